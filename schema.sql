@@ -1,0 +1,119 @@
+-- driftwatch schema. Applied at every start by `driftwatch migrate` (and `up`, `engine`,
+-- `control`) under an advisory lock; every statement is idempotent.
+
+CREATE TABLE IF NOT EXISTS tenants (
+  id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  name        text NOT NULL,
+  slug        text NOT NULL UNIQUE,
+  plan        text NOT NULL DEFAULT 'free',
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS users (
+  id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  tenant_id      uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  email          text NOT NULL,
+  username       text NOT NULL,
+  name           text NOT NULL DEFAULT '',
+  password_hash  text NOT NULL,
+  role           text NOT NULL DEFAULT 'owner' CHECK (role IN ('owner', 'member', 'admin')),
+  created_at     timestamptz NOT NULL DEFAULT now(),
+  updated_at     timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX IF NOT EXISTS users_email_key ON users (lower(email));
+CREATE UNIQUE INDEX IF NOT EXISTS users_username_key ON users (username);
+CREATE INDEX IF NOT EXISTS users_tenant_idx ON users (tenant_id);
+
+-- A login session; refresh tokens rotate inside it (single use, reuse revokes the session).
+CREATE TABLE IF NOT EXISTS sessions (
+  id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  user_id     uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  revoked_at  timestamptz
+);
+
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+  token_hash  bytea PRIMARY KEY,            -- sha256 of the opaque token
+  session_id  uuid NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  expires_at  timestamptz NOT NULL,
+  used_at     timestamptz
+);
+
+-- ES256 signing keys for access tokens; the newest un-retired key signs, all published verify.
+CREATE TABLE IF NOT EXISTS signing_keys (
+  kid          text PRIMARY KEY,
+  alg          text NOT NULL,
+  private_jwk  jsonb NOT NULL,
+  public_jwk   jsonb NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  retired_at   timestamptz
+);
+
+-- API keys for agents: shown once, stored as sha256 (the key carries 192 random bits).
+CREATE TABLE IF NOT EXISTS api_keys (
+  id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  tenant_id     uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  name          text NOT NULL DEFAULT '',
+  prefix        text NOT NULL,
+  key_hash      bytea NOT NULL UNIQUE,
+  scopes        text[] NOT NULL DEFAULT ARRAY['ingest', 'read'],
+  created_by    uuid REFERENCES users(id) ON DELETE SET NULL,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  last_used_at  timestamptz,
+  revoked_at    timestamptz
+);
+CREATE INDEX IF NOT EXISTS api_keys_tenant_idx ON api_keys (tenant_id);
+
+-- Events as received, one row each (written with COPY).
+CREATE TABLE IF NOT EXISTS events (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  tenant_id    uuid NOT NULL,
+  stream       text NOT NULL,
+  stream_type  text NOT NULL,
+  ts           timestamptz NOT NULL,
+  received_at  timestamptz NOT NULL DEFAULT now(),
+  data         jsonb,
+  metadata     jsonb
+);
+CREATE INDEX IF NOT EXISTS events_tenant_ts_idx ON events (tenant_id, ts DESC);
+CREATE INDEX IF NOT EXISTS events_tenant_stream_ts_idx ON events (tenant_id, stream, ts DESC);
+
+-- Anomalies found by the workers (written with COPY).
+CREATE TABLE IF NOT EXISTS anomalies (
+  id           uuid PRIMARY KEY,
+  tenant_id    uuid NOT NULL,
+  stream       text NOT NULL,
+  stream_type  text NOT NULL,
+  score        double precision NOT NULL,
+  detector     text NOT NULL,
+  explanation  text NOT NULL,
+  event        jsonb NOT NULL,
+  details      jsonb,
+  event_ts     timestamptz,
+  detected_at  timestamptz NOT NULL DEFAULT now(),
+  status       text NOT NULL DEFAULT 'open'
+               CHECK (status IN ('open', 'resolved', 'false_positive', 'confirmed')),
+  resolved_at  timestamptz
+);
+CREATE INDEX IF NOT EXISTS anomalies_tenant_detected_idx ON anomalies (tenant_id, detected_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS anomalies_tenant_stream_idx ON anomalies (tenant_id, stream, detected_at DESC);
+
+-- Batches already stored, so that a resent batch is acknowledged again but not stored twice.
+CREATE TABLE IF NOT EXISTS ingest_batches (
+  tenant_id    uuid NOT NULL,
+  batch_key    text NOT NULL,
+  event_count  integer NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, batch_key)
+);
+
+-- Usage per tenant and hour, counted by the engine (quotas and billing read it).
+CREATE TABLE IF NOT EXISTS usage_counters (
+  tenant_id  uuid NOT NULL,
+  bucket     timestamptz NOT NULL,
+  events     bigint NOT NULL DEFAULT 0,
+  bytes      bigint NOT NULL DEFAULT 0,
+  anomalies  bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant_id, bucket)
+);

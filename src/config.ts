@@ -1,0 +1,170 @@
+// Configuration: one defaults object, one table of options (environment variable, flag,
+// type, bounds), validated once at start and deep-frozen. Nothing reads process.env after
+// loadConfig() returns; components receive the frozen object (or a slice of it).
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+
+export interface Config {
+  /** PostgreSQL connection string; unset = start embedded PostgreSQL under dataDir. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly embeddedPgPort: number;
+  readonly redisUrl: string | undefined;
+  readonly host: string;
+  readonly enginePort: number;
+  readonly controlPort: number;
+  readonly workerThreads: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly maxBodyBytes: number;
+  readonly maxBatchEvents: number;
+  readonly maxEventBytes: number;
+  readonly flushIntervalMs: number;
+  readonly flushMaxRows: number;
+  readonly apiKeyCacheMs: number;
+  readonly demoTenant: boolean;
+  readonly controlUrl: string | undefined;
+  readonly engineUrl: string | undefined;
+}
+
+type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum';
+interface OptionSpec {
+  env: string;
+  flag: string;
+  kind: Kind;
+  doc: string;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+}
+
+const cpus = availableParallelism();
+
+export const defaults: Readonly<Config> = Object.freeze({
+  databaseUrl: undefined,
+  dataDir: './.driftwatch',
+  embeddedPgPort: 54329,
+  redisUrl: undefined,
+  host: '127.0.0.1',
+  enginePort: 8090,
+  controlPort: 8080,
+  workerThreads: Math.max(1, cpus - 1),
+  logLevel: 'info',
+  jwtIssuer: 'driftwatch',
+  jwtAudience: 'driftwatch',
+  accessTokenTtlSeconds: 900,
+  refreshTokenTtlSeconds: 30 * 24 * 3600,
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxBatchEvents: 10_000,
+  maxEventBytes: 64 * 1024,
+  flushIntervalMs: 10,
+  flushMaxRows: 10_000,
+  apiKeyCacheMs: 5_000,
+  demoTenant: true,
+  controlUrl: undefined,
+  engineUrl: undefined,
+});
+
+/** Every option: its environment variable, its CLI flag, its type and its doc line. */
+export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze({
+  databaseUrl: { env: 'DATABASE_URL', flag: '--database-url', kind: 'url', doc: 'PostgreSQL URL; unset starts embedded PostgreSQL under the data directory' },
+  dataDir: { env: 'DRIFTWATCH_DATA_DIR', flag: '--data-dir', kind: 'string', doc: 'where embedded PostgreSQL keeps its files' },
+  embeddedPgPort: { env: 'EMBEDDED_PG_PORT', flag: '--embedded-pg-port', kind: 'int', min: 1, max: 65535, doc: 'port of the embedded PostgreSQL (127.0.0.1 only)' },
+  redisUrl: { env: 'REDIS_URL', flag: '--redis-url', kind: 'url', doc: 'Redis URL for usage counters and rate limits; unset keeps them in PostgreSQL/memory' },
+  host: { env: 'HOST', flag: '--host', kind: 'string', doc: 'address both servers listen on (0.0.0.0 in containers)' },
+  enginePort: { env: 'ENGINE_PORT', flag: '--engine-port', kind: 'int', min: 0, max: 65535, doc: 'engine (ingest) port; 0 picks a free one' },
+  controlPort: { env: 'CONTROL_PORT', flag: '--control-port', kind: 'int', min: 0, max: 65535, doc: 'control API port; 0 picks a free one' },
+  workerThreads: { env: 'WORKER_THREADS', flag: '--worker-threads', kind: 'int', min: 1, max: 256, doc: 'detector worker threads (default: cores - 1, at least 1)' },
+  logLevel: { env: 'LOG_LEVEL', flag: '--log-level', kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], doc: 'log level (JSON logs on stderr)' },
+  jwtIssuer: { env: 'JWT_ISSUER', flag: '--jwt-issuer', kind: 'string', doc: 'iss claim of access tokens' },
+  jwtAudience: { env: 'JWT_AUDIENCE', flag: '--jwt-audience', kind: 'string', doc: 'aud claim of access tokens' },
+  accessTokenTtlSeconds: { env: 'ACCESS_TOKEN_TTL_SECONDS', flag: '--access-token-ttl-seconds', kind: 'int', min: 30, max: 86_400, doc: 'lifetime of an access token' },
+  refreshTokenTtlSeconds: { env: 'REFRESH_TOKEN_TTL_SECONDS', flag: '--refresh-token-ttl-seconds', kind: 'int', min: 60, max: 365 * 86_400, doc: 'lifetime of a refresh token' },
+  maxBodyBytes: { env: 'MAX_BODY_BYTES', flag: '--max-body-bytes', kind: 'int', min: 1024, max: 1024 ** 3, doc: 'largest HTTP body or WebSocket frame the engine accepts' },
+  maxBatchEvents: { env: 'MAX_BATCH_EVENTS', flag: '--max-batch-events', kind: 'int', min: 1, max: 1_000_000, doc: 'most events in one request or frame' },
+  maxEventBytes: { env: 'MAX_EVENT_BYTES', flag: '--max-event-bytes', kind: 'int', min: 64, max: 16 * 1024 ** 2, doc: 'largest single event (its JSON form)' },
+  flushIntervalMs: { env: 'FLUSH_INTERVAL_MS', flag: '--flush-interval-ms', kind: 'int', min: 0, max: 10_000, doc: 'group-commit window of the PostgreSQL sinks' },
+  flushMaxRows: { env: 'FLUSH_MAX_ROWS', flag: '--flush-max-rows', kind: 'int', min: 1, max: 1_000_000, doc: 'rows that trigger a flush before the window ends' },
+  apiKeyCacheMs: { env: 'API_KEY_CACHE_MS', flag: '--api-key-cache-ms', kind: 'int', min: 0, max: 60_000, doc: 'how long the engine trusts a looked-up API key (revocation delay)' },
+  demoTenant: { env: 'DEMO_TENANT', flag: '--demo-tenant', kind: 'bool', doc: '`up` creates a demo tenant and prints its API key on the first run' },
+  controlUrl: { env: 'DRIFTWATCH_CONTROL_URL', flag: '--control-url', kind: 'url', doc: 'control API the `demo` command talks to (default http://127.0.0.1:<control port>)' },
+  engineUrl: { env: 'DRIFTWATCH_ENGINE_URL', flag: '--engine-url', kind: 'url', doc: 'engine the `demo` command sends to (default http://127.0.0.1:<engine port>)' },
+});
+
+function parseValue(name: string, spec: OptionSpec, raw: string): unknown {
+  switch (spec.kind) {
+    case 'int': {
+      const n = Number(raw);
+      if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) {
+        throw new TypeError(`${spec.env} (options.${name}) must be an integer, got ${JSON.stringify(raw)}`);
+      }
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+        throw new TypeError(`${spec.env} (options.${name}) must be between ${spec.min} and ${spec.max}, got ${n}`);
+      }
+      return n;
+    }
+    case 'bool': {
+      const v = raw.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off'].includes(v)) return false;
+      throw new TypeError(`${spec.env} (options.${name}) must be true or false, got ${JSON.stringify(raw)}`);
+    }
+    case 'url': {
+      try {
+        new URL(raw);
+      } catch {
+        throw new TypeError(`${spec.env} (options.${name}) must be a URL, got ${JSON.stringify(raw)}`);
+      }
+      return raw;
+    }
+    case 'enum':
+      if (!spec.values!.includes(raw)) {
+        throw new TypeError(`${spec.env} (options.${name}) must be one of ${spec.values!.join(', ')}, got ${JSON.stringify(raw)}`);
+      }
+      return raw;
+    case 'string':
+      if (raw.length === 0) throw new TypeError(`${spec.env} (options.${name}) must not be empty`);
+      return raw;
+  }
+}
+
+export interface LoadConfigInput {
+  env?: Record<string, string | undefined>;
+  /** Flags from the command line, keyed by flag name (`--engine-port`), already split. */
+  flags?: Record<string, string>;
+  /** Programmatic overrides (tests), already typed; validated like the rest. */
+  overrides?: Partial<Config>;
+}
+
+/**
+ * Builds the one frozen Config: defaults < environment < flags < overrides.
+ * Throws TypeError with the variable's name on any bad value or unknown flag.
+ */
+export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
+  const env = input.env ?? process.env;
+  const flags = input.flags ?? {};
+  const out: Record<string, unknown> = { ...defaults };
+  const byFlag = new Map<string, keyof Config>();
+  for (const [name, spec] of Object.entries(options) as [keyof Config, OptionSpec][]) {
+    byFlag.set(spec.flag, name);
+    const raw = env[spec.env];
+    if (raw !== undefined && raw !== '') out[name] = parseValue(name, spec, raw);
+  }
+  for (const [flag, raw] of Object.entries(flags)) {
+    const name = byFlag.get(flag);
+    if (name === undefined) throw new TypeError(`unknown option ${flag} (see --help)`);
+    out[name] = parseValue(name, options[name], raw);
+  }
+  for (const [name, value] of Object.entries(input.overrides ?? {})) {
+    if (!(name in options)) throw new TypeError(`unknown option options.${name}`);
+    if (value !== undefined) {
+      const spec = options[name as keyof Config];
+      out[name] = spec.kind === 'int' || spec.kind === 'bool' ? parseValue(name, spec, String(value)) : value;
+    }
+  }
+  out.dataDir = resolve(String(out.dataDir));
+  return Object.freeze(out) as unknown as Readonly<Config>;
+}

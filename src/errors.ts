@@ -1,0 +1,63 @@
+// Every error driftwatch answers with, in one place: a stable code, an HTTP status and a
+// message. Callers match on `err.code`, never on instanceof. docs/errors.md lists the same
+// codes (test/internals/errors.test.ts keeps the two in step).
+
+export interface ErrorSpec {
+  readonly status: number;
+  readonly message: string;
+}
+
+export const errorCodes = Object.freeze({
+  DW_ERR_VALIDATION: { status: 400, message: 'The request is not valid' },
+  DW_ERR_MALFORMED_BODY: { status: 400, message: 'The body could not be decoded' },
+  DW_ERR_INVALID_UTF8: { status: 400, message: 'The body is not valid UTF-8' },
+  DW_ERR_INVALID_EVENT: { status: 400, message: 'An event is not valid' },
+  DW_ERR_UNAUTHORIZED: { status: 401, message: 'Missing or invalid credentials' },
+  DW_ERR_TOKEN_EXPIRED: { status: 401, message: 'The token has expired' },
+  DW_ERR_INVALID_CREDENTIALS: { status: 401, message: 'Wrong email or password' },
+  DW_ERR_REFRESH_TOKEN_INVALID: { status: 401, message: 'The refresh token is invalid, expired or already used' },
+  DW_ERR_FORBIDDEN: { status: 403, message: 'The credentials do not allow this' },
+  DW_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
+  DW_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
+  DW_ERR_CONFLICT: { status: 409, message: 'The request conflicts with the current state' },
+  DW_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The body or frame is too large' },
+  DW_ERR_TOO_MANY_EVENTS: { status: 413, message: 'Too many events in one batch' },
+  DW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
+  DW_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  DW_ERR_QUOTA_EXCEEDED: { status: 429, message: 'The plan quota is used up' },
+  DW_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+  DW_ERR_UNAVAILABLE: { status: 503, message: 'Temporarily unavailable; retry later' },
+  DW_ERR_DATABASE_UNAVAILABLE: { status: 503, message: 'The database is not reachable' },
+  DW_ERR_SHUTTING_DOWN: { status: 503, message: 'The server is shutting down' },
+} satisfies Record<string, ErrorSpec>);
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** An error with a stable code and HTTP status; `message` may add detail to the template. */
+export class DwError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, detail?: string, details?: Record<string, unknown>) {
+    const spec = errorCodes[code];
+    super(detail ? `${spec.message}: ${detail}` : spec.message);
+    this.name = 'DwError';
+    this.code = code;
+    this.statusCode = spec.status;
+    this.details = details;
+  }
+}
+
+export const dwError = (code: ErrorCode, detail?: string, details?: Record<string, unknown>): DwError =>
+  new DwError(code, detail, details);
+
+/** True for an error that carries one of our codes (works across structured clone too). */
+export function isDwError(err: unknown): err is DwError {
+  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' &&
+    Object.hasOwn(errorCodes, (err as { code: string }).code);
+}
+
+/** The JSON body every error response carries: `{ error: { code, message, details? } }`. */
+export function errorBody(err: DwError): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
+  return { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } };
+}
