@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+// The driftwatch command line: `driftwatch <command> [options]`.
+//
+//   up       database + control API + engine in one process (what `npm start` runs)
+//   engine   the engine alone          control   the control API alone
+//   migrate  apply schema.sql         demo      stream a synthetic log to a running system
+//
+// Options are the configuration table (src/config.ts): each has an environment variable and a
+// flag; flags win. Config is validated once here; a bad value exits with status 2.
+import { loadConfig, options, type Config } from '../src/config.js';
+import { openDatabase } from '../src/db.js';
+import { runDemo } from '../src/demo/run.js';
+import { createLogger } from '../src/log.js';
+import { startSystem, type SystemParts } from '../src/system.js';
+
+const COMMANDS: Record<string, string> = {
+  up: 'start the whole system: database (embedded unless DATABASE_URL), control API and engine',
+  engine: 'start the engine only (ingest, detection, storage)',
+  control: 'start the control API only',
+  migrate: 'apply schema.sql to the database and exit',
+  demo: 'stream a synthetic log with injected anomalies to a running system; print what was found',
+  help: 'show this help',
+};
+
+const DEMO_FLAGS: Record<string, string> = {
+  '--api-key': 'API key to send with (env DRIFTWATCH_API_KEY); default: sign up a throw-away account',
+  '--lines': 'log lines to send (default 10000)',
+  '--anomalies': 'anomalous lines to inject (default 30)',
+};
+
+function usage(): string {
+  const rows = Object.entries(options).map(([, o]) => `  ${`${o.flag} <value>`.padEnd(36)} ${o.env.padEnd(26)} ${o.doc}`);
+  return [
+    'Usage: driftwatch <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([c, d]) => `  ${c.padEnd(10)} ${d}`),
+    '',
+    'Options (flag, environment variable, meaning):',
+    ...rows,
+    '',
+    'demo options:',
+    ...Object.entries(DEMO_FLAGS).map(([f, d]) => `  ${`${f} <value>`.padEnd(36)} ${d}`),
+    '',
+    'Examples:',
+    '  driftwatch up                          # embedded PostgreSQL under ./.driftwatch',
+    '  DATABASE_URL=postgres://... driftwatch up --engine-port 9000',
+    '  driftwatch demo --lines 20000',
+  ].join('\n');
+}
+
+function parseArgs(argv: string[]): { command: string; flags: Record<string, string>; help: boolean } {
+  let command = '';
+  let help = false;
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--help' || a === '-h') { help = true; continue; }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      if (eq > 0) { flags[a.slice(0, eq)] = a.slice(eq + 1); continue; }
+      const v = argv[i + 1];
+      if (v === undefined || v.startsWith('--')) throw new TypeError(`option ${a} needs a value`);
+      flags[a] = v;
+      i++;
+      continue;
+    }
+    if (command !== '') throw new TypeError(`unexpected argument ${JSON.stringify(a)}`);
+    command = a;
+  }
+  return { command, flags, help };
+}
+
+function takeDemoFlags(flags: Record<string, string>): Record<string, string> {
+  const demo: Record<string, string> = {};
+  for (const f of Object.keys(DEMO_FLAGS)) {
+    if (f in flags) { demo[f] = flags[f]; delete flags[f]; }
+  }
+  return demo;
+}
+
+function positiveInt(name: string, raw: string | undefined, dflt: number): number {
+  if (raw === undefined) return dflt;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new TypeError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+async function serve(config: Readonly<Config>, parts: SystemParts): Promise<void> {
+  const log = createLogger(config);
+  const say = (s: string): void => { process.stdout.write(s + '\n'); };
+  if (config.databaseUrl === undefined) say(`starting embedded PostgreSQL in ${config.dataDir} (port ${config.embeddedPgPort})...`);
+  const system = await startSystem(config, log, parts);
+  say('');
+  say('driftwatch is running');
+  if (system.controlUrl) say(`  control API  ${system.controlUrl}   (GET /health, POST /api/v1/auth/register, GET /api/v1/anomalies)`);
+  if (system.engineUrl) say(`  engine       ${system.engineUrl}   (POST /api/v1/events/ingest, WebSocket /api/v1/stream)`);
+  say(`  database     ${system.db.embedded ? `embedded PostgreSQL, data in ${config.dataDir}` : 'DATABASE_URL'}`);
+  if (system.demoApiKey !== undefined) {
+    say('');
+    say('A demo tenant was created. Its API key (shown only this once; keep it):');
+    say(`  ${system.demoApiKey}`);
+  }
+  say('');
+  say(parts.engine && parts.control ? 'Try `npm run demo` in another terminal. Ctrl-C stops (every acknowledged event is kept).' : 'Ctrl-C stops.');
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      say(`second ${signal}: exiting without waiting`);
+      process.exit(130);
+    }
+    stopping = true;
+    say(`\n${signal}: shutting down (flushing buffers to PostgreSQL)...`);
+    system.close().then(
+      () => { say('stopped cleanly'); log.flush(); process.exitCode = 0; setTimeout(() => process.exit(0), 50).unref(); },
+      (err: unknown) => { log.error({ err }, 'shutdown failed'); process.stderr.write(`driftwatch: shutdown failed: ${(err as Error).message}\n`); process.exit(1); },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { command, flags, help } = parseArgs(argv);
+  if (help || command === '' || command === 'help') {
+    process.stdout.write(usage() + '\n');
+    if (command === '' && !help) process.exitCode = 2;
+    return;
+  }
+  if (!(command in COMMANDS)) throw new TypeError(`unknown command ${JSON.stringify(command)} (commands: ${Object.keys(COMMANDS).join(', ')})`);
+  const demoFlags = takeDemoFlags(flags);
+  if (command !== 'demo' && Object.keys(demoFlags).length > 0) throw new TypeError(`${Object.keys(demoFlags)[0]} is a demo option`);
+  const config = loadConfig({ env: process.env, flags });
+  switch (command) {
+    case 'up': return serve(config, { engine: true, control: true });
+    case 'engine': return serve(config, { engine: true, control: false });
+    case 'control': return serve(config, { engine: false, control: true });
+    case 'migrate': {
+      const db = await openDatabase(config, createLogger(config));
+      process.stdout.write(`schema applied (${db.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL'})\n`);
+      await db.close();
+      return;
+    }
+    case 'demo': {
+      const r = await runDemo({
+        controlUrl: config.controlUrl ?? `http://127.0.0.1:${config.controlPort}`,
+        engineUrl: config.engineUrl ?? `http://127.0.0.1:${config.enginePort}`,
+        apiKey: demoFlags['--api-key'] ?? process.env.DRIFTWATCH_API_KEY,
+        lines: positiveInt('--lines', demoFlags['--lines'], 10_000),
+        anomalies: positiveInt('--anomalies', demoFlags['--anomalies'], 30),
+      });
+      if (r.found === 0) process.exitCode = 1;
+      return;
+    }
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const e = err as Error;
+  process.stderr.write(`driftwatch: ${e.message}\n`);
+  process.exitCode = e instanceof TypeError ? 2 : 1;
+});

@@ -1,0 +1,97 @@
+// Starts the parts of driftwatch in one process, in order, and stops them in reverse:
+//
+//   database (DATABASE_URL, or embedded PostgreSQL under DRIFTWATCH_DATA_DIR) ─ migrate
+//        │
+//        ├── TokenService (ES256 keys in signing_keys, shared by both servers)
+//        ├── control API (Fastify, CONTROL_PORT)      accounts, keys, anomalies, ...
+//        └── engine (uWebSockets.js, ENGINE_PORT)     ingest ─▶ COPY ─▶ workers ─▶ anomalies
+//
+// close() stops the engine first (it flushes every acknowledged event and the detector
+// queue into PostgreSQL), then the control API, then the database.
+import type { FastifyInstance } from 'fastify';
+import { startEngine, type EngineHandle } from '../engine/engine.js';
+import { buildControlApp } from './app.js';
+import { createApiKey } from './auth/api-keys.js';
+import { TokenService } from './auth/jwt.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db.js';
+import type { Logger } from './log.js';
+import { createTenant } from './tenants.js';
+
+export interface SystemParts { engine: boolean; control: boolean }
+
+export interface System {
+  readonly db: Database;
+  readonly controlUrl: string | undefined;
+  readonly engineUrl: string | undefined;
+  /** Set on the run that created the demo tenant: its API key, shown this once. */
+  readonly demoApiKey: string | undefined;
+  close(): Promise<void>;
+}
+
+const urlOf = (host: string, port: number): string =>
+  `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
+
+/** Creates the `demo` tenant and an API key for it, once; returns the key when it did. */
+export async function ensureDemoTenant(db: Database): Promise<string | undefined> {
+  const client = await db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(0x64770002)');
+    const found = await client.query("SELECT id FROM tenants WHERE slug = 'demo'");
+    let key: string | undefined;
+    if (found.rowCount === 0) {
+      const tenant = await createTenant(client, 'Demo');
+      key = (await createApiKey(client, tenant.id, { name: 'demo agent' })).key;
+    }
+    await client.query('COMMIT');
+    return key;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export async function startSystem(config: Readonly<Config>, log: Logger, parts: SystemParts): Promise<System> {
+  const db = await openDatabase(config, log.child({ component: 'db' }));
+  let engine: EngineHandle | undefined;
+  let control: FastifyInstance | undefined;
+  try {
+    const tokens = await new TokenService(db.pool, {
+      issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds,
+    }).init();
+    const demoApiKey = parts.control && parts.engine && config.demoTenant ? await ensureDemoTenant(db) : undefined;
+    let controlUrl: string | undefined;
+    let engineUrl: string | undefined;
+    if (parts.control) {
+      const app = await buildControlApp({ config, pool: db.pool, tokens, log: log.child({ component: 'control' }) });
+      control = app;
+      await app.listen({ host: config.host, port: config.controlPort });
+      const addr = app.server.address();
+      controlUrl = urlOf(config.host, typeof addr === 'object' && addr !== null ? addr.port : config.controlPort);
+    }
+    if (parts.engine) {
+      engine = await startEngine({ config, pool: db.pool, tokens, log: log.child({ component: 'engine' }) });
+      engineUrl = urlOf(config.host, engine.port);
+    }
+    let closing: Promise<void> | undefined;
+    return {
+      db, controlUrl, engineUrl, demoApiKey,
+      close() {
+        closing ??= (async () => {
+          await engine?.close();
+          await control?.close();
+          await db.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await engine?.close().catch(() => {});
+    await control?.close().catch(() => {});
+    await db.close().catch(() => {});
+    throw err;
+  }
+}
