@@ -1,0 +1,48 @@
+// Piscina task file: one task scores one batch of one stream.
+//
+//   ScoreTask{stream, streamType, state, events}
+//        │ decode events (UTF-8 JSON of ScoreInput[]) and state (null → new stream)
+//        ▼
+//   logs / traces / llm ──► detectors/text.ts    (compression surprise)
+//   metrics             ──► detectors/numeric.ts (robust online statistics)
+//        │
+//        ▼
+//   ScoreResult{ok: true, state, findings, scored} | {ok: false, code: 'DW_ERR_DETECTOR', message}
+//
+// Pure and deterministic: no I/O, no clock, no randomness. Never throws across the worker
+// boundary (STYLE.md §5).
+import type { Finding, ScoreInput, ScoreResult, ScoreTask } from './types.js';
+import { STREAM_TYPES } from './types.js';
+import { scoreText } from './detectors/text.js';
+import { scoreNumeric } from './detectors/numeric.js';
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function fail(message: string): ScoreResult {
+  return { ok: false, code: 'DW_ERR_DETECTOR', message };
+}
+
+function decodeEvents(bytes: unknown): ScoreInput[] {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('task.events must be a Uint8Array');
+  const parsed: unknown = JSON.parse(decoder.decode(bytes));
+  if (!Array.isArray(parsed)) throw new TypeError('task.events must be a JSON array of ScoreInput');
+  return parsed as ScoreInput[];
+}
+
+export default function score(task: ScoreTask): ScoreResult {
+  try {
+    if (task === null || typeof task !== 'object') return fail('task must be an object');
+    if (!STREAM_TYPES.includes(task.streamType)) return fail(`unknown streamType ${JSON.stringify(task.streamType)}`);
+    if (task.state !== null && task.state !== undefined && !(task.state instanceof Uint8Array)) {
+      return fail('task.state must be a Uint8Array or null');
+    }
+    const events = decodeEvents(task.events);
+    const state = task.state ?? null;
+    let out: { state: Uint8Array; findings: Finding[]; scored: number };
+    if (task.streamType === 'metrics') out = scoreNumeric(state, events);
+    else out = scoreText(state, events);
+    return { ok: true, state: out.state, findings: out.findings, scored: out.scored };
+  } catch (err) {
+    return fail(err instanceof Error ? err.message : String(err));
+  }
+}
