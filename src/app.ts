@@ -1,0 +1,59 @@
+// The control API: one Fastify instance, one plugin per concern, each stating what it needs.
+//
+//   errors (global: error + not-found handlers, x-request-id)
+//     └─ context (global: pool, tokens, resolver, config, sessions, req.principal)
+//          ├─ health      GET /health, GET /ready
+//          ├─ jwks        GET /.well-known/jwks.json
+//          └─ /api/v1 ─┬─ auth        register, login, refresh, logout
+//                      ├─ users       GET/PUT /user
+//                      ├─ api-keys    POST/GET /api-keys, DELETE /api-keys/:id
+//                      ├─ anomalies   list, get, delete, resolve
+//                      ├─ events      list
+//                      └─ dashboard   stats, recent
+//
+// buildControlApp() returns the app booted (plugins loaded, routes fixed) but not listening.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import type { TokenService } from './auth/jwt.js';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import { anomaliesPlugin } from './plugins/anomalies.js';
+import { apiKeysPlugin } from './plugins/api-keys.js';
+import { authPlugin } from './plugins/auth.js';
+import { contextPlugin } from './plugins/context.js';
+import { dashboardPlugin } from './plugins/dashboard.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { eventsPlugin } from './plugins/events.js';
+import { healthPlugin } from './plugins/health.js';
+import { jwksPlugin } from './plugins/jwks.js';
+import { usersPlugin } from './plugins/users.js';
+
+/** Control-API bodies are small JSON documents; the engine has its own, larger limit. */
+export const CONTROL_BODY_LIMIT = 64 * 1024;
+
+export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg.Pool; tokens: TokenService; log: Logger }): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.log,
+    bodyLimit: CONTROL_BODY_LIMIT,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    // Bodies declare additionalProperties: false; refuse unknown fields rather than drop them.
+    ajv: { customOptions: { removeAdditional: false } },
+  }) as unknown as FastifyInstance;
+
+  await app.register(errorsPlugin, {});
+  await app.register(contextPlugin, { config: opts.config, pool: opts.pool, tokens: opts.tokens });
+  await app.register(healthPlugin, {});
+  await app.register(jwksPlugin, {});
+  await app.register(async function apiV1(api: FastifyInstance) {
+    await api.register(authPlugin, {});
+    await api.register(usersPlugin, {});
+    await api.register(apiKeysPlugin, {});
+    await api.register(anomaliesPlugin, {});
+    await api.register(eventsPlugin, {});
+    await api.register(dashboardPlugin, {});
+  }, { prefix: '/api/v1' });
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,51 @@
+// The tenant's stored events, newest first (timestamp, then id), paginated.
+import type { FastifyInstance } from 'fastify';
+import { authenticate, principalOf } from './context.js';
+import { definePlugin } from './define.js';
+import { EVENT_COLUMNS, STREAM_TYPES, eventJson, eventSchema, paginationProps, type EventRow } from './schemas.js';
+
+interface ListQuery { limit: number; offset: number; stream?: string; stream_type?: string; since?: string; until?: string }
+
+export const eventsPlugin = definePlugin(async function events(app: FastifyInstance): Promise<void> {
+  const { pool } = app;
+
+  app.get<{ Querystring: ListQuery }>('/events', {
+    onRequest: authenticate({ scope: 'read' }),
+    schema: {
+      summary: "The tenant's events, newest first",
+      tags: ['events'],
+      querystring: {
+        type: 'object',
+        properties: {
+          ...paginationProps,
+          stream: { type: 'string', minLength: 1, maxLength: 500 },
+          stream_type: { type: 'string', enum: [...STREAM_TYPES] },
+          since: { type: 'string', format: 'date-time', description: 'timestamp >= since' },
+          until: { type: 'string', format: 'date-time', description: 'timestamp < until' },
+        },
+      },
+      response: {
+        200: {
+          type: 'object',
+          properties: { events: { type: 'array', items: eventSchema }, limit: { type: 'integer' }, offset: { type: 'integer' } },
+          required: ['events', 'limit', 'offset'],
+        },
+      },
+    },
+  }, async function listEvents(req) {
+    const p = principalOf(req);
+    const q = req.query;
+    const params: unknown[] = [p.tenantId];
+    const where = ['tenant_id = $1'];
+    const add = (sql: string, v: unknown): void => { params.push(v); where.push(sql.replace('?', `$${params.length}`)); };
+    if (q.stream !== undefined) add('stream = ?', q.stream);
+    if (q.stream_type !== undefined) add('stream_type = ?', q.stream_type);
+    if (q.since !== undefined) add('ts >= ?', q.since);
+    if (q.until !== undefined) add('ts < ?', q.until);
+    const { rows } = await pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')}
+        ORDER BY ts DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, q.limit, q.offset]);
+    return { events: rows.map(eventJson), limit: q.limit, offset: q.offset };
+  });
+}, { name: 'driftwatch-events', dependencies: ['driftwatch-context'], decorators: { fastify: ['pool', 'resolver', 'sessions'], request: ['principal'] } });

@@ -1,0 +1,72 @@
+// JSON schema fragments shared by the route plugins, and the row → JSON mappers that go with
+// them (timestamps as ISO strings, bigint ids as strings).
+
+export const uuidParams = {
+  type: 'object',
+  properties: { id: { type: 'string', format: 'uuid' } },
+  required: ['id'],
+  additionalProperties: false,
+} as const;
+
+export const STREAM_TYPES = ['logs', 'metrics', 'traces', 'llm'] as const;
+export const ANOMALY_STATUSES = ['open', 'resolved', 'false_positive', 'confirmed'] as const;
+
+export const paginationProps = {
+  limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+  offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
+} as const;
+
+const anyJson = {} as const;
+const isoOrNull = { type: ['string', 'null'] } as const;
+
+export const userSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, email: { type: 'string' }, username: { type: 'string' }, name: { type: 'string' },
+    role: { type: 'string' }, tenant_id: { type: 'string' },
+  },
+  required: ['id', 'email', 'username', 'name', 'role', 'tenant_id'],
+} as const;
+
+export const anomalySchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, stream: { type: 'string' }, stream_type: { type: 'string' }, score: { type: 'number' },
+    detector: { type: 'string' }, explanation: { type: 'string' }, event: anyJson, details: anyJson,
+    event_ts: isoOrNull, detected_at: { type: 'string' }, status: { type: 'string' }, resolved_at: isoOrNull,
+  },
+  required: ['id', 'stream', 'stream_type', 'score', 'detector', 'explanation', 'event', 'detected_at', 'status'],
+} as const;
+
+export const eventSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, stream: { type: 'string' }, stream_type: { type: 'string' }, timestamp: { type: 'string' },
+    data: anyJson, metadata: anyJson, received_at: { type: 'string' },
+  },
+  required: ['id', 'stream', 'stream_type', 'timestamp', 'received_at'],
+} as const;
+
+export const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+export interface UserRow { id: string; email: string; username: string; name: string; role: string; tenant_id: string }
+export const userJson = (u: UserRow): UserRow => ({ id: u.id, email: u.email, username: u.username, name: u.name, role: u.role, tenant_id: u.tenant_id });
+export const USER_COLUMNS = 'id, email, username, name, role, tenant_id';
+
+export interface AnomalyRow {
+  id: string; stream: string; stream_type: string; score: number; detector: string; explanation: string;
+  event: unknown; details: unknown; event_ts: Date | null; detected_at: Date; status: string; resolved_at: Date | null;
+}
+export const ANOMALY_COLUMNS = 'id, stream, stream_type, score, detector, explanation, event, details, event_ts, detected_at, status, resolved_at';
+export const anomalyJson = (r: AnomalyRow) => ({
+  id: r.id, stream: r.stream, stream_type: r.stream_type, score: r.score, detector: r.detector, explanation: r.explanation,
+  event: r.event, details: r.details, event_ts: iso(r.event_ts), detected_at: r.detected_at.toISOString(), status: r.status,
+  resolved_at: iso(r.resolved_at),
+});
+
+export interface EventRow { id: string; stream: string; stream_type: string; ts: Date; data: unknown; metadata: unknown; received_at: Date }
+export const EVENT_COLUMNS = 'id, stream, stream_type, ts, data, metadata, received_at';
+export const eventJson = (r: EventRow) => ({
+  id: String(r.id), stream: r.stream, stream_type: r.stream_type, timestamp: r.ts.toISOString(),
+  data: r.data, metadata: r.metadata, received_at: r.received_at.toISOString(),
+});
