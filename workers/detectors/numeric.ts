@@ -1,6 +1,154 @@
-// Placeholder; the robust numeric detector replaces this.
+// Numeric detector (metrics): robust online statistics, O(1) per point.
+//
+//   x ─► forecast p = level + trend (Holt, updates Huber-clipped so spikes do not drag it)
+//     ─► residual r = x − p, robust scale s (EWMA of clipped |r|, ×1.25 ≈ σ)
+//     ─► spike:       |z| = |r| / s
+//         level shift: two-sided CUSUM of clipped z (a lone spike cannot trip it)
+//         variance:    EWMA of clipped z² against 1
+//     ─► likelihood in [0, 1] per component (0.5 at its threshold), the max wins;
+//        finding when ≥ 0.5 after warm-up. After a level shift or variance change the
+//        detector re-anchors on the new regime (accepted as the new normal, and says so).
 import type { Finding, ScoreInput } from '../types.js';
+import { decodeState, encodeState } from './state.js';
+
+export const NUMERIC_DETECTOR = 'robust_stats';
+
+/** One parameter set for every stream. */
+export const NUMERIC_PARAMS = Object.freeze({
+  warmup: 30,
+  /** Holt smoothing of level and trend. */
+  alpha: 0.3,
+  beta: 0.15,
+  /** Scale EWMA weight. */
+  gamma: 0.02,
+  /** Huber clip of the residual used for updates, in scales. */
+  clip: 3,
+  /** |z| at which the spike likelihood reaches 0.5. */
+  zHalf: 6,
+  /** CUSUM drift and threshold (in z units, inputs clipped at ±cusumClip). */
+  cusumK: 0.75,
+  cusumH: 10,
+  cusumClip: 4,
+  /** Variance ratio (EWMA of z²) at which the variance likelihood reaches 0.5. */
+  varWeight: 0.08,
+  varHalf: 6,
+  zsqClip: 16,
+  /** Relative scale floor: |level| × this (so a flat series does not make every wiggle infinite). */
+  relFloor: 1e-3,
+  absFloor: 1e-9,
+});
+
+interface NumericState {
+  v: 1;
+  kind: 'numeric';
+  n: number;
+  level: number;
+  trend: number;
+  scale: number;
+  cpos: number;
+  cneg: number;
+  zsq: number;
+  /** Index (stream-wide) of the last re-anchoring, or -1. */
+  anchor: number;
+  /** Warm-up sums for the initial level/scale. */
+  sum: number;
+  sumAbs: number;
+  last: number;
+  /** The last three values (re-anchoring uses their median, robust to one spike). */
+  r3: [number, number, number];
+}
+
+function freshState(): NumericState {
+  return { v: 1, kind: 'numeric', n: 0, level: 0, trend: 0, scale: 0, cpos: 0, cneg: 0, zsq: 1, anchor: -1, sum: 0, sumAbs: 0, last: 0, r3: [0, 0, 0] };
+}
+
+const fmt = (x: number): string => (Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : String(Number(x.toFixed(3))));
+
+function feed(s: NumericState, x: number): Omit<Finding, 'index'> | null {
+  const P = NUMERIC_PARAMS;
+  s.n++;
+  s.r3 = [s.r3[1], s.r3[2], x];
+  if (s.n <= P.warmup) {
+    // Warm-up: level = running mean, scale = mean absolute successive difference / √2 × 1.25.
+    if (s.n > 1) s.sumAbs += Math.abs(x - s.last);
+    s.sum += x;
+    s.last = x;
+    s.level = s.sum / s.n;
+    s.scale = s.n > 1 ? (1.25 * s.sumAbs) / (s.n - 1) / Math.SQRT2 : 0;
+    if (s.n === P.warmup) s.level = x;
+    return null;
+  }
+  const p = s.level + s.trend;
+  const floor = Math.max(P.absFloor, P.relFloor * Math.abs(s.level));
+  const sc = Math.max(s.scale, floor);
+  const r = x - p;
+  const z = r / sc;
+  const zc = Math.max(-P.cusumClip, Math.min(P.cusumClip, z));
+  s.cpos = Math.max(0, s.cpos + zc - P.cusumK);
+  s.cneg = Math.max(0, s.cneg - zc - P.cusumK);
+  s.zsq = (1 - P.varWeight) * s.zsq + P.varWeight * Math.min(z * z, P.zsqClip);
+
+  const az = Math.abs(z);
+  const spike = az / (az + P.zHalf);
+  const cmax = Math.max(s.cpos, s.cneg);
+  const shift = cmax / (cmax + P.cusumH);
+  const vr = Math.max(0, s.zsq - 1);
+  const variance = vr / (vr + (P.varHalf - 1));
+
+  // Updates (Huber-clipped residual).
+  const rc = Math.max(-P.clip * sc, Math.min(P.clip * sc, r));
+  s.level = p + P.alpha * rc;
+  s.trend = s.trend + P.alpha * P.beta * rc;
+  s.scale = (1 - P.gamma) * s.scale + P.gamma * 1.25 * Math.min(Math.abs(r), P.clip * sc);
+
+  const score = Math.max(spike, shift, variance);
+  if (score < 0.5) return null;
+  let kind: string;
+  let explanation: string;
+  if (shift >= 0.5) {
+    kind = 'level_shift';
+    explanation =
+      `Level shift ${s.cpos >= s.cneg ? 'up' : 'down'}: CUSUM ${fmt(cmax)} over threshold ${P.cusumH} (robust z of this point ${z.toFixed(1)}); ` +
+      `value ${fmt(x)} vs. expected ${fmt(p)} ± ${fmt(sc)}. The new level is accepted as normal from here on.`;
+    // Re-anchor on the new regime.
+    const [a, b, c] = s.r3;
+    s.level = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+    s.trend = 0;
+    s.zsq = 1;
+    s.cpos = 0;
+    s.cneg = 0;
+    s.anchor = s.n;
+  } else if (spike >= 0.5) {
+    kind = 'spike';
+    explanation = `Spike: value ${fmt(x)} vs. expected ${fmt(p)} (typical deviation ${fmt(sc)}), robust z ${z.toFixed(1)} (threshold ${P.zHalf}).`;
+  } else {
+    kind = 'variance_change';
+    explanation =
+      `Variance change: recent mean squared z ${fmt(s.zsq)} (about ${fmt(Math.sqrt(s.zsq))}× the usual spread ${fmt(sc)}) vs. 1 expected. ` +
+      'The wider spread is accepted as normal from here on.';
+    s.scale = sc * Math.sqrt(s.zsq);
+    s.zsq = 1;
+    s.anchor = s.n;
+  }
+  return {
+    score: Math.min(1, score),
+    detector: NUMERIC_DETECTOR,
+    explanation,
+    details: { kind, value: x, expected: p, scale: sc, z: Number(z.toFixed(3)), cusum: Number(cmax.toFixed(3)), variance_ratio: Number(s.zsq.toFixed(3)) },
+  };
+}
+
 export function scoreNumeric(state: Uint8Array | null, events: ScoreInput[]): { state: Uint8Array; findings: Finding[]; scored: number } {
-  void state;
-  return { state: new Uint8Array(0), findings: [], scored: events.length };
+  const s = state === null || state.length === 0 ? freshState() : decodeState<NumericState>(state, 'numeric');
+  const findings: Finding[] = [];
+  let scored = 0;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    const x = e === null || typeof e !== 'object' ? undefined : e.value;
+    if (typeof x !== 'number' || !Number.isFinite(x)) continue;
+    scored++;
+    const f = feed(s, x);
+    if (f !== null) findings.push({ index: i, ...f });
+  }
+  return { state: encodeState(s), findings, scored };
 }
