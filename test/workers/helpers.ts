@@ -1,0 +1,44 @@
+// Shared helpers for the detector tests: build tasks, run a stream through score() in batches.
+import score from '../../workers/score.js';
+import type { Finding, ScoreInput, ScoreTask, StreamType } from '../../workers/types.js';
+
+const enc = new TextEncoder();
+
+export function task(streamType: StreamType, events: ScoreInput[], state: Uint8Array | null = null): ScoreTask {
+  return { stream: 'test', streamType, state, events: enc.encode(JSON.stringify(events)) };
+}
+
+/** Runs events through score() in batches of `batch`, carrying state; findings get stream-wide indices. */
+export function runStream(streamType: StreamType, events: ScoreInput[], batch = events.length): { findings: Finding[]; maxState: number; state: Uint8Array | null } {
+  let state: Uint8Array | null = null;
+  const findings: Finding[] = [];
+  let maxState = 0;
+  for (let off = 0; off < events.length; off += batch) {
+    const r = score(task(streamType, events.slice(off, off + batch), state));
+    if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
+    for (const f of r.findings) findings.push({ ...f, index: f.index + off });
+    state = r.state;
+    maxState = Math.max(maxState, state.length);
+  }
+  return { findings, maxState, state };
+}
+
+export const textEvents = (lines: string[]): ScoreInput[] => lines.map((text, i) => ({ ts: 1_700_000_000_000 + i, text }));
+export const valueEvents = (xs: number[]): ScoreInput[] => xs.map((value, i) => ({ ts: 1_700_000_000_000 + i * 1000, value }));
+
+export interface Prf { tp: number; fp: number; fn: number; precision: number; recall: number; f1: number }
+
+export function prf(flagged: Set<number>, truth: Set<number>, total: number): Prf {
+  let tp = 0;
+  let fp = 0;
+  for (let i = 0; i < total; i++) {
+    if (!flagged.has(i)) continue;
+    if (truth.has(i)) tp++;
+    else fp++;
+  }
+  const fn = truth.size - tp;
+  const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
+  const recall = truth.size === 0 ? 0 : tp / truth.size;
+  const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+  return { tp, fp, fn, precision, recall, f1 };
+}
