@@ -1,0 +1,125 @@
+// Detection quality: the demo log, synthetic metrics, and real labelled logs (Loghub BGL_2k,
+// Thunderbird_2k). The floors asserted are the figures measured when these were written
+// (see the report in the commit); they only move up.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/paths.js';
+import { prng, syntheticLog } from '../../src/demo/synthetic.js';
+import { prf, runStream, textEvents, valueEvents } from './helpers.js';
+
+const datasets = join(packageRoot, '..', 'shared', 'datasets');
+const bglPath = join(datasets, 'logs', 'BGL', 'BGL_2k.log');
+const tbPath = join(datasets, 'logs', 'Thunderbird', 'Thunderbird_2k.log');
+
+/** Loghub line → [label, text without the label token]. */
+function splitLabel(line: string): [string, string] {
+  const sp = line.indexOf(' ');
+  return sp < 0 ? [line, ''] : [line.slice(0, sp), line.slice(sp + 1)];
+}
+
+function readLines(path: string): string[] {
+  return readFileSync(path, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
+}
+
+describe('text detector on the demo log', () => {
+  it('finds the injected lines with few false alarms (10,000 lines, 30 injected)', () => {
+    const { lines, anomalous } = syntheticLog({ lines: 10_000, anomalies: 30 });
+    const { findings } = runStream('logs', textEvents(lines), 500);
+    const m = prf(new Set(findings.map((f) => f.index)), new Set(anomalous), lines.length);
+    const faRate = m.fp / (lines.length - anomalous.length);
+    console.log(`demo log: recall ${m.recall.toFixed(3)} (${m.tp}/${anomalous.length}), false alarms ${m.fp} (${(faRate * 100).toFixed(3)}%)`);
+    // Measured: recall 1.000, 0 false alarms.
+    expect(m.recall).toBeGreaterThanOrEqual(0.95);
+    expect(faRate).toBeLessThanOrEqual(0.001);
+  });
+
+  it('other seeds too', () => {
+    for (const seed of [1, 2, 3]) {
+      const { lines, anomalous } = syntheticLog({ lines: 5000, anomalies: 20, seed });
+      const { findings } = runStream('logs', textEvents(lines), 250);
+      const m = prf(new Set(findings.map((f) => f.index)), new Set(anomalous), lines.length);
+      expect(m.recall).toBeGreaterThanOrEqual(0.9);
+      expect(m.fp).toBeLessThanOrEqual(5);
+    }
+  });
+
+  it('a recurring new pattern is accepted into the baseline and the explanation says so', () => {
+    const { lines } = syntheticLog({ lines: 3000, anomalies: 0, seed: 5 });
+    const odd = 'kernel: Out of memory: Killed process 4121 (node) total-vm:8123456kB, anon-rss:7900123kB';
+    for (let i = 1000; i < 3000; i += 100) lines[i] = odd;
+    const { findings } = runStream('logs', textEvents(lines), 100);
+    const onOdd = findings.filter((f) => lines[f.index] === odd);
+    expect(onOdd.length).toBeGreaterThanOrEqual(3);
+    const last = onOdd[onOdd.length - 1];
+    expect(last.details.admitted).toBe(true);
+    expect(last.explanation).toMatch(/accepted into the baseline/);
+    // Once admitted, later occurrences are normal.
+    expect(findings.some((f) => f.index > last.index && lines[f.index] === odd)).toBe(false);
+  });
+});
+
+describe('numeric detector on synthetic metrics', () => {
+  const r = prng(7);
+  const gauss = (): number => {
+    let s = 0;
+    for (let i = 0; i < 6; i++) s += r();
+    return (s - 3) * Math.SQRT2;
+  };
+  const xs: number[] = [];
+  for (let i = 0; i < 3000; i++) xs.push(10 + 5 * Math.sin((2 * Math.PI * i) / 200) + 0.5 * gauss() + (i >= 2000 ? 8 : 0) + (i >= 2500 && i < 2700 ? 2.5 * gauss() : 0));
+  const spikes = [500, 1200, 1700];
+  for (const i of spikes) xs[i] += 12;
+  xs[900] -= 12;
+
+  const { findings } = runStream('metrics', valueEvents(xs), 128);
+  const near = (i: number, w: number): boolean => findings.some((f) => Math.abs(f.index - i) <= w);
+
+  it('flags each spike at its index, the level shift within 5 points, the variance change within 20', () => {
+    for (const i of [...spikes, 900]) expect(findings.some((f) => f.index === i && f.details.kind === 'spike')).toBe(true);
+    expect(findings.some((f) => f.details.kind === 'level_shift' && f.index >= 2000 && f.index <= 2005)).toBe(true);
+    expect(near(2510, 20)).toBe(true);
+  });
+
+  it('raises nothing else on the noisy sine (seasonal swing is not an anomaly)', () => {
+    const expected = (i: number): boolean => spikes.includes(i) || i === 900 || (i >= 2000 && i <= 2005) || (i >= 2495 && i <= 2705);
+    const stray = findings.filter((f) => !expected(f.index));
+    console.log(`metrics: ${findings.length} findings, ${stray.length} outside the injected events`);
+    expect(stray).toEqual([]);
+  });
+
+  it('explanations carry the numbers and scores stay in [0.5, 1]', () => {
+    for (const f of findings) {
+      expect(f.score).toBeGreaterThanOrEqual(0.5);
+      expect(f.score).toBeLessThanOrEqual(1);
+      expect(f.explanation).toMatch(/\d/);
+    }
+  });
+});
+
+describe('text detector on real labelled logs (Loghub)', () => {
+  it.skipIf(!existsSync(bglPath))(`BGL_2k per-line precision/recall/F1${existsSync(bglPath) ? '' : ` (skipped: ${bglPath} absent)`}`, () => {
+    const rows = readLines(bglPath).map(splitLabel);
+    const truth = new Set<number>();
+    rows.forEach(([label], i) => {
+      if (label !== '-') truth.add(i);
+    });
+    const { findings } = runStream('logs', textEvents(rows.map(([, text]) => text)), 100);
+    const m = prf(new Set(findings.map((f) => f.index)), truth, rows.length);
+    console.log(`BGL_2k: precision ${m.precision.toFixed(3)} recall ${m.recall.toFixed(3)} F1 ${m.f1.toFixed(3)} (tp ${m.tp}, fp ${m.fp}, fn ${m.fn}; issue 3 target F1 >= 0.6)`);
+    expect(truth.size).toBe(143);
+    expect(m.f1).toBeGreaterThanOrEqual(F1_FLOOR);
+  });
+
+  it.skipIf(!existsSync(tbPath))(`Thunderbird_2k false alarms per 1000 lines${existsSync(tbPath) ? '' : ` (skipped: ${tbPath} absent)`}`, () => {
+    const lines = readLines(tbPath).map((l) => (l.startsWith('- ') ? l.slice(2) : l));
+    const { findings } = runStream('logs', textEvents(lines), 100);
+    const per1000 = (findings.length / lines.length) * 1000;
+    console.log(`Thunderbird_2k: ${findings.length} false alarms in ${lines.length} lines = ${per1000.toFixed(2)} per 1000 (issue 3 target <= 1)`);
+    expect(per1000).toBeLessThanOrEqual(TB_CEILING);
+  });
+});
+
+// Measured floors (raise as the detector improves).
+const F1_FLOOR = 0.08;
+const TB_CEILING = 10;
