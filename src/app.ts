@@ -38,8 +38,10 @@ export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg
     bodyLimit: CONTROL_BODY_LIMIT,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
-    // Bodies declare additionalProperties: false; refuse unknown fields rather than drop them.
-    ajv: { customOptions: { removeAdditional: false } },
+    // Bodies declare additionalProperties: false: refuse unknown fields rather than drop them.
+    // No type coercion: a JSON `5` is not a name. List routes turn their numeric query
+    // parameters into numbers themselves (coerceQueryNumbers in plugins/schemas.ts).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   }) as unknown as FastifyInstance;
 
   await app.register(errorsPlugin, {});

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { DwError } from '../errors.js';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
-import { ANOMALY_COLUMNS, ANOMALY_STATUSES, STREAM_TYPES, anomalyJson, anomalySchema, paginationProps, uuidParams, type AnomalyRow } from './schemas.js';
+import { coerceQueryNumbers, ANOMALY_COLUMNS, ANOMALY_STATUSES, STREAM_TYPES, anomalyJson, anomalySchema, paginationProps, uuidParams, type AnomalyRow } from './schemas.js';
 
 interface ListQuery {
   limit: number; offset: number; stream?: string; stream_type?: string; status?: string;
@@ -15,23 +15,26 @@ export const anomaliesPlugin = definePlugin(async function anomalies(app: Fastif
   const { pool } = app;
   const reader = authenticate({ scope: 'read' });
 
+  const listQuery = {
+    type: 'object',
+    properties: {
+      ...paginationProps,
+      stream: { type: 'string', minLength: 1, maxLength: 500 },
+      stream_type: { type: 'string', enum: [...STREAM_TYPES] },
+      status: { type: 'string', enum: [...ANOMALY_STATUSES] },
+      since: { type: 'string', format: 'date-time', description: 'detected_at >= since' },
+      until: { type: 'string', format: 'date-time', description: 'detected_at < until' },
+      min_score: { type: 'number' },
+    },
+  };
+
   app.get<{ Querystring: ListQuery }>('/anomalies', {
     onRequest: reader,
+    preValidation: coerceQueryNumbers(listQuery),
     schema: {
       summary: "The tenant's anomalies, newest first (detected_at, then id)",
       tags: ['anomalies'],
-      querystring: {
-        type: 'object',
-        properties: {
-          ...paginationProps,
-          stream: { type: 'string', minLength: 1, maxLength: 500 },
-          stream_type: { type: 'string', enum: [...STREAM_TYPES] },
-          status: { type: 'string', enum: [...ANOMALY_STATUSES] },
-          since: { type: 'string', format: 'date-time', description: 'detected_at >= since' },
-          until: { type: 'string', format: 'date-time', description: 'detected_at < until' },
-          min_score: { type: 'number' },
-        },
-      },
+      querystring: listQuery,
       response: {
         200: {
           type: 'object',

@@ -2,28 +2,31 @@
 import type { FastifyInstance } from 'fastify';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
-import { EVENT_COLUMNS, STREAM_TYPES, eventJson, eventSchema, paginationProps, type EventRow } from './schemas.js';
+import { coerceQueryNumbers, EVENT_COLUMNS, STREAM_TYPES, eventJson, eventSchema, paginationProps, type EventRow } from './schemas.js';
 
 interface ListQuery { limit: number; offset: number; stream?: string; stream_type?: string; since?: string; until?: string }
 
 export const eventsPlugin = definePlugin(async function events(app: FastifyInstance): Promise<void> {
   const { pool } = app;
 
+  const listQuery = {
+    type: 'object',
+    properties: {
+      ...paginationProps,
+      stream: { type: 'string', minLength: 1, maxLength: 500 },
+      stream_type: { type: 'string', enum: [...STREAM_TYPES] },
+      since: { type: 'string', format: 'date-time', description: 'timestamp >= since' },
+      until: { type: 'string', format: 'date-time', description: 'timestamp < until' },
+    },
+  };
+
   app.get<{ Querystring: ListQuery }>('/events', {
     onRequest: authenticate({ scope: 'read' }),
+    preValidation: coerceQueryNumbers(listQuery),
     schema: {
       summary: "The tenant's events, newest first",
       tags: ['events'],
-      querystring: {
-        type: 'object',
-        properties: {
-          ...paginationProps,
-          stream: { type: 'string', minLength: 1, maxLength: 500 },
-          stream_type: { type: 'string', enum: [...STREAM_TYPES] },
-          since: { type: 'string', format: 'date-time', description: 'timestamp >= since' },
-          until: { type: 'string', format: 'date-time', description: 'timestamp < until' },
-        },
-      },
+      querystring: listQuery,
       response: {
         200: {
           type: 'object',

@@ -70,3 +70,22 @@ export const eventJson = (r: EventRow) => ({
   id: String(r.id), stream: r.stream, stream_type: r.stream_type, timestamp: r.ts.toISOString(),
   data: r.data, metadata: r.metadata, received_at: r.received_at.toISOString(),
 });
+
+const NUMBER_RE = /^-?(?:\d+|\d*\.\d+)(?:e[+-]?\d+)?$/i;
+
+/**
+ * The app validates with coerceTypes off, so that a JSON body's `5` is not taken for `"5"`.
+ * Query strings are all text, so a list route turns the numeric parameters its schema
+ * declares into numbers before validation; anything else is left for the schema to refuse.
+ */
+export const coerceQueryNumbers = (querystring: { properties: Record<string, { type?: unknown }> }) => {
+  const numeric = Object.freeze(Object.entries(querystring.properties)
+    .filter(([, s]) => s.type === 'integer' || s.type === 'number').map(([k]) => k));
+  return async function coerceQueryNumbers(req: { query: unknown }): Promise<void> {
+    const q = req.query as Record<string, unknown>;
+    for (const k of numeric) {
+      const v = q[k];
+      if (typeof v === 'string' && NUMBER_RE.test(v.trim())) q[k] = Number(v);
+    }
+  };
+};
