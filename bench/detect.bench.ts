@@ -1,0 +1,83 @@
+// bench/detect: events scored per second on one thread, through the worker task entry
+// (decode + detect + state), with the raw compressor's throughput on the same input.
+//
+//   lines/values ─► encode batches of 1000 (outside the timed loop) ─► score() ─► state ─► next batch
+//
+// Prints one comparable line per case: `name: N ops/s ±x%` (median of runs, spread = max−min / 2).
+// Run: npx tsc -p tsconfig.json && node dist/bench/detect.bench.js
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
+import { packageRoot } from '../src/paths.js';
+import score from '../workers/score.js';
+import type { ScoreInput, StreamType } from '../workers/types.js';
+import { prng, syntheticLog } from '../src/demo/synthetic.js';
+
+const RUNS = 5;
+const BATCH = 1000;
+const enc = new TextEncoder();
+
+function batches(events: ScoreInput[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < events.length; i += BATCH) out.push(enc.encode(JSON.stringify(events.slice(i, i + BATCH))));
+  return out;
+}
+
+function report(name: string, rates: number[]): void {
+  const s = [...rates].sort((a, b) => a - b);
+  const med = s[s.length >> 1];
+  const spread = ((s[s.length - 1] - s[0]) / 2 / med) * 100;
+  console.log(`${name}: ${Math.round(med)} ops/s ±${spread.toFixed(1)}%`);
+}
+
+function benchScore(name: string, type: StreamType, events: ScoreInput[], streams: ScoreInput[][] = [events]): void {
+  const all = streams.map(batches);
+  const rates: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const t0 = performance.now();
+    for (const bs of all) {
+      let state: Uint8Array | null = null;
+      for (const b of bs) {
+        const r = score({ stream: 'bench', streamType: type, state, events: b });
+        if (!r.ok) throw new Error(r.message);
+        state = r.state;
+      }
+    }
+    rates.push(events.length / ((performance.now() - t0) / 1000));
+  }
+  report(name, rates);
+}
+
+function benchRaw(name: string, lines: string[], opts: { level: number; dictionary?: Buffer }): void {
+  const bufs = lines.map((l) => Buffer.from(l + '\n'));
+  const rates: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const t0 = performance.now();
+    let sink = 0;
+    for (const b of bufs) sink += deflateRawSync(b, opts).length;
+    rates.push(bufs.length / ((performance.now() - t0) / 1000));
+    if (sink < 0) console.log(sink);
+  }
+  report(name, rates);
+}
+
+const { lines } = syntheticLog({ lines: 20_000, anomalies: 60 });
+const r = prng(1);
+const values = Array.from({ length: 500_000 }, (_, i) => 100 + 20 * Math.sin(i / 50) + r() * 5 + (i % 9973 === 0 ? 80 : 0));
+const dict = Buffer.from(lines.slice(0, 200).join('\n')).subarray(-8192);
+
+benchScore('detect_logs_demo', 'logs', lines.map((text, i) => ({ ts: i, text })));
+benchRaw('raw_deflate_l6_per_line', lines, { level: 6 });
+benchRaw('raw_deflate_l6_per_line_8k_dict', lines, { level: 6, dictionary: dict });
+// Real logs (Loghub samples, one stream per file) when the shared datasets are present.
+const logsDir = join(packageRoot, '..', 'shared', 'datasets', 'logs', 'unlabeled');
+if (existsSync(logsDir)) {
+  const files = readdirSync(logsDir).filter((f) => f.endsWith('.log')).sort();
+  const streams = files.map((f) => readFileSync(join(logsDir, f), 'utf8').split(/\r?\n/).filter((l) => l.length > 0).map((text, i) => ({ ts: i, text })));
+  const flat = streams.flat();
+  benchScore('detect_logs_loghub_unlabeled', 'logs', flat, streams);
+  benchRaw('raw_deflate_l6_per_line_loghub', flat.map((e) => e.text as string), { level: 6 });
+} else {
+  console.log(`detect_logs_loghub_unlabeled: skipped (${logsDir} absent)`);
+}
+benchScore('detect_metrics', 'metrics', values.map((value, i) => ({ ts: i, value })));
