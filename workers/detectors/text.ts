@@ -35,7 +35,7 @@ export const TEXT_PARAMS = Object.freeze({
   warmupEvents: 200,
   warmupNull: 32,
   /** Robust z at which the score reaches 0.5 (the finding threshold). */
-  zHalf: 6,
+  zHalf: 8,
   /** Minimum excess over the typical cost, in bits, before anything is flagged. */
   minExcessBits: 48,
   /** Quarantined template admitted after this many sightings spanning at least admitSpan events. */
@@ -43,6 +43,7 @@ export const TEXT_PARAMS = Object.freeze({
   admitSpan: 300,
   quarantineSize: 32,
   quarantineLineBytes: 512,
+  nullTakesAnomalies: true,
 });
 
 interface TextState {
@@ -170,8 +171,11 @@ class TextScorer {
       this.#add(line);
       return null;
     }
-    // Anomalous: quarantine rather than baseline (hygiene).
+    // Anomalous: quarantine rather than baseline (hygiene). Its cost still enters the null
+    // (clipped at the current p99 ceiling) so that a stream whose lines are all diverse
+    // widens its own null instead of alarming on everything.
     const alone = deflateRawSync(buf, { level: P.level }).length * 8;
+    if (P.nullTakesAnomalies) this.#pushNull(Math.min(cost, s.med + P.zHalf * s.scale), cost / alone);
     const key = line.length > P.quarantineLineBytes ? line.slice(0, P.quarantineLineBytes) : line;
     let entry = s.q.find((e) => e[0] === key);
     if (entry === undefined) {
