@@ -6,7 +6,7 @@ import { API_KEY_SCOPES, createApiKey } from '../auth/api-keys.js';
 import { DwError } from '../errors.js';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
-import { iso, uuidParams } from './schemas.js';
+import { absentBodyIsEmpty, iso, uuidParams } from './schemas.js';
 
 export const KEY_ADMIN_ROLES = Object.freeze(['owner', 'admin'] as const);
 
@@ -28,6 +28,7 @@ export const apiKeysPlugin = definePlugin(async function apiKeys(app: FastifyIns
 
   app.post<{ Body: { name?: string; scopes?: string[] } }>('/api-keys', {
     onRequest: asKeyAdmin,
+    preValidation: absentBodyIsEmpty,
     schema: {
       summary: 'Create an API key (the key is shown in this answer only)',
       tags: ['api-keys'],
@@ -49,8 +50,7 @@ export const apiKeysPlugin = definePlugin(async function apiKeys(app: FastifyIns
     },
   }, async function createKey(req, reply) {
     const p = principalOf(req);
-    // An empty body (no content type) arrives as undefined.
-    const body = req.body ?? {};
+    const body = req.body;
     const key = await createApiKey(pool, p.tenantId, { name: body.name?.trim(), scopes: body.scopes, createdBy: p.subject });
     req.log.info({ tenant_id: p.tenantId, key_id: key.id, scopes: key.scopes }, 'API key created');
     return reply.code(201).send(key);

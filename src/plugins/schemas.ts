@@ -89,3 +89,8 @@ export const coerceQueryNumbers = (querystring: { properties: Record<string, { t
     }
   };
 };
+
+/** For POST routes whose body fields are all optional: no body at all means `{}`. */
+export async function absentBodyIsEmpty(req: { body: unknown }): Promise<void> {
+  if (req.body === undefined || req.body === null) req.body = {};
+}
