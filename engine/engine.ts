@@ -1,0 +1,136 @@
+// The engine: ingest over HTTP and WebSocket, durable storage with COPY, detection in workers.
+//
+//   sources/http.ts ───────┐                                   (ack path: answered after COMMIT)
+//   POST /events/ingest    │  authenticate ─► transforms/decode.ts ─► sinks/postgres (events sink)
+//   sources/websocket.ts ──┘                                           │ group commit: one COPY per window,
+//   GET /stream (frames)                                               │ ingest_batches + usage_counters
+//                                                                      ▼ in the same transaction
+//                                                     durable records ─► transforms/score.ts
+//                                                     (not on the ack path)   │ per-stream queue, ≤1 task
+//                                                                             ▼ per stream, piscina pool
+//                                                             workers/score.ts (dist/workers/score.js)
+//                                                                             │ findings
+//                                                                             ▼
+//                                                     sinks/postgres (anomalies sink) ─► anomalies table
+//
+// close(): refuse new requests, upgrades and frames (DW_ERR_SHUTTING_DOWN) and close the
+// listen socket ─► wait for every batch in flight (each one answered after its COMMIT) ─►
+// flush the events sink ─► drain the scorer (its anomalies written) ─► flush the anomalies
+// sink ─► destroy the worker pool ─► end the remaining WebSocket connections.
+import uWS from 'uWebSockets.js';
+import type pg from 'pg';
+import { PrincipalResolver, requireScope } from '../src/auth/principal.js';
+import type { TokenService } from '../src/auth/jwt.js';
+import type { Config } from '../src/config.js';
+import type { Logger } from '../src/log.js';
+import { ANOMALY_COLUMNS, EVENT_COLUMNS, anomalyLines, eventLines } from './sinks/postgres/copy.js';
+import { CopySink } from './sinks/postgres/service.js';
+import type { SourceContext } from './sources/common.js';
+import { httpSource } from './sources/http.js';
+import { websocketSource } from './sources/websocket.js';
+import { Scorer } from './transforms/score.js';
+
+export interface EngineHandle {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  config: Readonly<Config>;
+  pool: pg.Pool;
+  tokens: TokenService;
+  log: Logger;
+  /** Tests: a fixture worker task file instead of dist/workers/score.js. */
+  workerFilename?: string;
+}
+
+export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
+  const { config, pool, tokens } = opts;
+  const log = opts.log.child({ component: 'engine' });
+  const resolver = new PrincipalResolver(pool, tokens, { cacheMs: config.apiKeyCacheMs });
+
+  const events = new CopySink(pool, log, {
+    name: 'events', table: 'events', columns: EVENT_COLUMNS, usageColumn: 'events', countBytes: true,
+    flushIntervalMs: config.flushIntervalMs, flushMaxRows: config.flushMaxRows,
+    maxPendingRows: Math.max(10 * config.flushMaxRows, 100_000), maxConcurrentFlushes: 2, whenFull: 'drop_newest',
+  });
+  const anomalies = new CopySink(pool, log, {
+    name: 'anomalies', table: 'anomalies', columns: ANOMALY_COLUMNS, usageColumn: 'anomalies', countBytes: false,
+    flushIntervalMs: Math.max(config.flushIntervalMs, 50), flushMaxRows: config.flushMaxRows,
+    maxPendingRows: Math.max(10 * config.flushMaxRows, 100_000), maxConcurrentFlushes: 1, whenFull: 'drop_newest',
+  });
+  const scorer = new Scorer(log, {
+    threads: config.workerThreads,
+    workerFilename: opts.workerFilename,
+    onAnomalies(rows) {
+      // One anomalies write per tenant (usage is counted per tenant).
+      const byTenant = new Map<string, typeof rows>();
+      for (const r of rows) {
+        const list = byTenant.get(r.tenantId);
+        if (list === undefined) byTenant.set(r.tenantId, [r]);
+        else list.push(r);
+      }
+      return Promise.all([...byTenant].map(([tenantId, list]) =>
+        anomalies.write({ tenantId, lines: anomalyLines(list), rows: list.length, bytes: 0 })));
+    },
+  });
+
+  let closing = false;
+  const inFlight = new Set<Promise<unknown>>();
+  const ctx: SourceContext = {
+    log,
+    limits: { maxBatchEvents: config.maxBatchEvents, maxEventBytes: config.maxEventBytes },
+    maxBodyBytes: config.maxBodyBytes,
+    async authenticate(authorization) {
+      const p = await resolver.resolve(authorization);
+      requireScope(p, 'ingest');
+      return p;
+    },
+    async ingest(tenantId, records, bytes, batchKey) {
+      if (records.length === 0) return { accepted: 0, duplicate: false };
+      const r = await events.write({ tenantId, lines: eventLines(tenantId, records), rows: records.length, bytes, batchKey });
+      if (!r.duplicate) scorer.push(tenantId, records);
+      return { accepted: r.rows, duplicate: r.duplicate };
+    },
+    get closing() { return closing; },
+    track(p) {
+      inFlight.add(p);
+      void p.then(() => inFlight.delete(p), () => inFlight.delete(p));
+      return p;
+    },
+  };
+
+  const app = uWS.App();
+  httpSource(app, ctx);
+  const ws = websocketSource(app, ctx);
+
+  const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
+    app.listen(config.host, config.enginePort, (s) => {
+      if (s === false) reject(new Error(`engine: cannot listen on ${config.host}:${config.enginePort}`));
+      else resolve(s);
+    });
+  }).catch(async (err: unknown) => {
+    await scorer.close();
+    throw err;
+  });
+  const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
+  log.info({ host: config.host, port }, 'engine listening');
+
+  let closed: Promise<void> | undefined;
+  return {
+    port,
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        uWS.us_listen_socket_close(listenSocket);
+        while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+        await events.close();
+        await scorer.close();
+        await anomalies.close();
+        ws.closeAll();
+        log.info({ events: events.stats, anomalies: anomalies.stats, score: scorer.stats }, 'engine closed');
+      })();
+      return closed;
+    },
+  };
+}

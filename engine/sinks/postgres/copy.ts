@@ -1,0 +1,58 @@
+// COPY text format: building the payload for the events and anomalies tables. Pure.
+//
+//   EventRecord[] / AnomalyRow[] ──► one string of tab-separated lines ──► service.ts (COPY FROM STDIN)
+//
+// Text format escapes: backslash, tab, newline and carriage return inside a value; NULL is \N.
+// NUL cannot occur: decode.ts refuses it per event (jsonb and text both reject it).
+import type { EventRecord } from '../../transforms/decode.js';
+
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+const ESCAPES = /[\\\t\n\r]/g;
+const REPLACEMENT: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** Escapes one value for COPY text format. */
+export function copyEscape(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? s.replace(ESCAPES, (c) => REPLACEMENT[c]) : s;
+}
+
+export const EVENT_COLUMNS = ['tenant_id', 'stream', 'stream_type', 'ts', 'data', 'metadata'] as const;
+
+/** COPY lines for a batch of one tenant's events; the tenant id is written once per row from a prefix. */
+export function eventLines(tenantId: string, records: readonly EventRecord[]): string {
+  const prefix = `${tenantId}\t`;
+  let out = '';
+  for (const r of records) {
+    out += prefix + copyEscape(r.stream) + '\t' + r.streamType + '\t' + new Date(r.ts).toISOString() + '\t' +
+      copyEscape(r.dataJson) + '\t' + (r.metadataJson === null ? '\\N' : copyEscape(r.metadataJson)) + '\n';
+  }
+  return out;
+}
+
+export const ANOMALY_COLUMNS = ['id', 'tenant_id', 'stream', 'stream_type', 'score', 'detector', 'explanation', 'event', 'details', 'event_ts', 'detected_at'] as const;
+
+export interface AnomalyRow {
+  id: string;
+  tenantId: string;
+  stream: string;
+  streamType: string;
+  score: number;
+  detector: string;
+  explanation: string;
+  /** JSON text of the offending event. */
+  eventJson: string;
+  /** JSON text of the detector's details. */
+  detailsJson: string;
+  eventTs: number;
+  detectedAt: number;
+}
+
+export function anomalyLines(rows: readonly AnomalyRow[]): string {
+  let out = '';
+  for (const a of rows) {
+    out += a.id + '\t' + a.tenantId + '\t' + copyEscape(a.stream) + '\t' + a.streamType + '\t' +
+      (Number.isFinite(a.score) ? String(a.score) : '0') + '\t' + copyEscape(a.detector) + '\t' +
+      copyEscape(a.explanation) + '\t' + copyEscape(a.eventJson) + '\t' + copyEscape(a.detailsJson) + '\t' +
+      new Date(a.eventTs).toISOString() + '\t' + new Date(a.detectedAt).toISOString() + '\n';
+  }
+  return out;
+}

@@ -1,0 +1,275 @@
+// The PostgreSQL sink with group commit: the only file of the engine that talks to PostgreSQL.
+//
+//   write(w) ──► pending[] ──(flushMaxRows rows, or flushIntervalMs after the first write)──► flush(group)
+//                                                                                               │
+//     BEGIN                                                                                     │
+//       INSERT ingest_batches ... ON CONFLICT DO NOTHING   (keyed writes; conflicts = duplicates)
+//       COPY <table> FROM STDIN                            (every fresh write of the group, one COPY)
+//       INSERT usage_counters ... ON CONFLICT DO UPDATE     (per tenant, hour bucket)
+//     COMMIT ──► each write's promise resolves {duplicate, rows}; on failure it rejects DW_ERR_UNAVAILABLE
+//
+// Retries live here only (STYLE.md §10): a transient error before COMMIT was sent retries the
+// group; a data error (one bad row fails the COPY of the whole group) retries each write in its
+// own transaction, so one tenant's bad row never fails another tenant's batch.
+// Bounded: at most maxPendingRows rows wait; beyond that a write is refused at once with
+// DW_ERR_UNAVAILABLE (whenFull: 'drop_newest': the caller gets the error, nothing is dropped silently).
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { DwError } from '../../../src/errors.js';
+import type { Logger } from '../../../src/log.js';
+
+export interface SinkWrite {
+  tenantId: string;
+  /** COPY text lines (copy.ts), each ending in '\n'. */
+  lines: string;
+  rows: number;
+  /** Bytes counted in usage_counters.bytes (when the sink counts bytes). */
+  bytes: number;
+  /** Idempotency key: a write whose (tenant, key) is already stored is not stored again. */
+  batchKey?: string;
+}
+
+export interface WriteResult {
+  duplicate: boolean;
+  /** Rows stored by this write, or, for a duplicate, the event count stored the first time. */
+  rows: number;
+}
+
+export interface CopySinkOptions {
+  /** For logs: 'events' or 'anomalies'. */
+  name: string;
+  table: string;
+  columns: readonly string[];
+  usageColumn: 'events' | 'anomalies';
+  countBytes: boolean;
+  flushIntervalMs: number;
+  flushMaxRows: number;
+  maxPendingRows: number;
+  maxConcurrentFlushes: number;
+  whenFull: 'drop_newest';
+}
+
+interface Pending {
+  w: SinkWrite;
+  resolve: (r: WriteResult) => void;
+  reject: (err: unknown) => void;
+}
+
+const RETRIES = 3;
+// Connection loss, admin shutdown, serialization failure, deadlock, too many connections.
+const TRANSIENT = /^(08|57P0|40001|40P01|53300)/;
+const TRANSIENT_NODE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+function isTransient(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return /Connection terminated|connection timeout/i.test(String((err as Error)?.message));
+  return TRANSIENT.test(code) || TRANSIENT_NODE.has(code);
+}
+
+/** Data errors: invalid input (22), constraint violations (23). One write's rows are at fault. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23)/.test(code);
+}
+
+export class CopySink {
+  readonly #pool: pg.Pool;
+  readonly #log: Logger;
+  readonly #o: CopySinkOptions;
+  readonly #copySql: string;
+  readonly #usageSql: string;
+  #pending: Pending[] = [];
+  #pendingRows = 0;
+  #active = 0;
+  #due = false;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #idle: (() => void)[] = [];
+  /** Counters (STYLE.md §11 names): rows stored, writes failed, duplicates, flushes. */
+  readonly stats = { rowsWritten: 0, writesFailed: 0, duplicates: 0, flushes: 0, refusedFull: 0 };
+
+  constructor(pool: pg.Pool, log: Logger, opts: CopySinkOptions) {
+    this.#pool = pool;
+    this.#log = log.child({ sink: opts.name });
+    this.#o = opts;
+    this.#copySql = `COPY ${opts.table} (${opts.columns.join(', ')}) FROM STDIN`;
+    const col = opts.usageColumn;
+    this.#usageSql =
+      `INSERT INTO usage_counters (tenant_id, bucket, ${col}, bytes)
+       SELECT t, date_trunc('hour', now()), n, b FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS u(t, n, b) ORDER BY t
+       ON CONFLICT (tenant_id, bucket) DO UPDATE
+         SET ${col} = usage_counters.${col} + EXCLUDED.${col}, bytes = usage_counters.bytes + EXCLUDED.bytes`;
+  }
+
+  get pendingRows(): number { return this.#pendingRows; }
+
+  /** Queues rows; resolves once they are committed (or found already stored), rejects with a DwError. */
+  write(w: SinkWrite): Promise<WriteResult> {
+    if (this.#closed) return Promise.reject(new DwError('DW_ERR_SHUTTING_DOWN'));
+    if (this.#pending.length > 0 && this.#pendingRows + w.rows > this.#o.maxPendingRows) {
+      this.stats.refusedFull++;
+      return Promise.reject(new DwError('DW_ERR_UNAVAILABLE', `the ${this.#o.name} buffer is full`));
+    }
+    return new Promise<WriteResult>((resolve, reject) => {
+      this.#pending.push({ w, resolve, reject });
+      this.#pendingRows += w.rows;
+      this.#schedule();
+    });
+  }
+
+  /** Flushes everything pending, waits for flushes in flight, then refuses further writes. */
+  async close(): Promise<void> {
+    await this.drain();
+    this.#closed = true;
+  }
+
+  /** Resolves when nothing is pending or being flushed (writes made meanwhile are included). */
+  drain(): Promise<void> {
+    if (this.#pending.length === 0 && this.#active === 0) return Promise.resolve();
+    this.#due = true;
+    this.#kick();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #schedule(): void {
+    if (this.#pendingRows >= this.#o.flushMaxRows || this.#due) {
+      this.#kick();
+    } else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#due = true;
+        this.#kick();
+      }, this.#o.flushIntervalMs);
+    }
+  }
+
+  #kick(): void {
+    while (this.#active < this.#o.maxConcurrentFlushes && this.#pending.length > 0 &&
+           (this.#due || this.#pendingRows >= this.#o.flushMaxRows)) {
+      const group = this.#take();
+      if (this.#pending.length === 0) {
+        this.#due = false;
+        if (this.#timer !== undefined) { clearTimeout(this.#timer); this.#timer = undefined; }
+      }
+      this.#active++;
+      this.stats.flushes++;
+      void this.#flushGroup(group).finally(() => {
+        this.#active--;
+        if (this.#pending.length > 0) this.#schedule();
+        else if (this.#active === 0) for (const f of this.#idle.splice(0)) f();
+      });
+    }
+  }
+
+  /** Takes up to flushMaxRows rows (at least one write); a second write with a key already in the group waits for the next. */
+  #take(): Pending[] {
+    const group: Pending[] = [];
+    const rest: Pending[] = [];
+    const keys = new Set<string>();
+    let rows = 0;
+    for (const p of this.#pending) {
+      const key = p.w.batchKey === undefined ? undefined : `${p.w.tenantId}\u0000${p.w.batchKey}`;
+      if ((group.length > 0 && rows + p.w.rows > this.#o.flushMaxRows) || (key !== undefined && keys.has(key))) {
+        rest.push(p);
+        continue;
+      }
+      if (key !== undefined) keys.add(key);
+      group.push(p);
+      rows += p.w.rows;
+    }
+    this.#pending = rest;
+    this.#pendingRows -= rows;
+    return group;
+  }
+
+  async #flushGroup(group: Pending[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const state = { commitSent: false };
+      try {
+        const results = await this.#transaction(group.map((p) => p.w), state);
+        for (let i = 0; i < group.length; i++) group[i].resolve(results[i]);
+        return;
+      } catch (err) {
+        if (isDataError(err) && group.length > 1) {
+          this.#log.warn({ err, writes: group.length }, 'SinkRequestBuildError: a row was refused; retrying each write alone');
+          for (const p of group) await this.#flushGroup([p]);
+          return;
+        }
+        if (isTransient(err) && !state.commitSent && attempt < RETRIES) {
+          this.#log.warn({ err, attempt }, 'SinkFlushError: transient, retrying');
+          await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+          continue;
+        }
+        this.stats.writesFailed += group.length;
+        this.#log.error({ err, writes: group.length }, 'SinkFlushError: write failed');
+        const out = isDataError(err)
+          ? new DwError('DW_ERR_INVALID_EVENT', `PostgreSQL refused a row (${(err as Error).message})`)
+          : new DwError('DW_ERR_UNAVAILABLE', 'storage failed');
+        for (const p of group) p.reject(out);
+        return;
+      }
+    }
+  }
+
+  async #transaction(writes: SinkWrite[], state: { commitSent: boolean }): Promise<WriteResult[]> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const results: WriteResult[] = writes.map((w) => ({ duplicate: false, rows: w.rows }));
+      const keyed = writes.map((w, i) => ({ w, i })).filter((x) => x.w.batchKey !== undefined);
+      if (keyed.length > 0) {
+        keyed.sort((a, b) => (a.w.tenantId + a.w.batchKey < b.w.tenantId + b.w.batchKey ? -1 : 1));
+        const { rows } = await client.query<{ tenant_id: string; batch_key: string }>(
+          `INSERT INTO ingest_batches (tenant_id, batch_key, event_count)
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[])
+           ON CONFLICT DO NOTHING RETURNING tenant_id, batch_key`,
+          [keyed.map((x) => x.w.tenantId), keyed.map((x) => x.w.batchKey), keyed.map((x) => x.w.rows)],
+        );
+        const inserted = new Set(rows.map((r) => `${r.tenant_id}\u0000${r.batch_key}`));
+        const dups = keyed.filter((x) => !inserted.has(`${x.w.tenantId}\u0000${x.w.batchKey}`));
+        if (dups.length > 0) {
+          const found = await client.query<{ tenant_id: string; batch_key: string; event_count: number }>(
+            `SELECT b.tenant_id, b.batch_key, b.event_count FROM ingest_batches b
+               JOIN unnest($1::uuid[], $2::text[]) AS u(t, k) ON b.tenant_id = u.t AND b.batch_key = u.k`,
+            [dups.map((x) => x.w.tenantId), dups.map((x) => x.w.batchKey)],
+          );
+          const counts = new Map(found.rows.map((r) => [`${r.tenant_id}\u0000${r.batch_key}`, r.event_count]));
+          for (const x of dups) {
+            results[x.i] = { duplicate: true, rows: counts.get(`${x.w.tenantId}\u0000${x.w.batchKey}`) ?? x.w.rows };
+          }
+        }
+      }
+      const fresh = writes.filter((_, i) => !results[i].duplicate && writes[i].rows > 0);
+      if (fresh.length > 0) {
+        const copy = client.query(copyStreams.from(this.#copySql));
+        await pipeline(Readable.from(fresh.map((w) => w.lines)), copy);
+        const usage = new Map<string, { n: number; b: number }>();
+        for (const w of fresh) {
+          const u = usage.get(w.tenantId) ?? { n: 0, b: 0 };
+          u.n += w.rows;
+          u.b += this.#o.countBytes ? w.bytes : 0;
+          usage.set(w.tenantId, u);
+        }
+        await client.query(this.#usageSql, [[...usage.keys()], [...usage.values()].map((u) => u.n), [...usage.values()].map((u) => u.b)]);
+      }
+      state.commitSent = true;
+      await client.query('COMMIT');
+      let stored = 0;
+      for (const w of fresh) stored += w.rows;
+      this.stats.rowsWritten += stored;
+      this.stats.duplicates += results.filter((r) => r.duplicate).length;
+      return results;
+    } catch (err) {
+      if (!state.commitSent) {
+        await client.query('ROLLBACK').catch((e: Error) => { broken = e; });
+      }
+      if (isTransient(err)) broken = err as Error;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+}

@@ -1,0 +1,293 @@
+// Decode and validate: bytes of a request body or WebSocket frame ──► EventRecord[].
+//
+//   body (JSON array | single object | NDJSON | msgpack)      frame {seq, events}
+//        │ decodeBody()                                            │ decodeFrame()
+//        ▼                                                         ▼
+//   unknown[] ──────────────── validateEvents() ──────────────► EventRecord[]
+//
+// Pure: no I/O, no clock. Every failure is a DwError with a stable code; an event's failure
+// names the event (`details.index`) and the field. The records carry the JSON text of `data`
+// and `metadata` once, so that the COPY sink and the scorer reuse it instead of serialising
+// again (STYLE.md §6).
+import { Unpackr } from 'msgpackr';
+import { DwError } from '../../src/errors.js';
+import type { StreamType } from '../../workers/types.js';
+
+export type BodyFormat = 'json' | 'ndjson' | 'msgpack';
+
+export interface DecodeLimits {
+  /** Most events in one request or frame (DW_ERR_TOO_MANY_EVENTS). */
+  readonly maxBatchEvents: number;
+  /** Largest event, measured as the UTF-8 bytes of its stored JSON parts (DW_ERR_PAYLOAD_TOO_LARGE). */
+  readonly maxEventBytes: number;
+}
+
+/** One valid event, ready for the events table and the scorer. */
+export interface EventRecord {
+  /** Stream key: `stream`, else `stream_type:metadata.source` (source defaults to 'default'). */
+  readonly stream: string;
+  readonly streamType: StreamType;
+  /** Event time, ms since the epoch. */
+  readonly ts: number;
+  /** JSON text of `data` (jsonb column). */
+  readonly dataJson: string;
+  /** JSON text of `metadata`, or null when absent. */
+  readonly metadataJson: string | null;
+  /** Whether the caller named the stream explicitly (kept to rebuild the event for anomalies). */
+  readonly explicitStream: boolean;
+  /** Detector input: text for logs/traces/llm, value for metrics. */
+  readonly text: string | undefined;
+  readonly value: number | undefined;
+  /** UTF-8 bytes of the stored parts (usage and the per-event limit). */
+  readonly bytes: number;
+}
+
+const STREAM_TYPE_SET: ReadonlySet<string> = new Set(['logs', 'metrics', 'traces', 'llm']);
+const EVENT_FIELDS: ReadonlySet<string> = new Set(['timestamp', 'stream_type', 'data', 'metadata', 'stream']);
+const MAX_STREAM_CHARS = 256;
+// timestamptz accepts far more, but toISOString() leaves the 4-digit-year form outside these.
+const MIN_TS = Date.UTC(1, 0, 1);
+const MAX_TS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+// JSON.stringify escapes as \uXXXX only control characters and lone surrogates. jsonb rejects
+// \u0000 and lone surrogates, and one such row would fail a whole group-commit COPY, so they are
+// refused here, per event. An escape counts only after an even run of backslashes.
+const BAD_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
+
+const invalid = (index: number, detail: string): DwError =>
+  new DwError('DW_ERR_INVALID_EVENT', `event ${index}: ${detail}`, { index });
+
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new DwError('DW_ERR_INVALID_UTF8');
+  }
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new DwError('DW_ERR_MALFORMED_BODY', `${what} is not valid JSON (${(err as Error).message})`);
+  }
+}
+
+function unpack(bytes: Uint8Array, what: string): unknown {
+  try {
+    return unpackr.unpack(bytes);
+  } catch (err) {
+    throw new DwError('DW_ERR_MALFORMED_BODY', `${what} is not valid msgpack (${(err as Error).message})`);
+  }
+}
+
+function checkCount(n: number, limits: DecodeLimits): void {
+  if (n > limits.maxBatchEvents) {
+    throw new DwError('DW_ERR_TOO_MANY_EVENTS', `${n} events, at most ${limits.maxBatchEvents}`, { count: n, max: limits.maxBatchEvents });
+  }
+}
+
+/** Maps a Content-Type header to a body format; null for one the endpoint does not take. */
+export function bodyFormat(contentType: string): BodyFormat | null {
+  const base = contentType.split(';', 1)[0].trim().toLowerCase();
+  switch (base) {
+    case '':
+    case 'application/json':
+    case 'text/plain':
+      return 'json';
+    case 'application/x-ndjson':
+    case 'application/ndjson':
+    case 'application/jsonl':
+      return 'ndjson';
+    case 'application/msgpack':
+    case 'application/x-msgpack':
+    case 'application/vnd.msgpack':
+      return 'msgpack';
+    default:
+      return null;
+  }
+}
+
+/** Decodes an HTTP ingest body into raw events (a JSON array, one object, NDJSON lines, or msgpack). */
+export function decodeBody(bytes: Uint8Array, format: BodyFormat, limits: DecodeLimits): unknown[] {
+  let value: unknown;
+  if (format === 'msgpack') {
+    value = unpack(bytes, 'the body');
+  } else if (format === 'json') {
+    value = parseJson(decodeUtf8(bytes), 'the body');
+  } else {
+    const text = decodeUtf8(bytes);
+    const out: unknown[] = [];
+    let start = 0;
+    let line = 0;
+    while (start <= text.length) {
+      let end = text.indexOf('\n', start);
+      if (end === -1) end = text.length;
+      const piece = text.slice(start, end).trim();
+      line++;
+      if (piece !== '') {
+        if (out.length === limits.maxBatchEvents) checkCount(out.length + 1, limits);
+        out.push(parseJson(piece, `NDJSON line ${line}`));
+      }
+      start = end + 1;
+    }
+    return out;
+  }
+  const events = Array.isArray(value) ? value : [value];
+  checkCount(events.length, limits);
+  return events;
+}
+
+export interface Frame {
+  seq: number;
+  events: unknown[];
+}
+
+/** Reads what it can of a frame's seq without decoding it (for answering frames refused unread). */
+export function sniffSeq(bytes: Uint8Array, isBinary: boolean): number | null {
+  if (isBinary) return null;
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 64)).toString('latin1');
+  const m = /^\s*\{\s*"seq"\s*:\s*(\d{1,15})\s*[,}]/.exec(head);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * Decodes a WebSocket frame `{"seq": n, "events": [...]}` (JSON text or msgpack binary).
+ * Throws a DwError carrying `seq` in details when the seq could be read.
+ */
+export function decodeFrame(bytes: Uint8Array, isBinary: boolean, limits: DecodeLimits): Frame {
+  const value = isBinary ? unpack(bytes, 'the frame') : parseJson(decodeUtf8(bytes), 'the frame');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new DwError('DW_ERR_MALFORMED_BODY', 'a frame must be an object {"seq": n, "events": [...]}');
+  }
+  const frame = value as Record<string, unknown>;
+  const seq = frame.seq;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
+    throw new DwError('DW_ERR_MALFORMED_BODY', 'seq must be a non-negative integer');
+  }
+  for (const k of Object.keys(frame)) {
+    if (k !== 'seq' && k !== 'events') throw withSeq(new DwError('DW_ERR_MALFORMED_BODY', `unknown frame field ${JSON.stringify(k)}`), seq);
+  }
+  if (!Array.isArray(frame.events)) throw withSeq(new DwError('DW_ERR_MALFORMED_BODY', 'events must be an array'), seq);
+  try {
+    checkCount(frame.events.length, limits);
+  } catch (err) {
+    throw withSeq(err as DwError, seq);
+  }
+  return { seq, events: frame.events };
+}
+
+function withSeq(err: DwError, seq: number): DwError {
+  (err as { seq?: number }).seq = seq;
+  return err;
+}
+
+/** The seq a decodeFrame() error was attached to, if it got that far. */
+export const seqOf = (err: unknown): number | null => {
+  const s = (err as { seq?: unknown } | null)?.seq;
+  return typeof s === 'number' ? s : null;
+};
+
+function toJson(value: unknown, index: number, field: string): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (err) {
+    throw invalid(index, `${field} cannot be stored as JSON (${(err as Error).message})`);
+  }
+  if (json === undefined) throw invalid(index, `${field} cannot be stored as JSON`);
+  if (json.includes('\\u') && BAD_ESCAPE.test(json)) {
+    throw invalid(index, `${field} contains a NUL character (\\u0000) or a lone UTF-16 surrogate, which PostgreSQL cannot store`);
+  }
+  return json;
+}
+
+function checkText(s: string, index: number, field: string): void {
+  if (s.includes('\u0000')) throw invalid(index, `${field} contains a NUL character`);
+  if (LONE_SURROGATE.test(s)) throw invalid(index, `${field} contains a lone UTF-16 surrogate`);
+}
+
+function parseTimestamp(v: unknown, index: number): number {
+  let ms: number;
+  if (typeof v === 'number') ms = v;
+  else if (typeof v === 'string') ms = Date.parse(v);
+  else if (v instanceof Date) ms = v.getTime(); // msgpack timestamp extension
+  else throw invalid(index, 'timestamp must be an ISO 8601 string or epoch milliseconds');
+  if (!Number.isFinite(ms)) throw invalid(index, `timestamp ${JSON.stringify(v)} is not a valid time`);
+  if (ms < MIN_TS || ms > MAX_TS) throw invalid(index, 'timestamp is outside years 1-9999');
+  return ms;
+}
+
+/** Validates raw events and builds records. Throws DW_ERR_INVALID_EVENT (details.index) on the first bad one. */
+export function validateEvents(raw: readonly unknown[], limits: DecodeLimits): EventRecord[] {
+  checkCount(raw.length, limits);
+  const out: EventRecord[] = new Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = validateEvent(raw[i], i, limits);
+  return out;
+}
+
+export function validateEvent(raw: unknown, index: number, limits: DecodeLimits): EventRecord {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(index, 'an event must be an object');
+  const e = raw as Record<string, unknown>;
+  for (const k of Object.keys(e)) {
+    if (!EVENT_FIELDS.has(k)) throw invalid(index, `unknown field ${JSON.stringify(k)} (allowed: timestamp, stream_type, data, metadata, stream)`);
+  }
+  const st = e.stream_type;
+  if (typeof st !== 'string' || !STREAM_TYPE_SET.has(st)) throw invalid(index, 'stream_type must be one of logs, metrics, traces, llm');
+  const streamType = st as StreamType;
+  const ts = parseTimestamp(e.timestamp, index);
+
+  const meta = e.metadata;
+  let metadataJson: string | null = null;
+  let source = 'default';
+  if (meta !== undefined && meta !== null) {
+    if (typeof meta !== 'object' || Array.isArray(meta) || meta instanceof Date) throw invalid(index, 'metadata must be an object');
+    const src = (meta as Record<string, unknown>).source;
+    if (src !== undefined && src !== null) {
+      if (typeof src !== 'string' || src === '') throw invalid(index, 'metadata.source must be a non-empty string');
+      source = src;
+    }
+    metadataJson = toJson(meta, index, 'metadata');
+  }
+
+  let stream: string;
+  const explicitStream = e.stream !== undefined;
+  if (explicitStream) {
+    if (typeof e.stream !== 'string' || e.stream === '') throw invalid(index, 'stream must be a non-empty string');
+    stream = e.stream;
+  } else {
+    stream = `${streamType}:${source}`;
+  }
+  if (stream.length > MAX_STREAM_CHARS) throw invalid(index, `the stream key is longer than ${MAX_STREAM_CHARS} characters`);
+  checkText(stream, index, 'the stream key');
+
+  const data = e.data;
+  if (data === undefined) throw invalid(index, 'data is required');
+  let text: string | undefined;
+  let value: number | undefined;
+  if (streamType === 'metrics') {
+    if (typeof data === 'number') value = data;
+    else if (data !== null && typeof data === 'object' && typeof (data as { value?: unknown }).value === 'number') value = (data as { value: number }).value;
+    else throw invalid(index, 'metrics data must be a number or {"value": number}');
+    if (!Number.isFinite(value)) throw invalid(index, 'metrics value must be finite');
+  }
+  const dataJson = toJson(data, index, 'data');
+  if (streamType !== 'metrics') text = typeof data === 'string' ? data : dataJson;
+
+  const bytes = Buffer.byteLength(dataJson) + (metadataJson === null ? 0 : Buffer.byteLength(metadataJson)) + stream.length;
+  if (bytes > limits.maxEventBytes) {
+    throw new DwError('DW_ERR_PAYLOAD_TOO_LARGE', `event ${index} is ${bytes} bytes, at most ${limits.maxEventBytes}`, { index, bytes, max: limits.maxEventBytes });
+  }
+  return { stream, streamType, ts, dataJson, metadataJson, explicitStream, text, value, bytes };
+}
+
+/** The event as received, rebuilt from a record (the `event` of an anomaly). */
+export function eventJson(r: EventRecord): string {
+  return `{"timestamp":${JSON.stringify(new Date(r.ts).toISOString())},"stream_type":"${r.streamType}",` +
+    (r.explicitStream ? `"stream":${JSON.stringify(r.stream)},` : '') +
+    `"data":${r.dataJson}` + (r.metadataJson === null ? '' : `,"metadata":${r.metadataJson}`) + '}';
+}

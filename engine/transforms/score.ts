@@ -1,0 +1,209 @@
+// Score: durable events ──► per-stream queues ──► piscina tasks ──► anomaly rows.
+//
+//   push(tenant, records) ─► stream queue (tenant, type, stream) ─► ready FIFO ─┐
+//                                                                              │ ≤ maxInFlight tasks in all,
+//                                 ┌────────────────────────────────────────────┘ ≤ 1 per stream (order holds)
+//                                 ▼
+//   ScoreTask{stream, streamType, state, events: UTF-8 JSON ScoreInput[] (transferred)} ─► worker
+//                                 │
+//   ScoreResult{ok, state, findings} ─► state kept per stream; findings ─► onAnomalies(rows)
+//
+// Events that arrive while a stream's task runs accumulate and go in its next task. Bounded:
+// at most maxPendingEvents wait in all; beyond that new events are not scored (whenFull:
+// 'drop_newest'), counted in stats.eventsDropped and logged, never silently.
+import { randomUUID } from 'node:crypto';
+import { Piscina } from 'piscina';
+import type { Logger } from '../../src/log.js';
+import { workerFile } from '../../src/paths.js';
+import type { ScoreInput, ScoreResult, ScoreTask, StreamType } from '../../workers/types.js';
+import type { AnomalyRow } from '../sinks/postgres/copy.js';
+import { eventJson, type EventRecord } from './decode.js';
+
+export interface ScorerOptions {
+  threads: number;
+  /** Worker task file; defaults to dist/workers/score.js. */
+  workerFilename?: string;
+  /** Tasks in flight over all streams (default 2 × threads). */
+  maxInFlight?: number;
+  /** Events in one task at most; the rest stay queued for the stream's next task. */
+  maxTaskEvents?: number;
+  /** Events waiting over all streams at most. */
+  maxPendingEvents?: number;
+  whenFull?: 'drop_newest';
+  /** Receives the anomaly rows of each result; its promise is awaited by drain(). */
+  onAnomalies: (rows: AnomalyRow[]) => Promise<unknown>;
+}
+
+interface StreamQueue {
+  tenantId: string;
+  stream: string;
+  streamType: StreamType;
+  state: Uint8Array | null;
+  pending: EventRecord[];
+  running: boolean;
+  ready: boolean;
+}
+
+export class Scorer {
+  readonly #pool: Piscina;
+  readonly #log: Logger;
+  readonly #onAnomalies: ScorerOptions['onAnomalies'];
+  readonly #maxInFlight: number;
+  readonly #maxTaskEvents: number;
+  readonly #maxPending: number;
+  readonly #streams = new Map<string, StreamQueue>();
+  readonly #ready: StreamQueue[] = [];
+  #readyHead = 0;
+  #inFlight = 0;
+  #pendingEvents = 0;
+  #writes = new Set<Promise<unknown>>();
+  #idle: (() => void)[] = [];
+  #lastDropLog = 0;
+  readonly stats = { tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0 };
+
+  constructor(log: Logger, opts: ScorerOptions) {
+    this.#log = log.child({ transform: 'score' });
+    this.#onAnomalies = opts.onAnomalies;
+    this.#maxInFlight = opts.maxInFlight ?? 2 * opts.threads;
+    this.#maxTaskEvents = opts.maxTaskEvents ?? 5_000;
+    this.#maxPending = opts.maxPendingEvents ?? 1_000_000;
+    this.#pool = new Piscina({
+      filename: opts.workerFilename ?? workerFile('score'),
+      minThreads: 1,
+      maxThreads: opts.threads,
+      idleTimeout: 30_000,
+    });
+  }
+
+  /** Queues a tenant's durable events for scoring. Never blocks; see whenFull. */
+  push(tenantId: string, records: readonly EventRecord[]): void {
+    for (const r of records) {
+      if (this.#pendingEvents >= this.#maxPending) {
+        this.stats.eventsDropped++;
+        const now = Date.now();
+        if (now - this.#lastDropLog > 5_000) {
+          this.#lastDropLog = now;
+          this.#log.warn({ dropped: this.stats.eventsDropped, intentional: true }, 'ScoreEventsDropped: the scoring queue is full');
+        }
+        continue;
+      }
+      const key = `${tenantId}\u0000${r.streamType}\u0000${r.stream}`;
+      let q = this.#streams.get(key);
+      if (q === undefined) {
+        q = { tenantId, stream: r.stream, streamType: r.streamType, state: null, pending: [], running: false, ready: false };
+        this.#streams.set(key, q);
+      }
+      q.pending.push(r);
+      this.#pendingEvents++;
+      if (!q.running && !q.ready) {
+        q.ready = true;
+        this.#ready.push(q);
+      }
+    }
+    this.#pump();
+  }
+
+  /** Resolves when every queued event has been scored and its anomalies handed over and written. */
+  drain(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** drain(), then stops the worker threads. */
+  async close(): Promise<void> {
+    await this.drain();
+    await this.#pool.destroy();
+  }
+
+  #isIdle(): boolean {
+    return this.#inFlight === 0 && this.#pendingEvents === 0 && this.#writes.size === 0;
+  }
+
+  #checkIdle(): void {
+    if (this.#isIdle()) for (const f of this.#idle.splice(0)) f();
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.#maxInFlight && this.#readyHead < this.#ready.length) {
+      const q = this.#ready[this.#readyHead++];
+      q.ready = false;
+      this.#run(q);
+    }
+    if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
+      this.#ready.splice(0, this.#readyHead);
+      this.#readyHead = 0;
+    }
+  }
+
+  #run(q: StreamQueue): void {
+    const batch = q.pending.length <= this.#maxTaskEvents ? q.pending : q.pending.slice(0, this.#maxTaskEvents);
+    q.pending = batch === q.pending ? [] : q.pending.slice(this.#maxTaskEvents);
+    this.#pendingEvents -= batch.length;
+    q.running = true;
+    this.#inFlight++;
+    const inputs: ScoreInput[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i];
+      inputs[i] = r.value !== undefined ? { ts: r.ts, value: r.value } : { ts: r.ts, text: r.text };
+    }
+    // TextEncoder gives a buffer of its own (Buffer.from may share the pool slab, which must not be transferred).
+    const events = new TextEncoder().encode(JSON.stringify(inputs));
+    const state = q.state;
+    q.state = null;
+    const task: ScoreTask = { stream: q.stream, streamType: q.streamType, state, events };
+    const transferList: ArrayBuffer[] = [events.buffer as ArrayBuffer];
+    if (state !== null && state.byteLength > 0) transferList.push(state.buffer as ArrayBuffer);
+    this.stats.tasksRun++;
+    this.#pool.run(task, { transferList }).then(
+      (res: ScoreResult) => this.#done(q, batch, res, state),
+      (err: unknown) => {
+        this.stats.tasksFailed++;
+        this.#log.error({ err, stream: q.stream }, 'ScoreTaskError: the worker failed');
+        this.#finish(q, null);
+      },
+    );
+  }
+
+  #done(q: StreamQueue, batch: EventRecord[], res: ScoreResult, _sent: Uint8Array | null): void {
+    if (!res.ok) {
+      this.stats.tasksFailed++;
+      this.#log.warn({ stream: q.stream, code: res.code, message: res.message }, 'ScoreTaskError: the detector refused the task');
+      this.#finish(q, null);
+      return;
+    }
+    this.stats.eventsScored += res.scored;
+    if (res.findings.length > 0) {
+      const now = Date.now();
+      const rows: AnomalyRow[] = [];
+      for (const f of res.findings) {
+        const r = batch[f.index];
+        if (r === undefined) continue;
+        rows.push({
+          id: randomUUID(), tenantId: q.tenantId, stream: q.stream, streamType: q.streamType,
+          score: f.score, detector: f.detector, explanation: f.explanation,
+          eventJson: eventJson(r), detailsJson: JSON.stringify(f.details ?? {}), eventTs: r.ts, detectedAt: now,
+        });
+      }
+      this.stats.anomalies += rows.length;
+      const p = this.#onAnomalies(rows).catch((err: unknown) => {
+        this.stats.anomalyWritesFailed++;
+        this.#log.error({ err, rows: rows.length }, 'AnomalyWriteError: anomalies were not stored');
+      });
+      this.#writes.add(p);
+      void p.finally(() => { this.#writes.delete(p); this.#checkIdle(); });
+    }
+    this.#finish(q, res.state);
+  }
+
+  #finish(q: StreamQueue, state: Uint8Array | null): void {
+    q.state = state;
+    q.running = false;
+    this.#inFlight--;
+    if (q.pending.length > 0 && !q.ready) {
+      q.ready = true;
+      this.#ready.push(q);
+    }
+    this.#pump();
+    this.#checkIdle();
+  }
+}
