@@ -255,3 +255,31 @@ describe('GET and PUT /api/v1/user', () => {
     expect([viaKey.status, codeOf(viaKey)]).toEqual([403, 'DW_ERR_FORBIDDEN']);
   });
 });
+
+describe('timing does not tell whether an address has an account', () => {
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const timed = async (f: () => Promise<unknown>): Promise<number> => { const t = performance.now(); await f(); return performance.now() - t; };
+
+  it('a duplicate sign-up costs a password hash too', async () => {
+    const a = await signUp(h.app, 'Timo');
+    const fresh: number[] = [];
+    const dup: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      fresh.push(await timed(() => call(h.app, 'POST', '/api/v1/auth/register', { body: { email: uniq('fresh'), password: 'long enough pw', name: 'F' } })));
+      dup.push(await timed(() => call(h.app, 'POST', '/api/v1/auth/register', { body: { email: a.email, password: 'long enough pw', name: 'F' } })));
+    }
+    // Without the hash a duplicate answers in a few ms, a fresh sign-up takes tens of ms.
+    expect(median(dup)).toBeGreaterThan(median(fresh) * 0.3);
+  });
+
+  it('login with an unknown address costs a password verification too', async () => {
+    const a = await signUp(h.app, 'Tima');
+    const wrong: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      wrong.push(await timed(() => call(h.app, 'POST', '/api/v1/auth/login', { body: { email: a.email, password: 'not the password' } })));
+      unknown.push(await timed(() => call(h.app, 'POST', '/api/v1/auth/login', { body: { email: uniq('ghost'), password: 'not the password' } })));
+    }
+    expect(median(unknown)).toBeGreaterThan(median(wrong) * 0.3);
+  });
+});
