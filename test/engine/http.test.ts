@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countEvents, ingest, logEvent, startHarness, type Harness } from './harness.js';
+
+let h: Harness;
+beforeAll(async () => { h = await startHarness({ maxBatchEvents: 100, maxBodyBytes: 64 * 1024, maxEventBytes: 4096 }); });
+afterAll(async () => { await h?.close(); });
+
+describe('engine HTTP source', () => {
+  it('GET /health answers ok', async () => {
+    const res = await fetch(`${h.url}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('stores a JSON array before answering, with the derived stream key', async () => {
+    const before = await countEvents(h, h.tenantA.id);
+    const r = await ingest(h, [
+      logEvent('hello one'),
+      { timestamp: 1_700_000_000_000, stream_type: 'metrics', data: { value: 3.5 }, metadata: { source: 'cpu', host: 'a' } },
+      { timestamp: '2024-01-02T03:04:05.678Z', stream_type: 'traces', data: { span: 'x\ty\nz\\' }, stream: 'custom-stream' },
+      { timestamp: 1_700_000_000_001, stream_type: 'llm', data: 'prompt' },
+    ]);
+    expect(r).toEqual({ status: 200, body: { accepted: 4 } });
+    expect(await countEvents(h, h.tenantA.id)).toBe(before + 4);
+    const { rows } = await h.db.pool.query(
+      `SELECT stream, stream_type, ts, data, metadata FROM events WHERE tenant_id = $1 AND id > (SELECT coalesce(max(id), 0) - 4 FROM events) ORDER BY id`,
+      [h.tenantA.id]);
+    expect(rows.map((x) => x.stream)).toEqual(['logs:api', 'metrics:cpu', 'custom-stream', 'llm:default']);
+    expect(rows[1].data).toEqual({ value: 3.5 });
+    expect(rows[1].metadata).toEqual({ source: 'cpu', host: 'a' });
+    expect(rows[2].data).toEqual({ span: 'x\ty\nz\\' });
+    expect(rows[2].ts.toISOString()).toBe('2024-01-02T03:04:05.678Z');
+    expect(rows[3].metadata).toBeNull();
+  });
+
+  it('accepts a single object, NDJSON and msgpack', async () => {
+    const before = await countEvents(h, h.tenantA.id);
+    expect(await ingest(h, logEvent('single'))).toEqual({ status: 200, body: { accepted: 1 } });
+    const nd = [logEvent('nd 1'), logEvent('nd 2'), logEvent('nd 3')].map((e) => JSON.stringify(e)).join('\n') + '\n';
+    expect(await ingest(h, null, { contentType: 'application/x-ndjson', raw: nd })).toEqual({ status: 200, body: { accepted: 3 } });
+    expect(await ingest(h, [logEvent('mp 1'), logEvent('mp 2')], { contentType: 'application/msgpack' })).toEqual({ status: 200, body: { accepted: 2 } });
+    expect(await countEvents(h, h.tenantA.id)).toBe(before + 6);
+    const { rows } = await h.db.pool.query("SELECT data FROM events WHERE tenant_id = $1 AND data = '\"mp 2\"'::jsonb", [h.tenantA.id]);
+    expect(rows).toHaveLength(1);
+  });
+
+  it('answers errors with stable codes and stores nothing of a refused batch', async () => {
+    const before = await countEvents(h);
+    const malformed = await ingest(h, null, { raw: '[{"timestamp": ' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe('DW_ERR_MALFORMED_BODY');
+
+    const bad = await ingest(h, [logEvent('ok'), { timestamp: 'yesterday', stream_type: 'logs', data: 'x' }]);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', details: { index: 1 } });
+
+    const unknown = await ingest(h, [logEvent('ok', { severity: 'high' })]);
+    expect(unknown.body.error.code).toBe('DW_ERR_INVALID_EVENT');
+    expect(unknown.body.error.message).toContain('severity');
+
+    const nul = await ingest(h, [logEvent('ok'), logEvent('ok'), logEvent('a\u0000b')]);
+    expect(nul.body.error).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', details: { index: 2 } });
+
+    const metric = await ingest(h, [{ timestamp: 1, stream_type: 'metrics', data: 'high' }]);
+    expect(metric.body.error).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', details: { index: 0 } });
+
+    const many = await ingest(h, Array.from({ length: 101 }, (_, i) => logEvent(`e${i}`)));
+    expect(many.status).toBe(413);
+    expect(many.body.error.code).toBe('DW_ERR_TOO_MANY_EVENTS');
+
+    const bigEvent = await ingest(h, [logEvent('x'.repeat(5000))]);
+    expect(bigEvent.status).toBe(413);
+    expect(bigEvent.body.error).toMatchObject({ code: 'DW_ERR_PAYLOAD_TOO_LARGE', details: { index: 0 } });
+
+    const media = await ingest(h, null, { contentType: 'text/csv', raw: 'a,b' });
+    expect(media.status).toBe(415);
+    expect(media.body.error.code).toBe('DW_ERR_UNSUPPORTED_MEDIA_TYPE');
+
+    const badUtf8 = await ingest(h, null, { raw: new Uint8Array([0x5b, 0xff, 0xfe, 0x5d]) });
+    expect(badUtf8.body.error.code).toBe('DW_ERR_INVALID_UTF8');
+
+    expect(await countEvents(h)).toBe(before);
+  });
+
+  it('refuses a body over maxBodyBytes with 413 while streaming', async () => {
+    const big = JSON.stringify(Array.from({ length: 90 }, () => logEvent('y'.repeat(1000))));
+    expect(big.length).toBeGreaterThan(64 * 1024);
+    const r = await ingest(h, null, { raw: big });
+    expect(r.status).toBe(413);
+    expect(r.body.error.code).toBe('DW_ERR_PAYLOAD_TOO_LARGE');
+    // Without a declared length (a streamed body), the limit still holds.
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < 20; i++) c.enqueue(new TextEncoder().encode(i === 0 ? '[' + '"z",'.repeat(1000) : '"z",'.repeat(1000)));
+        c.close();
+      },
+    });
+    const res = await fetch(`${h.url}/api/v1/events/ingest`, {
+      method: 'POST', body: stream, duplex: 'half',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tenantA.key}` },
+    } as RequestInit).catch((err: Error) => err);
+    if (res instanceof Error) {
+      // uWS may refuse chunked request bodies outright; either way nothing is stored.
+      expect(res).toBeInstanceOf(Error);
+    } else {
+      expect([400, 413]).toContain(res.status);
+    }
+  });
+
+  it('authenticates: 401 without or with a bad key, 403 without the ingest scope, JWT accepted', async () => {
+    const none = await ingest(h, [logEvent('x')], { key: '' });
+    expect(none.status).toBe(401);
+    expect(none.body.error.code).toBe('DW_ERR_UNAUTHORIZED');
+    const wrong = await ingest(h, [logEvent('x')], { key: 'dw_' + 'A'.repeat(32) });
+    expect(wrong.status).toBe(401);
+    const ro = await ingest(h, [logEvent('x')], { key: h.tenantA.readKey });
+    expect(ro.status).toBe(403);
+    expect(ro.body.error.code).toBe('DW_ERR_FORBIDDEN');
+    const jwt = await h.tokens.sign({ sub: '00000000-0000-0000-0000-000000000001', email: 'a@example.com', role: 'owner', tenant_id: h.tenantB.id, session_id: 's1' });
+    const before = await countEvents(h, h.tenantB.id);
+    expect(await ingest(h, [logEvent('via jwt')], { key: jwt })).toEqual({ status: 200, body: { accepted: 1 } });
+    expect(await countEvents(h, h.tenantB.id)).toBe(before + 1);
+  });
+
+  it('stores a batch with an Idempotency-Key once and counts usage once', async () => {
+    const usage = async (): Promise<{ events: number; bytes: number }> => {
+      const { rows } = await h.db.pool.query('SELECT coalesce(sum(events), 0)::int AS events, coalesce(sum(bytes), 0)::int AS bytes FROM usage_counters WHERE tenant_id = $1', [h.tenantB.id]);
+      return rows[0];
+    };
+    const before = await countEvents(h, h.tenantB.id);
+    const u0 = await usage();
+    const batch = [logEvent('idem 1'), logEvent('idem 2'), logEvent('idem 3')];
+    const headers = { 'idempotency-key': 'batch-42' };
+    expect(await ingest(h, batch, { key: h.tenantB.key, headers })).toEqual({ status: 200, body: { accepted: 3 } });
+    // Concurrent resends: all acknowledged as duplicates, none stored.
+    const again = await Promise.all([1, 2, 3].map(() => ingest(h, batch, { key: h.tenantB.key, headers })));
+    for (const r of again) expect(r).toEqual({ status: 200, body: { accepted: 3, duplicate: true } });
+    expect(await countEvents(h, h.tenantB.id)).toBe(before + 3);
+    const u1 = await usage();
+    expect(u1.events - u0.events).toBe(3);
+    expect(u1.bytes - u0.bytes).toBeGreaterThan(0);
+    // The same key in another tenant is another batch.
+    expect(await ingest(h, batch, { headers })).toEqual({ status: 200, body: { accepted: 3 } });
+  });
+
+  it('keeps tenants apart under concurrent load (one group commit, rows carry their tenant)', async () => {
+    const a0 = await countEvents(h, h.tenantA.id);
+    const b0 = await countEvents(h, h.tenantB.id);
+    const reqs: Promise<{ status: number; body: any }>[] = [];
+    for (let i = 0; i < 40; i++) {
+      const tenant = i % 2 === 0 ? h.tenantA : h.tenantB;
+      reqs.push(ingest(h, Array.from({ length: 25 }, (_, j) => logEvent(`iso ${i} ${j}`, { stream: `iso-${tenant.id}` })), { key: tenant.key }));
+    }
+    // A bad batch in the middle fails alone.
+    reqs.push(ingest(h, [logEvent('bad', { stream: 5 })], { key: h.tenantB.key }));
+    const out = await Promise.all(reqs);
+    expect(out.slice(0, 40).every((r) => r.status === 200 && r.body.accepted === 25)).toBe(true);
+    expect(out[40].status).toBe(400);
+    expect(await countEvents(h, h.tenantA.id)).toBe(a0 + 500);
+    expect(await countEvents(h, h.tenantB.id)).toBe(b0 + 500);
+    const { rows } = await h.db.pool.query('SELECT count(*)::int AS n FROM events WHERE stream <> $1 AND stream LIKE $2 AND tenant_id = $3', [`iso-${h.tenantA.id}`, 'iso-%', h.tenantA.id]);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('answers 404 and 405 as JSON errors', async () => {
+    const nf = await fetch(`${h.url}/nope`);
+    expect(nf.status).toBe(404);
+    expect((await nf.json()).error.code).toBe('DW_ERR_NOT_FOUND');
+    const m = await fetch(`${h.url}/api/v1/events/ingest`);
+    expect(m.status).toBe(405);
+  });
+});
