@@ -8,7 +8,8 @@
 //
 // Backpressure (STYLE.md §8): a connection processes at most MAX_IN_FLIGHT frames at once and
 // none while its send buffer holds more than HIGH_WATER bytes; further frames wait (copied)
-// and resume on `drain`. When more than MAX_WAITING frames wait, the connection is closed with
+// and resume on `drain` (uWS cannot pause reading a WebSocket). When more than MAX_WAITING
+// frames or MAX_WAITING_BYTES wait, the connection is closed with
 // 1013 (try again later): the client resends what was not acknowledged; nothing is acked unstored.
 // Bad frames are answered with a nack and the connection stays open. With ?client_id=, a
 // batch is stored once per (tenant, client_id, seq), so resending after a reconnect is safe.
@@ -21,13 +22,15 @@ import { statusLine, toDwError, type SourceContext } from './common.js';
 const STREAM_PATH = '/api/v1/stream';
 const HIGH_WATER = 1024 * 1024;
 const MAX_IN_FLIGHT = 16;
-const MAX_WAITING = 256;
+const MAX_WAITING = 10_000;
+const MAX_WAITING_BYTES = 64 * 1024 * 1024;
 const CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 interface Conn {
   tenantId: string;
   clientId: string | undefined;
   waiting: { bytes: Uint8Array; isBinary: boolean }[];
+  waitingBytes: number;
   inFlight: number;
   closed: boolean;
 }
@@ -91,6 +94,7 @@ export function websocketSource(app: TemplatedApp, ctx: SourceContext): WebSocke
   function pump(ws: WebSocket<Conn>, c: Conn): void {
     while (c.waiting.length > 0 && canStart(ws, c)) {
       const f = c.waiting.shift()!;
+      c.waitingBytes -= f.bytes.byteLength;
       start(ws, c, f.bytes, f.isBinary);
     }
   }
@@ -126,7 +130,7 @@ export function websocketSource(app: TemplatedApp, ctx: SourceContext): WebSocke
       ctx.authenticate(authorization).then(
         (p) => {
           if (aborted) return;
-          const conn: Conn = { tenantId: p.tenantId, clientId, waiting: [], inFlight: 0, closed: false };
+          const conn: Conn = { tenantId: p.tenantId, clientId, waiting: [], waitingBytes: 0, inFlight: 0, closed: false };
           res.cork(() => res.upgrade(conn, key, protocol, extensions, context));
         },
         (err: unknown) => refuse(toDwError(err, log)),
@@ -145,13 +149,14 @@ export function websocketSource(app: TemplatedApp, ctx: SourceContext): WebSocke
         start(ws, c, bytes, isBinary);
         return;
       }
-      if (c.waiting.length >= MAX_WAITING) {
+      if (c.waiting.length >= MAX_WAITING || c.waitingBytes + bytes.byteLength > MAX_WAITING_BYTES) {
         c.closed = true;
         c.waiting.length = 0;
         ws.end(1013, 'too many unacknowledged batches; reconnect and resend');
         return;
       }
       c.waiting.push({ bytes, isBinary });
+      c.waitingBytes += bytes.byteLength;
     },
 
     drain(ws) {
