@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { DwError } from '../errors.js';
 import { findApiKey, looksLikeApiKey } from './api-keys.js';
 import type { TokenService } from './jwt.js';
+import { SESSION_CACHE_MS, SessionGuard } from './sessions.js';
 
 export interface Principal {
   kind: 'api_key' | 'user';
@@ -33,11 +34,14 @@ export class PrincipalResolver {
   #tokens: TokenService;
   #cacheMs: number;
   #cache = new Map<string, { at: number; principal: Principal | null }>();
+  /** Checks that a user token's session is still active (logout and reuse revoke it). */
+  readonly sessions: SessionGuard;
 
   constructor(pool: pg.Pool, tokens: TokenService, opts: ResolverOptions) {
     this.#pool = pool;
     this.#tokens = tokens;
     this.#cacheMs = opts.cacheMs;
+    this.sessions = new SessionGuard(pool, { cacheMs: SESSION_CACHE_MS });
   }
 
   /** Returns the principal or throws DW_ERR_UNAUTHORIZED / DW_ERR_TOKEN_EXPIRED. */
@@ -46,6 +50,7 @@ export class PrincipalResolver {
     if (token === null) throw new DwError('DW_ERR_UNAUTHORIZED', 'send Authorization: Bearer <API key or access token>');
     if (looksLikeApiKey(token)) return this.#apiKey(token);
     const claims = await this.#tokens.verify(token);
+    await this.sessions.assertActive(claims.session_id, claims.sub);
     return {
       kind: 'user', tenantId: claims.tenant_id, scopes: USER_SCOPES, subject: claims.sub,
       role: claims.role, sessionId: claims.session_id, email: claims.email,

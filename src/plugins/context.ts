@@ -3,11 +3,12 @@
 // config, and the session guard that refuses access tokens of revoked sessions. Routes ask for
 // a caller with `authenticate({ ... })`, which sets `req.principal` or throws a DwError:
 //
-//   Authorization ─▶ resolver.resolve ─▶ user token? ─▶ sessions.assertActive ─▶ kind / scope / role ─▶ req.principal
+//   Authorization ─▶ resolver.resolve (user token: sessions.assertActive) ─▶ kind / scope / role ─▶ req.principal
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { TokenService } from '../auth/jwt.js';
 import { PrincipalResolver, requireScope, type Principal } from '../auth/principal.js';
+import { SessionGuard, UUID_RE } from '../auth/sessions.js';
 import type { Config } from '../config.js';
 import { DwError } from '../errors.js';
 import { definePlugin } from './define.js';
@@ -25,45 +26,7 @@ declare module 'fastify' {
   }
 }
 
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** How long a session's "not revoked" answer is trusted (revocation delay across instances). */
-export const SESSION_CACHE_MS = 2_000;
-
-/**
- * Answers "is this session still valid for this user" from PostgreSQL, caching answers for a
- * short while. This process forgets a session at once when it revokes it; other instances see
- * the revocation within cacheMs.
- */
-export class SessionGuard {
-  #pool: pg.Pool;
-  #cacheMs: number;
-  #cache = new Map<string, { at: number; userId: string | null; active: boolean }>();
-
-  constructor(pool: pg.Pool, opts: { cacheMs: number }) {
-    this.#pool = pool;
-    this.#cacheMs = opts.cacheMs;
-  }
-
-  async assertActive(sessionId: string | undefined, userId: string): Promise<void> {
-    if (sessionId === undefined || !UUID_RE.test(sessionId)) throw new DwError('DW_ERR_UNAUTHORIZED', 'invalid session');
-    const now = Date.now();
-    let hit = this.#cache.get(sessionId);
-    if (hit === undefined || now - hit.at >= this.#cacheMs) {
-      const { rows } = await this.#pool.query<{ user_id: string; active: boolean }>(
-        'SELECT user_id, revoked_at IS NULL AS active FROM sessions WHERE id = $1', [sessionId]);
-      hit = { at: now, userId: rows[0]?.user_id ?? null, active: rows[0]?.active ?? false };
-      if (this.#cache.size > 10_000) this.#cache.clear();
-      this.#cache.set(sessionId, hit);
-    }
-    if (!hit.active || hit.userId !== userId) throw new DwError('DW_ERR_UNAUTHORIZED', 'the session has ended; sign in again');
-  }
-
-  /** Drops a cached answer (call after revoking a session). */
-  forget(sessionId: string): void {
-    this.#cache.delete(sessionId);
-  }
-}
+export { UUID_RE };
 
 export interface ContextOptions {
   config: Readonly<Config>;
@@ -75,8 +38,9 @@ export const contextPlugin = definePlugin(async function context(app: FastifyIns
   app.decorate('config', opts.config);
   app.decorate('pool', opts.pool);
   app.decorate('tokens', opts.tokens);
-  app.decorate('resolver', new PrincipalResolver(opts.pool, opts.tokens, { cacheMs: opts.config.apiKeyCacheMs }));
-  app.decorate('sessions', new SessionGuard(opts.pool, { cacheMs: SESSION_CACHE_MS }));
+  const resolver = new PrincipalResolver(opts.pool, opts.tokens, { cacheMs: opts.config.apiKeyCacheMs });
+  app.decorate('resolver', resolver);
+  app.decorate('sessions', resolver.sessions);
   app.decorateRequest('principal', null);
 }, { name: 'driftwatch-context', global: true, dependencies: ['driftwatch-errors'] });
 
@@ -97,7 +61,6 @@ export const authenticate = (need: AuthNeed = {}) => {
   return async function authenticate(req: FastifyRequest): Promise<void> {
     const app = req.server;
     const p = await app.resolver.resolve(req.headers.authorization);
-    if (p.kind === 'user') await app.sessions.assertActive(p.sessionId, p.subject);
     if (userOnly && p.kind !== 'user') throw new DwError('DW_ERR_FORBIDDEN', 'this endpoint needs a signed-in user (an access token), not an API key');
     if (scope !== undefined) requireScope(p, scope);
     if (roles !== undefined && !roles.includes(p.role ?? '')) {

@@ -50,3 +50,19 @@ describe('auth primitives against PostgreSQL', () => {
     expect(await verifyPassword(h, 'wrong')).toBe(false);
   });
 });
+
+describe('sessions in the shared resolver', () => {
+  it('an access token stops working in both servers once its session is revoked', async () => {
+    const t = await createTenant(db.pool, 'Sessions');
+    const { rows: [u] } = await db.pool.query<{ id: string }>(
+      "INSERT INTO users (tenant_id, email, username, password_hash) VALUES ($1, 's@example.com', 's', 'x') RETURNING id", [t.id]);
+    const { rows: [s] } = await db.pool.query<{ id: string }>('INSERT INTO sessions (user_id) VALUES ($1) RETURNING id', [u.id]);
+    const tokens = await new TokenService(db.pool, { issuer: 'dw', audience: 'dw', ttlSeconds: 60 }).init();
+    const token = await tokens.sign({ sub: u.id, email: 's@example.com', role: 'owner', tenant_id: t.id, session_id: s.id });
+    const resolver = new PrincipalResolver(db.pool, tokens, { cacheMs: 0 });
+    expect((await resolver.resolve(`Bearer ${token}`)).subject).toBe(u.id);
+    await db.pool.query('UPDATE sessions SET revoked_at = now() WHERE id = $1', [s.id]);
+    resolver.sessions.forget(s.id);
+    await expect(resolver.resolve(`Bearer ${token}`)).rejects.toMatchObject({ code: 'DW_ERR_UNAUTHORIZED' });
+  });
+});
