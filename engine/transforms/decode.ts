@@ -9,7 +9,7 @@
 // names the event (`details.index`) and the field. The records carry the JSON text of `data`
 // and `metadata` once, so that the COPY sink and the scorer reuse it instead of serialising
 // again (STYLE.md §6).
-import { Unpackr } from 'msgpackr';
+import { C1, Unpackr } from 'msgpackr';
 import { DwError } from '../../src/errors.js';
 import type { StreamType } from '../../workers/types.js';
 
@@ -78,11 +78,15 @@ function parseJson(text: string, what: string): unknown {
 }
 
 function unpack(bytes: Uint8Array, what: string): unknown {
+  let value: unknown;
   try {
-    return unpackr.unpack(bytes);
+    value = unpackr.unpack(bytes);
   } catch (err) {
     throw new DwError('DW_ERR_MALFORMED_BODY', `${what} is not valid msgpack (${(err as Error).message})`);
   }
+  // msgpackr decodes the never-used byte 0xC1 to a marker object instead of throwing.
+  if (value === C1) throw new DwError('DW_ERR_MALFORMED_BODY', `${what} is not valid msgpack (0xC1)`);
+  return value;
 }
 
 function checkCount(n: number, limits: DecodeLimits): void {

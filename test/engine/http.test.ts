@@ -116,7 +116,13 @@ describe('engine HTTP source', () => {
     const ro = await ingest(h, [logEvent('x')], { key: h.tenantA.readKey });
     expect(ro.status).toBe(403);
     expect(ro.body.error.code).toBe('DW_ERR_FORBIDDEN');
-    const jwt = await h.tokens.sign({ sub: '00000000-0000-0000-0000-000000000001', email: 'a@example.com', role: 'owner', tenant_id: h.tenantB.id, session_id: 's1' });
+    // A signed-in user of tenant B: a token is honoured only while its session is active.
+    const { rows: [user] } = await h.db.pool.query(
+      "INSERT INTO users (tenant_id, email, username, password_hash) VALUES ($1, 'b@example.com', 'b-user', 'x') RETURNING id", [h.tenantB.id]);
+    const { rows: [session] } = await h.db.pool.query('INSERT INTO sessions (user_id) VALUES ($1) RETURNING id', [user.id]);
+    const jwt = await h.tokens.sign({ sub: user.id, email: 'b@example.com', role: 'owner', tenant_id: h.tenantB.id, session_id: session.id });
+    const fake = await h.tokens.sign({ sub: user.id, email: 'b@example.com', role: 'owner', tenant_id: h.tenantB.id, session_id: '00000000-0000-0000-0000-000000000009' });
+    expect((await ingest(h, [logEvent('x')], { key: fake })).status).toBe(401);
     const before = await countEvents(h, h.tenantB.id);
     expect(await ingest(h, [logEvent('via jwt')], { key: jwt })).toEqual({ status: 200, body: { accepted: 1 } });
     expect(await countEvents(h, h.tenantB.id)).toBe(before + 1);

@@ -1,0 +1,93 @@
+import { pack } from 'msgpackr';
+import { describe, expect, it } from 'vitest';
+import { anomalyLines, copyEscape, eventLines } from '../../engine/sinks/postgres/copy.js';
+import { bodyFormat, decodeBody, decodeFrame, eventJson, sniffSeq, validateEvents } from '../../engine/transforms/decode.js';
+
+const limits = { maxBatchEvents: 10, maxEventBytes: 1024 };
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const codeOf = (f: () => unknown): { code?: string; details?: unknown; message?: string } => {
+  try { f(); } catch (err) { return err as { code: string }; }
+  throw new Error('did not throw');
+};
+
+describe('decode', () => {
+  it('derives the stream key and detector input', () => {
+    const [a, b, c, d] = validateEvents([
+      { timestamp: 0, stream_type: 'logs', data: { msg: 'x' }, metadata: { source: 'web' } },
+      { timestamp: '2024-05-01T00:00:00Z', stream_type: 'metrics', data: { value: 2, unit: 'ms' } },
+      { timestamp: 5, stream_type: 'llm', data: 'hi', stream: 'chat' },
+      { timestamp: new Date(7), stream_type: 'traces', data: null, metadata: null },
+    ], limits);
+    expect([a.stream, b.stream, c.stream, d.stream]).toEqual(['logs:web', 'metrics:default', 'chat', 'traces:default']);
+    expect(a.text).toBe('{"msg":"x"}');
+    expect(b.value).toBe(2);
+    expect(c.text).toBe('hi');
+    expect(d.ts).toBe(7);
+    expect(JSON.parse(eventJson(c))).toEqual({ timestamp: new Date(5).toISOString(), stream_type: 'llm', stream: 'chat', data: 'hi' });
+  });
+
+  it('refuses bad events with the index and the field', () => {
+    const bad = (e: unknown, index = 1) => codeOf(() => validateEvents([{ timestamp: 1, stream_type: 'logs', data: 'ok' }, e], limits));
+    expect(bad({ timestamp: 1, stream_type: 'logs', data: 'x', extra: 1 })).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', details: { index: 1 } });
+    expect(bad({ timestamp: 1, stream_type: 'logs', data: 'x', extra: 1 }).message).toContain('"extra"');
+    expect(bad({ timestamp: true, stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(bad({ timestamp: 'soon', stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(bad({ timestamp: 1e17, stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(bad({ timestamp: 1, stream_type: 'events', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(bad({ timestamp: 1, stream_type: 'logs' }).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(bad({ timestamp: 1, stream_type: 'metrics', data: { v: 1 } }).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(bad({ timestamp: 1, stream_type: 'metrics', data: Number.NaN }).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(bad({ timestamp: 1, stream_type: 'logs', data: 'x', metadata: [1] }).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(bad({ timestamp: 1, stream_type: 'logs', data: 'x', metadata: { source: 3 } }).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(bad({ timestamp: 1, stream_type: 'logs', data: 'x', stream: '' }).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(bad('not an object').code).toBe('DW_ERR_INVALID_EVENT');
+    expect(bad({ timestamp: 1, stream_type: 'logs', data: 'x'.repeat(2000) })).toMatchObject({ code: 'DW_ERR_PAYLOAD_TOO_LARGE', details: { index: 1 } });
+  });
+
+  it('refuses NUL and lone surrogates (jsonb cannot store them) but keeps an escaped backslash-u text', () => {
+    const one = (data: unknown, extra: Record<string, unknown> = {}) => () => validateEvents([{ timestamp: 1, stream_type: 'logs', data, ...extra }], limits);
+    expect(codeOf(one('a\u0000b')).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(codeOf(one({ k: 'x\u0000' })).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(codeOf(one('x', { metadata: { ['a\u0000']: 1 } })).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(codeOf(one('bad \ud800 surrogate')).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(codeOf(one('x', { stream: 's\u0000' })).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(validateEvents([{ timestamp: 1, stream_type: 'logs', data: 'literal \\u0000 and 😀 and \u0001' }], limits)[0].dataJson)
+      .toBe('"literal \\\\u0000 and 😀 and \\u0001"');
+  });
+
+  it('decodes bodies and frames, with limits and clear errors', () => {
+    expect(decodeBody(enc('[{"a":1},{"b":2}]'), 'json', limits)).toHaveLength(2);
+    expect(decodeBody(enc('{"a":1}'), 'json', limits)).toEqual([{ a: 1 }]);
+    expect(decodeBody(enc('{"a":1}\r\n\n{"b":2}\n'), 'ndjson', limits)).toEqual([{ a: 1 }, { b: 2 }]);
+    expect(codeOf(() => decodeBody(enc('{"a":1}\n{oops'), 'ndjson', limits)).message).toContain('line 2');
+    expect(decodeBody(pack([{ a: 1 }]), 'msgpack', limits)).toEqual([{ a: 1 }]);
+    expect(codeOf(() => decodeBody(new Uint8Array([0xc1]), 'msgpack', limits)).code).toBe('DW_ERR_MALFORMED_BODY');
+    expect(codeOf(() => decodeBody(new Uint8Array([0x92, 0x01]), 'msgpack', limits)).code).toBe('DW_ERR_MALFORMED_BODY');
+    expect(codeOf(() => decodeBody(new Uint8Array([0x01, 0x02]), 'msgpack', limits)).code).toBe('DW_ERR_MALFORMED_BODY');
+    expect(codeOf(() => decodeBody(enc(JSON.stringify(new Array(11).fill({}))), 'json', limits)).code).toBe('DW_ERR_TOO_MANY_EVENTS');
+    expect(codeOf(() => decodeBody(enc('{}\n'.repeat(11)), 'ndjson', limits)).code).toBe('DW_ERR_TOO_MANY_EVENTS');
+    expect(codeOf(() => decodeBody(new Uint8Array([0x22, 0xc3, 0x28, 0x22]), 'json', limits)).code).toBe('DW_ERR_INVALID_UTF8');
+    expect(decodeFrame(enc('{"seq":3,"events":[]}'), false, limits)).toEqual({ seq: 3, events: [] });
+    expect(decodeFrame(pack({ seq: 4, events: [1] }), true, limits)).toEqual({ seq: 4, events: [1] });
+    expect(codeOf(() => decodeFrame(enc('{"seq":-1,"events":[]}'), false, limits)).code).toBe('DW_ERR_MALFORMED_BODY');
+    expect(codeOf(() => decodeFrame(enc('{"seq":1,"events":{}}'), false, limits))).toMatchObject({ code: 'DW_ERR_MALFORMED_BODY', seq: 1 });
+    expect(sniffSeq(enc(' { "seq" : 77, "events": ['), false)).toBe(77);
+    expect(sniffSeq(enc('{"events": [], "seq": 1}'), false)).toBeNull();
+    expect(bodyFormat('application/json; charset=utf-8')).toBe('json');
+    expect(bodyFormat('application/x-ndjson')).toBe('ndjson');
+    expect(bodyFormat('application/msgpack')).toBe('msgpack');
+    expect(bodyFormat('text/csv')).toBeNull();
+  });
+});
+
+describe('COPY text payload', () => {
+  it('escapes backslash, tab, newline and CR, and writes NULL as \\N', () => {
+    expect(copyEscape('a\\b\tc\nd\re')).toBe('a\\\\b\\tc\\nd\\re');
+    expect(copyEscape('plain')).toBe('plain');
+    const [r] = validateEvents([{ timestamp: 0, stream_type: 'logs', data: 'x\ty', stream: 's\\1' }], limits);
+    expect(eventLines('T', [r])).toBe('T\ts\\\\1\tlogs\t1970-01-01T00:00:00.000Z\t"x\\\\ty"\t\\N\n');
+    const line = anomalyLines([{ id: 'I', tenantId: 'T', stream: 's', streamType: 'logs', score: 0.5, detector: 'd', explanation: 'two\nlines', eventJson: '{}', detailsJson: '{}', eventTs: 0, detectedAt: 0 }]);
+    expect(line.split('\t')).toHaveLength(11);
+    expect(line).toContain('two\\nlines');
+  });
+});
