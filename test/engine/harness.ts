@@ -23,11 +23,13 @@ export interface Harness {
   wsUrl: string;
   tenantA: { id: string; key: string; readKey: string };
   tenantB: { id: string; key: string };
-  restart(overrides?: Partial<Config>, workerFilename?: string): Promise<void>;
+  restart(overrides?: Partial<Config>): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startHarness(overrides: Partial<Config> = {}, workerFilename: string | undefined = boomWorker): Promise<Harness> {
+/** workerFilename: a fixture task file (default: the BOOM fixture), or 'real' for dist/workers/score.js. */
+export async function startHarness(overrides: Partial<Config> = {}, worker: string = boomWorker): Promise<Harness> {
+  const workerFilename = worker === 'real' ? undefined : worker;
   const db = await createTestDatabase();
   const tokens = await new TokenService(db.pool, { issuer: 'driftwatch', audience: 'driftwatch', ttlSeconds: 900 }).init();
   const a = await createTenant(db.pool, 'Tenant A');
@@ -39,9 +41,9 @@ export async function startHarness(overrides: Partial<Config> = {}, workerFilena
   };
   const tenantB = { id: b.id, key: (await createApiKey(db.pool, b.id)).key };
   const h = { db, tokens, tenantA, tenantB } as Harness;
-  h.restart = async (o = overrides, w = workerFilename) => {
+  h.restart = async (o = overrides) => {
     h.config = loadConfig({ env: {}, overrides: { enginePort: 0, host: '127.0.0.1', workerThreads: 1, logLevel: 'silent', ...o } });
-    h.engine = await startEngine({ config: h.config, pool: db.pool, tokens, log: silentLogger, workerFilename: w });
+    h.engine = await startEngine({ config: h.config, pool: db.pool, tokens, log: silentLogger, workerFilename });
     h.url = `http://127.0.0.1:${h.engine.port}`;
     h.wsUrl = `ws://127.0.0.1:${h.engine.port}/api/v1/stream`;
   };

@@ -93,7 +93,7 @@ describe('engine anomalies flow', () => {
 describe('engine anomalies flow (real detector, dist/workers/score.js)', () => {
   const real = workerFile('score');
   let h: Harness;
-  beforeAll(async () => { h = await startHarness({}, existsSync(real) ? undefined : boomWorker); });
+  beforeAll(async () => { h = await startHarness({}, existsSync(real) ? 'real' : boomWorker); });
   afterAll(async () => { await h?.close(); });
 
   it.runIf(existsSync(real))('finds injected lines among ~2000 normal log lines', async () => {
