@@ -16,7 +16,8 @@
 // close(): refuse new requests, upgrades and frames (DW_ERR_SHUTTING_DOWN) and close the
 // listen socket ─► wait for every batch in flight (each one answered after its COMMIT) ─►
 // flush the events sink ─► drain the scorer (its anomalies written) ─► flush the anomalies
-// sink ─► destroy the worker pool ─► end the remaining WebSocket connections.
+// sink ─► destroy the worker pool ─► end the remaining WebSocket connections (1001) and
+// idle keep-alive HTTP connections.
 import uWS from 'uWebSockets.js';
 import type pg from 'pg';
 import { PrincipalResolver, requireScope } from '../src/auth/principal.js';
@@ -128,6 +129,9 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
         await scorer.close();
         await anomalies.close();
         ws.closeAll();
+        // Idle keep-alive HTTP connections would keep the process alive until the client
+        // drops them; App.close() (in this uWS build, missing from its typings) closes them.
+        (app as unknown as { close?: () => void }).close?.();
         log.info({ events: events.stats, anomalies: anomalies.stats, score: scorer.stats }, 'engine closed');
       })();
       return closed;
