@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_COLUMNS, eventLines } from '../../engine/sinks/postgres/copy.js';
+import { CopySink, type CopySinkOptions } from '../../engine/sinks/postgres/service.js';
+import { validateEvents } from '../../engine/transforms/decode.js';
+import { silentLogger } from '../../src/log.js';
+import { createTenant } from '../../src/tenants.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+
+let db: TestDatabase;
+let t1: string;
+let t2: string;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  t1 = (await createTenant(db.pool, 'Sink One')).id;
+  t2 = (await createTenant(db.pool, 'Sink Two')).id;
+});
+afterAll(async () => { await db?.drop(); });
+
+const opts = (o: Partial<CopySinkOptions> = {}): CopySinkOptions => ({
+  name: 'events', table: 'events', columns: EVENT_COLUMNS, usageColumn: 'events', countBytes: true,
+  flushIntervalMs: 20, flushMaxRows: 1000, maxPendingRows: 100_000, maxConcurrentFlushes: 2, whenFull: 'drop_newest', ...o,
+});
+const lines = (tenant: string, n: number, tag: string): string =>
+  eventLines(tenant, validateEvents(Array.from({ length: n }, (_, i) => ({ timestamp: i, stream_type: 'logs', data: `${tag} ${i}`, stream: tag })), { maxBatchEvents: 1e6, maxEventBytes: 1e6 }));
+const count = async (stream: string): Promise<number> =>
+  (await db.pool.query('SELECT count(*)::int AS n FROM events WHERE stream = $1', [stream])).rows[0].n;
+
+describe('CopySink (group commit)', () => {
+  it('combines concurrent writes into few flushes and resolves each after COMMIT', async () => {
+    const sink = new CopySink(db.pool, silentLogger, opts());
+    const writes = Array.from({ length: 50 }, (_, i) => sink.write({ tenantId: i % 2 ? t1 : t2, lines: lines(i % 2 ? t1 : t2, 10, 'group'), rows: 10, bytes: 100 }));
+    const results = await Promise.all(writes);
+    expect(results.every((r) => r.rows === 10 && !r.duplicate)).toBe(true);
+    expect(await count('group')).toBe(500);
+    expect(sink.stats.flushes).toBeLessThan(10);
+    await sink.close();
+    await expect(sink.write({ tenantId: t1, lines: '', rows: 0, bytes: 0 })).rejects.toMatchObject({ code: 'DW_ERR_SHUTTING_DOWN' });
+  });
+
+  it('a row PostgreSQL refuses fails only its own write, not the others in the group', async () => {
+    const sink = new CopySink(db.pool, silentLogger, opts());
+    const good1 = sink.write({ tenantId: t1, lines: lines(t1, 5, 'iso-a'), rows: 5, bytes: 1 });
+    const bad = sink.write({ tenantId: t2, lines: `${t2}\tiso-bad\tlogs\t1970-01-01T00:00:00Z\t{not json\t\\N\n`, rows: 1, bytes: 1 });
+    const good2 = sink.write({ tenantId: t2, lines: lines(t2, 5, 'iso-b'), rows: 5, bytes: 1 });
+    await expect(good1).resolves.toEqual({ duplicate: false, rows: 5 });
+    await expect(bad).rejects.toMatchObject({ code: 'DW_ERR_INVALID_EVENT' });
+    await expect(good2).resolves.toEqual({ duplicate: false, rows: 5 });
+    expect(await count('iso-a')).toBe(5);
+    expect(await count('iso-b')).toBe(5);
+    expect(await count('iso-bad')).toBe(0);
+    await sink.close();
+  });
+
+  it('stores a keyed batch once even when its resend lands in the same window, and counts usage once', async () => {
+    const usage = async (): Promise<number> => (await db.pool.query('SELECT coalesce(sum(events), 0)::int AS n FROM usage_counters WHERE tenant_id = $1', [t1])).rows[0].n;
+    const u0 = await usage();
+    const sink = new CopySink(db.pool, silentLogger, opts({ flushIntervalMs: 50 }));
+    const w = { tenantId: t1, lines: lines(t1, 3, 'dup'), rows: 3, bytes: 10, batchKey: 'k1' };
+    const [a, b, c] = await Promise.all([sink.write(w), sink.write(w), sink.write({ ...w, tenantId: t2, lines: lines(t2, 3, 'dup') })]);
+    expect([a.duplicate, b.duplicate, c.duplicate]).toEqual([false, true, false]);
+    expect(b.rows).toBe(3);
+    expect(await count('dup')).toBe(6);
+    expect((await usage()) - u0).toBe(3);
+    await sink.close();
+  });
+
+  it('refuses a write with DW_ERR_UNAVAILABLE when the buffer is full (never drops silently)', async () => {
+    const sink = new CopySink(db.pool, silentLogger, opts({ flushIntervalMs: 200, flushMaxRows: 1000, maxPendingRows: 20 }));
+    const first = sink.write({ tenantId: t1, lines: lines(t1, 15, 'full'), rows: 15, bytes: 1 });
+    await expect(sink.write({ tenantId: t1, lines: lines(t1, 10, 'full'), rows: 10, bytes: 1 })).rejects.toMatchObject({ code: 'DW_ERR_UNAVAILABLE' });
+    expect(sink.stats.refusedFull).toBe(1);
+    await first;
+    expect(await count('full')).toBe(15);
+    await sink.close();
+  });
+});
