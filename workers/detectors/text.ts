@@ -1,15 +1,20 @@
 // Text detector (logs, traces, LLM I/O): compression surprise.
 //
 //   line ─► normalise (ids/IPs/numbers → <N3>, <H16>, <IP>…)
-//        ─► exact template already in the baseline? ──yes──► cost ≈ 0, score 0 (no compression)
+//        ─► exact line already in the baseline? ──yes──► normal (no compression)
+//        │ no
+//        ├─► pattern (skeleton: the line's words) quarantined? ──yes──► recurrence: still an
+//        │      anomaly while it is a burst; admitted to the baseline once it keeps recurring
+//        │      (the explanation says so). No compression either.
 //        │ no
 //        ▼
 //   cost = |deflateRaw(line, dictionary = baseline of recent distinct lines)| in bits
 //        ─► robust z against the stream's empirical null of recent costs (median / MAD)
-//        ─► score in [0, 1]; finding when score ≥ 0.5 (after warm-up)
-//        ─► normal: line joins the baseline (LRU, bounded bytes)
-//           anomalous: quarantined; if the same template keeps recurring it is admitted
-//           to the baseline, and that finding's explanation says so.
+//        ─► score = z / (z + zHalf), zHalf lowered for severe lines (an explicit FATAL/ERROR
+//           level, or failure words when there is no level token); finding when ≥ 0.5
+//           after warm-up
+//        ─► normal: line joins the baseline (LRU, bounded bytes) and the null
+//           anomalous: its pattern is quarantined, not baselined (hygiene)
 //
 // Everything that influences a score lives in the serialised state and is updated per event
 // in stream order, so findings do not depend on how the stream was split into batches.
@@ -20,8 +25,11 @@ import { decodeState, encodeState } from './state.js';
 
 export const TEXT_DETECTOR = 'compression_surprise';
 
-/** One parameter set for every stream. */
-export const TEXT_PARAMS = Object.freeze({
+/**
+ * One parameter set for every stream. Chosen on BGL_2k, Thunderbird_2k and the demo log
+ * (test/workers/detect.test.ts prints the figures); see the sensitivity notes there.
+ */
+export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
   /** Bytes of distinct normalised lines kept as the deflate dictionary. */
   baselineBytes: 8192,
   /** Lines longer than this (after normalisation) are scored on their first bytes only. */
@@ -32,19 +40,68 @@ export const TEXT_PARAMS = Object.freeze({
   /** Null statistics are refreshed every this many insertions (keeps per-event cost down). */
   nullRefresh: 16,
   /** No finding before this many events and null samples. */
-  warmupEvents: 200,
-  warmupNull: 32,
+  warmupEvents: 100,
+  warmupNull: 16,
   /** Robust z at which the score reaches 0.5 (the finding threshold). */
   zHalf: 8,
   /** Minimum excess over the typical cost, in bits, before anything is flagged. */
   minExcessBits: 48,
-  /** Quarantined template admitted after this many sightings spanning at least admitSpan events. */
-  admitCount: 5,
+  /** A severe line (see severityOf) needs a z of zHalf / (1 + severityBoost); 0 disables. */
+  severityBoost: 3,
+  /** A quarantined pattern without a severity word is admitted at its admitCount-th sighting. */
+  admitCount: 3,
+  /** A severe one after admitCountSevere sightings spanning admitSpan events (a burst stays an incident)… */
+  admitCountSevere: 5,
   admitSpan: 300,
+  /** …or after admitBurst sightings whatever the span (a burst that long is the new normal). */
+  admitBurst: 100,
   quarantineSize: 32,
+  /** Longest pattern key (skeleton) kept in the quarantine. */
   quarantineLineBytes: 512,
+  /** Costs of flagged lines enter the null, clipped at the threshold. */
   nullTakesAnomalies: true,
 });
+
+export interface TextParams {
+  baselineBytes: number;
+  maxLineBytes: number;
+  level: number;
+  nullSize: number;
+  nullRefresh: number;
+  warmupEvents: number;
+  warmupNull: number;
+  zHalf: number;
+  minExcessBits: number;
+  admitCount: number;
+  admitSpan: number;
+  admitBurst: number;
+  quarantineSize: number;
+  quarantineLineBytes: number;
+  nullTakesAnomalies: boolean;
+  /** Severity words divide zHalf by (1 + this) for novel lines; 0 disables. */
+  severityBoost: number;
+  /** Sightings needed before a pattern with a severity word is admitted. */
+  admitCountSevere: number;
+}
+
+/** A quarantined pattern: [skeleton, count, first event, score, first cost bits, typical bits then, severity word]. */
+type QEntry = [string, number, number, number, number, number, string];
+
+// Severity of a raw line. An explicit level token decides (a WARN line that says "failed" is
+// a warning; an INFO line about a corrected error is information); without one, words of
+// failure in the message count.
+const HIGH_LEVEL = /\b(FATAL|ERROR|SEVERE|CRIT(?:ICAL)?|EMERG|ALERT|PANIC|Fatal|Error|Severe|Critical|Panic)\b/;
+const LOW_LEVEL = /\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|Trace|Debug|Info|Notice|Warn(?:ing)?)\b/;
+const FAILURE_WORD = /\b(fatal|panic|segfault|\w*exception|traceback|fail(?:ed|ure|s)?|error|abort(?:ed)?|oom|killed)\b/i;
+
+/** The severity word of a raw line, lower-cased, or '' when the line is not severe. */
+export function severityOf(text: string): string {
+  const hi = HIGH_LEVEL.exec(text);
+  if (hi !== null) return hi[1].toLowerCase();
+  if (LOW_LEVEL.test(text)) return '';
+  const m = FAILURE_WORD.exec(text);
+  return m === null ? '' : m[1].toLowerCase();
+}
 
 interface TextState {
   v: 1;
@@ -65,8 +122,8 @@ interface TextState {
   rmed: number;
   /** Ratio ring, parallel to ring. */
   rring: number[];
-  /** Quarantined templates: [line, count, firstSeen]. */
-  q: [string, number, number][];
+  /** Quarantined patterns. */
+  q: QEntry[];
 }
 
 function freshState(): TextState {
@@ -82,6 +139,21 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
+/**
+ * A pattern's identity for recurrence counting: the normalised line without class tokens,
+ * digits and punctuation, so variants of one message (other paths, hosts, counts) count as
+ * the same pattern.
+ */
+export function skeleton(line: string, max: number): string {
+  const k = line
+    .replace(/<[A-Z]+\d*>/g, ' ')
+    .replace(/[^A-Za-z]+/g, ' ')
+    .replace(/(?:^| )[A-Za-z]{1,2}(?= |$)/g, ' ')
+    .replace(/ +/g, ' ')
+    .trim();
+  return k.length > max ? k.slice(0, max) : k;
+}
+
 /** The detector as a class for a single task: load state, feed events, save state. */
 class TextScorer {
   readonly s: TextState;
@@ -90,8 +162,11 @@ class TextScorer {
   #baseBytes = 0;
   #dict: Buffer | null = null;
 
-  constructor(s: TextState) {
+  readonly P: Readonly<TextParams>;
+
+  constructor(s: TextState, params: Readonly<TextParams>) {
     this.s = s;
+    this.P = params;
     for (const line of s.base) this.#add(line);
   }
 
@@ -100,7 +175,7 @@ class TextScorer {
     this.#base.set(line, bytes);
     this.#baseBytes += bytes;
     this.#dict = null;
-    while (this.#baseBytes > TEXT_PARAMS.baselineBytes && this.#base.size > 1) {
+    while (this.#baseBytes > this.P.baselineBytes && this.#base.size > 1) {
       const oldest = this.#base.keys().next().value as string;
       this.#baseBytes -= this.#base.get(oldest) as number;
       this.#base.delete(oldest);
@@ -121,7 +196,7 @@ class TextScorer {
 
   #pushNull(cost: number, ratio: number): void {
     const s = this.s;
-    const P = TEXT_PARAMS;
+    const P = this.P;
     if (s.ring.length < P.nullSize) {
       s.ring.push(cost);
       s.rring.push(ratio);
@@ -147,7 +222,7 @@ class TextScorer {
   /** Score one event; returns a finding (without index) or null. */
   feed(text: string): Omit<Finding, 'index'> | null {
     const s = this.s;
-    const P = TEXT_PARAMS;
+    const P = this.P;
     s.n++;
     let line = normalise(text);
     if (line.length > P.maxLineBytes) line = line.slice(0, P.maxLineBytes);
@@ -155,6 +230,11 @@ class TextScorer {
       this.#touch(line);
       return null;
     }
+    const key = skeleton(line, P.quarantineLineBytes);
+    const sev = P.severityBoost > 0 ? severityOf(text) : '';
+    const q = s.q.find((e) => e[0] === key);
+    if (q !== undefined) return this.#recur(q, line, sev);
+
     const buf = Buffer.from(line + '\n');
     const baseLines = this.#base.size;
     const cost = baseLines > 0 ? deflateRawSync(buf, { dictionary: this.#dictionary(), level: P.level }).length * 8 : buf.length * 8;
@@ -162,7 +242,10 @@ class TextScorer {
     let z = 0;
     if (warm) z = (cost - s.med) / s.scale;
     const excess = cost - s.med;
-    const score = warm && excess >= P.minExcessBits && z > 0 ? z / (z + P.zHalf) : 0;
+    // A severity word (FATAL, panic, error…) in a line the baseline cannot explain halves the z
+    // needed to reach 0.5; it never makes a known line anomalous.
+    const zHalf = sev !== '' ? P.zHalf / (1 + P.severityBoost) : P.zHalf;
+    const score = warm && excess >= P.minExcessBits && z > 0 ? z / (z + zHalf) : 0;
     if (score < 0.5) {
       // Normal: joins the baseline and the null. The compression ratio is only needed for the
       // null's typical ratio; computing it costs a second, dictionary-free deflate.
@@ -172,33 +255,22 @@ class TextScorer {
       return null;
     }
     // Anomalous: quarantine rather than baseline (hygiene). Its cost still enters the null
-    // (clipped at the current p99 ceiling) so that a stream whose lines are all diverse
+    // (clipped at the current threshold) so that a stream whose lines are all diverse
     // widens its own null instead of alarming on everything.
     const alone = deflateRawSync(buf, { level: P.level }).length * 8;
-    if (P.nullTakesAnomalies) this.#pushNull(Math.min(cost, s.med + P.zHalf * s.scale), cost / alone);
-    const key = line.length > P.quarantineLineBytes ? line.slice(0, P.quarantineLineBytes) : line;
-    let entry = s.q.find((e) => e[0] === key);
-    if (entry === undefined) {
-      entry = [key, 0, s.n];
-      s.q.push(entry);
-      if (s.q.length > P.quarantineSize) s.q.shift();
-    }
-    entry[1]++;
-    const admitted = entry[1] >= P.admitCount && s.n - entry[2] >= P.admitSpan;
-    let explanation =
+    if (P.nullTakesAnomalies) this.#pushNull(Math.min(cost, s.med + zHalf * s.scale), cost / alone);
+    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(s.med), sev];
+    s.q.push(entry);
+    if (s.q.length > P.quarantineSize) s.q.shift();
+    const explanation =
       `Line cost ${cost} bits given the last ${baseLines} distinct lines of this stream vs. a typical ${Math.round(s.med)} bits (p99 ${Math.round(s.p99)}, robust z ${z.toFixed(1)}); ` +
-      `compression ratio ${(cost / alone).toFixed(2)} vs. typical ${s.rmed.toFixed(2)}.`;
-    if (entry[1] > 1) explanation += ` This pattern was seen ${entry[1]} times since event ${entry[2]}.`;
-    if (admitted) {
-      explanation += ' It keeps recurring, so it is now accepted into the baseline as normal.';
-      s.q.splice(s.q.indexOf(entry), 1);
-      this.#add(line);
-    }
+      `compression ratio ${(cost / alone).toFixed(2)} vs. typical ${s.rmed.toFixed(2)}${sev !== '' ? `; severity word "${sev}"` : ''}.`;
     return {
-      score: Math.min(1, score),
+      score: entry[3],
       detector: TEXT_DETECTOR,
       explanation,
       details: {
+        kind: 'novel',
         cost_bits: cost,
         alone_bits: alone,
         ratio: Number((cost / alone).toFixed(4)),
@@ -207,9 +279,41 @@ class TextScorer {
         typical_ratio: Number(s.rmed.toFixed(4)),
         z: Number(z.toFixed(3)),
         baseline_lines: baseLines,
-        recurrences: entry[1],
-        admitted,
+        severity: sev,
+        recurrences: 1,
+        admitted: false,
       },
+    };
+  }
+
+  /**
+   * A line whose pattern is quarantined (flagged recently, not yet accepted): no compression.
+   * It stays an anomaly while the pattern is a burst; once it has recurred over a long enough
+   * span (or a very long burst), it is accepted into the baseline and the explanation says so.
+   */
+  #recur(q: QEntry, line: string, sev: string): Omit<Finding, 'index'> {
+    const s = this.s;
+    const P = this.P;
+    q[1]++;
+    const span = s.n - q[2];
+    // Without a severity word a pattern is admitted once it has recurred admitCount times; a
+    // severe one must also have spanned admitSpan events (a burst of errors stays an incident),
+    // unless the burst is so long (admitBurst) that it is the new normal.
+    const severe = sev !== '' || q[6] !== '';
+    const admitted = severe ? (q[1] >= P.admitCountSevere && span >= P.admitSpan) || q[1] >= P.admitBurst : q[1] >= P.admitCount;
+    let explanation =
+      `Recurrence ${q[1]} of a pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}), ` +
+      `not yet part of this stream's baseline.`;
+    if (admitted) {
+      explanation += ` It has kept recurring, so it is now accepted into the baseline as normal.`;
+      s.q.splice(s.q.indexOf(q), 1);
+      this.#add(line);
+    }
+    return {
+      score: q[3],
+      detector: TEXT_DETECTOR,
+      explanation,
+      details: { kind: 'recurrence', first_cost_bits: q[4], typical_bits: q[5], recurrences: q[1], since_events: span, severity: sev || q[6], admitted },
     };
   }
 
@@ -219,9 +323,13 @@ class TextScorer {
   }
 }
 
-export function scoreText(state: Uint8Array | null, events: ScoreInput[]): { state: Uint8Array; findings: Finding[]; scored: number } {
+export function scoreText(
+  state: Uint8Array | null,
+  events: ScoreInput[],
+  params: Readonly<TextParams> = TEXT_PARAMS,
+): { state: Uint8Array; findings: Finding[]; scored: number } {
   const s = state === null || state.length === 0 ? freshState() : decodeState<TextState>(state, 'text');
-  const scorer = new TextScorer(s);
+  const scorer = new TextScorer(s, params);
   const findings: Finding[] = [];
   let scored = 0;
   for (let i = 0; i < events.length; i++) {
