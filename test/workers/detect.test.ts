@@ -120,6 +120,12 @@ describe('text detector on real labelled logs (Loghub)', () => {
   });
 });
 
-// Measured floors (raise as the detector improves).
-const F1_FLOOR = 0.06;
-const TB_CEILING = 4;
+// Measured floors (raise as the detector improves). With TEXT_PARAMS as committed: BGL_2k
+// precision 0.388, recall 0.986, F1 0.557 (tp 141, fp 222); Thunderbird_2k 5 false alarms in
+// 2000 lines (2.5 per 1000). Sensitivity, measured with the same harness: BGL recall hinges on
+// catching the first line of the 60-line "data TLB error interrupt" burst at line 104, which
+// needs warm-up <= 100 events and a severe-line threshold zHalf / (1 + severityBoost) <= 2;
+// with warm-up 150 or severityBoost 2, F1 falls to about 0.22 (recall 0.36). Without the
+// severity prior (severityBoost 0), F1 0.14 and Thunderbird 2 per 1000.
+const F1_FLOOR = 0.55;
+const TB_CEILING = 2.5;
