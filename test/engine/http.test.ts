@@ -72,6 +72,10 @@ describe('engine HTTP source', () => {
     expect(bigEvent.status).toBe(413);
     expect(bigEvent.body.error).toMatchObject({ code: 'DW_ERR_PAYLOAD_TOO_LARGE', details: { index: 0 } });
 
+    const empty = await ingest(h, null, { raw: '' });
+    expect(empty.body.error.code).toBe('DW_ERR_MALFORMED_BODY');
+    expect(await ingest(h, [])).toEqual({ status: 200, body: { accepted: 0 } });
+
     const media = await ingest(h, null, { contentType: 'text/csv', raw: 'a,b' });
     expect(media.status).toBe(415);
     expect(media.body.error.code).toBe('DW_ERR_UNSUPPORTED_MEDIA_TYPE');

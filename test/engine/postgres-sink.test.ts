@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_COLUMNS, eventLines } from '../../engine/sinks/postgres/copy.js';
 import { CopySink, type CopySinkOptions } from '../../engine/sinks/postgres/service.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
+import { createPool } from '../../src/db.js';
 import { silentLogger } from '../../src/log.js';
 import { createTenant } from '../../src/tenants.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -72,5 +73,17 @@ describe('CopySink (group commit)', () => {
     await first;
     expect(await count('full')).toBe(15);
     await sink.close();
+  });
+
+  it('answers DW_ERR_UNAVAILABLE after bounded retries when PostgreSQL is unreachable', async () => {
+    const { freePort } = await import('../helpers/net.js');
+    const down = createPool(`postgres://postgres@127.0.0.1:${await freePort()}/none`, 2);
+    const sink = new CopySink(down, silentLogger, opts());
+    const t0 = Date.now();
+    await expect(sink.write({ tenantId: t1, lines: lines(t1, 2, 'down'), rows: 2, bytes: 1 })).rejects.toMatchObject({ code: 'DW_ERR_UNAVAILABLE' });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(sink.stats.writesFailed).toBe(1);
+    await sink.close();
+    await down.end();
   });
 });
