@@ -31,7 +31,7 @@ export const TEXT_DETECTOR = 'compression_surprise';
  */
 export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
   /** Bytes of distinct normalised lines kept as the deflate dictionary. */
-  baselineBytes: 8192,
+  baselineBytes: 16384,
   /** Lines longer than this (after normalisation) are scored on their first bytes only. */
   maxLineBytes: 2048,
   level: 6,
@@ -85,6 +85,10 @@ export interface TextParams {
 }
 
 /** A quarantined pattern: [skeleton, count, first event, score, first cost bits, typical bits then, severity word]. */
+/** Sampling of the typical compression ratio (explanations only). */
+const RATIO_EVERY = 8;
+const RATIO_RING = 32;
+
 type QEntry = [string, number, number, number, number, number, string];
 
 // Severity of a raw line. An explicit level token decides (a WARN line that says "failed" is
@@ -120,14 +124,15 @@ interface TextState {
   scale: number;
   p99: number;
   rmed: number;
-  /** Ratio ring, parallel to ring. */
+  /** Ring of sampled compression ratios (cost given the baseline / cost alone), and its write position. */
   rring: number[];
+  rpos: number;
   /** Quarantined patterns. */
   q: QEntry[];
 }
 
 function freshState(): TextState {
-  return { v: 1, kind: 'text', n: 0, base: [], ring: [], pos: 0, ins: 0, med: 0, scale: 1, p99: 0, rmed: 0, rring: [], q: [] };
+  return { v: 1, kind: 'text', n: 0, base: [], ring: [], pos: 0, ins: 0, med: 0, scale: 1, p99: 0, rmed: 0, rring: [], rpos: 0, q: [] };
 }
 
 function median(sorted: number[]): number {
@@ -194,17 +199,18 @@ class TextScorer {
     return this.#dict;
   }
 
-  #pushNull(cost: number, ratio: number): void {
+  /** Adds a cost (and, when measured, a compression ratio) to the stream's null. */
+  #pushNull(cost: number, ratio: number | null): void {
     const s = this.s;
     const P = this.P;
-    if (s.ring.length < P.nullSize) {
-      s.ring.push(cost);
-      s.rring.push(ratio);
-    } else {
-      s.ring[s.pos] = cost;
-      s.rring[s.pos] = ratio;
-    }
+    if (s.ring.length < P.nullSize) s.ring.push(cost);
+    else s.ring[s.pos] = cost;
     s.pos = (s.pos + 1) % P.nullSize;
+    if (ratio !== null) {
+      if (s.rring.length < RATIO_RING) s.rring.push(ratio);
+      else s.rring[s.rpos] = ratio;
+      s.rpos = (s.rpos + 1) % RATIO_RING;
+    }
     s.ins++;
     if (s.ins % P.nullRefresh === 0 || s.ins === P.warmupNull) {
       const sorted = [...s.ring].sort((a, b) => a - b);
@@ -215,7 +221,7 @@ class TextScorer {
       // the measurement's resolution.
       s.scale = Math.max(1.4826 * median(dev), 8, 0.1 * med);
       s.p99 = quantile(sorted, 0.99);
-      s.rmed = median([...s.rring].sort((a, b) => a - b));
+      if (s.rring.length > 0) s.rmed = median([...s.rring].sort((a, b) => a - b));
     }
   }
 
@@ -247,10 +253,11 @@ class TextScorer {
     const zHalf = sev !== '' ? P.zHalf / (1 + P.severityBoost) : P.zHalf;
     const score = warm && excess >= P.minExcessBits && z > 0 ? z / (z + zHalf) : 0;
     if (score < 0.5) {
-      // Normal: joins the baseline and the null. The compression ratio is only needed for the
-      // null's typical ratio; computing it costs a second, dictionary-free deflate.
-      const alone = deflateRawSync(buf, { level: P.level }).length * 8;
-      this.#pushNull(cost, cost / alone);
+      // Normal: joins the baseline and the null. The compression ratio only feeds the typical
+      // ratio quoted in explanations, and costs a second, dictionary-free deflate: it is
+      // sampled on every RATIO_EVERY-th null insertion.
+      const ratio = s.ins % RATIO_EVERY === 0 ? cost / (deflateRawSync(buf, { level: P.level }).length * 8) : null;
+      this.#pushNull(cost, ratio);
       this.#add(line);
       return null;
     }
@@ -329,6 +336,9 @@ export function scoreText(
   params: Readonly<TextParams> = TEXT_PARAMS,
 ): { state: Uint8Array; findings: Finding[]; scored: number } {
   const s = state === null || state.length === 0 ? freshState() : decodeState<TextState>(state, 'text');
+  // States written before the pattern quarantine (3-field entries, no ratio ring position).
+  if (typeof s.rpos !== 'number') s.rpos = 0;
+  s.q = s.q.filter((e) => e.length === 7);
   const scorer = new TextScorer(s, params);
   const findings: Finding[] = [];
   let scored = 0;
