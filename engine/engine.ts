@@ -43,6 +43,8 @@ export interface EngineOptions {
   log: Logger;
   /** Tests: a fixture worker task file instead of dist/workers/score.js. */
   workerFilename?: string;
+  /** close(): how long requests already received may take to finish (default 10 s). */
+  shutdownGraceMs?: number;
 }
 
 export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
@@ -124,7 +126,18 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
       closed ??= (async () => {
         closing = true;
         uWS.us_listen_socket_close(listenSocket);
-        while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+        // Requests whose headers arrived before close() are finished (a body still streaming
+        // in gets until the grace period ends; after that it is refused, never half-stored).
+        const graceEnd = Date.now() + (opts.shutdownGraceMs ?? 10_000);
+        while (inFlight.size > 0 && Date.now() < graceEnd) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            Promise.allSettled([...inFlight]),
+            new Promise((r) => { timer = setTimeout(r, Math.max(0, graceEnd - Date.now())); }),
+          ]);
+          clearTimeout(timer);
+        }
+        if (inFlight.size > 0) log.warn({ requests: inFlight.size }, 'EngineShutdownGraceExpired: refusing what is still in flight');
         await events.close();
         await scorer.close();
         await anomalies.close();

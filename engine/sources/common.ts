@@ -20,7 +20,7 @@ export interface SourceContext {
   ingest(tenantId: string, records: EventRecord[], bytes: number, batchKey: string | undefined): Promise<IngestResult>;
   /** True once close() began: new requests, upgrades and frames are refused. */
   readonly closing: boolean;
-  /** Registers work that close() must wait for. */
+  /** Registers work that close() waits for (an HTTP request from its headers on, a frame from its receipt). */
   track<T>(p: Promise<T>): Promise<T>;
 }
 

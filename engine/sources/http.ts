@@ -14,7 +14,12 @@ import { statusLine, toDwError, type SourceContext } from './common.js';
 const INGEST_PATH = '/api/v1/events/ingest';
 const MAX_IDEMPOTENCY_KEY = 200;
 
-interface ResState { aborted: boolean; done: boolean }
+interface ResState {
+  aborted: boolean;
+  done: boolean;
+  /** Settles the request's entry in ctx.track() (answered or aborted). */
+  finish: () => void;
+}
 
 function send(res: HttpResponse, st: ResState, status: number, body: string, closeConnection = false): void {
   if (st.aborted || st.done) return;
@@ -22,6 +27,7 @@ function send(res: HttpResponse, st: ResState, status: number, body: string, clo
   res.cork(() => {
     res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json').end(body, closeConnection);
   });
+  st.finish();
 }
 
 function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
@@ -36,12 +42,14 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
   });
 
   app.post(INGEST_PATH, (res: HttpResponse, req: HttpRequest) => {
-    const st: ResState = { aborted: false, done: false };
-    res.onAborted(() => { st.aborted = true; });
+    const st: ResState = { aborted: false, done: false, finish: () => {} };
+    res.onAborted(() => { st.aborted = true; st.finish(); });
     if (ctx.closing) {
       sendError(res, st, new DwError('DW_ERR_SHUTTING_DOWN'), true);
       return;
     }
+    // In flight from its headers on: close() waits for it (within its grace period).
+    void ctx.track(new Promise<void>((resolve) => { st.finish = resolve; }));
     const authorization = req.getHeader('authorization') || undefined;
     const contentType = req.getHeader('content-type');
     const idempotencyKey = req.getHeader('idempotency-key');
@@ -81,7 +89,7 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
       received += n;
       if (!isLast) return;
       const body = whole !== undefined ? whole.subarray(0, received) : Buffer.concat(chunks, received);
-      void ctx.track(handle(body));
+      void handle(body);
     });
 
     async function handle(body: Buffer): Promise<void> {

@@ -50,6 +50,36 @@ describe('engine close()', () => {
     await h.restart();
   });
 
+  it('finishes a request whose headers arrived before close() even if its body is still streaming', async () => {
+    const enc = new TextEncoder();
+    const body = JSON.stringify(Array.from({ length: 20 }, (_, i) => logEvent(`slow body ${i}`)));
+    let resume!: () => void;
+    const gate = new Promise<void>((r) => { resume = r; });
+    const stream = new ReadableStream<Uint8Array>({
+      async start(c) {
+        c.enqueue(enc.encode(body.slice(0, 100)));
+        await gate;
+        c.enqueue(enc.encode(body.slice(100)));
+        c.close();
+      },
+    });
+    const before = await countEvents(h);
+    const res = fetch(`${h.url}/api/v1/events/ingest`, {
+      method: 'POST', body: stream, duplex: 'half',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tenantA.key}` },
+    } as RequestInit);
+    // No server-side signal to poll for "headers received"; 300 ms on loopback is ample.
+    await new Promise((r) => setTimeout(r, 300));
+    const closing = h.engine.close();
+    resume();
+    const r = await res;
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ accepted: 20 });
+    await closing;
+    expect((await countEvents(h)) - before).toBe(20);
+    await h.restart();
+  });
+
   it('lets the process exit by itself after close(), with keep-alive and WebSocket clients still connected', async () => {
     const child = spawn(process.execPath, [fileURLToPath(new URL('../fixtures/engine-exit.mjs', import.meta.url)), h.db.url, boomWorker], { stdio: ['pipe', 'pipe', 'inherit'] });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
