@@ -1,0 +1,52 @@
+// Numeric detector internals: per-stream calibration of the thresholds, the refractory period,
+// and explanations.
+import { describe, expect, it } from 'vitest';
+import { NUMERIC_PARAMS, scoreNumeric } from '../../workers/detectors/numeric.js';
+import { prng } from '../../src/demo/synthetic.js';
+import { valueEvents } from './helpers.js';
+
+/** Heavy-tailed noise: a Gaussian-ish core with occasional 10× excursions (like AWS CPU series). */
+function heavyTailed(n: number, seed: number): number[] {
+  const r = prng(seed);
+  const g = (): number => {
+    let s = 0;
+    for (let i = 0; i < 6; i++) s += r();
+    return (s - 3) * Math.SQRT2;
+  };
+  return Array.from({ length: n }, () => 50 + (r() < 0.03 ? 10 : 1) * g());
+}
+
+describe('numeric detector: calibration against the stream itself', () => {
+  it('a heavy-tailed stream raises far fewer findings than with fixed thresholds', () => {
+    const xs = heavyTailed(5000, 4);
+    const cal = scoreNumeric(null, valueEvents(xs));
+    const fixed = scoreNumeric(null, valueEvents(xs), { ...NUMERIC_PARAMS, calMult: 0, refractory: 0 });
+    console.log(`heavy-tailed 5000 points: ${fixed.findings.length} findings with fixed thresholds, ${cal.findings.length} calibrated`);
+    expect(cal.findings.length).toBeLessThan(fixed.findings.length / 2);
+  });
+
+  it('a spike far beyond the stream’s own tail is still found, and the explanation gives the raised threshold', () => {
+    const xs = heavyTailed(3000, 5);
+    xs[2500] += 400;
+    const { findings } = scoreNumeric(null, valueEvents(xs));
+    const f = findings.find((x) => x.index === 2500);
+    expect(f).toBeDefined();
+    expect(f?.details.kind).toBe('spike');
+    expect(Number(f?.details.z_threshold)).toBeGreaterThan(NUMERIC_PARAMS.zHalf);
+    expect(f?.explanation).toMatch(/raised from 6 because this stream's recent p99 \|z\| is [\d.]+/);
+  });
+});
+
+describe('numeric detector: refractory period', () => {
+  it('a cluster of similar spikes gives one finding, a bigger one in the cluster is still reported', () => {
+    const r = prng(9);
+    const xs = Array.from({ length: 1000 }, () => 10 + r());
+    for (const i of [600, 610, 620, 630]) xs[i] += 20;
+    xs[640] += 200;
+    const { findings } = scoreNumeric(null, valueEvents(xs));
+    const idx = findings.map((f) => f.index);
+    expect(idx).toContain(600);
+    expect(idx).not.toContain(610);
+    expect(idx).toContain(640);
+  });
+});
