@@ -1,7 +1,7 @@
 // Detection quality: the demo log, synthetic metrics, and real labelled logs (Loghub BGL_2k,
 // Thunderbird_2k). The floors asserted are the figures measured when these were written
 // (see the report in the commit); they only move up.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/paths.js';
@@ -11,6 +11,9 @@ import { prf, runStream, textEvents, valueEvents } from './helpers.js';
 const datasets = join(packageRoot, '..', 'shared', 'datasets');
 const bglPath = join(datasets, 'logs', 'BGL', 'BGL_2k.log');
 const tbPath = join(datasets, 'logs', 'Thunderbird', 'Thunderbird_2k.log');
+const hdfsPath = join(datasets, 'logs', 'HDFS', 'HDFS_2k.log');
+const hdfsLabels = join(datasets, 'logs', 'HDFS', 'HDFS_2k_line_labels.csv');
+const unlabeledDir = join(datasets, 'logs', 'unlabeled');
 
 /** Loghub line → [label, text without the label token]. */
 function splitLabel(line: string): [string, string] {
@@ -117,6 +120,41 @@ describe('text detector on real labelled logs (Loghub)', () => {
     const per1000 = (findings.length / lines.length) * 1000;
     console.log(`Thunderbird_2k: ${findings.length} false alarms in ${lines.length} lines = ${per1000.toFixed(2)} per 1000 (issue 3 target <= 1)`);
     expect(per1000).toBeLessThanOrEqual(TB_CEILING);
+  });
+
+  it.skipIf(!existsSync(hdfsPath))(`HDFS_2k per-line precision/recall/F1${existsSync(hdfsPath) ? '' : ` (skipped: ${hdfsPath} absent)`}`, () => {
+    const lines = readLines(hdfsPath);
+    const truth = new Set<number>();
+    readLines(hdfsLabels)
+      .slice(1)
+      .forEach((row, i) => {
+        if (row.split(',')[1] === '1') truth.add(i);
+      });
+    const { findings } = runStream('logs', textEvents(lines), 100);
+    const m = prf(new Set(findings.map((f) => f.index)), truth, lines.length);
+    // HDFS anomalies are block sessions (line labels derived from block labels): their lines
+    // are mostly ordinary templates, which per-line novelty cannot see. Measured F1 0.078.
+    console.log(`HDFS_2k: precision ${m.precision.toFixed(3)} recall ${m.recall.toFixed(3)} F1 ${m.f1.toFixed(3)} (tp ${m.tp}, fp ${m.fp}, fn ${m.fn})`);
+    expect(truth.size).toBe(70);
+    expect(m.fp).toBeLessThanOrEqual(8);
+  });
+
+  it.skipIf(!existsSync(unlabeledDir))(`findings per 1000 lines on the unlabeled Loghub logs${existsSync(unlabeledDir) ? '' : ` (skipped: ${unlabeledDir} absent)`}`, () => {
+    const files = readdirSync(unlabeledDir).filter((f) => f.endsWith('.log')).sort();
+    let total = 0;
+    let lines = 0;
+    const per: string[] = [];
+    for (const f of files) {
+      const ls = readLines(join(unlabeledDir, f));
+      const { findings } = runStream('logs', textEvents(ls), 100);
+      total += findings.length;
+      lines += ls.length;
+      per.push(`${f.replace('_2k.log', '')} ${((findings.length / ls.length) * 1000).toFixed(1)}`);
+    }
+    // Unlabelled: not all of these are false alarms (HPC and OpenSSH hold real failures and
+    // break-in attempts), but they bound the alert volume. Measured 27.6 per 1000 overall.
+    console.log(`unlabeled Loghub: ${((total / lines) * 1000).toFixed(1)} findings per 1000 lines (${per.join(', ')})`);
+    expect((total / lines) * 1000).toBeLessThanOrEqual(30);
   });
 });
 
