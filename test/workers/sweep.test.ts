@@ -1,0 +1,56 @@
+// Parameter sweep for the text detector (off by default). Prints, per variant, BGL_2k
+// precision/recall/F1, HDFS_2k F1, Thunderbird_2k and unlabeled-Loghub findings, and the
+// demo log's recall over four seeds. Each variant overrides TEXT_PARAMS:
+//   DW_SWEEP='[["default",{}],["warm150",{"warmupEvents":150}]]' npx vitest run test/workers/sweep.test.ts
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { it } from 'vitest';
+import { packageRoot } from '../../src/paths.js';
+import { syntheticLog } from '../../src/demo/synthetic.js';
+import { scoreText, TEXT_PARAMS, type TextParams } from '../../workers/detectors/text.js';
+import { prf, textEvents } from './helpers.js';
+
+const logs = join(packageRoot, '..', 'shared', 'datasets', 'logs');
+const read = (p: string): string[] => readFileSync(join(logs, p), 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
+
+function flagged(lines: string[], P: TextParams): Set<number> {
+  let state: Uint8Array | null = null;
+  const out = new Set<number>();
+  for (let off = 0; off < lines.length; off += 100) {
+    const r = scoreText(state, textEvents(lines.slice(off, off + 100)), P);
+    state = r.state;
+    for (const f of r.findings) out.add(f.index + off);
+  }
+  return out;
+}
+
+it.skipIf(process.env.DW_SWEEP === undefined || !existsSync(logs))('text detector parameter sweep (DW_SWEEP)', () => {
+  const bgl = read('BGL/BGL_2k.log').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]);
+  const bglTruth = new Set<number>();
+  bgl.forEach(([label], i) => label !== '-' && bglTruth.add(i));
+  const tb = read('Thunderbird/Thunderbird_2k.log').map((l) => (l.startsWith('- ') ? l.slice(2) : l));
+  const hdfs = read('HDFS/HDFS_2k.log');
+  const hdfsTruth = new Set<number>();
+  read('HDFS/HDFS_2k_line_labels.csv').slice(1).forEach((row, i) => row.split(',')[1] === '1' && hdfsTruth.add(i));
+  const unlabeled = readdirSync(join(logs, 'unlabeled')).filter((f) => f.endsWith('.log')).sort().map((f) => read(join('unlabeled', f)));
+  const out: string[] = [];
+  for (const [name, over] of JSON.parse(process.env.DW_SWEEP as string) as [string, Partial<TextParams>][]) {
+    const P = { ...TEXT_PARAMS, ...over };
+    const b = prf(flagged(bgl.map((r) => r[1]), P), bglTruth, bgl.length);
+    const h = prf(flagged(hdfs, P), hdfsTruth, hdfs.length);
+    const u = unlabeled.reduce((n, ls) => n + flagged(ls, P).size, 0);
+    let tp = 0;
+    let fp = 0;
+    for (const seed of [1, 2, 3, 42]) {
+      const { lines, anomalous } = syntheticLog({ lines: 5000, anomalies: 20, seed });
+      const m = prf(flagged(lines, P), new Set(anomalous), lines.length);
+      tp += m.tp;
+      fp += m.fp;
+    }
+    out.push(
+      `${name}: BGL P ${b.precision.toFixed(3)} R ${b.recall.toFixed(3)} F1 ${b.f1.toFixed(3)} | HDFS F1 ${h.f1.toFixed(3)} | ` +
+        `Thunderbird ${flagged(tb, P).size}/2000 | unlabeled ${u}/${unlabeled.length * 2000} | demo recall ${tp}/80, false alarms ${fp}`,
+    );
+  }
+  console.log(out.join('\n'));
+});
