@@ -112,6 +112,10 @@ describe('text detector on real labelled logs (Loghub)', () => {
     console.log(`BGL_2k: precision ${m.precision.toFixed(3)} recall ${m.recall.toFixed(3)} F1 ${m.f1.toFixed(3)} (tp ${m.tp}, fp ${m.fp}, fn ${m.fn}; issue 3 target F1 >= 0.6)`);
     expect(truth.size).toBe(143);
     expect(m.f1).toBeGreaterThanOrEqual(F1_FLOOR);
+    // Real data exercises every path (quarantine, admission, eviction): batch-split invariance.
+    const texts = textEvents(rows.map(([, text]) => text));
+    expect(runStream('logs', texts, 2000).findings).toEqual(findings);
+    expect(runStream('logs', texts, 7).findings).toEqual(findings);
   });
 
   it.skipIf(!existsSync(tbPath))(`Thunderbird_2k false alarms per 1000 lines${existsSync(tbPath) ? '' : ` (skipped: ${tbPath} absent)`}`, () => {
