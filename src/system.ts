@@ -75,7 +75,7 @@ export async function startSystem(
       controlUrl = urlOf(config.host, typeof addr === 'object' && addr !== null ? addr.port : config.controlPort);
     }
     if (parts.engine) {
-      engine = await startEngine({ config, pool: db.pool, tokens, log: log.child({ component: 'engine' }) });
+      engine = await startEngine({ config, pool: db.pool, tokens, log });
       engineUrl = urlOf(config.host, engine.port);
     }
     let closing: Promise<void> | undefined;
