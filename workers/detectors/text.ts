@@ -16,12 +16,17 @@
 //        ─► normal: line joins the baseline (LRU, bounded bytes) and the null
 //           anomalous: its pattern is quarantined, not baselined (hygiene)
 //
+// Beside the per-line score, every line feeds the template-mix tracker (mix.ts): one
+// 'template_mix' finding on a window's last line when known lines arrive in unusual
+// proportions.
+//
 // Everything that influences a score lives in the serialised state and is updated per event
 // in stream order, so findings do not depend on how the stream was split into batches.
 import { deflateRawSync } from 'node:zlib';
 import type { Finding, ScoreInput } from '../types.js';
 import { normalise } from './normalise.js';
 import { decodeState, encodeState } from './state.js';
+import { freshMix, hashLine, MixDrift, type MixState } from './mix.js';
 
 export const TEXT_DETECTOR = 'compression_surprise';
 
@@ -129,10 +134,12 @@ interface TextState {
   rpos: number;
   /** Quarantined patterns. */
   q: QEntry[];
+  /** Window-level template-mix drift (mix.ts). */
+  mix: MixState;
 }
 
 function freshState(): TextState {
-  return { v: 1, kind: 'text', n: 0, base: [], ring: [], pos: 0, ins: 0, med: 0, scale: 1, p99: 0, rmed: 0, rring: [], rpos: 0, q: [] };
+  return { v: 1, kind: 'text', n: 0, base: [], ring: [], pos: 0, ins: 0, med: 0, scale: 1, p99: 0, rmed: 0, rring: [], rpos: 0, q: [], mix: freshMix() };
 }
 
 function median(sorted: number[]): number {
@@ -168,10 +175,14 @@ class TextScorer {
   #dict: Buffer | null = null;
 
   readonly P: Readonly<TextParams>;
+  readonly #mix: MixDrift;
+  /** The template-mix finding of the last event fed, if any (read by scoreText). */
+  mixFinding: Omit<Finding, 'index'> | null = null;
 
   constructor(s: TextState, params: Readonly<TextParams>) {
     this.s = s;
     this.P = params;
+    this.#mix = new MixDrift(s.mix);
     for (const line of s.base) this.#add(line);
   }
 
@@ -232,6 +243,7 @@ class TextScorer {
     s.n++;
     let line = normalise(text);
     if (line.length > P.maxLineBytes) line = line.slice(0, P.maxLineBytes);
+    this.mixFinding = this.#mix.observe(line, (h) => this.#nameOf(h));
     if (this.#base.has(line)) {
       this.#touch(line);
       return null;
@@ -324,8 +336,16 @@ class TextScorer {
     };
   }
 
+  /** A baseline line with this hash (for explanations), most recent first. */
+  #nameOf(h: number): string | undefined {
+    const lines = [...this.#base.keys()];
+    for (let i = lines.length - 1; i >= 0; i--) if (hashLine(lines[i]) === h) return lines[i];
+    return undefined;
+  }
+
   save(): Uint8Array {
     this.s.base = [...this.#base.keys()];
+    this.s.mix = this.#mix.save();
     return encodeState(this.s);
   }
 }
@@ -339,6 +359,7 @@ export function scoreText(
   // States written before the pattern quarantine (3-field entries, no ratio ring position).
   if (typeof s.rpos !== 'number') s.rpos = 0;
   s.q = s.q.filter((e) => e.length === 7);
+  if (s.mix === undefined) s.mix = freshMix();
   const scorer = new TextScorer(s, params);
   const findings: Finding[] = [];
   let scored = 0;
@@ -349,6 +370,7 @@ export function scoreText(
     scored++;
     const f = scorer.feed(text);
     if (f !== null) findings.push({ index: i, ...f });
+    if (scorer.mixFinding !== null) findings.push({ index: i, ...scorer.mixFinding });
   }
   return { state: scorer.save(), findings, scored };
 }

@@ -1,0 +1,50 @@
+// Window-level template-mix drift: known lines in unusual proportions.
+import { describe, expect, it } from 'vitest';
+import { prng, syntheticLog } from '../../src/demo/synthetic.js';
+import { hashLine, MIX_PARAMS } from '../../workers/detectors/mix.js';
+import { runStream, textEvents } from './helpers.js';
+
+/** A stream of five templates; between `from` and `to` the rare one (2%) becomes 50%. */
+function surge(n: number, from: number, to: number, seed: number): string[] {
+  const r = prng(seed);
+  const common = ['INFO http GET /api/orders status=200 dur=12ms', 'INFO auth login ok user=alice', 'DEBUG cache hit key=product', 'INFO http POST /api/cart status=201 dur=40ms'];
+  const rare = 'INFO http GET /api/orders status=503 dur=30001ms upstream timeout';
+  return Array.from({ length: n }, (_, i) => {
+    const p = i >= from && i < to ? 0.5 : 0.02;
+    return r() < p ? `${rare} req=${Math.floor(r() * 1e6)}` : `${common[Math.floor(r() * common.length)]} req=${Math.floor(r() * 1e6)}`;
+  });
+}
+
+describe('template mix drift', () => {
+  it('flags a surge of a known line within the surge, with the numbers and the line', () => {
+    const lines = surge(6000, 4000, 4600, 3);
+    const { findings } = runStream('logs', textEvents(lines), 250);
+    const mix = findings.filter((f) => f.detector === 'template_mix');
+    console.log(mix.map((f) => `${f.index}: ${f.explanation}`).join('\n'));
+    expect(mix.length).toBeGreaterThanOrEqual(1);
+    expect(mix[0].index).toBeGreaterThanOrEqual(4000);
+    expect(mix[0].index).toBeLessThan(4000 + 2 * MIX_PARAMS.hop);
+    expect(mix[0].explanation).toMatch(/^The mix of the last 128 lines diverges from this stream's usual mix: KL [\d.]+ nats vs\. a typical [\d.]+ .*status=<N3> dur=<N5>ms upstream timeout.*, \d+ of 128 lines vs\. usually [\d.]+%/);
+    // Nothing outside the surge (and the windows just after it, while the mix settles back).
+    expect(mix.filter((f) => f.index < 4000 || f.index > 4600 + 3 * MIX_PARAMS.hop)).toEqual([]);
+  });
+
+  it('is silent on a stable stream and on the demo log', () => {
+    const stable = runStream('logs', textEvents(surge(6000, 0, 0, 4)), 250).findings.filter((f) => f.detector === 'template_mix');
+    expect(stable).toEqual([]);
+    const { lines } = syntheticLog({ lines: 10_000, anomalies: 30 });
+    expect(runStream('logs', textEvents(lines), 500).findings.filter((f) => f.detector === 'template_mix')).toEqual([]);
+  });
+
+  it('gives the same findings whatever the batch split', () => {
+    const ev = textEvents(surge(3000, 2000, 2400, 5));
+    const one = runStream('logs', ev);
+    expect(runStream('logs', ev, 37).findings).toEqual(one.findings);
+    expect(runStream('logs', ev, 1).findings).toEqual(one.findings);
+  });
+
+  it('hashLine is a stable 32-bit FNV-1a', () => {
+    expect(hashLine('')).toBe(0x811c9dc5);
+    expect(hashLine('a')).toBe(0xe40c292c);
+  });
+});
