@@ -77,13 +77,12 @@ export class MixDrift {
   }
 
   /**
-   * Counts one normalised line; at the end of a hop returns a finding (or null). `nameOf`
+   * Counts one normalised line, given by its hashLine(); at the end of a hop returns a finding (or null). `nameOf`
    * gives a readable line for a hash when the caller knows one.
    */
-  observe(line: string, nameOf: (hash: number) => string | undefined): Omit<Finding, 'index'> | null {
+  observe(h: number, nameOf: (hash: number) => string | undefined): Omit<Finding, 'index'> | null {
     const P = MIX_PARAMS;
     const s = this.#s;
-    const h = hashLine(line);
     this.#w.set(h, (this.#w.get(h) ?? 0) + 1);
     s.h++;
     if (s.h < P.hop) return null;

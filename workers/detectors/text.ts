@@ -176,6 +176,8 @@ class TextScorer {
 
   readonly P: Readonly<TextParams>;
   readonly #mix: MixDrift;
+  /** Per-task memo of line hashes (most lines of a batch repeat). */
+  readonly #hashes = new Map<string, number>();
   /** The template-mix finding of the last event fed, if any (read by scoreText). */
   mixFinding: Omit<Finding, 'index'> | null = null;
 
@@ -243,7 +245,12 @@ class TextScorer {
     s.n++;
     let line = normalise(text);
     if (line.length > P.maxLineBytes) line = line.slice(0, P.maxLineBytes);
-    this.mixFinding = this.#mix.observe(line, (h) => this.#nameOf(h));
+    let h = this.#hashes.get(line);
+    if (h === undefined) {
+      h = hashLine(line);
+      if (this.#hashes.size < 4096) this.#hashes.set(line, h);
+    }
+    this.mixFinding = this.#mix.observe(h, (x) => this.#nameOf(x));
     if (this.#base.has(line)) {
       this.#touch(line);
       return null;
