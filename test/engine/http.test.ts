@@ -180,7 +180,7 @@ describe('engine HTTP source', () => {
   it('answers 404 and 405 as JSON errors', async () => {
     const nf = await fetch(`${h.url}/nope`);
     expect(nf.status).toBe(404);
-    expect((await nf.json()).error.code).toBe('DW_ERR_NOT_FOUND');
+    expect(((await nf.json()) as { error: { code: string } }).error.code).toBe('DW_ERR_NOT_FOUND');
     const m = await fetch(`${h.url}/api/v1/events/ingest`);
     expect(m.status).toBe(405);
   });
