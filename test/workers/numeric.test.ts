@@ -50,3 +50,29 @@ describe('numeric detector: refractory period', () => {
     expect(idx).toContain(640);
   });
 });
+
+describe('numeric detector: time-of-day profile', () => {
+  // Ten days at 5-minute steps; a nightly job lifts the value by 30 from 02:00 to 03:00 UTC.
+  const STEP = 300_000;
+  const t0 = Date.UTC(2024, 0, 1);
+  const r = prng(21);
+  const ev = Array.from({ length: 10 * 288 }, (_, i) => {
+    const ts = t0 + i * STEP;
+    const hour = new Date(ts).getUTCHours();
+    return { ts, value: 50 + (hour === 2 ? 30 : 0) + 2 * (r() - 0.5) };
+  });
+  // An anomaly at 14:00 on day 9 (a time with no job).
+  const odd = 8 * 288 + 14 * 12;
+  ev[odd] = { ...ev[odd], value: ev[odd].value + 30 };
+
+  it('learns the nightly job (no findings at 02:00 after the first days) and still flags the odd hour', () => {
+    const { findings } = scoreNumeric(null, ev);
+    const nightly = (i: number): boolean => new Date(ev[i].ts).getUTCHours() === 2 || new Date(ev[i].ts).getUTCHours() === 3;
+    const late = findings.filter((f) => f.index >= 5 * 288 && nightly(f.index));
+    const without = scoreNumeric(null, ev, { ...NUMERIC_PARAMS, seasonBuckets: 0 }).findings.filter((f) => f.index >= 5 * 288 && nightly(f.index));
+    console.log(`nightly job, days 6-10: ${late.length} findings with the time-of-day profile, ${without.length} without`);
+    expect(late).toEqual([]);
+    expect(without.length).toBeGreaterThan(0);
+    expect(findings.some((f) => f.index === odd)).toBe(true);
+  });
+});

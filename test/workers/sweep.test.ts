@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { it } from 'vitest';
 import { packageRoot } from '../../src/paths.js';
 import { syntheticLog } from '../../src/demo/synthetic.js';
+import { NUMERIC_PARAMS, scoreNumeric, type NumericParams } from '../../workers/detectors/numeric.js';
 import { scoreText, TEXT_PARAMS, type TextParams } from '../../workers/detectors/text.js';
 import { prf, textEvents } from './helpers.js';
 
@@ -51,6 +52,38 @@ it.skipIf(process.env.DW_SWEEP === undefined || !existsSync(logs))('text detecto
       `${name}: BGL P ${b.precision.toFixed(3)} R ${b.recall.toFixed(3)} F1 ${b.f1.toFixed(3)} | HDFS F1 ${h.f1.toFixed(3)} | ` +
         `Thunderbird ${flagged(tb, P).size}/2000 | unlabeled ${u}/${unlabeled.length * 2000} | demo recall ${tp}/80, false alarms ${fp}`,
     );
+  }
+  console.log(out.join('\n'));
+});
+
+// Numeric detector on the NAB files (findings only; not NAB's scorer): labelled windows with a
+// finding, and findings outside windows after the probationary period (15%, at most 750 rows).
+//   DW_SWEEP_NUMERIC='[["default",{}],["norefractory",{"refractory":0}]]' npx vitest run test/workers/sweep.test.ts
+const nab = join(packageRoot, '..', 'shared', 'datasets', 'nab');
+it.skipIf(process.env.DW_SWEEP_NUMERIC === undefined || !existsSync(nab))('numeric detector sweep on NAB (DW_SWEEP_NUMERIC)', () => {
+  const windows = JSON.parse(readFileSync(join(nab, 'labels', 'combined_windows.json'), 'utf8')) as Record<string, [string, string][]>;
+  const files = Object.entries(windows).map(([file, ws]) => {
+    const rows = readFileSync(join(nab, 'data', file), 'utf8').split(/\r?\n/).filter((l) => l.length > 0).slice(1).map((l) => l.split(','));
+    const ts = rows.map((r) => r[0]);
+    return { file, ws: ws.map(([a, b]) => [a.slice(0, 19), b.slice(0, 19)]), ts, events: rows.map((r) => ({ ts: Date.parse(`${r[0].replace(' ', 'T')}Z`), value: Number(r[1]) })) };
+  });
+  const out: string[] = [];
+  for (const [name, over] of JSON.parse(process.env.DW_SWEEP_NUMERIC as string) as [string, Partial<NumericParams>][]) {
+    const P = { ...NUMERIC_PARAMS, ...over };
+    let hit = 0;
+    let total = 0;
+    let outside = 0;
+    for (const f of files) {
+      const { findings } = scoreNumeric(null, f.events, P);
+      const inWin = (t: string): boolean => f.ws.some(([a, b]) => t >= a && t <= b);
+      for (const [a, b] of f.ws) {
+        total++;
+        if (findings.some((x) => f.ts[x.index] >= a && f.ts[x.index] <= b)) hit++;
+      }
+      const prob = Math.min(Math.floor(0.15 * f.ts.length), 750);
+      outside += findings.filter((x) => x.index >= prob && !inWin(f.ts[x.index])).length;
+    }
+    out.push(`${name}: NAB windows with a finding ${hit}/${total}, findings outside windows ${outside}`);
   }
   console.log(out.join('\n'));
 });
