@@ -87,4 +87,5 @@ if (existsSync(logsDir)) {
 } else {
   console.log(`detect_logs_loghub_unlabeled: skipped (${logsDir} absent)`);
 }
-benchScore('detect_metrics', 'metrics', values.map((value, i) => ({ ts: i, value })));
+// One point a minute, so the time-of-day profile is exercised.
+benchScore('detect_metrics', 'metrics', values.map((value, i) => ({ ts: 1_700_000_000_000 + i * 60_000, value })));
