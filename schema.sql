@@ -117,3 +117,19 @@ CREATE TABLE IF NOT EXISTS usage_counters (
   anomalies  bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (tenant_id, bucket)
 );
+
+-- Who did what to which account or key (logins, token reuse, key creation and revocation).
+-- tenant_id is null for a failed login with an unknown address. Written after the fact by the
+-- control API (src/audit.ts); a failed write never fails the request it describes.
+CREATE TABLE IF NOT EXISTS audit_log (
+  id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  tenant_id      uuid,
+  actor_user_id  uuid,
+  actor_kind     text NOT NULL,
+  action         text NOT NULL,
+  target         text,
+  ip             text,
+  details        jsonb,
+  created_at     timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS audit_log_tenant_created_idx ON audit_log (tenant_id, created_at DESC);

@@ -2,6 +2,7 @@
 //
 //   errors (global: error + not-found handlers, x-request-id)
 //     └─ context (global: pool, tokens, resolver, config, sessions, req.principal)
+//          ├─ audit (global: app.audit, the audit-log writer)
 //          ├─ health      GET /health, GET /ready
 //          ├─ jwks        GET /.well-known/jwks.json
 //          └─ /api/v1 ─┬─ auth        register, login, refresh, logout
@@ -9,7 +10,8 @@
 //                      ├─ api-keys    POST/GET /api-keys, DELETE /api-keys/:id
 //                      ├─ anomalies   list, get, delete, resolve
 //                      ├─ events      list
-//                      └─ dashboard   stats, recent
+//                      ├─ dashboard   stats, recent
+//                      └─ audit       GET /audit (owner/admin)
 //
 // buildControlApp() returns the app booted (plugins loaded, routes fixed) but not listening.
 import { randomUUID } from 'node:crypto';
@@ -20,6 +22,7 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { anomaliesPlugin } from './plugins/anomalies.js';
 import { apiKeysPlugin } from './plugins/api-keys.js';
+import { auditPlugin, auditRoutesPlugin } from './plugins/audit.js';
 import { authPlugin } from './plugins/auth.js';
 import { contextPlugin } from './plugins/context.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
@@ -46,6 +49,7 @@ export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg
 
   await app.register(errorsPlugin, {});
   await app.register(contextPlugin, { config: opts.config, pool: opts.pool, tokens: opts.tokens });
+  await app.register(auditPlugin, {});
   await app.register(healthPlugin, {});
   await app.register(jwksPlugin, {});
   await app.register(async function apiV1(api: FastifyInstance) {
@@ -55,6 +59,7 @@ export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg
     await api.register(anomaliesPlugin, {});
     await api.register(eventsPlugin, {});
     await api.register(dashboardPlugin, {});
+    await api.register(auditRoutesPlugin, {});
   }, { prefix: '/api/v1' });
   await app.ready();
   return app;

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { API_KEY_SCOPES, createApiKey } from '../auth/api-keys.js';
 import { DwError } from '../errors.js';
+import { clientIp } from './audit.js';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
 import { absentBodyIsEmpty, iso, uuidParams } from './schemas.js';
@@ -23,7 +24,7 @@ const keySchema = {
 interface KeyRow { id: string; prefix: string; name: string; scopes: string[]; created_at: Date; last_used_at: Date | null; revoked_at: Date | null }
 
 export const apiKeysPlugin = definePlugin(async function apiKeys(app: FastifyInstance): Promise<void> {
-  const { pool } = app;
+  const { pool, audit } = app;
   const asKeyAdmin = authenticate({ roles: KEY_ADMIN_ROLES });
 
   app.post<{ Body: { name?: string; scopes?: string[] } }>('/api-keys', {
@@ -53,6 +54,10 @@ export const apiKeysPlugin = definePlugin(async function apiKeys(app: FastifyIns
     const body = req.body;
     const key = await createApiKey(pool, p.tenantId, { name: body.name?.trim(), scopes: body.scopes, createdBy: p.subject });
     req.log.info({ tenant_id: p.tenantId, key_id: key.id, scopes: key.scopes }, 'API key created');
+    await audit.record({
+      tenantId: p.tenantId, actorUserId: p.subject, actorKind: 'user', action: 'api_key.create',
+      target: `api_key:${key.id}`, ip: clientIp(req), details: { name: key.name, prefix: key.prefix, scopes: key.scopes },
+    });
     return reply.code(201).send(key);
   });
 
@@ -86,6 +91,14 @@ export const apiKeysPlugin = definePlugin(async function apiKeys(app: FastifyIns
       'UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND tenant_id = $2', [req.params.id, p.tenantId]);
     if (rowCount === 0) throw new DwError('DW_ERR_NOT_FOUND', 'API key');
     req.log.info({ tenant_id: p.tenantId, key_id: req.params.id }, 'API key revoked');
+    await audit.record({
+      tenantId: p.tenantId, actorUserId: p.subject, actorKind: 'user', action: 'api_key.revoke',
+      target: `api_key:${req.params.id}`, ip: clientIp(req),
+    });
     return reply.code(204).send();
   });
-}, { name: 'driftwatch-api-keys', dependencies: ['driftwatch-context'], decorators: { fastify: ['pool', 'resolver', 'sessions'], request: ['principal'] } });
+}, {
+  name: 'driftwatch-api-keys',
+  dependencies: ['driftwatch-context', 'driftwatch-audit'],
+  decorators: { fastify: ['pool', 'resolver', 'sessions', 'audit'], request: ['principal'] },
+});

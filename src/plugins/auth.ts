@@ -11,6 +11,7 @@ import type pg from 'pg';
 import { dummyHash, hashPassword, verifyPassword } from '../auth/passwords.js';
 import { DwError } from '../errors.js';
 import { createTenant } from '../tenants.js';
+import { clientIp } from './audit.js';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
 import { USER_COLUMNS, userJson, userSchema, type UserRow } from './schemas.js';
@@ -53,13 +54,13 @@ interface RefreshBody { refresh_token: string }
 const cannotRegister = (): DwError => new DwError('DW_ERR_VALIDATION', 'could not register with these details');
 
 export const authPlugin = definePlugin(async function auth(app: FastifyInstance): Promise<void> {
-  const { pool, tokens, sessions } = app;
+  const { pool, tokens, sessions, audit } = app;
   const refreshTtlSeconds = app.config.refreshTokenTtlSeconds;
 
-  /** Opens a session for the user and returns its first refresh token and an access token. */
-  async function openSession(db: pg.PoolClient, user: UserRow): Promise<{ token: string; refresh_token: string }> {
+  /** Opens a session for the user and returns its id, its first refresh token and an access token. */
+  async function openSession(db: pg.PoolClient, user: UserRow): Promise<{ sessionId: string; pair: { token: string; refresh_token: string } }> {
     const { rows } = await db.query<{ id: string }>('INSERT INTO sessions (user_id) VALUES ($1) RETURNING id', [user.id]);
-    return issue(db, user, rows[0].id);
+    return { sessionId: rows[0].id, pair: await issue(db, user, rows[0].id) };
   }
 
   async function issue(db: pg.PoolClient | pg.Pool, user: UserRow, sessionId: string): Promise<{ token: string; refresh_token: string }> {
@@ -133,8 +134,8 @@ export const authPlugin = definePlugin(async function auth(app: FastifyInstance)
           [tenant.id, email, username, name, passwordHash],
         );
         if (rows.length === 1) {
-          const issued = await openSession(db, rows[0]);
-          return { ...issued, user: userJson(rows[0]) };
+          const { pair } = await openSession(db, rows[0]);
+          return { ...pair, user: userJson(rows[0]) };
         }
         const again = await db.query('SELECT 1 FROM users WHERE lower(email) = lower($1)', [email]);
         if (again.rowCount !== 0) throw cannotRegister();
@@ -142,6 +143,10 @@ export const authPlugin = definePlugin(async function auth(app: FastifyInstance)
       throw new DwError('DW_ERR_CONFLICT', 'could not find a free username; try again');
     });
     req.log.info({ user_id: out.user.id, tenant_id: out.user.tenant_id }, 'user registered');
+    await audit.record({
+      tenantId: out.user.tenant_id, actorUserId: out.user.id, actorKind: 'user', action: 'auth.register',
+      target: `user:${out.user.id}`, ip: clientIp(req),
+    });
     return reply.code(201).send(out);
   });
 
@@ -165,12 +170,22 @@ export const authPlugin = definePlugin(async function auth(app: FastifyInstance)
     // An unknown address verifies against a dummy hash: the same work, the same answer.
     const ok = await verifyPassword(user?.password_hash ?? await dummyHash(), password);
     if (user === undefined || !ok) {
-      req.log.info({ reason: user === undefined ? 'unknown email' : 'wrong password' }, 'login refused');
+      const reason = user === undefined ? 'unknown email' : 'wrong password';
+      req.log.info({ reason }, 'login refused');
+      // An unknown address has no tenant: the row is kept (tenant_id null) for operators only.
+      await audit.record({
+        tenantId: user?.tenant_id ?? null, actorUserId: null, actorKind: 'anonymous', action: 'auth.login_failed',
+        target: user === undefined ? `email:${email.trim().toLowerCase()}` : `user:${user.id}`, ip: clientIp(req), details: { reason },
+      });
       throw new DwError('DW_ERR_INVALID_CREDENTIALS');
     }
-    const issued = await inTransaction((db) => openSession(db, user));
+    const { sessionId, pair } = await inTransaction((db) => openSession(db, user));
     req.log.info({ user_id: user.id, tenant_id: user.tenant_id }, 'login');
-    return { ...issued, user: userJson(user) };
+    await audit.record({
+      tenantId: user.tenant_id, actorUserId: user.id, actorKind: 'user', action: 'auth.login',
+      target: `session:${sessionId}`, ip: clientIp(req),
+    });
+    return { ...pair, user: userJson(user) };
   });
 
   app.post<{ Body: RefreshBody }>('/auth/refresh', {
@@ -204,15 +219,22 @@ export const authPlugin = definePlugin(async function auth(app: FastifyInstance)
       return issue(db, rows[0], rows[0].session_id);
     });
     if (rotated !== undefined) return rotated;
-    const { rows } = await pool.query<{ session_id: string; used_at: Date | null }>(
-      'SELECT session_id, used_at FROM refresh_tokens WHERE token_hash = $1', [hash]);
+    const { rows } = await pool.query<{ session_id: string; used_at: Date | null; user_id: string; tenant_id: string }>(
+      `SELECT rt.session_id, rt.used_at, u.id AS user_id, u.tenant_id
+         FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id JOIN users u ON u.id = s.user_id
+        WHERE rt.token_hash = $1`, [hash]);
     if (rows.length === 1 && rows[0].used_at !== null) {
       // Reuse: someone holds a copy of a token that was already traded. End the session so
       // that neither the thief nor the user can go on with it; the user signs in again.
-      const sessionId = rows[0].session_id;
-      await pool.query('UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [sessionId]);
+      const { session_id: sessionId, user_id: userId, tenant_id: tenantId } = rows[0];
+      const revoked = await pool.query('UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [sessionId]);
       sessions.forget(sessionId);
       req.log.warn({ session_id: sessionId }, 'refresh token reuse: session revoked');
+      await audit.record({
+        tenantId, actorUserId: null, actorKind: 'anonymous', action: 'auth.refresh_reuse',
+        target: `session:${sessionId}`, ip: clientIp(req),
+        details: { user_id: userId, session_revoked_now: revoked.rowCount === 1 },
+      });
     }
     throw new DwError('DW_ERR_REFRESH_TOKEN_INVALID');
   });
@@ -224,10 +246,14 @@ export const authPlugin = definePlugin(async function auth(app: FastifyInstance)
     const p = principalOf(req);
     await pool.query('UPDATE sessions SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL', [p.sessionId, p.subject]);
     sessions.forget(p.sessionId!);
+    await audit.record({
+      tenantId: p.tenantId, actorUserId: p.subject, actorKind: 'user', action: 'auth.logout',
+      target: `session:${p.sessionId}`, ip: clientIp(req),
+    });
     return reply.code(204).send();
   });
 }, {
   name: 'driftwatch-auth',
-  dependencies: ['driftwatch-context'],
-  decorators: { fastify: ['pool', 'tokens', 'sessions', 'config', 'resolver'], request: ['principal'] },
+  dependencies: ['driftwatch-context', 'driftwatch-audit'],
+  decorators: { fastify: ['pool', 'tokens', 'sessions', 'config', 'resolver', 'audit'], request: ['principal'] },
 });
