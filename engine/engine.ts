@@ -2,8 +2,9 @@
 //
 //   sources/http.ts ───────┐                                   (ack path: answered after COMMIT)
 //   POST /events/ingest    │  authenticate ─► transforms/decode.ts ─► sinks/postgres (events sink)
-//   sources/websocket.ts ──┘                                           │ group commit: one COPY per window,
-//   GET /stream (frames)                                               │ ingest_batches + usage_counters
+//   sources/websocket.ts ──┤                                           │ group commit: one COPY per window,
+//   GET /stream (frames)   │                                           │ ingest_batches + usage_counters
+//   sources/otlp.ts ───────┘ (POST /v1/logs: OTLP/HTTP JSON ─► transforms/otlp.ts)
 //                                                                      ▼ in the same transaction
 //                                                     durable records ─► transforms/score.ts
 //                                                     (not on the ack path)   │ per-stream queue, ≤1 task
@@ -28,6 +29,7 @@ import { ANOMALY_COLUMNS, EVENT_COLUMNS, anomalyLines, eventLines } from './sink
 import { CopySink } from './sinks/postgres/service.js';
 import type { SourceContext } from './sources/common.js';
 import { httpSource } from './sources/http.js';
+import { otlpSource } from './sources/otlp.js';
 import { websocketSource } from './sources/websocket.js';
 import { Scorer } from './transforms/score.js';
 
@@ -105,6 +107,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
 
   const app = uWS.App();
   httpSource(app, ctx);
+  otlpSource(app, ctx);
   const ws = websocketSource(app, ctx);
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {

@@ -1,0 +1,137 @@
+// OTLP source: POST /v1/logs (OTLP/HTTP, JSON encoding) on a uWebSockets.js app, so that the
+// OpenTelemetry SDK and Collector exporters (otlphttp, `encoding: json`) send to us unchanged.
+//
+//   request ─► headers read synchronously ─► onAborted ─► content type (415 for protobuf)
+//     ─► body streamed (413 past maxBodyBytes) ─► Content-Encoding: gzip ─► gunzip, output capped
+//     at maxBodyBytes (413: a zip bomb stops there) ─► authenticate (Bearer, `ingest` scope)
+//     ─► transforms/otlp.ts ─► ctx.ingest() (durable: the same group-commit sink and scorer
+//     as /api/v1/events/ingest) ─► 200 {"partialSuccess": {...}}
+//
+// Errors answer with OTLP's Status shape ({"code": <gRPC code>, "message"}) plus our own
+// {"error": {"code": "DW_ERR_...", "message"}}; 429 and 503 carry Retry-After, which the
+// exporters honour. uWS rules (STYLE.md §7) as in http.ts.
+import { gunzip } from 'node:zlib';
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { DwError, errorBody } from '../../src/errors.js';
+import { otlpLogsToEvents, parseOtlpJson } from '../transforms/otlp.js';
+import { statusLine, toDwError, type SourceContext } from './common.js';
+
+export const OTLP_LOGS_PATH = '/v1/logs';
+const MAX_IDEMPOTENCY_KEY = 200;
+
+// google.rpc.Code for each HTTP status we answer with.
+const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 413: 3, 415: 3, 429: 8, 500: 13, 503: 14 };
+
+interface ResState {
+  aborted: boolean;
+  done: boolean;
+  finish: () => void;
+}
+
+function send(res: HttpResponse, st: ResState, status: number, body: string, closeConnection = false): void {
+  if (st.aborted || st.done) return;
+  st.done = true;
+  res.cork(() => {
+    res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json');
+    if (status === 429 || status === 503) res.writeHeader('retry-after', '1');
+    res.end(body, closeConnection);
+  });
+  st.finish();
+}
+
+function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
+  const body = { code: GRPC_CODE[err.statusCode] ?? 2, message: err.message, ...errorBody(err) };
+  send(res, st, err.statusCode, JSON.stringify(body), closeConnection);
+}
+
+function gunzipCapped(body: Buffer, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    gunzip(body, { maxOutputLength: max }, (err, out) => {
+      if (err === null) return resolve(out);
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        reject(new DwError('DW_ERR_PAYLOAD_TOO_LARGE', `the decompressed body exceeds ${max} bytes`));
+      } else {
+        reject(new DwError('DW_ERR_MALFORMED_BODY', `the body is not valid gzip (${err.message})`));
+      }
+    });
+  });
+}
+
+export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
+  const { log, limits, maxBodyBytes } = ctx;
+
+  app.post(OTLP_LOGS_PATH, (res: HttpResponse, req: HttpRequest) => {
+    const st: ResState = { aborted: false, done: false, finish: () => {} };
+    res.onAborted(() => { st.aborted = true; st.finish(); });
+    if (ctx.closing) {
+      sendError(res, st, new DwError('DW_ERR_SHUTTING_DOWN'), true);
+      return;
+    }
+    void ctx.track(new Promise<void>((resolve) => { st.finish = resolve; }));
+    const authorization = req.getHeader('authorization') || undefined;
+    const contentType = req.getHeader('content-type').split(';', 1)[0].trim().toLowerCase();
+    const encoding = req.getHeader('content-encoding').trim().toLowerCase();
+    const idempotencyKey = req.getHeader('idempotency-key');
+    const lengthHeader = req.getHeader('content-length');
+
+    if (contentType === 'application/x-protobuf' || contentType === 'application/protobuf') {
+      sendError(res, st, new DwError('DW_ERR_UNSUPPORTED_MEDIA_TYPE',
+        'OTLP protobuf encoding is not supported yet; configure the exporter for JSON (OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/json, or `encoding: json` in the Collector otlphttp exporter)'), true);
+      return;
+    }
+    if (contentType !== 'application/json' && contentType !== '') {
+      sendError(res, st, new DwError('DW_ERR_UNSUPPORTED_MEDIA_TYPE', `use application/json (OTLP/HTTP JSON), not ${JSON.stringify(contentType)}`), true);
+      return;
+    }
+    if (encoding !== '' && encoding !== 'identity' && encoding !== 'gzip') {
+      sendError(res, st, new DwError('DW_ERR_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${JSON.stringify(encoding)} is not supported (use gzip or none)`), true);
+      return;
+    }
+    if (idempotencyKey.length > MAX_IDEMPOTENCY_KEY) {
+      sendError(res, st, new DwError('DW_ERR_VALIDATION', `Idempotency-Key is longer than ${MAX_IDEMPOTENCY_KEY} characters`), true);
+      return;
+    }
+    const declared = lengthHeader === '' ? -1 : Number(lengthHeader);
+    if (declared > maxBodyBytes) {
+      sendError(res, st, new DwError('DW_ERR_PAYLOAD_TOO_LARGE', `the body is ${declared} bytes, at most ${maxBodyBytes}`), true);
+      return;
+    }
+    const principal = ctx.authenticate(authorization);
+    principal.catch(() => {});
+
+    const whole = declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
+    const chunks: Buffer[] = [];
+    let received = 0;
+    res.onData((chunk: ArrayBuffer, isLast: boolean) => {
+      if (st.done || st.aborted) return;
+      const n = chunk.byteLength;
+      if (received + n > maxBodyBytes || (whole !== undefined && received + n > whole.length)) {
+        sendError(res, st, new DwError('DW_ERR_PAYLOAD_TOO_LARGE', `the body exceeds ${maxBodyBytes} bytes`), true);
+        return;
+      }
+      if (whole !== undefined) whole.set(new Uint8Array(chunk), received);
+      else chunks.push(Buffer.from(new Uint8Array(chunk)));
+      received += n;
+      if (!isLast) return;
+      const body = whole !== undefined ? whole.subarray(0, received) : Buffer.concat(chunks, received);
+      void handle(body, Date.now());
+    });
+
+    async function handle(raw: Buffer, receivedAt: number): Promise<void> {
+      try {
+        // Credentials first: an unauthenticated caller gets no decompression work done for it.
+        const p = await principal;
+        const body = encoding === 'gzip' ? await gunzipCapped(raw, maxBodyBytes) : raw;
+        if (st.aborted) return;
+        const mapped = otlpLogsToEvents(parseOtlpJson(body), receivedAt, limits);
+        const key = idempotencyKey === '' ? undefined : `otlp:${idempotencyKey}`;
+        await ctx.ingest(p.tenantId, mapped.records, body.length, key);
+        const partial = mapped.rejected === 0 ? '{}'
+          : JSON.stringify({ rejectedLogRecords: String(mapped.rejected), errorMessage: mapped.errorMessage });
+        send(res, st, 200, `{"partialSuccess":${partial}}`, ctx.closing);
+      } catch (err) {
+        sendError(res, st, toDwError(err, log), ctx.closing);
+      }
+    }
+  });
+}
