@@ -3,9 +3,10 @@
 //   errors (global: error + not-found handlers, x-request-id)
 //     └─ context (global: pool, tokens, resolver, config, sessions, req.principal)
 //          ├─ audit (global: app.audit, the audit-log writer)
+//          ├─ rate-limit (global: app.rateLimits, the counter store: Redis or memory)
 //          ├─ health      GET /health, GET /ready
 //          ├─ jwks        GET /.well-known/jwks.json
-//          └─ /api/v1 ─┬─ auth        register, login, refresh, logout
+//          └─ /api/v1 ─┬─ auth        register, login, refresh, logout (rate-limited, audited)
 //                      ├─ users       GET/PUT /user
 //                      ├─ api-keys    POST/GET /api-keys, DELETE /api-keys/:id
 //                      ├─ anomalies   list, get, delete, resolve
@@ -30,6 +31,7 @@ import { errorsPlugin } from './plugins/errors.js';
 import { eventsPlugin } from './plugins/events.js';
 import { healthPlugin } from './plugins/health.js';
 import { jwksPlugin } from './plugins/jwks.js';
+import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { usersPlugin } from './plugins/users.js';
 
 /** Control-API bodies are small JSON documents; the engine has its own, larger limit. */
@@ -50,6 +52,7 @@ export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg
   await app.register(errorsPlugin, {});
   await app.register(contextPlugin, { config: opts.config, pool: opts.pool, tokens: opts.tokens });
   await app.register(auditPlugin, {});
+  await app.register(rateLimitPlugin, {});
   await app.register(healthPlugin, {});
   await app.register(jwksPlugin, {});
   await app.register(async function apiV1(api: FastifyInstance) {

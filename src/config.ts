@@ -10,6 +10,7 @@ export interface Config {
   readonly dataDir: string;
   readonly embeddedPgPort: number;
   readonly redisUrl: string | undefined;
+  readonly redisKeyPrefix: string;
   readonly host: string;
   readonly enginePort: number;
   readonly controlPort: number;
@@ -25,6 +26,9 @@ export interface Config {
   readonly flushIntervalMs: number;
   readonly flushMaxRows: number;
   readonly apiKeyCacheMs: number;
+  readonly loginRateLimitPerIp: number;
+  readonly loginRateLimitPerEmail: number;
+  readonly registerRateLimitPerIp: number;
   readonly demoTenant: boolean;
   readonly controlUrl: string | undefined;
   readonly engineUrl: string | undefined;
@@ -48,6 +52,7 @@ export const defaults: Readonly<Config> = Object.freeze({
   dataDir: './.driftwatch',
   embeddedPgPort: 54329,
   redisUrl: undefined,
+  redisKeyPrefix: 'dw:',
   host: '127.0.0.1',
   enginePort: 8090,
   controlPort: 8080,
@@ -63,6 +68,9 @@ export const defaults: Readonly<Config> = Object.freeze({
   flushIntervalMs: 10,
   flushMaxRows: 10_000,
   apiKeyCacheMs: 5_000,
+  loginRateLimitPerIp: 10,
+  loginRateLimitPerEmail: 5,
+  registerRateLimitPerIp: 5,
   demoTenant: true,
   controlUrl: undefined,
   engineUrl: undefined,
@@ -73,7 +81,8 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   databaseUrl: { env: 'DATABASE_URL', flag: '--database-url', kind: 'url', doc: 'PostgreSQL URL; unset starts embedded PostgreSQL under the data directory' },
   dataDir: { env: 'DRIFTWATCH_DATA_DIR', flag: '--data-dir', kind: 'string', doc: 'where embedded PostgreSQL keeps its files' },
   embeddedPgPort: { env: 'EMBEDDED_PG_PORT', flag: '--embedded-pg-port', kind: 'int', min: 1, max: 65535, doc: 'port of the embedded PostgreSQL (127.0.0.1 only)' },
-  redisUrl: { env: 'REDIS_URL', flag: '--redis-url', kind: 'url', doc: 'Redis URL; read and validated, but nothing uses Redis yet (usage counters and rate limits will)' },
+  redisUrl: { env: 'REDIS_URL', flag: '--redis-url', kind: 'url', doc: 'Redis URL; control API instances share their rate-limit counters there (unset: counters in process memory)' },
+  redisKeyPrefix: { env: 'REDIS_KEY_PREFIX', flag: '--redis-key-prefix', kind: 'string', doc: 'prefix of every driftwatch key in Redis (rate-limit counters add rl: to it)' },
   host: { env: 'HOST', flag: '--host', kind: 'string', doc: 'address both servers listen on (0.0.0.0 in containers)' },
   enginePort: { env: 'ENGINE_PORT', flag: '--engine-port', kind: 'int', min: 0, max: 65535, doc: 'engine (ingest) port; 0 picks a free one' },
   controlPort: { env: 'CONTROL_PORT', flag: '--control-port', kind: 'int', min: 0, max: 65535, doc: 'control API port; 0 picks a free one' },
@@ -89,6 +98,9 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   flushIntervalMs: { env: 'FLUSH_INTERVAL_MS', flag: '--flush-interval-ms', kind: 'int', min: 0, max: 10_000, doc: 'group-commit window of the PostgreSQL sinks' },
   flushMaxRows: { env: 'FLUSH_MAX_ROWS', flag: '--flush-max-rows', kind: 'int', min: 1, max: 1_000_000, doc: 'rows that trigger a flush before the window ends' },
   apiKeyCacheMs: { env: 'API_KEY_CACHE_MS', flag: '--api-key-cache-ms', kind: 'int', min: 0, max: 60_000, doc: 'how long the engine trusts a looked-up API key (revocation delay)' },
+  loginRateLimitPerIp: { env: 'LOGIN_RATE_LIMIT_PER_IP', flag: '--login-rate-limit-per-ip', kind: 'int', min: 1, max: 1_000_000, doc: 'login attempts per minute from one client address' },
+  loginRateLimitPerEmail: { env: 'LOGIN_RATE_LIMIT_PER_EMAIL', flag: '--login-rate-limit-per-email', kind: 'int', min: 1, max: 1_000_000, doc: 'login attempts per minute for one email address' },
+  registerRateLimitPerIp: { env: 'REGISTER_RATE_LIMIT_PER_IP', flag: '--register-rate-limit-per-ip', kind: 'int', min: 1, max: 1_000_000, doc: 'sign-ups per hour from one client address' },
   demoTenant: { env: 'DEMO_TENANT', flag: '--demo-tenant', kind: 'bool', doc: '`up` creates a demo tenant and prints its API key on the first run' },
   controlUrl: { env: 'DRIFTWATCH_CONTROL_URL', flag: '--control-url', kind: 'url', doc: 'control API the `demo` command talks to (default http://127.0.0.1:<control port>)' },
   engineUrl: { env: 'DRIFTWATCH_ENGINE_URL', flag: '--engine-url', kind: 'url', doc: 'engine the `demo` command sends to (default http://127.0.0.1:<engine port>)' },

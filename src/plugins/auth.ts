@@ -1,5 +1,6 @@
 // Accounts and sessions: register, login, refresh (single-use refresh tokens rotating inside a
-// session, reuse revokes the session), logout.
+// session, reuse revokes the session), logout. Register is rate-limited per client address,
+// login per address and per email; each action leaves an audit row.
 //
 //   register ─▶ tenant + owner user ─┐
 //   login ─▶ argon2id verify ────────┴▶ sessions row ─▶ refresh token (sha256 stored) + access token (ES256)
@@ -14,9 +15,12 @@ import { createTenant } from '../tenants.js';
 import { clientIp } from './audit.js';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
+import { byEmail, byIp, rateLimit } from './rate-limit.js';
 import { USER_COLUMNS, userJson, userSchema, type UserRow } from './schemas.js';
 
 export const REFRESH_TOKEN_BYTES = 32;
+export const LOGIN_RATE_WINDOW_MS = 60_000;
+export const REGISTER_RATE_WINDOW_MS = 3_600_000;
 const USERNAME_MAX = 30;
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
@@ -56,6 +60,10 @@ const cannotRegister = (): DwError => new DwError('DW_ERR_VALIDATION', 'could no
 export const authPlugin = definePlugin(async function auth(app: FastifyInstance): Promise<void> {
   const { pool, tokens, sessions, audit } = app;
   const refreshTtlSeconds = app.config.refreshTokenTtlSeconds;
+  const { store, counters } = app.rateLimits;
+  const registerPerIp = rateLimit({ name: 'register-ip', max: app.config.registerRateLimitPerIp, windowMs: REGISTER_RATE_WINDOW_MS, key: byIp, store, counters });
+  const loginPerIp = rateLimit({ name: 'login-ip', max: app.config.loginRateLimitPerIp, windowMs: LOGIN_RATE_WINDOW_MS, key: byIp, store, counters });
+  const loginPerEmail = rateLimit({ name: 'login-email', max: app.config.loginRateLimitPerEmail, windowMs: LOGIN_RATE_WINDOW_MS, key: byEmail, store, counters });
 
   /** Opens a session for the user and returns its id, its first refresh token and an access token. */
   async function openSession(db: pg.PoolClient, user: UserRow): Promise<{ sessionId: string; pair: { token: string; refresh_token: string } }> {
@@ -89,6 +97,7 @@ export const authPlugin = definePlugin(async function auth(app: FastifyInstance)
   }
 
   app.post<{ Body: RegisterBody }>('/auth/register', {
+    onRequest: registerPerIp,
     schema: {
       summary: 'Create an account: a new tenant with this user as its owner',
       tags: ['auth'],
@@ -151,6 +160,9 @@ export const authPlugin = definePlugin(async function auth(app: FastifyInstance)
   });
 
   app.post<{ Body: LoginBody }>('/auth/login', {
+    // By address before the body is read; by account once it is parsed.
+    onRequest: loginPerIp,
+    preValidation: loginPerEmail,
     schema: {
       summary: 'Sign in: an access token and a refresh token',
       tags: ['auth'],
@@ -254,6 +266,6 @@ export const authPlugin = definePlugin(async function auth(app: FastifyInstance)
   });
 }, {
   name: 'driftwatch-auth',
-  dependencies: ['driftwatch-context', 'driftwatch-audit'],
-  decorators: { fastify: ['pool', 'tokens', 'sessions', 'config', 'resolver', 'audit'], request: ['principal'] },
+  dependencies: ['driftwatch-context', 'driftwatch-audit', 'driftwatch-rate-limit'],
+  decorators: { fastify: ['pool', 'tokens', 'sessions', 'config', 'resolver', 'audit', 'rateLimits'], request: ['principal'] },
 });
