@@ -1,6 +1,7 @@
 // The control API: one Fastify instance, one plugin per concern, each stating what it needs.
 //
 //   errors (global: error + not-found handlers, x-request-id)
+//   openapi (global: collects the routes below)  GET /docs, /docs/json
 //     └─ context (global: pool, tokens, resolver, config, sessions, req.principal)
 //          ├─ audit (global: app.audit, the audit-log writer)
 //          ├─ rate-limit (global: app.rateLimits, the counter store: Redis or memory)
@@ -31,6 +32,7 @@ import { errorsPlugin } from './plugins/errors.js';
 import { eventsPlugin } from './plugins/events.js';
 import { healthPlugin } from './plugins/health.js';
 import { jwksPlugin } from './plugins/jwks.js';
+import { openapiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { usersPlugin } from './plugins/users.js';
 
@@ -50,6 +52,8 @@ export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg
   }) as unknown as FastifyInstance;
 
   await app.register(errorsPlugin, {});
+  // Before any route: it documents the routes registered after it.
+  await app.register(openapiPlugin, {});
   await app.register(contextPlugin, { config: opts.config, pool: opts.pool, tokens: opts.tokens });
   await app.register(auditPlugin, {});
   await app.register(rateLimitPlugin, {});
