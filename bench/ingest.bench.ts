@@ -1,0 +1,468 @@
+// bench/ingest: the ingest path on this machine, ceilings and the full engine, in one run.
+//
+//   parent (this process): PostgreSQL setup, load generators, row counts, the report
+//     │ fork(this file --role <r>) per case, so that every case starts clean and reports its own peak RSS
+//     ▼
+//   websocket_decode_discard  ws client ──frames of 1000──► child: bare uWS app: copy, JSON.parse, count ─► {"ack": seq}
+//   http_decode_discard       autocannon ──bodies of 1000─► child: bare uWS app: copy, JSON.parse, count ─► {"accepted": n}
+//   copy_to_postgres                                        child: CopySink (the engine's events sink) ─► COPY ─► PostgreSQL
+//   websocket_to_postgres     ws client ──frames of 1000──► child: startEngine (detection on) ─► PostgreSQL ─► {"ack": seq}
+//   http_to_postgres          autocannon ──bodies of 1000─► child: startEngine (detection on) ─► PostgreSQL ─► {"accepted": n}
+//                             └─ after each engine case: count the tenant's rows ≥ acknowledged events
+//
+// One line per case: `name: N events/s ±x% p50 X ms p99 Y ms rss Z MiB (ratio R of <ceiling>)`.
+// N = events acknowledged in the window / window; ±x% = coefficient of variation of the
+// 1-second samples; p50/p99 = send-to-ack per frame or request (copy: write-to-commit per
+// 1000 rows); rss = the child's peak RSS (worker threads included, PostgreSQL not).
+// Run: npx tsc -p tsconfig.json && node dist/bench/ingest.bench.js [--duration 10] [--only copy,websocket]
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Result as AutocannonResult } from 'autocannon';
+import pg from 'pg';
+import pino from 'pino';
+import uWS from 'uWebSockets.js';
+import WebSocket from 'ws';
+import { createApiKey } from '../src/auth/api-keys.js';
+import { TokenService } from '../src/auth/jwt.js';
+import { loadConfig } from '../src/config.js';
+import { createPool, migrate, startEmbeddedPostgres } from '../src/db.js';
+import { syntheticLog } from '../src/demo/synthetic.js';
+import { silentLogger } from '../src/log.js';
+import { createTenant } from '../src/tenants.js';
+import { startEngine } from '../engine/engine.js';
+import { EVENT_COLUMNS, eventLines } from '../engine/sinks/postgres/copy.js';
+import { CopySink } from '../engine/sinks/postgres/service.js';
+import { validateEvents, type EventRecord } from '../engine/transforms/decode.js';
+
+const BATCH = 1000;
+const DISTINCT_BATCHES = 16;
+const STREAMS = 8;
+
+// ─── arguments ────────────────────────────────────────────────────────────────────────────
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? undefined : process.argv[i + 1];
+}
+function intArg(name: string, dflt: number): number {
+  const raw = arg(name);
+  if (raw === undefined) return dflt;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new TypeError(`--${name} must be a positive number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+// ─── shared: the payload ──────────────────────────────────────────────────────────────────
+/** DISTINCT_BATCHES JSON arrays of BATCH log events (synthetic web-service log, STREAMS sources). */
+function batchesJson(): string[] {
+  const { lines } = syntheticLog({ lines: BATCH * DISTINCT_BATCHES, anomalies: 40, seed: 7 });
+  const t0 = Date.UTC(2026, 0, 1);
+  const out: string[] = [];
+  for (let b = 0; b < DISTINCT_BATCHES; b++) {
+    const events = [];
+    for (let i = 0; i < BATCH; i++) {
+      const n = b * BATCH + i;
+      events.push({ timestamp: new Date(t0 + n * 10).toISOString(), stream_type: 'logs', data: lines[n], metadata: { source: `svc-${n % STREAMS}`, host: `web-${n % 3}` } });
+    }
+    out.push(JSON.stringify(events));
+  }
+  return out;
+}
+
+interface Sampler { tick(n: number): void; samples(): number[] }
+/** Counts per 1-second slot from `start`. */
+function sampler(start: number): Sampler {
+  const slots: number[] = [];
+  return {
+    tick(n) { const s = Math.floor((performance.now() - start) / 1000); slots[s] = (slots[s] ?? 0) + n; },
+    samples() { return Array.from(slots, (x) => x ?? 0); },
+  };
+}
+
+const pct = (sorted: Float64Array | number[], p: number): number =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+/** Coefficient of variation of the full 1-second samples, in %. */
+function spread(samples: number[], seconds: number): number {
+  const full = samples.slice(0, Math.floor(seconds));
+  if (full.length < 2) return 0;
+  const mean = full.reduce((a, b) => a + b, 0) / full.length;
+  const sd = Math.sqrt(full.reduce((a, b) => a + (b - mean) ** 2, 0) / (full.length - 1));
+  return mean === 0 ? 0 : (sd / mean) * 100;
+}
+
+interface CaseResult { events: number; seconds: number; spreadPct: number; p50: number; p99: number; rssMiB: number; note: string }
+
+// ─── child roles ──────────────────────────────────────────────────────────────────────────
+interface ChildMsg { type: 'ready' | 'result'; port?: number; data?: Record<string, unknown> }
+const toParent = (m: ChildMsg): void => { process.send!(m); };
+const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
+
+/** Bare uWS: WebSocket and HTTP, copy + JSON.parse + count, answer like the engine does. */
+function roleDecode(): void {
+  const app = uWS.App();
+  app.ws<Record<string, never>>('/api/v1/stream', {
+    maxPayloadLength: 64 * 1024 * 1024,
+    maxBackpressure: 64 * 1024 * 1024,
+    message(ws, message) {
+      const bytes = new Uint8Array(message.slice(0));
+      const frame = JSON.parse(Buffer.from(bytes.buffer).toString('utf8')) as { seq: number; events: unknown[] };
+      if (frame.events.length < 0) return;
+      ws.cork(() => { ws.send(`{"ack":${frame.seq}}`, false); });
+    },
+  });
+  app.post('/api/v1/events/ingest', (res) => {
+    let aborted = false;
+    res.onAborted(() => { aborted = true; });
+    const chunks: Buffer[] = [];
+    res.onData((chunk, isLast) => {
+      chunks.push(Buffer.from(new Uint8Array(chunk)));
+      if (!isLast || aborted) return;
+      const events = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown[];
+      res.cork(() => { res.writeStatus('200 OK').writeHeader('content-type', 'application/json').end(`{"accepted":${events.length}}`); });
+    });
+  });
+  app.listen('127.0.0.1', 0, (s) => {
+    if (s === false) throw new Error('bench: cannot listen');
+    toParent({ type: 'ready', port: uWS.us_socket_local_port(s as unknown as uWS.us_socket) });
+  });
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'stop') { toParent({ type: 'result', data: { rssMiB: peakRssMiB() } }); setImmediate(() => process.exit(0)); }
+  });
+}
+
+/** CopySink alone: pre-validated records, lines built per write as the engine does, no network. */
+async function roleCopy(url: string, tenantId: string, seconds: number): Promise<void> {
+  const pool = createPool(url, 4);
+  const limits = { maxBatchEvents: 10_000, maxEventBytes: 64 * 1024 };
+  const batches: EventRecord[][] = batchesJson().map((j) => validateEvents(JSON.parse(j) as unknown[], limits));
+  const config = loadConfig({ env: {} });
+  const sink = new CopySink(pool, silentLogger, {
+    name: 'events', table: 'events', columns: EVENT_COLUMNS, usageColumn: 'events', countBytes: true,
+    flushIntervalMs: config.flushIntervalMs, flushMaxRows: config.flushMaxRows,
+    maxPendingRows: Math.max(10 * config.flushMaxRows, 100_000), maxConcurrentFlushes: 2, whenFull: 'drop_newest',
+  });
+  toParent({ type: 'ready' });
+  const inFlightCap = 32;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  const s = sampler(start);
+  const lat: number[] = [];
+  let events = 0;
+  let failed = 0;
+  let next = 0;
+  await new Promise<void>((resolve) => {
+    let inFlight = 0;
+    const launch = (): void => {
+      while (inFlight < inFlightCap && performance.now() < end) {
+        const recs = batches[next++ % batches.length];
+        const t = performance.now();
+        inFlight++;
+        sink.write({ tenantId, lines: eventLines(tenantId, recs), rows: recs.length, bytes: 0 }).then(
+          () => { const now = performance.now(); if (now <= end) { events += recs.length; s.tick(recs.length); } lat.push(now - t); },
+          () => { failed++; },
+        ).finally(() => { inFlight--; if (inFlight === 0 && performance.now() >= end) resolve(); else launch(); });
+      }
+    };
+    launch();
+  });
+  await sink.close();
+  await pool.end();
+  lat.sort((a, b) => a - b);
+  toParent({ type: 'result', data: { events, seconds, samples: s.samples(), p50: pct(lat, 50), p99: pct(lat, 99), rssMiB: peakRssMiB(), failed } });
+  setImmediate(() => process.exit(0));
+}
+
+/** The engine, in-process in this child, on its own pool; detection on (dist/workers/score.js). */
+async function roleEngine(url: string): Promise<void> {
+  const config = loadConfig({ env: {}, overrides: { enginePort: 0, host: '127.0.0.1', databaseUrl: url, logLevel: 'info' } });
+  const pool = createPool(url, 20);
+  const tokens = await new TokenService(pool, { issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: 900 }).init();
+  // Keep the engine's own account: its closing stats and any warnings.
+  let closedStats: unknown;
+  const warnings = new Map<string, number>();
+  const log = pino({ level: 'info' }, {
+    write(line: string) {
+      const rec = JSON.parse(line) as { level: number; msg: string; events?: unknown; score?: unknown };
+      if (rec.msg === 'engine closed') closedStats = { events: rec.events, score: rec.score };
+      else if (rec.level >= 40) warnings.set(rec.msg, (warnings.get(rec.msg) ?? 0) + 1);
+    },
+  });
+  const engine = await startEngine({ config, pool, tokens, log });
+  toParent({ type: 'ready', port: engine.port, data: { workerThreads: config.workerThreads } });
+  process.on('message', (m: { type: string }) => {
+    if (m.type !== 'stop') return;
+    const t = performance.now();
+    void engine.close().then(async () => {
+      const closeMs = performance.now() - t;
+      await pool.end();
+      toParent({ type: 'result', data: { rssMiB: peakRssMiB(), closeMs, stats: closedStats, warnings: Object.fromEntries(warnings) } });
+      setImmediate(() => process.exit(0));
+    });
+  });
+}
+
+// ─── parent: children, load generators ────────────────────────────────────────────────────
+interface Child { proc: ChildProcess; port: number; ready: Record<string, unknown>; result(): Promise<Record<string, unknown>> }
+
+function spawnChild(role: string, args: string[]): Promise<Child> {
+  const proc = fork(fileURLToPath(import.meta.url), ['--role', role, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let resolveResult: (d: Record<string, unknown>) => void;
+  let rejectResult: (e: Error) => void;
+  const result = new Promise<Record<string, unknown>>((res, rej) => { resolveResult = res; rejectResult = rej; });
+  result.catch(() => {});
+  return new Promise((resolve, reject) => {
+    proc.on('message', (m: ChildMsg) => {
+      if (m.type === 'ready') resolve({ proc, port: m.port ?? 0, ready: m.data ?? {}, result: () => result });
+      else resolveResult(m.data ?? {});
+    });
+    proc.once('exit', (code) => {
+      const err = new Error(`bench child ${role} exited with ${code}`);
+      reject(err);
+      rejectResult(err);
+    });
+  });
+}
+
+async function stopChild(c: Child, timeoutMs = 120_000): Promise<Record<string, unknown>> {
+  c.proc.send({ type: 'stop' });
+  let timer: NodeJS.Timeout | undefined;
+  const out = await Promise.race([
+    c.result(),
+    new Promise<Record<string, unknown>>((resolve) => { timer = setTimeout(() => { c.proc.kill('SIGKILL'); resolve({ killed: true }); }, timeoutMs); }),
+  ]);
+  clearTimeout(timer);
+  return out;
+}
+
+interface WsLoad { events: number; frames: number; nacks: number; samples: number[]; lat: Float64Array; problems: string[] }
+
+/** N connections, each keeping `pipeline` frames of 1000 events in flight; send-to-ack per frame. */
+async function wsLoad(url: string, bodies: Buffer[], conns: number, pipeline: number, seconds: number): Promise<WsLoad> {
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  const s = sampler(start);
+  const lats: number[] = [];
+  const problems: string[] = [];
+  let frames = 0;
+  let nacks = 0;
+  const runOne = (c: number): Promise<void> => new Promise((resolve) => {
+    // The client masks with a zero key (valid, and ws then sends the body without copying it;
+    // uWS still unmasks every byte) and sends each frame as three fragments around a shared,
+    // pre-encoded body: the load generator must not be what limits the ceiling.
+    const ws = new WebSocket(`${url}${url.includes('?') ? '&' : '?'}client_id=bench-${randomBytes(4).toString('hex')}-${c}`,
+      { perMessageDeflate: false, generateMask: (mask: Buffer) => { mask.fill(0); } });
+    const sentAt = new Map<number, number>();
+    let seq = 0;
+    const sendNext = (): void => {
+      if (performance.now() >= end) { if (sentAt.size === 0) ws.close(); return; }
+      const n = seq++;
+      sentAt.set(n, performance.now());
+      ws.send(`{"seq":${n},"events":`, { fin: false });
+      ws.send(bodies[(n + c) % bodies.length], { binary: false, fin: false });
+      ws.send('}', { binary: false, fin: true });
+    };
+    ws.on('open', () => { for (let i = 0; i < pipeline; i++) sendNext(); });
+    ws.on('message', (data: Buffer) => {
+      const m = JSON.parse(data.toString('utf8')) as { ack?: number; nack?: number; error?: { code: string } };
+      const n = m.ack ?? m.nack;
+      const t = n === undefined ? undefined : sentAt.get(n);
+      if (n === undefined || t === undefined) return;
+      sentAt.delete(n);
+      const now = performance.now();
+      if (m.ack !== undefined) {
+        frames++;
+        if (now <= end) s.tick(BATCH);
+        lats.push(now - t);
+      } else {
+        nacks++;
+        if (problems.length < 3) problems.push(`nack ${m.error?.code}`);
+      }
+      sendNext();
+    });
+    ws.on('close', (code: number) => {
+      if (sentAt.size > 0) problems.push(`connection ${c} closed ${code} with ${sentAt.size} frames unanswered`);
+      resolve();
+    });
+    ws.on('error', (err: Error) => { problems.push(`connection ${c}: ${err.message}`); });
+  });
+  await Promise.all(Array.from({ length: conns }, (_, c) => runOne(c)));
+  // Acks that arrive after the window count as stored (and verified), not in the rate.
+  const inWindow = s.samples().reduce((a, b) => a + b, 0);
+  const lat = Float64Array.from(lats).sort();
+  return { events: inWindow, frames, nacks, samples: s.samples(), lat, problems };
+}
+
+/** autocannon, each connection cycling through the distinct bodies (so detection sees a varied log). */
+async function httpLoad(url: string, key: string, bodies: string[], connections: number, seconds: number): Promise<{ r: AutocannonResult }> {
+  const r = await autocannon({
+    url: `${url}/api/v1/events/ingest`, method: 'POST', connections, pipelining: 1, duration: seconds, timeout: 30,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    requests: bodies.map((body) => ({ method: 'POST', body })),
+  });
+  return { r };
+}
+
+function line(name: string, c: CaseResult, ratio?: { of: string; value: number }[]): string {
+  const rate = c.events / c.seconds;
+  const r = ratio === undefined ? '' : ` (ratio ${ratio.map((x) => `${x.value.toFixed(2)} of ${x.of}`).join('; ')})`;
+  return `${name}: ${Math.round(rate)} events/s ±${c.spreadPct.toFixed(1)}% p50 ${c.p50.toFixed(1)} ms p99 ${c.p99.toFixed(1)} ms rss ${Math.round(c.rssMiB)} MiB${r}${c.note}`;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+  });
+}
+
+async function main(): Promise<void> {
+  const seconds = intArg('duration', 10);
+  const wsConns = intArg('connections', 4);
+  const pipeline = intArg('pipeline', 4);
+  const httpConns = intArg('http-connections', 8);
+  const only = arg('only')?.split(',');
+  const want = (name: string): boolean => only === undefined || only.some((o) => name.includes(o));
+  const bodiesJson = batchesJson();
+  const bodies = bodiesJson.map((b) => Buffer.from(b));
+
+  // PostgreSQL: DATABASE_URL's server, or an embedded one in a temp dir; a fresh database either way.
+  let adminUrl = process.env.DATABASE_URL;
+  let stopPg: (() => Promise<void>) | undefined;
+  let pgDir: string | undefined;
+  if (adminUrl === undefined || adminUrl === '') {
+    pgDir = await mkdtemp(join(tmpdir(), 'driftwatch-bench-pg-'));
+    const started = await startEmbeddedPostgres(pgDir, await freePort());
+    adminUrl = started.url;
+    stopPg = started.stop;
+  }
+  const dbName = `dw_bench_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${dbName}`;
+  const url = u.toString();
+  const pool = createPool(url, 4);
+  await migrate(pool);
+  const pgVersion = (await pool.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v;
+  try {
+    const tenant = async (name: string): Promise<{ id: string; key: string }> => {
+      const t = await createTenant(pool, `${name} ${randomBytes(3).toString('hex')}`);
+      return { id: t.id, key: (await createApiKey(pool, t.id)).key };
+    };
+    const countRows = async (tenantId: string): Promise<number> =>
+      Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE tenant_id = $1', [tenantId])).rows[0].n);
+
+    console.log(`# bench/ingest: ${availableParallelism()} cores, Node ${process.version}, PostgreSQL ${pgVersion} (${stopPg ? 'embedded' : 'DATABASE_URL'}), ${seconds} s per case, batches of ${BATCH} log events (${Math.round(bodiesJson[0].length / BATCH)} B/event JSON)`);
+    console.log(`# processes: this one = load generators (ws client: ${wsConns} connections × ${pipeline} frames in flight; autocannon: ${httpConns} connections) and row counts;`);
+    console.log('#   a fresh child per case = the server side (bare uWS | CopySink | engine + its detector worker threads); PostgreSQL = its own processes; all share the cores');
+
+    // A full-engine figure as a fraction of each ceiling it runs into: the transport's and COPY's.
+    // The binding one (the largest fraction) comes first.
+    const ceilings = new Map<string, number>();
+    const withRatio = (name: string, c: CaseResult, transport: string): string => {
+      const r = [transport, 'copy_to_postgres'].filter((of) => ceilings.has(of))
+        .map((of) => ({ of, value: c.events / c.seconds / ceilings.get(of)! }))
+        .sort((a, b) => b.value - a.value);
+      return line(name, c, r.length === 0 ? undefined : r);
+    };
+
+    // (a) ceilings
+    if (want('websocket_decode_discard')) {
+      const child = await spawnChild('decode', []);
+      const w = await wsLoad(`ws://127.0.0.1:${child.port}/api/v1/stream`, bodies, wsConns, pipeline, seconds);
+      const res = await stopChild(child);
+      const c: CaseResult = { events: w.events, seconds, spreadPct: spread(w.samples, seconds), p50: pct(w.lat, 50), p99: pct(w.lat, 99), rssMiB: Number(res.rssMiB), note: w.problems.length ? ` [${w.problems.join('; ')}]` : '' };
+      ceilings.set('websocket_decode_discard', c.events / seconds);
+      console.log(line('websocket_decode_discard', c));
+    }
+    if (want('http_decode_discard')) {
+      const child = await spawnChild('decode', []);
+      const { r } = await httpLoad(`http://127.0.0.1:${child.port}`, 'none', bodiesJson, httpConns, seconds);
+      const res = await stopChild(child);
+      const c = fromAutocannon(r, Number(res.rssMiB));
+      ceilings.set('http_decode_discard', c.events / seconds);
+      console.log(line('http_decode_discard', c));
+    }
+    if (want('copy_to_postgres')) {
+      const t = await tenant('bench copy');
+      const child = await spawnChild('copy', [url, t.id, String(seconds)]);
+      const res = await child.result();
+      const stored = await countRows(t.id);
+      const c: CaseResult = {
+        events: Number(res.events), seconds, spreadPct: spread(res.samples as number[], seconds), p50: Number(res.p50), p99: Number(res.p99), rssMiB: Number(res.rssMiB),
+        note: ` [stored ${stored} rows${Number(res.failed) > 0 ? `, ${String(res.failed)} writes failed` : ''}]`,
+      };
+      ceilings.set('copy_to_postgres', c.events / seconds);
+      console.log(line('copy_to_postgres', c));
+    }
+
+    // (b) the full engine, detection on
+    if (want('websocket_to_postgres')) {
+      const t = await tenant('bench ws');
+      const child = await spawnChild('engine', [url]);
+      const w = await wsLoad(`ws://127.0.0.1:${child.port}/api/v1/stream?token=${t.key}`, bodies, wsConns, pipeline, seconds);
+      const stored = await countRows(t.id);
+      const acked = w.frames * BATCH;
+      const res = await stopChild(child);
+      const c: CaseResult = {
+        events: w.events, seconds, spreadPct: spread(w.samples, seconds), p50: pct(w.lat, 50), p99: pct(w.lat, 99), rssMiB: Number(res.rssMiB),
+        note: ` [${verdict(stored, acked, 0)}; ${engineNote(child, res)}${w.nacks ? `; ${w.nacks} nacks` : ''}${w.problems.length ? `; ${w.problems.join('; ')}` : ''}]`,
+      };
+      console.log(withRatio('websocket_to_postgres', c, 'websocket_decode_discard'));
+    }
+    if (want('http_to_postgres')) {
+      const t = await tenant('bench http');
+      const child = await spawnChild('engine', [url]);
+      const { r } = await httpLoad(`http://127.0.0.1:${child.port}`, t.key, bodiesJson, httpConns, seconds);
+      // Requests cut off when autocannon stops may still commit: wait for them, then count.
+      await new Promise((res) => setTimeout(res, 1000));
+      const stored = await countRows(t.id);
+      const res = await stopChild(child);
+      const c = fromAutocannon(r, Number(res.rssMiB));
+      c.note = ` [${verdict(stored, r['2xx'] * BATCH, httpConns * BATCH)}; ${engineNote(child, res)}${r.non2xx || r.errors ? `; ${r.non2xx} non-2xx, ${r.errors} errors` : ''}]`;
+      console.log(withRatio('http_to_postgres', c, 'http_decode_discard'));
+    }
+  } finally {
+    await pool.end();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+    await stopPg?.();
+    if (pgDir !== undefined) await rm(pgDir, { recursive: true, force: true });
+  }
+}
+
+function fromAutocannon(r: AutocannonResult, rssMiB: number): CaseResult {
+  // autocannon samples completed requests once a second (requests.mean/stddev); each is BATCH events.
+  const spreadPct = r.requests.mean === 0 ? 0 : (r.requests.stddev / r.requests.mean) * 100;
+  return { events: r['2xx'] * BATCH, seconds: r.duration, spreadPct, p50: r.latency.p50, p99: r.latency.p99, rssMiB, note: '' };
+}
+
+function verdict(stored: number, acked: number, slack: number): string {
+  if (stored < acked) return `LOST: ${acked - stored} acknowledged events missing (stored ${stored}, acked ${acked})`;
+  if (stored === acked) return `all ${acked} acked events stored`;
+  return stored - acked <= slack
+    ? `all ${acked} acked events stored (+${stored - acked} cut off unanswered at the stop)`
+    : `stored ${stored} > acked ${acked}: more than the ${slack} in flight`;
+}
+
+function engineNote(child: Child, res: Record<string, unknown>): string {
+  if (res.killed) return 'engine did not close within 120 s (killed)';
+  const st = res.stats as { score?: { eventsScored?: number; eventsDropped?: number; anomalies?: number } } | undefined;
+  const sc = st?.score ?? {};
+  const warn = Object.entries((res.warnings ?? {}) as Record<string, number>).map(([m, n]) => `${n}× ${m.split(':')[0]}`).join(', ');
+  return `detection (${String(child.ready.workerThreads)} worker thread): ${sc.eventsScored ?? '?'} scored, ${sc.eventsDropped ?? 0} unscored (queue full), ${sc.anomalies ?? 0} anomalies, close+drain ${(Number(res.closeMs) / 1000).toFixed(1)} s${warn ? `; logged ${warn}` : ''}`;
+}
+
+// ─── entry ────────────────────────────────────────────────────────────────────────────────
+const role = arg('role');
+if (role === 'decode') roleDecode();
+else if (role === 'copy') void roleCopy(process.argv[4], process.argv[5], Number(process.argv[6]));
+else if (role === 'engine') void roleEngine(process.argv[4]);
+else await main();
