@@ -4,12 +4,14 @@
 //   up       database + control API + engine in one process (what `npm start` runs)
 //   engine   the engine alone          control   the control API alone
 //   migrate  apply schema.sql         demo      stream a synthetic log to a running system
+//   eval     score the detectors on labelled data, in-process (src/eval/cli.ts)
 //
 // Options are the configuration table (src/config.ts): each has an environment variable and a
 // flag; flags win. Config is validated once here; a bad value exits with status 2.
 import { loadConfig, options, type Config } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
 import { runDemo } from '../src/demo/run.js';
+import { EVAL_FLAGS, evalUsage, runEval } from '../src/eval/cli.js';
 import { createLogger } from '../src/log.js';
 import { startSystem, type SystemParts } from '../src/system.js';
 
@@ -19,6 +21,7 @@ const COMMANDS: Record<string, string> = {
   control: 'start the control API only',
   migrate: 'apply schema.sql to the database and exit',
   demo: 'stream a synthetic log with injected anomalies to a running system; print what was found',
+  eval: 'score the detectors on labelled data: eval nab|logs|events (see driftwatch eval --help)',
   help: 'show this help',
 };
 
@@ -46,11 +49,13 @@ function usage(): string {
     '  driftwatch up                          # embedded PostgreSQL under ./.driftwatch',
     '  DATABASE_URL=postgres://... driftwatch up --engine-port 9000',
     '  driftwatch demo --lines 20000',
+    '  driftwatch eval nab --data ../shared/datasets/nab',
   ].join('\n');
 }
 
-function parseArgs(argv: string[]): { command: string; flags: Record<string, string>; help: boolean } {
+function parseArgs(argv: string[]): { command: string; sub: string; flags: Record<string, string>; help: boolean } {
   let command = '';
+  let sub = '';
   let help = false;
   const flags: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -65,10 +70,11 @@ function parseArgs(argv: string[]): { command: string; flags: Record<string, str
       i++;
       continue;
     }
+    if (command === 'eval' && sub === '') { sub = a; continue; }
     if (command !== '') throw new TypeError(`unexpected argument ${JSON.stringify(a)}`);
     command = a;
   }
-  return { command, flags, help };
+  return { command, sub, flags, help };
 }
 
 function takeDemoFlags(flags: Record<string, string>): Record<string, string> {
@@ -77,6 +83,14 @@ function takeDemoFlags(flags: Record<string, string>): Record<string, string> {
     if (f in flags) { demo[f] = flags[f]; delete flags[f]; }
   }
   return demo;
+}
+
+function takeEvalFlags(flags: Record<string, string>): Record<string, string> {
+  const ev: Record<string, string> = {};
+  for (const f of Object.keys(EVAL_FLAGS)) {
+    if (f in flags) { ev[f] = flags[f]; delete flags[f]; }
+  }
+  return ev;
 }
 
 function positiveInt(name: string, raw: string | undefined, dflt: number): number {
@@ -123,7 +137,14 @@ async function serve(config: Readonly<Config>, parts: SystemParts): Promise<void
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { command, flags, help } = parseArgs(argv);
+  const { command, sub, flags, help } = parseArgs(argv);
+  if (command === 'eval') {
+    if (help) { process.stdout.write(evalUsage() + '\n'); return; }
+    const evalFlags = takeEvalFlags(flags);
+    const other = Object.keys(flags)[0];
+    if (other !== undefined) throw new TypeError(`${other} is not an eval option (see driftwatch eval --help)`);
+    return runEval(sub, evalFlags);
+  }
   if (help || command === '' || command === 'help') {
     process.stdout.write(usage() + '\n');
     if (command === '' && !help) process.exitCode = 2;
