@@ -46,6 +46,15 @@ const TAGS = Object.freeze([
   { name: 'health', description: 'Liveness and readiness' },
 ]);
 
+const SUCCESS: Readonly<Record<string, string>> = Object.freeze({ 200: 'OK', 201: 'Created', 204: 'No content' });
+
+/** A response description where the schema has none (the document would say "Default Response"). */
+const described = (response: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(
+  Object.entries(response).map(([code, s]) => {
+    const schema = s as { description?: string };
+    return [code, schema.description === undefined && SUCCESS[code] !== undefined ? { ...schema, description: SUCCESS[code] } : s];
+  }));
+
 const hooksOf = (route: RouteOptions): readonly { name: string }[] => {
   const h = route.onRequest;
   return h === undefined ? [] : Array.isArray(h) ? h : [h];
@@ -61,7 +70,7 @@ function documentRoute({ schema, url, route }: { schema: FastifySchema | undefin
     schema: {
       ...schema,
       ...(schema.security === undefined ? { security: guarded ? [{ [BEARER]: [] }] : [] } : {}),
-      response: { ...response, default: errorResponse },
+      response: { ...described(response), default: errorResponse },
     },
   };
 }
@@ -87,7 +96,7 @@ export const openapiPlugin = definePlugin(async function openapi(app: FastifyIns
         },
       },
     },
-    transform: documentRoute as never,
+    transform: documentRoute,
   });
   await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX });
 }, { name: 'driftwatch-openapi', global: true, dependencies: ['driftwatch-errors'] });

@@ -75,6 +75,7 @@ describe('GET /docs/json', () => {
         expect(op.tags?.length, what).toBeGreaterThan(0);
         for (const t of op.tags) expect(tags.has(t), `${what}: tag ${t}`).toBe(true);
         expect(Object.keys(op.responses).some((c) => /^2\d\d$/.test(c)), what).toBe(true);
+        for (const [code, r] of Object.entries<any>(op.responses)) expect(r.description, `${what} ${code}`).not.toBe('Default Response');
         expect(op.responses.default.content['application/json'].schema.properties.error.properties.code.enum, what).toContain('DW_ERR_RATE_LIMITED');
         for (const name of path.match(/\{(\w+)\}/g) ?? []) {
           expect(op.parameters?.some((p: any) => p.in === 'path' && `{${p.name}}` === name), `${what}: ${name}`).toBe(true);
