@@ -43,6 +43,8 @@ export interface RateLimitOptions {
 }
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,39}$/;
+/** During an outage every request fails its check: log the first, then one line per interval. */
+export const STORE_ERROR_LOG_INTERVAL_MS = 10_000;
 
 /** Counts by client address. */
 export const byIp = (req: FastifyRequest): string => req.ip;
@@ -77,6 +79,8 @@ export const rateLimit = (opts: RateLimitOptions) => {
   const counters = opts.counters ?? newRateLimitCounters();
   const per = windowMs % 3_600_000 === 0 ? `${windowMs / 3_600_000} h` : windowMs % 60_000 === 0 ? `${windowMs / 60_000} min` : `${windowMs} ms`;
   const detail = `at most ${max} per ${per} (${name})`;
+  let lastErrorLog = -Infinity;
+  let unlogged = 0;
 
   return async function rateLimit(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const who = keyOf(req);
@@ -89,8 +93,14 @@ export const rateLimit = (opts: RateLimitOptions) => {
       count = await store.incr(`${name}:${who}:${window}`, resetAt - now);
     } catch (err) {
       counters.driftwatch_rate_limit_store_errors_total++;
-      req.log.warn({ err, event: 'RateLimitStoreError', limit: name, store: store.kind, error_code: 'store_unavailable' },
-        'rate-limit store failed: the request goes through unchecked');
+      if (now - lastErrorLog >= STORE_ERROR_LOG_INTERVAL_MS) {
+        req.log.warn({ err, event: 'RateLimitStoreError', limit: name, store: store.kind, error_code: 'store_unavailable', not_logged_since_last: unlogged },
+          'rate-limit store failed: the request goes through unchecked');
+        lastErrorLog = now;
+        unlogged = 0;
+      } else {
+        unlogged++;
+      }
       return;
     }
     setLimitHeaders(reply, max, Math.max(0, max - count));

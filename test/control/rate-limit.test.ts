@@ -3,8 +3,10 @@
 // the real server at REDIS_URL (two app instances share one limit). Without REDIS_URL the Redis
 // part starts nothing and is skipped.
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildControlApp } from '../../src/app.js';
 import { defaults, loadConfig } from '../../src/config.js';
@@ -12,7 +14,7 @@ import { silentLogger } from '../../src/log.js';
 import { errorsPlugin } from '../../src/plugins/errors.js';
 import { byEmail, byIp, newRateLimitCounters, rateLimit } from '../../src/plugins/rate-limit.js';
 import { MemoryStore, RedisStore, type RateLimitStore } from '../../src/rate-limit-store.js';
-import { signUp, startHarness, type Harness } from './harness.js';
+import { startHarness, type Harness } from './harness.js';
 
 const REDIS_URL = process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL;
 /** Nothing listens on port 1 (binding it needs root): a Redis that is down. */
@@ -190,22 +192,28 @@ describe('login and register limits (in-memory store)', () => {
 });
 
 describe('a Redis outage does not lock users out', () => {
-  it('with Redis unreachable, logins go through unchecked; each is counted as a store error', async () => {
-    const h = await startHarness({ redisUrl: DEAD_REDIS, loginRateLimitPerIp: 1, loginRateLimitPerEmail: 1 });
+  it('with Redis unreachable, logins go through unchecked; each is counted, the log says so once per limit and interval', async () => {
+    const h = await startHarness();
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk))); cb(); } }));
+    const config = loadConfig({ env: {}, overrides: { ...h.config, redisUrl: DEAD_REDIS, loginRateLimitPerIp: 1, loginRateLimitPerEmail: 1 } });
+    const app = await buildControlApp({ config, pool: h.db.pool, tokens: h.tokens, log });
     try {
-      expect(h.app.rateLimits.store.kind).toBe('redis');
-      const a = await signUp(h.app, 'Ophelia');
-      const before = h.app.rateLimits.counters.driftwatch_rate_limit_store_errors_total;
-      expect(before).toBe(1); // the sign-up's check
+      expect(app.rateLimits.store.kind).toBe('redis');
+      const a = await newUser(h.app);
       const ip = newIp();
       for (let i = 0; i < 3; i++) {
-        const r = await login(h.app, a.email, ip, a.password);
+        const r = await login(app, a.email, ip, a.password);
         expect(r.statusCode).toBe(200);
         expect(r.headers['x-ratelimit-limit']).toBeUndefined();
       }
       // Three logins, each failing two checks (address and email).
-      expect(h.app.rateLimits.counters.driftwatch_rate_limit_store_errors_total - before).toBe(6);
+      expect(app.rateLimits.counters.driftwatch_rate_limit_store_errors_total).toBe(6);
+      const warned = lines.filter((l) => l.event === 'RateLimitStoreError').map((l) => l.limit);
+      expect(warned.sort()).toEqual(['login-email', 'login-ip']);
+      expect(lines.filter((l) => l.event === 'RateLimitStoreDisconnected')).toHaveLength(1);
     } finally {
+      await app.close();
       await h.close();
     }
   });
@@ -214,6 +222,8 @@ describe('a Redis outage does not lock users out', () => {
 const redisTitle = REDIS_URL === undefined
   ? 'Redis store: SKIPPED because REDIS_URL is not set (CI sets redis://127.0.0.1:6379)'
   : `Redis store (${REDIS_URL})`;
+
+if (REDIS_URL === undefined) console.warn(`test/control/rate-limit.test.ts: ${redisTitle}`);
 
 describe.skipIf(REDIS_URL === undefined)(redisTitle, () => {
   // One prefix per run, so that parallel runs on one Redis do not count each other's hits.
