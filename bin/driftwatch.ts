@@ -8,6 +8,7 @@
 //
 // Options are the configuration table (src/config.ts): each has an environment variable and a
 // flag; flags win. Config is validated once here; a bad value exits with status 2.
+import { join } from 'node:path';
 import { loadConfig, options, type Config } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
 import { runDemo } from '../src/demo/run.js';
@@ -169,6 +170,7 @@ async function main(argv: string[]): Promise<void> {
         controlUrl: config.controlUrl ?? `http://127.0.0.1:${config.controlPort}`,
         engineUrl: config.engineUrl ?? `http://127.0.0.1:${config.enginePort}`,
         apiKey: demoFlags['--api-key'] ?? process.env.DRIFTWATCH_API_KEY,
+        accountFile: join(config.dataDir, 'demo-account.json'),
         lines: positiveInt('--lines', demoFlags['--lines'], 10_000),
         anomalies: positiveInt('--anomalies', demoFlags['--anomalies'], 30),
       });

@@ -3,12 +3,17 @@
 // HTTP, then polls the control API and prints the anomalies found with their explanations,
 // and how many of the injected lines were among them.
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { syntheticLog } from './synthetic.js';
 
 export interface DemoOptions {
   controlUrl: string;
   engineUrl: string;
   apiKey?: string;
+  /** Where the demo keeps its throw-away account between runs (sign-ups are rate-limited). */
+  accountFile?: string;
   lines?: number;
   anomalies?: number;
   batch?: number;
@@ -54,13 +59,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   let apiKey = opts.apiKey;
   let readToken = apiKey;
   if (apiKey === undefined) {
-    const email = `demo-${randomBytes(4).toString('hex')}@example.com`;
-    const password = randomBytes(12).toString('base64url');
-    const reg = await call<{ token: string }>('POST', `${opts.controlUrl}/api/v1/auth/register`, { email, password, name: 'Demo User' });
-    const key = await call<{ key: string }>('POST', `${opts.controlUrl}/api/v1/api-keys`, { name: 'demo agent', scopes: ['ingest', 'read'] }, reg.token);
+    const account = await demoAccount(opts, out);
+    const key = await call<{ key: string }>('POST', `${opts.controlUrl}/api/v1/api-keys`, { name: 'demo agent', scopes: ['ingest', 'read'] }, account);
     apiKey = key.key;
-    readToken = reg.token;
-    out(`registered ${email} (a new tenant) and created an API key`);
+    readToken = account;
   }
 
   const log = syntheticLog({ lines: opts.lines ?? 10_000, anomalies: opts.anomalies ?? 30 });
@@ -113,4 +115,32 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   out('');
   out(`${hitLines.size} of ${injected.size} injected lines found; ${otherFlagged} other lines flagged among ${sent - injected.size} normal ones`);
   return { sent, injected: log.anomalous, found: anomalies.length, injectedFound: hitLines.size, otherFlagged };
+}
+
+interface SavedAccount { controlUrl: string; email: string; password: string }
+
+/** Signs in with the saved demo account for this control API, or signs up a new one and saves it. */
+async function demoAccount(opts: DemoOptions, out: (l: string) => void): Promise<string> {
+  const file = opts.accountFile;
+  if (file !== undefined && existsSync(file)) {
+    const saved = JSON.parse(await readFile(file, 'utf8')) as SavedAccount;
+    if (saved.controlUrl === opts.controlUrl) {
+      try {
+        const login = await call<{ token: string }>('POST', `${opts.controlUrl}/api/v1/auth/login`, { email: saved.email, password: saved.password });
+        out(`signed in as ${saved.email} (saved in ${file})`);
+        return login.token;
+      } catch {
+        // a different database behind the same URL: sign up again below
+      }
+    }
+  }
+  const email = `demo-${randomBytes(4).toString('hex')}@example.com`;
+  const password = randomBytes(12).toString('base64url');
+  const reg = await call<{ token: string }>('POST', `${opts.controlUrl}/api/v1/auth/register`, { email, password, name: 'Demo User' });
+  out(`registered ${email} (a new tenant)`);
+  if (file !== undefined) {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify({ controlUrl: opts.controlUrl, email, password } satisfies SavedAccount), { mode: 0o600 });
+  }
+  return reg.token;
 }
