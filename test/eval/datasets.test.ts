@@ -1,0 +1,67 @@
+// `driftwatch eval nab` and `eval logs` on the real benchmark data (../shared/datasets; absent on
+// a user's machine: these skip). The NAB baselines the CLI prints must be the figures the
+// reference scorer gives (nab-scorer.test.ts); our own figures are printed, and bounded loosely
+// (the detectors are tuned by others; test/workers holds their floors).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/paths.js';
+
+const datasets = join(packageRoot, '..', 'shared', 'datasets');
+const nab = join(datasets, 'nab');
+const logs = join(datasets, 'logs');
+const cli = join(packageRoot, 'dist', 'bin', 'driftwatch.js');
+const tmp = mkdtempSync(join(tmpdir(), 'driftwatch-eval-data-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const skipped = (p: string): string => (existsSync(p) ? '' : ` (skipped: ${p} absent; the datasets live beside the repository, in ../shared/datasets)`);
+
+function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: packageRoot });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('driftwatch eval on ../shared/datasets', () => {
+  it.skipIf(!existsSync(nab))(`eval nab: our line, then numenta and random from their stored results${skipped(nab)}`, () => {
+    const out = join(tmp, 'nab.json');
+    const r = run(['eval', 'nab', '--data', nab, '--json', out]);
+    expect(r.status, r.stderr).toBe(0);
+    console.log(r.stdout.trim());
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^nab: standard -?\d+\.\d, reward_low_FP_rate -?\d+\.\d, reward_low_FN_rate -?\d+\.\d \(42 files, [\d.]+ s\)$/);
+    // Exhaustive sweep, same as for ours; figures from the reference scorer (nab-scorer.test.ts).
+    expect(lines).toContain('nab numenta (stored results): standard 69.9, reward_low_FP_rate 63.6, reward_low_FN_rate 74.1 (42 files, same scoring)');
+    expect(lines).toContain('nab random (stored results): standard 19.5, reward_low_FP_rate 9.1, reward_low_FN_rate 27.9 (42 files, same scoring)');
+    expect(r.stderr).toMatch(/eval nab: file 42 of 42 /);
+    const j = JSON.parse(readFileSync(out, 'utf8')) as {
+      nab: { standard: number; reward_low_FP_rate: number; reward_low_FN_rate: number; files: number; per_file: { file: string; profiles: Record<string, { tp: number; fp: number; fn: number }> }[] };
+      baselines: Record<string, { standard: number; at_stored_thresholds: Record<string, number> }>;
+    };
+    expect(j.nab.files).toBe(42);
+    expect(j.nab.per_file).toHaveLength(42);
+    expect(lines[0]).toContain(`standard ${j.nab.standard.toFixed(1)},`);
+    expect(Math.abs(j.baselines.numenta.standard - 69.88426195605217)).toBeLessThan(1e-9);
+    expect(Math.abs(j.baselines.numenta.at_stored_thresholds.standard - 69.72470165185905)).toBeLessThan(1e-9);
+    expect(Math.abs(j.baselines.random.standard - 19.53355126689887)).toBeLessThan(1e-9);
+    // Ours: better than the null detector on the standard profile (measured 32.5 when written).
+    expect(j.nab.standard).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!existsSync(logs))(`eval logs: one line per data set, figures in --json${skipped(logs)}`, () => {
+    const out = join(tmp, 'logs.json');
+    const r = run(['eval', 'logs', '--data', logs, '--json', out]);
+    expect(r.status, r.stderr).toBe(0);
+    console.log(r.stdout.trim());
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3 + 12);
+    expect(lines[0]).toMatch(/^BGL_2k: precision \d\.\d{3} recall \d\.\d{3} f1 \d\.\d{3} false_alarms_per_1000 \d+\.\d \(2000 lines; tp \d+, fp \d+, fn \d+\)$/);
+    expect(lines[1]).toMatch(/^HDFS_2k: precision /);
+    expect(lines[2]).toMatch(/^Thunderbird_2k: false_alarms_per_1000 \d+\.\d \(2000 lines; \d+ false alarms\)$/);
+    const j = JSON.parse(readFileSync(out, 'utf8')) as { logs: Record<string, { anomalous: number; lines: number; tp: number; fn: number; f1: number | null }> };
+    expect(j.logs.BGL_2k).toMatchObject({ anomalous: 143, lines: 2000 });
+    expect(j.logs.HDFS_2k).toMatchObject({ anomalous: 70, lines: 2000 });
+    expect(j.logs.Thunderbird_2k).toMatchObject({ anomalous: 0, lines: 2000, f1: null });
+    expect(Object.keys(j.logs).filter((k) => k.startsWith('unlabeled/'))).toHaveLength(12);
+  });
+});
