@@ -20,6 +20,7 @@ declare module 'autocannon' {
     pipelining?: number;
     duration?: number;
     timeout?: number;
+    overallRate?: number;
     requests?: { method?: string; body?: string | Buffer; headers?: Record<string, string> }[];
   }
   export interface Result {
