@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { loadConfig, options, type Config } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
 import { runDemo } from '../src/demo/run.js';
-import { EVAL_FLAGS, evalUsage, runEval } from '../src/eval/cli.js';
 import { createLogger } from '../src/log.js';
 import { startSystem, type SystemParts } from '../src/system.js';
 
@@ -78,20 +77,13 @@ function parseArgs(argv: string[]): { command: string; sub: string; flags: Recor
   return { command, sub, flags, help };
 }
 
-function takeDemoFlags(flags: Record<string, string>): Record<string, string> {
-  const demo: Record<string, string> = {};
-  for (const f of Object.keys(DEMO_FLAGS)) {
-    if (f in flags) { demo[f] = flags[f]; delete flags[f]; }
+/** Moves the named flags out of `flags` (they are not configuration options). */
+function takeFlags(flags: Record<string, string>, names: Record<string, string>): Record<string, string> {
+  const taken: Record<string, string> = {};
+  for (const f of Object.keys(names)) {
+    if (f in flags) { taken[f] = flags[f]; delete flags[f]; }
   }
-  return demo;
-}
-
-function takeEvalFlags(flags: Record<string, string>): Record<string, string> {
-  const ev: Record<string, string> = {};
-  for (const f of Object.keys(EVAL_FLAGS)) {
-    if (f in flags) { ev[f] = flags[f]; delete flags[f]; }
-  }
-  return ev;
+  return taken;
 }
 
 function positiveInt(name: string, raw: string | undefined, dflt: number): number {
@@ -140,8 +132,10 @@ async function serve(config: Readonly<Config>, parts: SystemParts): Promise<void
 async function main(argv: string[]): Promise<void> {
   const { command, sub, flags, help } = parseArgs(argv);
   if (command === 'eval') {
+    // Loaded only for eval, so that `up` does not load the evaluation code.
+    const { EVAL_FLAGS, evalUsage, runEval } = await import('../src/eval/cli.js');
     if (help) { process.stdout.write(evalUsage() + '\n'); return; }
-    const evalFlags = takeEvalFlags(flags);
+    const evalFlags = takeFlags(flags, EVAL_FLAGS);
     const other = Object.keys(flags)[0];
     if (other !== undefined) throw new TypeError(`${other} is not an eval option (see driftwatch eval --help)`);
     return runEval(sub, evalFlags);
@@ -152,7 +146,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (!(command in COMMANDS)) throw new TypeError(`unknown command ${JSON.stringify(command)} (commands: ${Object.keys(COMMANDS).join(', ')})`);
-  const demoFlags = takeDemoFlags(flags);
+  const demoFlags = takeFlags(flags, DEMO_FLAGS);
   if (command !== 'demo' && Object.keys(demoFlags).length > 0) throw new TypeError(`${Object.keys(demoFlags)[0]} is a demo option`);
   const config = loadConfig({ env: process.env, flags });
   switch (command) {
