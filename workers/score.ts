@@ -7,7 +7,8 @@
 //   metrics             ──► detectors/numeric.ts (robust online statistics)
 //        │
 //        ▼
-//   ScoreResult{ok: true, state, findings, scored} | {ok: false, code: 'DW_ERR_DETECTOR', message}
+//   ScoreResult{ok: true, state, findings, scored, rowScores?} | {ok: false, code: 'DW_ERR_DETECTOR', message}
+//   (rowScores, one likelihood per event, only when the task sets rowScores: evaluation does)
 //
 // Pure and deterministic: no I/O, no clock, no randomness. Never throws across the worker
 // boundary (STYLE.md §5).
@@ -38,10 +39,12 @@ export default function score(task: ScoreTask): ScoreResult {
     }
     const events = decodeEvents(task.events);
     const state = task.state ?? null;
+    const rows = task.rowScores === true ? new Float32Array(events.length) : undefined;
     let out: { state: Uint8Array; findings: Finding[]; scored: number };
-    if (task.streamType === 'metrics') out = scoreNumeric(state, events);
-    else out = scoreText(state, events);
-    return { ok: true, state: out.state, findings: out.findings, scored: out.scored };
+    if (task.streamType === 'metrics') out = scoreNumeric(state, events, undefined, rows);
+    else out = scoreText(state, events, undefined, rows);
+    if (rows === undefined) return { ok: true, state: out.state, findings: out.findings, scored: out.scored };
+    return { ok: true, state: out.state, findings: out.findings, scored: out.scored, rowScores: rows };
   } catch (err) {
     return fail(err instanceof Error ? err.message : String(err));
   }

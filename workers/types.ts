@@ -21,6 +21,11 @@ export interface ScoreTask {
   state: Uint8Array | null;
   /** UTF-8 JSON of ScoreInput[], transferred (Piscina.move) rather than cloned. */
   events: Uint8Array;
+  /**
+   * Also return one anomaly score per event (ScoreResult.rowScores). The engine leaves it unset
+   * (findings are what it stores); evaluation sets it (NAB sweeps a threshold over every row).
+   */
+  rowScores?: boolean;
 }
 
 export interface Finding {
@@ -35,5 +40,16 @@ export interface Finding {
 }
 
 export type ScoreResult =
-  | { ok: true; state: Uint8Array; findings: Finding[]; scored: number }
+  | {
+      ok: true;
+      state: Uint8Array;
+      findings: Finding[];
+      scored: number;
+      /**
+       * Only when the task asked for it: per event, in order, the detector's anomaly likelihood
+       * in [0, 1] whether or not it is a finding (0 for events it skips). Every finding's event
+       * has a row score ≥ 0.5. Independent of how the stream is split into batches.
+       */
+      rowScores?: Float32Array;
+    }
   | { ok: false; code: string; message: string };

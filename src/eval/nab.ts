@@ -2,7 +2,7 @@
 // next to the stored results of other detectors on the same files.
 //
 //   DIR/data/<category>/<file>.csv ──► rows in order ──► runStream('metrics', batches of 100)
-//        │                                                   │ per-row score (finding's score, else 0)
+//        │                                                   │ per-row score (the detector's rowScores)
 //        ▼                                                   ▼
 //   DIR/labels/combined_windows.json ─────────────► scoreCorpus() ◄── DIR/config/profiles.json (or NAB's)
 //   DIR/results/<det>_scores.tar.gz ──► readTar ──► scoreCorpus()    (baselines, same files)

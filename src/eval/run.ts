@@ -1,16 +1,17 @@
 // Runs one stream through the detector the way the engine does: in order, in batches, with the
 // state carried from task to task, in-process (workers/score.ts is pure).
 //
-//   ScoreInput[] ──► batches of `batch` ──► score({stream, streamType, state, events}) ──► findings
+//   ScoreInput[] ──► batches of `batch` ──► score({stream, streamType, state, events, rowScores: true}) ──► findings, rowScores
 //                                              ▲ state ◄──────────────────────┘
-//   ──► per-event anomaly score in [0, 1] (the finding's score, 0 for events without one)
+//   ──► per-event anomaly score in [0, 1]: the detector's row likelihood (at least the score of
+//       a finding on that event), what NAB's threshold sweep needs
 import score from '../../workers/score.js';
 import type { ScoreInput, StreamType } from '../../workers/types.js';
 
 export const DEFAULT_BATCH = 100;
 
 export interface StreamRun {
-  /** Per event: the highest finding score on it, or 0. */
+  /** Per event: the detector's row likelihood, at least the highest finding score on it. */
   scores: Float64Array;
   /** Events with at least one finding. */
   flagged: Set<number>;
@@ -26,8 +27,10 @@ export function runStream(stream: string, streamType: StreamType, events: readon
   let state: Uint8Array | null = null;
   for (let off = 0; off < events.length; off += batch) {
     const slice = events.slice(off, off + batch);
-    const r = score({ stream, streamType, state, events: enc.encode(JSON.stringify(slice)) });
+    const r = score({ stream, streamType, state, events: enc.encode(JSON.stringify(slice)), rowScores: true });
     if (!r.ok) throw new Error(`detector failed on ${stream} at event ${off}: ${r.code}: ${r.message}`);
+    const rows = r.rowScores;
+    if (rows !== undefined) for (let k = 0; k < rows.length; k++) scores[off + k] = Math.min(1, Math.max(0, rows[k]));
     for (const f of r.findings) {
       const i = off + f.index;
       findings++;

@@ -71,6 +71,24 @@ const DEFAULTS = {
   /** Relative scale floor: |level| × this (so a flat series does not make every wiggle infinite). */
   relFloor: 1e-3,
   absFloor: 1e-9,
+  /**
+   * Per-row likelihood (ScoreResult.rowScores), Numenta's anomaly-likelihood idea on our raw
+   * score: the mean of the last lkShort raw scores against the long-run mean and spread of the
+   * raw score (EWMA, weight lkRate, 1/n while young) → Gaussian tail probability q →
+   * log-scaled to [0, 1] (−log10(q) / 10, so 0.5 ≈ q = 1e−5). 0 rows until lkWarm points.
+   */
+  lkShort: 10,
+  lkRate: 0.001,
+  lkWarm: 100,
+  lkStdFloor: 0.01,
+  /** Raw score: 0 = max of the spike/shift/variance likelihoods, 1 = |z| / (|z| + zHalf) (uncalibrated). */
+  rawMode: 0,
+  /** After a row reaches supLevel, the next supRows rows are multiplied by supMult (first detection counts). */
+  supLevel: 0.5,
+  supRows: 0,
+  supMult: 0.5,
+  /** A finding's row scores at least this (the contract: findings have row score ≥ 0.5). */
+  rowFloor: 0.5,
 };
 /** One parameter set for every stream. */
 export const NUMERIC_PARAMS: NumericParams = Object.freeze({ ...DEFAULTS });
@@ -107,10 +125,21 @@ interface NumericState {
   lastN: number;
   lastScore: number;
   lastKind: string;
+  /** Row likelihood: ring of recent raw scores, its position, long-run mean/variance of the raw score, suppression end. */
+  lr: number[];
+  lpos: number;
+  lm: number;
+  lv: number;
+  ln: number;
+  lsup: number;
 }
 
 function freshState(): NumericState {
-  return { v: 1, kind: 'numeric', n: 0, level: 0, trend: 0, scale: 0, cpos: 0, cneg: 0, zsq: 1, anchor: -1, sum: 0, sumAbs: 0, last: 0, r3: [0, 0, 0], zr: [], cr: [], cpos_: 0, zq: 0, cq: 0, lastN: -1e9, lastScore: 0, lastKind: '', sv: [], sday: [], scale2: 0 };
+  return { v: 1, kind: 'numeric', n: 0, level: 0, trend: 0, scale: 0, cpos: 0, cneg: 0, zsq: 1, anchor: -1, sum: 0, sumAbs: 0, last: 0, r3: [0, 0, 0], zr: [], cr: [], cpos_: 0, zq: 0, cq: 0, lastN: -1e9, lastScore: 0, lastKind: '', sv: [], sday: [], scale2: 0, ...freshRowState() };
+}
+
+function freshRowState(): Pick<NumericState, 'lr' | 'lpos' | 'lm' | 'lv' | 'ln' | 'lsup'> {
+  return { lr: [], lpos: 0, lm: 0, lv: 0, ln: 0, lsup: -1 };
 }
 
 const fmt = (x: number): string => (Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : String(Number(x.toFixed(3))));
@@ -143,8 +172,43 @@ function calibrate(s: NumericState, az: number, cmax: number, zHalf: number, cus
 
 const DAY_MS = 86_400_000;
 
-function feed(s: NumericState, x: number, ts: number, P: NumericParams): Omit<Finding, 'index'> | null {
+/** Complementary error function (Numerical Recipes erfcc, fractional error < 1.2e-7). */
+function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? r : 2 - r;
+}
+
+/** Row likelihood from this point's raw score (see lkShort); updates the ring and the long-run statistics. */
+function rowLikelihood(s: NumericState, raw: number, P: NumericParams): number {
+  const k = P.lkShort;
+  if (s.lr.length < k) s.lr.push(raw);
+  else s.lr[s.lpos] = raw;
+  s.lpos = (s.lpos + 1) % k;
+  let sum = 0;
+  for (let i = 0; i < s.lr.length; i++) sum += s.lr[i];
+  const short = sum / s.lr.length;
+  const mean = s.lm;
+  const sd = Math.max(P.lkStdFloor, Math.sqrt(s.lv));
+  s.ln++;
+  const w = Math.max(P.lkRate, 1 / s.ln);
+  const d = raw - s.lm;
+  s.lm += w * d;
+  s.lv = (1 - w) * (s.lv + w * d * d);
+  if (s.n < P.lkWarm) return 0;
+  const q = 0.5 * erfc((short - mean) / sd / Math.SQRT2);
+  let out = Math.min(1, Math.max(0, -Math.log10(q + 1e-10) / 10));
+  if (P.supRows > 0) {
+    if (s.n <= s.lsup) out *= P.supMult;
+    else if (out >= P.supLevel) s.lsup = s.n + P.supRows;
+  }
+  return out;
+}
+
+function feed(s: NumericState, x: number, ts: number, P: NumericParams, row: { score: number }): Omit<Finding, 'index'> | null {
   s.n++;
+  row.score = 0;
   s.r3 = [s.r3[1], s.r3[2], x];
   if (s.n <= P.warmup) {
     // Warm-up: level = running mean, scale = mean absolute successive difference / √2 × 1.25.
@@ -205,6 +269,7 @@ function feed(s: NumericState, x: number, ts: number, P: NumericParams): Omit<Fi
   s.scale = (1 - P.gamma) * s.scale + P.gamma * 1.25 * Math.min(Math.abs(r), P.clip * sc);
 
   const score = Math.max(spike, shift, variance);
+  row.score = rowLikelihood(s, P.rawMode === 1 ? az / (az + P.zHalf) : score, P);
   if (score < 0.5) return null;
   const kindNow = shift >= 0.5 ? 'level_shift' : spike >= 0.5 ? 'spike' : 'variance_change';
   // A level shift right after a spike reclassifies it (the jump stayed): always reported.
@@ -265,21 +330,27 @@ export function scoreNumeric(
   state: Uint8Array | null,
   events: ScoreInput[],
   params: NumericParams = NUMERIC_PARAMS,
+  /** When given (length events.length): per event, the row likelihood (at least its finding's score). */
+  rows?: Float32Array,
 ): { state: Uint8Array; findings: Finding[]; scored: number } {
   const s = state === null || state.length === 0 ? freshState() : decodeState<NumericState>(state, 'numeric');
   // States written before calibration.
   if (!Array.isArray(s.zr)) Object.assign(s, { zr: [], cr: [], cpos_: 0, zq: 0, cq: 0 });
   if (!Array.isArray(s.sv) || !Array.isArray(s.sday)) Object.assign(s, { sv: [], sday: [], scale2: 0 });
   if (typeof s.lastN !== 'number') Object.assign(s, { lastN: -1e9, lastScore: 0, lastKind: '' });
+  if (!Array.isArray(s.lr)) Object.assign(s, freshRowState());
+  const row = { score: 0 };
   const findings: Finding[] = [];
+  const P = params;
   let scored = 0;
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     const x = e === null || typeof e !== 'object' ? undefined : e.value;
     if (typeof x !== 'number' || !Number.isFinite(x)) continue;
     scored++;
-    const f = feed(s, x, typeof e.ts === 'number' ? e.ts : Number.NaN, params);
+    const f = feed(s, x, typeof e.ts === 'number' ? e.ts : Number.NaN, params, row);
     if (f !== null) findings.push({ index: i, ...f });
+    if (rows !== undefined) rows[i] = f === null ? row.score : Math.max(row.score, P.rowFloor);
   }
   return { state: encodeState(s), findings, scored };
 }

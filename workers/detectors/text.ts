@@ -180,6 +180,8 @@ class TextScorer {
   readonly #hashes = new Map<string, number>();
   /** The template-mix finding of the last event fed, if any (read by scoreText). */
   mixFinding: Omit<Finding, 'index'> | null = null;
+  /** The last fed line's surprise score (0 for a known line or during warm-up). */
+  rowScore = 0;
 
   constructor(s: TextState, params: Readonly<TextParams>) {
     this.s = s;
@@ -243,6 +245,7 @@ class TextScorer {
     const s = this.s;
     const P = this.P;
     s.n++;
+    this.rowScore = 0;
     let line = normalise(text);
     if (line.length > P.maxLineBytes) line = line.slice(0, P.maxLineBytes);
     let h = this.#hashes.get(line);
@@ -271,6 +274,7 @@ class TextScorer {
     // needed to reach 0.5; it never makes a known line anomalous.
     const zHalf = sev !== '' ? P.zHalf / (1 + P.severityBoost) : P.zHalf;
     const score = warm && excess >= P.minExcessBits && z > 0 ? z / (z + zHalf) : 0;
+    this.rowScore = score;
     if (score < 0.5) {
       // Normal: joins the baseline and the null. The compression ratio only feeds the typical
       // ratio quoted in explanations, and costs a second, dictionary-free deflate: it is
@@ -361,6 +365,8 @@ export function scoreText(
   state: Uint8Array | null,
   events: ScoreInput[],
   params: Readonly<TextParams> = TEXT_PARAMS,
+  /** When given (length events.length): per event, the line's score (its highest finding's, else its surprise score). */
+  rows?: Float32Array,
 ): { state: Uint8Array; findings: Finding[]; scored: number } {
   const s = state === null || state.length === 0 ? freshState() : decodeState<TextState>(state, 'text');
   // States written before the pattern quarantine (3-field entries, no ratio ring position).
@@ -378,6 +384,7 @@ export function scoreText(
     const f = scorer.feed(text);
     if (f !== null) findings.push({ index: i, ...f });
     if (scorer.mixFinding !== null) findings.push({ index: i, ...scorer.mixFinding });
+    if (rows !== undefined) rows[i] = Math.min(1, Math.max(scorer.rowScore, f?.score ?? 0, scorer.mixFinding?.score ?? 0));
   }
   return { state: scorer.save(), findings, scored };
 }
