@@ -72,21 +72,30 @@ const DEFAULTS = {
   relFloor: 1e-3,
   absFloor: 1e-9,
   /**
-   * Per-row likelihood (ScoreResult.rowScores), Numenta's anomaly-likelihood idea on our raw
-   * score: the mean of the last lkShort raw scores against the long-run mean and spread of the
-   * raw score (EWMA, weight lkRate, 1/n while young) → Gaussian tail probability q →
-   * log-scaled to [0, 1] (−log10(q) / 10, so 0.5 ≈ q = 1e−5). 0 rows until lkWarm points.
+   * Per-row likelihood (ScoreResult.rowScores), Numenta's anomaly-likelihood idea applied to
+   * three raw features: A = the point's |z| (averaged over ~lkShort points), B = the distance of
+   * a short EWMA of the value (msShort points) from a long one (msLong), in long-run mean
+   * absolute deviations, C = log of a short EWMA (vShort points) of z². Each is judged against
+   * its own long-run mean and spread (EWMA, weight lkRate, 1/n while young) → Gaussian tail
+   * probability q → −log10(q) / 10 in [0, 1] (0.5 ≈ q = 1e−5); the row scores the largest,
+   * weighted by wA/wB/wC. 0 for the first lkWarm points.
    */
   lkShort: 10,
   lkRate: 0.001,
   lkWarm: 100,
   lkStdFloor: 0.01,
-  /** Raw score: 0 = max of the spike/shift/variance likelihoods, 1 = |z| / (|z| + zHalf) (uncalibrated). */
-  rawMode: 0,
+  lkDiv: 10,
+  msShort: 5,
+  msLong: 500,
+  vShort: 20,
+  wA: 1,
+  wB: 1,
+  wC: 1,
+  wD: 1,
   /** After a row reaches supLevel, the next supRows rows are multiplied by supMult (first detection counts). */
   supLevel: 0.5,
-  supRows: 0,
-  supMult: 0.5,
+  supRows: 100,
+  supMult: 0,
   /** A finding's row scores at least this (the contract: findings have row score ≥ 0.5). */
   rowFloor: 0.5,
 };
@@ -125,11 +134,11 @@ interface NumericState {
   lastN: number;
   lastScore: number;
   lastKind: string;
-  /** Row likelihood: ring of recent raw scores, its position, long-run mean/variance of the raw score, suppression end. */
-  lr: number[];
-  lpos: number;
-  lm: number;
-  lv: number;
+  /**
+   * Row likelihood: [short A, EWMA short value, EWMA long value, long mean abs dev, short z²,
+   * then per feature A/B/C its long-run mean and variance], points seen, suppression end.
+   */
+  lk: number[];
   ln: number;
   lsup: number;
 }
@@ -138,8 +147,8 @@ function freshState(): NumericState {
   return { v: 1, kind: 'numeric', n: 0, level: 0, trend: 0, scale: 0, cpos: 0, cneg: 0, zsq: 1, anchor: -1, sum: 0, sumAbs: 0, last: 0, r3: [0, 0, 0], zr: [], cr: [], cpos_: 0, zq: 0, cq: 0, lastN: -1e9, lastScore: 0, lastKind: '', sv: [], sday: [], scale2: 0, ...freshRowState() };
 }
 
-function freshRowState(): Pick<NumericState, 'lr' | 'lpos' | 'lm' | 'lv' | 'ln' | 'lsup'> {
-  return { lr: [], lpos: 0, lm: 0, lv: 0, ln: 0, lsup: -1 };
+function freshRowState(): Pick<NumericState, 'lk' | 'ln' | 'lsup'> {
+  return { lk: [0, Number.NaN, Number.NaN, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], ln: 0, lsup: -1 };
 }
 
 const fmt = (x: number): string => (Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : String(Number(x.toFixed(3))));
@@ -180,30 +189,51 @@ function erfc(x: number): number {
   return x >= 0 ? r : 2 - r;
 }
 
-/** Row likelihood from this point's raw score (see lkShort); updates the ring and the long-run statistics. */
-function rowLikelihood(s: NumericState, raw: number, P: NumericParams): number {
-  const k = P.lkShort;
-  if (s.lr.length < k) s.lr.push(raw);
-  else s.lr[s.lpos] = raw;
-  s.lpos = (s.lpos + 1) % k;
-  let sum = 0;
-  for (let i = 0; i < s.lr.length; i++) sum += s.lr[i];
-  const short = sum / s.lr.length;
-  const mean = s.lm;
-  const sd = Math.max(P.lkStdFloor, Math.sqrt(s.lv));
+/** Tail score of v against long-run mean/variance at lk[i], lk[i+1] (then updated with weight w): −log10(q) / 10. */
+function tailScore(lk: number[], i: number, v: number, w: number, P: NumericParams): number {
+  const mean = lk[i];
+  const sd = Math.max(P.lkStdFloor, Math.sqrt(lk[i + 1]));
+  const d = v - mean;
+  lk[i] += w * d;
+  lk[i + 1] = (1 - w) * (lk[i + 1] + w * d * d);
+  const t = d / sd;
+  // log10 of the upper tail; past t = 5 its asymptote (erfc underflows in relative terms).
+  const lq = t < 5 ? Math.log10(0.5 * erfc(t / Math.SQRT2)) : (-t * t / 2 - Math.log(t * Math.sqrt(2 * Math.PI))) / Math.LN10;
+  return Math.min(1, -lq / P.lkDiv);
+}
+
+/** Row likelihood of this point (value x, robust z); updates the row-likelihood state. */
+function rowLikelihood(s: NumericState, x: number, z: number, zs: number, P: NumericParams): number {
+  const lk = s.lk;
+  if (Number.isNaN(lk[1])) {
+    lk[1] = x;
+    lk[2] = x;
+  }
+  const az = Math.min(Math.abs(z), 50);
+  lk[0] += (az - lk[0]) / P.lkShort;
+  lk[1] += (x - lk[1]) / P.msShort;
+  lk[2] += (x - lk[2]) / P.msLong;
+  lk[3] += (Math.abs(x - lk[2]) - lk[3]) / Math.min(s.ln + 1, P.msLong);
+  lk[4] += (Math.min(z * z, 2500) - lk[4]) / P.vShort;
+  const fb = Math.abs(lk[1] - lk[2]) / Math.max(lk[3], P.absFloor, P.relFloor * Math.abs(lk[2]));
+  const fc = Math.log(lk[4] + 0.1);
   s.ln++;
   const w = Math.max(P.lkRate, 1 / s.ln);
-  const d = raw - s.lm;
-  s.lm += w * d;
-  s.lv = (1 - w) * (s.lv + w * d * d);
+  const a = tailScore(lk, 5, lk[0], w, P);
+  const b = tailScore(lk, 7, fb, w, P);
+  const c = tailScore(lk, 9, fc, w, P);
+  let d = 0;
+  if (Number.isFinite(zs)) {
+    lk[11] += (Math.min(Math.abs(zs), 50) - lk[11]) / P.lkShort;
+    d = tailScore(lk, 12, lk[11], w, P);
+  }
   if (s.n < P.lkWarm) return 0;
-  const q = 0.5 * erfc((short - mean) / sd / Math.SQRT2);
-  let out = Math.min(1, Math.max(0, -Math.log10(q + 1e-10) / 10));
+  let out = Math.max(0, P.wA * a, P.wB * b, P.wC * c, P.wD * d);
   if (P.supRows > 0) {
     if (s.n <= s.lsup) out *= P.supMult;
     else if (out >= P.supLevel) s.lsup = s.n + P.supRows;
   }
-  return out;
+  return Math.min(1, out);
 }
 
 function feed(s: NumericState, x: number, ts: number, P: NumericParams, row: { score: number }): Omit<Finding, 'index'> | null {
@@ -269,7 +299,7 @@ function feed(s: NumericState, x: number, ts: number, P: NumericParams, row: { s
   s.scale = (1 - P.gamma) * s.scale + P.gamma * 1.25 * Math.min(Math.abs(r), P.clip * sc);
 
   const score = Math.max(spike, shift, variance);
-  row.score = rowLikelihood(s, P.rawMode === 1 ? az / (az + P.zHalf) : score, P);
+  row.score = rowLikelihood(s, x, z, z2, P);
   if (score < 0.5) return null;
   const kindNow = shift >= 0.5 ? 'level_shift' : spike >= 0.5 ? 'spike' : 'variance_change';
   // A level shift right after a spike reclassifies it (the jump stayed): always reported.
@@ -338,7 +368,7 @@ export function scoreNumeric(
   if (!Array.isArray(s.zr)) Object.assign(s, { zr: [], cr: [], cpos_: 0, zq: 0, cq: 0 });
   if (!Array.isArray(s.sv) || !Array.isArray(s.sday)) Object.assign(s, { sv: [], sday: [], scale2: 0 });
   if (typeof s.lastN !== 'number') Object.assign(s, { lastN: -1e9, lastScore: 0, lastKind: '' });
-  if (!Array.isArray(s.lr)) Object.assign(s, freshRowState());
+  if (!Array.isArray(s.lk) || s.lk.length !== freshRowState().lk.length) Object.assign(s, freshRowState());
   const row = { score: 0 };
   const findings: Finding[] = [];
   const P = params;
