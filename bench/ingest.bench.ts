@@ -8,6 +8,8 @@
 //   copy_to_postgres                                        child: CopySink (the engine's events sink) ─► COPY ─► PostgreSQL
 //   websocket_to_postgres     ws client ──frames of 1000──► child: startEngine (detection on) ─► PostgreSQL ─► {"ack": seq}
 //   http_to_postgres          autocannon ──bodies of 1000─► child: startEngine (detection on) ─► PostgreSQL ─► {"accepted": n}
+//   http_to_postgres_half_load  the same at a fixed rate of half what http_to_postgres reached
+//   otlp_to_postgres          autocannon ──OTLP/HTTP JSON, gzip, 1000 records─► the engine's POST /v1/logs
 //                             └─ after each engine case: count the tenant's rows ≥ acknowledged events
 //
 // One line per case: `name: N events/s ±x% p50 X ms p99 Y ms rss Z MiB (ratio R of <ceiling>)`.
@@ -22,6 +24,7 @@ import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import autocannon, { type Result as AutocannonResult } from 'autocannon';
 import pg from 'pg';
 import pino from 'pino';
@@ -69,6 +72,37 @@ function batchesJson(): string[] {
       events.push({ timestamp: new Date(t0 + n * 10).toISOString(), stream_type: 'logs', data: lines[n], metadata: { source: `svc-${n % STREAMS}`, host: `web-${n % 3}` } });
     }
     out.push(JSON.stringify(events));
+  }
+  return out;
+}
+
+/**
+ * The same log lines as gzip-compressed OTLP ExportLogsServiceRequests of BATCH records: one
+ * resource per service (STREAMS of them), the attributes an OpenTelemetry SDK sets.
+ */
+function otlpBodies(): Buffer[] {
+  const { lines } = syntheticLog({ lines: BATCH * DISTINCT_BATCHES, anomalies: 40, seed: 7 });
+  const t0 = BigInt(Date.UTC(2026, 0, 1)) * 1_000_000n;
+  const str = (key: string, v: string): object => ({ key, value: { stringValue: v } });
+  const out: Buffer[] = [];
+  for (let b = 0; b < DISTINCT_BATCHES; b++) {
+    const byService: object[][] = Array.from({ length: STREAMS }, () => []);
+    for (let i = 0; i < BATCH; i++) {
+      const n = b * BATCH + i;
+      byService[n % STREAMS].push({
+        timeUnixNano: String(t0 + BigInt(n) * 10_000_000n), observedTimeUnixNano: String(t0 + BigInt(n) * 10_000_000n + 1000n),
+        severityNumber: 9, severityText: 'INFO', body: { stringValue: lines[n] },
+        attributes: [str('host', `web-${n % 3}`), { key: 'thread.id', value: { intValue: n % 16 } }],
+        traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'),
+      });
+    }
+    const req = {
+      resourceLogs: byService.map((logRecords, s) => ({
+        resource: { attributes: [str('service.name', `svc-${s}`), str('telemetry.sdk.language', 'nodejs'), str('telemetry.sdk.name', 'opentelemetry'), str('telemetry.sdk.version', '1.28.0')] },
+        scopeLogs: [{ scope: { name: '@opentelemetry/instrumentation-pino', version: '0.45.0' }, logRecords }],
+      })),
+    };
+    out.push(gzipSync(JSON.stringify(req)));
   }
   return out;
 }
@@ -302,10 +336,13 @@ async function wsLoad(url: string, bodies: Buffer[], conns: number, pipeline: nu
 }
 
 /** autocannon, each connection cycling through the distinct bodies (so detection sees a varied log). */
-async function httpLoad(url: string, key: string, bodies: string[], connections: number, seconds: number, overallRate?: number): Promise<{ r: AutocannonResult }> {
+interface HttpPayload { path: string; bodies: (string | Buffer)[]; headers: Record<string, string> }
+
+async function httpLoad(url: string, key: string, payload: HttpPayload, connections: number, seconds: number, overallRate?: number): Promise<{ r: AutocannonResult }> {
+  const { path, bodies } = payload;
   const r = await autocannon({
-    url: `${url}/api/v1/events/ingest`, method: 'POST', connections, pipelining: 1, duration: seconds, timeout: 30, overallRate,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    url: `${url}${path}`, method: 'POST', connections, pipelining: 1, duration: seconds, timeout: 30, overallRate,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...payload.headers },
     requests: bodies.map((body) => ({ method: 'POST', body })),
   });
   return { r };
@@ -334,6 +371,7 @@ async function main(): Promise<void> {
   const want = (name: string): boolean => only === undefined || only.some((o) => name.includes(o));
   const bodiesJson = batchesJson();
   const bodies = bodiesJson.map((b) => Buffer.from(b));
+  const ingestPayload: HttpPayload = { path: '/api/v1/events/ingest', bodies: bodiesJson, headers: {} };
 
   // PostgreSQL: DATABASE_URL's server, or an embedded one in a temp dir; a fresh database either way.
   let adminUrl = process.env.DATABASE_URL;
@@ -391,7 +429,7 @@ async function main(): Promise<void> {
     }
     if (want('http_decode_discard')) {
       const child = await spawnChild('decode', []);
-      const { r } = await httpLoad(`http://127.0.0.1:${child.port}`, 'none', bodiesJson, httpConns, seconds);
+      const { r } = await httpLoad(`http://127.0.0.1:${child.port}`, 'none', ingestPayload, httpConns, seconds);
       const res = await stopChild(child);
       const c = fromAutocannon(r, Number(res.rssMiB));
       ceilings.set('http_decode_discard', c.events / seconds);
@@ -426,10 +464,10 @@ async function main(): Promise<void> {
       };
       console.log(withRatio('websocket_to_postgres', c, 'websocket_decode_discard'));
     }
-    const httpEngine = async (name: string, overallRate?: number): Promise<number> => {
+    const httpEngine = async (name: string, payload: HttpPayload, overallRate?: number): Promise<number> => {
       const t = await tenant(`bench ${name}`);
       const child = await spawnChild('engine', [url]);
-      const { r } = await httpLoad(`http://127.0.0.1:${child.port}`, t.key, bodiesJson, httpConns, seconds, overallRate);
+      const { r } = await httpLoad(`http://127.0.0.1:${child.port}`, t.key, payload, httpConns, seconds, overallRate);
       // Requests cut off when autocannon stops may still commit: wait for them, then count.
       await new Promise((res) => setTimeout(res, 1000));
       const stored = await countRows(t.id);
@@ -441,12 +479,14 @@ async function main(): Promise<void> {
       return c.events / c.seconds;
     };
     let httpRate: number | undefined;
-    if (want('http_to_postgres')) httpRate = await httpEngine('http_to_postgres');
+    if (want('http_to_postgres')) httpRate = await httpEngine('http_to_postgres', ingestPayload);
     // The issue's latency target is set at half the sustained load: an open-loop rate (autocannon
     // corrects its latencies for coordinated omission), half of what http_to_postgres reached.
     if (want('http_to_postgres_half_load') && httpRate !== undefined) {
-      await httpEngine('http_to_postgres_half_load', Math.max(1, Math.round(httpRate / 2 / BATCH)));
+      await httpEngine('http_to_postgres_half_load', ingestPayload, Math.max(1, Math.round(httpRate / 2 / BATCH)));
     }
+    // OpenTelemetry logs as the exporters send them: OTLP/HTTP JSON, gzip-compressed.
+    if (want('otlp_to_postgres')) await httpEngine('otlp_to_postgres', { path: '/v1/logs', bodies: otlpBodies(), headers: { 'content-encoding': 'gzip' } });
   } finally {
     await pool.end();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
