@@ -148,7 +148,7 @@ function freshState(): NumericState {
 }
 
 function freshRowState(): Pick<NumericState, 'lk' | 'ln' | 'lsup'> {
-  return { lk: [0, Number.NaN, Number.NaN, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], ln: 0, lsup: -1 };
+  return { lk: [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], ln: 0, lsup: -1 };
 }
 
 const fmt = (x: number): string => (Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : String(Number(x.toFixed(3))));
@@ -205,7 +205,7 @@ function tailScore(lk: number[], i: number, v: number, w: number, P: NumericPara
 /** Row likelihood of this point (value x, robust z); updates the row-likelihood state. */
 function rowLikelihood(s: NumericState, x: number, z: number, zs: number, P: NumericParams): number {
   const lk = s.lk;
-  if (Number.isNaN(lk[1])) {
+  if (s.ln === 0) {
     lk[1] = x;
     lk[2] = x;
   }
