@@ -13,7 +13,7 @@ import { loadConfig, options, type Config } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
 import { runDemo } from '../src/demo/run.js';
 import { createLogger } from '../src/log.js';
-import { startSystem, type SystemParts } from '../src/system.js';
+import { startSystem, type System, type SystemParts } from '../src/system.js';
 
 const COMMANDS: Record<string, string> = {
   up: 'start the whole system: database (embedded unless DATABASE_URL), control API and engine',
@@ -96,26 +96,21 @@ function positiveInt(name: string, raw: string | undefined, dflt: number): numbe
 async function serve(config: Readonly<Config>, parts: SystemParts): Promise<void> {
   const log = createLogger(config);
   const say = (s: string): void => { process.stdout.write(s + '\n'); };
-  if (config.databaseUrl === undefined) say(`starting embedded PostgreSQL in ${config.dataDir} (port ${config.embeddedPgPort})...`);
-  const system = await startSystem(config, log, parts, { ownSignals: true });
-  say('');
-  say('driftwatch is running');
-  if (system.controlUrl) say(`  control API  ${system.controlUrl}   (GET /health, POST /api/v1/auth/register, GET /api/v1/anomalies)`);
-  if (system.engineUrl) say(`  engine       ${system.engineUrl}   (POST /api/v1/events/ingest, WebSocket /api/v1/stream)`);
-  say(`  database     ${system.db.embedded ? `embedded PostgreSQL, data in ${config.dataDir}` : 'DATABASE_URL'}`);
-  if (system.demoApiKey !== undefined) {
-    say('');
-    say('A demo tenant was created. Its API key (shown only this once; keep it):');
-    say(`  ${system.demoApiKey}`);
-  }
-  say('');
-  say(parts.engine && parts.control ? 'Try `npm run demo` in another terminal. Ctrl-C stops (every acknowledged event is kept).' : 'Ctrl-C stops.');
 
+  // Signal handlers go in first: a signal during start-up (initdb can take seconds) is
+  // remembered and served once the system is up, so the database is never left running.
+  let system: System | undefined;
+  let requested: string | undefined;
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {
       say(`second ${signal}: exiting without waiting`);
       process.exit(130);
+    }
+    if (system === undefined) {
+      if (requested === undefined) say(`\n${signal}: stopping as soon as start-up finishes...`);
+      requested = signal;
+      return;
     }
     stopping = true;
     say(`\n${signal}: shutting down (flushing buffers to PostgreSQL)...`);
@@ -124,9 +119,23 @@ async function serve(config: Readonly<Config>, parts: SystemParts): Promise<void
       (err: unknown) => { log.error({ err }, 'shutdown failed'); process.stderr.write(`driftwatch: shutdown failed: ${(err as Error).message}\n`); process.exit(1); },
     );
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGHUP', () => stop('SIGHUP'));
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(sig));
+
+  if (config.databaseUrl === undefined) say(`starting embedded PostgreSQL in ${config.dataDir} (port ${config.embeddedPgPort})...`);
+  system = await startSystem(config, log, parts, { ownSignals: true });
+  if (requested !== undefined) return stop(requested);
+  say('');
+  say('driftwatch is running');
+  if (system.controlUrl) say(`  control API  ${system.controlUrl}   (GET /health, GET /docs, POST /api/v1/auth/register)`);
+  if (system.engineUrl) say(`  engine       ${system.engineUrl}   (POST /api/v1/events/ingest, WebSocket /api/v1/stream, POST /v1/logs)`);
+  say(`  database     ${system.db.embedded ? `embedded PostgreSQL, data in ${config.dataDir}` : 'DATABASE_URL'}`);
+  if (system.demoApiKey !== undefined) {
+    say('');
+    say('A demo tenant was created. Its API key (shown only this once; keep it):');
+    say(`  ${system.demoApiKey}`);
+  }
+  say('');
+  say(parts.engine && parts.control ? 'Try `npm run demo` in another terminal. Ctrl-C stops (every acknowledged event is kept).' : 'Ctrl-C stops.');
 }
 
 async function main(argv: string[]): Promise<void> {

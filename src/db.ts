@@ -157,8 +157,11 @@ export async function openDatabase(
     async close() {
       if (closed) return;
       closed = true;
-      await pool.end();
-      await stopEmbedded?.();
+      try {
+        await pool.end();
+      } finally {
+        await stopEmbedded?.();
+      }
     },
   };
 }

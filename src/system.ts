@@ -83,9 +83,12 @@ export async function startSystem(
       db, controlUrl, engineUrl, demoApiKey,
       close() {
         closing ??= (async () => {
-          await engine?.close();
-          await control?.close();
-          await db.close();
+          // Each step runs even if an earlier one failed; the first error is reported.
+          let first: unknown;
+          for (const step of [() => engine?.close(), () => control?.close(), () => db.close()]) {
+            try { await step(); } catch (err) { first ??= err; }
+          }
+          if (first !== undefined) throw first;
         })();
         return closing;
       },

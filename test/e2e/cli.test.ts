@@ -73,4 +73,28 @@ describe('driftwatch CLI', () => {
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   });
+
+  it('SIGTERM during first-run start-up: waits for start-up, then stops cleanly and leaves no PostgreSQL running', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'driftwatch-cli-'));
+    dirs.push(dataDir);
+    const pgPort = await freePort();
+    const env = {
+      DRIFTWATCH_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort),
+      CONTROL_PORT: String(await freePort()), ENGINE_PORT: String(await freePort()), WORKER_THREADS: '1',
+    };
+    const r = run(['up'], env);
+    await waitFor(async () => (r.output().includes('starting embedded PostgreSQL') ? true : undefined), 30_000, 'start-up message');
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+    expect(r.output()).toContain('stopping as soon as start-up finishes');
+    expect(r.output()).toContain('stopped cleanly');
+    // Nothing listens on the embedded PostgreSQL port any more.
+    const { createConnection } = await import('node:net');
+    const open = await new Promise<boolean>((resolve) => {
+      const sock = createConnection({ host: '127.0.0.1', port: pgPort });
+      sock.once('connect', () => { sock.destroy(); resolve(true); });
+      sock.once('error', () => resolve(false));
+    });
+    expect(open).toBe(false);
+  });
 });
