@@ -160,13 +160,20 @@ describe('POST /api/v1/auth/refresh', () => {
     expect((await call(h.app, 'GET', '/api/v1/user', { token: again.body.token })).status).toBe(200);
   });
 
-  it('two concurrent uses of one token: exactly one succeeds', async () => {
+  it('two concurrent uses of one token: exactly one is issued, and the second use counts as reuse (session ended)', async () => {
+    // Policy: a refresh token is single-use with no grace period, so a duplicate (even a
+    // client's own retry) is treated as theft and ends the session. Clients must serialise
+    // their refreshes.
     const a = await signUp(h.app, 'Racer');
     const [x, y] = await Promise.all([
       call(h.app, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: a.refresh } }),
       call(h.app, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: a.refresh } }),
     ]);
     expect([x.status, y.status].sort()).toEqual([200, 401]);
+    const winner = x.status === 200 ? x : y;
+    const next = await call(h.app, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: winner.body.refresh_token } });
+    expect(next.status).toBe(401);
+    expect((await call(h.app, 'GET', '/api/v1/user', { token: winner.body.token })).status).toBe(401);
   });
 
   it('unknown and expired tokens: 401 DW_ERR_REFRESH_TOKEN_INVALID, session untouched', async () => {

@@ -36,8 +36,10 @@ describe('auth primitives against PostgreSQL', () => {
     expect(a.jwks().keys[0]).not.toHaveProperty('d');
     const none = new UnsecuredJWT({ sub: 'u1', tenant_id: 't1', session_id: 's1' }).setIssuer('dw').setAudience('dw').encode();
     await expect(b.verify(none)).rejects.toMatchObject({ code: 'DW_ERR_UNAUTHORIZED' });
-    const hs = await new SignJWT({ sub: 'u1', tenant_id: 't1', session_id: 's1' }).setProtectedHeader({ alg: 'HS256' })
-      .setIssuer('dw').setAudience('dw').setExpirationTime('1m').sign(new TextEncoder().encode('secret-secret-secret-secret-1234'));
+    // Algorithm confusion: HS256 with the real kid, keyed with the published public key.
+    const kid = a.jwks().keys[0].kid!;
+    const hs = await new SignJWT({ sub: 'u1', tenant_id: 't1', session_id: 's1' }).setProtectedHeader({ alg: 'HS256', kid })
+      .setIssuer('dw').setAudience('dw').setExpirationTime('1m').sign(new TextEncoder().encode(JSON.stringify(a.jwks().keys[0])));
     await expect(b.verify(hs)).rejects.toMatchObject({ code: 'DW_ERR_UNAUTHORIZED' });
     const other = await new TokenService(db.pool, { issuer: 'dw', audience: 'someone-else', ttlSeconds: 60 }).init();
     await expect(other.verify(token)).rejects.toMatchObject({ code: 'DW_ERR_UNAUTHORIZED' });
