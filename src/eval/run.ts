@@ -11,7 +11,7 @@ import type { ScoreInput, StreamType } from '../../workers/types.js';
 export const DEFAULT_BATCH = 100;
 
 export interface StreamRun {
-  /** Per event: the detector's row likelihood, at least the highest finding score on it. */
+  /** Per event: the detector's row likelihood (≥ 0.5 on events with a finding). */
   scores: Float64Array;
   /** Events with at least one finding. */
   flagged: Set<number>;
@@ -29,14 +29,15 @@ export function runStream(stream: string, streamType: StreamType, events: readon
     const slice = events.slice(off, off + batch);
     const r = score({ stream, streamType, state, events: enc.encode(JSON.stringify(slice)), rowScores: true });
     if (!r.ok) throw new Error(`detector failed on ${stream} at event ${off}: ${r.code}: ${r.message}`);
+    // The row scores already hold every finding (≥ 0.5 there); a finding's own score is its
+    // severity for the engine, not the likelihood NAB's threshold sweep should rank by.
     const rows = r.rowScores;
     if (rows !== undefined) for (let k = 0; k < rows.length; k++) scores[off + k] = Math.min(1, Math.max(0, rows[k]));
     for (const f of r.findings) {
       const i = off + f.index;
       findings++;
       flagged.add(i);
-      const s = Math.min(1, Math.max(0, f.score));
-      if (s > scores[i]) scores[i] = s;
+      if (rows === undefined) scores[i] = Math.max(scores[i], Math.min(1, Math.max(0, f.score)));
     }
     state = r.state;
   }

@@ -44,8 +44,9 @@ describe('driftwatch eval on ../shared/datasets', () => {
     expect(Math.abs(j.baselines.numenta.standard - 69.88426195605217)).toBeLessThan(1e-9);
     expect(Math.abs(j.baselines.numenta.at_stored_thresholds.standard - 69.72470165185905)).toBeLessThan(1e-9);
     expect(Math.abs(j.baselines.random.standard - 19.53355126689887)).toBeLessThan(1e-9);
-    // Ours: better than the null detector on the standard profile (measured 32.5 when written).
-    expect(j.nab.standard).toBeGreaterThan(0);
+    // Ours, from the detector's row scores (rowScores): measured standard 61.9, reward_low_FP_rate
+    // 45.9, reward_low_FN_rate 69.3 (32.5 / 6.3 / 43.4 when only findings were scored). A floor.
+    expect(j.nab.standard).toBeGreaterThan(60);
   });
 
   it.skipIf(!existsSync(logs))(`eval logs: one line per data set, figures in --json${skipped(logs)}`, () => {
