@@ -133,3 +133,18 @@ CREATE TABLE IF NOT EXISTS audit_log (
   created_at     timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS audit_log_tenant_created_idx ON audit_log (tenant_id, created_at DESC);
+
+-- A batch key's fingerprint (sha256 of its COPY lines): the same key with different data is
+-- refused (DW_ERR_CONFLICT), not acknowledged as a duplicate. Null on rows written before.
+ALTER TABLE ingest_batches ADD COLUMN IF NOT EXISTS fingerprint bytea;
+-- Retention (7 days, deleted in bounded chunks by the engine's sinks about once an hour).
+CREATE INDEX IF NOT EXISTS ingest_batches_created_idx ON ingest_batches (created_at);
+
+-- One marker row per group-commit transaction of the engine's sinks: when the connection drops
+-- after COMMIT was sent, the sink looks the marker up on a fresh connection to learn whether
+-- the transaction committed. Same 7-day retention.
+CREATE TABLE IF NOT EXISTS ingest_commits (
+  id          uuid PRIMARY KEY,
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS ingest_commits_created_idx ON ingest_commits (created_at);

@@ -3,16 +3,25 @@
 //   write(w) ──► pending[] ──(flushMaxRows rows, or flushIntervalMs after the first write)──► flush(group)
 //                                                                                               │
 //     BEGIN                                                                                     │
-//       INSERT ingest_batches ... ON CONFLICT DO NOTHING   (keyed writes; conflicts = duplicates)
+//       INSERT ingest_batches ... ON CONFLICT DO NOTHING   (keyed writes, with the sha256 of their lines;
+//                                                           a conflict with the same fingerprint = duplicate,
+//                                                           with another = DW_ERR_CONFLICT for that write)
 //       COPY <table> FROM STDIN                            (every fresh write of the group, one COPY)
 //       INSERT usage_counters ... ON CONFLICT DO UPDATE     (per tenant, hour bucket)
+//       INSERT ingest_commits (marker id)                  (one row per transaction)
 //     COMMIT ──► each write's promise resolves {duplicate, rows}; on failure it rejects DW_ERR_UNAVAILABLE
 //
 // Retries live here only (STYLE.md §10): a transient error before COMMIT was sent retries the
 // group; a data error (one bad row fails the COPY of the whole group) retries each write in its
-// own transaction, so one tenant's bad row never fails another tenant's batch.
+// own transaction, so one tenant's bad row never fails another tenant's batch. An error after
+// COMMIT was sent is ambiguous: commitOutcome() looks the marker up on a fresh connection once
+// the old backend is gone; committed ─► the writes resolve as stored; not committed ─► retried
+// like an error before COMMIT; cannot tell ─► DW_ERR_UNAVAILABLE.
+// Retention: about once per retentionCheckMs (1 h), a flush starts a background delete of
+// ingest_batches and ingest_commits rows older than 7 days, in chunks of retentionChunk rows.
 // Bounded: at most maxPendingRows rows wait; beyond that a write is refused at once with
 // DW_ERR_UNAVAILABLE (whenFull: 'drop_newest': the caller gets the error, nothing is dropped silently).
+import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
@@ -49,6 +58,24 @@ export interface CopySinkOptions {
   maxPendingRows: number;
   maxConcurrentFlushes: number;
   whenFull: 'drop_newest';
+  /** Prune ingest_batches / ingest_commits rows older than 7 days at most this often (default 1 h). */
+  retentionCheckMs?: number;
+  /** Rows deleted per statement when pruning (default 10,000; at most 100 statements per table per run). */
+  retentionChunk?: number;
+}
+
+/** A write's outcome in a committed transaction: stored or duplicate, or refused (key reused for other data). */
+type Outcome = WriteResult | DwError;
+const isRefused = (r: Outcome): r is DwError => !('duplicate' in r);
+
+interface TxState {
+  commitSent: boolean;
+  /** The ingest_commits row this transaction inserts. */
+  markerId: string;
+  /** The backend's pid, to wait for it to settle when the connection fails after COMMIT. */
+  backendPid: number | undefined;
+  /** Set just before COMMIT is sent. */
+  results: Outcome[] | undefined;
 }
 
 interface Pending {
@@ -58,6 +85,42 @@ interface Pending {
 }
 
 const RETRIES = 3;
+const RETENTION = "interval '7 days'";
+const PRUNE_MAX_ROUNDS = 100;
+
+/** sha256 of a write's COPY lines: what a batch key was first used for. */
+export const fingerprintOf = (lines: string): Buffer => createHash('sha256').update(lines).digest();
+
+export type CommitOutcome = 'committed' | 'not_committed' | 'unknown';
+
+/**
+ * After an error that arrived once COMMIT was sent: did the transaction with this marker commit?
+ * Waits (up to waitMs) until the old backend has exited or sits idle outside a transaction, so
+ * its transaction is settled, then looks the marker up on a fresh connection. 'unknown' when
+ * PostgreSQL cannot be asked or the old backend does not settle in time.
+ */
+export async function commitOutcome(pool: pg.Pool, markerId: string, backendPid: number | undefined, waitMs = 5_000): Promise<CommitOutcome> {
+  let client: pg.PoolClient | undefined;
+  try {
+    client = await pool.connect();
+    if (backendPid !== undefined && backendPid !== 0) {
+      const end = Date.now() + waitMs;
+      for (;;) {
+        const r = await client.query<{ state: string | null }>('SELECT state FROM pg_stat_activity WHERE pid = $1', [backendPid]);
+        if (r.rows.length === 0 || r.rows[0].state === 'idle') break;
+        if (Date.now() >= end) return 'unknown';
+        await new Promise((res) => setTimeout(res, 25));
+      }
+    }
+    const found = await client.query('SELECT 1 FROM ingest_commits WHERE id = $1', [markerId]);
+    return found.rows.length > 0 ? 'committed' : 'not_committed';
+  } catch {
+    return 'unknown';
+  } finally {
+    client?.release();
+  }
+}
+
 // Connection loss, admin shutdown, serialization failure, deadlock, too many connections.
 const TRANSIENT = /^(08|57P0|40001|40P01|53300)/;
 const TRANSIENT_NODE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
@@ -87,8 +150,13 @@ export class CopySink {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #idle: (() => void)[] = [];
-  /** Counters (STYLE.md §11 names): rows stored, writes failed, duplicates, flushes. */
-  readonly stats = { rowsWritten: 0, writesFailed: 0, duplicates: 0, flushes: 0, refusedFull: 0 };
+  /** Counters (STYLE.md §11 names): rows stored, writes failed, duplicates, key conflicts, flushes, ... */
+  readonly stats = {
+    rowsWritten: 0, writesFailed: 0, duplicates: 0, conflicts: 0, flushes: 0, refusedFull: 0,
+    ambiguousCommits: 0, pruneRuns: 0, pruned: 0,
+  };
+  #lastPrune = -Infinity;
+  #pruning: Promise<void> | undefined;
 
   constructor(pool: pg.Pool, log: Logger, opts: CopySinkOptions) {
     this.#pool = pool;
@@ -123,6 +191,35 @@ export class CopySink {
   async close(): Promise<void> {
     await this.drain();
     this.#closed = true;
+    await this.#pruning;
+  }
+
+  /** Deletes ingest_batches and ingest_commits rows older than 7 days, in bounded chunks; returns the count. */
+  async prune(): Promise<number> {
+    const chunk = this.#o.retentionChunk ?? 10_000;
+    let total = 0;
+    for (const table of ['ingest_batches', 'ingest_commits']) {
+      for (let round = 0; round < PRUNE_MAX_ROUNDS; round++) {
+        // ctid = ANY(ARRAY(...)): a TID scan over at most `chunk` rows found through the created_at index.
+        const r = await this.#pool.query(
+          `DELETE FROM ${table} WHERE ctid = ANY (ARRAY(
+             SELECT ctid FROM ${table} WHERE created_at < now() - ${RETENTION} LIMIT ${chunk}))`);
+        total += r.rowCount ?? 0;
+        if ((r.rowCount ?? 0) < chunk) break;
+      }
+    }
+    return total;
+  }
+
+  #maybePrune(): void {
+    const now = Date.now();
+    if (this.#pruning !== undefined || now - this.#lastPrune < (this.#o.retentionCheckMs ?? 3_600_000)) return;
+    this.#lastPrune = now;
+    this.stats.pruneRuns++;
+    this.#pruning = this.prune().then(
+      (n) => { this.stats.pruned += n; },
+      (err: unknown) => { this.#log.warn({ err }, 'SinkRetentionError: old batch keys were not deleted; next try in an hour'); },
+    ).finally(() => { this.#pruning = undefined; });
   }
 
   /** Resolves when nothing is pending or being flushed (writes made meanwhile are included). */
@@ -155,6 +252,7 @@ export class CopySink {
       }
       this.#active++;
       this.stats.flushes++;
+      this.#maybePrune();
       void this.#flushGroup(group).finally(() => {
         this.#active--;
         if (this.#pending.length > 0) this.#schedule();
@@ -184,14 +282,33 @@ export class CopySink {
     return group;
   }
 
+  #settle(group: Pending[], results: Outcome[]): void {
+    for (let i = 0; i < group.length; i++) {
+      const r = results[i];
+      if (isRefused(r)) group[i].reject(r);
+      else group[i].resolve(r);
+    }
+  }
+
   async #flushGroup(group: Pending[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const state = { commitSent: false };
+      const state: TxState = { commitSent: false, markerId: randomUUID(), backendPid: undefined, results: undefined };
       try {
-        const results = await this.#transaction(group.map((p) => p.w), state);
-        for (let i = 0; i < group.length; i++) group[i].resolve(results[i]);
+        this.#settle(group, await this.#transaction(group.map((p) => p.w), state));
         return;
       } catch (err) {
+        if (state.commitSent && state.results !== undefined) {
+          this.stats.ambiguousCommits++;
+          const outcome = await commitOutcome(this.#pool, state.markerId, state.backendPid);
+          this.#log.warn({ err, outcome, writes: group.length }, 'SinkCommitAmbiguous: the connection failed after COMMIT was sent');
+          if (outcome === 'committed') {
+            this.#counted(group.map((p) => p.w), state.results);
+            this.#settle(group, state.results);
+            return;
+          }
+          // Known not to have committed: as safe to retry as an error before COMMIT.
+          if (outcome === 'not_committed') state.commitSent = false;
+        }
         if (isDataError(err) && group.length > 1) {
           this.#log.warn({ err, writes: group.length }, 'SinkRequestBuildError: a row was refused; retrying each write alone');
           for (const p of group) await this.#flushGroup([p]);
@@ -213,36 +330,56 @@ export class CopySink {
     }
   }
 
-  async #transaction(writes: SinkWrite[], state: { commitSent: boolean }): Promise<WriteResult[]> {
+  /** Counts a committed transaction's writes in stats. */
+  #counted(writes: SinkWrite[], results: Outcome[]): void {
+    for (let i = 0; i < writes.length; i++) {
+      const r = results[i];
+      if (isRefused(r)) this.stats.conflicts++;
+      else if (r.duplicate) this.stats.duplicates++;
+      else this.stats.rowsWritten += writes[i].rows;
+    }
+  }
+
+  async #transaction(writes: SinkWrite[], state: TxState): Promise<Outcome[]> {
     const client = await this.#pool.connect();
+    state.backendPid = (client as unknown as { processID?: number }).processID;
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const results: WriteResult[] = writes.map((w) => ({ duplicate: false, rows: w.rows }));
-      const keyed = writes.map((w, i) => ({ w, i })).filter((x) => x.w.batchKey !== undefined);
+      const results: Outcome[] = writes.map((w) => ({ duplicate: false, rows: w.rows }));
+      const keyed = writes.map((w, i) => ({ w, i, fp: fingerprintOf(w.lines) })).filter((x) => x.w.batchKey !== undefined);
       if (keyed.length > 0) {
         keyed.sort((a, b) => (a.w.tenantId + a.w.batchKey < b.w.tenantId + b.w.batchKey ? -1 : 1));
         const { rows } = await client.query<{ tenant_id: string; batch_key: string }>(
-          `INSERT INTO ingest_batches (tenant_id, batch_key, event_count)
-           SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[])
+          `INSERT INTO ingest_batches (tenant_id, batch_key, event_count, fingerprint)
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::bytea[])
            ON CONFLICT DO NOTHING RETURNING tenant_id, batch_key`,
-          [keyed.map((x) => x.w.tenantId), keyed.map((x) => x.w.batchKey), keyed.map((x) => x.w.rows)],
+          [keyed.map((x) => x.w.tenantId), keyed.map((x) => x.w.batchKey), keyed.map((x) => x.w.rows), keyed.map((x) => x.fp)],
         );
         const inserted = new Set(rows.map((r) => `${r.tenant_id}\u0000${r.batch_key}`));
         const dups = keyed.filter((x) => !inserted.has(`${x.w.tenantId}\u0000${x.w.batchKey}`));
         if (dups.length > 0) {
-          const found = await client.query<{ tenant_id: string; batch_key: string; event_count: number }>(
-            `SELECT b.tenant_id, b.batch_key, b.event_count FROM ingest_batches b
+          const found = await client.query<{ tenant_id: string; batch_key: string; event_count: number; fingerprint: Buffer | null }>(
+            `SELECT b.tenant_id, b.batch_key, b.event_count, b.fingerprint FROM ingest_batches b
                JOIN unnest($1::uuid[], $2::text[]) AS u(t, k) ON b.tenant_id = u.t AND b.batch_key = u.k`,
             [dups.map((x) => x.w.tenantId), dups.map((x) => x.w.batchKey)],
           );
-          const counts = new Map(found.rows.map((r) => [`${r.tenant_id}\u0000${r.batch_key}`, r.event_count]));
+          const stored = new Map(found.rows.map((r) => [`${r.tenant_id}\u0000${r.batch_key}`, r]));
           for (const x of dups) {
-            results[x.i] = { duplicate: true, rows: counts.get(`${x.w.tenantId}\u0000${x.w.batchKey}`) ?? x.w.rows };
+            const r = stored.get(`${x.w.tenantId}\u0000${x.w.batchKey}`);
+            // A row written before fingerprints existed (null) cannot be compared: a duplicate, as before.
+            if (r !== undefined && r.fingerprint !== null && !r.fingerprint.equals(x.fp)) {
+              results[x.i] = new DwError('DW_ERR_CONFLICT',
+                `the batch key ${JSON.stringify(x.w.batchKey)} was already used for different data; ` +
+                'send new data under a new key (a restarted WebSocket client: a new client_id)',
+                { batchKey: x.w.batchKey });
+            } else {
+              results[x.i] = { duplicate: true, rows: r?.event_count ?? x.w.rows };
+            }
           }
         }
       }
-      const fresh = writes.filter((_, i) => !results[i].duplicate && writes[i].rows > 0);
+      const fresh = writes.filter((_, i) => { const r = results[i]; return !isRefused(r) && !r.duplicate && writes[i].rows > 0; });
       if (fresh.length > 0) {
         const copy = client.query(copyStreams.from(this.#copySql));
         await pipeline(Readable.from(fresh.map((w) => w.lines)), copy);
@@ -255,12 +392,11 @@ export class CopySink {
         }
         await client.query(this.#usageSql, [[...usage.keys()], [...usage.values()].map((u) => u.n), [...usage.values()].map((u) => u.b)]);
       }
+      await client.query('INSERT INTO ingest_commits (id) VALUES ($1)', [state.markerId]);
+      state.results = results;
       state.commitSent = true;
       await client.query('COMMIT');
-      let stored = 0;
-      for (const w of fresh) stored += w.rows;
-      this.stats.rowsWritten += stored;
-      this.stats.duplicates += results.filter((r) => r.duplicate).length;
+      this.#counted(writes, results);
       return results;
     } catch (err) {
       if (!state.commitSent) {
