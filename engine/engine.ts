@@ -6,7 +6,8 @@
 //   GET /stream (frames)   │                                           │ ingest_batches + usage_counters
 //   sources/otlp.ts ───────┘ (POST /v1/logs: OTLP/HTTP JSON ─► transforms/otlp.ts)
 //                                                                      ▼ in the same transaction
-//                                                     durable records ─► transforms/score.ts
+//                                                     durable records ─► InOrder (released in
+//                                                     submission order) ─► transforms/score.ts
 //                                                     (not on the ack path)   │ per-stream queue, ≤1 task
 //                                                                             ▼ per stream, piscina pool
 //                                                             workers/score.ts (dist/workers/score.js)
@@ -31,7 +32,8 @@ import type { SourceContext } from './sources/common.js';
 import { httpSource } from './sources/http.js';
 import { otlpSource } from './sources/otlp.js';
 import { websocketSource } from './sources/websocket.js';
-import { Scorer } from './transforms/score.js';
+import type { EventRecord } from './transforms/decode.js';
+import { InOrder, Scorer } from './transforms/score.js';
 
 export interface EngineHandle {
   readonly port: number;
@@ -80,6 +82,10 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     },
   });
 
+  // Two flushes run at once and a flush may retry, so writes can commit out of order: committed
+  // records go to the scorer in the order their writes were submitted (per stream, frame order).
+  const toScore = new InOrder<{ tenantId: string; records: EventRecord[] }>((x) => scorer.push(x.tenantId, x.records));
+
   let closing = false;
   const inFlight = new Set<Promise<unknown>>();
   const ctx: SourceContext = {
@@ -93,8 +99,16 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     },
     async ingest(tenantId, records, bytes, batchKey) {
       if (records.length === 0) return { accepted: 0, duplicate: false };
-      const r = await events.write({ tenantId, lines: eventLines(tenantId, records), rows: records.length, bytes, batchKey });
-      if (!r.duplicate) scorer.push(tenantId, records);
+      const lines = eventLines(tenantId, records);
+      const slot = toScore.take();
+      let r;
+      try {
+        r = await events.write({ tenantId, lines, rows: records.length, bytes, batchKey });
+      } catch (err) {
+        toScore.complete(slot, null);
+        throw err;
+      }
+      toScore.complete(slot, r.duplicate ? null : { tenantId, records });
       return { accepted: r.rows, duplicate: r.duplicate };
     },
     get closing() { return closing; },
