@@ -46,7 +46,8 @@ const STREAM_TYPE_SET: ReadonlySet<string> = new Set(['logs', 'metrics', 'traces
 const EVENT_FIELDS: ReadonlySet<string> = new Set(['timestamp', 'stream_type', 'data', 'metadata', 'stream']);
 const MAX_STREAM_CHARS = 256;
 // timestamptz accepts far more, but toISOString() leaves the 4-digit-year form outside these.
-const MIN_TS = Date.UTC(1, 0, 1);
+// 0001-01-01T00:00:00Z as a literal: Date.UTC(1, 0, 1) is 1901 (years 0-99 mean 1900-1999).
+const MIN_TS = -62_135_596_800_000;
 const MAX_TS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 // JSON.stringify escapes as \uXXXX only control characters and lone surrogates. jsonb rejects
 // \u0000 and lone surrogates, and one such row would fail a whole group-commit COPY. Inside

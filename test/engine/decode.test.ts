@@ -33,6 +33,18 @@ describe('decode', () => {
     expect(bad({ timestamp: true, stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');
     expect(bad({ timestamp: 'soon', stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');
     expect(bad({ timestamp: 1e17, stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');
+    // Years 1-9999 (the ISO 4-digit form): 0001-01-01 is -62135596800000, not Date.UTC(1, 0, 1) (= 1901).
+    expect(bad({ timestamp: '0000-12-31T23:59:59.999Z', stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(bad({ timestamp: -62135596800001, stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(bad({ timestamp: '+010000-01-01T00:00:00.000Z', stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');
+    const [y1500, y1, y1900] = validateEvents([
+      { timestamp: '1500-06-01T12:00:00Z', stream_type: 'logs', data: 'x' },
+      { timestamp: -62135596800000, stream_type: 'logs', data: 'x' },
+      { timestamp: '1900-01-01T00:00:00Z', stream_type: 'logs', data: 'x' },
+    ], limits);
+    expect(new Date(y1500.ts).toISOString()).toBe('1500-06-01T12:00:00.000Z');
+    expect(new Date(y1.ts).toISOString()).toBe('0001-01-01T00:00:00.000Z');
+    expect(new Date(y1900.ts).toISOString()).toBe('1900-01-01T00:00:00.000Z');
     expect(bad({ timestamp: 1, stream_type: 'events', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');
     expect(bad({ timestamp: 1, stream_type: 'logs' }).code).toBe('DW_ERR_INVALID_EVENT');
     expect(bad({ timestamp: 1, stream_type: 'metrics', data: { v: 1 } }).code).toBe('DW_ERR_INVALID_EVENT');
