@@ -93,11 +93,22 @@ export function anyValueToJson(v: unknown, depth = 0): Json {
   return null;
 }
 
+/**
+ * Sets `o[key] = value` as an own, enumerable property, also for `__proto__`: assigning that
+ * key to a plain object would set its prototype (an object value) or be ignored (any other),
+ * so an attribute named `__proto__` would vanish or inject inherited keys (`driftwatch.stream`).
+ * Defined as a data property it is an ordinary key, which JSON.stringify writes.
+ */
+function setKey(o: Record<string, Json>, key: string, value: Json): void {
+  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
+}
+
 /** KeyValue[] ──► the object `into` (later keys win). Entries without a string key are skipped. */
 function attributesToObject(list: readonly unknown[], into: Record<string, Json>, depth = 0): Record<string, Json> {
   for (const kv of list) {
     if (!isObject(kv) || typeof kv.key !== 'string' || kv.key === '') continue;
-    into[kv.key] = anyValueToJson(kv.value, depth);
+    setKey(into, kv.key, anyValueToJson(kv.value, depth));
   }
   return into;
 }
@@ -158,7 +169,7 @@ export function otlpLogsToEvents(req: unknown, receivedAt: number, limits: Decod
         try {
           if (!isObject(lr)) throw new DwError('DW_ERR_INVALID_EVENT', `log record ${i}: must be an object`, { index: i });
           const metadata: Record<string, Json> = {};
-          for (let k = 0; k < resKeys.length; k++) metadata[resKeys[k]] = resValues[k];
+          for (let k = 0; k < resKeys.length; k++) setKey(metadata, resKeys[k], resValues[k]);
           attributesToObject(Array.isArray(lr.attributes) ? lr.attributes : [], metadata);
           if (typeof lr.severityText === 'string' && lr.severityText !== '') metadata.severity_text = lr.severityText;
           if (typeof lr.severityNumber === 'number' && lr.severityNumber !== 0) metadata.severity_number = lr.severityNumber;
