@@ -1,5 +1,7 @@
-// What both sources (HTTP and WebSocket) are given by engine.ts: how to authenticate, how to
-// hand a decoded batch to storage, and whether the engine is draining.
+// What the sources (HTTP, OTLP and WebSocket) are given by engine.ts: how to authenticate, how to
+// hand a decoded batch to storage, and whether the engine is draining; and what they share:
+// error mapping (PostgreSQL down ─► 503), the engine-wide body budget and the body reader.
+import type { HttpResponse } from 'uWebSockets.js';
 import type { Principal } from '../../src/auth/principal.js';
 import { DwError, isDwError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
@@ -14,6 +16,8 @@ export interface SourceContext {
   readonly log: Logger;
   readonly limits: DecodeLimits;
   readonly maxBodyBytes: number;
+  /** Request bodies buffered at once, engine-wide (default BODY_BUDGET_FACTOR × maxBodyBytes). */
+  readonly maxBodyBytesInFlight?: number;
   /** Resolves `Authorization: Bearer ...` and checks the `ingest` scope; throws a DwError. */
   authenticate(authorization: string | undefined): Promise<Principal>;
   /** Stores a batch durably (resolves after COMMIT), then queues it for scoring. */
@@ -24,12 +28,189 @@ export interface SourceContext {
   track<T>(p: Promise<T>): Promise<T>;
 }
 
-/** Any thrown value as a DwError (unknown errors become DW_ERR_INTERNAL and are logged). */
+/**
+ * Connection-level failures of PostgreSQL: node socket errors and SQLSTATE classes 08
+ * (connection exception) and 57P (admin/crash shutdown, cannot connect now). The same set as
+ * the control API's (src/plugins/errors.ts, not exported there).
+ */
+const DATABASE_DOWN: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', '57P01', '57P02', '57P03']);
+const DATABASE_DOWN_MESSAGE = /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error/i;
+
+/** True when `err` says PostgreSQL is unreachable (rather than that the query or the data is wrong). */
+export function isDatabaseDown(err: unknown): boolean {
+  if (err === null || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; message?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && (DATABASE_DOWN.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code))) return true;
+  if (typeof e.message === 'string' && DATABASE_DOWN_MESSAGE.test(e.message)) return true;
+  // net's connect to a host with several addresses fails with an AggregateError.
+  return Array.isArray(e.errors) && e.errors.some(isDatabaseDown);
+}
+
+/**
+ * Any thrown value as a DwError: PostgreSQL unreachable becomes DW_ERR_UNAVAILABLE (503, the
+ * client retries), anything else unknown DW_ERR_INTERNAL (logged).
+ */
 export function toDwError(err: unknown, log: Logger): DwError {
   if (err instanceof DwError) return err;
   if (isDwError(err)) return new DwError(err.code, undefined, err.details);
+  if (isDatabaseDown(err)) {
+    log.warn({ err }, 'EngineDatabaseUnavailableError');
+    return new DwError('DW_ERR_UNAVAILABLE', 'the database is not reachable');
+  }
   log.error({ err }, 'EngineInternalError');
   return new DwError('DW_ERR_INTERNAL');
+}
+
+/** Whether an answer with this status carries `Retry-After` (the exporters and our clients honour it). */
+export const RETRY_AFTER_SECONDS = '1';
+export const retryable = (status: number): boolean => status === 429 || status === 503;
+
+/**
+ * Request bodies buffered at once across the whole engine (every source of one SourceContext):
+ * each request reserves its declared Content-Length up front, or its bytes as they arrive when
+ * the length is unknown, and gives them back when it is answered or aborted. A request that
+ * does not fit is refused with 503 DW_ERR_UNAVAILABLE + Retry-After (whenFull: 'drop_newest').
+ */
+export class BodyBudget {
+  readonly max: number;
+  #used = 0;
+  constructor(max: number) { this.max = max; }
+  get used(): number { return this.#used; }
+  tryReserve(n: number): boolean {
+    if (this.#used + n > this.max) return false;
+    this.#used += n;
+    return true;
+  }
+  release(n: number): void { this.#used = Math.max(0, this.#used - n); }
+}
+
+/** Default budget: four maximal bodies. */
+export const BODY_BUDGET_FACTOR = 4;
+const budgets = new WeakMap<SourceContext, BodyBudget>();
+
+/** The one body budget of an engine (its SourceContext), shared by the HTTP and OTLP sources. */
+export function bodyBudget(ctx: SourceContext): BodyBudget {
+  let b = budgets.get(ctx);
+  if (b === undefined) {
+    b = new BodyBudget(ctx.maxBodyBytesInFlight ?? BODY_BUDGET_FACTOR * ctx.maxBodyBytes);
+    budgets.set(ctx, b);
+  }
+  return b;
+}
+
+/** Per-request state of an HTTP answer (uWS: nothing may be written after abort or twice). */
+export interface ResState {
+  aborted: boolean;
+  done: boolean;
+  /** Settles the request's entry in ctx.track() (answered or aborted) and frees its body budget. */
+  finish: () => void;
+}
+
+/** How a source answers: `fail` writes an error (once; closeConnection ends the connection after it). */
+export interface BodyHandlers {
+  fail(err: DwError, closeConnection: boolean): void;
+  /** The whole body, once it arrived and the credential was accepted. */
+  body(body: Buffer, principal: Principal): void;
+}
+
+/** A first buffer for a body of unknown length, or before authentication (grown as data arrives). */
+const INITIAL_CHUNK = 64 * 1024;
+
+/**
+ * Streams a request body in, authenticated as it arrives:
+ *
+ *   headers ─► reserve budget (declared length; 503 if it does not fit)
+ *     ─► onData: copy each chunk (413 past maxBodyBytes) ┐
+ *     ─► principal: rejected ─► 401/403 at once, connection closed, later chunks ignored
+ *                   resolved ─► buffer of the declared length allocated now, chunks so far copied in
+ *     ─► both complete ─► handlers.body(body, principal)
+ *
+ * Before the credential is accepted, at most what the client already sent is held (no
+ * buffer of the declared length is allocated for an unauthenticated caller).
+ * Call synchronously from the uWS handler (onData must be attached before it returns), after
+ * `st.finish` was set.
+ */
+export function readBody(
+  res: HttpResponse, st: ResState, ctx: SourceContext, declared: number,
+  principal: Promise<Principal>, handlers: BodyHandlers,
+): void {
+  const { maxBodyBytes, log } = ctx;
+  const budget = bodyBudget(ctx);
+  let reserved = 0;
+  const settle = st.finish;
+  st.finish = () => {
+    budget.release(reserved);
+    reserved = 0;
+    settle();
+  };
+  const known = declared >= 0;
+  if (known) {
+    if (!budget.tryReserve(declared)) {
+      handlers.fail(new DwError('DW_ERR_UNAVAILABLE', `too many request bodies in flight (${budget.max} bytes); retry later`), true);
+      return;
+    }
+    reserved = declared;
+  }
+
+  let who: Principal | undefined;
+  // Until authenticated (or when the length is unknown): chunks, grown as they arrive.
+  let chunks: Buffer[] | undefined = [];
+  let whole: Buffer | undefined;
+  let received = 0;
+  let complete = false;
+
+  const deliver = (): void => {
+    if (!complete || who === undefined || st.done || st.aborted) return;
+    const body = whole !== undefined ? whole.subarray(0, received) : Buffer.concat(chunks ?? [], received);
+    chunks = undefined;
+    whole = undefined;
+    handlers.body(body, who);
+  };
+
+  principal.then(
+    (p) => {
+      if (st.done || st.aborted) return;
+      who = p;
+      if (known && !complete && chunks !== undefined) {
+        // Authenticated: now the buffer of the declared length is worth allocating.
+        whole = Buffer.allocUnsafe(declared);
+        let at = 0;
+        for (const c of chunks) { c.copy(whole, at); at += c.length; }
+        chunks = undefined;
+      }
+      deliver();
+    },
+    (err: unknown) => {
+      if (st.done || st.aborted) return;
+      chunks = undefined;
+      whole = undefined;
+      // Refused: answer now and close, rather than read (and hold) the rest of the body.
+      handlers.fail(toDwError(err, log), true);
+    },
+  );
+
+  res.onData((chunk: ArrayBuffer, isLast: boolean) => {
+    if (st.done || st.aborted || complete) return;
+    const n = chunk.byteLength;
+    if (received + n > maxBodyBytes || (known && received + n > declared)) {
+      handlers.fail(new DwError('DW_ERR_PAYLOAD_TOO_LARGE', `the body exceeds ${known ? declared : maxBodyBytes} bytes`), true);
+      return;
+    }
+    if (!known) {
+      if (!budget.tryReserve(n)) {
+        handlers.fail(new DwError('DW_ERR_UNAVAILABLE', `too many request bodies in flight (${budget.max} bytes); retry later`), true);
+        return;
+      }
+      reserved += n;
+    }
+    // The ArrayBuffer is neutered when this callback returns: copy it now.
+    if (whole !== undefined) whole.set(new Uint8Array(chunk), received);
+    else chunks?.push(Buffer.from(new Uint8Array(chunk)));
+    received += n;
+    if (!isLast) return;
+    complete = true;
+    deliver();
+  });
 }
 
 const REASONS: Record<number, string> = {

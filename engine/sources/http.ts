@@ -1,7 +1,8 @@
 // HTTP source: GET /health and POST /api/v1/events/ingest on a uWebSockets.js app.
 //
-//   request ─► headers read synchronously ─► onAborted ─► body streamed (413 as soon as it
-//   exceeds maxBodyBytes) ─► authenticate ─► decode ─► ctx.ingest() (durable) ─► {"accepted": n}
+//   request ─► headers read synchronously ─► onAborted ─► engine-wide body budget (503)
+//     ─► body streamed (413 as soon as it exceeds maxBodyBytes) while authenticating (401/403
+//     answered at once, connection closed) ─► decode ─► ctx.ingest() (durable) ─► {"accepted": n}
 //
 // uWS rules (STYLE.md §7): HttpRequest is only valid during the handler, so every header is
 // read first; onAborted is attached before anything async; each onData chunk is copied before
@@ -9,23 +10,19 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { DwError, errorBody } from '../../src/errors.js';
 import { bodyFormat, decodeBody, validateEvents } from '../transforms/decode.js';
-import { statusLine, toDwError, type SourceContext } from './common.js';
+import type { Principal } from '../../src/auth/principal.js';
+import { readBody, retryable, RETRY_AFTER_SECONDS, statusLine, toDwError, type ResState, type SourceContext } from './common.js';
 
 const INGEST_PATH = '/api/v1/events/ingest';
 const MAX_IDEMPOTENCY_KEY = 200;
-
-interface ResState {
-  aborted: boolean;
-  done: boolean;
-  /** Settles the request's entry in ctx.track() (answered or aborted). */
-  finish: () => void;
-}
 
 function send(res: HttpResponse, st: ResState, status: number, body: string, closeConnection = false): void {
   if (st.aborted || st.done) return;
   st.done = true;
   res.cork(() => {
-    res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json').end(body, closeConnection);
+    res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json');
+    if (retryable(status)) res.writeHeader('retry-after', RETRY_AFTER_SECONDS);
+    res.end(body, closeConnection);
   });
   st.finish();
 }
@@ -64,37 +61,21 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
       sendError(res, st, new DwError('DW_ERR_VALIDATION', `Idempotency-Key is longer than ${MAX_IDEMPOTENCY_KEY} characters`), true);
       return;
     }
-    const declared = lengthHeader === '' ? -1 : Number(lengthHeader);
+    const declared = /^\d{1,15}$/.test(lengthHeader) ? Number(lengthHeader) : -1;
     if (declared > maxBodyBytes) {
       sendError(res, st, new DwError('DW_ERR_PAYLOAD_TOO_LARGE', `the body is ${declared} bytes, at most ${maxBodyBytes}`), true);
       return;
     }
-    // Authentication runs while the body streams in; its failure is answered once the body is read.
+    // Authentication runs while the body streams in; a refusal is answered at once (readBody).
     const principal = ctx.authenticate(authorization);
     principal.catch(() => {});
-
-    // One copy per chunk: into a buffer of the declared length, or into a list when it is unknown.
-    const whole = declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
-    const chunks: Buffer[] = [];
-    let received = 0;
-    res.onData((chunk: ArrayBuffer, isLast: boolean) => {
-      if (st.done || st.aborted) return;
-      const n = chunk.byteLength;
-      if (received + n > maxBodyBytes || (whole !== undefined && received + n > whole.length)) {
-        sendError(res, st, new DwError('DW_ERR_PAYLOAD_TOO_LARGE', `the body exceeds ${maxBodyBytes} bytes`), true);
-        return;
-      }
-      if (whole !== undefined) whole.set(new Uint8Array(chunk), received);
-      else chunks.push(Buffer.from(new Uint8Array(chunk)));
-      received += n;
-      if (!isLast) return;
-      const body = whole !== undefined ? whole.subarray(0, received) : Buffer.concat(chunks, received);
-      void handle(body);
+    readBody(res, st, ctx, declared, principal, {
+      fail: (err, close) => sendError(res, st, err, close),
+      body: (body, p) => { void handle(body, p); },
     });
 
-    async function handle(body: Buffer): Promise<void> {
+    async function handle(body: Buffer, p: Principal): Promise<void> {
       try {
-        const p = await principal;
         const raw = decodeBody(body, format!, limits);
         const records = validateEvents(raw, limits);
         const result = await ctx.ingest(p.tenantId, records, body.length, idempotencyKey === '' ? undefined : `http:${idempotencyKey}`);

@@ -2,8 +2,9 @@
 // OpenTelemetry SDK and Collector exporters (otlphttp, `encoding: json`) send to us unchanged.
 //
 //   request ─► headers read synchronously ─► onAborted ─► content type (415 for protobuf)
-//     ─► body streamed (413 past maxBodyBytes) ─► Content-Encoding: gzip ─► gunzip, output capped
-//     at maxBodyBytes (413: a zip bomb stops there) ─► authenticate (Bearer, `ingest` scope)
+//     ─► engine-wide body budget (503) ─► body streamed (413 past maxBodyBytes) while
+//     authenticating (Bearer, `ingest` scope; 401/403 answered at once, connection closed)
+//     ─► Content-Encoding: gzip ─► gunzip, output capped at maxBodyBytes (413: a zip bomb stops there)
 //     ─► transforms/otlp.ts ─► ctx.ingest() (durable: the same group-commit sink and scorer
 //     as /api/v1/events/ingest) ─► 200 {"partialSuccess": {...}}
 //
@@ -14,7 +15,8 @@ import { gunzip } from 'node:zlib';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { DwError, errorBody } from '../../src/errors.js';
 import { otlpLogsToEvents, parseOtlpJson } from '../transforms/otlp.js';
-import { statusLine, toDwError, type SourceContext } from './common.js';
+import type { Principal } from '../../src/auth/principal.js';
+import { readBody, retryable, RETRY_AFTER_SECONDS, statusLine, toDwError, type ResState, type SourceContext } from './common.js';
 
 export const OTLP_LOGS_PATH = '/v1/logs';
 const MAX_IDEMPOTENCY_KEY = 200;
@@ -22,18 +24,12 @@ const MAX_IDEMPOTENCY_KEY = 200;
 // google.rpc.Code for each HTTP status we answer with.
 const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 413: 3, 415: 3, 429: 8, 500: 13, 503: 14 };
 
-interface ResState {
-  aborted: boolean;
-  done: boolean;
-  finish: () => void;
-}
-
 function send(res: HttpResponse, st: ResState, status: number, body: string, closeConnection = false): void {
   if (st.aborted || st.done) return;
   st.done = true;
   res.cork(() => {
     res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json');
-    if (status === 429 || status === 503) res.writeHeader('retry-after', '1');
+    if (retryable(status)) res.writeHeader('retry-after', RETRY_AFTER_SECONDS);
     res.end(body, closeConnection);
   });
   st.finish();
@@ -91,36 +87,22 @@ export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
       sendError(res, st, new DwError('DW_ERR_VALIDATION', `Idempotency-Key is longer than ${MAX_IDEMPOTENCY_KEY} characters`), true);
       return;
     }
-    const declared = lengthHeader === '' ? -1 : Number(lengthHeader);
+    const declared = /^\d{1,15}$/.test(lengthHeader) ? Number(lengthHeader) : -1;
     if (declared > maxBodyBytes) {
       sendError(res, st, new DwError('DW_ERR_PAYLOAD_TOO_LARGE', `the body is ${declared} bytes, at most ${maxBodyBytes}`), true);
       return;
     }
+    // Authentication runs while the body streams in; a refusal is answered at once (readBody),
+    // and an unauthenticated caller gets no decompression work done for it.
     const principal = ctx.authenticate(authorization);
     principal.catch(() => {});
-
-    const whole = declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
-    const chunks: Buffer[] = [];
-    let received = 0;
-    res.onData((chunk: ArrayBuffer, isLast: boolean) => {
-      if (st.done || st.aborted) return;
-      const n = chunk.byteLength;
-      if (received + n > maxBodyBytes || (whole !== undefined && received + n > whole.length)) {
-        sendError(res, st, new DwError('DW_ERR_PAYLOAD_TOO_LARGE', `the body exceeds ${maxBodyBytes} bytes`), true);
-        return;
-      }
-      if (whole !== undefined) whole.set(new Uint8Array(chunk), received);
-      else chunks.push(Buffer.from(new Uint8Array(chunk)));
-      received += n;
-      if (!isLast) return;
-      const body = whole !== undefined ? whole.subarray(0, received) : Buffer.concat(chunks, received);
-      void handle(body, Date.now());
+    readBody(res, st, ctx, declared, principal, {
+      fail: (err, close) => sendError(res, st, err, close),
+      body: (body, p) => { void handle(body, p, Date.now()); },
     });
 
-    async function handle(raw: Buffer, receivedAt: number): Promise<void> {
+    async function handle(raw: Buffer, p: Principal, receivedAt: number): Promise<void> {
       try {
-        // Credentials first: an unauthenticated caller gets no decompression work done for it.
-        const p = await principal;
         const body = encoding === 'gzip' ? await gunzipCapped(raw, maxBodyBytes) : raw;
         if (st.aborted) return;
         const mapped = otlpLogsToEvents(parseOtlpJson(body), receivedAt, limits);
