@@ -100,6 +100,9 @@ describe('OTLP logs transform', () => {
     expect(nanosToMs(1731945600123456789)).toBe(1731945600123);
     expect(nanosToMs('0')).toBeUndefined();
     expect(nanosToMs('12x')).toBeUndefined();
+    const kv = anyValueToJson({ kvlistValue: { values: [{ key: '__proto__', value: { stringValue: 'p' } }, { key: 'a', value: { intValue: 1 } }] } });
+    expect(Object.getPrototypeOf(kv)).toBe(Object.prototype);
+    expect(JSON.stringify(kv)).toBe('{"__proto__":"p","a":1}');
   });
 
   it('refuses what is not an OTLP logs request, and counts records against the batch limit', () => {
@@ -242,8 +245,33 @@ describe('engine OTLP source (POST /v1/logs)', () => {
     expect(await countEvents(h)).toBe(before);
   });
 
+  it('keeps attribute keys named __proto__ as ordinary keys (never dropped, never a prototype)', async () => {
+    const body = JSON.stringify({ resourceLogs: [{
+      resource: { attributes: [str('service.name', 'proto-svc'), str('__proto__', 'from resource')] },
+      scopeLogs: [{ logRecords: [
+        { body: { kvlistValue: { values: [{ key: '__proto__', value: { kvlistValue: { values: [str('polluted', 'yes')] } } }, str('msg', 'body')] } },
+          attributes: [{ key: '__proto__', value: { kvlistValue: { values: [str('driftwatch.stream', 'hijacked'), str('x', '1')] } } }] },
+        { body: { stringValue: 'second' }, attributes: [str('k', 'v')] },
+      ] }],
+    }] });
+    const r = await post(body);
+    expect(r).toMatchObject({ status: 200, body: { partialSuccess: {} } });
+    const { rows } = await h.db.pool.query(
+      `SELECT stream, data, metadata->'__proto__' AS proto, metadata->>'k' AS k FROM events
+        WHERE tenant_id = $1 AND stream IN ('proto-svc', 'hijacked') ORDER BY id`, [h.tenantA.id]);
+    expect(rows.map((x) => x.stream)).toEqual(['proto-svc', 'proto-svc']);
+    expect(rows[0].proto).toEqual({ 'driftwatch.stream': 'hijacked', x: '1' });
+    expect(Object.getOwnPropertyDescriptor(rows[0].data, '__proto__')?.value).toEqual({ polluted: 'yes' });
+    expect(rows[1].proto).toBe('from resource');
+    expect(rows[1].k).toBe('v');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('stores a batch sent with an Idempotency-Key once', async () => {
-    const body = JSON.stringify({ resourceLogs: [{ resource: { attributes: [str('service.name', 'idem')] }, scopeLogs: [{ logRecords: [{ body: { stringValue: 'once' } }] }] }] });
+    // With a time of its own, as the SDK exporters send every record (observedTimeUnixNano): a
+    // record without any takes the receive time, which differs on a resend, and the sink refuses a
+    // key reused for different rows (409 DW_ERR_CONFLICT).
+    const body = JSON.stringify({ resourceLogs: [{ resource: { attributes: [str('service.name', 'idem')] }, scopeLogs: [{ logRecords: [{ observedTimeUnixNano: T0, body: { stringValue: 'once' } }] }] }] });
     const before = await countEvents(h, h.tenantA.id);
     expect((await post(body, { 'idempotency-key': 'otlp-1' })).status).toBe(200);
     expect((await post(body, { 'idempotency-key': 'otlp-1' })).status).toBe(200);
