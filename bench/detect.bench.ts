@@ -31,7 +31,7 @@ function report(name: string, rates: number[]): void {
   console.log(`${name}: ${Math.round(med)} ops/s ±${spread.toFixed(1)}%`);
 }
 
-function benchScore(name: string, type: StreamType, events: ScoreInput[], streams: ScoreInput[][] = [events]): void {
+function benchScore(name: string, type: StreamType, events: ScoreInput[], streams: ScoreInput[][] = [events], rowScores = false): void {
   const all = streams.map(batches);
   const rates: number[] = [];
   for (let run = 0; run < RUNS; run++) {
@@ -39,7 +39,7 @@ function benchScore(name: string, type: StreamType, events: ScoreInput[], stream
     for (const bs of all) {
       let state: Uint8Array | null = null;
       for (const b of bs) {
-        const r = score({ stream: 'bench', streamType: type, state, events: b });
+        const r = score({ stream: 'bench', streamType: type, state, events: b, ...(rowScores ? { rowScores } : {}) });
         if (!r.ok) throw new Error(r.message);
         state = r.state;
       }
@@ -88,4 +88,7 @@ if (existsSync(logsDir)) {
   console.log(`detect_logs_loghub_unlabeled: skipped (${logsDir} absent)`);
 }
 // One point a minute, so the time-of-day profile is exercised.
-benchScore('detect_metrics', 'metrics', values.map((value, i) => ({ ts: 1_700_000_000_000 + i * 60_000, value })));
+const points = values.map((value, i) => ({ ts: 1_700_000_000_000 + i * 60_000, value }));
+benchScore('detect_metrics', 'metrics', points);
+// With per-row scores (task.rowScores, what `driftwatch eval` asks for; the engine does not).
+benchScore('detect_metrics_row_scores', 'metrics', points, [points], true);

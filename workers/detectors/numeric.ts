@@ -15,7 +15,8 @@
 //        score, or a level shift confirming a spike, is reported in it). After a level shift
 //        or variance change the detector re-anchors on the new regime (accepted as the new
 //        normal, and says so).
-//     ─► row likelihood (only when the task asks for rowScores; evaluation does): five raw
+//     ─► row likelihood (only when the task asks for rowScores, as evaluation does; the
+//        engine's path neither computes nor stores it): five raw
 //        features (point |z|; short vs. long mean; short variance; time-of-day and time-of-week
 //        residuals), each against its own long-run distribution (Numenta's anomaly likelihood:
 //        Gaussian tail, log-scaled to [0, 1]), the largest wins; after a row reaches 0.5 the
@@ -92,7 +93,8 @@ const DEFAULTS = {
    * (weekBuckets, its own). Each is judged against its own long-run mean and spread (EWMA,
    * weight lkRate, 1/n while young; deviations clipped at lkClip spreads so an anomaly does not
    * widen them) → Gaussian upper-tail probability q → −log10(q) / lkDiv in [0, 1]; the row
-   * scores the largest, times wA…wE. 0 for the first lkWarm points.
+   * scores the largest (down-weighting any one feature by 0.9 measured worse on NAB). 0 for the
+   * first lkWarm points.
    */
   lkShort: 10,
   lkRate: 0.001,
@@ -104,11 +106,6 @@ const DEFAULTS = {
   msLong: 500,
   vShort: 20,
   weekBuckets: 168,
-  wA: 1,
-  wB: 1,
-  wC: 1,
-  wD: 1,
-  wE: 1,
   /**
    * NAB-style post-processing: after a row reaches supLevel, the next supRows rows are
    * multiplied by supMult. The first detection of an episode is what counts (more detections
@@ -217,19 +214,23 @@ function erfc(x: number): number {
 }
 
 /**
- * Tail score of v against the long-run mean and variance at lk[i], lk[i + 1] (then updated with
- * weight w, the deviation clipped at lkClip spreads): −log10(q) / lkDiv, at most 1.
+ * Standardised deviation of v from the long-run mean and variance at lk[i], lk[i + 1], which are
+ * then updated with weight w (the deviation clipped at lkClip spreads, so an anomaly does not
+ * widen them).
  */
-function tailScore(lk: number[], i: number, v: number, w: number, P: NumericParams): number {
+function tailZ(lk: number[], i: number, v: number, w: number, P: NumericParams): number {
   const sd = Math.max(P.lkStdFloor, Math.sqrt(lk[i + 1]));
   const d = v - lk[i];
   const dc = Math.max(-P.lkClip * sd, Math.min(P.lkClip * sd, d));
   lk[i] += w * dc;
   lk[i + 1] = (1 - w) * (lk[i + 1] + w * dc * dc);
-  const t = d / sd;
-  // log10 of the upper tail; past t = 5 its asymptote (erfc's relative error grows there).
+  return d / sd;
+}
+
+/** −log10 of the Gaussian upper tail at t, / lkDiv, in [0, 1]; past t = 5 the asymptote (erfc's relative error grows there). */
+function tailScore(t: number, P: NumericParams): number {
   const lq = t < 5 ? Math.log10(0.5 * erfc(t / Math.SQRT2)) : (-t * t / 2 - Math.log(t * Math.sqrt(2 * Math.PI))) / Math.LN10;
-  return Math.min(1, -lq / P.lkDiv);
+  return Math.min(1, Math.max(0, -lq / P.lkDiv));
 }
 
 /**
@@ -249,15 +250,14 @@ function rowLikelihood(s: NumericState, x: number, ts: number, z: number, zs: nu
   lk[4] += (Math.min(z * z, 2500) - lk[4]) / P.vShort;
   s.ln++;
   const w = Math.max(P.lkRate, 1 / s.ln);
-  const a = tailScore(lk, 5, lk[0], w, P);
-  const b = tailScore(lk, 7, Math.abs(lk[1] - lk[2]) / Math.max(lk[3], P.absFloor, P.relFloor * Math.abs(lk[2])), w, P);
-  const c = tailScore(lk, 9, Math.log(lk[4] + 0.1), w, P);
-  let d = 0;
+  // The tail score is monotone in the standardised deviation: the largest deviation wins.
+  let t = tailZ(lk, 5, lk[0], w, P);
+  t = Math.max(t, tailZ(lk, 7, Math.abs(lk[1] - lk[2]) / Math.max(lk[3], P.absFloor, P.relFloor * Math.abs(lk[2])), w, P));
+  t = Math.max(t, tailZ(lk, 9, Math.log(lk[4] + 0.1), w, P));
   if (Number.isFinite(zs)) {
     lk[11] += (Math.min(Math.abs(zs), 50) - lk[11]) / P.lkShort;
-    d = tailScore(lk, 12, lk[11], w, P);
+    t = Math.max(t, tailZ(lk, 12, lk[11], w, P));
   }
-  let e = 0;
   if (P.weekBuckets > 0 && Number.isFinite(ts)) {
     const wb = Math.floor((((ts % WEEK_MS) + WEEK_MS) % WEEK_MS) / (WEEK_MS / P.weekBuckets));
     const week = Math.floor(ts / WEEK_MS);
@@ -270,14 +270,14 @@ function rowLikelihood(s: NumericState, x: number, ts: number, z: number, zs: nu
       const r = x - s.wv[wb];
       if (week > seen) {
         lk[14] += (Math.min(Math.abs(r) / sw, 50) - lk[14]) / P.lkShort;
-        e = tailScore(lk, 15, lk[14], w, P);
+        t = Math.max(t, tailZ(lk, 15, lk[14], w, P));
         s.ws = (1 - P.gamma) * sw + P.gamma * 1.25 * Math.min(Math.abs(r), P.clip * sw);
       }
       s.wv[wb] += P.seasonGamma * Math.max(-P.clip * sw, Math.min(P.clip * sw, r));
     }
   }
   if (s.n < P.lkWarm) return 0;
-  let out = Math.max(0, P.wA * a, P.wB * b, P.wC * c, P.wD * d, P.wE * e);
+  let out = tailScore(t, P);
   if (P.supRows > 0) {
     if (s.n <= s.lsup) out *= P.supMult;
     else if (out >= P.supLevel) s.lsup = s.n + P.supRows;
@@ -285,9 +285,9 @@ function rowLikelihood(s: NumericState, x: number, ts: number, z: number, zs: nu
   return Math.min(1, out);
 }
 
-function feed(s: NumericState, x: number, ts: number, P: NumericParams, row: { score: number }): Omit<Finding, 'index'> | null {
+function feed(s: NumericState, x: number, ts: number, P: NumericParams, row: { score: number } | null): Omit<Finding, 'index'> | null {
   s.n++;
-  row.score = 0;
+  if (row !== null) row.score = 0;
   s.r3 = [s.r3[1], s.r3[2], x];
   if (s.n <= P.warmup) {
     // Warm-up: level = running mean, scale = mean absolute successive difference / √2 × 1.25.
@@ -348,7 +348,7 @@ function feed(s: NumericState, x: number, ts: number, P: NumericParams, row: { s
   s.scale = (1 - P.gamma) * s.scale + P.gamma * 1.25 * Math.min(Math.abs(r), P.clip * sc);
 
   const score = Math.max(spike, shift, variance);
-  row.score = rowLikelihood(s, x, ts, z, z2, sc, P);
+  if (row !== null) row.score = rowLikelihood(s, x, ts, z, z2, sc, P);
   if (score < 0.5) return null;
   const kindNow = shift >= 0.5 ? 'level_shift' : spike >= 0.5 ? 'spike' : 'variance_change';
   // A level shift right after a spike reclassifies it (the jump stayed): always reported.
@@ -418,7 +418,9 @@ export function scoreNumeric(
   if (!Array.isArray(s.sv) || !Array.isArray(s.sday)) Object.assign(s, { sv: [], sday: [], scale2: 0 });
   if (typeof s.lastN !== 'number') Object.assign(s, { lastN: -1e9, lastScore: 0, lastKind: '' });
   if (!Array.isArray(s.lk) || s.lk.length !== freshRowState().lk.length) Object.assign(s, freshRowState());
-  const row = { score: 0 };
+  // The row likelihood runs only for tasks that ask for row scores (evaluation): the engine's
+  // path costs and stores nothing for it.
+  const row = rows === undefined ? null : { score: 0 };
   const findings: Finding[] = [];
   const P = params;
   let scored = 0;
@@ -429,7 +431,7 @@ export function scoreNumeric(
     scored++;
     const f = feed(s, x, typeof e.ts === 'number' ? e.ts : Number.NaN, params, row);
     if (f !== null) findings.push({ index: i, ...f });
-    if (rows !== undefined) rows[i] = f === null ? row.score : Math.max(row.score, P.rowFloor);
+    if (rows !== undefined && row !== null) rows[i] = f === null ? row.score : Math.max(row.score, P.rowFloor);
   }
   return { state: encodeState(s), findings, scored };
 }
