@@ -4,12 +4,30 @@ import { silentLogger } from '../../src/log.js';
 import { workerFile } from '../../src/paths.js';
 import type { AnomalyRow } from '../../engine/sinks/postgres/copy.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
-import { Scorer } from '../../engine/transforms/score.js';
+import { InOrder, Scorer } from '../../engine/transforms/score.js';
 import { waitFor } from '../helpers/net.js';
 import { boomWorker, ingest, logEvent, startHarness, type Harness } from './harness.js';
 
 const limits = { maxBatchEvents: 100_000, maxEventBytes: 65_536 };
 const T = '11111111-1111-1111-1111-111111111111';
+
+describe('InOrder (the reorder buffer between the events sink and the scorer)', () => {
+  it('releases in slot order whatever the completion order; a null slot releases nothing', () => {
+    const out: string[] = [];
+    const q = new InOrder<string>((x) => out.push(x));
+    const [a, b, c, d] = [q.take(), q.take(), q.take(), q.take()];
+    q.complete(c, 'c');
+    q.complete(b, null);
+    expect(out).toEqual([]);
+    expect(q.waiting).toBe(4);
+    q.complete(a, 'a');
+    expect(out).toEqual(['a', 'c']);
+    q.complete(d, 'd');
+    expect(out).toEqual(['a', 'c', 'd']);
+    expect(q.waiting).toBe(0);
+    expect(() => q.complete(a, 'again')).toThrow(RangeError);
+  });
+});
 
 describe('Scorer (fixture worker)', () => {
   it('keeps per-stream order and state, one task per stream at a time, and merges what waits', async () => {

@@ -344,6 +344,10 @@ export class CopySink {
     const client = await this.#pool.connect();
     state.backendPid = (client as unknown as { processID?: number }).processID;
     let broken: Error | undefined;
+    // A checked-out client has no 'error' listener (pg-pool removes its own): a connection that
+    // ends without an ErrorResponse (network cut, server crash) would emit an uncaught 'error'.
+    const onError = (e: Error): void => { broken ??= e; };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const results: Outcome[] = writes.map((w) => ({ duplicate: false, rows: w.rows }));
@@ -405,6 +409,7 @@ export class CopySink {
       if (isTransient(err)) broken = err as Error;
       throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
