@@ -87,3 +87,28 @@ it.skipIf(process.env.DW_SWEEP_NUMERIC === undefined || !existsSync(nab))('numer
   }
   console.log(out.join('\n'));
 });
+
+// Numeric row likelihood on the NAB files, scored by NAB's own rules (what `driftwatch eval nab`
+// prints for "nab:", one variant per line). How the row-likelihood parameters were chosen:
+//   DW_SWEEP_NAB='[["default",{}],["clip5",{"lkClip":5}]]' npx vitest run test/workers/sweep.test.ts
+it.skipIf(process.env.DW_SWEEP_NAB === undefined || !existsSync(nab))('numeric row likelihood sweep, NAB scoring (DW_SWEEP_NAB)', async () => {
+  const { listNabFiles, parseNabCsv } = await import('../../src/eval/nab.js');
+  const { NAB_PROFILES, parseWindows, scoreCorpus } = await import('../../src/eval/nab-scorer.js');
+  const windows = parseWindows(JSON.parse(readFileSync(join(nab, 'labels', 'combined_windows.json'), 'utf8')));
+  const data = listNabFiles(join(nab, 'data')).map((name) => {
+    const { ts, values } = parseNabCsv(readFileSync(join(nab, 'data', name), 'utf8'), 'value', name);
+    return { name, ts, events: ts.map((t, i) => ({ ts: t, value: values[i] })) };
+  });
+  const out: string[] = [];
+  for (const [name, over] of JSON.parse(process.env.DW_SWEEP_NAB as string) as [string, Partial<NumericParams>][]) {
+    const P = { ...NUMERIC_PARAMS, ...over };
+    const files = data.map((d) => {
+      const rows = new Float32Array(d.events.length);
+      scoreNumeric(null, d.events, P, rows);
+      return { name: d.name, ts: d.ts, score: Array.from(rows) };
+    });
+    const r = scoreCorpus(files, windows, { profiles: NAB_PROFILES });
+    out.push(`${name}: ${r.map((p) => `${p.profile} ${p.normalised.toFixed(2)}`).join(', ')} (standard θ ${r[0].threshold.toFixed(4)})`);
+  }
+  console.log(out.join('\n'));
+});
