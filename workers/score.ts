@@ -1,6 +1,6 @@
 // Piscina task file: one task scores one batch of one stream.
 //
-//   ScoreTask{stream, streamType, state, events}
+//   ScoreTask{stream, streamType, state, events, threshold?}
 //        │ decode events (UTF-8 JSON of ScoreInput[]) and state (null → new stream)
 //        ▼
 //   logs / traces / llm ──► detectors/text.ts    (compression surprise)
@@ -37,12 +37,14 @@ export default function score(task: ScoreTask): ScoreResult {
     if (task.state !== null && task.state !== undefined && !(task.state instanceof Uint8Array)) {
       return fail('task.state must be a Uint8Array or null');
     }
+    const threshold = task.threshold ?? 0.5;
+    if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) return fail('task.threshold must be a number in (0, 1]');
     const events = decodeEvents(task.events);
     const state = task.state ?? null;
     const rows = task.rowScores === true ? new Float32Array(events.length) : undefined;
     let out: { state: Uint8Array; findings: Finding[]; scored: number };
-    if (task.streamType === 'metrics') out = scoreNumeric(state, events, undefined, rows);
-    else out = scoreText(state, events, undefined, rows);
+    if (task.streamType === 'metrics') out = scoreNumeric(state, events, undefined, rows, threshold);
+    else out = scoreText(state, events, undefined, rows, threshold);
     if (rows === undefined) return { ok: true, state: out.state, findings: out.findings, scored: out.scored };
     return { ok: true, state: out.state, findings: out.findings, scored: out.scored, rowScores: rows };
   } catch (err) {

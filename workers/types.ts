@@ -26,6 +26,12 @@ export interface ScoreTask {
    * (findings are what it stores); evaluation sets it (NAB sweeps a threshold over every row).
    */
   rowScores?: boolean;
+  /**
+   * Findings need a score ≥ this, in (0, 1]; absent = 0.5 (the balanced profile, and the
+   * behaviour before profiles). It decides only what is reported: the detector state, and so
+   * every later score, is the same whatever the threshold.
+   */
+  threshold?: number;
 }
 
 export interface Finding {

@@ -77,10 +77,10 @@ export class MixDrift {
   }
 
   /**
-   * Counts one normalised line, given by its hashLine(); at the end of a hop returns a finding (or null). `nameOf`
-   * gives a readable line for a hash when the caller knows one.
+   * Counts one normalised line, given by its hashLine(); at the end of a hop returns a finding (or null) when the
+   * window's score reaches `threshold`. `nameOf` gives a readable line for a hash when the caller knows one.
    */
-  observe(h: number, nameOf: (hash: number) => string | undefined): Omit<Finding, 'index'> | null {
+  observe(h: number, nameOf: (hash: number) => string | undefined, threshold = 0.5): Omit<Finding, 'index'> | null {
     const P = MIX_PARAMS;
     const s = this.#s;
     this.#w.set(h, (this.#w.get(h) ?? 0) + 1);
@@ -106,7 +106,8 @@ export class MixDrift {
     const z = warm ? (kl - s.med) / Math.max(s.scale, 0.02) : 0;
     const score = warm && kl >= P.minKl && z > 0 ? z / (z + P.zHalf) : 0;
     let finding: Omit<Finding, 'index'> | null = null;
-    if (score >= 0.5) {
+    // The threshold decides only whether a finding is reported; the state below never depends on it.
+    if (score > 0 && score >= threshold) {
       const topCount = this.#w.get(topHash) ?? 0;
       const usual = this.#p.get(topHash) ?? 0;
       const name = nameOf(topHash);

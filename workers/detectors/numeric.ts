@@ -152,6 +152,8 @@ interface NumericState {
   lastN: number;
   lastScore: number;
   lastKind: string;
+  /** Event count at the last finding below 0.5 (only on streams with a threshold below 0.5). */
+  lowN?: number;
   /**
    * Row likelihood: lk = [A short, value short EWMA, value long EWMA, long mean abs dev, z² short,
    * A mean, A var, B mean, B var, C mean, C var, D short, D mean, D var, E short, E mean, E var];
@@ -285,7 +287,7 @@ function rowLikelihood(s: NumericState, x: number, ts: number, z: number, zs: nu
   return Math.min(1, out);
 }
 
-function feed(s: NumericState, x: number, ts: number, P: NumericParams, row: { score: number } | null): Omit<Finding, 'index'> | null {
+function feed(s: NumericState, x: number, ts: number, P: NumericParams, row: { score: number } | null, threshold: number): Omit<Finding, 'index'> | null {
   s.n++;
   if (row !== null) row.score = 0;
   s.r3 = [s.r3[1], s.r3[2], x];
@@ -349,7 +351,26 @@ function feed(s: NumericState, x: number, ts: number, P: NumericParams, row: { s
 
   const score = Math.max(spike, shift, variance);
   if (row !== null) row.score = rowLikelihood(s, x, ts, z, z2, sc, P);
-  if (score < 0.5) return null;
+  if (score < 0.5) {
+    // A threshold below 0.5 (sensitive profile) reports the point without touching the detector's
+    // state (no re-anchoring, no refractory of its own beyond lowN, kept only on such streams).
+    if (!(score >= threshold) || s.n - s.lastN < P.refractory) return null;
+    if (s.lowN !== undefined && s.n - s.lowN < P.refractory) return null;
+    s.lowN = s.n;
+    const kindLow = shift >= spike && shift >= variance ? 'level_shift' : spike >= variance ? 'spike' : 'variance_change';
+    return {
+      score,
+      detector: NUMERIC_DETECTOR,
+      explanation:
+        `Possible ${kindLow.replace('_', ' ')}: value ${fmt(x)} vs. expected ${fmt(p)} ± ${fmt(sc)}, robust z ${z.toFixed(1)} ` +
+        `(spike threshold ${fmt(zHalf)}, CUSUM ${fmt(cmax)} of ${fmt(cusumH)}); below the default threshold 0.5, reported because this stream is set to be more sensitive.`,
+      details: {
+        kind: kindLow, value: x, expected: p, by_time_of_day: bySeason, scale: sc, z: Number(z.toFixed(3)),
+        z_threshold: Number(zHalf.toFixed(3)), cusum: Number(cmax.toFixed(3)), cusum_threshold: Number(cusumH.toFixed(3)),
+        variance_ratio: Number(s.zsq.toFixed(3)), below_default: true,
+      },
+    };
+  }
   const kindNow = shift >= 0.5 ? 'level_shift' : spike >= 0.5 ? 'spike' : 'variance_change';
   // A level shift right after a spike reclassifies it (the jump stayed): always reported.
   const reclassifies = kindNow === 'level_shift' && s.lastKind === 'spike';
@@ -411,6 +432,8 @@ export function scoreNumeric(
   params: NumericParams = NUMERIC_PARAMS,
   /** When given (length events.length): per event, the row likelihood (at least its finding's score). */
   rows?: Float32Array,
+  /** Findings need a score ≥ this (0.5: the default profile); the state cuts at 0.5 whatever it is. */
+  threshold = 0.5,
 ): { state: Uint8Array; findings: Finding[]; scored: number } {
   const s = state === null || state.length === 0 ? freshState() : decodeState<NumericState>(state, 'numeric');
   // States written before calibration.
@@ -429,8 +452,8 @@ export function scoreNumeric(
     const x = e === null || typeof e !== 'object' ? undefined : e.value;
     if (typeof x !== 'number' || !Number.isFinite(x)) continue;
     scored++;
-    const f = feed(s, x, typeof e.ts === 'number' ? e.ts : Number.NaN, params, row);
-    if (f !== null) findings.push({ index: i, ...f });
+    const f = feed(s, x, typeof e.ts === 'number' ? e.ts : Number.NaN, params, row, threshold);
+    if (f !== null && f.score >= threshold) findings.push({ index: i, ...f });
     if (rows !== undefined && row !== null) rows[i] = f === null ? row.score : Math.max(row.score, P.rowFloor);
   }
   return { state: encodeState(s), findings, scored };

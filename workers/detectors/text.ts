@@ -11,8 +11,10 @@
 //   cost = |deflateRaw(line, dictionary = baseline of recent distinct lines)| in bits
 //        ─► robust z against the stream's empirical null of recent costs (median / MAD)
 //        ─► score = z / (z + zHalf), zHalf lowered for severe lines (an explicit FATAL/ERROR
-//           level, or failure words when there is no level token); finding when ≥ 0.5
-//           after warm-up
+//           level, or failure words when there is no level token); finding when ≥ the task's
+//           threshold (default 0.5) after warm-up
+//        ─► the threshold decides only what is reported: baseline, null and quarantine always
+//           cut at 0.5, so the state (and every later score) is the same whatever the profile
 //        ─► normal: line joins the baseline (LRU, bounded bytes) and the null
 //           anomalous: its pattern is quarantined, not baselined (hygiene)
 //
@@ -241,7 +243,7 @@ class TextScorer {
   }
 
   /** Score one event; returns a finding (without index) or null. */
-  feed(text: string): Omit<Finding, 'index'> | null {
+  feed(text: string, threshold = 0.5): Omit<Finding, 'index'> | null {
     const s = this.s;
     const P = this.P;
     s.n++;
@@ -253,7 +255,7 @@ class TextScorer {
       h = hashLine(line);
       if (this.#hashes.size < 4096) this.#hashes.set(line, h);
     }
-    this.mixFinding = this.#mix.observe(h, (x) => this.#nameOf(x));
+    this.mixFinding = this.#mix.observe(h, (x) => this.#nameOf(x), threshold);
     if (this.#base.has(line)) {
       this.#touch(line);
       return null;
@@ -279,10 +281,12 @@ class TextScorer {
       // Normal: joins the baseline and the null. The compression ratio only feeds the typical
       // ratio quoted in explanations, and costs a second, dictionary-free deflate: it is
       // sampled on every RATIO_EVERY-th null insertion.
+      // A threshold below 0.5 (sensitive profile) reports the line, which still joins the baseline.
+      const low = score > 0 && score >= threshold ? this.#novel(buf, cost, z, baseLines, sev, Number(score.toFixed(4)), true) : null;
       const ratio = s.ins % RATIO_EVERY === 0 ? cost / (deflateRawSync(buf, { level: P.level }).length * 8) : null;
       this.#pushNull(cost, ratio);
       this.#add(line);
-      return null;
+      return low;
     }
     // Anomalous: quarantine rather than baseline (hygiene). Its cost still enters the null
     // (clipped at the current threshold) so that a stream whose lines are all diverse
@@ -292,11 +296,21 @@ class TextScorer {
     const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(s.med), sev];
     s.q.push(entry);
     if (s.q.length > P.quarantineSize) s.q.shift();
+    return this.#novel(buf, cost, z, baseLines, sev, entry[3], false, alone);
+  }
+
+  /** The finding of a novel line (baselined: it scored under 0.5 and joined the baseline). */
+  #novel(
+    buf: Buffer, cost: number, z: number, baseLines: number, sev: string, score: number, baselined: boolean,
+    alone = deflateRawSync(buf, { level: this.P.level }).length * 8,
+  ): Omit<Finding, 'index'> {
+    const s = this.s;
     const explanation =
       `Line cost ${cost} bits given the last ${baseLines} distinct lines of this stream vs. a typical ${Math.round(s.med)} bits (p99 ${Math.round(s.p99)}, robust z ${z.toFixed(1)}); ` +
-      `compression ratio ${(cost / alone).toFixed(2)} vs. typical ${s.rmed.toFixed(2)}${sev !== '' ? `; severity word "${sev}"` : ''}.`;
+      `compression ratio ${(cost / alone).toFixed(2)} vs. typical ${s.rmed.toFixed(2)}${sev !== '' ? `; severity word "${sev}"` : ''}.` +
+      (baselined ? ' Below the default threshold 0.5, reported because this stream is set to be more sensitive; the line joins the baseline.' : '');
     return {
-      score: entry[3],
+      score,
       detector: TEXT_DETECTOR,
       explanation,
       details: {
@@ -312,6 +326,7 @@ class TextScorer {
         severity: sev,
         recurrences: 1,
         admitted: false,
+        ...(baselined ? { baselined: true } : {}),
       },
     };
   }
@@ -367,6 +382,8 @@ export function scoreText(
   params: Readonly<TextParams> = TEXT_PARAMS,
   /** When given (length events.length): per event, the line's score (its highest finding's, else its surprise score). */
   rows?: Float32Array,
+  /** Findings need a score ≥ this; it never changes the state (0.5: the default profile). */
+  threshold = 0.5,
 ): { state: Uint8Array; findings: Finding[]; scored: number } {
   const s = state === null || state.length === 0 ? freshState() : decodeState<TextState>(state, 'text');
   // States written before the pattern quarantine (3-field entries, no ratio ring position).
@@ -381,8 +398,8 @@ export function scoreText(
     const text = e === null || typeof e !== 'object' ? undefined : e.text;
     if (typeof text !== 'string') continue;
     scored++;
-    const f = scorer.feed(text);
-    if (f !== null) findings.push({ index: i, ...f });
+    const f = scorer.feed(text, threshold);
+    if (f !== null && f.score >= threshold) findings.push({ index: i, ...f });
     if (scorer.mixFinding !== null) findings.push({ index: i, ...scorer.mixFinding });
     if (rows !== undefined) rows[i] = Math.min(1, Math.max(scorer.rowScore, f?.score ?? 0, scorer.mixFinding?.score ?? 0));
   }
