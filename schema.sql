@@ -148,3 +148,17 @@ CREATE TABLE IF NOT EXISTS ingest_commits (
   created_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS ingest_commits_created_idx ON ingest_commits (created_at);
+
+-- Per-stream detection profile and the threshold offset moved by feedback on its anomalies
+-- (POST /api/v1/anomalies/:id/feedback: +0.02 per false positive, -0.01 per confirmed, within
+-- [-0.15, 0.2]). The engine's scorer reads it (cached a few seconds) into each task's threshold.
+CREATE TABLE IF NOT EXISTS stream_settings (
+  tenant_id           uuid NOT NULL,
+  stream              text NOT NULL,
+  profile             text NOT NULL DEFAULT 'balanced' CHECK (profile IN ('sensitive', 'balanced', 'strict')),
+  threshold_offset    double precision NOT NULL DEFAULT 0,
+  feedback_fp         integer NOT NULL DEFAULT 0,
+  feedback_confirmed  integer NOT NULL DEFAULT 0,
+  updated_at          timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, stream)
+);

@@ -11,6 +11,7 @@
 //                      ├─ users       GET/PUT /user
 //                      ├─ api-keys    POST/GET /api-keys, DELETE /api-keys/:id
 //                      ├─ anomalies   list, get, delete, resolve
+//                      ├─ streams     POST /anomalies/:id/feedback, GET/PUT /streams/:stream/settings
 //                      ├─ events      list
 //                      ├─ dashboard   stats, recent
 //                      └─ audit       GET /audit (owner/admin)
@@ -34,6 +35,7 @@ import { healthPlugin } from './plugins/health.js';
 import { jwksPlugin } from './plugins/jwks.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
+import { streamsPlugin } from './plugins/streams.js';
 import { usersPlugin } from './plugins/users.js';
 
 /** Control-API bodies are small JSON documents; the engine has its own, larger limit. */
@@ -64,6 +66,7 @@ export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg
     await api.register(usersPlugin, {});
     await api.register(apiKeysPlugin, {});
     await api.register(anomaliesPlugin, {});
+    await api.register(streamsPlugin, {});
     await api.register(eventsPlugin, {});
     await api.register(dashboardPlugin, {});
     await api.register(auditRoutesPlugin, {});

@@ -18,6 +18,8 @@ export const AUDIT_ACTIONS = Object.freeze([
   'auth.logout',
   'api_key.create',
   'api_key.revoke',
+  'anomaly.feedback',
+  'stream.settings_update',
 ] as const);
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -40,6 +40,7 @@ const TAGS = Object.freeze([
   { name: 'user', description: 'The signed-in user' },
   { name: 'api-keys', description: 'API keys for agents' },
   { name: 'anomalies', description: "The tenant's anomalies" },
+  { name: 'streams', description: 'Per-stream detection profiles and thresholds' },
   { name: 'events', description: "The tenant's stored events" },
   { name: 'dashboard', description: 'Totals and latest anomalies' },
   { name: 'audit', description: 'Who did what in the tenant' },
