@@ -34,6 +34,7 @@ import { otlpSource } from './sources/otlp.js';
 import { websocketSource } from './sources/websocket.js';
 import type { EventRecord } from './transforms/decode.js';
 import { InOrder, Scorer } from './transforms/score.js';
+import { StreamSettings } from './transforms/stream-settings.js';
 
 export interface EngineHandle {
   readonly port: number;
@@ -69,6 +70,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const scorer = new Scorer(log, {
     threads: config.workerThreads,
     workerFilename: opts.workerFilename,
+    settings: new StreamSettings(pool, log),
     onAnomalies(rows) {
       // One anomalies write per tenant (usage is counted per tenant).
       const byTenant = new Map<string, typeof rows>();

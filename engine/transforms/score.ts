@@ -4,7 +4,9 @@
 //                                                                              │ ≤ maxInFlight tasks in all,
 //                                 ┌────────────────────────────────────────────┘ ≤ 1 per stream (order holds)
 //                                 ▼
-//   ScoreTask{stream, streamType, state, events: UTF-8 JSON ScoreInput[] (transferred)} ─► worker
+//   settings(tenant, stream) ─► threshold (cached lookup, at scoring time: never on the ack path)
+//                                 │
+//   ScoreTask{stream, streamType, state, events: UTF-8 JSON ScoreInput[] (transferred), threshold} ─► worker
 //                                 │
 //   ScoreResult{ok, state, findings} ─► state kept per stream; findings ─► onAnomalies(rows)
 //
@@ -18,6 +20,7 @@ import { workerFile } from '../../src/paths.js';
 import type { ScoreInput, ScoreResult, ScoreTask, StreamType } from '../../workers/types.js';
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
 import { eventJson, type EventRecord } from './decode.js';
+import type { StreamProfile } from './stream-settings.js';
 
 /**
  * Releases items in the order their slots were taken, whatever order they complete in
@@ -67,6 +70,14 @@ export interface ScorerOptions {
   /** Events waiting over all streams at most. */
   maxPendingEvents?: number;
   whenFull?: 'drop_newest';
+  /**
+   * The stream's profile and threshold (engine: StreamSettings, a cached stream_settings lookup).
+   * Without it every task gets the default threshold (no field: the balanced profile).
+   */
+  settings?: {
+    peek(tenantId: string, stream: string): Readonly<StreamProfile> | undefined;
+    get(tenantId: string, stream: string): Promise<Readonly<StreamProfile>>;
+  };
   /** Receives the anomaly rows of each result; its promise is awaited by drain(). */
   onAnomalies: (rows: AnomalyRow[]) => Promise<unknown>;
 }
@@ -85,6 +96,7 @@ export class Scorer {
   readonly #pool: Piscina;
   readonly #log: Logger;
   readonly #onAnomalies: ScorerOptions['onAnomalies'];
+  readonly #settings: ScorerOptions['settings'];
   readonly #maxInFlight: number;
   readonly #maxTaskEvents: number;
   readonly #maxPending: number;
@@ -101,6 +113,7 @@ export class Scorer {
   constructor(log: Logger, opts: ScorerOptions) {
     this.#log = log.child({ transform: 'score' });
     this.#onAnomalies = opts.onAnomalies;
+    this.#settings = opts.settings;
     this.#maxInFlight = opts.maxInFlight ?? 2 * opts.threads;
     this.#maxTaskEvents = opts.maxTaskEvents ?? 5_000;
     this.#maxPending = opts.maxPendingEvents ?? 1_000_000;
@@ -178,6 +191,18 @@ export class Scorer {
     this.#pendingEvents -= batch.length;
     q.running = true;
     this.#inFlight++;
+    // The stream stays `running` while its settings are looked up, so its tasks keep their order.
+    const settings = this.#settings;
+    if (settings === undefined) {
+      this.#submit(q, batch, undefined);
+      return;
+    }
+    const hit = settings.peek(q.tenantId, q.stream);
+    if (hit !== undefined) this.#submit(q, batch, hit);
+    else void settings.get(q.tenantId, q.stream).then((p) => this.#submit(q, batch, p));
+  }
+
+  #submit(q: StreamQueue, batch: EventRecord[], profile: Readonly<StreamProfile> | undefined): void {
     const inputs: ScoreInput[] = new Array(batch.length);
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i];
@@ -188,11 +213,12 @@ export class Scorer {
     const state = q.state;
     q.state = null;
     const task: ScoreTask = { stream: q.stream, streamType: q.streamType, state, events };
+    if (profile !== undefined) task.threshold = profile.threshold;
     const transferList: ArrayBuffer[] = [events.buffer as ArrayBuffer];
     if (state !== null && state.byteLength > 0) transferList.push(state.buffer as ArrayBuffer);
     this.stats.tasksRun++;
     this.#pool.run(task, { transferList }).then(
-      (res: ScoreResult) => this.#done(q, batch, res, state),
+      (res: ScoreResult) => this.#done(q, batch, res, profile),
       (err: unknown) => {
         this.stats.tasksFailed++;
         this.#log.error({ err, stream: q.stream }, 'ScoreTaskError: the worker failed');
@@ -201,7 +227,7 @@ export class Scorer {
     );
   }
 
-  #done(q: StreamQueue, batch: EventRecord[], res: ScoreResult, _sent: Uint8Array | null): void {
+  #done(q: StreamQueue, batch: EventRecord[], res: ScoreResult, profile: Readonly<StreamProfile> | undefined): void {
     if (!res.ok) {
       this.stats.tasksFailed++;
       this.#log.warn({ stream: q.stream, code: res.code, message: res.message }, 'ScoreTaskError: the detector refused the task');
@@ -218,7 +244,10 @@ export class Scorer {
         rows.push({
           id: randomUUID(), tenantId: q.tenantId, stream: q.stream, streamType: q.streamType,
           score: f.score, detector: f.detector, explanation: f.explanation,
-          eventJson: eventJson(r), detailsJson: JSON.stringify(f.details ?? {}), eventTs: r.ts, detectedAt: now,
+          eventJson: eventJson(r),
+          // The profile and threshold the finding was judged by (absent without settings).
+          detailsJson: JSON.stringify(profile === undefined ? f.details ?? {} : { ...f.details, threshold: profile.threshold, profile: profile.profile }),
+          eventTs: r.ts, detectedAt: now,
         });
       }
       this.stats.anomalies += rows.length;
