@@ -4,10 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { runDemo } from '../../src/demo/run.js';
-import { silentLogger } from '../../src/log.js';
-import { startSystem, type System } from '../../src/system.js';
+import type { System } from '../../src/system.js';
+import { startTestSystem } from '../helpers/system.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;
@@ -17,11 +16,7 @@ let dir: string;
 beforeAll(async () => {
   db = await createTestDatabase();
   dir = await mkdtemp(join(tmpdir(), 'driftwatch-demo-'));
-  const config = loadConfig({
-    env: {},
-    overrides: { databaseUrl: db.url, host: '127.0.0.1', enginePort: 0, controlPort: 0, workerThreads: 1, logLevel: 'silent', demoTenant: false },
-  });
-  sys = await startSystem(config, silentLogger, { engine: true, control: true });
+  sys = await startTestSystem(db.url);
 });
 
 afterAll(async () => {

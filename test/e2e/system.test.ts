@@ -3,10 +3,9 @@
 // second tenant sees none of it; close() while requests are in flight keeps every
 // acknowledged event.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { syntheticLog } from '../../src/demo/synthetic.js';
-import { silentLogger } from '../../src/log.js';
-import { startSystem, type System } from '../../src/system.js';
+import type { System } from '../../src/system.js';
+import { startTestSystem } from '../helpers/system.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/net.js';
 
@@ -37,11 +36,7 @@ async function signUp(name: string): Promise<{ token: string; key: string; tenan
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  const config = loadConfig({
-    env: {},
-    overrides: { databaseUrl: db.url, host: '127.0.0.1', enginePort: 0, controlPort: 0, workerThreads: 1, logLevel: 'silent', demoTenant: false },
-  });
-  sys = await startSystem(config, silentLogger, { engine: true, control: true });
+  sys = await startTestSystem(db.url);
 });
 
 afterAll(async () => {
@@ -119,11 +114,7 @@ describe('graceful shutdown', () => {
   it('close() while requests are in flight: every acknowledged event is in PostgreSQL, exactly once', async () => {
     const db2 = await createTestDatabase();
     try {
-      const config = loadConfig({
-        env: {},
-        overrides: { databaseUrl: db2.url, host: '127.0.0.1', enginePort: 0, controlPort: 0, workerThreads: 1, logLevel: 'silent', demoTenant: false },
-      });
-      const s = await startSystem(config, silentLogger, { engine: true, control: true });
+      const s = await startTestSystem(db2.url);
       const email = `carol-${Date.now()}@example.com`;
       const reg = await api<{ token: string }>('POST', `${s.controlUrl}/api/v1/auth/register`, { email, password: 'a long password', name: 'Carol' });
       const key = (await api<{ key: string }>('POST', `${s.controlUrl}/api/v1/api-keys`, {}, reg.body.token)).body.key;
