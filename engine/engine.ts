@@ -36,6 +36,10 @@ import type { EventRecord } from './transforms/decode.js';
 import { InOrder, Scorer } from './transforms/score.js';
 import { StreamSettings } from './transforms/stream-settings.js';
 
+/** The events sink holds at most this many maximal bodies' worth of COPY lines waiting (at least 64 MiB). */
+const PENDING_BODIES = 4;
+const MIN_PENDING_BYTES = 64 * 1024 * 1024;
+
 export interface EngineHandle {
   readonly port: number;
   close(): Promise<void>;
@@ -60,7 +64,9 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const events = new CopySink(pool, log, {
     name: 'events', table: 'events', columns: EVENT_COLUMNS, usageColumn: 'events', countBytes: true,
     flushIntervalMs: config.flushIntervalMs, flushMaxRows: config.flushMaxRows,
-    maxPendingRows: Math.max(10 * config.flushMaxRows, 100_000), maxConcurrentFlushes: 2, whenFull: 'drop_newest',
+    maxPendingRows: Math.max(10 * config.flushMaxRows, 100_000),
+    // Bytes as well as rows: 100,000 rows of 64 KiB events would be 6 GiB.
+    maxPendingBytes: Math.max(PENDING_BODIES * config.maxBodyBytes, MIN_PENDING_BYTES), maxConcurrentFlushes: 2, whenFull: 'drop_newest',
   });
   const anomalies = new CopySink(pool, log, {
     name: 'anomalies', table: 'anomalies', columns: ANOMALY_COLUMNS, usageColumn: 'anomalies', countBytes: false,

@@ -133,6 +133,27 @@ describe('CopySink (group commit)', () => {
     await sink.close();
   });
 
+  it('refuses a write with DW_ERR_UNAVAILABLE when the bytes waiting would exceed maxPendingBytes (few rows, large events)', async () => {
+    const big = (n: number, tag: string): string =>
+      eventLines(t1, validateEvents(Array.from({ length: n }, (_, i) => ({ timestamp: i, stream_type: 'logs', data: `${tag} ${i} ${'x'.repeat(60_000)}`, stream: tag })), { maxBatchEvents: 1e6, maxEventBytes: 1e6 }));
+    const first = big(2, 'fullbytes');
+    const sink = new CopySink(db.pool, silentLogger, opts({ flushIntervalMs: 200, flushMaxRows: 1000, maxPendingRows: 1000, maxPendingBytes: 200_000 }));
+    const a = sink.write({ tenantId: t1, lines: first, rows: 2, bytes: 1 });
+    expect(sink.pendingBytes).toBe(first.length);
+    // 4 rows in all, far under the row bound; about 240 KB of lines, over the byte bound.
+    await expect(sink.write({ tenantId: t1, lines: big(2, 'fullbytes'), rows: 2, bytes: 1 })).rejects.toMatchObject({ code: 'DW_ERR_UNAVAILABLE', statusCode: 503 });
+    expect(sink.stats.refusedFullBytes).toBe(1);
+    // A write that fits is still taken.
+    const b = sink.write({ tenantId: t1, lines: big(1, 'fullbytes'), rows: 1, bytes: 1 });
+    await Promise.all([a, b]);
+    expect(sink.pendingBytes).toBe(0);
+    expect(await count('fullbytes')).toBe(3);
+    // A single write larger than the bound is taken when nothing waits (as with rows).
+    await sink.write({ tenantId: t1, lines: big(4, 'fullbytes'), rows: 4, bytes: 1 });
+    expect(await count('fullbytes')).toBe(7);
+    await sink.close();
+  });
+
   it('answers DW_ERR_UNAVAILABLE after bounded retries when PostgreSQL is unreachable', async () => {
     const { freePort } = await import('../helpers/net.js');
     const down = createPool(`postgres://postgres@127.0.0.1:${await freePort()}/none`, 2);

@@ -19,8 +19,9 @@
 // like an error before COMMIT; cannot tell ─► DW_ERR_UNAVAILABLE.
 // Retention: about once per retentionCheckMs (1 h), a flush starts a background delete of
 // ingest_batches and ingest_commits rows older than 7 days, in chunks of retentionChunk rows.
-// Bounded: at most maxPendingRows rows wait; beyond that a write is refused at once with
-// DW_ERR_UNAVAILABLE (whenFull: 'drop_newest': the caller gets the error, nothing is dropped silently).
+// Bounded: at most maxPendingRows rows and maxPendingBytes bytes of COPY lines wait; beyond either a
+// write is refused at once with DW_ERR_UNAVAILABLE (whenFull: 'drop_newest': the caller gets the
+// error, 503 + Retry-After, nothing is dropped silently). A write is always taken when nothing waits.
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -56,6 +57,12 @@ export interface CopySinkOptions {
   flushIntervalMs: number;
   flushMaxRows: number;
   maxPendingRows: number;
+  /**
+   * Size of the COPY lines waiting, at most (default 64 MiB). Counted as each write's `lines.length`
+   * (UTF-16 code units: the bytes the string holds for ASCII text, O(1) to read), so rows of 64 KiB
+   * events cannot pile up gigabytes under the row bound.
+   */
+  maxPendingBytes?: number;
   maxConcurrentFlushes: number;
   whenFull: 'drop_newest';
   /** Prune ingest_batches / ingest_commits rows older than 7 days at most this often (default 1 h). */
@@ -85,6 +92,7 @@ interface Pending {
 }
 
 const RETRIES = 3;
+const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 const RETENTION = "interval '7 days'";
 const PRUNE_MAX_ROUNDS = 100;
 
@@ -145,6 +153,8 @@ export class CopySink {
   readonly #usageSql: string;
   #pending: Pending[] = [];
   #pendingRows = 0;
+  #pendingBytes = 0;
+  readonly #maxPendingBytes: number;
   #active = 0;
   #due = false;
   #timer: NodeJS.Timeout | undefined;
@@ -152,7 +162,7 @@ export class CopySink {
   #idle: (() => void)[] = [];
   /** Counters (STYLE.md §11 names): rows stored, writes failed, duplicates, key conflicts, flushes, ... */
   readonly stats = {
-    rowsWritten: 0, writesFailed: 0, duplicates: 0, conflicts: 0, flushes: 0, refusedFull: 0,
+    rowsWritten: 0, writesFailed: 0, duplicates: 0, conflicts: 0, flushes: 0, refusedFull: 0, refusedFullBytes: 0,
     ambiguousCommits: 0, pruneRuns: 0, pruned: 0,
   };
   #lastPrune = -Infinity;
@@ -162,6 +172,7 @@ export class CopySink {
     this.#pool = pool;
     this.#log = log.child({ sink: opts.name });
     this.#o = opts;
+    this.#maxPendingBytes = opts.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
     this.#copySql = `COPY ${opts.table} (${opts.columns.join(', ')}) FROM STDIN`;
     const col = opts.usageColumn;
     this.#usageSql =
@@ -172,6 +183,7 @@ export class CopySink {
   }
 
   get pendingRows(): number { return this.#pendingRows; }
+  get pendingBytes(): number { return this.#pendingBytes; }
 
   /** Queues rows; resolves once they are committed (or found already stored), rejects with a DwError. */
   write(w: SinkWrite): Promise<WriteResult> {
@@ -180,9 +192,14 @@ export class CopySink {
       this.stats.refusedFull++;
       return Promise.reject(new DwError('DW_ERR_UNAVAILABLE', `the ${this.#o.name} buffer is full`));
     }
+    if (this.#pending.length > 0 && this.#pendingBytes + w.lines.length > this.#maxPendingBytes) {
+      this.stats.refusedFullBytes++;
+      return Promise.reject(new DwError('DW_ERR_UNAVAILABLE', `the ${this.#o.name} buffer is full (${this.#maxPendingBytes} bytes waiting)`));
+    }
     return new Promise<WriteResult>((resolve, reject) => {
       this.#pending.push({ w, resolve, reject });
       this.#pendingRows += w.rows;
+      this.#pendingBytes += w.lines.length;
       this.#schedule();
     });
   }
@@ -267,6 +284,7 @@ export class CopySink {
     const rest: Pending[] = [];
     const keys = new Set<string>();
     let rows = 0;
+    let bytes = 0;
     for (const p of this.#pending) {
       const key = p.w.batchKey === undefined ? undefined : `${p.w.tenantId}\u0000${p.w.batchKey}`;
       if ((group.length > 0 && rows + p.w.rows > this.#o.flushMaxRows) || (key !== undefined && keys.has(key))) {
@@ -276,9 +294,11 @@ export class CopySink {
       if (key !== undefined) keys.add(key);
       group.push(p);
       rows += p.w.rows;
+      bytes += p.w.lines.length;
     }
     this.#pending = rest;
     this.#pendingRows -= rows;
+    this.#pendingBytes -= bytes;
     return group;
   }
 
