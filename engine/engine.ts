@@ -42,6 +42,8 @@ const MIN_PENDING_BYTES = 64 * 1024 * 1024;
 
 export interface EngineHandle {
   readonly port: number;
+  /** Counters of the events sink, the anomalies sink and the scorer, and the stream entries the scorer holds. */
+  stats(): { events: CopySink['stats']; anomalies: CopySink['stats']; score: Scorer['stats']; streams: number };
   close(): Promise<void>;
 }
 
@@ -77,6 +79,8 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     threads: config.workerThreads,
     workerFilename: opts.workerFilename,
     settings: new StreamSettings(pool, log),
+    maxStreams: config.maxStreams,
+    streamIdleTtlMs: config.streamIdleTtlMs,
     onAnomalies(rows) {
       // One anomalies write per tenant (usage is counted per tenant).
       const byTenant = new Map<string, typeof rows>();
@@ -147,6 +151,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   let closed: Promise<void> | undefined;
   return {
     port,
+    stats: () => ({ events: events.stats, anomalies: anomalies.stats, score: scorer.stats, streams: scorer.streams }),
     close() {
       closed ??= (async () => {
         closing = true;

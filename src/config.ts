@@ -25,6 +25,8 @@ export interface Config {
   readonly maxEventBytes: number;
   readonly flushIntervalMs: number;
   readonly flushMaxRows: number;
+  readonly maxStreams: number;
+  readonly streamIdleTtlMs: number;
   readonly apiKeyCacheMs: number;
   readonly loginRateLimitPerIp: number;
   readonly loginRateLimitPerEmail: number;
@@ -67,6 +69,8 @@ export const defaults: Readonly<Config> = Object.freeze({
   maxEventBytes: 64 * 1024,
   flushIntervalMs: 10,
   flushMaxRows: 10_000,
+  maxStreams: 100_000,
+  streamIdleTtlMs: 3_600_000,
   apiKeyCacheMs: 5_000,
   loginRateLimitPerIp: 10,
   loginRateLimitPerEmail: 5,
@@ -97,6 +101,8 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   maxEventBytes: { env: 'MAX_EVENT_BYTES', flag: '--max-event-bytes', kind: 'int', min: 64, max: 16 * 1024 ** 2, doc: 'largest single event (its JSON form)' },
   flushIntervalMs: { env: 'FLUSH_INTERVAL_MS', flag: '--flush-interval-ms', kind: 'int', min: 0, max: 10_000, doc: 'group-commit window of the PostgreSQL sinks' },
   flushMaxRows: { env: 'FLUSH_MAX_ROWS', flag: '--flush-max-rows', kind: 'int', min: 1, max: 1_000_000, doc: 'rows that trigger a flush before the window ends' },
+  maxStreams: { env: 'MAX_STREAMS', flag: '--max-streams', kind: 'int', min: 1, max: 100_000_000, doc: 'streams whose detector state the engine keeps; beyond it the least recently used idle ones are evicted and warm up again' },
+  streamIdleTtlMs: { env: 'STREAM_IDLE_TTL_MS', flag: '--stream-idle-ttl-ms', kind: 'int', min: 0, max: 30 * 86_400_000, doc: 'an idle stream\'s detector state is evicted after this long unused (0: only by MAX_STREAMS)' },
   apiKeyCacheMs: { env: 'API_KEY_CACHE_MS', flag: '--api-key-cache-ms', kind: 'int', min: 0, max: 60_000, doc: 'how long the engine trusts a looked-up API key (revocation delay)' },
   loginRateLimitPerIp: { env: 'LOGIN_RATE_LIMIT_PER_IP', flag: '--login-rate-limit-per-ip', kind: 'int', min: 1, max: 1_000_000, doc: 'login attempts per minute from one client address' },
   loginRateLimitPerEmail: { env: 'LOGIN_RATE_LIMIT_PER_EMAIL', flag: '--login-rate-limit-per-email', kind: 'int', min: 1, max: 1_000_000, doc: 'login attempts per minute for one email address' },

@@ -13,6 +13,12 @@
 // Events that arrive while a stream's task runs accumulate and go in its next task. Bounded:
 // at most maxPendingEvents wait in all; beyond that new events are not scored (whenFull:
 // 'drop_newest'), counted in stats.eventsDropped and logged, never silently.
+// The per-stream entries (queue + detector state) are bounded too: at most maxStreams are kept;
+// beyond that the least recently used idle ones (not running, nothing waiting) are evicted, and
+// an idle entry untouched for streamIdleTtlMs is evicted whenever the scorer is next used. An
+// evicted stream starts again from a fresh state (the detector warms up again): counted in
+// stats.streamsEvicted and logged (ScoreStreamsEvicted). A running or waiting stream is never
+// evicted, so the bound may be exceeded by at most the streams with work in flight.
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import type { Logger } from '../../src/log.js';
@@ -70,6 +76,10 @@ export interface ScorerOptions {
   /** Events waiting over all streams at most. */
   maxPendingEvents?: number;
   whenFull?: 'drop_newest';
+  /** Per-stream entries kept at most (default 100,000); beyond it the least recently used idle ones go. */
+  maxStreams?: number;
+  /** An idle stream's entry is evicted after this long unused (default 1 h; 0: never by age). */
+  streamIdleTtlMs?: number;
   /**
    * The stream's profile and threshold (engine: StreamSettings, a cached stream_settings lookup).
    * Without it every task gets the default threshold (no field: the balanced profile).
@@ -83,6 +93,8 @@ export interface ScorerOptions {
 }
 
 interface StreamQueue {
+  /** Its key in the streams map. */
+  key: string;
   tenantId: string;
   stream: string;
   streamType: StreamType;
@@ -90,7 +102,12 @@ interface StreamQueue {
   pending: EventRecord[];
   running: boolean;
   ready: boolean;
+  /** Date.now() when the stream last got work or finished a task (the map is kept in this order). */
+  lastUsed: number;
 }
+
+/** Non-idle entries passed over in one eviction pass at most (keeps a pass cheap). */
+const EVICT_SCAN_LIMIT = 1_024;
 
 export class Scorer {
   readonly #pool: Piscina;
@@ -108,7 +125,11 @@ export class Scorer {
   #writes = new Set<Promise<unknown>>();
   #idle: (() => void)[] = [];
   #lastDropLog = 0;
-  readonly stats = { tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0 };
+  readonly #maxStreams: number;
+  readonly #ttlMs: number;
+  #lastEvictLog = 0;
+  #evictedSinceLog = 0;
+  readonly stats = { tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, streamsEvicted: 0 };
 
   constructor(log: Logger, opts: ScorerOptions) {
     this.#log = log.child({ transform: 'score' });
@@ -117,6 +138,10 @@ export class Scorer {
     this.#maxInFlight = opts.maxInFlight ?? 2 * opts.threads;
     this.#maxTaskEvents = opts.maxTaskEvents ?? 5_000;
     this.#maxPending = opts.maxPendingEvents ?? 1_000_000;
+    this.#maxStreams = opts.maxStreams ?? 100_000;
+    this.#ttlMs = opts.streamIdleTtlMs ?? 3_600_000;
+    if (!Number.isSafeInteger(this.#maxStreams) || this.#maxStreams < 1) throw new TypeError('options.maxStreams must be a positive integer');
+    if (!Number.isSafeInteger(this.#ttlMs) || this.#ttlMs < 0) throw new TypeError('options.streamIdleTtlMs must be a non-negative integer');
     this.#pool = new Piscina({
       filename: opts.workerFilename ?? workerFile('score'),
       minThreads: 1,
@@ -125,8 +150,12 @@ export class Scorer {
     });
   }
 
+  /** Per-stream entries held now (queue and detector state). */
+  get streams(): number { return this.#streams.size; }
+
   /** Queues a tenant's durable events for scoring. Never blocks; see whenFull. */
   push(tenantId: string, records: readonly EventRecord[]): void {
+    const now = Date.now();
     for (const r of records) {
       if (this.#pendingEvents >= this.#maxPending) {
         this.stats.eventsDropped++;
@@ -140,7 +169,7 @@ export class Scorer {
       const key = `${tenantId}\u0000${r.streamType}\u0000${r.stream}`;
       let q = this.#streams.get(key);
       if (q === undefined) {
-        q = { tenantId, stream: r.stream, streamType: r.streamType, state: null, pending: [], running: false, ready: false };
+        q = { tenantId, stream: r.stream, streamType: r.streamType, state: null, pending: [], running: false, ready: false, lastUsed: now, key };
         this.#streams.set(key, q);
       }
       q.pending.push(r);
@@ -148,9 +177,47 @@ export class Scorer {
       if (!q.running && !q.ready) {
         q.ready = true;
         this.#ready.push(q);
+        this.#touch(q, now);
       }
     }
+    this.#evict(now);
     this.#pump();
+  }
+
+  /** Moves an entry to the most recently used end of the map (once per batch, not per event). */
+  #touch(q: StreamQueue, now: number): void {
+    q.lastUsed = now;
+    this.#streams.delete(q.key);
+    this.#streams.set(q.key, q);
+  }
+
+  /**
+   * Evicts idle entries from the least recently used end: while there are more than maxStreams,
+   * and those unused for longer than the TTL. Running or waiting entries are passed over.
+   */
+  #evict(now: number): void {
+    const over = (): boolean => this.#streams.size > this.#maxStreams;
+    const cutoff = this.#ttlMs > 0 ? now - this.#ttlMs : -Infinity;
+    let skipped = 0;
+    let evicted = 0;
+    for (const [key, q] of this.#streams) {
+      if (!over() && q.lastUsed >= cutoff) break;
+      if (q.running || q.ready || q.pending.length > 0) {
+        if (++skipped >= EVICT_SCAN_LIMIT) break;
+        continue;
+      }
+      this.#streams.delete(key);
+      evicted++;
+    }
+    if (evicted === 0) return;
+    this.stats.streamsEvicted += evicted;
+    this.#evictedSinceLog += evicted;
+    if (now - this.#lastEvictLog > 5_000) {
+      this.#lastEvictLog = now;
+      this.#log.info({ evicted: this.#evictedSinceLog, total: this.stats.streamsEvicted, streams: this.#streams.size, maxStreams: this.#maxStreams },
+        'ScoreStreamsEvicted: idle streams dropped their detector state; they warm up again on their next events');
+      this.#evictedSinceLog = 0;
+    }
   }
 
   /** Resolves when every queued event has been scored and its anomalies handed over and written. */
@@ -269,6 +336,10 @@ export class Scorer {
       q.ready = true;
       this.#ready.push(q);
     }
+    const now = Date.now();
+    this.#touch(q, now);
+    // Entries kept over the bound while they ran can go now that they are idle.
+    this.#evict(now);
     this.#pump();
     this.#checkIdle();
   }
