@@ -1,7 +1,8 @@
 // The engine: ingest over HTTP and WebSocket, durable storage with COPY, detection in workers.
 //
 //   sources/http.ts ───────┐                                   (ack path: answered after COMMIT)
-//   POST /events/ingest    │  authenticate ─► transforms/decode.ts ─► sinks/postgres (events sink)
+//   POST /events/ingest    │  authenticate ─► transforms/decode.ts ─► transforms/limit.ts (per-tenant
+//                          │    events/s: 429 / nack) ─► sinks/postgres (events sink)
 //   sources/websocket.ts ──┤                                           │ group commit: one COPY per window,
 //   GET /stream (frames)   │                                           │ ingest_batches + usage_counters
 //   sources/otlp.ts ───────┘ (POST /v1/logs: OTLP/HTTP JSON ─► transforms/otlp.ts)
@@ -25,6 +26,7 @@ import type pg from 'pg';
 import { PrincipalResolver, requireScope } from '../src/auth/principal.js';
 import type { TokenService } from '../src/auth/jwt.js';
 import type { Config } from '../src/config.js';
+import { DwError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 import { ANOMALY_COLUMNS, EVENT_COLUMNS, anomalyLines, eventLines } from './sinks/postgres/copy.js';
 import { CopySink } from './sinks/postgres/service.js';
@@ -33,6 +35,7 @@ import { httpSource } from './sources/http.js';
 import { otlpSource } from './sources/otlp.js';
 import { websocketSource } from './sources/websocket.js';
 import type { EventRecord } from './transforms/decode.js';
+import { TenantRateLimiter } from './transforms/limit.js';
 import { InOrder, Scorer } from './transforms/score.js';
 import { StreamSettings } from './transforms/stream-settings.js';
 
@@ -43,7 +46,7 @@ const MIN_PENDING_BYTES = 64 * 1024 * 1024;
 export interface EngineHandle {
   readonly port: number;
   /** Counters of the events sink, the anomalies sink and the scorer, and the stream entries the scorer holds. */
-  stats(): { events: CopySink['stats']; anomalies: CopySink['stats']; score: Scorer['stats']; streams: number };
+  stats(): { events: CopySink['stats']; anomalies: CopySink['stats']; score: Scorer['stats']; streams: number; rateLimit: TenantRateLimiter['stats'] };
   close(): Promise<void>;
 }
 
@@ -98,6 +101,9 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   // records go to the scorer in the order their writes were submitted (per stream, frame order).
   const toScore = new InOrder<{ tenantId: string; records: EventRecord[] }>((x) => scorer.push(x.tenantId, x.records));
 
+  const rateLimit = new TenantRateLimiter(config.tenantEventsPerSecond);
+  let lastLimitLog = 0;
+
   let closing = false;
   const inFlight = new Set<Promise<unknown>>();
   const ctx: SourceContext = {
@@ -111,6 +117,17 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     },
     async ingest(tenantId, records, bytes, batchKey) {
       if (records.length === 0) return { accepted: 0, duplicate: false };
+      // Per-tenant rate (after authentication and decoding, before storing): 429 + Retry-After, or a nack.
+      const wait = rateLimit.take(tenantId, records.length);
+      if (wait > 0) {
+        const now = Date.now();
+        if (now - lastLimitLog > 5_000) {
+          lastLimitLog = now;
+          log.warn({ tenantId, limit: rateLimit.limit, refused: rateLimit.stats.batchesRefused }, 'IngestTenantRateLimited: a tenant sends faster than TENANT_EVENTS_PER_SECOND');
+        }
+        throw new DwError('DW_ERR_RATE_LIMITED', `more than ${rateLimit.limit} events per second for this tenant; retry after ${wait} s`,
+          { limit: rateLimit.limit, retryAfterSeconds: wait });
+      }
       const lines = eventLines(tenantId, records);
       const slot = toScore.take();
       let r;
@@ -151,7 +168,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   let closed: Promise<void> | undefined;
   return {
     port,
-    stats: () => ({ events: events.stats, anomalies: anomalies.stats, score: scorer.stats, streams: scorer.streams }),
+    stats: () => ({ events: events.stats, anomalies: anomalies.stats, score: scorer.stats, streams: scorer.streams, rateLimit: rateLimit.stats }),
     close() {
       closed ??= (async () => {
         closing = true;

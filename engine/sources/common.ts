@@ -65,6 +65,12 @@ export function toDwError(err: unknown, log: Logger): DwError {
 export const RETRY_AFTER_SECONDS = '1';
 export const retryable = (status: number): boolean => status === 429 || status === 503;
 
+/** The Retry-After of an error answer: its own `details.retryAfterSeconds` (rate limit), else RETRY_AFTER_SECONDS. */
+export function retryAfterOf(err: DwError | undefined): string {
+  const s = err?.details?.retryAfterSeconds;
+  return typeof s === 'number' && Number.isSafeInteger(s) && s > 0 ? String(s) : RETRY_AFTER_SECONDS;
+}
+
 /**
  * Request bodies buffered at once across the whole engine (every source of one SourceContext):
  * each request reserves its declared Content-Length up front, or its bytes as they arrive when

@@ -11,24 +11,24 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { DwError, errorBody } from '../../src/errors.js';
 import { bodyFormat, decodeBody, validateEvents } from '../transforms/decode.js';
 import type { Principal } from '../../src/auth/principal.js';
-import { readBody, retryable, RETRY_AFTER_SECONDS, statusLine, toDwError, type ResState, type SourceContext } from './common.js';
+import { readBody, retryable, retryAfterOf, RETRY_AFTER_SECONDS, statusLine, toDwError, type ResState, type SourceContext } from './common.js';
 
 const INGEST_PATH = '/api/v1/events/ingest';
 const MAX_IDEMPOTENCY_KEY = 200;
 
-function send(res: HttpResponse, st: ResState, status: number, body: string, closeConnection = false): void {
+function send(res: HttpResponse, st: ResState, status: number, body: string, closeConnection = false, retryAfter = RETRY_AFTER_SECONDS): void {
   if (st.aborted || st.done) return;
   st.done = true;
   res.cork(() => {
     res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json');
-    if (retryable(status)) res.writeHeader('retry-after', RETRY_AFTER_SECONDS);
+    if (retryable(status)) res.writeHeader('retry-after', retryAfter);
     res.end(body, closeConnection);
   });
   st.finish();
 }
 
 function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
-  send(res, st, err.statusCode, JSON.stringify(errorBody(err)), closeConnection);
+  send(res, st, err.statusCode, JSON.stringify(errorBody(err)), closeConnection, retryAfterOf(err));
 }
 
 export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
