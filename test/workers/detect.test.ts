@@ -137,10 +137,10 @@ describe('text detector on real labelled logs (Loghub)', () => {
     const { findings } = runStream('logs', textEvents(lines), 100);
     const m = prf(new Set(findings.map((f) => f.index)), truth, lines.length);
     // HDFS anomalies are block sessions (line labels derived from block labels): their lines
-    // are mostly ordinary templates, which per-line novelty cannot see. Measured F1 0.078.
+    // are mostly ordinary templates, which per-line novelty cannot see. Measured F1 0.080 (fp 2).
     console.log(`HDFS_2k: precision ${m.precision.toFixed(3)} recall ${m.recall.toFixed(3)} F1 ${m.f1.toFixed(3)} (tp ${m.tp}, fp ${m.fp}, fn ${m.fn})`);
     expect(truth.size).toBe(70);
-    expect(m.fp).toBeLessThanOrEqual(8);
+    expect(m.fp).toBeLessThanOrEqual(2);
   });
 
   it.skipIf(!existsSync(unlabeledDir))(`findings per 1000 lines on the unlabeled Loghub logs${existsSync(unlabeledDir) ? '' : ` (skipped: ${unlabeledDir} absent)`}`, () => {
@@ -156,20 +156,30 @@ describe('text detector on real labelled logs (Loghub)', () => {
       per.push(`${f.replace('_2k.log', '')} ${((findings.length / ls.length) * 1000).toFixed(1)}`);
     }
     // Unlabelled: not all of these are false alarms (HPC and OpenSSH hold real failures and
-    // break-in attempts), but they bound the alert volume. Measured 27.6 per 1000 overall.
+    // break-in attempts), but they bound the alert volume. Measured 22.5 per 1000 overall.
     console.log(`unlabeled Loghub: ${((total / lines) * 1000).toFixed(1)} findings per 1000 lines (${per.join(', ')})`);
-    expect((total / lines) * 1000).toBeLessThanOrEqual(30);
+    expect((total / lines) * 1000).toBeLessThanOrEqual(22.5);
   });
 });
 
 // Measured floors (raise as the detector improves). With TEXT_PARAMS as committed: BGL_2k
-// precision 0.430, recall 0.972, F1 0.597 (tp 139, fp 184); Thunderbird_2k 5 false alarms in
-// 2000 lines (2.5 per 1000). Sensitivity, one parameter changed at a time, same harness:
-// BGL recall hinges on catching the first line of the 60-line "data TLB error interrupt" burst
-// at line 104, which needs warm-up <= 100 events and a severe-line threshold
-// zHalf / (1 + severityBoost) <= 2: warm-up 150 → F1 0.235; severityBoost 2 → 0.255;
-// zHalf 10 → 0.247; zHalf 6 → 0.558 but Thunderbird 13 per 1000. Without the severity prior
-// (severityBoost 0): F1 0.097, Thunderbird 2 per 1000. admitCount 2 → F1 0.608 but the demo
-// log loses recall (74/80 over four seeds instead of 78/80). Baseline 8 KiB → F1 0.557.
-const F1_FLOOR = 0.59;
-const TB_CEILING = 2.5;
+// precision 0.446, recall 0.972, F1 0.611 (tp 139, fp 173); Thunderbird_2k 2 false alarms in
+// 2000 lines (1.0 per 1000: the first ganglia RRD_update error, the kernel command line at boot);
+// HDFS_2k fp 2; unlabeled 22.5 per 1000. Before mildRecurrenceWeight and severityBoostWord: BGL
+// F1 0.597 (fp 184), Thunderbird 5 (the two RRD_update recurrences and sshd "error: Bind … failed"
+// are the three removed), HDFS fp 4, unlabeled 27.6 per 1000.
+// Sensitivity, one parameter changed at a time (sweep.test.ts; demo recall over four seeds):
+//   mildRecurrenceWeight 0.65: 0.6 and 0.7 identical on BGL/Thunderbird; 0.55 → demo 69/80
+//     (the demo's repeated WARN/binary injections are folded); 0.5 → demo 66/80; 0.75 → BGL
+//     F1 0.606; 0.8 → 0.603; 0.9 → 0.602 and Thunderbird 4; 1 (off) → 0.597 and 4 (3 with the
+//     old word prior).
+//   severityBoostWord 2: 1, 1.5 and 2.5 identical on BGL/Thunderbird/demo (unlabeled 499, 507,
+//     617 findings vs 539); 3 (= severityBoost, the old rule) → Thunderbird 3 (sshd back).
+// Thunderbird sits exactly on the target (2 lines = 1.0 per 1000): no margin.
+// Unchanged cliffs of the earlier parameters (BGL recall hinges on catching the first line of
+// the 60-line "data TLB error interrupt" burst at line 104): warm-up 150 → F1 0.242, 50 →
+// Thunderbird 31; severityBoost 2 → F1 0.262, 4 → 0.584; zHalf 9 → 0.245, 7 → 0.600 but
+// Thunderbird 6; admitCount 2 → F1 0.615 but demo 74/80, 4 → demo 79/80; admitCountSevere 4 →
+// 0.607, 6 → 0.614; baseline 8 KiB → 0.585, 32 KiB → 0.619; minExcessBits 40/56 identical.
+const F1_FLOOR = 0.61;
+const TB_CEILING = 1.0;

@@ -2,7 +2,7 @@
 // admission, and the state's shape and size.
 import { describe, expect, it } from 'vitest';
 import { normalise } from '../../workers/detectors/normalise.js';
-import { scoreText, severityOf, skeleton, TEXT_PARAMS } from '../../workers/detectors/text.js';
+import { hasHighLevel, scoreText, severityOf, skeleton, TEXT_PARAMS, type TextParams } from '../../workers/detectors/text.js';
 import { prng, syntheticLog } from '../../src/demo/synthetic.js';
 import { runStream, textEvents } from './helpers.js';
 
@@ -68,6 +68,50 @@ describe('quarantine and admission', () => {
     expect(on.map((f) => f.index)).toEqual([600, 700, 800]);
     expect(on[2].details.admitted).toBe(true);
     expect(on[2].explanation).toMatch(/now accepted into the baseline as normal/);
+  });
+
+  // scoreText directly (custom params, a threshold), batches of 100 with stream-wide indices.
+  const direct = (lines: string[], P: Readonly<TextParams>, threshold = 0.5) => {
+    let state: Uint8Array | null = null;
+    const out: { index: number; score: number; explanation: string; details: Record<string, unknown> }[] = [];
+    const rows = new Float32Array(lines.length);
+    for (let off = 0; off < lines.length; off += 100) {
+      const part = new Float32Array(Math.min(100, lines.length - off));
+      const r = scoreText(state, textEvents(lines.slice(off, off + 100)), P, part, threshold);
+      state = r.state;
+      rows.set(part, off);
+      for (const f of r.findings) if (f.detector === 'compression_surprise') out.push({ ...f, index: f.index + off });
+    }
+    return { findings: out, rows };
+  };
+
+  it('a recurrence without a severity word is folded into the first finding (mildRecurrenceWeight)', () => {
+    const lines = base();
+    const at = [600, 700, 800];
+    for (const i of at) lines[i] = `INFO scheduler rebalanced shard ${i} across zone-b replicas (lag ${i % 13}s)`;
+    const P = { ...TEXT_PARAMS, mildRecurrenceWeight: 0.1 };
+    const strict = direct(lines, P).findings.filter((f) => at.includes(f.index));
+    expect(strict.map((f) => f.index)).toEqual([600]);
+    // A sensitive threshold still sees the recurrences, at the weighted score.
+    const sens = direct(lines, P, 0.01).findings.filter((f) => at.includes(f.index));
+    expect(sens.map((f) => f.index)).toEqual(at);
+    expect(sens[1].score).toBeCloseTo(sens[0].score * 0.1, 3);
+    expect(sens[1].explanation).toMatch(/folded into the first finding/);
+    expect(sens[2].details.admitted).toBe(true);
+    expect(sens[2].explanation).toMatch(/now accepted into the baseline as normal/);
+  });
+
+  it('a failure word without a level token gets the smaller prior (severityBoostWord)', () => {
+    expect(hasHighLevel('RAS KERNEL FATAL data TLB error interrupt')).toBe(true);
+    expect(hasHighLevel('sshd[1761]: error: Bind to port 22 failed')).toBe(false);
+    const lines = base();
+    lines[1000] = 'sshd[1761]: error: Bind to port 22 on 0.0.0.0 failed: Address already in use.';
+    lines[1200] = 'RAS KERNEL FATAL rts tree link training failed: wanted 7 got 3';
+    const dflt = direct(lines, TEXT_PARAMS).rows;
+    const full = direct(lines, { ...TEXT_PARAMS, severityBoostWord: TEXT_PARAMS.severityBoost }).rows;
+    expect(dflt[1000]).toBeGreaterThan(0);
+    expect(dflt[1000]).toBeLessThan(full[1000]);
+    expect(dflt[1200]).toBe(full[1200]);
   });
 
   it('a severe pattern needs admitCountSevere sightings over admitSpan events', () => {

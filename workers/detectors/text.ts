@@ -5,13 +5,14 @@
 //        │ no
 //        ├─► pattern (skeleton: the line's words) quarantined? ──yes──► recurrence: still an
 //        │      anomaly while it is a burst; admitted to the baseline once it keeps recurring
-//        │      (the explanation says so). No compression either.
+//        │      (the explanation says so). No compression either. Without a severity word a
+//        │      recurrence is folded into the first finding (mildRecurrenceWeight × its score).
 //        │ no
 //        ▼
 //   cost = |deflateRaw(line, dictionary = baseline of recent distinct lines)| in bits
 //        ─► robust z against the stream's empirical null of recent costs (median / MAD)
 //        ─► score = z / (z + zHalf), zHalf lowered for severe lines (an explicit FATAL/ERROR
-//           level, or failure words when there is no level token); finding when ≥ the task's
+//           level; less for failure words when there is no level token); finding when ≥ the task's
 //           threshold (default 0.5) after warm-up
 //        ─► the threshold decides only what is reported: baseline, null and quarantine always
 //           cut at 0.5, so the state (and every later score) is the same whatever the profile
@@ -55,6 +56,18 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
   minExcessBits: 48,
   /** A severe line (see severityOf) needs a z of zHalf / (1 + severityBoost); 0 disables. */
   severityBoost: 3,
+  /**
+   * …but when the severity comes only from a failure word in the message (no explicit
+   * FATAL/ERROR level token), zHalf / (1 + severityBoostWord): weaker evidence, smaller prior.
+   */
+  severityBoostWord: 2,
+  /**
+   * A recurrence of a quarantined pattern without a severity word is folded into its first
+   * finding: it scores this fraction of the first sighting's score, so at the default threshold
+   * 0.5 only a strongly surprising pattern (first score ≥ 0.5 / 0.65 ≈ 0.77) is reported again; a
+   * sensitive profile sees the rest. Severe recurrences keep the full score.
+   */
+  mildRecurrenceWeight: 0.65,
   /** A quarantined pattern without a severity word is admitted at its admitCount-th sighting. */
   admitCount: 3,
   /** A severe one after admitCountSevere sightings spanning admitSpan events (a burst stays an incident)… */
@@ -89,6 +102,10 @@ export interface TextParams {
   severityBoost: number;
   /** Sightings needed before a pattern with a severity word is admitted. */
   admitCountSevere: number;
+  /** Like severityBoost, for lines whose severity is only a failure word (no level token). */
+  severityBoostWord: number;
+  /** Score of a non-severe recurrence, as a fraction of its pattern's first score. */
+  mildRecurrenceWeight: number;
 }
 
 /** A quarantined pattern: [skeleton, count, first event, score, first cost bits, typical bits then, severity word]. */
@@ -104,6 +121,11 @@ type QEntry = [string, number, number, number, number, number, string];
 const HIGH_LEVEL = /\b(FATAL|ERROR|SEVERE|CRIT(?:ICAL)?|EMERG|ALERT|PANIC|Fatal|Error|Severe|Critical|Panic)\b/;
 const LOW_LEVEL = /\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|Trace|Debug|Info|Notice|Warn(?:ing)?)\b/;
 const FAILURE_WORD = /\b(fatal|panic|segfault|\w*exception|traceback|fail(?:ed|ure|s)?|error|abort(?:ed)?|oom|killed)\b/i;
+
+/** True when the raw line's severity comes from an explicit high level token (FATAL, ERROR…). */
+export function hasHighLevel(text: string): boolean {
+  return HIGH_LEVEL.test(text);
+}
 
 /** The severity word of a raw line, lower-cased, or '' when the line is not severe. */
 export function severityOf(text: string): string {
@@ -274,7 +296,8 @@ class TextScorer {
     const excess = cost - s.med;
     // A severity word (FATAL, panic, error…) in a line the baseline cannot explain halves the z
     // needed to reach 0.5; it never makes a known line anomalous.
-    const zHalf = sev !== '' ? P.zHalf / (1 + P.severityBoost) : P.zHalf;
+    // A failure word without an explicit level token is weaker evidence (severityBoostWord).
+    const zHalf = sev === '' ? P.zHalf : P.zHalf / (1 + (hasHighLevel(text) ? P.severityBoost : P.severityBoostWord));
     const score = warm && excess >= P.minExcessBits && z > 0 ? z / (z + zHalf) : 0;
     this.rowScore = score;
     if (score < 0.5) {
@@ -349,13 +372,17 @@ class TextScorer {
     let explanation =
       `Recurrence ${q[1]} of a pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}), ` +
       `not yet part of this stream's baseline.`;
+    // Without a severity word, a recurrence is folded into the first finding: a fraction of its
+    // score (a mildly surprising pattern's recurrences fall under the default threshold).
+    const score = severe ? q[3] : Number((q[3] * P.mildRecurrenceWeight).toFixed(4));
+    if (!severe) explanation += ` No severity word: folded into the first finding (score ${q[3]} × ${P.mildRecurrenceWeight}).`;
     if (admitted) {
       explanation += ` It has kept recurring, so it is now accepted into the baseline as normal.`;
       s.q.splice(s.q.indexOf(q), 1);
       this.#add(line);
     }
     return {
-      score: q[3],
+      score,
       detector: TEXT_DETECTOR,
       explanation,
       details: { kind: 'recurrence', first_cost_bits: q[4], typical_bits: q[5], recurrences: q[1], since_events: span, severity: sev || q[6], admitted },
