@@ -219,6 +219,55 @@ export function readBody(
   });
 }
 
+/** Writes an error in the source's own body format (closeConnection ends the connection after it). */
+export type FailWriter = (res: HttpResponse, st: ResState, err: DwError, closeConnection: boolean) => void;
+
+/**
+ * The opening every body-carrying HTTP source shares: abort tracking, the refusal while
+ * shutting down, and the request's entry in ctx.track() (close() waits for it from its headers
+ * on). Returns the request's state, or undefined when it was already answered.
+ */
+export function beginRequest(res: HttpResponse, ctx: SourceContext, fail: FailWriter): ResState | undefined {
+  const st: ResState = { aborted: false, done: false, finish: () => {} };
+  res.onAborted(() => { st.aborted = true; st.finish(); });
+  if (ctx.closing) {
+    fail(res, st, new DwError('DW_ERR_SHUTTING_DOWN'), true);
+    return undefined;
+  }
+  void ctx.track(new Promise<void>((resolve) => { st.finish = resolve; }));
+  return st;
+}
+
+export const MAX_IDEMPOTENCY_KEY = 200;
+
+/**
+ * Checks the Idempotency-Key and the declared length, starts authentication, and streams the
+ * body in with readBody(); `onBody` gets the whole body once the credential was accepted.
+ * Call synchronously from the uWS handler, after beginRequest().
+ */
+export function acceptBody(
+  res: HttpResponse, st: ResState, ctx: SourceContext, fail: FailWriter,
+  headers: { authorization: string | undefined; idempotencyKey: string; contentLength: string },
+  onBody: (body: Buffer, principal: Principal) => void,
+): void {
+  if (headers.idempotencyKey.length > MAX_IDEMPOTENCY_KEY) {
+    fail(res, st, new DwError('DW_ERR_VALIDATION', `Idempotency-Key is longer than ${MAX_IDEMPOTENCY_KEY} characters`), true);
+    return;
+  }
+  const declared = /^\d{1,15}$/.test(headers.contentLength) ? Number(headers.contentLength) : -1;
+  if (declared > ctx.maxBodyBytes) {
+    fail(res, st, new DwError('DW_ERR_PAYLOAD_TOO_LARGE', `the body is ${declared} bytes, at most ${ctx.maxBodyBytes}`), true);
+    return;
+  }
+  // Authentication runs while the body streams in; a refusal is answered at once (readBody).
+  const principal = ctx.authenticate(headers.authorization);
+  principal.catch(() => {});
+  readBody(res, st, ctx, declared, principal, {
+    fail: (err, close) => fail(res, st, err, close),
+    body: onBody,
+  });
+}
+
 const REASONS: Record<number, string> = {
   200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
   405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type',

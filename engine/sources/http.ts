@@ -11,10 +11,9 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { DwError, errorBody } from '../../src/errors.js';
 import { bodyFormat, decodeBody, validateEvents } from '../transforms/decode.js';
 import type { Principal } from '../../src/auth/principal.js';
-import { readBody, retryable, retryAfterOf, RETRY_AFTER_SECONDS, statusLine, toDwError, type ResState, type SourceContext } from './common.js';
+import { acceptBody, beginRequest, retryable, retryAfterOf, RETRY_AFTER_SECONDS, statusLine, toDwError, type ResState, type SourceContext } from './common.js';
 
 const INGEST_PATH = '/api/v1/events/ingest';
-const MAX_IDEMPOTENCY_KEY = 200;
 
 function send(res: HttpResponse, st: ResState, status: number, body: string, closeConnection = false, retryAfter = RETRY_AFTER_SECONDS): void {
   if (st.aborted || st.done) return;
@@ -32,21 +31,16 @@ function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnectio
 }
 
 export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
-  const { log, limits, maxBodyBytes } = ctx;
+  const { log, limits } = ctx;
 
   app.get('/health', (res) => {
     res.writeStatus('200 OK').writeHeader('content-type', 'application/json').end('{"status":"ok"}');
   });
 
   app.post(INGEST_PATH, (res: HttpResponse, req: HttpRequest) => {
-    const st: ResState = { aborted: false, done: false, finish: () => {} };
-    res.onAborted(() => { st.aborted = true; st.finish(); });
-    if (ctx.closing) {
-      sendError(res, st, new DwError('DW_ERR_SHUTTING_DOWN'), true);
-      return;
-    }
-    // In flight from its headers on: close() waits for it (within its grace period).
-    void ctx.track(new Promise<void>((resolve) => { st.finish = resolve; }));
+    const begun = beginRequest(res, ctx, sendError);
+    if (begun === undefined) return;
+    const st = begun;
     const authorization = req.getHeader('authorization') || undefined;
     const contentType = req.getHeader('content-type');
     const idempotencyKey = req.getHeader('idempotency-key');
@@ -57,22 +51,7 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
       sendError(res, st, new DwError('DW_ERR_UNSUPPORTED_MEDIA_TYPE', `use application/json, application/x-ndjson or application/msgpack, not ${JSON.stringify(contentType)}`), true);
       return;
     }
-    if (idempotencyKey.length > MAX_IDEMPOTENCY_KEY) {
-      sendError(res, st, new DwError('DW_ERR_VALIDATION', `Idempotency-Key is longer than ${MAX_IDEMPOTENCY_KEY} characters`), true);
-      return;
-    }
-    const declared = /^\d{1,15}$/.test(lengthHeader) ? Number(lengthHeader) : -1;
-    if (declared > maxBodyBytes) {
-      sendError(res, st, new DwError('DW_ERR_PAYLOAD_TOO_LARGE', `the body is ${declared} bytes, at most ${maxBodyBytes}`), true);
-      return;
-    }
-    // Authentication runs while the body streams in; a refusal is answered at once (readBody).
-    const principal = ctx.authenticate(authorization);
-    principal.catch(() => {});
-    readBody(res, st, ctx, declared, principal, {
-      fail: (err, close) => sendError(res, st, err, close),
-      body: (body, p) => { void handle(body, p); },
-    });
+    acceptBody(res, st, ctx, sendError, { authorization, idempotencyKey, contentLength: lengthHeader }, (body, p) => { void handle(body, p); });
 
     async function handle(body: Buffer, p: Principal): Promise<void> {
       try {

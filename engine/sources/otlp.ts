@@ -16,10 +16,9 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { DwError, errorBody } from '../../src/errors.js';
 import { otlpLogsToEvents, parseOtlpJson } from '../transforms/otlp.js';
 import type { Principal } from '../../src/auth/principal.js';
-import { readBody, retryable, retryAfterOf, RETRY_AFTER_SECONDS, statusLine, toDwError, type ResState, type SourceContext } from './common.js';
+import { acceptBody, beginRequest, retryable, retryAfterOf, RETRY_AFTER_SECONDS, statusLine, toDwError, type ResState, type SourceContext } from './common.js';
 
 export const OTLP_LOGS_PATH = '/v1/logs';
-const MAX_IDEMPOTENCY_KEY = 200;
 
 // google.rpc.Code for each HTTP status we answer with.
 const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 413: 3, 415: 3, 429: 8, 500: 13, 503: 14 };
@@ -57,13 +56,9 @@ export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
   const { log, limits, maxBodyBytes } = ctx;
 
   app.post(OTLP_LOGS_PATH, (res: HttpResponse, req: HttpRequest) => {
-    const st: ResState = { aborted: false, done: false, finish: () => {} };
-    res.onAborted(() => { st.aborted = true; st.finish(); });
-    if (ctx.closing) {
-      sendError(res, st, new DwError('DW_ERR_SHUTTING_DOWN'), true);
-      return;
-    }
-    void ctx.track(new Promise<void>((resolve) => { st.finish = resolve; }));
+    const begun = beginRequest(res, ctx, sendError);
+    if (begun === undefined) return;
+    const st = begun;
     const authorization = req.getHeader('authorization') || undefined;
     const contentType = req.getHeader('content-type').split(';', 1)[0].trim().toLowerCase();
     const encoding = req.getHeader('content-encoding').trim().toLowerCase();
@@ -83,23 +78,8 @@ export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
       sendError(res, st, new DwError('DW_ERR_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${JSON.stringify(encoding)} is not supported (use gzip or none)`), true);
       return;
     }
-    if (idempotencyKey.length > MAX_IDEMPOTENCY_KEY) {
-      sendError(res, st, new DwError('DW_ERR_VALIDATION', `Idempotency-Key is longer than ${MAX_IDEMPOTENCY_KEY} characters`), true);
-      return;
-    }
-    const declared = /^\d{1,15}$/.test(lengthHeader) ? Number(lengthHeader) : -1;
-    if (declared > maxBodyBytes) {
-      sendError(res, st, new DwError('DW_ERR_PAYLOAD_TOO_LARGE', `the body is ${declared} bytes, at most ${maxBodyBytes}`), true);
-      return;
-    }
-    // Authentication runs while the body streams in; a refusal is answered at once (readBody),
-    // and an unauthenticated caller gets no decompression work done for it.
-    const principal = ctx.authenticate(authorization);
-    principal.catch(() => {});
-    readBody(res, st, ctx, declared, principal, {
-      fail: (err, close) => sendError(res, st, err, close),
-      body: (body, p) => { void handle(body, p, Date.now()); },
-    });
+    // The body is decompressed only after the credential was accepted (acceptBody).
+    acceptBody(res, st, ctx, sendError, { authorization, idempotencyKey, contentLength: lengthHeader }, (body, p) => { void handle(body, p, Date.now()); });
 
     async function handle(raw: Buffer, p: Principal, receivedAt: number): Promise<void> {
       try {
