@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { DwError } from '../errors.js';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
-import { coerceQueryNumbers, ANOMALY_COLUMNS, ANOMALY_STATUSES, STREAM_TYPES, anomalyJson, anomalySchema, paginationProps, uuidParams, type AnomalyRow } from './schemas.js';
+import { coerceQueryNumbers, TenantFilter, ANOMALY_COLUMNS, ANOMALY_STATUSES, STREAM_TYPES, anomalyJson, anomalySchema, paginationProps, uuidParams, type AnomalyRow } from './schemas.js';
 
 interface ListQuery {
   limit: number; offset: number; stream?: string; stream_type?: string; status?: string;
@@ -46,22 +46,18 @@ export const anomaliesPlugin = definePlugin(async function anomalies(app: Fastif
   }, async function listAnomalies(req) {
     const p = principalOf(req);
     const q = req.query;
-    const params: unknown[] = [p.tenantId];
-    const where = ['tenant_id = $1'];
-    const add = (sql: string, v: unknown): void => { params.push(v); where.push(sql.replace('?', `$${params.length}`)); };
-    if (q.stream !== undefined) add('stream = ?', q.stream);
-    if (q.stream_type !== undefined) add('stream_type = ?', q.stream_type);
-    if (q.status !== undefined) add('status = ?', q.status);
-    if (q.since !== undefined) add('detected_at >= ?', q.since);
-    if (q.until !== undefined) add('detected_at < ?', q.until);
-    if (q.min_score !== undefined) add('score >= ?', q.min_score);
-    const filter = where.join(' AND ');
+    const f = new TenantFilter(p.tenantId)
+      .add('stream = ?', q.stream)
+      .add('stream_type = ?', q.stream_type)
+      .add('status = ?', q.status)
+      .add('detected_at >= ?', q.since)
+      .add('detected_at < ?', q.until)
+      .add('score >= ?', q.min_score);
+    const pg = f.page(q.limit, q.offset);
     const [page, count] = await Promise.all([
       pool.query<AnomalyRow>(
-        `SELECT ${ANOMALY_COLUMNS} FROM anomalies WHERE ${filter}
-          ORDER BY detected_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-        [...params, q.limit, q.offset]),
-      pool.query<{ n: string }>(`SELECT count(*) AS n FROM anomalies WHERE ${filter}`, params),
+        `SELECT ${ANOMALY_COLUMNS} FROM anomalies WHERE ${f.where} ORDER BY detected_at DESC, id DESC ${pg.clause}`, pg.params),
+      pool.query<{ n: string }>(`SELECT count(*) AS n FROM anomalies WHERE ${f.where}`, f.params),
     ]);
     return { anomalies: page.rows.map(anomalyJson), total: Number(count.rows[0].n), limit: q.limit, offset: q.offset };
   });

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AUDIT_ACTIONS, AuditLog, type AuditAction } from '../audit.js';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
-import { coerceQueryNumbers, paginationProps } from './schemas.js';
+import { coerceQueryNumbers, paginationProps, TenantFilter } from './schemas.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -70,16 +70,11 @@ export const auditRoutesPlugin = definePlugin(async function auditRoutes(app: Fa
   }, async function listAudit(req) {
     const p = principalOf(req);
     const q = req.query;
-    const params: unknown[] = [p.tenantId];
-    let where = 'tenant_id = $1';
-    if (q.action !== undefined) {
-      params.push(q.action);
-      where += ` AND action = $${params.length}`;
-    }
+    const f = new TenantFilter(p.tenantId).add('action = ?', q.action);
+    const pg = f.page(q.limit, q.offset);
     const { rows } = await pool.query<AuditRow>(
       `SELECT id, tenant_id, actor_user_id, actor_kind, action, target, ip, details, created_at FROM audit_log
-        WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, q.limit, q.offset]);
+        WHERE ${f.where} ORDER BY created_at DESC, id DESC ${pg.clause}`, pg.params);
     return {
       entries: rows.map((r) => ({
         id: String(r.id), tenant_id: r.tenant_id, actor_user_id: r.actor_user_id, actor_kind: r.actor_kind, action: r.action,

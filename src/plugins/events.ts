@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
-import { coerceQueryNumbers, EVENT_COLUMNS, STREAM_TYPES, eventJson, eventSchema, paginationProps, type EventRow } from './schemas.js';
+import { coerceQueryNumbers, TenantFilter, EVENT_COLUMNS, STREAM_TYPES, eventJson, eventSchema, paginationProps, type EventRow } from './schemas.js';
 
 interface ListQuery { limit: number; offset: number; stream?: string; stream_type?: string; since?: string; until?: string }
 
@@ -38,17 +38,14 @@ export const eventsPlugin = definePlugin(async function events(app: FastifyInsta
   }, async function listEvents(req) {
     const p = principalOf(req);
     const q = req.query;
-    const params: unknown[] = [p.tenantId];
-    const where = ['tenant_id = $1'];
-    const add = (sql: string, v: unknown): void => { params.push(v); where.push(sql.replace('?', `$${params.length}`)); };
-    if (q.stream !== undefined) add('stream = ?', q.stream);
-    if (q.stream_type !== undefined) add('stream_type = ?', q.stream_type);
-    if (q.since !== undefined) add('ts >= ?', q.since);
-    if (q.until !== undefined) add('ts < ?', q.until);
+    const f = new TenantFilter(p.tenantId)
+      .add('stream = ?', q.stream)
+      .add('stream_type = ?', q.stream_type)
+      .add('ts >= ?', q.since)
+      .add('ts < ?', q.until);
+    const pg = f.page(q.limit, q.offset);
     const { rows } = await pool.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')}
-        ORDER BY ts DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, q.limit, q.offset]);
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE ${f.where} ORDER BY ts DESC, id DESC ${pg.clause}`, pg.params);
     return { events: rows.map(eventJson), limit: q.limit, offset: q.offset };
   });
 }, { name: 'driftwatch-events', dependencies: ['driftwatch-context'], decorators: { fastify: ['pool', 'resolver', 'sessions'], request: ['principal'] } });
