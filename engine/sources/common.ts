@@ -219,6 +219,18 @@ export function readBody(
   });
 }
 
+/** Answers a JSON body once (nothing after an abort or a first answer), with Retry-After on 429/503. */
+export function send(res: HttpResponse, st: ResState, status: number, body: string, closeConnection = false, retryAfter = RETRY_AFTER_SECONDS): void {
+  if (st.aborted || st.done) return;
+  st.done = true;
+  res.cork(() => {
+    res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json');
+    if (retryable(status)) res.writeHeader('retry-after', retryAfter);
+    res.end(body, closeConnection);
+  });
+  st.finish();
+}
+
 /** Writes an error in the source's own body format (closeConnection ends the connection after it). */
 export type FailWriter = (res: HttpResponse, st: ResState, err: DwError, closeConnection: boolean) => void;
 

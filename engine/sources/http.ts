@@ -11,20 +11,9 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { DwError, errorBody } from '../../src/errors.js';
 import { bodyFormat, decodeBody, validateEvents } from '../transforms/decode.js';
 import type { Principal } from '../../src/auth/principal.js';
-import { acceptBody, beginRequest, retryable, retryAfterOf, RETRY_AFTER_SECONDS, statusLine, toDwError, type ResState, type SourceContext } from './common.js';
+import { acceptBody, beginRequest, retryAfterOf, send, statusLine, toDwError, type ResState, type SourceContext } from './common.js';
 
 const INGEST_PATH = '/api/v1/events/ingest';
-
-function send(res: HttpResponse, st: ResState, status: number, body: string, closeConnection = false, retryAfter = RETRY_AFTER_SECONDS): void {
-  if (st.aborted || st.done) return;
-  st.done = true;
-  res.cork(() => {
-    res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json');
-    if (retryable(status)) res.writeHeader('retry-after', retryAfter);
-    res.end(body, closeConnection);
-  });
-  st.finish();
-}
 
 function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
   send(res, st, err.statusCode, JSON.stringify(errorBody(err)), closeConnection, retryAfterOf(err));

@@ -16,23 +16,12 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { DwError, errorBody } from '../../src/errors.js';
 import { otlpLogsToEvents, parseOtlpJson } from '../transforms/otlp.js';
 import type { Principal } from '../../src/auth/principal.js';
-import { acceptBody, beginRequest, retryable, retryAfterOf, RETRY_AFTER_SECONDS, statusLine, toDwError, type ResState, type SourceContext } from './common.js';
+import { acceptBody, beginRequest, retryAfterOf, send, toDwError, type ResState, type SourceContext } from './common.js';
 
 export const OTLP_LOGS_PATH = '/v1/logs';
 
 // google.rpc.Code for each HTTP status we answer with.
 const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 413: 3, 415: 3, 429: 8, 500: 13, 503: 14 };
-
-function send(res: HttpResponse, st: ResState, status: number, body: string, closeConnection = false, retryAfter = RETRY_AFTER_SECONDS): void {
-  if (st.aborted || st.done) return;
-  st.done = true;
-  res.cork(() => {
-    res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json');
-    if (retryable(status)) res.writeHeader('retry-after', retryAfter);
-    res.end(body, closeConnection);
-  });
-  st.finish();
-}
 
 function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
   const body = { code: GRPC_CODE[err.statusCode] ?? 2, message: err.message, ...errorBody(err) };
