@@ -23,22 +23,15 @@ export interface ApiKeyRecord { id: string; tenantId: string; scopes: string[] }
 
 /** Looks a presented key up; null when unknown or revoked. Touches last_used_at at most once a minute. */
 export async function findApiKey(pool: pg.Pool, key: string): Promise<ApiKeyRecord | null> {
-  const { rows } = await pool.query<{ id: string; tenant_id: string; scopes: string[] }>(
-    `UPDATE api_keys SET last_used_at = now()
-       WHERE key_hash = $1 AND revoked_at IS NULL
-         AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-     RETURNING id, tenant_id, scopes`,
+  const { rows } = await pool.query<{ id: string; tenant_id: string; scopes: string[]; stale: boolean }>(
+    `SELECT id, tenant_id, scopes, (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
+       FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
     [hashApiKey(key)],
   );
-  if (rows.length === 0) {
-    const again = await pool.query<{ id: string; tenant_id: string; scopes: string[] }>(
-      'SELECT id, tenant_id, scopes FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
-      [hashApiKey(key)],
-    );
-    if (again.rows.length === 0) return null;
-    rows.push(again.rows[0]);
-  }
-  return { id: rows[0].id, tenantId: rows[0].tenant_id, scopes: rows[0].scopes };
+  if (rows.length === 0) return null;
+  const r = rows[0];
+  if (r.stale) await pool.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [r.id]);
+  return { id: r.id, tenantId: r.tenant_id, scopes: r.scopes };
 }
 
 /** Creates a key for a tenant and returns the clear key (the only time it exists). */

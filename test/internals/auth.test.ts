@@ -18,6 +18,12 @@ describe('auth primitives against PostgreSQL', () => {
     expect(k.key).toMatch(/^dw_[A-Za-z0-9_-]{32}$/);
     const rec = await findApiKey(db.pool, k.key);
     expect(rec?.tenantId).toBe(t.id);
+    const used = async (): Promise<Date | null> =>
+      (await db.pool.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE id = $1', [k.id])).rows[0].last_used_at;
+    const first = await used();
+    expect(first).not.toBeNull();
+    expect((await findApiKey(db.pool, k.key))?.id).toBe(k.id);
+    expect(await used()).toEqual(first); // touched at most once a minute
     expect(await findApiKey(db.pool, k.key.slice(0, -1) + 'x')).toBeNull();
     const tokens = await new TokenService(db.pool, { issuer: 'dw', audience: 'dw', ttlSeconds: 60 }).init();
     const resolver = new PrincipalResolver(db.pool, tokens, { cacheMs: 0 });
