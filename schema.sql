@@ -9,6 +9,19 @@ CREATE TABLE IF NOT EXISTS tenants (
   created_at  timestamptz NOT NULL DEFAULT now()
 );
 
+-- Plans and their quotas (src/plans.ts holds the same seed). tenants.plan names one of them.
+CREATE TABLE IF NOT EXISTS plans (
+  id                text PRIMARY KEY,
+  name              text NOT NULL,
+  events_per_month  bigint,                 -- null = unlimited
+  retention_days    integer NOT NULL
+);
+INSERT INTO plans (id, name, events_per_month, retention_days) VALUES
+  ('free', 'Free', 10000, 7),
+  ('pro', 'Pro', 100000, 30),
+  ('business', 'Business', NULL, 90)
+ON CONFLICT (id) DO NOTHING;
+
 CREATE TABLE IF NOT EXISTS users (
   id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   tenant_id      uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
