@@ -78,19 +78,75 @@ CREATE TABLE IF NOT EXISTS api_keys (
 );
 CREATE INDEX IF NOT EXISTS api_keys_tenant_idx ON api_keys (tenant_id);
 
--- Events as received, one row each (written with COPY).
-CREATE TABLE IF NOT EXISTS events (
-  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+-- Events as received, stored in compressed per-stream blocks (engine/sinks/postgres/blocks.ts):
+-- one row per (tenant, stream, write) with the events' time range and count, written with COPY
+-- and decoded on read (src/event-blocks.ts). id orders blocks as they were written; received_at
+-- is the partition key: one partition per UTC day, created ahead by dw_event_block_partitions()
+-- (here and hourly by the engine), dropped whole once older than the longest plan retention,
+-- and a tenant's blocks deleted once older than its plan's retention (engine/sinks/postgres/retention.ts).
+CREATE SEQUENCE IF NOT EXISTS event_blocks_id_seq;
+CREATE TABLE IF NOT EXISTS event_blocks (
+  id           bigint NOT NULL DEFAULT nextval('event_blocks_id_seq'),
   tenant_id    uuid NOT NULL,
   stream       text NOT NULL,
   stream_type  text NOT NULL,
-  ts           timestamptz NOT NULL,
-  received_at  timestamptz NOT NULL DEFAULT now(),
-  data         jsonb,
-  metadata     jsonb
-);
-CREATE INDEX IF NOT EXISTS events_tenant_ts_idx ON events (tenant_id, ts DESC);
-CREATE INDEX IF NOT EXISTS events_tenant_stream_ts_idx ON events (tenant_id, stream, ts DESC);
+  first_ts     timestamptz NOT NULL,      -- the least event time in the block
+  last_ts      timestamptz NOT NULL,      -- the greatest
+  count        integer NOT NULL,
+  batch_key    text,                      -- the write's idempotency key (ingest_batches), if any
+  first_index  integer NOT NULL,          -- position of the block's first event in its write
+  codec        text NOT NULL,             -- 'brotli' | 'deflate' | 'none'
+  payload      bytea NOT NULL,            -- JSON [[ts ms, data, metadata], ...], compressed
+  received_at  timestamptz NOT NULL DEFAULT now()
+) PARTITION BY RANGE (received_at);
+-- Catches rows of a day whose partition is missing (clock jumps); retention deletes from it too.
+CREATE TABLE IF NOT EXISTS event_blocks_default PARTITION OF event_blocks DEFAULT;
+CREATE INDEX IF NOT EXISTS event_blocks_tenant_last_idx ON event_blocks (tenant_id, last_ts DESC);
+CREATE INDEX IF NOT EXISTS event_blocks_tenant_stream_last_idx ON event_blocks (tenant_id, stream, last_ts DESC);
+
+-- Creates the daily partitions event_blocks_pYYYYMMDD for the UTC days from_day..to_day that
+-- do not exist yet; returns how many it created. A day whose rows already sit in the default
+-- partition is skipped (PostgreSQL would refuse it); those rows are still read and expired.
+CREATE OR REPLACE FUNCTION dw_event_block_partitions(from_day date, to_day date) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  d date := from_day;
+  made integer := 0;
+  name text;
+BEGIN
+  WHILE d <= to_day LOOP
+    name := 'event_blocks_p' || to_char(d, 'YYYYMMDD');
+    IF to_regclass(name) IS NULL THEN
+      BEGIN
+        EXECUTE format('CREATE TABLE %I PARTITION OF event_blocks FOR VALUES FROM (%L) TO (%L)',
+          name, d::text || ' 00:00:00+00', (d + 1)::text || ' 00:00:00+00');
+        made := made + 1;
+      EXCEPTION
+        WHEN check_violation THEN
+          RAISE NOTICE 'event_blocks: rows of % are in the default partition; partition % not created', d, name;
+        WHEN duplicate_table THEN
+          NULL;  -- another engine made it meanwhile
+      END;
+    END IF;
+    d := d + 1;
+  END LOOP;
+  RETURN made;
+END $$;
+SELECT dw_event_block_partitions((now() AT TIME ZONE 'UTC')::date - 1, (now() AT TIME ZONE 'UTC')::date + 7);
+
+-- The row-per-event table of earlier versions: its rows become one-event blocks (codec 'none'),
+-- in id order, then it is dropped. Runs once (the table is gone afterwards).
+DO $$
+BEGIN
+  IF to_regclass('public.events') IS NOT NULL THEN
+    INSERT INTO event_blocks (tenant_id, stream, stream_type, first_ts, last_ts, count, batch_key, first_index, codec, payload, received_at)
+      SELECT tenant_id, stream, stream_type, ts, ts, 1, NULL, 0, 'none',
+             convert_to(jsonb_build_array(jsonb_build_array(floor(extract(epoch FROM ts) * 1000)::bigint, data, metadata))::text, 'UTF8'),
+             received_at
+        FROM events ORDER BY id;
+    DROP TABLE events;
+  END IF;
+END $$;
 
 -- Anomalies found by the workers (written with COPY).
 CREATE TABLE IF NOT EXISTS anomalies (

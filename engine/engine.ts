@@ -2,7 +2,8 @@
 //
 //   sources/http.ts ───────┐                                   (ack path: answered after COMMIT)
 //   POST /events/ingest    │  authenticate ─► transforms/decode.ts ─► transforms/limit.ts (per-tenant
-//                          │    events/s: 429 / nack) ─► sinks/postgres (events sink)
+//                          │    events/s: 429 / nack) ─► sinks/postgres/blocks.ts (a compressed block
+//                          │                                 per stream) ─► sinks/postgres (events sink)
 //   sources/websocket.ts ──┤                                           │ group commit: one COPY per window,
 //   GET /stream (frames)   │                                           │ ingest_batches + usage_counters
 //   sources/otlp.ts ───────┘ (POST /v1/logs: OTLP/HTTP JSON ─► transforms/otlp.ts)
@@ -28,7 +29,8 @@ import type { TokenService } from '../src/auth/jwt.js';
 import type { Config } from '../src/config.js';
 import { DwError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
-import { ANOMALY_COLUMNS, EVENT_COLUMNS, anomalyLines, eventLines } from './sinks/postgres/copy.js';
+import { BLOCK_COLUMNS, blockLines } from './sinks/postgres/blocks.js';
+import { ANOMALY_COLUMNS, anomalyLines } from './sinks/postgres/copy.js';
 import { CopySink } from './sinks/postgres/service.js';
 import type { SourceContext } from './sources/common.js';
 import { httpSource } from './sources/http.js';
@@ -67,7 +69,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const resolver = new PrincipalResolver(pool, tokens, { cacheMs: config.apiKeyCacheMs });
 
   const events = new CopySink(pool, log, {
-    name: 'events', table: 'events', columns: EVENT_COLUMNS, usageColumn: 'events', countBytes: true,
+    name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: true,
     flushIntervalMs: config.flushIntervalMs, flushMaxRows: config.flushMaxRows,
     maxPendingRows: Math.max(10 * config.flushMaxRows, 100_000),
     // Bytes as well as rows: 100,000 rows of 64 KiB events would be 6 GiB.
@@ -128,11 +130,12 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
         throw new DwError('DW_ERR_RATE_LIMITED', `more than ${rateLimit.limit} events per second for this tenant; retry after ${wait} s`,
           { limit: rateLimit.limit, retryAfterSeconds: wait });
       }
-      const lines = eventLines(tenantId, records);
+      // One compressed block per stream of this batch (blocks.ts).
+      const { lines, fingerprint } = blockLines(tenantId, records, batchKey);
       const slot = toScore.take();
       let r;
       try {
-        r = await events.write({ tenantId, lines, rows: records.length, bytes, batchKey });
+        r = await events.write({ tenantId, lines, rows: records.length, bytes, batchKey, fingerprint });
       } catch (err) {
         toScore.complete(slot, null);
         throw err;

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
+import { eventTotals } from '../event-blocks.js';
 import { ANOMALY_COLUMNS, anomalyJson, anomalySchema, type AnomalyRow } from './schemas.js';
 
 export const RECENT_ANOMALIES = 10;
@@ -29,17 +30,16 @@ export const dashboardPlugin = definePlugin(async function dashboard(app: Fastif
   }, async function stats(req) {
     const p = principalOf(req);
     const [ev, an] = await Promise.all([
-      pool.query<{ events_total: string; streams: string }>(
-        'SELECT count(*) AS events_total, count(DISTINCT stream) AS streams FROM events WHERE tenant_id = $1', [p.tenantId]),
+      eventTotals(pool, p.tenantId),
       pool.query<{ anomalies_total: string; anomalies_open: string }>(
         `SELECT count(*) AS anomalies_total, count(*) FILTER (WHERE status = 'open') AS anomalies_open
            FROM anomalies WHERE tenant_id = $1`, [p.tenantId]),
     ]);
     return {
-      events_total: Number(ev.rows[0].events_total),
+      events_total: ev.events,
       anomalies_total: Number(an.rows[0].anomalies_total),
       anomalies_open: Number(an.rows[0].anomalies_open),
-      streams: Number(ev.rows[0].streams),
+      streams: ev.streams,
     };
   });
 

@@ -1,10 +1,12 @@
-// The tenant's stored events, newest first (timestamp, then id), paginated.
+// The tenant's stored events, newest first (timestamp, then id), paginated; decoded from their
+// compressed blocks by src/event-blocks.ts.
 import type { FastifyInstance } from 'fastify';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
-import { coerceQueryNumbers, TenantFilter, EVENT_COLUMNS, STREAM_TYPES, eventJson, eventSchema, paginationProps, type EventRow } from './schemas.js';
+import { CURSOR_PATTERN, listEvents as readEvents } from '../event-blocks.js';
+import { coerceQueryNumbers, STREAM_TYPES, eventSchema, paginationProps } from './schemas.js';
 
-interface ListQuery { limit: number; offset: number; stream?: string; stream_type?: string; since?: string; until?: string }
+interface ListQuery { limit: number; offset: number; stream?: string; stream_type?: string; since?: string; until?: string; cursor?: string }
 
 export const eventsPlugin = definePlugin(async function events(app: FastifyInstance): Promise<void> {
   const { pool } = app;
@@ -17,6 +19,7 @@ export const eventsPlugin = definePlugin(async function events(app: FastifyInsta
       stream_type: { type: 'string', enum: [...STREAM_TYPES] },
       since: { type: 'string', format: 'date-time', description: 'timestamp >= since' },
       until: { type: 'string', format: 'date-time', description: 'timestamp < until' },
+      cursor: { type: 'string', pattern: CURSOR_PATTERN, description: 'next_cursor of the previous page: the events after it (offset counts from there)' },
     },
   };
 
@@ -30,7 +33,10 @@ export const eventsPlugin = definePlugin(async function events(app: FastifyInsta
       response: {
         200: {
           type: 'object',
-          properties: { events: { type: 'array', items: eventSchema }, limit: { type: 'integer' }, offset: { type: 'integer' } },
+          properties: {
+            events: { type: 'array', items: eventSchema }, limit: { type: 'integer' }, offset: { type: 'integer' },
+            next_cursor: { type: 'string', description: 'present when the page is full: pass it as `cursor` for the next page' },
+          },
           required: ['events', 'limit', 'offset'],
         },
       },
@@ -38,14 +44,9 @@ export const eventsPlugin = definePlugin(async function events(app: FastifyInsta
   }, async function listEvents(req) {
     const p = principalOf(req);
     const q = req.query;
-    const f = new TenantFilter(p.tenantId)
-      .add('stream = ?', q.stream)
-      .add('stream_type = ?', q.stream_type)
-      .add('ts >= ?', q.since)
-      .add('ts < ?', q.until);
-    const pg = f.page(q.limit, q.offset);
-    const { rows } = await pool.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE ${f.where} ORDER BY ts DESC, id DESC ${pg.clause}`, pg.params);
-    return { events: rows.map(eventJson), limit: q.limit, offset: q.offset };
+    const page = await readEvents(pool, p.tenantId, {
+      limit: q.limit, offset: q.offset, stream: q.stream, streamType: q.stream_type, since: q.since, until: q.until, cursor: q.cursor,
+    });
+    return { events: page.events, limit: q.limit, offset: q.offset, ...(page.next_cursor === undefined ? {} : { next_cursor: page.next_cursor }) };
   });
 }, { name: 'driftwatch-events', dependencies: ['driftwatch-context'], decorators: { fastify: ['pool', 'resolver', 'sessions'], request: ['principal'] } });

@@ -64,13 +64,6 @@ export const anomalyJson = (r: AnomalyRow) => ({
   resolved_at: iso(r.resolved_at),
 });
 
-export interface EventRow { id: string; stream: string; stream_type: string; ts: Date; data: unknown; metadata: unknown; received_at: Date }
-export const EVENT_COLUMNS = 'id, stream, stream_type, ts, data, metadata, received_at';
-export const eventJson = (r: EventRow) => ({
-  id: String(r.id), stream: r.stream, stream_type: r.stream_type, timestamp: r.ts.toISOString(),
-  data: r.data, metadata: r.metadata, received_at: r.received_at.toISOString(),
-});
-
 const NUMBER_RE = /^-?(?:\d+|\d*\.\d+)(?:e[+-]?\d+)?$/i;
 
 /**

@@ -3,10 +3,11 @@
 //   write(w) ──► pending[] ──(flushMaxRows rows, or flushIntervalMs after the first write)──► flush(group)
 //                                                                                               │
 //     BEGIN                                                                                     │
-//       INSERT ingest_batches ... ON CONFLICT DO NOTHING   (keyed writes, with the sha256 of their lines;
+//       INSERT ingest_batches ... ON CONFLICT DO NOTHING   (keyed writes, with their fingerprint;
 //                                                           a conflict with the same fingerprint = duplicate,
 //                                                           with another = DW_ERR_CONFLICT for that write)
-//       COPY <table> FROM STDIN                            (every fresh write of the group, one COPY)
+//       COPY <table> FROM STDIN                            (every fresh write of the group, one COPY:
+//                                                           event blocks, or anomaly rows)
 //       INSERT usage_counters ... ON CONFLICT DO UPDATE     (per tenant, hour bucket)
 //       INSERT ingest_commits (marker id)                  (one row per transaction)
 //     COMMIT ──► each write's promise resolves {duplicate, rows}; on failure it rejects DW_ERR_UNAVAILABLE
@@ -32,13 +33,20 @@ import type { Logger } from '../../../src/log.js';
 
 export interface SinkWrite {
   tenantId: string;
-  /** COPY text lines (copy.ts), each ending in '\n'. */
+  /** COPY text lines, each ending in '\n': event blocks (blocks.ts) or anomaly rows (copy.ts). */
   lines: string;
+  /** Events (or anomalies) in the write: what usage_counters and the row bounds count, not COPY lines. */
   rows: number;
   /** Bytes counted in usage_counters.bytes (when the sink counts bytes). */
   bytes: number;
   /** Idempotency key: a write whose (tenant, key) is already stored is not stored again. */
   batchKey?: string;
+  /**
+   * sha256 (hex) of what the write stores, compared when its key is seen again (a key reused for
+   * other data is refused). The events sink passes one of the uncompressed content (blocks.ts),
+   * so a resend matches whatever the compressor does; absent: the sha256 of `lines`.
+   */
+  fingerprint?: string;
 }
 
 export interface WriteResult {
@@ -371,7 +379,7 @@ export class CopySink {
     try {
       await client.query('BEGIN');
       const results: Outcome[] = writes.map((w) => ({ duplicate: false, rows: w.rows }));
-      const keyed = writes.map((w, i) => ({ w, i, fp: fingerprintOf(w.lines) })).filter((x) => x.w.batchKey !== undefined);
+      const keyed = writes.map((w, i) => ({ w, i, fp: w.fingerprint === undefined ? fingerprintOf(w.lines) : Buffer.from(w.fingerprint, 'hex') })).filter((x) => x.w.batchKey !== undefined);
       if (keyed.length > 0) {
         keyed.sort((a, b) => (a.w.tenantId + a.w.batchKey < b.w.tenantId + b.w.batchKey ? -1 : 1));
         const { rows } = await client.query<{ tenant_id: string; batch_key: string }>(
