@@ -2,7 +2,9 @@
 // small helpers to sign up users and to put rows straight into PostgreSQL.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { compress, DEFAULT_CODEC } from '../../engine/sinks/postgres/blocks.js';
 import { buildControlApp } from '../../src/app.js';
+import { eventId } from '../../src/event-blocks.js';
 import { TokenService } from '../../src/auth/jwt.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
@@ -81,13 +83,16 @@ export async function insertAnomaly(h: Harness, tenantId: string, fields: { stre
   return id;
 }
 
-/** Inserts an event for a tenant directly; returns its id (a string: bigint). */
+/** Inserts an event for a tenant directly, as a one-event block; returns its id as the API shows it. */
 export async function insertEvent(h: Harness, tenantId: string, fields: { stream?: string; ts?: string; data?: unknown } = {}): Promise<string> {
+  const ts = fields.ts ?? new Date().toISOString();
+  const payload = compress(DEFAULT_CODEC, JSON.stringify([[Date.parse(ts), fields.data ?? 'GET / 200', { source: 'test' }]]));
   const { rows } = await h.db.pool.query<{ id: string }>(
-    `INSERT INTO events (tenant_id, stream, stream_type, ts, data, metadata) VALUES ($1, $2, 'logs', $3, $4, $5) RETURNING id`,
-    [tenantId, fields.stream ?? 'web', fields.ts ?? new Date().toISOString(), JSON.stringify(fields.data ?? 'GET / 200'), { source: 'test' }],
+    `INSERT INTO event_blocks (tenant_id, stream, stream_type, first_ts, last_ts, count, first_index, codec, payload)
+     VALUES ($1, $2, 'logs', $3, $3, 1, 0, $4, $5) RETURNING id`,
+    [tenantId, fields.stream ?? 'web', ts, DEFAULT_CODEC, payload],
   );
-  return rows[0].id;
+  return eventId(rows[0].id, 0);
 }
 
 /** The error code of a JSON error answer. */

@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/log.js';
 import { createTenant } from '../../src/tenants.js';
 import { startEngine, type EngineHandle } from '../../engine/engine.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { countStored, storedEvents } from '../helpers/events.js';
 
 export const boomWorker = fileURLToPath(new URL('../fixtures/score-boom.mjs', import.meta.url));
 
@@ -71,11 +72,11 @@ export async function ingest(h: Harness, body: unknown, opts: { key?: string; co
 }
 
 export async function countEvents(h: Harness, tenantId?: string): Promise<number> {
-  const { rows } = await h.db.pool.query<{ n: string }>(
-    tenantId === undefined ? 'SELECT count(*) AS n FROM events' : 'SELECT count(*) AS n FROM events WHERE tenant_id = $1',
-    tenantId === undefined ? [] : [tenantId],
-  );
-  return Number(rows[0].n);
+  // The block counts, and (so that a wrong count cannot hide) the events the blocks decode to.
+  const n = tenantId === undefined ? await countStored(h.db.pool) : await countStored(h.db.pool, 'tenant_id = $1', [tenantId]);
+  const decoded = (await storedEvents(h.db.pool, { tenantId })).length;
+  if (decoded !== n) throw new Error(`event_blocks: counts say ${n} events, the payloads hold ${decoded}`);
+  return n;
 }
 
 /** A WebSocket client that collects answers (decoded from JSON text or msgpack binary). */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countEvents, ingest, logEvent, startHarness, type Harness } from './harness.js';
+import { countStored, maxBlockId, storedEvents } from '../helpers/events.js';
 
 let h: Harness;
 beforeAll(async () => { h = await startHarness({ maxBatchEvents: 100, maxBodyBytes: 64 * 1024, maxEventBytes: 4096 }); });
@@ -22,9 +23,8 @@ describe('engine HTTP source', () => {
     ]);
     expect(r).toEqual({ status: 200, body: { accepted: 4 } });
     expect(await countEvents(h, h.tenantA.id)).toBe(before + 4);
-    const { rows } = await h.db.pool.query(
-      `SELECT stream, stream_type, ts, data, metadata FROM events WHERE tenant_id = $1 AND id > (SELECT coalesce(max(id), 0) - 4 FROM events) ORDER BY id`,
-      [h.tenantA.id]);
+    // The batch's four streams are four blocks, the last four written.
+    const rows = await storedEvents(h.db.pool, { tenantId: h.tenantA.id, afterBlock: (await maxBlockId(h.db.pool)) - 4 });
     expect(rows.map((x) => x.stream)).toEqual(['logs:api', 'metrics:cpu', 'custom-stream', 'llm:default']);
     expect(rows[1].data).toEqual({ value: 3.5 });
     expect(rows[1].metadata).toEqual({ source: 'cpu', host: 'a' });
@@ -40,7 +40,7 @@ describe('engine HTTP source', () => {
     expect(await ingest(h, null, { contentType: 'application/x-ndjson', raw: nd })).toEqual({ status: 200, body: { accepted: 3 } });
     expect(await ingest(h, [logEvent('mp 1'), logEvent('mp 2')], { contentType: 'application/msgpack' })).toEqual({ status: 200, body: { accepted: 2 } });
     expect(await countEvents(h, h.tenantA.id)).toBe(before + 6);
-    const { rows } = await h.db.pool.query("SELECT data FROM events WHERE tenant_id = $1 AND data = '\"mp 2\"'::jsonb", [h.tenantA.id]);
+    const rows = (await storedEvents(h.db.pool, { tenantId: h.tenantA.id })).filter((x) => x.data === 'mp 2');
     expect(rows).toHaveLength(1);
   });
 
@@ -123,8 +123,11 @@ describe('engine HTTP source', () => {
     expect(old).toEqual({ status: 200, body: { accepted: 1 } });
     const first = await ingest(h, [logEvent('first day', { timestamp: '0001-01-01T00:00:00.000Z', stream: 'year-1500' })]);
     expect(first).toEqual({ status: 200, body: { accepted: 1 } });
-    const { rows } = await h.db.pool.query("SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS t FROM events WHERE tenant_id = $1 AND stream = 'year-1500' ORDER BY ts", [h.tenantA.id]);
-    expect(rows.map((r) => r.t)).toEqual(['0001-01-01 00:00', '1500-06-01 12:00']);
+    const rows = (await storedEvents(h.db.pool, { tenantId: h.tenantA.id, stream: 'year-1500' })).sort((a, b) => a.ts.getTime() - b.ts.getTime());
+    expect(rows.map((r) => r.ts.toISOString().slice(0, 16).replace('T', ' '))).toEqual(['0001-01-01 00:00', '1500-06-01 12:00']);
+    // The block's time range is stored as timestamptz too (what GET /api/v1/events filters on).
+    const { rows: ranges } = await h.db.pool.query("SELECT to_char(first_ts AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS t FROM event_blocks WHERE tenant_id = $1 AND stream = 'year-1500' ORDER BY first_ts", [h.tenantA.id]);
+    expect(ranges.map((r) => r.t)).toEqual(['0001-01-01 00:00', '1500-06-01 12:00']);
     const zero = await ingest(h, [logEvent('year zero', { timestamp: '0000-12-31T23:59:59.999Z' })]);
     expect(zero.status).toBe(400);
     expect(zero.body.error).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', details: { index: 0 } });
@@ -188,8 +191,7 @@ describe('engine HTTP source', () => {
     expect(out[40].status).toBe(400);
     expect(await countEvents(h, h.tenantA.id)).toBe(a0 + 500);
     expect(await countEvents(h, h.tenantB.id)).toBe(b0 + 500);
-    const { rows } = await h.db.pool.query('SELECT count(*)::int AS n FROM events WHERE stream <> $1 AND stream LIKE $2 AND tenant_id = $3', [`iso-${h.tenantA.id}`, 'iso-%', h.tenantA.id]);
-    expect(rows[0].n).toBe(0);
+    expect(await countStored(h.db.pool, 'stream <> $1 AND stream LIKE $2 AND tenant_id = $3', [`iso-${h.tenantA.id}`, 'iso-%', h.tenantA.id])).toBe(0);
   });
 
   it('answers 404 and 405 as JSON errors', async () => {

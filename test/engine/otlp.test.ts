@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anyValueToJson, nanosToMs, otlpLogsToEvents } from '../../engine/transforms/otlp.js';
 import { countEvents, startHarness, type Harness } from './harness.js';
+import { maxBlockId, storedEvents, type StoredEvent } from '../helpers/events.js';
 
 let h: Harness;
 beforeAll(async () => { h = await startHarness({ maxBatchEvents: 100, maxBodyBytes: 64 * 1024, maxEventBytes: 4096 }); });
@@ -78,15 +79,13 @@ async function post(body: string | Uint8Array, headers: Record<string, string> =
   return { status: res.status, headers: res.headers, body: text === '' ? null : JSON.parse(text) };
 }
 
-async function rowsSince(id: number, tenantId = h.tenantA.id): Promise<any[]> {
-  const { rows } = await h.db.pool.query(
-    'SELECT id, stream, stream_type, ts, data, metadata FROM events WHERE tenant_id = $1 AND id > $2 ORDER BY id', [tenantId, id]);
-  return rows;
+/** The tenant's events stored in blocks written after block `id`, in write order. */
+async function rowsSince(id: number, tenantId = h.tenantA.id): Promise<StoredEvent[]> {
+  return storedEvents(h.db.pool, { tenantId, afterBlock: id });
 }
 
 async function maxId(): Promise<number> {
-  const { rows } = await h.db.pool.query('SELECT coalesce(max(id), 0)::int AS id FROM events');
-  return rows[0].id;
+  return maxBlockId(h.db.pool);
 }
 
 describe('OTLP logs transform', () => {
@@ -256,9 +255,9 @@ describe('engine OTLP source (POST /v1/logs)', () => {
     }] });
     const r = await post(body);
     expect(r).toMatchObject({ status: 200, body: { partialSuccess: {} } });
-    const { rows } = await h.db.pool.query(
-      `SELECT stream, data, metadata->'__proto__' AS proto, metadata->>'k' AS k FROM events
-        WHERE tenant_id = $1 AND stream IN ('proto-svc', 'hijacked') ORDER BY id`, [h.tenantA.id]);
+    const own = (o: unknown, k: string): unknown => (o !== null && typeof o === 'object' ? Object.getOwnPropertyDescriptor(o, k)?.value : undefined);
+    const rows = (await storedEvents(h.db.pool, { tenantId: h.tenantA.id })).filter((x) => x.stream === 'proto-svc' || x.stream === 'hijacked')
+      .map((x) => ({ stream: x.stream, data: x.data, proto: own(x.metadata, '__proto__'), k: own(x.metadata, 'k') }));
     expect(rows.map((x) => x.stream)).toEqual(['proto-svc', 'proto-svc']);
     expect(rows[0].proto).toEqual({ 'driftwatch.stream': 'hijacked', x: '1' });
     expect(Object.getOwnPropertyDescriptor(rows[0].data, '__proto__')?.value).toEqual({ polluted: 'yes' });

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_COLUMNS, eventLines } from '../../engine/sinks/postgres/copy.js';
+import { randomBytes } from 'node:crypto';
+import { BLOCK_COLUMNS, blockLines } from '../../engine/sinks/postgres/blocks.js';
 import { CopySink, type CopySinkOptions } from '../../engine/sinks/postgres/service.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
 import { createPool } from '../../src/db.js';
 import { silentLogger } from '../../src/log.js';
 import { createTenant } from '../../src/tenants.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { countStored } from '../helpers/events.js';
 
 let db: TestDatabase;
 let t1: string;
@@ -18,13 +20,12 @@ beforeAll(async () => {
 afterAll(async () => { await db?.drop(); });
 
 const opts = (o: Partial<CopySinkOptions> = {}): CopySinkOptions => ({
-  name: 'events', table: 'events', columns: EVENT_COLUMNS, usageColumn: 'events', countBytes: true,
+  name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: true,
   flushIntervalMs: 20, flushMaxRows: 1000, maxPendingRows: 100_000, maxConcurrentFlushes: 2, whenFull: 'drop_newest', ...o,
 });
 const lines = (tenant: string, n: number, tag: string): string =>
-  eventLines(tenant, validateEvents(Array.from({ length: n }, (_, i) => ({ timestamp: i, stream_type: 'logs', data: `${tag} ${i}`, stream: tag })), { maxBatchEvents: 1e6, maxEventBytes: 1e6 }));
-const count = async (stream: string): Promise<number> =>
-  (await db.pool.query('SELECT count(*)::int AS n FROM events WHERE stream = $1', [stream])).rows[0].n;
+  blockLines(tenant, validateEvents(Array.from({ length: n }, (_, i) => ({ timestamp: i, stream_type: 'logs', data: `${tag} ${i}`, stream: tag })), { maxBatchEvents: 1e6, maxEventBytes: 1e6 }), undefined).lines;
+const count = async (stream: string): Promise<number> => countStored(db.pool, 'stream = $1', [stream]);
 
 describe('CopySink (group commit)', () => {
   it('combines concurrent writes into few flushes and resolves each after COMMIT', async () => {
@@ -41,7 +42,7 @@ describe('CopySink (group commit)', () => {
   it('a row PostgreSQL refuses fails only its own write, not the others in the group', async () => {
     const sink = new CopySink(db.pool, silentLogger, opts());
     const good1 = sink.write({ tenantId: t1, lines: lines(t1, 5, 'iso-a'), rows: 5, bytes: 1 });
-    const bad = sink.write({ tenantId: t2, lines: `${t2}\tiso-bad\tlogs\t1970-01-01T00:00:00Z\t{not json\t\\N\n`, rows: 1, bytes: 1 });
+    const bad = sink.write({ tenantId: t2, lines: `${t2}\tiso-bad\tlogs\tnot a time\t1970-01-01T00:00:00Z\t1\t\\N\t0\tnone\t\\\\x5b5d\n`, rows: 1, bytes: 1 });
     const good2 = sink.write({ tenantId: t2, lines: lines(t2, 5, 'iso-b'), rows: 5, bytes: 1 });
     await expect(good1).resolves.toEqual({ duplicate: false, rows: 5 });
     await expect(bad).rejects.toMatchObject({ code: 'DW_ERR_INVALID_EVENT' });
@@ -134,8 +135,9 @@ describe('CopySink (group commit)', () => {
   });
 
   it('refuses a write with DW_ERR_UNAVAILABLE when the bytes waiting would exceed maxPendingBytes (few rows, large events)', async () => {
+    // Random base64 (brotli keeps about 3/4 of it; hex doubles that): about 60 KB of COPY text an event.
     const big = (n: number, tag: string): string =>
-      eventLines(t1, validateEvents(Array.from({ length: n }, (_, i) => ({ timestamp: i, stream_type: 'logs', data: `${tag} ${i} ${'x'.repeat(60_000)}`, stream: tag })), { maxBatchEvents: 1e6, maxEventBytes: 1e6 }));
+      blockLines(t1, validateEvents(Array.from({ length: n }, (_, i) => ({ timestamp: i, stream_type: 'logs', data: `${tag} ${i} ${randomBytes(30_000).toString('base64')}`, stream: tag })), { maxBatchEvents: 1e6, maxEventBytes: 1e6 }), undefined).lines;
     const first = big(2, 'fullbytes');
     const sink = new CopySink(db.pool, silentLogger, opts({ flushIntervalMs: 200, flushMaxRows: 1000, maxPendingRows: 1000, maxPendingBytes: 200_000 }));
     const a = sink.write({ tenantId: t1, lines: first, rows: 2, bytes: 1 });

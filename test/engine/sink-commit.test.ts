@@ -3,13 +3,14 @@
 import { createServer, connect as tcpConnect, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_COLUMNS, eventLines } from '../../engine/sinks/postgres/copy.js';
+import { BLOCK_COLUMNS, blockLines } from '../../engine/sinks/postgres/blocks.js';
 import { commitOutcome, CopySink } from '../../engine/sinks/postgres/service.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
 import { createPool } from '../../src/db.js';
 import { silentLogger } from '../../src/log.js';
 import { createTenant } from '../../src/tenants.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { storedEvents } from '../helpers/events.js';
 import { freePort, waitFor } from '../helpers/net.js';
 
 let db: TestDatabase;
@@ -76,11 +77,12 @@ describe('CopySink: backend terminated while COMMIT runs', () => {
         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit();`);
     try {
       const sink = new CopySink(db.pool, silentLogger, {
-        name: 'events', table: 'events', columns: EVENT_COLUMNS, usageColumn: 'events', countBytes: true,
+        name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: true,
         flushIntervalMs: 5, flushMaxRows: 1000, maxPendingRows: 10_000, maxConcurrentFlushes: 1, whenFull: 'drop_newest',
       });
       const records = validateEvents([0, 1, 2].map((i) => ({ timestamp: i, stream_type: 'logs', stream: 'ambiguous', data: `e${i}` })), { maxBatchEvents: 10, maxEventBytes: 1000 });
-      const write = sink.write({ tenantId: tenant, lines: eventLines(tenant, records), rows: 3, bytes: 1, batchKey: 'ws:amb:0' });
+      const block = blockLines(tenant, records, 'ws:amb:0');
+      const write = sink.write({ tenantId: tenant, lines: block.lines, rows: 3, bytes: 1, batchKey: 'ws:amb:0', fingerprint: block.fingerprint });
       const pid = await waitFor(async () => {
         const r = await db.pool.query<{ pid: number }>(
           `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep' AND query = 'COMMIT'`);
@@ -89,8 +91,7 @@ describe('CopySink: backend terminated while COMMIT runs', () => {
       await terminate(pid);
       await expect(write).resolves.toEqual({ duplicate: false, rows: 3 });
       expect(sink.stats.ambiguousCommits).toBe(1);
-      const n = await db.pool.query(`SELECT count(*)::int AS n FROM events WHERE stream = 'ambiguous'`);
-      expect(n.rows[0].n).toBe(3);
+      expect((await storedEvents(db.pool, { stream: 'ambiguous' })).map((e) => e.data)).toEqual(['e0', 'e1', 'e2']);
       await sink.close();
     } finally {
       await db.pool.query('DROP TRIGGER slow_commit ON ingest_commits; DROP FUNCTION slow_commit(); DROP SEQUENCE commit_once;');
@@ -137,11 +138,11 @@ describe('CopySink: the answer to COMMIT is lost after PostgreSQL committed', ()
         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION gated_commit();`);
     try {
       const sink = new CopySink(pool, silentLogger, {
-        name: 'events', table: 'events', columns: EVENT_COLUMNS, usageColumn: 'events', countBytes: true,
+        name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: true,
         flushIntervalMs: 5, flushMaxRows: 1000, maxPendingRows: 10_000, maxConcurrentFlushes: 1, whenFull: 'drop_newest',
       });
       const records = validateEvents([0, 1].map((i) => ({ timestamp: i, stream_type: 'logs', stream: 'lost-answer', data: `e${i}` })), { maxBatchEvents: 10, maxEventBytes: 1000 });
-      const write = sink.write({ tenantId: tenant, lines: eventLines(tenant, records), rows: 2, bytes: 1 });
+      const write = sink.write({ tenantId: tenant, lines: blockLines(tenant, records, undefined).lines, rows: 2, bytes: 1 });
       await waitFor(async () => {
         const r = await db.pool.query(
           `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query = 'COMMIT'`);
@@ -151,8 +152,7 @@ describe('CopySink: the answer to COMMIT is lost after PostgreSQL committed', ()
       await holder.query('SELECT pg_advisory_unlock(4242)');
       await expect(write).resolves.toEqual({ duplicate: false, rows: 2 });
       expect(sink.stats.ambiguousCommits).toBe(1);
-      const n = await db.pool.query(`SELECT count(*)::int AS n FROM events WHERE stream = 'lost-answer'`);
-      expect(n.rows[0].n).toBe(2);
+      expect((await storedEvents(db.pool, { stream: 'lost-answer' })).map((e) => e.data)).toEqual(['e0', 'e1']);
       await sink.close();
     } finally {
       await db.pool.query('DROP TRIGGER gated_commit ON ingest_commits; DROP FUNCTION gated_commit(); DROP SEQUENCE commit_gate;');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countEvents, logEvent, startHarness, WsClient, type Harness } from './harness.js';
+import { storedEvents } from '../helpers/events.js';
 
 let h: Harness;
 beforeAll(async () => { h = await startHarness({ maxBatchEvents: 50, maxBodyBytes: 32 * 1024 }); });
@@ -19,7 +20,7 @@ describe('engine WebSocket source', () => {
     const a2 = await c.answer(2);
     expect(a2).toEqual({ msg: { ack: 2 }, binary: true });
     expect(await countEvents(h, h.tenantA.id)).toBe(before + 4);
-    const { rows } = await h.db.pool.query("SELECT stream FROM events WHERE tenant_id = $1 AND stream_type = 'metrics' AND data = '7'::jsonb", [h.tenantA.id]);
+    const rows = (await storedEvents(h.db.pool, { tenantId: h.tenantA.id })).filter((x) => x.stream_type === 'metrics' && x.data === 7);
     expect(rows.map((r) => r.stream)).toEqual(['metrics:m']);
     await c.close();
   });
@@ -59,7 +60,7 @@ describe('engine WebSocket source', () => {
     const c = await WsClient.connect(`${h.wsUrl}?token=${encodeURIComponent(h.tenantB.key)}`);
     c.sendJson({ seq: 1, events: [logEvent('by query token')] });
     expect((await c.answer(1)).msg).toEqual({ ack: 1 });
-    const { rows } = await h.db.pool.query('SELECT tenant_id FROM events WHERE data = $1::jsonb', [JSON.stringify('by query token')]);
+    const rows = (await storedEvents(h.db.pool)).filter((x) => x.data === 'by query token');
     expect(rows.map((r) => r.tenant_id)).toEqual([h.tenantB.id]);
     await c.close();
   });
