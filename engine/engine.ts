@@ -20,8 +20,9 @@
 // close(): refuse new requests, upgrades and frames (DW_ERR_SHUTTING_DOWN) and close the
 // listen socket ─► wait for every batch in flight (each one answered after its COMMIT) ─►
 // flush the events sink ─► drain the scorer (its anomalies written) ─► flush the anomalies
-// sink ─► destroy the worker pool ─► end the remaining WebSocket connections (1001) and
-// idle keep-alive HTTP connections.
+// sink ─► stop retention (waiting for a run in progress) ─► destroy the worker pool ─► end the
+// remaining WebSocket connections (1001) and idle keep-alive HTTP connections.
+// Retention (sinks/postgres/retention.ts): at start and hourly, in the background.
 import uWS from 'uWebSockets.js';
 import type pg from 'pg';
 import { PrincipalResolver, requireScope } from '../src/auth/principal.js';
@@ -31,6 +32,7 @@ import { DwError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 import { BLOCK_COLUMNS, blockLines } from './sinks/postgres/blocks.js';
 import { ANOMALY_COLUMNS, anomalyLines } from './sinks/postgres/copy.js';
+import { Retention } from './sinks/postgres/retention.js';
 import { CopySink } from './sinks/postgres/service.js';
 import type { SourceContext } from './sources/common.js';
 import { httpSource } from './sources/http.js';
@@ -40,6 +42,9 @@ import type { EventRecord } from './transforms/decode.js';
 import { TenantRateLimiter } from './transforms/limit.js';
 import { InOrder, Scorer } from './transforms/score.js';
 import { StreamSettings } from './transforms/stream-settings.js';
+
+/** Retention by plan (partitions ahead, expired blocks and anomalies) runs at start and this often. */
+const RETENTION_EVERY_MS = 3_600_000;
 
 /** The events sink holds at most this many maximal bodies' worth of COPY lines waiting (at least 64 MiB). */
 const PENDING_BODIES = 4;
@@ -98,6 +103,17 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
         anomalies.write({ tenantId, lines: anomalyLines(list), rows: list.length, bytes: 0 })));
     },
   });
+
+  // Retention: in the background (a slow delete never delays start-up or ingest), one run at a time.
+  const retention = new Retention(pool, log);
+  let retentionRun: Promise<void> | undefined;
+  const runRetention = (): void => {
+    retentionRun ??= retention.run().then(() => undefined, (err: unknown) => {
+      log.warn({ err }, 'RetentionRunError: old event blocks and anomalies were not deleted; next try in an hour');
+    }).finally(() => { retentionRun = undefined; });
+  };
+  runRetention();
+  const retentionTimer = setInterval(runRetention, RETENTION_EVERY_MS).unref();
 
   // Two flushes run at once and a flush may retry, so writes can commit out of order: committed
   // records go to the scorer in the order their writes were submitted (per stream, frame order).
@@ -162,6 +178,8 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
       else resolve(s);
     });
   }).catch(async (err: unknown) => {
+    clearInterval(retentionTimer);
+    await retentionRun;
     await scorer.close();
     throw err;
   });
@@ -191,6 +209,8 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
         await events.close();
         await scorer.close();
         await anomalies.close();
+        clearInterval(retentionTimer);
+        await retentionRun;
         ws.closeAll();
         // Idle keep-alive HTTP connections would keep the process alive until the client
         // drops them; App.close() (in this uWS build, missing from its typings) closes them.

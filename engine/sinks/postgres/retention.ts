@@ -1,0 +1,137 @@
+// Retention by plan for event blocks and anomalies (plans.retention_days: 7, 30, 90).
+//
+//   every hour (and at engine start):
+//     dw_event_block_partitions(today - 1, today + AHEAD_DAYS)      create the daily partitions ahead
+//     DROP TABLE event_blocks_pYYYYMMDD                              days wholly older than the longest
+//                                                                    retention: every plan is past them
+//     per plan shorter than the longest, per partition that started before its cutoff (and the default one):
+//       DELETE its tenants' blocks received before the cutoff       (chunks of `chunk` rows, by ctid;
+//                                                                    a block is one row for ~100 events)
+//     per plan: DELETE its tenants' anomalies detected before the cutoff (same chunks)
+//
+// Cutoff = now() − retention_days. Blocks count from received_at (when they were stored), so a
+// backfill of old events is kept as long as new ones. A tenant whose plan has no row in `plans`,
+// and blocks of a deleted tenant, keep the longest retention. Only this file and the schema's
+// function touch partitions.
+import type pg from 'pg';
+import type { Logger } from '../../../src/log.js';
+
+/** Daily partitions kept ready ahead of today. */
+export const AHEAD_DAYS = 7;
+const DEFAULT_CHUNK = 10_000;
+/** At most this many chunks per table and plan in one run; the rest waits for the next run. */
+const MAX_ROUNDS = 100;
+const DAY_MS = 86_400_000;
+const PARTITION_RE = /^event_blocks_p(\d{4})(\d{2})(\d{2})$/;
+
+export interface RetentionResult {
+  partitionsCreated: number;
+  partitionsDropped: string[];
+  blocksDeleted: number;
+  anomaliesDeleted: number;
+}
+
+interface PlanRetention { id: string; days: number }
+
+/** Creates the missing daily partitions from yesterday to AHEAD_DAYS ahead (UTC days); returns how many it created. */
+export async function ensurePartitions(db: pg.Pool | pg.PoolClient, aheadDays = AHEAD_DAYS): Promise<number> {
+  const { rows } = await db.query<{ made: number }>(
+    `SELECT dw_event_block_partitions((now() AT TIME ZONE 'UTC')::date - 1, (now() AT TIME ZONE 'UTC')::date + $1::int) AS made`, [aheadDays]);
+  return rows[0].made;
+}
+
+/** The daily partitions of event_blocks: name and the UTC day (ms) they start. */
+export async function listPartitions(db: pg.Pool): Promise<{ name: string; day: number }[]> {
+  const { rows } = await db.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = 'event_blocks'::regclass ORDER BY 1`);
+  const out: { name: string; day: number }[] = [];
+  for (const r of rows) {
+    const m = PARTITION_RE.exec(r.name);
+    if (m) out.push({ name: r.name, day: Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) });
+  }
+  return out;
+}
+
+async function chunked(db: pg.Pool, sql: string, params: unknown[]): Promise<number> {
+  let total = 0;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const r = await db.query(sql, params);
+    total += r.rowCount ?? 0;
+    if ((r.rowCount ?? 0) < (params[params.length - 1] as number)) break;
+  }
+  return total;
+}
+
+export class Retention {
+  readonly #db: pg.Pool;
+  readonly #log: Logger;
+  readonly #chunk: number;
+
+  constructor(db: pg.Pool, log: Logger, opts: { chunk?: number } = {}) {
+    this.#db = db;
+    this.#log = log.child({ component: 'retention' });
+    this.#chunk = opts.chunk ?? DEFAULT_CHUNK;
+  }
+
+  /** One pass: partitions ahead, old partitions dropped, each plan's expired blocks and anomalies deleted. */
+  async run(now = Date.now()): Promise<RetentionResult> {
+    const db = this.#db;
+    const partitionsCreated = await ensurePartitions(db);
+    const { rows: planRows } = await db.query<{ id: string; retention_days: number }>('SELECT id, retention_days FROM plans ORDER BY retention_days');
+    const plans: PlanRetention[] = planRows.map((r) => ({ id: r.id, days: r.retention_days }));
+    const longest = plans.reduce((m, p) => Math.max(m, p.days), 0);
+    if (longest <= 0) return { partitionsCreated, partitionsDropped: [], blocksDeleted: 0, anomaliesDeleted: 0 };
+
+    // Whole days past the longest retention: dropped, whatever the tenants' plans.
+    const partitions = await listPartitions(db);
+    const dropBefore = now - longest * DAY_MS;
+    const partitionsDropped: string[] = [];
+    for (const p of partitions) {
+      if (p.day + DAY_MS <= dropBefore) {
+        await db.query(`DROP TABLE IF EXISTS ${p.name}`);
+        partitionsDropped.push(p.name);
+      }
+    }
+    const kept = partitions.filter((p) => !partitionsDropped.includes(p.name));
+
+    let blocksDeleted = 0;
+    let anomaliesDeleted = 0;
+    const cutoffOf = (days: number): Date => new Date(now - days * DAY_MS);
+    for (const plan of plans) {
+      const cutoff = cutoffOf(plan.days);
+      // Tenants without a plan row keep the longest retention: counted with the longest plan.
+      const tenants = plan.days === longest
+        ? 'SELECT id FROM tenants WHERE plan = $1 OR plan NOT IN (SELECT id FROM plans)'
+        : 'SELECT id FROM tenants WHERE plan = $1';
+      if (plan.days < longest) {
+        const targets = [...kept.filter((p) => p.day < cutoff.getTime()).map((p) => p.name), 'event_blocks_default'];
+        for (const part of targets) {
+          blocksDeleted += await chunked(db,
+            `DELETE FROM ${part} WHERE ctid = ANY (ARRAY(
+               SELECT ctid FROM ${part} WHERE tenant_id IN (${tenants}) AND received_at < $2 LIMIT $3))`,
+            [plan.id, cutoff, this.#chunk]);
+        }
+      }
+      anomaliesDeleted += await chunked(db,
+        `DELETE FROM anomalies WHERE ctid = ANY (ARRAY(
+           SELECT ctid FROM anomalies WHERE tenant_id IN (${tenants}) AND detected_at < $2 LIMIT $3))`,
+        [plan.id, cutoff, this.#chunk]);
+    }
+    // The default partition is never dropped: what of it is past the longest retention goes by rows
+    // (tenants gone from `tenants` included).
+    blocksDeleted += await chunked(db,
+      `DELETE FROM event_blocks_default WHERE ctid = ANY (ARRAY(
+         SELECT ctid FROM event_blocks_default WHERE received_at < $1 LIMIT $2))`,
+      [cutoffOf(longest), this.#chunk]);
+    anomaliesDeleted += await chunked(db,
+      `DELETE FROM anomalies WHERE ctid = ANY (ARRAY(
+         SELECT ctid FROM anomalies WHERE tenant_id NOT IN (SELECT id FROM tenants) AND detected_at < $1 LIMIT $2))`,
+      [cutoffOf(longest), this.#chunk]);
+    const result = { partitionsCreated, partitionsDropped, blocksDeleted, anomaliesDeleted };
+    if (partitionsCreated + partitionsDropped.length + blocksDeleted + anomaliesDeleted > 0) {
+      this.#log.info(result, 'RetentionRunCompleted');
+    }
+    return result;
+  }
+}
