@@ -86,6 +86,20 @@ describe('CopySink (group commit)', () => {
     await sink.close();
   });
 
+  it('a write carrying a content fingerprint is a duplicate on resend even when compressed by another codec', async () => {
+    const sink = new CopySink(db.pool, silentLogger, opts());
+    const records = validateEvents([{ timestamp: 1, stream_type: 'logs', stream: 'fp-codec', data: 'même contenu' }], { maxBatchEvents: 10, maxEventBytes: 1000 });
+    const brotli = blockLines(t1, records, 'fp-1', 'brotli');
+    const deflate = blockLines(t1, records, 'fp-1', 'deflate');
+    expect(deflate.lines).not.toBe(brotli.lines);
+    await expect(sink.write({ tenantId: t1, lines: brotli.lines, rows: 1, bytes: 1, batchKey: 'fp-1', fingerprint: brotli.fingerprint })).resolves.toEqual({ duplicate: false, rows: 1 });
+    await expect(sink.write({ tenantId: t1, lines: deflate.lines, rows: 1, bytes: 1, batchKey: 'fp-1', fingerprint: deflate.fingerprint })).resolves.toEqual({ duplicate: true, rows: 1 });
+    const other = blockLines(t1, validateEvents([{ timestamp: 1, stream_type: 'logs', stream: 'fp-codec', data: 'autre' }], { maxBatchEvents: 10, maxEventBytes: 1000 }), 'fp-1');
+    await expect(sink.write({ tenantId: t1, lines: other.lines, rows: 1, bytes: 1, batchKey: 'fp-1', fingerprint: other.fingerprint })).rejects.toMatchObject({ code: 'DW_ERR_CONFLICT' });
+    expect(await count('fp-codec')).toBe(1);
+    await sink.close();
+  });
+
   it('a conflicting write in a group fails alone; the rest of the group is stored', async () => {
     const sink = new CopySink(db.pool, silentLogger, opts());
     await sink.write({ tenantId: t1, lines: lines(t1, 1, 'grp-k'), rows: 1, bytes: 1, batchKey: 'http:grp' });
