@@ -5,7 +5,7 @@
 //     ▼
 //   websocket_decode_discard  ws client ──frames of 1000──► child: bare uWS app: copy, JSON.parse, count ─► {"ack": seq}
 //   http_decode_discard       autocannon ──bodies of 1000─► child: bare uWS app: copy, JSON.parse, count ─► {"accepted": n}
-//   copy_to_postgres                                        child: CopySink (the engine's events sink) ─► COPY ─► PostgreSQL
+//   copy_to_postgres                                        child: blocks.ts + CopySink (the engine's events sink) ─► COPY ─► PostgreSQL
 //   websocket_to_postgres     ws client ──frames of 1000──► child: startEngine (detection on) ─► PostgreSQL ─► {"ack": seq}
 //   http_to_postgres          autocannon ──bodies of 1000─► child: startEngine (detection on) ─► PostgreSQL ─► {"accepted": n}
 //   http_to_postgres_half_load  the same at a fixed rate of half what http_to_postgres reached
@@ -38,7 +38,7 @@ import { syntheticLog } from '../src/demo/synthetic.js';
 import { silentLogger } from '../src/log.js';
 import { createTenant } from '../src/tenants.js';
 import { startEngine } from '../engine/engine.js';
-import { EVENT_COLUMNS, eventLines } from '../engine/sinks/postgres/copy.js';
+import { BLOCK_COLUMNS, blockLines } from '../engine/sinks/postgres/blocks.js';
 import { CopySink } from '../engine/sinks/postgres/service.js';
 import { validateEvents, type EventRecord } from '../engine/transforms/decode.js';
 
@@ -169,14 +169,14 @@ function roleDecode(): void {
   });
 }
 
-/** CopySink alone: pre-validated records, lines built per write as the engine does, no network. */
+/** CopySink alone: pre-validated records, blocks built (grouped, compressed) per write as the engine does, no network. */
 async function roleCopy(url: string, tenantId: string, seconds: number): Promise<void> {
   const pool = createPool(url, 4);
   const limits = { maxBatchEvents: 10_000, maxEventBytes: 64 * 1024 };
   const batches: EventRecord[][] = batchesJson().map((j) => validateEvents(JSON.parse(j) as unknown[], limits));
   const config = loadConfig({ env: {} });
   const sink = new CopySink(pool, silentLogger, {
-    name: 'events', table: 'events', columns: EVENT_COLUMNS, usageColumn: 'events', countBytes: true,
+    name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: true,
     flushIntervalMs: config.flushIntervalMs, flushMaxRows: config.flushMaxRows,
     maxPendingRows: Math.max(10 * config.flushMaxRows, 100_000), maxConcurrentFlushes: 2, whenFull: 'drop_newest',
   });
@@ -196,7 +196,8 @@ async function roleCopy(url: string, tenantId: string, seconds: number): Promise
         const recs = batches[next++ % batches.length];
         const t = performance.now();
         inFlight++;
-        sink.write({ tenantId, lines: eventLines(tenantId, recs), rows: recs.length, bytes: 0 }).then(
+        const b = blockLines(tenantId, recs, undefined);
+        sink.write({ tenantId, lines: b.lines, rows: recs.length, bytes: 0 }).then(
           () => { const now = performance.now(); if (now <= end) { events += recs.length; s.tick(recs.length); } lat.push(now - t); },
           () => { failed++; },
         ).finally(() => { inFlight--; if (inFlight === 0 && performance.now() >= end) resolve(); else launch(); });
@@ -399,9 +400,9 @@ async function main(): Promise<void> {
       return { id: t.id, key: (await createApiKey(pool, t.id)).key };
     };
     const countRows = async (tenantId: string): Promise<number> =>
-      Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE tenant_id = $1', [tenantId])).rows[0].n);
+      Number((await pool.query<{ n: string }>('SELECT coalesce(sum(count), 0) AS n FROM event_blocks WHERE tenant_id = $1', [tenantId])).rows[0].n);
     // Every PostgreSQL case starts from empty tables (index sizes comparable between cases).
-    const emptyTables = (): Promise<unknown> => pool.query('TRUNCATE events, anomalies, ingest_batches');
+    const emptyTables = (): Promise<unknown> => pool.query('TRUNCATE event_blocks, anomalies, ingest_batches');
 
     console.log(`# bench/ingest: ${availableParallelism()} cores, Node ${process.version}, PostgreSQL ${pgVersion} (${stopPg ? 'embedded' : 'DATABASE_URL'}), ${seconds} s per case, batches of ${BATCH} log events (${Math.round(bodiesJson[0].length / BATCH)} B/event JSON)`);
     console.log(`# processes: this one = load generators (ws client: ${wsConns} connections × ${pipeline} frames in flight; autocannon: ${httpConns} connections) and row counts;`);
@@ -442,7 +443,7 @@ async function main(): Promise<void> {
       const stored = await countRows(t.id);
       const c: CaseResult = {
         events: Number(res.events), seconds, spreadPct: spread(res.samples as number[], seconds), p50: Number(res.p50), p99: Number(res.p99), rssMiB: Number(res.rssMiB),
-        note: ` [stored ${stored} rows${Number(res.failed) > 0 ? `, ${String(res.failed)} writes failed` : ''}]`,
+        note: ` [stored ${stored} events${Number(res.failed) > 0 ? `, ${String(res.failed)} writes failed` : ''}]`,
       };
       ceilings.set('copy_to_postgres', c.events / seconds);
       await emptyTables();
