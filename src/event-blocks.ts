@@ -43,7 +43,7 @@ export interface EventOut {
 /** A position in the listing order. */
 interface Key { ts: number; block: number; index: number }
 
-export const CURSOR_PATTERN = '^-?[0-9]{1,16}_[0-9]{1,19}_[0-9]{1,9}$';
+export const CURSOR_PATTERN = '^-?[0-9]{1,15}_[0-9]{1,19}_[0-9]{1,9}$';
 
 export const eventId = (blockId: number | string, index: number): string => `${blockId}-${index}`;
 const cursorOf = (k: Key): string => `${k.ts}_${k.block}_${k.index}`;
