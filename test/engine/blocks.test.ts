@@ -114,6 +114,8 @@ describe('event blocks: encode / decode round trip', () => {
     expect(new Set(fps).size).toBe(1);
     expect(fps[0]).toMatch(/^[0-9a-f]{64}$/);
     expect(blockLines(T, mk('other'), 'k').fingerprint).not.toBe(fps[0]);
+    // Without a batch key nothing is compared on resend: no hash is computed.
+    expect(blockLines(T, mk('same'), undefined).fingerprint).toBeUndefined();
     // The same events split differently between streams are other content.
     const moved = validateEvents([{ timestamp: 1, stream_type: 'logs', stream: 's', data: 'same' }, { timestamp: 2, stream_type: 'logs', stream: 's', data: 'same' }], limits);
     expect(blockLines(T, moved, 'k').fingerprint).not.toBe(fps[0]);

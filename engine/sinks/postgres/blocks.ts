@@ -75,8 +75,11 @@ export interface BlockWrite {
   lines: string;
   /** Blocks in `lines`. */
   blocks: number;
-  /** sha256 (hex) of the uncompressed content: what a batch key's data is compared by on resend, whatever the codec. */
-  fingerprint: string;
+  /**
+   * sha256 (hex) of the uncompressed content: what a batch key's data is compared by on resend,
+   * whatever the codec. Only computed for a keyed write (undefined without a batch key).
+   */
+  fingerprint: string | undefined;
 }
 
 /**
@@ -94,7 +97,7 @@ export function blockLines(tenantId: string, records: readonly EventRecord[], ba
   }
   const head = `${tenantId}\t`;
   const key = batchKey === undefined ? '\\N' : copyEscape(batchKey);
-  const hash = createHash('sha256');
+  const hash = batchKey === undefined ? undefined : createHash('sha256');
   let lines = '';
   for (const idx of groups.values()) {
     const first = records[idx[0]];
@@ -106,10 +109,10 @@ export function blockLines(tenantId: string, records: readonly EventRecord[], ba
       if (t > hi) hi = t;
     }
     const text = payloadText(records, idx);
-    hash.update(first.streamType + '\u0000' + first.stream + '\u0000' + idx[0] + '\u0000').update(text);
+    hash?.update(first.streamType + '\u0000' + first.stream + '\u0000' + idx[0] + '\u0000').update(text);
     lines += head + copyEscape(first.stream) + '\t' + first.streamType + '\t' + new Date(lo).toISOString() + '\t' +
       new Date(hi).toISOString() + '\t' + idx.length + '\t' + key + '\t' + idx[0] + '\t' + codec + '\t\\\\x' +
       compress(codec, text).toString('hex') + '\n';
   }
-  return { lines, blocks: groups.size, fingerprint: hash.digest('hex') };
+  return { lines, blocks: groups.size, fingerprint: hash?.digest('hex') };
 }
