@@ -23,6 +23,7 @@ const DEFAULT_CHUNK = 10_000;
 const MAX_ROUNDS = 100;
 const DAY_MS = 86_400_000;
 const PARTITION_RE = /^event_blocks_p(\d{4})(\d{2})(\d{2})$/;
+const LOCK_TIMEOUT = '5s';
 
 export interface RetentionResult {
   partitionsCreated: number;
@@ -77,22 +78,33 @@ export class Retention {
   /** One pass: partitions ahead, old partitions dropped, each plan's expired blocks and anomalies deleted. */
   async run(now = Date.now()): Promise<RetentionResult> {
     const db = this.#db;
-    const partitionsCreated = await ensurePartitions(db);
     const { rows: planRows } = await db.query<{ id: string; retention_days: number }>('SELECT id, retention_days FROM plans ORDER BY retention_days');
     const plans: PlanRetention[] = planRows.map((r) => ({ id: r.id, days: r.retention_days }));
     const longest = plans.reduce((m, p) => Math.max(m, p.days), 0);
-    if (longest <= 0) return { partitionsCreated, partitionsDropped: [], blocksDeleted: 0, anomaliesDeleted: 0 };
 
-    // Whole days past the longest retention: dropped, whatever the tenants' plans.
+    // Creating and dropping a partition lock the parent table, which the sinks' COPY waits on:
+    // each waits at most LOCK_TIMEOUT for transactions in flight, else the run ends with an
+    // error and the next one tries again (partitions exist AHEAD_DAYS ahead).
     const partitions = await listPartitions(db);
     const dropBefore = now - longest * DAY_MS;
     const partitionsDropped: string[] = [];
-    for (const p of partitions) {
-      if (p.day + DAY_MS <= dropBefore) {
-        await db.query(`DROP TABLE IF EXISTS ${p.name}`);
-        partitionsDropped.push(p.name);
+    let partitionsCreated: number;
+    const client = await db.connect();
+    try {
+      await client.query(`SET lock_timeout = '${LOCK_TIMEOUT}'`);
+      partitionsCreated = await ensurePartitions(client);
+      // Whole days past the longest retention: dropped, whatever the tenants' plans.
+      for (const p of longest > 0 ? partitions : []) {
+        if (p.day + DAY_MS <= dropBefore) {
+          await client.query(`DROP TABLE IF EXISTS ${p.name}`);
+          partitionsDropped.push(p.name);
+        }
       }
+    } finally {
+      await client.query('RESET lock_timeout').catch(() => {});
+      client.release();
     }
+    if (longest <= 0) return { partitionsCreated, partitionsDropped, blocksDeleted: 0, anomaliesDeleted: 0 };
     const kept = partitions.filter((p) => !partitionsDropped.includes(p.name));
 
     let blocksDeleted = 0;
