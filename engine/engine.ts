@@ -53,7 +53,10 @@ const MIN_PENDING_BYTES = 64 * 1024 * 1024;
 export interface EngineHandle {
   readonly port: number;
   /** Counters of the events sink, the anomalies sink and the scorer, and the stream entries the scorer holds. */
-  stats(): { events: CopySink['stats']; anomalies: CopySink['stats']; score: Scorer['stats']; streams: number; rateLimit: TenantRateLimiter['stats'] };
+  stats(): {
+    events: CopySink['stats']; anomalies: CopySink['stats']; score: Scorer['stats']; streams: number; rateLimit: TenantRateLimiter['stats'];
+    retention: Retention['stats'];
+  };
   close(): Promise<void>;
 }
 
@@ -189,7 +192,10 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   let closed: Promise<void> | undefined;
   return {
     port,
-    stats: () => ({ events: events.stats, anomalies: anomalies.stats, score: scorer.stats, streams: scorer.streams, rateLimit: rateLimit.stats }),
+    stats: () => ({
+      events: events.stats, anomalies: anomalies.stats, score: scorer.stats, streams: scorer.streams, rateLimit: rateLimit.stats,
+      retention: retention.stats,
+    }),
     close() {
       closed ??= (async () => {
         closing = true;

@@ -68,6 +68,8 @@ export class Retention {
   readonly #db: pg.Pool;
   readonly #log: Logger;
   readonly #chunk: number;
+  /** Counters (STYLE.md §11): runs completed and failed, rows and partitions removed in all. */
+  readonly stats = { runs: 0, runsFailed: 0, partitionsCreated: 0, partitionsDropped: 0, blocksDeleted: 0, anomaliesDeleted: 0 };
 
   constructor(db: pg.Pool, log: Logger, opts: { chunk?: number } = {}) {
     this.#db = db;
@@ -77,6 +79,22 @@ export class Retention {
 
   /** One pass: partitions ahead, old partitions dropped, each plan's expired blocks and anomalies deleted. */
   async run(now = Date.now()): Promise<RetentionResult> {
+    let r: RetentionResult;
+    try {
+      r = await this.#run(now);
+    } catch (err) {
+      this.stats.runsFailed++;
+      throw err;
+    }
+    this.stats.runs++;
+    this.stats.partitionsCreated += r.partitionsCreated;
+    this.stats.partitionsDropped += r.partitionsDropped.length;
+    this.stats.blocksDeleted += r.blocksDeleted;
+    this.stats.anomaliesDeleted += r.anomaliesDeleted;
+    return r;
+  }
+
+  async #run(now: number): Promise<RetentionResult> {
     const db = this.#db;
     const { rows: planRows } = await db.query<{ id: string; retention_days: number }>('SELECT id, retention_days FROM plans ORDER BY retention_days');
     const plans: PlanRetention[] = planRows.map((r) => ({ id: r.id, days: r.retention_days }));
