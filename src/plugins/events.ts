@@ -6,6 +6,9 @@ import { definePlugin } from './define.js';
 import { CURSOR_PATTERN, listEvents as readEvents } from '../event-blocks.js';
 import { coerceQueryNumbers, STREAM_TYPES, eventSchema, paginationProps } from './schemas.js';
 
+/** The largest offset GET /events takes (it holds offset + limit decoded events while it pages). */
+export const MAX_EVENTS_OFFSET = 100_000;
+
 interface ListQuery { limit: number; offset: number; stream?: string; stream_type?: string; since?: string; until?: string; cursor?: string }
 
 export const eventsPlugin = definePlugin(async function events(app: FastifyInstance): Promise<void> {
@@ -15,6 +18,8 @@ export const eventsPlugin = definePlugin(async function events(app: FastifyInsta
     type: 'object',
     properties: {
       ...paginationProps,
+      // Events are decoded from blocks to count an offset off: deep pages go by cursor.
+      offset: { ...paginationProps.offset, maximum: MAX_EVENTS_OFFSET },
       stream: { type: 'string', minLength: 1, maxLength: 500 },
       stream_type: { type: 'string', enum: [...STREAM_TYPES] },
       since: { type: 'string', format: 'date-time', description: 'timestamp >= since' },

@@ -143,7 +143,10 @@ describe('GET /api/v1/events over blocks', () => {
     expect(withCursor.events.every((e) => e.data === 'bob')).toBe(true);
   });
 
-  it('refuses a malformed cursor with a validation error', async () => {
+  it('refuses a malformed cursor and an offset past 100,000 with a validation error', async () => {
+    const deep = await call(h.app, 'GET', '/api/v1/events?offset=100001', { token: alice.token });
+    expect([deep.status, codeOf(deep)]).toEqual([400, 'DW_ERR_VALIDATION']);
+    expect((await call(h.app, 'GET', '/api/v1/events?offset=100000', { token: alice.token })).status).toBe(200);
     for (const c of ['x', '1_2', '1_2_3_4', '1.5_2_3', '_1_2']) {
       const r = await call(h.app, 'GET', `/api/v1/events?cursor=${encodeURIComponent(c)}`, { token: alice.token });
       expect([r.status, codeOf(r)]).toEqual([400, 'DW_ERR_VALIDATION']);
