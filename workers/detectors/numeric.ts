@@ -352,7 +352,8 @@ function rowLikelihood(s: NumericState, x: number, ts: number, z: number, sc: nu
   s.et = s.et * d + 1;
   for (let f = 0; f < FEATURES; f++) {
     const h = s.ef[f];
-    for (let k = 0; k < P.empBins; k++) h[k] *= d;
+    // A weight below 1e-6 counts for nothing against empK: dropped, so the state stays small.
+    for (let k = 0; k < P.empBins; k++) h[k] = h[k] * d < 1e-6 ? 0 : h[k] * d;
     if (counted && BINS[f] >= 0) h[BINS[f]] += 1;
   }
   if (P.supRows > 0) {
