@@ -186,9 +186,13 @@ interface NumericState {
   /** Range of the values seen (spatial check). */
   smin: number;
   smax: number;
-  /** Empirical tails: per feature, decayed counts per bin; their decayed total of rows. */
+  /**
+   * Empirical tails: per feature, decayed counts per bin, and their decayed total of rows, all
+   * stored × eg (decay by growing the unit, not by touching every bin; rescaled past 1e9).
+   */
   ef: number[][];
   et: number;
+  eg: number;
   /** Points the time-of-week feature has judged. */
   ne: number;
   /** Time-of-week profile (row likelihood only): per bucket EWMA of values, week of the first visit; scale of its residuals. */
@@ -201,8 +205,8 @@ function freshState(): NumericState {
   return { v: 1, kind: 'numeric', n: 0, level: 0, trend: 0, scale: 0, cpos: 0, cneg: 0, zsq: 1, anchor: -1, sum: 0, sumAbs: 0, last: 0, r3: [0, 0, 0], zr: [], cr: [], cpos_: 0, zq: 0, cq: 0, lastN: -1e9, lastScore: 0, lastKind: '', sv: [], sday: [], scale2: 0, ...freshRowState() };
 }
 
-function freshRowState(): Pick<NumericState, 'lk' | 'ln' | 'lsup' | 'wv' | 'wk' | 'ws' | 'smin' | 'smax' | 'ef' | 'et' | 'ne'> {
-  return { lk: [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], ln: 0, lsup: -1, wv: [], wk: [], ws: 0, smin: 0, smax: 0, ef: [], et: 0, ne: 0 };
+function freshRowState(): Pick<NumericState, 'lk' | 'ln' | 'lsup' | 'wv' | 'wk' | 'ws' | 'smin' | 'smax' | 'ef' | 'et' | 'eg' | 'ne'> {
+  return { lk: [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], ln: 0, lsup: -1, wv: [], wk: [], ws: 0, smin: 0, smax: 0, ef: [], et: 0, eg: 1, ne: 0 };
 }
 
 const fmt = (x: number): string => (Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : String(Number(x.toFixed(3))));
@@ -341,20 +345,22 @@ function rowLikelihood(s: NumericState, x: number, ts: number, z: number, sc: nu
       const h = s.ef[f];
       let cnt = 0;
       for (let k = bin; k < P.empBins; k++) cnt += h[k];
-      if (cnt > P.empK) sf = Math.min(sf, -Math.log10(cnt / s.et) / P.lkDiv);
+      if (cnt > P.empK * s.eg) sf = Math.min(sf, -Math.log10(cnt / s.et) / P.lkDiv);
     }
     if (sf > out) out = sf;
   }
   if (spatial) out = 1;
   // Episodes, not rows, go into the histograms: rows in a suppression period are left out.
   const counted = !(P.supRows > 0 && s.n <= s.lsup);
-  const d = 1 - P.lkRate;
-  s.et = s.et * d + 1;
-  for (let f = 0; f < FEATURES; f++) {
-    const h = s.ef[f];
-    // A weight below 1e-6 counts for nothing against empK: dropped, so the state stays small.
-    for (let k = 0; k < P.empBins; k++) h[k] = h[k] * d < 1e-6 ? 0 : h[k] * d;
-    if (counted && BINS[f] >= 0) h[BINS[f]] += 1;
+  s.eg /= 1 - P.lkRate;
+  s.et += s.eg;
+  for (let f = 0; f < FEATURES; f++) if (counted && BINS[f] >= 0) s.ef[f][BINS[f]] += s.eg;
+  if (s.eg > 1e9) {
+    // Back to unit scale; a weight below 1e-6 counts for nothing against empK: dropped, so the
+    // state stays small.
+    for (const h of s.ef) for (let k = 0; k < P.empBins; k++) h[k] = h[k] / s.eg < 1e-6 ? 0 : h[k] / s.eg;
+    s.et /= s.eg;
+    s.eg = 1;
   }
   if (P.supRows > 0) {
     if (s.n <= s.lsup) out *= P.supMult;
@@ -516,7 +522,7 @@ export function scoreNumeric(
   if (!Array.isArray(s.zr)) Object.assign(s, { zr: [], cr: [], cpos_: 0, zq: 0, cq: 0 });
   if (!Array.isArray(s.sv) || !Array.isArray(s.sday)) Object.assign(s, { sv: [], sday: [], scale2: 0 });
   if (typeof s.lastN !== 'number') Object.assign(s, { lastN: -1e9, lastScore: 0, lastKind: '' });
-  if (!Array.isArray(s.lk) || s.lk.length !== freshRowState().lk.length) Object.assign(s, freshRowState());
+  if (!Array.isArray(s.lk) || s.lk.length !== freshRowState().lk.length || typeof s.eg !== 'number') Object.assign(s, freshRowState());
   // The row likelihood runs only for tasks that ask for row scores (evaluation): the engine's
   // path costs and stores nothing for it.
   const row = rows === undefined ? null : { score: 0 };
