@@ -98,8 +98,8 @@ const DEFAULTS = {
    * lkRate, 1/n while young, E by its own count; deviations clipped at lkClip spreads so an
    * anomaly does not widen them) → Gaussian upper-tail probability q (capped by the empirical
    * tail below) → −log10(q) / lkDiv in [0, 1]; the row scores the largest (down-weighting any one
-   * feature by 0.9 measured worse on NAB; a residual against the time-of-day profile as a fifth
-   * feature too: the forecast already uses that profile). 0 for the first lkWarm points, and E
+   * feature by 0.9 measured worse on NAB, and so did a fifth feature, the residual against the
+   * time-of-day profile, which the forecast already uses). 0 for the first lkWarm points, and E
    * for its first lkWarm judgements.
    */
   lkShort: 10,
