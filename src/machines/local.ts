@@ -53,6 +53,7 @@ export interface LocalProviderOptions {
 
 export class LocalProvider implements MachineProvider {
   readonly kind = 'local' as const;
+  readonly stats = { spawned: 0, exitedUnexpectedly: 0, killed: 0 };
   #opts: LocalProviderOptions;
   #cli: string;
   #children = new Map<string, Child>();
@@ -97,6 +98,7 @@ export class LocalProvider implements MachineProvider {
   }
 
   #spawn(spec: MachineSpec): Child {
+    this.stats.spawned++;
     const proc = spawn(process.execPath, [this.#cli, 'engine'], {
       env: this.#env(spec.tenantId),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -133,6 +135,7 @@ export class LocalProvider implements MachineProvider {
         const expected = c.stopRequested;
         this.#set(c, expected ? 'stopped' : 'failed');
         if (!expected) {
+          this.stats.exitedUnexpectedly++;
           this.#log.warn({ tenantId: spec.tenantId, pid: proc.pid, code, signal, output: c.tail.slice(-5) }, 'MachineLocalExited: a tenant engine exited on its own');
         }
         resolve();
@@ -168,6 +171,7 @@ export class LocalProvider implements MachineProvider {
     clearTimeout(timer);
     if (killed) {
       this.#log.warn({ tenantId: c.spec.tenantId, pid: c.proc.pid, graceMs: grace }, 'MachineLocalKilled: no exit within the grace period, SIGKILL');
+      this.stats.killed++;
       c.proc.kill('SIGKILL');
       await c.exited;
     }
