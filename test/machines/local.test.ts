@@ -141,13 +141,13 @@ describe('local driver + registry', () => {
     process.kill(pid, 'SIGKILL');
     const crashed: MachineRow = await waitFor(async () => {
       const m = await registry.forTenant(initech.id);
-      return m!.state === 'crashed' ? m : undefined;
+      return m !== null && m.state === 'crashed' ? m : undefined;
     }, 10_000, 'crashed');
     expect(crashed.failures).toBe(1);
     expect(crashed.last_error).toMatch(/^health: (the machine is failed|GET \/health failed)$/);
     const running: MachineRow = await waitFor(async () => {
       const m = await registry.forTenant(initech.id);
-      return m!.state === 'running' ? m : undefined;
+      return m !== null && m.state === 'running' ? m : undefined;
     }, 30_000, 'recovered');
     const newPid = provider.pid(running.provider_machine_id!);
     expect(newPid).not.toBe(pid);
