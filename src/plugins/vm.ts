@@ -68,6 +68,8 @@ export const vmPlugin = definePlugin(async function vm(app: FastifyInstance, opt
 
   app.post<{ Body: { wait?: boolean } | undefined }>('/vm/start', {
     onRequest: admin,
+    // A POST without a body is a start with the defaults.
+    preValidation: async function emptyBody(req) { if (req.body === undefined) req.body = {}; },
     schema: {
       summary: "Start the tenant's engine VM (owner/admin); waits until it answers unless wait is false",
       tags: ['vm'],
