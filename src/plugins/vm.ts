@@ -78,7 +78,7 @@ export const vmPlugin = definePlugin(async function vm(app: FastifyInstance, opt
         properties: { wait: { type: 'boolean', default: true, description: 'false: answer 202 at once while it starts' } },
         additionalProperties: false,
       },
-      response: { 200: oneMachine, 202: oneMachine },
+      response: { 200: { ...oneMachine, description: 'The machine is running' }, 202: { ...oneMachine, description: 'Accepted: the machine is still starting' } },
     },
   }, async function vmStart(req, reply) {
     const p = principalOf(req);
