@@ -44,6 +44,8 @@ export interface FlyProviderOptions {
   notFoundGraceMs?: number;
   /** Lease TTL in seconds (default 30). */
   leaseTtlSeconds?: number;
+  /** Where a machine's engine answers (default `<id>.vm.<app>.internal:<enginePort>`, Fly's private network). */
+  addressOf?: (m: FlyMachine) => string;
 }
 
 export interface FlyMachine {
@@ -225,7 +227,7 @@ export class FlyProvider implements MachineProvider {
   #view(m: FlyMachine): ProviderMachine {
     return {
       id: m.id, name: m.name, state: STATE_MAP[m.state] ?? 'starting', region: m.region ?? null,
-      address: `${m.id}.vm.${this.#o.app}.internal:${this.#port}`,
+      address: this.#o.addressOf?.(m) ?? `${m.id}.vm.${this.#o.app}.internal:${this.#port}`,
     };
   }
 
