@@ -210,14 +210,14 @@ describe('local driver + registry', () => {
 
   it('a start wedged in "starting" (its control API died) is marked crashed and started again', async () => {
     const umbrella = tenants[3];
-    const { registry, routes } = makeRegistry({ config: { vmStartTimeoutMs: 2_000 } });
+    const { registry, routes } = makeRegistry();
     await db.pool.query(
       `UPDATE machines SET state = 'starting', desired_state = 'running', failures = 0, provider_machine_id = NULL,
          updated_at = now() - interval '1 hour' WHERE tenant_id = $1`, [umbrella.id]);
     await registry.checkOnce();
     const m = await registry.forTenant(umbrella.id);
     expect(m).toMatchObject({ state: 'crashed', failures: 1 });
-    expect(m!.last_error).toMatch(/wedged: still starting after 2000 ms/);
+    expect(m!.last_error).toMatch(/wedged: still starting after 30000 ms/);
     await db.pool.query('UPDATE machines SET next_attempt_at = now() WHERE tenant_id = $1', [umbrella.id]);
     await registry.checkOnce();
     const back = await registry.forTenant(umbrella.id);
