@@ -68,6 +68,9 @@ export interface RegistryOptions {
 
 export interface StartResult { machine: MachineRow; claimed: boolean }
 
+/** Machines checked at once by the health loop. */
+const CHECK_CONCURRENCY = 16;
+
 const errText = (err: unknown): string => String((err as Error)?.message ?? err).slice(0, 1000);
 
 export class MachineRegistry {
@@ -266,9 +269,12 @@ export class MachineRegistry {
          (m.updated_at < now() - $2::float8 * interval '1 millisecond') AS stale
        FROM machines m JOIN tenants t ON t.id = m.tenant_id
        WHERE m.provider = $1 AND m.desired_state = 'running'`, [this.provider.kind, this.#o.startTimeoutMs]);
-    await Promise.all(rows.map((r) => this.#checkRow(r).catch((err: unknown) => {
-      this.#log.error({ err, tenantId: r.tenant_id, machine: r.id }, 'MachineHealthCheckError');
-    })));
+    // A bounded number of machines at a time (each check is a provider call and a GET /health).
+    for (let i = 0; i < rows.length; i += CHECK_CONCURRENCY) {
+      await Promise.all(rows.slice(i, i + CHECK_CONCURRENCY).map((r) => this.#checkRow(r).catch((err: unknown) => {
+        this.#log.error({ err, tenantId: r.tenant_id, machine: r.id }, 'MachineHealthCheckError');
+      })));
+    }
   }
 
   async #checkRow(r: MachineRow & { slug: string; due: boolean; stale: boolean }): Promise<void> {
