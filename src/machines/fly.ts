@@ -351,14 +351,18 @@ export class FlyProvider implements MachineProvider {
     this.#createdAt.delete(id);
   }
 
-  async get(id: string): Promise<ProviderMachine | null> {
+  async #getRaw(id: string): Promise<FlyMachine | null> {
     try {
-      const r = await this.#onMachine('get', id, 'GET', '', { retryLost: true });
-      return this.#view(r.body as FlyMachine);
+      return (await this.#onMachine('get', id, 'GET', '', { retryLost: true })).body as FlyMachine;
     } catch (err) {
       if (err instanceof FlyApiError && err.status === 404) return null;
       throw err;
     }
+  }
+
+  async get(id: string): Promise<ProviderMachine | null> {
+    const m = await this.#getRaw(id);
+    return m === null ? null : this.#view(m);
   }
 
   /** Loops on the wait endpoint (each call ≤ 60 s, Fly's cap) until our own deadline. */
@@ -367,7 +371,8 @@ export class FlyProvider implements MachineProvider {
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new ProviderError(`Fly.io machine ${id} was not ${state} within ${timeoutMs} ms`);
-      const cur = await this.get(id);
+      const raw = await this.#getRaw(id);
+      const cur = raw === null ? null : this.#view(raw);
       if (cur === null) {
         if (state === 'destroyed') return { id, name: id, state: 'destroyed', region: null, address: null };
         throw new ProviderError(`Fly.io machine ${id} does not exist`, 404);
@@ -377,7 +382,8 @@ export class FlyProvider implements MachineProvider {
         throw new ProviderError(`Fly.io machine ${id} is ${cur.state}; it will not reach started`);
       }
       const seconds = Math.max(1, Math.min(FLY_WAIT_CAP_SECONDS, Math.ceil(remaining / 1000)));
-      const q = new URLSearchParams({ state, timeout: String(seconds) });
+      // instance_id: the machine version the wait is about (Fly asks for it when waiting for stopped).
+      const q = new URLSearchParams({ state, timeout: String(seconds), ...(raw!.instance_id !== undefined ? { instance_id: raw!.instance_id } : {}) });
       const r = await this.#onMachine('wait', id, 'GET', `/wait?${q}`, { retryLost: true, timeoutMs: seconds * 1000 + 15_000 });
       if (r.status === 200) {
         const after = await this.get(id);

@@ -155,7 +155,7 @@ describe('fly driver: wait, leases, destroy, rate', () => {
     const waits = fake.calls('GET', /\/wait$/);
     expect(waits.map((w) => w.status).filter((s) => s === 408).length).toBeGreaterThanOrEqual(2);
     expect(waits.at(-1)!.status).toBe(200);
-    expect(waits[0].query).toMatchObject({ state: 'started', timeout: '60' });
+    expect(waits[0].query).toMatchObject({ state: 'started', timeout: '60', instance_id: fake.machines.get(m.id)!.instance_id });
   });
 
   it('wait gives up at its own deadline', async () => {
