@@ -129,7 +129,13 @@ export class LocalProvider implements MachineProvider {
         this.#log.info({ tenantId: spec.tenantId, pid: proc.pid, address: c.address }, 'MachineLocalStarted');
       }
     });
-    proc.stderr!.on('data', keep);
+    // The engine logs at warn and above (JSON lines on stderr): passed on, tagged with the tenant.
+    proc.stderr!.on('data', (d: Buffer) => {
+      keep(d);
+      for (const line of d.toString('utf8').split('\n')) {
+        if (line.trim() !== '') this.#log.warn({ tenantId: spec.tenantId, pid: proc.pid, line: line.slice(0, 2000) }, 'MachineLocalOutput');
+      }
+    });
     c.exited = new Promise<void>((resolve) => {
       proc.once('exit', (code, signal) => {
         const expected = c.stopRequested;
