@@ -13,6 +13,7 @@
 //        starting  ─ older than vmStartTimeoutMs and not ours in flight ─▶ crashed (wedged)
 //        crashed   ─ next_attempt_at passed ─▶ claim ─▶ stop the old machine ─▶ start again (audit vm.recover)
 //        stopped but desired running (control API was shut down) ─▶ start again
+//        desired stopped, but the provider refused the stop (last_error stop: …) ─▶ stop again
 //
 // Backoff: min(vmRecoveryBackoffMs × 2^failures, vmRecoveryBackoffMaxMs); failures resets once
 // a machine has been healthy for vmRecoveryBackoffMaxMs.
@@ -268,7 +269,7 @@ export class MachineRegistry {
          (m.next_attempt_at IS NULL OR m.next_attempt_at <= now()) AS due,
          (m.updated_at < now() - $2::float8 * interval '1 millisecond') AS stale
        FROM machines m JOIN tenants t ON t.id = m.tenant_id
-       WHERE m.provider = $1 AND m.desired_state = 'running'`, [this.provider.kind, this.#o.startTimeoutMs]);
+       WHERE m.provider = $1 AND (m.desired_state = 'running' OR m.last_error LIKE 'stop:%')`, [this.provider.kind, this.#o.startTimeoutMs]);
     // A bounded number of machines at a time (each check is a provider call and a GET /health).
     for (let i = 0; i < rows.length; i += CHECK_CONCURRENCY) {
       await Promise.all(rows.slice(i, i + CHECK_CONCURRENCY).map((r) => this.#checkRow(r).catch((err: unknown) => {
@@ -279,6 +280,14 @@ export class MachineRegistry {
 
   async #checkRow(r: MachineRow & { slug: string; due: boolean; stale: boolean }): Promise<void> {
     if (this.#closed) return;
+    if (r.desired_state === 'stopped') {
+      // A stop the provider refused (DELETE /vm/stop answered 502): try again until it is done.
+      if (r.provider_machine_id !== null) await this.provider.stop(r.provider_machine_id);
+      await this.#o.pool.query(
+        `UPDATE machines SET last_error = NULL WHERE id = $1 AND desired_state = 'stopped' AND last_error = $2`, [r.id, r.last_error]);
+      this.#log.info({ tenantId: r.tenant_id, machine: r.id }, 'MachineStopRetried');
+      return;
+    }
     switch (r.state) {
       case 'running': {
         const pm = r.provider_machine_id === null ? null : await this.provider.get(r.provider_machine_id);

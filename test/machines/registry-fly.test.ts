@@ -86,6 +86,23 @@ describe('registry + fly driver', () => {
     const again = await reg.start(t.id);
     expect(again.machine.state).toBe('running');
     expect(fake.calls('POST', /\/machines$/)).toHaveLength(1);
+    // A stop the Fly API refuses: 502 DW_ERR_VM_PROVIDER, the row says why, and the health
+    // loop stops the machine once the API answers again.
+    const okStops = (): number => fake.calls('POST', /\/stop$/).filter((r) => r.status === 200).length;
+    const before = okStops();
+    fake.inject({ method: 'POST', path: /\/stop$/, status: 500, times: 7 });
+    const refused = await reg.stop(t.id).catch((e: unknown) => e) as { code: string };
+    expect(refused.code).toBe('DW_ERR_VM_PROVIDER');
+    expect(await reg.forTenant(t.id)).toMatchObject({ state: 'stopped', desired_state: 'stopped', last_error: expect.stringMatching(/^stop: Fly.io stop .*: 500/) });
+    expect(fake.machines.get(flyId)!.state).toBe('started');
+    await reg.checkOnce();
+    expect(fake.machines.get(flyId)!.state).toMatch(/stopping|stopped/);
+    expect((await reg.forTenant(t.id))!.last_error).toBeNull();
+    expect(okStops()).toBe(before + 1);
+    await reg.checkOnce(); // nothing more to do: no further stop call
+    expect(okStops()).toBe(before + 1);
+
+    await reg.start(t.id);
     await reg.close();
     // Fly machines outlive the control API: close() leaves them running.
     expect(fake.machines.get(flyId)!.state).toBe('started');
