@@ -14,7 +14,8 @@
 //                      ├─ streams     POST /anomalies/:id/feedback, GET/PUT /streams/:stream/settings
 //                      ├─ events      list
 //                      ├─ dashboard   stats, recent
-//                      └─ audit       GET /audit (owner/admin)
+//                      ├─ audit       GET /audit (owner/admin)
+//                      └─ vm          POST /vm/start, GET /vm/status, DELETE /vm/stop, GET /machines[/:id]
 //
 // buildControlApp() returns the app booted (plugins loaded, routes fixed) but not listening.
 import { randomUUID } from 'node:crypto';
@@ -37,11 +38,19 @@ import { openapiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { streamsPlugin } from './plugins/streams.js';
 import { usersPlugin } from './plugins/users.js';
+import { vmPlugin } from './plugins/vm.js';
+import { AuditLog } from './audit.js';
+import { createMachineRegistry } from './machines/create.js';
+import type { MachineRegistry } from './machines/registry.js';
 
 /** Control-API bodies are small JSON documents; the engine has its own, larger limit. */
 export const CONTROL_BODY_LIMIT = 64 * 1024;
 
-export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg.Pool; tokens: TokenService; log: Logger }): Promise<FastifyInstance> {
+export async function buildControlApp(opts: {
+  config: Readonly<Config>; pool: pg.Pool; tokens: TokenService; log: Logger;
+  /** The machine registry (system.ts builds it and runs its health loop); default: one for this app, closed with it. */
+  machines?: MachineRegistry;
+}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: opts.log,
     bodyLimit: CONTROL_BODY_LIMIT,
@@ -52,6 +61,16 @@ export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg
     // parameters into numbers themselves (coerceQueryNumbers in plugins/schemas.ts).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   }) as unknown as FastifyInstance;
+
+  let machines = opts.machines;
+  if (machines === undefined) {
+    const databaseUrl = (opts.pool as unknown as { options: { connectionString?: string } }).options.connectionString ?? '';
+    const own = createMachineRegistry({
+      config: opts.config, pool: opts.pool, databaseUrl, log: opts.log, audit: new AuditLog(opts.pool, opts.log.child({ component: 'audit' })),
+    });
+    machines = own;
+    app.addHook('onClose', async () => { await own.close(); });
+  }
 
   await app.register(errorsPlugin, {});
   // Before any route: it documents the routes registered after it.
@@ -70,6 +89,7 @@ export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg
     await api.register(eventsPlugin, {});
     await api.register(dashboardPlugin, {});
     await api.register(auditRoutesPlugin, {});
+    await api.register(vmPlugin, { registry: machines });
   }, { prefix: '/api/v1' });
   await app.ready();
   return app;

@@ -26,6 +26,7 @@ export const errorCodes = Object.freeze({
   DW_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   DW_ERR_QUOTA_EXCEEDED: { status: 429, message: 'The plan quota is used up' },
   DW_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+  DW_ERR_VM_PROVIDER: { status: 502, message: 'The machine provider failed' },
   DW_ERR_UNAVAILABLE: { status: 503, message: 'Temporarily unavailable; retry later' },
   DW_ERR_DATABASE_UNAVAILABLE: { status: 503, message: 'The database is not reachable' },
   DW_ERR_SHUTTING_DOWN: { status: 503, message: 'The server is shutting down' },
