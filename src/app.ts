@@ -5,6 +5,7 @@
 //     └─ context (global: pool, tokens, resolver, config, sessions, req.principal)
 //          ├─ audit (global: app.audit, the audit-log writer)
 //          ├─ rate-limit (global: app.rateLimits, the counter store: Redis or memory)
+//          ├─ billing-context (global: app.billing, the Stripe client; usage reporter and grace ticker)
 //          ├─ health      GET /health, GET /ready
 //          ├─ jwks        GET /.well-known/jwks.json
 //          └─ /api/v1 ─┬─ auth        register, login, refresh, logout (rate-limited, audited)
@@ -14,7 +15,9 @@
 //                      ├─ streams     POST /anomalies/:id/feedback, GET/PUT /streams/:stream/settings
 //                      ├─ events      list
 //                      ├─ dashboard   stats, recent
-//                      └─ audit       GET /audit (owner/admin)
+//                      ├─ audit       GET /audit (owner/admin)
+//                      ├─ billing     plans, checkout, portal, subscription, usage
+//                      └─ webhooks    POST /webhooks/stripe (raw body, signature)
 //
 // buildControlApp() returns the app booted (plugins loaded, routes fixed) but not listening.
 import { randomUUID } from 'node:crypto';
@@ -27,6 +30,7 @@ import { anomaliesPlugin } from './plugins/anomalies.js';
 import { apiKeysPlugin } from './plugins/api-keys.js';
 import { auditPlugin, auditRoutesPlugin } from './plugins/audit.js';
 import { authPlugin } from './plugins/auth.js';
+import { billingContextPlugin, billingPlugin } from './plugins/billing.js';
 import { contextPlugin } from './plugins/context.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -37,6 +41,7 @@ import { openapiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { streamsPlugin } from './plugins/streams.js';
 import { usersPlugin } from './plugins/users.js';
+import { webhooksPlugin } from './plugins/webhooks.js';
 
 /** Control-API bodies are small JSON documents; the engine has its own, larger limit. */
 export const CONTROL_BODY_LIMIT = 64 * 1024;
@@ -59,6 +64,7 @@ export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg
   await app.register(contextPlugin, { config: opts.config, pool: opts.pool, tokens: opts.tokens });
   await app.register(auditPlugin, {});
   await app.register(rateLimitPlugin, {});
+  await app.register(billingContextPlugin, {});
   await app.register(healthPlugin, {});
   await app.register(jwksPlugin, {});
   await app.register(async function apiV1(api: FastifyInstance) {
@@ -70,6 +76,8 @@ export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg
     await api.register(eventsPlugin, {});
     await api.register(dashboardPlugin, {});
     await api.register(auditRoutesPlugin, {});
+    await api.register(billingPlugin, {});
+    await api.register(webhooksPlugin, {});
   }, { prefix: '/api/v1' });
   await app.ready();
   return app;
