@@ -218,7 +218,7 @@ CREATE INDEX IF NOT EXISTS stripe_webhook_events_received_idx ON stripe_webhook_
 -- (pending, with its identifier and value) before the meter event is sent and marked sent after,
 -- so an hour is claimed once and a resend after a crash carries the same identifier.
 -- expired: the hour was older than Stripe's 35-day window when first seen; rejected: Stripe
--- refused it (4xx); both show in `driftwatch billing reconcile`.
+-- refused it (400); both show in `driftwatch billing reconcile`.
 CREATE TABLE IF NOT EXISTS billing_usage_reports (
   tenant_id           uuid NOT NULL,
   bucket              timestamptz NOT NULL,

@@ -8,7 +8,7 @@
 //     2. every 'pending' row, oldest first:
 //          billing.meterEvents.create({ event_name, identifier, timestamp: hour, payload })
 //            with Idempotency-Key = identifier
-//          ok ─▶ 'sent' │ 4xx ─▶ 'rejected' │ 5xx / network ─▶ retry with backoff; still failing ─▶
+//          ok ─▶ 'sent' │ 400/402 ─▶ 'rejected' │ 5xx, 401, network ... ─▶ retry with backoff; still failing ─▶
 //          stays 'pending', the run stops (the next run, or `driftwatch billing report`, goes on)
 //
 // Why an hour is never billed twice: it is claimed (INSERT ... ON CONFLICT DO NOTHING, primary
@@ -20,7 +20,7 @@ import type pg from 'pg';
 import type Stripe from 'stripe';
 import type { Logger } from '../log.js';
 import { HOUR_SETTLE_MS, USAGE_IDENTIFIER_SQL, backoffMs, lastClosedHour, oldestSendableHour } from './meter.js';
-import { isTransientStripeError } from './stripe.js';
+import { isStripeRejection } from './stripe.js';
 
 const REPORTER_LOCK = 0x64770010;
 
@@ -165,7 +165,7 @@ export class UsageReporter {
       } catch (err) {
         lastErr = err;
         this.stats.sendErrors++;
-        if (!isTransientStripeError(err)) {
+        if (isStripeRejection(err)) {
           await this.#pool.query(
             `UPDATE billing_usage_reports SET status = 'rejected', attempts = attempts + $3, last_error = $4
               WHERE tenant_id = $1 AND bucket = $2`, [r.tenant_id, r.bucket, attempt, String((err as Error).message).slice(0, 500)]);

@@ -57,12 +57,14 @@ export function planPrices(config: Pick<Config, 'stripeFreePlanId' | 'stripeProP
 /** Plans ordered by rank: a subscription with several known prices takes the highest. */
 export const PLAN_RANK: Readonly<Record<PlanId, number>> = Object.freeze({ free: 0, pro: 1, business: 2 });
 
-/** Whether an SDK error is Stripe (or the network) failing rather than Stripe refusing the request. */
-export function isTransientStripeError(err: unknown): boolean {
+/**
+ * Whether Stripe refused the request itself (400 invalid request, 402), so that sending it again
+ * cannot succeed. Anything else (5xx, 429, 409, network errors, timeouts, and 401/403/404, which
+ * are configuration mistakes an operator fixes) is worth trying again later.
+ */
+export function isStripeRejection(err: unknown): boolean {
   const e = err as { type?: string; statusCode?: number };
-  if (e?.type === 'StripeConnectionError' || e?.type === 'StripeAPIError' || e?.type === 'StripeRateLimitError') return true;
-  if (typeof e?.statusCode === 'number') return e.statusCode >= 500 || e.statusCode === 429 || e.statusCode === 409;
-  return e?.type === undefined; // not a Stripe error at all (a socket error, a timeout)
+  return (e?.statusCode === 400 || e?.statusCode === 402) && e?.type !== 'StripeIdempotencyError';
 }
 
 /** Maps an SDK failure to DW_ERR_BILLING_UPSTREAM, keeping Stripe's own message for the log. */

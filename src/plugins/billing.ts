@@ -22,7 +22,7 @@ import type Stripe from 'stripe';
 import { manualIdentifier, STRIPE_METER_WINDOW_MS } from '../billing/meter.js';
 import { UsageReporter } from '../billing/reporter.js';
 import { applySubscription, customerOf, expireGrace, getSubscription, lockTenant, saveCustomer, type StoredSubscription } from '../billing/store.js';
-import { createStripeClient, isTransientStripeError, planPrices, upstreamError, type PlanPrices } from '../billing/stripe.js';
+import { createStripeClient, isStripeRejection, planPrices, upstreamError, type PlanPrices } from '../billing/stripe.js';
 import { graceEndsAt, LIVE_STATUSES, stateFromStripe } from '../billing/subscription.js';
 import { DwError } from '../errors.js';
 import { loadPlans, PLAN_IDS, PLANS, type PlanId } from '../plans.js';
@@ -73,6 +73,8 @@ export const billingContextPlugin = definePlugin(async function billingContext(a
       });
     }
     if (config.stripeUsageEnabled) await reporter.runOnce();
+    // Stripe retries an event for up to 3 days; ids older than 30 days cannot come back.
+    await pool.query("DELETE FROM stripe_webhook_events WHERE received_at < now() - interval '30 days'");
   };
   app.addHook('onReady', async function startBillingTicker() {
     reporter.start(config.stripeUsageReportIntervalSeconds * 1000, tick);
@@ -461,7 +463,7 @@ export const billingPlugin = definePlugin(async function billing(app: FastifyIns
       }, { idempotencyKey: row.identifier });
     } catch (err) {
       // Refused: forget the record. Not reached: keep it pending; a retry with the same Idempotency-Key resends it.
-      if (!isTransientStripeError(err)) await pool.query('DELETE FROM billing_manual_usage WHERE id = $1', [row.id]);
+      if (isStripeRejection(err)) await pool.query('DELETE FROM billing_manual_usage WHERE id = $1', [row.id]);
       throw upstreamError(err, 'billing.meterEvents.create');
     }
     row = (await pool.query<ManualRow>(`UPDATE billing_manual_usage SET status = 'sent', sent_at = now() WHERE id = $1 RETURNING ${cols}`, [row.id])).rows[0];
