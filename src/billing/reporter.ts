@@ -5,7 +5,7 @@
 //     1. usage_counters ⋈ billing_customers, closed hours not in billing_usage_reports
 //          older than 35 days ─▶ INSERT ... 'expired'   (log BillingUsageHourExpired)
 //          otherwise          ─▶ INSERT ... 'pending'   (identifier + value fixed here, committed)
-//     2. every 'pending' row, oldest first:
+//     2. every 'pending' row, oldest first, `concurrency` (8) at a time:
 //          billing.meterEvents.create({ event_name, identifier, timestamp: hour, payload })
 //            with Idempotency-Key = identifier
 //          ok ─▶ 'sent' │ 400/402 ─▶ 'rejected' │ 5xx, 401, network ... ─▶ retry with backoff; still failing ─▶
@@ -29,6 +29,8 @@ export interface ReporterOptions {
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Tries per hour within one run (default 4: one send and three retries). */
   attempts?: number;
+  /** Meter events in flight at once (default 8; Stripe allows 1,000 meter event calls a second in live mode). */
+  concurrency?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
   settleMs?: number;
@@ -65,7 +67,7 @@ export class UsageReporter {
     this.#log = opts.log;
     this.#now = opts.now ?? (() => new Date());
     this.#o = {
-      eventName: opts.eventName, attempts: opts.attempts ?? 4, baseDelayMs: opts.baseDelayMs ?? 1000,
+      eventName: opts.eventName, attempts: opts.attempts ?? 4, concurrency: opts.concurrency ?? 8, baseDelayMs: opts.baseDelayMs ?? 1000,
       maxDelayMs: opts.maxDelayMs ?? 30_000, settleMs: opts.settleMs ?? HOUR_SETTLE_MS,
     };
   }
@@ -123,13 +125,14 @@ export class UsageReporter {
     const { rows } = await this.#pool.query<PendingRow>(
       `SELECT tenant_id, bucket, identifier, stripe_customer_id, events, attempts FROM billing_usage_reports
         WHERE status = 'pending' ORDER BY bucket, tenant_id`);
-    let i = 0;
-    for (; i < rows.length; i++) {
-      if (this.#abort.signal.aborted) break;
-      const r = rows[i];
-      const outcome = await this.#send(r);
-      if (outcome === 'sent') { out.sent++; out.sentEvents += Number(r.events); } else if (outcome === 'rejected') out.rejected++;
-      else break; // Stripe is failing: leave the rest for the next run
+    // Oldest first, `concurrency` at a time; after a chunk in which Stripe kept failing, stop.
+    for (let i = 0; i < rows.length && !this.#abort.signal.aborted; i += this.#o.concurrency) {
+      const chunk = rows.slice(i, i + this.#o.concurrency);
+      const outcomes = await Promise.all(chunk.map((r) => this.#send(r)));
+      for (const [j, o] of outcomes.entries()) {
+        if (o === 'sent') { out.sent++; out.sentEvents += Number(chunk[j].events); } else if (o === 'rejected') out.rejected++;
+      }
+      if (outcomes.includes('failed')) break; // Stripe is failing: leave the rest for the next run
     }
     out.pending = rows.length - out.sent - out.rejected;
     if (out.sent > 0 || out.pending > 0 || out.expired > 0) {

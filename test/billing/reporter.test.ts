@@ -61,9 +61,9 @@ function collectingLog(): { log: { info: (o: object) => void; warn: (o: object) 
   return { log: { info: push, warn: push, error: push }, lines };
 }
 
-function reporter(db: TestDatabase, opts: { attempts?: number; baseDelayMs?: number; log?: ReturnType<typeof collectingLog>['log'] } = {}): UsageReporter {
+function reporter(db: TestDatabase, opts: { attempts?: number; baseDelayMs?: number; concurrency?: number; log?: ReturnType<typeof collectingLog>['log'] } = {}): UsageReporter {
   const stripe = createStripeClient({ stripeSecretKey: SECRET, stripeApiBase: fake.url }, { maxNetworkRetries: 0 })!;
-  return new UsageReporter(db.pool, stripe, { eventName: EVENT_NAME, log: opts.log ?? silentLogger, attempts: opts.attempts ?? 3, baseDelayMs: opts.baseDelayMs ?? 10, maxDelayMs: 200 });
+  return new UsageReporter(db.pool, stripe, { eventName: EVENT_NAME, log: opts.log ?? silentLogger, attempts: opts.attempts ?? 3, baseDelayMs: opts.baseDelayMs ?? 10, maxDelayMs: 200, concurrency: opts.concurrency });
 }
 
 const statusOf = async (db: TestDatabase, tenantId: string): Promise<Record<string, string>> => Object.fromEntries(
@@ -138,7 +138,8 @@ describe('UsageReporter', () => {
     for (const [i, h] of hours.entries()) await count(db, a.tenantId, h, 10 * (i + 1));
     const ids = hours.map((h) => usageIdentifier(a.tenantId, h));
     const logs = collectingLog();
-    const r = reporter(db, { attempts: 3, baseDelayMs: 40, log: logs.log });
+    // One at a time, so that the order of the tries is the order of the hours.
+    const r = reporter(db, { attempts: 3, baseDelayMs: 40, concurrency: 1, log: logs.log });
     fake.down = true;
     const t0 = performance.now();
     const down = await r.runOnce();
@@ -163,6 +164,41 @@ describe('UsageReporter', () => {
     expect(fake.billed(a.customer)).toBe(60);
     expect(Object.values(await statusOf(db, a.tenantId))).toEqual(['sent', 'sent', 'sent']);
     expect(fake.problems).toEqual([]);
+  });
+
+  it('catch-up of 120 tenant-hours after an outage, 8 in flight: every hour billed exactly once, totals equal to the counters', async () => {
+    const db = await freshDb();
+    const tenants = await Promise.all([0, 1, 2, 3].map((i) => customerTenant(db, `Bulk ${i}`)));
+    let expected = 0;
+    for (const [i, t] of tenants.entries()) {
+      for (let h = 2; h < 32; h++) { await count(db, t.tenantId, hourAgo(h * 7), i * 1000 + h); expected += i * 1000 + h; }
+    }
+    const r = reporter(db, { attempts: 2, baseDelayMs: 5 });
+    fake.down = true;
+    expect(await r.runOnce()).toMatchObject({ sent: 0, pending: 120 });
+    fake.down = false;
+    fake.failNext(3); // Stripe still flaky as it comes back: the retries absorb it
+    expect(await r.runOnce()).toMatchObject({ sent: 120, pending: 0, rejected: 0 });
+    const ids = new Set(tenants.flatMap((t) => Array.from({ length: 30 }, (_, k) => usageIdentifier(t.tenantId, hourAgo((k + 2) * 7)))));
+    const accepted = fake.calls('POST', '/v1/billing/meter_events').filter((c) => ids.has(c.params.identifier) && c.status === 200);
+    expect(accepted).toHaveLength(120);
+    expect(new Set(accepted.map((c) => c.params.identifier)).size).toBe(120);
+    expect(tenants.reduce((n, t) => n + fake.billed(t.customer), 0)).toBe(expected);
+    expect((await reconcile(db.pool)).mismatches).toEqual([]);
+    expect(await r.runOnce()).toMatchObject({ sent: 0, pending: 0 });
+    expect(fake.problems).toEqual([]);
+  });
+
+  it('a wrong secret key (401) is not a refusal of the hour: it stays pending', async () => {
+    const db = await freshDb();
+    const a = await customerTenant(db, 'WrongKey');
+    await count(db, a.tenantId, hourAgo(2), 3);
+    const stripe = createStripeClient({ stripeSecretKey: 'sk_test_wrong', stripeApiBase: fake.url }, { maxNetworkRetries: 0 })!;
+    const r = new UsageReporter(db.pool, stripe, { eventName: EVENT_NAME, log: silentLogger, attempts: 2, baseDelayMs: 5 });
+    expect(await r.runOnce()).toMatchObject({ sent: 0, rejected: 0, pending: 1 });
+    expect(await statusOf(db, a.tenantId)).toEqual({ [hourAgo(2).toISOString()]: 'pending' });
+    fake.problems.length = 0; // the fake lists the unauthenticated calls: they were meant to fail here
+    expect((await reporter(db).runOnce()).sent).toBe(1);
   });
 
   it('an hour older than Stripe\'s 35-day window is not sent: marked expired, with a log line; so is a pending hour that aged out', async () => {
