@@ -3,6 +3,10 @@
 //
 //   report     ─▶ UsageReporter.runOnce({ wait: true }) ─▶ "sent N hours (E events) ..."   exit 1 if hours stay pending
 //   reconcile  ─▶ reconcile() ─▶ the mismatching tenant-hours and a summary line           exit 1 on any mismatch
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { openDatabase } from '../db.js';
 import type { Logger } from '../log.js';
@@ -27,13 +31,31 @@ export function billingUsage(): string {
   ].join('\n');
 }
 
+const listening = (port: number): Promise<boolean> => new Promise((resolve) => {
+  const sock = createConnection({ host: '127.0.0.1', port });
+  sock.once('connect', () => { sock.destroy(); resolve(true); });
+  sock.once('error', () => resolve(false));
+});
+
+/**
+ * Without DATABASE_URL, the embedded PostgreSQL of a `driftwatch up` that is running on the same
+ * data directory (its credentials file, its port): the command runs beside the servers.
+ */
+async function runningEmbedded(config: Readonly<Config>): Promise<string | undefined> {
+  const file = join(config.dataDir, 'credentials.json');
+  if (config.databaseUrl !== undefined || !existsSync(file) || !(await listening(config.embeddedPgPort))) return undefined;
+  const c = JSON.parse(await readFile(file, 'utf8')) as { user: string; password: string; database: string };
+  return `postgres://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}@127.0.0.1:${config.embeddedPgPort}/${c.database}`;
+}
+
 /** Runs a billing subcommand; returns the exit status. */
 export async function runBilling(sub: string, config: Readonly<Config>, log: Logger, out: (s: string) => void): Promise<number> {
   if (!(sub in BILLING_SUBCOMMANDS)) throw new TypeError(`billing needs a subcommand: ${Object.keys(BILLING_SUBCOMMANDS).join(' | ')} (got ${JSON.stringify(sub)})`);
   if (sub === 'report' && config.stripeSecretKey === undefined) {
     throw new TypeError('billing is disabled: set STRIPE_SECRET_KEY (and STRIPE_API_BASE for a local Stripe server)');
   }
-  const db = await openDatabase(config, log.child({ component: 'db' }), 4);
+  const running = await runningEmbedded(config);
+  const db = await openDatabase(running === undefined ? config : { ...config, databaseUrl: running }, log.child({ component: 'db' }), 4);
   try {
     if (sub === 'report') {
       const stripe = createStripeClient(config, { maxNetworkRetries: 0 })!;

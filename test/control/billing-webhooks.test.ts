@@ -33,7 +33,7 @@ async function deliver(type: string, object: unknown, opts: { id?: string; secre
   const ev = signedEvent(type, object, opts.secret ?? WHSEC, { id: opts.id });
   const payload = opts.tamper ? opts.tamper(ev.payload) : ev.payload;
   const r = await call(h.app, 'POST', '/api/v1/webhooks/stripe', {
-    payload, headers: { 'content-type': 'application/json', ...(opts.noSignature ? {} : { 'stripe-signature': ev.signature }) },
+    payload, headers: { 'content-type': 'application/json; charset=utf-8', ...(opts.noSignature ? {} : { 'stripe-signature': ev.signature }) },
   });
   return { ...r, eventId: ev.id };
 }
