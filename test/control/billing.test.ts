@@ -14,6 +14,7 @@ const CANCEL = 'https://app.example.com/billing';
 let fake: FakeStripe;
 let h: Harness;
 let off: Harness;
+let half: Harness;
 
 beforeAll(async () => {
   fake = await startFakeStripe({
@@ -26,10 +27,13 @@ beforeAll(async () => {
     stripeSuccessUrl: SUCCESS, stripeCancelUrl: CANCEL, stripeMeterEventName: 'dw_test_events', stripeCurrency: 'eur',
   });
   off = await startHarness({});
+  // A secret key, but no webhook secret and no redirect URLs.
+  half = await startHarness({ stripeSecretKey: SECRET, stripeApiBase: fake.url, stripeProPlanId: PRICES.pro });
 });
 afterAll(async () => {
   await h?.close();
   await off?.close();
+  await half?.close();
   await fake?.close();
 });
 
@@ -293,5 +297,22 @@ describe('billing disabled (no STRIPE_SECRET_KEY)', () => {
     expect((await call(off.app, 'GET', '/api/v1/billing/usage', { token: u.token })).status).toBe(200);
     expect((await call(off.app, 'GET', '/api/v1/user', { token: u.token })).status).toBe(200);
     expect((await call(off.app, 'GET', '/api/v1/anomalies', { token: u.token })).status).toBe(200);
+  });
+});
+
+describe('billing partly configured', () => {
+  it('names the missing setting: STRIPE_WEBHOOK_SECRET, STRIPE_SUCCESS_URL', async () => {
+    const u = await signUp(half.app, 'Half');
+    const ev = signedEvent('customer.subscription.created', { id: 'sub_1', object: 'subscription' }, 'whsec_x');
+    const hook = await call(half.app, 'POST', '/api/v1/webhooks/stripe', { payload: ev.payload, headers: { 'content-type': 'application/json', 'stripe-signature': ev.signature } });
+    expect([hook.status, codeOf(hook)]).toEqual([501, 'DW_ERR_BILLING_DISABLED']);
+    expect(hook.body.error.message).toMatch(/STRIPE_WEBHOOK_SECRET/);
+    const pro = await call(half.app, 'POST', '/api/v1/billing/checkout', { token: u.token, body: { plan: 'pro' } });
+    expect([pro.status, codeOf(pro)]).toEqual([501, 'DW_ERR_BILLING_DISABLED']);
+    expect(pro.body.error.message).toMatch(/STRIPE_SUCCESS_URL/);
+    const portal = await call(half.app, 'GET', '/api/v1/billing/portal', { token: u.token });
+    expect(portal.body.error.message).toMatch(/STRIPE_SUCCESS_URL/);
+    const sub = await call(half.app, 'GET', '/api/v1/billing/subscription', { token: u.token });
+    expect(sub.body).toEqual({ plan: 'free', subscription: null });
   });
 });
