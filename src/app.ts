@@ -5,6 +5,7 @@
 //     └─ context (global: pool, tokens, resolver, config, sessions, req.principal)
 //          ├─ audit (global: app.audit, the audit-log writer)
 //          ├─ rate-limit (global: app.rateLimits, the counter store: Redis or memory)
+//          ├─ billing-context (global: app.billing, the Stripe client; usage reporter and grace ticker)
 //          ├─ health      GET /health, GET /ready
 //          ├─ jwks        GET /.well-known/jwks.json
 //          └─ /api/v1 ─┬─ auth        register, login, refresh, logout (rate-limited, audited)
@@ -15,7 +16,9 @@
 //                      ├─ events      list
 //                      ├─ dashboard   stats, recent
 //                      ├─ audit       GET /audit (owner/admin)
-//                      └─ vm          POST /vm/start, GET /vm/status, DELETE /vm/stop, GET /machines[/:id]
+//                      ├─ vm          POST /vm/start, GET /vm/status, DELETE /vm/stop, GET /machines[/:id]
+//                      ├─ billing     plans, checkout, portal, subscription, usage
+//                      └─ webhooks    POST /webhooks/stripe (raw body, signature)
 //
 // buildControlApp() returns the app booted (plugins loaded, routes fixed) but not listening.
 import { randomUUID } from 'node:crypto';
@@ -28,6 +31,7 @@ import { anomaliesPlugin } from './plugins/anomalies.js';
 import { apiKeysPlugin } from './plugins/api-keys.js';
 import { auditPlugin, auditRoutesPlugin } from './plugins/audit.js';
 import { authPlugin } from './plugins/auth.js';
+import { billingContextPlugin, billingPlugin } from './plugins/billing.js';
 import { contextPlugin } from './plugins/context.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -42,6 +46,7 @@ import { vmPlugin } from './plugins/vm.js';
 import { AuditLog } from './audit.js';
 import { createMachineRegistry } from './machines/create.js';
 import type { MachineRegistry } from './machines/registry.js';
+import { webhooksPlugin } from './plugins/webhooks.js';
 
 /** Control-API bodies are small JSON documents; the engine has its own, larger limit. */
 export const CONTROL_BODY_LIMIT = 64 * 1024;
@@ -78,6 +83,7 @@ export async function buildControlApp(opts: {
   await app.register(contextPlugin, { config: opts.config, pool: opts.pool, tokens: opts.tokens });
   await app.register(auditPlugin, {});
   await app.register(rateLimitPlugin, {});
+  await app.register(billingContextPlugin, {});
   await app.register(healthPlugin, {});
   await app.register(jwksPlugin, {});
   await app.register(async function apiV1(api: FastifyInstance) {
@@ -90,6 +96,8 @@ export async function buildControlApp(opts: {
     await api.register(dashboardPlugin, {});
     await api.register(auditRoutesPlugin, {});
     await api.register(vmPlugin, { registry: machines });
+    await api.register(billingPlugin, {});
+    await api.register(webhooksPlugin, {});
   }, { prefix: '/api/v1' });
   await app.ready();
   return app;
