@@ -5,6 +5,7 @@
 //     └─ context (global: pool, tokens, resolver, config, sessions, req.principal)
 //          ├─ audit (global: app.audit, the audit-log writer)
 //          ├─ rate-limit (global: app.rateLimits, the counter store: Redis or memory)
+//          ├─ billing-context (global: app.billing, the Stripe client; usage reporter and grace ticker)
 //          ├─ health      GET /health, GET /ready
 //          ├─ jwks        GET /.well-known/jwks.json
 //          └─ /api/v1 ─┬─ auth        register, login, refresh, logout (rate-limited, audited)
@@ -14,7 +15,10 @@
 //                      ├─ streams     POST /anomalies/:id/feedback, GET/PUT /streams/:stream/settings
 //                      ├─ events      list
 //                      ├─ dashboard   stats, recent
-//                      └─ audit       GET /audit (owner/admin)
+//                      ├─ audit       GET /audit (owner/admin)
+//                      ├─ vm          POST /vm/start, GET /vm/status, DELETE /vm/stop, GET /machines[/:id]
+//                      ├─ billing     plans, checkout, portal, subscription, usage
+//                      └─ webhooks    POST /webhooks/stripe (raw body, signature)
 //
 // buildControlApp() returns the app booted (plugins loaded, routes fixed) but not listening.
 import { randomUUID } from 'node:crypto';
@@ -27,6 +31,7 @@ import { anomaliesPlugin } from './plugins/anomalies.js';
 import { apiKeysPlugin } from './plugins/api-keys.js';
 import { auditPlugin, auditRoutesPlugin } from './plugins/audit.js';
 import { authPlugin } from './plugins/auth.js';
+import { billingContextPlugin, billingPlugin } from './plugins/billing.js';
 import { contextPlugin } from './plugins/context.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -37,11 +42,20 @@ import { openapiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { streamsPlugin } from './plugins/streams.js';
 import { usersPlugin } from './plugins/users.js';
+import { vmPlugin } from './plugins/vm.js';
+import { AuditLog } from './audit.js';
+import { createMachineRegistry } from './machines/create.js';
+import type { MachineRegistry } from './machines/registry.js';
+import { webhooksPlugin } from './plugins/webhooks.js';
 
 /** Control-API bodies are small JSON documents; the engine has its own, larger limit. */
 export const CONTROL_BODY_LIMIT = 64 * 1024;
 
-export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg.Pool; tokens: TokenService; log: Logger }): Promise<FastifyInstance> {
+export async function buildControlApp(opts: {
+  config: Readonly<Config>; pool: pg.Pool; tokens: TokenService; log: Logger;
+  /** The machine registry (system.ts builds it and runs its health loop); default: one for this app, closed with it. */
+  machines?: MachineRegistry;
+}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: opts.log,
     bodyLimit: CONTROL_BODY_LIMIT,
@@ -53,12 +67,23 @@ export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   }) as unknown as FastifyInstance;
 
+  let machines = opts.machines;
+  if (machines === undefined) {
+    const databaseUrl = (opts.pool as unknown as { options: { connectionString?: string } }).options.connectionString ?? '';
+    const own = createMachineRegistry({
+      config: opts.config, pool: opts.pool, databaseUrl, log: opts.log, audit: new AuditLog(opts.pool, opts.log.child({ component: 'audit' })),
+    });
+    machines = own;
+    app.addHook('onClose', async () => { await own.close(); });
+  }
+
   await app.register(errorsPlugin, {});
   // Before any route: it documents the routes registered after it.
   await app.register(openapiPlugin, {});
   await app.register(contextPlugin, { config: opts.config, pool: opts.pool, tokens: opts.tokens });
   await app.register(auditPlugin, {});
   await app.register(rateLimitPlugin, {});
+  await app.register(billingContextPlugin, {});
   await app.register(healthPlugin, {});
   await app.register(jwksPlugin, {});
   await app.register(async function apiV1(api: FastifyInstance) {
@@ -70,6 +95,9 @@ export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg
     await api.register(eventsPlugin, {});
     await api.register(dashboardPlugin, {});
     await api.register(auditRoutesPlugin, {});
+    await api.register(vmPlugin, { registry: machines });
+    await api.register(billingPlugin, {});
+    await api.register(webhooksPlugin, {});
   }, { prefix: '/api/v1' });
   await app.ready();
   return app;

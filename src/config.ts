@@ -35,9 +35,38 @@ export interface Config {
   readonly demoTenant: boolean;
   readonly controlUrl: string | undefined;
   readonly engineUrl: string | undefined;
+  /** Set on a per-tenant engine: it refuses every other tenant's credentials. */
+  readonly tenantId: string | undefined;
+  readonly vmProvider: 'local' | 'fly';
+  readonly vmHealthIntervalMs: number;
+  readonly vmStartTimeoutMs: number;
+  readonly vmRecoveryBackoffMs: number;
+  readonly vmRecoveryBackoffMaxMs: number;
+  readonly vmStopGraceMs: number;
+  readonly flyApiBase: string;
+  readonly flyApiToken: string | undefined;
+  readonly flyAppName: string | undefined;
+  readonly flyRegions: string;
+  readonly flyImage: string | undefined;
+  /** Stripe secret key; unset = billing disabled (the billing routes answer DW_ERR_BILLING_DISABLED). */
+  readonly stripeSecretKey: string | undefined;
+  readonly stripePublishableKey: string | undefined;
+  readonly stripeWebhookSecret: string | undefined;
+  readonly stripeSuccessUrl: string | undefined;
+  readonly stripeCancelUrl: string | undefined;
+  readonly stripeCurrency: string;
+  /** Stripe price ids of the plans. */
+  readonly stripeFreePlanId: string | undefined;
+  readonly stripeProPlanId: string | undefined;
+  readonly stripeBusinessPlanId: string | undefined;
+  readonly stripeUsageEnabled: boolean;
+  readonly stripeMeterEventName: string;
+  /** Another Stripe API server (stripe-mock, the tests' fake): its protocol, host and port. */
+  readonly stripeApiBase: string | undefined;
+  readonly stripeUsageReportIntervalSeconds: number;
 }
 
-type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum';
+type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum' | 'uuid';
 interface OptionSpec {
   env: string;
   flag: string;
@@ -83,6 +112,31 @@ export const defaults: Readonly<Config> = Object.freeze({
   demoTenant: true,
   controlUrl: undefined,
   engineUrl: undefined,
+  tenantId: undefined,
+  vmProvider: 'local',
+  vmHealthIntervalMs: 30_000,
+  vmStartTimeoutMs: 120_000,
+  vmRecoveryBackoffMs: 5_000,
+  vmRecoveryBackoffMaxMs: 300_000,
+  vmStopGraceMs: 10_000,
+  flyApiBase: 'https://api.machines.dev',
+  flyApiToken: undefined,
+  flyAppName: undefined,
+  flyRegions: 'iad',
+  flyImage: undefined,
+  stripeSecretKey: undefined,
+  stripePublishableKey: undefined,
+  stripeWebhookSecret: undefined,
+  stripeSuccessUrl: undefined,
+  stripeCancelUrl: undefined,
+  stripeCurrency: 'usd',
+  stripeFreePlanId: undefined,
+  stripeProPlanId: undefined,
+  stripeBusinessPlanId: undefined,
+  stripeUsageEnabled: false,
+  stripeMeterEventName: 'driftwatch_events',
+  stripeApiBase: undefined,
+  stripeUsageReportIntervalSeconds: 600,
 });
 
 /** Every option: its environment variable, its CLI flag, its type and its doc line. */
@@ -116,6 +170,31 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   demoTenant: { env: 'DEMO_TENANT', flag: '--demo-tenant', kind: 'bool', doc: '`up` creates a demo tenant and prints its API key on the first run' },
   controlUrl: { env: 'DRIFTWATCH_CONTROL_URL', flag: '--control-url', kind: 'url', doc: 'control API the `demo` command talks to (default http://127.0.0.1:<control port>)' },
   engineUrl: { env: 'DRIFTWATCH_ENGINE_URL', flag: '--engine-url', kind: 'url', doc: 'engine the `demo` command sends to (default http://127.0.0.1:<engine port>)' },
+  tenantId: { env: 'DRIFTWATCH_TENANT_ID', flag: '--tenant-id', kind: 'uuid', doc: 'a per-tenant engine: accept only this tenant\'s API keys and tokens (403 DW_ERR_FORBIDDEN for others); set by the VM providers' },
+  vmProvider: { env: 'VM_PROVIDER', flag: '--vm-provider', kind: 'enum', values: ['local', 'fly'], doc: 'where per-tenant engines run: local (child processes of the control API) or fly (Fly.io Machines)' },
+  vmHealthIntervalMs: { env: 'VM_HEALTH_INTERVAL_MS', flag: '--vm-health-interval-ms', kind: 'int', min: 50, max: 3_600_000, doc: 'how often the control API checks every tenant engine (GET /health) and recovers crashed ones' },
+  vmStartTimeoutMs: { env: 'VM_START_TIMEOUT_MS', flag: '--vm-start-timeout-ms', kind: 'int', min: 1_000, max: 3_600_000, doc: 'a tenant engine not healthy this long after its start is wedged: marked crashed and recovered' },
+  vmRecoveryBackoffMs: { env: 'VM_RECOVERY_BACKOFF_MS', flag: '--vm-recovery-backoff-ms', kind: 'int', min: 0, max: 3_600_000, doc: 'first wait before restarting a crashed tenant engine; doubles with each consecutive failure' },
+  vmRecoveryBackoffMaxMs: { env: 'VM_RECOVERY_BACKOFF_MAX_MS', flag: '--vm-recovery-backoff-max-ms', kind: 'int', min: 0, max: 86_400_000, doc: 'cap of that wait; an engine healthy this long has its failure count reset' },
+  vmStopGraceMs: { env: 'VM_STOP_GRACE_MS', flag: '--vm-stop-grace-ms', kind: 'int', min: 0, max: 600_000, doc: 'local driver: SIGTERM, then SIGKILL after this long' },
+  flyApiBase: { env: 'FLY_API_BASE', flag: '--fly-api-base', kind: 'url', doc: 'Fly.io Machines API base URL' },
+  flyApiToken: { env: 'FLY_API_TOKEN', flag: '--fly-api-token', kind: 'string', doc: 'Fly.io API token (VM_PROVIDER=fly)' },
+  flyAppName: { env: 'FLY_APP_NAME', flag: '--fly-app-name', kind: 'string', doc: 'Fly.io app the tenant machines belong to (VM_PROVIDER=fly)' },
+  flyRegions: { env: 'FLY_REGIONS', flag: '--fly-regions', kind: 'string', doc: 'comma list of Fly.io regions, tried in order when one lacks capacity' },
+  flyImage: { env: 'FLY_IMAGE', flag: '--fly-image', kind: 'string', doc: 'image of the driftwatch engine the Fly.io machines run (VM_PROVIDER=fly)' },
+  stripeSecretKey: { env: 'STRIPE_SECRET_KEY', flag: '--stripe-secret-key', kind: 'string', doc: 'Stripe secret key; unset: billing disabled (billing routes answer DW_ERR_BILLING_DISABLED, the rest works)' },
+  stripePublishableKey: { env: 'STRIPE_PUBLISHABLE_KEY', flag: '--stripe-publishable-key', kind: 'string', doc: 'Stripe publishable key, handed to clients by GET /api/v1/billing/plans' },
+  stripeWebhookSecret: { env: 'STRIPE_WEBHOOK_SECRET', flag: '--stripe-webhook-secret', kind: 'string', doc: 'signing secret of the Stripe webhook endpoint (whsec_...); unset: POST /api/v1/webhooks/stripe answers DW_ERR_BILLING_DISABLED' },
+  stripeSuccessUrl: { env: 'STRIPE_SUCCESS_URL', flag: '--stripe-success-url', kind: 'url', doc: 'where Checkout sends the customer after paying (and where the billing portal returns to)' },
+  stripeCancelUrl: { env: 'STRIPE_CANCEL_URL', flag: '--stripe-cancel-url', kind: 'url', doc: 'where Checkout sends a customer who leaves without paying' },
+  stripeCurrency: { env: 'STRIPE_CURRENCY', flag: '--stripe-currency', kind: 'string', doc: 'currency shown with the plans (ISO code, lower case)' },
+  stripeFreePlanId: { env: 'STRIPE_FREE_PLAN_ID', flag: '--stripe-free-plan-id', kind: 'string', doc: 'Stripe price id of the free plan' },
+  stripeProPlanId: { env: 'STRIPE_PRO_PLAN_ID', flag: '--stripe-pro-plan-id', kind: 'string', doc: 'Stripe price id of the pro plan' },
+  stripeBusinessPlanId: { env: 'STRIPE_BUSINESS_PLAN_ID', flag: '--stripe-business-plan-id', kind: 'string', doc: 'Stripe price id of the business plan' },
+  stripeUsageEnabled: { env: 'STRIPE_USAGE_ENABLED', flag: '--stripe-usage-enabled', kind: 'bool', doc: 'the control API reports hourly event counts to Stripe as billing meter events' },
+  stripeMeterEventName: { env: 'STRIPE_METER_EVENT_NAME', flag: '--stripe-meter-event-name', kind: 'string', doc: 'event_name of the meter events (the Stripe meter\'s event name)' },
+  stripeApiBase: { env: 'STRIPE_API_BASE', flag: '--stripe-api-base', kind: 'url', doc: 'another Stripe API server, such as stripe-mock (http://127.0.0.1:12111); unset: api.stripe.com' },
+  stripeUsageReportIntervalSeconds: { env: 'STRIPE_USAGE_REPORT_INTERVAL_SECONDS', flag: '--stripe-usage-report-interval-seconds', kind: 'int', min: 1, max: 86_400, doc: 'how often the usage reporter sends closed hours to Stripe (and past-due grace periods are checked)' },
 });
 
 function parseValue(name: string, spec: OptionSpec, raw: string): unknown {
@@ -149,6 +228,11 @@ function parseValue(name: string, spec: OptionSpec, raw: string): unknown {
         throw new TypeError(`${spec.env} (options.${name}) must be one of ${spec.values!.join(', ')}, got ${JSON.stringify(raw)}`);
       }
       return raw;
+    case 'uuid':
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)) {
+        throw new TypeError(`${spec.env} (options.${name}) must be a UUID, got ${JSON.stringify(raw)}`);
+      }
+      return raw.toLowerCase();
     case 'string':
       if (raw.length === 0) throw new TypeError(`${spec.env} (options.${name}) must not be empty`);
       return raw;
@@ -186,9 +270,22 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
     if (!(name in options)) throw new TypeError(`unknown option options.${name}`);
     if (value !== undefined) {
       const spec = options[name as keyof Config];
-      out[name] = spec.kind === 'int' || spec.kind === 'bool' ? parseValue(name, spec, String(value)) : value;
+      out[name] = spec.kind === 'int' || spec.kind === 'bool' || spec.kind === 'uuid' ? parseValue(name, spec, String(value)) : value;
     }
   }
   out.dataDir = resolve(String(out.dataDir));
+  checkVmOptions(out as unknown as Config);
   return Object.freeze(out) as unknown as Readonly<Config>;
+}
+
+/** Options that only make sense together: the fly provider needs its token, app and image. */
+function checkVmOptions(c: Config): void {
+  const regions = c.flyRegions.split(',').map((r) => r.trim());
+  if (regions.some((r) => !/^[a-z0-9]{3,4}$/.test(r))) {
+    throw new TypeError(`FLY_REGIONS (options.flyRegions) must be a comma list of region codes (iad,ams), got ${JSON.stringify(c.flyRegions)}`);
+  }
+  if (c.vmProvider !== 'fly') return;
+  for (const [name, env] of [['flyApiToken', 'FLY_API_TOKEN'], ['flyAppName', 'FLY_APP_NAME'], ['flyImage', 'FLY_IMAGE']] as const) {
+    if (c[name] === undefined) throw new TypeError(`${env} (options.${name}) must be set when VM_PROVIDER is fly`);
+  }
 }

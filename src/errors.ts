@@ -26,9 +26,13 @@ export const errorCodes = Object.freeze({
   DW_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   DW_ERR_QUOTA_EXCEEDED: { status: 429, message: 'The plan quota is used up' },
   DW_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+  DW_ERR_VM_PROVIDER: { status: 502, message: 'The machine provider failed' },
   DW_ERR_UNAVAILABLE: { status: 503, message: 'Temporarily unavailable; retry later' },
   DW_ERR_DATABASE_UNAVAILABLE: { status: 503, message: 'The database is not reachable' },
   DW_ERR_SHUTTING_DOWN: { status: 503, message: 'The server is shutting down' },
+  DW_ERR_BILLING_DISABLED: { status: 501, message: 'Billing is not configured on this server' },
+  DW_ERR_BILLING_UPSTREAM: { status: 502, message: 'The payment provider did not answer as expected; retry later' },
+  DW_ERR_WEBHOOK_SIGNATURE: { status: 400, message: 'The webhook signature is missing or does not match' },
 } satisfies Record<string, ErrorSpec>);
 
 export type ErrorCode = keyof typeof errorCodes;

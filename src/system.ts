@@ -4,13 +4,18 @@
 //        │
 //        ├── TokenService (ES256 keys in signing_keys, shared by both servers)
 //        ├── control API (Fastify, CONTROL_PORT)      accounts, keys, anomalies, ...
+//        │     └── machine registry: per-tenant engines (VM_PROVIDER), health loop every VM_HEALTH_INTERVAL_MS
 //        └── engine (uWebSockets.js, ENGINE_PORT)     ingest ─▶ COPY ─▶ workers ─▶ anomalies
 //
 // close() stops the engine first (it flushes every acknowledged event and the detector
-// queue into PostgreSQL), then the control API, then the database.
+// queue into PostgreSQL), then the control API, then the machine registry (its health loop,
+// and the local driver's tenant engines, each flushed by its own SIGTERM), then the database.
 import type { FastifyInstance } from 'fastify';
 import { startEngine, type EngineHandle } from '../engine/engine.js';
 import { buildControlApp } from './app.js';
+import { AuditLog } from './audit.js';
+import { createMachineRegistry } from './machines/create.js';
+import type { MachineRegistry, RouteSink } from './machines/registry.js';
 import { createApiKey } from './auth/api-keys.js';
 import { TokenService } from './auth/jwt.js';
 import type { Config } from './config.js';
@@ -20,12 +25,20 @@ import { createTenant } from './tenants.js';
 
 export interface SystemParts { engine: boolean; control: boolean }
 
+export interface SystemOptions {
+  ownSignals?: boolean;
+  /** Where the machine registry publishes tenant routes (the routing table). */
+  routes?: RouteSink;
+}
+
 export interface System {
   readonly db: Database;
   readonly controlUrl: string | undefined;
   readonly engineUrl: string | undefined;
   /** Set on the run that created the demo tenant: its API key, shown this once. */
   readonly demoApiKey: string | undefined;
+  /** The control API's machine registry (undefined without the control API). */
+  readonly machines: MachineRegistry | undefined;
   close(): Promise<void>;
 }
 
@@ -55,11 +68,12 @@ export async function ensureDemoTenant(db: Database): Promise<string | undefined
 }
 
 export async function startSystem(
-  config: Readonly<Config>, log: Logger, parts: SystemParts, opts: { ownSignals?: boolean } = {},
+  config: Readonly<Config>, log: Logger, parts: SystemParts, opts: SystemOptions = {},
 ): Promise<System> {
   const db = await openDatabase(config, log.child({ component: 'db' }), 20, opts);
   let engine: EngineHandle | undefined;
   let control: FastifyInstance | undefined;
+  let machines: MachineRegistry | undefined;
   try {
     const tokens = await new TokenService(db.pool, {
       issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds,
@@ -68,9 +82,14 @@ export async function startSystem(
     let controlUrl: string | undefined;
     let engineUrl: string | undefined;
     if (parts.control) {
-      const app = await buildControlApp({ config, pool: db.pool, tokens, log: log.child({ component: 'control' }) });
+      machines = createMachineRegistry({
+        config, pool: db.pool, databaseUrl: db.url, log, routes: opts.routes,
+        audit: new AuditLog(db.pool, log.child({ component: 'audit' })),
+      });
+      const app = await buildControlApp({ config, pool: db.pool, tokens, log: log.child({ component: 'control' }), machines });
       control = app;
       await app.listen({ host: config.host, port: config.controlPort });
+      machines.startHealthLoop();
       const addr = app.server.address();
       controlUrl = urlOf(config.host, typeof addr === 'object' && addr !== null ? addr.port : config.controlPort);
     }
@@ -80,12 +99,12 @@ export async function startSystem(
     }
     let closing: Promise<void> | undefined;
     return {
-      db, controlUrl, engineUrl, demoApiKey,
+      db, controlUrl, engineUrl, demoApiKey, machines,
       close() {
         closing ??= (async () => {
           // Each step runs even if an earlier one failed; the first error is reported.
           let first: unknown;
-          for (const step of [() => engine?.close(), () => control?.close(), () => db.close()]) {
+          for (const step of [() => engine?.close(), () => control?.close(), () => machines?.close(), () => db.close()]) {
             try { await step(); } catch (err) { first ??= err; }
           }
           if (first !== undefined) throw first;
@@ -96,6 +115,7 @@ export async function startSystem(
   } catch (err) {
     await engine?.close().catch(() => {});
     await control?.close().catch(() => {});
+    await machines?.close().catch(() => {});
     await db.close().catch(() => {});
     throw err;
   }
