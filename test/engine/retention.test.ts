@@ -104,12 +104,27 @@ describe('Retention by plan', () => {
 
   it('a second run finds nothing more to do; moving a tenant to a shorter plan expires its rows on the next run', async () => {
     const retention = new Retention(db.pool, silentLogger);
-    expect(await retention.run()).toEqual({ partitionsCreated: 0, partitionsDropped: [], blocksDeleted: 0, anomaliesDeleted: 0 });
+    expect(await retention.run()).toEqual({ skipped: false, partitionsCreated: 0, partitionsDropped: [], blocksDeleted: 0, anomaliesDeleted: 0 });
     await db.pool.query("UPDATE tenants SET plan = 'pro' WHERE id = $1", [tenants.business]);
     const r = await retention.run();
     expect(r.blocksDeleted).toBe(2);
     expect(r.anomaliesDeleted).toBe(2);
     expect((await streams('event_blocks')).filter((s) => s.startsWith('business-'))).toEqual(['business-10', 'business-2']);
+  });
+
+  it('one run at a time across engines: a run while another holds the lock skips and says so', async () => {
+    const holder = await db.pool.connect();
+    try {
+      await holder.query("SELECT pg_advisory_lock(hashtext('driftwatch.retention'))");
+      const retention = new Retention(db.pool, silentLogger);
+      expect(await retention.run()).toMatchObject({ skipped: true, blocksDeleted: 0 });
+      expect(retention.stats).toMatchObject({ runs: 0, runsSkipped: 1, runsFailed: 0 });
+      await holder.query("SELECT pg_advisory_unlock(hashtext('driftwatch.retention'))");
+      expect(await retention.run()).toMatchObject({ skipped: false });
+      expect(retention.stats).toMatchObject({ runs: 1, runsSkipped: 1 });
+    } finally {
+      holder.release();
+    }
   });
 
   it('the engine runs it at start, in the background, and counts the run', async () => {

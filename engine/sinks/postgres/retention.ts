@@ -1,6 +1,6 @@
 // Retention by plan for event blocks and anomalies (plans.retention_days: 7, 30, 90).
 //
-//   every hour (and at engine start):
+//   every hour (and at engine start), by one engine at a time (a session advisory lock; the others skip):
 //     dw_event_block_partitions(today - 1, today + AHEAD_DAYS)      create the daily partitions ahead
 //     DROP TABLE event_blocks_pYYYYMMDD                              days wholly older than the longest
 //                                                                    retention: every plan is past them
@@ -24,8 +24,12 @@ const MAX_ROUNDS = 100;
 const DAY_MS = 86_400_000;
 const PARTITION_RE = /^event_blocks_p(\d{4})(\d{2})(\d{2})$/;
 const LOCK_TIMEOUT = '5s';
+/** Session advisory lock: one retention run at a time across every engine on the database. */
+const RETENTION_LOCK = 'driftwatch.retention';
 
 export interface RetentionResult {
+  /** Another engine held the retention lock: this one did nothing. */
+  skipped: boolean;
   partitionsCreated: number;
   partitionsDropped: string[];
   blocksDeleted: number;
@@ -69,7 +73,7 @@ export class Retention {
   readonly #log: Logger;
   readonly #chunk: number;
   /** Counters (STYLE.md §11): runs completed and failed, rows and partitions removed in all. */
-  readonly stats = { runs: 0, runsFailed: 0, partitionsCreated: 0, partitionsDropped: 0, blocksDeleted: 0, anomaliesDeleted: 0 };
+  readonly stats = { runs: 0, runsFailed: 0, runsSkipped: 0, partitionsCreated: 0, partitionsDropped: 0, blocksDeleted: 0, anomaliesDeleted: 0 };
 
   constructor(db: pg.Pool, log: Logger, opts: { chunk?: number } = {}) {
     this.#db = db;
@@ -80,11 +84,22 @@ export class Retention {
   /** One pass: partitions ahead, old partitions dropped, each plan's expired blocks and anomalies deleted. */
   async run(now = Date.now()): Promise<RetentionResult> {
     let r: RetentionResult;
+    const client = await this.#db.connect();
+    let locked = false;
     try {
-      r = await this.#run(now);
+      locked = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [RETENTION_LOCK])).rows[0].ok;
+      if (!locked) {
+        this.stats.runsSkipped++;
+        return { skipped: true, partitionsCreated: 0, partitionsDropped: [], blocksDeleted: 0, anomaliesDeleted: 0 };
+      }
+      r = await this.#run(now, client);
     } catch (err) {
       this.stats.runsFailed++;
       throw err;
+    } finally {
+      let broken: Error | undefined;
+      if (locked) await client.query('SELECT pg_advisory_unlock(hashtext($1))', [RETENTION_LOCK]).catch((e: Error) => { broken = e; });
+      client.release(broken);
     }
     this.stats.runs++;
     this.stats.partitionsCreated += r.partitionsCreated;
@@ -94,7 +109,7 @@ export class Retention {
     return r;
   }
 
-  async #run(now: number): Promise<RetentionResult> {
+  async #run(now: number, client: pg.PoolClient): Promise<RetentionResult> {
     const db = this.#db;
     const { rows: planRows } = await db.query<{ id: string; retention_days: number }>('SELECT id, retention_days FROM plans ORDER BY retention_days');
     const plans: PlanRetention[] = planRows.map((r) => ({ id: r.id, days: r.retention_days }));
@@ -107,7 +122,6 @@ export class Retention {
     const dropBefore = now - longest * DAY_MS;
     const partitionsDropped: string[] = [];
     let partitionsCreated: number;
-    const client = await db.connect();
     try {
       await client.query(`SET lock_timeout = '${LOCK_TIMEOUT}'`);
       partitionsCreated = await ensurePartitions(client);
@@ -119,10 +133,9 @@ export class Retention {
         }
       }
     } finally {
-      await client.query('RESET lock_timeout').catch(() => {});
-      client.release();
+      await client.query('RESET lock_timeout');
     }
-    if (longest <= 0) return { partitionsCreated, partitionsDropped, blocksDeleted: 0, anomaliesDeleted: 0 };
+    if (longest <= 0) return { skipped: false, partitionsCreated, partitionsDropped, blocksDeleted: 0, anomaliesDeleted: 0 };
     const kept = partitions.filter((p) => !partitionsDropped.includes(p.name));
 
     let blocksDeleted = 0;
@@ -158,7 +171,7 @@ export class Retention {
       `DELETE FROM anomalies WHERE ctid = ANY (ARRAY(
          SELECT ctid FROM anomalies WHERE tenant_id NOT IN (SELECT id FROM tenants) AND detected_at < $1 LIMIT $2))`,
       [cutoffOf(longest), this.#chunk]);
-    const result = { partitionsCreated, partitionsDropped, blocksDeleted, anomaliesDeleted };
+    const result = { skipped: false, partitionsCreated, partitionsDropped, blocksDeleted, anomaliesDeleted };
     if (partitionsCreated + partitionsDropped.length + blocksDeleted + anomaliesDeleted > 0) {
       this.#log.info(result, 'RetentionRunCompleted');
     }
