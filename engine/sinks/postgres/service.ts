@@ -54,6 +54,8 @@ export interface CopySinkOptions {
   columns: readonly string[];
   usageColumn: 'events' | 'anomalies';
   countBytes: boolean;
+  /** Upsert usage_counters in the transaction (default true); false when usage is counted in Redis (src/usage.ts). */
+  usageInTable?: boolean;
   flushIntervalMs: number;
   flushMaxRows: number;
   maxPendingRows: number;
@@ -414,7 +416,9 @@ export class CopySink {
           u.b += this.#o.countBytes ? w.bytes : 0;
           usage.set(w.tenantId, u);
         }
-        await client.query(this.#usageSql, [[...usage.keys()], [...usage.values()].map((u) => u.n), [...usage.values()].map((u) => u.b)]);
+        if (this.#o.usageInTable !== false) {
+          await client.query(this.#usageSql, [[...usage.keys()], [...usage.values()].map((u) => u.n), [...usage.values()].map((u) => u.b)]);
+        }
       }
       await client.query('INSERT INTO ingest_commits (id) VALUES ($1)', [state.markerId]);
       state.results = results;
