@@ -5,6 +5,7 @@
 //     └─ context (global: pool, tokens, resolver, config, sessions, req.principal)
 //          ├─ audit (global: app.audit, the audit-log writer)
 //          ├─ rate-limit (global: app.rateLimits, the counter store: Redis or memory)
+//          ├─ usage-store (global: app.usage, usage counters: Redis or the usage_counters table)
 //          ├─ health      GET /health, GET /ready
 //          ├─ jwks        GET /.well-known/jwks.json
 //          └─ /api/v1 ─┬─ auth        register, login, refresh, logout (rate-limited, audited)
@@ -14,14 +15,15 @@
 //                      ├─ streams     POST /anomalies/:id/feedback, GET/PUT /streams/:stream/settings
 //                      ├─ events      list
 //                      ├─ dashboard   stats, recent
-//                      └─ audit       GET /audit (owner/admin)
+//                      ├─ audit       GET /audit (owner/admin)
+//                      └─ usage       GET /usage (this month's usage and the plan's limit)
 //
 // buildControlApp() returns the app booted (plugins loaded, routes fixed) but not listening.
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { TokenService } from './auth/jwt.js';
-import type { Config } from './config.js';
+import { parseTrustProxy, type Config } from './config.js';
 import type { Logger } from './log.js';
 import { anomaliesPlugin } from './plugins/anomalies.js';
 import { apiKeysPlugin } from './plugins/api-keys.js';
@@ -36,10 +38,15 @@ import { jwksPlugin } from './plugins/jwks.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { streamsPlugin } from './plugins/streams.js';
+import { usageRoutesPlugin, usageStorePlugin } from './plugins/usage.js';
 import { usersPlugin } from './plugins/users.js';
 
 /** Control-API bodies are small JSON documents; the engine has its own, larger limit. */
 export const CONTROL_BODY_LIMIT = 64 * 1024;
+
+/** A hop count as the function Fastify builds from one (its typings take no number). */
+const fastifyTrustProxy = (t: boolean | number | string[]): boolean | string[] | ((addr: string, hop: number) => boolean) =>
+  typeof t === 'number' ? (_addr: string, hop: number) => hop < t : t;
 
 export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg.Pool; tokens: TokenService; log: Logger }): Promise<FastifyInstance> {
   const app = Fastify({
@@ -47,6 +54,9 @@ export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg
     bodyLimit: CONTROL_BODY_LIMIT,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    // Behind the edge proxy the client is in X-Forwarded-For: req.ip (rate limits, audit rows)
+    // takes it from there only for the proxies TRUST_PROXY names.
+    trustProxy: fastifyTrustProxy(parseTrustProxy(opts.config.trustProxy)),
     // Bodies declare additionalProperties: false: refuse unknown fields rather than drop them.
     // No type coercion: a JSON `5` is not a name. List routes turn their numeric query
     // parameters into numbers themselves (coerceQueryNumbers in plugins/schemas.ts).
@@ -59,6 +69,7 @@ export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg
   await app.register(contextPlugin, { config: opts.config, pool: opts.pool, tokens: opts.tokens });
   await app.register(auditPlugin, {});
   await app.register(rateLimitPlugin, {});
+  await app.register(usageStorePlugin, {});
   await app.register(healthPlugin, {});
   await app.register(jwksPlugin, {});
   await app.register(async function apiV1(api: FastifyInstance) {
@@ -70,6 +81,7 @@ export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg
     await api.register(eventsPlugin, {});
     await api.register(dashboardPlugin, {});
     await api.register(auditRoutesPlugin, {});
+    await api.register(usageRoutesPlugin, {});
   }, { prefix: '/api/v1' });
   await app.ready();
   return app;
