@@ -25,7 +25,7 @@
 // idle keep-alive HTTP connections.
 import uWS from 'uWebSockets.js';
 import type pg from 'pg';
-import { PrincipalResolver, requireScope } from '../src/auth/principal.js';
+import { PrincipalResolver, requireScope, resolverOptions } from '../src/auth/principal.js';
 import type { TokenService } from '../src/auth/jwt.js';
 import type { Config } from '../src/config.js';
 import { DwError } from '../src/errors.js';
@@ -70,7 +70,7 @@ export interface EngineOptions {
 export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const { config, pool, tokens } = opts;
   const log = opts.log.child({ component: 'engine' });
-  const resolver = new PrincipalResolver(pool, tokens, { cacheMs: config.apiKeyCacheMs });
+  const resolver = new PrincipalResolver(pool, tokens, resolverOptions(config));
   const usage = opts.usage ?? await openUsageStore({ pool, redisUrl: config.redisUrl, redisKeyPrefix: config.redisKeyPrefix, log });
   // In Redis, usage is counted after COMMIT (below); in the table, by the sinks inside their transaction.
   const usageInTable = usage.kind === 'table';
