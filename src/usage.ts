@@ -13,7 +13,9 @@
 // Only writes the sink reports as stored and not duplicate are counted, so a resent batch is
 // never counted twice. In Redis the count follows the COMMIT (it is not in the transaction): an
 // engine killed between the two, or a Redis unreachable for longer than the retry buffer holds
-// (MAX_PENDING_KEYS tenant-hours), loses those counts (logged); it never counts twice.
+// (MAX_PENDING_KEYS tenant-hours) or at close, loses those counts (logged). A pipeline that fails
+// is retried whole: if Redis applied part of it before the error (a timeout after it ran), that
+// part counts twice; a refused connection applies nothing.
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from './log.js';
@@ -45,6 +47,8 @@ export const HOUR_KEY_TTL_SECONDS = 100 * 86_400;
 export const MONTH_KEY_TTL_SECONDS = 400 * 86_400;
 /** Tenant-hours waiting for Redis at most (when it is down); beyond it new counts are dropped and logged. */
 const MAX_PENDING_KEYS = 100_000;
+/** A failed pipeline is retried after this long (or at the next count or read, if sooner). */
+const RETRY_MS = 1_000;
 /** range() reads at most this many hours (a little over a year). */
 export const MAX_RANGE_HOURS = 24 * 400;
 
@@ -139,6 +143,7 @@ export class RedisUsageStore implements UsageStore {
   /** `<tenant>\0<hour start ms>` ─► deltas not yet sent. */
   #pending = new Map<string, UsageTotals>();
   #scheduled = false;
+  #retry: NodeJS.Timeout | undefined;
   #lastErrorLog = 0;
   /** Counters (STYLE.md §11). */
   readonly stats = { pipelines: 0, pipelineErrors: 0, droppedDeltas: 0 };
@@ -226,7 +231,8 @@ export class RedisUsageStore implements UsageStore {
         if (cur === undefined) this.#pending.set(k, t);
         else { cur.events += t.events; cur.bytes += t.bytes; cur.anomalies += t.anomalies; }
       }
-      this.#logError(err, 'UsageStoreFlushError: usage counts kept in memory, retried at the next count or read');
+      this.#logError(err, 'UsageStoreFlushError: usage counts kept in memory, retried in a second');
+      this.#retry ??= setTimeout(() => { this.#retry = undefined; void this.flush(); }, RETRY_MS).unref();
     });
   }
 
@@ -253,6 +259,8 @@ export class RedisUsageStore implements UsageStore {
 
   async close(): Promise<void> {
     await this.flush();
+    clearTimeout(this.#retry);
+    if (this.#pending.size > 0) this.#log.warn({ pending: this.#pending.size }, 'UsageStoreCountsLost: Redis unreachable at close; these usage counts are not recorded');
     if (this.#redis.status === 'ready') {
       try { await this.#redis.quit(); return; } catch { /* drop it below */ }
     }

@@ -44,6 +44,7 @@ const TAGS = Object.freeze([
   { name: 'events', description: "The tenant's stored events" },
   { name: 'dashboard', description: 'Totals and latest anomalies' },
   { name: 'audit', description: 'Who did what in the tenant' },
+  { name: 'usage', description: "The tenant's usage this month and its plan's limit" },
   { name: 'health', description: 'Liveness and readiness' },
 ]);
 
