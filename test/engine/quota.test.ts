@@ -11,7 +11,8 @@ import { createApiKey } from '../../src/auth/api-keys.js';
 import { createTenant } from '../../src/tenants.js';
 import { hourTag, monthTag, planUsage, RedisUsageStore, TableUsageStore } from '../../src/usage.js';
 import { silentLogger } from '../../src/log.js';
-import { countEvents, ingest, logEvent, startHarness, WsClient, type Harness } from './harness.js';
+import { startEngine, type EngineHandle } from '../../engine/engine.js';
+import { boomWorker, countEvents, ingest, logEvent, startHarness, WsClient, type Harness } from './harness.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 
@@ -111,6 +112,19 @@ describe('TenantQuota (fake reader and clock)', () => {
     const failing = new TenantQuota(async () => { throw new Error('down'); }, { refreshMs: 2_000, now: () => now });
     await failing.admit('a', 1_000_000);
     expect(failing.stats).toMatchObject({ readErrors: 1, failedOpen: 1 });
+  });
+
+  it('forgets tenants idle for 10 minutes', async () => {
+    let now = T0;
+    const q = new TenantQuota(async () => ({ plan: 'free', planName: 'Free', limit: 5, used: 0 }), { refreshMs: 2_000, now: () => now });
+    q.settle(await q.admit('a', 1), 1);
+    q.settle(await q.admit('b', 1), 1);
+    expect(q.tenants).toBe(2);
+    now += 5 * 60_000;
+    q.settle(await q.admit('b', 1), 1); // b active (reads again), a idle
+    now += 6 * 60_000;
+    q.settle(await q.admit('c', 1), 1);
+    expect(q.tenants).toBe(2); // a forgotten; b (read 6 min ago) and c kept
   });
 });
 
@@ -215,6 +229,52 @@ describe('engine quota against PostgreSQL (usage in the usage_counters table)', 
     const c = await tenantOn(h, 'Quota C', 'business');
     await h.db.pool.query("INSERT INTO usage_counters (tenant_id, bucket, events) VALUES ($1, date_trunc('hour', now()), 10000000000)", [c.id]);
     expect((await ingest(h, events(100), { key: c.key })).status).toBe(200);
+  });
+});
+
+describe('two engines on one database: the overshoot (each sees the other at its next reading)', () => {
+  let h: Harness;
+  let second: EngineHandle;
+  beforeAll(async () => {
+    h = await startHarness({ quotaRefreshMs: 1_000 });
+    second = await startEngine({ config: h.config, pool: h.db.pool, tokens: h.tokens, log: silentLogger, workerFilename: boomWorker });
+    await h.db.pool.query("INSERT INTO plans (id, name, events_per_month, retention_days) VALUES ('k2', 'K2', 2000, 7)");
+  });
+  afterAll(async () => {
+    await second?.close();
+    await h?.close();
+  });
+
+  it('both engines send batches of 100 as fast as they can until refused; stored = limit + overshoot, within the bound', async () => {
+    const t = await tenantOn(h, 'Two engines', 'k2');
+    const urls = [h.url, `http://127.0.0.1:${second.port}`];
+    const t0 = Date.now();
+    const sent = await Promise.all(urls.map(async (url) => {
+      let stored = 0;
+      for (;;) {
+        const r = await fetch(`${url}/api/v1/events/ingest`, {
+          method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.key}` }, body: JSON.stringify(events(100)),
+        });
+        await r.arrayBuffer();
+        if (r.status !== 200) { expect(r.status).toBe(429); return stored; }
+        stored += 100;
+      }
+    }));
+    const ms = Date.now() - t0;
+    const total = await countEvents(h, t.id);
+    expect(total).toBe(sent[0] + sent[1]);
+    const reads = h.engine.stats().quota.reads + second.stats().quota.reads;
+    console.log(`quota, two engines (QUOTA_REFRESH_MS 1000, limit 2,000, batches of 100): stored ${total} (engine 1 ${sent[0]}, engine 2 ${sent[1]}) in ${ms} ms: overshoot ${total - 2_000}; ${reads} quota reads in all`);
+    expect(total).toBeGreaterThanOrEqual(2_000);
+    // The bound: each engine stops at the limit on its own view, which misses only what the
+    // other stored since its last reading: at most the limit again.
+    expect(total).toBeLessThanOrEqual(2 * 2_000);
+    // Once both have read again, neither takes more.
+    await new Promise((r) => setTimeout(r, 1_100));
+    for (const url of urls) {
+      const r = await fetch(`${url}/api/v1/events/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.key}` }, body: JSON.stringify(events(1)) });
+      expect(r.status).toBe(429);
+    }
   });
 });
 
