@@ -6,7 +6,7 @@
 //                          │    429 / nack DW_ERR_QUOTA_EXCEEDED) ─► sinks/postgres (events sink)
 //   sources/websocket.ts ──┤                                           │ group commit: one COPY per window,
 //   GET /stream (frames)   │                                           │ ingest_batches + usage_counters
-//                          │                                           │ (or, with REDIS_URL, INCRBY after COMMIT: src/usage.ts)
+//                          │                                           │ (and, with REDIS_URL, INCRBY after COMMIT: src/usage.ts)
 //   sources/otlp.ts ───────┘ (POST /v1/logs: OTLP/HTTP JSON ─► transforms/otlp.ts)
 //                                                                      ▼ in the same transaction
 //                                                     durable records ─► InOrder (released in
@@ -72,18 +72,18 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const log = opts.log.child({ component: 'engine' });
   const resolver = new PrincipalResolver(pool, tokens, resolverOptions(config));
   const usage = opts.usage ?? await openUsageStore({ pool, redisUrl: config.redisUrl, redisKeyPrefix: config.redisKeyPrefix, log });
-  // In Redis, usage is counted after COMMIT (below); in the table, by the sinks inside their transaction.
-  const usageInTable = usage.kind === 'table';
+  // The sinks count usage in usage_counters inside their transaction (billing meters from it);
+  // with REDIS_URL it is also counted in Redis after COMMIT (below), where the quota reads it.
 
   const events = new CopySink(pool, log, {
-    name: 'events', table: 'events', columns: EVENT_COLUMNS, usageColumn: 'events', countBytes: true, usageInTable,
+    name: 'events', table: 'events', columns: EVENT_COLUMNS, usageColumn: 'events', countBytes: true,
     flushIntervalMs: config.flushIntervalMs, flushMaxRows: config.flushMaxRows,
     maxPendingRows: Math.max(10 * config.flushMaxRows, 100_000),
     // Bytes as well as rows: 100,000 rows of 64 KiB events would be 6 GiB.
     maxPendingBytes: Math.max(PENDING_BODIES * config.maxBodyBytes, MIN_PENDING_BYTES), maxConcurrentFlushes: 2, whenFull: 'drop_newest',
   });
   const anomalies = new CopySink(pool, log, {
-    name: 'anomalies', table: 'anomalies', columns: ANOMALY_COLUMNS, usageColumn: 'anomalies', countBytes: false, usageInTable,
+    name: 'anomalies', table: 'anomalies', columns: ANOMALY_COLUMNS, usageColumn: 'anomalies', countBytes: false,
     flushIntervalMs: Math.max(config.flushIntervalMs, 50), flushMaxRows: config.flushMaxRows,
     maxPendingRows: Math.max(10 * config.flushMaxRows, 100_000), maxConcurrentFlushes: 1, whenFull: 'drop_newest',
   });

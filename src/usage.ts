@@ -1,9 +1,10 @@
-// Usage per tenant (events and bytes accepted, anomalies found), counted per UTC hour, in one of
-// two stores, and read back by the control API (GET /api/v1/usage, billing) and the engine's
-// quota (engine/transforms/quota.ts):
+// Usage per tenant (events and bytes accepted, anomalies found), counted per UTC hour, and read
+// back by the control API (GET /api/v1/usage) and the engine's quota (engine/transforms/quota.ts)
+// from the store in use: Redis when REDIS_URL is set, else the usage_counters table.
 //
-//   engine: events sink COMMIT ─► stored, not duplicate ─┬─ no REDIS_URL: usage_counters row (tenant, hour),
-//           anomalies sink COMMIT ─────────────────────── │   upserted by the sink inside its own transaction
+//   engine: events sink COMMIT ─► stored, not duplicate ─┬─ always: usage_counters row (tenant, hour), upserted
+//           anomalies sink COMMIT ─────────────────────── │   by the sink inside its own transaction (exact;
+//                                                        │   billing's Stripe reporter meters from it)
 //                                                        └─ REDIS_URL: add() ─► one pipeline per tick:
 //                                                             INCRBY <prefix>usage:<tenant>:<YYYYMMDDHH>:<field>
 //                                                             INCRBY <prefix>usage:<tenant>:m<YYYYMM>:<field>   (month roll-up)
@@ -30,7 +31,7 @@ export interface UsageStore {
   readonly kind: 'table' | 'redis';
   /**
    * Counts usage accepted now (engine, after a COMMIT). The table store ignores it: the sink
-   * counts in its own transaction there.
+   * counts in usage_counters in its own transaction (in both modes).
    */
   add(tenantId: string, delta: Partial<UsageTotals>, at?: number): void;
   /** Totals of the UTC calendar month that contains `at`. */
@@ -93,7 +94,7 @@ function bucketize(hours: Iterable<[number, UsageTotals]>, by: UsageGranularity)
   return [...out].sort((a, b) => a[0] - b[0]).map(([k, t]) => ({ start: new Date(k).toISOString(), ...t }));
 }
 
-/** The usage_counters table (written by the engine's sinks inside their transactions). */
+/** The usage_counters table (written by the engine's sinks inside their transactions, whatever the store in use). */
 export class TableUsageStore implements UsageStore {
   readonly kind = 'table' as const;
   readonly #pool: pg.Pool;

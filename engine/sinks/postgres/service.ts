@@ -54,8 +54,6 @@ export interface CopySinkOptions {
   columns: readonly string[];
   usageColumn: 'events' | 'anomalies';
   countBytes: boolean;
-  /** Upsert usage_counters in the transaction (default true); false when usage is counted in Redis (src/usage.ts). */
-  usageInTable?: boolean;
   flushIntervalMs: number;
   flushMaxRows: number;
   maxPendingRows: number;
@@ -416,9 +414,7 @@ export class CopySink {
           u.b += this.#o.countBytes ? w.bytes : 0;
           usage.set(w.tenantId, u);
         }
-        if (this.#o.usageInTable !== false) {
-          await client.query(this.#usageSql, [[...usage.keys()], [...usage.values()].map((u) => u.n), [...usage.values()].map((u) => u.b)]);
-        }
+        await client.query(this.#usageSql, [[...usage.keys()], [...usage.values()].map((u) => u.n), [...usage.values()].map((u) => u.b)]);
       }
       await client.query('INSERT INTO ingest_commits (id) VALUES ($1)', [state.markerId]);
       state.results = results;
