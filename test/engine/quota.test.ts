@@ -225,6 +225,15 @@ describe('engine quota against PostgreSQL (usage in the usage_counters table)', 
     expect(Date.now() - t1).toBeLessThan(3_000);
   }, 60_000);
 
+  it('concurrent batches: 12 batches of 1,000 at once for a fresh free tenant store exactly 10 of them', async () => {
+    const c = await tenantOn(h, 'Quota concurrent', 'free');
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => ingest(h, events(1_000, `c${i}`), { key: c.key })));
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([...Array(10).fill(200), 429, 429]);
+    expect(await countEvents(h, c.id)).toBe(10_000);
+    expect(await tableEvents(h, c.id)).toBe(10_000);
+  });
+
   it('a business tenant is never refused', async () => {
     const c = await tenantOn(h, 'Quota C', 'business');
     await h.db.pool.query("INSERT INTO usage_counters (tenant_id, bucket, events) VALUES ($1, date_trunc('hour', now()), 10000000000)", [c.id]);
