@@ -2,10 +2,12 @@
 //
 //   sources/http.ts ───────┐                                   (ack path: answered after COMMIT)
 //   POST /events/ingest    │  authenticate ─► transforms/decode.ts ─► transforms/limit.ts (per-tenant
-//                          │    events/s: 429 / nack) ─► sinks/postgres/blocks.ts (a compressed block
-//                          │                                 per stream) ─► sinks/postgres (events sink)
+//                          │    events/s: 429 / nack) ─► transforms/quota.ts (plan's events per month:
+//                          │    429 / nack DW_ERR_QUOTA_EXCEEDED) ─► sinks/postgres/blocks.ts (a compressed
+//                          │    block per stream) ─► sinks/postgres (events sink)
 //   sources/websocket.ts ──┤                                           │ group commit: one COPY per window,
 //   GET /stream (frames)   │                                           │ ingest_batches + usage_counters
+//                          │                                           │ (and, with REDIS_URL, INCRBY after COMMIT: src/usage.ts)
 //   sources/otlp.ts ───────┘ (POST /v1/logs: OTLP/HTTP JSON ─► transforms/otlp.ts)
 //                                                                      ▼ in the same transaction
 //                                                     durable records ─► InOrder (released in
@@ -25,7 +27,7 @@
 // Retention (sinks/postgres/retention.ts): at start and hourly, in the background.
 import uWS from 'uWebSockets.js';
 import type pg from 'pg';
-import { PrincipalResolver, requireScope } from '../src/auth/principal.js';
+import { PrincipalResolver, requireScope, resolverOptions } from '../src/auth/principal.js';
 import type { TokenService } from '../src/auth/jwt.js';
 import type { Config } from '../src/config.js';
 import { DwError } from '../src/errors.js';
@@ -40,6 +42,8 @@ import { otlpSource } from './sources/otlp.js';
 import { websocketSource } from './sources/websocket.js';
 import type { EventRecord } from './transforms/decode.js';
 import { TenantRateLimiter } from './transforms/limit.js';
+import { TenantQuota } from './transforms/quota.js';
+import { openUsageStore, planUsage, type UsageStore } from '../src/usage.js';
 import { InOrder, Scorer } from './transforms/score.js';
 import { StreamSettings } from './transforms/stream-settings.js';
 
@@ -55,7 +59,7 @@ export interface EngineHandle {
   /** Counters of the events sink, the anomalies sink and the scorer, and the stream entries the scorer holds. */
   stats(): {
     events: CopySink['stats']; anomalies: CopySink['stats']; score: Scorer['stats']; streams: number; rateLimit: TenantRateLimiter['stats'];
-    retention: Retention['stats'];
+    quota: TenantQuota['stats']; retention: Retention['stats'];
   };
   close(): Promise<void>;
 }
@@ -69,12 +73,17 @@ export interface EngineOptions {
   workerFilename?: string;
   /** close(): how long requests already received may take to finish (default 10 s). */
   shutdownGraceMs?: number;
+  /** Where usage is counted; default: opened from config (Redis when REDIS_URL is set, else the table), closed with the engine. */
+  usage?: UsageStore;
 }
 
 export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const { config, pool, tokens } = opts;
   const log = opts.log.child({ component: 'engine' });
-  const resolver = new PrincipalResolver(pool, tokens, { cacheMs: config.apiKeyCacheMs });
+  const resolver = new PrincipalResolver(pool, tokens, resolverOptions(config));
+  const usage = opts.usage ?? await openUsageStore({ pool, redisUrl: config.redisUrl, redisKeyPrefix: config.redisKeyPrefix, log });
+  // The sinks count usage in usage_counters inside their transaction (billing meters from it);
+  // with REDIS_URL it is also counted in Redis after COMMIT (below), where the quota reads it.
 
   const events = new CopySink(pool, log, {
     name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: true,
@@ -102,8 +111,11 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
         if (list === undefined) byTenant.set(r.tenantId, [r]);
         else list.push(r);
       }
-      return Promise.all([...byTenant].map(([tenantId, list]) =>
-        anomalies.write({ tenantId, lines: anomalyLines(list), rows: list.length, bytes: 0 })));
+      return Promise.all([...byTenant].map(async ([tenantId, list]) => {
+        const r = await anomalies.write({ tenantId, lines: anomalyLines(list), rows: list.length, bytes: 0 });
+        if (!r.duplicate) usage.add(tenantId, { anomalies: r.rows });
+        return r;
+      }));
     },
   });
 
@@ -124,6 +136,22 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
 
   const rateLimit = new TenantRateLimiter(config.tenantEventsPerSecond);
   let lastLimitLog = 0;
+  const quota = new TenantQuota(async (tenantId, monthStartMs) => {
+    const p = await planUsage(pool, usage, tenantId, monthStartMs);
+    return { plan: p.plan, planName: p.planName, limit: p.limit, used: p.usage.events };
+  }, {
+    refreshMs: config.quotaRefreshMs,
+    onReadError: (err, tenantId) => log.warn({ err, tenantId }, 'IngestQuotaReadError: plan or usage could not be read; the last reading (or none: no limit) applies'),
+  });
+  let lastQuotaLog = 0;
+  const quotaRefused = (tenantId: string, err: unknown): void => {
+    const now = Date.now();
+    if (now - lastQuotaLog < 5_000) return;
+    lastQuotaLog = now;
+    log.warn({ tenantId, refused: quota.stats.batchesRefused, details: (err as DwError).details }, 'IngestTenantQuotaExceeded: a tenant is over its plan\'s events per month');
+  };
+  const batchStored = async (tenantId: string, batchKey: string): Promise<boolean> =>
+    (await pool.query('SELECT 1 FROM ingest_batches WHERE tenant_id = $1 AND batch_key = $2', [tenantId, batchKey])).rowCount === 1;
 
   // A per-tenant engine (DRIFTWATCH_TENANT_ID, set by the VM providers) serves one tenant only.
   const onlyTenant = config.tenantId;
@@ -155,6 +183,20 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
         throw new DwError('DW_ERR_RATE_LIMITED', `more than ${rateLimit.limit} events per second for this tenant; retry after ${wait} s`,
           { limit: rateLimit.limit, retryAfterSeconds: wait });
       }
+      // The plan's monthly quota: a batch that would go over is refused whole.
+      let ticket;
+      try {
+        ticket = await quota.admit(tenantId, records.length);
+      } catch (err) {
+        // A resend of a batch already stored (its ack was lost) is acknowledged again, not refused:
+        // the sink finds it a duplicate and counts nothing. One lookup, only on the refusal path.
+        if (batchKey !== undefined && await batchStored(tenantId, batchKey)) {
+          ticket = { tenantId, events: 0, month: 0 };
+        } else {
+          quotaRefused(tenantId, err);
+          throw err;
+        }
+      }
       // One compressed block per stream of this batch (blocks.ts).
       const { lines, fingerprint } = blockLines(tenantId, records, batchKey);
       const slot = toScore.take();
@@ -162,9 +204,14 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
       try {
         r = await events.write({ tenantId, lines, rows: records.length, bytes, batchKey, fingerprint });
       } catch (err) {
+        quota.settle(ticket, 0);
         toScore.complete(slot, null);
         throw err;
       }
+      // Counted only when stored now: a resent batch (duplicate) is acknowledged, not counted.
+      const stored = r.duplicate ? 0 : r.rows;
+      if (stored > 0) usage.add(tenantId, { events: stored, bytes });
+      quota.settle(ticket, stored);
       toScore.complete(slot, r.duplicate ? null : { tenantId, records });
       return { accepted: r.rows, duplicate: r.duplicate };
     },
@@ -190,6 +237,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     clearInterval(retentionTimer);
     await retentionRun;
     await scorer.close();
+    if (opts.usage === undefined) await usage.close();
     throw err;
   });
   const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
@@ -200,7 +248,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     port,
     stats: () => ({
       events: events.stats, anomalies: anomalies.stats, score: scorer.stats, streams: scorer.streams, rateLimit: rateLimit.stats,
-      retention: retention.stats,
+      quota: quota.stats, retention: retention.stats,
     }),
     close() {
       closed ??= (async () => {
@@ -223,6 +271,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
         await anomalies.close();
         clearInterval(retentionTimer);
         await retentionRun;
+        if (opts.usage === undefined) await usage.close();
         ws.closeAll();
         // Idle keep-alive HTTP connections would keep the process alive until the client
         // drops them; App.close() (in this uWS build, missing from its typings) closes them.
