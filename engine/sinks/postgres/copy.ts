@@ -1,6 +1,7 @@
-// COPY text format: building the payload for the events and anomalies tables. Pure.
+// COPY text format: escaping, and the anomalies table's lines. Pure. (Events are stored as blocks:
+// blocks.ts builds their lines with copyEscape.)
 //
-//   EventRecord[] / AnomalyRow[] ──► one string of tab-separated lines ──► service.ts (COPY FROM STDIN)
+//   AnomalyRow[] ──► one string of tab-separated lines ──► service.ts (COPY FROM STDIN)
 //
 // Text format escapes: backslash, tab, newline and carriage return inside a value; NULL is \N.
 // NUL cannot occur: decode.ts refuses it per event (jsonb and text both reject it).
@@ -17,7 +18,10 @@ export function copyEscape(s: string): string {
 
 export const EVENT_COLUMNS = ['tenant_id', 'stream', 'stream_type', 'ts', 'data', 'metadata'] as const;
 
-/** COPY lines for a batch of one tenant's events; the tenant id is written once per row from a prefix. */
+/**
+ * COPY lines of the row-per-event `events` table of earlier versions (one row per event). The
+ * engine no longer writes them; bench/blocks.bench.ts prints their size and cost beside the blocks'.
+ */
 export function eventLines(tenantId: string, records: readonly EventRecord[]): string {
   const prefix = `${tenantId}\t`;
   let out = '';
