@@ -27,6 +27,7 @@ export const errorCodes = Object.freeze({
   DW_ERR_QUOTA_EXCEEDED: { status: 429, message: 'The plan quota is used up' },
   DW_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   DW_ERR_UNAVAILABLE: { status: 503, message: 'Temporarily unavailable; retry later' },
+  DW_ERR_SPOOL_FULL: { status: 503, message: 'Storage is slow or down and the ingest spool is full; retry later' },
   DW_ERR_DATABASE_UNAVAILABLE: { status: 503, message: 'The database is not reachable' },
   DW_ERR_SHUTTING_DOWN: { status: 503, message: 'The server is shutting down' },
 } satisfies Record<string, ErrorSpec>);
