@@ -72,7 +72,7 @@ interface Queued {
 }
 
 interface Ordered<W, A> {
-  state: 'direct' | 'spool' | 'done';
+  state: 'direct' | 'spool' | 'hold' | 'done';
   w: W;
   a: A;
   resolve: (r: SpoolWriteResult) => void;
@@ -158,6 +158,8 @@ export class SpooledSink<W extends SpoolableWrite, A> {
   // Submission order.
   #order: Ordered<W, A>[] = [];
   #toSpool = 0;
+  /** The replayer is on its last wave: new writes wait ('hold') and go to the sink once it drains. */
+  #handoff = false;
 
   // Replayer.
   #cursor = { seg: 0, offset: SEGMENT_MAGIC.length };
@@ -213,41 +215,64 @@ export class SpooledSink<W extends SpoolableWrite, A> {
   write(w: W, a: A): Promise<SpoolWriteResult> {
     if (this.#closed) return Promise.reject(new DwError('DW_ERR_SHUTTING_DOWN'));
     return new Promise<SpoolWriteResult>((resolve, reject) => {
-      const item: Ordered<W, A> = { state: this.#spooling ? 'spool' : 'direct', w, a, resolve, reject };
+      const state = !this.#spooling ? 'direct' : this.#handoff ? 'hold' : 'spool';
+      const item: Ordered<W, A> = { state, w, a, resolve, reject };
       this.#order.push(item);
-      if (item.state === 'spool') {
+      if (state === 'direct') {
+        this.#direct(item);
+      } else if (state === 'spool') {
         this.#toSpool++;
         this.#pump();
-        return;
       }
-      this.#sink.write(w).then(
-        (r) => {
-          item.state = 'done';
-          resolve({ duplicate: r.duplicate, rows: r.rows, spooled: false });
-          this.#pump();
-        },
-        (err: unknown) => {
-          if (isUnavailable(err)) {
-            item.state = 'spool';
-            this.#toSpool++;
-            if (!this.#spooling) {
-              this.#spooling = true;
-              this.#counters.engaged++;
-              this.#log.warn({ reason: (err as Error).message }, 'SpoolEngaged: storage is slow or down; acknowledging from the spool until it drains');
-            }
-          } else {
-            item.state = 'done';
-            reject(err);
-          }
-          this.#pump();
-        },
-      );
     });
+  }
+
+  #direct(item: Ordered<W, A>): void {
+    this.#sink.write(item.w).then(
+      (r) => {
+        item.state = 'done';
+        item.resolve({ duplicate: r.duplicate, rows: r.rows, spooled: false });
+        this.#pump();
+      },
+      (err: unknown) => {
+        if (isUnavailable(err)) {
+          item.state = 'spool';
+          this.#toSpool++;
+          if (!this.#spooling) {
+            this.#spooling = true;
+            this.#counters.engaged++;
+            this.#log.warn({ reason: (err as Error).message }, 'SpoolEngaged: storage is slow or down; acknowledging from the spool until it drains');
+          }
+        } else {
+          item.state = 'done';
+          item.reject(err);
+        }
+        this.#pump();
+      },
+    );
+  }
+
+  /** The last wave failed or the spool closes: the writes held for the hand-off are spooled after all. */
+  #cancelHandoff(): void {
+    if (!this.#handoff) return;
+    this.#handoff = false;
+    for (const it of this.#order) {
+      if (it.state === 'hold') { it.state = 'spool'; this.#toSpool++; }
+    }
+    this.#pump();
+  }
+
+  /** Drained: the writes held for the hand-off go to the sink, in order. */
+  #releaseHeld(): void {
+    this.#handoff = false;
+    for (const it of this.#order) {
+      if (it.state === 'hold') { it.state = 'direct'; this.#direct(it); }
+    }
   }
 
   /** Appends, in submission order, the writes that wait for the spool and have no direct write before them. */
   #pump(): void {
-    while (this.#order.length > 0 && this.#order[0].state !== 'direct') {
+    while (this.#order.length > 0 && this.#order[0].state !== 'direct' && this.#order[0].state !== 'hold') {
       const it = this.#order.shift()!;
       if (it.state !== 'spool') continue;
       this.#toSpool--;
@@ -472,6 +497,13 @@ export class SpooledSink<W extends SpoolableWrite, A> {
         await new Promise<void>((resolve) => { this.#wake = resolve; });
         continue;
       }
+      // Caught up (the wave reaches the end of what is durable, and it is small): hold new writes
+      // for this last wave so that the spool can drain even under a steady stream.
+      const last = this.#segments.at(-1);
+      if (!this.#handoff && last !== undefined && this.#cursor.seg >= last.id && this.#cursor.offset >= last.bytes &&
+          wave.length < this.#o.replayMaxWrites / 2 && this.#queue.length < this.#o.replayMaxWrites / 2) {
+        this.#handoff = true;
+      }
       if (!this.#replaying) {
         this.#replaying = true;
         this.#replayStarted = Date.now();
@@ -576,6 +608,7 @@ export class SpooledSink<W extends SpoolableWrite, A> {
         }
       }
       if (retry.length === 0) break;
+      this.#cancelHandoff();
       if (this.#stopping) return false;
       this.#counters.replayRetries++;
       const now = Date.now();
@@ -640,12 +673,16 @@ export class SpooledSink<W extends SpoolableWrite, A> {
 
   /** Everything spooled is final and nothing waits to be written: delete the rest, write directly again. */
   async #tryDrain(): Promise<boolean> {
-    if (!this.#spooling || this.#queue.length > 0 || this.#syncing !== undefined || this.#timer !== undefined || this.#toSpool > 0) return false;
+    if (!this.#spooling || this.#queue.length > 0 || this.#syncing !== undefined || this.#timer !== undefined || this.#toSpool > 0) {
+      // Appends still to be written or replayed: the hand-off waits for the next wave.
+      return false;
+    }
     const segs = this.#segments;
     const fh = this.#fh;
     this.#segments = [];
     this.#fh = undefined;
     this.#spooling = false;
+    this.#releaseHeld();
     this.#bytes = 0;
     if (this.#records !== 0) this.#log.error({ batches: this.#records }, 'SpoolAccountingError: drained with batches counted');
     this.#records = 0;
@@ -666,6 +703,7 @@ export class SpooledSink<W extends SpoolableWrite, A> {
     this.#closing ??= (async () => {
       this.#closed = true;
       this.#stopping = true;
+      this.#cancelHandoff();
       this.#wakeReplayer();
       await this.#loop;
       while (this.#queue.length > 0 || this.#syncing !== undefined || this.#timer !== undefined) {
