@@ -3,8 +3,11 @@
 //   (a) PostgreSQL down ─► HTTP and WebSocket batches keep being acknowledged; back ─► every
 //       event is stored once, in order, and the scorer sees each stream once, in order;
 //   (b) spool full ─► 503 DW_ERR_SPOOL_FULL with Retry-After / nack; every acknowledged event is kept;
-//   (d) a torn last record (a crash mid-write) is cut off at start and counted; the rest replays.
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+//   (d) a torn last record (a crash mid-write) is cut off at start and counted; the rest replays;
+//       a segment replayed again (a crash after the replay committed, before the file was
+//       deleted) stores nothing twice, batches without a client key included;
+//   (e) under a steady stream the replay catches up and hands over: the spool drains, order holds.
+import { appendFile, copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -225,6 +228,8 @@ describe('engine spool with PostgreSQL stopped and started', () => {
     }
     const segs = (await readdir(dir)).filter((f) => f.startsWith('seg-'));
     expect(segs).toHaveLength(1);
+    const saved = join(await spoolDir(), segs[0]);
+    await copyFile(join(dir, segs[0]), saved);
     // A crash in the middle of a write: a header announcing 500 bytes, and only 20 of them.
     const torn = Buffer.alloc(28);
     torn.writeUInt32LE(500, 0);
@@ -242,6 +247,54 @@ describe('engine spool with PostgreSQL stopped and started', () => {
       expect((await readdir(dir)).filter((f) => f.startsWith('seg-'))).toEqual([]);
     } finally {
       await second.close();
+    }
+    // As if the engine had died after the replay committed and before it deleted the segment:
+    // the same records are replayed again, and found stored (their keys, spool-assigned here).
+    await copyFile(saved, join(dir, segs[0]));
+    const third = await engineOn(dir);
+    try {
+      await waitFor(async () => (third.stats().spool!.spooling ? undefined : true), 30_000, 'the spool to drain again');
+      expect(third.stats().spool).toMatchObject({ recovered: 6, replayed: 0, replayedDuplicates: 6 });
+      expect(await storedMarkers(pool, t.id, 'd')).toEqual(acked);
+    } finally {
+      await third.close();
+    }
+  });
+
+  it('(e) drains while a client keeps streaming (hand-off), every event once and in order', async () => {
+    const t = await tenant();
+    const engine = await engineOn(await spoolDir());
+    const ws = await WsClient.connect(`ws://127.0.0.1:${engine.port}/api/v1/stream?client_id=steady`, { authorization: `Bearer ${t.key}` });
+    let n = 0;
+    let seq = 0;
+    // Pipelined: up to 8 frames unanswered; every answer must be an ack.
+    const send = async (frames: number): Promise<void> => {
+      const first = seq + 1;
+      for (let i = 0; i < frames; i++) {
+        seq++;
+        ws.sendJson({ seq, events: range(n, n + 4).map((k) => ev('s', k)) });
+        n += 4;
+        if (seq - first >= 8) expect((await ws.answer(seq - 8, 20_000)).msg).toEqual({ ack: seq - 8 });
+      }
+      for (let s2 = Math.max(first, seq - 7); s2 <= seq; s2++) expect((await ws.answer(s2, 20_000)).msg).toEqual({ ack: s2 });
+    };
+    try {
+      await send(5);
+      await pgs.stop();
+      await send(100);
+      expect(engine.stats().spool!.batches).toBeGreaterThanOrEqual(100);
+      await pgs.start();
+      // Keep streaming until the spool has drained (or 20 s): it must not need the stream to stop.
+      const end = Date.now() + 20_000;
+      while (engine.stats().spool!.spooling && Date.now() < end) await send(10);
+      expect(engine.stats().spool!.spooling).toBe(false);
+      await send(20);
+      expect(engine.stats().spool!.spooling).toBe(false);
+      expect(await storedMarkers(pool, t.id, 's')).toEqual(range(0, n).map((k) => marker('s', k)));
+    } finally {
+      await ws.close();
+      await pgs.start();
+      await engine.close();
     }
   });
 });
