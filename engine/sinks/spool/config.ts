@@ -16,6 +16,11 @@ export interface SpoolOptions {
   readonly replayMaxWrites: number;
   /** Replay: framed bytes read for one wave at most (one record always fits). */
   readonly replayMaxBytes: number;
+  /**
+   * A write refused by the sink waits this long at most for earlier direct writes still in flight
+   * before it is appended (so that spool order is submission order unless the sink is slow).
+   */
+  readonly fallbackOrderMs: number;
   /** Seconds of Retry-After when the spool is full. */
   readonly retryAfterSeconds: number;
   /** Replay progress is logged at most this often. */
@@ -30,6 +35,7 @@ export const spoolDefaults = Object.freeze({
   replayMaxWrites: 1_000,
   replayMaxBytes: 32 * 1024 * 1024,
   retryAfterSeconds: 2,
+  fallbackOrderMs: 1_000,
   progressLogMs: 2_000,
   whenFull: 'drop_newest' as const,
 });
@@ -58,6 +64,7 @@ export function spoolOptions(input: Partial<SpoolOptions> & Pick<SpoolOptions, '
     replayMaxRows: positiveInt('replayMaxRows', input.replayMaxRows ?? spoolDefaults.replayMaxRows),
     replayMaxWrites: positiveInt('replayMaxWrites', input.replayMaxWrites ?? spoolDefaults.replayMaxWrites),
     replayMaxBytes: positiveInt('replayMaxBytes', input.replayMaxBytes ?? spoolDefaults.replayMaxBytes),
+    fallbackOrderMs: positiveInt('fallbackOrderMs', input.fallbackOrderMs ?? spoolDefaults.fallbackOrderMs, 0),
     retryAfterSeconds: positiveInt('retryAfterSeconds', input.retryAfterSeconds ?? spoolDefaults.retryAfterSeconds),
     progressLogMs: positiveInt('progressLogMs', input.progressLogMs ?? spoolDefaults.progressLogMs, 0),
     whenFull: spoolDefaults.whenFull,

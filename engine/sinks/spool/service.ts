@@ -73,6 +73,8 @@ interface Queued {
 
 interface Ordered<W, A> {
   state: 'direct' | 'spool' | 'hold' | 'done';
+  /** When it was submitted (a fallback waits for an earlier direct write at most fallbackOrderMs). */
+  at: number;
   w: W;
   a: A;
   resolve: (r: SpoolWriteResult) => void;
@@ -158,6 +160,10 @@ export class SpooledSink<W extends SpoolableWrite, A> {
   // Submission order.
   #order: Ordered<W, A>[] = [];
   #toSpool = 0;
+  #orderTimer: NodeJS.Timeout | undefined;
+  /** Direct writes submitted to the sink and not settled: the replay waits for them (they come first). */
+  #directInFlight = 0;
+  #directIdle: (() => void) | undefined;
   /** The replayer is on its last wave: new writes wait ('hold') and go to the sink once it drains. */
   #handoff = false;
 
@@ -216,7 +222,7 @@ export class SpooledSink<W extends SpoolableWrite, A> {
     if (this.#closed) return Promise.reject(new DwError('DW_ERR_SHUTTING_DOWN'));
     return new Promise<SpoolWriteResult>((resolve, reject) => {
       const state = !this.#spooling ? 'direct' : this.#handoff ? 'hold' : 'spool';
-      const item: Ordered<W, A> = { state, w, a, resolve, reject };
+      const item: Ordered<W, A> = { state, at: Date.now(), w, a, resolve, reject };
       this.#order.push(item);
       if (state === 'direct') {
         this.#direct(item);
@@ -228,7 +234,15 @@ export class SpooledSink<W extends SpoolableWrite, A> {
   }
 
   #direct(item: Ordered<W, A>): void {
-    this.#sink.write(item.w).then(
+    this.#directInFlight++;
+    const settled = (): void => {
+      if (--this.#directInFlight === 0) {
+        const f = this.#directIdle;
+        this.#directIdle = undefined;
+        f?.();
+      }
+    };
+    this.#sink.write(item.w).finally(settled).then(
       (r) => {
         item.state = 'done';
         item.resolve({ duplicate: r.duplicate, rows: r.rows, spooled: false });
@@ -270,11 +284,32 @@ export class SpooledSink<W extends SpoolableWrite, A> {
     }
   }
 
-  /** Appends, in submission order, the writes that wait for the spool and have no direct write before them. */
+  /**
+   * Appends the writes that wait for the spool, in submission order: one waits behind an earlier
+   * direct write still in flight (which may yet fall back to the spool), but for fallbackOrderMs
+   * at most, so that a slow PostgreSQL (direct writes pending for long, later ones refused by
+   * its full buffer) does not hold acknowledgements back. A direct write that falls back after
+   * that is appended behind the later ones.
+   */
   #pump(): void {
-    while (this.#order.length > 0 && this.#order[0].state !== 'direct' && this.#order[0].state !== 'hold') {
-      const it = this.#order.shift()!;
-      if (it.state !== 'spool') continue;
+    const now = Date.now();
+    let i = 0;
+    while (i < this.#order.length) {
+      const it = this.#order[i];
+      if (it.state === 'done') {
+        this.#order.splice(i, 1);
+        continue;
+      }
+      if (it.state === 'hold') break;
+      if (it.state === 'direct') {
+        const wait = this.#o.fallbackOrderMs - (now - it.at);
+        if (wait <= 0) { i++; continue; }
+        if (this.#orderTimer === undefined) {
+          this.#orderTimer = setTimeout(() => { this.#orderTimer = undefined; this.#pump(); }, wait);
+        }
+        break;
+      }
+      this.#order.splice(i, 1);
       this.#toSpool--;
       this.#append(it.w, it.a).then(
         () => it.resolve({ duplicate: false, rows: this.#hooks.rowsOf(it.w, it.a), spooled: true }),
@@ -510,6 +545,9 @@ export class SpooledSink<W extends SpoolableWrite, A> {
         this.#lastProgress = this.#replayStarted;
         this.#log.info({ batches: this.#records, bytes: this.#bytes }, 'SpoolReplayStarted');
       }
+      // Direct writes submitted before the spool engaged are stored (or spooled) first.
+      if (this.#directInFlight > 0) await new Promise<void>((resolve) => { this.#directIdle = resolve; });
+      if (this.#stopping) return;
       if (!(await this.#replayWave(wave))) return;
       await this.#release(wave[wave.length - 1]);
       const now = Date.now();
@@ -704,7 +742,9 @@ export class SpooledSink<W extends SpoolableWrite, A> {
       this.#closed = true;
       this.#stopping = true;
       this.#cancelHandoff();
+      if (this.#orderTimer !== undefined) { clearTimeout(this.#orderTimer); this.#orderTimer = undefined; }
       this.#wakeReplayer();
+      this.#directIdle?.();
       await this.#loop;
       while (this.#queue.length > 0 || this.#syncing !== undefined || this.#timer !== undefined) {
         if (this.#syncing !== undefined) await this.#syncing;
