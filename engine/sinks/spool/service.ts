@@ -175,6 +175,8 @@ export class SpooledSink<W extends SpoolableWrite, A> {
   #loop: Promise<void> | undefined;
   #stopping = false;
   #replaying = false;
+  /** The last wave was stored at its first attempt: the sink looks healthy enough to hand back to. */
+  #healthy = false;
   #replayStarted = 0;
   #lastProgress = 0;
 
@@ -532,10 +534,11 @@ export class SpooledSink<W extends SpoolableWrite, A> {
         await new Promise<void>((resolve) => { this.#wake = resolve; });
         continue;
       }
-      // Caught up (the wave reaches the end of what is durable, and it is small): hold new writes
-      // for this last wave so that the spool can drain even under a steady stream.
+      // Caught up (the wave reaches the end of what is durable, and it is small) and the sink took
+      // the previous wave at once: hold new writes for this last wave so that the spool can
+      // drain even under a steady stream.
       const last = this.#segments.at(-1);
-      if (!this.#handoff && last !== undefined && this.#cursor.seg >= last.id && this.#cursor.offset >= last.bytes &&
+      if (!this.#handoff && this.#healthy && last !== undefined && this.#cursor.seg >= last.id && this.#cursor.offset >= last.bytes &&
           wave.length < this.#o.replayMaxWrites / 2 && this.#queue.length < this.#o.replayMaxWrites / 2) {
         this.#handoff = true;
       }
@@ -630,6 +633,7 @@ export class SpooledSink<W extends SpoolableWrite, A> {
   async #replayWave(wave: WaveEntry<W, A>[]): Promise<boolean> {
     let todo = wave;
     let backoff = 100;
+    this.#healthy = true;
     for (;;) {
       const results = await Promise.allSettled(todo.map((e) => this.#sink.write(e.w)));
       const retry: WaveEntry<W, A>[] = [];
@@ -646,6 +650,7 @@ export class SpooledSink<W extends SpoolableWrite, A> {
         }
       }
       if (retry.length === 0) break;
+      this.#healthy = false;
       this.#cancelHandoff();
       if (this.#stopping) return false;
       this.#counters.replayRetries++;
