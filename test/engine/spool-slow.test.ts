@@ -3,7 +3,7 @@
 // are spooled and acknowledged at once, every later write is spooled too, and when the lock goes
 // everything is stored exactly once: the spooled batches in their order, after the direct ones. The spool wraps the
 // real CopySink at its write() entry point (as the engine does).
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_COLUMNS, eventLines } from '../../engine/sinks/postgres/copy.js';
 import { CopySink, type SinkWrite } from '../../engine/sinks/postgres/service.js';
 import { spoolOptions } from '../../engine/sinks/spool/config.js';
+import { decodeEntry, parseRecords } from '../../engine/sinks/spool/spool.js';
 import { SpooledSink, type SpoolWriteResult } from '../../engine/sinks/spool/service.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
 import { silentLogger } from '../../src/log.js';
@@ -67,22 +68,34 @@ describe('spool in front of CopySink when PostgreSQL is slow', () => {
       // A write made now goes to the spool too (behind the spooled ones), not to the sink.
       const late = await spool.write(write(30), 30);
       expect(late.spooled).toBe(true);
+      // A batch PostgreSQL will refuse (not JSON in the jsonb column; decode.ts never lets such a
+      // line through, this is the sink's last line of defence): acknowledged from the spool, so
+      // on replay it must be kept aside and reported, not dropped, and not block the others.
+      const bad: SinkWrite = { tenantId, lines: `${tenantId}\tslow\tlogs\t1970-01-01T00:00:00Z\t{not json\t\\N\n`, rows: 1, bytes: 0, batchKey: 'bad' };
+      expect((await spool.write(bad, 31)).spooled).toBe(true);
+      const after = await spool.write(write(32), 32);
+      expect(after.spooled).toBe(true);
       await blocker.query('ROLLBACK');
       await Promise.all(all);
       await waitFor(async () => (spool.stats.spooling ? undefined : true), 20_000, 'the spool to drain');
       const direct = results.map((r, b) => (r?.spooled ? -1 : b)).filter((b) => b >= 0);
-      const spooled = results.map((r, b) => (r?.spooled ? b : -1)).filter((b) => b >= 0).concat(30);
-      expect(direct.length + spooled.length).toBe(31);
+      const spooled = results.map((r, b) => (r?.spooled ? b : -1)).filter((b) => b >= 0).concat(30, 32);
+      expect(direct.length + spooled.length).toBe(32);
       expect(replayedOrder).toEqual(spooled);
       const stored = await storedMarkers(db.pool, tenantId, 'slow');
-      expect([...stored].sort()).toEqual(Array.from({ length: 31 }, (_, b) => markers(b)).flat().sort());
+      expect([...stored].sort()).toEqual([...Array.from({ length: 31 }, (_, b) => markers(b)).flat(), ...markers(32)].sort());
       // Spooled batches were stored in spool order.
       const firstAt = (b: number): number => stored.indexOf(markers(b)[0]);
       const positions = spooled.map(firstAt);
       expect(positions).toEqual([...positions].sort((x, y) => x - y));
       // And after the direct writes submitted before them (the replay waits for those to settle).
       expect(Math.max(...direct.map(firstAt))).toBeLessThan(Math.min(...positions));
-      expect(spool.stats).toMatchObject({ batches: 0, bytes: 0, replayed: spooled.length, replayRejected: 0 });
+      expect(spool.stats).toMatchObject({ batches: 0, bytes: 0, replayed: spooled.length, replayRejected: 1 });
+      // The refused batch is kept, framed like a segment's records, in rejected.spool.
+      const kept = await readFile(join(dir, 'rejected.spool'));
+      const parsed = parseRecords(kept);
+      expect(parsed.torn).toBeUndefined();
+      expect(parsed.records.map((r) => decodeEntry<SinkWrite, number>(r.payload))).toEqual([{ w: bad, a: 31 }]);
     } finally {
       await blocker.end();
       await spool.close();

@@ -332,7 +332,8 @@ export class SpooledSink<W extends SpoolableWrite, A> {
     } catch (err) {
       return Promise.reject(new DwError('DW_ERR_INTERNAL', `the batch cannot be spooled (${(err as Error).message})`));
     }
-    if (this.#bytes + rec.length > this.#o.maxBytes) {
+    // (+ a segment header, in case this record opens a new segment)
+    if (this.#bytes + rec.length + SEGMENT_MAGIC.length > this.#o.maxBytes) {
       this.#counters.refusedFull++;
       const now = Date.now();
       if (now - this.#lastWarn.full > WARN_EVERY_MS) {
