@@ -19,7 +19,8 @@
 //
 // close(): refuse new requests, upgrades and frames (DW_ERR_SHUTTING_DOWN) and close the
 // listen socket ─► wait for every batch in flight (each one answered after its COMMIT or its
-// spool fsync) ─► stop the spool's replay (what is left is replayed by the next start) ─►
+// spool fsync) ─► let the spool drain while PostgreSQL takes it (up to the rest of the grace
+// period), then stop its replay (what is left is replayed by the next start) ─►
 // flush the events sink ─► drain the scorer (its anomalies written) ─► flush the anomalies
 // sink ─► destroy the worker pool ─► end the remaining WebSocket connections (1001) and
 // idle keep-alive HTTP connections.
@@ -223,7 +224,8 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
           clearTimeout(timer);
         }
         if (inFlight.size > 0) log.warn({ requests: inFlight.size }, 'EngineShutdownGraceExpired: refusing what is still in flight');
-        await spool?.close();
+        // While PostgreSQL takes the replay, the spool gets the rest of the grace period to drain.
+        await spool?.close(Math.max(1_000, graceEnd - Date.now()));
         await events.close();
         await scorer.close();
         await anomalies.close();

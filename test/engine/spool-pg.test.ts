@@ -6,7 +6,8 @@
 //   (d) a torn last record (a crash mid-write) is cut off at start and counted; the rest replays;
 //       a segment replayed again (a crash after the replay committed, before the file was
 //       deleted) stores nothing twice, batches without a client key included;
-//   (e) under a steady stream the replay catches up and hands over: the spool drains, order holds.
+//   (e) under a steady stream the replay catches up and hands over: the spool drains, order holds;
+//   (f) close() right after PostgreSQL returns lets the spool drain first.
 import { appendFile, copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -295,6 +296,31 @@ describe('engine spool with PostgreSQL stopped and started', () => {
       await ws.close();
       await pgs.start();
       await engine.close();
+    }
+  });
+
+  it('(f) close() soon after PostgreSQL returns drains the spool before it stops', async () => {
+    const t = await tenant();
+    const dir = await spoolDir();
+    const engine = await engineOn(dir);
+    const acked: string[] = [];
+    let closed = false;
+    try {
+      expect((await post(engine.port, t.key, [ev('f0', 0)])).status).toBe(200);
+      await pgs.stop();
+      for (let i = 0; i < 30; i++) {
+        expect((await post(engine.port, t.key, range(i * 2, i * 2 + 2).map((k) => ev('c', k)))).status).toBe(200);
+        acked.push(...range(i * 2, i * 2 + 2).map((k) => marker('c', k)));
+      }
+      await pgs.start();
+      await engine.close();
+      closed = true;
+      expect(engine.stats().spool).toMatchObject({ spooling: false, batches: 0, replayed: 30 });
+      expect(await storedMarkers(pool, t.id, 'c')).toEqual(acked);
+      expect((await readdir(dir)).filter((f) => f.startsWith('seg-'))).toEqual([]);
+    } finally {
+      await pgs.start();
+      if (!closed) await engine.close();
     }
   });
 });

@@ -177,6 +177,7 @@ export class SpooledSink<W extends SpoolableWrite, A> {
   #replaying = false;
   /** The last wave was stored at its first attempt: the sink looks healthy enough to hand back to. */
   #healthy = false;
+  #drainWaiters: (() => void)[] = [];
   #replayStarted = 0;
   #lastProgress = 0;
 
@@ -652,6 +653,7 @@ export class SpooledSink<W extends SpoolableWrite, A> {
       }
       if (retry.length === 0) break;
       this.#healthy = false;
+      if (this.#closed) for (const f of this.#drainWaiters.splice(0)) f();
       this.#cancelHandoff();
       if (this.#stopping) return false;
       this.#counters.replayRetries++;
@@ -732,6 +734,7 @@ export class SpooledSink<W extends SpoolableWrite, A> {
     this.#records = 0;
     this.#cursor = { seg: this.#nextId, offset: SEGMENT_MAGIC.length };
     this.#counters.drained++;
+    for (const f of this.#drainWaiters.splice(0)) f();
     if (this.#replaying) {
       this.#replaying = false;
       this.#log.info({ replayed: this.#counters.replayed, duplicates: this.#counters.replayedDuplicates, rejected: this.#counters.replayRejected,
@@ -742,12 +745,26 @@ export class SpooledSink<W extends SpoolableWrite, A> {
     return true;
   }
 
-  /** Stops replaying (what is left is replayed by the next start), writes what is queued, releases the lock. */
-  close(): Promise<void> {
+  /**
+   * Refuses new writes; waits up to `drainMs` for the spool to drain while the sink takes the
+   * replay (a wave that has to be retried ends the wait: storage is still down); then stops
+   * replaying (what is left is replayed by the next start), writes what is queued and releases
+   * the lock.
+   */
+  close(drainMs = 0): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
-      this.#stopping = true;
       this.#cancelHandoff();
+      if (drainMs > 0 && this.#spooling) {
+        this.#wakeReplayer(); // out of a retry back-off: try now
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => { this.#drainWaiters.push(resolve); }),
+          new Promise<void>((resolve) => { timer = setTimeout(resolve, drainMs); }),
+        ]);
+        clearTimeout(timer);
+      }
+      this.#stopping = true;
       if (this.#orderTimer !== undefined) { clearTimeout(this.#orderTimer); this.#orderTimer = undefined; }
       this.#wakeReplayer();
       this.#directIdle?.();
@@ -761,7 +778,8 @@ export class SpooledSink<W extends SpoolableWrite, A> {
       await this.#reader?.fh.close().catch(() => {});
       this.#reader = undefined;
       await this.#unlock();
-      this.#log.info({ batches: this.#records, bytes: this.#bytes }, 'spool closed');
+      if (this.#records > 0) this.#log.warn({ batches: this.#records, bytes: this.#bytes }, 'SpoolClosedNotEmpty: the next start replays what is left');
+      else this.#log.info('spool closed');
     })();
     return this.#closing;
   }
