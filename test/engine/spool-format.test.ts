@@ -1,6 +1,7 @@
 // The spool's record framing (engine/sinks/spool/spool.ts): whole records parse back, and each
 // way a crash can leave a tail (header cut, payload cut, garbage, zeros) stops parsing at the
 // last whole record.
+import { Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { spoolOptions } from '../../engine/sinks/spool/config.js';
 import { HEADER_BYTES, crc32, decodeEntry, encodeEntry, frame, parseRecords, segmentId, segmentName } from '../../engine/sinks/spool/spool.js';
@@ -21,6 +22,13 @@ describe('spool record framing', () => {
     expect(Buffer.from(back[2].w.blob)).toEqual(Buffer.from([2, 1, 2]));
     expect('none' in back[0].w && back[0].w.none === undefined).toBe(true);
     expect(back[0].a).toEqual([{ n: 0 }]);
+  });
+
+  it('a payload decodes on its own (another process: no structures learnt from earlier payloads)', () => {
+    const second = encodeEntry(entry(7));
+    const fresh = new Unpackr({ useRecords: true }).unpack(second) as ReturnType<typeof entry>;
+    expect(fresh.w.batchKey).toBe('k7');
+    expect(fresh.a).toEqual([{ n: 7 }]);
   });
 
   it.each([
