@@ -5,6 +5,8 @@
 //                  it resolves, as an ack would wait. 64 writes in flight.
 //   spool_replay   the same spool opened again in front of a live CopySink (DATABASE_URL, a fresh
 //                  database): events/s until it has drained into PostgreSQL.
+//   copy_direct    for comparison: the same batches written to the live CopySink directly, 64
+//                  in flight (what the replay competes with).
 //
 // Prints one line per case: `name: N events/s ...`. Usage:
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node dist/bench/spool.bench.js [seconds]
@@ -108,6 +110,29 @@ async function main(): Promise<void> {
     console.log(`spool_replay: ${Math.round(replayed / replaySec)} events/s (${replayed} events in ${replaySec.toFixed(1)} s; ${stored} rows stored)`);
     await spool.close();
     await liveSink.close();
+
+    const direct = sinkFor(live);
+    let stored2 = 0;
+    const d0 = performance.now();
+    const dEnd = d0 + seconds * 1000;
+    await new Promise<void>((resolve) => {
+      let inFlight = 0;
+      let n = 0;
+      const launch = (): void => {
+        while (inFlight < IN_FLIGHT && performance.now() < dEnd) {
+          const i = n++ % batches.length;
+          inFlight++;
+          direct.write({ tenantId, lines: lines[i], rows: PER, bytes: 0, batchKey: `d-${n}` }).then(
+            () => { stored2 += PER; },
+            (err: unknown) => { throw err; },
+          ).finally(() => { inFlight--; if (inFlight === 0 && performance.now() >= dEnd) resolve(); else launch(); });
+        }
+      };
+      launch();
+    });
+    const dSec = (performance.now() - d0) / 1000;
+    console.log(`copy_direct: ${Math.round(stored2 / dSec)} events/s (keyed batches of ${PER}, ${IN_FLIGHT} in flight; replay = ${(replayed / replaySec / (stored2 / dSec)).toFixed(2)} of it)`);
+    await direct.close();
   } finally {
     await live.end();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
