@@ -7,7 +7,9 @@
 //       a segment replayed again (a crash after the replay committed, before the file was
 //       deleted) stores nothing twice, batches without a client key included;
 //   (e) under a steady stream the replay catches up and hands over: the spool drains, order holds;
-//   (f) close() right after PostgreSQL returns lets the spool drain first.
+//   (f) close() right after PostgreSQL returns lets the spool drain first;
+//   (g) a signed-in user's access token (its session checked before the outage) keeps working
+//       while PostgreSQL is down; a key the engine never verified gets 503.
 import { appendFile, copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -321,6 +323,34 @@ describe('engine spool with PostgreSQL stopped and started', () => {
     } finally {
       await pgs.start();
       if (!closed) await engine.close();
+    }
+  });
+
+  it('(g) while PostgreSQL is down, credentials verified before still ingest; one never seen gets 503', async () => {
+    const t = await tenant();
+    const unseen = await tenant();
+    const { rows: [user] } = await pool.query<{ id: string }>(
+      `INSERT INTO users (tenant_id, email, username, name, password_hash) VALUES ($1, $2, $3, 'u', 'x') RETURNING id`,
+      [t.id, `u${Date.now()}@example.com`, `u${Date.now()}`]);
+    const { rows: [session] } = await pool.query<{ id: string }>('INSERT INTO sessions (user_id) VALUES ($1) RETURNING id', [user.id]);
+    const jwt = await tokens.sign({ sub: user.id, email: 'u@example.com', role: 'owner', tenant_id: t.id, session_id: session.id });
+    const engine = await engineOn(await spoolDir());
+    try {
+      expect((await post(engine.port, jwt, [ev('j', 0)])).status).toBe(200);
+      await pgs.stop();
+      // Past the session cache (2 s): the session is looked up again, and PostgreSQL does not answer.
+      await new Promise((r) => setTimeout(r, 2_200));
+      expect(await post(engine.port, jwt, [ev('j', 1)])).toMatchObject({ status: 200, body: { accepted: 1 } });
+      const never = await post(engine.port, unseen.key, [ev('j', 99)]);
+      expect(never.status).toBe(503);
+      expect(never.retryAfter).toBe('1');
+      await pgs.start();
+      await waitFor(async () => (engine.stats().spool!.spooling ? undefined : true), 30_000, 'the spool to drain');
+      expect(await storedMarkers(pool, t.id, 'j')).toEqual([marker('j', 0), marker('j', 1)]);
+      expect(await storedMarkers(pool, unseen.id)).toEqual([]);
+    } finally {
+      await pgs.start();
+      await engine.close();
     }
   });
 });
