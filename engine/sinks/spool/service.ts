@@ -137,6 +137,20 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * When a process started (Linux: field 22 of /proc/<pid>/stat, in clock ticks since boot), to
+ * tell the LOCK's holder from an unrelated process that got the same pid later (a restarted
+ * container numbers its processes the same way). '' where /proc is not there.
+ */
+async function startTimeOf(pid: number): Promise<string> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
+}
+
 export class SpooledSink<W extends SpoolableWrite, A> {
   readonly #sink: Sink<W>;
   readonly #log: Logger;
@@ -441,14 +455,18 @@ export class SpooledSink<W extends SpoolableWrite, A> {
     if (lockedHere.has(this.#o.dir)) throw inUse(process.pid);
     for (let attempt = 0; ; attempt++) {
       try {
-        await writeFile(path, String(process.pid), { flag: 'wx', mode: 0o600 });
+        await writeFile(path, `${process.pid} ${await startTimeOf(process.pid)}`, { flag: 'wx', mode: 0o600 });
         lockedHere.add(this.#o.dir);
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
-        const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-        if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw inUse(pid);
-        // Left by a process that is gone (SIGKILL, crash), or by this process after a failed start.
+        const [pidText = '', started = ''] = (await readFile(path, 'utf8').catch(() => '')).trim().split(' ');
+        const pid = Number(pidText);
+        if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) && (started === '' || started === await startTimeOf(pid))) {
+          throw inUse(pid);
+        }
+        // Left by a process that is gone (SIGKILL, crash, a container restarted: the pid now
+        // names another process), or by this process after a failed start.
         this.#log.info({ pid }, 'spool: taking over the lock of a process that is gone');
         await unlink(path).catch(() => {});
       }
