@@ -14,7 +14,7 @@
 //        row reaches 0.5 the next 100 rows score 0 (suppression: one alarm per episode),
 //        except a new extreme, which scores 1 and starts the period again
 //     ─► published score = a strictly increasing piecewise-linear map of the raw likelihood
-//        (calibrated so the profile thresholds 0.4 / 0.5 / 0.65 sit at raw 0.5 / 0.525 / 0.535,
+//        (calibrated so the profile thresholds 0.4 / 0.5 / 0.65 sit at raw 0.515 / 0.525 / 0.53,
 //        where NAB's optimisation puts them); ScoreResult.rowScores when asked for
 //     ─► finding when the published score ≥ the task's threshold (below the suppression
 //        level only when no earlier row in the last 100 reached the threshold); its
@@ -117,8 +117,9 @@ const DEFAULTS = {
   supRows: 100,
   supMult: 0,
   /**
-   * A new extreme (the range check) is not suppressed (1) and starts a new suppression period:
-   * a far larger event right after a small one is still reported. 0: suppressed like any row.
+   * A new extreme beyond the range by more than supSpatial × its width is not suppressed, and
+   * starts a new suppression period: a far larger event right after a small one is still
+   * reported. 0: suppressed like any row.
    */
   supSpatial: 1,
   /**
@@ -156,9 +157,9 @@ const DEFAULTS = {
    * src/stream-settings.ts (0.4, 0.5, 0.65) land on the raw levels NAB's optimisation picks. A
    * strictly increasing map changes no ranking, so NAB's threshold sweep scores the same.
    */
-  mapSensitive: 0.5,
+  mapSensitive: 0.515,
   mapBalanced: 0.525,
-  mapStrict: 0.535,
+  mapStrict: 0.53,
 };
 /** One parameter set for every stream. */
 export const NUMERIC_PARAMS: NumericParams = Object.freeze({ ...DEFAULTS });
@@ -419,10 +420,12 @@ function rowLikelihood(s: NumericState, x: number, ts: number, z: number, sc: nu
   }
   // A value beyond the range of the recent values (by spatialTol of its width) is new.
   let spatial = false;
+  let farOut = false;
   if (s.ln > 1 && s.ln > P.rangeWarm) {
     const [lo, hi] = rangeOf(s);
     const tol = (hi - lo) * P.spatialTol;
     spatial = P.spatialTol > 0 && hi > lo && (x > hi + tol || x < lo - tol);
+    farOut = spatial && P.supSpatial > 0 && (x > hi + (hi - lo) * P.supSpatial || x < lo - (hi - lo) * P.supSpatial);
     if (spatial) {
       EX.lo = lo;
       EX.hi = hi;
@@ -477,7 +480,7 @@ function rowLikelihood(s: NumericState, x: number, ts: number, z: number, sc: nu
     s.eg = 1;
   }
   if (P.supRows > 0) {
-    if (s.n <= s.lsup && !(spatial && P.supSpatial > 0)) out *= P.supMult;
+    if (s.n <= s.lsup && !farOut) out *= P.supMult;
     else if (out >= P.supLevel) s.lsup = s.n + P.supRows;
   }
   return Math.min(1, out);
@@ -528,7 +531,8 @@ function explain(s: NumericState, fc: Forecast, raw: number, score: number, P: N
     const side = x > EX.hi ? 'above' : 'below';
     explanation =
       `New extreme: value ${fmt(x)} is ${side} the range [${fmt(EX.lo)}, ${fmt(EX.hi)}] of the last ${EX.rangePoints} points by more than ` +
-      `${Math.round(P.spatialTol * 100)} % of its width (${fmt(EX.tol)}); expected ${fmt(expected)} ± ${fmt(scale)}, robust z ${z.toFixed(1)} (${scoreText}).`;
+      `${Math.round(P.spatialTol * 100)} % of its width (${fmt(EX.tol)}); expected ${fmt(expected)} ± ${fmt(scale)}, robust z ${z.toFixed(1)} (${scoreText}). ` +
+      (accepted === '' ? 'If the new level persists it is accepted as the new normal: the range takes it in and the long-run mean follows it.' : accepted.trim());
     extra = { range_low: EX.lo, range_high: EX.hi, range_points: EX.rangePoints };
   } else {
     kind = FEATURE_KINDS[f];
