@@ -11,7 +11,7 @@ import { formatFigures, type DetectionFigures } from './metrics.js';
 import { evalNab, formatNab, NAB_STREAM_PROFILE } from './nab.js';
 
 export const EVAL_MODES: Record<string, string> = {
-  nab: 'NAB time series: NAB\'s own scoring (3 profiles, windows, probation, normalisation, threshold sweep)',
+  nab: 'NAB time series: NAB\'s own scoring (3 profiles, windows, probation, normalisation, threshold sweep over row scores), and the engine\'s findings at each stream profile\'s threshold',
   logs: 'Loghub logs: per-line precision/recall/F1 (BGL_2k, HDFS_2k), false alarms per 1,000 lines (Thunderbird_2k, unlabeled/*.log)',
   events: 'your events (our ingest shape, NDJSON) with labels {"anomalous": [line indices]}: precision/recall/F1, false alarms per 1,000',
 };
