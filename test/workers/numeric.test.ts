@@ -1,7 +1,7 @@
 // Numeric detector internals: per-stream calibration of the thresholds, the refractory period,
 // and explanations.
 import { describe, expect, it } from 'vitest';
-import { calibrated, NUMERIC_PARAMS, scoreNumeric } from '../../workers/detectors/numeric.js';
+import { calibrated, NUMERIC_PARAMS, quantileOf, scoreNumeric } from '../../workers/detectors/numeric.js';
 import score from '../../workers/score.js';
 import type { Finding, ScoreInput } from '../../workers/types.js';
 import { prng } from '../../src/demo/synthetic.js';
@@ -286,5 +286,19 @@ describe('numeric range check forgets', () => {
     expect(rows[12_000]).toBeLessThan(0.5);
     // The outlier itself was a finding too.
     expect(forgets.findings.some((x) => x.index === 600)).toBe(true);
+  });
+});
+
+describe('numeric calibration quantile', () => {
+  it('equals the sorted ring’s element at floor(q·n), ties and all (one pass for high quantiles)', () => {
+    const r = prng(44);
+    for (let t = 0; t < 300; t++) {
+      const n = 1 + Math.floor(r() * 300);
+      const xs = Array.from({ length: n }, () => Math.round(r() * (t % 2 === 0 ? 10 : 1000)) / 100);
+      for (const q of [0, 0.5, 0.9, 0.97, 0.99, 0.999, 1]) {
+        const sorted = [...xs].sort((a, b) => a - b);
+        expect(quantileOf(xs, q)).toBe(sorted[Math.min(n - 1, Math.floor(q * n))]);
+      }
+    }
   });
 });

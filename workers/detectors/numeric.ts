@@ -249,9 +249,27 @@ function freshRowState(): RowState {
 
 const fmt = (x: number): string => (Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : String(Number(x.toFixed(3))));
 
-function quantileOf(xs: number[], q: number): number {
-  const sorted = Float64Array.from(xs).sort();
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const TOP = new Float64Array(8);
+
+/** sorted(xs)[floor(q·n)]; a high quantile (the k-th largest, k ≤ 8) in one pass without sorting or allocating. */
+export function quantileOf(xs: number[], q: number): number {
+  const n = xs.length;
+  const idx = Math.min(n - 1, Math.floor(q * n));
+  const k = n - idx;
+  if (k > TOP.length) return Float64Array.from(xs).sort()[idx];
+  // TOP[0..k) holds the k largest so far, in decreasing order.
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const v = xs[i];
+    if (m === k && v <= TOP[k - 1]) continue;
+    let j = m < k ? m++ : k - 1;
+    while (j > 0 && TOP[j - 1] < v) {
+      TOP[j] = TOP[j - 1];
+      j--;
+    }
+    TOP[j] = v;
+  }
+  return TOP[k - 1];
 }
 
 /** Records this point's |z| and CUSUM in the calibration rings; refreshes the quantiles. */
@@ -336,13 +354,6 @@ export function calibrated(raw: number, P: NumericParams = NUMERIC_PARAMS): numb
   return 0.65 + (0.35 * (raw - P.mapStrict)) / (1 - P.mapStrict);
 }
 
-/** The range check's [lo, hi] over the kept blocks and the current one (valid once a point was seen). */
-function rangeOf(s: NumericState): [number, number] {
-  if (s.rb.length === 0) return [s.clo, s.chi];
-  if (s.cn === 0) return [s.blo, s.bhi];
-  return [Math.min(s.blo, s.clo), Math.max(s.bhi, s.chi)];
-}
-
 /** Adds x to the range check's current block; a full block joins the ring (the oldest leaves). */
 function rangeAdd(s: NumericState, x: number, P: NumericParams): void {
   if (s.cn === 0) {
@@ -422,7 +433,9 @@ function rowLikelihood(s: NumericState, x: number, ts: number, z: number, sc: nu
   let spatial = false;
   let farOut = false;
   if (s.ln > 1 && s.ln > P.rangeWarm) {
-    const [lo, hi] = rangeOf(s);
+    // The range over the kept blocks and the current one (no allocation per point).
+    const lo = s.rb.length === 0 ? s.clo : s.cn === 0 ? s.blo : Math.min(s.blo, s.clo);
+    const hi = s.rb.length === 0 ? s.chi : s.cn === 0 ? s.bhi : Math.max(s.bhi, s.chi);
     const tol = (hi - lo) * P.spatialTol;
     spatial = P.spatialTol > 0 && hi > lo && (x > hi + tol || x < lo - tol);
     farOut = spatial && P.supSpatial > 0 && (x > hi + (hi - lo) * P.supSpatial || x < lo - (hi - lo) * P.supSpatial);
