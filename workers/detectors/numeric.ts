@@ -27,10 +27,10 @@
 //   so a shift or slow drift stops alarming. The threshold never touches the state.
 //
 // `driftwatch eval nab` on the 42 files (NAB's scorer): threshold swept over the row scores,
-// standard 70.4, reward_low_FP 64.1, reward_low_FN 74.5 (Numenta HTM 69.9 / 63.6 / 74.1 on the
-// same files); the engine's findings at the profiles' thresholds, see README. In-sample: the
-// parameters were chosen on these files (docs/nab-experiments.md logs every configuration
-// tried).
+// standard 70.4, reward_low_FP 64.2, reward_low_FN 74.5; the engine's findings (standard at
+// balanced, low FP at strict, low FN at sensitive) 70.4 / 64.0 / 74.1 (Numenta HTM 69.9 / 63.6 /
+// 74.1 on the same files). In-sample: the parameters and the calibration knots were chosen on
+// these files (docs/nab-experiments.md logs every configuration tried).
 import type { Finding, ScoreInput } from '../types.js';
 import { decodeState, encodeState } from './state.js';
 
