@@ -302,3 +302,21 @@ describe('numeric calibration quantile', () => {
     }
   });
 });
+
+describe('numeric state from before findings came from the likelihood', () => {
+  it('an engine state without row statistics (whole-history range fields, lowN) is taken over: no alarm from their warm-up, the spike found', () => {
+    const r = prng(3);
+    const t0 = Date.UTC(2024, 0, 1);
+    const ev = Array.from({ length: 5000 }, (_, i) => ({ ts: t0 + i * 60_000, value: 100 + 10 * Math.sin((2 * Math.PI * i) / 1440) + 2 * (r() - 0.5) + (i === 3500 ? 40 : 0) }));
+    // What the engine stored before: the forecast's state after 2,000 points, the row statistics
+    // as fresh (it never computed them), smin/smax instead of the range blocks, lowN.
+    const s = JSON.parse(Buffer.from(scoreNumeric(null, ev.slice(0, 2000)).state).toString('utf8')) as Record<string, unknown>;
+    for (const k of ['rb', 'rbp', 'blo', 'bhi', 'clo', 'chi', 'cn', 'pk']) delete s[k];
+    Object.assign(s, { lk: [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], ln: 0, lsup: -1, wv: [], wk: [], ws: 0, smin: 0, smax: 0, ef: [], et: 0, eg: 1, ne: 0, lowN: 10 });
+    const out = scoreNumeric(new TextEncoder().encode(JSON.stringify(s)), ev.slice(2000));
+    expect(out.findings.map((f) => [f.index + 2000, f.details.kind])).toEqual([[3500, 'new_extreme']]);
+    const after = JSON.parse(Buffer.from(out.state).toString('utf8')) as Record<string, unknown>;
+    expect(Array.isArray(after.rb)).toBe(true);
+    expect('smin' in after || 'lowN' in after).toBe(false);
+  });
+});
