@@ -210,8 +210,8 @@ describe('numeric findings = rows whose likelihood reaches the threshold', () =>
 describe('numeric explanations name the feature that drove the finding, its numbers and what they were compared with', () => {
   const N = String.raw`-?\d+(?:\.\d+)?(?:e[+-]?\d+)?`;
   const patterns: Record<string, RegExp> = {
-    spike: new RegExp(`^Point deviation: value ${N} vs\\. expected ${N}.* ± ${N}, robust z ${N}; the recent mean \\|z\\| ${N} is ${N} spreads above this stream's usual ${N} ± ${N} \\(tail probability 1e-${N}`),
-    level_shift: new RegExp(`^Level change (up|down): the recent level ${N} is ${N} mean absolute deviations \\(${N}\\) from the long-run mean ${N}, against this stream's usual ${N} ± ${N} \\(tail probability 1e-${N}.*accepted as the new normal`),
+    spike: new RegExp(`^Point deviation: value ${N} vs\\. expected ${N}.* ± ${N}, robust z ${N}; the recent mean \\|z\\| ${N} is ${N} spreads above this stream's usual ${N} ± ${N} \\(tail probability (≤ )?1e-${N}`),
+    level_shift: new RegExp(`^Level change (up|down): the recent level ${N} is ${N} mean absolute deviations \\(${N}\\) from the long-run mean ${N}, against this stream's usual ${N} ± ${N} \\(tail probability (≤ )?1e-${N}.*accepted as the new normal`),
     variance_change: new RegExp(`^Variance change: the recent mean squared z ${N} \\(a spread about ${N}× the forecast's ${N}\\) vs\\. this stream's usual ${N} .*accepted as the new normal`),
     time_of_week: new RegExp(`^Unusual for this time of week: value ${N} vs\\. ${N} at this hour on earlier weeks \\(typical deviation ${N}\\); the recent mean deviation ${N} against this stream's usual ${N} ± ${N}`),
     new_extreme: new RegExp(`^New extreme: value ${N} is (above|below) the range \\[${N}, ${N}\\] of the last \\d+ points by more than 10 % of its width \\(${N}\\)`),

@@ -512,7 +512,7 @@ const FEATURE_KINDS = ['spike', 'level_shift', 'variance_change', 'time_of_week'
 const FEATURE_NAMES = ['point_deviation', 'short_vs_long_mean', 'variance', 'time_of_week'] as const;
 
 /** "1e-6" style tail probability of a feature score (score = −log10(q) / lkDiv). */
-const tailProb = (sf: number, P: NumericParams): string => `1e-${(sf * P.lkDiv).toFixed(1)}`;
+const tailProb = (sf: number, P: NumericParams): string => (sf >= 1 ? `≤ 1e-${P.lkDiv}` : `1e-${(sf * P.lkDiv).toFixed(1)}`);
 
 /**
  * One or two sentences for a finding: which feature drove it (the largest score, or the range
