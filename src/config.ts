@@ -35,6 +35,11 @@ export interface Config {
   readonly demoTenant: boolean;
   readonly controlUrl: string | undefined;
   readonly engineUrl: string | undefined;
+  readonly routingServiceToken: string | undefined;
+  readonly routeTtlSeconds: number;
+  readonly routeNegativeTtlSeconds: number;
+  readonly edgePort: number;
+  readonly driftwatchDomain: string;
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum';
@@ -46,6 +51,10 @@ interface OptionSpec {
   min?: number;
   max?: number;
   values?: readonly string[];
+  /** Strings: the shortest value accepted (secrets). */
+  minLength?: number;
+  /** Strings: a pattern the value must match (hostnames). */
+  pattern?: RegExp;
 }
 
 const cpus = availableParallelism();
@@ -83,6 +92,13 @@ export const defaults: Readonly<Config> = Object.freeze({
   demoTenant: true,
   controlUrl: undefined,
   engineUrl: undefined,
+  routingServiceToken: undefined,
+  // Edge workers hold a route this long without asking again (no invalidation reaches them);
+  // control API instances hold it as long, but drop it at once on a Redis message.
+  routeTtlSeconds: 30,
+  routeNegativeTtlSeconds: 5,
+  edgePort: 8000,
+  driftwatchDomain: 'localhost',
 });
 
 /** Every option: its environment variable, its CLI flag, its type and its doc line. */
@@ -116,6 +132,11 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   demoTenant: { env: 'DEMO_TENANT', flag: '--demo-tenant', kind: 'bool', doc: '`up` creates a demo tenant and prints its API key on the first run' },
   controlUrl: { env: 'DRIFTWATCH_CONTROL_URL', flag: '--control-url', kind: 'url', doc: 'control API the `demo` command talks to (default http://127.0.0.1:<control port>)' },
   engineUrl: { env: 'DRIFTWATCH_ENGINE_URL', flag: '--engine-url', kind: 'url', doc: 'engine the `demo` command sends to (default http://127.0.0.1:<engine port>)' },
+  routingServiceToken: { env: 'ROUTING_SERVICE_TOKEN', flag: '--routing-service-token', kind: 'string', minLength: 32, doc: 'bearer token edge workers present to GET /api/v1/routing/:subdomain (at least 32 characters); unset: that route answers 503 DW_ERR_ROUTING_DISABLED' },
+  routeTtlSeconds: { env: 'ROUTE_TTL_SECONDS', flag: '--route-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long a route is cached (in memory, in Redis, and by edge workers: Cache-Control max-age)' },
+  routeNegativeTtlSeconds: { env: 'ROUTE_NEGATIVE_TTL_SECONDS', flag: '--route-negative-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long an unknown subdomain is remembered as unknown (negative caching)' },
+  edgePort: { env: 'EDGE_PORT', flag: '--edge-port', kind: 'int', min: 0, max: 65535, doc: 'port of the built-in edge proxy (`up`, `edge`): <subdomain>.<domain> goes to that tenant\'s engine; 0 picks a free one' },
+  driftwatchDomain: { env: 'DRIFTWATCH_DOMAIN', flag: '--domain', kind: 'string', pattern: /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, doc: 'base domain of the edge proxy: the Host alice.<domain> is routed to the tenant with slug alice' },
 });
 
 function parseValue(name: string, spec: OptionSpec, raw: string): unknown {
@@ -151,6 +172,12 @@ function parseValue(name: string, spec: OptionSpec, raw: string): unknown {
       return raw;
     case 'string':
       if (raw.length === 0) throw new TypeError(`${spec.env} (options.${name}) must not be empty`);
+      if (spec.minLength !== undefined && raw.length < spec.minLength) {
+        throw new TypeError(`${spec.env} (options.${name}) must be at least ${spec.minLength} characters long`);
+      }
+      if (spec.pattern !== undefined && !spec.pattern.test(raw)) {
+        throw new TypeError(`${spec.env} (options.${name}) is not valid, got ${JSON.stringify(raw)}`);
+      }
       return raw;
   }
 }
@@ -186,7 +213,8 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
     if (!(name in options)) throw new TypeError(`unknown option options.${name}`);
     if (value !== undefined) {
       const spec = options[name as keyof Config];
-      out[name] = spec.kind === 'int' || spec.kind === 'bool' ? parseValue(name, spec, String(value)) : value;
+      out[name] = spec.kind === 'int' || spec.kind === 'bool' || (spec.kind === 'string' && (spec.minLength !== undefined || spec.pattern !== undefined))
+        ? parseValue(name, spec, String(value)) : value;
     }
   }
   out.dataDir = resolve(String(out.dataDir));
