@@ -5,6 +5,7 @@
 //     └─ context (global: pool, tokens, resolver, config, sessions, req.principal)
 //          ├─ audit (global: app.audit, the audit-log writer)
 //          ├─ rate-limit (global: app.rateLimits, the counter store: Redis or memory)
+//          ├─ routing-table (global: app.routes, the routing table: memory + Redis + PostgreSQL)
 //          ├─ health      GET /health, GET /ready
 //          ├─ jwks        GET /.well-known/jwks.json
 //          └─ /api/v1 ─┬─ auth        register, login, refresh, logout (rate-limited, audited)
@@ -14,7 +15,8 @@
 //                      ├─ streams     POST /anomalies/:id/feedback, GET/PUT /streams/:stream/settings
 //                      ├─ events      list
 //                      ├─ dashboard   stats, recent
-//                      └─ audit       GET /audit (owner/admin)
+//                      ├─ audit       GET /audit (owner/admin)
+//                      └─ routing     GET /routing/:subdomain (edge workers), GET /routing (owner/admin)
 //
 // buildControlApp() returns the app booted (plugins loaded, routes fixed) but not listening.
 import { randomUUID } from 'node:crypto';
@@ -35,13 +37,19 @@ import { healthPlugin } from './plugins/health.js';
 import { jwksPlugin } from './plugins/jwks.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
+import { routingRoutesPlugin, routingTablePlugin } from './plugins/routing.js';
+import type { RoutingTable } from './routing/table.js';
 import { streamsPlugin } from './plugins/streams.js';
 import { usersPlugin } from './plugins/users.js';
 
 /** Control-API bodies are small JSON documents; the engine has its own, larger limit. */
 export const CONTROL_BODY_LIMIT = 64 * 1024;
 
-export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg.Pool; tokens: TokenService; log: Logger }): Promise<FastifyInstance> {
+export async function buildControlApp(opts: {
+  config: Readonly<Config>; pool: pg.Pool; tokens: TokenService; log: Logger;
+  /** A routing table shared with the edge proxy (src/system.ts); unset: the app opens its own. */
+  routes?: RoutingTable;
+}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: opts.log,
     bodyLimit: CONTROL_BODY_LIMIT,
@@ -59,6 +67,7 @@ export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg
   await app.register(contextPlugin, { config: opts.config, pool: opts.pool, tokens: opts.tokens });
   await app.register(auditPlugin, {});
   await app.register(rateLimitPlugin, {});
+  await app.register(routingTablePlugin, { table: opts.routes });
   await app.register(healthPlugin, {});
   await app.register(jwksPlugin, {});
   await app.register(async function apiV1(api: FastifyInstance) {
@@ -70,6 +79,7 @@ export async function buildControlApp(opts: { config: Readonly<Config>; pool: pg
     await api.register(eventsPlugin, {});
     await api.register(dashboardPlugin, {});
     await api.register(auditRoutesPlugin, {});
+    await api.register(routingRoutesPlugin, {});
   }, { prefix: '/api/v1' });
   await app.ready();
   return app;

@@ -3,11 +3,16 @@
 //   database (DATABASE_URL, or embedded PostgreSQL under DRIFTWATCH_DATA_DIR) ─ migrate
 //        │
 //        ├── TokenService (ES256 keys in signing_keys, shared by both servers)
-//        ├── control API (Fastify, CONTROL_PORT)      accounts, keys, anomalies, ...
-//        └── engine (uWebSockets.js, ENGINE_PORT)     ingest ─▶ COPY ─▶ workers ─▶ anomalies
+//        ├── routing table (memory + Redis + PostgreSQL; shared by the control API and the edge)
+//        ├── control API (Fastify, CONTROL_PORT)      accounts, keys, anomalies, routing, ...
+//        ├── engine (uWebSockets.js, ENGINE_PORT)     ingest ─▶ COPY ─▶ workers ─▶ anomalies
+//        └── edge proxy (EDGE_PORT)                   <tenant>.<DRIFTWATCH_DOMAIN> ─▶ its engine
+//                                                     (`up` routes the demo tenant to the engine above)
 //
-// close() stops the engine first (it flushes every acknowledged event and the detector
-// queue into PostgreSQL), then the control API, then the database.
+// close() stops the edge from taking connections, then stops the engine (it flushes every
+// acknowledged event and the detector queue into PostgreSQL, and ends WebSockets with 1001,
+// through the edge's tunnels too), then ends what the edge still holds, then the control API,
+// the routing table and the database.
 import type { FastifyInstance } from 'fastify';
 import { startEngine, type EngineHandle } from '../engine/engine.js';
 import { buildControlApp } from './app.js';
@@ -16,21 +21,30 @@ import { TokenService } from './auth/jwt.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db.js';
 import type { Logger } from './log.js';
+import { startEdgeProxy, type EdgeHandle } from './edge/proxy.js';
+import { RoutingTable } from './routing/table.js';
 import { createTenant } from './tenants.js';
 
-export interface SystemParts { engine: boolean; control: boolean }
+export interface SystemParts { engine: boolean; control: boolean; edge?: boolean }
+
+/** The demo tenant's slug: its subdomain on the edge proxy (demo.localhost:8000). */
+export const DEMO_SLUG = 'demo';
 
 export interface System {
   readonly db: Database;
   readonly controlUrl: string | undefined;
   readonly engineUrl: string | undefined;
+  /** The edge proxy's URL for the demo tenant (http://demo.<domain>:<port>), when the edge runs. */
+  readonly edgeUrl: string | undefined;
+  readonly edge: EdgeHandle | undefined;
+  readonly routes: RoutingTable | undefined;
   /** Set on the run that created the demo tenant: its API key, shown this once. */
   readonly demoApiKey: string | undefined;
   close(): Promise<void>;
 }
 
-const urlOf = (host: string, port: number): string =>
-  `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
+const hostOf = (host: string): string => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host);
+const urlOf = (host: string, port: number): string => `http://${hostOf(host)}:${port}`;
 
 /** Creates the `demo` tenant and an API key for it, once; returns the key when it did. */
 export async function ensureDemoTenant(db: Database): Promise<string | undefined> {
@@ -38,7 +52,7 @@ export async function ensureDemoTenant(db: Database): Promise<string | undefined
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(0x64770002)');
-    const found = await client.query("SELECT id FROM tenants WHERE slug = 'demo'");
+    const found = await client.query('SELECT id FROM tenants WHERE slug = $1', [DEMO_SLUG]);
     let key: string | undefined;
     if (found.rowCount === 0) {
       const tenant = await createTenant(client, 'Demo');
@@ -60,7 +74,15 @@ export async function startSystem(
   const db = await openDatabase(config, log.child({ component: 'db' }), 20, opts);
   let engine: EngineHandle | undefined;
   let control: FastifyInstance | undefined;
+  let routes: RoutingTable | undefined;
+  let edge: EdgeHandle | undefined;
   try {
+    if (parts.control || parts.edge === true) {
+      routes = await RoutingTable.open({
+        pool: db.pool, log: log.child({ component: 'routing' }), redisUrl: config.redisUrl, redisPrefix: config.redisKeyPrefix,
+        ttlMs: config.routeTtlSeconds * 1000, negativeTtlMs: config.routeNegativeTtlSeconds * 1000,
+      });
+    }
     const tokens = await new TokenService(db.pool, {
       issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds,
     }).init();
@@ -68,7 +90,7 @@ export async function startSystem(
     let controlUrl: string | undefined;
     let engineUrl: string | undefined;
     if (parts.control) {
-      const app = await buildControlApp({ config, pool: db.pool, tokens, log: log.child({ component: 'control' }) });
+      const app = await buildControlApp({ config, pool: db.pool, tokens, log: log.child({ component: 'control' }), routes });
       control = app;
       await app.listen({ host: config.host, port: config.controlPort });
       const addr = app.server.address();
@@ -77,15 +99,25 @@ export async function startSystem(
     if (parts.engine) {
       engine = await startEngine({ config, pool: db.pool, tokens, log });
       engineUrl = urlOf(config.host, engine.port);
+      // The demo tenant is served by this engine: demo.<domain>:<edge port> reaches it.
+      if (parts.control && config.demoTenant && routes !== undefined) {
+        await routes.upsert(DEMO_SLUG, `${hostOf(config.host)}:${engine.port}`, null);
+      }
+    }
+    let edgeUrl: string | undefined;
+    if (parts.edge === true && routes !== undefined) {
+      edge = await startEdgeProxy({ routes, domain: config.driftwatchDomain, host: config.host, port: config.edgePort, log });
+      edgeUrl = `http://${DEMO_SLUG}.${config.driftwatchDomain}:${edge.port}`;
     }
     let closing: Promise<void> | undefined;
     return {
-      db, controlUrl, engineUrl, demoApiKey,
+      db, controlUrl, engineUrl, edgeUrl, edge, routes, demoApiKey,
       close() {
         closing ??= (async () => {
           // Each step runs even if an earlier one failed; the first error is reported.
           let first: unknown;
-          for (const step of [() => engine?.close(), () => control?.close(), () => db.close()]) {
+          edge?.stopAccepting();
+          for (const step of [() => engine?.close(), () => edge?.close(), () => control?.close(), () => routes?.close(), () => db.close()]) {
             try { await step(); } catch (err) { first ??= err; }
           }
           if (first !== undefined) throw first;
@@ -94,8 +126,10 @@ export async function startSystem(
       },
     };
   } catch (err) {
+    await edge?.close().catch(() => {});
     await engine?.close().catch(() => {});
     await control?.close().catch(() => {});
+    await routes?.close().catch(() => {});
     await db.close().catch(() => {});
     throw err;
   }
