@@ -47,6 +47,8 @@ export interface RoutingTableOptions {
   /** How long open() waits for Redis before it goes on without (default 2 s). */
   connectWaitMs?: number;
   maxEntries?: number;
+  /** Names this instance's Redis connections (CLIENT LIST): `<prefix>routing:<name>:cmd|sub`. */
+  name?: string;
 }
 
 export interface RoutingStats {
@@ -117,14 +119,15 @@ export class RoutingTable implements RouteSink {
     this.#keyPrefix = `${opts.redisPrefix}route:`;
     this.#channel = `${opts.redisPrefix}routes`;
     if (opts.redisUrl !== undefined) {
+      const name = `${opts.redisPrefix}routing:${opts.name ?? process.pid}`.replace(/\s/g, '_');
       this.#redis = new Redis(opts.redisUrl, {
-        enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2_000,
+        enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2_000, connectionName: `${name}:cmd`,
       });
-      this.#sub = new Redis(opts.redisUrl, { connectTimeout: 2_000, maxRetriesPerRequest: null });
+      this.#sub = new Redis(opts.redisUrl, { connectTimeout: 2_000, maxRetriesPerRequest: null, connectionName: `${name}:sub` });
     }
   }
 
-  /** Opens the table; with Redis, resolves once subscribed (or after connectWaitMs without). */
+  /** Opens the table; with Redis, resolves once connected and subscribed (or after connectWaitMs without). */
   static async open(opts: RoutingTableOptions): Promise<RoutingTable> {
     const t = new RoutingTable(opts);
     await t.#connect(opts.connectWaitMs ?? 2_000);
@@ -161,7 +164,8 @@ export class RoutingTable implements RouteSink {
     const subscribed = sub.subscribe(this.#channel).then(() => { this.#subscribed = true; }, (err: unknown) => {
       this.#log.warn({ err, event: 'RoutingSubscribeError' }, 'routing: could not subscribe to route changes');
     });
-    await Promise.race([subscribed, new Promise((r) => setTimeout(r, waitMs).unref())]);
+    const ready = redis.status === 'ready' ? Promise.resolve() : new Promise<void>((r) => { redis.once('ready', () => r()); });
+    await Promise.race([Promise.all([subscribed, ready]), new Promise((r) => setTimeout(r, waitMs).unref())]);
   }
 
   #onMessage(text: string): void {
