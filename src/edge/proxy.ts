@@ -92,7 +92,9 @@ export async function startEdgeProxy(opts: EdgeOptions): Promise<EdgeHandle> {
   const connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
   const graceMs = opts.shutdownGraceMs ?? 10_000;
   const stats: EdgeStats = { requests: 0, upgrades: 0, notFound: 0, upstreamErrors: 0, clientAborts: 0, tunnels: 0 };
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+  // Idle engine connections are dropped after 4 s, before the engine's own idle timeout
+  // (uWebSockets.js: 10 s) can close one just as a request is sent on it.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 4_000 });
   const tunnels = new Set<Socket | Duplex>();
   let inFlight = 0;
   let idle: (() => void) | undefined;

@@ -94,13 +94,15 @@ export const routingRoutesPlugin = definePlugin(async function routing(app: Fast
       description: 'Answers the address of the tenant engine for a subdomain, cacheable for `ttl` seconds '
         + '(Cache-Control, ETag); 404 DW_ERR_ROUTE_NOT_FOUND is cacheable for the negative TTL.',
       tags: ['routing'],
+      // The service token is a bearer credential too (not a user's or an API key).
+      security: [{ bearerAuth: [] }],
       params: {
         type: 'object',
         properties: { subdomain: { type: 'string', maxLength: 63, pattern: SUBDOMAIN_RE.source } },
         required: ['subdomain'],
         additionalProperties: false,
       },
-      response: { 200: routeLookupSchema, 304: { type: 'null' } },
+      response: { 200: routeLookupSchema, 304: { description: 'Not modified: the If-None-Match version is current', type: 'null' } },
     },
   }, async function lookupRoute(req, reply) {
     const route = await routes.get(req.params.subdomain);
