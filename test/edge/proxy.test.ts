@@ -73,6 +73,11 @@ beforeAll(async () => {
       const t = setInterval(() => { if (res.destroyed || n++ > 500) { clearInterval(t); res.end(); } else res.write('x'.repeat(1024)); }, 20);
       return;
     }
+    if (req.url === '/late') {
+      // Answers after 4.5 s of silence: longer than the edge's idle timeout for engine connections.
+      setTimeout(() => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('late'); }, 4_500);
+      return;
+    }
     req.on('data', () => {});
     req.on('end', () => {
       rec.complete = true;
@@ -242,6 +247,11 @@ describe('edge proxy → engine', () => {
     await waitFor(async () => (seen.get('/slow')?.responseClosedEarly ? true : undefined), 3_000, 'the echo server to see its response cut');
     expect((await viaEdge(hostOf('echo'), 'GET', '/after')).status).toBe(200);
   });
+
+  it('a slow answer (4.5 s of silence) is waited for: the idle timeout of engine connections only drops idle ones', async () => {
+    const r = await viaEdge(hostOf('echo'), 'GET', '/late');
+    expect([r.status, r.body]).toEqual([200, 'late']);
+  }, 15_000);
 
   it('close(): stops taking connections and ends open tunnels after the grace period', async () => {
     const own = await startEdgeProxy({ routes, domain: 'localhost', host: '127.0.0.1', port: 0, log: silentLogger, shutdownGraceMs: 300 });
