@@ -51,7 +51,9 @@ export async function ensureDemoTenant(db: Database): Promise<string | undefined
   const client = await db.pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock(0x64770002)');
+    // A parameter, not the SQL literal 0x64770002: PostgreSQL reads hexadecimal integer
+    // literals only from version 16 on (15 answers "trailing junk after numeric literal").
+    await client.query('SELECT pg_advisory_xact_lock($1)', [0x64770002]);
     const found = await client.query('SELECT id FROM tenants WHERE slug = $1', [DEMO_SLUG]);
     let key: string | undefined;
     if (found.rowCount === 0) {
