@@ -61,6 +61,9 @@ export interface EdgeHandle {
   close(): Promise<void>;
 }
 
+/** How long the second side of a closed tunnel may take to flush and close. */
+const TUNNEL_END_GRACE_MS = 5_000;
+
 const STATUS_TEXT: Readonly<Record<number, string>> = Object.freeze({ 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable' });
 
 function errorJson(code: ErrorCode, detail: string): { status: number; body: string } {
@@ -111,6 +114,16 @@ export async function startEdgeProxy(opts: EdgeOptions): Promise<EdgeHandle> {
       return { code: 'DW_ERR_UNAVAILABLE', detail: 'the routing table cannot be read' };
     }
     return route ?? { code: 'DW_ERR_ROUTE_NOT_FOUND', detail: m.subdomain };
+  }
+
+  /**
+   * One side of a tunnel has closed: end the other (pipe() has usually done so already), so
+   * that what is still buffered for it (a close frame) is flushed; destroy it if it lingers.
+   */
+  function endGently(s: Duplex): void {
+    if (s.destroyed) return;
+    s.end();
+    setTimeout(() => s.destroy(), TUNNEL_END_GRACE_MS).unref();
   }
 
   /** Fails a connect that takes longer than connectTimeoutMs (a reused keep-alive socket is already connected). */
@@ -200,8 +213,12 @@ export async function startEdgeProxy(opts: EdgeOptions): Promise<EdgeHandle> {
     });
     connectDeadline(up, () => up.destroy(new Error(`connect to ${route.address} timed out after ${connectTimeoutMs} ms`)));
     socket.once('close', () => {
-      if (!connected) stats.clientAborts++;
-      up.destroy();
+      if (!connected) {
+        stats.clientAborts++;
+        up.destroy();
+      } else {
+        endGently(up);
+      }
     });
     up.once('connect', () => {
       connected = true;
@@ -221,7 +238,7 @@ export async function startEdgeProxy(opts: EdgeOptions): Promise<EdgeHandle> {
         tunnels.delete(up);
         tunnels.delete(socket);
         stats.tunnels--;
-        socket.destroy();
+        endGently(socket);
       });
       up.pipe(socket);
       socket.pipe(up);
