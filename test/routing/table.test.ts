@@ -186,7 +186,7 @@ describe.skipIf(REDIS_URL === undefined)(redisTitle, () => {
 
   it('a change on one instance reaches the other within a second (pub/sub), though the other held the old answer', async () => {
     const timings: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 25; i++) {
       const sub = `shared-${i}`;
       await a.put(sub, '10.2.0.1:80');
       expect((await b.get(sub))?.address).toBe('10.2.0.1:80');
@@ -206,9 +206,11 @@ describe.skipIf(REDIS_URL === undefined)(redisTitle, () => {
     const t0 = performance.now();
     await a.put('late', '10.2.0.3:80');
     timings.push(await timeUntil(b, 'late', (r) => r?.address === '10.2.0.3:80', t0));
-    console.log(`routing propagation a→b over Redis pub/sub, write start to seen (ms): ${timings.map((t) => t.toFixed(1)).join(' ')}; max ${Math.max(...timings).toFixed(1)}`);
+    const sorted = [...timings].sort((x, y) => x - y);
+    const q = (p: number): string => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1);
+    console.log(`routing propagation a→b over Redis pub/sub, write start to seen: ${timings.length} changes, p50 ${q(0.5)} ms, p90 ${q(0.9)} ms, max ${q(1)} ms`);
     expect(Math.max(...timings)).toBeLessThan(1_000);
-    expect(b.stats.messagesApplied).toBeGreaterThanOrEqual(11);
+    expect(b.stats.messagesApplied).toBeGreaterThanOrEqual(51);
   });
 
   it('a third instance reads the shared Redis copy, not PostgreSQL', async () => {
