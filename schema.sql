@@ -176,6 +176,30 @@ CREATE TABLE IF NOT EXISTS stream_settings (
   PRIMARY KEY (tenant_id, stream)
 );
 
+-- Per-tenant engine machines (src/machines/registry.ts): at most one per tenant (the unique
+-- index makes concurrent starts for one tenant claim one row). state is what the control API
+-- last observed; desired_state what the tenant asked for (a machine stopped by a control-API
+-- shutdown, or crashed, is brought back while desired_state is running). A crashed machine is
+-- retried at next_attempt_at, with a backoff that doubles with failures (capped).
+CREATE TABLE IF NOT EXISTS machines (
+  id                   uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  tenant_id            uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  provider             text NOT NULL CHECK (provider IN ('local', 'fly')),
+  provider_machine_id  text,
+  name                 text NOT NULL,
+  state                text NOT NULL CHECK (state IN ('starting', 'running', 'stopped', 'crashed')),
+  desired_state        text NOT NULL DEFAULT 'running' CHECK (desired_state IN ('running', 'stopped')),
+  address              text,
+  region               text,
+  failures             integer NOT NULL DEFAULT 0,
+  next_attempt_at      timestamptz,
+  last_error           text,
+  started_at           timestamptz,
+  last_healthy_at      timestamptz,
+  created_at           timestamptz NOT NULL DEFAULT now(),
+  updated_at           timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX IF NOT EXISTS machines_tenant_key ON machines (tenant_id);
 -- The routing table: a tenant's subdomain (its slug) → the address ("host:port") of its engine,
 -- written by the machine registry (src/routing/table.ts) and read by the edge proxy and edge
 -- workers (GET /api/v1/routing/:subdomain). version comes from one sequence and is taken under a

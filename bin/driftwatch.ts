@@ -123,6 +123,9 @@ async function serve(config: Readonly<Config>, parts: SystemParts): Promise<void
     );
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(sig));
+  // Started by the control API's local VM driver (an IPC channel): when that process goes away,
+  // the channel closes and this engine stops too, instead of living on unmanaged.
+  if (process.send !== undefined) process.once('disconnect', () => { if (!stopping) stop('parent exit'); });
 
   if (config.databaseUrl === undefined) say(`starting embedded PostgreSQL in ${config.dataDir} (port ${config.embeddedPgPort})...`);
   system = await startSystem(config, log, parts, { ownSignals: true });

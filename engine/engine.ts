@@ -104,6 +104,9 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const rateLimit = new TenantRateLimiter(config.tenantEventsPerSecond);
   let lastLimitLog = 0;
 
+  // A per-tenant engine (DRIFTWATCH_TENANT_ID, set by the VM providers) serves one tenant only.
+  const onlyTenant = config.tenantId;
+
   let closing = false;
   const inFlight = new Set<Promise<unknown>>();
   const ctx: SourceContext = {
@@ -112,6 +115,9 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     maxBodyBytes: config.maxBodyBytes,
     async authenticate(authorization) {
       const p = await resolver.resolve(authorization);
+      if (onlyTenant !== undefined && p.tenantId !== onlyTenant) {
+        throw new DwError('DW_ERR_FORBIDDEN', 'this engine serves a single tenant (DRIFTWATCH_TENANT_ID) and these credentials belong to another one');
+      }
       requireScope(p, 'ingest');
       return p;
     },
@@ -163,7 +169,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     throw err;
   });
   const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
-  log.info({ host: config.host, port }, 'engine listening');
+  log.info({ host: config.host, port, tenantId: onlyTenant }, 'engine listening');
 
   let closed: Promise<void> | undefined;
   return {

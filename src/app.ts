@@ -16,6 +16,7 @@
 //                      ├─ events      list
 //                      ├─ dashboard   stats, recent
 //                      ├─ audit       GET /audit (owner/admin)
+//                      ├─ vm          POST /vm/start, GET /vm/status, DELETE /vm/stop, GET /machines[/:id]
 //                      └─ routing     GET /routing/:subdomain (edge workers), GET /routing (owner/admin)
 //
 // buildControlApp() returns the app booted (plugins loaded, routes fixed) but not listening.
@@ -38,15 +39,21 @@ import { jwksPlugin } from './plugins/jwks.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { routingRoutesPlugin, routingTablePlugin } from './plugins/routing.js';
-import type { RoutingTable } from './routing/table.js';
+import { RoutingTable } from './routing/table.js';
 import { streamsPlugin } from './plugins/streams.js';
 import { usersPlugin } from './plugins/users.js';
+import { vmPlugin } from './plugins/vm.js';
+import { AuditLog } from './audit.js';
+import { createMachineRegistry } from './machines/create.js';
+import type { MachineRegistry } from './machines/registry.js';
 
 /** Control-API bodies are small JSON documents; the engine has its own, larger limit. */
 export const CONTROL_BODY_LIMIT = 64 * 1024;
 
 export async function buildControlApp(opts: {
   config: Readonly<Config>; pool: pg.Pool; tokens: TokenService; log: Logger;
+  /** The machine registry (system.ts builds it and runs its health loop); default: one for this app, closed with it. */
+  machines?: MachineRegistry;
   /** A routing table shared with the edge proxy (src/system.ts); unset: the app opens its own. */
   routes?: RoutingTable;
 }): Promise<FastifyInstance> {
@@ -61,13 +68,36 @@ export async function buildControlApp(opts: {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   }) as unknown as FastifyInstance;
 
+  // The routing table before the registry: the registry writes each running engine's route.
+  let routes = opts.routes;
+  if (routes === undefined) {
+    const c = opts.config;
+    const own = await RoutingTable.open({
+      pool: opts.pool, log: opts.log.child({ component: 'routing' }), redisUrl: c.redisUrl, redisPrefix: c.redisKeyPrefix,
+      ttlMs: c.routeTtlSeconds * 1000, negativeTtlMs: c.routeNegativeTtlSeconds * 1000,
+    });
+    routes = own;
+    // Added before the registry's hook; fastify runs onClose hooks last-added first, so the
+    // registry (which removes its engines' routes) closes before the table.
+    app.addHook('onClose', async () => { await own.close(); });
+  }
+  let machines = opts.machines;
+  if (machines === undefined) {
+    const databaseUrl = (opts.pool as unknown as { options: { connectionString?: string } }).options.connectionString ?? '';
+    const own = createMachineRegistry({
+      config: opts.config, pool: opts.pool, databaseUrl, log: opts.log, audit: new AuditLog(opts.pool, opts.log.child({ component: 'audit' })), routes,
+    });
+    machines = own;
+    app.addHook('onClose', async () => { await own.close(); });
+  }
+
   await app.register(errorsPlugin, {});
   // Before any route: it documents the routes registered after it.
   await app.register(openapiPlugin, {});
   await app.register(contextPlugin, { config: opts.config, pool: opts.pool, tokens: opts.tokens });
   await app.register(auditPlugin, {});
   await app.register(rateLimitPlugin, {});
-  await app.register(routingTablePlugin, { table: opts.routes });
+  await app.register(routingTablePlugin, { table: routes });
   await app.register(healthPlugin, {});
   await app.register(jwksPlugin, {});
   await app.register(async function apiV1(api: FastifyInstance) {
@@ -79,6 +109,7 @@ export async function buildControlApp(opts: {
     await api.register(eventsPlugin, {});
     await api.register(dashboardPlugin, {});
     await api.register(auditRoutesPlugin, {});
+    await api.register(vmPlugin, { registry: machines });
     await api.register(routingRoutesPlugin, {});
   }, { prefix: '/api/v1' });
   await app.ready();

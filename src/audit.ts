@@ -20,11 +20,15 @@ export const AUDIT_ACTIONS = Object.freeze([
   'api_key.revoke',
   'anomaly.feedback',
   'stream.settings_update',
+  'vm.start',
+  'vm.stop',
+  'vm.crash',
+  'vm.recover',
 ] as const);
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-/** Who acted: a signed-in user, an API key, or nobody we know (a failed login). */
-export type ActorKind = 'user' | 'api_key' | 'anonymous';
+/** Who acted: a signed-in user, an API key, nobody we know (a failed login), or driftwatch itself (VM health loop). */
+export type ActorKind = 'user' | 'api_key' | 'anonymous' | 'system';
 
 export interface AuditEntry {
   /** null only when no tenant is known (a failed login with an unknown address). */

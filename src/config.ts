@@ -35,6 +35,19 @@ export interface Config {
   readonly demoTenant: boolean;
   readonly controlUrl: string | undefined;
   readonly engineUrl: string | undefined;
+  /** Set on a per-tenant engine: it refuses every other tenant's credentials. */
+  readonly tenantId: string | undefined;
+  readonly vmProvider: 'local' | 'fly';
+  readonly vmHealthIntervalMs: number;
+  readonly vmStartTimeoutMs: number;
+  readonly vmRecoveryBackoffMs: number;
+  readonly vmRecoveryBackoffMaxMs: number;
+  readonly vmStopGraceMs: number;
+  readonly flyApiBase: string;
+  readonly flyApiToken: string | undefined;
+  readonly flyAppName: string | undefined;
+  readonly flyRegions: string;
+  readonly flyImage: string | undefined;
   readonly routingServiceToken: string | undefined;
   readonly routeTtlSeconds: number;
   readonly routeNegativeTtlSeconds: number;
@@ -42,7 +55,7 @@ export interface Config {
   readonly driftwatchDomain: string;
 }
 
-type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum';
+type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum' | 'uuid';
 interface OptionSpec {
   env: string;
   flag: string;
@@ -92,6 +105,18 @@ export const defaults: Readonly<Config> = Object.freeze({
   demoTenant: true,
   controlUrl: undefined,
   engineUrl: undefined,
+  tenantId: undefined,
+  vmProvider: 'local',
+  vmHealthIntervalMs: 30_000,
+  vmStartTimeoutMs: 120_000,
+  vmRecoveryBackoffMs: 5_000,
+  vmRecoveryBackoffMaxMs: 300_000,
+  vmStopGraceMs: 10_000,
+  flyApiBase: 'https://api.machines.dev',
+  flyApiToken: undefined,
+  flyAppName: undefined,
+  flyRegions: 'iad',
+  flyImage: undefined,
   routingServiceToken: undefined,
   // Edge workers hold a route this long without asking again (no invalidation reaches them);
   // control API instances hold it as long, but drop it at once on a Redis message.
@@ -132,6 +157,18 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   demoTenant: { env: 'DEMO_TENANT', flag: '--demo-tenant', kind: 'bool', doc: '`up` creates a demo tenant and prints its API key on the first run' },
   controlUrl: { env: 'DRIFTWATCH_CONTROL_URL', flag: '--control-url', kind: 'url', doc: 'control API the `demo` command talks to (default http://127.0.0.1:<control port>)' },
   engineUrl: { env: 'DRIFTWATCH_ENGINE_URL', flag: '--engine-url', kind: 'url', doc: 'engine the `demo` command sends to (default http://127.0.0.1:<engine port>)' },
+  tenantId: { env: 'DRIFTWATCH_TENANT_ID', flag: '--tenant-id', kind: 'uuid', doc: 'a per-tenant engine: accept only this tenant\'s API keys and tokens (403 DW_ERR_FORBIDDEN for others); set by the VM providers' },
+  vmProvider: { env: 'VM_PROVIDER', flag: '--vm-provider', kind: 'enum', values: ['local', 'fly'], doc: 'where per-tenant engines run: local (child processes of the control API) or fly (Fly.io Machines)' },
+  vmHealthIntervalMs: { env: 'VM_HEALTH_INTERVAL_MS', flag: '--vm-health-interval-ms', kind: 'int', min: 50, max: 3_600_000, doc: 'how often the control API checks every tenant engine (GET /health) and recovers crashed ones' },
+  vmStartTimeoutMs: { env: 'VM_START_TIMEOUT_MS', flag: '--vm-start-timeout-ms', kind: 'int', min: 1_000, max: 3_600_000, doc: 'a tenant engine not healthy this long after its start is wedged: marked crashed and recovered' },
+  vmRecoveryBackoffMs: { env: 'VM_RECOVERY_BACKOFF_MS', flag: '--vm-recovery-backoff-ms', kind: 'int', min: 0, max: 3_600_000, doc: 'first wait before restarting a crashed tenant engine; doubles with each consecutive failure' },
+  vmRecoveryBackoffMaxMs: { env: 'VM_RECOVERY_BACKOFF_MAX_MS', flag: '--vm-recovery-backoff-max-ms', kind: 'int', min: 0, max: 86_400_000, doc: 'cap of that wait; an engine healthy this long has its failure count reset' },
+  vmStopGraceMs: { env: 'VM_STOP_GRACE_MS', flag: '--vm-stop-grace-ms', kind: 'int', min: 0, max: 600_000, doc: 'local driver: SIGTERM, then SIGKILL after this long' },
+  flyApiBase: { env: 'FLY_API_BASE', flag: '--fly-api-base', kind: 'url', doc: 'Fly.io Machines API base URL' },
+  flyApiToken: { env: 'FLY_API_TOKEN', flag: '--fly-api-token', kind: 'string', doc: 'Fly.io API token (VM_PROVIDER=fly)' },
+  flyAppName: { env: 'FLY_APP_NAME', flag: '--fly-app-name', kind: 'string', doc: 'Fly.io app the tenant machines belong to (VM_PROVIDER=fly)' },
+  flyRegions: { env: 'FLY_REGIONS', flag: '--fly-regions', kind: 'string', doc: 'comma list of Fly.io regions, tried in order when one lacks capacity' },
+  flyImage: { env: 'FLY_IMAGE', flag: '--fly-image', kind: 'string', doc: 'image of the driftwatch engine the Fly.io machines run (VM_PROVIDER=fly)' },
   routingServiceToken: { env: 'ROUTING_SERVICE_TOKEN', flag: '--routing-service-token', kind: 'string', minLength: 32, doc: 'bearer token edge workers present to GET /api/v1/routing/:subdomain (at least 32 characters); unset: that route answers 503 DW_ERR_ROUTING_DISABLED' },
   routeTtlSeconds: { env: 'ROUTE_TTL_SECONDS', flag: '--route-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long a route is cached (in memory, in Redis, and by edge workers: Cache-Control max-age)' },
   routeNegativeTtlSeconds: { env: 'ROUTE_NEGATIVE_TTL_SECONDS', flag: '--route-negative-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long an unknown subdomain is remembered as unknown (negative caching)' },
@@ -170,6 +207,11 @@ function parseValue(name: string, spec: OptionSpec, raw: string): unknown {
         throw new TypeError(`${spec.env} (options.${name}) must be one of ${spec.values!.join(', ')}, got ${JSON.stringify(raw)}`);
       }
       return raw;
+    case 'uuid':
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)) {
+        throw new TypeError(`${spec.env} (options.${name}) must be a UUID, got ${JSON.stringify(raw)}`);
+      }
+      return raw.toLowerCase();
     case 'string':
       if (raw.length === 0) throw new TypeError(`${spec.env} (options.${name}) must not be empty`);
       if (spec.minLength !== undefined && raw.length < spec.minLength) {
@@ -213,10 +255,23 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
     if (!(name in options)) throw new TypeError(`unknown option options.${name}`);
     if (value !== undefined) {
       const spec = options[name as keyof Config];
-      out[name] = spec.kind === 'int' || spec.kind === 'bool' || (spec.kind === 'string' && (spec.minLength !== undefined || spec.pattern !== undefined))
+      out[name] = spec.kind === 'int' || spec.kind === 'bool' || spec.kind === 'uuid' || (spec.kind === 'string' && (spec.minLength !== undefined || spec.pattern !== undefined))
         ? parseValue(name, spec, String(value)) : value;
     }
   }
   out.dataDir = resolve(String(out.dataDir));
+  checkVmOptions(out as unknown as Config);
   return Object.freeze(out) as unknown as Readonly<Config>;
+}
+
+/** Options that only make sense together: the fly provider needs its token, app and image. */
+function checkVmOptions(c: Config): void {
+  const regions = c.flyRegions.split(',').map((r) => r.trim());
+  if (regions.some((r) => !/^[a-z0-9]{3,4}$/.test(r))) {
+    throw new TypeError(`FLY_REGIONS (options.flyRegions) must be a comma list of region codes (iad,ams), got ${JSON.stringify(c.flyRegions)}`);
+  }
+  if (c.vmProvider !== 'fly') return;
+  for (const [name, env] of [['flyApiToken', 'FLY_API_TOKEN'], ['flyAppName', 'FLY_APP_NAME'], ['flyImage', 'FLY_IMAGE']] as const) {
+    if (c[name] === undefined) throw new TypeError(`${env} (options.${name}) must be set when VM_PROVIDER is fly`);
+  }
 }

@@ -3,8 +3,11 @@
 //   database (DATABASE_URL, or embedded PostgreSQL under DRIFTWATCH_DATA_DIR) ─ migrate
 //        │
 //        ├── TokenService (ES256 keys in signing_keys, shared by both servers)
-//        ├── routing table (memory + Redis + PostgreSQL; shared by the control API and the edge)
+//        ├── routing table (memory + Redis + PostgreSQL; shared by the control API, the machine
+//        │     registry that writes it, and the edge that reads it)
 //        ├── control API (Fastify, CONTROL_PORT)      accounts, keys, anomalies, routing, ...
+//        │     └── machine registry: per-tenant engines (VM_PROVIDER), health loop every VM_HEALTH_INTERVAL_MS;
+//        │           a running machine's address goes into the routing table (its tenant's slug)
 //        ├── engine (uWebSockets.js, ENGINE_PORT)     ingest ─▶ COPY ─▶ workers ─▶ anomalies
 //        └── edge proxy (EDGE_PORT)                   <tenant>.<DRIFTWATCH_DOMAIN> ─▶ its engine
 //                                                     (`up` routes the demo tenant to the engine above)
@@ -12,10 +15,14 @@
 // close() stops the edge from taking connections, then stops the engine (it flushes every
 // acknowledged event and the detector queue into PostgreSQL, and ends WebSockets with 1001,
 // through the edge's tunnels too), then ends what the edge still holds, then the control API,
-// the routing table and the database.
+// the machine registry (its health loop, and the local driver's tenant engines, each flushed by
+// its own SIGTERM; their routes removed), the routing table and the database.
 import type { FastifyInstance } from 'fastify';
 import { startEngine, type EngineHandle } from '../engine/engine.js';
 import { buildControlApp } from './app.js';
+import { AuditLog } from './audit.js';
+import { createMachineRegistry } from './machines/create.js';
+import type { MachineRegistry, RouteSink } from './machines/registry.js';
 import { createApiKey } from './auth/api-keys.js';
 import { TokenService } from './auth/jwt.js';
 import type { Config } from './config.js';
@@ -30,6 +37,12 @@ export interface SystemParts { engine: boolean; control: boolean; edge?: boolean
 /** The demo tenant's slug: its subdomain on the edge proxy (demo.localhost:8000). */
 export const DEMO_SLUG = 'demo';
 
+export interface SystemOptions {
+  ownSignals?: boolean;
+  /** Where the machine registry publishes tenant routes (the routing table). */
+  routes?: RouteSink;
+}
+
 export interface System {
   readonly db: Database;
   readonly controlUrl: string | undefined;
@@ -40,6 +53,8 @@ export interface System {
   readonly routes: RoutingTable | undefined;
   /** Set on the run that created the demo tenant: its API key, shown this once. */
   readonly demoApiKey: string | undefined;
+  /** The control API's machine registry (undefined without the control API). */
+  readonly machines: MachineRegistry | undefined;
   close(): Promise<void>;
 }
 
@@ -71,11 +86,12 @@ export async function ensureDemoTenant(db: Database): Promise<string | undefined
 }
 
 export async function startSystem(
-  config: Readonly<Config>, log: Logger, parts: SystemParts, opts: { ownSignals?: boolean } = {},
+  config: Readonly<Config>, log: Logger, parts: SystemParts, opts: SystemOptions = {},
 ): Promise<System> {
   const db = await openDatabase(config, log.child({ component: 'db' }), 20, opts);
   let engine: EngineHandle | undefined;
   let control: FastifyInstance | undefined;
+  let machines: MachineRegistry | undefined;
   let routes: RoutingTable | undefined;
   let edge: EdgeHandle | undefined;
   try {
@@ -92,9 +108,14 @@ export async function startSystem(
     let controlUrl: string | undefined;
     let engineUrl: string | undefined;
     if (parts.control) {
-      const app = await buildControlApp({ config, pool: db.pool, tokens, log: log.child({ component: 'control' }), routes });
+      machines = createMachineRegistry({
+        config, pool: db.pool, databaseUrl: db.url, log, routes: opts.routes ?? routes,
+        audit: new AuditLog(db.pool, log.child({ component: 'audit' })),
+      });
+      const app = await buildControlApp({ config, pool: db.pool, tokens, log: log.child({ component: 'control' }), machines, routes });
       control = app;
       await app.listen({ host: config.host, port: config.controlPort });
+      machines.startHealthLoop();
       const addr = app.server.address();
       controlUrl = urlOf(config.host, typeof addr === 'object' && addr !== null ? addr.port : config.controlPort);
     }
@@ -113,13 +134,13 @@ export async function startSystem(
     }
     let closing: Promise<void> | undefined;
     return {
-      db, controlUrl, engineUrl, edgeUrl, edge, routes, demoApiKey,
+      db, controlUrl, engineUrl, edgeUrl, edge, routes, demoApiKey, machines,
       close() {
         closing ??= (async () => {
           // Each step runs even if an earlier one failed; the first error is reported.
           let first: unknown;
           edge?.stopAccepting();
-          for (const step of [() => engine?.close(), () => edge?.close(), () => control?.close(), () => routes?.close(), () => db.close()]) {
+          for (const step of [() => engine?.close(), () => edge?.close(), () => control?.close(), () => machines?.close(), () => routes?.close(), () => db.close()]) {
             try { await step(); } catch (err) { first ??= err; }
           }
           if (first !== undefined) throw first;
@@ -131,6 +152,7 @@ export async function startSystem(
     await edge?.close().catch(() => {});
     await engine?.close().catch(() => {});
     await control?.close().catch(() => {});
+    await machines?.close().catch(() => {});
     await routes?.close().catch(() => {});
     await db.close().catch(() => {});
     throw err;

@@ -220,11 +220,14 @@ export function readBody(
 }
 
 /** Answers a JSON body once (nothing after an abort or a first answer), with Retry-After on 429/503. */
-export function send(res: HttpResponse, st: ResState, status: number, body: string, closeConnection = false, retryAfter = RETRY_AFTER_SECONDS): void {
+export function send(
+  res: HttpResponse, st: ResState, status: number, body: string | Uint8Array, closeConnection = false, retryAfter = RETRY_AFTER_SECONDS,
+  contentType = 'application/json',
+): void {
   if (st.aborted || st.done) return;
   st.done = true;
   res.cork(() => {
-    res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json');
+    res.writeStatus(statusLine(status)).writeHeader('content-type', contentType);
     if (retryable(status)) res.writeHeader('retry-after', retryAfter);
     res.end(body, closeConnection);
   });

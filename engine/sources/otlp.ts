@@ -1,20 +1,23 @@
-// OTLP source: POST /v1/logs (OTLP/HTTP, JSON encoding) on a uWebSockets.js app, so that the
-// OpenTelemetry SDK and Collector exporters (otlphttp, `encoding: json`) send to us unchanged.
+// OTLP source: POST /v1/logs (OTLP/HTTP, protobuf or JSON encoding) on a uWebSockets.js app, so
+// that the OpenTelemetry SDK and Collector exporters (otlphttp, either encoding) send to us unchanged.
 //
-//   request ─► headers read synchronously ─► onAborted ─► content type (415 for protobuf)
+//   request ─► headers read synchronously ─► onAborted ─► content type (protobuf, JSON, else 415)
 //     ─► engine-wide body budget (503) ─► body streamed (413 past maxBodyBytes) while
 //     authenticating (Bearer, `ingest` scope; 401/403 answered at once, connection closed)
 //     ─► Content-Encoding: gzip ─► gunzip, output capped at maxBodyBytes (413: a zip bomb stops there)
-//     ─► transforms/otlp.ts ─► ctx.ingest() (durable: the same group-commit sink and scorer
+//     ─► transforms/otlp-proto.ts (protobuf ─► the JSON object shape) ─► transforms/otlp.ts ─► ctx.ingest() (durable: the same group-commit sink and scorer
 //     as /api/v1/events/ingest) ─► 200 {"partialSuccess": {...}}
 //
-// Errors answer with OTLP's Status shape ({"code": <gRPC code>, "message"}) plus our own
-// {"error": {"code": "DW_ERR_...", "message"}}; 429 and 503 carry Retry-After, which the
+// Answers use the request's encoding: a protobuf request gets an ExportLogsServiceResponse, or a
+// google.rpc.Status on error (its message starts with our DW_ERR_... code); a JSON one gets
+// {"partialSuccess"} or OTLP's Status shape ({"code": <gRPC code>, "message"}) plus our own
+// {"error": {"code": "DW_ERR_...", "message"}}. 429 and 503 carry Retry-After, which the
 // exporters honour. uWS rules (STYLE.md §7) as in http.ts.
 import { gunzip } from 'node:zlib';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { DwError, errorBody } from '../../src/errors.js';
 import { otlpLogsToEvents, parseOtlpJson } from '../transforms/otlp.js';
+import { encodeExportLogsResponse, encodeStatus, parseOtlpProtobuf } from '../transforms/otlp-proto.js';
 import type { Principal } from '../../src/auth/principal.js';
 import { acceptBody, beginRequest, retryAfterOf, send, toDwError, type ResState, type SourceContext } from './common.js';
 
@@ -23,9 +26,16 @@ export const OTLP_LOGS_PATH = '/v1/logs';
 // google.rpc.Code for each HTTP status we answer with.
 const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 413: 3, 415: 3, 429: 8, 500: 13, 503: 14 };
 
+const PROTOBUF = 'application/x-protobuf';
+
 function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
   const body = { code: GRPC_CODE[err.statusCode] ?? 2, message: err.message, ...errorBody(err) };
   send(res, st, err.statusCode, JSON.stringify(body), closeConnection, retryAfterOf(err));
+}
+
+function sendProtoError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
+  const body = encodeStatus(GRPC_CODE[err.statusCode] ?? 2, `${err.code}: ${err.message}`);
+  send(res, st, err.statusCode, body, closeConnection, retryAfterOf(err), PROTOBUF);
 }
 
 function gunzipCapped(body: Buffer, max: number): Promise<Buffer> {
@@ -45,43 +55,44 @@ export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
   const { log, limits, maxBodyBytes } = ctx;
 
   app.post(OTLP_LOGS_PATH, (res: HttpResponse, req: HttpRequest) => {
-    const begun = beginRequest(res, ctx, sendError);
+    const contentType = req.getHeader('content-type').split(';', 1)[0].trim().toLowerCase();
+    const proto = contentType === PROTOBUF || contentType === 'application/protobuf';
+    const fail = proto ? sendProtoError : sendError;
+    const begun = beginRequest(res, ctx, fail);
     if (begun === undefined) return;
     const st = begun;
     const authorization = req.getHeader('authorization') || undefined;
-    const contentType = req.getHeader('content-type').split(';', 1)[0].trim().toLowerCase();
     const encoding = req.getHeader('content-encoding').trim().toLowerCase();
     const idempotencyKey = req.getHeader('idempotency-key');
     const lengthHeader = req.getHeader('content-length');
 
-    if (contentType === 'application/x-protobuf' || contentType === 'application/protobuf') {
-      sendError(res, st, new DwError('DW_ERR_UNSUPPORTED_MEDIA_TYPE',
-        'OTLP protobuf encoding is not supported yet; configure the exporter for JSON (OTEL_EXPORTER_OTLP_LOGS_PROTOCOL=http/json, or `encoding: json` in the Collector otlphttp exporter)'), true);
-      return;
-    }
-    if (contentType !== 'application/json' && contentType !== '') {
-      sendError(res, st, new DwError('DW_ERR_UNSUPPORTED_MEDIA_TYPE', `use application/json (OTLP/HTTP JSON), not ${JSON.stringify(contentType)}`), true);
+    if (!proto && contentType !== 'application/json' && contentType !== '') {
+      sendError(res, st, new DwError('DW_ERR_UNSUPPORTED_MEDIA_TYPE', `use application/x-protobuf or application/json (OTLP/HTTP), not ${JSON.stringify(contentType)}`), true);
       return;
     }
     if (encoding !== '' && encoding !== 'identity' && encoding !== 'gzip') {
-      sendError(res, st, new DwError('DW_ERR_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${JSON.stringify(encoding)} is not supported (use gzip or none)`), true);
+      fail(res, st, new DwError('DW_ERR_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${JSON.stringify(encoding)} is not supported (use gzip or none)`), true);
       return;
     }
     // The body is decompressed only after the credential was accepted (acceptBody).
-    acceptBody(res, st, ctx, sendError, { authorization, idempotencyKey, contentLength: lengthHeader }, (body, p) => { void handle(body, p, Date.now()); });
+    acceptBody(res, st, ctx, fail, { authorization, idempotencyKey, contentLength: lengthHeader }, (body, p) => { void handle(body, p, Date.now()); });
 
     async function handle(raw: Buffer, p: Principal, receivedAt: number): Promise<void> {
       try {
         const body = encoding === 'gzip' ? await gunzipCapped(raw, maxBodyBytes) : raw;
         if (st.aborted) return;
-        const mapped = otlpLogsToEvents(parseOtlpJson(body), receivedAt, limits);
+        const mapped = otlpLogsToEvents(proto ? parseOtlpProtobuf(body) : parseOtlpJson(body), receivedAt, limits);
         const key = idempotencyKey === '' ? undefined : `otlp:${idempotencyKey}`;
         await ctx.ingest(p.tenantId, mapped.records, body.length, key);
+        if (proto) {
+          send(res, st, 200, encodeExportLogsResponse(mapped.rejected, mapped.errorMessage), ctx.closing, undefined, PROTOBUF);
+          return;
+        }
         const partial = mapped.rejected === 0 ? '{}'
           : JSON.stringify({ rejectedLogRecords: String(mapped.rejected), errorMessage: mapped.errorMessage });
         send(res, st, 200, `{"partialSuccess":${partial}}`, ctx.closing);
       } catch (err) {
-        sendError(res, st, toDwError(err, log), ctx.closing);
+        fail(res, st, toDwError(err, log), ctx.closing);
       }
     }
   });

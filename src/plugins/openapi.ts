@@ -44,6 +44,7 @@ const TAGS = Object.freeze([
   { name: 'events', description: "The tenant's stored events" },
   { name: 'dashboard', description: 'Totals and latest anomalies' },
   { name: 'audit', description: 'Who did what in the tenant' },
+  { name: 'vm', description: "The tenant's engine VM and the machine registry" },
   { name: 'routing', description: 'Where each tenant\'s engine is (edge workers, owners)' },
   { name: 'health', description: 'Liveness and readiness' },
 ]);

@@ -36,7 +36,7 @@ describe('driftwatch eval on ../shared/datasets', () => {
     expect(r.stderr).toMatch(/eval nab: file 42 of 42 /);
     const j = JSON.parse(readFileSync(out, 'utf8')) as {
       nab: { standard: number; reward_low_FP_rate: number; reward_low_FN_rate: number; files: number; per_file: { file: string; profiles: Record<string, { tp: number; fp: number; fn: number }> }[] };
-      baselines: Record<string, { standard: number; at_stored_thresholds: Record<string, number> }>;
+      baselines: Record<string, { standard: number; reward_low_FP_rate: number; reward_low_FN_rate: number; at_stored_thresholds: Record<string, number> }>;
     };
     expect(j.nab.files).toBe(42);
     expect(j.nab.per_file).toHaveLength(42);
@@ -44,9 +44,13 @@ describe('driftwatch eval on ../shared/datasets', () => {
     expect(Math.abs(j.baselines.numenta.standard - 69.88426195605217)).toBeLessThan(1e-9);
     expect(Math.abs(j.baselines.numenta.at_stored_thresholds.standard - 69.72470165185905)).toBeLessThan(1e-9);
     expect(Math.abs(j.baselines.random.standard - 19.53355126689887)).toBeLessThan(1e-9);
-    // Ours, from the detector's row scores (rowScores): measured standard 61.9, reward_low_FP_rate
-    // 45.9, reward_low_FN_rate 69.3 (32.5 / 6.3 / 43.4 when only findings were scored). A floor.
-    expect(j.nab.standard).toBeGreaterThan(60);
+    // Ours, from the detector's row scores (rowScores): measured standard 70.4, reward_low_FP_rate
+    // 64.1, reward_low_FN_rate 74.5 (61.9 / 45.9 / 69.3 before the empirical tails, 32.5 / 6.3 /
+    // 43.4 when only findings were scored). Issue 3's target: above Numenta HTM on the same
+    // files, here on all three profiles (in-sample: docs/nab-experiments.md).
+    expect(j.nab.standard).toBeGreaterThan(j.baselines.numenta.standard);
+    expect(j.nab.reward_low_FP_rate).toBeGreaterThan(j.baselines.numenta.reward_low_FP_rate);
+    expect(j.nab.reward_low_FN_rate).toBeGreaterThan(j.baselines.numenta.reward_low_FN_rate);
   });
 
   it.skipIf(!existsSync(logs))(`eval logs: one line per data set, figures in --json${skipped(logs)}`, () => {

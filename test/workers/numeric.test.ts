@@ -76,3 +76,55 @@ describe('numeric detector: time-of-day profile', () => {
     expect(findings.some((f) => f.index === odd)).toBe(true);
   });
 });
+
+// The row likelihood (ScoreResult.rowScores, what `driftwatch eval nab` sweeps). A finding's row
+// is at least 0.5 (rowFloor), so "alarms" here are rows above 0.5.
+describe('numeric row likelihood: empirical tails, range check, time-of-week warm-up', () => {
+  const STEP = 300_000;
+  const t0 = Date.UTC(2024, 0, 1);
+  const rowsOf = (ev: { ts: number; value: number }[], P = NUMERIC_PARAMS): Float32Array => {
+    const rows = new Float32Array(ev.length);
+    scoreNumeric(null, ev, P, rows);
+    return rows;
+  };
+
+  it('a spike that recurs every day stops alarming (its level is in the stream’s own tail); a new level shift still alarms', () => {
+    // Like ec2_cpu_utilization_c6585a in NAB: a flat 0.07 with one 20× spike a day at a
+    // slightly varying time; on day 13 the level rises by 0.5 for 40 points.
+    const r = prng(5);
+    const ev = Array.from({ length: 14 * 288 }, (_, i) => ({ ts: t0 + i * STEP, value: 0.07 + 0.01 * r() }));
+    const spikes: number[] = [];
+    for (let d = 0; d < 14; d++) {
+      const i = d * 288 + 40 + Math.floor(r() * 6);
+      ev[i].value = 1.3 + 0.2 * r();
+      spikes.push(i);
+    }
+    const shift = 12 * 288 + 150;
+    for (let i = shift; i < shift + 40; i++) ev[i].value += 0.5;
+    const late = spikes.filter((i) => i >= 4 * 288);
+    const capped = rowsOf(ev);
+    const uncapped = rowsOf(ev, { ...NUMERIC_PARAMS, empK: Number.MAX_VALUE });
+    const alarms = (rows: Float32Array): number => late.filter((i) => rows[i] > 0.5).length;
+    console.log(`daily spike, days 5-14: ${alarms(capped)} of ${late.length} alarm with empirical tails, ${alarms(uncapped)} with the Gaussian tail alone`);
+    expect(alarms(capped)).toBeLessThanOrEqual(2);
+    expect(alarms(uncapped)).toBeGreaterThanOrEqual(5);
+    expect(capped.slice(shift, shift + 40).some((v) => v > 0.5)).toBe(true);
+  });
+
+  it('a value beyond the whole range seen by more than spatialTol of its width scores 1, however ordinary its z', () => {
+    const r = prng(8);
+    const ev = Array.from({ length: 1500 }, (_, i) => ({ ts: t0 + i * 60_000, value: r() }));
+    ev[1200].value = 1.15; // uniform noise on [0, 1): 15 % above its range, z about 2
+    expect(rowsOf(ev)[1200]).toBe(1);
+    expect(rowsOf(ev, { ...NUMERIC_PARAMS, spatialTol: 0 })[1200]).toBeLessThan(0.5);
+  });
+
+  it('no alarm when the time-of-week feature starts (a week in) on a clean daily stream', () => {
+    // Before this feature warmed up on its own count, rows 2040 and 2141 (a week and a bit in)
+    // alarmed on almost every 5-minute NAB file.
+    const r = prng(3);
+    const ev = Array.from({ length: 21 * 288 }, (_, i) => ({ ts: t0 + i * STEP, value: 50 + 20 * Math.sin((2 * Math.PI * i) / 288) + 2 * r() }));
+    const rows = rowsOf(ev);
+    expect([...rows.keys()].filter((i) => i >= 288 && rows[i] > 0.5)).toEqual([]);
+  });
+});

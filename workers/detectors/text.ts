@@ -10,7 +10,10 @@
 //        │ no
 //        ▼
 //   cost = |deflateRaw(line, dictionary = baseline of recent distinct lines)| in bits
-//        ─► robust z against the stream's empirical null of recent costs (median / MAD)
+//        ─► robust z against the stream's empirical null of recent costs (median / MAD), and
+//           an empirical p-value: the share of those recent costs (of this same stream, in
+//           stream order, never a shuffle) at least as high. Numbers, ids and timestamps are
+//           normalised away first, so counters and clocks do not make every line look new.
 //        ─► score = z / (z + zHalf), zHalf lowered for severe lines (an explicit FATAL/ERROR
 //           level; less for failure words when there is no level token); finding when ≥ the task's
 //           threshold (default 0.5) after warm-up
@@ -30,6 +33,7 @@ import type { Finding, ScoreInput } from '../types.js';
 import { normalise } from './normalise.js';
 import { decodeState, encodeState } from './state.js';
 import { freshMix, hashLine, MixDrift, type MixState } from './mix.js';
+import { empiricalP, formatP } from './pvalue.js';
 
 export const TEXT_DETECTOR = 'compression_surprise';
 
@@ -206,6 +210,8 @@ class TextScorer {
   mixFinding: Omit<Finding, 'index'> | null = null;
   /** The last fed line's surprise score (0 for a known line or during warm-up). */
   rowScore = 0;
+  /** The last fed line's empirical p-value against the stream's null; NaN when it was not compared (a known line, a recurrence, warm-up). */
+  rowP = Number.NaN;
 
   constructor(s: TextState, params: Readonly<TextParams>) {
     this.s = s;
@@ -270,6 +276,7 @@ class TextScorer {
     const P = this.P;
     s.n++;
     this.rowScore = 0;
+    this.rowP = Number.NaN;
     let line = normalise(text);
     if (line.length > P.maxLineBytes) line = line.slice(0, P.maxLineBytes);
     let h = this.#hashes.get(line);
@@ -300,6 +307,8 @@ class TextScorer {
     const zHalf = sev === '' ? P.zHalf : P.zHalf / (1 + (hasHighLevel(text) ? P.severityBoost : P.severityBoostWord));
     const score = warm && excess >= P.minExcessBits && z > 0 ? z / (z + zHalf) : 0;
     this.rowScore = score;
+    // Against the costs as they were before this line joins them.
+    if (warm) this.rowP = empiricalP(s.ring, cost);
     if (score < 0.5) {
       // Normal: joins the baseline and the null. The compression ratio only feeds the typical
       // ratio quoted in explanations, and costs a second, dictionary-free deflate: it is
@@ -328,8 +337,9 @@ class TextScorer {
     alone = deflateRawSync(buf, { level: this.P.level }).length * 8,
   ): Omit<Finding, 'index'> {
     const s = this.s;
+    const p = Number.isNaN(this.rowP) ? 1 : this.rowP;
     const explanation =
-      `Line cost ${cost} bits given the last ${baseLines} distinct lines of this stream vs. a typical ${Math.round(s.med)} bits (p99 ${Math.round(s.p99)}, robust z ${z.toFixed(1)}); ` +
+      `Line cost ${cost} bits given the last ${baseLines} distinct lines of this stream vs. a typical ${Math.round(s.med)} bits (p99 ${Math.round(s.p99)}, robust z ${z.toFixed(1)}, ${formatP(p, s.ring.length, 'line costs')}); ` +
       `compression ratio ${(cost / alone).toFixed(2)} vs. typical ${s.rmed.toFixed(2)}${sev !== '' ? `; severity word "${sev}"` : ''}.` +
       (baselined ? ' Below the default threshold 0.5, reported because this stream is set to be more sensitive; the line joins the baseline.' : '');
     return {
@@ -345,6 +355,8 @@ class TextScorer {
         p99_bits: Math.round(s.p99),
         typical_ratio: Number(s.rmed.toFixed(4)),
         z: Number(z.toFixed(3)),
+        p_value: Number(p.toPrecision(3)),
+        null_size: s.ring.length,
         baseline_lines: baseLines,
         severity: sev,
         recurrences: 1,
@@ -411,6 +423,8 @@ export function scoreText(
   rows?: Float32Array,
   /** Findings need a score ≥ this; it never changes the state (0.5: the default profile). */
   threshold = 0.5,
+  /** When given (length events.length): per event, its empirical p-value against the stream's null (NaN when not compared). */
+  pValues?: Float64Array,
 ): { state: Uint8Array; findings: Finding[]; scored: number } {
   const s = state === null || state.length === 0 ? freshState() : decodeState<TextState>(state, 'text');
   // States written before the pattern quarantine (3-field entries, no ratio ring position).
@@ -429,6 +443,7 @@ export function scoreText(
     if (f !== null && f.score >= threshold) findings.push({ index: i, ...f });
     if (scorer.mixFinding !== null) findings.push({ index: i, ...scorer.mixFinding });
     if (rows !== undefined) rows[i] = Math.min(1, Math.max(scorer.rowScore, f?.score ?? 0, scorer.mixFinding?.score ?? 0));
+    if (pValues !== undefined) pValues[i] = scorer.rowP;
   }
   return { state: scorer.save(), findings, scored };
 }
