@@ -200,6 +200,80 @@ CREATE TABLE IF NOT EXISTS machines (
   updated_at           timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX IF NOT EXISTS machines_tenant_key ON machines (tenant_id);
+-- Billing (src/billing/, src/plugins/billing.ts). A tenant's Stripe customer, created before its
+-- first Checkout session; webhooks and the usage reporter find the tenant through it.
+CREATE TABLE IF NOT EXISTS billing_customers (
+  tenant_id           uuid PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
+  stripe_customer_id  text NOT NULL UNIQUE,
+  created_at          timestamptz NOT NULL DEFAULT now()
+);
+
+-- The tenant's subscription as last read from Stripe (webhooks re-read it, so deliveries out of
+-- order end in Stripe's current state). tenants.plan follows it: active/trialing -> the plan of
+-- the price; past_due -> that plan until past_due_since + the grace period, then free;
+-- canceled/unpaid/incomplete/incomplete_expired/paused -> free.
+CREATE TABLE IF NOT EXISTS billing_subscriptions (
+  tenant_id               uuid PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
+  stripe_subscription_id  text NOT NULL,
+  stripe_customer_id      text NOT NULL,
+  status                  text NOT NULL,
+  price_id                text,
+  plan                    text,                 -- plan of price_id; null: a price we do not know
+  current_period_start    timestamptz,
+  current_period_end      timestamptz,
+  cancel_at               timestamptz,
+  cancel_at_period_end    boolean NOT NULL DEFAULT false,
+  canceled_at             timestamptz,
+  past_due_since          timestamptz,
+  updated_at              timestamptz NOT NULL DEFAULT now()
+);
+
+-- Stripe webhook events already processed: inserted in the transaction that applies the event,
+-- so an event id is applied once, and a failed one (rolled back) is applied on Stripe's retry.
+CREATE TABLE IF NOT EXISTS stripe_webhook_events (
+  id           text PRIMARY KEY,
+  type         text NOT NULL,
+  tenant_id    uuid,
+  received_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS stripe_webhook_events_received_idx ON stripe_webhook_events (received_at);
+
+-- What the usage reporter sent to Stripe, one row per tenant and hour of usage_counters: written
+-- (pending, with its identifier and value) before the meter event is sent and marked sent after,
+-- so an hour is claimed once and a resend after a crash carries the same identifier.
+-- expired: the hour was older than Stripe's 35-day window when first seen; rejected: Stripe
+-- refused it (400); both show in `driftwatch billing reconcile`.
+CREATE TABLE IF NOT EXISTS billing_usage_reports (
+  tenant_id           uuid NOT NULL,
+  bucket              timestamptz NOT NULL,
+  identifier          text NOT NULL UNIQUE,
+  stripe_customer_id  text NOT NULL,
+  events              bigint NOT NULL,
+  status              text NOT NULL CHECK (status IN ('pending', 'sent', 'rejected', 'expired')),
+  attempts            integer NOT NULL DEFAULT 0,
+  last_error          text,
+  claimed_at          timestamptz NOT NULL DEFAULT now(),
+  sent_at             timestamptz,
+  PRIMARY KEY (tenant_id, bucket)
+);
+CREATE INDEX IF NOT EXISTS billing_usage_reports_pending_idx ON billing_usage_reports (bucket) WHERE status = 'pending';
+
+-- Usage recorded by hand (POST /api/v1/billing/usage, owners and admins), sent as its own meter event.
+CREATE TABLE IF NOT EXISTS billing_manual_usage (
+  id                  uuid PRIMARY KEY,
+  tenant_id           uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  idempotency_key     text,
+  identifier          text NOT NULL UNIQUE,
+  stripe_customer_id  text NOT NULL,
+  events              bigint NOT NULL CHECK (events > 0),
+  ts                  timestamptz NOT NULL,
+  reason              text,
+  actor_user_id       uuid,
+  status              text NOT NULL CHECK (status IN ('pending', 'sent')),
+  created_at          timestamptz NOT NULL DEFAULT now(),
+  sent_at             timestamptz,
+  UNIQUE (tenant_id, idempotency_key)
+);
 -- The routing table: a tenant's subdomain (its slug) → the address ("host:port") of its engine,
 -- written by the machine registry (src/routing/table.ts) and read by the edge proxy and edge
 -- workers (GET /api/v1/routing/:subdomain). version comes from one sequence and is taken under a

@@ -6,6 +6,7 @@
 //   edge     the edge proxy alone (routes <tenant>.<domain> to the tenant's engine)
 //   migrate  apply schema.sql         demo      stream a synthetic log to a running system
 //   eval     score the detectors on labelled data, in-process (src/eval/cli.ts)
+//   billing  report usage to Stripe now, or reconcile counted with reported (src/billing/cli.ts)
 //
 // Options are the configuration table (src/config.ts): each has an environment variable and a
 // flag; flags win. Config is validated once here; a bad value exits with status 2.
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, string> = {
   migrate: 'apply schema.sql to the database and exit',
   demo: 'stream a synthetic log with injected anomalies to a running system; print what was found',
   eval: 'score the detectors on labelled data: eval nab|logs|events (see driftwatch eval --help)',
+  billing: 'billing report (send unreported usage hours to Stripe now) | billing reconcile (counted vs reported; exit 1 on a mismatch)',
   help: 'show this help',
 };
 
@@ -53,6 +55,8 @@ function usage(): string {
     '  DATABASE_URL=postgres://... driftwatch up --engine-port 9000',
     '  driftwatch demo --lines 20000',
     '  driftwatch eval nab --data ../shared/datasets/nab',
+    '  driftwatch billing report             # usage hours not yet reported, to Stripe now',
+    '  driftwatch billing reconcile          # counted vs reported per tenant and hour',
   ].join('\n');
 }
 
@@ -73,7 +77,7 @@ function parseArgs(argv: string[]): { command: string; sub: string; flags: Recor
       i++;
       continue;
     }
-    if (command === 'eval' && sub === '') { sub = a; continue; }
+    if ((command === 'eval' || command === 'billing') && sub === '') { sub = a; continue; }
     if (command !== '') throw new TypeError(`unexpected argument ${JSON.stringify(a)}`);
     command = a;
   }
@@ -158,6 +162,13 @@ async function main(argv: string[]): Promise<void> {
     const other = Object.keys(flags)[0];
     if (other !== undefined) throw new TypeError(`${other} is not an eval option (see driftwatch eval --help)`);
     return runEval(sub, evalFlags);
+  }
+  if (command === 'billing') {
+    const { billingUsage, runBilling } = await import('../src/billing/cli.js');
+    if (help) { process.stdout.write(billingUsage() + '\n'); return; }
+    const config = loadConfig({ env: process.env, flags });
+    process.exitCode = await runBilling(sub, config, createLogger(config), (s) => process.stdout.write(s + '\n'));
+    return;
   }
   if (help || command === '' || command === 'help') {
     process.stdout.write(usage() + '\n');

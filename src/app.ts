@@ -5,6 +5,7 @@
 //     └─ context (global: pool, tokens, resolver, config, sessions, req.principal)
 //          ├─ audit (global: app.audit, the audit-log writer)
 //          ├─ rate-limit (global: app.rateLimits, the counter store: Redis or memory)
+//          ├─ billing-context (global: app.billing, the Stripe client; usage reporter and grace ticker)
 //          ├─ routing-table (global: app.routes, the routing table: memory + Redis + PostgreSQL)
 //          ├─ health      GET /health, GET /ready
 //          ├─ jwks        GET /.well-known/jwks.json
@@ -17,6 +18,8 @@
 //                      ├─ dashboard   stats, recent
 //                      ├─ audit       GET /audit (owner/admin)
 //                      ├─ vm          POST /vm/start, GET /vm/status, DELETE /vm/stop, GET /machines[/:id]
+//                      ├─ billing     plans, checkout, portal, subscription, usage
+//                      ├─ webhooks    POST /webhooks/stripe (raw body, signature)
 //                      └─ routing     GET /routing/:subdomain (edge workers), GET /routing (owner/admin)
 //
 // buildControlApp() returns the app booted (plugins loaded, routes fixed) but not listening.
@@ -30,6 +33,7 @@ import { anomaliesPlugin } from './plugins/anomalies.js';
 import { apiKeysPlugin } from './plugins/api-keys.js';
 import { auditPlugin, auditRoutesPlugin } from './plugins/audit.js';
 import { authPlugin } from './plugins/auth.js';
+import { billingContextPlugin, billingPlugin } from './plugins/billing.js';
 import { contextPlugin } from './plugins/context.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -46,6 +50,7 @@ import { vmPlugin } from './plugins/vm.js';
 import { AuditLog } from './audit.js';
 import { createMachineRegistry } from './machines/create.js';
 import type { MachineRegistry } from './machines/registry.js';
+import { webhooksPlugin } from './plugins/webhooks.js';
 
 /** Control-API bodies are small JSON documents; the engine has its own, larger limit. */
 export const CONTROL_BODY_LIMIT = 64 * 1024;
@@ -97,6 +102,7 @@ export async function buildControlApp(opts: {
   await app.register(contextPlugin, { config: opts.config, pool: opts.pool, tokens: opts.tokens });
   await app.register(auditPlugin, {});
   await app.register(rateLimitPlugin, {});
+  await app.register(billingContextPlugin, {});
   await app.register(routingTablePlugin, { table: routes });
   await app.register(healthPlugin, {});
   await app.register(jwksPlugin, {});
@@ -110,6 +116,8 @@ export async function buildControlApp(opts: {
     await api.register(dashboardPlugin, {});
     await api.register(auditRoutesPlugin, {});
     await api.register(vmPlugin, { registry: machines });
+    await api.register(billingPlugin, {});
+    await api.register(webhooksPlugin, {});
     await api.register(routingRoutesPlugin, {});
   }, { prefix: '/api/v1' });
   await app.ready();

@@ -24,10 +24,14 @@ export const AUDIT_ACTIONS = Object.freeze([
   'vm.stop',
   'vm.crash',
   'vm.recover',
+  'billing.checkout',
+  'billing.cancel',
+  'billing.plan_change',
+  'billing.usage_record',
 ] as const);
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-/** Who acted: a signed-in user, an API key, nobody we know (a failed login), or driftwatch itself (VM health loop). */
+/** Who acted: a signed-in user, an API key, nobody we know (a failed login), or driftwatch itself (the VM health loop, a Stripe webhook, a grace period ending). */
 export type ActorKind = 'user' | 'api_key' | 'anonymous' | 'system';
 
 export interface AuditEntry {

@@ -48,6 +48,22 @@ export interface Config {
   readonly flyAppName: string | undefined;
   readonly flyRegions: string;
   readonly flyImage: string | undefined;
+  /** Stripe secret key; unset = billing disabled (the billing routes answer DW_ERR_BILLING_DISABLED). */
+  readonly stripeSecretKey: string | undefined;
+  readonly stripePublishableKey: string | undefined;
+  readonly stripeWebhookSecret: string | undefined;
+  readonly stripeSuccessUrl: string | undefined;
+  readonly stripeCancelUrl: string | undefined;
+  readonly stripeCurrency: string;
+  /** Stripe price ids of the plans. */
+  readonly stripeFreePlanId: string | undefined;
+  readonly stripeProPlanId: string | undefined;
+  readonly stripeBusinessPlanId: string | undefined;
+  readonly stripeUsageEnabled: boolean;
+  readonly stripeMeterEventName: string;
+  /** Another Stripe API server (stripe-mock, the tests' fake): its protocol, host and port. */
+  readonly stripeApiBase: string | undefined;
+  readonly stripeUsageReportIntervalSeconds: number;
   readonly routingServiceToken: string | undefined;
   readonly routeTtlSeconds: number;
   readonly routeNegativeTtlSeconds: number;
@@ -117,6 +133,19 @@ export const defaults: Readonly<Config> = Object.freeze({
   flyAppName: undefined,
   flyRegions: 'iad',
   flyImage: undefined,
+  stripeSecretKey: undefined,
+  stripePublishableKey: undefined,
+  stripeWebhookSecret: undefined,
+  stripeSuccessUrl: undefined,
+  stripeCancelUrl: undefined,
+  stripeCurrency: 'usd',
+  stripeFreePlanId: undefined,
+  stripeProPlanId: undefined,
+  stripeBusinessPlanId: undefined,
+  stripeUsageEnabled: false,
+  stripeMeterEventName: 'driftwatch_events',
+  stripeApiBase: undefined,
+  stripeUsageReportIntervalSeconds: 600,
   routingServiceToken: undefined,
   // Edge workers hold a route this long without asking again (no invalidation reaches them);
   // control API instances hold it as long, but drop it at once on a Redis message.
@@ -169,6 +198,19 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   flyAppName: { env: 'FLY_APP_NAME', flag: '--fly-app-name', kind: 'string', doc: 'Fly.io app the tenant machines belong to (VM_PROVIDER=fly)' },
   flyRegions: { env: 'FLY_REGIONS', flag: '--fly-regions', kind: 'string', doc: 'comma list of Fly.io regions, tried in order when one lacks capacity' },
   flyImage: { env: 'FLY_IMAGE', flag: '--fly-image', kind: 'string', doc: 'image of the driftwatch engine the Fly.io machines run (VM_PROVIDER=fly)' },
+  stripeSecretKey: { env: 'STRIPE_SECRET_KEY', flag: '--stripe-secret-key', kind: 'string', doc: 'Stripe secret key; unset: billing disabled (billing routes answer DW_ERR_BILLING_DISABLED, the rest works)' },
+  stripePublishableKey: { env: 'STRIPE_PUBLISHABLE_KEY', flag: '--stripe-publishable-key', kind: 'string', doc: 'Stripe publishable key, handed to clients by GET /api/v1/billing/plans' },
+  stripeWebhookSecret: { env: 'STRIPE_WEBHOOK_SECRET', flag: '--stripe-webhook-secret', kind: 'string', doc: 'signing secret of the Stripe webhook endpoint (whsec_...); unset: POST /api/v1/webhooks/stripe answers DW_ERR_BILLING_DISABLED' },
+  stripeSuccessUrl: { env: 'STRIPE_SUCCESS_URL', flag: '--stripe-success-url', kind: 'url', doc: 'where Checkout sends the customer after paying (and where the billing portal returns to)' },
+  stripeCancelUrl: { env: 'STRIPE_CANCEL_URL', flag: '--stripe-cancel-url', kind: 'url', doc: 'where Checkout sends a customer who leaves without paying' },
+  stripeCurrency: { env: 'STRIPE_CURRENCY', flag: '--stripe-currency', kind: 'string', doc: 'currency shown with the plans (ISO code, lower case)' },
+  stripeFreePlanId: { env: 'STRIPE_FREE_PLAN_ID', flag: '--stripe-free-plan-id', kind: 'string', doc: 'Stripe price id of the free plan' },
+  stripeProPlanId: { env: 'STRIPE_PRO_PLAN_ID', flag: '--stripe-pro-plan-id', kind: 'string', doc: 'Stripe price id of the pro plan' },
+  stripeBusinessPlanId: { env: 'STRIPE_BUSINESS_PLAN_ID', flag: '--stripe-business-plan-id', kind: 'string', doc: 'Stripe price id of the business plan' },
+  stripeUsageEnabled: { env: 'STRIPE_USAGE_ENABLED', flag: '--stripe-usage-enabled', kind: 'bool', doc: 'the control API reports hourly event counts to Stripe as billing meter events' },
+  stripeMeterEventName: { env: 'STRIPE_METER_EVENT_NAME', flag: '--stripe-meter-event-name', kind: 'string', doc: 'event_name of the meter events (the Stripe meter\'s event name)' },
+  stripeApiBase: { env: 'STRIPE_API_BASE', flag: '--stripe-api-base', kind: 'url', doc: 'another Stripe API server, such as stripe-mock (http://127.0.0.1:12111); unset: api.stripe.com' },
+  stripeUsageReportIntervalSeconds: { env: 'STRIPE_USAGE_REPORT_INTERVAL_SECONDS', flag: '--stripe-usage-report-interval-seconds', kind: 'int', min: 1, max: 86_400, doc: 'how often the usage reporter sends closed hours to Stripe (and past-due grace periods are checked)' },
   routingServiceToken: { env: 'ROUTING_SERVICE_TOKEN', flag: '--routing-service-token', kind: 'string', minLength: 32, doc: 'bearer token edge workers present to GET /api/v1/routing/:subdomain (at least 32 characters); unset: that route answers 503 DW_ERR_ROUTING_DISABLED' },
   routeTtlSeconds: { env: 'ROUTE_TTL_SECONDS', flag: '--route-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long a route is cached (in memory, in Redis, and by edge workers: Cache-Control max-age)' },
   routeNegativeTtlSeconds: { env: 'ROUTE_NEGATIVE_TTL_SECONDS', flag: '--route-negative-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long an unknown subdomain is remembered as unknown (negative caching)' },

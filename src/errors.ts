@@ -33,6 +33,9 @@ export const errorCodes = Object.freeze({
   DW_ERR_UNAVAILABLE: { status: 503, message: 'Temporarily unavailable; retry later' },
   DW_ERR_DATABASE_UNAVAILABLE: { status: 503, message: 'The database is not reachable' },
   DW_ERR_SHUTTING_DOWN: { status: 503, message: 'The server is shutting down' },
+  DW_ERR_BILLING_DISABLED: { status: 501, message: 'Billing is not configured on this server' },
+  DW_ERR_BILLING_UPSTREAM: { status: 502, message: 'The payment provider did not answer as expected; retry later' },
+  DW_ERR_WEBHOOK_SIGNATURE: { status: 400, message: 'The webhook signature is missing or does not match' },
 } satisfies Record<string, ErrorSpec>);
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -45,6 +45,7 @@ const TAGS = Object.freeze([
   { name: 'dashboard', description: 'Totals and latest anomalies' },
   { name: 'audit', description: 'Who did what in the tenant' },
   { name: 'vm', description: "The tenant's engine VM and the machine registry" },
+  { name: 'billing', description: 'Plans, Stripe Checkout and portal, subscription, usage; the Stripe webhook' },
   { name: 'routing', description: 'Where each tenant\'s engine is (edge workers, owners)' },
   { name: 'health', description: 'Liveness and readiness' },
 ]);
