@@ -7,11 +7,13 @@
 //   migrate  apply schema.sql         demo      stream a synthetic log to a running system
 //   eval     score the detectors on labelled data, in-process (src/eval/cli.ts)
 //   billing  report usage to Stripe now, or reconcile counted with reported (src/billing/cli.ts)
+//   keys     signing keys of the access tokens: `keys rotate` (no downtime), `keys list`
 //
 // Options are the configuration table (src/config.ts): each has an environment variable and a
 // flag; flags win. Config is validated once here; a bad value exits with status 2.
 import { join } from 'node:path';
 import { loadConfig, options, type Config } from '../src/config.js';
+import { TokenService } from '../src/auth/jwt.js';
 import { openDatabase } from '../src/db.js';
 import { runDemo } from '../src/demo/run.js';
 import { createLogger } from '../src/log.js';
@@ -26,6 +28,7 @@ const COMMANDS: Record<string, string> = {
   demo: 'stream a synthetic log with injected anomalies to a running system; print what was found',
   eval: 'score the detectors on labelled data: eval nab|logs|events (see driftwatch eval --help)',
   billing: 'billing report (send unreported usage hours to Stripe now) | billing reconcile (counted vs reported; exit 1 on a mismatch)',
+  keys: 'signing keys of the access tokens: keys rotate (a new ES256 key signs; the old ones verify until their tokens expire) | keys list',
   help: 'show this help',
 };
 
@@ -57,6 +60,7 @@ function usage(): string {
     '  driftwatch eval nab --data ../shared/datasets/nab',
     '  driftwatch billing report             # usage hours not yet reported, to Stripe now',
     '  driftwatch billing reconcile          # counted vs reported per tenant and hour',
+    '  DATABASE_URL=postgres://... driftwatch keys rotate',
   ].join('\n');
 }
 
@@ -77,7 +81,7 @@ function parseArgs(argv: string[]): { command: string; sub: string; flags: Recor
       i++;
       continue;
     }
-    if ((command === 'eval' || command === 'billing') && sub === '') { sub = a; continue; }
+    if ((command === 'eval' || command === 'billing' || command === 'keys') && sub === '') { sub = a; continue; }
     if (command !== '') throw new TypeError(`unexpected argument ${JSON.stringify(a)}`);
     command = a;
   }
@@ -188,6 +192,25 @@ async function main(argv: string[]): Promise<void> {
       const db = await openDatabase(config, createLogger(config), 2);
       process.stdout.write(`schema applied (${db.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL'})\n`);
       await db.close();
+      return;
+    }
+    case 'keys': {
+      if (sub !== 'rotate' && sub !== 'list') throw new TypeError('keys needs rotate or list (driftwatch keys rotate)');
+      const db = await openDatabase(config, createLogger(config), 2);
+      try {
+        const tokens = await new TokenService(db.pool, {
+          issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds,
+        }).init();
+        if (sub === 'rotate') {
+          const kid = await tokens.rotate();
+          process.stdout.write(`new signing key ${kid}; the previous keys are retired: they verify (and stay in the JWKS) until the tokens they signed have expired (ACCESS_TOKEN_TTL_SECONDS + 60 s), then they are dropped\n`);
+        }
+        for (const k of await tokens.list()) {
+          process.stdout.write(`${k.kid}  ${k.state.padEnd(8)} created ${k.created_at.toISOString()}${k.retired_at ? `  retired ${k.retired_at.toISOString()}` : ''}\n`);
+        }
+      } finally {
+        await db.close();
+      }
       return;
     }
     case 'demo': {

@@ -2,9 +2,11 @@
 //
 //   sources/http.ts ───────┐                                   (ack path: answered after COMMIT)
 //   POST /events/ingest    │  authenticate ─► transforms/decode.ts ─► transforms/limit.ts (per-tenant
-//                          │    events/s: 429 / nack) ─► sinks/postgres (events sink)
+//                          │    events/s: 429 / nack) ─► transforms/quota.ts (plan's events per month:
+//                          │    429 / nack DW_ERR_QUOTA_EXCEEDED) ─► sinks/postgres (events sink)
 //   sources/websocket.ts ──┤                                           │ group commit: one COPY per window,
 //   GET /stream (frames)   │                                           │ ingest_batches + usage_counters
+//                          │                                           │ (and, with REDIS_URL, INCRBY after COMMIT: src/usage.ts)
 //   sources/otlp.ts ───────┘ (POST /v1/logs: OTLP/HTTP JSON ─► transforms/otlp.ts)
 //                                                                      ▼ in the same transaction
 //                                                     durable records ─► InOrder (released in
@@ -23,7 +25,7 @@
 // idle keep-alive HTTP connections.
 import uWS from 'uWebSockets.js';
 import type pg from 'pg';
-import { PrincipalResolver, requireScope } from '../src/auth/principal.js';
+import { PrincipalResolver, requireScope, resolverOptions } from '../src/auth/principal.js';
 import type { TokenService } from '../src/auth/jwt.js';
 import type { Config } from '../src/config.js';
 import { DwError } from '../src/errors.js';
@@ -36,6 +38,8 @@ import { otlpSource } from './sources/otlp.js';
 import { websocketSource } from './sources/websocket.js';
 import type { EventRecord } from './transforms/decode.js';
 import { TenantRateLimiter } from './transforms/limit.js';
+import { TenantQuota } from './transforms/quota.js';
+import { openUsageStore, planUsage, type UsageStore } from '../src/usage.js';
 import { InOrder, Scorer } from './transforms/score.js';
 import { StreamSettings } from './transforms/stream-settings.js';
 
@@ -46,7 +50,7 @@ const MIN_PENDING_BYTES = 64 * 1024 * 1024;
 export interface EngineHandle {
   readonly port: number;
   /** Counters of the events sink, the anomalies sink and the scorer, and the stream entries the scorer holds. */
-  stats(): { events: CopySink['stats']; anomalies: CopySink['stats']; score: Scorer['stats']; streams: number; rateLimit: TenantRateLimiter['stats'] };
+  stats(): { events: CopySink['stats']; anomalies: CopySink['stats']; score: Scorer['stats']; streams: number; rateLimit: TenantRateLimiter['stats']; quota: TenantQuota['stats'] };
   close(): Promise<void>;
 }
 
@@ -59,12 +63,17 @@ export interface EngineOptions {
   workerFilename?: string;
   /** close(): how long requests already received may take to finish (default 10 s). */
   shutdownGraceMs?: number;
+  /** Where usage is counted; default: opened from config (Redis when REDIS_URL is set, else the table), closed with the engine. */
+  usage?: UsageStore;
 }
 
 export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const { config, pool, tokens } = opts;
   const log = opts.log.child({ component: 'engine' });
-  const resolver = new PrincipalResolver(pool, tokens, { cacheMs: config.apiKeyCacheMs });
+  const resolver = new PrincipalResolver(pool, tokens, resolverOptions(config));
+  const usage = opts.usage ?? await openUsageStore({ pool, redisUrl: config.redisUrl, redisKeyPrefix: config.redisKeyPrefix, log });
+  // The sinks count usage in usage_counters inside their transaction (billing meters from it);
+  // with REDIS_URL it is also counted in Redis after COMMIT (below), where the quota reads it.
 
   const events = new CopySink(pool, log, {
     name: 'events', table: 'events', columns: EVENT_COLUMNS, usageColumn: 'events', countBytes: true,
@@ -92,8 +101,11 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
         if (list === undefined) byTenant.set(r.tenantId, [r]);
         else list.push(r);
       }
-      return Promise.all([...byTenant].map(([tenantId, list]) =>
-        anomalies.write({ tenantId, lines: anomalyLines(list), rows: list.length, bytes: 0 })));
+      return Promise.all([...byTenant].map(async ([tenantId, list]) => {
+        const r = await anomalies.write({ tenantId, lines: anomalyLines(list), rows: list.length, bytes: 0 });
+        if (!r.duplicate) usage.add(tenantId, { anomalies: r.rows });
+        return r;
+      }));
     },
   });
 
@@ -103,6 +115,22 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
 
   const rateLimit = new TenantRateLimiter(config.tenantEventsPerSecond);
   let lastLimitLog = 0;
+  const quota = new TenantQuota(async (tenantId, monthStartMs) => {
+    const p = await planUsage(pool, usage, tenantId, monthStartMs);
+    return { plan: p.plan, planName: p.planName, limit: p.limit, used: p.usage.events };
+  }, {
+    refreshMs: config.quotaRefreshMs,
+    onReadError: (err, tenantId) => log.warn({ err, tenantId }, 'IngestQuotaReadError: plan or usage could not be read; the last reading (or none: no limit) applies'),
+  });
+  let lastQuotaLog = 0;
+  const quotaRefused = (tenantId: string, err: unknown): void => {
+    const now = Date.now();
+    if (now - lastQuotaLog < 5_000) return;
+    lastQuotaLog = now;
+    log.warn({ tenantId, refused: quota.stats.batchesRefused, details: (err as DwError).details }, 'IngestTenantQuotaExceeded: a tenant is over its plan\'s events per month');
+  };
+  const batchStored = async (tenantId: string, batchKey: string): Promise<boolean> =>
+    (await pool.query('SELECT 1 FROM ingest_batches WHERE tenant_id = $1 AND batch_key = $2', [tenantId, batchKey])).rowCount === 1;
 
   // A per-tenant engine (DRIFTWATCH_TENANT_ID, set by the VM providers) serves one tenant only.
   const onlyTenant = config.tenantId;
@@ -134,15 +162,34 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
         throw new DwError('DW_ERR_RATE_LIMITED', `more than ${rateLimit.limit} events per second for this tenant; retry after ${wait} s`,
           { limit: rateLimit.limit, retryAfterSeconds: wait });
       }
+      // The plan's monthly quota: a batch that would go over is refused whole.
+      let ticket;
+      try {
+        ticket = await quota.admit(tenantId, records.length);
+      } catch (err) {
+        // A resend of a batch already stored (its ack was lost) is acknowledged again, not refused:
+        // the sink finds it a duplicate and counts nothing. One lookup, only on the refusal path.
+        if (batchKey !== undefined && await batchStored(tenantId, batchKey)) {
+          ticket = { tenantId, events: 0, month: 0 };
+        } else {
+          quotaRefused(tenantId, err);
+          throw err;
+        }
+      }
       const lines = eventLines(tenantId, records);
       const slot = toScore.take();
       let r;
       try {
         r = await events.write({ tenantId, lines, rows: records.length, bytes, batchKey });
       } catch (err) {
+        quota.settle(ticket, 0);
         toScore.complete(slot, null);
         throw err;
       }
+      // Counted only when stored now: a resent batch (duplicate) is acknowledged, not counted.
+      const stored = r.duplicate ? 0 : r.rows;
+      if (stored > 0) usage.add(tenantId, { events: stored, bytes });
+      quota.settle(ticket, stored);
       toScore.complete(slot, r.duplicate ? null : { tenantId, records });
       return { accepted: r.rows, duplicate: r.duplicate };
     },
@@ -166,6 +213,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     });
   }).catch(async (err: unknown) => {
     await scorer.close();
+    if (opts.usage === undefined) await usage.close();
     throw err;
   });
   const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
@@ -174,7 +222,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   let closed: Promise<void> | undefined;
   return {
     port,
-    stats: () => ({ events: events.stats, anomalies: anomalies.stats, score: scorer.stats, streams: scorer.streams, rateLimit: rateLimit.stats }),
+    stats: () => ({ events: events.stats, anomalies: anomalies.stats, score: scorer.stats, streams: scorer.streams, rateLimit: rateLimit.stats, quota: quota.stats }),
     close() {
       closed ??= (async () => {
         closing = true;
@@ -194,6 +242,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
         await events.close();
         await scorer.close();
         await anomalies.close();
+        if (opts.usage === undefined) await usage.close();
         ws.closeAll();
         // Idle keep-alive HTTP connections would keep the process alive until the client
         // drops them; App.close() (in this uWS build, missing from its typings) closes them.

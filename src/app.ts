@@ -6,6 +6,7 @@
 //          ├─ audit (global: app.audit, the audit-log writer)
 //          ├─ rate-limit (global: app.rateLimits, the counter store: Redis or memory)
 //          ├─ billing-context (global: app.billing, the Stripe client; usage reporter and grace ticker)
+//          ├─ usage-store (global: app.usage, usage counters: Redis or the usage_counters table)
 //          ├─ routing-table (global: app.routes, the routing table: memory + Redis + PostgreSQL)
 //          ├─ health      GET /health, GET /ready
 //          ├─ jwks        GET /.well-known/jwks.json
@@ -20,6 +21,7 @@
 //                      ├─ vm          POST /vm/start, GET /vm/status, DELETE /vm/stop, GET /machines[/:id]
 //                      ├─ billing     plans, checkout, portal, subscription, usage
 //                      ├─ webhooks    POST /webhooks/stripe (raw body, signature)
+//                      ├─ usage       GET /usage (this month's usage and the plan's limit)
 //                      └─ routing     GET /routing/:subdomain (edge workers), GET /routing (owner/admin)
 //
 // buildControlApp() returns the app booted (plugins loaded, routes fixed) but not listening.
@@ -27,7 +29,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { TokenService } from './auth/jwt.js';
-import type { Config } from './config.js';
+import { parseTrustProxy, type Config } from './config.js';
 import type { Logger } from './log.js';
 import { anomaliesPlugin } from './plugins/anomalies.js';
 import { apiKeysPlugin } from './plugins/api-keys.js';
@@ -45,6 +47,7 @@ import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { routingRoutesPlugin, routingTablePlugin } from './plugins/routing.js';
 import { RoutingTable } from './routing/table.js';
 import { streamsPlugin } from './plugins/streams.js';
+import { usageRoutesPlugin, usageStorePlugin } from './plugins/usage.js';
 import { usersPlugin } from './plugins/users.js';
 import { vmPlugin } from './plugins/vm.js';
 import { AuditLog } from './audit.js';
@@ -54,6 +57,10 @@ import { webhooksPlugin } from './plugins/webhooks.js';
 
 /** Control-API bodies are small JSON documents; the engine has its own, larger limit. */
 export const CONTROL_BODY_LIMIT = 64 * 1024;
+
+/** A hop count as the function Fastify builds from one (its typings take no number). */
+const fastifyTrustProxy = (t: boolean | number | string[]): boolean | string[] | ((addr: string, hop: number) => boolean) =>
+  typeof t === 'number' ? (_addr: string, hop: number) => hop < t : t;
 
 export async function buildControlApp(opts: {
   config: Readonly<Config>; pool: pg.Pool; tokens: TokenService; log: Logger;
@@ -67,6 +74,9 @@ export async function buildControlApp(opts: {
     bodyLimit: CONTROL_BODY_LIMIT,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    // Behind the edge proxy the client is in X-Forwarded-For: req.ip (rate limits, audit rows)
+    // takes it from there only for the proxies TRUST_PROXY names.
+    trustProxy: fastifyTrustProxy(parseTrustProxy(opts.config.trustProxy)),
     // Bodies declare additionalProperties: false: refuse unknown fields rather than drop them.
     // No type coercion: a JSON `5` is not a name. List routes turn their numeric query
     // parameters into numbers themselves (coerceQueryNumbers in plugins/schemas.ts).
@@ -103,6 +113,7 @@ export async function buildControlApp(opts: {
   await app.register(auditPlugin, {});
   await app.register(rateLimitPlugin, {});
   await app.register(billingContextPlugin, {});
+  await app.register(usageStorePlugin, {});
   await app.register(routingTablePlugin, { table: routes });
   await app.register(healthPlugin, {});
   await app.register(jwksPlugin, {});
@@ -118,6 +129,7 @@ export async function buildControlApp(opts: {
     await api.register(vmPlugin, { registry: machines });
     await api.register(billingPlugin, {});
     await api.register(webhooksPlugin, {});
+    await api.register(usageRoutesPlugin, {});
     await api.register(routingRoutesPlugin, {});
   }, { prefix: '/api/v1' });
   await app.ready();

@@ -32,6 +32,13 @@ export interface Config {
   readonly loginRateLimitPerIp: number;
   readonly loginRateLimitPerEmail: number;
   readonly registerRateLimitPerIp: number;
+  readonly registerRateLimitPerEmail: number;
+  readonly quotaRefreshMs: number;
+  /** Fastify trustProxy: 'false', 'true', a hop count, or a comma-separated list of addresses/CIDRs. */
+  readonly trustProxy: string;
+  readonly externalJwtSecret: string | undefined;
+  readonly externalJwtIssuer: string | undefined;
+  readonly externalJwtAudience: string;
   readonly demoTenant: boolean;
   readonly controlUrl: string | undefined;
   readonly engineUrl: string | undefined;
@@ -118,6 +125,12 @@ export const defaults: Readonly<Config> = Object.freeze({
   loginRateLimitPerIp: 10,
   loginRateLimitPerEmail: 5,
   registerRateLimitPerIp: 5,
+  registerRateLimitPerEmail: 3,
+  quotaRefreshMs: 2_000,
+  trustProxy: 'false',
+  externalJwtSecret: undefined,
+  externalJwtIssuer: undefined,
+  externalJwtAudience: 'authenticated',
   demoTenant: true,
   controlUrl: undefined,
   engineUrl: undefined,
@@ -160,8 +173,8 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   databaseUrl: { env: 'DATABASE_URL', flag: '--database-url', kind: 'url', doc: 'PostgreSQL URL; unset starts embedded PostgreSQL under the data directory' },
   dataDir: { env: 'DRIFTWATCH_DATA_DIR', flag: '--data-dir', kind: 'string', doc: 'where embedded PostgreSQL keeps its files' },
   embeddedPgPort: { env: 'EMBEDDED_PG_PORT', flag: '--embedded-pg-port', kind: 'int', min: 1, max: 65535, doc: 'port of the embedded PostgreSQL (127.0.0.1 only)' },
-  redisUrl: { env: 'REDIS_URL', flag: '--redis-url', kind: 'url', doc: 'Redis URL; control API instances share their rate-limit counters and route cache there, and hear of route changes by pub/sub (unset: both in process memory)' },
-  redisKeyPrefix: { env: 'REDIS_KEY_PREFIX', flag: '--redis-key-prefix', kind: 'string', doc: 'prefix of every driftwatch key in Redis (rate-limit counters add rl:, route copies route:, the route channel is <prefix>routes)' },
+  redisUrl: { env: 'REDIS_URL', flag: '--redis-url', kind: 'url', doc: 'Redis URL; control API instances share their rate-limit counters and route cache there and hear of route changes by pub/sub, and the engines count usage there (unset: rate-limit counters and routes in process memory, usage in the usage_counters table)' },
+  redisKeyPrefix: { env: 'REDIS_KEY_PREFIX', flag: '--redis-key-prefix', kind: 'string', doc: 'prefix of every driftwatch key in Redis (rate-limit counters add rl:, usage counters usage:, route copies route:, the route channel is <prefix>routes)' },
   host: { env: 'HOST', flag: '--host', kind: 'string', doc: 'address both servers listen on (0.0.0.0 in containers)' },
   enginePort: { env: 'ENGINE_PORT', flag: '--engine-port', kind: 'int', min: 0, max: 65535, doc: 'engine (ingest) port; 0 picks a free one' },
   controlPort: { env: 'CONTROL_PORT', flag: '--control-port', kind: 'int', min: 0, max: 65535, doc: 'control API port; 0 picks a free one' },
@@ -183,6 +196,12 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   loginRateLimitPerIp: { env: 'LOGIN_RATE_LIMIT_PER_IP', flag: '--login-rate-limit-per-ip', kind: 'int', min: 1, max: 1_000_000, doc: 'login attempts per minute from one client address' },
   loginRateLimitPerEmail: { env: 'LOGIN_RATE_LIMIT_PER_EMAIL', flag: '--login-rate-limit-per-email', kind: 'int', min: 1, max: 1_000_000, doc: 'login attempts per minute for one email address' },
   registerRateLimitPerIp: { env: 'REGISTER_RATE_LIMIT_PER_IP', flag: '--register-rate-limit-per-ip', kind: 'int', min: 1, max: 1_000_000, doc: 'sign-ups per hour from one client address' },
+  registerRateLimitPerEmail: { env: 'REGISTER_RATE_LIMIT_PER_EMAIL', flag: '--register-rate-limit-per-email', kind: 'int', min: 1, max: 1_000_000, doc: 'sign-up attempts per hour for one email address' },
+  quotaRefreshMs: { env: 'QUOTA_REFRESH_MS', flag: '--quota-refresh-ms', kind: 'int', min: 0, max: 600_000, doc: 'how often the engine re-reads a sending tenant\'s plan and month usage for its quota (plan changes apply within this; a tenant at its limit is re-read every 0.5 s)' },
+  trustProxy: { env: 'TRUST_PROXY', flag: '--trust-proxy', kind: 'string', doc: 'which proxies may set X-Forwarded-For for the control API (client address of rate limits and audit): false, true (any), a hop count, or comma-separated addresses/CIDRs (e.g. 127.0.0.1,10.0.0.0/8)' },
+  externalJwtSecret: { env: 'EXTERNAL_JWT_SECRET', flag: '--external-jwt-secret', kind: 'string', doc: 'also accept HS256 tokens signed with this secret (a Supabase project\'s JWT secret, at least 32 characters); the token\'s email must belong to a driftwatch user. Unset: only our ES256 tokens' },
+  externalJwtIssuer: { env: 'EXTERNAL_JWT_ISSUER', flag: '--external-jwt-issuer', kind: 'string', doc: 'iss an external token must carry (e.g. https://<project>.supabase.co/auth/v1); unset: not checked' },
+  externalJwtAudience: { env: 'EXTERNAL_JWT_AUDIENCE', flag: '--external-jwt-audience', kind: 'string', doc: 'aud an external token must carry (Supabase: authenticated)' },
   demoTenant: { env: 'DEMO_TENANT', flag: '--demo-tenant', kind: 'bool', doc: '`up` creates a demo tenant and prints its API key on the first run' },
   controlUrl: { env: 'DRIFTWATCH_CONTROL_URL', flag: '--control-url', kind: 'url', doc: 'control API the `demo` command talks to (default http://127.0.0.1:<control port>)' },
   engineUrl: { env: 'DRIFTWATCH_ENGINE_URL', flag: '--engine-url', kind: 'url', doc: 'engine the `demo` command sends to (default http://127.0.0.1:<engine port>)' },
@@ -302,6 +321,10 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
     }
   }
   out.dataDir = resolve(String(out.dataDir));
+  parseTrustProxy(String(out.trustProxy));
+  if (typeof out.externalJwtSecret === 'string' && out.externalJwtSecret.length < 32) {
+    throw new TypeError('EXTERNAL_JWT_SECRET (options.externalJwtSecret) must be at least 32 characters');
+  }
   checkVmOptions(out as unknown as Config);
   return Object.freeze(out) as unknown as Readonly<Config>;
 }
@@ -316,4 +339,21 @@ function checkVmOptions(c: Config): void {
   for (const [name, env] of [['flyApiToken', 'FLY_API_TOKEN'], ['flyAppName', 'FLY_APP_NAME'], ['flyImage', 'FLY_IMAGE']] as const) {
     if (c[name] === undefined) throw new TypeError(`${env} (options.${name}) must be set when VM_PROVIDER is fly`);
   }
+}
+
+const IPV4_CIDR = /^(\d{1,3})(\.\d{1,3}){3}(\/\d{1,2})?$/;
+const IPV6_CIDR = /^[0-9a-fA-F:]+(\/\d{1,3})?$/;
+
+/**
+ * TRUST_PROXY as Fastify's trustProxy option: false, true (trust every hop: only behind a proxy
+ * that overwrites X-Forwarded-For), a number of hops, or a list of proxy addresses/CIDRs.
+ */
+export function parseTrustProxy(raw: string): boolean | number | string[] {
+  const v = raw.trim().toLowerCase();
+  if (v === 'false' || v === '0' || v === 'no' || v === 'off') return false;
+  if (v === 'true' || v === 'yes' || v === 'on') return true;
+  if (/^\d{1,2}$/.test(v)) return Number(v);
+  const list = v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  if (list.length > 0 && list.every((x) => IPV4_CIDR.test(x) || (x.includes(':') && IPV6_CIDR.test(x)))) return list;
+  throw new TypeError(`TRUST_PROXY (options.trustProxy) must be false, true, a hop count or comma-separated addresses/CIDRs, got ${JSON.stringify(raw)}`);
 }

@@ -61,18 +61,18 @@ export interface System {
 const hostOf = (host: string): string => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host);
 const urlOf = (host: string, port: number): string => `http://${hostOf(host)}:${port}`;
 
-/** Creates the `demo` tenant and an API key for it, once; returns the key when it did. */
+/** Creates the `demo` tenant (on the business plan) and an API key for it, once; returns the key when it did. */
 export async function ensureDemoTenant(db: Database): Promise<string | undefined> {
   const client = await db.pool.connect();
   try {
     await client.query('BEGIN');
-    // A parameter, not the SQL literal 0x64770002: PostgreSQL reads hexadecimal integer
-    // literals only from version 16 on (15 answers "trailing junk after numeric literal").
-    await client.query('SELECT pg_advisory_xact_lock($1)', [0x64770002]);
+    // 'dw' + 2, as a decimal: hexadecimal integer literals need PostgreSQL 16.
+    await client.query('SELECT pg_advisory_xact_lock(1685520386)');
     const found = await client.query('SELECT id FROM tenants WHERE slug = $1', [DEMO_SLUG]);
     let key: string | undefined;
     if (found.rowCount === 0) {
-      const tenant = await createTenant(client, 'Demo');
+      // Business (unlimited events): a local demo tenant is for trying things out, not metered.
+      const tenant = await createTenant(client, 'Demo', 'business');
       key = (await createApiKey(client, tenant.id, { name: 'demo agent' })).key;
     }
     await client.query('COMMIT');

@@ -1,7 +1,16 @@
 // Access tokens: ES256 JWTs signed with a key kept in PostgreSQL (signing_keys), so that the
 // control API and the engine (and several instances of each) sign and verify with the same
 // keys. The newest un-retired key signs; every key not retired for more than a token lifetime
-// verifies, and all are published as a JWKS. Only ES256 is accepted (no `none`, no HS*).
+// (plus RELOAD_MS) verifies, and all are published as a JWKS. Only ES256 is accepted here (no
+// `none`, no HS*; external HS256 tokens are src/auth/external.ts's, chosen by principal.ts).
+//
+// Rotation without downtime (`driftwatch keys rotate`):
+//   rotate() ─► INSERT the new key, retire the others (retired_at = now()) in one transaction
+//     ─► every instance signs with the new key within RELOAD_MS (sign() reloads keys that old)
+//        and verifies it at once (an unknown kid triggers a reload)
+//     ─► the old key stays in the JWKS and verifies until retired_at + token lifetime + RELOAD_MS
+//        (the last token an instance may still have signed with it has expired by then)
+//     ─► then it is dropped from the JWKS, and deleted by the next rotate().
 import { randomUUID } from 'node:crypto';
 import { SignJWT, errors as joseErrors, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload, type CryptoKey } from 'jose';
 import type pg from 'pg';
@@ -18,6 +27,15 @@ export interface AccessClaims extends JWTPayload {
 }
 
 interface KeyRow { kid: string; private_jwk: JWK; public_jwk: JWK; retired_at: Date | null }
+
+/** How old the key set an instance signs with may get (another instance may have rotated meanwhile). */
+export const RELOAD_MS = 30_000;
+/** A retired key verifies for the token lifetime plus this (covers RELOAD_MS and clock skew). */
+export const RETIRED_GRACE_SECONDS = 60;
+/** An unknown kid reloads the keys at most this often. */
+const UNKNOWN_KID_RELOAD_MS = 1_000;
+
+export interface SigningKeyInfo { kid: string; created_at: Date; retired_at: Date | null; state: 'signing' | 'retired' | 'expired' }
 interface LoadedKey { kid: string; privateKey: CryptoKey | undefined; publicKey: CryptoKey; publicJwk: JWK }
 
 export interface TokenServiceOptions {
@@ -32,6 +50,7 @@ export class TokenService {
   #keys = new Map<string, LoadedKey>();
   #signing: LoadedKey | undefined;
   #lastReload = 0;
+  #reloading: Promise<void> | undefined;
 
   constructor(pool: pg.Pool, opts: TokenServiceOptions) {
     this.#pool = pool;
@@ -49,18 +68,57 @@ export class TokenService {
     return this;
   }
 
-  /** Adds a new signing key; older keys keep verifying until retired. */
+  /**
+   * Adds a new signing key and makes it the signer: the others are retired now (they stop
+   * signing, and keep verifying and being published for a token lifetime + RETIRED_GRACE_SECONDS).
+   * Keys whose grace ended are deleted. Returns the new kid.
+   */
   async rotate(): Promise<string> {
     const { privateKey, publicKey } = await generateKeyPair(JWT_ALG, { extractable: true });
     const kid = randomUUID();
     const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: JWT_ALG };
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: JWT_ALG, use: 'sig' };
-    await this.#pool.query(
-      'INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk) VALUES ($1, $2, $3, $4)',
-      [kid, JWT_ALG, privateJwk, publicJwk],
-    );
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      // One rotation at a time (two at once would each retire the other's new key).
+      await client.query('SELECT pg_advisory_xact_lock(1685520387)');
+      await client.query('UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL');
+      await client.query(
+        'INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk) VALUES ($1, $2, $3, $4)',
+        [kid, JWT_ALG, privateJwk, publicJwk],
+      );
+      await client.query('DELETE FROM signing_keys WHERE retired_at < now() - make_interval(secs => $1)', [this.#graceSeconds]);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
     await this.#reload();
     return kid;
+  }
+
+  /** Seconds a retired key keeps verifying. */
+  get #graceSeconds(): number { return this.#opts.ttlSeconds + RETIRED_GRACE_SECONDS; }
+
+  /** Every key in the table, newest first, with its state (for `driftwatch keys list`). */
+  async list(): Promise<SigningKeyInfo[]> {
+    const { rows } = await this.#pool.query<{ kid: string; created_at: Date; retired_at: Date | null; expired: boolean }>(
+      `SELECT kid, created_at, retired_at, retired_at < now() - make_interval(secs => $1) AS expired
+         FROM signing_keys ORDER BY created_at DESC`, [this.#graceSeconds]);
+    return rows.map((r) => ({ kid: r.kid, created_at: r.created_at, retired_at: r.retired_at, state: r.retired_at === null ? 'signing' : r.expired ? 'expired' : 'retired' }));
+  }
+
+  /** One reload at a time, starting at least UNKNOWN_KID_RELOAD_MS after the previous one. */
+  #reloadSoon(): Promise<void> {
+    this.#reloading ??= (async () => {
+      const wait = UNKNOWN_KID_RELOAD_MS - (Date.now() - this.#lastReload);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await this.#reload();
+    })().finally(() => { this.#reloading = undefined; });
+    return this.#reloading;
   }
 
   async #reload(): Promise<void> {
@@ -69,7 +127,7 @@ export class TokenService {
       `SELECT kid, private_jwk, public_jwk, retired_at FROM signing_keys
         WHERE retired_at IS NULL OR retired_at > now() - make_interval(secs => $1)
         ORDER BY created_at ASC`,
-      [this.#opts.ttlSeconds],
+      [this.#graceSeconds],
     );
     const keys = new Map<string, LoadedKey>();
     let signing: LoadedKey | undefined;
@@ -85,6 +143,8 @@ export class TokenService {
   }
 
   async sign(claims: Omit<AccessClaims, 'iss' | 'aud' | 'exp' | 'iat'>): Promise<string> {
+    // Another instance may have rotated: sign with a key set at most RELOAD_MS old.
+    if (this.#signing !== undefined && Date.now() - this.#lastReload > RELOAD_MS) await this.#reload().catch(() => {});
     const key = this.#signing;
     if (key === undefined || key.privateKey === undefined) throw new Error('TokenService.init() was not called');
     return new SignJWT({ ...claims })
@@ -102,8 +162,10 @@ export class TokenService {
       const { payload } = await jwtVerify(token, async (header) => {
         if (header.alg !== JWT_ALG || typeof header.kid !== 'string') throw new DwError('DW_ERR_UNAUTHORIZED', 'unsupported token algorithm or missing kid');
         let k = this.#keys.get(header.kid);
-        if (k === undefined && Date.now() - this.#lastReload > 1_000) {
-          await this.#reload();
+        if (k === undefined) {
+          // A key another instance just made (rotation): reload, at most once a second (a
+          // token with a made-up kid waits for the next reload rather than causing one).
+          await this.#reloadSoon();
           k = this.#keys.get(header.kid);
         }
         if (k === undefined) throw new DwError('DW_ERR_UNAUTHORIZED', 'unknown signing key');

@@ -1,9 +1,14 @@
 // Resolves `Authorization: Bearer <credential>` to a principal, for both servers: an API key
-// (`dw_...`, looked up by hash, cached briefly so that revocation applies within seconds) or
-// an access token (ES256 JWT from TokenService).
+// (`dw_...`, looked up by hash, cached briefly so that revocation applies within seconds), an
+// access token (ES256 JWT from TokenService), or, when EXTERNAL_JWT_SECRET is set, an HS256 token
+// of the external issuer (external.ts). The token header's alg picks the verifier, and each
+// verifier accepts its one algorithm only, so neither can be fed the other's tokens.
+import { decodeProtectedHeader } from 'jose';
 import type pg from 'pg';
+import type { Config } from '../config.js';
 import { DwError } from '../errors.js';
 import { findApiKey, looksLikeApiKey } from './api-keys.js';
+import { EXTERNAL_ALG, ExternalTokens, type ExternalJwtOptions } from './external.js';
 import type { TokenService } from './jwt.js';
 import { SESSION_CACHE_MS, SessionGuard } from './sessions.js';
 
@@ -16,6 +21,8 @@ export interface Principal {
   role?: string;
   sessionId?: string;
   email?: string;
+  /** Set for a token of the external issuer: its `sub` (such a principal has no session of ours). */
+  externalSub?: string;
 }
 
 /** Scopes a signed-in user has (everything an API key can do, and more). */
@@ -27,13 +34,27 @@ export function bearerToken(header: string | undefined): string | null {
   return m ? m[1] : null;
 }
 
-export interface ResolverOptions { cacheMs: number }
+export interface ResolverOptions {
+  cacheMs: number;
+  /** Accept HS256 tokens of an external issuer (EXTERNAL_JWT_*); undefined: only ours. */
+  external?: ExternalJwtOptions;
+}
+
+/** The resolver options a server derives from its config. */
+export function resolverOptions(config: Readonly<Config>): ResolverOptions {
+  return {
+    cacheMs: config.apiKeyCacheMs,
+    external: config.externalJwtSecret === undefined ? undefined
+      : { secret: config.externalJwtSecret, issuer: config.externalJwtIssuer, audience: config.externalJwtAudience },
+  };
+}
 
 export class PrincipalResolver {
   #pool: pg.Pool;
   #tokens: TokenService;
   #cacheMs: number;
   #cache = new Map<string, { at: number; principal: Principal | null }>();
+  #external: ExternalTokens | undefined;
   /** Checks that a user token's session is still active (logout and reuse revoke it). */
   readonly sessions: SessionGuard;
 
@@ -41,6 +62,7 @@ export class PrincipalResolver {
     this.#pool = pool;
     this.#tokens = tokens;
     this.#cacheMs = opts.cacheMs;
+    this.#external = opts.external === undefined ? undefined : new ExternalTokens(pool, opts.external, opts.cacheMs);
     this.sessions = new SessionGuard(pool, { cacheMs: SESSION_CACHE_MS });
   }
 
@@ -49,6 +71,10 @@ export class PrincipalResolver {
     const token = bearerToken(authorization);
     if (token === null) throw new DwError('DW_ERR_UNAUTHORIZED', 'send Authorization: Bearer <API key or access token>');
     if (looksLikeApiKey(token)) return this.#apiKey(token);
+    if (this.#external !== undefined && headerAlg(token) === EXTERNAL_ALG) {
+      const u = await this.#external.resolve(token);
+      return { kind: 'user', tenantId: u.tenantId, scopes: USER_SCOPES, subject: u.userId, role: u.role, email: u.email, externalSub: u.externalSub };
+    }
     const claims = await this.#tokens.verify(token);
     await this.sessions.assertActive(claims.session_id, claims.sub);
     return {
@@ -71,6 +97,15 @@ export class PrincipalResolver {
     }
     if (principal === null) throw new DwError('DW_ERR_UNAUTHORIZED', 'unknown or revoked API key');
     return principal;
+  }
+}
+
+/** The alg of a JWT's protected header, or undefined when it is not a readable JWT. */
+function headerAlg(token: string): string | undefined {
+  try {
+    return decodeProtectedHeader(token).alg;
+  } catch {
+    return undefined;
   }
 }
 

@@ -58,14 +58,23 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
   let apiKey = opts.apiKey;
   let readToken = apiKey;
+  const lines = opts.lines ?? 10_000;
   if (apiKey === undefined) {
-    const account = await demoAccount(opts, out);
+    let account = await demoAccount(opts, out);
+    // A new account is on the free plan (10,000 events a month): one run fits. When the saved
+    // account has no room left for this run this month, sign up a fresh one rather than be refused.
+    const usage = await call<{ plan_name: string; events: number; events_limit: number | null; events_remaining: number | null }>(
+      'GET', `${opts.controlUrl}/api/v1/usage`, undefined, account);
+    if (usage.events_remaining !== null && usage.events_remaining < lines) {
+      out(`the demo account has used ${usage.events} of its ${usage.plan_name} plan's ${usage.events_limit} events this month; signing up a fresh one`);
+      account = await demoAccount(opts, out, true);
+    }
     const key = await call<{ key: string }>('POST', `${opts.controlUrl}/api/v1/api-keys`, { name: 'demo agent', scopes: ['ingest', 'read'] }, account);
     apiKey = key.key;
     readToken = account;
   }
 
-  const log = syntheticLog({ lines: opts.lines ?? 10_000, anomalies: opts.anomalies ?? 30 });
+  const log = syntheticLog({ lines, anomalies: opts.anomalies ?? 30 });
   const stream = `demo-web-${randomBytes(3).toString('hex')}`;
   const batch = opts.batch ?? 1_000;
   const t0 = Date.now();
@@ -121,9 +130,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 interface SavedAccount { controlUrl: string; email: string; password: string }
 
 /** Signs in with the saved demo account for this control API, or signs up a new one and saves it. */
-async function demoAccount(opts: DemoOptions, out: (l: string) => void): Promise<string> {
+async function demoAccount(opts: DemoOptions, out: (l: string) => void, fresh = false): Promise<string> {
   const file = opts.accountFile;
-  if (file !== undefined && existsSync(file)) {
+  if (!fresh && file !== undefined && existsSync(file)) {
     const saved = JSON.parse(await readFile(file, 'utf8')) as SavedAccount;
     if (saved.controlUrl === opts.controlUrl) {
       try {

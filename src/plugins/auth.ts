@@ -1,6 +1,6 @@
 // Accounts and sessions: register, login, refresh (single-use refresh tokens rotating inside a
-// session, reuse revokes the session), logout. Register is rate-limited per client address,
-// login per address and per email; each action leaves an audit row.
+// session, reuse revokes the session), logout. Register and login are rate-limited per client
+// address and per email; each action leaves an audit row.
 //
 //   register ─▶ tenant + owner user ─┐
 //   login ─▶ argon2id verify ────────┴▶ sessions row ─▶ refresh token (sha256 stored) + access token (ES256)
@@ -62,6 +62,8 @@ export const authPlugin = definePlugin(async function auth(app: FastifyInstance)
   const refreshTtlSeconds = app.config.refreshTokenTtlSeconds;
   const { store, counters } = app.rateLimits;
   const registerPerIp = rateLimit({ name: 'register-ip', max: app.config.registerRateLimitPerIp, windowMs: REGISTER_RATE_WINDOW_MS, key: byIp, store, counters });
+  // Per account as well: one address cannot be probed or signed up for from many client addresses.
+  const registerPerEmail = rateLimit({ name: 'register-email', max: app.config.registerRateLimitPerEmail, windowMs: REGISTER_RATE_WINDOW_MS, key: byEmail, store, counters });
   const loginPerIp = rateLimit({ name: 'login-ip', max: app.config.loginRateLimitPerIp, windowMs: LOGIN_RATE_WINDOW_MS, key: byIp, store, counters });
   const loginPerEmail = rateLimit({ name: 'login-email', max: app.config.loginRateLimitPerEmail, windowMs: LOGIN_RATE_WINDOW_MS, key: byEmail, store, counters });
 
@@ -97,7 +99,9 @@ export const authPlugin = definePlugin(async function auth(app: FastifyInstance)
   }
 
   app.post<{ Body: RegisterBody }>('/auth/register', {
+    // By address before the body is read; by the account's email once it is parsed.
     onRequest: registerPerIp,
+    preValidation: registerPerEmail,
     schema: {
       summary: 'Create an account: a new tenant with this user as its owner',
       tags: ['auth'],
@@ -256,8 +260,10 @@ export const authPlugin = definePlugin(async function auth(app: FastifyInstance)
     schema: { summary: 'End the current session', tags: ['auth'], response: { 204: { type: 'null' } } },
   }, async function logout(req, reply) {
     const p = principalOf(req);
+    // A token of the external issuer (EXTERNAL_JWT_SECRET) has no session here: its issuer ends it.
+    if (p.sessionId === undefined) return reply.code(204).send();
     await pool.query('UPDATE sessions SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL', [p.sessionId, p.subject]);
-    sessions.forget(p.sessionId!);
+    sessions.forget(p.sessionId);
     await audit.record({
       tenantId: p.tenantId, actorUserId: p.subject, actorKind: 'user', action: 'auth.logout',
       target: `session:${p.sessionId}`, ip: clientIp(req),

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { TokenService } from '../auth/jwt.js';
-import { PrincipalResolver, requireScope, type Principal } from '../auth/principal.js';
+import { PrincipalResolver, requireScope, resolverOptions, type Principal } from '../auth/principal.js';
 import { SessionGuard, UUID_RE } from '../auth/sessions.js';
 import type { Config } from '../config.js';
 import { DwError } from '../errors.js';
@@ -38,7 +38,7 @@ export const contextPlugin = definePlugin(async function context(app: FastifyIns
   app.decorate('config', opts.config);
   app.decorate('pool', opts.pool);
   app.decorate('tokens', opts.tokens);
-  const resolver = new PrincipalResolver(opts.pool, opts.tokens, { cacheMs: opts.config.apiKeyCacheMs });
+  const resolver = new PrincipalResolver(opts.pool, opts.tokens, resolverOptions(opts.config));
   app.decorate('resolver', resolver);
   app.decorate('sessions', resolver.sessions);
   app.decorateRequest('principal', null);

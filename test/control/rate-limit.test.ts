@@ -116,7 +116,7 @@ describe('rateLimit() factory', () => {
 describe('login and register limits (in-memory store)', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ loginRateLimitPerIp: 4, loginRateLimitPerEmail: 2, registerRateLimitPerIp: 2 });
+    h = await startHarness({ loginRateLimitPerIp: 4, loginRateLimitPerEmail: 2, registerRateLimitPerIp: 2, registerRateLimitPerEmail: 2 });
   });
   afterAll(async () => { await h?.close(); });
 
@@ -183,6 +183,22 @@ describe('login and register limits (in-memory store)', () => {
     expect(retry).toBeGreaterThanOrEqual(1);
     expect(retry).toBeLessThanOrEqual(3600);
     expect((await register(h.app, newIp())).statusCode).toBe(201);
+  });
+
+  it('register per email: the 3rd sign-up attempt in an hour for one address is refused from any client address (any case)', async () => {
+    await freshWindow(3_600_000);
+    expect(defaults.registerRateLimitPerEmail).toBe(3);
+    const email = `dup-${randomUUID()}@example.com`;
+    const reg = (address: string, ip: string): Promise<LightMyRequestResponse> =>
+      post(h.app, '/api/v1/auth/register', { email: address, password: 'correct horse battery', name: 'Dup' }, ip);
+    expect((await reg(email, newIp())).statusCode).toBe(201);
+    const dup = await reg(email, newIp());
+    expect([dup.statusCode, codeOf(dup)]).toEqual([400, 'DW_ERR_VALIDATION']);
+    const over = await reg(` ${email.toUpperCase()}`, newIp());
+    expect([over.statusCode, codeOf(over)]).toEqual([429, 'DW_ERR_RATE_LIMITED']);
+    expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // Another address from the same client goes on.
+    expect((await reg(`other-${randomUUID()}@example.com`, newIp())).statusCode).toBe(201);
   });
 
   it('other routes are not limited', async () => {

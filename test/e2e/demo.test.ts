@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/demo/run.js';
-import type { System } from '../../src/system.js';
+import { ensureDemoTenant, type System } from '../../src/system.js';
 import { startTestSystem } from '../helpers/system.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
@@ -45,6 +45,22 @@ describe('driftwatch demo', () => {
     expect(lines.some((l) => l.startsWith('signed in as demo-'))).toBe(true);
     const { rows } = await db.pool.query<{ n: string }>("SELECT count(*) AS n FROM users WHERE email LIKE 'demo-%'");
     expect(Number(rows[0].n)).toBe(1);
+
+    // 6,000 of the free plan's 10,000 events used: a run of 4,500 would be refused (quota), so
+    // the demo signs up a fresh throw-away account instead.
+    lines.length = 0;
+    const third = await runDemo({ ...opts, lines: 4_500 });
+    expect(third.sent).toBe(4_500);
+    expect(lines).toContain("the demo account has used 6000 of its Free plan's 10000 events this month; signing up a fresh one");
+    const after = await db.pool.query<{ n: string }>("SELECT count(*) AS n FROM users WHERE email LIKE 'demo-%'");
+    expect(Number(after.rows[0].n)).toBe(2);
+  }, 120_000);
+
+  it("the demo tenant that `up` creates is on the business plan (not held to the free plan's quota)", async () => {
+    // startTestSystem runs without DEMO_TENANT; this is what `up` calls.
+    expect(await ensureDemoTenant({ pool: db.pool } as Parameters<typeof ensureDemoTenant>[0])).toMatch(/^dw_/);
+    const { plan } = (await db.pool.query<{ plan: string }>("SELECT plan FROM tenants WHERE slug = 'demo'")).rows[0];
+    expect(plan).toBe('business');
   });
 
   it('says clearly when the system is not running', async () => {

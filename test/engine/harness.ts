@@ -32,8 +32,10 @@ export async function startHarness(overrides: Partial<Config> = {}, worker: stri
   const workerFilename = worker === 'real' ? undefined : worker;
   const db = await createTestDatabase();
   const tokens = await new TokenService(db.pool, { issuer: 'driftwatch', audience: 'driftwatch', ttlSeconds: 900 }).init();
-  const a = await createTenant(db.pool, 'Tenant A');
-  const b = await createTenant(db.pool, 'Tenant B');
+  // Business (unlimited): tests that send many events are not stopped by the free plan's quota;
+  // test/engine/quota.test.ts sets plans itself.
+  const a = await createTenant(db.pool, 'Tenant A', 'business');
+  const b = await createTenant(db.pool, 'Tenant B', 'business');
   const tenantA = {
     id: a.id,
     key: (await createApiKey(db.pool, a.id)).key,
