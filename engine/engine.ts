@@ -3,7 +3,8 @@
 //   sources/http.ts ───────┐                                   (ack path: answered after COMMIT)
 //   POST /events/ingest    │  authenticate ─► transforms/decode.ts ─► transforms/limit.ts (per-tenant
 //                          │    events/s: 429 / nack) ─► transforms/quota.ts (plan's events per month:
-//                          │    429 / nack DW_ERR_QUOTA_EXCEEDED) ─► sinks/postgres (events sink)
+//                          │    429 / nack DW_ERR_QUOTA_EXCEEDED) ─► sinks/spool ─► sinks/postgres (events sink)
+//                          │    (PostgreSQL slow or down: acked once fsync'd in the spool, replayed in order)
 //   sources/websocket.ts ──┤                                           │ group commit: one COPY per window,
 //   GET /stream (frames)   │                                           │ ingest_batches + usage_counters
 //                          │                                           │ (and, with REDIS_URL, INCRBY after COMMIT: src/usage.ts)
@@ -19,7 +20,9 @@
 //                                                     sinks/postgres (anomalies sink) ─► anomalies table
 //
 // close(): refuse new requests, upgrades and frames (DW_ERR_SHUTTING_DOWN) and close the
-// listen socket ─► wait for every batch in flight (each one answered after its COMMIT) ─►
+// listen socket ─► wait for every batch in flight (each one answered after its COMMIT or its
+// spool fsync) ─► let the spool drain while PostgreSQL takes it (up to the rest of the grace
+// period), then stop its replay (what is left is replayed by the next start) ─►
 // flush the events sink ─► drain the scorer (its anomalies written) ─► flush the anomalies
 // sink ─► destroy the worker pool ─► end the remaining WebSocket connections (1001) and
 // idle keep-alive HTTP connections.
@@ -31,8 +34,10 @@ import type { Config } from '../src/config.js';
 import { DwError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 import { ANOMALY_COLUMNS, EVENT_COLUMNS, anomalyLines, eventLines } from './sinks/postgres/copy.js';
-import { CopySink } from './sinks/postgres/service.js';
-import type { SourceContext } from './sources/common.js';
+import { CopySink, type SinkWrite } from './sinks/postgres/service.js';
+import { spoolOptions } from './sinks/spool/config.js';
+import { SpooledSink, type SpoolStats } from './sinks/spool/service.js';
+import { isDatabaseDown, type SourceContext } from './sources/common.js';
 import { httpSource } from './sources/http.js';
 import { otlpSource } from './sources/otlp.js';
 import { websocketSource } from './sources/websocket.js';
@@ -43,6 +48,13 @@ import { openUsageStore, planUsage, type UsageStore } from '../src/usage.js';
 import { InOrder, Scorer } from './transforms/score.js';
 import { StreamSettings } from './transforms/stream-settings.js';
 
+/**
+ * While PostgreSQL is unreachable, an API key or session this process verified within this
+ * long is still honoured (nothing can be revoked while the database is down), so that ingest
+ * keeps going into the spool.
+ */
+const AUTH_STALE_IF_DOWN_MS = 3_600_000;
+
 /** The events sink holds at most this many maximal bodies' worth of COPY lines waiting (at least 64 MiB). */
 const PENDING_BODIES = 4;
 const MIN_PENDING_BYTES = 64 * 1024 * 1024;
@@ -50,7 +62,11 @@ const MIN_PENDING_BYTES = 64 * 1024 * 1024;
 export interface EngineHandle {
   readonly port: number;
   /** Counters of the events sink, the anomalies sink and the scorer, and the stream entries the scorer holds. */
-  stats(): { events: CopySink['stats']; anomalies: CopySink['stats']; score: Scorer['stats']; streams: number; rateLimit: TenantRateLimiter['stats']; quota: TenantQuota['stats'] };
+  stats(): {
+    events: CopySink['stats']; anomalies: CopySink['stats']; score: Scorer['stats']; streams: number; rateLimit: TenantRateLimiter['stats']; quota: TenantQuota['stats'];
+    /** The on-disk spool (undefined when SPOOL_MAX_BYTES is 0). */
+    spool: SpoolStats | undefined;
+  };
   close(): Promise<void>;
 }
 
@@ -70,10 +86,13 @@ export interface EngineOptions {
 export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const { config, pool, tokens } = opts;
   const log = opts.log.child({ component: 'engine' });
-  const resolver = new PrincipalResolver(pool, tokens, resolverOptions(config));
+  const resolver = new PrincipalResolver(pool, tokens, {
+    ...resolverOptions(config), staleIfUnavailableMs: AUTH_STALE_IF_DOWN_MS, isUnavailable: isDatabaseDown,
+  });
   const usage = opts.usage ?? await openUsageStore({ pool, redisUrl: config.redisUrl, redisKeyPrefix: config.redisKeyPrefix, log });
   // The sinks count usage in usage_counters inside their transaction (billing meters from it);
-  // with REDIS_URL it is also counted in Redis after COMMIT (below), where the quota reads it.
+  // with REDIS_URL it is also counted in Redis after COMMIT (below, and at a spooled batch's
+  // replay), where the quota reads it.
 
   const events = new CopySink(pool, log, {
     name: 'events', table: 'events', columns: EVENT_COLUMNS, usageColumn: 'events', countBytes: true,
@@ -112,6 +131,25 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   // Two flushes run at once and a flush may retry, so writes can commit out of order: committed
   // records go to the scorer in the order their writes were submitted (per stream, frame order).
   const toScore = new InOrder<{ tenantId: string; records: EventRecord[] }>((x) => scorer.push(x.tenantId, x.records));
+
+  // The spool in front of the events sink: a spooled batch is scored when its replay commits,
+  // in spool order, through the same InOrder (after every direct write submitted before it).
+  let spool: SpooledSink<SinkWrite, EventRecord[]> | undefined;
+  if (config.spoolMaxBytes > 0) {
+    try {
+      spool = await SpooledSink.open<SinkWrite, EventRecord[]>(events, log,
+        spoolOptions({ dir: config.spoolDir, maxBytes: config.spoolMaxBytes, syncMs: config.spoolSyncMs, replayMaxRows: config.flushMaxRows }), {
+          rowsOf: (_w, records) => records.length,
+          onReplayed(w, records, r) {
+            if (!r.duplicate && r.rows > 0) usage.add(w.tenantId, { events: r.rows, bytes: w.bytes });
+            toScore.complete(toScore.take(), r.duplicate ? null : { tenantId: w.tenantId, records });
+          },
+        });
+    } catch (err) {
+      await scorer.close();
+      throw err;
+    }
+  }
 
   const rateLimit = new TenantRateLimiter(config.tenantEventsPerSecond);
   let lastLimitLog = 0;
@@ -178,19 +216,22 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
       }
       const lines = eventLines(tenantId, records);
       const slot = toScore.take();
+      const w: SinkWrite = { tenantId, lines, rows: records.length, bytes, batchKey };
       let r;
       try {
-        r = await events.write({ tenantId, lines, rows: records.length, bytes, batchKey });
+        r = spool !== undefined ? await spool.write(w, records) : { ...(await events.write(w)), spooled: false };
       } catch (err) {
         quota.settle(ticket, 0);
         toScore.complete(slot, null);
         throw err;
       }
-      // Counted only when stored now: a resent batch (duplicate) is acknowledged, not counted.
-      const stored = r.duplicate ? 0 : r.rows;
+      // Counted only when stored now: a resent batch (duplicate) is acknowledged, not counted. A
+      // spooled batch is not stored yet: it is counted in Redis and scored when its replay commits
+      // (onReplayed), but it takes its place in this engine's quota now.
+      const stored = r.duplicate || r.spooled ? 0 : r.rows;
       if (stored > 0) usage.add(tenantId, { events: stored, bytes });
-      quota.settle(ticket, stored);
-      toScore.complete(slot, r.duplicate ? null : { tenantId, records });
+      quota.settle(ticket, r.duplicate ? 0 : r.rows);
+      toScore.complete(slot, r.duplicate || r.spooled ? null : { tenantId, records });
       return { accepted: r.rows, duplicate: r.duplicate };
     },
     get closing() { return closing; },
@@ -212,6 +253,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
       else resolve(s);
     });
   }).catch(async (err: unknown) => {
+    await spool?.close();
     await scorer.close();
     if (opts.usage === undefined) await usage.close();
     throw err;
@@ -222,7 +264,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   let closed: Promise<void> | undefined;
   return {
     port,
-    stats: () => ({ events: events.stats, anomalies: anomalies.stats, score: scorer.stats, streams: scorer.streams, rateLimit: rateLimit.stats, quota: quota.stats }),
+    stats: () => ({ events: events.stats, anomalies: anomalies.stats, score: scorer.stats, streams: scorer.streams, rateLimit: rateLimit.stats, quota: quota.stats, spool: spool?.stats }),
     close() {
       closed ??= (async () => {
         closing = true;
@@ -239,6 +281,8 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
           clearTimeout(timer);
         }
         if (inFlight.size > 0) log.warn({ requests: inFlight.size }, 'EngineShutdownGraceExpired: refusing what is still in flight');
+        // While PostgreSQL takes the replay, the spool gets the rest of the grace period to drain.
+        await spool?.close(Math.max(1_000, graceEnd - Date.now()));
         await events.close();
         await scorer.close();
         await anomalies.close();
@@ -247,7 +291,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
         // Idle keep-alive HTTP connections would keep the process alive until the client
         // drops them; App.close() (in this uWS build, missing from its typings) closes them.
         (app as unknown as { close?: () => void }).close?.();
-        log.info({ events: events.stats, anomalies: anomalies.stats, score: scorer.stats }, 'engine closed');
+        log.info({ events: events.stats, anomalies: anomalies.stats, score: scorer.stats, spool: spool?.stats }, 'engine closed');
       })();
       return closed;
     },

@@ -2,7 +2,7 @@
 // type, bounds), validated once at start and deep-frozen. Nothing reads process.env after
 // loadConfig() returns; components receive the frozen object (or a slice of it).
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface Config {
   /** PostgreSQL connection string; unset = start embedded PostgreSQL under dataDir. */
@@ -25,6 +25,12 @@ export interface Config {
   readonly maxEventBytes: number;
   readonly flushIntervalMs: number;
   readonly flushMaxRows: number;
+  /** Where the engine spools acknowledged batches while PostgreSQL is slow or down (default <dataDir>/spool). */
+  readonly spoolDir: string;
+  /** Bytes the spool may hold on disk; 0 turns the spool off (PostgreSQL down ─► 503 at once). */
+  readonly spoolMaxBytes: number;
+  /** Group-fsync window of the spool: appends within it share one fdatasync. */
+  readonly spoolSyncMs: number;
   readonly maxStreams: number;
   readonly tenantEventsPerSecond: number;
   readonly streamIdleTtlMs: number;
@@ -115,6 +121,9 @@ export const defaults: Readonly<Config> = Object.freeze({
   maxEventBytes: 64 * 1024,
   flushIntervalMs: 10,
   flushMaxRows: 10_000,
+  spoolDir: './.driftwatch/spool',
+  spoolMaxBytes: 1024 ** 3,
+  spoolSyncMs: 2,
   maxStreams: 100_000,
   // Well above what one engine stores end to end (34k-67k events/s measured on 2 cores by
   // bench/ingest): a single tenant, or the benchmark, is never held back by default, yet a
@@ -189,6 +198,9 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   maxEventBytes: { env: 'MAX_EVENT_BYTES', flag: '--max-event-bytes', kind: 'int', min: 64, max: 16 * 1024 ** 2, doc: 'largest single event (its JSON form)' },
   flushIntervalMs: { env: 'FLUSH_INTERVAL_MS', flag: '--flush-interval-ms', kind: 'int', min: 0, max: 10_000, doc: 'group-commit window of the PostgreSQL sinks' },
   flushMaxRows: { env: 'FLUSH_MAX_ROWS', flag: '--flush-max-rows', kind: 'int', min: 1, max: 1_000_000, doc: 'rows that trigger a flush before the window ends' },
+  spoolDir: { env: 'SPOOL_DIR', flag: '--spool-dir', kind: 'string', doc: 'where the engine spools acknowledged batches while PostgreSQL is slow or down (default: spool/ under the data directory); one engine process per directory' },
+  spoolMaxBytes: { env: 'SPOOL_MAX_BYTES', flag: '--spool-max-bytes', kind: 'int', min: 0, max: 2 ** 50, doc: 'bytes the spool may hold on disk; when full, 503 / nack DW_ERR_SPOOL_FULL with Retry-After; 0 turns the spool off' },
+  spoolSyncMs: { env: 'SPOOL_SYNC_MS', flag: '--spool-sync-ms', kind: 'int', min: 0, max: 1_000, doc: 'group-fsync window of the spool: batches appended within it share one fdatasync before they are acknowledged' },
   maxStreams: { env: 'MAX_STREAMS', flag: '--max-streams', kind: 'int', min: 1, max: 100_000_000, doc: 'streams whose detector state the engine keeps; beyond it the least recently used idle ones are evicted and warm up again' },
   tenantEventsPerSecond: { env: 'TENANT_EVENTS_PER_SECOND', flag: '--tenant-events-per-second', kind: 'int', min: 0, max: 1_000_000_000, doc: 'events per second one tenant may send to one engine process (token bucket, one second of burst); over it 429 / nack DW_ERR_RATE_LIMITED with Retry-After; 0: unlimited' },
   streamIdleTtlMs: { env: 'STREAM_IDLE_TTL_MS', flag: '--stream-idle-ttl-ms', kind: 'int', min: 0, max: 30 * 86_400_000, doc: 'an idle stream\'s detector state is evicted after this long unused (0: only by MAX_STREAMS)' },
@@ -326,6 +338,9 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
     throw new TypeError('EXTERNAL_JWT_SECRET (options.externalJwtSecret) must be at least 32 characters');
   }
   checkVmOptions(out as unknown as Config);
+  // The spool lives under the data directory unless SPOOL_DIR (or its flag or override) says otherwise.
+  const spoolGiven = (env[options.spoolDir.env] ?? '') !== '' || options.spoolDir.flag in flags || input.overrides?.spoolDir !== undefined;
+  out.spoolDir = spoolGiven ? resolve(String(out.spoolDir)) : join(String(out.dataDir), 'spool');
   return Object.freeze(out) as unknown as Readonly<Config>;
 }
 

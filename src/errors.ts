@@ -31,6 +31,7 @@ export const errorCodes = Object.freeze({
   DW_ERR_UPSTREAM_UNREACHABLE: { status: 502, message: "The tenant's engine is not reachable" },
   DW_ERR_ROUTING_DISABLED: { status: 503, message: 'Routing lookups are disabled: ROUTING_SERVICE_TOKEN is not set' },
   DW_ERR_UNAVAILABLE: { status: 503, message: 'Temporarily unavailable; retry later' },
+  DW_ERR_SPOOL_FULL: { status: 503, message: 'Storage is slow or down and the ingest spool is full; retry later' },
   DW_ERR_DATABASE_UNAVAILABLE: { status: 503, message: 'The database is not reachable' },
   DW_ERR_SHUTTING_DOWN: { status: 503, message: 'The server is shutting down' },
   DW_ERR_BILLING_DISABLED: { status: 501, message: 'Billing is not configured on this server' },

@@ -3,7 +3,10 @@
 // http://demo.localhost:<edge port> over HTTP and a WebSocket are stored under the demo tenant;
 // the control API answers the route to edge workers; close() stops the engine before the edge,
 // so a WebSocket through the edge is ended by the engine with 1001 (going away), not cut.
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
@@ -16,6 +19,8 @@ const TOKEN = 'e2e-routing-service-token-0123456789abcdef';
 let db: TestDatabase;
 let sys: System;
 let closed = false;
+// The engine's spool: a directory of its own (one engine process per SPOOL_DIR).
+const spoolDir = mkdtempSync(join(tmpdir(), 'dw-spool-'));
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -23,7 +28,7 @@ beforeAll(async () => {
     env: {},
     overrides: {
       databaseUrl: db.url, host: '127.0.0.1', enginePort: 0, controlPort: 0, edgePort: 0, workerThreads: 1, logLevel: 'silent',
-      demoTenant: true, routingServiceToken: TOKEN,
+      demoTenant: true, routingServiceToken: TOKEN, spoolDir,
     },
   });
   sys = await startSystem(config, silentLogger, { engine: true, control: true, edge: true });
@@ -32,6 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!closed) await sys?.close();
   await db?.drop();
+  rmSync(spoolDir, { recursive: true, force: true });
 });
 
 async function demoEvents(): Promise<number> {
