@@ -2,7 +2,10 @@
 // (POST /api/v1/vm/start), the machine registry writes its route, and the edge proxy sends
 // <slug>.localhost:<edge port> there: events ingested over HTTP and a WebSocket land in
 // PostgreSQL. Stopping the VM removes the route: the edge answers 404 at once.
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
@@ -13,6 +16,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 const TOKEN = 'tenant-edge-service-token-0123456789abcdef';
 let db: TestDatabase;
 let sys: System;
+// The data directory (the tenant engines' spools go under it): a temporary one of this file's own.
+const dataDir = mkdtempSync(join(tmpdir(), 'dw-tenant-edge-'));
 
 async function api(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }> {
   const res = await fetch(`${sys.controlUrl}${path}`, {
@@ -44,7 +49,7 @@ beforeAll(async () => {
     env: {},
     overrides: {
       databaseUrl: db.url, host: '127.0.0.1', controlPort: 0, edgePort: 0, workerThreads: 1, logLevel: 'silent',
-      demoTenant: false, routingServiceToken: TOKEN, vmStopGraceMs: 5_000,
+      demoTenant: false, routingServiceToken: TOKEN, vmStopGraceMs: 5_000, dataDir,
     },
   });
   // Control API (with the machine registry and the local driver) and the edge; no shared engine.
@@ -54,6 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sys?.close();
   await db?.drop();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('a tenant engine started by the local driver, reached through the edge proxy', () => {
