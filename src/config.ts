@@ -77,6 +77,11 @@ export interface Config {
   /** Another Stripe API server (stripe-mock, the tests' fake): its protocol, host and port. */
   readonly stripeApiBase: string | undefined;
   readonly stripeUsageReportIntervalSeconds: number;
+  readonly routingServiceToken: string | undefined;
+  readonly routeTtlSeconds: number;
+  readonly routeNegativeTtlSeconds: number;
+  readonly edgePort: number;
+  readonly driftwatchDomain: string;
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum' | 'uuid';
@@ -88,6 +93,10 @@ interface OptionSpec {
   min?: number;
   max?: number;
   values?: readonly string[];
+  /** Strings: the shortest value accepted (secrets). */
+  minLength?: number;
+  /** Strings: a pattern the value must match (hostnames). */
+  pattern?: RegExp;
 }
 
 const cpus = availableParallelism();
@@ -159,6 +168,13 @@ export const defaults: Readonly<Config> = Object.freeze({
   stripeMeterEventName: 'driftwatch_events',
   stripeApiBase: undefined,
   stripeUsageReportIntervalSeconds: 600,
+  routingServiceToken: undefined,
+  // Edge workers hold a route this long without asking again (no invalidation reaches them);
+  // control API instances hold it as long, but drop it at once on a Redis message.
+  routeTtlSeconds: 30,
+  routeNegativeTtlSeconds: 5,
+  edgePort: 8000,
+  driftwatchDomain: 'localhost',
 });
 
 /** Every option: its environment variable, its CLI flag, its type and its doc line. */
@@ -166,8 +182,8 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   databaseUrl: { env: 'DATABASE_URL', flag: '--database-url', kind: 'url', doc: 'PostgreSQL URL; unset starts embedded PostgreSQL under the data directory' },
   dataDir: { env: 'DRIFTWATCH_DATA_DIR', flag: '--data-dir', kind: 'string', doc: 'where embedded PostgreSQL keeps its files' },
   embeddedPgPort: { env: 'EMBEDDED_PG_PORT', flag: '--embedded-pg-port', kind: 'int', min: 1, max: 65535, doc: 'port of the embedded PostgreSQL (127.0.0.1 only)' },
-  redisUrl: { env: 'REDIS_URL', flag: '--redis-url', kind: 'url', doc: 'Redis URL; control API instances share their rate-limit counters there, and the engines count usage there (unset: rate-limit counters in process memory, usage in the usage_counters table)' },
-  redisKeyPrefix: { env: 'REDIS_KEY_PREFIX', flag: '--redis-key-prefix', kind: 'string', doc: 'prefix of every driftwatch key in Redis (rate-limit counters add rl: to it, usage counters usage:)' },
+  redisUrl: { env: 'REDIS_URL', flag: '--redis-url', kind: 'url', doc: 'Redis URL; control API instances share their rate-limit counters and route cache there and hear of route changes by pub/sub, and the engines count usage there (unset: rate-limit counters and routes in process memory, usage in the usage_counters table)' },
+  redisKeyPrefix: { env: 'REDIS_KEY_PREFIX', flag: '--redis-key-prefix', kind: 'string', doc: 'prefix of every driftwatch key in Redis (rate-limit counters add rl:, usage counters usage:, route copies route:, the route channel is <prefix>routes)' },
   host: { env: 'HOST', flag: '--host', kind: 'string', doc: 'address both servers listen on (0.0.0.0 in containers)' },
   enginePort: { env: 'ENGINE_PORT', flag: '--engine-port', kind: 'int', min: 0, max: 65535, doc: 'engine (ingest) port; 0 picks a free one' },
   controlPort: { env: 'CONTROL_PORT', flag: '--control-port', kind: 'int', min: 0, max: 65535, doc: 'control API port; 0 picks a free one' },
@@ -226,6 +242,11 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   stripeMeterEventName: { env: 'STRIPE_METER_EVENT_NAME', flag: '--stripe-meter-event-name', kind: 'string', doc: 'event_name of the meter events (the Stripe meter\'s event name)' },
   stripeApiBase: { env: 'STRIPE_API_BASE', flag: '--stripe-api-base', kind: 'url', doc: 'another Stripe API server, such as stripe-mock (http://127.0.0.1:12111); unset: api.stripe.com' },
   stripeUsageReportIntervalSeconds: { env: 'STRIPE_USAGE_REPORT_INTERVAL_SECONDS', flag: '--stripe-usage-report-interval-seconds', kind: 'int', min: 1, max: 86_400, doc: 'how often the usage reporter sends closed hours to Stripe (and past-due grace periods are checked)' },
+  routingServiceToken: { env: 'ROUTING_SERVICE_TOKEN', flag: '--routing-service-token', kind: 'string', minLength: 32, doc: 'bearer token edge workers present to GET /api/v1/routing/:subdomain (at least 32 characters); unset: that route answers 503 DW_ERR_ROUTING_DISABLED' },
+  routeTtlSeconds: { env: 'ROUTE_TTL_SECONDS', flag: '--route-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long a route is cached (in memory, in Redis, and by edge workers: Cache-Control max-age)' },
+  routeNegativeTtlSeconds: { env: 'ROUTE_NEGATIVE_TTL_SECONDS', flag: '--route-negative-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long an unknown subdomain is remembered as unknown (negative caching)' },
+  edgePort: { env: 'EDGE_PORT', flag: '--edge-port', kind: 'int', min: 0, max: 65535, doc: 'port of the built-in edge proxy (`up`, `edge`): <subdomain>.<domain> goes to that tenant\'s engine; 0 picks a free one' },
+  driftwatchDomain: { env: 'DRIFTWATCH_DOMAIN', flag: '--domain', kind: 'string', pattern: /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, doc: 'base domain of the edge proxy: the Host alice.<domain> is routed to the tenant with slug alice' },
 });
 
 function parseValue(name: string, spec: OptionSpec, raw: string): unknown {
@@ -266,6 +287,12 @@ function parseValue(name: string, spec: OptionSpec, raw: string): unknown {
       return raw.toLowerCase();
     case 'string':
       if (raw.length === 0) throw new TypeError(`${spec.env} (options.${name}) must not be empty`);
+      if (spec.minLength !== undefined && raw.length < spec.minLength) {
+        throw new TypeError(`${spec.env} (options.${name}) must be at least ${spec.minLength} characters long`);
+      }
+      if (spec.pattern !== undefined && !spec.pattern.test(raw)) {
+        throw new TypeError(`${spec.env} (options.${name}) is not valid, got ${JSON.stringify(raw)}`);
+      }
       return raw;
   }
 }
@@ -301,7 +328,8 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
     if (!(name in options)) throw new TypeError(`unknown option options.${name}`);
     if (value !== undefined) {
       const spec = options[name as keyof Config];
-      out[name] = spec.kind === 'int' || spec.kind === 'bool' || spec.kind === 'uuid' ? parseValue(name, spec, String(value)) : value;
+      out[name] = spec.kind === 'int' || spec.kind === 'bool' || spec.kind === 'uuid' || (spec.kind === 'string' && (spec.minLength !== undefined || spec.pattern !== undefined))
+        ? parseValue(name, spec, String(value)) : value;
     }
   }
   out.dataDir = resolve(String(out.dataDir));
