@@ -16,6 +16,6 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0
 COPY --from=build /app /app
-EXPOSE 8080 8090
+EXPOSE 8080 8090 8000
 USER node
 CMD ["node", "dist/bin/driftwatch.js", "up"]

@@ -330,3 +330,18 @@ CREATE TABLE IF NOT EXISTS billing_manual_usage (
   sent_at             timestamptz,
   UNIQUE (tenant_id, idempotency_key)
 );
+-- The routing table: a tenant's subdomain (its slug) → the address ("host:port") of its engine,
+-- written by the machine registry (src/routing/table.ts) and read by the edge proxy and edge
+-- workers (GET /api/v1/routing/:subdomain). version comes from one sequence and is taken under a
+-- per-subdomain lock, so it grows with every change in commit order, across a remove and a
+-- re-create too: caches drop a message whose version is older than what they hold.
+CREATE SEQUENCE IF NOT EXISTS routes_version_seq;
+CREATE TABLE IF NOT EXISTS routes (
+  subdomain   text PRIMARY KEY,
+  address     text NOT NULL,
+  machine_id  text,
+  tenant_id   uuid REFERENCES tenants(id) ON DELETE CASCADE,
+  version     bigint NOT NULL,
+  updated_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS routes_tenant_idx ON routes (tenant_id);

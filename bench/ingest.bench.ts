@@ -214,7 +214,9 @@ async function roleCopy(url: string, tenantId: string, seconds: number): Promise
 
 /** The engine, in-process in this child, on its own pool; detection on (dist/workers/score.js). */
 async function roleEngine(url: string): Promise<void> {
-  const config = loadConfig({ env: {}, overrides: { enginePort: 0, host: '127.0.0.1', databaseUrl: url, logLevel: 'info' } });
+  // The spool off: these figures are for batches committed to PostgreSQL before their ack (with
+  // the spool on, a full sink buffer would turn acks into spool appends, replayed later).
+  const config = loadConfig({ env: {}, overrides: { enginePort: 0, host: '127.0.0.1', databaseUrl: url, logLevel: 'info', spoolMaxBytes: 0 } });
   const pool = createPool(url, 20);
   const tokens = await new TokenService(pool, { issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: 900 }).init();
   // Keep the engine's own account: its closing stats and any warnings.

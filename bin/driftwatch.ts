@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The driftwatch command line: `driftwatch <command> [options]`.
 //
-//   up       database + control API + engine in one process (what `npm start` runs)
+//   up       database + control API + engine + edge proxy in one process (what `npm start` runs)
 //   engine   the engine alone          control   the control API alone
+//   edge     the edge proxy alone (routes <tenant>.<domain> to the tenant's engine)
 //   migrate  apply schema.sql         demo      stream a synthetic log to a running system
 //   eval     score the detectors on labelled data, in-process (src/eval/cli.ts)
 //   billing  report usage to Stripe now, or reconcile counted with reported (src/billing/cli.ts)
@@ -19,9 +20,10 @@ import { createLogger } from '../src/log.js';
 import { startSystem, type System, type SystemParts } from '../src/system.js';
 
 const COMMANDS: Record<string, string> = {
-  up: 'start the whole system: database (embedded unless DATABASE_URL), control API and engine',
+  up: 'start the whole system: database (embedded unless DATABASE_URL), control API, engine and edge proxy',
   engine: 'start the engine only (ingest, detection, storage)',
   control: 'start the control API only',
+  edge: 'start the edge proxy only: <tenant>.<DRIFTWATCH_DOMAIN>:<EDGE_PORT> goes to the tenant\'s engine (routes in PostgreSQL/Redis)',
   migrate: 'apply schema.sql to the database and exit',
   demo: 'stream a synthetic log with injected anomalies to a running system; print what was found',
   eval: 'score the detectors on labelled data: eval nab|logs|events (see driftwatch eval --help)',
@@ -52,6 +54,7 @@ function usage(): string {
     '',
     'Examples:',
     '  driftwatch up                          # embedded PostgreSQL under ./.driftwatch',
+    '  driftwatch edge --edge-port 8000 --domain example.com   # alice.example.com -> alice\'s engine',
     '  DATABASE_URL=postgres://... driftwatch up --engine-port 9000',
     '  driftwatch demo --lines 20000',
     '  driftwatch eval nab --data ../shared/datasets/nab',
@@ -139,6 +142,10 @@ async function serve(config: Readonly<Config>, parts: SystemParts): Promise<void
   say('driftwatch is running');
   if (system.controlUrl) say(`  control API  ${system.controlUrl}   (GET /health, GET /docs, POST /api/v1/auth/register)`);
   if (system.engineUrl) say(`  engine       ${system.engineUrl}   (POST /api/v1/events/ingest, WebSocket /api/v1/stream, POST /v1/logs)`);
+  if (system.edge) {
+    say(`  edge proxy   ${config.host === '0.0.0.0' ? '*' : config.host}:${system.edge.port}   (<tenant>.${config.driftwatchDomain}:${system.edge.port} goes to that tenant's engine)`);
+    if (parts.engine && parts.control && config.demoTenant) say(`               ${system.edgeUrl}/api/v1/events/ingest reaches the demo tenant's engine`);
+  }
   say(`  database     ${system.db.embedded ? `embedded PostgreSQL, data in ${config.dataDir}` : 'DATABASE_URL'}`);
   if (system.demoApiKey !== undefined) {
     say('');
@@ -177,9 +184,10 @@ async function main(argv: string[]): Promise<void> {
   if (command !== 'demo' && Object.keys(demoFlags).length > 0) throw new TypeError(`${Object.keys(demoFlags)[0]} is a demo option`);
   const config = loadConfig({ env: process.env, flags });
   switch (command) {
-    case 'up': return serve(config, { engine: true, control: true });
+    case 'up': return serve(config, { engine: true, control: true, edge: true });
     case 'engine': return serve(config, { engine: true, control: false });
     case 'control': return serve(config, { engine: false, control: true });
+    case 'edge': return serve(config, { engine: false, control: false, edge: true });
     case 'migrate': {
       const db = await openDatabase(config, createLogger(config), 2);
       process.stdout.write(`schema applied (${db.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL'})\n`);

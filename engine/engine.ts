@@ -4,7 +4,8 @@
 //   POST /events/ingest    │  authenticate ─► transforms/decode.ts ─► transforms/limit.ts (per-tenant
 //                          │    events/s: 429 / nack) ─► transforms/quota.ts (plan's events per month:
 //                          │    429 / nack DW_ERR_QUOTA_EXCEEDED) ─► sinks/postgres/blocks.ts (a compressed
-//                          │    block per stream) ─► sinks/postgres (events sink)
+//                          │    block per stream) ─► sinks/spool ─► sinks/postgres (events sink)
+//                          │    (PostgreSQL slow or down: acked once fsync'd in the spool, replayed in order)
 //   sources/websocket.ts ──┤                                           │ group commit: one COPY per window,
 //   GET /stream (frames)   │                                           │ ingest_batches + usage_counters
 //                          │                                           │ (and, with REDIS_URL, INCRBY after COMMIT: src/usage.ts)
@@ -20,7 +21,9 @@
 //                                                     sinks/postgres (anomalies sink) ─► anomalies table
 //
 // close(): refuse new requests, upgrades and frames (DW_ERR_SHUTTING_DOWN) and close the
-// listen socket ─► wait for every batch in flight (each one answered after its COMMIT) ─►
+// listen socket ─► wait for every batch in flight (each one answered after its COMMIT or its
+// spool fsync) ─► let the spool drain while PostgreSQL takes it (up to the rest of the grace
+// period), then stop its replay (what is left is replayed by the next start) ─►
 // flush the events sink ─► drain the scorer (its anomalies written) ─► flush the anomalies
 // sink ─► stop retention (waiting for a run in progress) ─► destroy the worker pool ─► end the
 // remaining WebSocket connections (1001) and idle keep-alive HTTP connections.
@@ -35,8 +38,10 @@ import type { Logger } from '../src/log.js';
 import { BLOCK_COLUMNS, blockLines } from './sinks/postgres/blocks.js';
 import { ANOMALY_COLUMNS, anomalyLines } from './sinks/postgres/copy.js';
 import { Retention } from './sinks/postgres/retention.js';
-import { CopySink } from './sinks/postgres/service.js';
-import type { SourceContext } from './sources/common.js';
+import { CopySink, type SinkWrite } from './sinks/postgres/service.js';
+import { spoolOptions } from './sinks/spool/config.js';
+import { SpooledSink, type SpoolStats } from './sinks/spool/service.js';
+import { isDatabaseDown, type SourceContext } from './sources/common.js';
 import { httpSource } from './sources/http.js';
 import { otlpSource } from './sources/otlp.js';
 import { websocketSource } from './sources/websocket.js';
@@ -50,6 +55,13 @@ import { StreamSettings } from './transforms/stream-settings.js';
 /** Retention by plan (partitions ahead, expired blocks and anomalies) runs at start and this often. */
 const RETENTION_EVERY_MS = 3_600_000;
 
+/**
+ * While PostgreSQL is unreachable, an API key or session this process verified within this
+ * long is still honoured (nothing can be revoked while the database is down), so that ingest
+ * keeps going into the spool.
+ */
+const AUTH_STALE_IF_DOWN_MS = 3_600_000;
+
 /** The events sink holds at most this many maximal bodies' worth of COPY lines waiting (at least 64 MiB). */
 const PENDING_BODIES = 4;
 const MIN_PENDING_BYTES = 64 * 1024 * 1024;
@@ -60,6 +72,8 @@ export interface EngineHandle {
   stats(): {
     events: CopySink['stats']; anomalies: CopySink['stats']; score: Scorer['stats']; streams: number; rateLimit: TenantRateLimiter['stats'];
     quota: TenantQuota['stats']; retention: Retention['stats'];
+    /** The on-disk spool (undefined when SPOOL_MAX_BYTES is 0). */
+    spool: SpoolStats | undefined;
   };
   close(): Promise<void>;
 }
@@ -80,10 +94,13 @@ export interface EngineOptions {
 export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const { config, pool, tokens } = opts;
   const log = opts.log.child({ component: 'engine' });
-  const resolver = new PrincipalResolver(pool, tokens, resolverOptions(config));
+  const resolver = new PrincipalResolver(pool, tokens, {
+    ...resolverOptions(config), staleIfUnavailableMs: AUTH_STALE_IF_DOWN_MS, isUnavailable: isDatabaseDown,
+  });
   const usage = opts.usage ?? await openUsageStore({ pool, redisUrl: config.redisUrl, redisKeyPrefix: config.redisKeyPrefix, log });
   // The sinks count usage in usage_counters inside their transaction (billing meters from it);
-  // with REDIS_URL it is also counted in Redis after COMMIT (below), where the quota reads it.
+  // with REDIS_URL it is also counted in Redis after COMMIT (below, and at a spooled batch's
+  // replay), where the quota reads it.
 
   const events = new CopySink(pool, log, {
     name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: true,
@@ -133,6 +150,25 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   // Two flushes run at once and a flush may retry, so writes can commit out of order: committed
   // records go to the scorer in the order their writes were submitted (per stream, frame order).
   const toScore = new InOrder<{ tenantId: string; records: EventRecord[] }>((x) => scorer.push(x.tenantId, x.records));
+
+  // The spool in front of the events sink: a spooled batch is scored when its replay commits,
+  // in spool order, through the same InOrder (after every direct write submitted before it).
+  let spool: SpooledSink<SinkWrite, EventRecord[]> | undefined;
+  if (config.spoolMaxBytes > 0) {
+    try {
+      spool = await SpooledSink.open<SinkWrite, EventRecord[]>(events, log,
+        spoolOptions({ dir: config.spoolDir, maxBytes: config.spoolMaxBytes, syncMs: config.spoolSyncMs, replayMaxRows: config.flushMaxRows }), {
+          rowsOf: (_w, records) => records.length,
+          onReplayed(w, records, r) {
+            if (!r.duplicate && r.rows > 0) usage.add(w.tenantId, { events: r.rows, bytes: w.bytes });
+            toScore.complete(toScore.take(), r.duplicate ? null : { tenantId: w.tenantId, records });
+          },
+        });
+    } catch (err) {
+      await scorer.close();
+      throw err;
+    }
+  }
 
   const rateLimit = new TenantRateLimiter(config.tenantEventsPerSecond);
   let lastLimitLog = 0;
@@ -200,19 +236,22 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
       // One compressed block per stream of this batch (blocks.ts).
       const { lines, fingerprint } = blockLines(tenantId, records, batchKey);
       const slot = toScore.take();
+      const w: SinkWrite = { tenantId, lines, rows: records.length, bytes, batchKey, fingerprint };
       let r;
       try {
-        r = await events.write({ tenantId, lines, rows: records.length, bytes, batchKey, fingerprint });
+        r = spool !== undefined ? await spool.write(w, records) : { ...(await events.write(w)), spooled: false };
       } catch (err) {
         quota.settle(ticket, 0);
         toScore.complete(slot, null);
         throw err;
       }
-      // Counted only when stored now: a resent batch (duplicate) is acknowledged, not counted.
-      const stored = r.duplicate ? 0 : r.rows;
+      // Counted only when stored now: a resent batch (duplicate) is acknowledged, not counted. A
+      // spooled batch is not stored yet: it is counted in Redis and scored when its replay commits
+      // (onReplayed), but it takes its place in this engine's quota now.
+      const stored = r.duplicate || r.spooled ? 0 : r.rows;
       if (stored > 0) usage.add(tenantId, { events: stored, bytes });
-      quota.settle(ticket, stored);
-      toScore.complete(slot, r.duplicate ? null : { tenantId, records });
+      quota.settle(ticket, r.duplicate ? 0 : r.rows);
+      toScore.complete(slot, r.duplicate || r.spooled ? null : { tenantId, records });
       return { accepted: r.rows, duplicate: r.duplicate };
     },
     get closing() { return closing; },
@@ -236,6 +275,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   }).catch(async (err: unknown) => {
     clearInterval(retentionTimer);
     await retentionRun;
+    await spool?.close();
     await scorer.close();
     if (opts.usage === undefined) await usage.close();
     throw err;
@@ -248,7 +288,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     port,
     stats: () => ({
       events: events.stats, anomalies: anomalies.stats, score: scorer.stats, streams: scorer.streams, rateLimit: rateLimit.stats,
-      quota: quota.stats, retention: retention.stats,
+      quota: quota.stats, retention: retention.stats, spool: spool?.stats,
     }),
     close() {
       closed ??= (async () => {
@@ -266,6 +306,8 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
           clearTimeout(timer);
         }
         if (inFlight.size > 0) log.warn({ requests: inFlight.size }, 'EngineShutdownGraceExpired: refusing what is still in flight');
+        // While PostgreSQL takes the replay, the spool gets the rest of the grace period to drain.
+        await spool?.close(Math.max(1_000, graceEnd - Date.now()));
         await events.close();
         await scorer.close();
         await anomalies.close();
@@ -276,7 +318,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
         // Idle keep-alive HTTP connections would keep the process alive until the client
         // drops them; App.close() (in this uWS build, missing from its typings) closes them.
         (app as unknown as { close?: () => void }).close?.();
-        log.info({ events: events.stats, anomalies: anomalies.stats, score: scorer.stats }, 'engine closed');
+        log.info({ events: events.stats, anomalies: anomalies.stats, score: scorer.stats, spool: spool?.stats }, 'engine closed');
       })();
       return closed;
     },

@@ -7,6 +7,7 @@
 //          ├─ rate-limit (global: app.rateLimits, the counter store: Redis or memory)
 //          ├─ billing-context (global: app.billing, the Stripe client; usage reporter and grace ticker)
 //          ├─ usage-store (global: app.usage, usage counters: Redis or the usage_counters table)
+//          ├─ routing-table (global: app.routes, the routing table: memory + Redis + PostgreSQL)
 //          ├─ health      GET /health, GET /ready
 //          ├─ jwks        GET /.well-known/jwks.json
 //          └─ /api/v1 ─┬─ auth        register, login, refresh, logout (rate-limited, audited)
@@ -20,7 +21,8 @@
 //                      ├─ vm          POST /vm/start, GET /vm/status, DELETE /vm/stop, GET /machines[/:id]
 //                      ├─ billing     plans, checkout, portal, subscription, usage
 //                      ├─ webhooks    POST /webhooks/stripe (raw body, signature)
-//                      └─ usage       GET /usage (this month's usage and the plan's limit)
+//                      ├─ usage       GET /usage (this month's usage and the plan's limit)
+//                      └─ routing     GET /routing/:subdomain (edge workers), GET /routing (owner/admin)
 //
 // buildControlApp() returns the app booted (plugins loaded, routes fixed) but not listening.
 import { randomUUID } from 'node:crypto';
@@ -42,6 +44,8 @@ import { healthPlugin } from './plugins/health.js';
 import { jwksPlugin } from './plugins/jwks.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
+import { routingRoutesPlugin, routingTablePlugin } from './plugins/routing.js';
+import { RoutingTable } from './routing/table.js';
 import { streamsPlugin } from './plugins/streams.js';
 import { usageRoutesPlugin, usageStorePlugin } from './plugins/usage.js';
 import { usersPlugin } from './plugins/users.js';
@@ -62,6 +66,8 @@ export async function buildControlApp(opts: {
   config: Readonly<Config>; pool: pg.Pool; tokens: TokenService; log: Logger;
   /** The machine registry (system.ts builds it and runs its health loop); default: one for this app, closed with it. */
   machines?: MachineRegistry;
+  /** A routing table shared with the edge proxy (src/system.ts); unset: the app opens its own. */
+  routes?: RoutingTable;
 }): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: opts.log,
@@ -77,11 +83,24 @@ export async function buildControlApp(opts: {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   }) as unknown as FastifyInstance;
 
+  // The routing table before the registry: the registry writes each running engine's route.
+  let routes = opts.routes;
+  if (routes === undefined) {
+    const c = opts.config;
+    const own = await RoutingTable.open({
+      pool: opts.pool, log: opts.log.child({ component: 'routing' }), redisUrl: c.redisUrl, redisPrefix: c.redisKeyPrefix,
+      ttlMs: c.routeTtlSeconds * 1000, negativeTtlMs: c.routeNegativeTtlSeconds * 1000,
+    });
+    routes = own;
+    // Added before the registry's hook; fastify runs onClose hooks last-added first, so the
+    // registry (which removes its engines' routes) closes before the table.
+    app.addHook('onClose', async () => { await own.close(); });
+  }
   let machines = opts.machines;
   if (machines === undefined) {
     const databaseUrl = (opts.pool as unknown as { options: { connectionString?: string } }).options.connectionString ?? '';
     const own = createMachineRegistry({
-      config: opts.config, pool: opts.pool, databaseUrl, log: opts.log, audit: new AuditLog(opts.pool, opts.log.child({ component: 'audit' })),
+      config: opts.config, pool: opts.pool, databaseUrl, log: opts.log, audit: new AuditLog(opts.pool, opts.log.child({ component: 'audit' })), routes,
     });
     machines = own;
     app.addHook('onClose', async () => { await own.close(); });
@@ -95,6 +114,7 @@ export async function buildControlApp(opts: {
   await app.register(rateLimitPlugin, {});
   await app.register(billingContextPlugin, {});
   await app.register(usageStorePlugin, {});
+  await app.register(routingTablePlugin, { table: routes });
   await app.register(healthPlugin, {});
   await app.register(jwksPlugin, {});
   await app.register(async function apiV1(api: FastifyInstance) {
@@ -110,6 +130,7 @@ export async function buildControlApp(opts: {
     await api.register(billingPlugin, {});
     await api.register(webhooksPlugin, {});
     await api.register(usageRoutesPlugin, {});
+    await api.register(routingRoutesPlugin, {});
   }, { prefix: '/api/v1' });
   await app.ready();
   return app;

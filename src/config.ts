@@ -2,7 +2,7 @@
 // type, bounds), validated once at start and deep-frozen. Nothing reads process.env after
 // loadConfig() returns; components receive the frozen object (or a slice of it).
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface Config {
   /** PostgreSQL connection string; unset = start embedded PostgreSQL under dataDir. */
@@ -25,6 +25,12 @@ export interface Config {
   readonly maxEventBytes: number;
   readonly flushIntervalMs: number;
   readonly flushMaxRows: number;
+  /** Where the engine spools acknowledged batches while PostgreSQL is slow or down (default <dataDir>/spool). */
+  readonly spoolDir: string;
+  /** Bytes the spool may hold on disk; 0 turns the spool off (PostgreSQL down ─► 503 at once). */
+  readonly spoolMaxBytes: number;
+  /** Group-fsync window of the spool: appends within it share one fdatasync. */
+  readonly spoolSyncMs: number;
   readonly maxStreams: number;
   readonly tenantEventsPerSecond: number;
   readonly streamIdleTtlMs: number;
@@ -71,6 +77,11 @@ export interface Config {
   /** Another Stripe API server (stripe-mock, the tests' fake): its protocol, host and port. */
   readonly stripeApiBase: string | undefined;
   readonly stripeUsageReportIntervalSeconds: number;
+  readonly routingServiceToken: string | undefined;
+  readonly routeTtlSeconds: number;
+  readonly routeNegativeTtlSeconds: number;
+  readonly edgePort: number;
+  readonly driftwatchDomain: string;
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum' | 'uuid';
@@ -82,6 +93,10 @@ interface OptionSpec {
   min?: number;
   max?: number;
   values?: readonly string[];
+  /** Strings: the shortest value accepted (secrets). */
+  minLength?: number;
+  /** Strings: a pattern the value must match (hostnames). */
+  pattern?: RegExp;
 }
 
 const cpus = availableParallelism();
@@ -106,6 +121,9 @@ export const defaults: Readonly<Config> = Object.freeze({
   maxEventBytes: 64 * 1024,
   flushIntervalMs: 10,
   flushMaxRows: 10_000,
+  spoolDir: './.driftwatch/spool',
+  spoolMaxBytes: 1024 ** 3,
+  spoolSyncMs: 2,
   maxStreams: 100_000,
   // Well above what one engine stores end to end (34k-67k events/s measured on 2 cores by
   // bench/ingest): a single tenant, or the benchmark, is never held back by default, yet a
@@ -150,6 +168,13 @@ export const defaults: Readonly<Config> = Object.freeze({
   stripeMeterEventName: 'driftwatch_events',
   stripeApiBase: undefined,
   stripeUsageReportIntervalSeconds: 600,
+  routingServiceToken: undefined,
+  // Edge workers hold a route this long without asking again (no invalidation reaches them);
+  // control API instances hold it as long, but drop it at once on a Redis message.
+  routeTtlSeconds: 30,
+  routeNegativeTtlSeconds: 5,
+  edgePort: 8000,
+  driftwatchDomain: 'localhost',
 });
 
 /** Every option: its environment variable, its CLI flag, its type and its doc line. */
@@ -157,8 +182,8 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   databaseUrl: { env: 'DATABASE_URL', flag: '--database-url', kind: 'url', doc: 'PostgreSQL URL; unset starts embedded PostgreSQL under the data directory' },
   dataDir: { env: 'DRIFTWATCH_DATA_DIR', flag: '--data-dir', kind: 'string', doc: 'where embedded PostgreSQL keeps its files' },
   embeddedPgPort: { env: 'EMBEDDED_PG_PORT', flag: '--embedded-pg-port', kind: 'int', min: 1, max: 65535, doc: 'port of the embedded PostgreSQL (127.0.0.1 only)' },
-  redisUrl: { env: 'REDIS_URL', flag: '--redis-url', kind: 'url', doc: 'Redis URL; control API instances share their rate-limit counters there, and the engines count usage there (unset: rate-limit counters in process memory, usage in the usage_counters table)' },
-  redisKeyPrefix: { env: 'REDIS_KEY_PREFIX', flag: '--redis-key-prefix', kind: 'string', doc: 'prefix of every driftwatch key in Redis (rate-limit counters add rl: to it, usage counters usage:)' },
+  redisUrl: { env: 'REDIS_URL', flag: '--redis-url', kind: 'url', doc: 'Redis URL; control API instances share their rate-limit counters and route cache there and hear of route changes by pub/sub, and the engines count usage there (unset: rate-limit counters and routes in process memory, usage in the usage_counters table)' },
+  redisKeyPrefix: { env: 'REDIS_KEY_PREFIX', flag: '--redis-key-prefix', kind: 'string', doc: 'prefix of every driftwatch key in Redis (rate-limit counters add rl:, usage counters usage:, route copies route:, the route channel is <prefix>routes)' },
   host: { env: 'HOST', flag: '--host', kind: 'string', doc: 'address both servers listen on (0.0.0.0 in containers)' },
   enginePort: { env: 'ENGINE_PORT', flag: '--engine-port', kind: 'int', min: 0, max: 65535, doc: 'engine (ingest) port; 0 picks a free one' },
   controlPort: { env: 'CONTROL_PORT', flag: '--control-port', kind: 'int', min: 0, max: 65535, doc: 'control API port; 0 picks a free one' },
@@ -173,6 +198,9 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   maxEventBytes: { env: 'MAX_EVENT_BYTES', flag: '--max-event-bytes', kind: 'int', min: 64, max: 16 * 1024 ** 2, doc: 'largest single event (its JSON form)' },
   flushIntervalMs: { env: 'FLUSH_INTERVAL_MS', flag: '--flush-interval-ms', kind: 'int', min: 0, max: 10_000, doc: 'group-commit window of the PostgreSQL sinks' },
   flushMaxRows: { env: 'FLUSH_MAX_ROWS', flag: '--flush-max-rows', kind: 'int', min: 1, max: 1_000_000, doc: 'rows that trigger a flush before the window ends' },
+  spoolDir: { env: 'SPOOL_DIR', flag: '--spool-dir', kind: 'string', doc: 'where the engine spools acknowledged batches while PostgreSQL is slow or down (default: spool/ under the data directory); one engine process per directory' },
+  spoolMaxBytes: { env: 'SPOOL_MAX_BYTES', flag: '--spool-max-bytes', kind: 'int', min: 0, max: 2 ** 50, doc: 'bytes the spool may hold on disk; when full, 503 / nack DW_ERR_SPOOL_FULL with Retry-After; 0 turns the spool off' },
+  spoolSyncMs: { env: 'SPOOL_SYNC_MS', flag: '--spool-sync-ms', kind: 'int', min: 0, max: 1_000, doc: 'group-fsync window of the spool: batches appended within it share one fdatasync before they are acknowledged' },
   maxStreams: { env: 'MAX_STREAMS', flag: '--max-streams', kind: 'int', min: 1, max: 100_000_000, doc: 'streams whose detector state the engine keeps; beyond it the least recently used idle ones are evicted and warm up again' },
   tenantEventsPerSecond: { env: 'TENANT_EVENTS_PER_SECOND', flag: '--tenant-events-per-second', kind: 'int', min: 0, max: 1_000_000_000, doc: 'events per second one tenant may send to one engine process (token bucket, one second of burst); over it 429 / nack DW_ERR_RATE_LIMITED with Retry-After; 0: unlimited' },
   streamIdleTtlMs: { env: 'STREAM_IDLE_TTL_MS', flag: '--stream-idle-ttl-ms', kind: 'int', min: 0, max: 30 * 86_400_000, doc: 'an idle stream\'s detector state is evicted after this long unused (0: only by MAX_STREAMS)' },
@@ -214,6 +242,11 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   stripeMeterEventName: { env: 'STRIPE_METER_EVENT_NAME', flag: '--stripe-meter-event-name', kind: 'string', doc: 'event_name of the meter events (the Stripe meter\'s event name)' },
   stripeApiBase: { env: 'STRIPE_API_BASE', flag: '--stripe-api-base', kind: 'url', doc: 'another Stripe API server, such as stripe-mock (http://127.0.0.1:12111); unset: api.stripe.com' },
   stripeUsageReportIntervalSeconds: { env: 'STRIPE_USAGE_REPORT_INTERVAL_SECONDS', flag: '--stripe-usage-report-interval-seconds', kind: 'int', min: 1, max: 86_400, doc: 'how often the usage reporter sends closed hours to Stripe (and past-due grace periods are checked)' },
+  routingServiceToken: { env: 'ROUTING_SERVICE_TOKEN', flag: '--routing-service-token', kind: 'string', minLength: 32, doc: 'bearer token edge workers present to GET /api/v1/routing/:subdomain (at least 32 characters); unset: that route answers 503 DW_ERR_ROUTING_DISABLED' },
+  routeTtlSeconds: { env: 'ROUTE_TTL_SECONDS', flag: '--route-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long a route is cached (in memory, in Redis, and by edge workers: Cache-Control max-age)' },
+  routeNegativeTtlSeconds: { env: 'ROUTE_NEGATIVE_TTL_SECONDS', flag: '--route-negative-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long an unknown subdomain is remembered as unknown (negative caching)' },
+  edgePort: { env: 'EDGE_PORT', flag: '--edge-port', kind: 'int', min: 0, max: 65535, doc: 'port of the built-in edge proxy (`up`, `edge`): <subdomain>.<domain> goes to that tenant\'s engine; 0 picks a free one' },
+  driftwatchDomain: { env: 'DRIFTWATCH_DOMAIN', flag: '--domain', kind: 'string', pattern: /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, doc: 'base domain of the edge proxy: the Host alice.<domain> is routed to the tenant with slug alice' },
 });
 
 function parseValue(name: string, spec: OptionSpec, raw: string): unknown {
@@ -254,6 +287,12 @@ function parseValue(name: string, spec: OptionSpec, raw: string): unknown {
       return raw.toLowerCase();
     case 'string':
       if (raw.length === 0) throw new TypeError(`${spec.env} (options.${name}) must not be empty`);
+      if (spec.minLength !== undefined && raw.length < spec.minLength) {
+        throw new TypeError(`${spec.env} (options.${name}) must be at least ${spec.minLength} characters long`);
+      }
+      if (spec.pattern !== undefined && !spec.pattern.test(raw)) {
+        throw new TypeError(`${spec.env} (options.${name}) is not valid, got ${JSON.stringify(raw)}`);
+      }
       return raw;
   }
 }
@@ -289,7 +328,8 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
     if (!(name in options)) throw new TypeError(`unknown option options.${name}`);
     if (value !== undefined) {
       const spec = options[name as keyof Config];
-      out[name] = spec.kind === 'int' || spec.kind === 'bool' || spec.kind === 'uuid' ? parseValue(name, spec, String(value)) : value;
+      out[name] = spec.kind === 'int' || spec.kind === 'bool' || spec.kind === 'uuid' || (spec.kind === 'string' && (spec.minLength !== undefined || spec.pattern !== undefined))
+        ? parseValue(name, spec, String(value)) : value;
     }
   }
   out.dataDir = resolve(String(out.dataDir));
@@ -298,6 +338,9 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
     throw new TypeError('EXTERNAL_JWT_SECRET (options.externalJwtSecret) must be at least 32 characters');
   }
   checkVmOptions(out as unknown as Config);
+  // The spool lives under the data directory unless SPOOL_DIR (or its flag or override) says otherwise.
+  const spoolGiven = (env[options.spoolDir.env] ?? '') !== '' || options.spoolDir.flag in flags || input.overrides?.spoolDir !== undefined;
+  out.spoolDir = spoolGiven ? resolve(String(out.spoolDir)) : join(String(out.dataDir), 'spool');
   return Object.freeze(out) as unknown as Readonly<Config>;
 }
 

@@ -3,13 +3,20 @@
 //   database (DATABASE_URL, or embedded PostgreSQL under DRIFTWATCH_DATA_DIR) ─ migrate
 //        │
 //        ├── TokenService (ES256 keys in signing_keys, shared by both servers)
-//        ├── control API (Fastify, CONTROL_PORT)      accounts, keys, anomalies, ...
-//        │     └── machine registry: per-tenant engines (VM_PROVIDER), health loop every VM_HEALTH_INTERVAL_MS
-//        └── engine (uWebSockets.js, ENGINE_PORT)     ingest ─▶ COPY ─▶ workers ─▶ anomalies
+//        ├── routing table (memory + Redis + PostgreSQL; shared by the control API, the machine
+//        │     registry that writes it, and the edge that reads it)
+//        ├── control API (Fastify, CONTROL_PORT)      accounts, keys, anomalies, routing, ...
+//        │     └── machine registry: per-tenant engines (VM_PROVIDER), health loop every VM_HEALTH_INTERVAL_MS;
+//        │           a running machine's address goes into the routing table (its tenant's slug)
+//        ├── engine (uWebSockets.js, ENGINE_PORT)     ingest ─▶ COPY ─▶ workers ─▶ anomalies
+//        └── edge proxy (EDGE_PORT)                   <tenant>.<DRIFTWATCH_DOMAIN> ─▶ its engine
+//                                                     (`up` routes the demo tenant to the engine above)
 //
-// close() stops the engine first (it flushes every acknowledged event and the detector
-// queue into PostgreSQL), then the control API, then the machine registry (its health loop,
-// and the local driver's tenant engines, each flushed by its own SIGTERM), then the database.
+// close() stops the edge from taking connections, then stops the engine (it flushes every
+// acknowledged event and the detector queue into PostgreSQL, and ends WebSockets with 1001,
+// through the edge's tunnels too), then ends what the edge still holds, then the control API,
+// the machine registry (its health loop, and the local driver's tenant engines, each flushed by
+// its own SIGTERM; their routes removed), the routing table and the database.
 import type { FastifyInstance } from 'fastify';
 import { startEngine, type EngineHandle } from '../engine/engine.js';
 import { buildControlApp } from './app.js';
@@ -21,9 +28,14 @@ import { TokenService } from './auth/jwt.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db.js';
 import type { Logger } from './log.js';
+import { startEdgeProxy, type EdgeHandle } from './edge/proxy.js';
+import { RoutingTable } from './routing/table.js';
 import { createTenant } from './tenants.js';
 
-export interface SystemParts { engine: boolean; control: boolean }
+export interface SystemParts { engine: boolean; control: boolean; edge?: boolean }
+
+/** The demo tenant's slug: its subdomain on the edge proxy (demo.localhost:8000). */
+export const DEMO_SLUG = 'demo';
 
 export interface SystemOptions {
   ownSignals?: boolean;
@@ -35,6 +47,10 @@ export interface System {
   readonly db: Database;
   readonly controlUrl: string | undefined;
   readonly engineUrl: string | undefined;
+  /** The edge proxy's URL for the demo tenant (http://demo.<domain>:<port>), when the edge runs. */
+  readonly edgeUrl: string | undefined;
+  readonly edge: EdgeHandle | undefined;
+  readonly routes: RoutingTable | undefined;
   /** Set on the run that created the demo tenant: its API key, shown this once. */
   readonly demoApiKey: string | undefined;
   /** The control API's machine registry (undefined without the control API). */
@@ -42,8 +58,8 @@ export interface System {
   close(): Promise<void>;
 }
 
-const urlOf = (host: string, port: number): string =>
-  `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
+const hostOf = (host: string): string => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host);
+const urlOf = (host: string, port: number): string => `http://${hostOf(host)}:${port}`;
 
 /** Creates the `demo` tenant (on the business plan) and an API key for it, once; returns the key when it did. */
 export async function ensureDemoTenant(db: Database): Promise<string | undefined> {
@@ -52,7 +68,7 @@ export async function ensureDemoTenant(db: Database): Promise<string | undefined
     await client.query('BEGIN');
     // 'dw' + 2, as a decimal: hexadecimal integer literals need PostgreSQL 16.
     await client.query('SELECT pg_advisory_xact_lock(1685520386)');
-    const found = await client.query("SELECT id FROM tenants WHERE slug = 'demo'");
+    const found = await client.query('SELECT id FROM tenants WHERE slug = $1', [DEMO_SLUG]);
     let key: string | undefined;
     if (found.rowCount === 0) {
       // Business (unlimited events): a local demo tenant is for trying things out, not metered.
@@ -76,7 +92,15 @@ export async function startSystem(
   let engine: EngineHandle | undefined;
   let control: FastifyInstance | undefined;
   let machines: MachineRegistry | undefined;
+  let routes: RoutingTable | undefined;
+  let edge: EdgeHandle | undefined;
   try {
+    if (parts.control || parts.edge === true) {
+      routes = await RoutingTable.open({
+        pool: db.pool, log: log.child({ component: 'routing' }), redisUrl: config.redisUrl, redisPrefix: config.redisKeyPrefix,
+        ttlMs: config.routeTtlSeconds * 1000, negativeTtlMs: config.routeNegativeTtlSeconds * 1000,
+      });
+    }
     const tokens = await new TokenService(db.pool, {
       issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds,
     }).init();
@@ -85,10 +109,10 @@ export async function startSystem(
     let engineUrl: string | undefined;
     if (parts.control) {
       machines = createMachineRegistry({
-        config, pool: db.pool, databaseUrl: db.url, log, routes: opts.routes,
+        config, pool: db.pool, databaseUrl: db.url, log, routes: opts.routes ?? routes,
         audit: new AuditLog(db.pool, log.child({ component: 'audit' })),
       });
-      const app = await buildControlApp({ config, pool: db.pool, tokens, log: log.child({ component: 'control' }), machines });
+      const app = await buildControlApp({ config, pool: db.pool, tokens, log: log.child({ component: 'control' }), machines, routes });
       control = app;
       await app.listen({ host: config.host, port: config.controlPort });
       machines.startHealthLoop();
@@ -98,15 +122,25 @@ export async function startSystem(
     if (parts.engine) {
       engine = await startEngine({ config, pool: db.pool, tokens, log });
       engineUrl = urlOf(config.host, engine.port);
+      // The demo tenant is served by this engine: demo.<domain>:<edge port> reaches it.
+      if (parts.control && config.demoTenant && routes !== undefined) {
+        await routes.upsert(DEMO_SLUG, `${hostOf(config.host)}:${engine.port}`, null);
+      }
+    }
+    let edgeUrl: string | undefined;
+    if (parts.edge === true && routes !== undefined) {
+      edge = await startEdgeProxy({ routes, domain: config.driftwatchDomain, host: config.host, port: config.edgePort, log });
+      edgeUrl = `http://${DEMO_SLUG}.${config.driftwatchDomain}:${edge.port}`;
     }
     let closing: Promise<void> | undefined;
     return {
-      db, controlUrl, engineUrl, demoApiKey, machines,
+      db, controlUrl, engineUrl, edgeUrl, edge, routes, demoApiKey, machines,
       close() {
         closing ??= (async () => {
           // Each step runs even if an earlier one failed; the first error is reported.
           let first: unknown;
-          for (const step of [() => engine?.close(), () => control?.close(), () => machines?.close(), () => db.close()]) {
+          edge?.stopAccepting();
+          for (const step of [() => engine?.close(), () => edge?.close(), () => control?.close(), () => machines?.close(), () => routes?.close(), () => db.close()]) {
             try { await step(); } catch (err) { first ??= err; }
           }
           if (first !== undefined) throw first;
@@ -115,9 +149,11 @@ export async function startSystem(
       },
     };
   } catch (err) {
+    await edge?.close().catch(() => {});
     await engine?.close().catch(() => {});
     await control?.close().catch(() => {});
     await machines?.close().catch(() => {});
+    await routes?.close().catch(() => {});
     await db.close().catch(() => {});
     throw err;
   }

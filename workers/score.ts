@@ -4,7 +4,7 @@
 //        │ decode events (UTF-8 JSON of ScoreInput[]) and state (null → new stream)
 //        ▼
 //   logs / traces / llm ──► detectors/text.ts    (compression surprise)
-//   metrics             ──► detectors/numeric.ts (robust online statistics)
+//   metrics             ──► detectors/numeric.ts (robust online statistics: findings = rows whose likelihood reaches the threshold)
 //        │
 //        ▼
 //   ScoreResult{ok: true, state, findings, scored, rowScores?} | {ok: false, code: 'DW_ERR_DETECTOR', message}

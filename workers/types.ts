@@ -24,6 +24,7 @@ export interface ScoreTask {
   /**
    * Also return one anomaly score per event (ScoreResult.rowScores). The engine leaves it unset
    * (findings are what it stores); evaluation sets it (NAB sweeps a threshold over every row).
+   * Asking for them changes neither the findings nor the state.
    */
   rowScores?: boolean;
   /**
@@ -54,7 +55,9 @@ export type ScoreResult =
       /**
        * Only when the task asked for it: per event, in order, the detector's anomaly likelihood
        * in [0, 1] whether or not it is a finding (0 for events it skips). Every finding's event
-       * has a row score ≥ 0.5. Independent of how the stream is split into batches.
+       * has a row score ≥ 0.5 at the default threshold (metrics: findings are the rows whose
+       * score reaches the threshold, and carry that score). Independent of how the stream is
+       * split into batches.
        */
       rowScores?: Float32Array;
     }

@@ -38,6 +38,13 @@ export interface ResolverOptions {
   cacheMs: number;
   /** Accept HS256 tokens of an external issuer (EXTERNAL_JWT_*); undefined: only ours. */
   external?: ExternalJwtOptions;
+  /**
+   * When a lookup fails because the database is unreachable (`isUnavailable`), a credential
+   * verified within this long is still honoured (default 0: never). The engine uses it to keep
+   * ingesting into its spool while PostgreSQL is down; nothing can be revoked meanwhile.
+   */
+  staleIfUnavailableMs?: number;
+  isUnavailable?: (err: unknown) => boolean;
 }
 
 /** The resolver options a server derives from its config. */
@@ -55,6 +62,8 @@ export class PrincipalResolver {
   #cacheMs: number;
   #cache = new Map<string, { at: number; principal: Principal | null }>();
   #external: ExternalTokens | undefined;
+  readonly #staleMs: number;
+  readonly #isUnavailable: (err: unknown) => boolean;
   /** Checks that a user token's session is still active (logout and reuse revoke it). */
   readonly sessions: SessionGuard;
 
@@ -63,7 +72,9 @@ export class PrincipalResolver {
     this.#tokens = tokens;
     this.#cacheMs = opts.cacheMs;
     this.#external = opts.external === undefined ? undefined : new ExternalTokens(pool, opts.external, opts.cacheMs);
-    this.sessions = new SessionGuard(pool, { cacheMs: SESSION_CACHE_MS });
+    this.#staleMs = opts.staleIfUnavailableMs ?? 0;
+    this.#isUnavailable = opts.isUnavailable ?? (() => false);
+    this.sessions = new SessionGuard(pool, { cacheMs: SESSION_CACHE_MS, staleIfUnavailableMs: this.#staleMs, isUnavailable: this.#isUnavailable });
   }
 
   /** Returns the principal or throws DW_ERR_UNAUTHORIZED / DW_ERR_TOKEN_EXPIRED. */
@@ -90,7 +101,14 @@ export class PrincipalResolver {
     if (hit !== undefined && now - hit.at < this.#cacheMs) {
       principal = hit.principal;
     } else {
-      const rec = await findApiKey(this.#pool, key);
+      let rec;
+      try {
+        rec = await findApiKey(this.#pool, key);
+      } catch (err) {
+        // Database unreachable: a key this process verified recently is still honoured.
+        if (hit?.principal != null && now - hit.at < this.#staleMs && this.#isUnavailable(err)) return hit.principal;
+        throw err;
+      }
       principal = rec === null ? null : { kind: 'api_key', tenantId: rec.tenantId, scopes: Object.freeze([...rec.scopes]), subject: rec.id };
       if (this.#cache.size > 10_000) this.#cache.clear();
       this.#cache.set(key, { at: now, principal });

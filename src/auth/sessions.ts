@@ -17,10 +17,15 @@ export class SessionGuard {
   #pool: pg.Pool;
   #cacheMs: number;
   #cache = new Map<string, { at: number; userId: string | null; active: boolean }>();
+  readonly #staleMs: number;
+  readonly #isUnavailable: (err: unknown) => boolean;
 
-  constructor(pool: pg.Pool, opts: { cacheMs: number }) {
+  /** staleIfUnavailableMs: an active answer this recent still holds while the database is unreachable (default 0). */
+  constructor(pool: pg.Pool, opts: { cacheMs: number; staleIfUnavailableMs?: number; isUnavailable?: (err: unknown) => boolean }) {
     this.#pool = pool;
     this.#cacheMs = opts.cacheMs;
+    this.#staleMs = opts.staleIfUnavailableMs ?? 0;
+    this.#isUnavailable = opts.isUnavailable ?? (() => false);
   }
 
   async assertActive(sessionId: string | undefined, userId: string): Promise<void> {
@@ -28,8 +33,14 @@ export class SessionGuard {
     const now = Date.now();
     let hit = this.#cache.get(sessionId);
     if (hit === undefined || now - hit.at >= this.#cacheMs) {
-      const { rows } = await this.#pool.query<{ user_id: string; active: boolean }>(
-        'SELECT user_id, revoked_at IS NULL AS active FROM sessions WHERE id = $1', [sessionId]);
+      let rows: { user_id: string; active: boolean }[];
+      try {
+        ({ rows } = await this.#pool.query<{ user_id: string; active: boolean }>(
+          'SELECT user_id, revoked_at IS NULL AS active FROM sessions WHERE id = $1', [sessionId]));
+      } catch (err) {
+        if (hit?.active === true && hit.userId === userId && now - hit.at < this.#staleMs && this.#isUnavailable(err)) return;
+        throw err;
+      }
       hit = { at: now, userId: rows[0]?.user_id ?? null, active: rows[0]?.active ?? false };
       if (this.#cache.size > 10_000) this.#cache.clear();
       this.#cache.set(sessionId, hit);

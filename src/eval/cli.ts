@@ -8,10 +8,10 @@ import { writeFileSync } from 'node:fs';
 import { evalEvents } from './events.js';
 import { evalLogs } from './logs.js';
 import { formatFigures, type DetectionFigures } from './metrics.js';
-import { evalNab, formatNab } from './nab.js';
+import { evalNab, formatNab, NAB_STREAM_PROFILE } from './nab.js';
 
 export const EVAL_MODES: Record<string, string> = {
-  nab: 'NAB time series: NAB\'s own scoring (3 profiles, windows, probation, normalisation, threshold sweep)',
+  nab: 'NAB time series: NAB\'s own scoring (3 profiles, windows, probation, normalisation, threshold sweep over row scores), and the engine\'s findings at each stream profile\'s threshold',
   logs: 'Loghub logs: per-line precision/recall/F1 (BGL_2k, HDFS_2k), false alarms per 1,000 lines (Thunderbird_2k, unlabeled/*.log)',
   events: 'your events (our ingest shape, NDJSON) with labels {"anomalous": [line indices]}: precision/recall/F1, false alarms per 1,000',
 };
@@ -100,12 +100,16 @@ function run(mode: string, flags: Record<string, string>, io: EvalIo): unknown {
     for (const n of r.notes) io.progress(`eval nab: note: ${n}`);
     const profiles = Object.keys(r.nab.thresholds);
     io.out(formatNab('nab', r.nab, profiles, `${r.nab.files} files, ${r.nab.seconds.toFixed(1)} s`));
+    const ef = r.nab.engine_findings;
+    const which = profiles.map((p) => `${p} at ${NAB_STREAM_PROFILE[p] ?? 'balanced'} ${ef.profiles[NAB_STREAM_PROFILE[p] ?? 'balanced'].threshold}`).join(', ');
+    io.out(formatNab('nab engine findings', ef.by_profile, profiles, `the engine's findings as detections; ${which}`));
     for (const [det, b] of Object.entries(r.baselines)) {
       io.out(formatNab(`nab ${det} (stored results)`, b, profiles, `${b.files} files, same scoring`));
     }
     return {
       nab: {
         ...Object.fromEntries(profiles.map((p) => [p, (r.nab as unknown as Record<string, number>)[p]])),
+        engine_findings: r.nab.engine_findings,
         files: r.nab.files, rows: r.nab.rows, findings: r.nab.findings, seconds: r.nab.seconds, thresholds: r.nab.thresholds, per_file: r.nab.per_file,
       },
       baselines: r.baselines,

@@ -6,14 +6,16 @@
 //        ▼                                                   ▼
 //   DIR/labels/combined_windows.json ─────────────► scoreCorpus() ◄── DIR/config/profiles.json (or NAB's)
 //   DIR/results/<det>_scores.tar.gz ──► readTar ──► scoreCorpus()    (baselines, same files)
-//        │
+//   the same rows ──► runStream(engine task: no rowScores, threshold = a stream profile's) ──► findings
+//        │            as 0/1 rows ──► scoreCorpus(threshold 0.5)        (engine_findings: what users get)
 //        ▼
-//   NabReport{nab: {standard, reward_low_FP_rate, reward_low_FN_rate, files, per_file}, baselines}
+//   NabReport{nab: {standard, reward_low_FP_rate, reward_low_FN_rate, files, per_file, engine_findings}, baselines}
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScoreInput } from '../../workers/types.js';
 import { NAB_PROFILES, parseNabTime, parseProfiles, parseWindows, scoreCorpus, type NabFile, type NabWindows, type ProfileScore, type Profiles } from './nab-scorer.js';
 import { DEFAULT_BATCH, runStream } from './run.js';
+import { PROFILE_THRESHOLDS, type Profile } from '../stream-settings.js';
 import { readTar } from './tar.js';
 
 /** A NAB CSV: first column the timestamp, `column` (by header name) the number. */
@@ -67,8 +69,20 @@ export interface NabProfileFigures {
   reward_low_FN_rate: number;
 }
 
+/** Which stream profile answers which NAB profile (low FP: strict, low FN: sensitive). */
+export const NAB_STREAM_PROFILE: Readonly<Record<string, Profile>> = Object.freeze({ standard: 'balanced', reward_low_FP_rate: 'strict', reward_low_FN_rate: 'sensitive' });
+
+/** NAB scored on the engine's findings (a flagged row = 1), with each stream profile's threshold. */
+export interface NabEngineFindings {
+  /** Each NAB profile scored with the findings of its stream profile (NAB_STREAM_PROFILE). */
+  by_profile: NabProfileFigures;
+  /** Per stream profile: its task threshold, findings, and all three NAB profiles on them. */
+  profiles: Record<string, NabProfileFigures & { threshold: number; findings: number }>;
+}
+
 export interface NabReport {
   nab: NabProfileFigures & {
+    engine_findings: NabEngineFindings;
     files: number;
     rows: number;
     findings: number;
@@ -129,22 +143,42 @@ export function evalNab(opts: NabOptions): NabReport {
   const t0 = performance.now();
   const files: NabFile[] = [];
   const findings: number[] = [];
+  const streamProfiles = Object.keys(PROFILE_THRESHOLDS) as Profile[];
+  const flagged: Record<string, NabFile[]> = Object.fromEntries(streamProfiles.map((p) => [p, []]));
+  const flaggedCount: Record<string, number> = Object.fromEntries(streamProfiles.map((p) => [p, 0]));
   let rows = 0;
   names.forEach((name, k) => {
     opts.progress?.(k + 1, names.length, name);
     const { ts, values } = parseNabCsv(readFileSync(join(dir, 'data', name), 'utf8'), 'value', name);
     const events: ScoreInput[] = ts.map((t, i) => ({ ts: t, value: values[i] }));
-    const run = runStream(name, 'metrics', events, opts.batch ?? DEFAULT_BATCH);
+    const batch = opts.batch ?? DEFAULT_BATCH;
+    const run = runStream(name, 'metrics', events, batch);
     files.push({ name, ts, score: run.scores });
     findings.push(run.findings);
     rows += ts.length;
+    // The engine's own task per stream profile: findings only, at the profile's threshold.
+    for (const p of streamProfiles) {
+      const eng = runStream(name, 'metrics', events, batch, { rowScores: false, threshold: PROFILE_THRESHOLDS[p] });
+      const score = new Float64Array(ts.length);
+      for (const i of eng.flagged) score[i] = 1;
+      flagged[p].push({ name, ts, score });
+      flaggedCount[p] += eng.flagged.size;
+    }
   });
   const ours = scoreCorpus(files, windows, { profiles });
+  // A flagged row is 1, the rest 0: scored at a fixed threshold (no sweep).
+  const half = Object.fromEntries(Object.keys(profiles).map((p) => [p, 0.5]));
+  const engineProfiles = Object.fromEntries(streamProfiles.map((p) => [p, { ...figures(scoreCorpus(flagged[p], windows, { profiles, thresholds: half })), threshold: PROFILE_THRESHOLDS[p], findings: flaggedCount[p] }]));
+  const engineFindings: NabEngineFindings = {
+    by_profile: Object.fromEntries(Object.keys(profiles).map((np) => [np, (engineProfiles[NAB_STREAM_PROFILE[np] ?? 'balanced'] as unknown as Record<string, number>)[np]])) as unknown as NabProfileFigures,
+    profiles: engineProfiles,
+  };
   const seconds = (performance.now() - t0) / 1000;
 
   const report: NabReport = {
     nab: {
       ...figures(ours),
+      engine_findings: engineFindings,
       files: files.length,
       rows,
       findings: findings.reduce((a, b) => a + b, 0),

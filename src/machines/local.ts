@@ -22,7 +22,8 @@ import { ProviderError, probeHealth, type MachineProvider, type MachineSpec, typ
 /** Engine options a tenant engine inherits from the control API's configuration. */
 const INHERITED: readonly (keyof Config)[] = [
   'jwtIssuer', 'jwtAudience', 'maxBodyBytes', 'maxBatchEvents', 'maxEventBytes', 'flushIntervalMs', 'flushMaxRows',
-  'maxStreams', 'tenantEventsPerSecond', 'streamIdleTtlMs', 'apiKeyCacheMs',
+  'maxStreams', 'tenantEventsPerSecond', 'streamIdleTtlMs', 'apiKeyCacheMs', 'spoolMaxBytes', 'spoolSyncMs', 'quotaRefreshMs',
+  'redisKeyPrefix',
 ];
 
 const OUTPUT_TAIL_LINES = 30;
@@ -78,6 +79,10 @@ export class LocalProvider implements MachineProvider {
     };
     // Only what the engine reads: the child gets no other variable of ours (no secrets).
     for (const name of INHERITED) env[options[name].env] = String(c[name]);
+    // Usage counters and the quota read Redis when the control API does.
+    if (c.redisUrl !== undefined) env[options.redisUrl.env] = c.redisUrl;
+    // One engine process per spool directory (its LOCK): each tenant engine has its own.
+    env[options.spoolDir.env] = join(c.dataDir, 'spool', `tenant-${tenantId}`);
     return env;
   }
 

@@ -47,6 +47,7 @@ const TAGS = Object.freeze([
   { name: 'vm', description: "The tenant's engine VM and the machine registry" },
   { name: 'billing', description: 'Plans, Stripe Checkout and portal, subscription, usage; the Stripe webhook' },
   { name: 'usage', description: "The tenant's usage this month and its plan's limit" },
+  { name: 'routing', description: 'Where each tenant\'s engine is (edge workers, owners)' },
   { name: 'health', description: 'Liveness and readiness' },
 ]);
 

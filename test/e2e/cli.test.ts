@@ -2,6 +2,8 @@
 // default, in a child process; the first run prints a demo API key, Ctrl-C (SIGINT) exits 0
 // after flushing, and a second run on the same data directory starts again without a new key.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +17,8 @@ afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, forc
 
 function run(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const { DATABASE_URL: _omit, ...base } = process.env;
-  const child = spawn(process.execPath, [cli, ...args], { env: { ...base, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A Redis key prefix of its own: runs on other databases must not share route copies.
+  const child = spawn(process.execPath, [cli, ...args], { env: { ...base, LOG_LEVEL: 'warn', REDIS_KEY_PREFIX: `dw-test:${randomUUID()}:`, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -27,7 +30,7 @@ describe('driftwatch CLI', () => {
   it('--help lists the commands and options', async () => {
     const r = run(['--help'], {});
     expect(await r.exited).toBe(0);
-    for (const word of ['up', 'engine', 'control', 'migrate', 'demo', '--engine-port', 'DATABASE_URL']) expect(r.output()).toContain(word);
+    for (const word of ['up', 'engine', 'control', 'edge', 'migrate', 'demo', '--engine-port', '--edge-port', 'DATABASE_URL', 'DRIFTWATCH_DOMAIN']) expect(r.output()).toContain(word);
   });
 
   it('a bad option exits 2 with the variable named', async () => {
@@ -44,6 +47,7 @@ describe('driftwatch CLI', () => {
       EMBEDDED_PG_PORT: String(await freePort()),
       CONTROL_PORT: String(await freePort()),
       ENGINE_PORT: String(await freePort()),
+      EDGE_PORT: String(await freePort()),
       WORKER_THREADS: '1',
     };
     const first = run(['up'], env);
@@ -57,6 +61,21 @@ describe('driftwatch CLI', () => {
     });
     expect(r.status).toBe(200);
     expect(await r.json()).toEqual({ accepted: 1 });
+    // The same through the edge proxy, as http://demo.localhost:<edge port> (the demo tenant's route).
+    expect(first.output()).toContain(`http://demo.localhost:${env.EDGE_PORT}`);
+    const viaEdge = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const body = JSON.stringify([{ timestamp: new Date().toISOString(), stream_type: 'logs', data: 'hello through the edge' }]);
+      const req = request({ host: '127.0.0.1', port: Number(env.EDGE_PORT), method: 'POST', path: '/api/v1/events/ingest', headers: {
+        host: `demo.localhost:${env.EDGE_PORT}`, authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body),
+      } }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => { text += d.toString(); });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(viaEdge).toEqual({ status: 200, body: JSON.stringify({ accepted: 1 }) });
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('stopped cleanly');
@@ -80,7 +99,7 @@ describe('driftwatch CLI', () => {
     const pgPort = await freePort();
     const env = {
       DRIFTWATCH_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort),
-      CONTROL_PORT: String(await freePort()), ENGINE_PORT: String(await freePort()), WORKER_THREADS: '1',
+      CONTROL_PORT: String(await freePort()), ENGINE_PORT: String(await freePort()), EDGE_PORT: String(await freePort()), WORKER_THREADS: '1',
     };
     const r = run(['up'], env);
     await waitFor(async () => (r.output().includes('starting embedded PostgreSQL') ? true : undefined), 30_000, 'start-up message');

@@ -4,6 +4,8 @@
 // and PostgreSQL, exit 0. A second `up` on the same data directory brings the engine back
 // (desired state running) before anyone asks.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +41,8 @@ describe('per-tenant engine from `driftwatch up` (embedded PostgreSQL)', () => {
     const env = {
       DRIFTWATCH_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()), CONTROL_PORT: String(await freePort()),
       ENGINE_PORT: String(await freePort()), WORKER_THREADS: '1', DEMO_TENANT: 'false', VM_HEALTH_INTERVAL_MS: '500',
+      // The edge proxy on a free port, and route copies in Redis (when REDIS_URL is set) under a prefix of this run's own.
+      EDGE_PORT: String(await freePort()), REDIS_KEY_PREFIX: `dw-test:${randomUUID()}:`,
     };
     const control = `http://127.0.0.1:${env.CONTROL_PORT}`;
     const first = run(env);
@@ -63,6 +67,22 @@ describe('per-tenant engine from `driftwatch up` (embedded PostgreSQL)', () => {
     // The control API reads the same (embedded) database: the event is there.
     const events = await json(await fetch(`${control}/api/v1/events`, { headers: auth }));
     expect(events.events.map((e: { data: unknown }) => e.data)).toContain('hello from a tenant engine');
+    // The same through the edge proxy: the registry routed <slug>.localhost to this engine.
+    const route = await json(await fetch(`${control}/api/v1/routing`, { headers: auth }));
+    expect(route).toMatchObject({ address: machine.address, machine_id: machine.id });
+    const viaEdge = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const body = JSON.stringify([{ timestamp: new Date().toISOString(), stream_type: 'logs', data: 'hello through the edge' }]);
+      const req = request({ host: '127.0.0.1', port: Number(env.EDGE_PORT), method: 'POST', path: '/api/v1/events/ingest', headers: {
+        host: `${route.subdomain}.localhost:${env.EDGE_PORT}`, authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body),
+      } }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => { text += d.toString(); });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(viaEdge).toEqual({ status: 200, body: JSON.stringify({ accepted: 1 }) });
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);

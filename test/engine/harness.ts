@@ -1,5 +1,8 @@
 // Shared setup for the engine tests: a fresh migrated database, a TokenService, tenants with
 // keys, an in-process engine on a free port, and a small WebSocket client.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pack, unpack } from 'msgpackr';
 // `ws` is present as a dependency of uWebSockets.js (the fallback); see the report: it should be a devDependency.
@@ -44,8 +47,10 @@ export async function startHarness(overrides: Partial<Config> = {}, worker: stri
   };
   const tenantB = { id: b.id, key: (await createApiKey(db.pool, b.id)).key };
   const h = { db, tokens, tenantA, tenantB } as Harness;
+  // Each harness spools into a directory of its own (SPOOL_DIR is one per engine process), kept across restart().
+  const spoolDir = mkdtempSync(join(tmpdir(), 'dw-spool-'));
   h.restart = async (o = overrides) => {
-    h.config = loadConfig({ env: {}, overrides: { enginePort: 0, host: '127.0.0.1', workerThreads: 1, logLevel: 'silent', ...o } });
+    h.config = loadConfig({ env: {}, overrides: { enginePort: 0, host: '127.0.0.1', workerThreads: 1, logLevel: 'silent', spoolDir, ...o } });
     h.engine = await startEngine({ config: h.config, pool: db.pool, tokens, log: silentLogger, workerFilename });
     h.url = `http://127.0.0.1:${h.engine.port}`;
     h.wsUrl = `ws://127.0.0.1:${h.engine.port}/api/v1/stream`;
@@ -53,6 +58,7 @@ export async function startHarness(overrides: Partial<Config> = {}, worker: stri
   h.close = async () => {
     await h.engine?.close();
     await db.drop();
+    rmSync(spoolDir, { recursive: true, force: true });
   };
   await h.restart();
   return h;

@@ -246,7 +246,8 @@ describe('two engines on one database: the overshoot (each sees the other at its
   let second: EngineHandle;
   beforeAll(async () => {
     h = await startHarness({ quotaRefreshMs: 1_000 });
-    second = await startEngine({ config: h.config, pool: h.db.pool, tokens: h.tokens, log: silentLogger, workerFilename: boomWorker });
+    // One engine process per spool directory: the second runs with the spool off.
+    second = await startEngine({ config: { ...h.config, spoolMaxBytes: 0 }, pool: h.db.pool, tokens: h.tokens, log: silentLogger, workerFilename: boomWorker });
     await h.db.pool.query("INSERT INTO plans (id, name, events_per_month, retention_days) VALUES ('k2', 'K2', 2000, 7)");
   });
   afterAll(async () => {

@@ -166,7 +166,7 @@ describe('engine sources: authentication before the body', () => {
   });
 
   it('40 bogus-key requests declaring 15 MiB each are all answered at once and allocate no declared buffers', async () => {
-    const config = loadConfig({ env: {}, overrides: { enginePort: 0, host: '127.0.0.1', workerThreads: 1, logLevel: 'silent', maxBodyBytes: 16 * 1024 * 1024 } });
+    const config = loadConfig({ env: {}, overrides: { enginePort: 0, host: '127.0.0.1', workerThreads: 1, logLevel: 'silent', maxBodyBytes: 16 * 1024 * 1024, spoolMaxBytes: 0 } });
     const engine = await startEngine({ config, pool: h.db.pool, tokens: h.tokens, log: silentLogger, workerFilename: boomWorker });
     const reqs: PartialRequest[] = [];
     try {

@@ -1,5 +1,6 @@
-// PostgreSQL unreachable: every source answers 503 DW_ERR_UNAVAILABLE with Retry-After (a nack
-// on an open WebSocket), never 500.
+// PostgreSQL unreachable with the spool off (SPOOL_MAX_BYTES=0): every source answers 503
+// DW_ERR_UNAVAILABLE with Retry-After (a nack on an open WebSocket), never 500. With the spool on,
+// see spool-pg.test.ts.
 import { request as httpRequest } from 'node:http';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import pg from 'pg';
@@ -14,7 +15,7 @@ let h: Harness;
 beforeAll(async () => { h = await startHarness({ maxBodyBytes: 64 * 1024 }); });
 afterAll(async () => { await h?.close(); });
 
-const engineConfig = () => loadConfig({ env: {}, overrides: { enginePort: 0, host: '127.0.0.1', workerThreads: 1, logLevel: 'silent', apiKeyCacheMs: 0 } });
+const engineConfig = () => loadConfig({ env: {}, overrides: { enginePort: 0, host: '127.0.0.1', workerThreads: 1, logLevel: 'silent', apiKeyCacheMs: 0, spoolMaxBytes: 0 } });
 
 describe('engine sources with PostgreSQL down', () => {
   let engine: EngineHandle;

@@ -1,9 +1,27 @@
 // Numeric detector internals: per-stream calibration of the thresholds, the refractory period,
 // and explanations.
 import { describe, expect, it } from 'vitest';
-import { NUMERIC_PARAMS, scoreNumeric } from '../../workers/detectors/numeric.js';
+import { calibrated, NUMERIC_PARAMS, quantileOf, scoreNumeric } from '../../workers/detectors/numeric.js';
+import score from '../../workers/score.js';
+import type { Finding, ScoreInput } from '../../workers/types.js';
 import { prng } from '../../src/demo/synthetic.js';
-import { valueEvents } from './helpers.js';
+import { task, valueEvents } from './helpers.js';
+
+/** The engine's task (no rowScores) in batches, at a threshold; findings with stream-wide indices. */
+function runStream(type: 'metrics', events: ScoreInput[], batch: number, threshold?: number): { findings: Finding[] } {
+  let state: Uint8Array | null = null;
+  const findings: Finding[] = [];
+  for (let off = 0; off < events.length; off += batch) {
+    const t = task(type, events.slice(off, off + batch), state);
+    if (threshold !== undefined) t.threshold = threshold;
+    const r = score(t);
+    if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
+    expect(r.rowScores).toBeUndefined();
+    for (const f of r.findings) findings.push({ ...f, index: f.index + off });
+    state = r.state;
+  }
+  return { findings };
+}
 
 /** Heavy-tailed noise: a Gaussian-ish core with occasional 10× excursions (like AWS CPU series). */
 function heavyTailed(n: number, seed: number): number[] {
@@ -16,24 +34,28 @@ function heavyTailed(n: number, seed: number): number[] {
   return Array.from({ length: n }, () => 50 + (r() < 0.03 ? 10 : 1) * g());
 }
 
+// Findings come from the row likelihood; calibration against the stream itself is now each
+// feature's empirical tail (before: spike and CUSUM thresholds raised to 1.5 × the stream's p99).
 describe('numeric detector: calibration against the stream itself', () => {
-  it('a heavy-tailed stream raises far fewer findings than with fixed thresholds', () => {
+  it('a heavy-tailed stream raises fewer findings than with the Gaussian tail alone', () => {
     const xs = heavyTailed(5000, 4);
     const cal = scoreNumeric(null, valueEvents(xs));
-    const fixed = scoreNumeric(null, valueEvents(xs), { ...NUMERIC_PARAMS, calMult: 0, refractory: 0 });
-    console.log(`heavy-tailed 5000 points: ${fixed.findings.length} findings with fixed thresholds, ${cal.findings.length} calibrated`);
-    expect(cal.findings.length).toBeLessThan(fixed.findings.length / 2);
+    const gaussian = scoreNumeric(null, valueEvents(xs), { ...NUMERIC_PARAMS, empK: Number.MAX_VALUE });
+    console.log(`heavy-tailed 5000 points: ${gaussian.findings.length} findings with the Gaussian tail alone, ${cal.findings.length} with empirical tails`);
+    expect(cal.findings.length).toBeLessThan(gaussian.findings.length * 0.7);
+    expect(cal.findings.length).toBeLessThanOrEqual(10);
   });
 
-  it('a spike far beyond the stream’s own tail is still found, and the explanation gives the raised threshold', () => {
+  it('a spike far beyond the stream’s own tail is still found, even 40 points after another finding, and the explanation gives the range', () => {
     const xs = heavyTailed(3000, 5);
     xs[2500] += 400;
     const { findings } = scoreNumeric(null, valueEvents(xs));
+    // A 20σ excursion of the heavy tail at 2460 starts a suppression period; a new extreme is not suppressed.
+    expect(findings.some((x) => x.index === 2460)).toBe(true);
     const f = findings.find((x) => x.index === 2500);
     expect(f).toBeDefined();
-    expect(f?.details.kind).toBe('spike');
-    expect(Number(f?.details.z_threshold)).toBeGreaterThan(NUMERIC_PARAMS.zHalf);
-    expect(f?.explanation).toMatch(/raised from 6 because this stream's recent p99 \|z\| is [\d.]+/);
+    expect(f?.details.kind).toBe('new_extreme');
+    expect(f?.explanation).toMatch(/^New extreme: value 450\.\d+ is above the range \[28\.\d+, 76\.\d+\] of the last \d+ points by more than 10 % of its width/);
   });
 });
 
@@ -69,16 +91,19 @@ describe('numeric detector: time-of-day profile', () => {
     const { findings } = scoreNumeric(null, ev);
     const nightly = (i: number): boolean => new Date(ev[i].ts).getUTCHours() === 2 || new Date(ev[i].ts).getUTCHours() === 3;
     const late = findings.filter((f) => f.index >= 5 * 288 && nightly(f.index));
-    const without = scoreNumeric(null, ev, { ...NUMERIC_PARAMS, seasonBuckets: 0 }).findings.filter((f) => f.index >= 5 * 288 && nightly(f.index));
-    console.log(`nightly job, days 6-10: ${late.length} findings with the time-of-day profile, ${without.length} without`);
+    // Before findings came from the row likelihood, the comparison was with seasonBuckets 0 (the
+    // forecast without the profile). The likelihood's short-vs-long-mean feature is what the
+    // profile must silence now (bGate): without the gate the job alarms every night.
+    const without = scoreNumeric(null, ev, { ...NUMERIC_PARAMS, bGate: 0 }).findings.filter((f) => f.index >= 5 * 288 && nightly(f.index));
+    console.log(`nightly job, days 6-10: ${late.length} findings with the time-of-day profile gating feature B, ${without.length} without`);
     expect(late).toEqual([]);
     expect(without.length).toBeGreaterThan(0);
     expect(findings.some((f) => f.index === odd)).toBe(true);
   });
 });
 
-// The row likelihood (ScoreResult.rowScores, what `driftwatch eval nab` sweeps). A finding's row
-// is at least 0.5 (rowFloor), so "alarms" here are rows above 0.5.
+// The row likelihood (ScoreResult.rowScores, what `driftwatch eval nab` sweeps, and what findings
+// come from): "alarms" here are rows above 0.5 (the balanced threshold).
 describe('numeric row likelihood: empirical tails, range check, time-of-week warm-up', () => {
   const STEP = 300_000;
   const t0 = Date.UTC(2024, 0, 1);
@@ -126,5 +151,172 @@ describe('numeric row likelihood: empirical tails, range check, time-of-week war
     const ev = Array.from({ length: 21 * 288 }, (_, i) => ({ ts: t0 + i * STEP, value: 50 + 20 * Math.sin((2 * Math.PI * i) / 288) + 2 * r() }));
     const rows = rowsOf(ev);
     expect([...rows.keys()].filter((i) => i >= 288 && rows[i] > 0.5)).toEqual([]);
+  });
+});
+
+// Findings are the row likelihood (what `driftwatch eval nab` scores), through the engine's own
+// task (no rowScores asked for), at the task's threshold.
+describe('numeric findings = rows whose likelihood reaches the threshold', () => {
+  const t0 = Date.UTC(2024, 0, 1);
+  const xs = heavyTailed(6000, 4);
+  for (let i = 4000; i < 4300; i++) xs[i] += 6; // a moderate shift, inside the heavy tail's range
+  const ev = xs.map((value, i) => ({ ts: t0 + i * 60_000, value }));
+  const rowsRun = (): Float32Array => {
+    const rows = new Float32Array(ev.length);
+    let state: Uint8Array | null = null;
+    for (let off = 0; off < ev.length; off += 250) {
+      const r = score({ ...task('metrics', ev.slice(off, off + 250), state), rowScores: true });
+      if (!r.ok) throw new Error(r.message);
+      rows.set(r.rowScores as Float32Array, off);
+      state = r.state;
+    }
+    return rows;
+  };
+  const rows = rowsRun();
+  // Published score of a raw likelihood at the suppression level: rows at or above it start a
+  // suppression period themselves, so they are reported whenever they reach the threshold.
+  const supScore = calibrated(NUMERIC_PARAMS.supLevel);
+
+  it.each([0.2, 0.3, 0.35, 0.4, 0.5, 0.65, 0.8])('threshold %s: the engine path reports exactly those rows, each with its row score', (th) => {
+    const engine = runStream('metrics', ev, 100, th);
+    const expected: number[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      if (!(rows[i] >= th)) continue;
+      let quiet = true;
+      for (let k = Math.max(0, i - NUMERIC_PARAMS.supRows); k < i; k++) if (rows[k] >= th) quiet = false;
+      if (rows[i] >= supScore || quiet) expected.push(i);
+    }
+    expect(engine.findings.map((f) => f.index)).toEqual(expected);
+    for (const f of engine.findings) expect(f.score).toBeCloseTo(rows[f.index], 6);
+    if (th >= 0.4) expect(expected).toEqual([...rows.keys()].filter((i) => rows[i] >= th));
+    expect(expected.length).toBeGreaterThan(0);
+  });
+
+  it('a finding is followed by supRows rows scoring 0 unless a new extreme far beyond the range breaks in', () => {
+    const engine = runStream('metrics', ev, 100, 0.5);
+    for (const f of engine.findings) {
+      for (let k = f.index + 1; k <= Math.min(rows.length - 1, f.index + NUMERIC_PARAMS.supRows); k++) {
+        if (rows[k] === 0) continue;
+        const g = engine.findings.find((x) => x.index === k);
+        expect(g?.details.kind).toBe('new_extreme');
+        break;
+      }
+    }
+    // The rule below the suppression level is exercised (at 0.2; the engine's floor is 0.3).
+    expect(runStream('metrics', ev, 100, 0.2).findings.some((f) => f.score < supScore)).toBe(true);
+  });
+});
+
+describe('numeric explanations name the feature that drove the finding, its numbers and what they were compared with', () => {
+  const N = String.raw`-?\d+(?:\.\d+)?(?:e[+-]?\d+)?`;
+  const patterns: Record<string, RegExp> = {
+    spike: new RegExp(`^Point deviation: value ${N} vs\\. expected ${N}.* ± ${N}, robust z ${N}; the recent mean \\|z\\| ${N} is ${N} spreads above this stream's usual ${N} ± ${N} \\(tail probability (≤ )?1e-${N}`),
+    level_shift: new RegExp(`^Level change (up|down): the recent level ${N} is ${N} mean absolute deviations \\(${N}\\) from the long-run mean ${N}, against this stream's usual ${N} ± ${N} \\(tail probability (≤ )?1e-${N}.*accepted as the new normal`),
+    variance_change: new RegExp(`^Variance change: the recent mean squared z ${N} \\(a spread about ${N}× the forecast's ${N}\\) vs\\. this stream's usual ${N} .*accepted as the new normal`),
+    time_of_week: new RegExp(`^Unusual for this time of week: value ${N} vs\\. ${N} at this hour on earlier weeks \\(typical deviation ${N}\\); the recent mean deviation ${N} against this stream's usual ${N} ± ${N}`),
+    new_extreme: new RegExp(`^New extreme: value ${N} is (above|below) the range \\[${N}, ${N}\\] of the last \\d+ points by more than 10 % of its width \\(${N}\\)`),
+  };
+  const features: Record<string, string> = { spike: 'point_deviation', level_shift: 'short_vs_long_mean', variance_change: 'variance', time_of_week: 'time_of_week', new_extreme: 'new_extreme' };
+
+  it('every kind appears on these streams, and each explanation matches its kind', () => {
+    const all = [];
+    all.push(...scoreNumeric(null, valueEvents(heavyTailed(5000, 4))).findings);
+    // The synthetic of detect.test.ts: a spike at 500, a dip at 900.
+    const r = prng(7);
+    const ys = Array.from({ length: 1200 }, (_, i) => 10 + 5 * Math.sin((2 * Math.PI * i) / 200) + 0.5 * (r() - 0.5) + (i === 500 ? 12 : 0) + (i === 900 ? -12 : 0));
+    all.push(...scoreNumeric(null, valueEvents(ys)).findings);
+    // A flat week-on-week pattern with one odd hour (time of week).
+    const STEP = 300_000;
+    const t0 = Date.UTC(2024, 0, 1);
+    const ev = Array.from({ length: 10 * 288 }, (_, i) => ({ ts: t0 + i * STEP, value: 50 + (new Date(t0 + i * STEP).getUTCHours() === 2 ? 30 : 0) + 2 * (r() - 0.5) }));
+    ev[8 * 288 + 14 * 12].value += 30;
+    all.push(...scoreNumeric(null, ev).findings);
+    const kinds = new Set(all.map((f) => String(f.details.kind)));
+    console.log(`kinds: ${[...kinds].join(', ')}; ${all.length} findings`);
+    expect([...kinds].sort()).toEqual(Object.keys(patterns).sort());
+    for (const f of all) {
+      const kind = String(f.details.kind);
+      expect(f.explanation).toMatch(patterns[kind]);
+      expect(f.details.feature).toBe(features[kind]);
+      expect(f.explanation.length).toBeLessThan(420);
+      expect(typeof f.details.likelihood).toBe('number');
+    }
+  });
+});
+
+describe('numeric baseline hygiene: a level that persists becomes the new normal, and it is said', () => {
+  const t0 = Date.UTC(2024, 0, 1);
+
+  it('a level shift: one finding at the shift saying it will be accepted, then none while the level stays', () => {
+    const r = prng(31);
+    const ev = Array.from({ length: 7000 }, (_, i) => ({ ts: t0 + i * 60_000, value: 50 + 2 * (r() - 0.5) + (i >= 3000 ? 10 : 0) }));
+    const { findings } = runStream('metrics', ev, 100);
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings[0].index).toBe(3000);
+    expect(findings[0].explanation).toMatch(/accepted as the new normal/);
+    expect(findings.filter((f) => f.index > 3000 + NUMERIC_PARAMS.supRows)).toEqual([]);
+  });
+
+  it('a slow drift (+20 over 3,000 points on ±1 noise): at most a couple of findings at its start, none later', () => {
+    for (const seed of [1, 2, 3]) {
+      const r = prng(seed);
+      const ev = Array.from({ length: 8000 }, (_, i) => ({ ts: t0 + i * 60_000, value: 50 + 2 * (r() - 0.5) + (i >= 3000 ? Math.min(20, ((i - 3000) * 20) / 3000) : 0) }));
+      const { findings } = runStream('metrics', ev, 100);
+      expect(findings.length).toBeLessThanOrEqual(2);
+      expect(findings.filter((f) => f.index >= 4000)).toEqual([]);
+      for (const f of findings) expect(f.explanation).toMatch(/accepted as the new normal/);
+    }
+  });
+});
+
+describe('numeric range check forgets', () => {
+  it('a stream whose range was set long ago by an outlier alarms again on a new extreme', () => {
+    // Uniform noise on [0, 1); an outlier 5 at point 600 widens the range to [0, 5]; 11,400
+    // points later, 1.15 is 15 % beyond the recent range (robust z about 2).
+    const r = prng(8);
+    const ev = Array.from({ length: 13_000 }, (_, i) => ({ ts: Date.UTC(2024, 0, 1) + i * 60_000, value: r() }));
+    ev[600].value = 5;
+    ev[12_000].value = 1.15;
+    const forgets = runStream('metrics', ev, 500);
+    const f = forgets.findings.find((x) => x.index === 12_000);
+    expect(f?.details.kind).toBe('new_extreme');
+    expect(f?.explanation).toMatch(/above the range \[(0|0\.\d+|\d\.\d+e-\d), (0\.99\d*|1)\] of the last \d+ points/);
+    const rows = new Float32Array(ev.length);
+    scoreNumeric(null, ev, { ...NUMERIC_PARAMS, rangeBlocks: 0 }, rows);
+    expect(rows[12_000]).toBeLessThan(0.5);
+    // The outlier itself was a finding too.
+    expect(forgets.findings.some((x) => x.index === 600)).toBe(true);
+  });
+});
+
+describe('numeric calibration quantile', () => {
+  it('equals the sorted ring’s element at floor(q·n), ties and all (one pass for high quantiles)', () => {
+    const r = prng(44);
+    for (let t = 0; t < 300; t++) {
+      const n = 1 + Math.floor(r() * 300);
+      const xs = Array.from({ length: n }, () => Math.round(r() * (t % 2 === 0 ? 10 : 1000)) / 100);
+      for (const q of [0, 0.5, 0.9, 0.97, 0.99, 0.999, 1]) {
+        const sorted = [...xs].sort((a, b) => a - b);
+        expect(quantileOf(xs, q)).toBe(sorted[Math.min(n - 1, Math.floor(q * n))]);
+      }
+    }
+  });
+});
+
+describe('numeric state from before findings came from the likelihood', () => {
+  it('an engine state without row statistics (whole-history range fields, lowN) is taken over: no alarm from their warm-up, the spike found', () => {
+    const r = prng(3);
+    const t0 = Date.UTC(2024, 0, 1);
+    const ev = Array.from({ length: 5000 }, (_, i) => ({ ts: t0 + i * 60_000, value: 100 + 10 * Math.sin((2 * Math.PI * i) / 1440) + 2 * (r() - 0.5) + (i === 3500 ? 40 : 0) }));
+    // What the engine stored before: the forecast's state after 2,000 points, the row statistics
+    // as fresh (it never computed them), smin/smax instead of the range blocks, lowN.
+    const s = JSON.parse(Buffer.from(scoreNumeric(null, ev.slice(0, 2000)).state).toString('utf8')) as Record<string, unknown>;
+    for (const k of ['rb', 'rbp', 'blo', 'bhi', 'clo', 'chi', 'cn', 'pk']) delete s[k];
+    Object.assign(s, { lk: [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], ln: 0, lsup: -1, wv: [], wk: [], ws: 0, smin: 0, smax: 0, ef: [], et: 0, eg: 1, ne: 0, lowN: 10 });
+    const out = scoreNumeric(new TextEncoder().encode(JSON.stringify(s)), ev.slice(2000));
+    expect(out.findings.map((f) => [f.index + 2000, f.details.kind])).toEqual([[3500, 'new_extreme']]);
+    const after = JSON.parse(Buffer.from(out.state).toString('utf8')) as Record<string, unknown>;
+    expect(Array.isArray(after.rb)).toBe(true);
+    expect('smin' in after || 'lowN' in after).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 // ScoreTask.rowScores: one likelihood per event, in [0, 1], the same whatever the batch split,
-// at least 0.5 wherever there is a finding; absent unless asked for (the engine's path).
+// at least 0.5 wherever there is a finding; absent unless asked for (the engine does not ask).
 import { describe, expect, it } from 'vitest';
 import score from '../../workers/score.js';
 import type { Finding, ScoreInput, StreamType } from '../../workers/types.js';
@@ -67,8 +67,10 @@ describe('score(): per-row scores (task.rowScores)', () => {
     const a = score(task('metrics', ev));
     const b = score({ ...task('metrics', ev), rowScores: true });
     if (!a.ok || !b.ok) throw new Error('score failed');
-    // The state does differ: the row likelihood's statistics are kept only when asked for.
+    // Findings come from the row likelihood, which runs whether or not rows are asked for: the
+    // state is the same too.
     expect(b.findings).toEqual(a.findings);
+    expect(Buffer.from(b.state).equals(Buffer.from(a.state))).toBe(true);
   });
 
   it('metrics: the row likelihood state stays bounded on a long, daily/weekly stream', () => {
