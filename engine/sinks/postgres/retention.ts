@@ -85,6 +85,11 @@ export class Retention {
   async run(now = Date.now()): Promise<RetentionResult> {
     let r: RetentionResult;
     const client = await this.#db.connect();
+    // A checked-out client has no 'error' listener (pg-pool removes its own): PostgreSQL going
+    // away mid-run would otherwise be an uncaught 'error'. The run's query fails instead.
+    let broken: Error | undefined;
+    const onError = (e: Error): void => { broken ??= e; };
+    client.on('error', onError);
     let locked = false;
     try {
       locked = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [RETENTION_LOCK])).rows[0].ok;
@@ -97,8 +102,10 @@ export class Retention {
       this.stats.runsFailed++;
       throw err;
     } finally {
-      let broken: Error | undefined;
-      if (locked) await client.query('SELECT pg_advisory_unlock(hashtext($1))', [RETENTION_LOCK]).catch((e: Error) => { broken = e; });
+      if (locked && broken === undefined) {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [RETENTION_LOCK]).catch((e: Error) => { broken ??= e; });
+      }
+      client.off('error', onError);
       client.release(broken);
     }
     this.stats.runs++;
