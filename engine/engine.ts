@@ -206,7 +206,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
       requireScope(p, 'ingest');
       return p;
     },
-    async ingest(tenantId, records, bytes, batchKey) {
+    async ingest(tenantId, records, bytes, batchKey, bodyFingerprint) {
       if (records.length === 0) return { accepted: 0, duplicate: false };
       // Per-tenant rate (after authentication and decoding, before storing): 429 + Retry-After, or a nack.
       const wait = rateLimit.take(tenantId, records.length);
@@ -234,7 +234,9 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
         }
       }
       // One compressed block per stream of this batch (blocks.ts).
-      const { lines, fingerprint } = blockLines(tenantId, records, batchKey);
+      const built = blockLines(tenantId, records, batchKey, undefined, batchKey !== undefined && bodyFingerprint === undefined);
+      const lines = built.lines;
+      const fingerprint = batchKey === undefined ? undefined : bodyFingerprint ?? built.fingerprint;
       const slot = toScore.take();
       const w: SinkWrite = { tenantId, lines, rows: records.length, bytes, batchKey, fingerprint };
       let r;

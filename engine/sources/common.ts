@@ -20,8 +20,13 @@ export interface SourceContext {
   readonly maxBodyBytesInFlight?: number;
   /** Resolves `Authorization: Bearer ...` and checks the `ingest` scope; throws a DwError. */
   authenticate(authorization: string | undefined): Promise<Principal>;
-  /** Stores a batch durably (resolves after COMMIT), then queues it for scoring. */
-  ingest(tenantId: string, records: EventRecord[], bytes: number, batchKey: string | undefined): Promise<IngestResult>;
+  /**
+   * Stores a batch durably (resolves after COMMIT), then queues it for scoring. `fingerprint`
+   * (a keyed write only) is what a resend under the same key is compared by, when the stored rows
+   * would not be the same on a resend (OTLP records without a time take the receive time): the
+   * sha256 of the request body; by default the stored content's.
+   */
+  ingest(tenantId: string, records: EventRecord[], bytes: number, batchKey: string | undefined, fingerprint?: string): Promise<IngestResult>;
   /** True once close() began: new requests, upgrades and frames are refused. */
   readonly closing: boolean;
   /** Registers work that close() waits for (an HTTP request from its headers on, a frame from its receipt). */

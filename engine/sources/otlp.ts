@@ -13,6 +13,7 @@
 // {"partialSuccess"} or OTLP's Status shape ({"code": <gRPC code>, "message"}) plus our own
 // {"error": {"code": "DW_ERR_...", "message"}}. 429 and 503 carry Retry-After, which the
 // exporters honour. uWS rules (STYLE.md §7) as in http.ts.
+import { createHash } from 'node:crypto';
 import { gunzip } from 'node:zlib';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { DwError, errorBody } from '../../src/errors.js';
@@ -83,7 +84,10 @@ export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
         if (st.aborted) return;
         const mapped = otlpLogsToEvents(proto ? parseOtlpProtobuf(body) : parseOtlpJson(body), receivedAt, limits);
         const key = idempotencyKey === '' ? undefined : `otlp:${idempotencyKey}`;
-        await ctx.ingest(p.tenantId, mapped.records, body.length, key);
+        // A resend is compared by its body: records without a time take the receive time, so
+        // their stored rows differ from one send to the next.
+        const fingerprint = key === undefined ? undefined : createHash('sha256').update(body).digest('hex');
+        await ctx.ingest(p.tenantId, mapped.records, body.length, key, fingerprint);
         if (proto) {
           send(res, st, 200, encodeExportLogsResponse(mapped.rejected, mapped.errorMessage), ctx.closing, undefined, PROTOBUF);
           return;

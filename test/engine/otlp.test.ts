@@ -277,4 +277,17 @@ describe('engine OTLP source (POST /v1/logs)', () => {
     expect((await post(body, { 'idempotency-key': 'otlp-1' })).status).toBe(200);
     expect(await countEvents(h, h.tenantA.id)).toBe(before + 1);
   });
+
+  it('recognises a resend of records without any time by its body (they take the receive time), and refuses the key reused for another body', async () => {
+    const body = (msg: string): string => JSON.stringify({ resourceLogs: [{ resource: { attributes: [str('service.name', 'idem-untimed')] }, scopeLogs: [{ logRecords: [{ body: { stringValue: msg } }, { body: { stringValue: `${msg} 2` } }] }] }] });
+    const before = await countEvents(h, h.tenantA.id);
+    expect((await post(body('untimed'), { 'idempotency-key': 'otlp-untimed' })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 5)); // a later receive time
+    expect((await post(body('untimed'), { 'idempotency-key': 'otlp-untimed' })).status).toBe(200);
+    expect(await countEvents(h, h.tenantA.id)).toBe(before + 2);
+    const other = await post(body('something else'), { 'idempotency-key': 'otlp-untimed' });
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('DW_ERR_CONFLICT');
+    expect(await countEvents(h, h.tenantA.id)).toBe(before + 2);
+  });
 });

@@ -77,7 +77,8 @@ export interface BlockWrite {
   blocks: number;
   /**
    * sha256 (hex) of the uncompressed content: what a batch key's data is compared by on resend,
-   * whatever the codec. Only computed for a keyed write (undefined without a batch key).
+   * whatever the codec. Only computed for a keyed write (undefined without a batch key, or when
+   * the caller passed hashContent false).
    */
   fingerprint: string | undefined;
 }
@@ -86,7 +87,11 @@ export interface BlockWrite {
  * Builds the COPY lines of one tenant's write: one block per (stream, stream_type), blocks in
  * the order their stream first appears, events in arrival order inside a block.
  */
-export function blockLines(tenantId: string, records: readonly EventRecord[], batchKey: string | undefined, codec: Codec = DEFAULT_CODEC): BlockWrite {
+export function blockLines(
+  tenantId: string, records: readonly EventRecord[], batchKey: string | undefined, codec: Codec = DEFAULT_CODEC,
+  /** Compute the content fingerprint (default: for a keyed write; false when the caller has its own). */
+  hashContent = batchKey !== undefined,
+): BlockWrite {
   const groups = new Map<string, number[]>();
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
@@ -97,7 +102,7 @@ export function blockLines(tenantId: string, records: readonly EventRecord[], ba
   }
   const head = `${tenantId}\t`;
   const key = batchKey === undefined ? '\\N' : copyEscape(batchKey);
-  const hash = batchKey === undefined ? undefined : createHash('sha256');
+  const hash = hashContent ? createHash('sha256') : undefined;
   let lines = '';
   for (const idx of groups.values()) {
     const first = records[idx[0]];
