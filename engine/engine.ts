@@ -62,6 +62,9 @@ const RETENTION_EVERY_MS = 3_600_000;
  */
 const AUTH_STALE_IF_DOWN_MS = 3_600_000;
 
+/** At shutdown, scoring the queue gets at least this long even when the grace period is used up. */
+const SCORE_DRAIN_MIN_MS = 5_000;
+
 /** The events sink holds at most this many maximal bodies' worth of COPY lines waiting (at least 64 MiB). */
 const PENDING_BODIES = 4;
 const MIN_PENDING_BYTES = 64 * 1024 * 1024;
@@ -311,7 +314,8 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
         // While PostgreSQL takes the replay, the spool gets the rest of the grace period to drain.
         await spool?.close(Math.max(1_000, graceEnd - Date.now()));
         await events.close();
-        await scorer.close();
+        // Scoring what is queued gets what is left of the grace period, at least SCORE_DRAIN_MIN_MS.
+        await scorer.close(Math.max(SCORE_DRAIN_MIN_MS, graceEnd - Date.now()));
         await anomalies.close();
         clearInterval(retentionTimer);
         await retentionRun;

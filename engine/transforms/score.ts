@@ -226,10 +226,43 @@ export class Scorer {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
-  /** drain(), then stops the worker threads. */
-  async close(): Promise<void> {
+  /**
+   * drain(), then stops the worker threads. With a deadline (ms): events still queued when it
+   * passes are not scored (counted in stats.eventsDropped and logged as ScoreShutdownDeadline,
+   * intentional: they are stored, only their scoring is skipped); tasks already running finish
+   * and their anomalies are written.
+   */
+  async close(deadlineMs = Infinity): Promise<void> {
+    if (Number.isFinite(deadlineMs)) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = await Promise.race([
+        this.drain().then(() => false),
+        new Promise<boolean>((r) => { timer = setTimeout(() => r(true), Math.max(0, deadlineMs)); }),
+      ]);
+      clearTimeout(timer);
+      if (late) {
+        const dropped = this.#dropQueued();
+        this.#log.warn({ dropped, deadlineMs, intentional: true }, 'ScoreShutdownDeadline: events still queued at the shutdown deadline are stored but not scored');
+      }
+    }
     await this.drain();
     await this.#pool.destroy();
+  }
+
+  /** Empties every stream's queue (tasks in flight go on); returns the events dropped. */
+  #dropQueued(): number {
+    let dropped = 0;
+    for (const q of this.#streams.values()) {
+      dropped += q.pending.length;
+      q.pending = [];
+      q.ready = false;
+    }
+    this.#ready.length = 0;
+    this.#readyHead = 0;
+    this.#pendingEvents = 0;
+    this.stats.eventsDropped += dropped;
+    this.#checkIdle();
+    return dropped;
   }
 
   #isIdle(): boolean {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { workerFile } from '../../src/paths.js';
@@ -145,5 +146,20 @@ describe('engine anomalies flow (real detector, dist/workers/score.js)', () => {
     }
     // Few false positives among the 1997 normal lines.
     expect(rows.length - flagged.length).toBeLessThan(20);
+  });
+});
+
+describe('scorer shutdown deadline', () => {
+  it('close(deadline) stops scoring what is still queued once the deadline passes; tasks in flight finish', async () => {
+    const slowWorker = fileURLToPath(new URL('../fixtures/score-slow.mjs', import.meta.url));
+    const scorer = new Scorer(silentLogger, { threads: 1, workerFilename: slowWorker, maxTaskEvents: 1, onAnomalies: async () => {} });
+    // 40 events of one stream, one event per task, 200 ms a task: about 8 s to drain.
+    scorer.push(T, validateEvents(Array.from({ length: 40 }, (_, i) => logEvent(`slow ${i}`, { stream: 's' })), limits));
+    const t0 = Date.now();
+    await scorer.close(500);
+    const took = Date.now() - t0;
+    expect(took).toBeLessThan(3_000);
+    expect(scorer.stats.eventsDropped).toBeGreaterThanOrEqual(30);
+    expect(scorer.stats.tasksRun + scorer.stats.eventsDropped).toBe(40);
   });
 });
