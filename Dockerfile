@@ -14,8 +14,11 @@ RUN npm ci && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production HOST=0.0.0.0
+ENV NODE_ENV=production HOST=0.0.0.0 DRIFTWATCH_DATA_DIR=/data
 COPY --from=build /app /app
+# The data directory holds the engine's on-disk spool (and embedded PostgreSQL without DATABASE_URL):
+# writable by the node user, a volume in docker-compose.yml.
+RUN mkdir -p /data && chown node:node /data
 EXPOSE 8080 8090 8000
 USER node
 CMD ["node", "dist/bin/driftwatch.js", "up"]

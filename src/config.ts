@@ -180,7 +180,7 @@ export const defaults: Readonly<Config> = Object.freeze({
 /** Every option: its environment variable, its CLI flag, its type and its doc line. */
 export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze({
   databaseUrl: { env: 'DATABASE_URL', flag: '--database-url', kind: 'url', doc: 'PostgreSQL URL; unset starts embedded PostgreSQL under the data directory' },
-  dataDir: { env: 'DRIFTWATCH_DATA_DIR', flag: '--data-dir', kind: 'string', doc: 'where embedded PostgreSQL keeps its files' },
+  dataDir: { env: 'DRIFTWATCH_DATA_DIR', flag: '--data-dir', kind: 'string', doc: 'where embedded PostgreSQL keeps its files, and the engine its spool (spool/, unless SPOOL_DIR); the Docker image uses /data' },
   embeddedPgPort: { env: 'EMBEDDED_PG_PORT', flag: '--embedded-pg-port', kind: 'int', min: 1, max: 65535, doc: 'port of the embedded PostgreSQL (127.0.0.1 only)' },
   redisUrl: { env: 'REDIS_URL', flag: '--redis-url', kind: 'url', doc: 'Redis URL; control API instances share their rate-limit counters and route cache there and hear of route changes by pub/sub, and the engines count usage there (unset: rate-limit counters and routes in process memory, usage in the usage_counters table)' },
   redisKeyPrefix: { env: 'REDIS_KEY_PREFIX', flag: '--redis-key-prefix', kind: 'string', doc: 'prefix of every driftwatch key in Redis (rate-limit counters add rl:, usage counters usage:, route copies route:, the route channel is <prefix>routes)' },
