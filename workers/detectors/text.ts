@@ -212,6 +212,8 @@ class TextScorer {
   rowScore = 0;
   /** The last fed line's empirical p-value against the stream's null; NaN when it was not compared (a known line, a recurrence, warm-up). */
   rowP = Number.NaN;
+  /** The null sample's size rowP was computed against. */
+  rowN = 0;
 
   constructor(s: TextState, params: Readonly<TextParams>) {
     this.s = s;
@@ -308,7 +310,10 @@ class TextScorer {
     const score = warm && excess >= P.minExcessBits && z > 0 ? z / (z + zHalf) : 0;
     this.rowScore = score;
     // Against the costs as they were before this line joins them.
-    if (warm) this.rowP = empiricalP(s.ring, cost);
+    if (warm) {
+      this.rowP = empiricalP(s.ring, cost);
+      this.rowN = s.ring.length;
+    }
     if (score < 0.5) {
       // Normal: joins the baseline and the null. The compression ratio only feeds the typical
       // ratio quoted in explanations, and costs a second, dictionary-free deflate: it is
@@ -339,7 +344,7 @@ class TextScorer {
     const s = this.s;
     const p = Number.isNaN(this.rowP) ? 1 : this.rowP;
     const explanation =
-      `Line cost ${cost} bits given the last ${baseLines} distinct lines of this stream vs. a typical ${Math.round(s.med)} bits (p99 ${Math.round(s.p99)}, robust z ${z.toFixed(1)}, ${formatP(p, s.ring.length, 'line costs')}); ` +
+      `Line cost ${cost} bits given the last ${baseLines} distinct lines of this stream vs. a typical ${Math.round(s.med)} bits (p99 ${Math.round(s.p99)}, robust z ${z.toFixed(1)}, ${formatP(p, this.rowN, 'line costs')}); ` +
       `compression ratio ${(cost / alone).toFixed(2)} vs. typical ${s.rmed.toFixed(2)}${sev !== '' ? `; severity word "${sev}"` : ''}.` +
       (baselined ? ' Below the default threshold 0.5, reported because this stream is set to be more sensitive; the line joins the baseline.' : '');
     return {
@@ -356,7 +361,7 @@ class TextScorer {
         typical_ratio: Number(s.rmed.toFixed(4)),
         z: Number(z.toFixed(3)),
         p_value: Number(p.toPrecision(3)),
-        null_size: s.ring.length,
+        null_size: this.rowN,
         baseline_lines: baseLines,
         severity: sev,
         recurrences: 1,
