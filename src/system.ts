@@ -26,7 +26,7 @@ import type { MachineRegistry, RouteSink } from './machines/registry.js';
 import { createApiKey } from './auth/api-keys.js';
 import { TokenService } from './auth/jwt.js';
 import type { Config } from './config.js';
-import { openDatabase, type Database } from './db.js';
+import { openDatabase, withTransaction, type Database } from './db.js';
 import type { Logger } from './log.js';
 import { startEdgeProxy, type EdgeHandle } from './edge/proxy.js';
 import { RoutingTable } from './routing/table.js';
@@ -63,26 +63,15 @@ const urlOf = (host: string, port: number): string => `http://${hostOf(host)}:${
 
 /** Creates the `demo` tenant (on the business plan) and an API key for it, once; returns the key when it did. */
 export async function ensureDemoTenant(db: Database): Promise<string | undefined> {
-  const client = await db.pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(db.pool, async (client) => {
     // 'dw' + 2, as a decimal: hexadecimal integer literals need PostgreSQL 16.
     await client.query('SELECT pg_advisory_xact_lock(1685520386)');
     const found = await client.query('SELECT id FROM tenants WHERE slug = $1', [DEMO_SLUG]);
-    let key: string | undefined;
-    if (found.rowCount === 0) {
-      // Business (unlimited events): a local demo tenant is for trying things out, not metered.
-      const tenant = await createTenant(client, 'Demo', 'business');
-      key = (await createApiKey(client, tenant.id, { name: 'demo agent' })).key;
-    }
-    await client.query('COMMIT');
-    return key;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+    if (found.rowCount !== 0) return undefined;
+    // Business (unlimited events): a local demo tenant is for trying things out, not metered.
+    const tenant = await createTenant(client, 'Demo', 'business');
+    return (await createApiKey(client, tenant.id, { name: 'demo agent' })).key;
+  });
 }
 
 export async function startSystem(

@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, errors as joseErrors, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload, type CryptoKey } from 'jose';
 import type pg from 'pg';
 import { DwError } from '../errors.js';
+import { withTransaction } from '../db.js';
 
 export const JWT_ALG = 'ES256';
 
@@ -78,9 +79,7 @@ export class TokenService {
     const kid = randomUUID();
     const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: JWT_ALG };
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: JWT_ALG, use: 'sig' };
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
+    await withTransaction(this.#pool, async (client) => {
       // One rotation at a time (two at once would each retire the other's new key).
       await client.query('SELECT pg_advisory_xact_lock(1685520387)');
       await client.query('UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL');
@@ -89,13 +88,7 @@ export class TokenService {
         [kid, JWT_ALG, privateJwk, publicJwk],
       );
       await client.query('DELETE FROM signing_keys WHERE retired_at < now() - make_interval(secs => $1)', [this.#graceSeconds]);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
     await this.#reload();
     return kid;
   }

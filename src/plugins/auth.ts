@@ -17,6 +17,7 @@ import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
 import { byEmail, byIp, rateLimit } from './rate-limit.js';
 import { USER_COLUMNS, userJson, userSchema, type UserRow } from './schemas.js';
+import { withTransaction } from '../db.js';
 
 export const REFRESH_TOKEN_BYTES = 32;
 export const LOGIN_RATE_WINDOW_MS = 60_000;
@@ -83,20 +84,7 @@ export const authPlugin = definePlugin(async function auth(app: FastifyInstance)
     return { token, refresh_token: refresh };
   }
 
-  async function inTransaction<T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const out = await work(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
-  }
+  const inTransaction = <T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> => withTransaction(pool, work);
 
   app.post<{ Body: RegisterBody }>('/auth/register', {
     // By address before the body is read; by the account's email once it is parsed.

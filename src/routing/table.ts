@@ -19,6 +19,7 @@
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { isAddress, isSubdomain, RouteCache, type Route } from './cache.js';
+import { withTransaction } from '../db.js';
 
 export type { Route };
 
@@ -314,20 +315,11 @@ export class RoutingTable implements RouteSink {
     return rows.length === 0 ? null : toRoute(rows[0]);
   }
 
-  async #locked<T>(subdomain: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.#pool.connect();
-    try {
-      await c.query('BEGIN');
+  #locked<T>(subdomain: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withTransaction(this.#pool, async (c) => {
       await c.query("SELECT pg_advisory_xact_lock(hashtextextended('dw-route:' || $1, 0))", [subdomain]);
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      c.release();
-    }
+      return fn(c);
+    });
   }
 
   /** Entries held in memory (tests). */

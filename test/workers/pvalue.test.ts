@@ -6,19 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { empiricalP, formatP } from '../../workers/detectors/pvalue.js';
 import { scoreText } from '../../workers/detectors/text.js';
+import { prng as rng } from '../../src/demo/synthetic.js';
 import { textEvents } from './helpers.js';
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november', 'oscar', 'papa', 'quebec', 'romeo', 'sierra', 'tango', 'uniform', 'victor', 'whiskey', 'xray', 'yankee', 'zulu'];
 const VERBS = ['GET', 'POST', 'PUT', 'DELETE'];
