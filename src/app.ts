@@ -87,10 +87,7 @@ export async function buildControlApp(opts: {
   let routes = opts.routes;
   if (routes === undefined) {
     const c = opts.config;
-    const own = await RoutingTable.open({
-      pool: opts.pool, log: opts.log.child({ component: 'routing' }), redisUrl: c.redisUrl, redisPrefix: c.redisKeyPrefix,
-      ttlMs: c.routeTtlSeconds * 1000, negativeTtlMs: c.routeNegativeTtlSeconds * 1000,
-    });
+    const own = await RoutingTable.fromConfig(c, opts.pool, opts.log.child({ component: 'routing' }));
     routes = own;
     // Added before the registry's hook; fastify runs onClose hooks last-added first, so the
     // registry (which removes its engines' routes) closes before the table.

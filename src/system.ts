@@ -85,10 +85,7 @@ export async function startSystem(
   let edge: EdgeHandle | undefined;
   try {
     if (parts.control || parts.edge === true) {
-      routes = await RoutingTable.open({
-        pool: db.pool, log: log.child({ component: 'routing' }), redisUrl: config.redisUrl, redisPrefix: config.redisKeyPrefix,
-        ttlMs: config.routeTtlSeconds * 1000, negativeTtlMs: config.routeNegativeTtlSeconds * 1000,
-      });
+      routes = await RoutingTable.fromConfig(config, db.pool, log.child({ component: 'routing' }));
     }
     const tokens = await new TokenService(db.pool, {
       issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds,

@@ -33,10 +33,7 @@ export const routingTablePlugin = definePlugin(async function routingTable(app: 
   let table = opts.table;
   if (table === undefined) {
     const c = app.config;
-    const own = await RoutingTable.open({
-      pool: app.pool, log: app.log.child({ component: 'routing' }), redisUrl: c.redisUrl, redisPrefix: c.redisKeyPrefix,
-      ttlMs: c.routeTtlSeconds * 1000, negativeTtlMs: c.routeNegativeTtlSeconds * 1000,
-    });
+    const own = await RoutingTable.fromConfig(c, app.pool, app.log.child({ component: 'routing' }));
     table = own;
     app.addHook('onClose', async function closeRoutingTable() {
       await own.close();

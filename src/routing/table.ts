@@ -18,6 +18,7 @@
 // Without REDIS_URL the table is memory + PostgreSQL, for a single instance.
 import { Redis } from 'ioredis';
 import type pg from 'pg';
+import type { Config } from '../config.js';
 import { isAddress, isSubdomain, RouteCache, type Route } from './cache.js';
 import { withTransaction } from '../db.js';
 
@@ -129,6 +130,14 @@ export class RoutingTable implements RouteSink {
   }
 
   /** Opens the table; with Redis, resolves once connected and subscribed (or after connectWaitMs without). */
+  /** The table as a server's configuration describes it (REDIS_URL, REDIS_KEY_PREFIX, ROUTE_*_TTL_SECONDS). */
+  static fromConfig(config: Readonly<Config>, pool: pg.Pool, log: RoutingLogger): Promise<RoutingTable> {
+    return RoutingTable.open({
+      pool, log, redisUrl: config.redisUrl, redisPrefix: config.redisKeyPrefix,
+      ttlMs: config.routeTtlSeconds * 1000, negativeTtlMs: config.routeNegativeTtlSeconds * 1000,
+    });
+  }
+
   static async open(opts: RoutingTableOptions): Promise<RoutingTable> {
     const t = new RoutingTable(opts);
     await t.#connect(opts.connectWaitMs ?? 2_000);
