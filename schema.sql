@@ -29,12 +29,12 @@ ALTER TABLE plans ADD COLUMN IF NOT EXISTS max_body_bytes bigint CHECK (max_body
 ALTER TABLE plans ADD COLUMN IF NOT EXISTS max_batch_events integer CHECK (max_batch_events > 0);
 ALTER TABLE plans ADD COLUMN IF NOT EXISTS events_per_second integer CHECK (events_per_second >= 0);
 -- Seeded once (limits_seeded), so that an operator's later change, NULL included, is kept across restarts.
--- Free 1 MiB / 1,000 events / 1,000 events/s; Pro 4 MiB / 5,000 / 10,000; Business: the globals.
+-- Free 1 MiB / 1,000 events / 10,000 events/s; Pro 4 MiB / 5,000 / 50,000; Business: the globals (README "Plans and quotas").
 ALTER TABLE plans ADD COLUMN IF NOT EXISTS limits_seeded boolean NOT NULL DEFAULT false;
 UPDATE plans SET
   max_body_bytes = CASE id WHEN 'free' THEN 1048576 WHEN 'pro' THEN 4194304 END,
   max_batch_events = CASE id WHEN 'free' THEN 1000 WHEN 'pro' THEN 5000 END,
-  events_per_second = CASE id WHEN 'free' THEN 1000 WHEN 'pro' THEN 10000 END,
+  events_per_second = CASE id WHEN 'free' THEN 10000 WHEN 'pro' THEN 50000 END,
   limits_seeded = true
 WHERE NOT limits_seeded AND id IN ('free', 'pro', 'business');
 

@@ -102,12 +102,12 @@ describe('engine per-tenant limits (against PostgreSQL)', () => {
     const rows = async () => (await h.db.pool.query('SELECT id, max_body_bytes::int, max_batch_events, events_per_second FROM plans ORDER BY id')).rows;
     expect(await rows()).toEqual([
       { id: 'business', max_body_bytes: null, max_batch_events: null, events_per_second: null },
-      { id: 'free', max_body_bytes: 1_048_576, max_batch_events: 1_000, events_per_second: 1_000 },
-      { id: 'pro', max_body_bytes: 4_194_304, max_batch_events: 5_000, events_per_second: 10_000 },
+      { id: 'free', max_body_bytes: 1_048_576, max_batch_events: 1_000, events_per_second: 10_000 },
+      { id: 'pro', max_body_bytes: 4_194_304, max_batch_events: 5_000, events_per_second: 50_000 },
     ]);
     await h.db.pool.query("UPDATE plans SET max_batch_events = NULL WHERE id = 'free'");
     await migrate(h.db.pool);
-    expect((await rows())[1]).toEqual({ id: 'free', max_body_bytes: 1_048_576, max_batch_events: null, events_per_second: 1_000 });
+    expect((await rows())[1]).toEqual({ id: 'free', max_body_bytes: 1_048_576, max_batch_events: null, events_per_second: 10_000 });
     await h.db.pool.query("UPDATE plans SET max_batch_events = 1000 WHERE id = 'free'");
   });
 
@@ -234,12 +234,12 @@ describe('engine per-tenant limits (against PostgreSQL)', () => {
       // The free plan's 1 MiB equals the global 1 MiB here: the global is the ceiling, so 'config'.
       max_body_bytes: { value: 1_048_576, source: 'config', config: 1_048_576, plan: 1_048_576, tenant: null },
       max_batch_events: { value: 10, source: 'tenant', config: 1_000, plan: 1_000, tenant: 10 },
-      events_per_second: { value: 100_000, source: 'config', config: 100_000, plan: 1_000, tenant: 0 },
+      events_per_second: { value: 100_000, source: 'config', config: 100_000, plan: 10_000, tenant: 0 },
     });
     const pro = await tenant('pro');
     const p = (await control.inject({ method: 'GET', url: '/api/v1/limits', headers: { authorization: `Bearer ${pro.key}` } })).json();
     expect(p.max_body_bytes).toEqual({ value: 1_048_576, source: 'config', config: 1_048_576, plan: 4_194_304, tenant: null });
-    expect(p.events_per_second).toEqual({ value: 10_000, source: 'plan', config: 100_000, plan: 10_000, tenant: null });
+    expect(p.events_per_second).toEqual({ value: 50_000, source: 'plan', config: 100_000, plan: 50_000, tenant: null });
     expect((await control.inject({ method: 'GET', url: '/api/v1/limits' })).statusCode).toBe(401);
   });
 });
