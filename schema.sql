@@ -22,6 +22,30 @@ INSERT INTO plans (id, name, events_per_month, retention_days) VALUES
   ('business', 'Business', NULL, 90)
 ON CONFLICT (id) DO NOTHING;
 
+-- Per-plan ingest limits (engine, after authentication; src/limits.ts). NULL = the engine's global
+-- setting (MAX_BODY_BYTES, MAX_BATCH_EVENTS, TENANT_EVENTS_PER_SECOND). The sizes are capped by the
+-- global setting (the ceiling the engine buffers for); the rate replaces the global one.
+ALTER TABLE plans ADD COLUMN IF NOT EXISTS max_body_bytes bigint CHECK (max_body_bytes > 0);
+ALTER TABLE plans ADD COLUMN IF NOT EXISTS max_batch_events integer CHECK (max_batch_events > 0);
+ALTER TABLE plans ADD COLUMN IF NOT EXISTS events_per_second integer CHECK (events_per_second >= 0);
+-- Seeded once (limits_seeded), so that an operator's later change, NULL included, is kept across restarts.
+-- Free 1 MiB / 1,000 events / 10,000 events/s; Pro 4 MiB / 5,000 / 50,000; Business: the globals (README "Plans and quotas").
+ALTER TABLE plans ADD COLUMN IF NOT EXISTS limits_seeded boolean NOT NULL DEFAULT false;
+UPDATE plans SET
+  max_body_bytes = CASE id WHEN 'free' THEN 1048576 WHEN 'pro' THEN 4194304 END,
+  max_batch_events = CASE id WHEN 'free' THEN 1000 WHEN 'pro' THEN 5000 END,
+  events_per_second = CASE id WHEN 'free' THEN 10000 WHEN 'pro' THEN 50000 END,
+  limits_seeded = true
+WHERE NOT limits_seeded AND id IN ('free', 'pro', 'business');
+
+-- Per-tenant overrides of the plan's ingest limits: a non-NULL value replaces the plan's (SQL only for now).
+CREATE TABLE IF NOT EXISTS tenant_limits (
+  tenant_id          uuid PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
+  max_body_bytes     bigint CHECK (max_body_bytes > 0),
+  max_batch_events   integer CHECK (max_batch_events > 0),
+  events_per_second  integer CHECK (events_per_second >= 0)
+);
+
 CREATE TABLE IF NOT EXISTS users (
   id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   tenant_id      uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,

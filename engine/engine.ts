@@ -1,7 +1,9 @@
 // The engine: ingest over HTTP and WebSocket, durable storage with COPY, detection in workers.
 //
 //   sources/http.ts ───────┐                                   (ack path: answered after COMMIT)
-//   POST /events/ingest    │  authenticate ─► transforms/decode.ts ─► transforms/limit.ts (per-tenant
+//   POST /events/ingest    │  authenticate ─► transforms/decode.ts ─► the tenant's own limits (body or
+//                          │    frame bytes, events per batch: 413 / nack; src/limits.ts, read with its quota
+//                          │    reading) ─► transforms/limit.ts (per-tenant
 //                          │    events/s: 429 / nack) ─► transforms/quota.ts (plan's events per month:
 //                          │    429 / nack DW_ERR_QUOTA_EXCEEDED) ─► sinks/postgres/blocks.ts (a compressed
 //                          │    block per stream) ─► sinks/spool ─► sinks/postgres (events sink)
@@ -47,7 +49,8 @@ import { otlpSource } from './sources/otlp.js';
 import { websocketSource } from './sources/websocket.js';
 import type { EventRecord } from './transforms/decode.js';
 import { TenantRateLimiter } from './transforms/limit.js';
-import { TenantQuota } from './transforms/quota.js';
+import { TenantQuota, type QuotaReading } from './transforms/quota.js';
+import { effectiveLimits, NO_LIMITS, type EffectiveLimits, type LimitSource } from '../src/limits.js';
 import { openUsageStore, planUsage, type UsageStore } from '../src/usage.js';
 import { InOrder, Scorer } from './transforms/score.js';
 import { StreamSettings } from './transforms/stream-settings.js';
@@ -174,10 +177,29 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   }
 
   const rateLimit = new TenantRateLimiter(config.tenantEventsPerSecond);
+  // Per-tenant limits: computed once per quota reading (a reading is replaced, never changed).
+  const globalLimits = effectiveLimits(config, NO_LIMITS, NO_LIMITS);
+  const limitsOf = new WeakMap<QuotaReading, EffectiveLimits>();
+  const tenantLimits = (r: QuotaReading | undefined): EffectiveLimits => {
+    if (r?.limits === undefined) return globalLimits;
+    let l = limitsOf.get(r);
+    if (l === undefined) {
+      l = effectiveLimits(config, r.limits.plan, r.limits.tenant);
+      limitsOf.set(r, l);
+    }
+    return l;
+  };
+  const sourceName = (s: LimitSource): string => (s === 'config' ? 'the engine\'s setting' : s === 'plan' ? 'its plan' : 'its own override');
   let lastLimitLog = 0;
+  const limitRefused = (tenantId: string, what: 'body' | 'batch' | 'rate', lim: EffectiveLimits): void => {
+    const now = Date.now();
+    if (now - lastLimitLog <= 5_000) return;
+    lastLimitLog = now;
+    log.warn({ tenantId, what, limits: lim, refused: rateLimit.stats.batchesRefused }, 'IngestTenantLimited: a batch is over one of its tenant\'s limits (size, events or rate)');
+  };
   const quota = new TenantQuota(async (tenantId, monthStartMs) => {
     const p = await planUsage(pool, usage, tenantId, monthStartMs);
-    return { plan: p.plan, planName: p.planName, limit: p.limit, used: p.usage.events };
+    return { plan: p.plan, planName: p.planName, limit: p.limit, used: p.usage.events, limits: { plan: p.planLimits, tenant: p.tenantLimits } };
   }, {
     refreshMs: config.quotaRefreshMs,
     onReadError: (err, tenantId) => log.warn({ err, tenantId }, 'IngestQuotaReadError: plan or usage could not be read; the last reading (or none: no limit) applies'),
@@ -211,16 +233,28 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     },
     async ingest(tenantId, records, bytes, batchKey, bodyFingerprint) {
       if (records.length === 0) return { accepted: 0, duplicate: false };
+      // The tenant's own limits (its plan's or its override, src/limits.ts), read with its quota
+      // reading (no I/O per batch). The global ones were applied before decoding.
+      const lim = tenantLimits(await quota.current(tenantId));
+      if (bytes > lim.maxBodyBytes.value) {
+        limitRefused(tenantId, 'body', lim);
+        throw new DwError('DW_ERR_PAYLOAD_TOO_LARGE',
+          `the body or frame is ${bytes} bytes; this tenant's limit is ${lim.maxBodyBytes.value} (${sourceName(lim.maxBodyBytes.source)})`,
+          { limit: lim.maxBodyBytes.value, source: lim.maxBodyBytes.source, bytes });
+      }
+      if (records.length > lim.maxBatchEvents.value) {
+        limitRefused(tenantId, 'batch', lim);
+        throw new DwError('DW_ERR_TOO_MANY_EVENTS',
+          `the batch has ${records.length} events; this tenant's limit is ${lim.maxBatchEvents.value} (${sourceName(lim.maxBatchEvents.source)})`,
+          { limit: lim.maxBatchEvents.value, source: lim.maxBatchEvents.source, events: records.length });
+      }
       // Per-tenant rate (after authentication and decoding, before storing): 429 + Retry-After, or a nack.
-      const wait = rateLimit.take(tenantId, records.length);
+      const rate = lim.eventsPerSecond.value;
+      const wait = rateLimit.take(tenantId, records.length, Date.now(), rate);
       if (wait > 0) {
-        const now = Date.now();
-        if (now - lastLimitLog > 5_000) {
-          lastLimitLog = now;
-          log.warn({ tenantId, limit: rateLimit.limit, refused: rateLimit.stats.batchesRefused }, 'IngestTenantRateLimited: a tenant sends faster than TENANT_EVENTS_PER_SECOND');
-        }
-        throw new DwError('DW_ERR_RATE_LIMITED', `more than ${rateLimit.limit} events per second for this tenant; retry after ${wait} s`,
-          { limit: rateLimit.limit, retryAfterSeconds: wait });
+        limitRefused(tenantId, 'rate', lim);
+        throw new DwError('DW_ERR_RATE_LIMITED', `more than ${rate} events per second for this tenant (${sourceName(lim.eventsPerSecond.source)}); retry after ${wait} s`,
+          { limit: rate, source: lim.eventsPerSecond.source, retryAfterSeconds: wait });
       }
       // The plan's monthly quota: a batch that would go over is refused whole.
       let ticket;

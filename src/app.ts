@@ -22,6 +22,7 @@
 //                      ├─ billing     plans, checkout, portal, subscription, usage
 //                      ├─ webhooks    POST /webhooks/stripe (raw body, signature)
 //                      ├─ usage       GET /usage (this month's usage and the plan's limit)
+//                      ├─ limits      GET /limits (the tenant's ingest limits and their sources)
 //                      └─ routing     GET /routing/:subdomain (edge workers), GET /routing (owner/admin)
 //
 // buildControlApp() returns the app booted (plugins loaded, routes fixed) but not listening.
@@ -42,6 +43,7 @@ import { errorsPlugin } from './plugins/errors.js';
 import { eventsPlugin } from './plugins/events.js';
 import { healthPlugin } from './plugins/health.js';
 import { jwksPlugin } from './plugins/jwks.js';
+import { limitsPlugin } from './plugins/limits.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { routingRoutesPlugin, routingTablePlugin } from './plugins/routing.js';
@@ -127,6 +129,7 @@ export async function buildControlApp(opts: {
     await api.register(billingPlugin, {});
     await api.register(webhooksPlugin, {});
     await api.register(usageRoutesPlugin, {});
+    await api.register(limitsPlugin, {});
     await api.register(routingRoutesPlugin, {});
   }, { prefix: '/api/v1' });
   await app.ready();

@@ -20,6 +20,7 @@
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from './log.js';
+import { limitValues, NO_LIMITS, type LimitValues } from './limits.js';
 import { PLANS } from './plans.js';
 
 export interface UsageTotals { events: number; bytes: number; anomalies: number }
@@ -283,26 +284,35 @@ export interface PlanUsage {
   retentionDays: number;
   /** This UTC month's usage. */
   usage: UsageTotals;
+  /** The plan's ingest limits and the tenant's overrides (src/limits.ts; null = not set). */
+  planLimits: LimitValues;
+  tenantLimits: LimitValues;
 }
 
 /**
- * A tenant's plan (tenants.plan joined with plans; an unknown plan counts as free) and its usage
- * in the UTC month that contains `at`: what the quota and GET /api/v1/usage read.
+ * A tenant's plan (tenants.plan joined with plans; an unknown plan counts as free for the quota,
+ * and sets no ingest limits), its limit overrides (tenant_limits) and its usage in the UTC month
+ * that contains `at`: what the quota (and, from it, the engine's per-tenant limits) and
+ * GET /api/v1/usage read. One query for the plan and limits.
  */
 export async function planUsage(pool: pg.Pool, store: UsageStore, tenantId: string, at = Date.now()): Promise<PlanUsage> {
   const [plan, usage] = await Promise.all([
-    pool.query<{ plan: string; name: string | null; events_per_month: string | null; retention_days: number | null }>(
-      `SELECT t.plan, p.name, p.events_per_month, p.retention_days
-         FROM tenants t LEFT JOIN plans p ON p.id = t.plan WHERE t.id = $1`, [tenantId]),
+    pool.query<{ plan: string; name: string | null; events_per_month: string | null; retention_days: number | null } & Record<string, unknown>>(
+      `SELECT t.plan, p.name, p.events_per_month, p.retention_days,
+              p.max_body_bytes AS p_max_body_bytes, p.max_batch_events AS p_max_batch_events, p.events_per_second AS p_events_per_second,
+              l.max_body_bytes AS t_max_body_bytes, l.max_batch_events AS t_max_batch_events, l.events_per_second AS t_events_per_second
+         FROM tenants t LEFT JOIN plans p ON p.id = t.plan LEFT JOIN tenant_limits l ON l.tenant_id = t.id
+        WHERE t.id = $1`, [tenantId]),
     store.month(tenantId, at),
   ]);
   const r = plan.rows[0];
+  const tenantLimits = limitValues(r, 't_');
   if (r === undefined || r.name === null) {
     const free = PLANS.free;
-    return { plan: r?.plan ?? 'free', planName: free.name, limit: free.eventsPerMonth, retentionDays: free.retentionDays, usage };
+    return { plan: r?.plan ?? 'free', planName: free.name, limit: free.eventsPerMonth, retentionDays: free.retentionDays, usage, planLimits: NO_LIMITS, tenantLimits };
   }
   return {
     plan: r.plan, planName: r.name, limit: r.events_per_month === null ? null : Number(r.events_per_month),
-    retentionDays: r.retention_days ?? PLANS.free.retentionDays, usage,
+    retentionDays: r.retention_days ?? PLANS.free.retentionDays, usage, planLimits: limitValues(r, 'p_'), tenantLimits,
   };
 }

@@ -10,13 +10,17 @@
 // until the debt is repaid: the average rate holds. A refused batch takes no tokens. The
 // answer's wait is exact for the batch refused (Retry-After). Buckets that have refilled are
 // forgotten (at most once a minute), so the map holds only tenants active in the last minute.
-// Several engine processes each apply the limit on their own.
+// Several engine processes each apply the limit on their own. A tenant's rate may differ from the
+// global one (its plan or override: src/limits.ts): take() is given it, the bucket keeps the rate
+// it was last given, and a lower rate caps the tokens at once (a raised one refills up to it).
 
 /** How often full buckets are forgotten. */
 const SWEEP_MS = 60_000;
 
 interface Bucket {
   tokens: number;
+  /** Events per second this bucket refills at (the tenant's rate at its last take). */
+  rate: number;
   /** Date.now() of the last refill. */
   at: number;
 }
@@ -41,18 +45,26 @@ export class TenantRateLimiter {
   /** Tenants with a bucket now. */
   get tenants(): number { return this.#buckets.size; }
 
-  /** Takes `events` tokens from the tenant's bucket: 0 when taken, else the whole seconds to wait before retrying. */
-  take(tenantId: string, events: number, now: number = Date.now()): number {
-    const rate = this.#rate;
+  /**
+   * Takes `events` tokens from the tenant's bucket: 0 when taken, else the whole seconds to wait
+   * before retrying. `rate`: the tenant's events per second (default: the global one; 0 = unlimited).
+   */
+  take(tenantId: string, events: number, now: number = Date.now(), rate: number = this.#rate): number {
     if (rate === 0 || events <= 0) return 0;
     if (now - this.#lastSweep >= SWEEP_MS) this.#sweep(now);
     let b = this.#buckets.get(tenantId);
     if (b === undefined) {
-      b = { tokens: rate, at: now };
+      b = { tokens: rate, rate, at: now };
       this.#buckets.set(tenantId, b);
-    } else if (now > b.at) {
-      b.tokens = Math.min(rate, b.tokens + ((now - b.at) * rate) / 1000);
-      b.at = now;
+    } else {
+      if (now > b.at) {
+        b.tokens = Math.min(b.rate, b.tokens + ((now - b.at) * b.rate) / 1000);
+        b.at = now;
+      }
+      if (b.rate !== rate) {
+        b.rate = rate;
+        b.tokens = Math.min(rate, b.tokens);
+      }
     }
     if (b.tokens >= events || b.tokens >= rate) {
       b.tokens -= events;
@@ -68,7 +80,7 @@ export class TenantRateLimiter {
   #sweep(now: number): void {
     this.#lastSweep = now;
     for (const [tenant, b] of this.#buckets) {
-      if (b.tokens + ((now - b.at) * this.#rate) / 1000 >= this.#rate) this.#buckets.delete(tenant);
+      if (b.tokens + ((now - b.at) * b.rate) / 1000 >= b.rate) this.#buckets.delete(tenant);
     }
   }
 }

@@ -33,6 +33,7 @@
 // estimate stays an upper bound); with no reading at all the batch is let through (fail open:
 // storing needs PostgreSQL anyway), counted in stats.readErrors and logged by the caller's hook.
 import { DwError } from '../../src/errors.js';
+import type { LimitValues } from '../../src/limits.js';
 import { monthStart, nextMonthStart } from '../../src/usage.js';
 
 export interface QuotaReading {
@@ -44,6 +45,8 @@ export interface QuotaReading {
   limit: number | null;
   /** Events stored this month, as the usage store has them. */
   used: number;
+  /** The plan's ingest limits and the tenant's overrides (src/limits.ts); absent = none (the global settings). */
+  limits?: { plan: LimitValues; tenant: LimitValues };
 }
 
 /** Reads a tenant's plan and its usage in the month that starts at `monthStartMs`. */
@@ -115,9 +118,25 @@ export class TenantQuota {
   /** Tenants with an entry now. */
   get tenants(): number { return this.#entries.size; }
 
-  /** Admits a batch of `events` or throws DW_ERR_QUOTA_EXCEEDED; settle() the ticket once the write is done. */
-  async admit(tenantId: string, events: number): Promise<QuotaTicket> {
+  /**
+   * The tenant's reading (its plan and, for the engine's per-tenant limits, its limit values),
+   * taken or renewed on the same schedule as admit()'s: no I/O while it is younger than refreshMs.
+   * Undefined when none could be read (fail open, as admit()).
+   */
+  async current(tenantId: string): Promise<QuotaReading | undefined> {
     const now = this.#now();
+    const e = this.#entry(tenantId, now);
+    if (e.reading === undefined) {
+      if (e.readAt === 0 || now - e.readAt >= this.#refreshMs) await this.#refresh(tenantId, e);
+    } else if (now - e.readAt >= STALE_FACTOR * this.#refreshMs) {
+      await this.#refresh(tenantId, e);
+    } else if (now - e.readAt >= this.#refreshMs) {
+      void this.#refresh(tenantId, e);
+    }
+    return e.reading;
+  }
+
+  #entry(tenantId: string, now: number): Entry {
     if (now - this.#lastSweep >= SWEEP_MS) this.#sweep(now);
     const month = monthStart(now);
     let e = this.#entries.get(tenantId);
@@ -132,6 +151,13 @@ export class TenantQuota {
       e.own = 0;
       e.inFlight = 0;
     }
+    return e;
+  }
+
+  /** Admits a batch of `events` or throws DW_ERR_QUOTA_EXCEEDED; settle() the ticket once the write is done. */
+  async admit(tenantId: string, events: number): Promise<QuotaTicket> {
+    const now = this.#now();
+    const e = this.#entry(tenantId, now);
     if (e.reading === undefined) {
       // The first reading (or after failed ones: at most one try per refreshMs).
       if (e.readAt === 0 || now - e.readAt >= this.#refreshMs) await this.#refresh(tenantId, e);

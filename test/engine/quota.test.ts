@@ -132,6 +132,9 @@ interface Tenant { id: string; key: string }
 
 async function tenantOn(h: Harness, name: string, plan: string): Promise<Tenant> {
   const t = await createTenant(h.db.pool, name, plan);
+  // These tests are about the monthly quota: the tenant gets the engine's global body, batch and
+  // rate limits instead of its plan's (test/engine/tenant-limits.test.ts tests those).
+  await h.db.pool.query('INSERT INTO tenant_limits (tenant_id, max_body_bytes, max_batch_events, events_per_second) VALUES ($1, $2, $3, 0)', [t.id, 1_000_000_000, 1_000_000_000]);
   return { id: t.id, key: (await createApiKey(h.db.pool, t.id)).key };
 }
 
