@@ -543,7 +543,9 @@ function memorySeries(rss: number[], heap: number[], ext: number[], backlog: num
   const pts: string[] = [];
   for (let i = 0; i < rss.length; i += step) pts.push(at(i));
   if ((rss.length - 1) % step !== 0) pts.push(at(rss.length - 1));
-  return `memory (rss/heapUsed/external MiB, q = events waiting to be scored): ${pts.join(', ')}; peak sampled rss ${Math.round(Math.max(...rss))}, backlog ${Math.round(Math.max(...backlog) / 1000)}k`;
+  // Flat or rising: the mean RSS of each quarter of the run (the first one includes the warm-up).
+  const q = (k: number): number => { const part = rss.slice(Math.floor((k * rss.length) / 4), Math.floor(((k + 1) * rss.length) / 4)); return part.reduce((a, b) => a + b, 0) / Math.max(1, part.length); };
+  return `memory (rss/heapUsed/external MiB, q = events waiting to be scored): ${pts.join(', ')}; mean rss per quarter ${[0, 1, 2, 3].map((k) => Math.round(q(k))).join(' → ')}; peak sampled rss ${Math.round(Math.max(...rss))}, backlog ${Math.round(Math.max(...backlog) / 1000)}k`;
 }
 
 // ─── entry ────────────────────────────────────────────────────────────────────────────────
