@@ -231,8 +231,17 @@ async function roleEngine(url: string): Promise<void> {
   });
   const engine = await startEngine({ config, pool, tokens, log });
   // RSS once a second from ready on: does memory level off under load?
+  // Heap used and external (Buffers, ArrayBuffers) with it, to tell V8 heap growth from native.
   const rss: number[] = [];
-  const sampling = setInterval(() => rss.push(process.memoryUsage.rss() / 2 ** 20), 1000);
+  const heap: number[] = [];
+  const ext: number[] = [];
+  // And the stored events waiting to be scored (the scorer's backlog, bounded by its high-water mark).
+  const backlog: number[] = [];
+  const sampling = setInterval(() => {
+    const m = process.memoryUsage();
+    rss.push(m.rss / 2 ** 20); heap.push(m.heapUsed / 2 ** 20); ext.push(m.external / 2 ** 20);
+    backlog.push(engine.stats().scorePending);
+  }, 1000);
   toParent({ type: 'ready', port: engine.port, data: { workerThreads: config.workerThreads } });
   process.on('message', (m: { type: string }) => {
     if (m.type !== 'stop') return;
@@ -241,7 +250,7 @@ async function roleEngine(url: string): Promise<void> {
     void engine.close().then(async () => {
       const closeMs = performance.now() - t;
       await pool.end();
-      toParent({ type: 'result', data: { rssMiB: peakRssMiB(), rss, closeMs, stats: closedStats, warnings: Object.fromEntries(warnings) } });
+      toParent({ type: 'result', data: { rssMiB: peakRssMiB(), rss, heap, ext, backlog, closeMs, stats: closedStats, warnings: Object.fromEntries(warnings) } });
       setImmediate(() => process.exit(0));
     });
   });
@@ -520,8 +529,23 @@ function engineNote(child: Child, res: Record<string, unknown>): string {
   const sc = st?.score ?? {};
   const warn = Object.entries((res.warnings ?? {}) as Record<string, number>).map(([m, n]) => `${n}× ${m.split(':')[0]}`).join(', ');
   const rss = (res.rss ?? []) as number[];
-  const trend = rss.length >= 4 ? `; rss at 1/4 → end of the run ${Math.round(rss[rss.length >> 2])} → ${Math.round(rss[rss.length - 1])} MiB` : '';
+  const trend = rss.length >= 4 ? `; rss at 1/4 → end of the run ${Math.round(rss[rss.length >> 2])} → ${Math.round(rss[rss.length - 1])} MiB; ${memorySeries(rss, (res.heap ?? []) as number[], (res.ext ?? []) as number[], (res.backlog ?? []) as number[])}` : '';
   return `detection (${String(child.ready.workerThreads)} worker thread): ${sc.eventsScored ?? '?'} scored, ${sc.eventsDropped ?? 0} unscored (queue full), ${sc.anomalies ?? 0} anomalies, close+drain ${(Number(res.closeMs) / 1000).toFixed(1)} s${trend}${warn ? `; logged ${warn}` : ''}`;
+}
+
+/**
+ * The engine's memory over the run, one point every 30 s (about 20 points for shorter runs):
+ * `t rss/heapUsed/external MiB, scoring backlog in thousands of events`.
+ */
+function memorySeries(rss: number[], heap: number[], ext: number[], backlog: number[]): string {
+  const step = Math.max(1, rss.length >= 600 ? 30 : Math.ceil(rss.length / 20));
+  const at = (i: number): string => `${i + 1}s ${Math.round(rss[i])}/${Math.round(heap[i] ?? 0)}/${Math.round(ext[i] ?? 0)} q${Math.round((backlog[i] ?? 0) / 1000)}k`;
+  const pts: string[] = [];
+  for (let i = 0; i < rss.length; i += step) pts.push(at(i));
+  if ((rss.length - 1) % step !== 0) pts.push(at(rss.length - 1));
+  // Flat or rising: the mean RSS of each quarter of the run (the first one includes the warm-up).
+  const q = (k: number): number => { const part = rss.slice(Math.floor((k * rss.length) / 4), Math.floor(((k + 1) * rss.length) / 4)); return part.reduce((a, b) => a + b, 0) / Math.max(1, part.length); };
+  return `memory (rss/heapUsed/external MiB, q = events waiting to be scored): ${pts.join(', ')}; mean rss per quarter ${[0, 1, 2, 3].map((k) => Math.round(q(k))).join(' → ')}; peak sampled rss ${Math.round(Math.max(...rss))}, backlog ${Math.round(Math.max(...backlog) / 1000)}k`;
 }
 
 // ─── entry ────────────────────────────────────────────────────────────────────────────────

@@ -76,7 +76,10 @@ export interface EngineHandle {
   readonly port: number;
   /** Counters of the events sink, the anomalies sink and the scorer, and the stream entries the scorer holds. */
   stats(): {
-    events: CopySink['stats']; anomalies: CopySink['stats']; score: Scorer['stats']; streams: number; rateLimit: TenantRateLimiter['stats'];
+    events: CopySink['stats']; anomalies: CopySink['stats']; score: Scorer['stats']; streams: number;
+    /** Stored events waiting to be scored (new batches wait while it is over the high-water mark). */
+    scorePending: number;
+    rateLimit: TenantRateLimiter['stats'];
     quota: TenantQuota['stats']; retention: Retention['stats'];
     /** The on-disk spool (undefined when SPOOL_MAX_BYTES is 0). */
     spool: SpoolStats | undefined;
@@ -91,6 +94,8 @@ export interface EngineOptions {
   log: Logger;
   /** Tests: a fixture worker task file instead of dist/workers/score.js. */
   workerFilename?: string;
+  /** Tests: events waiting to be scored above which new batches wait before they are stored (default 100,000). */
+  scoreHighWaterEvents?: number;
   /** close(): how long requests already received may take to finish (default 10 s). */
   shutdownGraceMs?: number;
   /** Where usage is counted; default: opened from config (Redis when REDIS_URL is set, else the table), closed with the engine. */
@@ -123,6 +128,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const scorer = new Scorer(log, {
     threads: config.workerThreads,
     workerFilename: opts.workerFilename,
+    highWaterEvents: opts.scoreHighWaterEvents,
     settings: new StreamSettings(pool, log),
     maxStreams: config.maxStreams,
     streamIdleTtlMs: config.streamIdleTtlMs,
@@ -256,6 +262,11 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
         throw new DwError('DW_ERR_RATE_LIMITED', `more than ${rate} events per second for this tenant (${sourceName(lim.eventsPerSecond.source)}); retry after ${wait} s`,
           { limit: rate, source: lim.eventsPerSecond.source, retryAfterSeconds: wait });
       }
+      // The detector's backlog: while more than its high-water mark of stored events wait to be
+      // scored, new batches wait here (not yet stored, not acked), so memory stays bounded and
+      // ingest runs at the rate detection keeps up with.
+      const room = scorer.room();
+      if (room !== undefined) await room;
       // The plan's monthly quota: a batch that would go over is refused whole.
       let ticket;
       try {
@@ -326,7 +337,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   return {
     port,
     stats: () => ({
-      events: events.stats, anomalies: anomalies.stats, score: scorer.stats, streams: scorer.streams, rateLimit: rateLimit.stats,
+      events: events.stats, anomalies: anomalies.stats, score: scorer.stats, streams: scorer.streams, scorePending: scorer.pendingEvents, rateLimit: rateLimit.stats,
       quota: quota.stats, retention: retention.stats, spool: spool?.stats,
     }),
     close() {

@@ -11,8 +11,11 @@
 //   ScoreResult{ok, state, findings} ─► state kept per stream; findings ─► onAnomalies(rows)
 //
 // Events that arrive while a stream's task runs accumulate and go in its next task. Bounded:
-// at most maxPendingEvents wait in all; beyond that new events are not scored (whenFull:
-// 'drop_newest'), counted in stats.eventsDropped and logged, never silently.
+// beyond highWaterEvents waiting, room() gives writers a promise to await before they store
+// more (the engine awaits it before each write, so a detector slower than ingest slows the acks
+// instead of piling decoded events up in memory); at most maxPendingEvents wait in all, and
+// beyond that new events are not scored (whenFull: 'drop_newest'), counted in
+// stats.eventsDropped and logged, never silently (only a writer that ignores room() gets there).
 // The per-stream entries (queue + detector state) are bounded too: at most maxStreams are kept;
 // beyond that the least recently used idle ones (not running, nothing waiting) are evicted, and
 // an idle entry untouched for streamIdleTtlMs is evicted whenever the scorer is next used. An
@@ -73,8 +76,10 @@ export interface ScorerOptions {
   maxInFlight?: number;
   /** Events in one task at most; the rest stay queued for the stream's next task. */
   maxTaskEvents?: number;
-  /** Events waiting over all streams at most. */
+  /** Events waiting over all streams at most (default 1,000,000); beyond it they are not scored. */
   maxPendingEvents?: number;
+  /** Events waiting over all streams above which room() asks writers to wait (default 100,000). */
+  highWaterEvents?: number;
   whenFull?: 'drop_newest';
   /** Per-stream entries kept at most (default 100,000); beyond it the least recently used idle ones go. */
   maxStreams?: number;
@@ -117,6 +122,10 @@ export class Scorer {
   readonly #maxInFlight: number;
   readonly #maxTaskEvents: number;
   readonly #maxPending: number;
+  readonly #highWater: number;
+  /** Writers waiting in room() for the backlog to go under highWaterEvents. */
+  #roomWaiters: (() => void)[] = [];
+  #room: Promise<void> | undefined;
   readonly #streams = new Map<string, StreamQueue>();
   readonly #ready: StreamQueue[] = [];
   #readyHead = 0;
@@ -138,6 +147,8 @@ export class Scorer {
     this.#maxInFlight = opts.maxInFlight ?? 2 * opts.threads;
     this.#maxTaskEvents = opts.maxTaskEvents ?? 5_000;
     this.#maxPending = opts.maxPendingEvents ?? 1_000_000;
+    this.#highWater = opts.highWaterEvents ?? 100_000;
+    if (!Number.isSafeInteger(this.#highWater) || this.#highWater < 1) throw new TypeError('options.highWaterEvents must be a positive integer');
     this.#maxStreams = opts.maxStreams ?? 100_000;
     this.#ttlMs = opts.streamIdleTtlMs ?? 3_600_000;
     if (!Number.isSafeInteger(this.#maxStreams) || this.#maxStreams < 1) throw new TypeError('options.maxStreams must be a positive integer');
@@ -152,6 +163,19 @@ export class Scorer {
 
   /** Per-stream entries held now (queue and detector state). */
   get streams(): number { return this.#streams.size; }
+
+  /** Events queued and not yet handed to a task. */
+  get pendingEvents(): number { return this.#pendingEvents; }
+
+  /**
+   * Backpressure for writers: undefined while fewer than highWaterEvents wait, else a promise
+   * that resolves once the backlog is under it again (tasks starting take events off it).
+   */
+  room(): Promise<void> | undefined {
+    if (this.#pendingEvents < this.#highWater) return undefined;
+    this.#room ??= new Promise((resolve) => this.#roomWaiters.push(resolve));
+    return this.#room;
+  }
 
   /** Queues a tenant's durable events for scoring. Never blocks; see whenFull. */
   push(tenantId: string, records: readonly EventRecord[]): void {
@@ -282,6 +306,10 @@ export class Scorer {
     if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
       this.#ready.splice(0, this.#readyHead);
       this.#readyHead = 0;
+    }
+    if (this.#room !== undefined && this.#pendingEvents < this.#highWater) {
+      this.#room = undefined;
+      for (const f of this.#roomWaiters.splice(0)) f();
     }
   }
 

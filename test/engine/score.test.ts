@@ -153,7 +153,7 @@ describe('scorer shutdown deadline', () => {
   it('close(deadline) stops scoring what is still queued once the deadline passes; tasks in flight finish', async () => {
     const slowWorker = fileURLToPath(new URL('../fixtures/score-slow.mjs', import.meta.url));
     const scorer = new Scorer(silentLogger, { threads: 1, workerFilename: slowWorker, maxTaskEvents: 1, onAnomalies: async () => {} });
-    // 40 events of one stream, one event per task, 200 ms a task: about 8 s to drain.
+    // 40 events of one stream, one event per task, 100 ms a task: about 4 s to drain.
     scorer.push(T, validateEvents(Array.from({ length: 40 }, (_, i) => logEvent(`slow ${i}`, { stream: 's' })), limits));
     const t0 = Date.now();
     await scorer.close(500);
