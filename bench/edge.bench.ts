@@ -18,6 +18,7 @@ import uWS from 'uWebSockets.js';
 import { syntheticLog } from '../src/demo/synthetic.js';
 import { startEdgeProxy } from '../src/edge/proxy.js';
 import { silentLogger } from '../src/log.js';
+import { decodeDiscardIngest } from './discard.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -30,17 +31,7 @@ function arg(name: string, dflt: number): number {
 function roleUpstream(): void {
   const app = uWS.App();
   app.get('/health', (res) => { res.writeHeader('content-type', 'application/json').end('{"status":"ok"}'); });
-  app.post('/api/v1/events/ingest', (res) => {
-    let aborted = false;
-    res.onAborted(() => { aborted = true; });
-    const chunks: Buffer[] = [];
-    res.onData((chunk, isLast) => {
-      chunks.push(Buffer.from(new Uint8Array(chunk)));
-      if (!isLast || aborted) return;
-      const events = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown[];
-      res.cork(() => { res.writeStatus('200 OK').writeHeader('content-type', 'application/json').end(`{"accepted":${events.length}}`); });
-    });
-  });
+  decodeDiscardIngest(app);
   app.listen('127.0.0.1', 0, (s) => {
     if (s === false) throw new Error('bench: cannot listen');
     process.send!({ port: uWS.us_socket_local_port(s as unknown as uWS.us_socket) });

@@ -41,6 +41,7 @@ import { startEngine } from '../engine/engine.js';
 import { BLOCK_COLUMNS, blockLines } from '../engine/sinks/postgres/blocks.js';
 import { CopySink } from '../engine/sinks/postgres/service.js';
 import { validateEvents, type EventRecord } from '../engine/transforms/decode.js';
+import { decodeDiscardIngest } from './discard.js';
 
 const BATCH = 1000;
 const DISTINCT_BATCHES = 16;
@@ -149,17 +150,7 @@ function roleDecode(): void {
       ws.cork(() => { ws.send(`{"ack":${frame.seq}}`, false); });
     },
   });
-  app.post('/api/v1/events/ingest', (res) => {
-    let aborted = false;
-    res.onAborted(() => { aborted = true; });
-    const chunks: Buffer[] = [];
-    res.onData((chunk, isLast) => {
-      chunks.push(Buffer.from(new Uint8Array(chunk)));
-      if (!isLast || aborted) return;
-      const events = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown[];
-      res.cork(() => { res.writeStatus('200 OK').writeHeader('content-type', 'application/json').end(`{"accepted":${events.length}}`); });
-    });
-  });
+  decodeDiscardIngest(app);
   app.listen('127.0.0.1', 0, (s) => {
     if (s === false) throw new Error('bench: cannot listen');
     toParent({ type: 'ready', port: uWS.us_socket_local_port(s as unknown as uWS.us_socket) });
