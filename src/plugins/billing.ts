@@ -30,6 +30,7 @@ import { clientIp } from './audit.js';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
 import { iso } from './schemas.js';
+import { withTransaction } from '../db.js';
 
 export interface BillingContext {
   /** undefined: STRIPE_SECRET_KEY unset, billing disabled. */
@@ -323,19 +324,10 @@ export const billingPlugin = definePlugin(async function billing(app: FastifyIns
       ? stripe.subscriptions.cancel(id, {}, { idempotencyKey: `dw-cancel-${id}` })
       : stripe.subscriptions.update(id, { cancel_at_period_end: true }, { idempotencyKey: `dw-cancel-at-end-${id}` })
     ).catch((err: unknown) => { throw upstreamError(err, now ? 'subscriptions.cancel' : 'subscriptions.update'); });
-    const client = await pool.connect();
-    let result;
-    try {
-      await client.query('BEGIN');
+    const result = await withTransaction(pool, async (client) => {
       const plan = (await lockTenant(client, p.tenantId)) ?? 'free';
-      result = await applySubscription(client, p.tenantId, plan, stateFromStripe(sub, ctx.prices), new Date());
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      return applySubscription(client, p.tenantId, plan, stateFromStripe(sub, ctx.prices), new Date());
+    });
     await audit.record({
       tenantId: p.tenantId, actorUserId: p.subject, actorKind: 'user', action: 'billing.cancel', target: `subscription:${id}`,
       ip: clientIp(req), details: { immediately: now, status: sub.status, from: result.from, to: result.to },

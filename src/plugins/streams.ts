@@ -15,6 +15,7 @@ import { clientIp } from './audit.js';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
 import { ANOMALY_COLUMNS, anomalyJson, anomalySchema, uuidParams, type AnomalyRow } from './schemas.js';
+import { withTransaction } from '../db.js';
 
 interface SettingsRow {
   stream: string; profile: Profile; threshold_offset: number; feedback_fp: number; feedback_confirmed: number; updated_at: Date | null;
@@ -84,20 +85,16 @@ export const streamsPlugin = definePlugin(async function streams(app: FastifyIns
   }, async function anomalyFeedback(req) {
     const p = principalOf(req);
     const feedback = req.body.feedback;
-    const client = await pool.connect();
-    let anomaly: AnomalyRow;
-    let settings: SettingsRow;
-    let moved = false;
-    try {
-      await client.query('BEGIN');
+    const { anomaly, settings, moved } = await withTransaction(pool, async (client) => {
       const cur = await client.query<{ status: string; stream: string }>(
         'SELECT status, stream FROM anomalies WHERE id = $1 AND tenant_id = $2 FOR UPDATE', [req.params.id, p.tenantId]);
       if (cur.rows.length === 0) throw new DwError('DW_ERR_NOT_FOUND', 'anomaly');
       const { stream } = cur.rows[0];
-      moved = cur.rows[0].status !== feedback;
+      const moved = cur.rows[0].status !== feedback;
       const upd = await client.query<AnomalyRow>(
         `UPDATE anomalies SET status = $3 WHERE id = $1 AND tenant_id = $2 RETURNING ${ANOMALY_COLUMNS}`, [req.params.id, p.tenantId, feedback]);
-      anomaly = upd.rows[0];
+      const anomaly = upd.rows[0];
+      let settings: SettingsRow;
       if (moved) {
         const fp = feedback === 'false_positive' ? 1 : 0;
         const { rows } = await client.query<SettingsRow>(
@@ -114,13 +111,8 @@ export const streamsPlugin = definePlugin(async function streams(app: FastifyIns
           `SELECT ${SETTINGS_COLUMNS} FROM stream_settings WHERE tenant_id = $1 AND stream = $2`, [p.tenantId, stream]);
         settings = rows[0] ?? defaults(stream);
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      return { anomaly, settings, moved };
+    });
     await audit.record({
       tenantId: p.tenantId, actorUserId: p.subject, actorKind: 'user', action: 'anomaly.feedback',
       target: `anomaly:${req.params.id}`, ip: clientIp(req),
