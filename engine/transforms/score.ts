@@ -138,7 +138,7 @@ export class Scorer {
   readonly #ttlMs: number;
   #lastEvictLog = 0;
   #evictedSinceLog = 0;
-  readonly stats = { tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, streamsEvicted: 0 };
+  readonly stats = { tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, streamsEvicted: 0, workerErrors: 0 };
 
   constructor(log: Logger, opts: ScorerOptions) {
     this.#log = log.child({ transform: 'score' });
@@ -158,6 +158,12 @@ export class Scorer {
       minThreads: 1,
       maxThreads: opts.threads,
       idleTimeout: 30_000,
+    });
+    // A worker fault piscina cannot tie to a task (an idle worker that fails to load or dies) is
+    // emitted on the pool; without a listener it would be an uncaught exception and end the engine.
+    this.#pool.on('error', (err: unknown) => {
+      this.stats.workerErrors++;
+      this.#log.error({ err }, 'ScoreWorkerError: a detector worker failed outside a task; piscina replaces it');
     });
   }
 

@@ -163,3 +163,14 @@ describe('scorer shutdown deadline', () => {
     expect(scorer.stats.tasksRun + scorer.stats.eventsDropped).toBe(40);
   });
 });
+
+describe('scorer worker faults', () => {
+  it('a worker that fails outside a task (here: at load, while idle) is logged and counted, not an uncaught exception', async () => {
+    const broken = new Scorer(silentLogger, { threads: 1, workerFilename: '/nonexistent/worker.js', onAnomalies: async () => {} });
+    try {
+      await waitFor(async () => (broken.stats.workerErrors >= 1 ? true : undefined), 10_000, 'the pool\'s error event');
+    } finally {
+      await broken.close().catch(() => {});
+    }
+  });
+});
