@@ -3,13 +3,12 @@
 // after flushing, and a second run on the same data directory starts again without a new key.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/paths.js';
-import { freePort, waitFor } from '../helpers/net.js';
+import { freePort, viaEdge, waitFor } from '../helpers/net.js';
 
 const cli = join(packageRoot, 'dist', 'bin', 'driftwatch.js');
 const dirs: string[] = [];
@@ -63,19 +62,9 @@ describe('driftwatch CLI', () => {
     expect(await r.json()).toEqual({ accepted: 1 });
     // The same through the edge proxy, as http://demo.localhost:<edge port> (the demo tenant's route).
     expect(first.output()).toContain(`http://demo.localhost:${env.EDGE_PORT}`);
-    const viaEdge = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const body = JSON.stringify([{ timestamp: new Date().toISOString(), stream_type: 'logs', data: 'hello through the edge' }]);
-      const req = request({ host: '127.0.0.1', port: Number(env.EDGE_PORT), method: 'POST', path: '/api/v1/events/ingest', headers: {
-        host: `demo.localhost:${env.EDGE_PORT}`, authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body),
-      } }, (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => { text += d.toString(); });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-    expect(viaEdge).toEqual({ status: 200, body: JSON.stringify({ accepted: 1 }) });
+    const body = JSON.stringify([{ timestamp: new Date().toISOString(), stream_type: 'logs', data: 'hello through the edge' }]);
+    const throughEdge = await viaEdge(Number(env.EDGE_PORT), `demo.localhost:${env.EDGE_PORT}`, '/api/v1/events/ingest', String(key), body);
+    expect(throughEdge).toEqual({ status: 200, body: JSON.stringify({ accepted: 1 }) });
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('stopped cleanly');

@@ -3,7 +3,6 @@
 // <slug>.localhost:<edge port> there: events ingested over HTTP and a WebSocket land in
 // PostgreSQL. Stopping the VM removes the route: the edge answers 404 at once.
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { startSystem, type System } from '../../src/system.js';
 import { logEvent, WsClient } from '../engine/harness.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { storedEvents } from '../helpers/events.js';
+import { viaEdge } from '../helpers/net.js';
 
 const TOKEN = 'tenant-edge-service-token-0123456789abcdef';
 let db: TestDatabase;
@@ -30,19 +30,8 @@ async function api(method: string, path: string, body?: unknown, token?: string)
   return { status: res.status, body: text === '' ? null : JSON.parse(text) };
 }
 
-function viaEdge(host: string, path: string, key: string, body?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: sys.edge!.port, method: body === undefined ? 'GET' : 'POST', path, agent: false, headers: {
-      host, authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
-    } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => { text += d.toString(); });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const edge = (host: string, path: string, key: string, body?: string): Promise<{ status: number; body: string }> =>
+  viaEdge(sys.edge!.port, host, path, key, body);
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -87,7 +76,7 @@ describe('a tenant engine started by the local driver, reached through the edge 
     expect(own.body).toMatchObject({ subdomain: slug, address, machine_id: machine.id });
 
     const host = `${slug}.localhost:${sys.edge!.port}`;
-    const r = await viaEdge(host, '/api/v1/events/ingest', key, JSON.stringify([logEvent('own engine 1'), logEvent('own engine 2')]));
+    const r = await edge(host, '/api/v1/events/ingest', key, JSON.stringify([logEvent('own engine 1'), logEvent('own engine 2')]));
     expect([r.status, r.body]).toEqual([200, JSON.stringify({ accepted: 2 })]);
     const ws = await WsClient.connect(`ws://127.0.0.1:${sys.edge!.port}/api/v1/stream`, { host, authorization: `Bearer ${key}` });
     ws.sendJson({ seq: 1, events: [logEvent('own engine via ws')] });
@@ -97,7 +86,7 @@ describe('a tenant engine started by the local driver, reached through the edge 
 
     // Stopping the VM removes the route: the edge says so at once (same table, no cache wait).
     expect((await api('DELETE', '/api/v1/vm/stop', undefined, token)).status).toBeLessThan(300);
-    const after = await viaEdge(host, '/health', key);
+    const after = await edge(host, '/health', key);
     expect(after.status).toBe(404);
     expect(JSON.parse(after.body).error.code).toBe('DW_ERR_ROUTE_NOT_FOUND');
     expect((await api('GET', `/api/v1/routing/${slug}`, undefined, TOKEN)).status).toBe(404);

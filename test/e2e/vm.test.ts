@@ -5,13 +5,12 @@
 // (desired state running) before anyone asks.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/paths.js';
-import { freePort, waitFor } from '../helpers/net.js';
+import { freePort, viaEdge, waitFor } from '../helpers/net.js';
 
 const cli = join(packageRoot, 'dist', 'bin', 'driftwatch.js');
 const dirs: string[] = [];
@@ -70,19 +69,9 @@ describe('per-tenant engine from `driftwatch up` (embedded PostgreSQL)', () => {
     // The same through the edge proxy: the registry routed <slug>.localhost to this engine.
     const route = await json(await fetch(`${control}/api/v1/routing`, { headers: auth }));
     expect(route).toMatchObject({ address: machine.address, machine_id: machine.id });
-    const viaEdge = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const body = JSON.stringify([{ timestamp: new Date().toISOString(), stream_type: 'logs', data: 'hello through the edge' }]);
-      const req = request({ host: '127.0.0.1', port: Number(env.EDGE_PORT), method: 'POST', path: '/api/v1/events/ingest', headers: {
-        host: `${route.subdomain}.localhost:${env.EDGE_PORT}`, authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body),
-      } }, (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => { text += d.toString(); });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-    expect(viaEdge).toEqual({ status: 200, body: JSON.stringify({ accepted: 1 }) });
+    const body = JSON.stringify([{ timestamp: new Date().toISOString(), stream_type: 'logs', data: 'hello through the edge' }]);
+    const throughEdge = await viaEdge(Number(env.EDGE_PORT), `${route.subdomain}.localhost:${env.EDGE_PORT}`, '/api/v1/events/ingest', String(key), body);
+    expect(throughEdge).toEqual({ status: 200, body: JSON.stringify({ accepted: 1 }) });
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);

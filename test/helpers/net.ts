@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 
 export function freePort(): Promise<number> {
@@ -25,4 +26,22 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, ms: number
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A request to the edge proxy on 127.0.0.1:`port` with a given Host header (fetch cannot set
+ * Host): GET without a body, POST of `body` (JSON) with it, Bearer `key`.
+ */
+export function viaEdge(port: number, host: string, path: string, key: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: body === undefined ? 'GET' : 'POST', path, agent: false, headers: {
+      host, authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
+    } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => { text += d.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
