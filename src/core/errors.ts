@@ -1,6 +1,6 @@
 // Every error driftwatch answers with, in one place: a stable code, an HTTP status and a
 // message. Callers match on `err.code`, never on instanceof. docs/errors.md lists the same
-// codes (test/internals/errors.test.ts keeps the two in step).
+// codes (test/internals/errors.unit.test.ts keeps the two in step).
 
 export interface ErrorSpec {
   readonly status: number;
