@@ -38,6 +38,8 @@ export interface EdgeOptions {
   connectTimeoutMs?: number;
   /** close(): how long requests in flight and WebSocket tunnels may take to end (default 10 s). */
   shutdownGraceMs?: number;
+  /** How long a kept-alive engine connection may sit idle before it is dropped (default 4 s). */
+  engineIdleMs?: number;
 }
 
 export interface EdgeStats {
@@ -97,7 +99,7 @@ export async function startEdgeProxy(opts: EdgeOptions): Promise<EdgeHandle> {
   const stats: EdgeStats = { requests: 0, upgrades: 0, notFound: 0, upstreamErrors: 0, clientAborts: 0, tunnels: 0 };
   // Idle engine connections are dropped after 4 s, before the engine's own idle timeout
   // (uWebSockets.js: 10 s) can close one just as a request is sent on it.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 4_000 });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: opts.engineIdleMs ?? 4_000 });
   const tunnels = new Set<Socket | Duplex>();
   let inFlight = 0;
   let idle: (() => void) | undefined;
