@@ -232,7 +232,7 @@ export class Replayer<W extends SpoolableWrite, A> {
     const now = Date.now();
     if (now - s.lastWarn.replay <= WARN_EVERY_MS) return;
     s.lastWarn.replay = now;
-    s.log.warn({ waiting, remainingBatches: s.records, reason: (results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined)?.reason?.message },
+    s.log.warn({ waiting, remainingBatches: s.records, reason: (results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as { message?: unknown } | null | undefined)?.message },
       'SpoolReplayRetry: storage still unavailable; retrying');
   }
 

@@ -153,7 +153,7 @@ export class FlyClient {
   /** The app's machines whose metadata names the tenant (a server may ignore the filter). */
   async listByTenant(tenantId: string): Promise<FlyMachine[]> {
     const q = new URLSearchParams({ [`metadata.driftwatch_tenant`]: tenantId });
-    const r = await this.#call('list', undefined, 'GET', `?${q}`, { retryLost: true });
+    const r = await this.#call('list', undefined, 'GET', `?${q.toString()}`, { retryLost: true });
     return Array.isArray(r.body) ? (r.body as FlyMachine[]) : [];
   }
 
@@ -196,7 +196,7 @@ export class FlyClient {
   async wait(id: string, state: string, seconds: number, instanceId: string | undefined): Promise<boolean> {
     // instance_id: the machine version the wait is about (Fly asks for it when waiting for stopped).
     const q = new URLSearchParams({ state, timeout: String(seconds), ...(instanceId !== undefined ? { instance_id: instanceId } : {}) });
-    const r = await this.#onMachine('wait', id, 'GET', `/wait?${q}`, { retryLost: true, timeoutMs: seconds * 1000 + 15_000 });
+    const r = await this.#onMachine('wait', id, 'GET', `/wait?${q.toString()}`, { retryLost: true, timeoutMs: seconds * 1000 + 15_000 });
     return r.status === 200;
   }
 
