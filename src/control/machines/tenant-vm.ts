@@ -31,7 +31,6 @@ export async function startTenantVm(registry: MachineRegistry, audit: AuditLog, 
     target: after === null ? null : `machine:${after.id}`, ip: actor.ip,
     details: { claimed, state: after?.state ?? null, ...errorDetail(failed) },
   });
-  // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the provider threw, unchanged
   if (machine === undefined) throw failed;
   return machine;
 }
