@@ -13,6 +13,10 @@
 //
 // A client that goes away mid-request or mid-response only ends its own exchange: every socket
 // and stream has an error listener, and each side is destroyed with the other.
+// GET /metrics on the edge's own address (a Host that names no tenant: 127.0.0.1:8000,
+// localhost:8000) answers this process's Prometheus registry (bearer METRICS_TOKEN when set);
+// on a tenant's Host it is refused with 404, never proxied (an engine's metrics are the
+// operator's, not the tenant's).
 import { once } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type Socket } from 'node:net';
@@ -20,6 +24,9 @@ import { pipeline } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import { DwError, errorBody, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import {
+  countRefusal, EdgeRouteLookupError, edgeMetrics, EdgeUpstreamError, METRICS_CONTENT_TYPE, METRICS_PATH, metricsAccess, metricsText,
+} from '../core/telemetry/index.js';
 import { splitAddress, type Route } from '../core/routing/cache.js';
 import { requestHead, requestHeaders, responseHeaders, tenantOfHost } from './headers.js';
 
@@ -38,6 +45,8 @@ export interface EdgeOptions {
   connectTimeoutMs?: number;
   /** close(): how long requests in flight and WebSocket tunnels may take to end (default 10 s). */
   shutdownGraceMs?: number;
+  /** Bearer token GET /metrics asks for (METRICS_TOKEN); unset: open. */
+  metricsToken?: string;
 }
 
 export interface EdgeStats {
@@ -67,6 +76,7 @@ const TUNNEL_END_GRACE_MS = 5_000;
 const STATUS_TEXT: Readonly<Record<number, string>> = Object.freeze({ 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable' });
 
 function errorJson(code: ErrorCode, detail: string): { status: number; body: string } {
+  countRefusal('edge', code);
   const e = new DwError(code, detail);
   return { status: e.statusCode, body: JSON.stringify(errorBody(e)) };
 }
@@ -110,7 +120,7 @@ export async function startEdgeProxy(opts: EdgeOptions): Promise<EdgeHandle> {
     try {
       route = await routes.get(m.subdomain);
     } catch (err) {
-      log.warn({ err, event: 'EdgeRouteLookupError', subdomain: m.subdomain }, 'edge: route lookup failed');
+      EdgeRouteLookupError.emit(log, { err, subdomain: m.subdomain });
       return { code: 'DW_ERR_UNAVAILABLE', detail: 'the routing table cannot be read' };
     }
     return route ?? { code: 'DW_ERR_ROUTE_NOT_FOUND', detail: m.subdomain };
@@ -135,8 +145,26 @@ export async function startEdgeProxy(opts: EdgeOptions): Promise<EdgeHandle> {
     socket.once('close', () => clearTimeout(t));
   }
 
+  const metricsAllowed = metricsAccess(opts.metricsToken);
+  const httpRequests = edgeMetrics.requests.child('http');
+  const upgradeRequests = edgeMetrics.requests.child('upgrade');
+
+  /** GET /metrics: the edge's own address only; a tenant's Host is refused (404), not proxied. */
+  async function onMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    req.resume();
+    if (tenantOfHost(req.headers.host, domain).kind === 'tenant') return sendError(res, 'DW_ERR_NOT_FOUND', `${METRICS_PATH} is served on the edge's own address only`);
+    if (req.method !== 'GET') return sendError(res, 'DW_ERR_METHOD_NOT_ALLOWED', 'use GET');
+    if (!metricsAllowed(req.headers.authorization)) return sendError(res, 'DW_ERR_UNAUTHORIZED', 'GET /metrics needs the metrics token (METRICS_TOKEN) as a bearer token');
+    const text = await metricsText();
+    if (res.destroyed) return;
+    res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    res.end(text);
+  }
+
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     stats.requests++;
+    httpRequests.inc();
+    if (req.url === METRICS_PATH || req.url?.startsWith(`${METRICS_PATH}?`)) return onMetrics(req, res);
     const route = await resolve(req.headers.host);
     if (!('address' in route)) {
       if (route.code === 'DW_ERR_ROUTE_NOT_FOUND') stats.notFound++;
@@ -177,7 +205,7 @@ export async function startEdgeProxy(opts: EdgeOptions): Promise<EdgeHandle> {
       if (answered || aborted) return;
       failed = true;
       stats.upstreamErrors++;
-      log.warn({ err, event: 'EdgeUpstreamError', subdomain: route.subdomain, address: route.address }, 'edge: engine unreachable');
+      EdgeUpstreamError.emit(log, { err, subdomain: route.subdomain, address: route.address });
       sendError(res, 'DW_ERR_UPSTREAM_UNREACHABLE', `${route.subdomain}: ${err.message}`);
     });
     // The client went away mid-body or before its answer was complete: end the engine's side
@@ -190,6 +218,7 @@ export async function startEdgeProxy(opts: EdgeOptions): Promise<EdgeHandle> {
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     stats.upgrades++;
+    upgradeRequests.inc();
     const route = await resolve(req.headers.host);
     if (!('address' in route)) {
       if (route.code === 'DW_ERR_ROUTE_NOT_FOUND') stats.notFound++;
@@ -208,7 +237,7 @@ export async function startEdgeProxy(opts: EdgeOptions): Promise<EdgeHandle> {
         return;
       }
       stats.upstreamErrors++;
-      log.warn({ err, event: 'EdgeUpstreamError', subdomain: route.subdomain, address: route.address }, 'edge: engine unreachable (upgrade)');
+      EdgeUpstreamError.emit(log, { err, subdomain: route.subdomain, address: route.address, upgrade: true });
       rejectUpgrade(socket, 'DW_ERR_UPSTREAM_UNREACHABLE', `${route.subdomain}: ${err.message}`);
     });
     connectDeadline(up, () => up.destroy(new Error(`connect to ${route.address} timed out after ${connectTimeoutMs} ms`)));
