@@ -184,7 +184,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     await runCloseSteps(CLOSE_STEPS, log).catch(() => {});
     throw err;
   });
-  const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
+  const port = uWS.us_socket_local_port(listenSocket);
   EngineListenStarted.emit(log, { host: config.host, port, tenantId: config.tenantId });
 
   let closed: Promise<void> | undefined;
@@ -205,13 +205,13 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
 
 /** Runs the steps in order; a failed step is logged and the next ones run; the first failure is rethrown at the end. */
 async function runCloseSteps(steps: readonly CloseStep[], log: Logger): Promise<void> {
-  let first: unknown;
+  let first: Error | undefined;
   for (const [step, run] of steps) {
     try {
       await run();
     } catch (err) {
       EngineCloseStepError.emit(log, { err, step });
-      first ??= err;
+      first ??= err instanceof Error ? err : new Error(String(err));
     }
   }
   if (first !== undefined) throw first;

@@ -49,7 +49,7 @@ function positiveInt(name: string, v: unknown, min = 1): number {
 export function copySinkOptions(o: CopySinkOptions): Readonly<Required<CopySinkOptions>> {
   if (o.name !== 'events' && o.name !== 'anomalies') throw new TypeError("options.name must be 'events' or 'anomalies'");
   if (o.whenFull !== 'drop_newest') throw new TypeError("options.whenFull must be 'drop_newest'");
-  if (!Array.isArray(o.columns) || o.columns.length === 0) throw new TypeError('options.columns must be a non-empty array');
+  if (o.columns.length === 0) throw new TypeError('options.columns must be a non-empty array');
   return Object.freeze({
     ...o,
     columns: Object.freeze([...o.columns]),
