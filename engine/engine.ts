@@ -25,7 +25,7 @@
 //                                                     sinks/postgres (anomalies sink) ─► anomalies table
 //   probes.ts: GET /metrics (the process's Prometheus registry), GET /ready (PostgreSQL, or the spool)
 //
-// close(): CLOSE_STEPS, in order (each runs even when one before it failed):
+// close(): the close steps of lifecycle.ts, in order (each runs even when one before it failed):
 //   refuse new requests, upgrades and frames (DW_ERR_SHUTTING_DOWN) and close the listen socket
 //   ─► wait for every batch in flight (each answered after its COMMIT or its spool fsync)
 //   ─► let the spool drain while PostgreSQL takes it (up to the rest of the grace period), then stop
@@ -42,9 +42,10 @@ import type { Config } from '../src/core/config.js';
 import { isDatabaseDown } from '../src/core/db.js';
 import { DwError } from '../src/core/errors.js';
 import type { Logger } from '../src/core/log.js';
-import { EngineCloseStepError, EngineListenStarted, EngineShutdownCompleted, EngineShutdownGraceExpired, ingestMetrics, spoolMetrics } from '../src/core/telemetry/index.js';
+import { EngineListenStarted, EngineShutdownCompleted, spoolMetrics } from '../src/core/telemetry/index.js';
 import { openUsageStore, type UsageStore } from '../src/core/usage.js';
 import { Ingest } from './ingest.js';
+import { closeSteps, listen, runCloseSteps, track, type Door } from './lifecycle.js';
 import { probes } from './probes.js';
 import { anomaliesSinkOptions, eventsSinkOptions } from './sinks/postgres/config.js';
 import { anomalyLines, type AnomalyRow } from './sinks/postgres/copy.js';
@@ -68,9 +69,6 @@ import type { EventRecord } from './types.js';
  * keeps going into the spool.
  */
 const AUTH_STALE_IF_DOWN_MS = 3_600_000;
-
-/** At shutdown, scoring the queue gets at least this long even when the grace period is used up. */
-const SCORE_DRAIN_MIN_MS = 5_000;
 
 export interface EngineHandle {
   readonly port: number;
@@ -102,7 +100,19 @@ export interface EngineOptions {
   usage?: UsageStore;
 }
 
-type CloseStep = readonly [name: string, run: () => unknown];
+/** What the sources are given: authentication, admission (ingest.ts), the door, and the work tracker. */
+function sourceContext(opts: EngineOptions, log: Logger, ingest: Ingest, door: Door, inFlight: Set<Promise<unknown>>): SourceContext {
+  const { config } = opts;
+  return {
+    log,
+    limits: { maxBatchEvents: config.maxBatchEvents, maxEventBytes: config.maxEventBytes },
+    maxBodyBytes: config.maxBodyBytes,
+    authenticate: authenticator(opts),
+    ingest: (tenantId, records, bytes, batchKey, fingerprint) => ingest.ingest(tenantId, records, bytes, batchKey, fingerprint),
+    get closing() { return door.closing; },
+    track: (p) => track(inFlight, p),
+  };
+}
 
 export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const { config, pool } = opts;
@@ -131,60 +141,26 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const ingest = new Ingest({ config, pool, log, usage, scorer, events, spool, toScore });
   const stopSpoolMetrics = trackSpool(spool);
 
-  let closing = false;
+  const door: Door = { closing: false, graceEnd: Infinity, listenSocket: undefined };
   const inFlight = new Set<Promise<unknown>>();
-  const ctx: SourceContext = {
-    log,
-    limits: { maxBatchEvents: config.maxBatchEvents, maxEventBytes: config.maxEventBytes },
-    maxBodyBytes: config.maxBodyBytes,
-    authenticate: authenticator(opts),
-    ingest: (tenantId, records, bytes, batchKey, fingerprint) => ingest.ingest(tenantId, records, bytes, batchKey, fingerprint),
-    get closing() { return closing; },
-    track: (p) => track(inFlight, p),
-  };
+  const ctx = sourceContext(opts, log, ingest, door, inFlight);
   const app = uWS.App();
   probes(app, {
-    pool, metricsToken: config.metricsToken, get closing() { return closing; },
+    pool, metricsToken: config.metricsToken, get closing() { return door.closing; },
     spool: () => (spool === undefined ? undefined : { spooling: spool.stats.spooling, bytes: spool.stats.bytes, maxBytes: config.spoolMaxBytes }),
   });
   httpSource(app, ctx);
   otlpSource(app, ctx);
   const ws = websocketSource(app, ctx);
-
-  let listenSocket: uWS.us_listen_socket | undefined;
-  const graceMs = opts.shutdownGraceMs ?? 10_000;
-  let graceEnd = Infinity;
-  const CLOSE_STEPS: readonly CloseStep[] = [
-    ['refuse new work', () => {
-      closing = true;
-      graceEnd = Date.now() + graceMs;
-      if (listenSocket !== undefined) uWS.us_listen_socket_close(listenSocket);
-    }],
-    // Requests whose headers arrived before close() are finished (a body still streaming in gets
-    // until the grace period ends; after that it is refused, never half-stored).
-    ['finish requests in flight', () => waitForInFlight(inFlight, graceEnd, log)],
-    // While PostgreSQL takes the replay, the spool gets the rest of the grace period to drain.
-    ['drain the spool', () => spool?.close(Math.max(1_000, graceEnd - Date.now()))],
-    ['flush the events sink', () => events.close()],
-    // Scoring what is queued gets what is left of the grace period, at least SCORE_DRAIN_MIN_MS.
-    ['drain the scorer', () => scorer.close(Math.max(SCORE_DRAIN_MIN_MS, graceEnd - Date.now()))],
-    ['flush the anomalies sink', () => anomalies.close()],
-    ['stop retention', () => retentionRuns.stop()],
-    ['close the usage store', () => (opts.usage === undefined ? usage.close() : undefined)],
-    ['close connections', () => {
-      stopSpoolMetrics();
-      ws.closeAll();
-      // Idle keep-alive HTTP connections would keep the process alive until the client drops
-      // them; App.close() (in this uWS build, missing from its typings) closes them.
-      (app as unknown as { close?: () => void }).close?.();
-    }],
-  ];
-
-  listenSocket = await listen(app, config).catch(async (err: unknown) => {
-    await runCloseSteps(CLOSE_STEPS, log).catch(() => {});
+  const steps = closeSteps(door, {
+    log, graceMs: opts.shutdownGraceMs ?? 10_000, inFlight, spool, events, scorer, anomalies, retentionRuns,
+    usage: opts.usage === undefined ? usage : undefined, app, ws, stopSpoolMetrics,
+  });
+  door.listenSocket = await listen(app, config).catch(async (err: unknown) => {
+    await runCloseSteps(steps, log).catch(() => {});
     throw err;
   });
-  const port = uWS.us_socket_local_port(listenSocket);
+  const port = uWS.us_socket_local_port(door.listenSocket);
   EngineListenStarted.emit(log, { host: config.host, port, tenantId: config.tenantId });
 
   let closed: Promise<void> | undefined;
@@ -195,26 +171,12 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
       rateLimit: ingest.rateLimit.stats, quota: ingest.quota.stats, retention: retention.stats, spool: spool?.stats,
     }),
     close() {
-      closed ??= runCloseSteps(CLOSE_STEPS, log).then(() => {
+      closed ??= runCloseSteps(steps, log).then(() => {
         EngineShutdownCompleted.emit(log, { events: events.stats, anomalies: anomalies.stats, score: scorer.stats, spool: spool?.stats });
       });
       return closed;
     },
   };
-}
-
-/** Runs the steps in order; a failed step is logged and the next ones run; the first failure is rethrown at the end. */
-async function runCloseSteps(steps: readonly CloseStep[], log: Logger): Promise<void> {
-  let first: Error | undefined;
-  for (const [step, run] of steps) {
-    try {
-      await run();
-    } catch (err) {
-      EngineCloseStepError.emit(log, { err, step });
-      first ??= err instanceof Error ? err : new Error(String(err));
-    }
-  }
-  if (first !== undefined) throw first;
 }
 
 /** Resolves `Authorization` to a principal with the `ingest` scope; a per-tenant engine (DRIFTWATCH_TENANT_ID) serves one tenant only. */
@@ -282,38 +244,4 @@ function trackSpool(spool: SpooledSink<SinkWrite, EventRecord[]> | undefined): (
     m.errors.track(() => { const s = spool.stats; return s.writeErrors + s.replayRejected + s.replayUndecodable + s.tornRecords; }),
   ];
   return () => { for (const stop of stops) stop(); };
-}
-
-/** SourceContext.track: close() waits for the work; its time from receipt to answer goes to the latency histogram. */
-function track<T>(inFlight: Set<Promise<unknown>>, p: Promise<T>): Promise<T> {
-  const t0 = performance.now();
-  inFlight.add(p);
-  const done = (): void => {
-    inFlight.delete(p);
-    ingestMetrics.requestSeconds.observe((performance.now() - t0) / 1000);
-  };
-  void p.then(done, done);
-  return p;
-}
-
-/** Waits for the work in flight until it is done or the grace period ends. */
-async function waitForInFlight(inFlight: Set<Promise<unknown>>, graceEnd: number, log: Logger): Promise<void> {
-  while (inFlight.size > 0 && Date.now() < graceEnd) {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...inFlight]),
-      new Promise((r) => { timer = setTimeout(r, Math.max(0, graceEnd - Date.now())); }),
-    ]);
-    clearTimeout(timer);
-  }
-  if (inFlight.size > 0) EngineShutdownGraceExpired.emit(log, { requests: inFlight.size });
-}
-
-function listen(app: uWS.TemplatedApp, config: Readonly<Config>): Promise<uWS.us_listen_socket> {
-  return new Promise((resolve, reject) => {
-    app.listen(config.host, config.enginePort, (s) => {
-      if (s === false) reject(new Error(`engine: cannot listen on ${config.host}:${config.enginePort}`));
-      else resolve(s);
-    });
-  });
 }
