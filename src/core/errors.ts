@@ -57,9 +57,6 @@ export class DwError extends Error {
   }
 }
 
-export const dwError = (code: ErrorCode, detail?: string, details?: Record<string, unknown>): DwError =>
-  new DwError(code, detail, details);
-
 /** True for an error that carries one of our codes (works across structured clone too). */
 export function isDwError(err: unknown): err is DwError {
   return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' &&
