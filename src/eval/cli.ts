@@ -102,7 +102,8 @@ function run(mode: string, flags: Record<string, string>, io: EvalIo): unknown {
     io.done();
     for (const n of r.notes) io.progress(`eval nab: note: ${n}`);
     const profiles = Object.keys(r.nab.thresholds);
-    io.out(formatNab('nab', r.nab, profiles, `${r.nab.files} files, ${r.nab.seconds.toFixed(1)} s`));
+    io.out(formatNab('nab', r.nab, profiles, `${r.nab.files} files, ${r.nab.seconds.toFixed(1)} s; in-sample: parameters and threshold chosen on these files`));
+    io.out(formatNab('nab leave-one-category-out', r.nab.loco.scores, profiles, `each of the ${r.nab.loco.folds.length} categories at the threshold chosen on the others`));
     const ef = r.nab.engine_findings;
     const which = profiles.map((p) => `${p} at ${NAB_STREAM_PROFILE[p] ?? 'balanced'} ${ef.profiles[NAB_STREAM_PROFILE[p] ?? 'balanced'].threshold}`).join(', ');
     io.out(formatNab('nab engine findings', ef.by_profile, profiles, `the engine's findings as detections; ${which}`));
@@ -113,6 +114,7 @@ function run(mode: string, flags: Record<string, string>, io: EvalIo): unknown {
       nab: {
         ...Object.fromEntries(profiles.map((p) => [p, (r.nab as unknown as Record<string, number>)[p]])),
         engine_findings: r.nab.engine_findings,
+        leave_one_category_out: r.nab.loco,
         files: r.nab.files, rows: r.nab.rows, findings: r.nab.findings, seconds: r.nab.seconds, thresholds: r.nab.thresholds, per_file: r.nab.per_file,
       },
       baselines: r.baselines,
