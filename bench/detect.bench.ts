@@ -8,11 +8,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { packageRoot } from '../src/paths.js';
+import { packageRoot } from '../src/core/paths.js';
 import score from '../workers/score.js';
 import { TEXT_PARAMS } from '../workers/detectors/text.js';
 import type { ScoreInput, StreamType } from '../workers/types.js';
-import { prng, syntheticLog } from '../src/demo/synthetic.js';
+import { prng, syntheticLog } from '../src/tools/demo/synthetic.js';
 
 const RUNS = 5;
 const BATCH = 1000;

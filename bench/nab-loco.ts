@@ -9,10 +9,10 @@
 // Run: npx tsc -p tsconfig.json && node dist/bench/nab-loco.js [--data DIR] ['[["a",{"lkDiv":9}]]']
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../src/paths.js';
-import { listNabFiles, parseNabCsv } from '../src/eval/nab.js';
-import { locoScore } from '../src/eval/nab-loco.js';
-import { NAB_PROFILES, parseWindows, scoreCorpus, type NabFile } from '../src/eval/nab-scorer.js';
+import { packageRoot } from '../src/core/paths.js';
+import { listNabFiles, parseNabCsv } from '../src/tools/eval/nab.js';
+import { locoScore } from '../src/tools/eval/nab-loco.js';
+import { NAB_PROFILES, parseWindows, scoreCorpus, type NabFile } from '../src/tools/eval/nab-scorer.js';
 import { NUMERIC_PARAMS, scoreNumeric, type NumericParams } from '../workers/detectors/numeric.js';
 
 const args = process.argv.slice(2);

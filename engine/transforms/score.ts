@@ -24,11 +24,12 @@
 // evicted, so the bound may be exceeded by at most the streams with work in flight.
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
-import type { Logger } from '../../src/log.js';
-import { workerFile } from '../../src/paths.js';
+import type { Logger } from '../../src/core/log.js';
+import { workerFile } from '../../src/core/paths.js';
 import type { ScoreInput, ScoreResult, ScoreTask, StreamType } from '../../workers/types.js';
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
-import { eventJson, type EventRecord } from './decode.js';
+import { eventJson } from './decode.js';
+import type { EventRecord } from '../types.js';
 import type { StreamProfile } from './stream-settings.js';
 
 /**

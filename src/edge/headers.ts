@@ -1,7 +1,7 @@
 // The edge proxy's pure parts (no I/O): which tenant a Host header names, and which headers go
 // on to the engine and back to the client.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { isSubdomain } from '../routing/cache.js';
+import { isSubdomain } from '../core/routing/cache.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1): meaningful for one connection only, never forwarded. */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([

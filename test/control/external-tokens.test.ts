@@ -5,10 +5,10 @@
 import { createHmac } from 'node:crypto';
 import { SignJWT, UnsecuredJWT, importJWK, exportSPKI, type JWK, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PrincipalResolver } from '../../src/auth/principal.js';
-import { TokenService } from '../../src/auth/jwt.js';
-import { loadConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
+import { PrincipalResolver } from '../../src/core/auth/principal.js';
+import { TokenService } from '../../src/core/auth/jwt.js';
+import { loadConfig } from '../../src/core/config.js';
+import { silentLogger } from '../../src/core/log.js';
 import { startEngine, type EngineHandle } from '../../engine/engine.js';
 import { storedEvents } from '../helpers/events.js';
 import { call, codeOf, signUp, startHarness, type Harness } from './harness.js';

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/paths.js';
+import { packageRoot } from '../../src/core/paths.js';
 import { freePort, viaEdge, waitFor } from '../helpers/net.js';
 
 const cli = join(packageRoot, 'dist', 'bin', 'driftwatch.js');

@@ -1,7 +1,7 @@
 // Leave-one-category-out NAB: the choice made on the other categories is what scores the held-out one.
 import { describe, expect, it } from 'vitest';
-import { categoryOf, locoScore } from '../../src/eval/nab-loco.js';
-import { scoreCorpus, type NabFile, type NabWindows } from '../../src/eval/nab-scorer.js';
+import { categoryOf, locoScore } from '../../src/tools/eval/nab-loco.js';
+import { scoreCorpus, type NabFile, type NabWindows } from '../../src/tools/eval/nab-scorer.js';
 
 const N = 1000;
 const ts = Array.from({ length: N }, (_, i) => Date.UTC(2020, 0, 1) + i * 60_000);

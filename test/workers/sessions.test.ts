@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   fitSessions, scoreSession, sessionKeyOf, sessionProfile, SessionTracker, SESSION_PARAMS, type ClosedSession, type SessionState,
 } from '../../workers/detectors/sessions.js';
-import { evalSessions, evalSessionsRule, inValidation, parseSessionsCsv, type LabelledSession } from '../../src/eval/sessions.js';
+import { evalSessions, evalSessionsRule, inValidation, parseSessionsCsv, type LabelledSession } from '../../src/tools/eval/sessions.js';
 
 const NORMAL = ['T5 T1 T1 T1 T2 T2 T2 T3 T4 T3 T4 T3 T4', 'T1 T5 T1 T1 T3 T4 T3 T4 T3 T4 T2 T2 T2', 'T5 T1 T1 T1 T2 T2 T3 T4 T3 T4 T2 T3 T4 T6'];
 const seqs = (n: number): string[][] => Array.from({ length: n }, (_, i) => NORMAL[i % NORMAL.length].split(' '));

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalise } from '../../workers/detectors/normalise.js';
 import { hasHighLevel, scoreText, severityOf, skeleton, TEXT_PARAMS, type TextParams } from '../../workers/detectors/text.js';
-import { prng, syntheticLog } from '../../src/demo/synthetic.js';
+import { prng, syntheticLog } from '../../src/tools/demo/synthetic.js';
 import { runStream, textEvents } from './helpers.js';
 
 describe('normalise()', () => {

@@ -25,8 +25,8 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, open, readdir, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DwError } from '../../../src/errors.js';
-import type { Logger } from '../../../src/log.js';
+import { DwError } from '../../../src/core/errors.js';
+import type { Logger } from '../../../src/core/log.js';
 import type { SpoolOptions } from './config.js';
 import { SEGMENT_MAGIC, decodeEntry, encodeEntry, frame, parseRecords, segmentId, segmentName } from './spool.js';
 
