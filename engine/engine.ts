@@ -53,6 +53,7 @@ import { TenantQuota, type QuotaReading } from './transforms/quota.js';
 import { effectiveLimits, NO_LIMITS, type EffectiveLimits, type LimitSource } from '../src/core/tenancy/limits.js';
 import { openUsageStore, planUsage, type UsageStore } from '../src/core/usage.js';
 import { InOrder, Scorer } from './transforms/score.js';
+import { DetectorStates } from './sinks/postgres/state.js';
 import { StreamSettings } from './transforms/stream-settings.js';
 
 /** Retention by plan (partitions ahead, expired blocks and anomalies) runs at start and this often. */
@@ -130,6 +131,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     workerFilename: opts.workerFilename,
     highWaterEvents: opts.scoreHighWaterEvents,
     settings: new StreamSettings(pool, log),
+    checkpoint: new DetectorStates(pool, log),
     maxStreams: config.maxStreams,
     streamIdleTtlMs: config.streamIdleTtlMs,
     onAnomalies(rows) {

@@ -22,12 +22,20 @@
 // evicted stream starts again from a fresh state (the detector warms up again): counted in
 // stats.streamsEvicted and logged (ScoreStreamsEvicted). A running or waiting stream is never
 // evicted, so the bound may be exceeded by at most the streams with work in flight.
+//
+// Checkpoints (with a StateStore, engine/sinks/postgres/state.ts): a stream's first task waits
+// for its state to be loaded from PostgreSQL (it stays `running` meanwhile, so its order holds);
+// states changed since their last save are saved every checkpointIntervalMs, when their entry is
+// evicted, and at close() after the drain. So a restart, an upgrade or an eviction resumes the
+// stream where it was instead of warming it up again (at most one interval of scoring is lost
+// if the process dies without close()).
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import type { Logger } from '../../src/core/log.js';
 import { workerFile } from '../../src/core/paths.js';
 import type { ScoreInput, ScoreResult, ScoreTask, StreamType } from '../../workers/types.js';
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
+import type { StateRow, StateStore } from '../sinks/postgres/state.js';
 import { eventJson } from './decode.js';
 import type { EventRecord } from '../types.js';
 import type { StreamProfile } from './stream-settings.js';
@@ -94,6 +102,10 @@ export interface ScorerOptions {
     peek(tenantId: string, stream: string): Readonly<StreamProfile> | undefined;
     get(tenantId: string, stream: string): Promise<Readonly<StreamProfile>>;
   };
+  /** Where detector states are checkpointed and loaded from (absent: states live only in memory). */
+  checkpoint?: StateStore;
+  /** How often changed states are saved (default 30 s). */
+  checkpointIntervalMs?: number;
   /** Receives the anomaly rows of each result; its promise is awaited by drain(). */
   onAnomalies: (rows: AnomalyRow[]) => Promise<unknown>;
 }
@@ -110,7 +122,14 @@ interface StreamQueue {
   ready: boolean;
   /** Date.now() when the stream last got work or finished a task (the map is kept in this order). */
   lastUsed: number;
+  /** Its checkpoint has been looked up (always true without a StateStore). */
+  loaded: boolean;
+  /** Its state changed since it was last saved. */
+  dirty: boolean;
 }
+
+/** States saved in one upsert at most. */
+const CHECKPOINT_BATCH = 1_000;
 
 /** Non-idle entries passed over in one eviction pass at most (keeps a pass cheap). */
 const EVICT_SCAN_LIMIT = 1_024;
@@ -139,7 +158,16 @@ export class Scorer {
   readonly #ttlMs: number;
   #lastEvictLog = 0;
   #evictedSinceLog = 0;
-  readonly stats = { tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, streamsEvicted: 0, workerErrors: 0 };
+  readonly #checkpoint: StateStore | undefined;
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  #checkpointRun: Promise<void> | undefined;
+  /** States of evicted entries not yet saved: a stream that comes back before the save takes its state from here. */
+  readonly #unsaved = new Map<string, StateRow>();
+  #lastCheckpointErrorLog = 0;
+  readonly stats = {
+    tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, streamsEvicted: 0, workerErrors: 0,
+    statesLoaded: 0, statesSaved: 0, checkpointErrors: 0,
+  };
 
   constructor(log: Logger, opts: ScorerOptions) {
     this.#log = log.child({ transform: 'score' });
@@ -154,6 +182,10 @@ export class Scorer {
     this.#ttlMs = opts.streamIdleTtlMs ?? 3_600_000;
     if (!Number.isSafeInteger(this.#maxStreams) || this.#maxStreams < 1) throw new TypeError('options.maxStreams must be a positive integer');
     if (!Number.isSafeInteger(this.#ttlMs) || this.#ttlMs < 0) throw new TypeError('options.streamIdleTtlMs must be a non-negative integer');
+    this.#checkpoint = opts.checkpoint;
+    const every = opts.checkpointIntervalMs ?? 30_000;
+    if (!Number.isSafeInteger(every) || every < 1) throw new TypeError('options.checkpointIntervalMs must be a positive integer');
+    if (this.#checkpoint !== undefined) this.#checkpointTimer = setInterval(() => { void this.checkpoint(); }, every).unref();
     this.#pool = new Piscina({
       filename: opts.workerFilename ?? workerFile('score'),
       minThreads: 1,
@@ -200,7 +232,12 @@ export class Scorer {
       const key = `${tenantId}\u0000${r.streamType}\u0000${r.stream}`;
       let q = this.#streams.get(key);
       if (q === undefined) {
-        q = { tenantId, stream: r.stream, streamType: r.streamType, state: null, pending: [], running: false, ready: false, lastUsed: now, key };
+        const kept = this.#unsaved.get(key);
+        if (kept !== undefined) this.#unsaved.delete(key);
+        q = {
+          tenantId, stream: r.stream, streamType: r.streamType, state: kept?.state ?? null, pending: [], running: false, ready: false, lastUsed: now, key,
+          loaded: this.#checkpoint === undefined || kept !== undefined, dirty: kept !== undefined,
+        };
         this.#streams.set(key, q);
       }
       q.pending.push(r);
@@ -238,15 +275,19 @@ export class Scorer {
         continue;
       }
       this.#streams.delete(key);
+      if (q.dirty && q.state !== null) this.#unsaved.set(key, { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state });
       evicted++;
     }
     if (evicted === 0) return;
+    if (this.#unsaved.size > 0) void this.checkpoint();
     this.stats.streamsEvicted += evicted;
     this.#evictedSinceLog += evicted;
     if (now - this.#lastEvictLog > 5_000) {
       this.#lastEvictLog = now;
-      this.#log.info({ evicted: this.#evictedSinceLog, total: this.stats.streamsEvicted, streams: this.#streams.size, maxStreams: this.#maxStreams },
-        'ScoreStreamsEvicted: idle streams dropped their detector state; they warm up again on their next events');
+      this.#log.info({ evicted: this.#evictedSinceLog, total: this.stats.streamsEvicted, streams: this.#streams.size, maxStreams: this.#maxStreams, checkpointed: this.#checkpoint !== undefined },
+        this.#checkpoint === undefined
+          ? 'ScoreStreamsEvicted: idle streams dropped their detector state; they warm up again on their next events'
+          : 'ScoreStreamsEvicted: idle streams left memory; their detector state is checkpointed and loaded again on their next events');
       this.#evictedSinceLog = 0;
     }
   }
@@ -277,7 +318,59 @@ export class Scorer {
       }
     }
     await this.drain();
+    clearInterval(this.#checkpointTimer);
+    // The last checkpoint: every state changed since its last save (nothing runs any more).
+    await this.checkpoint();
     await this.#pool.destroy();
+  }
+
+  /**
+   * Saves every state changed since its last save (entries not running, and evicted ones), in
+   * upserts of CHECKPOINT_BATCH. One run at a time: a call during a run waits for it and runs
+   * again. A failed save is logged and counted; those states stay changed and go in the next run.
+   */
+  async checkpoint(): Promise<void> {
+    const store = this.#checkpoint;
+    if (store === undefined) return;
+    while (this.#checkpointRun !== undefined) await this.#checkpointRun;
+    const run = this.#saveChanged(store);
+    this.#checkpointRun = run;
+    try {
+      await run;
+    } finally {
+      this.#checkpointRun = undefined;
+    }
+  }
+
+  async #saveChanged(store: StateStore): Promise<void> {
+    const rows: { row: StateRow; q: StreamQueue | undefined }[] = [];
+    for (const [key, row] of this.#unsaved) if (!this.#streams.has(key)) rows.push({ row, q: undefined });
+    for (const q of this.#streams.values()) {
+      if (!q.dirty || q.running || q.state === null) continue;
+      // A copy: the entry's own buffer is transferred to a worker by its next task.
+      rows.push({ row: { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state.slice() }, q });
+      q.dirty = false;
+    }
+    for (let i = 0; i < rows.length; i += CHECKPOINT_BATCH) {
+      const part = rows.slice(i, i + CHECKPOINT_BATCH);
+      try {
+        await store.save(part.map((r) => r.row));
+        this.stats.statesSaved += part.length;
+        for (const { row, q } of part) {
+          if (q !== undefined) continue;
+          const key = `${row.tenantId}\u0000${row.streamType}\u0000${row.stream}`;
+          if (this.#unsaved.get(key) === row) this.#unsaved.delete(key);
+        }
+      } catch (err) {
+        this.stats.checkpointErrors++;
+        for (const { q } of part) if (q !== undefined) q.dirty = true;
+        const now = Date.now();
+        if (now - this.#lastCheckpointErrorLog > 5_000) {
+          this.#lastCheckpointErrorLog = now;
+          this.#log.warn({ err, states: part.length, errors: this.stats.checkpointErrors }, 'ScoreCheckpointError: detector states were not saved; they are tried again at the next checkpoint');
+        }
+      }
+    }
   }
 
   /** Empties every stream's queue (tasks in flight go on); returns the events dropped. */
@@ -326,7 +419,30 @@ export class Scorer {
     this.#pendingEvents -= batch.length;
     q.running = true;
     this.#inFlight++;
-    // The stream stays `running` while its settings are looked up, so its tasks keep their order.
+    // The stream stays `running` while its checkpoint and settings are looked up, so its tasks keep their order.
+    const store = this.#checkpoint;
+    if (!q.loaded && store !== undefined) {
+      void store.load({ tenantId: q.tenantId, streamType: q.streamType, stream: q.stream }).then(
+        (state) => {
+          if (state !== null && q.state === null) {
+            q.state = state;
+            this.stats.statesLoaded++;
+          }
+        },
+        (err: unknown) => {
+          this.stats.checkpointErrors++;
+          this.#log.warn({ err, stream: q.stream }, 'ScoreCheckpointError: the stream\'s detector state could not be loaded; it starts fresh');
+        },
+      ).finally(() => {
+        q.loaded = true;
+        this.#withSettings(q, batch);
+      });
+      return;
+    }
+    this.#withSettings(q, batch);
+  }
+
+  #withSettings(q: StreamQueue, batch: EventRecord[]): void {
     const settings = this.#settings;
     if (settings === undefined) {
       this.#submit(q, batch, undefined);
@@ -398,6 +514,7 @@ export class Scorer {
 
   #finish(q: StreamQueue, state: Uint8Array | null): void {
     q.state = state;
+    if (state !== null) q.dirty = true;
     q.running = false;
     this.#inFlight--;
     if (q.pending.length > 0 && !q.ready) {
