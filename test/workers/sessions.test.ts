@@ -33,11 +33,29 @@ describe('session profile and score', () => {
   it('a known profile in an order never seen is flagged by its novel transitions only when transitions are on', () => {
     const model = fitSessions(seqs(300));
     const reordered = 'T4 T3 T4 T3 T4 T3 T2 T2 T2 T1 T1 T1 T5'.split(' ');
-    const on = scoreSession(model, reordered);
+    const on = scoreSession(model, reordered, { ...SESSION_PARAMS, transitions: true });
     expect(on.excessBits).toBe(0);
     expect(on.novelTransitions).toContain('^>T4');
     expect(on.score).toBeGreaterThanOrEqual(0.5);
     expect(scoreSession(model, reordered, { ...SESSION_PARAMS, transitions: false }).score).toBeLessThan(0.5);
+  });
+});
+
+describe('count invariants', () => {
+  it('relations that hold in the reference flag a truncated session even when such sessions are in the reference; normal ones break none', () => {
+    // 5 % of the reference are the truncated anomaly itself: compression has seen it, the invariants still hold at 0.9.
+    const contaminated = [...seqs(380), ...Array.from({ length: 20 }, () => 'T5 T1 T1 T8'.split(' '))];
+    const P = { ...SESSION_PARAMS, invariantConf: 0.9, invariantSupport: 50 };
+    const model = fitSessions(contaminated, P);
+    const s = scoreSession(model, 'T5 T1 T1 T8'.split(' '), P);
+    expect(s.brokenInvariants).toContain('T1 = T2');
+    expect(s.score).toBeGreaterThanOrEqual(0.5);
+    for (const n of NORMAL) expect(scoreSession(model, n.split(' '), P).brokenInvariants).toEqual([]);
+    // A ratio other than 1: T1 three times per T5.
+    expect(scoreSession(model, 'T5 T1 T1 T1 T1 T2 T2 T2 T3 T4 T3 T4 T3 T4'.split(' '), P).brokenInvariants).toContain('T1 = 3T5');
+    // Off at 0, and below the support nothing is an invariant.
+    expect(scoreSession(model, 'T5 T1 T1 T8'.split(' '), { ...P, invariantConf: 0 }).brokenInvariants).toEqual([]);
+    expect(scoreSession(model, 'T5 T1 T1 T8'.split(' '), { ...P, invariantSupport: 10_000 }).brokenInvariants).toEqual([]);
   });
 });
 

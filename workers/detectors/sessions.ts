@@ -13,8 +13,12 @@
 //     cost     = |deflateRaw(profile, dictionary = the reference's profiles, commonest last)| bits
 //     excess   = cost − the cost of the commonest reference profile (a perfect match)
 //     novel    = transitions a→b (with start ^ and end $) never seen in a reference session
-//        ─► score = max(excess / (excess + marginBits), novel transitions ? 1 − 2^−n : 0)
-//        ─► anomalous when score ≥ 0.5: excess ≥ marginBits, or any novel transition
+//     broken   = count invariants a·count(Ti) = b·count(Tj) (a, b ∈ 1..3) that hold in at least
+//                invariantConf of the reference sessions holding Ti or Tj (Invariant Mining's
+//                idea, pairwise): every block written is received as often as it is stored.
+//                Robust to anomalies left in the reference, which compression is not
+//        ─► score = max(excess / (excess + marginBits), 1 − 2^−novel, 1 − 2^−broken)
+//        ─► anomalous when score ≥ 0.5: excess ≥ marginBits, or any novel transition or broken invariant
 //   normal sessions join the reference (hygiene: anomalous ones do not)
 //
 // Pure and deterministic: no clock (time is the events' time), no randomness. The state is
@@ -37,6 +41,12 @@ export interface SessionParams {
   marginBits: number;
   /** Score unseen transitions (a→b never seen in a reference session). */
   transitions: boolean;
+  /** Count invariants: the share of reference sessions an invariant must hold in (0: off). */
+  invariantConf: number;
+  /** …and the reference sessions holding one of its two templates, at least. */
+  invariantSupport: number;
+  /** Templates tracked for invariants (the first seen); later ones are left out of them. */
+  invariantTemplates: number;
   /** No finding before the reference holds this many sessions (online warm-up). */
   minReference: number;
   /** Distinct reference profiles kept (the commonest). */
@@ -44,8 +54,9 @@ export interface SessionParams {
 }
 
 /**
- * marginBits and transitions were chosen on a validation fifth of HDFS_100k_sessions' train
- * split (`driftwatch eval sessions` prints the choice); the rest are engineering bounds.
+ * marginBits, transitions and invariantConf are what `driftwatch eval sessions` chose on a
+ * validation fifth of HDFS_100k_sessions' train split (it prints its choice; the same with and
+ * without the train labels); the rest are engineering bounds.
  */
 export const SESSION_PARAMS: Readonly<SessionParams> = Object.freeze({
   idleGapMs: 300_000,
@@ -53,17 +64,25 @@ export const SESSION_PARAMS: Readonly<SessionParams> = Object.freeze({
   maxSessionEvents: 512,
   dictBytes: 32_768,
   level: 9,
-  marginBits: 24,
-  transitions: true,
+  marginBits: 48,
+  transitions: false,
+  invariantConf: 0.9,
+  invariantSupport: 100,
+  invariantTemplates: 64,
   minReference: 50,
   maxProfiles: 2_000,
 });
 
-/** The stream's normal sessions: profile → count, and the transitions seen. */
+/** The stream's normal sessions: profile → count, the transitions seen, and the counts behind the invariants. */
 export interface SessionModel {
   sessions: number;
   profiles: Record<string, number>;
   transitions: Record<string, true>;
+  /** Per tracked template: reference sessions holding it. */
+  holding: Record<string, number>;
+  /** Per pair "Ti Tj" (i < j) and ratio "Ti Tj a b": sessions holding both, and those where a·count(Ti) = b·count(Tj). */
+  both: Record<string, number>;
+  ratioOk: Record<string, number>;
 }
 
 export interface SessionScore {
@@ -71,12 +90,16 @@ export interface SessionScore {
   costBits: number;
   excessBits: number;
   novelTransitions: string[];
+  /** Invariants this session breaks, as "a·Ti = b·Tj". */
+  brokenInvariants: string[];
   unseenTemplates: string[];
   profile: string;
 }
 
+const RATIOS: readonly (readonly [number, number])[] = [[1, 1], [1, 2], [2, 1], [1, 3], [3, 1]];
+
 export function freshModel(): SessionModel {
-  return { sessions: 0, profiles: {}, transitions: {} };
+  return { sessions: 0, profiles: {}, transitions: {}, holding: {}, both: {}, ratioOk: {} };
 }
 
 const templateOrder = (a: string, b: string): number => {
@@ -110,6 +133,7 @@ export function learnSession(model: SessionModel, seq: readonly string[], params
   model.sessions++;
   model.profiles[p] = (model.profiles[p] ?? 0) + 1;
   for (const t of transitionsOf(seq)) model.transitions[t] = true;
+  learnCounts(model, seq, params);
   const keys = Object.keys(model.profiles);
   if (keys.length > params.maxProfiles) {
     // Drop the rarest profile (the first of the rarest in insertion order: deterministic).
@@ -117,6 +141,45 @@ export function learnSession(model: SessionModel, seq: readonly string[], params
     for (const k of keys) if (model.profiles[k] < model.profiles[worst]) worst = k;
     delete model.profiles[worst];
   }
+}
+
+/** Updates the counts behind the invariants with one session (only its own templates: O(k²)). */
+function learnCounts(model: SessionModel, seq: readonly string[], params: SessionParams): void {
+  const counts = countsOf(seq);
+  const tracked: string[] = [];
+  for (const t of [...counts.keys()].sort()) {
+    if (model.holding[t] === undefined && Object.keys(model.holding).length >= params.invariantTemplates) continue;
+    model.holding[t] = (model.holding[t] ?? 0) + 1;
+    tracked.push(t);
+  }
+  for (let x = 0; x < tracked.length; x++) {
+    for (let y = x + 1; y < tracked.length; y++) {
+      const [i, j] = [tracked[x], tracked[y]];
+      model.both[`${i} ${j}`] = (model.both[`${i} ${j}`] ?? 0) + 1;
+      for (const [a, b] of RATIOS) {
+        if (a * (counts.get(i) as number) === b * (counts.get(j) as number)) model.ratioOk[`${i} ${j} ${a} ${b}`] = (model.ratioOk[`${i} ${j} ${a} ${b}`] ?? 0) + 1;
+      }
+    }
+  }
+}
+
+function countsOf(seq: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const t of seq) counts.set(t, (counts.get(t) ?? 0) + 1);
+  return counts;
+}
+
+/** The invariants that hold: [Ti, Tj, a, b] with support ≥ invariantSupport and share ≥ invariantConf. */
+function invariantsOf(model: SessionModel, params: SessionParams): [string, string, number, number][] {
+  if (!(params.invariantConf > 0)) return [];
+  const out: [string, string, number, number][] = [];
+  for (const [key, ok] of Object.entries(model.ratioOk)) {
+    const [i, j, a, b] = key.split(' ');
+    // Sessions holding Ti or Tj: a·count = b·count with one of them 0 never holds.
+    const support = (model.holding[i] ?? 0) + (model.holding[j] ?? 0) - (model.both[`${i} ${j}`] ?? 0);
+    if (support >= params.invariantSupport && ok / support >= params.invariantConf) out.push([i, j, Number(a), Number(b)]);
+  }
+  return out;
 }
 
 export function fitSessions(seqs: Iterable<readonly string[]>, params: SessionParams = SESSION_PARAMS): SessionModel {
@@ -131,13 +194,14 @@ interface Dictionary {
   dict: Buffer;
   baseBits: number;
   templates: Set<string>;
+  invariants: [string, string, number, number][];
 }
 
 const dictCache = new WeakMap<SessionModel, Dictionary>();
 
 function dictionaryOf(model: SessionModel, params: SessionParams): Dictionary {
   const entries = Object.entries(model.profiles);
-  const key = `${model.sessions}/${entries.length}/${params.dictBytes}/${params.level}`;
+  const key = `${model.sessions}/${entries.length}/${params.dictBytes}/${params.level}/${params.invariantConf}/${params.invariantSupport}`;
   const cached = dictCache.get(model);
   if (cached !== undefined && cached.key === key) return cached;
   // Commonest last: deflate reaches back least far for the likeliest match.
@@ -149,7 +213,7 @@ function dictionaryOf(model: SessionModel, params: SessionParams): Dictionary {
   for (const [p] of entries) for (const part of p.split(' ')) templates.add(part.slice(0, part.lastIndexOf('x')));
   const commonest = entries.length > 0 ? entries[entries.length - 1][0] : '';
   text = '';
-  const d: Dictionary = { key, dict, baseBits: 0, templates };
+  const d: Dictionary = { key, dict, baseBits: 0, templates, invariants: invariantsOf(model, params) };
   d.baseBits = costBits(commonest, d, params);
   dictCache.set(model, d);
   return d;
@@ -169,9 +233,17 @@ export function scoreSession(model: SessionModel, seq: readonly string[], params
   const excessBits = Math.max(0, cost - d.baseBits);
   const novelTransitions = params.transitions ? [...new Set(transitionsOf(seq).filter((t) => model.transitions[t] !== true))] : [];
   const unseenTemplates = [...new Set(seq.filter((t) => !d.templates.has(t)))];
+  const counts = countsOf(seq);
+  const brokenInvariants: string[] = [];
+  for (const [i, j, a, b] of d.invariants) {
+    const ci = counts.get(i) ?? 0;
+    const cj = counts.get(j) ?? 0;
+    if ((ci > 0 || cj > 0) && a * ci !== b * cj) brokenInvariants.push(`${a === 1 ? '' : a}${i} = ${b === 1 ? '' : b}${j}`);
+  }
   const compression = excessBits / (excessBits + params.marginBits);
   const sequence = novelTransitions.length > 0 ? 1 - 2 ** -novelTransitions.length : 0;
-  return { score: Math.max(compression, sequence), costBits: cost, excessBits, novelTransitions, unseenTemplates, profile };
+  const invariants = brokenInvariants.length > 0 ? 1 - 2 ** -brokenInvariants.length : 0;
+  return { score: Math.max(compression, sequence, invariants), costBits: cost, excessBits, novelTransitions, brokenInvariants, unseenTemplates, profile };
 }
 
 /** One or two sentences for a session finding. */
@@ -181,6 +253,7 @@ export function explainSession(key: string, seq: readonly string[], s: SessionSc
   parts.push(seen > 0 ? `seen in ${seen} of ${model.sessions} normal sessions` : `costs ${s.excessBits} bits more than a normal session when compressed against the ${model.sessions} normal sessions`);
   let text = parts.join(', ');
   if (s.unseenTemplates.length > 0) text += `; templates never seen in a normal session: ${s.unseenTemplates.slice(0, 5).join(', ')}`;
+  if (s.brokenInvariants.length > 0) text += `; breaks ${s.brokenInvariants.length} count relation${s.brokenInvariants.length === 1 ? '' : 's'} that hold in normal sessions (${s.brokenInvariants.slice(0, 3).join(', ')})`;
   if (s.novelTransitions.length > 0) text += `; ${s.novelTransitions.length} step${s.novelTransitions.length === 1 ? '' : 's'} never seen in that order (${s.novelTransitions.slice(0, 3).join(', ')})`;
   return text + '.';
 }

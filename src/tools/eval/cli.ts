@@ -137,7 +137,7 @@ function run(mode: string, flags: Record<string, string>, io: EvalIo): unknown {
     const r = evalSessions({ data: need(flags, '--data', mode) });
     io.done();
     const line = (name: string, f: SessionsFigures, how: string): string =>
-      `${formatFigures(name, f, 'test sessions').replace(/\)$/, '')}; ${how}; marginBits ${f.params.marginBits}, transitions ${f.params.transitions ? 'on' : 'off'} chosen on ${f.validation.sessions} validation sessions of train (F1 ${(f.validation.f1 ?? 0).toFixed(3)}))`;
+      `${formatFigures(name, f, 'test sessions').replace(/\)$/, '')}; ${how}; marginBits ${f.params.marginBits}, transitions ${f.params.transitions ? 'on' : 'off'}, invariants ${f.params.invariantConf > 0 ? `at ${f.params.invariantConf}` : 'off'} chosen on ${f.validation.sessions} validation sessions of train (F1 ${(f.validation.f1 ?? 0).toFixed(3)}))`;
     io.out(line('sessions', r.normal, `reference: the ${r.normal.reference_sessions} normal train sessions (train labels used only to leave anomalous sessions out)`));
     io.out(line('sessions, no labels', r.all, `reference: all ${r.all.reference_sessions} train sessions, anomalous ones included`));
     io.out(`sessions: ${r.normal.indistinguishable} of ${r.normal.anomalous} test anomalies have the very template sequence of a normal train session, ${r.same_counts_as_normal} the same template counts: no detector that sees only the sequence can flag them without flagging those normal sessions`);
