@@ -1,13 +1,14 @@
 // The sequence detector: session keys, profiles, compression score against the reference,
 // unseen transitions, grouping by idle gap in event time, state round trip; and `eval sessions`
 // on a small hand-made sessions.csv.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   fitSessions, scoreSession, sessionKeyOf, sessionProfile, SessionTracker, SESSION_PARAMS, type ClosedSession, type SessionState,
 } from '../../workers/detectors/sessions.js';
+import { runEval } from '../../src/tools/eval/cli.js';
 import { evalSessions, evalSessionsRule, inValidation, parseSessionsCsv, type LabelledSession } from '../../src/tools/eval/sessions.js';
 
 const NORMAL = ['T5 T1 T1 T1 T2 T2 T2 T3 T4 T3 T4 T3 T4', 'T1 T5 T1 T1 T3 T4 T3 T4 T3 T4 T2 T2 T2', 'T5 T1 T1 T1 T2 T2 T3 T4 T3 T4 T2 T3 T4 T6'];
@@ -167,5 +168,20 @@ describe('eval sessions', () => {
     const twin = sessions.map((s, i) => (i === 401 ? { ...s, seq: NORMAL[0].split(' ') } : s));
     expect(evalSessionsRule(twin, 'normal')).toMatchObject({ indistinguishable: 1, fn: 1 });
     expect(() => evalSessions({ data: join(tmp, 'nope') })).toThrow(/no such directory/);
+  });
+
+  it('driftwatch eval sessions: one line per reference rule, the figures in --json, bad flags refused', async () => {
+    writeFileSync(join(tmp, 'sessions.csv'), csv);
+    const out: string[] = [];
+    const io = { out: (l: string) => { out.push(l); }, progress: () => {}, done: () => {} };
+    const json = join(tmp, 'figures.json');
+    await runEval('sessions', { '--data': tmp, '--json': json }, io);
+    expect(out[0]).toMatch(/^sessions: precision 1\.000 recall 1\.000 f1 1\.000 .*\(220 test sessions; tp 20, fp 0, fn 0; reference: the 200 normal train sessions/);
+    expect(out[1]).toMatch(/^sessions, no labels: /);
+    expect(out[2]).toMatch(/^sessions: 0 of 20 test anomalies have the very template sequence of a normal train session/);
+    const figures = JSON.parse(readFileSync(json, 'utf8')) as { sessions: { f1: number; sessions: number; no_labels: { reference_sessions: number } } };
+    expect(figures.sessions).toMatchObject({ f1: 1, sessions: 220, no_labels: { reference_sessions: 220 } });
+    await expect(runEval('sessions', {}, io)).rejects.toThrow(/eval sessions needs --data/);
+    await expect(runEval('sessions', { '--data': tmp, '--events': 'x' }, io)).rejects.toThrow(/--events is not an option of eval sessions/);
   });
 });
