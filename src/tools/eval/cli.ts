@@ -103,7 +103,7 @@ function run(mode: string, flags: Record<string, string>, io: EvalIo): unknown {
     for (const n of r.notes) io.progress(`eval nab: note: ${n}`);
     const profiles = Object.keys(r.nab.thresholds);
     io.out(formatNab('nab', r.nab, profiles, `${r.nab.files} files, ${r.nab.seconds.toFixed(1)} s; in-sample: parameters and threshold chosen on these files`));
-    io.out(formatNab('nab leave-one-category-out', r.nab.loco.scores, profiles, `each of the ${r.nab.loco.folds.length} categories at the threshold chosen on the others`));
+    if (r.nab.loco !== null) io.out(formatNab('nab leave-one-category-out', r.nab.loco.scores, profiles, `each of the ${r.nab.loco.folds.length} categories at the threshold chosen on the others`));
     const ef = r.nab.engine_findings;
     const which = profiles.map((p) => `${p} at ${NAB_STREAM_PROFILE[p] ?? 'balanced'} ${ef.profiles[NAB_STREAM_PROFILE[p] ?? 'balanced'].threshold}`).join(', ');
     io.out(formatNab('nab engine findings', ef.by_profile, profiles, `the engine's findings as detections; ${which}`));

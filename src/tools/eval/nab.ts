@@ -18,7 +18,7 @@ import { NAB_PROFILES, parseNabTime, parseProfiles, parseWindows, scoreCorpus, t
 import { DEFAULT_BATCH, runStream } from './run.js';
 import { PROFILE_THRESHOLDS, type Profile } from '../../core/tenancy/profiles.js';
 import { readTar } from './tar.js';
-import { locoScore, type LocoReport } from './nab-loco.js';
+import { categoryOf, locoScore, type LocoReport } from './nab-loco.js';
 
 /** A NAB CSV: first column the timestamp, `column` (by header name) the number. */
 export function parseNabCsv(text: string, column: string, what: string): { ts: number[]; values: number[] } {
@@ -90,7 +90,7 @@ export interface NabReport {
      * categories (the parameters are the shipped ones: see docs/nab-experiments.md for choices
      * made inside the folds).
      */
-    loco: LocoReport;
+    loco: LocoReport | null;
     files: number;
     rows: number;
     findings: number;
@@ -183,11 +183,12 @@ export function evalNab(opts: NabOptions): NabReport {
   };
   const seconds = (performance.now() - t0) / 1000;
 
+  if (new Set(files.map((f) => categoryOf(f.name))).size < 2) notes.push('one category only: no leave-one-category-out score');
   const report: NabReport = {
     nab: {
       ...figures(ours),
       engine_findings: engineFindings,
-      loco: locoScore({ shipped: files }, windows, profiles),
+      loco: new Set(files.map((f) => categoryOf(f.name))).size >= 2 ? locoScore({ shipped: files }, windows, profiles) : null,
       files: files.length,
       rows,
       findings: findings.reduce((a, b) => a + b, 0),
