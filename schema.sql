@@ -260,13 +260,15 @@ CREATE TABLE IF NOT EXISTS stream_settings (
 -- 30 s, when a stream leaves its memory and at shutdown, and loads it on a stream's first task, so
 -- a restart or an upgrade resumes every stream without a new warm-up. format 1: the worker's state
 -- bytes as its task returned them (each detector's JSON carries its own version and migrates
--- older ones). A deleted tenant's states go with it.
+-- older ones); session_state: a log or trace stream's session tracker, once it has one. A
+-- deleted tenant's states go with it.
 CREATE TABLE IF NOT EXISTS detector_states (
   tenant_id    uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
   stream_type  text NOT NULL,
   stream       text NOT NULL,
   format       smallint NOT NULL,
   state        bytea NOT NULL,
+  session_state bytea,
   updated_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, stream_type, stream)
 );

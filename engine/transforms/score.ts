@@ -117,6 +117,8 @@ interface StreamQueue {
   stream: string;
   streamType: StreamType;
   state: Uint8Array | null;
+  /** logs, traces: the session tracker's state (null until a line carries a session key). */
+  sessionState: Uint8Array | null;
   pending: EventRecord[];
   running: boolean;
   ready: boolean;
@@ -235,7 +237,7 @@ export class Scorer {
         const kept = this.#unsaved.get(key);
         if (kept !== undefined) this.#unsaved.delete(key);
         q = {
-          tenantId, stream: r.stream, streamType: r.streamType, state: kept?.state ?? null, pending: [], running: false, ready: false, lastUsed: now, key,
+          tenantId, stream: r.stream, streamType: r.streamType, state: kept?.state ?? null, sessionState: kept?.sessionState ?? null, pending: [], running: false, ready: false, lastUsed: now, key,
           loaded: this.#checkpoint === undefined || kept !== undefined, dirty: kept !== undefined,
         };
         this.#streams.set(key, q);
@@ -275,7 +277,7 @@ export class Scorer {
         continue;
       }
       this.#streams.delete(key);
-      if (q.dirty && q.state !== null) this.#unsaved.set(key, { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state });
+      if (q.dirty && q.state !== null) this.#unsaved.set(key, { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state, sessionState: q.sessionState });
       evicted++;
     }
     if (evicted === 0) return;
@@ -348,7 +350,7 @@ export class Scorer {
     for (const q of this.#streams.values()) {
       if (!q.dirty || q.running || q.state === null) continue;
       // A copy: the entry's own buffer is transferred to a worker by its next task.
-      rows.push({ row: { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state.slice() }, q });
+      rows.push({ row: { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state.slice(), sessionState: q.sessionState?.slice() ?? null }, q });
       q.dirty = false;
     }
     for (let i = 0; i < rows.length; i += CHECKPOINT_BATCH) {
@@ -423,9 +425,10 @@ export class Scorer {
     const store = this.#checkpoint;
     if (!q.loaded && store !== undefined) {
       void store.load({ tenantId: q.tenantId, streamType: q.streamType, stream: q.stream }).then(
-        (state) => {
-          if (state !== null && q.state === null) {
-            q.state = state;
+        (saved) => {
+          if (saved !== null && q.state === null) {
+            q.state = saved.state;
+            q.sessionState = saved.sessionState;
             this.stats.statesLoaded++;
           }
         },
@@ -462,11 +465,15 @@ export class Scorer {
     // TextEncoder gives a buffer of its own (Buffer.from may share the pool slab, which must not be transferred).
     const events = new TextEncoder().encode(JSON.stringify(inputs));
     const state = q.state;
+    const sessionState = q.sessionState;
     q.state = null;
+    q.sessionState = null;
     const task: ScoreTask = { stream: q.stream, streamType: q.streamType, state, events };
+    if (sessionState !== null) task.sessionState = sessionState;
     if (profile !== undefined) task.threshold = profile.threshold;
     const transferList: ArrayBuffer[] = [events.buffer];
     if (state !== null && state.byteLength > 0) transferList.push(state.buffer as ArrayBuffer);
+    if (sessionState !== null && sessionState.byteLength > 0) transferList.push(sessionState.buffer as ArrayBuffer);
     this.stats.tasksRun++;
     this.#pool.run(task, { transferList }).then(
       (res: ScoreResult) => this.#done(q, batch, res, profile),
@@ -509,11 +516,12 @@ export class Scorer {
       this.#writes.add(p);
       void p.finally(() => { this.#writes.delete(p); this.#checkIdle(); });
     }
-    this.#finish(q, res.state);
+    this.#finish(q, res.state, res.sessionState ?? null);
   }
 
-  #finish(q: StreamQueue, state: Uint8Array | null): void {
+  #finish(q: StreamQueue, state: Uint8Array | null, sessionState: Uint8Array | null = null): void {
     q.state = state;
+    q.sessionState = sessionState;
     if (state !== null) q.dirty = true;
     q.running = false;
     this.#inFlight--;

@@ -50,6 +50,18 @@ describe('detector state checkpoints (engine against PostgreSQL, the real detect
     await h.restart();
   });
 
+  it('a log stream whose lines carry a blk_ id checkpoints its open sessions too', async () => {
+    const blk = (b: number, msg: string): Record<string, unknown> => logEvent(`${msg} blk_${1000 + b}`, { stream: 'hdfs', timestamp: new Date(t0 + b * 1000).toISOString() });
+    expect((await ingest(h, [blk(1, 'Receiving block'), blk(2, 'Receiving block'), blk(1, 'Received block')])).status).toBe(200);
+    await waitFor(async () => (h.engine.stats().score.eventsScored >= 3 ? true : undefined), 20_000, '3 lines scored');
+    await h.engine.close();
+    const row = (await h.db.pool.query<{ session_state: Buffer | null }>("SELECT session_state FROM detector_states WHERE stream = 'hdfs'")).rows[0];
+    const saved = JSON.parse(row.session_state!.toString('utf8')) as { kind: string; tracker: { open: [string, number, number, string[]][] } };
+    expect(saved.kind).toBe('sessions');
+    expect(saved.tracker.open.map((o) => [o[0], o[3].length])).toEqual([['blk_1002', 1], ['blk_1001', 2]]);
+    await h.restart();
+  });
+
   it('without the checkpoint the same spike after a restart is not found (the stream warms up again)', async () => {
     await h.db.pool.query('DELETE FROM detector_states');
     await h.db.pool.query('DELETE FROM anomalies');
@@ -105,6 +117,6 @@ describe('detector state checkpoints (fixture worker: its state counts the event
     expect(await states.load({ tenantId: h.tenantA.id, streamType: 'logs', stream: 'future' })).toBeNull();
     expect(states.stats.unknownFormat).toBe(1);
     await h.db.pool.query("UPDATE detector_states SET format = $1 WHERE stream = 'future'", [STATE_FORMAT]);
-    expect(Buffer.from((await states.load({ tenantId: h.tenantA.id, streamType: 'logs', stream: 'future' }))!).readUInt32BE(0)).toBe(99);
+    expect(Buffer.from((await states.load({ tenantId: h.tenantA.id, streamType: 'logs', stream: 'future' }))!.state).readUInt32BE(0)).toBe(99);
   });
 });

@@ -5,8 +5,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import score from '../../workers/score.js';
+import type { Finding, ScoreInput } from '../../workers/types.js';
+import { task } from './helpers.js';
 import {
-  fitSessions, scoreSession, sessionKeyOf, sessionProfile, SessionTracker, SESSION_PARAMS, type ClosedSession, type SessionState,
+  fitSessions, scoreSession, sessionKeyOf, sessionProfile, SessionTracker, SESSION_DETECTOR, SESSION_PARAMS, type ClosedSession, type SessionState,
 } from '../../workers/detectors/sessions.js';
 import { runEval } from '../../src/tools/eval/cli.js';
 import { evalSessions, evalSessionsRule, inValidation, parseSessionsCsv, type LabelledSession } from '../../src/tools/eval/sessions.js';
@@ -125,6 +128,58 @@ describe('session tracker', () => {
     const closed = tr.add('c', 'T1', 4);
     expect(closed.map((c) => c.key)).toEqual(['b']);
     expect(tr.openSessions).toBe(2);
+  });
+});
+
+describe('the stream path (workers/score.ts): HDFS-style log lines grouped by their blk_ id', () => {
+  // 120 blocks, each a normal write sequence of 13 lines (a new block every 2 minutes, its lines
+  // 1 s apart); block 100 is cut short after 'Receiving' with an exception. Then idle lines.
+  const lines: ScoreInput[] = [];
+  const t0 = Date.UTC(2026, 0, 1);
+  const normal = ['allocate', 'recv', 'recv', 'recv', 'stored', 'stored', 'stored', 'term', 'got', 'term', 'got', 'term', 'got'];
+  const textOf = (step: string, b: number, k: number): string => {
+    const blk = `blk_${-1000 - b * 7919}`;
+    switch (step) {
+      case 'allocate': return `INFO dfs.FSNamesystem: BLOCK* NameSystem.allocateBlock: /user/job_${b}/part-${k} ${blk}`;
+      case 'recv': return `INFO dfs.DataNode$DataXceiver: Receiving block ${blk} src: /10.0.${b % 250}.${k}:50010 dest: /10.0.1.${k}:50010`;
+      case 'stored': return `INFO dfs.FSNamesystem: BLOCK* NameSystem.addStoredBlock: blockMap updated: 10.0.2.${k}:50010 is added to ${blk} size 67108864`;
+      case 'term': return `INFO dfs.DataNode$PacketResponder: PacketResponder ${k % 3} for block ${blk} terminating`;
+      case 'got': return `INFO dfs.DataNode$PacketResponder: Received block ${blk} of size 67108864 from /10.0.3.${k}`;
+      default: return `WARN dfs.DataNode: writeBlock ${blk} received exception java.io.IOException: Connection reset by peer`;
+    }
+  };
+  for (let b = 0; b < 120; b++) {
+    const steps = b === 100 ? ['allocate', 'recv', 'recv', 'exception'] : normal;
+    steps.forEach((step, k) => lines.push({ ts: t0 + b * 120_000 + k * 1000, text: textOf(step, b, k) }));
+  }
+  for (let k = 0; k < 5; k++) lines.push({ ts: t0 + 121 * 120_000 + 600_000 + k * 1000, text: `INFO heartbeat ${k}` });
+
+  const run = (batch: number): Finding[] => {
+    let state: Uint8Array | null = null;
+    let sessionState: Uint8Array | null = null;
+    const out: Finding[] = [];
+    for (let off = 0; off < lines.length; off += batch) {
+      const r = score({ ...task('logs', lines.slice(off, off + batch), state), sessionState });
+      if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
+      for (const f of r.findings) if (f.detector === SESSION_DETECTOR) out.push({ ...f, index: f.index + off });
+      state = r.state;
+      sessionState = r.sessionState ?? null;
+    }
+    return out;
+  };
+
+  it('the cut-short block is one session finding, on the line that closed it; the same whatever the batches', () => {
+    const whole = run(lines.length);
+    expect(whole.map((f) => f.details.session)).toEqual([`blk_${-1000 - 100 * 7919}`]);
+    expect(whole[0].explanation).toMatch(/^session blk_-792900 \(4 events\) has template counts/);
+    // Closed by the first line more than idleGapMs (5 min) after its last: block 103's first.
+    expect(lines[whole[0].index].ts - (t0 + 100 * 120_000 + 3000)).toBeGreaterThan(SESSION_PARAMS.idleGapMs);
+    expect(run(97).map((f) => [f.index, f.details.session])).toEqual(whole.map((f) => [f.index, f.details.session]));
+  });
+
+  it('a stream without session keys gets no session state', () => {
+    const r = score(task('logs', [{ ts: 1, text: 'GET /index.html 200' }], null));
+    expect(r.ok && r.sessionState).toBeUndefined();
   });
 });
 

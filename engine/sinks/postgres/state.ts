@@ -24,11 +24,18 @@ export interface StateKey {
 
 export interface StateRow extends StateKey {
   state: Uint8Array;
+  /** logs, traces: the session tracker's state, if the stream has one. */
+  sessionState: Uint8Array | null;
+}
+
+export interface SavedState {
+  state: Uint8Array;
+  sessionState: Uint8Array | null;
 }
 
 /** What the scorer needs from a checkpoint store (tests may pass their own). */
 export interface StateStore {
-  load(key: StateKey): Promise<Uint8Array | null>;
+  load(key: StateKey): Promise<SavedState | null>;
   save(rows: readonly StateRow[]): Promise<void>;
 }
 
@@ -42,9 +49,9 @@ export class DetectorStates implements StateStore {
     this.#log = log.child({ sink: 'detector_states' });
   }
 
-  async load(key: StateKey): Promise<Uint8Array | null> {
-    const { rows } = await this.#pool.query<{ format: number; state: Buffer }>(
-      'SELECT format, state FROM detector_states WHERE tenant_id = $1 AND stream_type = $2 AND stream = $3',
+  async load(key: StateKey): Promise<SavedState | null> {
+    const { rows } = await this.#pool.query<{ format: number; state: Buffer; session_state: Buffer | null }>(
+      'SELECT format, state, session_state FROM detector_states WHERE tenant_id = $1 AND stream_type = $2 AND stream = $3',
       [key.tenantId, key.streamType, key.stream]);
     const row = rows[0];
     if (row === undefined) {
@@ -57,20 +64,22 @@ export class DetectorStates implements StateStore {
       return null;
     }
     this.stats.loaded++;
-    // A buffer of its own: the scorer transfers it to a worker thread (a pooled slab must not be).
-    return new Uint8Array(row.state);
+    // Buffers of their own: the scorer transfers them to a worker thread (a pooled slab must not be).
+    return { state: new Uint8Array(row.state), sessionState: row.session_state === null ? null : new Uint8Array(row.session_state) };
   }
 
   /** Upserts the states; one of a tenant deleted meanwhile is skipped (it would fail the foreign key, and the whole batch with it). */
   async save(rows: readonly StateRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.#pool.query(
-      `INSERT INTO detector_states AS d (tenant_id, stream_type, stream, format, state, updated_at)
-       SELECT t, y, s, $4, b, now() FROM unnest($1::uuid[], $2::text[], $3::text[], $5::bytea[]) AS u(t, y, s, b)
+      `INSERT INTO detector_states AS d (tenant_id, stream_type, stream, format, state, session_state, updated_at)
+       SELECT t, y, s, $4, b, sb, now() FROM unnest($1::uuid[], $2::text[], $3::text[], $5::bytea[], $6::bytea[]) AS u(t, y, s, b, sb)
        WHERE EXISTS (SELECT 1 FROM tenants WHERE id = u.t)
-       ON CONFLICT (tenant_id, stream_type, stream) DO UPDATE SET format = EXCLUDED.format, state = EXCLUDED.state, updated_at = now()`,
-      [rows.map((r) => r.tenantId), rows.map((r) => r.streamType), rows.map((r) => r.stream), STATE_FORMAT, rows.map((r) => Buffer.from(r.state.buffer, r.state.byteOffset, r.state.byteLength))]);
+       ON CONFLICT (tenant_id, stream_type, stream) DO UPDATE SET format = EXCLUDED.format, state = EXCLUDED.state, session_state = EXCLUDED.session_state, updated_at = now()`,
+      [rows.map((r) => r.tenantId), rows.map((r) => r.streamType), rows.map((r) => r.stream), STATE_FORMAT, rows.map((r) => bytes(r.state)), rows.map((r) => (r.sessionState === null ? null : bytes(r.sessionState)))]);
     this.stats.saved += rows.length;
     this.stats.saveCalls++;
   }
 }
+
+const bytes = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
