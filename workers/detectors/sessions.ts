@@ -383,8 +383,13 @@ const TEXT_ID = /\b(?:trace_?id|request_?id|session_?id)["']?\s*[:=]\s*["']?([\w
 
 /** The session key of a log line: an HDFS block id, else a trace/request/session id in the text; null when none. */
 export function lineKeyOf(text: string): string | null {
-  const blk = BLOCK_ID.exec(text);
-  if (blk !== null) return blk[0];
+  // Substring checks first: most lines have neither, and a regular expression over every line
+  // costs ~2 µs (measured on the Loghub samples), a tenth of the text detector's budget.
+  if (text.includes('blk_')) {
+    const blk = BLOCK_ID.exec(text);
+    if (blk !== null) return blk[0];
+  }
+  if (!(text.includes('_id') || text.includes('_ID') || text.includes('Id') || text.includes('ID'))) return null;
   return TEXT_ID.exec(text)?.[1] ?? null;
 }
 
