@@ -19,7 +19,8 @@ import { STREAM_TYPES } from './types.js';
 import { scoreText } from './detectors/text.js';
 import { scoreNumeric } from './detectors/numeric.js';
 import { normalise } from './detectors/normalise.js';
-import { scoreSessions, SESSION_DETECTOR } from './detectors/sessions.js';
+import { SESSION_DETECTOR } from './detectors/sessions.js';
+import { scoreSessions } from './detectors/sessions-stream.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

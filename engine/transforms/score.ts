@@ -18,64 +18,27 @@
 // stats.eventsDropped and logged, never silently (only a writer that ignores room() gets there).
 // The per-stream entries (queue + detector state) are bounded too: at most maxStreams are kept;
 // beyond that the least recently used idle ones (not running, nothing waiting) are evicted, and
-// an idle entry untouched for streamIdleTtlMs is evicted whenever the scorer is next used. An
-// evicted stream starts again from a fresh state (the detector warms up again): counted in
-// stats.streamsEvicted and logged (ScoreStreamsEvicted). A running or waiting stream is never
-// evicted, so the bound may be exceeded by at most the streams with work in flight.
-//
-// Checkpoints (with a StateStore, engine/sinks/postgres/state.ts): a stream's first task waits
-// for its state to be loaded from PostgreSQL (it stays `running` meanwhile, so its order holds);
-// states changed since their last save are saved every checkpointIntervalMs, when their entry is
-// evicted, and at close() after the drain. So a restart, an upgrade or an eviction resumes the
-// stream where it was instead of warming it up again (at most one interval of scoring is lost
-// if the process dies without close()).
+// an idle entry untouched for streamIdleTtlMs is evicted whenever the scorer is next used:
+// counted in stats.streamsEvicted and logged (ScoreStreamsEvicted). A running or waiting stream
+// is never evicted, so the bound may be exceeded by at most the streams with work in flight.
+// With a StateStore a stream's first task waits for its saved state (score-checkpoints.ts);
+// changed states are saved every checkpointIntervalMs, on eviction and at close(), so an evicted
+// or restarted stream resumes; without one it starts fresh (the detector warms up again).
+// size-exception: 460 lines: queue, bounds, eviction and checkpoint hooks share the per-stream
+// entries; the scheduling (ready FIFO, in-flight cap) can move out once issue 11's engine work lands.
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import type { Logger } from '../../src/core/log.js';
 import { workerFile } from '../../src/core/paths.js';
 import type { ScoreInput, ScoreResult, ScoreTask, StreamType } from '../../workers/types.js';
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
-import type { StateRow, StateStore } from '../sinks/postgres/state.js';
+import type { StateStore } from '../sinks/postgres/state.js';
+import { Checkpoints, type PendingState } from './score-checkpoints.js';
 import { eventJson } from './decode.js';
 import type { EventRecord } from '../types.js';
 import type { StreamProfile } from './stream-settings.js';
 
-/**
- * Releases items in the order their slots were taken, whatever order they complete in
- * (STYLE.md §9). The engine takes a slot when it submits a write to the events sink and
- * completes it when the write settles: with its records once committed, with null when the
- * write failed or was a duplicate (the slot is released, nothing is scored). So a stream's
- * events reach the scorer in submission order even when a later flush commits first.
- * Every slot taken must be completed exactly once, or everything after it waits.
- */
-export class InOrder<T> {
-  readonly #release: (item: T) => void;
-  readonly #done = new Map<number, T | null>();
-  #next = 0;
-  #head = 0;
-
-  constructor(release: (item: T) => void) {
-    this.#release = release;
-  }
-
-  /** Slots taken and not yet released. */
-  get waiting(): number { return this.#next - this.#head; }
-
-  take(): number {
-    return this.#next++;
-  }
-
-  complete(slot: number, item: T | null): void {
-    if (slot < this.#head || slot >= this.#next || this.#done.has(slot)) throw new RangeError(`slot ${slot} is not waiting`);
-    this.#done.set(slot, item);
-    while (this.#done.has(this.#head)) {
-      const it = this.#done.get(this.#head)!;
-      this.#done.delete(this.#head);
-      this.#head++;
-      if (it !== null) this.#release(it);
-    }
-  }
-}
+export { InOrder } from './in-order.js';
 
 export interface ScorerOptions {
   threads: number;
@@ -130,8 +93,6 @@ interface StreamQueue {
   dirty: boolean;
 }
 
-/** States saved in one upsert at most. */
-const CHECKPOINT_BATCH = 1_000;
 
 /** Non-idle entries passed over in one eviction pass at most (keeps a pass cheap). */
 const EVICT_SCAN_LIMIT = 1_024;
@@ -160,12 +121,8 @@ export class Scorer {
   readonly #ttlMs: number;
   #lastEvictLog = 0;
   #evictedSinceLog = 0;
-  readonly #checkpoint: StateStore | undefined;
+  readonly #checkpoints: Checkpoints | undefined;
   #checkpointTimer: NodeJS.Timeout | undefined;
-  #checkpointRun: Promise<void> | undefined;
-  /** States of evicted entries not yet saved: a stream that comes back before the save takes its state from here. */
-  readonly #unsaved = new Map<string, StateRow>();
-  #lastCheckpointErrorLog = 0;
   readonly stats = {
     tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, streamsEvicted: 0, workerErrors: 0,
     statesLoaded: 0, statesSaved: 0, checkpointErrors: 0,
@@ -184,10 +141,10 @@ export class Scorer {
     this.#ttlMs = opts.streamIdleTtlMs ?? 3_600_000;
     if (!Number.isSafeInteger(this.#maxStreams) || this.#maxStreams < 1) throw new TypeError('options.maxStreams must be a positive integer');
     if (!Number.isSafeInteger(this.#ttlMs) || this.#ttlMs < 0) throw new TypeError('options.streamIdleTtlMs must be a non-negative integer');
-    this.#checkpoint = opts.checkpoint;
+    this.#checkpoints = opts.checkpoint === undefined ? undefined : new Checkpoints(opts.checkpoint, this.#log);
     const every = opts.checkpointIntervalMs ?? 30_000;
     if (!Number.isSafeInteger(every) || every < 1) throw new TypeError('options.checkpointIntervalMs must be a positive integer');
-    if (this.#checkpoint !== undefined) this.#checkpointTimer = setInterval(() => { void this.checkpoint(); }, every).unref();
+    if (this.#checkpoints !== undefined) this.#checkpointTimer = setInterval(() => { void this.checkpoint(); }, every).unref();
     this.#pool = new Piscina({
       filename: opts.workerFilename ?? workerFile('score'),
       minThreads: 1,
@@ -234,11 +191,11 @@ export class Scorer {
       const key = `${tenantId}\u0000${r.streamType}\u0000${r.stream}`;
       let q = this.#streams.get(key);
       if (q === undefined) {
-        const kept = this.#unsaved.get(key);
-        if (kept !== undefined) this.#unsaved.delete(key);
+        const kept = this.#checkpoints?.unsaved.get(key);
+        if (kept !== undefined) this.#checkpoints?.unsaved.delete(key);
         q = {
           tenantId, stream: r.stream, streamType: r.streamType, state: kept?.state ?? null, sessionState: kept?.sessionState ?? null, pending: [], running: false, ready: false, lastUsed: now, key,
-          loaded: this.#checkpoint === undefined || kept !== undefined, dirty: kept !== undefined,
+          loaded: this.#checkpoints === undefined || kept !== undefined, dirty: kept !== undefined,
         };
         this.#streams.set(key, q);
       }
@@ -277,17 +234,17 @@ export class Scorer {
         continue;
       }
       this.#streams.delete(key);
-      if (q.dirty && q.state !== null) this.#unsaved.set(key, { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state, sessionState: q.sessionState });
+      if (q.dirty && q.state !== null) this.#checkpoints?.unsaved.set(key, { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state, sessionState: q.sessionState });
       evicted++;
     }
     if (evicted === 0) return;
-    if (this.#unsaved.size > 0) void this.checkpoint();
+    if ((this.#checkpoints?.unsaved.size ?? 0) > 0) void this.checkpoint();
     this.stats.streamsEvicted += evicted;
     this.#evictedSinceLog += evicted;
     if (now - this.#lastEvictLog > 5_000) {
       this.#lastEvictLog = now;
-      this.#log.info({ evicted: this.#evictedSinceLog, total: this.stats.streamsEvicted, streams: this.#streams.size, maxStreams: this.#maxStreams, checkpointed: this.#checkpoint !== undefined },
-        this.#checkpoint === undefined
+      this.#log.info({ evicted: this.#evictedSinceLog, total: this.stats.streamsEvicted, streams: this.#streams.size, maxStreams: this.#maxStreams, checkpointed: this.#checkpoints !== undefined },
+        this.#checkpoints === undefined
           ? 'ScoreStreamsEvicted: idle streams dropped their detector state; they warm up again on their next events'
           : 'ScoreStreamsEvicted: idle streams left memory; their detector state is checkpointed and loaded again on their next events');
       this.#evictedSinceLog = 0;
@@ -328,51 +285,24 @@ export class Scorer {
 
   /**
    * Saves every state changed since its last save (entries not running, and evicted ones), in
-   * upserts of CHECKPOINT_BATCH. One run at a time: a call during a run waits for it and runs
-   * again. A failed save is logged and counted; those states stay changed and go in the next run.
+   * upserts of CHECKPOINT_BATCH (score-checkpoints.ts). One run at a time. A failed save is
+   * logged and counted; those states stay changed and go in the next run.
    */
   async checkpoint(): Promise<void> {
-    const store = this.#checkpoint;
-    if (store === undefined) return;
-    while (this.#checkpointRun !== undefined) await this.#checkpointRun;
-    const run = this.#saveChanged(store);
-    this.#checkpointRun = run;
-    try {
-      await run;
-    } finally {
-      this.#checkpointRun = undefined;
-    }
+    await this.#checkpoints?.run(() => this.#changed(), this.stats);
   }
 
-  async #saveChanged(store: StateStore): Promise<void> {
-    const rows: { row: StateRow; q: StreamQueue | undefined }[] = [];
-    for (const [key, row] of this.#unsaved) if (!this.#streams.has(key)) rows.push({ row, q: undefined });
+  #changed(): PendingState[] {
+    const c = this.#checkpoints as Checkpoints;
+    const out: PendingState[] = [];
+    for (const [key, row] of c.unsaved) out.push({ row, saved: () => { if (c.unsaved.get(key) === row) c.unsaved.delete(key); } });
     for (const q of this.#streams.values()) {
       if (!q.dirty || q.running || q.state === null) continue;
-      // A copy: the entry's own buffer is transferred to a worker by its next task.
-      rows.push({ row: { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state.slice(), sessionState: q.sessionState?.slice() ?? null }, q });
+      // Copies: the entry's own buffers are transferred to a worker by its next task.
+      out.push({ row: { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state.slice(), sessionState: q.sessionState?.slice() ?? null }, failed: () => { q.dirty = true; } });
       q.dirty = false;
     }
-    for (let i = 0; i < rows.length; i += CHECKPOINT_BATCH) {
-      const part = rows.slice(i, i + CHECKPOINT_BATCH);
-      try {
-        await store.save(part.map((r) => r.row));
-        this.stats.statesSaved += part.length;
-        for (const { row, q } of part) {
-          if (q !== undefined) continue;
-          const key = `${row.tenantId}\u0000${row.streamType}\u0000${row.stream}`;
-          if (this.#unsaved.get(key) === row) this.#unsaved.delete(key);
-        }
-      } catch (err) {
-        this.stats.checkpointErrors++;
-        for (const { q } of part) if (q !== undefined) q.dirty = true;
-        const now = Date.now();
-        if (now - this.#lastCheckpointErrorLog > 5_000) {
-          this.#lastCheckpointErrorLog = now;
-          this.#log.warn({ err, states: part.length, errors: this.stats.checkpointErrors }, 'ScoreCheckpointError: detector states were not saved; they are tried again at the next checkpoint');
-        }
-      }
-    }
+    return out;
   }
 
   /** Empties every stream's queue (tasks in flight go on); returns the events dropped. */
@@ -422,21 +352,14 @@ export class Scorer {
     q.running = true;
     this.#inFlight++;
     // The stream stays `running` while its checkpoint and settings are looked up, so its tasks keep their order.
-    const store = this.#checkpoint;
-    if (!q.loaded && store !== undefined) {
-      void store.load({ tenantId: q.tenantId, streamType: q.streamType, stream: q.stream }).then(
-        (saved) => {
-          if (saved !== null && q.state === null) {
-            q.state = saved.state;
-            q.sessionState = saved.sessionState;
-            this.stats.statesLoaded++;
-          }
-        },
-        (err: unknown) => {
-          this.stats.checkpointErrors++;
-          this.#log.warn({ err, stream: q.stream }, 'ScoreCheckpointError: the stream\'s detector state could not be loaded; it starts fresh');
-        },
-      ).finally(() => {
+    const cps = this.#checkpoints;
+    if (!q.loaded && cps !== undefined) {
+      void cps.load(q, this.stats).then((saved) => {
+        if (saved !== null && q.state === null) {
+          q.state = saved.state;
+          q.sessionState = saved.sessionState;
+          this.stats.statesLoaded++;
+        }
         q.loaded = true;
         this.#withSettings(q, batch);
       });
