@@ -60,6 +60,7 @@ import { websocketSource } from './sources/websocket.js';
 import type { TenantQuota } from './transforms/quota.js';
 import type { TenantRateLimiter } from './transforms/limit.js';
 import { InOrder, Scorer } from './transforms/score.js';
+import { DetectorStates } from './sinks/postgres/state.js';
 import { StreamSettings } from './transforms/stream-settings.js';
 import type { EventRecord } from './types.js';
 
@@ -125,7 +126,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const anomalies = new CopySink(pool, log, anomaliesSinkOptions(config));
   const scorer = new Scorer(log, {
     threads: config.workerThreads, workerFilename: opts.workerFilename, highWaterEvents: opts.scoreHighWaterEvents,
-    settings: new StreamSettings(pool, log), maxStreams: config.maxStreams, streamIdleTtlMs: config.streamIdleTtlMs,
+    settings: new StreamSettings(pool, log), checkpoint: new DetectorStates(pool, log), maxStreams: config.maxStreams, streamIdleTtlMs: config.streamIdleTtlMs,
     onAnomalies: (rows) => writeAnomalies(anomalies, usage, rows),
   });
   const retention = new Retention(pool, log);

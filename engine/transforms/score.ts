@@ -18,10 +18,14 @@
 // stats.eventsDropped and logged, never silently (only a writer that ignores room() gets there).
 // The per-stream entries (queue + detector state) are bounded too: at most maxStreams are kept;
 // beyond that the least recently used idle ones (not running, nothing waiting) are evicted, and
-// an idle entry untouched for streamIdleTtlMs is evicted whenever the scorer is next used. An
-// evicted stream starts again from a fresh state (the detector warms up again): counted in
-// stats.streamsEvicted and logged (ScoreStreamsEvicted). A running or waiting stream is never
-// evicted, so the bound may be exceeded by at most the streams with work in flight.
+// an idle entry untouched for streamIdleTtlMs is evicted whenever the scorer is next used:
+// counted in stats.streamsEvicted and logged (ScoreStreamsEvicted). A running or waiting stream
+// is never evicted, so the bound may be exceeded by at most the streams with work in flight.
+// With a StateStore a stream's first task waits for its saved state (score-checkpoints.ts);
+// changed states are saved every checkpointIntervalMs, on eviction and at close(), so an evicted
+// or restarted stream resumes; without one it starts fresh (the detector warms up again).
+// size-exception: 460 lines: queue, bounds, eviction and checkpoint hooks share the per-stream
+// entries; the scheduling (ready FIFO, in-flight cap) can move out once issue 11's engine work lands.
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import type { Logger } from '../../src/core/log.js';
@@ -31,46 +35,13 @@ import {
 } from '../../src/core/telemetry/index.js';
 import type { ScoreInput, ScoreResult, ScoreTask, StreamType } from '../../workers/types.js';
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
+import type { StateStore } from '../sinks/postgres/state.js';
+import { Checkpoints, type PendingState } from './score-checkpoints.js';
 import { eventJson } from './decode.js';
 import type { EventRecord } from '../types.js';
 import type { StreamProfile } from './stream-settings.js';
 
-/**
- * Releases items in the order their slots were taken, whatever order they complete in
- * (STYLE.md §9). The engine takes a slot when it submits a write to the events sink and
- * completes it when the write settles: with its records once committed, with null when the
- * write failed or was a duplicate (the slot is released, nothing is scored). So a stream's
- * events reach the scorer in submission order even when a later flush commits first.
- * Every slot taken must be completed exactly once, or everything after it waits.
- */
-export class InOrder<T> {
-  readonly #release: (item: T) => void;
-  readonly #done = new Map<number, T | null>();
-  #next = 0;
-  #head = 0;
-
-  constructor(release: (item: T) => void) {
-    this.#release = release;
-  }
-
-  /** Slots taken and not yet released. */
-  get waiting(): number { return this.#next - this.#head; }
-
-  take(): number {
-    return this.#next++;
-  }
-
-  complete(slot: number, item: T | null): void {
-    if (slot < this.#head || slot >= this.#next || this.#done.has(slot)) throw new RangeError(`slot ${slot} is not waiting`);
-    this.#done.set(slot, item);
-    while (this.#done.has(this.#head)) {
-      const it = this.#done.get(this.#head)!;
-      this.#done.delete(this.#head);
-      this.#head++;
-      if (it !== null) this.#release(it);
-    }
-  }
-}
+export { InOrder } from './in-order.js';
 
 export interface ScorerOptions {
   threads: number;
@@ -97,6 +68,10 @@ export interface ScorerOptions {
     peek(tenantId: string, stream: string): Readonly<StreamProfile> | undefined;
     get(tenantId: string, stream: string): Promise<Readonly<StreamProfile>>;
   };
+  /** Where detector states are checkpointed and loaded from (absent: states live only in memory). */
+  checkpoint?: StateStore;
+  /** How often changed states are saved (default 30 s). */
+  checkpointIntervalMs?: number;
   /** Receives the anomaly rows of each result; its promise is awaited by drain(). */
   onAnomalies: (rows: AnomalyRow[]) => Promise<unknown>;
 }
@@ -108,12 +83,19 @@ interface StreamQueue {
   stream: string;
   streamType: StreamType;
   state: Uint8Array | null;
+  /** logs, traces: the session tracker's state (null until a line carries a session key). */
+  sessionState: Uint8Array | null;
   pending: EventRecord[];
   running: boolean;
   ready: boolean;
   /** Date.now() when the stream last got work or finished a task (the map is kept in this order). */
   lastUsed: number;
+  /** Its checkpoint has been looked up (always true without a StateStore). */
+  loaded: boolean;
+  /** Its state changed since it was last saved. */
+  dirty: boolean;
 }
+
 
 /** Non-idle entries passed over in one eviction pass at most (keeps a pass cheap). */
 const EVICT_SCAN_LIMIT = 1_024;
@@ -139,7 +121,12 @@ export class Scorer {
   #idle: (() => void)[] = [];
   readonly #maxStreams: number;
   readonly #ttlMs: number;
-  readonly stats = { tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, streamsEvicted: 0, workerErrors: 0 };
+  readonly #checkpoints: Checkpoints | undefined;
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  readonly stats = {
+    tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, streamsEvicted: 0, workerErrors: 0,
+    statesLoaded: 0, statesSaved: 0, checkpointErrors: 0,
+  };
 
   constructor(log: Logger, opts: ScorerOptions) {
     this.#log = log.child({ transform: 'score' });
@@ -154,6 +141,10 @@ export class Scorer {
     this.#ttlMs = opts.streamIdleTtlMs ?? 3_600_000;
     if (!Number.isSafeInteger(this.#maxStreams) || this.#maxStreams < 1) throw new TypeError('options.maxStreams must be a positive integer');
     if (!Number.isSafeInteger(this.#ttlMs) || this.#ttlMs < 0) throw new TypeError('options.streamIdleTtlMs must be a non-negative integer');
+    this.#checkpoints = opts.checkpoint === undefined ? undefined : new Checkpoints(opts.checkpoint, this.#log);
+    const every = opts.checkpointIntervalMs ?? 30_000;
+    if (!Number.isSafeInteger(every) || every < 1) throw new TypeError('options.checkpointIntervalMs must be a positive integer');
+    if (this.#checkpoints !== undefined) this.#checkpointTimer = setInterval(() => { void this.checkpoint(); }, every).unref();
     this.#pool = new Piscina({
       filename: opts.workerFilename ?? workerFile('score'),
       minThreads: 1,
@@ -196,7 +187,12 @@ export class Scorer {
       const key = `${tenantId}\u0000${r.streamType}\u0000${r.stream}`;
       let q = this.#streams.get(key);
       if (q === undefined) {
-        q = { tenantId, stream: r.stream, streamType: r.streamType, state: null, pending: [], running: false, ready: false, lastUsed: now, key };
+        const kept = this.#checkpoints?.unsaved.get(key);
+        if (kept !== undefined) this.#checkpoints?.unsaved.delete(key);
+        q = {
+          tenantId, stream: r.stream, streamType: r.streamType, state: kept?.state ?? null, sessionState: kept?.sessionState ?? null, pending: [], running: false, ready: false, lastUsed: now, key,
+          loaded: this.#checkpoints === undefined || kept !== undefined, dirty: kept !== undefined,
+        };
         this.#streams.set(key, q);
       }
       q.pending.push(r);
@@ -235,11 +231,13 @@ export class Scorer {
         continue;
       }
       this.#streams.delete(key);
+      if (q.dirty && q.state !== null) this.#checkpoints?.unsaved.set(key, { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state, sessionState: q.sessionState });
       evicted++;
     }
     if (evicted === 0) return;
+    if ((this.#checkpoints?.unsaved.size ?? 0) > 0) void this.checkpoint();
     this.stats.streamsEvicted += evicted;
-    ScoreStreamsEvicted.emit(this.#log, { evicted, total: this.stats.streamsEvicted, streams: this.#streams.size, maxStreams: this.#maxStreams }, evicted);
+    ScoreStreamsEvicted.emit(this.#log, { evicted, total: this.stats.streamsEvicted, streams: this.#streams.size, maxStreams: this.#maxStreams, checkpointed: this.#checkpoints !== undefined }, evicted);
   }
 
   /** Resolves when every queued event has been scored and its anomalies handed over and written. */
@@ -268,7 +266,32 @@ export class Scorer {
       }
     }
     await this.drain();
+    clearInterval(this.#checkpointTimer);
+    // The last checkpoint: every state changed since its last save (nothing runs any more).
+    await this.checkpoint();
     await this.#pool.destroy();
+  }
+
+  /**
+   * Saves every state changed since its last save (entries not running, and evicted ones), in
+   * upserts of CHECKPOINT_BATCH (score-checkpoints.ts). One run at a time. A failed save is
+   * logged and counted; those states stay changed and go in the next run.
+   */
+  async checkpoint(): Promise<void> {
+    await this.#checkpoints?.run(() => this.#changed(), this.stats);
+  }
+
+  #changed(): PendingState[] {
+    const c = this.#checkpoints as Checkpoints;
+    const out: PendingState[] = [];
+    for (const [key, row] of c.unsaved) out.push({ row, saved: () => { if (c.unsaved.get(key) === row) c.unsaved.delete(key); } });
+    for (const q of this.#streams.values()) {
+      if (!q.dirty || q.running || q.state === null) continue;
+      // Copies: the entry's own buffers are transferred to a worker by its next task.
+      out.push({ row: { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state.slice(), sessionState: q.sessionState?.slice() ?? null }, failed: () => { q.dirty = true; } });
+      q.dirty = false;
+    }
+    return out;
   }
 
   /** Empties every stream's queue (tasks in flight go on); returns the events dropped. */
@@ -319,7 +342,24 @@ export class Scorer {
     scoreMetrics.queuePopped.inc(batch.length);
     q.running = true;
     this.#inFlight++;
-    // The stream stays `running` while its settings are looked up, so its tasks keep their order.
+    // The stream stays `running` while its checkpoint and settings are looked up, so its tasks keep their order.
+    const cps = this.#checkpoints;
+    if (!q.loaded && cps !== undefined) {
+      void cps.load(q, this.stats).then((saved) => {
+        if (saved !== null && q.state === null) {
+          q.state = saved.state;
+          q.sessionState = saved.sessionState;
+          this.stats.statesLoaded++;
+        }
+        q.loaded = true;
+        this.#withSettings(q, batch);
+      });
+      return;
+    }
+    this.#withSettings(q, batch);
+  }
+
+  #withSettings(q: StreamQueue, batch: EventRecord[]): void {
     const settings = this.#settings;
     if (settings === undefined) {
       this.#submit(q, batch, undefined);
@@ -339,11 +379,15 @@ export class Scorer {
     // TextEncoder gives a buffer of its own (Buffer.from may share the pool slab, which must not be transferred).
     const events = new TextEncoder().encode(JSON.stringify(inputs));
     const state = q.state;
+    const sessionState = q.sessionState;
     q.state = null;
+    q.sessionState = null;
     const task: ScoreTask = { stream: q.stream, streamType: q.streamType, state, events };
+    if (sessionState !== null) task.sessionState = sessionState;
     if (profile !== undefined) task.threshold = profile.threshold;
     const transferList: ArrayBuffer[] = [events.buffer];
     if (state !== null && state.byteLength > 0) transferList.push(state.buffer as ArrayBuffer);
+    if (sessionState !== null && sessionState.byteLength > 0) transferList.push(sessionState.buffer as ArrayBuffer);
     this.stats.tasksRun++;
     scoreMetrics.tasks.inc();
     this.#pool.run(task, { transferList }).then(
@@ -389,11 +433,13 @@ export class Scorer {
       this.#writes.add(p);
       void p.finally(() => { this.#writes.delete(p); this.#checkIdle(); });
     }
-    this.#finish(q, res.state);
+    this.#finish(q, res.state, res.sessionState ?? null);
   }
 
-  #finish(q: StreamQueue, state: Uint8Array | null): void {
+  #finish(q: StreamQueue, state: Uint8Array | null, sessionState: Uint8Array | null = null): void {
     q.state = state;
+    q.sessionState = sessionState;
+    if (state !== null) q.dirty = true;
     q.running = false;
     this.#inFlight--;
     if (q.pending.length > 0 && !q.ready) {

@@ -10,7 +10,6 @@ const BEING_SPLIT = new Set([
   'engine/engine.ts',
   'engine/sources/common.ts',
   'engine/sources/websocket.ts',
-  'workers/detectors/numeric.ts',
   'workers/detectors/text.ts',
   'src/tools/eval/nab.ts',
 ]);
