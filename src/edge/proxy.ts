@@ -14,6 +14,7 @@
 // localhost:8000) answers this process's Prometheus registry (bearer METRICS_TOKEN when set);
 // on a tenant's Host it is refused with 404, never proxied (an engine's metrics are the
 // operator's, not the tenant's).
+//
 // close(): stop accepting, let requests in flight and tunnels end (up to shutdownGraceMs), then
 // destroy what is left.
 import { once } from 'node:events';
@@ -21,10 +22,8 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import {
-  EdgeRouteLookupError, edgeMetrics, METRICS_CONTENT_TYPE, METRICS_PATH, metricsAccess, metricsText,
-} from '../core/telemetry/index.js';
 import type { Route } from '../core/routing/cache.js';
+import { EdgeRouteLookupError, edgeMetrics, METRICS_CONTENT_TYPE, METRICS_PATH, metricsAccess, metricsText } from '../core/telemetry/index.js';
 import { forwardRequest, openTunnel, rejectUpgrade, sendError, type EdgeStats, type Upstream } from './forward.js';
 import { tenantOfHost } from './headers.js';
 
@@ -45,10 +44,10 @@ export interface EdgeOptions {
   connectTimeoutMs?: number;
   /** close(): how long requests in flight and WebSocket tunnels may take to end (default 10 s). */
   shutdownGraceMs?: number;
-  /** How long a kept-alive engine connection may sit idle before it is dropped (default 4 s). */
-  engineIdleMs?: number;
   /** Bearer token GET /metrics asks for (METRICS_TOKEN); unset: open. */
   metricsToken?: string;
+  /** How long a kept-alive engine connection may sit idle before it is dropped (default 4 s). */
+  engineIdleMs?: number;
 }
 
 export interface EdgeHandle {
@@ -95,33 +94,28 @@ class InFlight {
   }
 }
 
-/** GET /metrics: the edge's own address only; a tenant's Host is refused (404), not proxied. */
-function metricsHandler(domain: string, token: string | undefined): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const allowed = metricsAccess(token);
-  return async function onMetrics(req, res) {
+/** The HTTP server with its request, upgrade and client-error handlers. */
+function edgeServer(u: Upstream, resolve: (host: string | undefined) => Promise<Resolved>, flight: InFlight, domain: string, metricsToken: string | undefined): http.Server {
+  const metricsAllowed = metricsAccess(metricsToken);
+  const httpRequests = edgeMetrics.requests.child('http');
+  const upgradeRequests = edgeMetrics.requests.child('upgrade');
+
+  /** GET /metrics: the edge's own address only; a tenant's Host is refused (404), not proxied. */
+  async function onMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
     req.resume();
     if (tenantOfHost(req.headers.host, domain).kind === 'tenant') return sendError(res, 'DW_ERR_NOT_FOUND', `${METRICS_PATH} is served on the edge's own address only`);
     if (req.method !== 'GET') return sendError(res, 'DW_ERR_METHOD_NOT_ALLOWED', 'use GET');
-    if (!allowed(req.headers.authorization)) return sendError(res, 'DW_ERR_UNAUTHORIZED', 'GET /metrics needs the metrics token (METRICS_TOKEN) as a bearer token');
+    if (!metricsAllowed(req.headers.authorization)) return sendError(res, 'DW_ERR_UNAUTHORIZED', 'GET /metrics needs the metrics token (METRICS_TOKEN) as a bearer token');
     const text = await metricsText();
     if (res.destroyed) return;
     res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
     res.end(text);
-  };
-}
+  }
 
-const isMetricsPath = (url: string | undefined): boolean => url === METRICS_PATH || url?.startsWith(`${METRICS_PATH}?`) === true;
-
-/** The HTTP server with its request, upgrade and client-error handlers. */
-function edgeServer(
-  u: Upstream, resolve: (host: string | undefined) => Promise<Resolved>, flight: InFlight, onMetrics: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
-): http.Server {
-  const httpRequests = edgeMetrics.requests.child('http');
-  const upgradeRequests = edgeMetrics.requests.child('upgrade');
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     u.stats.requests++;
     httpRequests.inc();
-    if (isMetricsPath(req.url)) return onMetrics(req, res);
+    if (req.url === METRICS_PATH || req.url?.startsWith(`${METRICS_PATH}?`)) return onMetrics(req, res);
     const route = await resolve(req.headers.host);
     if (!('address' in route)) {
       if (route.code === 'DW_ERR_ROUTE_NOT_FOUND') u.stats.notFound++;
@@ -193,7 +187,7 @@ export async function startEdgeProxy(opts: EdgeOptions): Promise<EdgeHandle> {
     tunnels: new Set(),
   };
   const flight = new InFlight();
-  const server = edgeServer(u, routeResolver(opts.routes, domain, log), flight, metricsHandler(domain, opts.metricsToken));
+  const server = edgeServer(u, routeResolver(opts.routes, domain, log), flight, domain, opts.metricsToken);
 
   server.listen(opts.port, opts.host);
   await once(server, 'listening');
