@@ -34,7 +34,7 @@ import uWS from 'uWebSockets.js';
 import type pg from 'pg';
 import { PrincipalResolver, requireScope, resolverOptions } from '../src/core/auth/principal.js';
 import type { TokenService } from '../src/core/auth/jwt.js';
-import type { Config } from '../src/core/config.js';
+import { parseTrustProxy, type Config } from '../src/core/config.js';
 import { DwError } from '../src/core/errors.js';
 import type { Logger } from '../src/core/log.js';
 import { BLOCK_COLUMNS, blockLines } from './sinks/postgres/blocks.js';
@@ -229,6 +229,15 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     log,
     limits: { maxBatchEvents: config.maxBatchEvents, maxEventBytes: config.maxEventBytes },
     maxBodyBytes: config.maxBodyBytes,
+    minBodyBytesPerSecond: config.minBodyBytesPerSecond,
+    trustProxy: parseTrustProxy(config.trustProxy),
+    async tenantLimits(tenantId) {
+      const lim = tenantLimits(await quota.current(tenantId));
+      return {
+        maxBodyBytes: lim.maxBodyBytes.value, maxBatchEvents: lim.maxBatchEvents.value, maxEventBytes: config.maxEventBytes,
+        sources: { maxBodyBytes: lim.maxBodyBytes.source, maxBatchEvents: lim.maxBatchEvents.source },
+      };
+    },
     async authenticate(authorization) {
       const p = await resolver.resolve(authorization);
       if (onlyTenant !== undefined && p.tenantId !== onlyTenant) {
