@@ -21,7 +21,7 @@ import type { Duplex } from 'node:stream';
 import { DwError, errorBody, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { splitAddress, type Route } from '../core/routing/cache.js';
-import { requestHead, requestHeaders, responseHeaders, tenantOfHost } from './headers.js';
+import { malformedRequest, requestHead, requestHeaders, responseHeaders, tenantOfHost } from './headers.js';
 
 export interface RouteLookup {
   get(subdomain: string): Promise<Route | null>;
@@ -64,7 +64,7 @@ export interface EdgeHandle {
 /** How long the second side of a closed tunnel may take to flush and close. */
 const TUNNEL_END_GRACE_MS = 5_000;
 
-const STATUS_TEXT: Readonly<Record<number, string>> = Object.freeze({ 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable' });
+const STATUS_TEXT: Readonly<Record<number, string>> = Object.freeze({ 400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable' });
 
 function errorJson(code: ErrorCode, detail: string): { status: number; body: string } {
   const e = new DwError(code, detail);
@@ -137,6 +137,12 @@ export async function startEdgeProxy(opts: EdgeOptions): Promise<EdgeHandle> {
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     stats.requests++;
+    const malformed = malformedRequest(req.url, req.rawHeaders);
+    if (malformed !== undefined) {
+      req.resume();
+      res.shouldKeepAlive = false;
+      return sendError(res, 'DW_ERR_VALIDATION', malformed);
+    }
     const route = await resolve(req.headers.host);
     if (!('address' in route)) {
       if (route.code === 'DW_ERR_ROUTE_NOT_FOUND') stats.notFound++;
@@ -190,6 +196,8 @@ export async function startEdgeProxy(opts: EdgeOptions): Promise<EdgeHandle> {
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     stats.upgrades++;
+    const malformed = malformedRequest(req.url, req.rawHeaders);
+    if (malformed !== undefined) return rejectUpgrade(socket, 'DW_ERR_VALIDATION', malformed);
     const route = await resolve(req.headers.host);
     if (!('address' in route)) {
       if (route.code === 'DW_ERR_ROUTE_NOT_FOUND') stats.notFound++;
