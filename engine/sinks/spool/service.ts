@@ -678,7 +678,7 @@ export class SpooledSink<W extends SpoolableWrite, A> {
       const now = Date.now();
       if (now - this.#lastWarn.replay > WARN_EVERY_MS) {
         this.#lastWarn.replay = now;
-        this.#log.warn({ waiting: retry.length, remainingBatches: this.#records, reason: (results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined)?.reason?.message },
+        this.#log.warn({ waiting: retry.length, remainingBatches: this.#records, reason: (results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as { message?: unknown } | null | undefined)?.message },
           'SpoolReplayRetry: storage still unavailable; retrying');
       }
       await this.#sleep(backoff);
