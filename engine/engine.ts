@@ -96,6 +96,8 @@ export interface EngineOptions {
   workerFilename?: string;
   /** Tests: events waiting to be scored above which new batches wait before they are stored (default 100,000). */
   scoreHighWaterEvents?: number;
+  /** Tests: bytes of WebSocket frames held in memory at once (default: sources/websocket.ts). */
+  maxFrameBytesInMemory?: number;
   /** close(): how long requests already received may take to finish (default 10 s). */
   shutdownGraceMs?: number;
   /** Where usage is counted; default: opened from config (Redis when REDIS_URL is set, else the table), closed with the engine. */
@@ -230,6 +232,8 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     limits: { maxBatchEvents: config.maxBatchEvents, maxEventBytes: config.maxEventBytes },
     maxBodyBytes: config.maxBodyBytes,
     minBodyBytesPerSecond: config.minBodyBytesPerSecond,
+    wsMaxConnectionsPerTenant: config.wsMaxConnectionsPerTenant,
+    maxFrameBytesInMemory: opts.maxFrameBytesInMemory,
     trustProxy: parseTrustProxy(config.trustProxy),
     async tenantLimits(tenantId) {
       const lim = tenantLimits(await quota.current(tenantId));

@@ -50,6 +50,10 @@ export interface SourceContext {
   readonly maxBodyBytesInFlight?: number;
   /** A request body slower than this (after BODY_GRACE_MS) is dropped with 408; 0 or absent: no minimum. */
   readonly minBodyBytesPerSecond?: number;
+  /** Tests: bytes of WebSocket frames held in memory at once, engine-wide (default websocket.ts FRAME_BUDGET_FACTOR × maxBodyBytes, at least 64 MiB). */
+  readonly maxFrameBytesInMemory?: number;
+  /** WebSocket connections one tenant may hold to this engine (default websocket.ts WS_MAX_CONNECTIONS_PER_TENANT). */
+  readonly wsMaxConnectionsPerTenant?: number;
   /** Whose X-Forwarded-For gives the client address (TRUST_PROXY); absent: the peer's address. */
   readonly trustProxy?: TrustProxy;
   /** Resolves `Authorization: Bearer ...` and checks the `ingest` scope; throws a DwError. */

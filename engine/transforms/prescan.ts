@@ -111,8 +111,10 @@ export function scanMsgpackFrame(b: Uint8Array, limits: ScanLimits): void {
   const max = limits.maxValues ?? MAX_DECODE_VALUES;
   const budget = { left: max, max };
   const t = b[0];
-  const entries = t >= 0x80 && t <= 0x8f ? t & 0x0f : -1;
-  let pos = 1;
+  const isMap = (t >= 0x80 && t <= 0x8f) || t === 0xde || t === 0xdf;
+  const h = header(b, 0);
+  const entries = isMap ? h.children / 2 : -1;
+  let pos = h.size;
   for (let i = 0; i < entries && pos >= 0 && pos < b.length; i++) {
     const isEvents = STR_EVENTS.every((c, k) => b[pos + k] === c);
     pos = walk(b, pos, budget);

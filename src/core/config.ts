@@ -25,6 +25,8 @@ export interface Config {
   readonly maxEventBytes: number;
   /** A request body arriving slower than this (after a 2 s grace) is dropped with 408; 0: no minimum. */
   readonly minBodyBytesPerSecond: number;
+  /** WebSocket connections one tenant may hold to one engine process. */
+  readonly wsMaxConnectionsPerTenant: number;
   readonly flushIntervalMs: number;
   readonly flushMaxRows: number;
   /** Where the engine spools acknowledged batches while PostgreSQL is slow or down (default <dataDir>/spool). */
@@ -122,6 +124,7 @@ export const defaults: Readonly<Config> = Object.freeze({
   maxBatchEvents: 10_000,
   maxEventBytes: 64 * 1024,
   minBodyBytesPerSecond: 32 * 1024,
+  wsMaxConnectionsPerTenant: 64,
   flushIntervalMs: 10,
   flushMaxRows: 10_000,
   spoolDir: './.driftwatch/spool',
@@ -200,6 +203,7 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   maxBatchEvents: { env: 'MAX_BATCH_EVENTS', flag: '--max-batch-events', kind: 'int', min: 1, max: 1_000_000, doc: 'most events in one request or frame (a plan or tenant may set a lower one)' },
   maxEventBytes: { env: 'MAX_EVENT_BYTES', flag: '--max-event-bytes', kind: 'int', min: 64, max: 16 * 1024 ** 2, doc: 'largest single event (its JSON form)' },
   minBodyBytesPerSecond: { env: 'MIN_BODY_BYTES_PER_SECOND', flag: '--min-body-bytes-per-second', kind: 'int', min: 0, max: 1024 ** 3, doc: 'an engine request body arriving slower than this on average (after a 2 s grace) is dropped: 408 DW_ERR_BODY_TOO_SLOW, connection closed, its memory given back; 0: no minimum' },
+  wsMaxConnectionsPerTenant: { env: 'WS_MAX_CONNECTIONS_PER_TENANT', flag: '--ws-max-connections-per-tenant', kind: 'int', min: 1, max: 1_000_000, doc: 'WebSocket connections one tenant may hold to one engine process; past it the upgrade gets 429 DW_ERR_TOO_MANY_CONNECTIONS' },
   flushIntervalMs: { env: 'FLUSH_INTERVAL_MS', flag: '--flush-interval-ms', kind: 'int', min: 0, max: 10_000, doc: 'group-commit window of the PostgreSQL sinks' },
   flushMaxRows: { env: 'FLUSH_MAX_ROWS', flag: '--flush-max-rows', kind: 'int', min: 1, max: 1_000_000, doc: 'rows that trigger a flush before the window ends' },
   spoolDir: { env: 'SPOOL_DIR', flag: '--spool-dir', kind: 'string', doc: 'where the engine spools acknowledged batches while PostgreSQL is slow or down (default: spool/ under the data directory); one engine process per directory' },

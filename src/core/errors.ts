@@ -26,6 +26,7 @@ export const errorCodes = Object.freeze({
   DW_ERR_BODY_TOO_SLOW: { status: 408, message: 'The body arrived slower than the minimum rate' },
   DW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
   DW_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  DW_ERR_TOO_MANY_CONNECTIONS: { status: 429, message: 'Too many WebSocket connections for this tenant' },
   DW_ERR_QUOTA_EXCEEDED: { status: 429, message: 'The plan quota is used up' },
   DW_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No route for this subdomain' },
   DW_ERR_INTERNAL: { status: 500, message: 'Internal error' },

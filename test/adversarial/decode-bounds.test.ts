@@ -62,13 +62,26 @@ describe('decode bounds (issue 12, High 2)', () => {
     expect(refusal(() => decodeFrame(frame, true, limits)).code).toBe('DW_ERR_TOO_MANY_EVENTS');
     expect(decodeFrame(Buffer.from(JSON.stringify({ seq: 8, events: events(1000) })), false, limits).events).toHaveLength(1000);
     expect(decodeFrame(pack({ events: events(1000), seq: 8 }), true, limits).events).toHaveLength(1000);
+    // msgpackr writes objects as map16 (0xde): the same header read.
+    const packed = pack({ seq: 9, events: [] });
+    expect(packed[0]).toBe(0xde);
+    const map16 = Buffer.concat([packed.subarray(0, packed.length - 1), emptyMaps(15_000_000)]);
+    expect(refusal(() => decodeFrame(map16, true, limits)).code).toBe('DW_ERR_TOO_MANY_EVENTS');
   });
 
   it('bounds the values one body may decode to (few events, millions of nested values)', () => {
-    const nested = Array.from({ length: 10 }, () => ({ timestamp: 1, stream_type: 'logs', data: Array.from({ length: 200_000 }, () => ({})) }));
-    expect(10 * 200_000).toBeGreaterThan(MAX_DECODE_VALUES);
-    expect(refusal(() => decodeBody(pack(nested), 'msgpack', limits)).code).toBe('DW_ERR_PAYLOAD_TOO_COMPLEX');
-    expect(refusal(() => decodeBody(Buffer.from(JSON.stringify(nested)), 'json', limits)).code).toBe('DW_ERR_PAYLOAD_TOO_COMPLEX');
-    expect(refusal(() => decodeFrame(pack({ seq: 1, events: nested }), true, limits)).code).toBe('DW_ERR_PAYLOAD_TOO_COMPLEX');
+    // 10 events whose data is an array of 110,000 empty maps: 1.1 M values in 1.1 MB.
+    const data = Buffer.alloc(5 + 110_000, 0x80);
+    data[0] = 0xdd;
+    data.writeUInt32BE(110_000, 1);
+    const event = Buffer.concat([pack({ timestamp: 1, stream_type: 'logs', data: null }).subarray(0, -1), data]);
+    const body = Buffer.concat([Buffer.from([0x9a]), ...Array.from({ length: 10 }, () => event)]);
+    expect(10 * 110_000).toBeGreaterThan(MAX_DECODE_VALUES);
+    expect(refusal(() => decodeBody(body, 'msgpack', limits)).code).toBe('DW_ERR_PAYLOAD_TOO_COMPLEX');
+    const frame = Buffer.concat([pack({ seq: 1, events: null }).subarray(0, -1), body]);
+    expect(refusal(() => decodeFrame(frame, true, limits)).code).toBe('DW_ERR_PAYLOAD_TOO_COMPLEX');
+    const jsonEvent = `{"timestamp":1,"stream_type":"logs","data":[${'{},'.repeat(109_999)}{}]}`;
+    const json = Buffer.from(`[${Array.from({ length: 10 }, () => jsonEvent).join(',')}]`);
+    expect(refusal(() => decodeBody(json, 'json', limits)).code).toBe('DW_ERR_PAYLOAD_TOO_COMPLEX');
   });
 });
