@@ -13,7 +13,7 @@ import { C1, Unpackr } from 'msgpackr';
 import { DwError } from '../../src/core/errors.js';
 import type { StreamType } from '../../workers/types.js';
 import type { EventRecord } from '../types.js';
-import { scanJson, scanMsgpackBody, scanMsgpackFrame } from './prescan.js';
+import { msgpackFrameSeq, scanJson, scanMsgpackBody, scanMsgpackFrame } from './prescan.js';
 
 export type BodyFormat = 'json' | 'ndjson' | 'msgpack';
 
@@ -143,7 +143,7 @@ export interface Frame {
 
 /** Reads what it can of a frame's seq without decoding it (for answering frames refused unread). */
 export function sniffSeq(bytes: Uint8Array, isBinary: boolean): number | null {
-  if (isBinary) return null;
+  if (isBinary) return msgpackFrameSeq(bytes);
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 64)).toString('latin1');
   const m = /^\s*\{\s*"seq"\s*:\s*(\d{1,15})\s*[,}]/.exec(head);
   return m ? Number(m[1]) : null;
@@ -158,7 +158,7 @@ export function decodeFrame(bytes: Uint8Array, isBinary: boolean, limits: Decode
     if (isBinary) scanMsgpackFrame(bytes, limits);
     else scanJson(bytes, limits, 'frame');
   } catch (err) {
-    const seq = isBinary ? null : sniffSeq(bytes, false);
+    const seq = sniffSeq(bytes, isBinary);
     throw seq === null ? err : withSeq(err as DwError, seq);
   }
   const value = isBinary ? unpack(bytes, 'the frame') : parseJson(decodeUtf8(bytes), 'the frame');

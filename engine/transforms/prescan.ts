@@ -128,6 +128,45 @@ export function scanMsgpackFrame(b: Uint8Array, limits: ScanLimits): void {
   if (entries < 0) walk(b, 0, budget);
 }
 
+const STR_SEQ = [0xa3, 0x73, 0x65, 0x71]; // fixstr "seq"
+
+/** The unsigned integer at pos (positive fixint, uint 8-64 within 2^53), or null. */
+function uintAt(b: Uint8Array, pos: number): number | null {
+  const t = b[pos];
+  if (t <= 0x7f) return t;
+  const size = t === 0xcc ? 1 : t === 0xcd ? 2 : t === 0xce ? 4 : t === 0xcf ? 8 : 0;
+  if (size === 0 || pos + 1 + size > b.length) return null;
+  let n = 0;
+  for (let i = 1; i <= size; i++) n = n * 256 + b[pos + i];
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/**
+ * The seq of a msgpack frame {seq, events}, read without decoding it (for answering a frame
+ * refused unread); null when it cannot be found cheaply (at most SEQ_SCAN_VALUES values walked).
+ */
+export function msgpackFrameSeq(b: Uint8Array): number | null {
+  if (b.length === 0) return null;
+  const t = b[0];
+  if (!((t >= 0x80 && t <= 0x8f) || t === 0xde || t === 0xdf)) return null;
+  const h = header(b, 0);
+  const budget = { left: SEQ_SCAN_VALUES, max: SEQ_SCAN_VALUES };
+  let pos = h.size;
+  try {
+    for (let i = 0; i < h.children / 2 && pos >= 0 && pos < b.length; i++) {
+      const isSeq = STR_SEQ.every((c, k) => b[pos + k] === c);
+      pos = walk(b, pos, budget);
+      if (pos < 0 || pos >= b.length) return null;
+      if (isSeq) return uintAt(b, pos);
+      pos = walk(b, pos, budget);
+    }
+  } catch {
+    return null;
+  }
+  return null;
+}
+const SEQ_SCAN_VALUES = 1_000;
+
 const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c, NEWLINE = 0x0a;
 const OPEN_ARRAY = 0x5b, OPEN_OBJECT = 0x7b, CLOSE_ARRAY = 0x5d, CLOSE_OBJECT = 0x7d;
 
