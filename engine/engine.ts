@@ -278,7 +278,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
       // The detector's backlog: while more than its high-water mark of stored events wait to be
       // scored, new batches wait here (not yet stored, not acked), so memory stays bounded and
       // ingest runs at the rate detection keeps up with.
-      const room = scorer.room();
+      const room = scorer.room(tenantId);
       if (room !== undefined) await room;
       // The plan's monthly quota: a batch that would go over is refused whole.
       let ticket;

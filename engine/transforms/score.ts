@@ -22,6 +22,15 @@
 // evicted stream starts again from a fresh state (the detector warms up again): counted in
 // stats.streamsEvicted and logged (ScoreStreamsEvicted). A running or waiting stream is never
 // evicted, so the bound may be exceeded by at most the streams with work in flight.
+//
+// Fairness between tenants (issue 12): streams with work are taken round-robin by tenant (one
+// tenant's thousand ready streams do not queue ahead of another's one); room(tenant) holds a
+// writer back only when its own tenant has a quarter of highWaterEvents waiting (or when the
+// whole backlog is over it and the tenant has a task's worth waiting), so a heavy tenant's
+// backlog does not delay a light tenant's acks; eviction over maxStreams takes streams of
+// tenants holding more than their fair share (maxStreams / tenants with streams) first; and a
+// tenant's anomaly rows being written are capped (maxAnomalyRowsPerTenant, then dropped and
+// counted: whenFull 'drop_newest' per tenant) so that one tenant cannot fill the anomalies sink.
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import type { Logger } from '../../src/core/log.js';
@@ -32,42 +41,7 @@ import { eventJson } from './decode.js';
 import type { EventRecord } from '../types.js';
 import type { StreamProfile } from './stream-settings.js';
 
-/**
- * Releases items in the order their slots were taken, whatever order they complete in
- * (STYLE.md §9). The engine takes a slot when it submits a write to the events sink and
- * completes it when the write settles: with its records once committed, with null when the
- * write failed or was a duplicate (the slot is released, nothing is scored). So a stream's
- * events reach the scorer in submission order even when a later flush commits first.
- * Every slot taken must be completed exactly once, or everything after it waits.
- */
-export class InOrder<T> {
-  readonly #release: (item: T) => void;
-  readonly #done = new Map<number, T | null>();
-  #next = 0;
-  #head = 0;
-
-  constructor(release: (item: T) => void) {
-    this.#release = release;
-  }
-
-  /** Slots taken and not yet released. */
-  get waiting(): number { return this.#next - this.#head; }
-
-  take(): number {
-    return this.#next++;
-  }
-
-  complete(slot: number, item: T | null): void {
-    if (slot < this.#head || slot >= this.#next || this.#done.has(slot)) throw new RangeError(`slot ${slot} is not waiting`);
-    this.#done.set(slot, item);
-    while (this.#done.has(this.#head)) {
-      const it = this.#done.get(this.#head)!;
-      this.#done.delete(this.#head);
-      this.#head++;
-      if (it !== null) this.#release(it);
-    }
-  }
-}
+export { InOrder } from './in-order.js';
 
 export interface ScorerOptions {
   threads: number;
@@ -94,6 +68,8 @@ export interface ScorerOptions {
     peek(tenantId: string, stream: string): Readonly<StreamProfile> | undefined;
     get(tenantId: string, stream: string): Promise<Readonly<StreamProfile>>;
   };
+  /** Anomaly rows of one tenant being written at once at most (default 25,000); beyond it they are dropped and counted. */
+  maxAnomalyRowsPerTenant?: number;
   /** Receives the anomaly rows of each result; its promise is awaited by drain(). */
   onAnomalies: (rows: AnomalyRow[]) => Promise<unknown>;
 }
@@ -128,8 +104,18 @@ export class Scorer {
   #roomWaiters: (() => void)[] = [];
   #room: Promise<void> | undefined;
   readonly #streams = new Map<string, StreamQueue>();
-  readonly #ready: StreamQueue[] = [];
-  #readyHead = 0;
+  /** Entries per tenant (for the fair share of maxStreams). */
+  readonly #streamsOf = new Map<string, number>();
+  /** Streams with work, per tenant, in tenant round-robin order (the first tenant goes next, then moves to the end). */
+  readonly #ready = new Map<string, { items: StreamQueue[]; head: number }>();
+  /** Events waiting per tenant, and writers waiting in room(tenant). */
+  readonly #pendingOf = new Map<string, number>();
+  readonly #tenantRoom = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+  readonly #tenantHighWater: number;
+  readonly #tenantFloor: number;
+  readonly #maxAnomalyRows: number;
+  readonly #anomalyRowsOf = new Map<string, number>();
+  #lastAnomalyDropLog = 0;
   #inFlight = 0;
   #pendingEvents = 0;
   #writes = new Set<Promise<unknown>>();
@@ -139,7 +125,7 @@ export class Scorer {
   readonly #ttlMs: number;
   #lastEvictLog = 0;
   #evictedSinceLog = 0;
-  readonly stats = { tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, streamsEvicted: 0, workerErrors: 0 };
+  readonly stats = { tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, anomaliesDropped: 0, streamsEvicted: 0, workerErrors: 0 };
 
   constructor(log: Logger, opts: ScorerOptions) {
     this.#log = log.child({ transform: 'score' });
@@ -150,6 +136,9 @@ export class Scorer {
     this.#maxPending = opts.maxPendingEvents ?? 1_000_000;
     this.#highWater = opts.highWaterEvents ?? 100_000;
     if (!Number.isSafeInteger(this.#highWater) || this.#highWater < 1) throw new TypeError('options.highWaterEvents must be a positive integer');
+    this.#tenantHighWater = Math.max(1, Math.floor(this.#highWater / 4));
+    this.#tenantFloor = Math.min(this.#tenantHighWater, this.#maxTaskEvents);
+    this.#maxAnomalyRows = opts.maxAnomalyRowsPerTenant ?? 25_000;
     this.#maxStreams = opts.maxStreams ?? 100_000;
     this.#ttlMs = opts.streamIdleTtlMs ?? 3_600_000;
     if (!Number.isSafeInteger(this.#maxStreams) || this.#maxStreams < 1) throw new TypeError('options.maxStreams must be a positive integer');
@@ -178,10 +167,55 @@ export class Scorer {
    * Backpressure for writers: undefined while fewer than highWaterEvents wait, else a promise
    * that resolves once the backlog is under it again (tasks starting take events off it).
    */
-  room(): Promise<void> | undefined {
+  room(tenantId?: string): Promise<void> | undefined {
+    if (tenantId !== undefined) {
+      if (!this.#blocked(tenantId)) return undefined;
+      let w = this.#tenantRoom.get(tenantId);
+      if (w === undefined) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => { resolve = r; });
+        w = { promise, resolve };
+        this.#tenantRoom.set(tenantId, w);
+      }
+      return w.promise;
+    }
     if (this.#pendingEvents < this.#highWater) return undefined;
     this.#room ??= new Promise((resolve) => this.#roomWaiters.push(resolve));
     return this.#room;
+  }
+
+  /** Whether room(tenant) holds the tenant's writers back: its own share, or the whole backlog over the mark while it has a task's worth waiting. */
+  #blocked(tenantId: string): boolean {
+    const mine = this.#pendingOf.get(tenantId) ?? 0;
+    return mine >= this.#tenantHighWater || (this.#pendingEvents >= this.#highWater && mine >= this.#tenantFloor);
+  }
+
+  #addPending(tenantId: string, n: number): void {
+    const left = (this.#pendingOf.get(tenantId) ?? 0) + n;
+    if (left > 0) this.#pendingOf.set(tenantId, left);
+    else this.#pendingOf.delete(tenantId);
+    this.#pendingEvents += n;
+  }
+
+  #enqueue(q: StreamQueue): void {
+    q.ready = true;
+    const l = this.#ready.get(q.tenantId);
+    if (l === undefined) this.#ready.set(q.tenantId, { items: [q], head: 0 });
+    else l.items.push(q);
+  }
+
+  /** The next stream with work: the first tenant's oldest, then that tenant goes to the end of the round. */
+  #dequeue(): StreamQueue | undefined {
+    const first = this.#ready.entries().next();
+    if (first.done === true) return undefined;
+    const [tenantId, l] = first.value;
+    const q = l.items[l.head++];
+    this.#ready.delete(tenantId);
+    if (l.head < l.items.length) {
+      if (l.head > 1024 && l.head * 2 > l.items.length) { l.items.splice(0, l.head); l.head = 0; }
+      this.#ready.set(tenantId, l);
+    }
+    return q;
   }
 
   /** Queues a tenant's durable events for scoring. Never blocks; see whenFull. */
@@ -202,12 +236,12 @@ export class Scorer {
       if (q === undefined) {
         q = { tenantId, stream: r.stream, streamType: r.streamType, state: null, pending: [], running: false, ready: false, lastUsed: now, key };
         this.#streams.set(key, q);
+        this.#streamsOf.set(tenantId, (this.#streamsOf.get(tenantId) ?? 0) + 1);
       }
       q.pending.push(r);
-      this.#pendingEvents++;
+      this.#addPending(tenantId, 1);
       if (!q.running && !q.ready) {
-        q.ready = true;
-        this.#ready.push(q);
+        this.#enqueue(q);
         this.#touch(q, now);
       }
     }
@@ -229,15 +263,21 @@ export class Scorer {
   #evict(now: number): void {
     const over = (): boolean => this.#streams.size > this.#maxStreams;
     const cutoff = this.#ttlMs > 0 ? now - this.#ttlMs : -Infinity;
+    // Over the bound, a tenant within its fair share keeps its idle streams (others' go first).
+    const fair = Math.max(1, Math.floor(this.#maxStreams / Math.max(1, this.#streamsOf.size)));
     let skipped = 0;
     let evicted = 0;
     for (const [key, q] of this.#streams) {
       if (!over() && q.lastUsed >= cutoff) break;
-      if (q.running || q.ready || q.pending.length > 0) {
+      const expired = q.lastUsed < cutoff;
+      if (q.running || q.ready || q.pending.length > 0 || (!expired && (this.#streamsOf.get(q.tenantId) ?? 0) <= fair)) {
         if (++skipped >= EVICT_SCAN_LIMIT) break;
         continue;
       }
       this.#streams.delete(key);
+      const n = (this.#streamsOf.get(q.tenantId) ?? 1) - 1;
+      if (n > 0) this.#streamsOf.set(q.tenantId, n);
+      else this.#streamsOf.delete(q.tenantId);
       evicted++;
     }
     if (evicted === 0) return;
@@ -288,10 +328,11 @@ export class Scorer {
       q.pending = [];
       q.ready = false;
     }
-    this.#ready.length = 0;
-    this.#readyHead = 0;
+    this.#ready.clear();
+    this.#pendingOf.clear();
     this.#pendingEvents = 0;
     this.stats.eventsDropped += dropped;
+    this.#pump();
     this.#checkIdle();
     return dropped;
   }
@@ -305,14 +346,16 @@ export class Scorer {
   }
 
   #pump(): void {
-    while (this.#inFlight < this.#maxInFlight && this.#readyHead < this.#ready.length) {
-      const q = this.#ready[this.#readyHead++];
+    while (this.#inFlight < this.#maxInFlight) {
+      const q = this.#dequeue();
+      if (q === undefined) break;
       q.ready = false;
       this.#run(q);
     }
-    if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
-      this.#ready.splice(0, this.#readyHead);
-      this.#readyHead = 0;
+    for (const [tenantId, w] of this.#tenantRoom) {
+      if (this.#blocked(tenantId)) continue;
+      this.#tenantRoom.delete(tenantId);
+      w.resolve();
     }
     if (this.#room !== undefined && this.#pendingEvents < this.#highWater) {
       this.#room = undefined;
@@ -323,7 +366,7 @@ export class Scorer {
   #run(q: StreamQueue): void {
     const batch = q.pending.length <= this.#maxTaskEvents ? q.pending : q.pending.slice(0, this.#maxTaskEvents);
     q.pending = batch === q.pending ? [] : q.pending.slice(this.#maxTaskEvents);
-    this.#pendingEvents -= batch.length;
+    this.#addPending(q.tenantId, -batch.length);
     q.running = true;
     this.#inFlight++;
     // The stream stays `running` while its settings are looked up, so its tasks keep their order.
@@ -386,24 +429,43 @@ export class Scorer {
         });
       }
       this.stats.anomalies += rows.length;
-      const p = this.#onAnomalies(rows).catch((err: unknown) => {
-        this.stats.anomalyWritesFailed++;
-        this.#log.error({ err, rows: rows.length }, 'AnomalyWriteError: anomalies were not stored');
-      });
-      this.#writes.add(p);
-      void p.finally(() => { this.#writes.delete(p); this.#checkIdle(); });
+      this.#write(q.tenantId, rows);
     }
     this.#finish(q, res.state);
+  }
+
+  /** Hands a tenant's anomaly rows to the sink, within its share of rows being written (else dropped and counted). */
+  #write(tenantId: string, rows: AnomalyRow[]): void {
+    const held = this.#anomalyRowsOf.get(tenantId) ?? 0;
+    if (held + rows.length > this.#maxAnomalyRows) {
+      this.stats.anomaliesDropped += rows.length;
+      const now = Date.now();
+      if (now - this.#lastAnomalyDropLog > 5_000) {
+        this.#lastAnomalyDropLog = now;
+        this.#log.warn({ tenantId, dropped: this.stats.anomaliesDropped, intentional: true }, 'ScoreAnomaliesDropped: a tenant has too many anomaly rows being written');
+      }
+      return;
+    }
+    this.#anomalyRowsOf.set(tenantId, held + rows.length);
+    const p = this.#onAnomalies(rows).catch((err: unknown) => {
+      this.stats.anomalyWritesFailed++;
+      this.#log.error({ err, rows: rows.length }, 'AnomalyWriteError: anomalies were not stored');
+    });
+    this.#writes.add(p);
+    void p.finally(() => {
+      const left = (this.#anomalyRowsOf.get(tenantId) ?? rows.length) - rows.length;
+      if (left > 0) this.#anomalyRowsOf.set(tenantId, left);
+      else this.#anomalyRowsOf.delete(tenantId);
+      this.#writes.delete(p);
+      this.#checkIdle();
+    });
   }
 
   #finish(q: StreamQueue, state: Uint8Array | null): void {
     q.state = state;
     q.running = false;
     this.#inFlight--;
-    if (q.pending.length > 0 && !q.ready) {
-      q.ready = true;
-      this.#ready.push(q);
-    }
+    if (q.pending.length > 0 && !q.ready) this.#enqueue(q);
     const now = Date.now();
     this.#touch(q, now);
     // Entries kept over the bound while they ran can go now that they are idle.
