@@ -16,6 +16,9 @@ import { acceptBody, clientAddress } from './body.js';
 import { asTenantLimit, beginRequest, retryAfterOf, send, statusLine, toDwError, type ResState, type SourceContext, type TenantLimits } from './common.js';
 
 const INGEST_PATH = '/api/v1/events/ingest';
+// Answers to a wrong method or path: the registry's templates (src/core/errors.ts), built once.
+const METHOD_NOT_ALLOWED = JSON.stringify(errorBody(new DwError('DW_ERR_METHOD_NOT_ALLOWED', 'use POST')));
+const NOT_FOUND = JSON.stringify(errorBody(new DwError('DW_ERR_NOT_FOUND')));
 
 function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
   send(res, st, err.statusCode, JSON.stringify(errorBody(err)), closeConnection, retryAfterOf(err));
@@ -58,12 +61,10 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
   });
 
   app.get(INGEST_PATH, (res) => {
-    res.writeStatus(statusLine(405)).writeHeader('allow', 'POST').writeHeader('content-type', 'application/json')
-      .end(JSON.stringify({ error: { code: 'DW_ERR_METHOD_NOT_ALLOWED', message: 'Method not allowed: use POST' } }));
+    res.writeStatus(statusLine(405)).writeHeader('allow', 'POST').writeHeader('content-type', 'application/json').end(METHOD_NOT_ALLOWED);
   });
 
   app.any('/*', (res) => {
-    res.writeStatus(statusLine(404)).writeHeader('content-type', 'application/json')
-      .end(JSON.stringify({ error: { code: 'DW_ERR_NOT_FOUND', message: 'Not found' } }));
+    res.writeStatus(statusLine(404)).writeHeader('content-type', 'application/json').end(NOT_FOUND);
   });
 }

@@ -1,6 +1,6 @@
 // Every error driftwatch answers with, in one place: a stable code, an HTTP status and a
 // message. Callers match on `err.code`, never on instanceof. docs/errors.md lists the same
-// codes (test/internals/errors.test.ts keeps the two in step).
+// codes (test/internals/errors.unit.test.ts keeps the two in step).
 
 export interface ErrorSpec {
   readonly status: number;
@@ -30,6 +30,7 @@ export const errorCodes = Object.freeze({
   DW_ERR_QUOTA_EXCEEDED: { status: 429, message: 'The plan quota is used up' },
   DW_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No route for this subdomain' },
   DW_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+  DW_ERR_DETECTOR: { status: 500, message: 'The detector refused the task' },
   DW_ERR_VM_PROVIDER: { status: 502, message: 'The machine provider failed' },
   DW_ERR_UPSTREAM_UNREACHABLE: { status: 502, message: "The tenant's engine is not reachable" },
   DW_ERR_ROUTING_DISABLED: { status: 503, message: 'Routing lookups are disabled: ROUTING_SERVICE_TOKEN is not set' },
@@ -58,9 +59,6 @@ export class DwError extends Error {
     this.details = details;
   }
 }
-
-export const dwError = (code: ErrorCode, detail?: string, details?: Record<string, unknown>): DwError =>
-  new DwError(code, detail, details);
 
 /** True for an error that carries one of our codes (works across structured clone too). */
 export function isDwError(err: unknown): err is DwError {
