@@ -23,14 +23,10 @@
 // stats.streamsEvicted and logged (ScoreStreamsEvicted). A running or waiting stream is never
 // evicted, so the bound may be exceeded by at most the streams with work in flight.
 //
-// Fairness between tenants (issue 12): streams with work are taken round-robin by tenant (one
-// tenant's thousand ready streams do not queue ahead of another's one); room(tenant) holds a
-// writer back only when its own tenant has a quarter of highWaterEvents waiting (or when the
-// whole backlog is over it and the tenant has a task's worth waiting), so a heavy tenant's
-// backlog does not delay a light tenant's acks; eviction over maxStreams takes streams of
-// tenants holding more than their fair share (maxStreams / tenants with streams) first; and a
-// tenant's anomaly rows being written are capped (maxAnomalyRowsPerTenant, then dropped and
-// counted: whenFull 'drop_newest' per tenant) so that one tenant cannot fill the anomalies sink.
+// Fairness between tenants (issue 12): streams with work are taken round-robin by tenant;
+// room(tenant) holds back only a tenant with a quarter of highWaterEvents waiting (or a task's
+// worth while the whole backlog is over it); over maxStreams, streams of tenants above their
+// fair share go first; a tenant's anomaly rows being written are capped (then dropped, counted).
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import type { Logger } from '../../src/core/log.js';
@@ -40,6 +36,8 @@ import type { AnomalyRow } from '../sinks/postgres/copy.js';
 import { eventJson } from './decode.js';
 import type { EventRecord } from '../types.js';
 import type { StreamProfile } from './stream-settings.js';
+
+import { RoundRobin } from './round-robin.js';
 
 export { InOrder } from './in-order.js';
 
@@ -106,13 +104,13 @@ export class Scorer {
   readonly #streams = new Map<string, StreamQueue>();
   /** Entries per tenant (for the fair share of maxStreams). */
   readonly #streamsOf = new Map<string, number>();
-  /** Streams with work, per tenant, in tenant round-robin order (the first tenant goes next, then moves to the end). */
-  readonly #ready = new Map<string, { items: StreamQueue[]; head: number }>();
+  /** Streams with work, taken round-robin by tenant. */
+  readonly #ready = new RoundRobin<StreamQueue>();
   /** Events waiting per tenant, and writers waiting in room(tenant). */
   readonly #pendingOf = new Map<string, number>();
   readonly #tenantRoom = new Map<string, { promise: Promise<void>; resolve: () => void }>();
-  readonly #tenantHighWater: number;
-  readonly #tenantFloor: number;
+  /** Events waiting that hold a tenant back: on its own, or while the whole backlog is over highWater. */
+  readonly #tenantHighWater: number; readonly #tenantFloor: number;
   readonly #maxAnomalyRows: number;
   readonly #anomalyRowsOf = new Map<string, number>();
   #lastAnomalyDropLog = 0;
@@ -172,10 +170,8 @@ export class Scorer {
       if (!this.#blocked(tenantId)) return undefined;
       let w = this.#tenantRoom.get(tenantId);
       if (w === undefined) {
-        let resolve!: () => void;
-        const promise = new Promise<void>((r) => { resolve = r; });
-        w = { promise, resolve };
-        this.#tenantRoom.set(tenantId, w);
+        let resolve = (): void => {};
+        this.#tenantRoom.set(tenantId, w = { promise: new Promise<void>((r) => { resolve = r; }), resolve });
       }
       return w.promise;
     }
@@ -192,31 +188,11 @@ export class Scorer {
 
   #addPending(tenantId: string, n: number): void {
     const left = (this.#pendingOf.get(tenantId) ?? 0) + n;
-    if (left > 0) this.#pendingOf.set(tenantId, left);
-    else this.#pendingOf.delete(tenantId);
+    if (left > 0) this.#pendingOf.set(tenantId, left); else this.#pendingOf.delete(tenantId);
     this.#pendingEvents += n;
   }
 
-  #enqueue(q: StreamQueue): void {
-    q.ready = true;
-    const l = this.#ready.get(q.tenantId);
-    if (l === undefined) this.#ready.set(q.tenantId, { items: [q], head: 0 });
-    else l.items.push(q);
-  }
-
-  /** The next stream with work: the first tenant's oldest, then that tenant goes to the end of the round. */
-  #dequeue(): StreamQueue | undefined {
-    const first = this.#ready.entries().next();
-    if (first.done === true) return undefined;
-    const [tenantId, l] = first.value;
-    const q = l.items[l.head++];
-    this.#ready.delete(tenantId);
-    if (l.head < l.items.length) {
-      if (l.head > 1024 && l.head * 2 > l.items.length) { l.items.splice(0, l.head); l.head = 0; }
-      this.#ready.set(tenantId, l);
-    }
-    return q;
-  }
+  #enqueue(q: StreamQueue): void { q.ready = true; this.#ready.push(q.tenantId, q); }
 
   /** Queues a tenant's durable events for scoring. Never blocks; see whenFull. */
   push(tenantId: string, records: readonly EventRecord[]): void {
@@ -276,8 +252,7 @@ export class Scorer {
       }
       this.#streams.delete(key);
       const n = (this.#streamsOf.get(q.tenantId) ?? 1) - 1;
-      if (n > 0) this.#streamsOf.set(q.tenantId, n);
-      else this.#streamsOf.delete(q.tenantId);
+      if (n > 0) this.#streamsOf.set(q.tenantId, n); else this.#streamsOf.delete(q.tenantId);
       evicted++;
     }
     if (evicted === 0) return;
@@ -347,7 +322,7 @@ export class Scorer {
 
   #pump(): void {
     while (this.#inFlight < this.#maxInFlight) {
-      const q = this.#dequeue();
+      const q = this.#ready.shift();
       if (q === undefined) break;
       q.ready = false;
       this.#run(q);
@@ -439,11 +414,9 @@ export class Scorer {
     const held = this.#anomalyRowsOf.get(tenantId) ?? 0;
     if (held + rows.length > this.#maxAnomalyRows) {
       this.stats.anomaliesDropped += rows.length;
-      const now = Date.now();
-      if (now - this.#lastAnomalyDropLog > 5_000) {
-        this.#lastAnomalyDropLog = now;
-        this.#log.warn({ tenantId, dropped: this.stats.anomaliesDropped, intentional: true }, 'ScoreAnomaliesDropped: a tenant has too many anomaly rows being written');
-      }
+      if (Date.now() - this.#lastAnomalyDropLog <= 5_000) return;
+      this.#lastAnomalyDropLog = Date.now();
+      this.#log.warn({ tenantId, dropped: this.stats.anomaliesDropped, intentional: true }, 'ScoreAnomaliesDropped: a tenant has too many anomaly rows being written');
       return;
     }
     this.#anomalyRowsOf.set(tenantId, held + rows.length);
@@ -454,8 +427,7 @@ export class Scorer {
     this.#writes.add(p);
     void p.finally(() => {
       const left = (this.#anomalyRowsOf.get(tenantId) ?? rows.length) - rows.length;
-      if (left > 0) this.#anomalyRowsOf.set(tenantId, left);
-      else this.#anomalyRowsOf.delete(tenantId);
+      if (left > 0) this.#anomalyRowsOf.set(tenantId, left); else this.#anomalyRowsOf.delete(tenantId);
       this.#writes.delete(p);
       this.#checkIdle();
     });
