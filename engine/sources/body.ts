@@ -20,7 +20,7 @@ import { BlockList, isIPv6 } from 'node:net';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { Principal } from '../../src/core/auth/principal.js';
 import { DwError } from '../../src/core/errors.js';
-import { overBodyLimit, toDwError, type FailWriter, type ResState, type SourceContext, type TenantLimits } from './common.js';
+import { ingestError, overBodyLimit, type FailWriter, type ResState, type SourceContext, type TenantLimits } from './common.js';
 
 /** Default budget: four maximal bodies; one key's guaranteed share: one of them. */
 export const BODY_BUDGET_FACTOR = 4;
@@ -269,7 +269,7 @@ export function readBody(
   const { budget, slow } = bodyState(ctx);
   const reader = new BodyReader(st, ctx, declared, client, budget, slow, handlers);
   principal.then(async (p) => reader.authenticated(p, await ctx.tenantLimits(p.tenantId)))
-    .catch((err: unknown) => reader.fail(toDwError(err, ctx.log), true));
+    .catch((err: unknown) => reader.fail(ingestError(err, ctx.log), true));
   res.onData((chunk, isLast) => reader.data(chunk, isLast));
 }
 

@@ -13,7 +13,8 @@ import { DwError, errorBody } from '../../src/core/errors.js';
 import { bodyFormat, decodeBody, validateEvents } from '../transforms/decode.js';
 import type { Principal } from '../../src/core/auth/principal.js';
 import { acceptBody, clientAddress } from './body.js';
-import { asTenantLimit, beginRequest, retryAfterOf, send, statusLine, toDwError, type ResState, type SourceContext, type TenantLimits } from './common.js';
+import { asTenantLimit, beginRequest, retryAfterOf, send, statusLine, ingestError, type ResState, type SourceContext, type TenantLimits } from './common.js';
+import { countRefusal } from '../../src/core/telemetry/index.js';
 
 const INGEST_PATH = '/api/v1/events/ingest';
 // Answers to a wrong method or path: the registry's templates (src/core/errors.ts), built once.
@@ -21,6 +22,7 @@ const METHOD_NOT_ALLOWED = JSON.stringify(errorBody(new DwError('DW_ERR_METHOD_N
 const NOT_FOUND = JSON.stringify(errorBody(new DwError('DW_ERR_NOT_FOUND')));
 
 function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
+  countRefusal('engine', err.code);
   send(res, st, err.statusCode, JSON.stringify(errorBody(err)), closeConnection, retryAfterOf(err));
 }
 
@@ -55,7 +57,7 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
         const result = await ctx.ingest(p.tenantId, records, body.length, idempotencyKey === '' ? undefined : `http:${idempotencyKey}`);
         send(res, st, 200, result.duplicate ? `{"accepted":${result.accepted},"duplicate":true}` : `{"accepted":${result.accepted}}`, ctx.closing);
       } catch (err) {
-        sendError(res, st, toDwError(asTenantLimit(err, limits), log), ctx.closing);
+        sendError(res, st, ingestError(asTenantLimit(err, limits), log), ctx.closing);
       }
     }
   });

@@ -28,7 +28,8 @@ import { DwError, errorBody } from '../../src/core/errors.js';
 import { decodeFrame, seqOf, sniffSeq, validateEvents } from '../transforms/decode.js';
 import type { Principal } from '../../src/core/auth/principal.js';
 import { BodyBudget } from './body.js';
-import { asTenantLimit, overBodyLimit, retryable, RETRY_AFTER_SECONDS, statusLine, toDwError, type SourceContext } from './common.js';
+import { asTenantLimit, ingestError, overBodyLimit, retryable, RETRY_AFTER_SECONDS, statusLine, type SourceContext } from './common.js';
+import { countRefusal } from '../../src/core/telemetry/index.js';
 
 const STREAM_PATH = '/api/v1/stream';
 const HIGH_WATER = 1024 * 1024;
@@ -88,6 +89,7 @@ function reply(ws: WebSocket<Conn>, c: Conn, msg: object, isBinary: boolean): vo
 }
 
 function nack(ws: WebSocket<Conn>, c: Conn, seq: number | null, err: DwError, isBinary: boolean): void {
+  countRefusal('engine', err.code);
   reply(ws, c, { nack: seq, error: errorBody(err).error }, isBinary);
 }
 
@@ -108,7 +110,7 @@ async function stillAllowed(sh: Shared, ws: WebSocket<Conn>, c: Conn, seq: numbe
     await recheck(sh.ctx, c);
     return true;
   } catch (err) {
-    const dw = toDwError(err, sh.ctx.log);
+    const dw = ingestError(err, sh.ctx.log);
     if (dw.statusCode !== 401 && dw.statusCode !== 403) throw dw;
     // Revoked, expired or no longer allowed to ingest: this frame is refused, the connection ended.
     nack(ws, c, seq, dw, isBinary);
@@ -141,7 +143,7 @@ async function handle(sh: Shared, ws: WebSocket<Conn>, c: Conn, bytes: Uint8Arra
     const result = await ctx.ingest(c.tenantId, records, bytes.byteLength, batchKey);
     reply(ws, c, result.duplicate ? { ack: seq, duplicate: true } : { ack: seq }, isBinary);
   } catch (err) {
-    nack(ws, c, seq ?? seqOf(err), toDwError(lim === undefined ? err : asTenantLimit(err, lim), ctx.log), isBinary);
+    nack(ws, c, seq ?? seqOf(err), ingestError(lim === undefined ? err : asTenantLimit(err, lim), ctx.log), isBinary);
   }
 }
 
@@ -213,6 +215,7 @@ function upgrade(sh: Shared, res: HttpResponse, req: HttpRequest, context: us_so
   const clientId = req.getQuery('client_id') || undefined;
   const refuse = (err: DwError): void => {
     if (aborted) return;
+    countRefusal('engine', err.code);
     res.cork(() => {
       res.writeStatus(statusLine(err.statusCode)).writeHeader('content-type', 'application/json');
       if (retryable(err.statusCode)) res.writeHeader('retry-after', RETRY_AFTER_SECONDS);
@@ -236,7 +239,7 @@ function upgrade(sh: Shared, res: HttpResponse, req: HttpRequest, context: us_so
       const conn: Conn = { tenantId: p.tenantId, authorization, auth: { at: Date.now(), principal: Promise.resolve(p) }, clientId, waiting: [], waitingBytes: 0, inFlight: 0, closed: false };
       res.cork(() => res.upgrade(conn, key, protocol, extensions, context));
     },
-    (err: unknown) => refuse(toDwError(err, ctx.log)),
+    (err: unknown) => refuse(ingestError(err, ctx.log)),
   );
 }
 

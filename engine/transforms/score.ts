@@ -30,6 +30,9 @@
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import type { Logger } from '../../src/core/log.js';
+import {
+  ScoreAnomalyWriteError, ScoreEventsDropped, scoreMetrics, ScoreShutdownDeadline, ScoreStreamsEvicted, ScoreTaskError, ScoreTaskRefusedError, ScoreWorkerError,
+} from '../../src/core/telemetry/index.js';
 import { workerFile } from '../../src/core/paths.js';
 import type { ScoreInput, ScoreResult, ScoreTask, StreamType } from '../../workers/types.js';
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
@@ -118,11 +121,8 @@ export class Scorer {
   #pendingEvents = 0;
   #writes = new Set<Promise<unknown>>();
   #idle: (() => void)[] = [];
-  #lastDropLog = 0;
   readonly #maxStreams: number;
   readonly #ttlMs: number;
-  #lastEvictLog = 0;
-  #evictedSinceLog = 0;
   readonly stats = { tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, anomaliesDropped: 0, streamsEvicted: 0, workerErrors: 0 };
 
   constructor(log: Logger, opts: ScorerOptions) {
@@ -151,7 +151,7 @@ export class Scorer {
     // emitted on the pool; without a listener it would be an uncaught exception and end the engine.
     this.#pool.on('error', (err: unknown) => {
       this.stats.workerErrors++;
-      this.#log.error({ err }, 'ScoreWorkerError: a detector worker failed outside a task; piscina replaces it');
+      ScoreWorkerError.emit(this.#log, { err });
     });
   }
 
@@ -200,11 +200,7 @@ export class Scorer {
     for (const r of records) {
       if (this.#pendingEvents >= this.#maxPending) {
         this.stats.eventsDropped++;
-        const now = Date.now();
-        if (now - this.#lastDropLog > 5_000) {
-          this.#lastDropLog = now;
-          this.#log.warn({ dropped: this.stats.eventsDropped, intentional: true }, 'ScoreEventsDropped: the scoring queue is full');
-        }
+        ScoreEventsDropped.emit(this.#log);
         continue;
       }
       const key = `${tenantId}\u0000${r.streamType}\u0000${r.stream}`;
@@ -216,6 +212,7 @@ export class Scorer {
       }
       q.pending.push(r);
       this.#addPending(tenantId, 1);
+      scoreMetrics.queuePushed.inc();
       if (!q.running && !q.ready) {
         this.#enqueue(q);
         this.#touch(q, now);
@@ -257,13 +254,7 @@ export class Scorer {
     }
     if (evicted === 0) return;
     this.stats.streamsEvicted += evicted;
-    this.#evictedSinceLog += evicted;
-    if (now - this.#lastEvictLog > 5_000) {
-      this.#lastEvictLog = now;
-      this.#log.info({ evicted: this.#evictedSinceLog, total: this.stats.streamsEvicted, streams: this.#streams.size, maxStreams: this.#maxStreams },
-        'ScoreStreamsEvicted: idle streams dropped their detector state; they warm up again on their next events');
-      this.#evictedSinceLog = 0;
-    }
+    ScoreStreamsEvicted.emit(this.#log, { evicted, total: this.stats.streamsEvicted, streams: this.#streams.size, maxStreams: this.#maxStreams }, evicted);
   }
 
   /** Resolves when every queued event has been scored and its anomalies handed over and written. */
@@ -288,7 +279,7 @@ export class Scorer {
       clearTimeout(timer);
       if (late) {
         const dropped = this.#dropQueued();
-        this.#log.warn({ dropped, deadlineMs, intentional: true }, 'ScoreShutdownDeadline: events still queued at the shutdown deadline are stored but not scored');
+        ScoreShutdownDeadline.emit(this.#log, { dropped, deadlineMs }, dropped);
       }
     }
     await this.drain();
@@ -307,6 +298,7 @@ export class Scorer {
     this.#pendingOf.clear();
     this.#pendingEvents = 0;
     this.stats.eventsDropped += dropped;
+    scoreMetrics.queuePopped.inc(dropped);
     this.#pump();
     this.#checkIdle();
     return dropped;
@@ -342,6 +334,7 @@ export class Scorer {
     const batch = q.pending.length <= this.#maxTaskEvents ? q.pending : q.pending.slice(0, this.#maxTaskEvents);
     q.pending = batch === q.pending ? [] : q.pending.slice(this.#maxTaskEvents);
     this.#addPending(q.tenantId, -batch.length);
+    scoreMetrics.queuePopped.inc(batch.length);
     q.running = true;
     this.#inFlight++;
     // The stream stays `running` while its settings are looked up, so its tasks keep their order.
@@ -370,11 +363,12 @@ export class Scorer {
     const transferList: ArrayBuffer[] = [events.buffer];
     if (state !== null && state.byteLength > 0) transferList.push(state.buffer as ArrayBuffer);
     this.stats.tasksRun++;
+    scoreMetrics.tasks.inc();
     this.#pool.run(task, { transferList }).then(
       (res: ScoreResult) => this.#done(q, batch, res, profile),
       (err: unknown) => {
         this.stats.tasksFailed++;
-        this.#log.error({ err, stream: q.stream }, 'ScoreTaskError: the worker failed');
+        ScoreTaskError.emit(this.#log, { err, stream: q.stream });
         this.#finish(q, null);
       },
     );
@@ -383,11 +377,12 @@ export class Scorer {
   #done(q: StreamQueue, batch: EventRecord[], res: ScoreResult, profile: Readonly<StreamProfile> | undefined): void {
     if (!res.ok) {
       this.stats.tasksFailed++;
-      this.#log.warn({ stream: q.stream, code: res.code, message: res.message }, 'ScoreTaskError: the detector refused the task');
+      ScoreTaskRefusedError.emit(this.#log, { stream: q.stream, code: res.code, message: res.message });
       this.#finish(q, null);
       return;
     }
     this.stats.eventsScored += res.scored;
+    scoreMetrics.scoredEvents.inc(res.scored);
     if (res.findings.length > 0) {
       const now = Date.now();
       const rows: AnomalyRow[] = [];
@@ -404,6 +399,7 @@ export class Scorer {
         });
       }
       this.stats.anomalies += rows.length;
+      scoreMetrics.anomalies.inc(rows.length);
       this.#write(q.tenantId, rows);
     }
     this.#finish(q, res.state);
@@ -422,7 +418,7 @@ export class Scorer {
     this.#anomalyRowsOf.set(tenantId, held + rows.length);
     const p = this.#onAnomalies(rows).catch((err: unknown) => {
       this.stats.anomalyWritesFailed++;
-      this.#log.error({ err, rows: rows.length }, 'AnomalyWriteError: anomalies were not stored');
+      ScoreAnomalyWriteError.emit(this.#log, { err, rows: rows.length });
     });
     this.#writes.add(p);
     void p.finally(() => {

@@ -1,6 +1,7 @@
 // Every error driftwatch answers with, in one place: a stable code, an HTTP status and a
 // message. Callers match on `err.code`, never on instanceof. docs/errors.md lists the same
 // codes (test/internals/errors.unit.test.ts keeps the two in step).
+import { isDatabaseDown } from './db.js';
 
 export interface ErrorSpec {
   readonly status: number;
@@ -69,4 +70,18 @@ export function isDwError(err: unknown): err is DwError {
 /** The JSON body every error response carries: `{ error: { code, message, details? } }`. */
 export function errorBody(err: DwError): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
   return { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } };
+}
+
+/**
+ * The one mapping of a thrown value to our codes: a DwError as it is, a DwError-shaped value
+ * (structured clone, another copy of this module) rebuilt, PostgreSQL unreachable
+ * (src/core/db.ts decides) as `databaseDown` (the control API: DW_ERR_DATABASE_UNAVAILABLE; the
+ * engine: DW_ERR_UNAVAILABLE, which its clients retry), anything else undefined: a bug, which
+ * the caller logs and answers as DW_ERR_INTERNAL.
+ */
+export function toDwError(err: unknown, databaseDown: DwError = new DwError('DW_ERR_DATABASE_UNAVAILABLE')): DwError | undefined {
+  if (err instanceof DwError) return err;
+  if (isDwError(err)) return new DwError(err.code, undefined, (err as { details?: Record<string, unknown> }).details);
+  if (isDatabaseDown(err)) return databaseDown;
+  return undefined;
 }

@@ -15,6 +15,7 @@ import net, { type Socket } from 'node:net';
 import { pipeline, type Duplex } from 'node:stream';
 import { DwError, errorBody, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import { countRefusal, EdgeUpstreamError } from '../core/telemetry/index.js';
 import { splitAddress, type Route } from '../core/routing/cache.js';
 import { requestHead, requestHeaders, responseHeaders } from './headers.js';
 
@@ -46,6 +47,7 @@ const TUNNEL_END_GRACE_MS = 5_000;
 const STATUS_TEXT: Readonly<Record<number, string>> = Object.freeze({ 400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable' });
 
 function errorJson(code: ErrorCode, detail: string): { status: number; body: string } {
+  countRefusal('edge', code);
   const e = new DwError(code, detail);
   return { status: e.statusCode, body: JSON.stringify(errorBody(e)) };
 }
@@ -121,7 +123,7 @@ export function forwardRequest(u: Upstream, route: Route, req: IncomingMessage, 
     if (answered || aborted) return;
     failed = true;
     u.stats.upstreamErrors++;
-    u.log.warn({ err, event: 'EdgeUpstreamError', subdomain: route.subdomain, address: route.address }, 'edge: engine unreachable');
+    EdgeUpstreamError.emit(u.log, { err, subdomain: route.subdomain, address: route.address });
     sendError(res, 'DW_ERR_UPSTREAM_UNREACHABLE', `${route.subdomain}: ${err.message}`);
   });
   // The client went away mid-body or before its answer was complete: end the engine's side
@@ -143,7 +145,7 @@ export function openTunnel(u: Upstream, route: Route, req: IncomingMessage, sock
       return;
     }
     u.stats.upstreamErrors++;
-    u.log.warn({ err, event: 'EdgeUpstreamError', subdomain: route.subdomain, address: route.address }, 'edge: engine unreachable (upgrade)');
+    EdgeUpstreamError.emit(u.log, { err, subdomain: route.subdomain, address: route.address, upgrade: true });
     rejectUpgrade(socket, 'DW_ERR_UPSTREAM_UNREACHABLE', `${route.subdomain}: ${err.message}`);
   });
   connectDeadline(up, u.connectTimeoutMs, () => up.destroy(timedOut(u, route)));

@@ -11,6 +11,11 @@
 //     └─ Upgrade (WebSocket) ─▶ openTunnel (forward.ts): both raw sockets piped into each other
 //                               until either side closes
 //
+// GET /metrics on the edge's own address (a Host that names no tenant: 127.0.0.1:8000,
+// localhost:8000) answers this process's Prometheus registry (bearer METRICS_TOKEN when set);
+// on a tenant's Host it is refused with 404, never proxied (an engine's metrics are the
+// operator's, not the tenant's).
+//
 // close(): stop accepting, let requests in flight and tunnels end (up to shutdownGraceMs), then
 // destroy what is left.
 import { once } from 'node:events';
@@ -19,6 +24,7 @@ import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Route } from '../core/routing/cache.js';
+import { EdgeRouteLookupError, edgeMetrics, METRICS_CONTENT_TYPE, METRICS_PATH, metricsAccess, metricsText } from '../core/telemetry/index.js';
 import { forwardRequest, openTunnel, rejectUpgrade, sendError, type EdgeStats, type Upstream } from './forward.js';
 import { malformedRequest, tenantOfHost } from './headers.js';
 
@@ -39,6 +45,8 @@ export interface EdgeOptions {
   connectTimeoutMs?: number;
   /** close(): how long requests in flight and WebSocket tunnels may take to end (default 10 s). */
   shutdownGraceMs?: number;
+  /** Bearer token GET /metrics asks for (METRICS_TOKEN); unset: open. */
+  metricsToken?: string;
   /** How long a kept-alive engine connection may sit idle before it is dropped (default 4 s). */
   engineIdleMs?: number;
 }
@@ -62,7 +70,7 @@ function routeResolver(routes: RouteLookup, domain: string, log: Logger): (host:
     try {
       route = await routes.get(m.subdomain);
     } catch (err) {
-      log.warn({ err, event: 'EdgeRouteLookupError', subdomain: m.subdomain }, 'edge: route lookup failed');
+      EdgeRouteLookupError.emit(log, { err, subdomain: m.subdomain });
       return { code: 'DW_ERR_UNAVAILABLE', detail: 'the routing table cannot be read' };
     }
     return route ?? { code: 'DW_ERR_ROUTE_NOT_FOUND', detail: m.subdomain };
@@ -88,9 +96,27 @@ class InFlight {
 }
 
 /** The HTTP server with its request, upgrade and client-error handlers. */
-function edgeServer(u: Upstream, resolve: (host: string | undefined) => Promise<Resolved>, flight: InFlight): http.Server {
+function edgeServer(u: Upstream, resolve: (host: string | undefined) => Promise<Resolved>, flight: InFlight, domain: string, metricsToken: string | undefined): http.Server {
+  const metricsAllowed = metricsAccess(metricsToken);
+  const httpRequests = edgeMetrics.requests.child('http');
+  const upgradeRequests = edgeMetrics.requests.child('upgrade');
+
+  /** GET /metrics: the edge's own address only; a tenant's Host is refused (404), not proxied. */
+  async function onMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    req.resume();
+    if (tenantOfHost(req.headers.host, domain).kind === 'tenant') return sendError(res, 'DW_ERR_NOT_FOUND', `${METRICS_PATH} is served on the edge's own address only`);
+    if (req.method !== 'GET') return sendError(res, 'DW_ERR_METHOD_NOT_ALLOWED', 'use GET');
+    if (!metricsAllowed(req.headers.authorization)) return sendError(res, 'DW_ERR_UNAUTHORIZED', 'GET /metrics needs the metrics token (METRICS_TOKEN) as a bearer token');
+    const text = await metricsText();
+    if (res.destroyed) return;
+    res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    res.end(text);
+  }
+
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     u.stats.requests++;
+    httpRequests.inc();
+    if (req.url === METRICS_PATH || req.url?.startsWith(`${METRICS_PATH}?`)) return onMetrics(req, res);
     const malformed = malformedRequest(req.url, req.rawHeaders);
     if (malformed !== undefined) {
       req.resume();
@@ -112,6 +138,7 @@ function edgeServer(u: Upstream, resolve: (host: string | undefined) => Promise<
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     u.stats.upgrades++;
+    upgradeRequests.inc();
     const malformed = malformedRequest(req.url, req.rawHeaders);
     if (malformed !== undefined) return rejectUpgrade(socket, 'DW_ERR_VALIDATION', malformed);
     const route = await resolve(req.headers.host);
@@ -169,7 +196,7 @@ export async function startEdgeProxy(opts: EdgeOptions): Promise<EdgeHandle> {
     tunnels: new Set(),
   };
   const flight = new InFlight();
-  const server = edgeServer(u, routeResolver(opts.routes, domain, log), flight);
+  const server = edgeServer(u, routeResolver(opts.routes, domain, log), flight, domain, opts.metricsToken);
 
   server.listen(opts.port, opts.host);
   await once(server, 'listening');
