@@ -95,6 +95,16 @@ class InFlight {
   }
 }
 
+/** 400 at once for a request that cannot be forwarded as it stands (headers.ts malformedRequest); true when refused. */
+function refusedMalformed(req: IncomingMessage, res: ServerResponse): boolean {
+  const malformed = malformedRequest(req.url, req.rawHeaders);
+  if (malformed === undefined) return false;
+  req.resume();
+  res.shouldKeepAlive = false;
+  sendError(res, 'DW_ERR_VALIDATION', malformed);
+  return true;
+}
+
 /** The HTTP server with its request, upgrade and client-error handlers. */
 function edgeServer(u: Upstream, resolve: (host: string | undefined) => Promise<Resolved>, flight: InFlight, domain: string, metricsToken: string | undefined): http.Server {
   const metricsAllowed = metricsAccess(metricsToken);
@@ -117,12 +127,7 @@ function edgeServer(u: Upstream, resolve: (host: string | undefined) => Promise<
     u.stats.requests++;
     httpRequests.inc();
     if (req.url === METRICS_PATH || req.url?.startsWith(`${METRICS_PATH}?`)) return onMetrics(req, res);
-    const malformed = malformedRequest(req.url, req.rawHeaders);
-    if (malformed !== undefined) {
-      req.resume();
-      res.shouldKeepAlive = false;
-      return sendError(res, 'DW_ERR_VALIDATION', malformed);
-    }
+    if (refusedMalformed(req, res)) return;
     const route = await resolve(req.headers.host);
     if (!('address' in route)) {
       if (route.code === 'DW_ERR_ROUTE_NOT_FOUND') u.stats.notFound++;
