@@ -24,15 +24,20 @@
 // With a StateStore a stream's first task waits for its saved state (score-checkpoints.ts);
 // changed states are saved every checkpointIntervalMs, on eviction and at close(), so an evicted
 // or restarted stream resumes; without one it starts fresh (the detector warms up again).
-// size-exception: 460 lines: queue, bounds, eviction and checkpoint hooks share the per-stream
-// entries; the scheduling (ready FIFO, in-flight cap) can move out once issue 11's engine work lands.
+//
+// Fairness between tenants (issue 12): streams with work are taken round-robin by tenant;
+// room(tenant) holds back only a tenant with a quarter of highWaterEvents waiting (or a task's
+// worth while the whole backlog is over it); over maxStreams, streams of tenants above their
+// fair share go first; a tenant's anomaly rows being written are capped (then dropped, counted).
+// size-exception: queue, bounds, fairness, eviction and checkpoint hooks share the per-stream
+// entries; the scheduling (ready FIFO, in-flight cap) can move out with issue 11's engine work.
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import type { Logger } from '../../src/core/log.js';
-import { workerFile } from '../../src/core/paths.js';
 import {
   ScoreAnomalyWriteError, ScoreEventsDropped, scoreMetrics, ScoreShutdownDeadline, ScoreStreamsEvicted, ScoreTaskError, ScoreTaskRefusedError, ScoreWorkerError,
 } from '../../src/core/telemetry/index.js';
+import { workerFile } from '../../src/core/paths.js';
 import type { ScoreInput, ScoreResult, ScoreTask, StreamType } from '../../workers/types.js';
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
 import type { StateStore } from '../sinks/postgres/state.js';
@@ -40,6 +45,8 @@ import { Checkpoints, type PendingState } from './score-checkpoints.js';
 import { eventJson } from './decode.js';
 import type { EventRecord } from '../types.js';
 import type { StreamProfile } from './stream-settings.js';
+
+import { RoundRobin } from './round-robin.js';
 
 export { InOrder } from './in-order.js';
 
@@ -72,6 +79,8 @@ export interface ScorerOptions {
   checkpoint?: StateStore;
   /** How often changed states are saved (default 30 s). */
   checkpointIntervalMs?: number;
+  /** Anomaly rows of one tenant being written at once at most (default 25,000); beyond it they are dropped and counted. */
+  maxAnomalyRowsPerTenant?: number;
   /** Receives the anomaly rows of each result; its promise is awaited by drain(). */
   onAnomalies: (rows: AnomalyRow[]) => Promise<unknown>;
 }
@@ -113,8 +122,18 @@ export class Scorer {
   #roomWaiters: (() => void)[] = [];
   #room: Promise<void> | undefined;
   readonly #streams = new Map<string, StreamQueue>();
-  readonly #ready: StreamQueue[] = [];
-  #readyHead = 0;
+  /** Entries per tenant (for the fair share of maxStreams). */
+  readonly #streamsOf = new Map<string, number>();
+  /** Streams with work, taken round-robin by tenant. */
+  readonly #ready = new RoundRobin<StreamQueue>();
+  /** Events waiting per tenant, and writers waiting in room(tenant). */
+  readonly #pendingOf = new Map<string, number>();
+  readonly #tenantRoom = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+  /** Events waiting that hold a tenant back: on its own, or while the whole backlog is over highWater. */
+  readonly #tenantHighWater: number; readonly #tenantFloor: number;
+  readonly #maxAnomalyRows: number;
+  readonly #anomalyRowsOf = new Map<string, number>();
+  #lastAnomalyDropLog = 0;
   #inFlight = 0;
   #pendingEvents = 0;
   #writes = new Set<Promise<unknown>>();
@@ -124,7 +143,7 @@ export class Scorer {
   readonly #checkpoints: Checkpoints | undefined;
   #checkpointTimer: NodeJS.Timeout | undefined;
   readonly stats = {
-    tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, streamsEvicted: 0, workerErrors: 0,
+    tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, anomaliesDropped: 0, streamsEvicted: 0, workerErrors: 0,
     statesLoaded: 0, statesSaved: 0, checkpointErrors: 0,
   };
 
@@ -137,6 +156,9 @@ export class Scorer {
     this.#maxPending = opts.maxPendingEvents ?? 1_000_000;
     this.#highWater = opts.highWaterEvents ?? 100_000;
     if (!Number.isSafeInteger(this.#highWater) || this.#highWater < 1) throw new TypeError('options.highWaterEvents must be a positive integer');
+    this.#tenantHighWater = Math.max(1, Math.floor(this.#highWater / 4));
+    this.#tenantFloor = Math.min(this.#tenantHighWater, this.#maxTaskEvents);
+    this.#maxAnomalyRows = opts.maxAnomalyRowsPerTenant ?? 25_000;
     this.#maxStreams = opts.maxStreams ?? 100_000;
     this.#ttlMs = opts.streamIdleTtlMs ?? 3_600_000;
     if (!Number.isSafeInteger(this.#maxStreams) || this.#maxStreams < 1) throw new TypeError('options.maxStreams must be a positive integer');
@@ -169,11 +191,34 @@ export class Scorer {
    * Backpressure for writers: undefined while fewer than highWaterEvents wait, else a promise
    * that resolves once the backlog is under it again (tasks starting take events off it).
    */
-  room(): Promise<void> | undefined {
+  room(tenantId?: string): Promise<void> | undefined {
+    if (tenantId !== undefined) {
+      if (!this.#blocked(tenantId)) return undefined;
+      let w = this.#tenantRoom.get(tenantId);
+      if (w === undefined) {
+        let resolve = (): void => {};
+        this.#tenantRoom.set(tenantId, w = { promise: new Promise<void>((r) => { resolve = r; }), resolve });
+      }
+      return w.promise;
+    }
     if (this.#pendingEvents < this.#highWater) return undefined;
     this.#room ??= new Promise((resolve) => this.#roomWaiters.push(resolve));
     return this.#room;
   }
+
+  /** Whether room(tenant) holds the tenant's writers back: its own share, or the whole backlog over the mark while it has a task's worth waiting. */
+  #blocked(tenantId: string): boolean {
+    const mine = this.#pendingOf.get(tenantId) ?? 0;
+    return mine >= this.#tenantHighWater || (this.#pendingEvents >= this.#highWater && mine >= this.#tenantFloor);
+  }
+
+  #addPending(tenantId: string, n: number): void {
+    const left = (this.#pendingOf.get(tenantId) ?? 0) + n;
+    if (left > 0) this.#pendingOf.set(tenantId, left); else this.#pendingOf.delete(tenantId);
+    this.#pendingEvents += n;
+  }
+
+  #enqueue(q: StreamQueue): void { q.ready = true; this.#ready.push(q.tenantId, q); }
 
   /** Queues a tenant's durable events for scoring. Never blocks; see whenFull. */
   push(tenantId: string, records: readonly EventRecord[]): void {
@@ -194,13 +239,13 @@ export class Scorer {
           loaded: this.#checkpoints === undefined || kept !== undefined, dirty: kept !== undefined,
         };
         this.#streams.set(key, q);
+        this.#streamsOf.set(tenantId, (this.#streamsOf.get(tenantId) ?? 0) + 1);
       }
       q.pending.push(r);
-      this.#pendingEvents++;
+      this.#addPending(tenantId, 1);
       scoreMetrics.queuePushed.inc();
       if (!q.running && !q.ready) {
-        q.ready = true;
-        this.#ready.push(q);
+        this.#enqueue(q);
         this.#touch(q, now);
       }
     }
@@ -222,16 +267,21 @@ export class Scorer {
   #evict(now: number): void {
     const over = (): boolean => this.#streams.size > this.#maxStreams;
     const cutoff = this.#ttlMs > 0 ? now - this.#ttlMs : -Infinity;
+    // Over the bound, a tenant within its fair share keeps its idle streams (others' go first).
+    const fair = Math.max(1, Math.floor(this.#maxStreams / Math.max(1, this.#streamsOf.size)));
     let skipped = 0;
     let evicted = 0;
     for (const [key, q] of this.#streams) {
       if (!over() && q.lastUsed >= cutoff) break;
-      if (q.running || q.ready || q.pending.length > 0) {
+      const expired = q.lastUsed < cutoff;
+      if (q.running || q.ready || q.pending.length > 0 || (!expired && (this.#streamsOf.get(q.tenantId) ?? 0) <= fair)) {
         if (++skipped >= EVICT_SCAN_LIMIT) break;
         continue;
       }
       this.#streams.delete(key);
       if (q.dirty && q.state !== null) this.#checkpoints?.unsaved.set(key, { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state, sessionState: q.sessionState });
+      const n = (this.#streamsOf.get(q.tenantId) ?? 1) - 1;
+      if (n > 0) this.#streamsOf.set(q.tenantId, n); else this.#streamsOf.delete(q.tenantId);
       evicted++;
     }
     if (evicted === 0) return;
@@ -302,11 +352,12 @@ export class Scorer {
       q.pending = [];
       q.ready = false;
     }
-    this.#ready.length = 0;
-    this.#readyHead = 0;
+    this.#ready.clear();
+    this.#pendingOf.clear();
     this.#pendingEvents = 0;
-    scoreMetrics.queuePopped.inc(dropped);
     this.stats.eventsDropped += dropped;
+    scoreMetrics.queuePopped.inc(dropped);
+    this.#pump();
     this.#checkIdle();
     return dropped;
   }
@@ -320,14 +371,16 @@ export class Scorer {
   }
 
   #pump(): void {
-    while (this.#inFlight < this.#maxInFlight && this.#readyHead < this.#ready.length) {
-      const q = this.#ready[this.#readyHead++];
+    while (this.#inFlight < this.#maxInFlight) {
+      const q = this.#ready.shift();
+      if (q === undefined) break;
       q.ready = false;
       this.#run(q);
     }
-    if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
-      this.#ready.splice(0, this.#readyHead);
-      this.#readyHead = 0;
+    for (const [tenantId, w] of this.#tenantRoom) {
+      if (this.#blocked(tenantId)) continue;
+      this.#tenantRoom.delete(tenantId);
+      w.resolve();
     }
     if (this.#room !== undefined && this.#pendingEvents < this.#highWater) {
       this.#room = undefined;
@@ -338,7 +391,7 @@ export class Scorer {
   #run(q: StreamQueue): void {
     const batch = q.pending.length <= this.#maxTaskEvents ? q.pending : q.pending.slice(0, this.#maxTaskEvents);
     q.pending = batch === q.pending ? [] : q.pending.slice(this.#maxTaskEvents);
-    this.#pendingEvents -= batch.length;
+    this.#addPending(q.tenantId, -batch.length);
     scoreMetrics.queuePopped.inc(batch.length);
     q.running = true;
     this.#inFlight++;
@@ -426,14 +479,33 @@ export class Scorer {
       }
       this.stats.anomalies += rows.length;
       scoreMetrics.anomalies.inc(rows.length);
-      const p = this.#onAnomalies(rows).catch((err: unknown) => {
-        this.stats.anomalyWritesFailed++;
-        ScoreAnomalyWriteError.emit(this.#log, { err, rows: rows.length });
-      });
-      this.#writes.add(p);
-      void p.finally(() => { this.#writes.delete(p); this.#checkIdle(); });
+      this.#write(q.tenantId, rows);
     }
     this.#finish(q, res.state, res.sessionState ?? null);
+  }
+
+  /** Hands a tenant's anomaly rows to the sink, within its share of rows being written (else dropped and counted). */
+  #write(tenantId: string, rows: AnomalyRow[]): void {
+    const held = this.#anomalyRowsOf.get(tenantId) ?? 0;
+    if (held + rows.length > this.#maxAnomalyRows) {
+      this.stats.anomaliesDropped += rows.length;
+      if (Date.now() - this.#lastAnomalyDropLog <= 5_000) return;
+      this.#lastAnomalyDropLog = Date.now();
+      this.#log.warn({ tenantId, dropped: this.stats.anomaliesDropped, intentional: true }, 'ScoreAnomaliesDropped: a tenant has too many anomaly rows being written');
+      return;
+    }
+    this.#anomalyRowsOf.set(tenantId, held + rows.length);
+    const p = this.#onAnomalies(rows).catch((err: unknown) => {
+      this.stats.anomalyWritesFailed++;
+      ScoreAnomalyWriteError.emit(this.#log, { err, rows: rows.length });
+    });
+    this.#writes.add(p);
+    void p.finally(() => {
+      const left = (this.#anomalyRowsOf.get(tenantId) ?? rows.length) - rows.length;
+      if (left > 0) this.#anomalyRowsOf.set(tenantId, left); else this.#anomalyRowsOf.delete(tenantId);
+      this.#writes.delete(p);
+      this.#checkIdle();
+    });
   }
 
   #finish(q: StreamQueue, state: Uint8Array | null, sessionState: Uint8Array | null = null): void {
@@ -442,10 +514,7 @@ export class Scorer {
     if (state !== null) q.dirty = true;
     q.running = false;
     this.#inFlight--;
-    if (q.pending.length > 0 && !q.ready) {
-      q.ready = true;
-      this.#ready.push(q);
-    }
+    if (q.pending.length > 0 && !q.ready) this.#enqueue(q);
     const now = Date.now();
     this.#touch(q, now);
     // Entries kept over the bound while they ran can go now that they are idle.
