@@ -22,6 +22,7 @@ export const errorCodes = Object.freeze({
   DW_ERR_CONFLICT: { status: 409, message: 'The request conflicts with the current state' },
   DW_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The body or frame is too large' },
   DW_ERR_TOO_MANY_EVENTS: { status: 413, message: 'Too many events in one batch' },
+  DW_ERR_READ_TOO_LARGE: { status: 422, message: 'The listing cannot be answered within the read bound' },
   DW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
   DW_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   DW_ERR_QUOTA_EXCEEDED: { status: 429, message: 'The plan quota is used up' },
