@@ -7,7 +7,8 @@
 //                                                        └─ RedisStore: MULTI INCR PEXPIRE EXEC on <prefix><key>
 //
 // A Redis that is down or slow makes incr() reject quickly (no offline queue, a command
-// timeout), and the caller lets the request through: an outage must not lock users out.
+// timeout), and the caller counts in its own process memory meanwhile (per instance, never
+// unlimited: src/control/plugins/rate-limit.ts).
 import { Redis } from 'ioredis';
 
 export interface RateLimitStore {

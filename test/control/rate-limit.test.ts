@@ -207,26 +207,23 @@ describe('login and register limits (in-memory store)', () => {
   });
 });
 
-describe('a Redis outage does not lock users out', () => {
-  it('with Redis unreachable, logins go through unchecked; each is counted, the log says so once per limit and interval', async () => {
+describe('a Redis outage does not switch the limits off (issue 12, item 4)', () => {
+  it('with Redis unreachable, logins are limited in the instance\'s memory; each failure is counted, the log says so once per limit and interval', async () => {
     const h = await startHarness();
     const lines: Record<string, unknown>[] = [];
     const log = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk))); cb(); } }));
-    const config = loadConfig({ env: {}, overrides: { ...h.config, redisUrl: DEAD_REDIS, loginRateLimitPerIp: 1, loginRateLimitPerEmail: 1 } });
+    const config = loadConfig({ env: {}, overrides: { ...h.config, redisUrl: DEAD_REDIS, loginRateLimitPerIp: 2, loginRateLimitPerEmail: 1_000 } });
     const app = await buildControlApp({ config, pool: h.db.pool, tokens: h.tokens, log });
     try {
       expect(app.rateLimits.store.kind).toBe('redis');
       const a = await newUser(h.app);
       const ip = newIp();
-      for (let i = 0; i < 3; i++) {
-        const r = await login(app, a.email, ip, a.password);
-        expect(r.statusCode).toBe(200);
-        expect(r.headers['x-ratelimit-limit']).toBeUndefined();
-      }
-      // Three logins, each failing two checks (address and email).
-      expect(app.rateLimits.counters.driftwatch_rate_limit_store_errors_total).toBe(6);
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await login(app, a.email, ip, a.password)).statusCode);
+      expect(statuses).toEqual([200, 200, 429, 429]);
+      expect(app.rateLimits.counters.driftwatch_rate_limit_store_errors_total).toBeGreaterThanOrEqual(4);
       const warned = lines.filter((l) => l.event === 'RateLimitStoreError').map((l) => l.limit);
-      expect(warned.sort()).toEqual(['login-email', 'login-ip']);
+      expect(warned).toContain('login-ip');
       expect(lines.filter((l) => l.event === 'RateLimitStoreDisconnected')).toHaveLength(1);
     } finally {
       await app.close();

@@ -5,7 +5,8 @@
 //
 //   request ─▶ key(req) ─▶ store.incr(<name>:<key>:<window>) ─┬─ ≤ max: x-ratelimit-* headers, go on
 //                                                            ├─ > max: 429 + Retry-After
-//                                                            └─ store error: log, count, go on (fail open)
+//                                                            └─ store error (Redis down): log, count, and count the hit in
+//                                                               this instance's memory instead (never unlimited)
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DwError } from '../../core/errors.js';
@@ -15,7 +16,7 @@ import { definePlugin } from './define.js';
 export interface RateLimitCounters {
   /** Requests refused with 429. */
   driftwatch_rate_limit_refused_requests_total: number;
-  /** Store failures that let a request through unchecked. */
+  /** Store failures (the hit was counted in the instance's memory instead). */
   driftwatch_rate_limit_store_errors_total: number;
 }
 
@@ -45,6 +46,17 @@ export interface RateLimitOptions {
 const NAME_RE = /^[a-z][a-z0-9-]{0,39}$/;
 /** During an outage every request fails its check: log the first, then one line per interval. */
 export const STORE_ERROR_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * While a shared store fails, each instance counts in its own memory (issue 12, item 4: a Redis
+ * outage must not switch the limits off). One fallback per store, shared by its limits.
+ */
+const fallbacks = new WeakMap<RateLimitStore, MemoryStore>();
+const fallbackOf = (store: RateLimitStore): MemoryStore => {
+  let m = fallbacks.get(store);
+  if (m === undefined) fallbacks.set(store, m = new MemoryStore());
+  return m;
+};
 
 /** Counts by client address. */
 export const byIp = (req: FastifyRequest): string => req.ip;
@@ -95,13 +107,13 @@ export const rateLimit = (opts: RateLimitOptions) => {
       counters.driftwatch_rate_limit_store_errors_total++;
       if (now - lastErrorLog >= STORE_ERROR_LOG_INTERVAL_MS) {
         req.log.warn({ err, event: 'RateLimitStoreError', limit: name, store: store.kind, error_code: 'store_unavailable', not_logged_since_last: unlogged },
-          'rate-limit store failed: the request goes through unchecked');
+          "rate-limit store failed: counted in this instance's memory until it is back");
         lastErrorLog = now;
         unlogged = 0;
       } else {
         unlogged++;
       }
-      return;
+      count = await fallbackOf(store).incr(`${name}:${who}:${window}`, resetAt - now);
     }
     setLimitHeaders(reply, max, Math.max(0, max - count));
     if (count > max) {
@@ -122,7 +134,7 @@ export const rateLimitPlugin = definePlugin(async function rateLimits(app: Fasti
       prefix: `${redisKeyPrefix}rl:`,
       onStateChange(up, err) {
         if (up) log.info({ event: 'RateLimitStoreConnected' }, 'rate limits: Redis connected');
-        else log.warn({ err, event: 'RateLimitStoreDisconnected' }, 'rate limits: Redis unreachable; requests go through unchecked until it is back');
+        else log.warn({ err, event: 'RateLimitStoreDisconnected' }, "rate limits: Redis unreachable; counted in this instance's memory until it is back");
       },
     });
   app.decorate('rateLimits', Object.freeze({ store, counters: newRateLimitCounters() }));
