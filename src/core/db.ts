@@ -87,7 +87,7 @@ async function spawnPostgres(databaseDir: string, port: number, flags: readonly 
       if (output.length < 64 * 1024) output += text;
       if (text.includes('database system is ready to accept connections')) resolve();
     };
-    child.stderr!.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('error', reject);
     void exited.then(() => reject(new Error(`embedded PostgreSQL exited during start-up: ${output.trim()}`)));
   });

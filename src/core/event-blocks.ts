@@ -180,7 +180,7 @@ export async function listEvents(db: pg.Pool, tenantId: string, q: EventQuery, b
   }
   held.sort(cmpDesc);
   if (frontier !== undefined) {
-    const placed = held.findIndex((h) => cmpDesc(h, frontier!) >= 0);
+    const placed = held.findIndex((h) => cmpDesc(h, frontier) >= 0);
     if (placed >= 0) held.length = placed;
     if (held.length > need) held.length = need;
     // The decode bound ran out before the offset was used up: skip what is placed, say how much is left.

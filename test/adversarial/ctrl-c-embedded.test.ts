@@ -36,8 +36,8 @@ describe('Ctrl-C on `driftwatch up` (embedded PostgreSQL)', () => {
     const child = spawn(process.execPath, [cli, 'up'], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     let err = '';
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       await waitFor(async () => (out.includes('driftwatch is running') ? true : undefined), 120_000, `startup; output so far:\n${out}${err}`);
