@@ -15,6 +15,8 @@ export interface RateLimitStore {
   readonly kind: 'memory' | 'redis';
   /** Adds one hit to `key` and returns its count; the key is forgotten after `ttlMs`. */
   incr(key: string, ttlMs: number): Promise<number>;
+  /** The count of `key` now (0 when absent or expired), without adding a hit. */
+  get(key: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,11 @@ export class MemoryStore implements RateLimitStore {
       return 1;
     }
     return ++c.n;
+  }
+
+  async get(key: string): Promise<number> {
+    const c = this.#counts.get(key);
+    return c === undefined || c.expiresAt <= Date.now() ? 0 : c.n;
   }
 
   /** Keys held now (tests; expired ones go at the next sweep). */
@@ -120,6 +127,10 @@ export class RedisStore implements RateLimitStore {
     const [incrErr, n] = out[0];
     if (incrErr) throw incrErr;
     return Number(n);
+  }
+
+  async get(key: string): Promise<number> {
+    return Number(await this.#redis.get(this.#prefix + key) ?? 0);
   }
 
   async close(): Promise<void> {

@@ -142,3 +142,70 @@ export const rateLimitPlugin = definePlugin(async function rateLimits(app: Fasti
     await store.close();
   });
 }, { name: 'driftwatch-rate-limit', global: true, dependencies: ['driftwatch-context'], decorators: { fastify: ['config'] } });
+
+export interface LoginGuardOptions {
+  /** Failed logins per window for one (email, client address) before that pair gets 429. */
+  perPair: number;
+  /** Failed logins per window for one email, from all addresses, before the back-off applies. */
+  perEmail: number;
+  windowMs: number;
+  store: RateLimitStore;
+  counters?: RateLimitCounters;
+}
+
+/** The longest back-off an email's failures can impose on an address (seconds). */
+export const LOGIN_BACKOFF_MAX_SECONDS = 900;
+
+/**
+ * Login failures, counted so that nobody can lock a user out (issue 12, item 6). Only failures
+ * count (a correct password never adds to them):
+ *   - per (email, address): `perPair` failures in the window, then 429 for that pair;
+ *   - per email (every address): past `perEmail` failures in the window, an address that has
+ *     failed for this email is refused with a back-off that doubles with each failure past the
+ *     limit (Retry-After, at most LOGIN_BACKOFF_MAX_SECONDS), which slows guessing spread over
+ *     many addresses to one guess per fresh address;
+ *   - an address with no recent failure for this email is always let through to the password
+ *     check: the right password signs in whatever others sent.
+ * check() runs before the password is verified, failed() after a wrong one.
+ */
+export const loginGuard = (opts: LoginGuardOptions) => {
+  const { perPair, perEmail, windowMs, store } = opts;
+  const counters = opts.counters ?? newRateLimitCounters();
+  const keys = (req: FastifyRequest): { pair: string; email: string; window: number; resetAt: number } | undefined => {
+    const email = byEmail(req);
+    if (email === undefined) return undefined;
+    const now = Date.now();
+    const window = Math.floor(now / windowMs);
+    return { pair: `login-fail-pair:${email}:${byIp(req)}:${window}`, email: `login-fail-email:${email}:${window}`, window, resetAt: (window + 1) * windowMs };
+  };
+  const read = async (key: string): Promise<number> => {
+    try { return await store.get(key); } catch { counters.driftwatch_rate_limit_store_errors_total++; return fallbackOf(store).get(key); }
+  };
+  const add = async (key: string, ttlMs: number): Promise<number> => {
+    try { return await store.incr(key, ttlMs); } catch { counters.driftwatch_rate_limit_store_errors_total++; return fallbackOf(store).incr(key, ttlMs); }
+  };
+  const refuse = (reply: FastifyReply, seconds: number, detail: string): never => {
+    counters.driftwatch_rate_limit_refused_requests_total++;
+    reply.header('retry-after', seconds);
+    throw new DwError('DW_ERR_RATE_LIMITED', detail, { retry_after_seconds: seconds });
+  };
+  return {
+    async check(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+      const k = keys(req);
+      if (k === undefined) return;
+      const [pair, email] = await Promise.all([read(k.pair), read(k.email)]);
+      const untilReset = Math.max(1, Math.ceil((k.resetAt - Date.now()) / 1000));
+      if (pair >= perPair) refuse(reply, untilReset, `at most ${perPair} failed logins per ${windowMs / 60_000} min for one account from one address`);
+      if (email >= perEmail && pair > 0) {
+        const backoff = Math.min(LOGIN_BACKOFF_MAX_SECONDS, 2 ** Math.min(20, email - perEmail + 1));
+        refuse(reply, Math.max(backoff, 1), `this account has had more than ${perEmail} failed logins; retry later`);
+      }
+    },
+    async failed(req: FastifyRequest): Promise<void> {
+      const k = keys(req);
+      if (k === undefined) return;
+      const ttl = k.resetAt - Date.now();
+      await Promise.all([add(k.pair, ttl), add(k.email, ttl)]);
+    },
+  };
+};
