@@ -31,6 +31,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { TokenService } from '../core/auth/jwt.js';
 import { parseTrustProxy, type Config } from '../core/config.js';
+import { DwError, errorBody } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { anomaliesPlugin } from './plugins/anomalies.js';
 import { apiKeysPlugin } from './plugins/api-keys.js';
@@ -39,7 +40,7 @@ import { authPlugin } from './plugins/auth.js';
 import { billingContextPlugin, billingPlugin } from './plugins/billing.js';
 import { contextPlugin } from './plugins/context.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
-import { errorsPlugin } from './plugins/errors.js';
+import { errorsPlugin, toDwError } from './plugins/errors.js';
 import { eventsPlugin } from './plugins/events.js';
 import { healthPlugin } from './plugins/health.js';
 import { jwksPlugin } from './plugins/jwks.js';
@@ -76,6 +77,14 @@ export async function buildControlApp(opts: {
     bodyLimit: CONTROL_BODY_LIMIT,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    // A stream name may be 256 characters, percent-encoded up to three times as long in a path (500 is our schema limit).
+    maxParamLength: 2_048,
+    // Errors raised before routing (a malformed URL: FST_ERR_BAD_URL, an invalid media type) leave
+    // in our format too.
+    frameworkErrors: (err, _req, reply) => {
+      const dw = toDwError(err) ?? new DwError('DW_ERR_VALIDATION', err.message);
+      void (reply as unknown as { code(n: number): { send(b: unknown): unknown } }).code(dw.statusCode).send(errorBody(dw));
+    },
     // Behind the edge proxy the client is in X-Forwarded-For: req.ip (rate limits, audit rows)
     // takes it from there only for the proxies TRUST_PROXY names.
     trustProxy: fastifyTrustProxy(parseTrustProxy(opts.config.trustProxy)),

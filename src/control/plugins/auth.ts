@@ -27,7 +27,8 @@ const tokensSchema = {
 } as const;
 
 const passwordSchema = { type: 'string', minLength: 8, maxLength: 1024 } as const;
-const nameSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
+// No NUL: PostgreSQL text cannot hold it (SQLSTATE 22021).
+const nameSchema = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000]*$' } as const;
 
 const registerSchema = {
   summary: 'Create an account: a new tenant with this user as its owner',
@@ -104,7 +105,7 @@ export const authPlugin = definePlugin(async function auth(app: FastifyInstance)
   app.post<{ Body: LoginBody }>('/auth/login', {
     // By address before the body is read (every attempt: one address spraying many accounts).
     onRequest: limit('login-ip', app.config.loginRateLimitPerIp, LOGIN_RATE_WINDOW_MS, byIp),
-    preHandler: failures.check,
+    preHandler: (req, reply) => failures.check(req, reply),
     schema: loginSchema,
   }, async function login(req) {
     try {

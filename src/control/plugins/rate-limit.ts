@@ -190,7 +190,7 @@ export const loginGuard = (opts: LoginGuardOptions) => {
     throw new DwError('DW_ERR_RATE_LIMITED', detail, { retry_after_seconds: seconds });
   };
   return {
-    async check(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    check: async function loginFailureCheck(req: FastifyRequest, reply: FastifyReply): Promise<void> {
       const k = keys(req);
       if (k === undefined) return;
       const [pair, email] = await Promise.all([read(k.pair), read(k.email)]);
@@ -201,7 +201,7 @@ export const loginGuard = (opts: LoginGuardOptions) => {
         refuse(reply, Math.max(backoff, 1), `this account has had more than ${perEmail} failed logins; retry later`);
       }
     },
-    async failed(req: FastifyRequest): Promise<void> {
+    failed: async function loginFailed(req: FastifyRequest): Promise<void> {
       const k = keys(req);
       if (k === undefined) return;
       const ttl = k.resetAt - Date.now();
