@@ -47,6 +47,7 @@ import { jwksPlugin } from './plugins/jwks.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
+import { securityHeadersPlugin } from './plugins/security-headers.js';
 import { routingRoutesPlugin, routingTablePlugin } from './plugins/routing.js';
 import { RoutingTable } from '../core/routing/table.js';
 import { streamsPlugin } from './plugins/streams.js';
@@ -115,6 +116,7 @@ export async function buildControlApp(opts: {
   }
 
   await app.register(errorsPlugin, {});
+  await app.register(securityHeadersPlugin, {});
   // Before any route: it documents the routes registered after it.
   await app.register(openapiPlugin, {});
   await app.register(contextPlugin, { config: opts.config, pool: opts.pool, tokens: opts.tokens });

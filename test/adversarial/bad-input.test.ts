@@ -48,3 +48,15 @@ describe('bad input answers 400 DW_ERR_VALIDATION, never 500', () => {
     expect(JSON.parse(r.body).error.code).toBe('DW_ERR_VALIDATION');
   });
 });
+
+describe('weak passwords', () => {
+  it.each(['        ', 'password', 'Password1', '12345678', 'aaaaaaaa', 'qwertyuiop', 'abababab'])('sign-up with %j answers 400 DW_ERR_WEAK_PASSWORD', async (password) => {
+    const r = await call(h.app, 'POST', '/api/v1/auth/register', { body: { email: `weak-${Math.random()}@example.com`, password, name: 'Weak' } });
+    expect([r.status, codeOf(r)]).toEqual([400, 'DW_ERR_WEAK_PASSWORD']);
+  });
+
+  it('a passphrase is fine', async () => {
+    const r = await call(h.app, 'POST', '/api/v1/auth/register', { body: { email: `ok-${Math.random()}@example.com`, password: 'violet staple ferry', name: 'Fine' } });
+    expect(r.status).toBe(201);
+  });
+});
