@@ -8,7 +8,7 @@
 //          ├─ billing-context (global: app.billing, the Stripe client; usage reporter and grace ticker)
 //          ├─ usage-store (global: app.usage, usage counters: Redis or the usage_counters table)
 //          ├─ routing-table (global: app.routes, the routing table: memory + Redis + PostgreSQL)
-//          ├─ health      GET /health, GET /ready
+//          ├─ health      GET /health, GET /ready;  metrics  GET /metrics (Prometheus, METRICS_TOKEN)
 //          ├─ jwks        GET /.well-known/jwks.json
 //          └─ /api/v1 ─┬─ auth        register, login, refresh, logout (rate-limited, audited)
 //                      ├─ users       GET/PUT /user
@@ -40,9 +40,10 @@ import { authPlugin } from './plugins/auth.js';
 import { billingContextPlugin, billingPlugin } from './plugins/billing.js';
 import { contextPlugin } from './plugins/context.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
-import { errorsPlugin, toDwError } from './plugins/errors.js';
+import { controlError, errorsPlugin } from './plugins/errors.js';
 import { eventsPlugin } from './plugins/events.js';
 import { healthPlugin } from './plugins/health.js';
+import { metricsPlugin } from './plugins/metrics.js';
 import { jwksPlugin } from './plugins/jwks.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { openapiPlugin } from './plugins/openapi.js';
@@ -66,6 +67,12 @@ export const CONTROL_BODY_LIMIT = 64 * 1024;
 const fastifyTrustProxy = (t: boolean | number | string[]): boolean | string[] | ((addr: string, hop: number) => boolean) =>
   typeof t === 'number' ? (_addr: string, hop: number) => hop < t : t;
 
+/** Errors raised before routing (FST_ERR_BAD_URL, an invalid media type), in our format. */
+function frameworkErrors(err: Error, _req: unknown, reply: unknown): void {
+  const dw = controlError(err) ?? new DwError('DW_ERR_VALIDATION', err.message);
+  void (reply as { code(n: number): { send(b: unknown): unknown } }).code(dw.statusCode).send(errorBody(dw));
+}
+
 export async function buildControlApp(opts: {
   config: Readonly<Config>; pool: pg.Pool; tokens: TokenService; log: Logger;
   /** The machine registry (system.ts builds it and runs its health loop); default: one for this app, closed with it. */
@@ -80,12 +87,7 @@ export async function buildControlApp(opts: {
     return503OnClosing: true,
     // A stream name may be 256 characters, percent-encoded up to three times as long in a path (500 is our schema limit).
     maxParamLength: 2_048,
-    // Errors raised before routing (a malformed URL: FST_ERR_BAD_URL, an invalid media type) leave
-    // in our format too.
-    frameworkErrors: (err, _req, reply) => {
-      const dw = toDwError(err) ?? new DwError('DW_ERR_VALIDATION', err.message);
-      void (reply as unknown as { code(n: number): { send(b: unknown): unknown } }).code(dw.statusCode).send(errorBody(dw));
-    },
+    frameworkErrors,
     // Behind the edge proxy the client is in X-Forwarded-For: req.ip (rate limits, audit rows)
     // takes it from there only for the proxies TRUST_PROXY names.
     trustProxy: fastifyTrustProxy(parseTrustProxy(opts.config.trustProxy)),
@@ -126,6 +128,7 @@ export async function buildControlApp(opts: {
   await app.register(usageStorePlugin, {});
   await app.register(routingTablePlugin, { table: routes });
   await app.register(healthPlugin, {});
+  await app.register(metricsPlugin, {});
   await app.register(jwksPlugin, {});
   await app.register(async function apiV1(api: FastifyInstance) {
     await api.register(authPlugin, {});

@@ -27,7 +27,7 @@
 // and selects the events strictly after it in that order.
 import type pg from 'pg';
 import { decompressAsync, parseBlock } from './blocks.js';
-import { dwError } from './errors.js';
+import { DwError } from './errors.js';
 
 /** Blocks fetched per query while listing. */
 const CHUNK = 64;
@@ -122,7 +122,7 @@ export async function listEvents(db: pg.Pool, tenantId: string, q: EventQuery, b
   const base = where.join(' AND ');
   const n = params.length;
 
-  let held: Held[] = [];
+  const held: Held[] = [];
   let decoded = 0;
   // The first block left undecoded when the decode bound stopped the listing: events it or a
   // later block could hold come after it in the order, so only those before it are placed.
@@ -144,7 +144,7 @@ export async function listEvents(db: pg.Pool, tenantId: string, q: EventQuery, b
         // Blocks overlapping in time around a cursor or `until` can hold back every event: give up
         // at a hard ceiling rather than decode without bound.
         if (decoded >= HARD_DECODE_FACTOR * bounds.maxDecodedBytes) {
-          throw dwError('DW_ERR_READ_TOO_LARGE', `no event could be placed within ${HARD_DECODE_FACTOR * bounds.maxDecodedBytes} decoded bytes: the blocks around this position overlap in time; narrow the query with stream, since or until`);
+          throw new DwError('DW_ERR_READ_TOO_LARGE', `no event could be placed within ${HARD_DECODE_FACTOR * bounds.maxDecodedBytes} decoded bytes: the blocks around this position overlap in time; narrow the query with stream, since or until`);
         }
       }
       const block = Number(row.id);
@@ -179,6 +179,12 @@ export async function listEvents(db: pg.Pool, tenantId: string, q: EventQuery, b
     if (held.length >= need && last.last_ts.getTime() < held[need - 1].ts) break;
   }
   held.sort(cmpDesc);
+  return pageOf(held, q, frontier, bounds, decoded);
+}
+
+/** The page from the events held (sorted): placed ones only past a frontier, cut at the response bound. */
+function pageOf(held: Held[], q: EventQuery, frontier: Key | undefined, bounds: ReadBounds, decoded: number): EventPage {
+  const need = q.offset + q.limit;
   if (frontier !== undefined) {
     const placed = held.findIndex((h) => cmpDesc(h, frontier) >= 0);
     if (placed >= 0) held.length = placed;
@@ -188,10 +194,10 @@ export async function listEvents(db: pg.Pool, tenantId: string, q: EventQuery, b
       return { events: [], next_cursor: cursorOf(held[held.length - 1]), next_offset: q.offset - held.length, decodedBytes: decoded };
     }
   }
-  held = held.slice(q.offset, need);
+  const page = held.slice(q.offset, need);
   const events: EventOut[] = [];
   let bytes = 0;
-  for (const h of held) {
+  for (const h of page) {
     const e: EventOut = {
       id: eventId(h.row.id, h.index), stream: h.row.stream, stream_type: h.row.stream_type,
       timestamp: new Date(h.ts).toISOString(), data: h.data, metadata: h.metadata, received_at: h.row.received_at.toISOString(),
@@ -200,8 +206,8 @@ export async function listEvents(db: pg.Pool, tenantId: string, q: EventQuery, b
     if (bytes > bounds.maxResponseBytes && events.length > 0) break;
     events.push(e);
   }
-  const ended = events.length < held.length || (frontier !== undefined && events.length > 0);
-  return events.length === q.limit || ended ? { events, next_cursor: cursorOf(held[events.length - 1]), decodedBytes: decoded } : { events, decodedBytes: decoded };
+  const ended = events.length < page.length || (frontier !== undefined && events.length > 0);
+  return events.length === q.limit || ended ? { events, next_cursor: cursorOf(page[events.length - 1]), decodedBytes: decoded } : { events, decodedBytes: decoded };
 }
 
 /** How far past maxDecodedBytes a listing may decode while it has placed nothing yet. */

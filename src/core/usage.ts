@@ -20,6 +20,7 @@
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from './log.js';
+import { UsageStoreCountsDropped, UsageStoreCountsLost, UsageStoreRedisError } from './telemetry/index.js';
 import { limitValues, NO_LIMITS, type LimitValues } from './tenancy/limits.js';
 import { PLANS } from './tenancy/plans.js';
 
@@ -149,7 +150,8 @@ export class RedisUsageStore implements UsageStore {
   #pending = new Map<string, UsageTotals>();
   #scheduled = false;
   #retry: NodeJS.Timeout | undefined;
-  #lastErrorLog = 0;
+  /** One log gate for this store's Redis errors (the connection's and the pipelines'). */
+  readonly #gate = UsageStoreRedisError.gate();
   /** Counters (STYLE.md §11). */
   readonly stats = { pipelines: 0, pipelineErrors: 0, droppedDeltas: 0, seeded: 0, tableReads: 0 };
 
@@ -165,7 +167,7 @@ export class RedisUsageStore implements UsageStore {
       enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: opts.commandTimeoutMs ?? 1_000, connectTimeout: 2_000,
     });
     const store = new RedisUsageStore(redis, opts);
-    redis.on('error', (err: Error) => store.#logError(err, 'UsageStoreRedisError: Redis unreachable'));
+    redis.on('error', (err: Error) => UsageStoreRedisError.emit(store.#log, { err, pending: store.#pending.size }, 1, store.#gate));
     await new Promise<void>((resolve) => {
       const done = (): void => { clearTimeout(timer); redis.off('ready', done); redis.off('error', done); resolve(); };
       const timer = setTimeout(done, 2_000);
@@ -175,12 +177,6 @@ export class RedisUsageStore implements UsageStore {
     return store;
   }
 
-  #logError(err: unknown, msg: string): void {
-    const now = Date.now();
-    if (now - this.#lastErrorLog < 10_000) return;
-    this.#lastErrorLog = now;
-    this.#log.warn({ err, pending: this.#pending.size }, msg);
-  }
 
   #key(tenantId: string, tag: string, field: string): string { return `${this.#prefix}${tenantId}:${tag}:${field}`; }
 
@@ -191,7 +187,7 @@ export class RedisUsageStore implements UsageStore {
     if (t === undefined) {
       if (this.#pending.size >= MAX_PENDING_KEYS) {
         this.stats.droppedDeltas++;
-        this.#logError(undefined, 'UsageStoreDeltaDropped: Redis has been unreachable too long; usage not counted');
+        UsageStoreCountsDropped.emit(this.#log, { pending: this.#pending.size });
         return;
       }
       t = zero();
@@ -237,7 +233,7 @@ export class RedisUsageStore implements UsageStore {
         if (cur === undefined) this.#pending.set(k, t);
         else { cur.events += t.events; cur.bytes += t.bytes; cur.anomalies += t.anomalies; }
       }
-      this.#logError(err, 'UsageStoreFlushError: usage counts kept in memory, retried in a second');
+      UsageStoreRedisError.emit(this.#log, { err, pending: this.#pending.size, retryInMs: 1_000 }, 1, this.#gate);
       this.#retry ??= setTimeout(() => { this.#retry = undefined; void this.flush(); }, RETRY_MS).unref();
     });
   }
@@ -259,7 +255,7 @@ export class RedisUsageStore implements UsageStore {
     try {
       vals = await this.#redis.mget([...keys, marker]);
     } catch (err) {
-      this.#logError(err, 'UsageStoreReadError: Redis unreachable; usage read from the usage_counters table');
+      UsageStoreRedisError.emit(this.#log, { err, pending: this.#pending.size, fallback: 'usage_counters' }, 1, this.#gate);
       this.stats.tableReads++;
       return this.#table.month(tenantId, at);
     }
@@ -270,7 +266,7 @@ export class RedisUsageStore implements UsageStore {
       const out = await this.#redis.eval(SEED_SCRIPT, 4, ...keys, marker, t.events, t.bytes, t.anomalies, MONTH_KEY_TTL_SECONDS) as number[];
       return { events: Number(out[0]), bytes: Number(out[1]), anomalies: Number(out[2]) };
     } catch (err) {
-      this.#logError(err, 'UsageStoreSeedError: Redis could not be seeded; usage read from the usage_counters table');
+      UsageStoreRedisError.emit(this.#log, { err, pending: this.#pending.size, fallback: 'usage_counters', seeding: true }, 1, this.#gate);
       return t;
     }
   }
@@ -287,7 +283,7 @@ export class RedisUsageStore implements UsageStore {
     try {
       vals = await this.#redis.mget(keys);
     } catch (err) {
-      this.#logError(err, 'UsageStoreReadError: Redis unreachable; usage read from the usage_counters table');
+      UsageStoreRedisError.emit(this.#log, { err, pending: this.#pending.size, fallback: 'usage_counters' }, 1, this.#gate);
       this.stats.tableReads++;
       return this.#table.range(tenantId, from, to, by);
     }
@@ -300,7 +296,7 @@ export class RedisUsageStore implements UsageStore {
   async close(): Promise<void> {
     await this.flush();
     clearTimeout(this.#retry);
-    if (this.#pending.size > 0) this.#log.warn({ pending: this.#pending.size }, 'UsageStoreCountsLost: Redis unreachable at close; these usage counts are not recorded');
+    if (this.#pending.size > 0) UsageStoreCountsLost.emit(this.#log, { pending: this.#pending.size });
     if (this.#redis.status === 'ready') {
       try { await this.#redis.quit(); return; } catch { /* drop it below */ }
     }
