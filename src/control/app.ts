@@ -31,6 +31,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { TokenService } from '../core/auth/jwt.js';
 import { parseTrustProxy, type Config } from '../core/config.js';
+import { DwError, errorBody } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { anomaliesPlugin } from './plugins/anomalies.js';
 import { apiKeysPlugin } from './plugins/api-keys.js';
@@ -39,7 +40,7 @@ import { authPlugin } from './plugins/auth.js';
 import { billingContextPlugin, billingPlugin } from './plugins/billing.js';
 import { contextPlugin } from './plugins/context.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
-import { errorsPlugin } from './plugins/errors.js';
+import { controlError, errorsPlugin } from './plugins/errors.js';
 import { eventsPlugin } from './plugins/events.js';
 import { healthPlugin } from './plugins/health.js';
 import { metricsPlugin } from './plugins/metrics.js';
@@ -47,6 +48,7 @@ import { jwksPlugin } from './plugins/jwks.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
+import { securityHeadersPlugin } from './plugins/security-headers.js';
 import { routingRoutesPlugin, routingTablePlugin } from './plugins/routing.js';
 import { RoutingTable } from '../core/routing/table.js';
 import { streamsPlugin } from './plugins/streams.js';
@@ -65,6 +67,12 @@ export const CONTROL_BODY_LIMIT = 64 * 1024;
 const fastifyTrustProxy = (t: boolean | number | string[]): boolean | string[] | ((addr: string, hop: number) => boolean) =>
   typeof t === 'number' ? (_addr: string, hop: number) => hop < t : t;
 
+/** Errors raised before routing (FST_ERR_BAD_URL, an invalid media type), in our format. */
+function frameworkErrors(err: Error, _req: unknown, reply: unknown): void {
+  const dw = controlError(err) ?? new DwError('DW_ERR_VALIDATION', err.message);
+  void (reply as { code(n: number): { send(b: unknown): unknown } }).code(dw.statusCode).send(errorBody(dw));
+}
+
 export async function buildControlApp(opts: {
   config: Readonly<Config>; pool: pg.Pool; tokens: TokenService; log: Logger;
   /** The machine registry (system.ts builds it and runs its health loop); default: one for this app, closed with it. */
@@ -77,6 +85,9 @@ export async function buildControlApp(opts: {
     bodyLimit: CONTROL_BODY_LIMIT,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    // A stream name may be 256 characters, percent-encoded up to three times as long in a path (500 is our schema limit).
+    maxParamLength: 2_048,
+    frameworkErrors,
     // Behind the edge proxy the client is in X-Forwarded-For: req.ip (rate limits, audit rows)
     // takes it from there only for the proxies TRUST_PROXY names.
     trustProxy: fastifyTrustProxy(parseTrustProxy(opts.config.trustProxy)),
@@ -107,6 +118,7 @@ export async function buildControlApp(opts: {
   }
 
   await app.register(errorsPlugin, {});
+  await app.register(securityHeadersPlugin, {});
   // Before any route: it documents the routes registered after it.
   await app.register(openapiPlugin, {});
   await app.register(contextPlugin, { config: opts.config, pool: opts.pool, tokens: opts.tokens });

@@ -39,8 +39,13 @@ export interface Config {
   readonly tenantEventsPerSecond: number;
   readonly streamIdleTtlMs: number;
   readonly apiKeyCacheMs: number;
+  /** GET /api/v1/events: decompressed block bytes one request may decode. */
+  readonly eventsReadMaxDecodedBytes: number;
+  /** GET /api/v1/events: JSON bytes of the events one page may carry. */
+  readonly eventsReadMaxResponseBytes: number;
   readonly loginRateLimitPerIp: number;
   readonly loginRateLimitPerEmail: number;
+  readonly loginFailuresPerEmail: number;
   readonly registerRateLimitPerIp: number;
   readonly registerRateLimitPerEmail: number;
   readonly quotaRefreshMs: number;
@@ -139,8 +144,11 @@ export const defaults: Readonly<Config> = Object.freeze({
   tenantEventsPerSecond: 200_000,
   streamIdleTtlMs: 3_600_000,
   apiKeyCacheMs: 5_000,
+  eventsReadMaxDecodedBytes: 32 * 1024 * 1024,
+  eventsReadMaxResponseBytes: 8 * 1024 * 1024,
   loginRateLimitPerIp: 10,
   loginRateLimitPerEmail: 5,
+  loginFailuresPerEmail: 20,
   registerRateLimitPerIp: 5,
   registerRateLimitPerEmail: 3,
   quotaRefreshMs: 2_000,
@@ -216,8 +224,11 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   tenantEventsPerSecond: { env: 'TENANT_EVENTS_PER_SECOND', flag: '--tenant-events-per-second', kind: 'int', min: 0, max: 1_000_000_000, doc: 'events per second one tenant may send to one engine process (token bucket, one second of burst); over it 429 / nack DW_ERR_RATE_LIMITED with Retry-After; 0: unlimited; a plan or tenant may set its own' },
   streamIdleTtlMs: { env: 'STREAM_IDLE_TTL_MS', flag: '--stream-idle-ttl-ms', kind: 'int', min: 0, max: 30 * 86_400_000, doc: 'an idle stream\'s detector state is evicted after this long unused (0: only by MAX_STREAMS)' },
   apiKeyCacheMs: { env: 'API_KEY_CACHE_MS', flag: '--api-key-cache-ms', kind: 'int', min: 0, max: 60_000, doc: 'how long the engine trusts a looked-up API key (revocation delay)' },
+  eventsReadMaxDecodedBytes: { env: 'EVENTS_READ_MAX_DECODED_BYTES', flag: '--events-read-max-decoded-bytes', kind: 'int', min: 65_536, max: 1024 ** 3, doc: 'GET /api/v1/events: decompressed block bytes one request may decode (decompressed off the event loop); a page that would need more ends early with next_cursor' },
+  eventsReadMaxResponseBytes: { env: 'EVENTS_READ_MAX_RESPONSE_BYTES', flag: '--events-read-max-response-bytes', kind: 'int', min: 65_536, max: 1024 ** 3, doc: 'GET /api/v1/events: JSON bytes of events one page may carry (at least one event always goes); a page that would pass it ends early with next_cursor' },
   loginRateLimitPerIp: { env: 'LOGIN_RATE_LIMIT_PER_IP', flag: '--login-rate-limit-per-ip', kind: 'int', min: 1, max: 1_000_000, doc: 'login attempts per minute from one client address' },
-  loginRateLimitPerEmail: { env: 'LOGIN_RATE_LIMIT_PER_EMAIL', flag: '--login-rate-limit-per-email', kind: 'int', min: 1, max: 1_000_000, doc: 'login attempts per minute for one email address' },
+  loginRateLimitPerEmail: { env: 'LOGIN_RATE_LIMIT_PER_EMAIL', flag: '--login-rate-limit-per-email', kind: 'int', min: 1, max: 1_000_000, doc: 'failed logins per 15 minutes for one email address from one client address; then 429 for that pair (a correct password never counts)' },
+  loginFailuresPerEmail: { env: 'LOGIN_FAILURES_PER_EMAIL', flag: '--login-failures-per-email', kind: 'int', min: 1, max: 1_000_000, doc: 'failed logins per 15 minutes for one email address from all addresses; past it, addresses that failed for it wait a back-off doubling per failure (at most 15 min); an address with no recent failure still signs in' },
   registerRateLimitPerIp: { env: 'REGISTER_RATE_LIMIT_PER_IP', flag: '--register-rate-limit-per-ip', kind: 'int', min: 1, max: 1_000_000, doc: 'sign-ups per hour from one client address' },
   registerRateLimitPerEmail: { env: 'REGISTER_RATE_LIMIT_PER_EMAIL', flag: '--register-rate-limit-per-email', kind: 'int', min: 1, max: 1_000_000, doc: 'sign-up attempts per hour for one email address' },
   quotaRefreshMs: { env: 'QUOTA_REFRESH_MS', flag: '--quota-refresh-ms', kind: 'int', min: 0, max: 600_000, doc: 'how often the engine re-reads a sending tenant\'s plan and month usage for its quota (plan changes apply within this; a tenant at its limit is re-read every 0.5 s)' },

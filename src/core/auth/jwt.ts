@@ -20,6 +20,9 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, errors as joseErrors, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload, type CryptoKey } from 'jose';
 import type pg from 'pg';
 import { DwError } from '../errors.js';
+
+/** How far in the future a token's iat may be (clock skew between instances). */
+export const MAX_IAT_SKEW_SECONDS = 60;
 import { withTransaction } from '../db.js';
 
 export const JWT_ALG = 'ES256';
@@ -198,6 +201,11 @@ export class TokenService {
       }, { issuer: this.#opts.issuer, audience: this.#opts.audience, algorithms: [JWT_ALG] });
       for (const c of ['sub', 'tenant_id', 'session_id'] as const) {
         if (typeof payload[c] !== 'string') throw new DwError('DW_ERR_UNAUTHORIZED', `token lacks the ${c} claim`);
+      }
+      // Every token we sign has exp and iat (jose checks exp only when present, and iat not at all).
+      if (typeof payload.exp !== 'number') throw new DwError('DW_ERR_UNAUTHORIZED', 'token lacks the exp claim');
+      if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + MAX_IAT_SKEW_SECONDS) {
+        throw new DwError('DW_ERR_UNAUTHORIZED', `token lacks the iat claim or was issued more than ${MAX_IAT_SKEW_SECONDS} s in the future`);
       }
       return payload as AccessClaims;
     } catch (err) {

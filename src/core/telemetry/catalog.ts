@@ -148,8 +148,8 @@ export const controlMetrics = {
   requests: new Counter('driftwatch_control_requests_total', 'control-API requests answered, by status class (2xx, 3xx, 4xx, 5xx)', ['status_class']),
 };
 export const RateLimitStoreError = defineEvent({ name: 'RateLimitStoreError', level: 'warn', everyMs: 10_000,
-  counter: new Counter('driftwatch_rate_limit_store_errors_total', 'rate-limit checks that failed because the store did not answer (the request goes through)').child(),
-  message: 'rate-limit store failed: the request goes through unchecked' });
+  counter: new Counter('driftwatch_rate_limit_store_errors_total', 'rate-limit checks that failed because the store did not answer (counted in the instance\'s memory instead)').child(),
+  message: "rate-limit store failed: counted in this instance's memory until it is back" });
 export const rateLimitRefused = new Counter('driftwatch_rate_limit_refused_requests_total', 'control-API requests refused by a rate limit').child();
 
 // ── Edge proxy ───────────────────────────────────────────────────────────────────────────────
