@@ -12,7 +12,8 @@
 //   GET /stream (frames)   │                                           │ ingest_batches + usage_counters
 //                          │                                           │ (and, with REDIS_URL, INCRBY after COMMIT: src/core/usage.ts)
 //   sources/otlp.ts ───────┘ (POST /v1/logs: OTLP/HTTP JSON ─► transforms/otlp.ts)
-//                                                                      ▼ in the same transaction
+//                                                                      ▼ in the same transaction,
+//                                                                        stream_minutes + stream_totals (rollup)
 //                                                     durable records ─► InOrder (released in
 //                                                     submission order) ─► transforms/score.ts
 //                                                     (not on the ack path)   │ per-stream queue, ≤1 task
@@ -21,6 +22,7 @@
 //                                                                             │ findings
 //                                                                             ▼
 //                                                     sinks/postgres (anomalies sink) ─► anomalies table
+//                                                       + pg_notify('dw_anomalies') at COMMIT (src/core/anomaly-feed.ts)
 //
 // close(): refuse new requests, upgrades and frames (DW_ERR_SHUTTING_DOWN) and close the
 // listen socket ─► wait for every batch in flight (each one answered after its COMMIT or its
@@ -37,6 +39,7 @@ import type { TokenService } from '../src/core/auth/jwt.js';
 import type { Config } from '../src/core/config.js';
 import { DwError } from '../src/core/errors.js';
 import type { Logger } from '../src/core/log.js';
+import { ANOMALY_CHANNEL, anomalyNotes } from '../src/core/anomaly-feed.js';
 import { BLOCK_COLUMNS, blockLines } from './sinks/postgres/blocks.js';
 import { ANOMALY_COLUMNS, anomalyLines } from './sinks/postgres/copy.js';
 import { Retention } from './sinks/postgres/retention.js';
@@ -122,6 +125,8 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   });
   const anomalies = new CopySink(pool, log, {
     name: 'anomalies', table: 'anomalies', columns: ANOMALY_COLUMNS, usageColumn: 'anomalies', countBytes: false,
+    // Announced at COMMIT (src/core/anomaly-feed.ts): control-API instances push them to open pages.
+    notifyChannel: ANOMALY_CHANNEL,
     flushIntervalMs: Math.max(config.flushIntervalMs, 50), flushMaxRows: config.flushMaxRows,
     maxPendingRows: Math.max(10 * config.flushMaxRows, 100_000), maxConcurrentFlushes: 1, whenFull: 'drop_newest',
   });
@@ -141,7 +146,9 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
         else list.push(r);
       }
       return Promise.all([...byTenant].map(async ([tenantId, list]) => {
-        const r = await anomalies.write({ tenantId, lines: anomalyLines(list), rows: list.length, bytes: 0 });
+        const r = await anomalies.write({
+          tenantId, lines: anomalyLines(list), rows: list.length, bytes: 0, notify: anomalyNotes(tenantId, list.map((a) => a.id)),
+        });
         if (!r.duplicate) usage.add(tenantId, { anomalies: r.rows });
         return r;
       }));
@@ -286,7 +293,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
       const lines = built.lines;
       const fingerprint = batchKey === undefined ? undefined : bodyFingerprint ?? built.fingerprint;
       const slot = toScore.take();
-      const w: SinkWrite = { tenantId, lines, rows: records.length, bytes, batchKey, fingerprint };
+      const w: SinkWrite = { tenantId, lines, rows: records.length, bytes, batchKey, fingerprint, rollup: built.rollup };
       let r;
       try {
         r = spool !== undefined ? await spool.write(w, records) : { ...(await events.write(w)), spooled: false };

@@ -10,11 +10,13 @@
 //          ├─ routing-table (global: app.routes, the routing table: memory + Redis + PostgreSQL)
 //          ├─ health      GET /health, GET /ready
 //          ├─ jwks        GET /.well-known/jwks.json
-//          └─ /api/v1 ─┬─ auth        register, login, refresh, logout (rate-limited, audited)
+//          └─ /api/v1 ─┬─ session-cookie  (hooks) cookie mode of the auth routes: refresh token in an HttpOnly cookie
+//                      ├─ auth        register, login, refresh, logout (rate-limited, audited)
 //                      ├─ users       GET/PUT /user
 //                      ├─ api-keys    POST/GET /api-keys, DELETE /api-keys/:id
 //                      ├─ anomalies   list, get, delete, resolve
 //                      ├─ streams     POST /anomalies/:id/feedback, GET/PUT /streams/:stream/settings
+//                      ├─ stream-pages GET /streams, /streams/:stream/series, DELETE /streams/:stream, mutes
 //                      ├─ events      list
 //                      ├─ dashboard   stats, recent
 //                      ├─ audit       GET /audit (owner/admin)
@@ -49,6 +51,8 @@ import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { routingRoutesPlugin, routingTablePlugin } from './plugins/routing.js';
 import { RoutingTable } from '../core/routing/table.js';
 import { streamsPlugin } from './plugins/streams.js';
+import { streamPagesPlugin } from './plugins/stream-pages.js';
+import { sessionCookiePlugin } from './plugins/session-cookie.js';
 import { usageRoutesPlugin, usageStorePlugin } from './plugins/usage.js';
 import { usersPlugin } from './plugins/users.js';
 import { vmPlugin } from './plugins/vm.js';
@@ -117,11 +121,13 @@ export async function buildControlApp(opts: {
   await app.register(healthPlugin, {});
   await app.register(jwksPlugin, {});
   await app.register(async function apiV1(api: FastifyInstance) {
+    await api.register(sessionCookiePlugin, {});
     await api.register(authPlugin, {});
     await api.register(usersPlugin, {});
     await api.register(apiKeysPlugin, {});
     await api.register(anomaliesPlugin, {});
     await api.register(streamsPlugin, {});
+    await api.register(streamPagesPlugin, {});
     await api.register(eventsPlugin, {});
     await api.register(dashboardPlugin, {});
     await api.register(auditRoutesPlugin, {});

@@ -9,6 +9,11 @@
 //       COPY <table> FROM STDIN                            (every fresh write of the group, one COPY:
 //                                                           event blocks, or anomaly rows)
 //       INSERT usage_counters ... ON CONFLICT DO UPDATE     (per tenant, hour bucket)
+//       INSERT stream_minutes, stream_totals ... DO UPDATE  (writes with a rollup: events per stream
+//                                                           and minute, metric min/sum/max; a late
+//                                                           event adds to its own minute)
+//       SELECT pg_notify(channel, payload)                  (writes with notify payloads: delivered
+//                                                           to listeners at COMMIT, not before)
 //       INSERT ingest_commits (marker id)                  (one row per transaction)
 //     COMMIT ──► each write's promise resolves {duplicate, rows}; on failure it rejects DW_ERR_UNAVAILABLE
 //
@@ -30,6 +35,7 @@ import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { DwError } from '../../../src/core/errors.js';
 import type { Logger } from '../../../src/core/log.js';
+import type { MinuteRollup } from './blocks.js';
 
 export interface SinkWrite {
   tenantId: string;
@@ -47,6 +53,10 @@ export interface SinkWrite {
    * so a resend matches whatever the compressor does; absent: the sha256 of `lines`.
    */
   fingerprint?: string;
+  /** Events per stream and minute of this write (blocks.ts): added to stream_minutes and stream_totals in the same transaction. */
+  rollup?: MinuteRollup;
+  /** Payloads sent with pg_notify on the sink's notifyChannel when the write commits (each under 8,000 bytes). */
+  notify?: string[];
 }
 
 export interface WriteResult {
@@ -77,6 +87,41 @@ export interface CopySinkOptions {
   retentionCheckMs?: number;
   /** Rows deleted per statement when pruning (default 10,000; at most 100 statements per table per run). */
   retentionChunk?: number;
+  /** LISTEN/NOTIFY channel of the writes' `notify` payloads (the anomalies sink: DW_ANOMALY_CHANNEL). */
+  notifyChannel?: string;
+}
+
+/** Adds the writes' per-minute rollups to stream_minutes, and their totals to stream_totals (rows in key order). */
+const ROLLUP_SQL =
+  `WITH u AS (
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::float8[], $4::text[], $5::bigint[], $6::bigint[], $7::float8[], $8::float8[], $9::float8[], $10::float8[])
+       AS u(t, s, mi, ty, n, c, su, lo, hi, last)),
+   minutes AS (
+     INSERT INTO stream_minutes AS m (tenant_id, stream, minute, stream_type, events, value_count, value_sum, value_min, value_max)
+     SELECT t, s, to_timestamp(mi / 1000), ty, sum(n), sum(c), sum(su), min(lo), max(hi) FROM u GROUP BY t, s, mi, ty ORDER BY t, s, mi, ty
+     ON CONFLICT (tenant_id, stream, minute, stream_type) DO UPDATE SET
+       events = m.events + EXCLUDED.events, value_count = m.value_count + EXCLUDED.value_count,
+       value_sum = m.value_sum + EXCLUDED.value_sum,
+       value_min = least(m.value_min, EXCLUDED.value_min), value_max = greatest(m.value_max, EXCLUDED.value_max))
+   INSERT INTO stream_totals AS x (tenant_id, stream, stream_type, events_total, first_seen, last_seen)
+   SELECT t, s, ty, sum(n), to_timestamp(min(mi) / 1000), to_timestamp(max(last) / 1000) FROM u GROUP BY t, s, ty ORDER BY t, s, ty
+   ON CONFLICT (tenant_id, stream, stream_type) DO UPDATE SET
+     events_total = x.events_total + EXCLUDED.events_total,
+     first_seen = least(x.first_seen, EXCLUDED.first_seen), last_seen = greatest(x.last_seen, EXCLUDED.last_seen),
+     last_received_at = now()`;
+
+/** The ROLLUP_SQL parameters of the writes that carry a rollup (undefined when none does). */
+function rollupParams(writes: readonly SinkWrite[]): unknown[] | undefined {
+  const p: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
+  for (const w of writes) {
+    const r = w.rollup;
+    if (r === undefined) continue;
+    for (let k = 0; k < r.minute.length; k++) {
+      p[0].push(w.tenantId); p[1].push(r.stream[k]); p[2].push(r.minute[k]); p[3].push(r.streamType[k]); p[4].push(r.events[k]);
+      p[5].push(r.values[k]); p[6].push(r.sum[k]); p[7].push(r.min[k]); p[8].push(r.max[k]); p[9].push(r.lastTs[k]);
+    }
+  }
+  return p[0].length === 0 ? undefined : p;
 }
 
 /** A write's outcome in a committed transaction: stored or duplicate, or refused (key reused for other data). */
@@ -423,6 +468,11 @@ export class CopySink {
           usage.set(w.tenantId, u);
         }
         await client.query(this.#usageSql, [[...usage.keys()], [...usage.values()].map((u) => u.n), [...usage.values()].map((u) => u.b)]);
+        const rollup = rollupParams(fresh);
+        if (rollup !== undefined) await client.query(ROLLUP_SQL, rollup);
+        const channel = this.#o.notifyChannel;
+        const notes = channel === undefined ? [] : fresh.flatMap((w) => w.notify ?? []);
+        if (notes.length > 0) await client.query('SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n', [channel, notes]);
       }
       await client.query('INSERT INTO ingest_commits (id) VALUES ($1)', [state.markerId]);
       state.results = results;
