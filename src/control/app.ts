@@ -8,6 +8,7 @@
 //          ├─ billing-context (global: app.billing, the Stripe client; usage reporter and grace ticker)
 //          ├─ usage-store (global: app.usage, usage counters: Redis or the usage_counters table)
 //          ├─ routing-table (global: app.routes, the routing table: memory + Redis + PostgreSQL)
+//          ├─ live (global: app.live, LISTEN dw_anomalies; the live feed's fan-out)
 //          ├─ health      GET /health, GET /ready
 //          ├─ jwks        GET /.well-known/jwks.json
 //          └─ /api/v1 ─┬─ session-cookie  (hooks) cookie mode of the auth routes: refresh token in an HttpOnly cookie
@@ -19,6 +20,7 @@
 //                      ├─ stream-pages GET /streams, /streams/:stream/series, DELETE /streams/:stream, mutes
 //                      ├─ events      list
 //                      ├─ dashboard   stats, recent
+//                      ├─ live-routes GET /live (Server-Sent Events: anomalies as they are stored)
 //                      ├─ audit       GET /audit (owner/admin)
 //                      ├─ vm          POST /vm/start, GET /vm/status, DELETE /vm/stop, GET /machines[/:id]
 //                      ├─ billing     plans, checkout, portal, subscription, usage
@@ -41,6 +43,7 @@ import { authPlugin } from './plugins/auth.js';
 import { billingContextPlugin, billingPlugin } from './plugins/billing.js';
 import { contextPlugin } from './plugins/context.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
+import { livePlugin, liveRoutesPlugin } from './plugins/live.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { eventsPlugin } from './plugins/events.js';
 import { healthPlugin } from './plugins/health.js';
@@ -118,6 +121,7 @@ export async function buildControlApp(opts: {
   await app.register(billingContextPlugin, {});
   await app.register(usageStorePlugin, {});
   await app.register(routingTablePlugin, { table: routes });
+  await app.register(livePlugin, {});
   await app.register(healthPlugin, {});
   await app.register(jwksPlugin, {});
   await app.register(async function apiV1(api: FastifyInstance) {
@@ -130,6 +134,7 @@ export async function buildControlApp(opts: {
     await api.register(streamPagesPlugin, {});
     await api.register(eventsPlugin, {});
     await api.register(dashboardPlugin, {});
+    await api.register(liveRoutesPlugin, {});
     await api.register(auditRoutesPlugin, {});
     await api.register(vmPlugin, { registry: machines });
     await api.register(billingPlugin, {});

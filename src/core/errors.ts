@@ -25,6 +25,7 @@ export const errorCodes = Object.freeze({
   DW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
   DW_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   DW_ERR_QUOTA_EXCEEDED: { status: 429, message: 'The plan quota is used up' },
+  DW_ERR_LIVE_LIMIT: { status: 429, message: 'Too many live-feed connections for this tenant' },
   DW_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No route for this subdomain' },
   DW_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   DW_ERR_VM_PROVIDER: { status: 502, message: 'The machine provider failed' },
