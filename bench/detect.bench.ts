@@ -81,7 +81,7 @@ if (existsSync(logsDir)) {
   const streams = files.map((f) => readFileSync(join(logsDir, f), 'utf8').split(/\r?\n/).filter((l) => l.length > 0).map((text, i) => ({ ts: i, text })));
   const flat = streams.flat();
   benchScore('detect_logs_loghub_unlabeled', 'logs', flat, streams);
-  const texts = flat.map((e) => e.text as string);
+  const texts = flat.map((e) => e.text);
   benchRaw('raw_deflate_l6_per_line_loghub', texts, { level: 6 });
   benchRaw(`raw_deflate_l6_per_line_loghub_${dictKiB}k_dict`, texts, { level: 6, dictionary: dictOf(texts.slice(0, 400)) });
 } else {

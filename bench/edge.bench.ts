@@ -34,7 +34,7 @@ function roleUpstream(): void {
   decodeDiscardIngest(app);
   app.listen('127.0.0.1', 0, (s) => {
     if (s === false) throw new Error('bench: cannot listen');
-    process.send!({ port: uWS.us_socket_local_port(s as unknown as uWS.us_socket) });
+    process.send!({ port: uWS.us_socket_local_port(s) });
   });
 }
 

@@ -154,7 +154,7 @@ function roleDecode(): void {
   decodeDiscardIngest(app);
   app.listen('127.0.0.1', 0, (s) => {
     if (s === false) throw new Error('bench: cannot listen');
-    toParent({ type: 'ready', port: uWS.us_socket_local_port(s as unknown as uWS.us_socket) });
+    toParent({ type: 'ready', port: uWS.us_socket_local_port(s) });
   });
   process.on('message', (m: { type: string }) => {
     if (m.type === 'stop') { toParent({ type: 'result', data: { rssMiB: peakRssMiB() } }); setImmediate(() => process.exit(0)); }

@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     spool = await SpooledSink.open<SinkWrite, EventRecord[]>(liveSink, silentLogger, opts, { rowsOf: (_w, a) => a.length, onReplayed: (_w, a) => { replayed += a.length; } });
     while (spool.stats.spooling) await new Promise((r) => setTimeout(r, 20));
     const replaySec = (performance.now() - t0) / 1000;
-    const stored = Number((await live.query('SELECT coalesce(sum(count), 0) AS n FROM event_blocks')).rows[0].n);
+    const stored = Number((await live.query<{ n: string }>('SELECT coalesce(sum(count), 0) AS n FROM event_blocks')).rows[0].n);
     console.log(`spool_replay: ${Math.round(replayed / replaySec)} events/s (${replayed} events in ${replaySec.toFixed(1)} s; ${stored} events stored)`);
     await spool.close();
     await liveSink.close();

@@ -337,7 +337,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     if (opts.usage === undefined) await usage.close();
     throw err;
   });
-  const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
+  const port = uWS.us_socket_local_port(listenSocket);
   log.info({ host: config.host, port, tenantId: onlyTenant }, 'engine listening');
 
   let closed: Promise<void> | undefined;

@@ -129,6 +129,7 @@ export async function startSystem(
           for (const step of [() => engine?.close(), () => edge?.close(), () => control?.close(), () => machines?.close(), () => routes?.close(), () => db.close()]) {
             try { await step(); } catch (err) { first ??= err; }
           }
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the first step's error, unchanged
           if (first !== undefined) throw first;
         })();
         return closing;

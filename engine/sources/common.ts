@@ -125,9 +125,6 @@ export interface BodyHandlers {
   body(body: Buffer, principal: Principal): void;
 }
 
-/** A first buffer for a body of unknown length, or before authentication (grown as data arrives). */
-const INITIAL_CHUNK = 64 * 1024;
-
 /**
  * Streams a request body in, authenticated as it arrives:
  *

@@ -214,7 +214,7 @@ function parseTimestamp(v: unknown, index: number): number {
 /** Validates raw events and builds records. Throws DW_ERR_INVALID_EVENT (details.index) on the first bad one. */
 export function validateEvents(raw: readonly unknown[], limits: DecodeLimits): EventRecord[] {
   checkCount(raw.length, limits);
-  const out: EventRecord[] = new Array(raw.length);
+  const out = new Array<EventRecord>(raw.length);
   for (let i = 0; i < raw.length; i++) out[i] = validateEvent(raw[i], i, limits);
   return out;
 }

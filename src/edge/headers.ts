@@ -59,7 +59,7 @@ export function requestHeaders(headers: IncomingHttpHeaders, fwd: ForwardedFor, 
   }
   const prior = headers['x-forwarded-for'];
   const ip = fwd.clientIp?.startsWith('::ffff:') ? fwd.clientIp.slice(7) : fwd.clientIp;
-  if (ip !== undefined) out['x-forwarded-for'] = prior ? `${prior}, ${ip}` : ip;
+  if (ip !== undefined) out['x-forwarded-for'] = prior ? `${String(prior)}, ${ip}` : ip;
   else if (prior) out['x-forwarded-for'] = prior;
   if (headers.host !== undefined) out['x-forwarded-host'] = headers.host;
   out['x-forwarded-proto'] = fwd.proto;

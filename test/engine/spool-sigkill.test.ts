@@ -48,7 +48,7 @@ async function startEngineProcess(port: number, spoolDir: string): Promise<Engin
   child.on('exit', () => children.delete(child));
   const out: EngineProcess = { child, log: [] };
   let buf = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
     buf += d;
     let nl;
     while ((nl = buf.indexOf('\n')) >= 0) {

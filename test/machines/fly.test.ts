@@ -200,7 +200,7 @@ describe('fly driver: wait, leases, destroy, rate', () => {
       method: 'POST', headers: { authorization: `Bearer ${fake.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ ttl: 30, description: 'someone else' }),
     }).then((r) => r.json()) as { data: { nonce: string } };
     setTimeout(() => {
-      void fetch(`${fake!.url}/v1/apps/${fake!.app}/machines/${m.id}/lease`, { method: 'DELETE', headers: { authorization: `Bearer ${fake!.token}`, 'fly-machine-lease-nonce': held.data.nonce } });
+      void fetch(`${fake.url}/v1/apps/${fake.app}/machines/${m.id}/lease`, { method: 'DELETE', headers: { authorization: `Bearer ${fake.token}`, 'fly-machine-lease-nonce': held.data.nonce } });
     }, 500);
     await fly.stop(m.id);
     const refused = fake.calls('POST', /\/lease$/).filter((r) => r.status === 409);

@@ -78,7 +78,7 @@ async function readSubscription(stripe: Stripe, id: string, event: Stripe.Event)
   } catch (err) {
     // A deleted subscription that Stripe no longer returns: the event's own copy is final.
     const e = err as { statusCode?: number };
-    if (e.statusCode === 404 && event.type === 'customer.subscription.deleted') return event.data.object as Stripe.Subscription;
+    if (e.statusCode === 404 && event.type === 'customer.subscription.deleted') return event.data.object;
     throw err;
   }
 }

@@ -265,7 +265,7 @@ export class FlyProvider implements MachineProvider {
 
   async #findByName(spec: MachineSpec): Promise<FlyMachine | undefined> {
     const q = new URLSearchParams({ [`metadata.driftwatch_tenant`]: spec.tenantId });
-    const r = await this.#call('list', undefined, 'GET', `?${q}`, { retryLost: true });
+    const r = await this.#call('list', undefined, 'GET', `?${q.toString()}`, { retryLost: true });
     const list = Array.isArray(r.body) ? (r.body as FlyMachine[]) : [];
     // The filter narrows the list; the name decides (a server ignoring the filter changes nothing).
     return list.find((m) => m.name === spec.name && STATE_MAP[m.state] !== 'destroyed');
@@ -384,7 +384,7 @@ export class FlyProvider implements MachineProvider {
       const seconds = Math.max(1, Math.min(FLY_WAIT_CAP_SECONDS, Math.ceil(remaining / 1000)));
       // instance_id: the machine version the wait is about (Fly asks for it when waiting for stopped).
       const q = new URLSearchParams({ state, timeout: String(seconds), ...(raw!.instance_id !== undefined ? { instance_id: raw!.instance_id } : {}) });
-      const r = await this.#onMachine('wait', id, 'GET', `/wait?${q}`, { retryLost: true, timeoutMs: seconds * 1000 + 15_000 });
+      const r = await this.#onMachine('wait', id, 'GET', `/wait?${q.toString()}`, { retryLost: true, timeoutMs: seconds * 1000 + 15_000 });
       if (r.status === 200) {
         const after = await this.get(id);
         if (after !== null) return after;

@@ -49,10 +49,6 @@ export const eventSchema = {
 
 export const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 
-export interface UserRow { id: string; email: string; username: string; name: string; role: string; tenant_id: string }
-export const userJson = (u: UserRow): UserRow => ({ id: u.id, email: u.email, username: u.username, name: u.name, role: u.role, tenant_id: u.tenant_id });
-export const USER_COLUMNS = 'id, email, username, name, role, tenant_id';
-
 export interface AnomalyRow {
   id: string; stream: string; stream_type: string; score: number; detector: string; explanation: string;
   event: unknown; details: unknown; event_ts: Date | null; detected_at: Date; status: string; resolved_at: Date | null;

@@ -1,9 +1,10 @@
-// The signed-in user's own account: read it, rename it.
+// The signed-in user's own account: read it, rename it (SQL in src/control/accounts/users.ts).
 import type { FastifyInstance } from 'fastify';
 import { DwError } from '../../core/errors.js';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
-import { USER_COLUMNS, userJson, userSchema, type UserRow } from './schemas.js';
+import { renameUser, userById } from '../accounts/users.js';
+import { userSchema } from './schemas.js';
 
 export const usersPlugin = definePlugin(async function users(app: FastifyInstance): Promise<void> {
   const { pool } = app;
@@ -14,9 +15,9 @@ export const usersPlugin = definePlugin(async function users(app: FastifyInstanc
     schema: { summary: 'The signed-in user', tags: ['user'], response: { 200: userSchema } },
   }, async function getUser(req) {
     const p = principalOf(req);
-    const { rows } = await pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1 AND tenant_id = $2`, [p.subject, p.tenantId]);
-    if (rows.length === 0) throw new DwError('DW_ERR_NOT_FOUND', 'user');
-    return userJson(rows[0]);
+    const user = await userById(pool, p.subject, p.tenantId);
+    if (user === undefined) throw new DwError('DW_ERR_NOT_FOUND', 'user');
+    return user;
   });
 
   app.put<{ Body: { name?: string } }>('/user', {
@@ -29,10 +30,8 @@ export const usersPlugin = definePlugin(async function users(app: FastifyInstanc
     },
   }, async function putUser(req) {
     const p = principalOf(req);
-    const { rows } = await pool.query<UserRow>(
-      `UPDATE users SET name = coalesce($3, name), updated_at = now() WHERE id = $1 AND tenant_id = $2 RETURNING ${USER_COLUMNS}`,
-      [p.subject, p.tenantId, req.body.name?.trim() ?? null]);
-    if (rows.length === 0) throw new DwError('DW_ERR_NOT_FOUND', 'user');
-    return userJson(rows[0]);
+    const user = await renameUser(pool, p.subject, p.tenantId, req.body.name?.trim() ?? null);
+    if (user === undefined) throw new DwError('DW_ERR_NOT_FOUND', 'user');
+    return user;
   });
 }, { name: 'driftwatch-users', dependencies: ['driftwatch-context'], decorators: { fastify: ['pool', 'resolver', 'sessions'], request: ['principal'] } });

@@ -98,6 +98,7 @@ export const vmPlugin = definePlugin(async function vm(app: FastifyInstance, opt
       target: after === null ? null : `machine:${after.id}`, ip: clientIp(req),
       details: { claimed, state: after?.state ?? null, ...(failed !== undefined ? { error: (failed as Error).message } : {}) },
     });
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the provider threw, unchanged
     if (failed !== undefined) throw failed;
     reply.code(machine.state === 'running' ? 200 : 202);
     return { machine: machineJson(machine) };
@@ -134,6 +135,7 @@ export const vmPlugin = definePlugin(async function vm(app: FastifyInstance, opt
       target: m === null ? null : `machine:${m.id}`, ip: clientIp(req),
       details: { state: m?.state ?? null, ...(failed !== undefined ? { error: (failed as Error).message } : {}) },
     });
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the provider threw, unchanged
     if (failed !== undefined) throw failed;
     return { machine: machineJson(machine!) };
   });

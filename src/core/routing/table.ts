@@ -257,8 +257,8 @@ export class RoutingTable implements RouteSink {
       const tx = redis.multi().eval(SET_IF_NEWER, 1, this.#keyPrefix + subdomain, String(version), JSON.stringify(route), String(ttlMs));
       if (publish) tx.publish(this.#channel, JSON.stringify({ s: subdomain, v: version, r: route } satisfies Message));
       const out = await tx.exec();
-      const failed = out?.find(([e]) => e);
-      if (failed) throw failed[0];
+      const failed = out?.find(([e]) => e)?.[0];
+      if (failed) throw failed;
     } catch (err) {
       this.#redisFailed(err);
     }

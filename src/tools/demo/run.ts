@@ -38,7 +38,7 @@ async function call<T>(method: string, url: string, body: unknown, auth?: string
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  const json = text === '' ? {} : JSON.parse(text);
+  const json: unknown = text === '' ? {} : JSON.parse(text);
   if (!res.ok) {
     const e = (json as { error?: { code?: string; message?: string } }).error;
     throw new Error(`${method} ${url} → ${res.status} ${e?.code ?? ''} ${e?.message ?? text}`);
