@@ -10,6 +10,7 @@
 //          ├─ routing-table (global: app.routes, the routing table: memory + Redis + PostgreSQL)
 //          ├─ live (global: app.live, LISTEN dw_anomalies; the live feed's fan-out)
 //          ├─ health      GET /health, GET /ready
+//          ├─ web         GET / (the dashboard: dist/web, built from web/), /assets/*, /app-config.json
 //          ├─ jwks        GET /.well-known/jwks.json
 //          └─ /api/v1 ─┬─ session-cookie  (hooks) cookie mode of the auth routes: refresh token in an HttpOnly cookie
 //                      ├─ auth        register, login, refresh, logout (rate-limited, audited)
@@ -44,6 +45,7 @@ import { billingContextPlugin, billingPlugin } from './plugins/billing.js';
 import { contextPlugin } from './plugins/context.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
 import { livePlugin, liveRoutesPlugin } from './plugins/live.js';
+import { webPlugin } from './plugins/web.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { eventsPlugin } from './plugins/events.js';
 import { healthPlugin } from './plugins/health.js';
@@ -123,6 +125,7 @@ export async function buildControlApp(opts: {
   await app.register(routingTablePlugin, { table: routes });
   await app.register(livePlugin, {});
   await app.register(healthPlugin, {});
+  await app.register(webPlugin, {});
   await app.register(jwksPlugin, {});
   await app.register(async function apiV1(api: FastifyInstance) {
     await api.register(sessionCookiePlugin, {});
