@@ -91,7 +91,7 @@ function Overview() {
     else list.set({ streams });
     setFlash(a);
   });
-  useEffect(() => { if (list.data) window.__dwRendered = { page: 'overview', ms: performance.now() - t0 }; }, [list.data]);
+  useEffect(() => { if (list.data) window.__dwRendered = { page: 'overview', ms: performance.now() - t0, at: performance.now() }; }, [list.data]);
   if (list.error) return html`<main><${Err} error=${list.error} /></main>`;
   if (!list.data) return html`<main><p>Loading…</p></main>`;
   const rows = [...list.data.streams].map((s) => ({ ...s, rate: s.rate_last_hour.reduce((a, b) => a + b, 0) }));
@@ -162,7 +162,8 @@ function Chart({ series, onZoom }) {
     };
     const plot = new uPlot(opts, data, box.current);
     box.current.dataset.markers = String(marks.length);
-    const ro = new ResizeObserver(() => plot.setSize({ width: box.current.clientWidth, height: 280 }));
+    const el = box.current;
+    const ro = new ResizeObserver(() => plot.setSize({ width: el.clientWidth, height: 280 }));
     ro.observe(box.current);
     return () => { ro.disconnect(); plot.destroy(); };
   }, [series]);
@@ -174,7 +175,7 @@ function StreamPage({ name }) {
   const series = useLoad(() => api('GET', `/api/v1/streams/${enc(name)}/series?from=${Math.round(range.from)}&to=${Math.round(range.to)}`), [name, range.from, range.to]);
   const [msg, setMsg] = useState(null);
   useLive((a) => { if (a.stream === name) void series.reload(); });
-  useEffect(() => { if (series.data) window.__dwRendered = { page: 'stream', ms: performance.now() - t0 }; }, [series.data]);
+  useEffect(() => { if (series.data) window.__dwRendered = { page: 'stream', ms: performance.now() - t0, at: performance.now() }; }, [series.data]);
   const span = range.to - range.from;
   const pan = (k) => setRange({ from: range.from + k * span / 2, to: range.to + k * span / 2 });
   const zoomOut = () => setRange({ from: range.from - span / 2, to: Math.min(Date.now(), range.to + span / 2) });
