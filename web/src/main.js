@@ -218,7 +218,10 @@ function AnomalyPage({ id }) {
     if (!a.data) return;
     void api('GET', `/api/v1/streams/${enc(a.data.stream)}/settings`).then(setSettings, setErr);
     const t = Date.parse(a.data.event_ts ?? a.data.detected_at);
-    void api('GET', `/api/v1/events?stream=${enc(a.data.stream)}&since=${new Date(t - 60e3).toISOString()}&until=${new Date(t + 60e3).toISOString()}&limit=21`).then((r) => setAround(r.events), () => setAround([]));
+    // Newest first: the flagged event and the 10 before it, then the 10 oldest after it.
+    const q = (since, until, limit) => api('GET', `/api/v1/events?stream=${enc(a.data.stream)}&since=${new Date(since).toISOString()}&until=${new Date(until).toISOString()}&limit=${limit}`);
+    void Promise.all([q(t - 3600e3, t + 1, 11), q(t + 1, t + 600e3, 200)])
+      .then(([before, after]) => setAround([...after.events.slice(-10), ...before.events]), () => setAround([]));
   }, [a.data]);
   if (a.error) return html`<main><${Err} error=${a.error} /></main>`;
   if (!a.data) return html`<main><p>Loading…</p></main>`;

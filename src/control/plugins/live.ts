@@ -37,8 +37,8 @@ export const liveRoutesPlugin = definePlugin(async function liveRoutes(app: Fast
     schema: {
       summary: "The tenant's anomalies as they are stored: Server-Sent Events (`event: anomaly`, data: the anomaly's JSON)",
       tags: ['anomalies'],
-      produces: ['text/event-stream'],
-    } as never,
+      response: { 200: { description: 'text/event-stream: `event: ready`, then `event: anomaly` (data: an anomaly) per stored anomaly, `: ping` comments', type: 'string' } },
+    },
   }, async function liveFeed(req, reply) {
     const p = principalOf(req);
     let ended = false;

@@ -33,7 +33,13 @@ export const webPlugin = definePlugin(async function web(app: FastifyInstance, o
   const dir = opts.dir ?? WEB_DIR;
   const config = app.config;
 
-  app.get('/app-config.json', { schema: { hide: true } as never }, async function appConfig(req, reply: FastifyReply) {
+  app.get('/app-config.json', {
+    schema: {
+      summary: "The dashboard's settings: the engine's URL for the onboarding snippets",
+      tags: ['dashboard'],
+      response: { 200: { type: 'object', properties: { engine_url: { type: 'string' } }, required: ['engine_url'] } },
+    },
+  }, async function appConfig(req, reply: FastifyReply) {
     secure(reply);
     reply.header('cache-control', 'no-cache');
     const host = req.hostname.replace(/:\d+$/, '');
@@ -41,7 +47,9 @@ export const webPlugin = definePlugin(async function web(app: FastifyInstance, o
   });
 
   if (!existsSync(join(dir, 'index.html'))) {
-    app.get('/', { schema: { hide: true } as never }, async function noDashboard(_req, reply) {
+    app.get('/', {
+      schema: { summary: 'The dashboard page (here: not built)', tags: ['dashboard'], response: { 404: { type: 'object', additionalProperties: true }, 200: { type: 'string' } } },
+    }, async function noDashboard(_req, reply) {
       return reply.code(404).send({ error: { code: 'DW_ERR_NOT_FOUND', message: 'Not found: the dashboard is not built (npm run build)' } });
     });
     return;
