@@ -14,7 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startTestSystem } from '../helpers/system.js';
 
 // Run inside the page by playwright (the test program is not compiled with the DOM library).
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 declare const window: any;
 declare const document: any;
 declare const localStorage: any;
@@ -45,7 +45,7 @@ async function renderedAfter(action: () => Promise<void>, pageName: string): Pro
   await action();
   const h = await page.waitForFunction(([b, p]) => {
     const r = window.__dwRendered;
-    return r !== undefined && r.page === p && r.at > (b as number) ? r.at - (b as number) : false;
+    return r !== undefined && r.page === p && r.at > (b) ? r.at - (b) : false;
   }, [before, pageName] as const, { timeout: 15_000 });
   return (await h.jsonValue()) as number;
 }
