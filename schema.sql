@@ -175,7 +175,7 @@ END $$;
 -- Per-minute rollup of every stream, kept by the engine's events sink in the transaction that
 -- COPYs the blocks (engine/sinks/postgres/service.ts): events per (stream, minute of event time),
 -- and for metrics the values' count, sum, least and greatest. A late event adds to its own
--- minute. The dashboard's series route reads it (src/control/streams/service.ts) and never
+-- minute. The dashboard's series route reads it (src/control/streams/views.ts) and never
 -- decodes blocks. Rows are deleted with the tenant's plan retention and with their stream.
 CREATE TABLE IF NOT EXISTS stream_minutes (
   tenant_id    uuid NOT NULL,

@@ -14,7 +14,6 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startTestSystem } from '../helpers/system.js';
 
 // Run inside the page by playwright (the test program is not compiled with the DOM library).
- 
 declare const window: any;
 declare const document: any;
 declare const localStorage: any;

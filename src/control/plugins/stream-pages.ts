@@ -1,4 +1,4 @@
-// What the dashboard's stream pages read and do, over HTTP only (src/control/streams/service.ts
+// What the dashboard's stream pages read and do, over HTTP only (src/control/streams/views.ts
 // holds the SQL):
 //
 //   GET    /streams                          (any reader)   every stream: type, totals, open anomalies, profile, sparkline
@@ -10,7 +10,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DwError } from '../../core/errors.js';
 import { PROFILES } from '../../core/tenancy/profiles.js';
-import { StreamsService } from '../streams/service.js';
+import { StreamsService } from '../streams/views.js';
 import { clientIp } from './audit.js';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';

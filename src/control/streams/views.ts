@@ -1,4 +1,4 @@
-// The tenant's streams as the dashboard sees them: the list, a stream's time series, mutes, and
+// The tenant's streams as the dashboard sees them (views.ts; service.ts holds settings and feedback): the list, a stream's time series, mutes, and
 // deleting a stream with its data. The only file of the streams pages that touches PostgreSQL.
 //
 //   stream_totals (one row per stream, kept by the engine's events sink) ─┐
