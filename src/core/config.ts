@@ -83,8 +83,6 @@ export interface Config {
   readonly edgePort: number;
   readonly driftwatchDomain: string;
   readonly liveMaxConnectionsPerTenant: number;
-  readonly smtpUrl: string | undefined;
-  readonly alertFrom: string;
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum' | 'uuid';
@@ -179,8 +177,6 @@ export const defaults: Readonly<Config> = Object.freeze({
   edgePort: 8000,
   driftwatchDomain: 'localhost',
   liveMaxConnectionsPerTenant: 20,
-  smtpUrl: undefined,
-  alertFrom: 'driftwatch <alerts@localhost>',
 });
 
 /** Every option: its environment variable, its CLI flag, its type and its doc line. */
@@ -251,8 +247,6 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   routingServiceToken: { env: 'ROUTING_SERVICE_TOKEN', flag: '--routing-service-token', kind: 'string', minLength: 32, doc: 'bearer token edge workers present to GET /api/v1/routing/:subdomain (at least 32 characters); unset: that route answers 503 DW_ERR_ROUTING_DISABLED' },
   routeTtlSeconds: { env: 'ROUTE_TTL_SECONDS', flag: '--route-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long a route is cached (in memory, in Redis, and by edge workers: Cache-Control max-age)' },
   liveMaxConnectionsPerTenant: { env: 'LIVE_MAX_CONNECTIONS_PER_TENANT', flag: '--live-max-connections-per-tenant', kind: 'int', min: 1, max: 100000, doc: 'live-feed connections (GET /api/v1/live, Server-Sent Events) one tenant may hold open on one control API instance; more get 429 DW_ERR_LIVE_LIMIT' },
-  smtpUrl: { env: 'SMTP_URL', flag: '--smtp-url', kind: 'url', doc: 'SMTP server for email alerts (smtp://user:pass@host:587, smtps://...); unset: email channels cannot be created' },
-  alertFrom: { env: 'ALERT_FROM', flag: '--alert-from', kind: 'string', doc: 'From: address of alert emails' },
   routeNegativeTtlSeconds: { env: 'ROUTE_NEGATIVE_TTL_SECONDS', flag: '--route-negative-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long an unknown subdomain is remembered as unknown (negative caching)' },
   edgePort: { env: 'EDGE_PORT', flag: '--edge-port', kind: 'int', min: 0, max: 65535, doc: 'port of the built-in edge proxy (`up`, `edge`): <subdomain>.<domain> goes to that tenant\'s engine; 0 picks a free one' },
   driftwatchDomain: { env: 'DRIFTWATCH_DOMAIN', flag: '--domain', kind: 'string', pattern: /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, doc: 'base domain of the edge proxy: the Host alice.<domain> is routed to the tenant with slug alice' },
