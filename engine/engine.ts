@@ -14,7 +14,8 @@
 //   GET /stream (frames)   │                                           │ ingest_batches + usage_counters
 //                          │                                           │ (and, with REDIS_URL, INCRBY after COMMIT: src/core/usage.ts)
 //   sources/otlp.ts ───────┘ (POST /v1/logs: OTLP/HTTP JSON ─► transforms/otlp.ts)
-//                                                                      ▼ in the same transaction
+//                                                                      ▼ in the same transaction,
+//                                                                        stream_minutes + stream_totals (rollup)
 //                                                     durable records ─► InOrder (released in
 //                                                     submission order) ─► transforms/score.ts
 //                                                     (not on the ack path)   │ per-stream queue, ≤1 task
@@ -23,6 +24,7 @@
 //                                                                             │ findings
 //                                                                             ▼
 //                                                     sinks/postgres (anomalies sink) ─► anomalies table
+//                                                       + pg_notify('dw_anomalies') at COMMIT (src/core/anomaly-feed.ts)
 //   probes.ts: GET /metrics (the process's Prometheus registry), GET /ready (PostgreSQL, or the spool)
 //
 // close(): the close steps of lifecycle.ts, in order (each runs even when one before it failed):
@@ -42,6 +44,7 @@ import { parseTrustProxy, type Config } from '../src/core/config.js';
 import { isDatabaseDown } from '../src/core/db.js';
 import { DwError } from '../src/core/errors.js';
 import type { Logger } from '../src/core/log.js';
+import { anomalyNotes } from '../src/core/anomaly-feed.js';
 import { EngineListenStarted, EngineShutdownCompleted, spoolMetrics } from '../src/core/telemetry/index.js';
 import { openUsageStore, type UsageStore } from '../src/core/usage.js';
 import { Ingest } from './ingest.js';
@@ -219,7 +222,7 @@ function writeAnomalies(anomalies: CopySink, usage: UsageStore, rows: AnomalyRow
     else list.push(r);
   }
   return Promise.all([...byTenant].map(async ([tenantId, list]) => {
-    const r = await anomalies.write({ tenantId, lines: anomalyLines(list), rows: list.length, bytes: 0 });
+    const r = await anomalies.write({ tenantId, lines: anomalyLines(list), rows: list.length, bytes: 0, notify: anomalyNotes(tenantId, list.map((a) => a.id)) });
     if (!r.duplicate) usage.add(tenantId, { anomalies: r.rows });
     return r;
   }));

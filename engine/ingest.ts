@@ -162,7 +162,7 @@ export class Ingest {
     const built = blockLines(tenantId, records, batchKey, undefined, batchKey !== undefined && bodyFingerprint === undefined);
     const fingerprint = batchKey === undefined ? undefined : bodyFingerprint ?? built.fingerprint;
     const slot = toScore.take();
-    const w: SinkWrite = { tenantId, lines: built.lines, rows: records.length, bytes, batchKey, fingerprint };
+    const w: SinkWrite = { tenantId, lines: built.lines, rows: records.length, bytes, batchKey, fingerprint, rollup: built.rollup };
     let r;
     try {
       r = spool !== undefined ? await spool.write(w, records) : { ...(await events.write(w)), spooled: false };

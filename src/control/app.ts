@@ -8,15 +8,20 @@
 //          ├─ billing-context (global: app.billing, the Stripe client; usage reporter and grace ticker)
 //          ├─ usage-store (global: app.usage, usage counters: Redis or the usage_counters table)
 //          ├─ routing-table (global: app.routes, the routing table: memory + Redis + PostgreSQL)
+//          ├─ live (global: app.live, LISTEN dw_anomalies; the live feed's fan-out)
 //          ├─ health      GET /health, GET /ready;  metrics  GET /metrics (Prometheus, METRICS_TOKEN)
+//          ├─ web         GET / (the dashboard: dist/web, built from web/), /assets/*, /app-config.json
 //          ├─ jwks        GET /.well-known/jwks.json
-//          └─ /api/v1 ─┬─ auth        register, login, refresh, logout (rate-limited, audited)
+//          └─ /api/v1 ─┬─ session-cookie  (hooks) cookie mode of the auth routes: refresh token in an HttpOnly cookie
+//                      ├─ auth        register, login, refresh, logout (rate-limited, audited)
 //                      ├─ users       GET/PUT /user
 //                      ├─ api-keys    POST/GET /api-keys, DELETE /api-keys/:id
 //                      ├─ anomalies   list, get, delete, resolve
 //                      ├─ streams     POST /anomalies/:id/feedback, GET/PUT /streams/:stream/settings
+//                      ├─ stream-pages GET /streams, /streams/:stream/series, DELETE /streams/:stream, mutes
 //                      ├─ events      list
 //                      ├─ dashboard   stats, recent
+//                      ├─ live-routes GET /live (Server-Sent Events: anomalies as they are stored)
 //                      ├─ audit       GET /audit (owner/admin)
 //                      ├─ vm          POST /vm/start, GET /vm/status, DELETE /vm/stop, GET /machines[/:id]
 //                      ├─ billing     plans, checkout, portal, subscription, usage
@@ -41,6 +46,8 @@ import { billingContextPlugin, billingPlugin } from './plugins/billing.js';
 import { contextPlugin } from './plugins/context.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
 import { controlError, errorsPlugin } from './plugins/errors.js';
+import { livePlugin, liveRoutesPlugin } from './plugins/live.js';
+import { webPlugin } from './plugins/web.js';
 import { eventsPlugin } from './plugins/events.js';
 import { healthPlugin } from './plugins/health.js';
 import { metricsPlugin } from './plugins/metrics.js';
@@ -52,6 +59,8 @@ import { securityHeadersPlugin } from './plugins/security-headers.js';
 import { routingRoutesPlugin, routingTablePlugin } from './plugins/routing.js';
 import { RoutingTable } from '../core/routing/table.js';
 import { streamsPlugin } from './plugins/streams.js';
+import { streamPagesPlugin } from './plugins/stream-pages.js';
+import { sessionCookiePlugin } from './plugins/session-cookie.js';
 import { usageRoutesPlugin, usageStorePlugin } from './plugins/usage.js';
 import { usersPlugin } from './plugins/users.js';
 import { vmPlugin } from './plugins/vm.js';
@@ -127,17 +136,22 @@ export async function buildControlApp(opts: {
   await app.register(billingContextPlugin, {});
   await app.register(usageStorePlugin, {});
   await app.register(routingTablePlugin, { table: routes });
+  await app.register(livePlugin, {});
   await app.register(healthPlugin, {});
   await app.register(metricsPlugin, {});
+  await app.register(webPlugin, {});
   await app.register(jwksPlugin, {});
   await app.register(async function apiV1(api: FastifyInstance) {
+    await api.register(sessionCookiePlugin, {});
     await api.register(authPlugin, {});
     await api.register(usersPlugin, {});
     await api.register(apiKeysPlugin, {});
     await api.register(anomaliesPlugin, {});
     await api.register(streamsPlugin, {});
+    await api.register(streamPagesPlugin, {});
     await api.register(eventsPlugin, {});
     await api.register(dashboardPlugin, {});
+    await api.register(liveRoutesPlugin, {});
     await api.register(auditRoutesPlugin, {});
     await api.register(vmPlugin, { registry: machines });
     await api.register(billingPlugin, {});

@@ -31,6 +31,7 @@ export const errorCodes = Object.freeze({
   DW_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   DW_ERR_TOO_MANY_CONNECTIONS: { status: 429, message: 'Too many WebSocket connections for this tenant' },
   DW_ERR_QUOTA_EXCEEDED: { status: 429, message: 'The plan quota is used up' },
+  DW_ERR_LIVE_LIMIT: { status: 429, message: 'Too many live-feed connections for this tenant' },
   DW_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No route for this subdomain' },
   DW_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   DW_ERR_DETECTOR: { status: 500, message: 'The detector refused the task' },
