@@ -3,7 +3,8 @@
 //   ScoreTask{stream, streamType, state, events, threshold?}
 //        │ decode events (UTF-8 JSON of ScoreInput[]) and state (null → new stream)
 //        ▼
-//   logs / traces / llm ──► detectors/text.ts    (compression surprise)
+//   logs / traces       ──► detectors/logs.ts    (templates: novelty by compression, rarity, slot values, rate, silence)
+//   llm                 ──► detectors/text.ts    (compression surprise)
 //   metrics             ──► detectors/numeric.ts (robust online statistics: findings = rows whose likelihood reaches the threshold)
 //        │
 //        ▼
@@ -16,6 +17,7 @@ import type { Finding, ScoreInput, ScoreResult, ScoreTask } from './types.js';
 import { STREAM_TYPES } from './types.js';
 import { scoreText } from './detectors/text.js';
 import { scoreNumeric } from './detectors/numeric.js';
+import { scoreLogs } from './detectors/logs.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -44,6 +46,7 @@ export default function score(task: ScoreTask): ScoreResult {
     const rows = task.rowScores === true ? new Float32Array(events.length) : undefined;
     let out: { state: Uint8Array; findings: Finding[]; scored: number };
     if (task.streamType === 'metrics') out = scoreNumeric(state, events, undefined, rows, threshold);
+    else if (task.streamType === 'logs' || task.streamType === 'traces') out = scoreLogs(state, events, undefined, rows, threshold);
     else out = scoreText(state, events, undefined, rows, threshold);
     if (rows === undefined) return { ok: true, state: out.state, findings: out.findings, scored: out.scored };
     return { ok: true, state: out.state, findings: out.findings, scored: out.scored, rowScores: rows };
