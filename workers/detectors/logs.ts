@@ -31,7 +31,7 @@ import type { Finding, ScoreInput } from '../types.js';
 import { decodeState, encodeState } from './state.js';
 import { empiricalP } from './pvalue.js';
 import { hasHighLevel, severityOf } from './text.js';
-import { freshMiner, type MinerState, type Template, TemplateMiner, templateText, WILD } from './templates.js';
+import { freshMiner, type MinerState, type Template, TemplateMiner, templateText, isSlot } from './templates.js';
 
 export const LOG_DETECTOR = 'compression_surprise';
 
@@ -77,6 +77,8 @@ export interface LogParams {
   /** An incident stays open this many lines and ms after its last flagged line. */
   incidentLines: number;
   incidentMs: number;
+  /** An incident holds at most this many lines (a template that keeps coming is the new normal). */
+  incidentMax: number;
   /** Bytes of template texts kept as the deflate dictionary, and new-template costs kept for the null. */
   dictBytes: number;
   costRing: number;
@@ -93,7 +95,7 @@ export const LOG_PARAMS: Readonly<LogParams> = Object.freeze({
   sRare: 3.5,
   sSlot: 2.5,
   sNumeric: 4,
-  sRate: 5,
+  sRate: 4,
   sSilence: 6,
   sevLevel: 1,
   sevWord: 0.5,
@@ -106,11 +108,12 @@ export const LOG_PARAMS: Readonly<LogParams> = Object.freeze({
   bucketMs: 10_000,
   rateAlpha: 0.05,
   rateMinBuckets: 30,
-  rateMinCount: 5,
+  rateMinCount: 4,
   rateSlack: 1.5,
   rateFloor: 0.2,
   incidentLines: 64,
   incidentMs: 60_000,
+  incidentMax: 300,
   dictBytes: 16_384,
   costRing: 64,
   silenceMinLines: 200,
@@ -137,6 +140,8 @@ interface TStat {
   /** Rate: current bucket, its count, decayed mean per bucket, first bucket seen. */
   b: number;
   bc: number;
+  /** Count of the bucket before (a sliding window: bc + pc × the share of the bucket still to come). */
+  pc: number;
   rate: number;
   fb: number;
   /** 2: explicit high level, 1: failure word, 0: none. */
@@ -146,11 +151,13 @@ interface TStat {
   it: number;
   is: number;
   ik: string;
+  /** Lines in the open incident. */
+  ic: number;
   /** Template silence already reported for this stretch. */
   quiet: boolean;
   slots: Map<number, Slot>;
 }
-type TStatWire = [number, number, number, number, number, number, number, number, number, number, string, number, number, SlotWire[]];
+type TStatWire = [number, number, number, number, number, number, number, number, number, number, string, number, number, SlotWire[], number, number];
 
 interface LogState {
   v: 1;
@@ -238,7 +245,7 @@ export class LogScorer {
     for (const w of s.st) {
       const slots = new Map<number, Slot>();
       for (const [pos, c, n, m, d, k, pv, up] of w[13]) slots.set(pos, { c: c === null ? null : new Map(c), n, m, d, k, pv, up });
-      this.#st.set(w[0], { pres: w[1], lb: w[2], b: w[3], bc: w[4], rate: w[5], fb: w[6], sev: w[7], il: w[8], it: w[9], is: w[11] === 0 ? 0 : w[11], ik: w[10], quiet: w[12] === 1, slots });
+      this.#st.set(w[0], { pres: w[1], lb: w[2], b: w[3], bc: w[4], rate: w[5], fb: w[6], sev: w[7], il: w[8], it: w[9], is: w[11] === 0 ? 0 : w[11], ik: w[10], quiet: w[12] === 1, pc: w[14], ic: w[15], slots });
     }
     for (const t of s.dict) this.#dictBytes += t.length + 1;
   }
@@ -288,7 +295,7 @@ export class LogScorer {
     let st = this.#st.get(t.id);
     const bucket = Math.floor(ts / P.bucketMs);
     if (st === undefined || m.created) {
-      st = { pres: 0, lb: blk, b: bucket, bc: 0, rate: 0, fb: bucket, sev: 0, il: 0, it: 0, is: 0, ik: '', quiet: false, slots: new Map() };
+      st = { pres: 0, lb: blk, b: bucket, bc: 0, pc: 0, ic: 0, rate: 0, fb: bucket, sev: 0, il: 0, it: 0, is: 0, ik: '', quiet: false, slots: new Map() };
       this.#st.set(t.id, st);
     }
     let incident = 0;
@@ -298,7 +305,8 @@ export class LogScorer {
       s.wn += 1;
     } else {
       // An open incident of this template: the line belongs to it.
-      if (st.il > 0 && s.n - st.il <= P.incidentLines && ts - st.it <= P.incidentMs) {
+      if (st.il > 0 && s.n - st.il <= P.incidentLines && ts - st.it <= P.incidentMs && st.ic < P.incidentMax) {
+        st.ic++;
         const score = st.is;
         this.out.push({
           score,
@@ -315,18 +323,21 @@ export class LogScorer {
       if (m.merged !== null) for (const [pos, old] of m.merged) st.slots.set(pos, { c: new Map([[old, t.count - 1]]), n: t.count - 1, m: 0, d: 0, k: 0, pv: 0, up: 0 });
       this.#slots(t, st, m.tokens);
     }
-    // Block presence after the rarity test.
-    if (st.lb !== blk || st.pres === 0) {
-      st.pres = st.pres * Math.pow(this.#lb, blk - st.lb) + 1;
-      st.lb = blk;
-    }
-    const burst = this.#rate(t, st, bucket);
-    const open = Math.max(incident, burst);
-    if (open >= 0.5) {
+    const burst = Number.isFinite(ts) ? this.#rate(t, st, bucket, ts) : 0;
+    // Novelty and rarity open an incident (the template's next lines belong to it); a burst does
+    // not: the rate test runs on every line and says itself when the burst is over.
+    if (incident >= 0.5) {
       st.il = s.n;
       st.it = ts;
-      st.is = round(Math.min(1, open));
-      st.ik = burst > incident ? 'rate' : m.created ? 'novel_template' : 'rare_template';
+      st.is = round(Math.min(1, incident));
+      st.ic = 1;
+      st.ik = m.created ? 'novel_template' : 'rare_template';
+    }
+    // Block presence after the rarity test, from lines outside incidents only (hygiene: a burst of
+    // an alert does not make it common; one that outlasts incidentMax lines is the new normal).
+    if (st.il !== s.n && (st.lb !== blk || st.pres === 0)) {
+      st.pres = st.pres * Math.pow(this.#lb, blk - st.lb) + 1;
+      st.lb = blk;
     }
     for (const f of this.out) if (f.score > this.rowScore) this.rowScore = f.score;
   }
@@ -379,7 +390,7 @@ export class LogScorer {
     const P = this.P;
     const tt = t.tokens;
     for (let i = 0; i < tt.length; i++) {
-      if (tt[i] !== WILD) continue;
+      if (!isSlot(tt[i])) continue;
       const v = tokens[i];
       let sl = st.slots.get(i);
       if (sl === undefined) {
@@ -441,24 +452,30 @@ export class LogScorer {
     }
   }
 
-  #rate(t: Template, st: TStat, bucket: number): number {
+  #rate(t: Template, st: TStat, bucket: number, ts: number): number {
     const P = this.P;
     if (bucket > st.b) {
-      const a = P.rateAlpha;
-      st.rate = st.rate * (1 - a) + a * st.bc;
+      const k = st.b - st.fb;
+      const a = Math.max(P.rateAlpha, 1 / (k + 1));
+      // Winsorised once learnt: a storm raises the usual rate by little, so the next storm is still one.
+      st.rate = st.rate * (1 - a) + a * (k < P.rateMinBuckets ? st.bc : Math.min(st.bc, 2 * st.rate + 2));
       if (bucket - st.b > 1) st.rate *= Math.pow(1 - a, bucket - st.b - 1);
+      st.pc = bucket - st.b === 1 ? st.bc : 0;
       st.b = bucket;
       st.bc = 0;
       st.quiet = false;
     }
     st.bc++;
-    if (st.b - st.fb < P.rateMinBuckets || st.bc < P.rateMinCount) return 0;
+    // A sliding window of one bucket: this bucket's count and the part of the last one it still covers.
+    const frac = (ts - bucket * P.bucketMs) / P.bucketMs;
+    const c = st.bc + Math.floor(st.pc * (1 - Math.min(1, Math.max(0, frac))));
+    if (st.b - st.fb < P.rateMinBuckets || c < P.rateMinCount) return 0;
     const mu = P.rateSlack * st.rate + P.rateFloor;
-    const S = -poissonTailLog10(st.bc, mu);
+    const S = -poissonTailLog10(c, mu);
     const half = P.sRate;
     if (S / (S + half) < 0.5) return 0;
-    return this.#emit('rate', S, half, `Burst of "${clip(templateText(t))}": ${st.bc} lines in this ${P.bucketMs / 1000} s window vs. a usual ${st.rate.toPrecision(2)} per window (Poisson, mean taken as ${mu.toPrecision(2)}).`, {
-      template: t.id, count: st.bc, usual: round(st.rate, 3), window_ms: P.bucketMs,
+    return this.#emit('rate', S, half, `Burst of "${clip(templateText(t))}": ${c} lines in the last ${P.bucketMs / 1000} s vs. a usual ${st.rate.toPrecision(2)} per ${P.bucketMs / 1000} s (Poisson, mean taken as ${mu.toPrecision(2)}).`, {
+      template: t.id, count: c, usual: round(st.rate, 3), window_ms: P.bucketMs,
     });
   }
 
@@ -508,7 +525,7 @@ export class LogScorer {
     for (const [id, x] of [...this.#st].sort((a, b) => a[0] - b[0])) {
       const slots: SlotWire[] = [];
       for (const [pos, sl] of x.slots) slots.push([pos, sl.c === null ? null : [...sl.c], sl.n, round(sl.m, 6), round(sl.d, 6), sl.k, sl.pv, round(sl.up, 4)]);
-      st.push([id, round(x.pres, 6), x.lb, x.b, x.bc, round(x.rate, 6), x.fb, x.sev, x.il, x.it, x.ik, x.is, x.quiet ? 1 : 0, slots]);
+      st.push([id, round(x.pres, 6), x.lb, x.b, x.bc, round(x.rate, 6), x.fb, x.sev, x.il, x.it, x.ik, x.is, x.quiet ? 1 : 0, slots, x.pc, x.ic]);
     }
     s.st = st;
     s.wb = round(s.wb, 6);

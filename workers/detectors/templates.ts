@@ -4,8 +4,9 @@
 //        │ no
 //        ▼
 //   leaf = (token count, first token, second token; a token with a digit counts as *)
-//        ─► most similar template of the leaf: share of positions whose constant token equals
-//           the line's; ≥ `similarity` → the line joins it (positions that differ become
+//        ─► most similar template of the leaf: share of its constant positions whose token equals
+//           the line's (a key=value field matches one with the same key, whatever its value;
+//           wildcards count as neither); ≥ `similarity` → the line joins it (positions that differ become
 //           wildcards: `merged` names them), else a new template
 //        ─► template id + its variable slots (the line's tokens at the wildcard positions)
 //
@@ -26,7 +27,7 @@ export interface MinerParams {
 
 export const MINER_PARAMS: Readonly<MinerParams> = Object.freeze({
   maxTemplates: 10_000,
-  similarity: 0.5,
+  similarity: 0.8,
   cacheSize: 20_000,
   maxTokens: 64,
 });
@@ -72,6 +73,29 @@ const hasDigit = (tok: string): boolean => {
   }
   return false;
 };
+
+/** A template token that is a field with a variable value ("status=<*>"). */
+export function isKeyedWild(x: string): boolean {
+  return x.length > 4 && x.endsWith('=<*>');
+}
+
+/** A variable position of a template: a wildcard or a field with a variable value. */
+export function isSlot(x: string): boolean {
+  return x === WILD || isKeyedWild(x);
+}
+
+/** A line token as a new template holds it: with a digit it is a slot (a field keeps its key). */
+function maskToken(x: string): string {
+  if (!hasDigit(x)) return x;
+  const i = x.indexOf('=');
+  return i > 0 && !hasDigit(x.slice(0, i)) ? x.slice(0, i + 1) + WILD : WILD;
+}
+
+/** Both tokens are key=value with the same non-empty key ("currency=EUR", "currency=JPY"). */
+function sameKey(a: string, b: string): boolean {
+  const i = a.indexOf('=');
+  return i > 0 && i < a.length - 1 && b.length > i + 1 && b.charCodeAt(i) === 61 && a.startsWith(b.slice(0, i));
+}
 
 /** Whitespace tokens of a line, at most `max` (the rest joined into the last one). */
 export function tokenise(line: string, max: number): string[] {
@@ -159,14 +183,22 @@ export class TemplateMiner {
     let bestWild = -1;
     if (leaf !== undefined) {
       for (const t of leaf) {
+        // Similarity over the template's constant positions: a bare token must be equal, a
+        // key=value field must have the same key (its value becomes a slot); slots count as neither.
         let same = 0;
+        let total = 0;
         let wild = 0;
         const tt = t.tokens;
         for (let i = 0; i < tt.length; i++) {
-          if (tt[i] === WILD) wild++;
-          else if (tt[i] === tokens[i]) same++;
+          const x = tt[i];
+          if (x === WILD || isKeyedWild(x)) {
+            wild++;
+            continue;
+          }
+          total++;
+          if (x === tokens[i] || sameKey(x, tokens[i])) same++;
         }
-        const sim = same / Math.max(1, tt.length);
+        const sim = total === 0 ? 1 : same / total;
         if (sim > bestSim || (sim === bestSim && wild > bestWild)) {
           best = t;
           bestSim = sim;
@@ -178,10 +210,10 @@ export class TemplateMiner {
       let merged: [number, string][] | null = null;
       const tt = best.tokens;
       for (let i = 0; i < tt.length; i++) {
-        if (tt[i] !== WILD && tt[i] !== tokens[i]) {
-          (merged ??= []).push([i, tt[i]]);
-          tt[i] = WILD;
-        }
+        const x = tt[i];
+        if (x === WILD || x === tokens[i] || isKeyedWild(x)) continue;
+        (merged ??= []).push([i, x]);
+        tt[i] = sameKey(x, tokens[i]) ? x.slice(0, x.indexOf('=') + 1) + WILD : WILD;
       }
       best.last = n;
       best.count++;
@@ -193,7 +225,7 @@ export class TemplateMiner {
     }
     let evicted = 0;
     if (this.#byId.size >= this.P.maxTemplates) evicted = this.#evictOldest();
-    const t: Template = { id: this.#next++, tokens: tokens.map((x) => (hasDigit(x) ? WILD : x)), last: n, count: 1 };
+    const t: Template = { id: this.#next++, tokens: tokens.map(maskToken), last: n, count: 1 };
     this.#insert(t);
     // A new template may be a better match for cached keys of its leaf: the cache only ever
     // answers what the tree would (it is not serialised, so batch splits must not matter).
