@@ -51,7 +51,7 @@ describe('text detector on the demo log', () => {
     const { lines } = syntheticLog({ lines: 3000, anomalies: 0, seed: 5 });
     const odd = 'kernel: Out of memory: Killed process 4121 (node) total-vm:8123456kB, anon-rss:7900123kB';
     for (let i = 1000; i < 3000; i += 100) lines[i] = odd;
-    const { findings } = runStream('logs', textEvents(lines), 100);
+    const { findings } = runStream('llm', textEvents(lines), 100);
     const onOdd = findings.filter((f) => lines[f.index] === odd);
     expect(onOdd.length).toBeGreaterThanOrEqual(3);
     const last = onOdd[onOdd.length - 1];

@@ -206,12 +206,15 @@ export function poissonTailLog10(k: number, mu: number): number {
 
 const SINGLE_NUMBER = /^[^0-9]*?(-?\d+(?:\.\d+)?)[^0-9]*$/;
 
-/** The number in a token with exactly one (unit or key= around it allowed); NaN for none, several, or an id (9+ digits). */
+/** The number in a token with exactly one (unit or key= around it allowed); NaN for none, several, or an id (9+ digits, or glued to a word). */
 export function numberOf(tok: string): number {
   const m = SINGLE_NUMBER.exec(tok);
   if (m === null) return Number.NaN;
   const digits = m[1].replace(/[-.]/g, '');
   if (digits.length >= 9) return Number.NaN;
+  // A number glued to a word ("u23", "worker-7", "job42") names something; it does not measure it.
+  const at = tok.indexOf(m[1]);
+  if (at > 0 && /[A-Za-z_-]/.test(tok[at - 1]) && tok[at - 1] !== '=' && !(tok[at - 1] === '-' && at > 1 && tok[at - 2] === '=')) return Number.NaN;
   // Hex-looking ids (digits with a-f letters around) are not numbers.
   const rest = tok.length - m[1].length;
   if (rest > 0 && /^[0-9a-fA-F-]+$/.test(tok) && /[a-fA-F]/.test(tok)) return Number.NaN;
@@ -425,7 +428,7 @@ export class LogScorer {
       // A counter or a clock (its values mostly go up) is an id, not a measurement.
       if (sl.k > 0) sl.up += (sl.k < 20 ? 1 / sl.k : 0.05) * ((x > sl.pv ? 1 : 0) - sl.up);
       sl.pv = x;
-      if (sl.k >= P.numMinN && sl.c === null && sl.up < P.counterUp) {
+      if (sl.k >= P.numMinN && sl.up < P.counterUp) {
         const spread = Math.max(1.25 * sl.d, P.numFloor);
         const z = Math.abs(y - sl.m) / spread;
         const S = z * Math.LOG10E;
@@ -522,16 +525,13 @@ export class LogScorer {
     const s = this.s;
     s.miner = this.miner.save();
     const st: TStatWire[] = [];
-    for (const [id, x] of [...this.#st].sort((a, b) => a[0] - b[0])) {
+    for (const [id, x] of this.#st) {
       const slots: SlotWire[] = [];
-      for (const [pos, sl] of x.slots) slots.push([pos, sl.c === null ? null : [...sl.c], sl.n, round(sl.m, 6), round(sl.d, 6), sl.k, sl.pv, round(sl.up, 4)]);
-      st.push([id, round(x.pres, 6), x.lb, x.b, x.bc, round(x.rate, 6), x.fb, x.sev, x.il, x.it, x.ik, x.is, x.quiet ? 1 : 0, slots, x.pc, x.ic]);
+      for (const [pos, sl] of x.slots) slots.push([pos, sl.c === null ? null : [...sl.c], sl.n, sl.m, sl.d, sl.k, sl.pv, sl.up]);
+      st.push([id, x.pres, x.lb, x.b, x.bc, x.rate, x.fb, x.sev, x.il, x.it, x.ik, x.is, x.quiet ? 1 : 0, slots, x.pc, x.ic]);
     }
     s.st = st;
-    s.wb = round(s.wb, 6);
-    s.wl = round(s.wl, 6);
-    s.wn = round(s.wn, 6);
-    s.gap = round(s.gap, 3);
+    // Unrounded: a stream split into many tasks must score exactly as in one.
     return encodeState(s);
   }
 }
