@@ -9,10 +9,12 @@
 // the median of RUNS runs (spread = (max − min) / 2 / median). bytes/event is the COPY text
 // sent to PostgreSQL per event (hex payload included), and the bytea stored per event.
 // Run: npx tsc -p tsconfig.json && node dist/bench/blocks.bench.js
-import { syntheticLog } from '../src/demo/synthetic.js';
-import { BLOCK_COLUMNS, CODECS, blockLines, decodeBlock, type Codec } from '../engine/sinks/postgres/blocks.js';
+import { syntheticLog } from '../src/tools/demo/synthetic.js';
+import { BLOCK_COLUMNS, blockLines } from '../engine/sinks/postgres/blocks.js';
+import { CODECS, decodeBlock, type Codec } from '../src/core/blocks.js';
 import { eventLines } from '../engine/sinks/postgres/copy.js';
-import { validateEvents, type EventRecord } from '../engine/transforms/decode.js';
+import { validateEvents } from '../engine/transforms/decode.js';
+import type { EventRecord } from '../engine/types.js';
 
 const RUNS = 7;
 const BATCH = 1000;

@@ -8,11 +8,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { packageRoot } from '../src/paths.js';
+import { packageRoot } from '../src/core/paths.js';
 import score from '../workers/score.js';
 import { TEXT_PARAMS } from '../workers/detectors/text.js';
 import type { ScoreInput, StreamType } from '../workers/types.js';
-import { prng, syntheticLog } from '../src/demo/synthetic.js';
+import { prng, syntheticLog } from '../src/tools/demo/synthetic.js';
 
 const RUNS = 5;
 const BATCH = 1000;
@@ -81,7 +81,7 @@ if (existsSync(logsDir)) {
   const streams = files.map((f) => readFileSync(join(logsDir, f), 'utf8').split(/\r?\n/).filter((l) => l.length > 0).map((text, i) => ({ ts: i, text })));
   const flat = streams.flat();
   benchScore('detect_logs_loghub_unlabeled', 'logs', flat, streams);
-  const texts = flat.map((e) => e.text as string);
+  const texts = flat.map((e) => e.text);
   benchRaw('raw_deflate_l6_per_line_loghub', texts, { level: 6 });
   benchRaw(`raw_deflate_l6_per_line_loghub_${dictKiB}k_dict`, texts, { level: 6, dictionary: dictOf(texts.slice(0, 400)) });
 } else {

@@ -15,9 +15,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import uWS from 'uWebSockets.js';
-import { syntheticLog } from '../src/demo/synthetic.js';
+import { syntheticLog } from '../src/tools/demo/synthetic.js';
 import { startEdgeProxy } from '../src/edge/proxy.js';
-import { silentLogger } from '../src/log.js';
+import { silentLogger } from '../src/core/log.js';
 import { decodeDiscardIngest } from './discard.js';
 
 function arg(name: string, dflt: number): number {
@@ -34,7 +34,7 @@ function roleUpstream(): void {
   decodeDiscardIngest(app);
   app.listen('127.0.0.1', 0, (s) => {
     if (s === false) throw new Error('bench: cannot listen');
-    process.send!({ port: uWS.us_socket_local_port(s as unknown as uWS.us_socket) });
+    process.send!({ port: uWS.us_socket_local_port(s) });
   });
 }
 

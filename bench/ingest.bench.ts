@@ -30,17 +30,18 @@ import pg from 'pg';
 import pino from 'pino';
 import uWS from 'uWebSockets.js';
 import WebSocket from 'ws';
-import { createApiKey } from '../src/auth/api-keys.js';
-import { TokenService } from '../src/auth/jwt.js';
-import { loadConfig } from '../src/config.js';
-import { createPool, migrate, startEmbeddedPostgres } from '../src/db.js';
-import { syntheticLog } from '../src/demo/synthetic.js';
-import { silentLogger } from '../src/log.js';
-import { createTenant } from '../src/tenants.js';
+import { createApiKey } from '../src/core/auth/api-keys.js';
+import { TokenService } from '../src/core/auth/jwt.js';
+import { loadConfig } from '../src/core/config.js';
+import { createPool, migrate, startEmbeddedPostgres } from '../src/core/db.js';
+import { syntheticLog } from '../src/tools/demo/synthetic.js';
+import { silentLogger } from '../src/core/log.js';
+import { createTenant } from '../src/core/tenancy/tenants.js';
 import { startEngine } from '../engine/engine.js';
 import { BLOCK_COLUMNS, blockLines } from '../engine/sinks/postgres/blocks.js';
 import { CopySink } from '../engine/sinks/postgres/service.js';
-import { validateEvents, type EventRecord } from '../engine/transforms/decode.js';
+import { validateEvents } from '../engine/transforms/decode.js';
+import type { EventRecord } from '../engine/types.js';
 import { decodeDiscardIngest } from './discard.js';
 
 const BATCH = 1000;
@@ -153,7 +154,7 @@ function roleDecode(): void {
   decodeDiscardIngest(app);
   app.listen('127.0.0.1', 0, (s) => {
     if (s === false) throw new Error('bench: cannot listen');
-    toParent({ type: 'ready', port: uWS.us_socket_local_port(s as unknown as uWS.us_socket) });
+    toParent({ type: 'ready', port: uWS.us_socket_local_port(s) });
   });
   process.on('message', (m: { type: string }) => {
     if (m.type === 'stop') { toParent({ type: 'result', data: { rssMiB: peakRssMiB() } }); setImmediate(() => process.exit(0)); }

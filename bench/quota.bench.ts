@@ -1,6 +1,6 @@
 // The quota's cost on the ingest path (engine/transforms/quota.ts): admit + settle of a batch
 // for 100 tenants whose readings are fresh (no I/O), with a plan limit and unlimited; and with
-// current() before it, as the engine does for the tenant's own ingest limits (src/limits.ts).
+// current() before it, as the engine does for the tenant's own ingest limits (src/core/tenancy/limits.ts).
 // Prints one comparable line per case: `name: N ops/s ±x%` (median of 5 runs, spread = max−min / 2).
 // Run: npm run build && node dist/bench/quota.bench.js
 import { TenantQuota } from '../engine/transforms/quota.js';

@@ -15,14 +15,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createPool, migrate } from '../src/db.js';
-import { silentLogger } from '../src/log.js';
-import { createTenant } from '../src/tenants.js';
+import { createPool, migrate } from '../src/core/db.js';
+import { silentLogger } from '../src/core/log.js';
+import { createTenant } from '../src/core/tenancy/tenants.js';
 import { BLOCK_COLUMNS, blockLines } from '../engine/sinks/postgres/blocks.js';
 import { CopySink, type SinkWrite } from '../engine/sinks/postgres/service.js';
 import { spoolOptions } from '../engine/sinks/spool/config.js';
 import { SpooledSink } from '../engine/sinks/spool/service.js';
-import { validateEvents, type EventRecord } from '../engine/transforms/decode.js';
+import { validateEvents } from '../engine/transforms/decode.js';
+import type { EventRecord } from '../engine/types.js';
 
 const PER = 100;
 const IN_FLIGHT = 64;
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
     spool = await SpooledSink.open<SinkWrite, EventRecord[]>(liveSink, silentLogger, opts, { rowsOf: (_w, a) => a.length, onReplayed: (_w, a) => { replayed += a.length; } });
     while (spool.stats.spooling) await new Promise((r) => setTimeout(r, 20));
     const replaySec = (performance.now() - t0) / 1000;
-    const stored = Number((await live.query('SELECT coalesce(sum(count), 0) AS n FROM event_blocks')).rows[0].n);
+    const stored = Number((await live.query<{ n: string }>('SELECT coalesce(sum(count), 0) AS n FROM event_blocks')).rows[0].n);
     console.log(`spool_replay: ${Math.round(replayed / replaySec)} events/s (${replayed} events in ${replaySec.toFixed(1)} s; ${stored} events stored)`);
     await spool.close();
     await liveSink.close();

@@ -5,13 +5,13 @@
 //   npx tsc -p tsconfig.json && DATABASE_URL=postgres://... node dist/bench/vm.bench.js [--cycles 5]
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createApiKey } from '../src/auth/api-keys.js';
-import { loadConfig } from '../src/config.js';
-import { createPool, migrate } from '../src/db.js';
-import { silentLogger } from '../src/log.js';
-import { LocalProvider } from '../src/machines/local.js';
-import { MachineRegistry } from '../src/machines/registry.js';
-import { createTenant } from '../src/tenants.js';
+import { createApiKey } from '../src/core/auth/api-keys.js';
+import { loadConfig } from '../src/core/config.js';
+import { createPool, migrate } from '../src/core/db.js';
+import { silentLogger } from '../src/core/log.js';
+import { LocalProvider } from '../src/control/machines/local.js';
+import { MachineRegistry } from '../src/control/machines/registry.js';
+import { createTenant } from '../src/core/tenancy/tenants.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(name);

@@ -5,18 +5,18 @@
 //   engine   the engine alone          control   the control API alone
 //   edge     the edge proxy alone (routes <tenant>.<domain> to the tenant's engine)
 //   migrate  apply schema.sql         demo      stream a synthetic log to a running system
-//   eval     score the detectors on labelled data, in-process (src/eval/cli.ts)
-//   billing  report usage to Stripe now, or reconcile counted with reported (src/billing/cli.ts)
+//   eval     score the detectors on labelled data, in-process (src/tools/eval/cli.ts)
+//   billing  report usage to Stripe now, or reconcile counted with reported (src/tools/billing-cli.ts)
 //   keys     signing keys of the access tokens: `keys rotate` (no downtime), `keys list`
 //
-// Options are the configuration table (src/config.ts): each has an environment variable and a
+// Options are the configuration table (src/core/config.ts): each has an environment variable and a
 // flag; flags win. Config is validated once here; a bad value exits with status 2.
 import { join } from 'node:path';
-import { loadConfig, options, type Config } from '../src/config.js';
-import { TokenService } from '../src/auth/jwt.js';
-import { openDatabase } from '../src/db.js';
-import { runDemo } from '../src/demo/run.js';
-import { createLogger } from '../src/log.js';
+import { loadConfig, options, type Config } from '../src/core/config.js';
+import { TokenService } from '../src/core/auth/jwt.js';
+import { openDatabase } from '../src/core/db.js';
+import { runDemo } from '../src/tools/demo/run.js';
+import { createLogger } from '../src/core/log.js';
 import { startSystem, type System, type SystemParts } from '../src/system.js';
 
 const COMMANDS: Record<string, string> = {
@@ -160,7 +160,7 @@ async function main(argv: string[]): Promise<void> {
   const { command, sub, flags, help } = parseArgs(argv);
   if (command === 'eval') {
     // Loaded only for eval, so that `up` does not load the evaluation code.
-    const { EVAL_FLAGS, evalUsage, runEval } = await import('../src/eval/cli.js');
+    const { EVAL_FLAGS, evalUsage, runEval } = await import('../src/tools/eval/cli.js');
     if (help) { process.stdout.write(evalUsage() + '\n'); return; }
     const evalFlags = takeFlags(flags, EVAL_FLAGS);
     const other = Object.keys(flags)[0];
@@ -168,7 +168,7 @@ async function main(argv: string[]): Promise<void> {
     return runEval(sub, evalFlags);
   }
   if (command === 'billing') {
-    const { billingUsage, runBilling } = await import('../src/billing/cli.js');
+    const { billingUsage, runBilling } = await import('../src/tools/billing-cli.js');
     if (help) { process.stdout.write(billingUsage() + '\n'); return; }
     const config = loadConfig({ env: process.env, flags });
     process.exitCode = await runBilling(sub, config, createLogger(config), (s) => process.stdout.write(s + '\n'));

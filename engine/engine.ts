@@ -2,7 +2,7 @@
 //
 //   sources/http.ts ───────┐                                   (ack path: answered after COMMIT)
 //   POST /events/ingest    │  authenticate ─► transforms/decode.ts ─► the tenant's own limits (body or
-//                          │    frame bytes, events per batch: 413 / nack; src/limits.ts, read with its quota
+//                          │    frame bytes, events per batch: 413 / nack; src/core/tenancy/limits.ts, read with its quota
 //                          │    reading) ─► transforms/limit.ts (per-tenant
 //                          │    events/s: 429 / nack) ─► transforms/quota.ts (plan's events per month:
 //                          │    429 / nack DW_ERR_QUOTA_EXCEEDED) ─► sinks/postgres/blocks.ts (a compressed
@@ -10,7 +10,7 @@
 //                          │    (PostgreSQL slow or down: acked once fsync'd in the spool, replayed in order)
 //   sources/websocket.ts ──┤                                           │ group commit: one COPY per window,
 //   GET /stream (frames)   │                                           │ ingest_batches + usage_counters
-//                          │                                           │ (and, with REDIS_URL, INCRBY after COMMIT: src/usage.ts)
+//                          │                                           │ (and, with REDIS_URL, INCRBY after COMMIT: src/core/usage.ts)
 //   sources/otlp.ts ───────┘ (POST /v1/logs: OTLP/HTTP JSON ─► transforms/otlp.ts)
 //                                                                      ▼ in the same transaction
 //                                                     durable records ─► InOrder (released in
@@ -32,11 +32,11 @@
 // Retention (sinks/postgres/retention.ts): at start and hourly, in the background.
 import uWS from 'uWebSockets.js';
 import type pg from 'pg';
-import { PrincipalResolver, requireScope, resolverOptions } from '../src/auth/principal.js';
-import type { TokenService } from '../src/auth/jwt.js';
-import type { Config } from '../src/config.js';
-import { DwError } from '../src/errors.js';
-import type { Logger } from '../src/log.js';
+import { PrincipalResolver, requireScope, resolverOptions } from '../src/core/auth/principal.js';
+import type { TokenService } from '../src/core/auth/jwt.js';
+import type { Config } from '../src/core/config.js';
+import { DwError } from '../src/core/errors.js';
+import type { Logger } from '../src/core/log.js';
 import { BLOCK_COLUMNS, blockLines } from './sinks/postgres/blocks.js';
 import { ANOMALY_COLUMNS, anomalyLines } from './sinks/postgres/copy.js';
 import { Retention } from './sinks/postgres/retention.js';
@@ -47,11 +47,11 @@ import { isDatabaseDown, type SourceContext } from './sources/common.js';
 import { httpSource } from './sources/http.js';
 import { otlpSource } from './sources/otlp.js';
 import { websocketSource } from './sources/websocket.js';
-import type { EventRecord } from './transforms/decode.js';
+import type { EventRecord } from './types.js';
 import { TenantRateLimiter } from './transforms/limit.js';
 import { TenantQuota, type QuotaReading } from './transforms/quota.js';
-import { effectiveLimits, NO_LIMITS, type EffectiveLimits, type LimitSource } from '../src/limits.js';
-import { openUsageStore, planUsage, type UsageStore } from '../src/usage.js';
+import { effectiveLimits, NO_LIMITS, type EffectiveLimits, type LimitSource } from '../src/core/tenancy/limits.js';
+import { openUsageStore, planUsage, type UsageStore } from '../src/core/usage.js';
 import { InOrder, Scorer } from './transforms/score.js';
 import { StreamSettings } from './transforms/stream-settings.js';
 
@@ -239,7 +239,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     },
     async ingest(tenantId, records, bytes, batchKey, bodyFingerprint) {
       if (records.length === 0) return { accepted: 0, duplicate: false };
-      // The tenant's own limits (its plan's or its override, src/limits.ts), read with its quota
+      // The tenant's own limits (its plan's or its override, src/core/tenancy/limits.ts), read with its quota
       // reading (no I/O per batch). The global ones were applied before decoding.
       const lim = tenantLimits(await quota.current(tenantId));
       if (bytes > lim.maxBodyBytes.value) {
@@ -330,7 +330,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     if (opts.usage === undefined) await usage.close();
     throw err;
   });
-  const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
+  const port = uWS.us_socket_local_port(listenSocket);
   log.info({ host: config.host, port, tenantId: onlyTenant }, 'engine listening');
 
   let closed: Promise<void> | undefined;

@@ -19,18 +19,18 @@
 // its own SIGTERM; their routes removed), the routing table and the database.
 import type { FastifyInstance } from 'fastify';
 import { startEngine, type EngineHandle } from '../engine/engine.js';
-import { buildControlApp } from './app.js';
-import { AuditLog } from './audit.js';
-import { createMachineRegistry } from './machines/create.js';
-import type { MachineRegistry, RouteSink } from './machines/registry.js';
-import { createApiKey } from './auth/api-keys.js';
-import { TokenService } from './auth/jwt.js';
-import type { Config } from './config.js';
-import { openDatabase, withTransaction, type Database } from './db.js';
-import type { Logger } from './log.js';
+import { buildControlApp } from './control/app.js';
+import { AuditLog } from './core/audit.js';
+import { createMachineRegistry } from './control/machines/create.js';
+import type { MachineRegistry, RouteSink } from './control/machines/registry.js';
+import { createApiKey } from './core/auth/api-keys.js';
+import { TokenService } from './core/auth/jwt.js';
+import type { Config } from './core/config.js';
+import { openDatabase, withTransaction, type Database } from './core/db.js';
+import type { Logger } from './core/log.js';
 import { startEdgeProxy, type EdgeHandle } from './edge/proxy.js';
-import { RoutingTable } from './routing/table.js';
-import { createTenant } from './tenants.js';
+import { RoutingTable } from './core/routing/table.js';
+import { createTenant } from './core/tenancy/tenants.js';
 
 export interface SystemParts { engine: boolean; control: boolean; edge?: boolean }
 
@@ -129,6 +129,7 @@ export async function startSystem(
           for (const step of [() => engine?.close(), () => edge?.close(), () => control?.close(), () => machines?.close(), () => routes?.close(), () => db.close()]) {
             try { await step(); } catch (err) { first ??= err; }
           }
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the first step's error, unchanged
           if (first !== undefined) throw first;
         })();
         return closing;

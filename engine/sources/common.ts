@@ -2,10 +2,11 @@
 // hand a decoded batch to storage, and whether the engine is draining; and what they share:
 // error mapping (PostgreSQL down ─► 503), the engine-wide body budget and the body reader.
 import type { HttpResponse } from 'uWebSockets.js';
-import type { Principal } from '../../src/auth/principal.js';
-import { DwError, isDwError } from '../../src/errors.js';
-import type { Logger } from '../../src/log.js';
-import type { DecodeLimits, EventRecord } from '../transforms/decode.js';
+import type { Principal } from '../../src/core/auth/principal.js';
+import { DwError, isDwError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/log.js';
+import type { DecodeLimits } from '../transforms/decode.js';
+import type { EventRecord } from '../types.js';
 
 export interface IngestResult {
   accepted: number;
@@ -36,7 +37,7 @@ export interface SourceContext {
 /**
  * Connection-level failures of PostgreSQL: node socket errors and SQLSTATE classes 08
  * (connection exception) and 57P (admin/crash shutdown, cannot connect now). The same set as
- * the control API's (src/plugins/errors.ts, not exported there).
+ * the control API's (src/control/plugins/errors.ts, not exported there).
  */
 const DATABASE_DOWN: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', '57P01', '57P02', '57P03']);
 const DATABASE_DOWN_MESSAGE = /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error/i;
@@ -123,9 +124,6 @@ export interface BodyHandlers {
   /** The whole body, once it arrived and the credential was accepted. */
   body(body: Buffer, principal: Principal): void;
 }
-
-/** A first buffer for a body of unknown length, or before authentication (grown as data arrives). */
-const INITIAL_CHUNK = 64 * 1024;
 
 /**
  * Streams a request body in, authenticated as it arrives:

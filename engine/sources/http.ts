@@ -8,9 +8,9 @@
 // read first; onAborted is attached before anything async; each onData chunk is copied before
 // the callback returns; writes after an await are corked and skipped once aborted.
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { DwError, errorBody } from '../../src/errors.js';
+import { DwError, errorBody } from '../../src/core/errors.js';
 import { bodyFormat, decodeBody, validateEvents } from '../transforms/decode.js';
-import type { Principal } from '../../src/auth/principal.js';
+import type { Principal } from '../../src/core/auth/principal.js';
 import { acceptBody, beginRequest, retryAfterOf, send, statusLine, toDwError, type ResState, type SourceContext } from './common.js';
 
 const INGEST_PATH = '/api/v1/events/ingest';

@@ -16,10 +16,10 @@
 import { createHash } from 'node:crypto';
 import { gunzip } from 'node:zlib';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { DwError, errorBody } from '../../src/errors.js';
+import { DwError, errorBody } from '../../src/core/errors.js';
 import { otlpLogsToEvents, parseOtlpJson } from '../transforms/otlp.js';
 import { encodeExportLogsResponse, encodeStatus, parseOtlpProtobuf } from '../transforms/otlp-proto.js';
-import type { Principal } from '../../src/auth/principal.js';
+import type { Principal } from '../../src/core/auth/principal.js';
 import { acceptBody, beginRequest, retryAfterOf, send, toDwError, type ResState, type SourceContext } from './common.js';
 
 export const OTLP_LOGS_PATH = '/v1/logs';

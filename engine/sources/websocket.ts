@@ -16,9 +16,9 @@
 // batch is stored once per (tenant, client_id, seq), so resending after a reconnect is safe.
 import { pack } from 'msgpackr';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_socket_context_t } from 'uWebSockets.js';
-import { DwError, errorBody } from '../../src/errors.js';
+import { DwError, errorBody } from '../../src/core/errors.js';
 import { decodeFrame, seqOf, sniffSeq, validateEvents } from '../transforms/decode.js';
-import type { Principal } from '../../src/auth/principal.js';
+import type { Principal } from '../../src/core/auth/principal.js';
 import { retryable, RETRY_AFTER_SECONDS, statusLine, toDwError, type SourceContext } from './common.js';
 
 const STREAM_PATH = '/api/v1/stream';

@@ -10,8 +10,9 @@
 // and `metadata` once, so that the COPY sink and the scorer reuse it instead of serialising
 // again (STYLE.md §6).
 import { C1, Unpackr } from 'msgpackr';
-import { DwError } from '../../src/errors.js';
+import { DwError } from '../../src/core/errors.js';
 import type { StreamType } from '../../workers/types.js';
+import type { EventRecord } from '../types.js';
 
 export type BodyFormat = 'json' | 'ndjson' | 'msgpack';
 
@@ -20,26 +21,6 @@ export interface DecodeLimits {
   readonly maxBatchEvents: number;
   /** Largest event, measured as the UTF-8 bytes of its stored JSON parts (DW_ERR_PAYLOAD_TOO_LARGE). */
   readonly maxEventBytes: number;
-}
-
-/** One valid event, ready for the events table and the scorer. */
-export interface EventRecord {
-  /** Stream key: `stream`, else `stream_type:metadata.source` (source defaults to 'default'). */
-  readonly stream: string;
-  readonly streamType: StreamType;
-  /** Event time, ms since the epoch. */
-  readonly ts: number;
-  /** JSON text of `data` (jsonb column). */
-  readonly dataJson: string;
-  /** JSON text of `metadata`, or null when absent. */
-  readonly metadataJson: string | null;
-  /** Whether the caller named the stream explicitly (kept to rebuild the event for anomalies). */
-  readonly explicitStream: boolean;
-  /** Detector input: text for logs/traces/llm, value for metrics. */
-  readonly text: string | undefined;
-  readonly value: number | undefined;
-  /** UTF-8 bytes of the stored parts (usage and the per-event limit). */
-  readonly bytes: number;
 }
 
 const STREAM_TYPE_SET: ReadonlySet<string> = new Set(['logs', 'metrics', 'traces', 'llm']);
@@ -233,7 +214,7 @@ function parseTimestamp(v: unknown, index: number): number {
 /** Validates raw events and builds records. Throws DW_ERR_INVALID_EVENT (details.index) on the first bad one. */
 export function validateEvents(raw: readonly unknown[], limits: DecodeLimits): EventRecord[] {
   checkCount(raw.length, limits);
-  const out: EventRecord[] = new Array(raw.length);
+  const out = new Array<EventRecord>(raw.length);
   for (let i = 0; i < raw.length; i++) out[i] = validateEvent(raw[i], i, limits);
   return out;
 }

@@ -11,7 +11,7 @@
 // answer's wait is exact for the batch refused (Retry-After). Buckets that have refilled are
 // forgotten (at most once a minute), so the map holds only tenants active in the last minute.
 // Several engine processes each apply the limit on their own. A tenant's rate may differ from the
-// global one (its plan or override: src/limits.ts): take() is given it, the bucket keeps the rate
+// global one (its plan or override: src/core/tenancy/limits.ts): take() is given it, the bucket keeps the rate
 // it was last given, and a lower rate caps the tokens at once (a raised one refills up to it).
 
 /** How often full buckets are forgotten. */

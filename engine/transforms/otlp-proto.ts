@@ -14,7 +14,7 @@
 // bounded (AnyValue arrays and maps: MAX_DEPTH) so a hostile body cannot exhaust the stack.
 // Also the encoders of the two answers OTLP/HTTP protobuf clients read: ExportLogsServiceResponse
 // (partial success) and google.rpc.Status (errors).
-import { DwError } from '../../src/errors.js';
+import { DwError } from '../../src/core/errors.js';
 
 const MAX_DEPTH = 32;
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -21,8 +21,9 @@
 //             severity_text, severity_number, trace_id, span_id, otel.scope.name, otel.scope.version
 //   timestamp timeUnixNano, else observedTimeUnixNano, else the receive time (ms precision)
 // Unknown fields are ignored, as the OTLP/JSON spec requires of receivers.
-import { DwError } from '../../src/errors.js';
-import { validateEvent, type DecodeLimits, type EventRecord } from './decode.js';
+import { DwError } from '../../src/core/errors.js';
+import { validateEvent, type DecodeLimits } from './decode.js';
+import type { EventRecord } from '../types.js';
 
 export const OTLP_DEFAULT_STREAM = 'otlp:default';
 

@@ -32,9 +32,9 @@
 // A read that fails (PostgreSQL or Redis down) keeps the last reading (own keeps growing, so the
 // estimate stays an upper bound); with no reading at all the batch is let through (fail open:
 // storing needs PostgreSQL anyway), counted in stats.readErrors and logged by the caller's hook.
-import { DwError } from '../../src/errors.js';
-import type { LimitValues } from '../../src/limits.js';
-import { monthStart, nextMonthStart } from '../../src/usage.js';
+import { DwError } from '../../src/core/errors.js';
+import type { LimitValues } from '../../src/core/tenancy/limits.js';
+import { monthStart, nextMonthStart } from '../../src/core/usage.js';
 
 export interface QuotaReading {
   /** tenants.plan */
@@ -45,7 +45,7 @@ export interface QuotaReading {
   limit: number | null;
   /** Events stored this month, as the usage store has them. */
   used: number;
-  /** The plan's ingest limits and the tenant's overrides (src/limits.ts); absent = none (the global settings). */
+  /** The plan's ingest limits and the tenant's overrides (src/core/tenancy/limits.ts); absent = none (the global settings). */
   limits?: { plan: LimitValues; tenant: LimitValues };
 }
 

@@ -24,11 +24,12 @@
 // evicted, so the bound may be exceeded by at most the streams with work in flight.
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
-import type { Logger } from '../../src/log.js';
-import { workerFile } from '../../src/paths.js';
+import type { Logger } from '../../src/core/log.js';
+import { workerFile } from '../../src/core/paths.js';
 import type { ScoreInput, ScoreResult, ScoreTask, StreamType } from '../../workers/types.js';
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
-import { eventJson, type EventRecord } from './decode.js';
+import { eventJson } from './decode.js';
+import type { EventRecord } from '../types.js';
 import type { StreamProfile } from './stream-settings.js';
 
 /**
@@ -337,7 +338,7 @@ export class Scorer {
   }
 
   #submit(q: StreamQueue, batch: EventRecord[], profile: Readonly<StreamProfile> | undefined): void {
-    const inputs: ScoreInput[] = new Array(batch.length);
+    const inputs = new Array<ScoreInput>(batch.length);
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i];
       inputs[i] = r.value !== undefined ? { ts: r.ts, value: r.value } : { ts: r.ts, text: r.text };
@@ -348,7 +349,7 @@ export class Scorer {
     q.state = null;
     const task: ScoreTask = { stream: q.stream, streamType: q.streamType, state, events };
     if (profile !== undefined) task.threshold = profile.threshold;
-    const transferList: ArrayBuffer[] = [events.buffer as ArrayBuffer];
+    const transferList: ArrayBuffer[] = [events.buffer];
     if (state !== null && state.byteLength > 0) transferList.push(state.buffer as ArrayBuffer);
     this.stats.tasksRun++;
     this.#pool.run(task, { transferList }).then(

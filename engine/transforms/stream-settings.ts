@@ -8,8 +8,8 @@
 // Asked at scoring time only, never on the ack path. A failed lookup is logged and falls back
 // to the last known settings of the stream, else the balanced profile (the detectors' default).
 import type pg from 'pg';
-import type { Logger } from '../../src/log.js';
-import { effectiveThreshold, PROFILES, type Profile } from '../../src/stream-settings.js';
+import type { Logger } from '../../src/core/log.js';
+import { effectiveThreshold, PROFILES, type Profile } from '../../src/core/tenancy/profiles.js';
 
 export interface StreamProfile {
   profile: Profile;

@@ -1,7 +1,7 @@
 // The edge proxy's pure parts (no I/O): which tenant a Host header names, and which headers go
 // on to the engine and back to the client.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { isSubdomain } from '../routing/cache.js';
+import { isSubdomain } from '../core/routing/cache.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1): meaningful for one connection only, never forwarded. */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([
@@ -59,7 +59,7 @@ export function requestHeaders(headers: IncomingHttpHeaders, fwd: ForwardedFor, 
   }
   const prior = headers['x-forwarded-for'];
   const ip = fwd.clientIp?.startsWith('::ffff:') ? fwd.clientIp.slice(7) : fwd.clientIp;
-  if (ip !== undefined) out['x-forwarded-for'] = prior ? `${prior}, ${ip}` : ip;
+  if (ip !== undefined) out['x-forwarded-for'] = prior ? `${String(prior)}, ${ip}` : ip;
   else if (prior) out['x-forwarded-for'] = prior;
   if (headers.host !== undefined) out['x-forwarded-host'] = headers.host;
   out['x-forwarded-proto'] = fwd.proto;

@@ -18,9 +18,9 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type Socket } from 'node:net';
 import { pipeline } from 'node:stream';
 import type { Duplex } from 'node:stream';
-import { DwError, errorBody, type ErrorCode } from '../errors.js';
-import type { Logger } from '../log.js';
-import { splitAddress, type Route } from '../routing/cache.js';
+import { DwError, errorBody, type ErrorCode } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { splitAddress, type Route } from '../core/routing/cache.js';
 import { requestHead, requestHeaders, responseHeaders, tenantOfHost } from './headers.js';
 
 export interface RouteLookup {

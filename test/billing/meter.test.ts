@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, lastClosedHour, oldestSendableHour, usageIdentifier } from '../../src/billing/meter.js';
-import { planPrices } from '../../src/billing/stripe.js';
-import { stateFromStripe } from '../../src/billing/subscription.js';
+import { backoffMs, lastClosedHour, oldestSendableHour, usageIdentifier } from '../../src/control/billing/meter.js';
+import { planPrices } from '../../src/control/billing/stripe.js';
+import { stateFromStripe } from '../../src/control/billing/subscription.js';
 
 describe('meter arithmetic', () => {
   it('an hour is closed 5 minutes after it ends', () => {

@@ -4,10 +4,10 @@
 //   DW_BENCH_BILLING=1 npx vitest run test/billing/throughput.test.ts
 // It prints one line per concurrency: `billing_report_fake_stripe_cN: <tenant-hours>/s`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsageReporter } from '../../src/billing/reporter.js';
-import { createStripeClient } from '../../src/billing/stripe.js';
-import { silentLogger } from '../../src/log.js';
-import { createTenant } from '../../src/tenants.js';
+import { UsageReporter } from '../../src/control/billing/reporter.js';
+import { createStripeClient } from '../../src/control/billing/stripe.js';
+import { silentLogger } from '../../src/core/log.js';
+import { createTenant } from '../../src/core/tenancy/tenants.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startFakeStripe, type FakeStripe } from '../helpers/fake-stripe.js';
 

@@ -17,7 +17,7 @@ async function rowsOf(tenantId: string | null, action?: string): Promise<Row[]> 
   return rows;
 }
 
-const sessionOf = async (token: string): Promise<string> => (await h.tokens.verify(token)).session_id as string;
+const sessionOf = async (token: string): Promise<string> => (await h.tokens.verify(token)).session_id;
 
 describe('recorded actions', () => {
   it('register: the new owner, their tenant and address', async () => {

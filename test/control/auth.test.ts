@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenService } from '../../src/auth/jwt.js';
+import { TokenService } from '../../src/core/auth/jwt.js';
 import { call, codeOf, signUp, startHarness, type Harness } from './harness.js';
 
 let h: Harness;

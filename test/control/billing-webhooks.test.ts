@@ -1,8 +1,8 @@
 // POST /api/v1/webhooks/stripe against real PostgreSQL and the real stripe SDK talking to the
 // fake Stripe server (test/helpers/fake-stripe.ts); events signed with generateTestHeaderString.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expireGrace } from '../../src/billing/store.js';
-import { effectivePlan, PAST_DUE_GRACE_MS } from '../../src/billing/subscription.js';
+import { expireGrace } from '../../src/control/billing/store.js';
+import { effectivePlan, PAST_DUE_GRACE_MS } from '../../src/control/billing/subscription.js';
 import { signedEvent, startFakeStripe, type FakeStripe } from '../helpers/fake-stripe.js';
 import { call, codeOf, signUp, startHarness, type Harness, type SignedUp } from './harness.js';
 

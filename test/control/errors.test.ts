@@ -4,11 +4,11 @@ import { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { DwError } from '../../src/errors.js';
-import { anomaliesPlugin } from '../../src/plugins/anomalies.js';
-import { contextPlugin } from '../../src/plugins/context.js';
-import { errorsPlugin, toDwError } from '../../src/plugins/errors.js';
-import { healthPlugin } from '../../src/plugins/health.js';
+import { DwError } from '../../src/core/errors.js';
+import { anomaliesPlugin } from '../../src/control/plugins/anomalies.js';
+import { contextPlugin } from '../../src/control/plugins/context.js';
+import { errorsPlugin, toDwError } from '../../src/control/plugins/errors.js';
+import { healthPlugin } from '../../src/control/plugins/health.js';
 
 function capturingLogger(): { log: pino.Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCK_COLUMNS, blockLines } from '../../engine/sinks/postgres/blocks.js';
 import { CopySink } from '../../engine/sinks/postgres/service.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
-import { prng } from '../../src/demo/synthetic.js';
-import { silentLogger } from '../../src/log.js';
+import { prng } from '../../src/tools/demo/synthetic.js';
+import { silentLogger } from '../../src/core/log.js';
 import { storedEvents, type StoredEvent } from '../helpers/events.js';
 import { call, codeOf, signUp, startHarness, type Harness, type SignedUp } from './harness.js';
 

@@ -3,12 +3,12 @@
 // that must stay refused: alg none, algorithm confusion (HS256 keyed with our public key, an
 // ES256 header on an HMAC signature), expired, wrong audience or issuer, another HMAC size.
 import { createHmac } from 'node:crypto';
-import { SignJWT, UnsecuredJWT, importJWK, exportSPKI, type JWK, type CryptoKey } from 'jose';
+import { SignJWT, UnsecuredJWT, importJWK, exportSPKI, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PrincipalResolver } from '../../src/auth/principal.js';
-import { TokenService } from '../../src/auth/jwt.js';
-import { loadConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
+import { PrincipalResolver } from '../../src/core/auth/principal.js';
+import { TokenService } from '../../src/core/auth/jwt.js';
+import { loadConfig } from '../../src/core/config.js';
+import { silentLogger } from '../../src/core/log.js';
 import { startEngine, type EngineHandle } from '../../engine/engine.js';
 import { storedEvents } from '../helpers/events.js';
 import { call, codeOf, signUp, startHarness, type Harness } from './harness.js';
@@ -97,7 +97,7 @@ describe('external HS256 tokens (EXTERNAL_JWT_SECRET set)', () => {
 
   it('algorithm confusion: HS256 keyed with our public key (JWK or PEM) and an ES256 header on an HMAC signature are refused', async () => {
     const carol = await signUp(h.app, 'Carol');
-    const ours = h.tokens.jwks().keys[0] as JWK;
+    const ours = h.tokens.jwks().keys[0];
     const pem = await exportSPKI(await importJWK(ours, 'ES256') as CryptoKey);
     const ourClaims = { sub: carol.user.id, email: carol.email, role: 'owner', tenant_id: carol.user.tenant_id, session_id: '00000000-0000-4000-8000-000000000000' };
     for (const keyBytes of [JSON.stringify(ours), pem]) {

@@ -2,12 +2,12 @@
 // small helpers to sign up users and to put rows straight into PostgreSQL.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { compress, DEFAULT_CODEC } from '../../engine/sinks/postgres/blocks.js';
-import { buildControlApp } from '../../src/app.js';
-import { eventId } from '../../src/event-blocks.js';
-import { TokenService } from '../../src/auth/jwt.js';
-import { loadConfig, type Config } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
+import { compress, DEFAULT_CODEC } from '../../src/core/blocks.js';
+import { buildControlApp } from '../../src/control/app.js';
+import { eventId } from '../../src/core/event-blocks.js';
+import { TokenService } from '../../src/core/auth/jwt.js';
+import { loadConfig, type Config } from '../../src/core/config.js';
+import { silentLogger } from '../../src/core/log.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 export interface Harness {

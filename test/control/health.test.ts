@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildControlApp } from '../../src/app.js';
-import { createPool } from '../../src/db.js';
-import { silentLogger } from '../../src/log.js';
+import { buildControlApp } from '../../src/control/app.js';
+import { createPool } from '../../src/core/db.js';
+import { silentLogger } from '../../src/core/log.js';
 import { call, codeOf, startHarness, type Harness } from './harness.js';
 
 let h: Harness;

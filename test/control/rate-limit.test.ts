@@ -8,12 +8,12 @@ import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fast
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildControlApp } from '../../src/app.js';
-import { defaults, loadConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
-import { errorsPlugin } from '../../src/plugins/errors.js';
-import { byEmail, byIp, newRateLimitCounters, rateLimit } from '../../src/plugins/rate-limit.js';
-import { MemoryStore, RedisStore, type RateLimitStore } from '../../src/rate-limit-store.js';
+import { buildControlApp } from '../../src/control/app.js';
+import { defaults, loadConfig } from '../../src/core/config.js';
+import { silentLogger } from '../../src/core/log.js';
+import { errorsPlugin } from '../../src/control/plugins/errors.js';
+import { byEmail, byIp, newRateLimitCounters, rateLimit } from '../../src/control/plugins/rate-limit.js';
+import { MemoryStore, RedisStore, type RateLimitStore } from '../../src/core/rate-limit-store.js';
 import { startHarness, type Harness } from './harness.js';
 
 const REDIS_URL = process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL;

@@ -1,7 +1,7 @@
 // TRUST_PROXY: behind the edge proxy the client is in X-Forwarded-For; Fastify's trustProxy
 // (from config) decides whom to believe, and req.ip feeds the rate limits and the audit rows.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/core/config.js';
 import { startHarness, type Harness } from './harness.js';
 
 describe('TRUST_PROXY', () => {

@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
-import { monthStart, RedisUsageStore } from '../../src/usage.js';
+import { silentLogger } from '../../src/core/log.js';
+import { monthStart, RedisUsageStore } from '../../src/core/usage.js';
 import { call, codeOf, signUp, startHarness, type Harness } from './harness.js';
 
 const REDIS_URL = process.env.REDIS_URL;

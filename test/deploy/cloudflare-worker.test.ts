@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildControlApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
-import { packageRoot } from '../../src/paths.js';
+import { buildControlApp } from '../../src/control/app.js';
+import { loadConfig } from '../../src/core/config.js';
+import { silentLogger } from '../../src/core/log.js';
+import { packageRoot } from '../../src/core/paths.js';
 import { countEvents, logEvent, startHarness, type Harness } from '../engine/harness.js';
 import { freePort } from '../helpers/net.js';
 

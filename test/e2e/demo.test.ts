@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo } from '../../src/demo/run.js';
+import { runDemo } from '../../src/tools/demo/run.js';
 import { ensureDemoTenant, type System } from '../../src/system.js';
 import { startTestSystem } from '../helpers/system.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';

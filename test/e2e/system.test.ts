@@ -3,7 +3,7 @@
 // second tenant sees none of it; close() while requests are in flight keeps every
 // acknowledged event.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syntheticLog } from '../../src/demo/synthetic.js';
+import { syntheticLog } from '../../src/tools/demo/synthetic.js';
 import type { System } from '../../src/system.js';
 import { startTestSystem } from '../helpers/system.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';

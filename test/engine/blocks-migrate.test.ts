@@ -1,9 +1,9 @@
 // Upgrading a database of the row-per-event design: migrate() turns the rows of `events` into
 // one-event blocks (codec 'none'), in id order, drops the table, and the API lists them as before.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/db.js';
-import { listEvents } from '../../src/event-blocks.js';
-import { createTenant } from '../../src/tenants.js';
+import { migrate } from '../../src/core/db.js';
+import { listEvents } from '../../src/core/event-blocks.js';
+import { createTenant } from '../../src/core/tenancy/tenants.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { storedEvents } from '../helpers/events.js';
 

@@ -1,7 +1,8 @@
 // Event blocks (engine/sinks/postgres/blocks.ts): COPY lines built from records decode back to
 // the same events, for every codec; grouping, time range, keys and fingerprints.
 import { describe, expect, it } from 'vitest';
-import { BLOCK_COLUMNS, CODECS, blockLines, compress, decodeBlock, decompress } from '../../engine/sinks/postgres/blocks.js';
+import { BLOCK_COLUMNS, blockLines } from '../../engine/sinks/postgres/blocks.js';
+import { CODECS, compress, decodeBlock, decompress } from '../../src/core/blocks.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
 
 const T = '00000000-0000-4000-8000-0000000000aa';

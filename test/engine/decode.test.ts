@@ -27,7 +27,7 @@ describe('decode', () => {
   });
 
   it('refuses bad events with the index and the field', () => {
-    const bad = (e: unknown, index = 1) => codeOf(() => validateEvents([{ timestamp: 1, stream_type: 'logs', data: 'ok' }, e], limits));
+    const bad = (e: unknown) => codeOf(() => validateEvents([{ timestamp: 1, stream_type: 'logs', data: 'ok' }, e], limits));
     expect(bad({ timestamp: 1, stream_type: 'logs', data: 'x', extra: 1 })).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', details: { index: 1 } });
     expect(bad({ timestamp: 1, stream_type: 'logs', data: 'x', extra: 1 }).message).toContain('"extra"');
     expect(bad({ timestamp: true, stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');

@@ -7,11 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { pack, unpack } from 'msgpackr';
 // `ws` is present as a dependency of uWebSockets.js (the fallback); see the report: it should be a devDependency.
 import WebSocket from 'ws';
-import { createApiKey } from '../../src/auth/api-keys.js';
-import { TokenService } from '../../src/auth/jwt.js';
-import { loadConfig, type Config } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
-import { createTenant } from '../../src/tenants.js';
+import { createApiKey } from '../../src/core/auth/api-keys.js';
+import { TokenService } from '../../src/core/auth/jwt.js';
+import { loadConfig, type Config } from '../../src/core/config.js';
+import { silentLogger } from '../../src/core/log.js';
+import { createTenant } from '../../src/core/tenancy/tenants.js';
 import { startEngine, type EngineHandle } from '../../engine/engine.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { countStored, storedEvents } from '../helpers/events.js';

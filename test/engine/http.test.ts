@@ -111,7 +111,7 @@ describe('engine HTTP source', () => {
     const res = await fetch(`${h.url}/api/v1/events/ingest`, {
       method: 'POST', body: stream, duplex: 'half',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tenantA.key}` },
-    } as RequestInit);
+    });
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('DW_ERR_PAYLOAD_TOO_LARGE');
     expect(await countEvents(h)).toBe(before);

@@ -96,6 +96,7 @@ describe('OTLP logs transform', () => {
     expect(anyValueToJson({ arrayValue: {} })).toEqual([]);
     expect(anyValueToJson({})).toBeNull();
     expect(nanosToMs('1731945600123456789')).toBe(1731945600123);
+    // eslint-disable-next-line no-loss-of-precision -- a JSON number of nanoseconds arrives rounded; that is the case tested
     expect(nanosToMs(1731945600123456789)).toBe(1731945600123);
     expect(nanosToMs('0')).toBeUndefined();
     expect(nanosToMs('12x')).toBeUndefined();

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { BLOCK_COLUMNS, blockLines } from '../../engine/sinks/postgres/blocks.js';
 import { CopySink, type CopySinkOptions } from '../../engine/sinks/postgres/service.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
-import { createPool } from '../../src/db.js';
-import { silentLogger } from '../../src/log.js';
-import { createTenant } from '../../src/tenants.js';
+import { createPool } from '../../src/core/db.js';
+import { silentLogger } from '../../src/core/log.js';
+import { createTenant } from '../../src/core/tenancy/tenants.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { countStored } from '../helpers/events.js';
 

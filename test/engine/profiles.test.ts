@@ -3,8 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
-import { packageRoot, workerFile } from '../../src/paths.js';
+import { silentLogger } from '../../src/core/log.js';
+import { packageRoot, workerFile } from '../../src/core/paths.js';
 import type { AnomalyRow } from '../../engine/sinks/postgres/copy.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
 import { Scorer } from '../../engine/transforms/score.js';

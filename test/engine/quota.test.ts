@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TenantQuota, type QuotaReading } from '../../engine/transforms/quota.js';
-import { createApiKey } from '../../src/auth/api-keys.js';
-import { createTenant } from '../../src/tenants.js';
-import { hourTag, monthTag, planUsage, RedisUsageStore, TableUsageStore } from '../../src/usage.js';
-import { silentLogger } from '../../src/log.js';
+import { createApiKey } from '../../src/core/auth/api-keys.js';
+import { createTenant } from '../../src/core/tenancy/tenants.js';
+import { hourTag, monthTag, planUsage, RedisUsageStore, TableUsageStore } from '../../src/core/usage.js';
+import { silentLogger } from '../../src/core/log.js';
 import { startEngine, type EngineHandle } from '../../engine/engine.js';
 import { boomWorker, countEvents, ingest, logEvent, startHarness, WsClient, type Harness } from './harness.js';
 

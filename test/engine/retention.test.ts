@@ -2,10 +2,10 @@
 // anomalies older than its plan's retention deleted, partitions created ahead.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compress } from '../../engine/sinks/postgres/blocks.js';
+import { compress } from '../../src/core/blocks.js';
 import { AHEAD_DAYS, listPartitions, Retention } from '../../engine/sinks/postgres/retention.js';
-import { silentLogger } from '../../src/log.js';
-import { createTenant } from '../../src/tenants.js';
+import { silentLogger } from '../../src/core/log.js';
+import { createTenant } from '../../src/core/tenancy/tenants.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/net.js';
 import { startHarness } from './harness.js';

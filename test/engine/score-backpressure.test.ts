@@ -3,8 +3,8 @@
 // are stored, so their acks come later), and every acknowledged event is still stored and scored.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
+import { loadConfig } from '../../src/core/config.js';
+import { silentLogger } from '../../src/core/log.js';
 import { startEngine } from '../../engine/engine.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
 import { Scorer } from '../../engine/transforms/score.js';

@@ -1,7 +1,7 @@
 // The scorer's per-stream entries are bounded (maxStreams, LRU of idle entries) and expire
 // (streamIdleTtlMs); a stream with work running or waiting is never evicted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/core/log.js';
 import type { AnomalyRow } from '../../engine/sinks/postgres/copy.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
 import { Scorer } from '../../engine/transforms/score.js';

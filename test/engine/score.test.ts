@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
-import { workerFile } from '../../src/paths.js';
+import { silentLogger } from '../../src/core/log.js';
+import { workerFile } from '../../src/core/paths.js';
 import type { AnomalyRow } from '../../engine/sinks/postgres/copy.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
 import { InOrder, Scorer } from '../../engine/transforms/score.js';

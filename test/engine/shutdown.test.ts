@@ -67,7 +67,7 @@ describe('engine close()', () => {
     const res = fetch(`${h.url}/api/v1/events/ingest`, {
       method: 'POST', body: stream, duplex: 'half',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tenantA.key}` },
-    } as RequestInit);
+    });
     // No server-side signal to poll for "headers received"; 300 ms on loopback is ample.
     await new Promise((r) => setTimeout(r, 300));
     const closing = h.engine.close();

@@ -3,9 +3,9 @@
 // and an open WebSocket stops being served once its credential is revoked.
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../src/auth/api-keys.js';
-import { loadConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
+import { createApiKey } from '../../src/core/auth/api-keys.js';
+import { loadConfig } from '../../src/core/config.js';
+import { silentLogger } from '../../src/core/log.js';
 import { startEngine } from '../../engine/engine.js';
 import { boomWorker, countEvents, logEvent, startHarness, WsClient, type Harness } from './harness.js';
 

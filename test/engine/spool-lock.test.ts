@@ -11,7 +11,7 @@ import { BLOCK_COLUMNS } from '../../engine/sinks/postgres/blocks.js';
 import { CopySink, type SinkWrite } from '../../engine/sinks/postgres/service.js';
 import { spoolOptions } from '../../engine/sinks/spool/config.js';
 import { SpooledSink } from '../../engine/sinks/spool/service.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/core/log.js';
 import { freePort } from '../helpers/net.js';
 
 let dir: string;

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createApiKey } from '../../src/auth/api-keys.js';
-import { migrate } from '../../src/db.js';
-import { packageRoot } from '../../src/paths.js';
-import { createTenant } from '../../src/tenants.js';
+import { createApiKey } from '../../src/core/auth/api-keys.js';
+import { migrate } from '../../src/core/db.js';
+import { packageRoot } from '../../src/core/paths.js';
+import { createTenant } from '../../src/core/tenancy/tenants.js';
 import { freePort, waitFor } from '../helpers/net.js';
 import { ownPool, startOwnPostgres, storedMarkers, type OwnPostgres } from '../helpers/own-postgres.js';
 
@@ -48,7 +48,7 @@ async function startEngineProcess(port: number, spoolDir: string): Promise<Engin
   child.on('exit', () => children.delete(child));
   const out: EngineProcess = { child, log: [] };
   let buf = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
     buf += d;
     let nl;
     while ((nl = buf.indexOf('\n')) >= 0) {

@@ -1,16 +1,16 @@
-// Per-tenant ingest limits (src/limits.ts): the body or frame size, the events per batch and the
+// Per-tenant ingest limits (src/core/tenancy/limits.ts): the body or frame size, the events per batch and the
 // events per second of a tenant's plan (plans columns) or its override (tenant_limits), read by the
 // engine with the tenant's quota reading, enforced after authentication over HTTP, OTLP and
 // WebSocket; and GET /api/v1/limits. Against the real PostgreSQL.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TenantRateLimiter } from '../../engine/transforms/limit.js';
-import { buildControlApp } from '../../src/app.js';
-import { createApiKey } from '../../src/auth/api-keys.js';
-import { migrate } from '../../src/db.js';
-import { effectiveLimits, NO_LIMITS } from '../../src/limits.js';
-import { silentLogger } from '../../src/log.js';
-import { createTenant } from '../../src/tenants.js';
+import { buildControlApp } from '../../src/control/app.js';
+import { createApiKey } from '../../src/core/auth/api-keys.js';
+import { migrate } from '../../src/core/db.js';
+import { effectiveLimits, NO_LIMITS } from '../../src/core/tenancy/limits.js';
+import { silentLogger } from '../../src/core/log.js';
+import { createTenant } from '../../src/core/tenancy/tenants.js';
 import { countEvents, ingest, logEvent, startHarness, WsClient, type Harness } from './harness.js';
 
 const REFRESH_MS = 200;

@@ -36,7 +36,7 @@ describe('engine restricted to one tenant', () => {
   });
 
   it('DRIFTWATCH_TENANT_ID must be a UUID', async () => {
-    const { loadConfig } = await import('../../src/config.js');
+    const { loadConfig } = await import('../../src/core/config.js');
     expect(() => loadConfig({ env: { DRIFTWATCH_TENANT_ID: 'acme' } })).toThrow(/DRIFTWATCH_TENANT_ID .* must be a UUID/);
   });
 });

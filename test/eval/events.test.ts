@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/paths.js';
-import { demoEventsPair } from '../../src/eval/examples.js';
+import { packageRoot } from '../../src/core/paths.js';
+import { demoEventsPair } from '../../src/tools/eval/examples.js';
 
 const cli = join(packageRoot, 'dist', 'bin', 'driftwatch.js');
 const events = join(packageRoot, 'examples', 'demo-events.ndjson');
@@ -15,13 +15,13 @@ const tmp = mkdtempSync(join(tmpdir(), 'driftwatch-eval-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  if (!existsSync(join(packageRoot, 'dist', 'src', 'eval', 'cli.js'))) throw new Error(`${cli} has no eval: build first (npx tsc -p tsconfig.json)`);
+  if (!existsSync(join(packageRoot, 'dist', 'src', 'tools', 'eval', 'cli.js'))) throw new Error(`${cli} has no eval: build first (npx tsc -p tsconfig.json)`);
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: packageRoot });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('driftwatch eval (CLI)', () => {
-  it('examples/ holds exactly what src/eval/examples.ts generates from the synthetic log', () => {
+  it('examples/ holds exactly what src/tools/eval/examples.ts generates from the synthetic log', () => {
     const pair = demoEventsPair();
     expect(readFileSync(events, 'utf8')).toBe(pair.ndjson);
     expect(readFileSync(labels, 'utf8')).toBe(pair.labels);

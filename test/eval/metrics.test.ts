@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { detectionFigures, formatFigures } from '../../src/eval/metrics.js';
-import { evalLogs, parseLineLabels, splitLabelToken, splitLines } from '../../src/eval/logs.js';
-import { evalEvents, parseEventLabels, parseEventsNdjson } from '../../src/eval/events.js';
-import { evalNab, parseNabCsv } from '../../src/eval/nab.js';
-import { readTar } from '../../src/eval/tar.js';
-import { syntheticLog } from '../../src/demo/synthetic.js';
+import { detectionFigures, formatFigures } from '../../src/tools/eval/metrics.js';
+import { evalLogs, parseLineLabels, splitLabelToken, splitLines } from '../../src/tools/eval/logs.js';
+import { evalEvents, parseEventLabels, parseEventsNdjson } from '../../src/tools/eval/events.js';
+import { evalNab, parseNabCsv } from '../../src/tools/eval/nab.js';
+import { readTar } from '../../src/tools/eval/tar.js';
+import { syntheticLog } from '../../src/tools/demo/synthetic.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'driftwatch-eval-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -6,10 +6,10 @@ import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/paths.js';
-import { NAB_PROFILES, parseNabTime, parseProfiles, parseWindows, probationLength, scaledSigmoid, scoreAt, scoreCorpus, sweep, weighRows, type NabFile } from '../../src/eval/nab-scorer.js';
-import { readTar } from '../../src/eval/tar.js';
-import { nabResultsFromTar } from '../../src/eval/nab.js';
+import { packageRoot } from '../../src/core/paths.js';
+import { NAB_PROFILES, parseNabTime, parseProfiles, parseWindows, probationLength, scaledSigmoid, scoreAt, scoreCorpus, sweep, weighRows, type NabFile } from '../../src/tools/eval/nab-scorer.js';
+import { readTar } from '../../src/tools/eval/tar.js';
+import { nabResultsFromTar } from '../../src/tools/eval/nab.js';
 
 const nabDir = join(packageRoot, '..', 'shared', 'datasets', 'nab');
 const haveNab = existsSync(join(nabDir, 'results', 'numenta_scores.tar.gz'));

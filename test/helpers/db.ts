@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { createPool, migrate } from '../../src/db.js';
+import { createPool, migrate } from '../../src/core/db.js';
 
 export interface TestDatabase {
   url: string;

@@ -1,8 +1,8 @@
 // Reading stored events back in tests: every block of event_blocks decoded (the same decoder as
 // GET /api/v1/events), in write order: block id, then position in the block.
 import type pg from 'pg';
-import { decodeBlock } from '../../engine/sinks/postgres/blocks.js';
-import { eventId } from '../../src/event-blocks.js';
+import { decodeBlock } from '../../src/core/blocks.js';
+import { eventId } from '../../src/core/event-blocks.js';
 
 export interface StoredEvent {
   /** As GET /api/v1/events shows it. */

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../src/db.js';
+import { startEmbeddedPostgres } from '../../src/core/db.js';
 import { freePort } from './net.js';
 
 declare module 'vitest' {

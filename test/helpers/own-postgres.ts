@@ -4,7 +4,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../../src/db.js';
+import { startEmbeddedPostgres } from '../../src/core/db.js';
 import { freePort } from './net.js';
 import { storedEvents } from './events.js';
 

@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
+import { loadConfig } from '../../src/core/config.js';
+import { silentLogger } from '../../src/core/log.js';
 import { startSystem, type System } from '../../src/system.js';
 
 export async function startTestSystem(databaseUrl: string): Promise<System> {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, UnsecuredJWT } from 'jose';
-import { createApiKey, findApiKey } from '../../src/auth/api-keys.js';
-import { TokenService } from '../../src/auth/jwt.js';
-import { hashPassword, verifyPassword } from '../../src/auth/passwords.js';
-import { PrincipalResolver } from '../../src/auth/principal.js';
-import { createTenant } from '../../src/tenants.js';
+import { createApiKey, findApiKey } from '../../src/core/auth/api-keys.js';
+import { TokenService } from '../../src/core/auth/jwt.js';
+import { hashPassword, verifyPassword } from '../../src/core/auth/passwords.js';
+import { PrincipalResolver } from '../../src/core/auth/principal.js';
+import { createTenant } from '../../src/core/tenancy/tenants.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;

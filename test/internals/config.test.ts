@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaults, loadConfig } from '../../src/config.js';
+import { defaults, loadConfig } from '../../src/core/config.js';
 
 describe('config', () => {
   it('uses defaults and freezes the result', () => {

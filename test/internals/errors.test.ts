@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DwError, errorBody, errorCodes, isDwError } from '../../src/errors.js';
-import { packageRoot } from '../../src/paths.js';
+import { DwError, errorBody, errorCodes, isDwError } from '../../src/core/errors.js';
+import { packageRoot } from '../../src/core/paths.js';
 
 describe('errors', () => {
   const doc = readFileSync(join(packageRoot, 'docs/errors.md'), 'utf8');
   const documented = new Set([...doc.matchAll(/`(DW_ERR_[A-Z0-9_]+)`/g)].map((m) => m[1]));
 
-  it('every code in src/errors.ts is documented with its status', () => {
+  it('every code in src/core/errors.ts is documented with its status', () => {
     for (const [code, spec] of Object.entries(errorCodes)) {
       expect(documented.has(code), `${code} missing from docs/errors.md`).toBe(true);
       expect(doc).toMatch(new RegExp(`\\| \`${code}\` \\| ${spec.status} \\|`));
@@ -16,7 +16,7 @@ describe('errors', () => {
   });
 
   it('the doc lists no code the file lacks', () => {
-    for (const code of documented) expect(Object.hasOwn(errorCodes, code), `${code} is not in src/errors.ts`).toBe(true);
+    for (const code of documented) expect(Object.hasOwn(errorCodes, code), `${code} is not in src/core/errors.ts`).toBe(true);
   });
 
   it('DwError carries code, status and a body', () => {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RELOAD_MS, RETIRED_GRACE_SECONDS, TokenService } from '../../src/auth/jwt.js';
-import { packageRoot } from '../../src/paths.js';
+import { RELOAD_MS, RETIRED_GRACE_SECONDS, TokenService } from '../../src/core/auth/jwt.js';
+import { packageRoot } from '../../src/core/paths.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 const run = promisify(execFile);

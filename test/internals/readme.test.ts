@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { options } from '../../src/config.js';
-import { packageRoot } from '../../src/paths.js';
+import { options } from '../../src/core/config.js';
+import { packageRoot } from '../../src/core/paths.js';
 
 describe('README', () => {
   const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');

@@ -3,9 +3,9 @@
 // (404 right after create), 429 with Retry-After, region fallback on capacity errors, the wait
 // loop under the server's cap, leases around mutations, destroy, and the client-side limit.
 import { afterEach, describe, expect, it } from 'vitest';
-import { FlyProvider, type FlyProviderOptions } from '../../src/machines/fly.js';
-import { machineName, ProviderError } from '../../src/machines/provider.js';
-import { silentLogger } from '../../src/log.js';
+import { FlyProvider, type FlyProviderOptions } from '../../src/control/machines/fly.js';
+import { machineName, ProviderError } from '../../src/control/machines/provider.js';
+import { silentLogger } from '../../src/core/log.js';
 import { startFakeFly, type FakeFly, type FakeFlyOptions } from '../helpers/fake-fly.js';
 
 const TENANT = '6a1c9c59-8f0e-4a5e-9a43-2f4e1c0b7d11';
@@ -200,7 +200,7 @@ describe('fly driver: wait, leases, destroy, rate', () => {
       method: 'POST', headers: { authorization: `Bearer ${fake.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ ttl: 30, description: 'someone else' }),
     }).then((r) => r.json()) as { data: { nonce: string } };
     setTimeout(() => {
-      void fetch(`${fake!.url}/v1/apps/${fake!.app}/machines/${m.id}/lease`, { method: 'DELETE', headers: { authorization: `Bearer ${fake!.token}`, 'fly-machine-lease-nonce': held.data.nonce } });
+      void fetch(`${fake.url}/v1/apps/${fake.app}/machines/${m.id}/lease`, { method: 'DELETE', headers: { authorization: `Bearer ${fake.token}`, 'fly-machine-lease-nonce': held.data.nonce } });
     }, 500);
     await fly.stop(m.id);
     const refused = fake.calls('POST', /\/lease$/).filter((r) => r.status === 409);

@@ -6,13 +6,13 @@
 // follows every transition; close() stops the engines.
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/audit.js';
-import { createApiKey } from '../../src/auth/api-keys.js';
-import { loadConfig, type Config } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
-import { LocalProvider } from '../../src/machines/local.js';
-import { MachineRegistry, type MachineRow, type RouteSink } from '../../src/machines/registry.js';
-import { createTenant } from '../../src/tenants.js';
+import { AuditLog } from '../../src/core/audit.js';
+import { createApiKey } from '../../src/core/auth/api-keys.js';
+import { loadConfig, type Config } from '../../src/core/config.js';
+import { silentLogger } from '../../src/core/log.js';
+import { LocalProvider } from '../../src/control/machines/local.js';
+import { MachineRegistry, type MachineRow, type RouteSink } from '../../src/control/machines/registry.js';
+import { createTenant } from '../../src/core/tenancy/tenants.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { storedEvents } from '../helpers/events.js';
 import { waitFor } from '../helpers/net.js';

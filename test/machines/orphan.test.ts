@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTenant } from '../../src/tenants.js';
+import { createTenant } from '../../src/core/tenancy/tenants.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/net.js';
 
@@ -23,12 +23,12 @@ describe('local driver: a control API killed with SIGKILL', () => {
     const tenant = await createTenant(db.pool, 'Orphan');
     const parent = spawn(process.execPath, [fileURLToPath(new URL('../fixtures/vm-parent.mjs', import.meta.url)), db.url, tenant.id], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    parent.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    parent.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     const [, pid, address] = await waitFor(async () => /^engine (\d+) (\S+)$/m.exec(out) ?? undefined, 30_000, 'engine started');
     enginePid = Number(pid);
     expect((await fetch(`http://${address}/health`)).status).toBe(200);
     parent.kill('SIGKILL');
     await waitFor(async () => (alive(enginePid!) ? undefined : true), 15_000, 'the orphaned engine to exit');
-    expect(alive(enginePid!)).toBe(false);
+    expect(alive(enginePid)).toBe(false);
   });
 });

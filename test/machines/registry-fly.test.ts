@@ -4,14 +4,14 @@
 // route sink follows. The engine inside the machine is stood in for by a local /health server.
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/audit.js';
-import { loadConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
-import { createProvider } from '../../src/machines/create.js';
-import { FlyProvider } from '../../src/machines/fly.js';
-import { LocalProvider } from '../../src/machines/local.js';
-import { MachineRegistry } from '../../src/machines/registry.js';
-import { createTenant } from '../../src/tenants.js';
+import { AuditLog } from '../../src/core/audit.js';
+import { loadConfig } from '../../src/core/config.js';
+import { silentLogger } from '../../src/core/log.js';
+import { createProvider } from '../../src/control/machines/create.js';
+import { FlyProvider } from '../../src/control/machines/fly.js';
+import { LocalProvider } from '../../src/control/machines/local.js';
+import { MachineRegistry } from '../../src/control/machines/registry.js';
+import { createTenant } from '../../src/core/tenancy/tenants.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startFakeFly, type FakeFly } from '../helpers/fake-fly.js';
 

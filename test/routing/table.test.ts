@@ -6,10 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
-import { isAddress, isSubdomain, RouteCache, splitAddress, type Route } from '../../src/routing/cache.js';
-import { RoutingTable } from '../../src/routing/table.js';
-import { createTenant } from '../../src/tenants.js';
+import { silentLogger } from '../../src/core/log.js';
+import { isAddress, isSubdomain, RouteCache, splitAddress, type Route } from '../../src/core/routing/cache.js';
+import { RoutingTable } from '../../src/core/routing/table.js';
+import { createTenant } from '../../src/core/tenancy/tenants.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 const REDIS_URL = process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL;

@@ -4,8 +4,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/paths.js';
-import { prng, syntheticLog } from '../../src/demo/synthetic.js';
+import { packageRoot } from '../../src/core/paths.js';
+import { prng, syntheticLog } from '../../src/tools/demo/synthetic.js';
 import { prf, runStream, textEvents, valueEvents } from './helpers.js';
 
 const datasets = join(packageRoot, '..', 'shared', 'datasets');

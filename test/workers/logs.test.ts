@@ -1,7 +1,7 @@
 // The logs detector (workers/detectors/logs.ts) on its template layer (templates.ts): one test
 // per kind of score, each on a stream built so that it fails if that score stops working.
 import { describe, expect, it } from 'vitest';
-import { prng } from '../../src/demo/synthetic.js';
+import { prng } from '../../src/tools/demo/synthetic.js';
 import { LOG_PARAMS, numberOf, poissonTailLog10, scoreLogs } from '../../workers/detectors/logs.js';
 import { TemplateMiner, templateText } from '../../workers/detectors/templates.js';
 import type { Finding, ScoreInput } from '../../workers/types.js';

@@ -1,6 +1,6 @@
 // Window-level template-mix drift: known lines in unusual proportions.
 import { describe, expect, it } from 'vitest';
-import { prng, syntheticLog } from '../../src/demo/synthetic.js';
+import { prng, syntheticLog } from '../../src/tools/demo/synthetic.js';
 import { hashLine, MIX_PARAMS } from '../../workers/detectors/mix.js';
 import { runStream, textEvents } from './helpers.js';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { calibrated, NUMERIC_PARAMS, quantileOf, scoreNumeric } from '../../workers/detectors/numeric.js';
 import score from '../../workers/score.js';
 import type { Finding, ScoreInput } from '../../workers/types.js';
-import { prng } from '../../src/demo/synthetic.js';
+import { prng } from '../../src/tools/demo/synthetic.js';
 import { task, valueEvents } from './helpers.js';
 
 /** The engine's task (no rowScores) in batches, at a threshold; findings with stream-wide indices. */

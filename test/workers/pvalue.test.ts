@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { empiricalP, formatP } from '../../workers/detectors/pvalue.js';
 import { scoreText } from '../../workers/detectors/text.js';
-import { prng as rng } from '../../src/demo/synthetic.js';
+import { prng as rng } from '../../src/tools/demo/synthetic.js';
 import { textEvents } from './helpers.js';
 
 

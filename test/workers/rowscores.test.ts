@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import score from '../../workers/score.js';
 import type { Finding, ScoreInput, StreamType } from '../../workers/types.js';
-import { prng, syntheticLog } from '../../src/demo/synthetic.js';
+import { prng, syntheticLog } from '../../src/tools/demo/synthetic.js';
 import { task, textEvents, valueEvents } from './helpers.js';
 
 /** Runs events through score() with rowScores in batches of `batch`; rows and findings stream-wide. */

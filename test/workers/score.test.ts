@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import score from '../../workers/score.js';
 import type { ScoreTask } from '../../workers/types.js';
-import { syntheticLog, prng } from '../../src/demo/synthetic.js';
+import { syntheticLog, prng } from '../../src/tools/demo/synthetic.js';
 import { runStream, task, textEvents, valueEvents } from './helpers.js';
 
 const enc = new TextEncoder();

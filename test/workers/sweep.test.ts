@@ -5,8 +5,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'vitest';
-import { packageRoot } from '../../src/paths.js';
-import { syntheticLog } from '../../src/demo/synthetic.js';
+import { packageRoot } from '../../src/core/paths.js';
+import { syntheticLog } from '../../src/tools/demo/synthetic.js';
 import { NUMERIC_PARAMS, scoreNumeric, type NumericParams } from '../../workers/detectors/numeric.js';
 import { scoreText, TEXT_PARAMS, type TextParams } from '../../workers/detectors/text.js';
 import { prf, textEvents } from './helpers.js';
@@ -92,8 +92,8 @@ it.skipIf(process.env.DW_SWEEP_NUMERIC === undefined || !existsSync(nab))('numer
 // prints for "nab:", one variant per line). How the row-likelihood parameters were chosen:
 //   DW_SWEEP_NAB='[["default",{}],["clip5",{"lkClip":5}]]' npx vitest run test/workers/sweep.test.ts
 it.skipIf(process.env.DW_SWEEP_NAB === undefined || !existsSync(nab))('numeric row likelihood sweep, NAB scoring (DW_SWEEP_NAB)', async () => {
-  const { listNabFiles, parseNabCsv } = await import('../../src/eval/nab.js');
-  const { NAB_PROFILES, parseWindows, scoreCorpus } = await import('../../src/eval/nab-scorer.js');
+  const { listNabFiles, parseNabCsv } = await import('../../src/tools/eval/nab.js');
+  const { NAB_PROFILES, parseWindows, scoreCorpus } = await import('../../src/tools/eval/nab-scorer.js');
   const windows = parseWindows(JSON.parse(readFileSync(join(nab, 'labels', 'combined_windows.json'), 'utf8')));
   const data = listNabFiles(join(nab, 'data')).map((name) => {
     const { ts, values } = parseNabCsv(readFileSync(join(nab, 'data', name), 'utf8'), 'value', name);

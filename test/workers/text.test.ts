@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalise } from '../../workers/detectors/normalise.js';
 import { hasHighLevel, scoreText, severityOf, skeleton, TEXT_PARAMS, type TextParams } from '../../workers/detectors/text.js';
-import { prng, syntheticLog } from '../../src/demo/synthetic.js';
+import { prng, syntheticLog } from '../../src/tools/demo/synthetic.js';
 import { runStream, textEvents } from './helpers.js';
 
 describe('normalise()', () => {
@@ -134,7 +134,7 @@ describe('text state', () => {
       i < 300 ? `INFO ok request ${i}` : Array.from({ length: 700 }, () => String.fromCharCode(97 + Math.floor(r() * 26))).join(''),
     );
     const { maxState, state } = runStream('llm', textEvents(lines), 200);
-    const s = JSON.parse(new TextDecoder().decode(state as Uint8Array)) as { base: string[]; q: unknown[]; ring: number[] };
+    const s = JSON.parse(new TextDecoder().decode(state)) as { base: string[]; q: unknown[]; ring: number[] };
     expect(s.base.join('\n').length).toBeLessThanOrEqual(TEXT_PARAMS.baselineBytes + 2048);
     expect(s.q.length).toBeLessThanOrEqual(TEXT_PARAMS.quarantineSize);
     expect(s.ring.length).toBeLessThanOrEqual(TEXT_PARAMS.nullSize);

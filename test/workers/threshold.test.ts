@@ -4,8 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/paths.js';
-import { syntheticLog } from '../../src/demo/synthetic.js';
+import { packageRoot } from '../../src/core/paths.js';
+import { syntheticLog } from '../../src/tools/demo/synthetic.js';
 import score from '../../workers/score.js';
 import type { Finding, ScoreInput, StreamType } from '../../workers/types.js';
 import { task, textEvents, valueEvents } from './helpers.js';

@@ -154,7 +154,7 @@ const DEFAULTS = {
    * Calibrated post-processing: the published score (findings, rowScores) is a piecewise-linear,
    * strictly increasing map of the raw row likelihood through (0, 0), (mapSensitive, 0.4),
    * (mapBalanced, 0.5), (mapStrict, 0.65), (1, 1), so the profile thresholds of
-   * src/stream-settings.ts (0.4, 0.5, 0.65) land on the raw levels NAB's optimisation picks. A
+   * src/core/tenancy/profiles.ts (0.4, 0.5, 0.65) land on the raw levels NAB's optimisation picks. A
    * strictly increasing map changes no ranking, so NAB's threshold sweep scores the same.
    */
   mapSensitive: 0.515,

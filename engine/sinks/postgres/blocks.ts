@@ -11,46 +11,16 @@
 // time in the block, not the first and last in order), count, batch_key (the write's
 // idempotency key, or null), first_index (position of the block's first event in the write),
 // codec, payload (bytea). The table adds id (a sequence: COPY order) and received_at (the
-// partition key). The reader (src/event-blocks.ts) decodes with decodeBlock().
+// partition key). The reader (src/core/event-blocks.ts) decodes with decodeBlock().
 //
 // Codec (measured with bench/blocks.bench.ts, see the README): brotli quality 1 by default; the
 // codec is stored per block, so a reader decodes blocks written with any of them.
 import { createHash } from 'node:crypto';
-import { brotliCompressSync, brotliDecompressSync, constants as zc, deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { EventRecord } from '../../transforms/decode.js';
+import { compress, DEFAULT_CODEC, type Codec } from '../../../src/core/blocks.js';
+import type { EventRecord } from '../../types.js';
 import { copyEscape } from './copy.js';
 
-export const CODECS = ['deflate', 'brotli', 'none'] as const;
-export type Codec = (typeof CODECS)[number];
-export const DEFAULT_CODEC: Codec = 'brotli';
-
 export const BLOCK_COLUMNS = ['tenant_id', 'stream', 'stream_type', 'first_ts', 'last_ts', 'count', 'batch_key', 'first_index', 'codec', 'payload'] as const;
-
-/** One event as the reader returns it. `data` and `metadata` are parsed JSON. */
-export interface BlockEvent {
-  ts: number;
-  data: unknown;
-  metadata: unknown;
-}
-
-const BROTLI_PARAMS = { [zc.BROTLI_PARAM_QUALITY]: 1, [zc.BROTLI_PARAM_LGWIN]: 18, [zc.BROTLI_PARAM_MODE]: zc.BROTLI_MODE_TEXT };
-
-export function compress(codec: Codec, text: string): Buffer {
-  switch (codec) {
-    case 'deflate': return deflateRawSync(text, { level: 1 });
-    case 'brotli': return brotliCompressSync(text, { params: { ...BROTLI_PARAMS, [zc.BROTLI_PARAM_SIZE_HINT]: text.length } });
-    case 'none': return Buffer.from(text, 'utf8');
-  }
-}
-
-export function decompress(codec: string, bytes: Uint8Array): string {
-  switch (codec) {
-    case 'deflate': return inflateRawSync(bytes).toString('utf8');
-    case 'brotli': return brotliDecompressSync(bytes).toString('utf8');
-    case 'none': return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-    default: throw new TypeError(`unknown block codec ${JSON.stringify(codec)}`);
-  }
-}
 
 /** The uncompressed payload of a block: a JSON array of [ts ms, data, metadata] (metadata null when absent). */
 export function payloadText(records: readonly EventRecord[], idx: readonly number[]): string {
@@ -60,14 +30,6 @@ export function payloadText(records: readonly EventRecord[], idx: readonly numbe
     out += (k === 0 ? '[' : ',[') + r.ts + ',' + r.dataJson + ',' + (r.metadataJson ?? 'null') + ']';
   }
   return out + ']';
-}
-
-/** Decodes a block's payload into its events, in the order they were written. */
-export function decodeBlock(codec: string, payload: Uint8Array): BlockEvent[] {
-  const rows = JSON.parse(decompress(codec, payload)) as [number, unknown, unknown][];
-  const out = new Array<BlockEvent>(rows.length);
-  for (let i = 0; i < rows.length; i++) out[i] = { ts: rows[i][0], data: rows[i][1], metadata: rows[i][2] };
-  return out;
 }
 
 export interface BlockWrite {

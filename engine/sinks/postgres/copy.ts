@@ -5,7 +5,7 @@
 //
 // Text format escapes: backslash, tab, newline and carriage return inside a value; NULL is \N.
 // NUL cannot occur: decode.ts refuses it per event (jsonb and text both reject it).
-import type { EventRecord } from '../../transforms/decode.js';
+import type { EventRecord } from '../../types.js';
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
 const ESCAPES = /[\\\t\n\r]/g;

@@ -14,7 +14,7 @@
 // and blocks of a deleted tenant, keep the longest retention. Only this file and the schema's
 // function touch partitions.
 import type pg from 'pg';
-import type { Logger } from '../../../src/log.js';
+import type { Logger } from '../../../src/core/log.js';
 
 /** Daily partitions kept ready ahead of today. */
 export const AHEAD_DAYS = 7;

@@ -28,8 +28,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { DwError } from '../../../src/errors.js';
-import type { Logger } from '../../../src/log.js';
+import { DwError } from '../../../src/core/errors.js';
+import type { Logger } from '../../../src/core/log.js';
 
 export interface SinkWrite {
   tenantId: string;

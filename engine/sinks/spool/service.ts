@@ -25,8 +25,8 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, open, readdir, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DwError } from '../../../src/errors.js';
-import type { Logger } from '../../../src/log.js';
+import { DwError } from '../../../src/core/errors.js';
+import type { Logger } from '../../../src/core/log.js';
 import type { SpoolOptions } from './config.js';
 import { SEGMENT_MAGIC, decodeEntry, encodeEntry, frame, parseRecords, segmentId, segmentName } from './spool.js';
 
@@ -678,7 +678,7 @@ export class SpooledSink<W extends SpoolableWrite, A> {
       const now = Date.now();
       if (now - this.#lastWarn.replay > WARN_EVERY_MS) {
         this.#lastWarn.replay = now;
-        this.#log.warn({ waiting: retry.length, remainingBatches: this.#records, reason: (results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined)?.reason?.message },
+        this.#log.warn({ waiting: retry.length, remainingBatches: this.#records, reason: (results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as { message?: unknown } | null | undefined)?.message },
           'SpoolReplayRetry: storage still unavailable; retrying');
       }
       await this.#sleep(backoff);

@@ -1,0 +1,119 @@
+// Accounts and sessions over HTTP: register, login, refresh, logout. Register and login are
+// rate-limited per client address and per email; the work (SQL, tokens, audit rows) is the
+// accounts service's (src/control/accounts/service.ts).
+//
+//   POST /auth/register ─▶ rate limits (ip, then email) ─▶ accounts.register ─▶ 201 tokens + user
+//   POST /auth/login    ─▶ rate limits (ip, then email) ─▶ accounts.login    ─▶ 200 tokens + user
+//   POST /auth/refresh  ─▶ accounts.refresh ─▶ 200 tokens
+//   POST /auth/logout   ─▶ (user token) accounts.logout ─▶ 204
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AccountService, type Caller, type Registration } from '../accounts/service.js';
+import { clientIp } from './audit.js';
+import { authenticate, principalOf } from './context.js';
+import { definePlugin } from './define.js';
+import { byEmail, byIp, rateLimit, type RateLimitOptions } from './rate-limit.js';
+import { userSchema } from './schemas.js';
+
+export const LOGIN_RATE_WINDOW_MS = 60_000;
+export const REGISTER_RATE_WINDOW_MS = 3_600_000;
+
+const tokensSchema = {
+  type: 'object',
+  properties: { token: { type: 'string' }, refresh_token: { type: 'string' }, user: userSchema },
+  required: ['token', 'refresh_token'],
+} as const;
+
+const passwordSchema = { type: 'string', minLength: 8, maxLength: 1024 } as const;
+const nameSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
+
+const registerSchema = {
+  summary: 'Create an account: a new tenant with this user as its owner',
+  tags: ['auth'],
+  body: {
+    type: 'object',
+    properties: {
+      email: { type: 'string', format: 'email', maxLength: 254 },
+      password: passwordSchema,
+      name: nameSchema,
+      first_name: nameSchema,
+      last_name: { type: 'string', maxLength: 200 },
+    },
+    required: ['email', 'password'],
+    anyOf: [{ required: ['name'] }, { required: ['first_name'] }],
+    additionalProperties: false,
+  },
+  response: { 201: tokensSchema },
+} as const;
+
+const loginSchema = {
+  summary: 'Sign in: an access token and a refresh token',
+  tags: ['auth'],
+  body: {
+    type: 'object',
+    properties: { email: { type: 'string', minLength: 1, maxLength: 254 }, password: { type: 'string', maxLength: 1024 } },
+    required: ['email', 'password'],
+    additionalProperties: false,
+  },
+  response: { 200: tokensSchema },
+} as const;
+
+const refreshSchema = {
+  summary: 'Trade a refresh token (single use) for a new access token and refresh token',
+  tags: ['auth'],
+  body: {
+    type: 'object',
+    properties: { refresh_token: { type: 'string', minLength: 1, maxLength: 256 } },
+    required: ['refresh_token'],
+    additionalProperties: false,
+  },
+  response: { 200: tokensSchema },
+} as const;
+
+const logoutSchema = { summary: 'End the current session', tags: ['auth'], response: { 204: { type: 'null' } } } as const;
+
+interface LoginBody { email: string; password: string }
+interface RefreshBody { refresh_token: string }
+
+const callerOf = (req: FastifyRequest): Caller => ({ ip: clientIp(req), log: req.log });
+
+export const authPlugin = definePlugin(async function auth(app: FastifyInstance): Promise<void> {
+  const accounts = new AccountService({
+    pool: app.pool, tokens: app.tokens, sessions: app.sessions, audit: app.audit, refreshTtlSeconds: app.config.refreshTokenTtlSeconds,
+  });
+  const { store, counters } = app.rateLimits;
+  const limit = (name: string, max: number, windowMs: number, key: RateLimitOptions['key']) => rateLimit({ name, max, windowMs, key, store, counters });
+
+  app.post<{ Body: Registration }>('/auth/register', {
+    // By address before the body is read; by the account's email once it is parsed. Per account
+    // as well: one address cannot be probed or signed up for from many client addresses.
+    onRequest: limit('register-ip', app.config.registerRateLimitPerIp, REGISTER_RATE_WINDOW_MS, byIp),
+    preValidation: limit('register-email', app.config.registerRateLimitPerEmail, REGISTER_RATE_WINDOW_MS, byEmail),
+    schema: registerSchema,
+  }, async function register(req, reply) {
+    return reply.code(201).send(await accounts.register(req.body, callerOf(req)));
+  });
+
+  app.post<{ Body: LoginBody }>('/auth/login', {
+    // By address before the body is read; by account once it is parsed.
+    onRequest: limit('login-ip', app.config.loginRateLimitPerIp, LOGIN_RATE_WINDOW_MS, byIp),
+    preValidation: limit('login-email', app.config.loginRateLimitPerEmail, LOGIN_RATE_WINDOW_MS, byEmail),
+    schema: loginSchema,
+  }, async function login(req) {
+    return accounts.login(req.body.email, req.body.password, callerOf(req));
+  });
+
+  app.post<{ Body: RefreshBody }>('/auth/refresh', { schema: refreshSchema }, async function refresh(req) {
+    return accounts.refresh(req.body.refresh_token, callerOf(req));
+  });
+
+  app.post('/auth/logout', { onRequest: authenticate({ kind: 'user' }), schema: logoutSchema }, async function logout(req, reply) {
+    const p = principalOf(req);
+    // A token of the external issuer (EXTERNAL_JWT_SECRET) has no session here: its issuer ends it.
+    if (p.sessionId !== undefined) await accounts.logout({ sessionId: p.sessionId, userId: p.subject, tenantId: p.tenantId }, callerOf(req));
+    return reply.code(204).send();
+  });
+}, {
+  name: 'driftwatch-auth',
+  dependencies: ['driftwatch-context', 'driftwatch-audit', 'driftwatch-rate-limit'],
+  decorators: { fastify: ['pool', 'tokens', 'sessions', 'config', 'resolver', 'audit', 'rateLimits'], request: ['principal'] },
+});

@@ -1,0 +1,71 @@
+// Every error leaves the control API as `{ error: { code, message, details? } }` with a code
+// from src/core/errors.ts: DwErrors as they are, fastify's own errors (validation, body parsing)
+// mapped to ours, anything else a 500 DW_ERR_INTERNAL that is logged with the request id
+// and never shows its stack or message to the client.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DwError, errorBody, errorCodes, isDwError, type ErrorCode } from '../../core/errors.js';
+import { definePlugin } from './define.js';
+
+const byFastifyCode: Readonly<Record<string, ErrorCode>> = Object.freeze({
+  FST_ERR_CTP_BODY_TOO_LARGE: 'DW_ERR_PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'DW_ERR_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'DW_ERR_MALFORMED_BODY',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'DW_ERR_MALFORMED_BODY',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'DW_ERR_MALFORMED_BODY',
+  FST_ERR_BAD_URL: 'DW_ERR_VALIDATION',
+});
+
+/** Connection-level failures of PostgreSQL (node errors and SQLSTATE classes 08, 57P). */
+const databaseDown = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+/** Maps whatever was thrown to one of our codes; undefined means "a bug" (500). */
+export function toDwError(err: unknown): DwError | undefined {
+  if (err instanceof DwError) return err;
+  if (isDwError(err)) {
+    const e = err as { code: ErrorCode; message?: unknown; details?: Record<string, unknown> };
+    const out = new DwError(e.code, undefined, e.details);
+    return out;
+  }
+  const fe = err as Partial<FastifyError> & { validationContext?: string };
+  if (fe !== null && typeof fe === 'object') {
+    if (Array.isArray(fe.validation)) {
+      const first = fe.validation[0] as { instancePath?: string } | undefined;
+      return new DwError('DW_ERR_VALIDATION', fe.message, {
+        in: fe.validationContext ?? 'request',
+        ...(first?.instancePath ? { path: first.instancePath } : {}),
+      });
+    }
+    if (typeof fe.code === 'string') {
+      const mapped = byFastifyCode[fe.code];
+      if (mapped !== undefined) return new DwError(mapped);
+      if (databaseDown.has(fe.code)) return new DwError('DW_ERR_DATABASE_UNAVAILABLE');
+    }
+    if (typeof fe.message === 'string' && /timeout exceeded when trying to connect|Connection terminated/i.test(fe.message)) {
+      return new DwError('DW_ERR_DATABASE_UNAVAILABLE');
+    }
+  }
+  return undefined;
+}
+
+export const errorsPlugin = definePlugin(async function errors(app: FastifyInstance): Promise<void> {
+  app.setErrorHandler(function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply) {
+    const dw = toDwError(err);
+    if (dw === undefined) {
+      req.log.error({ err, req_id: req.id }, 'unhandled error in the control API');
+      const internal = new DwError('DW_ERR_INTERNAL', `request id ${req.id}`);
+      return reply.code(internal.statusCode).send(errorBody(internal));
+    }
+    if (dw.statusCode >= 500) req.log.warn({ err, code: dw.code, req_id: req.id }, dw.message);
+    return reply.code(errorCodes[dw.code].status).send(errorBody(dw));
+  });
+
+  app.setNotFoundHandler(function notFound(req: FastifyRequest, reply: FastifyReply) {
+    const dw = new DwError('DW_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
+    return reply.code(dw.statusCode).send(errorBody(dw));
+  });
+
+  // Every answer names its request, so that a user can quote it and we can find the log line.
+  app.addHook('onRequest', async function requestIdHeader(req, reply) {
+    reply.header('x-request-id', req.id);
+  });
+}, { name: 'driftwatch-errors', global: true });

@@ -1,0 +1,132 @@
+// Fixed-window rate limits for the control API. `rateLimitPlugin` opens the counter store once
+// (Redis when config.redisUrl is set, so that instances share the limits; process memory
+// otherwise) and closes it with the app. `rateLimit(opts)` makes a route hook that counts one
+// hit for the caller's key and answers 429 DW_ERR_RATE_LIMITED over the limit:
+//
+//   request ─▶ key(req) ─▶ store.incr(<name>:<key>:<window>) ─┬─ ≤ max: x-ratelimit-* headers, go on
+//                                                            ├─ > max: 429 + Retry-After
+//                                                            └─ store error: log, count, go on (fail open)
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DwError } from '../../core/errors.js';
+import { MemoryStore, RedisStore, type RateLimitStore } from '../../core/rate-limit-store.js';
+import { definePlugin } from './define.js';
+
+export interface RateLimitCounters {
+  /** Requests refused with 429. */
+  driftwatch_rate_limit_refused_requests_total: number;
+  /** Store failures that let a request through unchecked. */
+  driftwatch_rate_limit_store_errors_total: number;
+}
+
+export interface RateLimits {
+  readonly store: RateLimitStore;
+  readonly counters: RateLimitCounters;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    rateLimits: RateLimits;
+  }
+}
+
+export interface RateLimitOptions {
+  /** Names the limit in keys and logs: `login-ip`. */
+  name: string;
+  /** Requests allowed per window and key. */
+  max: number;
+  windowMs: number;
+  /** Whom to count; undefined leaves the request alone (for example a body without an email). */
+  key: (req: FastifyRequest) => string | undefined;
+  store: RateLimitStore;
+  counters?: RateLimitCounters;
+}
+
+const NAME_RE = /^[a-z][a-z0-9-]{0,39}$/;
+/** During an outage every request fails its check: log the first, then one line per interval. */
+export const STORE_ERROR_LOG_INTERVAL_MS = 10_000;
+
+/** Counts by client address. */
+export const byIp = (req: FastifyRequest): string => req.ip;
+
+/** Counts by the body's `email` (case and spaces ignored), hashed so that no address sits in Redis. */
+export const byEmail = (req: FastifyRequest): string | undefined => {
+  const email = (req.body as { email?: unknown } | undefined)?.email;
+  if (typeof email !== 'string' || email.trim() === '') return undefined;
+  return createHash('sha256').update(email.trim().toLowerCase()).digest('base64url').slice(0, 22);
+};
+
+export const newRateLimitCounters = (): RateLimitCounters => ({
+  driftwatch_rate_limit_refused_requests_total: 0,
+  driftwatch_rate_limit_store_errors_total: 0,
+});
+
+/** Shows the tightest of the limits a request passed (login has two). */
+function setLimitHeaders(reply: FastifyReply, max: number, remaining: number): void {
+  const shown = reply.getHeader('x-ratelimit-remaining');
+  if (shown !== undefined && Number(shown) <= remaining) return;
+  reply.header('x-ratelimit-limit', max);
+  reply.header('x-ratelimit-remaining', remaining);
+}
+
+export const rateLimit = (opts: RateLimitOptions) => {
+  if (typeof opts.name !== 'string' || !NAME_RE.test(opts.name)) throw new TypeError('options.name must be lower-case letters, digits and dashes');
+  if (!Number.isSafeInteger(opts.max) || opts.max < 1) throw new TypeError('options.max must be a positive integer');
+  if (!Number.isSafeInteger(opts.windowMs) || opts.windowMs < 1) throw new TypeError('options.windowMs must be a positive integer');
+  if (typeof opts.key !== 'function') throw new TypeError('options.key must be a function');
+  if (opts.store === undefined || typeof opts.store.incr !== 'function') throw new TypeError('options.store must be a RateLimitStore');
+  const { name, max, windowMs, key: keyOf, store } = opts;
+  const counters = opts.counters ?? newRateLimitCounters();
+  const per = windowMs % 3_600_000 === 0 ? `${windowMs / 3_600_000} h` : windowMs % 60_000 === 0 ? `${windowMs / 60_000} min` : `${windowMs} ms`;
+  const detail = `at most ${max} per ${per} (${name})`;
+  let lastErrorLog = -Infinity;
+  let unlogged = 0;
+
+  return async function rateLimit(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const who = keyOf(req);
+    if (who === undefined) return;
+    const now = Date.now();
+    const window = Math.floor(now / windowMs);
+    const resetAt = (window + 1) * windowMs;
+    let count: number;
+    try {
+      count = await store.incr(`${name}:${who}:${window}`, resetAt - now);
+    } catch (err) {
+      counters.driftwatch_rate_limit_store_errors_total++;
+      if (now - lastErrorLog >= STORE_ERROR_LOG_INTERVAL_MS) {
+        req.log.warn({ err, event: 'RateLimitStoreError', limit: name, store: store.kind, error_code: 'store_unavailable', not_logged_since_last: unlogged },
+          'rate-limit store failed: the request goes through unchecked');
+        lastErrorLog = now;
+        unlogged = 0;
+      } else {
+        unlogged++;
+      }
+      return;
+    }
+    setLimitHeaders(reply, max, Math.max(0, max - count));
+    if (count > max) {
+      counters.driftwatch_rate_limit_refused_requests_total++;
+      const retryAfter = Math.max(1, Math.ceil((resetAt - now) / 1000));
+      reply.header('retry-after', retryAfter);
+      throw new DwError('DW_ERR_RATE_LIMITED', detail, { retry_after_seconds: retryAfter });
+    }
+  };
+};
+
+export const rateLimitPlugin = definePlugin(async function rateLimits(app: FastifyInstance): Promise<void> {
+  const { redisUrl, redisKeyPrefix } = app.config;
+  const log = app.log.child({ component: 'rate-limit' });
+  const store: RateLimitStore = redisUrl === undefined
+    ? new MemoryStore()
+    : await RedisStore.open(redisUrl, {
+      prefix: `${redisKeyPrefix}rl:`,
+      onStateChange(up, err) {
+        if (up) log.info({ event: 'RateLimitStoreConnected' }, 'rate limits: Redis connected');
+        else log.warn({ err, event: 'RateLimitStoreDisconnected' }, 'rate limits: Redis unreachable; requests go through unchecked until it is back');
+      },
+    });
+  app.decorate('rateLimits', Object.freeze({ store, counters: newRateLimitCounters() }));
+  app.addHook('onClose', async function closeRateLimitStore() {
+    await store.close();
+  });
+}, { name: 'driftwatch-rate-limit', global: true, dependencies: ['driftwatch-context'], decorators: { fastify: ['config'] } });

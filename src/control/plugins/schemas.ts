@@ -1,0 +1,117 @@
+// JSON schema fragments shared by the route plugins, and the row → JSON mappers that go with
+// them (timestamps as ISO strings, bigint ids as strings).
+
+export const uuidParams = {
+  type: 'object',
+  properties: { id: { type: 'string', format: 'uuid' } },
+  required: ['id'],
+  additionalProperties: false,
+} as const;
+
+export const STREAM_TYPES = ['logs', 'metrics', 'traces', 'llm'] as const;
+export const ANOMALY_STATUSES = ['open', 'resolved', 'false_positive', 'confirmed'] as const;
+
+export const paginationProps = {
+  limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+  offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
+} as const;
+
+const anyJson = {} as const;
+const isoOrNull = { type: ['string', 'null'] } as const;
+
+export const userSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, email: { type: 'string' }, username: { type: 'string' }, name: { type: 'string' },
+    role: { type: 'string' }, tenant_id: { type: 'string' },
+  },
+  required: ['id', 'email', 'username', 'name', 'role', 'tenant_id'],
+} as const;
+
+export const anomalySchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, stream: { type: 'string' }, stream_type: { type: 'string' }, score: { type: 'number' },
+    detector: { type: 'string' }, explanation: { type: 'string' }, event: anyJson, details: anyJson,
+    event_ts: isoOrNull, detected_at: { type: 'string' }, status: { type: 'string' }, resolved_at: isoOrNull,
+  },
+  required: ['id', 'stream', 'stream_type', 'score', 'detector', 'explanation', 'event', 'detected_at', 'status'],
+} as const;
+
+export const eventSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, stream: { type: 'string' }, stream_type: { type: 'string' }, timestamp: { type: 'string' },
+    data: anyJson, metadata: anyJson, received_at: { type: 'string' },
+  },
+  required: ['id', 'stream', 'stream_type', 'timestamp', 'received_at'],
+} as const;
+
+export const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+export interface AnomalyRow {
+  id: string; stream: string; stream_type: string; score: number; detector: string; explanation: string;
+  event: unknown; details: unknown; event_ts: Date | null; detected_at: Date; status: string; resolved_at: Date | null;
+}
+export const ANOMALY_COLUMNS = 'id, stream, stream_type, score, detector, explanation, event, details, event_ts, detected_at, status, resolved_at';
+export const anomalyJson = (r: AnomalyRow) => ({
+  id: r.id, stream: r.stream, stream_type: r.stream_type, score: r.score, detector: r.detector, explanation: r.explanation,
+  event: r.event, details: r.details, event_ts: iso(r.event_ts), detected_at: r.detected_at.toISOString(), status: r.status,
+  resolved_at: iso(r.resolved_at),
+});
+
+const NUMBER_RE = /^-?(?:\d+|\d*\.\d+)(?:e[+-]?\d+)?$/i;
+
+/**
+ * The app validates with coerceTypes off, so that a JSON body's `5` is not taken for `"5"`.
+ * Query strings are all text, so a list route turns the numeric parameters its schema
+ * declares into numbers before validation; anything else is left for the schema to refuse.
+ */
+export const coerceQueryNumbers = (querystring: { properties: Record<string, { type?: unknown }> }) => {
+  const numeric = Object.freeze(Object.entries(querystring.properties)
+    .filter(([, s]) => s.type === 'integer' || s.type === 'number').map(([k]) => k));
+  return async function coerceQueryNumbers(req: { query: unknown }): Promise<void> {
+    const q = req.query as Record<string, unknown>;
+    for (const k of numeric) {
+      const v = q[k];
+      if (typeof v === 'string' && NUMBER_RE.test(v.trim())) q[k] = Number(v);
+    }
+  };
+};
+
+/** For POST routes whose body fields are all optional: no body at all means `{}`. */
+export async function absentBodyIsEmpty(req: { body: unknown }): Promise<void> {
+  if (req.body === undefined || req.body === null) req.body = {};
+}
+
+/**
+ * A tenant-scoped WHERE clause for list routes: `tenant_id = $1` and each optional filter
+ * that has a value, with numbered parameters, then the page's LIMIT and OFFSET.
+ */
+export class TenantFilter {
+  readonly params: unknown[];
+  readonly #where: string[] = ['tenant_id = $1'];
+
+  constructor(tenantId: string) {
+    this.params = [tenantId];
+  }
+
+  /** Adds `sql` (one `?` stands for the value) when the value is defined. */
+  add(sql: string, value: unknown): this {
+    if (value !== undefined) {
+      this.params.push(value);
+      this.#where.push(sql.replace('?', `$${this.params.length}`));
+    }
+    return this;
+  }
+
+  get where(): string {
+    return this.#where.join(' AND ');
+  }
+
+  /** The filter's parameters followed by the page's, and the LIMIT/OFFSET clause for them. */
+  page(limit: number, offset: number): { clause: string; params: unknown[] } {
+    const n = this.params.length;
+    return { clause: `LIMIT $${n + 1} OFFSET $${n + 2}`, params: [...this.params, limit, offset] };
+  }
+}
