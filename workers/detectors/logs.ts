@@ -92,7 +92,7 @@ export const LOG_PARAMS: Readonly<LogParams> = Object.freeze({
   minRareBlocks: 8,
   newHalfLife: 1000,
   sNovel: 3,
-  sRare: 3.5,
+  sRare: 2.5,
   sSlot: 2.5,
   sNumeric: 4,
   sRate: 4,
@@ -212,9 +212,9 @@ export function numberOf(tok: string): number {
   if (m === null) return Number.NaN;
   const digits = m[1].replace(/[-.]/g, '');
   if (digits.length >= 9) return Number.NaN;
-  // A number glued to a word ("u23", "worker-7", "job42") names something; it does not measure it.
+  // A number glued to a word or a path ("u23", "worker-7", "/orders/14", "#3") names something; it does not measure it.
   const at = tok.indexOf(m[1]);
-  if (at > 0 && /[A-Za-z_-]/.test(tok[at - 1]) && tok[at - 1] !== '=' && !(tok[at - 1] === '-' && at > 1 && tok[at - 2] === '=')) return Number.NaN;
+  if (at > 0 && /[A-Za-z_/#:-]/.test(tok[at - 1]) && !(tok[at - 1] === '-' && at > 1 && tok[at - 2] === '=')) return Number.NaN;
   // Hex-looking ids (digits with a-f letters around) are not numbers.
   const rest = tok.length - m[1].length;
   if (rest > 0 && /^[0-9a-fA-F-]+$/.test(tok) && /[a-fA-F]/.test(tok)) return Number.NaN;
@@ -320,6 +320,9 @@ export class LogScorer {
         st.il = s.n;
         st.it = ts;
       } else {
+        // An incident that kept going for incidentMax lines is the stream's new normal: the
+        // template counts as present in half the blocks (it decays back to rare if it stops).
+        if (st.il > 0 && st.ic >= P.incidentMax) st.pres = Math.max(st.pres * Math.pow(this.#lb, blk - st.lb), s.wb / 2);
         st.il = 0;
         if (st.lb !== blk || st.pres === 0) incident = this.#rarity(t, st, blk);
       }
