@@ -4,7 +4,7 @@
 //        │ decode events (UTF-8 JSON of ScoreInput[]) and state (null → new stream)
 //        ▼
 //   logs / traces       ──► detectors/logs.ts    (templates: novelty by compression, rarity, slot values, rate, silence)
-//   llm                 ──► detectors/text.ts    (compression surprise)
+//   llm                 ──► detectors/prose.ts   (compression surprise, both tails; length and character classes)
 //   metrics             ──► detectors/numeric.ts (robust online statistics: findings = rows whose likelihood reaches the threshold)
 //        │
 //        ▼
@@ -15,7 +15,7 @@
 // boundary (STYLE.md §5).
 import type { Finding, ScoreInput, ScoreResult, ScoreTask } from './types.js';
 import { STREAM_TYPES } from './types.js';
-import { scoreText } from './detectors/text.js';
+import { scoreProse } from './detectors/prose.js';
 import { scoreNumeric } from './detectors/numeric.js';
 import { scoreLogs } from './detectors/logs.js';
 
@@ -47,7 +47,7 @@ export default function score(task: ScoreTask): ScoreResult {
     let out: { state: Uint8Array; findings: Finding[]; scored: number };
     if (task.streamType === 'metrics') out = scoreNumeric(state, events, undefined, rows, threshold);
     else if (task.streamType === 'logs' || task.streamType === 'traces') out = scoreLogs(state, events, undefined, rows, threshold);
-    else out = scoreText(state, events, undefined, rows, threshold);
+    else out = scoreProse(state, events, rows, threshold);
     if (rows === undefined) return { ok: true, state: out.state, findings: out.findings, scored: out.scored };
     return { ok: true, state: out.state, findings: out.findings, scored: out.scored, rowScores: rows };
   } catch (err) {

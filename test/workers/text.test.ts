@@ -4,7 +4,22 @@ import { describe, expect, it } from 'vitest';
 import { normalise } from '../../workers/detectors/normalise.js';
 import { hasHighLevel, scoreText, severityOf, skeleton, TEXT_PARAMS, type TextParams } from '../../workers/detectors/text.js';
 import { prng, syntheticLog } from '../../src/tools/demo/synthetic.js';
-import { runStream, textEvents } from './helpers.js';
+import { textEvents } from './helpers.js';
+import type { Finding, ScoreInput } from '../../workers/types.js';
+
+/** The line-level text detector alone, in batches with its state carried (it no longer serves a stream type through score()). */
+function runStream(_type: 'llm', events: ScoreInput[], batch: number): { findings: Finding[]; maxState: number; state: Uint8Array } {
+  let state: Uint8Array | null = null;
+  const findings: Finding[] = [];
+  let maxState = 0;
+  for (let off = 0; off < events.length; off += batch) {
+    const r = scoreText(state, events.slice(off, off + batch));
+    for (const f of r.findings) findings.push({ ...f, index: f.index + off });
+    state = r.state;
+    maxState = Math.max(maxState, state.length);
+  }
+  return { findings, maxState, state: state as Uint8Array };
+}
 
 describe('normalise()', () => {
   it('turns ids, IPs, hex and numbers into class tokens that keep magnitude', () => {

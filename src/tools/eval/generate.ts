@@ -218,7 +218,7 @@ export function generateLlm(seed: number, prompts = 3000): Generated {
     ['other_language', () => pick(OTHER_LANG)],
     ['encoded_blob', () => `Please decode this: ${Buffer.from(Array.from({ length: 90 + Math.floor(r() * 120) }, () => Math.floor(r() * 256))).toString('base64')}`],
     ['pasted_code', () => pick(CODE)],
-    ['token_flood', () => Array.from({ length: 60 + Math.floor(r() * 200) }, () => pick(['refund', 'refund', 'refund now', 'REFUND'])).join(' ')],
+    ['token_flood', () => { const w = pick(['refund', 'cancel my order', 'help', 'REFUND NOW', 'agent please']); return Array.from({ length: 10 + Math.floor(r() * 190) }, () => w).join(' '); }],
   ];
   for (let k = 0; k < 25; k++) {
     const [kind, make] = kinds[k % kinds.length];
