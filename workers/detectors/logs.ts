@@ -279,7 +279,7 @@ export class LogScorer {
   feed(text: string, ts: number): void {
     const s = this.s;
     const P = this.P;
-    this.out = [];
+    if (this.out.length > 0) this.out = [];
     this.rowScore = 0;
     s.n++;
     // Blocks (rarity) and the stream's decayed line count (rate of new templates).
@@ -425,6 +425,8 @@ export class LogScorer {
         }
       }
       sl.n++;
+      // A slot that has held 32 values and never a number is not numeric: skip the parse.
+      if (sl.k === 0 && sl.n > 32) continue;
       const x = numberOf(v);
       if (Number.isNaN(x)) continue;
       const y = Math.log1p(Math.abs(x));
