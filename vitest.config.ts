@@ -1,13 +1,36 @@
+// Three lanes, chosen by the test file's name (README §Tests, docs/architecture.md):
+//   unit         test/**/*.unit.test.ts   no database, no child process, no dataset; runs from
+//                                         the sources, no build needed (`npm run test:unit`)
+//   integration  test/**/*.test.ts        the rest: a real PostgreSQL (a database per file),
+//                                         Redis where set, in-process servers, compiled workers
+//   e2e          test/e2e/**, test/**/*.e2e.test.ts
+//                                         child processes (the CLI, engines), ../shared/datasets,
+//                                         the Python NAB scorer
+// `npm test` builds, runs unit + integration with v8 coverage (floor below), then e2e.
 import { defineConfig } from 'vitest/config';
+
+const UNIT = 'test/**/*.unit.test.ts';
+const E2E = ['test/e2e/**/*.test.ts', 'test/**/*.e2e.test.ts'];
+// Every file but the unit ones gets a real PostgreSQL (test/helpers/global-setup.ts).
+const withDatabase = { globalSetup: ['test/helpers/global-setup.ts'] };
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
     // Two cores: more parallel files only contend for PostgreSQL and CPU.
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: [UNIT] } },
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [UNIT, ...E2E], ...withDatabase } },
+      { extends: true, test: { name: 'e2e', include: E2E, ...withDatabase } },
+    ],
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts', 'engine/**/*.ts', 'workers/**/*.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: 'coverage',
+    },
   },
 });

@@ -216,8 +216,8 @@ async function roleEngine(url: string): Promise<void> {
   const warnings = new Map<string, number>();
   const log = pino({ level: 'info' }, {
     write(line: string) {
-      const rec = JSON.parse(line) as { level: number; msg: string; events?: unknown; score?: unknown };
-      if (rec.msg === 'engine closed') closedStats = { events: rec.events, score: rec.score };
+      const rec = JSON.parse(line) as { level: number; msg: string; event?: string; events?: unknown; score?: unknown };
+      if (rec.event === 'EngineShutdownCompleted') closedStats = { events: rec.events, score: rec.score };
       else if (rec.level >= 40) warnings.set(rec.msg, (warnings.get(rec.msg) ?? 0) + 1);
     },
   });

@@ -3,7 +3,8 @@
 // error mapping (PostgreSQL down ─► 503), the engine-wide body budget and the body reader.
 import type { HttpResponse } from 'uWebSockets.js';
 import type { Principal } from '../../src/core/auth/principal.js';
-import { DwError, isDwError } from '../../src/core/errors.js';
+import { DwError, toDwError } from '../../src/core/errors.js';
+import { EngineDatabaseUnavailableError, EngineInternalError } from '../../src/core/telemetry/index.js';
 import type { Logger } from '../../src/core/log.js';
 import type { DecodeLimits } from '../transforms/decode.js';
 import type { EventRecord } from '../types.js';
@@ -35,37 +36,23 @@ export interface SourceContext {
 }
 
 /**
- * Connection-level failures of PostgreSQL: node socket errors and SQLSTATE classes 08
- * (connection exception) and 57P (admin/crash shutdown, cannot connect now). The same set as
- * the control API's (src/control/plugins/errors.ts, not exported there).
+ * Any thrown value as the DwError a source answers with: the shared mapping (src/core/errors.ts;
+ * PostgreSQL unreachable, as src/core/db.ts decides, becomes DW_ERR_UNAVAILABLE: 503, the client
+ * retries), anything else unknown DW_ERR_INTERNAL; both logged and counted (emit).
  */
-const DATABASE_DOWN: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', '57P01', '57P02', '57P03']);
-const DATABASE_DOWN_MESSAGE = /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error/i;
-
-/** True when `err` says PostgreSQL is unreachable (rather than that the query or the data is wrong). */
-export function isDatabaseDown(err: unknown): boolean {
-  if (err === null || typeof err !== 'object') return false;
-  const e = err as { code?: unknown; message?: unknown; errors?: unknown };
-  if (typeof e.code === 'string' && (DATABASE_DOWN.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code))) return true;
-  if (typeof e.message === 'string' && DATABASE_DOWN_MESSAGE.test(e.message)) return true;
-  // net's connect to a host with several addresses fails with an AggregateError.
-  return Array.isArray(e.errors) && e.errors.some(isDatabaseDown);
-}
-
-/**
- * Any thrown value as a DwError: PostgreSQL unreachable becomes DW_ERR_UNAVAILABLE (503, the
- * client retries), anything else unknown DW_ERR_INTERNAL (logged).
- */
-export function toDwError(err: unknown, log: Logger): DwError {
-  if (err instanceof DwError) return err;
-  if (isDwError(err)) return new DwError(err.code, undefined, err.details);
-  if (isDatabaseDown(err)) {
-    log.warn({ err }, 'EngineDatabaseUnavailableError');
+export function ingestError(err: unknown, log: Logger): DwError {
+  const dw = toDwError(err, DATABASE_DOWN);
+  if (dw === undefined) {
+    EngineInternalError.emit(log, { err });
+    return new DwError('DW_ERR_INTERNAL');
+  }
+  if (dw === DATABASE_DOWN) {
+    EngineDatabaseUnavailableError.emit(log, { err });
     return new DwError('DW_ERR_UNAVAILABLE', 'the database is not reachable');
   }
-  log.error({ err }, 'EngineInternalError');
-  return new DwError('DW_ERR_INTERNAL');
+  return dw;
 }
+const DATABASE_DOWN = new DwError('DW_ERR_UNAVAILABLE', 'the database is not reachable');
 
 /** Whether an answer with this status carries `Retry-After` (the exporters and our clients honour it). */
 export const RETRY_AFTER_SECONDS = '1';
@@ -194,7 +181,7 @@ export function readBody(
       chunks = undefined;
       whole = undefined;
       // Refused: answer now and close, rather than read (and hold) the rest of the body.
-      handlers.fail(toDwError(err, log), true);
+      handlers.fail(ingestError(err, log), true);
     },
   );
 

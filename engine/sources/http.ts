@@ -11,11 +11,16 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { DwError, errorBody } from '../../src/core/errors.js';
 import { bodyFormat, decodeBody, validateEvents } from '../transforms/decode.js';
 import type { Principal } from '../../src/core/auth/principal.js';
-import { acceptBody, beginRequest, retryAfterOf, send, statusLine, toDwError, type ResState, type SourceContext } from './common.js';
+import { acceptBody, beginRequest, retryAfterOf, send, statusLine, ingestError, type ResState, type SourceContext } from './common.js';
+import { countRefusal } from '../../src/core/telemetry/index.js';
 
 const INGEST_PATH = '/api/v1/events/ingest';
+// Answers to a wrong method or path: the registry's templates (src/core/errors.ts), built once.
+const METHOD_NOT_ALLOWED = JSON.stringify(errorBody(new DwError('DW_ERR_METHOD_NOT_ALLOWED', 'use POST')));
+const NOT_FOUND = JSON.stringify(errorBody(new DwError('DW_ERR_NOT_FOUND')));
 
 function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
+  countRefusal('engine', err.code);
   send(res, st, err.statusCode, JSON.stringify(errorBody(err)), closeConnection, retryAfterOf(err));
 }
 
@@ -49,18 +54,16 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
         const result = await ctx.ingest(p.tenantId, records, body.length, idempotencyKey === '' ? undefined : `http:${idempotencyKey}`);
         send(res, st, 200, result.duplicate ? `{"accepted":${result.accepted},"duplicate":true}` : `{"accepted":${result.accepted}}`, ctx.closing);
       } catch (err) {
-        sendError(res, st, toDwError(err, log), ctx.closing);
+        sendError(res, st, ingestError(err, log), ctx.closing);
       }
     }
   });
 
   app.get(INGEST_PATH, (res) => {
-    res.writeStatus(statusLine(405)).writeHeader('allow', 'POST').writeHeader('content-type', 'application/json')
-      .end(JSON.stringify({ error: { code: 'DW_ERR_METHOD_NOT_ALLOWED', message: 'Method not allowed: use POST' } }));
+    res.writeStatus(statusLine(405)).writeHeader('allow', 'POST').writeHeader('content-type', 'application/json').end(METHOD_NOT_ALLOWED);
   });
 
   app.any('/*', (res) => {
-    res.writeStatus(statusLine(404)).writeHeader('content-type', 'application/json')
-      .end(JSON.stringify({ error: { code: 'DW_ERR_NOT_FOUND', message: 'Not found' } }));
+    res.writeStatus(statusLine(404)).writeHeader('content-type', 'application/json').end(NOT_FOUND);
   });
 }

@@ -20,7 +20,8 @@ import { DwError, errorBody } from '../../src/core/errors.js';
 import { otlpLogsToEvents, parseOtlpJson } from '../transforms/otlp.js';
 import { encodeExportLogsResponse, encodeStatus, parseOtlpProtobuf } from '../transforms/otlp-proto.js';
 import type { Principal } from '../../src/core/auth/principal.js';
-import { acceptBody, beginRequest, retryAfterOf, send, toDwError, type ResState, type SourceContext } from './common.js';
+import { acceptBody, beginRequest, retryAfterOf, send, ingestError, type ResState, type SourceContext } from './common.js';
+import { countRefusal } from '../../src/core/telemetry/index.js';
 
 export const OTLP_LOGS_PATH = '/v1/logs';
 
@@ -30,11 +31,13 @@ const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 413
 const PROTOBUF = 'application/x-protobuf';
 
 function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
+  countRefusal('engine', err.code);
   const body = { code: GRPC_CODE[err.statusCode] ?? 2, message: err.message, ...errorBody(err) };
   send(res, st, err.statusCode, JSON.stringify(body), closeConnection, retryAfterOf(err));
 }
 
 function sendProtoError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
+  countRefusal('engine', err.code);
   const body = encodeStatus(GRPC_CODE[err.statusCode] ?? 2, `${err.code}: ${err.message}`);
   send(res, st, err.statusCode, body, closeConnection, retryAfterOf(err), PROTOBUF);
 }
@@ -96,7 +99,7 @@ export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
           : JSON.stringify({ rejectedLogRecords: String(mapped.rejected), errorMessage: mapped.errorMessage });
         send(res, st, 200, `{"partialSuccess":${partial}}`, ctx.closing);
       } catch (err) {
-        fail(res, st, toDwError(err, log), ctx.closing);
+        fail(res, st, ingestError(err, log), ctx.closing);
       }
     }
   });

@@ -19,7 +19,8 @@ import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_socket_cont
 import { DwError, errorBody } from '../../src/core/errors.js';
 import { decodeFrame, seqOf, sniffSeq, validateEvents } from '../transforms/decode.js';
 import type { Principal } from '../../src/core/auth/principal.js';
-import { retryable, RETRY_AFTER_SECONDS, statusLine, toDwError, type SourceContext } from './common.js';
+import { retryable, RETRY_AFTER_SECONDS, statusLine, ingestError, type SourceContext } from './common.js';
+import { countRefusal } from '../../src/core/telemetry/index.js';
 
 const STREAM_PATH = '/api/v1/stream';
 const HIGH_WATER = 1024 * 1024;
@@ -67,6 +68,7 @@ export function websocketSource(app: TemplatedApp, ctx: SourceContext): WebSocke
   }
 
   function nack(ws: WebSocket<Conn>, c: Conn, seq: number | null, err: DwError, isBinary: boolean): void {
+    countRefusal('engine', err.code);
     reply(ws, c, { nack: seq, error: errorBody(err).error }, isBinary);
   }
 
@@ -95,7 +97,7 @@ export function websocketSource(app: TemplatedApp, ctx: SourceContext): WebSocke
       try {
         await recheck(c);
       } catch (err) {
-        const dw = toDwError(err, log);
+        const dw = ingestError(err, log);
         if (dw.statusCode !== 401 && dw.statusCode !== 403) throw dw;
         // Revoked, expired or no longer allowed to ingest: this frame is refused, the connection ended.
         nack(ws, c, seq, dw, isBinary);
@@ -111,7 +113,7 @@ export function websocketSource(app: TemplatedApp, ctx: SourceContext): WebSocke
       const result = await ctx.ingest(c.tenantId, records, bytes.byteLength, batchKey);
       reply(ws, c, result.duplicate ? { ack: seq, duplicate: true } : { ack: seq }, isBinary);
     } catch (err) {
-      nack(ws, c, seq ?? seqOf(err), toDwError(err, log), isBinary);
+      nack(ws, c, seq ?? seqOf(err), ingestError(err, log), isBinary);
     }
   }
 
@@ -154,6 +156,7 @@ export function websocketSource(app: TemplatedApp, ctx: SourceContext): WebSocke
       const clientId = (req.getQuery('client_id') as string | undefined) || undefined;
       const refuse = (err: DwError): void => {
         if (aborted) return;
+        countRefusal('engine', err.code);
         res.cork(() => {
           res.writeStatus(statusLine(err.statusCode)).writeHeader('content-type', 'application/json');
           if (retryable(err.statusCode)) res.writeHeader('retry-after', RETRY_AFTER_SECONDS);
@@ -171,7 +174,7 @@ export function websocketSource(app: TemplatedApp, ctx: SourceContext): WebSocke
           const conn: Conn = { tenantId: p.tenantId, authorization, auth: { at: Date.now(), principal: Promise.resolve(p) }, clientId, waiting: [], waitingBytes: 0, inFlight: 0, closed: false };
           res.cork(() => res.upgrade(conn, key, protocol, extensions, context));
         },
-        (err: unknown) => refuse(toDwError(err, log)),
+        (err: unknown) => refuse(ingestError(err, log)),
       );
     },
 

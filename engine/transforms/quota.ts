@@ -55,7 +55,7 @@ export type QuotaRead = (tenantId: string, monthStartMs: number) => Promise<Quot
 export interface QuotaOptions {
   /** How old a reading may get before the next is taken (QUOTA_REFRESH_MS). */
   refreshMs: number;
-  /** Told about a failed read (at most once per 10 s). */
+  /** Told about every failed read (the caller's emit() rate-limits the log). */
   onReadError?: (err: unknown, tenantId: string) => void;
   /** Tests: the clock. */
   now?: () => number;
@@ -93,7 +93,6 @@ export class TenantQuota {
   readonly #now: () => number;
   readonly #onReadError: (err: unknown, tenantId: string) => void;
   readonly #entries = new Map<string, Entry>();
-  #lastErrorLog = -Infinity;
   #lastSweep: number;
   /** Counters (STYLE.md §11). */
   readonly stats = { batchesRefused: 0, eventsRefused: 0, reads: 0, readErrors: 0, failedOpen: 0 };
@@ -246,10 +245,7 @@ export class TenantQuota {
       } catch (err) {
         this.stats.readErrors++;
         const now = this.#now();
-        if (now - this.#lastErrorLog >= 10_000) {
-          this.#lastErrorLog = now;
-          this.#onReadError(err, tenantId);
-        }
+        this.#onReadError(err, tenantId);
         // Fail open until a read succeeds (storing needs PostgreSQL anyway); a known reading is kept.
         if (e.reading === undefined) this.stats.failedOpen++;
         e.readAt = now;

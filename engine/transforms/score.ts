@@ -26,6 +26,9 @@ import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import type { Logger } from '../../src/core/log.js';
 import { workerFile } from '../../src/core/paths.js';
+import {
+  ScoreAnomalyWriteError, ScoreEventsDropped, scoreMetrics, ScoreShutdownDeadline, ScoreStreamsEvicted, ScoreTaskError, ScoreTaskRefusedError, ScoreWorkerError,
+} from '../../src/core/telemetry/index.js';
 import type { ScoreInput, ScoreResult, ScoreTask, StreamType } from '../../workers/types.js';
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
 import { eventJson } from './decode.js';
@@ -134,11 +137,8 @@ export class Scorer {
   #pendingEvents = 0;
   #writes = new Set<Promise<unknown>>();
   #idle: (() => void)[] = [];
-  #lastDropLog = 0;
   readonly #maxStreams: number;
   readonly #ttlMs: number;
-  #lastEvictLog = 0;
-  #evictedSinceLog = 0;
   readonly stats = { tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, streamsEvicted: 0, workerErrors: 0 };
 
   constructor(log: Logger, opts: ScorerOptions) {
@@ -164,7 +164,7 @@ export class Scorer {
     // emitted on the pool; without a listener it would be an uncaught exception and end the engine.
     this.#pool.on('error', (err: unknown) => {
       this.stats.workerErrors++;
-      this.#log.error({ err }, 'ScoreWorkerError: a detector worker failed outside a task; piscina replaces it');
+      ScoreWorkerError.emit(this.#log, { err });
     });
   }
 
@@ -190,11 +190,7 @@ export class Scorer {
     for (const r of records) {
       if (this.#pendingEvents >= this.#maxPending) {
         this.stats.eventsDropped++;
-        const now = Date.now();
-        if (now - this.#lastDropLog > 5_000) {
-          this.#lastDropLog = now;
-          this.#log.warn({ dropped: this.stats.eventsDropped, intentional: true }, 'ScoreEventsDropped: the scoring queue is full');
-        }
+        ScoreEventsDropped.emit(this.#log);
         continue;
       }
       const key = `${tenantId}\u0000${r.streamType}\u0000${r.stream}`;
@@ -205,6 +201,7 @@ export class Scorer {
       }
       q.pending.push(r);
       this.#pendingEvents++;
+      scoreMetrics.queuePushed.inc();
       if (!q.running && !q.ready) {
         q.ready = true;
         this.#ready.push(q);
@@ -242,13 +239,7 @@ export class Scorer {
     }
     if (evicted === 0) return;
     this.stats.streamsEvicted += evicted;
-    this.#evictedSinceLog += evicted;
-    if (now - this.#lastEvictLog > 5_000) {
-      this.#lastEvictLog = now;
-      this.#log.info({ evicted: this.#evictedSinceLog, total: this.stats.streamsEvicted, streams: this.#streams.size, maxStreams: this.#maxStreams },
-        'ScoreStreamsEvicted: idle streams dropped their detector state; they warm up again on their next events');
-      this.#evictedSinceLog = 0;
-    }
+    ScoreStreamsEvicted.emit(this.#log, { evicted, total: this.stats.streamsEvicted, streams: this.#streams.size, maxStreams: this.#maxStreams }, evicted);
   }
 
   /** Resolves when every queued event has been scored and its anomalies handed over and written. */
@@ -273,7 +264,7 @@ export class Scorer {
       clearTimeout(timer);
       if (late) {
         const dropped = this.#dropQueued();
-        this.#log.warn({ dropped, deadlineMs, intentional: true }, 'ScoreShutdownDeadline: events still queued at the shutdown deadline are stored but not scored');
+        ScoreShutdownDeadline.emit(this.#log, { dropped, deadlineMs }, dropped);
       }
     }
     await this.drain();
@@ -291,6 +282,7 @@ export class Scorer {
     this.#ready.length = 0;
     this.#readyHead = 0;
     this.#pendingEvents = 0;
+    scoreMetrics.queuePopped.inc(dropped);
     this.stats.eventsDropped += dropped;
     this.#checkIdle();
     return dropped;
@@ -324,6 +316,7 @@ export class Scorer {
     const batch = q.pending.length <= this.#maxTaskEvents ? q.pending : q.pending.slice(0, this.#maxTaskEvents);
     q.pending = batch === q.pending ? [] : q.pending.slice(this.#maxTaskEvents);
     this.#pendingEvents -= batch.length;
+    scoreMetrics.queuePopped.inc(batch.length);
     q.running = true;
     this.#inFlight++;
     // The stream stays `running` while its settings are looked up, so its tasks keep their order.
@@ -352,11 +345,12 @@ export class Scorer {
     const transferList: ArrayBuffer[] = [events.buffer];
     if (state !== null && state.byteLength > 0) transferList.push(state.buffer as ArrayBuffer);
     this.stats.tasksRun++;
+    scoreMetrics.tasks.inc();
     this.#pool.run(task, { transferList }).then(
       (res: ScoreResult) => this.#done(q, batch, res, profile),
       (err: unknown) => {
         this.stats.tasksFailed++;
-        this.#log.error({ err, stream: q.stream }, 'ScoreTaskError: the worker failed');
+        ScoreTaskError.emit(this.#log, { err, stream: q.stream });
         this.#finish(q, null);
       },
     );
@@ -365,11 +359,12 @@ export class Scorer {
   #done(q: StreamQueue, batch: EventRecord[], res: ScoreResult, profile: Readonly<StreamProfile> | undefined): void {
     if (!res.ok) {
       this.stats.tasksFailed++;
-      this.#log.warn({ stream: q.stream, code: res.code, message: res.message }, 'ScoreTaskError: the detector refused the task');
+      ScoreTaskRefusedError.emit(this.#log, { stream: q.stream, code: res.code, message: res.message });
       this.#finish(q, null);
       return;
     }
     this.stats.eventsScored += res.scored;
+    scoreMetrics.scoredEvents.inc(res.scored);
     if (res.findings.length > 0) {
       const now = Date.now();
       const rows: AnomalyRow[] = [];
@@ -386,9 +381,10 @@ export class Scorer {
         });
       }
       this.stats.anomalies += rows.length;
+      scoreMetrics.anomalies.inc(rows.length);
       const p = this.#onAnomalies(rows).catch((err: unknown) => {
         this.stats.anomalyWritesFailed++;
-        this.#log.error({ err, rows: rows.length }, 'AnomalyWriteError: anomalies were not stored');
+        ScoreAnomalyWriteError.emit(this.#log, { err, rows: rows.length });
       });
       this.#writes.add(p);
       void p.finally(() => { this.#writes.delete(p); this.#checkIdle(); });

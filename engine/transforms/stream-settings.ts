@@ -9,6 +9,7 @@
 // to the last known settings of the stream, else the balanced profile (the detectors' default).
 import type pg from 'pg';
 import type { Logger } from '../../src/core/log.js';
+import { ScoreSettingsLookupError } from '../../src/core/telemetry/index.js';
 import { effectiveThreshold, PROFILES, type Profile } from '../../src/core/tenancy/profiles.js';
 
 export interface StreamProfile {
@@ -34,7 +35,6 @@ export class StreamSettings {
   readonly #max: number;
   readonly #cache = new Map<string, Entry>();
   readonly #loading = new Map<string, Promise<Readonly<StreamProfile>>>();
-  #lastErrorLog = 0;
   readonly stats = { lookups: 0, lookupErrors: 0 };
 
   constructor(pool: pg.Pool, log: Logger, opts: StreamSettingsOptions = {}) {
@@ -81,11 +81,7 @@ export class StreamSettings {
       }
     } catch (err) {
       this.stats.lookupErrors++;
-      const now = Date.now();
-      if (now - this.#lastErrorLog > 5_000) {
-        this.#lastErrorLog = now;
-        this.#log.warn({ err, error_code: 'settings_lookup' }, 'ScoreSettingsLookupError: using the last known or default profile');
-      }
+      ScoreSettingsLookupError.emit(this.#log, { err });
       // Not cached: the next task asks again.
       return this.#cache.get(key)?.value ?? DEFAULT_PROFILE;
     }

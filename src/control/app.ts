@@ -8,7 +8,7 @@
 //          ├─ billing-context (global: app.billing, the Stripe client; usage reporter and grace ticker)
 //          ├─ usage-store (global: app.usage, usage counters: Redis or the usage_counters table)
 //          ├─ routing-table (global: app.routes, the routing table: memory + Redis + PostgreSQL)
-//          ├─ health      GET /health, GET /ready
+//          ├─ health      GET /health, GET /ready;  metrics  GET /metrics (Prometheus, METRICS_TOKEN)
 //          ├─ jwks        GET /.well-known/jwks.json
 //          └─ /api/v1 ─┬─ auth        register, login, refresh, logout (rate-limited, audited)
 //                      ├─ users       GET/PUT /user
@@ -42,6 +42,7 @@ import { dashboardPlugin } from './plugins/dashboard.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { eventsPlugin } from './plugins/events.js';
 import { healthPlugin } from './plugins/health.js';
+import { metricsPlugin } from './plugins/metrics.js';
 import { jwksPlugin } from './plugins/jwks.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { openapiPlugin } from './plugins/openapi.js';
@@ -115,6 +116,7 @@ export async function buildControlApp(opts: {
   await app.register(usageStorePlugin, {});
   await app.register(routingTablePlugin, { table: routes });
   await app.register(healthPlugin, {});
+  await app.register(metricsPlugin, {});
   await app.register(jwksPlugin, {});
   await app.register(async function apiV1(api: FastifyInstance) {
     await api.register(authPlugin, {});

@@ -78,6 +78,8 @@ export interface Config {
   readonly stripeApiBase: string | undefined;
   readonly stripeUsageReportIntervalSeconds: number;
   readonly routingServiceToken: string | undefined;
+  /** Bearer token GET /metrics requires on the engine, the control API and the edge; unset: open. */
+  readonly metricsToken: string | undefined;
   readonly routeTtlSeconds: number;
   readonly routeNegativeTtlSeconds: number;
   readonly edgePort: number;
@@ -169,6 +171,7 @@ export const defaults: Readonly<Config> = Object.freeze({
   stripeApiBase: undefined,
   stripeUsageReportIntervalSeconds: 600,
   routingServiceToken: undefined,
+  metricsToken: undefined,
   // Edge workers hold a route this long without asking again (no invalidation reaches them);
   // control API instances hold it as long, but drop it at once on a Redis message.
   routeTtlSeconds: 30,
@@ -243,6 +246,7 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   stripeApiBase: { env: 'STRIPE_API_BASE', flag: '--stripe-api-base', kind: 'url', doc: 'another Stripe API server, such as stripe-mock (http://127.0.0.1:12111); unset: api.stripe.com' },
   stripeUsageReportIntervalSeconds: { env: 'STRIPE_USAGE_REPORT_INTERVAL_SECONDS', flag: '--stripe-usage-report-interval-seconds', kind: 'int', min: 1, max: 86_400, doc: 'how often the usage reporter sends closed hours to Stripe (and past-due grace periods are checked)' },
   routingServiceToken: { env: 'ROUTING_SERVICE_TOKEN', flag: '--routing-service-token', kind: 'string', minLength: 32, doc: 'bearer token edge workers present to GET /api/v1/routing/:subdomain (at least 32 characters); unset: that route answers 503 DW_ERR_ROUTING_DISABLED' },
+  metricsToken: { env: 'METRICS_TOKEN', flag: '--metrics-token', kind: 'string', minLength: 16, doc: 'bearer token GET /metrics asks for on the engine, the control API and the edge proxy (at least 16 characters); unset: /metrics is open (keep the ports private)' },
   routeTtlSeconds: { env: 'ROUTE_TTL_SECONDS', flag: '--route-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long a route is cached (in memory, in Redis, and by edge workers: Cache-Control max-age)' },
   routeNegativeTtlSeconds: { env: 'ROUTE_NEGATIVE_TTL_SECONDS', flag: '--route-negative-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long an unknown subdomain is remembered as unknown (negative caching)' },
   edgePort: { env: 'EDGE_PORT', flag: '--edge-port', kind: 'int', min: 0, max: 65535, doc: 'port of the built-in edge proxy (`up`, `edge`): <subdomain>.<domain> goes to that tenant\'s engine; 0 picks a free one' },

@@ -11,6 +11,47 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { schemaPath } from './paths.js';
 
+/**
+ * What a PostgreSQL (or pg driver) error says, decided here only (the control API's error
+ * handler, the engine's sources and its sinks all ask this function):
+ * - `down`: PostgreSQL is unreachable: node socket errors, SQLSTATE class 08 (connection
+ *   exception), 57P01-57P04 (admin or crash shutdown, cannot connect now, database dropped), the
+ *   pg driver's connect timeout and "Connection terminated", and an AggregateError (net's
+ *   connect to a host with several addresses) of such errors;
+ * - `transient`: it is up, but this transaction lost a race worth retrying: serialization
+ *   failure 40001, deadlock 40P01, too many connections 53300;
+ * - `data`: the data is at fault (class 22 invalid input, 23 constraint violation);
+ * - `other`: anything else (a bug, a query error).
+ */
+export type PgErrorKind = 'down' | 'transient' | 'data' | 'other';
+
+const DOWN_NODE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+const DOWN_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-4])$/;
+const TRANSIENT_SQLSTATE: ReadonlySet<string> = new Set(['40001', '40P01', '53300']);
+const DOWN_MESSAGE = /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|connection timeout/i;
+
+export function classifyPgError(err: unknown): PgErrorKind {
+  if (err === null || typeof err !== 'object') return 'other';
+  const e = err as { code?: unknown; message?: unknown; errors?: unknown };
+  if (typeof e.code === 'string') {
+    if (DOWN_NODE_CODES.has(e.code) || DOWN_SQLSTATE.test(e.code)) return 'down';
+    if (TRANSIENT_SQLSTATE.has(e.code)) return 'transient';
+    if (/^(22|23)[0-9A-Z]{3}$/.test(e.code)) return 'data';
+  }
+  if (typeof e.message === 'string' && DOWN_MESSAGE.test(e.message)) return 'down';
+  if (Array.isArray(e.errors) && e.errors.length > 0 && e.errors.some((x) => classifyPgError(x) === 'down')) return 'down';
+  return 'other';
+}
+
+/** True when `err` says PostgreSQL is unreachable (rather than that the query or the data is wrong). */
+export const isDatabaseDown = (err: unknown): boolean => classifyPgError(err) === 'down';
+
+/** True when retrying the same transaction may succeed: PostgreSQL down, or a lost race. */
+export const isTransientPgError = (err: unknown): boolean => {
+  const k = classifyPgError(err);
+  return k === 'down' || k === 'transient';
+};
+
 export interface Database {
   readonly pool: pg.Pool;
   /** The connection string in use (embedded or DATABASE_URL). */

@@ -1,6 +1,7 @@
 // Every error driftwatch answers with, in one place: a stable code, an HTTP status and a
 // message. Callers match on `err.code`, never on instanceof. docs/errors.md lists the same
-// codes (test/internals/errors.test.ts keeps the two in step).
+// codes (test/internals/errors.unit.test.ts keeps the two in step).
+import { isDatabaseDown } from './db.js';
 
 export interface ErrorSpec {
   readonly status: number;
@@ -27,6 +28,7 @@ export const errorCodes = Object.freeze({
   DW_ERR_QUOTA_EXCEEDED: { status: 429, message: 'The plan quota is used up' },
   DW_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No route for this subdomain' },
   DW_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+  DW_ERR_DETECTOR: { status: 500, message: 'The detector refused the task' },
   DW_ERR_VM_PROVIDER: { status: 502, message: 'The machine provider failed' },
   DW_ERR_UPSTREAM_UNREACHABLE: { status: 502, message: "The tenant's engine is not reachable" },
   DW_ERR_ROUTING_DISABLED: { status: 503, message: 'Routing lookups are disabled: ROUTING_SERVICE_TOKEN is not set' },
@@ -56,9 +58,6 @@ export class DwError extends Error {
   }
 }
 
-export const dwError = (code: ErrorCode, detail?: string, details?: Record<string, unknown>): DwError =>
-  new DwError(code, detail, details);
-
 /** True for an error that carries one of our codes (works across structured clone too). */
 export function isDwError(err: unknown): err is DwError {
   return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' &&
@@ -68,4 +67,18 @@ export function isDwError(err: unknown): err is DwError {
 /** The JSON body every error response carries: `{ error: { code, message, details? } }`. */
 export function errorBody(err: DwError): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
   return { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } };
+}
+
+/**
+ * The one mapping of a thrown value to our codes: a DwError as it is, a DwError-shaped value
+ * (structured clone, another copy of this module) rebuilt, PostgreSQL unreachable
+ * (src/core/db.ts decides) as `databaseDown` (the control API: DW_ERR_DATABASE_UNAVAILABLE; the
+ * engine: DW_ERR_UNAVAILABLE, which its clients retry), anything else undefined: a bug, which
+ * the caller logs and answers as DW_ERR_INTERNAL.
+ */
+export function toDwError(err: unknown, databaseDown: DwError = new DwError('DW_ERR_DATABASE_UNAVAILABLE')): DwError | undefined {
+  if (err instanceof DwError) return err;
+  if (isDwError(err)) return new DwError(err.code, undefined, (err as { details?: Record<string, unknown> }).details);
+  if (isDatabaseDown(err)) return databaseDown;
+  return undefined;
 }

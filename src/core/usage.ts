@@ -20,6 +20,7 @@
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from './log.js';
+import { UsageStoreCountsDropped, UsageStoreCountsLost, UsageStoreRedisError } from './telemetry/index.js';
 import { limitValues, NO_LIMITS, type LimitValues } from './tenancy/limits.js';
 import { PLANS } from './tenancy/plans.js';
 
@@ -146,7 +147,8 @@ export class RedisUsageStore implements UsageStore {
   #pending = new Map<string, UsageTotals>();
   #scheduled = false;
   #retry: NodeJS.Timeout | undefined;
-  #lastErrorLog = 0;
+  /** One log gate for this store's Redis errors (the connection's and the pipelines'). */
+  readonly #gate = UsageStoreRedisError.gate();
   /** Counters (STYLE.md §11). */
   readonly stats = { pipelines: 0, pipelineErrors: 0, droppedDeltas: 0 };
 
@@ -161,7 +163,7 @@ export class RedisUsageStore implements UsageStore {
       enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: opts.commandTimeoutMs ?? 1_000, connectTimeout: 2_000,
     });
     const store = new RedisUsageStore(redis, opts);
-    redis.on('error', (err: Error) => store.#logError(err, 'UsageStoreRedisError: Redis unreachable'));
+    redis.on('error', (err: Error) => UsageStoreRedisError.emit(store.#log, { err, pending: store.#pending.size }, 1, store.#gate));
     await new Promise<void>((resolve) => {
       const done = (): void => { clearTimeout(timer); redis.off('ready', done); redis.off('error', done); resolve(); };
       const timer = setTimeout(done, 2_000);
@@ -171,12 +173,6 @@ export class RedisUsageStore implements UsageStore {
     return store;
   }
 
-  #logError(err: unknown, msg: string): void {
-    const now = Date.now();
-    if (now - this.#lastErrorLog < 10_000) return;
-    this.#lastErrorLog = now;
-    this.#log.warn({ err, pending: this.#pending.size }, msg);
-  }
 
   #key(tenantId: string, tag: string, field: string): string { return `${this.#prefix}${tenantId}:${tag}:${field}`; }
 
@@ -187,7 +183,7 @@ export class RedisUsageStore implements UsageStore {
     if (t === undefined) {
       if (this.#pending.size >= MAX_PENDING_KEYS) {
         this.stats.droppedDeltas++;
-        this.#logError(undefined, 'UsageStoreDeltaDropped: Redis has been unreachable too long; usage not counted');
+        UsageStoreCountsDropped.emit(this.#log, { pending: this.#pending.size });
         return;
       }
       t = zero();
@@ -233,7 +229,7 @@ export class RedisUsageStore implements UsageStore {
         if (cur === undefined) this.#pending.set(k, t);
         else { cur.events += t.events; cur.bytes += t.bytes; cur.anomalies += t.anomalies; }
       }
-      this.#logError(err, 'UsageStoreFlushError: usage counts kept in memory, retried in a second');
+      UsageStoreRedisError.emit(this.#log, { err, pending: this.#pending.size, retryInMs: 1_000 }, 1, this.#gate);
       this.#retry ??= setTimeout(() => { this.#retry = undefined; void this.flush(); }, RETRY_MS).unref();
     });
   }
@@ -262,7 +258,7 @@ export class RedisUsageStore implements UsageStore {
   async close(): Promise<void> {
     await this.flush();
     clearTimeout(this.#retry);
-    if (this.#pending.size > 0) this.#log.warn({ pending: this.#pending.size }, 'UsageStoreCountsLost: Redis unreachable at close; these usage counts are not recorded');
+    if (this.#pending.size > 0) UsageStoreCountsLost.emit(this.#log, { pending: this.#pending.size });
     if (this.#redis.status === 'ready') {
       try { await this.#redis.quit(); return; } catch { /* drop it below */ }
     }

@@ -1,5 +1,5 @@
 // The layer rules of docs/architecture.md, as a check over the project's own imports. Run by
-// test/internals/layers.test.ts (and mirrored by the import rules in eslint.config.js).
+// test/internals/layers.unit.test.ts (and mirrored by the import rules in eslint.config.js).
 //
 //   workers/        imports nothing of the project outside workers/
 //   engine/         imports src/core/ only (and workers/types.ts)

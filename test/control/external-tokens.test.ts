@@ -132,13 +132,15 @@ describe('without EXTERNAL_JWT_SECRET', () => {
 
   it('our own tokens: expired and wrong-audience ones are refused', async () => {
     const erin = await signUp(h.app, 'Erin');
-    const shortLived = await new TokenService(h.db.pool, { issuer: h.config.jwtIssuer, audience: h.config.jwtAudience, ttlSeconds: 1 }).init();
+    const opts = { issuer: h.config.jwtIssuer, audience: h.config.jwtAudience, ttlSeconds: 1 };
+    const shortLived = await new TokenService(h.db.pool, opts).init();
+    // The same key, issuing by a clock 2 s behind: its tokens expired a second ago.
+    const past = await new TokenService(h.db.pool, { ...opts, now: () => Date.now() - 2_000 }).init();
     const sessionId = (await h.db.pool.query<{ id: string }>('INSERT INTO sessions (user_id) VALUES ($1) RETURNING id', [erin.user.id])).rows[0].id;
     const claims = { sub: erin.user.id, email: erin.email, role: 'owner', tenant_id: erin.user.tenant_id, session_id: sessionId };
     const expiring = await shortLived.sign(claims);
     expect((await call(h.app, 'GET', '/api/v1/user', { token: expiring })).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 2_100));
-    const expired = await call(h.app, 'GET', '/api/v1/user', { token: expiring });
+    const expired = await call(h.app, 'GET', '/api/v1/user', { token: await past.sign(claims) });
     expect([expired.status, codeOf(expired)]).toEqual([401, 'DW_ERR_TOKEN_EXPIRED']);
     const elsewhere = await new TokenService(h.db.pool, { issuer: h.config.jwtIssuer, audience: 'another-service', ttlSeconds: 60 }).init();
     const wrongAud = await call(h.app, 'GET', '/api/v1/user', { token: await elsewhere.sign(claims) });

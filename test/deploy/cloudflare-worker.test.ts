@@ -16,17 +16,21 @@ import { freePort } from '../helpers/net.js';
 
 const TOKEN = 'worker-test-service-token-0123456789abcdef';
 
-/** The Cache API as Workers have it, in memory: put() keeps a response for its max-age. */
+/** The Cache API as Workers have it, in memory: put() keeps a response for its max-age (by its own clock, which a test can advance). */
 class MemoryCache {
   readonly entries = new Map<string, { body: string; headers: [string, string][]; expiresAt: number }>();
+  #skewMs = 0;
+  now(): number { return Date.now() + this.#skewMs; }
+  /** Moves the cache's clock forward, as if `ms` had passed. */
+  advance(ms: number): void { this.#skewMs += ms; }
   async match(req: Request): Promise<Response | undefined> {
     const e = this.entries.get(req.url);
-    if (e === undefined || e.expiresAt <= Date.now()) return undefined;
+    if (e === undefined || e.expiresAt <= this.now()) return undefined;
     return new Response(e.body, { headers: e.headers });
   }
   async put(req: Request, res: Response): Promise<void> {
     const maxAge = Number(/max-age=(\d+)/.exec(res.headers.get('cache-control') ?? '')?.[1] ?? 0);
-    if (maxAge > 0) this.entries.set(req.url, { body: await res.text(), headers: [...res.headers], expiresAt: Date.now() + maxAge * 1000 });
+    if (maxAge > 0) this.entries.set(req.url, { body: await res.text(), headers: [...res.headers], expiresAt: this.now() + maxAge * 1000 });
   }
 }
 
@@ -97,7 +101,7 @@ describe('Cloudflare Worker (deploy/cloudflare/worker.js) under Node', () => {
     await control.routes.upsert('moving', `127.0.0.1:${await freePort()}`, 'm2');
     // Within the TTL (1 s) the cached address is used: still the live engine.
     expect((await run('moving.dw.example.com', '/health')).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 1_100));
+    cache.advance(1_100);
     const moved = await run('moving.dw.example.com', '/health');
     expect(moved.status).toBe(502);
     expect(((await moved.json()) as any).error.code).toBe('DW_ERR_UPSTREAM_UNREACHABLE');

@@ -25,6 +25,8 @@ const seen = new Map<string, { headers: http.IncomingHttpHeaders; complete: bool
 let slug: string;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+// The edge's idle timeout for kept-alive engine connections here (4 s in production).
+const ENGINE_IDLE_MS = 500;
 
 interface Answer { status: number; headers: http.IncomingHttpHeaders; body: string }
 
@@ -75,8 +77,8 @@ beforeAll(async () => {
       return;
     }
     if (req.url === '/late') {
-      // Answers after 4.5 s of silence: longer than the edge's idle timeout for engine connections.
-      setTimeout(() => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('late'); }, 4_500);
+      // Answers after a silence longer than the edge's idle timeout for engine connections.
+      setTimeout(() => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('late'); }, 3 * ENGINE_IDLE_MS);
       return;
     }
     req.on('data', () => {});
@@ -89,7 +91,7 @@ beforeAll(async () => {
   echo.listen(0, '127.0.0.1');
   await once(echo, 'listening');
   await routes.upsert('echo', `127.0.0.1:${(echo.address() as net.AddressInfo).port}`, 'echo');
-  edge = await startEdgeProxy({ routes, domain: 'localhost', host: '127.0.0.1', port: 0, log: silentLogger, connectTimeoutMs: 2_000 });
+  edge = await startEdgeProxy({ routes, domain: 'localhost', host: '127.0.0.1', port: 0, log: silentLogger, connectTimeoutMs: 2_000, engineIdleMs: ENGINE_IDLE_MS });
 });
 
 afterAll(async () => {
@@ -249,7 +251,7 @@ describe('edge proxy → engine', () => {
     expect((await viaEdge(hostOf('echo'), 'GET', '/after')).status).toBe(200);
   });
 
-  it('a slow answer (4.5 s of silence) is waited for: the idle timeout of engine connections only drops idle ones', async () => {
+  it('a slow answer (silent for 3 × the engine idle timeout) is waited for: the idle timeout of engine connections only drops idle ones', async () => {
     const r = await viaEdge(hostOf('echo'), 'GET', '/late');
     expect([r.status, r.body]).toEqual([200, 'late']);
   }, 15_000);

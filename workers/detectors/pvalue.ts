@@ -1,7 +1,7 @@
 // Empirical p-values against a detector's own null sample: the stream's recent values of the
 // same statistic, in stream order (a calibrated null), not a permutation of lines: no
 // recompression per test, and the statistic is computed on normalised lines, so counters and
-// clocks do not shift it (test/workers/pvalue.test.ts measures the level on such a stream).
+// clocks do not shift it (test/workers/pvalue.unit.test.ts measures the level on such a stream).
 /**
  * Empirical p-value of x against a null sample: (1 + #{v ≥ x}) / (1 + n), valid (conservative)
  * when x and the sample are exchangeable under the null; the smallest it can say is 1 / (n + 1).

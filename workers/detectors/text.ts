@@ -39,7 +39,7 @@ export const TEXT_DETECTOR = 'compression_surprise';
 
 /**
  * One parameter set for every stream. Chosen on BGL_2k, Thunderbird_2k and the demo log
- * (test/workers/detect.test.ts prints the figures); see the sensitivity notes there.
+ * (test/workers/detect.e2e.test.ts prints the figures); see the sensitivity notes there.
  */
 export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
   /** Bytes of distinct normalised lines kept as the deflate dictionary. */

@@ -16,8 +16,6 @@ export function copyEscape(s: string): string {
   return NEEDS_ESCAPE.test(s) ? s.replace(ESCAPES, (c) => REPLACEMENT[c]) : s;
 }
 
-export const EVENT_COLUMNS = ['tenant_id', 'stream', 'stream_type', 'ts', 'data', 'metadata'] as const;
-
 /**
  * COPY lines of the row-per-event `events` table of earlier versions (one row per event). The
  * engine no longer writes them; bench/blocks.bench.ts prints their size and cost beside the blocks'.

@@ -15,6 +15,7 @@
 // function touch partitions.
 import type pg from 'pg';
 import type { Logger } from '../../../src/core/log.js';
+import { RetentionRunCompleted, RetentionRunError } from '../../../src/core/telemetry/index.js';
 
 /** Daily partitions kept ready ahead of today. */
 export const AHEAD_DAYS = 7;
@@ -179,9 +180,29 @@ export class Retention {
          SELECT ctid FROM anomalies WHERE tenant_id NOT IN (SELECT id FROM tenants) AND detected_at < $1 LIMIT $2))`,
       [cutoffOf(longest), this.#chunk]);
     const result = { skipped: false, partitionsCreated, partitionsDropped, blocksDeleted, anomaliesDeleted };
-    if (partitionsCreated + partitionsDropped.length + blocksDeleted + anomaliesDeleted > 0) {
-      this.#log.info(result, 'RetentionRunCompleted');
-    }
+    if (partitionsCreated + partitionsDropped.length + blocksDeleted + anomaliesDeleted > 0) RetentionRunCompleted.emit(this.#log, result);
+    else RetentionRunCompleted.add();
     return result;
   }
+}
+
+/** Retention runs at start and this often. */
+export const RETENTION_EVERY_MS = 3_600_000;
+
+/** Retention in the background (a slow delete never delays start-up or ingest), one run at a time. */
+export function scheduleRetention(retention: Retention, log: Logger, everyMs = RETENTION_EVERY_MS): { stop(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  const run = (): void => {
+    running ??= retention.run().then(() => undefined, (err: unknown) => { RetentionRunError.emit(log, { err }); })
+      .finally(() => { running = undefined; });
+  };
+  run();
+  const timer = setInterval(run, everyMs).unref();
+  return {
+    /** Stops the timer and waits for a run in progress. */
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

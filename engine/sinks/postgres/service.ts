@@ -29,7 +29,10 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { DwError } from '../../../src/core/errors.js';
+import { classifyPgError, isTransientPgError } from '../../../src/core/db.js';
 import type { Logger } from '../../../src/core/log.js';
+import { SinkCommitAmbiguous, SinkFlushError, SinkFlushRetried, SinkRequestBuildError, SinkRetentionError, sinkMetrics } from '../../../src/core/telemetry/index.js';
+import { copySinkOptions, type CopySinkOptions } from './config.js';
 
 export interface SinkWrite {
   tenantId: string;
@@ -55,29 +58,7 @@ export interface WriteResult {
   rows: number;
 }
 
-export interface CopySinkOptions {
-  /** For logs: 'events' or 'anomalies'. */
-  name: string;
-  table: string;
-  columns: readonly string[];
-  usageColumn: 'events' | 'anomalies';
-  countBytes: boolean;
-  flushIntervalMs: number;
-  flushMaxRows: number;
-  maxPendingRows: number;
-  /**
-   * Size of the COPY lines waiting, at most (default 64 MiB). Counted as each write's `lines.length`
-   * (UTF-16 code units: the bytes the string holds for ASCII text, O(1) to read), so rows of 64 KiB
-   * events cannot pile up gigabytes under the row bound.
-   */
-  maxPendingBytes?: number;
-  maxConcurrentFlushes: number;
-  whenFull: 'drop_newest';
-  /** Prune ingest_batches / ingest_commits rows older than 7 days at most this often (default 1 h). */
-  retentionCheckMs?: number;
-  /** Rows deleted per statement when pruning (default 10,000; at most 100 statements per table per run). */
-  retentionChunk?: number;
-}
+export type { CopySinkOptions } from './config.js';
 
 /** A write's outcome in a committed transaction: stored or duplicate, or refused (key reused for other data). */
 type Outcome = WriteResult | DwError;
@@ -100,7 +81,6 @@ interface Pending {
 }
 
 const RETRIES = 3;
-const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 const RETENTION = "interval '7 days'";
 const PRUNE_MAX_ROUNDS = 100;
 
@@ -137,32 +117,19 @@ export async function commitOutcome(pool: pg.Pool, markerId: string, backendPid:
   }
 }
 
-// Connection loss, admin shutdown, serialization failure, deadlock, too many connections.
-const TRANSIENT = /^(08|57P0|40001|40P01|53300)/;
-const TRANSIENT_NODE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
-
-function isTransient(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return /Connection terminated|connection timeout/i.test(String((err as Error)?.message));
-  return TRANSIENT.test(code) || TRANSIENT_NODE.has(code);
-}
-
-/** Data errors: invalid input (22), constraint violations (23). One write's rows are at fault. */
-function isDataError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(22|23)/.test(code);
-}
+/** Data errors: invalid input (22), constraint violations (23). One write's rows are at fault (src/core/db.ts decides). */
+const isDataError = (err: unknown): boolean => classifyPgError(err) === 'data';
 
 export class CopySink {
   readonly #pool: pg.Pool;
   readonly #log: Logger;
-  readonly #o: CopySinkOptions;
+  readonly #o: Readonly<Required<CopySinkOptions>>;
+  readonly #m: ReturnType<typeof sinkMetrics>;
   readonly #copySql: string;
   readonly #usageSql: string;
   #pending: Pending[] = [];
   #pendingRows = 0;
   #pendingBytes = 0;
-  readonly #maxPendingBytes: number;
   #active = 0;
   #due = false;
   #timer: NodeJS.Timeout | undefined;
@@ -176,11 +143,12 @@ export class CopySink {
   #lastPrune = -Infinity;
   #pruning: Promise<void> | undefined;
 
-  constructor(pool: pg.Pool, log: Logger, opts: CopySinkOptions) {
+  constructor(pool: pg.Pool, log: Logger, options: CopySinkOptions) {
+    const opts = copySinkOptions(options);
     this.#pool = pool;
     this.#log = log.child({ sink: opts.name });
     this.#o = opts;
-    this.#maxPendingBytes = opts.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+    this.#m = sinkMetrics(opts.name);
     this.#copySql = `COPY ${opts.table} (${opts.columns.join(', ')}) FROM STDIN`;
     const col = opts.usageColumn;
     this.#usageSql =
@@ -198,16 +166,19 @@ export class CopySink {
     if (this.#closed) return Promise.reject(new DwError('DW_ERR_SHUTTING_DOWN'));
     if (this.#pending.length > 0 && this.#pendingRows + w.rows > this.#o.maxPendingRows) {
       this.stats.refusedFull++;
+      this.#m.refused.inc();
       return Promise.reject(new DwError('DW_ERR_UNAVAILABLE', `the ${this.#o.name} buffer is full`));
     }
-    if (this.#pending.length > 0 && this.#pendingBytes + w.lines.length > this.#maxPendingBytes) {
+    if (this.#pending.length > 0 && this.#pendingBytes + w.lines.length > this.#o.maxPendingBytes) {
       this.stats.refusedFullBytes++;
-      return Promise.reject(new DwError('DW_ERR_UNAVAILABLE', `the ${this.#o.name} buffer is full (${this.#maxPendingBytes} bytes waiting)`));
+      this.#m.refused.inc();
+      return Promise.reject(new DwError('DW_ERR_UNAVAILABLE', `the ${this.#o.name} buffer is full (${this.#o.maxPendingBytes} bytes waiting)`));
     }
     return new Promise<WriteResult>((resolve, reject) => {
       this.#pending.push({ w, resolve, reject });
       this.#pendingRows += w.rows;
       this.#pendingBytes += w.lines.length;
+      this.#m.pushed.inc(w.rows);
       this.#schedule();
     });
   }
@@ -221,7 +192,7 @@ export class CopySink {
 
   /** Deletes ingest_batches and ingest_commits rows older than 7 days, in bounded chunks; returns the count. */
   async prune(): Promise<number> {
-    const chunk = this.#o.retentionChunk ?? 10_000;
+    const chunk = this.#o.retentionChunk;
     let total = 0;
     for (const table of ['ingest_batches', 'ingest_commits']) {
       for (let round = 0; round < PRUNE_MAX_ROUNDS; round++) {
@@ -238,12 +209,12 @@ export class CopySink {
 
   #maybePrune(): void {
     const now = Date.now();
-    if (this.#pruning !== undefined || now - this.#lastPrune < (this.#o.retentionCheckMs ?? 3_600_000)) return;
+    if (this.#pruning !== undefined || now - this.#lastPrune < this.#o.retentionCheckMs) return;
     this.#lastPrune = now;
     this.stats.pruneRuns++;
     this.#pruning = this.prune().then(
       (n) => { this.stats.pruned += n; },
-      (err: unknown) => { this.#log.warn({ err }, 'SinkRetentionError: old batch keys were not deleted; next try in an hour'); },
+      (err: unknown) => { this.#m.retention.inc(); SinkRetentionError.emit(this.#log, { err }); },
     ).finally(() => { this.#pruning = undefined; });
   }
 
@@ -277,6 +248,7 @@ export class CopySink {
       }
       this.#active++;
       this.stats.flushes++;
+      this.#m.flushes.inc();
       this.#maybePrune();
       void this.#flushGroup(group).finally(() => {
         this.#active--;
@@ -307,6 +279,7 @@ export class CopySink {
     this.#pending = rest;
     this.#pendingRows -= rows;
     this.#pendingBytes -= bytes;
+    this.#m.popped.inc(rows);
     return group;
   }
 
@@ -328,7 +301,8 @@ export class CopySink {
         if (state.commitSent && state.results !== undefined) {
           this.stats.ambiguousCommits++;
           const outcome = await commitOutcome(this.#pool, state.markerId, state.backendPid);
-          this.#log.warn({ err, outcome, writes: group.length }, 'SinkCommitAmbiguous: the connection failed after COMMIT was sent');
+          this.#m.ambiguous.inc();
+          SinkCommitAmbiguous.emit(this.#log, { err, outcome, writes: group.length });
           if (outcome === 'committed') {
             this.#counted(group.map((p) => p.w), state.results);
             this.#settle(group, state.results);
@@ -338,17 +312,20 @@ export class CopySink {
           if (outcome === 'not_committed') state.commitSent = false;
         }
         if (isDataError(err) && group.length > 1) {
-          this.#log.warn({ err, writes: group.length }, 'SinkRequestBuildError: a row was refused; retrying each write alone');
+          this.#m.buildError.inc();
+          SinkRequestBuildError.emit(this.#log, { err, writes: group.length });
           for (const p of group) await this.#flushGroup([p]);
           return;
         }
-        if (isTransient(err) && !state.commitSent && attempt < RETRIES) {
-          this.#log.warn({ err, attempt }, 'SinkFlushError: transient, retrying');
+        if (isTransientPgError(err) && !state.commitSent && attempt < RETRIES) {
+          this.#m.retry.inc();
+          SinkFlushRetried.emit(this.#log, { err, attempt });
           await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
           continue;
         }
         this.stats.writesFailed += group.length;
-        this.#log.error({ err, writes: group.length }, 'SinkFlushError: write failed');
+        this.#m.failed.inc(group.length);
+        SinkFlushError.emit(this.#log, { err, writes: group.length });
         const out = isDataError(err)
           ? new DwError('DW_ERR_INVALID_EVENT', `PostgreSQL refused a row (${(err as Error).message})`)
           : new DwError('DW_ERR_UNAVAILABLE', 'storage failed');
@@ -364,7 +341,10 @@ export class CopySink {
       const r = results[i];
       if (isRefused(r)) this.stats.conflicts++;
       else if (r.duplicate) this.stats.duplicates++;
-      else this.stats.rowsWritten += writes[i].rows;
+      else {
+        this.stats.rowsWritten += writes[i].rows;
+        this.#m.rows.inc(writes[i].rows);
+      }
     }
   }
 
@@ -434,7 +414,7 @@ export class CopySink {
       if (!state.commitSent) {
         await client.query('ROLLBACK').catch((e: Error) => { broken = e; });
       }
-      if (isTransient(err)) broken = err as Error;
+      if (isTransientPgError(err)) broken = err as Error;
       throw err;
     } finally {
       client.off('error', onError);

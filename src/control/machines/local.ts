@@ -81,6 +81,8 @@ export class LocalProvider implements MachineProvider {
     for (const name of INHERITED) env[options[name].env] = String(c[name]);
     // Usage counters and the quota read Redis when the control API does.
     if (c.redisUrl !== undefined) env[options.redisUrl.env] = c.redisUrl;
+    // Its /metrics asks for the same token as ours.
+    if (c.metricsToken !== undefined) env[options.metricsToken.env] = c.metricsToken;
     // One engine process per spool directory (its LOCK): each tenant engine has its own.
     env[options.spoolDir.env] = join(c.dataDir, 'spool', `tenant-${tenantId}`);
     return env;

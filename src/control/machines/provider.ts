@@ -2,7 +2,7 @@
 // of every tenant's machine in PostgreSQL; a provider does the work on one platform:
 //
 //   registry ─▶ MachineProvider ─┬─ local.ts  a child process `driftwatch engine` per tenant
-//                                └─ fly.ts    a Fly.io Machine per tenant (Machines API)
+//                                └─ fly.ts    a Fly.io Machine per tenant (fly-client.ts: the Machines API)
 //
 // Every driver creates by a deterministic name (machineName), so a create that is retried
 // after a lost answer, or run by two control-API instances, adopts the machine that exists

@@ -7,7 +7,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AUDIT_ACTIONS, AuditLog, type AuditAction } from '../../core/audit.js';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
-import { coerceQueryNumbers, paginationProps, TenantFilter } from './schemas.js';
+import { TenantFilter } from '../tenant-filter.js';
+import { coerceQueryNumbers, paginationProps } from './schemas.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

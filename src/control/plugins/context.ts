@@ -75,10 +75,3 @@ export function principalOf(req: FastifyRequest): Principal {
   if (req.principal === null) throw new Error('route is missing its authenticate() hook');
   return req.principal;
 }
-
-/** The user id of a caller that authenticate({ kind: 'user' }) let through. */
-export function userIdOf(req: FastifyRequest): string {
-  const p = principalOf(req);
-  if (p.kind !== 'user') throw new Error('route is missing authenticate({ kind: "user" })');
-  return p.subject;
-}

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
 import { eventTotals } from '../../core/event-blocks.js';
-import { ANOMALY_COLUMNS, anomalyJson, anomalySchema, type AnomalyRow } from './schemas.js';
+import { recentAnomalies } from '../anomalies/service.js';
+import { anomalyJson, anomalySchema } from './schemas.js';
 
 export const RECENT_ANOMALIES = 10;
 
@@ -51,10 +52,7 @@ export const dashboardPlugin = definePlugin(async function dashboard(app: Fastif
       response: { 200: { type: 'object', properties: { anomalies: { type: 'array', items: anomalySchema } }, required: ['anomalies'] } },
     },
   }, async function recent(req) {
-    const p = principalOf(req);
-    const { rows } = await pool.query<AnomalyRow>(
-      `SELECT ${ANOMALY_COLUMNS} FROM anomalies WHERE tenant_id = $1 ORDER BY detected_at DESC, id DESC LIMIT ${RECENT_ANOMALIES}`,
-      [p.tenantId]);
+    const rows = await recentAnomalies(pool, principalOf(req).tenantId, RECENT_ANOMALIES);
     return { anomalies: rows.map(anomalyJson) };
   });
 }, { name: 'driftwatch-dashboard', dependencies: ['driftwatch-context'], decorators: { fastify: ['pool', 'resolver', 'sessions'], request: ['principal'] } });

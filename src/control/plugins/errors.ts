@@ -3,7 +3,8 @@
 // mapped to ours, anything else a 500 DW_ERR_INTERNAL that is logged with the request id
 // and never shows its stack or message to the client.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DwError, errorBody, errorCodes, isDwError, type ErrorCode } from '../../core/errors.js';
+import { DwError, errorBody, errorCodes, toDwError, type ErrorCode } from '../../core/errors.js';
+import { countRefusal } from '../../core/telemetry/index.js';
 import { definePlugin } from './define.js';
 
 const byFastifyCode: Readonly<Record<string, ErrorCode>> = Object.freeze({
@@ -15,19 +16,14 @@ const byFastifyCode: Readonly<Record<string, ErrorCode>> = Object.freeze({
   FST_ERR_BAD_URL: 'DW_ERR_VALIDATION',
 });
 
-/** Connection-level failures of PostgreSQL (node errors and SQLSTATE classes 08, 57P). */
-const databaseDown = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
-
-/** Maps whatever was thrown to one of our codes; undefined means "a bug" (500). */
-export function toDwError(err: unknown): DwError | undefined {
-  if (err instanceof DwError) return err;
-  if (isDwError(err)) {
-    const e = err as { code: ErrorCode; message?: unknown; details?: Record<string, unknown> };
-    const out = new DwError(e.code, undefined, e.details);
-    return out;
-  }
+/**
+ * Fastify's own errors (schema validation, body parsing) as ours; then the shared mapping
+ * (src/core/errors.ts: DwErrors, PostgreSQL down ─► DW_ERR_DATABASE_UNAVAILABLE); undefined
+ * means "a bug" (500).
+ */
+export function controlError(err: unknown): DwError | undefined {
   const fe = err as Partial<FastifyError> & { validationContext?: string };
-  if (fe !== null && typeof fe === 'object') {
+  if (!(err instanceof DwError) && fe !== null && typeof fe === 'object') {
     if (Array.isArray(fe.validation)) {
       const first = fe.validation[0] as { instancePath?: string } | undefined;
       return new DwError('DW_ERR_VALIDATION', fe.message, {
@@ -35,32 +31,29 @@ export function toDwError(err: unknown): DwError | undefined {
         ...(first?.instancePath ? { path: first.instancePath } : {}),
       });
     }
-    if (typeof fe.code === 'string') {
-      const mapped = byFastifyCode[fe.code];
-      if (mapped !== undefined) return new DwError(mapped);
-      if (databaseDown.has(fe.code)) return new DwError('DW_ERR_DATABASE_UNAVAILABLE');
-    }
-    if (typeof fe.message === 'string' && /timeout exceeded when trying to connect|Connection terminated/i.test(fe.message)) {
-      return new DwError('DW_ERR_DATABASE_UNAVAILABLE');
-    }
+    const mapped = typeof fe.code === 'string' ? byFastifyCode[fe.code] : undefined;
+    if (mapped !== undefined) return new DwError(mapped);
   }
-  return undefined;
+  return toDwError(err);
 }
 
 export const errorsPlugin = definePlugin(async function errors(app: FastifyInstance): Promise<void> {
   app.setErrorHandler(function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply) {
-    const dw = toDwError(err);
+    const dw = controlError(err);
     if (dw === undefined) {
       req.log.error({ err, req_id: req.id }, 'unhandled error in the control API');
       const internal = new DwError('DW_ERR_INTERNAL', `request id ${req.id}`);
+      countRefusal('control', internal.code);
       return reply.code(internal.statusCode).send(errorBody(internal));
     }
+    countRefusal('control', dw.code);
     if (dw.statusCode >= 500) req.log.warn({ err, code: dw.code, req_id: req.id }, dw.message);
     return reply.code(errorCodes[dw.code].status).send(errorBody(dw));
   });
 
   app.setNotFoundHandler(function notFound(req: FastifyRequest, reply: FastifyReply) {
     const dw = new DwError('DW_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
+    countRefusal('control', dw.code);
     return reply.code(dw.statusCode).send(errorBody(dw));
   });
 

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DwError } from '../../core/errors.js';
 import { MemoryStore, RedisStore, type RateLimitStore } from '../../core/rate-limit-store.js';
+import { RateLimitStoreError, rateLimitRefused } from '../../core/telemetry/index.js';
 import { definePlugin } from './define.js';
 
 export interface RateLimitCounters {
@@ -44,7 +45,7 @@ export interface RateLimitOptions {
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,39}$/;
 /** During an outage every request fails its check: log the first, then one line per interval. */
-export const STORE_ERROR_LOG_INTERVAL_MS = 10_000;
+export const STORE_ERROR_LOG_INTERVAL_MS = RateLimitStoreError.everyMs;
 
 /** Counts by client address. */
 export const byIp = (req: FastifyRequest): string => req.ip;
@@ -79,8 +80,8 @@ export const rateLimit = (opts: RateLimitOptions) => {
   const counters = opts.counters ?? newRateLimitCounters();
   const per = windowMs % 3_600_000 === 0 ? `${windowMs / 3_600_000} h` : windowMs % 60_000 === 0 ? `${windowMs / 60_000} min` : `${windowMs} ms`;
   const detail = `at most ${max} per ${per} (${name})`;
-  let lastErrorLog = -Infinity;
-  let unlogged = 0;
+  // One log gate per limit: an outage shows once per limit and interval (the count in `suppressed`).
+  const gate = RateLimitStoreError.gate();
 
   return async function rateLimit(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const who = keyOf(req);
@@ -93,19 +94,13 @@ export const rateLimit = (opts: RateLimitOptions) => {
       count = await store.incr(`${name}:${who}:${window}`, resetAt - now);
     } catch (err) {
       counters.driftwatch_rate_limit_store_errors_total++;
-      if (now - lastErrorLog >= STORE_ERROR_LOG_INTERVAL_MS) {
-        req.log.warn({ err, event: 'RateLimitStoreError', limit: name, store: store.kind, error_code: 'store_unavailable', not_logged_since_last: unlogged },
-          'rate-limit store failed: the request goes through unchecked');
-        lastErrorLog = now;
-        unlogged = 0;
-      } else {
-        unlogged++;
-      }
+      RateLimitStoreError.emit(req.log, { err, limit: name, store: store.kind, error_code: 'store_unavailable' }, 1, gate);
       return;
     }
     setLimitHeaders(reply, max, Math.max(0, max - count));
     if (count > max) {
       counters.driftwatch_rate_limit_refused_requests_total++;
+      rateLimitRefused.inc();
       const retryAfter = Math.max(1, Math.ceil((resetAt - now) / 1000));
       reply.header('retry-after', retryAfter);
       throw new DwError('DW_ERR_RATE_LIMITED', detail, { retry_after_seconds: retryAfter });

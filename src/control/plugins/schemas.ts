@@ -1,5 +1,6 @@
 // JSON schema fragments shared by the route plugins, and the row → JSON mappers that go with
 // them (timestamps as ISO strings, bigint ids as strings).
+import type { AnomalyRow } from '../anomalies/service.js';
 
 export const uuidParams = {
   type: 'object',
@@ -49,11 +50,6 @@ export const eventSchema = {
 
 export const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 
-export interface AnomalyRow {
-  id: string; stream: string; stream_type: string; score: number; detector: string; explanation: string;
-  event: unknown; details: unknown; event_ts: Date | null; detected_at: Date; status: string; resolved_at: Date | null;
-}
-export const ANOMALY_COLUMNS = 'id, stream, stream_type, score, detector, explanation, event, details, event_ts, detected_at, status, resolved_at';
 export const anomalyJson = (r: AnomalyRow) => ({
   id: r.id, stream: r.stream, stream_type: r.stream_type, score: r.score, detector: r.detector, explanation: r.explanation,
   event: r.event, details: r.details, event_ts: iso(r.event_ts), detected_at: r.detected_at.toISOString(), status: r.status,
@@ -82,36 +78,4 @@ export const coerceQueryNumbers = (querystring: { properties: Record<string, { t
 /** For POST routes whose body fields are all optional: no body at all means `{}`. */
 export async function absentBodyIsEmpty(req: { body: unknown }): Promise<void> {
   if (req.body === undefined || req.body === null) req.body = {};
-}
-
-/**
- * A tenant-scoped WHERE clause for list routes: `tenant_id = $1` and each optional filter
- * that has a value, with numbered parameters, then the page's LIMIT and OFFSET.
- */
-export class TenantFilter {
-  readonly params: unknown[];
-  readonly #where: string[] = ['tenant_id = $1'];
-
-  constructor(tenantId: string) {
-    this.params = [tenantId];
-  }
-
-  /** Adds `sql` (one `?` stands for the value) when the value is defined. */
-  add(sql: string, value: unknown): this {
-    if (value !== undefined) {
-      this.params.push(value);
-      this.#where.push(sql.replace('?', `$${this.params.length}`));
-    }
-    return this;
-  }
-
-  get where(): string {
-    return this.#where.join(' AND ');
-  }
-
-  /** The filter's parameters followed by the page's, and the LIMIT/OFFSET clause for them. */
-  page(limit: number, offset: number): { clause: string; params: unknown[] } {
-    const n = this.params.length;
-    return { clause: `LIMIT $${n + 1} OFFSET $${n + 2}`, params: [...this.params, limit, offset] };
-  }
 }

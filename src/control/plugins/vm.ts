@@ -7,10 +7,12 @@
 //   GET    /machines/:id (signed-in)    ─▶ one of them; another tenant's id is 404
 //
 // Access tokens only (API keys are for agents: 403). Starts and stops are audited (vm.start,
-// vm.stop); the health loop audits crashes and recoveries itself (actor system).
-import type { FastifyInstance } from 'fastify';
+// vm.stop: src/control/machines/tenant-vm.ts); the health loop audits crashes and recoveries
+// itself (actor system).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DwError } from '../../core/errors.js';
 import type { MachineRegistry, MachineRow } from '../machines/registry.js';
+import { startTenantVm, stopTenantVm, type VmActor } from '../machines/tenant-vm.js';
 import { clientIp } from './audit.js';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
@@ -60,58 +62,50 @@ export interface VmPluginOptions {
   registry: MachineRegistry;
 }
 
-export const vmPlugin = definePlugin(async function vm(app: FastifyInstance, opts: VmPluginOptions): Promise<void> {
-  const registry = opts.registry;
-  const { audit } = app;
+const startSchema = {
+  summary: "Start the tenant's engine VM (owner/admin); waits until it answers unless wait is false",
+  tags: ['vm'],
+  body: {
+    type: 'object',
+    properties: { wait: { type: 'boolean', default: true, description: 'false: answer 202 at once while it starts' } },
+    additionalProperties: false,
+  },
+  response: { 200: { ...oneMachine, description: 'The machine is running' }, 202: { ...oneMachine, description: 'Accepted: the machine is still starting' } },
+} as const;
+
+const statusSchema = {
+  summary: "The tenant's engine VM, or null when it never had one",
+  tags: ['vm'],
+  response: { 200: { type: 'object', properties: { machine: { anyOf: [machineSchema, { type: 'null' }] } }, required: ['machine'] } },
+} as const;
+
+const listSchema = {
+  summary: "The tenant's machines (the machine registry, this tenant's rows)",
+  tags: ['vm'],
+  response: { 200: { type: 'object', properties: { machines: { type: 'array', items: machineSchema } }, required: ['machines'] } },
+} as const;
+
+function actorOf(req: FastifyRequest): VmActor {
+  const p = principalOf(req);
+  return { tenantId: p.tenantId, userId: p.subject, ip: clientIp(req) };
+}
+
+/** POST /vm/start, GET /vm/status, DELETE /vm/stop. */
+function vmRoutes(app: FastifyInstance, registry: MachineRegistry): void {
   const admin = authenticate({ roles: VM_ADMIN_ROLES });
-  const user = authenticate({ kind: 'user' });
 
   app.post<{ Body: { wait?: boolean } | undefined }>('/vm/start', {
     onRequest: admin,
     // A POST without a body is a start with the defaults.
     preValidation: async function emptyBody(req) { if (req.body === undefined) req.body = {}; },
-    schema: {
-      summary: "Start the tenant's engine VM (owner/admin); waits until it answers unless wait is false",
-      tags: ['vm'],
-      body: {
-        type: 'object',
-        properties: { wait: { type: 'boolean', default: true, description: 'false: answer 202 at once while it starts' } },
-        additionalProperties: false,
-      },
-      response: { 200: { ...oneMachine, description: 'The machine is running' }, 202: { ...oneMachine, description: 'Accepted: the machine is still starting' } },
-    },
+    schema: startSchema,
   }, async function vmStart(req, reply) {
-    const p = principalOf(req);
-    const wait = req.body?.wait !== false;
-    let machine: MachineRow;
-    let claimed = false;
-    let failed: unknown;
-    try {
-      ({ machine, claimed } = await registry.start(p.tenantId, { wait }));
-    } catch (err) {
-      failed = err;
-      machine = undefined as unknown as MachineRow;
-    }
-    const after = failed === undefined ? machine : await registry.forTenant(p.tenantId);
-    await audit.record({
-      tenantId: p.tenantId, actorUserId: p.subject, actorKind: 'user', action: 'vm.start',
-      target: after === null ? null : `machine:${after.id}`, ip: clientIp(req),
-      details: { claimed, state: after?.state ?? null, ...(failed !== undefined ? { error: (failed as Error).message } : {}) },
-    });
-    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the provider threw, unchanged
-    if (failed !== undefined) throw failed;
+    const machine = await startTenantVm(registry, app.audit, actorOf(req), req.body?.wait !== false);
     reply.code(machine.state === 'running' ? 200 : 202);
     return { machine: machineJson(machine) };
   });
 
-  app.get('/vm/status', {
-    onRequest: user,
-    schema: {
-      summary: "The tenant's engine VM, or null when it never had one",
-      tags: ['vm'],
-      response: { 200: { type: 'object', properties: { machine: { anyOf: [machineSchema, { type: 'null' }] } }, required: ['machine'] } },
-    },
-  }, async function vmStatus(req) {
+  app.get('/vm/status', { onRequest: authenticate({ kind: 'user' }), schema: statusSchema }, async function vmStatus(req) {
     const m = await registry.forTenant(principalOf(req).tenantId);
     return { machine: m === null ? null : machineJson(m) };
   });
@@ -120,34 +114,15 @@ export const vmPlugin = definePlugin(async function vm(app: FastifyInstance, opt
     onRequest: admin,
     schema: { summary: "Stop the tenant's engine VM and keep it stopped (owner/admin)", tags: ['vm'], response: { 200: oneMachine } },
   }, async function vmStop(req) {
-    const p = principalOf(req);
-    let machine: MachineRow | null = null;
-    let failed: unknown;
-    try {
-      machine = await registry.stop(p.tenantId);
-    } catch (err) {
-      failed = err;
-    }
-    if (machine === null && failed === undefined) throw new DwError('DW_ERR_NOT_FOUND', 'this tenant has no engine VM');
-    const m = machine ?? await registry.forTenant(p.tenantId);
-    await audit.record({
-      tenantId: p.tenantId, actorUserId: p.subject, actorKind: 'user', action: 'vm.stop',
-      target: m === null ? null : `machine:${m.id}`, ip: clientIp(req),
-      details: { state: m?.state ?? null, ...(failed !== undefined ? { error: (failed as Error).message } : {}) },
-    });
-    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the provider threw, unchanged
-    if (failed !== undefined) throw failed;
-    return { machine: machineJson(machine!) };
+    return { machine: machineJson(await stopTenantVm(registry, app.audit, actorOf(req))) };
   });
+}
 
-  app.get('/machines', {
-    onRequest: user,
-    schema: {
-      summary: "The tenant's machines (the machine registry, this tenant's rows)",
-      tags: ['vm'],
-      response: { 200: { type: 'object', properties: { machines: { type: 'array', items: machineSchema } }, required: ['machines'] } },
-    },
-  }, async function listMachines(req) {
+/** GET /machines, GET /machines/:id. */
+function machineRoutes(app: FastifyInstance, registry: MachineRegistry): void {
+  const user = authenticate({ kind: 'user' });
+
+  app.get('/machines', { onRequest: user, schema: listSchema }, async function listMachines(req) {
     return { machines: (await registry.list(principalOf(req).tenantId)).map(machineJson) };
   });
 
@@ -159,6 +134,11 @@ export const vmPlugin = definePlugin(async function vm(app: FastifyInstance, opt
     if (m === null) throw new DwError('DW_ERR_NOT_FOUND', 'machine');
     return machineJson(m);
   });
+}
+
+export const vmPlugin = definePlugin(async function vm(app: FastifyInstance, opts: VmPluginOptions): Promise<void> {
+  vmRoutes(app, opts.registry);
+  machineRoutes(app, opts.registry);
 }, {
   name: 'driftwatch-vm',
   dependencies: ['driftwatch-context', 'driftwatch-audit'],

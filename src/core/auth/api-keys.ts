@@ -6,7 +6,6 @@ import type pg from 'pg';
 
 export const API_KEY_PREFIX = 'dw_';
 export const API_KEY_SCOPES = ['ingest', 'read'] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export interface NewApiKey { key: string; prefix: string; hash: Buffer }
 

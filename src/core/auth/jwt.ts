@@ -43,6 +43,8 @@ export interface TokenServiceOptions {
   issuer: string;
   audience: string;
   ttlSeconds: number;
+  /** The clock tokens are issued by, in ms since the epoch (default Date.now; tests pass another). */
+  now?: () => number;
 }
 
 export class TokenService {
@@ -140,12 +142,13 @@ export class TokenService {
     if (this.#signing !== undefined && Date.now() - this.#lastReload > RELOAD_MS) await this.#reload().catch(() => {});
     const key = this.#signing;
     if (key === undefined || key.privateKey === undefined) throw new Error('TokenService.init() was not called');
+    const issuedAt = Math.floor((this.#opts.now ?? Date.now)() / 1000);
     return new SignJWT({ ...claims })
       .setProtectedHeader({ alg: JWT_ALG, kid: key.kid, typ: 'JWT' })
       .setIssuer(this.#opts.issuer)
       .setAudience(this.#opts.audience)
-      .setIssuedAt()
-      .setExpirationTime(`${this.#opts.ttlSeconds}s`)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + this.#opts.ttlSeconds)
       .sign(key.privateKey);
   }
 

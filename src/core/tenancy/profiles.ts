@@ -20,11 +20,6 @@ export type Feedback = keyof typeof FEEDBACK_STEP;
 
 const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
 
-/** The stream's offset after one more piece of feedback, clamped and rounded to 1e-6 (no float drift). */
-export function nextOffset(offset: number, feedback: Feedback): number {
-  return Math.round(clamp(offset + FEEDBACK_STEP[feedback], OFFSET_MIN, OFFSET_MAX) * 1e6) / 1e6;
-}
-
 /** The threshold a task gets: the profile's base plus the offset, within [0.3, 0.85], rounded to 1e-6. */
 export function effectiveThreshold(profile: Profile, offset: number): number {
   const base = PROFILE_THRESHOLDS[profile] ?? PROFILE_THRESHOLDS.balanced;

@@ -1,7 +1,7 @@
 // The example pair in examples/ for `driftwatch eval events`, generated from our own synthetic
 // log (src/tools/demo/synthetic.ts), never from the benchmark data. Regenerate with
 //   npm run build && node -e "import('./dist/src/tools/eval/examples.js').then((m) => m.writeDemoExamples('examples'))"
-// test/eval/events.test.ts checks that the committed files equal this output.
+// test/eval/events.e2e.test.ts checks that the committed files equal this output.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { syntheticLog } from '../demo/synthetic.js';

@@ -11,7 +11,7 @@
 //   each file scored at θ ──► raw = Σ file scores ──► 100·(raw − null)/(perfect − null)
 //
 // Checked against the reference scorer (tools/nab_score.py) on the official numenta and
-// random detector outputs: test/eval/nab-scorer.test.ts.
+// random detector outputs: test/eval/nab-scorer.e2e.test.ts.
 
 export interface CostMatrix {
   tpWeight: number;

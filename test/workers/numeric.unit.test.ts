@@ -221,7 +221,7 @@ describe('numeric explanations name the feature that drove the finding, its numb
   it('every kind appears on these streams, and each explanation matches its kind', () => {
     const all = [];
     all.push(...scoreNumeric(null, valueEvents(heavyTailed(5000, 4))).findings);
-    // The synthetic of detect.test.ts: a spike at 500, a dip at 900.
+    // The synthetic of detect.e2e.test.ts: a spike at 500, a dip at 900.
     const r = prng(7);
     const ys = Array.from({ length: 1200 }, (_, i) => 10 + 5 * Math.sin((2 * Math.PI * i) / 200) + 0.5 * (r() - 0.5) + (i === 500 ? 12 : 0) + (i === 900 ? -12 : 0));
     all.push(...scoreNumeric(null, valueEvents(ys)).findings);

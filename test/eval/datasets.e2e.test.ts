@@ -1,6 +1,6 @@
 // `driftwatch eval nab` and `eval logs` on the real benchmark data (../shared/datasets; absent on
 // a user's machine: these skip). The NAB baselines the CLI prints must be the figures the
-// reference scorer gives (nab-scorer.test.ts); our own figures are printed, and bounded loosely
+// reference scorer gives (nab-scorer.e2e.test.ts); our own figures are printed, and bounded loosely
 // (the detectors are tuned by others; test/workers holds their floors).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,7 +32,7 @@ describe('driftwatch eval on ../shared/datasets', () => {
     expect(lines[0]).toMatch(/^nab: standard -?\d+\.\d, reward_low_FP_rate -?\d+\.\d, reward_low_FN_rate -?\d+\.\d \(42 files, [\d.]+ s\)$/);
     // The engine's own findings (its task: no row scores, a stream profile's threshold) scored as detections.
     expect(lines[1]).toMatch(/^nab engine findings: standard -?\d+\.\d, reward_low_FP_rate -?\d+\.\d, reward_low_FN_rate -?\d+\.\d \(the engine's findings as detections; standard at balanced 0\.5, reward_low_FP_rate at strict 0\.65, reward_low_FN_rate at sensitive 0\.4\)$/);
-    // Exhaustive sweep, same as for ours; figures from the reference scorer (nab-scorer.test.ts).
+    // Exhaustive sweep, same as for ours; figures from the reference scorer (nab-scorer.e2e.test.ts).
     expect(lines).toContain('nab numenta (stored results): standard 69.9, reward_low_FP_rate 63.6, reward_low_FN_rate 74.1 (42 files, same scoring)');
     expect(lines).toContain('nab random (stored results): standard 19.5, reward_low_FP_rate 9.1, reward_low_FN_rate 27.9 (42 files, same scoring)');
     expect(r.stderr).toMatch(/eval nab: file 42 of 42 /);

@@ -176,7 +176,7 @@ describe('text detector on real labelled logs (Loghub)', () => {
 // HDFS_2k fp 2; unlabeled 22.5 per 1000. Before mildRecurrenceWeight and severityBoostWord: BGL
 // F1 0.597 (fp 184), Thunderbird 5 (the two RRD_update recurrences and sshd "error: Bind … failed"
 // are the three removed), HDFS fp 4, unlabeled 27.6 per 1000.
-// Sensitivity, one parameter changed at a time (sweep.test.ts; demo recall over four seeds):
+// Sensitivity, one parameter changed at a time (bench/detect-sweep.ts; demo recall over four seeds):
 //   mildRecurrenceWeight 0.65: 0.6 and 0.7 identical on BGL/Thunderbird; 0.55 → demo 69/80
 //     (the demo's repeated WARN/binary injections are folded); 0.5 → demo 66/80; 0.75 → BGL
 //     F1 0.606; 0.8 → 0.603; 0.9 → 0.602 and Thunderbird 4; 1 (off) → 0.597 and 4 (3 with the

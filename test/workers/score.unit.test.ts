@@ -113,7 +113,7 @@ describe('score(): bounded state', () => {
     const lines = Array.from({ length: 3000 }, (_, i) =>
       i < 500 ? `INFO ok request ${i}` : Array.from({ length: 600 }, () => String.fromCharCode(97 + Math.floor(r() * 26))).join(''),
     );
-    // The line-level text detector (llm streams); the logs detector's bound is in logs.test.ts.
+    // The line-level text detector (llm streams); the logs detector's bound is in logs.unit.test.ts.
     const { maxState } = runStream('llm', textEvents(lines), 100);
     expect(maxState).toBeLessThan(48 * 1024);
   });

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { DwError } from '../../src/core/errors.js';
 import { anomaliesPlugin } from '../../src/control/plugins/anomalies.js';
 import { contextPlugin } from '../../src/control/plugins/context.js';
-import { errorsPlugin, toDwError } from '../../src/control/plugins/errors.js';
+import { controlError as toDwError, errorsPlugin } from '../../src/control/plugins/errors.js';
+import { classifyPgError } from '../../src/core/db.js';
+import { toDwError as sharedToDwError } from '../../src/core/errors.js';
 import { healthPlugin } from '../../src/control/plugins/health.js';
 
 function capturingLogger(): { log: pino.Logger; lines: Record<string, unknown>[] } {
@@ -76,6 +78,26 @@ describe('errors plugin', () => {
     expect(toDwError(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY' }))?.code).toBe('DW_ERR_MALFORMED_BODY');
     expect(toDwError(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_EMPTY_JSON_BODY' }))?.code).toBe('DW_ERR_MALFORMED_BODY');
     expect(toDwError(new TypeError('x'))).toBeUndefined();
+  });
+
+  it('one classifier of PostgreSQL errors (src/core/db.ts) decides "down" for the control API and the engine', () => {
+    const down = [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      Object.assign(new Error('connection failure'), { code: '08006' }),
+      new Error('Connection terminated unexpectedly'),
+      new Error('timeout exceeded when trying to connect'),
+      new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), Object.assign(new Error('y'), { code: 'EHOSTUNREACH' })]),
+    ];
+    for (const err of down) {
+      expect(classifyPgError(err)).toBe('down');
+      expect(toDwError(err)?.code).toBe('DW_ERR_DATABASE_UNAVAILABLE');
+      expect(sharedToDwError(err, new DwError('DW_ERR_UNAVAILABLE'))?.code).toBe('DW_ERR_UNAVAILABLE');
+    }
+    expect(classifyPgError(Object.assign(new Error('deadlock'), { code: '40P01' }))).toBe('transient');
+    expect(classifyPgError(Object.assign(new Error('bad input'), { code: '22P02' }))).toBe('data');
+    expect(classifyPgError(Object.assign(new Error('syntax'), { code: '42601' }))).toBe('other');
+    expect(toDwError(Object.assign(new Error('syntax'), { code: '42601' }))).toBeUndefined();
   });
 });
 

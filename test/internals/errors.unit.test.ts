@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DwError, errorBody, errorCodes, isDwError } from '../../src/core/errors.js';
 import { packageRoot } from '../../src/core/paths.js';
@@ -17,6 +17,23 @@ describe('errors', () => {
 
   it('the doc lists no code the file lacks', () => {
     for (const code of documented) expect(Object.hasOwn(errorCodes, code), `${code} is not in src/core/errors.ts`).toBe(true);
+  });
+
+  it('every DW_ERR_ literal in src, engine and workers is registered (a worker result code too)', () => {
+    const unregistered: string[] = [];
+    const scan = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) scan(p);
+        else if (/\.(ts|mts|js|mjs)$/.test(e.name)) {
+          for (const m of readFileSync(p, 'utf8').matchAll(/DW_ERR_[A-Z0-9_]+/g)) {
+            if (!Object.hasOwn(errorCodes, m[0])) unregistered.push(`${relative(packageRoot, p)}: ${m[0]}`);
+          }
+        }
+      }
+    };
+    for (const d of ['src', 'engine', 'workers']) scan(join(packageRoot, d));
+    expect(unregistered).toEqual([]);
   });
 
   it('DwError carries code, status and a body', () => {

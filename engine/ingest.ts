@@ -1,0 +1,192 @@
+// Admission of a decoded batch, as named stages, each refusing with its own DwError:
+//
+//   ingest(tenant, records, bytes, key)
+//     ─► checkTenantLimits   the tenant's body bytes and events per batch (413; src/core/tenancy/limits.ts,
+//                            read with its quota reading: no I/O per batch)
+//     ─► takeRate            its events per second, a token bucket (429 + Retry-After; transforms/limit.ts)
+//     ─► waitForBacklog      the scorer's backlog over its high-water mark: wait here (not stored, not acked)
+//     ─► admitQuota          the plan's events per month (429 DW_ERR_QUOTA_EXCEEDED; transforms/quota.ts);
+//                            a resend of a batch already stored is acknowledged, not refused
+//     ─► store               one compressed block per stream (sinks/postgres/blocks.ts) ─► the spool, or
+//                            the events sink without one ─► usage counted, quota settled, queued for scoring
+//
+// Telemetry: every batch is counted on entry and on ack (counter increments only); a refusal
+// is counted by the source that answers it (countRefusal) and logged here, rate-limited (emit).
+import type pg from 'pg';
+import type { Config } from '../src/core/config.js';
+import { DwError } from '../src/core/errors.js';
+import type { Logger } from '../src/core/log.js';
+import { IngestQuotaReadError, ingestMetrics, IngestTenantLimited, IngestTenantQuotaExceeded } from '../src/core/telemetry/index.js';
+import { effectiveLimits, NO_LIMITS, type EffectiveLimits, type LimitSource } from '../src/core/tenancy/limits.js';
+import { planUsage, type UsageStore } from '../src/core/usage.js';
+import { blockLines } from './sinks/postgres/blocks.js';
+import type { CopySink, SinkWrite } from './sinks/postgres/service.js';
+import type { SpooledSink } from './sinks/spool/service.js';
+import type { IngestResult } from './sources/common.js';
+import { TenantRateLimiter } from './transforms/limit.js';
+import { TenantQuota, type QuotaReading, type QuotaTicket } from './transforms/quota.js';
+import type { InOrder, Scorer } from './transforms/score.js';
+import type { EventRecord } from './types.js';
+
+export interface IngestDeps {
+  config: Readonly<Config>;
+  pool: pg.Pool;
+  log: Logger;
+  usage: UsageStore;
+  scorer: Scorer;
+  events: CopySink;
+  /** The on-disk spool in front of the events sink (undefined when SPOOL_MAX_BYTES is 0). */
+  spool: SpooledSink<SinkWrite, EventRecord[]> | undefined;
+  /** Committed records go to the scorer in submission order. */
+  toScore: InOrder<{ tenantId: string; records: EventRecord[] }>;
+}
+
+const sourceName = (s: LimitSource): string => (s === 'config' ? 'the engine\'s setting' : s === 'plan' ? 'its plan' : 'its own override');
+
+const acked = {
+  postgresql: ingestMetrics.ackedBatches.child('postgresql'),
+  spool: ingestMetrics.ackedBatches.child('spool'),
+  duplicate: ingestMetrics.ackedBatches.child('duplicate'),
+};
+
+/** The admission stages of one engine, sharing its rate limiter, quota and per-reading limits. */
+export class Ingest {
+  readonly rateLimit: TenantRateLimiter;
+  readonly quota: TenantQuota;
+  readonly #d: IngestDeps;
+  readonly #global: EffectiveLimits;
+  /** Per-tenant limits, computed once per quota reading (a reading is replaced, never changed). */
+  readonly #limitsOf = new WeakMap<QuotaReading, EffectiveLimits>();
+
+  constructor(deps: IngestDeps) {
+    const { config, pool, usage, log } = deps;
+    this.#d = deps;
+    this.#global = effectiveLimits(config, NO_LIMITS, NO_LIMITS);
+    this.rateLimit = new TenantRateLimiter(config.tenantEventsPerSecond);
+    this.quota = new TenantQuota(async (tenantId, monthStartMs) => {
+      const p = await planUsage(pool, usage, tenantId, monthStartMs);
+      return { plan: p.plan, planName: p.planName, limit: p.limit, used: p.usage.events, limits: { plan: p.planLimits, tenant: p.tenantLimits } };
+    }, {
+      refreshMs: config.quotaRefreshMs,
+      onReadError: (err, tenantId) => IngestQuotaReadError.emit(log, { err, tenantId }),
+    });
+  }
+
+  /** SourceContext.ingest: admits a batch, stores it durably (resolves after COMMIT or the spool's fsync), queues it for scoring. */
+  async ingest(tenantId: string, records: EventRecord[], bytes: number, batchKey: string | undefined, bodyFingerprint?: string): Promise<IngestResult> {
+    if (records.length === 0) return { accepted: 0, duplicate: false };
+    ingestMetrics.receivedBatches.inc();
+    ingestMetrics.receivedEvents.inc(records.length);
+    ingestMetrics.receivedBytes.inc(bytes);
+    const lim = this.#tenantLimits(await this.quota.current(tenantId));
+    this.#checkTenantLimits(tenantId, lim, records.length, bytes);
+    this.#takeRate(tenantId, lim, records.length);
+    const room = waitForBacklog(this.#d.scorer);
+    if (room !== undefined) await room;
+    const ticket = await this.#admitQuota(tenantId, records.length, batchKey);
+    const r = await this.#store(tenantId, records, bytes, batchKey, bodyFingerprint, ticket);
+    ingestMetrics.ackedEvents.inc(r.accepted);
+    return r;
+  }
+
+  #tenantLimits(r: QuotaReading | undefined): EffectiveLimits {
+    if (r?.limits === undefined) return this.#global;
+    let l = this.#limitsOf.get(r);
+    if (l === undefined) {
+      l = effectiveLimits(this.#d.config, r.limits.plan, r.limits.tenant);
+      this.#limitsOf.set(r, l);
+    }
+    return l;
+  }
+
+  /** The tenant's own sizes (its plan's or its override); the global ones were applied before decoding. */
+  #checkTenantLimits(tenantId: string, lim: EffectiveLimits, events: number, bytes: number): void {
+    if (bytes > lim.maxBodyBytes.value) {
+      this.#limited(tenantId, 'body', lim);
+      throw new DwError('DW_ERR_PAYLOAD_TOO_LARGE',
+        `the body or frame is ${bytes} bytes; this tenant's limit is ${lim.maxBodyBytes.value} (${sourceName(lim.maxBodyBytes.source)})`,
+        { limit: lim.maxBodyBytes.value, source: lim.maxBodyBytes.source, bytes });
+    }
+    if (events > lim.maxBatchEvents.value) {
+      this.#limited(tenantId, 'batch', lim);
+      throw new DwError('DW_ERR_TOO_MANY_EVENTS',
+        `the batch has ${events} events; this tenant's limit is ${lim.maxBatchEvents.value} (${sourceName(lim.maxBatchEvents.source)})`,
+        { limit: lim.maxBatchEvents.value, source: lim.maxBatchEvents.source, events });
+    }
+  }
+
+  /** Per-tenant events per second (after authentication and decoding, before storing): 429 + Retry-After, or a nack. */
+  #takeRate(tenantId: string, lim: EffectiveLimits, events: number): void {
+    const rate = lim.eventsPerSecond.value;
+    const wait = this.rateLimit.take(tenantId, events, Date.now(), rate);
+    if (wait <= 0) return;
+    this.#limited(tenantId, 'rate', lim);
+    throw new DwError('DW_ERR_RATE_LIMITED', `more than ${rate} events per second for this tenant (${sourceName(lim.eventsPerSecond.source)}); retry after ${wait} s`,
+      { limit: rate, source: lim.eventsPerSecond.source, retryAfterSeconds: wait });
+  }
+
+  #limited(tenantId: string, what: 'body' | 'batch' | 'rate', limits: EffectiveLimits): void {
+    IngestTenantLimited.emit(this.#d.log, { tenantId, what, limits, refused: this.rateLimit.stats.batchesRefused });
+  }
+
+  /**
+   * The plan's monthly quota: a batch that would go over is refused whole. A resend of a batch
+   * already stored (its ack was lost) is acknowledged again, not refused: the sink finds it a
+   * duplicate and counts nothing. One lookup, only on the refusal path.
+   */
+  async #admitQuota(tenantId: string, events: number, batchKey: string | undefined): Promise<QuotaTicket> {
+    try {
+      return await this.quota.admit(tenantId, events);
+    } catch (err) {
+      if (batchKey !== undefined && await batchStored(this.#d.pool, tenantId, batchKey)) return { tenantId, events: 0, month: 0 };
+      IngestTenantQuotaExceeded.emit(this.#d.log, { tenantId, refused: this.quota.stats.batchesRefused, details: (err as DwError).details });
+      throw err;
+    }
+  }
+
+  /**
+   * One compressed block per stream of this batch, written through the spool (or the events
+   * sink), then counted: only when stored now (a resent batch, a duplicate, is acknowledged, not
+   * counted). A spooled batch is not stored yet: it is counted in Redis and scored when its replay
+   * commits (the spool's onReplayed), but it takes its place in this engine's quota now.
+   */
+  async #store(
+    tenantId: string, records: EventRecord[], bytes: number, batchKey: string | undefined, bodyFingerprint: string | undefined, ticket: QuotaTicket,
+  ): Promise<IngestResult> {
+    const { spool, events, toScore, usage } = this.#d;
+    const built = blockLines(tenantId, records, batchKey, undefined, batchKey !== undefined && bodyFingerprint === undefined);
+    const fingerprint = batchKey === undefined ? undefined : bodyFingerprint ?? built.fingerprint;
+    const slot = toScore.take();
+    const w: SinkWrite = { tenantId, lines: built.lines, rows: records.length, bytes, batchKey, fingerprint };
+    let r;
+    try {
+      r = spool !== undefined ? await spool.write(w, records) : { ...(await events.write(w)), spooled: false };
+    } catch (err) {
+      this.quota.settle(ticket, 0);
+      toScore.complete(slot, null);
+      throw err;
+    }
+    const stored = r.duplicate || r.spooled ? 0 : r.rows;
+    if (stored > 0) usage.add(tenantId, { events: stored, bytes });
+    this.quota.settle(ticket, r.duplicate ? 0 : r.rows);
+    toScore.complete(slot, r.duplicate || r.spooled ? null : { tenantId, records });
+    (r.duplicate ? acked.duplicate : r.spooled ? acked.spool : acked.postgresql).inc();
+    return { accepted: r.rows, duplicate: r.duplicate };
+  }
+}
+
+/**
+ * The detector's backlog: while more than its high-water mark of stored events wait to be
+ * scored, new batches wait here (not yet stored, not acked), so memory stays bounded and ingest
+ * runs at the rate detection keeps up with.
+ */
+export function waitForBacklog(scorer: Scorer): Promise<void> | undefined {
+  const room = scorer.room();
+  if (room !== undefined) ingestMetrics.backlogWaits.inc();
+  return room;
+}
+
+/** Whether this tenant's batch key is already stored (a resend whose ack was lost). */
+export async function batchStored(pool: pg.Pool, tenantId: string, batchKey: string): Promise<boolean> {
+  return (await pool.query('SELECT 1 FROM ingest_batches WHERE tenant_id = $1 AND batch_key = $2', [tenantId, batchKey])).rowCount === 1;
+}

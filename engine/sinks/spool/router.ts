@@ -1,0 +1,189 @@
+// Submission order: each write goes to the sink directly while nothing is spooled, else to the
+// spool, and a write that falls back from the sink (DW_ERR_UNAVAILABLE) is appended behind the
+// direct writes submitted before it, so that spool order is submission order.
+//
+//   submit(w, a) ─┬─ not spooling ─► 'direct' ─► sink.write ── committed ─► {spooled: false}
+//                 │                                 └── unavailable ─► 'spool' (SpoolEngaged)
+//                 ├─ spooling ─────────────────────────────────────────► 'spool'
+//                 └─ hand-off (the replayer's last wave) ─► 'hold' ─► drained: 'direct' │ wave failed: 'spool'
+//   pump: 'spool' items in order ─► keyed + framed ─► segments.append ─► {spooled: true}
+//         (an earlier 'direct' still in flight holds the rest back, fallbackOrderMs at most)
+import { randomUUID } from 'node:crypto';
+import { DwError } from '../../../src/core/errors.js';
+import type { Segments } from './segments.js';
+import { encodeEntry, frame } from './spool.js';
+import { isUnavailable, type Sink, type SpoolableWrite, type SpoolHooks, type SpoolState, type SpoolWriteResult } from './types.js';
+
+interface Ordered<W, A> {
+  state: 'direct' | 'spool' | 'hold' | 'done';
+  /** When it was submitted (a fallback waits for an earlier direct write at most fallbackOrderMs). */
+  at: number;
+  w: W;
+  a: A;
+  resolve: (r: SpoolWriteResult) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface RouterParts<W, A> {
+  sink: Sink<W>;
+  hooks: SpoolHooks<W, A>;
+  segments: Segments;
+  /** An append failed: the replayer may now find the spool empty and drain. */
+  wakeReplayer: () => void;
+}
+
+export class Router<W extends SpoolableWrite, A> {
+  readonly #s: SpoolState;
+  readonly #p: RouterParts<W, A>;
+  #order: Ordered<W, A>[] = [];
+  #toSpool = 0;
+  #orderTimer: NodeJS.Timeout | undefined;
+  /** Direct writes submitted to the sink and not settled: the replay waits for them (they come first). */
+  #directInFlight = 0;
+  #directIdle: (() => void) | undefined;
+  /** The replayer is on its last wave: new writes wait ('hold') and go to the sink once it drains. */
+  #handoff = false;
+
+  constructor(state: SpoolState, parts: RouterParts<W, A>) {
+    this.#s = state;
+    this.#p = parts;
+  }
+
+  get handingOff(): boolean { return this.#handoff; }
+  get directInFlight(): number { return this.#directInFlight; }
+  /** Writes waiting to be appended to the spool. */
+  get waitingForSpool(): number { return this.#toSpool; }
+
+  submit(w: W, a: A): Promise<SpoolWriteResult> {
+    return new Promise<SpoolWriteResult>((resolve, reject) => {
+      const state = !this.#s.spooling ? 'direct' : this.#handoff ? 'hold' : 'spool';
+      const item: Ordered<W, A> = { state, at: Date.now(), w, a, resolve, reject };
+      this.#order.push(item);
+      if (state === 'direct') {
+        this.#direct(item);
+      } else if (state === 'spool') {
+        this.#toSpool++;
+        this.#pump();
+      }
+    });
+  }
+
+  /** Resolves once the direct writes in flight have settled (call while directInFlight > 0). */
+  whenDirectIdle(): Promise<void> {
+    return new Promise<void>((resolve) => { this.#directIdle = resolve; });
+  }
+
+  #direct(item: Ordered<W, A>): void {
+    this.#directInFlight++;
+    const settled = (): void => {
+      if (--this.#directInFlight === 0) {
+        const f = this.#directIdle;
+        this.#directIdle = undefined;
+        f?.();
+      }
+    };
+    this.#p.sink.write(item.w).finally(settled).then(
+      (r) => {
+        item.state = 'done';
+        item.resolve({ duplicate: r.duplicate, rows: r.rows, spooled: false });
+        this.#pump();
+      },
+      (err: unknown) => {
+        if (isUnavailable(err)) {
+          item.state = 'spool';
+          this.#toSpool++;
+          this.#engage(err);
+        } else {
+          item.state = 'done';
+          item.reject(err);
+        }
+        this.#pump();
+      },
+    );
+  }
+
+  #engage(err: unknown): void {
+    if (this.#s.spooling) return;
+    this.#s.spooling = true;
+    this.#s.counters.engaged++;
+    this.#s.log.warn({ reason: (err as Error).message }, 'SpoolEngaged: storage is slow or down; acknowledging from the spool until it drains');
+  }
+
+  /** The replayer's last wave: new writes are held until it drains (or fails). */
+  startHandoff(): void {
+    this.#handoff = true;
+  }
+
+  /** The last wave failed or the spool closes: the writes held for the hand-off are spooled after all. */
+  cancelHandoff(): void {
+    if (!this.#handoff) return;
+    this.#handoff = false;
+    for (const it of this.#order) {
+      if (it.state === 'hold') { it.state = 'spool'; this.#toSpool++; }
+    }
+    this.#pump();
+  }
+
+  /** Drained: the writes held for the hand-off go to the sink, in order. */
+  releaseHeld(): void {
+    this.#handoff = false;
+    for (const it of this.#order) {
+      if (it.state === 'hold') { it.state = 'direct'; this.#direct(it); }
+    }
+  }
+
+  /**
+   * Appends the writes that wait for the spool, in submission order: one waits behind an earlier
+   * direct write still in flight (which may yet fall back to the spool), but for fallbackOrderMs
+   * at most, so that a slow PostgreSQL (direct writes pending for long, later ones refused by
+   * its full buffer) does not hold acknowledgements back. A direct write that falls back after
+   * that is appended behind the later ones.
+   */
+  #pump(): void {
+    const now = Date.now();
+    let i = 0;
+    while (i < this.#order.length) {
+      const it = this.#order[i];
+      if (it.state === 'done') {
+        this.#order.splice(i, 1);
+        continue;
+      }
+      if (it.state === 'hold') break;
+      if (it.state === 'direct') {
+        const wait = this.#s.opts.fallbackOrderMs - (now - it.at);
+        if (wait <= 0) { i++; continue; }
+        if (this.#orderTimer === undefined) {
+          this.#orderTimer = setTimeout(() => { this.#orderTimer = undefined; this.#pump(); }, wait);
+        }
+        break;
+      }
+      this.#order.splice(i, 1);
+      this.#toSpool--;
+      this.#append(it.w, it.a).then(
+        () => it.resolve({ duplicate: false, rows: this.#p.hooks.rowsOf(it.w, it.a), spooled: true }),
+        (err: unknown) => {
+          it.reject(err);
+          this.#p.wakeReplayer(); // it may now find the spool empty and drain
+        },
+      );
+    }
+  }
+
+  #append(w: W, a: A): Promise<void> {
+    // A batch with no client key gets one, so that replaying it twice cannot store it twice.
+    const keyed = w.batchKey === undefined ? { ...w, batchKey: `spool:${randomUUID()}` } : w;
+    let rec: Buffer;
+    try {
+      rec = frame(encodeEntry({ w: keyed, a }));
+    } catch (err) {
+      return Promise.reject(new DwError('DW_ERR_INTERNAL', `the batch cannot be spooled (${(err as Error).message})`));
+    }
+    return this.#p.segments.append(rec);
+  }
+
+  /** close(): no more order timer; a replayer waiting for direct writes goes on. */
+  stop(): void {
+    if (this.#orderTimer !== undefined) { clearTimeout(this.#orderTimer); this.#orderTimer = undefined; }
+    this.#directIdle?.();
+  }
+}
