@@ -143,4 +143,25 @@ describe('logs detector scores', () => {
     expect(Buffer.from(low.state).equals(Buffer.from(high.state))).toBe(true);
     expect(low.findings.length).toBeGreaterThanOrEqual(high.findings.length);
   });
+  it('a burst of a barely-novel ERROR template becomes an incident as its repeats add evidence; an INFO one does not', () => {
+    // One-off notes make new templates that do not repeat: a new template repeating 30 times is unusual here.
+    const w = (k: number): string => Array.from({ length: 6 }, (_, j) => 'abcdefghijklmnopqrstuvwxyz'[(k * 7 + j * 13 + k * j) % 26]).join('');
+    const stream = (burst: string): ScoreInput[] => {
+      const ev: ScoreInput[] = [];
+      for (let i = 0; i < 300; i++) ev.push({ ts: T0 + i * 200, text: i % 10 === 5 ? `INFO note ${w(i)} ${w(i + 1)} ${w(i + 2)}` : `INFO api GET /api/r${i % 3} status=200 latency_ms=${40 + (i % 7)} user=u${(i * 7919) % 100000}` });
+      for (let i = 300; i < 330; i++) ev.push({ ts: T0 + i * 200, text: burst });
+      return ev;
+    };
+    const P = { ...LOG_PARAMS, sNovel: 8 };
+    const score = (fs: Finding[], i: number): number => Math.max(0, ...fs.filter((f) => f.index === i).map((f) => f.score));
+    const err = scoreLogs(null, stream('ERROR disk controller fault on shelf A'), P, undefined, 0).findings;
+    expect(score(err, 300)).toBeGreaterThanOrEqual(P.suspect);
+    expect(score(err, 300)).toBeLessThan(0.5);
+    expect(score(err, 329)).toBeGreaterThanOrEqual(0.5);
+    expect(kinds(err, 329)).toEqual(['incident']);
+    const off = scoreLogs(null, stream('ERROR disk controller fault on shelf A'), { ...P, suspect: 1 }, undefined, 0).findings;
+    expect(score(off, 329)).toBeLessThan(0.5);
+    const info = scoreLogs(null, stream('INFO disk controller check on shelf A'), P, undefined, 0.5).findings;
+    expect(info.filter((f) => f.index >= 300)).toEqual([]);
+  });
 });

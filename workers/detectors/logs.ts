@@ -18,6 +18,10 @@
 //     │                  templates that usually fill every bucket and stopped (template silence)
 //     └─ a line of a template with an open incident (flagged within incidentLines / incidentMs)
 //                       ─► reported as part of that incident (a burst of an alert is all reported)
+//     └─ a line of a template with a suspect incident (an explicit high level and novelty or rarity
+//                       between `suspect` and 0.5) ─► its first p-value × P(this many repeats), the
+//                       weaker of the template's prior share and the stream's recent new templates'
+//                       repeats; at 0.5 the incident is reported (a burst of a barely-novel FATAL)
 //
 //   score = S / (S + S½) with S = −log10 p; S½ per kind, lower for lines with an explicit
 //   FATAL/ERROR level (severity prior). Findings need score ≥ the task's threshold; the state
@@ -77,6 +81,8 @@ export interface LogParams {
   /** An incident stays open this many lines and ms after its last flagged line. */
   incidentLines: number;
   incidentMs: number;
+  /** Novelty or rarity scores from this up open a suspect incident: the template's repeats add their evidence (a burst of a barely-novel alert). */
+  suspect: number;
   /** An incident holds at most this many lines (a template that keeps coming is the new normal). */
   incidentMax: number;
   /** Bytes of template texts kept as the deflate dictionary, and new-template costs kept for the null. */
@@ -114,6 +120,7 @@ export const LOG_PARAMS: Readonly<LogParams> = Object.freeze({
   incidentLines: 64,
   incidentMs: 60_000,
   incidentMax: 300,
+  suspect: 0.3,
   dictBytes: 16_384,
   costRing: 64,
   silenceMinLines: 200,
@@ -151,13 +158,17 @@ interface TStat {
   it: number;
   is: number;
   ik: string;
-  /** Lines in the open incident. */
+  /** Lines in the open incident; the line it opened on and the template's lines before it. */
   ic: number;
+  io: number;
+  ib: number;
+  /** Lines of this template since it was created (read when it leaves the young queue). */
+  yc: number;
   /** Template silence already reported for this stretch. */
   quiet: boolean;
   slots: Map<number, Slot>;
 }
-type TStatWire = [number, number, number, number, number, number, number, number, number, number, string, number, number, SlotWire[], number, number];
+type TStatWire = [number, number, number, number, number, number, number, number, number, number, string, number, number, SlotWire[], number, number, number?, number?, number?];
 
 interface LogState {
   v: 1;
@@ -181,6 +192,10 @@ interface LogState {
   gap: number;
   gn: number;
   sb: number;
+  /** Templates created in the last incidentLines lines (id, line, flat); ring of how many more lines the earlier ones had in that span. */
+  yq?: number[];
+  reps?: number[];
+  rp?: number;
 }
 
 function fresh(): LogState {
@@ -248,7 +263,7 @@ export class LogScorer {
     for (const w of s.st) {
       const slots = new Map<number, Slot>();
       for (const [pos, c, n, m, d, k, pv, up] of w[13]) slots.set(pos, { c: c === null ? null : new Map(c), n, m, d, k, pv, up });
-      this.#st.set(w[0], { pres: w[1], lb: w[2], b: w[3], bc: w[4], rate: w[5], fb: w[6], sev: w[7], il: w[8], it: w[9], is: w[11] === 0 ? 0 : w[11], ik: w[10], quiet: w[12] === 1, pc: w[14], ic: w[15], slots });
+      this.#st.set(w[0], { pres: w[1], lb: w[2], b: w[3], bc: w[4], rate: w[5], fb: w[6], sev: w[7], il: w[8], it: w[9], is: w[11] === 0 ? 0 : w[11], ik: w[10], quiet: w[12] === 1, pc: w[14], ic: w[15], io: w[16] ?? 0, ib: w[17] ?? 0, yc: w[18] ?? 0, slots });
     }
     for (const t of s.dict) this.#dictBytes += t.length + 1;
   }
@@ -291,6 +306,7 @@ export class LogScorer {
     s.wl = s.wl * this.#ll + 1;
     s.wn *= this.#ll;
     this.#silence(ts);
+    this.#young();
 
     const m = this.miner.match(text, s.n);
     if (m.evicted !== 0) this.#st.delete(m.evicted);
@@ -298,11 +314,14 @@ export class LogScorer {
     let st = this.#st.get(t.id);
     const bucket = Math.floor(ts / P.bucketMs);
     if (st === undefined || m.created) {
-      st = { pres: 0, lb: blk, b: bucket, bc: 0, pc: 0, ic: 0, rate: 0, fb: bucket, sev: 0, il: 0, it: 0, is: 0, ik: '', quiet: false, slots: new Map() };
+      st = { pres: 0, lb: blk, b: bucket, bc: 0, pc: 0, ic: 0, io: 0, ib: 0, yc: 0, rate: 0, fb: bucket, sev: 0, il: 0, it: 0, is: 0, ik: '', quiet: false, slots: new Map() };
       this.#st.set(t.id, st);
     }
     let incident = 0;
+    st.yc++;
     if (m.created) {
+      st.yc = 0;
+      (s.yq ??= []).push(t.id, s.n);
       st.sev = severityOf(text) === '' ? 0 : hasHighLevel(text) ? 2 : 1;
       incident = this.#novel(t, st, text);
       s.wn += 1;
@@ -310,6 +329,10 @@ export class LogScorer {
       // An open incident of this template: the line belongs to it.
       if (st.il > 0 && s.n - st.il <= P.incidentLines && ts - st.it <= P.incidentMs && st.ic < P.incidentMax) {
         st.ic++;
+        // A suspect incident (opened under 0.5) gathers evidence from the template's repeats: its
+        // first p-value times P(this many of the lines since are of this template), under the
+        // template's share of the stream's lines before the incident (Poisson tail).
+        if (st.is < 0.5) st.is = this.#burst(st);
         const score = st.is;
         this.out.push({
           score,
@@ -332,11 +355,13 @@ export class LogScorer {
     const burst = Number.isFinite(ts) ? this.#rate(t, st, bucket, ts) : 0;
     // Novelty and rarity open an incident (the template's next lines belong to it); a burst does
     // not: the rate test runs on every line and says itself when the burst is over.
-    if (incident >= 0.5) {
+    if (incident >= 0.5 || (incident >= P.suspect && st.sev === 2)) {
       st.il = s.n;
       st.it = ts;
       st.is = round(Math.min(1, incident));
       st.ic = 1;
+      st.io = s.n;
+      st.ib = t.count - 1;
       st.ik = m.created ? 'novel_template' : 'rare_template';
     }
     // Block presence after the rarity test, from lines outside incidents only (hygiene: a burst of
@@ -346,6 +371,37 @@ export class LogScorer {
       st.lb = blk;
     }
     for (const f of this.out) if (f.score > this.rowScore) this.rowScore = f.score;
+  }
+
+  /** The score of a suspect incident after its st.ic-th line: its opening evidence plus the burst's. */
+  #burst(st: TStat): number {
+    const P = this.P;
+    const half = this.#sHalf(st.ik === 'novel_template' ? P.sNovel : P.sRare, st.sev);
+    const S0 = (st.is * half) / (1 - st.is);
+    const share = (st.ib + 0.5) / (st.io + 1);
+    // The null is the weaker of two: the template's own share, and how many lines the stream's
+    // recent new templates had in their first incidentLines lines (new templates of some streams
+    // come in bursts).
+    const S1 = Math.min(-poissonTailLog10(st.ic - 1, share * (this.s.n - st.io)), -Math.log10(empiricalP(this.s.reps ?? [], st.ic - 1)));
+    const S = S0 + S1;
+    return round(Math.min(1, S / (S + half)));
+  }
+
+  /** Templates older than incidentLines leave the young queue; their line counts join the ring. */
+  #young(): void {
+    const s = this.s;
+    const q = s.yq;
+    if (q === undefined || q.length === 0 || q[1] + this.P.incidentLines >= s.n) return;
+    let k = 0;
+    while (k < q.length && q[k + 1] + this.P.incidentLines < s.n) {
+      const c = this.#st.get(q[k])?.yc ?? 0;
+      const reps = (s.reps ??= []);
+      if (reps.length < this.P.costRing) reps.push(c);
+      else reps[s.rp ?? 0] = c;
+      s.rp = ((s.rp ?? 0) + 1) % this.P.costRing;
+      k += 2;
+    }
+    q.splice(0, k);
   }
 
   #novel(t: Template, st: TStat, text: string): number {
@@ -533,7 +589,7 @@ export class LogScorer {
     for (const [id, x] of this.#st) {
       const slots: SlotWire[] = [];
       for (const [pos, sl] of x.slots) slots.push([pos, sl.c === null ? null : [...sl.c], sl.n, sl.m, sl.d, sl.k, sl.pv, sl.up]);
-      st.push([id, x.pres, x.lb, x.b, x.bc, x.rate, x.fb, x.sev, x.il, x.it, x.ik, x.is, x.quiet ? 1 : 0, slots, x.pc, x.ic]);
+      st.push([id, x.pres, x.lb, x.b, x.bc, x.rate, x.fb, x.sev, x.il, x.it, x.ik, x.is, x.quiet ? 1 : 0, slots, x.pc, x.ic, x.io, x.ib, x.yc]);
     }
     s.st = st;
     // Unrounded: a stream split into many tasks must score exactly as in one.
