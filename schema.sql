@@ -256,6 +256,23 @@ CREATE TABLE IF NOT EXISTS stream_settings (
   PRIMARY KEY (tenant_id, stream)
 );
 
+-- Detector state per stream (engine/sinks/postgres/state.ts): the engine's scorer saves it every
+-- 30 s, when a stream leaves its memory and at shutdown, and loads it on a stream's first task, so
+-- a restart or an upgrade resumes every stream without a new warm-up. format 1: the worker's state
+-- bytes as its task returned them (each detector's JSON carries its own version and migrates
+-- older ones); session_state: a log or trace stream's session tracker, once it has one. A
+-- deleted tenant's states go with it.
+CREATE TABLE IF NOT EXISTS detector_states (
+  tenant_id    uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  stream_type  text NOT NULL,
+  stream       text NOT NULL,
+  format       smallint NOT NULL,
+  state        bytea NOT NULL,
+  session_state bytea,
+  updated_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, stream_type, stream)
+);
+
 -- Per-tenant engine machines (src/machines/registry.ts): at most one per tenant (the unique
 -- index makes concurrent starts for one tenant claim one row). state is what the control API
 -- last observed; desired_state what the tenant asked for (a machine stopped by a control-API

@@ -38,7 +38,7 @@ import uWS from 'uWebSockets.js';
 import type pg from 'pg';
 import { PrincipalResolver, requireScope, resolverOptions } from '../src/core/auth/principal.js';
 import type { TokenService } from '../src/core/auth/jwt.js';
-import type { Config } from '../src/core/config.js';
+import { parseTrustProxy, type Config } from '../src/core/config.js';
 import { isDatabaseDown } from '../src/core/db.js';
 import { DwError } from '../src/core/errors.js';
 import type { Logger } from '../src/core/log.js';
@@ -60,6 +60,7 @@ import { websocketSource } from './sources/websocket.js';
 import type { TenantQuota } from './transforms/quota.js';
 import type { TenantRateLimiter } from './transforms/limit.js';
 import { InOrder, Scorer } from './transforms/score.js';
+import { DetectorStates } from './sinks/postgres/state.js';
 import { StreamSettings } from './transforms/stream-settings.js';
 import type { EventRecord } from './types.js';
 
@@ -94,6 +95,8 @@ export interface EngineOptions {
   workerFilename?: string;
   /** Tests: events waiting to be scored above which new batches wait before they are stored (default 100,000). */
   scoreHighWaterEvents?: number;
+  /** Tests: bytes of WebSocket frames held in memory at once (default: sources/websocket.ts). */
+  maxFrameBytesInMemory?: number;
   /** close(): how long requests already received may take to finish (default 10 s). */
   shutdownGraceMs?: number;
   /** Where usage is counted; default: opened from config (Redis when REDIS_URL is set, else the table), closed with the engine. */
@@ -107,6 +110,17 @@ function sourceContext(opts: EngineOptions, log: Logger, ingest: Ingest, door: D
     log,
     limits: { maxBatchEvents: config.maxBatchEvents, maxEventBytes: config.maxEventBytes },
     maxBodyBytes: config.maxBodyBytes,
+    minBodyBytesPerSecond: config.minBodyBytesPerSecond,
+    wsMaxConnectionsPerTenant: config.wsMaxConnectionsPerTenant,
+    maxFrameBytesInMemory: opts.maxFrameBytesInMemory,
+    trustProxy: parseTrustProxy(config.trustProxy),
+    async tenantLimits(tenantId) {
+      const lim = await ingest.limits(tenantId);
+      return {
+        maxBodyBytes: lim.maxBodyBytes.value, maxBatchEvents: lim.maxBatchEvents.value, maxEventBytes: config.maxEventBytes,
+        sources: { maxBodyBytes: lim.maxBodyBytes.source, maxBatchEvents: lim.maxBatchEvents.source },
+      };
+    },
     authenticate: authenticator(opts),
     ingest: (tenantId, records, bytes, batchKey, fingerprint) => ingest.ingest(tenantId, records, bytes, batchKey, fingerprint),
     get closing() { return door.closing; },
@@ -125,7 +139,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const anomalies = new CopySink(pool, log, anomaliesSinkOptions(config));
   const scorer = new Scorer(log, {
     threads: config.workerThreads, workerFilename: opts.workerFilename, highWaterEvents: opts.scoreHighWaterEvents,
-    settings: new StreamSettings(pool, log), maxStreams: config.maxStreams, streamIdleTtlMs: config.streamIdleTtlMs,
+    settings: new StreamSettings(pool, log), checkpoint: new DetectorStates(pool, log), maxStreams: config.maxStreams, streamIdleTtlMs: config.streamIdleTtlMs,
     onAnomalies: (rows) => writeAnomalies(anomalies, usage, rows),
   });
   const retention = new Retention(pool, log);

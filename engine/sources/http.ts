@@ -1,8 +1,9 @@
 // HTTP source: GET /health and POST /api/v1/events/ingest on a uWebSockets.js app.
 //
-//   request ─► headers read synchronously ─► onAborted ─► engine-wide body budget (503)
-//     ─► body streamed (413 as soon as it exceeds maxBodyBytes) while authenticating (401/403
-//     answered at once, connection closed) ─► decode ─► ctx.ingest() (durable) ─► {"accepted": n}
+//   request ─► headers read synchronously ─► onAborted ─► body streamed while authenticating
+//     (401/403 answered at once, connection closed) ─► the tenant's own body limit (413) and its
+//     share of the engine's body budget (503; body.ts) ─► decode within the tenant's batch limit
+//     (counted before decoding: 413) ─► ctx.ingest() (durable) ─► {"accepted": n}
 //
 // uWS rules (STYLE.md §7): HttpRequest is only valid during the handler, so every header is
 // read first; onAborted is attached before anything async; each onData chunk is copied before
@@ -11,7 +12,8 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { DwError, errorBody } from '../../src/core/errors.js';
 import { bodyFormat, decodeBody, validateEvents } from '../transforms/decode.js';
 import type { Principal } from '../../src/core/auth/principal.js';
-import { acceptBody, beginRequest, retryAfterOf, send, statusLine, ingestError, type ResState, type SourceContext } from './common.js';
+import { acceptBody, clientAddress } from './body.js';
+import { asTenantLimit, beginRequest, retryAfterOf, send, statusLine, ingestError, type ResState, type SourceContext, type TenantLimits } from './common.js';
 import { countRefusal } from '../../src/core/telemetry/index.js';
 
 const INGEST_PATH = '/api/v1/events/ingest';
@@ -25,7 +27,7 @@ function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnectio
 }
 
 export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
-  const { log, limits } = ctx;
+  const { log } = ctx;
 
   app.get('/health', (res) => {
     res.writeStatus('200 OK').writeHeader('content-type', 'application/json').end('{"status":"ok"}');
@@ -39,22 +41,23 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
     const contentType = req.getHeader('content-type');
     const idempotencyKey = req.getHeader('idempotency-key');
     const lengthHeader = req.getHeader('content-length');
+    const client = clientAddress(res, req, ctx.trustProxy ?? false);
 
     const format = bodyFormat(contentType);
     if (format === null) {
       sendError(res, st, new DwError('DW_ERR_UNSUPPORTED_MEDIA_TYPE', `use application/json, application/x-ndjson or application/msgpack, not ${JSON.stringify(contentType)}`), true);
       return;
     }
-    acceptBody(res, st, ctx, sendError, { authorization, idempotencyKey, contentLength: lengthHeader }, (body, p) => { void handle(body, p); });
+    acceptBody(res, st, ctx, sendError, { authorization, idempotencyKey, contentLength: lengthHeader, client }, (body, p, limits) => { void handle(body, p, limits); });
 
-    async function handle(body: Buffer, p: Principal): Promise<void> {
+    async function handle(body: Buffer, p: Principal, limits: TenantLimits): Promise<void> {
       try {
         const raw = decodeBody(body, format!, limits);
         const records = validateEvents(raw, limits);
         const result = await ctx.ingest(p.tenantId, records, body.length, idempotencyKey === '' ? undefined : `http:${idempotencyKey}`);
         send(res, st, 200, result.duplicate ? `{"accepted":${result.accepted},"duplicate":true}` : `{"accepted":${result.accepted}}`, ctx.closing);
       } catch (err) {
-        sendError(res, st, ingestError(err, log), ctx.closing);
+        sendError(res, st, ingestError(asTenantLimit(err, limits), log), ctx.closing);
       }
     }
   });

@@ -2,9 +2,9 @@
 // that the OpenTelemetry SDK and Collector exporters (otlphttp, either encoding) send to us unchanged.
 //
 //   request ─► headers read synchronously ─► onAborted ─► content type (protobuf, JSON, else 415)
-//     ─► engine-wide body budget (503) ─► body streamed (413 past maxBodyBytes) while
-//     authenticating (Bearer, `ingest` scope; 401/403 answered at once, connection closed)
-//     ─► Content-Encoding: gzip ─► gunzip, output capped at maxBodyBytes (413: a zip bomb stops there)
+//     ─► body streamed while authenticating (Bearer, `ingest` scope; 401/403 answered at once,
+//     connection closed) ─► the tenant's body limit (413) and share of the body budget (503; body.ts)
+//     ─► Content-Encoding: gzip ─► gunzip, output capped at the tenant's body limit (413: a zip bomb stops there)
 //     ─► transforms/otlp-proto.ts (protobuf ─► the JSON object shape) ─► transforms/otlp.ts ─► ctx.ingest() (durable: the same group-commit sink and scorer
 //     as /api/v1/events/ingest) ─► 200 {"partialSuccess": {...}}
 //
@@ -20,7 +20,8 @@ import { DwError, errorBody } from '../../src/core/errors.js';
 import { otlpLogsToEvents, parseOtlpJson } from '../transforms/otlp.js';
 import { encodeExportLogsResponse, encodeStatus, parseOtlpProtobuf } from '../transforms/otlp-proto.js';
 import type { Principal } from '../../src/core/auth/principal.js';
-import { acceptBody, beginRequest, retryAfterOf, send, ingestError, type ResState, type SourceContext } from './common.js';
+import { acceptBody, clientAddress } from './body.js';
+import { asTenantLimit, beginRequest, retryAfterOf, send, ingestError, type ResState, type SourceContext, type TenantLimits } from './common.js';
 import { countRefusal } from '../../src/core/telemetry/index.js';
 
 export const OTLP_LOGS_PATH = '/v1/logs';
@@ -56,7 +57,7 @@ function gunzipCapped(body: Buffer, max: number): Promise<Buffer> {
 }
 
 export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
-  const { log, limits, maxBodyBytes } = ctx;
+  const { log } = ctx;
 
   app.post(OTLP_LOGS_PATH, (res: HttpResponse, req: HttpRequest) => {
     const contentType = req.getHeader('content-type').split(';', 1)[0].trim().toLowerCase();
@@ -69,6 +70,7 @@ export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
     const encoding = req.getHeader('content-encoding').trim().toLowerCase();
     const idempotencyKey = req.getHeader('idempotency-key');
     const lengthHeader = req.getHeader('content-length');
+    const client = clientAddress(res, req, ctx.trustProxy ?? false);
 
     if (!proto && contentType !== 'application/json' && contentType !== '') {
       sendError(res, st, new DwError('DW_ERR_UNSUPPORTED_MEDIA_TYPE', `use application/x-protobuf or application/json (OTLP/HTTP), not ${JSON.stringify(contentType)}`), true);
@@ -79,11 +81,11 @@ export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
       return;
     }
     // The body is decompressed only after the credential was accepted (acceptBody).
-    acceptBody(res, st, ctx, fail, { authorization, idempotencyKey, contentLength: lengthHeader }, (body, p) => { void handle(body, p, Date.now()); });
+    acceptBody(res, st, ctx, fail, { authorization, idempotencyKey, contentLength: lengthHeader, client }, (body, p, limits) => { void handle(body, p, limits, Date.now()); });
 
-    async function handle(raw: Buffer, p: Principal, receivedAt: number): Promise<void> {
+    async function handle(raw: Buffer, p: Principal, limits: TenantLimits, receivedAt: number): Promise<void> {
       try {
-        const body = encoding === 'gzip' ? await gunzipCapped(raw, maxBodyBytes) : raw;
+        const body = encoding === 'gzip' ? await gunzipCapped(raw, limits.maxBodyBytes) : raw;
         if (st.aborted) return;
         const mapped = otlpLogsToEvents(proto ? parseOtlpProtobuf(body) : parseOtlpJson(body), receivedAt, limits);
         const key = idempotencyKey === '' ? undefined : `otlp:${idempotencyKey}`;
@@ -99,7 +101,7 @@ export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
           : JSON.stringify({ rejectedLogRecords: String(mapped.rejected), errorMessage: mapped.errorMessage });
         send(res, st, 200, `{"partialSuccess":${partial}}`, ctx.closing);
       } catch (err) {
-        fail(res, st, ingestError(err, log), ctx.closing);
+        fail(res, st, ingestError(asTenantLimit(err, limits), log), ctx.closing);
       }
     }
   });

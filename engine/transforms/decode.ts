@@ -13,6 +13,7 @@ import { C1, Unpackr } from 'msgpackr';
 import { DwError } from '../../src/core/errors.js';
 import type { StreamType } from '../../workers/types.js';
 import type { EventRecord } from '../types.js';
+import { msgpackFrameSeq, scanJson, scanMsgpackBody, scanMsgpackFrame } from './prescan.js';
 
 export type BodyFormat = 'json' | 'ndjson' | 'msgpack';
 
@@ -21,6 +22,8 @@ export interface DecodeLimits {
   readonly maxBatchEvents: number;
   /** Largest event, measured as the UTF-8 bytes of its stored JSON parts (DW_ERR_PAYLOAD_TOO_LARGE). */
   readonly maxEventBytes: number;
+  /** Values one request or frame may decode to (default prescan.ts MAX_DECODE_VALUES; DW_ERR_PAYLOAD_TOO_COMPLEX). */
+  readonly maxValues?: number;
 }
 
 const STREAM_TYPE_SET: ReadonlySet<string> = new Set(['logs', 'metrics', 'traces', 'llm']);
@@ -103,6 +106,9 @@ export function bodyFormat(contentType: string): BodyFormat | null {
 /** Decodes an HTTP ingest body into raw events (a JSON array, one object, NDJSON lines, or msgpack). */
 export function decodeBody(bytes: Uint8Array, format: BodyFormat, limits: DecodeLimits): unknown[] {
   let value: unknown;
+  // Counted before anything is materialised: a body over the limits is refused unread.
+  if (format === 'msgpack') scanMsgpackBody(bytes, limits);
+  else scanJson(bytes, limits, format === 'json' ? 'body' : 'ndjson');
   if (format === 'msgpack') {
     value = unpack(bytes, 'the body');
   } else if (format === 'json') {
@@ -137,7 +143,7 @@ export interface Frame {
 
 /** Reads what it can of a frame's seq without decoding it (for answering frames refused unread). */
 export function sniffSeq(bytes: Uint8Array, isBinary: boolean): number | null {
-  if (isBinary) return null;
+  if (isBinary) return msgpackFrameSeq(bytes);
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 64)).toString('latin1');
   const m = /^\s*\{\s*"seq"\s*:\s*(\d{1,15})\s*[,}]/.exec(head);
   return m ? Number(m[1]) : null;
@@ -148,6 +154,13 @@ export function sniffSeq(bytes: Uint8Array, isBinary: boolean): number | null {
  * Throws a DwError carrying `seq` in details when the seq could be read.
  */
 export function decodeFrame(bytes: Uint8Array, isBinary: boolean, limits: DecodeLimits): Frame {
+  try {
+    if (isBinary) scanMsgpackFrame(bytes, limits);
+    else scanJson(bytes, limits, 'frame');
+  } catch (err) {
+    const seq = sniffSeq(bytes, isBinary);
+    throw seq === null ? err : withSeq(err as DwError, seq);
+  }
   const value = isBinary ? unpack(bytes, 'the frame') : parseJson(decodeUtf8(bytes), 'the frame');
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new DwError('DW_ERR_MALFORMED_BODY', 'a frame must be an object {"seq": n, "events": [...]}');
@@ -200,10 +213,25 @@ function checkText(s: string, index: number, field: string): void {
   if (LONE_SURROGATE.test(s)) throw invalid(index, `${field} contains a lone UTF-16 surrogate`);
 }
 
+const ISO_DATE = /^\s*([+-]\d{6}|\d{4})-(\d{2})-(\d{2})/;
+
+/** True for an ISO date whose day does not exist in its month (2020-02-30), which Date.parse would move to the next month. */
+function impossibleDate(s: string): boolean {
+  const m = ISO_DATE.exec(s);
+  if (m === null) return false;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  // Day 0 of the next month is the last day of this one (Date.UTC maps years 0-99 to 1900-1999: use setUTCFullYear).
+  const last = new Date(0);
+  last.setUTCFullYear(year, month, 0);
+  return month < 1 || month > 12 || day < 1 || day > last.getUTCDate();
+}
+
 function parseTimestamp(v: unknown, index: number): number {
   let ms: number;
   if (typeof v === 'number') ms = v;
-  else if (typeof v === 'string') ms = Date.parse(v);
+  else if (typeof v === 'string') ms = impossibleDate(v) ? NaN : Date.parse(v);
   else if (v instanceof Date) ms = v.getTime(); // msgpack timestamp extension
   else throw invalid(index, 'timestamp must be an ISO 8601 string or epoch milliseconds');
   if (!Number.isFinite(ms)) throw invalid(index, `timestamp ${JSON.stringify(v)} is not a valid time`);

@@ -23,6 +23,10 @@ export interface Config {
   readonly maxBodyBytes: number;
   readonly maxBatchEvents: number;
   readonly maxEventBytes: number;
+  /** A request body arriving slower than this (after a 2 s grace) is dropped with 408; 0: no minimum. */
+  readonly minBodyBytesPerSecond: number;
+  /** WebSocket connections one tenant may hold to one engine process. */
+  readonly wsMaxConnectionsPerTenant: number;
   readonly flushIntervalMs: number;
   readonly flushMaxRows: number;
   /** Where the engine spools acknowledged batches while PostgreSQL is slow or down (default <dataDir>/spool). */
@@ -121,6 +125,8 @@ export const defaults: Readonly<Config> = Object.freeze({
   maxBodyBytes: 16 * 1024 * 1024,
   maxBatchEvents: 10_000,
   maxEventBytes: 64 * 1024,
+  minBodyBytesPerSecond: 32 * 1024,
+  wsMaxConnectionsPerTenant: 64,
   flushIntervalMs: 10,
   flushMaxRows: 10_000,
   spoolDir: './.driftwatch/spool',
@@ -199,6 +205,8 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   maxBodyBytes: { env: 'MAX_BODY_BYTES', flag: '--max-body-bytes', kind: 'int', min: 1024, max: 1024 ** 3, doc: 'largest HTTP body or WebSocket frame the engine accepts (a plan or tenant may set a lower one)' },
   maxBatchEvents: { env: 'MAX_BATCH_EVENTS', flag: '--max-batch-events', kind: 'int', min: 1, max: 1_000_000, doc: 'most events in one request or frame (a plan or tenant may set a lower one)' },
   maxEventBytes: { env: 'MAX_EVENT_BYTES', flag: '--max-event-bytes', kind: 'int', min: 64, max: 16 * 1024 ** 2, doc: 'largest single event (its JSON form)' },
+  minBodyBytesPerSecond: { env: 'MIN_BODY_BYTES_PER_SECOND', flag: '--min-body-bytes-per-second', kind: 'int', min: 0, max: 1024 ** 3, doc: 'an engine request body arriving slower than this on average (after a 2 s grace) is dropped: 408 DW_ERR_BODY_TOO_SLOW, connection closed, its memory given back; 0: no minimum' },
+  wsMaxConnectionsPerTenant: { env: 'WS_MAX_CONNECTIONS_PER_TENANT', flag: '--ws-max-connections-per-tenant', kind: 'int', min: 1, max: 1_000_000, doc: 'WebSocket connections one tenant may hold to one engine process; past it the upgrade gets 429 DW_ERR_TOO_MANY_CONNECTIONS' },
   flushIntervalMs: { env: 'FLUSH_INTERVAL_MS', flag: '--flush-interval-ms', kind: 'int', min: 0, max: 10_000, doc: 'group-commit window of the PostgreSQL sinks' },
   flushMaxRows: { env: 'FLUSH_MAX_ROWS', flag: '--flush-max-rows', kind: 'int', min: 1, max: 1_000_000, doc: 'rows that trigger a flush before the window ends' },
   spoolDir: { env: 'SPOOL_DIR', flag: '--spool-dir', kind: 'string', doc: 'where the engine spools acknowledged batches while PostgreSQL is slow or down (default: spool/ under the data directory); one engine process per directory' },
@@ -213,7 +221,7 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   registerRateLimitPerIp: { env: 'REGISTER_RATE_LIMIT_PER_IP', flag: '--register-rate-limit-per-ip', kind: 'int', min: 1, max: 1_000_000, doc: 'sign-ups per hour from one client address' },
   registerRateLimitPerEmail: { env: 'REGISTER_RATE_LIMIT_PER_EMAIL', flag: '--register-rate-limit-per-email', kind: 'int', min: 1, max: 1_000_000, doc: 'sign-up attempts per hour for one email address' },
   quotaRefreshMs: { env: 'QUOTA_REFRESH_MS', flag: '--quota-refresh-ms', kind: 'int', min: 0, max: 600_000, doc: 'how often the engine re-reads a sending tenant\'s plan and month usage for its quota (plan changes apply within this; a tenant at its limit is re-read every 0.5 s)' },
-  trustProxy: { env: 'TRUST_PROXY', flag: '--trust-proxy', kind: 'string', doc: 'which proxies may set X-Forwarded-For for the control API (client address of rate limits and audit): false, true (any), a hop count, or comma-separated addresses/CIDRs (e.g. 127.0.0.1,10.0.0.0/8)' },
+  trustProxy: { env: 'TRUST_PROXY', flag: '--trust-proxy', kind: 'string', doc: 'which proxies may set X-Forwarded-For for the control API (client address of rate limits and audit) and the engine (the share of the body budget a request without accepted credentials is charged to): false, true (any), a hop count, or comma-separated addresses/CIDRs (e.g. 127.0.0.1,10.0.0.0/8)' },
   externalJwtSecret: { env: 'EXTERNAL_JWT_SECRET', flag: '--external-jwt-secret', kind: 'string', doc: 'also accept HS256 tokens signed with this secret (a Supabase project\'s JWT secret, at least 32 characters); the token\'s email must belong to a driftwatch user. Unset: only our ES256 tokens' },
   externalJwtIssuer: { env: 'EXTERNAL_JWT_ISSUER', flag: '--external-jwt-issuer', kind: 'string', doc: 'iss an external token must carry (e.g. https://<project>.supabase.co/auth/v1); unset: not checked' },
   externalJwtAudience: { env: 'EXTERNAL_JWT_AUDIENCE', flag: '--external-jwt-audience', kind: 'string', doc: 'aud an external token must carry (Supabase: authenticated)' },

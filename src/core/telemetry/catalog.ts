@@ -123,6 +123,12 @@ export const spoolMetrics = {
   errors: new Collected('driftwatch_spool_errors_total', 'spool write errors, replay rejections, undecodable and torn records', 'counter'),
 };
 
+// The spool's own counters (stats) are read at scrape time (spoolMetrics); these events only log, rate-limited per spool.
+export const SpoolFull = defineEvent({ name: 'SpoolFull', level: 'warn', everyMs: 5_000,
+  message: 'refusing batches (503 / nack) until the replay frees space' });
+export const SpoolReplayRetry = defineEvent({ name: 'SpoolReplayRetry', level: 'warn', everyMs: 5_000,
+  message: 'storage still unavailable; retrying' });
+
 // ── Engine: retention, usage ─────────────────────────────────────────────────────────────────
 export const RetentionRunCompleted = defineEvent({ name: 'RetentionRunCompleted', level: 'info',
   counter: new Counter('driftwatch_retention_runs_total', 'retention runs completed').child(), message: 'old partitions, blocks and anomalies removed' });

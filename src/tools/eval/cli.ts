@@ -11,16 +11,18 @@ import { generateLlm, generateLogs } from './generate.js';
 import { evalLogs } from './logs.js';
 import { formatFigures, type DetectionFigures } from './metrics.js';
 import { evalNab, formatNab, NAB_STREAM_PROFILE } from './nab.js';
+import { evalSessions, type SessionsFigures } from './sessions.js';
 
 export const EVAL_MODES: Record<string, string> = {
   nab: 'NAB time series: NAB\'s own scoring (3 profiles, windows, probation, normalisation, threshold sweep over row scores), and the engine\'s findings at each stream profile\'s threshold',
   logs: 'Loghub logs: per-line precision/recall/F1 (BGL_2k, HDFS_2k), false alarms per 1,000 lines (Thunderbird_2k, unlabeled/*.log)',
+  sessions: 'sessions grouped by entity (HDFS block sessions: sessions.csv with a train/test split): the sequence detector fitted on train, precision/recall/F1 of sessions on test',
   events: 'your events (our ingest shape, NDJSON) with labels {"anomalous": [line indices], "kinds"?: {"<index>": kind}}: precision/recall/F1, false alarms per 1,000, incident recall (per kind with kinds)',
   generate: 'write a labelled synthetic stream (--kind logs|llm, --seed N) to --out DIR (events.ndjson, labels.json) for eval events',
 };
 
 export const EVAL_FLAGS: Record<string, string> = {
-  '--data': 'nab, logs: the data folder (NAB layout: data/, labels/combined_windows.json; Loghub layout: BGL/, HDFS/, ...)',
+  '--data': 'nab, logs, sessions: the data folder (NAB layout: data/, labels/combined_windows.json; Loghub layout: BGL/, HDFS/, ...; sessions: sessions.csv)',
   '--events': 'events: NDJSON file, one {timestamp, stream_type, data, metadata?, stream?} per line',
   '--labels': 'events: JSON file {"anomalous": [0-based line indices]}',
   '--json': 'also write the figures as JSON to this file',
@@ -45,6 +47,7 @@ export function evalUsage(): string {
     'Examples:',
     '  driftwatch eval nab --data ../shared/datasets/nab --json nab.json',
     '  driftwatch eval logs --data ../shared/datasets/logs',
+    '  driftwatch eval sessions --data ../shared/datasets/logs/HDFS_100k_sessions --json sessions.json',
     '  driftwatch eval events --events examples/demo-events.ndjson --labels examples/demo-labels.json',
     '  driftwatch eval generate --kind logs --seed 101 --out /tmp/logs-101 && driftwatch eval events --events /tmp/logs-101/events.ndjson --labels /tmp/logs-101/labels.json',
   ].join('\n');
@@ -106,7 +109,8 @@ function run(mode: string, flags: Record<string, string>, io: EvalIo): unknown {
     io.done();
     for (const n of r.notes) io.progress(`eval nab: note: ${n}`);
     const profiles = Object.keys(r.nab.thresholds);
-    io.out(formatNab('nab', r.nab, profiles, `${r.nab.files} files, ${r.nab.seconds.toFixed(1)} s`));
+    io.out(formatNab('nab', r.nab, profiles, `${r.nab.files} files, ${r.nab.seconds.toFixed(1)} s; in-sample: parameters and threshold chosen on these files`));
+    if (r.nab.loco !== null) io.out(formatNab('nab leave-one-category-out', r.nab.loco.scores, profiles, `each of the ${r.nab.loco.folds.length} categories at the threshold chosen on the others`));
     const ef = r.nab.engine_findings;
     const which = profiles.map((p) => `${p} at ${NAB_STREAM_PROFILE[p] ?? 'balanced'} ${ef.profiles[NAB_STREAM_PROFILE[p] ?? 'balanced'].threshold}`).join(', ');
     io.out(formatNab('nab engine findings', ef.by_profile, profiles, `the engine's findings as detections; ${which}`));
@@ -117,6 +121,7 @@ function run(mode: string, flags: Record<string, string>, io: EvalIo): unknown {
       nab: {
         ...Object.fromEntries(profiles.map((p) => [p, (r.nab as unknown as Record<string, number>)[p]])),
         engine_findings: r.nab.engine_findings,
+        leave_one_category_out: r.nab.loco,
         files: r.nab.files, rows: r.nab.rows, findings: r.nab.findings, seconds: r.nab.seconds, thresholds: r.nab.thresholds, per_file: r.nab.per_file,
       },
       baselines: r.baselines,
@@ -146,6 +151,18 @@ function run(mode: string, flags: Record<string, string>, io: EvalIo): unknown {
     writeFileSync(join(out, 'labels.json'), JSON.stringify({ anomalous: g.anomalous, kinds: g.kinds }) + '\n');
     io.out(`generate ${kind} seed ${seed}: ${g.lines.length} events, ${g.anomalous.length} labelled, written to ${out}`);
     return null;
+  }
+  if (mode === 'sessions') {
+    io.progress('eval sessions: fitting on train, choosing parameters on its validation fifth');
+    const r = evalSessions({ data: need(flags, '--data', mode) });
+    io.done();
+    const line = (name: string, f: SessionsFigures, how: string): string =>
+      `${formatFigures(name, f, 'test sessions').replace(/\)$/, '')}; ${how}; marginBits ${f.params.marginBits}, transitions ${f.params.transitions ? 'on' : 'off'}, invariants ${f.params.invariantConf > 0 ? `at ${f.params.invariantConf}` : 'off'} chosen on ${f.validation.sessions} validation sessions of train (F1 ${(f.validation.f1 ?? 0).toFixed(3)}))`;
+    io.out(line('sessions', r.normal, `reference: the ${r.normal.reference_sessions} normal train sessions (train labels used only to leave anomalous sessions out)`));
+    io.out(line('sessions, no labels', r.all, `reference: all ${r.all.reference_sessions} train sessions, anomalous ones included`));
+    io.out(`sessions: ${r.normal.indistinguishable} of ${r.normal.anomalous} test anomalies have the very template sequence of a normal train session, ${r.same_counts_as_normal} the same template counts: no detector that sees only the sequence can flag them without flagging those normal sessions`);
+    const j = (f: SessionsFigures): Record<string, unknown> => ({ ...figuresJson(f), sessions: f.events, reference: f.reference, reference_sessions: f.reference_sessions, params: f.params, validation: f.validation, indistinguishable: f.indistinguishable, seconds: f.seconds });
+    return { sessions: { ...j(r.normal), same_counts_as_normal: r.same_counts_as_normal, no_labels: j(r.all) } };
   }
   const events = need(flags, '--events', mode);
   const labels = need(flags, '--labels', mode);
