@@ -104,6 +104,9 @@ function positiveInt(name: string, raw: string | undefined, dflt: number): numbe
   return n;
 }
 
+/** A signal repeated within this long of the first is the copy npm forwards, not a second Ctrl-C. */
+const REPEAT_SIGNAL_MS = 1_000;
+
 async function serve(config: Readonly<Config>, parts: SystemParts): Promise<void> {
   const log = createLogger(config);
   const say = (s: string): void => { process.stdout.write(s + '\n'); };
@@ -113,8 +116,12 @@ async function serve(config: Readonly<Config>, parts: SystemParts): Promise<void
   let system: System | undefined;
   let requested: string | undefined;
   let stopping = false;
+  let stoppingAt = 0;
   const stop = (signal: string): void => {
     if (stopping) {
+      // Under `npm start` a terminal's Ctrl-C reaches npm and this process at once, and npm sends
+      // it on again: a repeat within REPEAT_SIGNAL_MS is that copy, not a second Ctrl-C.
+      if (Date.now() - stoppingAt < REPEAT_SIGNAL_MS) return;
       say(`second ${signal}: exiting without waiting`);
       process.exit(130);
     }
@@ -124,7 +131,8 @@ async function serve(config: Readonly<Config>, parts: SystemParts): Promise<void
       return;
     }
     stopping = true;
-    say(`\n${signal}: shutting down (flushing buffers to PostgreSQL)...`);
+    stoppingAt = Date.now();
+    say(`\n${signal}: shutting down (flushing buffers to PostgreSQL; Ctrl-C again to exit without waiting)...`);
     system.close().then(
       () => { say('stopped cleanly'); log.flush(); process.exitCode = 0; setTimeout(() => process.exit(0), 50).unref(); },
       (err: unknown) => { log.error({ err }, 'shutdown failed'); process.stderr.write(`driftwatch: shutdown failed: ${(err as Error).message}\n`); process.exit(1); },

@@ -293,7 +293,9 @@ export function validateEvent(raw: unknown, index: number, limits: DecodeLimits)
     if (!Number.isFinite(value)) throw invalid(index, 'metrics value must be finite');
   }
   const dataJson = toJson(data, index, 'data');
-  if (streamType !== 'metrics') text = typeof data === 'string' ? data : dataJson;
+  // The detectors see what is stored: a NUL in the text is U+FFFD, as in data (an explanation
+  // quoting the line must not carry a NUL into the anomalies COPY).
+  if (streamType !== 'metrics') text = typeof data === 'string' ? (data.includes('\u0000') ? data.replaceAll('\u0000', '\uFFFD') : data) : dataJson;
 
   const bytes = Buffer.byteLength(dataJson) + (metadataJson === null ? 0 : Buffer.byteLength(metadataJson)) + stream.length;
   if (bytes > limits.maxEventBytes) {

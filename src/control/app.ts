@@ -96,7 +96,7 @@ export async function buildControlApp(opts: {
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     // A stream name may be 256 characters, percent-encoded up to three times as long in a path (500 is our schema limit).
-    maxParamLength: 2_048,
+    routerOptions: { maxParamLength: 2_048 },
     frameworkErrors,
     // Behind the edge proxy the client is in X-Forwarded-For: req.ip (rate limits, audit rows)
     // takes it from there only for the proxies TRUST_PROXY names.

@@ -15,7 +15,8 @@ export const securityHeadersPlugin = definePlugin(async function securityHeaders
     reply.header('x-frame-options', 'DENY');
     reply.header('referrer-policy', 'no-referrer');
     const type = String(reply.getHeader('content-type') ?? '');
-    reply.header('content-security-policy', type.startsWith('text/html') ? "frame-ancestors 'none'" : "default-src 'none'; frame-ancestors 'none'");
+    // A page that sets its own policy (the dashboard's, plugins/web.ts) keeps it; others get a default.
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', type.startsWith('text/html') ? "frame-ancestors 'none'" : "default-src 'none'; frame-ancestors 'none'");
     if (req.protocol === 'https') reply.header('strict-transport-security', HSTS);
     const path = req.url.split('?')[0];
     if (path.startsWith('/api/v1/auth/') || (req.method === 'POST' && path === '/api/v1/api-keys')) reply.header('cache-control', 'no-store');
