@@ -1,7 +1,4 @@
-// Text detector: compression surprise per line, with the template-mix tracker (mix.ts). No stream
-// type routes to it since logs/traces moved to logs.ts and llm to prose.ts; kept for its tests and
-// as the reference the newer detectors were measured against.
-// size-exception: 454 lines, left whole while it is superseded (to remove or split, issue 11).
+// Text detector (logs, traces, LLM I/O): compression surprise.
 //
 //   line ─► normalise (ids/IPs/numbers → <N3>, <H16>, <IP>…)
 //        ─► exact line already in the baseline? ──yes──► normal (no compression)
