@@ -26,7 +26,7 @@ const COMMANDS: Record<string, string> = {
   edge: 'start the edge proxy only: <tenant>.<DRIFTWATCH_DOMAIN>:<EDGE_PORT> goes to the tenant\'s engine (routes in PostgreSQL/Redis)',
   migrate: 'apply schema.sql to the database and exit',
   demo: 'stream a synthetic log with injected anomalies to a running system; print what was found',
-  eval: 'score the detectors on labelled data: eval nab|logs|events|generate (see driftwatch eval --help)',
+  eval: 'score the detectors on labelled data: eval nab|logs|events (see driftwatch eval --help)',
   billing: 'billing report (send unreported usage hours to Stripe now) | billing reconcile (counted vs reported; exit 1 on a mismatch)',
   keys: 'signing keys of the access tokens: keys rotate (a new ES256 key signs; the old ones verify until their tokens expire) | keys list',
   help: 'show this help',

@@ -4,10 +4,8 @@
 //   bin/driftwatch.ts ──► runEval(mode, flags) ──► evalNab | evalLogs | evalEvents ──► stdout lines
 //                                                                          └──► --json FILE
 // Bad input (missing flag, wrong folder, unreadable labels) throws TypeError: the CLI exits 2.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { evalEvents, type IncidentFigures } from './events.js';
-import { generateLlm, generateLogs } from './generate.js';
+import { writeFileSync } from 'node:fs';
+import { evalEvents } from './events.js';
 import { evalLogs } from './logs.js';
 import { formatFigures, type DetectionFigures } from './metrics.js';
 import { evalNab, formatNab, NAB_STREAM_PROFILE } from './nab.js';
@@ -17,8 +15,7 @@ export const EVAL_MODES: Record<string, string> = {
   nab: 'NAB time series: NAB\'s own scoring (3 profiles, windows, probation, normalisation, threshold sweep over row scores), and the engine\'s findings at each stream profile\'s threshold',
   logs: 'Loghub logs: per-line precision/recall/F1 (BGL_2k, HDFS_2k), false alarms per 1,000 lines (Thunderbird_2k, unlabeled/*.log)',
   sessions: 'sessions grouped by entity (HDFS block sessions: sessions.csv with a train/test split): the sequence detector fitted on train, precision/recall/F1 of sessions on test',
-  events: 'your events (our ingest shape, NDJSON) with labels {"anomalous": [line indices], "kinds"?: {"<index>": kind}}: precision/recall/F1, false alarms per 1,000, incident recall (per kind with kinds)',
-  generate: 'write a labelled synthetic stream (--kind logs|llm, --seed N) to --out DIR (events.ndjson, labels.json) for eval events',
+  events: 'your events (our ingest shape, NDJSON) with labels {"anomalous": [line indices]}: precision/recall/F1, false alarms per 1,000',
 };
 
 export const EVAL_FLAGS: Record<string, string> = {
@@ -26,9 +23,6 @@ export const EVAL_FLAGS: Record<string, string> = {
   '--events': 'events: NDJSON file, one {timestamp, stream_type, data, metadata?, stream?} per line',
   '--labels': 'events: JSON file {"anomalous": [0-based line indices]}',
   '--json': 'also write the figures as JSON to this file',
-  '--kind': 'generate: logs (4 interleaved services, 5 incident kinds) or llm (support prompts, 5 kinds)',
-  '--seed': 'generate: the seed (a positive integer)',
-  '--out': 'generate: the folder to write events.ndjson and labels.json to',
 };
 
 export function evalUsage(): string {
@@ -49,7 +43,6 @@ export function evalUsage(): string {
     '  driftwatch eval logs --data ../shared/datasets/logs',
     '  driftwatch eval sessions --data ../shared/datasets/logs/HDFS_100k_sessions --json sessions.json',
     '  driftwatch eval events --events examples/demo-events.ndjson --labels examples/demo-labels.json',
-    '  driftwatch eval generate --kind logs --seed 101 --out /tmp/logs-101 && driftwatch eval events --events /tmp/logs-101/events.ndjson --labels /tmp/logs-101/labels.json',
   ].join('\n');
 }
 
@@ -85,7 +78,7 @@ const figuresJson = (m: DetectionFigures): Record<string, number | null> => ({
 export async function runEval(mode: string, flags: Record<string, string>, io: EvalIo = defaultIo()): Promise<void> {
   if (mode === '') throw new TypeError(`eval needs a mode: ${Object.keys(EVAL_MODES).join(', ')} (see driftwatch eval --help)`);
   if (!(mode in EVAL_MODES)) throw new TypeError(`unknown eval mode ${JSON.stringify(mode)} (modes: ${Object.keys(EVAL_MODES).join(', ')})`);
-  const allowed = mode === 'events' ? ['--events', '--labels', '--json'] : mode === 'generate' ? ['--kind', '--seed', '--out'] : ['--data', '--json'];
+  const allowed = mode === 'events' ? ['--events', '--labels', '--json'] : ['--data', '--json'];
   for (const f of Object.keys(flags)) if (!allowed.includes(f)) throw new TypeError(`${f} is not an option of eval ${mode} (options: ${allowed.join(', ')})`);
   let json: unknown;
   try {
@@ -97,7 +90,7 @@ export async function runEval(mode: string, flags: Record<string, string>, io: E
   } finally {
     io.done();
   }
-  if (flags['--json'] !== undefined && json !== null) {
+  if (flags['--json'] !== undefined) {
     writeFileSync(flags['--json'], JSON.stringify(json, null, 2) + '\n');
     io.progress(`eval ${mode}: figures written to ${flags['--json']}`);
   }
@@ -139,19 +132,6 @@ function run(mode: string, flags: Record<string, string>, io: EvalIo): unknown {
     }
     return { logs: out };
   }
-  if (mode === 'generate') {
-    const kind = need(flags, '--kind', mode);
-    if (kind !== 'logs' && kind !== 'llm') throw new TypeError(`--kind must be logs or llm, not ${JSON.stringify(kind)}`);
-    const seed = Number(need(flags, '--seed', mode));
-    if (!Number.isInteger(seed) || seed < 1) throw new TypeError('--seed must be a positive integer');
-    const out = need(flags, '--out', mode);
-    const g = kind === 'logs' ? generateLogs(seed) : generateLlm(seed);
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'events.ndjson'), g.lines.join('\n') + '\n');
-    writeFileSync(join(out, 'labels.json'), JSON.stringify({ anomalous: g.anomalous, kinds: g.kinds }) + '\n');
-    io.out(`generate ${kind} seed ${seed}: ${g.lines.length} events, ${g.anomalous.length} labelled, written to ${out}`);
-    return null;
-  }
   if (mode === 'sessions') {
     io.progress('eval sessions: fitting on train, choosing parameters on its validation fifth');
     const r = evalSessions({ data: need(flags, '--data', mode) });
@@ -169,13 +149,5 @@ function run(mode: string, flags: Record<string, string>, io: EvalIo): unknown {
   const r = evalEvents({ events, labels, progress: (k, n, s) => io.progress(`eval events: stream ${k} of ${n} ${s}`) });
   io.done();
   io.out(formatFigures('events', r, `events, ${r.streams} stream${r.streams === 1 ? '' : 's'}, ${r.seconds.toFixed(1)} s`));
-  const pct = (f: IncidentFigures): string => `${f.found}/${f.incidents}${f.recall === null ? '' : ` (${f.recall.toFixed(3)})`}`;
-  io.out(`events incidents: recall ${pct(r.incidents)}${r.by_kind === null ? '' : `; ${Object.entries(r.by_kind).map(([k, f]) => `${k} ${pct(f)}`).join(', ')}`}`);
-  return {
-    events: {
-      ...figuresJson(r), events: r.events, streams: r.streams, seconds: r.seconds, flagged: r.flagged,
-      incident_recall: r.incidents.recall, incidents: r.incidents.incidents, incidents_found: r.incidents.found,
-      ...(r.by_kind === null ? {} : { incident_recall_by_kind: r.by_kind }),
-    },
-  };
+  return { events: { ...figuresJson(r), events: r.events, streams: r.streams, seconds: r.seconds, flagged: r.flagged } };
 }
