@@ -1,4 +1,5 @@
 // Text detector (logs, traces, LLM I/O): compression surprise.
+// size-exception: 454 lines; to split (normalise/score/explain) with issue 11's template layer.
 //
 //   line ─► normalise (ids/IPs/numbers → <N3>, <H16>, <IP>…)
 //        ─► exact line already in the baseline? ──yes──► normal (no compression)

@@ -126,6 +126,8 @@ export function checkNabDir(dir: string): void {
   if (!existsSync(join(dir, 'labels', 'combined_windows.json'))) throw new TypeError(`--data ${dir}: labels/combined_windows.json is missing (NAB scores against its windows)`);
 }
 
+// size-exception: 107 lines: the corpus run, in-sample and leave-one-category-out reports in one
+// readable sequence; an offline tool, to split into steps (open work).
 export function evalNab(opts: NabOptions): NabReport {
   const dir = opts.data;
   checkNabDir(dir);
