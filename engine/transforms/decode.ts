@@ -5,7 +5,7 @@
 //        ▼                                                         ▼
 //   unknown[] ──────────────── validateEvents() ──────────────► EventRecord[]
 //
-// Pure: no I/O, no clock. Every failure is a DwError with a stable code; an event's failure
+// Pure: no I/O; the clock only as the default receive time. Every failure is a DwError with a stable code; an event's failure
 // names the event (`details.index`) and the field. The records carry the JSON text of `data`
 // and `metadata` once, so that the COPY sink and the scorer reuse it instead of serialising
 // again (STYLE.md §6).
@@ -13,6 +13,7 @@ import { C1, Unpackr } from 'msgpackr';
 import { DwError } from '../../src/core/errors.js';
 import type { StreamType } from '../../workers/types.js';
 import type { EventRecord } from '../types.js';
+import { parseTimestamp } from './timestamps.js';
 
 export type BodyFormat = 'json' | 'ndjson' | 'msgpack';
 
@@ -26,10 +27,6 @@ export interface DecodeLimits {
 const STREAM_TYPE_SET: ReadonlySet<string> = new Set(['logs', 'metrics', 'traces', 'llm']);
 const EVENT_FIELDS: ReadonlySet<string> = new Set(['timestamp', 'stream_type', 'data', 'metadata', 'stream']);
 const MAX_STREAM_CHARS = 256;
-// timestamptz accepts far more, but toISOString() leaves the 4-digit-year form outside these.
-// 0001-01-01T00:00:00Z as a literal: Date.UTC(1, 0, 1) is 1901 (years 0-99 mean 1900-1999).
-const MIN_TS = -62_135_596_800_000;
-const MAX_TS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 // JSON.stringify escapes as \uXXXX only control characters and lone surrogates. jsonb rejects
 // \u0000 and lone surrogates, and one such row would fail a whole group-commit COPY. Inside
 // data and metadata they are stored as U+FFFD (real logs do carry NULs; refusing the batch for
@@ -200,26 +197,25 @@ function checkText(s: string, index: number, field: string): void {
   if (LONE_SURROGATE.test(s)) throw invalid(index, `${field} contains a lone UTF-16 surrogate`);
 }
 
-function parseTimestamp(v: unknown, index: number): number {
-  let ms: number;
-  if (typeof v === 'number') ms = v;
-  else if (typeof v === 'string') ms = Date.parse(v);
-  else if (v instanceof Date) ms = v.getTime(); // msgpack timestamp extension
-  else throw invalid(index, 'timestamp must be an ISO 8601 string or epoch milliseconds');
-  if (!Number.isFinite(ms)) throw invalid(index, `timestamp ${JSON.stringify(v)} is not a valid time`);
-  if (ms < MIN_TS || ms > MAX_TS) throw invalid(index, 'timestamp is outside years 1-9999');
-  return ms;
+function readTimestamp(v: unknown, index: number, receivedAt: number): number {
+  try {
+    return parseTimestamp(v, receivedAt);
+  } catch (err) {
+    const e = err as DwError;
+    throw new DwError(e.code, `event ${index}: ${String(e.details?.reason ?? e.message)}`, { index });
+  }
 }
 
 /** Validates raw events and builds records. Throws DW_ERR_INVALID_EVENT (details.index) on the first bad one. */
-export function validateEvents(raw: readonly unknown[], limits: DecodeLimits): EventRecord[] {
+export function validateEvents(raw: readonly unknown[], limits: DecodeLimits, receivedAt = Date.now()): EventRecord[] {
   checkCount(raw.length, limits);
   const out = new Array<EventRecord>(raw.length);
-  for (let i = 0; i < raw.length; i++) out[i] = validateEvent(raw[i], i, limits);
+  for (let i = 0; i < raw.length; i++) out[i] = validateEvent(raw[i], i, limits, receivedAt);
   return out;
 }
 
-export function validateEvent(raw: unknown, index: number, limits: DecodeLimits): EventRecord {
+/** `receivedAt` (epoch ms) decides a BSD syslog date's year (timestamps.ts). */
+export function validateEvent(raw: unknown, index: number, limits: DecodeLimits, receivedAt = Date.now()): EventRecord {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(index, 'an event must be an object');
   const e = raw as Record<string, unknown>;
   for (const k of Object.keys(e)) {
@@ -228,7 +224,7 @@ export function validateEvent(raw: unknown, index: number, limits: DecodeLimits)
   const st = e.stream_type;
   if (typeof st !== 'string' || !STREAM_TYPE_SET.has(st)) throw invalid(index, 'stream_type must be one of logs, metrics, traces, llm');
   const streamType = st as StreamType;
-  const ts = parseTimestamp(e.timestamp, index);
+  const ts = readTimestamp(e.timestamp, index, receivedAt);
 
   const meta = e.metadata;
   let metadataJson: string | null = null;
