@@ -13,6 +13,7 @@ import { C1, Unpackr } from 'msgpackr';
 import { DwError } from '../../src/core/errors.js';
 import type { StreamType } from '../../workers/types.js';
 import type { EventRecord } from '../types.js';
+import { mapFields } from './map-fields.js';
 import { parseTimestamp } from './timestamps.js';
 
 export type BodyFormat = 'json' | 'ndjson' | 'msgpack';
@@ -25,7 +26,6 @@ export interface DecodeLimits {
 }
 
 const STREAM_TYPE_SET: ReadonlySet<string> = new Set(['logs', 'metrics', 'traces', 'llm']);
-const EVENT_FIELDS: ReadonlySet<string> = new Set(['timestamp', 'stream_type', 'data', 'metadata', 'stream']);
 const MAX_STREAM_CHARS = 256;
 // JSON.stringify escapes as \uXXXX only control characters and lone surrogates. jsonb rejects
 // \u0000 and lone surrogates, and one such row would fail a whole group-commit COPY. Inside
@@ -217,25 +217,16 @@ export function validateEvents(raw: readonly unknown[], limits: DecodeLimits, re
 /** `receivedAt` (epoch ms) decides a BSD syslog date's year (timestamps.ts). */
 export function validateEvent(raw: unknown, index: number, limits: DecodeLimits, receivedAt = Date.now()): EventRecord {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(index, 'an event must be an object');
-  const e = raw as Record<string, unknown>;
-  for (const k of Object.keys(e)) {
-    if (!EVENT_FIELDS.has(k)) throw invalid(index, `unknown field ${JSON.stringify(k)} (allowed: timestamp, stream_type, data, metadata, stream)`);
-  }
-  const st = e.stream_type;
+  const e = mapFields(raw as Record<string, unknown>);
+  const st = e.streamType;
   if (typeof st !== 'string' || !STREAM_TYPE_SET.has(st)) throw invalid(index, 'stream_type must be one of logs, metrics, traces, llm');
   const streamType = st as StreamType;
-  const ts = readTimestamp(e.timestamp, index, receivedAt);
+  const ts = e.timestamp === undefined ? receivedAt : readTimestamp(e.timestamp, index, receivedAt);
 
   const meta = e.metadata;
   let metadataJson: string | null = null;
-  let source = 'default';
   if (meta !== undefined && meta !== null) {
     if (typeof meta !== 'object' || Array.isArray(meta) || meta instanceof Date) throw invalid(index, 'metadata must be an object');
-    const src = (meta as Record<string, unknown>).source;
-    if (src !== undefined && src !== null) {
-      if (typeof src !== 'string' || src === '') throw invalid(index, 'metadata.source must be a non-empty string');
-      source = src;
-    }
     metadataJson = toJson(meta, index, 'metadata');
   }
 
@@ -245,13 +236,13 @@ export function validateEvent(raw: unknown, index: number, limits: DecodeLimits,
     if (typeof e.stream !== 'string' || e.stream === '') throw invalid(index, 'stream must be a non-empty string');
     stream = e.stream;
   } else {
-    stream = `${streamType}:${source}`;
+    stream = `${streamType}:${e.sourceName}`;
   }
   if (stream.length > MAX_STREAM_CHARS) throw invalid(index, `the stream key is longer than ${MAX_STREAM_CHARS} characters`);
   checkText(stream, index, 'the stream key');
 
   const data = e.data;
-  if (data === undefined) throw invalid(index, 'data is required');
+  if (data === undefined) throw invalid(index, 'data (or message, msg, log, body) is required');
   let text: string | undefined;
   let value: number | undefined;
   if (streamType === 'metrics') {
