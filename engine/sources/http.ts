@@ -9,7 +9,7 @@
 // the callback returns; writes after an await are corked and skipped once aborted.
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { DwError, errorBody } from '../../src/core/errors.js';
-import { bodyFormat, decodeBody, validateEvents } from '../transforms/decode.js';
+import { bodyFormat, decodeBody, validateEach, type Rejection } from '../transforms/decode.js';
 import type { Principal } from '../../src/core/auth/principal.js';
 import { acceptBody, beginRequest, retryAfterOf, send, statusLine, ingestError, type ResState, type SourceContext } from './common.js';
 import { countRefusal } from '../../src/core/telemetry/index.js';
@@ -22,6 +22,16 @@ const NOT_FOUND = JSON.stringify(errorBody(new DwError('DW_ERR_NOT_FOUND')));
 function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
   countRefusal('engine', err.code);
   send(res, st, err.statusCode, JSON.stringify(errorBody(err)), closeConnection, retryAfterOf(err));
+}
+
+/** The 200 answer: `rejected` only when some event was refused, `duplicate` on an Idempotency-Key resend. */
+function answer(accepted: number, rejected: readonly Rejection[], duplicate: boolean): string {
+  return `{"accepted":${accepted}` + (rejected.length > 0 ? `,"rejected":${JSON.stringify(rejected)}` : '') + (duplicate ? ',"duplicate":true}' : '}');
+}
+
+/** The first refusal, its details carrying every rejected event. */
+function withRejected(first: DwError, rejected: readonly Rejection[]): DwError {
+  return Object.assign(first, { details: { ...first.details, rejected } });
 }
 
 export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
@@ -39,6 +49,7 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
     const contentType = req.getHeader('content-type');
     const idempotencyKey = req.getHeader('idempotency-key');
     const lengthHeader = req.getHeader('content-length');
+    const atomic = /(?:^|&)atomic=(?:true|1)(?:&|$)/.test(req.getQuery() ?? '');
 
     const format = bodyFormat(contentType);
     if (format === null) {
@@ -50,9 +61,11 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
     async function handle(body: Buffer, p: Principal): Promise<void> {
       try {
         const raw = decodeBody(body, format!, limits);
-        const records = validateEvents(raw, limits);
+        const { records, rejected, firstError } = validateEach(raw, limits, Date.now());
+        // All or nothing with ?atomic=true, and a 400 when nothing in the body is valid.
+        if (firstError !== undefined && (atomic || records.length === 0)) throw withRejected(firstError, rejected);
         const result = await ctx.ingest(p.tenantId, records, body.length, idempotencyKey === '' ? undefined : `http:${idempotencyKey}`);
-        send(res, st, 200, result.duplicate ? `{"accepted":${result.accepted},"duplicate":true}` : `{"accepted":${result.accepted}}`, ctx.closing);
+        send(res, st, 200, answer(result.accepted, rejected, result.duplicate), ctx.closing);
       } catch (err) {
         sendError(res, st, ingestError(err, log), ctx.closing);
       }

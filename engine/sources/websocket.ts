@@ -17,7 +17,7 @@
 import { pack } from 'msgpackr';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_socket_context_t } from 'uWebSockets.js';
 import { DwError, errorBody } from '../../src/core/errors.js';
-import { decodeFrame, seqOf, sniffSeq, validateEvents } from '../transforms/decode.js';
+import { decodeFrame, seqOf, sniffSeq, validateEach } from '../transforms/decode.js';
 import type { Principal } from '../../src/core/auth/principal.js';
 import { retryable, RETRY_AFTER_SECONDS, statusLine, ingestError, type SourceContext } from './common.js';
 import { countRefusal } from '../../src/core/telemetry/index.js';
@@ -93,7 +93,9 @@ export function websocketSource(app: TemplatedApp, ctx: SourceContext): WebSocke
       }
       const frame = decodeFrame(bytes, isBinary, limits);
       seq = frame.seq;
-      const records = validateEvents(frame.events, limits);
+      const { records, rejected, firstError } = validateEach(frame.events, limits, Date.now());
+      // Nothing valid: a nack (nothing stored); else the ack names each event refused.
+      if (firstError !== undefined && records.length === 0) throw Object.assign(firstError, { details: { ...firstError.details, rejected } });
       try {
         await recheck(c);
       } catch (err) {
@@ -111,7 +113,7 @@ export function websocketSource(app: TemplatedApp, ctx: SourceContext): WebSocke
       if (c.closed) return;
       const batchKey = c.clientId === undefined ? undefined : `ws:${c.clientId}:${seq}`;
       const result = await ctx.ingest(c.tenantId, records, bytes.byteLength, batchKey);
-      reply(ws, c, result.duplicate ? { ack: seq, duplicate: true } : { ack: seq }, isBinary);
+      reply(ws, c, { ack: seq, ...(rejected.length > 0 ? { rejected } : {}), ...(result.duplicate ? { duplicate: true } : {}) }, isBinary);
     } catch (err) {
       nack(ws, c, seq ?? seqOf(err), ingestError(err, log), isBinary);
     }

@@ -267,3 +267,40 @@ export function eventJson(r: EventRecord): string {
     (r.explicitStream ? `"stream":${JSON.stringify(r.stream)},` : '') +
     `"data":${r.dataJson}` + (r.metadataJson === null ? '' : `,"metadata":${r.metadataJson}`) + '}';
 }
+
+/** One event refused on its own (per-event acceptance): its index in the body, code and reason. */
+export interface Rejection {
+  index: number;
+  code: string;
+  message: string;
+}
+
+export interface Validated {
+  records: EventRecord[];
+  rejected: Rejection[];
+  /** The first event's refusal as thrown, for an all-or-nothing answer (`?atomic=true`, or nothing valid). */
+  firstError: DwError | undefined;
+}
+
+/**
+ * Validates each event on its own: the valid ones become records, each invalid one a Rejection.
+ * Only per-event faults are caught (an event's shape, timestamp or size); anything else throws.
+ */
+export function validateEach(raw: readonly unknown[], limits: DecodeLimits, receivedAt = Date.now()): Validated {
+  checkCount(raw.length, limits);
+  const records: EventRecord[] = [];
+  const rejected: Rejection[] = [];
+  let firstError: DwError | undefined;
+  for (let i = 0; i < raw.length; i++) {
+    try {
+      records.push(validateEvent(raw[i], i, limits, receivedAt));
+    } catch (err) {
+      if (!(err instanceof DwError) || !EVENT_FAULTS.has(err.code)) throw err;
+      firstError ??= err;
+      rejected.push({ index: i, code: err.code, message: err.message });
+    }
+  }
+  return { records, rejected, firstError };
+}
+
+const EVENT_FAULTS: ReadonlySet<string> = new Set(['DW_ERR_INVALID_EVENT', 'DW_ERR_INVALID_TIMESTAMP', 'DW_ERR_PAYLOAD_TOO_LARGE']);
