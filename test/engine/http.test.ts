@@ -56,7 +56,7 @@ describe('engine HTTP source', () => {
       body: JSON.stringify([logEvent('ok'), { timestamp: 'yesterday', stream_type: 'logs', data: 'x' }]),
     });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toMatchObject({ code: 'DW_ERR_INVALID_TIMESTAMP', details: { index: 1, rejected: [{ index: 1, code: 'DW_ERR_INVALID_TIMESTAMP' }] } });
+    expect(((await bad.json()) as { error: unknown }).error).toMatchObject({ code: 'DW_ERR_INVALID_TIMESTAMP', details: { index: 1, rejected: [{ index: 1, code: 'DW_ERR_INVALID_TIMESTAMP' }] } });
 
     const nulStream = await ingest(h, [logEvent('x', { stream: 'a\u0000b' })]);
     expect(nulStream.body.error).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', details: { index: 0 } });
