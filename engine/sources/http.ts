@@ -2,7 +2,8 @@
 //
 //   request ─► headers read synchronously ─► onAborted ─► engine-wide body budget (503)
 //     ─► body streamed (413 as soon as it exceeds maxBodyBytes) while authenticating (401/403
-//     answered at once, connection closed) ─► decode ─► ctx.ingest() (durable) ─► {"accepted": n}
+//     answered at once, connection closed) ─► Content-Encoding (encoding.ts; gzip, deflate, br:
+//     the decompressed size capped at maxBodyBytes) ─► decode ─► ctx.ingest() (durable) ─► {"accepted": n}
 //
 // uWS rules (STYLE.md §7): HttpRequest is only valid during the handler, so every header is
 // read first; onAborted is attached before anything async; each onData chunk is copied before
@@ -13,6 +14,7 @@ import { bodyFormat, decodeBody, validateEach, type Rejection } from '../transfo
 import type { Principal } from '../../src/core/auth/principal.js';
 import { acceptBody, beginRequest, retryAfterOf, send, statusLine, ingestError, type ResState, type SourceContext } from './common.js';
 import { countRefusal } from '../../src/core/telemetry/index.js';
+import { contentEncoding, decompress, unsupportedEncoding } from './encoding.js';
 
 const INGEST_PATH = '/api/v1/events/ingest';
 // Answers to a wrong method or path: the registry's templates (src/core/errors.ts), built once.
@@ -49,6 +51,8 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
     const contentType = req.getHeader('content-type');
     const idempotencyKey = req.getHeader('idempotency-key');
     const lengthHeader = req.getHeader('content-length');
+    const encodingHeader = req.getHeader('content-encoding');
+    const encoding = contentEncoding(encodingHeader);
     const atomic = /(?:^|&)atomic=(?:true|1)(?:&|$)/.test(req.getQuery() ?? '');
 
     const format = bodyFormat(contentType);
@@ -56,10 +60,17 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
       sendError(res, st, new DwError('DW_ERR_UNSUPPORTED_MEDIA_TYPE', `use application/json, application/x-ndjson or application/msgpack, not ${JSON.stringify(contentType)}`), true);
       return;
     }
+    if (encoding === null) {
+      sendError(res, st, unsupportedEncoding(encodingHeader), true);
+      return;
+    }
+    // Decompressed only after the credential was accepted, capped at the same body limit.
     acceptBody(res, st, ctx, sendError, { authorization, idempotencyKey, contentLength: lengthHeader }, (body, p) => { void handle(body, p); });
 
-    async function handle(body: Buffer, p: Principal): Promise<void> {
+    async function handle(received: Buffer, p: Principal): Promise<void> {
       try {
+        const body = await decompress(received, encoding!, ctx.maxBodyBytes);
+        if (st.aborted) return;
         const raw = decodeBody(body, format!, limits);
         const { records, rejected, firstError } = validateEach(raw, limits, Date.now());
         // All or nothing with ?atomic=true, and a 400 when nothing in the body is valid.
