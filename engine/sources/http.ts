@@ -14,6 +14,7 @@ import { bodyFormat, decodeBody, validateEach, type Rejection } from '../transfo
 import type { Principal } from '../../src/core/auth/principal.js';
 import { acceptBody, beginRequest, retryAfterOf, send, statusLine, ingestError, type ResState, type SourceContext } from './common.js';
 import { countRefusal } from '../../src/core/telemetry/index.js';
+import { credentialOf } from './credentials.js';
 import { contentEncoding, decompress, unsupportedEncoding } from './encoding.js';
 
 const INGEST_PATH = '/api/v1/events/ingest';
@@ -47,7 +48,7 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
     const begun = beginRequest(res, ctx, sendError);
     if (begun === undefined) return;
     const st = begun;
-    const authorization = req.getHeader('authorization') || undefined;
+    const authorization = credentialOf(req);
     const contentType = req.getHeader('content-type');
     const idempotencyKey = req.getHeader('idempotency-key');
     const lengthHeader = req.getHeader('content-length');

@@ -21,6 +21,7 @@ import { encodeExportLogsResponse, encodeStatus, parseOtlpProtobuf } from '../tr
 import type { Principal } from '../../src/core/auth/principal.js';
 import { acceptBody, beginRequest, retryAfterOf, send, ingestError, type ResState, type SourceContext } from './common.js';
 import { countRefusal } from '../../src/core/telemetry/index.js';
+import { credentialOf } from './credentials.js';
 import { contentEncoding, decompress, unsupportedEncoding } from './encoding.js';
 
 export const OTLP_LOGS_PATH = '/v1/logs';
@@ -52,7 +53,7 @@ export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
     const begun = beginRequest(res, ctx, fail);
     if (begun === undefined) return;
     const st = begun;
-    const authorization = req.getHeader('authorization') || undefined;
+    const authorization = credentialOf(req);
     const encodingHeader = req.getHeader('content-encoding');
     const encoding = contentEncoding(encodingHeader);
     const idempotencyKey = req.getHeader('idempotency-key');

@@ -21,6 +21,7 @@ import { decodeFrame, seqOf, sniffSeq, validateEach } from '../transforms/decode
 import type { Principal } from '../../src/core/auth/principal.js';
 import { retryable, RETRY_AFTER_SECONDS, statusLine, ingestError, type SourceContext } from './common.js';
 import { countRefusal } from '../../src/core/telemetry/index.js';
+import { credentialOf } from './credentials.js';
 
 const STREAM_PATH = '/api/v1/stream';
 const HIGH_WATER = 1024 * 1024;
@@ -153,7 +154,7 @@ export function websocketSource(app: TemplatedApp, ctx: SourceContext): WebSocke
       const key = req.getHeader('sec-websocket-key');
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
-      const header = req.getHeader('authorization');
+      const header = credentialOf(req) ?? '';
       const token = req.getQuery('token') as string | undefined;
       const clientId = (req.getQuery('client_id') as string | undefined) || undefined;
       const refuse = (err: DwError): void => {
