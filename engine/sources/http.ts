@@ -13,7 +13,7 @@ import { DwError, errorBody } from '../../src/core/errors.js';
 import { bodyFormat, decodeBody, validateEach, type Rejection } from '../transforms/decode.js';
 import type { Principal } from '../../src/core/auth/principal.js';
 import { acceptBody, beginRequest, retryAfterOf, send, statusLine, ingestError, type ResState, type SourceContext } from './common.js';
-import { countRefusal } from '../../src/core/telemetry/index.js';
+import { countRefusal, countRejectedEvent } from '../../src/core/telemetry/index.js';
 import { credentialOf } from './credentials.js';
 import { contentEncoding, decompress, unsupportedEncoding } from './encoding.js';
 
@@ -74,6 +74,7 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
         if (st.aborted) return;
         const raw = decodeBody(body, format!, limits);
         const { records, rejected, firstError } = validateEach(raw, limits, Date.now());
+        for (const r of rejected) countRejectedEvent(r.code);
         // All or nothing with ?atomic=true, and a 400 when nothing in the body is valid.
         if (firstError !== undefined && (atomic || records.length === 0)) throw withRejected(firstError, rejected);
         const result = await ctx.ingest(p.tenantId, records, body.length, idempotencyKey === '' ? undefined : `http:${idempotencyKey}`);

@@ -20,7 +20,7 @@ import { DwError, errorBody } from '../../src/core/errors.js';
 import { decodeFrame, seqOf, sniffSeq, validateEach } from '../transforms/decode.js';
 import type { Principal } from '../../src/core/auth/principal.js';
 import { retryable, RETRY_AFTER_SECONDS, statusLine, ingestError, type SourceContext } from './common.js';
-import { countRefusal } from '../../src/core/telemetry/index.js';
+import { countRefusal, countRejectedEvent } from '../../src/core/telemetry/index.js';
 import { credentialOf } from './credentials.js';
 
 const STREAM_PATH = '/api/v1/stream';
@@ -95,6 +95,7 @@ export function websocketSource(app: TemplatedApp, ctx: SourceContext): WebSocke
       const frame = decodeFrame(bytes, isBinary, limits);
       seq = frame.seq;
       const { records, rejected, firstError } = validateEach(frame.events, limits, Date.now());
+      for (const r of rejected) countRejectedEvent(r.code);
       // Nothing valid: a nack (nothing stored); else the ack names each event refused.
       if (firstError !== undefined && records.length === 0) throw Object.assign(firstError, { details: { ...firstError.details, rejected } });
       try {

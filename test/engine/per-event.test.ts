@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countEvents, ingest, logEvent, startHarness, type Harness } from './harness.js';
 import { storedEvents } from '../helpers/events.js';
+import { registry } from '../../src/core/telemetry/metrics.js';
+
+const rejectedCount = async (code: string): Promise<number> => {
+  const m = (await registry.getSingleMetric('driftwatch_ingest_rejected_events_total')?.get())?.values.find((v) => v.labels.error_code === code);
+  return m?.value ?? 0;
+};
 
 let h: Harness;
 beforeAll(async () => { h = await startHarness({ maxBatchEvents: 1000, maxBodyBytes: 1024 * 1024, maxEventBytes: 4096 }); });
@@ -11,12 +17,14 @@ describe('per-event acceptance on POST /api/v1/events/ingest', () => {
     const events: unknown[] = Array.from({ length: 1000 }, (_, i) => logEvent(`pe ${i}`, { stream: 'per-event' }));
     events[613] = logEvent('bad date', { stream: 'per-event', timestamp: '2020-02-30T00:00:00Z' });
     const before = await countEvents(h, h.tenantA.id);
+    const counted = await rejectedCount('DW_ERR_INVALID_TIMESTAMP');
     const headers = { 'idempotency-key': 'per-event-1' };
     const first = await ingest(h, events, { headers });
     expect(first.status).toBe(200);
     expect(first.body.accepted).toBe(999);
     expect(first.body.rejected).toEqual([{ index: 613, code: 'DW_ERR_INVALID_TIMESTAMP', message: expect.stringContaining('2020-02-30') }]);
     expect(await countEvents(h, h.tenantA.id)).toBe(before + 999);
+    expect(await rejectedCount('DW_ERR_INVALID_TIMESTAMP')).toBe(counted + 1); // counted by code
     const stored = (await storedEvents(h.db.pool, { tenantId: h.tenantA.id })).filter((r) => r.stream === 'per-event');
     expect(stored.map((r) => r.data)).not.toContain('bad date');
     expect(new Set(stored.map((r) => r.data)).size).toBe(999);
