@@ -172,6 +172,60 @@ BEGIN
   END IF;
 END $$;
 
+-- Per-minute rollup of every stream, kept by the engine's events sink in the transaction that
+-- COPYs the blocks (engine/sinks/postgres/service.ts): events per (stream, minute of event time),
+-- and for metrics the values' count, sum, least and greatest. A late event adds to its own
+-- minute. The dashboard's series route reads it (src/control/streams/views.ts) and never
+-- decodes blocks. Rows are deleted with the tenant's plan retention and with their stream.
+CREATE TABLE IF NOT EXISTS stream_minutes (
+  tenant_id    uuid NOT NULL,
+  stream       text NOT NULL,
+  minute       timestamptz NOT NULL,
+  stream_type  text NOT NULL,
+  events       bigint NOT NULL,
+  value_count  bigint NOT NULL DEFAULT 0,
+  value_sum    double precision NOT NULL DEFAULT 0,
+  value_min    double precision,
+  value_max    double precision,
+  PRIMARY KEY (tenant_id, stream, minute, stream_type)
+);
+
+-- One row per stream: type, events stored, least and greatest event time, when it last got
+-- events. Same transaction as the blocks; the streams list reads it. Filled once from the
+-- blocks when the table is created (first_seen, last_seen from their time ranges).
+DO $$
+BEGIN
+  IF to_regclass('public.stream_totals') IS NULL THEN
+    CREATE TABLE stream_totals (
+      tenant_id         uuid NOT NULL,
+      stream            text NOT NULL,
+      stream_type       text NOT NULL,
+      events_total      bigint NOT NULL DEFAULT 0,
+      first_seen        timestamptz NOT NULL,
+      last_seen         timestamptz NOT NULL,
+      last_received_at  timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (tenant_id, stream, stream_type)
+    );
+    INSERT INTO stream_totals (tenant_id, stream, stream_type, events_total, first_seen, last_seen, last_received_at)
+      SELECT tenant_id, stream, stream_type, sum(count), min(first_ts), max(last_ts), max(received_at)
+        FROM event_blocks GROUP BY tenant_id, stream, stream_type;
+  END IF;
+END $$;
+
+-- A stream muted for a while (pattern null), or only its anomalies whose explanation or event
+-- contains `pattern`: they are still stored and shown, but raise no alert
+-- (POST /api/v1/streams/:stream/mute).
+CREATE TABLE IF NOT EXISTS stream_mutes (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  tenant_id   uuid NOT NULL,
+  stream      text NOT NULL,
+  pattern     text,
+  until       timestamptz NOT NULL,
+  created_by  uuid,
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS stream_mutes_tenant_stream_idx ON stream_mutes (tenant_id, stream, until);
+
 -- Anomalies found by the workers (written with COPY).
 CREATE TABLE IF NOT EXISTS anomalies (
   id           uuid PRIMARY KEY,
@@ -254,6 +308,23 @@ CREATE TABLE IF NOT EXISTS stream_settings (
   feedback_confirmed  integer NOT NULL DEFAULT 0,
   updated_at          timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, stream)
+);
+
+-- Detector state per stream (engine/sinks/postgres/state.ts): the engine's scorer saves it every
+-- 30 s, when a stream leaves its memory and at shutdown, and loads it on a stream's first task, so
+-- a restart or an upgrade resumes every stream without a new warm-up. format 1: the worker's state
+-- bytes as its task returned them (each detector's JSON carries its own version and migrates
+-- older ones); session_state: a log or trace stream's session tracker, once it has one. A
+-- deleted tenant's states go with it.
+CREATE TABLE IF NOT EXISTS detector_states (
+  tenant_id    uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  stream_type  text NOT NULL,
+  stream       text NOT NULL,
+  format       smallint NOT NULL,
+  state        bytea NOT NULL,
+  session_state bytea,
+  updated_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, stream_type, stream)
 );
 
 -- Per-tenant engine machines (src/machines/registry.ts): at most one per tenant (the unique

@@ -31,6 +31,12 @@ export default defineConfig({
       include: ['src/**/*.ts', 'engine/**/*.ts', 'workers/**/*.ts'],
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: 'coverage',
+      // Report even when a test fails, so CI always shows the figure.
+      reportOnFailure: true,
+      // The floor: unit + integration as measured on 2026-12-04 (statements 85.71%, branches
+      // 79.19%, functions 85.56%, lines 88.81%), rounded down to the whole percent because paths
+      // that depend on timing (retries, reconnects) vary a little between runs. Only raise it.
+      thresholds: { statements: 85, branches: 79, functions: 85, lines: 88 },
     },
   },
 });

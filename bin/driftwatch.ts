@@ -13,7 +13,7 @@
 // flag; flags win. Config is validated once here; a bad value exits with status 2.
 import { join } from 'node:path';
 import { loadConfig, options, type Config } from '../src/core/config.js';
-import { TokenService } from '../src/core/auth/jwt.js';
+import { PUBLISH_MS, TokenService } from '../src/core/auth/jwt.js';
 import { openDatabase } from '../src/core/db.js';
 import { runDemo } from '../src/tools/demo/run.js';
 import { createLogger } from '../src/core/log.js';
@@ -26,7 +26,7 @@ const COMMANDS: Record<string, string> = {
   edge: 'start the edge proxy only: <tenant>.<DRIFTWATCH_DOMAIN>:<EDGE_PORT> goes to the tenant\'s engine (routes in PostgreSQL/Redis)',
   migrate: 'apply schema.sql to the database and exit',
   demo: 'stream a synthetic log with injected anomalies to a running system; print what was found',
-  eval: 'score the detectors on labelled data: eval nab|logs|events (see driftwatch eval --help)',
+  eval: 'score the detectors on labelled data: eval nab|logs|events|generate (see driftwatch eval --help)',
   billing: 'billing report (send unreported usage hours to Stripe now) | billing reconcile (counted vs reported; exit 1 on a mismatch)',
   keys: 'signing keys of the access tokens: keys rotate (a new ES256 key signs; the old ones verify until their tokens expire) | keys list',
   help: 'show this help',
@@ -203,7 +203,7 @@ async function main(argv: string[]): Promise<void> {
         }).init();
         if (sub === 'rotate') {
           const kid = await tokens.rotate();
-          process.stdout.write(`new signing key ${kid}; the previous keys are retired: they verify (and stay in the JWKS) until the tokens they signed have expired (ACCESS_TOKEN_TTL_SECONDS + 60 s), then they are dropped\n`);
+          process.stdout.write(`new signing key ${kid}: published now (in the JWKS, verifying), it signs in ${PUBLISH_MS / 1000} s, once every instance knows it; the current key signs until then and verifies (and stays in the JWKS) until the tokens it signed have expired (ACCESS_TOKEN_TTL_SECONDS + 60 s), then it is dropped\n`);
         }
         for (const k of await tokens.list()) {
           process.stdout.write(`${k.kid}  ${k.state.padEnd(8)} created ${k.created_at.toISOString()}${k.retired_at ? `  retired ${k.retired_at.toISOString()}` : ''}\n`);

@@ -14,7 +14,8 @@
 //   GET /stream (frames)   │                                           │ ingest_batches + usage_counters
 //                          │                                           │ (and, with REDIS_URL, INCRBY after COMMIT: src/core/usage.ts)
 //   sources/otlp.ts ───────┘ (POST /v1/logs: OTLP/HTTP JSON ─► transforms/otlp.ts)
-//                                                                      ▼ in the same transaction
+//                                                                      ▼ in the same transaction,
+//                                                                        stream_minutes + stream_totals (rollup)
 //                                                     durable records ─► InOrder (released in
 //                                                     submission order) ─► transforms/score.ts
 //                                                     (not on the ack path)   │ per-stream queue, ≤1 task
@@ -23,6 +24,7 @@
 //                                                                             │ findings
 //                                                                             ▼
 //                                                     sinks/postgres (anomalies sink) ─► anomalies table
+//                                                       + pg_notify('dw_anomalies') at COMMIT (src/core/anomaly-feed.ts)
 //   probes.ts: GET /metrics (the process's Prometheus registry), GET /ready (PostgreSQL, or the spool)
 //
 // close(): the close steps of lifecycle.ts, in order (each runs even when one before it failed):
@@ -38,10 +40,11 @@ import uWS from 'uWebSockets.js';
 import type pg from 'pg';
 import { PrincipalResolver, requireScope, resolverOptions } from '../src/core/auth/principal.js';
 import type { TokenService } from '../src/core/auth/jwt.js';
-import type { Config } from '../src/core/config.js';
+import { parseTrustProxy, type Config } from '../src/core/config.js';
 import { isDatabaseDown } from '../src/core/db.js';
 import { DwError } from '../src/core/errors.js';
 import type { Logger } from '../src/core/log.js';
+import { anomalyNotes } from '../src/core/anomaly-feed.js';
 import { EngineListenStarted, EngineShutdownCompleted, spoolMetrics } from '../src/core/telemetry/index.js';
 import { openUsageStore, type UsageStore } from '../src/core/usage.js';
 import { Ingest } from './ingest.js';
@@ -60,6 +63,7 @@ import { websocketSource } from './sources/websocket.js';
 import type { TenantQuota } from './transforms/quota.js';
 import type { TenantRateLimiter } from './transforms/limit.js';
 import { InOrder, Scorer } from './transforms/score.js';
+import { DetectorStates } from './sinks/postgres/state.js';
 import { StreamSettings } from './transforms/stream-settings.js';
 import type { EventRecord } from './types.js';
 
@@ -94,6 +98,8 @@ export interface EngineOptions {
   workerFilename?: string;
   /** Tests: events waiting to be scored above which new batches wait before they are stored (default 100,000). */
   scoreHighWaterEvents?: number;
+  /** Tests: bytes of WebSocket frames held in memory at once (default: sources/websocket.ts). */
+  maxFrameBytesInMemory?: number;
   /** close(): how long requests already received may take to finish (default 10 s). */
   shutdownGraceMs?: number;
   /** Where usage is counted; default: opened from config (Redis when REDIS_URL is set, else the table), closed with the engine. */
@@ -107,6 +113,17 @@ function sourceContext(opts: EngineOptions, log: Logger, ingest: Ingest, door: D
     log,
     limits: { maxBatchEvents: config.maxBatchEvents, maxEventBytes: config.maxEventBytes },
     maxBodyBytes: config.maxBodyBytes,
+    minBodyBytesPerSecond: config.minBodyBytesPerSecond,
+    wsMaxConnectionsPerTenant: config.wsMaxConnectionsPerTenant,
+    maxFrameBytesInMemory: opts.maxFrameBytesInMemory,
+    trustProxy: parseTrustProxy(config.trustProxy),
+    async tenantLimits(tenantId) {
+      const lim = await ingest.limits(tenantId);
+      return {
+        maxBodyBytes: lim.maxBodyBytes.value, maxBatchEvents: lim.maxBatchEvents.value, maxEventBytes: config.maxEventBytes,
+        sources: { maxBodyBytes: lim.maxBodyBytes.source, maxBatchEvents: lim.maxBatchEvents.source },
+      };
+    },
     authenticate: authenticator(opts),
     ingest: (tenantId, records, bytes, batchKey, fingerprint) => ingest.ingest(tenantId, records, bytes, batchKey, fingerprint),
     get closing() { return door.closing; },
@@ -125,7 +142,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const anomalies = new CopySink(pool, log, anomaliesSinkOptions(config));
   const scorer = new Scorer(log, {
     threads: config.workerThreads, workerFilename: opts.workerFilename, highWaterEvents: opts.scoreHighWaterEvents,
-    settings: new StreamSettings(pool, log), maxStreams: config.maxStreams, streamIdleTtlMs: config.streamIdleTtlMs,
+    settings: new StreamSettings(pool, log), checkpoint: new DetectorStates(pool, log), maxStreams: config.maxStreams, streamIdleTtlMs: config.streamIdleTtlMs,
     onAnomalies: (rows) => writeAnomalies(anomalies, usage, rows),
   });
   const retention = new Retention(pool, log);
@@ -205,7 +222,7 @@ function writeAnomalies(anomalies: CopySink, usage: UsageStore, rows: AnomalyRow
     else list.push(r);
   }
   return Promise.all([...byTenant].map(async ([tenantId, list]) => {
-    const r = await anomalies.write({ tenantId, lines: anomalyLines(list), rows: list.length, bytes: 0 });
+    const r = await anomalies.write({ tenantId, lines: anomalyLines(list), rows: list.length, bytes: 0, notify: anomalyNotes(tenantId, list.map((a) => a.id)) });
     if (!r.duplicate) usage.add(tenantId, { anomalies: r.rows });
     return r;
   }));

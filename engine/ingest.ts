@@ -81,12 +81,17 @@ export class Ingest {
     const lim = this.#tenantLimits(await this.quota.current(tenantId));
     this.#checkTenantLimits(tenantId, lim, records.length, bytes);
     this.#takeRate(tenantId, lim, records.length);
-    const room = waitForBacklog(this.#d.scorer);
+    const room = waitForBacklog(this.#d.scorer, tenantId);
     if (room !== undefined) await room;
     const ticket = await this.#admitQuota(tenantId, records.length, batchKey);
     const r = await this.#store(tenantId, records, bytes, batchKey, bodyFingerprint, ticket);
     ingestMetrics.ackedEvents.inc(r.accepted);
     return r;
+  }
+
+  /** The tenant's effective limits (read with its quota reading), for the sources to apply before decoding. */
+  async limits(tenantId: string): Promise<EffectiveLimits> {
+    return this.#tenantLimits(await this.quota.current(tenantId));
   }
 
   #tenantLimits(r: QuotaReading | undefined): EffectiveLimits {
@@ -157,7 +162,7 @@ export class Ingest {
     const built = blockLines(tenantId, records, batchKey, undefined, batchKey !== undefined && bodyFingerprint === undefined);
     const fingerprint = batchKey === undefined ? undefined : bodyFingerprint ?? built.fingerprint;
     const slot = toScore.take();
-    const w: SinkWrite = { tenantId, lines: built.lines, rows: records.length, bytes, batchKey, fingerprint };
+    const w: SinkWrite = { tenantId, lines: built.lines, rows: records.length, bytes, batchKey, fingerprint, rollup: built.rollup };
     let r;
     try {
       r = spool !== undefined ? await spool.write(w, records) : { ...(await events.write(w)), spooled: false };
@@ -180,8 +185,9 @@ export class Ingest {
  * scored, new batches wait here (not yet stored, not acked), so memory stays bounded and ingest
  * runs at the rate detection keeps up with.
  */
-export function waitForBacklog(scorer: Scorer): Promise<void> | undefined {
-  const room = scorer.room();
+export function waitForBacklog(scorer: Scorer, tenantId: string): Promise<void> | undefined {
+  // The tenant's own share of the backlog (transforms/score.ts): a heavy tenant waits, not the others.
+  const room = scorer.room(tenantId);
   if (room !== undefined) ingestMetrics.backlogWaits.inc();
   return room;
 }

@@ -3,7 +3,10 @@
 //   ScoreTask{stream, streamType, state, events, threshold?}
 //        │ decode events (UTF-8 JSON of ScoreInput[]) and state (null → new stream)
 //        ▼
-//   logs / traces / llm ──► detectors/text.ts    (compression surprise)
+//   logs / traces       ──► detectors/logs.ts    (templates: novelty by compression, rarity, slot values, rate, silence)
+//   logs / traces       ──► detectors/sessions.ts (sequences per entity; only once a line carries
+//                            a session key: its own state, task.sessionState)
+//   llm                 ──► detectors/prose.ts   (compression surprise, both tails; length and character classes)
 //   metrics             ──► detectors/numeric.ts (robust online statistics: findings = rows whose likelihood reaches the threshold)
 //        │
 //        ▼
@@ -14,8 +17,12 @@
 // boundary (STYLE.md §5).
 import type { Finding, ScoreInput, ScoreResult, ScoreTask } from './types.js';
 import { STREAM_TYPES } from './types.js';
-import { scoreText } from './detectors/text.js';
+import { scoreProse } from './detectors/prose.js';
 import { scoreNumeric } from './detectors/numeric.js';
+import { scoreLogs } from './detectors/logs.js';
+import { normalise } from './detectors/normalise.js';
+import { SESSION_DETECTOR } from './detectors/sessions.js';
+import { scoreSessions } from './detectors/sessions-stream.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -44,9 +51,22 @@ export default function score(task: ScoreTask): ScoreResult {
     const rows = task.rowScores === true ? new Float32Array(events.length) : undefined;
     let out: { state: Uint8Array; findings: Finding[]; scored: number };
     if (task.streamType === 'metrics') out = scoreNumeric(state, events, undefined, rows, threshold);
-    else out = scoreText(state, events, undefined, rows, threshold);
-    if (rows === undefined) return { ok: true, state: out.state, findings: out.findings, scored: out.scored };
-    return { ok: true, state: out.state, findings: out.findings, scored: out.scored, rowScores: rows };
+    else if (task.streamType === 'logs' || task.streamType === 'traces') out = scoreLogs(state, events, undefined, rows, threshold);
+    else out = scoreProse(state, events, rows, threshold);
+    const extra: { rowScores?: Float32Array; sessionState?: Uint8Array | null } = rows === undefined ? {} : { rowScores: rows };
+    if (task.streamType === 'logs' || task.streamType === 'traces') {
+      if (task.sessionState !== null && task.sessionState !== undefined && !(task.sessionState instanceof Uint8Array)) return fail('task.sessionState must be a Uint8Array or null');
+      const ses = scoreSessions(task.sessionState ?? null, events, normalise, threshold);
+      if (ses.state !== null) extra.sessionState = ses.state;
+      if (ses.findings.length > 0) {
+        for (const f of ses.findings) {
+          out.findings.push({ index: f.index, score: f.score, detector: SESSION_DETECTOR, explanation: f.explanation, details: f.details });
+          if (rows !== undefined) rows[f.index] = Math.max(rows[f.index], f.score);
+        }
+        out.findings.sort((a, b) => a.index - b.index);
+      }
+    }
+    return { ok: true, state: out.state, findings: out.findings, scored: out.scored, ...extra };
   } catch (err) {
     return fail(err instanceof Error ? err.message : String(err));
   }

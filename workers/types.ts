@@ -22,6 +22,11 @@ export interface ScoreTask {
   /** UTF-8 JSON of ScoreInput[], transferred (Piscina.move) rather than cloned. */
   events: Uint8Array;
   /**
+   * logs, traces: the stream's session tracker state (detectors/sessions.ts) from the previous
+   * task, or null/absent while the stream has shown no session key (blk_ id, trace/request id).
+   */
+  sessionState?: Uint8Array | null;
+  /**
    * Also return one anomaly score per event (ScoreResult.rowScores). The engine leaves it unset
    * (findings are what it stores); evaluation sets it (NAB sweeps a threshold over every row).
    * Asking for them changes neither the findings nor the state.
@@ -60,5 +65,7 @@ export type ScoreResult =
        * split into batches.
        */
       rowScores?: Float32Array;
+      /** logs, traces: the session tracker's state to pass with the next task (null: none yet). */
+      sessionState?: Uint8Array | null;
     }
   | { ok: false; code: string; message: string };

@@ -1,27 +1,66 @@
 // What the sources (HTTP, OTLP and WebSocket) are given by engine.ts: how to authenticate, how to
 // hand a decoded batch to storage, and whether the engine is draining; and what they share:
-// error mapping (PostgreSQL down ─► 503), the engine-wide body budget and the body reader.
+// error mapping (PostgreSQL down ─► 503) and answers. The body budget and reader: body.ts.
 import type { HttpResponse } from 'uWebSockets.js';
 import type { Principal } from '../../src/core/auth/principal.js';
 import { DwError, toDwError } from '../../src/core/errors.js';
 import { EngineDatabaseUnavailableError, EngineInternalError } from '../../src/core/telemetry/index.js';
 import type { Logger } from '../../src/core/log.js';
+import type { LimitSource } from '../../src/core/tenancy/limits.js';
 import type { DecodeLimits } from '../transforms/decode.js';
 import type { EventRecord } from '../types.js';
+import type { TrustProxy } from './body.js';
 
 export interface IngestResult {
   accepted: number;
   duplicate: boolean;
 }
 
+/** What a tenant may send in one request or frame (applied after authentication, before decoding). */
+export interface TenantLimits extends DecodeLimits {
+  readonly maxBodyBytes: number;
+  /** Where each limit comes from (src/core/tenancy/limits.ts), named in refusals. */
+  readonly sources: { readonly maxBodyBytes: LimitSource; readonly maxBatchEvents: LimitSource };
+}
+
+const sourceName = (s: LimitSource): string => (s === 'config' ? 'the engine\'s setting' : s === 'plan' ? 'its plan' : 'its own override');
+
+/** 413 for a body or frame over the tenant's own size limit (the same answer as the engine's after decoding). */
+export const overBodyLimit = (bytes: number, lim: TenantLimits): DwError =>
+  new DwError('DW_ERR_PAYLOAD_TOO_LARGE',
+    `the body or frame is ${bytes} bytes; this tenant's limit is ${lim.maxBodyBytes} (${sourceName(lim.sources.maxBodyBytes)})`,
+    { limit: lim.maxBodyBytes, source: lim.sources.maxBodyBytes, bytes });
+
+/** A decode refusal for too many events, restated as the tenant's limit (its value and where it comes from). */
+export function asTenantLimit(err: unknown, lim: TenantLimits): unknown {
+  const d = (err as DwError | null)?.details;
+  if ((err as DwError | null)?.code !== 'DW_ERR_TOO_MANY_EVENTS' || typeof d?.count !== 'number') return err;
+  const out = new DwError('DW_ERR_TOO_MANY_EVENTS',
+    `the batch has ${d.count} events; this tenant's limit is ${lim.maxBatchEvents} (${sourceName(lim.sources.maxBatchEvents)})`,
+    { limit: lim.maxBatchEvents, source: lim.sources.maxBatchEvents, events: d.count });
+  const seq = (err as { seq?: unknown }).seq;
+  if (typeof seq === 'number') (out as { seq?: number }).seq = seq;
+  return out;
+}
+
 export interface SourceContext {
   readonly log: Logger;
   readonly limits: DecodeLimits;
   readonly maxBodyBytes: number;
-  /** Request bodies buffered at once, engine-wide (default BODY_BUDGET_FACTOR × maxBodyBytes). */
+  /** Request bodies buffered at once, engine-wide (default BODY_BUDGET_FACTOR × maxBodyBytes, body.ts). */
   readonly maxBodyBytesInFlight?: number;
+  /** A request body slower than this (after BODY_GRACE_MS) is dropped with 408; 0 or absent: no minimum. */
+  readonly minBodyBytesPerSecond?: number;
+  /** Tests: bytes of WebSocket frames held in memory at once, engine-wide (default websocket.ts FRAME_BUDGET_FACTOR × maxBodyBytes, at least 64 MiB). */
+  readonly maxFrameBytesInMemory?: number;
+  /** WebSocket connections one tenant may hold to this engine (default websocket.ts WS_MAX_CONNECTIONS_PER_TENANT). */
+  readonly wsMaxConnectionsPerTenant?: number;
+  /** Whose X-Forwarded-For gives the client address (TRUST_PROXY); absent: the peer's address. */
+  readonly trustProxy?: TrustProxy;
   /** Resolves `Authorization: Bearer ...` and checks the `ingest` scope; throws a DwError. */
   authenticate(authorization: string | undefined): Promise<Principal>;
+  /** The tenant's own limits (its plan's or override, read with its quota reading: no I/O per request once read). */
+  tenantLimits(tenantId: string): Promise<TenantLimits>;
   /**
    * Stores a batch durably (resolves after COMMIT), then queues it for scoring. `fingerprint`
    * (a keyed write only) is what a resend under the same key is compared by, when the stored rows
@@ -64,149 +103,12 @@ export function retryAfterOf(err: DwError | undefined): string {
   return typeof s === 'number' && Number.isSafeInteger(s) && s > 0 ? String(s) : RETRY_AFTER_SECONDS;
 }
 
-/**
- * Request bodies buffered at once across the whole engine (every source of one SourceContext):
- * each request reserves its declared Content-Length up front, or its bytes as they arrive when
- * the length is unknown, and gives them back when it is answered or aborted. A request that
- * does not fit is refused with 503 DW_ERR_UNAVAILABLE + Retry-After (whenFull: 'drop_newest').
- */
-export class BodyBudget {
-  readonly max: number;
-  #used = 0;
-  constructor(max: number) { this.max = max; }
-  get used(): number { return this.#used; }
-  tryReserve(n: number): boolean {
-    if (this.#used + n > this.max) return false;
-    this.#used += n;
-    return true;
-  }
-  release(n: number): void { this.#used = Math.max(0, this.#used - n); }
-}
-
-/** Default budget: four maximal bodies. */
-export const BODY_BUDGET_FACTOR = 4;
-const budgets = new WeakMap<SourceContext, BodyBudget>();
-
-/** The one body budget of an engine (its SourceContext), shared by the HTTP and OTLP sources. */
-export function bodyBudget(ctx: SourceContext): BodyBudget {
-  let b = budgets.get(ctx);
-  if (b === undefined) {
-    b = new BodyBudget(ctx.maxBodyBytesInFlight ?? BODY_BUDGET_FACTOR * ctx.maxBodyBytes);
-    budgets.set(ctx, b);
-  }
-  return b;
-}
-
 /** Per-request state of an HTTP answer (uWS: nothing may be written after abort or twice). */
 export interface ResState {
   aborted: boolean;
   done: boolean;
   /** Settles the request's entry in ctx.track() (answered or aborted) and frees its body budget. */
   finish: () => void;
-}
-
-/** How a source answers: `fail` writes an error (once; closeConnection ends the connection after it). */
-export interface BodyHandlers {
-  fail(err: DwError, closeConnection: boolean): void;
-  /** The whole body, once it arrived and the credential was accepted. */
-  body(body: Buffer, principal: Principal): void;
-}
-
-/**
- * Streams a request body in, authenticated as it arrives:
- *
- *   headers ─► reserve budget (declared length; 503 if it does not fit)
- *     ─► onData: copy each chunk (413 past maxBodyBytes) ┐
- *     ─► principal: rejected ─► 401/403 at once, connection closed, later chunks ignored
- *                   resolved ─► buffer of the declared length allocated now, chunks so far copied in
- *     ─► both complete ─► handlers.body(body, principal)
- *
- * Before the credential is accepted, at most what the client already sent is held (no
- * buffer of the declared length is allocated for an unauthenticated caller).
- * Call synchronously from the uWS handler (onData must be attached before it returns), after
- * `st.finish` was set.
- */
-export function readBody(
-  res: HttpResponse, st: ResState, ctx: SourceContext, declared: number,
-  principal: Promise<Principal>, handlers: BodyHandlers,
-): void {
-  const { maxBodyBytes, log } = ctx;
-  const budget = bodyBudget(ctx);
-  let reserved = 0;
-  const settle = st.finish;
-  st.finish = () => {
-    budget.release(reserved);
-    reserved = 0;
-    settle();
-  };
-  const known = declared >= 0;
-  if (known) {
-    if (!budget.tryReserve(declared)) {
-      handlers.fail(new DwError('DW_ERR_UNAVAILABLE', `too many request bodies in flight (${budget.max} bytes); retry later`), true);
-      return;
-    }
-    reserved = declared;
-  }
-
-  let who: Principal | undefined;
-  // Until authenticated (or when the length is unknown): chunks, grown as they arrive.
-  let chunks: Buffer[] | undefined = [];
-  let whole: Buffer | undefined;
-  let received = 0;
-  let complete = false;
-
-  const deliver = (): void => {
-    if (!complete || who === undefined || st.done || st.aborted) return;
-    const body = whole !== undefined ? whole.subarray(0, received) : Buffer.concat(chunks ?? [], received);
-    chunks = undefined;
-    whole = undefined;
-    handlers.body(body, who);
-  };
-
-  principal.then(
-    (p) => {
-      if (st.done || st.aborted) return;
-      who = p;
-      if (known && !complete && chunks !== undefined) {
-        // Authenticated: now the buffer of the declared length is worth allocating.
-        whole = Buffer.allocUnsafe(declared);
-        let at = 0;
-        for (const c of chunks) { c.copy(whole, at); at += c.length; }
-        chunks = undefined;
-      }
-      deliver();
-    },
-    (err: unknown) => {
-      if (st.done || st.aborted) return;
-      chunks = undefined;
-      whole = undefined;
-      // Refused: answer now and close, rather than read (and hold) the rest of the body.
-      handlers.fail(ingestError(err, log), true);
-    },
-  );
-
-  res.onData((chunk: ArrayBuffer, isLast: boolean) => {
-    if (st.done || st.aborted || complete) return;
-    const n = chunk.byteLength;
-    if (received + n > maxBodyBytes || (known && received + n > declared)) {
-      handlers.fail(new DwError('DW_ERR_PAYLOAD_TOO_LARGE', `the body exceeds ${known ? declared : maxBodyBytes} bytes`), true);
-      return;
-    }
-    if (!known) {
-      if (!budget.tryReserve(n)) {
-        handlers.fail(new DwError('DW_ERR_UNAVAILABLE', `too many request bodies in flight (${budget.max} bytes); retry later`), true);
-        return;
-      }
-      reserved += n;
-    }
-    // The ArrayBuffer is neutered when this callback returns: copy it now.
-    if (whole !== undefined) whole.set(new Uint8Array(chunk), received);
-    else chunks?.push(Buffer.from(new Uint8Array(chunk)));
-    received += n;
-    if (!isLast) return;
-    complete = true;
-    deliver();
-  });
 }
 
 /** Answers a JSON body once (nothing after an abort or a first answer), with Retry-After on 429/503. */
@@ -243,39 +145,9 @@ export function beginRequest(res: HttpResponse, ctx: SourceContext, fail: FailWr
   return st;
 }
 
-export const MAX_IDEMPOTENCY_KEY = 200;
-
-/**
- * Checks the Idempotency-Key and the declared length, starts authentication, and streams the
- * body in with readBody(); `onBody` gets the whole body once the credential was accepted.
- * Call synchronously from the uWS handler, after beginRequest().
- */
-export function acceptBody(
-  res: HttpResponse, st: ResState, ctx: SourceContext, fail: FailWriter,
-  headers: { authorization: string | undefined; idempotencyKey: string; contentLength: string },
-  onBody: (body: Buffer, principal: Principal) => void,
-): void {
-  if (headers.idempotencyKey.length > MAX_IDEMPOTENCY_KEY) {
-    fail(res, st, new DwError('DW_ERR_VALIDATION', `Idempotency-Key is longer than ${MAX_IDEMPOTENCY_KEY} characters`), true);
-    return;
-  }
-  const declared = /^\d{1,15}$/.test(headers.contentLength) ? Number(headers.contentLength) : -1;
-  if (declared > ctx.maxBodyBytes) {
-    fail(res, st, new DwError('DW_ERR_PAYLOAD_TOO_LARGE', `the body is ${declared} bytes, at most ${ctx.maxBodyBytes}`), true);
-    return;
-  }
-  // Authentication runs while the body streams in; a refusal is answered at once (readBody).
-  const principal = ctx.authenticate(headers.authorization);
-  principal.catch(() => {});
-  readBody(res, st, ctx, declared, principal, {
-    fail: (err, close) => fail(res, st, err, close),
-    body: onBody,
-  });
-}
-
 const REASONS: Record<number, string> = {
   200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
-  405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
+  405: 'Method Not Allowed', 408: 'Request Timeout', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
   429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
 };
 

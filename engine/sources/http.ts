@@ -1,9 +1,11 @@
 // HTTP source: GET /health and POST /api/v1/events/ingest on a uWebSockets.js app.
 //
-//   request ─► headers read synchronously ─► onAborted ─► engine-wide body budget (503)
-//     ─► body streamed (413 as soon as it exceeds maxBodyBytes) while authenticating (401/403
-//     answered at once, connection closed) ─► Content-Encoding (encoding.ts; gzip, deflate, br:
-//     the decompressed size capped at maxBodyBytes) ─► decode ─► ctx.ingest() (durable) ─► {"accepted": n}
+//   request ─► headers read synchronously ─► onAborted ─► body streamed while authenticating
+//     (401/403 answered at once, connection closed) ─► the tenant's own body limit (413) and its
+//     share of the engine's body budget (503; body.ts) ─► Content-Encoding (encoding.ts; gzip,
+//     deflate, br: the decompressed size capped at the tenant's body limit) ─► decode within the
+//     tenant's batch limit (counted before decoding: 413) ─► ctx.ingest() (durable)
+//     ─► {"accepted": n, "rejected": [...]}
 //
 // uWS rules (STYLE.md §7): HttpRequest is only valid during the handler, so every header is
 // read first; onAborted is attached before anything async; each onData chunk is copied before
@@ -12,7 +14,8 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { DwError, errorBody } from '../../src/core/errors.js';
 import { bodyFormat, decodeBody, validateEach, type Rejection } from '../transforms/decode.js';
 import type { Principal } from '../../src/core/auth/principal.js';
-import { acceptBody, beginRequest, retryAfterOf, send, statusLine, ingestError, type ResState, type SourceContext } from './common.js';
+import { acceptBody, clientAddress } from './body.js';
+import { asTenantLimit, beginRequest, retryAfterOf, send, statusLine, ingestError, type ResState, type SourceContext, type TenantLimits } from './common.js';
 import { countRefusal, countRejectedEvent } from '../../src/core/telemetry/index.js';
 import { credentialOf } from './credentials.js';
 import { contentEncoding, decompress, unsupportedEncoding } from './encoding.js';
@@ -38,7 +41,7 @@ function withRejected(first: DwError, rejected: readonly Rejection[]): DwError {
 }
 
 export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
-  const { log, limits } = ctx;
+  const { log } = ctx;
 
   app.get('/health', (res) => {
     res.writeStatus('200 OK').writeHeader('content-type', 'application/json').end('{"status":"ok"}');
@@ -55,6 +58,7 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
     const encodingHeader = req.getHeader('content-encoding');
     const encoding = contentEncoding(encodingHeader);
     const atomic = /(?:^|&)atomic=(?:true|1)(?:&|$)/.test(req.getQuery() ?? '');
+    const client = clientAddress(res, req, ctx.trustProxy ?? false);
 
     const format = bodyFormat(contentType);
     if (format === null) {
@@ -65,12 +69,12 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
       sendError(res, st, unsupportedEncoding(encodingHeader), true);
       return;
     }
-    // Decompressed only after the credential was accepted, capped at the same body limit.
-    acceptBody(res, st, ctx, sendError, { authorization, idempotencyKey, contentLength: lengthHeader }, (body, p) => { void handle(body, p); });
+    // Decompressed only after the credential was accepted, capped at the tenant's own body limit.
+    acceptBody(res, st, ctx, sendError, { authorization, idempotencyKey, contentLength: lengthHeader, client }, (body, p, limits) => { void handle(body, p, limits); });
 
-    async function handle(received: Buffer, p: Principal): Promise<void> {
+    async function handle(received: Buffer, p: Principal, limits: TenantLimits): Promise<void> {
       try {
-        const body = await decompress(received, encoding!, ctx.maxBodyBytes);
+        const body = await decompress(received, encoding!, limits.maxBodyBytes);
         if (st.aborted) return;
         const raw = decodeBody(body, format!, limits);
         const { records, rejected, firstError } = validateEach(raw, limits, Date.now());
@@ -80,7 +84,7 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
         const result = await ctx.ingest(p.tenantId, records, body.length, idempotencyKey === '' ? undefined : `http:${idempotencyKey}`);
         send(res, st, 200, answer(result.accepted, rejected, result.duplicate), ctx.closing);
       } catch (err) {
-        sendError(res, st, ingestError(err, log), ctx.closing);
+        sendError(res, st, ingestError(asTenantLimit(err, limits), log), ctx.closing);
       }
     }
   });

@@ -2,9 +2,10 @@
 // that the OpenTelemetry SDK and Collector exporters (otlphttp, either encoding) send to us unchanged.
 //
 //   request ─► headers read synchronously ─► onAborted ─► content type (protobuf, JSON, else 415)
-//     ─► engine-wide body budget (503) ─► body streamed (413 past maxBodyBytes) while
-//     authenticating (Bearer, `ingest` scope; 401/403 answered at once, connection closed)
-//     ─► Content-Encoding: gzip, deflate, br (encoding.ts) ─► decompressed, output capped at maxBodyBytes (413: a zip bomb stops there)
+//     ─► body streamed while authenticating (Bearer, `ingest` scope; 401/403 answered at once,
+//     connection closed) ─► the tenant's body limit (413) and share of the body budget (503; body.ts)
+//     ─► Content-Encoding: gzip, deflate, br (encoding.ts) ─► decompressed, output capped at the
+//     tenant's body limit (413: a zip bomb stops there)
 //     ─► transforms/otlp-proto.ts (protobuf ─► the JSON object shape) ─► transforms/otlp.ts ─► ctx.ingest() (durable: the same group-commit sink and scorer
 //     as /api/v1/events/ingest) ─► 200 {"partialSuccess": {...}}
 //
@@ -19,7 +20,8 @@ import { DwError, errorBody } from '../../src/core/errors.js';
 import { otlpLogsToEvents, parseOtlpJson } from '../transforms/otlp.js';
 import { encodeExportLogsResponse, encodeStatus, parseOtlpProtobuf } from '../transforms/otlp-proto.js';
 import type { Principal } from '../../src/core/auth/principal.js';
-import { acceptBody, beginRequest, retryAfterOf, send, ingestError, type ResState, type SourceContext } from './common.js';
+import { acceptBody, clientAddress } from './body.js';
+import { asTenantLimit, beginRequest, retryAfterOf, send, ingestError, type ResState, type SourceContext, type TenantLimits } from './common.js';
 import { countRefusal } from '../../src/core/telemetry/index.js';
 import { credentialOf } from './credentials.js';
 import { contentEncoding, decompress, unsupportedEncoding } from './encoding.js';
@@ -44,7 +46,7 @@ function sendProtoError(res: HttpResponse, st: ResState, err: DwError, closeConn
 }
 
 export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
-  const { log, limits, maxBodyBytes } = ctx;
+  const { log } = ctx;
 
   app.post(OTLP_LOGS_PATH, (res: HttpResponse, req: HttpRequest) => {
     const contentType = req.getHeader('content-type').split(';', 1)[0].trim().toLowerCase();
@@ -58,6 +60,7 @@ export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
     const encoding = contentEncoding(encodingHeader);
     const idempotencyKey = req.getHeader('idempotency-key');
     const lengthHeader = req.getHeader('content-length');
+    const client = clientAddress(res, req, ctx.trustProxy ?? false);
 
     if (!proto && contentType !== 'application/json' && contentType !== '') {
       sendError(res, st, new DwError('DW_ERR_UNSUPPORTED_MEDIA_TYPE', `use application/x-protobuf or application/json (OTLP/HTTP), not ${JSON.stringify(contentType)}`), true);
@@ -68,11 +71,11 @@ export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
       return;
     }
     // The body is decompressed only after the credential was accepted (acceptBody).
-    acceptBody(res, st, ctx, fail, { authorization, idempotencyKey, contentLength: lengthHeader }, (body, p) => { void handle(body, p, Date.now()); });
+    acceptBody(res, st, ctx, fail, { authorization, idempotencyKey, contentLength: lengthHeader, client }, (body, p, limits) => { void handle(body, p, limits, Date.now()); });
 
-    async function handle(raw: Buffer, p: Principal, receivedAt: number): Promise<void> {
+    async function handle(raw: Buffer, p: Principal, limits: TenantLimits, receivedAt: number): Promise<void> {
       try {
-        const body = await decompress(raw, encoding!, maxBodyBytes);
+        const body = await decompress(raw, encoding!, limits.maxBodyBytes);
         if (st.aborted) return;
         const mapped = otlpLogsToEvents(proto ? parseOtlpProtobuf(body) : parseOtlpJson(body), receivedAt, limits);
         const key = idempotencyKey === '' ? undefined : `otlp:${idempotencyKey}`;
@@ -88,7 +91,7 @@ export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
           : JSON.stringify({ rejectedLogRecords: String(mapped.rejected), errorMessage: mapped.errorMessage });
         send(res, st, 200, `{"partialSuccess":${partial}}`, ctx.closing);
       } catch (err) {
-        fail(res, st, ingestError(err, log), ctx.closing);
+        fail(res, st, ingestError(asTenantLimit(err, limits), log), ctx.closing);
       }
     }
   });

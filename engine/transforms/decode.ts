@@ -14,6 +14,7 @@ import { DwError } from '../../src/core/errors.js';
 import type { StreamType } from '../../workers/types.js';
 import type { EventRecord } from '../types.js';
 import { mapFields } from './map-fields.js';
+import { msgpackFrameSeq, scanJson, scanMsgpackBody, scanMsgpackFrame } from './prescan.js';
 import { parseTimestamp } from './timestamps.js';
 
 export type BodyFormat = 'json' | 'ndjson' | 'msgpack';
@@ -23,6 +24,8 @@ export interface DecodeLimits {
   readonly maxBatchEvents: number;
   /** Largest event, measured as the UTF-8 bytes of its stored JSON parts (DW_ERR_PAYLOAD_TOO_LARGE). */
   readonly maxEventBytes: number;
+  /** Values one request or frame may decode to (default prescan.ts MAX_DECODE_VALUES; DW_ERR_PAYLOAD_TOO_COMPLEX). */
+  readonly maxValues?: number;
 }
 
 const STREAM_TYPE_SET: ReadonlySet<string> = new Set(['logs', 'metrics', 'traces', 'llm']);
@@ -100,6 +103,9 @@ export function bodyFormat(contentType: string): BodyFormat | null {
 /** Decodes an HTTP ingest body into raw events (a JSON array, one object, NDJSON lines, or msgpack). */
 export function decodeBody(bytes: Uint8Array, format: BodyFormat, limits: DecodeLimits): unknown[] {
   let value: unknown;
+  // Counted before anything is materialised: a body over the limits is refused unread.
+  if (format === 'msgpack') scanMsgpackBody(bytes, limits);
+  else scanJson(bytes, limits, format === 'json' ? 'body' : 'ndjson');
   if (format === 'msgpack') {
     value = unpack(bytes, 'the body');
   } else if (format === 'json') {
@@ -134,7 +140,7 @@ export interface Frame {
 
 /** Reads what it can of a frame's seq without decoding it (for answering frames refused unread). */
 export function sniffSeq(bytes: Uint8Array, isBinary: boolean): number | null {
-  if (isBinary) return null;
+  if (isBinary) return msgpackFrameSeq(bytes);
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 64)).toString('latin1');
   const m = /^\s*\{\s*"seq"\s*:\s*(\d{1,15})\s*[,}]/.exec(head);
   return m ? Number(m[1]) : null;
@@ -145,6 +151,13 @@ export function sniffSeq(bytes: Uint8Array, isBinary: boolean): number | null {
  * Throws a DwError carrying `seq` in details when the seq could be read.
  */
 export function decodeFrame(bytes: Uint8Array, isBinary: boolean, limits: DecodeLimits): Frame {
+  try {
+    if (isBinary) scanMsgpackFrame(bytes, limits);
+    else scanJson(bytes, limits, 'frame');
+  } catch (err) {
+    const seq = sniffSeq(bytes, isBinary);
+    throw seq === null ? err : withSeq(err as DwError, seq);
+  }
   const value = isBinary ? unpack(bytes, 'the frame') : parseJson(decodeUtf8(bytes), 'the frame');
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new DwError('DW_ERR_MALFORMED_BODY', 'a frame must be an object {"seq": n, "events": [...]}');
@@ -202,7 +215,8 @@ function readTimestamp(v: unknown, index: number, receivedAt: number): number {
     return parseTimestamp(v, receivedAt);
   } catch (err) {
     const e = err as DwError;
-    throw new DwError(e.code, `event ${index}: ${String(e.details?.reason ?? e.message)}`, { index });
+    const reason = e.details?.reason;
+    throw new DwError(e.code, `event ${index}: ${typeof reason === 'string' ? reason : e.message}`, { index });
   }
 }
 

@@ -18,59 +18,37 @@
 // stats.eventsDropped and logged, never silently (only a writer that ignores room() gets there).
 // The per-stream entries (queue + detector state) are bounded too: at most maxStreams are kept;
 // beyond that the least recently used idle ones (not running, nothing waiting) are evicted, and
-// an idle entry untouched for streamIdleTtlMs is evicted whenever the scorer is next used. An
-// evicted stream starts again from a fresh state (the detector warms up again): counted in
-// stats.streamsEvicted and logged (ScoreStreamsEvicted). A running or waiting stream is never
-// evicted, so the bound may be exceeded by at most the streams with work in flight.
+// an idle entry untouched for streamIdleTtlMs is evicted whenever the scorer is next used:
+// counted in stats.streamsEvicted and logged (ScoreStreamsEvicted). A running or waiting stream
+// is never evicted, so the bound may be exceeded by at most the streams with work in flight.
+// With a StateStore a stream's first task waits for its saved state (score-checkpoints.ts);
+// changed states are saved every checkpointIntervalMs, on eviction and at close(), so an evicted
+// or restarted stream resumes; without one it starts fresh (the detector warms up again).
+//
+// Fairness between tenants (issue 12): streams with work are taken round-robin by tenant;
+// room(tenant) holds back only a tenant with a quarter of highWaterEvents waiting (or a task's
+// worth while the whole backlog is over it); over maxStreams, streams of tenants above their
+// fair share go first; a tenant's anomaly rows being written are capped (then dropped, counted).
+// size-exception: queue, bounds, fairness, eviction and checkpoint hooks share the per-stream
+// entries; the scheduling (ready FIFO, in-flight cap) can move out with issue 11's engine work.
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import type { Logger } from '../../src/core/log.js';
-import { workerFile } from '../../src/core/paths.js';
 import {
   ScoreAnomalyWriteError, ScoreEventsDropped, scoreMetrics, ScoreShutdownDeadline, ScoreStreamsEvicted, ScoreTaskError, ScoreTaskRefusedError, ScoreWorkerError,
 } from '../../src/core/telemetry/index.js';
+import { workerFile } from '../../src/core/paths.js';
 import type { ScoreInput, ScoreResult, ScoreTask, StreamType } from '../../workers/types.js';
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
+import type { StateStore } from '../sinks/postgres/state.js';
+import { Checkpoints, type PendingState } from './score-checkpoints.js';
 import { eventJson } from './decode.js';
 import type { EventRecord } from '../types.js';
 import type { StreamProfile } from './stream-settings.js';
 
-/**
- * Releases items in the order their slots were taken, whatever order they complete in
- * (STYLE.md §9). The engine takes a slot when it submits a write to the events sink and
- * completes it when the write settles: with its records once committed, with null when the
- * write failed or was a duplicate (the slot is released, nothing is scored). So a stream's
- * events reach the scorer in submission order even when a later flush commits first.
- * Every slot taken must be completed exactly once, or everything after it waits.
- */
-export class InOrder<T> {
-  readonly #release: (item: T) => void;
-  readonly #done = new Map<number, T | null>();
-  #next = 0;
-  #head = 0;
+import { RoundRobin } from './round-robin.js';
 
-  constructor(release: (item: T) => void) {
-    this.#release = release;
-  }
-
-  /** Slots taken and not yet released. */
-  get waiting(): number { return this.#next - this.#head; }
-
-  take(): number {
-    return this.#next++;
-  }
-
-  complete(slot: number, item: T | null): void {
-    if (slot < this.#head || slot >= this.#next || this.#done.has(slot)) throw new RangeError(`slot ${slot} is not waiting`);
-    this.#done.set(slot, item);
-    while (this.#done.has(this.#head)) {
-      const it = this.#done.get(this.#head)!;
-      this.#done.delete(this.#head);
-      this.#head++;
-      if (it !== null) this.#release(it);
-    }
-  }
-}
+export { InOrder } from './in-order.js';
 
 export interface ScorerOptions {
   threads: number;
@@ -97,6 +75,12 @@ export interface ScorerOptions {
     peek(tenantId: string, stream: string): Readonly<StreamProfile> | undefined;
     get(tenantId: string, stream: string): Promise<Readonly<StreamProfile>>;
   };
+  /** Where detector states are checkpointed and loaded from (absent: states live only in memory). */
+  checkpoint?: StateStore;
+  /** How often changed states are saved (default 30 s). */
+  checkpointIntervalMs?: number;
+  /** Anomaly rows of one tenant being written at once at most (default 25,000); beyond it they are dropped and counted. */
+  maxAnomalyRowsPerTenant?: number;
   /** Receives the anomaly rows of each result; its promise is awaited by drain(). */
   onAnomalies: (rows: AnomalyRow[]) => Promise<unknown>;
 }
@@ -108,12 +92,19 @@ interface StreamQueue {
   stream: string;
   streamType: StreamType;
   state: Uint8Array | null;
+  /** logs, traces: the session tracker's state (null until a line carries a session key). */
+  sessionState: Uint8Array | null;
   pending: EventRecord[];
   running: boolean;
   ready: boolean;
   /** Date.now() when the stream last got work or finished a task (the map is kept in this order). */
   lastUsed: number;
+  /** Its checkpoint has been looked up (always true without a StateStore). */
+  loaded: boolean;
+  /** Its state changed since it was last saved. */
+  dirty: boolean;
 }
+
 
 /** Non-idle entries passed over in one eviction pass at most (keeps a pass cheap). */
 const EVICT_SCAN_LIMIT = 1_024;
@@ -131,15 +122,30 @@ export class Scorer {
   #roomWaiters: (() => void)[] = [];
   #room: Promise<void> | undefined;
   readonly #streams = new Map<string, StreamQueue>();
-  readonly #ready: StreamQueue[] = [];
-  #readyHead = 0;
+  /** Entries per tenant (for the fair share of maxStreams). */
+  readonly #streamsOf = new Map<string, number>();
+  /** Streams with work, taken round-robin by tenant. */
+  readonly #ready = new RoundRobin<StreamQueue>();
+  /** Events waiting per tenant, and writers waiting in room(tenant). */
+  readonly #pendingOf = new Map<string, number>();
+  readonly #tenantRoom = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+  /** Events waiting that hold a tenant back: on its own, or while the whole backlog is over highWater. */
+  readonly #tenantHighWater: number; readonly #tenantFloor: number;
+  readonly #maxAnomalyRows: number;
+  readonly #anomalyRowsOf = new Map<string, number>();
+  #lastAnomalyDropLog = 0;
   #inFlight = 0;
   #pendingEvents = 0;
   #writes = new Set<Promise<unknown>>();
   #idle: (() => void)[] = [];
   readonly #maxStreams: number;
   readonly #ttlMs: number;
-  readonly stats = { tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, streamsEvicted: 0, workerErrors: 0 };
+  readonly #checkpoints: Checkpoints | undefined;
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  readonly stats = {
+    tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, anomaliesDropped: 0, streamsEvicted: 0, workerErrors: 0,
+    statesLoaded: 0, statesSaved: 0, checkpointErrors: 0,
+  };
 
   constructor(log: Logger, opts: ScorerOptions) {
     this.#log = log.child({ transform: 'score' });
@@ -150,10 +156,17 @@ export class Scorer {
     this.#maxPending = opts.maxPendingEvents ?? 1_000_000;
     this.#highWater = opts.highWaterEvents ?? 100_000;
     if (!Number.isSafeInteger(this.#highWater) || this.#highWater < 1) throw new TypeError('options.highWaterEvents must be a positive integer');
+    this.#tenantHighWater = Math.max(1, Math.floor(this.#highWater / 4));
+    this.#tenantFloor = Math.min(this.#tenantHighWater, this.#maxTaskEvents);
+    this.#maxAnomalyRows = opts.maxAnomalyRowsPerTenant ?? 25_000;
     this.#maxStreams = opts.maxStreams ?? 100_000;
     this.#ttlMs = opts.streamIdleTtlMs ?? 3_600_000;
     if (!Number.isSafeInteger(this.#maxStreams) || this.#maxStreams < 1) throw new TypeError('options.maxStreams must be a positive integer');
     if (!Number.isSafeInteger(this.#ttlMs) || this.#ttlMs < 0) throw new TypeError('options.streamIdleTtlMs must be a non-negative integer');
+    this.#checkpoints = opts.checkpoint === undefined ? undefined : new Checkpoints(opts.checkpoint, this.#log);
+    const every = opts.checkpointIntervalMs ?? 30_000;
+    if (!Number.isSafeInteger(every) || every < 1) throw new TypeError('options.checkpointIntervalMs must be a positive integer');
+    if (this.#checkpoints !== undefined) this.#checkpointTimer = setInterval(() => { void this.checkpoint(); }, every).unref();
     this.#pool = new Piscina({
       filename: opts.workerFilename ?? workerFile('score'),
       minThreads: 1,
@@ -178,11 +191,34 @@ export class Scorer {
    * Backpressure for writers: undefined while fewer than highWaterEvents wait, else a promise
    * that resolves once the backlog is under it again (tasks starting take events off it).
    */
-  room(): Promise<void> | undefined {
+  room(tenantId?: string): Promise<void> | undefined {
+    if (tenantId !== undefined) {
+      if (!this.#blocked(tenantId)) return undefined;
+      let w = this.#tenantRoom.get(tenantId);
+      if (w === undefined) {
+        let resolve = (): void => {};
+        this.#tenantRoom.set(tenantId, w = { promise: new Promise<void>((r) => { resolve = r; }), resolve });
+      }
+      return w.promise;
+    }
     if (this.#pendingEvents < this.#highWater) return undefined;
     this.#room ??= new Promise((resolve) => this.#roomWaiters.push(resolve));
     return this.#room;
   }
+
+  /** Whether room(tenant) holds the tenant's writers back: its own share, or the whole backlog over the mark while it has a task's worth waiting. */
+  #blocked(tenantId: string): boolean {
+    const mine = this.#pendingOf.get(tenantId) ?? 0;
+    return mine >= this.#tenantHighWater || (this.#pendingEvents >= this.#highWater && mine >= this.#tenantFloor);
+  }
+
+  #addPending(tenantId: string, n: number): void {
+    const left = (this.#pendingOf.get(tenantId) ?? 0) + n;
+    if (left > 0) this.#pendingOf.set(tenantId, left); else this.#pendingOf.delete(tenantId);
+    this.#pendingEvents += n;
+  }
+
+  #enqueue(q: StreamQueue): void { q.ready = true; this.#ready.push(q.tenantId, q); }
 
   /** Queues a tenant's durable events for scoring. Never blocks; see whenFull. */
   push(tenantId: string, records: readonly EventRecord[]): void {
@@ -196,15 +232,20 @@ export class Scorer {
       const key = `${tenantId}\u0000${r.streamType}\u0000${r.stream}`;
       let q = this.#streams.get(key);
       if (q === undefined) {
-        q = { tenantId, stream: r.stream, streamType: r.streamType, state: null, pending: [], running: false, ready: false, lastUsed: now, key };
+        const kept = this.#checkpoints?.unsaved.get(key);
+        if (kept !== undefined) this.#checkpoints?.unsaved.delete(key);
+        q = {
+          tenantId, stream: r.stream, streamType: r.streamType, state: kept?.state ?? null, sessionState: kept?.sessionState ?? null, pending: [], running: false, ready: false, lastUsed: now, key,
+          loaded: this.#checkpoints === undefined || kept !== undefined, dirty: kept !== undefined,
+        };
         this.#streams.set(key, q);
+        this.#streamsOf.set(tenantId, (this.#streamsOf.get(tenantId) ?? 0) + 1);
       }
       q.pending.push(r);
-      this.#pendingEvents++;
+      this.#addPending(tenantId, 1);
       scoreMetrics.queuePushed.inc();
       if (!q.running && !q.ready) {
-        q.ready = true;
-        this.#ready.push(q);
+        this.#enqueue(q);
         this.#touch(q, now);
       }
     }
@@ -226,20 +267,27 @@ export class Scorer {
   #evict(now: number): void {
     const over = (): boolean => this.#streams.size > this.#maxStreams;
     const cutoff = this.#ttlMs > 0 ? now - this.#ttlMs : -Infinity;
+    // Over the bound, a tenant within its fair share keeps its idle streams (others' go first).
+    const fair = Math.max(1, Math.floor(this.#maxStreams / Math.max(1, this.#streamsOf.size)));
     let skipped = 0;
     let evicted = 0;
     for (const [key, q] of this.#streams) {
       if (!over() && q.lastUsed >= cutoff) break;
-      if (q.running || q.ready || q.pending.length > 0) {
+      const expired = q.lastUsed < cutoff;
+      if (q.running || q.ready || q.pending.length > 0 || (!expired && (this.#streamsOf.get(q.tenantId) ?? 0) <= fair)) {
         if (++skipped >= EVICT_SCAN_LIMIT) break;
         continue;
       }
       this.#streams.delete(key);
+      if (q.dirty && q.state !== null) this.#checkpoints?.unsaved.set(key, { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state, sessionState: q.sessionState });
+      const n = (this.#streamsOf.get(q.tenantId) ?? 1) - 1;
+      if (n > 0) this.#streamsOf.set(q.tenantId, n); else this.#streamsOf.delete(q.tenantId);
       evicted++;
     }
     if (evicted === 0) return;
+    if ((this.#checkpoints?.unsaved.size ?? 0) > 0) void this.checkpoint();
     this.stats.streamsEvicted += evicted;
-    ScoreStreamsEvicted.emit(this.#log, { evicted, total: this.stats.streamsEvicted, streams: this.#streams.size, maxStreams: this.#maxStreams }, evicted);
+    ScoreStreamsEvicted.emit(this.#log, { evicted, total: this.stats.streamsEvicted, streams: this.#streams.size, maxStreams: this.#maxStreams, checkpointed: this.#checkpoints !== undefined }, evicted);
   }
 
   /** Resolves when every queued event has been scored and its anomalies handed over and written. */
@@ -268,7 +316,32 @@ export class Scorer {
       }
     }
     await this.drain();
+    clearInterval(this.#checkpointTimer);
+    // The last checkpoint: every state changed since its last save (nothing runs any more).
+    await this.checkpoint();
     await this.#pool.destroy();
+  }
+
+  /**
+   * Saves every state changed since its last save (entries not running, and evicted ones), in
+   * upserts of CHECKPOINT_BATCH (score-checkpoints.ts). One run at a time. A failed save is
+   * logged and counted; those states stay changed and go in the next run.
+   */
+  async checkpoint(): Promise<void> {
+    await this.#checkpoints?.run(() => this.#changed(), this.stats);
+  }
+
+  #changed(): PendingState[] {
+    const c = this.#checkpoints as Checkpoints;
+    const out: PendingState[] = [];
+    for (const [key, row] of c.unsaved) out.push({ row, saved: () => { if (c.unsaved.get(key) === row) c.unsaved.delete(key); } });
+    for (const q of this.#streams.values()) {
+      if (!q.dirty || q.running || q.state === null) continue;
+      // Copies: the entry's own buffers are transferred to a worker by its next task.
+      out.push({ row: { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state.slice(), sessionState: q.sessionState?.slice() ?? null }, failed: () => { q.dirty = true; } });
+      q.dirty = false;
+    }
+    return out;
   }
 
   /** Empties every stream's queue (tasks in flight go on); returns the events dropped. */
@@ -279,11 +352,12 @@ export class Scorer {
       q.pending = [];
       q.ready = false;
     }
-    this.#ready.length = 0;
-    this.#readyHead = 0;
+    this.#ready.clear();
+    this.#pendingOf.clear();
     this.#pendingEvents = 0;
-    scoreMetrics.queuePopped.inc(dropped);
     this.stats.eventsDropped += dropped;
+    scoreMetrics.queuePopped.inc(dropped);
+    this.#pump();
     this.#checkIdle();
     return dropped;
   }
@@ -297,14 +371,16 @@ export class Scorer {
   }
 
   #pump(): void {
-    while (this.#inFlight < this.#maxInFlight && this.#readyHead < this.#ready.length) {
-      const q = this.#ready[this.#readyHead++];
+    while (this.#inFlight < this.#maxInFlight) {
+      const q = this.#ready.shift();
+      if (q === undefined) break;
       q.ready = false;
       this.#run(q);
     }
-    if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
-      this.#ready.splice(0, this.#readyHead);
-      this.#readyHead = 0;
+    for (const [tenantId, w] of this.#tenantRoom) {
+      if (this.#blocked(tenantId)) continue;
+      this.#tenantRoom.delete(tenantId);
+      w.resolve();
     }
     if (this.#room !== undefined && this.#pendingEvents < this.#highWater) {
       this.#room = undefined;
@@ -315,11 +391,28 @@ export class Scorer {
   #run(q: StreamQueue): void {
     const batch = q.pending.length <= this.#maxTaskEvents ? q.pending : q.pending.slice(0, this.#maxTaskEvents);
     q.pending = batch === q.pending ? [] : q.pending.slice(this.#maxTaskEvents);
-    this.#pendingEvents -= batch.length;
+    this.#addPending(q.tenantId, -batch.length);
     scoreMetrics.queuePopped.inc(batch.length);
     q.running = true;
     this.#inFlight++;
-    // The stream stays `running` while its settings are looked up, so its tasks keep their order.
+    // The stream stays `running` while its checkpoint and settings are looked up, so its tasks keep their order.
+    const cps = this.#checkpoints;
+    if (!q.loaded && cps !== undefined) {
+      void cps.load(q, this.stats).then((saved) => {
+        if (saved !== null && q.state === null) {
+          q.state = saved.state;
+          q.sessionState = saved.sessionState;
+          this.stats.statesLoaded++;
+        }
+        q.loaded = true;
+        this.#withSettings(q, batch);
+      });
+      return;
+    }
+    this.#withSettings(q, batch);
+  }
+
+  #withSettings(q: StreamQueue, batch: EventRecord[]): void {
     const settings = this.#settings;
     if (settings === undefined) {
       this.#submit(q, batch, undefined);
@@ -339,11 +432,15 @@ export class Scorer {
     // TextEncoder gives a buffer of its own (Buffer.from may share the pool slab, which must not be transferred).
     const events = new TextEncoder().encode(JSON.stringify(inputs));
     const state = q.state;
+    const sessionState = q.sessionState;
     q.state = null;
+    q.sessionState = null;
     const task: ScoreTask = { stream: q.stream, streamType: q.streamType, state, events };
+    if (sessionState !== null) task.sessionState = sessionState;
     if (profile !== undefined) task.threshold = profile.threshold;
     const transferList: ArrayBuffer[] = [events.buffer];
     if (state !== null && state.byteLength > 0) transferList.push(state.buffer as ArrayBuffer);
+    if (sessionState !== null && sessionState.byteLength > 0) transferList.push(sessionState.buffer as ArrayBuffer);
     this.stats.tasksRun++;
     scoreMetrics.tasks.inc();
     this.#pool.run(task, { transferList }).then(
@@ -382,24 +479,42 @@ export class Scorer {
       }
       this.stats.anomalies += rows.length;
       scoreMetrics.anomalies.inc(rows.length);
-      const p = this.#onAnomalies(rows).catch((err: unknown) => {
-        this.stats.anomalyWritesFailed++;
-        ScoreAnomalyWriteError.emit(this.#log, { err, rows: rows.length });
-      });
-      this.#writes.add(p);
-      void p.finally(() => { this.#writes.delete(p); this.#checkIdle(); });
+      this.#write(q.tenantId, rows);
     }
-    this.#finish(q, res.state);
+    this.#finish(q, res.state, res.sessionState ?? null);
   }
 
-  #finish(q: StreamQueue, state: Uint8Array | null): void {
+  /** Hands a tenant's anomaly rows to the sink, within its share of rows being written (else dropped and counted). */
+  #write(tenantId: string, rows: AnomalyRow[]): void {
+    const held = this.#anomalyRowsOf.get(tenantId) ?? 0;
+    if (held + rows.length > this.#maxAnomalyRows) {
+      this.stats.anomaliesDropped += rows.length;
+      if (Date.now() - this.#lastAnomalyDropLog <= 5_000) return;
+      this.#lastAnomalyDropLog = Date.now();
+      this.#log.warn({ tenantId, dropped: this.stats.anomaliesDropped, intentional: true }, 'ScoreAnomaliesDropped: a tenant has too many anomaly rows being written');
+      return;
+    }
+    this.#anomalyRowsOf.set(tenantId, held + rows.length);
+    const p = this.#onAnomalies(rows).catch((err: unknown) => {
+      this.stats.anomalyWritesFailed++;
+      ScoreAnomalyWriteError.emit(this.#log, { err, rows: rows.length });
+    });
+    this.#writes.add(p);
+    void p.finally(() => {
+      const left = (this.#anomalyRowsOf.get(tenantId) ?? rows.length) - rows.length;
+      if (left > 0) this.#anomalyRowsOf.set(tenantId, left); else this.#anomalyRowsOf.delete(tenantId);
+      this.#writes.delete(p);
+      this.#checkIdle();
+    });
+  }
+
+  #finish(q: StreamQueue, state: Uint8Array | null, sessionState: Uint8Array | null = null): void {
     q.state = state;
+    q.sessionState = sessionState;
+    if (state !== null) q.dirty = true;
     q.running = false;
     this.#inFlight--;
-    if (q.pending.length > 0 && !q.ready) {
-      q.ready = true;
-      this.#ready.push(q);
-    }
+    if (q.pending.length > 0 && !q.ready) this.#enqueue(q);
     const now = Date.now();
     this.#touch(q, now);
     // Entries kept over the bound while they ran can go now that they are idle.

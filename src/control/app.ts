@@ -8,15 +8,20 @@
 //          ├─ billing-context (global: app.billing, the Stripe client; usage reporter and grace ticker)
 //          ├─ usage-store (global: app.usage, usage counters: Redis or the usage_counters table)
 //          ├─ routing-table (global: app.routes, the routing table: memory + Redis + PostgreSQL)
+//          ├─ live (global: app.live, LISTEN dw_anomalies; the live feed's fan-out)
 //          ├─ health      GET /health, GET /ready;  metrics  GET /metrics (Prometheus, METRICS_TOKEN)
+//          ├─ web         GET / (the dashboard: dist/web, built from web/), /assets/*, /app-config.json
 //          ├─ jwks        GET /.well-known/jwks.json
-//          └─ /api/v1 ─┬─ auth        register, login, refresh, logout (rate-limited, audited)
+//          └─ /api/v1 ─┬─ session-cookie  (hooks) cookie mode of the auth routes: refresh token in an HttpOnly cookie
+//                      ├─ auth        register, login, refresh, logout (rate-limited, audited)
 //                      ├─ users       GET/PUT /user
 //                      ├─ api-keys    POST/GET /api-keys, DELETE /api-keys/:id
 //                      ├─ anomalies   list, get, delete, resolve
 //                      ├─ streams     POST /anomalies/:id/feedback, GET/PUT /streams/:stream/settings
+//                      ├─ stream-pages GET /streams, /streams/:stream/series, DELETE /streams/:stream, mutes
 //                      ├─ events      list
 //                      ├─ dashboard   stats, recent
+//                      ├─ live-routes GET /live (Server-Sent Events: anomalies as they are stored)
 //                      ├─ audit       GET /audit (owner/admin)
 //                      ├─ vm          POST /vm/start, GET /vm/status, DELETE /vm/stop, GET /machines[/:id]
 //                      ├─ billing     plans, checkout, portal, subscription, usage
@@ -31,6 +36,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { TokenService } from '../core/auth/jwt.js';
 import { parseTrustProxy, type Config } from '../core/config.js';
+import { DwError, errorBody } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { anomaliesPlugin } from './plugins/anomalies.js';
 import { apiKeysPlugin } from './plugins/api-keys.js';
@@ -39,7 +45,9 @@ import { authPlugin } from './plugins/auth.js';
 import { billingContextPlugin, billingPlugin } from './plugins/billing.js';
 import { contextPlugin } from './plugins/context.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
-import { errorsPlugin } from './plugins/errors.js';
+import { controlError, errorsPlugin } from './plugins/errors.js';
+import { livePlugin, liveRoutesPlugin } from './plugins/live.js';
+import { webPlugin } from './plugins/web.js';
 import { eventsPlugin } from './plugins/events.js';
 import { healthPlugin } from './plugins/health.js';
 import { metricsPlugin } from './plugins/metrics.js';
@@ -47,9 +55,12 @@ import { jwksPlugin } from './plugins/jwks.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
+import { securityHeadersPlugin } from './plugins/security-headers.js';
 import { routingRoutesPlugin, routingTablePlugin } from './plugins/routing.js';
 import { RoutingTable } from '../core/routing/table.js';
 import { streamsPlugin } from './plugins/streams.js';
+import { streamPagesPlugin } from './plugins/stream-pages.js';
+import { sessionCookiePlugin } from './plugins/session-cookie.js';
 import { usageRoutesPlugin, usageStorePlugin } from './plugins/usage.js';
 import { usersPlugin } from './plugins/users.js';
 import { vmPlugin } from './plugins/vm.js';
@@ -65,6 +76,12 @@ export const CONTROL_BODY_LIMIT = 64 * 1024;
 const fastifyTrustProxy = (t: boolean | number | string[]): boolean | string[] | ((addr: string, hop: number) => boolean) =>
   typeof t === 'number' ? (_addr: string, hop: number) => hop < t : t;
 
+/** Errors raised before routing (FST_ERR_BAD_URL, an invalid media type), in our format. */
+function frameworkErrors(err: Error, _req: unknown, reply: unknown): void {
+  const dw = controlError(err) ?? new DwError('DW_ERR_VALIDATION', err.message);
+  void (reply as { code(n: number): { send(b: unknown): unknown } }).code(dw.statusCode).send(errorBody(dw));
+}
+
 export async function buildControlApp(opts: {
   config: Readonly<Config>; pool: pg.Pool; tokens: TokenService; log: Logger;
   /** The machine registry (system.ts builds it and runs its health loop); default: one for this app, closed with it. */
@@ -77,6 +94,9 @@ export async function buildControlApp(opts: {
     bodyLimit: CONTROL_BODY_LIMIT,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    // A stream name may be 256 characters, percent-encoded up to three times as long in a path (500 is our schema limit).
+    maxParamLength: 2_048,
+    frameworkErrors,
     // Behind the edge proxy the client is in X-Forwarded-For: req.ip (rate limits, audit rows)
     // takes it from there only for the proxies TRUST_PROXY names.
     trustProxy: fastifyTrustProxy(parseTrustProxy(opts.config.trustProxy)),
@@ -107,6 +127,7 @@ export async function buildControlApp(opts: {
   }
 
   await app.register(errorsPlugin, {});
+  await app.register(securityHeadersPlugin, {});
   // Before any route: it documents the routes registered after it.
   await app.register(openapiPlugin, {});
   await app.register(contextPlugin, { config: opts.config, pool: opts.pool, tokens: opts.tokens });
@@ -115,17 +136,22 @@ export async function buildControlApp(opts: {
   await app.register(billingContextPlugin, {});
   await app.register(usageStorePlugin, {});
   await app.register(routingTablePlugin, { table: routes });
+  await app.register(livePlugin, {});
   await app.register(healthPlugin, {});
   await app.register(metricsPlugin, {});
+  await app.register(webPlugin, {});
   await app.register(jwksPlugin, {});
   await app.register(async function apiV1(api: FastifyInstance) {
+    await api.register(sessionCookiePlugin, {});
     await api.register(authPlugin, {});
     await api.register(usersPlugin, {});
     await api.register(apiKeysPlugin, {});
     await api.register(anomaliesPlugin, {});
     await api.register(streamsPlugin, {});
+    await api.register(streamPagesPlugin, {});
     await api.register(eventsPlugin, {});
     await api.register(dashboardPlugin, {});
+    await api.register(liveRoutesPlugin, {});
     await api.register(auditRoutesPlugin, {});
     await api.register(vmPlugin, { registry: machines });
     await api.register(billingPlugin, {});

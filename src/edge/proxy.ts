@@ -4,6 +4,7 @@
 //
 //   client ─ Host: alice.<domain> ─▶ tenantOfHost ─▶ routes.get('alice') (memory ─▶ Redis ─▶ PostgreSQL)
 //     │                                                 │ null: 404 DW_ERR_ROUTE_NOT_FOUND
+//     │ (a target that is not a path, or two Host headers: 400 DW_ERR_VALIDATION at once)
 //     │ HTTP                                            ▼ "host:port" of alice's engine
 //     ├─ request ─▶ forwardRequest (forward.ts) ─▶ engine, the answer streamed back
 //     │           refused / timed out before an answer: 502 DW_ERR_UPSTREAM_UNREACHABLE
@@ -25,7 +26,7 @@ import type { Logger } from '../core/log.js';
 import type { Route } from '../core/routing/cache.js';
 import { EdgeRouteLookupError, edgeMetrics, METRICS_CONTENT_TYPE, METRICS_PATH, metricsAccess, metricsText } from '../core/telemetry/index.js';
 import { forwardRequest, openTunnel, rejectUpgrade, sendError, type EdgeStats, type Upstream } from './forward.js';
-import { tenantOfHost } from './headers.js';
+import { malformedRequest, tenantOfHost } from './headers.js';
 
 export type { EdgeStats } from './forward.js';
 
@@ -94,6 +95,16 @@ class InFlight {
   }
 }
 
+/** 400 at once for a request that cannot be forwarded as it stands (headers.ts malformedRequest); true when refused. */
+function refusedMalformed(req: IncomingMessage, res: ServerResponse): boolean {
+  const malformed = malformedRequest(req.url, req.rawHeaders);
+  if (malformed === undefined) return false;
+  req.resume();
+  res.shouldKeepAlive = false;
+  sendError(res, 'DW_ERR_VALIDATION', malformed);
+  return true;
+}
+
 /** The HTTP server with its request, upgrade and client-error handlers. */
 function edgeServer(u: Upstream, resolve: (host: string | undefined) => Promise<Resolved>, flight: InFlight, domain: string, metricsToken: string | undefined): http.Server {
   const metricsAllowed = metricsAccess(metricsToken);
@@ -116,6 +127,7 @@ function edgeServer(u: Upstream, resolve: (host: string | undefined) => Promise<
     u.stats.requests++;
     httpRequests.inc();
     if (req.url === METRICS_PATH || req.url?.startsWith(`${METRICS_PATH}?`)) return onMetrics(req, res);
+    if (refusedMalformed(req, res)) return;
     const route = await resolve(req.headers.host);
     if (!('address' in route)) {
       if (route.code === 'DW_ERR_ROUTE_NOT_FOUND') u.stats.notFound++;
@@ -132,6 +144,8 @@ function edgeServer(u: Upstream, resolve: (host: string | undefined) => Promise<
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     u.stats.upgrades++;
     upgradeRequests.inc();
+    const malformed = malformedRequest(req.url, req.rawHeaders);
+    if (malformed !== undefined) return rejectUpgrade(socket, 'DW_ERR_VALIDATION', malformed);
     const route = await resolve(req.headers.host);
     if (!('address' in route)) {
       if (route.code === 'DW_ERR_ROUTE_NOT_FOUND') u.stats.notFound++;

@@ -1,6 +1,6 @@
 // The size rule of issue 10, as a check over the project's sources: no file in engine/, src/ or
 // workers/ over 450 lines (as `wc -l` counts them: newline characters), no function over 80
-// lines, except where a comment says why. Run by test/internals/sizes.test.ts; by hand:
+// lines, except where a comment says why. Run by test/internals/sizes.unit.test.ts; by hand:
 // `node dist/src/tools/sizes.js` lists every file and function over the limits.
 //
 //   projectSources (src/tools/layers.ts) ─▶ .ts files ─▶ ts.createSourceFile ─▶ every function-like

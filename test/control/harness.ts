@@ -23,7 +23,7 @@ export interface Harness {
  * up and logs in from 127.0.0.1, far more often than the defaults allow.
  */
 export const RELAXED_RATE_LIMITS: Partial<Config> = Object.freeze({
-  loginRateLimitPerIp: 1_000_000, loginRateLimitPerEmail: 1_000_000, registerRateLimitPerIp: 1_000_000, registerRateLimitPerEmail: 1_000_000,
+  loginRateLimitPerIp: 1_000_000, loginRateLimitPerEmail: 1_000_000, loginFailuresPerEmail: 1_000_000, registerRateLimitPerIp: 1_000_000, registerRateLimitPerEmail: 1_000_000,
 });
 
 export async function startHarness(overrides: Partial<Config> = {}): Promise<Harness> {

@@ -78,7 +78,7 @@ describe.skipIf(REDIS_URL === undefined)('GET /api/v1/usage (Redis)', () => {
   it('reads the counters the engine writes to Redis (and not the table)', async () => {
     const a = await signUp(h.app, 'Dora');
     // What the engine does after each COMMIT (its own RedisUsageStore on the same prefix).
-    const engineSide = await RedisUsageStore.open(REDIS_URL!, { prefix, log: silentLogger });
+    const engineSide = await RedisUsageStore.open(REDIS_URL!, { prefix, pool: h.db.pool, log: silentLogger });
     engineSide.add(a.user.tenant_id, { events: 300, bytes: 9_000 });
     engineSide.add(a.user.tenant_id, { anomalies: 2 });
     await engineSide.close();

@@ -85,6 +85,9 @@ describe('decode', () => {
     expect(codeOf(() => decodeFrame(enc('{"seq":1,"events":{}}'), false, limits))).toMatchObject({ code: 'DW_ERR_MALFORMED_BODY', seq: 1 });
     expect(sniffSeq(enc(' { "seq" : 77, "events": ['), false)).toBe(77);
     expect(sniffSeq(enc('{"events": [], "seq": 1}'), false)).toBeNull();
+    // msgpack: read from the map's keys up to seq (here after a small events array).
+    expect(sniffSeq(pack({ events: [1, 2], seq: 70_000 }), true)).toBe(70_000);
+    expect(sniffSeq(pack([1]), true)).toBeNull();
     expect(bodyFormat('application/json; charset=utf-8')).toBe('json');
     expect(bodyFormat('application/x-ndjson')).toBe('ndjson');
     expect(bodyFormat('application/msgpack')).toBe('msgpack');

@@ -342,7 +342,7 @@ describe.skipIf(REDIS_URL === undefined)('engine quota and usage against Postgre
     expect(await tableEvents(h, a.id)).toBe(8);
 
     // The one reader reads whichever store is in use.
-    const store = await RedisUsageStore.open(REDIS_URL!, { prefix, log: silentLogger });
+    const store = await RedisUsageStore.open(REDIS_URL!, { prefix, pool: h.db.pool, log: silentLogger });
     try {
       const u = await planUsage(h.db.pool, store, a.id);
       expect(u).toMatchObject({ plan: 'pro', planName: 'Pro', limit: 100_000, usage: { events: 8, anomalies: 1 } });

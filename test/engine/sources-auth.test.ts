@@ -124,7 +124,7 @@ describe('engine sources: authentication before the body', () => {
     }
   });
 
-  it('bounds request bodies in flight: past 4 × maxBodyBytes a new request gets 503 with Retry-After', async () => {
+  it('bounds request bodies in flight: one tenant may hold the budget but one share (4 × maxBodyBytes less maxBodyBytes kept for others); past it 503 with Retry-After', async () => {
     const declared = MAX_BODY - 1024;
     const held: PartialRequest[] = [];
     try {

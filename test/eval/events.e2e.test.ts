@@ -33,7 +33,9 @@ describe('driftwatch eval (CLI)', () => {
     const r = run(['eval', 'events', '--events', events, '--labels', labels, '--json', out]);
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines).toHaveLength(1);
+    // The figures, then the incidents (runs of consecutive labelled lines): found / all.
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^events incidents: recall \d+\/\d+ \(\d\.\d{3}\)$/);
     const m = /^events: precision (\d\.\d{3}) recall (\d\.\d{3}) f1 (\d\.\d{3}) false_alarms_per_1000 (\d+\.\d) \(2000 events, 1 stream, [\d.]+ s; tp (\d+), fp (\d+), fn (\d+)\)$/.exec(lines[0]);
     expect(m, lines[0]).not.toBeNull();
     expect(r.stderr).toMatch(/eval events: stream 1 of 1 logs:checkout/);
@@ -46,8 +48,12 @@ describe('driftwatch eval (CLI)', () => {
     expect(j.events.false_alarms_per_1000.toFixed(1)).toBe(m![4]);
     expect([j.events.tp, j.events.fp, j.events.fn]).toEqual([Number(m![5]), Number(m![6]), Number(m![7])]);
     expect(j.events.flagged).toHaveLength(j.events.tp + j.events.fp);
-    // The demo log's injected lines are what the text detector is built to find (measured: 20/20, 0 false alarms).
-    expect(j.events.recall).toBeGreaterThanOrEqual(0.9);
+    expect(j.events.incidents_found).toBeLessThanOrEqual(j.events.incidents);
+    expect(j.events.incident_recall).toBe(j.events.incidents_found / j.events.incidents);
+    // The demo log's injected lines, 2,000 lines only: the template detector (tuned on generated
+    // streams, not on this) finds 11 of 20 with 0 false alarms (the line detector found 20/20);
+    // the misses are early new templates, while the stream still starts new templates often.
+    expect(j.events.recall).toBeGreaterThanOrEqual(0.5);
     expect(j.events.false_alarms_per_1000).toBeLessThanOrEqual(2);
   });
 

@@ -1,7 +1,11 @@
 // Numeric detector internals: per-stream calibration of the thresholds, the refractory period,
 // and explanations.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { calibrated, NUMERIC_PARAMS, quantileOf, scoreNumeric } from '../../workers/detectors/numeric.js';
+import { calibrated, NUMERIC_PARAMS, NUMERIC_STATE_VERSION, quantileOf, scoreNumeric } from '../../workers/detectors/numeric.js';
+import { packageRoot } from '../../src/core/paths.js';
 import score from '../../workers/score.js';
 import type { Finding, ScoreInput } from '../../workers/types.js';
 import { prng } from '../../src/tools/demo/synthetic.js';
@@ -303,20 +307,69 @@ describe('numeric calibration quantile', () => {
   });
 });
 
-describe('numeric state from before findings came from the likelihood', () => {
-  it('an engine state without row statistics (whole-history range fields, lowN) is taken over: no alarm from their warm-up, the spike found', () => {
+describe('numeric state versions', () => {
+  // A version-1 state (short keys) written by the detector before its split, and what that
+  // detector returned from it: the migrated state must score the rest of the stream identically.
+  const fixture = JSON.parse(readFileSync(join(packageRoot, 'test', 'fixtures', 'numeric-state-v1.json'), 'utf8')) as {
+    state_v1: Record<string, unknown>; findings: { index: number; score: number; kind: string; explanation: string }[]; row_scores_sha256: string;
+  };
+  const stream = (): ScoreInput[] => {
+    const r = prng(11);
+    const t0 = Date.UTC(2024, 0, 1);
+    return Array.from({ length: 12096 }, (_, i) => {
+      const day = Math.sin((2 * Math.PI * i) / 288);
+      const week = Math.floor(i / 288) % 7 >= 5 ? -15 : 0;
+      return { ts: t0 + i * 300_000, value: 100 + 20 * day + week + 3 * (r() - 0.5) + (i === 7000 ? 60 : 0) + (i === 9001 ? -45 : 0) + (i > 10500 ? 25 : 0) };
+    });
+  };
+  const enc = new TextEncoder();
+
+  it('a version-1 state is migrated to version 2 with readable keys and scores the rest exactly as before', () => {
+    const ev = stream().slice(6000);
+    const rows = new Float32Array(ev.length);
+    const out = scoreNumeric(enc.encode(JSON.stringify(fixture.state_v1)), ev, undefined, rows, 0.4);
+    expect(out.findings.map((f) => ({ index: f.index + 6000, score: f.score, kind: f.details.kind, explanation: f.explanation }))).toEqual(fixture.findings);
+    expect(createHash('sha256').update(Buffer.from(rows.buffer)).digest('hex')).toBe(fixture.row_scores_sha256);
+    const after = JSON.parse(Buffer.from(out.state).toString('utf8')) as Record<string, unknown>;
+    expect(after).toMatchObject({ v: NUMERIC_STATE_VERSION, kind: 'numeric', points: 12096 });
+    for (const k of ['lk', 'ef', 'wv', 'n', 'ln']) expect(k in after).toBe(false);
+    expect(Object.keys(after.rows as object).sort()).toEqual(['longLevel', 'longMad', 'moments', 'pointDev', 'shortLevel', 'shortZsq', 'weekDev']);
+  });
+
+  it('the same stream from scratch gives the same findings whether its state is version 1 or 2 half-way', () => {
+    const ev = stream();
+    const v2 = scoreNumeric(null, ev.slice(0, 6000));
+    const a = scoreNumeric(v2.state, ev.slice(6000), undefined, undefined, 0.4);
+    expect(a.findings.map((f) => f.index + 6000)).toEqual(fixture.findings.map((f) => f.index));
+  });
+
+  it('a state of an unknown version or another detector is refused with a clear message', () => {
+    expect(() => scoreNumeric(enc.encode(JSON.stringify({ ...fixture.state_v1, v: 3 })), [])).toThrow(/not a numeric detector state .*newer version/);
+    expect(() => scoreNumeric(enc.encode(JSON.stringify({ v: 1, kind: 'text' })), [])).toThrow(/not a numeric detector state/);
+  });
+
+  it('a version-1 engine state without row statistics (whole-history range fields, lowN) is taken over: no alarm from their warm-up, the spike found', () => {
     const r = prng(3);
     const t0 = Date.UTC(2024, 0, 1);
     const ev = Array.from({ length: 5000 }, (_, i) => ({ ts: t0 + i * 60_000, value: 100 + 10 * Math.sin((2 * Math.PI * i) / 1440) + 2 * (r() - 0.5) + (i === 3500 ? 40 : 0) }));
-    // What the engine stored before: the forecast's state after 2,000 points, the row statistics
-    // as fresh (it never computed them), smin/smax instead of the range blocks, lowN.
-    const s = JSON.parse(Buffer.from(scoreNumeric(null, ev.slice(0, 2000)).state).toString('utf8')) as Record<string, unknown>;
+    // What the engine stored before: the forecast's state after 2,000 points (the stored
+    // version-1 state's forecast part stands in for it), the row statistics as fresh (it never
+    // computed them), smin/smax instead of the range blocks, lowN.
+    const s = { ...fixture.state_v1 };
     for (const k of ['rb', 'rbp', 'blo', 'bhi', 'clo', 'chi', 'cn', 'pk']) delete s[k];
-    Object.assign(s, { lk: [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], ln: 0, lsup: -1, wv: [], wk: [], ws: 0, smin: 0, smax: 0, ef: [], et: 0, eg: 1, ne: 0, lowN: 10 });
-    const out = scoreNumeric(new TextEncoder().encode(JSON.stringify(s)), ev.slice(2000));
+    const warm = JSON.parse(Buffer.from(scoreNumeric(null, ev.slice(0, 2000)).state).toString('utf8')) as NumericStateJson;
+    Object.assign(s, {
+      n: warm.points, level: warm.level, trend: warm.trend, scale: warm.scale, cpos: warm.cusumPos, cneg: warm.cusumNeg, zsq: warm.zsq, anchor: warm.anchoredAt,
+      r3: warm.last3, sv: warm.dayValues, sday: warm.dayFirst, scale2: warm.dayScale, zr: warm.calZ, cr: warm.calCusum, cpos_: warm.calPos, zq: warm.calZq, cq: warm.calCusumQ,
+      lastN: warm.regimeAt, lastScore: warm.regimeScore, lastKind: warm.regimeKind,
+      lk: [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], ln: 0, lsup: -1, wv: [], wk: [], ws: 0, smin: 0, smax: 0, ef: [], et: 0, eg: 1, ne: 0, lowN: 10,
+    });
+    const out = scoreNumeric(enc.encode(JSON.stringify(s)), ev.slice(2000));
     expect(out.findings.map((f) => [f.index + 2000, f.details.kind])).toEqual([[3500, 'new_extreme']]);
     const after = JSON.parse(Buffer.from(out.state).toString('utf8')) as Record<string, unknown>;
-    expect(Array.isArray(after.rb)).toBe(true);
+    expect(Array.isArray(after.rangeRing)).toBe(true);
     expect('smin' in after || 'lowN' in after).toBe(false);
   });
 });
+
+type NumericStateJson = Record<string, number> & { last3: number[]; dayValues: number[]; dayFirst: number[]; calZ: number[]; calCusum: number[]; regimeKind: string };

@@ -4,7 +4,22 @@ import { describe, expect, it } from 'vitest';
 import { normalise } from '../../workers/detectors/normalise.js';
 import { hasHighLevel, scoreText, severityOf, skeleton, TEXT_PARAMS, type TextParams } from '../../workers/detectors/text.js';
 import { prng, syntheticLog } from '../../src/tools/demo/synthetic.js';
-import { runStream, textEvents } from './helpers.js';
+import { textEvents } from './helpers.js';
+import type { Finding, ScoreInput } from '../../workers/types.js';
+
+/** The line-level text detector alone, in batches with its state carried (it no longer serves a stream type through score()). */
+function runStream(_type: 'llm', events: ScoreInput[], batch: number): { findings: Finding[]; maxState: number; state: Uint8Array } {
+  let state: Uint8Array | null = null;
+  const findings: Finding[] = [];
+  let maxState = 0;
+  for (let off = 0; off < events.length; off += batch) {
+    const r = scoreText(state, events.slice(off, off + batch));
+    for (const f of r.findings) findings.push({ ...f, index: f.index + off });
+    state = r.state;
+    maxState = Math.max(maxState, state.length);
+  }
+  return { findings, maxState, state: state as Uint8Array };
+}
 
 describe('normalise()', () => {
   it('turns ids, IPs, hex and numbers into class tokens that keep magnitude', () => {
@@ -50,7 +65,7 @@ describe('quarantine and admission', () => {
   it('a burst of a severe new pattern stays flagged (recurrences, no recompression)', () => {
     const lines = base();
     for (let i = 1000; i < 1040; i++) lines[i] = `FATAL node ${i % 7} data TLB error interrupt at 0x${(i * 7919).toString(16)}`;
-    const { findings } = runStream('logs', textEvents(lines), 100);
+    const { findings } = runStream('llm', textEvents(lines), 100);
     const burst = findings.filter((f) => f.index >= 1000 && f.index < 1040);
     expect(burst.length).toBe(40);
     expect(burst[0].details.kind).toBe('novel');
@@ -63,7 +78,7 @@ describe('quarantine and admission', () => {
   it('a non-severe new pattern is accepted at its third sighting, and that explanation says so', () => {
     const lines = base();
     for (const i of [600, 700, 800, 900, 1000]) lines[i] = `INFO scheduler rebalanced shard ${i} across zone-b replicas (lag ${i % 13}s)`;
-    const { findings } = runStream('logs', textEvents(lines), 100);
+    const { findings } = runStream('llm', textEvents(lines), 100);
     const on = findings.filter((f) => [600, 700, 800, 900, 1000].includes(f.index));
     expect(on.map((f) => f.index)).toEqual([600, 700, 800]);
     expect(on[2].details.admitted).toBe(true);
@@ -118,7 +133,7 @@ describe('quarantine and admission', () => {
     const lines = base();
     const at = [400, 500, 600, 700, 800, 900, 1000];
     for (const i of at) lines[i] = `ERROR payment gateway timeout after ${i}ms; circuit open`;
-    const { findings } = runStream('logs', textEvents(lines), 100);
+    const { findings } = runStream('llm', textEvents(lines), 100);
     const on = findings.filter((f) => at.includes(f.index));
     // 5th sighting at 800 spans 400 ≥ 300 events: admitted there, then normal.
     expect(on.map((f) => f.index)).toEqual([400, 500, 600, 700, 800]);
@@ -133,7 +148,7 @@ describe('text state', () => {
     const lines = Array.from({ length: 4000 }, (_, i) =>
       i < 300 ? `INFO ok request ${i}` : Array.from({ length: 700 }, () => String.fromCharCode(97 + Math.floor(r() * 26))).join(''),
     );
-    const { maxState, state } = runStream('logs', textEvents(lines), 200);
+    const { maxState, state } = runStream('llm', textEvents(lines), 200);
     const s = JSON.parse(new TextDecoder().decode(state)) as { base: string[]; q: unknown[]; ring: number[] };
     expect(s.base.join('\n').length).toBeLessThanOrEqual(TEXT_PARAMS.baselineBytes + 2048);
     expect(s.q.length).toBeLessThanOrEqual(TEXT_PARAMS.quarantineSize);

@@ -6,6 +6,8 @@
 //   per group: payload = JSON text [[ts, data, metadata], ...] ──compress(codec)──► bytes
 //     ▼
 //   one COPY text line per block (BLOCK_COLUMNS) ──► service.ts (COPY event_blocks FROM STDIN)
+//     + per (stream, stream_type, minute of event time): events, and for metrics the values'
+//       count, sum, min, max ──► service.ts (stream_minutes and stream_totals, same transaction)
 //
 // A block row: tenant_id, stream, stream_type, first_ts / last_ts (the least and greatest event
 // time in the block, not the first and last in order), count, batch_key (the write's
@@ -32,6 +34,57 @@ export function payloadText(records: readonly EventRecord[], idx: readonly numbe
   return out + ']';
 }
 
+/**
+ * The per-minute rollup of one write, column by column (plain data: it travels through the
+ * spool's msgpack): one entry per (stream, stream_type, minute of event time).
+ */
+export interface MinuteRollup {
+  stream: string[];
+  streamType: string[];
+  /** Start of the minute, ms since the epoch (UTC). */
+  minute: number[];
+  events: number[];
+  /** Metric values in the minute (0 for text streams), their sum, least and greatest (null without values). */
+  values: number[];
+  sum: number[];
+  min: (number | null)[];
+  max: (number | null)[];
+  /** The greatest event time in the minute (ms): the stream's last_seen. */
+  lastTs: number[];
+}
+
+const MINUTE_MS = 60_000;
+
+/** Adds the events `idx` of one stream to `out`, one entry per minute of event time. */
+export function rollupInto(out: MinuteRollup, records: readonly EventRecord[], idx: readonly number[]): void {
+  const first = records[idx[0]];
+  const at = new Map<number, number>();
+  for (const i of idx) {
+    const r = records[i];
+    const m = r.ts - (((r.ts % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
+    let k = at.get(m);
+    if (k === undefined) {
+      k = out.minute.length;
+      at.set(m, k);
+      out.stream.push(first.stream); out.streamType.push(first.streamType); out.minute.push(m);
+      out.events.push(0); out.values.push(0); out.sum.push(0); out.min.push(null); out.max.push(null); out.lastTs.push(r.ts);
+    }
+    out.events[k]++;
+    if (r.ts > out.lastTs[k]) out.lastTs[k] = r.ts;
+    const v = r.value;
+    if (v !== undefined && Number.isFinite(v)) {
+      out.values[k]++;
+      out.sum[k] += v;
+      const lo = out.min[k];
+      const hi = out.max[k];
+      if (lo === null || v < lo) out.min[k] = v;
+      if (hi === null || v > hi) out.max[k] = v;
+    }
+  }
+}
+
+export const emptyRollup = (): MinuteRollup => ({ stream: [], streamType: [], minute: [], events: [], values: [], sum: [], min: [], max: [], lastTs: [] });
+
 export interface BlockWrite {
   /** COPY text lines, one per block. */
   lines: string;
@@ -43,6 +96,8 @@ export interface BlockWrite {
    * the caller passed hashContent false).
    */
   fingerprint: string | undefined;
+  /** Events per stream and minute (and metric min/mean/max), kept in stream_minutes with the blocks. */
+  rollup: MinuteRollup;
 }
 
 /**
@@ -66,7 +121,9 @@ export function blockLines(
   const key = batchKey === undefined ? '\\N' : copyEscape(batchKey);
   const hash = hashContent ? createHash('sha256') : undefined;
   let lines = '';
+  const rollup = emptyRollup();
   for (const idx of groups.values()) {
+    rollupInto(rollup, records, idx);
     const first = records[idx[0]];
     let lo = first.ts;
     let hi = first.ts;
@@ -81,5 +138,5 @@ export function blockLines(
       new Date(hi).toISOString() + '\t' + idx.length + '\t' + key + '\t' + idx[0] + '\t' + codec + '\t\\\\x' +
       compress(codec, text).toString('hex') + '\n';
   }
-  return { lines, blocks: groups.size, fingerprint: hash?.digest('hex') };
+  return { lines, blocks: groups.size, fingerprint: hash?.digest('hex'), rollup };
 }

@@ -3,6 +3,7 @@
 // from the engine's configuration.
 import type { Config } from '../../../src/core/config.js';
 import { BLOCK_COLUMNS } from './blocks.js';
+import { ANOMALY_CHANNEL } from '../../../src/core/anomaly-feed.js';
 import { ANOMALY_COLUMNS } from './copy.js';
 
 export interface CopySinkOptions {
@@ -27,6 +28,8 @@ export interface CopySinkOptions {
   retentionCheckMs?: number;
   /** Rows deleted per statement when pruning (default 10,000; at most 100 statements per table per run). */
   retentionChunk?: number;
+  /** LISTEN/NOTIFY channel of the writes' `notify` payloads (the anomalies sink: ANOMALY_CHANNEL). */
+  notifyChannel?: string;
 }
 
 export const copySinkDefaults = Object.freeze({
@@ -46,7 +49,10 @@ function positiveInt(name: string, v: unknown, min = 1): number {
 }
 
 /** Resolves and checks a sink's options; throws TypeError naming the bad one. */
-export function copySinkOptions(o: CopySinkOptions): Readonly<Required<CopySinkOptions>> {
+/** A sink's options once resolved: every default filled in (notifyChannel stays optional). */
+export type ResolvedCopySinkOptions = Readonly<Required<Omit<CopySinkOptions, 'notifyChannel'>> & Pick<CopySinkOptions, 'notifyChannel'>>;
+
+export function copySinkOptions(o: CopySinkOptions): ResolvedCopySinkOptions {
   if (o.name !== 'events' && o.name !== 'anomalies') throw new TypeError("options.name must be 'events' or 'anomalies'");
   if (o.whenFull !== 'drop_newest') throw new TypeError("options.whenFull must be 'drop_newest'");
   if (o.columns.length === 0) throw new TypeError('options.columns must be a non-empty array');
@@ -75,6 +81,8 @@ export const eventsSinkOptions = (c: Pick<Config, 'flushIntervalMs' | 'flushMaxR
 /** The anomalies sink: one flush at a time, a window of at least 50 ms. */
 export const anomaliesSinkOptions = (c: Pick<Config, 'flushIntervalMs' | 'flushMaxRows'>): CopySinkOptions => ({
   name: 'anomalies', table: 'anomalies', columns: ANOMALY_COLUMNS, usageColumn: 'anomalies', countBytes: false,
+  // Announced at COMMIT (src/core/anomaly-feed.ts): control-API instances push them to open pages.
+  notifyChannel: ANOMALY_CHANNEL,
   flushIntervalMs: Math.max(c.flushIntervalMs, MIN_ANOMALY_FLUSH_MS), flushMaxRows: c.flushMaxRows, maxPendingRows: pendingRowsOf(c),
   maxConcurrentFlushes: 1, whenFull: 'drop_newest',
 });

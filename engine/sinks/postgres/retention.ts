@@ -8,6 +8,7 @@
 //       DELETE its tenants' blocks received before the cutoff       (chunks of `chunk` rows, by ctid;
 //                                                                    a block is one row for ~100 events)
 //     per plan: DELETE its tenants' anomalies detected before the cutoff (same chunks)
+//     per plan: DELETE its tenants' stream_minutes (the dashboard's rollup) of minutes before the cutoff
 //
 // Cutoff = now() − retention_days. Blocks count from received_at (when they were stored), so a
 // backfill of old events is kept as long as new ones. A tenant whose plan has no row in `plans`,
@@ -74,7 +75,7 @@ export class Retention {
   readonly #log: Logger;
   readonly #chunk: number;
   /** Counters (STYLE.md §11): runs completed and failed, rows and partitions removed in all. */
-  readonly stats = { runs: 0, runsFailed: 0, runsSkipped: 0, partitionsCreated: 0, partitionsDropped: 0, blocksDeleted: 0, anomaliesDeleted: 0 };
+  readonly stats = { runs: 0, runsFailed: 0, runsSkipped: 0, partitionsCreated: 0, partitionsDropped: 0, blocksDeleted: 0, anomaliesDeleted: 0, minutesDeleted: 0 };
 
   constructor(db: pg.Pool, log: Logger, opts: { chunk?: number } = {}) {
     this.#db = db;
@@ -167,6 +168,10 @@ export class Retention {
       anomaliesDeleted += await chunked(db,
         `DELETE FROM anomalies WHERE ctid = ANY (ARRAY(
            SELECT ctid FROM anomalies WHERE tenant_id IN (${tenants}) AND detected_at < $2 LIMIT $3))`,
+        [plan.id, cutoff, this.#chunk]);
+      this.stats.minutesDeleted += await chunked(db,
+        `DELETE FROM stream_minutes WHERE ctid = ANY (ARRAY(
+           SELECT ctid FROM stream_minutes WHERE tenant_id IN (${tenants}) AND minute < $2 LIMIT $3))`,
         [plan.id, cutoff, this.#chunk]);
     }
     // The default partition is never dropped: what of it is past the longest retention goes by rows

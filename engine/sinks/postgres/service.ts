@@ -9,6 +9,11 @@
 //       COPY <table> FROM STDIN                            (every fresh write of the group, one COPY:
 //                                                           event blocks, or anomaly rows)
 //       INSERT usage_counters ... ON CONFLICT DO UPDATE     (per tenant, hour bucket)
+//       INSERT stream_minutes, stream_totals ... DO UPDATE  (writes with a rollup: events per stream
+//                                                           and minute, metric min/sum/max; a late
+//                                                           event adds to its own minute: rollup.ts)
+//       SELECT pg_notify(channel, payload)                  (writes with notify payloads: delivered
+//                                                           to listeners at COMMIT, not before)
 //       INSERT ingest_commits (marker id)                  (one row per transaction)
 //     COMMIT ──► each write's promise resolves {duplicate, rows}; on failure it rejects DW_ERR_UNAVAILABLE
 //
@@ -32,7 +37,9 @@ import { DwError } from '../../../src/core/errors.js';
 import { classifyPgError, isTransientPgError } from '../../../src/core/db.js';
 import type { Logger } from '../../../src/core/log.js';
 import { SinkCommitAmbiguous, SinkFlushError, SinkFlushRetried, SinkRequestBuildError, SinkRetentionError, sinkMetrics } from '../../../src/core/telemetry/index.js';
-import { copySinkOptions, type CopySinkOptions } from './config.js';
+import { copySinkOptions, type CopySinkOptions, type ResolvedCopySinkOptions } from './config.js';
+import type { MinuteRollup } from './blocks.js';
+import { ROLLUP_SQL, rollupParams } from './rollup.js';
 
 export interface SinkWrite {
   tenantId: string;
@@ -50,6 +57,10 @@ export interface SinkWrite {
    * so a resend matches whatever the compressor does; absent: the sha256 of `lines`.
    */
   fingerprint?: string;
+  /** Events per stream and minute of this write (blocks.ts): added to stream_minutes and stream_totals in the same transaction. */
+  rollup?: MinuteRollup;
+  /** Payloads sent with pg_notify on the sink's notifyChannel when the write commits (each under 8,000 bytes). */
+  notify?: string[];
 }
 
 export interface WriteResult {
@@ -123,7 +134,7 @@ const isDataError = (err: unknown): boolean => classifyPgError(err) === 'data';
 export class CopySink {
   readonly #pool: pg.Pool;
   readonly #log: Logger;
-  readonly #o: Readonly<Required<CopySinkOptions>>;
+  readonly #o: ResolvedCopySinkOptions;
   readonly #m: ReturnType<typeof sinkMetrics>;
   readonly #copySql: string;
   readonly #usageSql: string;
@@ -403,6 +414,11 @@ export class CopySink {
           usage.set(w.tenantId, u);
         }
         await client.query(this.#usageSql, [[...usage.keys()], [...usage.values()].map((u) => u.n), [...usage.values()].map((u) => u.b)]);
+        const rollup = rollupParams(fresh);
+        if (rollup !== undefined) await client.query(ROLLUP_SQL, rollup);
+        const channel = this.#o.notifyChannel;
+        const notes = channel === undefined ? [] : fresh.flatMap((w) => w.notify ?? []);
+        if (notes.length > 0) await client.query('SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n', [channel, notes]);
       }
       await client.query('INSERT INTO ingest_commits (id) VALUES ($1)', [state.markerId]);
       state.results = results;

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import type { Router } from './router.js';
 import type { Segments } from './segments.js';
 import { SEGMENT_MAGIC, decodeEntry, encodeEntry, frame, parseRecords } from './spool.js';
-import { isUnavailable, WARN_EVERY_MS, type Sink, type SinkResult, type SpoolableWrite, type SpoolHooks, type SpoolState } from './types.js';
+import { SpoolReplayRetry } from '../../../src/core/telemetry/index.js';
+import { isUnavailable, type Sink, type SinkResult, type SpoolableWrite, type SpoolHooks, type SpoolState } from './types.js';
 
 const REJECTED_FILE = 'rejected.spool';
 const MIN_READ = 256 * 1024;
@@ -229,11 +230,10 @@ export class Replayer<W extends SpoolableWrite, A> {
 
   #warnRetry(waiting: number, results: PromiseSettledResult<SinkResult>[]): void {
     const s = this.#s;
-    const now = Date.now();
-    if (now - s.lastWarn.replay <= WARN_EVERY_MS) return;
-    s.lastWarn.replay = now;
-    s.log.warn({ waiting, remainingBatches: s.records, reason: (results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as { message?: unknown } | null | undefined)?.message },
-      'SpoolReplayRetry: storage still unavailable; retrying');
+    SpoolReplayRetry.emit(s.log, {
+      waiting, remainingBatches: s.records,
+      reason: (results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as { message?: unknown } | null | undefined)?.message,
+    }, 1, s.gates.replay);
   }
 
   /** A final wave: each stored (or duplicate) entry is counted and handed to onReplayed, in spool order. */

@@ -11,7 +11,8 @@ import { open, readdir, readFile, rename, unlink, type FileHandle } from 'node:f
 import { join } from 'node:path';
 import { DwError } from '../../../src/core/errors.js';
 import { SEGMENT_MAGIC, parseRecords, segmentId, segmentName } from './spool.js';
-import { WARN_EVERY_MS, type SpoolState } from './types.js';
+import { SpoolFull } from '../../../src/core/telemetry/index.js';
+import type { SpoolState } from './types.js';
 
 export interface Segment {
   id: number;
@@ -62,11 +63,7 @@ export class Segments {
     // (+ a segment header, in case this record opens a new segment)
     if (s.bytes + rec.length + SEGMENT_MAGIC.length > s.opts.maxBytes) {
       s.counters.refusedFull++;
-      const now = Date.now();
-      if (now - s.lastWarn.full > WARN_EVERY_MS) {
-        s.lastWarn.full = now;
-        s.log.warn({ bytes: s.bytes, maxBytes: s.opts.maxBytes, refused: s.counters.refusedFull }, 'SpoolFull: refusing batches (503 / nack) until the replay frees space');
-      }
+      SpoolFull.emit(s.log, { bytes: s.bytes, maxBytes: s.opts.maxBytes, refused: s.counters.refusedFull }, 1, s.gates.full);
       return Promise.reject(new DwError('DW_ERR_SPOOL_FULL', `${s.bytes} of ${s.opts.maxBytes} bytes held while storage catches up`,
         { retryAfterSeconds: s.opts.retryAfterSeconds }));
     }

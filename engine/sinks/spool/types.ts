@@ -2,6 +2,7 @@
 // and the state that more than one part reads or moves (spooling, bytes held, batches held).
 import type { Logger } from '../../../src/core/log.js';
 import type { SpoolOptions } from './config.js';
+import { SpoolFull, SpoolReplayRetry } from '../../../src/core/telemetry/index.js';
 
 /** What the spool needs of a sink write: its tenant and idempotency key; the rest is carried as plain data. */
 export interface SpoolableWrite {
@@ -58,8 +59,6 @@ export interface SpoolStats {
 
 export type SpoolCounters = Omit<SpoolStats, 'spooling' | 'bytes' | 'batches'>;
 
-export const WARN_EVERY_MS = 5_000;
-
 /** State the router, the segments and the replayer share; one per spool. */
 export class SpoolState {
   /** Writes go to the spool until it drains. */
@@ -72,7 +71,8 @@ export class SpoolState {
   closed = false;
   /** The replayer stops (close, after the drain wait). */
   stopping = false;
-  readonly lastWarn = { full: 0, replay: 0 };
+  /** Log gates of this spool's repeated warnings (telemetry emit(): once per 5 s each). */
+  readonly gates = { full: SpoolFull.gate(), replay: SpoolReplayRetry.gate() };
   readonly counters: SpoolCounters = {
     appended: 0, appendedBytes: 0, fsyncs: 0, refusedFull: 0, writeErrors: 0, engaged: 0, drained: 0,
     replayed: 0, replayedDuplicates: 0, replayRejected: 0, replayRetries: 0, replayUndecodable: 0,

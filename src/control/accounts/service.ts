@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { AuditLog } from '../../core/audit.js';
 import type { TokenService } from '../../core/auth/jwt.js';
+import { assertStrongPassword } from '../../core/auth/password-policy.js';
 import { dummyHash, hashPassword, verifyPassword } from '../../core/auth/passwords.js';
 import type { SessionGuard } from '../../core/auth/sessions.js';
 import { withTransaction } from '../../core/db.js';
@@ -70,6 +71,7 @@ export class AccountService {
     const base = usernameBase(firstName) ?? usernameBase(email.split('@')[0]) ?? 'user';
     // Hash before looking anything up: a taken address costs the same argon2id work as a new
     // one, so timing does not tell them apart.
+    assertStrongPassword(r.password, email);
     const passwordHash = await hashPassword(r.password);
     // A duplicate address answers 400 DW_ERR_VALIDATION "could not register with these
     // details", not 409 "email taken": the answer does not confirm that the address has an

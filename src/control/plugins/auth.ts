@@ -3,7 +3,8 @@
 // accounts service's (src/control/accounts/service.ts).
 //
 //   POST /auth/register ─▶ rate limits (ip, then email) ─▶ accounts.register ─▶ 201 tokens + user
-//   POST /auth/login    ─▶ rate limits (ip, then email) ─▶ accounts.login    ─▶ 200 tokens + user
+//   POST /auth/login    ─▶ rate limit (ip) ─▶ failure guard (email+ip, email) ─▶ accounts.login ─▶ 200 tokens + user
+//                                                                    └─ wrong password: counted as a failure
 //   POST /auth/refresh  ─▶ accounts.refresh ─▶ 200 tokens
 //   POST /auth/logout   ─▶ (user token) accounts.logout ─▶ 204
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -11,11 +12,13 @@ import { AccountService, type Caller, type Registration } from '../accounts/serv
 import { clientIp } from './audit.js';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
-import { byEmail, byIp, rateLimit, type RateLimitOptions } from './rate-limit.js';
+import { byEmail, byIp, loginGuard, rateLimit, type RateLimitOptions } from './rate-limit.js';
 import { userSchema } from './schemas.js';
 
 export const LOGIN_RATE_WINDOW_MS = 60_000;
 export const REGISTER_RATE_WINDOW_MS = 3_600_000;
+/** The window login failures are counted in (per email+address and per email). */
+export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
 
 const tokensSchema = {
   type: 'object',
@@ -24,7 +27,8 @@ const tokensSchema = {
 } as const;
 
 const passwordSchema = { type: 'string', minLength: 8, maxLength: 1024 } as const;
-const nameSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
+// No NUL: PostgreSQL text cannot hold it (SQLSTATE 22021).
+const nameSchema = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000]*$' } as const;
 
 const registerSchema = {
   summary: 'Create an account: a new tenant with this user as its owner',
@@ -93,13 +97,23 @@ export const authPlugin = definePlugin(async function auth(app: FastifyInstance)
     return reply.code(201).send(await accounts.register(req.body, callerOf(req)));
   });
 
+  // Failures only, per (email, address) and per email with a back-off: nobody can lock a user
+  // out, and an address with no recent failure always reaches the password check.
+  const failures = loginGuard({
+    perPair: app.config.loginRateLimitPerEmail, perEmail: app.config.loginFailuresPerEmail, windowMs: LOGIN_FAILURE_WINDOW_MS, store, counters,
+  });
   app.post<{ Body: LoginBody }>('/auth/login', {
-    // By address before the body is read; by account once it is parsed.
+    // By address before the body is read (every attempt: one address spraying many accounts).
     onRequest: limit('login-ip', app.config.loginRateLimitPerIp, LOGIN_RATE_WINDOW_MS, byIp),
-    preValidation: limit('login-email', app.config.loginRateLimitPerEmail, LOGIN_RATE_WINDOW_MS, byEmail),
+    preHandler: (req, reply) => failures.check(req, reply),
     schema: loginSchema,
   }, async function login(req) {
-    return accounts.login(req.body.email, req.body.password, callerOf(req));
+    try {
+      return await accounts.login(req.body.email, req.body.password, callerOf(req));
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'DW_ERR_INVALID_CREDENTIALS') await failures.failed(req);
+      throw err;
+    }
   });
 
   app.post<{ Body: RefreshBody }>('/auth/refresh', { schema: refreshSchema }, async function refresh(req) {

@@ -16,6 +16,18 @@ const byFastifyCode: Readonly<Record<string, ErrorCode>> = Object.freeze({
   FST_ERR_BAD_URL: 'DW_ERR_VALIDATION',
 });
 
+/** Redis clients' (ioredis) failures when the server is down or slow: nothing could answer. */
+const REDIS_DOWN = /Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out|MaxRetriesPerRequest|Reached the max retries/i;
+
+/** A framework error we have no entry for, by its HTTP status (never a 500 for a client's mistake). */
+function byStatus(status: number): ErrorCode {
+  if (status === 404) return 'DW_ERR_NOT_FOUND';
+  if (status === 405) return 'DW_ERR_METHOD_NOT_ALLOWED';
+  if (status === 413) return 'DW_ERR_PAYLOAD_TOO_LARGE';
+  if (status === 415) return 'DW_ERR_UNSUPPORTED_MEDIA_TYPE';
+  return 'DW_ERR_VALIDATION';
+}
+
 /**
  * Fastify's own errors (schema validation, body parsing) as ours; then the shared mapping
  * (src/core/errors.ts: DwErrors, PostgreSQL down ─► DW_ERR_DATABASE_UNAVAILABLE); undefined
@@ -33,6 +45,17 @@ export function controlError(err: unknown): DwError | undefined {
     }
     const mapped = typeof fe.code === 'string' ? byFastifyCode[fe.code] : undefined;
     if (mapped !== undefined) return new DwError(mapped);
+    if (typeof fe.code === 'string') {
+      // SQLSTATE class 22 (data exception: NUL in text 22021, a date out of range 22008, a
+      // number out of range 22003, ...): the client's value, not our bug.
+      if (/^22[0-9A-Z]{3}$/.test(fe.code) && (err as { severity?: unknown }).severity !== undefined) {
+        return new DwError('DW_ERR_VALIDATION', 'a value is out of range or not valid text');
+      }
+      if (fe.code.startsWith('FST_ERR_') && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+        return new DwError(byStatus(fe.statusCode), fe.message);
+      }
+    }
+    if (typeof fe.message === 'string' && REDIS_DOWN.test(fe.message)) return new DwError('DW_ERR_UNAVAILABLE', 'Redis does not answer');
   }
   return toDwError(err);
 }

@@ -13,6 +13,7 @@ interface ListQuery { limit: number; offset: number; stream?: string; stream_typ
 
 export const eventsPlugin = definePlugin(async function events(app: FastifyInstance): Promise<void> {
   const { pool } = app;
+  const bounds = { maxDecodedBytes: app.config.eventsReadMaxDecodedBytes, maxResponseBytes: app.config.eventsReadMaxResponseBytes };
 
   const listQuery = {
     type: 'object',
@@ -40,7 +41,8 @@ export const eventsPlugin = definePlugin(async function events(app: FastifyInsta
           type: 'object',
           properties: {
             events: { type: 'array', items: eventSchema }, limit: { type: 'integer' }, offset: { type: 'integer' },
-            next_cursor: { type: 'string', description: 'present when the page is full: pass it as `cursor` for the next page' },
+            next_cursor: { type: 'string', description: 'present when the page is full or ended early at the read bounds: pass it as `cursor` for the next page' },
+            next_offset: { type: 'integer', description: 'with next_cursor when the page ended before its offset was used up: the offset to pass with that cursor' },
           },
           required: ['events', 'limit', 'offset'],
         },
@@ -51,7 +53,11 @@ export const eventsPlugin = definePlugin(async function events(app: FastifyInsta
     const q = req.query;
     const page = await readEvents(pool, p.tenantId, {
       limit: q.limit, offset: q.offset, stream: q.stream, streamType: q.stream_type, since: q.since, until: q.until, cursor: q.cursor,
-    });
-    return { events: page.events, limit: q.limit, offset: q.offset, ...(page.next_cursor === undefined ? {} : { next_cursor: page.next_cursor }) };
+    }, bounds);
+    return {
+      events: page.events, limit: q.limit, offset: q.offset,
+      ...(page.next_cursor === undefined ? {} : { next_cursor: page.next_cursor }),
+      ...(page.next_offset === undefined ? {} : { next_offset: page.next_offset }),
+    };
   });
-}, { name: 'driftwatch-events', dependencies: ['driftwatch-context'], decorators: { fastify: ['pool', 'resolver', 'sessions'], request: ['principal'] } });
+}, { name: 'driftwatch-events', dependencies: ['driftwatch-context'], decorators: { fastify: ['pool', 'config', 'resolver', 'sessions'], request: ['principal'] } });

@@ -15,6 +15,9 @@ import { definePlugin } from './define.js';
 /** Stripe's events are a few KiB; a full invoice with many lines stays well under this. */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
+/** How far a Stripe signature's timestamp may be from now, either way (Stripe's default tolerance). */
+export const WEBHOOK_TOLERANCE_SECONDS = 300;
+
 export const webhooksPlugin = definePlugin(async function webhooks(app: FastifyInstance): Promise<void> {
   const { pool, config, audit } = app;
   const ctx = app.billing;
@@ -44,9 +47,15 @@ export const webhooksPlugin = definePlugin(async function webhooks(app: FastifyI
     if (!Buffer.isBuffer(raw)) throw new DwError('DW_ERR_WEBHOOK_SIGNATURE', 'send the event as application/json');
     const sig = req.headers['stripe-signature'];
     if (typeof sig !== 'string' || sig === '') throw new DwError('DW_ERR_WEBHOOK_SIGNATURE', 'no Stripe-Signature header');
+    // Stripe's library refuses only timestamps older than its tolerance; one dated ahead passed.
+    const t = Number(/(?:^|,)\s*t=(\d{1,12})(?:,|$)/.exec(sig)?.[1]);
+    if (!Number.isFinite(t) || Math.abs(Date.now() / 1000 - t) > WEBHOOK_TOLERANCE_SECONDS) {
+      log.warn({ event: 'BillingWebhookSignatureError', err: 'timestamp missing or outside the tolerance' }, 'Stripe webhook signature refused');
+      throw new DwError('DW_ERR_WEBHOOK_SIGNATURE', `the signature's timestamp is more than ${WEBHOOK_TOLERANCE_SECONDS} s from now`);
+    }
     let event;
     try {
-      event = stripe.webhooks.constructEvent(raw, sig, secret);
+      event = stripe.webhooks.constructEvent(raw, sig, secret, WEBHOOK_TOLERANCE_SECONDS);
     } catch (err) {
       log.warn({ event: 'BillingWebhookSignatureError', err: (err as Error).message }, 'Stripe webhook signature refused');
       throw new DwError('DW_ERR_WEBHOOK_SIGNATURE');

@@ -58,6 +58,14 @@ export class ExternalTokens {
     if (typeof email !== 'string' || email === '' || typeof payload.sub !== 'string') {
       throw new DwError('DW_ERR_UNAUTHORIZED', 'the external token carries no email');
     }
+    // Where the issuer says whether the address was verified (OIDC's email_verified; Supabase
+    // also puts it in user_metadata), an unverified one does not sign in: anyone can sign up
+    // there with someone else's address.
+    const meta = payload.user_metadata as { email_verified?: unknown } | undefined;
+    if (payload.email_verified === false || (typeof meta === 'object' && meta !== null && meta.email_verified === false) ||
+      (payload.email_verified !== undefined && payload.email_verified !== true)) {
+      throw new DwError('DW_ERR_UNAUTHORIZED', 'the external token\'s email is not verified');
+    }
     const user = await this.#user(email.trim().toLowerCase());
     if (user === null) {
       throw new DwError('DW_ERR_UNAUTHORIZED', 'no driftwatch account has this token\'s email; register with the same address first');

@@ -4,17 +4,25 @@
 // (plus RELOAD_MS) verifies, and all are published as a JWKS. Only ES256 is accepted here (no
 // `none`, no HS*; external HS256 tokens are src/core/auth/external.ts's, chosen by principal.ts).
 //
-// Rotation without downtime (`driftwatch keys rotate`):
-//   rotate() ─► INSERT the new key, retire the others (retired_at = now()) in one transaction
-//     ─► every instance signs with the new key within RELOAD_MS (sign() reloads keys that old)
-//        and verifies it at once (an unknown kid triggers a reload)
-//     ─► the old key stays in the JWKS and verifies until retired_at + token lifetime + RELOAD_MS
-//        (the last token an instance may still have signed with it has expired by then)
+// Rotation without downtime (`driftwatch keys rotate`): the next key is published before it signs.
+//   rotate() ─► INSERT the new key ("next": verifies and is in the JWKS at once, signs nothing
+//     yet); the current signer retires PUBLISH_MS from now (retired_at in the future); keys that
+//     never signed are retired now; in one transaction
+//     ─► every instance reloads its keys at least every RELOAD_MS while it signs or verifies, so
+//        all of them know the next key before PUBLISH_MS (= 2 × RELOAD_MS) has passed
+//     ─► PUBLISH_MS later the next key signs (on every instance within RELOAD_MS after that)
+//     ─► the old key stays in the JWKS and verifies until retired_at + token lifetime +
+//        RETIRED_GRACE_SECONDS (the last token an instance may still have signed with it has expired by then)
 //     ─► then it is dropped from the JWKS, and deleted by the next rotate().
+// A token whose kid is unknown is refused at once (401) and the keys are reloaded in the
+// background (at most once a second): no request waits on a reload, whatever kid it names.
 import { randomUUID } from 'node:crypto';
 import { SignJWT, errors as joseErrors, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload, type CryptoKey } from 'jose';
 import type pg from 'pg';
 import { DwError } from '../errors.js';
+
+/** How far in the future a token's iat may be (clock skew between instances). */
+export const MAX_IAT_SKEW_SECONDS = 60;
 import { withTransaction } from '../db.js';
 
 export const JWT_ALG = 'ES256';
@@ -27,16 +35,18 @@ export interface AccessClaims extends JWTPayload {
   session_id: string;
 }
 
-interface KeyRow { kid: string; private_jwk: JWK; public_jwk: JWK; retired_at: Date | null }
+interface KeyRow { kid: string; private_jwk: JWK; public_jwk: JWK; active: boolean; ready: boolean }
 
 /** How old the key set an instance signs with may get (another instance may have rotated meanwhile). */
 export const RELOAD_MS = 30_000;
 /** A retired key verifies for the token lifetime plus this (covers RELOAD_MS and clock skew). */
 export const RETIRED_GRACE_SECONDS = 60;
+/** A new key is published this long before it signs (verifiers reload every RELOAD_MS). */
+export const PUBLISH_MS = 2 * RELOAD_MS;
 /** An unknown kid reloads the keys at most this often. */
 const UNKNOWN_KID_RELOAD_MS = 1_000;
 
-export interface SigningKeyInfo { kid: string; created_at: Date; retired_at: Date | null; state: 'signing' | 'retired' | 'expired' }
+export interface SigningKeyInfo { kid: string; created_at: Date; retired_at: Date | null; state: 'next' | 'signing' | 'retired' | 'expired' }
 interface LoadedKey { kid: string; privateKey: CryptoKey | undefined; publicKey: CryptoKey; publicJwk: JWK }
 
 export interface TokenServiceOptions {
@@ -72,9 +82,10 @@ export class TokenService {
   }
 
   /**
-   * Adds a new signing key and makes it the signer: the others are retired now (they stop
-   * signing, and keep verifying and being published for a token lifetime + RETIRED_GRACE_SECONDS).
-   * Keys whose grace ended are deleted. Returns the new kid.
+   * Adds the next signing key: published (and verifying) at once, signing from PUBLISH_MS on,
+   * when the current signer retires (it keeps verifying and being published for a token
+   * lifetime + RETIRED_GRACE_SECONDS after that). A key that never signed is retired now. Keys
+   * whose grace ended are deleted. The first key of an empty table signs at once. Returns the new kid.
    */
   async rotate(): Promise<string> {
     const { privateKey, publicKey } = await generateKeyPair(JWT_ALG, { extractable: true });
@@ -84,7 +95,15 @@ export class TokenService {
     await withTransaction(this.#pool, async (client) => {
       // One rotation at a time (two at once would each retire the other's new key).
       await client.query('SELECT pg_advisory_xact_lock(1685520387)');
-      await client.query('UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL');
+      // The current signer (the newest active key published for PUBLISH_MS) signs until the new
+      // key is ready; un-retired keys newer than it never signed: retired now.
+      const cur = await client.query<{ kid: string }>(
+        `SELECT kid FROM signing_keys WHERE (retired_at IS NULL OR retired_at > now())
+            AND created_at <= now() - make_interval(secs => $1) ORDER BY created_at DESC LIMIT 1`, [PUBLISH_MS / 1000]);
+      const signer = cur.rows[0]?.kid ?? null;
+      await client.query(
+        `UPDATE signing_keys SET retired_at = CASE WHEN kid = $1 THEN now() + make_interval(secs => $2) ELSE now() END
+          WHERE retired_at IS NULL OR retired_at > now()`, [signer, PUBLISH_MS / 1000]);
       await client.query(
         'INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk) VALUES ($1, $2, $3, $4)',
         [kid, JWT_ALG, privateJwk, publicJwk],
@@ -100,10 +119,15 @@ export class TokenService {
 
   /** Every key in the table, newest first, with its state (for `driftwatch keys list`). */
   async list(): Promise<SigningKeyInfo[]> {
-    const { rows } = await this.#pool.query<{ kid: string; created_at: Date; retired_at: Date | null; expired: boolean }>(
-      `SELECT kid, created_at, retired_at, retired_at < now() - make_interval(secs => $1) AS expired
-         FROM signing_keys ORDER BY created_at DESC`, [this.#graceSeconds]);
-    return rows.map((r) => ({ kid: r.kid, created_at: r.created_at, retired_at: r.retired_at, state: r.retired_at === null ? 'signing' : r.expired ? 'expired' : 'retired' }));
+    const { rows } = await this.#pool.query<{ kid: string; created_at: Date; retired_at: Date | null; expired: boolean; active: boolean; ready: boolean }>(
+      `SELECT kid, created_at, retired_at, retired_at < now() - make_interval(secs => $1) AS expired,
+              retired_at IS NULL OR retired_at > now() AS active, created_at <= now() - make_interval(secs => $2) AS ready
+         FROM signing_keys ORDER BY created_at DESC`, [this.#graceSeconds, PUBLISH_MS / 1000]);
+    const signer = signerOf([...rows].reverse());
+    return rows.map((r) => ({
+      kid: r.kid, created_at: r.created_at, retired_at: r.retired_at,
+      state: r.kid === signer?.kid ? 'signing' : r.active && !r.ready ? 'next' : r.expired ? 'expired' : 'retired',
+    }));
   }
 
   /** One reload at a time, starting at least UNKNOWN_KID_RELOAD_MS after the previous one. */
@@ -116,19 +140,26 @@ export class TokenService {
     return this.#reloading;
   }
 
+  #reloadInBackground(): void {
+    void this.#reloadSoon().catch(() => {});
+  }
+
   async #reload(): Promise<void> {
     this.#lastReload = Date.now();
     const { rows } = await this.#pool.query<KeyRow>(
-      `SELECT kid, private_jwk, public_jwk, retired_at FROM signing_keys
+      `SELECT kid, private_jwk, public_jwk, retired_at IS NULL OR retired_at > now() AS active,
+              created_at <= now() - make_interval(secs => $2) AS ready
+         FROM signing_keys
         WHERE retired_at IS NULL OR retired_at > now() - make_interval(secs => $1)
         ORDER BY created_at ASC`,
-      [this.#graceSeconds],
+      [this.#graceSeconds, PUBLISH_MS / 1000],
     );
     const keys = new Map<string, LoadedKey>();
+    const signer = signerOf(rows);
     let signing: LoadedKey | undefined;
     for (const r of rows) {
       const publicKey = (await importJWK(r.public_jwk, JWT_ALG)) as CryptoKey;
-      const privateKey = r.retired_at === null ? ((await importJWK(r.private_jwk, JWT_ALG)) as CryptoKey) : undefined;
+      const privateKey = r === signer ? ((await importJWK(r.private_jwk, JWT_ALG)) as CryptoKey) : undefined;
       const k: LoadedKey = { kid: r.kid, privateKey, publicKey, publicJwk: r.public_jwk };
       keys.set(r.kid, k);
       if (privateKey !== undefined) signing = k;
@@ -157,18 +188,24 @@ export class TokenService {
     try {
       const { payload } = await jwtVerify(token, async (header) => {
         if (header.alg !== JWT_ALG || typeof header.kid !== 'string') throw new DwError('DW_ERR_UNAUTHORIZED', 'unsupported token algorithm or missing kid');
-        let k = this.#keys.get(header.kid);
+        // Keys at most RELOAD_MS old: a rotation's next key is known here before it signs.
+        if (Date.now() - this.#lastReload > RELOAD_MS) this.#reloadInBackground();
+        const k = this.#keys.get(header.kid);
         if (k === undefined) {
-          // A key another instance just made (rotation): reload, at most once a second (a
-          // token with a made-up kid waits for the next reload rather than causing one).
-          await this.#reloadSoon();
-          k = this.#keys.get(header.kid);
+          // Refused at once, never waiting on a reload (a made-up kid costs nothing but a
+          // background reload, at most once a second).
+          this.#reloadInBackground();
+          throw new DwError('DW_ERR_UNAUTHORIZED', 'unknown signing key');
         }
-        if (k === undefined) throw new DwError('DW_ERR_UNAUTHORIZED', 'unknown signing key');
         return k.publicKey;
       }, { issuer: this.#opts.issuer, audience: this.#opts.audience, algorithms: [JWT_ALG] });
       for (const c of ['sub', 'tenant_id', 'session_id'] as const) {
         if (typeof payload[c] !== 'string') throw new DwError('DW_ERR_UNAUTHORIZED', `token lacks the ${c} claim`);
+      }
+      // Every token we sign has exp and iat (jose checks exp only when present, and iat not at all).
+      if (typeof payload.exp !== 'number') throw new DwError('DW_ERR_UNAUTHORIZED', 'token lacks the exp claim');
+      if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + MAX_IAT_SKEW_SECONDS) {
+        throw new DwError('DW_ERR_UNAUTHORIZED', `token lacks the iat claim or was issued more than ${MAX_IAT_SKEW_SECONDS} s in the future`);
       }
       return payload as AccessClaims;
     } catch (err) {
@@ -178,8 +215,18 @@ export class TokenService {
     }
   }
 
-  /** The public keys, for /.well-known/jwks.json. */
+  /** The public keys, for /.well-known/jwks.json (the next key too, before it signs). */
   jwks(): { keys: JWK[] } {
     return { keys: [...this.#keys.values()].map((k) => k.publicJwk) };
   }
+}
+
+/**
+ * The key that signs, of rows in creation order: the newest active key published for
+ * PUBLISH_MS, or (a table whose keys are all new, e.g. the very first) the oldest active one.
+ */
+function signerOf<R extends { active: boolean; ready: boolean }>(rows: readonly R[]): R | undefined {
+  let signer: R | undefined;
+  for (const r of rows) if (r.active && r.ready) signer = r;
+  return signer ?? rows.find((r) => r.active);
 }

@@ -87,10 +87,11 @@ export class PrincipalResolver {
       return { kind: 'user', tenantId: u.tenantId, scopes: USER_SCOPES, subject: u.userId, role: u.role, email: u.email, externalSub: u.externalSub };
     }
     const claims = await this.#tokens.verify(token);
-    await this.sessions.assertActive(claims.session_id, claims.sub);
+    // Tenant and role from the session's user, never from the claims.
+    const user = await this.sessions.assertActive(claims.session_id, claims.sub);
     return {
-      kind: 'user', tenantId: claims.tenant_id, scopes: USER_SCOPES, subject: claims.sub,
-      role: claims.role, sessionId: claims.session_id, email: claims.email,
+      kind: 'user', tenantId: user.tenantId, scopes: USER_SCOPES, subject: claims.sub,
+      role: user.role, sessionId: claims.session_id, email: claims.email,
     };
   }
 

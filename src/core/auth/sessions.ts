@@ -16,7 +16,7 @@ export const SESSION_CACHE_MS = 2_000;
 export class SessionGuard {
   #pool: pg.Pool;
   #cacheMs: number;
-  #cache = new Map<string, { at: number; userId: string | null; active: boolean }>();
+  #cache = new Map<string, { at: number; userId: string | null; active: boolean; tenantId: string | null; role: string | null }>();
   readonly #staleMs: number;
   readonly #isUnavailable: (err: unknown) => boolean;
 
@@ -28,24 +28,33 @@ export class SessionGuard {
     this.#isUnavailable = opts.isUnavailable ?? (() => false);
   }
 
-  async assertActive(sessionId: string | undefined, userId: string): Promise<void> {
+  /**
+   * Throws unless the session is active and belongs to `userId`; returns that user's tenant and
+   * role as the database has them now: what a request acts as (issue 12: a token's own
+   * tenant_id and role claims are never trusted, even when correctly signed).
+   */
+  async assertActive(sessionId: string | undefined, userId: string): Promise<{ tenantId: string; role: string }> {
     if (sessionId === undefined || !UUID_RE.test(sessionId)) throw new DwError('DW_ERR_UNAUTHORIZED', 'invalid session');
     const now = Date.now();
     let hit = this.#cache.get(sessionId);
     if (hit === undefined || now - hit.at >= this.#cacheMs) {
-      let rows: { user_id: string; active: boolean }[];
+      let rows: { user_id: string; active: boolean; tenant_id: string; role: string }[];
       try {
-        ({ rows } = await this.#pool.query<{ user_id: string; active: boolean }>(
-          'SELECT user_id, revoked_at IS NULL AS active FROM sessions WHERE id = $1', [sessionId]));
+        ({ rows } = await this.#pool.query<{ user_id: string; active: boolean; tenant_id: string; role: string }>(
+          `SELECT s.user_id, s.revoked_at IS NULL AS active, u.tenant_id, u.role
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`, [sessionId]));
       } catch (err) {
-        if (hit?.active === true && hit.userId === userId && now - hit.at < this.#staleMs && this.#isUnavailable(err)) return;
+        if (hit?.active === true && hit.userId === userId && hit.tenantId !== null && hit.role !== null && now - hit.at < this.#staleMs && this.#isUnavailable(err)) {
+          return { tenantId: hit.tenantId, role: hit.role };
+        }
         throw err;
       }
-      hit = { at: now, userId: rows[0]?.user_id ?? null, active: rows[0]?.active ?? false };
+      hit = { at: now, userId: rows[0]?.user_id ?? null, active: rows[0]?.active ?? false, tenantId: rows[0]?.tenant_id ?? null, role: rows[0]?.role ?? null };
       if (this.#cache.size > 10_000) this.#cache.clear();
       this.#cache.set(sessionId, hit);
     }
-    if (!hit.active || hit.userId !== userId) throw new DwError('DW_ERR_UNAUTHORIZED', 'the session has ended; sign in again');
+    if (!hit.active || hit.userId !== userId || hit.tenantId === null || hit.role === null) throw new DwError('DW_ERR_UNAUTHORIZED', 'the session has ended; sign in again');
+    return { tenantId: hit.tenantId, role: hit.role };
   }
 
   /** Drops a cached answer (call after revoking a session). */

@@ -137,6 +137,12 @@ export const spoolMetrics = {
   errors: new Collected('driftwatch_spool_errors_total', 'spool write errors, replay rejections, undecodable and torn records', 'counter'),
 };
 
+// The spool's own counters (stats) are read at scrape time (spoolMetrics); these events only log, rate-limited per spool.
+export const SpoolFull = defineEvent({ name: 'SpoolFull', level: 'warn', everyMs: 5_000,
+  message: 'refusing batches (503 / nack) until the replay frees space' });
+export const SpoolReplayRetry = defineEvent({ name: 'SpoolReplayRetry', level: 'warn', everyMs: 5_000,
+  message: 'storage still unavailable; retrying' });
+
 // ── Engine: retention, usage ─────────────────────────────────────────────────────────────────
 export const RetentionRunCompleted = defineEvent({ name: 'RetentionRunCompleted', level: 'info',
   counter: new Counter('driftwatch_retention_runs_total', 'retention runs completed').child(), message: 'old partitions, blocks and anomalies removed' });
@@ -156,8 +162,8 @@ export const controlMetrics = {
   requests: new Counter('driftwatch_control_requests_total', 'control-API requests answered, by status class (2xx, 3xx, 4xx, 5xx)', ['status_class']),
 };
 export const RateLimitStoreError = defineEvent({ name: 'RateLimitStoreError', level: 'warn', everyMs: 10_000,
-  counter: new Counter('driftwatch_rate_limit_store_errors_total', 'rate-limit checks that failed because the store did not answer (the request goes through)').child(),
-  message: 'rate-limit store failed: the request goes through unchecked' });
+  counter: new Counter('driftwatch_rate_limit_store_errors_total', 'rate-limit checks that failed because the store did not answer (counted in the instance\'s memory instead)').child(),
+  message: "rate-limit store failed: counted in this instance's memory until it is back" });
 export const rateLimitRefused = new Counter('driftwatch_rate_limit_refused_requests_total', 'control-API requests refused by a rate limit').child();
 
 // ── Edge proxy ───────────────────────────────────────────────────────────────────────────────

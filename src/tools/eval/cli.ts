@@ -4,23 +4,31 @@
 //   bin/driftwatch.ts ──► runEval(mode, flags) ──► evalNab | evalLogs | evalEvents ──► stdout lines
 //                                                                          └──► --json FILE
 // Bad input (missing flag, wrong folder, unreadable labels) throws TypeError: the CLI exits 2.
-import { writeFileSync } from 'node:fs';
-import { evalEvents } from './events.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { evalEvents, type IncidentFigures } from './events.js';
+import { generateLlm, generateLogs } from './generate.js';
 import { evalLogs } from './logs.js';
 import { formatFigures, type DetectionFigures } from './metrics.js';
 import { evalNab, formatNab, NAB_STREAM_PROFILE } from './nab.js';
+import { evalSessions, type SessionsFigures } from './sessions.js';
 
 export const EVAL_MODES: Record<string, string> = {
   nab: 'NAB time series: NAB\'s own scoring (3 profiles, windows, probation, normalisation, threshold sweep over row scores), and the engine\'s findings at each stream profile\'s threshold',
   logs: 'Loghub logs: per-line precision/recall/F1 (BGL_2k, HDFS_2k), false alarms per 1,000 lines (Thunderbird_2k, unlabeled/*.log)',
-  events: 'your events (our ingest shape, NDJSON) with labels {"anomalous": [line indices]}: precision/recall/F1, false alarms per 1,000',
+  sessions: 'sessions grouped by entity (HDFS block sessions: sessions.csv with a train/test split): the sequence detector fitted on train, precision/recall/F1 of sessions on test',
+  events: 'your events (our ingest shape, NDJSON) with labels {"anomalous": [line indices], "kinds"?: {"<index>": kind}}: precision/recall/F1, false alarms per 1,000, incident recall (per kind with kinds)',
+  generate: 'write a labelled synthetic stream (--kind logs|llm, --seed N) to --out DIR (events.ndjson, labels.json) for eval events',
 };
 
 export const EVAL_FLAGS: Record<string, string> = {
-  '--data': 'nab, logs: the data folder (NAB layout: data/, labels/combined_windows.json; Loghub layout: BGL/, HDFS/, ...)',
+  '--data': 'nab, logs, sessions: the data folder (NAB layout: data/, labels/combined_windows.json; Loghub layout: BGL/, HDFS/, ...; sessions: sessions.csv)',
   '--events': 'events: NDJSON file, one {timestamp, stream_type, data, metadata?, stream?} per line',
   '--labels': 'events: JSON file {"anomalous": [0-based line indices]}',
   '--json': 'also write the figures as JSON to this file',
+  '--kind': 'generate: logs (4 interleaved services, 5 incident kinds) or llm (support prompts, 5 kinds)',
+  '--seed': 'generate: the seed (a positive integer)',
+  '--out': 'generate: the folder to write events.ndjson and labels.json to',
 };
 
 export function evalUsage(): string {
@@ -39,7 +47,9 @@ export function evalUsage(): string {
     'Examples:',
     '  driftwatch eval nab --data ../shared/datasets/nab --json nab.json',
     '  driftwatch eval logs --data ../shared/datasets/logs',
+    '  driftwatch eval sessions --data ../shared/datasets/logs/HDFS_100k_sessions --json sessions.json',
     '  driftwatch eval events --events examples/demo-events.ndjson --labels examples/demo-labels.json',
+    '  driftwatch eval generate --kind logs --seed 101 --out /tmp/logs-101 && driftwatch eval events --events /tmp/logs-101/events.ndjson --labels /tmp/logs-101/labels.json',
   ].join('\n');
 }
 
@@ -75,7 +85,7 @@ const figuresJson = (m: DetectionFigures): Record<string, number | null> => ({
 export async function runEval(mode: string, flags: Record<string, string>, io: EvalIo = defaultIo()): Promise<void> {
   if (mode === '') throw new TypeError(`eval needs a mode: ${Object.keys(EVAL_MODES).join(', ')} (see driftwatch eval --help)`);
   if (!(mode in EVAL_MODES)) throw new TypeError(`unknown eval mode ${JSON.stringify(mode)} (modes: ${Object.keys(EVAL_MODES).join(', ')})`);
-  const allowed = mode === 'events' ? ['--events', '--labels', '--json'] : ['--data', '--json'];
+  const allowed = mode === 'events' ? ['--events', '--labels', '--json'] : mode === 'generate' ? ['--kind', '--seed', '--out'] : ['--data', '--json'];
   for (const f of Object.keys(flags)) if (!allowed.includes(f)) throw new TypeError(`${f} is not an option of eval ${mode} (options: ${allowed.join(', ')})`);
   let json: unknown;
   try {
@@ -87,7 +97,7 @@ export async function runEval(mode: string, flags: Record<string, string>, io: E
   } finally {
     io.done();
   }
-  if (flags['--json'] !== undefined) {
+  if (flags['--json'] !== undefined && json !== null) {
     writeFileSync(flags['--json'], JSON.stringify(json, null, 2) + '\n');
     io.progress(`eval ${mode}: figures written to ${flags['--json']}`);
   }
@@ -99,7 +109,8 @@ function run(mode: string, flags: Record<string, string>, io: EvalIo): unknown {
     io.done();
     for (const n of r.notes) io.progress(`eval nab: note: ${n}`);
     const profiles = Object.keys(r.nab.thresholds);
-    io.out(formatNab('nab', r.nab, profiles, `${r.nab.files} files, ${r.nab.seconds.toFixed(1)} s`));
+    io.out(formatNab('nab', r.nab, profiles, `${r.nab.files} files, ${r.nab.seconds.toFixed(1)} s; in-sample: parameters and threshold chosen on these files`));
+    if (r.nab.loco !== null) io.out(formatNab('nab leave-one-category-out', r.nab.loco.scores, profiles, `each of the ${r.nab.loco.folds.length} categories at the threshold chosen on the others`));
     const ef = r.nab.engine_findings;
     const which = profiles.map((p) => `${p} at ${NAB_STREAM_PROFILE[p] ?? 'balanced'} ${ef.profiles[NAB_STREAM_PROFILE[p] ?? 'balanced'].threshold}`).join(', ');
     io.out(formatNab('nab engine findings', ef.by_profile, profiles, `the engine's findings as detections; ${which}`));
@@ -110,6 +121,7 @@ function run(mode: string, flags: Record<string, string>, io: EvalIo): unknown {
       nab: {
         ...Object.fromEntries(profiles.map((p) => [p, (r.nab as unknown as Record<string, number>)[p]])),
         engine_findings: r.nab.engine_findings,
+        leave_one_category_out: r.nab.loco,
         files: r.nab.files, rows: r.nab.rows, findings: r.nab.findings, seconds: r.nab.seconds, thresholds: r.nab.thresholds, per_file: r.nab.per_file,
       },
       baselines: r.baselines,
@@ -127,10 +139,43 @@ function run(mode: string, flags: Record<string, string>, io: EvalIo): unknown {
     }
     return { logs: out };
   }
+  if (mode === 'generate') {
+    const kind = need(flags, '--kind', mode);
+    if (kind !== 'logs' && kind !== 'llm') throw new TypeError(`--kind must be logs or llm, not ${JSON.stringify(kind)}`);
+    const seed = Number(need(flags, '--seed', mode));
+    if (!Number.isInteger(seed) || seed < 1) throw new TypeError('--seed must be a positive integer');
+    const out = need(flags, '--out', mode);
+    const g = kind === 'logs' ? generateLogs(seed) : generateLlm(seed);
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'events.ndjson'), g.lines.join('\n') + '\n');
+    writeFileSync(join(out, 'labels.json'), JSON.stringify({ anomalous: g.anomalous, kinds: g.kinds }) + '\n');
+    io.out(`generate ${kind} seed ${seed}: ${g.lines.length} events, ${g.anomalous.length} labelled, written to ${out}`);
+    return null;
+  }
+  if (mode === 'sessions') {
+    io.progress('eval sessions: fitting on train, choosing parameters on its validation fifth');
+    const r = evalSessions({ data: need(flags, '--data', mode) });
+    io.done();
+    const line = (name: string, f: SessionsFigures, how: string): string =>
+      `${formatFigures(name, f, 'test sessions').replace(/\)$/, '')}; ${how}; marginBits ${f.params.marginBits}, transitions ${f.params.transitions ? 'on' : 'off'}, invariants ${f.params.invariantConf > 0 ? `at ${f.params.invariantConf}` : 'off'} chosen on ${f.validation.sessions} validation sessions of train (F1 ${(f.validation.f1 ?? 0).toFixed(3)}))`;
+    io.out(line('sessions', r.normal, `reference: the ${r.normal.reference_sessions} normal train sessions (train labels used only to leave anomalous sessions out)`));
+    io.out(line('sessions, no labels', r.all, `reference: all ${r.all.reference_sessions} train sessions, anomalous ones included`));
+    io.out(`sessions: ${r.normal.indistinguishable} of ${r.normal.anomalous} test anomalies have the very template sequence of a normal train session, ${r.same_counts_as_normal} the same template counts: no detector that sees only the sequence can flag them without flagging those normal sessions`);
+    const j = (f: SessionsFigures): Record<string, unknown> => ({ ...figuresJson(f), sessions: f.events, reference: f.reference, reference_sessions: f.reference_sessions, params: f.params, validation: f.validation, indistinguishable: f.indistinguishable, seconds: f.seconds });
+    return { sessions: { ...j(r.normal), same_counts_as_normal: r.same_counts_as_normal, no_labels: j(r.all) } };
+  }
   const events = need(flags, '--events', mode);
   const labels = need(flags, '--labels', mode);
   const r = evalEvents({ events, labels, progress: (k, n, s) => io.progress(`eval events: stream ${k} of ${n} ${s}`) });
   io.done();
   io.out(formatFigures('events', r, `events, ${r.streams} stream${r.streams === 1 ? '' : 's'}, ${r.seconds.toFixed(1)} s`));
-  return { events: { ...figuresJson(r), events: r.events, streams: r.streams, seconds: r.seconds, flagged: r.flagged } };
+  const pct = (f: IncidentFigures): string => `${f.found}/${f.incidents}${f.recall === null ? '' : ` (${f.recall.toFixed(3)})`}`;
+  io.out(`events incidents: recall ${pct(r.incidents)}${r.by_kind === null ? '' : `; ${Object.entries(r.by_kind).map(([k, f]) => `${k} ${pct(f)}`).join(', ')}`}`);
+  return {
+    events: {
+      ...figuresJson(r), events: r.events, streams: r.streams, seconds: r.seconds, flagged: r.flagged,
+      incident_recall: r.incidents.recall, incidents: r.incidents.incidents, incidents_found: r.incidents.found,
+      ...(r.by_kind === null ? {} : { incident_recall_by_kind: r.by_kind }),
+    },
+  };
 }

@@ -2,7 +2,7 @@
 // state carried from task to task, in-process (workers/score.ts is pure).
 //
 //   ScoreInput[] ──► batches of `batch` ──► score({stream, streamType, state, events, rowScores, threshold?}) ──► findings, rowScores
-//                                              ▲ state ◄──────────────────────┘
+//                                              ▲ state, sessionState ◄────────┘
 //   ──► per-event anomaly score in [0, 1]: the detector's row score (at least the score of a
 //       finding on that event), what NAB's threshold sweep needs; and the events with findings
 //   With {rowScores: false, threshold}: exactly the engine's task (no row scores asked for), so
@@ -35,9 +35,10 @@ export function runStream(stream: string, streamType: StreamType, events: readon
   const flagged = new Set<number>();
   let findings = 0;
   let state: Uint8Array | null = null;
+  let sessionState: Uint8Array | null = null;
   for (let off = 0; off < events.length; off += batch) {
     const slice = events.slice(off, off + batch);
-    const r = score({ stream, streamType, state, events: enc.encode(JSON.stringify(slice)), ...(rowScores ? { rowScores } : {}), ...(opts.threshold === undefined ? {} : { threshold: opts.threshold }) });
+    const r = score({ stream, streamType, state, sessionState, events: enc.encode(JSON.stringify(slice)), ...(rowScores ? { rowScores } : {}), ...(opts.threshold === undefined ? {} : { threshold: opts.threshold }) });
     if (!r.ok) throw new Error(`detector failed on ${stream} at event ${off}: ${r.code}: ${r.message}`);
     // The row scores already hold every finding (≥ 0.5 there); a finding's own score is its
     // severity for the engine, not the likelihood NAB's threshold sweep should rank by.
@@ -50,6 +51,7 @@ export function runStream(stream: string, streamType: StreamType, events: readon
       if (rows === undefined) scores[i] = Math.max(scores[i], Math.min(1, Math.max(0, f.score)));
     }
     state = r.state;
+    sessionState = r.sessionState ?? null;
   }
   return { scores, flagged, findings };
 }

@@ -1,0 +1,173 @@
+// bench/fairness: one engine, two business tenants (issue 12, Medium 7).
+//
+//   phase "alone":  B ──WebSocket, 100 events every 100 ms (1,000 events/s)──► engine (detection on) ─► PostgreSQL
+//   phase "flood":  the same for B, on fresh streams with the same lines, while
+//                   A ──2 WebSocket connections, frames of 1,000, 8 in flight each, as fast as acked──► the same engine
+//   then: wait until B's events are scored and its anomalies written, count them per phase
+//
+// One line: `fairness_b_under_a_flood: B p99 ack X ms vs alone Y ms (ratio R, target ≤ 2), p50 ...;
+// B anomalies stored N under the flood vs M alone (all stored: yes|no); A acked K events/s`.
+// B's lines are synthetic logs with injected anomalies (src/tools/demo/synthetic.ts, one seed
+// for both phases), so that both phases score the same input from a fresh detector state.
+// Single process (clients and engine share the CPU). Needs DATABASE_URL (creates
+// dw_bench_fair_<random> and drops it).
+//   npx tsc -p tsconfig.json && DATABASE_URL=postgres://... node dist/bench/fairness.bench.js [--seconds 8]
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { createApiKey } from '../src/core/auth/api-keys.js';
+import { TokenService } from '../src/core/auth/jwt.js';
+import { loadConfig } from '../src/core/config.js';
+import { createPool, migrate } from '../src/core/db.js';
+import { silentLogger } from '../src/core/log.js';
+import { createTenant } from '../src/core/tenancy/tenants.js';
+import { syntheticLog } from '../src/tools/demo/synthetic.js';
+import { startEngine } from '../engine/engine.js';
+
+const B_FRAME = 100;
+const B_EVERY_MS = 100;
+const A_FRAME = 1_000;
+const A_CONNS = 2;
+const A_PIPELINE = 8;
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? dflt : Number(process.argv[i + 1]);
+}
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+};
+
+function connect(url: string, key: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${key}` } });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+/** B: one frame of B_FRAME lines every B_EVERY_MS on `stream`; the send-to-ack latencies. */
+async function tenantB(url: string, key: string, lines: string[], stream: string): Promise<number[]> {
+  const ws = await connect(url, key);
+  const sentAt = new Map<number, number>();
+  const lat: number[] = [];
+  ws.on('message', (d: Buffer) => {
+    const m = JSON.parse(d.toString()) as { ack?: number; nack?: number };
+    const seq = m.ack ?? m.nack;
+    if (m.ack === undefined) process.stderr.write(`fairness: B nack ${d.toString().slice(0, 200)}\n`);
+    const t = seq === undefined ? undefined : sentAt.get(seq);
+    if (t !== undefined) { lat.push(performance.now() - t); sentAt.delete(seq!); }
+  });
+  const start = Date.now();
+  for (let seq = 0; seq * B_FRAME < lines.length; seq++) {
+    const events = lines.slice(seq * B_FRAME, (seq + 1) * B_FRAME).map((l, i) => ({ timestamp: start + seq * B_EVERY_MS + i, stream_type: 'logs', stream, data: l }));
+    sentAt.set(seq, performance.now());
+    ws.send(JSON.stringify({ seq, events }));
+    const next = start + (seq + 1) * B_EVERY_MS;
+    await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+  }
+  const deadline = Date.now() + 30_000;
+  while (sentAt.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  ws.close();
+  return lat;
+}
+
+/** A: A_CONNS connections keeping A_PIPELINE frames of A_FRAME in flight each, until stop(); events acked. */
+function tenantA(url: string, key: string): { stop(): Promise<number> } {
+  let running = true;
+  let acked = 0;
+  const frame = (seq: number): string => JSON.stringify({ seq, events: Array.from({ length: A_FRAME }, (_, i) => ({ timestamp: Date.now(), stream_type: 'logs', stream: `a-${i % 8}`, data: `GET /api/v1/items/${(seq * A_FRAME + i) % 9973} 200 ${i % 50}ms` })) });
+  const conns = Array.from({ length: A_CONNS }, async () => {
+    const ws = await connect(url, key);
+    let seq = 0;
+    let inFlight = 0;
+    await new Promise<void>((done) => {
+      const fill = (): void => {
+        while (running && inFlight < A_PIPELINE) { inFlight++; ws.send(frame(seq++)); }
+        if (!running && inFlight === 0) done();
+      };
+      ws.on('message', (d: Buffer) => {
+        inFlight--;
+        if ((JSON.parse(d.toString()) as { ack?: number }).ack !== undefined) acked += A_FRAME;
+        fill();
+      });
+      ws.on('close', () => done());
+      fill();
+    });
+    ws.close();
+  });
+  return { async stop() { running = false; await Promise.all(conns); return acked; } };
+}
+
+async function anomaliesOf(pool: pg.Pool, tenantId: string, stream: string): Promise<number> {
+  return Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM anomalies WHERE tenant_id = $1 AND stream = $2', [tenantId, stream])).rows[0].n);
+}
+
+async function main(): Promise<void> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (adminUrl === undefined) { process.stderr.write('fairness.bench: set DATABASE_URL\n'); process.exitCode = 2; return; }
+  const seconds = arg('--seconds', 8);
+  const name = `dw_bench_fair_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  const pool = createPool(u.toString(), 10);
+  const spoolDir = mkdtempSync(join(tmpdir(), 'dw-bench-spool-'));
+  try {
+    await migrate(pool);
+    const tokens = await new TokenService(pool, { issuer: 'driftwatch', audience: 'driftwatch', ttlSeconds: 900 }).init();
+    const a = await createTenant(pool, 'A', 'business');
+    const b = await createTenant(pool, 'B', 'business');
+    const aKey = (await createApiKey(pool, a.id)).key;
+    const bKey = (await createApiKey(pool, b.id)).key;
+    const config = loadConfig({ env: {}, overrides: { enginePort: 0, host: '127.0.0.1', logLevel: 'silent', spoolDir, workerThreads: Math.max(1, availableParallelism() - 1) } });
+    const engine = await startEngine({ config, pool, tokens, log: silentLogger });
+    const url = `ws://127.0.0.1:${engine.port}/api/v1/stream`;
+    const lines = syntheticLog({ lines: (seconds * 1000 / B_EVERY_MS) * B_FRAME, anomalies: 20, seed: 7 }).lines;
+    const settle = async (stream: string): Promise<number> => {
+      // Until B's stream is scored and its anomalies written: the count holds for a second with nothing pending.
+      let last = -1;
+      for (let i = 0; i < 120; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        const n = await anomaliesOf(pool, b.id, stream);
+        if (n === last && engine.stats().scorePending === 0) return n;
+        last = n;
+      }
+      return last;
+    };
+    try {
+      const alone = await tenantB(url, bKey, lines, 'b-alone');
+      const storedAlone = await settle('b-alone');
+      const flood = tenantA(url, aKey);
+      await new Promise((r) => setTimeout(r, 1_000));
+      const t0 = Date.now();
+      const under = await tenantB(url, bKey, lines, 'b-flood');
+      const aEvents = await flood.stop();
+      const aRate = aEvents / ((Date.now() - t0 + 1_000) / 1000);
+      const storedUnder = await settle('b-flood');
+      const p99a = quantile(alone, 0.99);
+      const p99u = quantile(under, 0.99);
+      process.stdout.write(
+        `fairness_b_under_a_flood: B p99 ack ${p99u.toFixed(1)} ms vs alone ${p99a.toFixed(1)} ms (ratio ${(p99u / p99a).toFixed(2)}, target ≤ 2), ` +
+        `p50 ${quantile(under, 0.5).toFixed(1)} vs ${quantile(alone, 0.5).toFixed(1)} ms, ${under.length}/${alone.length} frames acked; ` +
+        `B anomalies stored ${storedUnder} under the flood vs ${storedAlone} alone (all stored: ${storedUnder === storedAlone ? 'yes' : 'no'}); ` +
+        `A acked ${Math.round(aRate)} events/s; load ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores\n`,
+      );
+    } finally {
+      await engine.close();
+    }
+  } finally {
+    await pool.end();
+    rmSync(spoolDir, { recursive: true, force: true });
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+await main();

@@ -1,0 +1,60 @@
+// A raw HTTP/1.1 request over a socket, for what fetch() will not send: a body sent slowly or
+// never finished, a malformed Content-Length, two Host headers, an absolute-form target.
+import { connect, type Socket } from 'node:net';
+
+export interface RawResponse { status: number; headers: Record<string, string>; body: string }
+
+export class RawRequest {
+  readonly socket: Socket;
+  #data = '';
+  #ended = false;
+  #waiters: (() => void)[] = [];
+
+  /** Sends `head` (the request line and headers, without the blank line) and `first` bytes of body. */
+  constructor(port: number, head: string, first: string | Buffer = '') {
+    this.socket = connect(port, '127.0.0.1');
+    this.socket.setEncoding('latin1');
+    this.socket.on('data', (d: string) => { this.#data += d; this.#wake(); });
+    this.socket.on('close', () => { this.#ended = true; this.#wake(); });
+    this.socket.on('error', () => {});
+    this.socket.write(`${head}\r\n\r\n`);
+    if (first.length > 0) this.socket.write(first);
+  }
+
+  /** An ingest POST declaring `length` bytes, with `first` of them sent now. */
+  static post(port: number, path: string, authorization: string, length: number | string, first: string | Buffer = '', contentType = 'application/json'): RawRequest {
+    return new RawRequest(port, `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\n` +
+      `Authorization: ${authorization}\r\nContent-Length: ${length}`, first);
+  }
+
+  #wake(): void { for (const w of this.#waiters.splice(0)) w(); }
+
+  get ended(): boolean { return this.#ended; }
+
+  /** Waits for a complete response (by its Content-Length), or fails after `ms`. */
+  async response(ms = 5_000): Promise<RawResponse> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const head = this.#data.indexOf('\r\n\r\n');
+      if (head >= 0) {
+        const lines = this.#data.slice(0, head).split('\r\n');
+        const headers: Record<string, string> = {};
+        for (const l of lines.slice(1)) {
+          const i = l.indexOf(':');
+          headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+        }
+        const body = this.#data.slice(head + 4);
+        if (body.length >= Number(headers['content-length'] ?? 0)) return { status: Number(lines[0].split(' ')[1]), headers, body };
+      }
+      if (this.#ended) throw new Error(`connection closed without a complete response: ${JSON.stringify(this.#data.slice(0, 200))}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no response within ${ms} ms (got ${JSON.stringify(this.#data.slice(0, 200))})`);
+      await new Promise<void>((r) => { const t = setTimeout(r, left); this.#waiters.push(() => { clearTimeout(t); r(); }); });
+    }
+  }
+
+  send(rest: string | Buffer): void { if (!this.#ended) this.socket.write(rest); }
+  destroy(): void { this.socket.destroy(); }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

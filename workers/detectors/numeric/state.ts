@@ -1,0 +1,182 @@
+// The numeric detector's per-stream state: what it is, a fresh one, and its wire form (UTF-8
+// JSON, `{v: 2, kind: 'numeric', ...}`), with the migration of every older form.
+//
+//   bytes ─► JSON ─► v 2: as is
+//                    v 1 (short keys: lk[14], ef, wv, …; possibly from before the calibration
+//                        rings, the time-of-day profile, the row statistics or the forgetting
+//                        range) ─► fill what is missing as that version's code did ─► rename
+//                    anything else ─► TypeError (wrong stream type, or a newer version)
+// A migrated state scores exactly as the version-1 code did from it (test/workers/numeric.test.ts
+// replays a stored version-1 state).
+
+export const NUMERIC_STATE_VERSION = 2;
+
+/** A long-run mean and variance (EWMA) of one row-likelihood feature. */
+export interface Moments {
+  mean: number;
+  var: number;
+}
+
+/** Row likelihood: the raw features' short and long averages, and each feature's long-run moments. */
+export interface RowStats {
+  /** A: short EWMA of |z| (over lkShort points). */
+  pointDev: number;
+  /** B: short EWMA of the median of the last three values, long EWMA of the value, long mean absolute deviation. */
+  shortLevel: number;
+  longLevel: number;
+  longMad: number;
+  /** C: short EWMA of z². */
+  shortZsq: number;
+  /** E: short EWMA of the time-of-week residual (in its own scales). */
+  weekDev: number;
+  /** Per feature (A, B, C, E): the long-run moments it is judged against. */
+  moments: [Moments, Moments, Moments, Moments];
+}
+
+export interface NumericState {
+  v: 2;
+  kind: 'numeric';
+  /** Points seen. */
+  points: number;
+  /** The forecast: Holt level and trend, robust residual scale. */
+  level: number;
+  trend: number;
+  scale: number;
+  /** The regime detector: CUSUM sums, EWMA of z². */
+  cusumPos: number;
+  cusumNeg: number;
+  zsq: number;
+  /** Point index of the last re-anchoring, or -1. */
+  anchoredAt: number;
+  /** Warm-up sums for the initial level and scale. */
+  warmSum: number;
+  warmAbsDiff: number;
+  warmLast: number;
+  /** The last three values (re-anchoring and feature B use their median, robust to one spike). */
+  last3: [number, number, number];
+  /** Time-of-day profile: per bucket, EWMA of values and the day of the first visit (sparse); scale of its residuals. */
+  dayValues: number[];
+  dayFirst: number[];
+  dayScale: number;
+  /** Calibration rings of recent |z| and CUSUM values (2 decimals), write position, and the quantiles at the last refresh. */
+  calZ: number[];
+  calCusum: number[];
+  calPos: number;
+  calZq: number;
+  calCusumQ: number;
+  /** The regime detector's last re-anchoring: point index, score and kind (refractory period). */
+  regimeAt: number;
+  regimeScore: number;
+  regimeKind: string;
+  rows: RowStats;
+  /** Points the row likelihood has seen; last point of the current suppression period. */
+  rowPoints: number;
+  suppressUntil: number;
+  /**
+   * Range of the recent values (the new-extreme check): completed blocks as [min, max] pairs (a
+   * ring of rangeBlocks, next write at rangePos), their overall min and max, and the current
+   * block's min, max and count.
+   */
+  rangeRing: number[];
+  rangePos: number;
+  ringLo: number;
+  ringHi: number;
+  blockLo: number;
+  blockHi: number;
+  blockCount: number;
+  /**
+   * Published scores above 0 of the last supRows points, as [point, score] pairs with decreasing
+   * scores (a monotonic queue: its head is their maximum). Read by findings below the
+   * suppression level; the same whatever the task's threshold.
+   */
+  peaks: number[];
+  /**
+   * Empirical tails: per feature, decayed counts per bin, and their decayed total of rows, all
+   * stored × tailUnit (decay by growing the unit, not by touching every bin; rescaled past 1e9).
+   */
+  tailBins: number[][];
+  tailTotal: number;
+  tailUnit: number;
+  /** Points the time-of-week feature has judged. */
+  weekJudged: number;
+  /** Time-of-week profile: per bucket, EWMA of values and the week of the first visit (sparse); scale of its residuals. */
+  weekValues: number[];
+  weekFirst: number[];
+  weekScale: number;
+}
+
+type RowPart = Pick<NumericState, 'rows' | 'rowPoints' | 'suppressUntil' | 'weekValues' | 'weekFirst' | 'weekScale' | 'rangeRing' | 'rangePos' | 'ringLo' | 'ringHi' | 'blockLo' | 'blockHi' | 'blockCount' | 'peaks' | 'tailBins' | 'tailTotal' | 'tailUnit' | 'weekJudged'>;
+
+function freshRows(): RowPart {
+  const m = (): Moments => ({ mean: 0, var: 0 });
+  return {
+    rows: { pointDev: 0, shortLevel: 0, longLevel: 0, longMad: 0, shortZsq: 1, weekDev: 0, moments: [m(), m(), m(), m()] },
+    rowPoints: 0, suppressUntil: -1, weekValues: [], weekFirst: [], weekScale: 0,
+    rangeRing: [], rangePos: 0, ringLo: 0, ringHi: 0, blockLo: 0, blockHi: 0, blockCount: 0,
+    peaks: [], tailBins: [], tailTotal: 0, tailUnit: 1, weekJudged: 0,
+  };
+}
+
+export function freshState(): NumericState {
+  return {
+    v: 2, kind: 'numeric', points: 0, level: 0, trend: 0, scale: 0, cusumPos: 0, cusumNeg: 0, zsq: 1, anchoredAt: -1,
+    warmSum: 0, warmAbsDiff: 0, warmLast: 0, last3: [0, 0, 0], dayValues: [], dayFirst: [], dayScale: 0,
+    calZ: [], calCusum: [], calPos: 0, calZq: 0, calCusumQ: 0, regimeAt: -1e9, regimeScore: 0, regimeKind: '',
+    ...freshRows(),
+  };
+}
+
+/** The version-1 form (short keys), as far as the migration reads it. */
+type StateV1 = Record<string, unknown> & { n: number; lk?: number[]; ln?: number };
+
+/** Fills what a version-1 state written before some feature lacks, as the version-1 code did. */
+function completeV1(s: StateV1): void {
+  if (!Array.isArray(s.zr)) Object.assign(s, { zr: [], cr: [], cpos_: 0, zq: 0, cq: 0 });
+  if (!Array.isArray(s.sv) || !Array.isArray(s.sday)) Object.assign(s, { sv: [], sday: [], scale2: 0 });
+  if (typeof s.lastN !== 'number') Object.assign(s, { lastN: -1e9, lastScore: 0, lastKind: '' });
+  if (!Array.isArray(s.lk) || s.lk.length !== 14 || typeof s.eg !== 'number') {
+    Object.assign(s, { lk: [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], ln: 0, lsup: -1, wv: [], wk: [], ws: 0, rb: [], rbp: 0, blo: 0, bhi: 0, clo: 0, chi: 0, cn: 0, pk: [], ef: [], et: 0, eg: 1, ne: 0 });
+  }
+  // Before the range forgot (a whole-history min and max).
+  if (!Array.isArray(s.rb)) Object.assign(s, { rb: [], rbp: 0, blo: 0, bhi: 0, clo: s.smin ?? 0, chi: s.smax ?? 0, cn: (s.ln ?? 0) > 0 ? 1 : 0 });
+  if (!Array.isArray(s.pk)) s.pk = [];
+}
+
+export function migrateV1(s: StateV1): NumericState {
+  completeV1(s);
+  const lk = s.lk as number[];
+  const num = (k: string): number => s[k] as number;
+  const arr = (k: string): number[] => s[k] as number[];
+  return {
+    v: 2, kind: 'numeric', points: s.n, level: num('level'), trend: num('trend'), scale: num('scale'),
+    cusumPos: num('cpos'), cusumNeg: num('cneg'), zsq: num('zsq'), anchoredAt: num('anchor'),
+    warmSum: num('sum'), warmAbsDiff: num('sumAbs'), warmLast: num('last'), last3: s.r3 as [number, number, number],
+    dayValues: arr('sv'), dayFirst: arr('sday'), dayScale: num('scale2'),
+    calZ: arr('zr'), calCusum: arr('cr'), calPos: num('cpos_'), calZq: num('zq'), calCusumQ: num('cq'),
+    regimeAt: num('lastN'), regimeScore: num('lastScore'), regimeKind: s.lastKind as string,
+    rows: {
+      pointDev: lk[0], shortLevel: lk[1], longLevel: lk[2], longMad: lk[3], shortZsq: lk[4], weekDev: lk[11],
+      moments: [{ mean: lk[5], var: lk[6] }, { mean: lk[7], var: lk[8] }, { mean: lk[9], var: lk[10] }, { mean: lk[12], var: lk[13] }],
+    },
+    rowPoints: num('ln'), suppressUntil: num('lsup'), weekValues: arr('wv'), weekFirst: arr('wk'), weekScale: num('ws'),
+    rangeRing: arr('rb'), rangePos: num('rbp'), ringLo: num('blo'), ringHi: num('bhi'), blockLo: num('clo'), blockHi: num('chi'), blockCount: num('cn'),
+    peaks: arr('pk'), tailBins: s.ef as number[][], tailTotal: num('et'), tailUnit: num('eg'), weekJudged: num('ne'),
+  };
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder('utf-8', { fatal: true });
+
+export function encodeNumericState(s: NumericState): Uint8Array {
+  return enc.encode(JSON.stringify(s));
+}
+
+/** Bytes from a task (any version this code knows) → the current state. */
+export function decodeNumericState(bytes: Uint8Array | null): NumericState {
+  if (bytes === null || bytes.length === 0) return freshState();
+  const s = JSON.parse(dec.decode(bytes)) as { v?: unknown; kind?: unknown } | null;
+  if (s === null || typeof s !== 'object' || s.kind !== 'numeric' || (s.v !== 1 && s.v !== NUMERIC_STATE_VERSION)) {
+    throw new TypeError('task.state is not a numeric detector state (wrong stream type, or a newer version)');
+  }
+  return s.v === 1 ? migrateV1(s as StateV1) : (s as NumericState);
+}
