@@ -1,5 +1,6 @@
 // Shared helpers for the detector tests: build tasks, run a stream through score() in batches.
 import score from '../../workers/score.js';
+import { scoreText } from '../../workers/detectors/text.js';
 import type { Finding, ScoreInput, ScoreTask, StreamType } from '../../workers/types.js';
 
 const enc = new TextEncoder();
@@ -41,4 +42,21 @@ export function prf(flagged: Set<number>, truth: Set<number>, total: number): Pr
   const recall = truth.size === 0 ? 0 : tp / truth.size;
   const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
   return { tp, fp, fn, precision, recall, f1 };
+}
+
+/**
+ * The line-level text detector (and its template-mix tracker) alone, in batches with its state
+ * carried: no stream type routes to it since logs/traces moved to the template detector.
+ */
+export function runTextDetector(events: ScoreInput[], batch = events.length): { findings: Finding[]; maxState: number; state: Uint8Array | null } {
+  let state: Uint8Array | null = null;
+  const findings: Finding[] = [];
+  let maxState = 0;
+  for (let off = 0; off < events.length; off += batch) {
+    const r = scoreText(state, events.slice(off, off + batch));
+    for (const f of r.findings) findings.push({ ...f, index: f.index + off });
+    state = r.state;
+    maxState = Math.max(maxState, state.length);
+  }
+  return { findings, maxState, state };
 }

@@ -1,8 +1,9 @@
-// Window-level template-mix drift: known lines in unusual proportions.
+// Window-level template-mix drift: known lines in unusual proportions (mix.ts, fed by the
+// line-level text detector, text.ts, which no stream type routes to since the template detector).
 import { describe, expect, it } from 'vitest';
 import { prng, syntheticLog } from '../../src/tools/demo/synthetic.js';
 import { hashLine, MIX_PARAMS } from '../../workers/detectors/mix.js';
-import { runStream, textEvents } from './helpers.js';
+import { runTextDetector, textEvents } from './helpers.js';
 
 /** A stream of five templates; between `from` and `to` the rare one (2%) becomes 50%. */
 function surge(n: number, from: number, to: number, seed: number): string[] {
@@ -18,7 +19,7 @@ function surge(n: number, from: number, to: number, seed: number): string[] {
 describe('template mix drift', () => {
   it('flags a surge of a known line within the surge, with the numbers and the line', () => {
     const lines = surge(6000, 4000, 4600, 3);
-    const { findings } = runStream('logs', textEvents(lines), 250);
+    const { findings } = runTextDetector(textEvents(lines), 250);
     const mix = findings.filter((f) => f.detector === 'template_mix');
     console.log(mix.map((f) => `${f.index}: ${f.explanation}`).join('\n'));
     expect(mix.length).toBeGreaterThanOrEqual(1);
@@ -30,17 +31,17 @@ describe('template mix drift', () => {
   });
 
   it('is silent on a stable stream and on the demo log', () => {
-    const stable = runStream('logs', textEvents(surge(6000, 0, 0, 4)), 250).findings.filter((f) => f.detector === 'template_mix');
+    const stable = runTextDetector(textEvents(surge(6000, 0, 0, 4)), 250).findings.filter((f) => f.detector === 'template_mix');
     expect(stable).toEqual([]);
     const { lines } = syntheticLog({ lines: 10_000, anomalies: 30 });
-    expect(runStream('logs', textEvents(lines), 500).findings.filter((f) => f.detector === 'template_mix')).toEqual([]);
+    expect(runTextDetector(textEvents(lines), 500).findings.filter((f) => f.detector === 'template_mix')).toEqual([]);
   });
 
   it('gives the same findings whatever the batch split', () => {
     const ev = textEvents(surge(3000, 2000, 2400, 5));
-    const one = runStream('logs', ev);
-    expect(runStream('logs', ev, 37).findings).toEqual(one.findings);
-    expect(runStream('logs', ev, 1).findings).toEqual(one.findings);
+    const one = runTextDetector(ev);
+    expect(runTextDetector(ev, 37).findings).toEqual(one.findings);
+    expect(runTextDetector(ev, 1).findings).toEqual(one.findings);
   });
 
   it('hashLine is a stable 32-bit FNV-1a', () => {
