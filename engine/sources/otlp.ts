@@ -4,7 +4,8 @@
 //   request ─► headers read synchronously ─► onAborted ─► content type (protobuf, JSON, else 415)
 //     ─► body streamed while authenticating (Bearer, `ingest` scope; 401/403 answered at once,
 //     connection closed) ─► the tenant's body limit (413) and share of the body budget (503; body.ts)
-//     ─► Content-Encoding: gzip ─► gunzip, output capped at the tenant's body limit (413: a zip bomb stops there)
+//     ─► Content-Encoding: gzip, deflate, br (encoding.ts) ─► decompressed, output capped at the
+//     tenant's body limit (413: a zip bomb stops there)
 //     ─► transforms/otlp-proto.ts (protobuf ─► the JSON object shape) ─► transforms/otlp.ts ─► ctx.ingest() (durable: the same group-commit sink and scorer
 //     as /api/v1/events/ingest) ─► 200 {"partialSuccess": {...}}
 //
@@ -14,7 +15,6 @@
 // {"error": {"code": "DW_ERR_...", "message"}}. 429 and 503 carry Retry-After, which the
 // exporters honour. uWS rules (STYLE.md §7) as in http.ts.
 import { createHash } from 'node:crypto';
-import { gunzip } from 'node:zlib';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { DwError, errorBody } from '../../src/core/errors.js';
 import { otlpLogsToEvents, parseOtlpJson } from '../transforms/otlp.js';
@@ -23,6 +23,8 @@ import type { Principal } from '../../src/core/auth/principal.js';
 import { acceptBody, clientAddress } from './body.js';
 import { asTenantLimit, beginRequest, retryAfterOf, send, ingestError, type ResState, type SourceContext, type TenantLimits } from './common.js';
 import { countRefusal } from '../../src/core/telemetry/index.js';
+import { credentialOf } from './credentials.js';
+import { contentEncoding, decompress, unsupportedEncoding } from './encoding.js';
 
 export const OTLP_LOGS_PATH = '/v1/logs';
 
@@ -43,19 +45,6 @@ function sendProtoError(res: HttpResponse, st: ResState, err: DwError, closeConn
   send(res, st, err.statusCode, body, closeConnection, retryAfterOf(err), PROTOBUF);
 }
 
-function gunzipCapped(body: Buffer, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    gunzip(body, { maxOutputLength: max }, (err, out) => {
-      if (err === null) return resolve(out);
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        reject(new DwError('DW_ERR_PAYLOAD_TOO_LARGE', `the decompressed body exceeds ${max} bytes`));
-      } else {
-        reject(new DwError('DW_ERR_MALFORMED_BODY', `the body is not valid gzip (${err.message})`));
-      }
-    });
-  });
-}
-
 export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
   const { log } = ctx;
 
@@ -66,8 +55,9 @@ export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
     const begun = beginRequest(res, ctx, fail);
     if (begun === undefined) return;
     const st = begun;
-    const authorization = req.getHeader('authorization') || undefined;
-    const encoding = req.getHeader('content-encoding').trim().toLowerCase();
+    const authorization = credentialOf(req);
+    const encodingHeader = req.getHeader('content-encoding');
+    const encoding = contentEncoding(encodingHeader);
     const idempotencyKey = req.getHeader('idempotency-key');
     const lengthHeader = req.getHeader('content-length');
     const client = clientAddress(res, req, ctx.trustProxy ?? false);
@@ -76,8 +66,8 @@ export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
       sendError(res, st, new DwError('DW_ERR_UNSUPPORTED_MEDIA_TYPE', `use application/x-protobuf or application/json (OTLP/HTTP), not ${JSON.stringify(contentType)}`), true);
       return;
     }
-    if (encoding !== '' && encoding !== 'identity' && encoding !== 'gzip') {
-      fail(res, st, new DwError('DW_ERR_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${JSON.stringify(encoding)} is not supported (use gzip or none)`), true);
+    if (encoding === null) {
+      fail(res, st, unsupportedEncoding(encodingHeader), true);
       return;
     }
     // The body is decompressed only after the credential was accepted (acceptBody).
@@ -85,7 +75,7 @@ export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
 
     async function handle(raw: Buffer, p: Principal, limits: TenantLimits, receivedAt: number): Promise<void> {
       try {
-        const body = encoding === 'gzip' ? await gunzipCapped(raw, limits.maxBodyBytes) : raw;
+        const body = await decompress(raw, encoding!, limits.maxBodyBytes);
         if (st.aborted) return;
         const mapped = otlpLogsToEvents(proto ? parseOtlpProtobuf(body) : parseOtlpJson(body), receivedAt, limits);
         const key = idempotencyKey === '' ? undefined : `otlp:${idempotencyKey}`;

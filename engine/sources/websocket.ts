@@ -1,11 +1,11 @@
 // WebSocket source: GET /api/v1/stream on a uWebSockets.js app.
 //
-//   upgrade ─► authenticate (Authorization header or ?token=) ─► open
+//   upgrade ─► authenticate (Authorization or X-API-Key: credentials.ts; or ?token=) ─► open
 //   frame {"seq": n, "events": [...]} (JSON text | msgpack binary)
 //        │ copied at once ─► [waiting frames, while backpressured] ─► decode
 //        │ ─► credential re-checked (≤ 1 per REAUTH_MS; refused: nack + close 1008) ─► ctx.ingest() (durable)
 //        ▼
-//   {"ack": n}  |  {"nack": n|null, "error": {code, message}}   in the frame type the client used
+//   {"ack": n, "rejected"?: [...]}  |  {"nack": n|null, "error": {code, message}}   in the frame type the client used
 //
 // Before decoding, a frame is checked against its tenant's own limits (size: 413 nack; events
 // and values, counted from its bytes: transforms/prescan.ts). Memory: every frame from its
@@ -25,11 +25,12 @@
 import { pack } from 'msgpackr';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_socket_context_t } from 'uWebSockets.js';
 import { DwError, errorBody } from '../../src/core/errors.js';
-import { decodeFrame, seqOf, sniffSeq, validateEvents } from '../transforms/decode.js';
+import { decodeFrame, seqOf, sniffSeq, validateEach } from '../transforms/decode.js';
 import type { Principal } from '../../src/core/auth/principal.js';
 import { BodyBudget } from './body.js';
 import { asTenantLimit, ingestError, overBodyLimit, retryable, RETRY_AFTER_SECONDS, statusLine, type SourceContext } from './common.js';
-import { countRefusal } from '../../src/core/telemetry/index.js';
+import { countRefusal, countRejectedEvent } from '../../src/core/telemetry/index.js';
+import { credentialOf } from './credentials.js';
 
 const STREAM_PATH = '/api/v1/stream';
 const HIGH_WATER = 1024 * 1024;
@@ -137,11 +138,14 @@ async function handle(sh: Shared, ws: WebSocket<Conn>, c: Conn, bytes: Uint8Arra
     }
     const frame = decodeFrame(bytes, isBinary, lim);
     seq = frame.seq;
-    const records = validateEvents(frame.events, lim);
+    const { records, rejected, firstError } = validateEach(frame.events, lim, Date.now());
+    for (const r of rejected) countRejectedEvent(r.code);
+    // Nothing valid: a nack (nothing stored); else the ack names each event refused.
+    if (firstError !== undefined && records.length === 0) throw Object.assign(firstError, { details: { ...firstError.details, rejected } });
     if (!await stillAllowed(sh, ws, c, seq, isBinary) || c.closed) return;
     const batchKey = c.clientId === undefined ? undefined : `ws:${c.clientId}:${seq}`;
     const result = await ctx.ingest(c.tenantId, records, bytes.byteLength, batchKey);
-    reply(ws, c, result.duplicate ? { ack: seq, duplicate: true } : { ack: seq }, isBinary);
+    reply(ws, c, { ack: seq, ...(rejected.length > 0 ? { rejected } : {}), ...(result.duplicate ? { duplicate: true } : {}) }, isBinary);
   } catch (err) {
     nack(ws, c, seq ?? seqOf(err), ingestError(lim === undefined ? err : asTenantLimit(err, lim), ctx.log), isBinary);
   }
@@ -210,7 +214,7 @@ function upgrade(sh: Shared, res: HttpResponse, req: HttpRequest, context: us_so
   const key = req.getHeader('sec-websocket-key');
   const protocol = req.getHeader('sec-websocket-protocol');
   const extensions = req.getHeader('sec-websocket-extensions');
-  const header = req.getHeader('authorization');
+  const header = credentialOf(req) ?? '';
   const token = req.getQuery('token');
   const clientId = req.getQuery('client_id') || undefined;
   const refuse = (err: DwError): void => {

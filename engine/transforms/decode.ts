@@ -5,7 +5,7 @@
 //        ▼                                                         ▼
 //   unknown[] ──────────────── validateEvents() ──────────────► EventRecord[]
 //
-// Pure: no I/O, no clock. Every failure is a DwError with a stable code; an event's failure
+// Pure: no I/O; the clock only as the default receive time. Every failure is a DwError with a stable code; an event's failure
 // names the event (`details.index`) and the field. The records carry the JSON text of `data`
 // and `metadata` once, so that the COPY sink and the scorer reuse it instead of serialising
 // again (STYLE.md §6).
@@ -13,7 +13,9 @@ import { C1, Unpackr } from 'msgpackr';
 import { DwError } from '../../src/core/errors.js';
 import type { StreamType } from '../../workers/types.js';
 import type { EventRecord } from '../types.js';
+import { mapFields } from './map-fields.js';
 import { msgpackFrameSeq, scanJson, scanMsgpackBody, scanMsgpackFrame } from './prescan.js';
+import { parseTimestamp } from './timestamps.js';
 
 export type BodyFormat = 'json' | 'ndjson' | 'msgpack';
 
@@ -27,12 +29,7 @@ export interface DecodeLimits {
 }
 
 const STREAM_TYPE_SET: ReadonlySet<string> = new Set(['logs', 'metrics', 'traces', 'llm']);
-const EVENT_FIELDS: ReadonlySet<string> = new Set(['timestamp', 'stream_type', 'data', 'metadata', 'stream']);
 const MAX_STREAM_CHARS = 256;
-// timestamptz accepts far more, but toISOString() leaves the 4-digit-year form outside these.
-// 0001-01-01T00:00:00Z as a literal: Date.UTC(1, 0, 1) is 1901 (years 0-99 mean 1900-1999).
-const MIN_TS = -62_135_596_800_000;
-const MAX_TS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 // JSON.stringify escapes as \uXXXX only control characters and lone surrogates. jsonb rejects
 // \u0000 and lone surrogates, and one such row would fail a whole group-commit COPY. Inside
 // data and metadata they are stored as U+FFFD (real logs do carry NULs; refusing the batch for
@@ -213,61 +210,37 @@ function checkText(s: string, index: number, field: string): void {
   if (LONE_SURROGATE.test(s)) throw invalid(index, `${field} contains a lone UTF-16 surrogate`);
 }
 
-const ISO_DATE = /^\s*([+-]\d{6}|\d{4})-(\d{2})-(\d{2})/;
-
-/** True for an ISO date whose day does not exist in its month (2020-02-30), which Date.parse would move to the next month. */
-function impossibleDate(s: string): boolean {
-  const m = ISO_DATE.exec(s);
-  if (m === null) return false;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  // Day 0 of the next month is the last day of this one (Date.UTC maps years 0-99 to 1900-1999: use setUTCFullYear).
-  const last = new Date(0);
-  last.setUTCFullYear(year, month, 0);
-  return month < 1 || month > 12 || day < 1 || day > last.getUTCDate();
-}
-
-function parseTimestamp(v: unknown, index: number): number {
-  let ms: number;
-  if (typeof v === 'number') ms = v;
-  else if (typeof v === 'string') ms = impossibleDate(v) ? NaN : Date.parse(v);
-  else if (v instanceof Date) ms = v.getTime(); // msgpack timestamp extension
-  else throw invalid(index, 'timestamp must be an ISO 8601 string or epoch milliseconds');
-  if (!Number.isFinite(ms)) throw invalid(index, `timestamp ${JSON.stringify(v)} is not a valid time`);
-  if (ms < MIN_TS || ms > MAX_TS) throw invalid(index, 'timestamp is outside years 1-9999');
-  return ms;
+function readTimestamp(v: unknown, index: number, receivedAt: number): number {
+  try {
+    return parseTimestamp(v, receivedAt);
+  } catch (err) {
+    const e = err as DwError;
+    const reason = e.details?.reason;
+    throw new DwError(e.code, `event ${index}: ${typeof reason === 'string' ? reason : e.message}`, { index });
+  }
 }
 
 /** Validates raw events and builds records. Throws DW_ERR_INVALID_EVENT (details.index) on the first bad one. */
-export function validateEvents(raw: readonly unknown[], limits: DecodeLimits): EventRecord[] {
+export function validateEvents(raw: readonly unknown[], limits: DecodeLimits, receivedAt = Date.now()): EventRecord[] {
   checkCount(raw.length, limits);
   const out = new Array<EventRecord>(raw.length);
-  for (let i = 0; i < raw.length; i++) out[i] = validateEvent(raw[i], i, limits);
+  for (let i = 0; i < raw.length; i++) out[i] = validateEvent(raw[i], i, limits, receivedAt);
   return out;
 }
 
-export function validateEvent(raw: unknown, index: number, limits: DecodeLimits): EventRecord {
+/** `receivedAt` (epoch ms) decides a BSD syslog date's year (timestamps.ts). */
+export function validateEvent(raw: unknown, index: number, limits: DecodeLimits, receivedAt = Date.now()): EventRecord {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(index, 'an event must be an object');
-  const e = raw as Record<string, unknown>;
-  for (const k of Object.keys(e)) {
-    if (!EVENT_FIELDS.has(k)) throw invalid(index, `unknown field ${JSON.stringify(k)} (allowed: timestamp, stream_type, data, metadata, stream)`);
-  }
-  const st = e.stream_type;
+  const e = mapFields(raw as Record<string, unknown>);
+  const st = e.streamType;
   if (typeof st !== 'string' || !STREAM_TYPE_SET.has(st)) throw invalid(index, 'stream_type must be one of logs, metrics, traces, llm');
   const streamType = st as StreamType;
-  const ts = parseTimestamp(e.timestamp, index);
+  const ts = e.timestamp === undefined ? receivedAt : readTimestamp(e.timestamp, index, receivedAt);
 
   const meta = e.metadata;
   let metadataJson: string | null = null;
-  let source = 'default';
   if (meta !== undefined && meta !== null) {
     if (typeof meta !== 'object' || Array.isArray(meta) || meta instanceof Date) throw invalid(index, 'metadata must be an object');
-    const src = (meta as Record<string, unknown>).source;
-    if (src !== undefined && src !== null) {
-      if (typeof src !== 'string' || src === '') throw invalid(index, 'metadata.source must be a non-empty string');
-      source = src;
-    }
     metadataJson = toJson(meta, index, 'metadata');
   }
 
@@ -277,13 +250,13 @@ export function validateEvent(raw: unknown, index: number, limits: DecodeLimits)
     if (typeof e.stream !== 'string' || e.stream === '') throw invalid(index, 'stream must be a non-empty string');
     stream = e.stream;
   } else {
-    stream = `${streamType}:${source}`;
+    stream = `${streamType}:${e.sourceName}`;
   }
   if (stream.length > MAX_STREAM_CHARS) throw invalid(index, `the stream key is longer than ${MAX_STREAM_CHARS} characters`);
   checkText(stream, index, 'the stream key');
 
   const data = e.data;
-  if (data === undefined) throw invalid(index, 'data is required');
+  if (data === undefined) throw invalid(index, 'data (or message, msg, log, body) is required');
   let text: string | undefined;
   let value: number | undefined;
   if (streamType === 'metrics') {
@@ -310,3 +283,40 @@ export function eventJson(r: EventRecord): string {
     (r.explicitStream ? `"stream":${JSON.stringify(r.stream)},` : '') +
     `"data":${r.dataJson}` + (r.metadataJson === null ? '' : `,"metadata":${r.metadataJson}`) + '}';
 }
+
+/** One event refused on its own (per-event acceptance): its index in the body, code and reason. */
+export interface Rejection {
+  index: number;
+  code: string;
+  message: string;
+}
+
+export interface Validated {
+  records: EventRecord[];
+  rejected: Rejection[];
+  /** The first event's refusal as thrown, for an all-or-nothing answer (`?atomic=true`, or nothing valid). */
+  firstError: DwError | undefined;
+}
+
+/**
+ * Validates each event on its own: the valid ones become records, each invalid one a Rejection.
+ * Only per-event faults are caught (an event's shape, timestamp or size); anything else throws.
+ */
+export function validateEach(raw: readonly unknown[], limits: DecodeLimits, receivedAt = Date.now()): Validated {
+  checkCount(raw.length, limits);
+  const records: EventRecord[] = [];
+  const rejected: Rejection[] = [];
+  let firstError: DwError | undefined;
+  for (let i = 0; i < raw.length; i++) {
+    try {
+      records.push(validateEvent(raw[i], i, limits, receivedAt));
+    } catch (err) {
+      if (!(err instanceof DwError) || !EVENT_FAULTS.has(err.code)) throw err;
+      firstError ??= err;
+      rejected.push({ index: i, code: err.code, message: err.message });
+    }
+  }
+  return { records, rejected, firstError };
+}
+
+const EVENT_FAULTS: ReadonlySet<string> = new Set(['DW_ERR_INVALID_EVENT', 'DW_ERR_INVALID_TIMESTAMP', 'DW_ERR_PAYLOAD_TOO_LARGE']);

@@ -1,4 +1,5 @@
-// Low (issue 12): impossible dates were silently moved (2020-02-30 became 2020-03-01); now refused.
+// Low (issue 12): impossible dates were silently moved (2020-02-30 became 2020-03-01); now refused
+// (DW_ERR_INVALID_TIMESTAMP since transforms/timestamps.ts reads every timestamp).
 import { describe, expect, it } from 'vitest';
 import { validateEvents } from '../../engine/transforms/decode.js';
 
@@ -8,7 +9,7 @@ const at = (timestamp: string) => () => validateEvents([{ timestamp, stream_type
 describe('impossible dates are refused, not moved', () => {
   it('refuses days a month does not have', () => {
     for (const t of ['2020-02-30', '2021-02-29T00:00:00Z', '2020-04-31T12:00:00Z', '2020-13-01', '2020-00-10']) {
-      expect(at(t), t).toThrow(expect.objectContaining({ code: 'DW_ERR_INVALID_EVENT' }));
+      expect(at(t), t).toThrow(expect.objectContaining({ code: 'DW_ERR_INVALID_TIMESTAMP' }));
     }
   });
 

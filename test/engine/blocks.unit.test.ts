@@ -66,7 +66,8 @@ describe('event blocks: encode / decode round trip', () => {
       expect(decoded[1].data).toBe('héllo wörld — ñ ç ß');
       expect(decoded[3].data).toBe('emoji 🚀🔥👩‍👩‍👧‍👦 and flags 🇫🇷');
       expect(decoded[7].metadata).toEqual({ source: 'ü', tag: UNICODE[7], n: 7 });
-      expect(decoded[UNICODE.length + 2]).toEqual({ ts: 6, data: { prompt: '🤖 what?', completion: '' }, metadata: null });
+      expect(decoded[UNICODE.length + 2]).toEqual({ ts: 6000, // epoch seconds by magnitude (timestamps.ts)
+        data: { prompt: '🤖 what?', completion: '' }, metadata: null });
     });
 
     it(`${codec}: large events (1 MiB each) and a large block`, () => {
@@ -81,7 +82,7 @@ describe('event blocks: encode / decode round trip', () => {
       const events = decodeBlock(codec, row.payload as Buffer);
       expect(events[0].data).toBe(big);
       expect((events[0].metadata as { blob: string }).blob).toHaveLength(300_000);
-      expect(events[2000]).toEqual({ ts: 2001, data: `line 1999 ${'z'.repeat(1999 % 300)}`, metadata: null });
+      expect(events[2000]).toEqual({ ts: 2_001_000, data: `line 1999 ${'z'.repeat(1999 % 300)}`, metadata: null });
       if (codec !== 'none') expect((row.payload as Buffer).length).toBeLessThan(big.length / 10);
     });
   }
@@ -97,9 +98,9 @@ describe('event blocks: encode / decode round trip', () => {
     ], limits);
     const rows = parse(blockLines(T, records, undefined).lines);
     expect(rows.map((r) => [r.stream, r.stream_type, r.count, r.first_index, r.first_ts, r.last_ts])).toEqual([
-      ['a', 'logs', '3', '0', new Date(30).toISOString(), new Date(90).toISOString()],
-      ['b', 'logs', '2', '1', new Date(5).toISOString(), new Date(10).toISOString()],
-      ['a', 'metrics', '1', '4', new Date(20).toISOString(), new Date(20).toISOString()],
+      ['a', 'logs', '3', '0', new Date(30_000).toISOString(), new Date(90_000).toISOString()],
+      ['b', 'logs', '2', '1', new Date(5_000).toISOString(), new Date(10_000).toISOString()],
+      ['a', 'metrics', '1', '4', new Date(20_000).toISOString(), new Date(20_000).toISOString()],
     ]);
     expect(decodeBlock(rows[0].codec as string, rows[0].payload as Buffer).map((e) => e.data)).toEqual(['a0', 'a1', 'a2']);
   });

@@ -15,7 +15,7 @@ describe('decode', () => {
     const [a, b, c, d] = validateEvents([
       { timestamp: 0, stream_type: 'logs', data: { msg: 'x' }, metadata: { source: 'web' } },
       { timestamp: '2024-05-01T00:00:00Z', stream_type: 'metrics', data: { value: 2, unit: 'ms' } },
-      { timestamp: 5, stream_type: 'llm', data: 'hi', stream: 'chat' },
+      { timestamp: 5e12, stream_type: 'llm', data: 'hi', stream: 'chat' },
       { timestamp: new Date(7), stream_type: 'traces', data: null, metadata: null },
     ], limits);
     expect([a.stream, b.stream, c.stream, d.stream]).toEqual(['logs:web', 'metrics:default', 'chat', 'traces:default']);
@@ -23,20 +23,20 @@ describe('decode', () => {
     expect(b.value).toBe(2);
     expect(c.text).toBe('hi');
     expect(d.ts).toBe(7);
-    expect(JSON.parse(eventJson(c))).toEqual({ timestamp: new Date(5).toISOString(), stream_type: 'llm', stream: 'chat', data: 'hi' });
+    expect(JSON.parse(eventJson(c))).toEqual({ timestamp: new Date(5e12).toISOString(), stream_type: 'llm', stream: 'chat', data: 'hi' });
   });
 
   it('refuses bad events with the index and the field', () => {
     const bad = (e: unknown) => codeOf(() => validateEvents([{ timestamp: 1, stream_type: 'logs', data: 'ok' }, e], limits));
-    expect(bad({ timestamp: 1, stream_type: 'logs', data: 'x', extra: 1 })).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', details: { index: 1 } });
-    expect(bad({ timestamp: 1, stream_type: 'logs', data: 'x', extra: 1 }).message).toContain('"extra"');
-    expect(bad({ timestamp: true, stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');
-    expect(bad({ timestamp: 'soon', stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');
-    expect(bad({ timestamp: 1e17, stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(bad({ timestamp: 1, stream_type: 'logs', data: 'x', metadata: 'm' })).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', details: { index: 1 } });
+    expect(bad({ timestamp: true, stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_TIMESTAMP');
+    expect(bad({ timestamp: 'soon', stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_TIMESTAMP');
+    expect(bad({ timestamp: 1e22, stream_type: 'logs', data: 'x' })).toMatchObject({ code: 'DW_ERR_INVALID_TIMESTAMP', details: { index: 1 } });
+    expect(bad({ timestamp: '2020-02-30T00:00:00Z', stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_TIMESTAMP');
     // Years 1-9999 (the ISO 4-digit form): 0001-01-01 is -62135596800000, not Date.UTC(1, 0, 1) (= 1901).
-    expect(bad({ timestamp: '0000-12-31T23:59:59.999Z', stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');
-    expect(bad({ timestamp: -62135596800001, stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');
-    expect(bad({ timestamp: '+010000-01-01T00:00:00.000Z', stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_EVENT');
+    expect(bad({ timestamp: '0000-12-31T23:59:59.999Z', stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_TIMESTAMP');
+    expect(bad({ timestamp: -62135596800001, stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_TIMESTAMP');
+    expect(bad({ timestamp: '+010000-01-01T00:00:00.000Z', stream_type: 'logs', data: 'x' }).code).toBe('DW_ERR_INVALID_TIMESTAMP');
     const [y1500, y1, y1900] = validateEvents([
       { timestamp: '1500-06-01T12:00:00Z', stream_type: 'logs', data: 'x' },
       { timestamp: -62135596800000, stream_type: 'logs', data: 'x' },
@@ -50,7 +50,6 @@ describe('decode', () => {
     expect(bad({ timestamp: 1, stream_type: 'metrics', data: { v: 1 } }).code).toBe('DW_ERR_INVALID_EVENT');
     expect(bad({ timestamp: 1, stream_type: 'metrics', data: Number.NaN }).code).toBe('DW_ERR_INVALID_EVENT');
     expect(bad({ timestamp: 1, stream_type: 'logs', data: 'x', metadata: [1] }).code).toBe('DW_ERR_INVALID_EVENT');
-    expect(bad({ timestamp: 1, stream_type: 'logs', data: 'x', metadata: { source: 3 } }).code).toBe('DW_ERR_INVALID_EVENT');
     expect(bad({ timestamp: 1, stream_type: 'logs', data: 'x', stream: '' }).code).toBe('DW_ERR_INVALID_EVENT');
     expect(bad('not an object').code).toBe('DW_ERR_INVALID_EVENT');
     expect(bad({ timestamp: 1, stream_type: 'logs', data: 'x'.repeat(2000) })).toMatchObject({ code: 'DW_ERR_PAYLOAD_TOO_LARGE', details: { index: 1 } });

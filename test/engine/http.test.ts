@@ -50,16 +50,16 @@ describe('engine HTTP source', () => {
     expect(malformed.status).toBe(400);
     expect(malformed.body.error.code).toBe('DW_ERR_MALFORMED_BODY');
 
-    const bad = await ingest(h, [logEvent('ok'), { timestamp: 'yesterday', stream_type: 'logs', data: 'x' }]);
+    // All or nothing when asked (?atomic=true): the first refusal, naming every rejected event.
+    const bad = await fetch(`${h.url}/api/v1/events/ingest?atomic=true`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tenantA.key}` },
+      body: JSON.stringify([logEvent('ok'), { timestamp: 'yesterday', stream_type: 'logs', data: 'x' }]),
+    });
     expect(bad.status).toBe(400);
-    expect(bad.body.error).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', details: { index: 1 } });
+    expect(((await bad.json()) as { error: unknown }).error).toMatchObject({ code: 'DW_ERR_INVALID_TIMESTAMP', details: { index: 1, rejected: [{ index: 1, code: 'DW_ERR_INVALID_TIMESTAMP' }] } });
 
-    const unknown = await ingest(h, [logEvent('ok', { severity: 'high' })]);
-    expect(unknown.body.error.code).toBe('DW_ERR_INVALID_EVENT');
-    expect(unknown.body.error.message).toContain('severity');
-
-    const nulStream = await ingest(h, [logEvent('ok'), logEvent('ok'), logEvent('x', { stream: 'a\u0000b' })]);
-    expect(nulStream.body.error).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', details: { index: 2 } });
+    const nulStream = await ingest(h, [logEvent('x', { stream: 'a\u0000b' })]);
+    expect(nulStream.body.error).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', details: { index: 0 } });
 
     const metric = await ingest(h, [{ timestamp: 1, stream_type: 'metrics', data: 'high' }]);
     expect(metric.body.error).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', details: { index: 0 } });
@@ -69,7 +69,7 @@ describe('engine HTTP source', () => {
     expect(many.body.error.code).toBe('DW_ERR_TOO_MANY_EVENTS');
 
     const bigEvent = await ingest(h, [logEvent('x'.repeat(5000))]);
-    expect(bigEvent.status).toBe(413);
+    expect(bigEvent.status).toBe(413); // nothing valid: the one refusal, whole
     expect(bigEvent.body.error).toMatchObject({ code: 'DW_ERR_PAYLOAD_TOO_LARGE', details: { index: 0 } });
 
     const empty = await ingest(h, null, { raw: '' });
@@ -130,7 +130,7 @@ describe('engine HTTP source', () => {
     expect(ranges.map((r) => r.t)).toEqual(['0001-01-01 00:00', '1500-06-01 12:00']);
     const zero = await ingest(h, [logEvent('year zero', { timestamp: '0000-12-31T23:59:59.999Z' })]);
     expect(zero.status).toBe(400);
-    expect(zero.body.error).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', details: { index: 0 } });
+    expect(zero.body.error).toMatchObject({ code: 'DW_ERR_INVALID_TIMESTAMP', details: { index: 0 } });
     expect(await countEvents(h, h.tenantA.id)).toBe(before + 2);
   });
 

@@ -25,6 +25,16 @@ describe('engine WebSocket source', () => {
     await c.close();
   });
 
+  it('acks a frame with some bad events, storing the good ones and naming the bad ones', async () => {
+    const c = await WsClient.connect(h.wsUrl, auth(h.tenantA.key));
+    const before = await countEvents(h, h.tenantA.id);
+    c.sendJson({ seq: 3, events: [logEvent('ok'), { timestamp: '2021-02-29', stream_type: 'logs', data: 'x' }, logEvent('ok 2')] });
+    const a = await c.answer(3);
+    expect(a.msg).toEqual({ ack: 3, rejected: [{ index: 1, code: 'DW_ERR_INVALID_TIMESTAMP', message: expect.stringContaining('2021-02-29') }] });
+    expect(await countEvents(h, h.tenantA.id)).toBe(before + 2);
+    await c.close();
+  });
+
   it('nacks bad frames with their codes and keeps the connection open', async () => {
     const c = await WsClient.connect(h.wsUrl, auth(h.tenantA.key));
     const before = await countEvents(h);
@@ -32,11 +42,12 @@ describe('engine WebSocket source', () => {
     const malformed = await c.answer(null);
     expect(malformed.msg.error.code).toBe('DW_ERR_MALFORMED_BODY');
 
-    c.sendJson({ seq: 10, events: [logEvent('ok'), { timestamp: 'never', stream_type: 'logs', data: 'x' }] });
+    // No valid event at all: a nack (nothing stored), naming each refused event.
+    c.sendJson({ seq: 10, events: [{ timestamp: 'never', stream_type: 'logs', data: 'x' }] });
     const invalid = await c.answer(10);
     expect(invalid.msg.nack).toBe(10);
-    expect(invalid.msg.error.code).toBe('DW_ERR_INVALID_EVENT');
-    expect(invalid.msg.error.details).toEqual({ index: 1 });
+    expect(invalid.msg.error.code).toBe('DW_ERR_INVALID_TIMESTAMP');
+    expect(invalid.msg.error.details).toMatchObject({ index: 0, rejected: [{ index: 0, code: 'DW_ERR_INVALID_TIMESTAMP' }] });
 
     c.sendMsgpack({ seq: 11, events: Array.from({ length: 51 }, (_, i) => logEvent(`m${i}`)) });
     const many = await c.answer(11);
@@ -93,7 +104,7 @@ describe('engine WebSocket source', () => {
     const b0 = await countEvents(h, h.tenantA.id);
     for (let i = 0; i < 20; i++) {
       good.sendJson({ seq: i, events: Array.from({ length: 10 }, (_, j) => logEvent(`good ${i} ${j}`)) });
-      bad.sendJson({ seq: i, events: [logEvent('x', { nope: true })] });
+      bad.sendJson({ seq: i, events: [logEvent('x', { stream_type: 'nope' })] });
       bad.ws.send(Buffer.from([0xc1, 0xc1]));
     }
     for (let i = 0; i < 20; i++) {

@@ -108,7 +108,7 @@ describe('events file and labels', () => {
   it('a bad line is named (1-based line, 0-based index) with the reason', () => {
     const ok = line({ timestamp: '2024-01-01T00:00:00Z', stream_type: 'logs', data: 'a' });
     expect(() => parseEventsNdjson([ok, '{nope'].join('\n'), 'f.ndjson')).toThrow(/f.ndjson line 2 \(index 1\): not JSON/);
-    expect(() => parseEventsNdjson([ok, ok, line({ timestamp: 'x', stream_type: 'logs', data: 'a' })].join('\n'), 'f.ndjson')).toThrow(/line 3 \(index 2\): timestamp "x" is not a valid time/);
+    expect(() => parseEventsNdjson([ok, ok, line({ timestamp: 'x', stream_type: 'logs', data: 'a' })].join('\n'), 'f.ndjson')).toThrow(/line 3 \(index 2\): timestamp "x" is not RFC 3339/);
     expect(() => parseEventsNdjson(line({ timestamp: 0, stream_type: 'nope', data: 1 }))).toThrow(/stream_type must be one of/);
     expect(() => parseEventsNdjson(line({ timestamp: 0, stream_type: 'metrics', data: 'x' }))).toThrow(/metrics data must be a number/);
   });

@@ -23,6 +23,20 @@ export function countRefusal(server: Server, code: string): void {
   c.inc();
 }
 
+// ── Engine: events refused one by one (per-event acceptance), by code ─────────────────────────
+const rejectedEvents = new Counter('driftwatch_ingest_rejected_events_total',
+  'events refused on their own while the rest of their batch was judged (per-event acceptance), by DW_ERR_* code', ['error_code']);
+const rejectedChildren = new Map<string, CounterChild>();
+/** Counts one rejected event by its code (never by tenant). */
+export function countRejectedEvent(code: string): void {
+  let c = rejectedChildren.get(code);
+  if (c === undefined) {
+    c = rejectedEvents.child(Object.hasOwn(errorCodes, code) ? code : 'DW_ERR_INTERNAL');
+    rejectedChildren.set(code, c);
+  }
+  c.inc();
+}
+
 // ── Engine: ingest ───────────────────────────────────────────────────────────────────────────
 export const ingestMetrics = {
   receivedBatches: new Counter('driftwatch_ingest_received_batches_total', 'decoded batches (HTTP bodies, OTLP requests, WebSocket frames) handed to admission').child(),
