@@ -67,9 +67,9 @@ describe('Ctrl-C on `driftwatch up` (embedded PostgreSQL)', () => {
       try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
     }
     expect(out).toContain('stopped cleanly');
-    const logLines = err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string; score?: { anomalies: number } });
+    const logLines = err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string; event?: string; score?: { anomalies: number } });
     expect(logLines.filter((l) => l.level >= 50), err).toEqual([]);
-    const closed = logLines.find((l) => l.msg === 'engine closed');
+    const closed = logLines.find((l) => l.event === 'EngineShutdownCompleted');
     expect(closed?.score, err).toBeDefined();
     const found = closed!.score!.anomalies;
     expect(found).toBeGreaterThan(0);
