@@ -80,7 +80,8 @@ describe('driftwatch eval (CLI)', () => {
     writeFileSync(bad, readFileSync(events, 'utf8').split('\n').slice(0, 5).join('\n') + '\n{"timestamp": 1}\n');
     let r = run(['eval', 'events', '--events', bad, '--labels', labels]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/bad.ndjson line 6 \(index 5\): stream_type must be one of/);
+    // stream_type now defaults (logs), so the missing data is what this line lacks (issue 13's mapping).
+    expect(r.stderr).toMatch(/bad.ndjson line 6 \(index 5\): data \(or message, msg, log, body\) is required/);
     const badLabels = join(tmp, 'bad-labels.json');
     writeFileSync(badLabels, '{"anomalous": [1, 99999]}');
     r = run(['eval', 'events', '--events', events, '--labels', badLabels]);
