@@ -29,9 +29,11 @@ describe('driftwatch eval on ../shared/datasets', () => {
     expect(r.status, r.stderr).toBe(0);
     console.log(r.stdout.trim());
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^nab: standard -?\d+\.\d, reward_low_FP_rate -?\d+\.\d, reward_low_FN_rate -?\d+\.\d \(42 files, [\d.]+ s\)$/);
+    expect(lines[0]).toMatch(/^nab: standard -?\d+\.\d, reward_low_FP_rate -?\d+\.\d, reward_low_FN_rate -?\d+\.\d \(42 files, [\d.]+ s; in-sample: parameters and threshold chosen on these files\)$/);
+    // Leave-one-category-out: each category scored at the threshold chosen on the other four.
+    expect(lines[1]).toMatch(/^nab leave-one-category-out: standard -?\d+\.\d, reward_low_FP_rate -?\d+\.\d, reward_low_FN_rate -?\d+\.\d \(each of the 5 categories at the threshold chosen on the others\)$/);
     // The engine's own findings (its task: no row scores, a stream profile's threshold) scored as detections.
-    expect(lines[1]).toMatch(/^nab engine findings: standard -?\d+\.\d, reward_low_FP_rate -?\d+\.\d, reward_low_FN_rate -?\d+\.\d \(the engine's findings as detections; standard at balanced 0\.5, reward_low_FP_rate at strict 0\.65, reward_low_FN_rate at sensitive 0\.4\)$/);
+    expect(lines[2]).toMatch(/^nab engine findings: standard -?\d+\.\d, reward_low_FP_rate -?\d+\.\d, reward_low_FN_rate -?\d+\.\d \(the engine's findings as detections; standard at balanced 0\.5, reward_low_FP_rate at strict 0\.65, reward_low_FN_rate at sensitive 0\.4\)$/);
     // Exhaustive sweep, same as for ours; figures from the reference scorer (nab-scorer.e2e.test.ts).
     expect(lines).toContain('nab numenta (stored results): standard 69.9, reward_low_FP_rate 63.6, reward_low_FN_rate 74.1 (42 files, same scoring)');
     expect(lines).toContain('nab random (stored results): standard 19.5, reward_low_FP_rate 9.1, reward_low_FN_rate 27.9 (42 files, same scoring)');
