@@ -8,36 +8,21 @@
 //   start / stop / destroy ─▶ under the machine's lease
 //   waitFor ─▶ the wait endpoint (≤ 60 s a call) ─ 408 ─▶ again until our own deadline
 import type { Logger } from '../../core/log.js';
-import { FlyClient, isCapacityError, isLost, isNameTaken, isNotFound, type FlyMachine, type FlyRate, type FlyStats } from './fly-client.js';
+import { FlyClient, isCapacityError, isLost, isNameTaken, isNotFound, type FlyClientOptions, type FlyMachine, type FlyStats } from './fly-client.js';
 import { ProviderError, probeHealth, sleep, type MachineProvider, type MachineSpec, type ProviderMachine, type ProviderState } from './provider.js';
 
 
 /** The Machines API answers a wait after at most this long (its proxy's cap). */
 export const FLY_WAIT_CAP_SECONDS = 60;
 
-export interface FlyProviderOptions {
-  baseUrl: string;
-  token: string;
-  app: string;
+/** The Machines API client's options (connection, limits, retries, leases), and the provider's own. */
+export interface FlyProviderOptions extends FlyClientOptions {
   regions: readonly string[];
   image: string;
   /** Environment of the engine inside the machine (DATABASE_URL, ...); DRIFTWATCH_TENANT_ID is added. */
   env: Readonly<Record<string, string>>;
-  log: Logger;
   /** Port the engine listens on inside the machine (default 8090). */
   enginePort?: number;
-  /** Client-side limits (defaults: Fly's published ones). */
-  rate?: FlyRate;
-  getRate?: FlyRate;
-  /** Retries of a 429, 5xx or lost answer (default 6). */
-  maxRetries?: number;
-  /** First backoff (default 250 ms), doubled per retry, capped at backoffMaxMs (default 8 s). */
-  backoffMs?: number;
-  backoffMaxMs?: number;
-  /** A 404 this soon after our create is eventual consistency (default 20 s). */
-  notFoundGraceMs?: number;
-  /** Lease TTL in seconds (default 30). */
-  leaseTtlSeconds?: number;
   /** Where a machine's engine answers (default `<id>.vm.<app>.internal:<enginePort>`, Fly's private network). */
   addressOf?: (m: FlyMachine) => string;
 }
