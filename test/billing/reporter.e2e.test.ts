@@ -2,7 +2,7 @@
 // fresh database per test) and the real stripe SDK talking to the fake Stripe server.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { usageIdentifier } from '../../src/control/billing/meter.js';
 import { reconcile } from '../../src/control/billing/reconcile.js';
 import { UsageReporter } from '../../src/control/billing/reporter.js';
@@ -14,10 +14,10 @@ import { call, signUp, startHarness } from '../control/harness.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startFakeStripe, type FakeStripe } from '../helpers/fake-stripe.js';
 import { waitFor } from '../helpers/net.js';
+import { clearOfHourTurn, hourAgo } from '../helpers/clock.js';
 
 const SECRET = 'sk_test_driftwatch_meter';
 const EVENT_NAME = 'driftwatch_events';
-const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const cli = join(packageRoot, 'dist', 'bin', 'driftwatch.js');
 
@@ -27,6 +27,8 @@ const dbs: TestDatabase[] = [];
 beforeAll(async () => {
   fake = await startFakeStripe({ secretKey: SECRET, meterEventName: EVENT_NAME, prices: [] });
 });
+// Every test writes hour buckets and checks them by hour: keep each one inside a single hour.
+beforeEach(async () => { await clearOfHourTurn(); }, 120_000);
 afterEach(() => { fake.down = false; });
 afterAll(async () => {
   for (const d of dbs) await d.drop();
@@ -39,7 +41,6 @@ async function freshDb(): Promise<TestDatabase> {
   return d;
 }
 
-const hourAgo = (n: number): Date => new Date(Math.floor(Date.now() / HOUR) * HOUR - n * HOUR);
 
 /** A tenant whose Stripe customer has existed since `since` (default 40 days ago). */
 async function customerTenant(db: TestDatabase, name: string, opts: { since?: Date; customer?: string } = {}): Promise<{ tenantId: string; customer: string }> {

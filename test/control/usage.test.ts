@@ -2,9 +2,10 @@
 // from whichever store is in use (the usage_counters table, or Redis when REDIS_URL is set).
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/log.js';
 import { monthStart, RedisUsageStore } from '../../src/core/usage.js';
+import { clearOfHourTurn } from '../helpers/clock.js';
 import { call, codeOf, signUp, startHarness, type Harness } from './harness.js';
 
 const REDIS_URL = process.env.REDIS_URL;
@@ -13,6 +14,8 @@ describe('GET /api/v1/usage (usage_counters table)', () => {
   let h: Harness;
   beforeAll(async () => { h = await startHarness(); });
   afterAll(async () => { await h?.close(); });
+  // Buckets are written and read back by the current hour: keep each test inside one hour.
+  beforeEach(async () => { await clearOfHourTurn(); }, 120_000);
 
   const put = (tenantId: string, bucket: Date, events: number, bytes: number, anomalies: number): Promise<unknown> => h.db.pool.query(
     'INSERT INTO usage_counters (tenant_id, bucket, events, bytes, anomalies) VALUES ($1, $2, $3, $4, $5)', [tenantId, bucket, events, bytes, anomalies]);
