@@ -13,7 +13,7 @@
 //   sources/websocket.ts ──┤                                           │ group commit: one COPY per window,
 //   GET /stream (frames)   │                                           │ ingest_batches + usage_counters
 //                          │                                           │ (and, with REDIS_URL, INCRBY after COMMIT: src/core/usage.ts)
-//   sources/otlp.ts ───────┘ (POST /v1/logs: OTLP/HTTP JSON ─► transforms/otlp.ts)
+//   sources/otlp.ts ───────┘ (POST /v1/logs, /v1/metrics, /v1/traces: OTLP/HTTP ─► transforms/otlp*.ts)
 //                                                                      ▼ in the same transaction,
 //                                                                        stream_minutes + stream_totals (rollup)
 //                                                     durable records ─► InOrder (released in

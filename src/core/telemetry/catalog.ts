@@ -27,14 +27,14 @@ export function countRefusal(server: Server, code: string): void {
 const rejectedEvents = new Counter('driftwatch_ingest_rejected_events_total',
   'events refused on their own while the rest of their batch was judged (per-event acceptance), by DW_ERR_* code', ['error_code']);
 const rejectedChildren = new Map<string, CounterChild>();
-/** Counts one rejected event by its code (never by tenant). */
-export function countRejectedEvent(code: string): void {
+/** Counts n (default 1) rejected events by their code (never by tenant). */
+export function countRejectedEvent(code: string, n = 1): void {
   let c = rejectedChildren.get(code);
   if (c === undefined) {
     c = rejectedEvents.child(Object.hasOwn(errorCodes, code) ? code : 'DW_ERR_INTERNAL');
     rejectedChildren.set(code, c);
   }
-  c.inc();
+  c.inc(n);
 }
 
 // ── Engine: ingest ───────────────────────────────────────────────────────────────────────────
