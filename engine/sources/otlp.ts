@@ -30,7 +30,7 @@ import { otlpTracesToEvents } from '../transforms/otlp-traces.js';
 import type { Principal } from '../../src/core/auth/principal.js';
 import { acceptBody, clientAddress } from './body.js';
 import { asTenantLimit, beginRequest, retryAfterOf, send, ingestError, type ResState, type SourceContext, type TenantLimits } from './common.js';
-import { countRefusal, countRejectedEvent } from '../../src/core/telemetry/index.js';
+import { rejectedByCode, requestRefused } from './refusals.js';
 import { credentialOf } from './credentials.js';
 import { contentEncoding, decompress, unsupportedEncoding } from './encoding.js';
 
@@ -44,13 +44,13 @@ const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 413
 const PROTOBUF = 'application/x-protobuf';
 
 function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
-  countRefusal('engine', err.code);
+  requestRefused(st, err);
   const body = { code: GRPC_CODE[err.statusCode] ?? 2, message: err.message, ...errorBody(err) };
   send(res, st, err.statusCode, JSON.stringify(body), closeConnection, retryAfterOf(err));
 }
 
 function sendProtoError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
-  countRefusal('engine', err.code);
+  requestRefused(st, err);
   const body = encodeStatus(GRPC_CODE[err.statusCode] ?? 2, `${err.code}: ${err.message}`);
   send(res, st, err.statusCode, body, closeConnection, retryAfterOf(err), PROTOBUF);
 }
@@ -96,7 +96,7 @@ function otlpRoute(app: TemplatedApp, ctx: SourceContext, signal: Signal): void 
     const contentType = req.getHeader('content-type').split(';', 1)[0].trim().toLowerCase();
     const proto = contentType === PROTOBUF || contentType === 'application/protobuf';
     const fail = proto ? sendProtoError : sendError;
-    const begun = beginRequest(res, ctx, fail);
+    const begun = beginRequest(res, ctx, fail, signal.path);
     if (begun === undefined) return;
     const st = begun;
     const authorization = credentialOf(req);
@@ -122,7 +122,8 @@ function otlpRoute(app: TemplatedApp, ctx: SourceContext, signal: Signal): void 
         const body = await decompress(raw, encoding!, limits.maxBodyBytes);
         if (st.aborted) return;
         const mapped = signal.map(proto ? signal.parseProtobuf(body) : parseOtlpJson(body), receivedAt, limits, p.tenantId);
-        for (const [code, n] of mapped.rejectedCodes) countRejectedEvent(code, n);
+        // OTLP answers with the first reason only; the log names it for each code.
+        for (const [code, n] of mapped.rejectedCodes) rejectedByCode(st, code, n, mapped.errorMessage);
         // Logs keep the key space they had before metrics and traces came (`otlp:<key>`).
         const key = idempotencyKey === '' ? undefined : `${signal.path === OTLP_LOGS_PATH ? 'otlp' : `otlp${signal.path}`}:${idempotencyKey}`;
         // A resend is compared by its body: records without a time take the receive time, so

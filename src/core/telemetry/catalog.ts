@@ -37,6 +37,15 @@ export function countRejectedEvent(code: string, n = 1): void {
   c.inc(n);
 }
 
+// ── Engine: refusals logged for the shipper's operator (engine/sources/refusals.ts) ───────────
+// Log only: they are counted by code in driftwatch_refusals_total and
+// driftwatch_ingest_rejected_events_total in the same call. One line per tenant and code per
+// 10 s at most (a gate per tenant and code), so one noisy tenant does not hide another's.
+export const IngestRequestRefused = defineEvent({ name: 'IngestRequestRefused', level: 'warn', everyMs: 10_000,
+  message: 'a request, upgrade or frame was refused whole; the client sees this code and reason' });
+export const IngestEventsRejected = defineEvent({ name: 'IngestEventsRejected', level: 'warn', everyMs: 10_000,
+  message: 'events were refused one by one, the rest of their batch stored; the client sees each code and reason' });
+
 // ── Engine: ingest ───────────────────────────────────────────────────────────────────────────
 export const ingestMetrics = {
   receivedBatches: new Counter('driftwatch_ingest_received_batches_total', 'decoded batches (HTTP bodies, OTLP requests, WebSocket frames) handed to admission').child(),
