@@ -22,7 +22,7 @@ describe('incidents', () => {
   it('takes incident_key before template, and ignores keys that are not strings or numbers', () => {
     expect(incidentKey('d', { incident_key: 'x', template: 3 })).toBe('d\u0000x');
     expect(incidentKey('d', { template: 3 })).toBe('d\u00003');
-    expect(incidentKey('d', { template: true } as Record<string, unknown>)).toBe('d\u0000');
+    expect(incidentKey('d', { template: true })).toBe('d\u0000');
     expect(incidentKey('d', undefined)).toBe('d\u0000');
   });
 
