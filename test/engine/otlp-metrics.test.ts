@@ -6,7 +6,8 @@
 import { OTLPMetricExporter as JsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CumulativeState, cumulativeDelta } from '../../engine/transforms/otlp-cumulative.js';
 import { metricStreamKey } from '../../engine/transforms/otlp-metrics.js';
@@ -202,6 +203,28 @@ describe('engine POST /v1/metrics: cumulative state, resets and partial success'
     const bad = await post('{"resourceMetrics": {}}');
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ code: 3, error: { code: 'DW_ERR_MALFORMED_BODY' } });
+  });
+
+  it('a protobuf request with a bad point gets an ExportMetricsServiceResponse the official deserializer reads as partial success', async () => {
+    const mem = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'm-proto-bad' }), readers: [new PeriodicExportingMetricReader({ exporter: mem, exportIntervalMillis: 3_600_000 })] });
+    const g = provider.getMeter('x').createGauge('level');
+    g.record(1, { n: 'one' });
+    g.record(2, { n: 'two' });
+    await provider.forceFlush();
+    const [collected] = mem.getMetrics();
+    await provider.shutdown();
+    // The SDK never sends NaN; a hand-altered point stands in for a broken client.
+    (collected.scopeMetrics[0].metrics[0].dataPoints[1] as { value: number }).value = Number.NaN;
+    const res = await fetch(`${h.url}/v1/metrics`, {
+      method: 'POST', headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${h.tenantA.key}` },
+      body: ProtobufMetricsSerializer.serializeRequest(collected) as Uint8Array,
+    });
+    expect(res.status).toBe(200);
+    const answer = ProtobufMetricsSerializer.deserializeResponse(new Uint8Array(await res.arrayBuffer()));
+    expect(Number(answer.partialSuccess?.rejectedDataPoints)).toBe(1);
+    expect(answer.partialSuccess?.errorMessage).toMatch(/data point 1: level: asDouble or asInt must be a finite number/);
+    expect([...(await rows('m-proto-bad')).entries()].map(([k, v]) => [k, v.map((x) => x.data)])).toEqual([['m-proto-bad:level{n=one}', [1]]]);
   });
 
   it('protobuf requests get an ExportMetricsServiceResponse; a truncated one a Status naming the metrics request', async () => {

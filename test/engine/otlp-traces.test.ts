@@ -11,7 +11,8 @@ import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trac
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storedEvents } from '../helpers/events.js';
 import { startHarness, type Harness } from './harness.js';
@@ -102,6 +103,29 @@ describe('engine POST /v1/traces with the official exporters', () => {
     expect(answer.partialSuccess.rejectedSpans).toBe('2');
     expect(answer.partialSuccess.errorMessage).toMatch(/span 1: no end: startTimeUnixNano and endTimeUnixNano are required/);
     expect((await rows('t-bad')).map((x) => [x.stream, x.stream_type, x.data])).toEqual([['t-bad:ok', 'metrics', 2], ['t-bad', 'logs', 'ok: error']]);
+  });
+});
+
+describe('engine POST /v1/traces in protobuf: partial success', () => {
+  it('a span ending before it starts is rejected; the official deserializer reads the ExportTraceServiceResponse', async () => {
+    const mem = new InMemorySpanExporter();
+    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 't-proto-bad' }), spanProcessors: [new SimpleSpanProcessor({ exporter: mem })] });
+    const tracer = provider.getTracer('x');
+    tracer.startSpan('fine', { startTime: [T, 0] }).end([T, 3_000_000]);
+    tracer.startSpan('broken', { startTime: [T, 0] }).end([T, 1_000_000]);
+    const spans = [...mem.getFinishedSpans()];
+    await provider.shutdown();
+    // The SDK never sends this; a hand-altered span stands in for a broken client.
+    (spans[1] as { endTime: [number, number] }).endTime = [T - 1, 0];
+    const res = await fetch(`${h.url}/v1/traces`, {
+      method: 'POST', headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${h.tenantA.key}` },
+      body: ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array,
+    });
+    expect(res.status).toBe(200);
+    const answer = ProtobufTraceSerializer.deserializeResponse(new Uint8Array(await res.arrayBuffer()));
+    expect(Number(answer.partialSuccess?.rejectedSpans)).toBe(1);
+    expect(answer.partialSuccess?.errorMessage).toMatch(/span 1: broken: endTimeUnixNano is before startTimeUnixNano/);
+    expect((await rows('t-proto-bad')).map((x) => [x.stream, x.data])).toEqual([['t-proto-bad:fine', 3]]);
   });
 });
 
