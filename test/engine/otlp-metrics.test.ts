@@ -6,11 +6,12 @@
 import { OTLPMetricExporter as JsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CumulativeState, cumulativeDelta } from '../../engine/transforms/otlp-cumulative.js';
-import { metricStreamKey } from '../../engine/transforms/otlp-metrics.js';
+import { metricStreamKey, otlpMetricsToEvents } from '../../engine/transforms/otlp-metrics.js';
+import { parseOtlpMetricsProtobuf } from '../../engine/transforms/otlp-signals-proto.js';
 import { storedEvents } from '../helpers/events.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -237,6 +238,30 @@ describe('engine POST /v1/metrics: cumulative state, resets and partial success'
 });
 
 describe('stream keys and the cumulative state (pure)', () => {
+  it('the SDK\'s protobuf and JSON serialisations of every instrument kind map to the same events', async () => {
+    const mem = new InMemoryMetricExporter(AggregationTemporality.DELTA);
+    const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'same' }), readers: [new PeriodicExportingMetricReader({ exporter: mem, exportIntervalMillis: 3_600_000 })] });
+    const meter = provider.getMeter('scope', '1');
+    meter.createCounter('c').add(3, { k: 'v' });
+    meter.createUpDownCounter('u').add(-2);
+    meter.createGauge('g').record(1.25);
+    meter.createHistogram('h').record(4);
+    meter.createObservableGauge('og').addCallback((r) => r.observe(7, { big: 9007199254740993n.toString() }));
+    await provider.forceFlush();
+    const [collected] = mem.getMetrics();
+    await provider.shutdown();
+    const view = { startedAtMs: 0, previous: () => undefined };
+    const limits = { maxBatchEvents: 100, maxEventBytes: 4096 };
+    const fromProto = otlpMetricsToEvents(parseOtlpMetricsProtobuf(ProtobufMetricsSerializer.serializeRequest(collected)!), 0, limits, view);
+    const fromJson = otlpMetricsToEvents(JSON.parse(Buffer.from(JsonMetricsSerializer.serializeRequest(collected)!).toString()), 0, limits, view);
+    expect(fromProto.rejected).toBe(0);
+    expect(fromProto.records.map((r) => [r.stream, r.dataJson]).sort()).toEqual([
+      ['same:c{k=v}', '3'], ['same:g', '1.25'], ['same:h', '{"value":4,"count":1,"sum":4,"min":4,"max":4}'],
+      ['same:og{big=9007199254740993}', '7'], ['same:u', '-2'],
+    ]);
+    expect(fromProto).toEqual(fromJson);
+  });
+
   it('one stream per metric name and attribute set, attributes sorted; odd values quoted; long keys hashed', () => {
     expect(metricStreamKey('svc', 'm', {})).toBe('svc:m');
     expect(metricStreamKey(undefined, 'm', { b: 2, a: 'x' })).toBe('m{a=x,b=2}');

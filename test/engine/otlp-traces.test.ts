@@ -11,9 +11,11 @@ import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trac
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseOtlpTracesProtobuf } from '../../engine/transforms/otlp-signals-proto.js';
+import { otlpTracesToEvents } from '../../engine/transforms/otlp-traces.js';
 import { storedEvents } from '../helpers/events.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -103,6 +105,30 @@ describe('engine POST /v1/traces with the official exporters', () => {
     expect(answer.partialSuccess.rejectedSpans).toBe('2');
     expect(answer.partialSuccess.errorMessage).toMatch(/span 1: no end: startTimeUnixNano and endTimeUnixNano are required/);
     expect((await rows('t-bad')).map((x) => [x.stream, x.stream_type, x.data])).toEqual([['t-bad:ok', 'metrics', 2], ['t-bad', 'logs', 'ok: error']]);
+  });
+});
+
+describe('OTLP traces decoding (pure)', () => {
+  it('the SDK\'s protobuf and JSON serialisations map to the same events', async () => {
+    const mem = new InMemorySpanExporter();
+    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'same' }), spanProcessors: [new SimpleSpanProcessor({ exporter: mem })] });
+    const tracer = provider.getTracer('scope', '1');
+    const parent = tracer.startSpan('parent', { kind: SpanKind.CLIENT, startTime: [T, 0], attributes: { n: 1, tags: ['a'] } });
+    const child = tracer.startSpan('child', { startTime: [T, 1_000_000] }, trace.setSpan(context.active(), parent));
+    child.recordException(new RangeError('too far'), [T, 2_000_000]);
+    child.setStatus({ code: SpanStatusCode.ERROR, message: 'failed' });
+    child.end([T, 3_000_000]);
+    parent.end([T, 4_500_000]);
+    const spans = [...mem.getFinishedSpans()];
+    await provider.shutdown();
+    const limits = { maxBatchEvents: 100, maxEventBytes: 4096 };
+    const fromProto = otlpTracesToEvents(parseOtlpTracesProtobuf(ProtobufTraceSerializer.serializeRequest(spans)!), limits);
+    const fromJson = otlpTracesToEvents(JSON.parse(Buffer.from(JsonTraceSerializer.serializeRequest(spans)!).toString()), limits);
+    expect(fromProto.rejected).toBe(0);
+    expect(fromProto.records.map((r) => [r.stream, r.streamType, r.dataJson])).toEqual([
+      ['same:child', 'metrics', '2'], ['same', 'logs', '"child: failed"'], ['same', 'logs', '"exception: RangeError: too far"'], ['same:parent', 'metrics', '4.5'],
+    ]);
+    expect(fromProto).toEqual(fromJson);
   });
 });
 
