@@ -7,7 +7,7 @@ import { OTLPMetricExporter as JsonExporter } from '@opentelemetry/exporter-metr
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, AggregationType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CumulativeState, cumulativeDelta } from '../../engine/transforms/otlp-cumulative.js';
 import { metricStreamKey, otlpMetricsToEvents } from '../../engine/transforms/otlp-metrics.js';
@@ -240,8 +240,14 @@ describe('engine POST /v1/metrics: cumulative state, resets and partial success'
 describe('stream keys and the cumulative state (pure)', () => {
   it('the SDK\'s protobuf and JSON serialisations of every instrument kind map to the same events', async () => {
     const mem = new InMemoryMetricExporter(AggregationTemporality.DELTA);
-    const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'same' }), readers: [new PeriodicExportingMetricReader({ exporter: mem, exportIntervalMillis: 3_600_000 })] });
+    const provider = new MeterProvider({
+      resource: resourceFromAttributes({ 'service.name': 'same' }), readers: [new PeriodicExportingMetricReader({ exporter: mem, exportIntervalMillis: 3_600_000 })],
+      views: [{ instrumentName: 'eh', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }],
+    });
     const meter = provider.getMeter('scope', '1');
+    const eh = meter.createHistogram('eh');
+    eh.record(2, { at: 'x' });
+    eh.record(6, { at: 'x' });
     meter.createCounter('c').add(3, { k: 'v' });
     meter.createUpDownCounter('u').add(-2);
     meter.createGauge('g').record(1.25);
@@ -256,7 +262,7 @@ describe('stream keys and the cumulative state (pure)', () => {
     const fromJson = otlpMetricsToEvents(JSON.parse(Buffer.from(JsonMetricsSerializer.serializeRequest(collected)!).toString()), 0, limits, view);
     expect(fromProto.rejected).toBe(0);
     expect(fromProto.records.map((r) => [r.stream, r.dataJson]).sort()).toEqual([
-      ['same:c{k=v}', '3'], ['same:g', '1.25'], ['same:h', '{"value":4,"count":1,"sum":4,"min":4,"max":4}'],
+      ['same:c{k=v}', '3'], ['same:eh{at=x}', '{"value":4,"count":2,"sum":8,"min":2,"max":6}'], ['same:g', '1.25'], ['same:h', '{"value":4,"count":1,"sum":4,"min":4,"max":4}'],
       ['same:og{big=9007199254740993}', '7'], ['same:u', '-2'],
     ]);
     expect(fromProto).toEqual(fromJson);
@@ -269,6 +275,18 @@ describe('stream keys and the cumulative state (pure)', () => {
     const long = metricStreamKey('svc', 'm', { a: 'v'.repeat(300) });
     expect(long).toMatch(/^svc:m\{#[0-9a-f]{16}\}$/);
     expect(metricStreamKey('svc', 'm', { a: 'v'.repeat(300) })).toBe(long);
+  });
+
+  it('a summary is cumulative: count and sum as deltas, their mean the value', () => {
+    const start = `${BigInt(Date.parse('2026-12-05T00:00:01Z')) * 1_000_000n}`;
+    const pt = (ms: number, count: string, sum: number) => ({ startTimeUnixNano: start, timeUnixNano: `${BigInt(Date.parse('2026-12-05T00:00:00Z') + ms) * 1_000_000n}`, count, sum, quantileValues: [{ quantile: 0.5, value: 1 }] });
+    const req = { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'rpc', summary: { dataPoints: [pt(10_000, '4', 20), pt(20_000, '6', 50)] } }] }] }] };
+    const out = otlpMetricsToEvents(req, 0, { maxBatchEvents: 10, maxEventBytes: 4096 }, { startedAtMs: Date.parse('2026-12-05T00:00:00Z'), previous: () => undefined });
+    expect(out.records.map((r) => [r.stream, new Date(r.ts).toISOString(), r.dataJson])).toEqual([
+      ['rpc', '2026-12-05T00:00:10.000Z', '{"value":5,"count":4,"sum":20}'],
+      ['rpc', '2026-12-05T00:00:20.000Z', '{"value":15,"count":2,"sum":30}'],
+    ]);
+    expect([...out.updates.values()]).toEqual([{ start, value: 6, sum: 50 }]);
   });
 
   it('deltas, resets and baselines; the state keeps at most maxSeriesPerTenant series per tenant, least recently updated evicted', () => {
