@@ -147,6 +147,30 @@ describe('session tracker', () => {
     expect(split.closed.map((c) => c.key)).toEqual(whole.closed.map((c) => c.key));
   });
 
+  it('a new template is rare while it stays rare: flagged at first, not once it holds rareShare of the judged sessions, though those never joined the reference', () => {
+    const P = { ...SESSION_PARAMS, minReference: 50, rareShare: 0.01, invariantConf: 0, marginBits: 10_000 };
+    const tr = new SessionTracker(null, P);
+    const judge = (seq: string[], k: number): boolean => tr.judge([{ key: `b${k}`, first: 0, last: 0, seq, dropped: 0 }]).length > 0;
+    seqs(300).forEach((seq, k) => expect(judge(seq, k)).toBe(false));
+    const withNew = [...NORMAL[0].split(' '), 'T20'];
+    // The k-th session with T20 (k = 0, 1, …) comes after 300 + k judged sessions of which k hold it:
+    // rare while k < 0.01 × (300 + k), i.e. for k = 0..3; from the fifth on it is common enough.
+    const flags = [0, 1, 2, 3, 4, 5].map((k) => judge(withNew, 300 + k));
+    expect(flags).toEqual([true, true, true, true, false, false]);
+    expect(tr.model).toMatchObject({ sessions: 302, judged: 306 });
+    expect(tr.model.seen?.T20).toBe(6);
+    // A state written before the counts existed loads, and reads as none counted.
+    const old = JSON.parse(JSON.stringify(tr.state())) as SessionState;
+    delete old.model.judged;
+    delete old.model.seen;
+    expect(new SessionTracker(old, P).judge([{ key: 'x', first: 0, last: 0, seq: withNew, dropped: 0 }])).toHaveLength(1);
+    // Bounded: beyond maxTemplates a new template is not counted.
+    const small = new SessionTracker(null, { ...P, maxTemplates: 6 });
+    small.judge(seqs(3).map((seq, k) => ({ key: `s${k}`, first: 0, last: 0, seq, dropped: 0 })));
+    small.judge([{ key: 'y', first: 0, last: 0, seq: ['T30', 'T31'], dropped: 0 }]);
+    expect(Object.keys(small.model.seen ?? {})).toHaveLength(6);
+  });
+
   it('open sessions are bounded: beyond maxOpenSessions the least recently touched closes', () => {
     const tr = new SessionTracker(null, { ...SESSION_PARAMS, maxOpenSessions: 2 });
     expect(tr.add('a', 'T1', 1)).toEqual([]);

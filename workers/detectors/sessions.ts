@@ -17,9 +17,11 @@
 //                invariantConf of the reference sessions holding Ti or Tj (Invariant Mining's
 //                idea, pairwise): every block written is received as often as it is stored.
 //                Robust to anomalies left in the reference, which compression is not
-//     rare     = templates held by fewer than rareShare of the reference sessions (counted from
-//                the kept profiles, so no extra state): a step no normal session takes, such as
-//                HDFS's "Receiving empty packet", is anomalous however the counts compress
+//     rare     = templates held by fewer than rareShare of the sessions (the reference's kept
+//                profiles, or every session the tracker judged, flagged ones too, whichever holds
+//                it more): a step no normal session takes, such as HDFS's "Receiving empty
+//                packet", is anomalous however the counts compress, while one that became
+//                common is not, though the sessions it first came in were never learnt
 //        ─► score = max(excess / (excess + marginBits), 1 − 2^−novel, 1 − 2^−broken, 1 − 2^−rare)
 //        ─► anomalous when score ≥ 0.5: excess ≥ marginBits, or any novel transition, broken invariant or rare template
 //   normal sessions join the reference (hygiene: anomalous ones do not)
@@ -57,6 +59,8 @@ export interface SessionParams {
   invariantTemplates: number;
   /** No finding before the reference holds this many sessions (online warm-up). */
   minReference: number;
+  /** Templates counted in SessionModel.seen; later ones are judged rare on the reference alone. */
+  maxTemplates: number;
   /** Distinct reference profiles kept (the commonest). */
   maxProfiles: number;
 }
@@ -85,6 +89,7 @@ export const SESSION_PARAMS: Readonly<SessionParams> = Object.freeze({
   invariantSupport: 100,
   invariantTemplates: 64,
   minReference: 50,
+  maxTemplates: 4_096,
   maxProfiles: 2_000,
 });
 
@@ -98,6 +103,14 @@ export interface SessionModel {
   /** Per pair "Ti Tj" (i < j) and ratio "Ti Tj a b": sessions holding both, and those where a·count(Ti) = b·count(Tj). */
   both: Record<string, number>;
   ratioOk: Record<string, number>;
+  /**
+   * The tracker's count of every session it judged (flagged ones too) and, per template (the
+   * first maxTemplates), how many of them held it: a template that became common stops being
+   * rare even though the sessions it first appeared in were flagged and never joined the
+   * reference. Absent in states written before it (read as none) and in fitted models.
+   */
+  judged?: number;
+  seen?: Record<string, number>;
 }
 
 export interface SessionScore {
@@ -259,8 +272,9 @@ export function scoreSession(model: SessionModel, seq: readonly string[], params
   const excessBits = Math.max(0, cost - d.baseBits);
   const novelTransitions = params.transitions ? [...new Set(transitionsOf(seq).filter((t) => model.transitions[t] !== true))] : [];
   const unseenTemplates = [...new Set(seq.filter((t) => !d.templates.has(t)))];
-  const rareBelow = params.rareShare * model.sessions;
-  const rareTemplates = params.rareShare > 0 ? [...new Set(seq.filter((t) => (d.holding.get(t) ?? 0) < rareBelow || !d.templates.has(t)))] : [];
+  const rareBelow = params.rareShare * Math.max(model.sessions, model.judged ?? 0);
+  const heldBy = (t: string): number => Math.max(d.holding.get(t) ?? 0, model.seen?.[t] ?? 0);
+  const rareTemplates = params.rareShare > 0 ? [...new Set(seq.filter((t) => heldBy(t) === 0 || heldBy(t) < rareBelow))] : [];
   const counts = countsOf(seq);
   const brokenInvariants: string[] = [];
   for (const [i, j, a, b] of d.invariants) {
@@ -397,8 +411,24 @@ export class SessionTracker {
       if (warm && s.score >= 0.5) {
         if (s.score >= threshold) out.push({ session: c, score: s, explanation: explainSession(c.key, c.seq, s, this.model) });
       } else learnSession(this.model, c.seq, this.#params);
+      this.#count(c.seq);
     }
     return out;
+  }
+
+  /** Counts a judged session's templates in model.seen (bounded by maxTemplates). */
+  #count(seq: readonly string[]): void {
+    const m = this.model;
+    m.judged = (m.judged ?? 0) + 1;
+    m.seen ??= {};
+    let size = Object.keys(m.seen).length;
+    for (const t of new Set(seq)) {
+      if (m.seen[t] === undefined) {
+        if (size >= this.#params.maxTemplates) continue;
+        size++;
+      }
+      m.seen[t] = (m.seen[t] ?? 0) + 1;
+    }
   }
 
   state(): SessionState {
