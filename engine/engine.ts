@@ -58,8 +58,10 @@ import { spoolOptions } from './sinks/spool/config.js';
 import { SpooledSink, type SpoolStats } from './sinks/spool/service.js';
 import type { SourceContext } from './sources/common.js';
 import { httpSource } from './sources/http.js';
+import { lokiSource } from './sources/loki.js';
 import { otlpSource } from './sources/otlp.js';
 import { websocketSource } from './sources/websocket.js';
+import { ignoredLabels } from './transforms/loki.js';
 import type { TenantQuota } from './transforms/quota.js';
 import type { TenantRateLimiter } from './transforms/limit.js';
 import { InOrder, Scorer } from './transforms/score.js';
@@ -168,6 +170,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   });
   httpSource(app, ctx);
   otlpSource(app, ctx);
+  lokiSource(app, ctx, { ignoredLabels: ignoredLabels(config.lokiIgnoredLabels) });
   const ws = websocketSource(app, ctx);
   const steps = closeSteps(door, {
     log, graceMs: opts.shutdownGraceMs ?? 10_000, inFlight, spool, events, scorer, anomalies, retentionRuns,

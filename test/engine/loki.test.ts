@@ -1,0 +1,100 @@
+// Loki push (issue 13): the npm client winston-loki sends to POST /loki/api/v1/push unchanged,
+// in JSON and in protobuf + snappy, authenticated with Basic auth (the key as the password);
+// labels become the stream key (minus LOKI_IGNORED_LABELS) and metadata; nanosecond timestamps
+// are read exactly; a bad entry is answered with Loki's 400 while the good ones are stored; gzip.
+import { gzipSync } from 'node:zlib';
+import winston from 'winston';
+import LokiTransport from 'winston-loki';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storedEvents } from '../helpers/events.js';
+import { startHarness, type Harness } from './harness.js';
+
+let h: Harness;
+beforeAll(async () => { h = await startHarness({ maxBatchEvents: 100, maxBodyBytes: 64 * 1024, maxEventBytes: 4096 }); });
+afterAll(async () => { await h?.close(); });
+
+const rowsOf = async (stream: string): Promise<{ ts: string; data: unknown; metadata: any }[]> =>
+  (await storedEvents(h.db.pool, { tenantId: h.tenantA.id, stream })).map((e) => ({ ts: e.ts.toISOString(), data: e.data, metadata: e.metadata }));
+
+// winston-loki writes each line as `message JSON(the rest of the info object)`, level included,
+// and in JSON mode sends that rest as structured metadata (values as strings).
+/** Logs through a real winston logger with the winston-loki transport, then closes it (its last batch sent and answered). */
+async function viaWinston(json: boolean, env: string): Promise<unknown[]> {
+  const errors: unknown[] = [];
+  const transport = new LokiTransport({
+    host: h.url, basicAuth: `driftwatch:${h.tenantA.key}`, json, labels: { app: 'checkout', env },
+    replaceTimestamp: false, gracefulShutdown: false, interval: 3600, onConnectionError: (err: unknown) => errors.push(err),
+  });
+  const logger = winston.createLogger({ transports: [transport] });
+  let logged = 0;
+  const allLogged = new Promise<void>((resolve) => transport.on('logged', () => { if (++logged === 3) resolve(); }));
+  logger.info('order placed', { timestamp: '2026-12-04T10:00:00.123Z', order_id: 42 });
+  logger.error('payment failed', { timestamp: '2026-12-04T10:00:01.000Z' });
+  logger.warn('ünïcode ✓', { timestamp: '2026-12-04T10:00:02.500Z' });
+  await allLogged;
+  await transport.close();
+  return errors;
+}
+
+async function push(body: string | Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${h.url}/loki/api/v1/push`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tenantA.key}`, ...headers }, body,
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+describe('Loki push', () => {
+  it('stores what winston-loki sends as JSON: timestamps, lines, the stream from its labels, labels and structured metadata', async () => {
+    expect(await viaWinston(true, 'json')).toEqual([]);
+    expect(await rowsOf('{app="checkout",env="json"}')).toEqual([
+      { ts: '2026-12-04T10:00:00.123Z', data: 'order placed {"order_id":42,"level":"info"}', metadata: { level: 'info', app: 'checkout', env: 'json', order_id: '42' } },
+      { ts: '2026-12-04T10:00:01.000Z', data: 'payment failed {"level":"error"}', metadata: { level: 'error', app: 'checkout', env: 'json' } },
+      { ts: '2026-12-04T10:00:02.500Z', data: 'ünïcode ✓ {"level":"warn"}', metadata: { level: 'warn', app: 'checkout', env: 'json' } },
+    ]);
+  });
+
+  it('stores what winston-loki sends as snappy-compressed protobuf', async () => {
+    expect(await viaWinston(false, 'proto')).toEqual([]);
+    expect(await rowsOf('{app="checkout",env="proto"}')).toEqual([
+      { ts: '2026-12-04T10:00:00.123Z', data: 'order placed {"order_id":42,"level":"info"}', metadata: { level: 'info', app: 'checkout', env: 'proto' } },
+      { ts: '2026-12-04T10:00:01.000Z', data: 'payment failed {"level":"error"}', metadata: { level: 'error', app: 'checkout', env: 'proto' } },
+      { ts: '2026-12-04T10:00:02.500Z', data: 'ünïcode ✓ {"level":"warn"}', metadata: { level: 'warn', app: 'checkout', env: 'proto' } },
+    ]);
+  });
+
+  it('reads nanoseconds exactly, stores the good entries of a request with a bad one and answers 400 naming it, as Loki does', async () => {
+    const body = JSON.stringify({
+      streams: [
+        { stream: { job: 'exact', pod: 'web-7d9f-x2' }, values: [['1764842400123999999', 'one'], ['not-a-time', 'two'], ['1764842400000000001', 'three', { trace_id: 'abc' }]] },
+        { stream: { job: 'exact', pod: 'web-7d9f-y3' }, values: [['1764842401000000000', 'four']] },
+      ],
+    });
+    const r = await push(body);
+    expect(r.status).toBe(400);
+    expect(r.text).toMatch(/^DW_ERR_INVALID_TIMESTAMP: 1 of 4 entries refused \(the others were stored\): .*entry 1/);
+    // `pod` is ignored by default: both pods are one stream.
+    expect(await rowsOf('{job="exact"}')).toEqual([
+      { ts: '2025-12-04T10:00:00.123Z', data: 'one', metadata: { job: 'exact', pod: 'web-7d9f-x2' } },
+      { ts: '2025-12-04T10:00:00.000Z', data: 'three', metadata: { job: 'exact', pod: 'web-7d9f-x2', trace_id: 'abc' } },
+      { ts: '2025-12-04T10:00:01.000Z', data: 'four', metadata: { job: 'exact', pod: 'web-7d9f-y3' } },
+    ]);
+  });
+
+  it('reads a gzip body, answering 204', async () => {
+    const body = gzipSync(JSON.stringify({ streams: [{ stream: { job: 'gz' }, values: [['1764842400000000000', 'zipped']] }] }));
+    const r = await push(body, { 'content-encoding': 'gzip' });
+    expect(r).toEqual({ status: 204, text: '' });
+    expect(await rowsOf('{job="gz"}')).toEqual([{ ts: '2025-12-04T10:00:00.000Z', data: 'zipped', metadata: { job: 'gz' } }]);
+  });
+
+  it('refuses without a valid key, a malformed body, and a snappy bomb, with text errors carrying our code', async () => {
+    const noKey = await fetch(`${h.url}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"streams":[]}' });
+    expect(noKey.status).toBe(401);
+    expect(await noKey.text()).toMatch(/^DW_ERR_UNAUTHORIZED: /);
+    expect(await push('{"streams": 5}')).toMatchObject({ status: 400, text: expect.stringMatching(/^DW_ERR_MALFORMED_BODY: /) });
+    // A snappy block declaring 1 GiB: refused from its header, before anything is allocated.
+    const bomb = Uint8Array.from([0x80, 0x80, 0x80, 0x80, 0x04, 0x00]);
+    expect(await push(bomb, { 'content-type': 'application/x-protobuf' })).toMatchObject({ status: 413, text: expect.stringMatching(/^DW_ERR_PAYLOAD_TOO_LARGE: /) });
+    expect(await push(Uint8Array.from([0x05, 0xff, 0xff]), { 'content-type': 'application/x-protobuf' })).toMatchObject({ status: 400, text: expect.stringMatching(/^DW_ERR_MALFORMED_BODY: /) });
+  });
+});
