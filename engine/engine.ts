@@ -57,6 +57,7 @@ import { CopySink, type SinkWrite, type WriteResult } from './sinks/postgres/ser
 import { spoolOptions } from './sinks/spool/config.js';
 import { SpooledSink, type SpoolStats } from './sinks/spool/service.js';
 import type { SourceContext } from './sources/common.js';
+import { elasticsearchSource } from './sources/elasticsearch.js';
 import { httpSource } from './sources/http.js';
 import { lokiSource } from './sources/loki.js';
 import { otlpSource } from './sources/otlp.js';
@@ -171,6 +172,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   httpSource(app, ctx);
   otlpSource(app, ctx);
   lokiSource(app, ctx, { ignoredLabels: ignoredLabels(config.lokiIgnoredLabels) });
+  elasticsearchSource(app, ctx);
   const ws = websocketSource(app, ctx);
   const steps = closeSteps(door, {
     log, graceMs: opts.shutdownGraceMs ?? 10_000, inFlight, spool, events, scorer, anomalies, retentionRuns,

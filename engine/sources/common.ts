@@ -111,16 +111,17 @@ export interface ResState {
   finish: () => void;
 }
 
-/** Answers a JSON body once (nothing after an abort or a first answer), with Retry-After on 429/503. */
+/** Answers a JSON body once (nothing after an abort or a first answer), with Retry-After on 429/503 and any `headers` of the protocol. */
 export function send(
   res: HttpResponse, st: ResState, status: number, body: string | Uint8Array, closeConnection = false, retryAfter = RETRY_AFTER_SECONDS,
-  contentType = 'application/json',
+  contentType = 'application/json', headers?: Readonly<Record<string, string>>,
 ): void {
   if (st.aborted || st.done) return;
   st.done = true;
   res.cork(() => {
     res.writeStatus(statusLine(status)).writeHeader('content-type', contentType);
     if (retryable(status)) res.writeHeader('retry-after', retryAfter);
+    if (headers !== undefined) for (const k in headers) res.writeHeader(k, headers[k]);
     res.end(body, closeConnection);
   });
   st.finish();
