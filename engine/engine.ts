@@ -60,6 +60,7 @@ import type { SourceContext } from './sources/common.js';
 import { elasticsearchSource } from './sources/elasticsearch.js';
 import { httpSource } from './sources/http.js';
 import { lokiSource } from './sources/loki.js';
+import { splunkHecSource } from './sources/splunk-hec.js';
 import { otlpSource } from './sources/otlp.js';
 import { websocketSource } from './sources/websocket.js';
 import { ignoredLabels } from './transforms/loki.js';
@@ -173,6 +174,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   otlpSource(app, ctx);
   lokiSource(app, ctx, { ignoredLabels: ignoredLabels(config.lokiIgnoredLabels) });
   elasticsearchSource(app, ctx);
+  splunkHecSource(app, ctx);
   const ws = websocketSource(app, ctx);
   const steps = closeSteps(door, {
     log, graceMs: opts.shutdownGraceMs ?? 10_000, inFlight, spool, events, scorer, anomalies, retentionRuns,

@@ -14,8 +14,8 @@ import snappy from 'snappyjs';
 import { DwError } from '../../src/core/errors.js';
 import type { DecodeLimits } from './decode.js';
 import { MAX_DECODE_VALUES } from './prescan.js';
-import { checkEventCount } from './push-events.js';
-import { setLabel, type LokiEntry, type LokiStream } from './loki.js';
+import { checkEventCount, setOwn } from './push-events.js';
+import type { LokiEntry, LokiStream } from './loki.js';
 
 const root = protobuf.Root.fromJSON({
   nested: {
@@ -126,7 +126,7 @@ export function parseLokiProtobuf(body: Uint8Array, limits: DecodeLimits & { max
       const t = e.timestamp;
       const ms = seconds(t?.seconds) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
       const metadata: Record<string, string> = {};
-      for (const p of e.structuredMetadata ?? []) if (p.name !== undefined && p.name !== '') setLabel(metadata, p.name, p.value ?? '');
+      for (const p of e.structuredMetadata ?? []) if (p.name !== undefined && p.name !== '') setOwn(metadata, p.name, p.value ?? '');
       return { ms, line: e.line ?? '', metadata: e.structuredMetadata?.length ? metadata : undefined };
     }),
   }));

@@ -17,7 +17,7 @@
 //   timestamp the entry's nanoseconds, read exactly to the millisecond (truncated, never rounded)
 // Pure: no I/O; the receive time is an argument.
 import { DwError } from '../../src/core/errors.js';
-import { acceptEach, checkEventCount, type Candidate, type PushDecoded } from './push-events.js';
+import { acceptEach, checkEventCount, setOwn, type Candidate, type PushDecoded } from './push-events.js';
 import type { DecodeLimits } from './decode.js';
 import { scanJson } from './prescan.js';
 
@@ -75,7 +75,7 @@ export function parseLabels(text: string): Record<string, string> {
       const e = text[i++];
       value += e === 'n' ? '\n' : e === 't' ? '\t' : e === 'r' ? '\r' : e;
     }
-    setLabel(out, name, value);
+    setOwn(out, name, value);
     ws();
     const sep = text[i++];
     if (sep === '}') break;
@@ -84,12 +84,6 @@ export function parseLabels(text: string): Record<string, string> {
   ws();
   if (i !== text.length) fail('text after }');
   return out;
-}
-
-/** Sets a key as an own property (also `__proto__`, which plain assignment would not set). */
-export function setLabel<T>(o: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
-  else o[key] = value;
 }
 
 const quote = (v: string): string => JSON.stringify(v);
@@ -157,7 +151,7 @@ export function lokiToEvents(streams: readonly LokiStream[], ignored: ReadonlySe
       if (e.ms instanceof DwError) { candidates.push({ index: i, error: entryError(e.ms, i) }); continue; }
       if (typeof e.line !== 'string') { candidates.push({ index: i, error: new DwError('DW_ERR_INVALID_EVENT', `entry ${i}: the line must be a string`, { index: i }) }); continue; }
       const metadata: Record<string, unknown> = { ...labels };
-      if (e.metadata !== undefined) for (const [k, v] of Object.entries(e.metadata)) setLabel(metadata, k, v);
+      if (e.metadata !== undefined) for (const [k, v] of Object.entries(e.metadata)) setOwn(metadata, k, v);
       candidates.push({ index: i, raw: { timestamp: new Date(e.ms), stream_type: 'logs', stream, data: e.line, metadata } });
     }
   }

@@ -52,3 +52,9 @@ export function acceptEach(candidates: readonly Candidate[], limits: DecodeLimit
   }
   return out;
 }
+
+/** Sets a key as an own property, also `__proto__` (which plain assignment would take as the prototype). */
+export function setOwn<T>(o: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
+}
