@@ -109,7 +109,7 @@ function eventCandidate(text: string, n: number, defaults: HecDefaults, codes: M
     for (const [k, x] of Object.entries(v.fields)) if (!Object.hasOwn(metadata, k)) setOwn(metadata, k, x);
   }
   const names = { source: typeof metadata.source === 'string' ? metadata.source : undefined, sourcetype: typeof metadata.sourcetype === 'string' ? metadata.sourcetype : undefined };
-  return { index: n, raw: { timestamp: v.time, stream_type: 'logs', stream: streamOf(names), data: v.event, metadata } };
+  return { index: n, raw: { timestamp: v.time ?? undefined, stream_type: 'logs', stream: streamOf(names), data: v.event, metadata } };
 }
 
 function finish(candidates: Candidate[], codes: Map<number, number>, total: number, limits: DecodeLimits, receivedAt: number): HecDecoded {

@@ -97,4 +97,14 @@ describe('Loki push', () => {
     expect(await push(bomb, { 'content-type': 'application/x-protobuf' })).toMatchObject({ status: 413, text: expect.stringMatching(/^DW_ERR_PAYLOAD_TOO_LARGE: /) });
     expect(await push(Uint8Array.from([0x05, 0xff, 0xff]), { 'content-type': 'application/x-protobuf' })).toMatchObject({ status: 400, text: expect.stringMatching(/^DW_ERR_MALFORMED_BODY: /) });
   });
+
+  it('with ?atomic=true stores nothing of a request with a bad entry; too many entries are refused whole (413)', async () => {
+    const body = JSON.stringify({ streams: [{ stream: { job: 'atomic' }, values: [['1764842400000000000', 'good'], ['x', 'bad']] }] });
+    const res = await fetch(`${h.url}/loki/api/v1/push?atomic=true`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tenantA.key}` }, body });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/^DW_ERR_INVALID_TIMESTAMP: /);
+    expect(await rowsOf('{job="atomic"}')).toEqual([]);
+    const many = JSON.stringify({ streams: [{ stream: { job: 'many' }, values: Array.from({ length: 101 }, (_, i) => [`${1764842400000000000n + BigInt(i)}`, 'x']) }] });
+    expect(await push(many)).toMatchObject({ status: 413, text: expect.stringMatching(/^DW_ERR_TOO_MANY_EVENTS: .*the batch has 101 events; this tenant's limit is 100/) });
+  });
 });

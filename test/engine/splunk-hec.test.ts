@@ -85,6 +85,15 @@ describe('Splunk HEC', () => {
     expect(await post('/services/collector/event', '{"event":"x"}', { authorization: 'Splunk dw_wrong' })).toMatchObject({ status: 401, body: { code: 4, text: 'Invalid token', error: { code: 'DW_ERR_UNAUTHORIZED' } } });
     expect(await post('/services/collector/event', '  ')).toMatchObject({ status: 400, body: { code: 5, text: 'No data' } });
     const health = await fetch(`${h.url}/services/collector/health`);
+    expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ text: 'HEC is healthy', code: 17 });
+  });
+
+  it('stores a resend with the same Idempotency-Key once, answering the same', async () => {
+    const body = '{"event":"once","source":"idem"}{"event":"twice?","source":"idem"}';
+    const first = await post('/services/collector/event', body, { 'idempotency-key': 'hec-idem-1' });
+    const again = await post('/services/collector/event', body, { 'idempotency-key': 'hec-idem-1' });
+    expect([first, again]).toEqual([{ status: 200, body: { text: 'Success', code: 0 } }, { status: 200, body: { text: 'Success', code: 0 } }]);
+    expect((await rowsOf('idem')).map((e) => e.data)).toEqual(['once', 'twice?']);
   });
 });
