@@ -24,6 +24,8 @@ describe('Elasticsearch API', () => {
     const info = await es.info();
     expect(info.version.number).toMatch(/^8\./);
     expect(info.tagline).toBe('You Know, for Search');
+    const head = await fetch(`${h.url}/`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('x-elastic-product')]).toEqual([200, 'Elasticsearch']);
     const bad = new Client({ node: h.url, auth: { apiKey: 'dw_not_a_key' } });
     await expect(bad.info()).rejects.toMatchObject({ meta: { statusCode: 401 } });
     await bad.close();
