@@ -1,8 +1,12 @@
-// Loki push (issue 13): the npm client winston-loki sends to POST /loki/api/v1/push unchanged,
+// Loki push (issue 13): the npm clients winston-loki and pino-loki send to POST /loki/api/v1/push unchanged,
 // in JSON and in protobuf + snappy, authenticated with Basic auth (the key as the password);
 // labels become the stream key (minus LOKI_IGNORED_LABELS) and metadata; nanosecond timestamps
 // are read exactly; a bad entry is answered with Loki's 400 while the good ones are stored; gzip.
+import { once } from 'node:events';
+import { hostname } from 'node:os';
 import { gzipSync } from 'node:zlib';
+import pino from 'pino';
+import { pinoLoki } from 'pino-loki';
 import winston from 'winston';
 import LokiTransport from 'winston-loki';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +63,20 @@ describe('Loki push', () => {
       { ts: '2026-12-04T10:00:00.123Z', data: 'order placed {"order_id":42,"level":"info"}', metadata: { level: 'info', app: 'checkout', env: 'proto' } },
       { ts: '2026-12-04T10:00:01.000Z', data: 'payment failed {"level":"error"}', metadata: { level: 'error', app: 'checkout', env: 'proto' } },
       { ts: '2026-12-04T10:00:02.500Z', data: 'ünïcode ✓ {"level":"warn"}', metadata: { level: 'warn', app: 'checkout', env: 'proto' } },
+    ]);
+  });
+
+  it('stores what pino-loki sends: the record as the line, its time, structured metadata from `meta`', async () => {
+    const stream = pinoLoki({ host: h.url, basicAuth: { username: 'driftwatch', password: h.tenantA.key }, labels: { app: 'pino-app' }, batching: { interval: 3600 } });
+    const logger = pino({ base: { hostname: hostname() }, timestamp: () => ',"time":1764842400123' }, stream);
+    logger.info({ meta: { request_id: 'r-1' }, user: 'ann' }, 'signed in');
+    logger.error('failed');
+    stream.end();
+    await once(stream, 'close');
+    const rows = await rowsOf(`{app="pino-app",hostname=${JSON.stringify(hostname())}}`);
+    expect(rows.map((r) => [r.ts, JSON.parse(r.data as string), r.metadata])).toEqual([
+      ['2025-12-04T10:00:00.123Z', { level: 30, time: 1764842400123, meta: { request_id: 'r-1' }, user: 'ann', msg: 'signed in' }, { level: 'info', hostname: hostname(), app: 'pino-app', request_id: 'r-1' }],
+      ['2025-12-04T10:00:00.123Z', { level: 50, time: 1764842400123, msg: 'failed' }, { level: 'error', hostname: hostname(), app: 'pino-app' }],
     ]);
   });
 
