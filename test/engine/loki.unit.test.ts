@@ -1,5 +1,6 @@
 // Loki's label syntax, stream keys, nanosecond timestamps and the protobuf entry count (issue 13).
 import snappy from 'snappyjs';
+import { loadConfig } from '../../src/core/config.js';
 import { describe, expect, it } from 'vitest';
 import { ignoredLabels, nsToMs, parseLabels, streamKey } from '../../engine/transforms/loki.js';
 import { countEntries, parseLokiProtobuf } from '../../engine/transforms/loki-proto.js';
@@ -23,6 +24,13 @@ describe('Loki labels and stream keys', () => {
     expect(streamKey({ pod: 'p-1', env: 'prod', app: 'api', level: 'info' }, ignored)).toBe('{app="api",env="prod"}');
     expect(streamKey({ pod: 'p-1' }, ignored)).toBe('loki:default');
     expect(streamKey({ pod: 'p"1' }, ignoredLabels('none'))).toBe('{pod="p\\"1"}');
+  });
+
+  it('takes LOKI_IGNORED_LABELS as label names or none, and refuses anything else at start', () => {
+    expect(ignoredLabels(loadConfig({ env: { LOKI_IGNORED_LABELS: 'pod, host' } }).lokiIgnoredLabels)).toEqual(new Set(['pod', 'host']));
+    expect(ignoredLabels(loadConfig({ env: { LOKI_IGNORED_LABELS: 'none' } }).lokiIgnoredLabels)).toEqual(new Set());
+    expect(ignoredLabels(loadConfig({ env: {} }).lokiIgnoredLabels)).toContain('pod');
+    for (const bad of ['pod,,host', 'po-d', 'pod;host']) expect(() => loadConfig({ env: { LOKI_IGNORED_LABELS: bad } }), bad).toThrow(/LOKI_IGNORED_LABELS/);
   });
 
   it('reads nanoseconds exactly to the millisecond', () => {
