@@ -92,6 +92,18 @@ describe('refusals are logged with tenant and code, and counted by code', () => 
     expect(logged('IngestRequestRefused', { path: '/api/v1/stream', tenant: h.tenantB.id })[0]).toMatchObject({ code: 'DW_ERR_INVALID_EVENT', status: 400 });
   });
 
+  it('the push APIs (Loki, Elasticsearch, HEC) log their refusals under their paths', async () => {
+    // (Lines are per tenant and code whatever the path: a code not refused above.)
+    const loki = await fetch(`${h.url}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'zstd', authorization: `Bearer ${h.tenantA.key}` }, body: '{}' });
+    expect(loki.status).toBe(415);
+    await loki.arrayBuffer();
+    expect(logged('IngestRequestRefused', { path: '/loki/api/v1/push' })[0]).toMatchObject({ status: 415, code: expect.stringMatching(/^DW_ERR_/) });
+    const hec = await fetch(`${h.url}/services/collector/event`, { method: 'POST', headers: { authorization: `Splunk ${h.tenantA.key}`, 'idempotency-key': 'k'.repeat(201) }, body: '{"event": "x"}' });
+    expect(hec.status).toBe(400);
+    await hec.arrayBuffer();
+    expect(logged('IngestRequestRefused', { path: '/services/collector/event' })[0]).toMatchObject({ code: 'DW_ERR_VALIDATION', reason: expect.stringMatching(/Idempotency-Key/) });
+  });
+
   it('the metrics carry codes, never tenant ids', async () => {
     const text = await metricsText();
     expect(text).not.toContain(h.tenantA.id);
