@@ -16,6 +16,7 @@ describe('the engine answers every operation the OpenAPI document gives it', () 
   it('documents the native, WebSocket and OTLP endpoints at least', () => {
     expect(documented.map((d) => `${d.method} ${d.path}`)).toEqual(expect.arrayContaining([
       'post /api/v1/events/ingest', 'get /api/v1/stream', 'post /v1/logs', 'post /v1/metrics', 'post /v1/traces',
+      'post /loki/api/v1/push', 'post /_bulk', 'post /{index}/_bulk', 'get /', 'post /services/collector/event', 'post /services/collector/raw',
     ]));
   });
 
@@ -26,7 +27,7 @@ describe('the engine answers every operation the OpenAPI document gives it', () 
         await expect(WsClient.connect(`${h.url.replace('http', 'ws')}${path}`)).rejects.toMatchObject({ status: 401 });
         return;
       }
-      const res = await fetch(`${h.url}${path}`, { method: method.toUpperCase(), headers: { 'content-type': 'application/json' }, ...(method === 'get' ? {} : { body: '{}' }) });
+      const res = await fetch(`${h.url}${path.replace(/\{\w+\}/g, 'logs-app')}`, { method: method.toUpperCase(), headers: { 'content-type': 'application/json' }, ...(method === 'get' ? {} : { body: '{}' }) });
       await res.arrayBuffer();
       expect(res.status).not.toBe(404);
       expect(res.status).toBeLessThan(500);

@@ -5,8 +5,7 @@
 // that each path documented here is answered by a running engine (not 404).
 //
 //   ENGINE_OPERATIONS: native ingest (HTTP, WebSocket), OTLP/HTTP logs, metrics, traces
-//   PUSH_API_OPERATIONS: Loki, Elasticsearch bulk, Splunk HEC (issue 13 item 4; added with
-//     their sources in engine/sources/: put their operations in that list)
+//   PUSH_API_OPERATIONS: Loki, Elasticsearch bulk (and its handshake), Splunk HEC
 
 export const ENGINE_TAG = { name: 'ingest', description: 'The engine (ingest server, ENGINE_PORT): native events over HTTP and WebSocket, OTLP/HTTP logs, metrics and traces' };
 export const PUSH_API_TAG = { name: 'push-apis', description: 'The engine\'s standard push APIs: Loki, Elasticsearch bulk, Splunk HEC' };
@@ -121,9 +120,37 @@ export const ENGINE_OPERATIONS: EnginePaths = {
   },
 };
 
+const push = (operationId: string, summary: string, description: string, extra: Partial<EngineOperation> = {}): EngineOperation =>
+  ({ operationId, summary, description, tags: [PUSH_API_TAG.name], responses: { 200: { description: 'Stored, answered as the protocol does' } }, ...extra });
+const anyBody = (types: readonly string[]): Schema => ({ required: true, content: Object.fromEntries(types.map((t) => [t, { schema: { type: 'string' } }])) });
+const indexParam = { name: 'index', in: 'path', required: true, schema: { type: 'string' }, description: 'The index; less a trailing date, the stream' };
+const ES_BULK = 'Elasticsearch bulk (NDJSON action and source lines): `index` and `create` stored, `update`/`delete` refused per item; Elasticsearch\'s answer with a status per item and `errors`.';
+const esBulk = (id: string, index: boolean): EngineOperation => push(id, 'Elasticsearch bulk', ES_BULK, {
+  requestBody: anyBody(['application/x-ndjson', 'application/json']), ...(index ? { parameters: [indexParam] } : {}),
+});
+const HEC_EVENT = 'Splunk HEC events (`Authorization: Splunk <key>`): concatenated JSON events (`event`, `time` in seconds, `host`, `source`, `sourcetype`, `fields`); the stream is `source`, else `sourcetype`. `{"text":"Success","code":0}`, or HEC\'s 400 with `invalid-event-number` after storing the valid events.';
+const HEC_RAW = 'Splunk HEC raw lines, one event each.';
+
 /**
- * Loki push, Elasticsearch bulk (and its `GET /` handshake), Splunk HEC: written with their
- * sources (issue 13 item 4, another branch). Each entry is checked against a running engine
- * like the ones above.
+ * Loki push, Elasticsearch bulk (and the calls its clients make first), Splunk HEC: the push
+ * APIs (engine/sources/loki.ts, elasticsearch.ts, splunk-hec.ts). Checked against a running
+ * engine like the ones above.
  */
-export const PUSH_API_OPERATIONS: EnginePaths = {};
+export const PUSH_API_OPERATIONS: EnginePaths = {
+  '/loki/api/v1/push': {
+    post: push('lokiPush', 'Loki push (JSON, or protobuf + snappy)',
+      'The labels minus LOKI_IGNORED_LABELS, sorted, are the stream; labels and structured metadata are metadata. 204, or Loki\'s 400 (text/plain) after storing the good entries.',
+      { requestBody: anyBody(['application/json', 'application/x-protobuf']), responses: { 204: { description: 'Stored' } } }),
+  },
+  '/_bulk': { post: esBulk('esBulk', false), put: esBulk('esBulkPut', false) },
+  '/{index}/_bulk': { post: esBulk('esIndexBulk', true), put: esBulk('esIndexBulkPut', true) },
+  '/': { get: push('esInfo', 'Elasticsearch product handshake', 'What the official Elasticsearch clients check first (`X-Elastic-Product: Elasticsearch`, version 8.17.0).') },
+  '/_cluster/health': { get: push('esClusterHealth', 'Elasticsearch cluster health (for shippers that check it)', 'Always green.') },
+  '/_license': { get: push('esLicense', 'Elasticsearch license (for shippers that check it)', 'A basic license.') },
+  '/services/collector': { post: push('hecCollector', 'Splunk HEC events', HEC_EVENT, { requestBody: anyBody(['application/json']) }) },
+  '/services/collector/event': { post: push('hecEvent', 'Splunk HEC events', HEC_EVENT, { requestBody: anyBody(['application/json']) }) },
+  '/services/collector/event/1.0': { post: push('hecEventV1', 'Splunk HEC events', HEC_EVENT, { requestBody: anyBody(['application/json']) }) },
+  '/services/collector/raw': { post: push('hecRaw', 'Splunk HEC raw lines', HEC_RAW, { requestBody: anyBody(['text/plain']) }) },
+  '/services/collector/raw/1.0': { post: push('hecRawV1', 'Splunk HEC raw lines', HEC_RAW, { requestBody: anyBody(['text/plain']) }) },
+  '/services/collector/health': { get: push('hecHealth', 'Splunk HEC health', 'HEC\'s health answer.') },
+};
