@@ -3,20 +3,22 @@
 //
 //   text ─► lower-cased, ids/numbers normalised (normalise.ts) ─► x
 //        ├─ unexplained = C(x | D) / C(x)     D: the stream's recent normal texts as the deflate
-//        │                                    dictionary (bounded bytes). High: new vocabulary,
-//        │                                    another language, code, an injection, off-topic
+//        │                                    dictionary (bounded bytes)
+//        ├─ novelty     = words of x never seen in D / (words + 2)
 //        ├─ repetition  = C(x) / C_huffman(x)  LZ matches against Huffman-only coding. Low: the
 //        │                                    text compresses far too well (a token flood)
 //        ├─ length      = log2(bytes of the raw text)                                    (high)
 //        ├─ characters  = L1 distance of the raw text's class shares (letters, digits, spaces,
 //        │                punctuation, code symbols, other scripts) from the stream's usual mix (high)
-//        ├─ longest token (log2 characters without a space): an encoded blob          (high)
+//        ├─ token       = log2(longest run without a space): an encoded blob             (high)
 //        └─ window      = mean `unexplained` of the last `window` texts: a change of topic or
 //                         language (the window's compression distance from the reference D)
 //   each statistic ─► tail distance u against the stream's own null (prose-features.ts):
-//        (x − q50) / (q99 − q50) (or the lower tail); the same uHalf for every stream
-//   score = u / (u + uHalf) of the largest u; finding at ≥ the task threshold (0.5 = uHalf);
-//   a drift finding when the window's u ≥ uHalf and the text's own `unexplained` is above its median
+//        (x − q50) / (q99 − q50), or the lower tail for repetition
+//   vocabulary = u(unexplained) + u(novelty): new vocabulary (another language, code, an
+//        injection, off-topic text); an instruction-override phrase lowers its threshold (a prior)
+//   score = r / (r + 1), r = the largest u / uHalf[statistic] (uHalf: one set for every stream);
+//   a drift finding when u(window) ≥ uHalf.window and the text's own u(unexplained) ≥ driftSelf
 //   normal texts join D and the nulls; flagged ones do not (hygiene), unless most recent texts
 //   were flagged: then the stream has changed and texts are accepted again (the explanation says so).
 //
@@ -279,7 +281,7 @@ export class ProseScorer {
     const changed = this.#flag(flagged);
     if (!flagged || changed) this.#accept(text, v);
     if (!warm || score < threshold) return null;
-    return this.#finding(stat, v, d, score, changed);
+    return this.#finding(text, stat, v, d, score, changed);
   }
 
   /** Remembers the flag; true when most recent texts were flagged (the stream has changed). */
@@ -317,7 +319,7 @@ export class ProseScorer {
     if (s.ins % P.nullRefresh === 0 || s.ins <= 2 * P.warmupNull) for (const st of STATS) refreshNull(nl[st]);
   }
 
-  #finding(stat: Decision, v: ProseValues, u: Record<Decision, number>, score: number, changed: boolean): Omit<Finding, 'index'> {
+  #finding(text: string, stat: Decision, v: ProseValues, u: Record<Decision, number>, score: number, changed: boolean): Omit<Finding, 'index'> {
     const nl = this.s.nulls[stat === 'vocabulary' ? 'unexplained' : stat];
     const val = stat === 'vocabulary' ? v.unexplained : v[stat];
     const p = stat === 'repetition' ? empiricalP(nl.ring.map((x) => -x), -val) : empiricalP(nl.ring, val);
@@ -333,7 +335,7 @@ export class ProseScorer {
           (this.override !== '' ? `; it holds the instruction-override phrase "${this.override}"` : '');
         break;
       case 'repetition': {
-        const w = topWord(this.#raw(v));
+        const w = topWord(text);
         if (w.count > 1) Object.assign(extra, { top_word: w.word, top_word_count: w.count, words: w.words });
         explanation = `This text compresses far too well: its compressed size is ${(val * 100).toFixed(0)}% of its Huffman-only size vs. a typical ${(typ * 100).toFixed(0)}% (repetition${w.count > 2 ? `: "${w.word}" ${w.count} times in ${w.words} words` : ''})`;
         break;
@@ -378,17 +380,6 @@ export class ProseScorer {
     };
   }
 
-  #rawText = '';
-  #raw(_v: ProseValues): string {
-    return this.#rawText;
-  }
-
-  /** feed() with the raw text kept for the explanation's word count. */
-  feedText(text: string, threshold = 0.5): Omit<Finding, 'index'> | null {
-    this.#rawText = text;
-    return this.feed(text, threshold);
-  }
-
   save(): Uint8Array {
     return encodeState(this.s);
   }
@@ -409,7 +400,7 @@ export function scoreProse(
     const text = e === null || typeof e !== 'object' ? undefined : e.text;
     if (typeof text !== 'string') continue;
     scored++;
-    const f = scorer.feedText(text, threshold);
+    const f = scorer.feed(text, threshold);
     if (f !== null) findings.push({ index: i, ...f });
     if (rows !== undefined) rows[i] = scorer.rowScore;
   }
