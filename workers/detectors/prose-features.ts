@@ -89,9 +89,11 @@ export function freshNull(): TailNull {
   return { ring: [], pos: 0, q01: 0, q50: 0, q99: 0 };
 }
 
+/** Values are kept to 1e-4 (the state is JSON: 6 characters a value instead of 18). */
 export function pushNull(t: TailNull, x: number, size: number): void {
-  if (t.ring.length < size) t.ring.push(x);
-  else t.ring[t.pos] = x;
+  const r = Math.round(x * 1e4) / 1e4;
+  if (t.ring.length < size) t.ring.push(r);
+  else t.ring[t.pos] = r;
   t.pos = (t.pos + 1) % size;
 }
 
