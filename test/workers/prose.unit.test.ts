@@ -67,6 +67,7 @@ describe('prose detector', () => {
     const { findings } = runStream('llm', textEvents(texts), 100);
     const at = new Map(findings.map((f) => [f.index, f]));
     expect(at.get(flood)?.details.kind).toBe('repetition');
+    expect(at.get(flood)?.details.incident_key).toBe('repetition:refund');
     expect(at.get(flood)?.explanation).toMatch(/compresses far too well.*"refund" 40 times/);
     expect(at.get(injection)?.details.kind).toBe('vocabulary');
     expect(at.get(injection)?.explanation).toMatch(/instruction-override phrase/);

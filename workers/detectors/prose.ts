@@ -364,6 +364,8 @@ export class ProseScorer {
       explanation,
       details: {
         kind: stat === 'window' ? 'drift' : stat,
+        // Incidents (engine/transforms/incidents.ts) fold findings of one key: a drift window, a flood of one word, one statistic.
+        incident_key: stat === 'window' ? 'drift' : stat === 'repetition' && typeof extra.top_word === 'string' ? `repetition:${extra.top_word}` : stat,
         ...(this.override !== '' ? { override: this.override } : {}),
         value: Number(val.toFixed(4)),
         typical: Number(typ.toFixed(4)),
