@@ -75,6 +75,7 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
     async function handle(received: Buffer, p: Principal, limits: TenantLimits): Promise<void> {
       try {
         const body = await decompress(received, encoding!, limits.maxBodyBytes);
+        await ctx.turn(p.tenantId);
         if (st.aborted) return;
         const raw = decodeBody(body, format!, limits);
         const { records, rejected, firstError } = validateEach(raw, limits, Date.now());
