@@ -14,6 +14,7 @@
 import { join } from 'node:path';
 import { loadConfig, options, type Config } from '../src/core/config.js';
 import { PUBLISH_MS, TokenService } from '../src/core/auth/jwt.js';
+import { keyEncryptionOf } from '../src/core/auth/key-encryption.js';
 import { openDatabase } from '../src/core/db.js';
 import { runDemo } from '../src/tools/demo/run.js';
 import { createLogger } from '../src/core/log.js';
@@ -207,7 +208,7 @@ async function main(argv: string[]): Promise<void> {
       const db = await openDatabase(config, createLogger(config), 2);
       try {
         const tokens = await new TokenService(db.pool, {
-          issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds,
+          issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds, encryption: keyEncryptionOf(config),
         }).init();
         if (sub === 'rotate') {
           const kid = await tokens.rotate();
