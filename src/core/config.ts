@@ -59,6 +59,8 @@ export interface Config {
   readonly externalJwtIssuer: string | undefined;
   readonly externalJwtAudience: string;
   readonly demoTenant: boolean;
+  /** POST /api/v1/auth/register is open (false: 403 DW_ERR_SIGNUP_CLOSED; accounts come from the operator). */
+  readonly allowSignup: boolean;
   readonly controlUrl: string | undefined;
   readonly engineUrl: string | undefined;
   /** Set on a per-tenant engine: it refuses every other tenant's credentials. */
@@ -164,6 +166,7 @@ export const defaults: Readonly<Config> = Object.freeze({
   externalJwtIssuer: undefined,
   externalJwtAudience: 'authenticated',
   demoTenant: true,
+  allowSignup: true,
   controlUrl: undefined,
   engineUrl: undefined,
   tenantId: undefined,
@@ -246,6 +249,7 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   externalJwtSecret: { env: 'EXTERNAL_JWT_SECRET', flag: '--external-jwt-secret', kind: 'string', doc: 'also accept HS256 tokens signed with this secret (a Supabase project\'s JWT secret, at least 32 characters); the token\'s email must belong to a driftwatch user. Unset: only our ES256 tokens' },
   externalJwtIssuer: { env: 'EXTERNAL_JWT_ISSUER', flag: '--external-jwt-issuer', kind: 'string', doc: 'iss an external token must carry (e.g. https://<project>.supabase.co/auth/v1); unset: not checked' },
   externalJwtAudience: { env: 'EXTERNAL_JWT_AUDIENCE', flag: '--external-jwt-audience', kind: 'string', doc: 'aud an external token must carry (Supabase: authenticated)' },
+  allowSignup: { env: 'ALLOW_SIGNUP', flag: '--allow-signup', kind: 'bool', doc: 'anyone may create an account (POST /api/v1/auth/register); false: sign-up answers 403 DW_ERR_SIGNUP_CLOSED and the dashboard\'s sign-up form shows it' },
   demoTenant: { env: 'DEMO_TENANT', flag: '--demo-tenant', kind: 'bool', doc: '`up` creates a demo tenant and prints its API key on the first run' },
   controlUrl: { env: 'DRIFTWATCH_CONTROL_URL', flag: '--control-url', kind: 'url', doc: 'control API the `demo` command talks to (default http://127.0.0.1:<control port>)' },
   engineUrl: { env: 'DRIFTWATCH_ENGINE_URL', flag: '--engine-url', kind: 'url', doc: 'engine the `demo` command sends to (default http://127.0.0.1:<engine port>)' },
