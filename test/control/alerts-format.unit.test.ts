@@ -6,6 +6,7 @@ import {
   type AlertMessage,
 } from '../../src/control/alerts/format.js';
 import { createHmac } from 'node:crypto';
+import { checkTarget, maskUrl } from '../../src/control/alerts/service.js';
 
 const msg: AlertMessage = { event: 'test', title: 'T <b>', text: 'a & b', url: 'https://x.example/#/a', data: { n: 1 } };
 
@@ -68,5 +69,15 @@ describe('alerts format', () => {
       expect(isPrivateAddress(ip), ip).toBe(true);
     }
     for (const ip of ['93.184.216.34', '172.32.0.1', '2606:4700::1111']) expect(isPrivateAddress(ip), ip).toBe(false);
+  });
+
+  it('a channel may not target this server\'s network unless allowed; a Slack URL is shown without its secret path', async () => {
+    for (const u of ['http://127.0.0.1:8080/x', 'http://localhost/x', 'http://[::1]/x', 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.5/hook']) {
+      await expect(checkTarget(u, false), u).rejects.toMatchObject({ code: 'DW_ERR_ALERT_TARGET' });
+    }
+    await expect(checkTarget('ftp://93.184.216.34/x', true)).rejects.toMatchObject({ code: 'DW_ERR_ALERT_TARGET' });
+    expect((await checkTarget('http://127.0.0.1:8080/x', true)).port).toBe('8080');
+    expect((await checkTarget('https://93.184.216.34/x', false)).hostname).toBe('93.184.216.34');
+    expect(maskUrl(new URL('https://hooks.slack.com/services/T0/B0/abcdefSECRET'))).toBe('https://hooks.slack.com/…CRET');
   });
 });

@@ -15,6 +15,7 @@ import type pg from 'pg';
 import { DwError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { UsageStore } from '../../core/usage.js';
+import { AlertDeliveryError, AlertFoldError, alertMetrics } from '../../core/telemetry/catalog.js';
 import { type AlertMessage, backoffMs } from './format.js';
 import { type FoldAnomaly, foldAnomalies } from './incidents.js';
 import type { Senders, SendTarget } from './senders.js';
@@ -65,9 +66,16 @@ export class AlertDispatcher {
   /** The live hub's listener: fold, then send what was queued. */
   async onAnomalies(tenantId: string, list: readonly FoldAnomaly[]): Promise<void> {
     if (this.#closed) return;
-    const queued = await this.#track(foldAnomalies(this.#pool, tenantId, list, { windowMs: this.#o.windowMs, dashboardUrl: this.#o.dashboardUrl, now: this.#now }));
-    this.stats.folded += list.length;
-    if (queued > 0) this.kick();
+    let r: { queued: number; folded: number };
+    try {
+      r = await this.#track(foldAnomalies(this.#pool, tenantId, list, { windowMs: this.#o.windowMs, dashboardUrl: this.#o.dashboardUrl, now: this.#now }));
+    } catch (err) {
+      AlertFoldError.emit(this.#log, { err, tenant_id: tenantId, anomalies: list.length }, list.length);
+      return;
+    }
+    this.stats.folded += r.folded;
+    alertMetrics.folded.inc(r.folded);
+    if (r.queued > 0) this.kick();
   }
 
   /** Quota and VM checks now (also run every systemCheckMs). */
@@ -112,13 +120,15 @@ export class AlertDispatcher {
     const res = await this.#senders.send(r, r.payload, r.id);
     if (res.ok) {
       this.stats.sent++;
+      alertMetrics.attempts.child(r.kind, 'sent').inc();
       await this.#pool.query(
         `UPDATE alert_deliveries SET status = 'sent', sent_at = now(), response_code = $2, last_error = NULL, locked_until = NULL WHERE id = $1`, [r.id, res.code]);
       return;
     }
     this.stats.failedAttempts++;
     const last = r.attempts >= this.#o.maxAttempts;
-    this.#log.warn({ delivery_id: r.id, attempts: r.attempts, code: res.code, error: res.error }, 'AlertDeliveryError: a notification could not be sent');
+    alertMetrics.attempts.child(r.kind, last ? 'failed' : 'retry').inc();
+    AlertDeliveryError.emit(this.#log, { delivery_id: r.id, kind: r.kind, attempts: r.attempts, code: res.code, error: res.error });
     await this.#pool.query(
       `UPDATE alert_deliveries SET status = $2, response_code = $3, last_error = $4, locked_until = NULL,
               next_attempt_at = now() + make_interval(secs => $5) WHERE id = $1`,

@@ -21,20 +21,24 @@ interface Incident { id: string; last: number; fresh: boolean; count: number; fi
 
 export interface FoldOptions { windowMs: number; dashboardUrl: string; now: () => Date }
 
-/** Folds the anomalies of one tenant; returns how many deliveries were queued (pending). */
-export async function foldAnomalies(pool: pg.Pool, tenantId: string, list: readonly FoldAnomaly[], o: FoldOptions): Promise<number> {
+/** Folds the anomalies of one tenant; returns how many were folded here (not before) and how many deliveries were queued (pending). */
+export async function foldAnomalies(pool: pg.Pool, tenantId: string, list: readonly FoldAnomaly[], o: FoldOptions): Promise<{ folded: number; queued: number }> {
   const groups = new Map<string, FoldAnomaly[]>();
   for (const a of list) {
     const k = incidentKey(a);
     const g = groups.get(k);
     if (g === undefined) groups.set(k, [a]); else g.push(a);
   }
-  let queued = 0;
-  for (const [key, group] of groups) queued += await foldGroup(pool, tenantId, key, group, o);
-  return queued;
+  const out = { folded: 0, queued: 0 };
+  for (const [key, group] of groups) {
+    const r = await foldGroup(pool, tenantId, key, group, o);
+    out.folded += r.folded;
+    out.queued += r.queued;
+  }
+  return out;
 }
 
-async function foldGroup(pool: pg.Pool, tenantId: string, key: string, group: FoldAnomaly[], o: FoldOptions): Promise<number> {
+async function foldGroup(pool: pg.Pool, tenantId: string, key: string, group: FoldAnomaly[], o: FoldOptions): Promise<{ folded: number; queued: number }> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -45,7 +49,7 @@ async function foldGroup(pool: pg.Pool, tenantId: string, key: string, group: Fo
     const fresh = group.filter((a) => !done.has(a.id)).sort((a, b) => Date.parse(a.detected_at) - Date.parse(b.detected_at));
     if (fresh.length === 0) {
       await client.query('COMMIT');
-      return 0;
+      return { folded: 0, queued: 0 };
     }
     const incidents = await assign(client, tenantId, key, fresh, o.windowMs);
     let queued = 0;
@@ -54,7 +58,7 @@ async function foldGroup(pool: pg.Pool, tenantId: string, key: string, group: Fo
       queued += await queueDeliveries(client, tenantId, inc, o);
     }
     await client.query('COMMIT');
-    return queued;
+    return { folded: fresh.length, queued };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

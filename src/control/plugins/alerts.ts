@@ -92,7 +92,7 @@ export const alertsContextPlugin = definePlugin(async function alertsContext(app
   const senders = new Senders({ smtpUrl: c.smtpUrl, emailFrom: c.alertEmailFrom, allowPrivate: c.alertAllowPrivateTargets });
   const dispatcher = new AlertDispatcher(app.pool, app.log as never, senders, app.usage, {
     retryBaseMs: c.alertRetryBaseMs, maxAttempts: c.alertMaxAttempts, pollMs: c.alertPollMs, systemCheckMs: c.alertSystemCheckMs,
-    windowMs: c.alertIncidentWindowSeconds * 1000, dashboardUrl: (c.dashboardUrl ?? `http://${c.host}:${c.controlPort}`).replace(/\/$/, ''),
+    windowMs: c.alertIncidentWindowSeconds * 1000, dashboardUrl: (c.dashboardUrl ?? `http://${c.host === '0.0.0.0' || c.host === '::' ? '127.0.0.1' : c.host}:${c.controlPort}`).replace(/\/$/, ''),
   });
   app.decorate('alerts', { store, dispatcher });
   app.live.onAnomalies((tenantId, list) => dispatcher.onAnomalies(tenantId, list));
