@@ -479,7 +479,8 @@ CREATE TABLE IF NOT EXISTS alert_rules (
 );
 CREATE INDEX IF NOT EXISTS alert_rules_tenant_idx ON alert_rules (tenant_id);
 
--- An incident: anomalies of one stream and detector (`key`) less than
+-- An incident: detection's (anomalies.incident_id, then id = that id and key incident<US><id>), or,
+-- for rows without one, anomalies of one stream and detector (`key`) less than
 -- ALERT_INCIDENT_WINDOW_SECONDS apart; or a system event (kind quota / vm_crash, key unique per
 -- tenant, e.g. quota:2026-12:80), so that it is raised once however many instances see it.
 CREATE TABLE IF NOT EXISTS alert_incidents (

@@ -51,7 +51,10 @@ describe('alerts format', () => {
     expect(backoffMs(1000, 40)).toBe(3_600_000);
   });
 
-  it('folds by stream and detector', () => {
+  it("folds by detection's incident id, else by stream and detector", () => {
+    expect(incidentKey({ stream: 'a', detector: 'd', incident_id: 'i1' })).toBe(incidentKey({ stream: 'b', detector: 'e', incident_id: 'i1' }));
+    expect(incidentKey({ stream: 'a', detector: 'd', incident_id: 'i1' })).not.toBe(incidentKey({ stream: 'a', detector: 'd', incident_id: 'i2' }));
+    expect(incidentKey({ stream: 'a', detector: 'd', incident_id: null })).toBe(incidentKey({ stream: 'a', detector: 'd' }));
     expect(incidentKey({ stream: 'a', detector: 'd' })).toBe(incidentKey({ stream: 'a', detector: 'd' }));
     expect(incidentKey({ stream: 'a', detector: 'd' })).not.toBe(incidentKey({ stream: 'a', detector: 'e' }));
     expect(incidentKey({ stream: 'a\u001fd', detector: '' })).not.toBe(incidentKey({ stream: 'a', detector: 'd' }));

@@ -124,7 +124,7 @@ export function AlertsPage() {
   const list = channels.data?.channels ?? [];
   return html`<main>
     <h1>Alerts</h1>
-    <p class="muted">One notification per incident (anomalies of a stream and detector less than the incident window apart); quota (80%, 100%) and engine VM alerts go to channels with system alerts on.</p>
+    <p class="muted">One notification per incident (related anomalies of a stream that detection folds together); quota (80%, 100%) and engine VM alerts go to channels with system alerts on.</p>
     <${Err} error=${err ?? channels.error ?? rules.error ?? log.error} />
     <${Channels} channels=${list} reload=${async () => { await channels.reload(); await rules.reload(); }} reloadLog=${() => log.reload()} setErr=${setErr} />
     <${Rules} channels=${list} rules=${rules.data?.rules ?? []} reload=${() => rules.reload()} setErr=${setErr} />

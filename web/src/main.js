@@ -190,7 +190,7 @@ function StreamPage({ name }) {
 // ---- anomaly page
 function AnomalyPage({ id }) {
   const a = useLoad(() => api('GET', `/api/v1/anomalies/${id}`), [id]);
-  const inc = useLoad(() => api('GET', `/api/v1/anomalies/${id}/incident`).then((r) => r.incident, () => null), [id]);
+  const inc = useLoad(() => (a.data?.incident_id ? api('GET', `/api/v1/incidents/${a.data.incident_id}?limit=5`).catch(() => null) : Promise.resolve(null)), [a.data?.incident_id]);
   const [settings, setSettings] = useState(null);
   const [around, setAround] = useState(null);
   const [err, setErr] = useState(null);
@@ -216,9 +216,9 @@ function AnomalyPage({ id }) {
     <dl class="facts"><dt>Score</dt><dd data-testid="score">${x.score.toFixed(3)}</dd><dt>p-value</dt><dd>${pvalue === undefined ? '–' : Number(pvalue).toPrecision(3)}</dd>
       <dt>Detector</dt><dd>${x.detector}</dd><dt>Event time</dt><dd>${when(x.event_ts)}</dd><dt>Detected</dt><dd>${when(x.detected_at)}</dd>
       ${x.details?.count !== undefined && html`<dt>Incident</dt><dd>${fmt(x.details.count)} lines</dd>`}</dl>
-    ${inc.data && inc.data.count > 1 && html`<section data-testid="incident"><h2>Incident: ${fmt(inc.data.count)} anomalous lines</h2>
-      <p class="muted">Anomalies of ${inc.data.stream} by ${inc.data.detector} from ${when(inc.data.first_at)} to ${when(inc.data.last_at)}, notified once; the first ${inc.data.samples.length}:</p>
-      <ol class="around">${inc.data.samples.map((m) => html`<li class=${m.id === x.id ? 'hit' : ''}><a href=${`#/anomaly/${m.id}`}>${m.score.toFixed(2)}</a> <code>${typeof m.event?.data === 'string' ? m.event.data : JSON.stringify(m.event?.data ?? m.event)}</code></li>`)}</ol></section>`}
+    ${inc.data && inc.data.incident.count > 1 && html`<section data-testid="incident"><h2>Incident: ${fmt(inc.data.incident.count)} lines</h2>
+      <p class="muted">${inc.data.incident.summary} (${inc.data.incident.detector}; alerts notify once per incident). The first ${inc.data.lines.length}:</p>
+      <ol class="around">${inc.data.lines.map((m) => html`<li class=${m.id === x.id ? 'hit' : ''}><a href=${`#/anomaly/${m.id}`}>${m.score.toFixed(2)}</a> <code>${typeof m.event?.data === 'string' ? m.event.data : JSON.stringify(m.event?.data ?? m.event)}</code></li>`)}</ol></section>`}
     <h2>Flagged event</h2><pre class="flagged">${JSON.stringify(x.event?.data ?? x.event, null, 1)}</pre>
     <h2>Events around it</h2>
     ${around === null ? html`<p>Loading…</p>` : html`<ol class="around">${[...around].reverse().map((e) => html`<li class=${JSON.stringify(e.data) === JSON.stringify(x.event?.data) ? 'hit' : ''}><small>${new Date(e.timestamp).toLocaleTimeString()}</small> <code>${typeof e.data === 'string' ? e.data : JSON.stringify(e.data)}</code></li>`)}</ol>`}

@@ -59,16 +59,17 @@ export function emailContent(m: AlertMessage): { subject: string; text: string }
   return { subject: `[driftwatch] ${m.title}`, text: `${m.text}\n${m.url === undefined ? '' : `\n${m.url}\n`}` };
 }
 
-export interface FoldableAnomaly { stream: string; detector: string }
+export interface FoldableAnomaly { stream: string; detector: string; incident_id?: string | null }
 
 /**
- * The incident key: stream and detector. Detection records no incident id; a line pattern that
- * recurs is reported as one `novel` finding and then `recurrence` findings of the same detector,
- * so stream + detector folds a burst of one pattern into one incident (with the window: anomalies
- * less than ALERT_INCIDENT_WINDOW_SECONDS apart). A second, different pattern of the same stream
- * and detector within the window joins the same incident (counted, not notified again).
+ * The incident key. Detection gives related findings of a stream one `incident_id` (same
+ * detector and key, such as a template, close in event time: engine/transforms/incidents.ts);
+ * the alert incident is then that incident. Rows stored without one (before incidents) fold by
+ * stream and detector within ALERT_INCIDENT_WINDOW_SECONDS (a line pattern that recurs is one
+ * `novel` finding then `recurrence` findings of the same detector).
  */
-export const incidentKey = (a: FoldableAnomaly): string => `${a.stream}\u001f${a.detector}`;
+export const incidentKey = (a: FoldableAnomaly): string =>
+  (a.incident_id !== null && a.incident_id !== undefined ? `incident\u001f${a.incident_id}` : `${a.stream}\u001f${a.detector}`);
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 export const isHhMm = (s: string): boolean => HHMM.test(s);

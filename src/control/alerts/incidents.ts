@@ -1,10 +1,11 @@
 // Folding stored anomalies into incidents, and queueing one delivery per incident and channel.
 //
 //   LiveHub.onAnomalies(tenant, anomalies)  (every instance hears every NOTIFY)
-//     ─► group by incidentKey (stream, detector: format.ts says why)
+//     ─► group by incidentKey: detection's incident_id (then the alert incident has that id),
+//        else stream + detector within the window (rows stored before incidents; format.ts)
 //     ─► per group, one transaction under pg_advisory_xact_lock(tenant, key):
 //          drop anomalies already folded (alert_incident_anomalies, primary key: once across instances)
-//          join the key's incident whose last anomaly is < window before, else open a new one
+//          join the incident of that id, or (no id) the key's incident whose last anomaly is < window before; else open one
 //          for each enabled rule matching the stream with a new anomaly ≥ min_score:
 //            INSERT alert_deliveries (channel, 'incident:<id>') ON CONFLICT DO NOTHING
 //              (status suppressed when in the rule's quiet hours or the stream/pattern is muted)
@@ -14,6 +15,8 @@ import { type AlertMessage, inQuietHours, incidentKey, streamMatches } from './f
 
 export interface FoldAnomaly {
   id: string; stream: string; detector: string; score: number; explanation: string; event: unknown; details: unknown; detected_at: string;
+  /** Detection's incident (anomalies.incident_id); null for rows stored before incidents. */
+  incident_id?: string | null;
 }
 
 interface RuleRow { id: string; name: string; streams: string[] | null; min_score: number; channel_ids: string[]; quiet_start: string | null; quiet_end: string | null; quiet_tz: string | null }
@@ -67,23 +70,28 @@ async function foldGroup(pool: pg.Pool, tenantId: string, key: string, group: Fo
   }
 }
 
-/** The incidents the anomalies (oldest first) join: the key's open one, or new ones where the gap exceeds the window. */
+/** The incidents the anomalies (oldest first) join: detection's incident (by id), or the key's open one, or new ones where the gap exceeds the window. */
 async function assign(client: pg.PoolClient, tenantId: string, key: string, fresh: FoldAnomaly[], windowMs: number): Promise<Incident[]> {
-  const { rows } = await client.query<{ id: string; last_at: Date; count: number }>(
-    `SELECT id, last_at, count FROM alert_incidents WHERE tenant_id = $1 AND kind = 'anomaly' AND key = $2
-      ORDER BY last_at DESC LIMIT 1`, [tenantId, key]);
+  const detected = fresh[0].incident_id ?? null;
+  const { rows } = detected !== null
+    ? await client.query<{ id: string; last_at: Date; count: number }>(
+      `SELECT id, last_at, count FROM alert_incidents WHERE id = $1 AND tenant_id = $2`, [detected, tenantId])
+    : await client.query<{ id: string; last_at: Date; count: number }>(
+      `SELECT id, last_at, count FROM alert_incidents WHERE tenant_id = $1 AND kind = 'anomaly' AND key = $2
+        ORDER BY last_at DESC LIMIT 1`, [tenantId, key]);
+  const window = detected !== null ? Infinity : windowMs;
   const out: Incident[] = [];
   let cur: Incident | undefined;
   const open = rows[0];
   for (const a of fresh) {
     const t = Date.parse(a.detected_at);
-    if (cur === undefined && open !== undefined && t - open.last_at.getTime() <= windowMs) {
+    if (cur === undefined && open !== undefined && t - open.last_at.getTime() <= window) {
       cur = { id: open.id, last: open.last_at.getTime(), fresh: false, count: open.count, first: a, added: [] };
       out.push(cur);
     }
-    if (cur === undefined || t - cur.last > windowMs) {
-      const { rows: ids } = await client.query<{ id: string }>('SELECT gen_random_uuid() AS id');
-      cur = { id: ids[0].id, last: t, fresh: true, count: 0, first: a, added: [] };
+    if (cur === undefined || t - cur.last > window) {
+      const id = detected ?? (await client.query<{ id: string }>('SELECT gen_random_uuid() AS id')).rows[0].id;
+      cur = { id, last: t, fresh: true, count: 0, first: a, added: [] };
       out.push(cur);
     }
     cur.added.push(a);
@@ -158,7 +166,7 @@ function incidentMessage(inc: Incident, a: FoldAnomaly, rule: RuleRow, dashboard
     text: `${a.explanation}\n\n${line.length > 500 ? `${line.slice(0, 497)}...` : line}\n\nDetector ${a.detector}; further anomalies of this kind in ${a.stream} within the incident window are folded into this incident (no new notification).`,
     url,
     data: {
-      incident: { id: inc.id, stream: a.stream, detector: a.detector, first_anomaly_id: inc.first.id, opened_at: inc.first.detected_at },
+      incident: { id: inc.id, stream: a.stream, detector: a.detector, first_anomaly_id: inc.first.id, opened_at: inc.first.detected_at, detected: (a.incident_id ?? null) !== null },
       anomaly: { id: a.id, stream: a.stream, score: a.score, detector: a.detector, explanation: a.explanation, event: a.event, detected_at: a.detected_at },
       rule: { id: rule.id, name: rule.name },
     },

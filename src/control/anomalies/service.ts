@@ -60,30 +60,3 @@ export async function recentAnomalies(pool: pg.Pool, tenantId: string, n: number
     `SELECT ${ANOMALY_COLUMNS} FROM anomalies WHERE tenant_id = $1 ORDER BY detected_at DESC, id DESC LIMIT ${n}`, [tenantId]);
   return rows;
 }
-
-export interface IncidentView {
-  id: string; stream: string | null; detector: string | null; count: number; first_at: string; last_at: string; max_score: number | null;
-  /** The incident's first anomalies (up to `samples`), oldest first: id, score, explanation, the flagged event. */
-  samples: { id: string; score: number; explanation: string; event: unknown; detected_at: string }[];
-}
-
-/**
- * The incident the alert dispatcher folded this anomaly into (src/control/alerts/incidents.ts),
- * with its count and its first few lines; undefined when it was not folded (no control API was
- * listening when it was stored) or the tenant has no such anomaly.
- */
-export async function incidentOfAnomaly(pool: pg.Pool, tenantId: string, anomalyId: string, samples: number): Promise<IncidentView | undefined> {
-  const { rows } = await pool.query<{ id: string; stream: string | null; detector: string | null; count: number; first_at: Date; last_at: Date; max_score: number | null }>(
-    `SELECT i.id, i.stream, i.detector, i.count, i.first_at, i.last_at, i.max_score
-       FROM alert_incident_anomalies x JOIN alert_incidents i ON i.id = x.incident_id
-      WHERE x.anomaly_id = $1 AND i.tenant_id = $2`, [anomalyId, tenantId]);
-  const i = rows[0];
-  if (i === undefined) return undefined;
-  const s = await pool.query<{ id: string; score: number; explanation: string; event: unknown; detected_at: Date }>(
-    `SELECT a.id, a.score, a.explanation, a.event, a.detected_at FROM alert_incident_anomalies x JOIN anomalies a ON a.id = x.anomaly_id
-      WHERE x.incident_id = $1 AND a.tenant_id = $2 ORDER BY a.detected_at, a.id LIMIT $3`, [i.id, tenantId, samples]);
-  return {
-    id: i.id, stream: i.stream, detector: i.detector, count: i.count, first_at: i.first_at.toISOString(), last_at: i.last_at.toISOString(), max_score: i.max_score,
-    samples: s.rows.map((r) => ({ id: r.id, score: r.score, explanation: r.explanation, event: r.event, detected_at: r.detected_at.toISOString() })),
-  };
-}

@@ -1,5 +1,5 @@
 // The tenant's anomalies over HTTP: list (filters, newest first, paginated), read, delete,
-// resolve, and the incident it was folded into. The SQL is src/control/anomalies/service.ts; another tenant's id is "not found".
+// resolve. The SQL is src/control/anomalies/service.ts; another tenant's id is "not found".
 import type { FastifyInstance } from 'fastify';
 import { DwError } from '../../core/errors.js';
 import * as store from '../anomalies/service.js';
@@ -35,9 +35,6 @@ const listSchema = {
   },
 };
 
-/** Lines of an incident shown with it. */
-export const INCIDENT_SAMPLES = 5;
-
 const notFound = (): DwError => new DwError('DW_ERR_NOT_FOUND', 'anomaly');
 
 export const anomaliesPlugin = definePlugin(async function anomalies(app: FastifyInstance): Promise<void> {
@@ -61,19 +58,6 @@ export const anomaliesPlugin = definePlugin(async function anomalies(app: Fastif
     const row = await store.anomalyById(pool, principalOf(req).tenantId, req.params.id);
     if (row === undefined) throw notFound();
     return anomalyJson(row);
-  });
-
-  app.get<{ Params: { id: string } }>('/anomalies/:id/incident', {
-    onRequest: reader,
-    schema: {
-      summary: 'The incident this anomaly belongs to (anomalies of its stream and detector folded by the alert dispatcher): its count and first lines',
-      tags: ['anomalies'], params: uuidParams,
-      response: { 200: { type: 'object', properties: { incident: { type: ['object', 'null'], additionalProperties: true } }, required: ['incident'] } },
-    },
-  }, async function getIncident(req) {
-    const tenantId = principalOf(req).tenantId;
-    if (await store.anomalyById(pool, tenantId, req.params.id) === undefined) throw notFound();
-    return { incident: await store.incidentOfAnomaly(pool, tenantId, req.params.id, INCIDENT_SAMPLES) ?? null };
   });
 
   app.delete<{ Params: { id: string } }>('/anomalies/:id', {
