@@ -1,4 +1,4 @@
-// Alerts through the real engine and control API, to real local receivers: an HTTP server
+// Alerts through the real engine and control API (in-process: the integration lane), to real local receivers: an HTTP server
 // (the webhook's HMAC checked), a Slack-format receiver and an SMTP server (smtp-server) taking
 // nodemailer's mail. An incident of many anomalous lines is notified once per channel; a
 // receiver's 500 is retried with back-off; quiet hours hold a notification back; the quota's
@@ -170,6 +170,20 @@ describe('an incident of many lines, through the engine', () => {
     expect(deliveries[0]).toMatchObject({ status: 'suppressed', attempts: 0 });
     expect(deliveries[0].last_error).toMatch(/^quiet hours/);
     expect(hooksTo('/hook/cat')).toHaveLength(0);
+  }, 120_000);
+});
+
+describe('mutes', () => {
+  it("a muted stream's incident is logged suppressed, not sent", async () => {
+    const fay = await signUp('Fay');
+    const hook = await channel(fay.token, { kind: 'webhook', name: 'h', url: `${http.url}/hook/fay` });
+    expect((await api('POST', `${sys.controlUrl}/api/v1/alerts/rules`, { token: fay.token, body: { name: 'all', channel_ids: [hook.id] } })).status).toBe(201);
+    const m = await api('POST', `${sys.controlUrl}/api/v1/streams/noisy/mute`, { token: fay.token, body: { minutes: 60 } });
+    expect(m.status, JSON.stringify(m.body)).toBeLessThan(300);
+    await ingestIncident(fay.key, 'noisy', 5);
+    const deliveries = await settled(fay.tenantId, 1);
+    expect(deliveries).toEqual([expect.objectContaining({ status: 'suppressed', last_error: 'stream muted', attempts: 0 })]);
+    expect(hooksTo('/hook/fay')).toHaveLength(0);
   }, 120_000);
 });
 
