@@ -12,6 +12,7 @@ import { startHttpReceiver, startSmtpReceiver, type HttpReceiver, type SmtpRecei
 import { syntheticLog } from '../../src/tools/demo/synthetic.js';
 import { verifySignature } from '../../src/control/alerts/format.js';
 import { AlertDispatcher } from '../../src/control/alerts/dispatcher.js';
+import { pruneHistory } from '../../src/control/alerts/system.js';
 import { Senders } from '../../src/control/alerts/senders.js';
 import { LiveHub } from '../../src/control/live/hub.js';
 import { TableUsageStore } from '../../src/core/usage.js';
@@ -267,5 +268,12 @@ describe('system alerts', () => {
     expect(all.map((b) => b.event)).toEqual(['usage.quota', 'usage.quota', 'vm.crashed']);
     expect(all[2]).toMatchObject({ machine: 'machine:m-1', problem: 'health check failed' });
     expect(hooksTo('/hook/dan-quiet')).toHaveLength(0);
+
+    // History older than 90 days goes; this month's quota incidents stay, so they do not fire again.
+    await db.pool.query(`UPDATE alert_deliveries SET created_at = now() - interval '91 days' WHERE tenant_id = $1 AND event = 'vm.crashed'`, [dan.tenantId]);
+    await db.pool.query(`UPDATE alert_incidents SET last_at = now() - interval '91 days' WHERE tenant_id = $1 AND kind = 'vm_crash'`, [dan.tenantId]);
+    expect(await pruneHistory(db.pool)).toBeGreaterThanOrEqual(2);
+    const left = await db.pool.query(`SELECT kind, count(*)::int AS n FROM alert_incidents WHERE tenant_id = $1 GROUP BY kind`, [dan.tenantId]);
+    expect(left.rows).toEqual([{ kind: 'quota', n: 2 }]);
   }, 60_000);
 });

@@ -3,6 +3,7 @@
 //
 //   LiveHub.onAnomalies ─► foldAnomalies (incidents.ts) ─► alert_deliveries (pending) ─► kick()
 //   every ALERT_SYSTEM_CHECK_MS ─► checkSystem (system.ts: quota 80/100%, VM crashes) ─► kick()
+//   every hour ─► pruneHistory (system.ts: delivery log and incidents older than 90 days)
 //   kick() / every ALERT_POLL_MS ─► claim due rows: UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)
 //        status sending, attempts + 1, locked_until now + lease ─► Senders.send
 //        ─► sent | pending (next_attempt_at = now + base × 2^(attempts−1)) | failed (ALERT_MAX_ATTEMPTS)
@@ -19,9 +20,10 @@ import { AlertDeliveryError, AlertFoldError, alertMetrics } from '../../core/tel
 import { type AlertMessage, backoffMs } from './format.js';
 import { type FoldAnomaly, foldAnomalies } from './incidents.js';
 import type { Senders, SendTarget } from './senders.js';
-import { checkSystem } from './system.js';
+import { checkSystem, pruneHistory } from './system.js';
 
 export const LEASE_MS = 60_000;
+const PRUNE_MS = 3_600_000;
 const CLAIM_BATCH = 20;
 
 export interface DispatcherOptions {
@@ -57,9 +59,11 @@ export class AlertDispatcher {
   start(): void {
     const poll = setInterval(() => this.kick(), this.#o.pollMs);
     const sys = setInterval(() => { void this.#track(this.checkSystem()).catch((err: unknown) => this.#log.warn({ err }, 'AlertSystemCheckError')); }, this.#o.systemCheckMs);
+    const prune = setInterval(() => { void this.#track(pruneHistory(this.#pool)).catch((err: unknown) => this.#log.warn({ err }, 'AlertPruneError')); }, PRUNE_MS);
     poll.unref();
     sys.unref();
-    this.#timers.push(poll, sys);
+    prune.unref();
+    this.#timers.push(poll, sys, prune);
     this.kick();
   }
 

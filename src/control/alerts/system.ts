@@ -13,6 +13,8 @@ import { monthTag, planUsage, type UsageStore } from '../../core/usage.js';
 import type { AlertMessage } from './format.js';
 
 export const QUOTA_THRESHOLDS = [80, 100] as const;
+/** How long the delivery log and incidents are kept (finished deliveries; incidents by their last anomaly). */
+export const ALERT_HISTORY_DAYS = 90;
 const CRASH_LOOKBACK = '1 hour';
 
 /** Raises what is due; returns how many deliveries were queued. */
@@ -64,4 +66,16 @@ async function raise(pool: pg.Pool, tenantId: string, kind: 'quota' | 'vm_crash'
      SELECT $1, c.id, inc.id, $5, 'incident:' || inc.id, $6 FROM inc, alert_channels c WHERE c.tenant_id = $1 AND c.system_alerts`,
     [tenantId, kind, key, m.data, m.event, m]);
   return rowCount ?? 0;
+}
+
+/**
+ * Drops delivery-log rows (sent, failed, suppressed) and incidents older than ALERT_HISTORY_DAYS
+ * (an incident's anomaly links go with it; its deliveries keep their row with incident_id null
+ * until they age out too). Returns how many rows went.
+ */
+export async function pruneHistory(pool: pg.Pool): Promise<number> {
+  const d = await pool.query(
+    `DELETE FROM alert_deliveries WHERE created_at < now() - make_interval(days => $1) AND status IN ('sent', 'failed', 'suppressed')`, [ALERT_HISTORY_DAYS]);
+  const i = await pool.query(`DELETE FROM alert_incidents WHERE last_at < now() - make_interval(days => $1)`, [ALERT_HISTORY_DAYS]);
+  return (d.rowCount ?? 0) + (i.rowCount ?? 0);
 }
