@@ -145,14 +145,18 @@ export class AlertDispatcher {
       event: 'test', title: 'Test notification from driftwatch', url: this.#o.dashboardUrl,
       text: 'This channel is set up: alerts for incidents, quota thresholds and engine VM crashes will arrive here.', data: { tenant_id: tenantId },
     };
-    const id = randomUUID();
-    const { rowCount } = await this.#pool.query(
-      `INSERT INTO alert_deliveries (id, tenant_id, channel_id, event, dedupe_key, payload)
-       SELECT $1, $2, id, 'test', $4, $5 FROM alert_channels WHERE id = $3 AND tenant_id = $2`,
-      [id, tenantId, channelId, `test:${id}`, m]);
-    if (rowCount === 0) throw new DwError('DW_ERR_NOT_FOUND', 'alert channel');
-    await this.#track(this.runDue(id));
-    return id;
+    // Inserted already claimed (sending, attempt 1, leased), so no poll of any instance takes it
+    // before this request has made its first attempt; a failure is retried like any other.
+    const { rows } = await this.#pool.query<Claimed>(
+      `WITH d AS (
+         INSERT INTO alert_deliveries (id, tenant_id, channel_id, event, dedupe_key, payload, status, attempts, locked_until)
+         SELECT $1, $2, id, 'test', $4, $5, 'sending', 1, now() + make_interval(secs => $6) FROM alert_channels WHERE id = $3 AND tenant_id = $2
+         RETURNING id, attempts, payload, channel_id)
+       SELECT d.id, d.attempts, d.payload, c.kind, c.target, c.secret FROM d JOIN alert_channels c ON c.id = d.channel_id`,
+      [randomUUID(), tenantId, channelId, `test:${randomUUID()}`, m, LEASE_MS / 1000]);
+    if (rows.length === 0) throw new DwError('DW_ERR_NOT_FOUND', 'alert channel');
+    await this.#track(this.#deliver(rows[0]));
+    return rows[0].id;
   }
 
   async close(): Promise<void> {
