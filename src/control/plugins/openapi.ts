@@ -47,6 +47,7 @@ const TAGS = Object.freeze([
   { name: 'streams', description: 'Per-stream detection profiles and thresholds' },
   { name: 'events', description: "The tenant's stored events" },
   { name: 'dashboard', description: 'Totals and latest anomalies' },
+  { name: 'alerts', description: 'Alert channels (webhook, Slack, email), rules, test sends and the delivery log' },
   { name: 'audit', description: 'Who did what in the tenant' },
   { name: 'vm', description: "The tenant's engine VM and the machine registry" },
   { name: 'billing', description: 'Plans, Stripe Checkout and portal, subscription, usage; the Stripe webhook' },

@@ -175,6 +175,17 @@ export const RateLimitStoreError = defineEvent({ name: 'RateLimitStoreError', le
   message: "rate-limit store failed: counted in this instance's memory until it is back" });
 export const rateLimitRefused = new Counter('driftwatch_rate_limit_refused_requests_total', 'control-API requests refused by a rate limit').child();
 
+// ── Control API: alerts ──────────────────────────────────────────────────────────────────────
+export const alertMetrics = {
+  attempts: new Counter('driftwatch_alert_delivery_attempts_total', 'alert delivery attempts, by channel kind (webhook, slack, email) and outcome (sent, retry, failed)', ['kind', 'outcome']),
+  folded: new Counter('driftwatch_alert_folded_anomalies_total', 'stored anomalies the alert dispatcher folded into incidents (each once, whichever instance)').child(),
+};
+export const AlertDeliveryError = defineEvent({ name: 'AlertDeliveryError', level: 'warn', everyMs: 10_000,
+  message: 'an alert notification could not be sent; it is retried with back-off until ALERT_MAX_ATTEMPTS' });
+export const AlertFoldError = defineEvent({ name: 'AlertFoldError', level: 'warn', everyMs: 10_000,
+  counter: new Counter('driftwatch_alert_fold_errors_total', 'announced anomalies that could not be folded into incidents (database errors): no notification for them').child(),
+  message: 'announced anomalies could not be folded into incidents; they raise no notification' });
+
 // ── Edge proxy ───────────────────────────────────────────────────────────────────────────────
 export const edgeMetrics = {
   requests: new Counter('driftwatch_edge_requests_total', 'requests the edge proxy received, by kind (http, upgrade)', ['kind']),
