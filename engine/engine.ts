@@ -132,6 +132,7 @@ function sourceContext(opts: EngineOptions, log: Logger, ingest: Ingest, door: D
     },
     authenticate: authenticator(opts),
     ingest: (tenantId, records, bytes, batchKey, fingerprint) => ingest.ingest(tenantId, records, bytes, batchKey, fingerprint),
+    turn: (tenantId) => ingest.turns.take(tenantId),
     get closing() { return door.closing; },
     track: (p) => track(inFlight, p),
   };

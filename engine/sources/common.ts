@@ -68,6 +68,11 @@ export interface SourceContext {
    * sha256 of the request body; by default the stored content's.
    */
   ingest(tenantId: string, records: EventRecord[], bytes: number, batchKey: string | undefined, fingerprint?: string): Promise<IngestResult>;
+  /**
+   * Resolves at the tenant's turn of the event loop (transforms/turns.ts): awaited before the
+   * synchronous decoding of a frame or body, so that one tenant's burst cannot hold the others'.
+   */
+  turn(tenantId: string): Promise<void>;
   /** True once close() began: new requests, upgrades and frames are refused. */
   readonly closing: boolean;
   /** Registers work that close() waits for (an HTTP request from its headers on, a frame from its receipt). */
