@@ -320,50 +320,43 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   driftwatchDomain: { env: 'DRIFTWATCH_DOMAIN', flag: '--domain', kind: 'string', pattern: /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, doc: 'base domain of the edge proxy: the Host alice.<domain> is routed to the tenant with slug alice' },
 });
 
+/** The words a bool option (and TRUST_PROXY) accepts for true and for false. */
+const TRUE_WORDS: readonly string[] = ['1', 'true', 'yes', 'on'];
+const FALSE_WORDS: readonly string[] = ['0', 'false', 'no', 'off'];
+
+/** `MAX_BODY_BYTES (options.maxBodyBytes) <what>`: the one shape of every option error. */
+const bad = (name: string, spec: OptionSpec, what: string): TypeError => new TypeError(`${spec.env} (options.${name}) ${what}`);
+
 function parseValue(name: string, spec: OptionSpec, raw: string): unknown {
+  const got = `got ${JSON.stringify(raw)}`;
   switch (spec.kind) {
     case 'int': {
       const n = Number(raw);
-      if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) {
-        throw new TypeError(`${spec.env} (options.${name}) must be an integer, got ${JSON.stringify(raw)}`);
-      }
+      if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) throw bad(name, spec, `must be an integer, ${got}`);
       if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
-        throw new TypeError(`${spec.env} (options.${name}) must be between ${spec.min} and ${spec.max}, got ${n}`);
+        throw bad(name, spec, `must be between ${spec.min} and ${spec.max}, got ${n}`);
       }
       return n;
     }
     case 'bool': {
       const v = raw.trim().toLowerCase();
-      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-      if (['0', 'false', 'no', 'off'].includes(v)) return false;
-      throw new TypeError(`${spec.env} (options.${name}) must be true or false, got ${JSON.stringify(raw)}`);
+      if (TRUE_WORDS.includes(v)) return true;
+      if (FALSE_WORDS.includes(v)) return false;
+      throw bad(name, spec, `must be true or false, ${got}`);
     }
-    case 'url': {
-      try {
-        new URL(raw);
-      } catch {
-        throw new TypeError(`${spec.env} (options.${name}) must be a URL, got ${JSON.stringify(raw)}`);
-      }
+    case 'url':
+      if (!URL.canParse(raw)) throw bad(name, spec, `must be a URL, ${got}`);
       return raw;
-    }
     case 'enum':
-      if (!spec.values!.includes(raw)) {
-        throw new TypeError(`${spec.env} (options.${name}) must be one of ${spec.values!.join(', ')}, got ${JSON.stringify(raw)}`);
-      }
+      if (!spec.values!.includes(raw)) throw bad(name, spec, `must be one of ${spec.values!.join(', ')}, ${got}`);
       return raw;
     case 'uuid':
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)) {
-        throw new TypeError(`${spec.env} (options.${name}) must be a UUID, got ${JSON.stringify(raw)}`);
-      }
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)) throw bad(name, spec, `must be a UUID, ${got}`);
       return raw.toLowerCase();
     case 'string':
-      if (raw.length === 0) throw new TypeError(`${spec.env} (options.${name}) must not be empty`);
-      if (spec.minLength !== undefined && raw.length < spec.minLength) {
-        throw new TypeError(`${spec.env} (options.${name}) must be at least ${spec.minLength} characters long`);
-      }
-      if (spec.pattern !== undefined && !spec.pattern.test(raw)) {
-        throw new TypeError(`${spec.env} (options.${name}) is not valid, got ${JSON.stringify(raw)}`);
-      }
+      if (raw.length === 0) throw bad(name, spec, 'must not be empty');
+      if (spec.minLength !== undefined && raw.length < spec.minLength) throw bad(name, spec, `must be at least ${spec.minLength} characters long`);
+      if (spec.pattern !== undefined && !spec.pattern.test(raw)) throw bad(name, spec, `is not valid, ${got}`);
       return raw;
   }
 }
@@ -406,7 +399,7 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
   out.dataDir = resolve(String(out.dataDir));
   parseTrustProxy(String(out.trustProxy));
   if (typeof out.externalJwtSecret === 'string' && out.externalJwtSecret.length < 32) {
-    throw new TypeError('EXTERNAL_JWT_SECRET (options.externalJwtSecret) must be at least 32 characters');
+    throw bad('externalJwtSecret', options.externalJwtSecret, 'must be at least 32 characters');
   }
   checkVmOptions(out as unknown as Config);
   // The spool lives under the data directory unless SPOOL_DIR (or its flag or override) says otherwise.
@@ -419,11 +412,11 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
 function checkVmOptions(c: Config): void {
   const regions = c.flyRegions.split(',').map((r) => r.trim());
   if (regions.some((r) => !/^[a-z0-9]{3,4}$/.test(r))) {
-    throw new TypeError(`FLY_REGIONS (options.flyRegions) must be a comma list of region codes (iad,ams), got ${JSON.stringify(c.flyRegions)}`);
+    throw bad('flyRegions', options.flyRegions, `must be a comma list of region codes (iad,ams), got ${JSON.stringify(c.flyRegions)}`);
   }
   if (c.vmProvider !== 'fly') return;
-  for (const [name, env] of [['flyApiToken', 'FLY_API_TOKEN'], ['flyAppName', 'FLY_APP_NAME'], ['flyImage', 'FLY_IMAGE']] as const) {
-    if (c[name] === undefined) throw new TypeError(`${env} (options.${name}) must be set when VM_PROVIDER is fly`);
+  for (const name of ['flyApiToken', 'flyAppName', 'flyImage'] as const) {
+    if (c[name] === undefined) throw bad(name, options[name], 'must be set when VM_PROVIDER is fly');
   }
 }
 
@@ -436,10 +429,10 @@ const IPV6_CIDR = /^[0-9a-fA-F:]+(\/\d{1,3})?$/;
  */
 export function parseTrustProxy(raw: string): boolean | number | string[] {
   const v = raw.trim().toLowerCase();
-  if (v === 'false' || v === '0' || v === 'no' || v === 'off') return false;
-  if (v === 'true' || v === 'yes' || v === 'on') return true;
+  if (FALSE_WORDS.includes(v)) return false;
+  if (v !== '1' && TRUE_WORDS.includes(v)) return true; // 1 is a hop count
   if (/^\d{1,2}$/.test(v)) return Number(v);
   const list = v.split(',').map((x) => x.trim()).filter((x) => x !== '');
   if (list.length > 0 && list.every((x) => IPV4_CIDR.test(x) || (x.includes(':') && IPV6_CIDR.test(x)))) return list;
-  throw new TypeError(`TRUST_PROXY (options.trustProxy) must be false, true, a hop count or comma-separated addresses/CIDRs, got ${JSON.stringify(raw)}`);
+  throw bad('trustProxy', options.trustProxy, `must be false, true, a hop count or comma-separated addresses/CIDRs, got ${JSON.stringify(raw)}`);
 }
