@@ -247,10 +247,10 @@ async function roleCopy(url: string, tenantId: string, seconds: number): Promise
 }
 
 /** The engine, in-process in this child, on its own pool; detection on (dist/workers/score.js). */
-async function roleEngine(url: string): Promise<void> {
+async function roleEngine(url: string, threads: number | undefined): Promise<void> {
   // The spool off: these figures are for batches committed to PostgreSQL before their ack (with
   // the spool on, a full sink buffer would turn acks into spool appends, replayed later).
-  const config = loadConfig({ env: {}, overrides: { enginePort: 0, host: '127.0.0.1', databaseUrl: url, logLevel: 'info', spoolMaxBytes: 0 } });
+  const config = loadConfig({ env: {}, overrides: { enginePort: 0, host: '127.0.0.1', databaseUrl: url, logLevel: 'info', spoolMaxBytes: 0, ...(threads === undefined ? {} : { workerThreads: threads }) } });
   const pool = createPool(url, 20);
   const tokens = await new TokenService(pool, { issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: 900 }).init();
   // Keep the engine's own account: its closing stats and any warnings.
@@ -438,6 +438,9 @@ async function main(): Promise<void> {
   const u = new URL(adminUrl);
   u.pathname = `/${dbName}`;
   const url = u.toString();
+  // --worker-threads n: the engine's detector threads (default: the engine's own, cores - 1).
+  const threadsArg = arg('worker-threads');
+  const engineArgs = threadsArg === undefined ? [url] : [url, String(intArg('worker-threads', 1))];
   const pool = createPool(url, 4);
   await migrate(pool);
   const pgVersion = (await pool.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v;
@@ -501,7 +504,7 @@ async function main(): Promise<void> {
     // (b) the full engine, detection on
     if (want('websocket_to_postgres')) {
       const t = await tenant('bench ws');
-      const child = await spawnChild('engine', [url]);
+      const child = await spawnChild('engine', engineArgs);
       const w = await wsLoad(`ws://127.0.0.1:${child.port}/api/v1/stream?token=${t.key}`, bodies, wsConns, pipeline, seconds);
       const stored = await countRows(t.id);
       const acked = w.frames * BATCH;
@@ -517,11 +520,11 @@ async function main(): Promise<void> {
     if (want('websocket_varied')) {
       const streams = loghubStreams(loghubDir);
       if (typeof streams === 'string') console.log(`# websocket_varied_to_postgres: skipped: ${streams}`);
-      else await variedCase(streams, { url, wsConns, pipeline: variedPipeline, seconds, tenant, countRows, emptyTables, ceilings });
+      else await variedCase(streams, { url, engineArgs, wsConns, pipeline: variedPipeline, seconds, tenant, countRows, emptyTables, ceilings });
     }
     const httpEngine = async (name: string, payload: HttpPayload, overallRate?: number): Promise<number> => {
       const t = await tenant(`bench ${name}`);
-      const child = await spawnChild('engine', [url]);
+      const child = await spawnChild('engine', engineArgs);
       const { r } = await httpLoad(`http://127.0.0.1:${child.port}`, t.key, payload, httpConns, seconds, overallRate);
       // Requests cut off when autocannon stops may still commit: wait for them, then count.
       await new Promise((res) => setTimeout(res, 1000));
@@ -552,7 +555,7 @@ async function main(): Promise<void> {
 }
 
 interface VariedCtx {
-  url: string; wsConns: number; pipeline: number; seconds: number;
+  url: string; engineArgs: string[]; wsConns: number; pipeline: number; seconds: number;
   tenant(name: string): Promise<{ id: string; key: string }>;
   countRows(tenantId: string): Promise<number>;
   emptyTables(): Promise<unknown>;
@@ -575,7 +578,7 @@ async function variedCase(streams: { name: string; lines: string[] }[], x: Varie
   console.log(line('websocket_varied_decode_discard', ceiling));
 
   const t = await x.tenant('bench varied');
-  const child = await spawnChild('engine', [x.url]);
+  const child = await spawnChild('engine', x.engineArgs);
   const w = await wsLoad(`ws://127.0.0.1:${child.port}/api/v1/stream?token=${t.key}`, bodies, x.wsConns, x.pipeline, x.seconds, VARIED_FRAME);
   const acked = w.frames * VARIED_FRAME;
   const res = await stopChild(child);
@@ -610,12 +613,13 @@ function verdict(stored: number, acked: number, slack: number): string {
 
 function engineNote(child: Child, res: Record<string, unknown>): string {
   if (res.killed) return 'engine did not close within 120 s (killed)';
-  const st = res.stats as { score?: { eventsScored?: number; eventsDropped?: number; anomalies?: number } } | undefined;
+  const st = res.stats as { score?: { eventsScored?: number; eventsDropped?: number; anomalies?: number; tasksRun?: number } } | undefined;
   const sc = st?.score ?? {};
   const warn = Object.entries((res.warnings ?? {}) as Record<string, number>).map(([m, n]) => `${n}× ${m.split(':')[0]}`).join(', ');
   const rss = (res.rss ?? []) as number[];
   const trend = rss.length >= 4 ? `; rss at 1/4 → end of the run ${Math.round(rss[rss.length >> 2])} → ${Math.round(rss[rss.length - 1])} MiB; ${memorySeries(rss, (res.heap ?? []) as number[], (res.ext ?? []) as number[], (res.backlog ?? []) as number[])}` : '';
-  return `detection (${String(child.ready.workerThreads)} worker thread): ${sc.eventsScored ?? '?'} scored, ${sc.eventsDropped ?? 0} unscored (queue full), ${sc.anomalies ?? 0} anomalies, close+drain ${(Number(res.closeMs) / 1000).toFixed(1)} s${trend}${warn ? `; logged ${warn}` : ''}`;
+  const perTask = sc.tasksRun ? ` in ${sc.tasksRun} tasks (${Math.round((sc.eventsScored ?? 0) / sc.tasksRun)} events/task)` : '';
+  return `detection (${String(child.ready.workerThreads)} worker thread): ${sc.eventsScored ?? '?'} scored${perTask}, ${sc.eventsDropped ?? 0} unscored (queue full), ${sc.anomalies ?? 0} anomalies, close+drain ${(Number(res.closeMs) / 1000).toFixed(1)} s${trend}${warn ? `; logged ${warn}` : ''}`;
 }
 
 /**
@@ -637,5 +641,5 @@ function memorySeries(rss: number[], heap: number[], ext: number[], backlog: num
 const role = arg('role');
 if (role === 'decode') roleDecode();
 else if (role === 'copy') void roleCopy(process.argv[4], process.argv[5], Number(process.argv[6]));
-else if (role === 'engine') void roleEngine(process.argv[4]);
+else if (role === 'engine') void roleEngine(process.argv[4], process.argv[5] === undefined ? undefined : Number(process.argv[5]));
 else await main();
