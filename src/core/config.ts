@@ -102,6 +102,15 @@ export interface Config {
   readonly edgePort: number;
   readonly driftwatchDomain: string;
   readonly liveMaxConnectionsPerTenant: number;
+  readonly smtpUrl: string | undefined;
+  readonly alertEmailFrom: string;
+  readonly alertIncidentWindowSeconds: number;
+  readonly alertRetryBaseMs: number;
+  readonly alertMaxAttempts: number;
+  readonly alertPollMs: number;
+  readonly alertSystemCheckMs: number;
+  readonly alertAllowPrivateTargets: boolean;
+  readonly dashboardUrl: string | undefined;
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum' | 'uuid';
@@ -208,6 +217,15 @@ export const defaults: Readonly<Config> = Object.freeze({
   edgePort: 8000,
   driftwatchDomain: 'localhost',
   liveMaxConnectionsPerTenant: 20,
+  smtpUrl: undefined,
+  alertEmailFrom: 'driftwatch <alerts@localhost>',
+  alertIncidentWindowSeconds: 600,
+  alertRetryBaseMs: 5_000,
+  alertMaxAttempts: 8,
+  alertPollMs: 2_000,
+  alertSystemCheckMs: 60_000,
+  alertAllowPrivateTargets: false,
+  dashboardUrl: undefined,
 });
 
 /** Every option: its environment variable, its CLI flag, its type and its doc line. */
@@ -288,6 +306,15 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   metricsToken: { env: 'METRICS_TOKEN', flag: '--metrics-token', kind: 'string', minLength: 16, doc: 'bearer token GET /metrics asks for on the engine, the control API and the edge proxy (at least 16 characters); unset: /metrics is open (keep the ports private)' },
   routeTtlSeconds: { env: 'ROUTE_TTL_SECONDS', flag: '--route-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long a route is cached (in memory, in Redis, and by edge workers: Cache-Control max-age)' },
   liveMaxConnectionsPerTenant: { env: 'LIVE_MAX_CONNECTIONS_PER_TENANT', flag: '--live-max-connections-per-tenant', kind: 'int', min: 1, max: 100000, doc: 'live-feed connections (GET /api/v1/live, Server-Sent Events) one tenant may hold open on one control API instance; more get 429 DW_ERR_LIVE_LIMIT' },
+  smtpUrl: { env: 'SMTP_URL', flag: '--smtp-url', kind: 'url', doc: 'SMTP server for email alert channels (smtp://user:pass@host:587, smtps://host:465; nodemailer); unset: email channels are refused (501 DW_ERR_ALERTS_EMAIL_DISABLED)' },
+  alertEmailFrom: { env: 'ALERT_EMAIL_FROM', flag: '--alert-email-from', kind: 'string', doc: 'the From of alert emails' },
+  alertIncidentWindowSeconds: { env: 'ALERT_INCIDENT_WINDOW_SECONDS', flag: '--alert-incident-window-seconds', kind: 'int', min: 1, max: 86400, doc: 'anomalies stored without detection\'s `incident_id` (rows from before incidents): those of one stream and detector less than this apart are one incident, notified once' },
+  alertRetryBaseMs: { env: 'ALERT_RETRY_BASE_MS', flag: '--alert-retry-base-ms', kind: 'int', min: 1, max: 3600000, doc: 'first wait before a failed alert delivery is tried again; doubles with each attempt (capped at one hour)' },
+  alertMaxAttempts: { env: 'ALERT_MAX_ATTEMPTS', flag: '--alert-max-attempts', kind: 'int', min: 1, max: 50, doc: 'attempts per alert delivery before it is marked failed' },
+  alertPollMs: { env: 'ALERT_POLL_MS', flag: '--alert-poll-ms', kind: 'int', min: 10, max: 600000, doc: 'how often the alert dispatcher looks for due deliveries (retries, other instances\' work); new incidents are sent at once' },
+  alertSystemCheckMs: { env: 'ALERT_SYSTEM_CHECK_MS', flag: '--alert-system-check-ms', kind: 'int', min: 100, max: 3600000, doc: 'how often the alert dispatcher checks quota usage (80% and 100%) and engine VM crashes' },
+  alertAllowPrivateTargets: { env: 'ALERT_ALLOW_PRIVATE_TARGETS', flag: '--alert-allow-private-targets', kind: 'bool', doc: 'let webhook and Slack channels point at loopback, private and link-local addresses (off: refused, against requests into the server\'s own network)' },
+  dashboardUrl: { env: 'DASHBOARD_URL', flag: '--dashboard-url', kind: 'url', doc: 'public address of the dashboard, for links in alerts (default http://<host>:<control port>)' },
   routeNegativeTtlSeconds: { env: 'ROUTE_NEGATIVE_TTL_SECONDS', flag: '--route-negative-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long an unknown subdomain is remembered as unknown (negative caching)' },
   edgePort: { env: 'EDGE_PORT', flag: '--edge-port', kind: 'int', min: 0, max: 65535, doc: 'port of the built-in edge proxy (`up`, `edge`): <subdomain>.<domain> goes to that tenant\'s engine; 0 picks a free one' },
   driftwatchDomain: { env: 'DRIFTWATCH_DOMAIN', flag: '--domain', kind: 'string', pattern: /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, doc: 'base domain of the edge proxy: the Host alice.<domain> is routed to the tenant with slug alice' },
