@@ -30,6 +30,7 @@ import pg from 'pg';
 import pino from 'pino';
 import uWS from 'uWebSockets.js';
 import WebSocket from 'ws';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createApiKey } from '../src/core/auth/api-keys.js';
 import { TokenService } from '../src/core/auth/jwt.js';
 import { loadConfig } from '../src/core/config.js';
@@ -43,6 +44,7 @@ import { CopySink } from '../engine/sinks/postgres/service.js';
 import { validateEvents } from '../engine/transforms/decode.js';
 import type { EventRecord } from '../engine/types.js';
 import { decodeDiscardIngest } from './discard.js';
+import { splitLabelToken, splitLines } from '../src/tools/eval/logs.js';
 
 const BATCH = 1000;
 const DISTINCT_BATCHES = 16;
@@ -76,6 +78,46 @@ function batchesJson(): string[] {
     out.push(JSON.stringify(events));
   }
   return out;
+}
+
+/** Events per frame of the varied case (the issue's `websocket_varied_to_postgres`). */
+const VARIED_FRAME = 100;
+/** Loghub's 2k samples under DIR (BGL, HDFS, Thunderbird, unlabeled/*.log), one stream each; label tokens stripped. */
+function loghubStreams(dir: string): { name: string; lines: string[] }[] | string {
+  const labelled = [['BGL', 'BGL/BGL_2k.log', true], ['HDFS', 'HDFS/HDFS_2k.log', false], ['Thunderbird', 'Thunderbird/Thunderbird_2k.log', true]] as const;
+  const out: { name: string; lines: string[] }[] = [];
+  for (const [name, file, label] of labelled) {
+    const p = join(dir, file);
+    if (!existsSync(p)) continue;
+    const raw = splitLines(readFileSync(p, 'utf8'));
+    out.push({ name, lines: label ? splitLabelToken(raw).texts : raw });
+  }
+  const un = join(dir, 'unlabeled');
+  if (existsSync(un)) {
+    for (const f of readdirSync(un).filter((x) => x.endsWith('.log')).sort()) out.push({ name: f.replace(/(_2k)?\.log$/, ''), lines: splitLines(readFileSync(join(un, f), 'utf8')) });
+  }
+  if (out.length < 12) return `${out.length} Loghub logs under ${dir} (12 or more needed: BGL, HDFS, Thunderbird, unlabeled/*.log)`;
+  return out;
+}
+
+/**
+ * The Loghub logs as frames of VARIED_FRAME events, each log its own stream (`loghub-<name>`),
+ * the streams interleaved line by line (as one shipper multiplexes its sources); event time
+ * 10 ms per line. The whole corpus once (about 30,000 lines), then repeated by the load generator.
+ */
+function variedBatchesJson(streams: { name: string; lines: string[] }[]): { bodies: string[]; events: number } {
+  const t0 = Date.UTC(2026, 0, 1);
+  const all: object[] = [];
+  const longest = Math.max(...streams.map((s) => s.lines.length));
+  for (let i = 0; i < longest; i++) {
+    for (const s of streams) {
+      if (i >= s.lines.length) continue;
+      all.push({ timestamp: new Date(t0 + all.length * 10).toISOString(), stream_type: 'logs', stream: `loghub-${s.name}`, data: s.lines[i] });
+    }
+  }
+  const bodies: string[] = [];
+  for (let i = 0; i + VARIED_FRAME <= all.length; i += VARIED_FRAME) bodies.push(JSON.stringify(all.slice(i, i + VARIED_FRAME)));
+  return { bodies, events: bodies.length * VARIED_FRAME };
 }
 
 /**
@@ -205,10 +247,10 @@ async function roleCopy(url: string, tenantId: string, seconds: number): Promise
 }
 
 /** The engine, in-process in this child, on its own pool; detection on (dist/workers/score.js). */
-async function roleEngine(url: string): Promise<void> {
+async function roleEngine(url: string, threads: number | undefined): Promise<void> {
   // The spool off: these figures are for batches committed to PostgreSQL before their ack (with
   // the spool on, a full sink buffer would turn acks into spool appends, replayed later).
-  const config = loadConfig({ env: {}, overrides: { enginePort: 0, host: '127.0.0.1', databaseUrl: url, logLevel: 'info', spoolMaxBytes: 0 } });
+  const config = loadConfig({ env: {}, overrides: { enginePort: 0, host: '127.0.0.1', databaseUrl: url, logLevel: 'info', spoolMaxBytes: 0, ...(threads === undefined ? {} : { workerThreads: threads }) } });
   const pool = createPool(url, 20);
   const tokens = await new TokenService(pool, { issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: 900 }).init();
   // Keep the engine's own account: its closing stats and any warnings.
@@ -284,7 +326,7 @@ async function stopChild(c: Child, timeoutMs = 120_000): Promise<Record<string, 
 interface WsLoad { events: number; frames: number; nacks: number; samples: number[]; lat: Float64Array; problems: string[] }
 
 /** N connections, each keeping `pipeline` frames of 1000 events in flight; send-to-ack per frame. */
-async function wsLoad(url: string, bodies: Buffer[], conns: number, pipeline: number, seconds: number): Promise<WsLoad> {
+async function wsLoad(url: string, bodies: Buffer[], conns: number, pipeline: number, seconds: number, perFrame = BATCH): Promise<WsLoad> {
   const start = performance.now();
   const end = start + seconds * 1000;
   const s = sampler(start);
@@ -318,7 +360,7 @@ async function wsLoad(url: string, bodies: Buffer[], conns: number, pipeline: nu
       const now = performance.now();
       if (m.ack !== undefined) {
         frames++;
-        if (now <= end) s.tick(BATCH);
+        if (now <= end) s.tick(perFrame);
         lats.push(now - t);
       } else {
         nacks++;
@@ -372,6 +414,8 @@ async function main(): Promise<void> {
   const pipeline = intArg('pipeline', 4);
   const httpConns = intArg('http-connections', 8);
   const only = arg('only')?.split(',');
+  const variedPipeline = intArg('varied-pipeline', 16);
+  const loghubDir = arg('loghub') ?? process.env.LOGHUB_DIR ?? fileURLToPath(new URL('../../../shared/datasets/logs', import.meta.url));
   const want = (name: string): boolean => only === undefined || only.some((o) => name.includes(o));
   const bodiesJson = batchesJson();
   const bodies = bodiesJson.map((b) => Buffer.from(b));
@@ -394,6 +438,9 @@ async function main(): Promise<void> {
   const u = new URL(adminUrl);
   u.pathname = `/${dbName}`;
   const url = u.toString();
+  // --worker-threads n: the engine's detector threads (default: the engine's own, cores - 1).
+  const threadsArg = arg('worker-threads');
+  const engineArgs = threadsArg === undefined ? [url] : [url, String(intArg('worker-threads', 1))];
   const pool = createPool(url, 4);
   await migrate(pool);
   const pgVersion = (await pool.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v;
@@ -457,7 +504,7 @@ async function main(): Promise<void> {
     // (b) the full engine, detection on
     if (want('websocket_to_postgres')) {
       const t = await tenant('bench ws');
-      const child = await spawnChild('engine', [url]);
+      const child = await spawnChild('engine', engineArgs);
       const w = await wsLoad(`ws://127.0.0.1:${child.port}/api/v1/stream?token=${t.key}`, bodies, wsConns, pipeline, seconds);
       const stored = await countRows(t.id);
       const acked = w.frames * BATCH;
@@ -469,9 +516,15 @@ async function main(): Promise<void> {
       };
       console.log(withRatio('websocket_to_postgres', c, 'websocket_decode_discard'));
     }
+    // (c) the issue's varied case: the Loghub logs as 12+ streams, frames of 100, detection on.
+    if (want('websocket_varied')) {
+      const streams = loghubStreams(loghubDir);
+      if (typeof streams === 'string') console.log(`# websocket_varied_to_postgres: skipped: ${streams}`);
+      else await variedCase(streams, { url, engineArgs, wsConns, pipeline: variedPipeline, seconds, tenant, countRows, emptyTables, ceilings });
+    }
     const httpEngine = async (name: string, payload: HttpPayload, overallRate?: number): Promise<number> => {
       const t = await tenant(`bench ${name}`);
-      const child = await spawnChild('engine', [url]);
+      const child = await spawnChild('engine', engineArgs);
       const { r } = await httpLoad(`http://127.0.0.1:${child.port}`, t.key, payload, httpConns, seconds, overallRate);
       // Requests cut off when autocannon stops may still commit: wait for them, then count.
       await new Promise((res) => setTimeout(res, 1000));
@@ -501,6 +554,49 @@ async function main(): Promise<void> {
   }
 }
 
+interface VariedCtx {
+  url: string; engineArgs: string[]; wsConns: number; pipeline: number; seconds: number;
+  tenant(name: string): Promise<{ id: string; key: string }>;
+  countRows(tenantId: string): Promise<number>;
+  emptyTables(): Promise<unknown>;
+  ceilings: Map<string, number>;
+}
+
+/**
+ * websocket_varied_decode_discard (its transport ceiling: the same frames into a bare uWS app) and
+ * websocket_varied_to_postgres (the engine, detection on): every acknowledged event must be stored
+ * (rows of the tenant) and scored (the scorer's eventsScored at close, all of them drained).
+ */
+async function variedCase(streams: { name: string; lines: string[] }[], x: VariedCtx): Promise<void> {
+  const { bodies: json, events } = variedBatchesJson(streams);
+  const bodies = json.map((b) => Buffer.from(b));
+  console.log(`# varied: ${streams.length} Loghub streams (${streams.map((s) => s.name).join(', ')}), ${events} lines, ${bodies.length} distinct frames of ${VARIED_FRAME} events (${Math.round(json.reduce((a, b) => a + b.length, 0) / events)} B/event JSON), ${x.wsConns} connections × ${x.pipeline} frames in flight`);
+  const dc = await spawnChild('decode', []);
+  const d = await wsLoad(`ws://127.0.0.1:${dc.port}/api/v1/stream`, bodies, x.wsConns, x.pipeline, x.seconds, VARIED_FRAME);
+  const dres = await stopChild(dc);
+  const ceiling: CaseResult = { events: d.events, seconds: x.seconds, spreadPct: spread(d.samples, x.seconds), p50: pct(d.lat, 50), p99: pct(d.lat, 99), rssMiB: Number(dres.rssMiB), note: d.problems.length ? ` [${d.problems.join('; ')}]` : '' };
+  console.log(line('websocket_varied_decode_discard', ceiling));
+
+  const t = await x.tenant('bench varied');
+  const child = await spawnChild('engine', x.engineArgs);
+  const w = await wsLoad(`ws://127.0.0.1:${child.port}/api/v1/stream?token=${t.key}`, bodies, x.wsConns, x.pipeline, x.seconds, VARIED_FRAME);
+  const acked = w.frames * VARIED_FRAME;
+  const res = await stopChild(child);
+  // Counted after close: the scorer has drained, so stored = scored is checkable.
+  const stored = await x.countRows(t.id);
+  await x.emptyTables();
+  const sc = (res.stats as { score?: { eventsScored?: number; eventsDropped?: number } } | undefined)?.score ?? {};
+  const scored = sc.eventsScored ?? -1;
+  const scoredNote = scored >= stored && (sc.eventsDropped ?? 0) === 0 ? `all ${stored} stored events scored` : `UNSCORED: ${stored - scored} stored events not scored (scored ${scored}, dropped ${sc.eventsDropped ?? 0})`;
+  const c: CaseResult = {
+    events: w.events, seconds: x.seconds, spreadPct: spread(w.samples, x.seconds), p50: pct(w.lat, 50), p99: pct(w.lat, 99), rssMiB: Number(res.rssMiB),
+    note: ` [${verdict(stored, acked, x.wsConns * x.pipeline * VARIED_FRAME)}; ${scoredNote}; ${engineNote(child, res)}${w.nacks ? `; ${w.nacks} nacks` : ''}${w.problems.length ? `; ${w.problems.join('; ')}` : ''}]`,
+  };
+  const rate = c.events / c.seconds;
+  const ratio = [['websocket_varied_decode_discard', ceiling.events / x.seconds], ...[...x.ceilings].filter(([k]) => k === 'copy_to_postgres')] as [string, number][];
+  console.log(line('websocket_varied_to_postgres', c, ratio.map(([of, v]) => ({ of, value: rate / v })).sort((a, b) => b.value - a.value)));
+}
+
 function fromAutocannon(r: AutocannonResult, rssMiB: number): CaseResult {
   // autocannon samples completed requests once a second (requests.mean/stddev); each is BATCH events.
   const spreadPct = r.requests.mean === 0 ? 0 : (r.requests.stddev / r.requests.mean) * 100;
@@ -517,12 +613,13 @@ function verdict(stored: number, acked: number, slack: number): string {
 
 function engineNote(child: Child, res: Record<string, unknown>): string {
   if (res.killed) return 'engine did not close within 120 s (killed)';
-  const st = res.stats as { score?: { eventsScored?: number; eventsDropped?: number; anomalies?: number } } | undefined;
+  const st = res.stats as { score?: { eventsScored?: number; eventsDropped?: number; anomalies?: number; tasksRun?: number } } | undefined;
   const sc = st?.score ?? {};
   const warn = Object.entries((res.warnings ?? {}) as Record<string, number>).map(([m, n]) => `${n}× ${m.split(':')[0]}`).join(', ');
   const rss = (res.rss ?? []) as number[];
   const trend = rss.length >= 4 ? `; rss at 1/4 → end of the run ${Math.round(rss[rss.length >> 2])} → ${Math.round(rss[rss.length - 1])} MiB; ${memorySeries(rss, (res.heap ?? []) as number[], (res.ext ?? []) as number[], (res.backlog ?? []) as number[])}` : '';
-  return `detection (${String(child.ready.workerThreads)} worker thread): ${sc.eventsScored ?? '?'} scored, ${sc.eventsDropped ?? 0} unscored (queue full), ${sc.anomalies ?? 0} anomalies, close+drain ${(Number(res.closeMs) / 1000).toFixed(1)} s${trend}${warn ? `; logged ${warn}` : ''}`;
+  const perTask = sc.tasksRun ? ` in ${sc.tasksRun} tasks (${Math.round((sc.eventsScored ?? 0) / sc.tasksRun)} events/task)` : '';
+  return `detection (${String(child.ready.workerThreads)} worker thread): ${sc.eventsScored ?? '?'} scored${perTask}, ${sc.eventsDropped ?? 0} unscored (queue full), ${sc.anomalies ?? 0} anomalies, close+drain ${(Number(res.closeMs) / 1000).toFixed(1)} s${trend}${warn ? `; logged ${warn}` : ''}`;
 }
 
 /**
@@ -544,5 +641,5 @@ function memorySeries(rss: number[], heap: number[], ext: number[], backlog: num
 const role = arg('role');
 if (role === 'decode') roleDecode();
 else if (role === 'copy') void roleCopy(process.argv[4], process.argv[5], Number(process.argv[6]));
-else if (role === 'engine') void roleEngine(process.argv[4]);
+else if (role === 'engine') void roleEngine(process.argv[4], process.argv[5] === undefined ? undefined : Number(process.argv[5]));
 else await main();

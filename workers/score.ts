@@ -1,7 +1,7 @@
 // Piscina task file: one task scores one batch of one stream.
 //
 //   ScoreTask{stream, streamType, state, events, threshold?}
-//        │ decode events (UTF-8 JSON of ScoreInput[]) and state (null → new stream)
+//        │ decode events (UTF-8 JSON of ScoreInput[], or columns: ts, texts cut from one string) and state (null → new stream)
 //        ▼
 //   logs / traces       ──► detectors/text.ts    (compression surprise)
 //   llm                 ──► detectors/prose.ts   (free text: compression surprise in both tails,
@@ -31,11 +31,35 @@ function fail(message: string): ScoreResult {
   return { ok: false, code: 'DW_ERR_DETECTOR', message };
 }
 
-function decodeEvents(bytes: unknown): ScoreInput[] {
+function decodeEvents(bytes: unknown, columns: ScoreTask['columns']): ScoreInput[] {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('task.events must be a Uint8Array');
+  if (columns !== undefined) return decodeColumns(bytes, columns);
   const parsed: unknown = JSON.parse(decoder.decode(bytes));
   if (!Array.isArray(parsed)) throw new TypeError('task.events must be a JSON array of ScoreInput');
   return parsed as ScoreInput[];
+}
+
+/** ScoreTask.columns: ts, and the texts cut from one decoded string (or the values). */
+function decodeColumns(bytes: Uint8Array, columns: NonNullable<ScoreTask['columns']>): ScoreInput[] {
+  const { ts, ends, values } = columns;
+  if (!(ts instanceof Float64Array)) throw new TypeError('task.columns.ts must be a Float64Array');
+  const n = ts.length;
+  const out = new Array<ScoreInput>(n);
+  if (values !== undefined) {
+    if (!(values instanceof Float64Array) || values.length !== n) throw new TypeError('task.columns.values must be a Float64Array as long as ts');
+    for (let i = 0; i < n; i++) out[i] = { ts: ts[i], value: values[i] };
+    return out;
+  }
+  if (!(ends instanceof Uint32Array) || ends.length !== n) throw new TypeError('task.columns.ends must be a Uint32Array as long as ts');
+  const all = decoder.decode(bytes);
+  let from = 0;
+  for (let i = 0; i < n; i++) {
+    const to = ends[i];
+    if (to < from || to > all.length) throw new TypeError('task.columns.ends must rise within the decoded text');
+    out[i] = { ts: ts[i], text: all.slice(from, to) };
+    from = to;
+  }
+  return out;
 }
 
 export default function score(task: ScoreTask): ScoreResult {
@@ -47,7 +71,7 @@ export default function score(task: ScoreTask): ScoreResult {
     }
     const threshold = task.threshold ?? 0.5;
     if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) return fail('task.threshold must be a number in (0, 1]');
-    const events = decodeEvents(task.events);
+    const events = decodeEvents(task.events, task.columns);
     const state = task.state ?? null;
     const rows = task.rowScores === true ? new Float32Array(events.length) : undefined;
     let out: { state: Uint8Array; findings: Finding[]; scored: number };

@@ -19,8 +19,17 @@ export interface ScoreTask {
   streamType: StreamType;
   /** The stream's detector state from the previous task (opaque), or null for a new stream. */
   state: Uint8Array | null;
-  /** UTF-8 JSON of ScoreInput[], transferred (Piscina.move) rather than cloned. */
+  /**
+   * UTF-8 JSON of ScoreInput[], transferred (Piscina.move) rather than cloned; or, with `columns`,
+   * the UTF-8 of every event's text concatenated (empty for values).
+   */
   events: Uint8Array;
+  /**
+   * The events as columns instead of JSON (the engine's encoding: no escaping, no parse, three
+   * transferred buffers): ts[i]; text i = the decoded `events` string from ends[i-1] (0 for the
+   * first) to ends[i], in UTF-16 code units; or, for metrics, values[i] (then `ends` is absent).
+   */
+  columns?: { ts: Float64Array; ends?: Uint32Array; values?: Float64Array };
   /**
    * logs, traces: the stream's session tracker state (detectors/sessions.ts) from the previous
    * task, or null/absent while the stream has shown no session key (blk_ id, trace/request id).

@@ -6,7 +6,7 @@
 //                                 ▼
 //   settings(tenant, stream) ─► threshold (cached lookup, at scoring time: never on the ack path)
 //                                 │
-//   ScoreTask{stream, streamType, state, events: UTF-8 JSON ScoreInput[] (transferred), threshold} ─► worker
+//   ScoreTask{stream, streamType, state, events + columns (encodeTask: ts, texts as one UTF-8 string; transferred), threshold} ─► worker
 //                                 │
 //   ScoreResult{ok, state, findings} ─► state kept per stream; findings ─► onAnomalies(rows)
 //
@@ -175,6 +175,11 @@ export class Scorer {
       minThreads: 1,
       maxThreads: opts.threads,
       idleTimeout: 30_000,
+      // The in-flight tasks are posted to the workers at once (each worker still runs one at a
+      // time, in order): a worker starts its next task as soon as one ends, instead of waiting
+      // idle for the main thread to take the result and post the next (measured: the detector
+      // thread waited 62% of the time with a backlog queued; bench/README.md).
+      concurrentTasksPerWorker: Math.max(1, Math.ceil(this.#maxInFlight / Math.max(1, opts.threads))),
     });
     // A worker fault piscina cannot tie to a task (an idle worker that fails to load or dies) is
     // emitted on the pool; without a listener it would be an uncaught exception and end the engine.
@@ -427,21 +432,16 @@ export class Scorer {
   }
 
   #submit(q: StreamQueue, batch: EventRecord[], profile: Readonly<StreamProfile> | undefined): void {
-    const inputs = new Array<ScoreInput>(batch.length);
-    for (let i = 0; i < batch.length; i++) {
-      const r = batch[i];
-      inputs[i] = r.value !== undefined ? { ts: r.ts, value: r.value } : { ts: r.ts, text: r.text };
-    }
-    // TextEncoder gives a buffer of its own (Buffer.from may share the pool slab, which must not be transferred).
-    const events = new TextEncoder().encode(JSON.stringify(inputs));
+    const { events, columns, buffers } = encodeTask(batch);
     const state = q.state;
     const sessionState = q.sessionState;
     q.state = null;
     q.sessionState = null;
     const task: ScoreTask = { stream: q.stream, streamType: q.streamType, state, events };
+    if (columns !== undefined) task.columns = columns;
     if (sessionState !== null) task.sessionState = sessionState;
     if (profile !== undefined) task.threshold = profile.threshold;
-    const transferList: ArrayBuffer[] = [events.buffer];
+    const transferList: ArrayBuffer[] = buffers;
     if (state !== null && state.byteLength > 0) transferList.push(state.buffer as ArrayBuffer);
     if (sessionState !== null && sessionState.byteLength > 0) transferList.push(sessionState.buffer as ArrayBuffer);
     this.stats.tasksRun++;
@@ -527,4 +527,37 @@ export class Scorer {
     this.#pump();
     this.#checkIdle();
   }
+}
+
+const textEncoder = new TextEncoder();
+
+/**
+ * A task's events as columns (ScoreTask.columns): ts, and the texts as one UTF-8 string with
+ * their end offsets, or the values; JSON of ScoreInput[] only for a batch mixing both (not one
+ * the engine makes: a stream has one type). Measured on the varied Loghub case, JSON.stringify
+ * + encode was 4% of the main thread (bench/README.md). Every buffer is its own (TextEncoder,
+ * typed arrays), so all can be transferred.
+ */
+export function encodeTask(batch: readonly EventRecord[]): { events: Uint8Array; columns?: NonNullable<ScoreTask['columns']>; buffers: ArrayBuffer[] } {
+  const n = batch.length;
+  const ts = new Float64Array(n);
+  let values = 0;
+  for (let i = 0; i < n; i++) { ts[i] = batch[i].ts; if (batch[i].value !== undefined) values++; }
+  if (values === n) {
+    const v = new Float64Array(n);
+    for (let i = 0; i < n; i++) v[i] = batch[i].value as number;
+    const events = new Uint8Array(0);
+    return { events, columns: { ts, values: v }, buffers: [events.buffer, ts.buffer, v.buffer] };
+  }
+  if (values === 0) {
+    const ends = new Uint32Array(n);
+    const texts = new Array<string>(n);
+    let at = 0;
+    for (let i = 0; i < n; i++) { const t = batch[i].text ?? ''; texts[i] = t; at += t.length; ends[i] = at; }
+    const events = textEncoder.encode(texts.join(''));
+    return { events, columns: { ts, ends }, buffers: [events.buffer, ts.buffer, ends.buffer] };
+  }
+  const inputs = batch.map((r): ScoreInput => (r.value !== undefined ? { ts: r.ts, value: r.value } : { ts: r.ts, text: r.text }));
+  const events = textEncoder.encode(JSON.stringify(inputs));
+  return { events, buffers: [events.buffer] };
 }
