@@ -440,3 +440,13 @@ CREATE TABLE IF NOT EXISTS routes (
   updated_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS routes_tenant_idx ON routes (tenant_id);
+
+-- The cluster's detect role (engine/cluster/, with NATS_URL): per partition of dw.events.*, the
+-- last JetStream sequence whose events are scored, saved in the same transaction as the detector
+-- states (detector_states) that cover it. Only moved forward (a stale holder's checkpoint is
+-- refused). Global (not per tenant): a Citus reference table (docs/scaling.md).
+CREATE TABLE IF NOT EXISTS cluster_offsets (
+  partition   integer PRIMARY KEY,
+  seq         bigint NOT NULL,
+  updated_at  timestamptz NOT NULL DEFAULT now()
+);

@@ -94,6 +94,12 @@ export interface Config {
   readonly edgePort: number;
   readonly driftwatchDomain: string;
   readonly liveMaxConnectionsPerTenant: number;
+  /** NATS servers (comma list of nats:// URLs); set: the engine's roles meet through JetStream (engine/cluster/). */
+  readonly natsUrl: string | undefined;
+  /** The engine's roles with NATS_URL: a comma list of ingest, detect, store. */
+  readonly roles: string;
+  /** Replicas of the JetStream streams and the lease bucket (3 in a three-node cluster). */
+  readonly natsReplicas: number;
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum' | 'uuid';
@@ -194,6 +200,9 @@ export const defaults: Readonly<Config> = Object.freeze({
   edgePort: 8000,
   driftwatchDomain: 'localhost',
   liveMaxConnectionsPerTenant: 20,
+  natsUrl: undefined,
+  roles: 'ingest,detect,store',
+  natsReplicas: 1,
 });
 
 /** Every option: its environment variable, its CLI flag, its type and its doc line. */
@@ -270,6 +279,9 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   metricsToken: { env: 'METRICS_TOKEN', flag: '--metrics-token', kind: 'string', minLength: 16, doc: 'bearer token GET /metrics asks for on the engine, the control API and the edge proxy (at least 16 characters); unset: /metrics is open (keep the ports private)' },
   routeTtlSeconds: { env: 'ROUTE_TTL_SECONDS', flag: '--route-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long a route is cached (in memory, in Redis, and by edge workers: Cache-Control max-age)' },
   liveMaxConnectionsPerTenant: { env: 'LIVE_MAX_CONNECTIONS_PER_TENANT', flag: '--live-max-connections-per-tenant', kind: 'int', min: 1, max: 100000, doc: 'live-feed connections (GET /api/v1/live, Server-Sent Events) one tenant may hold open on one control API instance; more get 429 DW_ERR_LIVE_LIMIT' },
+  natsUrl: { env: 'NATS_URL', flag: '--nats-url', kind: 'string', pattern: /^nats:\/\/[^\s,]+(,nats:\/\/[^\s,]+)*$/, doc: 'NATS servers (comma list of nats://host:port); set: ingest publishes to JetStream and the engine runs the roles of --roles (docs/scaling.md); unset: one process does everything, as before' },
+  roles: { env: 'DRIFTWATCH_ROLES', flag: '--roles', kind: 'string', pattern: /^(ingest|detect|store)(,(ingest|detect|store))*$/, doc: 'with NATS_URL: which of ingest, detect, store this engine runs (comma list)' },
+  natsReplicas: { env: 'NATS_REPLICAS', flag: '--nats-replicas', kind: 'int', min: 1, max: 5, doc: 'with NATS_URL: replicas of the JetStream streams and the partition lease bucket (3 on a three-node cluster)' },
   routeNegativeTtlSeconds: { env: 'ROUTE_NEGATIVE_TTL_SECONDS', flag: '--route-negative-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long an unknown subdomain is remembered as unknown (negative caching)' },
   edgePort: { env: 'EDGE_PORT', flag: '--edge-port', kind: 'int', min: 0, max: 65535, doc: 'port of the built-in edge proxy (`up`, `edge`): <subdomain>.<domain> goes to that tenant\'s engine; 0 picks a free one' },
   driftwatchDomain: { env: 'DRIFTWATCH_DOMAIN', flag: '--domain', kind: 'string', pattern: /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, doc: 'base domain of the edge proxy: the Host alice.<domain> is routed to the tenant with slug alice' },

@@ -117,3 +117,36 @@ export async function startNatsCluster(): Promise<NatsCluster> {
   }
   return cluster;
 }
+
+/** One JetStream node on a free loopback port with a temp store (tests that need no cluster). */
+export async function startNatsServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const bin = natsServerBinary();
+  if (bin === undefined) throw new Error(natsSkipReason);
+  const dir = mkdtempSync(join(tmpdir(), 'dw-nats1-'));
+  const port = await freePort();
+  const p = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  p.stderr?.resume();
+  const url = `nats://127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    if (p.exitCode === null && p.signalCode === null) {
+      const gone = new Promise<void>((r) => p.once('exit', () => r()));
+      p.kill('SIGTERM');
+      await gone;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(async () => {
+      const nc = await connect({ servers: url, timeout: 1_000, reconnect: false });
+      try {
+        return (await (await jetstreamManager(nc, { timeout: 2_000 })).getAccountInfo()) === undefined ? undefined : true;
+      } finally {
+        await nc.close();
+      }
+    }, 20_000, 'nats-server');
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, stop };
+}
