@@ -63,7 +63,7 @@ export async function startCluster(d: ClusterDeps): Promise<Cluster | undefined>
     : undefined;
   store?.start();
   detect?.start();
-  log.info({ roles: config.roles, partitions: PARTITIONS }, 'ClusterRolesStarted');
+  log.info({ roles: config.roles, partitions: PARTITIONS, detectId: detect?.id }, 'ClusterRolesStarted');
   const publish: Publish = roles.ingest
     ? publishBatch(nats)
     : () => Promise.reject(new DwError('DW_ERR_UNAVAILABLE', `this engine runs the roles ${config.roles}, not ingest; send events to an ingest node`));

@@ -32,6 +32,8 @@ import { TENANT_HEADER } from './publish.js';
 
 const CHECKPOINT_MS = 1_000;
 const CHECKPOINT_MESSAGES = 2_000;
+/** No message for this long while the subject has newer ones: the consumer is replaced. */
+const STALL_MS = 5_000;
 
 export interface DetectRoleDeps {
   nats: Nats;
@@ -97,6 +99,7 @@ class PartitionRunner {
   #sinceCheckpoint = 0;
   #lastCheckpointAt = Date.now();
   #lock: Promise<void> = Promise.resolve();
+  #lastMessageAt = Date.now();
   #failed: Error | undefined;
 
   constructor(p: number, d: DetectRoleDeps, pool: Piscina, stats: DetectStats) {
@@ -140,14 +143,19 @@ class PartitionRunner {
     this.#iter = it;
     if (this.#stopping) it.stop();
     // A quiet partition is checkpointed by the timer, in turn with the messages (one at a time).
+    this.#lastMessageAt = Date.now();
     const timer = setInterval(() => {
-      this.#exclusive(async () => { if (this.#due()) await this.#checkpoint(); }).catch((err: unknown) => {
+      this.#exclusive(async () => {
+        if (this.#due()) await this.#checkpoint();
+        await this.#checkStalled();
+      }).catch((err: unknown) => {
         this.#failed = err instanceof Error ? err : new Error(`checkpoint failed: ${JSON.stringify(err)}`);
         it.stop();
       });
     }, CHECKPOINT_MS);
     try {
       for await (const m of it) {
+        this.#lastMessageAt = Date.now();
         if (this.#stopping) break;
         await this.#exclusive(async () => {
           await this.#score(m);
@@ -160,6 +168,21 @@ class PartitionRunner {
     }
     const failed = this.#failed as Error | undefined;
     if (failed !== undefined) throw failed;
+  }
+
+  /**
+   * The consumer's watchdog: an ordered consumer whose node died can wait without delivering. When
+   * nothing came for STALL_MS and the partition's subject has a message past the last one scored,
+   * the runner starts again (from its checkpoint, just saved) with a new consumer.
+   */
+  async #checkStalled(): Promise<void> {
+    if (Date.now() - this.#lastMessageAt < STALL_MS) return;
+    this.#lastMessageAt = Date.now();
+    const last = await this.#d.nats.jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj: eventsSubject(this.#p) }).catch(() => null);
+    if (last !== null && last.seq > this.#lastSeq) {
+      this.#d.log.warn({ partition: this.#p, scored: this.#lastSeq, last: last.seq }, 'ClusterDetectConsumerStalled: a new consumer takes over');
+      throw new Error(`partition ${this.#p}: the consumer stalled at ${this.#lastSeq} (last ${last.seq})`);
+    }
   }
 
   /** Runs fn after whatever runs now (scoring a message, a checkpoint). */

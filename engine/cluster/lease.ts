@@ -3,7 +3,7 @@
 // changing, and a contender judges it by its own clock:
 //
 //   every tickMs (leaseMs / 5):
-//     put m.<id> (membership heartbeat) ─► members alive: m.* keys whose revision changed within 2 × leaseMs
+//     put m.<id> (membership heartbeat) ─► members alive: m.* keys whose revision changed within leaseMs
 //     for each partition key p.<n>:
 //       held by me:   update(p.<n>, me, my revision)  (compare-and-set) ─► ok: renewed; refused: lost ─► onLose(n)
 //       held by another: its revision unchanged for leaseMs (by my clock, since I first saw it) ─► expired
@@ -157,7 +157,7 @@ export class Leases {
       const now = this.#now();
       const s = this.#seen.get(k);
       if (s === undefined || s.rev !== e.revision) this.#seen.set(k, { rev: e.revision, since: now });
-      if (s === undefined || s.rev !== e.revision || now - s.since < 2 * this.#leaseMs) alive++;
+      if (s === undefined || s.rev !== e.revision || now - s.since < this.#leaseMs) alive++;
     }
     return alive;
   }

@@ -23,6 +23,9 @@ import { BYTES_HEADER, TENANT_HEADER } from './publish.js';
 import { ANOMALIES_STREAM, decodeAnomalies, decodeEvents, EVENTS_STREAM } from './partition.js';
 import { STORE_ANOMALIES_CONSUMER, STORE_EVENTS_CONSUMER, type Nats } from './nats.js';
 
+/** No message for this long while the consumer has some pending: consume again. */
+const STALL_MS = 5_000;
+
 export interface StoreRoleDeps {
   nats: Nats;
   events: CopySink;
@@ -69,11 +72,29 @@ export class StoreRole {
         const c = await this.#d.nats.js.consumers.get(stream, durable);
         const it = await c.consume({ max_messages: Math.min(max, 1_000) });
         this.#iters.push(it);
-        for await (const m of it) {
-          const p = this.#one(m, write).finally(() => inFlight.delete(p));
-          inFlight.add(p);
-          while (inFlight.size >= max) await Promise.race(inFlight);
-          if (this.#closing) break;
+        // Watchdog: a consumer whose node died can wait without delivering; with messages pending
+        // and none delivered for STALL_MS, the consume starts again.
+        let lastAt = Date.now();
+        const watch = setInterval(() => {
+          if (Date.now() - lastAt < STALL_MS) return;
+          lastAt = Date.now();
+          void c.info().then((ci) => {
+            if (ci.num_pending + ci.num_ack_pending - inFlight.size > 0) {
+              this.#d.log.warn({ stream, pending: ci.num_pending }, 'ClusterStoreConsumerStalled: consuming again');
+              it.stop();
+            }
+          }, () => {});
+        }, 1_000);
+        try {
+          for await (const m of it) {
+            lastAt = Date.now();
+            const p = this.#one(m, write).finally(() => inFlight.delete(p));
+            inFlight.add(p);
+            while (inFlight.size >= max) await Promise.race(inFlight);
+            if (this.#closing) break;
+          }
+        } finally {
+          clearInterval(watch);
         }
       } catch (err) {
         if (this.#closing) break;
