@@ -82,7 +82,8 @@ async function ensureConsumer(jsm: JetStreamManager, stream: string, durable: st
   } catch {
     await jsm.consumers.add(stream, {
       durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, filter_subject: subject,
-      ack_wait: 60 * 1e9, max_ack_pending: 20_000, num_replicas: replicas,
+      // A store process that dies holds its messages this long before they are redelivered.
+      ack_wait: 20 * 1e9, max_ack_pending: 20_000, num_replicas: replicas,
     }).catch(async (err: unknown) => {
       await jsm.consumers.info(stream, durable).catch(() => { throw err; });
     });
