@@ -18,6 +18,7 @@ import { Piscina } from 'piscina';
 import type pg from 'pg';
 import type { Logger } from '../../src/core/log.js';
 import { workerFile } from '../../src/core/paths.js';
+import { scoreMetrics } from '../../src/core/telemetry/index.js';
 import type { ScoreInput, ScoreResult, ScoreTask } from '../../workers/types.js';
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
 import type { DetectorStates, StateRow } from '../sinks/postgres/state.js';
@@ -234,6 +235,7 @@ class PartitionRunner {
     }));
     this.#stats.messages++;
     this.#stats.scored += records.length;
+    scoreMetrics.scoredEvents.inc(records.length);
     if (rows.length > 0) this.#publish(tenantId, rows, m.seq);
     this.#lastSeq = m.seq;
     this.#sinceCheckpoint++;
