@@ -36,4 +36,13 @@ describe.skipIf(natsServerBinary() === undefined)(`engine roles over JetStream (
     expect(engine.detect!.stats.scored).toBe(3);
     expect(engine.detect!.partitions.length).toBe(16);
   }, 60_000);
+
+  it('refuses ingest on an engine without the ingest role', async () => {
+    await h.engine.close();
+    await h.restart({ natsUrl: nats.url, roles: 'store' });
+    const r = await ingest(h, [logEvent('x')]);
+    expect(r.status).toBe(503);
+    expect(r.body.error.code).toBe('DW_ERR_UNAVAILABLE');
+    expect(r.body.error.message).toContain('not ingest');
+  }, 60_000);
 });
