@@ -23,6 +23,7 @@ import type { ScoreInput, ScoreResult, ScoreTask } from '../../workers/types.js'
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
 import type { DetectorStates, StateRow } from '../sinks/postgres/state.js';
 import { eventJson } from '../transforms/decode.js';
+import { foldIncident, INCIDENT_GAP_MS, incidentKey, type IncidentMap } from '../transforms/incidents.js';
 import type { StreamSettings } from '../transforms/stream-settings.js';
 import type { EventRecord } from '../types.js';
 import { Leases } from './lease.js';
@@ -49,7 +50,11 @@ export interface DetectRoleDeps {
 
 export interface DetectStats { messages: number; scored: number; anomalies: number; checkpoints: number; restarts: number }
 
-interface StreamState { tenantId: string; stream: string; streamType: EventRecord['streamType']; state: Uint8Array | null; session: Uint8Array | null; dirty: boolean }
+interface StreamState {
+  tenantId: string; stream: string; streamType: EventRecord['streamType']; state: Uint8Array | null; session: Uint8Array | null; dirty: boolean;
+  /** Open incidents (transforms/incidents.ts): a new one takes its first finding's id, so a replay folds the same way. */
+  incidents: IncidentMap;
+}
 
 export class DetectRole {
   readonly id = randomUUID();
@@ -245,7 +250,7 @@ class PartitionRunner {
     let s = this.#streams.get(tenantId + '\u0000' + key);
     if (s === undefined) {
       const saved = await this.#d.states.load({ tenantId, streamType: r.streamType, stream: r.stream });
-      s = { tenantId, stream: r.stream, streamType: r.streamType, state: saved?.state ?? null, session: saved?.sessionState ?? null, dirty: false };
+      s = { tenantId, stream: r.stream, streamType: r.streamType, state: saved?.state ?? null, session: saved?.sessionState ?? null, dirty: false, incidents: new Map() };
       this.#streams.set(tenantId + '\u0000' + key, s);
     }
     return s;
@@ -282,7 +287,7 @@ class PartitionRunner {
       for (let k = 1; used.has(id); k++) id = anomalyId(tenantId, s.stream, seq, i, `${f.detector}#${k}`);
       used.add(id);
       rows.push({
-        id, tenantId, stream: s.stream, streamType: s.streamType, score: f.score, detector: f.detector, explanation: f.explanation,
+        id, incidentId: foldIncident(s.incidents, incidentKey(f.detector, f.details), r.ts, INCIDENT_GAP_MS, () => id), tenantId, stream: s.stream, streamType: s.streamType, score: f.score, detector: f.detector, explanation: f.explanation,
         eventJson: eventJson(r), detailsJson: JSON.stringify({ ...f.details, threshold: profile.threshold, profile: profile.profile }),
         eventTs: r.ts, detectedAt: now,
       });

@@ -111,16 +111,17 @@ export interface ResState {
   finish: () => void;
 }
 
-/** Answers a JSON body once (nothing after an abort or a first answer), with Retry-After on 429/503. */
+/** Answers a JSON body once (nothing after an abort or a first answer), with Retry-After on 429/503 and any `headers` of the protocol. */
 export function send(
   res: HttpResponse, st: ResState, status: number, body: string | Uint8Array, closeConnection = false, retryAfter = RETRY_AFTER_SECONDS,
-  contentType = 'application/json',
+  contentType = 'application/json', headers?: Readonly<Record<string, string>>,
 ): void {
   if (st.aborted || st.done) return;
   st.done = true;
   res.cork(() => {
     res.writeStatus(statusLine(status)).writeHeader('content-type', contentType);
     if (retryable(status)) res.writeHeader('retry-after', retryAfter);
+    if (headers !== undefined) for (const k in headers) res.writeHeader(k, headers[k]);
     res.end(body, closeConnection);
   });
   st.finish();
@@ -146,7 +147,7 @@ export function beginRequest(res: HttpResponse, ctx: SourceContext, fail: FailWr
 }
 
 const REASONS: Record<number, string> = {
-  200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
+  200: 'OK', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
   405: 'Method Not Allowed', 408: 'Request Timeout', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
   429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
 };

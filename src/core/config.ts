@@ -51,6 +51,8 @@ export interface Config {
   readonly quotaRefreshMs: number;
   /** Fastify trustProxy: 'false', 'true', a hop count, or a comma-separated list of addresses/CIDRs. */
   readonly trustProxy: string;
+  /** Loki push: labels left out of the stream key (comma list, or `none`); they stay in metadata. */
+  readonly lokiIgnoredLabels: string;
   readonly externalJwtSecret: string | undefined;
   readonly externalJwtIssuer: string | undefined;
   readonly externalJwtAudience: string;
@@ -160,6 +162,9 @@ export const defaults: Readonly<Config> = Object.freeze({
   registerRateLimitPerEmail: 3,
   quotaRefreshMs: 2_000,
   trustProxy: 'false',
+  // Labels that name one instance of a source (a pod, a file, host:port) or split its lines by
+  // value (the level): as part of a stream key they would scatter one source over many streams.
+  lokiIgnoredLabels: 'pod,pod_name,pod_uid,pod_template_hash,controller_revision_hash,container_id,instance,filename,level,detected_level,severity',
   externalJwtSecret: undefined,
   externalJwtIssuer: undefined,
   externalJwtAudience: 'authenticated',
@@ -244,6 +249,7 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   registerRateLimitPerEmail: { env: 'REGISTER_RATE_LIMIT_PER_EMAIL', flag: '--register-rate-limit-per-email', kind: 'int', min: 1, max: 1_000_000, doc: 'sign-up attempts per hour for one email address' },
   quotaRefreshMs: { env: 'QUOTA_REFRESH_MS', flag: '--quota-refresh-ms', kind: 'int', min: 0, max: 600_000, doc: 'how often the engine re-reads a sending tenant\'s plan and month usage for its quota (plan changes apply within this; a tenant at its limit is re-read every 0.5 s)' },
   trustProxy: { env: 'TRUST_PROXY', flag: '--trust-proxy', kind: 'string', doc: 'which proxies may set X-Forwarded-For for the control API (client address of rate limits and audit) and the engine (the share of the body budget a request without accepted credentials is charged to): false, true (any), a hop count, or comma-separated addresses/CIDRs (e.g. 127.0.0.1,10.0.0.0/8)' },
+  lokiIgnoredLabels: { env: 'LOKI_IGNORED_LABELS', flag: '--loki-ignored-labels', kind: 'string', pattern: /^\s*(?:none|[A-Za-z_][A-Za-z0-9_.]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_.]*)*)\s*$/, doc: 'POST /loki/api/v1/push: labels left out of the stream key (kept in metadata), a comma list or none; the stream key is the other labels, sorted, as {app="api",env="prod"}' },
   externalJwtSecret: { env: 'EXTERNAL_JWT_SECRET', flag: '--external-jwt-secret', kind: 'string', doc: 'also accept HS256 tokens signed with this secret (a Supabase project\'s JWT secret, at least 32 characters); the token\'s email must belong to a driftwatch user. Unset: only our ES256 tokens' },
   externalJwtIssuer: { env: 'EXTERNAL_JWT_ISSUER', flag: '--external-jwt-issuer', kind: 'string', doc: 'iss an external token must carry (e.g. https://<project>.supabase.co/auth/v1); unset: not checked' },
   externalJwtAudience: { env: 'EXTERNAL_JWT_AUDIENCE', flag: '--external-jwt-audience', kind: 'string', doc: 'aud an external token must carry (Supabase: authenticated)' },

@@ -14,6 +14,7 @@ export const errorCodes = Object.freeze({
   DW_ERR_INVALID_UTF8: { status: 400, message: 'The body is not valid UTF-8' },
   DW_ERR_WEAK_PASSWORD: { status: 400, message: 'The password is too easy to guess' },
   DW_ERR_INVALID_EVENT: { status: 400, message: 'An event is not valid' },
+  DW_ERR_UNSUPPORTED_ACTION: { status: 400, message: 'The bulk action is not supported: events are stored, never changed or deleted' },
   DW_ERR_INVALID_TIMESTAMP: { status: 400, message: 'An event\'s timestamp cannot be read exactly' },
   DW_ERR_UNAUTHORIZED: { status: 401, message: 'Missing or invalid credentials' },
   DW_ERR_TOKEN_EXPIRED: { status: 401, message: 'The token has expired' },

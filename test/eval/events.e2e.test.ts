@@ -28,12 +28,14 @@ describe('driftwatch eval (CLI)', () => {
     expect(pair.ndjson.split('\n').length - 1).toBe(2000);
   });
 
-  it('eval events on the example pair: one line on stdout, progress on stderr, the same figures in --json', () => {
+  it('eval events on the example pair: a figures line and an incidents line on stdout, progress on stderr, the same figures in --json', () => {
     const out = join(tmp, 'events.json');
     const r = run(['eval', 'events', '--events', events, '--labels', labels, '--json', out]);
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines).toHaveLength(1);
+    expect(lines).toHaveLength(2);
+    const inc = /^incidents: (\d+) of (\d+) found \(recall (\d\.\d{3})\)$/.exec(lines[1]);
+    expect(inc, lines[1]).not.toBeNull();
     const m = /^events: precision (\d\.\d{3}) recall (\d\.\d{3}) f1 (\d\.\d{3}) false_alarms_per_1000 (\d+\.\d) \(2000 events, 1 stream, [\d.]+ s; tp (\d+), fp (\d+), fn (\d+)\)$/.exec(lines[0]);
     expect(m, lines[0]).not.toBeNull();
     expect(r.stderr).toMatch(/eval events: stream 1 of 1 logs:checkout/);
@@ -46,6 +48,8 @@ describe('driftwatch eval (CLI)', () => {
     expect(j.events.false_alarms_per_1000.toFixed(1)).toBe(m![4]);
     expect([j.events.tp, j.events.fp, j.events.fn]).toEqual([Number(m![5]), Number(m![6]), Number(m![7])]);
     expect(j.events.flagged).toHaveLength(j.events.tp + j.events.fp);
+    const ji = j.events.incidents as unknown as { found: number; incidents: number };
+    expect([ji.found, ji.incidents]).toEqual([Number(inc![1]), Number(inc![2])]);
     // The demo log's injected lines are what the text detector is built to find (measured: 20/20, 0 false alarms).
     expect(j.events.recall).toBeGreaterThanOrEqual(0.9);
     expect(j.events.false_alarms_per_1000).toBeLessThanOrEqual(2);

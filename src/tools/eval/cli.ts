@@ -7,7 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { evalEvents } from './events.js';
 import { evalLogs } from './logs.js';
-import { formatFigures, type DetectionFigures } from './metrics.js';
+import { runGenerate } from './generate.js';
+import { formatFigures, formatIncidents, type DetectionFigures } from './metrics.js';
 import { evalNab, formatNab, NAB_STREAM_PROFILE } from './nab.js';
 import { evalSessions, type SessionsFigures } from './sessions.js';
 
@@ -15,13 +16,17 @@ export const EVAL_MODES: Record<string, string> = {
   nab: 'NAB time series: NAB\'s own scoring (3 profiles, windows, probation, normalisation, threshold sweep over row scores), and the engine\'s findings at each stream profile\'s threshold',
   logs: 'Loghub logs: per-line precision/recall/F1 (BGL_2k, HDFS_2k), false alarms per 1,000 lines (Thunderbird_2k, unlabeled/*.log)',
   sessions: 'sessions grouped by entity (HDFS block sessions: sessions.csv with a train/test split): the sequence detector fitted on train, precision/recall/F1 of sessions on test',
-  events: 'your events (our ingest shape, NDJSON) with labels {"anomalous": [line indices]}: precision/recall/F1, false alarms per 1,000',
+  events: 'your events (our ingest shape, NDJSON) with labels {"anomalous": [line indices], "kinds"?: {...}}: precision/recall/F1, false alarms per 1,000, incident recall (per kind)',
+  generate: 'write a labelled event set of our own (--kind, --seed) to --out DIR (events.ndjson, labels.json) for eval events',
 };
 
 export const EVAL_FLAGS: Record<string, string> = {
   '--data': 'nab, logs, sessions: the data folder (NAB layout: data/, labels/combined_windows.json; Loghub layout: BGL/, HDFS/, ...; sessions: sessions.csv)',
   '--events': 'events: NDJSON file, one {timestamp, stream_type, data, metadata?, stream?} per line',
-  '--labels': 'events: JSON file {"anomalous": [0-based line indices]}',
+  '--labels': 'events: JSON file {"anomalous": [0-based line indices], "kinds"?: {"<index>": "<kind>"}}',
+  '--kind': 'generate: which generator',
+  '--seed': 'generate: an integer seed (same seed, same data)',
+  '--out': 'generate: the folder to write events.ndjson and labels.json to',
   '--json': 'also write the figures as JSON to this file',
 };
 
@@ -36,13 +41,14 @@ export function evalUsage(): string {
     ...Object.entries(EVAL_MODES).map(([m, d]) => `  ${m.padEnd(8)} ${d}`),
     '',
     'Options:',
-    ...Object.entries(EVAL_FLAGS).map(([f, d]) => `  ${`${f} <path>`.padEnd(18)} ${d}`),
+    ...Object.entries(EVAL_FLAGS).map(([f, d]) => `  ${`${f} <${f === '--kind' ? 'kind' : f === '--seed' ? 'n' : 'path'}>`.padEnd(18)} ${d}`),
     '',
     'Examples:',
     '  driftwatch eval nab --data ../shared/datasets/nab --json nab.json',
     '  driftwatch eval logs --data ../shared/datasets/logs',
     '  driftwatch eval sessions --data ../shared/datasets/logs/HDFS_100k_sessions --json sessions.json',
     '  driftwatch eval events --events examples/demo-events.ndjson --labels examples/demo-labels.json',
+    '  driftwatch eval generate --kind logs --seed 101 --out /tmp/logs-101',
   ].join('\n');
 }
 
@@ -78,7 +84,7 @@ const figuresJson = (m: DetectionFigures): Record<string, number | null> => ({
 export async function runEval(mode: string, flags: Record<string, string>, io: EvalIo = defaultIo()): Promise<void> {
   if (mode === '') throw new TypeError(`eval needs a mode: ${Object.keys(EVAL_MODES).join(', ')} (see driftwatch eval --help)`);
   if (!(mode in EVAL_MODES)) throw new TypeError(`unknown eval mode ${JSON.stringify(mode)} (modes: ${Object.keys(EVAL_MODES).join(', ')})`);
-  const allowed = mode === 'events' ? ['--events', '--labels', '--json'] : ['--data', '--json'];
+  const allowed = mode === 'events' ? ['--events', '--labels', '--json'] : mode === 'generate' ? ['--kind', '--seed', '--out'] : ['--data', '--json'];
   for (const f of Object.keys(flags)) if (!allowed.includes(f)) throw new TypeError(`${f} is not an option of eval ${mode} (options: ${allowed.join(', ')})`);
   let json: unknown;
   try {
@@ -97,6 +103,7 @@ export async function runEval(mode: string, flags: Record<string, string>, io: E
 }
 
 function run(mode: string, flags: Record<string, string>, io: EvalIo): unknown {
+  if (mode === 'generate') return runGenerate(flags, io);
   if (mode === 'nab') {
     const r = evalNab({ data: need(flags, '--data', mode), progress: (k, n, f) => io.progress(`eval nab: file ${k} of ${n} ${f}`) });
     io.done();
@@ -133,21 +140,25 @@ function run(mode: string, flags: Record<string, string>, io: EvalIo): unknown {
     return { logs: out };
   }
   if (mode === 'sessions') {
-    io.progress('eval sessions: fitting on train, choosing parameters on its validation fifth');
+    io.progress('eval sessions: choosing parameters by 5-fold cross-validation inside train, fitting on train');
     const r = evalSessions({ data: need(flags, '--data', mode) });
     io.done();
     const line = (name: string, f: SessionsFigures, how: string): string =>
-      `${formatFigures(name, f, 'test sessions').replace(/\)$/, '')}; ${how}; marginBits ${f.params.marginBits}, transitions ${f.params.transitions ? 'on' : 'off'}, invariants ${f.params.invariantConf > 0 ? `at ${f.params.invariantConf}` : 'off'} chosen on ${f.validation.sessions} validation sessions of train (F1 ${(f.validation.f1 ?? 0).toFixed(3)}))`;
+      `${formatFigures(name, f, 'test sessions').replace(/\)$/, '')}; ${how}; marginBits ${f.params.marginBits}, transitions ${f.params.transitions ? 'on' : 'off'}, invariants ${f.params.invariantConf > 0 ? `at ${f.params.invariantConf}` : 'off'}, rare templates ${f.params.rareShare > 0 ? `below ${f.params.rareShare} of sessions` : 'off'} chosen by 5-fold cross-validation on the ${f.validation.sessions} train sessions (F1 ${(f.validation.f1 ?? 0).toFixed(3)}))`;
     io.out(line('sessions', r.normal, `reference: the ${r.normal.reference_sessions} normal train sessions (train labels used only to leave anomalous sessions out)`));
     io.out(line('sessions, no labels', r.all, `reference: all ${r.all.reference_sessions} train sessions, anomalous ones included`));
     io.out(`sessions: ${r.normal.indistinguishable} of ${r.normal.anomalous} test anomalies have the very template sequence of a normal train session, ${r.same_counts_as_normal} the same template counts: no detector that sees only the sequence can flag them without flagging those normal sessions`);
+    io.out(`${formatFigures('sessions, engine defaults', r.engine, 'test sessions').replace(/\)$/, '')}; reference: all train sessions; the engine's SESSION_PARAMS, nothing chosen on this data)`);
+    const c = r.ceiling;
+    io.out(`sessions, ceiling (computed with the test labels: a bound, not a result): any function of the exact template sequence reaches at most F1 ${c.f1.toFixed(3)} on this test split (${c.f1_no_false_alarms.toFixed(3)} without false alarms); of the template counts ${c.counts_f1.toFixed(3)} (${c.counts_f1_no_false_alarms.toFixed(3)})`);
     const j = (f: SessionsFigures): Record<string, unknown> => ({ ...figuresJson(f), sessions: f.events, reference: f.reference, reference_sessions: f.reference_sessions, params: f.params, validation: f.validation, indistinguishable: f.indistinguishable, seconds: f.seconds });
-    return { sessions: { ...j(r.normal), same_counts_as_normal: r.same_counts_as_normal, no_labels: j(r.all) } };
+    return { sessions: { ...j(r.normal), same_counts_as_normal: r.same_counts_as_normal, ceiling: r.ceiling, engine: figuresJson(r.engine), no_labels: j(r.all) } };
   }
   const events = need(flags, '--events', mode);
   const labels = need(flags, '--labels', mode);
   const r = evalEvents({ events, labels, progress: (k, n, s) => io.progress(`eval events: stream ${k} of ${n} ${s}`) });
   io.done();
   io.out(formatFigures('events', r, `events, ${r.streams} stream${r.streams === 1 ? '' : 's'}, ${r.seconds.toFixed(1)} s`));
-  return { events: { ...figuresJson(r), events: r.events, streams: r.streams, seconds: r.seconds, flagged: r.flagged } };
+  io.out(formatIncidents(r.incidents));
+  return { events: { ...figuresJson(r), events: r.events, streams: r.streams, seconds: r.seconds, incidents: r.incidents, flagged: r.flagged } };
 }

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { validateEvent } from '../../../engine/transforms/decode.js';
 import type { ScoreInput, StreamType } from '../../../workers/types.js';
-import { detectionFigures, type DetectionFigures } from './metrics.js';
+import { detectionFigures, incidentFigures, type DetectionFigures, type IncidentFigures } from './metrics.js';
 import { DEFAULT_BATCH, runStream } from './run.js';
 
 export interface ParsedEvents {
@@ -58,6 +58,14 @@ export function parseEventsNdjson(text: string, what = 'events'): ParsedEvents {
 
 /** `{"anomalous": [0-based line indices]}`; each index must be a line that holds an event. */
 export function parseEventLabels(text: string, eventLines: ReadonlySet<number>, what = 'labels'): number[] {
+  return parseLabelsWithKinds(text, eventLines, what).anomalous;
+}
+
+/**
+ * `{"anomalous": [...], "kinds": {"<index>": "<kind>"}}`: the labelled indices, and their kinds when
+ * given (any strings; an index under `kinds` must also be under `anomalous`).
+ */
+export function parseLabelsWithKinds(text: string, eventLines: ReadonlySet<number>, what = 'labels'): { anomalous: number[]; kinds: Map<number, string> } {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -72,7 +80,18 @@ export function parseEventLabels(text: string, eventLines: ReadonlySet<number>, 
     if (!eventLines.has(x)) throw new TypeError(`${what}: anomalous[${k}] = ${x} is not a line holding an event`);
     out.add(x);
   });
-  return [...out].sort((a, b) => a - b);
+  const kinds = new Map<number, string>();
+  const rawKinds = (json as { kinds?: unknown }).kinds;
+  if (rawKinds !== undefined) {
+    if (rawKinds === null || typeof rawKinds !== 'object' || Array.isArray(rawKinds)) throw new TypeError(`${what}: kinds must be an object {"<line index>": "<kind>"}`);
+    for (const [key, kind] of Object.entries(rawKinds as Record<string, unknown>)) {
+      const i = Number(key);
+      if (!Number.isInteger(i) || !out.has(i)) throw new TypeError(`${what}: kinds[${JSON.stringify(key)}] is not an index listed under anomalous`);
+      if (typeof kind !== 'string') throw new TypeError(`${what}: kinds[${JSON.stringify(key)}] must be a string`);
+      kinds.set(i, kind);
+    }
+  }
+  return { anomalous: [...out].sort((a, b) => a - b), kinds };
 }
 
 export interface EventsReport extends DetectionFigures {
@@ -80,6 +99,8 @@ export interface EventsReport extends DetectionFigures {
   seconds: number;
   /** Flagged line indices (0-based), ascending. */
   flagged: number[];
+  /** Incidents (maximal runs of consecutive labelled events of one kind) found, overall and per kind. */
+  incidents: IncidentFigures;
 }
 
 export interface EventsOptions {
@@ -95,7 +116,7 @@ export function evalEvents(opts: EventsOptions): EventsReport {
   }
   const parsed = parseEventsNdjson(readFileSync(opts.events, 'utf8'), opts.events);
   if (parsed.events === 0) throw new TypeError(`--events ${opts.events}: no events`);
-  const truth = parseEventLabels(readFileSync(opts.labels, 'utf8'), parsed.eventLines, opts.labels);
+  const { anomalous: truth, kinds } = parseLabelsWithKinds(readFileSync(opts.labels, 'utf8'), parsed.eventLines, opts.labels);
   const t0 = performance.now();
   const flaggedLines: number[] = [];
   let k = 0;
@@ -108,6 +129,10 @@ export function evalEvents(opts: EventsOptions): EventsReport {
   // Figures over events: map line indices to event ranks so that blank lines do not count.
   const rank = new Map<number, number>();
   [...parsed.eventLines].sort((a, b) => a - b).forEach((line, r) => rank.set(line, r));
-  const m = detectionFigures(flaggedLines.map((l) => rank.get(l) as number), truth.map((l) => rank.get(l) as number), parsed.events);
-  return { ...m, streams: parsed.streams.size, seconds: (performance.now() - t0) / 1000, flagged: flaggedLines };
+  const flaggedRanks = flaggedLines.map((l) => rank.get(l) as number);
+  const truthRanks = truth.map((l) => rank.get(l) as number);
+  const m = detectionFigures(flaggedRanks, truthRanks, parsed.events);
+  const kindsByRank = new Map([...kinds].map(([line, kind]) => [rank.get(line) as number, kind]));
+  const incidents = incidentFigures(new Set(flaggedRanks), truthRanks, kinds.size > 0 ? kindsByRank : undefined);
+  return { ...m, streams: parsed.streams.size, seconds: (performance.now() - t0) / 1000, flagged: flaggedLines, incidents };
 }

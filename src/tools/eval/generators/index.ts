@@ -1,0 +1,27 @@
+// `driftwatch eval generate --kind K --seed N --out DIR`: labelled event sets of our own, in the
+// style of the anomalies the detectors must find (with benign novelty on normal lines: fresh ids,
+// users, amounts), to tune on some seeds and report on others. Each generator is pure: the same
+// seed gives the same files. Output: DIR/events.ndjson (our ingest shape) and DIR/labels.json
+// ({"anomalous": [line indices], "kinds": {"<index>": "<kind>"}}), read by `eval events`.
+
+/** One event in our ingest shape. */
+export interface GeneratedEvent {
+  timestamp: string;
+  stream: string;
+  stream_type: 'logs' | 'metrics' | 'llm';
+  data: string | number;
+  metadata?: Record<string, string | number | boolean>;
+}
+
+export interface GeneratedSet {
+  events: GeneratedEvent[];
+  labels: { anomalous: number[]; kinds: Record<string, string> };
+}
+
+export interface Generator {
+  describe: string;
+  generate: (seed: number) => GeneratedSet;
+}
+
+/** Registered generators by kind (each in its own module beside this one). */
+export const GENERATORS: Record<string, Generator> = {};

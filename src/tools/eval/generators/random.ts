@@ -1,0 +1,35 @@
+// A seeded random source for the data generators: the same seed gives the same data on every
+// machine (mulberry32; not for anything secret).
+
+export interface Random {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Integer in [lo, hi]. */
+  int(lo: number, hi: number): number;
+  pick<T>(xs: readonly T[]): T;
+  /** true with probability p. */
+  chance(p: number): boolean;
+  /** Exponential with the given mean (inter-arrival times). */
+  exp(mean: number): number;
+  /** Lower-case hex id of n characters. */
+  hex(n: number): string;
+}
+
+export function seeded(seed: number): Random {
+  let a = (seed >>> 0) ^ 0x9e3779b9;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
+    pick: (xs) => xs[Math.floor(next() * xs.length)],
+    chance: (p) => next() < p,
+    exp: (mean) => -Math.log(1 - next()) * mean,
+    hex: (n) => { let s = ''; for (let i = 0; i < n; i++) s += Math.floor(next() * 16).toString(16); return s; },
+  };
+}
