@@ -107,6 +107,7 @@ class PartitionRunner {
   #lock: Promise<void> = Promise.resolve();
   #lastMessageAt = Date.now();
   #failed: Error | undefined;
+  #publishError: Error | undefined;
 
   constructor(p: number, d: DetectRoleDeps, pool: Piscina, stats: DetectStats) {
     this.#p = p;
@@ -142,6 +143,7 @@ class PartitionRunner {
     this.#streams = new Map();
     this.#pending = [];
     this.#failed = undefined;
+    this.#publishError = undefined;
     const from = await loadOffset(this.#d.pool, this.#p);
     this.#lastSeq = this.#savedSeq = from;
     const c = await this.#d.nats.js.consumers.get(EVENTS_STREAM, { filter_subjects: eventsSubject(this.#p), opt_start_seq: from + 1 });
@@ -205,6 +207,8 @@ class PartitionRunner {
   async #checkpoint(): Promise<void> {
     await Promise.all(this.#pending);
     this.#pending = [];
+    const failed = this.#publishError;
+    if (failed !== undefined) throw failed;
     const seq = this.#lastSeq;
     const rows: StateRow[] = [];
     const dirty: StreamState[] = [];
@@ -308,7 +312,9 @@ class PartitionRunner {
       }
       const h = headers();
       h.set(TENANT_HEADER, tenantId);
-      this.#pending.push(this.#d.nats.js.publish(anomaliesSubject(this.#p), encodeAnomalies(rows.slice(i, j)), { msgID: `a:${seq}:${n++}`, headers: h }));
+      // A failed publish is held (never an unhandled rejection) and fails the next checkpoint: the runner starts again from the last one.
+      this.#pending.push(this.#d.nats.js.publish(anomaliesSubject(this.#p), encodeAnomalies(rows.slice(i, j)), { msgID: `a:${seq}:${n++}`, headers: h })
+        .then(() => undefined, (err: unknown) => { this.#publishError ??= err instanceof Error ? err : new Error(String(err)); }));
       this.#stats.anomalies += j - i;
       i = j;
     }

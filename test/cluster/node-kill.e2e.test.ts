@@ -59,9 +59,11 @@ describe.skipIf(natsServerBinary() === undefined)(`JetStream node killed mid-str
     expect(stored.size).toBe(CONNECTIONS * STREAMS_PER_CONNECTION);
     for (const c of range(CONNECTIONS)) {
       for (const stream of streamsOf(c)) {
-        // Stored once each, in order (blocks in commit order, events in block order).
-        expect(stored.get(stream), stream).toEqual(range(perStream));
-        // Scored once each (one fixture_seen row per event), and never out of order.
+        // Stored once each. (Not necessarily in commit order: a message the store role had to
+        // retry commits after later ones; the order that holds is the scoring order below.)
+        expect([...(stored.get(stream) ?? [])].sort((a, b) => a - b), stream).toEqual(range(perStream));
+        // Scored once each (one fixture_seen row per event), and in order: the fixture flags an
+        // event whose number is not the one after the last it scored (fixture_order, counted below).
         expect(seen.get(stream), stream).toEqual(range(perStream));
       }
     }
