@@ -68,7 +68,20 @@ describe.skipIf(natsServerBinary() === undefined)(`JetStream node killed mid-str
       }
     }
     expect(outOfOrder).toBe(0);
-    // Closing checkpoints the detector states: each stream's fixture state is the next number expected.
+    // Every partition checkpointed at its last message (a runner that restarted after a failed
+    // publish replays from its checkpoint; what it scores again is stored no second time), then
+    // the detector states: each stream's fixture state is the next number expected.
+    const nc2 = await connect({ servers: cluster.url.split(',') });
+    const jsm = await jetstreamManager(nc2);
+    await waitFor(async () => {
+      const offsets = new Map((await h.db.pool.query<{ partition: number; seq: string }>('SELECT partition, seq FROM cluster_offsets')).rows.map((r) => [r.partition, Number(r.seq)]));
+      for (const p of range(16)) {
+        const last = await jsm.streams.getMessage('DW_EVENTS', { last_by_subj: `dw.events.${p}` }).catch(() => null);
+        if (last !== null && (offsets.get(p) ?? 0) < last.seq) return undefined;
+      }
+      return true;
+    }, 120_000, 'every partition checkpointed at its last message');
+    await nc2.close();
     await h.engine.close();
     const states = await h.db.pool.query<{ stream: string; state: Buffer }>('SELECT stream, state FROM detector_states WHERE tenant_id = $1', [h.tenantA.id]);
     expect(states.rows.map((r) => [r.stream, r.state.readUInt32BE(0)]).sort()).toEqual(
