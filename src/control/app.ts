@@ -131,7 +131,7 @@ export async function buildControlApp(opts: {
   await app.register(errorsPlugin, {});
   await app.register(securityHeadersPlugin, {});
   // Before any route: it documents the routes registered after it.
-  await app.register(openapiPlugin, {});
+  await app.register(openapiPlugin, { engineUrl: opts.config.engineUrl ?? `http://localhost:${opts.config.enginePort}` });
   await app.register(contextPlugin, { config: opts.config, pool: opts.pool, tokens: opts.tokens });
   await app.register(auditPlugin, {});
   await app.register(rateLimitPlugin, {});

@@ -21,6 +21,7 @@ export const errorCodes = Object.freeze({
   DW_ERR_INVALID_CREDENTIALS: { status: 401, message: 'Wrong email or password' },
   DW_ERR_REFRESH_TOKEN_INVALID: { status: 401, message: 'The refresh token is invalid, expired or already used' },
   DW_ERR_FORBIDDEN: { status: 403, message: 'The credentials do not allow this' },
+  DW_ERR_SIGNUP_CLOSED: { status: 403, message: 'Sign-up is closed on this server; ask its operator for an account' },
   DW_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
   DW_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   DW_ERR_CONFLICT: { status: 409, message: 'The request conflicts with the current state' },

@@ -27,15 +27,24 @@ export function countRefusal(server: Server, code: string): void {
 const rejectedEvents = new Counter('driftwatch_ingest_rejected_events_total',
   'events refused on their own while the rest of their batch was judged (per-event acceptance), by DW_ERR_* code', ['error_code']);
 const rejectedChildren = new Map<string, CounterChild>();
-/** Counts one rejected event by its code (never by tenant). */
-export function countRejectedEvent(code: string): void {
+/** Counts n (default 1) rejected events by their code (never by tenant). */
+export function countRejectedEvent(code: string, n = 1): void {
   let c = rejectedChildren.get(code);
   if (c === undefined) {
     c = rejectedEvents.child(Object.hasOwn(errorCodes, code) ? code : 'DW_ERR_INTERNAL');
     rejectedChildren.set(code, c);
   }
-  c.inc();
+  c.inc(n);
 }
+
+// ── Engine: refusals logged for the shipper's operator (engine/sources/refusals.ts) ───────────
+// Log only: they are counted by code in driftwatch_refusals_total and
+// driftwatch_ingest_rejected_events_total in the same call. One line per tenant and code per
+// 10 s at most (a gate per tenant and code), so one noisy tenant does not hide another's.
+export const IngestRequestRefused = defineEvent({ name: 'IngestRequestRefused', level: 'warn', everyMs: 10_000,
+  message: 'a request, upgrade or frame was refused whole; the client sees this code and reason' });
+export const IngestEventsRejected = defineEvent({ name: 'IngestEventsRejected', level: 'warn', everyMs: 10_000,
+  message: 'events were refused one by one, the rest of their batch stored; the client sees each code and reason' });
 
 // ── Engine: ingest ───────────────────────────────────────────────────────────────────────────
 export const ingestMetrics = {
