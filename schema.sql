@@ -533,3 +533,12 @@ CREATE TABLE IF NOT EXISTS alert_deliveries (
 );
 CREATE INDEX IF NOT EXISTS alert_deliveries_due_idx ON alert_deliveries (next_attempt_at) WHERE status IN ('pending', 'sending');
 CREATE INDEX IF NOT EXISTS alert_deliveries_tenant_idx ON alert_deliveries (tenant_id, created_at DESC);
+-- The cluster's detect role (engine/cluster/, with NATS_URL): per partition of dw.events.*, the
+-- last JetStream sequence whose events are scored, saved in the same transaction as the detector
+-- states (detector_states) that cover it. Only moved forward (a stale holder's checkpoint is
+-- refused). Global (not per tenant): a Citus reference table (docs/scaling.md).
+CREATE TABLE IF NOT EXISTS cluster_offsets (
+  partition   integer PRIMARY KEY,
+  seq         bigint NOT NULL,
+  updated_at  timestamptz NOT NULL DEFAULT now()
+);

@@ -49,6 +49,7 @@ import type { Logger } from '../src/core/log.js';
 import { anomalyNotes } from '../src/core/anomaly-feed.js';
 import { EngineListenStarted, EngineShutdownCompleted, spoolMetrics } from '../src/core/telemetry/index.js';
 import { openUsageStore, type UsageStore } from '../src/core/usage.js';
+import { startCluster, withClusterSteps, type Cluster } from './cluster/cluster.js';
 import { Ingest } from './ingest.js';
 import { closeSteps, listen, runCloseSteps, track, type Door } from './lifecycle.js';
 import { probes } from './probes.js';
@@ -82,6 +83,8 @@ const AUTH_STALE_IF_DOWN_MS = 3_600_000;
 
 export interface EngineHandle {
   readonly port: number;
+  /** With NATS_URL: the cluster roles this engine runs (engine/cluster/). */
+  readonly cluster?: Cluster;
   /** Counters of the events sink, the anomalies sink and the scorer, and the stream entries the scorer holds. */
   stats(): {
     events: CopySink['stats']; anomalies: CopySink['stats']; score: Scorer['stats']; streams: number;
@@ -110,6 +113,8 @@ export interface EngineOptions {
   shutdownGraceMs?: number;
   /** Where usage is counted; default: opened from config (Redis when REDIS_URL is set, else the table), closed with the engine. */
   usage?: UsageStore;
+  /** With NATS_URL, detect role: a partition lease not renewed for this long is taken over (default 5 s). */
+  leaseMs?: number;
 }
 
 /** What the sources are given: authentication, admission (ingest.ts), the door, and the work tracker. */
@@ -162,7 +167,14 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     await scorer.close();
     throw err;
   });
-  const ingest = new Ingest({ config, pool, log, usage, scorer, events, spool, toScore });
+  // With NATS_URL: the roles of --roles, joined by JetStream (engine/cluster/); without it, undefined.
+  const cluster = await startCluster({ config, pool, log, usage, events, anomalies, workerFilename: opts.workerFilename, leaseMs: opts.leaseMs }).catch(async (err: unknown) => {
+    await spool?.close(0);
+    await retentionRuns.stop();
+    await scorer.close();
+    throw err;
+  });
+  const ingest = new Ingest({ config, pool, log, usage, scorer, events, spool, toScore, publish: cluster?.publish });
   const stopSpoolMetrics = trackSpool(spool);
 
   const door: Door = { closing: false, graceEnd: Infinity, listenSocket: undefined };
@@ -179,10 +191,10 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   elasticsearchSource(app, ctx);
   splunkHecSource(app, ctx);
   const ws = websocketSource(app, ctx);
-  const steps = closeSteps(door, {
+  const steps = withClusterSteps(closeSteps(door, {
     log, graceMs: opts.shutdownGraceMs ?? 10_000, inFlight, spool, events, scorer, anomalies, retentionRuns,
     usage: opts.usage === undefined ? usage : undefined, app, ws, stopSpoolMetrics,
-  });
+  }), cluster);
   door.listenSocket = await listen(app, config).catch(async (err: unknown) => {
     await runCloseSteps(steps, log).catch(() => {});
     throw err;
@@ -193,6 +205,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   let closed: Promise<void> | undefined;
   return {
     port,
+    cluster,
     stats: () => ({
       events: events.stats, anomalies: anomalies.stats, score: scorer.stats, streams: scorer.streams, scorePending: scorer.pendingEvents,
       rateLimit: ingest.rateLimit.stats, quota: ingest.quota.stats, retention: retention.stats, spool: spool?.stats,

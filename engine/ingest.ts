@@ -28,6 +28,7 @@ import { TenantTurns } from './transforms/turns.js';
 import { TenantQuota, type QuotaReading, type QuotaTicket } from './transforms/quota.js';
 import type { InOrder, Scorer } from './transforms/score.js';
 import type { EventRecord } from './types.js';
+import type { Publish } from './cluster/cluster.js';
 
 export interface IngestDeps {
   config: Readonly<Config>;
@@ -40,6 +41,8 @@ export interface IngestDeps {
   spool: SpooledSink<SinkWrite, EventRecord[]> | undefined;
   /** Committed records go to the scorer in submission order. */
   toScore: InOrder<{ tenantId: string; records: EventRecord[] }>;
+  /** With NATS_URL: the batch goes to JetStream instead (engine/cluster/); 'unreachable': stored here as without it. */
+  publish?: Publish;
 }
 
 const sourceName = (s: LimitSource): string => (s === 'config' ? 'the engine\'s setting' : s === 'plan' ? 'its plan' : 'its own override');
@@ -48,6 +51,7 @@ const acked = {
   postgresql: ingestMetrics.ackedBatches.child('postgresql'),
   spool: ingestMetrics.ackedBatches.child('spool'),
   duplicate: ingestMetrics.ackedBatches.child('duplicate'),
+  jetstream: ingestMetrics.ackedBatches.child('jetstream'),
 };
 
 /** The admission stages of one engine, sharing its rate limiter, quota and per-reading limits. */
@@ -162,8 +166,13 @@ export class Ingest {
     tenantId: string, records: EventRecord[], bytes: number, batchKey: string | undefined, bodyFingerprint: string | undefined, ticket: QuotaTicket,
   ): Promise<IngestResult> {
     const { spool, events, toScore, usage } = this.#d;
-    // Compressing the blocks is the batch's second long synchronous step: at the tenant's turn too.
+    // Compressing the blocks is the batch's second long synchronous step: at the tenant's turn too
+    // (and so is encoding the batch's JetStream messages, with NATS_URL).
     await this.turns.take(tenantId);
+    if (this.#d.publish !== undefined) {
+      const published = await this.#published(tenantId, records, bytes, batchKey, ticket);
+      if (published !== undefined) return published;
+    }
     const built = blockLines(tenantId, records, batchKey, undefined, batchKey !== undefined && bodyFingerprint === undefined);
     const fingerprint = batchKey === undefined ? undefined : bodyFingerprint ?? built.fingerprint;
     const slot = toScore.take();
@@ -182,6 +191,25 @@ export class Ingest {
     toScore.complete(slot, r.duplicate || r.spooled ? null : { tenantId, records });
     (r.duplicate ? acked.duplicate : r.spooled ? acked.spool : acked.postgresql).inc();
     return { accepted: r.rows, duplicate: r.duplicate };
+  }
+
+  /**
+   * The cluster's ingest role: the batch is acknowledged once JetStream has every part of it; it is
+   * stored, counted (usage) and scored by the store and detect roles. undefined: JetStream is
+   * unreachable, and the batch is stored here (the spool) as without NATS_URL.
+   */
+  async #published(tenantId: string, records: EventRecord[], bytes: number, batchKey: string | undefined, ticket: QuotaTicket): Promise<IngestResult | undefined> {
+    let r;
+    try {
+      r = await this.#d.publish!(tenantId, records, bytes, batchKey);
+    } catch (err) {
+      this.quota.settle(ticket, 0);
+      throw err;
+    }
+    if (r === 'unreachable') return undefined;
+    this.quota.settle(ticket, r.duplicate ? 0 : r.accepted);
+    (r.duplicate ? acked.duplicate : acked.jetstream).inc();
+    return r;
   }
 }
 

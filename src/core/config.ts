@@ -111,6 +111,12 @@ export interface Config {
   readonly alertSystemCheckMs: number;
   readonly alertAllowPrivateTargets: boolean;
   readonly dashboardUrl: string | undefined;
+  /** NATS servers (comma list of nats:// URLs); set: the engine's roles meet through JetStream (engine/cluster/). */
+  readonly natsUrl: string | undefined;
+  /** The engine's roles with NATS_URL: a comma list of ingest, detect, store. */
+  readonly roles: string;
+  /** Replicas of the JetStream streams and the lease bucket (3 in a three-node cluster). */
+  readonly natsReplicas: number;
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum' | 'uuid';
@@ -226,6 +232,9 @@ export const defaults: Readonly<Config> = Object.freeze({
   alertSystemCheckMs: 60_000,
   alertAllowPrivateTargets: false,
   dashboardUrl: undefined,
+  natsUrl: undefined,
+  roles: 'ingest,detect,store',
+  natsReplicas: 1,
 });
 
 /** Every option: its environment variable, its CLI flag, its type and its doc line. */
@@ -315,6 +324,9 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   alertSystemCheckMs: { env: 'ALERT_SYSTEM_CHECK_MS', flag: '--alert-system-check-ms', kind: 'int', min: 100, max: 3600000, doc: 'how often the alert dispatcher checks quota usage (80% and 100%) and engine VM crashes' },
   alertAllowPrivateTargets: { env: 'ALERT_ALLOW_PRIVATE_TARGETS', flag: '--alert-allow-private-targets', kind: 'bool', doc: 'let webhook and Slack channels point at loopback, private and link-local addresses (off: refused, against requests into the server\'s own network)' },
   dashboardUrl: { env: 'DASHBOARD_URL', flag: '--dashboard-url', kind: 'url', doc: 'public address of the dashboard, for links in alerts (default http://<host>:<control port>)' },
+  natsUrl: { env: 'NATS_URL', flag: '--nats-url', kind: 'string', pattern: /^nats:\/\/[^\s,]+(,nats:\/\/[^\s,]+)*$/, doc: 'NATS servers (comma list of nats://host:port); set: ingest publishes to JetStream and the engine runs the roles of --roles (docs/scaling.md); unset: one process does everything, as before' },
+  roles: { env: 'DRIFTWATCH_ROLES', flag: '--roles', kind: 'string', pattern: /^(ingest|detect|store)(,(ingest|detect|store))*$/, doc: 'with NATS_URL: which of ingest, detect, store this engine runs (comma list)' },
+  natsReplicas: { env: 'NATS_REPLICAS', flag: '--nats-replicas', kind: 'int', min: 1, max: 5, doc: 'with NATS_URL: replicas of the JetStream streams and the partition lease bucket (3 on a three-node cluster)' },
   routeNegativeTtlSeconds: { env: 'ROUTE_NEGATIVE_TTL_SECONDS', flag: '--route-negative-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long an unknown subdomain is remembered as unknown (negative caching)' },
   edgePort: { env: 'EDGE_PORT', flag: '--edge-port', kind: 'int', min: 0, max: 65535, doc: 'port of the built-in edge proxy (`up`, `edge`): <subdomain>.<domain> goes to that tenant\'s engine; 0 picks a free one' },
   driftwatchDomain: { env: 'DRIFTWATCH_DOMAIN', flag: '--domain', kind: 'string', pattern: /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, doc: 'base domain of the edge proxy: the Host alice.<domain> is routed to the tenant with slug alice' },

@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { createApiKey } from '../../src/core/auth/api-keys.js';
 import { TokenService } from '../../src/core/auth/jwt.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
-import { silentLogger } from '../../src/core/log.js';
+import { createLogger, silentLogger } from '../../src/core/log.js';
 import { createTenant } from '../../src/core/tenancy/tenants.js';
 import { startEngine, type EngineHandle } from '../../engine/engine.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -51,7 +51,9 @@ export async function startHarness(overrides: Partial<Config> = {}, worker: stri
   const spoolDir = mkdtempSync(join(tmpdir(), 'dw-spool-'));
   h.restart = async (o = overrides) => {
     h.config = loadConfig({ env: {}, overrides: { enginePort: 0, host: '127.0.0.1', workerThreads: 1, logLevel: 'silent', spoolDir, ...o } });
-    h.engine = await startEngine({ config: h.config, pool: db.pool, tokens, log: silentLogger, workerFilename });
+    // DW_TEST_LOG=warn: the engine's log on stderr (debugging a test).
+    const log = process.env.DW_TEST_LOG === undefined ? silentLogger : createLogger({ logLevel: process.env.DW_TEST_LOG as 'warn' });
+    h.engine = await startEngine({ config: h.config, pool: db.pool, tokens, log, workerFilename });
     h.url = `http://127.0.0.1:${h.engine.port}`;
     h.wsUrl = `ws://127.0.0.1:${h.engine.port}/api/v1/stream`;
   };

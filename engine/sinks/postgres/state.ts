@@ -68,10 +68,13 @@ export class DetectorStates implements StateStore {
     return { state: new Uint8Array(row.state), sessionState: row.session_state === null ? null : new Uint8Array(row.session_state) };
   }
 
-  /** Upserts the states; one of a tenant deleted meanwhile is skipped (it would fail the foreign key, and the whole batch with it). */
-  async save(rows: readonly StateRow[]): Promise<void> {
+  /**
+   * Upserts the states; one of a tenant deleted meanwhile is skipped (it would fail the foreign key, and the whole batch with it).
+   * `db`: a client inside a transaction (the cluster's detect role saves states with the JetStream sequence they cover).
+   */
+  async save(rows: readonly StateRow[], db: pg.Pool | pg.PoolClient = this.#pool): Promise<void> {
     if (rows.length === 0) return;
-    await this.#pool.query(
+    await db.query(
       `INSERT INTO detector_states AS d (tenant_id, stream_type, stream, format, state, session_state, updated_at)
        SELECT t, y, s, $4, b, sb, now() FROM unnest($1::uuid[], $2::text[], $3::text[], $5::bytea[], $6::bytea[]) AS u(t, y, s, b, sb)
        WHERE EXISTS (SELECT 1 FROM tenants WHERE id = u.t)

@@ -52,7 +52,7 @@ export const ingestMetrics = {
   receivedEvents: new Counter('driftwatch_ingest_received_events_total', 'events of the decoded batches handed to admission').child(),
   receivedBytes: new Counter('driftwatch_ingest_received_bytes_total', 'body or frame bytes of the decoded batches handed to admission').child(),
   ackedEvents: new Counter('driftwatch_ingest_acked_events_total', 'events acknowledged (durable in PostgreSQL or the spool; resends included)').child(),
-  ackedBatches: new Counter('driftwatch_ingest_acked_batches_total', 'batches acknowledged, by where they became durable (postgresql, spool) or duplicate (a resend)', ['storage']),
+  ackedBatches: new Counter('driftwatch_ingest_acked_batches_total', 'batches acknowledged, by where they became durable (postgresql, spool, jetstream: NATS_URL) or duplicate (a resend)', ['storage']),
   backlogWaits: new Counter('driftwatch_ingest_backlog_waits_total', 'batches that waited for the scorer\'s backlog to go under its high-water mark before being stored').child(),
   requestSeconds: new Histogram('driftwatch_ingest_request_duration_seconds',
     'from a request\'s headers or a frame\'s receipt to its answer (ack or refusal)', [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),

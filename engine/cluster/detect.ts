@@ -1,0 +1,322 @@
+// Detect role (issue 15): the partitions this process holds a lease on (lease.ts), each scored
+// in JetStream order by one runner:
+//
+//   lease acquired ─► PartitionRunner(p): offset S (offsets.ts) ─► ordered consumer on dw.events.<p>
+//     from S + 1 ─► per message (in sequence order): events grouped by stream, each stream's
+//     detector state (memory, else detector_states) ─► piscina task (workers/score.ts) ─► state kept
+//     ─► findings ─► anomaly rows with ids of (tenant, stream, sequence, index, detector) ─► one
+//        message on dw.anomalies.<p>, msg id a:<sequence>:<n> (stored by the store role: store.ts)
+//     every CHECKPOINT_MS or CHECKPOINT_MESSAGES: await the anomaly publishes, then save the changed
+//     states with the sequence they cover in one transaction (offsets.ts)
+//   lease lost ─► stop at once; released (balance, close) ─► checkpoint, then stop
+//   an error (NATS, PostgreSQL, a publish) ─► the runner starts again from its last checkpoint,
+//     states reloaded: what it scores again gives the same ids and message ids, so nothing is stored twice
+import { randomUUID } from 'node:crypto';
+import { headers } from '@nats-io/transport-node';
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { Piscina } from 'piscina';
+import type pg from 'pg';
+import type { Logger } from '../../src/core/log.js';
+import { workerFile } from '../../src/core/paths.js';
+import { scoreMetrics } from '../../src/core/telemetry/index.js';
+import type { ScoreInput, ScoreResult, ScoreTask } from '../../workers/types.js';
+import type { AnomalyRow } from '../sinks/postgres/copy.js';
+import type { DetectorStates, StateRow } from '../sinks/postgres/state.js';
+import { eventJson } from '../transforms/decode.js';
+import { foldIncident, INCIDENT_GAP_MS, incidentKey, type IncidentMap } from '../transforms/incidents.js';
+import type { StreamSettings } from '../transforms/stream-settings.js';
+import type { EventRecord } from '../types.js';
+import { Leases } from './lease.js';
+import type { Nats } from './nats.js';
+import { checkpoint, loadOffset } from './offsets.js';
+import { anomaliesSubject, anomalyId, decodeEvents, encodeAnomalies, EVENTS_STREAM, eventsSubject, MAX_PAYLOAD_BYTES } from './partition.js';
+import { TENANT_HEADER } from './publish.js';
+
+const CHECKPOINT_MS = 1_000;
+const CHECKPOINT_MESSAGES = 2_000;
+/** No message for this long while the subject has newer ones: the consumer is replaced. */
+const STALL_MS = 5_000;
+
+export interface DetectRoleDeps {
+  nats: Nats;
+  pool: pg.Pool;
+  log: Logger;
+  states: DetectorStates;
+  settings: StreamSettings;
+  threads: number;
+  workerFilename?: string;
+  leaseMs?: number;
+}
+
+export interface DetectStats { messages: number; scored: number; anomalies: number; checkpoints: number; restarts: number }
+
+interface StreamState {
+  tenantId: string; stream: string; streamType: EventRecord['streamType']; state: Uint8Array | null; session: Uint8Array | null; dirty: boolean;
+  /** Open incidents (transforms/incidents.ts): a new one takes its first finding's id, so a replay folds the same way. */
+  incidents: IncidentMap;
+}
+
+export class DetectRole {
+  readonly id = randomUUID();
+  readonly stats: DetectStats = { messages: 0, scored: 0, anomalies: 0, checkpoints: 0, restarts: 0 };
+  readonly pool: Piscina;
+  readonly #d: DetectRoleDeps;
+  readonly #runners = new Map<number, PartitionRunner>();
+  readonly leases: Leases;
+
+  constructor(d: DetectRoleDeps) {
+    this.#d = d;
+    this.pool = new Piscina({ filename: d.workerFilename ?? workerFile('score'), minThreads: 1, maxThreads: d.threads });
+    this.leases = new Leases({
+      kv: d.nats.leases, id: this.id, log: d.log, leaseMs: d.leaseMs,
+      onAcquire: (p) => {
+        const r = new PartitionRunner(p, this.#d, this.pool, this.stats);
+        this.#runners.set(p, r);
+        r.start();
+      },
+      onLose: async (p) => { await this.#runners.get(p)?.stop(false); this.#runners.delete(p); },
+      onRelease: async (p) => { await this.#runners.get(p)?.stop(true); this.#runners.delete(p); },
+    });
+  }
+
+  start(): void { this.leases.start(); }
+
+  /** Partitions held now. */
+  get partitions(): number[] { return [...this.#runners.keys()].sort((a, b) => a - b); }
+
+  async close(): Promise<void> {
+    await this.leases.close();
+    await this.pool.destroy();
+  }
+}
+
+class PartitionRunner {
+  readonly #p: number;
+  readonly #d: DetectRoleDeps;
+  readonly #pool: Piscina;
+  readonly #stats: DetectStats;
+  #streams = new Map<string, StreamState>();
+  #iter: ConsumerMessages | undefined;
+  #stopping = false;
+  #loop: Promise<void> | undefined;
+  #pending: Promise<unknown>[] = [];
+  #lastSeq = 0;
+  #savedSeq = 0;
+  #sinceCheckpoint = 0;
+  #lastCheckpointAt = Date.now();
+  #lock: Promise<void> = Promise.resolve();
+  #lastMessageAt = Date.now();
+  #failed: Error | undefined;
+  #publishError: Error | undefined;
+
+  constructor(p: number, d: DetectRoleDeps, pool: Piscina, stats: DetectStats) {
+    this.#p = p;
+    this.#d = d;
+    this.#pool = pool;
+    this.#stats = stats;
+  }
+
+  start(): void {
+    this.#loop = (async () => {
+      while (!this.#stopping) {
+        try {
+          await this.#run();
+        } catch (err) {
+          if (this.#stopping) break;
+          this.#stats.restarts++;
+          this.#d.log.warn({ err, partition: this.#p }, 'ClusterDetectRunnerError: the partition starts again from its last checkpoint');
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    })();
+  }
+
+  async stop(save: boolean): Promise<void> {
+    this.#stopping = true;
+    this.#iter?.stop();
+    await this.#loop;
+    if (save && this.#lastSeq > this.#savedSeq) await this.#checkpoint().catch((err: unknown) => this.#d.log.warn({ err, partition: this.#p }, 'ClusterDetectCheckpointError'));
+  }
+
+  async #run(): Promise<void> {
+    // From the last checkpoint, with the states saved with it (memory dropped: a restart replays).
+    this.#streams = new Map();
+    this.#pending = [];
+    this.#failed = undefined;
+    this.#publishError = undefined;
+    const from = await loadOffset(this.#d.pool, this.#p);
+    this.#lastSeq = this.#savedSeq = from;
+    const c = await this.#d.nats.js.consumers.get(EVENTS_STREAM, { filter_subjects: eventsSubject(this.#p), opt_start_seq: from + 1 });
+    const it = await c.consume({ max_messages: 256 });
+    this.#iter = it;
+    if (this.#stopping) it.stop();
+    // A quiet partition is checkpointed by the timer, in turn with the messages (one at a time).
+    this.#lastMessageAt = Date.now();
+    const timer = setInterval(() => {
+      this.#exclusive(async () => {
+        if (this.#due()) await this.#checkpoint();
+        await this.#checkStalled();
+      }).catch((err: unknown) => {
+        this.#failed = err instanceof Error ? err : new Error(`checkpoint failed: ${JSON.stringify(err)}`);
+        it.stop();
+      });
+    }, CHECKPOINT_MS);
+    try {
+      for await (const m of it) {
+        this.#lastMessageAt = Date.now();
+        if (this.#stopping) break;
+        await this.#exclusive(async () => {
+          await this.#score(m);
+          if (this.#due()) await this.#checkpoint();
+        });
+      }
+      await this.#lock;
+    } finally {
+      clearInterval(timer);
+    }
+    const failed = this.#failed as Error | undefined;
+    if (failed !== undefined) throw failed;
+  }
+
+  /**
+   * The consumer's watchdog: an ordered consumer whose node died can wait without delivering. When
+   * nothing came for STALL_MS and the partition's subject has a message past the last one scored,
+   * the runner starts again (from its checkpoint, just saved) with a new consumer.
+   */
+  async #checkStalled(): Promise<void> {
+    if (Date.now() - this.#lastMessageAt < STALL_MS) return;
+    this.#lastMessageAt = Date.now();
+    const last = await this.#d.nats.jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj: eventsSubject(this.#p) }).catch(() => null);
+    if (last !== null && last.seq > this.#lastSeq) {
+      this.#d.log.warn({ partition: this.#p, scored: this.#lastSeq, last: last.seq }, 'ClusterDetectConsumerStalled: a new consumer takes over');
+      throw new Error(`partition ${this.#p}: the consumer stalled at ${this.#lastSeq} (last ${last.seq})`);
+    }
+  }
+
+  /** Runs fn after whatever runs now (scoring a message, a checkpoint). */
+  #exclusive(fn: () => Promise<void>): Promise<void> {
+    const run = this.#lock.then(fn);
+    this.#lock = run.catch(() => {});
+    return run;
+  }
+
+  #due(): boolean {
+    return this.#lastSeq > this.#savedSeq && (this.#sinceCheckpoint >= CHECKPOINT_MESSAGES || Date.now() - this.#lastCheckpointAt >= CHECKPOINT_MS);
+  }
+
+  async #checkpoint(): Promise<void> {
+    await Promise.all(this.#pending);
+    this.#pending = [];
+    const failed = this.#publishError;
+    if (failed !== undefined) throw failed;
+    const seq = this.#lastSeq;
+    const rows: StateRow[] = [];
+    const dirty: StreamState[] = [];
+    for (const s of this.#streams.values()) {
+      if (!s.dirty || s.state === null) continue;
+      rows.push({ tenantId: s.tenantId, streamType: s.streamType, stream: s.stream, state: s.state.slice(), sessionState: s.session?.slice() ?? null });
+      dirty.push(s);
+    }
+    const ok = await checkpoint(this.#d.pool, this.#d.states, this.#p, seq, rows);
+    if (!ok) {
+      throw new Error(`partition ${this.#p}: a checkpoint past sequence ${seq} is stored (another holder)`);
+    }
+    for (const s of dirty) s.dirty = false;
+    this.#savedSeq = seq;
+    this.#sinceCheckpoint = 0;
+    this.#lastCheckpointAt = Date.now();
+    this.#stats.checkpoints++;
+  }
+
+  async #score(m: JsMsg): Promise<void> {
+    const tenantId = m.headers?.get(TENANT_HEADER) ?? '';
+    const records = decodeEvents(m.data);
+    const groups = new Map<string, number[]>();
+    for (let i = 0; i < records.length; i++) {
+      const k = records[i].streamType + '\u0000' + records[i].stream;
+      const g = groups.get(k);
+      if (g === undefined) groups.set(k, [i]);
+      else g.push(i);
+    }
+    const rows: AnomalyRow[] = [];
+    await Promise.all([...groups].map(async ([key, idx]) => {
+      rows.push(...await this.#scoreStream(tenantId, key, records, idx, m.seq));
+    }));
+    this.#stats.messages++;
+    this.#stats.scored += records.length;
+    scoreMetrics.scoredEvents.inc(records.length);
+    if (rows.length > 0) this.#publish(tenantId, rows, m.seq);
+    this.#lastSeq = m.seq;
+    this.#sinceCheckpoint++;
+  }
+
+  async #stream(tenantId: string, key: string, r: EventRecord): Promise<StreamState> {
+    let s = this.#streams.get(tenantId + '\u0000' + key);
+    if (s === undefined) {
+      const saved = await this.#d.states.load({ tenantId, streamType: r.streamType, stream: r.stream });
+      s = { tenantId, stream: r.stream, streamType: r.streamType, state: saved?.state ?? null, session: saved?.sessionState ?? null, dirty: false, incidents: new Map() };
+      this.#streams.set(tenantId + '\u0000' + key, s);
+    }
+    return s;
+  }
+
+  async #scoreStream(tenantId: string, key: string, records: EventRecord[], idx: number[], seq: number): Promise<AnomalyRow[]> {
+    const first = records[idx[0]];
+    const s = await this.#stream(tenantId, key, first);
+    const profile = await this.#d.settings.get(tenantId, first.stream);
+    const inputs: ScoreInput[] = idx.map((i) => {
+      const r = records[i];
+      return r.value !== undefined ? { ts: r.ts, value: r.value } : { ts: r.ts, text: r.text };
+    });
+    const task: ScoreTask = { stream: s.stream, streamType: s.streamType, state: s.state, events: new TextEncoder().encode(JSON.stringify(inputs)), threshold: profile.threshold };
+    if (s.session !== null) task.sessionState = s.session;
+    const res = await this.#pool.run(task) as ScoreResult;
+    if (!res.ok) {
+      this.#d.log.warn({ partition: this.#p, stream: s.stream, code: res.code, message: res.message }, 'ClusterDetectTaskRefused: the stream starts fresh');
+      s.state = null;
+      s.session = null;
+      return [];
+    }
+    s.state = res.state;
+    s.session = res.sessionState ?? null;
+    s.dirty = true;
+    const now = Date.now();
+    const used = new Set<string>();
+    const rows: AnomalyRow[] = [];
+    for (const f of res.findings) {
+      const i = idx[f.index];
+      const r = records[i];
+      if (r === undefined) continue;
+      let id = anomalyId(tenantId, s.stream, seq, i, f.detector);
+      for (let k = 1; used.has(id); k++) id = anomalyId(tenantId, s.stream, seq, i, `${f.detector}#${k}`);
+      used.add(id);
+      rows.push({
+        id, incidentId: foldIncident(s.incidents, incidentKey(f.detector, f.details), r.ts, INCIDENT_GAP_MS, () => id), tenantId, stream: s.stream, streamType: s.streamType, score: f.score, detector: f.detector, explanation: f.explanation,
+        eventJson: eventJson(r), detailsJson: JSON.stringify({ ...f.details, threshold: profile.threshold, profile: profile.profile }),
+        eventTs: r.ts, detectedAt: now,
+      });
+    }
+    return rows;
+  }
+
+  /** The message's findings, in chunks under 1 MB, each with its message id a:<seq>:<n>. */
+  #publish(tenantId: string, rows: AnomalyRow[], seq: number): void {
+    rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    let n = 0;
+    for (let i = 0; i < rows.length;) {
+      let size = 0;
+      let j = i;
+      while (j < rows.length && (j === i || size + rows[j].eventJson.length * 3 + rows[j].explanation.length * 3 + 512 < MAX_PAYLOAD_BYTES)) {
+        size += rows[j].eventJson.length * 3 + rows[j].explanation.length * 3 + 512;
+        j++;
+      }
+      const h = headers();
+      h.set(TENANT_HEADER, tenantId);
+      // A failed publish is held (never an unhandled rejection) and fails the next checkpoint: the runner starts again from the last one.
+      this.#pending.push(this.#d.nats.js.publish(anomaliesSubject(this.#p), encodeAnomalies(rows.slice(i, j)), { msgID: `a:${seq}:${n++}`, headers: h })
+        .then(() => undefined, (err: unknown) => { this.#publishError ??= err instanceof Error ? err : new Error(String(err)); }));
+      this.#stats.anomalies += j - i;
+      i = j;
+    }
+  }
+}

@@ -1,0 +1,74 @@
+// Load for the cluster tests: connections that each send numbered events of their own streams in
+// keyed batches over HTTP, resending a batch (same idempotency key) until it is acknowledged, and
+// the checks of what was stored and scored: every stream's events stored once each in order,
+// each scored once (test/fixtures/score-order.mjs: one fixture_seen row per event, fixture_order
+// for an event out of order).
+import type pg from 'pg';
+import { storedEvents } from './events.js';
+
+export interface Sender {
+  /** Events acknowledged so far. */
+  acked: number;
+  /** Resends (a batch refused or not answered, sent again with its key). */
+  resends: number;
+}
+
+/** One connection: `batches` batches of `perBatch` events spread over its streams, each acknowledged before the next. */
+export async function sendNumbered(
+  url: string, key: string, name: string, streams: string[], batches: number, perBatch: number, s: Sender, deadlineMs = 120_000,
+): Promise<void> {
+  const next = new Map(streams.map((x) => [x, 0]));
+  const deadline = Date.now() + deadlineMs;
+  for (let b = 0; b < batches; b++) {
+    const events = [];
+    for (let i = 0; i < perBatch; i++) {
+      const stream = streams[i % streams.length];
+      const k = next.get(stream)!;
+      next.set(stream, k + 1);
+      events.push({ timestamp: new Date(Date.UTC(2026, 0, 1) + k * 1000).toISOString(), stream_type: 'logs', stream, data: `n=${k}` });
+    }
+    const body = JSON.stringify(events);
+    for (;;) {
+      if (Date.now() > deadline) throw new Error(`${name}: batch ${b} not acknowledged before the deadline`);
+      try {
+        const res = await fetch(`${url}/api/v1/events/ingest`, {
+          method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'idempotency-key': `${name}-${b}` }, body,
+          signal: AbortSignal.timeout(30_000),
+        });
+        await res.text();
+        if (res.status === 200) break;
+      } catch { /* not answered: resent */ }
+      s.resends++;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    s.acked += perBatch;
+  }
+}
+
+/** Per stream, the numbers of its stored events in stored order. */
+export async function storedNumbers(pool: pg.Pool, tenantId: string): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  for (const e of await storedEvents(pool, { tenantId })) {
+    const list = out.get(e.stream) ?? [];
+    list.push(Number(/n=(\d+)/.exec(String(e.data))?.[1] ?? -1));
+    out.set(e.stream, list);
+  }
+  return out;
+}
+
+/** Per stream, the numbers of the events scored (fixture_seen rows), and the count of fixture_order rows. */
+export async function scoredNumbers(pool: pg.Pool, tenantId: string): Promise<{ seen: Map<string, number[]>; outOfOrder: number }> {
+  const r = await pool.query<{ stream: string; detector: string; n: number }>(
+    "SELECT stream, detector, (details->>'n')::int AS n FROM anomalies WHERE tenant_id = $1 ORDER BY stream, n", [tenantId]);
+  const seen = new Map<string, number[]>();
+  let outOfOrder = 0;
+  for (const row of r.rows) {
+    if (row.detector === 'fixture_order') { outOfOrder++; continue; }
+    const list = seen.get(row.stream) ?? [];
+    list.push(row.n);
+    seen.set(row.stream, list);
+  }
+  return { seen, outOfOrder };
+}
+
+export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
