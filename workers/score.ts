@@ -3,7 +3,9 @@
 //   ScoreTask{stream, streamType, state, events, threshold?}
 //        │ decode events (UTF-8 JSON of ScoreInput[]) and state (null → new stream)
 //        ▼
-//   logs / traces / llm ──► detectors/text.ts    (compression surprise)
+//   logs / traces       ──► detectors/logs.ts    (templates; novelty and rarity by compression
+//                            surprise, slot values, metadata fields, per-template rate)
+//   llm                 ──► detectors/text.ts    (compression surprise)
 //   logs / traces       ──► detectors/sessions.ts (sequences per entity; only once a line carries
 //                            a session key: its own state, task.sessionState)
 //   metrics             ──► detectors/numeric.ts (robust online statistics: findings = rows whose likelihood reaches the threshold)
@@ -17,6 +19,7 @@
 import type { Finding, ScoreInput, ScoreResult, ScoreTask } from './types.js';
 import { STREAM_TYPES } from './types.js';
 import { scoreText } from './detectors/text.js';
+import { scoreLogs } from './detectors/logs.js';
 import { scoreNumeric } from './detectors/numeric.js';
 import { normalise } from './detectors/normalise.js';
 import { SESSION_DETECTOR } from './detectors/sessions.js';
@@ -49,6 +52,7 @@ export default function score(task: ScoreTask): ScoreResult {
     const rows = task.rowScores === true ? new Float32Array(events.length) : undefined;
     let out: { state: Uint8Array; findings: Finding[]; scored: number };
     if (task.streamType === 'metrics') out = scoreNumeric(state, events, undefined, rows, threshold);
+    else if (task.streamType === 'logs' || task.streamType === 'traces') out = scoreLogs(state, events, rows, threshold);
     else out = scoreText(state, events, undefined, rows, threshold);
     const extra: { rowScores?: Float32Array; sessionState?: Uint8Array | null } = rows === undefined ? {} : { rowScores: rows };
     if (task.streamType === 'logs' || task.streamType === 'traces') {

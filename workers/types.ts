@@ -12,6 +12,11 @@ export interface ScoreInput {
   text?: string;
   /** metrics: the value. */
   value?: number;
+  /**
+   * The event's metadata, when it has any (logs, traces): its string, number and boolean fields
+   * are judged per stream and field name (workers/detectors/fields.ts).
+   */
+  metadata?: Record<string, unknown> | null;
 }
 
 export interface ScoreTask {

@@ -73,13 +73,14 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
    * sensitive profile sees the rest. Severe recurrences keep the full score.
    */
   mildRecurrenceWeight: 0.65,
-  /** A quarantined pattern without a severity word is admitted at its admitCount-th sighting. */
-  admitCount: 3,
-  /** A severe one after admitCountSevere sightings spanning admitSpan events (a burst stays an incident)… */
-  admitCountSevere: 5,
-  admitSpan: 300,
-  /** …or after admitBurst sightings whatever the span (a burst that long is the new normal). */
-  admitBurst: 100,
+  /** Sightings of a quarantined pattern at most this many events apart are one incident. */
+  incidentGap: 16,
+  /** Half-life, in events, of a quarantined pattern's count of incidents. */
+  rareHalfLife: 2000,
+  /** A quarantined pattern is accepted when its decayed count of incidents reaches this… */
+  admitIncidents: 3,
+  /** …or this for a pattern with a severity word. */
+  admitIncidentsSevere: 5,
   quarantineSize: 32,
   /** Longest pattern key (skeleton) kept in the quarantine. */
   quarantineLineBytes: 512,
@@ -97,16 +98,15 @@ export interface TextParams {
   warmupNull: number;
   zHalf: number;
   minExcessBits: number;
-  admitCount: number;
-  admitSpan: number;
-  admitBurst: number;
+  incidentGap: number;
+  rareHalfLife: number;
+  admitIncidents: number;
   quarantineSize: number;
   quarantineLineBytes: number;
   nullTakesAnomalies: boolean;
   /** Severity words divide zHalf by (1 + this) for novel lines; 0 disables. */
   severityBoost: number;
-  /** Sightings needed before a pattern with a severity word is admitted. */
-  admitCountSevere: number;
+  admitIncidentsSevere: number;
   /** Like severityBoost, for lines whose severity is only a failure word (no level token). */
   severityBoostWord: number;
   /** Score of a non-severe recurrence, as a fraction of its pattern's first score. */
@@ -118,7 +118,8 @@ export interface TextParams {
 const RATIO_EVERY = 8;
 const RATIO_RING = 32;
 
-type QEntry = [string, number, number, number, number, number, string];
+/** …then [last sighting, decayed incidents, start of the last incident] (events). */
+type QEntry = [string, number, number, number, number, number, string, number, number, number];
 
 // Severity of a raw line. An explicit level token decides (a WARN line that says "failed" is
 // a warning; an INFO line about a corrected error is information); without one, words of
@@ -141,7 +142,7 @@ export function severityOf(text: string): string {
   return m === null ? '' : m[1].toLowerCase();
 }
 
-interface TextState {
+export interface TextState {
   v: 1;
   kind: 'text';
   /** Events seen. */
@@ -167,7 +168,7 @@ interface TextState {
   mix: MixState;
 }
 
-function freshState(): TextState {
+export function freshTextState(): TextState {
   return { v: 1, kind: 'text', n: 0, base: [], ring: [], pos: 0, ins: 0, med: 0, scale: 1, p99: 0, rmed: 0, rring: [], rpos: 0, q: [], mix: freshMix() };
 }
 
@@ -196,7 +197,7 @@ export function skeleton(line: string, max: number): string {
 }
 
 /** The detector as a class for a single task: load state, feed events, save state. */
-class TextScorer {
+export class TextScorer {
   readonly s: TextState;
   /** Baseline template → present (Map keeps recency order; mirrors s.base). */
   readonly #base = new Map<string, number>();
@@ -216,6 +217,9 @@ class TextScorer {
   /** The null sample's size rowP was computed against. */
   rowN = 0;
 
+  /** Called with each line the baseline evicts (the logs detector keeps its keys in step). */
+  onEvict: ((line: string) => void) | null = null;
+
   constructor(s: TextState, params: Readonly<TextParams>) {
     this.s = s;
     this.P = params;
@@ -232,6 +236,7 @@ class TextScorer {
       const oldest = this.#base.keys().next().value as string;
       this.#baseBytes -= this.#base.get(oldest) as number;
       this.#base.delete(oldest);
+      if (this.onEvict !== null) this.onEvict(oldest);
     }
   }
 
@@ -273,20 +278,51 @@ class TextScorer {
     }
   }
 
-  /** Score one event; returns a finding (without index) or null. */
-  feed(text: string, threshold = 0.5): Omit<Finding, 'index'> | null {
-    const s = this.s;
-    const P = this.P;
-    s.n++;
+  /** The normalised form of a raw line, as the baseline holds it. */
+  normLine(text: string): string {
+    const line = normalise(text);
+    return line.length > this.P.maxLineBytes ? line.slice(0, this.P.maxLineBytes) : line;
+  }
+
+  /** The baseline's normalised lines, least recent first. */
+  baseLines(): IterableIterator<string> {
+    return this.#base.keys();
+  }
+
+  /**
+   * A line the caller knows to be ordinary (its key's hash `h`): counted and observed by the mix
+   * tracker, nothing else (no normalisation, no compression).
+   */
+  known(h: number, threshold = 0.5): void {
+    this.s.n++;
     this.rowScore = 0;
     this.rowP = Number.NaN;
-    let line = normalise(text);
-    if (line.length > P.maxLineBytes) line = line.slice(0, P.maxLineBytes);
+    this.mixFinding = this.#mix.observe(h, (x) => this.#nameOf(x), threshold);
+  }
+
+  /** Whether a normalised line is in the baseline. */
+  has(line: string): boolean {
+    return this.#base.has(line);
+  }
+
+  hashOf(line: string): number {
     let h = this.#hashes.get(line);
     if (h === undefined) {
       h = hashLine(line);
       if (this.#hashes.size < 4096) this.#hashes.set(line, h);
     }
+    return h;
+  }
+
+  /** Score one event (`norm`: its normalisation when the caller has it); returns a finding (without index) or null. */
+  feed(text: string, threshold = 0.5, norm?: string, mixHash?: number): Omit<Finding, 'index'> | null {
+    const s = this.s;
+    const P = this.P;
+    s.n++;
+    this.rowScore = 0;
+    this.rowP = Number.NaN;
+    const line = norm ?? this.normLine(text);
+    const h = mixHash ?? this.hashOf(line);
     this.mixFinding = this.#mix.observe(h, (x) => this.#nameOf(x), threshold);
     if (this.#base.has(line)) {
       this.#touch(line);
@@ -331,7 +367,7 @@ class TextScorer {
     // widens its own null instead of alarming on everything.
     const alone = deflateRawSync(buf, { level: P.level }).length * 8;
     if (P.nullTakesAnomalies) this.#pushNull(Math.min(cost, s.med + zHalf * s.scale), cost / alone);
-    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(s.med), sev];
+    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(s.med), sev, s.n, 1, s.n];
     s.q.push(entry);
     if (s.q.length > P.quarantineSize) s.q.shift();
     return this.#novel(buf, cost, z, baseLines, sev, entry[3], false, alone);
@@ -373,29 +409,38 @@ class TextScorer {
   }
 
   /**
-   * A line whose pattern is quarantined (flagged recently, not yet accepted): no compression.
-   * It stays an anomaly while the pattern is a burst; once it has recurred over a long enough
-   * span (or a very long burst), it is accepted into the baseline and the explanation says so.
+   * A line whose pattern is quarantined (flagged, not accepted): no compression. Sightings
+   * within incidentGap events of the previous one belong to the same incident and are all
+   * reported (a burst of an alert is one incident). A sighting after a longer gap opens a new
+   * incident: the pattern's decayed count of incidents (half-life rareHalfLife events) says
+   * whether it is still rare. It is accepted into the baseline only once that count reaches
+   * admitIncidents (admitIncidentsSevere for a severe pattern): a pattern that became common is
+   * normal, while a rare error stays anomalous however long one of its bursts was.
    */
   #recur(q: QEntry, line: string, sev: string): Omit<Finding, 'index'> {
     const s = this.s;
     const P = this.P;
     q[1]++;
     const span = s.n - q[2];
-    // Without a severity word a pattern is admitted once it has recurred admitCount times; a
-    // severe one must also have spanned admitSpan events (a burst of errors stays an incident),
-    // unless the burst is so long (admitBurst) that it is the new normal.
+    const gap = s.n - q[7];
+    const inIncident = gap <= P.incidentGap;
+    if (!inIncident) {
+      q[8] = Number((q[8] * 2 ** (-(s.n - q[9]) / P.rareHalfLife) + 1).toFixed(4));
+      q[9] = s.n;
+    }
+    q[7] = s.n;
     const severe = sev !== '' || q[6] !== '';
-    const admitted = severe ? (q[1] >= P.admitCountSevere && span >= P.admitSpan) || q[1] >= P.admitBurst : q[1] >= P.admitCount;
-    let explanation =
-      `Recurrence ${q[1]} of a pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}), ` +
-      `not yet part of this stream's baseline.`;
+    const admitted = !inIncident && q[8] >= (severe ? P.admitIncidentsSevere : P.admitIncidents);
+    let explanation = inIncident
+      ? `Recurrence ${q[1]} of a pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}), ${gap} events after its previous line: part of the same incident.`
+      : `Recurrence ${q[1]} of a pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}), after ${gap} events without it: ` +
+        `still rare (${q[8].toFixed(2)} incidents, decayed with a half-life of ${P.rareHalfLife} events; common at ${severe ? P.admitIncidentsSevere : P.admitIncidents}).`;
     // Without a severity word, a recurrence is folded into the first finding: a fraction of its
     // score (a mildly surprising pattern's recurrences fall under the default threshold).
     const score = severe ? q[3] : Number((q[3] * P.mildRecurrenceWeight).toFixed(4));
     if (!severe) explanation += ` No severity word: folded into the first finding (score ${q[3]} × ${P.mildRecurrenceWeight}).`;
     if (admitted) {
-      explanation += ` It has kept recurring, so it is now accepted into the baseline as normal.`;
+      explanation = explanation.replace(/still rare \(/, '(') + ' It has become common, so it is now accepted into the baseline as normal.';
       s.q.splice(s.q.indexOf(q), 1);
       this.#add(line);
     }
@@ -403,7 +448,7 @@ class TextScorer {
       score,
       detector: TEXT_DETECTOR,
       explanation,
-      details: { kind: 'recurrence', first_cost_bits: q[4], typical_bits: q[5], recurrences: q[1], since_events: span, severity: sev || q[6], admitted },
+      details: { kind: inIncident ? 'incident' : 'rare', first_cost_bits: q[4], typical_bits: q[5], recurrences: q[1], since_events: span, gap_events: gap, incidents: q[8], severity: sev || q[6], admitted },
     };
   }
 
@@ -415,10 +460,25 @@ class TextScorer {
   }
 
   save(): Uint8Array {
+    return encodeState(this.saveState());
+  }
+
+  saveState(): TextState {
     this.s.base = [...this.#base.keys()];
     this.s.mix = this.#mix.save();
-    return encodeState(this.s);
+    return this.s;
   }
+}
+
+/** A text state as saved by any earlier version, brought to this one's shape. */
+export function upgradeTextState(s: TextState): TextState {
+  // States written before the pattern quarantine (3-field entries, no ratio ring position).
+  if (typeof s.rpos !== 'number') s.rpos = 0;
+  const q = s.q as unknown[][];
+  // Entries written before incidents were counted (7 fields): one incident, at the first sighting.
+  s.q = q.filter((e) => e.length === 7 || e.length === 10).map((e) => (e.length === 7 ? [...e, e[2], 1, e[2]] : e)) as QEntry[];
+  if (s.mix === undefined) s.mix = freshMix();
+  return s;
 }
 
 export function scoreText(
@@ -432,11 +492,7 @@ export function scoreText(
   /** When given (length events.length): per event, its empirical p-value against the stream's null (NaN when not compared). */
   pValues?: Float64Array,
 ): { state: Uint8Array; findings: Finding[]; scored: number } {
-  const s = state === null || state.length === 0 ? freshState() : decodeState<TextState>(state, 'text');
-  // States written before the pattern quarantine (3-field entries, no ratio ring position).
-  if (typeof s.rpos !== 'number') s.rpos = 0;
-  s.q = s.q.filter((e) => e.length === 7);
-  if (s.mix === undefined) s.mix = freshMix();
+  const s = upgradeTextState(state === null || state.length === 0 ? freshTextState() : decodeState<TextState>(state, 'text'));
   const scorer = new TextScorer(s, params);
   const findings: Finding[] = [];
   let scored = 0;
