@@ -16,9 +16,9 @@ export const FIELD_PARAMS = Object.freeze({
   maxValues: 16,
   /** Low cardinality: an unseen value counts only while the field has at most this many values. */
   lowCard: 8,
-  minSightings: 100,
-  catHalf: 2,
-  minNumeric: 40,
+  minSightings: 500,
+  catHalf: 3,
+  minNumeric: 80,
   /** EWMA weight of location and spread. */
   alpha: 0.02,
   /** Spread floor (log units) and winsorising (spreads). */
@@ -138,8 +138,8 @@ export function observeValue(f: FieldStats, value: string, ctx: string): ValueFi
     const a = st[0] < 20 ? 1 / (st[0] + 1) : P.alpha;
     const dev0 = Math.max(st[2], P.minDev);
     const yc = st[0] < 20 ? y : Math.min(st[1] + P.clip * dev0, Math.max(st[1] - P.clip * dev0, y));
-    st[1] = Number((st[1] + a * (yc - st[1])).toPrecision(8));
-    st[2] = Number((st[2] + a * (Math.abs(yc - st[1]) - st[2])).toPrecision(8));
+    st[1] += a * (yc - st[1]);
+    st[2] += a * (Math.abs(yc - st[1]) - st[2]);
     st[0]++;
     f.n++;
   } else f.n++;

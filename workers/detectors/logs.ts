@@ -151,17 +151,12 @@ class LogScorer {
       delete this.#s.r[id];
     });
     let top = 0;
-    if (this.#keys.has(sc.key)) {
-      this.#text.known(hashLine(sc.key), threshold);
-    } else {
-      const norm = this.#text.normLine(text);
-      const f = this.#text.feed(text, threshold, norm, hashLine(sc.key));
-      if (this.#text.has(norm) && !this.#keyOf.has(norm)) this.#addKey(norm);
-      top = this.#text.rowScore;
-      if (f !== null) {
-        top = Math.max(top, f.score);
-        if (f.score >= threshold) out.push(f);
-      }
+    const norm = this.#text.normLine(text);
+    const f = this.#text.feed(text, threshold, norm);
+    top = this.#text.rowScore;
+    if (f !== null) {
+      top = Math.max(top, f.score);
+      if (f.score >= threshold) out.push(f);
     }
     if (this.#text.mixFinding !== null) {
       top = Math.max(top, this.#text.mixFinding.score);

@@ -76,11 +76,15 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
   /** Sightings of a quarantined pattern at most this many events apart are one incident. */
   incidentGap: 16,
   /** Half-life, in events, of a quarantined pattern's count of incidents. */
-  rareHalfLife: 2000,
+  rareHalfLife: 1000,
   /** A quarantined pattern is accepted when its decayed count of incidents reaches this… */
   admitIncidents: 3,
   /** …or this for a pattern with a severity word. */
   admitIncidentsSevere: 5,
+  /** One incident this long (sightings, or sightings over events) makes its pattern common. */
+  admitBurst: 100,
+  admitCountSevere: 5,
+  admitSpan: 300,
   quarantineSize: 32,
   /** Longest pattern key (skeleton) kept in the quarantine. */
   quarantineLineBytes: 512,
@@ -107,6 +111,9 @@ export interface TextParams {
   /** Severity words divide zHalf by (1 + this) for novel lines; 0 disables. */
   severityBoost: number;
   admitIncidentsSevere: number;
+  admitBurst: number;
+  admitCountSevere: number;
+  admitSpan: number;
   /** Like severityBoost, for lines whose severity is only a failure word (no level token). */
   severityBoostWord: number;
   /** Score of a non-severe recurrence, as a fraction of its pattern's first score. */
@@ -118,8 +125,8 @@ export interface TextParams {
 const RATIO_EVERY = 8;
 const RATIO_RING = 32;
 
-/** …then [last sighting, decayed incidents, start of the last incident] (events). */
-type QEntry = [string, number, number, number, number, number, string, number, number, number];
+/** …then [last sighting, decayed incidents, start of the last incident, its sightings] (events), and 1 while common. */
+type QEntry = [string, number, number, number, number, number, string, number, number, number, number, number];
 
 // Severity of a raw line. An explicit level token decides (a WARN line that says "failed" is
 // a warning; an INFO line about a corrected error is information); without one, words of
@@ -367,7 +374,7 @@ export class TextScorer {
     // widens its own null instead of alarming on everything.
     const alone = deflateRawSync(buf, { level: P.level }).length * 8;
     if (P.nullTakesAnomalies) this.#pushNull(Math.min(cost, s.med + zHalf * s.scale), cost / alone);
-    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(s.med), sev, s.n, 1, s.n];
+    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(s.med), sev, s.n, 1, s.n, 1, 0];
     s.q.push(entry);
     if (s.q.length > P.quarantineSize) s.q.shift();
     return this.#novel(buf, cost, z, baseLines, sev, entry[3], false, alone);
@@ -409,41 +416,58 @@ export class TextScorer {
   }
 
   /**
-   * A line whose pattern is quarantined (flagged, not accepted): no compression. Sightings
-   * within incidentGap events of the previous one belong to the same incident and are all
-   * reported (a burst of an alert is one incident). A sighting after a longer gap opens a new
-   * incident: the pattern's decayed count of incidents (half-life rareHalfLife events) says
-   * whether it is still rare. It is accepted into the baseline only once that count reaches
-   * admitIncidents (admitIncidentsSevere for a severe pattern): a pattern that became common is
-   * normal, while a rare error stays anomalous however long one of its bursts was.
+   * A line whose pattern is quarantined (flagged earlier): no compression. Sightings within
+   * incidentGap events of the previous one belong to the same incident, and an incident's lines
+   * are all reported (a burst of an alert is one incident). A sighting after a longer gap opens a
+   * new incident; the pattern's decayed count of incidents (half-life rareHalfLife events) says
+   * whether it is still rare. It is common (not reported) once that count reaches
+   * admitIncidents (admitIncidentsSevere with a severity word), or once one incident has lasted
+   * admitBurst sightings or admitSpan events (the stream's own behaviour, not a burst); a common
+   * pattern stays common while it keeps coming, and becomes rare again after a long absence:
+   * a rare error stays anomalous however long one of its bursts was.
    */
-  #recur(q: QEntry, line: string, sev: string): Omit<Finding, 'index'> {
+  #recur(q: QEntry, line: string, sev: string): Omit<Finding, 'index'> | null {
     const s = this.s;
     const P = this.P;
     q[1]++;
     const span = s.n - q[2];
     const gap = s.n - q[7];
     const inIncident = gap <= P.incidentGap;
-    if (!inIncident) {
-      q[8] = Number((q[8] * 2 ** (-(s.n - q[9]) / P.rareHalfLife) + 1).toFixed(4));
-      q[9] = s.n;
-    }
-    q[7] = s.n;
     const severe = sev !== '' || q[6] !== '';
-    const admitted = !inIncident && q[8] >= (severe ? P.admitIncidentsSevere : P.admitIncidents);
+    const admit = severe ? P.admitIncidentsSevere : P.admitIncidents;
+    const was = q[8] * 2 ** (-gap / P.rareHalfLife);
+    // Common until its decayed count falls under half the mark (hysteresis: a pattern that keeps
+    // coming stays common; after about rareHalfLife events of absence it is rare again).
+    const wasCommon = q[11] === 1 && was >= admit / 2;
+    if (inIncident) q[10]++;
+    else {
+      q[9] = s.n;
+      q[10] = 1;
+    }
+    // Within an incident: a pattern seen admitCountSevere times over admitSpan events since it
+    // was first flagged (admitIncidents times without a severity word), or one incident of
+    // admitBurst lines, is the stream's own behaviour, not an alert.
+    const long = ((severe ? q[1] >= P.admitCountSevere && span >= P.admitSpan : q[1] >= P.admitIncidents) || q[10] >= P.admitBurst);
+    q[8] = Number((inIncident ? (long ? Math.max(was, admit) : was) : was + 1).toFixed(4));
+    q[7] = s.n;
+    // Most recently seen last: the quarantine drops the pattern seen longest ago.
+    s.q.splice(s.q.indexOf(q), 1);
+    s.q.push(q);
+    const common = wasCommon || q[8] >= admit;
+    q[11] = common ? 1 : 0;
+    if (common && wasCommon) return null;
+    // On becoming common its line joins the baseline (the dictionary), as a normal line does.
+    if (common) this.#add(line);
+    const admitted = common;
     let explanation = inIncident
-      ? `Recurrence ${q[1]} of a pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}), ${gap} events after its previous line: part of the same incident.`
+      ? `Recurrence ${q[1]} of a pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}), ${gap} events after its previous line: part of the same incident (${q[10]} lines).`
       : `Recurrence ${q[1]} of a pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}), after ${gap} events without it: ` +
-        `still rare (${q[8].toFixed(2)} incidents, decayed with a half-life of ${P.rareHalfLife} events; common at ${severe ? P.admitIncidentsSevere : P.admitIncidents}).`;
+        `still rare (${q[8].toFixed(2)} incidents, decayed with a half-life of ${P.rareHalfLife} events; common at ${admit}).`;
     // Without a severity word, a recurrence is folded into the first finding: a fraction of its
     // score (a mildly surprising pattern's recurrences fall under the default threshold).
     const score = severe ? q[3] : Number((q[3] * P.mildRecurrenceWeight).toFixed(4));
     if (!severe) explanation += ` No severity word: folded into the first finding (score ${q[3]} × ${P.mildRecurrenceWeight}).`;
-    if (admitted) {
-      explanation = explanation.replace(/still rare \(/, '(') + ' It has become common, so it is now accepted into the baseline as normal.';
-      s.q.splice(s.q.indexOf(q), 1);
-      this.#add(line);
-    }
+    if (admitted) explanation = explanation.replace(/still rare \(/, '(') + ' It has become common, so it is now accepted as normal while it keeps coming (it is rare again after a long absence).';
     return {
       score,
       detector: TEXT_DETECTOR,
@@ -476,7 +500,7 @@ export function upgradeTextState(s: TextState): TextState {
   if (typeof s.rpos !== 'number') s.rpos = 0;
   const q = s.q as unknown[][];
   // Entries written before incidents were counted (7 fields): one incident, at the first sighting.
-  s.q = q.filter((e) => e.length === 7 || e.length === 10).map((e) => (e.length === 7 ? [...e, e[2], 1, e[2]] : e)) as QEntry[];
+  s.q = q.filter((e) => e.length === 7 || e.length === 12).map((e) => (e.length === 7 ? [...e, e[2], 1, e[2], 1, 0] : e)) as QEntry[];
   if (s.mix === undefined) s.mix = freshMix();
   return s;
 }
