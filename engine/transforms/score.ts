@@ -424,13 +424,17 @@ export class Scorer {
   }
 
   #submit(q: StreamQueue, batch: EventRecord[], profile: Readonly<StreamProfile> | undefined): void {
-    const inputs = new Array<ScoreInput>(batch.length);
+    // JSON of ScoreInput[]; an event's metadata goes in as the JSON text decode already made.
+    let json = '[';
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i];
-      inputs[i] = r.value !== undefined ? { ts: r.ts, value: r.value } : { ts: r.ts, text: r.text };
+      if (i > 0) json += ',';
+      if (r.value !== undefined) json += `{"ts":${r.ts},"value":${JSON.stringify(r.value)}}`;
+      else json += `{"ts":${r.ts},"text":${JSON.stringify(r.text ?? null)}${r.metadataJson === null || r.streamType === 'llm' ? '' : `,"metadata":${r.metadataJson}`}}`;
     }
+    json += ']';
     // TextEncoder gives a buffer of its own (Buffer.from may share the pool slab, which must not be transferred).
-    const events = new TextEncoder().encode(JSON.stringify(inputs));
+    const events = new TextEncoder().encode(json);
     const state = q.state;
     const sessionState = q.sessionState;
     q.state = null;

@@ -74,17 +74,18 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
    */
   mildRecurrenceWeight: 0.65,
   /** Sightings of a quarantined pattern at most this many events apart are one incident. */
-  incidentGap: 16,
+  incidentGap: 32,
   /** Half-life, in events, of a quarantined pattern's count of incidents. */
-  rareHalfLife: 1000,
+  rareHalfLife: 2000,
   /** A quarantined pattern is accepted when its decayed count of incidents reaches this… */
   admitIncidents: 3,
   /** …or this for a pattern with a severity word. */
-  admitIncidentsSevere: 5,
+  admitIncidentsSevere: 3,
   /** One incident this long (sightings, or sightings over events) makes its pattern common. */
   admitBurst: 100,
   admitCountSevere: 5,
   admitSpan: 300,
+  burstShare: 0.2,
   quarantineSize: 32,
   /** Longest pattern key (skeleton) kept in the quarantine. */
   quarantineLineBytes: 512,
@@ -112,6 +113,7 @@ export interface TextParams {
   severityBoost: number;
   admitIncidentsSevere: number;
   admitBurst: number;
+  burstShare: number;
   admitCountSevere: number;
   admitSpan: number;
   /** Like severityBoost, for lines whose severity is only a failure word (no level token). */
@@ -444,10 +446,11 @@ export class TextScorer {
       q[9] = s.n;
       q[10] = 1;
     }
-    // Within an incident: a pattern seen admitCountSevere times over admitSpan events since it
-    // was first flagged (admitIncidents times without a severity word), or one incident of
-    // admitBurst lines, is the stream's own behaviour, not an alert.
-    const long = ((severe ? q[1] >= P.admitCountSevere && span >= P.admitSpan : q[1] >= P.admitIncidents) || q[10] >= P.admitBurst);
+    // A pattern without a severity word seen admitIncidents times, or a severe one whose incident
+    // has lasted admitSpan events while it was under burstShare of the stream's lines (a steady
+    // trickle, not a burst), or an incident of admitBurst lines, is the stream's own behaviour.
+    const dur = s.n - q[9] + 1;
+    const long = !severe ? q[1] >= P.admitIncidents : inIncident && (q[10] >= P.admitBurst || (q[1] >= P.admitCountSevere && span >= P.admitSpan && q[10] < P.burstShare * dur));
     q[8] = Number((inIncident ? (long ? Math.max(was, admit) : was) : was + 1).toFixed(4));
     q[7] = s.n;
     // Most recently seen last: the quarantine drops the pattern seen longest ago.
