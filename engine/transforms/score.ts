@@ -38,7 +38,7 @@ import {
   ScoreAnomalyWriteError, ScoreEventsDropped, scoreMetrics, ScoreShutdownDeadline, ScoreStreamsEvicted, ScoreTaskError, ScoreTaskRefusedError, ScoreWorkerError,
 } from '../../src/core/telemetry/index.js';
 import { workerFile } from '../../src/core/paths.js';
-import type { ScoreInput, ScoreResult, ScoreTask, StreamType } from '../../workers/types.js';
+import type { ScoreResult, ScoreTask, StreamType } from '../../workers/types.js';
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
 import type { StateStore } from '../sinks/postgres/state.js';
 import { Checkpoints, type PendingState } from './score-checkpoints.js';

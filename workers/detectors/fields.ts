@@ -70,8 +70,14 @@ export function numberOf(value: string): number {
     else break;
   }
   if (end === 0 || end < value.length - 3) return Number.NaN;
-  const c0 = value.charCodeAt(0);
-  if (!((c0 >= 48 && c0 <= 57) || c0 === 45)) return Number.NaN;
+  // Plain decimals only (no exponent, no hex): ids like 4e10 or deadbeef are not numbers.
+  let dots = 0;
+  for (let i = 0; i < end; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 46) dots++;
+    else if (!((c >= 48 && c <= 57) || (c === 45 && i === 0))) return Number.NaN;
+  }
+  if (dots > 1 || end > 15) return Number.NaN;
   return Number(end === value.length ? value : value.slice(0, end));
 }
 

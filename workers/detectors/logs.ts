@@ -3,10 +3,9 @@
 //
 //   line ─► scan: tokens + key (digit tokens masked) ─► template miner (templates.ts)
 //        │
-//        ├─► key among the baseline's keys? ──yes──► fast path: no normalisation, no compression
-//        │ no                                      (counted and fed to the template-mix tracker)
 //        ▼
-//   novelty and rarity (text.ts): compression surprise of the normalised line against the
+//   novelty and rarity (text.ts): normalised line already in the baseline? → known, no
+//        compression; else compression surprise of the normalised line against the
 //        stream's dictionary of recent distinct lines; a flagged pattern is quarantined, its
 //        bursts are incidents whose lines are all reported, and it stays anomalous while its
 //        decayed count of incidents stays low (a rare error stays rare after one long burst)
@@ -28,9 +27,8 @@
 import type { Finding, ScoreInput } from '../types.js';
 import { encodeState } from './state.js';
 import { freshTextState, TEXT_PARAMS, TextScorer, upgradeTextState, type TextState } from './text.js';
-import { freshMiner, MINER_PARAMS, scan, TemplateMiner, templateText, WILD, fieldEq, type MinerState, type Template } from './templates.js';
+import { freshMiner, MINER_PARAMS, scan, TemplateMiner, templateText, WILD, type MinerState, type Template } from './templates.js';
 import { freshField, isContext, observeValue, type FieldStats, type ValueFinding } from './fields.js';
-import { hashLine } from './mix.js';
 
 export const SLOT_DETECTOR = 'template_slot';
 export const RATE_DETECTOR = 'template_rate';
@@ -85,28 +83,6 @@ function loadState(bytes: Uint8Array | null): LogsState {
   return ls;
 }
 
-/** Key of a normalised line: its tokens with a digit or a class token (<IP>, <UUID>) masked, as scan() masks a raw line's. */
-function keyOfNorm(norm: string): string {
-  let key = '';
-  for (const tok of norm.split(' ')) {
-    if (tok === '') continue;
-    let masked = false;
-    for (let i = 0; i < tok.length; i++) {
-      const c = tok.charCodeAt(i);
-      if (c >= 48 && c <= 57) {
-        masked = true;
-        break;
-      }
-    }
-    if (!masked && (tok.includes('<IP>') || tok.includes('<UUID>'))) masked = true;
-    if (masked) {
-      const eq = fieldEq(tok);
-      key += eq > 0 && !tok.slice(0, eq).includes('<') ? tok.slice(0, eq + 1) + '* ' : '* ';
-    } else key += tok + ' ';
-  }
-  return key;
-}
-
 type Part = Omit<Finding, 'index'>;
 
 /** The detector for one task: load state, feed events, save state. */
@@ -114,32 +90,13 @@ class LogScorer {
   readonly #s: LogsState;
   readonly #text: TextScorer;
   readonly #miner: TemplateMiner;
-  /** Keys of the baseline's lines with how many lines have each (derived from the baseline, so never saved). */
-  readonly #keys = new Map<string, number>();
-  readonly #keyOf = new Map<string, string>();
   #n = 0;
 
   constructor(s: LogsState) {
     this.#s = s;
     this.#text = new TextScorer(s.t, TEXT_PARAMS);
     this.#miner = new TemplateMiner(s.m, MINER_PARAMS);
-    for (const line of this.#text.baseLines()) this.#addKey(line);
-    this.#text.onEvict = (line) => this.#dropKey(line);
     this.#n = s.t.n;
-  }
-
-  #addKey(norm: string): void {
-    const k = keyOfNorm(norm);
-    this.#keyOf.set(norm, k);
-    this.#keys.set(k, (this.#keys.get(k) ?? 0) + 1);
-  }
-
-  #dropKey(norm: string): void {
-    const k = this.#keyOf.get(norm) ?? keyOfNorm(norm);
-    this.#keyOf.delete(norm);
-    const c = (this.#keys.get(k) ?? 1) - 1;
-    if (c <= 0) this.#keys.delete(k);
-    else this.#keys.set(k, c);
   }
 
   /** Scores one event: its findings (at least `threshold`), and the highest score seen. */
@@ -191,6 +148,7 @@ class LogScorer {
     if (stats === undefined) return 0;
     for (let k = 0; k < names.length; k++) {
       const name = names[k];
+      if (values[k].length > MAX_META_VALUE) continue;
       const f = (stats[name] ??= freshField());
       // A context slot is categorical (its own numbers are not judged), so the context can include it.
       const r = observeValue(f, values[k], ctx);

@@ -18,6 +18,7 @@
 
 export interface MinerParams {
   maxTemplates: number;
+  maxBytes: number;
   /** Share of a template's constant positions a line must match to join it. */
   similarity: number;
   /** Memo entries (key → template id) kept in memory. */
@@ -26,8 +27,11 @@ export interface MinerParams {
   maxTokens: number;
 }
 
+
 export const MINER_PARAMS: Readonly<MinerParams> = Object.freeze({
   maxTemplates: 10_000,
+  /** Bytes of template text kept per stream (the oldest are evicted beyond it). */
+  maxBytes: 512 * 1024,
   similarity: 0.8,
   memoSize: 20_000,
   maxTokens: 64,
@@ -86,7 +90,11 @@ export function fieldEq(tok: string): number {
   return i;
 }
 
+/** Longer tokens are variable (blobs, paths with ids) and not kept in a template. */
+const MAX_TOKEN = 64;
+
 function maskToken(x: string): string {
+  if (x.length > MAX_TOKEN) return WILD;
   if (!hasDigit(x)) return x;
   const i = fieldEq(x);
   return i > 0 ? x.slice(0, i + 1) + WILD : WILD;
@@ -164,13 +172,21 @@ export class TemplateMiner {
   }
 
   #leafKey(tokens: readonly string[]): string {
-    const a = tokens.length > 0 ? (hasDigit(tokens[0]) || tokens[0] === WILD ? WILD : tokens[0]) : '';
-    const b = tokens.length > 1 ? (hasDigit(tokens[1]) || tokens[1] === WILD ? WILD : tokens[1]) : '';
+    const a = tokens.length > 0 ? maskToken(tokens[0]) : '';
+    const b = tokens.length > 1 ? maskToken(tokens[1]) : '';
     return `${tokens.length}\u0001${a}\u0001${b}`;
+  }
+
+  #bytes = 0;
+
+  /** Bytes of template text held (the bound maxBytes applies to it). */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   #insert(t: Template): void {
     this.#byId.set(t.id, t);
+    this.#bytes += tplBytes(t);
     const key = this.#leafKey(t.tokens);
     const leaf = this.#leaves.get(key);
     if (leaf === undefined) this.#leaves.set(key, [t]);
@@ -183,6 +199,7 @@ export class TemplateMiner {
     for (const t of this.#byId.values()) if (old === undefined || t.last < old.last || (t.last === old.last && t.id < old.id)) old = t;
     if (old === undefined) return 0;
     this.#byId.delete(old.id);
+    this.#bytes -= tplBytes(old);
     const key = this.#leafKey(old.tokens);
     const leaf = this.#leaves.get(key);
     if (leaf !== undefined) {
@@ -253,11 +270,11 @@ export class TemplateMiner {
       }
       return { template: best, changed, created: false };
     }
-    if (this.#byId.size >= this.P.maxTemplates) {
-      const id = this.#evictOldest();
-      if (id !== 0 && evicted !== undefined) evicted(id);
-    }
     const t: Template = { id: this.#next++, tokens: tokens.map(maskToken), last: n, count: 1 };
+    while (this.#byId.size > 0 && (this.#byId.size >= this.P.maxTemplates || this.#bytes + tplBytes(t) > this.P.maxBytes)) {
+      const id = this.#evictOldest();
+      if (evicted !== undefined) evicted(id);
+    }
     this.#insert(t);
     this.#memo.clear();
     this.#memo.set(sc.key, t.id);
@@ -269,6 +286,12 @@ export class TemplateMiner {
     for (const x of [...this.#byId.values()].sort((a, b) => a.id - b.id)) t.push([x.id, x.tokens.join('\u0001'), x.last, x.count]);
     return { next: this.#next, t };
   }
+}
+
+function tplBytes(t: Template): number {
+  let b = 16;
+  for (const x of t.tokens) b += x.length + 1;
+  return b;
 }
 
 /** A template as text ("GET /api <*> status=<*>"). */

@@ -1,13 +1,17 @@
 // Text detector (logs, traces, LLM I/O): compression surprise.
-// size-exception: 454 lines; to split (normalise/score/explain) with issue 11's template layer.
+// size-exception: ~490 lines: the quarantine's incident and rarity rules (issue 11) grew it; to split
+// (null / score / quarantine) when a fast exact normaliser replaces the per-line regex pass.
 //
 //   line ─► normalise (ids/IPs/numbers → <N3>, <H16>, <IP>…)
 //        ─► exact line already in the baseline? ──yes──► normal (no compression)
 //        │ no
-//        ├─► pattern (skeleton: the line's words) quarantined? ──yes──► recurrence: still an
-//        │      anomaly while it is a burst; admitted to the baseline once it keeps recurring
-//        │      (the explanation says so). No compression either. Without a severity word a
-//        │      recurrence is folded into the first finding (mildRecurrenceWeight × its score).
+//        ├─► pattern (skeleton: the line's words) quarantined? ──yes──► recurrence, no compression:
+//        │      sightings at most incidentGap events apart are one incident, all reported (a burst
+//        │      of an alert); a later sighting is a new incident, judged by the pattern's decayed
+//        │      count of incidents: rare → reported, common → normal; a pattern that keeps coming
+//        │      (or a steady trickle of it) becomes common, and rare again after a long absence.
+//        │      Without a severity word a recurrence is folded into the first finding
+//        │      (mildRecurrenceWeight × its score).
 //        │ no
 //        ▼
 //   cost = |deflateRaw(line, dictionary = baseline of recent distinct lines)| in bits
@@ -127,8 +131,8 @@ export interface TextParams {
 const RATIO_EVERY = 8;
 const RATIO_RING = 32;
 
-/** …then [last sighting, decayed incidents, start of the last incident, its sightings] (events), and 1 while common. */
-type QEntry = [string, number, number, number, number, number, string, number, number, number, number, number];
+/** …then [last sighting, decayed incidents, start of the last incident, its sightings] (events), 1 while common, and the line it was accepted with. */
+type QEntry = [string, number, number, number, number, number, string, number, number, number, number, number, string];
 
 // Severity of a raw line. An explicit level token decides (a WARN line that says "failed" is
 // a warning; an INFO line about a corrected error is information); without one, words of
@@ -226,11 +230,12 @@ export class TextScorer {
   /** The null sample's size rowP was computed against. */
   rowN = 0;
 
-  /** Called with each line the baseline evicts (the logs detector keeps its keys in step). */
-  onEvict: ((line: string) => void) | null = null;
+  /** Baseline lines accepted with a quarantined pattern that became common → its entry. */
+  readonly #accepted = new Map<string, QEntry>();
 
   constructor(s: TextState, params: Readonly<TextParams>) {
     this.s = s;
+    for (const e of s.q) if (e[12] !== '') this.#accepted.set(e[12], e);
     this.P = params;
     this.#mix = new MixDrift(s.mix);
     for (const line of s.base) this.#add(line);
@@ -245,7 +250,6 @@ export class TextScorer {
       const oldest = this.#base.keys().next().value as string;
       this.#baseBytes -= this.#base.get(oldest) as number;
       this.#base.delete(oldest);
-      if (this.onEvict !== null) this.onEvict(oldest);
     }
   }
 
@@ -293,27 +297,6 @@ export class TextScorer {
     return line.length > this.P.maxLineBytes ? line.slice(0, this.P.maxLineBytes) : line;
   }
 
-  /** The baseline's normalised lines, least recent first. */
-  baseLines(): IterableIterator<string> {
-    return this.#base.keys();
-  }
-
-  /**
-   * A line the caller knows to be ordinary (its key's hash `h`): counted and observed by the mix
-   * tracker, nothing else (no normalisation, no compression).
-   */
-  known(h: number, threshold = 0.5): void {
-    this.s.n++;
-    this.rowScore = 0;
-    this.rowP = Number.NaN;
-    this.mixFinding = this.#mix.observe(h, (x) => this.#nameOf(x), threshold);
-  }
-
-  /** Whether a normalised line is in the baseline. */
-  has(line: string): boolean {
-    return this.#base.has(line);
-  }
-
   hashOf(line: string): number {
     let h = this.#hashes.get(line);
     if (h === undefined) {
@@ -324,18 +307,20 @@ export class TextScorer {
   }
 
   /** Score one event (`norm`: its normalisation when the caller has it); returns a finding (without index) or null. */
-  feed(text: string, threshold = 0.5, norm?: string, mixHash?: number): Omit<Finding, 'index'> | null {
+  feed(text: string, threshold = 0.5, norm?: string): Omit<Finding, 'index'> | null {
     const s = this.s;
     const P = this.P;
     s.n++;
     this.rowScore = 0;
     this.rowP = Number.NaN;
     const line = norm ?? this.normLine(text);
-    const h = mixHash ?? this.hashOf(line);
+    const h = this.hashOf(line);
     this.mixFinding = this.#mix.observe(h, (x) => this.#nameOf(x), threshold);
     if (this.#base.has(line)) {
       this.#touch(line);
-      return null;
+      // A line accepted with a common pattern still counts towards that pattern's rarity.
+      const qa = this.#accepted.get(line);
+      return qa === undefined ? null : this.#recur(qa, line, severityOf(text));
     }
     const key = skeleton(line, P.quarantineLineBytes);
     const sev = P.severityBoost > 0 ? severityOf(text) : '';
@@ -376,9 +361,12 @@ export class TextScorer {
     // widens its own null instead of alarming on everything.
     const alone = deflateRawSync(buf, { level: P.level }).length * 8;
     if (P.nullTakesAnomalies) this.#pushNull(Math.min(cost, s.med + zHalf * s.scale), cost / alone);
-    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(s.med), sev, s.n, 1, s.n, 1, 0];
+    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(s.med), sev, s.n, 1, s.n, 1, 0, ''];
     s.q.push(entry);
-    if (s.q.length > P.quarantineSize) s.q.shift();
+    if (s.q.length > P.quarantineSize) {
+      const gone = s.q.shift() as QEntry;
+      if (gone[12] !== '') this.#accepted.delete(gone[12]);
+    }
     return this.#novel(buf, cost, z, baseLines, sev, entry[3], false, alone);
   }
 
@@ -451,7 +439,7 @@ export class TextScorer {
     // trickle, not a burst), or an incident of admitBurst lines, is the stream's own behaviour.
     const dur = s.n - q[9] + 1;
     const long = !severe ? q[1] >= P.admitIncidents : inIncident && (q[10] >= P.admitBurst || (q[1] >= P.admitCountSevere && span >= P.admitSpan && q[10] < P.burstShare * dur));
-    q[8] = Number((inIncident ? (long ? Math.max(was, admit) : was) : was + 1).toFixed(4));
+    q[8] = Number(Math.max(inIncident ? was : was + 1, long ? admit : 0).toFixed(4));
     q[7] = s.n;
     // Most recently seen last: the quarantine drops the pattern seen longest ago.
     s.q.splice(s.q.indexOf(q), 1);
@@ -460,7 +448,11 @@ export class TextScorer {
     q[11] = common ? 1 : 0;
     if (common && wasCommon) return null;
     // On becoming common its line joins the baseline (the dictionary), as a normal line does.
-    if (common) this.#add(line);
+    if (common && q[12] === '' && !this.#base.has(line)) {
+      this.#add(line);
+      q[12] = line;
+      this.#accepted.set(line, q);
+    }
     const admitted = common;
     let explanation = inIncident
       ? `Recurrence ${q[1]} of a pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}), ${gap} events after its previous line: part of the same incident (${q[10]} lines).`
@@ -470,7 +462,7 @@ export class TextScorer {
     // score (a mildly surprising pattern's recurrences fall under the default threshold).
     const score = severe ? q[3] : Number((q[3] * P.mildRecurrenceWeight).toFixed(4));
     if (!severe) explanation += ` No severity word: folded into the first finding (score ${q[3]} × ${P.mildRecurrenceWeight}).`;
-    if (admitted) explanation = explanation.replace(/still rare \(/, '(') + ' It has become common, so it is now accepted as normal while it keeps coming (it is rare again after a long absence).';
+    if (admitted) explanation = explanation.replace(/still rare \(/, '(') + ' It has become common, so it is now accepted into the baseline as normal while it keeps coming (it is rare again after a long absence).';
     return {
       score,
       detector: TEXT_DETECTOR,
@@ -503,7 +495,7 @@ export function upgradeTextState(s: TextState): TextState {
   if (typeof s.rpos !== 'number') s.rpos = 0;
   const q = s.q as unknown[][];
   // Entries written before incidents were counted (7 fields): one incident, at the first sighting.
-  s.q = q.filter((e) => e.length === 7 || e.length === 12).map((e) => (e.length === 7 ? [...e, e[2], 1, e[2], 1, 0] : e)) as QEntry[];
+  s.q = q.filter((e) => e.length === 7 || e.length === 13).map((e) => (e.length === 7 ? [...e, e[2], 1, e[2], 1, 0, ''] : e)) as QEntry[];
   if (s.mix === undefined) s.mix = freshMix();
   return s;
 }
