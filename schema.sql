@@ -245,6 +245,10 @@ CREATE TABLE IF NOT EXISTS anomalies (
 );
 CREATE INDEX IF NOT EXISTS anomalies_tenant_detected_idx ON anomalies (tenant_id, detected_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS anomalies_tenant_stream_idx ON anomalies (tenant_id, stream, detected_at DESC);
+-- Related findings of a stream share an incident (engine/transforms/incidents.ts); the control
+-- API lists incidents as the anomalies grouped by it. Null for rows stored before incidents.
+ALTER TABLE anomalies ADD COLUMN IF NOT EXISTS incident_id uuid;
+CREATE INDEX IF NOT EXISTS anomalies_tenant_incident_idx ON anomalies (tenant_id, incident_id) WHERE incident_id IS NOT NULL;
 
 -- Batches already stored, so that a resent batch is acknowledged again but not stored twice.
 CREATE TABLE IF NOT EXISTS ingest_batches (

@@ -35,9 +35,13 @@ const quantile = (xs: number[], q: number): number => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
 };
 
-/** POSTs `body`; resolves with the ms from the last byte written to the complete answer, and its code. */
-function post(url: string, key: string, body: Buffer): Promise<{ ms: number; status: number; code: string }> {
+/**
+ * POSTs `body`; resolves with the ms from the last byte written to the complete answer (from the
+ * first byte when the answer came before the client had written the whole body: `early`), and its code.
+ */
+function post(url: string, key: string, body: Buffer): Promise<{ ms: number; early: boolean; status: number; code: string }> {
   return new Promise((resolve) => {
+    const startAt = performance.now();
     let sentAt = 0;
     const req = http.request(`${url}/api/v1/events/ingest`, {
       method: 'POST', agent: false,
@@ -48,11 +52,11 @@ function post(url: string, key: string, body: Buffer): Promise<{ ms: number; sta
       res.on('end', () => {
         let code = '';
         try { code = String((JSON.parse(text) as { error?: { code?: string } }).error?.code ?? ''); } catch { code = 'unparsable'; }
-        resolve({ ms: performance.now() - (sentAt || performance.now()), status: res.statusCode ?? 0, code });
+        resolve({ ms: performance.now() - (sentAt || startAt), early: sentAt === 0, status: res.statusCode ?? 0, code });
       });
     });
     // Refused before the whole body was sent (over the tenant's share of the body budget: 503 and close).
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ ms: performance.now() - (sentAt || performance.now()), status: 0, code: err.code ?? 'error' }));
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ ms: performance.now() - (sentAt || startAt), early: sentAt === 0, status: 0, code: err.code ?? 'error' }));
     req.end(body, () => { sentAt = performance.now(); });
   });
 }
@@ -101,6 +105,7 @@ async function main(): Promise<void> {
     const alone = await warm.stop();
 
     const refusals: number[] = [];
+    let early = 0;
     const codes = new Set<string>();
     const p = probe(system.controlUrl!);
     await new Promise((r) => setTimeout(r, 200));
@@ -109,7 +114,10 @@ async function main(): Promise<void> {
     const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, process.memoryUsage().rss); }, 10);
     for (let r = 0; r < rounds; r++) {
       const answers = await Promise.all(Array.from({ length: CONCURRENT }, () => post(system.engineUrl!, key, body)));
-      for (const a of answers) { codes.add(`${a.status} ${a.code}`); if (a.status === 413) refusals.push(a.ms); }
+      for (const a of answers) {
+        codes.add(`${a.status} ${a.code}`);
+        if (a.status === 413) { refusals.push(a.ms); if (a.early) early++; }
+      }
     }
     clearInterval(sampler);
     const health = await p.stop();
@@ -132,8 +140,9 @@ async function main(): Promise<void> {
     const scan = quantile(scans, 0.5);
     process.stdout.write(
       `decode_refusal_15m_maps: refused ${[...codes].join(', ')} in p50 ${p50.toFixed(1)} ms max ${Math.max(...refusals).toFixed(1)} ms after the body was sent ` +
-      `(${CONCURRENT} at once, ${rounds} rounds); control /health max ${Math.max(...health).toFixed(1)} ms p99 ${quantile(health, 0.99).toFixed(1)} ms ` +
-      `(${health.length} probes; alone: max ${Math.max(...alone).toFixed(1)} ms); decodeBody refusal in-process p50 ${quantile(decodes, 0.5).toFixed(3)} ms; rss +${((rssPeak - rssBefore) / 2 ** 20).toFixed(0)} MiB; ceiling: memchr of the 14.3 MiB body ${scan.toFixed(2)} ms (ratio ${(p50 / scan).toFixed(1)}); load ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores\n`,
+      `(${early} of ${refusals.length} before the client had sent it all: timed from its first byte) ` +
+      `(${CONCURRENT} at once, ${rounds} rounds); control /health max ${Math.max(...health).toFixed(1)} ms p99 ${quantile(health, 0.99).toFixed(1)} ms p50 ${quantile(health, 0.5).toFixed(1)} ms ` +
+      `(${health.length} probes; alone: max ${Math.max(...alone).toFixed(1)} ms p50 ${quantile(alone, 0.5).toFixed(1)} ms); decodeBody refusal in-process p50 ${quantile(decodes, 0.5).toFixed(3)} ms; rss +${((rssPeak - rssBefore) / 2 ** 20).toFixed(0)} MiB; ceiling: memchr of the 14.3 MiB body ${scan.toFixed(2)} ms (ratio ${(p50 / scan).toFixed(1)}); load ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores\n`,
     );
   } finally {
     await system.close();

@@ -13,6 +13,8 @@ import score from '../workers/score.js';
 import { TEXT_PARAMS } from '../workers/detectors/text.js';
 import type { ScoreInput, StreamType } from '../workers/types.js';
 import { prng, syntheticLog } from '../src/tools/demo/synthetic.js';
+import { PROSE_PARAMS } from '../workers/detectors/prose.js';
+import { generateLlm } from '../src/tools/eval/generators/llm.js';
 
 const RUNS = 5;
 const BATCH = 1000;
@@ -24,14 +26,15 @@ function batches(events: ScoreInput[]): Uint8Array[] {
   return out;
 }
 
-function report(name: string, rates: number[]): void {
+function report(name: string, rates: number[]): number {
   const s = [...rates].sort((a, b) => a - b);
   const med = s[s.length >> 1];
   const spread = ((s[s.length - 1] - s[0]) / 2 / med) * 100;
   console.log(`${name}: ${Math.round(med)} ops/s ±${spread.toFixed(1)}%`);
+  return med;
 }
 
-function benchScore(name: string, type: StreamType, events: ScoreInput[], streams: ScoreInput[][] = [events], rowScores = false): void {
+function benchScore(name: string, type: StreamType, events: ScoreInput[], streams: ScoreInput[][] = [events], rowScores = false): number {
   const all = streams.map(batches);
   const rates: number[] = [];
   for (let run = 0; run < RUNS; run++) {
@@ -46,10 +49,10 @@ function benchScore(name: string, type: StreamType, events: ScoreInput[], stream
     }
     rates.push(events.length / ((performance.now() - t0) / 1000));
   }
-  report(name, rates);
+  return report(name, rates);
 }
 
-function benchRaw(name: string, lines: string[], opts: { level: number; dictionary?: Buffer }): void {
+function benchRaw(name: string, lines: string[], opts: { level: number; dictionary?: Buffer }): number {
   const bufs = lines.map((l) => Buffer.from(l + '\n'));
   const rates: number[] = [];
   for (let run = 0; run < RUNS; run++) {
@@ -59,7 +62,7 @@ function benchRaw(name: string, lines: string[], opts: { level: number; dictiona
     rates.push(bufs.length / ((performance.now() - t0) / 1000));
     if (sink < 0) console.log(sink);
   }
-  report(name, rates);
+  return report(name, rates);
 }
 
 const { lines } = syntheticLog({ lines: 20_000, anomalies: 60 });
@@ -92,3 +95,14 @@ const points = values.map((value, i) => ({ ts: 1_700_000_000_000 + i * 60_000, v
 benchScore('detect_metrics', 'metrics', points);
 // With per-row scores (task.rowScores, what `driftwatch eval` asks for; the engine does not).
 benchScore('detect_metrics_row_scores', 'metrics', points, [points], true);
+// LLM prompts (the llm generator's tuning seed 1, one stream per generated stream): the free-text
+// detector compresses each prompt three times (against the stream's dictionary, alone, Huffman
+// only); the ceiling is one raw deflate per prompt with a dictionary of PROSE_PARAMS.dictBytes.
+const llm = generateLlm(1).events;
+const llmStreams = [...new Set(llm.map((e) => e.stream))].map((name) => llm.filter((e) => e.stream === name).map((e, i) => ({ ts: i, text: String(e.data) })));
+const prompts = llmStreams.flat();
+const llmRate = benchScore('detect_llm_prompts', 'llm', prompts, llmStreams);
+const promptTexts = prompts.map((e) => e.text.toLowerCase());
+const promptDict = Buffer.from(promptTexts.slice(0, 400).join('\n')).subarray(-PROSE_PARAMS.dictBytes);
+const llmCeiling = benchRaw(`raw_deflate_l6_per_prompt_${Math.round(PROSE_PARAMS.dictBytes / 1024)}k_dict`, promptTexts, { level: 6, dictionary: promptDict });
+console.log(`detect_llm_prompts_vs_raw_deflate: ${(llmRate / llmCeiling).toFixed(3)} ratio`);

@@ -9,13 +9,16 @@
 // B anomalies stored N under the flood vs M alone (all stored: yes|no); A acked K events/s`.
 // B's lines are synthetic logs with injected anomalies (src/tools/demo/synthetic.ts, one seed
 // for both phases), so that both phases score the same input from a fresh detector state.
-// Single process (clients and engine share the CPU). Needs DATABASE_URL (creates
-// dw_bench_fair_<random> and drops it).
+// One process: the engine on the main thread, each tenant's client in a worker thread of its own
+// (they share the CPU with the engine, not its event loop: a real client runs elsewhere).
+// Needs DATABASE_URL (creates dw_bench_fair_<random> and drops it).
 //   npx tsc -p tsconfig.json && DATABASE_URL=postgres://... node dist/bench/fairness.bench.js [--seconds 8]
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { createApiKey } from '../src/core/auth/api-keys.js';
@@ -103,6 +106,27 @@ function tenantA(url: string, key: string): { stop(): Promise<number> } {
   return { async stop() { running = false; await Promise.all(conns); return acked; } };
 }
 
+type ClientJob = { kind: 'B'; url: string; key: string; lines: string[]; stream: string } | { kind: 'A'; url: string; key: string };
+
+/** A tenant's client in a worker thread: B resolves with its latencies; A runs until stop() and resolves with the events acked. */
+function clientThread<T>(job: ClientJob): { done: Promise<T>; stop(): void } {
+  const w = new Worker(fileURLToPath(import.meta.url), { workerData: job });
+  const done = new Promise<T>((resolve, reject) => {
+    w.once('message', (m: T) => { resolve(m); void w.terminate(); });
+    w.once('error', reject);
+  });
+  return { done, stop: () => w.postMessage('stop') };
+}
+
+async function clientMain(job: ClientJob): Promise<void> {
+  if (job.kind === 'B') {
+    parentPort!.postMessage(await tenantB(job.url, job.key, job.lines, job.stream));
+    return;
+  }
+  const a = tenantA(job.url, job.key);
+  parentPort!.once('message', () => { void a.stop().then((n) => parentPort!.postMessage(n)); });
+}
+
 async function anomaliesOf(pool: pg.Pool, tenantId: string, stream: string): Promise<number> {
   return Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM anomalies WHERE tenant_id = $1 AND stream = $2', [tenantId, stream])).rows[0].n);
 }
@@ -142,13 +166,14 @@ async function main(): Promise<void> {
       return last;
     };
     try {
-      const alone = await tenantB(url, bKey, lines, 'b-alone');
+      const alone = await clientThread<number[]>({ kind: 'B', url, key: bKey, lines, stream: 'b-alone' }).done;
       const storedAlone = await settle('b-alone');
-      const flood = tenantA(url, aKey);
+      const flood = clientThread<number>({ kind: 'A', url, key: aKey });
       await new Promise((r) => setTimeout(r, 1_000));
       const t0 = Date.now();
-      const under = await tenantB(url, bKey, lines, 'b-flood');
-      const aEvents = await flood.stop();
+      const under = await clientThread<number[]>({ kind: 'B', url, key: bKey, lines, stream: 'b-flood' }).done;
+      flood.stop();
+      const aEvents = await flood.done;
       const aRate = aEvents / ((Date.now() - t0 + 1_000) / 1000);
       const storedUnder = await settle('b-flood');
       const p99a = quantile(alone, 0.99);
@@ -170,4 +195,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (isMainThread) await main();
+else await clientMain(workerData as ClientJob);

@@ -4,7 +4,9 @@
 //   candidates (JSON: [[name, {param: value}], …]; absent: a small default grid)
 //     ──► scoreNumeric per file (row scores; identical whatever the batch split)
 //     ──► per candidate: in-sample NAB score (threshold swept on all 42 files) and its LOCO score
-//     ──► all candidates at once: LOCO where each fold picks candidate + threshold on the other four
+//     ──► all candidates at once: LOCO where each fold picks candidate + threshold on the other four,
+//         by their in-fold score ('train') and by a LOCO inside the four ('nested')
+//     ──► the rows' median over all candidates (a fixed ensemble: nothing chosen): in-sample and LOCO
 //
 // Run: npx tsc -p tsconfig.json && node dist/bench/nab-loco.js [--data DIR] ['[["a",{"lkDiv":9}]]']
 import { readFileSync } from 'node:fs';
@@ -57,3 +59,21 @@ for (const [k, [name, over]] of grid.entries()) {
 const all = locoScore(candidates, windows);
 console.log(`LOCO, candidate and threshold chosen per fold among ${grid.length}: ${fmt(all.scores)}`);
 for (const f of all.folds) console.log(`  held out ${f.category}: ${profiles.map((p) => `${p} ${f.chosen[p].candidate}`).join(', ')}`);
+if (grid.length > 1) {
+  const nested = locoScore(candidates, windows, NAB_PROFILES, 'nested');
+  console.log(`LOCO, candidate chosen per fold by a LOCO inside the other four, then its threshold: ${fmt(nested.scores)}`);
+  for (const f of nested.folds) console.log(`  held out ${f.category}: ${profiles.map((p) => `${p} ${f.chosen[p].candidate}`).join(', ')}`);
+  const names = Object.keys(candidates);
+  const median = candidates[names[0]].map((f, i) => {
+    const score = new Float64Array(f.score.length);
+    const v = new Float64Array(names.length);
+    for (let r = 0; r < score.length; r++) {
+      names.forEach((n, k) => { v[k] = candidates[n][i].score[r]; });
+      v.sort();
+      score[r] = v[v.length >> 1];
+    }
+    return { name: f.name, ts: f.ts, score };
+  });
+  const inSample = Object.fromEntries(scoreCorpus(median, windows).map((x) => [x.profile, x.normalised]));
+  console.log(`median of the ${names.length} candidates' rows: in-sample ${fmt(inSample)} | LOCO (threshold only) ${fmt(locoScore({ median }, windows).scores)}`);
+}

@@ -8,12 +8,15 @@
 //   eval     score the detectors on labelled data, in-process (src/tools/eval/cli.ts)
 //   billing  report usage to Stripe now, or reconcile counted with reported (src/tools/billing-cli.ts)
 //   keys     signing keys of the access tokens: `keys rotate` (no downtime), `keys list`
+//   tenants | api-keys | users   administration without Stripe (src/tools/admin-cli.ts): tenants list,
+//            tenants set-plan, api-keys create --tenant, users reset-password; audited
 //
 // Options are the configuration table (src/core/config.ts): each has an environment variable and a
 // flag; flags win. Config is validated once here; a bad value exits with status 2.
 import { join } from 'node:path';
 import { loadConfig, options, type Config } from '../src/core/config.js';
 import { PUBLISH_MS, TokenService } from '../src/core/auth/jwt.js';
+import { keyEncryptionOf } from '../src/core/auth/key-encryption.js';
 import { openDatabase } from '../src/core/db.js';
 import { runDemo } from '../src/tools/demo/run.js';
 import { createLogger } from '../src/core/log.js';
@@ -29,6 +32,9 @@ const COMMANDS: Record<string, string> = {
   eval: 'score the detectors on labelled data: eval nab|logs|events (see driftwatch eval --help)',
   billing: 'billing report (send unreported usage hours to Stripe now) | billing reconcile (counted vs reported; exit 1 on a mismatch)',
   keys: 'signing keys of the access tokens: keys rotate (a new ES256 key signs; the old ones verify until their tokens expire) | keys list',
+  tenants: 'tenants list | tenants set-plan <tenant> <plan> (refused while STRIPE_SECRET_KEY is set: Stripe decides plans)',
+  'api-keys': 'api-keys create --tenant <id or slug> [--scope ingest,read] [--name <name>]: a new API key, printed once',
+  users: 'users reset-password <email> [--password-stdin]: a new password, printed once (or read from stdin); the user\'s sessions are revoked',
   help: 'show this help',
 };
 
@@ -64,14 +70,20 @@ function usage(): string {
   ].join('\n');
 }
 
-function parseArgs(argv: string[]): { command: string; sub: string; flags: Record<string, string>; help: boolean } {
+/** Commands with a subcommand; those of ADMIN also take positional arguments after it. */
+const WITH_SUB = new Set(['eval', 'billing', 'keys', 'tenants', 'api-keys', 'users']);
+const ADMIN = new Set(['tenants', 'api-keys', 'users']);
+
+function parseArgs(argv: string[]): { command: string; sub: string; args: string[]; flags: Record<string, string>; help: boolean } {
   let command = '';
   let sub = '';
   let help = false;
   const flags: Record<string, string> = {};
+  const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') { help = true; continue; }
+    if (a === '--password-stdin') { flags[a] = 'true'; continue; }
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       if (eq > 0) { flags[a.slice(0, eq)] = a.slice(eq + 1); continue; }
@@ -81,11 +93,12 @@ function parseArgs(argv: string[]): { command: string; sub: string; flags: Recor
       i++;
       continue;
     }
-    if ((command === 'eval' || command === 'billing' || command === 'keys') && sub === '') { sub = a; continue; }
+    if (WITH_SUB.has(command) && sub === '') { sub = a; continue; }
+    if (ADMIN.has(command)) { args.push(a); continue; }
     if (command !== '') throw new TypeError(`unexpected argument ${JSON.stringify(a)}`);
     command = a;
   }
-  return { command, sub, flags, help };
+  return { command, sub, args, flags, help };
 }
 
 /** Moves the named flags out of `flags` (they are not configuration options). */
@@ -165,7 +178,7 @@ async function serve(config: Readonly<Config>, parts: SystemParts): Promise<void
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { command, sub, flags, help } = parseArgs(argv);
+  const { command, sub, args, flags, help } = parseArgs(argv);
   if (command === 'eval') {
     // Loaded only for eval, so that `up` does not load the evaluation code.
     const { EVAL_FLAGS, evalUsage, runEval } = await import('../src/tools/eval/cli.js');
@@ -180,6 +193,15 @@ async function main(argv: string[]): Promise<void> {
     if (help) { process.stdout.write(billingUsage() + '\n'); return; }
     const config = loadConfig({ env: process.env, flags });
     process.exitCode = await runBilling(sub, config, createLogger(config), (s) => process.stdout.write(s + '\n'));
+    return;
+  }
+  if (ADMIN.has(command)) {
+    const { ADMIN_FLAGS, adminUsage, runAdmin } = await import('../src/tools/admin-cli.js');
+    if (help) { process.stdout.write(adminUsage(command) + '\n'); return; }
+    const adminFlags = takeFlags(flags, ADMIN_FLAGS);
+    const config = loadConfig({ env: process.env, flags });
+    const readStdin = async (): Promise<string> => { let s = ''; for await (const c of process.stdin) s += String(c); return s; };
+    process.exitCode = await runAdmin(command, sub, args, adminFlags, config, createLogger(config), (s) => process.stdout.write(s + '\n'), readStdin);
     return;
   }
   if (help || command === '' || command === 'help') {
@@ -207,7 +229,7 @@ async function main(argv: string[]): Promise<void> {
       const db = await openDatabase(config, createLogger(config), 2);
       try {
         const tokens = await new TokenService(db.pool, {
-          issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds,
+          issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds, encryption: keyEncryptionOf(config),
         }).init();
         if (sub === 'rotate') {
           const kid = await tokens.rotate();

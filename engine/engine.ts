@@ -13,7 +13,9 @@
 //   sources/websocket.ts ──┤                                           │ group commit: one COPY per window,
 //   GET /stream (frames)   │                                           │ ingest_batches + usage_counters
 //                          │                                           │ (and, with REDIS_URL, INCRBY after COMMIT: src/core/usage.ts)
-//   sources/otlp.ts ───────┘ (POST /v1/logs: OTLP/HTTP JSON ─► transforms/otlp.ts)
+//   sources/otlp.ts ───────┤ (POST /v1/logs: OTLP/HTTP JSON ─► transforms/otlp.ts)
+//   sources/loki.ts, ──────┘ elasticsearch.ts, splunk-hec.ts (the push APIs, sources/push.ts: the
+//                            same admission; transforms/loki*.ts, es-bulk.ts, hec.ts ─► push-events.ts)
 //                                                                      ▼ in the same transaction,
 //                                                                        stream_minutes + stream_totals (rollup)
 //                                                     durable records ─► InOrder (released in
@@ -57,9 +59,13 @@ import { CopySink, type SinkWrite, type WriteResult } from './sinks/postgres/ser
 import { spoolOptions } from './sinks/spool/config.js';
 import { SpooledSink, type SpoolStats } from './sinks/spool/service.js';
 import type { SourceContext } from './sources/common.js';
+import { elasticsearchSource } from './sources/elasticsearch.js';
 import { httpSource } from './sources/http.js';
+import { lokiSource } from './sources/loki.js';
+import { splunkHecSource } from './sources/splunk-hec.js';
 import { otlpSource } from './sources/otlp.js';
 import { websocketSource } from './sources/websocket.js';
+import { ignoredLabels } from './transforms/loki.js';
 import type { TenantQuota } from './transforms/quota.js';
 import type { TenantRateLimiter } from './transforms/limit.js';
 import { InOrder, Scorer } from './transforms/score.js';
@@ -126,6 +132,7 @@ function sourceContext(opts: EngineOptions, log: Logger, ingest: Ingest, door: D
     },
     authenticate: authenticator(opts),
     ingest: (tenantId, records, bytes, batchKey, fingerprint) => ingest.ingest(tenantId, records, bytes, batchKey, fingerprint),
+    turn: (tenantId) => ingest.turns.take(tenantId),
     get closing() { return door.closing; },
     track: (p) => track(inFlight, p),
   };
@@ -168,6 +175,9 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   });
   httpSource(app, ctx);
   otlpSource(app, ctx);
+  lokiSource(app, ctx, { ignoredLabels: ignoredLabels(config.lokiIgnoredLabels) });
+  elasticsearchSource(app, ctx);
+  splunkHecSource(app, ctx);
   const ws = websocketSource(app, ctx);
   const steps = closeSteps(door, {
     log, graceMs: opts.shutdownGraceMs ?? 10_000, inFlight, spool, events, scorer, anomalies, retentionRuns,

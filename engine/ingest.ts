@@ -24,6 +24,7 @@ import type { CopySink, SinkWrite } from './sinks/postgres/service.js';
 import type { SpooledSink } from './sinks/spool/service.js';
 import type { IngestResult } from './sources/common.js';
 import { TenantRateLimiter } from './transforms/limit.js';
+import { TenantTurns } from './transforms/turns.js';
 import { TenantQuota, type QuotaReading, type QuotaTicket } from './transforms/quota.js';
 import type { InOrder, Scorer } from './transforms/score.js';
 import type { EventRecord } from './types.js';
@@ -53,6 +54,8 @@ const acked = {
 export class Ingest {
   readonly rateLimit: TenantRateLimiter;
   readonly quota: TenantQuota;
+  /** The event loop's turns, shared by tenants (decoding in the sources, building blocks here). */
+  readonly turns = new TenantTurns();
   readonly #d: IngestDeps;
   readonly #global: EffectiveLimits;
   /** Per-tenant limits, computed once per quota reading (a reading is replaced, never changed). */
@@ -159,6 +162,8 @@ export class Ingest {
     tenantId: string, records: EventRecord[], bytes: number, batchKey: string | undefined, bodyFingerprint: string | undefined, ticket: QuotaTicket,
   ): Promise<IngestResult> {
     const { spool, events, toScore, usage } = this.#d;
+    // Compressing the blocks is the batch's second long synchronous step: at the tenant's turn too.
+    await this.turns.take(tenantId);
     const built = blockLines(tenantId, records, batchKey, undefined, batchKey !== undefined && bodyFingerprint === undefined);
     const fingerprint = batchKey === undefined ? undefined : bodyFingerprint ?? built.fingerprint;
     const slot = toScore.take();

@@ -25,6 +25,7 @@ import { createMachineRegistry } from './control/machines/create.js';
 import type { MachineRegistry, RouteSink } from './control/machines/registry.js';
 import { createApiKey } from './core/auth/api-keys.js';
 import { TokenService } from './core/auth/jwt.js';
+import { keyEncryptionOf } from './core/auth/key-encryption.js';
 import type { Config } from './core/config.js';
 import { openDatabase, withTransaction, type Database } from './core/db.js';
 import type { Logger } from './core/log.js';
@@ -87,8 +88,10 @@ export async function startSystem(
     if (parts.control || parts.edge === true) {
       routes = await RoutingTable.fromConfig(config, db.pool, log.child({ component: 'routing' }));
     }
+    const encryption = keyEncryptionOf(config);
+    if (encryption === undefined) log.warn({ event: 'SigningKeysInClear' }, 'SigningKeysInClear: the signing keys are stored unencrypted; set SIGNING_KEY_ENCRYPTION_KEY or SIGNING_KEY_ENCRYPTION_KEY_FILE');
     const tokens = await new TokenService(db.pool, {
-      issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds,
+      issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds, encryption,
     }).init();
     const demoApiKey = parts.control && parts.engine && config.demoTenant ? await ensureDemoTenant(db) : undefined;
     let controlUrl: string | undefined;

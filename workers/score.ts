@@ -5,7 +5,8 @@
 //        ▼
 //   logs / traces       ──► detectors/logs.ts    (templates; novelty and rarity by compression
 //                            surprise, slot values, metadata fields, per-template rate)
-//   llm                 ──► detectors/text.ts    (compression surprise)
+//   llm                 ──► detectors/prose.ts   (free text: compression surprise in both tails,
+//                            shape of the text, window drift)
 //   logs / traces       ──► detectors/sessions.ts (sequences per entity; only once a line carries
 //                            a session key: its own state, task.sessionState)
 //   metrics             ──► detectors/numeric.ts (robust online statistics: findings = rows whose likelihood reaches the threshold)
@@ -20,6 +21,7 @@ import type { Finding, ScoreInput, ScoreResult, ScoreTask } from './types.js';
 import { STREAM_TYPES } from './types.js';
 import { scoreText } from './detectors/text.js';
 import { scoreLogs } from './detectors/logs.js';
+import { scoreProse } from './detectors/prose.js';
 import { scoreNumeric } from './detectors/numeric.js';
 import { normalise } from './detectors/normalise.js';
 import { SESSION_DETECTOR } from './detectors/sessions.js';
@@ -53,6 +55,7 @@ export default function score(task: ScoreTask): ScoreResult {
     let out: { state: Uint8Array; findings: Finding[]; scored: number };
     if (task.streamType === 'metrics') out = scoreNumeric(state, events, undefined, rows, threshold);
     else if (task.streamType === 'logs' || task.streamType === 'traces') out = scoreLogs(state, events, rows, threshold);
+    else if (task.streamType === 'llm') out = scoreProse(state, events, undefined, rows, threshold);
     else out = scoreText(state, events, undefined, rows, threshold);
     const extra: { rowScores?: Float32Array; sessionState?: Uint8Array | null } = rows === undefined ? {} : { rowScores: rows };
     if (task.streamType === 'logs' || task.streamType === 'traces') {

@@ -149,7 +149,16 @@ export interface BodyHandlers {
   fail(err: DwError, closeConnection: boolean): void;
   /** The whole body, once it arrived and the credential was accepted; with the tenant's decode limits. */
   body(body: Buffer, principal: Principal, limits: TenantLimits): void;
+  /**
+   * The body's first HEAD_BYTES (fewer only when the body is shorter), once the credential was
+   * accepted: throws a DwError (answered at once, the connection closed, the rest never read)
+   * when they already show the body is over the tenant's limits (a msgpack array's length).
+   */
+  head?: (head: Buffer, limits: TenantLimits) => void;
 }
+
+/** Bytes a body's head check (BodyHandlers.head) is given. */
+export const HEAD_BYTES = 16;
 
 const tooLarge = (bytes: number, max: number, whose: string): DwError =>
   new DwError('DW_ERR_PAYLOAD_TOO_LARGE', `the body is ${bytes} bytes, at most ${max} (${whose})`, { limit: max, bytes });
@@ -168,6 +177,7 @@ class BodyReader {
   #whole: Buffer | undefined;
   #received = 0;
   #complete = false;
+  #headChecked = false;
   #who: Principal | undefined;
   #limits: TenantLimits | undefined;
   readonly #watched: Watched;
@@ -218,7 +228,24 @@ class BodyReader {
     }
     this.#who = p;
     this.#limits = limits;
+    if (!this.#checkHead()) return;
     this.#deliver();
+  }
+
+  /** The head check, once authenticated and HEAD_BYTES (or the whole body) arrived; false when it refused the body. */
+  #checkHead(): boolean {
+    const check = this.handlers.head;
+    if (check === undefined || this.#headChecked || this.#limits === undefined || (this.#received < HEAD_BYTES && !this.#complete)) return true;
+    this.#headChecked = true;
+    const n = Math.min(this.#received, HEAD_BYTES);
+    const head = this.#whole !== undefined ? this.#whole.subarray(0, n) : Buffer.concat(this.#chunks ?? [], n);
+    try {
+      check(head, this.#limits);
+      return true;
+    } catch (err) {
+      this.fail(err as DwError, true);
+      return false;
+    }
   }
 
   /** onData: copies the chunk (the ArrayBuffer is neutered when onData returns). */
@@ -242,9 +269,10 @@ class BodyReader {
     }
     this.#received += n;
     this.#watched.received = this.#received;
-    if (!isLast) return;
+    if (!isLast) { this.#checkHead(); return; }
     this.#complete = true;
     this.slow.delete(this.#watched);
+    if (!this.#checkHead()) return;
     this.#deliver();
   }
 
@@ -284,6 +312,7 @@ export function acceptBody(
   res: HttpResponse, st: ResState, ctx: SourceContext, fail: FailWriter,
   headers: { authorization: string | undefined; idempotencyKey: string; contentLength: string; client: string },
   onBody: (body: Buffer, principal: Principal, limits: TenantLimits) => void,
+  head?: BodyHandlers['head'],
 ): void {
   if (headers.idempotencyKey.length > MAX_IDEMPOTENCY_KEY) {
     fail(res, st, new DwError('DW_ERR_VALIDATION', `Idempotency-Key is longer than ${MAX_IDEMPOTENCY_KEY} characters`), true);
@@ -305,5 +334,6 @@ export function acceptBody(
   readBody(res, st, ctx, declared, headers.client, principal, {
     fail: (err, close) => fail(res, st, err, close),
     body: onBody,
+    head,
   });
 }

@@ -68,6 +68,11 @@ export interface SourceContext {
    * sha256 of the request body; by default the stored content's.
    */
   ingest(tenantId: string, records: EventRecord[], bytes: number, batchKey: string | undefined, fingerprint?: string): Promise<IngestResult>;
+  /**
+   * Resolves at the tenant's turn of the event loop (transforms/turns.ts): awaited before the
+   * synchronous decoding of a frame or body, so that one tenant's burst cannot hold the others'.
+   */
+  turn(tenantId: string): Promise<void>;
   /** True once close() began: new requests, upgrades and frames are refused. */
   readonly closing: boolean;
   /** Registers work that close() waits for (an HTTP request from its headers on, a frame from its receipt). */
@@ -111,16 +116,17 @@ export interface ResState {
   finish: () => void;
 }
 
-/** Answers a JSON body once (nothing after an abort or a first answer), with Retry-After on 429/503. */
+/** Answers a JSON body once (nothing after an abort or a first answer), with Retry-After on 429/503 and any `headers` of the protocol. */
 export function send(
   res: HttpResponse, st: ResState, status: number, body: string | Uint8Array, closeConnection = false, retryAfter = RETRY_AFTER_SECONDS,
-  contentType = 'application/json',
+  contentType = 'application/json', headers?: Readonly<Record<string, string>>,
 ): void {
   if (st.aborted || st.done) return;
   st.done = true;
   res.cork(() => {
     res.writeStatus(statusLine(status)).writeHeader('content-type', contentType);
     if (retryable(status)) res.writeHeader('retry-after', retryAfter);
+    if (headers !== undefined) for (const k in headers) res.writeHeader(k, headers[k]);
     res.end(body, closeConnection);
   });
   st.finish();
@@ -146,7 +152,7 @@ export function beginRequest(res: HttpResponse, ctx: SourceContext, fail: FailWr
 }
 
 const REASONS: Record<number, string> = {
-  200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
+  200: 'OK', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
   405: 'Method Not Allowed', 408: 'Request Timeout', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
   429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
 };

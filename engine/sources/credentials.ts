@@ -2,6 +2,7 @@
 // for the one resolver (src/core/auth/principal.ts):
 //   Authorization: Bearer <key>      as it is
 //   Authorization: ApiKey <key>      (Elasticsearch clients)
+//   Authorization: Splunk <key>      (Splunk HEC clients)
 //   Authorization: Basic b64(u:p)    the password (Loki and Elasticsearch clients); the user name
 //                                    when the password is empty
 //   X-API-Key: <key>                 when there is no Authorization header
@@ -11,7 +12,7 @@ import type { HttpRequest } from 'uWebSockets.js';
 export function normalizeCredential(authorization: string, apiKeyHeader: string): string | undefined {
   const a = authorization.trim();
   if (a === '') return apiKeyHeader.trim() === '' ? undefined : `Bearer ${apiKeyHeader.trim()}`;
-  const apiKey = /^ApiKey\s+(\S+)$/i.exec(a);
+  const apiKey = /^(?:ApiKey|Splunk)\s+(\S+)$/i.exec(a);
   if (apiKey !== null) return `Bearer ${apiKey[1]}`;
   const basic = /^Basic\s+([A-Za-z0-9+/=_-]+)$/i.exec(a);
   if (basic !== null) {

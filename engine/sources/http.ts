@@ -19,6 +19,7 @@ import { asTenantLimit, beginRequest, retryAfterOf, send, statusLine, ingestErro
 import { countRefusal, countRejectedEvent } from '../../src/core/telemetry/index.js';
 import { credentialOf } from './credentials.js';
 import { contentEncoding, decompress, unsupportedEncoding } from './encoding.js';
+import { scanMsgpackBodyHead } from '../transforms/prescan.js';
 
 const INGEST_PATH = '/api/v1/events/ingest';
 // Answers to a wrong method or path: the registry's templates (src/core/errors.ts), built once.
@@ -70,11 +71,16 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
       return;
     }
     // Decompressed only after the credential was accepted, capped at the tenant's own body limit.
-    acceptBody(res, st, ctx, sendError, { authorization, idempotencyKey, contentLength: lengthHeader, client }, (body, p, limits) => { void handle(body, p, limits); });
+    acceptBody(res, st, ctx, sendError, { authorization, idempotencyKey, contentLength: lengthHeader, client }, (body, p, limits) => { void handle(body, p, limits); },
+      // A msgpack array's length is in its first bytes: a body of too many events is refused before the rest arrives.
+      format === 'msgpack' && encoding === 'identity' ? (head, limits) => {
+        try { scanMsgpackBodyHead(head, limits); } catch (err) { throw asTenantLimit(err, limits); }
+      } : undefined);
 
     async function handle(received: Buffer, p: Principal, limits: TenantLimits): Promise<void> {
       try {
         const body = await decompress(received, encoding!, limits.maxBodyBytes);
+        await ctx.turn(p.tenantId);
         if (st.aborted) return;
         const raw = decodeBody(body, format!, limits);
         const { records, rejected, firstError } = validateEach(raw, limits, Date.now());

@@ -76,6 +76,7 @@ export function otlpSource(app: TemplatedApp, ctx: SourceContext): void {
     async function handle(raw: Buffer, p: Principal, limits: TenantLimits, receivedAt: number): Promise<void> {
       try {
         const body = await decompress(raw, encoding!, limits.maxBodyBytes);
+        await ctx.turn(p.tenantId);
         if (st.aborted) return;
         const mapped = otlpLogsToEvents(proto ? parseOtlpProtobuf(body) : parseOtlpJson(body), receivedAt, limits);
         const key = idempotencyKey === '' ? undefined : `otlp:${idempotencyKey}`;

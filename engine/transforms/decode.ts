@@ -319,4 +319,5 @@ export function validateEach(raw: readonly unknown[], limits: DecodeLimits, rece
   return { records, rejected, firstError };
 }
 
-const EVENT_FAULTS: ReadonlySet<string> = new Set(['DW_ERR_INVALID_EVENT', 'DW_ERR_INVALID_TIMESTAMP', 'DW_ERR_PAYLOAD_TOO_LARGE']);
+/** The codes of a fault of one event (refused alone), as opposed to one of the whole request. */
+export const EVENT_FAULTS: ReadonlySet<string> = new Set(['DW_ERR_INVALID_EVENT', 'DW_ERR_INVALID_TIMESTAMP', 'DW_ERR_PAYLOAD_TOO_LARGE']);

@@ -94,6 +94,16 @@ function walk(b: Uint8Array, pos: number, budget: { left: number; max: number })
   return pos;
 }
 
+/**
+ * The first bytes of a msgpack body (at least 5, when the body has them): refused at once when
+ * they open an array of more events than the limit, before the rest of the body is read.
+ */
+export function scanMsgpackBodyHead(head: Uint8Array, limits: ScanLimits): void {
+  if (head.length === 0) return;
+  const n = arrayLength(head, 0);
+  if (n > limits.maxBatchEvents) throw tooMany(n, limits.maxBatchEvents);
+}
+
 /** Checks a msgpack body (an array of events, or one event) against the limits before decoding. */
 export function scanMsgpackBody(b: Uint8Array, limits: ScanLimits): void {
   if (b.length === 0) return;

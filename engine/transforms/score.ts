@@ -46,6 +46,7 @@ import { eventJson } from './decode.js';
 import type { EventRecord } from '../types.js';
 import type { StreamProfile } from './stream-settings.js';
 
+import { foldIncident, incidentKey, type IncidentMap } from './incidents.js';
 import { RoundRobin } from './round-robin.js';
 
 export { InOrder } from './in-order.js';
@@ -103,6 +104,8 @@ interface StreamQueue {
   loaded: boolean;
   /** Its state changed since it was last saved. */
   dirty: boolean;
+  /** Open incidents by key (incidents.ts), created with the stream's first finding. */
+  incidents?: IncidentMap;
 }
 
 
@@ -469,11 +472,13 @@ export class Scorer {
     if (res.findings.length > 0) {
       const now = Date.now();
       const rows: AnomalyRow[] = [];
+      q.incidents ??= new Map();
       for (const f of res.findings) {
         const r = batch[f.index];
         if (r === undefined) continue;
         rows.push({
-          id: randomUUID(), tenantId: q.tenantId, stream: q.stream, streamType: q.streamType,
+          id: randomUUID(), incidentId: foldIncident(q.incidents, incidentKey(f.detector, f.details), r.ts),
+          tenantId: q.tenantId, stream: q.stream, streamType: q.streamType,
           score: f.score, detector: f.detector, explanation: f.explanation,
           eventJson: eventJson(r),
           // The profile and threshold the finding was judged by (absent without settings).

@@ -39,6 +39,7 @@ import { parseTrustProxy, type Config } from '../core/config.js';
 import { DwError, errorBody } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { anomaliesPlugin } from './plugins/anomalies.js';
+import { incidentsPlugin } from './plugins/incidents.js';
 import { apiKeysPlugin } from './plugins/api-keys.js';
 import { auditPlugin, auditRoutesPlugin } from './plugins/audit.js';
 import { authPlugin } from './plugins/auth.js';
@@ -148,6 +149,7 @@ export async function buildControlApp(opts: {
     await api.register(usersPlugin, {});
     await api.register(apiKeysPlugin, {});
     await api.register(anomaliesPlugin, {});
+    await api.register(incidentsPlugin, {});
     await api.register(streamsPlugin, {});
     await api.register(streamPagesPlugin, {});
     await api.register(eventsPlugin, {});

@@ -51,10 +51,18 @@ export interface Config {
   readonly quotaRefreshMs: number;
   /** Fastify trustProxy: 'false', 'true', a hop count, or a comma-separated list of addresses/CIDRs. */
   readonly trustProxy: string;
+  /** Loki push: labels left out of the stream key (comma list, or `none`); they stay in metadata. */
+  readonly lokiIgnoredLabels: string;
   readonly externalJwtSecret: string | undefined;
+  /** Seals the signing keys' private halves at rest (src/core/auth/key-encryption.ts): 32 bytes, hex or base64. */
+  readonly signingKeyEncryptionKey: string | undefined;
+  /** A file holding the same; with neither and embedded PostgreSQL, <dataDir>/signing-key-encryption.key is created. */
+  readonly signingKeyEncryptionKeyFile: string | undefined;
   readonly externalJwtIssuer: string | undefined;
   readonly externalJwtAudience: string;
   readonly demoTenant: boolean;
+  /** POST /api/v1/auth/register is open (false: 403 DW_ERR_SIGNUP_CLOSED; accounts come from the operator). */
+  readonly allowSignup: boolean;
   readonly controlUrl: string | undefined;
   readonly engineUrl: string | undefined;
   /** Set on a per-tenant engine: it refuses every other tenant's credentials. */
@@ -154,10 +162,16 @@ export const defaults: Readonly<Config> = Object.freeze({
   registerRateLimitPerEmail: 3,
   quotaRefreshMs: 2_000,
   trustProxy: 'false',
+  // Labels that name one instance of a source (a pod, a file, host:port) or split its lines by
+  // value (the level): as part of a stream key they would scatter one source over many streams.
+  lokiIgnoredLabels: 'pod,pod_name,pod_uid,pod_template_hash,controller_revision_hash,container_id,instance,filename,level,detected_level,severity',
   externalJwtSecret: undefined,
+  signingKeyEncryptionKey: undefined,
+  signingKeyEncryptionKeyFile: undefined,
   externalJwtIssuer: undefined,
   externalJwtAudience: 'authenticated',
   demoTenant: true,
+  allowSignup: true,
   controlUrl: undefined,
   engineUrl: undefined,
   tenantId: undefined,
@@ -235,9 +249,13 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   registerRateLimitPerEmail: { env: 'REGISTER_RATE_LIMIT_PER_EMAIL', flag: '--register-rate-limit-per-email', kind: 'int', min: 1, max: 1_000_000, doc: 'sign-up attempts per hour for one email address' },
   quotaRefreshMs: { env: 'QUOTA_REFRESH_MS', flag: '--quota-refresh-ms', kind: 'int', min: 0, max: 600_000, doc: 'how often the engine re-reads a sending tenant\'s plan and month usage for its quota (plan changes apply within this; a tenant at its limit is re-read every 0.5 s)' },
   trustProxy: { env: 'TRUST_PROXY', flag: '--trust-proxy', kind: 'string', doc: 'which proxies may set X-Forwarded-For for the control API (client address of rate limits and audit) and the engine (the share of the body budget a request without accepted credentials is charged to): false, true (any), a hop count, or comma-separated addresses/CIDRs (e.g. 127.0.0.1,10.0.0.0/8)' },
+  lokiIgnoredLabels: { env: 'LOKI_IGNORED_LABELS', flag: '--loki-ignored-labels', kind: 'string', pattern: /^\s*(?:none|[A-Za-z_][A-Za-z0-9_.]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_.]*)*)\s*$/, doc: 'POST /loki/api/v1/push: labels left out of the stream key (kept in metadata), a comma list or none; the stream key is the other labels, sorted, as {app="api",env="prod"}' },
+  signingKeyEncryptionKey: { env: 'SIGNING_KEY_ENCRYPTION_KEY', flag: '--signing-key-encryption-key', kind: 'string', doc: 'encrypts the access-token signing keys at rest (AES-256-GCM; 32 bytes as 64 hex digits or base64, e.g. openssl rand -hex 32); rows stored in clear are encrypted at start; a wrong key stops the start with an error naming both key ids. Unset with embedded PostgreSQL: a key file <data dir>/signing-key-encryption.key (mode 0600) is created; unset with DATABASE_URL: keys stay in clear (a warning at start)' },
+  signingKeyEncryptionKeyFile: { env: 'SIGNING_KEY_ENCRYPTION_KEY_FILE', flag: '--signing-key-encryption-key-file', kind: 'string', doc: 'a file holding SIGNING_KEY_ENCRYPTION_KEY (e.g. a mounted secret); used when that is unset' },
   externalJwtSecret: { env: 'EXTERNAL_JWT_SECRET', flag: '--external-jwt-secret', kind: 'string', doc: 'also accept HS256 tokens signed with this secret (a Supabase project\'s JWT secret, at least 32 characters); the token\'s email must belong to a driftwatch user. Unset: only our ES256 tokens' },
   externalJwtIssuer: { env: 'EXTERNAL_JWT_ISSUER', flag: '--external-jwt-issuer', kind: 'string', doc: 'iss an external token must carry (e.g. https://<project>.supabase.co/auth/v1); unset: not checked' },
   externalJwtAudience: { env: 'EXTERNAL_JWT_AUDIENCE', flag: '--external-jwt-audience', kind: 'string', doc: 'aud an external token must carry (Supabase: authenticated)' },
+  allowSignup: { env: 'ALLOW_SIGNUP', flag: '--allow-signup', kind: 'bool', doc: 'anyone may create an account (POST /api/v1/auth/register); false: sign-up answers 403 DW_ERR_SIGNUP_CLOSED and the dashboard\'s sign-up form shows it' },
   demoTenant: { env: 'DEMO_TENANT', flag: '--demo-tenant', kind: 'bool', doc: '`up` creates a demo tenant and prints its API key on the first run' },
   controlUrl: { env: 'DRIFTWATCH_CONTROL_URL', flag: '--control-url', kind: 'url', doc: 'control API the `demo` command talks to (default http://127.0.0.1:<control port>)' },
   engineUrl: { env: 'DRIFTWATCH_ENGINE_URL', flag: '--engine-url', kind: 'url', doc: 'engine the `demo` command sends to (default http://127.0.0.1:<engine port>)' },

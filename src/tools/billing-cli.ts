@@ -41,7 +41,7 @@ const listening = (port: number): Promise<boolean> => new Promise((resolve) => {
  * Without DATABASE_URL, the embedded PostgreSQL of a `driftwatch up` that is running on the same
  * data directory (its credentials file, its port): the command runs beside the servers.
  */
-async function runningEmbedded(config: Readonly<Config>): Promise<string | undefined> {
+export async function runningEmbedded(config: Readonly<Config>): Promise<string | undefined> {
   const file = join(config.dataDir, 'credentials.json');
   if (config.databaseUrl !== undefined || !existsSync(file) || !(await listening(config.embeddedPgPort))) return undefined;
   const c = JSON.parse(await readFile(file, 'utf8')) as { user: string; password: string; database: string };

@@ -36,7 +36,7 @@ describe('GET /api/v1/anomalies', () => {
     expect(r.body.anomalies[0]).toEqual({
       id: ids[24], stream: 'web', stream_type: 'logs', score: 24 / 25, detector: 'ncd',
       explanation: expect.any(String), event: { data: 'panic: out of memory', metadata: { line: 7 } }, details: { window: 100 },
-      event_ts: expect.any(String), detected_at: '2026-11-01T00:24:00.000Z', status: 'open', resolved_at: null,
+      event_ts: expect.any(String), detected_at: '2026-11-01T00:24:00.000Z', status: 'open', resolved_at: null, incident_id: null,
     });
   });
 

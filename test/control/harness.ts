@@ -72,13 +72,16 @@ export async function signUp(app: FastifyInstance, name = 'Alice', extra: Record
 }
 
 /** Inserts an anomaly for a tenant directly; returns its id. */
-export async function insertAnomaly(h: Harness, tenantId: string, fields: { stream?: string; stream_type?: string; score?: number; detected_at?: string; status?: string } = {}): Promise<string> {
+export async function insertAnomaly(h: Harness, tenantId: string, fields: {
+  stream?: string; stream_type?: string; score?: number; detected_at?: string; status?: string; incident_id?: string; event_ts?: string; data?: string;
+} = {}): Promise<string> {
   const id = randomUUID();
   await h.db.pool.query(
-    `INSERT INTO anomalies (id, tenant_id, stream, stream_type, score, detector, explanation, event, details, event_ts, detected_at, status)
-     VALUES ($1, $2, $3, $4, $5, 'ncd', 'this line compresses badly against the window', $6, $7, now(), coalesce($8::timestamptz, now()), $9)`,
+    `INSERT INTO anomalies (id, tenant_id, stream, stream_type, score, detector, explanation, event, details, event_ts, detected_at, status, incident_id)
+     VALUES ($1, $2, $3, $4, $5, 'ncd', 'this line compresses badly against the window', $6, $7, coalesce($10::timestamptz, now()), coalesce($8::timestamptz, now()), $9, $11)`,
     [id, tenantId, fields.stream ?? 'web', fields.stream_type ?? 'logs', fields.score ?? 0.9,
-      { data: 'panic: out of memory', metadata: { line: 7 } }, { window: 100 }, fields.detected_at ?? null, fields.status ?? 'open'],
+      { data: fields.data ?? 'panic: out of memory', metadata: { line: 7 } }, { window: 100 }, fields.detected_at ?? null, fields.status ?? 'open',
+      fields.event_ts ?? null, fields.incident_id ?? null],
   );
   return id;
 }

@@ -8,6 +8,7 @@ describe('normalizeCredential', () => {
   it.each([
     ['Bearer k1', '', 'Bearer k1'],
     ['ApiKey k2', '', 'Bearer k2'],
+    ['Splunk k3', '', 'Bearer k3'],
     ['apikey k2', '', 'Bearer k2'],
     [`Basic ${b64('user:k3')}`, '', 'Bearer k3'],
     [`Basic ${b64('k4:')}`, '', 'Bearer k4'],

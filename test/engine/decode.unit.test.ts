@@ -101,8 +101,9 @@ describe('COPY text payload', () => {
     expect(copyEscape('plain')).toBe('plain');
     const [r] = validateEvents([{ timestamp: 0, stream_type: 'logs', data: 'x\ty', stream: 's\\1' }], limits);
     expect(eventLines('T', [r])).toBe('T\ts\\\\1\tlogs\t1970-01-01T00:00:00.000Z\t"x\\\\ty"\t\\N\n');
-    const line = anomalyLines([{ id: 'I', tenantId: 'T', stream: 's', streamType: 'logs', score: 0.5, detector: 'd', explanation: 'two\nlines', eventJson: '{}', detailsJson: '{}', eventTs: 0, detectedAt: 0 }]);
-    expect(line.split('\t')).toHaveLength(11);
+    const line = anomalyLines([{ id: 'I', tenantId: 'T', stream: 's', streamType: 'logs', score: 0.5, detector: 'd', explanation: 'two\nlines', eventJson: '{}', detailsJson: '{}', eventTs: 0, detectedAt: 0, incidentId: null }]);
+    expect(line.split('\t')).toHaveLength(12);
+    expect(line.endsWith('\t\\N\n')).toBe(true);
     expect(line).toContain('two\\nlines');
   });
 });

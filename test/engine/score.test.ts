@@ -61,6 +61,10 @@ describe('Scorer (fixture worker)', () => {
       }
       expect(scorer.stats.eventsScored).toBe(400);
       expect(scorer.stats.tasksFailed).toBe(0);
+      // Same detector, same stream, event times seconds apart: each stream's findings fold into one incident.
+      const incidents = ['s1', 's2'].map((s) => new Set(rows.filter((r) => r.stream === s).map((r) => r.incidentId)));
+      expect(incidents.map((i) => i.size)).toEqual([1, 1]);
+      expect([...incidents[0]][0]).not.toBe([...incidents[1]][0]);
     } finally {
       await scorer.close();
     }

@@ -1,4 +1,4 @@
-// `driftwatch eval nab` and `eval logs` on the real benchmark data (../shared/datasets; absent on
+// `driftwatch eval nab`, `eval logs` and `eval sessions` on the real benchmark data (../shared/datasets; absent on
 // a user's machine: these skip). The NAB baselines the CLI prints must be the figures the
 // reference scorer gives (nab-scorer.e2e.test.ts); our own figures are printed, and bounded loosely
 // (the detectors are tuned by others; test/workers holds their floors).
@@ -91,5 +91,26 @@ describe('driftwatch eval on ../shared/datasets', () => {
     expect(j.logs.HDFS_2k).toMatchObject({ anomalous: 70, lines: 2000 });
     expect(j.logs.Thunderbird_2k).toMatchObject({ anomalous: 0, lines: 2000, f1: null });
     expect(Object.keys(j.logs).filter((k) => k.startsWith('unlabeled/'))).toHaveLength(12);
+  });
+
+  const hdfs = join(logs, 'HDFS_100k_sessions');
+  it.skipIf(!existsSync(hdfs))(`eval sessions: parameters by cross-validation inside train, figures on test, and the ceiling of this split${skipped(hdfs)}`, () => {
+    const out = join(tmp, 'sessions.json');
+    const r = run(['eval', 'sessions', '--data', hdfs, '--json', out]);
+    expect(r.status, r.stderr).toBe(0);
+    console.log(r.stdout.trim());
+    type F = { f1: number; precision: number; tp: number; fp: number; anomalous: number; sessions: number };
+    const j = JSON.parse(readFileSync(out, 'utf8')) as { sessions: F & { indistinguishable: number; ceiling: Record<string, number>; engine: F; no_labels: F } };
+    expect(j.sessions).toMatchObject({ anomalous: 57, sessions: 1588, indistinguishable: 26 });
+    // Properties of the data, not of the detector: what any function of the sequence (or of its counts) could reach.
+    expect(j.sessions.ceiling.f1).toBeCloseTo(0.7111, 3);
+    expect(j.sessions.ceiling.f1_no_false_alarms).toBeCloseTo(62 / 88, 6);
+    expect(j.sessions.ceiling.counts_f1_no_false_alarms).toBeCloseTo(60 / 87, 6);
+    // Floors for the detector: loose, below what it reaches (0.690 on each line).
+    for (const f of [j.sessions, j.sessions.no_labels, j.sessions.engine]) {
+      expect(f.f1).toBeGreaterThanOrEqual(0.65);
+      expect(f.f1).toBeLessThanOrEqual(j.sessions.ceiling.f1);
+      expect(f.fp).toBeLessThanOrEqual(2);
+    }
   });
 });

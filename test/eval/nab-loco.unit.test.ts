@@ -34,6 +34,21 @@ describe('leave one category out', () => {
     expect(r.scores.standard).toBeLessThan(0);
   });
 
+  it('nested selection: each fold picks by leave-one-category-out inside the other categories; the held-out raw scores sum to the figure', () => {
+    const three = [...names, 'c/1.csv', 'c/2.csv'];
+    const w3: NabWindows = Object.fromEntries(three.map((n) => [n, [[ts[600], ts[650]]]]));
+    const good = three.map((n) => file(n, 610));
+    const bad = three.map((n) => file(n, 300));
+    const r = locoScore({ bad, good }, w3, undefined, 'nested');
+    for (const f of r.folds) expect(f.chosen.standard.candidate).toBe('good');
+    const inGood = scoreCorpus(good, w3).find((p) => p.profile === 'standard')?.normalised as number;
+    expect(r.scores.standard).toBeCloseTo(inGood, 9);
+    const raw = r.folds.reduce((s, f) => s + f.chosen.standard.held_out_raw, 0);
+    const plain = locoScore({ good }, w3);
+    expect(raw).toBeCloseTo(plain.folds.reduce((s, f) => s + f.chosen.standard.held_out_raw, 0), 9);
+    expect(() => locoScore({ X, Y }, windows, undefined, 'nested')).toThrow(/at least three categories/);
+  });
+
   it('rejects candidates over different files, and a corpus of one category', () => {
     expect(() => locoScore({ X, Z: X.slice(1) }, windows)).toThrow(/does not score the same files/);
     expect(() => locoScore({ a: X.slice(0, 2) }, windows)).toThrow(/at least two categories/);

@@ -208,5 +208,5 @@ describe('NAB scorer reproduces the reference scorer on the official detector ou
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 300_000); // the Python reference scorer over every detector's results: ~40 s idle, over 60 s on a loaded machine
 });

@@ -18,6 +18,19 @@ describe('score(): contract', () => {
     expect(r.findings).toEqual([]);
   });
 
+  it('llm streams go to the free-text detector; a logs state given to an llm stream restarts it, a metrics state is refused', () => {
+    const r = score(task('llm', textEvents(['where is my order?', 'I want a refund'])));
+    expect(r.ok && new TextDecoder().decode(r.state)).toMatch(/"kind":"prose"/);
+    const logs = score(task('logs', textEvents(['x'])));
+    if (!logs.ok) throw new Error('setup');
+    const again = score(task('llm', textEvents(['hello']), logs.state));
+    expect(again.ok && again.scored).toBe(1);
+    const metrics = score(task('metrics', valueEvents([1, 2, 3])));
+    if (!metrics.ok) throw new Error('setup');
+    const refused = score(task('llm', textEvents(['hello']), metrics.state));
+    expect(refused.ok === false && refused.code).toBe('DW_ERR_DETECTOR');
+  });
+
   it.each(['logs', 'traces', 'llm', 'metrics'] as const)('accepts an empty batch for %s', (t) => {
     const r = score(task(t, []));
     expect(r.ok).toBe(true);

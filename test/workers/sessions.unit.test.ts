@@ -12,7 +12,7 @@ import {
   fitSessions, scoreSession, sessionKeyOf, sessionProfile, SessionTracker, SESSION_DETECTOR, SESSION_PARAMS, type ClosedSession, type SessionState,
 } from '../../workers/detectors/sessions.js';
 import { runEval } from '../../src/tools/eval/cli.js';
-import { evalSessions, evalSessionsRule, inValidation, parseSessionsCsv, type LabelledSession } from '../../src/tools/eval/sessions.js';
+import { evalSessions, evalSessionsRule, foldOf, inValidation, parseSessionsCsv, sessionsCeiling, type LabelledSession } from '../../src/tools/eval/sessions.js';
 
 const NORMAL = ['T5 T1 T1 T1 T2 T2 T2 T3 T4 T3 T4 T3 T4', 'T1 T5 T1 T1 T3 T4 T3 T4 T3 T4 T2 T2 T2', 'T5 T1 T1 T1 T2 T2 T3 T4 T3 T4 T2 T3 T4 T6'];
 const seqs = (n: number): string[][] => Array.from({ length: n }, (_, i) => NORMAL[i % NORMAL.length].split(' '));
@@ -42,6 +42,33 @@ describe('session profile and score', () => {
     expect(on.novelTransitions).toContain('^>T4');
     expect(on.score).toBeGreaterThanOrEqual(0.5);
     expect(scoreSession(model, reordered, { ...SESSION_PARAMS, transitions: false }).score).toBeLessThan(0.5);
+  });
+});
+
+describe('rare templates', () => {
+  it('a template no reference session holds (or fewer than rareShare of them) flags the session whatever its compression cost; 0 turns it off', () => {
+    // 1 session in 400 holds T13: below 0.003 of the sessions, above 0.001.
+    const ref = [...seqs(399), 'T5 T1 T1 T1 T2 T2 T2 T13 T3 T4 T3 T4 T3 T4'.split(' ')];
+    const withUnseen = 'T5 T1 T1 T1 T2 T2 T2 T3 T4 T3 T4 T3 T4 T15'.split(' ');
+    const withRare = 'T5 T1 T1 T1 T2 T2 T2 T13 T3 T4 T3 T4 T3 T4'.split(' ');
+    const at = (rareShare: number, seq: string[]): ReturnType<typeof scoreSession> => {
+      const P = { ...SESSION_PARAMS, rareShare, marginBits: 10_000, invariantConf: 0 };
+      return scoreSession(fitSessions(ref, P), seq, P);
+    };
+    expect(at(1e-9, withUnseen)).toMatchObject({ rareTemplates: ['T15'], unseenTemplates: ['T15'] });
+    expect(at(1e-9, withUnseen).score).toBeGreaterThanOrEqual(0.5);
+    expect(at(1e-9, withRare).rareTemplates).toEqual([]);
+    expect(at(0.003, withRare).rareTemplates).toEqual(['T13']);
+    expect(at(0.001, withRare).rareTemplates).toEqual([]);
+    expect(at(0, withUnseen).score).toBeLessThan(0.5);
+    for (const n of NORMAL) expect(at(0.003, n.split(' ')).score).toBeLessThan(0.5);
+  });
+
+  it('a margin of 8 bits would flag a normal profile that is a third of the reference (why the engine keeps 48)', () => {
+    const model = fitSessions(seqs(300));
+    expect(NORMAL.map((n) => scoreSession(model, n.split(' ')).excessBits)).toEqual([0, 0, 8]);
+    expect(scoreSession(model, NORMAL[2].split(' '), { ...SESSION_PARAMS, marginBits: 8 }).score).toBeGreaterThanOrEqual(0.5);
+    expect(scoreSession(model, NORMAL[2].split(' ')).score).toBeLessThan(0.5);
   });
 });
 
@@ -118,6 +145,30 @@ describe('session tracker', () => {
     const split = run([7, 100, 1, 333, events.length]);
     expect(split.flagged).toEqual(whole.flagged);
     expect(split.closed.map((c) => c.key)).toEqual(whole.closed.map((c) => c.key));
+  });
+
+  it('a new template is rare while it stays rare: flagged at first, not once it holds rareShare of the judged sessions, though those never joined the reference', () => {
+    const P = { ...SESSION_PARAMS, minReference: 50, rareShare: 0.01, invariantConf: 0, marginBits: 10_000 };
+    const tr = new SessionTracker(null, P);
+    const judge = (seq: string[], k: number): boolean => tr.judge([{ key: `b${k}`, first: 0, last: 0, seq, dropped: 0 }]).length > 0;
+    seqs(300).forEach((seq, k) => expect(judge(seq, k)).toBe(false));
+    const withNew = [...NORMAL[0].split(' '), 'T20'];
+    // The k-th session with T20 (k = 0, 1, …) comes after 300 + k judged sessions of which k hold it:
+    // rare while k < 0.01 × (300 + k), i.e. for k = 0..3; from the fifth on it is common enough.
+    const flags = [0, 1, 2, 3, 4, 5].map((k) => judge(withNew, 300 + k));
+    expect(flags).toEqual([true, true, true, true, false, false]);
+    expect(tr.model).toMatchObject({ sessions: 302, judged: 306 });
+    expect(tr.model.seen?.T20).toBe(6);
+    // A state written before the counts existed loads, and reads as none counted.
+    const old = JSON.parse(JSON.stringify(tr.state())) as SessionState;
+    delete old.model.judged;
+    delete old.model.seen;
+    expect(new SessionTracker(old, P).judge([{ key: 'x', first: 0, last: 0, seq: withNew, dropped: 0 }])).toHaveLength(1);
+    // Bounded: beyond maxTemplates a new template is not counted.
+    const small = new SessionTracker(null, { ...P, maxTemplates: 6 });
+    small.judge(seqs(3).map((seq, k) => ({ key: `s${k}`, first: 0, last: 0, seq, dropped: 0 })));
+    small.judge([{ key: 'y', first: 0, last: 0, seq: ['T30', 'T31'], dropped: 0 }]);
+    expect(Object.keys(small.model.seen ?? {})).toHaveLength(6);
   });
 
   it('open sessions are bounded: beyond maxOpenSessions the least recently touched closes', () => {
@@ -208,6 +259,22 @@ describe('eval sessions', () => {
     expect(n).toBeGreaterThan(150);
     expect(n).toBeLessThan(250);
     expect(ids.filter(inValidation)).toEqual(ids.filter(inValidation));
+    const sizes = [0, 1, 2, 3, 4].map((k) => ids.filter((id) => foldOf(id) === k).length);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(1000);
+    for (const n of sizes) expect(n).toBeGreaterThan(150);
+  });
+
+  it('the ceiling: the best F1 of any function of the sequence, from the test labels', () => {
+    const t = (seq: string, anomalous: boolean): LabelledSession => ({ id: seq, anomalous, split: 'test', seq: seq.split(' ') });
+    // Group A: 3 anomalies alone; group B: 1 anomaly among 3 normal; group C: normal only; B as C's counts reordered.
+    const test = [t('A', true), t('A', true), t('A', true), t('B C', true), t('B C', false), t('B C', false), t('B C', false), t('C B', false), t('D', false)];
+    const c = sessionsCeiling(test);
+    // Flag A only: tp 3, fn 1 → 6/7; A and B: tp 4, fp 3 → 8/11.
+    expect(c.f1).toBeCloseTo(6 / 7, 12);
+    expect(c.f1_no_false_alarms).toBeCloseTo(6 / 7, 12);
+    expect(c.counts_f1).toBeCloseTo(6 / 7, 12);
+    const all = sessionsCeiling([t('A', true), t('A', false)]);
+    expect(all).toMatchObject({ f1: 2 / 3, f1_no_false_alarms: 0 });
   });
 
   it('reference of normal train sessions: every repeated anomaly found, no false alarm; rule all keeps the anomalies in the reference', () => {
@@ -234,6 +301,8 @@ describe('eval sessions', () => {
     expect(out[0]).toMatch(/^sessions: precision 1\.000 recall 1\.000 f1 1\.000 .*\(220 test sessions; tp 20, fp 0, fn 0; reference: the 200 normal train sessions/);
     expect(out[1]).toMatch(/^sessions, no labels: /);
     expect(out[2]).toMatch(/^sessions: 0 of 20 test anomalies have the very template sequence of a normal train session/);
+    expect(out[3]).toMatch(/^sessions, engine defaults: precision \d/);
+    expect(out[4]).toMatch(/^sessions, ceiling \(computed with the test labels: a bound, not a result\): .* at most F1 1\.000/);
     const figures = JSON.parse(readFileSync(json, 'utf8')) as { sessions: { f1: number; sessions: number; no_labels: { reference_sessions: number } } };
     expect(figures.sessions).toMatchObject({ f1: 1, sessions: 220, no_labels: { reference_sessions: 220 } });
     await expect(runEval('sessions', {}, io)).rejects.toThrow(/eval sessions needs --data/);

@@ -23,6 +23,12 @@ export interface CopySinkOptions {
    */
   maxPendingBytes?: number;
   maxConcurrentFlushes: number;
+  /**
+   * Flushes in flight that may hold one tenant's writes (default: maxConcurrentFlushes). Below
+   * maxConcurrentFlushes, the remaining slots stay open to the other tenants: a heavy tenant's
+   * backlog cannot make everyone else's write wait for its flushes (service.ts #take).
+   */
+  maxFlushesPerTenant?: number;
   whenFull: 'drop_newest';
   /** Prune ingest_batches / ingest_commits rows older than 7 days at most this often (default 1 h). */
   retentionCheckMs?: number;
@@ -64,6 +70,7 @@ export function copySinkOptions(o: CopySinkOptions): ResolvedCopySinkOptions {
     maxPendingRows: positiveInt('maxPendingRows', o.maxPendingRows),
     maxPendingBytes: positiveInt('maxPendingBytes', o.maxPendingBytes ?? copySinkDefaults.maxPendingBytes),
     maxConcurrentFlushes: positiveInt('maxConcurrentFlushes', o.maxConcurrentFlushes),
+    maxFlushesPerTenant: Math.min(positiveInt('maxFlushesPerTenant', o.maxFlushesPerTenant ?? o.maxConcurrentFlushes), o.maxConcurrentFlushes),
     retentionCheckMs: positiveInt('retentionCheckMs', o.retentionCheckMs ?? copySinkDefaults.retentionCheckMs, 0),
     retentionChunk: positiveInt('retentionChunk', o.retentionChunk ?? copySinkDefaults.retentionChunk),
   });
@@ -71,11 +78,14 @@ export function copySinkOptions(o: CopySinkOptions): ResolvedCopySinkOptions {
 
 const pendingRowsOf = (c: Pick<Config, 'flushMaxRows'>): number => Math.max(10 * c.flushMaxRows, 100_000);
 
-/** The events sink (event_blocks): two flushes at once, bounded by rows and by bytes (100,000 rows of 64 KiB events would be 6 GiB). */
+/**
+ * The events sink (event_blocks): three flushes at once, at most two holding one tenant's writes
+ * (so one stays open to the others), bounded by rows and by bytes (100,000 rows of 64 KiB events would be 6 GiB).
+ */
 export const eventsSinkOptions = (c: Pick<Config, 'flushIntervalMs' | 'flushMaxRows' | 'maxBodyBytes'>): CopySinkOptions => ({
   name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: true,
   flushIntervalMs: c.flushIntervalMs, flushMaxRows: c.flushMaxRows, maxPendingRows: pendingRowsOf(c),
-  maxPendingBytes: Math.max(PENDING_BODIES * c.maxBodyBytes, copySinkDefaults.maxPendingBytes), maxConcurrentFlushes: 2, whenFull: 'drop_newest',
+  maxPendingBytes: Math.max(PENDING_BODIES * c.maxBodyBytes, copySinkDefaults.maxPendingBytes), maxConcurrentFlushes: 3, maxFlushesPerTenant: 2, whenFull: 'drop_newest',
 });
 
 /** The anomalies sink: one flush at a time, a window of at least 50 ms. */

@@ -30,7 +30,7 @@ export function eventLines(tenantId: string, records: readonly EventRecord[]): s
   return out;
 }
 
-export const ANOMALY_COLUMNS = ['id', 'tenant_id', 'stream', 'stream_type', 'score', 'detector', 'explanation', 'event', 'details', 'event_ts', 'detected_at'] as const;
+export const ANOMALY_COLUMNS = ['id', 'tenant_id', 'stream', 'stream_type', 'score', 'detector', 'explanation', 'event', 'details', 'event_ts', 'detected_at', 'incident_id'] as const;
 
 export interface AnomalyRow {
   id: string;
@@ -46,6 +46,8 @@ export interface AnomalyRow {
   detailsJson: string;
   eventTs: number;
   detectedAt: number;
+  /** The incident the finding folds into (engine/transforms/incidents.ts); null: none. */
+  incidentId: string | null;
 }
 
 export function anomalyLines(rows: readonly AnomalyRow[]): string {
@@ -54,7 +56,7 @@ export function anomalyLines(rows: readonly AnomalyRow[]): string {
     out += a.id + '\t' + a.tenantId + '\t' + copyEscape(a.stream) + '\t' + a.streamType + '\t' +
       (Number.isFinite(a.score) ? String(a.score) : '0') + '\t' + copyEscape(a.detector) + '\t' +
       copyEscape(a.explanation) + '\t' + copyEscape(a.eventJson) + '\t' + copyEscape(a.detailsJson) + '\t' +
-      new Date(a.eventTs).toISOString() + '\t' + new Date(a.detectedAt).toISOString() + '\n';
+      new Date(a.eventTs).toISOString() + '\t' + new Date(a.detectedAt).toISOString() + '\t' + (a.incidentId ?? '\\N') + '\n';
   }
   return out;
 }

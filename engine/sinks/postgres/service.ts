@@ -1,6 +1,7 @@
 // The PostgreSQL sink with group commit: the only file of the engine that talks to PostgreSQL.
 //
 //   write(w) ──► pending[] ──(flushMaxRows rows, or flushIntervalMs after the first write)──► flush(group)
+//   (group.ts takes a group: one write per tenant in turn; a tenant holds at most maxFlushesPerTenant flushes)
 //                                                                                               │
 //     BEGIN                                                                                     │
 //       INSERT ingest_batches ... ON CONFLICT DO NOTHING   (keyed writes, with their fingerprint;
@@ -39,6 +40,7 @@ import type { Logger } from '../../../src/core/log.js';
 import { SinkCommitAmbiguous, SinkFlushError, SinkFlushRetried, SinkRequestBuildError, SinkRetentionError, sinkMetrics } from '../../../src/core/telemetry/index.js';
 import { copySinkOptions, type CopySinkOptions, type ResolvedCopySinkOptions } from './config.js';
 import type { MinuteRollup } from './blocks.js';
+import { takeGroup } from './group.js';
 import { ROLLUP_SQL, rollupParams } from './rollup.js';
 
 export interface SinkWrite {
@@ -146,6 +148,8 @@ export class CopySink {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #idle: (() => void)[] = [];
+  /** Flushes in flight that hold a write of the tenant. */
+  readonly #flushesOf = new Map<string, number>();
   /** Counters (STYLE.md §11 names): rows stored, writes failed, duplicates, key conflicts, flushes, ... */
   readonly stats = {
     rowsWritten: 0, writesFailed: 0, duplicates: 0, conflicts: 0, flushes: 0, refusedFull: 0, refusedFullBytes: 0,
@@ -253,6 +257,8 @@ export class CopySink {
     while (this.#active < this.#o.maxConcurrentFlushes && this.#pending.length > 0 &&
            (this.#due || this.#pendingRows >= this.#o.flushMaxRows)) {
       const group = this.#take();
+      // Only tenants already at their share of the flushes wait: the next flush to end takes them.
+      if (group.length === 0) break;
       if (this.#pending.length === 0) {
         this.#due = false;
         if (this.#timer !== undefined) { clearTimeout(this.#timer); this.#timer = undefined; }
@@ -261,32 +267,24 @@ export class CopySink {
       this.stats.flushes++;
       this.#m.flushes.inc();
       this.#maybePrune();
+      const tenants = [...new Set(group.map((p) => p.w.tenantId))];
+      for (const t of tenants) this.#flushesOf.set(t, (this.#flushesOf.get(t) ?? 0) + 1);
       void this.#flushGroup(group).finally(() => {
         this.#active--;
+        for (const t of tenants) {
+          const n = this.#flushesOf.get(t)! - 1;
+          if (n > 0) this.#flushesOf.set(t, n);
+          else this.#flushesOf.delete(t);
+        }
         if (this.#pending.length > 0) this.#schedule();
         else if (this.#active === 0) for (const f of this.#idle.splice(0)) f();
       });
     }
   }
 
-  /** Takes up to flushMaxRows rows (at least one write); a second write with a key already in the group waits for the next. */
+  /** The next group (group.ts: tenants in turn, those at their share of the flushes left waiting). */
   #take(): Pending[] {
-    const group: Pending[] = [];
-    const rest: Pending[] = [];
-    const keys = new Set<string>();
-    let rows = 0;
-    let bytes = 0;
-    for (const p of this.#pending) {
-      const key = p.w.batchKey === undefined ? undefined : `${p.w.tenantId}\u0000${p.w.batchKey}`;
-      if ((group.length > 0 && rows + p.w.rows > this.#o.flushMaxRows) || (key !== undefined && keys.has(key))) {
-        rest.push(p);
-        continue;
-      }
-      if (key !== undefined) keys.add(key);
-      group.push(p);
-      rows += p.w.rows;
-      bytes += p.w.lines.length;
-    }
+    const { group, rest, rows, bytes } = takeGroup(this.#pending, this.#flushesOf, this.#o.flushMaxRows, this.#o.maxFlushesPerTenant);
     this.#pending = rest;
     this.#pendingRows -= rows;
     this.#pendingBytes -= bytes;

@@ -189,6 +189,30 @@ export class AccountService {
     });
   }
 
+  /**
+   * A new password for the signed-in user: the current one must be given (else
+   * DW_ERR_INVALID_CREDENTIALS), the new one passes the password policy; every other session of
+   * the user ends (this one goes on).
+   */
+  async changePassword(s: SessionOwner, current: string, next: string, caller: Caller): Promise<void> {
+    const { rows } = await this.#pool.query<{ email: string; password_hash: string }>('SELECT email, password_hash FROM users WHERE id = $1', [s.userId]);
+    if (rows.length === 0 || !(await verifyPassword(rows[0].password_hash, current))) {
+      await this.#audit.record({ tenantId: s.tenantId, actorUserId: s.userId, actorKind: 'user', action: 'user.password_change', target: `user:${s.userId}`, ip: caller.ip, details: { ok: false } });
+      throw new DwError('DW_ERR_INVALID_CREDENTIALS', 'the current password is wrong');
+    }
+    assertStrongPassword(next, rows[0].email);
+    const hash = await hashPassword(next);
+    const ended = await withTransaction(this.#pool, async (db) => {
+      await db.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [s.userId, hash]);
+      return (await db.query<{ id: string }>('UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL RETURNING id', [s.userId, s.sessionId])).rows;
+    });
+    for (const r of ended) this.#sessions.forget(r.id);
+    await this.#audit.record({
+      tenantId: s.tenantId, actorUserId: s.userId, actorKind: 'user', action: 'user.password_change', target: `user:${s.userId}`, ip: caller.ip,
+      details: { ok: true, sessions_revoked: ended.length },
+    });
+  }
+
   /** Opens a session for the user and returns its id, its first refresh token and an access token. */
   async #openSession(db: pg.PoolClient, user: UserRow): Promise<{ sessionId: string; pair: TokenPair }> {
     const { rows } = await db.query<{ id: string }>('INSERT INTO sessions (user_id) VALUES ($1) RETURNING id', [user.id]);

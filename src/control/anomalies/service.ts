@@ -7,8 +7,9 @@ import { TenantFilter } from '../tenant-filter.js';
 export interface AnomalyRow {
   id: string; stream: string; stream_type: string; score: number; detector: string; explanation: string;
   event: unknown; details: unknown; event_ts: Date | null; detected_at: Date; status: string; resolved_at: Date | null;
+  incident_id: string | null;
 }
-export const ANOMALY_COLUMNS = 'id, stream, stream_type, score, detector, explanation, event, details, event_ts, detected_at, status, resolved_at';
+export const ANOMALY_COLUMNS = 'id, stream, stream_type, score, detector, explanation, event, details, event_ts, detected_at, status, resolved_at, incident_id';
 
 export interface AnomalyFilter {
   stream?: string; stream_type?: string; status?: string;

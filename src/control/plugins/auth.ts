@@ -7,7 +7,11 @@
 //                                                                    └─ wrong password: counted as a failure
 //   POST /auth/refresh  ─▶ accounts.refresh ─▶ 200 tokens
 //   POST /auth/logout   ─▶ (user token) accounts.logout ─▶ 204
+//   POST /auth/password ─▶ (user token) failure guard ─▶ accounts.changePassword (current password checked,
+//                          the user's other sessions revoked) ─▶ 204
+// With ALLOW_SIGNUP=false, /auth/register answers 403 DW_ERR_SIGNUP_CLOSED before anything else.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DwError } from '../../core/errors.js';
 import { AccountService, type Caller, type Registration } from '../accounts/service.js';
 import { clientIp } from './audit.js';
 import { authenticate, principalOf } from './context.js';
@@ -73,10 +77,23 @@ const refreshSchema = {
   response: { 200: tokensSchema },
 } as const;
 
+const changePasswordSchema = {
+  summary: 'Change the signed-in user\'s password (the current one is asked; the user\'s other sessions end)',
+  tags: ['auth'],
+  body: {
+    type: 'object',
+    properties: { current_password: { type: 'string', maxLength: 1024 }, new_password: passwordSchema },
+    required: ['current_password', 'new_password'],
+    additionalProperties: false,
+  },
+  response: { 204: { type: 'null' } },
+} as const;
+
 const logoutSchema = { summary: 'End the current session', tags: ['auth'], response: { 204: { type: 'null' } } } as const;
 
 interface LoginBody { email: string; password: string }
 interface RefreshBody { refresh_token: string }
+interface ChangePasswordBody { current_password: string; new_password: string }
 
 const callerOf = (req: FastifyRequest): Caller => ({ ip: clientIp(req), log: req.log });
 
@@ -90,7 +107,10 @@ export const authPlugin = definePlugin(async function auth(app: FastifyInstance)
   app.post<{ Body: Registration }>('/auth/register', {
     // By address before the body is read; by the account's email once it is parsed. Per account
     // as well: one address cannot be probed or signed up for from many client addresses.
-    onRequest: limit('register-ip', app.config.registerRateLimitPerIp, REGISTER_RATE_WINDOW_MS, byIp),
+    onRequest: [
+      async function signupOpen() { if (!app.config.allowSignup) throw new DwError('DW_ERR_SIGNUP_CLOSED'); },
+      limit('register-ip', app.config.registerRateLimitPerIp, REGISTER_RATE_WINDOW_MS, byIp),
+    ],
     preValidation: limit('register-email', app.config.registerRateLimitPerEmail, REGISTER_RATE_WINDOW_MS, byEmail),
     schema: registerSchema,
   }, async function register(req, reply) {
@@ -124,6 +144,15 @@ export const authPlugin = definePlugin(async function auth(app: FastifyInstance)
     const p = principalOf(req);
     // A token of the external issuer (EXTERNAL_JWT_SECRET) has no session here: its issuer ends it.
     if (p.sessionId !== undefined) await accounts.logout({ sessionId: p.sessionId, userId: p.subject, tenantId: p.tenantId }, callerOf(req));
+    return reply.code(204).send();
+  });
+
+  app.post<{ Body: ChangePasswordBody }>('/auth/password', {
+    onRequest: authenticate({ kind: 'user' }), schema: changePasswordSchema,
+  }, async function changePassword(req, reply) {
+    const p = principalOf(req);
+    if (p.sessionId === undefined) throw new DwError('DW_ERR_FORBIDDEN', 'a token of the external issuer has no password here; change it with that issuer');
+    await accounts.changePassword({ sessionId: p.sessionId, userId: p.subject, tenantId: p.tenantId }, req.body.current_password, req.body.new_password, callerOf(req));
     return reply.code(204).send();
   });
 }, {

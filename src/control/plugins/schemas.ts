@@ -35,8 +35,23 @@ export const anomalySchema = {
     id: { type: 'string' }, stream: { type: 'string' }, stream_type: { type: 'string' }, score: { type: 'number' },
     detector: { type: 'string' }, explanation: { type: 'string' }, event: anyJson, details: anyJson,
     event_ts: isoOrNull, detected_at: { type: 'string' }, status: { type: 'string' }, resolved_at: isoOrNull,
+    incident_id: { type: ['string', 'null'], description: 'The incident this finding folds into (GET /api/v1/incidents/{id}); null for rows stored before incidents' },
   },
   required: ['id', 'stream', 'stream_type', 'score', 'detector', 'explanation', 'event', 'detected_at', 'status'],
+} as const;
+
+export const incidentSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, stream: { type: 'string' }, stream_type: { type: 'string' }, detector: { type: 'string' },
+    explanation: { type: 'string', description: 'The explanation of its first line' },
+    count: { type: 'integer', description: 'Lines (findings) folded into it' }, max_score: { type: 'number' },
+    first_ts: isoOrNull, last_ts: isoOrNull, first_detected_at: { type: 'string' }, last_detected_at: { type: 'string' },
+    status: { type: 'string', enum: ['open', 'closed'], description: 'open while any of its lines is open' },
+    samples: { type: 'array', items: anyJson, description: 'Its first lines (the events), in event time' },
+    summary: { type: 'string', description: 'e.g. "47 lines like this between 10:02:11 and 10:02:19"' },
+  },
+  required: ['id', 'stream', 'stream_type', 'detector', 'explanation', 'count', 'max_score', 'first_detected_at', 'last_detected_at', 'status', 'samples', 'summary'],
 } as const;
 
 export const eventSchema = {
@@ -53,7 +68,7 @@ export const iso = (d: Date | null): string | null => (d === null ? null : d.toI
 export const anomalyJson = (r: AnomalyRow) => ({
   id: r.id, stream: r.stream, stream_type: r.stream_type, score: r.score, detector: r.detector, explanation: r.explanation,
   event: r.event, details: r.details, event_ts: iso(r.event_ts), detected_at: r.detected_at.toISOString(), status: r.status,
-  resolved_at: iso(r.resolved_at),
+  resolved_at: iso(r.resolved_at), incident_id: r.incident_id,
 });
 
 const NUMBER_RE = /^-?(?:\d+|\d*\.\d+)(?:e[+-]?\d+)?$/i;

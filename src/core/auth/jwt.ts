@@ -24,6 +24,7 @@ import { DwError } from '../errors.js';
 /** How far in the future a token's iat may be (clock skew between instances). */
 export const MAX_IAT_SKEW_SECONDS = 60;
 import { withTransaction } from '../db.js';
+import { isSealed, type KeyEncryption, type SealedJwk } from './key-encryption.js';
 
 export const JWT_ALG = 'ES256';
 
@@ -35,7 +36,7 @@ export interface AccessClaims extends JWTPayload {
   session_id: string;
 }
 
-interface KeyRow { kid: string; private_jwk: JWK; public_jwk: JWK; active: boolean; ready: boolean }
+interface KeyRow { kid: string; private_jwk: JWK | SealedJwk; public_jwk: JWK; active: boolean; ready: boolean }
 
 /** How old the key set an instance signs with may get (another instance may have rotated meanwhile). */
 export const RELOAD_MS = 30_000;
@@ -55,6 +56,8 @@ export interface TokenServiceOptions {
   ttlSeconds: number;
   /** The clock tokens are issued by, in ms since the epoch (default Date.now; tests pass another). */
   now?: () => number;
+  /** Private keys sealed at rest with this (key-encryption.ts); absent: stored in clear. */
+  encryption?: KeyEncryption;
 }
 
 export class TokenService {
@@ -72,8 +75,13 @@ export class TokenService {
 
   get ttlSeconds(): number { return this.#opts.ttlSeconds; }
 
-  /** Loads the keys, creating the first one when there is none. */
+  /**
+   * Loads the keys, creating the first one when there is none. With an encryption key, rows
+   * still in clear are sealed first, and every sealed row must open with it (a wrong key
+   * fails here, naming the key ids).
+   */
   async init(): Promise<this> {
+    if (this.#opts.encryption !== undefined) await this.#sealRows(this.#opts.encryption);
     await this.#reload();
     if (this.#signing === undefined) {
       await this.rotate();
@@ -106,12 +114,32 @@ export class TokenService {
           WHERE retired_at IS NULL OR retired_at > now()`, [signer, PUBLISH_MS / 1000]);
       await client.query(
         'INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk) VALUES ($1, $2, $3, $4)',
-        [kid, JWT_ALG, privateJwk, publicJwk],
+        [kid, JWT_ALG, this.#opts.encryption?.seal(kid, privateJwk) ?? privateJwk, publicJwk],
       );
       await client.query('DELETE FROM signing_keys WHERE retired_at < now() - make_interval(secs => $1)', [this.#graceSeconds]);
     });
     await this.#reload();
     return kid;
+  }
+
+  /** Seals the rows still in clear (in one transaction, under the rotation lock) and opens the others once. */
+  async #sealRows(enc: KeyEncryption): Promise<void> {
+    await withTransaction(this.#pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(1685520387)');
+      const { rows } = await client.query<{ kid: string; private_jwk: JWK | SealedJwk }>('SELECT kid, private_jwk FROM signing_keys FOR UPDATE');
+      for (const r of rows) {
+        if (isSealed(r.private_jwk)) enc.open(r.kid, r.private_jwk);
+        else await client.query('UPDATE signing_keys SET private_jwk = $2 WHERE kid = $1', [r.kid, enc.seal(r.kid, r.private_jwk)]);
+      }
+    });
+  }
+
+  /** A row's private JWK, opened when sealed. */
+  #privateJwk(r: KeyRow): JWK {
+    if (!isSealed(r.private_jwk)) return r.private_jwk;
+    const enc = this.#opts.encryption;
+    if (enc === undefined) throw new Error(`signing key ${r.kid} is encrypted at rest (key ${r.private_jwk.key_id}): set SIGNING_KEY_ENCRYPTION_KEY or SIGNING_KEY_ENCRYPTION_KEY_FILE`);
+    return enc.open(r.kid, r.private_jwk);
   }
 
   /** Seconds a retired key keeps verifying. */
@@ -159,7 +187,7 @@ export class TokenService {
     let signing: LoadedKey | undefined;
     for (const r of rows) {
       const publicKey = (await importJWK(r.public_jwk, JWT_ALG)) as CryptoKey;
-      const privateKey = r === signer ? ((await importJWK(r.private_jwk, JWT_ALG)) as CryptoKey) : undefined;
+      const privateKey = r === signer ? ((await importJWK(this.#privateJwk(r), JWT_ALG)) as CryptoKey) : undefined;
       const k: LoadedKey = { kid: r.kid, privateKey, publicKey, publicJwk: r.public_jwk };
       keys.set(r.kid, k);
       if (privateKey !== undefined) signing = k;

@@ -140,16 +140,19 @@ function run(mode: string, flags: Record<string, string>, io: EvalIo): unknown {
     return { logs: out };
   }
   if (mode === 'sessions') {
-    io.progress('eval sessions: fitting on train, choosing parameters on its validation fifth');
+    io.progress('eval sessions: choosing parameters by 5-fold cross-validation inside train, fitting on train');
     const r = evalSessions({ data: need(flags, '--data', mode) });
     io.done();
     const line = (name: string, f: SessionsFigures, how: string): string =>
-      `${formatFigures(name, f, 'test sessions').replace(/\)$/, '')}; ${how}; marginBits ${f.params.marginBits}, transitions ${f.params.transitions ? 'on' : 'off'}, invariants ${f.params.invariantConf > 0 ? `at ${f.params.invariantConf}` : 'off'} chosen on ${f.validation.sessions} validation sessions of train (F1 ${(f.validation.f1 ?? 0).toFixed(3)}))`;
+      `${formatFigures(name, f, 'test sessions').replace(/\)$/, '')}; ${how}; marginBits ${f.params.marginBits}, transitions ${f.params.transitions ? 'on' : 'off'}, invariants ${f.params.invariantConf > 0 ? `at ${f.params.invariantConf}` : 'off'}, rare templates ${f.params.rareShare > 0 ? `below ${f.params.rareShare} of sessions` : 'off'} chosen by 5-fold cross-validation on the ${f.validation.sessions} train sessions (F1 ${(f.validation.f1 ?? 0).toFixed(3)}))`;
     io.out(line('sessions', r.normal, `reference: the ${r.normal.reference_sessions} normal train sessions (train labels used only to leave anomalous sessions out)`));
     io.out(line('sessions, no labels', r.all, `reference: all ${r.all.reference_sessions} train sessions, anomalous ones included`));
     io.out(`sessions: ${r.normal.indistinguishable} of ${r.normal.anomalous} test anomalies have the very template sequence of a normal train session, ${r.same_counts_as_normal} the same template counts: no detector that sees only the sequence can flag them without flagging those normal sessions`);
+    io.out(`${formatFigures('sessions, engine defaults', r.engine, 'test sessions').replace(/\)$/, '')}; reference: all train sessions; the engine's SESSION_PARAMS, nothing chosen on this data)`);
+    const c = r.ceiling;
+    io.out(`sessions, ceiling (computed with the test labels: a bound, not a result): any function of the exact template sequence reaches at most F1 ${c.f1.toFixed(3)} on this test split (${c.f1_no_false_alarms.toFixed(3)} without false alarms); of the template counts ${c.counts_f1.toFixed(3)} (${c.counts_f1_no_false_alarms.toFixed(3)})`);
     const j = (f: SessionsFigures): Record<string, unknown> => ({ ...figuresJson(f), sessions: f.events, reference: f.reference, reference_sessions: f.reference_sessions, params: f.params, validation: f.validation, indistinguishable: f.indistinguishable, seconds: f.seconds });
-    return { sessions: { ...j(r.normal), same_counts_as_normal: r.same_counts_as_normal, no_labels: j(r.all) } };
+    return { sessions: { ...j(r.normal), same_counts_as_normal: r.same_counts_as_normal, ceiling: r.ceiling, engine: figuresJson(r.engine), no_labels: j(r.all) } };
   }
   const events = need(flags, '--events', mode);
   const labels = need(flags, '--labels', mode);

@@ -5,16 +5,20 @@
 //   for each category c (data/<c>/…) and each profile:
 //     on the files of the other categories: for each candidate, NAB's threshold sweep → best raw
 //     score; the candidate and threshold with the best raw score are chosen (ties: the first)
+//       select 'nested': the candidate is instead the one with the best leave-one-category-out
+//       raw score *inside* the other categories (each inner category at the threshold swept on
+//       the remaining ones), which rewards a candidate that transfers between categories rather
+//       than one that fits the other four best; the threshold is then swept on all four
 //     on the files of c: raw score at that threshold with that candidate
 //   CV score = NAB's normalisation of the summed held-out raw scores over all files' windows,
 //   the same formula as the in-sample score, so the two sit side by side.
-import { optimalThreshold, scoreAt, sweep, NAB_PROFILES, type NabFile, type NabWindows, type Profiles, type WeighedRows, weighRows } from './nab-scorer.js';
+import { optimalThreshold, scoreAt, sweep, NAB_PROFILES, type CostMatrix, type NabFile, type NabWindows, type Profiles, type WeighedRows, weighRows } from './nab-scorer.js';
 
 export interface LocoFold {
   category: string;
   files: number;
   /** Per profile: the candidate and threshold chosen on the other categories, and the held-out normalised score. */
-  chosen: Record<string, { candidate: string; threshold: number; held_out: number }>;
+  chosen: Record<string, { candidate: string; threshold: number; held_out: number; held_out_raw: number }>;
 }
 
 export interface LocoReport {
@@ -30,7 +34,20 @@ const normalised = (raw: number, windows: number, cm: { tpWeight: number; fnWeig
   return (100 * (raw - baseline)) / (windows * cm.tpWeight - baseline);
 };
 
-export function locoScore(candidates: Readonly<Record<string, readonly NabFile[]>>, windows: Readonly<NabWindows>, profiles: Readonly<Profiles> = NAB_PROFILES): LocoReport {
+export type LocoSelect = 'train' | 'nested';
+
+/** Raw score of `test` at the threshold swept on `train` (indices into rows). */
+function heldOutRaw(rows: readonly WeighedRows[], train: readonly number[], test: readonly number[], cm: CostMatrix): number {
+  const threshold = optimalThreshold(sweep(train.map((i) => rows[i]), cm));
+  return test.reduce((s, i) => s + scoreAt(rows[i], threshold, cm).score, 0);
+}
+
+export function locoScore(
+  candidates: Readonly<Record<string, readonly NabFile[]>>,
+  windows: Readonly<NabWindows>,
+  profiles: Readonly<Profiles> = NAB_PROFILES,
+  select: LocoSelect = 'train',
+): LocoReport {
   const names = Object.keys(candidates);
   if (names.length === 0) throw new TypeError('locoScore needs at least one candidate');
   const files = candidates[names[0]];
@@ -40,6 +57,7 @@ export function locoScore(candidates: Readonly<Record<string, readonly NabFile[]
   }
   const cats = [...new Set(files.map((f) => categoryOf(f.name)))].sort();
   if (cats.length < 2) throw new TypeError('leave-one-category-out needs files in at least two categories (data/<category>/<file>.csv)');
+  if (select === 'nested' && cats.length < 3) throw new TypeError('nested leave-one-category-out needs files in at least three categories');
   const nWin = (idx: readonly number[]): number => idx.reduce((s, i) => s + (windows[files[i].name] ?? []).length, 0);
   const scores: Record<string, number> = {};
   const folds: LocoFold[] = cats.map((c) => ({ category: c, files: files.filter((f) => categoryOf(f.name) === c).length, chosen: {} }));
@@ -49,18 +67,21 @@ export function locoScore(candidates: Readonly<Record<string, readonly NabFile[]
     cats.forEach((c, k) => {
       const train = files.flatMap((f, i) => (categoryOf(f.name) !== c ? [i] : []));
       const test = files.flatMap((f, i) => (categoryOf(f.name) === c ? [i] : []));
+      const inner = cats.filter((d) => d !== c);
       let best: { candidate: string; threshold: number; raw: number } | null = null;
       for (const n of names) {
         const rows = train.map((i) => weighed[n][i]);
         const threshold = optimalThreshold(sweep(rows, cm));
-        const raw = rows.reduce((s, w) => s + scoreAt(w, threshold, cm).score, 0);
+        const raw = select === 'train'
+          ? rows.reduce((s, w) => s + scoreAt(w, threshold, cm).score, 0)
+          : inner.reduce((s, d) => s + heldOutRaw(weighed[n], train.filter((i) => categoryOf(files[i].name) !== d), train.filter((i) => categoryOf(files[i].name) === d), cm), 0);
         if (best === null || raw > best.raw) best = { candidate: n, threshold, raw };
       }
       const b = best as { candidate: string; threshold: number; raw: number };
       const raw = test.reduce((s, i) => s + scoreAt(weighed[b.candidate][i], b.threshold, cm).score, 0);
       heldRaw += raw;
       const w = nWin(test);
-      folds[k].chosen[profile] = { candidate: b.candidate, threshold: b.threshold, held_out: w > 0 ? normalised(raw, w, cm) : Number.NaN };
+      folds[k].chosen[profile] = { candidate: b.candidate, threshold: b.threshold, held_out: w > 0 ? normalised(raw, w, cm) : Number.NaN, held_out_raw: raw };
     });
     scores[profile] = normalised(heldRaw, nWin(files.map((_, i) => i)), cm);
   }

@@ -4,6 +4,8 @@
 // seed gives the same files. Output: DIR/events.ndjson (our ingest shape) and DIR/labels.json
 // ({"anomalous": [line indices], "kinds": {"<index>": "<kind>"}}), read by `eval events`.
 
+import { llmGenerator } from './llm.js';
+
 /** One event in our ingest shape. */
 export interface GeneratedEvent {
   timestamp: string;
@@ -27,5 +29,6 @@ import { logsGenerator } from './logs.js';
 
 /** Registered generators by kind (each in its own module beside this one). */
 export const GENERATORS: Record<string, Generator> = {
+  llm: llmGenerator,
   logs: logsGenerator,
 };

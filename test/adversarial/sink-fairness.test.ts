@@ -1,0 +1,111 @@
+// Medium 7 (issue 12): fairness between tenants in the events sink and on the event loop. On
+// main, the sink's pending writes were taken first come, first served into the flushes, so a
+// tenant whose flushes were slow (a backlog of big batches) held every other tenant's write
+// behind its own: a light tenant's ack waited for the heavy one's COPYs. Here the heavy
+// tenant's flushes are held on a row lock (its batch keys inserted by an open transaction), and
+// the light tenant's write must still commit.
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BLOCK_COLUMNS, blockLines } from '../../engine/sinks/postgres/blocks.js';
+import { eventsSinkOptions } from '../../engine/sinks/postgres/config.js';
+import { CopySink } from '../../engine/sinks/postgres/service.js';
+import { validateEvents } from '../../engine/transforms/decode.js';
+import { TenantTurns } from '../../engine/transforms/turns.js';
+import { silentLogger } from '../../src/core/log.js';
+import { createTenant } from '../../src/core/tenancy/tenants.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { countStored } from '../helpers/events.js';
+
+let db: TestDatabase;
+let heavy: string;
+let light: string;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  heavy = (await createTenant(db.pool, 'Heavy')).id;
+  light = (await createTenant(db.pool, 'Light')).id;
+});
+afterAll(async () => { await db?.drop(); });
+
+const limits = { maxBatchEvents: 1e6, maxEventBytes: 1e6 };
+const write = (tenantId: string, stream: string, n: number, batchKey?: string) => {
+  const built = blockLines(tenantId, validateEvents(Array.from({ length: n }, (_, i) => ({ timestamp: i, stream_type: 'logs', data: `${stream} ${i}`, stream })), limits), batchKey, undefined, batchKey !== undefined);
+  return { tenantId, lines: built.lines, rows: n, bytes: n, batchKey, fingerprint: built.fingerprint };
+};
+
+describe('events sink fairness between tenants (issue 12, Medium 7)', () => {
+  it('the events sink keeps a flush open to other tenants: a heavy tenant is in at most two of three', () => {
+    const o = eventsSinkOptions({ flushIntervalMs: 10, flushMaxRows: 10_000, maxBodyBytes: 16 * 1024 * 1024 });
+    expect(o.maxConcurrentFlushes).toBe(3);
+    expect(o.maxFlushesPerTenant).toBe(2);
+  });
+
+  it('a light tenant\'s write commits while the heavy tenant\'s flushes are stuck, and the heavy one\'s backlog waits its turn', async () => {
+    const sink = new CopySink(db.pool, silentLogger, {
+      name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: true,
+      flushIntervalMs: 5, flushMaxRows: 10, maxPendingRows: 10_000, maxConcurrentFlushes: 3, maxFlushesPerTenant: 2, whenFull: 'drop_newest',
+    });
+    const blocker = await db.pool.connect();
+    try {
+      const heavyWrites = Array.from({ length: 6 }, (_, i) => write(heavy, 'heavy', 10, `h${i}`));
+      // An open transaction holds every heavy batch key: the heavy tenant's flushes wait on it.
+      await blocker.query('BEGIN');
+      await blocker.query(
+        `INSERT INTO ingest_batches (tenant_id, batch_key, event_count, fingerprint)
+         SELECT $1, k, 10, $3 FROM unnest($2::text[]) AS k`,
+        [heavy, heavyWrites.map((w) => w.batchKey), createHash('sha256').update('other').digest()]);
+      const heavyDone = heavyWrites.map((w) => sink.write(w).then(() => 'stored', () => 'failed'));
+      // Until two of the heavy tenant's flushes are waiting on the lock (polled: an event, not a sleep).
+      for (let i = 0; ; i++) {
+        const { rows } = await db.pool.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+        if (rows[0].n >= 2) break;
+        if (i > 600) throw new Error('the heavy tenant\'s flushes never reached the lock');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      let settled = 0;
+      for (const p of heavyDone) void p.then(() => { settled++; });
+      // On main the third flush took the heavy tenant's next write (first come, first served) and
+      // this one waited behind them all, for as long as the lock is held: here it is not held up.
+      await expect(sink.write(write(light, 'light', 5))).resolves.toEqual({ duplicate: false, rows: 5 });
+      expect(await countStored(db.pool, 'stream = $1', ['light'])).toBe(5);
+      expect(settled).toBe(0);
+      expect(sink.pendingRows).toBeGreaterThan(0);
+      await blocker.query('ROLLBACK');
+      // Released: the heavy tenant's writes are all stored.
+      expect(await Promise.all(heavyDone)).toEqual(heavyWrites.map(() => 'stored'));
+      expect(await countStored(db.pool, 'stream = $1', ['heavy'])).toBe(60);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => {});
+      blocker.release();
+      await sink.close();
+    }
+  });
+});
+
+describe('event-loop turns between tenants (issue 12, Medium 7)', () => {
+  it('a burst of one tenant\'s batches does not go ahead of another tenant\'s: turns alternate', async () => {
+    const turns = new TenantTurns();
+    const order: string[] = [];
+    const all = [
+      ...Array.from({ length: 5 }, (_, i) => turns.take('A').then(() => { order.push(`A${i}`); })),
+      turns.take('B').then(() => { order.push('B0'); }),
+      turns.take('B').then(() => { order.push('B1'); }),
+    ];
+    expect(turns.waiting).toBe(7);
+    await Promise.all(all);
+    expect(order).toEqual(['A0', 'B0', 'A1', 'B1', 'A2', 'A3', 'A4']);
+    expect(turns.waiting).toBe(0);
+  });
+
+  it('one turn per event-loop iteration: work queued during a turn runs before the turns after the next', async () => {
+    const turns = new TenantTurns();
+    const seen: string[] = [];
+    const a = [0, 1, 2, 3].map((i) => turns.take('A').then(() => {
+      seen.push(`turn${i}`);
+      if (i === 0) setImmediate(() => seen.push('other'));
+    }));
+    await Promise.all(a);
+    // On one drain of the queue in a row, 'other' would come after every turn.
+    expect(seen).toEqual(['turn0', 'turn1', 'other', 'turn2', 'turn3']);
+  });
+});

@@ -1,0 +1,117 @@
+// Pieces of the free-text detector (prose.ts): the character-class profile of a text, its
+// longest token, its repetition, and a two-tailed null of a statistic (quantiles of the stream's
+// own recent values) that turns a value into a tail distance.
+//
+//   tail distance u = (x − q50) / (q99 − q50) above the median, (q50 − x) / (q50 − q01) below it:
+//   u > 1 is as rare as the stream's 1 % tail; the detector flags at u ≥ uHalf (one number for
+//   every stream and statistic, chosen on the generator's tuning seeds).
+
+/** Character classes: ASCII letters, digits, whitespace, ASCII punctuation, code symbols, other scripts. */
+export const CLASS_NAMES = ['letters', 'digits', 'spaces', 'punctuation', 'code symbols', 'non-Latin script'] as const;
+export const CLASSES = CLASS_NAMES.length;
+
+/** Shares of each character class in text (UTF-16 units; a surrogate pair counts twice as "non-Latin"). */
+export function classShares(text: string, out: Float64Array = new Float64Array(CLASSES)): Float64Array {
+  out.fill(0);
+  const n = text.length;
+  if (n === 0) return out;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) out[0]++;
+    else if (c >= 48 && c <= 57) out[1]++;
+    else if (c === 32 || c === 9 || c === 10 || c === 13) out[2]++;
+    else if (c === 123 || c === 125 || c === 91 || c === 93 || c === 60 || c === 62 || c === 61 || c === 59 || c === 92 || c === 124 || c === 96 || c === 95 || c === 36 || c === 42 || c === 43 || c === 47 || c === 38 || c === 37 || c === 94 || c === 126) out[4]++;
+    else if (c < 128) out[3]++;
+    // Latin letters with diacritics (U+00C0–U+024F) count as letters: a French prompt is not a script change.
+    else if (c >= 0xc0 && c <= 0x24f) out[0]++;
+    else out[5]++;
+  }
+  for (let k = 0; k < CLASSES; k++) out[k] /= n;
+  return out;
+}
+
+/** L1 distance between two share vectors, and the class that moved most (signed: + more, − less). */
+export function classDistance(a: ArrayLike<number>, b: ArrayLike<number>): { d: number; top: number; delta: number } {
+  let d = 0;
+  let top = 0;
+  let delta = 0;
+  for (let k = 0; k < CLASSES; k++) {
+    const x = a[k] - b[k];
+    d += Math.abs(x);
+    if (Math.abs(x) > Math.abs(delta)) {
+      delta = x;
+      top = k;
+    }
+  }
+  return { d, top, delta };
+}
+
+/** Length of the longest run of non-whitespace characters (an encoded blob is one long token). */
+export function longestToken(text: string): number {
+  let best = 0;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) run = 0;
+    else if (++run > best) best = run;
+  }
+  return best;
+}
+
+/** The most repeated word (3+ letters, lower case) and its share of the text's words. */
+export function topWord(text: string): { word: string; count: number; words: number } {
+  const counts = new Map<string, number>();
+  let words = 0;
+  let word = '';
+  let count = 0;
+  for (const m of text.toLowerCase().matchAll(/\p{L}{3,}/gu)) {
+    words++;
+    const c = (counts.get(m[0]) ?? 0) + 1;
+    counts.set(m[0], c);
+    if (c > count) {
+      count = c;
+      word = m[0];
+    }
+  }
+  return { word, count, words };
+}
+
+/** A statistic's null: ring of recent values and its quantiles at the last refresh. */
+export interface TailNull {
+  ring: number[];
+  pos: number;
+  q01: number;
+  q50: number;
+  q99: number;
+}
+
+export function freshNull(): TailNull {
+  return { ring: [], pos: 0, q01: 0, q50: 0, q99: 0 };
+}
+
+/** Values are kept to 1e-4 (the state is JSON: 6 characters a value instead of 18). */
+export function pushNull(t: TailNull, x: number, size: number): void {
+  const r = Math.round(x * 1e4) / 1e4;
+  if (t.ring.length < size) t.ring.push(r);
+  else t.ring[t.pos] = r;
+  t.pos = (t.pos + 1) % size;
+}
+
+export function refreshNull(t: TailNull): void {
+  if (t.ring.length === 0) return;
+  const s = [...t.ring].sort((a, b) => a - b);
+  const at = (q: number): number => s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
+  t.q01 = at(0.01);
+  t.q50 = at(0.5);
+  t.q99 = at(0.99);
+}
+
+/** Tail distance above the median (≤ 0 below it); floor: the smallest spread taken seriously. */
+export function upper(t: TailNull, x: number, floor: number): number {
+  return (x - t.q50) / Math.max(t.q99 - t.q50, floor);
+}
+
+/** Tail distance below the median. */
+export function lower(t: TailNull, x: number, floor: number): number {
+  return (t.q50 - x) / Math.max(t.q50 - t.q01, floor);
+}

@@ -1,0 +1,410 @@
+// Free-text detector (`llm` streams: prompts and completions; any prose-like text): compression
+// surprise against the stream's recent texts, in both tails, with shape and window statistics.
+//
+//   text ─► lower-cased, ids/numbers normalised (normalise.ts) ─► x
+//        ├─ unexplained = C(x | D) / C(x)     D: the stream's recent normal texts as the deflate
+//        │                                    dictionary (bounded bytes)
+//        ├─ novelty     = words of x never seen in D / (words + 2)
+//        ├─ repetition  = C(x) / C_huffman(x)  LZ matches against Huffman-only coding. Low: the
+//        │                                    text compresses far too well (a token flood)
+//        ├─ length      = log2(bytes of the raw text)                                    (high)
+//        ├─ characters  = L1 distance of the raw text's class shares (letters, digits, spaces,
+//        │                punctuation, code symbols, other scripts) from the stream's usual mix (high)
+//        ├─ token       = log2(longest run without a space): an encoded blob             (high)
+//        └─ window      = mean `unexplained` of the last `window` texts: a change of topic or
+//                         language (the window's compression distance from the reference D)
+//   each statistic ─► tail distance u against the stream's own null (prose-features.ts):
+//        (x − q50) / (q99 − q50), or the lower tail for repetition
+//   vocabulary = u(unexplained) + u(novelty): new vocabulary (another language, code, an
+//        injection, off-topic text); an instruction-override phrase lowers its threshold (a prior)
+//   score = r / (r + 1), r = the largest u / uHalf[statistic] (uHalf: one set for every stream);
+//   a drift finding when u(window) ≥ uHalf.window and the text's own u(unexplained) ≥ driftSelf
+//   normal texts join D and the nulls; flagged ones do not (hygiene), unless most recent texts
+//   were flagged: then the stream has changed and texts are accepted again (the explanation says so).
+//
+// Event order only (never the wall clock); every number that influences a score is in the
+// serialised state and updated per event, so findings do not depend on the batch split.
+import { constants, deflateRawSync } from 'node:zlib';
+import type { Finding, ScoreInput } from '../types.js';
+import { normalise } from './normalise.js';
+import { encodeState } from './state.js';
+import { empiricalP, formatP } from './pvalue.js';
+import {
+  classDistance, classShares, CLASS_NAMES, CLASSES, freshNull, longestToken, lower, pushNull, refreshNull, topWord, upper, type TailNull,
+} from './prose-features.js';
+
+export const PROSE_DETECTOR = 'prose_surprise';
+/** State format version; an older llm state (the line detector's, kind 'text') restarts the stream's warm-up. */
+export const PROSE_STATE_VERSION = 1;
+
+export const PROSE_PARAMS = Object.freeze({
+  /** Bytes of recent normal texts kept as the deflate dictionary. */
+  dictBytes: 12288,
+  /** Texts are compressed on their first maxBytes (after normalisation). */
+  maxBytes: 4096,
+  level: 6,
+  /** Values kept per statistic's null. */
+  nullSize: 512,
+  nullRefresh: 16,
+  /** No finding before this many texts, nor before the nulls hold warmupNull values. */
+  warmupEvents: 100,
+  warmupNull: 64,
+  /** Texts whose `unexplained` does not enter its null (the dictionary is still filling). */
+  dictWarmup: 40,
+  /**
+   * Tail distance at which a score reaches 0.5, per statistic (the same for every stream): the
+   * tails differ in shape (a window mean is tight, repetition of a phrase is common in prose).
+   * Chosen on the llm generator's seeds 1–10 (docs/detectors.md).
+   */
+  uHalf: Object.freeze({ vocabulary: 2.8, repetition: 3, length: 2, characters: 2.5, token: 2, window: 2 }),
+  /**
+   * A text with an instruction-override phrase (OVERRIDE below: "ignore previous instructions",
+   * "system prompt", "developer mode"…) needs a vocabulary distance of uHalf / (1 + this): a prior,
+   * as severity words are for log lines; it never flags a text the stream's history explains.
+   */
+  overrideBoost: 1,
+  /** A drift finding also needs the text's own `unexplained` tail distance ≥ this. */
+  driftSelf: 0.5,
+  /** Texts in the drift window. */
+  window: 8,
+  /** Recent flags remembered; above half flagged, texts are accepted again (the stream changed). */
+  flagMemory: 64,
+  /** EWMA weight of the usual character mix. */
+  classAlpha: 0.02,
+});
+export type ProseParams = Omit<typeof PROSE_PARAMS, 'uHalf'> & { uHalf: Readonly<Record<Decision, number>> };
+/** What decides a finding: the vocabulary distance (unexplained + novelty tail distances) and the shape statistics. */
+const DECIDE = ['vocabulary', 'repetition', 'length', 'characters', 'token'] as const;
+export type Decision = (typeof DECIDE)[number] | 'window';
+/** Phrases that try to override an assistant's instructions (a prior, never a finding alone). */
+export const OVERRIDE =
+  /\b(?:ignore|disregard|forget|override|bypass)\b[^.?!\n]{0,40}\b(?:instructions?|rules|guidelines|polic(?:y|ies)|directions|prompt|everything|restrictions)\b|\bsystem prompt\b|\bdeveloper (?:mode|message)\b|\byou are now\b|<\/?(?:system|user|assistant)>|\bjailbreak\b/i;
+
+export const STATS = ['unexplained', 'novelty', 'repetition', 'length', 'characters', 'token', 'window'] as const;
+export type Stat = (typeof STATS)[number];
+/** Smallest spread of each statistic's tail taken seriously (a stream of near-identical texts). */
+const FLOOR: Record<Stat, number> = { unexplained: 0.03, novelty: 0.05, repetition: 0.03, length: 0.5, characters: 0.03, token: 0.5, window: 0.02 };
+
+interface ProseState {
+  v: 1;
+  kind: 'prose';
+  n: number;
+  /** Recent normal texts (normalised), oldest first. */
+  dict: string[];
+  nulls: Record<Stat, TailNull>;
+  ins: number;
+  /** Usual character-class shares (EWMA over accepted texts). */
+  mix: number[];
+  /** Last `window` unexplained values (every text), and write position. */
+  win: number[];
+  wpos: number;
+  /** Last flagMemory flags (1 flagged, 0 not), and write position. */
+  fl: number[];
+  fpos: number;
+}
+
+export function freshProse(): ProseState {
+  const nulls = Object.fromEntries(STATS.map((s) => [s, freshNull()])) as Record<Stat, TailNull>;
+  return { v: 1, kind: 'prose', n: 0, dict: [], nulls, ins: 0, mix: new Array<number>(CLASSES).fill(0), win: [], wpos: 0, fl: [], fpos: 0 };
+}
+
+/** Decodes an llm stream's state; null (a clean restart) for any other or older format. */
+export function decodeProse(bytes: Uint8Array | null): ProseState {
+  if (bytes === null || bytes.length === 0) return freshProse();
+  let s: unknown;
+  try {
+    s = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new TypeError('task.state is not a prose detector state (not UTF-8 JSON)');
+  }
+  const o = s as Partial<ProseState> & { kind?: unknown; v?: unknown } | null;
+  if (o === null || typeof o !== 'object') throw new TypeError('task.state is not a prose detector state');
+  // An llm stream checkpointed by the line detector (kind 'text', before prose.ts): start afresh.
+  if ((o.kind as unknown) === 'text') return freshProse();
+  if (o.kind !== 'prose' || o.v !== PROSE_STATE_VERSION) throw new TypeError('task.state is not a prose detector state (wrong stream type, or a newer version)');
+  return o as ProseState;
+}
+
+export interface ProseValues {
+  unexplained: number;
+  novelty: number;
+  novel: string[];
+  repetition: number;
+  length: number;
+  characters: number;
+  token: number;
+  window: number;
+  bytes: number;
+  longest: number;
+  shares: Float64Array;
+}
+
+const WORD = /\p{L}{3,}/gu;
+
+export class ProseScorer {
+  readonly s: ProseState;
+  readonly P: Readonly<ProseParams>;
+  readonly #seen = new Set<string>();
+  /** Words (3+ letters) of the dictionary's texts and how many texts hold each. */
+  readonly #vocab = new Map<string, number>();
+  #dictBytes = 0;
+  #dict: Buffer | null = null;
+  readonly #shares = new Float64Array(CLASSES);
+  /** The last fed text's score (0 during warm-up) and its statistics. */
+  rowScore = 0;
+  last: ProseValues | null = null;
+  /** The last fed text's tail distances per statistic (evaluation and tests read them). */
+  lastU: Readonly<Record<string, number>> = {};
+  /** The instruction-override phrase of the last fed text ('' when none). */
+  override = '';
+
+  constructor(s: ProseState, params: Readonly<ProseParams> = PROSE_PARAMS) {
+    this.s = s;
+    this.P = params;
+    for (const t of s.dict) {
+      this.#seen.add(t);
+      this.#words(t, 1);
+      this.#dictBytes += Buffer.byteLength(t) + 1;
+    }
+  }
+
+  #remember(x: string): void {
+    const s = this.s;
+    if (this.#seen.has(x)) {
+      s.dict.splice(s.dict.indexOf(x), 1);
+    } else {
+      this.#seen.add(x);
+      this.#words(x, 1);
+      this.#dictBytes += Buffer.byteLength(x) + 1;
+    }
+    s.dict.push(x);
+    while (this.#dictBytes > this.P.dictBytes && s.dict.length > 1) {
+      const old = s.dict.shift() as string;
+      this.#seen.delete(old);
+      this.#words(old, -1);
+      this.#dictBytes -= Buffer.byteLength(old) + 1;
+    }
+    this.#dict = null;
+  }
+
+  #words(x: string, d: number): void {
+    for (const w of new Set(x.match(WORD))) {
+      const c = (this.#vocab.get(w) ?? 0) + d;
+      if (c <= 0) this.#vocab.delete(w);
+      else this.#vocab.set(w, c);
+    }
+  }
+
+  /** Words of x never seen in the dictionary's texts. */
+  novelWords(x: string): { novel: string[]; words: number } {
+    const all = x.match(WORD) ?? [];
+    return { novel: all.filter((w) => !this.#vocab.has(w)), words: all.length };
+  }
+
+  #dictionary(): Buffer {
+    if (this.#dict === null) this.#dict = Buffer.from(this.s.dict.join('\n') + '\n');
+    return this.#dict;
+  }
+
+  /** The statistics of one text against the current state (no update). */
+  measure(text: string): ProseValues {
+    const P = this.P;
+    let x = normalise(text.toLowerCase());
+    if (x.length > P.maxBytes) x = x.slice(0, P.maxBytes);
+    const buf = Buffer.from(x + '\n');
+    const alone = deflateRawSync(buf, { level: P.level }).length * 8;
+    const huff = deflateRawSync(buf, { level: P.level, strategy: constants.Z_HUFFMAN_ONLY }).length * 8;
+    const given = this.s.dict.length > 0 ? deflateRawSync(buf, { level: P.level, dictionary: this.#dictionary() }).length * 8 : alone;
+    const shares = classShares(text, this.#shares);
+    const bytes = Buffer.byteLength(text);
+    const longest = longestToken(text);
+    const unexplained = given / alone;
+    const nw = this.novelWords(x);
+    const win = this.s.win;
+    const n = Math.min(win.length + 1, P.window);
+    let sum = unexplained;
+    // The window's mean includes this text and the previous n − 1.
+    for (let k = 1; k < n; k++) sum += win[(this.s.wpos - k + P.window * 2) % P.window];
+    return {
+      unexplained,
+      novelty: nw.novel.length / (nw.words + 2),
+      novel: nw.novel,
+      repetition: alone / huff,
+      length: Math.log2(bytes + 1),
+      characters: this.s.n === 0 ? 0 : classDistance(shares, this.s.mix).d,
+      token: Math.log2(longest + 1),
+      window: sum / n,
+      bytes,
+      longest,
+      shares,
+    };
+  }
+
+  /** Score one text and update the state; returns a finding (without index) or null. */
+  feed(text: string, threshold = 0.5): Omit<Finding, 'index'> | null {
+    const s = this.s;
+    const P = this.P;
+    const v = this.measure(text);
+    this.last = v;
+    s.n++;
+    const nl = s.nulls;
+    const u: Record<Stat, number> = {
+      unexplained: upper(nl.unexplained, v.unexplained, FLOOR.unexplained),
+      novelty: upper(nl.novelty, v.novelty, FLOOR.novelty),
+      repetition: lower(nl.repetition, v.repetition, FLOOR.repetition),
+      length: upper(nl.length, v.length, FLOOR.length),
+      characters: upper(nl.characters, v.characters, FLOOR.characters),
+      token: upper(nl.token, v.token, FLOOR.token),
+      window: upper(nl.window, v.window, FLOOR.window),
+    };
+    this.lastU = u;
+    const warm = s.n > P.warmupEvents && nl.unexplained.ring.length >= P.warmupNull;
+    const d: Record<Decision, number> = { ...u, vocabulary: u.unexplained + u.novelty };
+    const half: Record<Decision, number> = { ...P.uHalf };
+    const override = OVERRIDE.exec(text)?.[0];
+    if (override !== undefined) half.vocabulary /= 1 + P.overrideBoost;
+    // Each statistic's share of its own threshold; the largest decides.
+    let top: Decision = 'vocabulary';
+    for (const st of DECIDE) if (d[st] / half[st] > d[top] / half[top]) top = st;
+    // Drift: the window is far from the reference and this text is part of it.
+    const drift = d.window >= half.window && u.unexplained >= P.driftSelf && d[top] < half[top];
+    const stat: Decision = drift ? 'window' : top;
+    const best = d[stat] / half[stat];
+    this.override = override ?? '';
+    const score = warm && best > 0 ? Math.min(1, best / (best + 1)) : 0;
+    this.rowScore = score;
+    const flagged = score >= 0.5;
+    // Window ring: every text (the window measures what arrives).
+    if (s.win.length < P.window) s.win.push(v.unexplained);
+    else s.win[s.wpos] = v.unexplained;
+    s.wpos = (s.wpos + 1) % P.window;
+    const changed = this.#flag(flagged);
+    if (!flagged || changed) this.#accept(text, v);
+    if (!warm || score < threshold) return null;
+    return this.#finding(text, stat, v, d, score, changed);
+  }
+
+  /** Remembers the flag; true when most recent texts were flagged (the stream has changed). */
+  #flag(flagged: boolean): boolean {
+    const s = this.s;
+    const P = this.P;
+    if (s.fl.length < P.flagMemory) s.fl.push(flagged ? 1 : 0);
+    else s.fl[s.fpos] = flagged ? 1 : 0;
+    s.fpos = (s.fpos + 1) % P.flagMemory;
+    let c = 0;
+    for (const f of s.fl) c += f;
+    return flagged && s.fl.length === P.flagMemory && c * 2 > P.flagMemory;
+  }
+
+  /** A normal text joins the dictionary, the nulls and the usual character mix. */
+  #accept(text: string, v: ProseValues): void {
+    const s = this.s;
+    const P = this.P;
+    let x = normalise(text.toLowerCase());
+    if (x.length > P.maxBytes) x = x.slice(0, P.maxBytes);
+    this.#remember(x);
+    const nl = s.nulls;
+    if (s.n > P.dictWarmup) {
+      pushNull(nl.unexplained, v.unexplained, P.nullSize);
+      pushNull(nl.novelty, v.novelty, P.nullSize);
+      pushNull(nl.window, v.window, P.nullSize);
+    }
+    pushNull(nl.repetition, v.repetition, P.nullSize);
+    pushNull(nl.length, v.length, P.nullSize);
+    pushNull(nl.token, v.token, P.nullSize);
+    if (s.n > 1) pushNull(nl.characters, v.characters, P.nullSize);
+    const a = s.n === 1 ? 1 : Math.max(P.classAlpha, 1 / s.n);
+    for (let k = 0; k < CLASSES; k++) s.mix[k] += a * (v.shares[k] - s.mix[k]);
+    s.ins++;
+    if (s.ins % P.nullRefresh === 0 || s.ins <= 2 * P.warmupNull) for (const st of STATS) refreshNull(nl[st]);
+  }
+
+  #finding(text: string, stat: Decision, v: ProseValues, u: Record<Decision, number>, score: number, changed: boolean): Omit<Finding, 'index'> {
+    const nl = this.s.nulls[stat === 'vocabulary' ? 'unexplained' : stat];
+    const val = stat === 'vocabulary' ? v.unexplained : v[stat];
+    const p = stat === 'repetition' ? empiricalP(nl.ring.map((x) => -x), -val) : empiricalP(nl.ring, val);
+    const pText = formatP(p, nl.ring.length, 'texts of this stream');
+    const typ = nl.q50;
+    let explanation: string;
+    const extra: Record<string, number | string> = {};
+    switch (stat) {
+      case 'vocabulary':
+        Object.assign(extra, { novel_words: v.novel.slice(0, 8).join(' '), novelty: Number(v.novelty.toFixed(4)) });
+        explanation = `This text is poorly explained by the stream's recent texts: ${(val * 100).toFixed(0)}% of its compressed size remains given them vs. a typical ${(typ * 100).toFixed(0)}%, ` +
+          `and ${v.novel.length} of its words never appear in them${v.novel.length > 0 ? ` (${v.novel.slice(0, 6).map((w) => `"${w}"`).join(', ')}${v.novel.length > 6 ? '…' : ''})` : ''}: new vocabulary (another language, code, instructions or a new topic)` +
+          (this.override !== '' ? `; it holds the instruction-override phrase "${this.override}"` : '');
+        break;
+      case 'repetition': {
+        const w = topWord(text);
+        if (w.count > 1) Object.assign(extra, { top_word: w.word, top_word_count: w.count, words: w.words });
+        explanation = `This text compresses far too well: its compressed size is ${(val * 100).toFixed(0)}% of its Huffman-only size vs. a typical ${(typ * 100).toFixed(0)}% (repetition${w.count > 2 ? `: "${w.word}" ${w.count} times in ${w.words} words` : ''})`;
+        break;
+      }
+      case 'length':
+        explanation = `This text is ${v.bytes} bytes long vs. a typical ${Math.round(2 ** typ - 1)}`;
+        break;
+      case 'characters': {
+        const c = classDistance(v.shares, this.s.mix);
+        Object.assign(extra, { class: CLASS_NAMES[c.top], class_share: Number(v.shares[c.top].toFixed(3)), usual_share: Number(this.s.mix[c.top].toFixed(3)) });
+        explanation = `Its character mix differs from the stream's: ${CLASS_NAMES[c.top]} ${(v.shares[c.top] * 100).toFixed(0)}% vs. a usual ${(this.s.mix[c.top] * 100).toFixed(0)}% (L1 distance ${val.toFixed(2)} vs. typical ${typ.toFixed(2)})`;
+        break;
+      }
+      case 'token':
+        explanation = `It holds a ${v.longest}-character token without spaces vs. a typical longest ${Math.round(2 ** typ - 1)} (an encoded blob, a key or a URL)`;
+        break;
+      case 'window':
+        explanation = `The stream's last ${Math.min(this.s.win.length, this.P.window)} texts are poorly explained by its reference texts: ${(val * 100).toFixed(0)}% of their compressed size remains vs. a typical ${(typ * 100).toFixed(0)}% (a change of topic or language), and this text is part of it (${(v.unexplained * 100).toFixed(0)}%)`;
+        break;
+    }
+    explanation += `; ${u[stat].toFixed(1)}× as far from the typical as the stream's 1% tail${stat === 'vocabulary' ? ' (unexplained + new words)' : ''}, ${pText}.`;
+    if (changed) explanation += ' Most recent texts were flagged: the stream has changed, so this text is accepted into its reference.';
+    return {
+      score: Number(score.toFixed(4)),
+      detector: PROSE_DETECTOR,
+      explanation,
+      details: {
+        kind: stat === 'window' ? 'drift' : stat,
+        // Incidents (engine/transforms/incidents.ts) fold findings of one key: a drift window, a flood of one word, one statistic.
+        incident_key: stat === 'window' ? 'drift' : stat === 'repetition' && typeof extra.top_word === 'string' ? `repetition:${extra.top_word}` : stat,
+        ...(this.override !== '' ? { override: this.override } : {}),
+        value: Number(val.toFixed(4)),
+        typical: Number(typ.toFixed(4)),
+        tail_distance: Number(u[stat].toFixed(3)),
+        p_value: Number(p.toPrecision(3)),
+        null_size: nl.ring.length,
+        unexplained: Number(v.unexplained.toFixed(4)),
+        repetition: Number(v.repetition.toFixed(4)),
+        bytes: v.bytes,
+        longest_token: v.longest,
+        ...extra,
+        ...(changed ? { accepted: true } : {}),
+      },
+    };
+  }
+
+  save(): Uint8Array {
+    return encodeState(this.s);
+  }
+}
+
+export function scoreProse(
+  state: Uint8Array | null,
+  events: ScoreInput[],
+  params: Readonly<ProseParams> = PROSE_PARAMS,
+  rows?: Float32Array,
+  threshold = 0.5,
+): { state: Uint8Array; findings: Finding[]; scored: number } {
+  const scorer = new ProseScorer(decodeProse(state), params);
+  const findings: Finding[] = [];
+  let scored = 0;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    const text = e === null || typeof e !== 'object' ? undefined : e.text;
+    if (typeof text !== 'string') continue;
+    scored++;
+    const f = scorer.feed(text, threshold);
+    if (f !== null) findings.push({ index: i, ...f });
+    if (rows !== undefined) rows[i] = scorer.rowScore;
+  }
+  return { state: scorer.save(), findings, scored };
+}
