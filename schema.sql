@@ -444,3 +444,92 @@ CREATE TABLE IF NOT EXISTS routes (
   updated_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS routes_tenant_idx ON routes (tenant_id);
+
+-- Alerts (src/control/alerts/): a tenant's notification channels, its rules, the incidents that
+-- anomalies are folded into, and the delivery log. A webhook's secret (or a Slack incoming
+-- webhook's URL, itself a credential) is kept in `secret` and never returned after creation.
+CREATE TABLE IF NOT EXISTS alert_channels (
+  id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  tenant_id      uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  kind           text NOT NULL CHECK (kind IN ('webhook', 'slack', 'email')),
+  name           text NOT NULL,
+  target         text NOT NULL,
+  secret         text,
+  system_alerts  boolean NOT NULL DEFAULT true,
+  created_by     uuid,
+  created_at     timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS alert_channels_tenant_idx ON alert_channels (tenant_id);
+
+-- Which anomalies notify which channels: streams null = all (else names or globs with *),
+-- quiet hours [quiet_start, quiet_end) in quiet_tz (null = none).
+CREATE TABLE IF NOT EXISTS alert_rules (
+  id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  tenant_id    uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  name         text NOT NULL,
+  streams      text[],
+  min_score    double precision NOT NULL DEFAULT 0.5 CHECK (min_score >= 0 AND min_score <= 1),
+  quiet_start  text,
+  quiet_end    text,
+  quiet_tz     text,
+  channel_ids  uuid[] NOT NULL,
+  enabled      boolean NOT NULL DEFAULT true,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  updated_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS alert_rules_tenant_idx ON alert_rules (tenant_id);
+
+-- An incident: detection's (anomalies.incident_id, then id = that id and key incident<US><id>), or,
+-- for rows without one, anomalies of one stream and detector (`key`) less than
+-- ALERT_INCIDENT_WINDOW_SECONDS apart; or a system event (kind quota / vm_crash, key unique per
+-- tenant, e.g. quota:2026-12:80), so that it is raised once however many instances see it.
+CREATE TABLE IF NOT EXISTS alert_incidents (
+  id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  tenant_id         uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  kind              text NOT NULL CHECK (kind IN ('anomaly', 'quota', 'vm_crash')),
+  key               text NOT NULL,
+  stream            text,
+  detector          text,
+  first_anomaly_id  uuid,
+  first_at          timestamptz NOT NULL DEFAULT now(),
+  last_at           timestamptz NOT NULL DEFAULT now(),
+  count             integer NOT NULL DEFAULT 1,
+  max_score         double precision,
+  details           jsonb
+);
+CREATE INDEX IF NOT EXISTS alert_incidents_key_idx ON alert_incidents (tenant_id, key, last_at DESC);
+CREATE UNIQUE INDEX IF NOT EXISTS alert_incidents_system_key ON alert_incidents (tenant_id, key) WHERE kind <> 'anomaly';
+
+-- Each anomaly folded once (the primary key: two control API instances hearing the same NOTIFY
+-- fold it once), and the incident it joined (the anomaly page shows the incident).
+CREATE TABLE IF NOT EXISTS alert_incident_anomalies (
+  anomaly_id   uuid PRIMARY KEY,
+  incident_id  uuid NOT NULL REFERENCES alert_incidents(id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS alert_incident_anomalies_incident_idx ON alert_incident_anomalies (incident_id);
+
+-- The delivery log: one row per (channel, incident or system event or test): the unique key
+-- makes a notification be queued once; instances claim due rows with FOR UPDATE SKIP LOCKED.
+-- status: pending (due at next_attempt_at), sending (claimed until locked_until), sent, failed
+-- (ALERT_MAX_ATTEMPTS used), suppressed (quiet hours or a mute; last_error says which).
+CREATE TABLE IF NOT EXISTS alert_deliveries (
+  id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  tenant_id        uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  channel_id       uuid NOT NULL REFERENCES alert_channels(id) ON DELETE CASCADE,
+  incident_id      uuid REFERENCES alert_incidents(id) ON DELETE SET NULL,
+  rule_id          uuid,
+  event            text NOT NULL,
+  dedupe_key       text NOT NULL,
+  payload          jsonb NOT NULL,
+  status           text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'suppressed')),
+  attempts         integer NOT NULL DEFAULT 0,
+  next_attempt_at  timestamptz NOT NULL DEFAULT now(),
+  locked_until     timestamptz,
+  last_error       text,
+  response_code    integer,
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  sent_at          timestamptz,
+  UNIQUE (channel_id, dedupe_key)
+);
+CREATE INDEX IF NOT EXISTS alert_deliveries_due_idx ON alert_deliveries (next_attempt_at) WHERE status IN ('pending', 'sending');
+CREATE INDEX IF NOT EXISTS alert_deliveries_tenant_idx ON alert_deliveries (tenant_id, created_at DESC);

@@ -13,7 +13,7 @@
 //   sources/websocket.ts ──┤                                           │ group commit: one COPY per window,
 //   GET /stream (frames)   │                                           │ ingest_batches + usage_counters
 //                          │                                           │ (and, with REDIS_URL, INCRBY after COMMIT: src/core/usage.ts)
-//   sources/otlp.ts ───────┤ (POST /v1/logs: OTLP/HTTP JSON ─► transforms/otlp.ts)
+//   sources/otlp.ts ───────┤ (POST /v1/logs, /v1/metrics, /v1/traces: OTLP/HTTP ─► transforms/otlp*.ts)
 //   sources/loki.ts, ──────┘ elasticsearch.ts, splunk-hec.ts (the push APIs, sources/push.ts: the
 //                            same admission; transforms/loki*.ts, es-bulk.ts, hec.ts ─► push-events.ts)
 //                                                                      ▼ in the same transaction,

@@ -329,7 +329,7 @@ export function acceptBody(
     return;
   }
   // Authentication runs while the body streams in; a refusal is answered at once (readBody).
-  const principal = ctx.authenticate(headers.authorization);
+  const principal = ctx.authenticate(headers.authorization).then((p) => { st.tenantId = p.tenantId; return p; });
   principal.catch(() => {});
   readBody(res, st, ctx, declared, headers.client, principal, {
     fail: (err, close) => fail(res, st, err, close),

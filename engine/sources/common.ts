@@ -10,6 +10,7 @@ import type { LimitSource } from '../../src/core/tenancy/limits.js';
 import type { DecodeLimits } from '../transforms/decode.js';
 import type { EventRecord } from '../types.js';
 import type { TrustProxy } from './body.js';
+import type { RefusalSite } from './refusals.js';
 
 export interface IngestResult {
   accepted: number;
@@ -108,8 +109,11 @@ export function retryAfterOf(err: DwError | undefined): string {
   return typeof s === 'number' && Number.isSafeInteger(s) && s > 0 ? String(s) : RETRY_AFTER_SECONDS;
 }
 
-/** Per-request state of an HTTP answer (uWS: nothing may be written after abort or twice). */
-export interface ResState {
+/**
+ * Per-request state of an HTTP answer (uWS: nothing may be written after abort or twice), and
+ * where a refusal of it is logged (its path; its tenant once the credential was accepted).
+ */
+export interface ResState extends RefusalSite {
   aborted: boolean;
   done: boolean;
   /** Settles the request's entry in ctx.track() (answered or aborted) and frees its body budget. */
@@ -140,8 +144,8 @@ export type FailWriter = (res: HttpResponse, st: ResState, err: DwError, closeCo
  * shutting down, and the request's entry in ctx.track() (close() waits for it from its headers
  * on). Returns the request's state, or undefined when it was already answered.
  */
-export function beginRequest(res: HttpResponse, ctx: SourceContext, fail: FailWriter): ResState | undefined {
-  const st: ResState = { aborted: false, done: false, finish: () => {} };
+export function beginRequest(res: HttpResponse, ctx: SourceContext, fail: FailWriter, path = ''): ResState | undefined {
+  const st: ResState = { aborted: false, done: false, finish: () => {}, log: ctx.log, path };
   res.onAborted(() => { st.aborted = true; st.finish(); });
   if (ctx.closing) {
     fail(res, st, new DwError('DW_ERR_SHUTTING_DOWN'), true);

@@ -17,7 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { DwError } from '../../src/core/errors.js';
-import { countRefusal } from '../../src/core/telemetry/index.js';
+import { requestRefused } from './refusals.js';
 import type { Rejection } from '../transforms/decode.js';
 import { parseBulk, type BulkDecoded } from '../transforms/es-bulk.js';
 import { beginRequest, ingestError, retryAfterOf, send, type ResState, type SourceContext } from './common.js';
@@ -51,7 +51,7 @@ function errorType(code: string, status: number): string {
 }
 
 function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
-  countRefusal('engine', err.code);
+  requestRefused(st, err);
   const type = errorType(err.code, err.statusCode);
   const cause = { type, reason: `${err.code}: ${err.message}` };
   const body = { error: { root_cause: [cause], ...cause, code: err.code, ...(err.details ? { details: err.details } : {}) }, status: err.statusCode };

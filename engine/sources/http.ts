@@ -16,7 +16,7 @@ import { bodyFormat, decodeBody, validateEach, type Rejection } from '../transfo
 import type { Principal } from '../../src/core/auth/principal.js';
 import { acceptBody, clientAddress } from './body.js';
 import { asTenantLimit, beginRequest, retryAfterOf, send, statusLine, ingestError, type ResState, type SourceContext, type TenantLimits } from './common.js';
-import { countRefusal, countRejectedEvent } from '../../src/core/telemetry/index.js';
+import { eventsRejected, requestRefused } from './refusals.js';
 import { credentialOf } from './credentials.js';
 import { contentEncoding, decompress, unsupportedEncoding } from './encoding.js';
 import { scanMsgpackBodyHead } from '../transforms/prescan.js';
@@ -27,7 +27,7 @@ const METHOD_NOT_ALLOWED = JSON.stringify(errorBody(new DwError('DW_ERR_METHOD_N
 const NOT_FOUND = JSON.stringify(errorBody(new DwError('DW_ERR_NOT_FOUND')));
 
 function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
-  countRefusal('engine', err.code);
+  requestRefused(st, err);
   send(res, st, err.statusCode, JSON.stringify(errorBody(err)), closeConnection, retryAfterOf(err));
 }
 
@@ -49,7 +49,7 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
   });
 
   app.post(INGEST_PATH, (res: HttpResponse, req: HttpRequest) => {
-    const begun = beginRequest(res, ctx, sendError);
+    const begun = beginRequest(res, ctx, sendError, INGEST_PATH);
     if (begun === undefined) return;
     const st = begun;
     const authorization = credentialOf(req);
@@ -84,7 +84,7 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
         if (st.aborted) return;
         const raw = decodeBody(body, format!, limits);
         const { records, rejected, firstError } = validateEach(raw, limits, Date.now());
-        for (const r of rejected) countRejectedEvent(r.code);
+        eventsRejected(st, rejected);
         // All or nothing with ?atomic=true, and a 400 when nothing in the body is valid.
         if (firstError !== undefined && (atomic || records.length === 0)) throw withRejected(firstError, rejected);
         const result = await ctx.ingest(p.tenantId, records, body.length, idempotencyKey === '' ? undefined : `http:${idempotencyKey}`);

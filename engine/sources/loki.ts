@@ -14,6 +14,7 @@
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { DwError } from '../../src/core/errors.js';
 import { countRefusal } from '../../src/core/telemetry/index.js';
+import { requestRefused } from './refusals.js';
 import { lokiRejectionText, lokiToEvents, parseLokiJson } from '../transforms/loki.js';
 import { parseLokiProtobuf } from '../transforms/loki-proto.js';
 import { retryAfterOf, send, type ResState, type SourceContext } from './common.js';
@@ -27,7 +28,7 @@ export interface LokiOptions {
 }
 
 function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
-  countRefusal('engine', err.code);
+  requestRefused(st, err);
   send(res, st, err.statusCode, `${err.code}: ${err.message}\n`, closeConnection, retryAfterOf(err), 'text/plain; charset=utf-8');
 }
 

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { Principal } from '../../src/core/auth/principal.js';
 import { DwError } from '../../src/core/errors.js';
-import { countRejectedEvent } from '../../src/core/telemetry/index.js';
+import { eventsRejected } from './refusals.js';
 import type { Rejection } from '../transforms/decode.js';
 import type { PushDecoded } from '../transforms/push-events.js';
 import { acceptBody, clientAddress } from './body.js';
@@ -55,7 +55,7 @@ function withRejected(first: DwError, rejected: readonly Rejection[]): DwError {
 /** A uWS POST handler running the shared path (the diagram at the top) with one protocol's decoder and answers. */
 export function pushHandler<R, D extends PushDecoded>(ctx: SourceContext, p: PushProtocol<R, D>): (res: HttpResponse, req: HttpRequest) => void {
   return function push(res: HttpResponse, req: HttpRequest): void {
-    const begun = beginRequest(res, ctx, p.fail);
+    const begun = beginRequest(res, ctx, p.fail, req.getUrl());
     if (begun === undefined) return;
     const st = begun;
     const authorization = credentialOf(req);
@@ -85,7 +85,7 @@ export function pushHandler<R, D extends PushDecoded>(ctx: SourceContext, p: Pus
         await ctx.turn(principal.tenantId);
         if (st.aborted) return;
         const decoded = p.decode(body, limits, Date.now(), own as R);
-        for (const r of decoded.rejected) countRejectedEvent(r.code);
+        eventsRejected(st, decoded.rejected);
         if (atomic && decoded.firstError !== undefined) throw withRejected(decoded.firstError, decoded.rejected);
         // Records without a time of their own take the receive time, so a resend is compared by its body.
         const key = idempotencyKey === '' ? undefined : `${p.keyPrefix}:${idempotencyKey}`;

@@ -17,6 +17,7 @@
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { errorBody, type DwError } from '../../src/core/errors.js';
 import { countRefusal } from '../../src/core/telemetry/index.js';
+import { requestRefused } from './refusals.js';
 import { hecDefaults, parseHecEvents, parseHecRaw, type HecDecoded } from '../transforms/hec.js';
 import { retryAfterOf, send, type ResState, type SourceContext } from './common.js';
 import { pushHandler } from './push.js';
@@ -34,7 +35,7 @@ function hecCode(err: DwError): number {
 }
 
 function sendError(res: HttpResponse, st: ResState, err: DwError, closeConnection = false): void {
-  countRefusal('engine', err.code);
+  requestRefused(st, err);
   const code = hecCode(err);
   send(res, st, err.statusCode, JSON.stringify({ text: HEC_TEXT[code], code, ...errorBody(err) }), closeConnection, retryAfterOf(err));
 }

@@ -29,7 +29,7 @@ import { decodeFrame, seqOf, sniffSeq, validateEach } from '../transforms/decode
 import type { Principal } from '../../src/core/auth/principal.js';
 import { BodyBudget } from './body.js';
 import { asTenantLimit, ingestError, overBodyLimit, retryable, RETRY_AFTER_SECONDS, statusLine, type SourceContext } from './common.js';
-import { countRefusal, countRejectedEvent } from '../../src/core/telemetry/index.js';
+import { eventsRejected, requestRefused, type RefusalSite } from './refusals.js';
 import { credentialOf } from './credentials.js';
 
 const STREAM_PATH = '/api/v1/stream';
@@ -50,6 +50,8 @@ const REAUTH_MS = 1_000;
 
 interface Conn {
   tenantId: string;
+  /** Where a refusal on this connection is logged (its tenant, the stream path). */
+  site: RefusalSite;
   /** The credential of the upgrade, re-checked while the connection lives (revocation, expiry). */
   authorization: string | undefined;
   /** The last re-check and when it started (shared by the frames of one REAUTH_MS window). */
@@ -90,7 +92,7 @@ function reply(ws: WebSocket<Conn>, c: Conn, msg: object, isBinary: boolean): vo
 }
 
 function nack(ws: WebSocket<Conn>, c: Conn, seq: number | null, err: DwError, isBinary: boolean): void {
-  countRefusal('engine', err.code);
+  requestRefused(c.site, err);
   reply(ws, c, { nack: seq, error: errorBody(err).error }, isBinary);
 }
 
@@ -140,7 +142,7 @@ async function handle(sh: Shared, ws: WebSocket<Conn>, c: Conn, bytes: Uint8Arra
     const frame = decodeFrame(bytes, isBinary, lim);
     seq = frame.seq;
     const { records, rejected, firstError } = validateEach(frame.events, lim, Date.now());
-    for (const r of rejected) countRejectedEvent(r.code);
+    eventsRejected(c.site, rejected);
     // Nothing valid: a nack (nothing stored); else the ack names each event refused.
     if (firstError !== undefined && records.length === 0) throw Object.assign(firstError, { details: { ...firstError.details, rejected } });
     if (!await stillAllowed(sh, ws, c, seq, isBinary) || c.closed) return;
@@ -218,9 +220,10 @@ function upgrade(sh: Shared, res: HttpResponse, req: HttpRequest, context: us_so
   const header = credentialOf(req) ?? '';
   const token = req.getQuery('token');
   const clientId = req.getQuery('client_id') || undefined;
+  const site: RefusalSite = { log: ctx.log, path: STREAM_PATH };
   const refuse = (err: DwError): void => {
     if (aborted) return;
-    countRefusal('engine', err.code);
+    requestRefused(site, err);
     res.cork(() => {
       res.writeStatus(statusLine(err.statusCode)).writeHeader('content-type', 'application/json');
       if (retryable(err.statusCode)) res.writeHeader('retry-after', RETRY_AFTER_SECONDS);
@@ -234,6 +237,7 @@ function upgrade(sh: Shared, res: HttpResponse, req: HttpRequest, context: us_so
   const authorization = header !== '' ? header : token ? `Bearer ${token}` : undefined;
   ctx.authenticate(authorization).then(
     (p) => {
+      site.tenantId = p.tenantId;
       if (aborted) return;
       const held = sh.perTenant.get(p.tenantId) ?? 0;
       if (held >= sh.maxPerTenant) {
@@ -241,7 +245,7 @@ function upgrade(sh: Shared, res: HttpResponse, req: HttpRequest, context: us_so
       }
       // Counted from here; given back in close() (uWS calls open, then close, for every upgrade).
       sh.perTenant.set(p.tenantId, held + 1);
-      const conn: Conn = { tenantId: p.tenantId, authorization, auth: { at: Date.now(), principal: Promise.resolve(p) }, clientId, waiting: [], waitingBytes: 0, inFlight: 0, closed: false };
+      const conn: Conn = { tenantId: p.tenantId, site, authorization, auth: { at: Date.now(), principal: Promise.resolve(p) }, clientId, waiting: [], waitingBytes: 0, inFlight: 0, closed: false };
       res.cork(() => res.upgrade(conn, key, protocol, extensions, context));
     },
     (err: unknown) => refuse(ingestError(err, ctx.log)),

@@ -16,29 +16,35 @@
 // (partial success) and google.rpc.Status (errors).
 import { DwError } from '../../src/core/errors.js';
 
-const MAX_DEPTH = 32;
+export const MAX_DEPTH = 32;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-const malformed = (why: string): DwError => new DwError('DW_ERR_MALFORMED_BODY', `the body is not a valid OTLP protobuf ExportLogsServiceRequest (${why})`);
+// The message named is the logs request's; otlp-signals-proto.ts names its own.
+export const malformed = (why: string, what = 'ExportLogsServiceRequest'): DwError => new DwError('DW_ERR_MALFORMED_BODY', `the body is not a valid OTLP protobuf ${what} (${why})`);
 
 /** A cursor over one message's bytes [pos, end). */
-class Reader {
+export class Reader {
   pos: number;
-  constructor(readonly buf: Uint8Array, pos: number, readonly end: number) {
+  /** The request message being read, named in DW_ERR_MALFORMED_BODY. */
+  constructor(readonly buf: Uint8Array, pos: number, readonly end: number, readonly what = 'ExportLogsServiceRequest') {
     this.pos = pos;
+  }
+
+  bad(why: string): DwError {
+    return malformed(why, this.what);
   }
 
   varint(): bigint {
     let result = 0n;
     let shift = 0n;
     for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw malformed('truncated varint');
+      if (this.pos >= this.end) throw this.bad('truncated varint');
       const b = this.buf[this.pos++];
       result |= BigInt(b & 0x7f) << shift;
       if ((b & 0x80) === 0) return result & 0xffffffffffffffffn;
       shift += 7n;
     }
-    throw malformed('varint longer than 10 bytes');
+    throw this.bad('varint longer than 10 bytes');
   }
 
   /** A varint that must fit a small non-negative number (tags, lengths, enums). */
@@ -46,7 +52,7 @@ class Reader {
     let result = 0;
     let mul = 1;
     for (let i = 0; i < 5; i++) {
-      if (this.pos >= this.end) throw malformed('truncated varint');
+      if (this.pos >= this.end) throw this.bad('truncated varint');
       const b = this.buf[this.pos++];
       result += (b & 0x7f) * mul;
       if ((b & 0x80) === 0) return result;
@@ -54,21 +60,21 @@ class Reader {
     }
     // Longer: a large or negative (sign-extended) value; read the rest, keep the low 32 bits.
     for (let i = 5; i < 10; i++) {
-      if (this.pos >= this.end) throw malformed('truncated varint');
+      if (this.pos >= this.end) throw this.bad('truncated varint');
       if ((this.buf[this.pos++] & 0x80) === 0) return result >>> 0;
     }
-    throw malformed('varint longer than 10 bytes');
+    throw this.bad('varint longer than 10 bytes');
   }
 
   fixed64(): bigint {
-    if (this.pos + 8 > this.end) throw malformed('truncated fixed64');
+    if (this.pos + 8 > this.end) throw this.bad('truncated fixed64');
     const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getBigUint64(0, true);
     this.pos += 8;
     return v;
   }
 
   double(): number {
-    if (this.pos + 8 > this.end) throw malformed('truncated double');
+    if (this.pos + 8 > this.end) throw this.bad('truncated double');
     const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getFloat64(0, true);
     this.pos += 8;
     return v;
@@ -77,8 +83,8 @@ class Reader {
   /** A length-delimited field: its sub-reader. */
   sub(): Reader {
     const len = this.small();
-    if (len > this.end - this.pos) throw malformed('length past the end of its message');
-    const r = new Reader(this.buf, this.pos, this.pos + len);
+    if (len > this.end - this.pos) throw this.bad('length past the end of its message');
+    const r = new Reader(this.buf, this.pos, this.pos + len, this.what);
     this.pos += len;
     return r;
   }
@@ -100,10 +106,10 @@ class Reader {
   skip(wire: number): void {
     switch (wire) {
       case 0: this.varint(); return;
-      case 1: if (this.pos + 8 > this.end) throw malformed('truncated fixed64'); this.pos += 8; return;
+      case 1: if (this.pos + 8 > this.end) throw this.bad('truncated fixed64'); this.pos += 8; return;
       case 2: this.sub(); return;
-      case 5: if (this.pos + 4 > this.end) throw malformed('truncated fixed32'); this.pos += 4; return;
-      default: throw malformed(`unsupported wire type ${wire}`);
+      case 5: if (this.pos + 4 > this.end) throw this.bad('truncated fixed32'); this.pos += 4; return;
+      default: throw this.bad(`unsupported wire type ${wire}`);
     }
   }
 
@@ -113,22 +119,22 @@ class Reader {
       const tag = this.small();
       const n = tag >>> 3;
       const wire = tag & 7;
-      if (n === 0) throw malformed('field number 0');
+      if (n === 0) throw this.bad('field number 0');
       field(n, wire);
     }
   }
 }
 
-type Obj = Record<string, unknown>;
+export type Obj = Record<string, unknown>;
 
-function expectWire(wire: number, want: number, what: string): void {
-  if (wire !== want) throw malformed(`${what} has wire type ${wire}, expected ${want}`);
+export function expectWire(wire: number, want: number, what: string, r?: Reader): void {
+  if (wire !== want) throw malformed(`${what} has wire type ${wire}, expected ${want}`, r?.what);
 }
 
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
-function anyValue(r: Reader, depth: number): Obj {
-  if (depth > MAX_DEPTH) throw malformed(`AnyValue nested deeper than ${MAX_DEPTH}`);
+export function anyValue(r: Reader, depth: number): Obj {
+  if (depth > MAX_DEPTH) throw r.bad(`AnyValue nested deeper than ${MAX_DEPTH}`);
   const out: Obj = {};
   r.each((n, wire) => {
     switch (n) {
@@ -175,7 +181,7 @@ function keyValue(r: Reader, depth: number): Obj {
   return out;
 }
 
-function attributesInto(list: Obj[], r: Reader, wire: number): void {
+export function attributesInto(list: Obj[], r: Reader, wire: number): void {
   expectWire(wire, 2, 'attributes');
   list.push(keyValue(r.sub(), 0));
 }
@@ -255,7 +261,7 @@ export function parseOtlpProtobuf(bytes: Uint8Array): unknown {
 
 // ── Encoders for the answers ────────────────────────────────────────────────────────────────
 
-function varintBytes(v: number): number[] {
+export function varintBytes(v: number): number[] {
   const out: number[] = [];
   let x = v;
   while (x > 0x7f) {
@@ -266,7 +272,7 @@ function varintBytes(v: number): number[] {
   return out;
 }
 
-function lengthDelimited(field: number, payload: Uint8Array): number[] {
+export function lengthDelimited(field: number, payload: Uint8Array): number[] {
   return [...varintBytes((field << 3) | 2), ...varintBytes(payload.length), ...payload];
 }
 

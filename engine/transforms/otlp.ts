@@ -33,9 +33,11 @@ export interface OtlpLogsResult {
   rejected: number;
   /** The first refusal's reason (partialSuccess.errorMessage), '' when none. */
   errorMessage: string;
+  /** Refusals by DW_ERR_* code (counted in driftwatch_ingest_rejected_events_total). */
+  rejectedCodes: Map<string, number>;
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -54,9 +56,9 @@ export function parseOtlpJson(bytes: Uint8Array): unknown {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-function listField(parent: Record<string, unknown>, key: string, where: string): unknown[] {
+export function listField(parent: Record<string, unknown>, key: string, where: string): unknown[] {
   const v = parent[key];
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw new DwError('DW_ERR_MALFORMED_BODY', `${where}.${key} must be an array`);
@@ -100,13 +102,13 @@ export function anyValueToJson(v: unknown, depth = 0): Json {
  * so an attribute named `__proto__` would vanish or inject inherited keys (`driftwatch.stream`).
  * Defined as a data property it is an ordinary key, which JSON.stringify writes.
  */
-function setKey(o: Record<string, Json>, key: string, value: Json): void {
+export function setKey(o: Record<string, Json>, key: string, value: Json): void {
   if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
   else o[key] = value;
 }
 
 /** KeyValue[] ──► the object `into` (later keys win). Entries without a string key are skipped. */
-function attributesToObject(list: readonly unknown[], into: Record<string, Json>, depth = 0): Record<string, Json> {
+export function attributesToObject(list: readonly unknown[], into: Record<string, Json>, depth = 0): Record<string, Json> {
   for (const kv of list) {
     if (!isObject(kv) || typeof kv.key !== 'string' || kv.key === '') continue;
     setKey(into, kv.key, anyValueToJson(kv.value, depth));
@@ -122,7 +124,7 @@ export function nanosToMs(v: unknown): number | undefined {
   return ms > 0 ? ms : undefined;
 }
 
-const streamOf = (attrs: Record<string, Json>): string | undefined => {
+export const streamOf = (attrs: Record<string, Json>): string | undefined => {
   const s = attrs['driftwatch.stream'];
   return typeof s === 'string' && s !== '' ? s : undefined;
 };
@@ -151,6 +153,7 @@ export function otlpLogsToEvents(req: unknown, receivedAt: number, limits: Decod
   const records: EventRecord[] = [];
   let rejected = 0;
   let errorMessage = '';
+  const rejectedCodes = new Map<string, number>();
   let index = 0;
   for (const rl of resourceLogs as Record<string, unknown>[]) {
     const resource = isObject(rl.resource) ? rl.resource : {};
@@ -193,10 +196,11 @@ export function otlpLogsToEvents(req: unknown, receivedAt: number, limits: Decod
         } catch (err) {
           if (!(err instanceof DwError)) throw err;
           rejected++;
+          rejectedCodes.set(err.code, (rejectedCodes.get(err.code) ?? 0) + 1);
           if (errorMessage === '') errorMessage = err.message.replace(/\bevent (\d+)\b/, 'log record $1');
         }
       }
     }
   }
-  return { records, rejected, errorMessage };
+  return { records, rejected, errorMessage, rejectedCodes };
 }

@@ -33,6 +33,11 @@ export const AUDIT_ACTIONS = Object.freeze([
   'billing.cancel',
   'billing.plan_change',
   'billing.usage_record',
+  'alert_channel.create',
+  'alert_channel.delete',
+  'alert_rule.create',
+  'alert_rule.update',
+  'alert_rule.delete',
 ] as const);
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -102,6 +102,15 @@ export interface Config {
   readonly edgePort: number;
   readonly driftwatchDomain: string;
   readonly liveMaxConnectionsPerTenant: number;
+  readonly smtpUrl: string | undefined;
+  readonly alertEmailFrom: string;
+  readonly alertIncidentWindowSeconds: number;
+  readonly alertRetryBaseMs: number;
+  readonly alertMaxAttempts: number;
+  readonly alertPollMs: number;
+  readonly alertSystemCheckMs: number;
+  readonly alertAllowPrivateTargets: boolean;
+  readonly dashboardUrl: string | undefined;
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum' | 'uuid';
@@ -208,6 +217,15 @@ export const defaults: Readonly<Config> = Object.freeze({
   edgePort: 8000,
   driftwatchDomain: 'localhost',
   liveMaxConnectionsPerTenant: 20,
+  smtpUrl: undefined,
+  alertEmailFrom: 'driftwatch <alerts@localhost>',
+  alertIncidentWindowSeconds: 600,
+  alertRetryBaseMs: 5_000,
+  alertMaxAttempts: 8,
+  alertPollMs: 2_000,
+  alertSystemCheckMs: 60_000,
+  alertAllowPrivateTargets: false,
+  dashboardUrl: undefined,
 });
 
 /** Every option: its environment variable, its CLI flag, its type and its doc line. */
@@ -288,55 +306,57 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   metricsToken: { env: 'METRICS_TOKEN', flag: '--metrics-token', kind: 'string', minLength: 16, doc: 'bearer token GET /metrics asks for on the engine, the control API and the edge proxy (at least 16 characters); unset: /metrics is open (keep the ports private)' },
   routeTtlSeconds: { env: 'ROUTE_TTL_SECONDS', flag: '--route-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long a route is cached (in memory, in Redis, and by edge workers: Cache-Control max-age)' },
   liveMaxConnectionsPerTenant: { env: 'LIVE_MAX_CONNECTIONS_PER_TENANT', flag: '--live-max-connections-per-tenant', kind: 'int', min: 1, max: 100000, doc: 'live-feed connections (GET /api/v1/live, Server-Sent Events) one tenant may hold open on one control API instance; more get 429 DW_ERR_LIVE_LIMIT' },
+  smtpUrl: { env: 'SMTP_URL', flag: '--smtp-url', kind: 'url', doc: 'SMTP server for email alert channels (smtp://user:pass@host:587, smtps://host:465; nodemailer); unset: email channels are refused (501 DW_ERR_ALERTS_EMAIL_DISABLED)' },
+  alertEmailFrom: { env: 'ALERT_EMAIL_FROM', flag: '--alert-email-from', kind: 'string', doc: 'the From of alert emails' },
+  alertIncidentWindowSeconds: { env: 'ALERT_INCIDENT_WINDOW_SECONDS', flag: '--alert-incident-window-seconds', kind: 'int', min: 1, max: 86400, doc: 'anomalies stored without detection\'s `incident_id` (rows from before incidents): those of one stream and detector less than this apart are one incident, notified once' },
+  alertRetryBaseMs: { env: 'ALERT_RETRY_BASE_MS', flag: '--alert-retry-base-ms', kind: 'int', min: 1, max: 3600000, doc: 'first wait before a failed alert delivery is tried again; doubles with each attempt (capped at one hour)' },
+  alertMaxAttempts: { env: 'ALERT_MAX_ATTEMPTS', flag: '--alert-max-attempts', kind: 'int', min: 1, max: 50, doc: 'attempts per alert delivery before it is marked failed' },
+  alertPollMs: { env: 'ALERT_POLL_MS', flag: '--alert-poll-ms', kind: 'int', min: 10, max: 600000, doc: 'how often the alert dispatcher looks for due deliveries (retries, other instances\' work); new incidents are sent at once' },
+  alertSystemCheckMs: { env: 'ALERT_SYSTEM_CHECK_MS', flag: '--alert-system-check-ms', kind: 'int', min: 100, max: 3600000, doc: 'how often the alert dispatcher checks quota usage (80% and 100%) and engine VM crashes' },
+  alertAllowPrivateTargets: { env: 'ALERT_ALLOW_PRIVATE_TARGETS', flag: '--alert-allow-private-targets', kind: 'bool', doc: 'let webhook and Slack channels point at loopback, private and link-local addresses (off: refused, against requests into the server\'s own network)' },
+  dashboardUrl: { env: 'DASHBOARD_URL', flag: '--dashboard-url', kind: 'url', doc: 'public address of the dashboard, for links in alerts (default http://<host>:<control port>)' },
   routeNegativeTtlSeconds: { env: 'ROUTE_NEGATIVE_TTL_SECONDS', flag: '--route-negative-ttl-seconds', kind: 'int', min: 1, max: 3600, doc: 'how long an unknown subdomain is remembered as unknown (negative caching)' },
   edgePort: { env: 'EDGE_PORT', flag: '--edge-port', kind: 'int', min: 0, max: 65535, doc: 'port of the built-in edge proxy (`up`, `edge`): <subdomain>.<domain> goes to that tenant\'s engine; 0 picks a free one' },
   driftwatchDomain: { env: 'DRIFTWATCH_DOMAIN', flag: '--domain', kind: 'string', pattern: /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, doc: 'base domain of the edge proxy: the Host alice.<domain> is routed to the tenant with slug alice' },
 });
 
+/** The words a bool option (and TRUST_PROXY) accepts for true and for false. */
+const TRUE_WORDS: readonly string[] = ['1', 'true', 'yes', 'on'];
+const FALSE_WORDS: readonly string[] = ['0', 'false', 'no', 'off'];
+
+/** `MAX_BODY_BYTES (options.maxBodyBytes) <what>`: the one shape of every option error. */
+const bad = (name: string, spec: OptionSpec, what: string): TypeError => new TypeError(`${spec.env} (options.${name}) ${what}`);
+
 function parseValue(name: string, spec: OptionSpec, raw: string): unknown {
+  const got = `got ${JSON.stringify(raw)}`;
   switch (spec.kind) {
     case 'int': {
       const n = Number(raw);
-      if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) {
-        throw new TypeError(`${spec.env} (options.${name}) must be an integer, got ${JSON.stringify(raw)}`);
-      }
+      if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) throw bad(name, spec, `must be an integer, ${got}`);
       if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
-        throw new TypeError(`${spec.env} (options.${name}) must be between ${spec.min} and ${spec.max}, got ${n}`);
+        throw bad(name, spec, `must be between ${spec.min} and ${spec.max}, got ${n}`);
       }
       return n;
     }
     case 'bool': {
       const v = raw.trim().toLowerCase();
-      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-      if (['0', 'false', 'no', 'off'].includes(v)) return false;
-      throw new TypeError(`${spec.env} (options.${name}) must be true or false, got ${JSON.stringify(raw)}`);
+      if (TRUE_WORDS.includes(v)) return true;
+      if (FALSE_WORDS.includes(v)) return false;
+      throw bad(name, spec, `must be true or false, ${got}`);
     }
-    case 'url': {
-      try {
-        new URL(raw);
-      } catch {
-        throw new TypeError(`${spec.env} (options.${name}) must be a URL, got ${JSON.stringify(raw)}`);
-      }
+    case 'url':
+      if (!URL.canParse(raw)) throw bad(name, spec, `must be a URL, ${got}`);
       return raw;
-    }
     case 'enum':
-      if (!spec.values!.includes(raw)) {
-        throw new TypeError(`${spec.env} (options.${name}) must be one of ${spec.values!.join(', ')}, got ${JSON.stringify(raw)}`);
-      }
+      if (!spec.values!.includes(raw)) throw bad(name, spec, `must be one of ${spec.values!.join(', ')}, ${got}`);
       return raw;
     case 'uuid':
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)) {
-        throw new TypeError(`${spec.env} (options.${name}) must be a UUID, got ${JSON.stringify(raw)}`);
-      }
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)) throw bad(name, spec, `must be a UUID, ${got}`);
       return raw.toLowerCase();
     case 'string':
-      if (raw.length === 0) throw new TypeError(`${spec.env} (options.${name}) must not be empty`);
-      if (spec.minLength !== undefined && raw.length < spec.minLength) {
-        throw new TypeError(`${spec.env} (options.${name}) must be at least ${spec.minLength} characters long`);
-      }
-      if (spec.pattern !== undefined && !spec.pattern.test(raw)) {
-        throw new TypeError(`${spec.env} (options.${name}) is not valid, got ${JSON.stringify(raw)}`);
-      }
+      if (raw.length === 0) throw bad(name, spec, 'must not be empty');
+      if (spec.minLength !== undefined && raw.length < spec.minLength) throw bad(name, spec, `must be at least ${spec.minLength} characters long`);
+      if (spec.pattern !== undefined && !spec.pattern.test(raw)) throw bad(name, spec, `is not valid, ${got}`);
       return raw;
   }
 }
@@ -379,7 +399,7 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
   out.dataDir = resolve(String(out.dataDir));
   parseTrustProxy(String(out.trustProxy));
   if (typeof out.externalJwtSecret === 'string' && out.externalJwtSecret.length < 32) {
-    throw new TypeError('EXTERNAL_JWT_SECRET (options.externalJwtSecret) must be at least 32 characters');
+    throw bad('externalJwtSecret', options.externalJwtSecret, 'must be at least 32 characters');
   }
   checkVmOptions(out as unknown as Config);
   // The spool lives under the data directory unless SPOOL_DIR (or its flag or override) says otherwise.
@@ -392,11 +412,11 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
 function checkVmOptions(c: Config): void {
   const regions = c.flyRegions.split(',').map((r) => r.trim());
   if (regions.some((r) => !/^[a-z0-9]{3,4}$/.test(r))) {
-    throw new TypeError(`FLY_REGIONS (options.flyRegions) must be a comma list of region codes (iad,ams), got ${JSON.stringify(c.flyRegions)}`);
+    throw bad('flyRegions', options.flyRegions, `must be a comma list of region codes (iad,ams), got ${JSON.stringify(c.flyRegions)}`);
   }
   if (c.vmProvider !== 'fly') return;
-  for (const [name, env] of [['flyApiToken', 'FLY_API_TOKEN'], ['flyAppName', 'FLY_APP_NAME'], ['flyImage', 'FLY_IMAGE']] as const) {
-    if (c[name] === undefined) throw new TypeError(`${env} (options.${name}) must be set when VM_PROVIDER is fly`);
+  for (const name of ['flyApiToken', 'flyAppName', 'flyImage'] as const) {
+    if (c[name] === undefined) throw bad(name, options[name], 'must be set when VM_PROVIDER is fly');
   }
 }
 
@@ -409,10 +429,10 @@ const IPV6_CIDR = /^[0-9a-fA-F:]+(\/\d{1,3})?$/;
  */
 export function parseTrustProxy(raw: string): boolean | number | string[] {
   const v = raw.trim().toLowerCase();
-  if (v === 'false' || v === '0' || v === 'no' || v === 'off') return false;
-  if (v === 'true' || v === 'yes' || v === 'on') return true;
+  if (FALSE_WORDS.includes(v)) return false;
+  if (v !== '1' && TRUE_WORDS.includes(v)) return true; // 1 is a hop count
   if (/^\d{1,2}$/.test(v)) return Number(v);
   const list = v.split(',').map((x) => x.trim()).filter((x) => x !== '');
   if (list.length > 0 && list.every((x) => IPV4_CIDR.test(x) || (x.includes(':') && IPV6_CIDR.test(x)))) return list;
-  throw new TypeError(`TRUST_PROXY (options.trustProxy) must be false, true, a hop count or comma-separated addresses/CIDRs, got ${JSON.stringify(raw)}`);
+  throw bad('trustProxy', options.trustProxy, `must be false, true, a hop count or comma-separated addresses/CIDRs, got ${JSON.stringify(raw)}`);
 }

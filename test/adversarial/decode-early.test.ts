@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/core/auth/api-keys.js';
 import { createTenant } from '../../src/core/tenancy/tenants.js';
 import { startHarness, type Harness } from '../engine/harness.js';
-import { RawRequest } from './raw-request.js';
+import { RawRequest } from '../helpers/raw-request.js';
 
 let h: Harness;
 let business: string;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/log.js';
 import type { Route } from '../../src/core/routing/cache.js';
 import { startEdgeProxy, type EdgeHandle } from '../../src/edge/proxy.js';
-import { RawRequest } from './raw-request.js';
+import { RawRequest } from '../helpers/raw-request.js';
 
 let upstream: http.Server;
 let edge: EdgeHandle;

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/core/auth/api-keys.js';
 import { createTenant } from '../../src/core/tenancy/tenants.js';
 import { logEvent, startHarness, type Harness } from '../engine/harness.js';
-import { RawRequest, sleep } from './raw-request.js';
+import { waitFor } from '../helpers/net.js';
+import { RawRequest } from '../helpers/raw-request.js';
 
 const MiB = 1024 * 1024;
 const PATHS = ['/api/v1/events/ingest', '/v1/logs'];
@@ -34,10 +35,10 @@ async function unknownKidToken(): Promise<string> {
 
 /**
  * Runs `loops` attackers until stop(): each sends one request (declaring `length` bytes, then
- * trickling 1 KiB every 100 ms) and, once it is answered or closed, the next. Returns the
- * statuses the attackers got.
+ * trickling 1 KiB every 100 ms) and, once it is answered or closed, the next. answered() counts
+ * the answers so far; stop() returns the statuses the attackers got.
  */
-function attack(loops: number, authorization: string, length: number): { stop(): Promise<number[]> } {
+function attack(loops: number, authorization: string, length: number): { answered(): number; stop(): Promise<number[]> } {
   let running = true;
   const statuses: number[] = [];
   const loop = async (i: number): Promise<void> => {
@@ -55,7 +56,7 @@ function attack(loops: number, authorization: string, length: number): { stop():
     }
   };
   const all = Array.from({ length: loops }, (_, i) => loop(i));
-  return { async stop() { running = false; await Promise.all(all); return statuses; } };
+  return { answered: () => statuses.length, async stop() { running = false; await Promise.all(all); return statuses; } };
 }
 
 /** Tenant B's ingest while the attack runs: `n` small batches, one after the other; the share answered 200. */
@@ -78,7 +79,7 @@ async function victim(n: number): Promise<{ ok: number; statuses: Record<number,
 describe('no tenant can starve another\'s ingest (issue 12, High 1)', () => {
   it('without credentials: tokens with an unknown kid declaring 16 MiB, four loops: B succeeds ≥ 99%', async () => {
     const kid = attack(4, `Bearer ${await unknownKidToken()}`, 16 * MiB);
-    await sleep(200);
+    await waitFor(async () => (kid.answered() >= 4 ? true : undefined), 10_000, 'the attack to be under way');
     const b = await victim(100);
     const refused = await kid.stop();
     expect(b.ok / 100, JSON.stringify(b.statuses)).toBeGreaterThanOrEqual(0.99);
@@ -92,7 +93,7 @@ describe('no tenant can starve another\'s ingest (issue 12, High 1)', () => {
     let peak = before;
     const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().arrayBuffers); }, 5);
     const f = attack(4, `Bearer ${free.key}`, 16 * MiB);
-    await sleep(200);
+    await waitFor(async () => (f.answered() >= 4 ? true : undefined), 10_000, 'the attack to be under way');
     const b = await victim(100);
     const refused = await f.stop();
     clearInterval(sampler);
@@ -107,7 +108,8 @@ describe('no tenant can starve another\'s ingest (issue 12, High 1)', () => {
     const held = Array.from({ length: 60 }, () => RawRequest.post(h.engine.port, '/api/v1/events/ingest', `Bearer ${free.key}`, MiB - 1024, '[' + ' '.repeat(1024)));
     const trickle = setInterval(() => { for (const r of held) r.send(' '.repeat(256)); }, 100);
     try {
-      await sleep(300);
+      // The share is full once the first of them is refused (503 at once past it).
+      await waitFor(async () => (held.some((r) => r.answered) ? true : undefined), 10_000, 'the free tenant\'s share to fill');
       const b = await victim(100);
       expect(b.ok / 100, JSON.stringify(b.statuses)).toBeGreaterThanOrEqual(0.99);
       const answers = await Promise.all(held.map((r) => r.response(10_000).then((x) => ({ status: x.status, code: JSON.parse(x.body).error?.code }))));

@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/core/log.js';
 import { createTenant } from '../../src/core/tenancy/tenants.js';
 import { startEngine, type EngineHandle } from '../../engine/engine.js';
 import { boomWorker, logEvent, startHarness, WsClient, type Harness } from '../engine/harness.js';
+import { waitFor } from '../helpers/net.js';
 
 const MiB = 1024 * 1024;
 let h: Harness;
@@ -61,8 +62,8 @@ describe('WebSocket: the tenant\'s limits before decoding, connection and memory
       const b = await WsClient.connect(h.wsUrl, auth(h.tenantB.key));
       await b.close();
       await held.pop()!.close();
-      await new Promise((r) => setTimeout(r, 50));
-      const again = await WsClient.connect(h.wsUrl, auth(h.tenantA.key));
+      // The server frees the place when it sees the close: 429 until then.
+      const again = await waitFor(() => WsClient.connect(h.wsUrl, auth(h.tenantA.key)), 5_000, 'the closed connection\'s place to be freed');
       held.push(again);
       again.sendJson({ seq: 1, events: [logEvent('in')] });
       expect((await again.answer(1)).msg).toEqual({ ack: 1 });

@@ -51,7 +51,7 @@ describe('GET /api/v1/live', () => {
       const m = await c.next('anomaly', 5000);
       expect(JSON.parse(m.data)).toMatchObject({ id, stream: 'checkout', score: 0.97, status: 'open' });
     }
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 300)); // kept: shows an absence (bob's page gets none of alice's anomalies)
     expect(b1.messages.filter((m) => m.event === 'anomaly')).toEqual([]);
 
     // A page that leaves frees its place.

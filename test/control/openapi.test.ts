@@ -59,7 +59,9 @@ describe('GET /docs/json', () => {
     for (const r of routes) {
       expect(doc.paths[toOpenApiPath(r.path)]?.[r.method.toLowerCase()], `${r.method} ${r.path}`).toBeDefined();
     }
-    const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops as object).map((m) => `${m.toUpperCase()} ${p}`));
+    // The engine's paths name the engine as their server (checked below); the rest are this app's.
+    const documented = Object.entries<any>(doc.paths).filter(([, item]) => item.servers === undefined)
+      .flatMap(([p, ops]) => Object.keys(ops as object).map((m) => `${m.toUpperCase()} ${p}`));
     expect(documented.sort()).toEqual(routes.map((r) => `${r.method} ${toOpenApiPath(r.path)}`).sort());
     for (const p of ['/docs', '/docs/json', '/docs/']) expect(doc.paths[p]).toBeUndefined();
     // Spot checks of routes the issue names.
@@ -72,11 +74,13 @@ describe('GET /docs/json', () => {
     const tags = new Set(doc.tags.map((t: { name: string }) => t.name));
     for (const [path, ops] of Object.entries<any>(doc.paths)) {
       for (const [method, op] of Object.entries<any>(ops)) {
+        if (method === 'servers') continue;
         const what = `${method.toUpperCase()} ${path}`;
         expect(op.summary, what).toEqual(expect.any(String));
         expect(op.tags?.length, what).toBeGreaterThan(0);
         for (const t of op.tags) expect(tags.has(t), `${what}: tag ${t}`).toBe(true);
-        expect(Object.keys(op.responses).some((c) => /^2\d\d$/.test(c)), what).toBe(true);
+        // A WebSocket upgrade succeeds with 101.
+        expect(Object.keys(op.responses).some((c) => /^2\d\d$/.test(c) || (c === '101' && path === '/api/v1/stream')), what).toBe(true);
         for (const [code, r] of Object.entries<any>(op.responses)) expect(r.description, `${what} ${code}`).not.toBe('Default Response');
         expect(op.responses.default.content['application/json'].schema.properties.error.properties.code.enum, what).toContain('DW_ERR_RATE_LIMITED');
         for (const name of path.match(/\{(\w+)\}/g) ?? []) {
@@ -100,6 +104,39 @@ describe('GET /docs/json', () => {
     expect(login.requestBody.content['application/json'].schema).toMatchObject({ required: ['email', 'password'] });
     const q = doc.paths['/api/v1/audit'].get.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name);
     expect(q).toEqual(expect.arrayContaining(['limit', 'offset', 'action']));
+  });
+});
+
+describe('operationIds, servers and the engine\'s endpoints', () => {
+  const operations = (): { what: string; op: any }[] => Object.entries<any>(doc.paths).flatMap(([path, item]) =>
+    Object.entries<any>(item).filter(([m]) => m !== 'servers').map(([m, op]) => ({ what: `${m.toUpperCase()} ${path}`, op })));
+
+  it('every operation has an operationId, and no two share one', () => {
+    const ops = operations();
+    expect(ops.length).toBeGreaterThan(20);
+    for (const { what, op } of ops) expect(op.operationId, what).toMatch(/^[a-z][A-Za-z0-9]*$/);
+    const ids = ops.map((o) => o.op.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.paths['/api/v1/anomalies/{id}'].get.operationId).toBe('getApiV1AnomaliesById');
+  });
+
+  it('servers names the control API and the engine', () => {
+    expect(doc.servers).toEqual([
+      { url: '/', description: expect.stringMatching(/^control API/) },
+      { url: expect.stringMatching(/^https?:\/\/[^/]+:\d+$/), description: expect.stringMatching(/^engine/) },
+    ]);
+  });
+
+  it('describes the engine\'s endpoints, each served by the engine: native ingest, WebSocket, OTLP logs, metrics and traces', () => {
+    const engine = doc.servers[1];
+    const want = [['post', '/api/v1/events/ingest', 'ingestEvents'], ['get', '/api/v1/stream', 'streamEvents'],
+      ['post', '/v1/logs', 'otlpExportLogs'], ['post', '/v1/metrics', 'otlpExportMetrics'], ['post', '/v1/traces', 'otlpExportTrace']];
+    for (const [m, p, id] of want) {
+      expect(doc.paths[p].servers, p).toEqual([engine]);
+      expect(doc.paths[p][m], `${m} ${p}`).toMatchObject({ operationId: id, tags: ['ingest'], security: [{ bearerAuth: [] }] });
+    }
+    expect(doc.paths['/v1/metrics'].post.requestBody.content).toHaveProperty(['application/x-protobuf']);
+    expect(doc.paths['/v1/metrics'].post.responses['200'].content['application/json'].schema.properties.partialSuccess.properties).toHaveProperty('rejectedDataPoints');
   });
 });
 

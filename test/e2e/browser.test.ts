@@ -1,7 +1,8 @@
 // The dashboard in a real browser (playwright-core driving Debian's Chromium; skipped with the
 // reason where no Chromium is installed, as the dataset tests skip without their data):
 // sign up, create a key, ingest a stream with injected anomalies through the engine, see it on
-// the overview, open the chart and its markers, give feedback, watch a new anomaly arrive live.
+// the overview, open the chart and its markers, give feedback, set up a webhook on the Alerts
+// page, watch a new anomaly arrive live and its webhook arrive.
 // Screenshots of each page go to docs/img/. Then timings with 100 streams and 10,000 anomalies.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,9 @@ import type { System } from '../../src/system.js';
 import { syntheticLog } from '../../src/tools/demo/synthetic.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startTestSystem } from '../helpers/system.js';
+import { startHttpReceiver, type HttpReceiver } from '../helpers/receivers.js';
+import { waitFor } from '../helpers/net.js';
+import { verifySignature } from '../../src/control/alerts/format.js';
 
 // Run inside the page by playwright (the test program is not compiled with the DOM library).
 declare const window: any;
@@ -26,6 +30,7 @@ let db: TestDatabase;
 let sys: System;
 let browser: Browser;
 let page: Page;
+let receiver: HttpReceiver;
 
 async function ingest(key: string, stream: string, lines: readonly string[], t0: number, step: number): Promise<void> {
   for (let i = 0; i < lines.length; i += 500) {
@@ -54,7 +59,8 @@ describe.skipIf(CHROMIUM === undefined)(`the dashboard in Chromium${CHROMIUM ===
     const { chromium } = await import('playwright-core');
     mkdirSync(IMG, { recursive: true });
     db = await createTestDatabase();
-    sys = await startTestSystem(db.url);
+    receiver = await startHttpReceiver();
+    sys = await startTestSystem(db.url, { alertAllowPrivateTargets: true, alertPollMs: 200 });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await ctx.newPage();
@@ -64,10 +70,11 @@ describe.skipIf(CHROMIUM === undefined)(`the dashboard in Chromium${CHROMIUM ===
   afterAll(async () => {
     await browser?.close();
     await sys?.close();
+    await receiver?.close();
     await db?.drop();
   });
 
-  it('sign up, key, first events, overview, chart with markers, feedback, a live anomaly', async () => {
+  it('sign up, key, first events, overview, chart with markers, feedback, an alert webhook, a live anomaly', async () => {
     const url = sys.controlUrl!;
     await page.goto(`${url}/#/signup`);
     await page.getByLabel('Name').fill('Alice');
@@ -109,6 +116,26 @@ describe.skipIf(CHROMIUM === undefined)(`the dashboard in Chromium${CHROMIUM ===
     await page.getByText('Stream threshold: 0.52').waitFor();
     await shot('anomaly');
 
+    // Alerts: a webhook channel and a rule made on the page; its test message arrives signed.
+    await page.goto(`${url}/#/alerts`);
+    const newChannel = page.getByRole('form', { name: 'New channel' });
+    await newChannel.getByLabel('Name').fill('on-call hook');
+    await newChannel.getByLabel('URL').fill(`${receiver.url}/hook`);
+    await newChannel.getByRole('button', { name: 'Add channel' }).click();
+    const secret = (await page.getByTestId('webhook-secret').textContent())!;
+    expect(secret).toMatch(/^whsec_/);
+    const newRule = page.getByRole('form', { name: 'New rule' });
+    await newRule.getByLabel('Name').fill('every stream');
+    await newRule.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByText('every stream').waitFor();
+    await page.getByRole('button', { name: 'Send test' }).click();
+    await page.getByTestId('delivery-log').getByText('sent').waitFor({ timeout: 10_000 });
+    const verified = (r: { headers: Record<string, unknown>; body: string }) =>
+      verifySignature(secret, Number(r.headers['x-driftwatch-timestamp']), r.body, String(r.headers['x-driftwatch-signature']));
+    const hooks = (event: string) => receiver.inbox.items.filter((r) => JSON.parse(r.body).event === event);
+    const test = await waitFor(async () => hooks('test')[0], 10_000, 'the test webhook');
+    expect(verified(test)).toBe(true);
+
     // Live: the overview is open; new lines with anomalies go in; the page shows one without reloading.
     await page.goto(`${url}/#/`);
     await page.getByTestId('live-dot').and(page.locator('.on')).waitFor({ timeout: 10_000 });
@@ -116,6 +143,18 @@ describe.skipIf(CHROMIUM === undefined)(`the dashboard in Chromium${CHROMIUM ===
     await ingest(key, 'checkout', more.lines, Date.now() - 60_000, 10);
     await page.getByTestId('live-note').waitFor({ timeout: 20_000 });
     await shot('live');
+    // ...and the rule's webhook tells of the incident, once, signed.
+    // (The injected lines of both ingests are one incident of the stream: one webhook.)
+    const hook = await waitFor(async () => hooks('incident.opened')[0], 20_000, 'the incident webhook');
+    expect(JSON.parse(hook.body)).toMatchObject({ incident: { stream: 'checkout' }, anomaly: { stream: 'checkout' } });
+    expect(verified(hook)).toBe(true);
+    expect(hooks('incident.opened')).toHaveLength(1);
+    await page.goto(`${url}/#/alerts`);
+    await page.getByTestId('delivery-log').getByText('incident.opened').waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(IMG, 'alerts.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(IMG, 'alerts-dark.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
 
     await page.goto(`${url}/#/account`);
     await page.getByText('Usage this month').waitFor();

@@ -2,50 +2,16 @@
 // the events sink keeps with the blocks (late events into their own minute, resends not counted
 // twice), the streams list, a stream's series, deleting and muting a stream; and the cookie mode
 // of the auth routes (HttpOnly refresh cookie, rotation, reuse refused, cross-site refused).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { System } from '../../src/system.js';
-import { startTestSystem } from '../helpers/system.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api, signUp as signUpOn, useTestSystem } from '../helpers/system.js';
 import { openSse } from '../helpers/sse.js';
 import { syntheticLog } from '../../src/tools/demo/synthetic.js';
 
-let db: TestDatabase;
-let sys: System;
+const ctx = useTestSystem();
+const signUp = (name: string) => signUpOn(ctx.sys, name);
 
-async function api<T = any>(method: string, url: string, opts: { body?: unknown; token?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: T; headers: Headers }> {
-  const res = await fetch(url, {
-    method,
-    headers: {
-      ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(opts.headers ?? {}),
-    },
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as T, headers: res.headers };
-}
-
-async function signUp(name: string): Promise<{ token: string; key: string; tenantId: string }> {
-  const email = `${name.toLowerCase()}-${Math.floor(Math.random() * 1e9)}@example.com`;
-  const reg = await api('POST', `${sys.controlUrl}/api/v1/auth/register`, { body: { email, password: 'a long password', name } });
-  expect(reg.status).toBe(201);
-  const key = await api('POST', `${sys.controlUrl}/api/v1/api-keys`, { body: { name: 'agent' }, token: reg.body.token });
-  expect(key.status).toBe(201);
-  return { token: reg.body.token, key: key.body.key, tenantId: reg.body.user.tenant_id };
-}
-
-const ingest = (key: string, events: unknown[], idem?: string) => api('POST', `${sys.engineUrl}/api/v1/events/ingest`, {
+const ingest = (key: string, events: unknown[], idem?: string) => api('POST', `${ctx.sys.engineUrl}/api/v1/events/ingest`, {
   body: events, token: key, headers: idem === undefined ? {} : { 'idempotency-key': idem },
-});
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  sys = await startTestSystem(db.url);
-});
-
-afterAll(async () => {
-  await sys?.close();
-  await db?.drop();
 });
 
 describe('per-minute rollup, streams list and series', () => {
@@ -73,7 +39,7 @@ describe('per-minute rollup, streams list and series', () => {
   });
 
   it('GET /streams lists each stream with its type, total, last event time and profile', async () => {
-    const r = await api('GET', `${sys.controlUrl}/api/v1/streams`, { token: alice.token });
+    const r = await api('GET', `${ctx.sys.controlUrl}/api/v1/streams`, { token: alice.token });
     expect(r.status).toBe(200);
     const byName = Object.fromEntries(r.body.streams.map((s: { name: string }) => [s.name, s]));
     expect(Object.keys(byName).sort()).toEqual(['cpu', 'web']);
@@ -85,7 +51,7 @@ describe('per-minute rollup, streams list and series', () => {
   });
 
   it('the series counts events per minute, with the late event in its own minute and the resend not counted', async () => {
-    const r = await api('GET', `${sys.controlUrl}/api/v1/streams/web/series?from=${t0}&to=${t0 + 10 * 60_000}&bucket=60`, { token: alice.token });
+    const r = await api('GET', `${ctx.sys.controlUrl}/api/v1/streams/web/series?from=${t0}&to=${t0 + 10 * 60_000}&bucket=60`, { token: alice.token });
     expect(r.status).toBe(200);
     expect(r.body.bucket).toBe(60);
     expect(r.body.stream_type).toBe('logs');
@@ -93,12 +59,12 @@ describe('per-minute rollup, streams list and series', () => {
       [new Date(t0).toISOString(), 40], [new Date(t0 + 60_000).toISOString(), 41], [new Date(t0 + 120_000).toISOString(), 40],
     ]);
     // Two-minute buckets add minutes up.
-    const r2 = await api('GET', `${sys.controlUrl}/api/v1/streams/web/series?from=${new Date(t0).toISOString()}&to=${new Date(t0 + 4 * 60_000).toISOString()}&bucket=120`, { token: alice.token });
+    const r2 = await api('GET', `${ctx.sys.controlUrl}/api/v1/streams/web/series?from=${new Date(t0).toISOString()}&to=${new Date(t0 + 4 * 60_000).toISOString()}&bucket=120`, { token: alice.token });
     expect(r2.body.points.map((p: { events: number }) => p.events)).toEqual([81, 40]);
   });
 
   it('metrics carry count, mean, min and max per bucket', async () => {
-    const r = await api('GET', `${sys.controlUrl}/api/v1/streams/cpu/series?from=${t0}&to=${t0 + 10 * 60_000}&bucket=60`, { token: alice.token });
+    const r = await api('GET', `${ctx.sys.controlUrl}/api/v1/streams/cpu/series?from=${t0}&to=${t0 + 10 * 60_000}&bucket=60`, { token: alice.token });
     expect(r.body.points).toEqual([
       { t: new Date(t0).toISOString(), events: 10, values: 10, mean: 5.5, min: 1, max: 10 },
       { t: new Date(t0 + 5 * 60_000).toISOString(), events: 2, values: 2, mean: 200, min: 100, max: 300 },
@@ -107,35 +73,35 @@ describe('per-minute rollup, streams list and series', () => {
 
   it('bad ranges and buckets are refused with DW_ERR_VALIDATION; another tenant sees nothing', async () => {
     for (const q of [`from=${t0}&to=${t0}`, 'from=yesterday', `from=${t0}&to=${t0 + 60_000}&bucket=90`, `from=0&to=${t0}`, `from=${t0 - 86_400_000 * 8}&to=${t0}&bucket=60`]) {
-      const r = await api('GET', `${sys.controlUrl}/api/v1/streams/web/series?${q}`, { token: alice.token });
+      const r = await api('GET', `${ctx.sys.controlUrl}/api/v1/streams/web/series?${q}`, { token: alice.token });
       expect(r.status, q).toBe(400);
       expect(r.body.error.code).toBe('DW_ERR_VALIDATION');
     }
     const bob = await signUp('Bob');
-    expect((await api('GET', `${sys.controlUrl}/api/v1/streams`, { token: bob.token })).body.streams).toEqual([]);
-    expect((await api('GET', `${sys.controlUrl}/api/v1/streams/web/series?from=${t0}&to=${t0 + 600_000}`, { token: bob.token })).body.points).toEqual([]);
-    expect((await api('DELETE', `${sys.controlUrl}/api/v1/streams/web`, { token: bob.token })).status).toBe(404);
+    expect((await api('GET', `${ctx.sys.controlUrl}/api/v1/streams`, { token: bob.token })).body.streams).toEqual([]);
+    expect((await api('GET', `${ctx.sys.controlUrl}/api/v1/streams/web/series?from=${t0}&to=${t0 + 600_000}`, { token: bob.token })).body.points).toEqual([]);
+    expect((await api('DELETE', `${ctx.sys.controlUrl}/api/v1/streams/web`, { token: bob.token })).status).toBe(404);
   });
 
   it('a mute is listed and lifted; deleting a stream removes its events, rollup and totals', async () => {
-    const m = await api('POST', `${sys.controlUrl}/api/v1/streams/web/mute`, { token: alice.token, body: { minutes: 30, pattern: 'late' } });
+    const m = await api('POST', `${ctx.sys.controlUrl}/api/v1/streams/web/mute`, { token: alice.token, body: { minutes: 30, pattern: 'late' } });
     expect(m.status).toBe(201);
     expect(m.body.pattern).toBe('late');
-    const whole = await api('POST', `${sys.controlUrl}/api/v1/streams/web/mute`, { token: alice.token, body: { minutes: 30 } });
+    const whole = await api('POST', `${ctx.sys.controlUrl}/api/v1/streams/web/mute`, { token: alice.token, body: { minutes: 30 } });
     expect(whole.status).toBe(201);
-    expect((await api('GET', `${sys.controlUrl}/api/v1/streams/web/mutes`, { token: alice.token })).body.mutes).toHaveLength(2);
-    const listed = (await api('GET', `${sys.controlUrl}/api/v1/streams`, { token: alice.token })).body.streams.find((s: { name: string }) => s.name === 'web');
+    expect((await api('GET', `${ctx.sys.controlUrl}/api/v1/streams/web/mutes`, { token: alice.token })).body.mutes).toHaveLength(2);
+    const listed = (await api('GET', `${ctx.sys.controlUrl}/api/v1/streams`, { token: alice.token })).body.streams.find((s: { name: string }) => s.name === 'web');
     expect(listed.muted_until).toBe(whole.body.until);
-    expect((await api('DELETE', `${sys.controlUrl}/api/v1/streams/web/mute`, { token: alice.token })).body).toEqual({ lifted: 2 });
+    expect((await api('DELETE', `${ctx.sys.controlUrl}/api/v1/streams/web/mute`, { token: alice.token })).body).toEqual({ lifted: 2 });
 
-    const del = await api('DELETE', `${sys.controlUrl}/api/v1/streams/web`, { token: alice.token });
+    const del = await api('DELETE', `${ctx.sys.controlUrl}/api/v1/streams/web`, { token: alice.token });
     expect(del.status).toBe(200);
     expect(del.body.blocks).toBeGreaterThan(0);
-    const names = (await api('GET', `${sys.controlUrl}/api/v1/streams`, { token: alice.token })).body.streams.map((s: { name: string }) => s.name);
+    const names = (await api('GET', `${ctx.sys.controlUrl}/api/v1/streams`, { token: alice.token })).body.streams.map((s: { name: string }) => s.name);
     expect(names).toEqual(['cpu']);
-    const left = await db.pool.query("SELECT (SELECT count(*) FROM event_blocks WHERE stream = 'web')::int AS b, (SELECT count(*) FROM stream_minutes WHERE stream = 'web')::int AS m");
+    const left = await ctx.db.pool.query("SELECT (SELECT count(*) FROM event_blocks WHERE stream = 'web')::int AS b, (SELECT count(*) FROM stream_minutes WHERE stream = 'web')::int AS m");
     expect(left.rows[0]).toEqual({ b: 0, m: 0 });
-    expect((await api('DELETE', `${sys.controlUrl}/api/v1/streams/web`, { token: alice.token })).status).toBe(404);
+    expect((await api('DELETE', `${ctx.sys.controlUrl}/api/v1/streams/web`, { token: alice.token })).status).toBe(404);
   });
 });
 
@@ -146,47 +112,47 @@ describe('cookie mode of the auth routes', () => {
 
   it('register puts the refresh token in an HttpOnly SameSite=Strict cookie, not in the body; refresh rotates it; reuse is refused', async () => {
     const email = `carol-${Math.floor(Math.random() * 1e9)}@example.com`;
-    const reg = await api('POST', `${sys.controlUrl}/api/v1/auth/register`, { body: { email, password: 'a long password', name: 'Carol' }, headers: { 'x-dw-session': 'cookie' } });
+    const reg = await api('POST', `${ctx.sys.controlUrl}/api/v1/auth/register`, { body: { email, password: 'a long password', name: 'Carol' }, headers: { 'x-dw-session': 'cookie' } });
     expect(reg.status).toBe(201);
     expect(reg.body.refresh_token).toBeUndefined();
     expect(reg.body.token).toEqual(expect.any(String));
     expect(setCookie(reg.headers)).toMatch(/^dw_refresh=[^;]+; Path=\/api\/v1\/auth; Max-Age=2592000; HttpOnly; SameSite=Strict$/);
     const first = cookieOf(reg.headers);
 
-    const ref = await api('POST', `${sys.controlUrl}/api/v1/auth/refresh`, { body: {}, headers: cookieHeaders(first) });
+    const ref = await api('POST', `${ctx.sys.controlUrl}/api/v1/auth/refresh`, { body: {}, headers: cookieHeaders(first) });
     expect(ref.status).toBe(200);
     expect(ref.body.refresh_token).toBeUndefined();
     const second = cookieOf(ref.headers);
     expect(second).not.toBe(first);
-    expect((await api('GET', `${sys.controlUrl}/api/v1/user`, { token: ref.body.token })).status).toBe(200);
+    expect((await api('GET', `${ctx.sys.controlUrl}/api/v1/user`, { token: ref.body.token })).status).toBe(200);
 
     // Another site's page cannot refresh (Origin check), even with the header.
-    const cross = await api('POST', `${sys.controlUrl}/api/v1/auth/refresh`, { body: {}, headers: cookieHeaders(second, { origin: 'https://evil.example' }) });
+    const cross = await api('POST', `${ctx.sys.controlUrl}/api/v1/auth/refresh`, { body: {}, headers: cookieHeaders(second, { origin: 'https://evil.example' }) });
     expect(cross.status).toBe(403);
     // Same origin works.
-    const same = await api('POST', `${sys.controlUrl}/api/v1/auth/refresh`, { body: {}, headers: cookieHeaders(second, { origin: sys.controlUrl! }) });
+    const same = await api('POST', `${ctx.sys.controlUrl}/api/v1/auth/refresh`, { body: {}, headers: cookieHeaders(second, { origin: ctx.sys.controlUrl! }) });
     expect(same.status).toBe(200);
     // The first cookie again: reuse, the session ends and the cookie is cleared.
-    const reuse = await api('POST', `${sys.controlUrl}/api/v1/auth/refresh`, { body: {}, headers: cookieHeaders(first) });
+    const reuse = await api('POST', `${ctx.sys.controlUrl}/api/v1/auth/refresh`, { body: {}, headers: cookieHeaders(first) });
     expect(reuse.status).toBe(401);
     expect(setCookie(reuse.headers)).toMatch(/Max-Age=0/);
-    expect((await api('POST', `${sys.controlUrl}/api/v1/auth/refresh`, { body: {}, headers: cookieHeaders(cookieOf(same.headers)) })).status).toBe(401);
+    expect((await api('POST', `${ctx.sys.controlUrl}/api/v1/auth/refresh`, { body: {}, headers: cookieHeaders(cookieOf(same.headers)) })).status).toBe(401);
   });
 
   it('without the cookie, refresh in cookie mode is 401; login and logout set and clear it; the plain mode is unchanged', async () => {
-    const none = await api('POST', `${sys.controlUrl}/api/v1/auth/refresh`, { body: {}, headers: { 'x-dw-session': 'cookie' } });
+    const none = await api('POST', `${ctx.sys.controlUrl}/api/v1/auth/refresh`, { body: {}, headers: { 'x-dw-session': 'cookie' } });
     expect(none.status).toBe(401);
     expect(none.body.error.code).toBe('DW_ERR_REFRESH_TOKEN_INVALID');
     const email = `dan-${Math.floor(Math.random() * 1e9)}@example.com`;
-    await api('POST', `${sys.controlUrl}/api/v1/auth/register`, { body: { email, password: 'a long password', name: 'Dan' } });
-    const login = await api('POST', `${sys.controlUrl}/api/v1/auth/login`, { body: { email, password: 'a long password' }, headers: { 'x-dw-session': 'cookie' } });
+    await api('POST', `${ctx.sys.controlUrl}/api/v1/auth/register`, { body: { email, password: 'a long password', name: 'Dan' } });
+    const login = await api('POST', `${ctx.sys.controlUrl}/api/v1/auth/login`, { body: { email, password: 'a long password' }, headers: { 'x-dw-session': 'cookie' } });
     expect(login.status).toBe(200);
     expect(login.body.refresh_token).toBeUndefined();
     expect(cookieOf(login.headers)).not.toBe('');
-    const out = await api('POST', `${sys.controlUrl}/api/v1/auth/logout`, { token: login.body.token, headers: { 'x-dw-session': 'cookie' } });
+    const out = await api('POST', `${ctx.sys.controlUrl}/api/v1/auth/logout`, { token: login.body.token, headers: { 'x-dw-session': 'cookie' } });
     expect(out.status).toBe(204);
     expect(setCookie(out.headers)).toMatch(/^dw_refresh=; Path=\/api\/v1\/auth; Max-Age=0/);
-    const plain = await api('POST', `${sys.controlUrl}/api/v1/auth/login`, { body: { email, password: 'a long password' } });
+    const plain = await api('POST', `${ctx.sys.controlUrl}/api/v1/auth/login`, { body: { email, password: 'a long password' } });
     expect(plain.body.refresh_token).toEqual(expect.any(String));
     expect(plain.headers.get('set-cookie')).toBeNull();
   });
@@ -195,7 +161,7 @@ describe('cookie mode of the auth routes', () => {
 describe('live feed through the engine', () => {
   it('an anomaly the engine stores reaches an open page by Server-Sent Events, and the overview counts it', async () => {
     const erin = await signUp('Erin');
-    const page = await openSse(`${sys.controlUrl}/api/v1/live`, erin.token);
+    const page = await openSse(`${ctx.sys.controlUrl}/api/v1/live`, erin.token);
     expect(page.status).toBe(200);
     await page.next('ready', 2000);
     const log = syntheticLog({ lines: 3_000, anomalies: 6, seed: 11 });
@@ -207,11 +173,11 @@ describe('live feed through the engine', () => {
     const m = await page.next('anomaly', 20_000);
     const a = JSON.parse(m.data) as { id: string; stream: string; detected_at: string };
     expect(a.stream).toBe('api');
-    const row = await db.pool.query('SELECT tenant_id FROM anomalies WHERE id = $1', [a.id]);
+    const row = await ctx.db.pool.query('SELECT tenant_id FROM anomalies WHERE id = $1', [a.id]);
     expect(row.rows[0].tenant_id).toBe(erin.tenantId);
     // detected_at is set before the row is written: arrival − detected_at bounds the push delay from above.
     console.log(`live feed: anomaly pushed ${m.at - Date.parse(a.detected_at)} ms after detection (upper bound of the delay after storing)`);
-    const listed = (await api('GET', `${sys.controlUrl}/api/v1/streams`, { token: erin.token })).body.streams;
+    const listed = (await api('GET', `${ctx.sys.controlUrl}/api/v1/streams`, { token: erin.token })).body.streams;
     expect(listed[0]).toMatchObject({ name: 'api', events_total: 3_000 });
     expect(listed[0].anomalies_open).toBeGreaterThan(0);
     page.close();

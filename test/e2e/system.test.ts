@@ -2,54 +2,21 @@
 // register, make a key, post 10,000 log lines with injected anomalies, list anomalies; a
 // second tenant sees none of it; close() while requests are in flight keeps every
 // acknowledged event.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { syntheticLog } from '../../src/tools/demo/synthetic.js';
-import type { System } from '../../src/system.js';
-import { startTestSystem } from '../helpers/system.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { api, signUp as signUpOn, startTestSystem, useTestSystem } from '../helpers/system.js';
+import { createTestDatabase } from '../helpers/db.js';
 import { storedEvents } from '../helpers/events.js';
 import { waitFor } from '../helpers/net.js';
 
-let db: TestDatabase;
-let sys: System;
-
-async function api<T = Record<string, unknown>>(method: string, url: string, body?: unknown, token?: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as T };
-}
-
-async function signUp(name: string): Promise<{ token: string; key: string; tenantId: string }> {
-  const email = `${name.toLowerCase()}-${Math.floor(Math.random() * 1e9)}@example.com`;
-  const reg = await api<{ token: string; user: { tenant_id: string } }>('POST', `${sys.controlUrl}/api/v1/auth/register`, { email, password: 'a long password', name });
-  expect(reg.status).toBe(201);
-  const login = await api<{ token: string; refresh_token: string }>('POST', `${sys.controlUrl}/api/v1/auth/login`, { email, password: 'a long password' });
-  expect(login.status).toBe(200);
-  expect(login.body.refresh_token).toEqual(expect.any(String));
-  const key = await api<{ key: string }>('POST', `${sys.controlUrl}/api/v1/api-keys`, { name: 'agent' }, login.body.token);
-  expect(key.status).toBe(201);
-  return { token: login.body.token, key: key.body.key, tenantId: reg.body.user.tenant_id };
-}
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  sys = await startTestSystem(db.url);
-});
-
-afterAll(async () => {
-  await sys?.close();
-  await db?.drop();
-});
+const ctx = useTestSystem();
+const signUp = (name: string) => signUpOn(ctx.sys, name, { login: true });
 
 describe('end to end: ingest → detect → store → query', () => {
   it('health and readiness of both servers', async () => {
-    expect((await api('GET', `${sys.engineUrl}/health`)).status).toBe(200);
-    expect((await api('GET', `${sys.controlUrl}/health`)).status).toBe(200);
-    expect((await api('GET', `${sys.controlUrl}/ready`)).status).toBe(200);
+    expect((await api('GET', `${ctx.sys.engineUrl}/health`)).status).toBe(200);
+    expect((await api('GET', `${ctx.sys.controlUrl}/health`)).status).toBe(200);
+    expect((await api('GET', `${ctx.sys.controlUrl}/ready`)).status).toBe(200);
   });
 
   it('10,000 log lines with 30 injected anomalies: the injected lines are listed within seconds; another tenant sees nothing', async () => {
@@ -63,20 +30,20 @@ describe('end to end: ingest → detect → store → query', () => {
         timestamp: new Date(t0 + (i + j) * 100).toISOString(), stream_type: 'logs', stream: 'web',
         data: line, metadata: { source: 'e2e', line: i + j },
       }));
-      const r = await api<{ accepted: number }>('POST', `${sys.engineUrl}/api/v1/events/ingest`, events, alice.key);
+      const r = await api<{ accepted: number }>('POST', `${ctx.sys.engineUrl}/api/v1/events/ingest`, { body: events, token: alice.key });
       expect(r.status).toBe(200);
       accepted += r.body.accepted;
     }
     expect(accepted).toBe(10_000);
     // Acknowledged means stored: all rows are there now, under alice's tenant only.
-    const aliceEvents = await storedEvents(db.pool, { tenantId: alice.tenantId });
+    const aliceEvents = await storedEvents(ctx.db.pool, { tenantId: alice.tenantId });
     expect(aliceEvents).toHaveLength(10_000);
     expect(new Set(aliceEvents.map((e) => (e.metadata as { line: number }).line)).size).toBe(10_000);
 
     const injected = new Set(log.anomalous);
     type A = { id: string; stream: string; score: number; detector: string; explanation: string; status: string; event: { metadata: { line: number } } };
     const found = await waitFor(async () => {
-      const r = await api<{ anomalies: A[]; total: number }>('GET', `${sys.controlUrl}/api/v1/anomalies?limit=1000`, undefined, alice.token);
+      const r = await api<{ anomalies: A[]; total: number }>('GET', `${ctx.sys.controlUrl}/api/v1/anomalies?limit=1000`, { token: alice.token });
       const hits = r.body.anomalies.filter((a) => injected.has(a.event.metadata.line));
       return hits.length >= 0.8 * injected.size ? r.body.anomalies : undefined;
     }, 20_000, 'at least 80% of the injected lines among the anomalies');
@@ -93,20 +60,20 @@ describe('end to end: ingest → detect → store → query', () => {
     }
 
     // Tenant isolation: bob sees no anomalies or events, and cannot read alice's by id.
-    const bobList = await api<{ anomalies: unknown[]; total: number }>('GET', `${sys.controlUrl}/api/v1/anomalies`, undefined, bob.token);
+    const bobList = await api<{ anomalies: unknown[]; total: number }>('GET', `${ctx.sys.controlUrl}/api/v1/anomalies`, { token: bob.token });
     expect(bobList.status).toBe(200);
     expect(bobList.body.anomalies).toEqual([]);
     expect(bobList.body.total).toBe(0);
-    expect((await api('GET', `${sys.controlUrl}/api/v1/anomalies/${found[0].id}`, undefined, bob.token)).status).toBe(404);
-    const bobEvents = await api<{ events: unknown[] }>('GET', `${sys.controlUrl}/api/v1/events`, undefined, bob.token);
+    expect((await api('GET', `${ctx.sys.controlUrl}/api/v1/anomalies/${found[0].id}`, { token: bob.token })).status).toBe(404);
+    const bobEvents = await api<{ events: unknown[] }>('GET', `${ctx.sys.controlUrl}/api/v1/events`, { token: bob.token });
     expect(bobEvents.body.events).toEqual([]);
     // ...and bob's key cannot be used to read alice's data either.
-    const viaKey = await api<{ anomalies: unknown[] }>('GET', `${sys.controlUrl}/api/v1/anomalies`, undefined, bob.key);
+    const viaKey = await api<{ anomalies: unknown[] }>('GET', `${ctx.sys.controlUrl}/api/v1/anomalies`, { token: bob.key });
     expect(viaKey.body.anomalies).toEqual([]);
   });
 
   it('rejects ingest without a valid key, with a stable code', async () => {
-    const r = await api<{ error: { code: string } }>('POST', `${sys.engineUrl}/api/v1/events/ingest`, [{ timestamp: Date.now(), stream_type: 'logs', data: 'x' }], 'dw_not_a_real_key_000000000000000000');
+    const r = await api<{ error: { code: string } }>('POST', `${ctx.sys.engineUrl}/api/v1/events/ingest`, { body: [{ timestamp: Date.now(), stream_type: 'logs', data: 'x' }], token: 'dw_not_a_real_key_000000000000000000' });
     expect(r.status).toBe(401);
     expect(r.body.error.code).toBe('DW_ERR_UNAUTHORIZED');
   });
@@ -118,13 +85,13 @@ describe('graceful shutdown', () => {
     try {
       const s = await startTestSystem(db2.url);
       const email = `carol-${Date.now()}@example.com`;
-      const reg = await api<{ token: string }>('POST', `${s.controlUrl}/api/v1/auth/register`, { email, password: 'a long password', name: 'Carol' });
-      const key = (await api<{ key: string }>('POST', `${s.controlUrl}/api/v1/api-keys`, {}, reg.body.token)).body.key;
+      const reg = await api<{ token: string }>('POST', `${s.controlUrl}/api/v1/auth/register`, { body: { email, password: 'a long password', name: 'Carol' } });
+      const key = (await api<{ key: string }>('POST', `${s.controlUrl}/api/v1/api-keys`, { body: {}, token: reg.body.token })).body.key;
       let acked = 0;
       const send = async (n: number): Promise<void> => {
         const events = Array.from({ length: 500 }, (_, j) => ({ timestamp: Date.now(), stream_type: 'logs', stream: `s${n % 4}`, data: `line ${n}-${j} ok`, metadata: { n, j } }));
         try {
-          const r = await api<{ accepted?: number }>('POST', `${s.engineUrl}/api/v1/events/ingest`, events, key);
+          const r = await api<{ accepted?: number }>('POST', `${s.engineUrl}/api/v1/events/ingest`, { body: events, token: key });
           if (r.status === 200) acked += r.body.accepted ?? 0;
         } catch {
           // connection refused or reset by the shutdown: not acknowledged, may or may not be stored

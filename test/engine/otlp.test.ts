@@ -110,7 +110,7 @@ describe('OTLP logs transform', () => {
     expect(() => otlpLogsToEvents([], 0, limits)).toThrow(expect.objectContaining({ code: 'DW_ERR_MALFORMED_BODY' }));
     expect(() => otlpLogsToEvents({ resourceLogs: {} }, 0, limits)).toThrow(expect.objectContaining({ code: 'DW_ERR_MALFORMED_BODY' }));
     expect(() => otlpLogsToEvents(exportRequest('x'), 0, limits)).toThrow(expect.objectContaining({ code: 'DW_ERR_TOO_MANY_EVENTS' }));
-    expect(otlpLogsToEvents({}, 0, limits)).toEqual({ records: [], rejected: 0, errorMessage: '' });
+    expect(otlpLogsToEvents({}, 0, limits)).toEqual({ records: [], rejected: 0, errorMessage: '', rejectedCodes: new Map() });
   });
 });
 

@@ -94,7 +94,7 @@ describe('StreamSettings (the cached lookup)', () => {
     expect(s.peek(T, 'a')).toEqual({ profile: 'balanced', threshold: 0.5 });
     await db.pool.query("INSERT INTO stream_settings (tenant_id, stream, profile, threshold_offset) VALUES ($1, 'a', 'strict', 0.5)", [T]);
     expect(await s.get(T, 'a')).toEqual({ profile: 'balanced', threshold: 0.5 });
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 250)); // kept: the cache's 200 ms ttlMs passing is the behaviour under test
     expect(s.peek(T, 'a')).toBeUndefined();
     // strict 0.65 + offset clamped to 0.2 = 0.85 (the upper bound).
     expect(await s.get(T, 'a')).toEqual({ profile: 'strict', threshold: 0.85 });

@@ -71,7 +71,7 @@ describe('engine per-tenant rate limit (against PostgreSQL)', () => {
       expect((await wsA.answer(2)).msg).toMatchObject({ nack: 2, error: { code: 'DW_ERR_RATE_LIMITED' } });
       expect(wsA.closed).toBeUndefined();
       // B spent its one token on b1 above: a second later its bucket is full again, whatever A does.
-      await new Promise((r) => setTimeout(r, 1_100));
+      await new Promise((r) => setTimeout(r, 1_100)); // kept: the bucket's wall-clock refill is the behaviour under test
       wsB.sendJson({ seq: 1, events: [logEvent('ws b')] });
       expect((await wsB.answer(1)).msg).toEqual({ ack: 1 });
     } finally {

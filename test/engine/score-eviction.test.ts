@@ -78,7 +78,7 @@ describe('Scorer stream eviction (fixture worker)', () => {
       await scorer.drain();
       expect(scorer.streams).toBe(3);
       expect(scorer.stats.streamsEvicted).toBe(0);
-      await new Promise((r) => setTimeout(r, 120));
+      await new Promise((r) => setTimeout(r, 120)); // kept: the injected streamIdleTtlMs (50 ms) passing is the behaviour under test
       scorer.push(T, validateEvents([logEvent('fine', { stream: 'd' })], limits));
       await scorer.drain();
       expect(scorer.streams).toBe(1);

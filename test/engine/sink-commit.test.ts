@@ -45,7 +45,7 @@ describe('commitOutcome (real PostgreSQL)', () => {
       await c.query('BEGIN');
       await c.query('INSERT INTO ingest_commits (id) VALUES ($1)', [id]);
       const outcome = commitOutcome(db.pool, id, pidOf(c));
-      await new Promise((r) => setTimeout(r, 150));
+      await new Promise((r) => setTimeout(r, 150)); // kept: the outcome must still be undecided while the transaction stays open
       if (end === 'terminate') await terminate(pidOf(c));
       else await c.query('COMMIT');
       expect(await outcome).toBe(end === 'terminate' ? 'not_committed' : 'committed');

@@ -105,7 +105,7 @@ describe('engine WebSocket source when PostgreSQL goes away mid-connection', () 
       c.sendJson({ seq: 1, events: [logEvent('while up')] });
       expect((await c.answer(1)).msg).toEqual({ ack: 1 });
       await proxy.cut();
-      await new Promise((r) => setTimeout(r, 1_100)); // the per-connection re-check interval
+      await new Promise((r) => setTimeout(r, 1_100)); // kept: the per-connection re-check interval (REAUTH_MS, not injectable) must pass
       c.sendJson({ seq: 2, events: [logEvent('while down')] });
       const a = await c.answer(2, 15_000);
       expect(a.msg).toMatchObject({ nack: 2, error: { code: 'DW_ERR_UNAVAILABLE' } });

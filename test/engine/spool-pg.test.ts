@@ -339,6 +339,7 @@ describe('engine spool with PostgreSQL stopped and started', () => {
       expect((await post(engine.port, jwt, [ev('j', 0)])).status).toBe(200);
       await pgs.stop();
       // Past the session cache (2 s): the session is looked up again, and PostgreSQL does not answer.
+      // Kept: SESSION_CACHE_MS is a constant (src/core/auth/sessions.ts); its expiry is the behaviour under test.
       await new Promise((r) => setTimeout(r, 2_200));
       expect(await post(engine.port, jwt, [ev('j', 1)])).toMatchObject({ status: 200, body: { accepted: 1 } });
       const never = await post(engine.port, unseen.key, [ev('j', 99)]);

@@ -207,7 +207,7 @@ describe('engine per-tenant limits (against PostgreSQL)', () => {
     // Raise the body limit above the plan's, lower the batch limit below it.
     await h.db.pool.query('INSERT INTO tenant_limits (tenant_id, max_body_bytes, max_batch_events) VALUES ($1, 100000, 4)', [t.id]);
     // Older than 3 × QUOTA_REFRESH_MS the reading is renewed before the batch is checked (quota.ts).
-    await sleep(3 * REFRESH_MS + 50);
+    await sleep(3 * REFRESH_MS + 50); // kept: the reading's age (wall clock) is the behaviour under test
     expect((await ingest(h, big, { key: t.key })).status).toBe(200);
     const refused = await ingest(h, five, { key: t.key });
     expect(refused.body.error).toMatchObject({ code: 'DW_ERR_TOO_MANY_EVENTS', details: { limit: 4, source: 'tenant' } });

@@ -81,7 +81,7 @@ describe('signing-key rotation', () => {
       const answers = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => a.verify(forged(`made-up-${i}`))));
       expect(performance.now() - t0).toBeLessThan(500);
       for (const r of answers) expect(r).toMatchObject({ status: 'rejected', reason: { code: 'DW_ERR_UNAUTHORIZED' } });
-      await new Promise((r) => setTimeout(r, 1_200));
+      await new Promise((r) => setTimeout(r, 1_200)); // kept: shows an absence (no more reloads) past the 1 s reload window
       expect(queries).toBeLessThanOrEqual(2);
     } finally {
       (db.pool as { query: unknown }).query = query;

@@ -193,7 +193,6 @@ describe('local driver + registry', () => {
       }, 15_000, `failure ${i + 1}`);
       seen.push({ failures: m.failures, gap: Math.round(Number(m.gap)) });
       await registry.checkOnce().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 100));
       // Make the next attempt due now, so that the test does not sleep through the backoff.
       await db.pool.query('UPDATE machines SET next_attempt_at = now() WHERE tenant_id = $1 AND state = $2', [umbrella.id, 'crashed']);
       await registry.checkOnce().catch(() => undefined);
@@ -230,6 +229,7 @@ describe('local driver + registry', () => {
     const config = loadConfig({ env: {}, overrides: { ...VM, vmStopGraceMs: 300 } });
     const provider = new LocalProvider({ config, databaseUrl: db.url, log: silentLogger, cliPath: fileURLToPath(new URL('../fixtures/engine-hangs.mjs', import.meta.url)) });
     const m = await provider.ensure({ tenantId: tenants[0].id, slug: tenants[0].slug, name: 'hangs' });
+    // Kept: the fixture prints nothing when its SIGTERM handler is installed; 300 ms lets the child boot.
     await new Promise((r) => setTimeout(r, 300));
     const pid = provider.pid(m.id);
     expect(alive(pid)).toBe(true);

@@ -34,6 +34,11 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** Makes a crashed machine's next attempt due now, so that the test does not sleep through the backoff. */
+async function dueNow(tenantId: string): Promise<void> {
+  await db.pool.query("UPDATE machines SET next_attempt_at = now() WHERE tenant_id = $1 AND state = 'crashed'", [tenantId]);
+}
+
 function registry(routes: string[]): MachineRegistry {
   const provider = new FlyProvider({
     baseUrl: fake.url, token: fake.token, app: fake.app, regions: ['iad', 'ams'], image: 'registry.fly.io/driftwatch:test',
@@ -63,7 +68,7 @@ describe('registry + fly driver', () => {
     fake.setState(flyId, 'stopped');
     await reg.checkOnce();
     expect(await reg.forTenant(t.id)).toMatchObject({ state: 'crashed', failures: 1, last_error: 'health: the machine is stopped' });
-    await new Promise((r) => setTimeout(r, 80));
+    await dueNow(t.id); // instead of sleeping through the backoff
     await reg.checkOnce();
     expect(await reg.forTenant(t.id)).toMatchObject({ state: 'running', provider_machine_id: flyId });
     expect(fake.calls('POST', /\/machines$/)).toHaveLength(1);
@@ -74,7 +79,7 @@ describe('registry + fly driver', () => {
     await reg.checkOnce();
     expect(await reg.forTenant(t.id)).toMatchObject({ state: 'crashed', last_error: 'health: GET /health failed' });
     healthStatus = 200;
-    await new Promise((r) => setTimeout(r, 120));
+    await dueNow(t.id); // instead of sleeping through the backoff
     await reg.checkOnce();
     expect((await reg.forTenant(t.id))!.state).toBe('running');
     expect(fake.live()).toHaveLength(1);

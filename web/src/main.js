@@ -1,15 +1,11 @@
 // The dashboard: one page, hash routes, Preact + htm, uPlot for the stream chart.
-//   #/signin #/signup  #/ (streams overview)  #/onboarding  #/stream/<name>  #/anomaly/<id>  #/account
-import { h, render } from 'preact';
+//   #/signin #/signup  #/ (streams overview)  #/onboarding  #/stream/<name>  #/anomaly/<id>  #/account  #/alerts
+import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import htm from 'htm';
 import uPlot from 'uplot';
 import { api, live, refresh, session, signIn, signOut, signUp } from './api.js';
-
-const html = htm.bind(h);
-const enc = encodeURIComponent;
-const fmt = (n) => (n === null || n === undefined ? '–' : Number(n).toLocaleString('en'));
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : '–');
+import { Err, enc, fmt, html, liveSubs, useLive, useLoad, when } from './ui.js';
+import { AlertsPage } from './alerts.js';
 
 // ---- routing and live events shared by the pages
 function useRoute() {
@@ -21,28 +17,11 @@ function useRoute() {
   }, []);
   return hash.slice(1);
 }
-const liveSubs = new Set();
-function useLive(fn) {
-  const ref = useRef(fn);
-  ref.current = fn;
-  useEffect(() => {
-    const f = (a) => ref.current(a);
-    liveSubs.add(f);
-    return () => liveSubs.delete(f);
-  }, []);
-}
 function useSession() {
   const [, set] = useState(0);
   useEffect(() => session.subscribe(() => set((n) => n + 1)), []);
   return session;
 }
-function useLoad(fn, deps) {
-  const [state, set] = useState({ data: null, error: null, loading: true });
-  const reload = () => fn().then((data) => set({ data, error: null, loading: false }), (error) => set({ data: null, error, loading: false }));
-  useEffect(() => { void reload(); }, deps);
-  return { ...state, reload, set: (data) => set({ data, error: null, loading: false }) };
-}
-const Err = ({ error }) => (error ? html`<p class="error" role="alert">${error.code ? `${error.code}: ` : ''}${error.message}</p>` : null);
 
 // ---- sign in / up
 function AuthPage({ mode }) {
@@ -211,6 +190,7 @@ function StreamPage({ name }) {
 // ---- anomaly page
 function AnomalyPage({ id }) {
   const a = useLoad(() => api('GET', `/api/v1/anomalies/${id}`), [id]);
+  const inc = useLoad(() => (a.data?.incident_id ? api('GET', `/api/v1/incidents/${a.data.incident_id}?limit=5`).catch(() => null) : Promise.resolve(null)), [a.data?.incident_id]);
   const [settings, setSettings] = useState(null);
   const [around, setAround] = useState(null);
   const [err, setErr] = useState(null);
@@ -236,6 +216,9 @@ function AnomalyPage({ id }) {
     <dl class="facts"><dt>Score</dt><dd data-testid="score">${x.score.toFixed(3)}</dd><dt>p-value</dt><dd>${pvalue === undefined ? '–' : Number(pvalue).toPrecision(3)}</dd>
       <dt>Detector</dt><dd>${x.detector}</dd><dt>Event time</dt><dd>${when(x.event_ts)}</dd><dt>Detected</dt><dd>${when(x.detected_at)}</dd>
       ${x.details?.count !== undefined && html`<dt>Incident</dt><dd>${fmt(x.details.count)} lines</dd>`}</dl>
+    ${inc.data && inc.data.incident.count > 1 && html`<section data-testid="incident"><h2>Incident: ${fmt(inc.data.incident.count)} lines</h2>
+      <p class="muted">${inc.data.incident.summary} (${inc.data.incident.detector}; alerts notify once per incident). The first ${inc.data.lines.length}:</p>
+      <ol class="around">${inc.data.lines.map((m) => html`<li class=${m.id === x.id ? 'hit' : ''}><a href=${`#/anomaly/${m.id}`}>${m.score.toFixed(2)}</a> <code>${typeof m.event?.data === 'string' ? m.event.data : JSON.stringify(m.event?.data ?? m.event)}</code></li>`)}</ol></section>`}
     <h2>Flagged event</h2><pre class="flagged">${JSON.stringify(x.event?.data ?? x.event, null, 1)}</pre>
     <h2>Events around it</h2>
     ${around === null ? html`<p>Loading…</p>` : html`<ol class="around">${[...around].reverse().map((e) => html`<li class=${JSON.stringify(e.data) === JSON.stringify(x.event?.data) ? 'hit' : ''}><small>${new Date(e.timestamp).toLocaleTimeString()}</small> <code>${typeof e.data === 'string' ? e.data : JSON.stringify(e.data)}</code></li>`)}</ol>`}
@@ -333,12 +316,13 @@ function App() {
   else if (route === '/signin') page = html`<${AuthPage} mode="signin" />`;
   else if (route === '/onboarding') page = html`<${Onboarding} />`;
   else if (route === '/account') page = html`<${Account} />`;
+  else if (route === '/alerts') page = html`<${AlertsPage} />`;
   else if (route.startsWith('/stream/')) page = html`<${StreamPage} name=${decodeURIComponent(route.slice(8))} key=${route} />`;
   else if (route.startsWith('/anomaly/')) page = html`<${AnomalyPage} id=${route.slice(9)} key=${route} />`;
   else page = html`<${Overview} />`;
   return html`<div>
     <header><a class="brand" href="#/">driftwatch</a>
-      ${s.signedIn && html`<nav><a href="#/">Streams</a><a href="#/onboarding">Send data</a><a href="#/account">Account</a>
+      ${s.signedIn && html`<nav><a href="#/">Streams</a><a href="#/onboarding">Send data</a><a href="#/alerts">Alerts</a><a href="#/account">Account</a>
         <span class=${liveOn ? 'dot on' : 'dot'} title=${liveOn ? 'live' : 'offline'} data-testid="live-dot"></span>
         <button class="link" onClick=${async () => { await signOut(); location.hash = '#/signin'; }}>Sign out</button></nav>`}
     </header>

@@ -2,8 +2,11 @@
 // route registered after it, @fastify/swagger-ui serves the document at /docs/json (and
 // /docs/yaml) and a browsable page at /docs. Routes guarded by authenticate() (a hook of that
 // name) are marked as needing the bearer credential; every route documents the error shape.
+// The engine's endpoints (openapi-engine.ts) are added with `servers` naming the engine, and
+// every operation gets an operationId (its own, else one made from its method and path).
 //
-//   routes (onRoute) ─▶ @fastify/swagger ─▶ documentRoute (security, error responses) ─▶ /docs/json ─▶ /docs (UI)
+//   routes (onRoute) ─▶ @fastify/swagger ─▶ documentRoute (security, error responses)
+//     ─▶ withEngine (servers, the engine's paths, operationIds) ─▶ /docs/json ─▶ /docs (UI)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifySwagger from '@fastify/swagger';
@@ -12,6 +15,7 @@ import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import { errorCodes } from '../../core/errors.js';
 import { packageRoot } from '../../core/paths.js';
 import { definePlugin } from './define.js';
+import { ENGINE_OPERATIONS, ENGINE_TAG, PUSH_API_OPERATIONS, PUSH_API_TAG, type EnginePaths } from './openapi-engine.js';
 
 export const DOCS_PREFIX = '/docs';
 export const BEARER = 'bearerAuth';
@@ -43,6 +47,7 @@ const TAGS = Object.freeze([
   { name: 'streams', description: 'Per-stream detection profiles and thresholds' },
   { name: 'events', description: "The tenant's stored events" },
   { name: 'dashboard', description: 'Totals and latest anomalies' },
+  { name: 'alerts', description: 'Alert channels (webhook, Slack, email), rules, test sends and the delivery log' },
   { name: 'audit', description: 'Who did what in the tenant' },
   { name: 'vm', description: "The tenant's engine VM and the machine registry" },
   { name: 'billing', description: 'Plans, Stripe Checkout and portal, subscription, usage; the Stripe webhook' },
@@ -80,7 +85,58 @@ function documentRoute({ schema, url, route }: { schema: FastifySchema | undefin
   };
 }
 
-export const openapiPlugin = definePlugin(async function openapi(app: FastifyInstance): Promise<void> {
+export interface OpenApiOptions {
+  /** The engine's base URL as clients reach it (DRIFTWATCH_ENGINE_URL, else http://localhost:<ENGINE_PORT>). */
+  readonly engineUrl: string;
+}
+
+/** An operationId from the method and path: `GET /api/v1/anomalies/{id}` ─▶ `getApiV1AnomaliesById`. */
+export function operationIdOf(method: string, path: string): string {
+  const words = path.split('/').filter((p) => p !== '').map((p) => {
+    const param = /^\{(\w+)\}$/.exec(p);
+    const w = param === null ? p : `by-${param[1]}`;
+    return w.split(/[^A-Za-z0-9]+/).filter((x) => x !== '').map((x) => x[0].toUpperCase() + x.slice(1)).join('');
+  });
+  return method.toLowerCase() + (words.length === 0 ? 'Root' : words.join(''));
+}
+
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+type PathItem = Record<string, unknown>;
+interface Doc { paths?: Record<string, PathItem>; tags?: unknown[]; [k: string]: unknown }
+
+/** Adds the servers, the engine's paths (each naming the engine as its server) and missing operationIds. */
+function withEngine(doc: Doc, engineUrl: string): Doc {
+  const engine = { url: engineUrl, description: 'engine: ingest (ENGINE_PORT)' };
+  const paths: Record<string, PathItem> = { ...doc.paths };
+  const add = (ops: EnginePaths): void => {
+    for (const [path, byMethod] of Object.entries(ops)) {
+      const item: PathItem = { servers: [engine] };
+      for (const [m, op] of Object.entries(byMethod)) {
+        // The error shape as @fastify/swagger writes a route's `default` response.
+        const errors = { description: errorResponse.description, content: { 'application/json': { schema: errorResponse } } };
+        item[m] = { ...op, security: [{ [BEARER]: [] }], responses: { ...op.responses, default: errors } };
+      }
+      paths[path] = item;
+    }
+  };
+  add(ENGINE_OPERATIONS);
+  add(PUSH_API_OPERATIONS);
+  for (const [path, item] of Object.entries(paths)) {
+    for (const [m, op] of Object.entries(item)) {
+      const o = op as { operationId?: string };
+      if (METHODS.has(m) && o.operationId === undefined) o.operationId = operationIdOf(m, path);
+    }
+  }
+  return {
+    ...doc,
+    servers: [{ url: '/', description: 'control API: accounts, keys, anomalies, streams, billing (PORT; this server)' }, engine],
+    tags: [...(doc.tags ?? []), ENGINE_TAG, ...(Object.keys(PUSH_API_OPERATIONS).length > 0 ? [PUSH_API_TAG] : [])],
+    paths,
+  };
+}
+
+export const openapiPlugin = definePlugin(async function openapi(app: FastifyInstance, opts: OpenApiOptions): Promise<void> {
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -102,6 +158,7 @@ export const openapiPlugin = definePlugin(async function openapi(app: FastifyIns
       },
     },
     transform: documentRoute,
+    transformObject: (d) => withEngine(('openapiObject' in d ? d.openapiObject : {}) as Doc, opts.engineUrl) as never,
   });
   await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX });
 }, { name: 'driftwatch-openapi', global: true, dependencies: ['driftwatch-errors'] });

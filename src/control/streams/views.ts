@@ -117,10 +117,12 @@ export class StreamsService {
     const to = new Date(toMs);
     const [pts, marks, type] = await Promise.all([
       this.#pool.query<{ b: number; events: string; values: string; sum: number; min: number | null; max: number | null }>(
-        `SELECT (floor(extract(epoch FROM minute) / $5) * $5)::float8 AS b, sum(events) AS events, sum(value_count) AS values,
+        // date_bin on timestamps, not floor(extract(epoch) / bucket): extract returns numeric, whose
+        // arithmetic made this query about twice as slow over 7 days of minutes (10,080 rows).
+        `SELECT extract(epoch FROM date_bin(make_interval(secs => $5), minute, 'epoch'))::float8 AS b, sum(events) AS events, sum(value_count) AS values,
                 sum(value_sum) AS sum, min(value_min) AS min, max(value_max) AS max
            FROM stream_minutes WHERE tenant_id = $1 AND stream = $2 AND minute >= $3 AND minute < $4
-          GROUP BY 1 ORDER BY 1`, [tenantId, stream, from, to, bucket]),
+          GROUP BY date_bin(make_interval(secs => $5), minute, 'epoch') ORDER BY 1`, [tenantId, stream, from, to, bucket]),
       this.#pool.query<{ id: string; t: Date; score: number; status: string; explanation: string; total: string }>(
         `SELECT id, coalesce(event_ts, detected_at) AS t, score, status, explanation, count(*) OVER () AS total
            FROM anomalies WHERE tenant_id = $1 AND stream = $2 AND coalesce(event_ts, detected_at) >= $3 AND coalesce(event_ts, detected_at) < $4
@@ -146,6 +148,8 @@ export class StreamsService {
   async remove(tenantId: string, stream: string): Promise<{ deleted: boolean; blocks: number; anomalies: number }> {
     return withTransaction(this.#pool, async (db) => {
       const blocks = await db.query('DELETE FROM event_blocks WHERE tenant_id = $1 AND stream = $2', [tenantId, stream]);
+      await db.query(
+        'DELETE FROM alert_incident_anomalies x USING anomalies a WHERE a.id = x.anomaly_id AND a.tenant_id = $1 AND a.stream = $2', [tenantId, stream]);
       const anomalies = await db.query('DELETE FROM anomalies WHERE tenant_id = $1 AND stream = $2', [tenantId, stream]);
       const totals = await db.query('DELETE FROM stream_totals WHERE tenant_id = $1 AND stream = $2', [tenantId, stream]);
       await db.query('DELETE FROM stream_minutes WHERE tenant_id = $1 AND stream = $2', [tenantId, stream]);

@@ -27,15 +27,24 @@ export function countRefusal(server: Server, code: string): void {
 const rejectedEvents = new Counter('driftwatch_ingest_rejected_events_total',
   'events refused on their own while the rest of their batch was judged (per-event acceptance), by DW_ERR_* code', ['error_code']);
 const rejectedChildren = new Map<string, CounterChild>();
-/** Counts one rejected event by its code (never by tenant). */
-export function countRejectedEvent(code: string): void {
+/** Counts n (default 1) rejected events by their code (never by tenant). */
+export function countRejectedEvent(code: string, n = 1): void {
   let c = rejectedChildren.get(code);
   if (c === undefined) {
     c = rejectedEvents.child(Object.hasOwn(errorCodes, code) ? code : 'DW_ERR_INTERNAL');
     rejectedChildren.set(code, c);
   }
-  c.inc();
+  c.inc(n);
 }
+
+// ── Engine: refusals logged for the shipper's operator (engine/sources/refusals.ts) ───────────
+// Log only: they are counted by code in driftwatch_refusals_total and
+// driftwatch_ingest_rejected_events_total in the same call. One line per tenant and code per
+// 10 s at most (a gate per tenant and code), so one noisy tenant does not hide another's.
+export const IngestRequestRefused = defineEvent({ name: 'IngestRequestRefused', level: 'warn', everyMs: 10_000,
+  message: 'a request, upgrade or frame was refused whole; the client sees this code and reason' });
+export const IngestEventsRejected = defineEvent({ name: 'IngestEventsRejected', level: 'warn', everyMs: 10_000,
+  message: 'events were refused one by one, the rest of their batch stored; the client sees each code and reason' });
 
 // ── Engine: ingest ───────────────────────────────────────────────────────────────────────────
 export const ingestMetrics = {
@@ -165,6 +174,17 @@ export const RateLimitStoreError = defineEvent({ name: 'RateLimitStoreError', le
   counter: new Counter('driftwatch_rate_limit_store_errors_total', 'rate-limit checks that failed because the store did not answer (counted in the instance\'s memory instead)').child(),
   message: "rate-limit store failed: counted in this instance's memory until it is back" });
 export const rateLimitRefused = new Counter('driftwatch_rate_limit_refused_requests_total', 'control-API requests refused by a rate limit').child();
+
+// ── Control API: alerts ──────────────────────────────────────────────────────────────────────
+export const alertMetrics = {
+  attempts: new Counter('driftwatch_alert_delivery_attempts_total', 'alert delivery attempts, by channel kind (webhook, slack, email) and outcome (sent, retry, failed)', ['kind', 'outcome']),
+  folded: new Counter('driftwatch_alert_folded_anomalies_total', 'stored anomalies the alert dispatcher folded into incidents (each once, whichever instance)').child(),
+};
+export const AlertDeliveryError = defineEvent({ name: 'AlertDeliveryError', level: 'warn', everyMs: 10_000,
+  message: 'an alert notification could not be sent; it is retried with back-off until ALERT_MAX_ATTEMPTS' });
+export const AlertFoldError = defineEvent({ name: 'AlertFoldError', level: 'warn', everyMs: 10_000,
+  counter: new Counter('driftwatch_alert_fold_errors_total', 'announced anomalies that could not be folded into incidents (database errors): no notification for them').child(),
+  message: 'announced anomalies could not be folded into incidents; they raise no notification' });
 
 // ── Edge proxy ───────────────────────────────────────────────────────────────────────────────
 export const edgeMetrics = {

@@ -1,5 +1,6 @@
 // A raw HTTP/1.1 request over a socket, for what fetch() will not send: a body sent slowly or
 // never finished, a malformed Content-Length, two Host headers, an absolute-form target.
+// Used by test/adversarial and test/engine/sources-auth.test.ts.
 import { connect, type Socket } from 'node:net';
 
 export interface RawResponse { status: number; headers: Record<string, string>; body: string }
@@ -31,6 +32,24 @@ export class RawRequest {
 
   get ended(): boolean { return this.#ended; }
 
+  /** True once the response's status line and headers have arrived (the body may still be coming). */
+  get answered(): boolean { return this.#data.includes('\r\n\r\n'); }
+
+  /** Resolves once the server closed the connection (or after `ms`, with false). */
+  async closedByServer(ms = 5_000): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (!this.#ended) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await this.#wait(left);
+    }
+    return true;
+  }
+
+  #wait(ms: number): Promise<void> {
+    return new Promise<void>((r) => { const t = setTimeout(r, ms); this.#waiters.push(() => { clearTimeout(t); r(); }); });
+  }
+
   /** Waits for a complete response (by its Content-Length), or fails after `ms`. */
   async response(ms = 5_000): Promise<RawResponse> {
     const deadline = Date.now() + ms;
@@ -49,12 +68,10 @@ export class RawRequest {
       if (this.#ended) throw new Error(`connection closed without a complete response: ${JSON.stringify(this.#data.slice(0, 200))}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no response within ${ms} ms (got ${JSON.stringify(this.#data.slice(0, 200))})`);
-      await new Promise<void>((r) => { const t = setTimeout(r, left); this.#waiters.push(() => { clearTimeout(t); r(); }); });
+      await this.#wait(left);
     }
   }
 
   send(rest: string | Buffer): void { if (!this.#ended) this.socket.write(rest); }
   destroy(): void { this.socket.destroy(); }
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
