@@ -3,7 +3,8 @@
 //   ScoreTask{stream, streamType, state, events, threshold?}
 //        │ decode events (UTF-8 JSON of ScoreInput[], or columns: ts, texts cut from one string) and state (null → new stream)
 //        ▼
-//   logs / traces       ──► detectors/text.ts    (compression surprise)
+//   logs / traces       ──► detectors/logs.ts    (templates; novelty and rarity by compression
+//                            surprise, slot values, metadata fields, per-template rate)
 //   llm                 ──► detectors/prose.ts   (free text: compression surprise in both tails,
 //                            shape of the text, window drift)
 //   logs / traces       ──► detectors/sessions.ts (sequences per entity; only once a line carries
@@ -19,6 +20,7 @@
 import type { Finding, ScoreInput, ScoreResult, ScoreTask } from './types.js';
 import { STREAM_TYPES } from './types.js';
 import { scoreText } from './detectors/text.js';
+import { scoreLogs } from './detectors/logs.js';
 import { scoreProse } from './detectors/prose.js';
 import { scoreNumeric } from './detectors/numeric.js';
 import { normalise } from './detectors/normalise.js';
@@ -41,7 +43,7 @@ function decodeEvents(bytes: unknown, columns: ScoreTask['columns']): ScoreInput
 
 /** ScoreTask.columns: ts, and the texts cut from one decoded string (or the values). */
 function decodeColumns(bytes: Uint8Array, columns: NonNullable<ScoreTask['columns']>): ScoreInput[] {
-  const { ts, ends, values } = columns;
+  const { ts, ends, values, meta } = columns;
   if (!(ts instanceof Float64Array)) throw new TypeError('task.columns.ts must be a Float64Array');
   const n = ts.length;
   const out = new Array<ScoreInput>(n);
@@ -52,11 +54,19 @@ function decodeColumns(bytes: Uint8Array, columns: NonNullable<ScoreTask['column
   }
   if (!(ends instanceof Uint32Array) || ends.length !== n) throw new TypeError('task.columns.ends must be a Uint32Array as long as ts');
   const all = decoder.decode(bytes);
+  let metadata: unknown[] | undefined;
+  if (meta !== undefined) {
+    if (!(meta instanceof Uint8Array)) throw new TypeError('task.columns.meta must be a Uint8Array');
+    const parsed: unknown = JSON.parse(decoder.decode(meta));
+    if (!Array.isArray(parsed) || parsed.length !== n) throw new TypeError('task.columns.meta must be a JSON array as long as ts');
+    metadata = parsed;
+  }
   let from = 0;
   for (let i = 0; i < n; i++) {
     const to = ends[i];
     if (to < from || to > all.length) throw new TypeError('task.columns.ends must rise within the decoded text');
-    out[i] = { ts: ts[i], text: all.slice(from, to) };
+    const m = metadata?.[i];
+    out[i] = m !== null && typeof m === 'object' && !Array.isArray(m) ? { ts: ts[i], text: all.slice(from, to), metadata: m as Record<string, unknown> } : { ts: ts[i], text: all.slice(from, to) };
     from = to;
   }
   return out;
@@ -76,6 +86,7 @@ export default function score(task: ScoreTask): ScoreResult {
     const rows = task.rowScores === true ? new Float32Array(events.length) : undefined;
     let out: { state: Uint8Array; findings: Finding[]; scored: number };
     if (task.streamType === 'metrics') out = scoreNumeric(state, events, undefined, rows, threshold);
+    else if (task.streamType === 'logs' || task.streamType === 'traces') out = scoreLogs(state, events, rows, threshold);
     else if (task.streamType === 'llm') out = scoreProse(state, events, undefined, rows, threshold);
     else out = scoreText(state, events, undefined, rows, threshold);
     const extra: { rowScores?: Float32Array; sessionState?: Uint8Array | null } = rows === undefined ? {} : { rowScores: rows };

@@ -12,6 +12,11 @@ export interface ScoreInput {
   text?: string;
   /** metrics: the value. */
   value?: number;
+  /**
+   * The event's metadata, when it has any (logs, traces): its string, number and boolean fields
+   * are judged per stream and field name (workers/detectors/fields.ts).
+   */
+  metadata?: Record<string, unknown> | null;
 }
 
 export interface ScoreTask {
@@ -27,9 +32,10 @@ export interface ScoreTask {
   /**
    * The events as columns instead of JSON (the engine's encoding: no escaping, no parse, three
    * transferred buffers): ts[i]; text i = the decoded `events` string from ends[i-1] (0 for the
-   * first) to ends[i], in UTF-16 code units; or, for metrics, values[i] (then `ends` is absent).
+   * first) to ends[i], in UTF-16 code units; or, for metrics, values[i] (then `ends` is absent);
+   * `meta`, when any event has metadata: the UTF-8 of one JSON array, metadata object or null per event.
    */
-  columns?: { ts: Float64Array; ends?: Uint32Array; values?: Float64Array };
+  columns?: { ts: Float64Array; ends?: Uint32Array; values?: Float64Array; meta?: Uint8Array };
   /**
    * logs, traces: the stream's session tracker state (detectors/sessions.ts) from the previous
    * task, or null/absent while the stream has shown no session key (blk_ id, trace/request id).

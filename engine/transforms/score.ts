@@ -555,9 +555,19 @@ export function encodeTask(batch: readonly EventRecord[]): { events: Uint8Array;
     let at = 0;
     for (let i = 0; i < n; i++) { const t = batch[i].text ?? ''; texts[i] = t; at += t.length; ends[i] = at; }
     const events = textEncoder.encode(texts.join(''));
-    return { events, columns: { ts, ends }, buffers: [events.buffer, ts.buffer, ends.buffer] };
+    // Metadata (logs, traces; llm detectors do not read it): the JSON text decode already made, as one array.
+    let meta: Uint8Array | undefined;
+    if (batch.some((r) => typeof r.metadataJson === 'string' && r.streamType !== 'llm')) {
+      let json = '[';
+      for (let i = 0; i < n; i++) json += (i > 0 ? ',' : '') + (batch[i].metadataJson ?? 'null');
+      meta = textEncoder.encode(json + ']');
+    }
+    const buffers: ArrayBuffer[] = [events.buffer, ts.buffer, ends.buffer];
+    if (meta !== undefined) buffers.push(meta.buffer as ArrayBuffer);
+    return { events, columns: meta === undefined ? { ts, ends } : { ts, ends, meta }, buffers };
   }
-  const inputs = batch.map((r): ScoreInput => (r.value !== undefined ? { ts: r.ts, value: r.value } : { ts: r.ts, text: r.text }));
+  const inputs = batch.map((r): ScoreInput => (r.value !== undefined ? { ts: r.ts, value: r.value }
+    : typeof r.metadataJson !== 'string' || r.streamType === 'llm' ? { ts: r.ts, text: r.text } : { ts: r.ts, text: r.text, metadata: JSON.parse(r.metadataJson) as Record<string, unknown> }));
   const events = textEncoder.encode(JSON.stringify(inputs));
   return { events, buffers: [events.buffer] };
 }

@@ -7,7 +7,9 @@ import { encodeTask } from '../../engine/transforms/score.js';
 import type { EventRecord } from '../../engine/types.js';
 import { task, textEvents, valueEvents } from './helpers.js';
 
-const records = (xs: ScoreInput[]): EventRecord[] => xs.map((x) => ({ ts: x.ts, text: x.text, value: x.value }) as unknown as EventRecord);
+const records = (xs: ScoreInput[]): EventRecord[] => xs.map((x) => ({
+  ts: x.ts, text: x.text, value: x.value, streamType: x.value === undefined ? 'logs' : 'metrics', metadataJson: x.metadata === undefined ? null : JSON.stringify(x.metadata),
+}) as unknown as EventRecord);
 
 function columnsTask(streamType: StreamType, xs: ScoreInput[], state: Uint8Array | null): ScoreTask {
   const { events, columns } = encodeTask(records(xs));
@@ -35,6 +37,19 @@ describe('ScoreTask.columns', () => {
     const { columns } = encodeTask(records(textEvents(lines)));
     expect(columns?.ends).toBeInstanceOf(Uint32Array);
     both('logs', textEvents(lines));
+  });
+
+  it('metadata travels in its own column and scores as its JSON twin (a field never seen is found either way)', () => {
+    const xs: ScoreInput[] = Array.from({ length: 2_400 }, (_, i) => ({
+      ts: 1_700_000_000_000 + i * 1_000, text: `INFO payment ${i} accepted`,
+      ...(i % 7 === 0 ? {} : { metadata: { region: i === 2_300 ? 'mars-1' : ['eu-1', 'us-1', 'ap-1'][i % 3], n: i } }),
+    }));
+    const { columns } = encodeTask(records(xs));
+    expect(columns?.meta).toBeInstanceOf(Uint8Array);
+    both('logs', xs);
+    const whole = score(columnsTask('logs', xs, null));
+    expect(whole.ok && whole.findings.some((f) => f.index === 2_300 && /region/.test(f.explanation))).toBe(true);
+    expect(encodeTask(records(textEvents(['a', 'b']))).columns?.meta).toBeUndefined();
   });
 
   it('values score as their JSON twin', () => {

@@ -119,8 +119,8 @@ export function decodeProse(bytes: Uint8Array | null): ProseState {
   }
   const o = s as Partial<ProseState> & { kind?: unknown; v?: unknown } | null;
   if (o === null || typeof o !== 'object') throw new TypeError('task.state is not a prose detector state');
-  // An llm stream checkpointed by the line detector (kind 'text', before prose.ts): start afresh.
-  if ((o.kind as unknown) === 'text') return freshProse();
+  // An llm stream checkpointed by the line detector (kind 'text', before prose.ts), or given a logs state (logs.ts): start afresh.
+  if ((o.kind as unknown) === 'text' || (o.kind as unknown) === 'logs') return freshProse();
   if (o.kind !== 'prose' || o.v !== PROSE_STATE_VERSION) throw new TypeError('task.state is not a prose detector state (wrong stream type, or a newer version)');
   return o as ProseState;
 }

@@ -1,13 +1,17 @@
 // Text detector (logs, traces, LLM I/O): compression surprise.
-// size-exception: 454 lines; to split (normalise/score/explain) with issue 11's template layer.
+// size-exception: ~490 lines: the quarantine's incident and rarity rules (issue 11) grew it; to split
+// (null / score / quarantine) when a fast exact normaliser replaces the per-line regex pass.
 //
 //   line ─► normalise (ids/IPs/numbers → <N3>, <H16>, <IP>…)
 //        ─► exact line already in the baseline? ──yes──► normal (no compression)
 //        │ no
-//        ├─► pattern (skeleton: the line's words) quarantined? ──yes──► recurrence: still an
-//        │      anomaly while it is a burst; admitted to the baseline once it keeps recurring
-//        │      (the explanation says so). No compression either. Without a severity word a
-//        │      recurrence is folded into the first finding (mildRecurrenceWeight × its score).
+//        ├─► pattern (skeleton: the line's words) quarantined? ──yes──► recurrence, no compression:
+//        │      sightings at most incidentGap events apart are one incident, all reported (a burst
+//        │      of an alert); a later sighting is a new incident, judged by the pattern's decayed
+//        │      count of incidents: rare → reported, common → normal; a pattern that keeps coming
+//        │      (or a steady trickle of it) becomes common, and rare again after a long absence.
+//        │      Without a severity word a recurrence is folded into the first finding
+//        │      (mildRecurrenceWeight × its score).
 //        │ no
 //        ▼
 //   cost = |deflateRaw(line, dictionary = baseline of recent distinct lines)| in bits
@@ -73,13 +77,19 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
    * sensitive profile sees the rest. Severe recurrences keep the full score.
    */
   mildRecurrenceWeight: 0.65,
-  /** A quarantined pattern without a severity word is admitted at its admitCount-th sighting. */
-  admitCount: 3,
-  /** A severe one after admitCountSevere sightings spanning admitSpan events (a burst stays an incident)… */
+  /** Sightings of a quarantined pattern at most this many events apart are one incident. */
+  incidentGap: 32,
+  /** Half-life, in events, of a quarantined pattern's count of incidents. */
+  rareHalfLife: 2000,
+  /** A quarantined pattern is accepted when its decayed count of incidents reaches this… */
+  admitIncidents: 3,
+  /** …or this for a pattern with a severity word. */
+  admitIncidentsSevere: 3,
+  /** One incident this long (sightings, or sightings over events) makes its pattern common. */
+  admitBurst: 100,
   admitCountSevere: 5,
   admitSpan: 300,
-  /** …or after admitBurst sightings whatever the span (a burst that long is the new normal). */
-  admitBurst: 100,
+  burstShare: 0.2,
   quarantineSize: 32,
   /** Longest pattern key (skeleton) kept in the quarantine. */
   quarantineLineBytes: 512,
@@ -97,16 +107,19 @@ export interface TextParams {
   warmupNull: number;
   zHalf: number;
   minExcessBits: number;
-  admitCount: number;
-  admitSpan: number;
-  admitBurst: number;
+  incidentGap: number;
+  rareHalfLife: number;
+  admitIncidents: number;
   quarantineSize: number;
   quarantineLineBytes: number;
   nullTakesAnomalies: boolean;
   /** Severity words divide zHalf by (1 + this) for novel lines; 0 disables. */
   severityBoost: number;
-  /** Sightings needed before a pattern with a severity word is admitted. */
+  admitIncidentsSevere: number;
+  admitBurst: number;
+  burstShare: number;
   admitCountSevere: number;
+  admitSpan: number;
   /** Like severityBoost, for lines whose severity is only a failure word (no level token). */
   severityBoostWord: number;
   /** Score of a non-severe recurrence, as a fraction of its pattern's first score. */
@@ -118,7 +131,8 @@ export interface TextParams {
 const RATIO_EVERY = 8;
 const RATIO_RING = 32;
 
-type QEntry = [string, number, number, number, number, number, string];
+/** …then [last sighting, decayed incidents, start of the last incident, its sightings] (events), 1 while common, and the line it was accepted with. */
+type QEntry = [string, number, number, number, number, number, string, number, number, number, number, number, string];
 
 // Severity of a raw line. An explicit level token decides (a WARN line that says "failed" is
 // a warning; an INFO line about a corrected error is information); without one, words of
@@ -141,7 +155,7 @@ export function severityOf(text: string): string {
   return m === null ? '' : m[1].toLowerCase();
 }
 
-interface TextState {
+export interface TextState {
   v: 1;
   kind: 'text';
   /** Events seen. */
@@ -167,7 +181,7 @@ interface TextState {
   mix: MixState;
 }
 
-function freshState(): TextState {
+export function freshTextState(): TextState {
   return { v: 1, kind: 'text', n: 0, base: [], ring: [], pos: 0, ins: 0, med: 0, scale: 1, p99: 0, rmed: 0, rring: [], rpos: 0, q: [], mix: freshMix() };
 }
 
@@ -196,7 +210,7 @@ export function skeleton(line: string, max: number): string {
 }
 
 /** The detector as a class for a single task: load state, feed events, save state. */
-class TextScorer {
+export class TextScorer {
   readonly s: TextState;
   /** Baseline template → present (Map keeps recency order; mirrors s.base). */
   readonly #base = new Map<string, number>();
@@ -216,8 +230,12 @@ class TextScorer {
   /** The null sample's size rowP was computed against. */
   rowN = 0;
 
+  /** Baseline lines accepted with a quarantined pattern that became common → its entry. */
+  readonly #accepted = new Map<string, QEntry>();
+
   constructor(s: TextState, params: Readonly<TextParams>) {
     this.s = s;
+    for (const e of s.q) if (e[12] !== '') this.#accepted.set(e[12], e);
     this.P = params;
     this.#mix = new MixDrift(s.mix);
     for (const line of s.base) this.#add(line);
@@ -273,24 +291,36 @@ class TextScorer {
     }
   }
 
-  /** Score one event; returns a finding (without index) or null. */
-  feed(text: string, threshold = 0.5): Omit<Finding, 'index'> | null {
-    const s = this.s;
-    const P = this.P;
-    s.n++;
-    this.rowScore = 0;
-    this.rowP = Number.NaN;
-    let line = normalise(text);
-    if (line.length > P.maxLineBytes) line = line.slice(0, P.maxLineBytes);
+  /** The normalised form of a raw line, as the baseline holds it. */
+  normLine(text: string): string {
+    const line = normalise(text);
+    return line.length > this.P.maxLineBytes ? line.slice(0, this.P.maxLineBytes) : line;
+  }
+
+  hashOf(line: string): number {
     let h = this.#hashes.get(line);
     if (h === undefined) {
       h = hashLine(line);
       if (this.#hashes.size < 4096) this.#hashes.set(line, h);
     }
+    return h;
+  }
+
+  /** Score one event (`norm`: its normalisation when the caller has it); returns a finding (without index) or null. */
+  feed(text: string, threshold = 0.5, norm?: string): Omit<Finding, 'index'> | null {
+    const s = this.s;
+    const P = this.P;
+    s.n++;
+    this.rowScore = 0;
+    this.rowP = Number.NaN;
+    const line = norm ?? this.normLine(text);
+    const h = this.hashOf(line);
     this.mixFinding = this.#mix.observe(h, (x) => this.#nameOf(x), threshold);
     if (this.#base.has(line)) {
       this.#touch(line);
-      return null;
+      // A line accepted with a common pattern still counts towards that pattern's rarity.
+      const qa = this.#accepted.get(line);
+      return qa === undefined ? null : this.#recur(qa, line, severityOf(text));
     }
     const key = skeleton(line, P.quarantineLineBytes);
     const sev = P.severityBoost > 0 ? severityOf(text) : '';
@@ -331,9 +361,12 @@ class TextScorer {
     // widens its own null instead of alarming on everything.
     const alone = deflateRawSync(buf, { level: P.level }).length * 8;
     if (P.nullTakesAnomalies) this.#pushNull(Math.min(cost, s.med + zHalf * s.scale), cost / alone);
-    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(s.med), sev];
+    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(s.med), sev, s.n, 1, s.n, 1, 0, ''];
     s.q.push(entry);
-    if (s.q.length > P.quarantineSize) s.q.shift();
+    if (s.q.length > P.quarantineSize) {
+      const gone = s.q.shift() as QEntry;
+      if (gone[12] !== '') this.#accepted.delete(gone[12]);
+    }
     return this.#novel(buf, cost, z, baseLines, sev, entry[3], false, alone);
   }
 
@@ -373,37 +406,68 @@ class TextScorer {
   }
 
   /**
-   * A line whose pattern is quarantined (flagged recently, not yet accepted): no compression.
-   * It stays an anomaly while the pattern is a burst; once it has recurred over a long enough
-   * span (or a very long burst), it is accepted into the baseline and the explanation says so.
+   * A line whose pattern is quarantined (flagged earlier): no compression. Sightings within
+   * incidentGap events of the previous one belong to the same incident, and an incident's lines
+   * are all reported (a burst of an alert is one incident). A sighting after a longer gap opens a
+   * new incident; the pattern's decayed count of incidents (half-life rareHalfLife events) says
+   * whether it is still rare. It is common (not reported) once that count reaches
+   * admitIncidents (admitIncidentsSevere with a severity word), or once one incident has lasted
+   * admitBurst sightings or admitSpan events (the stream's own behaviour, not a burst); a common
+   * pattern stays common while it keeps coming, and becomes rare again after a long absence:
+   * a rare error stays anomalous however long one of its bursts was.
    */
-  #recur(q: QEntry, line: string, sev: string): Omit<Finding, 'index'> {
+  #recur(q: QEntry, line: string, sev: string): Omit<Finding, 'index'> | null {
     const s = this.s;
     const P = this.P;
     q[1]++;
     const span = s.n - q[2];
-    // Without a severity word a pattern is admitted once it has recurred admitCount times; a
-    // severe one must also have spanned admitSpan events (a burst of errors stays an incident),
-    // unless the burst is so long (admitBurst) that it is the new normal.
+    const gap = s.n - q[7];
+    const inIncident = gap <= P.incidentGap;
     const severe = sev !== '' || q[6] !== '';
-    const admitted = severe ? (q[1] >= P.admitCountSevere && span >= P.admitSpan) || q[1] >= P.admitBurst : q[1] >= P.admitCount;
-    let explanation =
-      `Recurrence ${q[1]} of a pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}), ` +
-      `not yet part of this stream's baseline.`;
+    const admit = severe ? P.admitIncidentsSevere : P.admitIncidents;
+    const was = q[8] * 2 ** (-gap / P.rareHalfLife);
+    // Common until its decayed count falls under half the mark (hysteresis: a pattern that keeps
+    // coming stays common; after about rareHalfLife events of absence it is rare again).
+    const wasCommon = q[11] === 1 && was >= admit / 2;
+    if (inIncident) q[10]++;
+    else {
+      q[9] = s.n;
+      q[10] = 1;
+    }
+    // A pattern without a severity word seen admitIncidents times, or a severe one whose incident
+    // has lasted admitSpan events while it was under burstShare of the stream's lines (a steady
+    // trickle, not a burst), or an incident of admitBurst lines, is the stream's own behaviour.
+    const dur = s.n - q[9] + 1;
+    const long = !severe ? q[1] >= P.admitIncidents : inIncident && (q[10] >= P.admitBurst || (q[1] >= P.admitCountSevere && span >= P.admitSpan && q[10] < P.burstShare * dur));
+    q[8] = Number(Math.max(inIncident ? was : was + 1, long ? admit : 0).toFixed(4));
+    q[7] = s.n;
+    // Most recently seen last: the quarantine drops the pattern seen longest ago.
+    s.q.splice(s.q.indexOf(q), 1);
+    s.q.push(q);
+    const common = wasCommon || q[8] >= admit;
+    q[11] = common ? 1 : 0;
+    if (common && wasCommon) return null;
+    // On becoming common its line joins the baseline (the dictionary), as a normal line does.
+    if (common && q[12] === '' && !this.#base.has(line)) {
+      this.#add(line);
+      q[12] = line;
+      this.#accepted.set(line, q);
+    }
+    const admitted = common;
+    let explanation = inIncident
+      ? `Recurrence ${q[1]} of a pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}), ${gap} events after its previous line: part of the same incident (${q[10]} lines).`
+      : `Recurrence ${q[1]} of a pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}), after ${gap} events without it: ` +
+        `still rare (${q[8].toFixed(2)} incidents, decayed with a half-life of ${P.rareHalfLife} events; common at ${admit}).`;
     // Without a severity word, a recurrence is folded into the first finding: a fraction of its
     // score (a mildly surprising pattern's recurrences fall under the default threshold).
     const score = severe ? q[3] : Number((q[3] * P.mildRecurrenceWeight).toFixed(4));
     if (!severe) explanation += ` No severity word: folded into the first finding (score ${q[3]} × ${P.mildRecurrenceWeight}).`;
-    if (admitted) {
-      explanation += ` It has kept recurring, so it is now accepted into the baseline as normal.`;
-      s.q.splice(s.q.indexOf(q), 1);
-      this.#add(line);
-    }
+    if (admitted) explanation = explanation.replace(/still rare \(/, '(') + ' It has become common, so it is now accepted into the baseline as normal while it keeps coming (it is rare again after a long absence).';
     return {
       score,
       detector: TEXT_DETECTOR,
       explanation,
-      details: { kind: 'recurrence', first_cost_bits: q[4], typical_bits: q[5], recurrences: q[1], since_events: span, severity: sev || q[6], admitted },
+      details: { kind: inIncident ? 'incident' : 'rare', first_cost_bits: q[4], typical_bits: q[5], recurrences: q[1], since_events: span, gap_events: gap, incidents: q[8], severity: sev || q[6], admitted },
     };
   }
 
@@ -415,10 +479,25 @@ class TextScorer {
   }
 
   save(): Uint8Array {
+    return encodeState(this.saveState());
+  }
+
+  saveState(): TextState {
     this.s.base = [...this.#base.keys()];
     this.s.mix = this.#mix.save();
-    return encodeState(this.s);
+    return this.s;
   }
+}
+
+/** A text state as saved by any earlier version, brought to this one's shape. */
+export function upgradeTextState(s: TextState): TextState {
+  // States written before the pattern quarantine (3-field entries, no ratio ring position).
+  if (typeof s.rpos !== 'number') s.rpos = 0;
+  const q = s.q as unknown[][];
+  // Entries written before incidents were counted (7 fields): one incident, at the first sighting.
+  s.q = q.filter((e) => e.length === 7 || e.length === 13).map((e) => (e.length === 7 ? [...e, e[2], 1, e[2], 1, 0, ''] : e)) as QEntry[];
+  if (s.mix === undefined) s.mix = freshMix();
+  return s;
 }
 
 export function scoreText(
@@ -432,11 +511,7 @@ export function scoreText(
   /** When given (length events.length): per event, its empirical p-value against the stream's null (NaN when not compared). */
   pValues?: Float64Array,
 ): { state: Uint8Array; findings: Finding[]; scored: number } {
-  const s = state === null || state.length === 0 ? freshState() : decodeState<TextState>(state, 'text');
-  // States written before the pattern quarantine (3-field entries, no ratio ring position).
-  if (typeof s.rpos !== 'number') s.rpos = 0;
-  s.q = s.q.filter((e) => e.length === 7);
-  if (s.mix === undefined) s.mix = freshMix();
+  const s = upgradeTextState(state === null || state.length === 0 ? freshTextState() : decodeState<TextState>(state, 'text'));
   const scorer = new TextScorer(s, params);
   const findings: Finding[] = [];
   let scored = 0;

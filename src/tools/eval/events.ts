@@ -50,7 +50,7 @@ export function parseEventsNdjson(text: string, what = 'events'): ParsedEvents {
     }
     if (s.streamType !== rec.streamType) throw new TypeError(`${where}: stream ${JSON.stringify(rec.stream)} is ${s.streamType} earlier and ${rec.streamType} here`);
     s.lines.push(i);
-    s.inputs.push(rec.streamType === 'metrics' ? { ts: rec.ts, value: rec.value } : { ts: rec.ts, text: rec.text });
+    s.inputs.push(rec.streamType === 'metrics' ? { ts: rec.ts, value: rec.value } : rec.metadataJson === null ? { ts: rec.ts, text: rec.text } : { ts: rec.ts, text: rec.text, metadata: JSON.parse(rec.metadataJson) as Record<string, unknown> });
     eventLines.add(i);
   });
   return { streams, events: eventLines.size, eventLines };

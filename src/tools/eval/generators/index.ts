@@ -25,7 +25,10 @@ export interface Generator {
   generate: (seed: number) => GeneratedSet;
 }
 
+import { logsGenerator } from './logs.js';
+
 /** Registered generators by kind (each in its own module beside this one). */
 export const GENERATORS: Record<string, Generator> = {
   llm: llmGenerator,
+  logs: logsGenerator,
 };

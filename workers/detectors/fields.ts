@@ -1,0 +1,153 @@
+// Value statistics of one field: a template's slot (status=<*>, a route) or a metadata field.
+//
+//   value ─► categorical: seen values with counts while at most maxValues (low cardinality);
+//   │        beyond that the field is high-cardinality (ids, users, hashes) and its values are
+//   │        no longer kept or judged. An unseen value of a low-cardinality field with at least
+//   │        minSightings sightings: p = (values seen once + 1) / (sightings + 1) (Good-Turing).
+//   └──────► numeric (≥ 95% of values parse as numbers, not a counter): location and spread of
+//            log(1 + x) per context (the values of the template's other low-cardinality slots,
+//            so a route's latency is compared with that route's), EWMA with winsorising;
+//            upper-tail robust z from minNumeric values on.
+//
+// Scores: S = -log10 p (categorical) or z (numeric), score = S / (S + half). The state is plain
+// arrays and objects (JSON), bounded by maxValues and maxContexts.
+
+export const FIELD_PARAMS = Object.freeze({
+  maxValues: 16,
+  /** Low cardinality: an unseen value counts only while the field has at most this many values. */
+  lowCard: 8,
+  minSightings: 500,
+  catHalf: 3,
+  minNumeric: 80,
+  /** EWMA weight of location and spread. */
+  alpha: 0.02,
+  /** Spread floor (log units) and winsorising (spreads). */
+  minDev: 0.05,
+  clip: 4,
+  numHalf: 8,
+  maxContexts: 64,
+  /** Share of values above the previous one beyond which a numeric field is a counter. */
+  counterShare: 0.8,
+});
+
+/** [sightings, location, spread] of log(1 + x) in one context. */
+export type NumStats = [number, number, number];
+
+export interface FieldStats {
+  /** Sightings. */
+  n: number;
+  /** Values seen with their counts, or null once high-cardinality. */
+  v: Record<string, number> | null;
+  /** Distinct values in v, and contexts in c. */
+  k: number;
+  nc: number;
+  /** Numeric values seen, of them above the previous one, and the previous one. */
+  num: number;
+  up: number;
+  prev: number;
+  /** Numeric statistics per context. */
+  c: Record<string, NumStats>;
+}
+
+export function freshField(): FieldStats {
+  return { n: 0, v: {}, k: 0, num: 0, up: 0, prev: 0, nc: 0, c: {} };
+}
+
+export interface ValueFinding {
+  kind: 'unseen_value' | 'numeric_outlier';
+  score: number;
+  /** Words for the explanation (after the field's name). */
+  words: string;
+  details: Record<string, number | string>;
+}
+
+/** A number in a token ("503", "12.5", "53ms", "97%"), or NaN. */
+export function numberOf(value: string): number {
+  let end = value.length;
+  while (end > 0) {
+    const c = value.charCodeAt(end - 1);
+    if ((c >= 97 && c <= 122) || c === 37 || c === 44 || c === 59 || c === 41) end--;
+    else break;
+  }
+  if (end === 0 || end < value.length - 3) return Number.NaN;
+  // Plain decimals only (no exponent, no hex): ids like 4e10 or deadbeef are not numbers.
+  let dots = 0;
+  for (let i = 0; i < end; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 46) dots++;
+    else if (!((c >= 48 && c <= 57) || (c === 45 && i === 0))) return Number.NaN;
+  }
+  if (dots > 1 || end > 15) return Number.NaN;
+  return Number(end === value.length ? value : value.slice(0, end));
+}
+
+/** Whether a field is low-cardinality enough to give context to another's numbers. */
+export function isContext(f: FieldStats): boolean {
+  return f.v !== null && f.n >= 50 && f.k <= FIELD_PARAMS.lowCard;
+}
+
+/** Judges one value against the field's history, then adds it. */
+export function observeValue(f: FieldStats, value: string, ctx: string): ValueFinding | null {
+  const P = FIELD_PARAMS;
+  let out: ValueFinding | null = null;
+  const v = f.v;
+  if (v !== null) {
+    const c = v[value];
+    if (c === undefined) {
+      if (f.n >= P.minSightings && f.k <= P.lowCard) {
+        const keys = Object.keys(v);
+        let once = 0;
+        for (const k of keys) if (v[k] === 1) once++;
+        const p = (once + 1) / (f.n + 1);
+        const S = -Math.log10(p);
+        const shown = keys.slice(0, 8).join(', ');
+        out = { kind: 'unseen_value', score: S / (S + P.catHalf), words: `value "${value.slice(0, 40)}" never seen in ${f.n} sightings (values so far: ${shown}; p ≈ ${p.toPrecision(2)})`, details: { sightings: f.n, values: keys.length, p_value: Number(p.toPrecision(3)) } };
+      }
+      if (f.k >= P.maxValues) {
+        // High-cardinality from here on: n counts sightings since, for the numeric share.
+        f.v = null;
+        f.n = 0;
+      }
+      else {
+        v[value] = 1;
+        f.k++;
+      }
+    } else v[value] = c + 1;
+  }
+  // Numbers are judged once the field is high-cardinality (a low-cardinality one is categorical).
+  const x = f.v === null ? numberOf(value) : Number.NaN;
+  if (f.v === null && Number.isNaN(x)) f.n++;
+  else if (!Number.isNaN(x) && x >= 0) {
+    const numeric = f.num >= 0.95 * f.n && f.up < P.counterShare * f.num;
+    if (x > f.prev) f.up++;
+    f.prev = x;
+    f.num++;
+    const y = Math.log1p(x);
+    let st = f.c[ctx];
+    if (st === undefined) {
+      const key = f.nc < P.maxContexts ? ctx : '*';
+      st = f.c[key];
+      if (st === undefined) {
+        st = [0, y, 0];
+        f.c[key] = st;
+        f.nc++;
+      }
+    }
+    if (out === null && numeric && st[0] >= P.minNumeric) {
+      const dev = Math.max(st[2], P.minDev);
+      const z = (y - st[1]) / (1.25 * dev);
+      if (z > 0) {
+        const typical = Math.expm1(st[1]);
+        out = { kind: 'numeric_outlier', score: z / (z + P.numHalf), words: `value ${value} is ${(x / Math.max(typical, 1e-9)).toFixed(1)}× its typical ${typical.toPrecision(3)}${ctx === '' ? '' : ` for ${ctx}`} (robust z ${z.toFixed(1)} on a log scale, ${st[0]} values)`, details: { typical: Number(typical.toPrecision(4)), z: Number(z.toFixed(2)), values: st[0] } };
+      }
+    }
+    const a = st[0] < 20 ? 1 / (st[0] + 1) : P.alpha;
+    const dev0 = Math.max(st[2], P.minDev);
+    const yc = st[0] < 20 ? y : Math.min(st[1] + P.clip * dev0, Math.max(st[1] - P.clip * dev0, y));
+    st[1] += a * (yc - st[1]);
+    st[2] += a * (Math.abs(yc - st[1]) - st[2]);
+    st[0]++;
+    f.n++;
+  } else f.n++;
+  return out;
+}

@@ -1,0 +1,300 @@
+// Online template mining for log lines (a Drain-style fixed-depth parse tree, He et al. 2017).
+//
+//   line ─► tokens (whitespace) and key (tokens with a digit → *, key=value with a digit → key=*)
+//        ─► key in the memo? ──yes──► template id (fast path: no tree, no compression)
+//        │ no
+//        ▼
+//   leaf = (token count, first token, second token; a token with a digit counts as *)
+//        ─► most similar template of the leaf: share of its constant positions whose token equals
+//           the line's (a key=value field matches one with the same key whatever its value;
+//           wildcards count as neither); ≥ `similarity` → the line joins it (positions that
+//           differ become wildcards), else a new template
+//        ─► template id + its variable slots (the line's tokens at the wildcard positions)
+//
+// Bounded: at most `maxTemplates` per stream; when full the least recently seen template is
+// evicted (its id is never reused). The memo is not serialised: it is cleared whenever a
+// template is created, changed or evicted, so it only ever answers what the tree would, and a
+// stream's templates do not depend on how it was split into batches. Pure and deterministic.
+
+export interface MinerParams {
+  maxTemplates: number;
+  maxBytes: number;
+  /** Share of a template's constant positions a line must match to join it. */
+  similarity: number;
+  /** Memo entries (key → template id) kept in memory. */
+  memoSize: number;
+  /** Lines with more tokens are cut (the rest is one trailing token). */
+  maxTokens: number;
+}
+
+
+export const MINER_PARAMS: Readonly<MinerParams> = Object.freeze({
+  maxTemplates: 10_000,
+  /** Bytes of template text kept per stream (the oldest are evicted beyond it). */
+  maxBytes: 512 * 1024,
+  similarity: 0.8,
+  memoSize: 20_000,
+  maxTokens: 64,
+});
+
+export const WILD = '<*>';
+
+export interface Template {
+  id: number;
+  /** Tokens; WILD or `key=<*>` at variable positions. */
+  tokens: string[];
+  /** Stream line at which it was last seen (eviction order). */
+  last: number;
+  count: number;
+}
+
+/** Serialised miner: next id, templates as [id, tokens joined by \u0001, last, count]. */
+export interface MinerState {
+  next: number;
+  t: [number, string, number, number][];
+}
+
+export function freshMiner(): MinerState {
+  return { next: 1, t: [] };
+}
+
+/** A scanned line: its tokens and its key (digit tokens masked). */
+export interface Scan {
+  tokens: string[];
+  key: string;
+}
+
+export interface Match {
+  template: Template;
+  /** The template was created or changed by this line (the slow path scores its novelty). */
+  changed: boolean;
+  created: boolean;
+}
+
+function hasDigit(tok: string): boolean {
+  for (let i = 0; i < tok.length; i++) {
+    const c = tok.charCodeAt(i);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
+}
+
+/** Position of the `=` of a key=value token whose key has no digit, or -1. */
+export function fieldEq(tok: string): number {
+  const i = tok.indexOf('=');
+  if (i <= 0 || i === tok.length - 1) return -1;
+  for (let k = 0; k < i; k++) {
+    const c = tok.charCodeAt(k);
+    if (c >= 48 && c <= 57) return -1;
+  }
+  return i;
+}
+
+/** Longer tokens are variable (blobs, paths with ids) and not kept in a template. */
+const MAX_TOKEN = 64;
+
+function maskToken(x: string): string {
+  if (x.length > MAX_TOKEN) return WILD;
+  if (!hasDigit(x)) return x;
+  const i = fieldEq(x);
+  return i > 0 ? x.slice(0, i + 1) + WILD : WILD;
+}
+
+/** Whitespace tokens (at most `max`, the rest joined into the last) and the masked key. */
+export function scan(line: string, max: number): Scan {
+  const tokens: string[] = [];
+  let key = '';
+  let start = -1;
+  let digit = false;
+  const n = line.length;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? line.charCodeAt(i) : 32;
+    if (c === 32 || c === 9 || c === 10 || c === 13) {
+      if (start >= 0) {
+        const tok = line.slice(start, i);
+        tokens.push(tok);
+        if (digit) {
+          const eq = fieldEq(tok);
+          key += eq > 0 ? tok.slice(0, eq + 1) + '* ' : '* ';
+        } else key += tok + ' ';
+        start = -1;
+      }
+    } else {
+      if (start < 0) {
+        start = i;
+        digit = false;
+      }
+      if (c >= 48 && c <= 57) digit = true;
+    }
+  }
+  if (tokens.length > max) {
+    const rest = tokens.splice(max - 1).join(' ');
+    tokens.push(rest);
+    key = tokens.map(maskToken).join(' ');
+  }
+  return { tokens, key };
+}
+
+function isKeyedWild(x: string): boolean {
+  return x.length > 4 && x.endsWith('=<*>');
+}
+
+/** A variable position of a template. */
+export function isSlot(x: string): boolean {
+  return x === WILD || isKeyedWild(x);
+}
+
+/** Both tokens are key=value with the same key. */
+function sameKey(a: string, b: string): boolean {
+  const i = fieldEq(a);
+  return i > 0 && b.length > i + 1 && b.charCodeAt(i) === 61 && b.startsWith(a.slice(0, i + 1));
+}
+
+export class TemplateMiner {
+  readonly P: Readonly<MinerParams>;
+  #next: number;
+  readonly #byId = new Map<number, Template>();
+  readonly #leaves = new Map<string, Template[]>();
+  readonly #memo = new Map<string, number>();
+
+  constructor(s: MinerState = freshMiner(), params: Readonly<MinerParams> = MINER_PARAMS) {
+    this.P = params;
+    this.#next = s.next;
+    for (const [id, joined, last, count] of s.t) this.#insert({ id, tokens: joined === '' ? [] : joined.split('\u0001'), last, count });
+  }
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  get(id: number): Template | undefined {
+    return this.#byId.get(id);
+  }
+
+  #leafKey(tokens: readonly string[]): string {
+    const a = tokens.length > 0 ? maskToken(tokens[0]) : '';
+    const b = tokens.length > 1 ? maskToken(tokens[1]) : '';
+    return `${tokens.length}\u0001${a}\u0001${b}`;
+  }
+
+  #bytes = 0;
+
+  /** Bytes of template text held (the bound maxBytes applies to it). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  #insert(t: Template): void {
+    this.#byId.set(t.id, t);
+    this.#bytes += tplBytes(t);
+    const key = this.#leafKey(t.tokens);
+    const leaf = this.#leaves.get(key);
+    if (leaf === undefined) this.#leaves.set(key, [t]);
+    else leaf.push(t);
+  }
+
+  /** Evicts the least recently seen template; returns its id (0 when none). */
+  #evictOldest(): number {
+    let old: Template | undefined;
+    for (const t of this.#byId.values()) if (old === undefined || t.last < old.last || (t.last === old.last && t.id < old.id)) old = t;
+    if (old === undefined) return 0;
+    this.#byId.delete(old.id);
+    this.#bytes -= tplBytes(old);
+    const key = this.#leafKey(old.tokens);
+    const leaf = this.#leaves.get(key);
+    if (leaf !== undefined) {
+      leaf.splice(leaf.indexOf(old), 1);
+      if (leaf.length === 0) this.#leaves.delete(key);
+    }
+    this.#memo.clear();
+    return old.id;
+  }
+
+  /** Matches one scanned line (n: the stream's line number). `evicted` receives an evicted template's id. */
+  match(sc: Scan, n: number, evicted?: (id: number) => void): Match {
+    const tokens = sc.tokens;
+    const hit = this.#memo.get(sc.key);
+    if (hit !== undefined) {
+      const t = this.#byId.get(hit) as Template;
+      t.last = n;
+      t.count++;
+      return { template: t, changed: false, created: false };
+    }
+    const leaf = this.#leaves.get(this.#leafKey(tokens));
+    let best: Template | undefined;
+    let bestSim = -1;
+    let bestWild = -1;
+    if (leaf !== undefined) {
+      for (const t of leaf) {
+        let same = 0;
+        let total = 0;
+        let wild = 0;
+        const tt = t.tokens;
+        for (let i = 0; i < tt.length; i++) {
+          const x = tt[i];
+          if (x === WILD || isKeyedWild(x)) {
+            wild++;
+            continue;
+          }
+          total++;
+          if (x === tokens[i] || sameKey(x, tokens[i])) same++;
+        }
+        const sim = total === 0 ? 1 : same / total;
+        if (sim > bestSim || (sim === bestSim && wild > bestWild)) {
+          best = t;
+          bestSim = sim;
+          bestWild = wild;
+        }
+      }
+    }
+    if (best !== undefined && (bestSim >= this.P.similarity || tokens.length === 0)) {
+      let changed = false;
+      const tt = best.tokens;
+      for (let i = 0; i < tt.length; i++) {
+        const x = tt[i];
+        if (x === WILD || isKeyedWild(x)) continue;
+        const y = tokens[i];
+        if (x === y) {
+          // A constant that holds a digit can only be a key=value field's value here.
+          continue;
+        }
+        changed = true;
+        tt[i] = sameKey(x, y) ? x.slice(0, fieldEq(x) + 1) + WILD : WILD;
+      }
+      best.last = n;
+      best.count++;
+      if (changed) this.#memo.clear();
+      else {
+        if (this.#memo.size >= this.P.memoSize) this.#memo.clear();
+        this.#memo.set(sc.key, best.id);
+      }
+      return { template: best, changed, created: false };
+    }
+    const t: Template = { id: this.#next++, tokens: tokens.map(maskToken), last: n, count: 1 };
+    while (this.#byId.size > 0 && (this.#byId.size >= this.P.maxTemplates || this.#bytes + tplBytes(t) > this.P.maxBytes)) {
+      const id = this.#evictOldest();
+      if (evicted !== undefined) evicted(id);
+    }
+    this.#insert(t);
+    this.#memo.clear();
+    this.#memo.set(sc.key, t.id);
+    return { template: t, changed: true, created: true };
+  }
+
+  save(): MinerState {
+    const t: MinerState['t'] = [];
+    for (const x of [...this.#byId.values()].sort((a, b) => a.id - b.id)) t.push([x.id, x.tokens.join('\u0001'), x.last, x.count]);
+    return { next: this.#next, t };
+  }
+}
+
+function tplBytes(t: Template): number {
+  let b = 16;
+  for (const x of t.tokens) b += x.length + 1;
+  return b;
+}
+
+/** A template as text ("GET /api <*> status=<*>"). */
+export function templateText(t: Template): string {
+  return t.tokens.join(' ');
+}
