@@ -13,7 +13,9 @@
 // driftwatch.ts), so a control API that dies does not leave engines behind.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { KEY_FILE_NAME } from '../../core/auth/key-encryption.js';
 import { options, type Config } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
 import { packageRoot } from '../../core/paths.js';
@@ -83,6 +85,11 @@ export class LocalProvider implements MachineProvider {
     if (c.redisUrl !== undefined) env[options.redisUrl.env] = c.redisUrl;
     // Its /metrics asks for the same token as ours.
     if (c.metricsToken !== undefined) env[options.metricsToken.env] = c.metricsToken;
+    // The signing keys are sealed at rest: the engine opens them with the same key as ours (on
+    // the embedded default, the key file under our data directory; it is handed the file's path).
+    if (c.signingKeyEncryptionKey !== undefined) env[options.signingKeyEncryptionKey.env] = c.signingKeyEncryptionKey;
+    else if (c.signingKeyEncryptionKeyFile !== undefined) env[options.signingKeyEncryptionKeyFile.env] = c.signingKeyEncryptionKeyFile;
+    else if (c.databaseUrl === undefined && existsSync(join(c.dataDir, KEY_FILE_NAME))) env[options.signingKeyEncryptionKeyFile.env] = join(c.dataDir, KEY_FILE_NAME);
     // One engine process per spool directory (its LOCK): each tenant engine has its own.
     env[options.spoolDir.env] = join(c.dataDir, 'spool', `tenant-${tenantId}`);
     return env;
