@@ -9,12 +9,11 @@
 // (N at once); control /health max Z ms p99 W ms during; ceiling: memchr of the body X ms (ratio R)`.
 // Needs DATABASE_URL (creates dw_bench_decode_<random> and drops it).
 //   npx tsc -p tsconfig.json && DATABASE_URL=postgres://... node dist/bench/decode-bounds.bench.js [--rounds 5]
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { scratchDatabase } from './scratch-db.js';
 import { createApiKey } from '../src/core/auth/api-keys.js';
 import { loadConfig } from '../src/core/config.js';
 import { silentLogger } from '../src/core/log.js';
@@ -83,14 +82,9 @@ async function main(): Promise<void> {
   const adminUrl = process.env.DATABASE_URL;
   if (adminUrl === undefined) { process.stderr.write('decode-bounds.bench: set DATABASE_URL\n'); process.exitCode = 2; return; }
   const rounds = arg('--rounds', 5);
-  const name = `dw_bench_decode_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
+  const db = await scratchDatabase(adminUrl, 'decode');
   const spoolDir = mkdtempSync(join(tmpdir(), 'dw-bench-spool-'));
-  const config = loadConfig({ env: {}, overrides: { databaseUrl: u.toString(), host: '127.0.0.1', enginePort: 0, controlPort: 0, workerThreads: 1, logLevel: 'silent', demoTenant: false, spoolDir } });
+  const config = loadConfig({ env: {}, overrides: { databaseUrl: db.url, host: '127.0.0.1', enginePort: 0, controlPort: 0, workerThreads: 1, logLevel: 'silent', demoTenant: false, spoolDir } });
   const system = await startSystem(config, silentLogger, { engine: true, control: true });
   try {
     const tenant = await createTenant(system.db.pool, 'Bench', 'business');
@@ -147,8 +141,7 @@ async function main(): Promise<void> {
   } finally {
     await system.close();
     rmSync(spoolDir, { recursive: true, force: true });
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await db.drop();
   }
 }
 

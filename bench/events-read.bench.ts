@@ -13,10 +13,9 @@
 // interval timer (perf_hooks.monitorEventLoopDelay's max) during each run; median of RUNS runs.
 // Needs DATABASE_URL (creates dw_bench_<random> and drops it). Run:
 //   npx tsc -p tsconfig.json && node dist/bench/events-read.bench.js
-import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import pg from 'pg';
+import { scratchDatabase } from './scratch-db.js';
 import { compress, decodeBlock, DEFAULT_CODEC } from '../src/core/blocks.js';
 import { createPool, migrate } from '../src/core/db.js';
 import { DEFAULT_READ_BOUNDS, listEvents } from '../src/core/event-blocks.js';
@@ -42,13 +41,8 @@ async function stallOf(work: () => Promise<unknown>): Promise<number> {
 async function main(): Promise<void> {
   const adminUrl = process.env.DATABASE_URL;
   if (adminUrl === undefined || adminUrl === '') throw new Error('bench/events-read needs DATABASE_URL');
-  const dbName = `dw_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
-  const pool = createPool(u.toString(), 4);
+  const db = await scratchDatabase(adminUrl, 'events_read');
+  const pool = createPool(db.url, 4);
   try {
     await migrate(pool);
     for (let b = 0; b < EVENTS / PER_BLOCK; b++) {
@@ -102,8 +96,7 @@ async function main(): Promise<void> {
     console.log(`events_read_deep_page: max stall ${b.toFixed(1)} ms, ${pages} pages, ${mib(largest)} MiB largest page (unbounded: max stall ${w.toFixed(1)} ms, ${mib(whole)} MiB in one page; ratio ${(b / w).toFixed(3)})`);
   } finally {
     await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
-    await admin.end();
+    await db.drop();
   }
 }
 

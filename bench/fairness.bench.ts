@@ -13,13 +13,13 @@
 // (they share the CPU with the engine, not its event loop: a real client runs elsewhere).
 // Needs DATABASE_URL (creates dw_bench_fair_<random> and drops it).
 //   npx tsc -p tsconfig.json && DATABASE_URL=postgres://... node dist/bench/fairness.bench.js [--seconds 8]
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import pg from 'pg';
+import { scratchDatabase } from './scratch-db.js';
 import WebSocket from 'ws';
 import { createApiKey } from '../src/core/auth/api-keys.js';
 import { TokenService } from '../src/core/auth/jwt.js';
@@ -135,13 +135,8 @@ async function main(): Promise<void> {
   const adminUrl = process.env.DATABASE_URL;
   if (adminUrl === undefined) { process.stderr.write('fairness.bench: set DATABASE_URL\n'); process.exitCode = 2; return; }
   const seconds = arg('--seconds', 8);
-  const name = `dw_bench_fair_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  const pool = createPool(u.toString(), 10);
+  const db = await scratchDatabase(adminUrl, 'fair');
+  const pool = createPool(db.url, 10);
   const spoolDir = mkdtempSync(join(tmpdir(), 'dw-bench-spool-'));
   try {
     await migrate(pool);
@@ -190,8 +185,7 @@ async function main(): Promise<void> {
   } finally {
     await pool.end();
     rmSync(spoolDir, { recursive: true, force: true });
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await db.drop();
   }
 }
 

@@ -7,9 +7,9 @@
 // One line: `series_7d: median X ms (min, max) over N calls; old binning query Y ms (ratio X/Y);
 // SELECT 1 Z ms; load average L on C cores`. Needs DATABASE_URL (creates dw_bench_<random>, drops it). Run:
 //   npx tsc -p tsconfig.json && node dist/bench/series.bench.js
-import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import pg from 'pg';
+import { scratchDatabase } from './scratch-db.js';
 import { createPool, migrate } from '../src/core/db.js';
 import { StreamsService } from '../src/control/streams/views.js';
 
@@ -53,13 +53,8 @@ async function seed(pool: pg.Pool, minute0: number): Promise<void> {
 async function main(): Promise<void> {
   const adminUrl = process.env.DATABASE_URL;
   if (adminUrl === undefined || adminUrl === '') throw new Error('bench/series needs DATABASE_URL');
-  const dbName = `dw_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
-  const pool = createPool(u.toString(), 4);
+  const db = await scratchDatabase(adminUrl, 'series');
+  const pool = createPool(db.url, 4);
   try {
     await migrate(pool);
     const now = Date.now();
@@ -95,8 +90,7 @@ async function main(): Promise<void> {
       `load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`);
   } finally {
     await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
-    await admin.end();
+    await db.drop();
   }
 }
 

@@ -3,8 +3,7 @@
 // loop. One line per case. Needs DATABASE_URL (it creates dw_bench_vm_<random> and drops it).
 //
 //   npx tsc -p tsconfig.json && DATABASE_URL=postgres://... node dist/bench/vm.bench.js [--cycles 5]
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { scratchDatabase } from './scratch-db.js';
 import { createApiKey } from '../src/core/auth/api-keys.js';
 import { loadConfig } from '../src/core/config.js';
 import { createPool, migrate } from '../src/core/db.js';
@@ -26,13 +25,8 @@ async function main(): Promise<void> {
   const adminUrl = process.env.DATABASE_URL;
   if (adminUrl === undefined) { process.stderr.write('vm.bench: set DATABASE_URL\n'); process.exitCode = 2; return; }
   const cycles = arg('--cycles', 5);
-  const name = `dw_bench_vm_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  const pool = createPool(u.toString(), 10);
+  const db = await scratchDatabase(adminUrl, 'vm');
+  const pool = createPool(db.url, 10);
   const interval = 1_000;
   const backoff = 1_000;
   let registry: MachineRegistry | undefined;
@@ -41,7 +35,7 @@ async function main(): Promise<void> {
     const tenant = await createTenant(pool, 'Bench');
     const key = (await createApiKey(pool, tenant.id)).key;
     const config = loadConfig({ env: {}, overrides: { logLevel: 'silent' } });
-    const provider = new LocalProvider({ config, databaseUrl: u.toString(), log: silentLogger });
+    const provider = new LocalProvider({ config, databaseUrl: db.url, log: silentLogger });
     registry = new MachineRegistry({
       pool, provider, log: silentLogger, healthIntervalMs: interval, startTimeoutMs: 60_000, backoffMs: backoff, backoffMaxMs: 60_000,
     });
@@ -90,8 +84,7 @@ async function main(): Promise<void> {
   } finally {
     await registry?.close();
     await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await db.drop();
   }
 }
 
