@@ -7,6 +7,7 @@
 export class TenantFilter {
   readonly params: unknown[];
   readonly #where: string[] = ['tenant_id = $1'];
+  readonly #having: string[] = [];
 
   constructor(tenantId: string) {
     this.params = [tenantId];
@@ -19,6 +20,21 @@ export class TenantFilter {
       this.#where.push(sql.replace('?', `$${this.params.length}`));
     }
     return this;
+  }
+
+  /** As add(), for a condition on the groups of a GROUP BY query (see `havingClause`); `sql` without `?` is added when `value` is true. */
+  addHaving(sql: string, value: unknown): this {
+    if (value === undefined || value === false) return this;
+    if (sql.includes('?')) {
+      this.params.push(value);
+      this.#having.push(sql.replace('?', `$${this.params.length}`));
+    } else this.#having.push(sql);
+    return this;
+  }
+
+  /** `HAVING …` of the conditions added with addHaving(), or ''. */
+  get havingClause(): string {
+    return this.#having.length === 0 ? '' : `HAVING ${this.#having.join(' AND ')}`;
   }
 
   get where(): string {

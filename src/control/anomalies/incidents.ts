@@ -31,21 +31,17 @@ const AGGREGATE = `incident_id AS id, min(stream) AS stream, min(stream_type) AS
 
 /** One page of incidents, the most recently active first, and how many match in all. */
 export async function listIncidents(pool: pg.Pool, tenantId: string, q: IncidentFilter, limit: number, offset: number): Promise<{ rows: IncidentRow[]; total: number }> {
-  const f = new TenantFilter(tenantId).add('stream = ?', q.stream);
-  // HAVING conditions are numbered after the WHERE clause's parameters.
-  const conds: string[] = [];
-  const params = [...f.params];
-  const add = (sql: string, v: unknown): void => { if (v !== undefined) { params.push(v); conds.push(sql.replace('?', `$${params.length}`)); } };
-  add('max(detected_at) >= ?', q.since);
-  add('min(detected_at) < ?', q.until);
-  if (q.status === 'open') conds.push("bool_or(status = 'open')");
-  if (q.status === 'closed') conds.push("NOT bool_or(status = 'open')");
-  const havingSql = conds.length === 0 ? '' : `HAVING ${conds.join(' AND ')}`;
-  const base = `FROM anomalies WHERE ${f.where} AND incident_id IS NOT NULL GROUP BY incident_id ${havingSql}`;
-  const n = params.length;
+  const f = new TenantFilter(tenantId)
+    .add('stream = ?', q.stream)
+    .addHaving('max(detected_at) >= ?', q.since)
+    .addHaving('min(detected_at) < ?', q.until)
+    .addHaving("bool_or(status = 'open')", q.status === 'open')
+    .addHaving("NOT bool_or(status = 'open')", q.status === 'closed');
+  const base = `FROM anomalies WHERE ${f.where} AND incident_id IS NOT NULL GROUP BY incident_id ${f.havingClause}`;
+  const pg = f.page(limit, offset);
   const [page, count] = await Promise.all([
-    pool.query<IncidentRow>(`SELECT ${AGGREGATE} ${base} ORDER BY max(detected_at) DESC, incident_id DESC LIMIT $${n + 1} OFFSET $${n + 2}`, [...params, limit, offset]),
-    pool.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT 1 ${base}) AS i`, params),
+    pool.query<IncidentRow>(`SELECT ${AGGREGATE} ${base} ORDER BY max(detected_at) DESC, incident_id DESC ${pg.clause}`, pg.params),
+    pool.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT 1 ${base}) AS i`, f.params),
   ]);
   return { rows: page.rows, total: Number(count.rows[0].n) };
 }
