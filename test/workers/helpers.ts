@@ -8,14 +8,20 @@ export function task(streamType: StreamType, events: ScoreInput[], state: Uint8A
   return { stream: 'test', streamType, state, events: enc.encode(JSON.stringify(events)) };
 }
 
-/** Runs events through score() in batches of `batch`, carrying state; findings get stream-wide indices. */
-export function runStream(streamType: StreamType, events: ScoreInput[], batch = events.length): { findings: Finding[]; maxState: number; state: Uint8Array | null } {
+/**
+ * Runs events through score() in batches of `batch`, carrying state, as the engine does (no row
+ * scores asked, so none may come back), at `threshold` when given; findings get stream-wide indices.
+ */
+export function runStream(streamType: StreamType, events: ScoreInput[], batch = events.length, threshold?: number): { findings: Finding[]; maxState: number; state: Uint8Array | null } {
   let state: Uint8Array | null = null;
   const findings: Finding[] = [];
   let maxState = 0;
   for (let off = 0; off < events.length; off += batch) {
-    const r = score(task(streamType, events.slice(off, off + batch), state));
+    const t = task(streamType, events.slice(off, off + batch), state);
+    if (threshold !== undefined) t.threshold = threshold;
+    const r = score(t);
     if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
+    if (r.rowScores !== undefined) throw new Error('row scores came back for a task that did not ask for them');
     for (const f of r.findings) findings.push({ ...f, index: f.index + off });
     state = r.state;
     maxState = Math.max(maxState, state.length);

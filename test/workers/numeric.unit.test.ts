@@ -7,25 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { calibrated, NUMERIC_PARAMS, NUMERIC_STATE_VERSION, quantileOf, scoreNumeric } from '../../workers/detectors/numeric.js';
 import { packageRoot } from '../../src/core/paths.js';
 import score from '../../workers/score.js';
-import type { Finding, ScoreInput } from '../../workers/types.js';
+import type { ScoreInput } from '../../workers/types.js';
 import { prng } from '../../src/tools/demo/synthetic.js';
-import { task, valueEvents } from './helpers.js';
-
-/** The engine's task (no rowScores) in batches, at a threshold; findings with stream-wide indices. */
-function runStream(type: 'metrics', events: ScoreInput[], batch: number, threshold?: number): { findings: Finding[] } {
-  let state: Uint8Array | null = null;
-  const findings: Finding[] = [];
-  for (let off = 0; off < events.length; off += batch) {
-    const t = task(type, events.slice(off, off + batch), state);
-    if (threshold !== undefined) t.threshold = threshold;
-    const r = score(t);
-    if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
-    expect(r.rowScores).toBeUndefined();
-    for (const f of r.findings) findings.push({ ...f, index: f.index + off });
-    state = r.state;
-  }
-  return { findings };
-}
+import { runStream, task, valueEvents } from './helpers.js';
 
 /** Heavy-tailed noise: a Gaussian-ish core with occasional 10× excursions (like AWS CPU series). */
 function heavyTailed(n: number, seed: number): number[] {

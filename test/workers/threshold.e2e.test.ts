@@ -8,21 +8,12 @@ import { packageRoot } from '../../src/core/paths.js';
 import { syntheticLog } from '../../src/tools/demo/synthetic.js';
 import score from '../../workers/score.js';
 import type { Finding, ScoreInput, StreamType } from '../../workers/types.js';
-import { task, textEvents, valueEvents } from './helpers.js';
+import { runStream, task, textEvents, valueEvents } from './helpers.js';
 
 const bglPath = join(packageRoot, '..', 'shared', 'datasets', 'logs', 'BGL', 'BGL_2k.log');
 
 function run(type: StreamType, events: ScoreInput[], threshold: number | undefined, batch: number): { findings: Finding[]; state: string } {
-  let state: Uint8Array | null = null;
-  const findings: Finding[] = [];
-  for (let off = 0; off < events.length; off += batch) {
-    const t = task(type, events.slice(off, off + batch), state);
-    if (threshold !== undefined) t.threshold = threshold;
-    const r = score(t);
-    if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
-    for (const f of r.findings) findings.push({ ...f, index: f.index + off });
-    state = r.state;
-  }
+  const { findings, state } = runStream(type, events, batch, threshold);
   return { findings, state: Buffer.from(state ?? new Uint8Array()).toString('base64') };
 }
 
