@@ -330,6 +330,10 @@ CREATE TABLE IF NOT EXISTS detector_states (
   updated_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, stream_type, stream)
 );
+-- The stream's open incidents (engine/transforms/incidents.ts), saved with the state, so a finding
+-- after a restart joins the incident opened before it. JSON text (a key may hold U+0000, which
+-- jsonb refuses); null: none, or saved before incidents were checkpointed.
+ALTER TABLE detector_states ADD COLUMN IF NOT EXISTS incidents text;
 
 -- Per-tenant engine machines (src/machines/registry.ts): at most one per tenant (the unique
 -- index makes concurrent starts for one tenant claim one row). state is what the control API
