@@ -23,7 +23,7 @@ import type { ScoreInput, ScoreResult, ScoreTask } from '../../workers/types.js'
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
 import type { DetectorStates, StateRow } from '../sinks/postgres/state.js';
 import { eventJson } from '../transforms/decode.js';
-import { foldIncident, INCIDENT_GAP_MS, incidentKey, type IncidentMap } from '../transforms/incidents.js';
+import { foldIncident, INCIDENT_GAP_MS, incidentKey, loadIncidents, saveIncidents, type IncidentMap } from '../transforms/incidents.js';
 import type { StreamSettings } from '../transforms/stream-settings.js';
 import type { EventRecord } from '../types.js';
 import { Leases } from './lease.js';
@@ -52,7 +52,7 @@ export interface DetectStats { messages: number; scored: number; anomalies: numb
 
 interface StreamState {
   tenantId: string; stream: string; streamType: EventRecord['streamType']; state: Uint8Array | null; session: Uint8Array | null; dirty: boolean;
-  /** Open incidents (transforms/incidents.ts): a new one takes its first finding's id, so a replay folds the same way. */
+  /** Open incidents (transforms/incidents.ts), saved with the state: a new one takes its first finding's id, so a replay from the checkpoint folds the same way. */
   incidents: IncidentMap;
 }
 
@@ -214,7 +214,7 @@ class PartitionRunner {
     const dirty: StreamState[] = [];
     for (const s of this.#streams.values()) {
       if (!s.dirty || s.state === null) continue;
-      rows.push({ tenantId: s.tenantId, streamType: s.streamType, stream: s.stream, state: s.state.slice(), sessionState: s.session?.slice() ?? null });
+      rows.push({ tenantId: s.tenantId, streamType: s.streamType, stream: s.stream, state: s.state.slice(), sessionState: s.session?.slice() ?? null, incidents: s.incidents.size > 0 ? saveIncidents(s.incidents) : null });
       dirty.push(s);
     }
     const ok = await checkpoint(this.#d.pool, this.#d.states, this.#p, seq, rows);
@@ -254,7 +254,7 @@ class PartitionRunner {
     let s = this.#streams.get(tenantId + '\u0000' + key);
     if (s === undefined) {
       const saved = await this.#d.states.load({ tenantId, streamType: r.streamType, stream: r.stream });
-      s = { tenantId, stream: r.stream, streamType: r.streamType, state: saved?.state ?? null, session: saved?.sessionState ?? null, dirty: false, incidents: new Map() };
+      s = { tenantId, stream: r.stream, streamType: r.streamType, state: saved?.state ?? null, session: saved?.sessionState ?? null, dirty: false, incidents: loadIncidents(saved?.incidents) };
       this.#streams.set(tenantId + '\u0000' + key, s);
     }
     return s;

@@ -46,7 +46,7 @@ import { eventJson } from './decode.js';
 import type { EventRecord } from '../types.js';
 import type { StreamProfile } from './stream-settings.js';
 
-import { foldIncident, incidentKey, type IncidentMap } from './incidents.js';
+import { foldIncident, incidentKey, loadIncidents, saveIncidents, type IncidentMap } from './incidents.js';
 import { RoundRobin } from './round-robin.js';
 
 export { InOrder } from './in-order.js';
@@ -104,10 +104,13 @@ interface StreamQueue {
   loaded: boolean;
   /** Its state changed since it was last saved. */
   dirty: boolean;
-  /** Open incidents by key (incidents.ts), created with the stream's first finding. */
+  /** Open incidents by key (incidents.ts): from the checkpoint, else created with the stream's first finding; saved with the state. */
   incidents?: IncidentMap;
 }
 
+
+/** A stream's open incidents as checkpointed with its state (null: none). */
+const savedIncidents = (q: StreamQueue): string | null => (q.incidents === undefined || q.incidents.size === 0 ? null : saveIncidents(q.incidents));
 
 /** Non-idle entries passed over in one eviction pass at most (keeps a pass cheap). */
 const EVICT_SCAN_LIMIT = 1_024;
@@ -246,6 +249,7 @@ export class Scorer {
           tenantId, stream: r.stream, streamType: r.streamType, state: kept?.state ?? null, sessionState: kept?.sessionState ?? null, pending: [], running: false, ready: false, lastUsed: now, key,
           loaded: this.#checkpoints === undefined || kept !== undefined, dirty: kept !== undefined,
         };
+        if (kept?.incidents != null) q.incidents = loadIncidents(kept.incidents);
         this.#streams.set(key, q);
         this.#streamsOf.set(tenantId, (this.#streamsOf.get(tenantId) ?? 0) + 1);
       }
@@ -287,7 +291,7 @@ export class Scorer {
         continue;
       }
       this.#streams.delete(key);
-      if (q.dirty && q.state !== null) this.#checkpoints?.unsaved.set(key, { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state, sessionState: q.sessionState });
+      if (q.dirty && q.state !== null) this.#checkpoints?.unsaved.set(key, { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state, sessionState: q.sessionState, incidents: savedIncidents(q) });
       const n = (this.#streamsOf.get(q.tenantId) ?? 1) - 1;
       if (n > 0) this.#streamsOf.set(q.tenantId, n); else this.#streamsOf.delete(q.tenantId);
       evicted++;
@@ -346,7 +350,7 @@ export class Scorer {
     for (const q of this.#streams.values()) {
       if (!q.dirty || q.running || q.state === null) continue;
       // Copies: the entry's own buffers are transferred to a worker by its next task.
-      out.push({ row: { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state.slice(), sessionState: q.sessionState?.slice() ?? null }, failed: () => { q.dirty = true; } });
+      out.push({ row: { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state.slice(), sessionState: q.sessionState?.slice() ?? null, incidents: savedIncidents(q) }, failed: () => { q.dirty = true; } });
       q.dirty = false;
     }
     return out;
@@ -410,6 +414,7 @@ export class Scorer {
         if (saved !== null && q.state === null) {
           q.state = saved.state;
           q.sessionState = saved.sessionState;
+          q.incidents ??= loadIncidents(saved.incidents);
           this.stats.statesLoaded++;
         }
         q.loaded = true;
