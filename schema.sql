@@ -449,8 +449,8 @@ CREATE TABLE IF NOT EXISTS routes (
 );
 CREATE INDEX IF NOT EXISTS routes_tenant_idx ON routes (tenant_id);
 
--- Alerts (src/control/alerts/): a tenant's notification channels, its rules, the incidents that
--- anomalies are folded into, and the delivery log. A webhook's secret (or a Slack incoming
+-- Alerts (src/control/alerts/): a tenant's notification channels, its rules, its system events,
+-- and the delivery log. A webhook's secret (or a Slack incoming
 -- webhook's URL, itself a credential) is kept in `secret` and never returned after creation.
 CREATE TABLE IF NOT EXISTS alert_channels (
   id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -483,10 +483,10 @@ CREATE TABLE IF NOT EXISTS alert_rules (
 );
 CREATE INDEX IF NOT EXISTS alert_rules_tenant_idx ON alert_rules (tenant_id);
 
--- An incident: detection's (anomalies.incident_id, then id = that id and key incident<US><id>), or,
--- for rows without one, anomalies of one stream and detector (`key`) less than
--- ALERT_INCIDENT_WINDOW_SECONDS apart; or a system event (kind quota / vm_crash, key unique per
--- tenant, e.g. quota:2026-12:80), so that it is raised once however many instances see it.
+-- A system event (kind quota / vm_crash, key unique per tenant, e.g. quota:2026-12:80), so that it
+-- is raised once however many instances see it. Anomalies are not kept here: an alert is keyed on
+-- detection's incident (anomalies.incident_id; src/control/alerts/incidents.ts), and kind
+-- 'anomaly' rows, which duplicated it, are deleted below (the anomaly-only columns stay unused).
 CREATE TABLE IF NOT EXISTS alert_incidents (
   id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   tenant_id         uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
@@ -504,23 +504,17 @@ CREATE TABLE IF NOT EXISTS alert_incidents (
 CREATE INDEX IF NOT EXISTS alert_incidents_key_idx ON alert_incidents (tenant_id, key, last_at DESC);
 CREATE UNIQUE INDEX IF NOT EXISTS alert_incidents_system_key ON alert_incidents (tenant_id, key) WHERE kind <> 'anomaly';
 
--- Each anomaly folded once (the primary key: two control API instances hearing the same NOTIFY
--- fold it once), and the incident it joined (the anomaly page shows the incident).
-CREATE TABLE IF NOT EXISTS alert_incident_anomalies (
-  anomaly_id   uuid PRIMARY KEY,
-  incident_id  uuid NOT NULL REFERENCES alert_incidents(id) ON DELETE CASCADE
-);
-CREATE INDEX IF NOT EXISTS alert_incident_anomalies_incident_idx ON alert_incident_anomalies (incident_id);
-
 -- The delivery log: one row per (channel, incident or system event or test): the unique key
--- makes a notification be queued once; instances claim due rows with FOR UPDATE SKIP LOCKED.
+-- (dedupe_key incident:<id>) makes a notification be queued once, and is all the state an
+-- incident's notification needs; instances claim due rows with FOR UPDATE SKIP LOCKED.
+-- incident_id: detection's incident (anomalies.incident_id), or the system event's alert_incidents id.
 -- status: pending (due at next_attempt_at), sending (claimed until locked_until), sent, failed
 -- (ALERT_MAX_ATTEMPTS used), suppressed (quiet hours or a mute; last_error says which).
 CREATE TABLE IF NOT EXISTS alert_deliveries (
   id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   tenant_id        uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
   channel_id       uuid NOT NULL REFERENCES alert_channels(id) ON DELETE CASCADE,
-  incident_id      uuid REFERENCES alert_incidents(id) ON DELETE SET NULL,
+  incident_id      uuid,
   rule_id          uuid,
   event            text NOT NULL,
   dedupe_key       text NOT NULL,
@@ -537,6 +531,11 @@ CREATE TABLE IF NOT EXISTS alert_deliveries (
 );
 CREATE INDEX IF NOT EXISTS alert_deliveries_due_idx ON alert_deliveries (next_attempt_at) WHERE status IN ('pending', 'sending');
 CREATE INDEX IF NOT EXISTS alert_deliveries_tenant_idx ON alert_deliveries (tenant_id, created_at DESC);
+-- Migration (alerts keyed on detection's incident): deliveries keep their incident id (the
+-- detection's, which alert_incidents copied) when the duplicate rows go.
+ALTER TABLE alert_deliveries DROP CONSTRAINT IF EXISTS alert_deliveries_incident_id_fkey;
+DROP TABLE IF EXISTS alert_incident_anomalies;
+DELETE FROM alert_incidents WHERE kind = 'anomaly';
 -- The cluster's detect role (engine/cluster/, with NATS_URL): per partition of dw.events.*, the
 -- last JetStream sequence whose events are scored, saved in the same transaction as the detector
 -- states (detector_states) that cover it. Only moved forward (a stale holder's checkpoint is
