@@ -1,9 +1,9 @@
-// The alert dispatcher: folds announced anomalies into incidents, sends due deliveries, and
+// The alert dispatcher: queues a notification per detection incident, sends due deliveries, and
 // raises the system alerts. One per control API instance; any number may run on one database.
 //
 //   LiveHub.onAnomalies ─► foldAnomalies (incidents.ts) ─► alert_deliveries (pending) ─► kick()
 //   every ALERT_SYSTEM_CHECK_MS ─► checkSystem (system.ts: quota 80/100%, VM crashes) ─► kick()
-//   every hour ─► pruneHistory (system.ts: delivery log and incidents older than 90 days)
+//   every hour ─► pruneHistory (system.ts: delivery log and system events older than 90 days)
 //   kick() / every ALERT_POLL_MS ─► claim due rows: UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)
 //        status sending, attempts + 1, locked_until now + lease ─► Senders.send
 //        ─► sent | pending (next_attempt_at = now + base × 2^(attempts−1)) | failed (ALERT_MAX_ATTEMPTS)
@@ -45,6 +45,7 @@ export class AlertDispatcher {
   #again = false;
   #closed = false;
   readonly #work = new Set<Promise<unknown>>();
+  /** folded: announced anomalies this instance looked at (every instance counts each one). */
   readonly stats = { folded: 0, sent: 0, failedAttempts: 0 };
 
   constructor(pool: pg.Pool, log: Logger, senders: Senders, usage: UsageStore, o: DispatcherOptions) {
