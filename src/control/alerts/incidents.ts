@@ -47,7 +47,7 @@ async function foldGroup(pool: pg.Pool, tenantId: string, key: string, group: Fo
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`alerts:${tenantId}:${key}`]);
     const seen = await client.query<{ anomaly_id: string }>(
-      'SELECT anomaly_id FROM alert_incident_anomalies WHERE anomaly_id = ANY($1::uuid[])', [group.map((a) => a.id)]);
+      'SELECT anomaly_id FROM alert_incident_anomalies WHERE tenant_id = $1 AND anomaly_id = ANY($2::uuid[])', [tenantId, group.map((a) => a.id)]);
     const done = new Set(seen.rows.map((r) => r.anomaly_id));
     const fresh = group.filter((a) => !done.has(a.id)).sort((a, b) => Date.parse(a.detected_at) - Date.parse(b.detected_at));
     if (fresh.length === 0) {
@@ -110,12 +110,12 @@ async function saveIncident(client: pg.PoolClient, tenantId: string, key: string
       [inc.id, tenantId, key, inc.first.stream, inc.first.detector, inc.first.id, inc.first.detected_at, new Date(inc.last), inc.count, max]);
   } else {
     await client.query(
-      `UPDATE alert_incidents SET last_at = greatest(last_at, $2), count = count + $3, max_score = greatest(max_score, $4) WHERE id = $1`,
-      [inc.id, new Date(inc.last), inc.added.length, max]);
+      `UPDATE alert_incidents SET last_at = greatest(last_at, $2), count = count + $3, max_score = greatest(max_score, $4) WHERE tenant_id = $5 AND id = $1`,
+      [inc.id, new Date(inc.last), inc.added.length, max, tenantId]);
   }
   await client.query(
-    `INSERT INTO alert_incident_anomalies (anomaly_id, incident_id) SELECT unnest($1::uuid[]), $2 ON CONFLICT DO NOTHING`,
-    [inc.added.map((a) => a.id), inc.id]);
+    `INSERT INTO alert_incident_anomalies (tenant_id, anomaly_id, incident_id) SELECT $3, unnest($1::uuid[]), $2 ON CONFLICT DO NOTHING`,
+    [inc.added.map((a) => a.id), inc.id, tenantId]);
 }
 
 /** Why a notification for this anomaly is held back (a mute of the stream or of a pattern it contains), or undefined. */
@@ -150,7 +150,7 @@ async function queueDeliveries(client: pg.PoolClient, tenantId: string, inc: Inc
     const { rowCount } = await client.query(
       `INSERT INTO alert_deliveries (tenant_id, channel_id, incident_id, rule_id, event, dedupe_key, payload, status, last_error)
        SELECT $1, c.id, $2, $3, $4, $5, $6, $7, $8 FROM alert_channels c WHERE c.tenant_id = $1 AND c.id = ANY($9::uuid[])
-       ON CONFLICT (channel_id, dedupe_key) DO NOTHING`,
+       ON CONFLICT (tenant_id, channel_id, dedupe_key) DO NOTHING`,
       [tenantId, inc.id, r.id, payload.event, `incident:${inc.id}`, payload, why === null ? 'pending' : 'suppressed', why, r.channel_ids]);
     if (why === null) queued += rowCount ?? 0;
   }
