@@ -209,13 +209,15 @@ export class CopySink {
   async prune(): Promise<number> {
     const chunk = this.#o.retentionChunk;
     let total = 0;
-    for (const [table, key] of [['ingest_batches', 'batch_key'], ['ingest_commits', 'id']]) {
+    for (const table of ['ingest_batches', 'ingest_commits']) {
       for (let round = 0; round < PRUNE_MAX_ROUNDS; round++) {
-        // By primary key, at most `chunk` rows found through the created_at index (not by ctid: under
-        // Citus a ctid names a row of one shard only; docs/scaling.md).
+        // A TID scan over at most `chunk` rows found through the created_at index. By (tenant_id,
+        // ctid), not ctid alone: under Citus a ctid names a row of one shard only, and tenant_id
+        // picks the shard (docs/scaling.md).
         const r = await this.#pool.query(
-          `DELETE FROM ${table} WHERE (tenant_id, ${key}) IN (
-             SELECT tenant_id, ${key} FROM ${table} WHERE created_at < now() - ${RETENTION} LIMIT ${chunk})`);
+          `DELETE FROM ${table} x USING (
+             SELECT tenant_id, ctid AS row FROM ${table} WHERE created_at < now() - ${RETENTION} LIMIT ${chunk}) d
+           WHERE x.tenant_id = d.tenant_id AND x.ctid = d.row`);
         total += r.rowCount ?? 0;
         if ((r.rowCount ?? 0) < chunk) break;
       }
