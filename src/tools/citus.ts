@@ -122,3 +122,35 @@ export async function checkPlacements(db: pg.Pool | pg.PoolClient, placements: P
   }
   return out;
 }
+
+/** A SQL string of the sources that reads or changes a distributed table without naming one tenant. */
+export interface UnroutedQuery { file: string; line: number; tables: string[]; sql: string }
+
+const LITERAL = /`(?:[^`\\]|\\.)*`|'(?:[^'\\\n]|\\.)*'/g;
+const STATEMENT = /\b(SELECT|UPDATE|DELETE)\b/;
+/** A table after FROM, JOIN, UPDATE or USING; `${name}` for a table named by a variable. */
+const TABLE_REF = /\b(?:FROM|JOIN|UPDATE|USING)\s+(\w+|\$\{\w+\})/gi;
+/** tenant_id compared with a parameter: `tenant_id = $1`, `x.tenant_id = ANY($2...)`. */
+const TENANT_FILTER = /tenant_id\s*=\s*(?:\$\d|ANY\s*\(\s*\$\d)/;
+
+/**
+ * The SQL strings of `files` (path → source) that read, update or delete a distributed table
+ * (FROM, JOIN, UPDATE, USING) without comparing tenant_id with a parameter: under Citus they run
+ * on every shard (or are refused), so each must be meant to. A string built from a fragment
+ * (`${where}`) is listed too, as the fragment is not read. INSERT ... VALUES and COPY route by the
+ * rows' tenant_id and are not listed. A table named by a variable (`FROM ${part}`) counts as
+ * distributed.
+ */
+export function unroutedQueries(files: ReadonlyMap<string, string>, distributed: ReadonlySet<string>): UnroutedQuery[] {
+  const out: UnroutedQuery[] = [];
+  for (const [file, text] of files) {
+    for (const m of text.matchAll(LITERAL)) {
+      const lit = m[0];
+      if (!STATEMENT.test(lit)) continue;
+      const tables = [...new Set([...lit.matchAll(TABLE_REF)].map((t) => t[1]).filter((t) => distributed.has(t) || t.startsWith('${')))].sort();
+      if (tables.length === 0 || TENANT_FILTER.test(lit)) continue;
+      out.push({ file, line: text.slice(0, m.index).split('\n').length, tables, sql: lit.slice(1, -1).replace(/\s+/g, ' ').trim() });
+    }
+  }
+  return out;
+}
