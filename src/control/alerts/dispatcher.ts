@@ -108,14 +108,15 @@ export class AlertDispatcher {
 
   /**
    * Claims up to CLAIM_BATCH due deliveries and sends them; returns how many were claimed. The
-   * tenants with due deliveries are read first (no lock), then each one's are claimed by a query
-   * that names the tenant: under Citus (docs/scaling.md) the claim's FOR UPDATE SKIP LOCKED then
-   * runs in that tenant's shard, which a claim across tenants could not.
+   * tenants with due deliveries are read first (longest waiting first, no lock), then each one's
+   * are claimed by a query that names the tenant: under Citus (docs/scaling.md) the claim's FOR
+   * UPDATE SKIP LOCKED then runs in that tenant's shard, which a claim across tenants could not.
    */
   async runDue(): Promise<number> {
     const { rows: tenants } = await this.#pool.query<{ tenant_id: string }>(
-      `SELECT DISTINCT tenant_id FROM alert_deliveries
-        WHERE (status = 'pending' OR (status = 'sending' AND locked_until < now())) AND next_attempt_at <= now() LIMIT $1`, [CLAIM_BATCH]);
+      `SELECT tenant_id FROM alert_deliveries
+        WHERE (status = 'pending' OR (status = 'sending' AND locked_until < now())) AND next_attempt_at <= now()
+        GROUP BY tenant_id ORDER BY min(next_attempt_at) LIMIT $1`, [CLAIM_BATCH]);
     const claimed: Claimed[] = [];
     for (const { tenant_id: tenantId } of tenants) {
       if (claimed.length >= CLAIM_BATCH) break;
