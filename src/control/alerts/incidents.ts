@@ -80,7 +80,7 @@ async function queueDeliveries(db: pg.Pool, tenantId: string, rules: readonly Ru
     const { rowCount } = await db.query(
       `INSERT INTO alert_deliveries (tenant_id, channel_id, incident_id, rule_id, event, dedupe_key, payload, status, last_error)
        SELECT $1, c.id, $2, $3, $4, $5, $6, $7, $8 FROM alert_channels c WHERE c.tenant_id = $1 AND c.id = ANY($9::uuid[])
-       ON CONFLICT (channel_id, dedupe_key) DO NOTHING`,
+       ON CONFLICT (tenant_id, channel_id, dedupe_key) DO NOTHING`,
       [tenantId, inc.id, r.id, payload.event, `incident:${inc.id}`, payload, why === null ? 'pending' : 'suppressed', why, r.channel_ids]);
     if (why === null) queued += rowCount ?? 0;
   }
