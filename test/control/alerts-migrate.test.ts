@@ -4,21 +4,23 @@
 // keeps the system events (quota, VM crash), and detector_states gains its incidents column.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/core/db.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/core/paths.js';
 import { createTenant } from '../../src/core/tenancy/tenants.js';
 import { foldAnomalies } from '../../src/control/alerts/incidents.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;
-beforeAll(async () => { db = await createTestDatabase(); });
+beforeAll(async () => { db = await createTestDatabase({ migrated: false }); });
 afterAll(async () => { await db?.drop(); });
 
 describe('schema: alerts keyed on detection incidents', () => {
   it('drops the duplicate incident rows and links, keeps deliveries and system events; a notified incident stays notified', async () => {
+    // The previous release's schema.sql (before alerts keyed on detection's incident and before
+    // tenant-led keys), as a database made by it has it.
+    await db.pool.query(readFileSync(join(packageRoot, 'test/fixtures/schema-before-tenant-keys.sql'), 'utf8'));
     const t = (await createTenant(db.pool, 'Old alerts')).id;
-    // The tables as the previous schema.sql left them.
-    await db.pool.query('ALTER TABLE alert_deliveries ADD CONSTRAINT alert_deliveries_incident_id_fkey FOREIGN KEY (incident_id) REFERENCES alert_incidents(id) ON DELETE SET NULL');
-    await db.pool.query(`CREATE TABLE alert_incident_anomalies (anomaly_id uuid PRIMARY KEY, incident_id uuid NOT NULL REFERENCES alert_incidents(id) ON DELETE CASCADE)`);
-    await db.pool.query('ALTER TABLE detector_states DROP COLUMN incidents');
     const incident = '0b5e0000-0000-4000-8000-000000000001';
     const anomaly = '0b5e0000-0000-4000-8000-0000000000a1';
     await db.pool.query(
