@@ -13,9 +13,9 @@
 // Events that arrive while a stream's task runs accumulate and go in its next task. A stream with
 // fewer than minTaskEvents waiting gathers more for up to maxTaskWaitMs (from its oldest waiting
 // event) before its task is queued: a task has a fixed cost (the detector state decoded and
-// encoded, the hand-over to a thread; 0.1-1 ms for a logs stream), so many small tasks cost
-// the CPU that ingest needs on a small machine (bench/README.md, "Task size"). drain() and
-// close() do not wait for a gathering stream. Bounded:
+// encoded, the hand-over to a thread; 0.1-1 ms for a logs stream), so many small tasks cost the
+// CPU that ingest needs on a small machine (bench/README.md, "the pipeline's own ceiling, and
+// task size"). drain() and close() do not wait for a gathering stream. Bounded:
 // beyond highWaterEvents waiting, room() gives writers a promise to await before they store
 // more (the engine awaits it before each write, so a detector slower than ingest slows the acks
 // instead of piling decoded events up in memory); at most maxPendingEvents wait in all, and
