@@ -6,7 +6,7 @@
 //   ceiling: one memchr pass over the same 14.3 MiB (Buffer.indexOf), in this process
 //
 // One line: `decode_refusal_15m_maps: refused <code> in p50 X ms max Y ms after the body was sent
-// (N at once); control /health max Z ms p99 W ms during; ceiling: memchr of the body X ms (ratio R)`.
+// (max per round: ...; the first round cold) (N at once); control /health max Z ms p99 W ms during; ceiling: memchr of the body X ms (ratio R)`.
 // Needs DATABASE_URL (creates dw_bench_decode_<random> and drops it).
 //   npx tsc -p tsconfig.json && DATABASE_URL=postgres://... node dist/bench/decode-bounds.bench.js [--rounds 5]
 import http from 'node:http';
@@ -99,6 +99,7 @@ async function main(): Promise<void> {
     const alone = await warm.stop();
 
     const refusals: number[] = [];
+    const roundMax: number[] = [];
     let early = 0;
     const codes = new Set<string>();
     const p = probe(system.controlUrl!);
@@ -112,6 +113,7 @@ async function main(): Promise<void> {
         codes.add(`${a.status} ${a.code}`);
         if (a.status === 413) { refusals.push(a.ms); if (a.early) early++; }
       }
+      roundMax.push(Math.max(...answers.map((a) => a.ms)));
     }
     clearInterval(sampler);
     const health = await p.stop();
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
     const scan = quantile(scans, 0.5);
     process.stdout.write(
       `decode_refusal_15m_maps: refused ${[...codes].join(', ')} in p50 ${p50.toFixed(1)} ms max ${Math.max(...refusals).toFixed(1)} ms after the body was sent ` +
+      `(max per round: ${roundMax.map((m) => m.toFixed(1)).join(', ')}; the first round is the first the engine serves: cold code paths) ` +
       `(${early} of ${refusals.length} before the client had sent it all: timed from its first byte) ` +
       `(${CONCURRENT} at once, ${rounds} rounds); control /health max ${Math.max(...health).toFixed(1)} ms p99 ${quantile(health, 0.99).toFixed(1)} ms p50 ${quantile(health, 0.5).toFixed(1)} ms ` +
       `(${health.length} probes; alone: max ${Math.max(...alone).toFixed(1)} ms p50 ${quantile(alone, 0.5).toFixed(1)} ms); decodeBody refusal in-process p50 ${quantile(decodes, 0.5).toFixed(3)} ms; rss +${((rssPeak - rssBefore) / 2 ** 20).toFixed(0)} MiB; ceiling: memchr of the 14.3 MiB body ${scan.toFixed(2)} ms (ratio ${(p50 / scan).toFixed(1)}); load ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores\n`,

@@ -89,7 +89,11 @@ export async function startSystem(
       routes = await RoutingTable.fromConfig(config, db.pool, log.child({ component: 'routing' }));
     }
     const encryption = keyEncryptionOf(config);
-    if (encryption === undefined) log.warn({ event: 'SigningKeysInClear' }, 'SigningKeysInClear: the signing keys are stored unencrypted; set SIGNING_KEY_ENCRYPTION_KEY or SIGNING_KEY_ENCRYPTION_KEY_FILE');
+    if (config.databaseUrl !== undefined && config.signingKeyEncryptionKey === undefined && config.signingKeyEncryptionKeyFile === undefined) {
+      log.warn({ event: 'SigningKeyFileLocal', source: encryption.source },
+        `SigningKeyFileLocal: the signing keys are sealed with ${encryption.source} (created under the data directory): every process sharing this database needs it ` +
+        '(SIGNING_KEY_ENCRYPTION_KEY_FILE); in production set SIGNING_KEY_ENCRYPTION_KEY or SIGNING_KEY_ENCRYPTION_KEY_FILE (NODE_ENV=production refuses to start without)');
+    }
     const tokens = await new TokenService(db.pool, {
       issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds, encryption,
     }).init();

@@ -3,10 +3,13 @@
 //
 //   headers ─► Content-Length (400 if malformed, 413 over MAX_BODY_BYTES) ─► authenticate,
 //     while the bytes that already arrive are charged to the client address's share
+//     (and their head, once HEAD_BYTES arrived, is checked against the engine's own limits:
+//     a msgpack array of more events than MAX_BATCH_EVENTS gets 413 without waiting for the key lookup)
 //     ─► refused: 401/403 at once, connection closed, later chunks ignored
 //     ─► accepted: the tenant's own limits (413 at once when the declared length is over its
 //        max_body_bytes) ─► the declared length reserved from the tenant's share of the engine's
-//        body budget (503 + Retry-After when it does not fit) ─► buffer allocated, chunks copied in
+//        body budget (503 + Retry-After when it does not fit) ─► the head against the tenant's
+//        batch limit (413) ─► buffer allocated, chunks copied in
 //     ─► complete ─► handlers.body(body, principal, limits)
 //   every second: a body arriving slower than MIN_BODY_BYTES_PER_SECOND (after BODY_GRACE_MS)
 //     ─► 408 DW_ERR_BODY_TOO_SLOW, connection closed, its share given back
@@ -160,6 +163,12 @@ export interface BodyHandlers {
 /** Bytes a body's head check (BodyHandlers.head) is given. */
 export const HEAD_BYTES = 16;
 
+/** The engine's own limits (MAX_BODY_BYTES, MAX_BATCH_EVENTS), the ceiling of every tenant's: what a body is held to before its credential is accepted. */
+const engineLimits = (ctx: SourceContext): TenantLimits => ({
+  maxBodyBytes: ctx.maxBodyBytes, maxBatchEvents: ctx.limits.maxBatchEvents, maxEventBytes: ctx.limits.maxEventBytes,
+  sources: { maxBodyBytes: 'config', maxBatchEvents: 'config' },
+});
+
 const tooLarge = (bytes: number, max: number, whose: string): DwError =>
   new DwError('DW_ERR_PAYLOAD_TOO_LARGE', `the body is ${bytes} bytes, at most ${max} (${whose})`, { limit: max, bytes });
 const noRoom = (budget: BodyBudget): DwError =>
@@ -177,7 +186,8 @@ class BodyReader {
   #whole: Buffer | undefined;
   #received = 0;
   #complete = false;
-  #headChecked = false;
+  /** Which limits the head was checked against so far. */
+  #headChecked: 'none' | 'engine' | 'tenant' = 'none';
   #who: Principal | undefined;
   #limits: TenantLimits | undefined;
   readonly #watched: Watched;
@@ -218,6 +228,10 @@ class BodyReader {
     this.#key = `tenant:${p.tenantId}`;
     if (!this.budget.tryReserve(this.#key, size)) return this.fail(noRoom(this.budget), true);
     this.#reserved = size;
+    this.#who = p;
+    this.#limits = limits;
+    // The head first: a body it refuses is never given its buffer.
+    if (!this.#checkHead()) return;
     if (known && !this.#complete && this.#chunks !== undefined) {
       // Authenticated and within its limit: now the buffer of the declared length is worth allocating.
       const whole = Buffer.allocUnsafe(this.declared);
@@ -226,21 +240,25 @@ class BodyReader {
       this.#whole = whole;
       this.#chunks = undefined;
     }
-    this.#who = p;
-    this.#limits = limits;
-    if (!this.#checkHead()) return;
     this.#deliver();
   }
 
-  /** The head check, once authenticated and HEAD_BYTES (or the whole body) arrived; false when it refused the body. */
+  /**
+   * The head check (BodyHandlers.head), once HEAD_BYTES (or the whole body) arrived: against the
+   * engine's own limits at once, authenticated or not (no tenant may exceed them: a msgpack array
+   * of 15 M events is refused from its first bytes, before any key or plan lookup), then once more
+   * against the tenant's when its credential is accepted. false when it refused the body.
+   */
   #checkHead(): boolean {
     const check = this.handlers.head;
-    if (check === undefined || this.#headChecked || this.#limits === undefined || (this.#received < HEAD_BYTES && !this.#complete)) return true;
-    this.#headChecked = true;
+    if (check === undefined || (this.#received < HEAD_BYTES && !this.#complete)) return true;
+    const limits = this.#limits;
+    if (limits === undefined ? this.#headChecked !== 'none' : this.#headChecked === 'tenant') return true;
+    this.#headChecked = limits === undefined ? 'engine' : 'tenant';
     const n = Math.min(this.#received, HEAD_BYTES);
     const head = this.#whole !== undefined ? this.#whole.subarray(0, n) : Buffer.concat(this.#chunks ?? [], n);
     try {
-      check(head, this.#limits);
+      check(head, limits ?? engineLimits(this.ctx));
       return true;
     } catch (err) {
       this.fail(err as DwError, true);

@@ -56,8 +56,9 @@ export interface Config {
   readonly externalJwtSecret: string | undefined;
   /** Seals the signing keys' private halves at rest (src/core/auth/key-encryption.ts): 32 bytes, hex or base64. */
   readonly signingKeyEncryptionKey: string | undefined;
-  /** A file holding the same; with neither and embedded PostgreSQL, <dataDir>/signing-key-encryption.key is created. */
+  /** A file holding the same; with neither, <dataDir>/signing-key-encryption.key is created (refused with DATABASE_URL in production). */
   readonly signingKeyEncryptionKeyFile: string | undefined;
+  readonly nodeEnv: string | undefined;
   readonly externalJwtIssuer: string | undefined;
   readonly externalJwtAudience: string;
   readonly demoTenant: boolean;
@@ -133,7 +134,6 @@ interface OptionSpec {
   /** Strings: a pattern the value must match (hostnames). */
   pattern?: RegExp;
 }
-
 const cpus = availableParallelism();
 
 export const defaults: Readonly<Config> = Object.freeze({
@@ -182,7 +182,7 @@ export const defaults: Readonly<Config> = Object.freeze({
   lokiIgnoredLabels: 'pod,pod_name,pod_uid,pod_template_hash,controller_revision_hash,container_id,instance,filename,level,detected_level,severity',
   externalJwtSecret: undefined,
   signingKeyEncryptionKey: undefined,
-  signingKeyEncryptionKeyFile: undefined,
+  signingKeyEncryptionKeyFile: undefined, nodeEnv: undefined,
   externalJwtIssuer: undefined,
   externalJwtAudience: 'authenticated',
   demoTenant: true,
@@ -277,8 +277,9 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   quotaRefreshMs: { env: 'QUOTA_REFRESH_MS', flag: '--quota-refresh-ms', kind: 'int', min: 0, max: 600_000, doc: 'how often the engine re-reads a sending tenant\'s plan and month usage for its quota (plan changes apply within this; a tenant at its limit is re-read every 0.5 s)' },
   trustProxy: { env: 'TRUST_PROXY', flag: '--trust-proxy', kind: 'string', doc: 'which proxies may set X-Forwarded-For for the control API (client address of rate limits and audit) and the engine (the share of the body budget a request without accepted credentials is charged to): false, true (any), a hop count, or comma-separated addresses/CIDRs (e.g. 127.0.0.1,10.0.0.0/8)' },
   lokiIgnoredLabels: { env: 'LOKI_IGNORED_LABELS', flag: '--loki-ignored-labels', kind: 'string', pattern: /^\s*(?:none|[A-Za-z_][A-Za-z0-9_.]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_.]*)*)\s*$/, doc: 'POST /loki/api/v1/push: labels left out of the stream key (kept in metadata), a comma list or none; the stream key is the other labels, sorted, as {app="api",env="prod"}' },
-  signingKeyEncryptionKey: { env: 'SIGNING_KEY_ENCRYPTION_KEY', flag: '--signing-key-encryption-key', kind: 'string', doc: 'encrypts the access-token signing keys at rest (AES-256-GCM; 32 bytes as 64 hex digits or base64, e.g. openssl rand -hex 32); rows stored in clear are encrypted at start; a wrong key stops the start with an error naming both key ids. Unset with embedded PostgreSQL: a key file <data dir>/signing-key-encryption.key (mode 0600) is created; unset with DATABASE_URL: keys stay in clear (a warning at start)' },
+  signingKeyEncryptionKey: { env: 'SIGNING_KEY_ENCRYPTION_KEY', flag: '--signing-key-encryption-key', kind: 'string', doc: 'encrypts the access-token signing keys at rest (AES-256-GCM; 32 bytes as 64 hex digits or base64, e.g. openssl rand -hex 32); rows stored in clear are encrypted at start; a wrong key stops the start with an error naming both key ids. Unset: a key file <data dir>/signing-key-encryption.key (mode 0600) is created and used, except with DATABASE_URL and NODE_ENV=production, where the start is refused (DW_ERR_SIGNING_KEY_REQUIRED): every process sharing a database needs the same key' },
   signingKeyEncryptionKeyFile: { env: 'SIGNING_KEY_ENCRYPTION_KEY_FILE', flag: '--signing-key-encryption-key-file', kind: 'string', doc: 'a file holding SIGNING_KEY_ENCRYPTION_KEY (e.g. a mounted secret); used when that is unset' },
+  nodeEnv: { env: 'NODE_ENV', flag: '--node-env', kind: 'string', doc: 'production: a missing secret refuses the start instead of getting a local default (with DATABASE_URL, the signing-key encryption key: DW_ERR_SIGNING_KEY_REQUIRED)' },
   externalJwtSecret: { env: 'EXTERNAL_JWT_SECRET', flag: '--external-jwt-secret', kind: 'string', doc: 'also accept HS256 tokens signed with this secret (a Supabase project\'s JWT secret, at least 32 characters); the token\'s email must belong to a driftwatch user. Unset: only our ES256 tokens' },
   externalJwtIssuer: { env: 'EXTERNAL_JWT_ISSUER', flag: '--external-jwt-issuer', kind: 'string', doc: 'iss an external token must carry (e.g. https://<project>.supabase.co/auth/v1); unset: not checked' },
   externalJwtAudience: { env: 'EXTERNAL_JWT_AUDIENCE', flag: '--external-jwt-audience', kind: 'string', doc: 'aud an external token must carry (Supabase: authenticated)' },
@@ -333,8 +334,7 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
 });
 
 /** The words a bool option (and TRUST_PROXY) accepts for true and for false. */
-const TRUE_WORDS: readonly string[] = ['1', 'true', 'yes', 'on'];
-const FALSE_WORDS: readonly string[] = ['0', 'false', 'no', 'off'];
+const TRUE_WORDS: readonly string[] = ['1', 'true', 'yes', 'on'], FALSE_WORDS: readonly string[] = ['0', 'false', 'no', 'off'];
 
 /** `MAX_BODY_BYTES (options.maxBodyBytes) <what>`: the one shape of every option error. */
 const bad = (name: string, spec: OptionSpec, what: string): TypeError => new TypeError(`${spec.env} (options.${name}) ${what}`);

@@ -49,6 +49,7 @@ export const errorCodes = Object.freeze({
   DW_ERR_ALERTS_EMAIL_DISABLED: { status: 501, message: 'Email alerts are not configured on this server (SMTP_URL)' },
   DW_ERR_ALERT_TARGET: { status: 400, message: 'The alert channel\'s address is not allowed' },
   DW_ERR_BILLING_UPSTREAM: { status: 502, message: 'The payment provider did not answer as expected; retry later' },
+  DW_ERR_SIGNING_KEY_REQUIRED: { status: 500, message: 'No signing-key encryption key is configured; the server does not start' },
   DW_ERR_WEBHOOK_SIGNATURE: { status: 400, message: 'The webhook signature is missing or does not match' },
 } satisfies Record<string, ErrorSpec>);
 

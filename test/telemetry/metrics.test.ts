@@ -14,6 +14,7 @@ import { TokenService } from '../../src/core/auth/jwt.js';
 import { loadConfig } from '../../src/core/config.js';
 import { silentLogger } from '../../src/core/log.js';
 import { startSystem, type System } from '../../src/system.js';
+import { keyEncryptionOf } from '../../src/core/auth/key-encryption.js';
 import { startOwnPostgres, type OwnPostgres } from '../helpers/own-postgres.js';
 
 const TOKEN = 'metrics-token-of-this-test-0123456789';
@@ -72,7 +73,8 @@ beforeAll(async () => {
   sys = await startSystem(config, silentLogger, { engine: true, control: true, edge: true });
   edgeBase = `http://127.0.0.1:${sys.edge!.port}`;
   // A second engine on the same PostgreSQL with the spool off: it cannot acknowledge while PostgreSQL is down.
-  const tokens = await new TokenService(sys.db.pool, { issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: 900 }).init();
+  // The system sealed the signing keys with its data directory's key file (DATABASE_URL, no key configured): the same one here.
+  const tokens = await new TokenService(sys.db.pool, { issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: 900, encryption: keyEncryptionOf(config) }).init();
   noSpool = await startEngine({ config: { ...config, spoolMaxBytes: 0 }, pool: sys.db.pool, tokens, log: silentLogger, shutdownGraceMs: 1_000 });
 });
 

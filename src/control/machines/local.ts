@@ -13,9 +13,8 @@
 // driftwatch.ts), so a control API that dies does not leave engines behind.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { KEY_FILE_NAME } from '../../core/auth/key-encryption.js';
+import { keyFileOf } from '../../core/auth/key-encryption.js';
 import { options, type Config } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
 import { packageRoot } from '../../core/paths.js';
@@ -85,11 +84,12 @@ export class LocalProvider implements MachineProvider {
     if (c.redisUrl !== undefined) env[options.redisUrl.env] = c.redisUrl;
     // Its /metrics asks for the same token as ours.
     if (c.metricsToken !== undefined) env[options.metricsToken.env] = c.metricsToken;
-    // The signing keys are sealed at rest: the engine opens them with the same key as ours (on
-    // the embedded default, the key file under our data directory; it is handed the file's path).
+    // The signing keys are sealed at rest: the engine opens them with the same key as ours (with
+    // neither setting, the key file under our data directory, with or without DATABASE_URL: it is
+    // handed the file's path; the child gets no NODE_ENV, and a production start without a key was refused before).
     if (c.signingKeyEncryptionKey !== undefined) env[options.signingKeyEncryptionKey.env] = c.signingKeyEncryptionKey;
     else if (c.signingKeyEncryptionKeyFile !== undefined) env[options.signingKeyEncryptionKeyFile.env] = c.signingKeyEncryptionKeyFile;
-    else if (c.databaseUrl === undefined && existsSync(join(c.dataDir, KEY_FILE_NAME))) env[options.signingKeyEncryptionKeyFile.env] = join(c.dataDir, KEY_FILE_NAME);
+    else env[options.signingKeyEncryptionKeyFile.env] = keyFileOf(c.dataDir);
     // One engine process per spool directory (its LOCK): each tenant engine has its own.
     env[options.spoolDir.env] = join(c.dataDir, 'spool', `tenant-${tenantId}`);
     return env;

@@ -72,11 +72,14 @@ const muteSchema = {
   required: ['stream', 'pattern', 'until', 'created_at'],
 } as const;
 
-/** A time given as ISO 8601 or epoch milliseconds. */
+/** A time given as ISO 8601 or epoch milliseconds; a day its month does not have (2020-02-30) is refused, not moved to the next month. */
 function timeParam(name: string, v: string | undefined, fallback: number): number {
   if (v === undefined || v === '') return fallback;
   const t = /^\d{1,15}$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(t)) throw new DwError('DW_ERR_VALIDATION', `\`${name}\` must be an ISO 8601 time or epoch milliseconds`);
+  const ymd = /^(\d{4})-(\d{2})-(\d{2})/.exec(v);
+  // Date.parse moves 2020-02-30 to 2020-03-01: the written day must exist in its month.
+  const realDay = ymd === null || Number(ymd[3]) <= new Date(Date.UTC(Number(ymd[1]), Number(ymd[2]), 0)).getUTCDate();
+  if (!Number.isFinite(t) || !realDay) throw new DwError('DW_ERR_VALIDATION', `\`${name}\` must be an ISO 8601 time (a real date) or epoch milliseconds`);
   return t;
 }
 
