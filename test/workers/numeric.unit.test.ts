@@ -344,6 +344,15 @@ describe('numeric state versions', () => {
     expect(Buffer.from(b.state).equals(Buffer.from(a.state))).toBe(true);
     // Re-encoding a decoded state gives the same bytes.
     expect(Buffer.from(scoreNumeric(half.state, []).state).equals(Buffer.from(half.state))).toBe(true);
+    // Calibration rings travel as int32 hundredths (header byte 4 = 1); a value that is not
+    // one (never written by this code) makes them travel as float64, still exact.
+    expect(half.state[4]).toBe(1);
+    const odd = { ...s, calZ: [...s.calZ] };
+    odd.calZ[0] = 0.123456;
+    const bytes = enc.encode(JSON.stringify({ ...odd, v: 2 }));
+    const back = scoreNumeric(bytes, []).state;
+    expect(back[4]).toBe(0);
+    expect(decodeNumericState(back)).toEqual(decodeNumericState(bytes));
   });
 
   it('a truncated or corrupt version-3 state is refused with a clear message, not scored', () => {

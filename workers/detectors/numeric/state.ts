@@ -2,7 +2,9 @@
 // 3: binary, the magic bytes "DWN" and the version, then float64 fields in a fixed order and
 // length-prefixed arrays), with the migration of every older form.
 //
-//   bytes ─► "DWN" 3 ─► v 3: fields in order (decodeBinary)
+//   bytes ─► "DWN" 3 ─► v 3: fields in order (decodeBinary); the calibration rings, whose
+//                        values are hundredths by construction, as int32 hundredths after the
+//                        float64 part when every value is one exactly (header byte 4 = 1)
 //         ─► JSON ─► v 2 (`{v: 2, kind: 'numeric', ...}`, readable keys): the same fields
 //                    v 1 (short keys: lk[14], ef, wv, …; possibly from before the calibration
 //                        rings, the time-of-day profile, the row statistics or the forgetting
@@ -182,19 +184,40 @@ const SCALARS = [
   'rangePos', 'ringLo', 'ringHi', 'blockLo', 'blockHi', 'blockCount', 'tailTotal', 'tailUnit', 'weekJudged', 'weekScale',
 ] as const satisfies readonly (keyof NumericState)[];
 /** Arrays in wire order; sparse ones (a bucket not yet visited: a hole, or null from JSON) travel as NaN and come back as holes. */
-const ARRAYS = ['dayValues', 'dayFirst', 'calZ', 'calCusum', 'rangeRing', 'peaks', 'weekValues', 'weekFirst'] as const satisfies readonly (keyof NumericState)[];
+const ARRAYS = ['dayValues', 'dayFirst', 'rangeRing', 'peaks', 'weekValues', 'weekFirst'] as const satisfies readonly (keyof NumericState)[];
+/** The calibration rings: values rounded to hundredths (numeric.ts calibrate()). */
+const RINGS = ['calZ', 'calCusum'] as const satisfies readonly (keyof NumericState)[];
+
+/** Whether every ring value is an int32 number of hundredths that decodes to the same double. */
+function ringsAsHundredths(s: NumericState): boolean {
+  for (const k of RINGS) {
+    for (const v of s[k]) {
+      const h = Math.round(v * 100);
+      if (!(Math.abs(h) <= 0x7fffffff && h / 100 === v)) return false;
+    }
+  }
+  return true;
+}
 const SPARSE = new Set<string>(['dayValues', 'dayFirst', 'weekValues', 'weekFirst']);
 const ROW_SCALARS = ['pointDev', 'shortLevel', 'longLevel', 'longMad', 'shortZsq', 'weekDev'] as const;
 const FIXED = SCALARS.length + 3 + 1 + ROW_SCALARS.length + 8;
 
 export function encodeNumericState(s: NumericState): Uint8Array {
-  let n = FIXED + ARRAYS.length + 1;
+  const hundredths = ringsAsHundredths(s);
+  let n = FIXED + ARRAYS.length + RINGS.length + 1;
   for (const k of ARRAYS) n += s[k].length;
   for (const h of s.tailBins) n += 1 + h.length;
-  const buf = new ArrayBuffer(HEADER + 8 * n);
+  let ints = 0;
+  for (const k of RINGS) {
+    if (hundredths) ints += s[k].length;
+    else n += s[k].length;
+  }
+  ints += ints & 1; // the whole stays a multiple of 8 bytes
+  const buf = new ArrayBuffer(HEADER + 8 * n + 4 * ints);
   const head = new Uint8Array(buf, 0, HEADER);
   head.set(MAGIC);
-  const f = new Float64Array(buf, HEADER);
+  head[4] = hundredths ? 1 : 0;
+  const f = new Float64Array(buf, HEADER, n);
   let o = 0;
   for (const k of SCALARS) f[o++] = s[k];
   f[o++] = s.last3[0];
@@ -226,16 +249,26 @@ export function encodeNumericState(s: NumericState): Uint8Array {
     f[o++] = h.length;
     for (let i = 0; i < h.length; i++) f[o++] = h[i];
   }
+  const iv = new Int32Array(buf, HEADER + 8 * n);
+  let j = 0;
+  for (const k of RINGS) {
+    const a = s[k];
+    f[o++] = a.length;
+    if (hundredths) for (let i = 0; i < a.length; i++) iv[j++] = Math.round(a[i] * 100);
+    else for (let i = 0; i < a.length; i++) f[o++] = a[i];
+  }
   return new Uint8Array(buf);
 }
 
 const corrupt = (): TypeError => new TypeError('task.state is a truncated or corrupt numeric detector state');
 
 function decodeBinary(bytes: Uint8Array): NumericState {
-  if ((bytes.length - HEADER) % 8 !== 0 || bytes.length < HEADER + 8 * FIXED) throw corrupt();
+  if ((bytes.length - HEADER) % 8 !== 0 || bytes.length < HEADER + 8 * FIXED || bytes[4] > 1) throw corrupt();
+  const hundredths = bytes[4] === 1;
   // Float64Array needs an 8-aligned offset: a copy when the bytes sit elsewhere in their buffer.
   const al = (bytes.byteOffset + HEADER) % 8 === 0 ? bytes : bytes.slice();
-  const f = new Float64Array(al.buffer, al.byteOffset + HEADER, (al.length - HEADER) / 8);
+  // Until the rings' lengths are read, the whole tail is taken as float64s (bounds checked below).
+  let f = new Float64Array(al.buffer, al.byteOffset + HEADER, (al.length - HEADER) / 8);
   let o = 0;
   const s = freshState();
   for (const k of SCALARS) s[k] = f[o++];
@@ -274,7 +307,29 @@ function decodeBinary(bytes: Uint8Array): NumericState {
     s.tailBins[b] = Array.from(f.subarray(o, o + n));
     o += n;
   }
-  if (o !== f.length) throw corrupt();
+  if (!hundredths) {
+    for (const k of RINGS) {
+      const n = len();
+      s[k] = Array.from(f.subarray(o, o + n));
+      o += n;
+    }
+    if (o !== f.length) throw corrupt();
+    return s;
+  }
+  // The rings' lengths, then their int32 hundredths after the float64 part.
+  if (o + RINGS.length > f.length) throw corrupt();
+  const lens = RINGS.map((_, i) => f[o + i]);
+  o += RINGS.length;
+  const ints = lens.reduce((a, b) => a + b, 0);
+  if (!lens.every((n) => Number.isInteger(n) && n >= 0) || 8 * o + 4 * (ints + (ints & 1)) !== al.length - HEADER) throw corrupt();
+  f = f.subarray(0, o);
+  const iv = new Int32Array(al.buffer, al.byteOffset + HEADER + 8 * o, ints);
+  let j = 0;
+  RINGS.forEach((k, r) => {
+    const a = new Array<number>(lens[r]);
+    for (let i = 0; i < a.length; i++) a[i] = iv[j++] / 100;
+    s[k] = a;
+  });
   return s;
 }
 
