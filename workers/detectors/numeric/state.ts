@@ -13,7 +13,7 @@
 // A migrated state scores exactly as the version-1 code did from it (test/workers/numeric.test.ts
 // replays a stored version-1 state). Version 3 holds the same numbers as version 2 (float64 is
 // what JSON round-trips exactly), so it scores the same; it is written and read ~10× faster than
-// JSON, which was a quarter of the numeric path's time (docs/nab-experiments.md, Round 8).
+// JSON, which was an eighth of the numeric path's time (docs/nab-experiments.md, Round 9).
 
 export const NUMERIC_STATE_VERSION = 3;
 
