@@ -32,7 +32,9 @@
 // 74.1 on the same files). In-sample: the parameters and the calibration knots were chosen on
 // these files (docs/nab-experiments.md logs every configuration tried); left out one category at
 // a time, the threshold re-chosen on the other four: 70.3 / 64.1 / 74.4; with the parameters also
-// chosen per fold among 11 nearby sets 59.5 / 48.7 / 67.1 (ibid., Round 6): the parameters overfit.
+// chosen per fold among 11 nearby sets 59.5 / 48.7 / 67.1 (ibid., Round 6): the parameters overfit;
+// a second, contextual detector max-combined with this one scored below it left out (Round 8).
+// Metric batches come as columns (scoreNumericColumns); the state travels as binary (state.ts).
 //
 // The parts: numeric/params.ts (the parameters), numeric/state.ts (the per-stream state, its
 // version and the migration of older forms), numeric/features.ts (the row likelihood),
