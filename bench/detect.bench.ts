@@ -1,7 +1,8 @@
 // bench/detect: events scored per second on one thread, through the worker task entry
 // (decode + detect + state), with the raw compressor's throughput on the same input.
 //
-//   lines/values ─► encode batches of 1000 (outside the timed loop) ─► score() ─► state ─► next batch
+//   lines/values ─► encode batches of 1000 (outside the timed loop; metrics also as the engine's
+//                   columns) ─► score() ─► state ─► next batch
 //
 // Prints one comparable line per case: `name: N ops/s ±x%` (median of runs, spread = max−min / 2).
 // Run: npx tsc -p tsconfig.json && node dist/bench/detect.bench.js
@@ -11,7 +12,7 @@ import { deflateRawSync } from 'node:zlib';
 import { packageRoot } from '../src/core/paths.js';
 import score from '../workers/score.js';
 import { TEXT_PARAMS } from '../workers/detectors/text.js';
-import type { ScoreInput, StreamType } from '../workers/types.js';
+import type { ScoreInput, ScoreTask, StreamType } from '../workers/types.js';
 import { prng, syntheticLog } from '../src/tools/demo/synthetic.js';
 import { PROSE_PARAMS } from '../workers/detectors/prose.js';
 import { generateLlm } from '../src/tools/eval/generators/llm.js';
@@ -34,15 +35,25 @@ function report(name: string, rates: number[]): number {
   return med;
 }
 
-function benchScore(name: string, type: StreamType, events: ScoreInput[], streams: ScoreInput[][] = [events], rowScores = false): number {
-  const all = streams.map(batches);
+/** The engine's form of a metric batch (engine/transforms/score.ts encodeTask): ts and values as columns, no JSON. */
+function columnBatches(events: ScoreInput[]): Pick<ScoreTask, 'events' | 'columns'>[] {
+  const out: Pick<ScoreTask, 'events' | 'columns'>[] = [];
+  for (let i = 0; i < events.length; i += BATCH) {
+    const part = events.slice(i, i + BATCH);
+    out.push({ events: new Uint8Array(0), columns: { ts: Float64Array.from(part, (e) => e.ts), values: Float64Array.from(part, (e) => e.value as number) } });
+  }
+  return out;
+}
+
+function benchScore(name: string, type: StreamType, events: ScoreInput[], streams: ScoreInput[][] = [events], rowScores = false, columns = false): number {
+  const all = streams.map((s) => (columns ? columnBatches(s) : batches(s).map((events) => ({ events }))));
   const rates: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const t0 = performance.now();
     for (const bs of all) {
       let state: Uint8Array | null = null;
       for (const b of bs) {
-        const r = score({ stream: 'bench', streamType: type, state, events: b, ...(rowScores ? { rowScores } : {}) });
+        const r = score({ stream: 'bench', streamType: type, state, ...b, ...(rowScores ? { rowScores } : {}) });
         if (!r.ok) throw new Error(r.message);
         state = r.state;
       }
@@ -92,9 +103,12 @@ if (existsSync(logsDir)) {
 }
 // One point a minute, so the time-of-day profile is exercised.
 const points = values.map((value, i) => ({ ts: 1_700_000_000_000 + i * 60_000, value }));
-benchScore('detect_metrics', 'metrics', points);
+// As the engine sends them (columns); then as JSON ScoreInput[] (what this case measured before
+// the numeric path read the columns directly: the parse is the difference).
+benchScore('detect_metrics', 'metrics', points, [points], false, true);
+benchScore('detect_metrics_json', 'metrics', points);
 // With per-row scores (task.rowScores, what `driftwatch eval` asks for; the engine does not).
-benchScore('detect_metrics_row_scores', 'metrics', points, [points], true);
+benchScore('detect_metrics_row_scores', 'metrics', points, [points], true, true);
 // LLM prompts (the llm generator's tuning seed 1, one stream per generated stream): the free-text
 // detector compresses each prompt three times (against the stream's dictionary, alone, Huffman
 // only); the ceiling is one raw deflate per prompt with a dictionary of PROSE_PARAMS.dictBytes.

@@ -22,7 +22,7 @@ import { STREAM_TYPES } from './types.js';
 import { scoreText } from './detectors/text.js';
 import { scoreLogs } from './detectors/logs.js';
 import { scoreProse } from './detectors/prose.js';
-import { scoreNumeric } from './detectors/numeric.js';
+import { scoreNumeric, scoreNumericColumns } from './detectors/numeric.js';
 import { normalise } from './detectors/normalise.js';
 import { SESSION_DETECTOR } from './detectors/sessions.js';
 import { scoreSessions } from './detectors/sessions-stream.js';
@@ -81,8 +81,19 @@ export default function score(task: ScoreTask): ScoreResult {
     }
     const threshold = task.threshold ?? 0.5;
     if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) return fail('task.threshold must be a number in (0, 1]');
-    const events = decodeEvents(task.events, task.columns);
     const state = task.state ?? null;
+    const cols = task.columns;
+    if (task.streamType === 'metrics' && cols !== undefined && cols.values !== undefined) {
+      // The engine's metric batches: straight from the columns, no ScoreInput per point.
+      if (!(task.events instanceof Uint8Array)) throw new TypeError('task.events must be a Uint8Array');
+      const { ts, values } = cols;
+      if (!(ts instanceof Float64Array)) throw new TypeError('task.columns.ts must be a Float64Array');
+      if (!(values instanceof Float64Array) || values.length !== ts.length) throw new TypeError('task.columns.values must be a Float64Array as long as ts');
+      const rows = task.rowScores === true ? new Float32Array(ts.length) : undefined;
+      const out = scoreNumericColumns(state, ts, values, undefined, rows, threshold);
+      return { ok: true, state: out.state, findings: out.findings, scored: out.scored, ...(rows === undefined ? {} : { rowScores: rows }) };
+    }
+    const events = decodeEvents(task.events, task.columns);
     const rows = task.rowScores === true ? new Float32Array(events.length) : undefined;
     let out: { state: Uint8Array; findings: Finding[]; scored: number };
     if (task.streamType === 'metrics') out = scoreNumeric(state, events, undefined, rows, threshold);

@@ -6,6 +6,7 @@ import { silentLogger } from '../../src/core/log.js';
 import { DetectorStates, STATE_FORMAT } from '../../engine/sinks/postgres/state.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
 import { Scorer } from '../../engine/transforms/score.js';
+import { decodeNumericState, NUMERIC_STATE_VERSION } from '../../workers/detectors/numeric.js';
 import { waitFor } from '../helpers/net.js';
 import { boomWorker, ingest, logEvent, startHarness, type Harness } from './harness.js';
 
@@ -34,7 +35,7 @@ describe('detector state checkpoints (engine against PostgreSQL, the real detect
       "SELECT format, state FROM detector_states WHERE tenant_id = $1 AND stream_type = 'metrics' AND stream = 'cpu'", [h.tenantA.id]);
     expect(rows).toHaveLength(1);
     expect(rows[0].format).toBe(STATE_FORMAT);
-    expect(JSON.parse(rows[0].state.toString('utf8'))).toMatchObject({ v: 2, kind: 'numeric', points: 800 });
+    expect(decodeNumericState(new Uint8Array(rows[0].state))).toMatchObject({ v: NUMERIC_STATE_VERSION, kind: 'numeric', points: 800 });
 
     await h.restart();
     // A fresh state could flag nothing here: the first 100 points are warm-up and the range check
@@ -46,7 +47,7 @@ describe('detector state checkpoints (engine against PostgreSQL, the real detect
     expect(found.map((a) => a.details.kind)).toEqual(['new_extreme']);
     expect(found[0].details.value).toBe(points(801, 1, { at: 801, by: 30 })[0].data);
     const after = (await h.db.pool.query<{ state: Buffer }>("SELECT state FROM detector_states WHERE stream = 'cpu'")).rows[0];
-    expect(JSON.parse(after.state.toString('utf8'))).toMatchObject({ points: 805 });
+    expect(decodeNumericState(new Uint8Array(after.state))).toMatchObject({ points: 805 });
     await h.restart();
   });
 

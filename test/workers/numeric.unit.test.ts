@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { calibrated, NUMERIC_PARAMS, NUMERIC_STATE_VERSION, quantileOf, scoreNumeric } from '../../workers/detectors/numeric.js';
+import { calibrated, decodeNumericState, NUMERIC_PARAMS, NUMERIC_STATE_VERSION, quantileOf, scoreNumeric, scoreNumericColumns } from '../../workers/detectors/numeric.js';
 import { packageRoot } from '../../src/core/paths.js';
 import score from '../../workers/score.js';
 import type { ScoreInput } from '../../workers/types.js';
@@ -314,17 +314,75 @@ describe('numeric state versions', () => {
     const out = scoreNumeric(enc.encode(JSON.stringify(fixture.state_v1)), ev, undefined, rows, 0.4);
     expect(out.findings.map((f) => ({ index: f.index + 6000, score: f.score, kind: f.details.kind, explanation: f.explanation }))).toEqual(fixture.findings);
     expect(createHash('sha256').update(Buffer.from(rows.buffer)).digest('hex')).toBe(fixture.row_scores_sha256);
-    const after = JSON.parse(Buffer.from(out.state).toString('utf8')) as Record<string, unknown>;
+    const after = decodeNumericState(out.state) as unknown as Record<string, unknown>;
     expect(after).toMatchObject({ v: NUMERIC_STATE_VERSION, kind: 'numeric', points: 12096 });
     for (const k of ['lk', 'ef', 'wv', 'n', 'ln']) expect(k in after).toBe(false);
     expect(Object.keys(after.rows as object).sort()).toEqual(['longLevel', 'longMad', 'moments', 'pointDev', 'shortLevel', 'shortZsq', 'weekDev']);
   });
 
-  it('the same stream from scratch gives the same findings whether its state is version 1 or 2 half-way', () => {
+  it('the same stream from scratch gives the same findings whether its state is version 1 or 3 half-way', () => {
     const ev = stream();
-    const v2 = scoreNumeric(null, ev.slice(0, 6000));
-    const a = scoreNumeric(v2.state, ev.slice(6000), undefined, undefined, 0.4);
+    const v3 = scoreNumeric(null, ev.slice(0, 6000));
+    const a = scoreNumeric(v3.state, ev.slice(6000), undefined, undefined, 0.4);
     expect(a.findings.map((f) => f.index + 6000)).toEqual(fixture.findings.map((f) => f.index));
+  });
+
+  it('version 3 (binary) holds exactly what version 2 (JSON) held: a stream split by either scores the same rows and findings', () => {
+    const ev = stream();
+    const half = scoreNumeric(null, ev.slice(0, 6000));
+    const s = decodeNumericState(half.state);
+    expect(s.v).toBe(3);
+    expect(half.state[0]).toBe(0x44); // "DWN" 3, not JSON
+    // The version-2 wire form of the same state: JSON, sparse buckets as null.
+    const v2 = enc.encode(JSON.stringify({ ...s, v: 2 }));
+    const rowsA = new Float32Array(ev.length - 6000);
+    const rowsB = new Float32Array(ev.length - 6000);
+    const a = scoreNumeric(half.state, ev.slice(6000), undefined, rowsA, 0.4);
+    const b = scoreNumeric(v2, ev.slice(6000), undefined, rowsB, 0.4);
+    expect(b.findings).toEqual(a.findings);
+    expect(Buffer.from(rowsB.buffer).equals(Buffer.from(rowsA.buffer))).toBe(true);
+    expect(Buffer.from(b.state).equals(Buffer.from(a.state))).toBe(true);
+    // Re-encoding a decoded state gives the same bytes.
+    expect(Buffer.from(scoreNumeric(half.state, []).state).equals(Buffer.from(half.state))).toBe(true);
+    // Calibration rings travel as int32 hundredths (header byte 4 = 1); a value that is not
+    // one (never written by this code) makes them travel as float64, still exact.
+    expect(half.state[4]).toBe(1);
+    const odd = { ...s, calZ: [...s.calZ] };
+    odd.calZ[0] = 0.123456;
+    const bytes = enc.encode(JSON.stringify({ ...odd, v: 2 }));
+    const back = scoreNumeric(bytes, []).state;
+    expect(back[4]).toBe(0);
+    expect(decodeNumericState(back)).toEqual(decodeNumericState(bytes));
+  });
+
+  it('a truncated or corrupt version-3 state is refused with a clear message, not scored', () => {
+    const { state } = scoreNumeric(null, stream().slice(0, 500));
+    expect(() => scoreNumeric(state.slice(0, state.length - 8), [])).toThrow(/truncated or corrupt numeric detector state/);
+    expect(() => scoreNumeric(state.slice(0, 20), [])).toThrow(/truncated or corrupt/);
+    const newer = state.slice();
+    newer[3] = 4;
+    expect(() => scoreNumeric(newer, [])).toThrow(/newer version/);
+    const r = score({ stream: 's', streamType: 'metrics', state: state.slice(0, state.length - 8), events: new Uint8Array(0), columns: { ts: new Float64Array(0), values: new Float64Array(0) } });
+    expect(r).toMatchObject({ ok: false, code: 'DW_ERR_DETECTOR' });
+  });
+
+  it('the engine\'s column form scores exactly as ScoreInput[] (rows, findings, state), non-finite values skipped in both', () => {
+    const ev = stream().slice(0, 4000);
+    ev[1234] = { ts: ev[1234].ts, value: Number.NaN };
+    const rowsA = new Float32Array(ev.length);
+    const rowsB = new Float32Array(ev.length);
+    const a = scoreNumeric(null, ev, undefined, rowsA, 0.4);
+    const b = scoreNumericColumns(null, Float64Array.from(ev, (e) => e.ts), Float64Array.from(ev, (e) => e.value as number), undefined, rowsB, 0.4);
+    expect(b.scored).toBe(a.scored);
+    expect(b.scored).toBe(ev.length - 1);
+    expect(b.findings).toEqual(a.findings);
+    expect(a.findings.length).toBeGreaterThan(0);
+    expect(Buffer.from(rowsB.buffer).equals(Buffer.from(rowsA.buffer))).toBe(true);
+    expect(Buffer.from(b.state).equals(Buffer.from(a.state))).toBe(true);
+    const viaTask = score({ stream: 's', streamType: 'metrics', state: null, events: new Uint8Array(0), columns: { ts: Float64Array.from(ev, (e) => e.ts), values: Float64Array.from(ev, (e) => e.value as number) }, rowScores: true, threshold: 0.4 });
+    expect(viaTask.ok && viaTask.findings).toEqual(a.findings);
+    const bad = score({ stream: 's', streamType: 'metrics', state: null, events: new Uint8Array(0), columns: { ts: new Float64Array(3), values: new Float64Array(2) } });
+    expect(bad).toMatchObject({ ok: false, code: 'DW_ERR_DETECTOR', message: expect.stringMatching(/columns.values must be a Float64Array as long as ts/) });
   });
 
   it('a state of an unknown version or another detector is refused with a clear message', () => {
@@ -341,7 +399,7 @@ describe('numeric state versions', () => {
     // computed them), smin/smax instead of the range blocks, lowN.
     const s = { ...fixture.state_v1 };
     for (const k of ['rb', 'rbp', 'blo', 'bhi', 'clo', 'chi', 'cn', 'pk']) delete s[k];
-    const warm = JSON.parse(Buffer.from(scoreNumeric(null, ev.slice(0, 2000)).state).toString('utf8')) as NumericStateJson;
+    const warm = decodeNumericState(scoreNumeric(null, ev.slice(0, 2000)).state) as unknown as NumericStateJson;
     Object.assign(s, {
       n: warm.points, level: warm.level, trend: warm.trend, scale: warm.scale, cpos: warm.cusumPos, cneg: warm.cusumNeg, zsq: warm.zsq, anchor: warm.anchoredAt,
       r3: warm.last3, sv: warm.dayValues, sday: warm.dayFirst, scale2: warm.dayScale, zr: warm.calZ, cr: warm.calCusum, cpos_: warm.calPos, zq: warm.calZq, cq: warm.calCusumQ,
@@ -350,7 +408,7 @@ describe('numeric state versions', () => {
     });
     const out = scoreNumeric(enc.encode(JSON.stringify(s)), ev.slice(2000));
     expect(out.findings.map((f) => [f.index + 2000, f.details.kind])).toEqual([[3500, 'new_extreme']]);
-    const after = JSON.parse(Buffer.from(out.state).toString('utf8')) as Record<string, unknown>;
+    const after = decodeNumericState(out.state) as unknown as Record<string, unknown>;
     expect(Array.isArray(after.rangeRing)).toBe(true);
     expect('smin' in after || 'lowN' in after).toBe(false);
   });

@@ -32,19 +32,21 @@
 // 74.1 on the same files). In-sample: the parameters and the calibration knots were chosen on
 // these files (docs/nab-experiments.md logs every configuration tried); left out one category at
 // a time, the threshold re-chosen on the other four: 70.3 / 64.1 / 74.4; with the parameters also
-// chosen per fold among 11 nearby sets 59.5 / 48.7 / 67.1 (ibid., Round 6): the parameters overfit.
+// chosen per fold among 11 nearby sets 59.5 / 48.7 / 67.1 (ibid., Round 6): the parameters overfit;
+// a second, contextual detector max-combined with this one scored below it left out (Round 8).
+// Metric batches come as columns (scoreNumericColumns); the state travels as binary (state.ts).
 //
 // The parts: numeric/params.ts (the parameters), numeric/state.ts (the per-stream state, its
 // version and the migration of older forms), numeric/features.ts (the row likelihood),
 // numeric/explain.ts (a finding in words); this file runs the forecast and ties them together.
 import type { Finding, ScoreInput } from '../types.js';
-import { calibrated as calibratedWith, DAY_MS, newTrace, rowLikelihood, type RowTrace } from './numeric/features.js';
+import { calibrated as calibratedWith, DAY_MS, newTrace, phaseOf, rowLikelihood, type RowTrace } from './numeric/features.js';
 import { explain, NUMERIC_DETECTOR } from './numeric/explain.js';
 import { NUMERIC_PARAMS, type NumericParams } from './numeric/params.js';
 import { decodeNumericState, encodeNumericState, type NumericState } from './numeric/state.js';
 
 export { NUMERIC_DETECTOR, NUMERIC_PARAMS, type NumericParams };
-export { NUMERIC_STATE_VERSION } from './numeric/state.js';
+export { NUMERIC_STATE_VERSION, decodeNumericState } from './numeric/state.js';
 
 /** The published score: the raw row likelihood through the calibration knots (strictly increasing). */
 export const calibrated = (raw: number, P: NumericParams = NUMERIC_PARAMS): number => calibratedWith(raw, P);
@@ -103,7 +105,7 @@ function warmUp(s: NumericState, x: number, P: NumericParams): void {
   if (s.points === P.warmup) s.level = x;
 }
 
-/** The forecast at this point and the regime detector's scores (state updated). */
+/** The forecast at this point and the regime detector's scores (state updated); one scratch object per thread, refilled every point. */
 interface Step {
   expected: number;
   z: number;
@@ -116,6 +118,8 @@ interface Step {
   variance: number;
 }
 
+const STEP: Step = { expected: 0, z: 0, z1: 0, sc: 0, sc2: 0, bySeason: false, spike: 0, shift: 0, variance: 0 };
+
 /**
  * Level + trend, or the time-of-day profile when it explains x better (a nightly job, a daily
  * peak: per bucket of the day, by the event's ts, UTC, an EWMA of the values seen there on
@@ -126,8 +130,8 @@ function forecast(s: NumericState, x: number, ts: number, P: NumericParams): Ste
   const p0 = s.level + s.trend;
   const floor = Math.max(P.absFloor, P.relFloor * Math.abs(s.level));
   const sc = Math.max(s.scale, floor);
-  const b = P.seasonBuckets > 0 && Number.isFinite(ts) ? Math.floor((((ts % DAY_MS) + DAY_MS) % DAY_MS) / (DAY_MS / P.seasonBuckets)) : -1;
   const day = Math.floor(ts / DAY_MS);
+  const b = P.seasonBuckets > 0 && Number.isFinite(ts) ? Math.floor(phaseOf(ts, day, DAY_MS) / (DAY_MS / P.seasonBuckets)) : -1;
   const usable = b >= 0 && s.dayFirst[b] !== undefined && s.dayFirst[b] !== null && day > s.dayFirst[b];
   const sc2 = Math.max(s.dayScale || sc, floor);
   const z1 = (x - p0) / sc;
@@ -166,7 +170,17 @@ function forecast(s: NumericState, x: number, ts: number, P: NumericParams): Ste
     }
   }
   s.scale = (1 - P.gamma) * s.scale + P.gamma * 1.25 * Math.min(Math.abs(r), P.clip * sc);
-  return { expected, z, z1, sc, sc2, bySeason, spike, shift, variance };
+  const st = STEP;
+  st.expected = expected;
+  st.z = z;
+  st.z1 = z1;
+  st.sc = sc;
+  st.sc2 = sc2;
+  st.bySeason = bySeason;
+  st.spike = spike;
+  st.shift = shift;
+  st.variance = variance;
+  return st;
 }
 
 /**
@@ -210,10 +224,17 @@ function reported(s: NumericState, raw: number, score: number, threshold: number
   const pk = s.peaks;
   let h = 0;
   while (h < pk.length && pk[h] <= s.points - P.supRows - 1) h += 2;
-  if (h > 0) pk.splice(0, h);
+  if (h > 0) {
+    // In place (splice would allocate the removed pairs on every point).
+    for (let k = h; k < pk.length; k++) pk[k - h] = pk[k];
+    for (let k = 0; k < h; k++) pk.pop();
+  }
   const quiet = pk.length === 0 || pk[1] < threshold;
   if (score > 0) {
-    while (pk.length > 0 && pk[pk.length - 1] <= score) pk.length -= 2;
+    while (pk.length > 0 && pk[pk.length - 1] <= score) {
+      pk.pop();
+      pk.pop();
+    }
     pk.push(s.points, score);
   }
   return score >= threshold && (raw >= P.supLevel || quiet);
@@ -222,7 +243,10 @@ function reported(s: NumericState, raw: number, score: number, threshold: number
 function feed(s: NumericState, x: number, ts: number, P: NumericParams, row: { score: number }, threshold: number, tr: RowTrace): Omit<Finding, 'index'> | null {
   s.points++;
   row.score = 0;
-  s.last3 = [s.last3[1], s.last3[2], x];
+  const l3 = s.last3;
+  l3[0] = l3[1];
+  l3[1] = l3[2];
+  l3[2] = x;
   if (s.points <= P.warmup) {
     warmUp(s, x, P);
     return null;
@@ -257,6 +281,34 @@ export function scoreNumeric(
     if (typeof x !== 'number' || !Number.isFinite(x)) continue;
     scored++;
     const f = feed(s, x, typeof e.ts === 'number' ? e.ts : Number.NaN, params, row, threshold, tr);
+    if (f !== null) findings.push({ index: i, ...f });
+    if (rows !== undefined) rows[i] = row.score;
+  }
+  return { state: encodeNumericState(s), findings, scored };
+}
+
+/**
+ * scoreNumeric on the engine's column form (ScoreTask.columns: ts and values), without a
+ * ScoreInput per point; the same scores, findings and state as scoreNumeric on the same events.
+ */
+export function scoreNumericColumns(
+  state: Uint8Array | null,
+  ts: Float64Array,
+  values: Float64Array,
+  params: NumericParams = NUMERIC_PARAMS,
+  rows?: Float32Array,
+  threshold = 0.5,
+): { state: Uint8Array; findings: Finding[]; scored: number } {
+  const s = decodeNumericState(state);
+  const tr = newTrace();
+  const row = { score: 0 };
+  const findings: Finding[] = [];
+  let scored = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (!Number.isFinite(x)) continue;
+    scored++;
+    const f = feed(s, x, ts[i], params, row, threshold, tr);
     if (f !== null) findings.push({ index: i, ...f });
     if (rows !== undefined) rows[i] = row.score;
   }

@@ -18,6 +18,16 @@ export const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 
 /**
+ * ((ts % period) + period) % period, given q = Math.floor(ts / period): ts − q·period, which is
+ * the same number (both exact) and needs no fmod; when q was rounded up (ts a hair below a
+ * period boundary) the difference falls outside [0, period) and the fmod form answers.
+ */
+export function phaseOf(ts: number, q: number, period: number): number {
+  const r = ts - q * period;
+  return r >= 0 && r < period ? r : ((ts % period) + period) % period;
+}
+
+/**
  * What the last row saw, for a finding's explanation: per feature its value, the long-run mean
  * and spread it was judged against, its score and whether its empirical tail capped it; the
  * time-of-week expectation; the range check. Also the per-row scratch (tail z, bins).
@@ -37,13 +47,15 @@ export interface RowTrace {
   hi: number;
   tol: number;
   rangePoints: number;
+  /** Scratch: the range check's verdicts for this row (farOut: beyond a whole range width, breaks a suppression). */
+  farOut: boolean;
 }
 
 export function newTrace(): RowTrace {
   return {
     value: new Float64Array(FEATURES), mean: new Float64Array(FEATURES), sd: new Float64Array(FEATURES), score: new Float64Array(FEATURES),
     capped: new Uint8Array(FEATURES), tz: new Float64Array(FEATURES), bins: new Int32Array(FEATURES),
-    weekExpected: 0, weekScale: 0, spatial: false, lo: 0, hi: 0, tol: 0, rangePoints: 0,
+    weekExpected: 0, weekScale: 0, spatial: false, lo: 0, hi: 0, tol: 0, rangePoints: 0, farOut: false,
   };
 }
 
@@ -112,7 +124,10 @@ function updateRowStats(s: NumericState, x: number, z: number, P: NumericParams,
   r.pointDev += (Math.min(Math.abs(z), 50) - r.pointDev) / P.lkShort;
   // B's short mean follows the median of the last three values: a lone spike is A's to judge,
   // B is for a level that moved.
-  const [a, b, c] = s.last3;
+  const l3 = s.last3;
+  const a = l3[0];
+  const b = l3[1];
+  const c = l3[2];
   r.shortLevel += (Math.max(Math.min(a, b), Math.min(Math.max(a, b), c)) - r.shortLevel) / P.msShort;
   r.longLevel += (x - r.longLevel) / P.msLong;
   r.longMad += (Math.abs(x - r.longLevel) - r.longMad) / Math.min(s.rowPoints + 1, P.msLong);
@@ -130,8 +145,8 @@ function updateRowStats(s: NumericState, x: number, z: number, P: NumericParams,
 /** E: the residual against the time-of-week profile, judged from the second visit of a bucket on a later week. */
 function weekFeature(s: NumericState, x: number, ts: number, sc: number, P: NumericParams, tr: RowTrace): void {
   if (!(P.weekBuckets > 0 && Number.isFinite(ts))) return;
-  const wb = Math.floor((((ts % WEEK_MS) + WEEK_MS) % WEEK_MS) / (WEEK_MS / P.weekBuckets));
   const week = Math.floor(ts / WEEK_MS);
+  const wb = Math.floor(phaseOf(ts, week, WEEK_MS) / (WEEK_MS / P.weekBuckets));
   const seen = s.weekFirst[wb];
   if (seen === undefined || seen === null) {
     s.weekFirst[wb] = week;
@@ -154,7 +169,7 @@ function weekFeature(s: NumericState, x: number, ts: number, sc: number, P: Nume
 }
 
 /** A value beyond the range of the recent values (by spatialTol of its width) is new; farOut breaks a suppression. */
-function rangeCheck(s: NumericState, x: number, P: NumericParams, tr: RowTrace): { spatial: boolean; farOut: boolean } {
+function rangeCheck(s: NumericState, x: number, P: NumericParams, tr: RowTrace): void {
   let spatial = false;
   let farOut = false;
   if (s.rowPoints > 1 && s.rowPoints > P.rangeWarm) {
@@ -172,8 +187,8 @@ function rangeCheck(s: NumericState, x: number, P: NumericParams, tr: RowTrace):
     }
   }
   tr.spatial = spatial;
+  tr.farOut = farOut;
   rangeAdd(s, x, P);
-  return { spatial, farOut };
 }
 
 /**
@@ -233,7 +248,9 @@ function countEpisode(s: NumericState, P: NumericParams, tr: RowTrace): void {
 export function rowLikelihood(s: NumericState, x: number, ts: number, z: number, sc: number, P: NumericParams, seasonal: boolean, tr: RowTrace): number {
   updateRowStats(s, x, z, P, seasonal, tr);
   weekFeature(s, x, ts, sc, P, tr);
-  const { spatial, farOut } = rangeCheck(s, x, P, tr);
+  rangeCheck(s, x, P, tr);
+  const spatial = tr.spatial;
+  const farOut = tr.farOut;
   // Warm-up: the first lkWarm points of the stream (rowPoints + warmup = points on a stream that
   // always kept row statistics; a state from before they were kept warms them up from its first row here).
   if (s.rowPoints + P.warmup < P.lkWarm) return 0;
