@@ -63,6 +63,7 @@ export async function startCluster(d: ClusterDeps): Promise<Cluster | undefined>
     ? new DetectRole({
       nats, pool: d.pool, log, states: new DetectorStates(d.pool, log), settings: new StreamSettings(d.pool, log),
       threads: config.workerThreads, workerFilename: d.workerFilename, leaseMs: d.leaseMs,
+      maxStreams: config.maxStreams,
     })
     : undefined;
   store?.start();
