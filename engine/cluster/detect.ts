@@ -25,8 +25,8 @@ import { scoreMetrics } from '../../src/core/telemetry/index.js';
 import type { ScoreInput, ScoreResult, ScoreTask } from '../../workers/types.js';
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
 import type { DetectorStates, StateRow } from '../sinks/postgres/state.js';
-import { eventJson } from '../transforms/decode.js';
-import { foldIncident, INCIDENT_GAP_MS, incidentKey, type IncidentMap } from '../transforms/incidents.js';
+import { anomalyRowOf } from '../transforms/anomaly-row.js';
+import type { IncidentMap } from '../transforms/incidents.js';
 import type { StreamSettings } from '../transforms/stream-settings.js';
 import type { EventRecord } from '../types.js';
 import { Leases } from './lease.js';
@@ -345,11 +345,9 @@ class PartitionRunner {
       let id = anomalyId(tenantId, s.stream, seq, i, f.detector);
       for (let k = 1; used.has(id); k++) id = anomalyId(tenantId, s.stream, seq, i, `${f.detector}#${k}`);
       used.add(id);
-      rows.push({
-        id, incidentId: foldIncident(s.incidents, incidentKey(f.detector, f.details), r.ts, INCIDENT_GAP_MS, () => id), tenantId, stream: s.stream, streamType: s.streamType, score: f.score, detector: f.detector, explanation: f.explanation,
-        eventJson: eventJson(r), detailsJson: JSON.stringify({ ...f.details, threshold: profile.threshold, profile: profile.profile }),
-        eventTs: r.ts, detectedAt: now,
-      });
+      rows.push(anomalyRowOf({
+        id, tenantId, stream: s.stream, streamType: s.streamType, finding: f, event: r, profile, incidents: s.incidents, newIncidentId: () => id, detectedAt: now,
+      }));
     }
     return rows;
   }
