@@ -216,19 +216,20 @@ END $$;
 -- contains `pattern`: they are still stored and shown, but raise no alert
 -- (POST /api/v1/streams/:stream/mute).
 CREATE TABLE IF NOT EXISTS stream_mutes (
-  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id          bigint GENERATED ALWAYS AS IDENTITY,
   tenant_id   uuid NOT NULL,
   stream      text NOT NULL,
   pattern     text,
   until       timestamptz NOT NULL,
   created_by  uuid,
-  created_at  timestamptz NOT NULL DEFAULT now()
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX IF NOT EXISTS stream_mutes_tenant_stream_idx ON stream_mutes (tenant_id, stream, until);
 
 -- Anomalies found by the workers (written with COPY).
 CREATE TABLE IF NOT EXISTS anomalies (
-  id           uuid PRIMARY KEY,
+  id           uuid NOT NULL,
   tenant_id    uuid NOT NULL,
   stream       text NOT NULL,
   stream_type  text NOT NULL,
@@ -241,7 +242,8 @@ CREATE TABLE IF NOT EXISTS anomalies (
   detected_at  timestamptz NOT NULL DEFAULT now(),
   status       text NOT NULL DEFAULT 'open'
                CHECK (status IN ('open', 'resolved', 'false_positive', 'confirmed')),
-  resolved_at  timestamptz
+  resolved_at  timestamptz,
+  PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX IF NOT EXISTS anomalies_tenant_detected_idx ON anomalies (tenant_id, detected_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS anomalies_tenant_stream_idx ON anomalies (tenant_id, stream, detected_at DESC);
@@ -293,10 +295,14 @@ CREATE INDEX IF NOT EXISTS ingest_batches_created_idx ON ingest_batches (created
 
 -- One marker row per group-commit transaction of the engine's sinks: when the connection drops
 -- after COMMIT was sent, the sink looks the marker up on a fresh connection to learn whether
--- the transaction committed. Same 7-day retention.
+-- the transaction committed. Same 7-day retention. tenant_id: the tenant of the transaction's
+-- first write, so that the marker lives on that tenant's shard under Citus (docs/scaling.md);
+-- the nil uuid on rows written before it existed.
 CREATE TABLE IF NOT EXISTS ingest_commits (
-  id          uuid PRIMARY KEY,
-  created_at  timestamptz NOT NULL DEFAULT now()
+  tenant_id   uuid NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000',
+  id          uuid NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX IF NOT EXISTS ingest_commits_created_idx ON ingest_commits (created_at);
 
@@ -330,6 +336,10 @@ CREATE TABLE IF NOT EXISTS detector_states (
   updated_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, stream_type, stream)
 );
+-- The stream's open incidents (engine/transforms/incidents.ts), saved with the state, so a finding
+-- after a restart joins the incident opened before it. JSON text (a key may hold U+0000, which
+-- jsonb refuses); null: none, or saved before incidents were checkpointed.
+ALTER TABLE detector_states ADD COLUMN IF NOT EXISTS incidents text;
 
 -- Per-tenant engine machines (src/machines/registry.ts): at most one per tenant (the unique
 -- index makes concurrent starts for one tenant claim one row). state is what the control API
@@ -401,7 +411,7 @@ CREATE INDEX IF NOT EXISTS stripe_webhook_events_received_idx ON stripe_webhook_
 CREATE TABLE IF NOT EXISTS billing_usage_reports (
   tenant_id           uuid NOT NULL,
   bucket              timestamptz NOT NULL,
-  identifier          text NOT NULL UNIQUE,
+  identifier          text NOT NULL,
   stripe_customer_id  text NOT NULL,
   events              bigint NOT NULL,
   status              text NOT NULL CHECK (status IN ('pending', 'sent', 'rejected', 'expired')),
@@ -409,16 +419,17 @@ CREATE TABLE IF NOT EXISTS billing_usage_reports (
   last_error          text,
   claimed_at          timestamptz NOT NULL DEFAULT now(),
   sent_at             timestamptz,
-  PRIMARY KEY (tenant_id, bucket)
+  PRIMARY KEY (tenant_id, bucket),
+  CONSTRAINT billing_usage_reports_tenant_identifier_key UNIQUE (tenant_id, identifier)
 );
 CREATE INDEX IF NOT EXISTS billing_usage_reports_pending_idx ON billing_usage_reports (bucket) WHERE status = 'pending';
 
 -- Usage recorded by hand (POST /api/v1/billing/usage, owners and admins), sent as its own meter event.
 CREATE TABLE IF NOT EXISTS billing_manual_usage (
-  id                  uuid PRIMARY KEY,
+  id                  uuid NOT NULL,
   tenant_id           uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
   idempotency_key     text,
-  identifier          text NOT NULL UNIQUE,
+  identifier          text NOT NULL,
   stripe_customer_id  text NOT NULL,
   events              bigint NOT NULL CHECK (events > 0),
   ts                  timestamptz NOT NULL,
@@ -427,7 +438,9 @@ CREATE TABLE IF NOT EXISTS billing_manual_usage (
   status              text NOT NULL CHECK (status IN ('pending', 'sent')),
   created_at          timestamptz NOT NULL DEFAULT now(),
   sent_at             timestamptz,
-  UNIQUE (tenant_id, idempotency_key)
+  PRIMARY KEY (tenant_id, id),
+  UNIQUE (tenant_id, idempotency_key),
+  CONSTRAINT billing_manual_usage_tenant_identifier_key UNIQUE (tenant_id, identifier)
 );
 -- The routing table: a tenant's subdomain (its slug) → the address ("host:port") of its engine,
 -- written by the machine registry (src/routing/table.ts) and read by the edge proxy and edge
@@ -445,11 +458,11 @@ CREATE TABLE IF NOT EXISTS routes (
 );
 CREATE INDEX IF NOT EXISTS routes_tenant_idx ON routes (tenant_id);
 
--- Alerts (src/control/alerts/): a tenant's notification channels, its rules, the incidents that
--- anomalies are folded into, and the delivery log. A webhook's secret (or a Slack incoming
+-- Alerts (src/control/alerts/): a tenant's notification channels, its rules, its system events,
+-- and the delivery log. A webhook's secret (or a Slack incoming
 -- webhook's URL, itself a credential) is kept in `secret` and never returned after creation.
 CREATE TABLE IF NOT EXISTS alert_channels (
-  id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  id             uuid NOT NULL DEFAULT gen_random_uuid(),
   tenant_id      uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
   kind           text NOT NULL CHECK (kind IN ('webhook', 'slack', 'email')),
   name           text NOT NULL,
@@ -457,14 +470,15 @@ CREATE TABLE IF NOT EXISTS alert_channels (
   secret         text,
   system_alerts  boolean NOT NULL DEFAULT true,
   created_by     uuid,
-  created_at     timestamptz NOT NULL DEFAULT now()
+  created_at     timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX IF NOT EXISTS alert_channels_tenant_idx ON alert_channels (tenant_id);
 
 -- Which anomalies notify which channels: streams null = all (else names or globs with *),
 -- quiet hours [quiet_start, quiet_end) in quiet_tz (null = none).
 CREATE TABLE IF NOT EXISTS alert_rules (
-  id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  id           uuid NOT NULL DEFAULT gen_random_uuid(),
   tenant_id    uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
   name         text NOT NULL,
   streams      text[],
@@ -475,16 +489,17 @@ CREATE TABLE IF NOT EXISTS alert_rules (
   channel_ids  uuid[] NOT NULL,
   enabled      boolean NOT NULL DEFAULT true,
   created_at   timestamptz NOT NULL DEFAULT now(),
-  updated_at   timestamptz NOT NULL DEFAULT now()
+  updated_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX IF NOT EXISTS alert_rules_tenant_idx ON alert_rules (tenant_id);
 
--- An incident: detection's (anomalies.incident_id, then id = that id and key incident<US><id>), or,
--- for rows without one, anomalies of one stream and detector (`key`) less than
--- ALERT_INCIDENT_WINDOW_SECONDS apart; or a system event (kind quota / vm_crash, key unique per
--- tenant, e.g. quota:2026-12:80), so that it is raised once however many instances see it.
+-- A system event (kind quota / vm_crash, key unique per tenant, e.g. quota:2026-12:80), so that it
+-- is raised once however many instances see it. Anomalies are not kept here: an alert is keyed on
+-- detection's incident (anomalies.incident_id; src/control/alerts/incidents.ts), and kind
+-- 'anomaly' rows, which duplicated it, are deleted below (the anomaly-only columns stay unused).
 CREATE TABLE IF NOT EXISTS alert_incidents (
-  id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  id                uuid NOT NULL DEFAULT gen_random_uuid(),
   tenant_id         uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
   kind              text NOT NULL CHECK (kind IN ('anomaly', 'quota', 'vm_crash')),
   key               text NOT NULL,
@@ -495,28 +510,23 @@ CREATE TABLE IF NOT EXISTS alert_incidents (
   last_at           timestamptz NOT NULL DEFAULT now(),
   count             integer NOT NULL DEFAULT 1,
   max_score         double precision,
-  details           jsonb
+  details           jsonb,
+  PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX IF NOT EXISTS alert_incidents_key_idx ON alert_incidents (tenant_id, key, last_at DESC);
 CREATE UNIQUE INDEX IF NOT EXISTS alert_incidents_system_key ON alert_incidents (tenant_id, key) WHERE kind <> 'anomaly';
 
--- Each anomaly folded once (the primary key: two control API instances hearing the same NOTIFY
--- fold it once), and the incident it joined (the anomaly page shows the incident).
-CREATE TABLE IF NOT EXISTS alert_incident_anomalies (
-  anomaly_id   uuid PRIMARY KEY,
-  incident_id  uuid NOT NULL REFERENCES alert_incidents(id) ON DELETE CASCADE
-);
-CREATE INDEX IF NOT EXISTS alert_incident_anomalies_incident_idx ON alert_incident_anomalies (incident_id);
-
 -- The delivery log: one row per (channel, incident or system event or test): the unique key
--- makes a notification be queued once; instances claim due rows with FOR UPDATE SKIP LOCKED.
+-- (dedupe_key incident:<id>) makes a notification be queued once, and is all the state an
+-- incident's notification needs; instances claim due rows with FOR UPDATE SKIP LOCKED.
+-- incident_id: detection's incident (anomalies.incident_id), or the system event's alert_incidents id.
 -- status: pending (due at next_attempt_at), sending (claimed until locked_until), sent, failed
 -- (ALERT_MAX_ATTEMPTS used), suppressed (quiet hours or a mute; last_error says which).
 CREATE TABLE IF NOT EXISTS alert_deliveries (
-  id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  id               uuid NOT NULL DEFAULT gen_random_uuid(),
   tenant_id        uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
-  channel_id       uuid NOT NULL REFERENCES alert_channels(id) ON DELETE CASCADE,
-  incident_id      uuid REFERENCES alert_incidents(id) ON DELETE SET NULL,
+  channel_id       uuid NOT NULL,
+  incident_id      uuid,
   rule_id          uuid,
   event            text NOT NULL,
   dedupe_key       text NOT NULL,
@@ -529,10 +539,94 @@ CREATE TABLE IF NOT EXISTS alert_deliveries (
   response_code    integer,
   created_at       timestamptz NOT NULL DEFAULT now(),
   sent_at          timestamptz,
-  UNIQUE (channel_id, dedupe_key)
+  PRIMARY KEY (tenant_id, id),
+  CONSTRAINT alert_deliveries_tenant_channel_dedupe_key UNIQUE (tenant_id, channel_id, dedupe_key),
+  CONSTRAINT alert_deliveries_channel_fkey FOREIGN KEY (tenant_id, channel_id)
+    REFERENCES alert_channels (tenant_id, id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS alert_deliveries_due_idx ON alert_deliveries (next_attempt_at) WHERE status IN ('pending', 'sending');
 CREATE INDEX IF NOT EXISTS alert_deliveries_tenant_idx ON alert_deliveries (tenant_id, created_at DESC);
+-- Migration (alerts keyed on detection's incident): deliveries keep their incident id (the
+-- detection's, which alert_incidents copied) when the duplicate rows go.
+ALTER TABLE alert_deliveries DROP CONSTRAINT IF EXISTS alert_deliveries_incident_id_fkey;
+DROP TABLE IF EXISTS alert_incident_anomalies;
+DELETE FROM alert_incidents WHERE kind = 'anomaly';
+
+-- Keys led by tenant_id. Every primary key and unique constraint of a tenant's table starts with
+-- tenant_id and every foreign key between two of them carries it, so that each table can be
+-- distributed by tenant_id on Citus (docs/scaling.md; test/internals/citus-keys.test.ts checks
+-- the rule on the live schema). The tables above are created that way; a database made before
+-- has its keys replaced here, once (each step looks at the catalog first):
+--   anomalies, stream_mutes, billing_manual_usage, alert_*: PRIMARY KEY (id) -> (tenant_id, id)
+--   ingest_commits: + tenant_id (nil uuid on older rows), PRIMARY KEY (tenant_id, id)
+--   billing_usage_reports, billing_manual_usage: UNIQUE (identifier) -> (tenant_id, identifier)
+--   alert_deliveries: UNIQUE (channel_id, dedupe_key) -> (tenant_id, channel_id, dedupe_key)
+--   foreign key alert_deliveries -> alert_channels: on (tenant_id, channel_id) -> (tenant_id, id)
+--   (alert_deliveries.incident_id is detection's incident or a system event's id: no foreign key)
+
+-- The columns of constraint `con`, in key order.
+CREATE OR REPLACE FUNCTION dw_constraint_columns(con oid) RETURNS text[]
+LANGUAGE sql STABLE AS $$
+  SELECT array_agg(a.attname::text ORDER BY k.n)
+    FROM pg_constraint c CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, n)
+    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+   WHERE c.oid = con
+$$;
+
+-- Makes the table's primary key (kind 'p') or a unique constraint (kind 'u') be `cols`: drops
+-- the constraint of that kind on `old_cols` if there is one, then adds the new one unless a
+-- constraint of that kind on `cols` exists already. Returns true when it changed something.
+CREATE OR REPLACE FUNCTION dw_rekey(tbl regclass, kind "char", old_cols text[], cols text[], name text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+  old name;
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = tbl AND contype = kind AND dw_constraint_columns(oid) = cols) THEN
+    RETURN false;
+  END IF;
+  SELECT conname INTO old FROM pg_constraint WHERE conrelid = tbl AND contype = kind AND dw_constraint_columns(oid) = old_cols;
+  IF old IS NOT NULL THEN
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', tbl, old);
+  END IF;
+  EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s (%s)', tbl, name,
+    CASE kind WHEN 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END,
+    (SELECT string_agg(quote_ident(c), ', ') FROM unnest(cols) AS c));
+  RETURN true;
+END $$;
+
+DO $$
+DECLARE
+  fk record;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'ingest_commits'::regclass AND attname = 'tenant_id' AND NOT attisdropped) THEN
+    ALTER TABLE ingest_commits ADD COLUMN tenant_id uuid NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000';
+  END IF;
+  -- Foreign keys between tenant tables that do not carry tenant_id go first: they depend on the
+  -- primary keys replaced below.
+  FOR fk IN
+    SELECT c.conname, c.conrelid::regclass AS tbl FROM pg_constraint c
+     WHERE c.contype = 'f' AND c.conrelid = 'alert_deliveries'::regclass
+       AND c.confrelid IN ('alert_channels'::regclass, 'alert_incidents'::regclass)
+       AND NOT 'tenant_id' = ANY (dw_constraint_columns(c.oid))
+  LOOP
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', fk.tbl, fk.conname);
+  END LOOP;
+  PERFORM dw_rekey('anomalies', 'p', '{id}', '{tenant_id,id}', 'anomalies_pkey');
+  PERFORM dw_rekey('stream_mutes', 'p', '{id}', '{tenant_id,id}', 'stream_mutes_pkey');
+  PERFORM dw_rekey('ingest_commits', 'p', '{id}', '{tenant_id,id}', 'ingest_commits_pkey');
+  PERFORM dw_rekey('billing_manual_usage', 'p', '{id}', '{tenant_id,id}', 'billing_manual_usage_pkey');
+  PERFORM dw_rekey('billing_manual_usage', 'u', '{identifier}', '{tenant_id,identifier}', 'billing_manual_usage_tenant_identifier_key');
+  PERFORM dw_rekey('billing_usage_reports', 'u', '{identifier}', '{tenant_id,identifier}', 'billing_usage_reports_tenant_identifier_key');
+  PERFORM dw_rekey('alert_channels', 'p', '{id}', '{tenant_id,id}', 'alert_channels_pkey');
+  PERFORM dw_rekey('alert_rules', 'p', '{id}', '{tenant_id,id}', 'alert_rules_pkey');
+  PERFORM dw_rekey('alert_incidents', 'p', '{id}', '{tenant_id,id}', 'alert_incidents_pkey');
+  PERFORM dw_rekey('alert_deliveries', 'p', '{id}', '{tenant_id,id}', 'alert_deliveries_pkey');
+  PERFORM dw_rekey('alert_deliveries', 'u', '{channel_id,dedupe_key}', '{tenant_id,channel_id,dedupe_key}', 'alert_deliveries_tenant_channel_dedupe_key');
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'alert_deliveries'::regclass AND conname = 'alert_deliveries_channel_fkey') THEN
+    ALTER TABLE alert_deliveries ADD CONSTRAINT alert_deliveries_channel_fkey FOREIGN KEY (tenant_id, channel_id)
+      REFERENCES alert_channels (tenant_id, id) ON DELETE CASCADE;
+  END IF;
+END $$;
 -- The cluster's detect role (engine/cluster/, with NATS_URL): per partition of dw.events.*, the
 -- last JetStream sequence whose events are scored, saved in the same transaction as the detector
 -- states (detector_states) that cover it. Only moved forward (a stale holder's checkpoint is

@@ -263,7 +263,9 @@ async function roleEngine(url: string, threads: number | undefined): Promise<voi
       else if (rec.level >= 40) warnings.set(rec.msg, (warnings.get(rec.msg) ?? 0) + 1);
     },
   });
-  const engine = await startEngine({ config, pool, tokens, log });
+  // --detector noop (bench only): the pipeline without detection's cost (bench/noop-score-worker.ts).
+  const noop = process.env.DW_BENCH_DETECTOR === 'noop';
+  const engine = await startEngine({ config, pool, tokens, log, ...(noop ? { workerFilename: fileURLToPath(new URL('./noop-score-worker.js', import.meta.url)) } : {}) });
   // RSS once a second from ready on: does memory level off under load?
   // Heap used and external (Buffers, ArrayBuffers) with it, to tell V8 heap growth from native.
   const rss: number[] = [];
@@ -276,6 +278,10 @@ async function roleEngine(url: string, threads: number | undefined): Promise<voi
     rss.push(m.rss / 2 ** 20); heap.push(m.heapUsed / 2 ** 20); ext.push(m.external / 2 ** 20);
     backlog.push(engine.stats().scorePending);
   }, 1000);
+  // CPU time of the engine process (main thread, detector threads, libuv's pool) from ready to the
+  // end of close() (the backlog scored): per acked event it is less skewed by other work on the
+  // host than events/s is.
+  const cpu0 = process.cpuUsage();
   toParent({ type: 'ready', port: engine.port, data: { workerThreads: config.workerThreads } });
   process.on('message', (m: { type: string }) => {
     if (m.type !== 'stop') return;
@@ -283,8 +289,10 @@ async function roleEngine(url: string, threads: number | undefined): Promise<voi
     const t = performance.now();
     void engine.close().then(async () => {
       const closeMs = performance.now() - t;
+      const cpu = process.cpuUsage(cpu0);
+      const cpuMs = (cpu.user + cpu.system) / 1000;
       await pool.end();
-      toParent({ type: 'result', data: { rssMiB: peakRssMiB(), rss, heap, ext, backlog, closeMs, stats: closedStats, warnings: Object.fromEntries(warnings) } });
+      toParent({ type: 'result', data: { rssMiB: peakRssMiB(), cpuMs, rss, heap, ext, backlog, closeMs, stats: closedStats, warnings: Object.fromEntries(warnings) } });
       setImmediate(() => process.exit(0));
     });
   });
@@ -416,6 +424,11 @@ async function main(): Promise<void> {
   const only = arg('only')?.split(',');
   const variedPipeline = intArg('varied-pipeline', 16);
   const loghubDir = arg('loghub') ?? process.env.LOGHUB_DIR ?? fileURLToPath(new URL('../../../shared/datasets/logs', import.meta.url));
+  // --detector noop: the engine cases run with a worker that decodes each task and finds nothing
+  // (bench/noop-score-worker.ts): the pipeline's own ceiling, detection's cost left out.
+  const detector = arg('detector') ?? 'real';
+  if (detector !== 'real' && detector !== 'noop') throw new TypeError(`--detector must be real or noop, got ${JSON.stringify(detector)}`);
+  if (detector === 'noop') process.env.DW_BENCH_DETECTOR = 'noop';
   const want = (name: string): boolean => only === undefined || only.some((o) => name.includes(o));
   const bodiesJson = batchesJson();
   const bodies = bodiesJson.map((b) => Buffer.from(b));
@@ -458,6 +471,7 @@ async function main(): Promise<void> {
     console.log(`# bench/ingest: ${availableParallelism()} cores, Node ${process.version}, PostgreSQL ${pgVersion} (${stopPg ? 'embedded' : 'DATABASE_URL'}), ${seconds} s per case, batches of ${BATCH} log events (${Math.round(bodiesJson[0].length / BATCH)} B/event JSON)`);
     console.log(`# processes: this one = load generators (ws client: ${wsConns} connections × ${pipeline} frames in flight; autocannon: ${httpConns} connections) and row counts;`);
     console.log('#   a fresh child per case = the server side (bare uWS | CopySink | engine + its detector worker threads); PostgreSQL = its own processes; all share the cores');
+    if (detector === 'noop') console.log('#   --detector noop: engine cases score with bench/noop-score-worker.js (no detection: the pipeline\'s own ceiling)');
     console.log(`#   load average before the run: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (other work on the host skews every figure: compare within one run)`);
 
     // A full-engine figure as a fraction of each ceiling it runs into: the transport's and COPY's.
@@ -619,7 +633,8 @@ function engineNote(child: Child, res: Record<string, unknown>): string {
   const rss = (res.rss ?? []) as number[];
   const trend = rss.length >= 4 ? `; rss at 1/4 → end of the run ${Math.round(rss[rss.length >> 2])} → ${Math.round(rss[rss.length - 1])} MiB; ${memorySeries(rss, (res.heap ?? []) as number[], (res.ext ?? []) as number[], (res.backlog ?? []) as number[])}` : '';
   const perTask = sc.tasksRun ? ` in ${sc.tasksRun} tasks (${Math.round((sc.eventsScored ?? 0) / sc.tasksRun)} events/task)` : '';
-  return `detection (${String(child.ready.workerThreads)} worker thread): ${sc.eventsScored ?? '?'} scored${perTask}, ${sc.eventsDropped ?? 0} unscored (queue full), ${sc.anomalies ?? 0} anomalies, close+drain ${(Number(res.closeMs) / 1000).toFixed(1)} s${trend}${warn ? `; logged ${warn}` : ''}`;
+  const cpu = typeof res.cpuMs === 'number' && (sc.eventsScored ?? 0) > 0 ? `, engine cpu ${((res.cpuMs * 1000) / (sc.eventsScored ?? 1)).toFixed(1)} µs/event (all its threads, ready → closed)` : '';
+  return `detection (${String(child.ready.workerThreads)} worker thread): ${sc.eventsScored ?? '?'} scored${perTask}, ${sc.eventsDropped ?? 0} unscored (queue full), ${sc.anomalies ?? 0} anomalies, close+drain ${(Number(res.closeMs) / 1000).toFixed(1)} s${cpu}${trend}${warn ? `; logged ${warn}` : ''}`;
 }
 
 /**

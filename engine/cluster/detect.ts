@@ -26,7 +26,7 @@ import type { ScoreInput, ScoreResult, ScoreTask } from '../../workers/types.js'
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
 import type { DetectorStates, StateRow } from '../sinks/postgres/state.js';
 import { anomalyRowOf } from '../transforms/anomaly-row.js';
-import type { IncidentMap } from '../transforms/incidents.js';
+import { loadIncidents, saveIncidents, type IncidentMap } from '../transforms/incidents.js';
 import type { StreamSettings } from '../transforms/stream-settings.js';
 import type { EventRecord } from '../types.js';
 import { Leases } from './lease.js';
@@ -64,7 +64,7 @@ export interface DetectStats {
 
 interface StreamState {
   tenantId: string; stream: string; streamType: EventRecord['streamType']; state: Uint8Array | null; session: Uint8Array | null; dirty: boolean;
-  /** Open incidents (transforms/incidents.ts): a new one takes its first finding's id, so a replay folds the same way. */
+  /** Open incidents (transforms/incidents.ts), saved with the state: a new one takes its first finding's id, so a replay from the checkpoint folds the same way. */
   incidents: IncidentMap;
 }
 
@@ -266,7 +266,7 @@ class PartitionRunner {
     const dirty: StreamState[] = [];
     for (const s of this.#streams.values()) {
       if (!s.dirty || s.state === null) continue;
-      rows.push({ tenantId: s.tenantId, streamType: s.streamType, stream: s.stream, state: s.state.slice(), sessionState: s.session?.slice() ?? null });
+      rows.push({ tenantId: s.tenantId, streamType: s.streamType, stream: s.stream, state: s.state.slice(), sessionState: s.session?.slice() ?? null, incidents: s.incidents.size > 0 ? saveIncidents(s.incidents) : null });
       dirty.push(s);
     }
     const ok = await checkpoint(this.#d.pool, this.#d.states, this.#p, seq, rows);
@@ -308,7 +308,7 @@ class PartitionRunner {
     if (s === undefined) {
       const saved = await this.#d.states.load({ tenantId, streamType: r.streamType, stream: r.stream });
       if (saved?.state != null) this.#stats.loaded++;
-      s = { tenantId, stream: r.stream, streamType: r.streamType, state: saved?.state ?? null, session: saved?.sessionState ?? null, dirty: false, incidents: new Map() };
+      s = { tenantId, stream: r.stream, streamType: r.streamType, state: saved?.state ?? null, session: saved?.sessionState ?? null, dirty: false, incidents: loadIncidents(saved?.incidents) };
       this.#streams.set(k, s);
     }
     this.#cache.touch(this.#p, tenantId, k);

@@ -7,8 +7,10 @@
 // Each anomaly row keeps its line (so every flagged line is reported and stored) and carries
 // `incident_id`; the control API lists incidents as the rows grouped by it (count, first and
 // last event time, sample lines). Per stream, at most MAX_KEYS keys are kept (the least recently
-// seen goes first). The state lives with the stream's scorer entry: an evicted or restarted
-// stream starts new incidents (documented in docs/architecture.md). Pure apart from randomUUID.
+// seen goes first). The map lives with the stream's scorer entry and is checkpointed with its
+// detector state (saveIncidents/loadIncidents, column detector_states.incidents), so a finding
+// after a restart, an upgrade or an eviction joins the incident it belongs to instead of opening
+// a new one. Pure apart from randomUUID.
 import { randomUUID } from 'node:crypto';
 
 /** Default fold gap in event time: findings further apart than this start a new incident. */
@@ -39,4 +41,36 @@ export function foldIncident(open: IncidentMap, key: string, ts: number, gapMs =
   open.set(key, next);
   if (open.size > MAX_KEYS) open.delete(open.keys().next().value as string);
   return next.id;
+}
+
+/**
+ * The open incidents as checkpointed (detector_states.incidents): JSON text (not jsonb: a key may
+ * hold any character of a line, U+0000 included, which JSON text escapes and jsonb refuses),
+ * `{"v":1,"open":[[key, id, lastTs], …]}` in least-recently-seen order, so eviction order survives.
+ */
+export function saveIncidents(open: IncidentMap): string {
+  const out: [string, string, number][] = [];
+  for (const [k, o] of open) out.push([k, o.id, o.lastTs]);
+  return JSON.stringify({ v: 1, open: out });
+}
+
+/** The map saveIncidents wrote; null, a newer version or a malformed text give an empty map (new incidents, as before checkpoints). */
+export function loadIncidents(text: string | null | undefined): IncidentMap {
+  const open: IncidentMap = new Map();
+  if (text === null || text === undefined) return open;
+  let saved: unknown;
+  try {
+    saved = JSON.parse(text);
+  } catch {
+    return open;
+  }
+  if (typeof saved !== 'object' || saved === null) return open;
+  const { v, open: list } = saved as { v?: unknown; open?: unknown };
+  if (v !== 1 || !Array.isArray(list)) return open;
+  for (const e of list as unknown[]) {
+    if (!Array.isArray(e) || typeof e[0] !== 'string' || typeof e[1] !== 'string' || typeof e[2] !== 'number' || !Number.isFinite(e[2])) continue;
+    open.set(e[0], { id: e[1], lastTs: e[2] });
+  }
+  while (open.size > MAX_KEYS) open.delete(open.keys().next().value as string);
+  return open;
 }

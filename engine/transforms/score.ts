@@ -10,7 +10,12 @@
 //                                 │
 //   ScoreResult{ok, state, findings} ─► state kept per stream; findings ─► onAnomalies(rows)
 //
-// Events that arrive while a stream's task runs accumulate and go in its next task. Bounded:
+// Events that arrive while a stream's task runs accumulate and go in its next task. A stream with
+// fewer than minTaskEvents waiting gathers more for up to maxTaskWaitMs (from its oldest waiting
+// event) before its task is queued: a task has a fixed cost (the detector state decoded and
+// encoded, the hand-over to a thread; 0.1-1 ms for a logs stream), so many small tasks cost the
+// CPU that ingest needs on a small machine (bench/README.md, "the pipeline's own ceiling, and
+// task size"). drain() and close() do not wait for a gathering stream. Bounded:
 // beyond highWaterEvents waiting, room() gives writers a promise to await before they store
 // more (the engine awaits it before each write, so a detector slower than ingest slows the acks
 // instead of piling decoded events up in memory); at most maxPendingEvents wait in all, and
@@ -46,7 +51,7 @@ import { anomalyRowOf } from './anomaly-row.js';
 import type { EventRecord } from '../types.js';
 import type { StreamProfile } from './stream-settings.js';
 
-import type { IncidentMap } from './incidents.js';
+import { loadIncidents, saveIncidents, type IncidentMap } from './incidents.js';
 import { RoundRobin } from './round-robin.js';
 
 export { InOrder } from './in-order.js';
@@ -59,6 +64,10 @@ export interface ScorerOptions {
   maxInFlight?: number;
   /** Events in one task at most; the rest stay queued for the stream's next task. */
   maxTaskEvents?: number;
+  /** A stream's task waits for this many events (default 1,000, at most maxTaskEvents)... */
+  minTaskEvents?: number;
+  /** ...or until its oldest waiting event has waited this long (ms; default 100; 0: never waits). */
+  maxTaskWaitMs?: number;
   /** Events waiting over all streams at most (default 1,000,000); beyond it they are not scored. */
   maxPendingEvents?: number;
   /** Events waiting over all streams above which room() asks writers to wait (default 100,000). */
@@ -98,16 +107,23 @@ interface StreamQueue {
   pending: EventRecord[];
   running: boolean;
   ready: boolean;
+  /** Waiting for minTaskEvents (or maxTaskWaitMs) before it is queued (in Scorer.#gathering). */
+  gathering: boolean;
+  /** Date.now() when the oldest of its waiting events arrived (meaningful while pending is not empty). */
+  since: number;
   /** Date.now() when the stream last got work or finished a task (the map is kept in this order). */
   lastUsed: number;
   /** Its checkpoint has been looked up (always true without a StateStore). */
   loaded: boolean;
   /** Its state changed since it was last saved. */
   dirty: boolean;
-  /** Open incidents by key (incidents.ts), created with the stream's first finding. */
+  /** Open incidents by key (incidents.ts): from the checkpoint, else created with the stream's first finding; saved with the state. */
   incidents?: IncidentMap;
 }
 
+
+/** A stream's open incidents as checkpointed with its state (null: none). */
+const savedIncidents = (q: StreamQueue): string | null => (q.incidents === undefined || q.incidents.size === 0 ? null : saveIncidents(q.incidents));
 
 /** Non-idle entries passed over in one eviction pass at most (keeps a pass cheap). */
 const EVICT_SCAN_LIMIT = 1_024;
@@ -119,6 +135,11 @@ export class Scorer {
   readonly #settings: ScorerOptions['settings'];
   readonly #maxInFlight: number;
   readonly #maxTaskEvents: number;
+  readonly #minTaskEvents: number;
+  readonly #maxTaskWaitMs: number;
+  /** Streams gathering events for their next task, and the timer that queues them when their wait is over. */
+  readonly #gathering = new Set<StreamQueue>();
+  #gatherTimer: NodeJS.Timeout | undefined;
   readonly #maxPending: number;
   readonly #highWater: number;
   /** Writers waiting in room() for the backlog to go under highWaterEvents. */
@@ -156,6 +177,10 @@ export class Scorer {
     this.#settings = opts.settings;
     this.#maxInFlight = opts.maxInFlight ?? 2 * opts.threads;
     this.#maxTaskEvents = opts.maxTaskEvents ?? 5_000;
+    this.#minTaskEvents = Math.min(this.#maxTaskEvents, opts.minTaskEvents ?? 1_000);
+    this.#maxTaskWaitMs = opts.maxTaskWaitMs ?? 100;
+    if (!Number.isSafeInteger(this.#minTaskEvents) || this.#minTaskEvents < 1) throw new TypeError('options.minTaskEvents must be a positive integer');
+    if (!Number.isSafeInteger(this.#maxTaskWaitMs) || this.#maxTaskWaitMs < 0) throw new TypeError('options.maxTaskWaitMs must be a non-negative integer');
     this.#maxPending = opts.maxPendingEvents ?? 1_000_000;
     this.#highWater = opts.highWaterEvents ?? 100_000;
     if (!Number.isSafeInteger(this.#highWater) || this.#highWater < 1) throw new TypeError('options.highWaterEvents must be a positive integer');
@@ -228,6 +253,49 @@ export class Scorer {
 
   #enqueue(q: StreamQueue): void { q.ready = true; this.#ready.push(q.tenantId, q); }
 
+  /**
+   * A stream with events waiting, neither running nor queued: queued now if it has a task's worth
+   * (minTaskEvents) or its oldest event has waited maxTaskWaitMs, else it gathers until then.
+   */
+  #offer(q: StreamQueue, now: number): void {
+    if (q.pending.length >= this.#minTaskEvents || now - q.since >= this.#maxTaskWaitMs) {
+      if (q.gathering) {
+        q.gathering = false;
+        this.#gathering.delete(q);
+        if (this.#gathering.size === 0) { clearTimeout(this.#gatherTimer); this.#gatherTimer = undefined; }
+      }
+      this.#enqueue(q);
+      return;
+    }
+    if (q.gathering) return;
+    q.gathering = true;
+    this.#gathering.add(q);
+    // Referenced (not unref'd): a caller awaiting drain() keeps the process alive until the wait is over.
+    this.#gatherTimer ??= setTimeout(() => this.#gathered(), Math.max(1, q.since + this.#maxTaskWaitMs - now));
+  }
+
+  /** The gathering timer: queues the streams whose wait is over; re-armed for the next one. */
+  #gathered(): void {
+    this.#gatherTimer = undefined;
+    this.#flushGathering(false);
+  }
+
+  /** Queues gathering streams: those whose wait is over, or all of them (drain). */
+  #flushGathering(all: boolean): void {
+    const now = Date.now();
+    let next = Infinity;
+    for (const q of this.#gathering) {
+      if (all || q.pending.length >= this.#minTaskEvents || now - q.since >= this.#maxTaskWaitMs) {
+        q.gathering = false;
+        this.#gathering.delete(q);
+        this.#enqueue(q);
+      } else next = Math.min(next, q.since + this.#maxTaskWaitMs);
+    }
+    if (all) { clearTimeout(this.#gatherTimer); this.#gatherTimer = undefined; }
+    if (next !== Infinity && this.#gatherTimer === undefined) this.#gatherTimer = setTimeout(() => this.#gathered(), Math.max(1, next - now));
+    this.#pump();
+  }
+
   /** Queues a tenant's durable events for scoring. Never blocks; see whenFull. */
   push(tenantId: string, records: readonly EventRecord[]): void {
     const now = Date.now();
@@ -243,18 +311,20 @@ export class Scorer {
         const kept = this.#checkpoints?.unsaved.get(key);
         if (kept !== undefined) this.#checkpoints?.unsaved.delete(key);
         q = {
-          tenantId, stream: r.stream, streamType: r.streamType, state: kept?.state ?? null, sessionState: kept?.sessionState ?? null, pending: [], running: false, ready: false, lastUsed: now, key,
+          tenantId, stream: r.stream, streamType: r.streamType, state: kept?.state ?? null, sessionState: kept?.sessionState ?? null, pending: [], running: false, ready: false, gathering: false, since: now, lastUsed: now, key,
           loaded: this.#checkpoints === undefined || kept !== undefined, dirty: kept !== undefined,
         };
+        if (kept?.incidents != null) q.incidents = loadIncidents(kept.incidents);
         this.#streams.set(key, q);
         this.#streamsOf.set(tenantId, (this.#streamsOf.get(tenantId) ?? 0) + 1);
       }
+      if (q.pending.length === 0) q.since = now;
       q.pending.push(r);
       this.#addPending(tenantId, 1);
       scoreMetrics.queuePushed.inc();
-      if (!q.running && !q.ready) {
-        this.#enqueue(q);
-        this.#touch(q, now);
+      if (!q.running && !q.ready && (!q.gathering || q.pending.length >= this.#minTaskEvents)) {
+        if (!q.gathering) this.#touch(q, now);
+        this.#offer(q, now);
       }
     }
     this.#evict(now);
@@ -287,7 +357,7 @@ export class Scorer {
         continue;
       }
       this.#streams.delete(key);
-      if (q.dirty && q.state !== null) this.#checkpoints?.unsaved.set(key, { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state, sessionState: q.sessionState });
+      if (q.dirty && q.state !== null) this.#checkpoints?.unsaved.set(key, { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state, sessionState: q.sessionState, incidents: savedIncidents(q) });
       const n = (this.#streamsOf.get(q.tenantId) ?? 1) - 1;
       if (n > 0) this.#streamsOf.set(q.tenantId, n); else this.#streamsOf.delete(q.tenantId);
       evicted++;
@@ -301,6 +371,8 @@ export class Scorer {
   /** Resolves when every queued event has been scored and its anomalies handed over and written. */
   drain(): Promise<void> {
     if (this.#isIdle()) return Promise.resolve();
+    // Nothing more is coming that the gathering streams would wait for.
+    if (this.#gathering.size > 0) this.#flushGathering(true);
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
@@ -325,6 +397,7 @@ export class Scorer {
     }
     await this.drain();
     clearInterval(this.#checkpointTimer);
+    clearTimeout(this.#gatherTimer);
     // The last checkpoint: every state changed since its last save (nothing runs any more).
     await this.checkpoint();
     await this.#pool.destroy();
@@ -346,7 +419,7 @@ export class Scorer {
     for (const q of this.#streams.values()) {
       if (!q.dirty || q.running || q.state === null) continue;
       // Copies: the entry's own buffers are transferred to a worker by its next task.
-      out.push({ row: { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state.slice(), sessionState: q.sessionState?.slice() ?? null }, failed: () => { q.dirty = true; } });
+      out.push({ row: { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state.slice(), sessionState: q.sessionState?.slice() ?? null, incidents: savedIncidents(q) }, failed: () => { q.dirty = true; } });
       q.dirty = false;
     }
     return out;
@@ -359,7 +432,11 @@ export class Scorer {
       dropped += q.pending.length;
       q.pending = [];
       q.ready = false;
+      q.gathering = false;
     }
+    this.#gathering.clear();
+    clearTimeout(this.#gatherTimer);
+    this.#gatherTimer = undefined;
     this.#ready.clear();
     this.#pendingOf.clear();
     this.#pendingEvents = 0;
@@ -410,6 +487,7 @@ export class Scorer {
         if (saved !== null && q.state === null) {
           q.state = saved.state;
           q.sessionState = saved.sessionState;
+          q.incidents ??= loadIncidents(saved.incidents);
           this.stats.statesLoaded++;
         }
         q.loaded = true;
@@ -513,8 +591,8 @@ export class Scorer {
     if (state !== null) q.dirty = true;
     q.running = false;
     this.#inFlight--;
-    if (q.pending.length > 0 && !q.ready) this.#enqueue(q);
     const now = Date.now();
+    if (q.pending.length > 0 && !q.ready) this.#offer(q, now);
     this.#touch(q, now);
     // Entries kept over the bound while they ran can go now that they are idle.
     this.#evict(now);

@@ -2,7 +2,7 @@
 // stream patterns, back-off, the incident key, Slack's message format and the address filter.
 import { describe, expect, it } from 'vitest';
 import {
-  backoffMs, inQuietHours, incidentKey, isPrivateAddress, isTimeZone, signature, slackBody, streamMatches, verifySignature, webhookBody,
+  alertIncidentId, backoffMs, inQuietHours, isPrivateAddress, isTimeZone, signature, slackBody, streamMatches, verifySignature, webhookBody,
   type AlertMessage,
 } from '../../src/control/alerts/format.js';
 import { createHmac } from 'node:crypto';
@@ -51,13 +51,17 @@ describe('alerts format', () => {
     expect(backoffMs(1000, 40)).toBe(3_600_000);
   });
 
-  it("folds by detection's incident id, else by stream and detector", () => {
-    expect(incidentKey({ stream: 'a', detector: 'd', incident_id: 'i1' })).toBe(incidentKey({ stream: 'b', detector: 'e', incident_id: 'i1' }));
-    expect(incidentKey({ stream: 'a', detector: 'd', incident_id: 'i1' })).not.toBe(incidentKey({ stream: 'a', detector: 'd', incident_id: 'i2' }));
-    expect(incidentKey({ stream: 'a', detector: 'd', incident_id: null })).toBe(incidentKey({ stream: 'a', detector: 'd' }));
-    expect(incidentKey({ stream: 'a', detector: 'd' })).toBe(incidentKey({ stream: 'a', detector: 'd' }));
-    expect(incidentKey({ stream: 'a', detector: 'd' })).not.toBe(incidentKey({ stream: 'a', detector: 'e' }));
-    expect(incidentKey({ stream: 'a\u001fd', detector: '' })).not.toBe(incidentKey({ stream: 'a', detector: 'd' }));
+  it("notifies as detection's incident id; a row without one as a stable id of tenant, stream, detector and window", () => {
+    const at = '2026-12-05T10:02:11.000Z';
+    const w = 600_000;
+    expect(alertIncidentId('t', { stream: 'a', detector: 'd', detected_at: at, incident_id: 'i1' }, w)).toBe('i1');
+    const legacy = alertIncidentId('t', { stream: 'a', detector: 'd', detected_at: at, incident_id: null }, w);
+    expect(legacy).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(alertIncidentId('t', { stream: 'a', detector: 'd', detected_at: '2026-12-05T10:09:59.000Z' }, w)).toBe(legacy); // same 10-minute window
+    expect(alertIncidentId('t', { stream: 'a', detector: 'd', detected_at: '2026-12-05T10:10:00.000Z' }, w)).not.toBe(legacy);
+    expect(alertIncidentId('u', { stream: 'a', detector: 'd', detected_at: at }, w)).not.toBe(legacy);
+    expect(alertIncidentId('t', { stream: 'a', detector: 'e', detected_at: at }, w)).not.toBe(legacy);
+    expect(alertIncidentId('t', { stream: 'a\u001fd', detector: '', detected_at: at }, w)).not.toBe(alertIncidentId('t', { stream: 'a', detector: '\u001fd', detected_at: at }, w));
   });
 
   it("Slack's format: text, a header, an mrkdwn section with <, >, & escaped and the link", () => {

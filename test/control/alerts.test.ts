@@ -13,6 +13,7 @@ import { syntheticLog } from '../../src/tools/demo/synthetic.js';
 import { verifySignature } from '../../src/control/alerts/format.js';
 import { AlertDispatcher } from '../../src/control/alerts/dispatcher.js';
 import { pruneHistory } from '../../src/control/alerts/system.js';
+import { foldAnomalies, type FoldAnomaly } from '../../src/control/alerts/incidents.js';
 import { Senders } from '../../src/control/alerts/senders.js';
 import { LiveHub } from '../../src/control/live/hub.js';
 import { TableUsageStore } from '../../src/core/usage.js';
@@ -87,16 +88,20 @@ async function channel(token: string, body: Record<string, unknown>): Promise<{ 
   return r.body;
 }
 
-/** Waits until every anomaly of the tenant is folded and none of its deliveries is still due; returns the deliveries. */
-async function settled(tenantId: string, minAnomalies: number): Promise<{ status: string; event: string; attempts: number; last_error: string | null }[]> {
+/**
+ * Waits until the second instance has looked at every stored anomaly (of every tenant: it hears
+ * them all) and none of the tenant's deliveries is still due; returns the deliveries. (Both
+ * instances make the same inserts, so what the second queued is what either would.)
+ */
+async function settled(tenantId: string, minAnomalies: number): Promise<{ status: string; event: string; attempts: number; last_error: string | null; incident_id: string | null }[]> {
   return waitFor(async () => {
-    const { rows } = await db.pool.query<{ n: number; folded: number; open: number }>(
+    const { rows } = await db.pool.query<{ n: number; all: number; open: number }>(
       `SELECT (SELECT count(*)::int FROM anomalies WHERE tenant_id = $1) AS n,
-              (SELECT count(*)::int FROM alert_incident_anomalies x JOIN anomalies a ON a.id = x.anomaly_id WHERE a.tenant_id = $1) AS folded,
+              (SELECT count(*)::int FROM anomalies) AS all,
               (SELECT count(*)::int FROM alert_deliveries WHERE tenant_id = $1 AND status IN ('pending', 'sending')) AS open`, [tenantId]);
     const r = rows[0];
-    if (r.n < minAnomalies || r.folded < r.n || r.open > 0) return undefined;
-    return (await db.pool.query('SELECT status, event, attempts, last_error FROM alert_deliveries WHERE tenant_id = $1', [tenantId])).rows;
+    if (r.n < minAnomalies || second.dispatcher.stats.folded < r.all || r.open > 0) return undefined;
+    return (await db.pool.query('SELECT status, event, attempts, last_error, incident_id FROM alert_deliveries WHERE tenant_id = $1', [tenantId])).rows;
   }, 60_000, 'anomalies folded and deliveries settled');
 }
 
@@ -118,10 +123,13 @@ describe('an incident of many lines, through the engine', () => {
     await ingestIncident(ann.key, 'web', 20);
     const deliveries = await settled(ann.tenantId, 20);
     const { rows: [anomalies] } = await db.pool.query('SELECT count(*)::int AS n FROM anomalies WHERE tenant_id = $1', [ann.tenantId]);
-    const { rows: incidents } = await db.pool.query('SELECT count, stream FROM alert_incidents WHERE tenant_id = $1', [ann.tenantId]);
+    const { rows: incidents } = await db.pool.query('SELECT incident_id, count(*)::int AS count, min(stream) AS stream FROM anomalies WHERE tenant_id = $1 GROUP BY incident_id', [ann.tenantId]);
     console.log(`alerts: ${anomalies.n} anomalous lines folded into ${incidents.length} incident(s), ${deliveries.length} deliveries`);
-    expect(incidents).toEqual([{ count: anomalies.n, stream: 'web' }]);
+    expect(incidents).toEqual([{ incident_id: expect.any(String), count: anomalies.n, stream: 'web' }]);
     expect(deliveries.map((d) => `${d.event}:${d.status}`)).toEqual(['incident.opened:sent', 'incident.opened:sent', 'incident.opened:sent']);
+    // The deliveries are keyed on detection's incident: no other incident table.
+    expect(deliveries.map((d) => d.incident_id)).toEqual([incidents[0].incident_id, incidents[0].incident_id, incidents[0].incident_id]);
+    expect(second.dispatcher.stats.folded).toBeGreaterThanOrEqual(anomalies.n);
 
     const hooks = hooksTo('/hook/ann');
     expect(hooks).toHaveLength(1);
@@ -145,7 +153,7 @@ describe('an incident of many lines, through the engine', () => {
     expect(mails[0].from).toBe('alerts@example.com');
     expect(mails[0].raw).toMatch(/Subject: \[driftwatch\] Anomaly in web/);
 
-    // Detection gave the lines one incident_id, and the alert incident is that incident.
+    // Detection gave the lines one incident_id, and the notification tells that incident.
     const ids = (await db.pool.query('SELECT DISTINCT incident_id FROM anomalies WHERE tenant_id = $1', [ann.tenantId])).rows.map((r) => r.incident_id);
     expect(ids).toHaveLength(1);
     expect(JSON.parse(h.body).incident.id).toBe(ids[0]);
@@ -172,6 +180,43 @@ describe('an incident of many lines, through the engine', () => {
     expect(deliveries[0].last_error).toMatch(/^quiet hours/);
     expect(hooksTo('/hook/cat')).toHaveLength(0);
   }, 120_000);
+});
+
+describe('one notification per detection incident, whatever the batches', () => {
+  it("an incident's lines in several batches, each heard by two instances at once, queue one delivery per channel; a row without incident_id folds by stream, detector and window", async () => {
+    const gus = await signUp('Gus');
+    const hook = await channel(gus.token, { kind: 'webhook', name: 'h', url: `${http.url}/hook/gus` });
+    // A high bar: the incident's first batch does not reach it, its second does.
+    expect((await api('POST', `${sys.controlUrl}/api/v1/alerts/rules`, { token: gus.token, body: { name: 'high', channel_ids: [hook.id], min_score: 0.9 } })).status).toBe(201);
+    const incident = '6f1c1f0e-0000-4000-8000-00000000000a';
+    const at = (s: number) => new Date(Date.UTC(2026, 11, 5, 10, 0, s)).toISOString();
+    let n = 0;
+    const line = (score: number, s: number, incidentId: string | null): FoldAnomaly => ({
+      id: `6f1c1f0e-0000-4000-8000-${String(++n).padStart(12, '0')}`, stream: 'api', detector: 'text', score, explanation: 'new pattern', event: `line ${n}`, details: {}, detected_at: at(s), incident_id: incidentId,
+    });
+    const o = { windowMs: 600_000, dashboardUrl: 'https://dash.example.com', now: () => new Date() };
+    const both = (list: FoldAnomaly[]) => Promise.all([foldAnomalies(db.pool, gus.tenantId, list, o), foldAnomalies(db.pool, gus.tenantId, list, o)]);
+    const deliveries = async () => (await db.pool.query<{ incident_id: string; payload: { data: { anomaly: { score: number } } } }>(
+      'SELECT incident_id, payload FROM alert_deliveries WHERE tenant_id = $1 ORDER BY created_at', [gus.tenantId])).rows;
+
+    await both([line(0.6, 1, incident), line(0.7, 2, incident)]);
+    expect(await deliveries()).toEqual([]);
+    const [x, y] = await both([line(0.8, 3, incident), line(0.95, 4, incident), line(0.99, 5, incident)]);
+    expect(x.queued + y.queued).toBe(1);
+    await both([line(0.97, 6, incident)]);
+    const d = await deliveries();
+    expect(d.map((r) => [r.incident_id, r.payload.data.anomaly.score])).toEqual([[incident, 0.95]]);
+
+    // Rows without an incident_id (an engine older than incidents): one per stream, detector and 10-minute window.
+    await both([line(0.95, 10, null), line(0.95, 20, null)]);
+    await both([line(0.95, 30, null)]);
+    await both([line(0.95, 700, null)]);
+    const legacy = (await deliveries()).slice(1);
+    expect(legacy).toHaveLength(2);
+    expect(legacy[0].incident_id).not.toBe(legacy[1].incident_id);
+    await settled(gus.tenantId, 0);
+    expect(hooksTo('/hook/gus')).toHaveLength(3);
+  }, 60_000);
 });
 
 describe('mutes', () => {

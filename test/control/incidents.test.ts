@@ -59,6 +59,21 @@ describe('incidents', () => {
     expect(closed.body.incidents.map((i: { id: string; status: string }) => [i.id, i.status])).toEqual([[burst, 'closed']]);
   });
 
+  it('a line folded into a resolved incident later opens it again (the engine folds by key and event time, not by status); resolve takes a user, not an API key', async () => {
+    const late = randomUUID();
+    await insertAnomaly(h, alice.user.tenant_id, { incident_id: late, stream: 'api', event_ts: '2026-11-01T12:00:00Z', detected_at: '2026-11-01T12:00:01Z', data: 'retry a' });
+    expect((await call(h.app, 'PUT', `/api/v1/incidents/${late}/resolve`, { token: alice.token })).body).toEqual({ resolved: 1 });
+    await insertAnomaly(h, alice.user.tenant_id, { incident_id: late, stream: 'api', event_ts: '2026-11-01T12:02:00Z', detected_at: '2026-11-01T12:02:01Z', data: 'retry b' });
+    const r = await call(h.app, 'GET', `/api/v1/incidents/${late}`, { token: alice.token });
+    expect(r.body.incident).toMatchObject({ count: 2, status: 'open' });
+    expect(r.body.lines.map((l: { status: string }) => l.status)).toEqual(['resolved', 'open']);
+    const key = await call(h.app, 'POST', '/api/v1/api-keys', { token: alice.token, body: { name: 'agent' } });
+    const byKey = await call(h.app, 'PUT', `/api/v1/incidents/${late}/resolve`, { token: key.body.key });
+    expect(byKey.status).toBe(403);
+    expect((await call(h.app, 'PUT', `/api/v1/incidents/${late}/resolve`, { token: alice.token })).body).toEqual({ resolved: 1 });
+    await h.db.pool.query('DELETE FROM anomalies WHERE incident_id = $1', [late]);
+  });
+
   it("another tenant's incident is not found; a bad id or filter is a 400", async () => {
     for (const [method, url] of [['GET', `/api/v1/incidents/${burst}`], ['PUT', `/api/v1/incidents/${burst}/resolve`]] as const) {
       const r = await call(h.app, method, url, { token: bob.token });

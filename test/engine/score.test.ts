@@ -70,6 +70,39 @@ describe('Scorer (fixture worker)', () => {
     }
   });
 
+  it("gathers a stream's small pushes into one task (minTaskEvents), queues it once its oldest event has waited maxTaskWaitMs, and drain() does not wait", async () => {
+    const push = (stream: string, from: number, n: number, to: Scorer): void => {
+      to.push(T, validateEvents(Array.from({ length: n }, (_, j) => logEvent(`fine ${from + j}`, { stream })), limits));
+    };
+    // A wait no test would sit through: only minTaskEvents or drain() can start these tasks.
+    const scorer = new Scorer(silentLogger, { threads: 1, workerFilename: boomWorker, minTaskEvents: 50, maxTaskWaitMs: 600_000, onAnomalies: async () => {} });
+    try {
+      for (let i = 0; i < 10; i++) push('g', i * 3, 3, scorer);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(scorer.stats.tasksRun).toBe(0);
+      expect(scorer.pendingEvents).toBe(30);
+      push('g', 30, 30, scorer);
+      await waitFor(async () => (scorer.stats.eventsScored === 60 ? true : undefined), 10_000, 'the gathered task');
+      expect(scorer.stats.tasksRun).toBe(1);
+      push('h', 0, 5, scorer);
+      await scorer.drain();
+      expect([scorer.stats.tasksRun, scorer.stats.eventsScored, scorer.pendingEvents]).toEqual([2, 65, 0]);
+    } finally {
+      await scorer.close();
+    }
+    // Short wait, large minimum: the timer queues the stream, no drain() needed.
+    const timed = new Scorer(silentLogger, { threads: 1, workerFilename: boomWorker, minTaskEvents: 1_000, maxTaskWaitMs: 100, onAnomalies: async () => {} });
+    try {
+      push('k', 0, 5, timed);
+      push('k', 5, 5, timed);
+      await waitFor(async () => (timed.stats.eventsScored === 10 ? true : undefined), 10_000, 'the waited task');
+      expect(timed.stats.tasksRun).toBe(1);
+    } finally {
+      await timed.close();
+    }
+    expect(() => new Scorer(silentLogger, { threads: 1, workerFilename: boomWorker, maxTaskWaitMs: -1, onAnomalies: async () => {} })).toThrow(TypeError);
+  });
+
   it('counts a refused task ({ok: false}) and a missing worker file without crashing', async () => {
     const scorer = new Scorer(silentLogger, { threads: 1, workerFilename: boomWorker, onAnomalies: async () => {} });
     scorer.push(T, validateEvents([logEvent('FAIL_TASK', { stream: 'f' })], limits));

@@ -5,7 +5,10 @@
 //     DROP TABLE event_blocks_pYYYYMMDD                              days wholly older than the longest
 //                                                                    retention: every plan is past them
 //     per plan shorter than the longest, per partition that started before its cutoff (and the default one):
-//       DELETE its tenants' blocks received before the cutoff       (chunks of `chunk` rows, by ctid;
+//       DELETE its tenants' blocks received before the cutoff       (chunks of `chunk` rows, by
+//                                                                    (tenant_id, ctid): a TID scan here;
+//                                                                    under Citus a ctid names a row of one
+//                                                                    shard and tenant_id picks the shard;
 //                                                                    a block is one row for ~100 events)
 //     per plan: DELETE its tenants' anomalies detected before the cutoff (same chunks)
 //     per plan: DELETE its tenants' stream_minutes (the dashboard's rollup) of minutes before the cutoff
@@ -160,29 +163,34 @@ export class Retention {
         const targets = [...kept.filter((p) => p.day < cutoff.getTime()).map((p) => p.name), 'event_blocks_default'];
         for (const part of targets) {
           blocksDeleted += await chunked(db,
-            `DELETE FROM ${part} WHERE ctid = ANY (ARRAY(
-               SELECT ctid FROM ${part} WHERE tenant_id IN (${tenants}) AND received_at < $2 LIMIT $3))`,
+            `DELETE FROM ${part} x USING (
+               SELECT tenant_id, ctid AS row FROM ${part} WHERE tenant_id IN (${tenants}) AND received_at < $2 LIMIT $3) d
+             WHERE x.tenant_id = d.tenant_id AND x.ctid = d.row`,
             [plan.id, cutoff, this.#chunk]);
         }
       }
       anomaliesDeleted += await chunked(db,
-        `DELETE FROM anomalies WHERE ctid = ANY (ARRAY(
-           SELECT ctid FROM anomalies WHERE tenant_id IN (${tenants}) AND detected_at < $2 LIMIT $3))`,
+        `DELETE FROM anomalies x USING (
+           SELECT tenant_id, ctid AS row FROM anomalies WHERE tenant_id IN (${tenants}) AND detected_at < $2 LIMIT $3) d
+         WHERE x.tenant_id = d.tenant_id AND x.ctid = d.row`,
         [plan.id, cutoff, this.#chunk]);
       this.stats.minutesDeleted += await chunked(db,
-        `DELETE FROM stream_minutes WHERE ctid = ANY (ARRAY(
-           SELECT ctid FROM stream_minutes WHERE tenant_id IN (${tenants}) AND minute < $2 LIMIT $3))`,
+        `DELETE FROM stream_minutes x USING (
+           SELECT tenant_id, ctid AS row FROM stream_minutes WHERE tenant_id IN (${tenants}) AND minute < $2 LIMIT $3) d
+         WHERE x.tenant_id = d.tenant_id AND x.ctid = d.row`,
         [plan.id, cutoff, this.#chunk]);
     }
     // The default partition is never dropped: what of it is past the longest retention goes by rows
     // (tenants gone from `tenants` included).
     blocksDeleted += await chunked(db,
-      `DELETE FROM event_blocks_default WHERE ctid = ANY (ARRAY(
-         SELECT ctid FROM event_blocks_default WHERE received_at < $1 LIMIT $2))`,
+      `DELETE FROM event_blocks_default x USING (
+         SELECT tenant_id, ctid AS row FROM event_blocks_default WHERE received_at < $1 LIMIT $2) d
+       WHERE x.tenant_id = d.tenant_id AND x.ctid = d.row`,
       [cutoffOf(longest), this.#chunk]);
     anomaliesDeleted += await chunked(db,
-      `DELETE FROM anomalies WHERE ctid = ANY (ARRAY(
-         SELECT ctid FROM anomalies WHERE tenant_id NOT IN (SELECT id FROM tenants) AND detected_at < $1 LIMIT $2))`,
+      `DELETE FROM anomalies x USING (
+         SELECT tenant_id, ctid AS row FROM anomalies WHERE tenant_id NOT IN (SELECT id FROM tenants) AND detected_at < $1 LIMIT $2) d
+       WHERE x.tenant_id = d.tenant_id AND x.ctid = d.row`,
       [cutoffOf(longest), this.#chunk]);
     const result = { skipped: false, partitionsCreated, partitionsDropped, blocksDeleted, anomaliesDeleted };
     if (partitionsCreated + partitionsDropped.length + blocksDeleted + anomaliesDeleted > 0) RetentionRunCompleted.emit(this.#log, result);

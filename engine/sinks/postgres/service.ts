@@ -15,7 +15,7 @@
 //                                                           event adds to its own minute: rollup.ts)
 //       SELECT pg_notify(channel, payload)                  (writes with notify payloads: delivered
 //                                                           to listeners at COMMIT, not before)
-//       INSERT ingest_commits (marker id)                  (one row per transaction)
+//       INSERT ingest_commits (marker id)                  (one row per transaction, under the first write's tenant)
 //     COMMIT ──► each write's promise resolves {duplicate, rows}; on failure it rejects DW_ERR_UNAVAILABLE
 //
 // Retries live here only (STYLE.md §10): a transient error before COMMIT was sent retries the
@@ -211,10 +211,13 @@ export class CopySink {
     let total = 0;
     for (const table of ['ingest_batches', 'ingest_commits']) {
       for (let round = 0; round < PRUNE_MAX_ROUNDS; round++) {
-        // ctid = ANY(ARRAY(...)): a TID scan over at most `chunk` rows found through the created_at index.
+        // A TID scan over at most `chunk` rows found through the created_at index. By (tenant_id,
+        // ctid), not ctid alone: under Citus a ctid names a row of one shard only, and tenant_id
+        // picks the shard (docs/scaling.md).
         const r = await this.#pool.query(
-          `DELETE FROM ${table} WHERE ctid = ANY (ARRAY(
-             SELECT ctid FROM ${table} WHERE created_at < now() - ${RETENTION} LIMIT ${chunk}))`);
+          `DELETE FROM ${table} x USING (
+             SELECT tenant_id, ctid AS row FROM ${table} WHERE created_at < now() - ${RETENTION} LIMIT ${chunk}) d
+           WHERE x.tenant_id = d.tenant_id AND x.ctid = d.row`);
         total += r.rowCount ?? 0;
         if ((r.rowCount ?? 0) < chunk) break;
       }
@@ -418,7 +421,7 @@ export class CopySink {
         const notes = channel === undefined ? [] : fresh.flatMap((w) => w.notify ?? []);
         if (notes.length > 0) await client.query('SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n', [channel, notes]);
       }
-      await client.query('INSERT INTO ingest_commits (id) VALUES ($1)', [state.markerId]);
+      await client.query('INSERT INTO ingest_commits (tenant_id, id) VALUES ($2, $1)', [state.markerId, writes[0].tenantId]);
       state.results = results;
       state.commitSent = true;
       await client.query('COMMIT');

@@ -10,6 +10,8 @@
 // inside carries its own version and migrates older versions itself (the numeric detector takes
 // its version-1 states, the form before checkpoints existed). A row of a format this engine does
 // not know (written by a newer engine) is not used: the stream starts fresh and it is logged.
+// `incidents`: the stream's open incidents (engine/transforms/incidents.ts), JSON text with its
+// own version, saved with the state they go with; null in rows written before it existed.
 import type pg from 'pg';
 import type { Logger } from '../../../src/core/log.js';
 import type { StreamType } from '../../../workers/types.js';
@@ -26,11 +28,15 @@ export interface StateRow extends StateKey {
   state: Uint8Array;
   /** logs, traces: the session tracker's state, if the stream has one. */
   sessionState: Uint8Array | null;
+  /** The stream's open incidents (transforms/incidents.ts saveIncidents); absent or null: none. */
+  incidents?: string | null;
 }
 
 export interface SavedState {
   state: Uint8Array;
   sessionState: Uint8Array | null;
+  /** Null for a stream without open incidents, or a row saved before incidents were checkpointed. */
+  incidents: string | null;
 }
 
 /** What the scorer needs from a checkpoint store (tests may pass their own). */
@@ -50,8 +56,8 @@ export class DetectorStates implements StateStore {
   }
 
   async load(key: StateKey): Promise<SavedState | null> {
-    const { rows } = await this.#pool.query<{ format: number; state: Buffer; session_state: Buffer | null }>(
-      'SELECT format, state, session_state FROM detector_states WHERE tenant_id = $1 AND stream_type = $2 AND stream = $3',
+    const { rows } = await this.#pool.query<{ format: number; state: Buffer; session_state: Buffer | null; incidents: string | null }>(
+      'SELECT format, state, session_state, incidents FROM detector_states WHERE tenant_id = $1 AND stream_type = $2 AND stream = $3',
       [key.tenantId, key.streamType, key.stream]);
     const row = rows[0];
     if (row === undefined) {
@@ -65,7 +71,7 @@ export class DetectorStates implements StateStore {
     }
     this.stats.loaded++;
     // Buffers of their own: the scorer transfers them to a worker thread (a pooled slab must not be).
-    return { state: new Uint8Array(row.state), sessionState: row.session_state === null ? null : new Uint8Array(row.session_state) };
+    return { state: new Uint8Array(row.state), sessionState: row.session_state === null ? null : new Uint8Array(row.session_state), incidents: row.incidents };
   }
 
   /**
@@ -75,11 +81,11 @@ export class DetectorStates implements StateStore {
   async save(rows: readonly StateRow[], db: pg.Pool | pg.PoolClient = this.#pool): Promise<void> {
     if (rows.length === 0) return;
     await db.query(
-      `INSERT INTO detector_states AS d (tenant_id, stream_type, stream, format, state, session_state, updated_at)
-       SELECT t, y, s, $4, b, sb, now() FROM unnest($1::uuid[], $2::text[], $3::text[], $5::bytea[], $6::bytea[]) AS u(t, y, s, b, sb)
+      `INSERT INTO detector_states AS d (tenant_id, stream_type, stream, format, state, session_state, incidents, updated_at)
+       SELECT t, y, s, $4, b, sb, i, now() FROM unnest($1::uuid[], $2::text[], $3::text[], $5::bytea[], $6::bytea[], $7::text[]) AS u(t, y, s, b, sb, i)
        WHERE EXISTS (SELECT 1 FROM tenants WHERE id = u.t)
-       ON CONFLICT (tenant_id, stream_type, stream) DO UPDATE SET format = EXCLUDED.format, state = EXCLUDED.state, session_state = EXCLUDED.session_state, updated_at = now()`,
-      [rows.map((r) => r.tenantId), rows.map((r) => r.streamType), rows.map((r) => r.stream), STATE_FORMAT, rows.map((r) => bytes(r.state)), rows.map((r) => (r.sessionState === null ? null : bytes(r.sessionState)))]);
+       ON CONFLICT (tenant_id, stream_type, stream) DO UPDATE SET format = EXCLUDED.format, state = EXCLUDED.state, session_state = EXCLUDED.session_state, incidents = EXCLUDED.incidents, updated_at = now()`,
+      [rows.map((r) => r.tenantId), rows.map((r) => r.streamType), rows.map((r) => r.stream), STATE_FORMAT, rows.map((r) => bytes(r.state)), rows.map((r) => (r.sessionState === null ? null : bytes(r.sessionState))), rows.map((r) => r.incidents ?? null)]);
     this.stats.saved += rows.length;
     this.stats.saveCalls++;
   }

@@ -1,10 +1,11 @@
-// The alert dispatcher: folds announced anomalies into incidents, sends due deliveries, and
+// The alert dispatcher: queues a notification per detection incident, sends due deliveries, and
 // raises the system alerts. One per control API instance; any number may run on one database.
 //
 //   LiveHub.onAnomalies ─► foldAnomalies (incidents.ts) ─► alert_deliveries (pending) ─► kick()
 //   every ALERT_SYSTEM_CHECK_MS ─► checkSystem (system.ts: quota 80/100%, VM crashes) ─► kick()
-//   every hour ─► pruneHistory (system.ts: delivery log and incidents older than 90 days)
-//   kick() / every ALERT_POLL_MS ─► claim due rows: UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)
+//   every hour ─► pruneHistory (system.ts: delivery log and system events older than 90 days)
+//   kick() / every ALERT_POLL_MS ─► tenants with due rows ─► per tenant, claim them:
+//        UPDATE … WHERE tenant_id = $t AND id IN (SELECT … WHERE tenant_id = $t … FOR UPDATE SKIP LOCKED)
 //        status sending, attempts + 1, locked_until now + lease ─► Senders.send
 //        ─► sent | pending (next_attempt_at = now + base × 2^(attempts−1)) | failed (ALERT_MAX_ATTEMPTS)
 //
@@ -31,7 +32,7 @@ export interface DispatcherOptions {
   dashboardUrl: string; now?: () => Date;
 }
 
-interface Claimed extends SendTarget { id: string; attempts: number; payload: AlertMessage }
+interface Claimed extends SendTarget { id: string; tenant_id: string; attempts: number; payload: AlertMessage }
 
 export class AlertDispatcher {
   readonly #pool: pg.Pool;
@@ -45,6 +46,7 @@ export class AlertDispatcher {
   #again = false;
   #closed = false;
   readonly #work = new Set<Promise<unknown>>();
+  /** folded: announced anomalies this instance looked at (every instance counts each one). */
   readonly stats = { folded: 0, sent: 0, failedAttempts: 0 };
 
   constructor(pool: pg.Pool, log: Logger, senders: Senders, usage: UsageStore, o: DispatcherOptions) {
@@ -105,19 +107,32 @@ export class AlertDispatcher {
     })()).finally(() => { this.#running = undefined; });
   }
 
-  /** Claims up to CLAIM_BATCH due deliveries (or the one named) and sends them; returns how many were claimed. */
-  async runDue(onlyId?: string): Promise<number> {
-    const { rows } = await this.#pool.query<Claimed>(
-      `UPDATE alert_deliveries d SET status = 'sending', attempts = d.attempts + 1, locked_until = now() + make_interval(secs => $1)
-         FROM alert_channels c
-        WHERE c.id = d.channel_id AND d.id IN (
-              SELECT id FROM alert_deliveries
-               WHERE (status = 'pending' OR (status = 'sending' AND locked_until < now())) AND next_attempt_at <= now()
-                 AND ($3::uuid IS NULL OR id = $3)
-               ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-        RETURNING d.id, d.attempts, d.payload, c.kind, c.target, c.secret`, [LEASE_MS / 1000, CLAIM_BATCH, onlyId ?? null]);
-    await Promise.all(rows.map((r) => this.#deliver(r)));
-    return rows.length;
+  /**
+   * Claims up to CLAIM_BATCH due deliveries and sends them; returns how many were claimed. The
+   * tenants with due deliveries are read first (longest waiting first, no lock), then each one's
+   * are claimed by a query that names the tenant: under Citus (docs/scaling.md) the claim's FOR
+   * UPDATE SKIP LOCKED then runs in that tenant's shard, which a claim across tenants could not.
+   */
+  async runDue(): Promise<number> {
+    const { rows: tenants } = await this.#pool.query<{ tenant_id: string }>(
+      `SELECT tenant_id FROM alert_deliveries
+        WHERE (status = 'pending' OR (status = 'sending' AND locked_until < now())) AND next_attempt_at <= now()
+        GROUP BY tenant_id ORDER BY min(next_attempt_at) LIMIT $1`, [CLAIM_BATCH]);
+    const claimed: Claimed[] = [];
+    for (const { tenant_id: tenantId } of tenants) {
+      if (claimed.length >= CLAIM_BATCH) break;
+      const { rows } = await this.#pool.query<Claimed>(
+        `UPDATE alert_deliveries d SET status = 'sending', attempts = d.attempts + 1, locked_until = now() + make_interval(secs => $1)
+           FROM alert_channels c
+          WHERE d.tenant_id = $3 AND c.tenant_id = d.tenant_id AND c.id = d.channel_id AND d.id IN (
+                SELECT id FROM alert_deliveries
+                 WHERE tenant_id = $3 AND (status = 'pending' OR (status = 'sending' AND locked_until < now())) AND next_attempt_at <= now()
+                 ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+          RETURNING d.id, d.tenant_id, d.attempts, d.payload, c.kind, c.target, c.secret`, [LEASE_MS / 1000, CLAIM_BATCH - claimed.length, tenantId]);
+      claimed.push(...rows);
+    }
+    await Promise.all(claimed.map((r) => this.#deliver(r)));
+    return claimed.length;
   }
 
   async #deliver(r: Claimed): Promise<void> {
@@ -126,7 +141,8 @@ export class AlertDispatcher {
       this.stats.sent++;
       alertMetrics.attempts.child(r.kind, 'sent').inc();
       await this.#pool.query(
-        `UPDATE alert_deliveries SET status = 'sent', sent_at = now(), response_code = $2, last_error = NULL, locked_until = NULL WHERE id = $1`, [r.id, res.code]);
+        `UPDATE alert_deliveries SET status = 'sent', sent_at = now(), response_code = $2, last_error = NULL, locked_until = NULL
+          WHERE tenant_id = $3 AND id = $1`, [r.id, res.code, r.tenant_id]);
       return;
     }
     this.stats.failedAttempts++;
@@ -135,8 +151,8 @@ export class AlertDispatcher {
     AlertDeliveryError.emit(this.#log, { delivery_id: r.id, kind: r.kind, attempts: r.attempts, code: res.code, error: res.error });
     await this.#pool.query(
       `UPDATE alert_deliveries SET status = $2, response_code = $3, last_error = $4, locked_until = NULL,
-              next_attempt_at = now() + make_interval(secs => $5) WHERE id = $1`,
-      [r.id, last ? 'failed' : 'pending', res.code, res.error, backoffMs(this.#o.retryBaseMs, r.attempts) / 1000]);
+              next_attempt_at = now() + make_interval(secs => $5) WHERE tenant_id = $6 AND id = $1`,
+      [r.id, last ? 'failed' : 'pending', res.code, res.error, backoffMs(this.#o.retryBaseMs, r.attempts) / 1000, r.tenant_id]);
   }
 
   /** Queues a test message to the channel and tries it at once; returns the delivery's id (retried like any other when it fails). */
@@ -151,8 +167,8 @@ export class AlertDispatcher {
       `WITH d AS (
          INSERT INTO alert_deliveries (id, tenant_id, channel_id, event, dedupe_key, payload, status, attempts, locked_until)
          SELECT $1, $2, id, 'test', $4, $5, 'sending', 1, now() + make_interval(secs => $6) FROM alert_channels WHERE id = $3 AND tenant_id = $2
-         RETURNING id, attempts, payload, channel_id)
-       SELECT d.id, d.attempts, d.payload, c.kind, c.target, c.secret FROM d JOIN alert_channels c ON c.id = d.channel_id`,
+         RETURNING id, tenant_id, attempts, payload, channel_id)
+       SELECT d.id, d.tenant_id, d.attempts, d.payload, c.kind, c.target, c.secret FROM d JOIN alert_channels c ON c.tenant_id = d.tenant_id AND c.id = d.channel_id`,
       [randomUUID(), tenantId, channelId, `test:${randomUUID()}`, m, LEASE_MS / 1000]);
     if (rows.length === 0) throw new DwError('DW_ERR_NOT_FOUND', 'alert channel');
     await this.#track(this.#deliver(rows[0]));

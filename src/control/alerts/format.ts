@@ -1,5 +1,5 @@
 // Alerts without I/O: what a notification says (webhook JSON, Slack message, email), the
-// webhook signature, the incident key, quiet hours, stream patterns, back-off and which
+// webhook signature, the incident an anomaly notifies as, quiet hours, stream patterns, back-off and which
 // addresses a channel may not target.
 //
 // Webhook signature (documented in the README): the body is signed with the channel's secret,
@@ -8,7 +8,7 @@
 // A receiver recomputes it over the raw body, compares in constant time and refuses a timestamp
 // older than a few minutes (replays). X-Driftwatch-Delivery carries the delivery id (the same
 // on a retry, so a receiver can drop a repeat).
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 
 export const SIGNATURE_HEADER = 'x-driftwatch-signature';
@@ -59,17 +59,23 @@ export function emailContent(m: AlertMessage): { subject: string; text: string }
   return { subject: `[driftwatch] ${m.title}`, text: `${m.text}\n${m.url === undefined ? '' : `\n${m.url}\n`}` };
 }
 
-export interface FoldableAnomaly { stream: string; detector: string; incident_id?: string | null }
+export interface FoldableAnomaly { stream: string; detector: string; detected_at: string; incident_id?: string | null }
 
 /**
- * The incident key. Detection gives related findings of a stream one `incident_id` (same
- * detector and key, such as a template, close in event time: engine/transforms/incidents.ts);
- * the alert incident is then that incident. Rows stored without one (before incidents) fold by
- * stream and detector within ALERT_INCIDENT_WINDOW_SECONDS (a line pattern that recurs is one
- * `novel` finding then `recurrence` findings of the same detector).
+ * The incident an anomaly notifies as: detection's `incident_id` (related findings of a stream,
+ * same detector and key, close in event time: engine/transforms/incidents.ts), so an alert is
+ * keyed on the incident that GET /api/v1/incidents/{id} shows. A row stored without one (by an
+ * engine older than incidents) takes a stable id made from its tenant, stream, detector and the
+ * window of `windowMs` its detected_at falls in: at most one notification per stream and
+ * detector per window, the same id on every control API instance.
  */
-export const incidentKey = (a: FoldableAnomaly): string =>
-  (a.incident_id !== null && a.incident_id !== undefined ? `incident\u001f${a.incident_id}` : `${a.stream}\u001f${a.detector}`);
+export function alertIncidentId(tenantId: string, a: FoldableAnomaly, windowMs: number): string {
+  if (a.incident_id !== null && a.incident_id !== undefined) return a.incident_id;
+  const window = Math.floor(Date.parse(a.detected_at) / windowMs);
+  const h = createHash('sha256').update(JSON.stringify([tenantId, a.stream, a.detector, window])).digest('hex');
+  // A name-based UUID's layout (version 5 nibble, RFC 4122 variant), so it fits a uuid column.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 export const isHhMm = (s: string): boolean => HHMM.test(s);

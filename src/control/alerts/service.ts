@@ -160,7 +160,7 @@ export class AlertStore {
     const { rows } = await this.#pool.query<DeliveryRow>(
       `SELECT d.id, d.channel_id, c.name AS channel_name, c.kind AS channel_kind, d.incident_id, d.rule_id, d.event, d.status, d.attempts,
               d.last_error, d.response_code, d.created_at, d.sent_at, d.next_attempt_at, d.payload->>'title' AS title
-         FROM alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id
+         FROM alert_deliveries d JOIN alert_channels c ON c.tenant_id = d.tenant_id AND c.id = d.channel_id
         WHERE d.tenant_id = $1 ORDER BY d.created_at DESC, d.id DESC LIMIT $2`, [tenantId, limit]);
     return rows.map(deliveryJson);
   }
@@ -169,7 +169,7 @@ export class AlertStore {
     const { rows } = await this.#pool.query<DeliveryRow>(
       `SELECT d.id, d.channel_id, c.name AS channel_name, c.kind AS channel_kind, d.incident_id, d.rule_id, d.event, d.status, d.attempts,
               d.last_error, d.response_code, d.created_at, d.sent_at, d.next_attempt_at, d.payload->>'title' AS title
-         FROM alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id WHERE d.tenant_id = $1 AND d.id = $2`, [tenantId, id]);
+         FROM alert_deliveries d JOIN alert_channels c ON c.tenant_id = d.tenant_id AND c.id = d.channel_id WHERE d.tenant_id = $1 AND d.id = $2`, [tenantId, id]);
     return rows[0] === undefined ? undefined : deliveryJson(rows[0]);
   }
 }

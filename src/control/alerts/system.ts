@@ -13,7 +13,7 @@ import { monthTag, planUsage, type UsageStore } from '../../core/usage.js';
 import type { AlertMessage } from './format.js';
 
 export const QUOTA_THRESHOLDS = [80, 100] as const;
-/** How long the delivery log and incidents are kept (finished deliveries; incidents by their last anomaly). */
+/** How long the delivery log and system events are kept (finished deliveries; system events by last_at). */
 export const ALERT_HISTORY_DAYS = 90;
 const CRASH_LOOKBACK = '1 hour';
 
@@ -69,9 +69,11 @@ async function raise(pool: pg.Pool, tenantId: string, kind: 'quota' | 'vm_crash'
 }
 
 /**
- * Drops delivery-log rows (sent, failed, suppressed) and incidents older than ALERT_HISTORY_DAYS
- * (an incident's anomaly links go with it; its deliveries keep their row with incident_id null
- * until they age out too). Returns how many rows went.
+ * Drops delivery-log rows (sent, failed, suppressed) and system events (alert_incidents) older
+ * than ALERT_HISTORY_DAYS. Returns how many rows went. A detection incident's notification state
+ * is its delivery rows, so once they are pruned a line folded into that incident 90 days on
+ * (the engine's fold gap is 5 minutes of event time: only a replay of old events does that)
+ * would notify again.
  */
 export async function pruneHistory(pool: pg.Pool): Promise<number> {
   const d = await pool.query(

@@ -251,7 +251,7 @@ export class BillingService implements BillingContext {
         `SELECT ${MANUAL_COLUMNS} FROM billing_manual_usage WHERE tenant_id = $1 AND idempotency_key = $2`, [actor.tenantId, idempotencyKey])).rows[0];
       if (row.status === 'sent') return { row, replay };
     }
-    row = await this.#sendManual(stripe, row);
+    row = await this.#sendManual(stripe, actor.tenantId, row);
     await this.#audit.record({
       tenantId: actor.tenantId, actorUserId: actor.userId, actorKind: 'user', action: 'billing.usage_record', target: `usage:${row.id}`,
       ip: actor.ip, details: { events: Number(row.events), timestamp: row.ts.toISOString(), reason: row.reason },
@@ -259,7 +259,7 @@ export class BillingService implements BillingContext {
     return { row, replay };
   }
 
-  async #sendManual(stripe: Stripe, row: ManualUsageRow): Promise<ManualUsageRow> {
+  async #sendManual(stripe: Stripe, tenantId: string, row: ManualUsageRow): Promise<ManualUsageRow> {
     try {
       await stripe.billing.meterEvents.create({
         event_name: this.#config.stripeMeterEventName, identifier: row.identifier, timestamp: Math.floor(row.ts.getTime() / 1000),
@@ -267,10 +267,10 @@ export class BillingService implements BillingContext {
       }, { idempotencyKey: row.identifier });
     } catch (err) {
       // Refused: forget the record. Not reached: keep it pending; a retry with the same Idempotency-Key resends it.
-      if (isStripeRejection(err)) await this.#pool.query('DELETE FROM billing_manual_usage WHERE id = $1', [row.id]);
+      if (isStripeRejection(err)) await this.#pool.query('DELETE FROM billing_manual_usage WHERE tenant_id = $1 AND id = $2', [tenantId, row.id]);
       throw upstreamError(err, 'billing.meterEvents.create');
     }
     return (await this.#pool.query<ManualUsageRow>(
-      `UPDATE billing_manual_usage SET status = 'sent', sent_at = now() WHERE id = $1 RETURNING ${MANUAL_COLUMNS}`, [row.id])).rows[0];
+      `UPDATE billing_manual_usage SET status = 'sent', sent_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${MANUAL_COLUMNS}`, [tenantId, row.id])).rows[0];
   }
 }

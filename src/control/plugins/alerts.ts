@@ -62,7 +62,7 @@ const deliverySchema = {
   type: 'object',
   properties: {
     id: { type: 'string' }, channel_id: { type: 'string' }, channel_name: { type: 'string' }, channel_kind: { type: 'string' },
-    incident_id: { type: ['string', 'null'] }, rule_id: { type: ['string', 'null'] }, event: { type: 'string' }, title: { type: 'string' },
+    incident_id: { type: ['string', 'null'], description: "incident.opened: detection's incident (GET /api/v1/incidents/{id}); a quota or VM alert: its system event; null for a test" }, rule_id: { type: ['string', 'null'] }, event: { type: 'string' }, title: { type: 'string' },
     status: { type: 'string', enum: ['pending', 'sending', 'sent', 'failed', 'suppressed'] }, attempts: { type: 'integer' },
     last_error: { type: ['string', 'null'] }, response_code: { type: ['integer', 'null'] },
     created_at: { type: 'string' }, sent_at: { type: ['string', 'null'] }, next_attempt_at: { type: ['string', 'null'] },

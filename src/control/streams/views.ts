@@ -148,8 +148,6 @@ export class StreamsService {
   async remove(tenantId: string, stream: string): Promise<{ deleted: boolean; blocks: number; anomalies: number }> {
     return withTransaction(this.#pool, async (db) => {
       const blocks = await db.query('DELETE FROM event_blocks WHERE tenant_id = $1 AND stream = $2', [tenantId, stream]);
-      await db.query(
-        'DELETE FROM alert_incident_anomalies x USING anomalies a WHERE a.id = x.anomaly_id AND a.tenant_id = $1 AND a.stream = $2', [tenantId, stream]);
       const anomalies = await db.query('DELETE FROM anomalies WHERE tenant_id = $1 AND stream = $2', [tenantId, stream]);
       const totals = await db.query('DELETE FROM stream_totals WHERE tenant_id = $1 AND stream = $2', [tenantId, stream]);
       await db.query('DELETE FROM stream_minutes WHERE tenant_id = $1 AND stream = $2', [tenantId, stream]);

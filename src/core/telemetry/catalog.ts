@@ -178,7 +178,7 @@ export const rateLimitRefused = new Counter('driftwatch_rate_limit_refused_reque
 // ── Control API: alerts ──────────────────────────────────────────────────────────────────────
 export const alertMetrics = {
   attempts: new Counter('driftwatch_alert_delivery_attempts_total', 'alert delivery attempts, by channel kind (webhook, slack, email) and outcome (sent, retry, failed)', ['kind', 'outcome']),
-  folded: new Counter('driftwatch_alert_folded_anomalies_total', 'stored anomalies the alert dispatcher folded into incidents (each once, whichever instance)').child(),
+  folded: new Counter('driftwatch_alert_folded_anomalies_total', 'stored anomalies this control API instance looked at for incident notifications (every instance counts each one)').child(),
 };
 export const AlertDeliveryError = defineEvent({ name: 'AlertDeliveryError', level: 'warn', everyMs: 10_000,
   message: 'an alert notification could not be sent; it is retried with back-off until ALERT_MAX_ATTEMPTS' });
