@@ -636,3 +636,13 @@ CREATE TABLE IF NOT EXISTS cluster_offsets (
   seq         bigint NOT NULL,
   updated_at  timestamptz NOT NULL DEFAULT now()
 );
+-- The cluster's ingest nodes (engine/cluster/quota.ts, with NATS_URL): events admitted per tenant
+-- and month (ms since the epoch of the month's start, UTC), raised and checked against the plan in
+-- one statement, so ingest nodes together never admit more than the plan allows. Led by tenant_id
+-- (a distributed table on Citus, colocated with event_blocks).
+CREATE TABLE IF NOT EXISTS quota_admitted (
+  tenant_id   uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  month       bigint NOT NULL,
+  events      bigint NOT NULL,
+  PRIMARY KEY (tenant_id, month)
+);

@@ -174,7 +174,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     await scorer.close();
     throw err;
   });
-  const ingest = new Ingest({ config, pool, log, usage, scorer, events, spool, toScore, publish: cluster?.publish });
+  const ingest = new Ingest({ config, pool, log, usage, scorer, events, spool, toScore, publish: cluster?.publish, sharedQuota: cluster?.quota });
   const stopSpoolMetrics = trackSpool(spool);
 
   const door: Door = { closing: false, graceEnd: Infinity, listenSocket: undefined };

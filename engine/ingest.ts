@@ -25,7 +25,7 @@ import type { SpooledSink } from './sinks/spool/service.js';
 import type { IngestResult } from './sources/common.js';
 import { TenantRateLimiter } from './transforms/limit.js';
 import { TenantTurns } from './transforms/turns.js';
-import { TenantQuota, type QuotaReading, type QuotaTicket } from './transforms/quota.js';
+import { TenantQuota, type QuotaReading, type QuotaTicket, type SharedQuota } from './transforms/quota.js';
 import type { InOrder, Scorer } from './transforms/score.js';
 import type { EventRecord } from './types.js';
 import type { Publish } from './cluster/cluster.js';
@@ -43,6 +43,8 @@ export interface IngestDeps {
   toScore: InOrder<{ tenantId: string; records: EventRecord[] }>;
   /** With NATS_URL: the batch goes to JetStream instead (engine/cluster/); 'unreachable': stored here as without it. */
   publish?: Publish;
+  /** With NATS_URL: the quota count shared by every ingest node (cluster/quota.ts). */
+  sharedQuota?: SharedQuota;
 }
 
 const sourceName = (s: LimitSource): string => (s === 'config' ? 'the engine\'s setting' : s === 'plan' ? 'its plan' : 'its own override');
@@ -75,6 +77,7 @@ export class Ingest {
       return { plan: p.plan, planName: p.planName, limit: p.limit, used: p.usage.events, limits: { plan: p.planLimits, tenant: p.tenantLimits } };
     }, {
       refreshMs: config.quotaRefreshMs,
+      shared: deps.sharedQuota,
       onReadError: (err, tenantId) => IngestQuotaReadError.emit(log, { err, tenantId }),
     });
   }

@@ -2,7 +2,8 @@
 // without it the engine is one process with its spool, as before, and nothing here runs.
 //
 //   ingest role ─► ingest.ts #store hands every admitted, decoded batch (HTTP, WebSocket, OTLP and
-//                  any other source) to publish (publish.ts) ─► dw.events.<partition>
+//                  any other source) to publish (publish.ts) ─► dw.events.<partition>;
+//                  its quota check reserves in the count every ingest node shares (quota.ts)
 //   store role  ─► store.ts: dw.events.* and dw.anomalies.* ─► COPY ─► ack after COMMIT
 //   detect role ─► detect.ts: leased partitions (lease.ts) ─► scored in order ─► dw.anomalies.<partition>
 //   a process without the ingest role refuses ingest (DW_ERR_UNAVAILABLE: send it to an ingest node)
@@ -20,6 +21,7 @@ import { DetectRole } from './detect.js';
 import { openNats, type Nats } from './nats.js';
 import { PARTITIONS, parseRoles, type Roles } from './partition.js';
 import { publishBatch, type PublishResult } from './publish.js';
+import { PgQuota } from './quota.js';
 import { StoreRole } from './store.js';
 
 export type Publish = (tenantId: string, records: EventRecord[], bytes: number, batchKey: string | undefined) => Promise<PublishResult | 'unreachable'>;
@@ -29,6 +31,8 @@ export interface Cluster {
   nats: Nats;
   /** Where ingest.ts sends a batch (a process without the ingest role refuses it). */
   publish: Publish;
+  /** The ingest role's quota count shared with the other ingest nodes (undefined without the ingest role). */
+  quota: PgQuota | undefined;
   store: StoreRole | undefined;
   detect: DetectRole | undefined;
   /** Stops the detect and store roles (each finishes and acks what it holds); call before the sinks flush. */
@@ -59,6 +63,7 @@ export async function startCluster(d: ClusterDeps): Promise<Cluster | undefined>
     ? new DetectRole({
       nats, pool: d.pool, log, states: new DetectorStates(d.pool, log), settings: new StreamSettings(d.pool, log),
       threads: config.workerThreads, workerFilename: d.workerFilename, leaseMs: d.leaseMs,
+      maxStreams: config.maxStreams,
     })
     : undefined;
   store?.start();
@@ -73,7 +78,7 @@ export async function startCluster(d: ClusterDeps): Promise<Cluster | undefined>
     return stopped;
   };
   return {
-    roles, nats, publish, store, detect, stopRoles,
+    roles, nats, publish, quota: roles.ingest ? new PgQuota(d.pool) : undefined, store, detect, stopRoles,
     async close() {
       await stopRoles();
       await nats.close();

@@ -8,6 +8,9 @@
 //        message on dw.anomalies.<p>, msg id a:<sequence>:<n> (stored by the store role: store.ts)
 //     every CHECKPOINT_MS or CHECKPOINT_MESSAGES: await the anomaly publishes, then save the changed
 //     states with the sequence they cover in one transaction (offsets.ts)
+//   memory bound (stream-cache.ts): every stream used is touched in the process's LRU; beyond
+//     MAX_STREAMS (or a tenant beyond half of it) the least recently used are evicted: their
+//     runner checkpoints (states + sequence), then drops them; used again, they load from the checkpoint
 //   lease lost ─► stop at once; released (balance, close) ─► checkpoint, then stop
 //   an error (NATS, PostgreSQL, a publish) ─► the runner starts again from its last checkpoint,
 //     states reloaded: what it scores again gives the same ids and message ids, so nothing is stored twice
@@ -22,8 +25,8 @@ import { scoreMetrics } from '../../src/core/telemetry/index.js';
 import type { ScoreInput, ScoreResult, ScoreTask } from '../../workers/types.js';
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
 import type { DetectorStates, StateRow } from '../sinks/postgres/state.js';
-import { eventJson } from '../transforms/decode.js';
-import { foldIncident, INCIDENT_GAP_MS, incidentKey, loadIncidents, saveIncidents, type IncidentMap } from '../transforms/incidents.js';
+import { anomalyRowOf } from '../transforms/anomaly-row.js';
+import { loadIncidents, saveIncidents, type IncidentMap } from '../transforms/incidents.js';
 import type { StreamSettings } from '../transforms/stream-settings.js';
 import type { EventRecord } from '../types.js';
 import { Leases } from './lease.js';
@@ -31,9 +34,12 @@ import type { Nats } from './nats.js';
 import { checkpoint, loadOffset } from './offsets.js';
 import { anomaliesSubject, anomalyId, decodeEvents, encodeAnomalies, EVENTS_STREAM, eventsSubject, MAX_PAYLOAD_BYTES } from './partition.js';
 import { TENANT_HEADER } from './publish.js';
+import { StreamCache } from './stream-cache.js';
 
 const CHECKPOINT_MS = 1_000;
 const CHECKPOINT_MESSAGES = 2_000;
+/** The share of MAX_STREAMS one tenant's streams may hold in a detect process (beyond, its own least recently used go). */
+const TENANT_SHARE = 0.5;
 /** No message for this long while the subject has newer ones: the consumer is replaced. */
 const STALL_MS = 5_000;
 
@@ -46,9 +52,15 @@ export interface DetectRoleDeps {
   threads: number;
   workerFilename?: string;
   leaseMs?: number;
+  /** Detector states in memory at most (MAX_STREAMS, default 100,000); one tenant may hold TENANT_SHARE of them. */
+  maxStreams?: number;
 }
 
-export interface DetectStats { messages: number; scored: number; anomalies: number; checkpoints: number; restarts: number }
+export interface DetectStats {
+  messages: number; scored: number; anomalies: number; checkpoints: number; restarts: number;
+  /** Streams whose state was dropped from memory (after a checkpoint), and states loaded from detector_states. */
+  evicted: number; loaded: number;
+}
 
 interface StreamState {
   tenantId: string; stream: string; streamType: EventRecord['streamType']; state: Uint8Array | null; session: Uint8Array | null; dirty: boolean;
@@ -58,7 +70,9 @@ interface StreamState {
 
 export class DetectRole {
   readonly id = randomUUID();
-  readonly stats: DetectStats = { messages: 0, scored: 0, anomalies: 0, checkpoints: 0, restarts: 0 };
+  readonly stats: DetectStats = { messages: 0, scored: 0, anomalies: 0, checkpoints: 0, restarts: 0, evicted: 0, loaded: 0 };
+  /** The process's bound on detector states in memory. */
+  readonly cache: StreamCache;
   readonly pool: Piscina;
   readonly #d: DetectRoleDeps;
   readonly #runners = new Map<number, PartitionRunner>();
@@ -66,11 +80,16 @@ export class DetectRole {
 
   constructor(d: DetectRoleDeps) {
     this.#d = d;
+    const max = d.maxStreams ?? 100_000;
+    this.cache = new StreamCache({
+      max, perTenant: Math.max(1, Math.floor(max * TENANT_SHARE)),
+      onEvict: (p, keys) => this.#runners.get(p)?.evict(keys),
+    });
     this.pool = new Piscina({ filename: d.workerFilename ?? workerFile('score'), minThreads: 1, maxThreads: d.threads });
     this.leases = new Leases({
       kv: d.nats.leases, id: this.id, log: d.log, leaseMs: d.leaseMs,
       onAcquire: (p) => {
-        const r = new PartitionRunner(p, this.#d, this.pool, this.stats);
+        const r = new PartitionRunner(p, this.#d, this.pool, this.stats, this.cache);
         this.#runners.set(p, r);
         r.start();
       },
@@ -95,6 +114,9 @@ class PartitionRunner {
   readonly #d: DetectRoleDeps;
   readonly #pool: Piscina;
   readonly #stats: DetectStats;
+  readonly #cache: StreamCache;
+  /** Streams the cache evicted, dropped at the runner's next turn. */
+  #evictions: string[] = [];
   #streams = new Map<string, StreamState>();
   #iter: ConsumerMessages | undefined;
   #stopping = false;
@@ -109,11 +131,38 @@ class PartitionRunner {
   #failed: Error | undefined;
   #publishError: Error | undefined;
 
-  constructor(p: number, d: DetectRoleDeps, pool: Piscina, stats: DetectStats) {
+  constructor(p: number, d: DetectRoleDeps, pool: Piscina, stats: DetectStats, cache: StreamCache) {
     this.#p = p;
     this.#d = d;
     this.#pool = pool;
     this.#stats = stats;
+    this.#cache = cache;
+  }
+
+  /** The cache evicted these streams (keys of #streams): checkpoint, then drop them, at the runner's next turn. */
+  evict(keys: string[]): void {
+    if (this.#evictions.length === 0) {
+      this.#exclusive(() => this.#evict()).catch((err: unknown) => {
+        this.#failed = err instanceof Error ? err : new Error(String(err));
+        this.#iter?.stop();
+      });
+    }
+    this.#evictions.push(...keys);
+  }
+
+  async #evict(): Promise<void> {
+    const keys = this.#evictions;
+    this.#evictions = [];
+    const victims = keys.flatMap((k) => {
+      const s = this.#streams.get(k);
+      // Used again since it was evicted: kept.
+      return s === undefined || this.#cache.has(this.#p, s.tenantId, k) ? [] : [[k, s] as const];
+    });
+    if (victims.length === 0) return;
+    // Its state must be in detector_states with the sequence it covers before memory lets it go.
+    if (victims.some(([, s]) => s.dirty && s.state !== null)) await this.#checkpoint();
+    for (const [k] of victims) this.#streams.delete(k);
+    this.#stats.evicted += victims.length;
   }
 
   start(): void {
@@ -136,11 +185,14 @@ class PartitionRunner {
     this.#iter?.stop();
     await this.#loop;
     if (save && this.#lastSeq > this.#savedSeq) await this.#checkpoint().catch((err: unknown) => this.#d.log.warn({ err, partition: this.#p }, 'ClusterDetectCheckpointError'));
+    this.#cache.dropPartition(this.#p);
   }
 
   async #run(): Promise<void> {
     // From the last checkpoint, with the states saved with it (memory dropped: a restart replays).
     this.#streams = new Map();
+    this.#cache.dropPartition(this.#p);
+    this.#evictions = [];
     this.#pending = [];
     this.#failed = undefined;
     this.#publishError = undefined;
@@ -251,12 +303,15 @@ class PartitionRunner {
   }
 
   async #stream(tenantId: string, key: string, r: EventRecord): Promise<StreamState> {
-    let s = this.#streams.get(tenantId + '\u0000' + key);
+    const k = tenantId + '\u0000' + key;
+    let s = this.#streams.get(k);
     if (s === undefined) {
       const saved = await this.#d.states.load({ tenantId, streamType: r.streamType, stream: r.stream });
+      if (saved?.state != null) this.#stats.loaded++;
       s = { tenantId, stream: r.stream, streamType: r.streamType, state: saved?.state ?? null, session: saved?.sessionState ?? null, dirty: false, incidents: loadIncidents(saved?.incidents) };
-      this.#streams.set(tenantId + '\u0000' + key, s);
+      this.#streams.set(k, s);
     }
+    this.#cache.touch(this.#p, tenantId, k);
     return s;
   }
 
@@ -290,11 +345,9 @@ class PartitionRunner {
       let id = anomalyId(tenantId, s.stream, seq, i, f.detector);
       for (let k = 1; used.has(id); k++) id = anomalyId(tenantId, s.stream, seq, i, `${f.detector}#${k}`);
       used.add(id);
-      rows.push({
-        id, incidentId: foldIncident(s.incidents, incidentKey(f.detector, f.details), r.ts, INCIDENT_GAP_MS, () => id), tenantId, stream: s.stream, streamType: s.streamType, score: f.score, detector: f.detector, explanation: f.explanation,
-        eventJson: eventJson(r), detailsJson: JSON.stringify({ ...f.details, threshold: profile.threshold, profile: profile.profile }),
-        eventTs: r.ts, detectedAt: now,
-      });
+      rows.push(anomalyRowOf({
+        id, tenantId, stream: s.stream, streamType: s.streamType, finding: f, event: r, profile, incidents: s.incidents, newIncidentId: () => id, detectedAt: now,
+      }));
     }
     return rows;
   }

@@ -9,6 +9,7 @@
 // (docs/scaling.md). FNV-1a over tenant + NUL + stream key, so it is the same in every process.
 import { createHash } from 'node:crypto';
 import { pack, unpack } from 'msgpackr';
+import { encodeAnomalyMessage } from '../../src/core/anomaly-feed.js';
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
 import type { EventRecord } from '../types.js';
 import type { StreamType } from '../../workers/types.js';
@@ -19,9 +20,8 @@ export const PARTITIONS = 16;
 export const MAX_PAYLOAD_BYTES = 900_000;
 
 export const EVENTS_STREAM = 'DW_EVENTS';
-export const ANOMALIES_STREAM = 'DW_ANOMALIES';
+export { ANOMALIES_STREAM, anomaliesSubject } from '../../src/core/anomaly-feed.js';
 export const eventsSubject = (p: number): string => `dw.events.${p}`;
-export const anomaliesSubject = (p: number): string => `dw.anomalies.${p}`;
 
 /** The partition of a stream: FNV-1a 32 of `tenant \0 stream` modulo PARTITIONS. */
 export function partitionOf(tenantId: string, stream: string): number {
@@ -87,8 +87,9 @@ export function decodeEvents(payload: Uint8Array): EventRecord[] {
   }));
 }
 
+/** The findings of one message (src/core/anomaly-feed.ts: the control API's live feed decodes the same payload). */
 export function encodeAnomalies(rows: readonly AnomalyRow[]): Uint8Array {
-  return pack(rows);
+  return encodeAnomalyMessage(rows);
 }
 
 export function decodeAnomalies(payload: Uint8Array): AnomalyRow[] {

@@ -29,6 +29,13 @@
 // one batch per other engine (two engines racing for a 2,000 limit in batches of 100 stored
 // 2,100 in each of 8 runs, with 4-5 quota reads in all; 4,000 before this rule: test/engine/quota.test.ts).
 //
+// With NATS_URL (issue 15) ingest nodes share one count: once the local check passes, a limited
+// tenant's batch is also reserved in `shared` (engine/cluster/quota.ts: a PostgreSQL row of the
+// events admitted this month, checked and raised in one statement), and what is not stored is given back at
+// settle(). Nodes together then never admit more than the limit (test/cluster/quota.e2e.test.ts:
+// two ingest nodes racing for 2,000 admit exactly 2,000). A reservation that fails (PostgreSQL
+// unreachable) falls back to the local estimate above (stats.sharedErrors).
+//
 // A read that fails (PostgreSQL or Redis down) keeps the last reading (own keeps growing, so the
 // estimate stays an upper bound); with no reading at all the batch is let through (fail open:
 // storing needs PostgreSQL anyway), counted in stats.readErrors and logged by the caller's hook.
@@ -52,7 +59,17 @@ export interface QuotaReading {
 /** Reads a tenant's plan and its usage in the month that starts at `monthStartMs`. */
 export type QuotaRead = (tenantId: string, monthStartMs: number) => Promise<QuotaReading>;
 
+/** A count of admitted events shared by every ingest node (engine/cluster/quota.ts). */
+export interface SharedQuota {
+  /** Adds n to the tenant's month unless that passes `limit`; the count is raised to `floor` (events stored) first. */
+  reserve(tenantId: string, month: number, n: number, limit: number, floor: number): Promise<{ ok: boolean; used: number }>;
+  /** Gives back n (admitted, not stored). */
+  release(tenantId: string, month: number, n: number): Promise<void>;
+}
+
 export interface QuotaOptions {
+  /** With NATS_URL: the count every ingest node shares. */
+  shared?: SharedQuota;
   /** How old a reading may get before the next is taken (QUOTA_REFRESH_MS). */
   refreshMs: number;
   /** Told about every failed read (the caller's emit() rate-limits the log). */
@@ -85,17 +102,18 @@ interface Entry {
 }
 
 /** What admit() reserved; give it back to settle(). */
-export interface QuotaTicket { readonly tenantId: string; readonly events: number; readonly month: number }
+export interface QuotaTicket { readonly tenantId: string; readonly events: number; readonly month: number; readonly shared?: boolean }
 
 export class TenantQuota {
   readonly #read: QuotaRead;
   readonly #refreshMs: number;
   readonly #now: () => number;
   readonly #onReadError: (err: unknown, tenantId: string) => void;
+  readonly #shared: SharedQuota | undefined;
   readonly #entries = new Map<string, Entry>();
   #lastSweep: number;
   /** Counters (STYLE.md §11). */
-  readonly stats = { batchesRefused: 0, eventsRefused: 0, reads: 0, readErrors: 0, failedOpen: 0 };
+  readonly stats = { batchesRefused: 0, eventsRefused: 0, reads: 0, readErrors: 0, failedOpen: 0, sharedErrors: 0 };
 
   constructor(read: QuotaRead, opts: QuotaOptions) {
     if (!Number.isSafeInteger(opts.refreshMs) || opts.refreshMs < 0) throw new TypeError('options.refreshMs must be a non-negative integer');
@@ -103,6 +121,7 @@ export class TenantQuota {
     this.#refreshMs = opts.refreshMs;
     this.#now = opts.now ?? Date.now;
     this.#onReadError = opts.onReadError ?? (() => {});
+    this.#shared = opts.shared;
     this.#lastSweep = this.#now();
   }
 
@@ -176,23 +195,47 @@ export class TenantQuota {
         e.lastForced = t;
         await this.#refresh(tenantId, e, true);
       }
-      if (this.#over(e, events)) {
-        this.stats.batchesRefused++;
-        this.stats.eventsRefused += events;
-        const r = e.reading!;
-        const used = Math.min(r.limit!, r.used + e.own + e.inFlight);
-        const resetsAt = nextMonthStart(this.#now());
-        throw new DwError('DW_ERR_QUOTA_EXCEEDED',
-          `the ${r.planName} plan allows ${r.limit!.toLocaleString('en-US')} events per month (UTC); ` +
-          `${used.toLocaleString('en-US')} are used this month and this batch has ${events.toLocaleString('en-US')}. ` +
-          `Upgrade the plan, or wait until ${new Date(resetsAt).toISOString()}`,
-          { plan: r.plan, limit: r.limit, used, batch: events, resetsAt: new Date(resetsAt).toISOString(),
-            retryAfterSeconds: Math.max(1, Math.ceil((resetsAt - this.#now()) / 1000)) });
-      }
+      if (this.#over(e, events)) this.#refuse(e, events, e.reading!.used + e.own + e.inFlight);
     }
+    const shared = await this.#reserve(tenantId, e, events);
     e.inFlight += events;
     e.started++;
-    return { tenantId, events, month: e.month };
+    return { tenantId, events, month: e.month, shared };
+  }
+
+  /** The shared count (with NATS_URL): true when reserved there; refuses when the nodes together would pass the limit. */
+  async #reserve(tenantId: string, e: Entry, events: number): Promise<boolean> {
+    if (this.#shared === undefined || e.reading === undefined || e.reading.limit === null) return false;
+    try {
+      let r = await this.#shared.reserve(tenantId, e.month, events, e.reading.limit, e.reading.used);
+      if (!r.ok && this.#now() - e.readAt >= FORCED_READ_MS) {
+        // Before refusing, the plan again (an upgrade lifts the limit within FORCED_READ_MS).
+        await this.#refresh(tenantId, e, true);
+        if (e.reading?.limit === null) return false;
+        r = await this.#shared.reserve(tenantId, e.month, events, e.reading.limit, e.reading.used);
+      }
+      if (!r.ok) this.#refuse(e, events, r.used);
+      return true;
+    } catch (err) {
+      if ((err as DwError).code === 'DW_ERR_QUOTA_EXCEEDED') throw err;
+      this.stats.sharedErrors++;
+      this.#onReadError(err, tenantId);
+      return false;
+    }
+  }
+
+  #refuse(e: Entry, events: number, usedNow: number): never {
+    this.stats.batchesRefused++;
+    this.stats.eventsRefused += events;
+    const r = e.reading!;
+    const used = Math.min(r.limit!, usedNow);
+    const resetsAt = nextMonthStart(this.#now());
+    throw new DwError('DW_ERR_QUOTA_EXCEEDED',
+      `the ${r.planName} plan allows ${r.limit!.toLocaleString('en-US')} events per month (UTC); ` +
+      `${used.toLocaleString('en-US')} are used this month and this batch has ${events.toLocaleString('en-US')}. ` +
+      `Upgrade the plan, or wait until ${new Date(resetsAt).toISOString()}`,
+      { plan: r.plan, limit: r.limit, used, batch: events, resetsAt: new Date(resetsAt).toISOString(),
+        retryAfterSeconds: Math.max(1, Math.ceil((resetsAt - this.#now()) / 1000)) });
   }
 
   /** A write is done: `stored` events of it were stored now (0 when it failed or was a duplicate). */
@@ -201,6 +244,12 @@ export class TenantQuota {
     if (e === undefined || e.month !== ticket.month) return;
     e.inFlight = Math.max(0, e.inFlight - ticket.events);
     e.own += stored;
+    if (ticket.shared === true && stored < ticket.events) {
+      void this.#shared!.release(ticket.tenantId, ticket.month, ticket.events - stored).catch((err: unknown) => {
+        this.stats.sharedErrors++;
+        this.#onReadError(err, ticket.tenantId);
+      });
+    }
   }
 
   /**

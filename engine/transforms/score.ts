@@ -47,11 +47,11 @@ import type { ScoreInput, ScoreResult, ScoreTask, StreamType } from '../../worke
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
 import type { StateStore } from '../sinks/postgres/state.js';
 import { Checkpoints, type PendingState } from './score-checkpoints.js';
-import { eventJson } from './decode.js';
+import { anomalyRowOf } from './anomaly-row.js';
 import type { EventRecord } from '../types.js';
 import type { StreamProfile } from './stream-settings.js';
 
-import { foldIncident, incidentKey, loadIncidents, saveIncidents, type IncidentMap } from './incidents.js';
+import { loadIncidents, saveIncidents, type IncidentMap } from './incidents.js';
 import { RoundRobin } from './round-robin.js';
 
 export { InOrder } from './in-order.js';
@@ -550,15 +550,9 @@ export class Scorer {
       for (const f of res.findings) {
         const r = batch[f.index];
         if (r === undefined) continue;
-        rows.push({
-          id: randomUUID(), incidentId: foldIncident(q.incidents, incidentKey(f.detector, f.details), r.ts),
-          tenantId: q.tenantId, stream: q.stream, streamType: q.streamType,
-          score: f.score, detector: f.detector, explanation: f.explanation,
-          eventJson: eventJson(r),
-          // The profile and threshold the finding was judged by (absent without settings).
-          detailsJson: JSON.stringify(profile === undefined ? f.details ?? {} : { ...f.details, threshold: profile.threshold, profile: profile.profile }),
-          eventTs: r.ts, detectedAt: now,
-        });
+        rows.push(anomalyRowOf({
+          id: randomUUID(), tenantId: q.tenantId, stream: q.stream, streamType: q.streamType, finding: f, event: r, profile, incidents: q.incidents, detectedAt: now,
+        }));
       }
       this.stats.anomalies += rows.length;
       scoreMetrics.anomalies.inc(rows.length);

@@ -9,6 +9,8 @@
 // A payload names one tenant and some anomaly ids ("<tenant>:<id>,<id>,..."): at most
 // NOTE_MAX_IDS ids, so it stays far under PostgreSQL's 8,000-byte limit. The listeners read the
 // rows themselves (filtered on the tenant), so a payload carries no data a page would show.
+import { pack, unpack } from 'msgpackr';
+
 export const ANOMALY_CHANNEL = 'dw_anomalies';
 export const NOTE_MAX_IDS = 100;
 
@@ -29,4 +31,46 @@ export function decodeAnomalyNote(payload: string): { tenantId: string; ids: str
   const ids = payload.slice(colon + 1).split(',');
   if (!UUID.test(tenantId) || ids.length === 0 || ids.length > NOTE_MAX_IDS || !ids.every((id) => UUID.test(id))) return undefined;
   return { tenantId, ids };
+}
+
+// The same feed through NATS JetStream (issue 15, docs/scaling.md): the detect role publishes each
+// message's findings on dw.anomalies.<partition> of the stream DW_ANOMALIES as msgpack rows; any
+// control API instance with NATS_URL reads that stream from its tail (src/control/live/nats.ts),
+// so its pages get findings without waiting for the store role's NOTIFY.
+export const ANOMALIES_STREAM = 'DW_ANOMALIES';
+export const ANOMALIES_SUBJECTS = 'dw.anomalies.*';
+export const anomaliesSubject = (p: number): string => `dw.anomalies.${p}`;
+
+/** A finding as the detect role builds it (engine/sinks/postgres/copy.ts AnomalyRow has this shape). */
+export interface AnomalyWire {
+  id: string; tenantId: string; stream: string; streamType: string; score: number; detector: string; explanation: string;
+  /** JSON text of the offending event and of the detector's details. */
+  eventJson: string; detailsJson: string;
+  /** ms since the epoch. */
+  eventTs: number; detectedAt: number;
+  incidentId: string | null;
+}
+
+export function encodeAnomalyMessage(rows: readonly AnomalyWire[]): Uint8Array {
+  return pack(rows);
+}
+
+const isWire = (a: unknown): a is AnomalyWire => {
+  if (typeof a !== 'object' || a === null) return false;
+  const r = a as Record<string, unknown>;
+  return typeof r.id === 'string' && UUID.test(r.id) && typeof r.tenantId === 'string' && UUID.test(r.tenantId) &&
+    typeof r.stream === 'string' && typeof r.streamType === 'string' && typeof r.score === 'number' && typeof r.detector === 'string' &&
+    typeof r.explanation === 'string' && typeof r.eventJson === 'string' && typeof r.detailsJson === 'string' &&
+    typeof r.eventTs === 'number' && typeof r.detectedAt === 'number' && (r.incidentId === null || typeof r.incidentId === 'string');
+};
+
+/** A message's rows, or undefined for a payload this codec did not make (the whole message is ignored). */
+export function decodeAnomalyMessage(payload: Uint8Array): AnomalyWire[] | undefined {
+  let rows: unknown;
+  try {
+    rows = unpack(payload);
+  } catch {
+    return undefined;
+  }
+  return Array.isArray(rows) && rows.every(isWire) ? rows : undefined;
 }

@@ -3,7 +3,6 @@
 // the real detectors of dist/workers/score.js), ingest and store in this process, a three-node
 // JetStream cluster. What the cluster stores is compared with the same batches scored in one
 // sequence by the same worker function here (deterministic: the same findings).
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -12,9 +11,7 @@ import { startHarness, type Harness } from '../engine/harness.js';
 import { spawnEngine, type EngineProc } from '../helpers/engine-proc.js';
 import { waitFor } from '../helpers/net.js';
 import { natsServerBinary, natsSkipReason, startNatsCluster, type NatsCluster } from '../helpers/nats-cluster.js';
-import { range } from '../helpers/cluster-load.js';
-import type { ScoreResult, ScoreTask } from '../../workers/types.js';
-import { DEFAULT_PROFILE } from '../../engine/transforms/stream-settings.js';
+import { metricBatch, metricSeries, range, referenceFindings } from '../helpers/cluster-load.js';
 import { partitionOf } from '../../engine/cluster/partition.js';
 
 const STREAMS = 6;
@@ -25,32 +22,9 @@ const t0 = Date.UTC(2026, 0, 1);
 const SPIKES = new Set([260, 400, 540]);
 const isSpike = (i: number): boolean => SPIKES.has(i);
 
-function series(s: number): number[] {
-  let x = 12345 + s * 977;
-  const rnd = (): number => { x = (x * 1103515245 + 12345) % 2 ** 31; return x / 2 ** 31; };
-  return range(POINTS).map((i) => 100 + (rnd() - 0.5) * 2 + (isSpike(i) ? 40 : 0));
-}
-
-const batchOf = (s: number, b: number, values: number[]) => values.slice(b * PER_BATCH, (b + 1) * PER_BATCH).map((v, j) => ({
-  timestamp: new Date(t0 + (b * PER_BATCH + j) * 60_000).toISOString(), stream_type: 'metrics', stream: `m${s}`, data: v,
-}));
-
-/** The same batches, scored in order by the worker function itself. */
-async function reference(all: number[][]): Promise<Set<string>> {
-  const score = (await import(fileURLToPath(new URL('../../dist/workers/score.js', import.meta.url)))).default as (t: ScoreTask) => ScoreResult;
-  const out = new Set<string>();
-  for (let s = 0; s < STREAMS; s++) {
-    let state: Uint8Array | null = null;
-    for (let b = 0; b < POINTS / PER_BATCH; b++) {
-      const events = batchOf(s, b, all[s]).map((e) => ({ ts: Date.parse(e.timestamp), value: e.data }));
-      const r = score({ stream: `m${s}`, streamType: 'metrics', state, events: new TextEncoder().encode(JSON.stringify(events)), threshold: DEFAULT_PROFILE.threshold });
-      if (!r.ok) throw new Error(r.message);
-      state = r.state;
-      for (const f of r.findings) out.add(`m${s}|${events[f.index].ts}|${f.detector}`);
-    }
-  }
-  return out;
-}
+const series = (s: number): number[] => metricSeries(s, POINTS, SPIKES);
+const batchOf = (s: number, b: number, values: number[]) => metricBatch(`m${s}`, b, PER_BATCH, values, t0);
+const reference = (all: number[][]): Promise<Set<string>> => referenceFindings(all.map((values, s) => ({ stream: `m${s}`, values })), PER_BATCH, t0);
 
 describe.skipIf(natsServerBinary() === undefined)(`detect process killed (${natsServerBinary() === undefined ? natsSkipReason : 'nats-server found'})`, () => {
   let cluster: NatsCluster;

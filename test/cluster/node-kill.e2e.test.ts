@@ -54,6 +54,10 @@ describe.skipIf(natsServerBinary() === undefined)(`JetStream node killed mid-str
       const stored = [...(await storedNumbers(h.db.pool, h.tenantA.id)).values()].reduce((a, l) => a + l.length, 0);
       throw new Error(`${String(err)}; stored ${stored}; detect ${JSON.stringify(c.detect!.stats)} partitions ${JSON.stringify(c.detect!.partitions)}; store ${JSON.stringify(c.store!.stats)}`);
     });
+    // The store and detect roles consume independently: the events may be stored after they are
+    // scored (a store consumer on the killed node waits for its watchdog). Counted, then checked.
+    await waitFor(async () => ([...(await storedNumbers(h.db.pool, h.tenantA.id)).values()].reduce((a, l) => a + l.length, 0) >= total ? true : undefined),
+      120_000, 'every event stored');
     const stored = await storedNumbers(h.db.pool, h.tenantA.id);
     const { seen, outOfOrder } = await scoredNumbers(h.db.pool, h.tenantA.id);
     expect(stored.size).toBe(CONNECTIONS * STREAMS_PER_CONNECTION);

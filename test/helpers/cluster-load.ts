@@ -72,3 +72,39 @@ export async function scoredNumbers(pool: pg.Pool, tenantId: string): Promise<{ 
 }
 
 export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** A metric stream's values: noise around 100, +40 at the `spikes` indexes (deterministic per stream number). */
+export function metricSeries(s: number, points: number, spikes: ReadonlySet<number>): number[] {
+  let x = 12345 + s * 977;
+  const rnd = (): number => { x = (x * 1103515245 + 12345) % 2 ** 31; return x / 2 ** 31; };
+  return range(points).map((i) => 100 + (rnd() - 0.5) * 2 + (spikes.has(i) ? 40 : 0));
+}
+
+/** Batch `b` (of `perBatch` points, one a minute from t0) of a metric stream, as the ingest API takes it. */
+export const metricBatch = (stream: string, b: number, perBatch: number, values: readonly number[], t0: number): { timestamp: string; stream_type: string; stream: string; data: number }[] =>
+  values.slice(b * perBatch, (b + 1) * perBatch).map((v, j) => ({
+    timestamp: new Date(t0 + (b * perBatch + j) * 60_000).toISOString(), stream_type: 'metrics', stream, data: v,
+  }));
+
+/**
+ * The findings of the same batches scored in order by the worker function itself (dist/workers/score.js),
+ * one stream after the other: `stream|event ts|detector` (and `|score` with withScore).
+ */
+export async function referenceFindings(streams: readonly { stream: string; values: readonly number[] }[], perBatch: number, t0: number, withScore = false): Promise<Set<string>> {
+  const { fileURLToPath } = await import('node:url');
+  const { DEFAULT_PROFILE } = await import('../../engine/transforms/stream-settings.js');
+  type Score = (t: import('../../workers/types.js').ScoreTask) => import('../../workers/types.js').ScoreResult;
+  const score = (await import(fileURLToPath(new URL('../../dist/workers/score.js', import.meta.url)))).default as Score;
+  const out = new Set<string>();
+  for (const { stream, values } of streams) {
+    let state: Uint8Array | null = null;
+    for (let b = 0; b * perBatch < values.length; b++) {
+      const events = metricBatch(stream, b, perBatch, values, t0).map((e) => ({ ts: Date.parse(e.timestamp), value: e.data }));
+      const r = score({ stream, streamType: 'metrics', state, events: new TextEncoder().encode(JSON.stringify(events)), threshold: DEFAULT_PROFILE.threshold });
+      if (!r.ok) throw new Error(r.message);
+      state = r.state;
+      for (const f of r.findings) out.add(`${stream}|${events[f.index].ts}|${f.detector}${withScore ? `|${f.score}` : ''}`);
+    }
+  }
+  return out;
+}

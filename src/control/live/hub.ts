@@ -7,20 +7,29 @@
 //   LiveHub ── decode ──► SELECT the rows (tenant + ids) ──► subscribers of that tenant (pages)
 //                                                       └──► anomaly listeners (alerts), every tenant
 //
+// With NATS_URL (issue 15) a second source feeds the same fan-out: the findings the detect role
+// publishes on dw.anomalies.* (src/control/live/nats.ts ─► push()), as they are published, before
+// the store role has written them. Whichever source announces an anomaly first delivers it; the
+// other finds its id among the RECENT_IDS last delivered and delivers nothing (a NOTIFY whose ids
+// were all pushed from NATS is not even read).
+//
 // Subscribers are capped per tenant (LIVE_MAX_CONNECTIONS_PER_TENANT): subscribe() throws
 // DW_ERR_LIVE_LIMIT beyond it. Rows are read only when someone listens for that tenant.
 import type pg from 'pg';
-import { ANOMALY_CHANNEL, decodeAnomalyNote } from '../../core/anomaly-feed.js';
+import { ANOMALY_CHANNEL, decodeAnomalyNote, type AnomalyWire } from '../../core/anomaly-feed.js';
 import { DwError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { ANOMALY_COLUMNS, type AnomalyRow } from '../anomalies/service.js';
 import { anomalyJson } from '../plugins/schemas.js';
+import type { NatsAnomalyFeed } from './nats.js';
 
 export type AnomalyJson = ReturnType<typeof anomalyJson>;
 export type LiveSend = (anomalies: AnomalyJson[]) => void;
 export type AnomalyListener = (tenantId: string, anomalies: AnomalyJson[]) => void | Promise<void>;
 
 const RETRY_MIN_MS = 250;
+/** Ids of the anomalies delivered last (either source), so the other source's announcement of them is dropped. */
+const RECENT_IDS = 20_000;
 const RETRY_MAX_MS = 10_000;
 
 export class LiveHub {
@@ -34,8 +43,16 @@ export class LiveHub {
   #retryMs = RETRY_MIN_MS;
   #timer: NodeJS.Timeout | undefined;
   #ready: Promise<void> | undefined;
-  /** Counters: notifications received, anomalies pushed to pages, listen connections opened and lost. */
-  readonly stats = { notifications: 0, pushed: 0, connects: 0, disconnects: 0, refused: 0 };
+  readonly #recent = new Set<string>();
+  /** With NATS_URL: the second source (nats.ts), set by the live plugin. */
+  nats: NatsAnomalyFeed | undefined;
+  /** True while the NATS source delivers. */
+  natsListening = false;
+  /**
+   * Counters: notifications received, anomalies pushed to pages, listen connections opened and lost;
+   * findings received from NATS, and anomalies dropped as already delivered by the other source.
+   */
+  readonly stats = { notifications: 0, pushed: 0, connects: 0, disconnects: 0, refused: 0, natsFindings: 0, repeated: 0 };
 
   constructor(pool: pg.Pool, log: Logger, opts: { maxPerTenant: number }) {
     this.#pool = pool;
@@ -50,7 +67,7 @@ export class LiveHub {
   }
 
   /** True while the LISTEN connection is up. */
-  get listening(): boolean { return this.#client !== undefined; }
+  get listening(): boolean { return this.#client !== undefined || this.natsListening; }
 
   connections(tenantId: string): number { return this.#subs.get(tenantId)?.size ?? 0; }
 
@@ -128,27 +145,63 @@ export class LiveHub {
     if (note === undefined) return;
     const pages = this.#subs.get(note.tenantId);
     if ((pages === undefined || pages.size === 0) && this.#listeners.length === 0) return;
+    const ids = note.ids.filter((id) => !this.#recent.has(id));
+    this.stats.repeated += note.ids.length - ids.length;
+    if (ids.length === 0) return;
     let rows: AnomalyRow[];
     try {
       rows = (await this.#pool.query<AnomalyRow>(
         `SELECT ${ANOMALY_COLUMNS} FROM anomalies WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY detected_at, id`,
-        [note.tenantId, note.ids])).rows;
+        [note.tenantId, ids])).rows;
     } catch (err) {
       this.#log.warn({ err }, 'LiveReadError: announced anomalies could not be read');
       return;
     }
+    await this.#deliver(note.tenantId, rows);
+  }
+
+  /** Findings from NATS (nats.ts), one message's rows: delivered as the stored rows will read (status open). */
+  async push(rows: readonly AnomalyWire[]): Promise<void> {
+    this.stats.natsFindings += rows.length;
+    const byTenant = new Map<string, AnomalyRow[]>();
+    for (const a of rows) {
+      let list = byTenant.get(a.tenantId);
+      if (list === undefined) byTenant.set(a.tenantId, list = []);
+      list.push(wireRow(a));
+    }
+    for (const [tenantId, list] of byTenant) await this.#deliver(tenantId, list);
+  }
+
+  async #deliver(tenantId: string, all: readonly AnomalyRow[]): Promise<void> {
+    const rows = all.filter((r) => !this.#recent.has(r.id));
+    this.stats.repeated += all.length - rows.length;
     if (rows.length === 0) return;
+    for (const r of rows) this.#recent.add(r.id);
+    // A Set iterates in insertion order: the oldest ids go first.
+    for (const id of this.#recent) {
+      if (this.#recent.size <= RECENT_IDS) break;
+      this.#recent.delete(id);
+    }
     const list = rows.map(anomalyJson);
-    for (const send of this.#subs.get(note.tenantId) ?? []) {
+    for (const send of this.#subs.get(tenantId) ?? []) {
       this.stats.pushed += list.length;
       send(list);
     }
     for (const l of this.#listeners) {
       try {
-        await l(note.tenantId, list);
+        await l(tenantId, list);
       } catch (err) {
         this.#log.warn({ err }, 'LiveListenerError: an anomaly listener failed');
       }
     }
   }
+}
+
+/** A finding from NATS as the row the store role writes (anomalies: status open, not resolved). */
+function wireRow(a: AnomalyWire): AnomalyRow {
+  return {
+    id: a.id, stream: a.stream, stream_type: a.streamType, score: a.score, detector: a.detector, explanation: a.explanation,
+    event: JSON.parse(a.eventJson), details: JSON.parse(a.detailsJson), event_ts: new Date(a.eventTs), detected_at: new Date(a.detectedAt),
+    status: 'open', resolved_at: null, incident_id: a.incidentId,
+  };
 }

@@ -1,7 +1,8 @@
 // The live feed over HTTP: GET /api/v1/live answers Server-Sent Events, one `anomaly` event per
 // anomaly as the engine stores it (src/control/live/hub.ts listens for the engine's NOTIFY).
 //
-//   livePlugin (global)  app.live: the LiveHub, LISTEN started at boot, closed with the app
+//   livePlugin (global)  app.live: the LiveHub, LISTEN started at boot, closed with the app;
+//                        with NATS_URL also app.live.nats: the findings read from dw.anomalies (live/nats.ts)
 //   liveRoutesPlugin     GET /live ─▶ authenticate ─▶ hub.subscribe (cap per tenant: 429 DW_ERR_LIVE_LIMIT)
 //                        ─▶ text/event-stream: `retry`, `event: ready`, then `event: anomaly` / `: ping`
 //
@@ -9,6 +10,7 @@
 // token) and is closed when the client reads too slowly (LIVE_MAX_BUFFERED bytes waiting).
 import type { FastifyInstance } from 'fastify';
 import { LiveHub } from '../live/hub.js';
+import { NatsAnomalyFeed } from '../live/nats.js';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
 
@@ -23,7 +25,12 @@ export const livePlugin = definePlugin(async function live(app: FastifyInstance)
   const hub = new LiveHub(app.pool, app.log as never, { maxPerTenant: app.config.liveMaxConnectionsPerTenant });
   app.decorate('live', hub);
   await hub.start();
-  app.addHook('preClose', async () => { await hub.close(); });
+  const natsUrl = app.config.natsUrl;
+  if (natsUrl !== undefined) {
+    hub.nats = new NatsAnomalyFeed(natsUrl, hub, app.log as never);
+    hub.nats.start();
+  }
+  app.addHook('preClose', async () => { await hub.nats?.close(); await hub.close(); });
 }, { name: 'driftwatch-live', global: true, dependencies: ['driftwatch-context'], decorators: { fastify: ['pool', 'config'] } });
 
 export const liveRoutesPlugin = definePlugin(async function liveRoutes(app: FastifyInstance): Promise<void> {
