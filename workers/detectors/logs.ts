@@ -48,14 +48,23 @@ export const RATE_PARAMS = Object.freeze({
   /** Expected count = factor × decayed mean + floor (real logs are burstier than Poisson). */
   factor: 1.5,
   floor: 0.2,
+  /** The scan tests this line with its last j lines for j from scanMin (j = 1 would flag every pair). */
+  scanMin: 2,
+  /** The scan's S at which the score is 0.5: higher than the window's, as it tests every line
+   * SCAN_PRIOR times over overlapping spans (about 1e-5 of ordinary lines reach it on a Poisson stream). */
+  scanHalf: 5,
 });
 
 /** Metadata fields kept per stream, and the longest value judged. */
 const MAX_META_FIELDS = 32;
 const MAX_META_VALUE = 64;
 
-/** Per template: [window start ms, count in it, decayed mean count, windows seen]. */
-type RateStats = [number, number, number, number];
+/**
+ * Per template: [window start ms, count in it, decayed mean count, windows seen, decayed mean of
+ * count², last line's ts (-1: none), the 4 gaps between the lines before it (-1: none), the
+ * highest burst S in this window]. Records of the first format (4 numbers) are upgraded in place.
+ */
+type RateStats = number[];
 
 interface LogsState {
   v: 2;
@@ -66,6 +75,8 @@ interface LogsState {
   s: Record<string, Record<string, FieldStats>>;
   r: Record<string, RateStats>;
   md: Record<string, FieldStats>;
+  /** 1 once a timestamp with a sub-second part was seen (the scan's resolution is then 1 ms, else 1 s). */
+  sub?: number;
 }
 
 const dec = new TextDecoder('utf-8', { fatal: true });
@@ -184,29 +195,75 @@ class LogScorer {
   #rate(t: Template, ts: number, threshold: number, out: Part[]): number {
     const P = RATE_PARAMS;
     if (typeof ts !== 'number' || !Number.isFinite(ts)) return 0;
+    if (this.#s.sub !== 1 && ts % 1000 !== 0) this.#s.sub = 1;
     let r = this.#s.r[t.id];
-    if (r === undefined) {
-      r = this.#s.r[t.id] = [ts - (ts % P.windowMs), 0, 0, 0];
-    } else if (ts >= r[0] + P.windowMs) {
-      const k = Math.floor((ts - r[0]) / P.windowMs);
-      let mean = r[2] + (r[3] === 0 ? 1 : P.alpha) * (r[1] - r[2]);
-      if (k > 1) mean *= (1 - P.alpha) ** Math.min(k - 1, 10_000);
-      r[2] = Number(mean.toPrecision(6));
-      r[3] += k;
-      r[0] += k * P.windowMs;
-      r[1] = 0;
+    if (r === undefined) r = this.#s.r[t.id] = freshRate(ts);
+    else {
+      if (r.length < RATE_LEN) upgradeRate(r);
+      if (ts >= r[0] + P.windowMs) closeWindows(r, ts);
     }
     r[1]++;
-    if (r[3] < P.minWindows || r[1] < P.minCount) return 0;
-    const lambda = P.factor * r[2] + P.floor;
-    const S = -poissonTailLog10(r[1], lambda);
+    let S = 0;
+    let scan = false;
+    let k = 0;
+    let span = 0;
+    let lambda = 0;
+    let rawS = 0;
+    const D = dispersion(r);
+    if (r[3] >= P.minWindows) {
+      // (a) The window: lines in this window vs the decayed mean (quasi-Poisson: counts / D).
+      if (r[1] >= P.minCount) {
+        const lam = P.factor * r[2] + P.floor;
+        S = -poissonTailLog10Real(r[1] / D, lam / D);
+        rawS = S;
+        k = r[1];
+        lambda = lam;
+      }
+      // (b) The scan: this line and the template's last j lines within their span of event time,
+      // at the template's usual rate; a storm is seen from its first few lines, not once the
+      // window has filled. Spans are at least the stream's timestamp resolution.
+      const res = this.#s.sub === 1 ? 1 : 1000;
+      const rho = r[2] / P.windowMs;
+      let prev = r[5];
+      for (let j = 1; j <= SCAN_PRIOR && prev >= 0; j++) {
+        if (j >= P.scanMin) {
+          const d = Math.max(ts - prev, 0) + res;
+          const lam = P.factor * rho * d;
+          // On the window's scale: S of the scan × half / scanHalf.
+          const raw = -poissonTailLog10Real(j / D, lam / D);
+          const s = (raw - SCAN_BONFERRONI) * (P.half / P.scanHalf);
+          if (s > S) {
+            S = s;
+            rawS = raw;
+            scan = true;
+            k = j + 1;
+            span = d;
+            lambda = lam;
+          }
+        }
+        const g = j < SCAN_PRIOR ? r[5 + j] : -1;
+        prev = g < 0 ? -1 : prev - g;
+      }
+      if (S > r[RATE_LEN - 1]) r[RATE_LEN - 1] = Number(S.toFixed(2));
+    }
+    // The ring of prior lines: the newest is this one, the gaps shift by one.
+    for (let j = SCAN_PRIOR - 1; j >= 2; j--) r[5 + j] = r[4 + j];
+    r[6] = r[5] >= 0 ? Math.min(ts - r[5], MAX_GAP) : -1;
+    r[5] = ts;
+    if (S <= 0) return 0;
     const score = Number((S / (S + P.half)).toFixed(4));
     if (score >= threshold) {
+      const p = Number((10 ** -rawS).toPrecision(2));
+      const usual = r[2];
+      const disp = D > 1.05 ? `, counts over-dispersed ×${D.toFixed(1)}` : '';
+      const explanation = scan
+        ? `Template "${clip(templateText(t))}": ${k} lines within ${fmtSpan(span)} of event time, where it usually shows ${(usual / (P.windowMs / 1000)).toPrecision(2)} per second (Poisson tail p ≈ ${p} at an expected ${lambda.toPrecision(2)}${disp}; ${SCAN_PRIOR} spans tested).`
+        : `Template "${clip(templateText(t))}": ${k} lines in this ${P.windowMs / 1000} s window of event time vs. a usual ${usual.toFixed(2)} per window (Poisson tail p ≈ ${p} at an expected ${lambda.toFixed(2)}${disp}).`;
       out.push({
         score,
         detector: RATE_DETECTOR,
-        explanation: `Template "${clip(templateText(t))}": ${r[1]} lines in this ${P.windowMs / 1000} s window of event time vs. a usual ${r[2].toFixed(2)} per window (Poisson tail p ≈ ${(10 ** -S).toPrecision(2)} at an expected ${lambda.toFixed(2)}).`,
-        details: { kind: 'burst', template: t.id, count: r[1], usual: r[2], p_value: Number((10 ** -S).toPrecision(3)), window_ms: P.windowMs },
+        explanation,
+        details: { kind: 'burst', template: t.id, count: k, usual, p_value: p, window_ms: scan ? span : P.windowMs },
       });
     }
     return score;
@@ -222,6 +279,99 @@ class LogScorer {
 
 function clip(s: string): string {
   return s.length > 100 ? `${s.slice(0, 97)}...` : s;
+}
+
+/** Prior lines in the scan ring (this line and up to SCAN_PRIOR before it are tested). */
+const SCAN_PRIOR = 5;
+/** log10 of the spans tested per line (a Bonferroni correction). */
+const SCAN_BONFERRONI = Math.log10(SCAN_PRIOR);
+/** Gaps are kept up to a day. */
+const MAX_GAP = 86_400_000;
+/** Length of a template's rate record (RateStats). */
+const RATE_LEN = 11;
+
+function freshRate(ts: number): RateStats {
+  const P = RATE_PARAMS;
+  return [ts - (ts % P.windowMs), 0, 0, 0, 0, -1, -1, -1, -1, -1, 0];
+}
+
+/** A record of the four-number format (before the scan): no ring yet, a Poisson spread. */
+function upgradeRate(r: number[]): void {
+  const m = r[2];
+  r.length = RATE_LEN;
+  r[4] = m * m + m;
+  for (let j = 5; j < RATE_LEN - 1; j++) r[j] = -1;
+  r[RATE_LEN - 1] = 0;
+}
+
+/**
+ * Closes the current window (and any empty ones after it) of a template's rate record. A window
+ * in which the template was reported enters the mean at no more than twice the expected count,
+ * so one storm does not teach the template that storms are usual; a lasting rise is learned in steps.
+ */
+function closeWindows(r: RateStats, ts: number): void {
+  const P = RATE_PARAMS;
+  const k = Math.floor((ts - r[0]) / P.windowMs);
+  let c = r[1];
+  if (r[RATE_LEN - 1] >= P.half && r[3] > 0) c = Math.min(c, 2 * (P.factor * r[2] + P.floor));
+  const a = r[3] === 0 ? 1 : P.alpha;
+  let mean = r[2] + a * (c - r[2]);
+  let m2 = r[4] + a * (c * c - r[4]);
+  if (k > 1) {
+    const decay = (1 - P.alpha) ** Math.min(k - 1, 10_000);
+    mean *= decay;
+    m2 *= decay;
+  }
+  r[2] = Number(mean.toPrecision(6));
+  r[4] = Number(m2.toPrecision(6));
+  r[3] += k;
+  r[0] += k * P.windowMs;
+  r[1] = 0;
+  r[RATE_LEN - 1] = 0;
+}
+
+/** Variance over mean of the window counts, at least 1 (Poisson), at most 100. */
+function dispersion(r: RateStats): number {
+  const m = r[2];
+  if (!(m > 0)) return 1;
+  const v = r[4] - m * m;
+  return Math.min(100, Math.max(1, v / m));
+}
+
+function fmtSpan(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toPrecision(3)} s`;
+}
+
+/** Lanczos coefficients, g = 7 (to double precision). */
+const LANCZOS = [0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531, -176.61503916999186, 12.507343278686905, -0.13857109526572012, 0.000009984369578019572, 1.5056327351493116e-7];
+
+/** Natural log of the gamma function (Lanczos, g = 7). */
+function logGamma(x: number): number {
+  const c = LANCZOS;
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  x -= 1;
+  let a = c[0];
+  const t = x + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (x + i);
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/**
+ * log10 P(X ≥ k) for X ~ Poisson(lambda), for a real k > 0 (the regularised lower incomplete
+ * gamma P(k, lambda), continuous in k: quasi-Poisson counts k / D need not be whole). 0 when k ≤ lambda.
+ */
+export function poissonTailLog10Real(k: number, lambda: number): number {
+  if (!(k > lambda) || !(lambda > 0)) return 0;
+  // P(a, x) = x^a e^-x / Γ(a + 1) · Σ_n x^n / ((a + 1)...(a + n)).
+  let term = 1;
+  let sum = 1;
+  for (let n = 1; n < 500; n++) {
+    term *= lambda / (k + n);
+    sum += term;
+    if (term < 1e-12 * sum) break;
+  }
+  const ln = k * Math.log(lambda) - lambda - logGamma(k + 1) + Math.log(sum);
+  return Math.min(0, ln / Math.LN10);
 }
 
 /** log10 P(X ≥ k) for X ~ Poisson(lambda). */
