@@ -58,6 +58,8 @@ export const RATE_PARAMS = Object.freeze({
 /** Metadata fields kept per stream, and the longest value judged. */
 const MAX_META_FIELDS = 32;
 const MAX_META_VALUE = 64;
+/** Key names pooled per stream. */
+const MAX_KEYS = 64;
 
 /**
  * Per template: [window start ms, count in it, decayed mean count, windows seen, decayed mean of
@@ -75,6 +77,12 @@ interface LogsState {
   s: Record<string, Record<string, FieldStats>>;
   r: Record<string, RateStats>;
   md: Record<string, FieldStats>;
+  /**
+   * Keyed slots (status=<*>, currency=<*>) pooled per key name over all the stream's templates,
+   * categorical only: a template that is new or infrequent (a route's POST line) inherits what
+   * the stream knows of the key. Absent in states written before.
+   */
+  k?: Record<string, FieldStats>;
   /** 1 once a timestamp with a sub-second part was seen (the scan's resolution is then 1 ms, else 1 s). */
   sub?: number;
 }
@@ -162,8 +170,23 @@ class LogScorer {
       if (values[k].length > MAX_META_VALUE) continue;
       const f = (stats[name] ??= freshField());
       // A context slot is categorical (its own numbers are not judged), so the context can include it.
-      const r = observeValue(f, values[k], ctx);
-      if (r !== null) top = Math.max(top, this.#report(r, SLOT_DETECTOR, `Slot ${name.startsWith('#') ? `at word ${name.slice(1)}` : `"${name}"`} of template "${clip(templateText(t))}"`, threshold, out, { template: t.id, slot: name }));
+      let r = observeValue(f, values[k], ctx);
+      let pooled = false;
+      if (!name.startsWith('#')) {
+        // The same key over the stream's templates: the larger of the two findings is reported.
+        const keys = (this.#s.k ??= {});
+        let g = keys[name];
+        if (g === undefined && Object.keys(keys).length < MAX_KEYS) g = keys[name] = freshField();
+        const q = g === undefined ? null : observeValue(g, values[k], '', false);
+        if (q !== null && (r === null || q.score > r.score)) {
+          r = q;
+          pooled = true;
+        }
+      }
+      if (r !== null) {
+        const where = pooled ? `Key "${name}" over the stream's templates (here in "${clip(templateText(t))}")` : `Slot ${name.startsWith('#') ? `at word ${name.slice(1)}` : `"${name}"`} of template "${clip(templateText(t))}"`;
+        top = Math.max(top, this.#report(r, SLOT_DETECTOR, where, threshold, out, { template: t.id, slot: name, ...(pooled ? { pooled: 1 } : {}) }));
+      }
     }
     return top;
   }
