@@ -24,7 +24,7 @@ export const FIELD_PARAMS = Object.freeze({
   /** Spread floor (log units) and winsorising (spreads). */
   minDev: 0.05,
   clip: 4,
-  numHalf: 8,
+  numHalf: 7,
   maxContexts: 64,
   /** Share of values above the previous one beyond which a numeric field is a counter. */
   counterShare: 0.8,
