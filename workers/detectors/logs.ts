@@ -33,6 +33,20 @@ import { freshField, isContext, observeValue, type FieldStats, type ValueFinding
 export const SLOT_DETECTOR = 'template_slot';
 export const RATE_DETECTOR = 'template_rate';
 export const META_DETECTOR = 'metadata_field';
+export const SILENCE_DETECTOR = 'silence';
+
+export const SILENCE_PARAMS = Object.freeze({
+  /** A template is judged for silence once its decayed mean is at least this many lines per window (steady). */
+  minMean: 1,
+  /** S = -log10 P(no line) at which the score is 0.5, after the correction for the templates checked. */
+  half: 4,
+  /** The expected count over a silence is divided by this (a lull is not a stop). */
+  slack: 1.5,
+  /** A silence is at least one rate window long. */
+  minGapMs: 10_000,
+  /** A steady template has had lines in at least this many windows. */
+  minBusyWindows: 30,
+});
 
 export const RATE_PARAMS = Object.freeze({
   /** Window of event time, ms. */
@@ -83,6 +97,9 @@ interface LogsState {
    * the stream knows of the key. Absent in states written before.
    */
   k?: Record<string, FieldStats>;
+  /** Silence: the stream's rate record (its lines per window), and the last window checked. */
+  sr?: RateStats;
+  q?: number;
   /** 1 once a timestamp with a sub-second part was seen (the scan's resolution is then 1 ms, else 1 s). */
   sub?: number;
 }
@@ -139,7 +156,9 @@ class LogScorer {
       out.push(this.#text.mixFinding);
     }
     top = Math.max(top, this.#slots(m.template, sc.tokens, threshold, out));
+    top = Math.max(top, this.#silence(e.ts, threshold, out));
     top = Math.max(top, this.#rate(m.template, e.ts, threshold, out));
+    this.#streamLine(e.ts);
     if (e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object') top = Math.max(top, this.#meta(e.metadata, threshold, out));
     return top;
   }
@@ -226,6 +245,7 @@ class LogScorer {
       if (ts >= r[0] + P.windowMs) closeWindows(r, ts);
     }
     r[1]++;
+    r[SILENT] = 0;
     let S = 0;
     let scan = false;
     let k = 0;
@@ -267,7 +287,7 @@ class LogScorer {
         const g = j < SCAN_PRIOR ? r[5 + j] : -1;
         prev = g < 0 ? -1 : prev - g;
       }
-      if (S > r[RATE_LEN - 1]) r[RATE_LEN - 1] = Number(S.toFixed(2));
+      if (S > r[BURST_S]) r[BURST_S] = Number(S.toFixed(2));
     }
     // The ring of prior lines: the newest is this one, the gaps shift by one.
     for (let j = SCAN_PRIOR - 1; j >= 2; j--) r[5 + j] = r[4 + j];
@@ -292,6 +312,78 @@ class LogScorer {
     return score;
   }
 
+  /** An idle tick at the stream's event time `ts`: only silences are judged. */
+  idle(ts: number, threshold: number, out: Part[]): number {
+    return this.#silence(ts, threshold, out);
+  }
+
+  /** Counts a line in the stream's own rate record (for the silence of the whole stream). */
+  #streamLine(ts: number): void {
+    if (typeof ts !== 'number' || !Number.isFinite(ts)) return;
+    let r = this.#s.sr;
+    if (r === undefined) r = this.#s.sr = freshRate(ts);
+    else if (ts >= r[0] + RATE_PARAMS.windowMs) closeWindows(r, ts);
+    r[1]++;
+    r[5] = ts;
+    r[SILENT] = 0;
+  }
+
+  /**
+   * Silence, judged once per window of event time (at the first line or idle tick past a window's
+   * end). The stream: no line since its last one, against its own decayed lines per window. Each
+   * steady template (at least minMean lines per window, minWindows of history): no line between
+   * its last one and the stream's last line (so a stream that stopped is one finding, not one per
+   * template). P(no line) is the negative binomial's zero at the expected count / slack and the
+   * record's dispersion; reported once per silence, Bonferroni-corrected for the templates checked.
+   */
+  #silence(ts: number, threshold: number, out: Part[]): number {
+    const P = SILENCE_PARAMS;
+    const W = RATE_PARAMS.windowMs;
+    if (typeof ts !== 'number' || !Number.isFinite(ts)) return 0;
+    const w = Math.floor(ts / W);
+    const q = this.#s.q;
+    if (q !== undefined && w <= q) return 0;
+    this.#s.q = w;
+    if (q === undefined) return 0;
+    let top = 0;
+    const sr = this.#s.sr;
+    if (sr !== undefined && sr[BUSY] >= P.minBusyWindows && sr[SILENT] !== 1 && sr[2] >= P.minMean) {
+      const gap = ts - sr[5];
+      const S = gap >= P.minGapMs ? silenceS(sr, gap, 1) : 0;
+      if (S > 0) {
+        const score = Number((S / (S + P.half)).toFixed(4));
+        top = score;
+        if (score >= threshold) {
+          sr[SILENT] = 1;
+          out.push({ score, detector: SILENCE_DETECTOR, explanation: `The stream has been silent for ${fmtSpan(gap)} of event time; it usually sends ${(sr[2] / (W / 1000)).toPrecision(2)} lines per second (P(no line) ≈ ${(10 ** -S).toPrecision(2)}).`, details: { kind: 'stream_silence', silent_ms: gap, usual_per_window: sr[2], p_value: Number((10 ** -S).toPrecision(3)) } });
+        }
+      }
+    }
+    const end = sr === undefined ? ts : sr[5];
+    const ids: string[] = [];
+    for (const id of Object.keys(this.#s.r)) {
+      const r = this.#s.r[id];
+      if (r.length >= RATE_LEN && r[BUSY] >= P.minBusyWindows && r[2] >= P.minMean && r[5] >= 0) ids.push(id);
+    }
+    const tests = Math.max(1, ids.length);
+    for (const id of ids) {
+      const r = this.#s.r[id];
+      const gap = end - r[5];
+      if (r[SILENT] === 1 || gap < P.minGapMs) continue;
+      const S = silenceS(r, gap, tests);
+      if (S <= 0) continue;
+      const score = Number((S / (S + P.half)).toFixed(4));
+      top = Math.max(top, score);
+      if (score >= threshold) {
+        r[SILENT] = 1;
+        const t = this.#miner.get(Number(id));
+        const name = t === undefined ? `#${id}` : `"${clip(templateText(t))}"`;
+        out.push({ score, detector: SILENCE_DETECTOR, explanation: `Template ${name} has been silent for ${fmtSpan(gap)} of event time while the stream went on; it usually shows ${(r[2] / (W / 1000)).toPrecision(2)} lines per second (P(no line) ≈ ${(10 ** -S).toPrecision(2)}, ${tests} steady templates checked).`, details: { kind: 'template_silence', template: id, silent_ms: gap, usual_per_window: r[2], p_value: Number((10 ** -S).toPrecision(3)) } });
+      }
+    }
+    return top;
+  }
+
   save(): Uint8Array {
     const s = this.#s;
     s.t = this.#text.saveState();
@@ -310,12 +402,29 @@ const SCAN_PRIOR = 5;
 const SCAN_BONFERRONI = Math.log10(SCAN_PRIOR);
 /** Gaps are kept up to a day. */
 const MAX_GAP = 86_400_000;
-/** Length of a template's rate record (RateStats). */
-const RATE_LEN = 11;
+/** Length of a template's rate record (RateStats), and the index of its silence flag. */
+const RATE_LEN = 13;
+const SILENT = 11;
+/** The index of the count of windows that had lines of the template. */
+const BUSY = 12;
+/** The index of the highest burst S in the current window. */
+const BURST_S = 10;
+
+/**
+ * S = -log10 P(no line in `gap` ms) − log10(tests): the negative binomial's zero at the expected
+ * count μ = rate × gap / slack and dispersion D, D^(−μ/(D−1)) (e^(−μ) for D = 1).
+ */
+function silenceS(r: RateStats, gap: number, tests: number): number {
+  if (!(gap > 0)) return 0;
+  const mu = (r[2] / RATE_PARAMS.windowMs) * gap / SILENCE_PARAMS.slack;
+  const D = dispersion(r);
+  const log10p0 = D > 1.0001 ? -(mu / (D - 1)) * Math.log10(D) : -mu * Math.LOG10E;
+  return -log10p0 - Math.log10(tests);
+}
 
 function freshRate(ts: number): RateStats {
   const P = RATE_PARAMS;
-  return [ts - (ts % P.windowMs), 0, 0, 0, 0, -1, -1, -1, -1, -1, 0];
+  return [ts - (ts % P.windowMs), 0, 0, 0, 0, -1, -1, -1, -1, -1, 0, 0, 0];
 }
 
 /** A record of the four-number format (before the scan): no ring yet, a Poisson spread. */
@@ -323,8 +432,10 @@ function upgradeRate(r: number[]): void {
   const m = r[2];
   r.length = RATE_LEN;
   r[4] = m * m + m;
-  for (let j = 5; j < RATE_LEN - 1; j++) r[j] = -1;
-  r[RATE_LEN - 1] = 0;
+  for (let j = 5; j < BURST_S; j++) r[j] = -1;
+  r[BURST_S] = 0;
+  r[SILENT] = 0;
+  r[BUSY] = 0;
 }
 
 /**
@@ -336,10 +447,12 @@ function closeWindows(r: RateStats, ts: number): void {
   const P = RATE_PARAMS;
   const k = Math.floor((ts - r[0]) / P.windowMs);
   let c = r[1];
-  if (r[RATE_LEN - 1] >= P.half && r[3] > 0) c = Math.min(c, 2 * (P.factor * r[2] + P.floor));
+  if (r[BURST_S] >= P.half && r[3] > 0) c = Math.min(c, 2 * (P.factor * r[2] + P.floor));
   const a = r[3] === 0 ? 1 : P.alpha;
   let mean = r[2] + a * (c - r[2]);
-  let m2 = r[4] + a * (c * c - r[4]);
+  // The first window starts the spread at Poisson's (c² + c), not at zero.
+  let m2 = r[4] + a * (c * c + (r[3] === 0 ? c : 0) - r[4]);
+  if (r[1] > 0) r[BUSY]++;
   if (k > 1) {
     const decay = (1 - P.alpha) ** Math.min(k - 1, 10_000);
     mean *= decay;
@@ -350,7 +463,7 @@ function closeWindows(r: RateStats, ts: number): void {
   r[3] += k;
   r[0] += k * P.windowMs;
   r[1] = 0;
-  r[RATE_LEN - 1] = 0;
+  r[BURST_S] = 0;
 }
 
 /** Variance over mean of the window counts, at least 1 (Poisson), at most 100. */
@@ -430,7 +543,15 @@ export function scoreLogs(
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     const text = e === null || typeof e !== 'object' ? undefined : e.text;
-    if (typeof text !== 'string') continue;
+    if (typeof text !== 'string') {
+      if (e !== null && typeof e === 'object' && e.idle === true) {
+        parts.length = 0;
+        const top = scorer.idle(e.ts, threshold, parts);
+        for (const p of parts) findings.push({ index: i, ...p });
+        if (rows !== undefined) rows[i] = Math.min(1, top);
+      }
+      continue;
+    }
     scored++;
     parts.length = 0;
     const top = scorer.feed(e, text, threshold, parts);
