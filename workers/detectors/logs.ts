@@ -13,16 +13,22 @@
 //   every line, either path:
 //   ├─► slot values (fields.ts): per template and slot, an unseen value of a low-cardinality
 //   │   slot (status, currency, region), a numeric outlier (latency, size) against the same
-//   │   route's values; high-cardinality slots (ids, users, hashes) are recognised and ignored
+//   │   route's values; high-cardinality slots (ids, users, hashes) are recognised and ignored;
+//   │   keyed slots (status=) also per key name over the stream's templates
 //   ├─► metadata: the event's own fields, per stream and field name, judged the same way
-//   └─► rate: per template, lines in windows of event time vs the template's decayed mean
-//       (Poisson tail): a burst of an ordinary but infrequent line (a retry storm)
+//   ├─► rate: per template, lines in windows of event time vs the template's decayed mean,
+//   │   and a scan of its last 5 lines' span (quasi-Poisson tails): a burst of an ordinary
+//   │   but infrequent line (a retry storm), seen from its first few lines
+//   └─► silence, once per window of event time (also at an idle tick {ts, idle: true}): a
+//       steady template that stopped while the stream went on, or the whole stream stopped
 //
 // Event time only (the events' timestamps), no clock: a replay gives the same findings. Every
 // influence on a score lives in the serialised state and is updated per event in stream order,
 // so findings do not depend on how the stream was split into batches (test/workers/logs.unit).
 // State: JSON {v: 2, kind: 'logs', t: text state, m: miner, s: slot stats, r: rates, md:
-// metadata}; a v1 text state (checkpoints written before templates) is upgraded in place: its
+// metadata, k: keys pooled per stream, sr: the stream's rate, q: last window checked for
+// silence, sub: sub-second timestamps seen} (k, sr, q, sub and the longer rate records are
+// added to older v2 states as they are met); a v1 text state (checkpoints written before templates) is upgraded in place: its
 // baseline, null and quarantine carry on, templates start empty.
 import type { Finding, ScoreInput } from '../types.js';
 import { encodeState } from './state.js';
