@@ -151,6 +151,31 @@ describe('logs detector', () => {
     expect(Buffer.from(many.state as Uint8Array).equals(Buffer.from(one.state as Uint8Array))).toBe(true);
   });
 
+  it('carries on from a v2 state written before the scan, pooled keys and silence (4-number rate records)', () => {
+    const ev = apiStream(6000, 8);
+    for (let i = 0; i < ev.length; i += 97) ev[i] = { ts: ev[i].ts, text: `WARN worker retrying job ${i.toString(16)} after timeout` };
+    const first = runStream('logs', ev.slice(0, 4000), 500);
+    const s = JSON.parse(new TextDecoder().decode(first.state)) as { r: Record<string, number[]>; k?: unknown; sr?: unknown; q?: unknown; sub?: unknown };
+    // The older format: [window start, count, decayed mean, windows], no k, sr, q, sub.
+    for (const id of Object.keys(s.r)) s.r[id] = s.r[id].slice(0, 4);
+    delete s.k;
+    delete s.sr;
+    delete s.q;
+    delete s.sub;
+    const rest = ev.slice(4000);
+    for (let i = 1000; i < 1030; i++) rest[i] = { ts: rest[i].ts, text: `WARN worker retrying job c${i.toString(16)} after timeout` };
+    const enc = new TextEncoder();
+    return import('../../workers/score.js').then(({ default: score }) => {
+      const r = score({ stream: 's', streamType: 'logs', state: enc.encode(JSON.stringify(s)), events: enc.encode(JSON.stringify(rest)) });
+      if (!r.ok) throw new Error(r.message);
+      const rate = r.findings.filter((f) => f.detector === 'template_rate');
+      expect(rate.length).toBeGreaterThan(0);
+      expect(rate.every((f) => f.index >= 1000 && f.index < 1100)).toBe(true);
+      const after = JSON.parse(new TextDecoder().decode(r.state)) as { r: Record<string, number[]> };
+      expect(Object.values(after.r).every((x) => x.length === 13)).toBe(true);
+    });
+  });
+
   it('upgrades a v1 text checkpoint in place: baseline and null carry on, no new warm-up', () => {
     const ev = apiStream(1500, 5);
     const v1 = scoreText(null, ev.slice(0, 1000)).state;
