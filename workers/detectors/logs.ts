@@ -73,6 +73,11 @@ export const RATE_PARAMS = Object.freeze({
   /** The scan's S at which the score is 0.5: higher than the window's, as it tests every line
    * SCAN_PRIOR times over overlapping spans (about 1e-5 of ordinary lines reach it on a Poisson stream). */
   scanHalf: 5,
+  /**
+   * The scan needs a usual rate it can measure: a decayed mean of at least this many lines per
+   * window (a template seen now and then, months apart, has a mean near 0 and no scan).
+   */
+  scanMinMean: 0.1,
 });
 
 /** Metadata fields kept per stream, and the longest value judged. */
@@ -273,7 +278,7 @@ class LogScorer {
       // window has filled. Spans are at least the stream's timestamp resolution.
       const res = this.#s.sub === 1 ? 1 : 1000;
       const rho = r[2] / P.windowMs;
-      let prev = r[5];
+      let prev = r[2] >= P.scanMinMean ? r[5] : -1;
       for (let j = 1; j <= SCAN_PRIOR && prev >= 0; j++) {
         if (j >= P.scanMin) {
           const d = Math.max(ts - prev, 0) + res;
