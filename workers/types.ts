@@ -17,6 +17,12 @@ export interface ScoreInput {
    * are judged per stream and field name (workers/detectors/fields.ts).
    */
   metadata?: Record<string, unknown> | null;
+  /**
+   * logs, traces: an idle tick with the stream's event time and no text: no line is scored, but
+   * silences are judged at `ts` (a template or the whole stream that stopped; logs.ts). A
+   * finding on a tick has the tick's index.
+   */
+  idle?: boolean;
 }
 
 export interface ScoreTask {

@@ -60,7 +60,8 @@ describe('logs detector', () => {
     const { findings } = runStream('logs', ev, 100);
     const at = (i: number) => findings.filter((f) => f.index === i);
     expect(at(7500).map((f) => f.details.kind)).toContain('unseen_value');
-    expect(at(7500)[0].explanation).toMatch(/Slot "status" of template .* value "503" never seen/);
+    // Judged per template (~1,250 sightings) and per key over the stream's templates (7,500): the larger is reported.
+    expect(at(7500)[0].explanation).toMatch(/Key "status" over the stream's templates \(here in "INFO api .* status=<\*> .*"\): value "503" never seen in 7500 sightings/);
     expect(at(7700).map((f) => f.details.kind)).toContain('numeric_outlier');
     // Fresh users and request ids on every line are not findings.
     expect(findings.filter((f) => f.index !== 7500 && f.index !== 7700 && f.detector === 'template_slot')).toHaveLength(0);
@@ -85,7 +86,56 @@ describe('logs detector', () => {
     expect(rate.length).toBeGreaterThan(10);
     // Lines 5000-5099 share the burst's 10 s window (100 ms apart): the usual retry at 5044 is in it too.
     expect(rate.every((f) => f.index >= 5000 && f.index < 5100)).toBe(true);
-    expect(rate[0].explanation).toMatch(/lines in this 10 s window of event time vs\. a usual/);
+    expect(rate[0].explanation).toMatch(/lines (in this 10 s window|within \d+ ms) of event time/);
+    expect(rate.some((f) => /lines in this 10 s window of event time vs\. a usual/.test(f.explanation))).toBe(true);
+  });
+
+  it('sees a storm of an infrequent line from its first lines (the scan), not once the 10 s window has filled', () => {
+    // Ordinary lines every 100 ms; a retry line about every 10 s (ms timestamps); then 8 retries 10 ms apart.
+    const ev = apiStream(8000, 6).map((e, i) => ({ ...e, ts: e.ts + (i % 7) }));
+    for (let i = 50; i < ev.length; i += 97) ev[i] = { ts: ev[i].ts, text: `WARN worker retrying job ${i.toString(16)} after timeout` };
+    const at = 7000;
+    const storm: ScoreInput[] = Array.from({ length: 8 }, (_, j) => ({ ts: ev[at].ts + 1 + j * 10, text: `WARN worker retrying job s${j} after timeout` }));
+    const all = [...ev.slice(0, at + 1), ...storm, ...ev.slice(at + 1)];
+    const { findings } = runStream('logs', all, 100);
+    const rate = findings.filter((f) => f.detector === 'template_rate');
+    // The 4th storm line at the latest (3 lines within 21 ms where 0.1 per second is usual).
+    expect(rate.length).toBeGreaterThan(0);
+    expect(rate[0].index).toBeLessThanOrEqual(at + 4);
+    expect(rate[0].index).toBeGreaterThan(at);
+    expect(rate[0].explanation).toMatch(/lines within \d+ ms of event time, where it usually shows/);
+    expect(rate.every((f) => f.index > at && f.index < at + 200)).toBe(true);
+  });
+
+  it('reports a steady template that goes silent while the stream goes on, once, and a stream that stops on an idle tick', () => {
+    // Two steady templates every 100 ms / 400 ms; the second stops for 120 s of event time.
+    const r = seeded(7);
+    const ev: ScoreInput[] = [];
+    const stopFrom = T0 + 900_000;
+    const stopTo = stopFrom + 120_000;
+    for (let t = T0; t < T0 + 1_200_000; t += 100) {
+      ev.push({ ts: t, text: `INFO api GET /api/orders status=200 latency_ms=${r.int(10, 99)} req=${r.hex(12)}` });
+      if ((t - T0) % 400 === 0 && (t < stopFrom || t >= stopTo)) ev.push({ ts: t + 7, text: `INFO auth token refreshed user=u${r.int(0, 999)} ttl=3600` });
+    }
+    const { findings } = runStream('logs', ev, 100);
+    const silent = findings.filter((f) => f.detector === 'silence');
+    expect(silent).toHaveLength(1);
+    const t = ev[silent[0].index].ts;
+    // Seen within the first windows of the silence (3 lines expected per second, 10 s is the shortest silence judged).
+    expect(t).toBeGreaterThanOrEqual(stopFrom + 10_000);
+    expect(t).toBeLessThan(stopFrom + 30_000);
+    expect(silent[0].explanation).toMatch(/Template "INFO auth token refreshed user=<\*> ttl=<\*>" has been silent for .* of event time while the stream went on/);
+    expect(silent[0].details.kind).toBe('template_silence');
+    // The whole stream stops: idle ticks (no text) with the stream's time report it once, the first tick after 10 s.
+    const last = ev[ev.length - 1].ts;
+    const ticks: ScoreInput[] = [5_000, 15_000, 25_000, 35_000].map((d) => ({ ts: last + d, idle: true }));
+    const withTicks = runStream('logs', [...ev, ...ticks], 100);
+    const stream = withTicks.findings.filter((f) => f.detector === 'silence' && f.details.kind === 'stream_silence');
+    expect(stream.map((f) => f.index)).toEqual([ev.length + 1]);
+    expect(stream[0].explanation).toMatch(/The stream has been silent for 15\.0 s of event time; it usually sends 1[23] lines per second/);
+    // Ticks do not change the findings on the lines, and a tick-free replay gives no stream silence.
+    expect(withTicks.findings.filter((f) => f.index < ev.length)).toEqual(findings);
+    expect(runStream('logs', [...ev, ...ticks], 37).findings).toEqual(withTicks.findings);
   });
 
   it('findings and state do not depend on how the stream is split into batches', () => {
@@ -99,6 +149,31 @@ describe('logs detector', () => {
     expect(many.findings).toEqual(one.findings);
     expect(odd.findings).toEqual(one.findings);
     expect(Buffer.from(many.state as Uint8Array).equals(Buffer.from(one.state as Uint8Array))).toBe(true);
+  });
+
+  it('carries on from a v2 state written before the scan, pooled keys and silence (4-number rate records)', () => {
+    const ev = apiStream(6000, 8);
+    for (let i = 0; i < ev.length; i += 97) ev[i] = { ts: ev[i].ts, text: `WARN worker retrying job ${i.toString(16)} after timeout` };
+    const first = runStream('logs', ev.slice(0, 4000), 500);
+    const s = JSON.parse(new TextDecoder().decode(first.state)) as { r: Record<string, number[]>; k?: unknown; sr?: unknown; q?: unknown; sub?: unknown };
+    // The older format: [window start, count, decayed mean, windows], no k, sr, q, sub.
+    for (const id of Object.keys(s.r)) s.r[id] = s.r[id].slice(0, 4);
+    delete s.k;
+    delete s.sr;
+    delete s.q;
+    delete s.sub;
+    const rest = ev.slice(4000);
+    for (let i = 1000; i < 1030; i++) rest[i] = { ts: rest[i].ts, text: `WARN worker retrying job c${i.toString(16)} after timeout` };
+    const enc = new TextEncoder();
+    return import('../../workers/score.js').then(({ default: score }) => {
+      const r = score({ stream: 's', streamType: 'logs', state: enc.encode(JSON.stringify(s)), events: enc.encode(JSON.stringify(rest)) });
+      if (!r.ok) throw new Error(r.message);
+      const rate = r.findings.filter((f) => f.detector === 'template_rate');
+      expect(rate.length).toBeGreaterThan(0);
+      expect(rate.every((f) => f.index >= 1000 && f.index < 1100)).toBe(true);
+      const after = JSON.parse(new TextDecoder().decode(r.state)) as { r: Record<string, number[]> };
+      expect(Object.values(after.r).every((x) => x.length === 13)).toBe(true);
+    });
   });
 
   it('upgrades a v1 text checkpoint in place: baseline and null carry on, no new warm-up', () => {

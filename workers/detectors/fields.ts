@@ -24,7 +24,7 @@ export const FIELD_PARAMS = Object.freeze({
   /** Spread floor (log units) and winsorising (spreads). */
   minDev: 0.05,
   clip: 4,
-  numHalf: 8,
+  numHalf: 7,
   maxContexts: 64,
   /** Share of values above the previous one beyond which a numeric field is a counter. */
   counterShare: 0.8,
@@ -86,8 +86,11 @@ export function isContext(f: FieldStats): boolean {
   return f.v !== null && f.n >= 50 && f.k <= FIELD_PARAMS.lowCard;
 }
 
-/** Judges one value against the field's history, then adds it. */
-export function observeValue(f: FieldStats, value: string, ctx: string): ValueFinding | null {
+/**
+ * Judges one value against the field's history, then adds it. `numbers` false: the field is
+ * categorical only (a key pooled over a stream's templates, whose numbers mix routes).
+ */
+export function observeValue(f: FieldStats, value: string, ctx: string, numbers = true): ValueFinding | null {
   const P = FIELD_PARAMS;
   let out: ValueFinding | null = null;
   const v = f.v;
@@ -115,7 +118,7 @@ export function observeValue(f: FieldStats, value: string, ctx: string): ValueFi
     } else v[value] = c + 1;
   }
   // Numbers are judged once the field is high-cardinality (a low-cardinality one is categorical).
-  const x = f.v === null ? numberOf(value) : Number.NaN;
+  const x = f.v === null && numbers ? numberOf(value) : Number.NaN;
   if (f.v === null && Number.isNaN(x)) f.n++;
   else if (!Number.isNaN(x) && x >= 0) {
     const numeric = f.num >= 0.95 * f.n && f.up < P.counterShare * f.num;

@@ -13,16 +13,22 @@
 //   every line, either path:
 //   ├─► slot values (fields.ts): per template and slot, an unseen value of a low-cardinality
 //   │   slot (status, currency, region), a numeric outlier (latency, size) against the same
-//   │   route's values; high-cardinality slots (ids, users, hashes) are recognised and ignored
+//   │   route's values; high-cardinality slots (ids, users, hashes) are recognised and ignored;
+//   │   keyed slots (status=) also per key name over the stream's templates
 //   ├─► metadata: the event's own fields, per stream and field name, judged the same way
-//   └─► rate: per template, lines in windows of event time vs the template's decayed mean
-//       (Poisson tail): a burst of an ordinary but infrequent line (a retry storm)
+//   ├─► rate: per template, lines in windows of event time vs the template's decayed mean,
+//   │   and a scan of its last 5 lines' span (quasi-Poisson tails): a burst of an ordinary
+//   │   but infrequent line (a retry storm), seen from its first few lines
+//   └─► silence, once per window of event time (also at an idle tick {ts, idle: true}): a
+//       steady template that stopped while the stream went on, or the whole stream stopped
 //
 // Event time only (the events' timestamps), no clock: a replay gives the same findings. Every
 // influence on a score lives in the serialised state and is updated per event in stream order,
 // so findings do not depend on how the stream was split into batches (test/workers/logs.unit).
 // State: JSON {v: 2, kind: 'logs', t: text state, m: miner, s: slot stats, r: rates, md:
-// metadata}; a v1 text state (checkpoints written before templates) is upgraded in place: its
+// metadata, k: keys pooled per stream, sr: the stream's rate, q: last window checked for
+// silence, sub: sub-second timestamps seen} (k, sr, q, sub and the longer rate records are
+// added to older v2 states as they are met); a v1 text state (checkpoints written before templates) is upgraded in place: its
 // baseline, null and quarantine carry on, templates start empty.
 import type { Finding, ScoreInput } from '../types.js';
 import { encodeState } from './state.js';
@@ -33,6 +39,20 @@ import { freshField, isContext, observeValue, type FieldStats, type ValueFinding
 export const SLOT_DETECTOR = 'template_slot';
 export const RATE_DETECTOR = 'template_rate';
 export const META_DETECTOR = 'metadata_field';
+export const SILENCE_DETECTOR = 'silence';
+
+export const SILENCE_PARAMS = Object.freeze({
+  /** A template is judged for silence once its decayed mean is at least this many lines per window (steady). */
+  minMean: 1,
+  /** S = -log10 P(no line) at which the score is 0.5, after the correction for the templates checked. */
+  half: 4,
+  /** The expected count over a silence is divided by this (a lull is not a stop). */
+  slack: 1.5,
+  /** A silence is at least one rate window long. */
+  minGapMs: 10_000,
+  /** A steady template has had lines in at least this many windows. */
+  minBusyWindows: 30,
+});
 
 export const RATE_PARAMS = Object.freeze({
   /** Window of event time, ms. */
@@ -48,14 +68,30 @@ export const RATE_PARAMS = Object.freeze({
   /** Expected count = factor × decayed mean + floor (real logs are burstier than Poisson). */
   factor: 1.5,
   floor: 0.2,
+  /** The scan tests this line with its last j lines for j from scanMin (j = 1 would flag every pair). */
+  scanMin: 2,
+  /** The scan's S at which the score is 0.5: higher than the window's, as it tests every line
+   * SCAN_PRIOR times over overlapping spans (about 1e-5 of ordinary lines reach it on a Poisson stream). */
+  scanHalf: 5,
+  /**
+   * The scan needs a usual rate it can measure: a decayed mean of at least this many lines per
+   * window (a template seen now and then, months apart, has a mean near 0 and no scan).
+   */
+  scanMinMean: 0.1,
 });
 
 /** Metadata fields kept per stream, and the longest value judged. */
 const MAX_META_FIELDS = 32;
 const MAX_META_VALUE = 64;
+/** Key names pooled per stream. */
+const MAX_KEYS = 64;
 
-/** Per template: [window start ms, count in it, decayed mean count, windows seen]. */
-type RateStats = [number, number, number, number];
+/**
+ * Per template: [window start ms, count in it, decayed mean count, windows seen, decayed mean of
+ * count², last line's ts (-1: none), the 4 gaps between the lines before it (-1: none), the
+ * highest burst S in this window]. Records of the first format (4 numbers) are upgraded in place.
+ */
+type RateStats = number[];
 
 interface LogsState {
   v: 2;
@@ -66,6 +102,17 @@ interface LogsState {
   s: Record<string, Record<string, FieldStats>>;
   r: Record<string, RateStats>;
   md: Record<string, FieldStats>;
+  /**
+   * Keyed slots (status=<*>, currency=<*>) pooled per key name over all the stream's templates,
+   * categorical only: a template that is new or infrequent (a route's POST line) inherits what
+   * the stream knows of the key. Absent in states written before.
+   */
+  k?: Record<string, FieldStats>;
+  /** Silence: the stream's rate record (its lines per window), and the last window checked. */
+  sr?: RateStats;
+  q?: number;
+  /** 1 once a timestamp with a sub-second part was seen (the scan's resolution is then 1 ms, else 1 s). */
+  sub?: number;
 }
 
 const dec = new TextDecoder('utf-8', { fatal: true });
@@ -120,7 +167,9 @@ class LogScorer {
       out.push(this.#text.mixFinding);
     }
     top = Math.max(top, this.#slots(m.template, sc.tokens, threshold, out));
+    top = Math.max(top, this.#silence(e.ts, threshold, out));
     top = Math.max(top, this.#rate(m.template, e.ts, threshold, out));
+    this.#streamLine(e.ts);
     if (e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object') top = Math.max(top, this.#meta(e.metadata, threshold, out));
     return top;
   }
@@ -151,8 +200,23 @@ class LogScorer {
       if (values[k].length > MAX_META_VALUE) continue;
       const f = (stats[name] ??= freshField());
       // A context slot is categorical (its own numbers are not judged), so the context can include it.
-      const r = observeValue(f, values[k], ctx);
-      if (r !== null) top = Math.max(top, this.#report(r, SLOT_DETECTOR, `Slot ${name.startsWith('#') ? `at word ${name.slice(1)}` : `"${name}"`} of template "${clip(templateText(t))}"`, threshold, out, { template: t.id, slot: name }));
+      let r = observeValue(f, values[k], ctx);
+      let pooled = false;
+      if (!name.startsWith('#')) {
+        // The same key over the stream's templates: the larger of the two findings is reported.
+        const keys = (this.#s.k ??= {});
+        let g = keys[name];
+        if (g === undefined && Object.keys(keys).length < MAX_KEYS) g = keys[name] = freshField();
+        const q = g === undefined ? null : observeValue(g, values[k], '', false);
+        if (q !== null && (r === null || q.score > r.score)) {
+          r = q;
+          pooled = true;
+        }
+      }
+      if (r !== null) {
+        const where = pooled ? `Key "${name}" over the stream's templates (here in "${clip(templateText(t))}")` : `Slot ${name.startsWith('#') ? `at word ${name.slice(1)}` : `"${name}"`} of template "${clip(templateText(t))}"`;
+        top = Math.max(top, this.#report(r, SLOT_DETECTOR, where, threshold, out, { template: t.id, slot: name, ...(pooled ? { pooled: 1 } : {}) }));
+      }
     }
     return top;
   }
@@ -184,32 +248,151 @@ class LogScorer {
   #rate(t: Template, ts: number, threshold: number, out: Part[]): number {
     const P = RATE_PARAMS;
     if (typeof ts !== 'number' || !Number.isFinite(ts)) return 0;
+    if (this.#s.sub !== 1 && ts % 1000 !== 0) this.#s.sub = 1;
     let r = this.#s.r[t.id];
-    if (r === undefined) {
-      r = this.#s.r[t.id] = [ts - (ts % P.windowMs), 0, 0, 0];
-    } else if (ts >= r[0] + P.windowMs) {
-      const k = Math.floor((ts - r[0]) / P.windowMs);
-      let mean = r[2] + (r[3] === 0 ? 1 : P.alpha) * (r[1] - r[2]);
-      if (k > 1) mean *= (1 - P.alpha) ** Math.min(k - 1, 10_000);
-      r[2] = Number(mean.toPrecision(6));
-      r[3] += k;
-      r[0] += k * P.windowMs;
-      r[1] = 0;
+    if (r === undefined) r = this.#s.r[t.id] = freshRate(ts);
+    else {
+      if (r.length < RATE_LEN) upgradeRate(r);
+      if (ts >= r[0] + P.windowMs) closeWindows(r, ts);
     }
     r[1]++;
-    if (r[3] < P.minWindows || r[1] < P.minCount) return 0;
-    const lambda = P.factor * r[2] + P.floor;
-    const S = -poissonTailLog10(r[1], lambda);
+    r[SILENT] = 0;
+    let S = 0;
+    let scan = false;
+    let k = 0;
+    let span = 0;
+    let lambda = 0;
+    let rawS = 0;
+    const D = dispersion(r);
+    if (r[3] >= P.minWindows) {
+      // (a) The window: lines in this window vs the decayed mean (quasi-Poisson: counts / D).
+      if (r[1] >= P.minCount) {
+        const lam = P.factor * r[2] + P.floor;
+        S = -poissonTailLog10Real(r[1] / D, lam / D);
+        rawS = S;
+        k = r[1];
+        lambda = lam;
+      }
+      // (b) The scan: this line and the template's last j lines within their span of event time,
+      // at the template's usual rate; a storm is seen from its first few lines, not once the
+      // window has filled. Spans are at least the stream's timestamp resolution.
+      const res = this.#s.sub === 1 ? 1 : 1000;
+      const rho = r[2] / P.windowMs;
+      let prev = r[2] >= P.scanMinMean ? r[5] : -1;
+      for (let j = 1; j <= SCAN_PRIOR && prev >= 0; j++) {
+        if (j >= P.scanMin) {
+          const d = Math.max(ts - prev, 0) + res;
+          const lam = P.factor * rho * d;
+          // On the window's scale: S of the scan × half / scanHalf.
+          const raw = -poissonTailLog10Real(j / D, lam / D);
+          const s = (raw - SCAN_BONFERRONI) * (P.half / P.scanHalf);
+          if (s > S) {
+            S = s;
+            rawS = raw;
+            scan = true;
+            k = j + 1;
+            span = d;
+            lambda = lam;
+          }
+        }
+        const g = j < SCAN_PRIOR ? r[5 + j] : -1;
+        prev = g < 0 ? -1 : prev - g;
+      }
+      if (S > r[BURST_S]) r[BURST_S] = Number(S.toFixed(2));
+    }
+    // The ring of prior lines: the newest is this one, the gaps shift by one.
+    for (let j = SCAN_PRIOR - 1; j >= 2; j--) r[5 + j] = r[4 + j];
+    r[6] = r[5] >= 0 ? Math.min(ts - r[5], MAX_GAP) : -1;
+    r[5] = ts;
+    if (S <= 0) return 0;
     const score = Number((S / (S + P.half)).toFixed(4));
     if (score >= threshold) {
+      const p = Number((10 ** -rawS).toPrecision(2));
+      const usual = r[2];
+      const disp = D > 1.05 ? `, counts over-dispersed ×${D.toFixed(1)}` : '';
+      const explanation = scan
+        ? `Template "${clip(templateText(t))}": ${k} lines within ${fmtSpan(span)} of event time, where it usually shows ${(usual / (P.windowMs / 1000)).toPrecision(2)} per second (Poisson tail p ≈ ${p} at an expected ${lambda.toPrecision(2)}${disp}; ${SCAN_PRIOR} spans tested).`
+        : `Template "${clip(templateText(t))}": ${k} lines in this ${P.windowMs / 1000} s window of event time vs. a usual ${usual.toFixed(2)} per window (Poisson tail p ≈ ${p} at an expected ${lambda.toFixed(2)}${disp}).`;
       out.push({
         score,
         detector: RATE_DETECTOR,
-        explanation: `Template "${clip(templateText(t))}": ${r[1]} lines in this ${P.windowMs / 1000} s window of event time vs. a usual ${r[2].toFixed(2)} per window (Poisson tail p ≈ ${(10 ** -S).toPrecision(2)} at an expected ${lambda.toFixed(2)}).`,
-        details: { kind: 'burst', template: t.id, count: r[1], usual: r[2], p_value: Number((10 ** -S).toPrecision(3)), window_ms: P.windowMs },
+        explanation,
+        details: { kind: 'burst', template: t.id, count: k, usual, p_value: p, window_ms: scan ? span : P.windowMs },
       });
     }
     return score;
+  }
+
+  /** An idle tick at the stream's event time `ts`: only silences are judged. */
+  idle(ts: number, threshold: number, out: Part[]): number {
+    return this.#silence(ts, threshold, out);
+  }
+
+  /** Counts a line in the stream's own rate record (for the silence of the whole stream). */
+  #streamLine(ts: number): void {
+    if (typeof ts !== 'number' || !Number.isFinite(ts)) return;
+    let r = this.#s.sr;
+    if (r === undefined) r = this.#s.sr = freshRate(ts);
+    else if (ts >= r[0] + RATE_PARAMS.windowMs) closeWindows(r, ts);
+    r[1]++;
+    r[5] = ts;
+    r[SILENT] = 0;
+  }
+
+  /**
+   * Silence, judged once per window of event time (at the first line or idle tick past a window's
+   * end). The stream: no line since its last one, against its own decayed lines per window. Each
+   * steady template (at least minMean lines per window, minWindows of history): no line between
+   * its last one and the stream's last line (so a stream that stopped is one finding, not one per
+   * template). P(no line) is the negative binomial's zero at the expected count / slack and the
+   * record's dispersion; reported once per silence, Bonferroni-corrected for the templates checked.
+   */
+  #silence(ts: number, threshold: number, out: Part[]): number {
+    const P = SILENCE_PARAMS;
+    const W = RATE_PARAMS.windowMs;
+    if (typeof ts !== 'number' || !Number.isFinite(ts)) return 0;
+    const w = Math.floor(ts / W);
+    const q = this.#s.q;
+    if (q !== undefined && w <= q) return 0;
+    this.#s.q = w;
+    if (q === undefined) return 0;
+    let top = 0;
+    const sr = this.#s.sr;
+    if (sr !== undefined && sr[BUSY] >= P.minBusyWindows && sr[SILENT] !== 1 && sr[2] >= P.minMean) {
+      const gap = ts - sr[5];
+      const S = gap >= P.minGapMs ? silenceS(sr, gap, 1) : 0;
+      if (S > 0) {
+        const score = Number((S / (S + P.half)).toFixed(4));
+        top = score;
+        if (score >= threshold) {
+          sr[SILENT] = 1;
+          out.push({ score, detector: SILENCE_DETECTOR, explanation: `The stream has been silent for ${fmtSpan(gap)} of event time; it usually sends ${(sr[2] / (W / 1000)).toPrecision(2)} lines per second (P(no line) ≈ ${(10 ** -S).toPrecision(2)}).`, details: { kind: 'stream_silence', silent_ms: gap, usual_per_window: sr[2], p_value: Number((10 ** -S).toPrecision(3)) } });
+        }
+      }
+    }
+    const end = sr === undefined ? ts : sr[5];
+    const ids: string[] = [];
+    for (const id of Object.keys(this.#s.r)) {
+      const r = this.#s.r[id];
+      if (r.length >= RATE_LEN && r[BUSY] >= P.minBusyWindows && r[2] >= P.minMean && r[5] >= 0) ids.push(id);
+    }
+    const tests = Math.max(1, ids.length);
+    for (const id of ids) {
+      const r = this.#s.r[id];
+      const gap = end - r[5];
+      if (r[SILENT] === 1 || gap < P.minGapMs) continue;
+      const S = silenceS(r, gap, tests);
+      if (S <= 0) continue;
+      const score = Number((S / (S + P.half)).toFixed(4));
+      top = Math.max(top, score);
+      if (score >= threshold) {
+        r[SILENT] = 1;
+        const t = this.#miner.get(Number(id));
+        const name = t === undefined ? `#${id}` : `"${clip(templateText(t))}"`;
+        out.push({ score, detector: SILENCE_DETECTOR, explanation: `Template ${name} has been silent for ${fmtSpan(gap)} of event time while the stream went on; it usually shows ${(r[2] / (W / 1000)).toPrecision(2)} lines per second (P(no line) ≈ ${(10 ** -S).toPrecision(2)}, ${tests} steady templates checked).`, details: { kind: 'template_silence', template: id, silent_ms: gap, usual_per_window: r[2], p_value: Number((10 ** -S).toPrecision(3)) } });
+      }
+    }
+    return top;
   }
 
   save(): Uint8Array {
@@ -222,6 +405,120 @@ class LogScorer {
 
 function clip(s: string): string {
   return s.length > 100 ? `${s.slice(0, 97)}...` : s;
+}
+
+/** Prior lines in the scan ring (this line and up to SCAN_PRIOR before it are tested). */
+const SCAN_PRIOR = 5;
+/** log10 of the spans tested per line (a Bonferroni correction). */
+const SCAN_BONFERRONI = Math.log10(SCAN_PRIOR);
+/** Gaps are kept up to a day. */
+const MAX_GAP = 86_400_000;
+/** Length of a template's rate record (RateStats), and the index of its silence flag. */
+const RATE_LEN = 13;
+const SILENT = 11;
+/** The index of the count of windows that had lines of the template. */
+const BUSY = 12;
+/** The index of the highest burst S in the current window. */
+const BURST_S = 10;
+
+/**
+ * S = -log10 P(no line in `gap` ms) − log10(tests): the negative binomial's zero at the expected
+ * count μ = rate × gap / slack and dispersion D, D^(−μ/(D−1)) (e^(−μ) for D = 1).
+ */
+function silenceS(r: RateStats, gap: number, tests: number): number {
+  if (!(gap > 0)) return 0;
+  const mu = (r[2] / RATE_PARAMS.windowMs) * gap / SILENCE_PARAMS.slack;
+  const D = dispersion(r);
+  const log10p0 = D > 1.0001 ? -(mu / (D - 1)) * Math.log10(D) : -mu * Math.LOG10E;
+  return -log10p0 - Math.log10(tests);
+}
+
+function freshRate(ts: number): RateStats {
+  const P = RATE_PARAMS;
+  return [ts - (ts % P.windowMs), 0, 0, 0, 0, -1, -1, -1, -1, -1, 0, 0, 0];
+}
+
+/** A record of the four-number format (before the scan): no ring yet, a Poisson spread. */
+function upgradeRate(r: number[]): void {
+  const m = r[2];
+  r.length = RATE_LEN;
+  r[4] = m * m + m;
+  for (let j = 5; j < BURST_S; j++) r[j] = -1;
+  r[BURST_S] = 0;
+  r[SILENT] = 0;
+  r[BUSY] = 0;
+}
+
+/**
+ * Closes the current window (and any empty ones after it) of a template's rate record. A window
+ * in which the template was reported enters the mean at no more than twice the expected count,
+ * so one storm does not teach the template that storms are usual; a lasting rise is learned in steps.
+ */
+function closeWindows(r: RateStats, ts: number): void {
+  const P = RATE_PARAMS;
+  const k = Math.floor((ts - r[0]) / P.windowMs);
+  let c = r[1];
+  if (r[BURST_S] >= P.half && r[3] > 0) c = Math.min(c, 2 * (P.factor * r[2] + P.floor));
+  const a = r[3] === 0 ? 1 : P.alpha;
+  let mean = r[2] + a * (c - r[2]);
+  // The first window starts the spread at Poisson's (c² + c), not at zero.
+  let m2 = r[4] + a * (c * c + (r[3] === 0 ? c : 0) - r[4]);
+  if (r[1] > 0) r[BUSY]++;
+  if (k > 1) {
+    const decay = (1 - P.alpha) ** Math.min(k - 1, 10_000);
+    mean *= decay;
+    m2 *= decay;
+  }
+  r[2] = Number(mean.toPrecision(6));
+  r[4] = Number(m2.toPrecision(6));
+  r[3] += k;
+  r[0] += k * P.windowMs;
+  r[1] = 0;
+  r[BURST_S] = 0;
+}
+
+/** Variance over mean of the window counts, at least 1 (Poisson), at most 100. */
+function dispersion(r: RateStats): number {
+  const m = r[2];
+  if (!(m > 0)) return 1;
+  const v = r[4] - m * m;
+  return Math.min(100, Math.max(1, v / m));
+}
+
+function fmtSpan(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toPrecision(3)} s`;
+}
+
+/** Lanczos coefficients, g = 7 (to double precision). */
+const LANCZOS = [0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531, -176.61503916999186, 12.507343278686905, -0.13857109526572012, 0.000009984369578019572, 1.5056327351493116e-7];
+
+/** Natural log of the gamma function (Lanczos, g = 7). */
+function logGamma(x: number): number {
+  const c = LANCZOS;
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  x -= 1;
+  let a = c[0];
+  const t = x + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (x + i);
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/**
+ * log10 P(X ≥ k) for X ~ Poisson(lambda), for a real k > 0 (the regularised lower incomplete
+ * gamma P(k, lambda), continuous in k: quasi-Poisson counts k / D need not be whole). 0 when k ≤ lambda.
+ */
+export function poissonTailLog10Real(k: number, lambda: number): number {
+  if (!(k > lambda) || !(lambda > 0)) return 0;
+  // P(a, x) = x^a e^-x / Γ(a + 1) · Σ_n x^n / ((a + 1)...(a + n)).
+  let term = 1;
+  let sum = 1;
+  for (let n = 1; n < 500; n++) {
+    term *= lambda / (k + n);
+    sum += term;
+    if (term < 1e-12 * sum) break;
+  }
+  const ln = k * Math.log(lambda) - lambda - logGamma(k + 1) + Math.log(sum);
+  return Math.min(0, ln / Math.LN10);
 }
 
 /** log10 P(X ≥ k) for X ~ Poisson(lambda). */
@@ -257,7 +554,15 @@ export function scoreLogs(
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     const text = e === null || typeof e !== 'object' ? undefined : e.text;
-    if (typeof text !== 'string') continue;
+    if (typeof text !== 'string') {
+      if (e !== null && typeof e === 'object' && e.idle === true) {
+        parts.length = 0;
+        const top = scorer.idle(e.ts, threshold, parts);
+        for (const p of parts) findings.push({ index: i, ...p });
+        if (rows !== undefined) rows[i] = Math.min(1, top);
+      }
+      continue;
+    }
     scored++;
     parts.length = 0;
     const top = scorer.feed(e, text, threshold, parts);
