@@ -50,16 +50,6 @@ export const RATE_PARAMS = Object.freeze({
   floor: 0.2,
 });
 
-/**
- * Known-template path: a line of a known template that the line did not change is not
- * compressed when the template's cost (the last measured cost of one of its normal lines,
- * measured at most `horizon` events ago) shows no excess over the stream's typical cost; that
- * cost stands in for the line's (text.ts). Beyond the horizon the next line is measured again,
- * so a template that comes back after a long absence (its lines gone from the baseline) is
- * judged by compression.
- */
-export const FAST_PARAMS = Object.freeze({ horizon: 256 });
-
 /** Metadata fields kept per stream, and the longest value judged. */
 const MAX_META_FIELDS = 32;
 const MAX_META_VALUE = 64;
@@ -76,24 +66,20 @@ interface LogsState {
   s: Record<string, Record<string, FieldStats>>;
   r: Record<string, RateStats>;
   md: Record<string, FieldStats>;
-  /** Per template id: [cost bits of its last measured normal line, stream line number then]. */
-  tc: Record<string, [number, number]>;
 }
 
 const dec = new TextDecoder('utf-8', { fatal: true });
 
 function loadState(bytes: Uint8Array | null): LogsState {
-  if (bytes === null || bytes.length === 0) return { v: 2, kind: 'logs', t: freshTextState(), m: freshMiner(), s: {}, r: {}, md: {}, tc: {} };
+  if (bytes === null || bytes.length === 0) return { v: 2, kind: 'logs', t: freshTextState(), m: freshMiner(), s: {}, r: {}, md: {} };
   const s = JSON.parse(dec.decode(bytes)) as { v?: number; kind?: string };
   if (s !== null && typeof s === 'object' && s.v === 1 && s.kind === 'text') {
     // Migration from the checkpoints of the line detector alone (v1 text state).
-    return { v: 2, kind: 'logs', t: upgradeTextState(s as unknown as TextState), m: freshMiner(), s: {}, r: {}, md: {}, tc: {} };
+    return { v: 2, kind: 'logs', t: upgradeTextState(s as unknown as TextState), m: freshMiner(), s: {}, r: {}, md: {} };
   }
   if (s === null || typeof s !== 'object' || s.v !== 2 || s.kind !== 'logs') throw new TypeError('task.state is not a logs detector state (wrong stream type, or a newer version)');
   const ls = s as unknown as LogsState;
   ls.t = upgradeTextState(ls.t);
-  // States written before the known-template path: every template's next line is measured.
-  ls.tc ??= {};
   return ls;
 }
 
@@ -120,14 +106,10 @@ class LogScorer {
     const m = this.#miner.match(sc, this.#n, (id) => {
       delete this.#s.s[id];
       delete this.#s.r[id];
-      delete this.#s.tc[id];
     });
     let top = 0;
     const norm = this.#text.normLine(text);
-    const id = m.template.id;
-    const known = m.changed ? undefined : this.#s.tc[id];
-    const f = this.#text.feed(text, threshold, norm, known !== undefined && this.#n - known[1] <= FAST_PARAMS.horizon ? known[0] : undefined);
-    if (this.#text.lastNormal && !Number.isNaN(this.#text.lastCost)) this.#s.tc[id] = [this.#text.lastCost, this.#n];
+    const f = this.#text.feed(text, threshold, norm);
     top = this.#text.rowScore;
     if (f !== null) {
       top = Math.max(top, f.score);

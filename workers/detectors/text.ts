@@ -229,10 +229,6 @@ export class TextScorer {
   rowP = Number.NaN;
   /** The null sample's size rowP was computed against. */
   rowN = 0;
-  /** The last fed line's cost measured by compression, NaN when it was not compressed. */
-  lastCost = Number.NaN;
-  /** The last fed line was judged normal (and joined the baseline). */
-  lastNormal = false;
 
   /** Baseline lines accepted with a quarantined pattern that became common → its entry. */
   readonly #accepted = new Map<string, QEntry>();
@@ -311,21 +307,12 @@ export class TextScorer {
   }
 
   /** Score one event (`norm`: its normalisation when the caller has it); returns a finding (without index) or null. */
-  /**
-   * Score one event (`norm`: its normalisation when the caller has it; `estimate`: the cost in bits
-   * the caller expects for it, see the logs detector's known-template path); returns a finding
-   * (without index) or null. After it, `lastCost` is the cost measured by compression (NaN when
-   * the line was not compressed) and `lastNormal` whether the line was judged normal and joined
-   * the baseline.
-   */
-  feed(text: string, threshold = 0.5, norm?: string, estimate?: number): Omit<Finding, 'index'> | null {
+  feed(text: string, threshold = 0.5, norm?: string): Omit<Finding, 'index'> | null {
     const s = this.s;
     const P = this.P;
     s.n++;
     this.rowScore = 0;
     this.rowP = Number.NaN;
-    this.lastCost = Number.NaN;
-    this.lastNormal = false;
     const line = norm ?? this.normLine(text);
     const h = this.hashOf(line);
     this.mixFinding = this.#mix.observe(h, (x) => this.#nameOf(x), threshold);
@@ -340,21 +327,10 @@ export class TextScorer {
     const q = s.q.find((e) => e[0] === key);
     if (q !== undefined) return this.#recur(q, line, sev);
 
-    const warm = s.n > P.warmupEvents && s.ring.length >= P.warmupNull;
-    // Known-template path: the caller's estimate (a recent cost of a normal line of the same
-    // template) scores 0 (no excess over the typical cost): the line is normal without being
-    // compressed; it joins the null with that cost and the baseline, as a measured normal line
-    // does. An estimate with any excess is not trusted: the line is compressed.
-    if (estimate !== undefined && warm && !(estimate - s.med >= P.minExcessBits && estimate > s.med)) {
-      this.#pushNull(estimate, null);
-      this.#add(line);
-      this.lastNormal = true;
-      return null;
-    }
     const buf = Buffer.from(line + '\n');
     const baseLines = this.#base.size;
     const cost = baseLines > 0 ? deflateRawSync(buf, { dictionary: this.#dictionary(), level: P.level }).length * 8 : buf.length * 8;
-    this.lastCost = cost;
+    const warm = s.n > P.warmupEvents && s.ring.length >= P.warmupNull;
     let z = 0;
     if (warm) z = (cost - s.med) / s.scale;
     const excess = cost - s.med;
@@ -378,7 +354,6 @@ export class TextScorer {
       const ratio = s.ins % RATIO_EVERY === 0 ? cost / (deflateRawSync(buf, { level: P.level }).length * 8) : null;
       this.#pushNull(cost, ratio);
       this.#add(line);
-      this.lastNormal = true;
       return low;
     }
     // Anomalous: quarantine rather than baseline (hygiene). Its cost still enters the null
