@@ -241,9 +241,13 @@ export class TextScorer {
     for (const line of s.base) this.#add(line);
   }
 
+  /** The most recent baseline line (the dictionary's last), or null. */
+  #newest: string | null = null;
+
   #add(line: string): void {
     const bytes = Buffer.byteLength(line) + 1;
     this.#base.set(line, bytes);
+    this.#newest = line;
     this.#baseBytes += bytes;
     this.#dict = null;
     while (this.#baseBytes > this.P.baselineBytes && this.#base.size > 1) {
@@ -254,6 +258,9 @@ export class TextScorer {
   }
 
   #touch(line: string): void {
+    // Already the most recent: the order, and so the dictionary, stay as they are.
+    if (line === this.#newest) return;
+    this.#newest = line;
     const bytes = this.#base.get(line) as number;
     this.#base.delete(line);
     this.#base.set(line, bytes);
@@ -261,7 +268,16 @@ export class TextScorer {
   }
 
   #dictionary(): Buffer {
-    if (this.#dict === null) this.#dict = Buffer.from([...this.#base.keys()].join('\n') + '\n');
+    if (this.#dict === null) {
+      // The baseline's lines, least recent first, each ended by \n (written in place: no joined string).
+      const d = Buffer.allocUnsafe(this.#baseBytes);
+      let at = 0;
+      for (const line of this.#base.keys()) {
+        at += d.write(line, at);
+        d[at++] = 10;
+      }
+      this.#dict = at === d.length ? d : d.subarray(0, at);
+    }
     return this.#dict;
   }
 
