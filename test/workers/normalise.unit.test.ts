@@ -1,4 +1,4 @@
-// The single-pass normaliser against the regular expressions it replaced: same output on the
+// The single-pass normaliser and skeleton (text.ts) against the regular expressions they replaced: same output on the
 // Loghub samples (when ../shared/datasets is present), the synthetic log and random strings made
 // of the characters the alternatives turn on (digits, hex letters, dots, colons, dashes, x, _,
 // whitespace of every kind).
@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalise } from '../../workers/detectors/normalise.js';
+import { skeleton } from '../../workers/detectors/text.js';
 import { packageRoot } from '../../src/core/paths.js';
 import { prng, syntheticLog } from '../../src/tools/demo/synthetic.js';
 
@@ -24,6 +25,12 @@ function classOf(tok: string): string {
   return `<N${tok.length}>`;
 }
 
+/** The regular-expression skeleton (the reference). */
+function skeletonReference(line: string, max: number): string {
+  const k = line.replace(/<[A-Z]+\d*>/g, ' ').replace(/[^A-Za-z]+/g, ' ').replace(/(?:^| )[A-Za-z]{1,2}(?= |$)/g, ' ').replace(/ +/g, ' ').trim();
+  return k.length > max ? k.slice(0, max) : k;
+}
+
 /** The regular-expression normaliser (the reference). */
 function reference(line: string): string {
   return line.replace(TOKEN, classOf).replace(/\s+/g, ' ').trim();
@@ -38,16 +45,18 @@ describe('normalise() matches the regular expressions it replaced', () => {
       '1.2.3', '01.02.03.04:0', 'ip=192.168.0.1,port', 'é1.2.3.4', '\t\n1\r\n',
     ];
     for (const c of cases) expect(normalise(c), JSON.stringify(c)).toBe(reference(c));
+    for (const c of ['<N3>abc', 'ab<UUID>cde', '<<N3>x', '<A<B1>zzz', '<abc>', '<AB12', 'a bc def', ' ab cd ', 'Straße abc', 'x'.repeat(30)]) expect(skeleton(c, 20), c).toBe(skeletonReference(c, 20));
   });
 
   it('on random strings of the characters that matter', () => {
     const r = prng(7);
-    const alphabet = ['0', '1', '7', '9', 'a', 'f', 'F', 'g', 'x', 'X', '.', ':', '-', '_', ' ', '  ', '\t', '\u00a0', '\u2003', '=', '/', 'é', '0x', '1.2.3.4', 'deadbeef'];
+    const alphabet = ['0', '1', '7', '9', 'a', 'f', 'F', 'g', 'x', 'X', '.', ':', '-', '_', ' ', '  ', '\t', '\u00a0', '\u2003', '=', '/', 'é', '0x', '1.2.3.4', 'deadbeef', '<', '>', 'N', '<N3>', 'abc', 'Zq'];
     for (let k = 0; k < 20_000; k++) {
       let s = '';
       const len = Math.floor(r() * 24);
       for (let i = 0; i < len; i++) s += alphabet[Math.floor(r() * alphabet.length)];
       expect(normalise(s), JSON.stringify(s)).toBe(reference(s));
+      expect(skeleton(s, 12), JSON.stringify(s)).toBe(skeletonReference(s, 12));
     }
   });
 
@@ -62,7 +71,13 @@ describe('normalise() matches the regular expressions it replaced', () => {
       }
     }
     let diff = 0;
-    for (const l of lines) if (normalise(l) !== reference(l)) diff++;
+    let skel = 0;
+    for (const l of lines) {
+      const x = normalise(l);
+      if (x !== reference(l)) diff++;
+      if (skeleton(x, 512) !== skeletonReference(x, 512) || skeleton(l, 40) !== skeletonReference(l, 40)) skel++;
+    }
     expect(diff).toBe(0);
+    expect(skel).toBe(0);
   });
 });

@@ -197,16 +197,45 @@ function quantile(sorted: number[], q: number): number {
 /**
  * A pattern's identity for recurrence counting: the normalised line without class tokens,
  * digits and punctuation, so variants of one message (other paths, hosts, counts) count as
- * the same pattern.
+ * the same pattern: its runs of at least three ASCII letters, outside class tokens
+ * (<[A-Z]+\d*>), joined by single spaces. One pass over char codes (the same output as
+ * replacing /<[A-Z]+\d*>/g, /[^A-Za-z]+/g and /(?:^| )[A-Za-z]{1,2}(?= |$)/g by a space, then
+ * collapsing spaces and trimming: test/workers/normalise.unit.test.ts).
  */
 export function skeleton(line: string, max: number): string {
-  const k = line
-    .replace(/<[A-Z]+\d*>/g, ' ')
-    .replace(/[^A-Za-z]+/g, ' ')
-    .replace(/(?:^| )[A-Za-z]{1,2}(?= |$)/g, ' ')
-    .replace(/ +/g, ' ')
-    .trim();
+  let k = '';
+  const n = line.length;
+  let i = 0;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (c === 60 /* < */) {
+      // A class token: upper-case letters, digits, '>'.
+      let j = i + 1;
+      while (j < n && line.charCodeAt(j) >= 65 && line.charCodeAt(j) <= 90) j++;
+      if (j > i + 1) {
+        while (j < n && line.charCodeAt(j) >= 48 && line.charCodeAt(j) <= 57) j++;
+        if (j < n && line.charCodeAt(j) === 62 /* > */) {
+          i = j + 1;
+          continue;
+        }
+      }
+      i++;
+      continue;
+    }
+    if (isAsciiLetter(c)) {
+      let j = i + 1;
+      while (j < n && isAsciiLetter(line.charCodeAt(j))) j++;
+      if (j - i >= 3) k += k === '' ? line.slice(i, j) : ` ${line.slice(i, j)}`;
+      i = j;
+      continue;
+    }
+    i++;
+  }
   return k.length > max ? k.slice(0, max) : k;
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c | 32) >= 97 && (c | 32) <= 122;
 }
 
 /** The detector as a class for a single task: load state, feed events, save state. */
