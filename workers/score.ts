@@ -97,7 +97,7 @@ export default function score(task: ScoreTask): ScoreResult {
     const rows = task.rowScores === true ? new Float32Array(events.length) : undefined;
     let out: { state: Uint8Array; findings: Finding[]; scored: number };
     if (task.streamType === 'metrics') out = scoreNumeric(state, events, undefined, rows, threshold);
-    else if (task.streamType === 'logs' || task.streamType === 'traces') out = scoreLogs(state, events, rows, threshold);
+    else if (task.streamType === 'logs' || task.streamType === 'traces') out = scoreLogs(state, events, rows, threshold, typeof task.stream === 'string' ? task.stream : undefined);
     else if (task.streamType === 'llm') out = scoreProse(state, events, undefined, rows, threshold);
     else out = scoreText(state, events, undefined, rows, threshold);
     const extra: { rowScores?: Float32Array; sessionState?: Uint8Array | null } = rows === undefined ? {} : { rowScores: rows };

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { scan, TemplateMiner, templateText, MINER_PARAMS } from '../../workers/detectors/templates.js';
 import { scoreText } from '../../workers/detectors/text.js';
+import { scoreLogs } from '../../workers/detectors/logs.js';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 import type { ScoreInput } from '../../workers/types.js';
 import { runStream } from './helpers.js';
@@ -174,6 +175,36 @@ describe('logs detector', () => {
       const after = JSON.parse(new TextDecoder().decode(r.state)) as { r: Record<string, number[]> };
       expect(Object.values(after.r).every((x) => x.length === 13)).toBe(true);
     });
+  });
+
+  it('a thread continues its live scorer only for the exact state it returned: same findings and bytes as parsing', () => {
+    const ev = apiStream(1500, 5);
+    ev[1200] = { ...ev[1200], text: 'FATAL payments out of memory while allocating 512 MiB for settlement batch' };
+    const batches = [ev.slice(0, 500), ev.slice(500, 1000), ev.slice(1000)];
+    // Reference: no key, so every task parses its state.
+    const ref: { state: Uint8Array; findings: unknown[] }[] = [];
+    let state: Uint8Array | null = null;
+    for (const b of batches) {
+      const r = scoreLogs(state, b, undefined);
+      ref.push(r);
+      state = r.state;
+    }
+    // Keyed: tasks 2 and 3 continue the live scorer.
+    state = null;
+    for (let k = 0; k < batches.length; k++) {
+      const r = scoreLogs(state === null ? null : Uint8Array.from(state), batches[k], undefined, 0.5, 'live-test');
+      expect(Buffer.from(r.state).equals(Buffer.from(ref[k].state))).toBe(true);
+      expect(r.findings).toEqual(ref[k].findings);
+      state = r.state;
+    }
+    // A state that is not the one the thread returned last (an older checkpoint, a changed byte) is parsed, not continued.
+    const old = scoreLogs(Uint8Array.from(ref[0].state), batches[1], undefined, 0.5, 'live-test');
+    expect(Buffer.from(old.state).equals(Buffer.from(ref[1].state))).toBe(true);
+    const changed = Uint8Array.from(old.state);
+    const at = Buffer.from(changed).indexOf('"n":');
+    changed[at + 4] = changed[at + 4] === 57 ? 56 : changed[at + 4] + 1;
+    const fresh = scoreLogs(Uint8Array.from(changed), batches[2], undefined);
+    expect(Buffer.from(scoreLogs(changed, batches[2], undefined, 0.5, 'live-test').state).equals(Buffer.from(fresh.state))).toBe(true);
   });
 
   it('upgrades a v1 text checkpoint in place: baseline and null carry on, no new warm-up', () => {

@@ -541,13 +541,51 @@ function logFactorial(k: number): number {
   return s;
 }
 
+/**
+ * Per worker thread: the live scorers of the streams this thread scored last, each with the state
+ * bytes it returned. A task whose state is byte for byte those bytes continues the live scorer
+ * instead of parsing the JSON again (for a stream with thousands of templates the parse cost
+ * more than its lines); any other state is parsed. The scorer's in-memory form is a function of
+ * its state (memos aside, which only ever answer what the state would), so both paths give the
+ * same findings and bytes. Bounded by entries and by state bytes; least recently used first out.
+ */
+// A stream at the 10,000-template bound has 2.4 MB of state and a 10 MB live scorer
+// (bench/logs-memory.bench.ts), so 16 MiB of state is at most about 70 MB of heap per thread.
+export const LIVE_PARAMS = Object.freeze({ maxEntries: 32, maxBytes: 16 * 1024 * 1024 });
+const live = new Map<string, { bytes: Uint8Array; scorer: LogScorer }>();
+let liveBytes = 0;
+
+function takeLive(key: string | undefined, state: Uint8Array | null): LogScorer | null {
+  if (key === undefined) return null;
+  const e = live.get(key);
+  if (e === undefined) return null;
+  // Taken out while it runs: a task that throws half-way leaves no half-fed scorer behind.
+  live.delete(key);
+  liveBytes -= e.bytes.byteLength;
+  const same = state !== null && state.byteLength === e.bytes.byteLength && Buffer.from(state.buffer, state.byteOffset, state.byteLength).equals(Buffer.from(e.bytes.buffer, e.bytes.byteOffset, e.bytes.byteLength));
+  return same ? e.scorer : null;
+}
+
+function keepLive(key: string, bytes: Uint8Array, scorer: LogScorer): void {
+  if (bytes.byteLength > LIVE_PARAMS.maxBytes) return;
+  live.set(key, { bytes, scorer });
+  liveBytes += bytes.byteLength;
+  for (const [k, e] of live) {
+    if (live.size <= LIVE_PARAMS.maxEntries && liveBytes <= LIVE_PARAMS.maxBytes) break;
+    live.delete(k);
+    liveBytes -= e.bytes.byteLength;
+  }
+}
+
 export function scoreLogs(
   state: Uint8Array | null,
   events: ScoreInput[],
   rows: Float32Array | undefined,
   threshold = 0.5,
+  /** The stream's name: its live scorer is kept in this thread for its next task (see LIVE_PARAMS). */
+  key?: string,
 ): { state: Uint8Array; findings: Finding[]; scored: number } {
-  const scorer = new LogScorer(loadState(state));
+  const scorer = takeLive(key, state) ?? new LogScorer(loadState(state));
   const findings: Finding[] = [];
   const parts: Part[] = [];
   let scored = 0;
@@ -569,5 +607,7 @@ export function scoreLogs(
     for (const p of parts) findings.push({ index: i, ...p });
     if (rows !== undefined) rows[i] = Math.min(1, top);
   }
-  return { state: scorer.save(), findings, scored };
+  const out = scorer.save();
+  if (key !== undefined) keepLive(key, out, scorer);
+  return { state: out, findings, scored };
 }

@@ -1,25 +1,169 @@
 // High-entropy token normalisation for the text detector: ids, hashes, IPs, numbers and
 // timestamps become class tokens that keep their magnitude (a 3-digit number becomes <N3>), so a
 // fresh request id costs nothing while a 9-digit latency still differs from a 2-digit one.
+//
+// One pass over char codes (every line of every log stream goes through here, so no regular
+// expression): at each position, alternatives in priority order, as the reference expression
+//   /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}   UUID → <UUID>
+//   |\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b                                      IPv4[:port] → <IP>
+//   |0x[0-9a-fA-F]+                                                                0x-hex → <X n>
+//   |\b[0-9a-fA-F]{8,}\b                                                           long hex/digit run → <H n> / <N n>
+//   |\d+/g                                                                         digits → <N n>
+// followed by .replace(/\s+/g, ' ').trim() would give (test/workers/normalise.unit.test.ts
+// checks the two agree on the Loghub samples, generated logs and random strings).
 
-// One pass, alternatives in priority order: UUID, IPv4[:port], 0x-hex, long hex/digit run, digits.
-const TOKEN =
-  /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b|0x[0-9a-fA-F]+|\b[0-9a-fA-F]{8,}\b|\d+/g;
+// Char codes.
+const ZERO = 48;
+const NINE = 57;
+const DOT = 46;
+const COLON = 58;
+const DASH = 45;
+const LOWER_X = 120;
 
-function classOf(tok: string): string {
-  const c0 = tok.charCodeAt(0);
-  if (tok.length === 36 && tok.charCodeAt(8) === 45 /* - */) return '<UUID>';
-  if (c0 === 48 /* 0 */ && (tok.charCodeAt(1) | 32) === 120 /* x */) return `<X${tok.length - 2}>`;
-  if (tok.indexOf('.') > 0) return '<IP>';
-  // All digits → number with magnitude; otherwise a hex id with its length.
-  for (let i = 0; i < tok.length; i++) {
-    const c = tok.charCodeAt(i);
-    if (c < 48 || c > 57) return `<H${tok.length}>`;
+function isDigit(c: number): boolean {
+  return c >= ZERO && c <= NINE;
+}
+
+function isHex(c: number): boolean {
+  return (c >= ZERO && c <= NINE) || ((c | 32) >= 97 && (c | 32) <= 102);
+}
+
+/** \w of a regular expression without the u flag. */
+function isWord(c: number): boolean {
+  return (c >= ZERO && c <= NINE) || ((c | 32) >= 97 && (c | 32) <= 122) || c === 95;
+}
+
+/** \s of a regular expression (WhiteSpace and LineTerminator). */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** End of a run of hex digits from i (i itself when none). */
+function hexRun(s: string, i: number, n: number): number {
+  while (i < n && isHex(s.charCodeAt(i))) i++;
+  return i;
+}
+
+function digitRun(s: string, i: number, n: number): number {
+  while (i < n && isDigit(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/** End of a UUID starting at i, or -1. */
+function uuidAt(s: string, i: number, n: number): number {
+  if (i + 36 > n) return -1;
+  for (let k = 0; k < 36; k++) {
+    const c = s.charCodeAt(i + k);
+    if (k === 8 || k === 13 || k === 18 || k === 23) {
+      if (c !== DASH) return -1;
+    } else if (!isHex(c)) return -1;
   }
-  return `<N${tok.length}>`;
+  return i + 36;
+}
+
+/** End of an IPv4 address (with an optional port) starting at i (a word boundary before it), or -1. */
+function ipAt(s: string, i: number, n: number): number {
+  let j = i;
+  for (let g = 0; g < 4; g++) {
+    const e = digitRun(s, j, n);
+    if (e === j || e - j > 3) return -1;
+    j = e;
+    if (g < 3) {
+      if (j >= n || s.charCodeAt(j) !== DOT) return -1;
+      j++;
+    }
+  }
+  // After the fourth number: a port of 1-5 digits ending at a word boundary, else a boundary here.
+  if (j < n && s.charCodeAt(j) === COLON) {
+    const e = digitRun(s, j + 1, n);
+    if (e > j + 1 && e - j - 1 <= 5 && (e >= n || !isWord(s.charCodeAt(e)))) return e;
+  }
+  return j >= n || !isWord(s.charCodeAt(j)) ? j : -1;
+}
+
+/** The class token of a match (see the alternatives above). */
+function classOf(s: string, from: number, to: number, kind: number): string {
+  const len = to - from;
+  if (kind === 0) return '<UUID>';
+  if (kind === 1) return '<IP>';
+  if (kind === 2) return `<X${len - 2}>`;
+  for (let i = from; i < to; i++) if (!isDigit(s.charCodeAt(i))) return `<H${len}>`;
+  return `<N${len}>`;
 }
 
 /** Normalise one line; also collapses runs of whitespace. */
 export function normalise(line: string): string {
-  return line.replace(TOKEN, classOf).replace(/\s+/g, ' ').trim();
+  const n = line.length;
+  let out = '';
+  /** Start of the text not yet copied to out. */
+  let from = 0;
+  /** A space is owed before the next copied character (a run of whitespace, not at the start). */
+  let space = false;
+  let prevWord = false;
+  let i = 0;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (isSpace(c)) {
+      if (from < i) out += line.slice(from, i);
+      let j = i + 1;
+      while (j < n && isSpace(line.charCodeAt(j))) j++;
+      space = out.length > 0;
+      from = i = j;
+      prevWord = false;
+      continue;
+    }
+    let end = -1;
+    let kind = 0;
+    if (isHex(c)) {
+      end = uuidAt(line, i, n);
+      if (end < 0 && !prevWord) {
+        if (isDigit(c)) {
+          end = ipAt(line, i, n);
+          kind = 1;
+        }
+        if (end < 0 && c === ZERO && i + 2 < n && line.charCodeAt(i + 1) === LOWER_X && isHex(line.charCodeAt(i + 2))) {
+          end = hexRun(line, i + 2, n);
+          kind = 2;
+        }
+        if (end < 0) {
+          const e = hexRun(line, i, n);
+          if (e - i >= 8 && (e >= n || !isWord(line.charCodeAt(e)))) {
+            end = e;
+            kind = 3;
+          }
+        }
+      } else if (end < 0 && c === ZERO && i + 2 < n && line.charCodeAt(i + 1) === LOWER_X && isHex(line.charCodeAt(i + 2))) {
+        end = hexRun(line, i + 2, n);
+        kind = 2;
+      }
+      if (end < 0 && isDigit(c)) {
+        end = digitRun(line, i, n);
+        kind = 4;
+      }
+    }
+    if (end < 0) {
+      if (space) {
+        if (from < i) out += line.slice(from, i);
+        out += ' ';
+        from = i;
+        space = false;
+      }
+      prevWord = isWord(c);
+      i++;
+      continue;
+    }
+    if (from < i) out += line.slice(from, i);
+    if (space) {
+      out += ' ';
+      space = false;
+    }
+    out += classOf(line, i, end, kind);
+    from = i = end;
+    // Every alternative ends on a word character (a digit or a hex letter).
+    prevWord = true;
+  }
+  if (from < n) out += line.slice(from, n);
+  return out;
 }

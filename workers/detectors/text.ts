@@ -197,16 +197,45 @@ function quantile(sorted: number[], q: number): number {
 /**
  * A pattern's identity for recurrence counting: the normalised line without class tokens,
  * digits and punctuation, so variants of one message (other paths, hosts, counts) count as
- * the same pattern.
+ * the same pattern: its runs of at least three ASCII letters, outside class tokens
+ * (<[A-Z]+\d*>), joined by single spaces. One pass over char codes (the same output as
+ * replacing /<[A-Z]+\d*>/g, /[^A-Za-z]+/g and /(?:^| )[A-Za-z]{1,2}(?= |$)/g by a space, then
+ * collapsing spaces and trimming: test/workers/normalise.unit.test.ts).
  */
 export function skeleton(line: string, max: number): string {
-  const k = line
-    .replace(/<[A-Z]+\d*>/g, ' ')
-    .replace(/[^A-Za-z]+/g, ' ')
-    .replace(/(?:^| )[A-Za-z]{1,2}(?= |$)/g, ' ')
-    .replace(/ +/g, ' ')
-    .trim();
+  let k = '';
+  const n = line.length;
+  let i = 0;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (c === 60 /* < */) {
+      // A class token: upper-case letters, digits, '>'.
+      let j = i + 1;
+      while (j < n && line.charCodeAt(j) >= 65 && line.charCodeAt(j) <= 90) j++;
+      if (j > i + 1) {
+        while (j < n && line.charCodeAt(j) >= 48 && line.charCodeAt(j) <= 57) j++;
+        if (j < n && line.charCodeAt(j) === 62 /* > */) {
+          i = j + 1;
+          continue;
+        }
+      }
+      i++;
+      continue;
+    }
+    if (isAsciiLetter(c)) {
+      let j = i + 1;
+      while (j < n && isAsciiLetter(line.charCodeAt(j))) j++;
+      if (j - i >= 3) k += k === '' ? line.slice(i, j) : ` ${line.slice(i, j)}`;
+      i = j;
+      continue;
+    }
+    i++;
+  }
   return k.length > max ? k.slice(0, max) : k;
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c | 32) >= 97 && (c | 32) <= 122;
 }
 
 /** The detector as a class for a single task: load state, feed events, save state. */
@@ -241,9 +270,13 @@ export class TextScorer {
     for (const line of s.base) this.#add(line);
   }
 
+  /** The most recent baseline line (the dictionary's last), or null. */
+  #newest: string | null = null;
+
   #add(line: string): void {
     const bytes = Buffer.byteLength(line) + 1;
     this.#base.set(line, bytes);
+    this.#newest = line;
     this.#baseBytes += bytes;
     this.#dict = null;
     while (this.#baseBytes > this.P.baselineBytes && this.#base.size > 1) {
@@ -254,6 +287,9 @@ export class TextScorer {
   }
 
   #touch(line: string): void {
+    // Already the most recent: the order, and so the dictionary, stay as they are.
+    if (line === this.#newest) return;
+    this.#newest = line;
     const bytes = this.#base.get(line) as number;
     this.#base.delete(line);
     this.#base.set(line, bytes);
@@ -261,7 +297,16 @@ export class TextScorer {
   }
 
   #dictionary(): Buffer {
-    if (this.#dict === null) this.#dict = Buffer.from([...this.#base.keys()].join('\n') + '\n');
+    if (this.#dict === null) {
+      // The baseline's lines, least recent first, each ended by \n (written in place: no joined string).
+      const d = Buffer.allocUnsafe(this.#baseBytes);
+      let at = 0;
+      for (const line of this.#base.keys()) {
+        at += d.write(line, at);
+        d[at++] = 10;
+      }
+      this.#dict = at === d.length ? d : d.subarray(0, at);
+    }
     return this.#dict;
   }
 
