@@ -19,7 +19,7 @@ import type { Logger } from '../src/core/log.js';
 import { IngestQuotaReadError, ingestMetrics, IngestTenantLimited, IngestTenantQuotaExceeded } from '../src/core/telemetry/index.js';
 import { effectiveLimits, NO_LIMITS, type EffectiveLimits, type LimitSource } from '../src/core/tenancy/limits.js';
 import { planUsage, type UsageStore } from '../src/core/usage.js';
-import { blockParts } from './sinks/postgres/blocks.js';
+import { blockLines, blockParts } from './sinks/postgres/blocks.js';
 import type { CopySink, SinkWrite } from './sinks/postgres/service.js';
 import type { SpooledSink } from './sinks/spool/service.js';
 import type { IngestResult } from './sources/common.js';
@@ -177,10 +177,16 @@ export class Ingest {
     // Not compressed here: the sink compresses at the group commit, one block per stream over the
     // group's writes (blocks.ts mergedBlockLines), so a frame of 100 events over 15 streams does
     // not make 15 blocks of ~7 events each.
-    const built = blockParts(records, batchKey !== undefined && bodyFingerprint === undefined);
+    // While the spool takes the writes, the blocks are compressed here as before: the spool keeps
+    // them compressed on disk (a write that falls back to the spool after a failed direct write
+    // keeps its parts: larger on disk, replayed alike).
+    const hash = batchKey !== undefined && bodyFingerprint === undefined;
+    const built = spool?.stats.spooling === true ? blockLines(tenantId, records, batchKey, undefined, hash) : blockParts(records, hash);
     const fingerprint = batchKey === undefined ? undefined : bodyFingerprint ?? built.fingerprint;
     const slot = toScore.take();
-    const w: SinkWrite = { tenantId, lines: '', parts: built.parts, rows: records.length, bytes, batchKey, fingerprint, rollup: built.rollup };
+    const w: SinkWrite = 'parts' in built
+      ? { tenantId, lines: '', parts: built.parts, rows: records.length, bytes, batchKey, fingerprint, rollup: built.rollup }
+      : { tenantId, lines: built.lines, rows: records.length, bytes, batchKey, fingerprint, rollup: built.rollup };
     let r;
     try {
       r = spool !== undefined ? await spool.write(w, records) : { ...(await events.write(w)), spooled: false };
