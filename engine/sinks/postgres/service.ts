@@ -159,6 +159,8 @@ export class CopySink {
   readonly stats = {
     rowsWritten: 0, writesFailed: 0, duplicates: 0, conflicts: 0, flushes: 0, refusedFull: 0, refusedFullBytes: 0,
     ambiguousCommits: 0, pruneRuns: 0, pruned: 0,
+    /** Event blocks built at flushes from writes' parts (COPY lines of transactions that may still fail or retry). */
+    blocksBuilt: 0,
   };
   #lastPrune = -Infinity;
   #pruning: Promise<void> | undefined;
@@ -413,7 +415,12 @@ export class CopySink {
       if (fresh.length > 0) {
         const copy = client.query(copyStreams.from(this.#copySql));
         // Writes with parts: one block per (tenant, stream) over the group (blocks.ts).
-        const lines = fresh.some((w) => w.parts !== undefined) ? mergedBlockLines(fresh).lines : fresh.map((w) => w.lines);
+        let lines = fresh.map((w) => w.lines);
+        if (fresh.some((w) => w.parts !== undefined)) {
+          const merged = mergedBlockLines(fresh);
+          lines = merged.lines;
+          this.stats.blocksBuilt += merged.blocks;
+        }
         await pipeline(Readable.from(lines), copy);
         const usage = new Map<string, { n: number; b: number }>();
         for (const w of fresh) {
