@@ -1,19 +1,22 @@
-// Event blocks: one tenant's events of one write, grouped by stream, compressed. Pure (no I/O).
+// Event blocks: a tenant's events grouped by stream, compressed. Pure (no I/O).
 //
 //   EventRecord[] (one write, one tenant)
-//     │ group by (stream, stream_type), in arrival order
+//     │ blockParts: group by (stream, stream_type), in arrival order; per group the JSON text
+//     │ [ts, data, metadata],... (not compressed), time range, count; the write's fingerprint
 //     ▼
-//   per group: payload = JSON text [[ts, data, metadata], ...] ──compress(codec)──► bytes
-//     ▼
-//   one COPY text line per block (BLOCK_COLUMNS) ──► service.ts (COPY event_blocks FROM STDIN)
+//   ingest.ts ──SinkWrite.parts──► service.ts, at the group commit, the fresh writes:
+//     mergedBlockLines: one block per (tenant, stream, stream_type) over the group's writes,
+//     payload = '[' + parts joined + ']' ──compress(codec)──► one COPY text line per block
+//   (blockLines: the same for one write on its own, compressed at once: the spool's path, the
+//   cluster's store role)
 //     + per (stream, stream_type, minute of event time): events, and for metrics the values'
 //       count, sum, min, max ──► service.ts (stream_minutes and stream_totals, same transaction)
 //
 // A block row: tenant_id, stream, stream_type, first_ts / last_ts (the least and greatest event
-// time in the block, not the first and last in order), count, batch_key (the write's
-// idempotency key, or null), first_index (position of the block's first event in the write),
-// codec, payload (bytea). The table adds id (a sequence: COPY order) and received_at (the
-// partition key). The reader (src/core/event-blocks.ts) decodes with decodeBlock().
+// time in the block, not the first and last in order), count, batch_key (the idempotency key of
+// the write the block's first event came from, or null), first_index (that event's position in
+// its write), codec, payload (bytea). The table adds id (a sequence: COPY order) and received_at
+// (the partition key). The reader (src/core/event-blocks.ts) decodes with decodeBlock().
 //
 // Codec (measured with bench/blocks.bench.ts, see the README): brotli quality 1 by default; the
 // codec is stored per block, so a reader decodes blocks written with any of them.

@@ -8,7 +8,9 @@
 //                                                           a conflict with the same fingerprint = duplicate,
 //                                                           with another = DW_ERR_CONFLICT for that write)
 //       COPY <table> FROM STDIN                            (every fresh write of the group, one COPY:
-//                                                           event blocks, or anomaly rows)
+//                                                           event blocks, or anomaly rows; writes with
+//                                                           parts are compressed here, one block per
+//                                                           (tenant, stream) over the group: blocks.ts)
 //       INSERT usage_counters ... ON CONFLICT DO UPDATE     (per tenant, hour bucket)
 //       INSERT stream_minutes, stream_totals ... DO UPDATE  (writes with a rollup: events per stream
 //                                                           and minute, metric min/sum/max; a late
