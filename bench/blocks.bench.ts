@@ -4,19 +4,23 @@
 //     ─► validateEvents (outside the timed loop)
 //     ─► blockLines(codec): group by stream, JSON payload, compress, COPY text line   (encode)
 //     ─► decodeBlock(codec) of every block                                             (decode)
+//   the same events re-cut as the varied case's frames (100 events, 15 streams), brotli:
+//     ─► small_frames_per_frame: blockLines per frame (one block per stream and frame: ~6.7 events)
+//     ─► small_frames_group_<G>: blockParts per frame + mergedBlockLines over G frames (one block
+//        per stream and group commit, as the events sink now builds them)
 //
 // Prints one line per codec and direction: `name: N events/s ±x% (B bytes/event stored)`,
 // the median of RUNS runs (spread = (max − min) / 2 / median). bytes/event is the COPY text
 // sent to PostgreSQL per event (hex payload included), and the bytea stored per event.
 // Run: npx tsc -p tsconfig.json && node dist/bench/blocks.bench.js
 import { syntheticLog } from '../src/tools/demo/synthetic.js';
-import { BLOCK_COLUMNS, blockLines } from '../engine/sinks/postgres/blocks.js';
+import { BLOCK_COLUMNS, blockLines, blockParts, mergedBlockLines } from '../engine/sinks/postgres/blocks.js';
 import { CODECS, decodeBlock, type Codec } from '../src/core/blocks.js';
 import { eventLines } from '../engine/sinks/postgres/copy.js';
 import { validateEvents } from '../engine/transforms/decode.js';
 import type { EventRecord } from '../engine/types.js';
 
-const RUNS = 7;
+const RUNS = Number(process.env.RUNS ?? 7);
 const BATCH = 1000;
 const BATCHES = 16;
 const STREAMS = 8;
@@ -92,4 +96,37 @@ for (const codec of CODECS as readonly Codec[]) {
     dec.push(events / ((performance.now() - t0) / 1000));
   }
   report(`blocks_decode_${codec}`, dec, '');
+}
+
+// The varied case's shape: frames of 100 events over 15 streams, built per frame vs per group commit.
+// Rates per CPU second of this process (user + system), less sensitive than wall time to a loaded machine.
+{
+  const cpuSeconds = (c0: NodeJS.CpuUsage): number => { const d = process.cpuUsage(c0); return (d.user + d.system) / 1e6; };
+  const FRAME = 100;
+  const SMALL_STREAMS = 15;
+  const all = input.flat().map((r, i) => ({ ...r, stream: `svc-${i % SMALL_STREAMS}` }));
+  const frames: EventRecord[][] = [];
+  for (let i = 0; i < all.length; i += FRAME) frames.push(all.slice(i, i + FRAME));
+  const perFrame: number[] = [];
+  let nBlocks = 0;
+  for (let run = 0; run < RUNS; run++) {
+    const c0 = process.cpuUsage();
+    nBlocks = 0;
+    for (let f = 0; f < frames.length; f++) nBlocks += blockLines(TENANT, frames[f], `k${f}`, 'brotli').blocks;
+    perFrame.push(events / cpuSeconds(c0));
+  }
+  report('small_frames_per_frame', perFrame, `per CPU second (${nBlocks} blocks, ${(events / nBlocks).toFixed(1)} events/block)`);
+  for (const G of [4, 16, 64]) {
+    const rates: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const c0 = process.cpuUsage();
+      nBlocks = 0;
+      for (let g = 0; g < frames.length; g += G) {
+        const ws = frames.slice(g, g + G).map((rs, k) => ({ tenantId: TENANT, batchKey: `k${g + k}`, lines: '', parts: blockParts(rs, true).parts }));
+        nBlocks += mergedBlockLines(ws, 'brotli').blocks;
+      }
+      rates.push(events / cpuSeconds(c0));
+    }
+    report(`small_frames_group_${G}`, rates, `per CPU second (${nBlocks} blocks, ${(events / nBlocks).toFixed(1)} events/block)`);
+  }
 }

@@ -627,14 +627,17 @@ function verdict(stored: number, acked: number, slack: number): string {
 
 function engineNote(child: Child, res: Record<string, unknown>): string {
   if (res.killed) return 'engine did not close within 120 s (killed)';
-  const st = res.stats as { score?: { eventsScored?: number; eventsDropped?: number; anomalies?: number; tasksRun?: number } } | undefined;
+  const st = res.stats as { score?: { eventsScored?: number; eventsDropped?: number; anomalies?: number; tasksRun?: number }; events?: { rowsWritten?: number; flushes?: number; blocksBuilt?: number } } | undefined;
   const sc = st?.score ?? {};
+  const ev = st?.events ?? {};
+  // Events per flush, and per block built at a flush (the sink merges a group's writes per stream).
+  const sink = ev.flushes ? `; sink: ${ev.flushes} flushes (${Math.round((ev.rowsWritten ?? 0) / ev.flushes)} events/flush${ev.blocksBuilt ? `, ${((ev.rowsWritten ?? 0) / ev.blocksBuilt).toFixed(1)} events/block` : ''})` : '';
   const warn = Object.entries((res.warnings ?? {}) as Record<string, number>).map(([m, n]) => `${n}× ${m.split(':')[0]}`).join(', ');
   const rss = (res.rss ?? []) as number[];
   const trend = rss.length >= 4 ? `; rss at 1/4 → end of the run ${Math.round(rss[rss.length >> 2])} → ${Math.round(rss[rss.length - 1])} MiB; ${memorySeries(rss, (res.heap ?? []) as number[], (res.ext ?? []) as number[], (res.backlog ?? []) as number[])}` : '';
   const perTask = sc.tasksRun ? ` in ${sc.tasksRun} tasks (${Math.round((sc.eventsScored ?? 0) / sc.tasksRun)} events/task)` : '';
   const cpu = typeof res.cpuMs === 'number' && (sc.eventsScored ?? 0) > 0 ? `, engine cpu ${((res.cpuMs * 1000) / (sc.eventsScored ?? 1)).toFixed(1)} µs/event (all its threads, ready → closed)` : '';
-  return `detection (${String(child.ready.workerThreads)} worker thread): ${sc.eventsScored ?? '?'} scored${perTask}, ${sc.eventsDropped ?? 0} unscored (queue full), ${sc.anomalies ?? 0} anomalies, close+drain ${(Number(res.closeMs) / 1000).toFixed(1)} s${cpu}${trend}${warn ? `; logged ${warn}` : ''}`;
+  return `detection (${String(child.ready.workerThreads)} worker thread): ${sc.eventsScored ?? '?'} scored${perTask}, ${sc.eventsDropped ?? 0} unscored (queue full), ${sc.anomalies ?? 0} anomalies, close+drain ${(Number(res.closeMs) / 1000).toFixed(1)} s${cpu}${sink}${trend}${warn ? `; logged ${warn}` : ''}`;
 }
 
 /**

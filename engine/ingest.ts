@@ -19,7 +19,7 @@ import type { Logger } from '../src/core/log.js';
 import { IngestQuotaReadError, ingestMetrics, IngestTenantLimited, IngestTenantQuotaExceeded } from '../src/core/telemetry/index.js';
 import { effectiveLimits, NO_LIMITS, type EffectiveLimits, type LimitSource } from '../src/core/tenancy/limits.js';
 import { planUsage, type UsageStore } from '../src/core/usage.js';
-import { blockLines } from './sinks/postgres/blocks.js';
+import { blockLines, blockParts } from './sinks/postgres/blocks.js';
 import type { CopySink, SinkWrite } from './sinks/postgres/service.js';
 import type { SpooledSink } from './sinks/spool/service.js';
 import type { IngestResult } from './sources/common.js';
@@ -160,7 +160,8 @@ export class Ingest {
   }
 
   /**
-   * One compressed block per stream of this batch, written through the spool (or the events
+   * The batch cut into one part per stream (compressed by the events sink at its group commit,
+   * merged with the group's other writes of the stream), written through the spool (or the events
    * sink), then counted: only when stored now (a resent batch, a duplicate, is acknowledged, not
    * counted). A spooled batch is not stored yet: it is counted in Redis and scored when its replay
    * commits (the spool's onReplayed), but it takes its place in this engine's quota now.
@@ -169,17 +170,26 @@ export class Ingest {
     tenantId: string, records: EventRecord[], bytes: number, batchKey: string | undefined, bodyFingerprint: string | undefined, ticket: QuotaTicket,
   ): Promise<IngestResult> {
     const { spool, events, toScore, usage } = this.#d;
-    // Compressing the blocks is the batch's second long synchronous step: at the tenant's turn too
-    // (and so is encoding the batch's JetStream messages, with NATS_URL).
+    // Cutting the batch into blocks' parts (and hashing it) is the batch's second long synchronous
+    // step: at the tenant's turn too (and so is encoding the batch's JetStream messages, with NATS_URL).
     await this.turns.take(tenantId);
     if (this.#d.publish !== undefined) {
       const published = await this.#published(tenantId, records, bytes, batchKey, ticket);
       if (published !== undefined) return published;
     }
-    const built = blockLines(tenantId, records, batchKey, undefined, batchKey !== undefined && bodyFingerprint === undefined);
+    // Not compressed here: the sink compresses at the group commit, one block per stream over the
+    // group's writes (blocks.ts mergedBlockLines), so a frame of 100 events over 15 streams does
+    // not make 15 blocks of ~7 events each.
+    // While the spool takes the writes, the blocks are compressed here as before: the spool keeps
+    // them compressed on disk (a write that falls back to the spool after a failed direct write
+    // keeps its parts: larger on disk, replayed alike).
+    const hash = batchKey !== undefined && bodyFingerprint === undefined;
+    const built = spool?.stats.spooling === true ? blockLines(tenantId, records, batchKey, undefined, hash) : blockParts(records, hash);
     const fingerprint = batchKey === undefined ? undefined : bodyFingerprint ?? built.fingerprint;
     const slot = toScore.take();
-    const w: SinkWrite = { tenantId, lines: built.lines, rows: records.length, bytes, batchKey, fingerprint, rollup: built.rollup };
+    const w: SinkWrite = 'parts' in built
+      ? { tenantId, lines: '', parts: built.parts, rows: records.length, bytes, batchKey, fingerprint, rollup: built.rollup }
+      : { tenantId, lines: built.lines, rows: records.length, bytes, batchKey, fingerprint, rollup: built.rollup };
     let r;
     try {
       r = spool !== undefined ? await spool.write(w, records) : { ...(await events.write(w)), spooled: false };

@@ -1,19 +1,22 @@
-// Event blocks: one tenant's events of one write, grouped by stream, compressed. Pure (no I/O).
+// Event blocks: a tenant's events grouped by stream, compressed. Pure (no I/O).
 //
 //   EventRecord[] (one write, one tenant)
-//     │ group by (stream, stream_type), in arrival order
+//     │ blockParts: group by (stream, stream_type), in arrival order; per group the JSON text
+//     │ [ts, data, metadata],... (not compressed), time range, count; the write's fingerprint
 //     ▼
-//   per group: payload = JSON text [[ts, data, metadata], ...] ──compress(codec)──► bytes
-//     ▼
-//   one COPY text line per block (BLOCK_COLUMNS) ──► service.ts (COPY event_blocks FROM STDIN)
+//   ingest.ts ──SinkWrite.parts──► service.ts, at the group commit, the fresh writes:
+//     mergedBlockLines: one block per (tenant, stream, stream_type) over the group's writes,
+//     payload = '[' + parts joined + ']' ──compress(codec)──► one COPY text line per block
+//   (blockLines: the same for one write on its own, compressed at once: the spool's path, the
+//   cluster's store role)
 //     + per (stream, stream_type, minute of event time): events, and for metrics the values'
 //       count, sum, min, max ──► service.ts (stream_minutes and stream_totals, same transaction)
 //
 // A block row: tenant_id, stream, stream_type, first_ts / last_ts (the least and greatest event
-// time in the block, not the first and last in order), count, batch_key (the write's
-// idempotency key, or null), first_index (position of the block's first event in the write),
-// codec, payload (bytea). The table adds id (a sequence: COPY order) and received_at (the
-// partition key). The reader (src/core/event-blocks.ts) decodes with decodeBlock().
+// time in the block, not the first and last in order), count, batch_key (the idempotency key of
+// the write the block's first event came from, or null), first_index (that event's position in
+// its write), codec, payload (bytea). The table adds id (a sequence: COPY order) and received_at
+// (the partition key). The reader (src/core/event-blocks.ts) decodes with decodeBlock().
 //
 // Codec (measured with bench/blocks.bench.ts, see the README): brotli quality 1 by default; the
 // codec is stored per block, so a reader decodes blocks written with any of them.
@@ -101,14 +104,39 @@ export interface BlockWrite {
 }
 
 /**
- * Builds the COPY lines of one tenant's write: one block per (stream, stream_type), blocks in
- * the order their stream first appears, events in arrival order inside a block.
+ * One stream's events of one write, not compressed yet: what a write hands the sink so that the
+ * sink can put the same stream's events of several writes of one group commit into one block
+ * (mergedBlockLines). Plain data (it travels through the spool's msgpack).
  */
-export function blockLines(
-  tenantId: string, records: readonly EventRecord[], batchKey: string | undefined, codec: Codec = DEFAULT_CODEC,
-  /** Compute the content fingerprint (default: for a keyed write; false when the caller has its own). */
-  hashContent = batchKey !== undefined,
-): BlockWrite {
+export interface BlockPart {
+  stream: string;
+  streamType: string;
+  /** Least and greatest event time (ms). */
+  lo: number;
+  hi: number;
+  count: number;
+  /** Position of the part's first event in its write. */
+  firstIndex: number;
+  /** The events as JSON array elements, without the enclosing brackets: `[ts,data,meta],[...]`. */
+  text: string;
+}
+
+export interface BlockParts {
+  parts: BlockPart[];
+  /** As BlockWrite.fingerprint (the same value blockLines gives for the same write). */
+  fingerprint: string | undefined;
+  rollup: MinuteRollup;
+}
+
+/**
+ * One tenant's write cut into one part per (stream, stream_type), parts in the order their stream
+ * first appears, events in arrival order inside a part; nothing compressed.
+ */
+export function blockParts(
+  records: readonly EventRecord[],
+  /** Compute the content fingerprint (for a keyed write without one of its own). */
+  hashContent: boolean,
+): BlockParts {
   const groups = new Map<string, number[]>();
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
@@ -117,26 +145,110 @@ export function blockLines(
     if (g === undefined) groups.set(k, [i]);
     else g.push(i);
   }
-  const head = `${tenantId}\t`;
-  const key = batchKey === undefined ? '\\N' : copyEscape(batchKey);
   const hash = hashContent ? createHash('sha256') : undefined;
-  let lines = '';
+  const parts: BlockPart[] = [];
   const rollup = emptyRollup();
   for (const idx of groups.values()) {
     rollupInto(rollup, records, idx);
     const first = records[idx[0]];
     let lo = first.ts;
     let hi = first.ts;
-    for (const i of idx) {
-      const t = records[i].ts;
+    let text = '';
+    for (let k = 0; k < idx.length; k++) {
+      const r = records[idx[k]];
+      const t = r.ts;
       if (t < lo) lo = t;
       if (t > hi) hi = t;
+      text += (k === 0 ? '[' : ',[') + t + ',' + r.dataJson + ',' + (r.metadataJson ?? 'null') + ']';
     }
-    const text = payloadText(records, idx);
-    hash?.update(first.streamType + '\u0000' + first.stream + '\u0000' + idx[0] + '\u0000').update(text);
-    lines += head + copyEscape(first.stream) + '\t' + first.streamType + '\t' + new Date(lo).toISOString() + '\t' +
-      new Date(hi).toISOString() + '\t' + idx.length + '\t' + key + '\t' + idx[0] + '\t' + codec + '\t\\\\x' +
-      compress(codec, text).toString('hex') + '\n';
+    // The same bytes blockLines hashed (payloadText = '[' + text + ']'): a resend fingerprints alike.
+    hash?.update(first.streamType + '\u0000' + first.stream + '\u0000' + idx[0] + '\u0000').update('[' + text + ']');
+    parts.push({ stream: first.stream, streamType: first.streamType, lo, hi, count: idx.length, firstIndex: idx[0], text });
   }
-  return { lines, blocks: groups.size, fingerprint: hash?.digest('hex'), rollup };
+  return { parts, fingerprint: hash?.digest('hex'), rollup };
+}
+
+/** The COPY line of one block. */
+function blockLine(tenantId: string, stream: string, streamType: string, lo: number, hi: number, count: number, key: string, firstIndex: number, codec: Codec, text: string): string {
+  return tenantId + '\t' + copyEscape(stream) + '\t' + streamType + '\t' + new Date(lo).toISOString() + '\t' +
+    new Date(hi).toISOString() + '\t' + count + '\t' + key + '\t' + firstIndex + '\t' + codec + '\t\\\\x' +
+    compress(codec, text).toString('hex') + '\n';
+}
+
+/** The COPY text of a batch key (null: \N). */
+const keyText = (batchKey: string | undefined): string => (batchKey === undefined ? '\\N' : copyEscape(batchKey));
+
+/**
+ * Builds the COPY lines of one tenant's write: one block per (stream, stream_type), blocks in
+ * the order their stream first appears, events in arrival order inside a block.
+ */
+export function blockLines(
+  tenantId: string, records: readonly EventRecord[], batchKey: string | undefined, codec: Codec = DEFAULT_CODEC,
+  /** Compute the content fingerprint (default: for a keyed write; false when the caller has its own). */
+  hashContent = batchKey !== undefined,
+): BlockWrite {
+  const { parts, fingerprint, rollup } = blockParts(records, hashContent);
+  const key = keyText(batchKey);
+  let lines = '';
+  for (const p of parts) lines += blockLine(tenantId, p.stream, p.streamType, p.lo, p.hi, p.count, key, p.firstIndex, codec, '[' + p.text + ']');
+  return { lines, blocks: parts.length, fingerprint, rollup };
+}
+
+/** A write as mergedBlockLines takes it: its tenant, key, and either its parts or its prebuilt lines. */
+export interface MergeInput {
+  readonly tenantId: string;
+  readonly batchKey?: string;
+  readonly lines: string;
+  readonly parts?: readonly BlockPart[];
+}
+
+/**
+ * The COPY lines of a group commit's fresh writes, with the parts of one (tenant, stream,
+ * stream_type) merged into one block: events in the writes' order, then arrival order. A block
+ * sits where its first part's write sits (blocks are numbered in COPY order), and carries that
+ * write's batch key and first_index. A write with prebuilt lines (no parts: the cluster's store,
+ * a spool entry of an earlier version) closes its tenant's open blocks, so that a stream's later
+ * events never land in a block numbered before its earlier ones.
+ */
+export function mergedBlockLines(writes: readonly MergeInput[], codec: Codec = DEFAULT_CODEC): { lines: string[]; blocks: number } {
+  interface Open { tenantId: string; stream: string; streamType: string; lo: number; hi: number; count: number; key: string; firstIndex: number; texts: string[] }
+  const out: (Open | string)[] = [];
+  const open = new Map<string, Open>();
+  for (const w of writes) {
+    if (w.parts === undefined) {
+      const prefix = w.tenantId + '\u0000';
+      for (const k of [...open.keys()]) if (k.startsWith(prefix)) open.delete(k);
+      if (w.lines.length > 0) out.push(w.lines);
+      continue;
+    }
+    for (const p of w.parts) {
+      const k = w.tenantId + '\u0000' + p.streamType + '\u0000' + p.stream;
+      const b = open.get(k);
+      if (b === undefined) {
+        const n: Open = { tenantId: w.tenantId, stream: p.stream, streamType: p.streamType, lo: p.lo, hi: p.hi, count: p.count, key: keyText(w.batchKey), firstIndex: p.firstIndex, texts: [p.text] };
+        open.set(k, n);
+        out.push(n);
+      } else {
+        if (p.lo < b.lo) b.lo = p.lo;
+        if (p.hi > b.hi) b.hi = p.hi;
+        b.count += p.count;
+        b.texts.push(p.text);
+      }
+    }
+  }
+  let blocks = 0;
+  const lines = out.map((b) => {
+    if (typeof b === 'string') return b;
+    blocks++;
+    return blockLine(b.tenantId, b.stream, b.streamType, b.lo, b.hi, b.count, b.key, b.firstIndex, codec, '[' + b.texts.join(',') + ']');
+  });
+  return { lines, blocks };
+}
+
+/** The size a write's COPY lines count for in the sink's byte bounds (its parts' text when not built yet). */
+export function linesSize(w: { readonly lines: string; readonly parts?: readonly BlockPart[] }): number {
+  if (w.parts === undefined) return w.lines.length;
+  let n = w.lines.length;
+  for (const p of w.parts) n += p.text.length;
+  return n;
 }

@@ -8,8 +8,10 @@
 // heavy tenant cannot hold every flush: the slots above its share stay open to the others. A
 // second write with a batch key already in the group waits for the next.
 
+import { linesSize, type BlockPart } from './blocks.js';
+
 interface Queued {
-  readonly w: { readonly tenantId: string; readonly rows: number; readonly lines: string; readonly batchKey?: string };
+  readonly w: { readonly tenantId: string; readonly rows: number; readonly lines: string; readonly parts?: readonly BlockPart[]; readonly batchKey?: string };
 }
 
 export interface Taken<P> {
@@ -48,7 +50,7 @@ export function takeGroup<P extends Queued>(pending: readonly P[], flushesOf: Re
       group.push(p);
       taken.add(p);
       rows += p.w.rows;
-      bytes += p.w.lines.length;
+      bytes += linesSize(p.w);
     }
   }
   return { group, rest: taken.size === 0 ? [...pending] : pending.filter((p) => !taken.has(p)), rows, bytes };

@@ -8,7 +8,9 @@
 //                                                           a conflict with the same fingerprint = duplicate,
 //                                                           with another = DW_ERR_CONFLICT for that write)
 //       COPY <table> FROM STDIN                            (every fresh write of the group, one COPY:
-//                                                           event blocks, or anomaly rows)
+//                                                           event blocks, or anomaly rows; writes with
+//                                                           parts are compressed here, one block per
+//                                                           (tenant, stream) over the group: blocks.ts)
 //       INSERT usage_counters ... ON CONFLICT DO UPDATE     (per tenant, hour bucket)
 //       INSERT stream_minutes, stream_totals ... DO UPDATE  (writes with a rollup: events per stream
 //                                                           and minute, metric min/sum/max; a late
@@ -39,7 +41,7 @@ import { classifyPgError, isTransientPgError } from '../../../src/core/db.js';
 import type { Logger } from '../../../src/core/log.js';
 import { SinkCommitAmbiguous, SinkFlushError, SinkFlushRetried, SinkRequestBuildError, SinkRetentionError, sinkMetrics } from '../../../src/core/telemetry/index.js';
 import { copySinkOptions, type CopySinkOptions, type ResolvedCopySinkOptions } from './config.js';
-import type { MinuteRollup } from './blocks.js';
+import { linesSize, mergedBlockLines, type BlockPart, type MinuteRollup } from './blocks.js';
 import { takeGroup } from './group.js';
 import { ROLLUP_SQL, rollupParams } from './rollup.js';
 
@@ -47,6 +49,11 @@ export interface SinkWrite {
   tenantId: string;
   /** COPY text lines, each ending in '\n': event blocks (blocks.ts) or anomaly rows (copy.ts). */
   lines: string;
+  /**
+   * Event blocks not built yet (blocks.ts blockParts; `lines` then ''): the sink compresses them
+   * at the group commit, one block per (tenant, stream, stream_type) over the group's fresh writes.
+   */
+  parts?: BlockPart[];
   /** Events (or anomalies) in the write: what usage_counters and the row bounds count, not COPY lines. */
   rows: number;
   /** Bytes counted in usage_counters.bytes (when the sink counts bytes). */
@@ -154,6 +161,8 @@ export class CopySink {
   readonly stats = {
     rowsWritten: 0, writesFailed: 0, duplicates: 0, conflicts: 0, flushes: 0, refusedFull: 0, refusedFullBytes: 0,
     ambiguousCommits: 0, pruneRuns: 0, pruned: 0,
+    /** Event blocks built at flushes from writes' parts (COPY lines of transactions that may still fail or retry). */
+    blocksBuilt: 0,
   };
   #lastPrune = -Infinity;
   #pruning: Promise<void> | undefined;
@@ -184,7 +193,8 @@ export class CopySink {
       this.#m.refused.inc();
       return Promise.reject(new DwError('DW_ERR_UNAVAILABLE', `the ${this.#o.name} buffer is full`));
     }
-    if (this.#pending.length > 0 && this.#pendingBytes + w.lines.length > this.#o.maxPendingBytes) {
+    const size = linesSize(w);
+    if (this.#pending.length > 0 && this.#pendingBytes + size > this.#o.maxPendingBytes) {
       this.stats.refusedFullBytes++;
       this.#m.refused.inc();
       return Promise.reject(new DwError('DW_ERR_UNAVAILABLE', `the ${this.#o.name} buffer is full (${this.#o.maxPendingBytes} bytes waiting)`));
@@ -192,7 +202,7 @@ export class CopySink {
     return new Promise<WriteResult>((resolve, reject) => {
       this.#pending.push({ w, resolve, reject });
       this.#pendingRows += w.rows;
-      this.#pendingBytes += w.lines.length;
+      this.#pendingBytes += size;
       this.#m.pushed.inc(w.rows);
       this.#schedule();
     });
@@ -371,7 +381,7 @@ export class CopySink {
     try {
       await client.query('BEGIN');
       const results: Outcome[] = writes.map((w) => ({ duplicate: false, rows: w.rows }));
-      const keyed = writes.map((w, i) => ({ w, i, fp: w.fingerprint === undefined ? fingerprintOf(w.lines) : Buffer.from(w.fingerprint, 'hex') })).filter((x) => x.w.batchKey !== undefined);
+      const keyed = writes.map((w, i) => ({ w, i, fp: w.fingerprint === undefined ? fingerprintOf(w.lines + (w.parts?.map((p) => p.text).join('\n') ?? '')) : Buffer.from(w.fingerprint, 'hex') })).filter((x) => x.w.batchKey !== undefined);
       if (keyed.length > 0) {
         keyed.sort((a, b) => (a.w.tenantId + a.w.batchKey < b.w.tenantId + b.w.batchKey ? -1 : 1));
         const { rows } = await client.query<{ tenant_id: string; batch_key: string }>(
@@ -406,7 +416,14 @@ export class CopySink {
       const fresh = writes.filter((_, i) => { const r = results[i]; return !isRefused(r) && !r.duplicate && writes[i].rows > 0; });
       if (fresh.length > 0) {
         const copy = client.query(copyStreams.from(this.#copySql));
-        await pipeline(Readable.from(fresh.map((w) => w.lines)), copy);
+        // Writes with parts: one block per (tenant, stream) over the group (blocks.ts).
+        let lines = fresh.map((w) => w.lines);
+        if (fresh.some((w) => w.parts !== undefined)) {
+          const merged = mergedBlockLines(fresh);
+          lines = merged.lines;
+          this.stats.blocksBuilt += merged.blocks;
+        }
+        await pipeline(Readable.from(lines), copy);
         const usage = new Map<string, { n: number; b: number }>();
         for (const w of fresh) {
           const u = usage.get(w.tenantId) ?? { n: 0, b: 0 };
