@@ -18,7 +18,7 @@ const ACROSS_TENANTS: readonly [string, string, string][] = [
   ['engine/sinks/postgres/retention.ts', 'DELETE FROM event_blocks_default x USING', 'retention: the default partition past the longest plan'],
   ['engine/sinks/postgres/service.ts', 'DELETE FROM ${table} x USING', 'prune of ingest_batches / ingest_commits after 7 days'],
   ['engine/sinks/postgres/service.ts', 'SELECT 1 FROM ingest_commits WHERE id = $1', 'commit marker look-up, only after a connection lost during COMMIT'],
-  ['engine/sinks/postgres/service.ts', 'FROM ingest_batches b JOIN unnest(', 'the group commit\'s duplicate batch keys: (tenant, key) pairs of several tenants'],
+  ['engine/sinks/postgres/batch-keys.ts', 'FROM ingest_batches b JOIN unnest(', 'the group commit\'s duplicate batch keys: (tenant, key) pairs of several tenants'],
   ['src/control/alerts/dispatcher.ts', 'SELECT tenant_id FROM alert_deliveries WHERE (status', 'which tenants have due deliveries (each is then claimed per tenant)'],
   ['src/control/alerts/system.ts', 'SELECT DISTINCT tenant_id FROM alert_channels', 'which tenants want system alerts'],
   ['src/control/alerts/system.ts', 'FROM audit_log a WHERE a.tenant_id IN (SELECT tenant_id FROM alert_channels', 'VM crashes of the tenants that want system alerts'],

@@ -4,6 +4,9 @@
 // one machine; stop; a killed engine is marked crashed by the health loop and restarted; a
 // failing engine backs off exponentially (capped); a wedged start is recovered; the route sink
 // follows every transition; close() stops the engines.
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/core/audit.js';
@@ -229,9 +232,12 @@ describe('local driver + registry', () => {
     const config = loadConfig({ env: {}, overrides: { ...VM, vmStopGraceMs: 300 } });
     const provider = new LocalProvider({ config, databaseUrl: db.url, log: silentLogger, cliPath: fileURLToPath(new URL('../fixtures/engine-hangs.mjs', import.meta.url)) });
     const m = await provider.ensure({ tenantId: tenants[0].id, slug: tenants[0].slug, name: 'hangs' });
-    // Kept: the fixture prints nothing when its SIGTERM handler is installed; 300 ms lets the child boot.
-    await new Promise((r) => setTimeout(r, 300));
+    // The fixture marks a file once its SIGTERM handler is installed (a SIGTERM before that would end it at once).
     const pid = provider.pid(m.id);
+    const ready = join(tmpdir(), `engine-hangs-${pid}.ready`);
+    for (let i = 0; i < 300 && !existsSync(ready); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(ready)).toBe(true);
+    rmSync(ready, { force: true });
     expect(alive(pid)).toBe(true);
     const t0 = Date.now();
     await provider.stop(m.id);

@@ -35,50 +35,17 @@ import { encodeState } from './state.js';
 import { freshTextState, TEXT_PARAMS, TextScorer, upgradeTextState, type TextState } from './text.js';
 import { freshMiner, MINER_PARAMS, scan, TemplateMiner, templateText, WILD, type MinerState, type Template } from './templates.js';
 import { freshField, isContext, observeValue, type FieldStats, type ValueFinding } from './fields.js';
+import {
+  BURST_S, BUSY, closeWindows, dispersion, fmtSpan, freshRate, MAX_GAP, poissonTailLog10Real, RATE_LEN, RATE_PARAMS,
+  SCAN_BONFERRONI, SCAN_PRIOR, SILENCE_PARAMS, silenceS, SILENT, upgradeRate, type RateStats,
+} from './rate.js';
+
+export { poissonTailLog10, poissonTailLog10Real, RATE_PARAMS, SILENCE_PARAMS } from './rate.js';
 
 export const SLOT_DETECTOR = 'template_slot';
 export const RATE_DETECTOR = 'template_rate';
 export const META_DETECTOR = 'metadata_field';
 export const SILENCE_DETECTOR = 'silence';
-
-export const SILENCE_PARAMS = Object.freeze({
-  /** A template is judged for silence once its decayed mean is at least this many lines per window (steady). */
-  minMean: 1,
-  /** S = -log10 P(no line) at which the score is 0.5, after the correction for the templates checked. */
-  half: 4,
-  /** The expected count over a silence is divided by this (a lull is not a stop). */
-  slack: 1.5,
-  /** A silence is at least one rate window long. */
-  minGapMs: 10_000,
-  /** A steady template has had lines in at least this many windows. */
-  minBusyWindows: 30,
-});
-
-export const RATE_PARAMS = Object.freeze({
-  /** Window of event time, ms. */
-  windowMs: 10_000,
-  /** EWMA weight per window of the mean count. */
-  alpha: 0.05,
-  /** Windows of history before a rate finding. */
-  minWindows: 30,
-  /** Lines in the window before a rate finding. */
-  minCount: 5,
-  /** S = -log10 p at which the score is 0.5. */
-  half: 4,
-  /** Expected count = factor × decayed mean + floor (real logs are burstier than Poisson). */
-  factor: 1.5,
-  floor: 0.2,
-  /** The scan tests this line with its last j lines for j from scanMin (j = 1 would flag every pair). */
-  scanMin: 2,
-  /** The scan's S at which the score is 0.5: higher than the window's, as it tests every line
-   * SCAN_PRIOR times over overlapping spans (about 1e-5 of ordinary lines reach it on a Poisson stream). */
-  scanHalf: 5,
-  /**
-   * The scan needs a usual rate it can measure: a decayed mean of at least this many lines per
-   * window (a template seen now and then, months apart, has a mean near 0 and no scan).
-   */
-  scanMinMean: 0.1,
-});
 
 /** Metadata fields kept per stream, and the longest value judged. */
 const MAX_META_FIELDS = 32;
@@ -86,12 +53,6 @@ const MAX_META_VALUE = 64;
 /** Key names pooled per stream. */
 const MAX_KEYS = 64;
 
-/**
- * Per template: [window start ms, count in it, decayed mean count, windows seen, decayed mean of
- * count², last line's ts (-1: none), the 4 gaps between the lines before it (-1: none), the
- * highest burst S in this window]. Records of the first format (4 numbers) are upgraded in place.
- */
-type RateStats = number[];
 
 interface LogsState {
   v: 2;
@@ -407,139 +368,6 @@ function clip(s: string): string {
   return s.length > 100 ? `${s.slice(0, 97)}...` : s;
 }
 
-/** Prior lines in the scan ring (this line and up to SCAN_PRIOR before it are tested). */
-const SCAN_PRIOR = 5;
-/** log10 of the spans tested per line (a Bonferroni correction). */
-const SCAN_BONFERRONI = Math.log10(SCAN_PRIOR);
-/** Gaps are kept up to a day. */
-const MAX_GAP = 86_400_000;
-/** Length of a template's rate record (RateStats), and the index of its silence flag. */
-const RATE_LEN = 13;
-const SILENT = 11;
-/** The index of the count of windows that had lines of the template. */
-const BUSY = 12;
-/** The index of the highest burst S in the current window. */
-const BURST_S = 10;
-
-/**
- * S = -log10 P(no line in `gap` ms) − log10(tests): the negative binomial's zero at the expected
- * count μ = rate × gap / slack and dispersion D, D^(−μ/(D−1)) (e^(−μ) for D = 1).
- */
-function silenceS(r: RateStats, gap: number, tests: number): number {
-  if (!(gap > 0)) return 0;
-  const mu = (r[2] / RATE_PARAMS.windowMs) * gap / SILENCE_PARAMS.slack;
-  const D = dispersion(r);
-  const log10p0 = D > 1.0001 ? -(mu / (D - 1)) * Math.log10(D) : -mu * Math.LOG10E;
-  return -log10p0 - Math.log10(tests);
-}
-
-function freshRate(ts: number): RateStats {
-  const P = RATE_PARAMS;
-  return [ts - (ts % P.windowMs), 0, 0, 0, 0, -1, -1, -1, -1, -1, 0, 0, 0];
-}
-
-/** A record of the four-number format (before the scan): no ring yet, a Poisson spread. */
-function upgradeRate(r: number[]): void {
-  const m = r[2];
-  r.length = RATE_LEN;
-  r[4] = m * m + m;
-  for (let j = 5; j < BURST_S; j++) r[j] = -1;
-  r[BURST_S] = 0;
-  r[SILENT] = 0;
-  r[BUSY] = 0;
-}
-
-/**
- * Closes the current window (and any empty ones after it) of a template's rate record. A window
- * in which the template was reported enters the mean at no more than twice the expected count,
- * so one storm does not teach the template that storms are usual; a lasting rise is learned in steps.
- */
-function closeWindows(r: RateStats, ts: number): void {
-  const P = RATE_PARAMS;
-  const k = Math.floor((ts - r[0]) / P.windowMs);
-  let c = r[1];
-  if (r[BURST_S] >= P.half && r[3] > 0) c = Math.min(c, 2 * (P.factor * r[2] + P.floor));
-  const a = r[3] === 0 ? 1 : P.alpha;
-  let mean = r[2] + a * (c - r[2]);
-  // The first window starts the spread at Poisson's (c² + c), not at zero.
-  let m2 = r[4] + a * (c * c + (r[3] === 0 ? c : 0) - r[4]);
-  if (r[1] > 0) r[BUSY]++;
-  if (k > 1) {
-    const decay = (1 - P.alpha) ** Math.min(k - 1, 10_000);
-    mean *= decay;
-    m2 *= decay;
-  }
-  r[2] = Number(mean.toPrecision(6));
-  r[4] = Number(m2.toPrecision(6));
-  r[3] += k;
-  r[0] += k * P.windowMs;
-  r[1] = 0;
-  r[BURST_S] = 0;
-}
-
-/** Variance over mean of the window counts, at least 1 (Poisson), at most 100. */
-function dispersion(r: RateStats): number {
-  const m = r[2];
-  if (!(m > 0)) return 1;
-  const v = r[4] - m * m;
-  return Math.min(100, Math.max(1, v / m));
-}
-
-function fmtSpan(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toPrecision(3)} s`;
-}
-
-/** Lanczos coefficients, g = 7 (to double precision). */
-const LANCZOS = [0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531, -176.61503916999186, 12.507343278686905, -0.13857109526572012, 0.000009984369578019572, 1.5056327351493116e-7];
-
-/** Natural log of the gamma function (Lanczos, g = 7). */
-function logGamma(x: number): number {
-  const c = LANCZOS;
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  x -= 1;
-  let a = c[0];
-  const t = x + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i] / (x + i);
-  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
-}
-
-/**
- * log10 P(X ≥ k) for X ~ Poisson(lambda), for a real k > 0 (the regularised lower incomplete
- * gamma P(k, lambda), continuous in k: quasi-Poisson counts k / D need not be whole). 0 when k ≤ lambda.
- */
-export function poissonTailLog10Real(k: number, lambda: number): number {
-  if (!(k > lambda) || !(lambda > 0)) return 0;
-  // P(a, x) = x^a e^-x / Γ(a + 1) · Σ_n x^n / ((a + 1)...(a + n)).
-  let term = 1;
-  let sum = 1;
-  for (let n = 1; n < 500; n++) {
-    term *= lambda / (k + n);
-    sum += term;
-    if (term < 1e-12 * sum) break;
-  }
-  const ln = k * Math.log(lambda) - lambda - logGamma(k + 1) + Math.log(sum);
-  return Math.min(0, ln / Math.LN10);
-}
-
-/** log10 P(X ≥ k) for X ~ Poisson(lambda). */
-export function poissonTailLog10(k: number, lambda: number): number {
-  // Sum the tail from k upward (terms fall fast once past lambda).
-  let logTerm = -lambda + k * Math.log(lambda) - logFactorial(k);
-  let sum = 0;
-  const first = logTerm;
-  for (let j = k; j < k + 200; j++) {
-    sum += Math.exp(logTerm - first);
-    logTerm += Math.log(lambda) - Math.log(j + 1);
-    if (logTerm - first < -30) break;
-  }
-  return Math.min(0, (first + Math.log(sum)) / Math.LN10);
-}
-
-function logFactorial(k: number): number {
-  let s = 0;
-  for (let i = 2; i <= k; i++) s += Math.log(i);
-  return s;
-}
 
 /**
  * Per worker thread: the live scorers of the streams this thread scored last, each with the state

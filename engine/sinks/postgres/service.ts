@@ -31,12 +31,13 @@
 // Bounded: at most maxPendingRows rows and maxPendingBytes bytes of COPY lines wait; beyond either a
 // write is refused at once with DW_ERR_UNAVAILABLE (whenFull: 'drop_newest': the caller gets the
 // error, 503 + Retry-After, nothing is dropped silently). A write is always taken when nothing waits.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { DwError } from '../../../src/core/errors.js';
+import { claimBatchKeys } from './batch-keys.js';
 import { classifyPgError, isTransientPgError } from '../../../src/core/db.js';
 import type { Logger } from '../../../src/core/log.js';
 import { SinkCommitAmbiguous, SinkFlushError, SinkFlushRetried, SinkRequestBuildError, SinkRetentionError, sinkMetrics } from '../../../src/core/telemetry/index.js';
@@ -104,8 +105,7 @@ const RETRIES = 3;
 const RETENTION = "interval '7 days'";
 const PRUNE_MAX_ROUNDS = 100;
 
-/** sha256 of a write's COPY lines: what a batch key was first used for. */
-export const fingerprintOf = (lines: string): Buffer => createHash('sha256').update(lines).digest();
+export { fingerprintOf } from './batch-keys.js';
 
 export type CommitOutcome = 'committed' | 'not_committed' | 'unknown';
 
@@ -381,38 +381,7 @@ export class CopySink {
     try {
       await client.query('BEGIN');
       const results: Outcome[] = writes.map((w) => ({ duplicate: false, rows: w.rows }));
-      const keyed = writes.map((w, i) => ({ w, i, fp: w.fingerprint === undefined ? fingerprintOf(w.lines + (w.parts?.map((p) => p.text).join('\n') ?? '')) : Buffer.from(w.fingerprint, 'hex') })).filter((x) => x.w.batchKey !== undefined);
-      if (keyed.length > 0) {
-        keyed.sort((a, b) => (a.w.tenantId + a.w.batchKey < b.w.tenantId + b.w.batchKey ? -1 : 1));
-        const { rows } = await client.query<{ tenant_id: string; batch_key: string }>(
-          `INSERT INTO ingest_batches (tenant_id, batch_key, event_count, fingerprint)
-           SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::bytea[])
-           ON CONFLICT DO NOTHING RETURNING tenant_id, batch_key`,
-          [keyed.map((x) => x.w.tenantId), keyed.map((x) => x.w.batchKey), keyed.map((x) => x.w.rows), keyed.map((x) => x.fp)],
-        );
-        const inserted = new Set(rows.map((r) => `${r.tenant_id}\u0000${r.batch_key}`));
-        const dups = keyed.filter((x) => !inserted.has(`${x.w.tenantId}\u0000${x.w.batchKey}`));
-        if (dups.length > 0) {
-          const found = await client.query<{ tenant_id: string; batch_key: string; event_count: number; fingerprint: Buffer | null }>(
-            `SELECT b.tenant_id, b.batch_key, b.event_count, b.fingerprint FROM ingest_batches b
-               JOIN unnest($1::uuid[], $2::text[]) AS u(t, k) ON b.tenant_id = u.t AND b.batch_key = u.k`,
-            [dups.map((x) => x.w.tenantId), dups.map((x) => x.w.batchKey)],
-          );
-          const stored = new Map(found.rows.map((r) => [`${r.tenant_id}\u0000${r.batch_key}`, r]));
-          for (const x of dups) {
-            const r = stored.get(`${x.w.tenantId}\u0000${x.w.batchKey}`);
-            // A row written before fingerprints existed (null) cannot be compared: a duplicate, as before.
-            if (r !== undefined && r.fingerprint !== null && !r.fingerprint.equals(x.fp)) {
-              results[x.i] = new DwError('DW_ERR_CONFLICT',
-                `the batch key ${JSON.stringify(x.w.batchKey)} was already used for different data; ` +
-                'send new data under a new key (a restarted WebSocket client: a new client_id)',
-                { batchKey: x.w.batchKey });
-            } else {
-              results[x.i] = { duplicate: true, rows: r?.event_count ?? x.w.rows };
-            }
-          }
-        }
-      }
+      await claimBatchKeys(client, writes, results);
       const fresh = writes.filter((_, i) => { const r = results[i]; return !isRefused(r) && !r.duplicate && writes[i].rows > 0; });
       if (fresh.length > 0) {
         const copy = client.query(copyStreams.from(this.#copySql));
