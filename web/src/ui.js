@@ -21,8 +21,15 @@ export function useLive(fn) {
 }
 export function useLoad(fn, deps) {
   const [state, set] = useState({ data: null, error: null, loading: true });
-  const reload = () => fn().then((data) => set({ data, error: null, loading: false }), (error) => set({ data: null, error, loading: false }));
+  // Only the latest load is shown: an earlier, slower answer (a reload started before a save)
+  // must not overwrite a later one (seen as a new alert rule missing from its list under load).
+  const seq = useRef(0);
+  const reload = () => {
+    const n = ++seq.current;
+    return fn().then((data) => { if (n === seq.current) set({ data, error: null, loading: false }); },
+      (error) => { if (n === seq.current) set({ data: null, error, loading: false }); });
+  };
   useEffect(() => { void reload(); }, deps);
-  return { ...state, reload, set: (data) => set({ data, error: null, loading: false }) };
+  return { ...state, reload, set: (data) => { seq.current++; set({ data, error: null, loading: false }); } };
 }
 export const Err = ({ error }) => (error ? html`<p class="error" role="alert">${error.code ? `${error.code}: ` : ''}${error.message}</p>` : null);
