@@ -4,7 +4,7 @@
 // Codec (measured with bench/blocks.bench.ts, see the README): brotli quality 1 by default; the
 // codec is stored per block, so a reader decodes blocks written with any of them.
 import { promisify } from 'node:util';
-import { brotliCompress, brotliCompressSync, brotliDecompress, brotliDecompressSync, constants as zc, deflateRaw, deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompress, brotliDecompressSync, constants as zc, deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
 
 export const CODECS = ['deflate', 'brotli', 'none'] as const;
 export type Codec = (typeof CODECS)[number];
@@ -23,18 +23,6 @@ export function compress(codec: Codec, text: string): Buffer {
   switch (codec) {
     case 'deflate': return deflateRawSync(text, { level: 1 });
     case 'brotli': return brotliCompressSync(text, { params: { ...BROTLI_PARAMS, [zc.BROTLI_PARAM_SIZE_HINT]: text.length } });
-    case 'none': return Buffer.from(text, 'utf8');
-  }
-}
-
-const brotliCompressAsync = promisify(brotliCompress);
-const deflateRawAsync = promisify(deflateRaw);
-
-/** compress() on libuv's thread pool: the same bytes, the event loop free meanwhile (the sink's group commits). */
-export async function compressAsync(codec: Codec, text: string): Promise<Buffer> {
-  switch (codec) {
-    case 'deflate': return deflateRawAsync(text, { level: 1 });
-    case 'brotli': return brotliCompressAsync(text, { params: { ...BROTLI_PARAMS, [zc.BROTLI_PARAM_SIZE_HINT]: text.length } });
     case 'none': return Buffer.from(text, 'utf8');
   }
 }

@@ -21,7 +21,7 @@
 // Codec (measured with bench/blocks.bench.ts, see the README): brotli quality 1 by default; the
 // codec is stored per block, so a reader decodes blocks written with any of them.
 import { createHash } from 'node:crypto';
-import { compress, compressAsync, DEFAULT_CODEC, type Codec } from '../../../src/core/blocks.js';
+import { compress, DEFAULT_CODEC, type Codec } from '../../../src/core/blocks.js';
 import type { EventRecord } from '../../types.js';
 import { copyEscape } from './copy.js';
 
@@ -170,12 +170,9 @@ export function blockParts(
 
 /** The COPY line of one block. */
 function blockLine(tenantId: string, stream: string, streamType: string, lo: number, hi: number, count: number, key: string, firstIndex: number, codec: Codec, text: string): string {
-  return blockHead(tenantId, stream, streamType, lo, hi, count, key, firstIndex, codec) + compress(codec, text).toString('hex') + '\n';
-}
-
-function blockHead(tenantId: string, stream: string, streamType: string, lo: number, hi: number, count: number, key: string, firstIndex: number, codec: Codec): string {
   return tenantId + '\t' + copyEscape(stream) + '\t' + streamType + '\t' + new Date(lo).toISOString() + '\t' +
-    new Date(hi).toISOString() + '\t' + count + '\t' + key + '\t' + firstIndex + '\t' + codec + '\t\\\\x';
+    new Date(hi).toISOString() + '\t' + count + '\t' + key + '\t' + firstIndex + '\t' + codec + '\t\\\\x' +
+    compress(codec, text).toString('hex') + '\n';
 }
 
 /** The COPY text of a batch key (null: \N). */
@@ -213,9 +210,7 @@ export interface MergeInput {
  * a spool entry of an earlier version) closes its tenant's open blocks, so that a stream's later
  * events never land in a block numbered before its earlier ones.
  */
-export function mergedBlockLines(writes: readonly MergeInput[], codec?: Codec): { lines: string[]; blocks: number };
-export function mergedBlockLines(writes: readonly MergeInput[], codec: Codec, async: true): { lines: (string | Promise<string>)[]; blocks: number };
-export function mergedBlockLines(writes: readonly MergeInput[], codec: Codec = DEFAULT_CODEC, async = false): { lines: (string | Promise<string>)[]; blocks: number } {
+export function mergedBlockLines(writes: readonly MergeInput[], codec: Codec = DEFAULT_CODEC): { lines: string[]; blocks: number } {
   interface Open { tenantId: string; stream: string; streamType: string; lo: number; hi: number; count: number; key: string; firstIndex: number; texts: string[] }
   const out: (Open | string)[] = [];
   const open = new Map<string, Open>();
@@ -245,21 +240,9 @@ export function mergedBlockLines(writes: readonly MergeInput[], codec: Codec = D
   const lines = out.map((b) => {
     if (typeof b === 'string') return b;
     blocks++;
-    const text = '[' + b.texts.join(',') + ']';
-    if (async) return compressAsync(codec, text).then((z) => blockHead(b.tenantId, b.stream, b.streamType, b.lo, b.hi, b.count, b.key, b.firstIndex, codec) + z.toString('hex') + '\n');
-    return blockLine(b.tenantId, b.stream, b.streamType, b.lo, b.hi, b.count, b.key, b.firstIndex, codec, text);
+    return blockLine(b.tenantId, b.stream, b.streamType, b.lo, b.hi, b.count, b.key, b.firstIndex, codec, '[' + b.texts.join(',') + ']');
   });
   return { lines, blocks };
-}
-
-/**
- * mergedBlockLines with the blocks compressed on libuv's thread pool (the same lines): a group
- * commit of thousands of events does not hold the event loop, so other tenants' frames are
- * decoded and acked meanwhile (bench/fairness).
- */
-export async function mergedBlockLinesAsync(writes: readonly MergeInput[], codec: Codec = DEFAULT_CODEC): Promise<{ lines: string[]; blocks: number }> {
-  const { lines, blocks } = mergedBlockLines(writes, codec, true);
-  return { lines: await Promise.all(lines.map(async (l) => l)), blocks };
 }
 
 /** The size a write's COPY lines count for in the sink's byte bounds (its parts' text when not built yet). */

@@ -42,7 +42,7 @@ import { classifyPgError, isTransientPgError } from '../../../src/core/db.js';
 import type { Logger } from '../../../src/core/log.js';
 import { SinkCommitAmbiguous, SinkFlushError, SinkFlushRetried, SinkRequestBuildError, SinkRetentionError, sinkMetrics } from '../../../src/core/telemetry/index.js';
 import { copySinkOptions, type CopySinkOptions, type ResolvedCopySinkOptions } from './config.js';
-import { linesSize, mergedBlockLinesAsync, type BlockPart, type MinuteRollup } from './blocks.js';
+import { linesSize, mergedBlockLines, type BlockPart, type MinuteRollup } from './blocks.js';
 import { takeGroup } from './group.js';
 import { ROLLUP_SQL, rollupParams } from './rollup.js';
 
@@ -388,7 +388,7 @@ export class CopySink {
         // Writes with parts: one block per (tenant, stream) over the group (blocks.ts).
         let lines = fresh.map((w) => w.lines);
         if (fresh.some((w) => w.parts !== undefined)) {
-          const merged = await mergedBlockLinesAsync(fresh);
+          const merged = mergedBlockLines(fresh);
           lines = merged.lines;
           this.stats.blocksBuilt += merged.blocks;
         }
