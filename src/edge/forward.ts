@@ -62,7 +62,7 @@ export function sendError(res: ServerResponse, code: ErrorCode, detail: string):
   res.end(body);
 }
 
-/** An error answer written straight onto a socket that asked for an upgrade. */
+/** An error answer written straight onto a socket: one that asked for an upgrade, or whose request Node's parser refused. */
 export function rejectUpgrade(socket: Duplex, code: ErrorCode, detail: string): void {
   if (socket.destroyed) return;
   const { status, body } = errorJson(code, detail);

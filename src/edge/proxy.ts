@@ -4,7 +4,8 @@
 //
 //   client ─ Host: alice.<domain> ─▶ tenantOfHost ─▶ routes.get('alice') (memory ─▶ Redis ─▶ PostgreSQL)
 //     │                                                 │ null: 404 DW_ERR_ROUTE_NOT_FOUND
-//     │ (a target that is not a path, or two Host headers: 400 DW_ERR_VALIDATION at once)
+//     │ (a target that is not a path, or two Host headers: 400 DW_ERR_VALIDATION at once; so is a
+//     │  request Node's parser refuses, such as Content-Length: -1, with the connection closed)
 //     │ HTTP                                            ▼ "host:port" of alice's engine
 //     ├─ request ─▶ forwardRequest (forward.ts) ─▶ engine, the answer streamed back
 //     │           refused / timed out before an answer: 502 DW_ERR_UPSTREAM_UNREACHABLE
@@ -177,14 +178,22 @@ function edgeServer(u: Upstream, resolve: (host: string | undefined) => Promise<
       throw err;
     }), u.log);
   });
-  server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-  });
+  server.on('clientError', onClientError);
   return server;
+}
+
+/**
+ * Node's parser refused the request before any handler (a Content-Length that is not a
+ * non-negative integer: -1, 1e3, +5; a header too large; a bad request line): 400 with the
+ * error body, then the connection is closed.
+ */
+function onClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  rejectUpgrade(socket, 'DW_ERR_VALIDATION', err.code === 'HPE_INVALID_CONTENT_LENGTH'
+    ? 'Content-Length must be a non-negative integer' : `malformed HTTP request (${err.code ?? 'parse error'})`);
 }
 
 export async function startEdgeProxy(opts: EdgeOptions): Promise<EdgeHandle> {
