@@ -10,7 +10,6 @@
 //
 // Prints one line per case: `name: N events/s ...`. Usage:
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node dist/bench/spool.bench.js [seconds]
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +23,7 @@ import { spoolOptions } from '../engine/sinks/spool/config.js';
 import { SpooledSink } from '../engine/sinks/spool/service.js';
 import { validateEvents } from '../engine/transforms/decode.js';
 import type { EventRecord } from '../engine/types.js';
+import { scratchDatabase } from './scratch-db.js';
 
 const PER = 100;
 const IN_FLIGHT = 64;
@@ -47,13 +47,8 @@ async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
   const adminUrl = process.env.DATABASE_URL;
   if (adminUrl === undefined) throw new Error('set DATABASE_URL (a server where the bench may create a database)');
-  const dbName = `dw_bench_spool_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
-  const live = createPool(u.toString(), 4);
+  const scratch = await scratchDatabase(adminUrl, 'spool');
+  const live = createPool(scratch.url, 4);
   const dir = await mkdtemp(join(tmpdir(), 'dw-bench-spool-'));
   try {
     await migrate(live);
@@ -136,8 +131,7 @@ async function main(): Promise<void> {
     await direct.close();
   } finally {
     await live.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
     await rm(dir, { recursive: true, force: true });
   }
 }
