@@ -41,6 +41,26 @@ const sinkFor = (pool: pg.Pool): CopySink => new CopySink(pool, silentLogger, {
   flushIntervalMs: 10, flushMaxRows: 10_000, maxPendingRows: 100_000, maxConcurrentFlushes: 2, whenFull: 'drop_newest',
 });
 
+/**
+ * Keeps IN_FLIGHT calls of `call(n)` (n = 1, 2, …) going for `seconds`, then resolves once the
+ * last has settled. A call that fails is rethrown unhandled: the bench stops.
+ */
+function closedLoop(seconds: number, call: (n: number) => Promise<void>): Promise<void> {
+  const end = performance.now() + seconds * 1000;
+  return new Promise<void>((resolve) => {
+    let inFlight = 0;
+    let n = 0;
+    const launch = (): void => {
+      while (inFlight < IN_FLIGHT && performance.now() < end) {
+        inFlight++;
+        call(++n).then(() => {}, (err: unknown) => { throw err; })
+          .finally(() => { inFlight--; if (inFlight === 0 && performance.now() >= end) resolve(); else launch(); });
+      }
+    };
+    launch();
+  });
+}
+
 const pct = (xs: number[], p: number): number => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 async function main(): Promise<void> {
@@ -67,23 +87,13 @@ async function main(): Promise<void> {
     const lat: number[] = [];
     let written = 0;
     const start = performance.now();
-    const end = start + seconds * 1000;
     const fsync0 = spool.stats.fsyncs;
-    await new Promise<void>((resolve) => {
-      let inFlight = 0;
-      let n = 0;
-      const launch = (): void => {
-        while (inFlight < IN_FLIGHT && performance.now() < end) {
-          const i = n++ % batches.length;
-          const t = performance.now();
-          inFlight++;
-          spool.write({ tenantId, lines: lines[i], rows: PER, bytes: 0, batchKey: `b-${n}` }, batches[i]).then(
-            () => { lat.push(performance.now() - t); written++; },
-            (err: unknown) => { throw err; },
-          ).finally(() => { inFlight--; if (inFlight === 0 && performance.now() >= end) resolve(); else launch(); });
-        }
-      };
-      launch();
+    await closedLoop(seconds, async (n) => {
+      const i = (n - 1) % batches.length;
+      const t = performance.now();
+      await spool.write({ tenantId, lines: lines[i], rows: PER, bytes: 0, batchKey: `b-${n}` }, batches[i]);
+      lat.push(performance.now() - t);
+      written++;
     });
     const took = (performance.now() - start) / 1000;
     const s = spool.stats;
@@ -110,21 +120,10 @@ async function main(): Promise<void> {
     const direct = sinkFor(live);
     let stored2 = 0;
     const d0 = performance.now();
-    const dEnd = d0 + seconds * 1000;
-    await new Promise<void>((resolve) => {
-      let inFlight = 0;
-      let n = 0;
-      const launch = (): void => {
-        while (inFlight < IN_FLIGHT && performance.now() < dEnd) {
-          const i = n++ % batches.length;
-          inFlight++;
-          direct.write({ tenantId, lines: lines[i], rows: PER, bytes: 0, batchKey: `d-${n}` }).then(
-            () => { stored2 += PER; },
-            (err: unknown) => { throw err; },
-          ).finally(() => { inFlight--; if (inFlight === 0 && performance.now() >= dEnd) resolve(); else launch(); });
-        }
-      };
-      launch();
+    await closedLoop(seconds, async (n) => {
+      const i = (n - 1) % batches.length;
+      await direct.write({ tenantId, lines: lines[i], rows: PER, bytes: 0, batchKey: `d-${n}` });
+      stored2 += PER;
     });
     const dSec = (performance.now() - d0) / 1000;
     console.log(`copy_direct: ${Math.round(stored2 / dSec)} events/s (keyed batches of ${PER}, ${IN_FLIGHT} in flight; replay = ${(replayed / replaySec / (stored2 / dSec)).toFixed(2)} of it)`);
