@@ -13,6 +13,7 @@ import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { numberArg as arg, quantile } from './args.js';
 import { scratchDatabase } from './scratch-db.js';
 import { createApiKey } from '../src/core/auth/api-keys.js';
 import { loadConfig } from '../src/core/config.js';
@@ -23,16 +24,6 @@ import { decodeBody } from '../engine/transforms/decode.js';
 
 const CONCURRENT = 4;
 const MAPS = 15_000_000;
-
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(name);
-  return i === -1 ? dflt : Number(process.argv[i + 1]);
-}
-
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-};
 
 /**
  * POSTs `body`; resolves with the ms from the last byte written to the complete answer (from the

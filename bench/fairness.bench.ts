@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import pg from 'pg';
+import { numberArg as arg, quantile } from './args.js';
 import { scratchDatabase } from './scratch-db.js';
 import WebSocket from 'ws';
 import { createApiKey } from '../src/core/auth/api-keys.js';
@@ -37,15 +38,6 @@ const B_EVERY_MS = 100;
 const A_FRAME = 1_000;
 const A_CONNS = 2;
 const A_PIPELINE = 8;
-
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(name);
-  return i === -1 ? dflt : Number(process.argv[i + 1]);
-}
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-};
 
 function connect(url: string, key: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {

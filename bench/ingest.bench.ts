@@ -26,7 +26,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import autocannon, { type Result as AutocannonResult } from 'autocannon';
-import pg from 'pg';
 import pino from 'pino';
 import uWS from 'uWebSockets.js';
 import WebSocket from 'ws';
@@ -45,6 +44,7 @@ import { validateEvents } from '../engine/transforms/decode.js';
 import type { EventRecord } from '../engine/types.js';
 import { decodeDiscardIngest } from './discard.js';
 import { splitLabelToken, splitLines } from '../src/tools/eval/logs.js';
+import { scratchDatabase } from './scratch-db.js';
 
 const BATCH = 1000;
 const DISTINCT_BATCHES = 16;
@@ -444,13 +444,8 @@ async function main(): Promise<void> {
     adminUrl = started.url;
     stopPg = started.stop;
   }
-  const dbName = `dw_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
-  const url = u.toString();
+  const scratch = await scratchDatabase(adminUrl, 'ingest');
+  const url = scratch.url;
   // --worker-threads n: the engine's detector threads (default: the engine's own, cores - 1).
   const threadsArg = arg('worker-threads');
   const engineArgs = threadsArg === undefined ? [url] : [url, String(intArg('worker-threads', 1))];
@@ -561,8 +556,7 @@ async function main(): Promise<void> {
     if (want('otlp_to_postgres')) await httpEngine('otlp_to_postgres', { path: '/v1/logs', bodies: otlpBodies(), headers: { 'content-encoding': 'gzip' } });
   } finally {
     await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
     await stopPg?.();
     if (pgDir !== undefined) await rm(pgDir, { recursive: true, force: true });
   }

@@ -10,7 +10,6 @@
 //
 // Prints one line per case: `name: N events/s ...`. Usage:
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node dist/bench/spool.bench.js [seconds]
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +23,7 @@ import { spoolOptions } from '../engine/sinks/spool/config.js';
 import { SpooledSink } from '../engine/sinks/spool/service.js';
 import { validateEvents } from '../engine/transforms/decode.js';
 import type { EventRecord } from '../engine/types.js';
+import { scratchDatabase } from './scratch-db.js';
 
 const PER = 100;
 const IN_FLIGHT = 64;
@@ -41,19 +41,34 @@ const sinkFor = (pool: pg.Pool): CopySink => new CopySink(pool, silentLogger, {
   flushIntervalMs: 10, flushMaxRows: 10_000, maxPendingRows: 100_000, maxConcurrentFlushes: 2, whenFull: 'drop_newest',
 });
 
+/**
+ * Keeps IN_FLIGHT calls of `call(n)` (n = 1, 2, …) going for `seconds`, then resolves once the
+ * last has settled. A call that fails is rethrown unhandled: the bench stops.
+ */
+function closedLoop(seconds: number, call: (n: number) => Promise<void>): Promise<void> {
+  const end = performance.now() + seconds * 1000;
+  return new Promise<void>((resolve) => {
+    let inFlight = 0;
+    let n = 0;
+    const launch = (): void => {
+      while (inFlight < IN_FLIGHT && performance.now() < end) {
+        inFlight++;
+        call(++n).then(() => {}, (err: unknown) => { throw err; })
+          .finally(() => { inFlight--; if (inFlight === 0 && performance.now() >= end) resolve(); else launch(); });
+      }
+    };
+    launch();
+  });
+}
+
 const pct = (xs: number[], p: number): number => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
   const adminUrl = process.env.DATABASE_URL;
   if (adminUrl === undefined) throw new Error('set DATABASE_URL (a server where the bench may create a database)');
-  const dbName = `dw_bench_spool_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
-  const live = createPool(u.toString(), 4);
+  const scratch = await scratchDatabase(adminUrl, 'spool');
+  const live = createPool(scratch.url, 4);
   const dir = await mkdtemp(join(tmpdir(), 'dw-bench-spool-'));
   try {
     await migrate(live);
@@ -72,23 +87,13 @@ async function main(): Promise<void> {
     const lat: number[] = [];
     let written = 0;
     const start = performance.now();
-    const end = start + seconds * 1000;
     const fsync0 = spool.stats.fsyncs;
-    await new Promise<void>((resolve) => {
-      let inFlight = 0;
-      let n = 0;
-      const launch = (): void => {
-        while (inFlight < IN_FLIGHT && performance.now() < end) {
-          const i = n++ % batches.length;
-          const t = performance.now();
-          inFlight++;
-          spool.write({ tenantId, lines: lines[i], rows: PER, bytes: 0, batchKey: `b-${n}` }, batches[i]).then(
-            () => { lat.push(performance.now() - t); written++; },
-            (err: unknown) => { throw err; },
-          ).finally(() => { inFlight--; if (inFlight === 0 && performance.now() >= end) resolve(); else launch(); });
-        }
-      };
-      launch();
+    await closedLoop(seconds, async (n) => {
+      const i = (n - 1) % batches.length;
+      const t = performance.now();
+      await spool.write({ tenantId, lines: lines[i], rows: PER, bytes: 0, batchKey: `b-${n}` }, batches[i]);
+      lat.push(performance.now() - t);
+      written++;
     });
     const took = (performance.now() - start) / 1000;
     const s = spool.stats;
@@ -115,29 +120,17 @@ async function main(): Promise<void> {
     const direct = sinkFor(live);
     let stored2 = 0;
     const d0 = performance.now();
-    const dEnd = d0 + seconds * 1000;
-    await new Promise<void>((resolve) => {
-      let inFlight = 0;
-      let n = 0;
-      const launch = (): void => {
-        while (inFlight < IN_FLIGHT && performance.now() < dEnd) {
-          const i = n++ % batches.length;
-          inFlight++;
-          direct.write({ tenantId, lines: lines[i], rows: PER, bytes: 0, batchKey: `d-${n}` }).then(
-            () => { stored2 += PER; },
-            (err: unknown) => { throw err; },
-          ).finally(() => { inFlight--; if (inFlight === 0 && performance.now() >= dEnd) resolve(); else launch(); });
-        }
-      };
-      launch();
+    await closedLoop(seconds, async (n) => {
+      const i = (n - 1) % batches.length;
+      await direct.write({ tenantId, lines: lines[i], rows: PER, bytes: 0, batchKey: `d-${n}` });
+      stored2 += PER;
     });
     const dSec = (performance.now() - d0) / 1000;
     console.log(`copy_direct: ${Math.round(stored2 / dSec)} events/s (keyed batches of ${PER}, ${IN_FLIGHT} in flight; replay = ${(replayed / replaySec / (stored2 / dSec)).toFixed(2)} of it)`);
     await direct.close();
   } finally {
     await live.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
     await rm(dir, { recursive: true, force: true });
   }
 }

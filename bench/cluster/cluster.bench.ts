@@ -13,15 +13,15 @@
 // overhead of the hop (publish, replication, consume), not scale.
 // Run: npm run build && DATABASE_URL=postgres://postgres@127.0.0.1:5432/test node dist/bench/cluster/cluster.bench.js [--events 40000]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import { createApiKey } from '../../src/core/auth/api-keys.js';
 import { createPool, migrate } from '../../src/core/db.js';
 import { createTenant } from '../../src/core/tenancy/tenants.js';
+import { scratchDatabase } from '../scratch-db.js';
 import { startCluster } from './nats.js';
 
 const bin = fileURLToPath(new URL('../../bin/driftwatch.js', import.meta.url));
@@ -114,13 +114,8 @@ async function main(): Promise<void> {
   if (NATS === undefined) throw new Error('nats-server is not installed');
   const admin = process.env.DATABASE_URL;
   if (admin === undefined) throw new Error('DATABASE_URL is required');
-  const name = `dw_bench_${randomBytes(4).toString('hex')}`;
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  const u = new URL(admin);
-  u.pathname = `/${name}`;
-  const url = u.toString();
+  const scratch = await scratchDatabase(admin, 'cluster');
+  const url = scratch.url;
   const pool = createPool(url, 4);
   await migrate(pool);
   const procs: Proc[] = [];
@@ -147,8 +142,7 @@ async function main(): Promise<void> {
     await Promise.all(procs.map((p) => new Promise<void>((r) => { if (p.proc.exitCode !== null || p.proc.signalCode !== null) { r(); return; } p.proc.once('exit', () => r()); })));
     await nats?.stop();
     await pool.end();
-    await c.query(`DROP DATABASE ${name} WITH (FORCE)`).catch(() => {});
-    await c.end();
+    await scratch.drop().catch(() => {});
   }
 }
 

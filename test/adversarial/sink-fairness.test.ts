@@ -5,30 +5,22 @@
 // tenant's flushes are held on a row lock (its batch keys inserted by an open transaction), and
 // the light tenant's write must still commit.
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BLOCK_COLUMNS, blockLines } from '../../engine/sinks/postgres/blocks.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { blockLines } from '../../engine/sinks/postgres/blocks.js';
 import { eventsSinkOptions } from '../../engine/sinks/postgres/config.js';
-import { CopySink } from '../../engine/sinks/postgres/service.js';
-import { validateEvents } from '../../engine/transforms/decode.js';
 import { TenantTurns } from '../../engine/transforms/turns.js';
-import { silentLogger } from '../../src/core/log.js';
-import { createTenant } from '../../src/core/tenancy/tenants.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import type { TestDatabase } from '../helpers/db.js';
 import { countStored } from '../helpers/events.js';
+import { blockSink, logRecords, sinkDatabase } from '../helpers/sink.js';
 
+const sd = sinkDatabase('Heavy', 'Light');
 let db: TestDatabase;
 let heavy: string;
 let light: string;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  heavy = (await createTenant(db.pool, 'Heavy')).id;
-  light = (await createTenant(db.pool, 'Light')).id;
-});
-afterAll(async () => { await db?.drop(); });
+beforeAll(() => { ({ db, tenants: [heavy, light] } = sd); });
 
-const limits = { maxBatchEvents: 1e6, maxEventBytes: 1e6 };
 const write = (tenantId: string, stream: string, n: number, batchKey?: string) => {
-  const built = blockLines(tenantId, validateEvents(Array.from({ length: n }, (_, i) => ({ timestamp: i, stream_type: 'logs', data: `${stream} ${i}`, stream })), limits), batchKey, undefined, batchKey !== undefined);
+  const built = blockLines(tenantId, logRecords(stream, n), batchKey, undefined, batchKey !== undefined);
   return { tenantId, lines: built.lines, rows: n, bytes: n, batchKey, fingerprint: built.fingerprint };
 };
 
@@ -40,10 +32,7 @@ describe('events sink fairness between tenants (issue 12, Medium 7)', () => {
   });
 
   it('a light tenant\'s write commits while the heavy tenant\'s flushes are stuck, and the heavy one\'s backlog waits its turn', async () => {
-    const sink = new CopySink(db.pool, silentLogger, {
-      name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: true,
-      flushIntervalMs: 5, flushMaxRows: 10, maxPendingRows: 10_000, maxConcurrentFlushes: 3, maxFlushesPerTenant: 2, whenFull: 'drop_newest',
-    });
+    const sink = blockSink(db.pool, { flushIntervalMs: 5, flushMaxRows: 10, maxPendingRows: 10_000, maxConcurrentFlushes: 3, maxFlushesPerTenant: 2 });
     const blocker = await db.pool.connect();
     try {
       const heavyWrites = Array.from({ length: 6 }, (_, i) => write(heavy, 'heavy', 10, `h${i}`));

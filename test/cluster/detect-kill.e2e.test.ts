@@ -4,15 +4,11 @@
 // JetStream cluster. What the cluster stores is compared with the same batches scored in one
 // sequence by the same worker function here (deterministic: the same findings).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
-import { startHarness, type Harness } from '../engine/harness.js';
-import { spawnEngine, type EngineProc } from '../helpers/engine-proc.js';
 import { waitFor } from '../helpers/net.js';
-import { natsServerBinary, natsSkipReason, startNatsCluster, type NatsCluster } from '../helpers/nats-cluster.js';
-import { metricBatch, metricSeries, range, referenceFindings } from '../helpers/cluster-load.js';
+import { natsServerBinary, natsSkipReason } from '../helpers/nats-cluster.js';
+import { balancedOwners, leaseOwners, metricBatch, metricSeries, range, referenceFindings, scoredAndStored } from '../helpers/cluster-load.js';
 import { partitionOf } from '../../engine/cluster/partition.js';
+import { detectPair } from './detect-pair.js';
 
 const STREAMS = 6;
 const POINTS = 600;
@@ -27,37 +23,14 @@ const batchOf = (s: number, b: number, values: number[]) => metricBatch(`m${s}`,
 const reference = (all: number[][]): Promise<Set<string>> => referenceFindings(all.map((values, s) => ({ stream: `m${s}`, values })), PER_BATCH, t0);
 
 describe.skipIf(natsServerBinary() === undefined)(`detect process killed (${natsServerBinary() === undefined ? natsSkipReason : 'nats-server found'})`, () => {
-  let cluster: NatsCluster;
-  let h: Harness;
-  let nc: NatsConnection;
-  let kv: KV;
-  const procs: EngineProc[] = [];
-  beforeAll(async () => {
-    cluster = await startNatsCluster();
-    h = await startHarness({ natsUrl: cluster.url, natsReplicas: 3, roles: 'ingest,store' }, 'real');
-    const env = { DATABASE_URL: h.db.url, NATS_URL: cluster.url, NATS_REPLICAS: '3' };
-    procs.push(await spawnEngine(env, 'detect'), await spawnEngine(env, 'detect'));
-    nc = await connect({ servers: cluster.url.split(','), maxReconnectAttempts: -1 });
-    kv = await new Kvm(nc).open('dw_leases');
-  }, 120_000);
-  afterAll(async () => {
-    for (const p of procs) await p.stop();
-    await nc?.close();
-    await h?.close();
-    await cluster?.stop();
-  });
-
-  const owners = async (): Promise<(string | null)[]> => Promise.all(range(16).map(async (p) => {
-    const e = await kv.get(`p.${p}`);
-    return e === null || e.operation !== 'PUT' ? null : e.json<{ owner: string | null }>().owner;
-  }));
+  const d = detectPair();
+  beforeAll(() => d.start(), 120_000);
+  afterAll(() => d.close());
 
   it('takes the partitions over within 10 s and stores every finding once', async () => {
+    const { h, kv, jsm, procs } = d;
     // Both hold partitions (8 each once balanced).
-    const before = await waitFor(async () => {
-      const o = await owners();
-      return o.every((x) => x !== null) && o.filter((x) => x === procs[0].detectId).length === 8 ? o : undefined;
-    }, 60_000, 'the partitions split between the two detect processes');
+    const before = await balancedOwners(kv, procs[0].detectId);
     // The one killed is the holder of stream m0's partition.
     const victim = procs.findIndex((p) => p.detectId === before[partitionOf(h.tenantA.id, 'm0')]);
     const a = procs[victim];
@@ -77,7 +50,7 @@ describe.skipIf(natsServerBinary() === undefined)(`detect process killed (${nats
     const killedAt = Date.now();
     await a.kill();
     const takeover = await waitFor(async () => {
-      const o = await owners();
+      const o = await leaseOwners(kv);
       return o.every((x) => x === b.detectId) ? Date.now() - killedAt : undefined;
     }, 30_000, 'every partition held by the surviving detect process');
     expect(takeover).toBeLessThan(10_000);
@@ -85,16 +58,7 @@ describe.skipIf(natsServerBinary() === undefined)(`detect process killed (${nats
 
     // Everything scored and checkpointed (every partition's offset at its subject's last message),
     // and every anomaly message stored (the store consumer has nothing pending).
-    const jsm = await jetstreamManager(nc);
-    await waitFor(async () => {
-      const offsets = new Map((await h.db.pool.query<{ partition: number; seq: string }>('SELECT partition, seq FROM cluster_offsets')).rows.map((r) => [r.partition, Number(r.seq)]));
-      for (const p of range(16)) {
-        const last = await jsm.streams.getMessage('DW_EVENTS', { last_by_subj: `dw.events.${p}` }).catch(() => null);
-        if (last !== null && (offsets.get(p) ?? 0) < last.seq) return undefined;
-      }
-      const ci = await jsm.consumers.info('DW_ANOMALIES', 'dw-store-anomalies');
-      return ci.num_pending === 0 && ci.num_ack_pending === 0 ? true : undefined;
-    }, 120_000, 'every partition scored and every anomaly stored');
+    await waitFor(async () => ((await scoredAndStored(jsm, h.db.pool)) ? true : undefined), 120_000, 'every partition scored and every anomaly stored');
 
     const rows = (await h.db.pool.query<{ stream: string; ts: Date; detector: string }>(
       'SELECT stream, event_ts AS ts, detector FROM anomalies WHERE tenant_id = $1', [h.tenantA.id])).rows;

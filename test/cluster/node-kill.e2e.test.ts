@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startHarness, type Harness } from '../engine/harness.js';
-import { range, scoredNumbers, sendNumbered, storedNumbers, type Sender } from '../helpers/cluster-load.js';
+import { range, scoredNumbers, sendNumbered, storedNumbers, uncheckpointed, type Sender } from '../helpers/cluster-load.js';
 import { waitFor } from '../helpers/net.js';
 import { natsServerBinary, natsSkipReason, startNatsCluster, type NatsCluster } from '../helpers/nats-cluster.js';
 
@@ -77,14 +77,7 @@ describe.skipIf(natsServerBinary() === undefined)(`JetStream node killed mid-str
     // the detector states: each stream's fixture state is the next number expected.
     const nc2 = await connect({ servers: cluster.url.split(',') });
     const jsm = await jetstreamManager(nc2);
-    await waitFor(async () => {
-      const offsets = new Map((await h.db.pool.query<{ partition: number; seq: string }>('SELECT partition, seq FROM cluster_offsets')).rows.map((r) => [r.partition, Number(r.seq)]));
-      for (const p of range(16)) {
-        const last = await jsm.streams.getMessage('DW_EVENTS', { last_by_subj: `dw.events.${p}` }).catch(() => null);
-        if (last !== null && (offsets.get(p) ?? 0) < last.seq) return undefined;
-      }
-      return true;
-    }, 120_000, 'every partition checkpointed at its last message');
+    await waitFor(async () => ((await uncheckpointed(jsm, h.db.pool)).length === 0 ? true : undefined), 120_000, 'every partition checkpointed at its last message');
     await nc2.close();
     await h.engine.close();
     const states = await h.db.pool.query<{ stream: string; state: Buffer }>('SELECT stream, state FROM detector_states WHERE tenant_id = $1', [h.tenantA.id]);

@@ -2,12 +2,11 @@
 // timestamps, written by the engine's sink; every page sequence (offset or cursor, filters or
 // not) must give exactly the events in order: time, then block id, then position, newest first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BLOCK_COLUMNS, blockLines } from '../../engine/sinks/postgres/blocks.js';
-import { CopySink } from '../../engine/sinks/postgres/service.js';
+import { blockLines } from '../../engine/sinks/postgres/blocks.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
 import { prng } from '../../src/tools/demo/synthetic.js';
-import { silentLogger } from '../../src/core/log.js';
 import { storedEvents, type StoredEvent } from '../helpers/events.js';
+import { blockSink } from '../helpers/sink.js';
 import { call, codeOf, signUp, startHarness, type Harness, type SignedUp } from './harness.js';
 
 let h: Harness;
@@ -29,10 +28,7 @@ beforeAll(async () => {
   h = await startHarness();
   alice = await signUp(h.app, 'Alice');
   bob = await signUp(h.app, 'Bob');
-  const sink = new CopySink(h.db.pool, silentLogger, {
-    name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: true,
-    flushIntervalMs: 5, flushMaxRows: 500, maxPendingRows: 100_000, maxConcurrentFlushes: 2, whenFull: 'drop_newest',
-  });
+  const sink = blockSink(h.db.pool, { flushIntervalMs: 5, flushMaxRows: 500 });
   const rand = prng(42);
   const writes = [];
   for (let w = 0; w < WRITES; w++) {

@@ -15,6 +15,7 @@ import { errorsPlugin } from '../../src/control/plugins/errors.js';
 import { byEmail, byIp, newRateLimitCounters, rateLimit } from '../../src/control/plugins/rate-limit.js';
 import { MemoryStore, RedisStore, type RateLimitStore } from '../../src/core/rate-limit-store.js';
 import { startHarness, type Harness } from './harness.js';
+import { redisPair } from './redis-pair.js';
 
 const REDIS_URL = process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL;
 /** Nothing listens on port 1 (binding it needs root): a Redis that is down. */
@@ -238,27 +239,14 @@ const redisTitle = REDIS_URL === undefined
 if (REDIS_URL === undefined) console.warn(`test/control/rate-limit.test.ts: ${redisTitle}`);
 
 describe.skipIf(REDIS_URL === undefined)(redisTitle, () => {
-  // One prefix per run, so that parallel runs on one Redis do not count each other's hits.
-  const prefix = `dw-test:${randomUUID()}:`;
+  // One prefix per run, so that parallel runs on one Redis do not count each other's hits; a
+  // second control API instance on the same database and the same Redis.
+  const pair = redisPair(REDIS_URL!, { loginRateLimitPerIp: 3, loginRateLimitPerEmail: 2, registerRateLimitPerIp: 2 });
+  const prefix = pair.prefix;
   let redis: Redis;
   let h: Harness;
   let second: FastifyInstance;
-
-  beforeAll(async () => {
-    redis = new Redis(REDIS_URL!);
-    h = await startHarness({ redisUrl: REDIS_URL, redisKeyPrefix: prefix, loginRateLimitPerIp: 3, loginRateLimitPerEmail: 2, registerRateLimitPerIp: 2 });
-    // A second control API instance on the same database and the same Redis.
-    second = await buildControlApp({ config: h.config, pool: h.db.pool, tokens: h.tokens, log: silentLogger });
-  });
-  afterAll(async () => {
-    await second?.close();
-    await h?.close();
-    if (redis !== undefined) {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-      await redis.quit();
-    }
-  });
+  beforeAll(() => { ({ redis, h, second } = pair); });
 
   it('counts in Redis: INCR with an expiry, under <prefix>rl:, no email in any key', async () => {
     expect(h.app.rateLimits.store.kind).toBe('redis');

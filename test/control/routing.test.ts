@@ -5,12 +5,10 @@
 // by the other's endpoint within a second.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildControlApp } from '../../src/control/app.js';
 import { loadConfig } from '../../src/core/config.js';
-import { silentLogger } from '../../src/core/log.js';
 import { call, codeOf, signUp, startHarness, type Harness } from './harness.js';
+import { redisPair } from './redis-pair.js';
 
 const REDIS_URL = process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL;
 const TOKEN = `svc_${randomUUID()}_${randomUUID()}`;
@@ -135,26 +133,11 @@ const redisTitle = REDIS_URL === undefined
 if (REDIS_URL === undefined) console.warn(`test/control/routing.test.ts: ${redisTitle}`);
 
 describe.skipIf(REDIS_URL === undefined)(redisTitle, () => {
-  const prefix = `dw-test:${randomUUID()}:`;
+  // Routes cached for five minutes: only the pub/sub message can make the other instance see a change in time.
+  const pair = redisPair(REDIS_URL!, { routingServiceToken: TOKEN, routeTtlSeconds: 300, routeNegativeTtlSeconds: 300 });
   let h: Harness;
   let second: FastifyInstance;
-  let redis: Redis;
-
-  beforeAll(async () => {
-    redis = new Redis(REDIS_URL!);
-    // Routes cached for five minutes: only the pub/sub message can make the other instance see a change in time.
-    h = await startHarness({ redisUrl: REDIS_URL, redisKeyPrefix: prefix, routingServiceToken: TOKEN, routeTtlSeconds: 300, routeNegativeTtlSeconds: 300 });
-    second = await buildControlApp({ config: h.config, pool: h.db.pool, tokens: h.tokens, log: silentLogger });
-  });
-  afterAll(async () => {
-    await second?.close();
-    await h?.close();
-    if (redis !== undefined) {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-      await redis.quit();
-    }
-  });
+  beforeAll(() => { ({ h, second } = pair); });
 
   /** Polls the second instance's endpoint until `ok`; the milliseconds from t0. */
   async function seenBySecond(sub: string, t0: number, ok: (r: { status: number; body: any }) => boolean): Promise<number> {

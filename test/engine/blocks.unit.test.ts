@@ -1,7 +1,8 @@
 // Event blocks (engine/sinks/postgres/blocks.ts): COPY lines built from records decode back to
 // the same events, for every codec; grouping, time range, keys and fingerprints.
 import { describe, expect, it } from 'vitest';
-import { BLOCK_COLUMNS, blockLines } from '../../engine/sinks/postgres/blocks.js';
+import { BLOCK_COLUMNS, blockLines, payloadText } from '../../engine/sinks/postgres/blocks.js';
+import { copyEscape } from '../../engine/sinks/postgres/copy.js';
 import { CODECS, compress, decodeBlock, decompress } from '../../src/core/blocks.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
 
@@ -126,5 +127,37 @@ describe('event blocks: encode / decode round trip', () => {
   it('compress / decompress agree, and an unknown codec is refused', () => {
     for (const c of CODECS) expect(decompress(c, compress(c, 'ünïcödé ✓'))).toBe('ünïcödé ✓');
     expect(() => decodeBlock('zstd', Buffer.from('[]'))).toThrow(/unknown block codec "zstd"/);
+  });
+});
+
+describe('blockLines: the exact bytes of the per-frame COPY lines', () => {
+  // Written from the column list, independently of blocks.ts's own line builder: blockLines
+  // (the spool's and the store role's path) must give these bytes whatever helper it builds them with.
+  const reference = (tenantId: string, records: ReturnType<typeof validateEvents>, batchKey: string | undefined, codec: (typeof CODECS)[number]): string => {
+    const groups = new Map<string, number[]>();
+    records.forEach((r, i) => { const k = `${r.streamType}\u0000${r.stream}`; groups.set(k, [...(groups.get(k) ?? []), i]); });
+    let out = '';
+    for (const idx of groups.values()) {
+      const ts = idx.map((i) => records[i].ts);
+      const first = records[idx[0]];
+      out += [tenantId, copyEscape(first.stream), first.streamType, new Date(Math.min(...ts)).toISOString(), new Date(Math.max(...ts)).toISOString(),
+        idx.length, batchKey === undefined ? '\\N' : copyEscape(batchKey), idx[0], codec, '\\\\x' + compress(codec, payloadText(records, idx)).toString('hex')].join('\t') + '\n';
+    }
+    return out;
+  };
+
+  it('equals the reference for every codec, with and without a key, streams and keys that need escaping, times out of order', () => {
+    const raw = Array.from({ length: 40 }, (_, i) => ({
+      timestamp: 1_700_000_000_000 + ((i * 7919) % 40) * 1000, stream_type: i % 5 === 0 ? 'metrics' : 'logs',
+      stream: ['a', 'tab\there', 'back\\slash', 'new\nline'][i % 4], ...(i % 5 === 0 ? { data: i * 1.5 } : { data: `line ${i} ü`, metadata: { i } }),
+    }));
+    const records = validateEvents(raw, limits);
+    for (const codec of CODECS) {
+      for (const key of [undefined, 'ws:c\t1:0']) {
+        const built = blockLines(T, records, key, codec);
+        expect(built.lines).toBe(reference(T, records, key, codec));
+        expect(built.blocks).toBe(8);
+      }
+    }
   });
 });

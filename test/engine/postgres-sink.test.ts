@@ -1,35 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { BLOCK_COLUMNS, blockLines } from '../../engine/sinks/postgres/blocks.js';
-import { CopySink, type CopySinkOptions } from '../../engine/sinks/postgres/service.js';
+import { blockLines } from '../../engine/sinks/postgres/blocks.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
 import { createPool } from '../../src/core/db.js';
-import { silentLogger } from '../../src/core/log.js';
-import { createTenant } from '../../src/core/tenancy/tenants.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import type { TestDatabase } from '../helpers/db.js';
 import { countStored } from '../helpers/events.js';
+import { blockSink, logRecords, sinkDatabase } from '../helpers/sink.js';
 
+const sd = sinkDatabase('Sink One', 'Sink Two');
 let db: TestDatabase;
 let t1: string;
 let t2: string;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  t1 = (await createTenant(db.pool, 'Sink One')).id;
-  t2 = (await createTenant(db.pool, 'Sink Two')).id;
-});
-afterAll(async () => { await db?.drop(); });
+beforeAll(() => { ({ db, tenants: [t1, t2] } = sd); });
 
-const opts = (o: Partial<CopySinkOptions> = {}): CopySinkOptions => ({
-  name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: true,
-  flushIntervalMs: 20, flushMaxRows: 1000, maxPendingRows: 100_000, maxConcurrentFlushes: 2, whenFull: 'drop_newest', ...o,
-});
-const lines = (tenant: string, n: number, tag: string): string =>
-  blockLines(tenant, validateEvents(Array.from({ length: n }, (_, i) => ({ timestamp: i, stream_type: 'logs', data: `${tag} ${i}`, stream: tag })), { maxBatchEvents: 1e6, maxEventBytes: 1e6 }), undefined).lines;
+const lines = (tenant: string, n: number, tag: string): string => blockLines(tenant, logRecords(tag, n), undefined).lines;
 const count = async (stream: string): Promise<number> => countStored(db.pool, 'stream = $1', [stream]);
 
 describe('CopySink (group commit)', () => {
   it('combines concurrent writes into few flushes and resolves each after COMMIT', async () => {
-    const sink = new CopySink(db.pool, silentLogger, opts());
+    const sink = blockSink(db.pool);
     const writes = Array.from({ length: 50 }, (_, i) => sink.write({ tenantId: i % 2 ? t1 : t2, lines: lines(i % 2 ? t1 : t2, 10, 'group'), rows: 10, bytes: 100 }));
     const results = await Promise.all(writes);
     expect(results.every((r) => r.rows === 10 && !r.duplicate)).toBe(true);
@@ -40,7 +29,7 @@ describe('CopySink (group commit)', () => {
   });
 
   it('a row PostgreSQL refuses fails only its own write, not the others in the group', async () => {
-    const sink = new CopySink(db.pool, silentLogger, opts());
+    const sink = blockSink(db.pool);
     const good1 = sink.write({ tenantId: t1, lines: lines(t1, 5, 'iso-a'), rows: 5, bytes: 1 });
     const bad = sink.write({ tenantId: t2, lines: `${t2}\tiso-bad\tlogs\tnot a time\t1970-01-01T00:00:00Z\t1\t\\N\t0\tnone\t\\\\x5b5d\n`, rows: 1, bytes: 1 });
     const good2 = sink.write({ tenantId: t2, lines: lines(t2, 5, 'iso-b'), rows: 5, bytes: 1 });
@@ -56,7 +45,7 @@ describe('CopySink (group commit)', () => {
   it('stores a keyed batch once even when its resend lands in the same window, and counts usage once', async () => {
     const usage = async (): Promise<number> => (await db.pool.query('SELECT coalesce(sum(events), 0)::int AS n FROM usage_counters WHERE tenant_id = $1', [t1])).rows[0].n;
     const u0 = await usage();
-    const sink = new CopySink(db.pool, silentLogger, opts({ flushIntervalMs: 50 }));
+    const sink = blockSink(db.pool, { flushIntervalMs: 50 });
     const w = { tenantId: t1, lines: lines(t1, 3, 'dup'), rows: 3, bytes: 10, batchKey: 'k1' };
     const [a, b, c] = await Promise.all([sink.write(w), sink.write(w), sink.write({ ...w, tenantId: t2, lines: lines(t2, 3, 'dup') })]);
     // The two same-key writes go in different flushes, which race: either may store the batch.
@@ -69,7 +58,7 @@ describe('CopySink (group commit)', () => {
   });
 
   it('refuses a key reused for different data with DW_ERR_CONFLICT (stores nothing), and acks the same data as a duplicate', async () => {
-    const sink = new CopySink(db.pool, silentLogger, opts());
+    const sink = blockSink(db.pool);
     const first = { tenantId: t1, lines: lines(t1, 4, 'reuse-a'), rows: 4, bytes: 10, batchKey: 'ws:client-1:0' };
     await expect(sink.write(first)).resolves.toEqual({ duplicate: false, rows: 4 });
     // A client that restarted with the same client_id and began again at seq 0, with new events.
@@ -87,7 +76,7 @@ describe('CopySink (group commit)', () => {
   });
 
   it('a write carrying a content fingerprint is a duplicate on resend even when compressed by another codec', async () => {
-    const sink = new CopySink(db.pool, silentLogger, opts());
+    const sink = blockSink(db.pool);
     const records = validateEvents([{ timestamp: 1, stream_type: 'logs', stream: 'fp-codec', data: 'même contenu' }], { maxBatchEvents: 10, maxEventBytes: 1000 });
     const brotli = blockLines(t1, records, 'fp-1', 'brotli');
     const deflate = blockLines(t1, records, 'fp-1', 'deflate');
@@ -101,7 +90,7 @@ describe('CopySink (group commit)', () => {
   });
 
   it('a conflicting write in a group fails alone; the rest of the group is stored', async () => {
-    const sink = new CopySink(db.pool, silentLogger, opts());
+    const sink = blockSink(db.pool);
     await sink.write({ tenantId: t1, lines: lines(t1, 1, 'grp-k'), rows: 1, bytes: 1, batchKey: 'http:grp' });
     const [bad, good] = await Promise.allSettled([
       sink.write({ tenantId: t1, lines: lines(t1, 3, 'grp-other'), rows: 3, bytes: 1, batchKey: 'http:grp' }),
@@ -120,7 +109,7 @@ describe('CopySink (group commit)', () => {
        VALUES ($1, 'old-1', 1, now() - interval '8 days'), ($1, 'old-2', 1, now() - interval '7 days 1 minute'),
               ($1, 'recent', 1, now() - interval '6 days')`, [t1]);
     await db.pool.query(`INSERT INTO ingest_commits (id, created_at) VALUES (gen_random_uuid(), now() - interval '9 days')`);
-    const sink = new CopySink(db.pool, silentLogger, opts({ retentionChunk: 1 }));
+    const sink = blockSink(db.pool, { retentionChunk: 1 });
     await sink.write({ tenantId: t1, lines: lines(t1, 1, 'retention'), rows: 1, bytes: 1 });
     await sink.close();
     const keys = (await db.pool.query('SELECT batch_key FROM ingest_batches WHERE batch_key LIKE $1 ORDER BY 1', ['old-%'])).rows;
@@ -130,7 +119,7 @@ describe('CopySink (group commit)', () => {
     expect(sink.stats.pruned).toBe(3);
     // At most once per retentionCheckMs: a second flush soon after does not run it again.
     await db.pool.query(`INSERT INTO ingest_batches (tenant_id, batch_key, event_count, created_at) VALUES ($1, 'old-3', 1, now() - interval '8 days')`, [t1]);
-    const again = new CopySink(db.pool, silentLogger, opts());
+    const again = blockSink(db.pool);
     await again.write({ tenantId: t1, lines: lines(t1, 1, 'retention'), rows: 1, bytes: 1 });
     await again.write({ tenantId: t1, lines: lines(t1, 1, 'retention'), rows: 1, bytes: 1 });
     await again.close();
@@ -139,7 +128,7 @@ describe('CopySink (group commit)', () => {
   });
 
   it('refuses a write with DW_ERR_UNAVAILABLE when the buffer is full (never drops silently)', async () => {
-    const sink = new CopySink(db.pool, silentLogger, opts({ flushIntervalMs: 200, flushMaxRows: 1000, maxPendingRows: 20 }));
+    const sink = blockSink(db.pool, { flushIntervalMs: 200, flushMaxRows: 1000, maxPendingRows: 20 });
     const first = sink.write({ tenantId: t1, lines: lines(t1, 15, 'full'), rows: 15, bytes: 1 });
     await expect(sink.write({ tenantId: t1, lines: lines(t1, 10, 'full'), rows: 10, bytes: 1 })).rejects.toMatchObject({ code: 'DW_ERR_UNAVAILABLE' });
     expect(sink.stats.refusedFull).toBe(1);
@@ -151,9 +140,9 @@ describe('CopySink (group commit)', () => {
   it('refuses a write with DW_ERR_UNAVAILABLE when the bytes waiting would exceed maxPendingBytes (few rows, large events)', async () => {
     // Random base64 (brotli keeps about 3/4 of it; hex doubles that): about 60 KB of COPY text an event.
     const big = (n: number, tag: string): string =>
-      blockLines(t1, validateEvents(Array.from({ length: n }, (_, i) => ({ timestamp: i, stream_type: 'logs', data: `${tag} ${i} ${randomBytes(30_000).toString('base64')}`, stream: tag })), { maxBatchEvents: 1e6, maxEventBytes: 1e6 }), undefined).lines;
+      blockLines(t1, logRecords(tag, n, (i) => `${tag} ${i} ${randomBytes(30_000).toString('base64')}`), undefined).lines;
     const first = big(2, 'fullbytes');
-    const sink = new CopySink(db.pool, silentLogger, opts({ flushIntervalMs: 200, flushMaxRows: 1000, maxPendingRows: 1000, maxPendingBytes: 200_000 }));
+    const sink = blockSink(db.pool, { flushIntervalMs: 200, flushMaxRows: 1000, maxPendingRows: 1000, maxPendingBytes: 200_000 });
     const a = sink.write({ tenantId: t1, lines: first, rows: 2, bytes: 1 });
     expect(sink.pendingBytes).toBe(first.length);
     // 4 rows in all, far under the row bound; about 240 KB of lines, over the byte bound.
@@ -173,7 +162,7 @@ describe('CopySink (group commit)', () => {
   it('answers DW_ERR_UNAVAILABLE after bounded retries when PostgreSQL is unreachable', async () => {
     const { freePort } = await import('../helpers/net.js');
     const down = createPool(`postgres://postgres@127.0.0.1:${await freePort()}/none`, 2);
-    const sink = new CopySink(down, silentLogger, opts());
+    const sink = blockSink(down);
     const t0 = Date.now();
     await expect(sink.write({ tenantId: t1, lines: lines(t1, 2, 'down'), rows: 2, bytes: 1 })).rejects.toMatchObject({ code: 'DW_ERR_UNAVAILABLE' });
     expect(Date.now() - t0).toBeLessThan(5_000);

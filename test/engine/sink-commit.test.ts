@@ -2,24 +2,20 @@
 // ingest_commits marker per transaction and looks it up on a fresh connection (commitOutcome).
 import { createServer, connect as tcpConnect, type Socket } from 'node:net';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BLOCK_COLUMNS, blockLines } from '../../engine/sinks/postgres/blocks.js';
-import { commitOutcome, CopySink } from '../../engine/sinks/postgres/service.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { blockLines } from '../../engine/sinks/postgres/blocks.js';
+import { commitOutcome } from '../../engine/sinks/postgres/service.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
 import { createPool } from '../../src/core/db.js';
-import { silentLogger } from '../../src/core/log.js';
-import { createTenant } from '../../src/core/tenancy/tenants.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import type { TestDatabase } from '../helpers/db.js';
 import { storedEvents } from '../helpers/events.js';
 import { freePort, waitFor } from '../helpers/net.js';
+import { blockSink, sinkDatabase } from '../helpers/sink.js';
 
+const sd = sinkDatabase('Commit');
 let db: TestDatabase;
 let tenant: string;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  tenant = (await createTenant(db.pool, 'Commit')).id;
-});
-afterAll(async () => { await db?.drop(); });
+beforeAll(() => { ({ db, tenants: [tenant] } = sd); });
 
 const connect = async (): Promise<pg.Client> => {
   const c = new pg.Client({ connectionString: db.url });
@@ -76,10 +72,7 @@ describe('CopySink: backend terminated while COMMIT runs', () => {
       CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON ingest_commits
         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit();`);
     try {
-      const sink = new CopySink(db.pool, silentLogger, {
-        name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: true,
-        flushIntervalMs: 5, flushMaxRows: 1000, maxPendingRows: 10_000, maxConcurrentFlushes: 1, whenFull: 'drop_newest',
-      });
+      const sink = blockSink(db.pool, { flushIntervalMs: 5, maxPendingRows: 10_000, maxConcurrentFlushes: 1 });
       const records = validateEvents([0, 1, 2].map((i) => ({ timestamp: i, stream_type: 'logs', stream: 'ambiguous', data: `e${i}` })), { maxBatchEvents: 10, maxEventBytes: 1000 });
       const block = blockLines(tenant, records, 'ws:amb:0');
       const write = sink.write({ tenantId: tenant, lines: block.lines, rows: 3, bytes: 1, batchKey: 'ws:amb:0', fingerprint: block.fingerprint });
@@ -137,10 +130,7 @@ describe('CopySink: the answer to COMMIT is lost after PostgreSQL committed', ()
       CREATE CONSTRAINT TRIGGER gated_commit AFTER INSERT ON ingest_commits
         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION gated_commit();`);
     try {
-      const sink = new CopySink(pool, silentLogger, {
-        name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: true,
-        flushIntervalMs: 5, flushMaxRows: 1000, maxPendingRows: 10_000, maxConcurrentFlushes: 1, whenFull: 'drop_newest',
-      });
+      const sink = blockSink(pool, { flushIntervalMs: 5, maxPendingRows: 10_000, maxConcurrentFlushes: 1 });
       const records = validateEvents([0, 1].map((i) => ({ timestamp: i, stream_type: 'logs', stream: 'lost-answer', data: `e${i}` })), { maxBatchEvents: 10, maxEventBytes: 1000 });
       const write = sink.write({ tenantId: tenant, lines: blockLines(tenant, records, undefined).lines, rows: 2, bytes: 1 });
       await waitFor(async () => {

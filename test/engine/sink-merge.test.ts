@@ -2,15 +2,14 @@
 // mergedBlockLines, service.ts): writes carrying parts are merged at the flush. Their events read
 // back in order, a resent write is still a duplicate (also when it shares a group with new ones),
 // and a failed commit rejects every write of the group.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BLOCK_COLUMNS, blockLines, blockParts, mergedBlockLines } from '../../engine/sinks/postgres/blocks.js';
-import { CopySink, type CopySinkOptions, type SinkWrite } from '../../engine/sinks/postgres/service.js';
+import type { CopySink, SinkWrite } from '../../engine/sinks/postgres/service.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
 import { decodeBlock } from '../../src/core/blocks.js';
-import { silentLogger } from '../../src/core/log.js';
-import { createTenant } from '../../src/core/tenancy/tenants.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import type { TestDatabase } from '../helpers/db.js';
 import { storedEvents } from '../helpers/events.js';
+import { blockSink, sinkDatabase } from '../helpers/sink.js';
 
 const limits = { maxBatchEvents: 1e6, maxEventBytes: 1e6 };
 /** A frame of `n` events spread over `streams` streams (round robin), data `${tag} ${i}`. */
@@ -46,20 +45,13 @@ describe('blocks: parts and merged lines (pure)', () => {
 });
 
 describe('CopySink: writes with parts share a block per stream in a group commit', () => {
+  const sd = sinkDatabase('Merge One', 'Merge Two');
   let db: TestDatabase;
   let t1: string;
   let t2: string;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    t1 = (await createTenant(db.pool, 'Merge One')).id;
-    t2 = (await createTenant(db.pool, 'Merge Two')).id;
-  });
-  afterAll(async () => { await db?.drop(); });
+  beforeAll(() => { ({ db, tenants: [t1, t2] } = sd); });
 
-  const opts = (o: Partial<CopySinkOptions> = {}): CopySinkOptions => ({
-    name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: true,
-    flushIntervalMs: 50, flushMaxRows: 10_000, maxPendingRows: 100_000, maxConcurrentFlushes: 1, whenFull: 'drop_newest', ...o,
-  });
+  const newSink = (): CopySink => blockSink(db.pool, { flushIntervalMs: 50, flushMaxRows: 10_000, maxPendingRows: 100_000, maxConcurrentFlushes: 1 });
   const write = (tenantId: string, key: string, n: number, streams: string[], tag: string): SinkWrite => {
     const b = blockParts(frame(n, streams, tag), true);
     return { tenantId, lines: '', parts: b.parts, rows: n, bytes: n * 10, batchKey: key, fingerprint: b.fingerprint, rollup: b.rollup };
@@ -68,7 +60,7 @@ describe('CopySink: writes with parts share a block per stream in a group commit
     (await db.pool.query('SELECT count(*)::int AS n FROM event_blocks WHERE tenant_id = $1', [tenantId])).rows[0].n;
 
   it('ten frames of two tenants over three streams: one flush, one block per (tenant, stream), order kept; resends are duplicates', async () => {
-    const sink = new CopySink(db.pool, silentLogger, opts());
+    const sink = newSink();
     const streams = ['s1', 's2', 's3'];
     const ws = Array.from({ length: 10 }, (_, i) => write(i % 2 ? t1 : t2, `ws:c:${i}`, 9, streams, `f${i}`));
     const res = await Promise.all(ws.map((w) => sink.write(w)));
@@ -94,7 +86,7 @@ describe('CopySink: writes with parts share a block per stream in a group commit
   });
 
   it('a commit that fails rejects every write whose events share its blocks, and stores none of them', async () => {
-    const sink = new CopySink(db.pool, silentLogger, opts());
+    const sink = newSink();
     await db.pool.query(`
       CREATE FUNCTION fail_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no commit' USING ERRCODE = 'P0001'; END $$;
       CREATE TRIGGER fail_commit AFTER INSERT ON ingest_commits FOR EACH ROW EXECUTE FUNCTION fail_commit();`);

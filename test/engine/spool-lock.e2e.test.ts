@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BLOCK_COLUMNS } from '../../engine/sinks/postgres/blocks.js';
 import { CopySink, type SinkWrite } from '../../engine/sinks/postgres/service.js';
 import { spoolOptions } from '../../engine/sinks/spool/config.js';
 import { SpooledSink } from '../../engine/sinks/spool/service.js';
 import { silentLogger } from '../../src/core/log.js';
 import { freePort } from '../helpers/net.js';
+import { blockSink } from '../helpers/sink.js';
 
 let dir: string;
 let pool: pg.Pool;
@@ -23,10 +23,7 @@ beforeAll(async () => {
   // Nothing is written in these tests: the sink is never reached.
   pool = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/none`, max: 1 });
   pool.on('error', () => {});
-  sink = new CopySink(pool, silentLogger, {
-    name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: false,
-    flushIntervalMs: 5, flushMaxRows: 10, maxPendingRows: 100, maxConcurrentFlushes: 1, whenFull: 'drop_newest',
-  });
+  sink = blockSink(pool, { countBytes: false, flushIntervalMs: 5, flushMaxRows: 10, maxPendingRows: 100, maxConcurrentFlushes: 1 });
   sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
 });
 afterAll(async () => {

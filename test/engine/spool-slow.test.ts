@@ -8,30 +8,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BLOCK_COLUMNS, blockLines } from '../../engine/sinks/postgres/blocks.js';
-import { CopySink, type SinkWrite } from '../../engine/sinks/postgres/service.js';
+import { blockLines } from '../../engine/sinks/postgres/blocks.js';
+import type { SinkWrite } from '../../engine/sinks/postgres/service.js';
 import { spoolOptions } from '../../engine/sinks/spool/config.js';
 import { decodeEntry, parseRecords } from '../../engine/sinks/spool/spool.js';
 import { SpooledSink, type SpoolWriteResult } from '../../engine/sinks/spool/service.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
 import { silentLogger } from '../../src/core/log.js';
-import { createTenant } from '../../src/core/tenancy/tenants.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import type { TestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/net.js';
 import { storedMarkers } from '../helpers/own-postgres.js';
+import { blockSink, sinkDatabase } from '../helpers/sink.js';
 
+const sd = sinkDatabase('Slow');
 let db: TestDatabase;
 let tenantId: string;
 let dir: string;
 beforeAll(async () => {
-  db = await createTestDatabase();
-  tenantId = (await createTenant(db.pool, 'Slow')).id;
+  ({ db, tenants: [tenantId] } = sd);
   dir = await mkdtemp(join(tmpdir(), 'dw-spool-slow-'));
 });
-afterAll(async () => {
-  await db?.drop();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 
 const PER = 5;
 const markers = (b: number): string[] => Array.from({ length: PER }, (_, i) => `slow:${b}:${i}`);
@@ -45,10 +42,7 @@ const write = (b: number): SinkWrite => ({
 
 describe('spool in front of CopySink when PostgreSQL is slow', () => {
   it('acknowledges from the spool while the sink is full, then stores every batch once, spooled ones in order', async () => {
-    const sink = new CopySink(db.pool, silentLogger, {
-      name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: false,
-      flushIntervalMs: 5, flushMaxRows: 10, maxPendingRows: 20, maxConcurrentFlushes: 2, whenFull: 'drop_newest',
-    });
+    const sink = blockSink(db.pool, { countBytes: false, flushIntervalMs: 5, flushMaxRows: 10, maxPendingRows: 20 });
     const replayedOrder: number[] = [];
     const spool = await SpooledSink.open<SinkWrite, number>(sink, silentLogger, spoolOptions({ dir, maxBytes: 8 << 20, replayMaxRows: 10 }), {
       rowsOf: () => PER,

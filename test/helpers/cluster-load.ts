@@ -3,8 +3,12 @@
 // the checks of what was stored and scored: every stream's events stored once each in order,
 // each scored once (test/fixtures/score-order.mjs: one fixture_seen row per event, fixture_order
 // for an event out of order).
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
 import type pg from 'pg';
+import { PARTITIONS } from '../../engine/cluster/partition.js';
 import { storedEvents } from './events.js';
+import { waitFor } from './net.js';
 
 export interface Sender {
   /** Events acknowledged so far. */
@@ -107,4 +111,34 @@ export async function referenceFindings(streams: readonly { stream: string; valu
     }
   }
   return out;
+}
+
+/** The holder of each partition's lease (KV bucket dw_leases): a detect role's id, or null (free or released). */
+export const leaseOwners = (kv: KV): Promise<(string | null)[]> => Promise.all(range(PARTITIONS).map(async (p) => {
+  const e = await kv.get(`p.${p}`);
+  return e === null || e.operation !== 'PUT' ? null : e.json<{ owner: string | null }>().owner;
+}));
+
+/** Waits until every partition is held and `detectId` holds half of them (two detect processes balanced); the holders then. */
+export const balancedOwners = (kv: KV, detectId: string | undefined): Promise<(string | null)[]> => waitFor(async () => {
+  const o = await leaseOwners(kv);
+  return o.every((x) => x !== null) && o.filter((x) => x === detectId).length === PARTITIONS / 2 ? o : undefined;
+}, 60_000, 'the partitions split between the two detect processes');
+
+/** The partitions (of `partitions`) whose checkpoint (cluster_offsets) is short of their subject's last message in DW_EVENTS. */
+export async function uncheckpointed(jsm: JetStreamManager, pool: pg.Pool, partitions: readonly number[] = range(PARTITIONS)): Promise<number[]> {
+  const offsets = new Map((await pool.query<{ partition: number; seq: string }>('SELECT partition, seq FROM cluster_offsets')).rows.map((r) => [r.partition, Number(r.seq)]));
+  const behind: number[] = [];
+  for (const p of partitions) {
+    const last = await jsm.streams.getMessage('DW_EVENTS', { last_by_subj: `dw.events.${p}` }).catch(() => null);
+    if (last !== null && (offsets.get(p) ?? 0) < last.seq) behind.push(p);
+  }
+  return behind;
+}
+
+/** Every partition scored and checkpointed at its last message, and every anomaly message stored (the store's consumer has nothing pending). */
+export async function scoredAndStored(jsm: JetStreamManager, pool: pg.Pool): Promise<boolean> {
+  if ((await uncheckpointed(jsm, pool)).length > 0) return false;
+  const ci = await jsm.consumers.info('DW_ANOMALIES', 'dw-store-anomalies');
+  return ci.num_pending === 0 && ci.num_ack_pending === 0;
 }

@@ -7,7 +7,7 @@
 //   ingest.ts ──SinkWrite.parts──► service.ts, at the group commit, the fresh writes:
 //     mergedBlockLines: one block per (tenant, stream, stream_type) over the group's writes,
 //     payload = '[' + parts joined + ']' ──compress(codec)──► one COPY text line per block
-//   (blockLines: the same for one write on its own, compressed at once: the spool's path, the
+//   (blockLines: the merge of one write on its own, compressed at once: the spool's path, the
 //   cluster's store role)
 //     + per (stream, stream_type, minute of event time): events, and for metrics the values'
 //       count, sum, min, max ──► service.ts (stream_minutes and stream_totals, same transaction)
@@ -188,10 +188,9 @@ export function blockLines(
   hashContent = batchKey !== undefined,
 ): BlockWrite {
   const { parts, fingerprint, rollup } = blockParts(records, hashContent);
-  const key = keyText(batchKey);
-  let lines = '';
-  for (const p of parts) lines += blockLine(tenantId, p.stream, p.streamType, p.lo, p.hi, p.count, key, p.firstIndex, codec, '[' + p.text + ']');
-  return { lines, blocks: parts.length, fingerprint, rollup };
+  // The merge of one write: its parts are of distinct streams, so each is a block of its own.
+  const { lines, blocks } = mergedBlockLines([{ tenantId, batchKey, lines: '', parts }], codec);
+  return { lines: lines.join(''), blocks, fingerprint, rollup };
 }
 
 /** A write as mergedBlockLines takes it: its tenant, key, and either its parts or its prebuilt lines. */

@@ -1,0 +1,43 @@
+// The setup of the detect takeover tests: a three-node JetStream cluster, ingest and store in
+// this process (test/engine/harness.ts, the real detectors), two detect processes (children),
+// a NATS connection with the lease bucket and a JetStream manager. start() in beforeAll, close()
+// in afterAll (it stops whatever was started, also after a failed start).
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import { startHarness, type Harness } from '../engine/harness.js';
+import { spawnEngine, type EngineProc } from '../helpers/engine-proc.js';
+import { startNatsCluster, type NatsCluster } from '../helpers/nats-cluster.js';
+
+export interface DetectPair {
+  cluster: NatsCluster;
+  h: Harness;
+  /** The two detect processes. */
+  procs: EngineProc[];
+  nc: NatsConnection;
+  /** The lease bucket dw_leases. */
+  kv: KV;
+  jsm: JetStreamManager;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function detectPair(): DetectPair {
+  const d = { procs: [] as EngineProc[] } as unknown as DetectPair;
+  d.start = async () => {
+    d.cluster = await startNatsCluster();
+    d.h = await startHarness({ natsUrl: d.cluster.url, natsReplicas: 3, roles: 'ingest,store' }, 'real');
+    const env = { DATABASE_URL: d.h.db.url, NATS_URL: d.cluster.url, NATS_REPLICAS: '3' };
+    d.procs.push(await spawnEngine(env, 'detect'), await spawnEngine(env, 'detect'));
+    d.nc = await connect({ servers: d.cluster.url.split(','), maxReconnectAttempts: -1 });
+    d.kv = await new Kvm(d.nc).open('dw_leases');
+    d.jsm = await jetstreamManager(d.nc);
+  };
+  d.close = async () => {
+    for (const p of d.procs) await p.stop();
+    await d.nc?.close();
+    await d.h?.close();
+    await d.cluster?.stop();
+  };
+  return d;
+}
