@@ -81,7 +81,11 @@ interface Shared {
 
 function reply(ws: WebSocket<Conn>, c: Conn, msg: object, isBinary: boolean): void {
   if (c.closed) return;
-  const payload = isBinary ? pack(msg) : JSON.stringify(msg);
+  send(ws, c, isBinary ? pack(msg) : JSON.stringify(msg), isBinary);
+}
+
+function send(ws: WebSocket<Conn>, c: Conn, payload: string | Uint8Array, isBinary: boolean): void {
+  if (c.closed) return;
   let status = 1;
   ws.cork(() => { status = ws.send(payload, isBinary); });
   if (status === 2) {
@@ -148,7 +152,9 @@ async function handle(sh: Shared, ws: WebSocket<Conn>, c: Conn, bytes: Uint8Arra
     if (!await stillAllowed(sh, ws, c, seq, isBinary) || c.closed) return;
     const batchKey = c.clientId === undefined ? undefined : `ws:${c.clientId}:${seq}`;
     const result = await ctx.ingest(c.tenantId, records, bytes.byteLength, batchKey);
-    reply(ws, c, { ack: seq, ...(rejected.length > 0 ? { rejected } : {}), ...(result.duplicate ? { duplicate: true } : {}) }, isBinary);
+    // The common answer as text, written directly (what JSON.stringify gives for it).
+    if (!isBinary && rejected.length === 0 && !result.duplicate) send(ws, c, `{"ack":${seq}}`, false);
+    else reply(ws, c, { ack: seq, ...(rejected.length > 0 ? { rejected } : {}), ...(result.duplicate ? { duplicate: true } : {}) }, isBinary);
   } catch (err) {
     nack(ws, c, seq ?? seqOf(err), ingestError(lim === undefined ? err : asTenantLimit(err, lim), ctx.log), isBinary);
   }

@@ -31,13 +31,9 @@ export interface MappedEvent {
 
 const has = (o: Record<string, unknown>, k: string): boolean => Object.hasOwn(o, k) && o[k] !== undefined;
 
-function firstOf(e: Record<string, unknown>, keys: readonly string[], used: Set<string>): unknown {
-  for (const k of keys) {
-    if (has(e, k)) {
-      used.add(k);
-      return e[k];
-    }
-  }
+/** The first of `keys` present in `e`, or undefined. */
+function firstKey(e: Record<string, unknown>, keys: readonly string[]): string | undefined {
+  for (const k of keys) if (has(e, k)) return k;
   return undefined;
 }
 
@@ -55,13 +51,15 @@ function nameIn(o: Record<string, unknown>): string | undefined {
 }
 
 export function mapFields(e: Record<string, unknown>): MappedEvent {
-  const used = new Set<string>();
-  const data = has(e, 'data') ? e.data : firstOf(e, DATA_ALIASES, used);
-  const timestamp = has(e, 'timestamp') ? e.timestamp : firstOf(e, TS_ALIASES, used);
+  // The aliases taken (at most one for data, one for the timestamp): not copied into metadata.
+  const dataKey = has(e, 'data') ? undefined : firstKey(e, DATA_ALIASES);
+  const tsKey = has(e, 'timestamp') ? undefined : firstKey(e, TS_ALIASES);
+  const data = dataKey === undefined ? e.data : e[dataKey];
+  const timestamp = tsKey === undefined ? e.timestamp : e[tsKey];
   const streamType = has(e, 'stream_type') ? e.stream_type : typeof data === 'number' ? 'metrics' : 'logs';
   let extra: Record<string, unknown> | undefined;
-  for (const k of Object.keys(e)) {
-    if (OWN.has(k) || used.has(k) || e[k] === undefined) continue;
+  for (const k in e) {
+    if (!Object.hasOwn(e, k) || OWN.has(k) || k === dataKey || k === tsKey || e[k] === undefined) continue;
     (extra ??= {})[k] = e[k];
   }
   let metadata: unknown = e.metadata;

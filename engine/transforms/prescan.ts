@@ -194,7 +194,6 @@ export function scanJson(b: Uint8Array, limits: ScanLimits, shape: 'body' | 'fra
   const max = limits.maxValues ?? MAX_DECODE_VALUES;
   let values = 1;
   let depth = 0;
-  let quote = -1;
   let events = 0;
   /** Depth whose commas separate events (-1: not inside the events array). */
   let countAt = -1;
@@ -202,16 +201,23 @@ export function scanJson(b: Uint8Array, limits: ScanLimits, shape: 'body' | 'fra
   let lineHasText = false;
   for (let i = 0; i < b.length; i++) {
     const c = b[i];
-    if (quote >= 0) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) {
-        if (shape === 'frame' && depth === 1) eventsKey = isEventsKey(b, quote, i);
-        quote = -1;
+    if (c > 0x20) lineHasText = true;
+    if (c === QUOTE) {
+      // The string's closing quote, found by indexOf (most bytes are inside strings): a quote
+      // after an odd run of backslashes is escaped. Neither byte occurs inside a multi-byte
+      // UTF-8 sequence. Unterminated: the scan ends.
+      let end = b.indexOf(QUOTE, i + 1);
+      while (end > 0) {
+        let k = end - 1;
+        while (b[k] === BACKSLASH) k--;
+        if ((end - 1 - k) % 2 === 0) break;
+        end = b.indexOf(QUOTE, end + 1);
       }
+      if (end < 0) break;
+      if (shape === 'frame' && depth === 1) eventsKey = isEventsKey(b, i, end);
+      i = end;
       continue;
     }
-    if (c > 0x20) lineHasText = true;
-    if (c === QUOTE) { quote = i; continue; }
     if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
       depth++;
       if (++values > max) throw tooComplex(max);

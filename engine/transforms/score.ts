@@ -299,36 +299,52 @@ export class Scorer {
   /** Queues a tenant's durable events for scoring. Never blocks; see whenFull. */
   push(tenantId: string, records: readonly EventRecord[]): void {
     const now = Date.now();
+    // This batch's streams by name: the entry key (a string per event) is built once per stream.
+    const seen = new Map<string, StreamQueue>();
+    let added = 0;
     for (const r of records) {
       if (this.#pendingEvents >= this.#maxPending) {
         this.stats.eventsDropped++;
         ScoreEventsDropped.emit(this.#log);
         continue;
       }
-      const key = `${tenantId}\u0000${r.streamType}\u0000${r.stream}`;
-      let q = this.#streams.get(key);
-      if (q === undefined) {
-        const kept = this.#checkpoints?.unsaved.get(key);
-        if (kept !== undefined) this.#checkpoints?.unsaved.delete(key);
-        q = {
-          tenantId, stream: r.stream, streamType: r.streamType, state: kept?.state ?? null, sessionState: kept?.sessionState ?? null, pending: [], running: false, ready: false, gathering: false, since: now, lastUsed: now, key,
-          loaded: this.#checkpoints === undefined || kept !== undefined, dirty: kept !== undefined,
-        };
-        if (kept?.incidents != null) q.incidents = loadIncidents(kept.incidents);
-        this.#streams.set(key, q);
-        this.#streamsOf.set(tenantId, (this.#streamsOf.get(tenantId) ?? 0) + 1);
-      }
+      let q = seen.get(r.stream);
+      if (q === undefined || q.streamType !== r.streamType) q = this.#entry(tenantId, r, now, seen);
       if (q.pending.length === 0) q.since = now;
       q.pending.push(r);
-      this.#addPending(tenantId, 1);
-      scoreMetrics.queuePushed.inc();
+      this.#pendingEvents++;
+      added++;
       if (!q.running && !q.ready && (!q.gathering || q.pending.length >= this.#minTaskEvents)) {
         if (!q.gathering) this.#touch(q, now);
         this.#offer(q, now);
       }
     }
+    // The tenant's count once per batch (#pendingEvents, which the bound reads, per event).
+    if (added > 0) {
+      this.#pendingOf.set(tenantId, (this.#pendingOf.get(tenantId) ?? 0) + added);
+      scoreMetrics.queuePushed.inc(added);
+    }
     this.#evict(now);
     this.#pump();
+  }
+
+  /** The entry of the record's stream (created, with a state kept from an eviction, if none). */
+  #entry(tenantId: string, r: EventRecord, now: number, seen: Map<string, StreamQueue>): StreamQueue {
+    const key = `${tenantId}\u0000${r.streamType}\u0000${r.stream}`;
+    let q = this.#streams.get(key);
+    if (q === undefined) {
+      const kept = this.#checkpoints?.unsaved.get(key);
+      if (kept !== undefined) this.#checkpoints?.unsaved.delete(key);
+      q = {
+        tenantId, stream: r.stream, streamType: r.streamType, state: kept?.state ?? null, sessionState: kept?.sessionState ?? null, pending: [], running: false, ready: false, gathering: false, since: now, lastUsed: now, key,
+        loaded: this.#checkpoints === undefined || kept !== undefined, dirty: kept !== undefined,
+      };
+      if (kept?.incidents != null) q.incidents = loadIncidents(kept.incidents);
+      this.#streams.set(key, q);
+      this.#streamsOf.set(tenantId, (this.#streamsOf.get(tenantId) ?? 0) + 1);
+    }
+    seen.set(r.stream, q);
+    return q;
   }
 
   /** Moves an entry to the most recently used end of the map (once per batch, not per event). */

@@ -110,7 +110,43 @@ export function parseTimestamp(v: unknown, receivedAt: number): number {
   return ms;
 }
 
+const D0 = 48;
+/** The digit at s[i], or -1. */
+const digit = (s: string, i: number): number => { const c = s.charCodeAt(i) - D0; return c >= 0 && c <= 9 ? c : -1; };
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The common shape, read without the ISO regexp: `YYYY-MM-DDThh:mm:ss[.fff]Z` (what
+ * toISOString() and most shippers write), year 1000-9999, second 0-59. NaN: not that shape (or
+ * not an existing date), left to the general rules, which then decide (and word any refusal).
+ */
+function fastIso(s: string): number {
+  const n = s.length;
+  if ((n !== 20 && n !== 24) || s.charCodeAt(n - 1) !== 90 /* Z */ || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 ||
+      s.charCodeAt(10) !== 84 /* T */ || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return NaN;
+  const y0 = digit(s, 0), y1 = digit(s, 1), y2 = digit(s, 2), y3 = digit(s, 3);
+  const mo0 = digit(s, 5), mo1 = digit(s, 6), d0 = digit(s, 8), d1 = digit(s, 9);
+  const h0 = digit(s, 11), h1 = digit(s, 12), mi0 = digit(s, 14), mi1 = digit(s, 15), s0 = digit(s, 17), s1 = digit(s, 18);
+  if ((y0 | y1 | y2 | y3 | mo0 | mo1 | d0 | d1 | h0 | h1 | mi0 | mi1 | s0 | s1) < 0 || y0 === 0) return NaN;
+  let ms = 0;
+  if (n === 24) {
+    const f0 = digit(s, 20), f1 = digit(s, 21), f2 = digit(s, 22);
+    if (s.charCodeAt(19) !== 46 /* . */ || (f0 | f1 | f2) < 0) return NaN;
+    ms = f0 * 100 + f1 * 10 + f2;
+  }
+  const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+  const month = mo0 * 10 + mo1;
+  const day = d0 * 10 + d1;
+  const h = h0 * 10 + h1, mi = mi0 * 10 + mi1, sec = s0 * 10 + s1;
+  if (month < 1 || month > 12 || day < 1 || h > 23 || mi > 59 || sec > 59) return NaN;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0)) return NaN;
+  return Date.UTC(year, month - 1, day, h, mi, sec, ms);
+}
+
 function parseString(s: string, receivedAt: number): number {
+  const fast = fastIso(s);
+  if (!Number.isNaN(fast)) return fast;
   let m = ISO.exec(s);
   if (m !== null) return fromIso(m, s);
   if (DIGITS.test(s)) return fromEpoch(Number(s), s);

@@ -82,6 +82,18 @@ describe('CopySink: writes with parts share a block per stream in a group commit
     expect((await storedEvents(db.pool, { tenantId: t1 })).length).toBe(5 * 9 + 3);
     expect((await storedEvents(db.pool, { tenantId: t2 })).length).toBe(5 * 9);
     expect(sink.stats.duplicates).toBe(10);
+    // After the COPY, one statement counts usage, per-minute rows, totals and the commit marker
+    // (one per flush): duplicates add nothing.
+    for (const [t, n] of [[t1, 48], [t2, 45]] as const) {
+      const q = async (sql: string): Promise<unknown> => (await db.pool.query(sql, [t])).rows[0].n;
+      expect(await q('SELECT sum(events)::int AS n FROM usage_counters WHERE tenant_id = $1')).toBe(n);
+      expect(await q('SELECT sum(bytes)::int AS n FROM usage_counters WHERE tenant_id = $1')).toBe(n * 10);
+      expect(await q('SELECT sum(events)::int AS n FROM stream_minutes WHERE tenant_id = $1')).toBe(n);
+      expect(await q('SELECT sum(events_total)::int AS n FROM stream_totals WHERE tenant_id = $1')).toBe(n);
+      expect(await q('SELECT count(*)::int AS n FROM stream_totals WHERE tenant_id = $1 AND last_seen >= first_seen')).toBe(3);
+      expect(await q('SELECT (max(last_seen) = to_timestamp(1700000000.008))::text AS n FROM stream_totals WHERE tenant_id = $1')).toBe('true');
+    }
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM ingest_commits')).rows[0].n).toBe(sink.stats.flushes);
     await sink.close();
   });
 

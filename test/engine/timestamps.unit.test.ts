@@ -67,3 +67,30 @@ describe('parseTimestamp: refused, never moved', () => {
     expect(iso('Feb 29 12:00:00', Date.UTC(2028, 5, 1))).toBe('2028-02-29T12:00:00.000Z');
   });
 });
+
+describe('parseTimestamp: the YYYY-MM-DDThh:mm:ss[.fff]Z shape read without the regexp', () => {
+  it('agrees with Date for 20,000 instants over years 1000-9999, with and without milliseconds', () => {
+    let x = 12345;
+    const next = (): number => { x = (x * 1103515245 + 12345) % 2147483648; return x / 2147483648; };
+    const lo = Date.UTC(1000, 0, 1);
+    const hi = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+    for (let i = 0; i < 20_000; i++) {
+      const t = Math.floor(lo + next() * (hi - lo));
+      const s = new Date(t).toISOString();
+      expect(parseTimestamp(s, NOW)).toBe(t);
+      expect(parseTimestamp(s.slice(0, 19) + 'Z', NOW)).toBe(t - (t % 1000 + 1000) % 1000);
+    }
+  });
+
+  it('leaves every other string of that length to the general rules', () => {
+    expect(iso('2016-12-31T23:59:60Z')).toBe('2016-12-31T23:59:59.999Z');
+    expect(iso('2016-12-31T23:59:60.500Z')).toBe('2016-12-31T23:59:59.999Z');
+    expect(iso('0999-12-31T23:59:59.000Z')).toBe('0999-12-31T23:59:59.000Z');
+    expect(iso('2026-12-04T14:00:00,123Z')).toBe('2026-12-04T14:00:00.123Z');
+    expect(iso('2026-12-04 14:00:00.123Z')).toBe('2026-12-04T14:00:00.123Z');
+    for (const v of ['2000-02-29T00:00:00Z', '2400-02-29T00:00:00.000Z']) expect(iso(v)).toBe(new Date(v).toISOString());
+    for (const v of ['1900-02-29T00:00:00Z', '2100-02-29T00:00:00.000Z', '2026-06-31T00:00:00Z', '2026-1a-01T00:00:00Z', '2026-12-04T14:00:00.1a3Z']) {
+      expect(code(v)).toBe('DW_ERR_INVALID_TIMESTAMP');
+    }
+  });
+});

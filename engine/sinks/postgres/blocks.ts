@@ -162,7 +162,8 @@ export function blockParts(
       text += (k === 0 ? '[' : ',[') + t + ',' + r.dataJson + ',' + (r.metadataJson ?? 'null') + ']';
     }
     // The same bytes blockLines hashed (payloadText = '[' + text + ']'): a resend fingerprints alike.
-    hash?.update(first.streamType + '\u0000' + first.stream + '\u0000' + idx[0] + '\u0000').update('[' + text + ']');
+    // (Fed in three updates: the same bytes, without a flattened copy of the whole part.)
+    hash?.update(first.streamType + '\u0000' + first.stream + '\u0000' + idx[0] + '\u0000').update('[').update(text).update(']');
     parts.push({ stream: first.stream, streamType: first.streamType, lo, hi, count: idx.length, firstIndex: idx[0], text });
   }
   return { parts, fingerprint: hash?.digest('hex'), rollup };

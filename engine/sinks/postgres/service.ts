@@ -11,13 +11,15 @@
 //                                                           event blocks, or anomaly rows; writes with
 //                                                           parts are compressed here, one block per
 //                                                           (tenant, stream) over the group: blocks.ts)
-//       INSERT usage_counters ... ON CONFLICT DO UPDATE     (per tenant, hour bucket)
-//       INSERT stream_minutes, stream_totals ... DO UPDATE  (writes with a rollup: events per stream
-//                                                           and minute, metric min/sum/max; a late
-//                                                           event adds to its own minute: rollup.ts)
 //       SELECT pg_notify(channel, payload)                  (writes with notify payloads: delivered
 //                                                           to listeners at COMMIT, not before)
-//       INSERT ingest_commits (marker id)                  (one row per transaction, under the first write's tenant)
+//       one statement (WITH ... INSERT), one round trip:
+//         usage_counters ... ON CONFLICT DO UPDATE          (per tenant, hour bucket)
+//         stream_minutes, stream_totals ... DO UPDATE       (writes with a rollup: events per stream
+//                                                           and minute, metric min/sum/max; a late
+//                                                           event adds to its own minute: rollup.ts)
+//         INSERT ingest_commits (marker id)                (one row per transaction, under the first
+//                                                           write's tenant; alone when nothing is fresh)
 //     COMMIT ──► each write's promise resolves {duplicate, rows}; on failure it rejects DW_ERR_UNAVAILABLE
 //
 // Retries live here only (STYLE.md §10): a transient error before COMMIT was sent retries the
@@ -44,7 +46,7 @@ import { SinkCommitAmbiguous, SinkFlushError, SinkFlushRetried, SinkRequestBuild
 import { copySinkOptions, type CopySinkOptions, type ResolvedCopySinkOptions } from './config.js';
 import { linesSize, mergedBlockLines, type BlockPart, type MinuteRollup } from './blocks.js';
 import { takeGroup } from './group.js';
-import { ROLLUP_SQL, rollupParams } from './rollup.js';
+import { rollupCtes, rollupParams } from './rollup.js';
 
 export interface SinkWrite {
   tenantId: string;
@@ -146,7 +148,9 @@ export class CopySink {
   readonly #o: ResolvedCopySinkOptions;
   readonly #m: ReturnType<typeof sinkMetrics>;
   readonly #copySql: string;
-  readonly #usageSql: string;
+  /** After the COPY, one statement: usage_counters, the commit marker, and with a rollup stream_minutes and stream_totals. */
+  readonly #afterCopySql: string;
+  readonly #afterCopyRollupSql: string;
   #pending: Pending[] = [];
   #pendingRows = 0;
   #pendingBytes = 0;
@@ -175,11 +179,16 @@ export class CopySink {
     this.#m = sinkMetrics(opts.name);
     this.#copySql = `COPY ${opts.table} (${opts.columns.join(', ')}) FROM STDIN`;
     const col = opts.usageColumn;
-    this.#usageSql =
-      `INSERT INTO usage_counters (tenant_id, bucket, ${col}, bytes)
+    // One round trip instead of three (each waits for a busy PostgreSQL's backend to be scheduled).
+    // The marker (the last part, as before) is $4, $5; the rollup's arrays from $6.
+    const usage = `usage AS (
+       INSERT INTO usage_counters (tenant_id, bucket, ${col}, bytes)
        SELECT t, date_trunc('hour', now()), n, b FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS u(t, n, b) ORDER BY t
        ON CONFLICT (tenant_id, bucket) DO UPDATE
-         SET ${col} = usage_counters.${col} + EXCLUDED.${col}, bytes = usage_counters.bytes + EXCLUDED.bytes`;
+         SET ${col} = usage_counters.${col} + EXCLUDED.${col}, bytes = usage_counters.bytes + EXCLUDED.bytes)`;
+    const marker = 'INSERT INTO ingest_commits (tenant_id, id) VALUES ($5, $4)';
+    this.#afterCopySql = `WITH ${usage} ${marker}`;
+    this.#afterCopyRollupSql = `WITH ${usage}, ${rollupCtes(6)} ${marker}`;
   }
 
   get pendingRows(): number { return this.#pendingRows; }
@@ -400,14 +409,16 @@ export class CopySink {
           u.b += this.#o.countBytes ? w.bytes : 0;
           usage.set(w.tenantId, u);
         }
-        await client.query(this.#usageSql, [[...usage.keys()], [...usage.values()].map((u) => u.n), [...usage.values()].map((u) => u.b)]);
-        const rollup = rollupParams(fresh);
-        if (rollup !== undefined) await client.query(ROLLUP_SQL, rollup);
         const channel = this.#o.notifyChannel;
         const notes = channel === undefined ? [] : fresh.flatMap((w) => w.notify ?? []);
         if (notes.length > 0) await client.query('SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n', [channel, notes]);
+        const counts = [[...usage.keys()], [...usage.values()].map((u) => u.n), [...usage.values()].map((u) => u.b), state.markerId, writes[0].tenantId];
+        const rollup = rollupParams(fresh);
+        if (rollup === undefined) await client.query(this.#afterCopySql, counts);
+        else await client.query(this.#afterCopyRollupSql, [...counts, ...rollup]);
+      } else {
+        await client.query('INSERT INTO ingest_commits (tenant_id, id) VALUES ($2, $1)', [state.markerId, writes[0].tenantId]);
       }
-      await client.query('INSERT INTO ingest_commits (tenant_id, id) VALUES ($2, $1)', [state.markerId, writes[0].tenantId]);
       state.results = results;
       state.commitSent = true;
       await client.query('COMMIT');

@@ -1,0 +1,89 @@
+// bench/ingest-stages: CPU per event of the engine's main-thread stages on the varied frames
+// (issue 11's websocket_varied_to_postgres payload), on one thread, no sockets, no PostgreSQL.
+//
+//   the Loghub logs (as ingest.bench.ts's varied case: 15 streams interleaved, frames of 100)
+//     ─► decodeFrame (prescan + JSON.parse)       decode
+//     ─► validateEach (map fields, timestamps)    validate
+//     ─► blockParts (parts + sha256 fingerprint)  parts
+//     ─► mergedBlockLines per 16 frames (brotli)  merge
+//     ─► encodeTask per stream per 100 frames     task
+//
+// Prints `ingest_stages: N events/s ±x% (µs per event: decode a, validate b, ...)`: the median
+// over RUNS rounds of the process's CPU time (process.cpuUsage: this thread and V8's GC helpers).
+// Run: npm run build && LOGHUB_DIR=../shared/datasets/logs RUNS=7 node dist/bench/ingest-stages.bench.js
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { blockParts, mergedBlockLines, type MergeInput } from '../engine/sinks/postgres/blocks.js';
+import { decodeFrame, validateEach } from '../engine/transforms/decode.js';
+import { encodeTask } from '../engine/transforms/score.js';
+import type { EventRecord } from '../engine/types.js';
+import { splitLabelToken, splitLines } from '../src/tools/eval/logs.js';
+
+const dir = process.env.LOGHUB_DIR ?? '../shared/datasets/logs';
+const RUNS = Number(process.env.RUNS ?? 7);
+const TENANT = '00000000-0000-4000-8000-000000000001';
+const GROUP = 16;
+
+function frames(): Buffer[] {
+  const streams: { name: string; lines: string[] }[] = [];
+  for (const [name, file, label] of [['BGL', 'BGL/BGL_2k.log', true], ['HDFS', 'HDFS/HDFS_2k.log', false], ['Thunderbird', 'Thunderbird/Thunderbird_2k.log', true]] as const) {
+    const p = join(dir, file);
+    if (!existsSync(p)) continue;
+    const raw = splitLines(readFileSync(p, 'utf8'));
+    streams.push({ name, lines: label ? splitLabelToken(raw).texts : raw });
+  }
+  const un = join(dir, 'unlabeled');
+  if (existsSync(un)) for (const f of readdirSync(un).filter((x) => x.endsWith('.log')).sort()) streams.push({ name: f.replace(/(_2k)?\.log$/, ''), lines: splitLines(readFileSync(join(un, f), 'utf8')) });
+  if (streams.length < 12) throw new Error(`${streams.length} Loghub logs under ${dir} (set LOGHUB_DIR)`);
+  const t0 = Date.UTC(2026, 0, 1);
+  const all: object[] = [];
+  const longest = Math.max(...streams.map((s) => s.lines.length));
+  for (let i = 0; i < longest; i++) {
+    for (const s of streams) if (i < s.lines.length) all.push({ timestamp: new Date(t0 + all.length * 10).toISOString(), stream_type: 'logs', stream: `loghub-${s.name}`, data: s.lines[i] });
+  }
+  const out: Buffer[] = [];
+  for (let i = 0; i + 100 <= all.length; i += 100) out.push(Buffer.from(`{"seq":${i / 100},"events":${JSON.stringify(all.slice(i, i + 100))}}`));
+  return out;
+}
+
+const cpu = (): number => { const u = process.cpuUsage(); return u.user + u.system; };
+const STAGES = ['decode', 'validate', 'parts', 'merge', 'task'] as const;
+
+function round(fs: Buffer[]): Record<(typeof STAGES)[number], number> {
+  const lim = { maxBatchEvents: 10_000, maxEventBytes: 1 << 20 };
+  const spent = { decode: 0, validate: 0, parts: 0, merge: 0, task: 0 };
+  let group: MergeInput[] = [];
+  const byStream = new Map<string, EventRecord[]>();
+  for (let f = 0; f < fs.length; f++) {
+    let t = cpu();
+    const lap = (k: keyof typeof spent): void => { const n = cpu(); spent[k] += n - t; t = n; };
+    const frame = decodeFrame(new Uint8Array(fs[f]), false, lim);
+    lap('decode');
+    const { records } = validateEach(frame.events, lim, Date.now());
+    lap('validate');
+    const b = blockParts(records, true);
+    lap('parts');
+    group.push({ tenantId: TENANT, batchKey: `ws:bench:${f}`, lines: '', parts: b.parts });
+    if (group.length === GROUP) { mergedBlockLines(group); group = []; lap('merge'); }
+    for (const r of records) { const q = byStream.get(r.stream); if (q === undefined) byStream.set(r.stream, [r]); else q.push(r); }
+    if (f % 100 === 99) { for (const q of byStream.values()) encodeTask(q); byStream.clear(); lap('task'); }
+  }
+  return spent;
+}
+
+const fs = frames();
+const events = fs.length * 100;
+round(fs); // warm-up
+const totals: number[] = [];
+const per: Record<string, number[]> = {};
+for (let r = 0; r < RUNS; r++) {
+  const s = round(fs);
+  let tot = 0;
+  for (const k of STAGES) { (per[k] ??= []).push(s[k] / events); tot += s[k]; }
+  totals.push(tot / events);
+}
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const m = median(totals);
+const spread = (Math.max(...totals) - Math.min(...totals)) / 2 / m;
+console.log(`# ${fs.length} frames of 100 events, ${RUNS} rounds; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`ingest_stages: ${Math.round(1e6 / m)} events/s ±${(spread * 100).toFixed(1)}% (CPU µs per event: ${STAGES.map((k) => `${k} ${median(per[k]).toFixed(2)}`).join(', ')}; total ${m.toFixed(2)})`);
