@@ -63,7 +63,7 @@ interface Mapped extends OtlpSignalResult {
 /** One OTLP signal: its path, protobuf reader, mapping and partial-success field. */
 interface Signal {
   readonly path: string;
-  readonly parseProtobuf: (body: Uint8Array) => unknown;
+  readonly parseProtobuf: (body: Uint8Array, maxRecords: number) => unknown;
   readonly map: (req: unknown, receivedAt: number, limits: TenantLimits, tenantId: string) => Mapped;
   /** partialSuccess's count field in OTLP/JSON (the protobuf field is number 1 for every signal). */
   readonly rejectedField: 'rejectedLogRecords' | 'rejectedDataPoints' | 'rejectedSpans';
@@ -122,7 +122,7 @@ function otlpRoute(app: TemplatedApp, ctx: SourceContext, signal: Signal): void 
         const body = await decompress(raw, encoding!, limits.maxBodyBytes);
         await ctx.turn(p.tenantId);
         if (st.aborted) return;
-        const mapped = signal.map(proto ? signal.parseProtobuf(body) : parseOtlpJson(body), receivedAt, limits, p.tenantId);
+        const mapped = signal.map(proto ? signal.parseProtobuf(body, limits.maxBatchEvents) : parseOtlpJson(body), receivedAt, limits, p.tenantId);
         // OTLP answers with the first reason only; the log names it for each code.
         for (const [code, n] of mapped.rejectedCodes) rejectedByCode(st, code, n, mapped.errorMessage);
         // Logs keep the key space they had before metrics and traces came (`otlp:<key>`).

@@ -12,9 +12,14 @@
 // and no dependency. Unknown fields are skipped, as protobuf requires; a truncated or malformed
 // message is DW_ERR_MALFORMED_BODY; strings must be valid UTF-8 (DW_ERR_INVALID_UTF8). Nesting is
 // bounded (AnyValue arrays and maps: MAX_DEPTH) so a hostile body cannot exhaust the stack.
+// Work is bounded as it is read (issue 12, High 2): every length-delimited field (message, string,
+// bytes) takes one of the request's MAX_DECODE_VALUES (DW_ERR_PAYLOAD_TOO_COMPLEX), and log
+// records past the tenant's events per batch are refused as they come (DW_ERR_TOO_MANY_EVENTS),
+// not after millions of empty records were built (9.5 MiB of them took 22 s on the event loop).
 // Also the encoders of the two answers OTLP/HTTP protobuf clients read: ExportLogsServiceResponse
 // (partial success) and google.rpc.Status (errors).
 import { DwError } from '../../src/core/errors.js';
+import { MAX_DECODE_VALUES } from './prescan.js';
 
 export const MAX_DEPTH = 32;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -22,12 +27,31 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 // The message named is the logs request's; otlp-signals-proto.ts names its own.
 export const malformed = (why: string, what = 'ExportLogsServiceRequest'): DwError => new DwError('DW_ERR_MALFORMED_BODY', `the body is not a valid OTLP protobuf ${what} (${why})`);
 
+/** What one request may still decode to, shared by every Reader of it. */
+export interface ReadBudget {
+  /** Length-delimited fields still allowed (of MAX_DECODE_VALUES). */
+  values: number;
+  /** Records (log records) still allowed: the tenant's events per batch. */
+  records: number;
+  readonly maxRecords: number;
+}
+
+export const readBudget = (maxRecords = Number.MAX_SAFE_INTEGER): ReadBudget => ({ values: MAX_DECODE_VALUES, records: maxRecords, maxRecords });
+
 /** A cursor over one message's bytes [pos, end). */
 export class Reader {
   pos: number;
   /** The request message being read, named in DW_ERR_MALFORMED_BODY. */
-  constructor(readonly buf: Uint8Array, pos: number, readonly end: number, readonly what = 'ExportLogsServiceRequest') {
+  constructor(readonly buf: Uint8Array, pos: number, readonly end: number, readonly what = 'ExportLogsServiceRequest', readonly budget: ReadBudget = readBudget()) {
     this.pos = pos;
+  }
+
+  /** Counts one record against the tenant's events per batch. */
+  record(kind: string): void {
+    if (--this.budget.records < 0) {
+      const max = this.budget.maxRecords;
+      throw new DwError('DW_ERR_TOO_MANY_EVENTS', `more than ${max} ${kind}, at most ${max}`, { count: max + 1, max });
+    }
   }
 
   bad(why: string): DwError {
@@ -84,7 +108,10 @@ export class Reader {
   sub(): Reader {
     const len = this.small();
     if (len > this.end - this.pos) throw this.bad('length past the end of its message');
-    const r = new Reader(this.buf, this.pos, this.pos + len, this.what);
+    if (--this.budget.values < 0) {
+      throw new DwError('DW_ERR_PAYLOAD_TOO_COMPLEX', `more than ${MAX_DECODE_VALUES} values in one request or frame`, { max: MAX_DECODE_VALUES });
+    }
+    const r = new Reader(this.buf, this.pos, this.pos + len, this.what, this.budget);
     this.pos += len;
     return r;
   }
@@ -223,6 +250,7 @@ function scopeLogs(r: Reader): Obj {
       out.scope = scope;
     } else if (n === 2) {
       expectWire(wire, 2, 'logRecords');
+      r.record('log records');
       records.push(logRecord(r.sub()));
     } else r.skip(wire);
   });
@@ -249,9 +277,12 @@ function resourceLogs(r: Reader): Obj {
   return out;
 }
 
-/** An ExportLogsServiceRequest in protobuf ──► its OTLP/JSON object shape (for otlpLogsToEvents). */
-export function parseOtlpProtobuf(bytes: Uint8Array): unknown {
-  const r = new Reader(bytes, 0, bytes.length);
+/**
+ * An ExportLogsServiceRequest in protobuf ──► its OTLP/JSON object shape (for otlpLogsToEvents);
+ * more than `maxRecords` log records: DW_ERR_TOO_MANY_EVENTS as soon as the next one is met.
+ */
+export function parseOtlpProtobuf(bytes: Uint8Array, maxRecords?: number): unknown {
+  const r = new Reader(bytes, 0, bytes.length, undefined, readBudget(maxRecords));
   const list: Obj[] = [];
   r.each((n, wire) => {
     if (n === 1) { expectWire(wire, 2, 'resourceLogs'); list.push(resourceLogs(r.sub())); } else r.skip(wire);

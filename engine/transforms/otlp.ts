@@ -23,6 +23,7 @@
 // Unknown fields are ignored, as the OTLP/JSON spec requires of receivers.
 import { DwError } from '../../src/core/errors.js';
 import { validateEvent, type DecodeLimits } from './decode.js';
+import { scanJson } from './prescan.js';
 import type { EventRecord } from '../types.js';
 
 export const OTLP_DEFAULT_STREAM = 'otlp:default';
@@ -40,9 +41,16 @@ export interface OtlpLogsResult {
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** An OTLP body is an object: its records are counted when mapped (the scan bounds values and depth). */
+const NO_EVENT_COUNT = { maxBatchEvents: Number.MAX_SAFE_INTEGER };
 
-/** UTF-8 JSON bytes ──► the parsed request (DW_ERR_INVALID_UTF8 / DW_ERR_MALFORMED_BODY). */
+/**
+ * UTF-8 JSON bytes ──► the parsed request (DW_ERR_INVALID_UTF8 / DW_ERR_MALFORMED_BODY). Its values
+ * and nesting are counted from the bytes first (prescan.ts: DW_ERR_PAYLOAD_TOO_COMPLEX), as for
+ * every other JSON body: 14 MiB of empty log records took 15 s of JSON.parse on the event loop.
+ */
 export function parseOtlpJson(bytes: Uint8Array): unknown {
+  scanJson(bytes, NO_EVENT_COUNT, 'body');
   let text: string;
   try {
     text = utf8.decode(bytes);

@@ -6,8 +6,9 @@
 //   bytes ─► msgpack: walk the headers (a value is one header plus its payload; containers
 //            add their children to the values still to read)  ─┐
 //            JSON: scan outside strings for , [ { at depth 0/1  ─┴► { events, values }
-//        ─► events > maxBatchEvents: DW_ERR_TOO_MANY_EVENTS; values > MAX_DECODE_VALUES:
-//           DW_ERR_PAYLOAD_TOO_COMPLEX; both thrown as soon as the count passes the limit.
+//        ─► events > maxBatchEvents: DW_ERR_TOO_MANY_EVENTS; values > MAX_DECODE_VALUES or
+//           nesting > MAX_DECODE_DEPTH: DW_ERR_PAYLOAD_TOO_COMPLEX; thrown as soon as a count
+//           passes its limit.
 //
 // Pure and linear in the bytes read; stops at the first count over its limit. Malformed input
 // is left for the decoder to report (the scan only counts what it can read).
@@ -20,6 +21,14 @@ import { DwError } from '../../src/core/errors.js';
  */
 export const MAX_DECODE_VALUES = 1_000_000;
 
+/**
+ * Arrays and objects one inside another: JSON.parse takes ~4 µs a level (400,000 levels in
+ * 800 KB: 1.6 s on the event loop) and msgpackr recurses until the stack gives out, while
+ * storing an event (JSON.stringify) fails past a few thousand levels anyway. A body nested
+ * deeper is refused from its bytes with DW_ERR_PAYLOAD_TOO_COMPLEX (issue 12, High 2).
+ */
+export const MAX_DECODE_DEPTH = 512;
+
 export interface ScanLimits {
   readonly maxBatchEvents: number;
   /** Default MAX_DECODE_VALUES. */
@@ -30,6 +39,8 @@ const tooMany = (n: number, max: number): DwError =>
   new DwError('DW_ERR_TOO_MANY_EVENTS', `${n} events, at most ${max}`, { count: n, max });
 const tooComplex = (max: number): DwError =>
   new DwError('DW_ERR_PAYLOAD_TOO_COMPLEX', `more than ${max} values in one request or frame`, { max });
+const tooDeep = (): DwError =>
+  new DwError('DW_ERR_PAYLOAD_TOO_COMPLEX', `values nested more than ${MAX_DECODE_DEPTH} levels deep`, { max_depth: MAX_DECODE_DEPTH });
 
 /** Bytes of a msgpack header at `pos` and the children it adds (-1: not a valid header). */
 function header(b: Uint8Array, pos: number): { size: number; children: number } {
@@ -82,14 +93,21 @@ function arrayLength(b: Uint8Array, pos: number): number {
  * Throws DW_ERR_PAYLOAD_TOO_COMPLEX once more than `budget.left` values were seen.
  */
 function walk(b: Uint8Array, pos: number, budget: { left: number; max: number }): number {
-  let pending = 1;
-  while (pending > 0) {
+  // pending[d]: values still to read in the container open at depth d.
+  const pending = [1];
+  while (pending.length > 0) {
+    const top = pending.length - 1;
+    if (pending[top] === 0) { pending.pop(); continue; }
+    pending[top]--;
     if (pos >= b.length) return -1;
     if (--budget.left < 0) throw tooComplex(budget.max);
     const h = header(b, pos);
     if (h.children < 0) return -1;
-    pending += h.children - 1;
     pos += h.size;
+    if (h.children > 0) {
+      if (pending.length > MAX_DECODE_DEPTH) throw tooDeep();
+      pending.push(h.children);
+    }
   }
   return pos;
 }
@@ -219,7 +237,7 @@ export function scanJson(b: Uint8Array, limits: ScanLimits, shape: 'body' | 'fra
       continue;
     }
     if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
-      depth++;
+      if (++depth > MAX_DECODE_DEPTH) throw tooDeep();
       if (++values > max) throw tooComplex(max);
       if (c === OPEN_ARRAY && ((shape === 'body' && depth === 1) || (shape === 'frame' && depth === 2 && eventsKey))) {
         countAt = depth;

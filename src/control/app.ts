@@ -48,7 +48,7 @@ import { authPlugin } from './plugins/auth.js';
 import { billingContextPlugin, billingPlugin } from './plugins/billing.js';
 import { contextPlugin } from './plugins/context.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
-import { controlError, errorsPlugin } from './plugins/errors.js';
+import { clientErrorHandler, controlError, errorsPlugin } from './plugins/errors.js';
 import { livePlugin, liveRoutesPlugin } from './plugins/live.js';
 import { alertsContextPlugin, alertsPlugin } from './plugins/alerts.js';
 import { webPlugin } from './plugins/web.js';
@@ -102,6 +102,7 @@ export async function buildControlApp(opts: {
     // A stream name may be 256 characters, percent-encoded up to three times as long in a path (500 is our schema limit).
     routerOptions: { maxParamLength: 2_048 },
     frameworkErrors,
+    clientErrorHandler,
     // Behind the edge proxy the client is in X-Forwarded-For: req.ip (rate limits, audit rows)
     // takes it from there only for the proxies TRUST_PROXY names.
     trustProxy: fastifyTrustProxy(parseTrustProxy(opts.config.trustProxy)),

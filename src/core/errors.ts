@@ -29,6 +29,7 @@ export const errorCodes = Object.freeze({
   DW_ERR_TOO_MANY_EVENTS: { status: 413, message: 'Too many events in one batch' },
   DW_ERR_PAYLOAD_TOO_COMPLEX: { status: 413, message: 'The body or frame holds too many values to decode' },
   DW_ERR_BODY_TOO_SLOW: { status: 408, message: 'The body arrived slower than the minimum rate' },
+  DW_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request line or headers are too large' },
   DW_ERR_READ_TOO_LARGE: { status: 422, message: 'The listing cannot be answered within the read bound' },
   DW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
   DW_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },

@@ -2,6 +2,8 @@
 // from src/core/errors.ts: DwErrors as they are, fastify's own errors (validation, body parsing)
 // mapped to ours, anything else a 500 DW_ERR_INTERNAL that is logged with the request id
 // and never shows its stack or message to the client.
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DwError, errorBody, errorCodes, toDwError, type ErrorCode } from '../../core/errors.js';
 import { countRefusal } from '../../core/telemetry/index.js';
@@ -85,3 +87,22 @@ export const errorsPlugin = definePlugin(async function errors(app: FastifyInsta
     reply.header('x-request-id', req.id);
   });
 }, { name: 'driftwatch-errors', global: true });
+
+/**
+ * Fastify's clientErrorHandler: what Node's HTTP parser refuses before any route runs (a URL or
+ * headers over 16 KiB, a negative or doubled Content-Length, a request that never finished)
+ * answered in our format too (on main: `{"error":"Bad Request","message":"Client Error"}`).
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const dw = err.code === 'HPE_HEADER_OVERFLOW' ? new DwError('DW_ERR_HEADERS_TOO_LARGE')
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new DwError('DW_ERR_BODY_TOO_SLOW', 'the request did not arrive in time')
+    : new DwError('DW_ERR_VALIDATION', 'the HTTP request is malformed');
+  countRefusal('control', dw.code);
+  const body = JSON.stringify(errorBody(dw));
+  socket.end(`HTTP/1.1 ${dw.statusCode} ${STATUS_CODES[dw.statusCode] ?? ''}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+    `content-length: ${Buffer.byteLength(body)}\r\nx-content-type-options: nosniff\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`);
+}
