@@ -71,9 +71,10 @@ export interface SourceContext {
   ingest(tenantId: string, records: EventRecord[], bytes: number, batchKey: string | undefined, fingerprint?: string): Promise<IngestResult>;
   /**
    * Resolves at the tenant's turn of the event loop (transforms/turns.ts): awaited before the
-   * synchronous decoding of a frame or body, so that one tenant's burst cannot hold the others'.
+   * synchronous decoding of a frame or body, so that one tenant's burst cannot hold the others'
+   * (`bytes`: the size about to be decoded; a tenant well under its share of them does not wait).
    */
-  turn(tenantId: string): Promise<void>;
+  turn(tenantId: string, bytes?: number): Promise<void>;
   /** True once close() began: new requests, upgrades and frames are refused. */
   readonly closing: boolean;
   /** Registers work that close() waits for (an HTTP request from its headers on, a frame from its receipt). */

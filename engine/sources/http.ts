@@ -80,7 +80,7 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
     async function handle(received: Buffer, p: Principal, limits: TenantLimits): Promise<void> {
       try {
         const body = await decompress(received, encoding!, limits.maxBodyBytes);
-        await ctx.turn(p.tenantId);
+        await ctx.turn(p.tenantId, body.length);
         if (st.aborted) return;
         const raw = decodeBody(body, format!, limits);
         const { records, rejected, firstError } = validateEach(raw, limits, Date.now());

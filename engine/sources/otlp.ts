@@ -120,7 +120,7 @@ function otlpRoute(app: TemplatedApp, ctx: SourceContext, signal: Signal): void 
     async function handle(raw: Buffer, p: Principal, limits: TenantLimits, receivedAt: number): Promise<void> {
       try {
         const body = await decompress(raw, encoding!, limits.maxBodyBytes);
-        await ctx.turn(p.tenantId);
+        await ctx.turn(p.tenantId, body.length);
         if (st.aborted) return;
         const mapped = signal.map(proto ? signal.parseProtobuf(body, limits.maxBatchEvents) : parseOtlpJson(body), receivedAt, limits, p.tenantId);
         // OTLP answers with the first reason only; the log names it for each code.

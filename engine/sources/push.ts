@@ -82,7 +82,7 @@ export function pushHandler<R, D extends PushDecoded>(ctx: SourceContext, p: Pus
     async function handle(raw: Buffer, principal: Principal, limits: TenantLimits): Promise<void> {
       try {
         const body = await decompress(raw, encoding!, limits.maxBodyBytes);
-        await ctx.turn(principal.tenantId);
+        await ctx.turn(principal.tenantId, body.length);
         if (st.aborted) return;
         const decoded = p.decode(body, limits, Date.now(), own as R);
         eventsRejected(st, decoded.rejected);

@@ -142,7 +142,7 @@ async function handle(sh: Shared, ws: WebSocket<Conn>, c: Conn, bytes: Uint8Arra
       seq = sniffSeq(bytes, isBinary);
       throw overBodyLimit(bytes.byteLength, lim);
     }
-    await ctx.turn(c.tenantId);
+    await ctx.turn(c.tenantId, bytes.byteLength);
     const frame = decodeFrame(bytes, isBinary, lim);
     seq = frame.seq;
     const { records, rejected, firstError } = validateEach(frame.events, lim, Date.now());

@@ -7,17 +7,32 @@
 // Between two grants the loop polls for I/O, so a light tenant's PostgreSQL replies and frames
 // are handled after at most one of a heavy tenant's batches, not after every batch that arrived
 // in the same read; and tenants with work waiting are served in turn, one batch each.
+// A tenant well under its share of the bytes decoded recently (shares.ts light: under half the
+// mean of the active tenants) does not wait at all: its small batch runs at once, instead of one
+// or two event-loop iterations later, each as long as a heavy tenant's batch and the I/O around it.
 import { RoundRobin } from './round-robin.js';
+import { TenantShares } from './shares.js';
 
 export class TenantTurns {
   readonly #queue = new RoundRobin<() => void>();
+  readonly #shares = new TenantShares();
   #waiting = 0;
   #scheduled = false;
-  /** Turns granted so far (a counter). */
-  readonly stats = { granted: 0 };
+  /** Turns granted so far, and those of them taken at once by a light tenant (counters). */
+  readonly stats = { granted: 0, light: 0 };
 
-  /** Resolves when it is the tenant's turn; the caller's synchronous work until its next await is the turn. */
-  take(tenantId: string): Promise<void> {
+  /**
+   * Resolves when it is the tenant's turn; the caller's synchronous work until its next await is
+   * the turn. `bytes`: the size of the batch about to be decoded (what the shares count).
+   */
+  take(tenantId: string, bytes = 0): Promise<void> {
+    const now = Date.now();
+    if (bytes > 0) this.#shares.add(tenantId, bytes, now);
+    if (this.#shares.light(tenantId, now)) {
+      this.stats.granted++;
+      this.stats.light++;
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
       this.#queue.push(tenantId, resolve);
       this.#waiting++;

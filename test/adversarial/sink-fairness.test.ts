@@ -71,6 +71,31 @@ describe('events sink fairness between tenants (issue 12, Medium 7)', () => {
   });
 });
 
+describe('a light tenant\'s transaction is its own (issue 12, Medium 7)', () => {
+  it('a light tenant\'s write is not committed in the transaction of a tenant writing far over its share', async () => {
+    // On main the group took one write per tenant in turn: the light write rode in the heavy
+    // tenant's transaction (its 10,000 rows compressed and copied, and its usage and stream rows
+    // locked behind the heavy tenant's other flush), so its ack waited for all of that.
+    const sink = new CopySink(db.pool, silentLogger, eventsSinkOptions({ flushIntervalMs: 50, flushMaxRows: 10_000, maxBodyBytes: 16 * 1024 * 1024 }));
+    try {
+      const lightDone = sink.write(write(light, 'light-own', 10));
+      // 10,000 rows: the flush starts with the last of these writes, light's write pending too.
+      const heavyDone = Array.from({ length: 20 }, (_, i) => sink.write(write(heavy, `heavy-own-${i % 4}`, 500)));
+      await Promise.all([lightDone, ...heavyDone]);
+      const { rows } = await db.pool.query<{ tenant_id: string; tx: string }>(
+        "SELECT DISTINCT tenant_id, xmin::text AS tx FROM event_blocks WHERE stream = 'light-own' OR stream LIKE 'heavy-own-%'");
+      const lightTx = new Set(rows.filter((r) => r.tenant_id === light).map((r) => r.tx));
+      const heavyTx = new Set(rows.filter((r) => r.tenant_id === heavy).map((r) => r.tx));
+      expect(lightTx.size).toBe(1);
+      expect([...lightTx].filter((t) => heavyTx.has(t))).toEqual([]);
+      expect(await countStored(db.pool, 'stream = $1', ['light-own'])).toBe(10);
+      expect(await countStored(db.pool, "stream LIKE 'heavy-own-%'", [])).toBe(10_000);
+    } finally {
+      await sink.close();
+    }
+  });
+});
+
 describe('event-loop turns between tenants (issue 12, Medium 7)', () => {
   it('a burst of one tenant\'s batches does not go ahead of another tenant\'s: turns alternate', async () => {
     const turns = new TenantTurns();
@@ -84,6 +109,18 @@ describe('event-loop turns between tenants (issue 12, Medium 7)', () => {
     await Promise.all(all);
     expect(order).toEqual(['A0', 'B0', 'A1', 'B1', 'A2', 'A3', 'A4']);
     expect(turns.waiting).toBe(0);
+  });
+
+  it('a tenant far under its share of the bytes decoded takes its turn at once, ahead of a heavy tenant\'s queued turns', async () => {
+    // On main the light tenant's small frame waited for a turn behind the heavy one's (one per
+    // event-loop iteration, each as long as a heavy batch): twice per batch, decoding and storing.
+    const turns = new TenantTurns();
+    const order: string[] = [];
+    const heavyTurns = Array.from({ length: 5 }, (_, i) => turns.take('A', 1_000_000).then(() => { order.push(`A${i}`); }));
+    const lightTurn = turns.take('B', 10_000).then(() => { order.push('B0'); });
+    await Promise.all([...heavyTurns, lightTurn]);
+    expect(order).toEqual(['B0', 'A0', 'A1', 'A2', 'A3', 'A4']);
+    expect(turns.stats.light).toBe(1);
   });
 
   it('one turn per event-loop iteration: work queued during a turn runs before the turns after the next', async () => {

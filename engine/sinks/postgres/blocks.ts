@@ -211,9 +211,47 @@ export interface MergeInput {
  * events never land in a block numbered before its earlier ones.
  */
 export function mergedBlockLines(writes: readonly MergeInput[], codec: Codec = DEFAULT_CODEC): { lines: string[]; blocks: number } {
-  interface Open { tenantId: string; stream: string; streamType: string; lo: number; hi: number; count: number; key: string; firstIndex: number; texts: string[] }
-  const out: (Open | string)[] = [];
-  const open = new Map<string, Open>();
+  const out = mergedBlocks(writes);
+  let blocks = 0;
+  const lines = out.map((b) => {
+    if (typeof b === 'string') return b;
+    blocks++;
+    return openBlockLine(b, codec);
+  });
+  return { lines, blocks };
+}
+
+/**
+ * mergedBlockLines, giving the event loop back between blocks once `sliceMs` has passed since it
+ * last did (setImmediate): a group of 10,000 events is compressed in a few slices, and other
+ * tenants' PostgreSQL replies and frames are handled between them. Same lines, same order.
+ */
+export async function mergedBlockLinesSliced(writes: readonly MergeInput[], sliceMs: number, codec: Codec = DEFAULT_CODEC): Promise<{ lines: string[]; blocks: number }> {
+  const out = mergedBlocks(writes);
+  let blocks = 0;
+  const lines: string[] = [];
+  let since = performance.now();
+  for (const b of out) {
+    if (typeof b === 'string') { lines.push(b); continue; }
+    if (performance.now() - since >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
+    blocks++;
+    lines.push(openBlockLine(b, codec));
+  }
+  return { lines, blocks };
+}
+
+interface OpenBlock { tenantId: string; stream: string; streamType: string; lo: number; hi: number; count: number; key: string; firstIndex: number; texts: string[] }
+
+const openBlockLine = (b: OpenBlock, codec: Codec): string =>
+  blockLine(b.tenantId, b.stream, b.streamType, b.lo, b.hi, b.count, b.key, b.firstIndex, codec, '[' + b.texts.join(',') + ']');
+
+/** The blocks of mergedBlockLines before compression (prebuilt lines as strings), in COPY order. */
+function mergedBlocks(writes: readonly MergeInput[]): (OpenBlock | string)[] {
+  const out: (OpenBlock | string)[] = [];
+  const open = new Map<string, OpenBlock>();
   for (const w of writes) {
     if (w.parts === undefined) {
       const prefix = w.tenantId + '\u0000';
@@ -225,7 +263,7 @@ export function mergedBlockLines(writes: readonly MergeInput[], codec: Codec = D
       const k = w.tenantId + '\u0000' + p.streamType + '\u0000' + p.stream;
       const b = open.get(k);
       if (b === undefined) {
-        const n: Open = { tenantId: w.tenantId, stream: p.stream, streamType: p.streamType, lo: p.lo, hi: p.hi, count: p.count, key: keyText(w.batchKey), firstIndex: p.firstIndex, texts: [p.text] };
+        const n: OpenBlock = { tenantId: w.tenantId, stream: p.stream, streamType: p.streamType, lo: p.lo, hi: p.hi, count: p.count, key: keyText(w.batchKey), firstIndex: p.firstIndex, texts: [p.text] };
         open.set(k, n);
         out.push(n);
       } else {
@@ -236,13 +274,7 @@ export function mergedBlockLines(writes: readonly MergeInput[], codec: Codec = D
       }
     }
   }
-  let blocks = 0;
-  const lines = out.map((b) => {
-    if (typeof b === 'string') return b;
-    blocks++;
-    return blockLine(b.tenantId, b.stream, b.streamType, b.lo, b.hi, b.count, b.key, b.firstIndex, codec, '[' + b.texts.join(',') + ']');
-  });
-  return { lines, blocks };
+  return out;
 }
 
 /** The size a write's COPY lines count for in the sink's byte bounds (its parts' text when not built yet). */

@@ -1,12 +1,19 @@
-// The next group commit of a sink (service.ts), taken from its pending writes. Pure (no I/O).
+// The next group commit of a sink (service.ts), taken from its pending writes. Pure (no I/O,
+// the clock passed in).
 //
 //   pending writes ─► per tenant, in their order (tenants already in maxFlushesPerTenant
-//   flushes in flight are left waiting) ─► one write per tenant in turn, up to flushMaxRows rows
-//   (at least one write) ─► group
+//   flushes in flight are left waiting)
+//     ─► light lane: tenants not over their share of the sink's recent rows (transforms/shares.ts)
+//     ─► heavy lane: the others, only when no light tenant waits and the heavy lane holds fewer
+//        than its flushes (the sink keeps one flush for the light lane)
+//   ─► one write per tenant of the lane in turn, up to flushMaxRows rows (at least one write) ─► group
 //
-// A light tenant's write goes into the next flush, not behind a heavy tenant's backlog, and a
-// heavy tenant cannot hold every flush: the slots above its share stay open to the others. A
-// second write with a batch key already in the group waits for the next.
+// A light tenant's write goes into the next flush, not behind a heavy tenant's backlog, and
+// never into the same transaction as a heavy tenant's: that transaction compresses and copies
+// up to flushMaxRows of the heavy tenant's rows and waits on the row locks (usage_counters,
+// stream_totals) that the heavy tenant's other flush holds until it commits. A heavy tenant
+// cannot hold every flush: the slots above its share stay open to the others. A second write
+// with a batch key already in the group waits for the next.
 
 import { linesSize, type BlockPart } from './blocks.js';
 
@@ -21,16 +28,35 @@ export interface Taken<P> {
   rows: number;
   /** The group's COPY lines' length (what the sink's byte bound counts). */
   bytes: number;
+  /** The lane the group was taken from (a heavy group counts against the heavy lane's flushes). */
+  heavy: boolean;
 }
 
-export function takeGroup<P extends Queued>(pending: readonly P[], flushesOf: ReadonlyMap<string, number>, maxRows: number, maxFlushesPerTenant: number): Taken<P> {
-  const queues = new Map<string, { items: P[]; head: number }>();
+export interface GroupLimits {
+  maxRows: number;
+  maxFlushesPerTenant: number;
+  /** Whether the tenant is over its share (TenantShares.heavy, transforms/shares.ts). */
+  heavy: (tenantId: string) => boolean;
+  /** Whether the heavy lane may start a flush now. */
+  heavyMayStart: boolean;
+}
+
+export function takeGroup<P extends Queued>(pending: readonly P[], flushesOf: ReadonlyMap<string, number>, o: GroupLimits): Taken<P> {
+  const light = new Map<string, { items: P[]; head: number }>();
+  const heavy = new Map<string, { items: P[]; head: number }>();
+  const isHeavy = new Map<string, boolean>();
   for (const p of pending) {
-    if ((flushesOf.get(p.w.tenantId) ?? 0) >= maxFlushesPerTenant) continue;
-    const q = queues.get(p.w.tenantId);
-    if (q === undefined) queues.set(p.w.tenantId, { items: [p], head: 0 });
+    const t = p.w.tenantId;
+    if ((flushesOf.get(t) ?? 0) >= o.maxFlushesPerTenant) continue;
+    let h = isHeavy.get(t);
+    if (h === undefined) { h = o.heavy(t); isHeavy.set(t, h); }
+    const lane = h ? heavy : light;
+    const q = lane.get(t);
+    if (q === undefined) lane.set(t, { items: [p], head: 0 });
     else q.items.push(p);
   }
+  const fromHeavy = light.size === 0;
+  const queues = fromHeavy ? (o.heavyMayStart ? heavy : new Map<string, { items: P[]; head: number }>()) : light;
   const taken = new Set<P>();
   const keys = new Set<string>();
   const group: P[] = [];
@@ -40,7 +66,7 @@ export function takeGroup<P extends Queued>(pending: readonly P[], flushesOf: Re
     more = false;
     for (const [tenant, q] of queues) {
       const p = q.items[q.head];
-      if (p === undefined || (group.length > 0 && rows + p.w.rows > maxRows)) continue;
+      if (p === undefined || (group.length > 0 && rows + p.w.rows > o.maxRows)) continue;
       q.head++;
       more = true;
       // One with a key already in the group waits for the next flush.
@@ -53,5 +79,5 @@ export function takeGroup<P extends Queued>(pending: readonly P[], flushesOf: Re
       bytes += linesSize(p.w);
     }
   }
-  return { group, rest: taken.size === 0 ? [...pending] : pending.filter((p) => !taken.has(p)), rows, bytes };
+  return { group, rest: taken.size === 0 ? [...pending] : pending.filter((p) => !taken.has(p)), rows, bytes, heavy: fromHeavy };
 }

@@ -1,25 +1,23 @@
 // The PostgreSQL sink with group commit: the only file of the engine that talks to PostgreSQL.
 //
 //   write(w) ──► pending[] ──(flushMaxRows rows, or flushIntervalMs after the first write)──► flush(group)
-//   (group.ts takes a group: one write per tenant in turn; a tenant holds at most maxFlushesPerTenant flushes)
+//   (group.ts takes a group: tenants not over their share of the recent rows first, in a group of
+//   their own, one write per tenant in turn; a tenant holds at most maxFlushesPerTenant flushes,
+//   and the heavy tenants' groups at most maxConcurrentFlushes - 1)
 //                                                                                               │
+//   (the group's blocks compressed first, before BEGIN, in slices of ~2 ms: blocks.ts mergedBlockLinesSliced)
 //     BEGIN                                                                                     │
 //       INSERT ingest_batches ... ON CONFLICT DO NOTHING   (keyed writes, with their fingerprint;
 //                                                           a conflict with the same fingerprint = duplicate,
 //                                                           with another = DW_ERR_CONFLICT for that write)
 //       COPY <table> FROM STDIN                            (every fresh write of the group, one COPY:
 //                                                           event blocks, or anomaly rows; writes with
-//                                                           parts are compressed here, one block per
-//                                                           (tenant, stream) over the group: blocks.ts)
-//       SELECT pg_notify(channel, payload)                  (writes with notify payloads: delivered
-//                                                           to listeners at COMMIT, not before)
-//       one statement (WITH ... INSERT), one round trip:
-//         usage_counters ... ON CONFLICT DO UPDATE          (per tenant, hour bucket)
-//         stream_minutes, stream_totals ... DO UPDATE       (writes with a rollup: events per stream
-//                                                           and minute, metric min/sum/max; a late
-//                                                           event adds to its own minute: rollup.ts)
-//         INSERT ingest_commits (marker id)                (one row per transaction, under the first
-//                                                           write's tenant; alone when nothing is fresh)
+//                                                           parts: one block per (tenant, stream) over
+//                                                           the group, rebuilt here if a write was a duplicate)
+//       WITH usage_counters, stream_minutes, stream_totals,  (one statement, rollup.ts: usage per tenant
+//            ingest_commits (marker) SELECT pg_notify(...)    and hour, the writes' per-minute rollups, the
+//                                                           transaction's marker under the first write's
+//                                                           tenant, notify payloads delivered at COMMIT)
 //     COMMIT ──► each write's promise resolves {duplicate, rows}; on failure it rejects DW_ERR_UNAVAILABLE
 //
 // Retries live here only (STYLE.md §10): a transient error before COMMIT was sent retries the
@@ -44,9 +42,10 @@ import { classifyPgError, isTransientPgError } from '../../../src/core/db.js';
 import type { Logger } from '../../../src/core/log.js';
 import { SinkCommitAmbiguous, SinkFlushError, SinkFlushRetried, SinkRequestBuildError, SinkRetentionError, sinkMetrics } from '../../../src/core/telemetry/index.js';
 import { copySinkOptions, type CopySinkOptions, type ResolvedCopySinkOptions } from './config.js';
-import { linesSize, mergedBlockLines, type BlockPart, type MinuteRollup } from './blocks.js';
+import { linesSize, mergedBlockLines, mergedBlockLinesSliced, type BlockPart, type MinuteRollup } from './blocks.js';
 import { takeGroup } from './group.js';
-import { rollupCtes, rollupParams } from './rollup.js';
+import { TenantShares } from '../../transforms/shares.js';
+import { bookkeepingQuery } from './rollup.js';
 
 export interface SinkWrite {
   tenantId: string;
@@ -104,6 +103,8 @@ interface Pending {
 }
 
 const RETRIES = 3;
+/** A group's blocks are compressed in slices of about this long (ms), the event loop given back between them. */
+const SLICE_MS = 2;
 const RETENTION = "interval '7 days'";
 const PRUNE_MAX_ROUNDS = 100;
 
@@ -148,9 +149,6 @@ export class CopySink {
   readonly #o: ResolvedCopySinkOptions;
   readonly #m: ReturnType<typeof sinkMetrics>;
   readonly #copySql: string;
-  /** After the COPY, one statement: usage_counters, the commit marker, and with a rollup stream_minutes and stream_totals. */
-  readonly #afterCopySql: string;
-  readonly #afterCopyRollupSql: string;
   #pending: Pending[] = [];
   #pendingRows = 0;
   #pendingBytes = 0;
@@ -161,6 +159,10 @@ export class CopySink {
   #idle: (() => void)[] = [];
   /** Flushes in flight that hold a write of the tenant. */
   readonly #flushesOf = new Map<string, number>();
+  /** Rows written recently per tenant: who is over its share (group.ts). */
+  readonly #shares = new TenantShares();
+  /** Flushes in flight taken from the heavy lane. */
+  #heavyFlushes = 0;
   /** Counters (STYLE.md §11 names): rows stored, writes failed, duplicates, key conflicts, flushes, ... */
   readonly stats = {
     rowsWritten: 0, writesFailed: 0, duplicates: 0, conflicts: 0, flushes: 0, refusedFull: 0, refusedFullBytes: 0,
@@ -178,17 +180,6 @@ export class CopySink {
     this.#o = opts;
     this.#m = sinkMetrics(opts.name);
     this.#copySql = `COPY ${opts.table} (${opts.columns.join(', ')}) FROM STDIN`;
-    const col = opts.usageColumn;
-    // One round trip instead of three (each waits for a busy PostgreSQL's backend to be scheduled).
-    // The marker (the last part, as before) is $4, $5; the rollup's arrays from $6.
-    const usage = `usage AS (
-       INSERT INTO usage_counters (tenant_id, bucket, ${col}, bytes)
-       SELECT t, date_trunc('hour', now()), n, b FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS u(t, n, b) ORDER BY t
-       ON CONFLICT (tenant_id, bucket) DO UPDATE
-         SET ${col} = usage_counters.${col} + EXCLUDED.${col}, bytes = usage_counters.bytes + EXCLUDED.bytes)`;
-    const marker = 'INSERT INTO ingest_commits (tenant_id, id) VALUES ($5, $4)';
-    this.#afterCopySql = `WITH ${usage} ${marker}`;
-    this.#afterCopyRollupSql = `WITH ${usage}, ${rollupCtes(6)} ${marker}`;
   }
 
   get pendingRows(): number { return this.#pendingRows; }
@@ -212,6 +203,7 @@ export class CopySink {
       this.#pending.push({ w, resolve, reject });
       this.#pendingRows += w.rows;
       this.#pendingBytes += size;
+      this.#shares.add(w.tenantId, w.rows, Date.now());
       this.#m.pushed.inc(w.rows);
       this.#schedule();
     });
@@ -278,9 +270,10 @@ export class CopySink {
   #kick(): void {
     while (this.#active < this.#o.maxConcurrentFlushes && this.#pending.length > 0 &&
            (this.#due || this.#pendingRows >= this.#o.flushMaxRows)) {
-      const group = this.#take();
-      // Only tenants already at their share of the flushes wait: the next flush to end takes them.
+      const { group, heavy } = this.#take();
+      // Only tenants already at their share of the flushes (or the heavy lane at its own) wait: the next flush to end takes them.
       if (group.length === 0) break;
+      if (heavy) this.#heavyFlushes++;
       if (this.#pending.length === 0) {
         this.#due = false;
         if (this.#timer !== undefined) { clearTimeout(this.#timer); this.#timer = undefined; }
@@ -293,6 +286,7 @@ export class CopySink {
       for (const t of tenants) this.#flushesOf.set(t, (this.#flushesOf.get(t) ?? 0) + 1);
       void this.#flushGroup(group).finally(() => {
         this.#active--;
+        if (heavy) this.#heavyFlushes--;
         for (const t of tenants) {
           const n = this.#flushesOf.get(t)! - 1;
           if (n > 0) this.#flushesOf.set(t, n);
@@ -304,14 +298,19 @@ export class CopySink {
     }
   }
 
-  /** The next group (group.ts: tenants in turn, those at their share of the flushes left waiting). */
-  #take(): Pending[] {
-    const { group, rest, rows, bytes } = takeGroup(this.#pending, this.#flushesOf, this.#o.flushMaxRows, this.#o.maxFlushesPerTenant);
+  /** The next group (group.ts: light tenants first, tenants in turn, those at their share of the flushes left waiting). */
+  #take(): { group: Pending[]; heavy: boolean } {
+    const now = Date.now();
+    const { group, rest, rows, bytes, heavy } = takeGroup(this.#pending, this.#flushesOf, {
+      maxRows: this.#o.flushMaxRows, maxFlushesPerTenant: this.#o.maxFlushesPerTenant,
+      heavy: (t) => this.#shares.heavy(t, now),
+      heavyMayStart: this.#heavyFlushes < Math.max(1, this.#o.maxConcurrentFlushes - 1),
+    });
     this.#pending = rest;
     this.#pendingRows -= rows;
     this.#pendingBytes -= bytes;
     this.#m.popped.inc(rows);
-    return group;
+    return { group, heavy };
   }
 
   #settle(group: Pending[], results: Outcome[]): void {
@@ -323,10 +322,15 @@ export class CopySink {
   }
 
   async #flushGroup(group: Pending[]): Promise<void> {
+    const writes = group.map((p) => p.w);
+    // Compressed before BEGIN, in slices: the transaction holds its locks for the COPY only, and
+    // the event loop serves other tenants between the blocks. Rebuilt in it if a write turns out a duplicate.
+    const stored = writes.filter((w) => w.rows > 0);
+    const merged = stored.some((w) => w.parts !== undefined) ? await mergedBlockLinesSliced(stored, SLICE_MS) : undefined;
     for (let attempt = 0; ; attempt++) {
       const state: TxState = { commitSent: false, markerId: randomUUID(), backendPid: undefined, results: undefined };
       try {
-        this.#settle(group, await this.#transaction(group.map((p) => p.w), state));
+        this.#settle(group, await this.#transaction(writes, state, merged === undefined ? undefined : { ...merged, of: stored.length }));
         return;
       } catch (err) {
         if (state.commitSent && state.results !== undefined) {
@@ -379,7 +383,7 @@ export class CopySink {
     }
   }
 
-  async #transaction(writes: SinkWrite[], state: TxState): Promise<Outcome[]> {
+  async #transaction(writes: SinkWrite[], state: TxState, merged: { lines: string[]; blocks: number; of: number } | undefined): Promise<Outcome[]> {
     const client = await this.#pool.connect();
     state.backendPid = (client as unknown as { processID?: number }).processID;
     let broken: Error | undefined;
@@ -397,28 +401,15 @@ export class CopySink {
         // Writes with parts: one block per (tenant, stream) over the group (blocks.ts).
         let lines = fresh.map((w) => w.lines);
         if (fresh.some((w) => w.parts !== undefined)) {
-          const merged = mergedBlockLines(fresh);
-          lines = merged.lines;
-          this.stats.blocksBuilt += merged.blocks;
+          const m = merged !== undefined && merged.of === fresh.length ? merged : mergedBlockLines(fresh);
+          lines = m.lines;
+          this.stats.blocksBuilt += m.blocks;
         }
         await pipeline(Readable.from(lines), copy);
-        const usage = new Map<string, { n: number; b: number }>();
-        for (const w of fresh) {
-          const u = usage.get(w.tenantId) ?? { n: 0, b: 0 };
-          u.n += w.rows;
-          u.b += this.#o.countBytes ? w.bytes : 0;
-          usage.set(w.tenantId, u);
-        }
-        const channel = this.#o.notifyChannel;
-        const notes = channel === undefined ? [] : fresh.flatMap((w) => w.notify ?? []);
-        if (notes.length > 0) await client.query('SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n', [channel, notes]);
-        const counts = [[...usage.keys()], [...usage.values()].map((u) => u.n), [...usage.values()].map((u) => u.b), state.markerId, writes[0].tenantId];
-        const rollup = rollupParams(fresh);
-        if (rollup === undefined) await client.query(this.#afterCopySql, counts);
-        else await client.query(this.#afterCopyRollupSql, [...counts, ...rollup]);
-      } else {
-        await client.query('INSERT INTO ingest_commits (tenant_id, id) VALUES ($2, $1)', [state.markerId, writes[0].tenantId]);
       }
+      // Usage, rollups, notify payloads and the marker: one statement (rollup.ts).
+      const book = bookkeepingQuery(this.#o, fresh, state.markerId, writes[0].tenantId);
+      await client.query(book.text, book.values);
       state.results = results;
       state.commitSent = true;
       await client.query('COMMIT');
