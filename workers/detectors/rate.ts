@@ -195,8 +195,9 @@ export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, r
       }
     }
     if (P.peakDecay > 0 && r[PEAK] > 0 && b.S > 0) {
+      // The peak is already a burst's size: no further dispersion around it (D would count the burstiness twice).
       const lp = P.factor * r[PEAK] + P.floor;
-      const sp = -poissonTailLog10Real(r[1] / D, lp / D);
+      const sp = -poissonTailLog10Real(r[1], lp);
       if (sp < b.S) {
         b.S = sp;
         b.rawS = sp;
