@@ -83,9 +83,11 @@ describe('driftwatch eval on ../shared/datasets', () => {
     console.log(r.stdout.trim());
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(3 + 12);
-    expect(lines[0]).toMatch(/^BGL_2k: precision \d\.\d{3} recall \d\.\d{3} f1 \d\.\d{3} false_alarms_per_1000 \d+\.\d \(2000 lines; tp \d+, fp \d+, fn \d+\)$/);
+    expect(lines[0]).toMatch(/^BGL_2k: precision \d\.\d{3} recall \d\.\d{3} f1 \d\.\d{3} false_alarms_per_1000 \d+\.\d \(2000 lines; tp \d+, fp \d+, fn \d+\); f1 scored after a warm-up of 100 \d\.\d{3}, 150 \d\.\d{3}, 200 \d\.\d{3}, 300 \d\.\d{3}; time: epoch seconds field, 2000 of 2000 lines stamped$/);
     expect(lines[1]).toMatch(/^HDFS_2k: precision /);
-    expect(lines[2]).toMatch(/^Thunderbird_2k: false_alarms_per_1000 \d+\.\d \(2000 lines; \d+ false alarms\)$/);
+    expect(lines[2]).toMatch(/^Thunderbird_2k: false_alarms_per_1000 \d+\.\d \(2000 lines; \d+ false alarms\); time: epoch seconds field, 2000 of 2000 lines stamped$/);
+    // Every Loghub log here has timestamps: none falls back to the i ms spacing.
+    expect(lines.filter((l) => /base \+ i ms|no timestamp format/.test(l))).toEqual([]);
     const j = JSON.parse(readFileSync(out, 'utf8')) as { logs: Record<string, { anomalous: number; lines: number; tp: number; fn: number; f1: number | null }> };
     expect(j.logs.BGL_2k).toMatchObject({ anomalous: 143, lines: 2000 });
     expect(j.logs.HDFS_2k).toMatchObject({ anomalous: 70, lines: 2000 });

@@ -36,8 +36,8 @@ import { freshTextState, TEXT_PARAMS, TextScorer, upgradeTextState, type TextSta
 import { freshMiner, MINER_PARAMS, scan, TemplateMiner, templateText, WILD, type MinerState, type Template } from './templates.js';
 import { freshField, isContext, observeValue, type FieldStats, type ValueFinding } from './fields.js';
 import {
-  BURST_S, BUSY, closeWindows, dispersion, fmtSpan, freshRate, MAX_GAP, poissonTailLog10Real, RATE_LEN, RATE_PARAMS,
-  SCAN_BONFERRONI, SCAN_PRIOR, SILENCE_PARAMS, silenceS, SILENT, upgradeRate, type RateStats,
+  burstTest, BUSY, closeWindows, fmtSpan, freshRate, pushRing, RATE_LEN, RATE_PARAMS, SCAN_PRIOR, SILENCE_PARAMS, silenceS,
+  SILENT, upgradeRate, type RateStats,
 } from './rate.js';
 
 export { poissonTailLog10, poissonTailLog10Real, RATE_PARAMS, SILENCE_PARAMS } from './rate.js';
@@ -129,8 +129,7 @@ class LogScorer {
     }
     top = Math.max(top, this.#slots(m.template, sc.tokens, threshold, out));
     top = Math.max(top, this.#silence(e.ts, threshold, out));
-    top = Math.max(top, this.#rate(m.template, e.ts, threshold, out));
-    this.#streamLine(e.ts);
+    if (this.#streamLine(e.ts)) top = Math.max(top, this.#rate(m.template, e.ts, threshold, out));
     if (e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object') top = Math.max(top, this.#meta(e.metadata, threshold, out));
     return top;
   }
@@ -208,7 +207,6 @@ class LogScorer {
 
   #rate(t: Template, ts: number, threshold: number, out: Part[]): number {
     const P = RATE_PARAMS;
-    if (typeof ts !== 'number' || !Number.isFinite(ts)) return 0;
     if (this.#s.sub !== 1 && ts % 1000 !== 0) this.#s.sub = 1;
     let r = this.#s.r[t.id];
     if (r === undefined) r = this.#s.r[t.id] = freshRate(ts);
@@ -218,67 +216,27 @@ class LogScorer {
     }
     r[1]++;
     r[SILENT] = 0;
-    let S = 0;
-    let scan = false;
-    let k = 0;
-    let span = 0;
-    let lambda = 0;
-    let rawS = 0;
-    const D = dispersion(r);
-    if (r[3] >= P.minWindows) {
-      // (a) The window: lines in this window vs the decayed mean (quasi-Poisson: counts / D).
-      if (r[1] >= P.minCount) {
-        const lam = P.factor * r[2] + P.floor;
-        S = -poissonTailLog10Real(r[1] / D, lam / D);
-        rawS = S;
-        k = r[1];
-        lambda = lam;
-      }
-      // (b) The scan: this line and the template's last j lines within their span of event time,
-      // at the template's usual rate; a storm is seen from its first few lines, not once the
-      // window has filled. Spans are at least the stream's timestamp resolution.
-      const res = this.#s.sub === 1 ? 1 : 1000;
-      const rho = r[2] / P.windowMs;
-      let prev = r[2] >= P.scanMinMean ? r[5] : -1;
-      for (let j = 1; j <= SCAN_PRIOR && prev >= 0; j++) {
-        if (j >= P.scanMin) {
-          const d = Math.max(ts - prev, 0) + res;
-          const lam = P.factor * rho * d;
-          // On the window's scale: S of the scan × half / scanHalf.
-          const raw = -poissonTailLog10Real(j / D, lam / D);
-          const s = (raw - SCAN_BONFERRONI) * (P.half / P.scanHalf);
-          if (s > S) {
-            S = s;
-            rawS = raw;
-            scan = true;
-            k = j + 1;
-            span = d;
-            lambda = lam;
-          }
-        }
-        const g = j < SCAN_PRIOR ? r[5 + j] : -1;
-        prev = g < 0 ? -1 : prev - g;
-      }
-      if (S > r[BURST_S]) r[BURST_S] = Number(S.toFixed(2));
-    }
-    // The ring of prior lines: the newest is this one, the gaps shift by one.
-    for (let j = SCAN_PRIOR - 1; j >= 2; j--) r[5 + j] = r[4 + j];
-    r[6] = r[5] >= 0 ? Math.min(ts - r[5], MAX_GAP) : -1;
-    r[5] = ts;
-    if (S <= 0) return 0;
-    const score = Number((S / (S + P.half)).toFixed(4));
+    const b = burstTest(r, this.#s.sr, ts, this.#s.sub === 1 ? 1 : 1000);
+    pushRing(r, ts);
+    if (b.S <= 0) return 0;
+    const score = Number((b.S / (b.S + P.half)).toFixed(4));
     if (score >= threshold) {
-      const p = Number((10 ** -rawS).toPrecision(2));
+      const p = Number((10 ** -b.rawS).toPrecision(2));
       const usual = r[2];
-      const disp = D > 1.05 ? `, counts over-dispersed ×${D.toFixed(1)}` : '';
-      const explanation = scan
-        ? `Template "${clip(templateText(t))}": ${k} lines within ${fmtSpan(span)} of event time, where it usually shows ${(usual / (P.windowMs / 1000)).toPrecision(2)} per second (Poisson tail p ≈ ${p} at an expected ${lambda.toPrecision(2)}${disp}; ${SCAN_PRIOR} spans tested).`
-        : `Template "${clip(templateText(t))}": ${k} lines in this ${P.windowMs / 1000} s window of event time vs. a usual ${usual.toFixed(2)} per window (Poisson tail p ≈ ${p} at an expected ${lambda.toFixed(2)}${disp}).`;
+      const disp = b.D > 1.05 ? `, counts over-dispersed ×${b.D.toFixed(1)}` : '';
+      const name = `Template "${clip(templateText(t))}"`;
+      const explanation = b.scan
+        ? `${name}: ${b.k} lines within ${fmtSpan(b.span)} of event time, where it usually shows ${(usual / (P.windowMs / 1000)).toPrecision(2)} per second (Poisson tail p ≈ ${p} at an expected ${b.lambda.toPrecision(2)}${disp}; ${SCAN_PRIOR} spans tested).`
+        : b.peak > 0
+          ? `${name}: ${b.k} lines in this ${P.windowMs / 1000} s window of event time, more than in its earlier bursts (at most ${b.peak.toPrecision(3)} per window, decayed; Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}); it usually shows ${usual.toFixed(2)} per window.`
+          : b.share >= 0
+          ? `${name}: ${b.k} lines in this ${P.windowMs / 1000} s window of event time; the stream sent ${b.streamCount} lines in it, of which this template is usually ${(100 * b.share).toPrecision(2)}% (Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}; its usual ${usual.toFixed(2)} per window alone would expect fewer).`
+          : `${name}: ${b.k} lines in this ${P.windowMs / 1000} s window of event time vs. a usual ${usual.toFixed(2)} per window (Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}).`;
       out.push({
         score,
         detector: RATE_DETECTOR,
         explanation,
-        details: { kind: 'burst', template: t.id, count: k, usual, p_value: p, window_ms: scan ? span : P.windowMs },
+        details: { kind: 'burst', template: t.id, count: b.k, usual, p_value: p, window_ms: b.scan ? b.span : P.windowMs, ...(b.share >= 0 ? { stream_count: b.streamCount, usual_share: Number(b.share.toPrecision(4)) } : {}), ...(b.peak > 0 ? { peak: b.peak } : {}) },
       });
     }
     return score;
@@ -289,15 +247,21 @@ class LogScorer {
     return this.#silence(ts, threshold, out);
   }
 
-  /** Counts a line in the stream's own rate record (for the silence of the whole stream). */
-  #streamLine(ts: number): void {
-    if (typeof ts !== 'number' || !Number.isFinite(ts)) return;
+  /**
+   * Counts a line in the stream's own rate record (the silence of the whole stream, the share of
+   * each template). A late line, before the stream's current window (a log whose timestamps go
+   * back), is not counted in any window, its template's neither: false, and no rate test.
+   */
+  #streamLine(ts: number): boolean {
+    if (typeof ts !== 'number' || !Number.isFinite(ts)) return false;
     let r = this.#s.sr;
     if (r === undefined) r = this.#s.sr = freshRate(ts);
+    else if (ts < r[0]) return false;
     else if (ts >= r[0] + RATE_PARAMS.windowMs) closeWindows(r, ts);
     r[1]++;
     r[5] = ts;
     r[SILENT] = 0;
+    return true;
   }
 
   /**
@@ -335,7 +299,7 @@ class LogScorer {
     const ids: string[] = [];
     for (const id of Object.keys(this.#s.r)) {
       const r = this.#s.r[id];
-      if (r.length >= RATE_LEN && r[BUSY] >= P.minBusyWindows && r[2] >= P.minMean && r[5] >= 0) ids.push(id);
+      if (r.length > BUSY && r[BUSY] >= P.minBusyWindows && r[2] >= P.minMean && r[5] >= 0) ids.push(id);
     }
     const tests = Math.max(1, ids.length);
     for (const id of ids) {

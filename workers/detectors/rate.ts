@@ -39,12 +39,28 @@ export const RATE_PARAMS = Object.freeze({
    * window (a template seen now and then, months apart, has a mean near 0 and no scan).
    */
   scanMinMean: 0.1,
+  /**
+   * The window's count is also judged against the stream's own activity in that window: the
+   * template's share of the stream's lines (both decayed alike) × the stream's lines in the
+   * window. A burst is reported only when both tests reject (an intersection-union test: p is
+   * the larger of the two), so a whole stream waking up (a reboot, a batch job) is not a burst
+   * of each of its templates.
+   */
+  conditional: true,
+  /**
+   * …and against the template's own past bursts: its peak window count (a window it was reported
+   * in enters at no more than twice the expected count, as in the mean), kept over its idle
+   * periods and decayed by this factor per window that had its lines. A burst no larger than the
+   * template's earlier ones is not reported however long it was absent. 0 disables.
+   */
+  peakDecay: 0.99,
 });
 
 /**
  * Per template: [window start ms, count in it, decayed mean count, windows seen, decayed mean of
  * count², last line's ts (-1: none), the 4 gaps between the lines before it (-1: none), the
- * highest burst S in this window]. Records of the first format (4 numbers) are upgraded in place.
+ * highest burst S in this window, silent flag, busy windows, peak window count]. Records of
+ * earlier formats (4 numbers; 13 without the peak) are upgraded in place.
  */
 export type RateStats = number[];
 
@@ -55,8 +71,10 @@ export const SCAN_BONFERRONI = Math.log10(SCAN_PRIOR);
 /** Gaps are kept up to a day. */
 export const MAX_GAP = 86_400_000;
 /** Length of a template's rate record (RateStats), and the index of its silence flag. */
-export const RATE_LEN = 13;
+export const RATE_LEN = 14;
 export const SILENT = 11;
+/** The index of the peak window count (decayed per busy window). */
+export const PEAK = 13;
 /** The index of the count of windows that had lines of the template. */
 export const BUSY = 12;
 /** The index of the highest burst S in the current window. */
@@ -76,11 +94,15 @@ export function silenceS(r: RateStats, gap: number, tests: number): number {
 
 export function freshRate(ts: number): RateStats {
   const P = RATE_PARAMS;
-  return [ts - (ts % P.windowMs), 0, 0, 0, 0, -1, -1, -1, -1, -1, 0, 0, 0];
+  return [ts - (ts % P.windowMs), 0, 0, 0, 0, -1, -1, -1, -1, -1, 0, 0, 0, 0];
 }
 
-/** A record of the four-number format (before the scan): no ring yet, a Poisson spread. */
+/** A record of an earlier format: the four-number one (before the scan) gets no ring yet and a Poisson spread; every one a peak of 0 (none known). */
 export function upgradeRate(r: number[]): void {
+  if (r.length === PEAK) {
+    r.push(0);
+    return;
+  }
   const m = r[2];
   r.length = RATE_LEN;
   r[4] = m * m + m;
@@ -88,6 +110,7 @@ export function upgradeRate(r: number[]): void {
   r[BURST_S] = 0;
   r[SILENT] = 0;
   r[BUSY] = 0;
+  r[PEAK] = 0;
 }
 
 /**
@@ -104,7 +127,10 @@ export function closeWindows(r: RateStats, ts: number): void {
   let mean = r[2] + a * (c - r[2]);
   // The first window starts the spread at Poisson's (c² + c), not at zero.
   let m2 = r[4] + a * (c * c + (r[3] === 0 ? c : 0) - r[4]);
-  if (r[1] > 0) r[BUSY]++;
+  if (r[1] > 0) {
+    r[BUSY]++;
+    if (r.length > PEAK) r[PEAK] = Number(Math.max(r[PEAK] * P.peakDecay, c).toPrecision(6));
+  }
   if (k > 1) {
     const decay = (1 - P.alpha) ** Math.min(k - 1, 10_000);
     mean *= decay;
@@ -116,6 +142,103 @@ export function closeWindows(r: RateStats, ts: number): void {
   r[0] += k * P.windowMs;
   r[1] = 0;
   r[BURST_S] = 0;
+}
+
+/** A template line's burst test (burstTest): S (on the window's scale), and what the explanation quotes. */
+export interface Burst {
+  S: number;
+  /** -log10 p of the winning test, before the scan's scaling. */
+  rawS: number;
+  scan: boolean;
+  k: number;
+  span: number;
+  lambda: number;
+  D: number;
+  /** The window test against the stream's activity: the template's usual share of the stream's lines (-1: not used). */
+  share: number;
+  /** The stream's lines in this window (with `share`). */
+  streamCount: number;
+  /** The template's peak window count, when the test against its past bursts decided (else 0). */
+  peak: number;
+}
+
+/**
+ * The burst test of a template line at `ts` (its record `r` already closed to ts's window and
+ * counted; `sr` the stream's record, this line counted too; `res` the timestamps' resolution in ms):
+ * (a) the window: lines in this window vs the decayed mean (quasi-Poisson: counts / D), and vs
+ * the template's share of the stream's lines in this window (RATE_PARAMS.conditional), the
+ * smaller S of the two; (b) the scan: this line and the template's last j lines within their span
+ * of event time, at the template's usual rate, so a storm is seen from its first few lines, not
+ * once the window has filled.
+ */
+export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, res: number): Burst {
+  const P = RATE_PARAMS;
+  const b: Burst = { S: 0, rawS: 0, scan: false, k: 0, span: 0, lambda: 0, D: dispersion(r), share: -1, streamCount: 0, peak: 0 };
+  if (r[3] < P.minWindows) return b;
+  const D = b.D;
+  if (r[1] >= P.minCount) {
+    const lam = P.factor * r[2] + P.floor;
+    b.S = -poissonTailLog10Real(r[1] / D, lam / D);
+    b.rawS = b.S;
+    b.k = r[1];
+    b.lambda = lam;
+    if (P.conditional && sr !== undefined && sr[2] > 0 && b.S > 0) {
+      const share = Math.min(1, r[2] / sr[2]);
+      const lc = P.factor * share * sr[1] + P.floor;
+      const sc = -poissonTailLog10Real(r[1] / D, lc / D);
+      if (sc < b.S) {
+        b.S = sc;
+        b.rawS = sc;
+        b.lambda = lc;
+        b.share = share;
+        b.streamCount = sr[1];
+      }
+    }
+    if (P.peakDecay > 0 && r[PEAK] > 0 && b.S > 0) {
+      // The peak is already a burst's size: no further dispersion around it (D would count the burstiness twice).
+      const lp = P.factor * r[PEAK] + P.floor;
+      const sp = -poissonTailLog10Real(r[1], lp);
+      if (sp < b.S) {
+        b.S = sp;
+        b.rawS = sp;
+        b.lambda = lp;
+        b.share = -1;
+        b.peak = r[PEAK];
+      }
+    }
+  }
+  const rho = r[2] / P.windowMs;
+  let prev = r[2] >= P.scanMinMean ? r[5] : -1;
+  for (let j = 1; j <= SCAN_PRIOR && prev >= 0; j++) {
+    if (j >= P.scanMin) {
+      const d = Math.max(ts - prev, 0) + res;
+      const lam = P.factor * rho * d;
+      // On the window's scale: S of the scan × half / scanHalf.
+      const raw = -poissonTailLog10Real(j / D, lam / D);
+      const s = (raw - SCAN_BONFERRONI) * (P.half / P.scanHalf);
+      if (s > b.S) {
+        b.S = s;
+        b.rawS = raw;
+        b.scan = true;
+        b.k = j + 1;
+        b.span = d;
+        b.lambda = lam;
+        b.share = -1;
+        b.peak = 0;
+      }
+    }
+    const g = j < SCAN_PRIOR ? r[5 + j] : -1;
+    prev = g < 0 ? -1 : prev - g;
+  }
+  if (b.S > r[BURST_S]) r[BURST_S] = Number(b.S.toFixed(2));
+  return b;
+}
+
+/** Pushes this line's time into the record's ring of prior lines (the newest first, the gaps shift by one). */
+export function pushRing(r: RateStats, ts: number): void {
+  for (let j = SCAN_PRIOR - 1; j >= 2; j--) r[5 + j] = r[4 + j];
+  r[6] = r[5] >= 0 ? Math.min(ts - r[5], MAX_GAP) : -1;
+  r[5] = ts;
 }
 
 /** Variance over mean of the window counts, at least 1 (Poisson), at most 100. */

@@ -27,6 +27,7 @@ export const EVAL_FLAGS: Record<string, string> = {
   '--kind': 'generate: which generator',
   '--seed': 'generate: an integer seed (same seed, same data)',
   '--out': 'generate: the folder to write events.ndjson and labels.json to',
+  '--time': 'logs: own (default: each line\'s own timestamp, in the format its log has) or spaced (line i at base + i ms, as before)',
   '--json': 'also write the figures as JSON to this file',
 };
 
@@ -41,7 +42,7 @@ export function evalUsage(): string {
     ...Object.entries(EVAL_MODES).map(([m, d]) => `  ${m.padEnd(8)} ${d}`),
     '',
     'Options:',
-    ...Object.entries(EVAL_FLAGS).map(([f, d]) => `  ${`${f} <${f === '--kind' ? 'kind' : f === '--seed' ? 'n' : 'path'}>`.padEnd(18)} ${d}`),
+    ...Object.entries(EVAL_FLAGS).map(([f, d]) => `  ${`${f} <${f === '--kind' ? 'kind' : f === '--seed' ? 'n' : f === '--time' ? 'own|spaced' : 'path'}>`.padEnd(18)} ${d}`),
     '',
     'Examples:',
     '  driftwatch eval nab --data ../shared/datasets/nab --json nab.json',
@@ -84,7 +85,7 @@ const figuresJson = (m: DetectionFigures): Record<string, number | null> => ({
 export async function runEval(mode: string, flags: Record<string, string>, io: EvalIo = defaultIo()): Promise<void> {
   if (mode === '') throw new TypeError(`eval needs a mode: ${Object.keys(EVAL_MODES).join(', ')} (see driftwatch eval --help)`);
   if (!(mode in EVAL_MODES)) throw new TypeError(`unknown eval mode ${JSON.stringify(mode)} (modes: ${Object.keys(EVAL_MODES).join(', ')})`);
-  const allowed = mode === 'events' ? ['--events', '--labels', '--json'] : mode === 'generate' ? ['--kind', '--seed', '--out'] : ['--data', '--json'];
+  const allowed = mode === 'events' ? ['--events', '--labels', '--json'] : mode === 'generate' ? ['--kind', '--seed', '--out'] : mode === 'logs' ? ['--data', '--time', '--json'] : ['--data', '--json'];
   for (const f of Object.keys(flags)) if (!allowed.includes(f)) throw new TypeError(`${f} is not an option of eval ${mode} (options: ${allowed.join(', ')})`);
   let json: unknown;
   try {
@@ -129,13 +130,16 @@ function run(mode: string, flags: Record<string, string>, io: EvalIo): unknown {
     };
   }
   if (mode === 'logs') {
-    const r = evalLogs({ data: need(flags, '--data', mode), progress: (k, n, name) => io.progress(`eval logs: log ${k} of ${n} ${name}`) });
+    const time = flags['--time'] ?? 'own';
+    if (time !== 'own' && time !== 'spaced') throw new TypeError(`--time ${time}: expected own or spaced`);
+    const r = evalLogs({ data: need(flags, '--data', mode), time, progress: (k, n, name) => io.progress(`eval logs: log ${k} of ${n} ${name}`) });
     io.done();
     for (const m of r.missing) io.progress(`eval logs: note: ${m} not found, skipped`);
     const out: Record<string, unknown> = {};
     for (const d of r.datasets) {
-      io.out(formatFigures(d.name, d, 'lines'));
-      out[d.name] = { ...figuresJson(d), lines: d.events, seconds: d.seconds };
+      const warm = d.warmup.map((w) => `${w.lines} ${(w.f1 ?? 0).toFixed(3)}`).join(', ');
+      io.out(`${formatFigures(d.name, d, 'lines')}${warm === '' ? '' : `; f1 scored after a warm-up of ${warm}`}; time: ${d.time}`);
+      out[d.name] = { ...figuresJson(d), lines: d.events, seconds: d.seconds, time: d.time, warmup: d.warmup };
     }
     return { logs: out };
   }

@@ -5,9 +5,12 @@
 //   DIR/Thunderbird/Thunderbird_2k.log first token stripped (all normal)   │        │ flagged lines
 //   DIR/unlabeled/*.log                unlabelled: false alarms only     ─┘        ▼
 //                                                               detectionFigures() per data set
+// Event times: each line's own timestamp (logtime.ts: the format each log has), or with
+// `time: 'spaced'` line i at base + i ms (what `eval logs` did before: rate and silence never engage).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectionFigures, type DetectionFigures } from './metrics.js';
+import { logTimes, spacedTimes } from './logtime.js';
 import { DEFAULT_BATCH, runStream } from './run.js';
 
 /** Splits on CRLF or LF; a trailing empty line (final newline) is dropped. */
@@ -59,7 +62,14 @@ export interface LogsDataset extends DetectionFigures {
   name: string;
   labelled: boolean;
   seconds: number;
+  /** How the lines were stamped (their own timestamps' format, or the i ms spacing). */
+  time: string;
+  /** Labelled logs: the figures with the first `lines` lines left out of the scoring (warm-up). */
+  warmup: { lines: number; f1: number | null; fp: number }[];
 }
+
+/** Warm-ups reported beside the whole log's figures (lines scored from this index on). */
+export const WARMUPS = [100, 150, 200, 300];
 
 export interface LogsReport {
   datasets: LogsDataset[];
@@ -70,6 +80,8 @@ export interface LogsReport {
 export interface LogsOptions {
   data: string;
   batch?: number;
+  /** 'own' (default): each line's own timestamp; 'spaced': line i at base + i ms. */
+  time?: 'own' | 'spaced';
   progress?: (done: number, total: number, name: string) => void;
 }
 
@@ -115,10 +127,15 @@ export function evalLogs(opts: LogsOptions): LogsReport {
     opts.progress?.(k + 1, jobs.length, job.name);
     const t0 = performance.now();
     const { texts, truth } = job.load();
-    const base = 1_700_000_000_000;
-    const run = runStream(job.name, 'logs', texts.map((text, i) => ({ ts: base + i, text })), opts.batch ?? DEFAULT_BATCH);
+    const times = opts.time === 'spaced' ? spacedTimes(texts.length, '--time spaced') : logTimes(texts);
+    const run = runStream(job.name, 'logs', texts.map((text, i) => ({ ts: times.ts[i], text })), opts.batch ?? DEFAULT_BATCH);
     const m = detectionFigures(run.flagged, truth, texts.length);
-    datasets.push({ name: job.name, labelled: job.labelled && truth.length > 0, ...m, seconds: (performance.now() - t0) / 1000 });
+    const labelled = job.labelled && truth.length > 0;
+    const warmup = labelled ? WARMUPS.filter((w) => w < texts.length).map((w) => {
+      const after = detectionFigures([...run.flagged].filter((i) => i >= w).map((i) => i - w), truth.filter((i) => i >= w).map((i) => i - w), texts.length - w);
+      return { lines: w, f1: after.f1, fp: after.fp };
+    }) : [];
+    datasets.push({ name: job.name, labelled, ...m, seconds: (performance.now() - t0) / 1000, time: times.how, warmup });
   });
   return { datasets, missing };
 }

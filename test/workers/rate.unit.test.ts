@@ -1,0 +1,94 @@
+// The logs detector's rate decisions (workers/detectors/rate.ts via logs.ts) with event times as
+// real logs have them: a whole stream waking up, a template bursting no more than it did before,
+// timestamps that go back, and records written before the peak.
+import { describe, expect, it } from 'vitest';
+import { seeded } from '../../src/tools/eval/generators/random.js';
+import { closeWindows, freshRate, PEAK, RATE_LEN, upgradeRate } from '../../workers/detectors/rate.js';
+import type { ScoreInput } from '../../workers/types.js';
+import { runStream } from './helpers.js';
+
+const T0 = 1_700_000_000_000;
+
+/** A steady stream: three templates, one line about every second, for `seconds`. */
+function steady(seconds: number, seed: number, from = T0): ScoreInput[] {
+  const r = seeded(seed);
+  const out: ScoreInput[] = [];
+  for (let t = from; t < from + seconds * 1000; t += 500 + r.int(0, 1000)) {
+    const k = r.int(0, 9);
+    out.push({ ts: t, text: k < 6 ? `INFO api GET /api/orders status=200 req=${r.hex(12)}` : k < 9 ? `INFO auth login ok user=u${r.int(0, 999)}` : `WARN worker retrying job ${r.hex(8)} after timeout` });
+  }
+  return out;
+}
+
+describe('logs rate with real event times', () => {
+  it('a whole stream sending ten times its usual lines is not a burst of each template (the stream share test)', () => {
+    const ev = steady(1200, 1);
+    // 10 s in which the stream sends every template ten times as often, in its usual proportions.
+    const at = ev[ev.length - 1].ts + 1000;
+    const r = seeded(2);
+    for (let j = 0; j < 100; j++) {
+      const k = j % 10;
+      ev.push({ ts: at + j * 100, text: k < 6 ? `INFO api GET /api/orders status=200 req=${r.hex(12)}` : k < 9 ? `INFO auth login ok user=u${r.int(0, 999)}` : `WARN worker retrying job ${r.hex(8)} after timeout` });
+    }
+    ev.push(...steady(300, 3, at + 20_000));
+    const { findings } = runStream('logs', ev, 100);
+    expect(findings.filter((f) => f.detector === 'template_rate')).toEqual([]);
+  });
+
+  it('…but one template bursting within it is reported, and the explanation gives the stream share', () => {
+    const ev = steady(1200, 1);
+    const at = ev[ev.length - 1].ts + 1000;
+    for (let j = 0; j < 40; j++) ev.push({ ts: at + j * 200, text: `WARN worker retrying job s${j} after timeout` }, { ts: at + j * 200 + 100, text: `INFO api GET /api/orders status=200 req=x${j}` });
+    const { findings } = runStream('logs', ev, 100);
+    const rate = findings.filter((f) => f.detector === 'template_rate');
+    expect(rate.length).toBeGreaterThan(10);
+    expect(rate.some((f) => /the stream sent \d+ lines in it, of which this template is usually \d/.test(f.explanation))).toBe(true);
+  });
+
+  it('a template that comes in bursts is not reported for a burst no larger than its earlier ones, however long it was away (the peak)', () => {
+    const ev = steady(1200, 4);
+    const burst = (at: number, n: number, tag: string): ScoreInput[] => Array.from({ length: n }, (_, j) => ({ ts: at + j * 50, text: `INFO cbs session ${tag}${j} initialized by client` }));
+    // The first burst comes while the template is young (no rate test yet); the later ones, a day apart, are no larger.
+    const t1 = ev[10].ts + 50;
+    ev.push(...burst(t1, 30, 'a'));
+    const day = 86_400_000;
+    const later = steady(600, 5, T0 + day);
+    later.push(...burst(T0 + day + 300_000, 25, 'b'));
+    const bigger = steady(600, 6, T0 + 2 * day);
+    bigger.push(...burst(T0 + 2 * day + 300_000, 100, 'c'));
+    const all = [...ev, ...later, ...bigger].sort((a, b) => a.ts - b.ts);
+    const { findings } = runStream('logs', all, 100);
+    const rate = findings.filter((f) => f.detector === 'template_rate' && /cbs session/.test(f.explanation));
+    const idx = (tag: string): Set<number> => new Set(all.flatMap((e, i) => (e.text?.includes(`session ${tag}`) ? [i] : [])));
+    const b = idx('b');
+    const c = idx('c');
+    expect(rate.filter((f) => b.has(f.index))).toEqual([]);
+    // A burst over three times any before it is reported (1.5 × its peak is expected: RATE_PARAMS.factor).
+    expect(rate.filter((f) => c.has(f.index)).length).toBeGreaterThan(0);
+    expect(rate.some((f) => /more than in its earlier bursts/.test(f.explanation))).toBe(true);
+  });
+
+  it('lines whose timestamps go back (a log merged from several nodes) are not counted into the current window', () => {
+    const ev = steady(1200, 7);
+    const last = ev[ev.length - 1].ts;
+    // 50 lines of the retry template stamped over the past 20 minutes arrive together at the end.
+    for (let j = 0; j < 50; j++) ev.push({ ts: last - 1_200_000 + j * 24_000, text: `WARN worker retrying job late${j} after timeout` });
+    ev.push(...steady(60, 8, last + 1000));
+    const { findings } = runStream('logs', ev, 100);
+    expect(findings.filter((f) => f.detector === 'template_rate')).toEqual([]);
+  });
+
+  it('upgrades a 13-number record with a peak of 0 and keeps a peak of its busy windows', () => {
+    const r = freshRate(T0);
+    const old = r.slice(0, PEAK);
+    upgradeRate(old);
+    expect(old).toHaveLength(RATE_LEN);
+    expect(old[PEAK]).toBe(0);
+    r[1] = 12;
+    closeWindows(r, T0 + 10_000);
+    expect(r[PEAK]).toBe(12);
+    r[1] = 3;
+    closeWindows(r, T0 + 20_000);
+    expect(r[PEAK]).toBeCloseTo(12 * 0.99, 6);
+  });
+});
