@@ -302,7 +302,8 @@ class LogScorer {
 
   /**
    * Silence, judged once per window of event time (at the first line or idle tick past a window's
-   * end). The stream: no line since its last one, against its own decayed lines per window. Each
+   * end). The stream: no line since its last one, against its own decayed lines per window, at the
+   * first window boundary where it is significant (the finding's ts). Each
    * steady template (at least minMean lines per window, minWindows of history): no line between
    * its last one and the stream's last line (so a stream that stopped is one finding, not one per
    * template). P(no line) is the negative binomial's zero at the expected count / slack and the
@@ -320,15 +321,23 @@ class LogScorer {
     let top = 0;
     const sr = this.#s.sr;
     if (sr !== undefined && sr[BUSY] >= P.minBusyWindows && sr[SILENT] !== 1 && sr[2] >= P.minMean) {
-      const gap = ts - sr[5];
-      const S = gap >= P.minGapMs ? silenceS(sr, gap, 1) : 0;
-      if (S > 0) {
-        const score = Number((S / (S + P.half)).toFixed(4));
-        top = score;
-        if (score >= threshold) {
-          sr[SILENT] = 1;
-          out.push({ score, detector: SILENCE_DETECTOR, explanation: `The stream has been silent for ${fmtSpan(gap)} of event time; it usually sends ${(sr[2] / (W / 1000)).toPrecision(2)} lines per second (P(no line) ≈ ${(10 ** -S).toPrecision(2)}).`, details: { kind: 'stream_silence', silent_ms: gap, usual_per_window: sr[2], p_value: Number((10 ** -S).toPrecision(3)) } });
+      // Judged at window boundaries of event time: the first since the last check where the
+      // silence reaches the threshold (the score rises with the gap), so neither where the check
+      // happens (a line, an idle tick whenever the engine sent it) nor its time (Finding.ts) varies.
+      const scoreAt = (b: number): number => {
+        const S = b - sr[5] >= P.minGapMs ? silenceS(sr, b - sr[5], 1) : 0;
+        return S > 0 ? Number((S / (S + P.half)).toFixed(4)) : 0;
+      };
+      top = scoreAt(w * W);
+      if (top >= threshold) {
+        let lo = q + 1;
+        for (let hi = w; lo < hi;) {
+          const mid = Math.floor((lo + hi) / 2);
+          if (scoreAt(mid * W) >= threshold) hi = mid; else lo = mid + 1;
         }
+        const at = lo * W, gap = at - sr[5], S = silenceS(sr, gap, 1);
+        sr[SILENT] = 1;
+        out.push({ score: scoreAt(at), ts: at, detector: SILENCE_DETECTOR, explanation: `The stream has been silent for ${fmtSpan(gap)} of event time; it usually sends ${(sr[2] / (W / 1000)).toPrecision(2)} lines per second (P(no line) ≈ ${(10 ** -S).toPrecision(2)}).`, details: { kind: 'stream_silence', silent_ms: gap, usual_per_window: sr[2], p_value: Number((10 ** -S).toPrecision(3)) } });
       }
     }
     const end = sr === undefined ? ts : sr[5];
