@@ -21,7 +21,8 @@
 //                                                     durable records ─► InOrder (released in
 //                                                     submission order) ─► transforms/score.ts
 //                                                     (not on the ack path)   │ per-stream queue, ≤1 task
-//                                                                             ▼ per stream, piscina pool
+//                      transforms/idle-ticks.ts ─► (a quiet logs/traces   ▼ per stream, piscina pool
+//                      stream: an idle tick at its event time, same queue)
 //                                                             workers/score.ts (dist/workers/score.js)
 //                                                                             │ findings
 //                                                                             ▼
@@ -155,6 +156,8 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const scorer = new Scorer(log, {
     threads: config.workerThreads, workerFilename: opts.workerFilename, highWaterEvents: opts.scoreHighWaterEvents,
     settings: new StreamSettings(pool, log), checkpoint: new DetectorStates(pool, log), maxStreams: config.maxStreams, streamIdleTtlMs: config.streamIdleTtlMs,
+    // No ticks past the state's own idle TTL (it is evicted then; 0: one hour).
+    idleTicks: { everyMs: config.streamIdleTickMs, horizonMs: Math.max(config.streamIdleTickMs, config.streamIdleTtlMs || 3_600_000), maxPerSweep: config.streamIdleTicksMax },
     onAnomalies: (rows) => writeAnomalies(anomalies, usage, rows),
   });
   const retention = new Retention(pool, log);
@@ -175,6 +178,8 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     throw err;
   });
   const ingest = new Ingest({ config, pool, log, usage, scorer, events, spool, toScore, publish: cluster?.publish, sharedQuota: cluster?.quota });
+  // Idle ticks for quiet logs/traces streams (transforms/idle-ticks.ts); the cluster's detect role sends none (docs/scaling.md).
+  scorer.startIdleTicks();
   const stopSpoolMetrics = trackSpool(spool);
 
   const door: Door = { closing: false, graceEnd: Infinity, listenSocket: undefined };

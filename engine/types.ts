@@ -19,4 +19,9 @@ export interface EventRecord {
   readonly value: number | undefined;
   /** UTF-8 bytes of the stored parts (usage and the per-event limit). */
   readonly bytes: number;
+  /**
+   * Not an event: an idle tick the scorer queues for a quiet stream (transforms/idle-ticks.ts),
+   * never stored nor counted; the detector judges silences at its ts.
+   */
+  readonly idle?: true;
 }

@@ -66,6 +66,12 @@ export interface Finding {
   index: number;
   /** Anomaly score in [0, 1]. */
   score: number;
+  /**
+   * The event time the finding is judged at, when it is not its event's own: a silence of the
+   * whole stream is dated at the window boundary where it became significant (logs.ts), whichever
+   * line or idle tick found it.
+   */
+  ts?: number;
   detector: string;
   /** One or two sentences: which detector, the numbers, what it was compared with. */
   explanation: string;

@@ -32,12 +32,14 @@ export interface AnomalyRowInput {
 export function anomalyRowOf(a: AnomalyRowInput): AnomalyRow {
   const f = a.finding;
   const r = a.event;
+  // A finding dated by the detector (a stream's silence: the window boundary) keeps that time, not its event's (a line, an idle tick).
+  const ts = typeof f.ts === 'number' && Number.isFinite(f.ts) ? f.ts : r.ts;
   return {
-    id: a.id, incidentId: foldIncident(a.incidents, incidentKey(f.detector, f.details), r.ts, INCIDENT_GAP_MS, a.newIncidentId),
+    id: a.id, incidentId: foldIncident(a.incidents, incidentKey(f.detector, f.details), ts, INCIDENT_GAP_MS, a.newIncidentId),
     tenantId: a.tenantId, stream: a.stream, streamType: a.streamType,
     score: f.score, detector: f.detector, explanation: f.explanation,
     eventJson: eventJson(r),
     detailsJson: JSON.stringify(a.profile === undefined ? f.details ?? {} : { ...f.details, threshold: a.profile.threshold, profile: a.profile.profile }),
-    eventTs: r.ts, detectedAt: a.detectedAt,
+    eventTs: ts, detectedAt: a.detectedAt,
   };
 }

@@ -34,6 +34,8 @@
 // room(tenant) holds back only a tenant with a quarter of highWaterEvents waiting (or a task's
 // worth while the whole backlog is over it); over maxStreams, streams of tenants above their
 // fair share go first; a tenant's anomaly rows being written are capped (then dropped, counted).
+// Idle ticks (idle-ticks.ts): a quiet logs/traces stream gets a tick with its event time, queued
+// behind its waiting events like one more (never counted as an event), so its silence is judged.
 // size-exception: queue, bounds, fairness, eviction and checkpoint hooks share the per-stream
 // entries; the scheduling (ready FIFO, in-flight cap) can move out with issue 11's engine work.
 import { randomUUID } from 'node:crypto';
@@ -53,6 +55,7 @@ import type { StreamProfile } from './stream-settings.js';
 
 import { loadIncidents, saveIncidents, type IncidentMap } from './incidents.js';
 import { RoundRobin } from './round-robin.js';
+import { IdleTicker, idleTickOptions, pickTicks, tickRecord, type IdleTickOptions } from './idle-ticks.js';
 
 export { InOrder } from './in-order.js';
 
@@ -91,6 +94,8 @@ export interface ScorerOptions {
   checkpointIntervalMs?: number;
   /** Anomaly rows of one tenant being written at once at most (default 25,000); beyond it they are dropped and counted. */
   maxAnomalyRowsPerTenant?: number;
+  /** Idle ticks for quiet logs/traces streams (idle-ticks.ts; default: every 10 s, up to 1 h, 1,000 a sweep; everyMs 0: none). */
+  idleTicks?: Partial<IdleTickOptions>;
   /** Receives the anomaly rows of each result; its promise is awaited by drain(). */
   onAnomalies: (rows: AnomalyRow[]) => Promise<unknown>;
 }
@@ -119,6 +124,11 @@ interface StreamQueue {
   dirty: boolean;
   /** Open incidents by key (incidents.ts): from the checkpoint, else created with the stream's first finding; saved with the state. */
   incidents?: IncidentMap;
+  /** Idle ticks (idle-ticks.ts): latest event time pushed, Date.now() of that push, of its last tick; a tick waiting for its task. */
+  lastTs: number;
+  seenAt: number;
+  tickedAt: number;
+  tick: EventRecord | undefined;
 }
 
 
@@ -168,8 +178,12 @@ export class Scorer {
   #checkpointTimer: NodeJS.Timeout | undefined;
   readonly stats = {
     tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, anomaliesDropped: 0, streamsEvicted: 0, workerErrors: 0,
-    statesLoaded: 0, statesSaved: 0, checkpointErrors: 0,
+    statesLoaded: 0, statesSaved: 0, checkpointErrors: 0, idleTicks: 0,
   };
+  readonly #ticker: IdleTicker;
+  readonly #tickOpts: Readonly<IdleTickOptions>;
+  /** Ticks queued or running (drain() waits for them too). */
+  #ticks = 0;
 
   constructor(log: Logger, opts: ScorerOptions) {
     this.#log = log.child({ transform: 'score' });
@@ -195,6 +209,8 @@ export class Scorer {
     const every = opts.checkpointIntervalMs ?? 30_000;
     if (!Number.isSafeInteger(every) || every < 1) throw new TypeError('options.checkpointIntervalMs must be a positive integer');
     if (this.#checkpoints !== undefined) this.#checkpointTimer = setInterval(() => { void this.checkpoint(); }, every).unref();
+    this.#tickOpts = idleTickOptions(opts.idleTicks);
+    this.#ticker = new IdleTicker(this.#tickOpts, (now) => this.tick(now));
     this.#pool = new Piscina({
       filename: opts.workerFilename ?? workerFile('score'),
       minThreads: 1,
@@ -212,6 +228,29 @@ export class Scorer {
       this.stats.workerErrors++;
       ScoreWorkerError.emit(this.#log, { err });
     });
+  }
+
+  /** Starts the idle ticks' sweep timer (the engine does; tests may call tick(now) themselves). */
+  startIdleTicks(): void { this.#ticker.start(); }
+
+  /**
+   * One sweep of idle ticks (idle-ticks.ts): each quiet logs/traces stream due for one gets a tick
+   * at its event time advanced by the wall time since its last events, behind whatever it has
+   * waiting. None while the backlog holds writers back. Returns the ticks sent.
+   */
+  tick(now: number): number {
+    if (this.#pendingEvents >= this.#highWater) return 0;
+    const due = pickTicks(this.#streams.values(), now, this.#tickOpts);
+    for (const { entry: q, ts } of due) {
+      q.tickedAt = now;
+      if (q.tick === undefined) this.#ticks++;
+      q.tick = tickRecord(q, ts);
+      if (!q.running && !q.ready && !q.gathering) this.#enqueue(q);
+    }
+    this.stats.idleTicks += due.length;
+    if (due.length > 0) scoreMetrics.idleTicks.inc(due.length);
+    this.#pump();
+    return due.length;
   }
 
   /** Per-stream entries held now (queue and detector state). */
@@ -312,6 +351,9 @@ export class Scorer {
       if (q === undefined || q.streamType !== r.streamType) q = this.#entry(tenantId, r, now, seen);
       if (q.pending.length === 0) q.since = now;
       q.pending.push(r);
+      if (r.ts > q.lastTs) q.lastTs = r.ts;
+      q.seenAt = now;
+      q.tickedAt = 0;
       this.#pendingEvents++;
       added++;
       if (!q.running && !q.ready && (!q.gathering || q.pending.length >= this.#minTaskEvents)) {
@@ -337,7 +379,7 @@ export class Scorer {
       if (kept !== undefined) this.#checkpoints?.unsaved.delete(key);
       q = {
         tenantId, stream: r.stream, streamType: r.streamType, state: kept?.state ?? null, sessionState: kept?.sessionState ?? null, pending: [], running: false, ready: false, gathering: false, since: now, lastUsed: now, key,
-        loaded: this.#checkpoints === undefined || kept !== undefined, dirty: kept !== undefined,
+        loaded: this.#checkpoints === undefined || kept !== undefined, dirty: kept !== undefined, lastTs: -Infinity, seenAt: now, tickedAt: 0, tick: undefined,
       };
       if (kept?.incidents != null) q.incidents = loadIncidents(kept.incidents);
       this.#streams.set(key, q);
@@ -368,7 +410,7 @@ export class Scorer {
     for (const [key, q] of this.#streams) {
       if (!over() && q.lastUsed >= cutoff) break;
       const expired = q.lastUsed < cutoff;
-      if (q.running || q.ready || q.pending.length > 0 || (!expired && (this.#streamsOf.get(q.tenantId) ?? 0) <= fair)) {
+      if (q.running || q.ready || q.pending.length > 0 || q.tick !== undefined || (!expired && (this.#streamsOf.get(q.tenantId) ?? 0) <= fair)) {
         if (++skipped >= EVICT_SCAN_LIMIT) break;
         continue;
       }
@@ -411,6 +453,7 @@ export class Scorer {
         ScoreShutdownDeadline.emit(this.#log, { dropped, deadlineMs }, dropped);
       }
     }
+    this.#ticker.stop();
     await this.drain();
     clearInterval(this.#checkpointTimer);
     clearTimeout(this.#gatherTimer);
@@ -449,7 +492,9 @@ export class Scorer {
       q.pending = [];
       q.ready = false;
       q.gathering = false;
+      q.tick = undefined;
     }
+    this.#ticks = 0;
     this.#gathering.clear();
     clearTimeout(this.#gatherTimer);
     this.#gatherTimer = undefined;
@@ -464,7 +509,7 @@ export class Scorer {
   }
 
   #isIdle(): boolean {
-    return this.#inFlight === 0 && this.#pendingEvents === 0 && this.#writes.size === 0;
+    return this.#inFlight === 0 && this.#pendingEvents === 0 && this.#ticks === 0 && this.#writes.size === 0;
   }
 
   #checkIdle(): void {
@@ -490,10 +535,16 @@ export class Scorer {
   }
 
   #run(q: StreamQueue): void {
-    const batch = q.pending.length <= this.#maxTaskEvents ? q.pending : q.pending.slice(0, this.#maxTaskEvents);
+    let batch = q.pending.length <= this.#maxTaskEvents ? q.pending : q.pending.slice(0, this.#maxTaskEvents);
     q.pending = batch === q.pending ? [] : q.pending.slice(this.#maxTaskEvents);
     this.#addPending(q.tenantId, -batch.length);
     scoreMetrics.queuePopped.inc(batch.length);
+    // A tick goes after every event pushed before it (its time is past theirs), in the same task.
+    if (q.tick !== undefined && q.pending.length === 0) {
+      batch = batch.length === 0 ? [q.tick] : [...batch, q.tick];
+      q.tick = undefined;
+      this.#ticks--;
+    }
     q.running = true;
     this.#inFlight++;
     // The stream stays `running` while its checkpoint and settings are looked up, so its tasks keep their order.
@@ -609,6 +660,7 @@ export class Scorer {
     this.#inFlight--;
     const now = Date.now();
     if (q.pending.length > 0 && !q.ready) this.#offer(q, now);
+    else if (q.tick !== undefined && !q.ready && !q.gathering) this.#enqueue(q);
     this.#touch(q, now);
     // Entries kept over the bound while they ran can go now that they are idle.
     this.#evict(now);
@@ -630,7 +682,9 @@ export function encodeTask(batch: readonly EventRecord[]): { events: Uint8Array;
   const n = batch.length;
   const ts = new Float64Array(n);
   let values = 0;
-  for (let i = 0; i < n; i++) { ts[i] = batch[i].ts; if (batch[i].value !== undefined) values++; }
+  let ticks = 0;
+  for (let i = 0; i < n; i++) { ts[i] = batch[i].ts; if (batch[i].value !== undefined) values++; if (batch[i].idle === true) ticks++; }
+  if (ticks > 0) return encodeJson(batch);
   if (values === n) {
     const v = new Float64Array(n);
     for (let i = 0; i < n; i++) v[i] = batch[i].value as number;
@@ -654,7 +708,12 @@ export function encodeTask(batch: readonly EventRecord[]): { events: Uint8Array;
     if (meta !== undefined) buffers.push(meta.buffer as ArrayBuffer);
     return { events, columns: meta === undefined ? { ts, ends } : { ts, ends, meta }, buffers };
   }
-  const inputs = batch.map((r): ScoreInput => (r.value !== undefined ? { ts: r.ts, value: r.value }
+  return encodeJson(batch);
+}
+
+/** JSON of ScoreInput[]: a batch mixing texts and values, or with an idle tick ({ts, idle: true}: a task of its own, mostly). */
+function encodeJson(batch: readonly EventRecord[]): { events: Uint8Array; buffers: ArrayBuffer[] } {
+  const inputs = batch.map((r): ScoreInput => (r.idle === true ? { ts: r.ts, idle: true } : r.value !== undefined ? { ts: r.ts, value: r.value }
     : typeof r.metadataJson !== 'string' || r.streamType === 'llm' ? { ts: r.ts, text: r.text } : { ts: r.ts, text: r.text, metadata: JSON.parse(r.metadataJson) as Record<string, unknown> }));
   const events = textEncoder.encode(JSON.stringify(inputs));
   return { events, buffers: [events.buffer] };

@@ -38,6 +38,7 @@ export interface Config {
   readonly maxStreams: number;
   readonly tenantEventsPerSecond: number;
   readonly streamIdleTtlMs: number;
+  readonly streamIdleTickMs: number; readonly streamIdleTicksMax: number;
   readonly apiKeyCacheMs: number;
   /** GET /api/v1/events: decompressed block bytes one request may decode. */
   readonly eventsReadMaxDecodedBytes: number;
@@ -167,6 +168,7 @@ export const defaults: Readonly<Config> = Object.freeze({
   // runaway client is capped per process.
   tenantEventsPerSecond: 200_000,
   streamIdleTtlMs: 3_600_000,
+  streamIdleTickMs: 10_000, streamIdleTicksMax: 1_000,
   apiKeyCacheMs: 5_000,
   eventsReadMaxDecodedBytes: 32 * 1024 * 1024,
   eventsReadMaxResponseBytes: 8 * 1024 * 1024,
@@ -266,6 +268,8 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   maxStreams: { env: 'MAX_STREAMS', flag: '--max-streams', kind: 'int', min: 1, max: 100_000_000, doc: 'streams whose detector state the engine keeps; beyond it the least recently used idle ones are evicted and warm up again' },
   tenantEventsPerSecond: { env: 'TENANT_EVENTS_PER_SECOND', flag: '--tenant-events-per-second', kind: 'int', min: 0, max: 1_000_000_000, doc: 'events per second one tenant may send to one engine process (token bucket, one second of burst); over it 429 / nack DW_ERR_RATE_LIMITED with Retry-After; 0: unlimited; a plan or tenant may set its own' },
   streamIdleTtlMs: { env: 'STREAM_IDLE_TTL_MS', flag: '--stream-idle-ttl-ms', kind: 'int', min: 0, max: 30 * 86_400_000, doc: 'an idle stream\'s detector state is evicted after this long unused (0: only by MAX_STREAMS)' },
+  streamIdleTickMs: { env: 'STREAM_IDLE_TICK_MS', flag: '--stream-idle-tick-ms', kind: 'int', min: 0, max: 86_400_000, doc: 'a logs or traces stream with no event for this long (wall clock) gets an idle tick at its event time advanced by the time since, so the silence of a stream that stopped is found without a new event; also the sweep period; no ticks once quiet for STREAM_IDLE_TTL_MS (0: 1 h) (0: no ticks; the single-process engine only)' },
+  streamIdleTicksMax: { env: 'STREAM_IDLE_TICKS_MAX', flag: '--stream-idle-ticks-max', kind: 'int', min: 1, max: 1_000_000, doc: 'idle ticks sent per sweep at most (the others wait for the next sweep)' },
   apiKeyCacheMs: { env: 'API_KEY_CACHE_MS', flag: '--api-key-cache-ms', kind: 'int', min: 0, max: 60_000, doc: 'how long the engine trusts a looked-up API key (revocation delay)' },
   eventsReadMaxDecodedBytes: { env: 'EVENTS_READ_MAX_DECODED_BYTES', flag: '--events-read-max-decoded-bytes', kind: 'int', min: 65_536, max: 1024 ** 3, doc: 'GET /api/v1/events: decompressed block bytes one request may decode (decompressed off the event loop); a page that would need more ends early with next_cursor' },
   eventsReadMaxResponseBytes: { env: 'EVENTS_READ_MAX_RESPONSE_BYTES', flag: '--events-read-max-response-bytes', kind: 'int', min: 65_536, max: 1024 ** 3, doc: 'GET /api/v1/events: JSON bytes of events one page may carry (at least one event always goes); a page that would pass it ends early with next_cursor' },
@@ -345,9 +349,7 @@ function parseValue(name: string, spec: OptionSpec, raw: string): unknown {
     case 'int': {
       const n = Number(raw);
       if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) throw bad(name, spec, `must be an integer, ${got}`);
-      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
-        throw bad(name, spec, `must be between ${spec.min} and ${spec.max}, got ${n}`);
-      }
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) throw bad(name, spec, `must be between ${spec.min} and ${spec.max}, got ${n}`);
       return n;
     }
     case 'bool': {
@@ -423,9 +425,7 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
 /** Options that only make sense together: the fly provider needs its token, app and image. */
 function checkVmOptions(c: Config): void {
   const regions = c.flyRegions.split(',').map((r) => r.trim());
-  if (regions.some((r) => !/^[a-z0-9]{3,4}$/.test(r))) {
-    throw bad('flyRegions', options.flyRegions, `must be a comma list of region codes (iad,ams), got ${JSON.stringify(c.flyRegions)}`);
-  }
+  if (regions.some((r) => !/^[a-z0-9]{3,4}$/.test(r))) throw bad('flyRegions', options.flyRegions, `must be a comma list of region codes (iad,ams), got ${JSON.stringify(c.flyRegions)}`);
   if (c.vmProvider !== 'fly') return;
   for (const name of ['flyApiToken', 'flyAppName', 'flyImage'] as const) {
     if (c[name] === undefined) throw bad(name, options[name], 'must be set when VM_PROVIDER is fly');

@@ -134,7 +134,21 @@ describe('logs detector', () => {
     const withTicks = runStream('logs', [...ev, ...ticks], 100);
     const stream = withTicks.findings.filter((f) => f.detector === 'silence' && f.details.kind === 'stream_silence');
     expect(stream.map((f) => f.index)).toEqual([ev.length + 1]);
-    expect(stream[0].explanation).toMatch(/The stream has been silent for 15\.0 s of event time; it usually sends 1[23] lines per second/);
+    // Dated at the first window boundary (10 s of event time) where the silence is significant, not at the tick.
+    const at = stream[0].ts as number;
+    expect(at % 10_000).toBe(0);
+    expect(at - last).toBeGreaterThanOrEqual(10_000);
+    expect(at - last).toBeLessThan(20_000);
+    expect(stream[0].details.silent_ms).toBe(at - last);
+    expect(stream[0].explanation).toMatch(/The stream has been silent for 1\d\.\d s of event time; it usually sends 1[23] lines per second/);
+    // Whenever the ticks come (fewer, later), or a line ends the silence: the same finding at the same event time.
+    const { index: _i, ...same } = stream[0];
+    for (const later of [[last + 31_000], [last + 12_345, last + 99_000]].map((ds) => ds.map((ts): ScoreInput => ({ ts, idle: true })))) {
+      const f = runStream('logs', [...ev, ...later], 100).findings.filter((x) => x.details.kind === 'stream_silence');
+      expect(f.map(({ index: _j, ...rest }) => rest)).toEqual([same]);
+    }
+    const resumed = runStream('logs', [...ev, { ts: last + 45_000, text: ev[ev.length - 1].text }], 100).findings.filter((x) => x.details.kind === 'stream_silence');
+    expect(resumed.map(({ index: _j, ...rest }) => rest)).toEqual([same]);
     // Ticks do not change the findings on the lines, and a tick-free replay gives no stream silence.
     expect(withTicks.findings.filter((f) => f.index < ev.length)).toEqual(findings);
     expect(runStream('logs', [...ev, ...ticks], 37).findings).toEqual(withTicks.findings);

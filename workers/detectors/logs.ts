@@ -32,6 +32,9 @@
 // baseline, null and quarantine carry on, templates start empty.
 import type { Finding, ScoreInput } from '../types.js';
 import { encodeState } from './state.js';
+import { LiveScorers } from './live.js';
+import { ProseLines } from './logs-prose.js';
+import type { ProseState } from './prose.js';
 import { freshTextState, TEXT_PARAMS, TextScorer, upgradeTextState, type TextState } from './text.js';
 import { freshMiner, MINER_PARAMS, scan, TemplateMiner, templateText, WILD, type MinerState, type Template } from './templates.js';
 import { freshField, isContext, observeValue, type FieldStats, type ValueFinding } from './fields.js';
@@ -74,6 +77,8 @@ interface LogsState {
   q?: number;
   /** 1 once a timestamp with a sub-second part was seen (the scan's resolution is then 1 ms, else 1 s). */
   sub?: number;
+  /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */
+  p?: ProseState;
 }
 
 const dec = new TextDecoder('utf-8', { fatal: true });
@@ -98,17 +103,24 @@ class LogScorer {
   readonly #s: LogsState;
   readonly #text: TextScorer;
   readonly #miner: TemplateMiner;
+  readonly #prose: ProseLines;
   #n = 0;
 
   constructor(s: LogsState) {
     this.#s = s;
     this.#text = new TextScorer(s.t, TEXT_PARAMS);
     this.#miner = new TemplateMiner(s.m, MINER_PARAMS);
+    this.#prose = new ProseLines(s.p);
     this.#n = s.t.n;
   }
 
   /** Scores one event: its findings (at least `threshold`), and the highest score seen. */
   feed(e: ScoreInput, text: string, threshold: number, out: Part[]): number {
+    if (this.#prose.claims(text, threshold, out)) {
+      const top = Math.max(this.#prose.rowScore, this.#silence(e.ts, threshold, out));
+      this.#streamLine(e.ts);
+      return top;
+    }
     const sc = scan(text, MINER_PARAMS.maxTokens);
     this.#n++;
     const m = this.#miner.match(sc, this.#n, (id) => {
@@ -266,7 +278,8 @@ class LogScorer {
 
   /**
    * Silence, judged once per window of event time (at the first line or idle tick past a window's
-   * end). The stream: no line since its last one, against its own decayed lines per window. Each
+   * end). The stream: no line since its last one, against its own decayed lines per window, at the
+   * first window boundary where it is significant (the finding's ts). Each
    * steady template (at least minMean lines per window, minWindows of history): no line between
    * its last one and the stream's last line (so a stream that stopped is one finding, not one per
    * template). P(no line) is the negative binomial's zero at the expected count / slack and the
@@ -284,15 +297,23 @@ class LogScorer {
     let top = 0;
     const sr = this.#s.sr;
     if (sr !== undefined && sr[BUSY] >= P.minBusyWindows && sr[SILENT] !== 1 && sr[2] >= P.minMean) {
-      const gap = ts - sr[5];
-      const S = gap >= P.minGapMs ? silenceS(sr, gap, 1) : 0;
-      if (S > 0) {
-        const score = Number((S / (S + P.half)).toFixed(4));
-        top = score;
-        if (score >= threshold) {
-          sr[SILENT] = 1;
-          out.push({ score, detector: SILENCE_DETECTOR, explanation: `The stream has been silent for ${fmtSpan(gap)} of event time; it usually sends ${(sr[2] / (W / 1000)).toPrecision(2)} lines per second (P(no line) ≈ ${(10 ** -S).toPrecision(2)}).`, details: { kind: 'stream_silence', silent_ms: gap, usual_per_window: sr[2], p_value: Number((10 ** -S).toPrecision(3)) } });
+      // Judged at window boundaries of event time: the first since the last check where the
+      // silence reaches the threshold (the score rises with the gap), so neither where the check
+      // happens (a line, an idle tick whenever the engine sent it) nor its time (Finding.ts) varies.
+      const scoreAt = (b: number): number => {
+        const S = b - sr[5] >= P.minGapMs ? silenceS(sr, b - sr[5], 1) : 0;
+        return S > 0 ? Number((S / (S + P.half)).toFixed(4)) : 0;
+      };
+      top = scoreAt(w * W);
+      if (top >= threshold) {
+        let lo = q + 1;
+        for (let hi = w; lo < hi;) {
+          const mid = Math.floor((lo + hi) / 2);
+          if (scoreAt(mid * W) >= threshold) hi = mid; else lo = mid + 1;
         }
+        const at = lo * W, gap = at - sr[5], S = silenceS(sr, gap, 1);
+        sr[SILENT] = 1;
+        out.push({ score: scoreAt(at), ts: at, detector: SILENCE_DETECTOR, explanation: `The stream has been silent for ${fmtSpan(gap)} of event time; it usually sends ${(sr[2] / (W / 1000)).toPrecision(2)} lines per second (P(no line) ≈ ${(10 ** -S).toPrecision(2)}).`, details: { kind: 'stream_silence', silent_ms: gap, usual_per_window: sr[2], p_value: Number((10 ** -S).toPrecision(3)) } });
       }
     }
     const end = sr === undefined ? ts : sr[5];
@@ -324,6 +345,7 @@ class LogScorer {
     const s = this.#s;
     s.t = this.#text.saveState();
     s.m = this.#miner.save();
+    if (this.#prose.state !== undefined) s.p = this.#prose.state;
     return encodeState(s);
   }
 }
@@ -333,41 +355,8 @@ function clip(s: string): string {
 }
 
 
-/**
- * Per worker thread: the live scorers of the streams this thread scored last, each with the state
- * bytes it returned. A task whose state is byte for byte those bytes continues the live scorer
- * instead of parsing the JSON again (for a stream with thousands of templates the parse cost
- * more than its lines); any other state is parsed. The scorer's in-memory form is a function of
- * its state (memos aside, which only ever answer what the state would), so both paths give the
- * same findings and bytes. Bounded by entries and by state bytes; least recently used first out.
- */
-// A stream at the 10,000-template bound has 2.4 MB of state and a 10 MB live scorer
-// (bench/logs-memory.bench.ts), so 16 MiB of state is at most about 70 MB of heap per thread.
-export const LIVE_PARAMS = Object.freeze({ maxEntries: 32, maxBytes: 16 * 1024 * 1024 });
-const live = new Map<string, { bytes: Uint8Array; scorer: LogScorer }>();
-let liveBytes = 0;
-
-function takeLive(key: string | undefined, state: Uint8Array | null): LogScorer | null {
-  if (key === undefined) return null;
-  const e = live.get(key);
-  if (e === undefined) return null;
-  // Taken out while it runs: a task that throws half-way leaves no half-fed scorer behind.
-  live.delete(key);
-  liveBytes -= e.bytes.byteLength;
-  const same = state !== null && state.byteLength === e.bytes.byteLength && Buffer.from(state.buffer, state.byteOffset, state.byteLength).equals(Buffer.from(e.bytes.buffer, e.bytes.byteOffset, e.bytes.byteLength));
-  return same ? e.scorer : null;
-}
-
-function keepLive(key: string, bytes: Uint8Array, scorer: LogScorer): void {
-  if (bytes.byteLength > LIVE_PARAMS.maxBytes) return;
-  live.set(key, { bytes, scorer });
-  liveBytes += bytes.byteLength;
-  for (const [k, e] of live) {
-    if (live.size <= LIVE_PARAMS.maxEntries && liveBytes <= LIVE_PARAMS.maxBytes) break;
-    live.delete(k);
-    liveBytes -= e.bytes.byteLength;
-  }
-}
+export { LIVE_PARAMS } from './live.js';
+const live = new LiveScorers<LogScorer>();
 
 export function scoreLogs(
   state: Uint8Array | null,
@@ -377,7 +366,7 @@ export function scoreLogs(
   /** The stream's name: its live scorer is kept in this thread for its next task (see LIVE_PARAMS). */
   key?: string,
 ): { state: Uint8Array; findings: Finding[]; scored: number } {
-  const scorer = takeLive(key, state) ?? new LogScorer(loadState(state));
+  const scorer = live.take(key, state) ?? new LogScorer(loadState(state));
   const findings: Finding[] = [];
   const parts: Part[] = [];
   let scored = 0;
@@ -400,6 +389,6 @@ export function scoreLogs(
     if (rows !== undefined) rows[i] = Math.min(1, top);
   }
   const out = scorer.save();
-  if (key !== undefined) keepLive(key, out, scorer);
+  if (key !== undefined) live.keep(key, out, scorer);
   return { state: out, findings, scored };
 }

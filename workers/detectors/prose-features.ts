@@ -115,3 +115,42 @@ export function upper(t: TailNull, x: number, floor: number): number {
 export function lower(t: TailNull, x: number, floor: number): number {
   return (t.q50 - x) / Math.max(t.q50 - t.q01, floor);
 }
+
+/** Characters a word may start with, and end with (quotes, brackets, sentence punctuation). */
+const OPENERS = '("\'¿¡';
+const CLOSERS = '.,!?;:)"\'';
+
+/**
+ * How much of a line reads as prose: its whitespace-separated tokens, and how many are words of
+ * natural language: letters only (ASCII, or any character from U+00C0 on: other scripts), no
+ * capital after the first, an apostrophe inside, quotes, brackets and punctuation around. One
+ * pass over the characters, no allocation (it runs on every log line: logs-prose.ts).
+ */
+export function proseShare(text: string): { words: number; tokens: number } {
+  let words = 0;
+  let tokens = 0;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let c = text.charCodeAt(i);
+    if (c <= 32) { i++; continue; }
+    tokens++;
+    let end = i;
+    while (end < n && text.charCodeAt(end) > 32) end++;
+    let a = i;
+    let b = end;
+    if (OPENERS.includes(text[a])) a++;
+    while (b > a && CLOSERS.includes(text[b - 1])) b--;
+    let word = b > a;
+    for (let k = a; k < b && word; k++) {
+      c = text.charCodeAt(k);
+      if (c >= 97 && c <= 122) continue;
+      if (c >= 65 && c <= 90) { word = k === a; continue; }
+      if (c >= 0xc0) continue;
+      word = (c === 39 || c === 0x2019) && k > a && k < b - 1;
+    }
+    if (word) words++;
+    i = end;
+  }
+  return { words, tokens };
+}

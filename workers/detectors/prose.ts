@@ -85,7 +85,7 @@ export type Stat = (typeof STATS)[number];
 /** Smallest spread of each statistic's tail taken seriously (a stream of near-identical texts). */
 const FLOOR: Record<Stat, number> = { unexplained: 0.03, novelty: 0.05, repetition: 0.03, length: 0.5, characters: 0.03, token: 0.5, window: 0.02 };
 
-interface ProseState {
+export interface ProseState {
   v: 1;
   kind: 'prose';
   n: number;

@@ -88,6 +88,7 @@ export const scoreMetrics = {
   scoredEvents: new Counter('driftwatch_score_scored_events_total', 'events scored by the detectors').child(),
   tasks: new Counter('driftwatch_score_tasks_total', 'scoring tasks run on the worker pool').child(),
   anomalies: new Counter('driftwatch_score_anomalies_total', 'anomalies found').child(),
+  idleTicks: new Counter('driftwatch_score_idle_ticks_total', 'idle ticks sent to quiet logs/traces streams (STREAM_IDLE_TICK_MS): not events, never stored').child(),
 };
 export const ScoreEventsDropped = defineEvent({ name: 'ScoreEventsDropped', level: 'warn', everyMs: 5_000, intentional: true,
   counter: scoreDropped.child('queue_full', 'true'), message: 'the scoring queue is full' });

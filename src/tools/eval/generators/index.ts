@@ -26,9 +26,11 @@ export interface Generator {
 }
 
 import { logsGenerator } from './logs.js';
+import { mixedGenerator } from './mixed.js';
 
 /** Registered generators by kind (each in its own module beside this one). */
 export const GENERATORS: Record<string, Generator> = {
   llm: llmGenerator,
   logs: logsGenerator,
+  mixed: mixedGenerator,
 };

@@ -1,0 +1,66 @@
+// Prose lines of a log stream (workers/detectors/logs-prose.ts): which lines read as prose, the
+// free-text detector claiming them once warm, the template path keeping every other line (and a
+// wordy error in a stream with no prose), batch-split invariance.
+import { describe, expect, it } from 'vitest';
+import { proseLike } from '../../workers/detectors/logs-prose.js';
+import { generateMixed } from '../../src/tools/eval/generators/mixed.js';
+import type { ScoreInput } from '../../workers/types.js';
+import { runStream } from './helpers.js';
+
+/** The api stream of the mixed generator (templated api lines and customer feedback), as detector input. */
+function apiLines(seed: number, n: number): { ev: ScoreInput[]; kinds: (string | undefined)[] } {
+  const set = generateMixed(seed);
+  const ev: ScoreInput[] = [];
+  const kinds: (string | undefined)[] = [];
+  set.events.forEach((e, i) => {
+    if (e.stream !== 'api' || ev.length >= n) return;
+    ev.push({ ts: Date.parse(e.timestamp), text: String(e.data) });
+    kinds.push(set.labels.kinds[String(i)]);
+  });
+  return { ev, kinds };
+}
+
+describe('prose lines in a logs stream', () => {
+  it('reads prose from the share of word tokens, not templated lines', () => {
+    expect(proseLike('INFO api customer feedback: my parcel never arrived and nobody answers the phone, what should I do?')).toBe(true);
+    expect(proseLike('INFO api GET /api/orders status=200 latency_ms=34 user=ana12 req=9f3a0c1d2e4b5a6c')).toBe(false);
+    expect(proseLike('WARN worker retrying job 3fa attempt=2 after timeout')).toBe(false);
+    // Too short to judge.
+    expect(proseLike('the cache is warm')).toBe(false);
+    // Other scripts count as words.
+    expect(proseLike('INFO api customer feedback: Мой заказ не пришёл, помогите пожалуйста разобраться')).toBe(true);
+  });
+
+  it('once warm, the free-text detector scores the feedback lines and finds the planted ones; the rest stay on templates; batch split changes nothing', () => {
+    const { ev, kinds } = apiLines(1, 9_000);
+    const one = runStream('logs', ev, 1_000);
+    const odd = runStream('logs', ev, 337);
+    expect(odd.findings).toEqual(one.findings);
+    expect(Buffer.from(odd.state as Uint8Array).equals(Buffer.from(one.state as Uint8Array))).toBe(true);
+    const prose = one.findings.filter((f) => f.detector === 'prose_surprise');
+    expect(prose.length).toBeGreaterThan(0);
+    // Every prose finding is on a prose-like line; the template path reports none of the warm stream's feedback lines.
+    expect(prose.every((f) => proseLike(ev[f.index].text as string))).toBe(true);
+    const feedback = ev.map((e, i) => (proseLike(e.text as string) ? i : -1)).filter((i) => i >= 0);
+    const warmAt = feedback[100];
+    const templated = one.findings.filter((f) => f.index > warmAt && f.detector !== 'prose_surprise' && f.detector !== 'silence' && proseLike(ev[f.index].text as string));
+    expect(templated).toEqual([]);
+    // The planted prose anomalies after warm-up are mostly found, normal feedback mostly not flagged.
+    const planted = feedback.filter((i) => i > warmAt && kinds[i] !== undefined && kinds[i] !== 'prose_topic_drift');
+    const hit = new Set(prose.map((f) => f.index));
+    expect(planted.length).toBeGreaterThan(0);
+    expect(planted.filter((i) => hit.has(i)).length).toBeGreaterThanOrEqual(Math.ceil(planted.length * 0.8));
+    const normal = feedback.filter((i) => i > warmAt && kinds[i] === undefined);
+    expect(normal.filter((i) => hit.has(i)).length / normal.length).toBeLessThan(0.05);
+  }, 300_000);
+
+  it('a stream with no prose keeps every line on templates: a wordy new error is still found by them', () => {
+    const ev: ScoreInput[] = apiLines(2, 6_000).ev.filter((e) => !proseLike(e.text as string));
+    const at = 5_000;
+    ev.splice(at, 0, { ts: (ev[at - 1].ts + ev[at].ts) / 2, text: 'CRITICAL auth signing key not found in keystore; refusing to issue tokens' });
+    expect(proseLike(ev[at].text as string)).toBe(true);
+    const f = runStream('logs', ev, 500).findings.filter((x) => x.index === at);
+    expect(f.length).toBeGreaterThan(0);
+    expect(f.every((x) => x.detector !== 'prose_surprise')).toBe(true);
+  }, 120_000);
+});
