@@ -131,6 +131,36 @@ export class LzWindow {
     this.append(t);
   }
 
+  /** Distance of the match #longest found last. */
+  #dist = 0;
+
+  /**
+   * The longest match at p longer than `prevLen` over the hash chain from `cand` (candidates at
+   * least `limit`), as zlib's longest_match; MIN - 1 when none. Its distance goes to #dist.
+   */
+  #longest(p: number, cand: number, prevLen: number, limit: number, maxLen: number): number {
+    const ring = this.#ring;
+    const prev = this.#prev;
+    let chain = prevLen >= GOOD ? CHAIN >> 2 : CHAIN;
+    let best = prevLen;
+    let len = MIN - 1;
+    while (cand >= limit) {
+      if (ring[(cand + best) & RMASK] === ring[(p + best) & RMASK]) {
+        let k = 0;
+        while (k < maxLen && ring[(cand + k) & RMASK] === ring[(p + k) & RMASK]) k++;
+        if (k > best) {
+          best = k;
+          len = k;
+          this.#dist = p - cand;
+          if (k >= NICE || k >= maxLen) break;
+        }
+      }
+      if (--chain === 0) break;
+      cand = prev[cand & RMASK];
+    }
+    return len;
+  }
+
   /** Bits deflate would spend on `line` + '\n' given the window (or, `alone`, without it). */
   cost(line: string, alone = false): number {
     const ring = this.#ring;
@@ -169,24 +199,8 @@ export class LzWindow {
       let curLen = MIN - 1;
       let curDist = 0;
       if (cand >= 0 && prevLen < MAX_LAZY) {
-        const limit = Math.max(p - MAX_DIST, floor);
-        const maxLen = Math.min(MAX, stop - p);
-        let chain = prevLen >= GOOD ? CHAIN >> 2 : CHAIN;
-        let best = prevLen;
-        while (cand >= limit) {
-          if (ring[(cand + best) & RMASK] === ring[(p + best) & RMASK]) {
-            let k = 0;
-            while (k < maxLen && ring[(cand + k) & RMASK] === ring[(p + k) & RMASK]) k++;
-            if (k > best) {
-              best = k;
-              curLen = k;
-              curDist = p - cand;
-              if (k >= NICE || k >= maxLen) break;
-            }
-          }
-          if (--chain === 0) break;
-          cand = prev[cand & RMASK];
-        }
+        curLen = this.#longest(p, cand, prevLen, Math.max(p - MAX_DIST, floor), Math.min(MAX, stop - p));
+        curDist = this.#dist;
         if (curLen === MIN && curDist > TOO_FAR) curLen = MIN - 1;
       }
       if (prevLen >= MIN && curLen <= prevLen) {
