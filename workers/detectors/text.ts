@@ -14,11 +14,7 @@
 //        │      (mildRecurrenceWeight × its score).
 //        │ no
 //        ▼
-//   cost = bits deflate would spend on the line given the stream's recent text (lz.ts: an
-//        incremental LZ77 parse against a window of the lines that joined the baseline, each
-//        hashed once when appended, 16 KiB of reach; a baseline line is appended again when
-//        touched with more than 1 KiB of newer text after it, so the lines in use stay near, as
-//        they did when the cost was a deflate with the baseline as its dictionary)
+//   cost = |deflateRaw(line, dictionary = baseline of recent distinct lines)| in bits
 //        ─► robust z against the stream's empirical null of recent costs (median / MAD), and
 //           an empirical p-value: the share of those recent costs (of this same stream, in
 //           stream order, never a shuffle) at least as high. Numbers, ids and timestamps are
@@ -37,12 +33,12 @@
 //
 // Everything that influences a score lives in the serialised state and is updated per event
 // in stream order, so findings do not depend on how the stream was split into batches.
+import { deflateRawSync } from 'node:zlib';
 import type { Finding, ScoreInput } from '../types.js';
 import { normalise } from './normalise.js';
 import { decodeState, encodeState } from './state.js';
 import { freshMix, hashLine, MixDrift, type MixState } from './mix.js';
 import { empiricalP, formatP } from './pvalue.js';
-import { LzWindow } from './lz.js';
 
 export const TEXT_DETECTOR = 'compression_surprise';
 
@@ -51,7 +47,7 @@ export const TEXT_DETECTOR = 'compression_surprise';
  * (test/workers/detect.e2e.test.ts prints the figures); see the sensitivity notes there.
  */
 export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
-  /** Bytes of distinct normalised lines kept as the baseline (exact repeats of them cost nothing). */
+  /** Bytes of distinct normalised lines kept as the deflate dictionary. */
   baselineBytes: 16384,
   /** Lines longer than this (after normalisation) are scored on their first bytes only. */
   maxLineBytes: 2048,
@@ -131,12 +127,6 @@ export interface TextParams {
 }
 
 /** A quarantined pattern: [skeleton, count, first event, score, first cost bits, typical bits then, severity word]. */
-/**
- * A touched baseline line is appended to the window again once this many characters follow it
- * (the deflate dictionary put a touched line last, nearest; 1 KiB keeps it near at the cost of
- * some repeats in the window).
- */
-const WINDOW_REFRESH = 1024;
 /** Sampling of the typical compression ratio (explanations only). */
 const RATIO_EVERY = 8;
 const RATIO_RING = 32;
@@ -187,14 +177,6 @@ export interface TextState {
   rpos: number;
   /** Quarantined patterns. */
   q: QEntry[];
-  /**
-   * The compression window's text (lz.ts: its last WINDOW characters), line by line, each line
-   * given by its index in `base` when it is a baseline line, else as text (the first may be
-   * the tail of a line). Absent in states written before it: the window then starts as the
-   * baseline's lines, least recent first (what the
-   * deflate dictionary was).
-   */
-  win?: (number | string)[];
   /** Window-level template-mix drift (mix.ts). */
   mix: MixState;
 }
@@ -262,9 +244,7 @@ export class TextScorer {
   /** Baseline template → present (Map keeps recency order; mirrors s.base). */
   readonly #base = new Map<string, number>();
   #baseBytes = 0;
-  /** The compression window, and where each baseline line was last appended to it. */
-  readonly #lz: LzWindow;
-  readonly #at = new Map<string, number>();
+  #dict: Buffer | null = null;
 
   readonly P: Readonly<TextParams>;
   readonly #mix: MixDrift;
@@ -287,40 +267,23 @@ export class TextScorer {
     for (const e of s.q) if (e[12] !== '') this.#accepted.set(e[12], e);
     this.P = params;
     this.#mix = new MixDrift(s.mix);
-    for (const line of s.base) this.#add(line, false);
-    this.#lz = new LzWindow(Array.isArray(s.win) ? windowText(s.win, s.base) : s.base.map((l) => `${l}\n`).join(''));
-    // Where each baseline line last starts a line of the window (as it was when it was appended).
-    const w = this.#lz.text();
-    for (let at = 0; at < w.length; ) {
-      let nl = w.indexOf('\n', at);
-      if (nl < 0) nl = w.length;
-      const line = w.slice(at, nl);
-      if (this.#base.has(line)) this.#at.set(line, at);
-      at = nl + 1;
-    }
+    for (const line of s.base) this.#add(line);
   }
 
   /** The most recent baseline line (the dictionary's last), or null. */
   #newest: string | null = null;
 
-  /** A line joins the baseline (and, `grow`, the compression window). */
-  #add(line: string, grow = true): void {
+  #add(line: string): void {
     const bytes = Buffer.byteLength(line) + 1;
     this.#base.set(line, bytes);
     this.#newest = line;
     this.#baseBytes += bytes;
-    if (grow) this.#append(line);
+    this.#dict = null;
     while (this.#baseBytes > this.P.baselineBytes && this.#base.size > 1) {
       const oldest = this.#base.keys().next().value as string;
       this.#baseBytes -= this.#base.get(oldest) as number;
       this.#base.delete(oldest);
-      this.#at.delete(oldest);
     }
-  }
-
-  #append(line: string): void {
-    this.#at.set(line, this.#lz.end);
-    this.#lz.append(`${line}\n`);
   }
 
   #touch(line: string): void {
@@ -330,8 +293,21 @@ export class TextScorer {
     const bytes = this.#base.get(line) as number;
     this.#base.delete(line);
     this.#base.set(line, bytes);
-    // Appended again once WINDOW_REFRESH characters of newer text lie after it: the lines in use stay near.
-    if ((this.#at.get(line) ?? -1) < this.#lz.end - WINDOW_REFRESH) this.#append(line);
+    this.#dict = null;
+  }
+
+  #dictionary(): Buffer {
+    if (this.#dict === null) {
+      // The baseline's lines, least recent first, each ended by \n (written in place: no joined string).
+      const d = Buffer.allocUnsafe(this.#baseBytes);
+      let at = 0;
+      for (const line of this.#base.keys()) {
+        at += d.write(line, at);
+        d[at++] = 10;
+      }
+      this.#dict = at === d.length ? d : d.subarray(0, at);
+    }
+    return this.#dict;
   }
 
   /** Adds a cost (and, when measured, a compression ratio) to the stream's null. */
@@ -396,8 +372,9 @@ export class TextScorer {
     const q = s.q.find((e) => e[0] === key);
     if (q !== undefined) return this.#recur(q, line, sev);
 
+    const buf = Buffer.from(line + '\n');
     const baseLines = this.#base.size;
-    const cost = baseLines > 0 ? this.#lz.cost(line) : (Buffer.byteLength(line) + 1) * 8;
+    const cost = baseLines > 0 ? deflateRawSync(buf, { dictionary: this.#dictionary(), level: P.level }).length * 8 : buf.length * 8;
     const warm = s.n > P.warmupEvents && s.ring.length >= P.warmupNull;
     let z = 0;
     if (warm) z = (cost - s.med) / s.scale;
@@ -418,8 +395,8 @@ export class TextScorer {
       // ratio quoted in explanations, and costs a second, dictionary-free deflate: it is
       // sampled on every RATIO_EVERY-th null insertion.
       // A threshold below 0.5 (sensitive profile) reports the line, which still joins the baseline.
-      const low = score > 0 && score >= threshold ? this.#novel(line, cost, z, baseLines, sev, Number(score.toFixed(4)), true) : null;
-      const ratio = s.ins % RATIO_EVERY === 0 ? cost / this.#lz.cost(line, true) : null;
+      const low = score > 0 && score >= threshold ? this.#novel(buf, cost, z, baseLines, sev, Number(score.toFixed(4)), true) : null;
+      const ratio = s.ins % RATIO_EVERY === 0 ? cost / (deflateRawSync(buf, { level: P.level }).length * 8) : null;
       this.#pushNull(cost, ratio);
       this.#add(line);
       return low;
@@ -427,7 +404,7 @@ export class TextScorer {
     // Anomalous: quarantine rather than baseline (hygiene). Its cost still enters the null
     // (clipped at the current threshold) so that a stream whose lines are all diverse
     // widens its own null instead of alarming on everything.
-    const alone = this.#lz.cost(line, true);
+    const alone = deflateRawSync(buf, { level: P.level }).length * 8;
     if (P.nullTakesAnomalies) this.#pushNull(Math.min(cost, s.med + zHalf * s.scale), cost / alone);
     const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(s.med), sev, s.n, 1, s.n, 1, 0, ''];
     s.q.push(entry);
@@ -435,13 +412,13 @@ export class TextScorer {
       const gone = s.q.shift() as QEntry;
       if (gone[12] !== '') this.#accepted.delete(gone[12]);
     }
-    return this.#novel(line, cost, z, baseLines, sev, entry[3], false, alone);
+    return this.#novel(buf, cost, z, baseLines, sev, entry[3], false, alone);
   }
 
   /** The finding of a novel line (baselined: it scored under 0.5 and joined the baseline). */
   #novel(
-    line: string, cost: number, z: number, baseLines: number, sev: string, score: number, baselined: boolean,
-    alone = this.#lz.cost(line, true),
+    buf: Buffer, cost: number, z: number, baseLines: number, sev: string, score: number, baselined: boolean,
+    alone = deflateRawSync(buf, { level: this.P.level }).length * 8,
   ): Omit<Finding, 'index'> {
     const s = this.s;
     const p = Number.isNaN(this.rowP) ? 1 : this.rowP;
@@ -552,35 +529,9 @@ export class TextScorer {
 
   saveState(): TextState {
     this.s.base = [...this.#base.keys()];
-    this.s.win = windowLines(this.#lz.text(), this.s.base);
     this.s.mix = this.#mix.save();
     return this.s;
   }
-}
-
-/** The window's text as state: its lines, a baseline line by its index in `base`. */
-function windowLines(text: string, base: readonly string[]): (number | string)[] {
-  const index = new Map<string, number>();
-  for (let i = 0; i < base.length; i++) index.set(base[i], i);
-  const out: (number | string)[] = [];
-  for (let at = 0; at < text.length; ) {
-    let nl = text.indexOf('\n', at);
-    if (nl < 0) nl = text.length;
-    const line = text.slice(at, nl);
-    out.push(index.get(line) ?? line);
-    at = nl + 1;
-  }
-  return out;
-}
-
-function windowText(win: readonly (number | string)[], base: readonly string[]): string {
-  let t = '';
-  for (const x of win) {
-    const line = typeof x === 'number' ? base[x] : x;
-    if (typeof line !== 'string') throw new TypeError('task.state: a text state\'s window names a baseline line it does not have');
-    t += `${line}\n`;
-  }
-  return t;
 }
 
 /** A text state as saved by any earlier version, brought to this one's shape. */
