@@ -39,7 +39,11 @@ export class FrameScanner {
   #checkText = false;
   #message = NO_MESSAGE;
   #carryLen = 0;
-  #scratch = Buffer.allocUnsafe(16 * 1024);
+  // Its own ArrayBuffer (offset 0), so that #words covers it 4-byte aligned.
+  #scratch = Buffer.allocUnsafeSlow(16 * 1024);
+  #words = new Int32Array(this.#scratch.buffer, 0, this.#scratch.length >> 2);
+  readonly #key = new Uint8Array(4);
+  readonly #key32 = new Int32Array(this.#key.buffer);
   #frameAt = -1;
 
   constructor(fromClient: boolean) {
@@ -169,17 +173,10 @@ export class FrameScanner {
   /** Unmasks chunk[i, i + n) after the carried bytes and checks it; an incomplete last character is carried on. */
   #checkUtf8(chunk: Buffer, i: number, n: number): Violation | undefined {
     const total = this.#carryLen + n;
-    if (this.#scratch.length < total) this.#scratch = Buffer.allocUnsafe(Math.max(total, 2 * this.#scratch.length));
+    if (this.#scratch.length < total) this.#grow(total);
     const s = this.#scratch;
-    const m = this.#head;
-    // The mask key sits in the last 4 bytes of the header just read (#head is reused only after the payload).
-    const k = this.#headerMaskAt;
-    let p = this.#maskPos;
-    for (let j = 0, o = this.#carryLen; j < n; j++, o++) {
-      s[o] = chunk[i + j] ^ m[k + p];
-      p = (p + 1) & 3;
-    }
-    this.#maskPos = p;
+    chunk.copy(s, this.#carryLen, i, i + n);
+    this.#maskPos = this.#unmask(this.#carryLen, total);
     const last = n === this.#left && this.#fin;
     let split = total;
     if (!last) {
@@ -199,6 +196,36 @@ export class FrameScanner {
     s.copy(s, 0, split, total);
     this.#carryLen = total - split;
     return undefined;
+  }
+
+  #grow(total: number): void {
+    const next = Buffer.allocUnsafeSlow(Math.max(total, 2 * this.#scratch.length));
+    this.#scratch.copy(next, 0, 0, this.#carryLen);
+    this.#scratch = next;
+    this.#words = new Int32Array(next.buffer, 0, next.length >> 2);
+  }
+
+  /** XORs scratch[from, end) with the mask from #maskPos on, 4 bytes at a time where aligned; the next mask position. */
+  #unmask(from: number, end: number): number {
+    const s = this.#scratch;
+    const m = this.#head;
+    const k = this.#headerMaskAt;
+    let p = this.#maskPos;
+    let o = from;
+    for (; o < end && (o & 3) !== 0; o++, p = (p + 1) & 3) s[o] ^= m[k + p];
+    const alignedEnd = end & ~3;
+    if (o < alignedEnd) {
+      // The key rotated to start at p, read as one word in the machine's byte order; p is the
+      // same after a multiple of 4 bytes.
+      const key = this.#key;
+      for (let j = 0; j < 4; j++) key[j] = m[k + ((p + j) & 3)];
+      const w = this.#key32[0];
+      const words = this.#words;
+      for (let x = o >> 2, xe = alignedEnd >> 2; x < xe; x++) words[x] ^= w;
+      o = alignedEnd;
+    }
+    for (; o < end; o++, p = (p + 1) & 3) s[o] ^= m[k + p];
+    return p;
   }
 
   /** Offset of the mask key in #head: after the 2, 4 or 10 header bytes. */

@@ -50,10 +50,23 @@ describe('FrameScanner', () => {
   it('valid UTF-8 in random fragments and chunks: never refused, ends at a boundary (300 cases)', () => {
     const r = rng(1);
     for (let i = 0; i < 300; i++) {
-      const { v, s } = scanInChunks(r, framed(r, message(r, 1 + Math.floor(r() * 400))));
+      const bytes = framed(r, message(r, 1 + Math.floor(r() * 400)));
+      const { v, s } = scanInChunks(r, bytes);
       expect(v).toBeUndefined();
       expect(s.atBoundary).toBe(true);
+      expect(new FrameScanner(true).scan(bytes)).toBeUndefined();
     }
+  });
+
+  it('a 200 KB message in one frame, in one chunk and in 64 KB chunks (the scratch buffer grows); a bad byte near its end: 1007', () => {
+    const r = rng(3);
+    const text = message(r, 60_000);
+    const frame = wsFrame(1, text, { mask: Buffer.from([1, 0x80, 0xfe, 7]) });
+    expect(new FrameScanner(true).scan(frame)).toBeUndefined();
+    const s = new FrameScanner(true);
+    for (let at = 0; at < frame.length; at += 65_531) expect(s.scan(frame.subarray(at, at + 65_531))).toBeUndefined();
+    text[text.length - 5] = 0xff;
+    expect(new FrameScanner(true).scan(wsFrame(1, text))?.code).toBe(1007);
   });
 
   it('one invalid byte anywhere in the text: 1007 (300 cases); the same in a binary message passes', () => {
