@@ -17,6 +17,14 @@ const MAX_ANSWER_HEAD = 16 * 1024;
 
 type Mode = 'handshake' | 'frames' | 'raw';
 
+/** The engine's answer head read so far, with a chunk: the mode it sets, and how much of the chunk is head. */
+function readAnswerHead(seen: string, chunk: Buffer): { head: string; mode: Mode; rest: number } {
+  const head = seen + chunk.toString('latin1', 0, Math.min(chunk.length, MAX_ANSWER_HEAD));
+  const end = head.indexOf('\r\n\r\n');
+  if (end < 0) return { head, mode: head.length < MAX_ANSWER_HEAD ? 'handshake' : 'raw', rest: chunk.length };
+  return { head, mode: /^HTTP\/1\.1 101 /.test(head) ? 'frames' : 'raw', rest: end + 4 - seen.length };
+}
+
 /**
  * Pipes client and engine into each other, checking the client's frames. `onViolation` is told
  * once (for counting); `closeAfterMs` bounds how long the client may wait for its close frame.
@@ -80,17 +88,11 @@ export function joinTunnel(client: Duplex, engine: Socket, onViolation: (v: Viol
 
   const onEngineData = (chunk: Buffer): void => {
     if (mode === 'handshake') {
-      const seen = answerHead.length;
-      answerHead += chunk.toString('latin1', 0, Math.min(chunk.length, MAX_ANSWER_HEAD));
-      const end = answerHead.indexOf('\r\n\r\n');
-      if (end < 0 && answerHead.length < MAX_ANSWER_HEAD) {
-        if (!client.write(chunk)) engine.pause();
-        return;
-      }
-      mode = end >= 0 && /^HTTP\/1\.1 101 /.test(answerHead) ? 'frames' : 'raw';
-      const rest = end < 0 ? chunk.length : end + 4 - seen;
-      if (!client.write(chunk.subarray(0, rest)) && rest === chunk.length) engine.pause();
-      if (rest < chunk.length) onEngineData(chunk.subarray(rest));
+      const a = readAnswerHead(answerHead, chunk);
+      answerHead = a.head;
+      mode = a.mode;
+      if (!client.write(chunk.subarray(0, a.rest)) && a.rest === chunk.length) engine.pause();
+      if (a.rest < chunk.length) onEngineData(chunk.subarray(a.rest));
       return;
     }
     if (mode === 'raw') {
