@@ -122,7 +122,7 @@ export async function startSystem(
     }
     let edgeUrl: string | undefined;
     if (parts.edge === true && routes !== undefined) {
-      edge = await startEdgeProxy({ routes, domain: config.driftwatchDomain, host: config.host, port: config.edgePort, log, metricsToken: config.metricsToken });
+      edge = await startEdgeProxy({ routes, domain: config.driftwatchDomain, host: config.host, port: config.edgePort, log, metricsToken: config.metricsToken, maxBodyBytes: config.maxBodyBytes });
       edgeUrl = `http://${DEMO_SLUG}.${config.driftwatchDomain}:${edge.port}`;
     }
     let closing: Promise<void> | undefined;

@@ -5,8 +5,10 @@
 //     response ◀─ status, headers less hop-by-hop, body streamed (pipeline) ◀─┘
 //     refused / timed out before an answer: 502 DW_ERR_UPSTREAM_UNREACHABLE
 //   openTunnel (Upgrade, WebSocket)
-//     net.connect(engine) ─▶ the handshake re-sent ─▶ both raw sockets piped into each other
-//     until either side closes (the other is ended gently, destroyed if it lingers)
+//     net.connect(engine) ─▶ the handshake re-sent ─▶ joinTunnel (tunnel.ts): both sockets piped
+//     into each other, the client's frames checked on the way (text not UTF-8: close 1007;
+//     unmasked or malformed framing: 1002), until either side closes (the other is ended
+//     gently, destroyed if it lingers)
 //
 // A client that goes away mid-request or mid-response only ends its own exchange: every socket
 // and stream has an error listener, and each side is destroyed with the other.
@@ -18,6 +20,7 @@ import type { Logger } from '../core/log.js';
 import { countRefusal, EdgeUpstreamError } from '../core/telemetry/index.js';
 import { splitAddress, type Route } from '../core/routing/cache.js';
 import { requestHead, requestHeaders, responseHeaders } from './headers.js';
+import { joinTunnel } from './tunnel.js';
 
 export interface EdgeStats {
   requests: number;
@@ -30,6 +33,8 @@ export interface EdgeStats {
   clientAborts: number;
   /** WebSocket tunnels open now. */
   tunnels: number;
+  /** WebSocket tunnels the edge closed for a client frame breaking RFC 6455 (1007, 1002). */
+  wsViolations: number;
 }
 
 /** What forwarding needs of the proxy: its agent, counters, log, connect timeout and open tunnels. */
@@ -177,7 +182,9 @@ export function openTunnel(u: Upstream, route: Route, req: IncomingMessage, sock
       u.stats.tunnels--;
       endGently(socket);
     });
-    up.pipe(socket);
-    socket.pipe(up);
+    joinTunnel(socket, up, (v) => {
+      u.stats.wsViolations++;
+      countRefusal('edge', v.code === 1007 ? 'DW_ERR_INVALID_UTF8' : 'DW_ERR_VALIDATION');
+    }, TUNNEL_END_GRACE_MS);
   });
 }

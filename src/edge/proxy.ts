@@ -5,12 +5,14 @@
 //   client ─ Host: alice.<domain> ─▶ tenantOfHost ─▶ routes.get('alice') (memory ─▶ Redis ─▶ PostgreSQL)
 //     │                                                 │ null: 404 DW_ERR_ROUTE_NOT_FOUND
 //     │ (a target that is not a path, or two Host headers: 400 DW_ERR_VALIDATION at once; so is a
-//     │  request Node's parser refuses, such as Content-Length: -1, with the connection closed)
+//     │  request Node's parser refuses, such as Content-Length: -1, with the connection closed,
+//     │  and a Content-Length of 10+ digits; one over MAX_BODY_BYTES: 413 DW_ERR_PAYLOAD_TOO_LARGE)
 //     │ HTTP                                            ▼ "host:port" of alice's engine
 //     ├─ request ─▶ forwardRequest (forward.ts) ─▶ engine, the answer streamed back
 //     │           refused / timed out before an answer: 502 DW_ERR_UPSTREAM_UNREACHABLE
 //     └─ Upgrade (WebSocket) ─▶ openTunnel (forward.ts): both raw sockets piped into each other
-//                               until either side closes
+//                               until either side closes; the client's frames are checked
+//                               (tunnel.ts, ws-frames.ts): text not UTF-8 → close 1007
 //
 // GET /metrics on the edge's own address (a Host that names no tenant: 127.0.0.1:8000,
 // localhost:8000) answers this process's Prometheus registry (bearer METRICS_TOKEN when set);
@@ -31,6 +33,9 @@ import { malformedRequest, tenantOfHost } from './headers.js';
 
 export type { EdgeStats } from './forward.js';
 
+/** The engine's default MAX_BODY_BYTES (src/core/config.ts). */
+const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
 export interface RouteLookup {
   get(subdomain: string): Promise<Route | null>;
 }
@@ -50,6 +55,8 @@ export interface EdgeOptions {
   metricsToken?: string;
   /** How long a kept-alive engine connection may sit idle before it is dropped (default 4 s). */
   engineIdleMs?: number;
+  /** The engines' largest body (MAX_BODY_BYTES, default 16 MiB): a larger Content-Length is refused 413 here. */
+  maxBodyBytes?: number;
 }
 
 export interface EdgeHandle {
@@ -106,8 +113,25 @@ function refusedMalformed(req: IncomingMessage, res: ServerResponse): boolean {
   return true;
 }
 
+/**
+ * A Content-Length Node's parser accepts but the engine would not answer (README "Malformed
+ * framing sent straight to the engine"): over the engines' largest body, 413 at once (the body is
+ * not read); 10 digits or more (uWS reads at most 9, then closes the connection without an
+ * answer), 400. True when refused.
+ */
+function refusedLength(req: IncomingMessage, res: ServerResponse, maxBodyBytes: number): boolean {
+  const length = req.headers['content-length'];
+  if (length === undefined || length.length < 8) return false;
+  const n = Number(length);
+  if (n <= maxBodyBytes && length.length <= 9) return false;
+  res.shouldKeepAlive = false;
+  if (n > maxBodyBytes) sendError(res, 'DW_ERR_PAYLOAD_TOO_LARGE', `Content-Length ${length} is over the largest body, ${maxBodyBytes} bytes`);
+  else sendError(res, 'DW_ERR_VALIDATION', `Content-Length has ${length.length} digits, at most 9`);
+  return true;
+}
+
 /** The HTTP server with its request, upgrade and client-error handlers. */
-function edgeServer(u: Upstream, resolve: (host: string | undefined) => Promise<Resolved>, flight: InFlight, domain: string, metricsToken: string | undefined): http.Server {
+function edgeServer(u: Upstream, resolve: (host: string | undefined) => Promise<Resolved>, flight: InFlight, domain: string, metricsToken: string | undefined, maxBodyBytes: number): http.Server {
   const metricsAllowed = metricsAccess(metricsToken);
   const httpRequests = edgeMetrics.requests.child('http');
   const upgradeRequests = edgeMetrics.requests.child('upgrade');
@@ -128,7 +152,7 @@ function edgeServer(u: Upstream, resolve: (host: string | undefined) => Promise<
     u.stats.requests++;
     httpRequests.inc();
     if (req.url === METRICS_PATH || req.url?.startsWith(`${METRICS_PATH}?`)) return onMetrics(req, res);
-    if (refusedMalformed(req, res)) return;
+    if (refusedMalformed(req, res) || refusedLength(req, res, maxBodyBytes)) return;
     const route = await resolve(req.headers.host);
     if (!('address' in route)) {
       if (route.code === 'DW_ERR_ROUTE_NOT_FOUND') u.stats.notFound++;
@@ -204,13 +228,13 @@ export async function startEdgeProxy(opts: EdgeOptions): Promise<EdgeHandle> {
     // Idle engine connections are dropped after 4 s, before the engine's own idle timeout
     // (uWebSockets.js: 10 s) can close one just as a request is sent on it.
     agent: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: opts.engineIdleMs ?? 4_000 }),
-    stats: { requests: 0, upgrades: 0, notFound: 0, upstreamErrors: 0, clientAborts: 0, tunnels: 0 },
+    stats: { requests: 0, upgrades: 0, notFound: 0, upstreamErrors: 0, clientAborts: 0, tunnels: 0, wsViolations: 0 },
     log,
     connectTimeoutMs: opts.connectTimeoutMs ?? 5_000,
     tunnels: new Set(),
   };
   const flight = new InFlight();
-  const server = edgeServer(u, routeResolver(opts.routes, domain, log), flight, domain, opts.metricsToken);
+  const server = edgeServer(u, routeResolver(opts.routes, domain, log), flight, domain, opts.metricsToken, opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
 
   server.listen(opts.port, opts.host);
   await once(server, 'listening');
