@@ -9,6 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { blockLines } from '../../engine/sinks/postgres/blocks.js';
 import { eventsSinkOptions } from '../../engine/sinks/postgres/config.js';
 import { TenantTurns } from '../../engine/transforms/turns.js';
+import { silentLogger } from '../../src/core/log.js';
+import { CopySink } from '../../engine/sinks/postgres/service.js';
 import type { TestDatabase } from '../helpers/db.js';
 import { countStored } from '../helpers/events.js';
 import { blockSink, logRecords, sinkDatabase } from '../helpers/sink.js';
