@@ -139,6 +139,7 @@ function sourceContext(opts: EngineOptions, log: Logger, ingest: Ingest, door: D
     authenticate: authenticator(opts),
     ingest: (tenantId, records, bytes, batchKey, fingerprint) => ingest.ingest(tenantId, records, bytes, batchKey, fingerprint),
     turn: (tenantId, bytes) => ingest.turns.take(tenantId, bytes),
+    enter: (tenantId) => ingest.turns.enter(tenantId),
     get closing() { return door.closing; },
     track: (p) => track(inFlight, p),
   };

@@ -75,6 +75,11 @@ export interface SourceContext {
    * (`bytes`: the size about to be decoded; a tenant well under its share of them does not wait).
    */
   turn(tenantId: string, bytes?: number): Promise<void>;
+  /**
+   * A frame or body enters the tenant's in-flight count (transforms/turns.ts enter): a tenant over
+   * its share with its few batches in waits here, before decoding; call the result once answered.
+   */
+  enter(tenantId: string): Promise<() => void>;
   /** True once close() began: new requests, upgrades and frames are refused. */
   readonly closing: boolean;
   /** Registers work that close() waits for (an HTTP request from its headers on, a frame from its receipt). */

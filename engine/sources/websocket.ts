@@ -134,6 +134,7 @@ async function handle(sh: Shared, ws: WebSocket<Conn>, c: Conn, bytes: Uint8Arra
   const { ctx } = sh;
   let seq: number | null = null;
   let lim;
+  let leave: (() => void) | undefined;
   try {
     if (ctx.closing) throw new DwError('DW_ERR_SHUTTING_DOWN');
     // The tenant's own limits, before anything is decoded.
@@ -142,6 +143,8 @@ async function handle(sh: Shared, ws: WebSocket<Conn>, c: Conn, bytes: Uint8Arra
       seq = sniffSeq(bytes, isBinary);
       throw overBodyLimit(bytes.byteLength, lim);
     }
+    // A tenant over its share, with its few frames in flight, waits here (undecoded).
+    leave = await ctx.enter(c.tenantId);
     await ctx.turn(c.tenantId, bytes.byteLength);
     const frame = decodeFrame(bytes, isBinary, lim);
     seq = frame.seq;
@@ -157,6 +160,8 @@ async function handle(sh: Shared, ws: WebSocket<Conn>, c: Conn, bytes: Uint8Arra
     else reply(ws, c, { ack: seq, ...(rejected.length > 0 ? { rejected } : {}), ...(result.duplicate ? { duplicate: true } : {}) }, isBinary);
   } catch (err) {
     nack(ws, c, seq ?? seqOf(err), ingestError(lim === undefined ? err : asTenantLimit(err, lim), ctx.log), isBinary);
+  } finally {
+    leave?.();
   }
 }
 

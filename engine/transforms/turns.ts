@@ -10,16 +10,59 @@
 // A tenant well under its share of the bytes decoded recently (shares.ts light: under half the
 // mean of the active tenants) does not wait at all: its small batch runs at once, instead of one
 // or two event-loop iterations later, each as long as a heavy tenant's batch and the I/O around it.
+//
+//   enter(tenant) ─► a tenant over its share (shares.ts heavy: others are active) holds at most
+//                    HEAVY_IN_FLIGHT batches between decode and ack; its further frames wait here,
+//                    undecoded, so it uses a share of the CPU and PostgreSQL, not all of them
 import { RoundRobin } from './round-robin.js';
 import { TenantShares } from './shares.js';
+
+/** Batches a heavy tenant may have between decode and ack while other tenants are active. */
+export const HEAVY_IN_FLIGHT = 2;
 
 export class TenantTurns {
   readonly #queue = new RoundRobin<() => void>();
   readonly #shares = new TenantShares();
   #waiting = 0;
   #scheduled = false;
-  /** Turns granted so far, and those of them taken at once by a light tenant (counters). */
-  readonly stats = { granted: 0, light: 0 };
+  /** Per tenant: batches entered and not left, and those waiting to enter. */
+  readonly #inFlight = new Map<string, { n: number; queued: (() => void)[] }>();
+  /** Turns granted so far, those of them taken at once by a light tenant, and entries that waited (heavy tenant at its cap) (counters). */
+  readonly stats = { granted: 0, light: 0, capped: 0 };
+
+  constructor(readonly heavyInFlight = HEAVY_IN_FLIGHT) {}
+
+  /**
+   * A batch enters (before it is decoded); call the returned function when it is answered.
+   * Waits while its tenant is over its share and already has heavyInFlight batches in.
+   */
+  async enter(tenantId: string): Promise<() => void> {
+    let e = this.#inFlight.get(tenantId);
+    if (e === undefined) { e = { n: 0, queued: [] }; this.#inFlight.set(tenantId, e); }
+    if (e.n >= this.heavyInFlight && this.#shares.heavy(tenantId, Date.now())) {
+      this.stats.capped++;
+      const mine = e;
+      await new Promise<void>((resolve) => mine.queued.push(resolve)); // counted in by whoever wakes it
+    } else e.n++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      e.n--;
+      // The next waiting batch enters; all of them once the tenant is no longer heavy.
+      const all = !this.#shares.heavy(tenantId, Date.now());
+      do {
+        const next = e.queued.shift();
+        if (next === undefined) break;
+        e.n++;
+        next();
+      } while (all);
+      if (e.n === 0 && e.queued.length === 0) this.#inFlight.delete(tenantId);
+    };
+  }
+
+  /** A tenant's batches entered and not left (0 when none). */
+  inFlight(tenantId: string): number { return this.#inFlight.get(tenantId)?.n ?? 0; }
 
   /**
    * Resolves when it is the tenant's turn; the caller's synchronous work until its next await is

@@ -125,6 +125,42 @@ describe('event-loop turns between tenants (issue 12, Medium 7)', () => {
     expect(turns.stats.light).toBe(1);
   });
 
+  it('a tenant over its share holds at most its few frames in flight while another is active; the other\'s frames enter at once', async () => {
+    // On main nothing capped a heavy tenant's frames between decode and ack: its 16 in flight per
+    // connection took the CPU and PostgreSQL while a light tenant's few frames waited behind them.
+    const turns = new TenantTurns(2);
+    await turns.take('A', 1_000_000);
+    await turns.take('B', 10_000);
+    const entered: string[] = [];
+    const leaves: (() => void)[] = [];
+    const heavy = Array.from({ length: 5 }, (_, i) => turns.enter('A').then((leave) => { entered.push(`A${i}`); leaves.push(leave); }));
+    await new Promise((r) => setImmediate(r));
+    expect(turns.inFlight('A')).toBe(2);
+    const leaveB = await turns.enter('B');
+    expect(turns.inFlight('B')).toBe(1);
+    expect(entered).toEqual(['A0', 'A1']);
+    expect(turns.stats.capped).toBe(3);
+    // Each answered frame lets one more in, never more than the cap.
+    leaves[0]();
+    leaves[0](); // twice: counted once
+    await new Promise((r) => setImmediate(r));
+    expect(entered).toEqual(['A0', 'A1', 'A2']);
+    expect(turns.inFlight('A')).toBe(2);
+    leaveB();
+    for (let i = 1; i < 5; i++) { leaves[i](); await new Promise((r) => setImmediate(r)); expect(turns.inFlight('A')).toBeLessThanOrEqual(2); }
+    await Promise.all(heavy);
+    leaves.at(-1)!();
+    expect(turns.inFlight('A')).toBe(0);
+  });
+
+  it('a tenant alone is not capped: its frames all enter', async () => {
+    const turns = new TenantTurns(2);
+    await turns.take('A', 1_000_000);
+    await Promise.all(Array.from({ length: 8 }, () => turns.enter('A')));
+    expect(turns.inFlight('A')).toBe(8);
+    expect(turns.stats.capped).toBe(0);
+  });
+
   it('one turn per event-loop iteration: work queued during a turn runs before the turns after the next', async () => {
     const turns = new TenantTurns();
     const seen: string[] = [];
