@@ -15,10 +15,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../src/core/paths.js';
-import { listNabFiles, parseNabCsv } from '../src/tools/eval/nab.js';
 import { locoScore } from '../src/tools/eval/nab-loco.js';
-import { NAB_PROFILES, parseWindows, scoreCorpus, type NabFile } from '../src/tools/eval/nab-scorer.js';
-import { NUMERIC_PARAMS, scoreNumeric, type NumericParams } from '../workers/detectors/numeric.js';
+import { NAB_PROFILES, scoreCorpus, type NabFile } from '../src/tools/eval/nab-scorer.js';
+import { fmt, loadNab, profiles } from './nab-corpus.js';
 
 const args = process.argv.slice(2);
 const opt = (flag: string): string[] => args.flatMap((a, i) => (a === flag && i + 1 < args.length ? [args[i + 1]] : []));
@@ -32,20 +31,7 @@ if (others.length === 0) throw new TypeError('give at least one --scores NAME=FI
 const combine = new Set((opt('--combine')[0] ?? 'alone,max,sum').split(','));
 for (const c of combine) if (!['alone', 'max', 'sum'].includes(c)) throw new TypeError(`--combine ${c}: expected alone, max or sum (comma-separated)`);
 
-const windows = parseWindows(JSON.parse(readFileSync(join(dir, 'labels', 'combined_windows.json'), 'utf8')));
-const names = listNabFiles(join(dir, 'data'));
-const series = names.map((name) => ({ name, ...parseNabCsv(readFileSync(join(dir, 'data', name), 'utf8'), 'value', name) }));
-const profiles = Object.keys(NAB_PROFILES);
-const fmt = (r: Record<string, number>): string => profiles.map((p) => r[p].toFixed(2)).join(' / ');
-
-// The shipped detector's raw row likelihood: its calibration map made the identity (a strictly
-// increasing map changes no NAB score; the combinations below need the raw scale).
-const RAW: NumericParams = { ...NUMERIC_PARAMS, mapSensitive: 0.4, mapBalanced: 0.5, mapStrict: 0.65 };
-const shipped = series.map((s) => {
-  const rows = new Float32Array(s.ts.length);
-  scoreNumeric(null, s.ts.map((t, i) => ({ ts: t, value: s.values[i] })), RAW, rows);
-  return Float64Array.from(rows);
-});
+const { windows, series, shipped } = loadNab(dir);
 
 const candidates: Record<string, NabFile[]> = {};
 const report = (label: string, score: (i: number) => ArrayLike<number>): void => {

@@ -11,13 +11,11 @@
 // Candidates: the shipped detector alone, the contextual one alone, their max, for a few
 // (L, k); then LOCO with the candidate chosen per fold (by the other four, and nested).
 // Run: npx tsc -p tsconfig.json && node dist/bench/nab-ensemble.js [--data DIR]
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../src/core/paths.js';
-import { listNabFiles, parseNabCsv } from '../src/tools/eval/nab.js';
 import { locoScore } from '../src/tools/eval/nab-loco.js';
-import { NAB_PROFILES, parseWindows, scoreCorpus, type NabFile } from '../src/tools/eval/nab-scorer.js';
-import { NUMERIC_PARAMS, scoreNumeric, type NumericParams } from '../workers/detectors/numeric.js';
+import { NAB_PROFILES, scoreCorpus, type NabFile } from '../src/tools/eval/nab-scorer.js';
+import { fmt, loadNab, profiles } from './nab-corpus.js';
 
 const args = process.argv.slice(2);
 const di = args.indexOf('--data');
@@ -94,20 +92,7 @@ function contextual(values: readonly number[], P: CtxParams): Float64Array {
   return out;
 }
 
-const windows = parseWindows(JSON.parse(readFileSync(join(dir, 'labels', 'combined_windows.json'), 'utf8')));
-const names = listNabFiles(join(dir, 'data'));
-const series = names.map((name) => ({ name, ...parseNabCsv(readFileSync(join(dir, 'data', name), 'utf8'), 'value', name) }));
-const profiles = Object.keys(NAB_PROFILES);
-const fmt = (r: Record<string, number>): string => profiles.map((p) => r[p].toFixed(2)).join(' / ');
-
-// The shipped detector's raw row likelihood: its calibration map made the identity (a strictly
-// increasing map changes no NAB score; the max below needs the raw scale).
-const RAW: NumericParams = { ...NUMERIC_PARAMS, mapSensitive: 0.4, mapBalanced: 0.5, mapStrict: 0.65 };
-const shipped = series.map((s) => {
-  const rows = new Float32Array(s.ts.length);
-  scoreNumeric(null, s.ts.map((t, i) => ({ ts: t, value: s.values[i] })), RAW, rows);
-  return Float64Array.from(rows);
-});
+const { windows, series, shipped } = loadNab(dir);
 
 const candidates: Record<string, NabFile[]> = {};
 const report = (name: string, files: NabFile[]): void => {
