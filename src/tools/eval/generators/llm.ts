@@ -12,6 +12,7 @@
 // wording (synonyms, optional greetings and sign-offs, case and punctuation habits, two requests
 // in one prompt). Pure: the same seed gives the same set.
 import type { GeneratedEvent, GeneratedSet, Generator } from './index.js';
+import { labelledSet } from './labelled.js';
 import { seeded, type Random } from './random.js';
 import * as W from './llm-words.js';
 
@@ -171,15 +172,7 @@ export function generateLlm(seed: number): GeneratedSet {
     }
   }
   // Stable merge by time (ties keep stream order).
-  rows.sort((a, b) => a.ts - b.ts);
-  const anomalous: number[] = [];
-  const kinds: Record<string, string> = {};
-  rows.forEach((row, i) => {
-    if (row.kind === undefined) return;
-    anomalous.push(i);
-    kinds[String(i)] = row.kind;
-  });
-  return { events: rows.map((x) => x.ev), labels: { anomalous, kinds } };
+  return labelledSet(rows);
 }
 
 export const llmGenerator: Generator = {

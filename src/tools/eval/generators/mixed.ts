@@ -8,6 +8,7 @@
 //        ─► merged by time ─► events + labels {anomalous, kinds}
 // Pure: the same seed gives the same set.
 import type { GeneratedEvent, GeneratedSet, Generator } from './index.js';
+import { labelledSet } from './labelled.js';
 import { generateLlm } from './llm.js';
 import { generateLogs } from './logs.js';
 
@@ -22,15 +23,7 @@ export function generateMixed(seed: number): GeneratedSet {
     const ts = first + Math.round(((j + 0.5) / prose.length) * span);
     rows.push({ ts, ev: { timestamp: new Date(ts).toISOString(), stream: 'api', stream_type: 'logs', data: `INFO api customer feedback: ${String(p.ev.data)}` }, ...(p.kind === undefined ? {} : { kind: `prose_${p.kind}` }) });
   });
-  rows.sort((a, b) => a.ts - b.ts);
-  const anomalous: number[] = [];
-  const kinds: Record<string, string> = {};
-  rows.forEach((row, i) => {
-    if (row.kind === undefined) return;
-    anomalous.push(i);
-    kinds[String(i)] = row.kind;
-  });
-  return { events: rows.map((x) => x.ev), labels: { anomalous, kinds } };
+  return labelledSet(rows);
 }
 
 export const mixedGenerator: Generator = {
