@@ -229,7 +229,8 @@ async function main(argv: string[]): Promise<void> {
       const db = await openDatabase(config, createLogger(config), 2);
       try {
         const tokens = await new TokenService(db.pool, {
-          issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds, encryption: keyEncryptionOf(config),
+          issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds,
+          maxLifetimeSeconds: config.maxAccessTokenLifetimeSeconds, encryption: keyEncryptionOf(config),
         }).init();
         if (sub === 'rotate') {
           const kid = await tokens.rotate();

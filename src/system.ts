@@ -95,7 +95,8 @@ export async function startSystem(
         '(SIGNING_KEY_ENCRYPTION_KEY_FILE); in production set SIGNING_KEY_ENCRYPTION_KEY or SIGNING_KEY_ENCRYPTION_KEY_FILE (NODE_ENV=production refuses to start without)');
     }
     const tokens = await new TokenService(db.pool, {
-      issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds, encryption,
+      issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds,
+      maxLifetimeSeconds: config.maxAccessTokenLifetimeSeconds, encryption,
     }).init();
     const demoApiKey = parts.control && parts.engine && config.demoTenant ? await ensureDemoTenant(db) : undefined;
     let controlUrl: string | undefined;

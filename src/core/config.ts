@@ -3,6 +3,9 @@
 // loadConfig() returns; components receive the frozen object (or a slice of it).
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { FALSE_WORDS, parseTrustProxy, TRUE_WORDS } from './trust-proxy.js';
+
+export { parseTrustProxy };
 
 export interface Config {
   /** PostgreSQL connection string; unset = start embedded PostgreSQL under dataDir. */
@@ -19,6 +22,7 @@ export interface Config {
   readonly jwtIssuer: string;
   readonly jwtAudience: string;
   readonly accessTokenTtlSeconds: number;
+  readonly maxAccessTokenLifetimeSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   readonly maxBodyBytes: number;
   readonly maxBatchEvents: number;
@@ -151,6 +155,7 @@ export const defaults: Readonly<Config> = Object.freeze({
   jwtIssuer: 'driftwatch',
   jwtAudience: 'driftwatch',
   accessTokenTtlSeconds: 900,
+  maxAccessTokenLifetimeSeconds: 86_400,
   refreshTokenTtlSeconds: 30 * 24 * 3600,
   maxBodyBytes: 16 * 1024 * 1024,
   maxBatchEvents: 10_000,
@@ -254,6 +259,7 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   jwtIssuer: { env: 'JWT_ISSUER', flag: '--jwt-issuer', kind: 'string', doc: 'iss claim of access tokens' },
   jwtAudience: { env: 'JWT_AUDIENCE', flag: '--jwt-audience', kind: 'string', doc: 'aud claim of access tokens' },
   accessTokenTtlSeconds: { env: 'ACCESS_TOKEN_TTL_SECONDS', flag: '--access-token-ttl-seconds', kind: 'int', min: 30, max: 86_400, doc: 'lifetime of an access token' },
+  maxAccessTokenLifetimeSeconds: { env: 'MAX_ACCESS_TOKEN_LIFETIME_SECONDS', flag: '--max-access-token-lifetime-seconds', kind: 'int', min: 60, max: 30 * 86_400, doc: 'longest lifetime an access token may claim, ours or the external issuer\'s: a token whose exp - iat is longer, or whose exp lies further ahead than this (+ 60 s of clock skew; a token without iat), gets 401 DW_ERR_TOKEN_LIFETIME; must be at least ACCESS_TOKEN_TTL_SECONDS' },
   refreshTokenTtlSeconds: { env: 'REFRESH_TOKEN_TTL_SECONDS', flag: '--refresh-token-ttl-seconds', kind: 'int', min: 60, max: 365 * 86_400, doc: 'lifetime of a refresh token' },
   maxBodyBytes: { env: 'MAX_BODY_BYTES', flag: '--max-body-bytes', kind: 'int', min: 1024, max: 1024 ** 3, doc: 'largest HTTP body or WebSocket frame the engine accepts (a plan or tenant may set a lower one)' },
   maxBatchEvents: { env: 'MAX_BATCH_EVENTS', flag: '--max-batch-events', kind: 'int', min: 1, max: 1_000_000, doc: 'most events in one request or frame (a plan or tenant may set a lower one)' },
@@ -337,8 +343,6 @@ export const options: Readonly<Record<keyof Config, OptionSpec>> = Object.freeze
   driftwatchDomain: { env: 'DRIFTWATCH_DOMAIN', flag: '--domain', kind: 'string', pattern: /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, doc: 'base domain of the edge proxy: the Host alice.<domain> is routed to the tenant with slug alice' },
 });
 
-/** The words a bool option (and TRUST_PROXY) accepts for true and for false. */
-const TRUE_WORDS: readonly string[] = ['1', 'true', 'yes', 'on'], FALSE_WORDS: readonly string[] = ['0', 'false', 'no', 'off'];
 
 /** `MAX_BODY_BYTES (options.maxBodyBytes) <what>`: the one shape of every option error. */
 const bad = (name: string, spec: OptionSpec, what: string): TypeError => new TypeError(`${spec.env} (options.${name}) ${what}`);
@@ -415,6 +419,9 @@ export function loadConfig(input: LoadConfigInput = {}): Readonly<Config> {
   if (typeof out.externalJwtSecret === 'string' && out.externalJwtSecret.length < 32) {
     throw bad('externalJwtSecret', options.externalJwtSecret, 'must be at least 32 characters');
   }
+  if (Number(out.accessTokenTtlSeconds) > Number(out.maxAccessTokenLifetimeSeconds)) {
+    throw bad('accessTokenTtlSeconds', options.accessTokenTtlSeconds, `must not exceed MAX_ACCESS_TOKEN_LIFETIME_SECONDS (${String(out.maxAccessTokenLifetimeSeconds)}), got ${String(out.accessTokenTtlSeconds)}: the tokens we sign would be refused`);
+  }
   checkVmOptions(out as unknown as Config);
   // The spool lives under the data directory unless SPOOL_DIR (or its flag or override) says otherwise.
   const spoolGiven = (env[options.spoolDir.env] ?? '') !== '' || options.spoolDir.flag in flags || input.overrides?.spoolDir !== undefined;
@@ -430,21 +437,4 @@ function checkVmOptions(c: Config): void {
   for (const name of ['flyApiToken', 'flyAppName', 'flyImage'] as const) {
     if (c[name] === undefined) throw bad(name, options[name], 'must be set when VM_PROVIDER is fly');
   }
-}
-
-const IPV4_CIDR = /^(\d{1,3})(\.\d{1,3}){3}(\/\d{1,2})?$/;
-const IPV6_CIDR = /^[0-9a-fA-F:]+(\/\d{1,3})?$/;
-
-/**
- * TRUST_PROXY as Fastify's trustProxy option: false, true (trust every hop: only behind a proxy
- * that overwrites X-Forwarded-For), a number of hops, or a list of proxy addresses/CIDRs.
- */
-export function parseTrustProxy(raw: string): boolean | number | string[] {
-  const v = raw.trim().toLowerCase();
-  if (FALSE_WORDS.includes(v)) return false;
-  if (v !== '1' && TRUE_WORDS.includes(v)) return true; // 1 is a hop count
-  if (/^\d{1,2}$/.test(v)) return Number(v);
-  const list = v.split(',').map((x) => x.trim()).filter((x) => x !== '');
-  if (list.length > 0 && list.every((x) => IPV4_CIDR.test(x) || (x.includes(':') && IPV6_CIDR.test(x)))) return list;
-  throw bad('trustProxy', options.trustProxy, `must be false, true, a hop count or comma-separated addresses/CIDRs, got ${JSON.stringify(raw)}`);
 }

@@ -18,6 +18,7 @@ export const errorCodes = Object.freeze({
   DW_ERR_INVALID_TIMESTAMP: { status: 400, message: 'An event\'s timestamp cannot be read exactly' },
   DW_ERR_UNAUTHORIZED: { status: 401, message: 'Missing or invalid credentials' },
   DW_ERR_TOKEN_EXPIRED: { status: 401, message: 'The token has expired' },
+  DW_ERR_TOKEN_LIFETIME: { status: 401, message: 'The token claims a longer lifetime than this server accepts' },
   DW_ERR_INVALID_CREDENTIALS: { status: 401, message: 'Wrong email or password' },
   DW_ERR_REFRESH_TOKEN_INVALID: { status: 401, message: 'The refresh token is invalid, expired or already used' },
   DW_ERR_FORBIDDEN: { status: 403, message: 'The credentials do not allow this' },

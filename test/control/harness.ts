@@ -31,6 +31,7 @@ export async function startHarness(overrides: Partial<Config> = {}): Promise<Har
   const config = loadConfig({ env: {}, overrides: { logLevel: 'silent', ...RELAXED_RATE_LIMITS, ...overrides } });
   const tokens = await new TokenService(db.pool, {
     issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds,
+    maxLifetimeSeconds: config.maxAccessTokenLifetimeSeconds,
   }).init();
   const app = await buildControlApp({ config, pool: db.pool, tokens, log: silentLogger });
   return {

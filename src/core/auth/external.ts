@@ -5,6 +5,7 @@
 // (we do not create accounts from foreign tokens: the tenant, its plan and its owner are ours).
 //
 //   Bearer <jwt> ─► header alg HS256 ─► jose jwtVerify(secret, algorithms: [HS256], iss?, aud, exp)
+//                                      ─► lifetime (exp - iat, exp - now) within maxLifetimeSeconds (lifetime.ts)
 //                                      ─► users WHERE lower(email) = lower(claims.email) (cached cacheMs)
 //                                      ─► principal {kind: 'user', no session}
 //
@@ -13,6 +14,7 @@
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type pg from 'pg';
 import { DwError } from '../errors.js';
+import { checkLifetime } from './lifetime.js';
 
 export const EXTERNAL_ALG = 'HS256';
 
@@ -21,6 +23,8 @@ export interface ExternalJwtOptions {
   /** iss to require; undefined: not checked. */
   issuer: string | undefined;
   audience: string;
+  /** MAX_ACCESS_TOKEN_LIFETIME_SECONDS: a token claiming a longer lifetime is refused (DW_ERR_TOKEN_LIFETIME). */
+  maxLifetimeSeconds: number;
 }
 
 export interface ExternalUser { userId: string; tenantId: string; role: string; email: string; externalSub: string }
@@ -54,6 +58,7 @@ export class ExternalTokens {
       if (err instanceof joseErrors.JWTExpired) throw new DwError('DW_ERR_TOKEN_EXPIRED');
       throw new DwError('DW_ERR_UNAUTHORIZED', 'invalid token');
     }
+    checkLifetime(payload, this.#opts.maxLifetimeSeconds, Date.now() / 1000);
     const email = payload.email;
     if (typeof email !== 'string' || email === '' || typeof payload.sub !== 'string') {
       throw new DwError('DW_ERR_UNAUTHORIZED', 'the external token carries no email');

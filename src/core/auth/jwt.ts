@@ -20,13 +20,14 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, errors as joseErrors, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload, type CryptoKey } from 'jose';
 import type pg from 'pg';
 import { DwError } from '../errors.js';
-
-/** How far in the future a token's iat may be (clock skew between instances). */
-export const MAX_IAT_SKEW_SECONDS = 60;
 import { withTransaction } from '../db.js';
+import { checkLifetime, MAX_IAT_SKEW_SECONDS } from './lifetime.js';
 import { isSealed, type KeyEncryption, type SealedJwk } from './key-encryption.js';
 
 export const JWT_ALG = 'ES256';
+export { MAX_IAT_SKEW_SECONDS };
+/** MAX_ACCESS_TOKEN_LIFETIME_SECONDS's default: the longest lifetime (exp - iat) a token may claim. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
 
 export interface AccessClaims extends JWTPayload {
   sub: string;
@@ -54,6 +55,8 @@ export interface TokenServiceOptions {
   issuer: string;
   audience: string;
   ttlSeconds: number;
+  /** Tokens claiming a longer lifetime are refused (DW_ERR_TOKEN_LIFETIME; lifetime.ts); default DEFAULT_MAX_TOKEN_LIFETIME_SECONDS. Must be ≥ ttlSeconds. */
+  maxLifetimeSeconds?: number;
   /** The clock tokens are issued by, in ms since the epoch (default Date.now; tests pass another). */
   now?: () => number;
   /** Private keys sealed at rest with this (key-encryption.ts); absent: stored in clear. */
@@ -69,9 +72,14 @@ export class TokenService {
   #reloading: Promise<void> | undefined;
 
   constructor(pool: pg.Pool, opts: TokenServiceOptions) {
+    const max = opts.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+    // The tokens we sign must pass our own check.
+    if (opts.ttlSeconds > max) throw new TypeError(`options.ttlSeconds (${opts.ttlSeconds}) must not exceed options.maxLifetimeSeconds (${max})`);
     this.#pool = pool;
     this.#opts = opts;
   }
+
+  get maxLifetimeSeconds(): number { return this.#opts.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS; }
 
   get ttlSeconds(): number { return this.#opts.ttlSeconds; }
 
@@ -235,6 +243,7 @@ export class TokenService {
       if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + MAX_IAT_SKEW_SECONDS) {
         throw new DwError('DW_ERR_UNAUTHORIZED', `token lacks the iat claim or was issued more than ${MAX_IAT_SKEW_SECONDS} s in the future`);
       }
+      checkLifetime(payload, this.maxLifetimeSeconds, Date.now() / 1000);
       return payload as AccessClaims;
     } catch (err) {
       if (err instanceof DwError) throw err;

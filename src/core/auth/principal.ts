@@ -52,7 +52,10 @@ export function resolverOptions(config: Readonly<Config>): ResolverOptions {
   return {
     cacheMs: config.apiKeyCacheMs,
     external: config.externalJwtSecret === undefined ? undefined
-      : { secret: config.externalJwtSecret, issuer: config.externalJwtIssuer, audience: config.externalJwtAudience },
+      : {
+        secret: config.externalJwtSecret, issuer: config.externalJwtIssuer, audience: config.externalJwtAudience,
+        maxLifetimeSeconds: config.maxAccessTokenLifetimeSeconds,
+      },
   };
 }
 
@@ -77,7 +80,7 @@ export class PrincipalResolver {
     this.sessions = new SessionGuard(pool, { cacheMs: SESSION_CACHE_MS, staleIfUnavailableMs: this.#staleMs, isUnavailable: this.#isUnavailable });
   }
 
-  /** Returns the principal or throws DW_ERR_UNAUTHORIZED / DW_ERR_TOKEN_EXPIRED. */
+  /** Returns the principal or throws DW_ERR_UNAUTHORIZED / DW_ERR_TOKEN_EXPIRED / DW_ERR_TOKEN_LIFETIME. */
   async resolve(authorization: string | undefined): Promise<Principal> {
     const token = bearerToken(authorization);
     if (token === null) throw new DwError('DW_ERR_UNAUTHORIZED', 'send Authorization: Bearer <API key or access token>');
