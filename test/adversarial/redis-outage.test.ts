@@ -4,37 +4,31 @@
 //   is seeded from usage_counters (PostgreSQL, the source of truth); was 0 used;
 // - Redis down: GET /api/v1/usage answers from PostgreSQL (was 500), and login attempts are
 //   still limited, in the instance's memory (was 30 of 30 wrong passwords answered 401).
-import { spawn, type ChildProcess } from 'node:child_process';
+// The engine's quota with Redis down: redis-outage-engine.test.ts.
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, waitFor } from '../helpers/net.js';
+import { startOwnRedis, type OwnRedis } from '../helpers/redis-server.js';
 import { call, codeOf, signUp, startHarness, type Harness, type SignedUp } from '../control/harness.js';
 
-let redis: ChildProcess | undefined;
+let redis: OwnRedis | undefined;
 let client: Redis;
 let h: Harness;
 let alice: SignedUp;
 const USED = 1_908;
 
 beforeAll(async () => {
-  const port = await freePort();
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitFor(async () => new Promise<true | undefined>((resolve) => {
-    const s = connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(undefined));
-  }), 10_000, 'redis-server');
-  client = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: 1 });
+  redis = await startOwnRedis();
+  client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
   client.on('error', () => {});
-  h = await startHarness({ redisUrl: `redis://127.0.0.1:${port}`, redisKeyPrefix: `dw-adv:${randomUUID()}:`, loginRateLimitPerIp: 10, loginRateLimitPerEmail: 10 });
+  h = await startHarness({ redisUrl: redis.url, redisKeyPrefix: `dw-adv:${randomUUID()}:`, loginRateLimitPerIp: 10, loginRateLimitPerEmail: 10 });
   alice = await signUp(h.app, 'Alice');
   await h.db.pool.query(
     "INSERT INTO usage_counters (tenant_id, bucket, events, bytes, anomalies) VALUES ($1, date_trunc('hour', now()), $2, 1000, 3)", [alice.user.tenant_id, USED]);
 });
 afterAll(async () => {
   client?.disconnect();
-  redis?.kill('SIGKILL');
+  await redis?.kill();
   await h?.close();
 });
 
@@ -52,8 +46,7 @@ describe('Redis without its keys, then Redis down', () => {
   });
 
   it('Redis down: /usage answers from PostgreSQL, and login attempts are limited in memory', async () => {
-    redis!.kill('SIGKILL');
-    await new Promise<void>((resolve) => redis!.once('exit', () => resolve()));
+    await redis!.kill();
     const r = await call(h.app, 'GET', '/api/v1/usage?by=day', { token: alice.token });
     expect([r.status, r.body.events]).toEqual([200, USED]);
     expect(r.body.buckets.reduce((s: number, b: { events: number }) => s + b.events, 0)).toBe(USED);
