@@ -14,8 +14,6 @@ import type { Moments, NumericState } from './state.js';
 
 /** Row-likelihood features with an empirical tail: A (|z|), B (short vs. long mean), C (variance), E (time of week). */
 export const FEATURES = 4;
-/** Round 11 experiment (docs/nab-experiments.md): an extra feature X at index FEATURES, on when P.xKind > 0 (not serialised). */
-const ALL = FEATURES + 1;
 export const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 
@@ -51,15 +49,13 @@ export interface RowTrace {
   rangePoints: number;
   /** Scratch: the range check's verdicts for this row (farOut: beyond a whole range width, breaks a suppression). */
   farOut: boolean;
-  /** Per feature: how many judgements its long-run moments rest on (Round 11 experiment, P.tDf). */
-  n: Float64Array;
 }
 
 export function newTrace(): RowTrace {
   return {
-    value: new Float64Array(ALL), mean: new Float64Array(ALL), sd: new Float64Array(ALL), score: new Float64Array(ALL),
-    capped: new Uint8Array(ALL), tz: new Float64Array(ALL), bins: new Int32Array(ALL),
-    weekExpected: 0, weekScale: 0, spatial: false, lo: 0, hi: 0, tol: 0, rangePoints: 0, farOut: false, n: new Float64Array(ALL),
+    value: new Float64Array(FEATURES), mean: new Float64Array(FEATURES), sd: new Float64Array(FEATURES), score: new Float64Array(FEATURES),
+    capped: new Uint8Array(FEATURES), tz: new Float64Array(FEATURES), bins: new Int32Array(FEATURES),
+    weekExpected: 0, weekScale: 0, spatial: false, lo: 0, hi: 0, tol: 0, rangePoints: 0, farOut: false,
   };
 }
 
@@ -91,17 +87,6 @@ function tailZ(m: Moments, f: number, v: number, w: number, P: NumericParams, tr
 function tailScore(t: number, P: NumericParams): number {
   const lq = t < 5 ? Math.log10(0.5 * erfc(t / Math.SQRT2)) : (-t * t / 2 - Math.log(t * Math.sqrt(2 * Math.PI))) / Math.LN10;
   return Math.min(1, Math.max(0, -lq / P.lkDiv));
-}
-
-/**
- * Round 11 experiment (P.tDf): the moments a feature is judged against are estimates from n
- * judgements (an EWMA of weight lkRate rests on about (2 − lkRate) / lkRate), so its standardised
- * value is Student-t rather than Gaussian; t → the Gaussian deviate of the same tail (Wallace 1959:
- * z = (8ν + 1) / (8ν + 3) · √(ν ln(1 + t²/ν))), ν = tDf × n_eff − 1.
- */
-function tEquivalent(t: number, n: number, P: NumericParams): number {
-  const nu = Math.max(1, P.tDf * Math.min(n, (2 - P.lkRate) / P.lkRate) - 1);
-  return ((8 * nu + 1) / (8 * nu + 3)) * Math.sqrt(nu * Math.log1p((t * t) / nu));
 }
 
 /** Adds x to the range check's current block; a full block joins the ring (the oldest leaves). */
@@ -155,7 +140,6 @@ function updateRowStats(s: NumericState, x: number, z: number, P: NumericParams,
   if (seasonal) tz[1] = -Infinity; // its statistics still update
   tz[2] = tailZ(r.moments[2], 2, Math.log(r.shortZsq + 0.1), w, P, tr);
   tz[3] = -Infinity;
-  tr.n[0] = tr.n[1] = tr.n[2] = tr.n[4] = s.rowPoints - 1;
 }
 
 /** E: the residual against the time-of-week profile, judged from the second visit of a bucket on a later week. */
@@ -174,13 +158,9 @@ function weekFeature(s: NumericState, x: number, ts: number, sc: number, P: Nume
   if (week > seen) {
     tr.weekExpected = s.weekValues[wb];
     tr.weekScale = sw;
-    // Round 11 experiment (P.weekUnc): the bucket's expectation rests on week − seen earlier weeks;
-    // its own uncertainty widens the scale by √(1 + 1/k) (a mean of k weeks' worth of values).
-    const unc = P.weekUnc > 0 ? Math.sqrt(1 + P.weekUnc / (week - seen)) : 1;
-    s.rows.weekDev += (Math.min(Math.abs(r) / (sw * unc), 50) - s.rows.weekDev) / P.lkShort;
+    s.rows.weekDev += (Math.min(Math.abs(r) / sw, 50) - s.rows.weekDev) / P.lkShort;
     // Its own count: the feature starts a week in, and is young then whatever rowPoints says.
     s.weekJudged++;
-    tr.n[3] = s.weekJudged - 1;
     const te = tailZ(s.rows.moments[3], 3, s.rows.weekDev, Math.max(P.lkRate, 1 / s.weekJudged), P, tr);
     if (s.weekJudged >= P.lkWarm) tr.tz[3] = te;
     s.weekScale = (1 - P.gamma) * sw + P.gamma * 1.25 * Math.min(Math.abs(r), P.clip * sw);
@@ -216,16 +196,15 @@ function rangeCheck(s: NumericState, x: number, P: NumericParams, tr: RowTrace):
  * episodes that reached this bin), so a level the stream reaches now and then is not rare. The largest.
  */
 function featureScores(s: NumericState, P: NumericParams, tr: RowTrace): number {
-  const nf = P.xKind > 0 ? ALL : FEATURES;
-  if (s.tailBins.length !== nf) s.tailBins = Array.from({ length: nf }, () => new Array<number>(P.empBins).fill(0));
+  if (s.tailBins.length !== FEATURES) s.tailBins = Array.from({ length: FEATURES }, () => new Array<number>(P.empBins).fill(0));
   let out = 0;
-  for (let f = 0; f < nf; f++) {
+  for (let f = 0; f < FEATURES; f++) {
     const t = tr.tz[f];
     tr.bins[f] = -1;
     tr.score[f] = 0;
     tr.capped[f] = 0;
-    if (!(t > 0) || f === P.xReplace) continue;
-    let sf = tailScore(P.tDf > 0 ? tEquivalent(t, tr.n[f], P) : t, P);
+    if (!(t > 0)) continue;
+    let sf = tailScore(t, P);
     if (t >= P.empMin) {
       const bin = Math.min(P.empBins - 1, Math.floor(Math.log(t / P.empMin) / Math.log(P.empRatio)));
       tr.bins[f] = bin;
@@ -251,7 +230,7 @@ function countEpisode(s: NumericState, P: NumericParams, tr: RowTrace): void {
   const counted = !(P.supRows > 0 && s.points <= s.suppressUntil);
   s.tailUnit /= 1 - P.lkRate;
   s.tailTotal += s.tailUnit;
-  for (let f = 0; f < s.tailBins.length; f++) if (counted && tr.bins[f] >= 0) s.tailBins[f][tr.bins[f]] += s.tailUnit;
+  for (let f = 0; f < FEATURES; f++) if (counted && tr.bins[f] >= 0) s.tailBins[f][tr.bins[f]] += s.tailUnit;
   if (s.tailUnit > 1e9) {
     // Back to unit scale; a weight below 1e-6 counts for nothing against empK: dropped, so the
     // state stays small.
@@ -268,7 +247,6 @@ function countEpisode(s: NumericState, P: NumericParams, tr: RowTrace): void {
  */
 export function rowLikelihood(s: NumericState, x: number, ts: number, z: number, sc: number, P: NumericParams, seasonal: boolean, tr: RowTrace): number {
   updateRowStats(s, x, z, P, seasonal, tr);
-  if (P.xKind > 0) extraFeature(s, x, z, sc, P, tr);
   weekFeature(s, x, ts, sc, P, tr);
   rangeCheck(s, x, P, tr);
   const spatial = tr.spatial;
@@ -277,25 +255,11 @@ export function rowLikelihood(s: NumericState, x: number, ts: number, z: number,
   // always kept row statistics; a state from before they were kept warms them up from its first row here).
   if (s.rowPoints + P.warmup < P.lkWarm) return 0;
   let out = featureScores(s, P, tr);
-  let dw = 0;
-  if (P.detDecay > 0) {
-    // Round 11 experiment: a stream that has alarmed often lately (decayed count of episodes)
-    // has its feature scores discounted by log10(1 + count) / lkDiv (a multiple-testing bar).
-    const e = DET.get(s) ?? { w: 0 };
-    DET.set(s, e);
-    e.w *= 1 - P.detDecay;
-    dw = e.w;
-    out = Math.max(0, out - Math.log10(1 + dw) / P.lkDiv);
-  }
   if (spatial) out = 1;
   countEpisode(s, P, tr);
   if (P.supRows > 0) {
     if (s.points <= s.suppressUntil && !farOut) out *= P.supMult;
-    else if (out >= P.supLevel) {
-      s.suppressUntil = s.points + P.supRows;
-      const e = DET.get(s);
-      if (e !== undefined) e.w = dw + 1;
-    }
+    else if (out >= P.supLevel) s.suppressUntil = s.points + P.supRows;
   }
   return Math.min(1, out);
 }
@@ -308,116 +272,4 @@ export function calibrated(raw: number, P: NumericParams): number {
   if (raw < P.mapBalanced) return 0.4 + (0.1 * (raw - P.mapSensitive)) / (P.mapBalanced - P.mapSensitive);
   if (raw < P.mapStrict) return 0.5 + (0.15 * (raw - P.mapBalanced)) / (P.mapStrict - P.mapBalanced);
   return 0.65 + (0.35 * (raw - P.mapStrict)) / (1 - P.mapStrict);
-}
-
-/** Round 11 experiment state (not serialised: the experiments score a whole file in one call). */
-interface Extra {
-  m: { mean: number; var: number };
-  cp: number;
-  cn: number;
-  ring: Float64Array;
-  n: number;
-  ev: number;
-}
-const EXTRA = new WeakMap<NumericState, Extra>();
-const DET = new WeakMap<NumericState, { w: number }>();
-
-/**
- * X (experiment, P.xKind): 1 = two-sided CUSUM of the median-of-3 level against the long level in
- * long MADs (drift xK, leak 1/xW per row), log1p of the larger sum; 2 = Mann-Whitney z of the last
- * xW values against the xR before them (scale-free); 3 = the current value's two-sided rank among
- * the last xR values, −log10 of its tail share, short EWMA over xW.
- */
-function extraFeature(s: NumericState, x: number, z: number, sc: number, P: NumericParams, tr: RowTrace): void {
-  let e = EXTRA.get(s);
-  if (e === undefined) {
-    e = { m: { mean: 0, var: 0 }, cp: 0, cn: 0, ring: new Float64Array(P.xR + P.xW), n: 0, ev: 0 };
-    EXTRA.set(s, e);
-  }
-  const r = s.rows;
-  let v = 0;
-  let ready = true;
-  if (P.xKind === 1) {
-    const l3 = s.last3;
-    const med = Math.max(Math.min(l3[0], l3[1]), Math.min(Math.max(l3[0], l3[1]), l3[2]));
-    const zl = (med - r.longLevel) / Math.max(r.longMad, P.absFloor, P.relFloor * Math.abs(r.longLevel));
-    const leak = P.xW > 0 ? 1 - 1 / P.xW : 1;
-    e.cp = Math.max(0, leak * e.cp + Math.min(zl, 8) - P.xK);
-    e.cn = Math.max(0, leak * e.cn - Math.max(zl, -8) - P.xK);
-    v = Math.log1p(Math.max(e.cp, e.cn));
-  } else {
-    const L = e.ring.length;
-    e.ring[e.n % L] = x;
-    e.n++;
-    if (P.xKind >= 4) {
-      // Discord: the distance of the last xW values to their nearest earlier subsequence among
-      // the xR before (an exclusion zone of xW), z-normalised (4) or in the forecast's scale (5).
-      const m = P.xW;
-      ready = e.n >= L;
-      if (ready) {
-        const cur = new Float64Array(m);
-        let mu = 0;
-        for (let i = 0; i < m; i++) { cur[i] = e.ring[(e.n - m + i) % L]; mu += cur[i]; }
-        mu /= m;
-        let sd = 0;
-        for (let i = 0; i < m; i++) sd += (cur[i] - mu) ** 2;
-        sd = Math.sqrt(sd / m);
-        const scale = P.xKind === 4 ? Math.max(sd, P.absFloor, 1e-3 * Math.abs(mu)) : Math.max(sc, P.absFloor);
-        let best = Infinity;
-        for (let end = e.n - 2 * m; end >= e.n - L + m && end >= m; end--) {
-          let m2 = 0;
-          let s2 = 0;
-          if (P.xKind === 4) {
-            for (let i = 0; i < m; i++) m2 += e.ring[(end - m + i) % L];
-            m2 /= m;
-            for (let i = 0; i < m; i++) s2 += (e.ring[(end - m + i) % L] - m2) ** 2;
-            s2 = Math.max(Math.sqrt(s2 / m), P.absFloor, 1e-3 * Math.abs(m2));
-          }
-          let d = 0;
-          for (let i = 0; i < m && d < best; i++) {
-            const a = P.xKind === 4 ? (cur[i] - mu) / scale : cur[i] / scale;
-            const b = P.xKind === 4 ? (e.ring[(end - m + i) % L] - m2) / s2 : e.ring[(end - m + i) % L] / scale;
-            d += (a - b) ** 2;
-          }
-          if (d < best) best = d;
-        }
-        v = Math.sqrt(best / m);
-      }
-    } else if (P.xKind === 2) {
-      ready = e.n >= L;
-      if (ready) {
-        // recent: the last xW values; reference: the xR before them.
-        let u = 0;
-        for (let i = 0; i < P.xW; i++) {
-          const a = e.ring[(e.n - 1 - i) % L];
-          for (let j = P.xW; j < L; j++) {
-            const b = e.ring[(e.n - 1 - j) % L];
-            u += a > b ? 1 : a === b ? 0.5 : 0;
-          }
-        }
-        const w = P.xW;
-        const R = P.xR;
-        v = Math.abs(u - (w * R) / 2) / Math.sqrt((w * R * (w + R + 1)) / 12);
-      }
-    } else {
-      const past = Math.min(e.n - 1, L - 1);
-      ready = past >= 20;
-      if (ready) {
-        let ge = 0;
-        let le = 0;
-        for (let j = 1; j <= past; j++) {
-          const b = e.ring[(e.n - 1 - j) % L];
-          if (b >= x) ge++;
-          if (b <= x) le++;
-        }
-        const p = Math.min(1, (2 * (Math.min(ge, le) + 1)) / (past + 1));
-        e.ev += (-Math.log10(p) - e.ev) / P.xW;
-        v = e.ev;
-      }
-    }
-  }
-  tr.tz[FEATURES] = -Infinity;
-  if (!ready) return;
-  const w = Math.max(P.lkRate, 1 / s.rowPoints);
-  tr.tz[FEATURES] = tailZ(e.m, FEATURES, v, w, P, tr);
 }

@@ -126,15 +126,6 @@ const DEFAULTS = {
   mapSensitive: 0.515,
   mapBalanced: 0.525,
   mapStrict: 0.53,
-  /** Round 11 experiments (docs/nab-experiments.md): an extra feature, off (0) in the product. */
-  xKind: 0,
-  tDf: 0,
-  xReplace: -1,
-  detDecay: 0,
-  weekUnc: 0,
-  xK: 1,
-  xW: 16,
-  xR: 256,
 };
 
 /** One parameter set for every stream. */
