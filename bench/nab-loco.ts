@@ -20,7 +20,7 @@ import { NUMERIC_PARAMS, scoreNumeric, type NumericParams } from '../workers/det
 const args = process.argv.slice(2);
 const di = args.indexOf('--data');
 const dir = di >= 0 ? args[di + 1] : join(packageRoot, '..', '..', 'shared', 'datasets', 'nab');
-const spec = args.filter((a, i) => a !== '--data' && i !== di + 1)[0];
+const spec = args.filter((a, i) => di < 0 || (i !== di && i !== di + 1))[0];
 
 const DEFAULT_GRID: [string, Partial<NumericParams>][] = [
   ['shipped', {}],

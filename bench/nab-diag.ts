@@ -1,0 +1,41 @@
+// NAB experiment (not a speed benchmark): the shipped detector's detections at the standard
+// threshold, each with the feature that made it, split into window hits and false positives.
+// Run: npx tsc -p tsconfig.json && node dist/bench/nab-diag.js [--data DIR]
+import { join } from 'node:path';
+import { packageRoot } from '../src/core/paths.js';
+import { NAB_PROFILES, optimalThreshold, OUTSIDE, PROBATION, sweep, weighRows } from '../src/tools/eval/nab-scorer.js';
+import { NUMERIC_PARAMS, calibrated, scoreNumeric } from '../workers/detectors/numeric.js';
+import { loadNab } from './nab-corpus.js';
+
+const args = process.argv.slice(2);
+const di = args.indexOf('--data');
+const dir = di >= 0 ? args[di + 1] : join(packageRoot, '..', '..', 'shared', 'datasets', 'nab');
+const { windows, series, shipped } = loadNab(dir);
+const cm = NAB_PROFILES.standard.CostMatrix;
+const weighed = series.map((s, i) => weighRows({ name: s.name, ts: s.ts, score: shipped[i] }, windows[s.name] ?? [], cm));
+const theta = optimalThreshold(sweep(weighed, cm));
+const pub = calibrated(theta);
+const tally: Record<string, Record<string, number>> = {};
+const gaps: number[] = [];
+series.forEach((s, fi) => {
+  const w = weighed[fi];
+  const { findings } = scoreNumeric(null, s.ts.map((t, i) => ({ ts: t, value: s.values[i] })), NUMERIC_PARAMS, undefined, pub);
+  let last = -1e9;
+  const lines: string[] = [];
+  for (const f of findings) {
+    if (shipped[fi][f.index] < theta) continue;
+    const tag = w.tag[f.index];
+    const what = tag === PROBATION ? 'prob' : tag === OUTSIDE ? 'FP' : `W${tag}`;
+    const feat = String((f.details as Record<string, unknown>).kind);
+    const kind = what === 'prob' || what === 'FP' ? what : 'TP';
+    tally[feat] ??= {};
+    tally[feat][kind] = (tally[feat][kind] ?? 0) + 1;
+    if (what === 'FP') gaps.push(f.index - last);
+    last = f.index;
+    lines.push(`${f.index}:${what}:${feat}${what === 'FP' ? `(w=${w.weight[f.index].toFixed(2)})` : ''}`);
+  }
+  console.log(`${s.name} (${s.ts.length} rows, windows ${(windows[s.name] ?? []).length}): ${lines.join(' ')}`);
+});
+console.log(JSON.stringify(tally));
+gaps.sort((a, b) => a - b);
+console.log(`FP rows since the previous detection: ${gaps.join(' ')}`);
