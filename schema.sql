@@ -306,31 +306,6 @@ CREATE TABLE IF NOT EXISTS ingest_commits (
 );
 CREATE INDEX IF NOT EXISTS ingest_commits_created_idx ON ingest_commits (created_at);
 
--- Counts of a committed group commit of the events sink not yet added to usage_counters,
--- stream_minutes and stream_totals: one row per (tenant, transaction marker), inserted by the
--- group commit's transaction (insert-only: it never waits on a counter row another flush of the
--- tenant holds), deleted by the fold that adds it to the counters (one statement after COMMIT;
--- engine/sinks/postgres/rollup.ts foldQuery). Rows a crash left are folded by the next sink.
--- The arrays are the rollup per (stream, minute, stream_type), aligned.
-CREATE TABLE IF NOT EXISTS counter_deltas (
-  tenant_id     uuid NOT NULL,
-  id            uuid NOT NULL,
-  created_at    timestamptz NOT NULL DEFAULT now(),
-  bucket        timestamptz NOT NULL,
-  events        bigint NOT NULL,
-  bytes         bigint NOT NULL,
-  streams       text[],
-  minutes       float8[],
-  stream_types  text[],
-  counts        bigint[],
-  value_counts  bigint[],
-  value_sums    float8[],
-  value_mins    float8[],
-  value_maxs    float8[],
-  last_ts       float8[],
-  PRIMARY KEY (tenant_id, id)
-);
-
 -- Per-stream detection profile and the threshold offset moved by feedback on its anomalies
 -- (POST /api/v1/anomalies/:id/feedback: +0.02 per false positive, -0.01 per confirmed, within
 -- [-0.15, 0.2]). The engine's scorer reads it (cached a few seconds) into each task's threshold.

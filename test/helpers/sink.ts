@@ -10,10 +10,10 @@ import { createTenant } from '../../src/core/tenancy/tenants.js';
 import type { EventRecord } from '../../engine/types.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
-/** The events sink's options (event_blocks, counted in usage after COMMIT as eventsSinkOptions does, drop_newest), the test's own on top. */
+/** The events sink's options (event_blocks, counted in usage, drop_newest), the test's own on top. */
 export const blockSinkOptions = (o: Partial<CopySinkOptions> = {}): CopySinkOptions => ({
   name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: true,
-  flushIntervalMs: 20, flushMaxRows: 1000, maxPendingRows: 100_000, maxConcurrentFlushes: 2, whenFull: 'drop_newest', countsAfterCommit: true, ...o,
+  flushIntervalMs: 20, flushMaxRows: 1000, maxPendingRows: 100_000, maxConcurrentFlushes: 2, whenFull: 'drop_newest', ...o,
 });
 
 /** A CopySink over event_blocks on `pool` (silent log). */

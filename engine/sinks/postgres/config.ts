@@ -36,12 +36,6 @@ export interface CopySinkOptions {
   retentionChunk?: number;
   /** LISTEN/NOTIFY channel of the writes' `notify` payloads (the anomalies sink: ANOMALY_CHANNEL). */
   notifyChannel?: string;
-  /**
-   * Counts (usage_counters, stream_minutes, stream_totals) written as counter_deltas rows in the
-   * group commit and folded after COMMIT, before the writes resolve (rollup.ts foldQuery); default
-   * false (counted in the transaction). Only with usageColumn 'events'.
-   */
-  countsAfterCommit?: boolean;
 }
 
 export const copySinkDefaults = Object.freeze({
@@ -57,13 +51,6 @@ const MIN_ANOMALY_FLUSH_MS = 50;
 
 function positiveInt(name: string, v: unknown, min = 1): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new TypeError(`options.${name} must be an integer of at least ${min}`);
-  return v;
-}
-
-function countsAfterCommit(o: CopySinkOptions): boolean {
-  const v = o.countsAfterCommit ?? false;
-  if (typeof v !== 'boolean') throw new TypeError('options.countsAfterCommit must be a boolean');
-  if (v && o.usageColumn !== 'events') throw new TypeError("options.countsAfterCommit needs usageColumn 'events'");
   return v;
 }
 
@@ -86,7 +73,6 @@ export function copySinkOptions(o: CopySinkOptions): ResolvedCopySinkOptions {
     maxFlushesPerTenant: Math.min(positiveInt('maxFlushesPerTenant', o.maxFlushesPerTenant ?? o.maxConcurrentFlushes), o.maxConcurrentFlushes),
     retentionCheckMs: positiveInt('retentionCheckMs', o.retentionCheckMs ?? copySinkDefaults.retentionCheckMs, 0),
     retentionChunk: positiveInt('retentionChunk', o.retentionChunk ?? copySinkDefaults.retentionChunk),
-    countsAfterCommit: countsAfterCommit(o),
   });
 }
 
@@ -100,8 +86,6 @@ export const eventsSinkOptions = (c: Pick<Config, 'flushIntervalMs' | 'flushMaxR
   name: 'events', table: 'event_blocks', columns: BLOCK_COLUMNS, usageColumn: 'events', countBytes: true,
   flushIntervalMs: c.flushIntervalMs, flushMaxRows: c.flushMaxRows, maxPendingRows: pendingRowsOf(c),
   maxPendingBytes: Math.max(PENDING_BODIES * c.maxBodyBytes, copySinkDefaults.maxPendingBytes), maxConcurrentFlushes: 3, maxFlushesPerTenant: 2, whenFull: 'drop_newest',
-  // A tenant's two flushes would otherwise queue on its counter rows until each other's COMMIT.
-  countsAfterCommit: true,
 });
 
 /** The anomalies sink: one flush at a time, a window of at least 50 ms. */

@@ -1,4 +1,4 @@
-// The PostgreSQL sink with group commit (fold.ts folds its counts after COMMIT).
+// The PostgreSQL sink with group commit: the only file of the engine that talks to PostgreSQL.
 //
 //   write(w) ──► pending[] ──(flushMaxRows rows, or flushIntervalMs after the first write)──► flush(group)
 //   (group.ts takes a group: tenants not over their share of the recent rows first, in a group of
@@ -20,11 +20,6 @@
 //                                                           tenant, notify payloads delivered at COMMIT)
 //     COMMIT ──► each write's promise resolves {duplicate, rows}; on failure it rejects DW_ERR_UNAVAILABLE
 //
-// countsAfterCommit (the events sink): the statement after the COPY inserts the marker and the
-// group's counter_deltas rows only (no counter row locked in the transaction); after COMMIT the
-// sink's one fold lane (fold.ts) moves them into usage_counters and the rollups, exactly once,
-// then the writes resolve. A failed fold leaves them to the next sweep; the writes resolve.
-//
 // Retries live here only (STYLE.md §10): a transient error before COMMIT was sent retries the
 // group; a data error (one bad row fails the COPY of the whole group) retries each write in its
 // own transaction, so one tenant's bad row never fails another tenant's batch. An error after
@@ -45,13 +40,12 @@ import { DwError } from '../../../src/core/errors.js';
 import { claimBatchKeys } from './batch-keys.js';
 import { classifyPgError, isTransientPgError } from '../../../src/core/db.js';
 import type { Logger } from '../../../src/core/log.js';
-import { SinkCommitAmbiguous, SinkCountsFoldError, SinkFlushError, SinkFlushRetried, SinkRequestBuildError, SinkRetentionError, sinkMetrics } from '../../../src/core/telemetry/index.js';
+import { SinkCommitAmbiguous, SinkFlushError, SinkFlushRetried, SinkRequestBuildError, SinkRetentionError, sinkMetrics } from '../../../src/core/telemetry/index.js';
 import { copySinkOptions, type CopySinkOptions, type ResolvedCopySinkOptions } from './config.js';
 import { linesSize, mergedBlockLines, mergedBlockLinesSliced, type BlockPart, type MinuteRollup } from './blocks.js';
 import { takeGroup } from './group.js';
 import { TenantShares } from '../../transforms/shares.js';
 import { bookkeepingQuery } from './rollup.js';
-import { CountsFolder } from './fold.js';
 
 export interface SinkWrite {
   tenantId: string;
@@ -100,8 +94,6 @@ interface TxState {
   backendPid: number | undefined;
   /** Set just before COMMIT is sent. */
   results: Outcome[] | undefined;
-  /** The tenants with counter_deltas rows under markerId (countsAfterCommit), set just before COMMIT. */
-  deltaTenants: string[];
 }
 
 interface Pending {
@@ -180,8 +172,6 @@ export class CopySink {
   };
   #lastPrune = -Infinity;
   #pruning: Promise<void> | undefined;
-  /** The one fold lane of counter_deltas (countsAfterCommit). */
-  readonly #folder: CountsFolder;
 
   constructor(pool: pg.Pool, log: Logger, options: CopySinkOptions) {
     const opts = copySinkOptions(options);
@@ -189,7 +179,6 @@ export class CopySink {
     this.#log = log.child({ sink: opts.name });
     this.#o = opts;
     this.#m = sinkMetrics(opts.name);
-    this.#folder = new CountsFolder(pool, (err, deltas) => { this.#m.fold.inc(); SinkCountsFoldError.emit(this.#log, { err, deltas }); });
     this.#copySql = `COPY ${opts.table} (${opts.columns.join(', ')}) FROM STDIN`;
   }
 
@@ -251,7 +240,6 @@ export class CopySink {
     const now = Date.now();
     if (this.#pruning !== undefined || now - this.#lastPrune < this.#o.retentionCheckMs) return;
     this.#lastPrune = now;
-    this.#folder.sweepDue = true;
     this.stats.pruneRuns++;
     this.#pruning = this.prune().then(
       (n) => { this.stats.pruned += n; },
@@ -340,11 +328,9 @@ export class CopySink {
     const stored = writes.filter((w) => w.rows > 0);
     const merged = stored.some((w) => w.parts !== undefined) ? await mergedBlockLinesSliced(stored, SLICE_MS) : undefined;
     for (let attempt = 0; ; attempt++) {
-      const state: TxState = { commitSent: false, markerId: randomUUID(), backendPid: undefined, results: undefined, deltaTenants: [] };
+      const state: TxState = { commitSent: false, markerId: randomUUID(), backendPid: undefined, results: undefined };
       try {
-        const results = await this.#transaction(writes, state, merged === undefined ? undefined : { ...merged, of: stored.length });
-        await this.#fold(state);
-        this.#settle(group, results);
+        this.#settle(group, await this.#transaction(writes, state, merged === undefined ? undefined : { ...merged, of: stored.length }));
         return;
       } catch (err) {
         if (state.commitSent && state.results !== undefined) {
@@ -354,7 +340,6 @@ export class CopySink {
           SinkCommitAmbiguous.emit(this.#log, { err, outcome, writes: group.length });
           if (outcome === 'committed') {
             this.#counted(group.map((p) => p.w), state.results);
-            await this.#fold(state);
             this.#settle(group, state.results);
             return;
           }
@@ -398,11 +383,6 @@ export class CopySink {
     }
   }
 
-  /** Folds a committed transaction's counter_deltas (and, when due, a crash's) before its writes resolve. */
-  #fold(state: TxState): Promise<void> {
-    return state.deltaTenants.length === 0 ? Promise.resolve() : this.#folder.fold(state.deltaTenants, state.markerId);
-  }
-
   async #transaction(writes: SinkWrite[], state: TxState, merged: { lines: string[]; blocks: number; of: number } | undefined): Promise<Outcome[]> {
     const client = await this.#pool.connect();
     state.backendPid = (client as unknown as { processID?: number }).processID;
@@ -431,7 +411,6 @@ export class CopySink {
       const book = bookkeepingQuery(this.#o, fresh, state.markerId, writes[0].tenantId);
       await client.query(book.text, book.values);
       state.results = results;
-      if (this.#o.countsAfterCommit) state.deltaTenants = [...new Set(fresh.map((w) => w.tenantId))];
       state.commitSent = true;
       await client.query('COMMIT');
       this.#counted(writes, results);

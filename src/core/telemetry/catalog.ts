@@ -125,7 +125,7 @@ export function sinkMetrics(sink: SinkName) {
     flushes: sinkFlushes.child(sink), refused: sinkRefused.child(sink),
     ambiguous: sinkErrors.child(sink, 'commit_ambiguous'), buildError: sinkErrors.child(sink, 'request_build'),
     retry: sinkErrors.child(sink, 'transient_retry'), failed: sinkErrors.child(sink, 'write_failed'),
-    retention: sinkErrors.child(sink, 'retention'), fold: sinkErrors.child(sink, 'counts_fold'),
+    retention: sinkErrors.child(sink, 'retention'),
   };
 }
 export const SinkCommitAmbiguous = defineEvent({ name: 'SinkCommitAmbiguous', level: 'warn', message: 'the connection failed after COMMIT was sent' });
@@ -133,8 +133,6 @@ export const SinkRequestBuildError = defineEvent({ name: 'SinkRequestBuildError'
   message: 'a row was refused; retrying each write alone' });
 export const SinkFlushRetried = defineEvent({ name: 'SinkFlushRetried', level: 'warn', everyMs: 5_000, message: 'transient, retrying' });
 export const SinkFlushError = defineEvent({ name: 'SinkFlushError', level: 'error', everyMs: 5_000, message: 'write failed' });
-export const SinkCountsFoldError = defineEvent({ name: 'SinkCountsFoldError', level: 'warn', everyMs: 5_000,
-  message: 'committed counts were not folded into usage_counters yet; the next start or sweep folds them' });
 export const SinkRetentionError = defineEvent({ name: 'SinkRetentionError', level: 'warn',
   message: 'old batch keys were not deleted; next try in an hour' });
 
