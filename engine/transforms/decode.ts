@@ -224,16 +224,12 @@ function readTimestamp(v: unknown, index: number, receivedAt: number): number {
 export function validateEvents(raw: readonly unknown[], limits: DecodeLimits, receivedAt = Date.now()): EventRecord[] {
   checkCount(raw.length, limits);
   const out = new Array<EventRecord>(raw.length);
-  const streams = new Set<string>();
-  for (let i = 0; i < raw.length; i++) out[i] = validateEvent(raw[i], i, limits, receivedAt, streams);
+  for (let i = 0; i < raw.length; i++) out[i] = validateEvent(raw[i], i, limits, receivedAt);
   return out;
 }
 
-/**
- * `receivedAt` (epoch ms) decides a BSD syslog date's year (timestamps.ts). `streams`: stream keys
- * already found valid in this batch (checked once per batch, not per event; the key is added).
- */
-export function validateEvent(raw: unknown, index: number, limits: DecodeLimits, receivedAt = Date.now(), streams?: Set<string>): EventRecord {
+/** `receivedAt` (epoch ms) decides a BSD syslog date's year (timestamps.ts). */
+export function validateEvent(raw: unknown, index: number, limits: DecodeLimits, receivedAt = Date.now()): EventRecord {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(index, 'an event must be an object');
   const e = mapFields(raw as Record<string, unknown>);
   const st = e.streamType;
@@ -256,11 +252,8 @@ export function validateEvent(raw: unknown, index: number, limits: DecodeLimits,
   } else {
     stream = `${streamType}:${e.sourceName}`;
   }
-  if (streams === undefined || !streams.has(stream)) {
-    if (stream.length > MAX_STREAM_CHARS) throw invalid(index, `the stream key is longer than ${MAX_STREAM_CHARS} characters`);
-    checkText(stream, index, 'the stream key');
-    streams?.add(stream);
-  }
+  if (stream.length > MAX_STREAM_CHARS) throw invalid(index, `the stream key is longer than ${MAX_STREAM_CHARS} characters`);
+  checkText(stream, index, 'the stream key');
 
   const data = e.data;
   if (data === undefined) throw invalid(index, 'data (or message, msg, log, body) is required');
@@ -314,10 +307,9 @@ export function validateEach(raw: readonly unknown[], limits: DecodeLimits, rece
   const records: EventRecord[] = [];
   const rejected: Rejection[] = [];
   let firstError: DwError | undefined;
-  const streams = new Set<string>();
   for (let i = 0; i < raw.length; i++) {
     try {
-      records.push(validateEvent(raw[i], i, limits, receivedAt, streams));
+      records.push(validateEvent(raw[i], i, limits, receivedAt));
     } catch (err) {
       if (!(err instanceof DwError) || !EVENT_FAULTS.has(err.code)) throw err;
       firstError ??= err;
