@@ -137,18 +137,23 @@ export function blockParts(
   /** Compute the content fingerprint (for a keyed write without one of its own). */
   hashContent: boolean,
 ): BlockParts {
-  const groups = new Map<string, number[]>();
+  // By stream, then stream type (no key string built per event); groups in first-appearance order.
+  const byStream = new Map<string, { streamType: string; idx: number[] }[]>();
+  const groups: number[][] = [];
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
-    const k = r.streamType + '\u0000' + r.stream;
-    const g = groups.get(k);
-    if (g === undefined) groups.set(k, [i]);
-    else g.push(i);
+    const gs = byStream.get(r.stream);
+    const g = gs === undefined ? undefined : gs.length === 1 ? (gs[0].streamType === r.streamType ? gs[0] : undefined) : gs.find((x) => x.streamType === r.streamType);
+    if (g !== undefined) { g.idx.push(i); continue; }
+    const n = { streamType: r.streamType, idx: [i] };
+    if (gs === undefined) byStream.set(r.stream, [n]);
+    else gs.push(n);
+    groups.push(n.idx);
   }
   const hash = hashContent ? createHash('sha256') : undefined;
   const parts: BlockPart[] = [];
   const rollup = emptyRollup();
-  for (const idx of groups.values()) {
+  for (const idx of groups) {
     rollupInto(rollup, records, idx);
     const first = records[idx[0]];
     let lo = first.ts;
