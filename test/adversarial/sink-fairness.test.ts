@@ -98,52 +98,6 @@ describe('a light tenant\'s transaction is its own (issue 12, Medium 7)', () => 
   });
 });
 
-describe('the heavy lane holds one flush (issue 12, Medium 7)', () => {
-  it('a tenant over its share has one flush in flight at a time while another tenant is active; the light tenant\'s write commits meanwhile', async () => {
-    // On main the heavy lane held up to maxConcurrentFlushes - 1 flushes (two of three): the
-    // second only overlapped its COPY with the first (its bookkeeping waits on the first's row
-    // locks), and competed with the light tenant's flush for the CPU and the disk.
-    const sink = blockSink(db.pool, { flushIntervalMs: 5, flushMaxRows: 10, maxPendingRows: 10_000, maxConcurrentFlushes: 3, maxFlushesPerTenant: 2 });
-    const blocker = await db.pool.connect();
-    const waiting = async (): Promise<number> => (await db.pool.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0].n;
-    try {
-      // Both active, the heavy tenant with ten times the light one's rows: over its share.
-      await sink.write(write(light, 'light-lane', 1));
-      await sink.write(write(heavy, 'heavy-lane', 10));
-      const heavyWrites = Array.from({ length: 4 }, (_, i) => write(heavy, 'heavy-lane', 10, `hl${i}`));
-      await blocker.query('BEGIN');
-      await blocker.query(
-        `INSERT INTO ingest_batches (tenant_id, batch_key, event_count, fingerprint)
-         SELECT $1, k, 10, $3 FROM unnest($2::text[]) AS k`,
-        [heavy, heavyWrites.map((w) => w.batchKey), createHash('sha256').update('other').digest()]);
-      // Each heavy write a flush of its own (flushMaxRows 10), each of them stuck on the lock once started.
-      const heavyDone = heavyWrites.map((w) => sink.write(w).then(() => 'stored', () => 'failed'));
-      let most = 0;
-      for (let i = 0; most < 1; i++) {
-        most = Math.max(most, await waiting());
-        if (i > 600) throw new Error('the heavy tenant\'s flush never reached the lock');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      await expect(sink.write(write(light, 'light-lane', 5))).resolves.toEqual({ duplicate: false, rows: 5 });
-      // Polled a while longer: on main a second heavy flush was on the lock by now.
-      for (let i = 0; i < 10; i++) {
-        most = Math.max(most, await waiting());
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(most).toBe(1);
-      await blocker.query('ROLLBACK');
-      expect(await Promise.all(heavyDone)).toEqual(heavyWrites.map(() => 'stored'));
-      expect(await countStored(db.pool, 'stream = $1', ['heavy-lane'])).toBe(50);
-      expect(await countStored(db.pool, 'stream = $1', ['light-lane'])).toBe(6);
-    } finally {
-      await blocker.query('ROLLBACK').catch(() => {});
-      blocker.release();
-      await sink.close();
-    }
-  });
-});
-
 describe('event-loop turns between tenants (issue 12, Medium 7)', () => {
   it('a burst of one tenant\'s batches does not go ahead of another tenant\'s: turns alternate', async () => {
     const turns = new TenantTurns();

@@ -5,7 +5,7 @@
 //   flushes in flight are left waiting)
 //     ─► light lane: tenants not over their share of the sink's recent rows (transforms/shares.ts)
 //     ─► heavy lane: the others, only when no light tenant waits and the heavy lane holds fewer
-//        than its flushes (one: service.ts HEAVY_LANE_FLUSHES; the others stay open to the light lane)
+//        than its flushes (the sink keeps one flush for the light lane)
 //   ─► one write per tenant of the lane in turn, up to flushMaxRows rows (at least one write) ─► group
 //
 // A light tenant's write goes into the next flush, not behind a heavy tenant's backlog, and

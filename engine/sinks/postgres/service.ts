@@ -3,7 +3,7 @@
 //   write(w) ──► pending[] ──(flushMaxRows rows, or flushIntervalMs after the first write)──► flush(group)
 //   (group.ts takes a group: tenants not over their share of the recent rows first, in a group of
 //   their own, one write per tenant in turn; a tenant holds at most maxFlushesPerTenant flushes,
-//   and the heavy tenants' groups at most HEAVY_LANE_FLUSHES: one)
+//   and the heavy tenants' groups at most maxConcurrentFlushes - 1)
 //                                                                                               │
 //   (the group's blocks compressed first, before BEGIN, in slices of ~2 ms: blocks.ts mergedBlockLinesSliced)
 //     BEGIN                                                                                     │
@@ -142,15 +142,6 @@ export async function commitOutcome(pool: pg.Pool, markerId: string, backendPid:
 
 /** Data errors: invalid input (22), constraint violations (23). One write's rows are at fault (src/core/db.ts decides). */
 const isDataError = (err: unknown): boolean => classifyPgError(err) === 'data';
-
-/**
- * Flushes in flight the heavy lane (tenants over their share, while others are active) may hold:
- * one. A heavy tenant's second flush could overlap only its compression and COPY with its first
- * (its bookkeeping waits on the row locks, usage_counters and stream_totals, that the first holds
- * until COMMIT), and that work competed with the light tenants' flushes for the CPU and the disk
- * (bench/fairness, README); its writes wait and go into its next group together instead.
- */
-export const HEAVY_LANE_FLUSHES = 1;
 
 export class CopySink {
   readonly #pool: pg.Pool;
@@ -313,7 +304,7 @@ export class CopySink {
     const { group, rest, rows, bytes, heavy } = takeGroup(this.#pending, this.#flushesOf, {
       maxRows: this.#o.flushMaxRows, maxFlushesPerTenant: this.#o.maxFlushesPerTenant,
       heavy: (t) => this.#shares.heavy(t, now),
-      heavyMayStart: this.#heavyFlushes < HEAVY_LANE_FLUSHES,
+      heavyMayStart: this.#heavyFlushes < Math.max(1, this.#o.maxConcurrentFlushes - 1),
     });
     this.#pending = rest;
     this.#pendingRows -= rows;
