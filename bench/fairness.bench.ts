@@ -8,7 +8,8 @@
 // Repeated --runs times (default 5; each run: B alone, then B under A's flood, on fresh streams).
 // One line: `fairness_b_under_a_flood: B p99 ack under A's flood ÷ alone: median R, max M over N runs
 // (r1, r2, ...; target ≤ 2); pooled p99 ...; B anomalies stored ... (all stored: yes|no); A acked K
-// events/s; load L0 → L1`, and a line per run on stderr.
+// events/s; load L0 → L1`, and a line per run on stderr (with the seqs of B's slowest acks under the
+// flood: B's first frames are sent 1 s into A's flood, 10 a second).
 // B's lines are synthetic logs with injected anomalies (src/tools/demo/synthetic.ts, one seed
 // for both phases), so that both phases score the same input from a fresh detector state.
 // One process: the engine on the main thread, each tenant's client in a worker thread of its own
@@ -48,16 +49,17 @@ function connect(url: string, key: string): Promise<WebSocket> {
 }
 
 /** B: one frame of B_FRAME lines every B_EVERY_MS on `stream`; the send-to-ack latencies. */
-async function tenantB(url: string, key: string, lines: string[], stream: string): Promise<number[]> {
+async function tenantB(url: string, key: string, lines: string[], stream: string): Promise<BAcks> {
   const ws = await connect(url, key);
   const sentAt = new Map<number, number>();
   const lat: number[] = [];
+  const seqs: number[] = [];
   ws.on('message', (d: Buffer) => {
     const m = JSON.parse(d.toString()) as { ack?: number; nack?: number };
     const seq = m.ack ?? m.nack;
     if (m.ack === undefined) process.stderr.write(`fairness: B nack ${d.toString().slice(0, 200)}\n`);
     const t = seq === undefined ? undefined : sentAt.get(seq);
-    if (t !== undefined) { lat.push(performance.now() - t); sentAt.delete(seq!); }
+    if (t !== undefined) { lat.push(performance.now() - t); seqs.push(seq!); sentAt.delete(seq!); }
   });
   const start = Date.now();
   for (let seq = 0; seq * B_FRAME < lines.length; seq++) {
@@ -70,8 +72,15 @@ async function tenantB(url: string, key: string, lines: string[], stream: string
   const deadline = Date.now() + 30_000;
   while (sentAt.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   ws.close();
-  return lat;
+  return { lat, seqs };
 }
+
+/** B's ack latencies (ms) and the seq of each, in the order acked. */
+interface BAcks { lat: number[]; seqs: number[] }
+
+/** The seqs of the slowest acks, slowest first: `seq (ms)`. */
+const slowest = (b: BAcks, n: number): string =>
+  b.lat.map((ms, i) => [ms, b.seqs[i]]).sort((x, y) => y[0] - x[0]).slice(0, n).map(([ms, seq]) => `${seq} (${ms.toFixed(0)})`).join(', ');
 
 /** A: A_CONNS connections keeping A_PIPELINE frames of A_FRAME in flight each, until stop(); events acked. */
 function tenantA(url: string, key: string): { stop(): Promise<number> } {
@@ -181,12 +190,13 @@ async function main(): Promise<void> {
     try {
       const results: RunResult[] = [];
       for (let run = 0; run < runs; run++) {
-        const alone = await clientThread<number[]>({ kind: 'B', url, key: bKey, lines, stream: `b-alone-${run}` }).done;
+        const alone = (await clientThread<BAcks>({ kind: 'B', url, key: bKey, lines, stream: `b-alone-${run}` }).done).lat;
         const storedAlone = await settle(`b-alone-${run}`);
         const flood = clientThread<number>({ kind: 'A', url, key: aKey });
         await new Promise((r) => setTimeout(r, 1_000));
         const t0 = Date.now();
-        const under = await clientThread<number[]>({ kind: 'B', url, key: bKey, lines, stream: `b-flood-${run}` }).done;
+        const underAcks = await clientThread<BAcks>({ kind: 'B', url, key: bKey, lines, stream: `b-flood-${run}` }).done;
+        const under = underAcks.lat;
         flood.stop();
         const aEvents = await flood.done;
         const aRate = aEvents / ((Date.now() - t0 + 1_000) / 1000);
@@ -194,7 +204,7 @@ async function main(): Promise<void> {
         const r: RunResult = { alone, under, storedAlone, storedUnder, aRate, load: loadavg()[0] };
         results.push(r);
         process.stderr.write(`fairness run ${run + 1}/${runs}: ratio ${(quantile(under, 0.99) / quantile(alone, 0.99)).toFixed(2)} ` +
-          `(p99 ${quantile(under, 0.99).toFixed(1)} vs ${quantile(alone, 0.99).toFixed(1)} ms), anomalies ${storedUnder}/${storedAlone}, A ${Math.round(aRate)} events/s, load ${r.load.toFixed(1)}\n`);
+          `(p99 ${quantile(under, 0.99).toFixed(1)} vs ${quantile(alone, 0.99).toFixed(1)} ms), anomalies ${storedUnder}/${storedAlone}, A ${Math.round(aRate)} events/s, load ${r.load.toFixed(1)}; B's slowest under the flood, seq (ms): ${slowest(underAcks, 5)}\n`);
       }
       process.stdout.write(summary(results, loadAtStart));
     } finally {

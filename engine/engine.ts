@@ -52,6 +52,7 @@ import { EngineListenStarted, EngineShutdownCompleted, spoolMetrics } from '../s
 import { openUsageStore, type UsageStore } from '../src/core/usage.js';
 import { startCluster, withClusterSteps, type Cluster } from './cluster/cluster.js';
 import { Ingest } from './ingest.js';
+import type { TenantTurns } from './transforms/turns.js';
 import { closeSteps, listen, runCloseSteps, track, type Door } from './lifecycle.js';
 import { probes } from './probes.js';
 import { anomaliesSinkOptions, eventsSinkOptions } from './sinks/postgres/config.js';
@@ -95,6 +96,8 @@ export interface EngineHandle {
     quota: TenantQuota['stats']; retention: Retention['stats'];
     /** The on-disk spool (undefined when SPOOL_MAX_BYTES is 0). */
     spool: SpoolStats | undefined;
+    /** The event loop's turns between tenants and the in-flight cap's waits (transforms/turns.ts). */
+    turns: TenantTurns['stats'];
   };
   close(): Promise<void>;
 }
@@ -215,6 +218,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     stats: () => ({
       events: events.stats, anomalies: anomalies.stats, score: scorer.stats, streams: scorer.streams, scorePending: scorer.pendingEvents,
       rateLimit: ingest.rateLimit.stats, quota: ingest.quota.stats, retention: retention.stats, spool: spool?.stats,
+      turns: ingest.turns.stats,
     }),
     close() {
       closed ??= runCloseSteps(steps, log).then(() => {

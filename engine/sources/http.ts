@@ -2,7 +2,8 @@
 //
 //   request ─► headers read synchronously ─► onAborted ─► body streamed while authenticating
 //     (401/403 answered at once, connection closed) ─► the tenant's own body limit (413) and its
-//     share of the engine's body budget (503; body.ts) ─► Content-Encoding (encoding.ts; gzip,
+//     share of the engine's body budget (503; body.ts) ─► a tenant over its share of the CPU waits
+//     while it has its few batches in flight (transforms/turns.ts enter) ─► Content-Encoding (encoding.ts; gzip,
 //     deflate, br: the decompressed size capped at the tenant's body limit) ─► decode within the
 //     tenant's batch limit (counted before decoding: 413) ─► ctx.ingest() (durable)
 //     ─► {"accepted": n, "rejected": [...]}
@@ -78,7 +79,11 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
       } : undefined);
 
     async function handle(received: Buffer, p: Principal, limits: TenantLimits): Promise<void> {
+      let leave: (() => void) | undefined;
       try {
+        // A tenant over its share, with its few batches in flight, waits here (authenticated, within its limits, undecoded).
+        leave = await ctx.enter(p.tenantId);
+        if (st.aborted) return;
         const body = await decompress(received, encoding!, limits.maxBodyBytes);
         await ctx.turn(p.tenantId, body.length);
         if (st.aborted) return;
@@ -91,6 +96,8 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
         send(res, st, 200, answer(result.accepted, rejected, result.duplicate), ctx.closing);
       } catch (err) {
         sendError(res, st, ingestError(asTenantLimit(err, limits), log), ctx.closing);
+      } finally {
+        leave?.();
       }
     }
   });

@@ -5,6 +5,7 @@
 //   request ─► headers read synchronously ─► onAborted ─► content type (protobuf, JSON, else 415)
 //     ─► body streamed while authenticating (Bearer, `ingest` scope; 401/403 answered at once,
 //     connection closed) ─► the tenant's body limit (413) and share of the body budget (503; body.ts)
+//     ─► the in-flight cap of a tenant over its share (transforms/turns.ts enter; waits undecoded)
 //     ─► Content-Encoding: gzip, deflate, br (encoding.ts) ─► decompressed, output capped at the
 //     tenant's body limit (413: a zip bomb stops there)
 //     ─► protobuf ─► the JSON object shape (transforms/otlp-proto.ts, otlp-signals-proto.ts)
@@ -118,7 +119,11 @@ function otlpRoute(app: TemplatedApp, ctx: SourceContext, signal: Signal): void 
     acceptBody(res, st, ctx, fail, { authorization, idempotencyKey, contentLength: lengthHeader, client }, (body, p, limits) => { void handle(body, p, limits, Date.now()); });
 
     async function handle(raw: Buffer, p: Principal, limits: TenantLimits, receivedAt: number): Promise<void> {
+      let leave: (() => void) | undefined;
       try {
+        // A tenant over its share, with its few batches in flight, waits here (authenticated, within its limits, undecoded).
+        leave = await ctx.enter(p.tenantId);
+        if (st.aborted) return;
         const body = await decompress(raw, encoding!, limits.maxBodyBytes);
         await ctx.turn(p.tenantId, body.length);
         if (st.aborted) return;
@@ -141,6 +146,8 @@ function otlpRoute(app: TemplatedApp, ctx: SourceContext, signal: Signal): void 
         send(res, st, 200, `{"partialSuccess":${partial}}`, ctx.closing);
       } catch (err) {
         fail(res, st, ingestError(asTenantLimit(err, limits), log), ctx.closing);
+      } finally {
+        leave?.();
       }
     }
   });

@@ -4,7 +4,8 @@
 //   request ─► headers read synchronously (credential: credentials.ts; Content-Encoding; the
 //     protocol's own headers, path and query: `read`) ─► onAborted ─► body streamed while
 //     authenticating (401/403 at once) ─► the tenant's body limit (413) and share of the body
-//     budget (503; body.ts) ─► Content-Encoding (encoding.ts; output capped at the tenant's body
+//     budget (503; body.ts) ─► the in-flight cap of a tenant over its share (turns.ts enter; waits
+//     undecoded) ─► Content-Encoding (encoding.ts; output capped at the tenant's body
 //     limit: 413) ─► protocol.decode (bytes ─► records + per-event rejections, within the tenant's
 //     batch limit) ─► ?atomic=true: one rejection refuses all ─► ctx.ingest() (rate, backlog,
 //     quota, store: ingest.ts) ─► protocol.answer
@@ -80,7 +81,11 @@ export function pushHandler<R, D extends PushDecoded>(ctx: SourceContext, p: Pus
     });
 
     async function handle(raw: Buffer, principal: Principal, limits: TenantLimits): Promise<void> {
+      let leave: (() => void) | undefined;
       try {
+        // A tenant over its share, with its few batches in flight, waits here (authenticated, within its limits, undecoded).
+        leave = await ctx.enter(principal.tenantId);
+        if (st.aborted) return;
         const body = await decompress(raw, encoding!, limits.maxBodyBytes);
         await ctx.turn(principal.tenantId, body.length);
         if (st.aborted) return;
@@ -94,6 +99,8 @@ export function pushHandler<R, D extends PushDecoded>(ctx: SourceContext, p: Pus
         p.answer(res, st, decoded, stored, request, ctx.closing);
       } catch (err) {
         p.fail(res, st, ingestError(asTenantLimit(err, limits), ctx.log), ctx.closing);
+      } finally {
+        leave?.();
       }
     }
   };

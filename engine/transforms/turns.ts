@@ -49,14 +49,14 @@ export class TenantTurns {
       if (left) return;
       left = true;
       e.n--;
-      // The next waiting batch enters; all of them once the tenant is no longer heavy.
-      const all = !this.#shares.heavy(tenantId, Date.now());
-      do {
-        const next = e.queued.shift();
-        if (next === undefined) break;
+      // Waiting batches enter while the tenant is under its cap; all of them once it is no longer
+      // heavy. (Not one per batch answered: a tenant that became heavy with many batches in, its
+      // others entered while it was alone, would keep that many in for as long as it floods.)
+      const heavy = this.#shares.heavy(tenantId, Date.now());
+      while (e.queued.length > 0 && (!heavy || e.n < this.heavyInFlight)) {
         e.n++;
-        next();
-      } while (all);
+        e.queued.shift()!();
+      }
       if (e.n === 0 && e.queued.length === 0) this.#inFlight.delete(tenantId);
     };
   }

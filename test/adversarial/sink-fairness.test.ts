@@ -153,6 +153,39 @@ describe('event-loop turns between tenants (issue 12, Medium 7)', () => {
     expect(turns.inFlight('A')).toBe(0);
   });
 
+  it('a tenant that becomes heavy with many frames in goes down to its cap: answered frames let none of its waiting ones in until it is under it', async () => {
+    // On main each answered frame let one waiting frame in: a tenant with 6 frames in when another
+    // tenant came (entered while it was alone) kept 6 in for as long as it flooded.
+    const turns = new TenantTurns(2);
+    await turns.take('A', 1_000_000);
+    const early = await Promise.all(Array.from({ length: 6 }, () => turns.enter('A')));
+    expect(turns.inFlight('A')).toBe(6);
+    await turns.take('B', 10_000);
+    const entered: number[] = [];
+    const lateLeaves: (() => void)[] = [];
+    const late = Array.from({ length: 3 }, (_, i) => turns.enter('A').then((leave) => { entered.push(i); lateLeaves.push(leave); }));
+    await new Promise((r) => setImmediate(r));
+    expect(turns.stats.capped).toBe(3);
+    for (let i = 0; i < 4; i++) early[i]();
+    await new Promise((r) => setImmediate(r));
+    expect(turns.inFlight('A')).toBe(2);
+    expect(entered).toEqual([]);
+    early[4]();
+    await new Promise((r) => setImmediate(r));
+    expect(turns.inFlight('A')).toBe(2);
+    expect(entered).toEqual([0]);
+    early[5]();
+    await new Promise((r) => setImmediate(r));
+    expect(entered).toEqual([0, 1]);
+    lateLeaves[0]();
+    await Promise.all(late);
+    expect(entered).toEqual([0, 1, 2]);
+    expect(turns.inFlight('A')).toBe(2);
+    lateLeaves[1]();
+    lateLeaves[2]();
+    expect(turns.inFlight('A')).toBe(0);
+  });
+
   it('a tenant alone is not capped: its frames all enter', async () => {
     const turns = new TenantTurns(2);
     await turns.take('A', 1_000_000);

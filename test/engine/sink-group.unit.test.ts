@@ -49,6 +49,24 @@ describe('TenantShares', () => {
     for (let t = 1_000; t <= 20_000; t += 1_000) s.add('B', 100, t);
     expect(s.heavy('A', 20_000)).toBe(false);
   });
+
+  it('a light tenant that stops sending makes the heavy one heavy no more once its activity window (two half-lives) has passed', () => {
+    // A: 600 kB every 100 ms (frames of 1,000 events), B: 10 kB every 100 ms, for 10 s; then B stops.
+    const s = new TenantShares(1_000);
+    for (let t = 0; t < 10_000; t += 100) { s.add('A', 600_000, t); s.add('B', 10_000, t); }
+    expect(s.heavy('A', 9_900)).toBe(true);
+    const heavyAt = (t: number): boolean => { s.add('A', 600_000, t); return s.heavy('A', t); };
+    // Within B's window (last add at 9,900 ms): A is still over its share.
+    expect(heavyAt(11_000)).toBe(true);
+    expect(heavyAt(11_800)).toBe(true);
+    // On main B counted until its decayed weight fell under one unit (~17 s for these bytes): A stayed capped that long.
+    expect(heavyAt(12_000)).toBe(false);
+    expect(heavyAt(13_000)).toBe(false);
+    expect(s.light('B', 13_000)).toBe(false);
+    // B comes back: A is over its share again at once.
+    s.add('B', 10_000, 13_100);
+    expect(s.heavy('A', 13_100)).toBe(true);
+  });
 });
 
 describe('takeGroup', () => {
