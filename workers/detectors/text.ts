@@ -241,10 +241,18 @@ function isAsciiLetter(c: number): boolean {
 /** The detector as a class for a single task: load state, feed events, save state. */
 export class TextScorer {
   readonly s: TextState;
-  /** Baseline template → present (Map keeps recency order; mirrors s.base). */
-  readonly #base = new Map<string, number>();
+  /** Baseline line → its UTF-8 bytes ended by \n (the Map keeps recency order, least recent first; mirrors s.base). */
+  readonly #base = new Map<string, Buffer>();
   #baseBytes = 0;
-  #dict: Buffer | null = null;
+  /**
+   * The deflate dictionary (the baseline's bytes in that order) is #arena[#from, #to) while
+   * #valid: a new line is appended in place and an evicted one dropped from the front, so only a
+   * reordering (a known line touched) or a full arena makes #dictionary() copy the lines again.
+   */
+  #arena: Buffer = Buffer.alloc(0);
+  #from = 0;
+  #to = 0;
+  #valid = false;
 
   readonly P: Readonly<TextParams>;
   readonly #mix: MixDrift;
@@ -273,41 +281,50 @@ export class TextScorer {
   /** The most recent baseline line (the dictionary's last), or null. */
   #newest: string | null = null;
 
-  #add(line: string): void {
-    const bytes = Buffer.byteLength(line) + 1;
+  /** `bytes`: the line's UTF-8 bytes ended by \n, when the caller has them. */
+  #add(line: string, bytes: Buffer = Buffer.from(line + '\n')): void {
     this.#base.set(line, bytes);
     this.#newest = line;
-    this.#baseBytes += bytes;
-    this.#dict = null;
+    this.#baseBytes += bytes.length;
+    if (this.#valid) {
+      if (this.#to + bytes.length <= this.#arena.length) {
+        this.#arena.set(bytes, this.#to);
+        this.#to += bytes.length;
+      } else this.#valid = false;
+    }
     while (this.#baseBytes > this.P.baselineBytes && this.#base.size > 1) {
       const oldest = this.#base.keys().next().value as string;
-      this.#baseBytes -= this.#base.get(oldest) as number;
+      const gone = (this.#base.get(oldest) as Buffer).length;
+      this.#baseBytes -= gone;
       this.#base.delete(oldest);
+      this.#from += gone;
     }
   }
 
-  #touch(line: string): void {
+  /** A known line seen again: it becomes the most recent (`bytes`: its entry). */
+  #touch(line: string, bytes: Buffer): void {
     // Already the most recent: the order, and so the dictionary, stay as they are.
     if (line === this.#newest) return;
     this.#newest = line;
-    const bytes = this.#base.get(line) as number;
     this.#base.delete(line);
     this.#base.set(line, bytes);
-    this.#dict = null;
+    this.#valid = false;
   }
 
   #dictionary(): Buffer {
-    if (this.#dict === null) {
-      // The baseline's lines, least recent first, each ended by \n (written in place: no joined string).
-      const d = Buffer.allocUnsafe(this.#baseBytes);
+    if (!this.#valid) {
+      // The baseline's lines, least recent first, each ended by \n, copied into the arena.
+      if (this.#arena.length < this.#baseBytes) this.#arena = Buffer.allocUnsafe(Math.max(4 * this.P.baselineBytes, 2 * this.#baseBytes));
       let at = 0;
-      for (const line of this.#base.keys()) {
-        at += d.write(line, at);
-        d[at++] = 10;
+      for (const b of this.#base.values()) {
+        this.#arena.set(b, at);
+        at += b.length;
       }
-      this.#dict = at === d.length ? d : d.subarray(0, at);
+      this.#from = 0;
+      this.#to = at;
+      this.#valid = true;
     }
-    return this.#dict;
+    return this.#arena.subarray(this.#from, this.#to);
   }
 
   /** Adds a cost (and, when measured, a compression ratio) to the stream's null. */
@@ -361,8 +378,9 @@ export class TextScorer {
     const line = norm ?? this.normLine(text);
     const h = this.hashOf(line);
     this.mixFinding = this.#mix.observe(h, (x) => this.#nameOf(x), threshold);
-    if (this.#base.has(line)) {
-      this.#touch(line);
+    const known = this.#base.get(line);
+    if (known !== undefined) {
+      this.#touch(line, known);
       // A line accepted with a common pattern still counts towards that pattern's rarity.
       const qa = this.#accepted.get(line);
       return qa === undefined ? null : this.#recur(qa, line, severityOf(text));
@@ -398,7 +416,7 @@ export class TextScorer {
       const low = score > 0 && score >= threshold ? this.#novel(buf, cost, z, baseLines, sev, Number(score.toFixed(4)), true) : null;
       const ratio = s.ins % RATIO_EVERY === 0 ? cost / (deflateRawSync(buf, { level: P.level }).length * 8) : null;
       this.#pushNull(cost, ratio);
-      this.#add(line);
+      this.#add(line, buf);
       return low;
     }
     // Anomalous: quarantine rather than baseline (hygiene). Its cost still enters the null
