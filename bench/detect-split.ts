@@ -18,10 +18,10 @@ import type { EventRecord } from '../engine/types.js';
 
 let calls = 0;
 const real = zlib.deflateRawSync;
-zlib.deflateRawSync = ((buf: zlib.InputType, opts?: zlib.ZlibOptions) => {
+zlib.deflateRawSync = (buf: zlib.InputType, opts?: zlib.ZlibOptions) => {
   calls++;
   return real(buf, opts);
-}) as typeof zlib.deflateRawSync;
+};
 syncBuiltinESMExports();
 type ScoreFn = typeof import('../workers/score.js').default;
 const arg = (name: string): string | undefined => {

@@ -153,6 +153,12 @@ class LogScorer {
     this.#n = s.t.n;
   }
 
+  /** A template the miner evicted: its slot and rate statistics go with it. */
+  readonly #evicted = (id: number): void => {
+    delete this.#s.s[id];
+    delete this.#s.r[id];
+  };
+
   /** Scores one event: its findings (at least `threshold`), and the highest score seen. */
   feed(e: ScoreInput, text: string, threshold: number, out: Part[]): number {
     if (this.#prose.claims(text, threshold, out)) {
@@ -162,10 +168,7 @@ class LogScorer {
     }
     const sc = scan(text, MINER_PARAMS.maxTokens);
     this.#n++;
-    const m = this.#miner.match(sc, this.#n, (id) => {
-      delete this.#s.s[id];
-      delete this.#s.r[id];
-    });
+    const m = this.#miner.match(sc, this.#n, this.#evicted);
     let top = 0;
     const norm = this.#text.normLine(text);
     const f = this.#text.feed(text, threshold, norm);

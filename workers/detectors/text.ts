@@ -185,12 +185,12 @@ export function freshTextState(): TextState {
   return { v: 1, kind: 'text', n: 0, base: [], ring: [], pos: 0, ins: 0, med: 0, scale: 1, p99: 0, rmed: 0, rring: [], rpos: 0, q: [], mix: freshMix() };
 }
 
-function median(sorted: number[]): number {
+function median(sorted: ArrayLike<number>): number {
   const m = sorted.length >> 1;
   return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
 }
 
-function quantile(sorted: number[], q: number): number {
+function quantile(sorted: ArrayLike<number>, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
@@ -238,11 +238,16 @@ function isAsciiLetter(c: number): boolean {
   return (c | 32) >= 97 && (c | 32) <= 122;
 }
 
+interface BaseLine {
+  bytes: Buffer;
+  hash: number;
+}
+
 /** The detector as a class for a single task: load state, feed events, save state. */
 export class TextScorer {
   readonly s: TextState;
-  /** Baseline line → its UTF-8 bytes ended by \n (the Map keeps recency order, least recent first; mirrors s.base). */
-  readonly #base = new Map<string, Buffer>();
+  /** Baseline line → its UTF-8 bytes ended by \n and its hashLine() (the Map keeps recency order, least recent first; mirrors s.base). */
+  readonly #base = new Map<string, BaseLine>();
   #baseBytes = 0;
   /**
    * The deflate dictionary (the baseline's bytes in that order) is #arena[#from, #to) while
@@ -283,7 +288,7 @@ export class TextScorer {
 
   /** `bytes`: the line's UTF-8 bytes ended by \n, when the caller has them. */
   #add(line: string, bytes: Buffer = Buffer.from(line + '\n')): void {
-    this.#base.set(line, bytes);
+    this.#base.set(line, { bytes, hash: hashLine(line) });
     this.#newest = line;
     this.#baseBytes += bytes.length;
     if (this.#valid) {
@@ -294,20 +299,20 @@ export class TextScorer {
     }
     while (this.#baseBytes > this.P.baselineBytes && this.#base.size > 1) {
       const oldest = this.#base.keys().next().value as string;
-      const gone = (this.#base.get(oldest) as Buffer).length;
+      const gone = (this.#base.get(oldest) as BaseLine).bytes.length;
       this.#baseBytes -= gone;
       this.#base.delete(oldest);
       this.#from += gone;
     }
   }
 
-  /** A known line seen again: it becomes the most recent (`bytes`: its entry). */
-  #touch(line: string, bytes: Buffer): void {
+  /** A known line seen again: it becomes the most recent (`entry`: its entry). */
+  #touch(line: string, entry: BaseLine): void {
     // Already the most recent: the order, and so the dictionary, stay as they are.
     if (line === this.#newest) return;
     this.#newest = line;
     this.#base.delete(line);
-    this.#base.set(line, bytes);
+    this.#base.set(line, entry);
     this.#valid = false;
   }
 
@@ -316,9 +321,9 @@ export class TextScorer {
       // The baseline's lines, least recent first, each ended by \n, copied into the arena.
       if (this.#arena.length < this.#baseBytes) this.#arena = Buffer.allocUnsafe(Math.max(4 * this.P.baselineBytes, 2 * this.#baseBytes));
       let at = 0;
-      for (const b of this.#base.values()) {
-        this.#arena.set(b, at);
-        at += b.length;
+      for (const { bytes } of this.#base.values()) {
+        this.#arena.set(bytes, at);
+        at += bytes.length;
       }
       this.#from = 0;
       this.#to = at;
@@ -326,6 +331,9 @@ export class TextScorer {
     }
     return this.#arena.subarray(this.#from, this.#to);
   }
+
+  #sorted = new Float64Array(0);
+  #dev = new Float64Array(0);
 
   /** Adds a cost (and, when measured, a compression ratio) to the stream's null. */
   #pushNull(cost: number, ratio: number | null): void {
@@ -341,9 +349,19 @@ export class TextScorer {
     }
     s.ins++;
     if (s.ins % P.nullRefresh === 0 || s.ins === P.warmupNull) {
-      const sorted = [...s.ring].sort((a, b) => a - b);
+      // Sorted in two scratch arrays (numeric order, as a comparator sort of these finite costs).
+      const n = s.ring.length;
+      if (this.#sorted.length < n) {
+        this.#sorted = new Float64Array(Math.max(n, P.nullSize));
+        this.#dev = new Float64Array(this.#sorted.length);
+      }
+      const sorted = this.#sorted.subarray(0, n);
+      sorted.set(s.ring);
+      sorted.sort();
       const med = median(sorted);
-      const dev = sorted.map((x) => Math.abs(x - med)).sort((a, b) => a - b);
+      const dev = this.#dev.subarray(0, n);
+      for (let i = 0; i < n; i++) dev[i] = Math.abs(sorted[i] - med);
+      dev.sort();
       s.med = med;
       // Scale floors: a stream of near-identical lines has MAD 0; a byte of deflate output is
       // the measurement's resolution.
@@ -376,13 +394,13 @@ export class TextScorer {
     this.rowScore = 0;
     this.rowP = Number.NaN;
     const line = norm ?? this.normLine(text);
-    const h = this.hashOf(line);
-    this.mixFinding = this.#mix.observe(h, (x) => this.#nameOf(x), threshold);
     const known = this.#base.get(line);
+    const h = known === undefined ? this.hashOf(line) : known.hash;
+    this.mixFinding = this.#mix.observe(h, (x) => this.#nameOf(x), threshold);
     if (known !== undefined) {
       this.#touch(line, known);
       // A line accepted with a common pattern still counts towards that pattern's rarity.
-      const qa = this.#accepted.get(line);
+      const qa = this.#accepted.size === 0 ? undefined : this.#accepted.get(line);
       return qa === undefined ? null : this.#recur(qa, line, severityOf(text));
     }
     const key = skeleton(line, P.quarantineLineBytes);
