@@ -50,7 +50,21 @@ export interface FieldStats {
 }
 
 export function freshField(): FieldStats {
-  return { n: 0, v: {}, k: 0, num: 0, up: 0, prev: 0, nc: 0, c: {} };
+  return { n: 0, v: table<number>(), k: 0, num: 0, up: 0, prev: 0, nc: 0, c: table<NumStats>() };
+}
+
+/**
+ * An empty object for keys that are data (a slot's values, its contexts), already in V8's
+ * dictionary mode: added to a `{}` literal, each new key would make a new hidden class (a slot
+ * sees thousands of distinct values over a stream's templates, and adding them was the largest
+ * single cost of the logs path). Its prototype is Object.prototype as a literal's, so lookups,
+ * key order and JSON are those of `{}`.
+ */
+function table<T>(): Record<string, T> {
+  const o: Record<string, T> = { a: undefined as T, b: undefined as T };
+  delete o.a;
+  delete o.b;
+  return o;
 }
 
 export interface ValueFinding {

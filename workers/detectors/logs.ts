@@ -98,6 +98,45 @@ function loadState(bytes: Uint8Array | null): LogsState {
 
 type Part = Omit<Finding, 'index'>;
 
+/**
+ * A template's variable slots, worked out once per template (its tokens change only when a
+ * line widens it, and the miner then drops the cache): token positions, names (`#i`, or the key
+ * of a `key=<*>` slot), how much of the token precedes the value (0 for a bare slot), and the
+ * stream's statistics for each slot once they exist (the objects in LogsState.s and .k, never
+ * replaced while the template lives).
+ */
+interface SlotLayout {
+  pos: number[];
+  names: string[];
+  cut: number[];
+  /** The slot is also judged pooled by its key (a keyed slot whose key does not start with #). */
+  pool: boolean[];
+  stats: Record<string, FieldStats> | undefined;
+  fields: (FieldStats | undefined)[];
+  /** The key pooled over the stream's templates: undefined before the first look, null when the pool was full. */
+  pooled: (FieldStats | null | undefined)[];
+}
+
+function slotLayout(t: Template): SlotLayout {
+  if (t.layout !== undefined) return t.layout as SlotLayout;
+  const L: SlotLayout = { pos: [], names: [], cut: [], pool: [], stats: undefined, fields: [], pooled: [] };
+  const tt = t.tokens;
+  for (let i = 0; i < tt.length; i++) {
+    const x = tt[i];
+    const keyed = x.length > 4 && x.endsWith('=<*>');
+    if (x !== WILD && !keyed) continue;
+    L.pos.push(i);
+    const name = keyed ? x.slice(0, x.length - 4) : `#${i}`;
+    L.names.push(name);
+    L.cut.push(keyed ? x.length - 3 : 0);
+    L.pool.push(!name.startsWith('#'));
+    L.fields.push(undefined);
+    L.pooled.push(undefined);
+  }
+  t.layout = L;
+  return L;
+}
+
 /** The detector for one task: load state, feed events, save state. */
 class LogScorer {
   readonly #s: LogsState;
@@ -114,6 +153,12 @@ class LogScorer {
     this.#n = s.t.n;
   }
 
+  /** A template the miner evicted: its slot and rate statistics go with it. */
+  readonly #evicted = (id: number): void => {
+    delete this.#s.s[id];
+    delete this.#s.r[id];
+  };
+
   /** Scores one event: its findings (at least `threshold`), and the highest score seen. */
   feed(e: ScoreInput, text: string, threshold: number, out: Part[]): number {
     if (this.#prose.claims(text, threshold, out)) {
@@ -123,10 +168,7 @@ class LogScorer {
     }
     const sc = scan(text, MINER_PARAMS.maxTokens);
     this.#n++;
-    const m = this.#miner.match(sc, this.#n, (id) => {
-      delete this.#s.s[id];
-      delete this.#s.r[id];
-    });
+    const m = this.#miner.match(sc, this.#n, this.#evicted);
     let top = 0;
     const norm = this.#text.normLine(text);
     const f = this.#text.feed(text, threshold, norm);
@@ -146,40 +188,52 @@ class LogScorer {
     return top;
   }
 
+  /** Values of the current line's slots (reused from line to line). */
+  readonly #values: string[] = [];
+
   #slots(t: Template, tokens: readonly string[], threshold: number, out: Part[]): number {
-    const tt = t.tokens;
-    let stats = this.#s.s[t.id];
+    const L = slotLayout(t);
+    const n = L.pos.length;
+    let stats = L.stats;
     let top = 0;
     let ctx = '';
-    const names: string[] = [];
-    const values: string[] = [];
-    for (let i = 0; i < tt.length && i < tokens.length; i++) {
-      const x = tt[i];
-      const keyed = x.length > 4 && x.endsWith('=<*>');
-      if (x !== WILD && !keyed) continue;
-      const tok = tokens[i];
-      const name = keyed ? x.slice(0, x.length - 4) : `#${i}`;
-      const value = keyed ? tok.slice(x.length - 3) : tok;
-      names.push(name);
-      values.push(value);
-      stats ??= this.#s.s[t.id] = {};
-      const f = stats[name];
+    const values = this.#values;
+    let slots = 0;
+    for (let k = 0; k < n; k++) {
+      const i = L.pos[k];
+      if (i >= tokens.length) break;
+      const name = L.names[k];
+      const cut = L.cut[k];
+      const value = cut === 0 ? tokens[i] : tokens[i].slice(cut);
+      values[slots++] = value;
+      stats ??= L.stats = this.#s.s[t.id] ??= {};
+      let f = L.fields[k];
+      if (f === undefined) {
+        f = stats[name];
+        if (f !== undefined) L.fields[k] = f;
+      }
       if (f !== undefined && isContext(f)) ctx += ctx === '' ? `${name}=${value}` : ` ${name}=${value}`;
     }
     if (stats === undefined) return 0;
-    for (let k = 0; k < names.length; k++) {
-      const name = names[k];
-      if (values[k].length > MAX_META_VALUE) continue;
-      const f = (stats[name] ??= freshField());
+    for (let k = 0; k < slots; k++) {
+      const name = L.names[k];
+      const value = values[k];
+      if (value.length > MAX_META_VALUE) continue;
+      const f = (L.fields[k] ??= stats[name] ??= freshField());
       // A context slot is categorical (its own numbers are not judged), so the context can include it.
-      let r = observeValue(f, values[k], ctx);
+      let r = observeValue(f, value, ctx);
       let pooled = false;
-      if (!name.startsWith('#')) {
+      if (L.pool[k]) {
         // The same key over the stream's templates: the larger of the two findings is reported.
-        const keys = (this.#s.k ??= {});
-        let g = keys[name];
-        if (g === undefined && Object.keys(keys).length < MAX_KEYS) g = keys[name] = freshField();
-        const q = g === undefined ? null : observeValue(g, values[k], '', false);
+        let g = L.pooled[k];
+        if (g === undefined) {
+          const keys = (this.#s.k ??= {});
+          let h = keys[name];
+          if (h === undefined && Object.keys(keys).length < MAX_KEYS) h = keys[name] = freshField();
+          // Keys are never dropped: a key left out once the pool was full stays out.
+          g = L.pooled[k] = h ?? null;
+        }
+        const q = g === null ? null : observeValue(g, value, '', false);
         if (q !== null && (r === null || q.score > r.score)) {
           r = q;
           pooled = true;

@@ -116,9 +116,14 @@ export function lower(t: TailNull, x: number, floor: number): number {
   return (t.q50 - x) / Math.max(t.q50 - t.q01, floor);
 }
 
-/** Characters a word may start with, and end with (quotes, brackets, sentence punctuation). */
-const OPENERS = '("\'¿¡';
-const CLOSERS = '.,!?;:)"\'';
+/** Characters a word may start with, and end with (quotes, brackets, sentence punctuation): ( " ' ¿ ¡ and . , ! ? ; : ) " '. */
+function isOpener(c: number): boolean {
+  return c === 40 || c === 34 || c === 39 || c === 0xbf || c === 0xa1;
+}
+
+function isCloser(c: number): boolean {
+  return c === 46 || c === 44 || c === 33 || c === 63 || c === 59 || c === 58 || c === 41 || c === 34 || c === 39;
+}
 
 /**
  * How much of a line reads as prose: its whitespace-separated tokens, and how many are words of
@@ -139,8 +144,8 @@ export function proseShare(text: string): { words: number; tokens: number } {
     while (end < n && text.charCodeAt(end) > 32) end++;
     let a = i;
     let b = end;
-    if (OPENERS.includes(text[a])) a++;
-    while (b > a && CLOSERS.includes(text[b - 1])) b--;
+    if (isOpener(text.charCodeAt(a))) a++;
+    while (b > a && isCloser(text.charCodeAt(b - 1))) b--;
     let word = b > a;
     for (let k = a; k < b && word; k++) {
       c = text.charCodeAt(k);

@@ -46,6 +46,8 @@ export interface Template {
   /** Stream line at which it was last seen (eviction order). */
   last: number;
   count: number;
+  /** A cache of a caller's per-template work (logs.ts: its slot layout); cleared whenever the tokens change. */
+  layout?: unknown;
 }
 
 /** Serialised miner: next id, templates as [id, tokens joined by \u0001, last, count]. */
@@ -259,6 +261,7 @@ export class TemplateMiner {
           continue;
         }
         changed = true;
+        best.layout = undefined;
         tt[i] = sameKey(x, y) ? x.slice(0, fieldEq(x) + 1) + WILD : WILD;
       }
       best.last = n;

@@ -185,12 +185,12 @@ export function freshTextState(): TextState {
   return { v: 1, kind: 'text', n: 0, base: [], ring: [], pos: 0, ins: 0, med: 0, scale: 1, p99: 0, rmed: 0, rring: [], rpos: 0, q: [], mix: freshMix() };
 }
 
-function median(sorted: number[]): number {
+function median(sorted: ArrayLike<number>): number {
   const m = sorted.length >> 1;
   return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
 }
 
-function quantile(sorted: number[], q: number): number {
+function quantile(sorted: ArrayLike<number>, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
@@ -238,13 +238,26 @@ function isAsciiLetter(c: number): boolean {
   return (c | 32) >= 97 && (c | 32) <= 122;
 }
 
+interface BaseLine {
+  bytes: Buffer;
+  hash: number;
+}
+
 /** The detector as a class for a single task: load state, feed events, save state. */
 export class TextScorer {
   readonly s: TextState;
-  /** Baseline template → present (Map keeps recency order; mirrors s.base). */
-  readonly #base = new Map<string, number>();
+  /** Baseline line → its UTF-8 bytes ended by \n and its hashLine() (the Map keeps recency order, least recent first; mirrors s.base). */
+  readonly #base = new Map<string, BaseLine>();
   #baseBytes = 0;
-  #dict: Buffer | null = null;
+  /**
+   * The deflate dictionary (the baseline's bytes in that order) is #arena[#from, #to) while
+   * #valid: a new line is appended in place and an evicted one dropped from the front, so only a
+   * reordering (a known line touched) or a full arena makes #dictionary() copy the lines again.
+   */
+  #arena: Buffer = Buffer.alloc(0);
+  #from = 0;
+  #to = 0;
+  #valid = false;
 
   readonly P: Readonly<TextParams>;
   readonly #mix: MixDrift;
@@ -273,42 +286,54 @@ export class TextScorer {
   /** The most recent baseline line (the dictionary's last), or null. */
   #newest: string | null = null;
 
-  #add(line: string): void {
-    const bytes = Buffer.byteLength(line) + 1;
-    this.#base.set(line, bytes);
+  /** `bytes`: the line's UTF-8 bytes ended by \n, when the caller has them. */
+  #add(line: string, bytes: Buffer = Buffer.from(line + '\n')): void {
+    this.#base.set(line, { bytes, hash: hashLine(line) });
     this.#newest = line;
-    this.#baseBytes += bytes;
-    this.#dict = null;
+    this.#baseBytes += bytes.length;
+    if (this.#valid) {
+      if (this.#to + bytes.length <= this.#arena.length) {
+        this.#arena.set(bytes, this.#to);
+        this.#to += bytes.length;
+      } else this.#valid = false;
+    }
     while (this.#baseBytes > this.P.baselineBytes && this.#base.size > 1) {
       const oldest = this.#base.keys().next().value as string;
-      this.#baseBytes -= this.#base.get(oldest) as number;
+      const gone = (this.#base.get(oldest) as BaseLine).bytes.length;
+      this.#baseBytes -= gone;
       this.#base.delete(oldest);
+      this.#from += gone;
     }
   }
 
-  #touch(line: string): void {
+  /** A known line seen again: it becomes the most recent (`entry`: its entry). */
+  #touch(line: string, entry: BaseLine): void {
     // Already the most recent: the order, and so the dictionary, stay as they are.
     if (line === this.#newest) return;
     this.#newest = line;
-    const bytes = this.#base.get(line) as number;
     this.#base.delete(line);
-    this.#base.set(line, bytes);
-    this.#dict = null;
+    this.#base.set(line, entry);
+    this.#valid = false;
   }
 
   #dictionary(): Buffer {
-    if (this.#dict === null) {
-      // The baseline's lines, least recent first, each ended by \n (written in place: no joined string).
-      const d = Buffer.allocUnsafe(this.#baseBytes);
+    if (!this.#valid) {
+      // The baseline's lines, least recent first, each ended by \n, copied into the arena.
+      if (this.#arena.length < this.#baseBytes) this.#arena = Buffer.allocUnsafe(Math.max(4 * this.P.baselineBytes, 2 * this.#baseBytes));
       let at = 0;
-      for (const line of this.#base.keys()) {
-        at += d.write(line, at);
-        d[at++] = 10;
+      for (const { bytes } of this.#base.values()) {
+        this.#arena.set(bytes, at);
+        at += bytes.length;
       }
-      this.#dict = at === d.length ? d : d.subarray(0, at);
+      this.#from = 0;
+      this.#to = at;
+      this.#valid = true;
     }
-    return this.#dict;
+    return this.#arena.subarray(this.#from, this.#to);
   }
+
+  #sorted = new Float64Array(0);
+  #dev = new Float64Array(0);
 
   /** Adds a cost (and, when measured, a compression ratio) to the stream's null. */
   #pushNull(cost: number, ratio: number | null): void {
@@ -324,9 +349,19 @@ export class TextScorer {
     }
     s.ins++;
     if (s.ins % P.nullRefresh === 0 || s.ins === P.warmupNull) {
-      const sorted = [...s.ring].sort((a, b) => a - b);
+      // Sorted in two scratch arrays (numeric order, as a comparator sort of these finite costs).
+      const n = s.ring.length;
+      if (this.#sorted.length < n) {
+        this.#sorted = new Float64Array(Math.max(n, P.nullSize));
+        this.#dev = new Float64Array(this.#sorted.length);
+      }
+      const sorted = this.#sorted.subarray(0, n);
+      sorted.set(s.ring);
+      sorted.sort();
       const med = median(sorted);
-      const dev = sorted.map((x) => Math.abs(x - med)).sort((a, b) => a - b);
+      const dev = this.#dev.subarray(0, n);
+      for (let i = 0; i < n; i++) dev[i] = Math.abs(sorted[i] - med);
+      dev.sort();
       s.med = med;
       // Scale floors: a stream of near-identical lines has MAD 0; a byte of deflate output is
       // the measurement's resolution.
@@ -359,12 +394,13 @@ export class TextScorer {
     this.rowScore = 0;
     this.rowP = Number.NaN;
     const line = norm ?? this.normLine(text);
-    const h = this.hashOf(line);
+    const known = this.#base.get(line);
+    const h = known === undefined ? this.hashOf(line) : known.hash;
     this.mixFinding = this.#mix.observe(h, (x) => this.#nameOf(x), threshold);
-    if (this.#base.has(line)) {
-      this.#touch(line);
+    if (known !== undefined) {
+      this.#touch(line, known);
       // A line accepted with a common pattern still counts towards that pattern's rarity.
-      const qa = this.#accepted.get(line);
+      const qa = this.#accepted.size === 0 ? undefined : this.#accepted.get(line);
       return qa === undefined ? null : this.#recur(qa, line, severityOf(text));
     }
     const key = skeleton(line, P.quarantineLineBytes);
@@ -398,7 +434,7 @@ export class TextScorer {
       const low = score > 0 && score >= threshold ? this.#novel(buf, cost, z, baseLines, sev, Number(score.toFixed(4)), true) : null;
       const ratio = s.ins % RATIO_EVERY === 0 ? cost / (deflateRawSync(buf, { level: P.level }).length * 8) : null;
       this.#pushNull(cost, ratio);
-      this.#add(line);
+      this.#add(line, buf);
       return low;
     }
     // Anomalous: quarantine rather than baseline (hygiene). Its cost still enters the null

@@ -1,0 +1,121 @@
+// The logs path's speed changes must not change a result: the prose share's char-code tests
+// against the string look-ups they replaced, the slot statistics' dictionary-mode objects against
+// `{}` literals, and the text detector's in-place dictionary (appended, trimmed, rebuilt after a
+// reordering) against the same stream cut into one-event tasks (a fresh dictionary every event).
+import { describe, expect, it } from 'vitest';
+import { proseShare } from '../../workers/detectors/prose-features.js';
+import { freshField, observeValue } from '../../workers/detectors/fields.js';
+import { scoreText, TEXT_PARAMS } from '../../workers/detectors/text.js';
+import { prng } from '../../src/tools/demo/synthetic.js';
+
+/** proseShare as it was written before (OPENERS / CLOSERS as strings, one-character look-ups). */
+function proseShareRef(text: string): { words: number; tokens: number } {
+  const OPENERS = '("\'¿¡';
+  const CLOSERS = '.,!?;:)"\'';
+  let words = 0;
+  let tokens = 0;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let c = text.charCodeAt(i);
+    if (c <= 32) { i++; continue; }
+    tokens++;
+    let end = i;
+    while (end < n && text.charCodeAt(end) > 32) end++;
+    let a = i;
+    let b = end;
+    if (OPENERS.includes(text[a])) a++;
+    while (b > a && CLOSERS.includes(text[b - 1])) b--;
+    let word = b > a;
+    for (let k = a; k < b && word; k++) {
+      c = text.charCodeAt(k);
+      if (c >= 97 && c <= 122) continue;
+      if (c >= 65 && c <= 90) { word = k === a; continue; }
+      if (c >= 0xc0) continue;
+      word = (c === 39 || c === 0x2019) && k > a && k < b - 1;
+    }
+    if (word) words++;
+    i = end;
+  }
+  return { words, tokens };
+}
+
+describe('proseShare', () => {
+  it('agrees with the string look-ups on edge cases', () => {
+    const cases = [
+      '', ' ', '\t\n ', '(', '"', "'", '¿', '¡', '.', '?!', '("hello")', '¿Qué tal?', '¡Hola!', "don't stop", 'it’s fine',
+      'naïve café déjà vu', '日本語 の 文章 です', 'emoji 😀 here 👍🏽.', '\ud800 lone surrogate \udfff', 'A B C d e f', 'x'.repeat(100_000),
+      `${'word '.repeat(20_000)}end.`, '(((a)))', "'quoted'", '"a', 'a"', '\u00a0nbsp\u00a0split',
+    ];
+    for (const t of cases) expect(proseShare(t), JSON.stringify(t.slice(0, 40))).toEqual(proseShareRef(t));
+  });
+
+  it('agrees on random strings of the characters it turns on', () => {
+    const r = prng(11);
+    const alphabet = ['a', 'Z', 'é', '日', '😀', "'", '’', '(', ')', '"', '¿', '¡', '.', ',', '!', '?', ';', ':', ' ', '\t', '1', '-', '\u0000'];
+    for (let k = 0; k < 2000; k++) {
+      let t = '';
+      const len = Math.floor(r() * 60);
+      for (let i = 0; i < len; i++) t += alphabet[Math.floor(r() * alphabet.length)];
+      expect(proseShare(t), JSON.stringify(t)).toEqual(proseShareRef(t));
+    }
+  });
+});
+
+describe('field statistics objects', () => {
+  it('keep the key order, JSON and prototype look-ups of {} literals', () => {
+    const values = ['503', 'GET', '0', 'constructor', 'toString', 'EUR', '12', 'a b', '4294967295', '__proto__x', 'x'.repeat(64)];
+    const f = freshField();
+    const literal: Record<string, number> = {};
+    for (const v of values) {
+      observeValue(f, v, '');
+      literal[v] = (literal[v] ?? 0) + 1;
+    }
+    const v = f.v as Record<string, number>;
+    expect(Object.keys(v)).toEqual(Object.keys({ ...Object.fromEntries(Object.keys(v).map((k) => [k, 0])) }));
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(f.c)).toBe(Object.prototype);
+    // The same insertions into a literal: the same key order and JSON (prototype names included).
+    const again = freshField();
+    const lit = { n: 0, v: {} as Record<string, number>, k: 0, num: 0, up: 0, prev: 0, nc: 0, c: {} };
+    for (const x of values) {
+      observeValue(again, x, '');
+      observeValue(lit, x, '');
+    }
+    expect(JSON.stringify(again)).toBe(JSON.stringify(lit));
+    expect(Object.keys(again.v as object)).toEqual(Object.keys(lit.v));
+  });
+});
+
+describe('text detector dictionary', () => {
+  it('scores a stream the same in one task as in one-event tasks (in-place dictionary vs rebuilt)', () => {
+    // A small baseline so lines are evicted and the arena fills; known lines come back (reorderings).
+    const params = { ...TEXT_PARAMS, baselineBytes: 600, warmupEvents: 20, warmupNull: 8 };
+    const r = prng(5);
+    const words = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'ünïcödé', '日本'];
+    const lines: { ts: number; text: string }[] = [];
+    const seen: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      let text: string;
+      if (i > 100 && i % 37 === 0) text = Array.from({ length: 80 }, () => String.fromCharCode(33 + Math.floor(r() * 90))).join('').replace(/[0-9]/g, 'k');
+      else if (seen.length > 0 && r() < 0.5) text = seen[Math.floor(r() * seen.length)];
+      else {
+        text = Array.from({ length: 3 + Math.floor(r() * 8) }, () => words[Math.floor(r() * words.length)]).join(' ');
+        if (r() < 0.05) text += ' ' + 'q'.repeat(200 + Math.floor(r() * 300));
+        seen.push(text);
+      }
+      lines.push({ ts: i, text });
+    }
+    const whole = scoreText(null, lines, params);
+    let state: Uint8Array | null = null;
+    const findings: unknown[] = [];
+    lines.forEach((e, i) => {
+      const one = scoreText(state, [e], params);
+      for (const f of one.findings) findings.push({ ...f, index: i });
+      state = one.state;
+    });
+    expect(findings).toEqual(whole.findings);
+    expect(Buffer.from(state as unknown as Uint8Array).equals(Buffer.from(whole.state))).toBe(true);
+    expect(whole.findings.length).toBeGreaterThan(0);
+  });
+});
