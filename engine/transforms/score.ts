@@ -184,6 +184,8 @@ export class Scorer {
   readonly #tickOpts: Readonly<IdleTickOptions>;
   /** Ticks queued or running (drain() waits for them too). */
   #ticks = 0;
+  /** Whether events wait upstream (startIdleTicks): no ticks meanwhile. */
+  #ticksHeld: () => boolean = () => false;
 
   constructor(log: Logger, opts: ScorerOptions) {
     this.#log = log.child({ transform: 'score' });
@@ -230,16 +232,24 @@ export class Scorer {
     });
   }
 
-  /** Starts the idle ticks' sweep timer (the engine does; tests may call tick(now) themselves). */
-  startIdleTicks(): void { this.#ticker.start(); }
+  /**
+   * Starts the idle ticks' sweep timer (the engine does; tests may call tick(now) themselves).
+   * `held`: whether acknowledged events wait upstream, not yet handed to the scorer (the engine:
+   * while the spool holds writes); no ticks then, as their streams only look quiet.
+   */
+  startIdleTicks(held: () => boolean = () => false): void {
+    this.#ticksHeld = held;
+    this.#ticker.start();
+  }
 
   /**
    * One sweep of idle ticks (idle-ticks.ts): each quiet logs/traces stream due for one gets a tick
    * at its event time advanced by the wall time since its last events, behind whatever it has
-   * waiting. None while the backlog holds writers back. Returns the ticks sent.
+   * waiting. None while the backlog holds writers back, nor while events wait upstream (held).
+   * Returns the ticks sent.
    */
   tick(now: number): number {
-    if (this.#pendingEvents >= this.#highWater) return 0;
+    if (this.#pendingEvents >= this.#highWater || this.#ticksHeld()) return 0;
     const due = pickTicks(this.#streams.values(), now, this.#tickOpts);
     for (const { entry: q, ts } of due) {
       q.tickedAt = now;

@@ -10,6 +10,8 @@
 //   (f) close() right after PostgreSQL returns lets the spool drain first;
 //   (g) a signed-in user's access token (its session checked before the outage) keeps working
 //       while PostgreSQL is down; a key the engine never verified gets 503.
+//   (h) no idle ticks while the spool holds acknowledged events: a stream whose events wait in
+//       the spool is not quiet (a tick would judge its silence, and date it after events still to come).
 import { appendFile, copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -363,6 +365,50 @@ describe('engine spool with PostgreSQL stopped and started', () => {
       expect(await storedMarkers(pool, t.id, 'j')).toEqual([marker('j', 0), marker('j', 1)]);
       expect(await storedMarkers(pool, unseen.id)).toEqual([]);
     } finally {
+      await pgs.start();
+      await engine.close();
+    }
+  });
+  it('(h) sends no idle tick while the spool holds events: a spooled stream is not quiet, and is scored in order after the outage', async () => {
+    const t = await tenant();
+    // Ticks every second: the outage below lasts several intervals; the sender's gaps are far shorter.
+    const engine = await engineOn(await spoolDir(), { streamIdleTickMs: 1_000 });
+    let n = 0;
+    let sending = true;
+    // A live sender: a batch every 50 ms, before, during and after the outage.
+    const sender = (async () => {
+      while (sending) {
+        const r = await post(engine.port, t.key, range(n, n + 2).map((k) => ev('q', k)), `q-${n}`);
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        n += 2;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+    })();
+    const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
+    try {
+      // The scorer holds the stream (its first event scored) before the outage.
+      await waitFor(async () => ((await anomaliesOf(t.id, 'q')).length > 0 ? true : undefined), 15_000, 'the stream scored before the outage');
+      const ticksBefore = engine.stats().score.idleTicks;
+      await pgs.stop();
+      await sleep(4_000);
+      expect(engine.stats().spool!.spooling).toBe(true);
+      await pgs.start();
+      await waitFor(async () => (engine.stats().spool!.spooling ? undefined : true), 30_000, 'the spool to drain');
+      // The stream's events waited in the spool, not in the scorer: it was not quiet, and got no tick.
+      expect(engine.stats().score.idleTicks).toBe(ticksBefore);
+      await sleep(300);
+      sending = false;
+      await sender;
+      // The fixture counts every input of a task, ticks included: a tick among the events would shift `seen`.
+      const booms = flagged(n);
+      const found = await waitFor(async () => {
+        const rows = await anomaliesOf(t.id, 'q');
+        return rows.length >= booms.length ? rows : undefined;
+      }, 15_000, 'anomalies of stream q');
+      expect(found).toEqual(booms.map((k) => ({ data: marker('q', k), seen: k })));
+    } finally {
+      sending = false;
+      await sender.catch(() => {});
       await pgs.start();
       await engine.close();
     }
