@@ -12,10 +12,12 @@
 //       while PostgreSQL is down; a key the engine never verified gets 503.
 //   (h) no idle ticks while the spool holds acknowledged events: a stream whose events wait in
 //       the spool is not quiet (a tick would judge its silence, and date it after events still to come).
+//   (i) an anomaly write that PostgreSQL's stop cuts off is written once it is back (its event is
+//       stored: its finding is kept too).
 import { appendFile, copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type pg from 'pg';
+import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/core/auth/api-keys.js';
@@ -125,9 +127,9 @@ describe('engine spool with PostgreSQL stopped and started', () => {
       // What was stored and scored so far is in before PostgreSQL stops: the flagged events of
       // both streams. The scorer keeps the order within a stream, not between streams (h's last
       // task may wait longer than w's: its settings lookup, its gathering timer, the worker), so
-      // w's rows being stored says nothing of h's; and an anomaly write still in flight when
-      // PostgreSQL stops is retried for ~350 ms, then dropped (ScoreAnomalyWriteError): h's row
-      // would never come, and the wait for stream h's anomalies below would time out.
+      // w's rows being stored says nothing of h's. (An anomaly write still in flight when
+      // PostgreSQL stopped used to be dropped after the sink's ~350 ms of retries, and the wait
+      // for stream h's anomalies below timed out; it is now tried again until PostgreSQL is back: (i).)
       await waitFor(async () => {
         for (const [stream, count] of [['h', hn], ['w', wn]] as const) {
           if ((await anomaliesOf(t.id, stream)).length < flagged(count).length) return undefined;
@@ -409,6 +411,36 @@ describe('engine spool with PostgreSQL stopped and started', () => {
     } finally {
       sending = false;
       await sender.catch(() => {});
+      await pgs.start();
+      await engine.close();
+    }
+  });
+  it('(i) writes an anomaly whose write PostgreSQL\'s stop cut off once PostgreSQL is back', async () => {
+    const t = await tenant();
+    const engine = await engineOn(await spoolDir());
+    // Another session holds the anomalies table: the anomaly write is in flight when PostgreSQL stops.
+    const blocker = new pg.Client({ connectionString: pgs.url });
+    blocker.on('error', () => {});
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE anomalies IN ACCESS EXCLUSIVE MODE');
+      expect(await post(engine.port, t.key, [ev('x', 0), ev('x', 1)])).toMatchObject({ status: 200, body: { accepted: 2 } });
+      await waitFor(async () => ((await pool.query(
+        `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'COPY anomalies%'`)).rowCount ? true : undefined), 15_000, 'the anomaly write waiting on the lock');
+      await pgs.stop();
+      // Longer than the sink's own retries (~350 ms).
+      await new Promise((r) => setTimeout(r, 1_500));
+      await pgs.start();
+      const found = await waitFor(async () => {
+        const rows = await anomaliesOf(t.id, 'x');
+        return rows.length > 0 ? rows : undefined;
+      }, 15_000, 'the anomaly of stream x');
+      expect(found).toEqual([{ data: marker('x', 0), seen: 0 }]);
+      expect(engine.stats().score.anomalyWriteRetries).toBeGreaterThan(0);
+      expect(engine.stats().score.anomalyWritesFailed).toBe(0);
+    } finally {
+      await blocker.end().catch(() => {});
       await pgs.start();
       await engine.close();
     }
