@@ -183,7 +183,8 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   });
   const ingest = new Ingest({ config, pool, log, usage, scorer, events, spool, toScore, publish: cluster?.publish, sharedQuota: cluster?.quota });
   // Idle ticks for quiet logs/traces streams (transforms/idle-ticks.ts); the cluster's detect role sends none (docs/scaling.md).
-  scorer.startIdleTicks();
+  // None while the spool holds acknowledged writes: their events reach the scorer at replay, so their streams only look quiet.
+  scorer.startIdleTicks(() => spool?.stats.spooling === true);
   const stopSpoolMetrics = trackSpool(spool);
 
   const door: Door = { closing: false, graceEnd: Infinity, listenSocket: undefined };

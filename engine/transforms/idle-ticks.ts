@@ -9,7 +9,10 @@
 //        │   not ticked for everyMs, at most maxPerSweep per sweep, least recently used streams
 //        │   first (the rest wait for a later sweep: 100k quiet streams are no tick storm;
 //        │   a tick's task moves its stream to the recent end, so the sweeps take turns),
-//        │   none while the scorer has a backlog (room() would hold writers)
+//        │   none while the scorer has a backlog (room() would hold writers), nor while the
+//        │   spool holds acknowledged writes (their events reach the scorer at replay: the
+//        │   streams only look quiet; a tick would judge a silence that is not there and date it
+//        │   after events still to come)
 //        ▼
 //   tick ts = lastTs + (now − seenAt)  (the stream's event time advanced by the wall time since)
 //        ─► Scorer: a tick record queued behind the stream's waiting events, in its next task

@@ -34,6 +34,8 @@
 // room(tenant) holds back only a tenant with a quarter of highWaterEvents waiting (or a task's
 // worth while the whole backlog is over it); over maxStreams, streams of tenants above their
 // fair share go first; a tenant's anomaly rows being written are capped (then dropped, counted).
+// An anomaly write refused as unavailable (PostgreSQL down) is tried again until it is stored or
+// close() gives up: its events are stored or spooled, so their findings are not dropped.
 // Idle ticks (idle-ticks.ts): a quiet logs/traces stream gets a tick with its event time, queued
 // behind its waiting events like one more (never counted as an event), so its silence is judged.
 // size-exception: queue, bounds, fairness, eviction and checkpoint hooks share the per-stream
@@ -96,7 +98,7 @@ export interface ScorerOptions {
   maxAnomalyRowsPerTenant?: number;
   /** Idle ticks for quiet logs/traces streams (idle-ticks.ts; default: every 10 s, up to 1 h, 1,000 a sweep; everyMs 0: none). */
   idleTicks?: Partial<IdleTickOptions>;
-  /** Receives the anomaly rows of each result; its promise is awaited by drain(). */
+  /** Receives the anomaly rows of each result; its promise is awaited by drain(). Rejected with DW_ERR_UNAVAILABLE: called again later (storage is down). */
   onAnomalies: (rows: AnomalyRow[]) => Promise<unknown>;
 }
 
@@ -171,19 +173,24 @@ export class Scorer {
   #inFlight = 0;
   #pendingEvents = 0;
   #writes = new Set<Promise<unknown>>();
+  /** Anomaly writes waiting to be tried again (storage unavailable), and whether close() has given up on them. */
+  readonly #retryWaits = new Set<() => void>();
+  #giveUp = false;
   #idle: (() => void)[] = [];
   readonly #maxStreams: number;
   readonly #ttlMs: number;
   readonly #checkpoints: Checkpoints | undefined;
   #checkpointTimer: NodeJS.Timeout | undefined;
   readonly stats = {
-    tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, anomaliesDropped: 0, streamsEvicted: 0, workerErrors: 0,
+    tasksRun: 0, tasksFailed: 0, eventsScored: 0, eventsDropped: 0, anomalies: 0, anomalyWritesFailed: 0, anomalyWriteRetries: 0, anomaliesDropped: 0, streamsEvicted: 0, workerErrors: 0,
     statesLoaded: 0, statesSaved: 0, checkpointErrors: 0, idleTicks: 0,
   };
   readonly #ticker: IdleTicker;
   readonly #tickOpts: Readonly<IdleTickOptions>;
   /** Ticks queued or running (drain() waits for them too). */
   #ticks = 0;
+  /** Whether events wait upstream (startIdleTicks): no ticks meanwhile. */
+  #ticksHeld: () => boolean = () => false;
 
   constructor(log: Logger, opts: ScorerOptions) {
     this.#log = log.child({ transform: 'score' });
@@ -230,16 +237,24 @@ export class Scorer {
     });
   }
 
-  /** Starts the idle ticks' sweep timer (the engine does; tests may call tick(now) themselves). */
-  startIdleTicks(): void { this.#ticker.start(); }
+  /**
+   * Starts the idle ticks' sweep timer (the engine does; tests may call tick(now) themselves).
+   * `held`: whether acknowledged events wait upstream, not yet handed to the scorer (the engine:
+   * while the spool holds writes); no ticks then, as their streams only look quiet.
+   */
+  startIdleTicks(held: () => boolean = () => false): void {
+    this.#ticksHeld = held;
+    this.#ticker.start();
+  }
 
   /**
    * One sweep of idle ticks (idle-ticks.ts): each quiet logs/traces stream due for one gets a tick
    * at its event time advanced by the wall time since its last events, behind whatever it has
-   * waiting. None while the backlog holds writers back. Returns the ticks sent.
+   * waiting. None while the backlog holds writers back, nor while events wait upstream (held).
+   * Returns the ticks sent.
    */
   tick(now: number): number {
-    if (this.#pendingEvents >= this.#highWater) return 0;
+    if (this.#pendingEvents >= this.#highWater || this.#ticksHeld()) return 0;
     const due = pickTicks(this.#streams.values(), now, this.#tickOpts);
     for (const { entry: q, ts } of due) {
       q.tickedAt = now;
@@ -453,6 +468,10 @@ export class Scorer {
         ScoreShutdownDeadline.emit(this.#log, { dropped, deadlineMs }, dropped);
       }
     }
+    // Past the deadline (or without one), anomaly writes waiting for storage to return fail now (counted and logged).
+    this.#giveUp = true;
+    for (const wake of this.#retryWaits) wake();
+    this.#retryWaits.clear();
     this.#ticker.stop();
     await this.drain();
     clearInterval(this.#checkpointTimer);
@@ -639,7 +658,7 @@ export class Scorer {
       return;
     }
     this.#anomalyRowsOf.set(tenantId, held + rows.length);
-    const p = this.#onAnomalies(rows).catch((err: unknown) => {
+    const p = this.#writeWhileUnavailable(rows).catch((err: unknown) => {
       this.stats.anomalyWritesFailed++;
       ScoreAnomalyWriteError.emit(this.#log, { err, rows: rows.length });
     });
@@ -650,6 +669,31 @@ export class Scorer {
       this.#writes.delete(p);
       this.#checkIdle();
     });
+  }
+
+  /**
+   * onAnomalies(rows), again while storage is unavailable (PostgreSQL down: the sink's own retries
+   * span ~350 ms), every 100 ms doubling to 2 s, until stored or the scorer gives up at close():
+   * the rows' events are stored (or spooled), so their findings are kept too, not dropped when an
+   * outage begins while they are being written. Bounded by maxAnomalyRowsPerTenant (rows being
+   * written). A retry of a write that did commit fails on the rows' keys and is not stored twice.
+   */
+  async #writeWhileUnavailable(rows: AnomalyRow[]): Promise<void> {
+    for (let wait = 100; ; wait = Math.min(2 * wait, 2_000)) {
+      try {
+        await this.#onAnomalies(rows);
+        return;
+      } catch (err) {
+        const code = (err as { code?: unknown } | null)?.code;
+        if ((code !== 'DW_ERR_UNAVAILABLE' && code !== 'DW_ERR_DATABASE_UNAVAILABLE') || this.#giveUp) throw err;
+        this.stats.anomalyWriteRetries++;
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(() => { this.#retryWaits.delete(wake); resolve(); }, wait);
+          const wake = (): void => { clearTimeout(t); resolve(); };
+          this.#retryWaits.add(wake);
+        });
+      }
+    }
   }
 
   #finish(q: StreamQueue, state: Uint8Array | null, sessionState: Uint8Array | null = null): void {

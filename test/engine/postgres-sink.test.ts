@@ -1,10 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { blockLines } from '../../engine/sinks/postgres/blocks.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
 import { createPool } from '../../src/core/db.js';
 import type { TestDatabase } from '../helpers/db.js';
 import { countStored } from '../helpers/events.js';
+import { waitFor } from '../helpers/net.js';
 import { blockSink, logRecords, sinkDatabase } from '../helpers/sink.js';
 
 const sd = sinkDatabase('Sink One', 'Sink Two');
@@ -48,13 +50,45 @@ describe('CopySink (group commit)', () => {
     const sink = blockSink(db.pool, { flushIntervalMs: 50 });
     const w = { tenantId: t1, lines: lines(t1, 3, 'dup'), rows: 3, bytes: 10, batchKey: 'k1' };
     const [a, b, c] = await Promise.all([sink.write(w), sink.write(w), sink.write({ ...w, tenantId: t2, lines: lines(t2, 3, 'dup') })]);
-    // The two same-key writes go in different flushes, which race: either may store the batch.
-    expect([a.duplicate, b.duplicate].filter(Boolean)).toHaveLength(1);
+    // The second same-key write waits for the flush holding the first: the first is stored.
+    expect([a.duplicate, b.duplicate]).toEqual([false, true]);
     expect(c.duplicate).toBe(false);
     expect([a.rows, b.rows, c.rows]).toEqual([3, 3, 3]);
     expect(await count('dup')).toBe(6);
     expect((await usage()) - u0).toBe(3);
     await sink.close();
+  });
+
+  it('a second write of a key waits for the flush holding the first: the first copy is stored, the later one is its duplicate', async () => {
+    // The spool replays a wave as one batch of writes, a client's resend (same key) at its tail;
+    // the resend must not be stored in place of the original (it would be out of order).
+    const sink = blockSink(db.pool, { flushIntervalMs: 50 });
+    // Another transaction holds a key of the first flush: that flush waits on the row lock, in flight.
+    const blocker = new pg.Client({ connectionString: db.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(`INSERT INTO ingest_batches (tenant_id, batch_key, event_count) VALUES ($1, 'held-a', 1)`, [t1]);
+      const held = sink.write({ tenantId: t1, lines: lines(t1, 1, 'first-copy-held'), rows: 1, bytes: 1, batchKey: 'held-a' });
+      const w = { tenantId: t1, lines: lines(t1, 2, 'first-copy'), rows: 2, bytes: 1, batchKey: 'held-b' };
+      const original = sink.write(w);
+      const resend = sink.write(w);
+      await waitFor(async () => {
+        const r = await db.pool.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO ingest_batches%'`);
+        return r.rowCount ? true : undefined;
+      }, 10_000, 'the first flush waiting on the key lock');
+      // Time for another flush to take the resend, if one could.
+      await new Promise((r) => setTimeout(r, 300));
+      await blocker.query('ROLLBACK');
+      expect(await held).toEqual({ duplicate: false, rows: 1 });
+      expect(await original).toEqual({ duplicate: false, rows: 2 });
+      expect(await resend).toEqual({ duplicate: true, rows: 2 });
+      expect(await count('first-copy')).toBe(2);
+    } finally {
+      await blocker.end();
+      await sink.close();
+    }
   });
 
   it('refuses a key reused for different data with DW_ERR_CONFLICT (stores nothing), and acks the same data as a duplicate', async () => {

@@ -84,6 +84,17 @@ describe('takeGroup', () => {
     expect(second.rest).toEqual([]);
   });
 
+  it('a write whose batch key is in the group or in a flush in flight waits; the writes after it go on', () => {
+    const pending = [w('A', 10, 'k1'), w('A', 10, 'k1'), w('A', 10, 'k2'), w('A', 10, 'k3')];
+    const first = takeGroup(pending, new Map(), { ...opts([]), keysInFlight: new Set(['A\u0000k2']) });
+    expect(first.group.map((p) => p.w.batchKey)).toEqual(['k1', 'k3']);
+    expect(first.rest.map((p) => p.w.batchKey)).toEqual(['k1', 'k2']);
+    // While the flush holding k1 is in flight, its second copy stays out; k2's flush has ended.
+    const second = takeGroup(first.rest, new Map(), { ...opts([]), keysInFlight: new Set(['A\u0000k1', 'A\u0000k3']) });
+    expect(second.group.map((p) => p.w.batchKey)).toEqual(['k2']);
+    expect(takeGroup(second.rest, new Map(), { ...opts([]), keysInFlight: new Set() }).group.map((p) => p.w.batchKey)).toEqual(['k1']);
+  });
+
   it('the heavy lane waits when it holds its flushes, the light lane does not', () => {
     const pending = [w('A', 1_000), w('B', 100)];
     const first = takeGroup(pending, new Map(), opts(['A'], false));

@@ -13,7 +13,9 @@
 // up to flushMaxRows of the heavy tenant's rows and waits on the row locks (usage_counters,
 // stream_totals) that the heavy tenant's other flush holds until it commits. A heavy tenant
 // cannot hold every flush: the slots above its share stay open to the others. A second write
-// with a batch key already in the group waits for the next.
+// with a batch key already in the group, or in a flush still in flight, waits until that one has
+// ended: flushes run concurrently, so a copy taken at once could claim the key first and be
+// stored in place of the earlier one (a resend at the spool's tail overtaking the original).
 
 import { linesSize, type BlockPart } from './blocks.js';
 
@@ -39,7 +41,13 @@ export interface GroupLimits {
   heavy: (tenantId: string) => boolean;
   /** Whether the heavy lane may start a flush now. */
   heavyMayStart: boolean;
+  /** `tenant \u0000 batchKey` of the writes in flushes in flight: a write with one of these keys waits. */
+  keysInFlight?: ReadonlySet<string>;
 }
+
+/** The key a write claims in ingest_batches, as takeGroup and the sink track it (undefined: none). */
+export const batchKeyOf = (w: { readonly tenantId: string; readonly batchKey?: string }): string | undefined =>
+  (w.batchKey === undefined ? undefined : `${w.tenantId}\u0000${w.batchKey}`);
 
 export function takeGroup<P extends Queued>(pending: readonly P[], flushesOf: ReadonlyMap<string, number>, o: GroupLimits): Taken<P> {
   const light = new Map<string, { items: P[]; head: number }>();
@@ -64,14 +72,14 @@ export function takeGroup<P extends Queued>(pending: readonly P[], flushesOf: Re
   let bytes = 0;
   for (let more = true; more;) {
     more = false;
-    for (const [tenant, q] of queues) {
+    for (const q of queues.values()) {
       const p = q.items[q.head];
       if (p === undefined || (group.length > 0 && rows + p.w.rows > o.maxRows)) continue;
       q.head++;
       more = true;
-      // One with a key already in the group waits for the next flush.
-      const key = p.w.batchKey === undefined ? undefined : `${tenant}\u0000${p.w.batchKey}`;
-      if (key !== undefined && keys.has(key)) continue;
+      // One with a key already in the group, or in a flush in flight, waits for a later flush.
+      const key = batchKeyOf(p.w);
+      if (key !== undefined && (keys.has(key) || o.keysInFlight?.has(key) === true)) continue;
       if (key !== undefined) keys.add(key);
       group.push(p);
       taken.add(p);

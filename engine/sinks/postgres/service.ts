@@ -3,7 +3,8 @@
 //   write(w) ──► pending[] ──(flushMaxRows rows, or flushIntervalMs after the first write)──► flush(group)
 //   (group.ts takes a group: tenants not over their share of the recent rows first, in a group of
 //   their own, one write per tenant in turn; a tenant holds at most maxFlushesPerTenant flushes,
-//   and the heavy tenants' groups at most maxConcurrentFlushes - 1)
+//   and the heavy tenants' groups at most maxConcurrentFlushes - 1; a write whose batch key is in
+//   the group or in a flush in flight waits for that flush, so the first copy of a key is the one stored)
 //                                                                                               │
 //   (the group's blocks compressed first, before BEGIN, in slices of ~2 ms: blocks.ts mergedBlockLinesSliced)
 //     BEGIN                                                                                     │
@@ -43,7 +44,7 @@ import type { Logger } from '../../../src/core/log.js';
 import { SinkCommitAmbiguous, SinkFlushError, SinkFlushRetried, SinkRequestBuildError, SinkRetentionError, sinkMetrics } from '../../../src/core/telemetry/index.js';
 import { copySinkOptions, type CopySinkOptions, type ResolvedCopySinkOptions } from './config.js';
 import { linesSize, mergedBlockLines, mergedBlockLinesSliced, type BlockPart, type MinuteRollup } from './blocks.js';
-import { takeGroup } from './group.js';
+import { batchKeyOf, takeGroup } from './group.js';
 import { TenantShares } from '../../transforms/shares.js';
 import { bookkeepingQuery } from './rollup.js';
 
@@ -163,6 +164,8 @@ export class CopySink {
   readonly #shares = new TenantShares();
   /** Flushes in flight taken from the heavy lane. */
   #heavyFlushes = 0;
+  /** Batch keys of the writes in flushes in flight (group.ts batchKeyOf): a second write with one waits for that flush. */
+  readonly #keysInFlight = new Set<string>();
   /** Counters (STYLE.md §11 names): rows stored, writes failed, duplicates, key conflicts, flushes, ... */
   readonly stats = {
     rowsWritten: 0, writesFailed: 0, duplicates: 0, conflicts: 0, flushes: 0, refusedFull: 0, refusedFullBytes: 0,
@@ -284,8 +287,11 @@ export class CopySink {
       this.#maybePrune();
       const tenants = [...new Set(group.map((p) => p.w.tenantId))];
       for (const t of tenants) this.#flushesOf.set(t, (this.#flushesOf.get(t) ?? 0) + 1);
+      const keys = group.map((p) => batchKeyOf(p.w)).filter((k): k is string => k !== undefined);
+      for (const k of keys) this.#keysInFlight.add(k);
       void this.#flushGroup(group).finally(() => {
         this.#active--;
+        for (const k of keys) this.#keysInFlight.delete(k);
         if (heavy) this.#heavyFlushes--;
         for (const t of tenants) {
           const n = this.#flushesOf.get(t)! - 1;
@@ -305,6 +311,7 @@ export class CopySink {
       maxRows: this.#o.flushMaxRows, maxFlushesPerTenant: this.#o.maxFlushesPerTenant,
       heavy: (t) => this.#shares.heavy(t, now),
       heavyMayStart: this.#heavyFlushes < Math.max(1, this.#o.maxConcurrentFlushes - 1),
+      keysInFlight: this.#keysInFlight,
     });
     this.#pending = rest;
     this.#pendingRows -= rows;
