@@ -44,7 +44,7 @@ function attack(loops: number, authorization: string, length: number): { answere
   const loop = async (i: number): Promise<void> => {
     while (running) {
       const r = RawRequest.post(h.engine.port, PATHS[i % 2], authorization, length, '[' + ' '.repeat(64 * 1024));
-      const trickle = setInterval(() => r.sendAfterRead(' '.repeat(1024)), 100);
+      const trickle = setInterval(() => r.send(' '.repeat(1024)), 100);
       try {
         statuses.push((await r.response(30_000)).status);
       } catch {
