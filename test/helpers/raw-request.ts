@@ -72,6 +72,24 @@ export class RawRequest {
     }
   }
 
+  /** The status of the response once its status line arrived. */
+  get status(): number | undefined {
+    return this.answered ? Number(this.#data.slice(0, this.#data.indexOf('\r\n')).split(' ')[1]) : undefined;
+  }
+
   send(rest: string | Buffer): void { if (!this.#ended) this.socket.write(rest); }
+
+  /**
+   * Sends `rest` as a client that reads before it writes more: after the event loop's next poll for
+   * input (setImmediate), and not at all once an answer or the close arrived. A server that answers
+   * and closes while our bytes are still unread on its side resets the connection; a write of ours
+   * that comes before we read (send() from a timer that runs right after the server's own timer
+   * answered) then fails with EPIPE, and Node destroys the socket with the answer unread: "closed
+   * without a complete response" although the answer was sent.
+   */
+  sendAfterRead(rest: string | Buffer): void {
+    setImmediate(() => { if (!this.answered && !this.#ended) this.socket.write(rest); });
+  }
+
   destroy(): void { this.socket.destroy(); }
 }
