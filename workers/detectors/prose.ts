@@ -24,7 +24,8 @@
 //
 // Event order only (never the wall clock); every number that influences a score is in the
 // serialised state and updated per event, so findings do not depend on the batch split.
-import { constants, deflateRawSync } from 'node:zlib';
+import { constants } from 'node:zlib';
+import { deflatedBits } from './deflate.js';
 import type { Finding, ScoreInput } from '../types.js';
 import { normalise } from './normalise.js';
 import { encodeState } from './state.js';
@@ -212,9 +213,9 @@ export class ProseScorer {
     let x = normalise(text.toLowerCase());
     if (x.length > P.maxBytes) x = x.slice(0, P.maxBytes);
     const buf = Buffer.from(x + '\n');
-    const alone = deflateRawSync(buf, { level: P.level }).length * 8;
-    const huff = deflateRawSync(buf, { level: P.level, strategy: constants.Z_HUFFMAN_ONLY }).length * 8;
-    const given = this.s.dict.length > 0 ? deflateRawSync(buf, { level: P.level, dictionary: this.#dictionary() }).length * 8 : alone;
+    const alone = deflatedBits(buf, P.level);
+    const huff = deflatedBits(buf, P.level, undefined, constants.Z_HUFFMAN_ONLY);
+    const given = this.s.dict.length > 0 ? deflatedBits(buf, P.level, this.#dictionary()) : alone;
     const shares = classShares(text, this.#shares);
     const bytes = Buffer.byteLength(text);
     const longest = longestToken(text);

@@ -28,7 +28,7 @@
 //
 // Pure and deterministic: no clock (time is the events' time), no randomness. The state is
 // plain JSON (SessionState), so it travels with a stream's task like the other detectors'.
-import { deflateRawSync } from 'node:zlib';
+import { deflatedBits } from './deflate.js';
 
 export const SESSION_DETECTOR = 'session_sequence';
 
@@ -260,8 +260,7 @@ function dictionaryOf(model: SessionModel, params: SessionParams): Dictionary {
 
 function costBits(profile: string, d: Dictionary, params: SessionParams): number {
   const input = Buffer.from(profile + '\n', 'utf8');
-  const opts = d.dict.length > 0 ? { level: params.level, dictionary: d.dict } : { level: params.level };
-  return deflateRawSync(input, opts).length * 8;
+  return deflatedBits(input, params.level, d.dict.length > 0 ? d.dict : undefined);
 }
 
 /** Scores a closed session's template sequence against the reference. */

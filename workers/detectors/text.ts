@@ -33,7 +33,7 @@
 //
 // Everything that influences a score lives in the serialised state and is updated per event
 // in stream order, so findings do not depend on how the stream was split into batches.
-import { deflateRawSync } from 'node:zlib';
+import { deflatedBits } from './deflate.js';
 import type { Finding, ScoreInput } from '../types.js';
 import { normalise } from './normalise.js';
 import { decodeState, encodeState } from './state.js';
@@ -410,7 +410,7 @@ export class TextScorer {
 
     const buf = Buffer.from(line + '\n');
     const baseLines = this.#base.size;
-    const cost = baseLines > 0 ? deflateRawSync(buf, { dictionary: this.#dictionary(), level: P.level }).length * 8 : buf.length * 8;
+    const cost = baseLines > 0 ? deflatedBits(buf, P.level, this.#dictionary()) : buf.length * 8;
     const warm = s.n > P.warmupEvents && s.ring.length >= P.warmupNull;
     let z = 0;
     if (warm) z = (cost - s.med) / s.scale;
@@ -432,7 +432,7 @@ export class TextScorer {
       // sampled on every RATIO_EVERY-th null insertion.
       // A threshold below 0.5 (sensitive profile) reports the line, which still joins the baseline.
       const low = score > 0 && score >= threshold ? this.#novel(buf, cost, z, baseLines, sev, Number(score.toFixed(4)), true) : null;
-      const ratio = s.ins % RATIO_EVERY === 0 ? cost / (deflateRawSync(buf, { level: P.level }).length * 8) : null;
+      const ratio = s.ins % RATIO_EVERY === 0 ? cost / deflatedBits(buf, P.level) : null;
       this.#pushNull(cost, ratio);
       this.#add(line, buf);
       return low;
@@ -440,7 +440,7 @@ export class TextScorer {
     // Anomalous: quarantine rather than baseline (hygiene). Its cost still enters the null
     // (clipped at the current threshold) so that a stream whose lines are all diverse
     // widens its own null instead of alarming on everything.
-    const alone = deflateRawSync(buf, { level: P.level }).length * 8;
+    const alone = deflatedBits(buf, P.level);
     if (P.nullTakesAnomalies) this.#pushNull(Math.min(cost, s.med + zHalf * s.scale), cost / alone);
     const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(s.med), sev, s.n, 1, s.n, 1, 0, ''];
     s.q.push(entry);
@@ -454,7 +454,7 @@ export class TextScorer {
   /** The finding of a novel line (baselined: it scored under 0.5 and joined the baseline). */
   #novel(
     buf: Buffer, cost: number, z: number, baseLines: number, sev: string, score: number, baselined: boolean,
-    alone = deflateRawSync(buf, { level: this.P.level }).length * 8,
+    alone = deflatedBits(buf, this.P.level),
   ): Omit<Finding, 'index'> {
     const s = this.s;
     const p = Number.isNaN(this.rowP) ? 1 : this.rowP;
