@@ -26,6 +26,7 @@ import type { IngestResult } from './sources/common.js';
 import { TenantRateLimiter } from './transforms/limit.js';
 import { TenantTurns } from './transforms/turns.js';
 import { TenantQuota, type QuotaReading, type QuotaTicket, type SharedQuota } from './transforms/quota.js';
+import { forScoring } from './transforms/decode.js';
 import type { InOrder, Scorer } from './transforms/score.js';
 import type { EventRecord } from './types.js';
 import type { Publish } from './cluster/cluster.js';
@@ -201,7 +202,8 @@ export class Ingest {
     const stored = r.duplicate || r.spooled ? 0 : r.rows;
     if (stored > 0) usage.add(tenantId, { events: stored, bytes });
     this.quota.settle(ticket, r.duplicate ? 0 : r.rows);
-    toScore.complete(slot, r.duplicate || r.spooled ? null : { tenantId, records });
+    // The scorer keeps each line once (decode.ts forScoring: data as text, its JSON rebuilt if asked).
+    toScore.complete(slot, r.duplicate || r.spooled ? null : { tenantId, records: forScoring(records) });
     (r.duplicate ? acked.duplicate : r.spooled ? acked.spool : acked.postgresql).inc();
     return { accepted: r.rows, duplicate: r.duplicate };
   }

@@ -198,11 +198,64 @@ function toJson(value: unknown, index: number, field: string): string {
     throw invalid(index, `${field} cannot be stored as JSON (${(err as Error).message})`);
   }
   if (json === undefined) throw invalid(index, `${field} cannot be stored as JSON`);
+  return storableEscapes(json);
+}
+
+/** JSON text with the escapes jsonb refuses (\\u0000, lone surrogates) as \\ufffd. */
+function storableEscapes(json: string): string {
   if (json.includes('\\u')) {
     BAD_ESCAPE.lastIndex = 0;
-    if (BAD_ESCAPE.test(json)) json = json.replace(BAD_ESCAPE, (m) => `${m.slice(0, -6)}\\ufffd`);
+    if (BAD_ESCAPE.test(json)) return json.replace(BAD_ESCAPE, (m) => `${m.slice(0, -6)}\\ufffd`);
   }
   return json;
+}
+
+/**
+ * A record waiting to be scored whose data was a string: its `dataJson` is rebuilt from `text`
+ * when asked (an anomaly's event: rarely), not kept, so the scorer's queues hold each line once.
+ * Only made by forScoring(), where the rebuilt text is the stored one byte for byte.
+ */
+class TextRecord implements EventRecord {
+  readonly stream: string;
+  readonly streamType: StreamType;
+  readonly ts: number;
+  readonly metadataJson: string | null;
+  readonly explicitStream: boolean;
+  readonly text: string;
+  readonly value: undefined;
+  readonly bytes: number;
+  constructor(r: EventRecord, text: string) {
+    this.stream = r.stream;
+    this.streamType = r.streamType;
+    this.ts = r.ts;
+    this.metadataJson = r.metadataJson;
+    this.explicitStream = r.explicitStream;
+    this.text = text;
+    this.value = undefined;
+    this.bytes = r.bytes;
+  }
+
+  get dataJson(): string {
+    return storableEscapes(JSON.stringify(this.text));
+  }
+}
+
+/**
+ * The records as the scorer keeps them once their blocks' parts are built: a record whose data
+ * was a string (its JSON begins with a quote) without a U+FFFD in its text drops `dataJson`
+ * (TextRecord). validateEvent's text of a string is the string itself, NULs as U+FFFD, so
+ * without U+FFFD the text is the data and JSON of it, with the same escape fix, is `dataJson`
+ * exactly; a text with U+FFFD (a NUL stored as the escape \\ufffd, or a real one) keeps its
+ * record as it is. Other records are returned as they are.
+ */
+export function forScoring(records: EventRecord[]): EventRecord[] {
+  const out = new Array<EventRecord>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    const t = r.text;
+    out[i] = t !== undefined && r.idle !== true && r.dataJson.charCodeAt(0) === 0x22 && !t.includes('\uFFFD') ? new TextRecord(r, t) : r;
+  }
+  return out;
 }
 
 function checkText(s: string, index: number, field: string): void {

@@ -1,7 +1,7 @@
 import { pack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { anomalyLines, copyEscape, eventLines } from '../../engine/sinks/postgres/copy.js';
-import { bodyFormat, decodeBody, decodeFrame, eventJson, sniffSeq, validateEvents } from '../../engine/transforms/decode.js';
+import { bodyFormat, decodeBody, decodeFrame, eventJson, forScoring, sniffSeq, validateEvents } from '../../engine/transforms/decode.js';
 
 const limits = { maxBatchEvents: 10, maxEventBytes: 1024 };
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -92,6 +92,33 @@ describe('decode', () => {
     expect(bodyFormat('application/x-ndjson')).toBe('ndjson');
     expect(bodyFormat('application/msgpack')).toBe('msgpack');
     expect(bodyFormat('text/csv')).toBeNull();
+  });
+});
+
+describe('forScoring', () => {
+  it('keeps a line once for the scorer and gives back the stored dataJson byte for byte', () => {
+    const datas: unknown[] = [
+      'plain line', '', 'quote " and backslash \\ and \\u0000 as text', 'tab\tnewline\ncontrol \u0001',
+      'a NUL \u0000 inside', 'a lone \uD800 surrogate', 'a real \uFFFD replacement', 'pair \uD83D\uDE00 emoji', 'literal \\ufffd',
+      { msg: 'object' }, ['array'], 42, null, true,
+    ];
+    const raw = datas.flatMap((data) => (['logs', 'llm', 'traces'] as const).map((stream_type) => ({ timestamp: 1, stream_type, data, metadata: { k: 'v' } })));
+    raw.push({ timestamp: 2, stream_type: 'metrics', data: 3 } as never);
+    const records = validateEvents(raw, { maxBatchEvents: 100, maxEventBytes: 1024 });
+    const kept = forScoring(records);
+    expect(kept).toHaveLength(records.length);
+    let slim = 0;
+    for (let i = 0; i < records.length; i++) {
+      const a = records[i];
+      const b = kept[i];
+      if (b !== a) slim++;
+      expect(Object.prototype.hasOwnProperty.call(b, 'dataJson')).toBe(b === a);
+      expect({ ...a, dataJson: undefined }).toMatchObject({ ...b, dataJson: undefined });
+      expect(b.dataJson).toBe(a.dataJson);
+      expect(eventJson(b)).toBe(eventJson(a));
+    }
+    // Strings without U+FFFD in their text (7 of the 9: not the NUL, not the real U+FFFD), 3 stream types each.
+    expect(slim).toBe(7 * 3);
   });
 });
 
