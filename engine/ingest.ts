@@ -187,23 +187,33 @@ export class Ingest {
     const hash = batchKey !== undefined && bodyFingerprint === undefined;
     const built = spool?.stats.spooling === true ? blockLines(tenantId, records, batchKey, undefined, hash) : blockParts(records, hash);
     const fingerprint = batchKey === undefined ? undefined : bodyFingerprint ?? built.fingerprint;
-    const slot = toScore.take();
     const w: SinkWrite = 'parts' in built
       ? { tenantId, lines: '', parts: built.parts, rows: records.length, bytes, batchKey, fingerprint, rollup: built.rollup }
       : { tenantId, lines: built.lines, rows: records.length, bytes, batchKey, fingerprint, rollup: built.rollup };
+    // The place in scoring order is taken when the write goes to the events sink (storage order):
+    // with the spool, that is when it routes the write there, which for a write held for the
+    // replay's hand-off is after the last replayed wave took its places (so a stream is scored in
+    // stream order through an outage). A spooled write takes none here: its replay does.
+    const place: { slot: number | undefined } = { slot: undefined };
+    const reserve = (): void => { place.slot = toScore.take(); };
     let r;
     try {
-      r = spool !== undefined ? await spool.write(w, records) : { ...(await events.write(w)), spooled: false };
+      if (spool !== undefined) {
+        r = await spool.write(w, records, reserve);
+      } else {
+        reserve();
+        r = { ...(await events.write(w)), spooled: false };
+      }
     } catch (err) {
       this.quota.settle(ticket, 0);
-      toScore.complete(slot, null);
+      if (place.slot !== undefined) toScore.complete(place.slot, null);
       throw err;
     }
     const stored = r.duplicate || r.spooled ? 0 : r.rows;
     if (stored > 0) usage.add(tenantId, { events: stored, bytes });
     this.quota.settle(ticket, r.duplicate ? 0 : r.rows);
     // The scorer keeps each line once (decode.ts forScoring: data as text, its JSON rebuilt if asked).
-    toScore.complete(slot, r.duplicate || r.spooled ? null : { tenantId, records: forScoring(records) });
+    if (place.slot !== undefined) toScore.complete(place.slot, r.duplicate || r.spooled ? null : { tenantId, records: forScoring(records) });
     (r.duplicate ? acked.duplicate : r.spooled ? acked.spool : acked.postgresql).inc();
     return { accepted: r.rows, duplicate: r.duplicate };
   }

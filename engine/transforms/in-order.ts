@@ -3,7 +3,8 @@
 
 /**
  * Releases items in the order their slots were taken, whatever order they complete in
- * (STYLE.md §9). The engine takes a slot when it submits a write to the events sink and
+ * (STYLE.md §9). The engine takes a slot when a write goes to the events sink (ingest.ts: with
+ * the spool, when its router sends it there; a spooled write's slot is taken at its replay) and
  * completes it when the write settles: with its records once committed, with null when the
  * write failed or was a duplicate (the slot is released, nothing is scored). So a stream's
  * events reach the scorer in submission order even when a later flush commits first.

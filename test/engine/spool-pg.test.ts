@@ -394,11 +394,12 @@ describe('engine spool with PostgreSQL stopped and started', () => {
       await pgs.stop();
       await sleep(4_000);
       expect(engine.stats().spool!.spooling).toBe(true);
-      // The sender stops before PostgreSQL returns: no write is held for the replay's hand-off.
-      sending = false;
-      await sender;
+      // The sender keeps going through PostgreSQL's return and the replay's hand-off (a write held
+      // for the last wave is scored after it: (j) makes that case deterministic).
       await pgs.start();
       await waitFor(async () => (engine.stats().spool!.spooling ? undefined : true), 30_000, 'the spool to drain');
+      sending = false;
+      await sender;
       // The stream's events waited in the spool, not in the scorer: it was not quiet, and got no tick.
       expect(engine.stats().score.idleTicks).toBe(ticksBefore);
       // The fixture counts every input of a task, ticks included: a tick among the events would shift `seen`.
@@ -441,6 +442,66 @@ describe('engine spool with PostgreSQL stopped and started', () => {
       expect(engine.stats().score.anomalyWritesFailed).toBe(0);
     } finally {
       await blocker.end().catch(() => {});
+      await pgs.start();
+      await engine.close();
+    }
+  });
+  it('(j) a write held for the replay\'s last wave is scored after the replayed events (scoring order = stream order)', async () => {
+    const t = await tenant();
+    // One batch of 7 events per replay wave (replayMaxRows = flushMaxRows), so the replay goes wave by
+    // wave and the last one is a hand-off; each batch starts with a BOOM event (n % 7 === 0).
+    const engine = await engineOn(await spoolDir(), { flushMaxRows: 7 });
+    const PER = 7;
+    let n = 0;
+    const batch = (): Record<string, unknown>[] => { const b = range(n, n + PER).map((k) => ev('o', k)); n += PER; return b; };
+    // Sessions that take turns holding event_blocks: each replay wave waits for one of them.
+    const lockers = [new pg.Client({ connectionString: pgs.url }), new pg.Client({ connectionString: pgs.url })];
+    const waiting = async (like: string): Promise<boolean> => ((await pool.query(
+      `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [like])).rowCount ?? 0) > 0;
+    let held: Promise<{ status: number }> | undefined;
+    try {
+      for (let i = 0; i < 2; i++) expect((await post(engine.port, t.key, batch())).status).toBe(200);
+      await waitFor(async () => ((await anomaliesOf(t.id, 'o')).length === 2 ? true : undefined), 15_000, 'the stream scored before the outage');
+      await pgs.stop();
+      for (let i = 0; i < 12; i++) expect((await post(engine.port, t.key, batch(), `o-${n}`)).status).toBe(200);
+      expect(engine.stats().spool!.batches).toBe(12);
+      await pgs.start();
+      for (const c of lockers) { c.on('error', () => {}); await c.connect(); }
+      let holder = 0;
+      await lockers[0].query('BEGIN');
+      await lockers[0].query('LOCK TABLE event_blocks IN ACCESS EXCLUSIVE MODE');
+      // Wave by wave: the next session queues for the lock behind the waiting wave, so the next wave
+      // waits for it in turn; until the wave that waits is the last one (the hand-off).
+      for (;;) {
+        await waitFor(async () => ((await waiting('COPY event_blocks%')) ? true : undefined), 15_000, 'a replay wave waiting on the lock');
+        if (engine.stats().spool!.batches === 1) break;
+        const next = 1 - holder;
+        await lockers[next].query('BEGIN');
+        const locked = lockers[next].query('LOCK TABLE event_blocks IN ACCESS EXCLUSIVE MODE');
+        await waitFor(async () => ((await waiting('LOCK TABLE event_blocks%')) ? true : undefined), 15_000, 'the next lock queued');
+        await lockers[holder].query('ROLLBACK');
+        await locked;
+        holder = next;
+      }
+      expect(engine.stats().spool!.spooling).toBe(true);
+      // The stream goes on during the hand-off: this batch is held until the last wave has drained.
+      held = post(engine.port, t.key, batch(), `o-${n}`);
+      await waitFor(async () => (engine.stats().spool!.held === 1 ? true : undefined), 15_000, 'the write held for the hand-off');
+      await lockers[holder].query('ROLLBACK');
+      expect((await held).status).toBe(200);
+      expect(engine.stats().spool).toMatchObject({ spooling: false, batches: 0, held: 0, replayed: 12 });
+      for (let i = 0; i < 2; i++) expect((await post(engine.port, t.key, batch())).status).toBe(200);
+      expect(await storedMarkers(pool, t.id, 'o')).toEqual(range(0, n).map((k) => marker('o', k)));
+      // Each BOOM event found once, at its position in the stream as the worker counted it.
+      const booms = flagged(n);
+      const found = await waitFor(async () => {
+        const rows = await anomaliesOf(t.id, 'o');
+        return rows.length >= booms.length ? rows : undefined;
+      }, 15_000, 'anomalies of stream o');
+      expect(found).toEqual(booms.map((k) => ({ data: marker('o', k), seen: k })));
+    } finally {
+      for (const c of lockers) await c.end().catch(() => {});
+      await held?.catch(() => {});
       await pgs.start();
       await engine.close();
     }

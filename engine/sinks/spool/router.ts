@@ -6,6 +6,8 @@
 //                 │                                 └── unavailable ─► 'spool' (SpoolEngaged)
 //                 ├─ spooling ─────────────────────────────────────────► 'spool'
 //                 └─ hand-off (the replayer's last wave) ─► 'hold' ─► drained: 'direct' │ wave failed: 'spool'
+//   onDirect (the caller's, e.g. the engine's place in scoring order) runs when a write goes 'direct':
+//   for a held write that is after the last wave's onReplayed, so its place follows the replayed ones.
 //   pump: 'spool' items in order ─► keyed + framed ─► segments.append ─► {spooled: true}
 //         (an earlier 'direct' still in flight holds the rest back, fallbackOrderMs at most)
 import { randomUUID } from 'node:crypto';
@@ -20,6 +22,8 @@ interface Ordered<W, A> {
   at: number;
   w: W;
   a: A;
+  /** Called once, synchronously, when the write is submitted to the sink (its place in storage order is taken then). */
+  onDirect: (() => void) | undefined;
   resolve: (r: SpoolWriteResult) => void;
   reject: (err: unknown) => void;
 }
@@ -43,6 +47,7 @@ export class Router<W extends SpoolableWrite, A> {
   #directIdle: (() => void) | undefined;
   /** The replayer is on its last wave: new writes wait ('hold') and go to the sink once it drains. */
   #handoff = false;
+  #held = 0;
 
   constructor(state: SpoolState, parts: RouterParts<W, A>) {
     this.#s = state;
@@ -54,10 +59,19 @@ export class Router<W extends SpoolableWrite, A> {
   /** Writes waiting to be appended to the spool. */
   get waitingForSpool(): number { return this.#toSpool; }
 
-  submit(w: W, a: A): Promise<SpoolWriteResult> {
+  /** Writes held for the hand-off (they go to the sink once the last wave has drained). */
+  get held(): number { return this.#held; }
+
+  /**
+   * onDirect is called (synchronously) when the write goes to the sink directly: at once when
+   * nothing is spooled, or, for a write held for the hand-off, after the replay's last wave has
+   * been reported (hooks.onReplayed). Never for a write that is spooled (its replay reports it).
+   */
+  submit(w: W, a: A, onDirect?: () => void): Promise<SpoolWriteResult> {
     return new Promise<SpoolWriteResult>((resolve, reject) => {
       const state = !this.#s.spooling ? 'direct' : this.#handoff ? 'hold' : 'spool';
-      const item: Ordered<W, A> = { state, at: Date.now(), w, a, resolve, reject };
+      const item: Ordered<W, A> = { state, at: Date.now(), w, a, onDirect, resolve, reject };
+      if (state === 'hold') this.#held++;
       this.#order.push(item);
       if (state === 'direct') {
         this.#direct(item);
@@ -75,6 +89,13 @@ export class Router<W extends SpoolableWrite, A> {
 
   #direct(item: Ordered<W, A>): void {
     this.#directInFlight++;
+    const onDirect = item.onDirect;
+    item.onDirect = undefined;
+    try {
+      onDirect?.();
+    } catch (err) {
+      this.#s.log.error({ err }, 'SpoolHookError');
+    }
     const settled = (): void => {
       if (--this.#directInFlight === 0) {
         const f = this.#directIdle;
@@ -121,12 +142,14 @@ export class Router<W extends SpoolableWrite, A> {
     for (const it of this.#order) {
       if (it.state === 'hold') { it.state = 'spool'; this.#toSpool++; }
     }
+    this.#held = 0;
     this.#pump();
   }
 
   /** Drained: the writes held for the hand-off go to the sink, in order. */
   releaseHeld(): void {
     this.#handoff = false;
+    this.#held = 0;
     for (const it of this.#order) {
       if (it.state === 'hold') { it.state = 'direct'; this.#direct(it); }
     }

@@ -69,13 +69,17 @@ export class SpooledSink<W extends SpoolableWrite, A> {
 
   /** Counters (STYLE.md §11) and the spool's current size (bytes on disk and queued, batches not yet replayed). */
   get stats(): SpoolStats {
-    return { spooling: this.#s.spooling, bytes: this.#s.bytes, batches: this.#s.records, ...this.#s.counters };
+    return { spooling: this.#s.spooling, bytes: this.#s.bytes, batches: this.#s.records, held: this.#router.held, ...this.#s.counters };
   }
 
-  /** Resolves once the write is committed by the sink or durable in the spool; rejects with a DwError. */
-  write(w: W, a: A): Promise<SpoolWriteResult> {
+  /**
+   * Resolves once the write is committed by the sink or durable in the spool; rejects with a DwError.
+   * onDirect runs, synchronously, when the write is submitted to the sink itself (in storage order:
+   * a write held for the replay's hand-off, after the last wave's onReplayed); never for a spooled one.
+   */
+  write(w: W, a: A, onDirect?: () => void): Promise<SpoolWriteResult> {
     if (this.#s.closed) return Promise.reject(new DwError('DW_ERR_SHUTTING_DOWN'));
-    return this.#router.submit(w, a);
+    return this.#router.submit(w, a, onDirect);
   }
 
   /**

@@ -36,6 +36,8 @@ export interface SpoolStats {
   spooling: boolean;
   bytes: number;
   batches: number;
+  /** Writes held for the replay's hand-off (its last wave), sent to the sink once it drains. */
+  held: number;
   appended: number;
   appendedBytes: number;
   fsyncs: number;
@@ -57,7 +59,7 @@ export interface SpoolStats {
   segmentsDeleted: number;
 }
 
-export type SpoolCounters = Omit<SpoolStats, 'spooling' | 'bytes' | 'batches'>;
+export type SpoolCounters = Omit<SpoolStats, 'spooling' | 'bytes' | 'batches' | 'held'>;
 
 /** State the router, the segments and the replayer share; one per spool. */
 export class SpoolState {
