@@ -99,6 +99,12 @@ export interface EngineHandle {
     /** The event loop's turns between tenants and the in-flight cap's waits (transforms/turns.ts). */
     turns: TenantTurns['stats'];
   };
+  /**
+   * Resolves once every event handed to the scorer so far has been scored and its anomalies
+   * committed (the scorer drained, the anomalies sink idle): a caller that has every ack of its
+   * batches (so they are stored and queued for scoring) then reads all their anomalies.
+   */
+  drained(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -221,6 +227,10 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
       rateLimit: ingest.rateLimit.stats, quota: ingest.quota.stats, retention: retention.stats, spool: spool?.stats,
       turns: ingest.turns.stats,
     }),
+    async drained() {
+      await scorer.drain();
+      await anomalies.drain();
+    },
     close() {
       closed ??= runCloseSteps(steps, log).then(() => {
         EngineShutdownCompleted.emit(log, { events: events.stats, anomalies: anomalies.stats, score: scorer.stats, spool: spool?.stats });

@@ -24,5 +24,13 @@ export class RoundRobin<T> {
     return item;
   }
 
+  /** Removes a key's items, oldest first (none: an empty array). */
+  takeAll(key: string): T[] {
+    const l = this.#queues.get(key);
+    if (l === undefined) return [];
+    this.#queues.delete(key);
+    return l.items.slice(l.head);
+  }
+
   clear(): void { this.#queues.clear(); }
 }

@@ -125,6 +125,26 @@ describe('event-loop turns between tenants (issue 12, Medium 7)', () => {
     expect(turns.stats.light).toBe(1);
   });
 
+  it('a tenant\'s turns keep their order: one taken while it was not light is not overtaken by its next, taken once it is', async () => {
+    // On main the next turn of a tenant that had just become light went at once, ahead of its own
+    // turn queued a moment before: a connection's frames reached the store and the scorer out of
+    // order, and its stream was scored out of order (bench/fairness: 18 or 20 of B's 19 anomalies).
+    const turns = new TenantTurns();
+    const order: string[] = [];
+    // B alone: no one is light, its turn waits for the next grant.
+    const first = turns.take('B', 10_000).then(() => { order.push('B0'); });
+    // A arrives with far more bytes: B is now well under its share.
+    const heavy = turns.take('A', 1_000_000).then(() => { order.push('A0'); });
+    const second = turns.take('B', 10_000).then(() => { order.push('B1'); });
+    // The queued one is granted with it, at once and first, ahead of A's (B is light).
+    await Promise.all([first, second]);
+    expect(order).toEqual(['B0', 'B1']);
+    expect(turns.waiting).toBe(1);
+    await heavy;
+    expect(order).toEqual(['B0', 'B1', 'A0']);
+    expect(turns.waiting).toBe(0);
+  });
+
   it('a tenant over its share holds at most its few frames in flight while another is active; the other\'s frames enter at once', async () => {
     // On main nothing capped a heavy tenant's frames between decode and ack: its 16 in flight per
     // connection took the CPU and PostgreSQL while a light tenant's few frames waited behind them.
