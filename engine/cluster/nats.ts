@@ -50,15 +50,42 @@ export async function openNats(url: string, replicas: number, log: Logger): Prom
     }
   })().catch(() => {});
   const jsm = await jetstreamManager(nc, { timeout: 10_000 });
-  await ensureStreams(jsm, replicas);
+  await untilPlaced(() => ensureStreams(jsm, replicas), log);
   const js = jetstream(nc, { timeout: 10_000 });
-  const leases = await new Kvm(js).create(LEASE_BUCKET, { replicas, history: 1 });
+  const leases = await untilPlaced(() => new Kvm(js).create(LEASE_BUCKET, { replicas, history: 1 }), log);
   return {
     nc, js, jsm, leases,
     get connected() { return !nc.isClosed() && downSince === 0; },
     downForMs: (now = Date.now()) => (downSince === 0 ? 0 : now - downSince),
     close: async () => { await nc.drain().catch(() => nc.close()); },
   };
+}
+
+/** How long a start waits for JetStream peers enough for NATS_REPLICAS (a cluster still forming). */
+export const PLACEMENT_WAIT_MS = 60_000;
+
+/** JetStream's answer while too few peers are up for the replicas asked (a cluster still forming). */
+function isPlacementError(err: unknown): boolean {
+  const text = err instanceof Error ? err.message : String(err);
+  return /no suitable peers for placement|insufficient resources/i.test(text);
+}
+
+/**
+ * Runs `ensure` until JetStream can place the replicas: while the cluster is still forming (its
+ * other nodes starting, or restarting) a stream of NATS_REPLICAS replicas cannot be placed yet.
+ * Retries every 0.25–2 s for PLACEMENT_WAIT_MS, logging each wait; any other error is thrown at once.
+ */
+export async function untilPlaced<T>(ensure: () => Promise<T>, log: Logger, waitMs = PLACEMENT_WAIT_MS): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      return await ensure();
+    } catch (err) {
+      if (!isPlacementError(err) || Date.now() + delay > deadline) throw err;
+      log.warn({ err: (err as Error).message, retryInMs: delay }, 'ClusterNatsPlacementWait: JetStream has too few peers for the replicas yet; waiting for the cluster to form');
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }
 
 async function ensureStream(jsm: JetStreamManager, name: string, subject: string, replicas: number): Promise<void> {

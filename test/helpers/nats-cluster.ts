@@ -70,8 +70,11 @@ async function stopNode(n: NatsNode, signal: NodeJS.Signals): Promise<void> {
   await gone;
 }
 
-/** Starts three nodes on free loopback ports and waits for a JetStream meta leader. */
-export async function startNatsCluster(): Promise<NatsCluster> {
+/**
+ * Starts three nodes on free loopback ports and waits for a JetStream meta leader. `held` nodes are
+ * configured but not started (a cluster still forming: start them later with `restart(i)`).
+ */
+export async function startNatsCluster(opts: { held?: number[] } = {}): Promise<NatsCluster> {
   const bin = natsServerBinary();
   if (bin === undefined) throw new Error(natsSkipReason);
   const dir = mkdtempSync(join(tmpdir(), 'dw-nats-'));
@@ -82,10 +85,10 @@ export async function startNatsCluster(): Promise<NatsCluster> {
     nodes.push({ name: `n${i}`, clientPort: await freePort(), clusterPort: await freePort(), storeDir, confFile: join(dir, `n${i}.conf`), proc: undefined });
   }
   const routes = nodes.map((n) => `nats-route://127.0.0.1:${n.clusterPort}`);
-  for (const n of nodes) {
+  nodes.forEach((n, i) => {
     writeConf(n, routes);
-    startNode(bin, n);
-  }
+    if (!(opts.held ?? []).includes(i)) startNode(bin, n);
+  });
   const url = nodes.map((n) => `nats://127.0.0.1:${n.clientPort}`).join(',');
   const cluster: NatsCluster = {
     nodes,
