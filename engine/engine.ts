@@ -154,6 +154,16 @@ function sourceContext(opts: EngineOptions, log: Logger, ingest: Ingest, door: D
   };
 }
 
+/** Every ingest source on the one uWS app; the WebSocket source is returned for the close steps. */
+function registerSources(app: uWS.TemplatedApp, ctx: SourceContext, config: EngineOptions['config']): ReturnType<typeof websocketSource> {
+  httpSource(app, ctx);
+  otlpSource(app, ctx);
+  lokiSource(app, ctx, { ignoredLabels: ignoredLabels(config.lokiIgnoredLabels) });
+  elasticsearchSource(app, ctx);
+  splunkHecSource(app, ctx);
+  return websocketSource(app, ctx);
+}
+
 export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const { config, pool } = opts;
   const log = opts.log.child({ component: 'engine' });
@@ -201,12 +211,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
     pool, metricsToken: config.metricsToken, get closing() { return door.closing; },
     spool: () => (spool === undefined ? undefined : { spooling: spool.stats.spooling, bytes: spool.stats.bytes, maxBytes: config.spoolMaxBytes }),
   });
-  httpSource(app, ctx);
-  otlpSource(app, ctx);
-  lokiSource(app, ctx, { ignoredLabels: ignoredLabels(config.lokiIgnoredLabels) });
-  elasticsearchSource(app, ctx);
-  splunkHecSource(app, ctx);
-  const ws = websocketSource(app, ctx);
+  const ws = registerSources(app, ctx, config);
   const steps = withClusterSteps(closeSteps(door, {
     log, graceMs: opts.shutdownGraceMs ?? 10_000, inFlight, spool, events, scorer, anomalies, retentionRuns,
     usage: opts.usage === undefined ? usage : undefined, app, ws, stopSpoolMetrics,
