@@ -10,10 +10,10 @@
 // decode.ts forScoring hands the records over as they are (what its ingest.ts does).
 // Prints the median and least CPU µs per event over RUNS rounds (process.cpuUsage: this thread
 // and V8's GC helpers). LOGHUB_DIR as ingest-stages.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { EventRecord } from '../engine/types.js';
+import { variedFrames } from './loghub-varied.js';
 
 type Mod = Record<string, (...a: never[]) => unknown>;
 const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..'));
@@ -21,7 +21,6 @@ const load = async (p: string): Promise<Mod> => (await import(pathToFileURL(join
 const dec = await load('engine/transforms/decode.js');
 const blocks = await load('engine/sinks/postgres/blocks.js');
 const score = await load('engine/transforms/score.js');
-const logs = await load('src/tools/eval/logs.js');
 
 const decodeFrame = dec.decodeFrame as unknown as (b: Uint8Array, bin: boolean, l: object) => { events: unknown[] };
 const validateEach = dec.validateEach as unknown as (e: unknown[], l: object, now: number) => { records: EventRecord[] };
@@ -29,26 +28,10 @@ const keep = (dec.forScoring ?? ((r: EventRecord[]) => r)) as unknown as (r: Eve
 const blockParts = blocks.blockParts as unknown as (r: EventRecord[], h: boolean) => { parts: unknown[] };
 const mergedBlockLines = blocks.mergedBlockLines as unknown as (w: object[]) => unknown;
 const encodeTask = score.encodeTask as unknown as (r: EventRecord[]) => unknown;
-const splitLines = logs.splitLines as unknown as (s: string) => string[];
-const splitLabelToken = logs.splitLabelToken as unknown as (l: string[]) => { texts: string[] };
 
 const dir = process.env.LOGHUB_DIR ?? '../shared/datasets/logs';
 const RUNS = Number(process.env.RUNS ?? 9);
-const streams: { name: string; lines: string[] }[] = [];
-for (const [name, file, label] of [['BGL', 'BGL/BGL_2k.log', true], ['HDFS', 'HDFS/HDFS_2k.log', false], ['Thunderbird', 'Thunderbird/Thunderbird_2k.log', true]] as const) {
-  const p = join(dir, file);
-  if (!existsSync(p)) continue;
-  const raw = splitLines(readFileSync(p, 'utf8'));
-  streams.push({ name, lines: label ? splitLabelToken(raw).texts : raw });
-}
-const un = join(dir, 'unlabeled');
-if (existsSync(un)) for (const f of readdirSync(un).filter((x) => x.endsWith('.log')).sort()) streams.push({ name: f.replace(/(_2k)?\.log$/, ''), lines: splitLines(readFileSync(join(un, f), 'utf8')) });
-if (streams.length < 12) throw new Error(`${streams.length} Loghub logs under ${dir} (set LOGHUB_DIR)`);
-const all: object[] = [];
-const longest = Math.max(...streams.map((s) => s.lines.length));
-for (let i = 0; i < longest; i++) for (const s of streams) if (i < s.lines.length) all.push({ timestamp: new Date(Date.UTC(2026, 0, 1) + all.length * 10).toISOString(), stream_type: 'logs', stream: `loghub-${s.name}`, data: s.lines[i] });
-const frames: Buffer[] = [];
-for (let i = 0; i + 100 <= all.length; i += 100) frames.push(Buffer.from(`{"seq":${i / 100},"events":${JSON.stringify(all.slice(i, i + 100))}}`));
+const frames = variedFrames(dir);
 
 const lim = { maxBatchEvents: 10_000, maxEventBytes: 1 << 20 };
 const cpu = (): number => { const u = process.cpuUsage(); return u.user + u.system; };

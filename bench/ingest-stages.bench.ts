@@ -12,40 +12,16 @@
 // Prints `ingest_stages: N events/s ±x% (µs per event: decode a, validate b, ...)`: the median
 // over RUNS rounds of the process's CPU time (process.cpuUsage: this thread and V8's GC helpers).
 // Run: npm run build && LOGHUB_DIR=../shared/datasets/logs RUNS=7 node dist/bench/ingest-stages.bench.js
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { blockParts, mergedBlockLines, type MergeInput } from '../engine/sinks/postgres/blocks.js';
 import { decodeFrame, forScoring, validateEach } from '../engine/transforms/decode.js';
 import { encodeTask } from '../engine/transforms/score.js';
 import type { EventRecord } from '../engine/types.js';
-import { splitLabelToken, splitLines } from '../src/tools/eval/logs.js';
+import { variedFrames } from './loghub-varied.js';
 
 const dir = process.env.LOGHUB_DIR ?? '../shared/datasets/logs';
 const RUNS = Number(process.env.RUNS ?? 7);
 const TENANT = '00000000-0000-4000-8000-000000000001';
 const GROUP = 16;
-
-function frames(): Buffer[] {
-  const streams: { name: string; lines: string[] }[] = [];
-  for (const [name, file, label] of [['BGL', 'BGL/BGL_2k.log', true], ['HDFS', 'HDFS/HDFS_2k.log', false], ['Thunderbird', 'Thunderbird/Thunderbird_2k.log', true]] as const) {
-    const p = join(dir, file);
-    if (!existsSync(p)) continue;
-    const raw = splitLines(readFileSync(p, 'utf8'));
-    streams.push({ name, lines: label ? splitLabelToken(raw).texts : raw });
-  }
-  const un = join(dir, 'unlabeled');
-  if (existsSync(un)) for (const f of readdirSync(un).filter((x) => x.endsWith('.log')).sort()) streams.push({ name: f.replace(/(_2k)?\.log$/, ''), lines: splitLines(readFileSync(join(un, f), 'utf8')) });
-  if (streams.length < 12) throw new Error(`${streams.length} Loghub logs under ${dir} (set LOGHUB_DIR)`);
-  const t0 = Date.UTC(2026, 0, 1);
-  const all: object[] = [];
-  const longest = Math.max(...streams.map((s) => s.lines.length));
-  for (let i = 0; i < longest; i++) {
-    for (const s of streams) if (i < s.lines.length) all.push({ timestamp: new Date(t0 + all.length * 10).toISOString(), stream_type: 'logs', stream: `loghub-${s.name}`, data: s.lines[i] });
-  }
-  const out: Buffer[] = [];
-  for (let i = 0; i + 100 <= all.length; i += 100) out.push(Buffer.from(`{"seq":${i / 100},"events":${JSON.stringify(all.slice(i, i + 100))}}`));
-  return out;
-}
 
 const cpu = (): number => { const u = process.cpuUsage(); return u.user + u.system; };
 const STAGES = ['decode', 'validate', 'parts', 'merge', 'keep', 'task'] as const;
@@ -74,7 +50,7 @@ function round(fs: Buffer[]): Record<(typeof STAGES)[number], number> {
   return spent;
 }
 
-const fs = frames();
+const fs = variedFrames(dir);
 const events = fs.length * 100;
 round(fs); // warm-up
 const totals: number[] = [];

@@ -29,7 +29,6 @@ import autocannon, { type Result as AutocannonResult } from 'autocannon';
 import pino from 'pino';
 import uWS from 'uWebSockets.js';
 import WebSocket from 'ws';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createApiKey } from '../src/core/auth/api-keys.js';
 import { TokenService } from '../src/core/auth/jwt.js';
 import { loadConfig } from '../src/core/config.js';
@@ -43,7 +42,7 @@ import { CopySink } from '../engine/sinks/postgres/service.js';
 import { validateEvents } from '../engine/transforms/decode.js';
 import type { EventRecord } from '../engine/types.js';
 import { decodeDiscardIngest } from './discard.js';
-import { splitLabelToken, splitLines } from '../src/tools/eval/logs.js';
+import { loghubStreams, variedEvents, type LogStream } from './loghub-varied.js';
 import { scratchDatabase } from './scratch-db.js';
 
 const BATCH = 1000;
@@ -82,39 +81,13 @@ function batchesJson(): string[] {
 
 /** Events per frame of the varied case (the issue's `websocket_varied_to_postgres`). */
 const VARIED_FRAME = 100;
-/** Loghub's 2k samples under DIR (BGL, HDFS, Thunderbird, unlabeled/*.log), one stream each; label tokens stripped. */
-function loghubStreams(dir: string): { name: string; lines: string[] }[] | string {
-  const labelled = [['BGL', 'BGL/BGL_2k.log', true], ['HDFS', 'HDFS/HDFS_2k.log', false], ['Thunderbird', 'Thunderbird/Thunderbird_2k.log', true]] as const;
-  const out: { name: string; lines: string[] }[] = [];
-  for (const [name, file, label] of labelled) {
-    const p = join(dir, file);
-    if (!existsSync(p)) continue;
-    const raw = splitLines(readFileSync(p, 'utf8'));
-    out.push({ name, lines: label ? splitLabelToken(raw).texts : raw });
-  }
-  const un = join(dir, 'unlabeled');
-  if (existsSync(un)) {
-    for (const f of readdirSync(un).filter((x) => x.endsWith('.log')).sort()) out.push({ name: f.replace(/(_2k)?\.log$/, ''), lines: splitLines(readFileSync(join(un, f), 'utf8')) });
-  }
-  if (out.length < 12) return `${out.length} Loghub logs under ${dir} (12 or more needed: BGL, HDFS, Thunderbird, unlabeled/*.log)`;
-  return out;
-}
-
 /**
  * The Loghub logs as frames of VARIED_FRAME events, each log its own stream (`loghub-<name>`),
  * the streams interleaved line by line (as one shipper multiplexes its sources); event time
  * 10 ms per line. The whole corpus once (about 30,000 lines), then repeated by the load generator.
  */
-function variedBatchesJson(streams: { name: string; lines: string[] }[]): { bodies: string[]; events: number } {
-  const t0 = Date.UTC(2026, 0, 1);
-  const all: object[] = [];
-  const longest = Math.max(...streams.map((s) => s.lines.length));
-  for (let i = 0; i < longest; i++) {
-    for (const s of streams) {
-      if (i >= s.lines.length) continue;
-      all.push({ timestamp: new Date(t0 + all.length * 10).toISOString(), stream_type: 'logs', stream: `loghub-${s.name}`, data: s.lines[i] });
-    }
-  }
+function variedBatchesJson(streams: LogStream[]): { bodies: string[]; events: number } {
+  const all = variedEvents(streams);
   const bodies: string[] = [];
   for (let i = 0; i + VARIED_FRAME <= all.length; i += VARIED_FRAME) bodies.push(JSON.stringify(all.slice(i, i + VARIED_FRAME)));
   return { bodies, events: bodies.length * VARIED_FRAME };
