@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listNabFiles, parseNabCsv } from '../src/tools/eval/nab.js';
-import { NAB_PROFILES, parseWindows } from '../src/tools/eval/nab-scorer.js';
+import { packageRoot } from '../src/core/paths.js';
+import { NAB_PROFILES, optimalThreshold, parseWindows, sweep, weighRows } from '../src/tools/eval/nab-scorer.js';
 import { NUMERIC_PARAMS, scoreNumeric, type NumericParams } from '../workers/detectors/numeric.js';
 
 export const profiles = Object.keys(NAB_PROFILES);
@@ -23,4 +24,17 @@ export function loadNab(dir: string) {
     return Float64Array.from(rows);
   });
   return { windows, series, shipped };
+}
+
+/** `--data DIR` of the arguments, or the shared datasets' nab beside the project. */
+export function nabDir(args: string[]): string {
+  const di = args.indexOf('--data');
+  return di >= 0 ? args[di + 1] : join(packageRoot, '..', '..', 'shared', 'datasets', 'nab');
+}
+
+/** The shipped rows weighed against the windows with the standard profile, and that profile's optimal threshold. */
+export function shippedStandard({ windows, series, shipped }: ReturnType<typeof loadNab>) {
+  const cm = NAB_PROFILES.standard.CostMatrix;
+  const weighed = series.map((s, i) => weighRows({ name: s.name, ts: s.ts, score: shipped[i] }, windows[s.name] ?? [], cm));
+  return { cm, weighed, theta: optimalThreshold(sweep(weighed, cm)) };
 }

@@ -1,19 +1,13 @@
 // NAB experiment (not a speed benchmark): where in its window the shipped detector first fires,
 // per category (NAB's reward falls along the window, so a late first detection costs).
 // Run: npx tsc -p tsconfig.json && node dist/bench/nab-delay.js [--data DIR]
-import { join } from 'node:path';
-import { packageRoot } from '../src/core/paths.js';
 import { categoryOf } from '../src/tools/eval/nab-loco.js';
-import { NAB_PROFILES, optimalThreshold, OUTSIDE, sweep, weighRows } from '../src/tools/eval/nab-scorer.js';
-import { loadNab } from './nab-corpus.js';
+import { OUTSIDE } from '../src/tools/eval/nab-scorer.js';
+import { loadNab, nabDir, shippedStandard } from './nab-corpus.js';
 
-const args = process.argv.slice(2);
-const di = args.indexOf('--data');
-const dir = di >= 0 ? args[di + 1] : join(packageRoot, '..', '..', 'shared', 'datasets', 'nab');
-const { windows, series, shipped } = loadNab(dir);
-const cm = NAB_PROFILES.standard.CostMatrix;
-const weighed = series.map((s, i) => weighRows({ name: s.name, ts: s.ts, score: shipped[i] }, windows[s.name] ?? [], cm));
-const theta = optimalThreshold(sweep(weighed, cm));
+const corpus = loadNab(nabDir(process.argv.slice(2)));
+const { windows, series } = corpus;
+const { weighed, theta } = shippedStandard(corpus);
 console.log(`standard threshold ${theta.toFixed(4)}`);
 const per: Record<string, { pos: number[]; missed: number; fp: number; tpW: number[] }> = {};
 series.forEach((s, fi) => {

@@ -1,19 +1,13 @@
 // NAB experiment (not a speed benchmark): the shipped detector's detections at the standard
 // threshold, each with the feature that made it, split into window hits and false positives.
 // Run: npx tsc -p tsconfig.json && node dist/bench/nab-diag.js [--data DIR]
-import { join } from 'node:path';
-import { packageRoot } from '../src/core/paths.js';
-import { NAB_PROFILES, optimalThreshold, OUTSIDE, PROBATION, sweep, weighRows } from '../src/tools/eval/nab-scorer.js';
+import { OUTSIDE, PROBATION } from '../src/tools/eval/nab-scorer.js';
 import { NUMERIC_PARAMS, calibrated, scoreNumeric } from '../workers/detectors/numeric.js';
-import { loadNab } from './nab-corpus.js';
+import { loadNab, nabDir, shippedStandard } from './nab-corpus.js';
 
-const args = process.argv.slice(2);
-const di = args.indexOf('--data');
-const dir = di >= 0 ? args[di + 1] : join(packageRoot, '..', '..', 'shared', 'datasets', 'nab');
-const { windows, series, shipped } = loadNab(dir);
-const cm = NAB_PROFILES.standard.CostMatrix;
-const weighed = series.map((s, i) => weighRows({ name: s.name, ts: s.ts, score: shipped[i] }, windows[s.name] ?? [], cm));
-const theta = optimalThreshold(sweep(weighed, cm));
+const corpus = loadNab(nabDir(process.argv.slice(2)));
+const { windows, series, shipped } = corpus;
+const { weighed, theta } = shippedStandard(corpus);
 const pub = calibrated(theta);
 const tally: Record<string, Record<string, number>> = {};
 const gaps: number[] = [];

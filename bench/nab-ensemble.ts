@@ -11,15 +11,11 @@
 // Candidates: the shipped detector alone, the contextual one alone, their max, for a few
 // (L, k); then LOCO with the candidate chosen per fold (by the other four, and nested).
 // Run: npx tsc -p tsconfig.json && node dist/bench/nab-ensemble.js [--data DIR]
-import { join } from 'node:path';
-import { packageRoot } from '../src/core/paths.js';
 import { locoScore } from '../src/tools/eval/nab-loco.js';
 import { NAB_PROFILES, scoreCorpus, type NabFile } from '../src/tools/eval/nab-scorer.js';
-import { fmt, loadNab, profiles } from './nab-corpus.js';
+import { fmt, loadNab, nabDir, profiles } from './nab-corpus.js';
 
-const args = process.argv.slice(2);
-const di = args.indexOf('--data');
-const dir = di >= 0 ? args[di + 1] : join(packageRoot, '..', '..', 'shared', 'datasets', 'nab');
+const dir = nabDir(process.argv.slice(2));
 
 /** Complementary error function (Numerical Recipes erfcc). */
 function erfc(x: number): number {
