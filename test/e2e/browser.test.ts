@@ -4,9 +4,10 @@
 // the overview, open the chart and its markers, give feedback, set up a webhook on the Alerts
 // page, watch a new anomaly arrive live and its webhook arrive.
 // Screenshots of each page go to docs/img/. Then timings with 100 streams and 10,000 anomalies.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { packageRoot } from '../../src/core/paths.js';
 import type { System } from '../../src/system.js';
@@ -31,6 +32,19 @@ let sys: System;
 let browser: Browser;
 let page: Page;
 let receiver: HttpReceiver;
+/** What the page logged and asked, with ms since launch: written out with a screenshot when a test fails. */
+const trace: string[] = [];
+
+/** On failure, the page's screenshot, HTML and trace go to a directory under /tmp (its path printed). */
+function keepEvidence(): void {
+  onTestFailed(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'driftwatch-browser-'));
+    await page.screenshot({ path: join(dir, 'page.png'), fullPage: true }).catch(() => undefined);
+    writeFileSync(join(dir, 'page.html'), await page.content().catch(() => ''));
+    writeFileSync(join(dir, 'trace.txt'), trace.join('\n'));
+    console.log(`browser test failed: page.png, page.html and trace.txt in ${dir}`);
+  });
+}
 
 async function ingest(key: string, stream: string, lines: readonly string[], t0: number, step: number): Promise<void> {
   for (let i = 0; i < lines.length; i += 500) {
@@ -65,6 +79,11 @@ describe.skipIf(CHROMIUM === undefined)(`the dashboard in Chromium${CHROMIUM ===
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await ctx.newPage();
     page.on('pageerror', (e) => { throw e; });
+    const t0 = performance.now();
+    const note = (s: string) => trace.push(`${(performance.now() - t0).toFixed(0)} ${s}`);
+    page.on('console', (m) => note(`console ${m.type()}: ${m.text()}`));
+    page.on('request', (r) => note(`> ${r.method()} ${r.url()}`));
+    page.on('response', (r) => note(`< ${r.status()} ${r.url()}`));
   }, 60_000);
 
   afterAll(async () => {
@@ -75,6 +94,7 @@ describe.skipIf(CHROMIUM === undefined)(`the dashboard in Chromium${CHROMIUM ===
   });
 
   it('sign up, key, first events, overview, chart with markers, feedback, an alert webhook, a live anomaly', async () => {
+    keepEvidence();
     const url = sys.controlUrl!;
     await page.goto(`${url}/#/signup`);
     await page.getByLabel('Name').fill('Alice');
@@ -126,10 +146,14 @@ describe.skipIf(CHROMIUM === undefined)(`the dashboard in Chromium${CHROMIUM ===
     expect(secret).toMatch(/^whsec_/);
     const newRule = page.getByRole('form', { name: 'New rule' });
     await newRule.getByLabel('Name').fill('every stream');
-    await newRule.getByRole('button', { name: 'Add rule' }).click();
-    await page.getByText('every stream').waitFor();
+    // The page re-renders when a list reloads (here the delivery log after the test message;
+    // live, after each pushed anomaly): what was typed in the rule form stays. (It was put back to
+    // the empty initial value, and "Add rule" then refused by the browser: a required field.)
     await page.getByRole('button', { name: 'Send test' }).click();
     await page.getByTestId('delivery-log').getByText('sent').waitFor({ timeout: 10_000 });
+    expect(await newRule.getByLabel('Name').inputValue()).toBe('every stream');
+    await newRule.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByText('every stream').waitFor();
     const verified = (r: { headers: Record<string, unknown>; body: string }) =>
       verifySignature(secret, Number(r.headers['x-driftwatch-timestamp']), r.body, String(r.headers['x-driftwatch-signature']));
     const hooks = (event: string) => receiver.inbox.items.filter((r) => JSON.parse(r.body).event === event);
@@ -171,6 +195,7 @@ describe.skipIf(CHROMIUM === undefined)(`the dashboard in Chromium${CHROMIUM ===
   }, 180_000);
 
   it('100 streams and 10,000 anomalies: overview and a 7-day stream page render in under 1 s; the 7-day series answers fast', async () => {
+    keepEvidence();
     const url = sys.controlUrl!;
     const email = `bulk-${Date.now()}@example.com`;
     const reg = await (await fetch(`${url}/api/v1/auth/register`, {

@@ -28,7 +28,7 @@ function ChannelForm({ onCreated, setErr }) {
     <label>Name <input name="name" required maxLength="100" placeholder="on-call" /></label>
     <label>${kind === 'email' ? 'Address' : 'URL'} <input name="target" required type=${kind === 'email' ? 'email' : 'url'}
       placeholder=${kind === 'email' ? 'ops@example.com' : kind === 'slack' ? 'https://hooks.slack.com/services/…' : 'https://example.com/hooks/driftwatch'} /></label>
-    <label class="check"><input type="checkbox" name="system_alerts" checked /> Quota and VM alerts too</label>
+    <label class="check"><input type="checkbox" name="system_alerts" defaultChecked /> Quota and VM alerts too</label>
     <button type="submit">Add channel</button>
     ${secret && html`<p class="status" role="status">Signing secret of ${secret.name} (shown once; copy it now): <code data-testid="webhook-secret">${secret.secret}</code></p>`}
   </form>`;
@@ -47,6 +47,10 @@ function Channels({ channels, reload, reloadLog, setErr }) {
   </section>`;
 }
 
+// The form fields are uncontrolled (defaultValue, defaultChecked): the page re-renders whenever a
+// list reloads (a save, a pushed anomaly reading the delivery log again), and a `value` prop
+// would put back the initial value over what the user had typed (a rule's name emptied just
+// before "Add rule", which the browser then refused as a required field left empty).
 function RuleForm({ channels, rule, onSaved, onCancel, setErr }) {
   const q = rule?.quiet_hours;
   const submit = async (e) => {
@@ -68,16 +72,16 @@ function RuleForm({ channels, rule, onSaved, onCancel, setErr }) {
   };
   return html`<form class="stack rule" onSubmit=${submit} aria-label=${rule ? `Edit rule ${rule.name}` : 'New rule'}>
     <div class="toolbar">
-      <label>Name <input name="name" required maxLength="100" value=${rule?.name ?? ''} /></label>
-      <label>Streams <input name="streams" placeholder="all (or: api, db-*)" value=${(rule?.streams ?? []).join(', ')} /></label>
-      <label>Minimum score <input name="min_score" type="number" min="0" max="1" step="0.05" value=${rule?.min_score ?? 0.5} /></label>
-      <label class="check"><input type="checkbox" name="enabled" checked=${rule ? rule.enabled : true} /> Enabled</label>
+      <label>Name <input name="name" required maxLength="100" defaultValue=${rule?.name ?? ''} /></label>
+      <label>Streams <input name="streams" placeholder="all (or: api, db-*)" defaultValue=${(rule?.streams ?? []).join(', ')} /></label>
+      <label>Minimum score <input name="min_score" type="number" min="0" max="1" step="0.05" defaultValue=${rule?.min_score ?? 0.5} /></label>
+      <label class="check"><input type="checkbox" name="enabled" defaultChecked=${rule ? rule.enabled : true} /> Enabled</label>
     </div>
-    <fieldset><legend>Channels</legend>${channels.map((c) => html`<label class="check" key=${c.id}><input type="checkbox" name="channel" value=${c.id} checked=${rule ? rule.channel_ids.includes(c.id) : channels.length === 1} /> ${c.name} (${c.kind})</label>`)}</fieldset>
+    <fieldset><legend>Channels</legend>${channels.map((c) => html`<label class="check" key=${c.id}><input type="checkbox" name="channel" value=${c.id} defaultChecked=${rule ? rule.channel_ids.includes(c.id) : channels.length === 1} /> ${c.name} (${c.kind})</label>`)}</fieldset>
     <div class="toolbar">
-      <label>Quiet from <input name="quiet_start" type="time" value=${q?.start ?? ''} /></label>
-      <label>until <input name="quiet_end" type="time" value=${q?.end ?? ''} /></label>
-      <label>Time zone <input name="time_zone" value=${q?.time_zone ?? localZone()} /></label>
+      <label>Quiet from <input name="quiet_start" type="time" defaultValue=${q?.start ?? ''} /></label>
+      <label>until <input name="quiet_end" type="time" defaultValue=${q?.end ?? ''} /></label>
+      <label>Time zone <input name="time_zone" defaultValue=${q?.time_zone ?? localZone()} /></label>
     </div>
     <div class="toolbar"><button type="submit">${rule ? 'Save rule' : 'Add rule'}</button>${rule && html`<button type="button" onClick=${onCancel}>Cancel</button>`}</div>
   </form>`;
