@@ -44,6 +44,7 @@ import type { EventRecord } from '../engine/types.js';
 import { decodeDiscardIngest } from './discard.js';
 import { loghubStreams, variedEvents, type LogStream } from './loghub-varied.js';
 import { scratchDatabase } from './scratch-db.js';
+import { pgBackendTicks, splitEngine, sumTicks, threadTicks, tickDelta, TICK_MS } from './cpu-split.js';
 
 const BATCH = 1000;
 const DISTINCT_BATCHES = 16;
@@ -255,17 +256,22 @@ async function roleEngine(url: string, threads: number | undefined): Promise<voi
   // end of close() (the backlog scored): per acked event it is less skewed by other work on the
   // host than events/s is.
   const cpu0 = process.cpuUsage();
+  // Per thread over the load window (ready → stop), with the events stored and scored in it.
+  const threads0 = threadTicks();
+  const t0 = performance.now();
   toParent({ type: 'ready', port: engine.port, data: { workerThreads: config.workerThreads } });
   process.on('message', (m: { type: string }) => {
     if (m.type !== 'stop') return;
     clearInterval(sampling);
+    const st = engine.stats();
+    const window = { ms: performance.now() - t0, stored: st.events.rowsWritten, scored: st.score.eventsScored, ...splitEngine(tickDelta(threads0, threadTicks()), process.pid, config.workerThreads) };
     const t = performance.now();
     void engine.close().then(async () => {
       const closeMs = performance.now() - t;
       const cpu = process.cpuUsage(cpu0);
       const cpuMs = (cpu.user + cpu.system) / 1000;
       await pool.end();
-      toParent({ type: 'result', data: { rssMiB: peakRssMiB(), cpuMs, rss, heap, ext, backlog, closeMs, stats: closedStats, warnings: Object.fromEntries(warnings) } });
+      toParent({ type: 'result', data: { rssMiB: peakRssMiB(), cpuMs, rss, heap, ext, backlog, closeMs, stats: closedStats, warnings: Object.fromEntries(warnings), window } });
       setImmediate(() => process.exit(0));
     });
   });
@@ -560,7 +566,12 @@ async function variedCase(streams: { name: string; lines: string[] }[], x: Varie
 
   const t = await x.tenant('bench varied');
   const child = await spawnChild('engine', x.engineArgs);
+  const db = new URL(x.url).pathname.slice(1);
+  const gen0 = process.cpuUsage();
+  const pg0 = pgBackendTicks(db);
   const w = await wsLoad(`ws://127.0.0.1:${child.port}/api/v1/stream?token=${t.key}`, bodies, x.wsConns, x.pipeline, x.seconds, VARIED_FRAME);
+  const gen = process.cpuUsage(gen0);
+  const pgMs = sumTicks(tickDelta(pg0, pgBackendTicks(db))) * TICK_MS;
   const acked = w.frames * VARIED_FRAME;
   const res = await stopChild(child);
   // Counted after close: the scorer has drained, so stored = scored is checkable.
@@ -576,6 +587,29 @@ async function variedCase(streams: { name: string; lines: string[] }[], x: Varie
   const rate = c.events / c.seconds;
   const ratio = [['websocket_varied_decode_discard', ceiling.events / x.seconds], ...[...x.ceilings].filter(([k]) => k === 'copy_to_postgres')] as [string, number][];
   console.log(line('websocket_varied_to_postgres', c, ratio.map(([of, v]) => ({ of, value: rate / v })).sort((a, b) => b.value - a.value)));
+  console.log(cpuSplit(res.window as EngineWindow | undefined, (gen.user + gen.system) / 1000, pgMs, acked));
+}
+
+interface EngineWindow { ms: number; stored: number; scored: number; main: number; detector: number[]; rest: number }
+
+/**
+ * Where the CPU went over the load window, per event: the engine's main thread (per event stored),
+ * its detector threads (per event scored), its other threads, the load generator (this process,
+ * per event acked) and the PostgreSQL backends of the bench's database (per event stored; the
+ * server's shared writers left out); with each one's share of a core. Their sum bounds the rate
+ * the machine's cores allow when they do nothing else.
+ */
+function cpuSplit(w: EngineWindow | undefined, genMs: number, pgMs: number, acked: number): string {
+  if (w === undefined || w.main + w.rest + w.detector.reduce((a, b) => a + b, 0) === 0) return '# cpu split: not measured (no /proc)';
+  const us = (ms: number, n: number): number => (n > 0 ? (ms * 1000) / n : 0);
+  const core = (ms: number): string => `${Math.round((100 * ms) / w.ms)}%`;
+  const det = w.detector.reduce((a, b) => a + b, 0);
+  const parts = [us(w.main, w.stored), us(det, w.scored), us(w.rest, w.stored), us(genMs, acked), us(pgMs, w.stored)];
+  const sum = parts.reduce((a, b) => a + b, 0);
+  return `# cpu split over the ${(w.ms / 1000).toFixed(1)} s load window, µs per event (share of a core): engine main thread ${parts[0].toFixed(1)} (${core(w.main)}), ` +
+    `detector thread${w.detector.length > 1 ? 's' : ''} ${parts[1].toFixed(1)} (${w.detector.map(core).join(' + ')}), engine other threads ${parts[2].toFixed(1)} (${core(w.rest)}), ` +
+    `load generator ${parts[3].toFixed(1)} (${core(genMs)}), PostgreSQL backends ${parts[4].toFixed(1)} (${core(pgMs)}); sum ${sum.toFixed(1)} µs/event: ` +
+    `${availableParallelism()} cores doing only this would allow ${Math.round((availableParallelism() * 1e6) / sum)} events/s; ${w.stored} stored, ${w.scored} scored in the window; load ${loadavg()[0].toFixed(1)}`;
 }
 
 function fromAutocannon(r: AutocannonResult, rssMiB: number): CaseResult {
