@@ -50,7 +50,7 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
   });
 
   app.post(INGEST_PATH, (res: HttpResponse, req: HttpRequest) => {
-    const begun = beginRequest(res, ctx, sendError, INGEST_PATH);
+    const begun = beginRequest(res, req, ctx, sendError, INGEST_PATH);
     if (begun === undefined) return;
     const st = begun;
     const authorization = credentialOf(req);

@@ -97,7 +97,7 @@ function otlpRoute(app: TemplatedApp, ctx: SourceContext, signal: Signal): void 
     const contentType = req.getHeader('content-type').split(';', 1)[0].trim().toLowerCase();
     const proto = contentType === PROTOBUF || contentType === 'application/protobuf';
     const fail = proto ? sendProtoError : sendError;
-    const begun = beginRequest(res, ctx, fail, signal.path);
+    const begun = beginRequest(res, req, ctx, fail, signal.path);
     if (begun === undefined) return;
     const st = begun;
     const authorization = credentialOf(req);

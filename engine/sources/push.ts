@@ -56,7 +56,7 @@ function withRejected(first: DwError, rejected: readonly Rejection[]): DwError {
 /** A uWS POST handler running the shared path (the diagram at the top) with one protocol's decoder and answers. */
 export function pushHandler<R, D extends PushDecoded>(ctx: SourceContext, p: PushProtocol<R, D>): (res: HttpResponse, req: HttpRequest) => void {
   return function push(res: HttpResponse, req: HttpRequest): void {
-    const begun = beginRequest(res, ctx, p.fail, req.getUrl());
+    const begun = beginRequest(res, req, ctx, p.fail, req.getUrl());
     if (begun === undefined) return;
     const st = begun;
     const authorization = credentialOf(req);
