@@ -122,7 +122,7 @@ export interface BodyHandlers {
   body(body: Buffer, principal: Principal, limits: TenantLimits): void;
   /**
    * The body's first HEAD_BYTES (fewer only when the body is shorter), once the credential was
-   * accepted: throws a DwError (answered at once, the connection closed, the rest never read)
+   * accepted: throws a DwError (refused at once, the rest dropped unread by the decoder: discard.ts)
    * when they already show the body is over the tenant's limits (a msgpack array's length).
    */
   head?: (head: Buffer, limits: TenantLimits) => void;
