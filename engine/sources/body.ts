@@ -5,14 +5,16 @@
 //     while the bytes that already arrive are charged to the client address's share
 //     (and their head, once HEAD_BYTES arrived, is checked against the engine's own limits:
 //     a msgpack array of more events than MAX_BATCH_EVENTS gets 413 without waiting for the key lookup)
-//     ─► refused: 401/403 at once, connection closed, later chunks ignored
+//     ─► refused: 401/403, its buffers and share given back at once
 //     ─► accepted: the tenant's own limits (413 at once when the declared length is over its
 //        max_body_bytes) ─► the declared length reserved from the tenant's share of the engine's
 //        body budget (503 + Retry-After when it does not fit) ─► the head against the tenant's
 //        batch limit (413) ─► buffer allocated, chunks copied in
 //     ─► complete ─► handlers.body(body, principal, limits)
-//   every second: a body arriving slower than MIN_BODY_BYTES_PER_SECOND (after BODY_GRACE_MS)
+//   every half second: a body arriving slower than MIN_BODY_BYTES_PER_SECOND (after BODY_GRACE_MS)
 //     ─► 408 DW_ERR_BODY_TOO_SLOW, connection closed, its share given back
+//   every refusal is written with Connection: close, once the rest of the body arrived (read and
+//     dropped, within bounds: discard.ts), so that the client reads it instead of a reset
 //
 // Shares (BodyBudget): one key per tenant, and before authentication one per client address
 // (X-Forwarded-For only with TRUST_PROXY). A key may always hold up to its share
@@ -24,12 +26,10 @@ import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { Principal } from '../../src/core/auth/principal.js';
 import { DwError } from '../../src/core/errors.js';
 import { ingestError, overBodyLimit, type FailWriter, type ResState, type SourceContext, type TenantLimits } from './common.js';
+import { slowBodies, type SlowBodies, type Watched } from './discard.js';
 
 /** Default budget: four maximal bodies; one key's guaranteed share: one of them. */
 export const BODY_BUDGET_FACTOR = 4;
-/** A body gets this long before its rate is checked against MIN_BODY_BYTES_PER_SECOND. */
-export const BODY_GRACE_MS = 2_000;
-const WATCH_EVERY_MS = 500;
 
 export class BodyBudget {
   readonly max: number;
@@ -60,48 +60,16 @@ export class BodyBudget {
   }
 }
 
-interface Watched { start: number; received: number; slow(): void }
-
-/** Bodies being received, checked against the minimum rate every WATCH_EVERY_MS (one timer per engine, only while there are any). */
-class SlowBodies {
-  readonly #rate: number;
-  readonly #bodies = new Set<Watched>();
-  #timer: NodeJS.Timeout | undefined;
-  constructor(bytesPerSecond: number) { this.#rate = bytesPerSecond; }
-  add(w: Watched): void {
-    if (this.#rate <= 0) return;
-    this.#bodies.add(w);
-    this.#timer ??= setInterval(() => this.#check(), WATCH_EVERY_MS).unref();
-  }
-  delete(w: Watched): void {
-    this.#bodies.delete(w);
-    if (this.#bodies.size === 0 && this.#timer !== undefined) {
-      clearInterval(this.#timer);
-      this.#timer = undefined;
-    }
-  }
-  #check(): void {
-    const now = Date.now();
-    for (const w of [...this.#bodies]) {
-      const elapsed = now - w.start;
-      if (elapsed > BODY_GRACE_MS && w.received < (this.#rate * (elapsed - BODY_GRACE_MS)) / 1000) {
-        this.delete(w);
-        w.slow();
-      }
-    }
-  }
-}
-
-const state = new WeakMap<SourceContext, { budget: BodyBudget; slow: SlowBodies }>();
+const budgets = new WeakMap<SourceContext, BodyBudget>();
 
 function bodyState(ctx: SourceContext): { budget: BodyBudget; slow: SlowBodies } {
-  let s = state.get(ctx);
-  if (s === undefined) {
+  let budget = budgets.get(ctx);
+  if (budget === undefined) {
     const max = ctx.maxBodyBytesInFlight ?? BODY_BUDGET_FACTOR * ctx.maxBodyBytes;
-    s = { budget: new BodyBudget(max, Math.max(ctx.maxBodyBytes, Math.floor(max / BODY_BUDGET_FACTOR))), slow: new SlowBodies(ctx.minBodyBytesPerSecond ?? 0) };
-    state.set(ctx, s);
+    budget = new BodyBudget(max, Math.max(ctx.maxBodyBytes, Math.floor(max / BODY_BUDGET_FACTOR)));
+    budgets.set(ctx, budget);
   }
-  return s;
+  return { budget, slow: slowBodies(ctx) };
 }
 
 /** The one body budget of an engine (its SourceContext), shared by the HTTP and OTLP sources. */
@@ -154,7 +122,7 @@ export interface BodyHandlers {
   body(body: Buffer, principal: Principal, limits: TenantLimits): void;
   /**
    * The body's first HEAD_BYTES (fewer only when the body is shorter), once the credential was
-   * accepted: throws a DwError (answered at once, the connection closed, the rest never read)
+   * accepted: throws a DwError (refused at once, the rest dropped unread by the decoder: discard.ts)
    * when they already show the body is over the tenant's limits (a msgpack array's length).
    */
   head?: (head: Buffer, limits: TenantLimits) => void;
@@ -200,11 +168,7 @@ class BodyReader {
     this.#watched = { start: Date.now(), received: 0, slow: () => this.fail(new DwError('DW_ERR_BODY_TOO_SLOW', `under ${ctx.minBodyBytesPerSecond} bytes per second`), true) };
     const settle = st.finish;
     st.finish = () => {
-      slow.delete(this.#watched);
-      budget.release(this.#key, this.#reserved);
-      this.#reserved = 0;
-      this.#chunks = undefined;
-      this.#whole = undefined;
+      this.#free();
       settle();
     };
     slow.add(this.#watched);
@@ -212,8 +176,19 @@ class BodyReader {
 
   get #over(): boolean { return this.st.done || this.st.aborted; }
 
+  /** Refuses the body: what it holds is given back now, before the rest of it is dropped (discard.ts). */
   fail(err: DwError, close: boolean): void {
-    if (!this.#over) this.handlers.fail(err, close);
+    if (this.#over) return;
+    this.#free();
+    this.handlers.fail(err, close);
+  }
+
+  #free(): void {
+    this.slow.delete(this.#watched);
+    this.budget.release(this.#key, this.#reserved);
+    this.#reserved = 0;
+    this.#chunks = undefined;
+    this.#whole = undefined;
   }
 
   /** The credential was accepted: the tenant's limit and share apply from now on. */
@@ -305,8 +280,8 @@ class BodyReader {
 
 /**
  * Streams a request body in, authenticated as it arrives (the diagram at the top). Call
- * synchronously from the uWS handler (onData must be attached before it returns), after
- * `st.finish` was set.
+ * synchronously from the uWS handler, after beginRequest() (its chunks come from `st.body`, whose
+ * onData is attached there; without it, onData is attached here).
  */
 export function readBody(
   res: HttpResponse, st: ResState, ctx: SourceContext, declared: number, client: string,
@@ -316,7 +291,8 @@ export function readBody(
   const reader = new BodyReader(st, ctx, declared, client, budget, slow, handlers);
   principal.then(async (p) => reader.authenticated(p, await ctx.tenantLimits(p.tenantId)))
     .catch((err: unknown) => reader.fail(ingestError(err, ctx.log), true));
-  res.onData((chunk, isLast) => reader.data(chunk, isLast));
+  if (st.body !== undefined) st.body.read = (chunk, isLast) => reader.data(chunk, isLast);
+  else res.onData((chunk, isLast) => reader.data(chunk, isLast));
 }
 
 export const MAX_IDEMPOTENCY_KEY = 200;
@@ -346,7 +322,7 @@ export function acceptBody(
     fail(res, st, tooLarge(declared, ctx.maxBodyBytes, 'MAX_BODY_BYTES'), true);
     return;
   }
-  // Authentication runs while the body streams in; a refusal is answered at once (readBody).
+  // Authentication runs while the body streams in; a refusal frees the body's share at once (readBody).
   const principal = ctx.authenticate(headers.authorization).then((p) => { st.tenantId = p.tenantId; return p; });
   principal.catch(() => {});
   readBody(res, st, ctx, declared, headers.client, principal, {

@@ -1,7 +1,7 @@
 // What the sources (HTTP, OTLP and WebSocket) are given by engine.ts: how to authenticate, how to
 // hand a decoded batch to storage, and whether the engine is draining; and what they share:
 // error mapping (PostgreSQL down ─► 503) and answers. The body budget and reader: body.ts.
-import type { HttpResponse } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { Principal } from '../../src/core/auth/principal.js';
 import { DwError, toDwError } from '../../src/core/errors.js';
 import { EngineDatabaseUnavailableError, EngineInternalError } from '../../src/core/telemetry/index.js';
@@ -10,6 +10,7 @@ import type { LimitSource } from '../../src/core/tenancy/limits.js';
 import type { DecodeLimits } from '../transforms/decode.js';
 import type { EventRecord } from '../types.js';
 import type { TrustProxy } from './body.js';
+import { BodyStream } from './discard.js';
 import type { RefusalSite } from './refusals.js';
 
 export interface IngestResult {
@@ -124,22 +125,33 @@ export interface ResState extends RefusalSite {
   done: boolean;
   /** Settles the request's entry in ctx.track() (answered or aborted) and frees its body budget. */
   finish: () => void;
+  /** The request body (discard.ts): where a refusal waits for its end. */
+  body?: BodyStream;
 }
 
-/** Answers a JSON body once (nothing after an abort or a first answer), with Retry-After on 429/503 and any `headers` of the protocol. */
+/**
+ * Answers a JSON body once (nothing after an abort or a first answer), with Retry-After on 429/503
+ * and any `headers` of the protocol. With closeConnection, while the request body is still
+ * arriving, the answer waits for its end (its bytes dropped; the bounds: discard.ts).
+ */
 export function send(
   res: HttpResponse, st: ResState, status: number, body: string | Uint8Array, closeConnection = false, retryAfter = RETRY_AFTER_SECONDS,
   contentType = 'application/json', headers?: Readonly<Record<string, string>>,
 ): void {
   if (st.aborted || st.done) return;
   st.done = true;
-  res.cork(() => {
-    res.writeStatus(statusLine(status)).writeHeader('content-type', contentType);
-    if (retryable(status)) res.writeHeader('retry-after', retryAfter);
-    if (headers !== undefined) for (const k in headers) res.writeHeader(k, headers[k]);
-    res.end(body, closeConnection);
-  });
-  st.finish();
+  const write = (): void => {
+    if (st.aborted) return;
+    res.cork(() => {
+      res.writeStatus(statusLine(status)).writeHeader('content-type', contentType);
+      if (retryable(status)) res.writeHeader('retry-after', retryAfter);
+      if (headers !== undefined) for (const k in headers) res.writeHeader(k, headers[k]);
+      res.end(body, closeConnection);
+    });
+    st.finish();
+  };
+  if (closeConnection && st.body?.defer(write) === true) return;
+  write();
 }
 
 /** Writes an error in the source's own body format (closeConnection ends the connection after it). */
@@ -147,17 +159,19 @@ export type FailWriter = (res: HttpResponse, st: ResState, err: DwError, closeCo
 
 /**
  * The opening every body-carrying HTTP source shares: abort tracking, the refusal while
- * shutting down, and the request's entry in ctx.track() (close() waits for it from its headers
- * on). Returns the request's state, or undefined when it was already answered.
+ * shutting down (at once), the request's entry in ctx.track() (close() waits for it from its
+ * headers on), and its body's onData (discard.ts BodyStream). Returns the request's state, or
+ * undefined when it was already answered. Call synchronously from the uWS handler.
  */
-export function beginRequest(res: HttpResponse, ctx: SourceContext, fail: FailWriter, path = ''): ResState | undefined {
+export function beginRequest(res: HttpResponse, req: HttpRequest, ctx: SourceContext, fail: FailWriter, path = ''): ResState | undefined {
   const st: ResState = { aborted: false, done: false, finish: () => {}, log: ctx.log, path };
-  res.onAborted(() => { st.aborted = true; st.finish(); });
+  res.onAborted(() => { st.aborted = true; st.body?.drop(); st.finish(); });
   if (ctx.closing) {
     fail(res, st, new DwError('DW_ERR_SHUTTING_DOWN'), true);
     return undefined;
   }
   void ctx.track(new Promise<void>((resolve) => { st.finish = resolve; }));
+  st.body = BodyStream.of(res, req, ctx);
   return st;
 }
 

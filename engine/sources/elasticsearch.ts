@@ -79,7 +79,7 @@ function bulkAnswer(d: BulkDecoded, took: number): string {
 /** A GET answered with a fixed body; a credential, when sent, must be valid. */
 function info(app: TemplatedApp, ctx: SourceContext, path: string, body: string): void {
   app.get(path, (res: HttpResponse, req: HttpRequest) => {
-    const begun = beginRequest(res, ctx, sendError);
+    const begun = beginRequest(res, req, ctx, sendError);
     if (begun === undefined) return;
     const authorization = credentialOf(req);
     if (authorization === undefined) {

@@ -1,12 +1,13 @@
 // HTTP source: GET /health and POST /api/v1/events/ingest on a uWebSockets.js app.
 //
 //   request ─► headers read synchronously ─► onAborted ─► body streamed while authenticating
-//     (401/403 answered at once, connection closed) ─► the tenant's own body limit (413) and its
+//     (401/403 decided at once) ─► the tenant's own body limit (413) and its
 //     share of the engine's body budget (503; body.ts) ─► a tenant over its share of the CPU waits
 //     while it has its few batches in flight (transforms/turns.ts enter) ─► Content-Encoding (encoding.ts; gzip,
 //     deflate, br: the decompressed size capped at the tenant's body limit) ─► decode within the
 //     tenant's batch limit (counted before decoding: 413) ─► ctx.ingest() (durable)
 //     ─► {"accepted": n, "rejected": [...]}
+//   a refusal before the body ended is written once it ended (the rest dropped: discard.ts)
 //
 // uWS rules (STYLE.md §7): HttpRequest is only valid during the handler, so every header is
 // read first; onAborted is attached before anything async; each onData chunk is copied before
@@ -50,7 +51,7 @@ export function httpSource(app: TemplatedApp, ctx: SourceContext): void {
   });
 
   app.post(INGEST_PATH, (res: HttpResponse, req: HttpRequest) => {
-    const begun = beginRequest(res, ctx, sendError, INGEST_PATH);
+    const begun = beginRequest(res, req, ctx, sendError, INGEST_PATH);
     if (begun === undefined) return;
     const st = begun;
     const authorization = credentialOf(req);

@@ -3,8 +3,8 @@
 // encoding) send all three signals to us unchanged, from one OTEL_EXPORTER_OTLP_ENDPOINT.
 //
 //   request ─► headers read synchronously ─► onAborted ─► content type (protobuf, JSON, else 415)
-//     ─► body streamed while authenticating (Bearer, `ingest` scope; 401/403 answered at once,
-//     connection closed) ─► the tenant's body limit (413) and share of the body budget (503; body.ts)
+//     ─► body streamed while authenticating (Bearer, `ingest` scope; 401/403 decided at once,
+//     answered once the body ended: discard.ts) ─► the tenant's body limit (413) and share of the body budget (503; body.ts)
 //     ─► the in-flight cap of a tenant over its share (transforms/turns.ts enter; waits undecoded)
 //     ─► Content-Encoding: gzip, deflate, br (encoding.ts) ─► decompressed, output capped at the
 //     tenant's body limit (413: a zip bomb stops there)
@@ -97,7 +97,7 @@ function otlpRoute(app: TemplatedApp, ctx: SourceContext, signal: Signal): void 
     const contentType = req.getHeader('content-type').split(';', 1)[0].trim().toLowerCase();
     const proto = contentType === PROTOBUF || contentType === 'application/protobuf';
     const fail = proto ? sendProtoError : sendError;
-    const begun = beginRequest(res, ctx, fail, signal.path);
+    const begun = beginRequest(res, req, ctx, fail, signal.path);
     if (begun === undefined) return;
     const st = begun;
     const authorization = credentialOf(req);

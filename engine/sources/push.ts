@@ -3,7 +3,7 @@
 //
 //   request ─► headers read synchronously (credential: credentials.ts; Content-Encoding; the
 //     protocol's own headers, path and query: `read`) ─► onAborted ─► body streamed while
-//     authenticating (401/403 at once) ─► the tenant's body limit (413) and share of the body
+//     authenticating (401/403 decided at once; answered once the body ended: discard.ts) ─► the tenant's body limit (413) and share of the body
 //     budget (503; body.ts) ─► the in-flight cap of a tenant over its share (turns.ts enter; waits
 //     undecoded) ─► Content-Encoding (encoding.ts; output capped at the tenant's body
 //     limit: 413) ─► protocol.decode (bytes ─► records + per-event rejections, within the tenant's
@@ -56,7 +56,7 @@ function withRejected(first: DwError, rejected: readonly Rejection[]): DwError {
 /** A uWS POST handler running the shared path (the diagram at the top) with one protocol's decoder and answers. */
 export function pushHandler<R, D extends PushDecoded>(ctx: SourceContext, p: PushProtocol<R, D>): (res: HttpResponse, req: HttpRequest) => void {
   return function push(res: HttpResponse, req: HttpRequest): void {
-    const begun = beginRequest(res, ctx, p.fail, req.getUrl());
+    const begun = beginRequest(res, req, ctx, p.fail, req.getUrl());
     if (begun === undefined) return;
     const st = begun;
     const authorization = credentialOf(req);

@@ -4,7 +4,9 @@
 // holding it: four loops of such requests made 29 of 30 of a real tenant's requests fail; a free
 // tenant holding four slow 16 MiB bodies did the same. Now the budget is reserved after
 // authentication, against the tenant's own limit and share, an unknown kid is refused at once,
-// and bodies slower than MIN_BODY_BYTES_PER_SECOND are dropped.
+// and bodies slower than MIN_BODY_BYTES_PER_SECOND are dropped. A refused body is read and dropped
+// before its answer (engine/sources/discard.ts), holding nothing: these slow attackers get theirs
+// once under the minimum rate (about 6 s: 64 KiB, then 10 KiB/s).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/core/auth/api-keys.js';
 import { createTenant } from '../../src/core/tenancy/tenants.js';
@@ -35,8 +37,9 @@ async function unknownKidToken(): Promise<string> {
 
 /**
  * Runs `loops` attackers until stop(): each sends one request (declaring `length` bytes, then
- * trickling 1 KiB every 100 ms) and, once it is answered or closed, the next. answered() counts
- * the answers so far; stop() returns the statuses the attackers got.
+ * trickling 1 KiB every 100 ms, each after reading: the cut closes while they send) and, once it
+ * is answered or closed, the next. answered() counts the answers so far; stop() returns the
+ * statuses the attackers got.
  */
 function attack(loops: number, authorization: string, length: number): { answered(): number; stop(): Promise<number[]> } {
   let running = true;
@@ -44,7 +47,7 @@ function attack(loops: number, authorization: string, length: number): { answere
   const loop = async (i: number): Promise<void> => {
     while (running) {
       const r = RawRequest.post(h.engine.port, PATHS[i % 2], authorization, length, '[' + ' '.repeat(64 * 1024));
-      const trickle = setInterval(() => r.send(' '.repeat(1024)), 100);
+      const trickle = setInterval(() => r.sendAfterRead(' '.repeat(1024)), 100);
       try {
         statuses.push((await r.response(30_000)).status);
       } catch {
@@ -79,26 +82,26 @@ async function victim(n: number): Promise<{ ok: number; statuses: Record<number,
 describe('no tenant can starve another\'s ingest (issue 12, High 1)', () => {
   it('without credentials: tokens with an unknown kid declaring 16 MiB, four loops: B succeeds ≥ 99%', async () => {
     const kid = attack(4, `Bearer ${await unknownKidToken()}`, 16 * MiB);
-    await waitFor(async () => (kid.answered() >= 4 ? true : undefined), 10_000, 'the attack to be under way');
+    await waitFor(async () => (kid.answered() >= 4 ? true : undefined), 20_000, 'the attack to be under way');
     const b = await victim(100);
     const refused = await kid.stop();
     expect(b.ok / 100, JSON.stringify(b.statuses)).toBeGreaterThanOrEqual(0.99);
-    // Every attacker was refused (401), many times over, and never served.
-    expect(refused.length).toBeGreaterThan(20);
+    // Every attacker was refused (401), and never served.
+    expect(refused.length).toBeGreaterThanOrEqual(8);
     expect(refused.filter((s) => s !== 401)).toEqual([]);
   });
 
-  it('a free tenant\'s slow 16 MiB bodies, four loops: refused at once (413, over its 1 MiB limit, nothing allocated); B succeeds ≥ 99%', async () => {
+  it('a free tenant\'s slow 16 MiB bodies, four loops: refused (413, over its 1 MiB limit, nothing allocated); B succeeds ≥ 99%', async () => {
     const before = process.memoryUsage().arrayBuffers;
     let peak = before;
     const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().arrayBuffers); }, 5);
     const f = attack(4, `Bearer ${free.key}`, 16 * MiB);
-    await waitFor(async () => (f.answered() >= 4 ? true : undefined), 10_000, 'the attack to be under way');
+    await waitFor(async () => (f.answered() >= 4 ? true : undefined), 20_000, 'the attack to be under way');
     const b = await victim(100);
     const refused = await f.stop();
     clearInterval(sampler);
     expect(b.ok / 100, JSON.stringify(b.statuses)).toBeGreaterThanOrEqual(0.99);
-    expect(refused.length).toBeGreaterThan(20);
+    expect(refused.length).toBeGreaterThanOrEqual(8);
     expect(refused.filter((s) => s !== 413)).toEqual([]);
     // Four declared 16 MiB buffers would be 64 MiB.
     expect(peak - before).toBeLessThan(32 * MiB);

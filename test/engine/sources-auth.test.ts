@@ -1,6 +1,8 @@
-// Credentials before bytes: an unauthenticated request is answered and closed as soon as its
-// credential is refused (not after its body), request bodies in flight are bounded engine-wide,
-// and an open WebSocket stops being served once its credential is revoked.
+// Credentials before bytes: an unauthenticated request is refused as soon as its credential is
+// (nothing of its body kept from then on; the answer, with the connection closed, once the rest
+// of the body was read and dropped, or once it falls under the minimum rate: discard.ts),
+// request bodies in flight are bounded engine-wide, and an open WebSocket stops being served once
+// its credential is revoked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/core/auth/api-keys.js';
 import { loadConfig } from '../../src/core/config.js';
@@ -26,9 +28,11 @@ function partial(port: number, path: string, key: string, length: number, first:
 
 describe('engine sources: authentication before the body', () => {
   for (const path of ['/api/v1/events/ingest', '/v1/logs']) {
-    it(`${path}: a bad key with a large declared body gets 401 and a closed connection before the body is sent`, async () => {
+    it(`${path}: a bad key with a large declared body gets 401 and a closed connection, the rest of the body dropped`, async () => {
       const req = partial(h.engine.port, path, BOGUS, 60_000, '[' + ' '.repeat(1000));
       try {
+        await sleep(100); // kept: the rest sent after the credential was refused is the behaviour under test
+        req.send(' '.repeat(60_000 - 1001));
         const res = await req.response();
         expect(res.status).toBe(401);
         expect(res.headers.connection?.toLowerCase()).toBe('close');
@@ -40,10 +44,10 @@ describe('engine sources: authentication before the body', () => {
     });
   }
 
-  it('a key without the ingest scope gets 403 before the body is sent', async () => {
+  it('a key without the ingest scope gets 403, once under the minimum rate when the body stops', async () => {
     const req = partial(h.engine.port, '/api/v1/events/ingest', h.tenantA.readKey, 60_000, '[');
     try {
-      const res = await req.response();
+      const res = await req.response(10_000);
       expect(res.status).toBe(403);
       expect(JSON.parse(res.body).error.code).toBe('DW_ERR_FORBIDDEN');
       expect(await req.closedByServer()).toBe(true);
@@ -80,7 +84,8 @@ describe('engine sources: authentication before the body', () => {
       // Kept: nothing outside the engine shows when the four reservations are made (no stats of the body budget).
       await sleep(300);
       for (const path of ['/api/v1/events/ingest', '/v1/logs']) {
-        const extra = partial(h.engine.port, path, h.tenantA.key, declared, '[');
+        // The whole body: a refusal is written once the body ended (discard.ts).
+        const extra = partial(h.engine.port, path, h.tenantA.key, declared, '[' + ' '.repeat(declared - 2) + ']');
         try {
           const res = await extra.response();
           expect(res.status).toBe(503);
@@ -115,7 +120,7 @@ describe('engine sources: authentication before the body', () => {
     expect(JSON.parse(res.body)).toEqual({ accepted: 0 });
   });
 
-  it('40 bogus-key requests declaring 15 MiB each are all answered at once and allocate no declared buffers', async () => {
+  it('40 bogus-key requests declaring 15 MiB each, stalled after 64 KiB, are all answered (once under the minimum rate) and allocate no declared buffers', async () => {
     const config = loadConfig({ env: {}, overrides: { enginePort: 0, host: '127.0.0.1', workerThreads: 1, logLevel: 'silent', maxBodyBytes: 16 * 1024 * 1024, spoolMaxBytes: 0 } });
     const engine = await startEngine({ config, pool: h.db.pool, tokens: h.tokens, log: silentLogger, workerFilename: boomWorker });
     const reqs: RawRequest[] = [];
@@ -125,7 +130,8 @@ describe('engine sources: authentication before the body', () => {
       const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().arrayBuffers); }, 5);
       const first = '[' + ' '.repeat(64 * 1024);
       for (let i = 0; i < 40; i++) reqs.push(partial(engine.port, i % 2 === 0 ? '/api/v1/events/ingest' : '/v1/logs', BOGUS, 15 * 1024 * 1024, first));
-      const answers = await Promise.all(reqs.map((r) => r.response()));
+      // 64 KiB at 32 KiB/s after the 2 s grace: cut about 4 s after their headers.
+      const answers = await Promise.all(reqs.map((r) => r.response(15_000)));
       clearInterval(sampler);
       peak = Math.max(peak, process.memoryUsage().arrayBuffers);
       for (const a of answers) expect([401, 503]).toContain(a.status);
