@@ -39,7 +39,7 @@ import { checkpoint, loadOffset } from './offsets.js';
 import { anomaliesSubject, anomalyId, decodeEvents, encodeAnomalies, EVENTS_STREAM, eventsSubject, MAX_PAYLOAD_BYTES } from './partition.js';
 import { TENANT_HEADER } from './publish.js';
 import { StreamCache } from './stream-cache.js';
-import { decodeTicks, isTickMessage, publishTicks, tickBatch } from './ticks.js';
+import { decodeTicks, isTickMessage, publishTicks, RECALL_MS, recallQuiet, tickBatch, type Recalled } from './ticks.js';
 
 const CHECKPOINT_MS = 1_000;
 const CHECKPOINT_MESSAGES = 2_000;
@@ -119,6 +119,9 @@ export class DetectRole {
   }
 }
 
+/** A recalled stream's tick fields (ticks.ts), for its state once loaded. */
+const pickTickFields = (e: Recalled | undefined): Partial<TickEntry> => (e === undefined ? {} : { lastTs: e.lastTs, seenAt: e.seenAt, tickedAt: e.tickedAt });
+
 class PartitionRunner {
   readonly #p: number;
   readonly #d: DetectRoleDeps;
@@ -128,6 +131,8 @@ class PartitionRunner {
   /** Streams the cache evicted, dropped at the runner's next turn. */
   #evictions: string[] = [];
   #streams = new Map<string, StreamState>();
+  /** Quiet streams read from the log before the checkpoint (ticks.ts recallQuiet), until their state is loaded. */
+  #recalled = new Map<string, Recalled>();
   #iter: ConsumerMessages | undefined;
   #stopping = false;
   #loop: Promise<void> | undefined;
@@ -210,6 +215,8 @@ class PartitionRunner {
     this.#publishError = undefined;
     const from = await loadOffset(this.#d.pool, this.#p);
     this.#lastSeq = this.#savedSeq = from;
+    const o = this.#d.idleTicks;
+    this.#recalled = o === undefined || o.everyMs === 0 || from === 0 ? new Map<string, Recalled>() : await recallQuiet(this.#d.nats, this.#p, from, Date.now() - Math.min(o.horizonMs, RECALL_MS));
     const c = await this.#d.nats.js.consumers.get(EVENTS_STREAM, { filter_subjects: eventsSubject(this.#p), opt_start_seq: from + 1 });
     const it = await c.consume({ max_messages: 256 });
     this.#iter = it;
@@ -271,9 +278,13 @@ class PartitionRunner {
    */
   async #tick(): Promise<void> {
     const o = this.#d.idleTicks;
-    if (o === undefined || this.#behind || this.#stopping) return;
+    if (o === undefined || this.#stopping) return;
+    // Behind, or nothing delivered since the start: caught up when the subject's last message is scored.
+    if (this.#behind) this.#behind = ((await this.#d.nats.jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj: eventsSubject(this.#p) }).catch(() => null))?.seq ?? Infinity) > this.#lastSeq;
+    if (this.#behind) return;
     const now = Date.now();
-    const batch = tickBatch(pickTicks(this.#streams.values(), now, o));
+    for (const [k, e] of this.#recalled) if (now - e.seenAt > o.horizonMs) this.#recalled.delete(k);
+    const batch = tickBatch(pickTicks([...this.#recalled.values(), ...this.#streams.values()], now, o));
     if (batch.length === 0) return;
     await publishTicks(this.#d.nats, this.#p, this.#lastSeq, batch.map((b) => b.tick));
     for (const { entry } of batch) entry.tickedAt = now;
@@ -355,8 +366,9 @@ class PartitionRunner {
       if (saved?.state != null) this.#stats.loaded++;
       s = {
         tenantId, stream: r.stream, streamType: r.streamType, state: saved?.state ?? null, session: saved?.sessionState ?? null, dirty: false, incidents: loadIncidents(saved?.incidents),
-        lastTs: -Infinity, seenAt: 0, tickedAt: 0,
+        lastTs: -Infinity, seenAt: 0, tickedAt: 0, ...pickTickFields(this.#recalled.get(k)),
       };
+      this.#recalled.delete(k);
     } else {
       // To the recent end: the idle ticks' sweep (pickTicks) takes the least recently used first.
       this.#streams.delete(k);

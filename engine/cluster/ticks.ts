@@ -13,13 +13,20 @@
 //     ─► js.publish(dw.events.<p>, msg id t:<p>:<last sequence scored>) ─► scored in log order
 //   dw.events.<p> tick message ─► detect.ts: {ts, idle: true} per stream (never stored nor counted)
 //                              ─► store.ts: acked, not stored, no usage
+//   a new holder (takeover, restart) ─► recallQuiet: the partition's messages of the last
+//     RECALL_MS up to its checkpoint, read for their logs/traces streams' latest event time and
+//     JetStream time, so a stream whose last events precede the checkpoint gets its ticks too
 import { headers } from '@nats-io/transport-node';
 import { pack, unpack } from 'msgpackr';
 import type { StreamType } from '../../workers/types.js';
 import { tickRecord, type TickEntry } from '../transforms/idle-ticks.js';
 import type { EventRecord } from '../types.js';
 import type { Nats } from './nats.js';
-import { eventsSubject, MAX_PAYLOAD_BYTES } from './partition.js';
+import { decodeEvents, EVENTS_STREAM, eventsSubject, MAX_PAYLOAD_BYTES } from './partition.js';
+import { TENANT_HEADER } from './publish.js';
+
+/** How far back a new holder reads the partition for quiet streams (at most the ticks' horizon). */
+export const RECALL_MS = 120_000;
 
 /** Header of a tick message on dw.events.<p> (its payload is not events). */
 export const TICK_HEADER = 'dw-tick';
@@ -60,4 +67,37 @@ export async function publishTicks(nats: Nats, p: number, after: number, ticks: 
   const h = headers();
   h.set(TICK_HEADER, '1');
   await nats.js.publish(eventsSubject(p), encodeTicks(ticks), { headers: h, msgID: `t:${p}:${after}`, timeout: 5_000 });
+}
+
+/** A stream known only from the log before the checkpoint: what its ticks need (key: tenant \0 type \0 stream). */
+export type Recalled = TickEntry & { tenantId: string };
+
+/**
+ * The logs/traces streams of partition p's messages stored since `sinceMs` (JetStream time) up to
+ * sequence `upTo`: each one's latest event time and the JetStream time of its latest message.
+ */
+export async function recallQuiet(nats: Nats, p: number, upTo: number, sinceMs: number): Promise<Map<string, Recalled>> {
+  const out = new Map<string, Recalled>();
+  const c = await nats.js.consumers.get(EVENTS_STREAM, { filter_subjects: eventsSubject(p), opt_start_time: new Date(sinceMs).toISOString() });
+  for (let done = false; !done;) {
+    const batch = await c.fetch({ max_messages: 256, expires: 1_000 });
+    let n = 0;
+    for await (const m of batch) {
+      n++;
+      if (m.seq > upTo) { done = true; break; }
+      if (isTickMessage(m.headers)) continue;
+      const tenantId = m.headers?.get(TENANT_HEADER) ?? '';
+      const at = Math.floor(m.info.timestampNanos / 1e6);
+      for (const r of decodeEvents(m.data)) {
+        if (r.streamType !== 'logs' && r.streamType !== 'traces') continue;
+        const k = tenantId + '\u0000' + r.streamType + '\u0000' + r.stream;
+        const e = out.get(k);
+        if (e === undefined) out.set(k, { tenantId, stream: r.stream, streamType: r.streamType, lastTs: r.ts, seenAt: at, tickedAt: 0 });
+        else { e.lastTs = Math.max(e.lastTs, r.ts); e.seenAt = at; }
+      }
+      if (m.seq === upTo) done = true;
+    }
+    if (n === 0) done = true;
+  }
+  return out;
 }
