@@ -5,7 +5,8 @@
 //                  any other source) to publish (publish.ts) ─► dw.events.<partition>;
 //                  its quota check reserves in the count every ingest node shares (quota.ts)
 //   store role  ─► store.ts: dw.events.* and dw.anomalies.* ─► COPY ─► ack after COMMIT
-//   detect role ─► detect.ts: leased partitions (lease.ts) ─► scored in order ─► dw.anomalies.<partition>
+//   detect role ─► detect.ts: leased partitions (lease.ts) ─► scored in order ─► dw.anomalies.<partition>;
+//                  idle ticks of quiet streams published on dw.events.<partition> (ticks.ts)
 //   a process without the ingest role refuses ingest (DW_ERR_UNAVAILABLE: send it to an ingest node)
 import type pg from 'pg';
 import type { Config } from '../../src/core/config.js';
@@ -14,6 +15,7 @@ import type { Logger } from '../../src/core/log.js';
 import type { UsageStore } from '../../src/core/usage.js';
 import type { CopySink } from '../sinks/postgres/service.js';
 import { DetectorStates } from '../sinks/postgres/state.js';
+import { idleTickOptions } from '../transforms/idle-ticks.js';
 import { StreamSettings } from '../transforms/stream-settings.js';
 import type { CloseStep } from '../lifecycle.js';
 import type { EventRecord } from '../types.js';
@@ -64,6 +66,7 @@ export async function startCluster(d: ClusterDeps): Promise<Cluster | undefined>
       nats, pool: d.pool, log, states: new DetectorStates(d.pool, log), settings: new StreamSettings(d.pool, log),
       threads: config.workerThreads, workerFilename: d.workerFilename, leaseMs: d.leaseMs,
       maxStreams: config.maxStreams,
+      idleTicks: idleTickOptions({ everyMs: config.streamIdleTickMs, horizonMs: Math.max(config.streamIdleTickMs, config.streamIdleTtlMs || 3_600_000), maxPerSweep: config.streamIdleTicksMax }),
     })
     : undefined;
   store?.start();

@@ -14,6 +14,9 @@
 //   lease lost ─► stop at once; released (balance, close) ─► checkpoint, then stop
 //   an error (NATS, PostgreSQL, a publish) ─► the runner starts again from its last checkpoint,
 //     states reloaded: what it scores again gives the same ids and message ids, so nothing is stored twice
+//   idle ticks (ticks.ts): every STREAM_IDLE_TICK_MS the runner publishes a tick message for its quiet
+//     logs/traces streams on dw.events.<p>, right after the last sequence it scored; scored in order
+//     like the events ({ts, idle: true}), so a replay from a checkpoint sees the same ticks
 import { randomUUID } from 'node:crypto';
 import { headers } from '@nats-io/transport-node';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
@@ -28,6 +31,7 @@ import type { DetectorStates, StateRow } from '../sinks/postgres/state.js';
 import { anomalyRowOf } from '../transforms/anomaly-row.js';
 import { loadIncidents, saveIncidents, type IncidentMap } from '../transforms/incidents.js';
 import type { StreamSettings } from '../transforms/stream-settings.js';
+import { pickTicks, type IdleTickOptions, type TickEntry } from '../transforms/idle-ticks.js';
 import type { EventRecord } from '../types.js';
 import { Leases } from './lease.js';
 import type { Nats } from './nats.js';
@@ -35,6 +39,7 @@ import { checkpoint, loadOffset } from './offsets.js';
 import { anomaliesSubject, anomalyId, decodeEvents, encodeAnomalies, EVENTS_STREAM, eventsSubject, MAX_PAYLOAD_BYTES } from './partition.js';
 import { TENANT_HEADER } from './publish.js';
 import { StreamCache } from './stream-cache.js';
+import { decodeTicks, isTickMessage, publishTicks, RECALL_MS, recallQuiet, tickBatch, type Recalled } from './ticks.js';
 
 const CHECKPOINT_MS = 1_000;
 const CHECKPOINT_MESSAGES = 2_000;
@@ -54,15 +59,20 @@ export interface DetectRoleDeps {
   leaseMs?: number;
   /** Detector states in memory at most (MAX_STREAMS, default 100,000); one tenant may hold TENANT_SHARE of them. */
   maxStreams?: number;
+  /** Idle ticks of quiet logs/traces streams (ticks.ts; everyMs 0 or absent: none). */
+  idleTicks?: Readonly<IdleTickOptions>;
 }
 
 export interface DetectStats {
   messages: number; scored: number; anomalies: number; checkpoints: number; restarts: number;
   /** Streams whose state was dropped from memory (after a checkpoint), and states loaded from detector_states. */
   evicted: number; loaded: number;
+  /** Idle ticks published (one per stream), and sweeps whose tick message JetStream refused (the partition had moved on). */
+  ticks: number; ticksRefused: number;
 }
 
-interface StreamState {
+/** A stream's state; as a TickEntry: its latest event time, and the JetStream time (ms) of the message that carried it (seenAt). */
+interface StreamState extends TickEntry {
   tenantId: string; stream: string; streamType: EventRecord['streamType']; state: Uint8Array | null; session: Uint8Array | null; dirty: boolean;
   /** Open incidents (transforms/incidents.ts), saved with the state: a new one takes its first finding's id, so a replay from the checkpoint folds the same way. */
   incidents: IncidentMap;
@@ -70,7 +80,7 @@ interface StreamState {
 
 export class DetectRole {
   readonly id = randomUUID();
-  readonly stats: DetectStats = { messages: 0, scored: 0, anomalies: 0, checkpoints: 0, restarts: 0, evicted: 0, loaded: 0 };
+  readonly stats: DetectStats = { messages: 0, scored: 0, anomalies: 0, checkpoints: 0, restarts: 0, evicted: 0, loaded: 0, ticks: 0, ticksRefused: 0 };
   /** The process's bound on detector states in memory. */
   readonly cache: StreamCache;
   readonly pool: Piscina;
@@ -109,6 +119,9 @@ export class DetectRole {
   }
 }
 
+/** A recalled stream's tick fields (ticks.ts), for its state once loaded. */
+const pickTickFields = (e: Recalled | undefined): Partial<TickEntry> => (e === undefined ? {} : { lastTs: e.lastTs, seenAt: e.seenAt, tickedAt: e.tickedAt });
+
 class PartitionRunner {
   readonly #p: number;
   readonly #d: DetectRoleDeps;
@@ -118,6 +131,8 @@ class PartitionRunner {
   /** Streams the cache evicted, dropped at the runner's next turn. */
   #evictions: string[] = [];
   #streams = new Map<string, StreamState>();
+  /** Quiet streams read from the log before the checkpoint (ticks.ts recallQuiet), until their state is loaded. */
+  #recalled = new Map<string, Recalled>();
   #iter: ConsumerMessages | undefined;
   #stopping = false;
   #loop: Promise<void> | undefined;
@@ -130,6 +145,8 @@ class PartitionRunner {
   #lastMessageAt = Date.now();
   #failed: Error | undefined;
   #publishError: Error | undefined;
+  /** The last message delivered said more were pending: no idle ticks until the runner catches up. */
+  #behind = true;
 
   constructor(p: number, d: DetectRoleDeps, pool: Piscina, stats: DetectStats, cache: StreamCache) {
     this.#p = p;
@@ -198,6 +215,8 @@ class PartitionRunner {
     this.#publishError = undefined;
     const from = await loadOffset(this.#d.pool, this.#p);
     this.#lastSeq = this.#savedSeq = from;
+    const o = this.#d.idleTicks;
+    this.#recalled = o === undefined || o.everyMs === 0 || from === 0 ? new Map<string, Recalled>() : await recallQuiet(this.#d.nats, this.#p, from, Date.now() - Math.min(o.horizonMs, RECALL_MS));
     const c = await this.#d.nats.js.consumers.get(EVENTS_STREAM, { filter_subjects: eventsSubject(this.#p), opt_start_seq: from + 1 });
     const it = await c.consume({ max_messages: 256 });
     this.#iter = it;
@@ -213,9 +232,16 @@ class PartitionRunner {
         it.stop();
       });
     }, CHECKPOINT_MS);
+    this.#behind = true;
+    const every = this.#d.idleTicks?.everyMs ?? 0;
+    const ticker = every === 0 ? undefined : setInterval(() => {
+      // A tick that fails to publish is tried at a later sweep (ticks are not events: nothing is lost).
+      this.#exclusive(() => this.#tick()).catch((err: unknown) => this.#d.log.warn({ err, partition: this.#p }, 'ClusterIdleTickError: the idle ticks were not published; the next sweep tries again'));
+    }, every);
     try {
       for await (const m of it) {
         this.#lastMessageAt = Date.now();
+        this.#behind = m.info.pending > 0;
         if (this.#stopping) break;
         await this.#exclusive(async () => {
           await this.#score(m);
@@ -225,6 +251,7 @@ class PartitionRunner {
       await this.#lock;
     } finally {
       clearInterval(timer);
+      clearInterval(ticker);
     }
     const failed = this.#failed as Error | undefined;
     if (failed !== undefined) throw failed;
@@ -243,6 +270,26 @@ class PartitionRunner {
       this.#d.log.warn({ partition: this.#p, scored: this.#lastSeq, last: last.seq }, 'ClusterDetectConsumerStalled: a new consumer takes over');
       throw new Error(`partition ${this.#p}: the consumer stalled at ${this.#lastSeq} (last ${last.seq})`);
     }
+  }
+
+  /**
+   * One sweep of idle ticks (ticks.ts): the quiet logs/traces streams due for one, in a message on
+   * the partition's subject after the last sequence scored. None while the consumer is behind.
+   */
+  async #tick(): Promise<void> {
+    const o = this.#d.idleTicks;
+    if (o === undefined || this.#stopping) return;
+    // Behind, or nothing delivered since the start: caught up when the subject's last message is scored.
+    if (this.#behind) this.#behind = ((await this.#d.nats.jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj: eventsSubject(this.#p) }).catch(() => null))?.seq ?? Infinity) > this.#lastSeq;
+    if (this.#behind) return;
+    const now = Date.now();
+    for (const [k, e] of this.#recalled) if (now - e.seenAt > o.horizonMs) this.#recalled.delete(k);
+    const batch = tickBatch(pickTicks([...this.#recalled.values(), ...this.#streams.values()], now, o));
+    if (batch.length === 0) return;
+    await publishTicks(this.#d.nats, this.#p, this.#lastSeq, batch.map((b) => b.tick));
+    for (const { entry } of batch) entry.tickedAt = now;
+    this.#stats.ticks += batch.length;
+    scoreMetrics.idleTicks.inc(batch.length);
   }
 
   /** Runs fn after whatever runs now (scoring a message, a checkpoint). */
@@ -281,23 +328,32 @@ class PartitionRunner {
   }
 
   async #score(m: JsMsg): Promise<void> {
-    const tenantId = m.headers?.get(TENANT_HEADER) ?? '';
-    const records = decodeEvents(m.data);
-    const groups = new Map<string, number[]>();
+    // A tick message (ticks.ts) names each record's tenant; an events message has one, in its header.
+    const tick = isTickMessage(m.headers);
+    const header = m.headers?.get(TENANT_HEADER) ?? '';
+    const ticks = tick ? decodeTicks(m.data) : [];
+    const records = tick ? ticks.map((t) => t.record) : decodeEvents(m.data);
+    const groups = new Map<string, { tenantId: string; key: string; idx: number[] }>();
     for (let i = 0; i < records.length; i++) {
-      const k = records[i].streamType + '\u0000' + records[i].stream;
-      const g = groups.get(k);
-      if (g === undefined) groups.set(k, [i]);
-      else g.push(i);
+      const tenantId = tick ? ticks[i].tenantId : header;
+      const key = records[i].streamType + '\u0000' + records[i].stream;
+      const g = groups.get(tenantId + '\u0000' + key);
+      if (g === undefined) groups.set(tenantId + '\u0000' + key, { tenantId, key, idx: [i] });
+      else g.idx.push(i);
     }
-    const rows: AnomalyRow[] = [];
-    await Promise.all([...groups].map(async ([key, idx]) => {
-      rows.push(...await this.#scoreStream(tenantId, key, records, idx, m.seq));
+    const at = Math.floor(m.info.timestampNanos / 1e6);
+    const rows = new Map<string, AnomalyRow[]>();
+    await Promise.all([...groups.values()].map(async ({ tenantId, key, idx }) => {
+      const found = await this.#scoreStream(tenantId, key, records, idx, m.seq, at);
+      if (found.length > 0) rows.set(tenantId, [...(rows.get(tenantId) ?? []), ...found]);
     }));
     this.#stats.messages++;
-    this.#stats.scored += records.length;
-    scoreMetrics.scoredEvents.inc(records.length);
-    if (rows.length > 0) this.#publish(tenantId, rows, m.seq);
+    if (!tick) {
+      this.#stats.scored += records.length;
+      scoreMetrics.scoredEvents.inc(records.length);
+    }
+    let n = 0;
+    for (const [tenantId, list] of [...rows].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) n = this.#publish(tenantId, list, m.seq, n);
     this.#lastSeq = m.seq;
     this.#sinceCheckpoint++;
   }
@@ -308,20 +364,34 @@ class PartitionRunner {
     if (s === undefined) {
       const saved = await this.#d.states.load({ tenantId, streamType: r.streamType, stream: r.stream });
       if (saved?.state != null) this.#stats.loaded++;
-      s = { tenantId, stream: r.stream, streamType: r.streamType, state: saved?.state ?? null, session: saved?.sessionState ?? null, dirty: false, incidents: loadIncidents(saved?.incidents) };
-      this.#streams.set(k, s);
+      s = {
+        tenantId, stream: r.stream, streamType: r.streamType, state: saved?.state ?? null, session: saved?.sessionState ?? null, dirty: false, incidents: loadIncidents(saved?.incidents),
+        lastTs: -Infinity, seenAt: 0, tickedAt: 0, ...pickTickFields(this.#recalled.get(k)),
+      };
+      this.#recalled.delete(k);
+    } else {
+      // To the recent end: the idle ticks' sweep (pickTicks) takes the least recently used first.
+      this.#streams.delete(k);
     }
+    this.#streams.set(k, s);
     this.#cache.touch(this.#p, tenantId, k);
     return s;
   }
 
-  async #scoreStream(tenantId: string, key: string, records: EventRecord[], idx: number[], seq: number): Promise<AnomalyRow[]> {
+  /** `at`: the message's JetStream time (ms), when the stream was last seen for its idle ticks. */
+  async #scoreStream(tenantId: string, key: string, records: EventRecord[], idx: number[], seq: number, at: number): Promise<AnomalyRow[]> {
     const first = records[idx[0]];
     const s = await this.#stream(tenantId, key, first);
     const profile = await this.#d.settings.get(tenantId, first.stream);
+    if (first.idle === true) s.tickedAt = at;
+    else {
+      for (const i of idx) if (records[i].ts > s.lastTs) s.lastTs = records[i].ts;
+      s.seenAt = at;
+      s.tickedAt = 0;
+    }
     const inputs: ScoreInput[] = idx.map((i) => {
       const r = records[i];
-      return r.value !== undefined ? { ts: r.ts, value: r.value } : { ts: r.ts, text: r.text };
+      return r.idle === true ? { ts: r.ts, idle: true } : r.value !== undefined ? { ts: r.ts, value: r.value } : { ts: r.ts, text: r.text };
     });
     const task: ScoreTask = { stream: s.stream, streamType: s.streamType, state: s.state, events: new TextEncoder().encode(JSON.stringify(inputs)), threshold: profile.threshold };
     if (s.session !== null) task.sessionState = s.session;
@@ -352,10 +422,9 @@ class PartitionRunner {
     return rows;
   }
 
-  /** The message's findings, in chunks under 1 MB, each with its message id a:<seq>:<n>. */
-  #publish(tenantId: string, rows: AnomalyRow[], seq: number): void {
+  /** A tenant's findings of the message, in chunks under 1 MB, each with its message id a:<seq>:<n> (from n on); returns the next n. */
+  #publish(tenantId: string, rows: AnomalyRow[], seq: number, n: number): number {
     rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    let n = 0;
     for (let i = 0; i < rows.length;) {
       let size = 0;
       let j = i;
@@ -371,5 +440,6 @@ class PartitionRunner {
       this.#stats.anomalies += j - i;
       i = j;
     }
+    return n;
   }
 }

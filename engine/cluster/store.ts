@@ -8,6 +8,7 @@
 //   durable pull consumer dw-store-anomalies (DW_ANOMALIES) ─► anomaly rows (deterministic ids,
 //     detect.ts) ─► anomalies CopySink, batch key = the message id, pg_notify at COMMIT (the live
 //     feed of every control API instance) ─► msg.ack()
+//   a tick message (ticks.ts: the detect role's idle ticks, not events) ─► acked, nothing stored or counted
 //   a write refused for its data (DW_ERR_CONFLICT: a key reused for other data, a tenant deleted)
 //   ─► msg.term(), logged; anything else (PostgreSQL down, the sink full) ─► msg.nak(delay): redelivered.
 // Several store processes share each durable consumer: JetStream hands a message to one at a time.
@@ -20,6 +21,7 @@ import { anomalyLines } from '../sinks/postgres/copy.js';
 import type { CopySink, SinkWrite, WriteResult } from '../sinks/postgres/service.js';
 import { fingerprintOf } from '../sinks/postgres/service.js';
 import { BYTES_HEADER, TENANT_HEADER } from './publish.js';
+import { isTickMessage } from './ticks.js';
 import { ANOMALIES_STREAM, decodeAnomalies, decodeEvents, EVENTS_STREAM } from './partition.js';
 import { STORE_ANOMALIES_CONSUMER, STORE_EVENTS_CONSUMER, type Nats } from './nats.js';
 
@@ -36,13 +38,17 @@ export interface StoreRoleDeps {
   maxInFlight?: number;
 }
 
-export interface StoreStats { stored: number; duplicates: number; anomalies: number; retried: number; refused: number }
+export interface StoreStats {
+  stored: number; duplicates: number; anomalies: number; retried: number; refused: number;
+  /** Tick messages passed over (acked, not stored). */
+  ticks: number;
+}
 
 /** The message's id (its Nats-Msg-Id header), the batch key of its write. */
 const msgId = (m: JsMsg): string => m.headers?.get('Nats-Msg-Id') ?? `seq:${m.seq}`;
 
 export class StoreRole {
-  readonly stats: StoreStats = { stored: 0, duplicates: 0, anomalies: 0, retried: 0, refused: 0 };
+  readonly stats: StoreStats = { stored: 0, duplicates: 0, anomalies: 0, retried: 0, refused: 0, ticks: 0 };
   readonly #d: StoreRoleDeps;
   readonly #loops: Promise<void>[] = [];
   readonly #iters: ConsumerMessages[] = [];
@@ -124,6 +130,10 @@ export class StoreRole {
   }
 
   async #storeEvents(m: JsMsg): Promise<WriteResult> {
+    if (isTickMessage(m.headers)) {
+      this.stats.ticks++;
+      return { duplicate: false, rows: 0 };
+    }
     const tenantId = m.headers?.get(TENANT_HEADER) ?? '';
     const bytes = Number(m.headers?.get(BYTES_HEADER) ?? '0') || 0;
     const records = decodeEvents(m.data);

@@ -22,13 +22,16 @@ export interface DetectPair {
   close(): Promise<void>;
 }
 
-export function detectPair(): DetectPair {
+/** `env`: more environment for the two detect processes (over the defaults below). */
+export function detectPair(env: Record<string, string> = {}): DetectPair {
   const d = { procs: [] as EngineProc[] } as unknown as DetectPair;
   d.start = async () => {
     d.cluster = await startNatsCluster();
     d.h = await startHarness({ natsUrl: d.cluster.url, natsReplicas: 3, roles: 'ingest,store' }, 'real');
-    const env = { DATABASE_URL: d.h.db.url, NATS_URL: d.cluster.url, NATS_REPLICAS: '3' };
-    d.procs.push(await spawnEngine(env, 'detect'), await spawnEngine(env, 'detect'));
+    // No idle ticks (engine/cluster/ticks.ts): these tests compare a stream sent with pauses (a
+    // kill, a takeover) with one sent without, and a pause past 10 s would be a silence of its own.
+    const all = { DATABASE_URL: d.h.db.url, NATS_URL: d.cluster.url, NATS_REPLICAS: '3', STREAM_IDLE_TICK_MS: '0', ...env };
+    d.procs.push(await spawnEngine(all, 'detect'), await spawnEngine(all, 'detect'));
     d.nc = await connect({ servers: d.cluster.url.split(','), maxReconnectAttempts: -1 });
     d.kv = await new Kvm(d.nc).open('dw_leases');
     d.jsm = await jetstreamManager(d.nc);
