@@ -9,7 +9,10 @@
 // One line: `fairness_b_under_a_flood: B p99 ack under A's flood ÷ alone: median R, max M over N runs
 // (r1, r2, ...; target ≤ 2); pooled p99 ...; B anomalies stored ... (all stored: yes|no); A acked K
 // events/s; load L0 → L1`, and a line per run on stderr (with the seqs of B's slowest acks under the
-// flood: B's first frames are sent 1 s into A's flood, 10 a second).
+// flood: B's first frames are sent 1 s into A's flood, 10 a second), then per phase what the
+// engine thread went through (bench/phase-probe.ts: its CPU time and its wait for a CPU, GC
+// pauses, the event loop's longest delay, PostgreSQL checkpoints), to tell machine load from
+// the engine's own pauses when a run is slow.
 // B's lines are synthetic logs with injected anomalies (src/tools/demo/synthetic.ts, one seed
 // for both phases), so that both phases score the same input from a fresh detector state.
 // One process: the engine on the main thread, each tenant's client in a worker thread of its own
@@ -24,6 +27,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import pg from 'pg';
 import { numberArg as arg, quantile } from './args.js';
 import { scratchDatabase } from './scratch-db.js';
+import { describe, phaseProbe } from './phase-probe.js';
 import WebSocket from 'ws';
 import { createApiKey } from '../src/core/auth/api-keys.js';
 import { TokenService } from '../src/core/auth/jwt.js';
@@ -187,12 +191,16 @@ async function main(): Promise<void> {
     try {
       const results: RunResult[] = [];
       for (let run = 0; run < runs; run++) {
+        const aloneProbe = await phaseProbe(pool);
         const alone = (await clientThread<BAcks>({ kind: 'B', url, key: bKey, lines, stream: `b-alone-${run}` }).done).lat;
+        const aloneStats = await aloneProbe.stop();
         const storedAlone = await settle(`b-alone-${run}`);
         const flood = clientThread<number>({ kind: 'A', url, key: aKey });
         await new Promise((r) => setTimeout(r, 1_000));
         const t0 = Date.now();
+        const underProbe = await phaseProbe(pool);
         const underAcks = await clientThread<BAcks>({ kind: 'B', url, key: bKey, lines, stream: `b-flood-${run}` }).done;
+        const underStats = await underProbe.stop();
         const under = underAcks.lat;
         flood.stop();
         const aEvents = await flood.done;
@@ -201,7 +209,8 @@ async function main(): Promise<void> {
         const r: RunResult = { alone, under, storedAlone, storedUnder, aRate, load: loadavg()[0] };
         results.push(r);
         process.stderr.write(`fairness run ${run + 1}/${runs}: ratio ${(quantile(under, 0.99) / quantile(alone, 0.99)).toFixed(2)} ` +
-          `(p99 ${quantile(under, 0.99).toFixed(1)} vs ${quantile(alone, 0.99).toFixed(1)} ms), anomalies ${storedUnder}/${storedAlone}, A ${Math.round(aRate)} events/s, load ${r.load.toFixed(1)}; B's slowest under the flood, seq (ms): ${slowest(underAcks, 5)}\n`);
+          `(p99 ${quantile(under, 0.99).toFixed(1)} vs ${quantile(alone, 0.99).toFixed(1)} ms), anomalies ${storedUnder}/${storedAlone}, A ${Math.round(aRate)} events/s, load ${r.load.toFixed(1)}; B's slowest under the flood, seq (ms): ${slowest(underAcks, 5)}\n` +
+          `  alone: ${describe(aloneStats)}\n  flood: ${describe(underStats)}\n`);
       }
       process.stdout.write(summary(results, loadAtStart));
     } finally {

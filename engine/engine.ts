@@ -71,7 +71,7 @@ import { websocketSource } from './sources/websocket.js';
 import { ignoredLabels } from './transforms/loki.js';
 import type { TenantQuota } from './transforms/quota.js';
 import type { TenantRateLimiter } from './transforms/limit.js';
-import { InOrder, Scorer } from './transforms/score.js';
+import { DETECTOR_NICE, InOrder, Scorer } from './transforms/score.js';
 import { DetectorStates } from './sinks/postgres/state.js';
 import { StreamSettings } from './transforms/stream-settings.js';
 import type { EventRecord } from './types.js';
@@ -174,7 +174,7 @@ export async function startEngine(opts: EngineOptions): Promise<EngineHandle> {
   const events = new CopySink(pool, log, eventsSinkOptions(config));
   const anomalies = new CopySink(pool, log, anomaliesSinkOptions(config));
   const scorer = new Scorer(log, {
-    threads: config.workerThreads, workerFilename: opts.workerFilename, highWaterEvents: opts.scoreHighWaterEvents,
+    threads: config.workerThreads, workerFilename: opts.workerFilename, highWaterEvents: opts.scoreHighWaterEvents, niceIncrement: DETECTOR_NICE,
     settings: new StreamSettings(pool, log), checkpoint: new DetectorStates(pool, log), maxStreams: config.maxStreams, streamIdleTtlMs: config.streamIdleTtlMs,
     // No ticks past the state's own idle TTL (it is evicted then; 0: one hour).
     idleTicks: { everyMs: config.streamIdleTickMs, horizonMs: Math.max(config.streamIdleTickMs, config.streamIdleTtlMs || 3_600_000), maxPerSweep: config.streamIdleTicksMax },

@@ -90,6 +90,12 @@ export interface ScorerOptions {
     peek(tenantId: string, stream: string): Readonly<StreamProfile> | undefined;
     get(tenantId: string, stream: string): Promise<Readonly<StreamProfile>>;
   };
+  /**
+   * The detector threads' niceness (Linux, macOS: setpriority on each worker thread, through
+   * piscina; default 0). The engine passes DETECTOR_NICE: scoring is off the ack path, so on a
+   * small machine the event loop and PostgreSQL go first and the detector takes the CPU left.
+   */
+  niceIncrement?: number;
   /** Where detector states are checkpointed and loaded from (absent: states live only in memory). */
   checkpoint?: StateStore;
   /** How often changed states are saved (default 30 s). */
@@ -136,6 +142,17 @@ interface StreamQueue {
 
 /** A stream's open incidents as checkpointed with its state (null: none). */
 const savedIncidents = (q: StreamQueue): string | null => (q.incidents === undefined || q.incidents.size === 0 ? null : saveIncidents(q.incidents));
+
+/**
+ * The engine's detector threads run at this niceness (ScorerOptions.niceIncrement). Under one
+ * tenant's flood on a 2-core machine the detector thread (busy with that tenant's backlog), the
+ * event loop and the PostgreSQL backends all want a core: at equal priority every hop of another
+ * tenant's batch (its turn, each round trip of its transaction) waited its share behind the
+ * detector. At 10 the kernel gives the detector about a tenth of a contended core's time; it still
+ * has every idle cycle, and a tenant whose backlog grows past its share waits in room(), so
+ * nothing acked goes unscored.
+ */
+export const DETECTOR_NICE = 10;
 
 /** Non-idle entries passed over in one eviction pass at most (keeps a pass cheap). */
 const EVICT_SCAN_LIMIT = 1_024;
@@ -228,6 +245,7 @@ export class Scorer {
       // idle for the main thread to take the result and post the next (measured: the detector
       // thread waited 62% of the time with a backlog queued; bench/README.md).
       concurrentTasksPerWorker: Math.max(1, Math.ceil(this.#maxInFlight / Math.max(1, opts.threads))),
+      niceIncrement: opts.niceIncrement ?? 0,
     });
     // A worker fault piscina cannot tie to a task (an idle worker that fails to load or dies) is
     // emitted on the pool; without a listener it would be an uncaught exception and end the engine.
