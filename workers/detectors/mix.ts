@@ -233,7 +233,15 @@ export class MixDrift {
     const dev = sorted.map((x) => Math.abs(x - s.med)).sort();
     s.scale = 1.4826 * median(dev);
 
-    // Long-run mix moves towards the window; the first window sets it.
+    this.#moveMix();
+    return finding;
+  }
+
+  /** At a hop's end: the long-run mix moves towards the window (the first window sets it), and a new window starts. */
+  #moveMix(): void {
+    const P = MIX_PARAMS;
+    const s = this.#s;
+    const w = this.#w;
     const lam = s.hops === 0 ? 1 : P.lambda;
     const p = this.#p;
     for (let i = 0; i < p.size; i++) p.vals[i] = p.vals[i] * (1 - lam);
@@ -244,12 +252,11 @@ export class MixDrift {
       .filter(([, v]) => v >= P.minShare)
       .sort((a, b) => b[1] - a[1] || a[0] - b[0])
       .slice(0, P.maxShares);
-    this.#p.clear();
-    for (const [k, v] of kept) this.#p.set(k, v);
-    this.#w.clear();
+    p.clear();
+    for (const [k, v] of kept) p.set(k, v);
+    w.clear();
     s.h = 0;
     s.hops++;
-    return finding;
   }
 
   save(): MixState {
