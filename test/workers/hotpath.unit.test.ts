@@ -7,6 +7,7 @@ import { proseShare } from '../../workers/detectors/prose-features.js';
 import { freshField, observeValue } from '../../workers/detectors/fields.js';
 import { scoreText, TEXT_PARAMS } from '../../workers/detectors/text.js';
 import { prng } from '../../src/tools/demo/synthetic.js';
+import { fieldEq, scan } from '../../workers/detectors/templates.js';
 
 /** proseShare as it was written before (OPENERS / CLOSERS as strings, one-character look-ups). */
 function proseShareRef(text: string): { words: number; tokens: number } {
@@ -117,5 +118,33 @@ describe('text detector dictionary', () => {
     expect(findings).toEqual(whole.findings);
     expect(Buffer.from(state as unknown as Uint8Array).equals(Buffer.from(whole.state))).toBe(true);
     expect(whole.findings.length).toBeGreaterThan(0);
+  });
+});
+
+/** The miner key as scan() built it before (string concatenation, token by token). */
+function scanKeyRef(line: string): string {
+  let key = '';
+  for (const tok of line.split(/[ \t\n\r]+/).filter((t) => t !== '')) {
+    if (!/[0-9]/.test(tok)) key += tok + ' ';
+    else {
+      const eq = fieldEq(tok);
+      key += eq > 0 ? tok.slice(0, eq + 1) + '* ' : '* ';
+    }
+  }
+  return key;
+}
+
+describe('scan() key written into a scratch buffer', () => {
+  it('is the concatenated key, for Latin-1 and wider lines', () => {
+    const r = prng(13);
+    const alphabet = ['a', 'Z', '0', '7', '=', 'k=', '=1', ' ', '  ', '\t', '\r\n', '\u00a0', 'é', 'ÿ', '日', '☃', 'x=9', 'status=', 'id', '-', '*'];
+    for (let k = 0; k < 20_000; k++) {
+      let s = '';
+      const len = Math.floor(r() * 30);
+      for (let i = 0; i < len; i++) s += alphabet[Math.floor(r() * alphabet.length)];
+      const sc = scan(s, 64);
+      expect(sc.key, JSON.stringify(s)).toBe(scanKeyRef(s));
+      expect(sc.tokens).toEqual(s.split(/[ \t\n\r]+/).filter((t) => t !== ''));
+    }
   });
 });

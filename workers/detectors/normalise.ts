@@ -118,10 +118,35 @@ function matchAt(line: string, i: number, n: number, c: number, prevWord: boolea
 /** Output of normalise for lines of Latin-1 characters (reused; a line's output is at most 4× its length). */
 let scratch = Buffer.allocUnsafe(4096);
 
-/** Writes the class token of line[from, to) at `at` in scratch; returns the end. */
+const UUID_TOKEN = Buffer.from('<UUID>');
+const IP_TOKEN = Buffer.from('<IP>');
+
+/** Writes the class token of line[from, to) (as classOf gives it) at `at` in scratch; returns the end. */
 function putClass(line: string, from: number, to: number, kind: number, at: number): number {
-  const t = classOf(line, from, to, kind);
-  for (let k = 0; k < t.length; k++) scratch[at++] = t.charCodeAt(k);
+  if (kind === 0 || kind === 1) {
+    const t = kind === 0 ? UUID_TOKEN : IP_TOKEN;
+    scratch.set(t, at);
+    return at + t.length;
+  }
+  let letter = 88; // X
+  if (kind !== 2) {
+    letter = 78; // N
+    for (let i = from; i < to; i++) {
+      if (!isDigit(line.charCodeAt(i))) {
+        letter = 72; // H
+        break;
+      }
+    }
+  }
+  scratch[at++] = 60; // <
+  scratch[at++] = letter;
+  // The length in decimal (of the hex digits after 0x for X).
+  const len = kind === 2 ? to - from - 2 : to - from;
+  let digits = 1;
+  for (let x = len; x >= 10; x = Math.floor(x / 10)) digits++;
+  for (let k = digits - 1, x = len; k >= 0; k--, x = Math.floor(x / 10)) scratch[at + k] = 48 + (x % 10);
+  at += digits;
+  scratch[at++] = 62; // >
   return at;
 }
 
