@@ -4,9 +4,10 @@
 // reordering) against the same stream cut into one-event tasks (a fresh dictionary every event).
 import { describe, expect, it } from 'vitest';
 import { proseShare } from '../../workers/detectors/prose-features.js';
-import { freshField, observeValue } from '../../workers/detectors/fields.js';
+import { FIELD_PARAMS, flushFields, freshField, observeValue, type FieldStats } from '../../workers/detectors/fields.js';
 import { scoreText, TEXT_PARAMS } from '../../workers/detectors/text.js';
 import { prng } from '../../src/tools/demo/synthetic.js';
+import { fieldEq, scan } from '../../workers/detectors/templates.js';
 
 /** proseShare as it was written before (OPENERS / CLOSERS as strings, one-character look-ups). */
 function proseShareRef(text: string): { words: number; tokens: number } {
@@ -117,5 +118,94 @@ describe('text detector dictionary', () => {
     expect(findings).toEqual(whole.findings);
     expect(Buffer.from(state as unknown as Uint8Array).equals(Buffer.from(whole.state))).toBe(true);
     expect(whole.findings.length).toBeGreaterThan(0);
+  });
+});
+
+/** The miner key as scan() built it before (string concatenation, token by token). */
+function scanKeyRef(line: string): string {
+  let key = '';
+  for (const tok of line.split(/[ \t\n\r]+/).filter((t) => t !== '')) {
+    if (!/[0-9]/.test(tok)) key += tok + ' ';
+    else {
+      const eq = fieldEq(tok);
+      key += eq > 0 ? tok.slice(0, eq + 1) + '* ' : '* ';
+    }
+  }
+  return key;
+}
+
+describe('scan() key written into a scratch buffer', () => {
+  it('is the concatenated key, for Latin-1 and wider lines', () => {
+    const r = prng(13);
+    const alphabet = ['a', 'Z', '0', '7', '=', 'k=', '=1', ' ', '  ', '\t', '\r\n', '\u00a0', 'é', 'ÿ', '日', '☃', 'x=9', 'status=', 'id', '-', '*'];
+    for (let k = 0; k < 20_000; k++) {
+      let s = '';
+      const len = Math.floor(r() * 30);
+      for (let i = 0; i < len; i++) s += alphabet[Math.floor(r() * alphabet.length)];
+      const sc = scan(s, 64);
+      expect(sc.key, JSON.stringify(s)).toBe(scanKeyRef(s));
+      expect(sc.tokens).toEqual(s.split(/[ \t\n\r]+/).filter((t) => t !== ''));
+    }
+  });
+});
+
+/** observeValue's categorical part as it was before the Map of counts (object look-ups only): an unseen value's finding as [values, sightings, shown, once]. */
+function observeRef(f: FieldStats, value: string): [number, number, string, number] | null {
+  const P = FIELD_PARAMS;
+  let out: [number, number, string, number] | null = null;
+  const v = f.v;
+  if (v !== null) {
+    const c = v[value];
+    if (c === undefined) {
+      if (f.n >= P.minSightings && f.k <= P.lowCard) {
+        const keys = Object.keys(v);
+        let once = 0;
+        for (const k of keys) if (v[k] === 1) once++;
+        out = [keys.length, f.n, keys.slice(0, 8).join(', '), once];
+      }
+      if (f.k >= P.maxValues) {
+        f.v = null;
+        f.n = 0;
+      } else {
+        v[value] = 1;
+        f.k++;
+      }
+    } else v[value] = c + 1;
+  }
+  f.n++;
+  return out;
+}
+
+describe('field counts in a Map beside the object', () => {
+  it('give the findings and, once flushed, the JSON of object look-ups, prototype names included', () => {
+    const r = prng(17);
+    const names = ['constructor', 'toString', '__proto__', 'valueOf', 'hasOwnProperty', '0', '12', '4294967295', 'EUR', 'GET'];
+    let found = 0;
+    for (let round = 0; round < 40; round++) {
+      const f = freshField();
+      const ref = freshField();
+      const distinct = 2 + Math.floor(r() * 12);
+      for (let i = 0; i < 1500; i++) {
+        const value = r() < 0.004 ? names[Math.floor(r() * names.length)] : `v${Math.floor(r() * r() * distinct)}x`;
+        // Categorical only (numbers false), as a pooled key.
+        const got = observeValue(f, value, '', false);
+        const want = observeRef(ref, value);
+        expect(got === null, `${round}/${i}`).toBe(want === null);
+        if (got !== null && want !== null) {
+          found++;
+          expect(got.details.values).toBe(want[0]);
+          expect(got.details.sightings).toBe(want[1]);
+          expect(got.words).toContain(`values so far: ${want[2]};`);
+          expect(got.details.p_value).toBe(Number(((want[3] + 1) / (want[1] + 1)).toPrecision(3)));
+        }
+        if (r() < 0.01) {
+          flushFields();
+          expect(JSON.stringify(f)).toBe(JSON.stringify(ref));
+        }
+      }
+      flushFields();
+      expect(JSON.stringify(f)).toBe(JSON.stringify(ref));
+    }
+    expect(found).toBeGreaterThan(5);
   });
 });

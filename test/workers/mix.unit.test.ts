@@ -1,7 +1,7 @@
 // Window-level template-mix drift: known lines in unusual proportions.
 import { describe, expect, it } from 'vitest';
 import { prng, syntheticLog } from '../../src/tools/demo/synthetic.js';
-import { hashLine, MIX_PARAMS } from '../../workers/detectors/mix.js';
+import { HashTable, hashLine, MIX_PARAMS } from '../../workers/detectors/mix.js';
 import { runStream, textEvents } from './helpers.js';
 
 /** A stream of five templates; between `from` and `to` the rare one (2%) becomes 50%. */
@@ -46,5 +46,34 @@ describe('template mix drift', () => {
   it('hashLine is a stable 32-bit FNV-1a', () => {
     expect(hashLine('')).toBe(0x811c9dc5);
     expect(hashLine('a')).toBe(0xe40c292c);
+  });
+});
+
+describe('HashTable (the mix counts)', () => {
+  it('answers as a Map<number, number> does, in insertion order, through growth and clears', () => {
+    const r = prng(11);
+    const t = new HashTable([[5, 1], [0xffffffff, 2], [5, 3]]);
+    const m = new Map<number, number>([[5, 1], [0xffffffff, 2], [5, 3]]);
+    for (let round = 0; round < 6; round++) {
+      const distinct = 1 + Math.floor(r() * 600);
+      for (let i = 0; i < 3000; i++) {
+        const k = hashLine(String(Math.floor(r() * distinct)));
+        if (r() < 0.5) {
+          t.add(k, 1);
+          m.set(k, (m.get(k) ?? 0) + 1);
+        } else {
+          const v = r();
+          t.set(k, v);
+          m.set(k, v);
+        }
+        const probe = hashLine(String(Math.floor(r() * 2 * distinct)));
+        expect(t.get(probe)).toBe(m.get(probe));
+      }
+      expect(t.entries()).toEqual([...m]);
+      expect(t.size).toBe(m.size);
+      t.clear();
+      m.clear();
+      expect(t.entries()).toEqual([]);
+    }
   });
 });

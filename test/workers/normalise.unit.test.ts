@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { normalise } from '../../workers/detectors/normalise.js';
+import { normalise, normaliseWide } from '../../workers/detectors/normalise.js';
 import { skeleton } from '../../workers/detectors/text.js';
 import { packageRoot } from '../../src/core/paths.js';
 import { prng, syntheticLog } from '../../src/tools/demo/synthetic.js';
@@ -44,7 +44,10 @@ describe('normalise() matches the regular expressions it replaced', () => {
       '3f2a9c1e-0b4d-4e6f-8a1b-2c3d4e5f6a7b', 'z3f2a9c1e-0b4d-4e6f-8a1b-2c3d4e5f6a7b9', '3f2a9c1e-0b4d-4e6f-8a1b-2c3d4e5f6a7', 'blk_-1608999687919862906', 'T12:34:56.789Z',
       '1.2.3', '01.02.03.04:0', 'ip=192.168.0.1,port', 'é1.2.3.4', '\t\n1\r\n',
     ];
-    for (const c of cases) expect(normalise(c), JSON.stringify(c)).toBe(reference(c));
+    for (const c of cases) {
+      expect(normalise(c), JSON.stringify(c)).toBe(reference(c));
+      expect(normaliseWide(c), JSON.stringify(c)).toBe(reference(c));
+    }
     for (const c of ['<N3>abc', 'ab<UUID>cde', '<<N3>x', '<A<B1>zzz', '<abc>', '<AB12', 'a bc def', ' ab cd ', 'Straße abc', 'x'.repeat(30)]) expect(skeleton(c, 20), c).toBe(skeletonReference(c, 20));
   });
 
@@ -56,6 +59,8 @@ describe('normalise() matches the regular expressions it replaced', () => {
       const len = Math.floor(r() * 24);
       for (let i = 0; i < len; i++) s += alphabet[Math.floor(r() * alphabet.length)];
       expect(normalise(s), JSON.stringify(s)).toBe(reference(s));
+      // The concatenating path (any line) as well as the Latin-1 scratch-buffer path.
+      expect(normaliseWide(s), JSON.stringify(s)).toBe(reference(s));
       expect(skeleton(s, 12), JSON.stringify(s)).toBe(skeletonReference(s, 12));
     }
   });
@@ -74,7 +79,7 @@ describe('normalise() matches the regular expressions it replaced', () => {
     let skel = 0;
     for (const l of lines) {
       const x = normalise(l);
-      if (x !== reference(l)) diff++;
+      if (x !== reference(l) || normaliseWide(l) !== x) diff++;
       if (skeleton(x, 512) !== skeletonReference(x, 512) || skeleton(l, 40) !== skeletonReference(l, 40)) skel++;
     }
     expect(diff).toBe(0);

@@ -108,10 +108,23 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
   const P = FIELD_PARAMS;
   let out: ValueFinding | null = null;
   const v = f.v;
+  let m: Map<string, number> | undefined;
+  if (v !== null && (m = counted.get(f)) !== undefined) {
+    const c = m.get(value);
+    if (c !== undefined) {
+      // A value the Map counts (f.v catches up at flushFields()); a low-cardinality field is
+      // categorical, so only its sightings count beside.
+      m.set(value, c + 1);
+      stale.add(f);
+      f.n++;
+      return null;
+    }
+  }
   if (v !== null) {
     const c = v[value];
     if (c === undefined) {
       if (f.n >= P.minSightings && f.k <= P.lowCard) {
+        flushField(f);
         const keys = Object.keys(v);
         let once = 0;
         for (const k of keys) if (v[k] === 1) once++;
@@ -124,13 +137,51 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
         // High-cardinality from here on: n counts sightings since, for the numeric share.
         f.v = null;
         f.n = 0;
+        counted.delete(f);
+        stale.delete(f);
       }
       else {
         v[value] = 1;
         f.k++;
       }
     } else v[value] = c + 1;
+    // From now on counted in the Map, when f.v holds the value as its own number (a name of
+    // Object.prototype that is not, such as __proto__, stays with the object's own rules).
+    if (f.v !== null && Object.hasOwn(v, value) && typeof v[value] === 'number') {
+      if (m === undefined) counted.set(f, (m = new Map<string, number>()));
+      m.set(value, v[value]);
+    }
   }
+  return observeNumber(f, value, ctx, out, numbers);
+}
+
+/**
+ * The counts of a low-cardinality field's values, beside f.v: a Map looks a fresh string up
+ * without interning it, which an object's property look-up needs (it was the largest single
+ * line of the logs path). A value enters the Map once f.v holds it; f.v takes the Map's counts
+ * at flushFields(), before a state is saved, and before an unseen value's finding reads f.v.
+ */
+const counted = new WeakMap<FieldStats, Map<string, number>>();
+/** Fields whose f.v lags their Map. */
+const stale = new Set<FieldStats>();
+
+function flushField(f: FieldStats): void {
+  const m = counted.get(f);
+  const v = f.v;
+  if (m === undefined || v === null) return;
+  for (const [k, c] of m) v[k] = c;
+  stale.delete(f);
+}
+
+/** Brings every field's f.v up to its counts (call before serialising any FieldStats). */
+export function flushFields(): void {
+  for (const f of stale) flushField(f);
+  stale.clear();
+}
+
+function observeNumber(f: FieldStats, value: string, ctx: string, found: ValueFinding | null, numbers = true): ValueFinding | null {
+  const P = FIELD_PARAMS;
+  let out = found;
   // Numbers are judged once the field is high-cardinality (a low-cardinality one is categorical).
   const x = f.v === null && numbers ? numberOf(value) : Number.NaN;
   if (f.v === null && Number.isNaN(x)) f.n++;

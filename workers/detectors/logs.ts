@@ -37,7 +37,7 @@ import { ProseLines } from './logs-prose.js';
 import type { ProseState } from './prose.js';
 import { freshTextState, TEXT_PARAMS, TextScorer, upgradeTextState, type TextState } from './text.js';
 import { freshMiner, MINER_PARAMS, scan, TemplateMiner, templateText, WILD, type MinerState, type Template } from './templates.js';
-import { freshField, isContext, observeValue, type FieldStats, type ValueFinding } from './fields.js';
+import { flushFields, freshField, isContext, observeValue, type FieldStats, type ValueFinding } from './fields.js';
 import {
   burstTest, BUSY, closeWindows, fmtSpan, freshRate, pushRing, RATE_LEN, RATE_PARAMS, SCAN_PRIOR, SILENCE_PARAMS, silenceS,
   SILENT, upgradeRate, type RateStats,
@@ -396,6 +396,7 @@ class LogScorer {
   }
 
   save(): Uint8Array {
+    flushFields();
     const s = this.#s;
     s.t = this.#text.saveState();
     s.m = this.#miner.save();

@@ -67,16 +67,102 @@ function median(sorted: Float64Array): number {
 
 const pct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
 
+/**
+ * Line hashes to numbers, in insertion order: what a Map<number, number> gives here, without its
+ * cost on every line (a hash above 2^30 is no small integer, so a Map boxes and hashes it as a
+ * heap number). Open addressing over an index of entry positions; the keys are the uint32 hashes
+ * of hashLine (as the state holds them).
+ */
+export class HashTable {
+  keys = new Float64Array(16);
+  vals = new Float64Array(16);
+  size = 0;
+  /** Entry position + 1 per slot (0: empty); at most half full. */
+  #slots = new Int32Array(32);
+
+  constructor(entries: readonly (readonly [number, number])[] = []) {
+    for (const [k, v] of entries) this.set(k, v);
+  }
+
+  /** The entry position of key k, or -1. */
+  indexOf(k: number): number {
+    const slots = this.#slots;
+    const mask = slots.length - 1;
+    for (let i = Math.imul(k >>> 0, 0x9e3779b1) >>> 16 & mask; ; i = (i + 1) & mask) {
+      const e = slots[i];
+      if (e === 0) return -1;
+      if (this.keys[e - 1] === k) return e - 1;
+    }
+  }
+
+  get(k: number): number | undefined {
+    const i = this.indexOf(k);
+    return i < 0 ? undefined : this.vals[i];
+  }
+
+  /** Adds d to k's value (a new key starts at 0). */
+  add(k: number, d: number): void {
+    const i = this.indexOf(k);
+    if (i >= 0) this.vals[i] += d;
+    else this.#append(k, 0 + d);
+  }
+
+  set(k: number, v: number): void {
+    const i = this.indexOf(k);
+    if (i >= 0) this.vals[i] = v;
+    else this.#append(k, v);
+  }
+
+  clear(): void {
+    this.size = 0;
+    this.#slots.fill(0);
+  }
+
+  entries(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = 0; i < this.size; i++) out.push([this.keys[i], this.vals[i]]);
+    return out;
+  }
+
+  #append(k: number, v: number): void {
+    if (this.size === this.keys.length) {
+      const keys = new Float64Array(2 * this.size);
+      const vals = new Float64Array(2 * this.size);
+      keys.set(this.keys);
+      vals.set(this.vals);
+      this.keys = keys;
+      this.vals = vals;
+    }
+    this.keys[this.size] = k;
+    this.vals[this.size] = v;
+    this.size++;
+    if (2 * this.size > this.#slots.length) this.#slots = new Int32Array(2 * this.#slots.length);
+    else {
+      this.#place(this.size - 1);
+      return;
+    }
+    for (let i = 0; i < this.size; i++) this.#place(i);
+  }
+
+  #place(e: number): void {
+    const slots = this.#slots;
+    const mask = slots.length - 1;
+    let i = Math.imul(this.keys[e] >>> 0, 0x9e3779b1) >>> 16 & mask;
+    while (slots[i] !== 0) i = (i + 1) & mask;
+    slots[i] = e + 1;
+  }
+}
+
 /** The template-mix tracker of one text stream for one task; `save()` returns its state. */
 export class MixDrift {
   readonly #s: MixState;
-  readonly #w: Map<number, number>;
-  readonly #p: Map<number, number>;
+  readonly #w: HashTable;
+  readonly #p: HashTable;
 
   constructor(s: MixState) {
     this.#s = s;
-    this.#w = new Map(s.w);
-    this.#p = new Map(s.p);
+    this.#w = new HashTable(s.w);
+    this.#p = new HashTable(s.p);
   }
 
   /**
@@ -86,7 +172,7 @@ export class MixDrift {
   observe(h: number, nameOf: (hash: number) => string | undefined, threshold = 0.5): Omit<Finding, 'index'> | null {
     const P = MIX_PARAMS;
     const s = this.#s;
-    this.#w.set(h, (this.#w.get(h) ?? 0) + 1);
+    this.#w.add(h, 1);
     s.h++;
     if (s.h < P.hop) return null;
 
@@ -95,8 +181,10 @@ export class MixDrift {
     let kl = 0;
     let topHash = 0;
     let topTerm = -Infinity;
-    for (const [k, c] of this.#w) {
-      const q = c / s.h;
+    const w = this.#w;
+    for (let i = 0; i < w.size; i++) {
+      const k = w.keys[i];
+      const q = w.vals[i] / s.h;
       const term = q * Math.log(q / Math.max(this.#p.get(k) ?? 0, floor));
       kl += term;
       if (term > topTerm) {
@@ -145,28 +233,36 @@ export class MixDrift {
     const dev = sorted.map((x) => Math.abs(x - s.med)).sort();
     s.scale = 1.4826 * median(dev);
 
-    // Long-run mix moves towards the window; the first window sets it.
+    this.#moveMix();
+    return finding;
+  }
+
+  /** At a hop's end: the long-run mix moves towards the window (the first window sets it), and a new window starts. */
+  #moveMix(): void {
+    const P = MIX_PARAMS;
+    const s = this.#s;
+    const w = this.#w;
     const lam = s.hops === 0 ? 1 : P.lambda;
-    for (const [k, v] of this.#p) this.#p.set(k, v * (1 - lam));
-    for (const [k, c] of this.#w) this.#p.set(k, (this.#p.get(k) ?? 0) + (lam * c) / s.h);
+    const p = this.#p;
+    for (let i = 0; i < p.size; i++) p.vals[i] = p.vals[i] * (1 - lam);
+    for (let i = 0; i < w.size; i++) p.add(w.keys[i], (lam * w.vals[i]) / s.h);
     // Rounded here, not only when saved, so one task and many give identical shares.
-    const kept = [...this.#p]
+    const kept = p.entries()
       .map(([k, v]): [number, number] => [k, Number(v.toPrecision(6))])
       .filter(([, v]) => v >= P.minShare)
       .sort((a, b) => b[1] - a[1] || a[0] - b[0])
       .slice(0, P.maxShares);
-    this.#p.clear();
-    for (const [k, v] of kept) this.#p.set(k, v);
-    this.#w.clear();
+    p.clear();
+    for (const [k, v] of kept) p.set(k, v);
+    w.clear();
     s.h = 0;
     s.hops++;
-    return finding;
   }
 
   save(): MixState {
     const s = this.#s;
-    s.w = [...this.#w];
-    s.p = [...this.#p];
+    s.w = this.#w.entries();
+    s.p = this.#p.entries();
     return s;
   }
 }

@@ -93,8 +93,108 @@ function classOf(s: string, from: number, to: number, kind: number): string {
   return `<N${len}>`;
 }
 
-/** Normalise one line; also collapses runs of whitespace. */
+/**
+ * The alternative matching at i (c: its char code; prevWord: a word character before it), as
+ * end * 8 + kind (kind: the class, as classOf takes it), or -1 when none does.
+ */
+function matchAt(line: string, i: number, n: number, c: number, prevWord: boolean): number {
+  if (!isHex(c)) return -1;
+  // A UUID has its first dash 8 characters on: checked before the full scan.
+  let end = i + 36 <= n && line.charCodeAt(i + 8) === DASH ? uuidAt(line, i, n) : -1;
+  if (end >= 0) return end * 8;
+  const hex0x = c === ZERO && i + 2 < n && line.charCodeAt(i + 1) === LOWER_X && isHex(line.charCodeAt(i + 2));
+  if (!prevWord) {
+    if (isDigit(c)) {
+      end = ipAt(line, i, n);
+      if (end >= 0) return end * 8 + 1;
+    }
+    if (hex0x) return hexRun(line, i + 2, n) * 8 + 2;
+    const e = hexRun(line, i, n);
+    if (e - i >= 8 && (e >= n || !isWord(line.charCodeAt(e)))) return e * 8 + 3;
+  } else if (hex0x) return hexRun(line, i + 2, n) * 8 + 2;
+  return isDigit(c) ? digitRun(line, i, n) * 8 + 4 : -1;
+}
+
+/** Output of normalise for lines of Latin-1 characters (reused; a line's output is at most 4× its length). */
+let scratch = Buffer.allocUnsafe(4096);
+
+const UUID_TOKEN = Buffer.from('<UUID>');
+const IP_TOKEN = Buffer.from('<IP>');
+
+/** Writes the class token of line[from, to) (as classOf gives it) at `at` in scratch; returns the end. */
+function putClass(line: string, from: number, to: number, kind: number, at: number): number {
+  if (kind === 0 || kind === 1) {
+    const t = kind === 0 ? UUID_TOKEN : IP_TOKEN;
+    scratch.set(t, at);
+    return at + t.length;
+  }
+  let letter = 88; // X
+  if (kind !== 2) {
+    letter = 78; // N
+    for (let i = from; i < to; i++) {
+      if (!isDigit(line.charCodeAt(i))) {
+        letter = 72; // H
+        break;
+      }
+    }
+  }
+  scratch[at++] = 60; // <
+  scratch[at++] = letter;
+  // The length in decimal (of the hex digits after 0x for X).
+  const len = kind === 2 ? to - from - 2 : to - from;
+  let digits = 1;
+  for (let x = len; x >= 10; x = Math.floor(x / 10)) digits++;
+  for (let k = digits - 1, x = len; k >= 0; k--, x = Math.floor(x / 10)) scratch[at + k] = 48 + (x % 10);
+  at += digits;
+  scratch[at++] = 62; // >
+  return at;
+}
+
+/**
+ * Normalise one line; also collapses runs of whitespace. A line of Latin-1 characters (every log
+ * line seen so far) is written into one scratch buffer and read back as one flat string (no
+ * slices and concatenations, and its later hashing needs no flattening); any other line takes
+ * normaliseWide, the same rules with string concatenation.
+ */
 export function normalise(line: string): string {
+  const n = line.length;
+  if (scratch.length < 4 * n + 16) scratch = Buffer.allocUnsafe(4 * n + 16);
+  let at = 0;
+  let space = false;
+  let prevWord = false;
+  let i = 0;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (c > 255) return normaliseWide(line);
+    if (isSpace(c)) {
+      i++;
+      while (i < n && isSpace(line.charCodeAt(i))) i++;
+      space = at > 0;
+      prevWord = false;
+      continue;
+    }
+    if (space) {
+      scratch[at++] = 32;
+      space = false;
+    }
+    const m = matchAt(line, i, n, c, prevWord);
+    if (m < 0) {
+      scratch[at++] = c;
+      prevWord = isWord(c);
+      i++;
+      continue;
+    }
+    const end = m >> 3;
+    at = putClass(line, i, end, m & 7, at);
+    i = end;
+    // Every alternative ends on a word character (a digit or a hex letter).
+    prevWord = true;
+  }
+  return scratch.toString('latin1', 0, at);
+}
+
+/** normalise() for any line, with string concatenation. */
+export function normaliseWide(line: string): string {
   const n = line.length;
   let out = '';
   /** Start of the text not yet copied to out. */
@@ -114,36 +214,8 @@ export function normalise(line: string): string {
       prevWord = false;
       continue;
     }
-    let end = -1;
-    let kind = 0;
-    if (isHex(c)) {
-      end = uuidAt(line, i, n);
-      if (end < 0 && !prevWord) {
-        if (isDigit(c)) {
-          end = ipAt(line, i, n);
-          kind = 1;
-        }
-        if (end < 0 && c === ZERO && i + 2 < n && line.charCodeAt(i + 1) === LOWER_X && isHex(line.charCodeAt(i + 2))) {
-          end = hexRun(line, i + 2, n);
-          kind = 2;
-        }
-        if (end < 0) {
-          const e = hexRun(line, i, n);
-          if (e - i >= 8 && (e >= n || !isWord(line.charCodeAt(e)))) {
-            end = e;
-            kind = 3;
-          }
-        }
-      } else if (end < 0 && c === ZERO && i + 2 < n && line.charCodeAt(i + 1) === LOWER_X && isHex(line.charCodeAt(i + 2))) {
-        end = hexRun(line, i + 2, n);
-        kind = 2;
-      }
-      if (end < 0 && isDigit(c)) {
-        end = digitRun(line, i, n);
-        kind = 4;
-      }
-    }
-    if (end < 0) {
+    const m = matchAt(line, i, n, c, prevWord);
+    if (m < 0) {
       if (space) {
         if (from < i) out += line.slice(from, i);
         out += ' ';
@@ -154,14 +226,14 @@ export function normalise(line: string): string {
       i++;
       continue;
     }
+    const end = m >> 3;
     if (from < i) out += line.slice(from, i);
     if (space) {
       out += ' ';
       space = false;
     }
-    out += classOf(line, i, end, kind);
+    out += classOf(line, i, end, m & 7);
     from = i = end;
-    // Every alternative ends on a word character (a digit or a hex letter).
     prevWord = true;
   }
   if (from < n) out += line.slice(from, n);

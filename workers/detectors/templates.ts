@@ -102,13 +102,29 @@ function maskToken(x: string): string {
   return i > 0 ? x.slice(0, i + 1) + WILD : WILD;
 }
 
+/** The key's part for one token (`digit`: it holds a digit), with its trailing space. */
+function keyPart(tok: string, digit: boolean): string {
+  if (!digit) return tok + ' ';
+  const eq = fieldEq(tok);
+  return eq > 0 ? tok.slice(0, eq + 1) + '* ' : '* ';
+}
+
+/** The key of a line of Latin-1 characters, written here and read back as one flat string (it is hashed at once as the memo's key). */
+let keyScratch = Buffer.allocUnsafe(4096);
+
 /** Whitespace tokens (at most `max`, the rest joined into the last) and the masked key. */
 export function scan(line: string, max: number): Scan {
   const tokens: string[] = [];
-  let key = '';
+  const n = line.length;
+  if (keyScratch.length < 2 * n + 16) keyScratch = Buffer.allocUnsafe(2 * n + 16);
+  const kb = keyScratch;
+  // The key as keyPart would give it, token by token: the token's characters are written as they
+  // come; at its end, a token with a digit is cut back to its `key=` (or nothing) and a '*'.
+  let at = 0;
+  let from = 0;
+  let wide = false;
   let start = -1;
   let digit = false;
-  const n = line.length;
   for (let i = 0; i <= n; i++) {
     const c = i < n ? line.charCodeAt(i) : 32;
     if (c === 32 || c === 9 || c === 10 || c === 13) {
@@ -117,23 +133,32 @@ export function scan(line: string, max: number): Scan {
         tokens.push(tok);
         if (digit) {
           const eq = fieldEq(tok);
-          key += eq > 0 ? tok.slice(0, eq + 1) + '* ' : '* ';
-        } else key += tok + ' ';
+          at = eq > 0 ? from + eq + 1 : from;
+          kb[at++] = 42; // *
+        }
+        kb[at++] = 32;
         start = -1;
       }
     } else {
       if (start < 0) {
         start = i;
+        from = at;
         digit = false;
       }
       if (c >= 48 && c <= 57) digit = true;
+      else if (c > 255) wide = true;
+      kb[at++] = c;
     }
   }
+  let key: string;
   if (tokens.length > max) {
     const rest = tokens.splice(max - 1).join(' ');
     tokens.push(rest);
     key = tokens.map(maskToken).join(' ');
-  }
+  } else if (wide) {
+    key = '';
+    for (const tok of tokens) key += keyPart(tok, hasDigit(tok));
+  } else key = kb.toString('latin1', 0, at);
   return { tokens, key };
 }
 
