@@ -183,7 +183,7 @@ function devAnomaly(r: Random, kind: Exclude<LlmKind, 'topic_drift'>, answers: b
   }
 }
 
-function offTopic(r: Random, answers: boolean): string {
+export function offTopic(r: Random, answers: boolean): string {
   const t = sentence(r, expand(r, r.pick(W.OFF_TOPIC)));
   return answers ? `${r.pick(['Great question!', 'Here are some thoughts.', 'Of course.'])} ${t.replace(/\?$/, '.')} ${r.pick(['Enjoy!', 'Have fun with it.', 'Good luck!'])}` : t;
 }
