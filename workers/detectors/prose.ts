@@ -19,6 +19,8 @@
 //        injection, off-topic text); an instruction-override phrase lowers its threshold (a prior)
 //   score = r / (r + 1), r = the largest u / uHalf[statistic] (uHalf: one set for every stream);
 //   a drift finding when u(window) ≥ uHalf.window and the text's own u(unexplained) ≥ driftSelf
+//   and its unexplained is ≥ driftShare of the window's distance from typical (not a normal text
+//   after the run, while the window mean still lags)
 //   normal texts join D and the nulls; flagged ones do not (hygiene), unless most recent texts
 //   were flagged: then the stream has changed and texts are accepted again (the explanation says so).
 //
@@ -66,6 +68,12 @@ export const PROSE_PARAMS = Object.freeze({
   overrideBoost: 1,
   /** A drift finding also needs the text's own `unexplained` tail distance ≥ this. */
   driftSelf: 0.5,
+  /**
+   * A drift finding also needs the text's own `unexplained` at least this share of the window's
+   * distance from typical (text − its median ≥ share × (window − its median)): the window mean
+   * lags, so the normal texts just after an off-topic run would otherwise be reported as drift.
+   */
+  driftShare: 0.5,
   /** Texts in the drift window. */
   window: 8,
   /** Recent flags remembered; above half flagged, texts are accepted again (the stream changed). */
@@ -268,7 +276,8 @@ export class ProseScorer {
     let top: Decision = 'vocabulary';
     for (const st of DECIDE) if (d[st] / half[st] > d[top] / half[top]) top = st;
     // Drift: the window is far from the reference and this text is part of it.
-    const drift = d.window >= half.window && u.unexplained >= P.driftSelf && d[top] < half[top];
+    const drift = d.window >= half.window && u.unexplained >= P.driftSelf && d[top] < half[top] &&
+      v.unexplained - nl.unexplained.q50 >= P.driftShare * (v.window - nl.window.q50);
     const stat: Decision = drift ? 'window' : top;
     const best = d[stat] / half[stat];
     this.override = override ?? '';

@@ -27,10 +27,12 @@ export interface Generator {
 
 import { logsGenerator } from './logs.js';
 import { mixedGenerator } from './mixed.js';
+import { llmDevGenerator } from './llm-dev.js';
 
 /** Registered generators by kind (each in its own module beside this one). */
 export const GENERATORS: Record<string, Generator> = {
   llm: llmGenerator,
+  'llm-dev': llmDevGenerator,
   logs: logsGenerator,
   mixed: mixedGenerator,
 };
