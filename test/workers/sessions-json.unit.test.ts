@@ -41,3 +41,19 @@ describe('session templates of lines with prefixed ids', () => {
     expect(sessions).toEqual([]);
   });
 });
+
+describe('one-event sessions', () => {
+  it('are neither judged nor learnt: a template first met after the warm-up is not flagged session after session', async () => {
+    const { SessionTracker } = await import('../../workers/detectors/sessions.js');
+    const tr = new SessionTracker();
+    const t0 = Date.UTC(2026, 2, 1);
+    const flagged: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      // Each line its own session; a retry line (1 in 50) appears only after the first 500.
+      const tpl = i >= 500 && i % 50 === 0 ? 'tRETRY' : `t${i % 3}`;
+      for (const f of tr.judge(tr.add(`trace${i}`, tpl, t0 + i * 1000))) flagged.push(f.session.key);
+    }
+    expect(flagged).toEqual([]);
+    expect(tr.model.judged).toBeGreaterThan(1000);
+  });
+});
