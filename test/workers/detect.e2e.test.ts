@@ -162,9 +162,12 @@ describe('text detector on real labelled logs (Loghub)', () => {
       per.push(`${f.replace('_2k.log', '')} ${((findings.length / ls.length) * 1000).toFixed(1)}`);
     }
     // Unlabelled: not all of these are false alarms (HPC and OpenSSH hold real failures and
-    // break-in attempts), but they bound the alert volume. Measured 22.5 per 1000 overall.
+    // break-in attempts), but they bound the alert volume. Measured 22.5 per 1000 overall; 22.54
+    // since a regular stream warms up with 4 null costs (text.ts warmupNullRegular, issue 11):
+    // Apache's 12 `[error] jk2_init() Can't find child N in scoreboard` lines (a rare error that
+    // recurs in bursts), never scored before because Apache never filled its null.
     console.log(`unlabeled Loghub: ${((total / lines) * 1000).toFixed(1)} findings per 1000 lines (${per.join(', ')})`);
-    expect((total / lines) * 1000).toBeLessThanOrEqual(22.5);
+    expect((total / lines) * 1000).toBeLessThanOrEqual(22.55);
   });
 });
 

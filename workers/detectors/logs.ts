@@ -1,7 +1,7 @@
 // Logs detector (streams of type logs and traces): templates, then scores that each explain
 // themselves in words.
 //
-//   line ─► scan: tokens + key (digit tokens masked) ─► template miner (templates.ts)
+//   line ─► scan: tokens + key (digit tokens masked; a JSON object's fields as key=value, json-line.ts) ─► template miner
 //        │
 //        ▼
 //   novelty and rarity (text.ts): normalised line already in the baseline? → known, no
@@ -38,6 +38,7 @@ import type { ProseState } from './prose.js';
 import { freshTextState, TEXT_PARAMS, TextScorer, upgradeTextState, type TextState } from './text.js';
 import { freshMiner, MINER_PARAMS, scan, TemplateMiner, templateText, WILD, type MinerState, type Template } from './templates.js';
 import { flushFields, freshField, isContext, observeValue, type FieldStats, type ValueFinding } from './fields.js';
+import { jsonFields } from './json-line.js';
 import {
   burstTest, BUSY, closeWindows, fmtSpan, freshRate, pushRing, RATE_LEN, RATE_PARAMS, SCAN_PRIOR, SILENCE_PARAMS, silenceS,
   SILENT, upgradeRate, type RateStats,
@@ -166,7 +167,7 @@ class LogScorer {
       this.#streamLine(e.ts);
       return top;
     }
-    const sc = scan(text, MINER_PARAMS.maxTokens);
+    const sc = scan(jsonFields(text) ?? text, MINER_PARAMS.maxTokens);
     this.#n++;
     const m = this.#miner.match(sc, this.#n, this.#evicted);
     let top = 0;

@@ -9,6 +9,9 @@ import { BLOCK_ID, SESSION_PARAMS, SessionTracker, type SessionParams, type Sess
 /** An id in the text: an HDFS block, or a trace/request/session id written as key=value or "key": "value". */
 const TEXT_ID = /\b(?:trace_?id|request_?id|session_?id)["']?\s*[:=]\s*["']?([\w.:-]{4,})/i;
 
+/** A run of word characters, dots and dashes that holds a number class token. */
+const WORD_WITH_NUMBER = /[\w.-]*<#>(?:[\w.-]|<#>)*/g;
+
 /** The session key of a log line: an HDFS block id, else a trace/request/session id in the text; null when none. */
 export function lineKeyOf(text: string): string | null {
   // Substring checks first: most lines have neither, and a regular expression over every line
@@ -24,10 +27,14 @@ export function lineKeyOf(text: string): string | null {
 /**
  * The template of a line until the template layer names them: its normalised form (ids,
  * numbers, addresses as class tokens) without the numbers' magnitudes (a job number or a block
- * size that grows a digit is the same step), hashed (FNV-1a, base 36) so the state stays small.
+ * size that grows a digit is the same step), and a word holding a number as one token (an id
+ * with a prefix, `ord_e1139276a51e7c`, `cart_63fc4e24`, `SKU-2527`, `blk_-16`, normalises to
+ * letters and class tokens that differ from id to id: without this every line of a JSON log with
+ * a fresh order id and a trace_id was a template of its own, so every one-line session held a
+ * template no normal session held), hashed (FNV-1a, base 36) so the state stays small.
  */
 export function lineTemplate(normalised: string): string {
-  const t = normalised.replace(/<[NHX]\d+>/g, '<#>');
+  const t = normalised.replace(/<[NHX]\d+>/g, '<#>').replace(WORD_WITH_NUMBER, '<#>');
   let h = 0x811c9dc5;
   for (let i = 0; i < t.length; i++) {
     h ^= t.charCodeAt(i);

@@ -401,10 +401,19 @@ export class SessionTracker {
     return out;
   }
 
-  /** Scores closed sessions in order: findings after warm-up; normal ones join the reference. */
+  /**
+   * Scores closed sessions in order: findings after warm-up; normal ones join the reference. A
+   * session of one event has no sequence (its line was judged by the line detectors): counted,
+   * neither judged nor learnt (a fresh trace id per line made every line a session, and a
+   * template first met after the warm-up was flagged at exactly 0.5 forever, never learnt).
+   */
   judge(closed: readonly ClosedSession[], threshold = 0.5): SessionFinding[] {
     const out: SessionFinding[] = [];
     for (const c of closed) {
+      if (c.seq.length < 2) {
+        this.#count(c.seq);
+        continue;
+      }
       const warm = this.model.sessions >= this.#params.minReference;
       const s = scoreSession(this.model, c.seq, this.#params);
       if (warm && s.score >= 0.5) {

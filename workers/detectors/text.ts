@@ -59,6 +59,12 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
   /** No finding before this many events and null samples. */
   warmupEvents: 100,
   warmupNull: 16,
+  /**
+   * …except in a regular stream, whose lines are mostly exact repeats of known lines, so that
+   * few lines ever reach the null (issue 11: a logfmt stream of 1,500 lines held 6-13 costs, and
+   * never reported its never-seen errors): past warmupEvents events, this many samples suffice.
+   */
+  warmupNullRegular: 4,
   /** Robust z at which the score reaches 0.5 (the finding threshold). */
   zHalf: 8,
   /** Minimum excess over the typical cost, in bits, before anything is flagged. */
@@ -105,6 +111,7 @@ export interface TextParams {
   nullRefresh: number;
   warmupEvents: number;
   warmupNull: number;
+  warmupNullRegular: number;
   zHalf: number;
   minExcessBits: number;
   incidentGap: number;
@@ -348,7 +355,7 @@ export class TextScorer {
       s.rpos = (s.rpos + 1) % RATIO_RING;
     }
     s.ins++;
-    if (s.ins % P.nullRefresh === 0 || s.ins === P.warmupNull) {
+    if (s.ins % P.nullRefresh === 0 || s.ins <= P.warmupNull) {
       // Sorted in two scratch arrays (numeric order, as a comparator sort of these finite costs).
       const n = s.ring.length;
       if (this.#sorted.length < n) {
@@ -411,7 +418,7 @@ export class TextScorer {
     const buf = Buffer.from(line + '\n');
     const baseLines = this.#base.size;
     const cost = baseLines > 0 ? deflatedBits(buf, P.level, this.#dictionary()) : buf.length * 8;
-    const warm = s.n > P.warmupEvents && s.ring.length >= P.warmupNull;
+    const warm = s.n > P.warmupEvents && s.ring.length >= Math.min(P.warmupNull, P.warmupNullRegular);
     let z = 0;
     if (warm) z = (cost - s.med) / s.scale;
     const excess = cost - s.med;

@@ -25,12 +25,14 @@ export interface Generator {
   generate: (seed: number) => GeneratedSet;
 }
 
+import { k8sGenerator } from './k8s.js';
 import { logsGenerator } from './logs.js';
 import { mixedGenerator } from './mixed.js';
 import { llmDevGenerator } from './llm-dev.js';
 
 /** Registered generators by kind (each in its own module beside this one). */
 export const GENERATORS: Record<string, Generator> = {
+  k8s: k8sGenerator,
   llm: llmGenerator,
   'llm-dev': llmDevGenerator,
   logs: logsGenerator,

@@ -1,0 +1,32 @@
+// A log line that is one JSON object ({"level":"info","msg":"order placed","amount":12.5,...},
+// as structured loggers write it) as the template miner's input: its fields as key=value words
+// in their order, nested objects as dotted keys (two levels), so that each field is a slot of
+// its template (a currency, a status, a duration_ms) and the message words make the template.
+// Without it a JSON line without spaces was one token: no slot was ever judged and the whole
+// stream fell into a handful of templates split only at the spaces inside its messages.
+// Anything else (not an object, not JSON): null, and the line is scanned as it is.
+
+/** The fields of a one-line JSON object as `key=value` words, or null when the line is not one. */
+export function jsonFields(text: string): string | null {
+  const n = text.length;
+  if (n < 2 || text.charCodeAt(0) !== 123 /* { */ || text.charCodeAt(n - 1) !== 125 /* } */) return null;
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return null;
+  const words: string[] = [];
+  flatten(o as Record<string, unknown>, '', words, 0);
+  return words.length === 0 ? null : words.join(' ');
+}
+
+function flatten(o: Record<string, unknown>, prefix: string, words: string[], depth: number): void {
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    const key = prefix + k.replace(/[\s=]+/g, '_');
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && depth < 2) flatten(v as Record<string, unknown>, `${key}.`, words, depth + 1);
+    else words.push(`${key}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  }
+}
