@@ -26,10 +26,9 @@ import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { Principal } from '../../src/core/auth/principal.js';
 import { DwError } from '../../src/core/errors.js';
 import { ingestError, overBodyLimit, type FailWriter, type ResState, type SourceContext, type TenantLimits } from './common.js';
-import { slowBodies, type SlowBodies, type Watched } from './discard.js';
+import { BODY_BUDGET_FACTOR, slowBodies, type SlowBodies, type Watched } from './discard.js';
 
-/** Default budget: four maximal bodies; one key's guaranteed share: one of them. */
-export const BODY_BUDGET_FACTOR = 4;
+export { BODY_BUDGET_FACTOR };
 
 export class BodyBudget {
   readonly max: number;

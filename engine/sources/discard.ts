@@ -16,6 +16,7 @@
 //     declared or grows over MAX_BODY_BYTES (no more of a refused body is read than of an
 //     accepted one), arrives slower than MIN_BODY_BYTES_PER_SECOND (from its headers, after
 //     BODY_GRACE_MS, as an accepted body), is still arriving DISCARD_MAX_MS after the refusal,
+//     the engine's bytes to drop are spent (DiscardRate: the body budget per second, engine-wide),
 //     or the engine is closing
 //   the client gone meanwhile (onAborted) ─► nothing written
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
@@ -69,6 +70,38 @@ export class SlowBodies {
   }
 }
 
+/** Default body budget (body.ts): four maximal bodies; one key's guaranteed share: one of them. */
+export const BODY_BUDGET_FACTOR = 4;
+
+/**
+ * The bytes of refused bodies the engine reads and drops, engine-wide: up to the body budget
+ * (body.ts) at once and as much again per second (a token bucket). Past it a refusal is cut as the
+ * diagram says: otherwise clients without a credential, refused at once, could keep the event loop
+ * reading their 16 MiB bodies at the speed of the network (64 connections doing so slowed /health
+ * to over 100 ms), where before the refusal closed the connection.
+ */
+export class DiscardRate {
+  #tokens: number;
+  #last = Date.now();
+  constructor(readonly bytesPerSecond: number) { this.#tokens = bytesPerSecond; }
+  /** Whether `n` more bytes may be read and dropped now (the last grant may overdraw). */
+  take(n: number): boolean {
+    const now = Date.now();
+    this.#tokens = Math.min(this.bytesPerSecond, this.#tokens + ((now - this.#last) * this.bytesPerSecond) / 1000);
+    this.#last = now;
+    if (this.#tokens <= 0) return false;
+    this.#tokens -= n;
+    return true;
+  }
+}
+
+const rateOf = new WeakMap<SourceContext, DiscardRate>();
+const discardRate = (ctx: SourceContext): DiscardRate => {
+  let r = rateOf.get(ctx);
+  if (r === undefined) { r = new DiscardRate(ctx.maxBodyBytesInFlight ?? BODY_BUDGET_FACTOR * ctx.maxBodyBytes); rateOf.set(ctx, r); }
+  return r;
+};
+
 const slowOf = new WeakMap<SourceContext, SlowBodies>();
 
 /** The one SlowBodies of an engine (its SourceContext). */
@@ -115,7 +148,7 @@ export class BodyStream {
       this.read?.(chunk, isLast);
       return;
     }
-    if (this.#complete || this.#watched.received > this.ctx.maxBodyBytes) this.#end();
+    if (this.#complete || this.#watched.received > this.ctx.maxBodyBytes || !discardRate(this.ctx).take(chunk.byteLength)) this.#end();
   }
 
   /**
@@ -125,7 +158,7 @@ export class BodyStream {
   defer(answer: () => void): boolean {
     const max = this.ctx.maxBodyBytes;
     const now = Date.now();
-    if (this.#complete || this.declared > max || this.#watched.received > max || this.ctx.closing) return false;
+    if (this.#complete || this.declared > max || this.#watched.received > max || this.ctx.closing || !discardRate(this.ctx).take(0)) return false;
     const slow = slowBodies(this.ctx);
     if (slow.tooSlow(this.#watched, now)) return false;
     this.#answer = answer;
