@@ -45,6 +45,13 @@ describe('benign novelty of id-like slots', () => {
     expect(explainedBySlots(many.t, many.tokens('/home/newcomer/prog:'), undefined)).toBe(false);
   });
 
+  it('a blob longer than a slot keeps (an encoded payload) is not vouched for, even in an id-like slot', () => {
+    const many = loading(words(FIELD_PARAMS.lowCard + 1));
+    const blob = 'U29tZSBlbmNvZGVkIHBheWxvYWQgdGhhdCBpcyBtdWNoIGxvbmdlciB0aGFuIGEgd29yZCBvZiBwcm9zZQ==';
+    expect(blob.length).toBeGreaterThan(64);
+    expect(explainedBySlots(many.t, many.tokens(blob), many.stats)).toBe(false);
+  });
+
   it('the logs detector reports a FATAL path error while its path slot is low-cardinality, then not for new paths', () => {
     const r = seeded(3);
     const ev: ScoreInput[] = [];

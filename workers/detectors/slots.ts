@@ -6,9 +6,8 @@
 //           normalised away: a path, a name; not a date, a counter, an address)
 //        ─► each such value: already seen in its slot → not new; new in an id-like slot
 //           (more values than a low-cardinality field has, where fields.ts judges no unseen
-//           value, as for ids, users, hashes; or a blob longer than the miner keeps as a
-//           word) → benign novelty;
-//           new in any other slot → not explained
+//           value, as for ids, users, hashes) → benign novelty; a blob longer than a slot
+//           keeps (an encoded payload), or a new value in any other slot → not explained
 //        ─► explained when at least one value is benign novelty and none is unexplained: the
 //           line is normal (its surprise is the new value of a slot that takes new values)
 import { WILD, type Template } from './templates.js';
@@ -78,10 +77,8 @@ export function explainedBySlots(t: Template, tokens: readonly string[], stats: 
     const i = L.pos[k];
     if (i >= tokens.length) break;
     const value = L.cut[k] === 0 ? tokens[i] : tokens[i].slice(L.cut[k]);
-    if (value.length > MAX_SLOT_VALUE) {
-      benign = true;
-      continue;
-    }
+    // A blob (an encoded payload) is not kept nor judged by its slot: it cannot be vouched for.
+    if (value.length > MAX_SLOT_VALUE) return false;
     if (skeleton(normalise(value), MAX_SLOT_VALUE) === '') continue;
     const f = stats?.[L.names[k]];
     if (f === undefined) return false;
