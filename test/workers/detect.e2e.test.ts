@@ -171,7 +171,10 @@ describe('text detector on real labelled logs (Loghub)', () => {
   });
 });
 
-// Measured floors (raise as the detector improves). With TEXT_PARAMS as committed: BGL_2k
+// Measured floors (raise as the detector improves). With a known template's new value of an
+// id-like slot as benign novelty (workers/detectors/slots.ts, 2026-12-05): BGL_2k precision
+// 0.471, recall 0.979, F1 0.636 (tp 140, fp 157); unlabeled 22.0 per 1000 (21.96). Before it, with
+// TEXT_PARAMS as committed: BGL_2k
 // precision 0.446, recall 0.972, F1 0.611 (tp 139, fp 173); Thunderbird_2k 2 false alarms in
 // 2000 lines (1.0 per 1000: the first ganglia RRD_update error, the kernel command line at boot);
 // HDFS_2k fp 2; unlabeled 22.5 per 1000. Before mildRecurrenceWeight and severityBoostWord: BGL
@@ -190,5 +193,5 @@ describe('text detector on real labelled logs (Loghub)', () => {
 // Thunderbird 31; severityBoost 2 → F1 0.262, 4 → 0.584; zHalf 9 → 0.245, 7 → 0.600 but
 // Thunderbird 6; admitCount 2 → F1 0.615 but demo 74/80, 4 → demo 79/80; admitCountSevere 4 →
 // 0.607, 6 → 0.614; baseline 8 KiB → 0.585, 32 KiB → 0.619; minExcessBits 40/56 identical.
-const F1_FLOOR = 0.61;
+const F1_FLOOR = 0.63;
 const TB_CEILING = 1.0;

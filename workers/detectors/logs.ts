@@ -8,7 +8,9 @@
 //        compression; else compression surprise of the normalised line against the
 //        stream's dictionary of recent distinct lines; a flagged pattern is quarantined, its
 //        bursts are incidents whose lines are all reported, and it stays anomalous while its
-//        decayed count of incidents stays low (a rare error stays rare after one long burst)
+//        decayed count of incidents stays low (a rare error stays rare after one long burst);
+//        a known template's line whose only new text is a new value of an id-like slot is
+//        benign novelty, not a finding (slots.ts)
 //        │
 //   every line, either path:
 //   ├─► slot values (fields.ts): per template and slot, an unseen value of a low-cardinality
@@ -36,7 +38,8 @@ import { LiveScorers } from './live.js';
 import { ProseLines } from './logs-prose.js';
 import type { ProseState } from './prose.js';
 import { freshTextState, TEXT_PARAMS, TextScorer, upgradeTextState, type TextState } from './text.js';
-import { freshMiner, MINER_PARAMS, scan, TemplateMiner, templateText, WILD, type MinerState, type Template } from './templates.js';
+import { freshMiner, MINER_PARAMS, scan, TemplateMiner, templateText, type Match, type MinerState, type Template } from './templates.js';
+import { explainedBySlots, MAX_SLOT_VALUE, slotLayout } from './slots.js';
 import { flushFields, freshField, isContext, observeValue, type FieldStats, type ValueFinding } from './fields.js';
 import { jsonFields } from './json-line.js';
 import {
@@ -53,7 +56,7 @@ export const SILENCE_DETECTOR = 'silence';
 
 /** Metadata fields kept per stream, and the longest value judged. */
 const MAX_META_FIELDS = 32;
-const MAX_META_VALUE = 64;
+const MAX_META_VALUE = MAX_SLOT_VALUE;
 /** Key names pooled per stream. */
 const MAX_KEYS = 64;
 
@@ -99,45 +102,6 @@ function loadState(bytes: Uint8Array | null): LogsState {
 
 type Part = Omit<Finding, 'index'>;
 
-/**
- * A template's variable slots, worked out once per template (its tokens change only when a
- * line widens it, and the miner then drops the cache): token positions, names (`#i`, or the key
- * of a `key=<*>` slot), how much of the token precedes the value (0 for a bare slot), and the
- * stream's statistics for each slot once they exist (the objects in LogsState.s and .k, never
- * replaced while the template lives).
- */
-interface SlotLayout {
-  pos: number[];
-  names: string[];
-  cut: number[];
-  /** The slot is also judged pooled by its key (a keyed slot whose key does not start with #). */
-  pool: boolean[];
-  stats: Record<string, FieldStats> | undefined;
-  fields: (FieldStats | undefined)[];
-  /** The key pooled over the stream's templates: undefined before the first look, null when the pool was full. */
-  pooled: (FieldStats | null | undefined)[];
-}
-
-function slotLayout(t: Template): SlotLayout {
-  if (t.layout !== undefined) return t.layout as SlotLayout;
-  const L: SlotLayout = { pos: [], names: [], cut: [], pool: [], stats: undefined, fields: [], pooled: [] };
-  const tt = t.tokens;
-  for (let i = 0; i < tt.length; i++) {
-    const x = tt[i];
-    const keyed = x.length > 4 && x.endsWith('=<*>');
-    if (x !== WILD && !keyed) continue;
-    L.pos.push(i);
-    const name = keyed ? x.slice(0, x.length - 4) : `#${i}`;
-    L.names.push(name);
-    L.cut.push(keyed ? x.length - 3 : 0);
-    L.pool.push(!name.startsWith('#'));
-    L.fields.push(undefined);
-    L.pooled.push(undefined);
-  }
-  t.layout = L;
-  return L;
-}
-
 /** The detector for one task: load state, feed events, save state. */
 class LogScorer {
   readonly #s: LogsState;
@@ -172,7 +136,9 @@ class LogScorer {
     const m = this.#miner.match(sc, this.#n, this.#evicted);
     let top = 0;
     const norm = this.#text.normLine(text);
-    const f = this.#text.feed(text, threshold, norm);
+    this.#m = m;
+    this.#tokens = sc.tokens;
+    const f = this.#text.feed(text, threshold, norm, this.#explained);
     top = this.#text.rowScore;
     if (f !== null) {
       top = Math.max(top, f.score);
@@ -188,6 +154,16 @@ class LogScorer {
     if (e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object') top = Math.max(top, this.#meta(e.metadata, threshold, out));
     return top;
   }
+
+  /** The line being fed: its template match and tokens (for #explained). */
+  #m: Match | undefined;
+  #tokens: readonly string[] = [];
+
+  /** The line's template is known and unchanged by it, and its new text is in id-like slots (slots.ts). */
+  readonly #explained = (): boolean => {
+    const m = this.#m;
+    return m !== undefined && !m.created && !m.changed && explainedBySlots(m.template, this.#tokens, this.#s.s[m.template.id]);
+  };
 
   /** Values of the current line's slots (reused from line to line). */
   readonly #values: string[] = [];

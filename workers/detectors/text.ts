@@ -393,8 +393,14 @@ export class TextScorer {
     return h;
   }
 
-  /** Score one event (`norm`: its normalisation when the caller has it); returns a finding (without index) or null. */
-  feed(text: string, threshold = 0.5, norm?: string): Omit<Finding, 'index'> | null {
+  /**
+   * Score one event (`norm`: its normalisation when the caller has it); returns a finding (without
+   * index) or null. `explained`: asked only for a line that would be costed (not a known line,
+   * not a recurrence); true when the caller knows the line's new text to be benign (logs.ts: a
+   * known template's line whose only new text is in id-like slots): it is then normal whatever its
+   * cost (no finding, not quarantined; it joins the baseline and the null).
+   */
+  feed(text: string, threshold = 0.5, norm?: string, explained?: () => boolean): Omit<Finding, 'index'> | null {
     const s = this.s;
     const P = this.P;
     s.n++;
@@ -426,7 +432,9 @@ export class TextScorer {
     // needed to reach 0.5; it never makes a known line anomalous.
     // A failure word without an explicit level token is weaker evidence (severityBoostWord).
     const zHalf = sev === '' ? P.zHalf : P.zHalf / (1 + (hasHighLevel(text) ? P.severityBoost : P.severityBoostWord));
-    const score = warm && excess >= P.minExcessBits && z > 0 ? z / (z + zHalf) : 0;
+    const surprise = warm && excess >= P.minExcessBits && z > 0 ? z / (z + zHalf) : 0;
+    // Asked only for a line that would be reported or quarantined (the state is the same whatever the threshold).
+    const score = surprise > 0 && surprise >= Math.min(threshold, 0.5) && explained !== undefined && explained() ? 0 : surprise;
     this.rowScore = score;
     // Against the costs as they were before this line joins them.
     if (warm) {

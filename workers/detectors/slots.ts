@@ -1,0 +1,91 @@
+// A template's variable slots (logs.ts), and whether a line's new text is explained by them.
+//
+//   line of a known template, the template unchanged by it (templates.ts match: not created,
+//   not changed), its compression surprise high (text.ts)
+//        ─► its slots' values that carry text (words left once ids, numbers and hex are
+//           normalised away: a path, a name; not a date, a counter, an address)
+//        ─► each such value: already seen in its slot → not new; new in an id-like slot
+//           (more values than a low-cardinality field has, where fields.ts judges no unseen
+//           value, as for ids, users, hashes) → benign novelty; a blob longer than a slot
+//           keeps (an encoded payload), or a new value in any other slot → not explained
+//        ─► explained when at least one value is benign novelty and none is unexplained: the
+//           line is normal (its surprise is the new value of a slot that takes new values)
+import { WILD, type Template } from './templates.js';
+import { FIELD_PARAMS, type FieldStats } from './fields.js';
+import { normalise } from './normalise.js';
+import { skeleton } from './text.js';
+
+/** The longest slot value judged (longer ones are blobs: not kept, not judged). */
+export const MAX_SLOT_VALUE = 64;
+
+/**
+ * A template's variable slots, worked out once per template (its tokens change only when a
+ * line widens it, and the miner then drops the cache): token positions, names (`#i`, or the key
+ * of a `key=<*>` slot), how much of the token precedes the value (0 for a bare slot), and the
+ * stream's statistics for each slot once they exist (the objects in LogsState.s and .k, never
+ * replaced while the template lives).
+ */
+export interface SlotLayout {
+  pos: number[];
+  names: string[];
+  cut: number[];
+  /** The slot is also judged pooled by its key (a keyed slot whose key does not start with #). */
+  pool: boolean[];
+  stats: Record<string, FieldStats> | undefined;
+  fields: (FieldStats | undefined)[];
+  /** The key pooled over the stream's templates: undefined before the first look, null when the pool was full. */
+  pooled: (FieldStats | null | undefined)[];
+}
+
+export function slotLayout(t: Template): SlotLayout {
+  if (t.layout !== undefined) return t.layout as SlotLayout;
+  const L: SlotLayout = { pos: [], names: [], cut: [], pool: [], stats: undefined, fields: [], pooled: [] };
+  const tt = t.tokens;
+  for (let i = 0; i < tt.length; i++) {
+    const x = tt[i];
+    const keyed = x.length > 4 && x.endsWith('=<*>');
+    if (x !== WILD && !keyed) continue;
+    L.pos.push(i);
+    const name = keyed ? x.slice(0, x.length - 4) : `#${i}`;
+    L.names.push(name);
+    L.cut.push(keyed ? x.length - 3 : 0);
+    L.pool.push(!name.startsWith('#'));
+    L.fields.push(undefined);
+    L.pooled.push(undefined);
+  }
+  t.layout = L;
+  return L;
+}
+
+/**
+ * A slot whose values are ids: not low-cardinality (more than lowCard values seen, where
+ * fields.ts no longer judges an unseen value), or high-cardinality (its values no longer kept).
+ */
+function idLike(f: FieldStats): boolean {
+  return f.v === null || f.k > FIELD_PARAMS.lowCard;
+}
+
+/**
+ * Whether a line of template `t` (known, unchanged by the line) owes its new text only to
+ * id-like slots (see the top of this file). `stats`: the stream's statistics of the template's
+ * slots before this line's values are added.
+ */
+export function explainedBySlots(t: Template, tokens: readonly string[], stats: Record<string, FieldStats> | undefined): boolean {
+  const L = slotLayout(t);
+  let benign = false;
+  for (let k = 0; k < L.pos.length; k++) {
+    const i = L.pos[k];
+    if (i >= tokens.length) break;
+    const value = L.cut[k] === 0 ? tokens[i] : tokens[i].slice(L.cut[k]);
+    // A blob (an encoded payload) is not kept nor judged by its slot: it cannot be vouched for.
+    if (value.length > MAX_SLOT_VALUE) return false;
+    if (skeleton(normalise(value), MAX_SLOT_VALUE) === '') continue;
+    const f = stats?.[L.names[k]];
+    if (f === undefined) return false;
+    // Seen (while values are kept): not new. New: benign in an id-like slot, else news.
+    if (f.v !== null && f.v[value] !== undefined) continue;
+    if (!idLike(f)) return false;
+    benign = true;
+  }
+  return benign;
+}
