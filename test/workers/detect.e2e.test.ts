@@ -165,9 +165,10 @@ describe('text detector on real labelled logs (Loghub)', () => {
     // break-in attempts), but they bound the alert volume. Measured 22.5 per 1000 overall; 22.54
     // since a regular stream warms up with 4 null costs (text.ts warmupNullRegular, issue 11):
     // Apache's 12 `[error] jk2_init() Can't find child N in scoreboard` lines (a rare error that
-    // recurs in bursts), never scored before because Apache never filled its null.
+    // recurs in bursts), never scored before because Apache never filled its null; 22.46 with the
+    // benign novelty of many-valued slots (slots.ts, Proxifier -2 lines).
     console.log(`unlabeled Loghub: ${((total / lines) * 1000).toFixed(1)} findings per 1000 lines (${per.join(', ')})`);
-    expect((total / lines) * 1000).toBeLessThanOrEqual(22.55);
+    expect((total / lines) * 1000).toBeLessThanOrEqual(22.5);
   });
 });
 
