@@ -102,7 +102,7 @@ describe('prose detector', () => {
 
   it('keeps its state bounded and versioned; an old (text) llm state restarts', () => {
     const { maxState, state } = runStream('llm', textEvents(prompts), 100);
-    // 12 KiB of texts + 9 nulls of 512 values kept to 1e-4: about 35 KB.
+    // 12 KiB of texts + 7 nulls of 512 values kept to 1e-4: about 35 KB.
     expect(maxState).toBeLessThan(50_000);
     const s = decodeProse(state);
     expect(s.kind).toBe('prose');

@@ -1,13 +1,10 @@
-// Pieces of the free-text detector (prose.ts): the character-class profile of a text, its worst paragraph, its
+// Pieces of the free-text detector (prose.ts): the character-class profile of a text, its
 // longest token, its repetition, and a two-tailed null of a statistic (quantiles of the stream's
 // own recent values) that turns a value into a tail distance.
 //
 //   tail distance u = (x − q50) / (q99 − q50) above the median, (q50 − x) / (q50 − q01) below it:
 //   u > 1 is as rare as the stream's 1 % tail; the detector flags at u ≥ uHalf (one number for
 //   every stream and statistic, chosen on the generator's tuning seeds).
-
-import { deflatedBits } from './deflate.js';
-import { normalise } from './normalise.js';
 
 /** Character classes: ASCII letters, digits, whitespace, ASCII punctuation, code symbols, other scripts. */
 export const CLASS_NAMES = ['letters', 'digits', 'spaces', 'punctuation', 'code symbols', 'non-Latin script'] as const;
@@ -117,30 +114,6 @@ export function upper(t: TailNull, x: number, floor: number): number {
 /** Tail distance below the median. */
 export function lower(t: TailNull, x: number, floor: number): number {
   return (t.q50 - x) / Math.max(t.q50 - t.q01, floor);
-}
-
-/**
- * The paragraph (blank-line separated) of a text least explained by a deflate dictionary: its
- * C(p | D) / C(p) and novelty, among the last `segments` paragraphs of ≥ segmentMinWords words;
- * unexplained −1 for a text of fewer than two (no extra compression then).
- */
-export function worstParagraph(
-  text: string, dictionary: () => Buffer, P: { level: number; maxBytes: number; segments: number; segmentMinWords: number },
-  novelWords: (p: string) => { novel: string[]; words: number },
-): { unexplained: number; novelty: number } {
-  let worst = { unexplained: -1, novelty: 0 };
-  if (P.segments <= 0 || !/\n\s*\n/.test(text)) return worst;
-  const paras = text.slice(0, P.maxBytes).split(/\n\s*\n/).map((p) => normalise(p.toLowerCase())).filter((p) => (p.match(/\p{L}{3,}/gu)?.length ?? 0) >= P.segmentMinWords);
-  if (paras.length < 2) return worst;
-  for (const p of paras.slice(-P.segments)) {
-    const buf = Buffer.from(p + '\n');
-    const r = deflatedBits(buf, P.level, dictionary()) / deflatedBits(buf, P.level);
-    if (r > worst.unexplained) {
-      const nw = novelWords(p);
-      worst = { unexplained: r, novelty: nw.novel.length / (nw.words + 2) };
-    }
-  }
-  return worst;
 }
 
 /** Characters a word may start with, and end with (quotes, brackets, sentence punctuation): ( " ' ¿ ¡ and . , ! ? ; : ) " '. */

@@ -11,13 +11,11 @@
 //        ├─ characters  = L1 distance of the raw text's class shares (letters, digits, spaces,
 //        │                punctuation, code symbols, other scripts) from the stream's usual mix (high)
 //        ├─ token       = log2(longest run without a space): an encoded blob             (high)
-//        ├─ window      = mean `unexplained` of the last `window` texts: a change of topic or
-//        │                language (the window's compression distance from the reference D)
-//        └─ segment     = unexplained and novelty of the worst paragraph (texts of ≥ 2 paragraphs;
-//                         own nulls): a foreign part appended to a normal prompt is not diluted
+//        └─ window      = mean `unexplained` of the last `window` texts: a change of topic or
+//                         language (the window's compression distance from the reference D)
 //   each statistic ─► tail distance u against the stream's own null (prose-features.ts):
 //        (x − q50) / (q99 − q50), or the lower tail for repetition
-//   vocabulary = u(unexplained) + u(novelty), or the worst paragraph's if larger: new vocabulary (another language, code, an
+//   vocabulary = u(unexplained) + u(novelty): new vocabulary (another language, code, an
 //        injection, off-topic text); an instruction-override phrase lowers its threshold (a prior)
 //   score = r / (r + 1), r = the largest u / uHalf[statistic] (uHalf: one set for every stream);
 //   a drift finding when u(window) ≥ uHalf.window and the text's own u(unexplained) ≥ driftSelf
@@ -35,7 +33,7 @@ import { normalise } from './normalise.js';
 import { encodeState } from './state.js';
 import { empiricalP, formatP } from './pvalue.js';
 import {
-  classDistance, classShares, CLASS_NAMES, CLASSES, freshNull, longestToken, lower, pushNull, refreshNull, topWord, upper, worstParagraph, type TailNull,
+  classDistance, classShares, CLASS_NAMES, CLASSES, freshNull, longestToken, lower, pushNull, refreshNull, topWord, upper, type TailNull,
 } from './prose-features.js';
 
 export const PROSE_DETECTOR = 'prose_surprise';
@@ -82,9 +80,6 @@ export const PROSE_PARAMS = Object.freeze({
   flagMemory: 64,
   /** EWMA weight of the usual character mix. */
   classAlpha: 0.02,
-  /** A text of paragraphs is also judged by its worst (of its last `segments` of ≥ segmentMinWords words): not diluted. */
-  segments: 4,
-  segmentMinWords: 4,
 });
 export type ProseParams = Omit<typeof PROSE_PARAMS, 'uHalf'> & { uHalf: Readonly<Record<Decision, number>> };
 /** What decides a finding: the vocabulary distance (unexplained + novelty tail distances) and the shape statistics. */
@@ -94,10 +89,10 @@ export type Decision = (typeof DECIDE)[number] | 'window';
 export const OVERRIDE =
   /\b(?:ignore|disregard|forget|override|bypass)\b[^.?!\n]{0,40}\b(?:instructions?|rules|guidelines|polic(?:y|ies)|directions|prompt|everything|restrictions)\b|\bsystem prompt\b|\bdeveloper (?:mode|message)\b|\byou are now\b|<\/?(?:system|user|assistant)>|\bjailbreak\b/i;
 
-export const STATS = ['unexplained', 'novelty', 'repetition', 'length', 'characters', 'token', 'window', 'segment', 'segmentNovelty'] as const;
+export const STATS = ['unexplained', 'novelty', 'repetition', 'length', 'characters', 'token', 'window'] as const;
 export type Stat = (typeof STATS)[number];
 /** Smallest spread of each statistic's tail taken seriously (a stream of near-identical texts). */
-const FLOOR: Record<Stat, number> = { unexplained: 0.03, novelty: 0.05, repetition: 0.03, length: 0.5, characters: 0.03, token: 0.5, window: 0.02, segment: 0.03, segmentNovelty: 0.05 };
+const FLOOR: Record<Stat, number> = { unexplained: 0.03, novelty: 0.05, repetition: 0.03, length: 0.5, characters: 0.03, token: 0.5, window: 0.02 };
 
 export interface ProseState {
   v: 1;
@@ -136,8 +131,6 @@ export function decodeProse(bytes: Uint8Array | null): ProseState {
   // An llm stream checkpointed by the line detector (kind 'text', before prose.ts), or given a logs state (logs.ts): start afresh.
   if ((o.kind as unknown) === 'text' || (o.kind as unknown) === 'logs') return freshProse();
   if (o.kind !== 'prose' || o.v !== PROSE_STATE_VERSION) throw new TypeError('task.state is not a prose detector state (wrong stream type, or a newer version)');
-  // A state saved before the paragraph statistic: its null starts empty.
-  for (const k of ['segment', 'segmentNovelty'] as const) if (o.nulls !== undefined && o.nulls[k] === undefined) o.nulls[k] = freshNull();
   return o as ProseState;
 }
 
@@ -150,9 +143,6 @@ export interface ProseValues {
   characters: number;
   token: number;
   window: number;
-  /** The worst paragraph's unexplained and novelty (−1 when the text has fewer than two paragraphs). */
-  segment: number;
-  segmentNovelty: number;
   bytes: number;
   longest: number;
   shares: Float64Array;
@@ -244,11 +234,8 @@ export class ProseScorer {
     let sum = unexplained;
     // The window's mean includes this text and the previous n − 1.
     for (let k = 1; k < n; k++) sum += win[(this.s.wpos - k + P.window * 2) % P.window];
-    const seg = this.s.dict.length === 0 ? { unexplained: -1, novelty: 0 } : worstParagraph(text, () => this.#dictionary(), P, (p) => this.novelWords(p));
     return {
       unexplained,
-      segment: seg.unexplained,
-      segmentNovelty: seg.novelty,
       novelty: nw.novel.length / (nw.words + 2),
       novel: nw.novel,
       repetition: alone / huff,
@@ -278,14 +265,10 @@ export class ProseScorer {
       characters: upper(nl.characters, v.characters, FLOOR.characters),
       token: upper(nl.token, v.token, FLOOR.token),
       window: upper(nl.window, v.window, FLOOR.window),
-      segment: v.segment < 0 || nl.segment.ring.length < P.warmupNull ? 0 : upper(nl.segment, v.segment, FLOOR.segment),
-      segmentNovelty: v.segment < 0 || nl.segment.ring.length < P.warmupNull ? 0 : upper(nl.segmentNovelty, v.segmentNovelty, FLOOR.segmentNovelty),
     };
     this.lastU = u;
     const warm = s.n > P.warmupEvents && nl.unexplained.ring.length >= P.warmupNull;
-    // The whole text's vocabulary distance, or its worst paragraph's (against the paragraphs' null).
-    const segVocab = v.segment < 0 || nl.segment.ring.length < P.warmupNull ? 0 : u.segment + u.segmentNovelty;
-    const d: Record<Decision, number> = { ...u, vocabulary: Math.max(u.unexplained + u.novelty, segVocab) };
+    const d: Record<Decision, number> = { ...u, vocabulary: u.unexplained + u.novelty };
     const half: Record<Decision, number> = { ...P.uHalf };
     const override = OVERRIDE.exec(text)?.[0];
     if (override !== undefined) half.vocabulary /= 1 + P.overrideBoost;
@@ -335,7 +318,6 @@ export class ProseScorer {
       pushNull(nl.unexplained, v.unexplained, P.nullSize);
       pushNull(nl.novelty, v.novelty, P.nullSize);
       pushNull(nl.window, v.window, P.nullSize);
-      if (v.segment >= 0) { pushNull(nl.segment, v.segment, P.nullSize); pushNull(nl.segmentNovelty, v.segmentNovelty, P.nullSize); }
     }
     pushNull(nl.repetition, v.repetition, P.nullSize);
     pushNull(nl.length, v.length, P.nullSize);
