@@ -18,6 +18,13 @@ export const FIELD_PARAMS = Object.freeze({
   lowCard: 8,
   minSightings: 500,
   catHalf: 3,
+  /**
+   * The bar for an event's metadata field (declared structure, not a slot mined from text): score
+   * 0.5 at p ≈ 1e-2 from 100 sightings, not ~1,000 (new regions/warehouses in slow streams; k8s
+   * seeds 201-205). Slots keep the higher bar: the lower one raised false alarms on real logs.
+   */
+  metaMinSightings: 100,
+  metaCatHalf: 2,
   minNumeric: 80,
   /** EWMA weight of location and spread. */
   alpha: 0.02,
@@ -102,9 +109,10 @@ export function isContext(f: FieldStats): boolean {
 
 /**
  * Judges one value against the field's history, then adds it. `numbers` false: the field is
- * categorical only (a key pooled over a stream's templates, whose numbers mix routes).
+ * categorical only (a key pooled over a stream's templates, whose numbers mix routes); `meta`:
+ * an event's metadata field (FIELD_PARAMS.meta*).
  */
-export function observeValue(f: FieldStats, value: string, ctx: string, numbers = true): ValueFinding | null {
+export function observeValue(f: FieldStats, value: string, ctx: string, numbers = true, meta = false): ValueFinding | null {
   const P = FIELD_PARAMS;
   let out: ValueFinding | null = null;
   const v = f.v;
@@ -123,7 +131,7 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
   if (v !== null) {
     const c = v[value];
     if (c === undefined) {
-      if (f.n >= P.minSightings && f.k <= P.lowCard) {
+      if (f.n >= (meta ? P.metaMinSightings : P.minSightings) && f.k <= P.lowCard) {
         flushField(f);
         const keys = Object.keys(v);
         let once = 0;
@@ -131,7 +139,7 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
         const p = (once + 1) / (f.n + 1);
         const S = -Math.log10(p);
         const shown = keys.slice(0, 8).join(', ');
-        out = { kind: 'unseen_value', score: S / (S + P.catHalf), words: `value "${value.slice(0, 40)}" never seen in ${f.n} sightings (values so far: ${shown}; p ≈ ${p.toPrecision(2)})`, details: { sightings: f.n, values: keys.length, p_value: Number(p.toPrecision(3)) } };
+        out = { kind: 'unseen_value', score: S / (S + (meta ? P.metaCatHalf : P.catHalf)), words: `value "${value.slice(0, 40)}" never seen in ${f.n} sightings (values so far: ${shown}; p ≈ ${p.toPrecision(2)})`, details: { sightings: f.n, values: keys.length, p_value: Number(p.toPrecision(3)) } };
       }
       if (f.k >= P.maxValues) {
         // High-cardinality from here on: n counts sightings since, for the numeric share.

@@ -236,7 +236,7 @@ class LogScorer {
         if (Object.keys(this.#s.md).length >= MAX_META_FIELDS) continue;
         f = this.#s.md[name] = freshField();
       }
-      const r = observeValue(f, value, '');
+      const r = observeValue(f, value, '', true, true);
       if (r !== null) top = Math.max(top, this.#report(r, META_DETECTOR, `Metadata field "${name}"`, threshold, out, { field: name }));
     }
     return top;

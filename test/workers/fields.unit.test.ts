@@ -1,0 +1,40 @@
+// Unseen values of a slow low-cardinality field (issue 11): the Good-Turing p decides, not ~1,000 sightings.
+import { describe, expect, it } from 'vitest';
+import { freshField, observeValue } from '../../workers/detectors/fields.js';
+
+function feed(values: string[]): ReturnType<typeof freshField> {
+  const f = freshField();
+  for (const v of values) expect(observeValue(f, v, '', true, true)).toBeNull();
+  return f;
+}
+
+describe('unseen value of a slow low-cardinality metadata field', () => {
+  it('a 4th region after 150 sightings of 3 regions (none once) scores at least 0.5', () => {
+    const regions = ['eu-west-1', 'us-east-1', 'ap-south-1'];
+    const f = feed(Array.from({ length: 150 }, (_, i) => regions[i % 3]));
+    const r = observeValue(f, 'sa-east-1', '', true, true);
+    expect(r?.kind).toBe('unseen_value');
+    expect(r!.score).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('a field that keeps showing singletons stays unsurprising at the same count', () => {
+    // 3 common values and 6 seen once: p ≈ 7/151, well above the bar.
+    const common = ['a', 'b', 'c'];
+    const vals = Array.from({ length: 144 }, (_, i) => common[i % 3]);
+    for (let k = 0; k < 6; k++) vals.splice(8 * k + 5, 0, `once${k}`);
+    const f = feed(vals);
+    const r = observeValue(f, 'new', '', true, true);
+    expect(r === null || r.score < 0.5).toBe(true);
+  });
+
+  it('no judgement before a field has some history (60 sightings)', () => {
+    const f = feed(Array.from({ length: 60 }, (_, i) => ['x', 'y'][i % 2]));
+    expect(observeValue(f, 'z', '', true, true)).toBeNull();
+  });
+
+  it('a template slot keeps the higher bar (500 sightings)', () => {
+    const f = freshField();
+    for (let i = 0; i < 150; i++) observeValue(f, ['a', 'b', 'c'][i % 3], '');
+    expect(observeValue(f, 'd', '')).toBeNull();
+  });
+});
