@@ -1,28 +1,21 @@
 // The command a new user runs: `driftwatch up` (what `npm start` runs) on the embedded
 // default, in a child process; the first run prints a demo API key, Ctrl-C (SIGINT) exits 0
 // after flushing, and a second run on the same data directory starts again without a new key.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/core/paths.js';
+import { runCli, type CliRun } from '../helpers/cli-proc.js';
 import { freePort, viaEdge, waitFor } from '../helpers/net.js';
 
-const cli = join(packageRoot, 'dist', 'bin', 'driftwatch.js');
 const dirs: string[] = [];
 afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
 
-function run(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function run(args: string[], env: Record<string, string>): CliRun {
   const { DATABASE_URL: _omit, ...base } = process.env;
   // A Redis key prefix of its own: runs on other databases must not share route copies.
-  const child = spawn(process.execPath, [cli, ...args], { env: { ...base, LOG_LEVEL: 'warn', REDIS_KEY_PREFIX: `dw-test:${randomUUID()}:`, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
+  return runCli(args, { ...base, LOG_LEVEL: 'warn', REDIS_KEY_PREFIX: `dw-test:${randomUUID()}:`, ...env });
 }
 
 describe('driftwatch CLI', () => {

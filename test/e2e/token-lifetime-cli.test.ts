@@ -3,7 +3,7 @@
 // in-process checks (ours and external tokens, each claim combination) are in
 // test/adversarial/token-lifetime.test.ts; this one checks that the variable reaches both
 // services of the real process, and that a TTL over it stops the start with a clear message.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,11 +11,10 @@ import { join } from 'node:path';
 import { importJWK, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyEncryption, type SealedJwk } from '../../src/core/auth/key-encryption.js';
-import { packageRoot } from '../../src/core/paths.js';
+import { runCli, type CliRun } from '../helpers/cli-proc.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { freePort, waitFor } from '../helpers/net.js';
 
-const cli = join(packageRoot, 'dist', 'bin', 'driftwatch.js');
 const MAX = 120;
 const SECRET = 'an-external-issuer-secret-of-at-least-32-characters';
 const SEALING_KEY = randomBytes(32);
@@ -25,20 +24,13 @@ let db: TestDatabase;
 let dataDir: string;
 const children: ChildProcess[] = [];
 
-function run(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [cli, 'up'], {
-    env: {
-      ...process.env, DATABASE_URL: db.url, DRIFTWATCH_DATA_DIR: dataDir, LOG_LEVEL: 'warn', DEMO_TENANT: 'false', WORKER_THREADS: '1',
-      REDIS_KEY_PREFIX: `dw-test:${randomUUID()}:`, SIGNING_KEY_ENCRYPTION_KEY: SEALING_KEY.toString('hex'), EXTERNAL_JWT_SECRET: SECRET, ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function run(env: Record<string, string>): CliRun {
+  const r = runCli(['up'], {
+    ...process.env, DATABASE_URL: db.url, DRIFTWATCH_DATA_DIR: dataDir, LOG_LEVEL: 'warn', DEMO_TENANT: 'false', WORKER_THREADS: '1',
+    REDIS_KEY_PREFIX: `dw-test:${randomUUID()}:`, SIGNING_KEY_ENCRYPTION_KEY: SEALING_KEY.toString('hex'), EXTERNAL_JWT_SECRET: SECRET, ...env,
   });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
+  children.push(r.child);
+  return r;
 }
 
 beforeAll(async () => {

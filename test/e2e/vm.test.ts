@@ -3,16 +3,15 @@
 // tenant's key into the embedded PostgreSQL; SIGTERM stops the control API, the tenant engine
 // and PostgreSQL, exit 0. A second `up` on the same data directory brings the engine back
 // (desired state running) before anyone asks.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/core/paths.js';
+import { runCli, type CliRun } from '../helpers/cli-proc.js';
 import { freePort, viaEdge, waitFor } from '../helpers/net.js';
 
-const cli = join(packageRoot, 'dist', 'bin', 'driftwatch.js');
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 afterAll(async () => {
@@ -20,15 +19,11 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-function run(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function run(env: Record<string, string>): CliRun {
   const { DATABASE_URL: _omit, ...base } = process.env;
-  const child = spawn(process.execPath, [cli, 'up'], { env: { ...base, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
+  const r = runCli(['up'], { ...base, LOG_LEVEL: 'warn', ...env });
+  children.push(r.child);
+  return r;
 }
 
 const json = async (r: Response): Promise<any> => r.json();
