@@ -14,7 +14,7 @@
 // style it was not tuned on. Pure: the same seed gives the same set.
 import type { GeneratedEvent, GeneratedSet, Generator } from './index.js';
 import { labelledSet } from './labelled.js';
-import { seeded, type Random } from './random.js';
+import { placeApart, seeded, type Random } from './random.js';
 import * as W from './llm-dev-words.js';
 import { LLM_KINDS, type LlmKind } from './llm.js';
 
@@ -195,13 +195,8 @@ function plan(r: Random, s: StreamPlan): Planted[] {
   for (const kind of LLM_KINDS) {
     for (let n = 0; n < s.perKind; n++) {
       const length = kind === 'topic_drift' ? r.int(8, 20) : 1;
-      for (let tries = 0; tries < 1000; tries++) {
-        const at = r.int(WARMUP, s.events - length - 1);
-        if (out.every((p) => at + length + SPACING <= p.at || p.at + p.length + SPACING <= at)) {
-          out.push({ at, kind, length });
-          break;
-        }
-      }
+      const at = placeApart(r, out, length, WARMUP, s.events - length - 1, SPACING);
+      if (at !== undefined) out.push({ at, kind, length });
     }
   }
   return out.sort((a, b) => a.at - b.at);

@@ -13,7 +13,7 @@
 // in one prompt). Pure: the same seed gives the same set.
 import type { GeneratedEvent, GeneratedSet, Generator } from './index.js';
 import { labelledSet } from './labelled.js';
-import { seeded, type Random } from './random.js';
+import { placeApart, seeded, type Random } from './random.js';
 import * as W from './llm-words.js';
 
 const START = Date.UTC(2026, 10, 2, 8, 0, 0);
@@ -144,13 +144,8 @@ function plan(r: Random, s: StreamPlan): Planted[] {
   const out: Planted[] = [];
   for (const kind of want) {
     const length = kind === 'topic_drift' ? r.int(12, 24) : 1;
-    for (let tries = 0; tries < 1000; tries++) {
-      const at = r.int(WARMUP, s.prompts - length - 1);
-      if (out.every((p) => at + length + SPACING <= p.at || p.at + p.length + SPACING <= at)) {
-        out.push({ at, kind, length });
-        break;
-      }
-    }
+    const at = placeApart(r, out, length, WARMUP, s.prompts - length - 1, SPACING);
+    if (at !== undefined) out.push({ at, kind, length });
   }
   return out.sort((a, b) => a.at - b.at);
 }

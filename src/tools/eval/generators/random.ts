@@ -33,3 +33,15 @@ export function seeded(seed: number): Random {
     hex: (n) => { let s = ''; for (let i = 0; i < n; i++) s += Math.floor(next() * 16).toString(16); return s; },
   };
 }
+
+/**
+ * A start for a run of `length` events, drawn in [lo, hi] (up to 1,000 draws) so that it keeps
+ * `spacing` events from every run already `placed`; undefined when no draw fits.
+ */
+export function placeApart(r: Random, placed: readonly { at: number; length: number }[], length: number, lo: number, hi: number, spacing: number): number | undefined {
+  for (let tries = 0; tries < 1000; tries++) {
+    const at = r.int(lo, hi);
+    if (placed.every((p) => at + length + spacing <= p.at || p.at + p.length + spacing <= at)) return at;
+  }
+  return undefined;
+}
