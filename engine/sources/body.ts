@@ -312,13 +312,18 @@ export function acceptBody(
     return;
   }
   const length = headers.contentLength.trim();
-  if (length !== '' && !/^\d{1,15}$/.test(length)) {
+  if (length !== '' && !/^\d+$/.test(length)) {
     fail(res, st, new DwError('DW_ERR_VALIDATION', `Content-Length must be a non-negative integer, not ${JSON.stringify(length.slice(0, 20))}`), true);
     return;
   }
   const declared = length === '' ? -1 : Number(length);
   if (declared > ctx.maxBodyBytes) {
     fail(res, st, tooLarge(declared, ctx.maxBodyBytes, 'MAX_BODY_BYTES'), true);
+    return;
+  }
+  // uWS's parser reads at most 9 digits (common.ts uwsRefusesLength), as the edge proxy.
+  if (length.length > 9) {
+    fail(res, st, new DwError('DW_ERR_VALIDATION', `Content-Length has more than 9 digits: ${JSON.stringify(length.slice(0, 20))}`), true);
     return;
   }
   // Authentication runs while the body streams in; a refusal frees the body's share at once (readBody).

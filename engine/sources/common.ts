@@ -10,6 +10,7 @@ import type { LimitSource } from '../../src/core/tenancy/limits.js';
 import type { DecodeLimits } from '../transforms/decode.js';
 import type { EventRecord } from '../types.js';
 import type { TrustProxy } from './body.js';
+import { lengthDelimited } from '../transforms/otlp-proto.js';
 import { BodyStream } from './discard.js';
 import type { RefusalSite } from './refusals.js';
 
@@ -127,12 +128,49 @@ export interface ResState extends RefusalSite {
   finish: () => void;
   /** The request body (discard.ts): where a refusal waits for its end. */
   body?: BodyStream;
+  /** uWS's parser closes the connection once the handler returns (its Content-Length: uwsRefusesLength). */
+  parserCloses?: boolean;
 }
+
+// How an answer that closes the connection is written (issue 12). uWS (uWebSockets v20.43 in
+// the uws-js-unofficial 20.30 build; HttpContext.h, HttpParser.h) hands every request of one read
+// to its handler in one loop, and a handler's writes go to the loop's 16 KiB cork buffer, sent
+// when the loop is over. So:
+//   - an answer ended with closeConnection inside that loop (the route handler, onData) closed the
+//     socket only after it, once every request the client pipelined behind the refused one was
+//     routed, stored and answered (the next request also cleared the close): RFC 9112 §9.6 says
+//     nothing after a close may be processed. The answer is written after the loop
+//     (setImmediate): a request pipelined behind finds the refused one unanswered, and uWS closes
+//     the connection without routing it (the refused request then gets no answer either);
+//   - a Content-Length uWS cannot read (not 1-9 digits: -1, 1e3, 0000000002) is checked after the
+//     handler returned: the parser closes the socket, and whatever the handler wrote is still in
+//     the cork buffer, never sent. An answer longer than the cork buffer is written to the socket
+//     at once, and its end closes the connection inside the handler (the parser then stops): such
+//     a refusal is written at once, padded past CORK_BUFFER_BYTES.
+
+/** uWS's cork buffer (LoopData::CORK_BUFFER_SIZE): a longer write goes to the socket at once. */
+export const CORK_BUFFER_BYTES = 16 * 1024;
+
+/** Whether uWS's parser refuses this Content-Length (after the handler): it reads 1-9 digits only. */
+export const uwsRefusesLength = (value: string): boolean => value !== '' && !/^\d{1,9}$/.test(value);
+
+/** An answer's body made longer than uWS's cork buffer: JSON and text with trailing spaces, protobuf with an unknown field (skipped by decoders). */
+export function pastCorkBuffer(body: string | Uint8Array): string | Uint8Array {
+  if (typeof body === 'string') return body.padEnd(CORK_BUFFER_BYTES + 1, ' ');
+  return Buffer.concat([body, Buffer.from(lengthDelimited(PADDING_FIELD, new Uint8Array(CORK_BUFFER_BYTES)))]);
+}
+/** The protobuf field number of pastCorkBuffer's padding (google.rpc.Status uses 1-3). */
+const PADDING_FIELD = 1000;
+
+/** Runs `write` (an answer ended with closeConnection) once uWS's parser is done with the read it came from. */
+export const afterParse = (write: () => void): void => { setImmediate(write); };
 
 /**
  * Answers a JSON body once (nothing after an abort or a first answer), with Retry-After on 429/503
  * and any `headers` of the protocol. With closeConnection, while the request body is still
- * arriving, the answer waits for its end (its bytes dropped; the bounds: discard.ts).
+ * arriving, the answer waits for its end (its bytes dropped; the bounds: discard.ts), and is
+ * written after uWS's parser loop (afterParse), or at once past the cork buffer when the parser
+ * closes the connection (parserCloses; the comment above CORK_BUFFER_BYTES).
  */
 export function send(
   res: HttpResponse, st: ResState, status: number, body: string | Uint8Array, closeConnection = false, retryAfter = RETRY_AFTER_SECONDS,
@@ -146,12 +184,14 @@ export function send(
       res.writeStatus(statusLine(status)).writeHeader('content-type', contentType);
       if (retryable(status)) res.writeHeader('retry-after', retryAfter);
       if (headers !== undefined) for (const k in headers) res.writeHeader(k, headers[k]);
-      res.end(body, closeConnection);
+      res.end(closeConnection && st.parserCloses === true ? pastCorkBuffer(body) : body, closeConnection);
     });
     st.finish();
   };
-  if (closeConnection && st.body?.defer(write) === true) return;
-  write();
+  if (!closeConnection || st.parserCloses === true) return write();
+  const later = (): void => afterParse(write);
+  if (st.body?.defer(later) === true) return;
+  later();
 }
 
 /** Writes an error in the source's own body format (closeConnection ends the connection after it). */
@@ -164,7 +204,7 @@ export type FailWriter = (res: HttpResponse, st: ResState, err: DwError, closeCo
  * undefined when it was already answered. Call synchronously from the uWS handler.
  */
 export function beginRequest(res: HttpResponse, req: HttpRequest, ctx: SourceContext, fail: FailWriter, path = ''): ResState | undefined {
-  const st: ResState = { aborted: false, done: false, finish: () => {}, log: ctx.log, path };
+  const st: ResState = { aborted: false, done: false, finish: () => {}, log: ctx.log, path, parserCloses: uwsRefusesLength(req.getHeader('content-length')) };
   res.onAborted(() => { st.aborted = true; st.body?.drop(); st.finish(); });
   if (ctx.closing) {
     fail(res, st, new DwError('DW_ERR_SHUTTING_DOWN'), true);

@@ -28,7 +28,7 @@ import { DwError, errorBody } from '../../src/core/errors.js';
 import { decodeFrame, seqOf, sniffSeq, validateEach } from '../transforms/decode.js';
 import type { Principal } from '../../src/core/auth/principal.js';
 import { BodyBudget } from './body.js';
-import { asTenantLimit, ingestError, overBodyLimit, retryable, RETRY_AFTER_SECONDS, statusLine, type SourceContext } from './common.js';
+import { afterParse, asTenantLimit, ingestError, overBodyLimit, retryable, RETRY_AFTER_SECONDS, statusLine, type SourceContext } from './common.js';
 import { eventsRejected, requestRefused, type RefusalSite } from './refusals.js';
 import { credentialOf } from './credentials.js';
 
@@ -232,13 +232,17 @@ function upgrade(sh: Shared, res: HttpResponse, req: HttpRequest, context: us_so
   const token = req.getQuery('token');
   const clientId = req.getQuery('client_id') || undefined;
   const site: RefusalSite = { log: ctx.log, path: STREAM_PATH };
+  // Written after uWS's parser loop: nothing the client pipelined behind is routed (common.ts afterParse).
   const refuse = (err: DwError): void => {
     if (aborted) return;
     requestRefused(site, err);
-    res.cork(() => {
-      res.writeStatus(statusLine(err.statusCode)).writeHeader('content-type', 'application/json');
-      if (retryable(err.statusCode)) res.writeHeader('retry-after', RETRY_AFTER_SECONDS);
-      res.end(JSON.stringify(errorBody(err)), true);
+    afterParse(() => {
+      if (aborted) return;
+      res.cork(() => {
+        res.writeStatus(statusLine(err.statusCode)).writeHeader('content-type', 'application/json');
+        if (retryable(err.statusCode)) res.writeHeader('retry-after', RETRY_AFTER_SECONDS);
+        res.end(JSON.stringify(errorBody(err)), true);
+      });
     });
   };
   if (ctx.closing) return refuse(new DwError('DW_ERR_SHUTTING_DOWN'));

@@ -11,16 +11,27 @@ export class RawRequest {
   #ended = false;
   #waiters: (() => void)[] = [];
 
-  /** Sends `head` (the request line and headers, without the blank line) and `first` bytes of body. */
-  constructor(port: number, head: string, first: string | Buffer = '') {
+  /**
+   * Sends `head` (the request line and headers, without the blank line) and `first` bytes of body;
+   * with `wire`, `head` is sent as it is, in one write (pipelined requests).
+   */
+  constructor(port: number, head: string, first: string | Buffer = '', wire = false) {
     this.socket = connect(port, '127.0.0.1');
     this.socket.setEncoding('latin1');
     this.socket.on('data', (d: string) => { this.#data += d; this.#wake(); });
     this.socket.on('close', () => { this.#ended = true; this.#wake(); });
     this.socket.on('error', () => {});
-    this.socket.write(`${head}\r\n\r\n`);
+    this.socket.write(wire ? head : `${head}\r\n\r\n`);
     if (first.length > 0) this.socket.write(first);
   }
+
+  /** Sends `bytes` (whole requests, heads and bodies) in a single write. */
+  static wire(port: number, bytes: string): RawRequest {
+    return new RawRequest(port, bytes, '', true);
+  }
+
+  /** Everything the server sent so far (latin1). */
+  get data(): string { return this.#data; }
 
   /** An ingest POST declaring `length` bytes, with `first` of them sent now. */
   static post(port: number, path: string, authorization: string, length: number | string, first: string | Buffer = '', contentType = 'application/json'): RawRequest {
