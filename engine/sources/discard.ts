@@ -11,7 +11,8 @@
 //   refused ─► the body's buffers and its share of the body budget given back at once
 //     (body.ts BodyReader.fail; it never held the tenant's in-flight slot: ctx.enter comes after
 //     the body) ─► the rest counted and dropped as it arrives (not copied, not decoded)
-//     ─► the body ended ─► the answer, with Connection: close (uWS closes with nothing unread)
+//     ─► the body ended ─► the answer, with Connection: close (uWS closes with nothing unread),
+//     written after uWS's parser loop: nothing pipelined behind is routed (common.ts afterParse)
 //   cut: answered and closed at once, as before (the client may see the reset), when the body is
 //     declared or grows over MAX_BODY_BYTES (no more of a refused body is read than of an
 //     accepted one), arrives slower than MIN_BODY_BYTES_PER_SECOND (from its headers, after
