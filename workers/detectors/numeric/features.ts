@@ -135,15 +135,9 @@ function updateRowStats(s: NumericState, x: number, z: number, P: NumericParams,
   s.rowPoints++;
   const w = Math.max(P.lkRate, 1 / s.rowPoints);
   const tz = tr.tz;
-  const bv = Math.abs(r.shortLevel - r.longLevel) / Math.max(r.longMad, P.absFloor, P.relFloor * Math.abs(r.longLevel));
-  tz[0] = tailZ(r.moments[0], 0, P.logA > 0 ? Math.log(r.pointDev + P.logA) : r.pointDev, w, P, tr);
-  tz[1] = tailZ(r.moments[1], 1, P.logB > 0 ? Math.log(bv + P.logB) : bv, w, P, tr);
+  tz[0] = tailZ(r.moments[0], 0, r.pointDev, w, P, tr);
+  tz[1] = tailZ(r.moments[1], 1, Math.abs(r.shortLevel - r.longLevel) / Math.max(r.longMad, P.absFloor, P.relFloor * Math.abs(r.longLevel)), w, P, tr);
   if (seasonal) tz[1] = -Infinity; // its statistics still update
-  if (P.bConfirm > 0) {
-    const x = s as unknown as { bRun?: number };
-    x.bRun = tz[1] >= P.empMin ? (x.bRun ?? 0) + 1 : 0;
-    if (x.bRun < P.bConfirm) tz[1] = Math.min(tz[1], P.empMin);
-  }
   tz[2] = tailZ(r.moments[2], 2, Math.log(r.shortZsq + 0.1), w, P, tr);
   tz[3] = -Infinity;
 }
@@ -155,23 +149,12 @@ function weekFeature(s: NumericState, x: number, ts: number, sc: number, P: Nume
   const wb = Math.floor(phaseOf(ts, week, WEEK_MS) / (WEEK_MS / P.weekBuckets));
   const seen = s.weekFirst[wb];
   if (seen === undefined || seen === null) {
-    if (P.weekClean >= 2) {
-      const pe = s as unknown as { initWb?: number; initX?: number; initWeek?: number };
-      pe.initWb = wb;
-      pe.initX = x;
-      pe.initWeek = week;
-      return;
-    }
     s.weekFirst[wb] = week;
     s.weekValues[wb] = x;
     return;
   }
   const sw = Math.max(s.weekScale || sc, sc * 0.1, P.absFloor);
   const r = x - s.weekValues[wb];
-  const ex = s as unknown as { weekTaint?: number[]; curWb?: number; curWeek?: number };
-  ex.curWb = wb;
-  ex.curWeek = week;
-  const echo = P.weekEcho > 0 && (ex.weekTaint ?? [])[wb] === week - 1;
   if (week > seen) {
     tr.weekExpected = s.weekValues[wb];
     tr.weekScale = sw;
@@ -179,15 +162,10 @@ function weekFeature(s: NumericState, x: number, ts: number, sc: number, P: Nume
     // Its own count: the feature starts a week in, and is young then whatever rowPoints says.
     s.weekJudged++;
     const te = tailZ(s.rows.moments[3], 3, s.rows.weekDev, Math.max(P.lkRate, 1 / s.weekJudged), P, tr);
-    if (s.weekJudged >= P.lkWarm && !echo && !(P.weekGate > 0 && sw > P.weekGate * 1.25 * s.rows.longMad)) tr.tz[3] = te;
+    if (s.weekJudged >= P.lkWarm) tr.tz[3] = te;
     s.weekScale = (1 - P.gamma) * sw + P.gamma * 1.25 * Math.min(Math.abs(r), P.clip * sw);
   }
-  const d = P.seasonGamma * Math.max(-P.clip * sw, Math.min(P.clip * sw, r));
-  if (P.weekClean > 0) {
-    const pe = s as unknown as { pendWb?: number; pendD?: number };
-    pe.pendWb = wb;
-    pe.pendD = d;
-  } else s.weekValues[wb] += d;
+  s.weekValues[wb] += P.seasonGamma * Math.max(-P.clip * sw, Math.min(P.clip * sw, r));
 }
 
 /** A value beyond the range of the recent values (by spatialTol of its width) is new; farOut breaks a suppression. */
@@ -233,24 +211,6 @@ function featureScores(s: NumericState, P: NumericParams, tr: RowTrace): number 
       const h = s.tailBins[f];
       let cnt = 0;
       for (let k = bin; k < P.empBins; k++) cnt += h[k];
-      if (P.potMin > 0) {
-        // EXPERIMENT: exponential tail fitted to the decayed exceedances over empMin (peaks over threshold).
-        let n = 0;
-        let ex = 0;
-        for (let k = 0; k < P.empBins; k++) {
-          n += h[k];
-          ex += h[k] * (P.empMin * Math.pow(P.empRatio, k + 0.5) - P.empMin);
-        }
-        if (n > P.potMin * s.tailUnit && ex > 0) {
-          const beta = ex / n;
-          const lp = Math.log10(n / s.tailTotal) - (t - P.empMin) / beta / Math.LN10;
-          const cap = -lp / P.lkDiv;
-          if (cap < sf) {
-            sf = Math.max(0, cap);
-            tr.capped[f] = 1;
-          }
-        }
-      }
       if (cnt > P.empK * s.tailUnit) {
         const cap = -Math.log10(cnt / s.tailTotal) / P.lkDiv;
         if (cap < sf) {
@@ -268,9 +228,7 @@ function featureScores(s: NumericState, P: NumericParams, tr: RowTrace): number 
 /** Episodes, not rows, go into the histograms: rows in a suppression period are left out. */
 function countEpisode(s: NumericState, P: NumericParams, tr: RowTrace): void {
   const counted = !(P.supRows > 0 && s.points <= s.suppressUntil);
-  const er = P.empRate > 0 ? P.empRate : P.lkRate;
-  // EXPERIMENT empAge: the histogram's memory grows with the stream, rate er × min(1, empAge / rowPoints).
-  s.tailUnit /= 1 - (P.empAge > 0 ? er * Math.min(1, P.empAge / Math.max(1, s.rowPoints)) : er);
+  s.tailUnit /= 1 - P.lkRate;
   s.tailTotal += s.tailUnit;
   for (let f = 0; f < FEATURES; f++) if (counted && tr.bins[f] >= 0) s.tailBins[f][tr.bins[f]] += s.tailUnit;
   if (s.tailUnit > 1e9) {
@@ -299,29 +257,9 @@ export function rowLikelihood(s: NumericState, x: number, ts: number, z: number,
   let out = featureScores(s, P, tr);
   if (spatial) out = 1;
   countEpisode(s, P, tr);
-  const pre = out;
   if (P.supRows > 0) {
-    const x = s as unknown as { quietRun?: number };
-    const q = x.quietRun ?? 0;
-    x.quietRun = out < P.supQuietLevel ? q + 1 : 0;
-    const over = P.supQuiet > 0 && q >= P.supQuiet;
-    if (s.points <= s.suppressUntil && !farOut && !over) out *= P.supMult;
+    if (s.points <= s.suppressUntil && !farOut) out *= P.supMult;
     else if (out >= P.supLevel) s.suppressUntil = s.points + P.supRows;
-  }
-  if (P.weekClean > 0) {
-    const pe = s as unknown as { pendWb?: number; pendD?: number };
-    if (pe.pendWb !== undefined && !(s.points <= s.suppressUntil)) s.weekValues[pe.pendWb] += pe.pendD as number;
-    pe.pendWb = undefined;
-    const pi = s as unknown as { initWb?: number; initX?: number; initWeek?: number };
-    if (pi.initWb !== undefined && !(s.points <= s.suppressUntil)) {
-      s.weekFirst[pi.initWb] = pi.initWeek as number;
-      s.weekValues[pi.initWb] = pi.initX as number;
-    }
-    pi.initWb = undefined;
-  }
-  if (P.weekEcho > 0 && s.points <= s.suppressUntil && (P.weekEcho === 1 || (P.weekEcho === 2 && s.suppressUntil === s.points + P.supRows) || (P.weekEcho === 3 && pre >= P.supLevel))) {
-    const ex = s as unknown as { weekTaint?: number[]; curWb?: number; curWeek?: number };
-    if (ex.curWb !== undefined) (ex.weekTaint ??= [])[ex.curWb] = ex.curWeek as number;
   }
   return Math.min(1, out);
 }

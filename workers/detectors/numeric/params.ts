@@ -74,8 +74,6 @@ const DEFAULTS = {
   msLong: 500,
   vShort: 20,
   weekBuckets: 168,
-  /** EXPERIMENT: E is scored only while the week profile's scale < weekGate × 1.25 × longMad. 0: always. */
-  weekGate: 0,
   /**
    * NAB-style post-processing: after a row reaches supLevel, the next supRows rows are
    * multiplied by supMult. The first detection of an episode is what counts (more detections
@@ -84,23 +82,6 @@ const DEFAULTS = {
   supLevel: 0.5,
   supRows: 100,
   supMult: 0,
-  /** EXPERIMENT: E is not scored in a time-of-week bucket visited during a suppression period the week before. 0: off. */
-  weekEcho: 0,
-  /** EXPERIMENT: the empirical tails' decay (0: lkRate), and empAge (0: off). */
-  empRate: 0,
-  empAge: 0,
-  /** EXPERIMENT: the time-of-week profile does not learn from rows in a suppression period. 0: off. */
-  weekClean: 0,
-  /** EXPERIMENT: exponential tail over empMin capping each feature once its exceedances weigh potMin. 0: off. */
-  potMin: 0,
-  /** EXPERIMENT: B counts only after bConfirm rows in a row with tail z >= empMin. 0: off. */
-  bConfirm: 0,
-  /** EXPERIMENT: A / B judged on log(value + logA / logB). 0: off. */
-  logA: 0,
-  logB: 0,
-  /** EXPERIMENT: a suppression ends early after supQuiet rows in a row below supQuietLevel. 0: off. */
-  supQuiet: 0,
-  supQuietLevel: 0.3,
   /**
    * A new extreme beyond the range by more than supSpatial × its width is not suppressed, and
    * starts a new suppression period: a far larger event right after a small one is still
