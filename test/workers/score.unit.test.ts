@@ -113,10 +113,12 @@ describe('score(): batch-split invariance and determinism', () => {
 });
 
 describe('score(): bounded state', () => {
-  it('text state stays under 32 KiB on the demo log', () => {
+  it('text state stays under 36 KiB on the demo log', () => {
     const { lines } = syntheticLog({ lines: 10_000, anomalies: 30 });
     const { maxState } = runStream('logs', textEvents(lines), 500);
-    expect(maxState).toBeLessThan(32 * 1024);
+    // 32 KiB before the prose detector's long-run vocabulary (prose-lexicon.ts: 2 × 2,732 base64
+    // characters in the state of a stream with prose lines); 33,939 bytes with it.
+    expect(maxState).toBeLessThan(36 * 1024);
   });
 
   it('text state stays under 48 KiB on adversarial input (every line new, long, anomalous-looking)', () => {

@@ -52,5 +52,8 @@ export class ProseLines {
   }
 
   /** The prose state to save (undefined: the stream has had no prose-like line). */
-  get state(): ProseState | undefined { return this.#s; }
+  get state(): ProseState | undefined {
+    this.#scorer?.sync();
+    return this.#s;
+  }
 }

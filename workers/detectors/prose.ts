@@ -4,7 +4,8 @@
 //   text ─► lower-cased, ids/numbers normalised (normalise.ts) ─► x
 //        ├─ unexplained = C(x | D) / C(x)     D: the stream's recent normal texts as the deflate
 //        │                                    dictionary (bounded bytes)
-//        ├─ novelty     = words of x never seen in D / (words + 2)
+//        ├─ novelty     = words of x seen neither in D nor in the stream's long-run vocabulary
+//        │                (prose-lexicon.ts) / (words + 2)
 //        ├─ repetition  = C(x) / C_huffman(x)  LZ matches against Huffman-only coding. Low: the
 //        │                                    text compresses far too well (a token flood)
 //        ├─ length      = log2(bytes of the raw text)                                    (high)
@@ -15,8 +16,9 @@
 //                         language (the window's compression distance from the reference D)
 //   each statistic ─► tail distance u against the stream's own null (prose-features.ts):
 //        (x − q50) / (q99 − q50), or the lower tail for repetition
-//   vocabulary = u(unexplained) + u(novelty): new vocabulary (another language, code, an
-//        injection, off-topic text); an instruction-override phrase lowers its threshold (a prior)
+//   vocabulary = (u(unexplained) + u(novelty)) × gain: new vocabulary (another language, code, an
+//        injection, off-topic text); gain ≥ 1 for texts longer than typical (a few new sentences
+//        are diluted in a long text); an instruction-override phrase lowers its threshold (a prior)
 //   score = r / (r + 1), r = the largest u / uHalf[statistic] (uHalf: one set for every stream);
 //   a drift finding when u(window) ≥ uHalf.window and the text's own u(unexplained) ≥ driftSelf
 //   and its unexplained is ≥ driftShare of the window's distance from typical (not a normal text
@@ -31,6 +33,7 @@ import { deflatedBits } from './deflate.js';
 import type { Finding, ScoreInput } from '../types.js';
 import { normalise } from './normalise.js';
 import { encodeState } from './state.js';
+import { Lexicon, type LexiconState } from './prose-lexicon.js';
 import { empiricalP, formatP } from './pvalue.js';
 import {
   classDistance, classShares, CLASS_NAMES, CLASSES, freshNull, longestToken, lower, pushNull, refreshNull, topWord, upper, type TailNull,
@@ -43,29 +46,36 @@ export const PROSE_STATE_VERSION = 1;
 export const PROSE_PARAMS = Object.freeze({
   /** Bytes of recent normal texts kept as the deflate dictionary. */
   dictBytes: 12288,
-  /** Texts are compressed on their first maxBytes (after normalisation). */
+  /** Texts are compressed on their first maxBytes (after normalisation); deflate level. */
   maxBytes: 4096,
   level: 6,
-  /** Values kept per statistic's null. */
+  /** Values kept per statistic's null; its quantiles are refreshed every nullRefresh texts. */
   nullSize: 512,
   nullRefresh: 16,
   /** No finding before this many texts, nor before the nulls hold warmupNull values. */
   warmupEvents: 100,
   warmupNull: 64,
-  /** Texts whose `unexplained` does not enter its null (the dictionary is still filling). */
-  dictWarmup: 40,
+  dictWarmup: 40, // texts whose `unexplained` does not enter its null (the dictionary is still filling)
   /**
    * Tail distance at which a score reaches 0.5, per statistic (the same for every stream): the
    * tails differ in shape (a window mean is tight, repetition of a phrase is common in prose).
-   * Chosen on the llm generator's seeds 1–10 (docs/detectors.md).
+   * Chosen on the llm generator's seeds 1–10 (README: Evaluation); vocabulary 2.8 → 2.4 with the
+   * long-run vocabulary and the length gain (on llm seeds 1–10 and llm-dev seeds 201–205).
    */
-  uHalf: Object.freeze({ vocabulary: 2.8, repetition: 3, length: 2, characters: 2.5, token: 2, window: 2 }),
+  uHalf: Object.freeze({ vocabulary: 2.4, repetition: 3, length: 2, characters: 2.5, token: 2, window: 2 }),
   /**
    * A text with an instruction-override phrase (OVERRIDE below: "ignore previous instructions",
    * "system prompt", "developer mode"…) needs a vocabulary distance of uHalf / (1 + this): a prior,
    * as severity words are for log lines; it never flags a text the stream's history explains.
    */
   overrideBoost: 1,
+  /**
+   * The vocabulary distance of a text longer than the stream's typical (median) one is multiplied
+   * by (bytes / typical bytes)^lengthGain, at most lengthGainMax; shorter texts keep theirs.
+   * Chosen on llm-dev seeds 201–205 and llm seeds 1–10 (0.15–0.5 gave the same figures).
+   */
+  lengthGain: 0.25,
+  lengthGainMax: 1.5,
   /** A drift finding also needs the text's own `unexplained` tail distance ≥ this. */
   driftSelf: 0.5,
   /**
@@ -74,14 +84,15 @@ export const PROSE_PARAMS = Object.freeze({
    * lags, so the normal texts just after an off-topic run would otherwise be reported as drift.
    */
   driftShare: 0.5,
-  /** Texts in the drift window. */
-  window: 8,
+  window: 8, // texts in the drift window
+  /** Distinct words per generation of the long-run vocabulary (prose-lexicon.ts): a word is new only if neither the dictionary nor it holds it. */
+  lexiconWords: 1024,
   /** Recent flags remembered; above half flagged, texts are accepted again (the stream changed). */
   flagMemory: 64,
   /** EWMA weight of the usual character mix. */
   classAlpha: 0.02,
 });
-export type ProseParams = Omit<typeof PROSE_PARAMS, 'uHalf'> & { uHalf: Readonly<Record<Decision, number>> };
+export type ProseParams = { [K in Exclude<keyof typeof PROSE_PARAMS, 'uHalf'>]: number } & { uHalf: Readonly<Record<Decision, number>> };
 /** What decides a finding: the vocabulary distance (unexplained + novelty tail distances) and the shape statistics. */
 const DECIDE = ['vocabulary', 'repetition', 'length', 'characters', 'token'] as const;
 export type Decision = (typeof DECIDE)[number] | 'window';
@@ -110,6 +121,8 @@ export interface ProseState {
   /** Last flagMemory flags (1 flagged, 0 not), and write position. */
   fl: number[];
   fpos: number;
+  /** The long-run vocabulary (absent in states saved before it: seeded from dict). */
+  lx?: LexiconState;
 }
 
 export function freshProse(): ProseState {
@@ -134,18 +147,10 @@ export function decodeProse(bytes: Uint8Array | null): ProseState {
   return o as ProseState;
 }
 
+/** A text's statistics (prose.ts header), its size, longest token and character-class shares. */
 export interface ProseValues {
-  unexplained: number;
-  novelty: number;
-  novel: string[];
-  repetition: number;
-  length: number;
-  characters: number;
-  token: number;
-  window: number;
-  bytes: number;
-  longest: number;
-  shares: Float64Array;
+  unexplained: number; novelty: number; novel: string[]; repetition: number; length: number; characters: number; token: number; window: number;
+  bytes: number; longest: number; shares: Float64Array;
 }
 
 const WORD = /\p{L}{3,}/gu;
@@ -158,6 +163,8 @@ export class ProseScorer {
   readonly #vocab = new Map<string, number>();
   #dictBytes = 0;
   #dict: Buffer | null = null;
+  readonly #lex: Lexicon;
+  #lexDirty = false;
   readonly #shares = new Float64Array(CLASSES);
   /** The last fed text's score (0 during warm-up) and its statistics. */
   rowScore = 0;
@@ -175,6 +182,20 @@ export class ProseScorer {
       this.#words(t, 1);
       this.#dictBytes += Buffer.byteLength(t) + 1;
     }
+    this.#lex = new Lexicon(params.lexiconWords, s.lx);
+    if (s.lx === undefined) for (const t of s.dict) this.#learn(t);
+  }
+
+  /** The words of an accepted text join the long-run vocabulary. */
+  #learn(x: string): void {
+    for (const w of new Set(x.match(WORD))) this.#lex.add(w);
+    this.#lexDirty = true;
+  }
+
+  /** Writes the long-run vocabulary into the state (before it is saved). */
+  sync(): void {
+    if (this.#lexDirty) this.s.lx = this.#lex.save();
+    this.#lexDirty = false;
   }
 
   #remember(x: string): void {
@@ -204,10 +225,10 @@ export class ProseScorer {
     }
   }
 
-  /** Words of x never seen in the dictionary's texts. */
+  /** Words of x never seen in the dictionary's texts nor in the stream's long-run vocabulary. */
   novelWords(x: string): { novel: string[]; words: number } {
     const all = x.match(WORD) ?? [];
-    return { novel: all.filter((w) => !this.#vocab.has(w)), words: all.length };
+    return { novel: all.filter((w) => !this.#vocab.has(w) && !this.#lex.has(w)), words: all.length };
   }
 
   #dictionary(): Buffer {
@@ -268,7 +289,10 @@ export class ProseScorer {
     };
     this.lastU = u;
     const warm = s.n > P.warmupEvents && nl.unexplained.ring.length >= P.warmupNull;
-    const d: Record<Decision, number> = { ...u, vocabulary: u.unexplained + u.novelty };
+    // A text longer than the stream's typical one weighs its vocabulary distance up: a few new
+    // sentences (an injection, pasted code) are diluted in a long text's shares.
+    const gain = Math.min(P.lengthGainMax, Math.max(1, 2 ** ((v.length - nl.length.q50) * P.lengthGain)));
+    const d: Record<Decision, number> = { ...u, vocabulary: (u.unexplained + u.novelty) * gain };
     const half: Record<Decision, number> = { ...P.uHalf };
     const override = OVERRIDE.exec(text)?.[0];
     if (override !== undefined) half.vocabulary /= 1 + P.overrideBoost;
@@ -313,6 +337,7 @@ export class ProseScorer {
     let x = normalise(text.toLowerCase());
     if (x.length > P.maxBytes) x = x.slice(0, P.maxBytes);
     this.#remember(x);
+    this.#learn(x);
     const nl = s.nulls;
     if (s.n > P.dictWarmup) {
       pushNull(nl.unexplained, v.unexplained, P.nullSize);
@@ -393,6 +418,7 @@ export class ProseScorer {
   }
 
   save(): Uint8Array {
+    this.sync();
     return encodeState(this.s);
   }
 }
