@@ -1,6 +1,6 @@
 // Unseen values of a slow low-cardinality field (issue 11): the Good-Turing p decides, not ~1,000 sightings.
 import { describe, expect, it } from 'vitest';
-import { freshField, observeValue } from '../../workers/detectors/fields.js';
+import { flushFields, freshField, observeValue } from '../../workers/detectors/fields.js';
 
 function feed(values: string[]): ReturnType<typeof freshField> {
   const f = freshField();
@@ -36,5 +36,15 @@ describe('unseen value of a slow low-cardinality metadata field', () => {
     const f = freshField();
     for (let i = 0; i < 150; i++) observeValue(f, ['a', 'b', 'c'][i % 3], '');
     expect(observeValue(f, 'd', '')).toBeNull();
+  });
+});
+
+describe('the value counts kept beside a field', () => {
+  it('are invisible to JSON, Object.keys and spreads, and reach f.v at flushFields()', () => {
+    const f = feed(Array.from({ length: 30 }, (_, i) => ['a', 'b', 'c'][i % 3]));
+    expect(Object.keys(f)).toEqual(Object.keys(freshField()));
+    expect(Object.keys({ ...f })).toEqual(Object.keys(freshField()));
+    flushFields();
+    expect(JSON.parse(JSON.stringify(f))).toEqual({ ...freshField(), n: 30, k: 3, v: { a: 10, b: 10, c: 10 } });
   });
 });

@@ -117,7 +117,7 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
   let out: ValueFinding | null = null;
   const v = f.v;
   let m: Map<string, number> | undefined;
-  if (v !== null && (m = counted.get(f)) !== undefined) {
+  if (v !== null && (m = (f as Counted)[COUNTS]) !== undefined) {
     const c = m.get(value);
     if (c !== undefined) {
       // A value the Map counts (f.v catches up at flushFields()); a low-cardinality field is
@@ -145,7 +145,7 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
         // High-cardinality from here on: n counts sightings since, for the numeric share.
         f.v = null;
         f.n = 0;
-        counted.delete(f);
+        if ((f as Counted)[COUNTS] !== undefined) (f as Counted)[COUNTS] = undefined;
         stale.delete(f);
       }
       else {
@@ -156,7 +156,11 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
     // From now on counted in the Map, when f.v holds the value as its own number (a name of
     // Object.prototype that is not, such as __proto__, stays with the object's own rules).
     if (f.v !== null && Object.hasOwn(v, value) && typeof v[value] === 'number') {
-      if (m === undefined) counted.set(f, (m = new Map<string, number>()));
+      if (m === undefined) {
+        m = new Map<string, number>();
+        if (Object.hasOwn(f, COUNTS)) (f as Counted)[COUNTS] = m;
+        else Object.defineProperty(f, COUNTS, { value: m, writable: true, enumerable: false, configurable: true });
+      }
       m.set(value, v[value]);
     }
   }
@@ -169,12 +173,18 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
  * line of the logs path). A value enters the Map once f.v holds it; f.v takes the Map's counts
  * at flushFields(), before a state is saved, and before an unseen value's finding reads f.v.
  */
-const counted = new WeakMap<FieldStats, Map<string, number>>();
+const COUNTS = Symbol('counts');
+/**
+ * The Map is kept on the field itself under a non-enumerable symbol (JSON, Object.keys and
+ * equality in tests do not see it) rather than in a WeakMap keyed by the field: two WeakMap
+ * look-ups per value were a measurable part of the slot path.
+ */
+type Counted = FieldStats & { [COUNTS]?: Map<string, number> };
 /** Fields whose f.v lags their Map. */
 const stale = new Set<FieldStats>();
 
 function flushField(f: FieldStats): void {
-  const m = counted.get(f);
+  const m = (f as Counted)[COUNTS];
   const v = f.v;
   if (m === undefined || v === null) return;
   for (const [k, c] of m) v[k] = c;
