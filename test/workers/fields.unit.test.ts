@@ -48,3 +48,32 @@ describe('the value counts kept beside a field', () => {
     expect(JSON.parse(JSON.stringify(f))).toEqual({ ...freshField(), n: 30, k: 3, v: { a: 10, b: 10, c: 10 } });
   });
 });
+
+describe('value counts against plain object semantics', () => {
+  // The Map beside f.v answers for it; f.v itself must end as a plain object's counting would
+  // leave it, Object.prototype names and a hand-made state's non-number count included.
+  const model = (v: Record<string, unknown>, values: string[]): Record<string, unknown> => {
+    for (const x of values) {
+      const c = v[x] as number | undefined;
+      if (c === undefined) v[x] = 1;
+      else v[x] = c + 1;
+    }
+    return v;
+  };
+  const alphabet = ['a', 'b', '200', 'toString', '__proto__', 'constructor', 'c', 'odd'];
+  let seed = 5;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+
+  it('gives f.v the counts of a plain object, fresh or loaded with an odd key', () => {
+    for (let run = 0; run < 20; run++) {
+      const values = Array.from({ length: 60 }, () => alphabet[Math.floor(rnd() * alphabet.length)]);
+      const loaded = run % 2 === 1;
+      const text = loaded ? '{"n":3,"v":{"a":2,"odd":"x","__proto__":1},"k":3,"num":0,"up":0,"prev":0,"nc":0,"c":{}}' : JSON.stringify(freshField());
+      const f = JSON.parse(text) as ReturnType<typeof freshField>;
+      const ref = JSON.parse(text) as { v: Record<string, unknown> };
+      for (const x of values) observeValue(f, x, '', false);
+      flushFields();
+      expect(JSON.stringify(f.v)).toBe(JSON.stringify(model(ref.v, values)));
+    }
+  });
+});

@@ -116,7 +116,10 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
   const P = FIELD_PARAMS;
   let out: ValueFinding | null = null;
   const v = f.v;
-  let m: Map<string, number> | undefined;
+  let m: Counts | undefined;
+  // True when the Map answers for f.v: the value is not one of its counts (nor a name of
+  // Object.prototype, which f.v's look-up would find), so f.v need not be looked up.
+  let absent = false;
   if (v !== null && (m = (f as Counted)[COUNTS]) !== undefined) {
     const c = m.get(value);
     if (c !== undefined) {
@@ -127,9 +130,10 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
       f.n++;
       return null;
     }
+    absent = !m.odd && !PROTO_NAMES.has(value);
   }
   if (v !== null) {
-    const c = v[value];
+    const c = absent ? undefined : v[value];
     if (c === undefined) {
       if (f.n >= (meta ? P.metaMinSightings : P.minSightings) && f.k <= P.lowCard) {
         flushField(f);
@@ -155,13 +159,12 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
     } else v[value] = c + 1;
     // From now on counted in the Map, when f.v holds the value as its own number (a name of
     // Object.prototype that is not, such as __proto__, stays with the object's own rules).
-    if (f.v !== null && Object.hasOwn(v, value) && typeof v[value] === 'number') {
-      if (m === undefined) {
-        m = new Map<string, number>();
-        if (Object.hasOwn(f, COUNTS)) (f as Counted)[COUNTS] = m;
-        else Object.defineProperty(f, COUNTS, { value: m, writable: true, enumerable: false, configurable: true });
+    if (f.v !== null) {
+      if (absent) (m as Counts).set(value, 1);
+      else if (Object.hasOwn(v, value) && typeof v[value] === 'number') {
+        if (m === undefined) m = countsOf(f, v);
+        else m.set(value, v[value]);
       }
-      m.set(value, v[value]);
     }
   }
   return observeNumber(f, value, ctx, out, numbers);
@@ -179,7 +182,32 @@ const COUNTS = Symbol('counts');
  * equality in tests do not see it) rather than in a WeakMap keyed by the field: two WeakMap
  * look-ups per value were a measurable part of the slot path.
  */
-type Counted = FieldStats & { [COUNTS]?: Map<string, number> };
+type Counted = FieldStats & { [COUNTS]?: Counts };
+
+/**
+ * The Map holds every count of f.v that is f.v's own number, so a value it does not hold is not
+ * one of f.v's counts; `odd`: f.v also has an own key that is not a number (only a hand-made
+ * state), whose look-up must then go to f.v.
+ */
+class Counts extends Map<string, number> {
+  odd = false;
+}
+
+/** Names f.v (an object with Object.prototype) answers without holding them. */
+const PROTO_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** A field's Map, made from the counts f.v holds. */
+function countsOf(f: FieldStats, v: Record<string, number>): Counts {
+  const m = new Counts();
+  for (const k of Object.keys(v)) {
+    const c = v[k];
+    if (typeof c === 'number') m.set(k, c);
+    else m.odd = true;
+  }
+  if (Object.hasOwn(f, COUNTS)) (f as Counted)[COUNTS] = m;
+  else Object.defineProperty(f, COUNTS, { value: m, writable: true, enumerable: false, configurable: true });
+  return m;
+}
 /** Fields whose f.v lags their Map. */
 const stale = new Set<FieldStats>();
 
