@@ -77,3 +77,19 @@ describe('value counts against plain object semantics', () => {
     }
   });
 });
+
+describe('a numeric outlier', () => {
+  it('keeps the words and details of the moment it was judged (read later, after more values)', () => {
+    const f = freshField();
+    for (let i = 0; i < 300; i++) observeValue(f, String(100 + ((i * 17) % 37)), '');
+    const r = observeValue(f, '90000', '');
+    expect(r?.kind).toBe('numeric_outlier');
+    const words = r!.words;
+    const details = { ...r!.details };
+    expect(words).toMatch(/^value 90000 is \d+\.\d× its typical \d+ \(robust z \d+\.\d on a log scale, \d+ values\)$/);
+    expect(words).toContain(`, ${details.values} values)`);
+    for (let i = 0; i < 50; i++) observeValue(f, String(100 + i), '');
+    expect(r!.words).toBe(words);
+    expect(r!.details).toEqual(details);
+  });
+});

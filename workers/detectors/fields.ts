@@ -82,6 +82,28 @@ export interface ValueFinding {
   details: Record<string, number | string>;
 }
 
+/**
+ * A numeric outlier, its words and details written only when read: most have a small z and are
+ * never reported (logs.ts reads them for a finding at the threshold), and the formatting cost
+ * more than the judgement. Every input is taken when the value is judged.
+ */
+class NumericOutlier implements ValueFinding {
+  readonly kind = 'numeric_outlier';
+  constructor(
+    readonly score: number, readonly value: string, readonly x: number, readonly typical: number,
+    readonly ctx: string, readonly z: number, readonly count: number,
+  ) {}
+
+  get words(): string {
+    const { value, x, typical, ctx, z } = this;
+    return `value ${value} is ${(x / Math.max(typical, 1e-9)).toFixed(1)}× its typical ${typical.toPrecision(3)}${ctx === '' ? '' : ` for ${ctx}`} (robust z ${z.toFixed(1)} on a log scale, ${this.count} values)`;
+  }
+
+  get details(): Record<string, number | string> {
+    return { typical: Number(this.typical.toPrecision(4)), z: Number(this.z.toFixed(2)), values: this.count };
+  }
+}
+
 /** A number in a token ("503", "12.5", "53ms", "97%"), or NaN. */
 export function numberOf(value: string): number {
   let end = value.length;
@@ -252,7 +274,7 @@ function observeNumber(f: FieldStats, value: string, ctx: string, found: ValueFi
       const z = (y - st[1]) / (1.25 * dev);
       if (z > 0) {
         const typical = Math.expm1(st[1]);
-        out = { kind: 'numeric_outlier', score: z / (z + P.numHalf), words: `value ${value} is ${(x / Math.max(typical, 1e-9)).toFixed(1)}× its typical ${typical.toPrecision(3)}${ctx === '' ? '' : ` for ${ctx}`} (robust z ${z.toFixed(1)} on a log scale, ${st[0]} values)`, details: { typical: Number(typical.toPrecision(4)), z: Number(z.toFixed(2)), values: st[0] } };
+        out = new NumericOutlier(z / (z + P.numHalf), value, x, typical, ctx, z, st[0]);
       }
     }
     const a = st[0] < 20 ? 1 / (st[0] + 1) : P.alpha;
