@@ -1,8 +1,9 @@
 // bench/detect-split: the logs detector on the twelve unlabelled Loghub logs (as bench/detect's
 // detect_logs_loghub_unlabeled: tasks of 1000 lines, encodeTask columns), by CPU time of this
 // process (process.cpuUsage: less disturbed than wall time when other jobs share the cores), with
-// the number of deflateRawSync calls the detector made (the compressor's work is fixed by the
-// findings; everything else is the path's own cost).
+// the number of deflate calls the detector made (deflateRawSync's, and deflatedBits' own count where
+// it drives zlib's handle directly; the compressor's work is fixed by the findings; everything
+// else is the path's own cost).
 //
 // With --against DIR (another build's dist folder, e.g. from `git archive main`), both detectors
 // run in this one process, alternating run by run, so both see the same load: medians and ratio.
@@ -28,9 +29,13 @@ const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
-const variants: [string, ScoreFn][] = [['this', (await import('../workers/score.js')).default]];
+type DeflateModule = { deflateCalls?: number };
+const variants: [string, ScoreFn, DeflateModule][] = [['this', (await import('../workers/score.js')).default, await import('../workers/detectors/deflate.js')]];
 const against = arg('--against');
-if (against !== undefined) variants.push([against, ((await import(resolve(against, 'workers', 'score.js'))) as { default: ScoreFn }).default]);
+if (against !== undefined) {
+  const fn = ((await import(resolve(against, 'workers', 'score.js'))) as { default: ScoreFn }).default;
+  variants.push([against, fn, (await import(resolve(against, 'workers', 'detectors', 'deflate.js'))) as DeflateModule]);
+}
 
 const dir = join(packageRoot, '..', 'shared', 'datasets', 'logs', 'unlabeled');
 const files = readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
@@ -52,7 +57,7 @@ for (let run = 0; run < runs; run++) {
     // Alternate which goes first.
     const v = (v0 + run) % variants.length;
     const score = variants[v][1];
-    calls = 0;
+    calls = -(variants[v][2].deflateCalls ?? 0);
     const t0 = process.cpuUsage();
     for (const ts of tasks) {
       let state: Uint8Array | null = null;
@@ -63,6 +68,7 @@ for (let run = 0; run < runs; run++) {
       }
     }
     const d = process.cpuUsage(t0);
+    calls += variants[v][2].deflateCalls ?? 0;
     const rate = lines / ((d.user + d.system) / 1e6);
     rates[v].push(rate);
     console.log(`run ${run} ${variants[v][0]}: ${Math.round(rate)} lines/s of CPU, ${calls} deflate calls`);

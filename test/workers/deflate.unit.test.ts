@@ -1,11 +1,12 @@
 // deflatedBits (workers/detectors/deflate.ts) against deflateRawSync with its default output chunk:
 // the same size for empty, one-byte, incompressible and long inputs (larger than the old 16 KiB
 // chunk, so the bound is exercised where zlib expands data), with and without a dictionary, and
-// with the Huffman-only strategy the prose detector uses.
+// with the Huffman-only strategy the prose detector uses; on this Node through zlib's native handle
+// (nativeDeflate), so that path is the one compared.
 import { randomBytes } from 'node:crypto';
 import { constants, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { deflatedBits, rawBound } from '../../workers/detectors/deflate.js';
+import { deflateCalls, deflatedBits, nativeDeflate, rawBound } from '../../workers/detectors/deflate.js';
 import { syntheticLog } from '../../src/tools/demo/synthetic.js';
 
 const reference = (input: Buffer, level: number, dictionary?: Buffer, strategy?: number): number =>
@@ -25,6 +26,13 @@ describe('deflatedBits', () => {
     Buffer.from('héllo wörld ✓ 日本語\n'),
     ...lines.slice(200).map((l) => Buffer.from(l + '\n')),
   ];
+
+  it('drives the native handle on this Node (its load-time check against deflateRawSync passed)', () => {
+    expect(nativeDeflate).toBe(true);
+    const before = deflateCalls;
+    deflatedBits(Buffer.from('x'), 6);
+    expect(deflateCalls).toBe(before + 1);
+  });
 
   it('gives the size of deflateRawSync for every level, dictionary and strategy used', () => {
     for (const level of [1, 6, 9]) {

@@ -1,6 +1,6 @@
 // Unseen values of a slow low-cardinality field (issue 11): the Good-Turing p decides, not ~1,000 sightings.
 import { describe, expect, it } from 'vitest';
-import { freshField, observeValue } from '../../workers/detectors/fields.js';
+import { flushFields, freshField, observeValue } from '../../workers/detectors/fields.js';
 
 function feed(values: string[]): ReturnType<typeof freshField> {
   const f = freshField();
@@ -36,5 +36,60 @@ describe('unseen value of a slow low-cardinality metadata field', () => {
     const f = freshField();
     for (let i = 0; i < 150; i++) observeValue(f, ['a', 'b', 'c'][i % 3], '');
     expect(observeValue(f, 'd', '')).toBeNull();
+  });
+});
+
+describe('the value counts kept beside a field', () => {
+  it('are invisible to JSON, Object.keys and spreads, and reach f.v at flushFields()', () => {
+    const f = feed(Array.from({ length: 30 }, (_, i) => ['a', 'b', 'c'][i % 3]));
+    expect(Object.keys(f)).toEqual(Object.keys(freshField()));
+    expect(Object.keys({ ...f })).toEqual(Object.keys(freshField()));
+    flushFields();
+    expect(JSON.parse(JSON.stringify(f))).toEqual({ ...freshField(), n: 30, k: 3, v: { a: 10, b: 10, c: 10 } });
+  });
+});
+
+describe('value counts against plain object semantics', () => {
+  // The Map beside f.v answers for it; f.v itself must end as a plain object's counting would
+  // leave it, Object.prototype names and a hand-made state's non-number count included.
+  const model = (v: Record<string, unknown>, values: string[]): Record<string, unknown> => {
+    for (const x of values) {
+      const c = v[x] as number | undefined;
+      if (c === undefined) v[x] = 1;
+      else v[x] = c + 1;
+    }
+    return v;
+  };
+  const alphabet = ['a', 'b', '200', 'toString', '__proto__', 'constructor', 'c', 'odd'];
+  let seed = 5;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+
+  it('gives f.v the counts of a plain object, fresh or loaded with an odd key', () => {
+    for (let run = 0; run < 20; run++) {
+      const values = Array.from({ length: 60 }, () => alphabet[Math.floor(rnd() * alphabet.length)]);
+      const loaded = run % 2 === 1;
+      const text = loaded ? '{"n":3,"v":{"a":2,"odd":"x","__proto__":1},"k":3,"num":0,"up":0,"prev":0,"nc":0,"c":{}}' : JSON.stringify(freshField());
+      const f = JSON.parse(text) as ReturnType<typeof freshField>;
+      const ref = JSON.parse(text) as { v: Record<string, unknown> };
+      for (const x of values) observeValue(f, x, '', false);
+      flushFields();
+      expect(JSON.stringify(f.v)).toBe(JSON.stringify(model(ref.v, values)));
+    }
+  });
+});
+
+describe('a numeric outlier', () => {
+  it('keeps the words and details of the moment it was judged (read later, after more values)', () => {
+    const f = freshField();
+    for (let i = 0; i < 300; i++) observeValue(f, String(100 + ((i * 17) % 37)), '');
+    const r = observeValue(f, '90000', '');
+    expect(r?.kind).toBe('numeric_outlier');
+    const words = r!.words;
+    const details = { ...r!.details };
+    expect(words).toMatch(/^value 90000 is \d+\.\d× its typical \d+ \(robust z \d+\.\d on a log scale, \d+ values\)$/);
+    expect(words).toContain(`, ${details.values} values)`);
+    for (let i = 0; i < 50; i++) observeValue(f, String(100 + i), '');
+    expect(r!.words).toBe(words);
+    expect(r!.details).toEqual(details);
   });
 });

@@ -43,6 +43,8 @@ describe('normalise() matches the regular expressions it replaced', () => {
       'a1.2.3.4', '_1.2.3.4', '1.2.3.4_', 'x0x1f', 'a0x1f', '0x', '0xg', '0X1f', 'deadbeef', 'deadbeefg', 'xdeadbeef', 'deadbeef_', '12345678', 'ab12345678',
       '3f2a9c1e-0b4d-4e6f-8a1b-2c3d4e5f6a7b', 'z3f2a9c1e-0b4d-4e6f-8a1b-2c3d4e5f6a7b9', '3f2a9c1e-0b4d-4e6f-8a1b-2c3d4e5f6a7', 'blk_-1608999687919862906', 'T12:34:56.789Z',
       '1.2.3', '01.02.03.04:0', 'ip=192.168.0.1,port', 'é1.2.3.4', '\t\n1\r\n',
+      // A UUID that starts with a hex letter right after a word character (no boundary needed).
+      'zf2a9c1e0-0b4d-4e6f-8a1b-2c3d4e5f6a7b', '_deadbeef-0b4d-4e6f-8a1b-2c3d4e5f6a7b', 'id=ab12cd34-0b4d-4e6f-8a1b-2c3d4e5f6a7b;', 'xab12cd34-0b4d-4e6f-8a1b-2c3d4e5f6a7',
     ];
     for (const c of cases) {
       expect(normalise(c), JSON.stringify(c)).toBe(reference(c));

@@ -82,6 +82,28 @@ export interface ValueFinding {
   details: Record<string, number | string>;
 }
 
+/**
+ * A numeric outlier, its words and details written only when read: most have a small z and are
+ * never reported (logs.ts reads them for a finding at the threshold), and the formatting cost
+ * more than the judgement. Every input is taken when the value is judged.
+ */
+class NumericOutlier implements ValueFinding {
+  readonly kind = 'numeric_outlier';
+  constructor(
+    readonly score: number, readonly value: string, readonly x: number, readonly typical: number,
+    readonly ctx: string, readonly z: number, readonly count: number,
+  ) {}
+
+  get words(): string {
+    const { value, x, typical, ctx, z } = this;
+    return `value ${value} is ${(x / Math.max(typical, 1e-9)).toFixed(1)}× its typical ${typical.toPrecision(3)}${ctx === '' ? '' : ` for ${ctx}`} (robust z ${z.toFixed(1)} on a log scale, ${this.count} values)`;
+  }
+
+  get details(): Record<string, number | string> {
+    return { typical: Number(this.typical.toPrecision(4)), z: Number(this.z.toFixed(2)), values: this.count };
+  }
+}
+
 /** A number in a token ("503", "12.5", "53ms", "97%"), or NaN. */
 export function numberOf(value: string): number {
   let end = value.length;
@@ -116,8 +138,11 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
   const P = FIELD_PARAMS;
   let out: ValueFinding | null = null;
   const v = f.v;
-  let m: Map<string, number> | undefined;
-  if (v !== null && (m = counted.get(f)) !== undefined) {
+  let m: Counts | undefined;
+  // True when the Map answers for f.v: the value is not one of its counts (nor a name of
+  // Object.prototype, which f.v's look-up would find), so f.v need not be looked up.
+  let absent = false;
+  if (v !== null && (m = (f as Counted)[COUNTS]) !== undefined) {
     const c = m.get(value);
     if (c !== undefined) {
       // A value the Map counts (f.v catches up at flushFields()); a low-cardinality field is
@@ -127,9 +152,10 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
       f.n++;
       return null;
     }
+    absent = !m.odd && !PROTO_NAMES.has(value);
   }
   if (v !== null) {
-    const c = v[value];
+    const c = absent ? undefined : v[value];
     if (c === undefined) {
       if (f.n >= (meta ? P.metaMinSightings : P.minSightings) && f.k <= P.lowCard) {
         flushField(f);
@@ -145,7 +171,7 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
         // High-cardinality from here on: n counts sightings since, for the numeric share.
         f.v = null;
         f.n = 0;
-        counted.delete(f);
+        if ((f as Counted)[COUNTS] !== undefined) (f as Counted)[COUNTS] = undefined;
         stale.delete(f);
       }
       else {
@@ -155,9 +181,12 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
     } else v[value] = c + 1;
     // From now on counted in the Map, when f.v holds the value as its own number (a name of
     // Object.prototype that is not, such as __proto__, stays with the object's own rules).
-    if (f.v !== null && Object.hasOwn(v, value) && typeof v[value] === 'number') {
-      if (m === undefined) counted.set(f, (m = new Map<string, number>()));
-      m.set(value, v[value]);
+    if (f.v !== null) {
+      if (absent) (m as Counts).set(value, 1);
+      else if (Object.hasOwn(v, value) && typeof v[value] === 'number') {
+        if (m === undefined) m = countsOf(f, v);
+        else m.set(value, v[value]);
+      }
     }
   }
   return observeNumber(f, value, ctx, out, numbers);
@@ -169,12 +198,43 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
  * line of the logs path). A value enters the Map once f.v holds it; f.v takes the Map's counts
  * at flushFields(), before a state is saved, and before an unseen value's finding reads f.v.
  */
-const counted = new WeakMap<FieldStats, Map<string, number>>();
+const COUNTS = Symbol('counts');
+/**
+ * The Map is kept on the field itself under a non-enumerable symbol (JSON, Object.keys and
+ * equality in tests do not see it) rather than in a WeakMap keyed by the field: two WeakMap
+ * look-ups per value were a measurable part of the slot path.
+ */
+type Counted = FieldStats & { [COUNTS]?: Counts };
+
+/**
+ * The Map holds every count of f.v that is f.v's own number, so a value it does not hold is not
+ * one of f.v's counts; `odd`: f.v also has an own key that is not a number (only a hand-made
+ * state), whose look-up must then go to f.v.
+ */
+class Counts extends Map<string, number> {
+  odd = false;
+}
+
+/** Names f.v (an object with Object.prototype) answers without holding them. */
+const PROTO_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** A field's Map, made from the counts f.v holds. */
+function countsOf(f: FieldStats, v: Record<string, number>): Counts {
+  const m = new Counts();
+  for (const k of Object.keys(v)) {
+    const c = v[k];
+    if (typeof c === 'number') m.set(k, c);
+    else m.odd = true;
+  }
+  if (Object.hasOwn(f, COUNTS)) (f as Counted)[COUNTS] = m;
+  else Object.defineProperty(f, COUNTS, { value: m, writable: true, enumerable: false, configurable: true });
+  return m;
+}
 /** Fields whose f.v lags their Map. */
 const stale = new Set<FieldStats>();
 
 function flushField(f: FieldStats): void {
-  const m = counted.get(f);
+  const m = (f as Counted)[COUNTS];
   const v = f.v;
   if (m === undefined || v === null) return;
   for (const [k, c] of m) v[k] = c;
@@ -214,7 +274,7 @@ function observeNumber(f: FieldStats, value: string, ctx: string, found: ValueFi
       const z = (y - st[1]) / (1.25 * dev);
       if (z > 0) {
         const typical = Math.expm1(st[1]);
-        out = { kind: 'numeric_outlier', score: z / (z + P.numHalf), words: `value ${value} is ${(x / Math.max(typical, 1e-9)).toFixed(1)}× its typical ${typical.toPrecision(3)}${ctx === '' ? '' : ` for ${ctx}`} (robust z ${z.toFixed(1)} on a log scale, ${st[0]} values)`, details: { typical: Number(typical.toPrecision(4)), z: Number(z.toFixed(2)), values: st[0] } };
+        out = new NumericOutlier(z / (z + P.numHalf), value, x, typical, ctx, z, st[0]);
       }
     }
     const a = st[0] < 20 ? 1 / (st[0] + 1) : P.alpha;

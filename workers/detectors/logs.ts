@@ -216,10 +216,13 @@ class LogScorer {
           pooled = true;
         }
       }
-      if (r !== null) {
-        const where = pooled ? `Key "${name}" over the stream's templates (here in "${clip(templateText(t))}")` : `Slot ${name.startsWith('#') ? `at word ${name.slice(1)}` : `"${name}"`} of template "${clip(templateText(t))}"`;
-        top = Math.max(top, this.#report(r, SLOT_DETECTOR, where, threshold, out, { template: t.id, slot: name, ...(pooled ? { pooled: 1 } : {}) }));
-      }
+      if (r === null) continue;
+      const score = valueScore(r);
+      top = Math.max(top, score);
+      // The words only for a finding that is reported (most value findings score under the threshold).
+      if (score < threshold) continue;
+      const where = pooled ? `Key "${name}" over the stream's templates (here in "${clip(templateText(t))}")` : `Slot ${name.startsWith('#') ? `at word ${name.slice(1)}` : `"${name}"`} of template "${clip(templateText(t))}"`;
+      this.#report(r, score, SLOT_DETECTOR, where, out, { template: t.id, slot: name, ...(pooled ? { pooled: 1 } : {}) });
     }
     return top;
   }
@@ -237,15 +240,17 @@ class LogScorer {
         f = this.#s.md[name] = freshField();
       }
       const r = observeValue(f, value, '', true, true);
-      if (r !== null) top = Math.max(top, this.#report(r, META_DETECTOR, `Metadata field "${name}"`, threshold, out, { field: name }));
+      if (r === null) continue;
+      const score = valueScore(r);
+      top = Math.max(top, score);
+      if (score >= threshold) this.#report(r, score, META_DETECTOR, `Metadata field "${name}"`, out, { field: name });
     }
     return top;
   }
 
-  #report(r: ValueFinding, detector: string, what: string, threshold: number, out: Part[], extra: Record<string, number | string>): number {
-    const score = Number(Math.min(1, r.score).toFixed(4));
-    if (score >= threshold) out.push({ score, detector, explanation: `${what}: ${r.words}.`, details: { kind: r.kind, ...extra, ...r.details } });
-    return score;
+  /** A value finding that reached the threshold (`score`: its valueScore). */
+  #report(r: ValueFinding, score: number, detector: string, what: string, out: Part[], extra: Record<string, number | string>): void {
+    out.push({ score, detector, explanation: `${what}: ${r.words}.`, details: { kind: r.kind, ...extra, ...r.details } });
   }
 
   #rate(t: Template, ts: number, threshold: number, out: Part[]): number {
@@ -380,6 +385,11 @@ class LogScorer {
     if (this.#prose.state !== undefined) s.p = this.#prose.state;
     return encodeState(s);
   }
+}
+
+/** The score a value finding is reported with, and counted at in the row's top score. */
+function valueScore(r: ValueFinding): number {
+  return Number(Math.min(1, r.score).toFixed(4));
 }
 
 function clip(s: string): string {

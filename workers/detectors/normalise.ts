@@ -115,6 +115,16 @@ function matchAt(line: string, i: number, n: number, c: number, prevWord: boolea
   return isDigit(c) ? digitRun(line, i, n) * 8 + 4 : -1;
 }
 
+/** Classes of the Latin-1 characters, as the predicates above give them (one look-up per character in normalise). */
+const C_SPACE = 1;
+const C_HEX = 2;
+const C_DIGIT = 4;
+const C_WORD = 8;
+const CLASS = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  CLASS[c] = (isSpace(c) ? C_SPACE : 0) | (isHex(c) ? C_HEX : 0) | (isDigit(c) ? C_DIGIT : 0) | (isWord(c) ? C_WORD : 0);
+}
+
 /** Output of normalise for lines of Latin-1 characters (reused; a line's output is at most 4× its length). */
 let scratch = Buffer.allocUnsafe(4096);
 
@@ -159,6 +169,7 @@ function putClass(line: string, from: number, to: number, kind: number, at: numb
 export function normalise(line: string): string {
   const n = line.length;
   if (scratch.length < 4 * n + 16) scratch = Buffer.allocUnsafe(4 * n + 16);
+  const out = scratch;
   let at = 0;
   let space = false;
   let prevWord = false;
@@ -166,21 +177,30 @@ export function normalise(line: string): string {
   while (i < n) {
     const c = line.charCodeAt(i);
     if (c > 255) return normaliseWide(line);
-    if (isSpace(c)) {
+    const k = CLASS[c];
+    if ((k & C_SPACE) !== 0) {
       i++;
-      while (i < n && isSpace(line.charCodeAt(i))) i++;
+      while (i < n && (CLASS[line.charCodeAt(i)] & C_SPACE) !== 0) i++;
       space = at > 0;
       prevWord = false;
       continue;
     }
     if (space) {
-      scratch[at++] = 32;
+      out[at++] = 32;
       space = false;
+    }
+    // No alternative starts at a character that is not a hex digit, nor (after a word character)
+    // at a hex letter unless a UUID's first dash is 8 characters on: matchAt would give -1.
+    if ((k & C_HEX) === 0 || (prevWord && (k & C_DIGIT) === 0 && !(i + 36 <= n && line.charCodeAt(i + 8) === DASH))) {
+      out[at++] = c;
+      prevWord = (k & C_WORD) !== 0;
+      i++;
+      continue;
     }
     const m = matchAt(line, i, n, c, prevWord);
     if (m < 0) {
-      scratch[at++] = c;
-      prevWord = isWord(c);
+      out[at++] = c;
+      prevWord = (k & C_WORD) !== 0;
       i++;
       continue;
     }
@@ -190,7 +210,7 @@ export function normalise(line: string): string {
     // Every alternative ends on a word character (a digit or a hex letter).
     prevWord = true;
   }
-  return scratch.toString('latin1', 0, at);
+  return out.toString('latin1', 0, at);
 }
 
 /** normalise() for any line, with string concatenation. */

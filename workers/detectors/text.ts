@@ -409,7 +409,7 @@ export class TextScorer {
     const line = norm ?? this.normLine(text);
     const known = this.#base.get(line);
     const h = known === undefined ? this.hashOf(line) : known.hash;
-    this.mixFinding = this.#mix.observe(h, (x) => this.#nameOf(x), threshold);
+    this.mixFinding = this.#mix.observe(h, this.#name, threshold);
     if (known !== undefined) {
       this.#touch(line, known);
       // A line accepted with a common pattern still counts towards that pattern's rarity.
@@ -418,7 +418,7 @@ export class TextScorer {
     }
     const key = skeleton(line, P.quarantineLineBytes);
     const sev = P.severityBoost > 0 ? severityOf(text) : '';
-    const q = s.q.find((e) => e[0] === key);
+    const q = this.#quarantined(key);
     if (q !== undefined) return this.#recur(q, line, sev);
 
     const buf = Buffer.from(line + '\n');
@@ -566,6 +566,16 @@ export class TextScorer {
       details: { kind: inIncident ? 'incident' : 'rare', first_cost_bits: q[4], typical_bits: q[5], recurrences: q[1], since_events: span, gap_events: gap, incidents: q[8], severity: sev || q[6], admitted },
     };
   }
+
+  /** The quarantine's entry of a pattern key (the first, as s.q.find would give), or undefined. */
+  #quarantined(key: string): QEntry | undefined {
+    const q = this.s.q;
+    for (let i = 0; i < q.length; i++) if (q[i][0] === key) return q[i];
+    return undefined;
+  }
+
+  /** #nameOf as one function for the whole task (not a closure per line). */
+  readonly #name = (h: number): string | undefined => this.#nameOf(h);
 
   /** A baseline line with this hash (for explanations), most recent first. */
   #nameOf(h: number): string | undefined {
