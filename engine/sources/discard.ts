@@ -80,13 +80,13 @@ export const BODY_BUDGET_FACTOR = 4;
  * (body.ts) at once and as much again per second (a token bucket). A refusal takes its body's whole
  * rest when it is decided, or is cut at once (the diagram): clients without a credential, refused
  * at once, could otherwise keep the event loop reading their 16 MiB bodies at network speed where
- * before the refusal closed the connection. It was first taken chunk by chunk, every refusal let in
- * while the bucket held a byte: 64 connections of a wrong key sending 16 MiB bodies in a loop then
- * had the engine read about 85 MiB/s of them and drain none to its end (each cut midway when the
- * bucket ran dry), /health p99 180-194 ms against 15 ms without the flood (load 22 on 2 cores,
- * bench/refusal-flood.bench.ts). Taken whole, with the same bucket: 69-106 ms, the same as with an
- * empty bucket (every refusal cut at once, as before the drain: 89-90 ms), so the bucket's size
- * is not what costs; the connections of the flood are.
+ * before the refusal closed the connection. It was first taken chunk by chunk, every refusal let
+ * in while the bucket held a byte: 64 connections of a wrong key sending 16 MiB bodies in a loop
+ * then had the engine read 80-99 MiB/s of them and drain none to its end (each cut midway once the
+ * bucket ran dry), /health p99 91-168 ms against 5-18 ms without the flood (load 15-23 on 2 cores,
+ * bench/refusal-flood.bench.ts). Taken whole, with the same bucket: 53-78 ms; with an empty one
+ * (every refusal cut at once) 45-48 ms, and before the drain 42-56 ms: what the bucket lets
+ * through costs a little; the rest is the flood's connections, whatever is drained.
  */
 export class DiscardRate {
   #tokens: number;
