@@ -17,8 +17,10 @@
 //     declared or grows over MAX_BODY_BYTES (no more of a refused body is read than of an
 //     accepted one), arrives slower than MIN_BODY_BYTES_PER_SECOND (from its headers, after
 //     BODY_GRACE_MS, as an accepted body), is still arriving DISCARD_MAX_MS after the refusal,
-//     the engine's bytes to drop are spent (DiscardRate: the body budget per second, engine-wide),
-//     or the engine is closing
+//     the engine is closing, or, at the refusal, the engine's bytes to drop (DiscardRate: the body
+//     budget at once and per second, engine-wide) do not hold the body's whole rest (its declared
+//     length less what arrived; unknown length: up to MAX_BODY_BYTES). A body let in has its whole
+//     rest taken then, and is drained to its end: never read in part and then cut for the rate
 //   the client gone meanwhile (onAborted) ─► nothing written
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { SourceContext } from './common.js';
@@ -76,24 +78,32 @@ export const BODY_BUDGET_FACTOR = 4;
 
 /**
  * The bytes of refused bodies the engine reads and drops, engine-wide: up to the body budget
- * (body.ts) at once and as much again per second (a token bucket). Past it a refusal is cut as the
- * diagram says: otherwise clients without a credential, refused at once, could keep the event loop
- * reading their 16 MiB bodies at the speed of the network (64 connections doing so slowed /health
- * to over 100 ms), where before the refusal closed the connection.
+ * (body.ts) at once and as much again per second (a token bucket). A refusal takes its body's whole
+ * rest when it is decided, or is cut at once (the diagram): clients without a credential, refused
+ * at once, could otherwise keep the event loop reading their 16 MiB bodies at network speed where
+ * before the refusal closed the connection. It was first taken chunk by chunk, every refusal let
+ * in while the bucket held a byte: 64 connections of a wrong key sending 16 MiB bodies in a loop
+ * then had the engine read 80-99 MiB/s of them and drain none to its end (each cut midway once the
+ * bucket ran dry), /health p99 91-168 ms against 5-18 ms without the flood (load 15-23 on 2 cores,
+ * bench/refusal-flood.bench.ts). Taken whole, with the same bucket: 53-78 ms; with an empty one
+ * (every refusal cut at once) 45-48 ms, and before the drain 42-56 ms: what the bucket lets
+ * through costs a little; the rest is the flood's connections, whatever is drained.
  */
 export class DiscardRate {
   #tokens: number;
   #last = Date.now();
   constructor(readonly bytesPerSecond: number) { this.#tokens = bytesPerSecond; }
-  /** Whether `n` more bytes may be read and dropped now (the last grant may overdraw). */
-  take(n: number): boolean {
+  /** Takes `n` bytes to read and drop when the bucket holds them all; false (nothing taken) otherwise. */
+  tryTake(n: number): boolean {
     const now = Date.now();
     this.#tokens = Math.min(this.bytesPerSecond, this.#tokens + ((now - this.#last) * this.bytesPerSecond) / 1000);
     this.#last = now;
-    if (this.#tokens <= 0) return false;
+    if (this.#tokens < n) return false;
     this.#tokens -= n;
     return true;
   }
+  /** Gives back bytes taken and not read (the client went away, or the body was cut). */
+  giveBack(n: number): void { if (n > 0) this.#tokens = Math.min(this.bytesPerSecond, this.#tokens + n); }
 }
 
 const rateOf = new WeakMap<SourceContext, DiscardRate>();
@@ -126,6 +136,9 @@ export class BodyStream {
   #complete: boolean;
   #answer: (() => void) | undefined;
   #deadline = Infinity;
+  /** Bytes of the rest taken from the DiscardRate at the refusal (its whole rest: drained to its end or not at all). */
+  #granted = 0;
+  #drainedFrom = 0;
 
   /** `declared`: the Content-Length (-1 none; Infinity malformed: never waited for). */
   constructor(res: HttpResponse, readonly ctx: SourceContext, readonly declared: number, hasBody: boolean) {
@@ -149,7 +162,7 @@ export class BodyStream {
       this.read?.(chunk, isLast);
       return;
     }
-    if (this.#complete || this.#watched.received > this.ctx.maxBodyBytes || !discardRate(this.ctx).take(chunk.byteLength)) this.#end();
+    if (this.#complete || this.#watched.received > this.ctx.maxBodyBytes) this.#end();
   }
 
   /**
@@ -159,9 +172,14 @@ export class BodyStream {
   defer(answer: () => void): boolean {
     const max = this.ctx.maxBodyBytes;
     const now = Date.now();
-    if (this.#complete || this.declared > max || this.#watched.received > max || this.ctx.closing || !discardRate(this.ctx).take(0)) return false;
+    if (this.#complete || this.declared > max || this.#watched.received > max || this.ctx.closing) return false;
     const slow = slowBodies(this.ctx);
     if (slow.tooSlow(this.#watched, now)) return false;
+    // The whole rest (a body of unknown length: up to MAX_BODY_BYTES), or nothing.
+    const rest = (this.declared >= 0 ? this.declared : max) - this.#watched.received;
+    if (!discardRate(this.ctx).tryTake(rest)) return false;
+    this.#granted = rest;
+    this.#drainedFrom = this.#watched.received;
     this.#answer = answer;
     this.#deadline = now + DISCARD_MAX_MS;
     slow.add(this.#watched);
@@ -170,6 +188,8 @@ export class BodyStream {
 
   /** The client is gone: nothing to answer. */
   drop(): void {
+    if (this.#granted > 0) discardRate(this.ctx).giveBack(this.#granted - (this.#watched.received - this.#drainedFrom));
+    this.#granted = 0;
     this.#answer = undefined;
     slowBodies(this.ctx).delete(this.#watched);
   }
