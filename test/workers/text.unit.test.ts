@@ -140,36 +140,6 @@ describe('quarantine and admission', () => {
     expect(on.map((f) => f.index)).toEqual(later);
     expect(on[0].explanation).toMatch(/still rare/);
   });
-
-  it('a sparse burst of a rare error long after its first sighting is reported whole, and so are its lone recurrences soon after (issue 11)', () => {
-    const lines = syntheticLog({ lines: 6000, anomalies: 0, seed: 12 }).lines;
-    const err = (i: number): string => `ERROR payments gateway timeout talking to acquirer after 30000ms ref=${(i * 2654435761 % 4294967296).toString(16).padStart(8, '0')}`;
-    lines[400] = err(400);
-    // 45 lines, one in 6: under burstShare of the stream, but over 264 events (< admitSpan), no trickle.
-    const burst: number[] = [];
-    for (let i = 2000; i < 2270; i += 6) burst.push(i);
-    const later = [2900, 3600, 4500];
-    for (const i of [...burst, ...later]) lines[i] = err(i);
-    const { findings } = runStream('logs', textEvents(lines), 100);
-    const text = findings.filter((f) => f.detector === 'compression_surprise');
-    // The old rule took 5 sightings over 300 events since the first one as a steady trickle, and
-    // the burst as the stream's own behaviour for a half-life: a few burst lines, none after.
-    expect(text.filter((f) => burst.includes(f.index)).length).toBe(burst.length);
-    expect(text.filter((f) => later.includes(f.index)).map((f) => f.index)).toEqual(later);
-  });
-
-  it('a long incident makes its pattern common only while it lasts: a lone sighting after it is rare again', () => {
-    const lines = syntheticLog({ lines: 4000, anomalies: 0, seed: 12 }).lines;
-    const err = (i: number): string => `ERROR payments gateway timeout talking to acquirer after 30000ms ref=${(i * 2654435761 % 4294967296).toString(16).padStart(8, '0')}`;
-    for (let i = 1000; i < 1300; i += 2) lines[i] = err(i);
-    lines[2000] = err(2000);
-    const { findings } = runStream('logs', textEvents(lines), 100);
-    const text = findings.filter((f) => f.detector === 'compression_surprise');
-    // The burst's first admitBurst lines are reported, the rest is common while it goes on.
-    expect(text.filter((f) => f.index >= 1000 && f.index < 1300).length).toBe(TEXT_PARAMS.admitBurst);
-    const lone = text.find((f) => f.index === 2000);
-    expect(lone?.details.kind).toBe('rare');
-  });
 });
 
 describe('text state', () => {

@@ -522,32 +522,26 @@ export class TextScorer {
     const severe = sev !== '' || q[6] !== '';
     const admit = severe ? P.admitIncidentsSevere : P.admitIncidents;
     const was = q[8] * 2 ** (-gap / P.rareHalfLife);
-    // Common by its incidents until their decayed count falls under half the mark (hysteresis: a
-    // pattern that keeps coming stays common; after about rareHalfLife events of absence it is
-    // rare again); common by one long incident (q[11] 2) only while that incident goes on.
-    const byCount = q[11] === 1 && was >= admit / 2;
-    const wasCommon = byCount || (q[11] === 2 && inIncident);
+    // Common until its decayed count falls under half the mark (hysteresis: a pattern that keeps
+    // coming stays common; after about rareHalfLife events of absence it is rare again).
+    const wasCommon = q[11] === 1 && was >= admit / 2;
     if (inIncident) q[10]++;
     else {
       q[9] = s.n;
       q[10] = 1;
     }
-    // A pattern without a severity word seen admitIncidents times is the stream's own behaviour.
-    // A severe one's incident that has lasted admitSpan events of its own while it was under
-    // burstShare of the stream's lines (a steady trickle, not a burst), or an incident of
-    // admitBurst lines, is common while it lasts: when it ends, the pattern is as rare as its
-    // decayed count of incidents says (the burst counts once), so a rare error that recurs
-    // sporadically after a long burst is reported again.
+    // A pattern without a severity word seen admitIncidents times, or a severe one whose incident
+    // has lasted admitSpan events while it was under burstShare of the stream's lines (a steady
+    // trickle, not a burst), or an incident of admitBurst lines, is the stream's own behaviour.
     const dur = s.n - q[9] + 1;
-    const long = !severe ? q[1] >= P.admitIncidents : inIncident && (q[10] >= P.admitBurst || (q[10] >= P.admitCountSevere && dur >= P.admitSpan && q[10] < P.burstShare * dur));
-    q[8] = Number(Math.max(inIncident ? was : was + 1, long && !severe ? admit : 0).toFixed(4));
+    const long = !severe ? q[1] >= P.admitIncidents : inIncident && (q[10] >= P.admitBurst || (q[1] >= P.admitCountSevere && span >= P.admitSpan && q[10] < P.burstShare * dur));
+    q[8] = Number(Math.max(inIncident ? was : was + 1, long ? admit : 0).toFixed(4));
     q[7] = s.n;
     // Most recently seen last: the quarantine drops the pattern seen longest ago.
     s.q.splice(s.q.indexOf(q), 1);
     s.q.push(q);
-    const counted = byCount || q[8] >= admit;
-    const common = counted || wasCommon || long;
-    q[11] = counted ? 1 : common ? 2 : 0;
+    const common = wasCommon || q[8] >= admit;
+    q[11] = common ? 1 : 0;
     if (common && wasCommon) return null;
     // On becoming common its line joins the baseline (the dictionary), as a normal line does.
     if (common && q[12] === '' && !this.#base.has(line)) {
