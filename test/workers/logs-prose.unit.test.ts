@@ -54,6 +54,21 @@ describe('prose lines in a logs stream', () => {
     expect(normal.filter((i) => hit.has(i)).length / normal.length).toBeLessThan(0.05);
   }, 300_000);
 
+  it('while the free-text detector warms up, the template path learns the feedback lines without reporting them, unless severe (issue 11)', () => {
+    const { ev } = apiLines(3, 5_000);
+    const feedback = ev.map((e, i) => (proseLike(e.text as string) ? i : -1)).filter((i) => i >= 0);
+    const warmAt = feedback[100];
+    expect(warmAt).toBeDefined();
+    const at = feedback[60];
+    ev.splice(at, 0, { ts: ev[at].ts, text: 'CRITICAL api customer feedback store refused every write for the last hour' });
+    expect(proseLike(ev[at].text as string)).toBe(true);
+    const { findings } = runStream('logs', ev, 500);
+    // Before, the template path flagged nearly every warm-up feedback line (compression surprise: prose is new text).
+    const early = findings.filter((f) => f.index < warmAt && f.index !== at && f.detector === 'compression_surprise' && proseLike(ev[f.index].text as string));
+    expect(early).toEqual([]);
+    expect(findings.some((f) => f.index === at && f.detector === 'compression_surprise')).toBe(true);
+  }, 120_000);
+
   it('a stream with no prose keeps every line on templates: a wordy new error is still found by them', () => {
     const ev: ScoreInput[] = apiLines(2, 6_000).ev.filter((e) => !proseLike(e.text as string));
     const at = 5_000;

@@ -11,7 +11,7 @@ import { packageRoot } from '../../src/core/paths.js';
 import { prng, syntheticLog } from '../../src/tools/demo/synthetic.js';
 
 const TOKEN =
-  /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b|0x[0-9a-fA-F]+|\b[0-9a-fA-F]{8,}\b|\d+/g;
+  /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b|0x[0-9a-fA-F]+|(?<![A-Za-z0-9])[0-9a-fA-F]{8,}(?![A-Za-z0-9])|\d+/g;
 
 function classOf(tok: string): string {
   const c0 = tok.charCodeAt(0);
@@ -35,6 +35,17 @@ function skeletonReference(line: string, max: number): string {
 function reference(line: string): string {
   return line.replace(TOKEN, classOf).replace(/\s+/g, ' ').trim();
 }
+
+describe('normalise() of ids joined by an underscore', () => {
+  it('turns a long hex run after or before an underscore into its class token (txn_<hex>, as after a space)', () => {
+    // Before, \b kept `txn_16719c13a5eee07b` as digits and letters: its runs of hex letters (eee)
+    // became words of the line's skeleton, so one error's lines had many quarantine keys (issue 11).
+    expect(normalise('msg="psp request failed" txn=txn_16719c13a5eee07b')).toBe('msg="psp request failed" txn=txn_<H16>');
+    expect(normalise('cart_63fc4e2494f4 user_938900')).toBe('cart_<H12> user_<N6>');
+    expect(normalise('deadbeefcafe_retry')).toBe('<H12>_retry');
+    expect(normalise('xdeadbeef 1deadbeef')).toBe('xdeadbeef <H9>');
+  });
+});
 
 describe('normalise() matches the regular expressions it replaced', () => {
   it('on crafted cases', () => {

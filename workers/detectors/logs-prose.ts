@@ -8,7 +8,10 @@
 //        └─ yes ─► the stream's prose detector (prose.ts; its state is the logs state's `p`)
 //              ├─ past its warm-up (warmupEvents prose lines of this stream): it alone scores the
 //              │  line (a claimed line takes no template path)
-//              └─ warming up: it learns the line, and the template path scores it, as before
+//              └─ warming up: it learns the line; the template path takes it too (templates, slots,
+//                 rate), but its text novelty judges only a severe one (a FATAL/ERROR level or a
+//                 failure word): compression cannot tell normal prose from odd prose, it flagged
+//                 nearly every warm-up feedback line of the mixed generator (issue 11)
 // A stream with no prose never warms it up: a wordy error line there (the logs generator's
 // `CRITICAL auth signing key not found ...`) still takes the template path.
 // Thresholds chosen on the generators' seeds 1-10 (README, Detection): on the logs generator no
@@ -30,6 +33,8 @@ export class ProseLines {
   #scorer: ProseScorer | undefined;
   /** The last claimed line's score. */
   rowScore = 0;
+  /** The line just passed to claims() was prose-like and learnt during the warm-up (not claimed). */
+  learning = false;
 
   constructor(s: ProseState | undefined) {
     this.#s = s;
@@ -40,13 +45,17 @@ export class ProseLines {
    * finding, if any, pushed to out): the template path then skips it.
    */
   claims(text: string, threshold: number, out: Omit<Finding, 'index'>[]): boolean {
+    this.learning = false;
     if (!proseLike(text)) return false;
     this.#s ??= freshProse();
     this.#scorer ??= new ProseScorer(this.#s, PROSE_PARAMS);
     const warm = this.#s.n >= PROSE_PARAMS.warmupEvents;
     const f = this.#scorer.feed(text, threshold);
     this.rowScore = this.#scorer.rowScore;
-    if (!warm) return false;
+    if (!warm) {
+      this.learning = true;
+      return false;
+    }
     if (f !== null) out.push(f);
     return true;
   }

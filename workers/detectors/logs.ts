@@ -37,7 +37,7 @@ import { encodeState } from './state.js';
 import { LiveScorers } from './live.js';
 import { ProseLines } from './logs-prose.js';
 import type { ProseState } from './prose.js';
-import { freshTextState, TEXT_PARAMS, TextScorer, upgradeTextState, type TextState } from './text.js';
+import { freshTextState, severityOf, TEXT_PARAMS, TextScorer, upgradeTextState, type TextState } from './text.js';
 import { freshMiner, MINER_PARAMS, scan, TemplateMiner, templateText, type Match, type MinerState, type Template } from './templates.js';
 import { explainedBySlots, MAX_SLOT_VALUE, slotLayout } from './slots.js';
 import { flushFields, freshField, isContext, observeValue, type FieldStats, type ValueFinding } from './fields.js';
@@ -135,18 +135,20 @@ class LogScorer {
     this.#n++;
     const m = this.#miner.match(sc, this.#n, this.#evicted);
     let top = 0;
-    const norm = this.#text.normLine(text);
     this.#m = m;
     this.#tokens = sc.tokens;
-    const f = this.#text.feed(text, threshold, norm, this.#explained);
-    top = this.#text.rowScore;
-    if (f !== null) {
-      top = Math.max(top, f.score);
-      if (f.score >= threshold) out.push(f);
-    }
-    if (this.#text.mixFinding !== null) {
-      top = Math.max(top, this.#text.mixFinding.score);
-      out.push(this.#text.mixFinding);
+    // A prose line the free-text detector is still learning: its text novelty only when severe (logs-prose.ts).
+    if (!this.#prose.learning || severityOf(text) !== '') {
+      const f = this.#text.feed(text, threshold, this.#text.normLine(text), this.#explained);
+      top = this.#text.rowScore;
+      if (f !== null) {
+        top = Math.max(top, f.score);
+        if (f.score >= threshold) out.push(f);
+      }
+      if (this.#text.mixFinding !== null) {
+        top = Math.max(top, this.#text.mixFinding.score);
+        out.push(this.#text.mixFinding);
+      }
     }
     top = Math.max(top, this.#slots(m.template, sc.tokens, threshold, out));
     top = Math.max(top, this.#silence(e.ts, threshold, out));

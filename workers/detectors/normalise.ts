@@ -7,7 +7,8 @@
 //   /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}   UUID → <UUID>
 //   |\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b                                      IPv4[:port] → <IP>
 //   |0x[0-9a-fA-F]+                                                                0x-hex → <X n>
-//   |\b[0-9a-fA-F]{8,}\b                                                           long hex/digit run → <H n> / <N n>
+//   |(?<![A-Za-z0-9])[0-9a-fA-F]{8,}(?![A-Za-z0-9])                                long hex/digit run → <H n> / <N n>
+//                                                                                  (an underscore bounds it: txn_<hex>)
 //   |\d+/g                                                                         digits → <N n>
 // followed by .replace(/\s+/g, ' ').trim() would give (test/workers/normalise.unit.test.ts
 // checks the two agree on the Loghub samples, generated logs and random strings).
@@ -26,6 +27,12 @@ function isDigit(c: number): boolean {
 
 function isHex(c: number): boolean {
   return (c >= ZERO && c <= NINE) || ((c | 32) >= 97 && (c | 32) <= 102);
+}
+
+const UNDERSCORE = 95;
+
+function isAlnum(c: number): boolean {
+  return (c >= ZERO && c <= NINE) || ((c | 32) >= 97 && (c | 32) <= 122);
 }
 
 /** \w of a regular expression without the u flag. */
@@ -108,10 +115,13 @@ function matchAt(line: string, i: number, n: number, c: number, prevWord: boolea
       end = ipAt(line, i, n);
       if (end >= 0) return end * 8 + 1;
     }
-    if (hex0x) return hexRun(line, i + 2, n) * 8 + 2;
+  }
+  if (hex0x) return hexRun(line, i + 2, n) * 8 + 2;
+  // A long hex run between non-alphanumerics: an underscore bounds it too (txn_<hex>, <hex>_retry).
+  if (!prevWord || line.charCodeAt(i - 1) === UNDERSCORE) {
     const e = hexRun(line, i, n);
-    if (e - i >= 8 && (e >= n || !isWord(line.charCodeAt(e)))) return e * 8 + 3;
-  } else if (hex0x) return hexRun(line, i + 2, n) * 8 + 2;
+    if (e - i >= 8 && (e >= n || !isAlnum(line.charCodeAt(e)))) return e * 8 + 3;
+  }
   return isDigit(c) ? digitRun(line, i, n) * 8 + 4 : -1;
 }
 
