@@ -199,9 +199,10 @@ export function normalise(line: string): string {
       out[at++] = 32;
       space = false;
     }
-    // No alternative starts at a character that is not a hex digit, nor (after a word character)
-    // at a hex letter unless a UUID's first dash is 8 characters on: matchAt would give -1.
-    if ((k & C_HEX) === 0 || (prevWord && (k & C_DIGIT) === 0 && !(i + 36 <= n && line.charCodeAt(i + 8) === DASH))) {
+    // No alternative starts at a character that is not a hex digit, nor (after a word character
+    // other than an underscore, which bounds a hex run) at a hex letter unless a UUID's first dash
+    // is 8 characters on: matchAt would give -1.
+    if ((k & C_HEX) === 0 || (prevWord && (k & C_DIGIT) === 0 && line.charCodeAt(i - 1) !== UNDERSCORE && !(i + 36 <= n && line.charCodeAt(i + 8) === DASH))) {
       out[at++] = c;
       prevWord = (k & C_WORD) !== 0;
       i++;
