@@ -58,6 +58,35 @@ export function longestToken(text: string): number {
   return best;
 }
 
+/** The longest run without a space, without its leading and trailing punctuation (`=IFERROR(…)",` → `IFERROR(…`). */
+export function longestTokenCore(text: string): string {
+  let best = 0;
+  let end = 0;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) run = 0;
+    else if (++run > best) {
+      best = run;
+      end = i + 1;
+    }
+  }
+  return text.slice(end - best, end).replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '').slice(0, 96);
+}
+
+/**
+ * True when the text's longest token is among the ring's (the stream's recent notable tokens);
+ * otherwise it joins the ring (at most size, oldest out). An encoded blob or a key is new each
+ * time; a formula or a path that recurs in a stream's answers is part of its vocabulary.
+ */
+export function recurringToken(ring: string[], text: string, size: number): boolean {
+  const core = longestTokenCore(text);
+  if (ring.includes(core)) return true;
+  ring.push(core);
+  while (ring.length > size) ring.shift();
+  return false;
+}
+
 /** The most repeated word (3+ letters, lower case) and its share of the text's words. */
 export function topWord(text: string): { word: string; count: number; words: number } {
   const counts = new Map<string, number>();

@@ -34,65 +34,17 @@ import type { Finding, ScoreInput } from '../types.js';
 import { normalise } from './normalise.js';
 import { encodeState } from './state.js';
 import { Lexicon, type LexiconState } from './prose-lexicon.js';
+import { PROSE_PARAMS, type ProseParams } from './prose-params.js';
 import { empiricalP, formatP } from './pvalue.js';
 import {
-  classDistance, classShares, CLASS_NAMES, CLASSES, freshNull, longestToken, lower, pushNull, refreshNull, topWord, upper, type TailNull,
+  classDistance, classShares, CLASS_NAMES, CLASSES, freshNull, longestToken, recurringToken, lower, pushNull, refreshNull, topWord, upper, type TailNull,
 } from './prose-features.js';
 
 export const PROSE_DETECTOR = 'prose_surprise';
 /** State format version; an older llm state (the line detector's, kind 'text') restarts the stream's warm-up. */
 export const PROSE_STATE_VERSION = 1;
 
-export const PROSE_PARAMS = Object.freeze({
-  /** Bytes of recent normal texts kept as the deflate dictionary. */
-  dictBytes: 12288,
-  /** Texts are compressed on their first maxBytes (after normalisation); deflate level. */
-  maxBytes: 4096,
-  level: 6,
-  /** Values kept per statistic's null; its quantiles are refreshed every nullRefresh texts. */
-  nullSize: 512,
-  nullRefresh: 16,
-  /** No finding before this many texts, nor before the nulls hold warmupNull values. */
-  warmupEvents: 100,
-  warmupNull: 64,
-  dictWarmup: 40, // texts whose `unexplained` does not enter its null (the dictionary is still filling)
-  /**
-   * Tail distance at which a score reaches 0.5, per statistic (the same for every stream): the
-   * tails differ in shape (a window mean is tight, repetition of a phrase is common in prose).
-   * Chosen on the llm generator's seeds 1–10 (README: Evaluation); vocabulary 2.8 → 2.4 with the
-   * long-run vocabulary and the length gain (on llm seeds 1–10 and llm-dev seeds 201–205).
-   */
-  uHalf: Object.freeze({ vocabulary: 2.4, repetition: 3, length: 2, characters: 2.5, token: 2, window: 2 }),
-  /**
-   * A text with an instruction-override phrase (OVERRIDE below: "ignore previous instructions",
-   * "system prompt", "developer mode"…) needs a vocabulary distance of uHalf / (1 + this): a prior,
-   * as severity words are for log lines; it never flags a text the stream's history explains.
-   */
-  overrideBoost: 1,
-  /**
-   * The vocabulary distance of a text longer than the stream's typical (median) one is multiplied
-   * by (bytes / typical bytes)^lengthGain, at most lengthGainMax; shorter texts keep theirs.
-   * Chosen on llm-dev seeds 201–205 and llm seeds 1–10 (0.15–0.5 gave the same figures).
-   */
-  lengthGain: 0.25,
-  lengthGainMax: 1.5,
-  /** A drift finding also needs the text's own `unexplained` tail distance ≥ this. */
-  driftSelf: 0.5,
-  /**
-   * A drift finding also needs the text's own `unexplained` at least this share of the window's
-   * distance from typical (text − its median ≥ share × (window − its median)): the window mean
-   * lags, so the normal texts just after an off-topic run would otherwise be reported as drift.
-   */
-  driftShare: 0.5,
-  window: 8, // texts in the drift window
-  /** Distinct words per generation of the long-run vocabulary (prose-lexicon.ts): a word is new only if neither the dictionary nor it holds it. */
-  lexiconWords: 1024,
-  /** Recent flags remembered; above half flagged, texts are accepted again (the stream changed). */
-  flagMemory: 64,
-  /** EWMA weight of the usual character mix. */
-  classAlpha: 0.02,
-});
-export type ProseParams = { [K in Exclude<keyof typeof PROSE_PARAMS, 'uHalf'>]: number } & { uHalf: Readonly<Record<Decision, number>> };
+export { PROSE_PARAMS, type ProseParams } from './prose-params.js';
 /** What decides a finding: the vocabulary distance (unexplained + novelty tail distances) and the shape statistics. */
 const DECIDE = ['vocabulary', 'repetition', 'length', 'characters', 'token'] as const;
 export type Decision = (typeof DECIDE)[number] | 'window';
@@ -123,6 +75,8 @@ export interface ProseState {
   fpos: number;
   /** The long-run vocabulary (absent in states saved before it: seeded from dict). */
   lx?: LexiconState;
+  /** Recent notable long tokens (absent in older states). */
+  tk?: string[];
 }
 
 export function freshProse(): ProseState {
@@ -144,6 +98,7 @@ export function decodeProse(bytes: Uint8Array | null): ProseState {
   // An llm stream checkpointed by the line detector (kind 'text', before prose.ts), or given a logs state (logs.ts): start afresh.
   if ((o.kind as unknown) === 'text' || (o.kind as unknown) === 'logs') return freshProse();
   if (o.kind !== 'prose' || o.v !== PROSE_STATE_VERSION) throw new TypeError('task.state is not a prose detector state (wrong stream type, or a newer version)');
+  if (o.tk !== undefined && (!Array.isArray(o.tk) || o.tk.some((t) => typeof t !== 'string'))) throw new TypeError('task.state is not a prose detector state (tokens)');
   return o as ProseState;
 }
 
@@ -287,12 +242,18 @@ export class ProseScorer {
       token: upper(nl.token, v.token, FLOOR.token),
       window: upper(nl.window, v.window, FLOOR.window),
     };
+    // A long token the stream used before (a formula, a path in every answer) is not a blob.
+    if (u.token >= 1 && recurringToken((s.tk ??= []), text, P.tokenMemory)) u.token = Math.min(u.token, 0);
     this.lastU = u;
     const warm = s.n > P.warmupEvents && nl.unexplained.ring.length >= P.warmupNull;
     // A text longer than the stream's typical one weighs its vocabulary distance up: a few new
     // sentences (an injection, pasted code) are diluted in a long text's shares.
     const gain = Math.min(P.lengthGainMax, Math.max(1, 2 ** ((v.length - nl.length.q50) * P.lengthGain)));
-    const d: Record<Decision, number> = { ...u, vocabulary: (u.unexplained + u.novelty) * gain };
+    // While the recent texts are poorly explained too (an off-topic run beginning) and this text is
+    // part of it (not a normal text after the run while the window mean lags), new vocabulary weighs more.
+    const part = v.unexplained - nl.unexplained.q50 >= P.driftShare * (v.window - nl.window.q50);
+    const wg = part ? 1 + P.windowGain * Math.max(0, u.window - P.windowGainFrom) / P.uHalf.window : 1;
+    const d: Record<Decision, number> = { ...u, vocabulary: (u.unexplained + u.novelty) * gain * wg };
     const half: Record<Decision, number> = { ...P.uHalf };
     const override = OVERRIDE.exec(text)?.[0];
     if (override !== undefined) half.vocabulary /= 1 + P.overrideBoost;
@@ -300,10 +261,11 @@ export class ProseScorer {
     let top: Decision = 'vocabulary';
     for (const st of DECIDE) if (d[st] / half[st] > d[top] / half[top]) top = st;
     // Drift: the window is far from the reference and this text is part of it.
-    const drift = d.window >= half.window && u.unexplained >= P.driftSelf && d[top] < half[top] &&
-      v.unexplained - nl.unexplained.q50 >= P.driftShare * (v.window - nl.window.q50);
+    // A text the window gain carried over the threshold is reported as part of the drift.
+    const carried = top === 'vocabulary' && d.vocabulary >= half.vocabulary && d.vocabulary / wg < half.vocabulary;
+    const drift = carried || (d.window >= half.window && u.unexplained >= P.driftSelf && d[top] < half[top] && part);
     const stat: Decision = drift ? 'window' : top;
-    const best = d[stat] / half[stat];
+    const best = Math.max(d[stat] / half[stat], carried ? d.vocabulary / half.vocabulary : 0);
     this.override = override ?? '';
     const score = warm && best > 0 ? Math.min(1, best / (best + 1)) : 0;
     this.rowScore = score;
@@ -313,7 +275,9 @@ export class ProseScorer {
     else s.win[s.wpos] = v.unexplained;
     s.wpos = (s.wpos + 1) % P.window;
     const changed = this.#flag(flagged);
-    if (!flagged || changed) this.#accept(text, v);
+    // A near miss while the window is elevated stays out of the reference: an off-topic run must not explain itself.
+    const quarantine = warm && best >= P.quarantineShare && u.window >= P.windowGainFrom;
+    if ((!flagged && !quarantine) || changed) this.#accept(text, v);
     if (!warm || score < threshold) return null;
     return this.#finding(text, stat, v, d, score, changed);
   }

@@ -1,0 +1,66 @@
+// The free-text detector's parameters (prose.ts; the same for every stream), kept apart from it for size.
+
+export const PROSE_PARAMS = Object.freeze({
+  /** Bytes of recent normal texts kept as the deflate dictionary. */
+  dictBytes: 12288,
+  /** Texts are compressed on their first maxBytes (after normalisation); deflate level. */
+  maxBytes: 4096,
+  level: 6,
+  /** Values kept per statistic's null; its quantiles are refreshed every nullRefresh texts. */
+  nullSize: 512,
+  nullRefresh: 16,
+  /** No finding before this many texts, nor before the nulls hold warmupNull values. */
+  warmupEvents: 100,
+  warmupNull: 64,
+  dictWarmup: 40, // texts whose `unexplained` does not enter its null (the dictionary is still filling)
+  /**
+   * Tail distance at which a score reaches 0.5, per statistic (the same for every stream): the
+   * tails differ in shape (a window mean is tight, repetition of a phrase is common in prose).
+   * Chosen on the llm generator's seeds 1–10 (README: Evaluation); vocabulary 2.8 → 2.4 with the
+   * long-run vocabulary and the length gain (on llm seeds 1–10 and llm-dev seeds 201–205).
+   */
+  uHalf: Object.freeze({ vocabulary: 2.4, repetition: 3, length: 2, characters: 2.5, token: 2, window: 2 }),
+  /**
+   * A text with an instruction-override phrase (OVERRIDE below: "ignore previous instructions",
+   * "system prompt", "developer mode"…) needs a vocabulary distance of uHalf / (1 + this): a prior,
+   * as severity words are for log lines; it never flags a text the stream's history explains.
+   */
+  overrideBoost: 1,
+  /**
+   * The vocabulary distance of a text longer than the stream's typical (median) one is multiplied
+   * by (bytes / typical bytes)^lengthGain, at most lengthGainMax; shorter texts keep theirs.
+   * Chosen on llm-dev seeds 201–205 and llm seeds 1–10 (0.15–0.5 gave the same figures).
+   */
+  lengthGain: 0.25,
+  lengthGainMax: 1.5,
+  /**
+   * The vocabulary distance is multiplied by 1 + windowGain × (u(window) − windowGainFrom) / uHalf.window
+   * when the window's tail distance is above windowGainFrom: the first texts of an off-topic run,
+   * before the window mean reaches its threshold; and a text at ≥ quarantineShare of its threshold
+   * while u(window) ≥ windowGainFrom does not join the reference (an off-topic run that leaks into
+   * the dictionary explains its own later texts). Chosen on llm-dev seeds 201-205, 216-225 and llm 1-10.
+   */
+  windowGain: 1,
+  windowGainFrom: 0.5,
+  quarantineShare: 0.7,
+  /** Long tokens remembered (prose-features.ts recurringToken): a token the stream used before is not a blob. */
+  tokenMemory: 32,
+  /** A drift finding also needs the text's own `unexplained` tail distance ≥ this. */
+  driftSelf: 0.5,
+  /**
+   * A drift finding also needs the text's own `unexplained` at least this share of the window's
+   * distance from typical (text − its median ≥ share × (window − its median)): the window mean
+   * lags, so the normal texts just after an off-topic run would otherwise be reported as drift.
+   */
+  driftShare: 0.5,
+  window: 8, // texts in the drift window
+  /** Distinct words per generation of the long-run vocabulary (prose-lexicon.ts): a word is new only if neither the dictionary nor it holds it. */
+  lexiconWords: 1024,
+  /** Recent flags remembered; above half flagged, texts are accepted again (the stream changed). */
+  flagMemory: 64,
+  /** EWMA weight of the usual character mix. */
+  classAlpha: 0.02,
+});
+/** The statistics a threshold applies to (prose.ts: Decision). */
+type Decision = 'vocabulary' | 'repetition' | 'length' | 'characters' | 'token' | 'window';
+export type ProseParams = { [K in Exclude<keyof typeof PROSE_PARAMS, 'uHalf'>]: number } & { uHalf: Readonly<Record<Decision, number>> };
