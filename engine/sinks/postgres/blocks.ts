@@ -150,10 +150,7 @@ export function blockParts(
     else gs.push(n);
     groups.push(n.idx);
   }
-  // The hashed bytes, as one string fed to one update: per part, its stream type, stream and first
-  // index, then its payload text (one native call and one UTF-8 conversion per write instead of
-  // four per part; the same bytes in the same order, so the same digest).
-  let hashed = '';
+  const hash = hashContent ? createHash('sha256') : undefined;
   const parts: BlockPart[] = [];
   const rollup = emptyRollup();
   for (const idx of groups) {
@@ -170,10 +167,11 @@ export function blockParts(
       text += (k === 0 ? '[' : ',[') + t + ',' + r.dataJson + ',' + (r.metadataJson ?? 'null') + ']';
     }
     // The same bytes blockLines hashed (payloadText = '[' + text + ']'): a resend fingerprints alike.
-    if (hashContent) hashed += first.streamType + '\u0000' + first.stream + '\u0000' + idx[0] + '\u0000[' + text + ']';
+    // (Fed in three updates: the same bytes, without a flattened copy of the whole part.)
+    hash?.update(first.streamType + '\u0000' + first.stream + '\u0000' + idx[0] + '\u0000').update('[').update(text).update(']');
     parts.push({ stream: first.stream, streamType: first.streamType, lo, hi, count: idx.length, firstIndex: idx[0], text });
   }
-  return { parts, fingerprint: hashContent ? createHash('sha256').update(hashed).digest('hex') : undefined, rollup };
+  return { parts, fingerprint: hash?.digest('hex'), rollup };
 }
 
 /** The COPY line of one block. */
