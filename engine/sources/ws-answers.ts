@@ -1,10 +1,14 @@
-// The WebSocket source's answers (acks and nacks), written once per turn of the event loop per
-// connection: the frames of one group commit are acknowledged in the same turn, and each ack
-// written on its own cost a write(2) (uWS flushes at the end of every cork). Answers queued in a
-// turn go out in one cork at setImmediate, in the order they were queued; before a connection
-// is ended, its queued answers are written first (flush).
+// The WebSocket source's answers (acks and nacks), written together per connection: the frames
+// of one group commit are acknowledged by one chain of promise continuations (its COMMIT's
+// result), and each ack written on its own cost a write(2) (uWS flushes at the end of every
+// cork). Answers go out in one cork per connection once the current callback's microtasks have
+// run (process.nextTick, scheduled from a continuation, runs after the promise queue drains),
+// in the order they were queued, before any other I/O callback, so an ack waits for nothing
+// else; setImmediate as well, for answers queued where Node does not run its tick queue after
+// the callback (uWS's own callbacks). Before a connection is ended its queued answers are
+// written first (flush).
 //
-//   answer(ws, payload) ─► conn.out ─► setImmediate ─► ws.cork(send, send, …)
+//   answer(ws, payload) ─► conn.out ─► nextTick | setImmediate ─► ws.cork(send, send, …)
 //                                   ╰─► flush(ws) (before ws.end); forget(ws) at uWS's close
 
 /** What an answered connection keeps (the source's Conn has these fields). */
@@ -32,13 +36,17 @@ export class Answers<C extends Answered> {
     this.#queued.set(ws, c);
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(() => this.flushAll());
+      process.nextTick(this.#flushAll);
+      setImmediate(this.#flushAll);
     }
   }
+
+  readonly #flushAll = (): void => this.flushAll();
 
   /** Writes every connection's queued answers. */
   flushAll(): void {
     this.#scheduled = false;
+    if (this.#queued.size === 0) return;
     const queued = [...this.#queued];
     this.#queued.clear();
     for (const [ws, c] of queued) this.flush(ws, c);

@@ -35,6 +35,20 @@ describe('WebSocket answers (ws-answers.ts)', () => {
     expect(w1.sent.at(-1)).toBe('{"ack":4}');
   });
 
+  it('answers queued by promise continuations are written once those have run, before the next I/O or immediate callback', async () => {
+    const a = new Answers<Answered>();
+    const w = socket(); const c = conn();
+    let seenByImmediate = -1;
+    setImmediate(() => { seenByImmediate = w.sent.length; });
+    // As a group commit's acks: one resolved promise, several continuations.
+    const committed = Promise.resolve();
+    await Promise.all([1, 2, 3].map((seq) => committed.then(() => a.answer(w, c, `{"ack":${seq}}`, false))));
+    await turn();
+    expect(seenByImmediate).toBe(3);
+    expect(w.corks).toBe(1);
+    expect(w.sent).toEqual(['{"ack":1}', '{"ack":2}', '{"ack":3}']);
+  });
+
   it('flush writes at once (before an end), and nothing twice', async () => {
     const a = new Answers<Answered>();
     const w = socket(); const c = conn();
