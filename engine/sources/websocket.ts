@@ -20,8 +20,6 @@
 // and resume on `drain` (uWS cannot pause reading a WebSocket). When more than MAX_WAITING
 // frames or MAX_WAITING_BYTES wait, the connection is closed with
 // 1013 (try again later): the client resends what was not acknowledged; nothing is acked unstored.
-// Answers go out once per turn of the event loop per connection (ws-answers.ts: the acks of one
-// group commit in one write), in order; before the engine ends a connection, its queued answers are written.
 // Bad frames are answered with a nack and the connection stays open. With ?client_id=, a
 // batch is stored once per (tenant, client_id, seq), so resending after a reconnect is safe.
 import { pack } from 'msgpackr';
@@ -33,7 +31,6 @@ import { BodyBudget } from './body.js';
 import { afterParse, asTenantLimit, ingestError, overBodyLimit, retryable, RETRY_AFTER_SECONDS, statusLine, type SourceContext } from './common.js';
 import { eventsRejected, requestRefused, type RefusalSite } from './refusals.js';
 import { credentialOf } from './credentials.js';
-import { Answers } from './ws-answers.js';
 
 const STREAM_PATH = '/api/v1/stream';
 const HIGH_WATER = 1024 * 1024;
@@ -61,8 +58,6 @@ interface Conn {
   auth: { at: number; principal: Promise<Principal> } | undefined;
   clientId: string | undefined;
   waiting: { bytes: Uint8Array; isBinary: boolean }[];
-  /** Answers not written yet (ws-answers.ts: written once per turn of the event loop). */
-  out: { payload: string | Uint8Array; isBinary: boolean }[];
   waitingBytes: number;
   inFlight: number;
   closed: boolean;
@@ -82,17 +77,27 @@ interface Shared {
   readonly maxPerTenant: number;
   /** Bytes of frames from receipt to answer, per tenant. */
   readonly frames: BodyBudget;
-  readonly answers: Answers<Conn>;
 }
 
-function reply(sh: Shared, ws: WebSocket<Conn>, c: Conn, msg: object, isBinary: boolean): void {
+function reply(ws: WebSocket<Conn>, c: Conn, msg: object, isBinary: boolean): void {
   if (c.closed) return;
-  sh.answers.answer(ws, c, isBinary ? pack(msg) : JSON.stringify(msg), isBinary);
+  send(ws, c, isBinary ? pack(msg) : JSON.stringify(msg), isBinary);
 }
 
-function nack(sh: Shared, ws: WebSocket<Conn>, c: Conn, seq: number | null, err: DwError, isBinary: boolean): void {
+function send(ws: WebSocket<Conn>, c: Conn, payload: string | Uint8Array, isBinary: boolean): void {
+  if (c.closed) return;
+  let status = 1;
+  ws.cork(() => { status = ws.send(payload, isBinary); });
+  if (status === 2) {
+    // Dropped by uWS: the client would wait for an answer that never comes.
+    c.closed = true;
+    ws.end(1013, 'send buffer full; reconnect and resend unacknowledged batches');
+  }
+}
+
+function nack(ws: WebSocket<Conn>, c: Conn, seq: number | null, err: DwError, isBinary: boolean): void {
   requestRefused(c.site, err);
-  reply(sh, ws, c, { nack: seq, error: errorBody(err).error }, isBinary);
+  reply(ws, c, { nack: seq, error: errorBody(err).error }, isBinary);
 }
 
 /** The connection's credential, checked again through the resolver at most once per REAUTH_MS. */
@@ -115,9 +120,8 @@ async function stillAllowed(sh: Shared, ws: WebSocket<Conn>, c: Conn, seq: numbe
     const dw = ingestError(err, sh.ctx.log);
     if (dw.statusCode !== 401 && dw.statusCode !== 403) throw dw;
     // Revoked, expired or no longer allowed to ingest: this frame is refused, the connection ended.
-    nack(sh, ws, c, seq, dw, isBinary);
+    nack(ws, c, seq, dw, isBinary);
     if (!c.closed) {
-      sh.answers.flush(ws, c);
       c.closed = true;
       c.waiting.length = 0;
       ws.end(1008, 'credentials no longer valid; reconnect with a valid credential');
@@ -151,11 +155,11 @@ async function handle(sh: Shared, ws: WebSocket<Conn>, c: Conn, bytes: Uint8Arra
     if (!await stillAllowed(sh, ws, c, seq, isBinary) || c.closed) return;
     const batchKey = c.clientId === undefined ? undefined : `ws:${c.clientId}:${seq}`;
     const result = await ctx.ingest(c.tenantId, records, bytes.byteLength, batchKey);
-    // The common answer as text, built directly (what JSON.stringify gives for it); queued, written at the turn's end (ws-answers.ts).
-    if (!isBinary && rejected.length === 0 && !result.duplicate) sh.answers.answer(ws, c, `{"ack":${seq}}`, false);
-    else reply(sh, ws, c, { ack: seq, ...(rejected.length > 0 ? { rejected } : {}), ...(result.duplicate ? { duplicate: true } : {}) }, isBinary);
+    // The common answer as text, written directly (what JSON.stringify gives for it).
+    if (!isBinary && rejected.length === 0 && !result.duplicate) send(ws, c, `{"ack":${seq}}`, false);
+    else reply(ws, c, { ack: seq, ...(rejected.length > 0 ? { rejected } : {}), ...(result.duplicate ? { duplicate: true } : {}) }, isBinary);
   } catch (err) {
-    nack(sh, ws, c, seq ?? seqOf(err), ingestError(lim === undefined ? err : asTenantLimit(err, lim), ctx.log), isBinary);
+    nack(ws, c, seq ?? seqOf(err), ingestError(lim === undefined ? err : asTenantLimit(err, lim), ctx.log), isBinary);
   } finally {
     leave?.();
   }
@@ -190,7 +194,7 @@ function onMessage(sh: Shared, ws: WebSocket<Conn>, message: ArrayBuffer, isBina
   if (!sh.frames.tryReserve(c.tenantId, n)) {
     // Held nowhere: answered from what can be read of its seq without copying it.
     const seq = sniffSeq(new Uint8Array(message), isBinary);
-    nack(sh, ws, c, seq, new DwError('DW_ERR_UNAVAILABLE', `too many frames held in memory (${sh.frames.share} bytes per tenant); resend after a pause`), isBinary);
+    nack(ws, c, seq, new DwError('DW_ERR_UNAVAILABLE', `too many frames held in memory (${sh.frames.share} bytes per tenant); resend after a pause`), isBinary);
     return;
   }
   // The ArrayBuffer is neutered when this callback returns: copy it first.
@@ -201,7 +205,6 @@ function onMessage(sh: Shared, ws: WebSocket<Conn>, message: ArrayBuffer, isBina
   }
   if (c.waiting.length >= MAX_WAITING || c.waitingBytes + n > MAX_WAITING_BYTES) {
     sh.frames.release(c.tenantId, n);
-    sh.answers.flush(ws, c);
     dropWaiting(sh, c);
     ws.end(1013, 'too many unacknowledged batches; reconnect and resend');
     return;
@@ -257,7 +260,7 @@ function upgrade(sh: Shared, res: HttpResponse, req: HttpRequest, context: us_so
       }
       // Counted from here; given back in close() (uWS calls open, then close, for every upgrade).
       sh.perTenant.set(p.tenantId, held + 1);
-      const conn: Conn = { tenantId: p.tenantId, site, authorization, auth: { at: Date.now(), principal: Promise.resolve(p) }, clientId, waiting: [], out: [], waitingBytes: 0, inFlight: 0, closed: false };
+      const conn: Conn = { tenantId: p.tenantId, site, authorization, auth: { at: Date.now(), principal: Promise.resolve(p) }, clientId, waiting: [], waitingBytes: 0, inFlight: 0, closed: false };
       res.cork(() => res.upgrade(conn, key, protocol, extensions, context));
     },
     (err: unknown) => refuse(ingestError(err, ctx.log)),
@@ -270,7 +273,6 @@ export function websocketSource(app: TemplatedApp, ctx: SourceContext): WebSocke
   const sh: Shared = {
     ctx, open: new Set(), perTenant: new Map(), maxPerTenant: ctx.wsMaxConnectionsPerTenant ?? WS_MAX_CONNECTIONS_PER_TENANT,
     frames: new BodyBudget(frameBytes, Math.max(maxBodyBytes, Math.floor(frameBytes / 4))),
-    answers: new Answers<Conn>(),
   };
   app.ws<Conn>(STREAM_PATH, {
     // Frames up to twice the limit are read and refused with a nack; larger ones make uWS close (1009).
@@ -285,7 +287,6 @@ export function websocketSource(app: TemplatedApp, ctx: SourceContext): WebSocke
     drain: (ws) => pump(sh, ws, ws.getUserData()),
     close(ws) {
       const c = ws.getUserData();
-      sh.answers.forget(ws, c);
       dropWaiting(sh, c);
       sh.open.delete(ws);
       const left = (sh.perTenant.get(c.tenantId) ?? 1) - 1;
@@ -298,7 +299,6 @@ export function websocketSource(app: TemplatedApp, ctx: SourceContext): WebSocke
       for (const ws of [...sh.open]) {
         const c = ws.getUserData();
         if (!c.closed) {
-          sh.answers.flush(ws, c);
           c.closed = true;
           ws.end(1001, 'server shutting down');
         }
