@@ -1,7 +1,8 @@
 // Event blocks (engine/sinks/postgres/blocks.ts): COPY lines built from records decode back to
 // the same events, for every codec; grouping, time range, keys and fingerprints.
 import { describe, expect, it } from 'vitest';
-import { BLOCK_COLUMNS, blockLines, payloadText } from '../../engine/sinks/postgres/blocks.js';
+import { createHash } from 'node:crypto';
+import { BLOCK_COLUMNS, blockLines, blockParts, payloadText } from '../../engine/sinks/postgres/blocks.js';
 import { copyEscape } from '../../engine/sinks/postgres/copy.js';
 import { CODECS, compress, decodeBlock, decompress } from '../../src/core/blocks.js';
 import { validateEvents } from '../../engine/transforms/decode.js';
@@ -122,6 +123,22 @@ describe('event blocks: encode / decode round trip', () => {
     // The same events split differently between streams are other content.
     const moved = validateEvents([{ timestamp: 1, stream_type: 'logs', stream: 's', data: 'same' }, { timestamp: 2, stream_type: 'logs', stream: 's', data: 'same' }], limits);
     expect(blockLines(T, moved, 'k').fingerprint).not.toBe(fps[0]);
+  });
+
+  it('the fingerprint is sha256 of each stream\'s type, name, first index and payload, in first-appearance order (stored in ingest_batches: it must not drift)', () => {
+    const raw = [
+      { timestamp: 1, stream_type: 'logs', stream: 'b', data: 'ünï ✓ "q"', metadata: { k: 1 } },
+      { timestamp: 3, stream_type: 'logs', stream: 'a', data: { x: [1, 2] } },
+      { timestamp: 2, stream_type: 'traces', stream: 'b', data: 'x' },
+      { timestamp: 4, stream_type: 'logs', stream: 'b', data: '😀' },
+    ];
+    const r = validateEvents(raw, limits);
+    const groups: [string, string, number[]][] = [['logs', 'b', [0, 3]], ['logs', 'a', [1]], ['traces', 'b', [2]]];
+    let bytes = '';
+    for (const [type, stream, idx] of groups) bytes += `${type}\u0000${stream}\u0000${idx[0]}\u0000` + payloadText(r, idx);
+    const expected = createHash('sha256').update(Buffer.from(bytes, 'utf8')).digest('hex');
+    expect(blockLines(T, r, 'k').fingerprint).toBe(expected);
+    expect(blockParts(r, true).fingerprint).toBe(expected);
   });
 
   it('compress / decompress agree, and an unknown codec is refused', () => {
