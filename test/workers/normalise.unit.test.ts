@@ -11,7 +11,7 @@ import { packageRoot } from '../../src/core/paths.js';
 import { prng, syntheticLog } from '../../src/tools/demo/synthetic.js';
 
 const TOKEN =
-  /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b|0x[0-9a-fA-F]+|\b[0-9a-fA-F]{8,}\b|\d+/g;
+  /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(?<![0-9A-Za-z])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b|0x[0-9a-fA-F]+|(?<![0-9A-Za-z])[0-9a-fA-F]{8,}\b|\d+/g;
 
 function classOf(tok: string): string {
   const c0 = tok.charCodeAt(0);
@@ -43,12 +43,23 @@ describe('normalise() matches the regular expressions it replaced', () => {
       'a1.2.3.4', '_1.2.3.4', '1.2.3.4_', 'x0x1f', 'a0x1f', '0x', '0xg', '0X1f', 'deadbeef', 'deadbeefg', 'xdeadbeef', 'deadbeef_', '12345678', 'ab12345678',
       '3f2a9c1e-0b4d-4e6f-8a1b-2c3d4e5f6a7b', 'z3f2a9c1e-0b4d-4e6f-8a1b-2c3d4e5f6a7b9', '3f2a9c1e-0b4d-4e6f-8a1b-2c3d4e5f6a7', 'blk_-1608999687919862906', 'T12:34:56.789Z',
       '1.2.3', '01.02.03.04:0', 'ip=192.168.0.1,port', 'é1.2.3.4', '\t\n1\r\n',
+      'txn=txn_7aee7e472b885b3b', 'ord_deadbeef12', 'a_b_12345678_', 'x__deadbeef', 'node_10.0.0.1', '_deadbeef',
     ];
     for (const c of cases) {
       expect(normalise(c), JSON.stringify(c)).toBe(reference(c));
       expect(normaliseWide(c), JSON.stringify(c)).toBe(reference(c));
     }
     for (const c of ['<N3>abc', 'ab<UUID>cde', '<<N3>x', '<A<B1>zzz', '<abc>', '<AB12', 'a bc def', ' ab cd ', 'Straße abc', 'x'.repeat(30)]) expect(skeleton(c, 20), c).toBe(skeletonReference(c, 20));
+  });
+
+  it('a hex id after an underscore (txn_<hex>, a prefixed id) is one class token, so its letters stay out of the skeleton', () => {
+    expect(normalise('txn=txn_7aee7e472b885b3b')).toBe('txn=txn_<H16>');
+    const a = normalise('level=error msg="psp request failed" psp=stripe txn=txn_7aee7e472b885b3b');
+    const b = normalise('level=error msg="psp request failed" psp=stripe txn=txn_a819f2c368c998db');
+    expect(a).toBe(b);
+    expect(skeleton(a, 512)).toBe('level error msg psp request failed psp stripe txn txn');
+    // A word that merely ends in hex letters is not an id (\b after, and a letter before, as ever).
+    expect(normalise('my_deadbeef_x xdeadbeef')).toBe('my_deadbeef_x xdeadbeef');
   });
 
   it('on random strings of the characters that matter', () => {

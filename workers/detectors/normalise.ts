@@ -5,10 +5,11 @@
 // One pass over char codes (every line of every log stream goes through here, so no regular
 // expression): at each position, alternatives in priority order, as the reference expression
 //   /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}   UUID → <UUID>
-//   |\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b                                      IPv4[:port] → <IP>
+//   |(?<![0-9A-Za-z])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b                         IPv4[:port] → <IP>
 //   |0x[0-9a-fA-F]+                                                                0x-hex → <X n>
-//   |\b[0-9a-fA-F]{8,}\b                                                           long hex/digit run → <H n> / <N n>
+//   |(?<![0-9A-Za-z])[0-9a-fA-F]{8,}\b                                              long hex/digit run → <H n> / <N n>
 //   |\d+/g                                                                         digits → <N n>
+// (the start of an IP or a hex run: after no letter or digit, so also after an underscore, as in txn_<hex>)
 // followed by .replace(/\s+/g, ' ').trim() would give (test/workers/normalise.unit.test.ts
 // checks the two agree on the Loghub samples, generated logs and random strings).
 
@@ -19,6 +20,7 @@ const DOT = 46;
 const COLON = 58;
 const DASH = 45;
 const LOWER_X = 120;
+const UNDERSCORE = 95;
 
 function isDigit(c: number): boolean {
   return c >= ZERO && c <= NINE;
@@ -180,7 +182,9 @@ export function normalise(line: string): string {
     const m = matchAt(line, i, n, c, prevWord);
     if (m < 0) {
       scratch[at++] = c;
-      prevWord = isWord(c);
+      // An underscore joins words but not ids: txn_<hex> is a prefix and an id (its letters
+      // would otherwise make each id a pattern of its own in the quarantine's skeleton).
+      prevWord = isWord(c) && c !== UNDERSCORE;
       i++;
       continue;
     }
@@ -222,7 +226,9 @@ export function normaliseWide(line: string): string {
         from = i;
         space = false;
       }
-      prevWord = isWord(c);
+      // An underscore joins words but not ids: txn_<hex> is a prefix and an id (its letters
+      // would otherwise make each id a pattern of its own in the quarantine's skeleton).
+      prevWord = isWord(c) && c !== UNDERSCORE;
       i++;
       continue;
     }
