@@ -166,13 +166,16 @@ describe('text detector on real labelled logs (Loghub)', () => {
     // since a regular stream warms up with 4 null costs (text.ts warmupNullRegular, issue 11):
     // Apache's 12 `[error] jk2_init() Can't find child N in scoreboard` lines (a rare error that
     // recurs in bursts), never scored before because Apache never filled its null; 22.46 with the
-    // benign novelty of many-valued slots (slots.ts, Proxifier -2 lines).
+    // benign novelty of many-valued slots (slots.ts, Proxifier -2 lines); 21.58 once a slot whose
+    // sightings were mostly new values is id-like from 3 sightings (Proxifier -17, Mac -4).
     console.log(`unlabeled Loghub: ${((total / lines) * 1000).toFixed(1)} findings per 1000 lines (${per.join(', ')})`);
-    expect((total / lines) * 1000).toBeLessThanOrEqual(22.5);
+    expect((total / lines) * 1000).toBeLessThanOrEqual(21.6);
   });
 });
 
-// Measured floors (raise as the detector improves). With a known template's new value of an
+// Measured floors (raise as the detector improves). With the Good-Turing id-like slot (a slot whose
+// sightings mostly brought a new value, from 3 sightings; slots.ts, branch bgl5): BGL_2k precision
+// 0.500, recall 0.979, F1 0.662 (tp 140, fp 140); unlabeled 21.58 per 1000. With a known template's new value of an
 // id-like slot as benign novelty (workers/detectors/slots.ts, 2026-12-05): BGL_2k precision
 // 0.471, recall 0.979, F1 0.636 (tp 140, fp 157); unlabeled 22.0 per 1000 (21.96). Before it, with
 // TEXT_PARAMS as committed: BGL_2k
@@ -194,5 +197,5 @@ describe('text detector on real labelled logs (Loghub)', () => {
 // Thunderbird 31; severityBoost 2 → F1 0.262, 4 → 0.584; zHalf 9 → 0.245, 7 → 0.600 but
 // Thunderbird 6; admitCount 2 → F1 0.615 but demo 74/80, 4 → demo 79/80; admitCountSevere 4 →
 // 0.607, 6 → 0.614; baseline 8 KiB → 0.585, 32 KiB → 0.619; minExcessBits 40/56 identical.
-const F1_FLOOR = 0.63;
+const F1_FLOOR = 0.66;
 const TB_CEILING = 1.0;

@@ -56,12 +56,24 @@ describe('normalise() matches the regular expressions it replaced', () => {
       '1.2.3', '01.02.03.04:0', 'ip=192.168.0.1,port', 'é1.2.3.4', '\t\n1\r\n',
       // A UUID that starts with a hex letter right after a word character (no boundary needed).
       'zf2a9c1e0-0b4d-4e6f-8a1b-2c3d4e5f6a7b', '_deadbeef-0b4d-4e6f-8a1b-2c3d4e5f6a7b', 'id=ab12cd34-0b4d-4e6f-8a1b-2c3d4e5f6a7b;', 'xab12cd34-0b4d-4e6f-8a1b-2c3d4e5f6a7',
+      'txn=txn_7aee7e472b885b3b', 'ord_deadbeef12', 'a_b_12345678_', 'x__deadbeef', 'node_10.0.0.1', '_deadbeef',
     ];
     for (const c of cases) {
       expect(normalise(c), JSON.stringify(c)).toBe(reference(c));
       expect(normaliseWide(c), JSON.stringify(c)).toBe(reference(c));
     }
     for (const c of ['<N3>abc', 'ab<UUID>cde', '<<N3>x', '<A<B1>zzz', '<abc>', '<AB12', 'a bc def', ' ab cd ', 'Straße abc', 'x'.repeat(30)]) expect(skeleton(c, 20), c).toBe(skeletonReference(c, 20));
+  });
+
+  it('a hex id after an underscore (txn_<hex>, a prefixed id) is one class token, so its letters stay out of the skeleton', () => {
+    expect(normalise('txn=txn_7aee7e472b885b3b')).toBe('txn=txn_<H16>');
+    const a = normalise('level=error msg="psp request failed" psp=stripe txn=txn_7aee7e472b885b3b');
+    const b = normalise('level=error msg="psp request failed" psp=stripe txn=txn_a819f2c368c998db');
+    expect(a).toBe(b);
+    expect(skeleton(a, 512)).toBe('level error msg psp request failed psp stripe txn txn');
+    // An underscore bounds a hex run on both sides (<hex>_retry as well); a letter or digit next to
+    // it does not (a word that merely ends in hex letters is not an id).
+    expect(normalise('my_deadbeef_x xdeadbeef deadbeefz')).toBe('my_<H8>_x xdeadbeef deadbeefz');
   });
 
   it('on random strings of the characters that matter', () => {

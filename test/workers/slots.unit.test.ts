@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { scan, TemplateMiner } from '../../workers/detectors/templates.js';
 import { FIELD_PARAMS, freshField, observeValue, type FieldStats } from '../../workers/detectors/fields.js';
-import { explainedBySlots, slotLayout } from '../../workers/detectors/slots.js';
+import { explainedBySlots, SLOT_NEW_PARAMS, slotLayout } from '../../workers/detectors/slots.js';
 import { scoreLogs } from '../../workers/detectors/logs.js';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 import type { ScoreInput } from '../../workers/types.js';
@@ -26,14 +26,30 @@ function loading(values: string[]): { stats: Record<string, FieldStats>; tokens:
 describe('benign novelty of id-like slots', () => {
   const words = (n: number): string[] => Array.from({ length: n }, (_, i) => `/home/user${String.fromCharCode(97 + i)}x/prog:`.replace(/\d/g, ''));
 
-  it('a new value of a slot with more than lowCard values explains the line; one with fewer does not', () => {
+  it('a new value of a slot with more than lowCard values explains the line; one with fewer, each seen again, does not', () => {
     const many = loading(words(FIELD_PARAMS.lowCard + 1));
     expect(explainedBySlots(many.t, many.tokens('/home/newcomer/prog:'), many.stats)).toBe(true);
-    const few = loading(words(FIELD_PARAMS.lowCard));
+    const few = loading([...words(FIELD_PARAMS.lowCard), ...words(FIELD_PARAMS.lowCard)]);
     expect(explainedBySlots(few.t, few.tokens('/home/newcomer/prog:'), few.stats)).toBe(false);
     // Two values (an acquirer adyen / stripe) are a low-cardinality slot: a third is news.
     const two = loading(['adyen', 'stripe']);
     expect(explainedBySlots(two.t, two.tokens('paypal'), two.stats)).toBe(false);
+  });
+
+  it('a slot whose sightings mostly brought a new value (Good-Turing) takes new values: a new one explains the line from minSightings on', () => {
+    expect(SLOT_NEW_PARAMS.minSightings).toBe(3);
+    // Three sightings, three paths: a fourth path is what this slot does.
+    const fresh = loading(words(3));
+    expect(explainedBySlots(fresh.t, fresh.tokens('/home/newcomer/prog:'), fresh.stats)).toBe(true);
+    // Half of five sightings seen once (a, b, c once; d twice): still at the bar (3 of 5 ≥ 2.5).
+    const most = loading(['/home/ax/p:', '/home/bx/p:', '/home/cx/p:', '/home/dx/p:', '/home/dx/p:']);
+    expect(explainedBySlots(most.t, most.tokens('/home/newcomer/prog:'), most.stats)).toBe(true);
+    // Under the bar: values that repeat (adyen twice, stripe once) are categories, a new one is news.
+    const repeat = loading(['adyen', 'stripe', 'adyen']);
+    expect(explainedBySlots(repeat.t, repeat.tokens('paypal'), repeat.stats)).toBe(false);
+    // Repeats counted by fields.ts beside f.v (its Map) count too: three values seen twice each.
+    const twice = loading([...words(3), ...words(3)]);
+    expect(explainedBySlots(twice.t, twice.tokens('/home/newcomer/prog:'), twice.stats)).toBe(false);
   });
 
   it('a line with no new text in its slots, or slots without statistics, is not explained', () => {
@@ -71,10 +87,11 @@ describe('benign novelty of id-like slots', () => {
       for (const f of out.findings) if (f.detector === 'compression_surprise') found.add(b + f.index);
     }
     expect(errAt.length).toBeGreaterThan(20);
-    // The first lines of the template are news (its first, and new paths while the slot has few values)…
-    expect(found.has(errAt[0])).toBe(true);
-    // …from the 11th on (lowCard + 1 paths seen in the slot, created by the 2nd) a new path is not.
-    const late = errAt.slice(FIELD_PARAMS.lowCard + 2);
+    // The first lines of the template are news (its first, its second that makes the path a
+    // slot, and new paths while the slot has shown fewer than minSightings of them)…
+    expect(errAt.slice(0, 2 + SLOT_NEW_PARAMS.minSightings - 1).filter((i) => found.has(i))).toEqual(errAt.slice(0, 2 + SLOT_NEW_PARAMS.minSightings - 1));
+    // …from the 5th on (three paths seen in the slot, each once, from the 2nd) a new path is not.
+    const late = errAt.slice(2 + SLOT_NEW_PARAMS.minSightings - 1);
     expect(late.filter((i) => found.has(i))).toEqual([]);
     // A new error template is still reported.
     const more = scoreLogs(state, [{ ts: T0 + 4000 * 100, text: 'RAS KERNEL FATAL data TLB error interrupt' }], undefined, 0.5);

@@ -241,6 +241,16 @@ function flushField(f: FieldStats): void {
   stale.delete(f);
 }
 
+/** How many of a low-cardinality field's values were seen exactly once (0 once high-cardinality); brings its f.v up to its counts. */
+export function seenOnce(f: FieldStats): number {
+  const v = f.v;
+  if (v === null) return 0;
+  flushField(f);
+  let once = 0;
+  for (const k of Object.keys(v)) if (v[k] === 1) once++;
+  return once;
+}
+
 /** Brings every field's f.v up to its counts (call before serialising any FieldStats). */
 export function flushFields(): void {
   for (const f of stale) flushField(f);

@@ -6,14 +6,23 @@
 //           normalised away: a path, a name; not a date, a counter, an address)
 //        ─► each such value: already seen in its slot → not new; new in an id-like slot
 //           (more values than a low-cardinality field has, where fields.ts judges no unseen
-//           value, as for ids, users, hashes) → benign novelty; a blob longer than a slot
+//           value, as for ids, users, hashes; or, from 3 sightings on, at least half of them a
+//           value seen only that once: Good-Turing's chance of a new value) → benign novelty; a blob longer than a slot
 //           keeps (an encoded payload), or a new value in any other slot → not explained
 //        ─► explained when at least one value is benign novelty and none is unexplained: the
 //           line is normal (its surprise is the new value of a slot that takes new values)
 import { WILD, type Template } from './templates.js';
-import { FIELD_PARAMS, type FieldStats } from './fields.js';
+import { FIELD_PARAMS, seenOnce, type FieldStats } from './fields.js';
 import { normalise } from './normalise.js';
 import { skeleton } from './text.js';
+
+/**
+ * New values are the rule in a slot whose sightings have mostly each brought a value never seen
+ * before (Good-Turing: the share of sightings that are a value's only one estimates the chance
+ * that the next value is new): from minSightings sightings on, when the values seen once are at
+ * least `share` of the sightings, the slot is id-like even with few values.
+ */
+export const SLOT_NEW_PARAMS = Object.freeze({ minSightings: 3, share: 0.5 });
 
 /** The longest slot value judged (longer ones are blobs: not kept, not judged). */
 export const MAX_SLOT_VALUE = 64;
@@ -59,10 +68,14 @@ export function slotLayout(t: Template): SlotLayout {
 
 /**
  * A slot whose values are ids: not low-cardinality (more than lowCard values seen, where
- * fields.ts no longer judges an unseen value), or high-cardinality (its values no longer kept).
+ * fields.ts no longer judges an unseen value), or high-cardinality (its values no longer kept),
+ * or one whose sightings mostly each brought a new value (SLOT_NEW_PARAMS: a path or a name that
+ * differs from line to line, before it has shown lowCard values).
  */
 function idLike(f: FieldStats): boolean {
-  return f.v === null || f.k > FIELD_PARAMS.lowCard;
+  if (f.v === null || f.k > FIELD_PARAMS.lowCard) return true;
+  const P = SLOT_NEW_PARAMS;
+  return f.n >= P.minSightings && seenOnce(f) >= P.share * f.n;
 }
 
 /**
