@@ -167,9 +167,11 @@ describe('text detector on real labelled logs (Loghub)', () => {
     // Apache's 12 `[error] jk2_init() Can't find child N in scoreboard` lines (a rare error that
     // recurs in bursts), never scored before because Apache never filled its null; 22.46 with the
     // benign novelty of many-valued slots (slots.ts, Proxifier -2 lines); 21.58 once a slot whose
-    // sightings were mostly new values is id-like from 3 sightings (Proxifier -17, Mac -4).
+    // sightings were mostly new values is id-like from 3 sightings (Proxifier -17, Mac -4); 21.625
+    // (519 lines) on main with both branches' underscore-bounded hex ids (logs5's form: an
+    // underscore after the run bounds it too), one line more than bgl5 alone.
     console.log(`unlabeled Loghub: ${((total / lines) * 1000).toFixed(1)} findings per 1000 lines (${per.join(', ')})`);
-    expect((total / lines) * 1000).toBeLessThanOrEqual(21.6);
+    expect((total / lines) * 1000).toBeLessThanOrEqual(21.7);
   });
 });
 
