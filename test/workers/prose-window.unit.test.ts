@@ -45,6 +45,23 @@ describe('prose: a long token that recurs in a stream', () => {
     expect(ring).toEqual(['bbbbbbbbbbbbbbbbbbbbbb', 'cccccccccccccccccccccc']);
   });
 
+  it('two different tokens are never the same memory entry (punctuation-only runs, blobs with a common start)', () => {
+    // Before, a run with no letter or digit had the empty core '', so after one such token every
+    // other (=====, ~~~~~, a run of NULs) counted as recurring; and a blob was kept by its first 96
+    // characters, so two base64 images with the same header were one token.
+    const ring: string[] = [];
+    expect(recurringToken(ring, 'see ======================', 8)).toBe(false);
+    expect(recurringToken(ring, 'see ~~~~~~~~~~~~~~~~~~~~~~', 8)).toBe(false);
+    expect(recurringToken(ring, 'x \u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000', 8)).toBe(false);
+    expect(recurringToken(ring, 'again ======================', 8)).toBe(true);
+    const head = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAEAAAABACAYAAACqaXHeAAAAGXRFWHRTb2Z0d2FyZQBBZG9iZSBJbWFnZVJlYWR5ccllPAAAA';
+    expect(recurringToken(ring, `${head}K1iVBORw0KGgoAAAANSUhEUgAAAEAAAABACAYAAACqaXHe`, 8)).toBe(false);
+    expect(recurringToken(ring, `${head}Z9zz0KGgoAAAANSUhEUgAAAEAAAABACAYAAACqaXHeAAAA`, 8)).toBe(false);
+    expect(recurringToken(ring, `img ${head}Z9zz0KGgoAAAANSUhEUgAAAEAAAABACAYAAACqaXHeAAAA.`, 8)).toBe(true);
+    // Entries stay bounded however long the token.
+    for (const t of ring) expect(t.length).toBeLessThanOrEqual(96);
+  });
+
   it('does not flag every answer that quotes the same spreadsheet formula, but still a new blob', () => {
     const formula = '`=IFERROR(INDEX(Sheet3!B:B,MATCH(D7,Sheet3!A:A,0)),"n/a")`';
     let formulaFlags = 0;

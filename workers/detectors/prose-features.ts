@@ -71,7 +71,18 @@ export function longestTokenCore(text: string): string {
       end = i + 1;
     }
   }
-  return text.slice(end - best, end).replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '').slice(0, 96);
+  const raw = text.slice(end - best, end);
+  const core = raw.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
+  // A run of punctuation only (=====, a run of control characters) is its own token, not ''.
+  return tokenKey(core === '' ? raw : core);
+}
+
+/** A token as the memory keeps it: itself up to 96 characters, else its first 78, its length and a hash of it all. */
+function tokenKey(t: string): string {
+  if (t.length <= 96) return t;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+  return `${t.slice(0, 78)}#${t.length}#${(h >>> 0).toString(36)}`;
 }
 
 /**
