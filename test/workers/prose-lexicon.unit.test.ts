@@ -6,6 +6,9 @@ import { Lexicon } from '../../workers/detectors/prose-lexicon.js';
 import { decodeProse, freshProse, PROSE_PARAMS, ProseScorer } from '../../workers/detectors/prose.js';
 import { devAnswer, devPrompt } from '../../src/tools/eval/generators/llm-dev.js';
 import { seeded } from '../../src/tools/eval/generators/random.js';
+import { generateLlm } from '../../src/tools/eval/generators/llm.js';
+import score from '../../workers/score.js';
+import { runStream, task, textEvents } from './helpers.js';
 
 const FILLER = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima'];
 
@@ -56,6 +59,30 @@ describe('long-run vocabulary', () => {
     expect(back.novelWords('alpha bravo zulu').novel).toEqual(['zulu']);
     expect(back.save().length).toBeGreaterThan(0);
     expect(decodeProse(back.save()).lx).toBeDefined();
+  });
+
+  it('a state saved before the vocabulary and the token memory goes on to the same state in one batch or many', () => {
+    // Before, lx was added at the first save and tk at the first long token, in whichever order a
+    // batch split met them: the same content, different state bytes.
+    const texts = generateLlm(5).events.filter((e) => e.stream === 'support-web').map((e) => String(e.data));
+    const first = runStream('llm', textEvents(texts.slice(0, 300)));
+    const old = JSON.parse(new TextDecoder().decode(first.state ?? undefined)) as Record<string, unknown>;
+    delete old.lx;
+    delete old.tk;
+    const rest = textEvents(texts.slice(300, 500));
+    const from = (batch: number): { findings: number[]; state: Uint8Array | null } => {
+      let state: Uint8Array | null = new TextEncoder().encode(JSON.stringify(old));
+      const findings: number[] = [];
+      for (let off = 0; off < rest.length; off += batch) {
+        const r = score(task('llm', rest.slice(off, off + batch), state));
+        if (!r.ok) throw new Error(r.message);
+        for (const f of r.findings) findings.push(f.index + off);
+        state = r.state;
+      }
+      return { findings, state };
+    };
+    const whole = from(rest.length);
+    for (const batch of [1, 13]) expect(from(batch)).toEqual(whole);
   });
 
   it('few vocabulary findings on ordinary llm-dev prompts and answers', () => {

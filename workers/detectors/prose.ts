@@ -137,8 +137,13 @@ export class ProseScorer {
       this.#words(t, 1);
       this.#dictBytes += Buffer.byteLength(t) + 1;
     }
+    // The keys an older state lacks are added here, in this order, whatever the batch split.
+    s.tk ??= [];
     this.#lex = new Lexicon(params.lexiconWords, s.lx);
-    if (s.lx === undefined) for (const t of s.dict) this.#learn(t);
+    if (s.lx === undefined) {
+      for (const t of s.dict) this.#learn(t);
+      this.sync();
+    }
   }
 
   /** The words of an accepted text join the long-run vocabulary. */
