@@ -78,7 +78,9 @@ describe('normalise() matches the regular expressions it replaced', () => {
 
   it('on random strings of the characters that matter', () => {
     const r = prng(7);
-    const alphabet = ['0', '1', '7', '9', 'a', 'f', 'F', 'g', 'x', 'X', '.', ':', '-', '_', ' ', '  ', '\t', '\u00a0', '\u2003', '=', '/', 'é', '0x', '1.2.3.4', 'deadbeef', '<', '>', 'N', '<N3>', 'abc', 'Zq'];
+    const alphabet = ['0', '1', '7', '9', 'a', 'f', 'F', 'g', 'x', 'X', '.', ':', '-', '_', ' ', '  ', '\t', '\u00a0', '\u2003', '=', '/', 'é', '0x', '1.2.3.4', 'deadbeef', '<', '>', 'N', '<N3>', 'abc', 'Zq',
+      // UUID pieces (a UUID after an underscore or a letter), and characters that send normalise() to its wide path.
+      '3f2a9c1e-', '0b4d-', '8a1b-2c3d4e5f6a7b', '_', 'ж', '\u0000', '\ud83d\ude00', '10.0.0.1:8080'];
     for (let k = 0; k < 20_000; k++) {
       let s = '';
       const len = Math.floor(r() * 24);
