@@ -2,7 +2,7 @@
 // free-text detector claiming them once warm, the template path keeping every other line (and a
 // wordy error in a stream with no prose), batch-split invariance.
 import { describe, expect, it } from 'vitest';
-import { proseLike } from '../../workers/detectors/logs-prose.js';
+import { FIRST_PROSE_JUDGED, proseLike } from '../../workers/detectors/logs-prose.js';
 import { generateMixed } from '../../src/tools/eval/generators/mixed.js';
 import type { ScoreInput } from '../../workers/types.js';
 import { runStream } from './helpers.js';
@@ -64,9 +64,20 @@ describe('prose lines in a logs stream', () => {
     expect(proseLike(ev[at].text as string)).toBe(true);
     const { findings } = runStream('logs', ev, 500);
     // Before, the template path flagged nearly every warm-up feedback line (compression surprise: prose is new text).
-    const early = findings.filter((f) => f.index < warmAt && f.index !== at && f.detector === 'compression_surprise' && proseLike(ev[f.index].text as string));
+    // (The stream's first FIRST_PROSE_JUDGED prose lines are still judged: the test below.)
+    const judged = new Set(feedback.slice(0, FIRST_PROSE_JUDGED));
+    const early = findings.filter((f) => f.index < warmAt && f.index !== at && !judged.has(f.index) && f.detector === 'compression_surprise' && proseLike(ev[f.index].text as string));
     expect(early).toEqual([]);
     expect(findings.some((f) => f.index === at && f.detector === 'compression_surprise')).toBe(true);
+  }, 120_000);
+
+  it('the first prose in a stream of structured lines is judged by the template path, severe or not (a foreign-language panic)', () => {
+    const ev: ScoreInput[] = apiLines(2, 6_000).ev.filter((e) => !proseLike(e.text as string));
+    const at = 5_000;
+    ev.splice(at, 0, { ts: (ev[at - 1].ts + ev[at].ts) / 2, text: 'панические ошибки базы данных: не удалось подключиться к кластеру после 5 попыток 雪崩 失败' });
+    expect(proseLike(ev[at].text as string)).toBe(true);
+    const f = runStream('logs', ev, 500).findings.filter((x) => x.index === at);
+    expect(f.length).toBeGreaterThan(0);
   }, 120_000);
 
   it('a stream with no prose keeps every line on templates: a wordy new error is still found by them', () => {

@@ -10,8 +10,10 @@
 //              │  line (a claimed line takes no template path)
 //              └─ warming up: it learns the line; the template path takes it too (templates, slots,
 //                 rate), but its text novelty judges only a severe one (a FATAL/ERROR level or a
-//                 failure word): compression cannot tell normal prose from odd prose, it flagged
-//                 nearly every warm-up feedback line of the mixed generator (issue 11)
+//                 failure word) or one of the stream's first FIRST_PROSE_JUDGED prose lines:
+//                 compression cannot tell normal prose from odd prose, it flagged nearly every
+//                 warm-up feedback line of the mixed generator (issue 11), but the first prose in a
+//                 stream of structured lines is news (test/engine/score.test.ts)
 // A stream with no prose never warms it up: a wordy error line there (the logs generator's
 // `CRITICAL auth signing key not found ...`) still takes the template path.
 // Thresholds chosen on the generators' seeds 1-10 (README, Detection): on the logs generator no
@@ -27,6 +29,9 @@ export function proseLike(text: string): boolean {
   const { words, tokens } = proseShare(text);
   return tokens >= PROSE_ROUTE.minTokens && words >= PROSE_ROUTE.minShare * tokens;
 }
+
+/** How many of a stream's first prose-like lines the template path's text novelty still judges during the warm-up. */
+export const FIRST_PROSE_JUDGED = 3;
 
 export class ProseLines {
   #s: ProseState | undefined;
@@ -49,11 +54,14 @@ export class ProseLines {
     if (!proseLike(text)) return false;
     this.#s ??= freshProse();
     this.#scorer ??= new ProseScorer(this.#s, PROSE_PARAMS);
-    const warm = this.#s.n >= PROSE_PARAMS.warmupEvents;
+    const seen = this.#s.n;
+    const warm = seen >= PROSE_PARAMS.warmupEvents;
     const f = this.#scorer.feed(text, threshold);
     this.rowScore = this.#scorer.rowScore;
     if (!warm) {
-      this.learning = true;
+      // The stream's first prose lines keep the template path's text novelty: prose in a stream
+      // that never carried any (a foreign-language panic among structured lines) is news in itself.
+      this.learning = seen >= FIRST_PROSE_JUDGED;
       return false;
     }
     if (f !== null) out.push(f);
