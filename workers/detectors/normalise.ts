@@ -201,14 +201,9 @@ export function normalise(line: string): string {
     }
     // No alternative starts at a character that is not a hex digit, nor (after a word character
     // other than an underscore, which bounds a hex run) at a hex letter unless a UUID's first dash
-    // is 8 characters on: matchAt would give -1.
-    if ((k & C_HEX) === 0 || (prevWord && (k & C_DIGIT) === 0 && line.charCodeAt(i - 1) !== UNDERSCORE && !(i + 36 <= n && line.charCodeAt(i + 8) === DASH))) {
-      out[at++] = c;
-      prevWord = (k & C_WORD) !== 0;
-      i++;
-      continue;
-    }
-    const m = matchAt(line, i, n, c, prevWord);
+    // is 8 characters on: matchAt would give -1, so it is not called.
+    const none = (k & C_HEX) === 0 || (prevWord && (k & C_DIGIT) === 0 && line.charCodeAt(i - 1) !== UNDERSCORE && !(i + 36 <= n && line.charCodeAt(i + 8) === DASH));
+    const m = none ? -1 : matchAt(line, i, n, c, prevWord);
     if (m < 0) {
       out[at++] = c;
       prevWord = (k & C_WORD) !== 0;
