@@ -25,8 +25,8 @@ import { BlockList, isIPv6 } from 'node:net';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { Principal } from '../../src/core/auth/principal.js';
 import { DwError } from '../../src/core/errors.js';
-import { ingestError, overBodyLimit, type FailWriter, type ResState, type SourceContext, type TenantLimits } from './common.js';
-import { BODY_BUDGET_FACTOR, slowBodies, type SlowBodies, type Watched } from './discard.js';
+import { ingestError, overBodyLimit, uwsRefusesLength, type FailWriter, type ResState, type SourceContext, type TenantLimits } from './common.js';
+import { BODY_BUDGET_FACTOR, bodyBudgetBytes, slowBodies, type SlowBodies, type Watched } from './discard.js';
 
 export { BODY_BUDGET_FACTOR };
 
@@ -64,7 +64,7 @@ const budgets = new WeakMap<SourceContext, BodyBudget>();
 function bodyState(ctx: SourceContext): { budget: BodyBudget; slow: SlowBodies } {
   let budget = budgets.get(ctx);
   if (budget === undefined) {
-    const max = ctx.maxBodyBytesInFlight ?? BODY_BUDGET_FACTOR * ctx.maxBodyBytes;
+    const max = bodyBudgetBytes(ctx);
     budget = new BodyBudget(max, Math.max(ctx.maxBodyBytes, Math.floor(max / BODY_BUDGET_FACTOR)));
     budgets.set(ctx, budget);
   }
@@ -321,8 +321,8 @@ export function acceptBody(
     fail(res, st, tooLarge(declared, ctx.maxBodyBytes, 'MAX_BODY_BYTES'), true);
     return;
   }
-  // uWS's parser reads at most 9 digits (common.ts uwsRefusesLength), as the edge proxy.
-  if (length.length > 9) {
+  // uWS's parser reads at most 9 digits, as the edge proxy (the same rule: common.ts).
+  if (uwsRefusesLength(length)) {
     fail(res, st, new DwError('DW_ERR_VALIDATION', `Content-Length has more than 9 digits: ${JSON.stringify(length.slice(0, 20))}`), true);
     return;
   }

@@ -76,6 +76,9 @@ export class SlowBodies {
 /** Default body budget (body.ts): four maximal bodies; one key's guaranteed share: one of them. */
 export const BODY_BUDGET_FACTOR = 4;
 
+/** The engine's body budget in bytes (body.ts BodyBudget), which is also the DiscardRate's size and rate per second. */
+export const bodyBudgetBytes = (ctx: SourceContext): number => ctx.maxBodyBytesInFlight ?? BODY_BUDGET_FACTOR * ctx.maxBodyBytes;
+
 /**
  * The bytes of refused bodies the engine reads and drops, engine-wide: up to the body budget
  * (body.ts) at once and as much again per second (a token bucket). A refusal takes its body's whole
@@ -109,7 +112,7 @@ export class DiscardRate {
 const rateOf = new WeakMap<SourceContext, DiscardRate>();
 const discardRate = (ctx: SourceContext): DiscardRate => {
   let r = rateOf.get(ctx);
-  if (r === undefined) { r = new DiscardRate(ctx.maxBodyBytesInFlight ?? BODY_BUDGET_FACTOR * ctx.maxBodyBytes); rateOf.set(ctx, r); }
+  if (r === undefined) { r = new DiscardRate(bodyBudgetBytes(ctx)); rateOf.set(ctx, r); }
   return r;
 };
 
