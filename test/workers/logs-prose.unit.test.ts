@@ -71,21 +71,22 @@ describe('prose lines in a logs stream', () => {
     expect(findings.some((f) => f.index === at && f.detector === 'compression_surprise')).toBe(true);
   }, 120_000);
 
-  it('the first prose in a stream of structured lines is judged by the template path, severe or not (a foreign-language panic)', () => {
+  /** The findings of a prose-like `text` put at line 5,000 of an api stream without prose. */
+  function findingsOfProseAmongStructured(text: string): ReturnType<typeof runStream>['findings'] {
     const ev: ScoreInput[] = apiLines(2, 6_000).ev.filter((e) => !proseLike(e.text as string));
     const at = 5_000;
-    ev.splice(at, 0, { ts: (ev[at - 1].ts + ev[at].ts) / 2, text: 'панические ошибки базы данных: не удалось подключиться к кластеру после 5 попыток 雪崩 失败' });
+    ev.splice(at, 0, { ts: (ev[at - 1].ts + ev[at].ts) / 2, text });
     expect(proseLike(ev[at].text as string)).toBe(true);
-    const f = runStream('logs', ev, 500).findings.filter((x) => x.index === at);
+    return runStream('logs', ev, 500).findings.filter((x) => x.index === at);
+  }
+
+  it('the first prose in a stream of structured lines is judged by the template path, severe or not (a foreign-language panic)', () => {
+    const f = findingsOfProseAmongStructured('панические ошибки базы данных: не удалось подключиться к кластеру после 5 попыток 雪崩 失败');
     expect(f.length).toBeGreaterThan(0);
   }, 120_000);
 
   it('a stream with no prose keeps every line on templates: a wordy new error is still found by them', () => {
-    const ev: ScoreInput[] = apiLines(2, 6_000).ev.filter((e) => !proseLike(e.text as string));
-    const at = 5_000;
-    ev.splice(at, 0, { ts: (ev[at - 1].ts + ev[at].ts) / 2, text: 'CRITICAL auth signing key not found in keystore; refusing to issue tokens' });
-    expect(proseLike(ev[at].text as string)).toBe(true);
-    const f = runStream('logs', ev, 500).findings.filter((x) => x.index === at);
+    const f = findingsOfProseAmongStructured('CRITICAL auth signing key not found in keystore; refusing to issue tokens');
     expect(f.length).toBeGreaterThan(0);
     expect(f.every((x) => x.detector !== 'prose_surprise')).toBe(true);
   }, 120_000);
