@@ -3,6 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { createServer, type Server } from 'node:net';
+import { freePort } from '../helpers/net.js';
 import { natsServerBinary, natsSkipReason, startNatsCluster, type NatsCluster } from '../helpers/nats-cluster.js';
 
 describe.skipIf(natsServerBinary() === undefined)(`three-node JetStream cluster (${natsServerBinary() === undefined ? natsSkipReason : 'nats-server found'})`, () => {
@@ -41,4 +43,33 @@ describe.skipIf(natsServerBinary() === undefined)(`three-node JetStream cluster 
     expect(info.state.messages).toBe(21);
     await cluster.restart(0);
   }, 90_000);
+
+  it('starts again on fresh ports when a port is taken before a node binds it, and only then answers ready', async () => {
+    // The first port handed out is held by another listener, as a connection of another test can
+    // take a port between freePort() and the node's bind: that node exits at start.
+    const taken: Server = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const takenPort = (taken.address() as { port: number }).port;
+    let first = true;
+    const port = async (): Promise<number> => {
+      if (first) { first = false; return takenPort; }
+      return freePort();
+    };
+    const c = await startNatsCluster({ port }).finally(() => taken.close());
+    try {
+      expect(c.nodes.every((n) => n.proc !== undefined && n.proc.exitCode === null && n.proc.signalCode === null)).toBe(true);
+      expect(c.nodes.map((n) => n.clientPort)).not.toContain(takenPort);
+      // Every node is a JetStream peer: a three-replica stream is placed at once.
+      const conn = await connect({ servers: c.url.split(',') });
+      try {
+        const jsm = await jetstreamManager(conn);
+        const info = await jsm.streams.add({ name: 'R3', subjects: ['r3.>'], num_replicas: 3 });
+        expect(info.config.num_replicas).toBe(3);
+      } finally {
+        await conn.close();
+      }
+    } finally {
+      await c.stop();
+    }
+  }, 120_000);
 });
