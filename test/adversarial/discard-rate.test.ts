@@ -33,9 +33,13 @@ describe('the bytes of refused bodies the engine reads and drops are bounded eng
       cut = rs.filter((r) => r.answered || r.ended).length;
       expect(cut).toBeGreaterThanOrEqual(4);
       // Those drained get their 401 once their body ended, the others theirs (or a reset) at the cut.
+      // Or 503 DW_ERR_UNAVAILABLE: all sixteen come from one address, and the bytes that arrive
+      // before the key lookup answers are held against that address's share of the body budget
+      // (body.ts); on a loaded machine (CI at load 24) the lookup is slow enough for them to
+      // overrun it. Never anything else (a 2xx, a 500).
       for (const r of rs) {
         expect(await r.closedByServer(5_000)).toBe(true);
-        if (r.answered) expect(r.status).toBe(401);
+        if (r.answered) expect([401, 503]).toContain(r.status);
       }
     } finally {
       for (const r of rs) r.destroy();
