@@ -6,7 +6,8 @@
 //   and the heavy tenants' groups at most maxConcurrentFlushes - 1; a write whose batch key is in
 //   the group or in a flush in flight waits for that flush, so the first copy of a key is the one stored)
 //                                                                                               │
-//   (the group's blocks compressed first, before BEGIN, in slices of ~2 ms: blocks.ts mergedBlockLinesSliced)
+//   (the group's blocks compressed first, before BEGIN, in slices of ~2 ms: blocks.ts mergedBlockLinesSliced;
+//   then its turn: after the COPY of its tenants' flushes taken before it, so block ids follow submission order: copy-order.ts)
 //     BEGIN                                                                                     │
 //       INSERT ingest_batches ... ON CONFLICT DO NOTHING   (keyed writes, with their fingerprint;
 //                                                           a conflict with the same fingerprint = duplicate,
@@ -45,6 +46,7 @@ import { SinkCommitAmbiguous, SinkFlushError, SinkFlushRetried, SinkRequestBuild
 import { copySinkOptions, type CopySinkOptions, type ResolvedCopySinkOptions } from './config.js';
 import { linesSize, mergedBlockLines, mergedBlockLinesSliced, type BlockPart, type MinuteRollup } from './blocks.js';
 import { batchKeyOf, takeGroup } from './group.js';
+import { CopyOrder, type CopyTurn } from './copy-order.js';
 import { TenantShares } from '../../transforms/shares.js';
 import { bookkeepingQuery } from './rollup.js';
 
@@ -166,12 +168,16 @@ export class CopySink {
   #heavyFlushes = 0;
   /** Batch keys of the writes in flushes in flight (group.ts batchKeyOf): a second write with one waits for that flush. */
   readonly #keysInFlight = new Set<string>();
+  /** A tenant's COPYs in the order its flushes were taken (copy-order.ts): its blocks' ids follow submission order. */
+  readonly #copyOrder = new CopyOrder();
   /** Counters (STYLE.md §11 names): rows stored, writes failed, duplicates, key conflicts, flushes, ... */
   readonly stats = {
     rowsWritten: 0, writesFailed: 0, duplicates: 0, conflicts: 0, flushes: 0, refusedFull: 0, refusedFullBytes: 0,
     ambiguousCommits: 0, pruneRuns: 0, pruned: 0,
     /** Event blocks built at flushes from writes' parts (COPY lines of transactions that may still fail or retry). */
     blocksBuilt: 0,
+    /** Flushes that waited for an earlier flush of one of their tenants to finish its COPY (copy-order.ts). */
+    copyTurnWaits: 0,
   };
   #lastPrune = -Infinity;
   #pruning: Promise<void> | undefined;
@@ -289,7 +295,10 @@ export class CopySink {
       for (const t of tenants) this.#flushesOf.set(t, (this.#flushesOf.get(t) ?? 0) + 1);
       const keys = group.map((p) => batchKeyOf(p.w)).filter((k): k is string => k !== undefined);
       for (const k of keys) this.#keysInFlight.add(k);
-      void this.#flushGroup(group).finally(() => {
+      const turn = this.#copyOrder.enter(tenants);
+      if (turn.turn !== undefined) this.stats.copyTurnWaits++;
+      void this.#flushGroup(group, turn).finally(() => {
+        turn.copied();
         this.#active--;
         for (const k of keys) this.#keysInFlight.delete(k);
         if (heavy) this.#heavyFlushes--;
@@ -328,16 +337,18 @@ export class CopySink {
     }
   }
 
-  async #flushGroup(group: Pending[]): Promise<void> {
+  async #flushGroup(group: Pending[], turn?: CopyTurn): Promise<void> {
     const writes = group.map((p) => p.w);
     // Compressed before BEGIN, in slices: the transaction holds its locks for the COPY only, and
     // the event loop serves other tenants between the blocks. Rebuilt in it if a write turns out a duplicate.
     const stored = writes.filter((w) => w.rows > 0);
     const merged = stored.some((w) => w.parts !== undefined) ? await mergedBlockLinesSliced(stored, SLICE_MS) : undefined;
+    // Its turn (copy-order.ts; none for a write retried on its own): before connecting, so nothing is held meanwhile.
+    if (turn?.turn !== undefined) await turn.turn;
     for (let attempt = 0; ; attempt++) {
       const state: TxState = { commitSent: false, markerId: randomUUID(), backendPid: undefined, results: undefined };
       try {
-        this.#settle(group, await this.#transaction(writes, state, merged === undefined ? undefined : { ...merged, of: stored.length }));
+        this.#settle(group, await this.#transaction(writes, state, merged === undefined ? undefined : { ...merged, of: stored.length }, turn?.copied));
         return;
       } catch (err) {
         if (state.commitSent && state.results !== undefined) {
@@ -390,7 +401,8 @@ export class CopySink {
     }
   }
 
-  async #transaction(writes: SinkWrite[], state: TxState, merged: { lines: string[]; blocks: number; of: number } | undefined): Promise<Outcome[]> {
+  async #transaction(writes: SinkWrite[], state: TxState, merged: { lines: string[]; blocks: number; of: number } | undefined,
+    copied: (() => void) | undefined): Promise<Outcome[]> {
     const client = await this.#pool.connect();
     state.backendPid = (client as unknown as { processID?: number }).processID;
     let broken: Error | undefined;
@@ -414,6 +426,8 @@ export class CopySink {
         }
         await pipeline(Readable.from(lines), copy);
       }
+      // Every block id of this flush is taken: the tenants' next flush may COPY (copy-order.ts).
+      copied?.();
       // Usage, rollups, notify payloads and the marker: one statement (rollup.ts).
       const book = bookkeepingQuery(this.#o, fresh, state.markerId, writes[0].tenantId);
       await client.query(book.text, book.values);
