@@ -15,7 +15,11 @@
 //   u = tail distance (prose-features.ts) of each statistic in the segment's own bin, and the
 //   segment's vocabulary distance u(unexplained) + u(novelty) is judged as the whole text's is.
 import { freshNull, pushNull, refreshNull, upper, type TailNull } from './prose-features.js';
+import { deflatedBits } from './deflate.js';
 import { normalise } from './normalise.js';
+
+/** A segment's size (normalised, with its newline), compressed bits alone and given what precedes it, and its statistics. */
+export interface SegmentValues { whole: boolean; bytes: number; bits: number; alone: number; unexplained: number; novelty: number; novel: string[] }
 
 /** Size bins: ⌊log2 bytes⌋ from MIN_BIN (16-31 bytes, and shorter) to MAX_BIN (512 bytes and more). */
 const MIN_BIN = 4;
@@ -70,6 +74,25 @@ export function lastParagraph(text: string, maxBytes: number): { prefix: string;
   return { prefix, last };
 }
 
+const WORD = /\p{L}{3,}/gu;
+
+/**
+ * The last paragraph of a text of several: its cost given the dictionary and the text before it,
+ * and its words new to the stream (novelWords: prose.ts's) and not in the text before it; null
+ * for a text of one paragraph.
+ */
+export function measureSegment(text: string, P: { maxBytes: number; level: number }, dictionary: Buffer, novelWords: (x: string) => { novel: string[]; words: number }): SegmentValues | null {
+  const lp = lastParagraph(text, P.maxBytes);
+  if (lp === null) return null;
+  const buf = Buffer.from(lp.last + '\n');
+  const alone = deflatedBits(buf, P.level);
+  const bits = deflatedBits(buf, P.level, Buffer.concat([dictionary, Buffer.from(lp.prefix + ' ')]));
+  const before = new Set(lp.prefix.match(WORD));
+  const nw = novelWords(lp.last);
+  const novel = nw.novel.filter((w) => !before.has(w));
+  return { whole: false, bytes: buf.length, bits, alone, unexplained: bits / alone, novelty: novel.length / (nw.words + 2), novel };
+}
+
 /** Tail distances of a segment in its bin, or null while the bin's null holds fewer than `warm` values. */
 export function segmentU(sg: SegmentState, bytes: number, unexplained: number, novelty: number, warm: number, floors: { unexplained: number; novelty: number }): { u: number; n: number } | null {
   const b = segmentBin(bytes);
@@ -86,4 +109,15 @@ export function pushSegment(sg: SegmentState, bytes: number, unexplained: number
     refreshNull(sg.u[b]);
     refreshNull(sg.n[b]);
   }
+}
+
+/** The words of a paragraph finding (typ: the bin's median unexplained share); its figures go into extra. */
+export function explainParagraph(sv: SegmentValues, typ: number, bin: number, override: string, extra: Record<string, number | string>): string {
+  const typical = Math.round(typ * sv.alone);
+  Object.assign(extra, { novel_words: sv.novel.slice(0, 8).join(' '), novelty: Number(sv.novelty.toFixed(4)), paragraph_bytes: sv.bytes - 1, paragraph_bits: sv.bits, typical_bits: typical });
+  const words = sv.novel.length > 0 ? ` (${sv.novel.slice(0, 6).map((w) => `"${w}"`).join(', ')}${sv.novel.length > 6 ? '…' : ''})` : '';
+  return `Its last paragraph (${sv.bytes - 1} bytes after a blank line) is poorly explained by the stream's recent texts and the text before it: ` +
+    `it costs ${sv.bits} bits, ${(sv.unexplained * 100).toFixed(0)}% of its size compressed alone, vs. a typical ${typical} bits (${(typ * 100).toFixed(0)}%) ` +
+    `for texts and last paragraphs of ${binRange(bin)} in this stream, and ${sv.novel.length} of its words are new to the stream${words}: ` +
+    `text of another kind appended (an instruction, code, another topic)${override !== '' ? `; the text holds the instruction-override phrase "${override}"` : ''}`;
 }

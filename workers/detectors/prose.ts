@@ -19,6 +19,9 @@
 //   vocabulary = (u(unexplained) + u(novelty)) × gain: new vocabulary (another language, code, an
 //        injection, off-topic text); gain ≥ 1 for texts longer than typical (a few new sentences
 //        are diluted in a long text); an instruction-override phrase lowers its threshold (a prior)
+//   paragraph  = the same sum for a text's last paragraph after a blank line, its cost given D and
+//        the text before it, in the null of segments of its own size (prose-segment.ts): an
+//        instruction appended to an ordinary prompt, in words the stream mostly knows
 //   score = r / (r + 1), r = the largest u / uHalf[statistic] (uHalf: one set for every stream);
 //   a drift finding when u(window) ≥ uHalf.window and the text's own u(unexplained) ≥ driftSelf
 //   and its unexplained is ≥ driftShare of the window's distance from typical (not a normal text
@@ -35,7 +38,9 @@ import { normalise } from './normalise.js';
 import { encodeState } from './state.js';
 import { Lexicon, type LexiconState } from './prose-lexicon.js';
 import { PROSE_PARAMS, type ProseParams } from './prose-params.js';
-import { binRange, freshSegments, isSegmentState, lastParagraph, pushSegment, SEGMENT_MIN_BYTES, segmentBin, segmentU, type SegmentState } from './prose-segment.js';
+import {
+  explainParagraph, freshSegments, isSegmentState, measureSegment, pushSegment, SEGMENT_MIN_BYTES, segmentBin, segmentU, type SegmentState, type SegmentValues,
+} from './prose-segment.js';
 import { empiricalP, formatP } from './pvalue.js';
 import {
   classDistance, classShares, CLASS_NAMES, CLASSES, freshNull, longestToken, recurringToken, lower, pushNull, refreshNull, topWord, upper, type TailNull,
@@ -105,9 +110,6 @@ export function decodeProse(bytes: Uint8Array | null): ProseState {
   if (o.sg !== undefined && !isSegmentState(o.sg)) throw new TypeError('task.state is not a prose detector state (segments)');
   return o as ProseState;
 }
-
-/** A segment's size (normalised, with its newline), compressed bits alone and given what precedes it, and its statistics. */
-export interface SegmentValues { whole: boolean; bytes: number; bits: number; alone: number; unexplained: number; novelty: number; novel: string[] }
 
 /** A text's statistics (prose.ts header), its size, longest token and character-class shares; its last paragraph when it has several. */
 export interface ProseValues {
@@ -239,22 +241,8 @@ export class ProseScorer {
       bytes,
       longest,
       shares,
-      segment: this.#segment(text) ?? { whole: true, bytes: buf.length, bits: given, alone, unexplained, novelty, novel: nw.novel },
+      segment: measureSegment(text, P, this.#dictionary(), (w) => this.novelWords(w)) ?? { whole: true, bytes: buf.length, bits: given, alone, unexplained, novelty, novel: nw.novel },
     };
-  }
-
-  /** The last paragraph's cost given the dictionary and the text before it (prose-segment.ts); null for one paragraph. */
-  #segment(text: string): SegmentValues | null {
-    const P = this.P;
-    const lp = lastParagraph(text, P.maxBytes);
-    if (lp === null) return null;
-    const buf = Buffer.from(lp.last + '\n');
-    const alone = deflatedBits(buf, P.level);
-    const bits = deflatedBits(buf, P.level, Buffer.concat([this.#dictionary(), Buffer.from(lp.prefix + ' ')]));
-    const before = new Set(lp.prefix.match(WORD));
-    const nw = this.novelWords(lp.last);
-    const novel = nw.novel.filter((w) => !before.has(w));
-    return { whole: false, bytes: buf.length, bits, alone, unexplained: bits / alone, novelty: novel.length / (nw.words + 2), novel };
   }
 
   /** Score one text and update the state; returns a finding (without index) or null. */
@@ -374,14 +362,9 @@ export class ProseScorer {
           `and ${v.novel.length} of its words never appear in them${v.novel.length > 0 ? ` (${v.novel.slice(0, 6).map((w) => `"${w}"`).join(', ')}${v.novel.length > 6 ? '…' : ''})` : ''}: new vocabulary (another language, code, instructions or a new topic)` +
           (this.override !== '' ? `; it holds the instruction-override phrase "${this.override}"` : '');
         break;
-      case 'paragraph': {
-        Object.assign(extra, { novel_words: sv.novel.slice(0, 8).join(' '), novelty: Number(sv.novelty.toFixed(4)), paragraph_bytes: sv.bytes - 1, paragraph_bits: sv.bits, typical_bits: Math.round(typ * sv.alone) });
-        explanation = `Its last paragraph (${sv.bytes - 1} bytes after a blank line) is poorly explained by the stream's recent texts and the text before it: it costs ${sv.bits} bits, ${(val * 100).toFixed(0)}% of its size compressed alone, ` +
-          `vs. a typical ${Math.round(typ * sv.alone)} bits (${(typ * 100).toFixed(0)}%) for texts and last paragraphs of ${binRange(bin)} in this stream, and ${sv.novel.length} of its words are new to the stream` +
-          `${sv.novel.length > 0 ? ` (${sv.novel.slice(0, 6).map((w) => `"${w}"`).join(', ')}${sv.novel.length > 6 ? '…' : ''})` : ''}: text of another kind appended (an instruction, code, another topic)` +
-          (this.override !== '' ? `; the text holds the instruction-override phrase "${this.override}"` : '');
+      case 'paragraph':
+        explanation = explainParagraph(sv, typ, bin, this.override, extra);
         break;
-      }
       case 'repetition': {
         const w = topWord(text);
         if (w.count > 1) Object.assign(extra, { top_word: w.word, top_word_count: w.count, words: w.words });
