@@ -19,7 +19,7 @@ export const PROSE_PARAMS = Object.freeze({
    * Chosen on the llm generator's seeds 1–10 (README: Evaluation); vocabulary 2.8 → 2.4 with the
    * long-run vocabulary and the length gain (on llm seeds 1–10 and llm-dev seeds 201–205).
    */
-  uHalf: Object.freeze({ vocabulary: 2.4, repetition: 3, length: 2, characters: 2.5, token: 2, window: 2 }),
+  uHalf: Object.freeze({ vocabulary: 2.4, paragraph: 2.4, repetition: 3, length: 2, characters: 2.5, token: 2, window: 2 }),
   /**
    * A text with an instruction-override phrase (OVERRIDE below: "ignore previous instructions",
    * "system prompt", "developer mode"…) needs a vocabulary distance of uHalf / (1 + this): a prior,
@@ -43,6 +43,15 @@ export const PROSE_PARAMS = Object.freeze({
   windowGain: 1,
   windowGainFrom: 0.5,
   quarantineShare: 0.7,
+  /**
+   * The last paragraph of a text of several is judged against the segments of its size
+   * (prose-segment.ts): segmentNull values per size bin, judged from segmentWarmup values on; its
+   * vocabulary distance has its own threshold uHalf.paragraph. Chosen on llm-dev seeds 201-205 and
+   * 216-225 (a simulation of the bins and ring sizes before the code; llm seeds 1-10 have no text of
+   * several paragraphs).
+   */
+  segmentNull: 256,
+  segmentWarmup: 64,
   /** Long tokens remembered (prose-features.ts recurringToken): a token the stream used before is not a blob. */
   tokenMemory: 32,
   /** A drift finding also needs the text's own `unexplained` tail distance ≥ this. */
@@ -62,5 +71,5 @@ export const PROSE_PARAMS = Object.freeze({
   classAlpha: 0.02,
 });
 /** The statistics a threshold applies to (prose.ts: Decision). */
-type Decision = 'vocabulary' | 'repetition' | 'length' | 'characters' | 'token' | 'window';
+type Decision = 'vocabulary' | 'paragraph' | 'repetition' | 'length' | 'characters' | 'token' | 'window';
 export type ProseParams = { [K in Exclude<keyof typeof PROSE_PARAMS, 'uHalf'>]: number } & { uHalf: Readonly<Record<Decision, number>> };

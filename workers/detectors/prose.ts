@@ -19,6 +19,9 @@
 //   vocabulary = (u(unexplained) + u(novelty)) × gain: new vocabulary (another language, code, an
 //        injection, off-topic text); gain ≥ 1 for texts longer than typical (a few new sentences
 //        are diluted in a long text); an instruction-override phrase lowers its threshold (a prior)
+//   paragraph  = the same sum for a text's last paragraph after a blank line, its cost given D and
+//        the text before it, in the null of segments of its own size (prose-segment.ts): an
+//        instruction appended to an ordinary prompt, in words the stream mostly knows
 //   score = r / (r + 1), r = the largest u / uHalf[statistic] (uHalf: one set for every stream);
 //   a drift finding when u(window) ≥ uHalf.window and the text's own u(unexplained) ≥ driftSelf
 //   and its unexplained is ≥ driftShare of the window's distance from typical (not a normal text
@@ -35,6 +38,9 @@ import { normalise } from './normalise.js';
 import { encodeState } from './state.js';
 import { Lexicon, type LexiconState } from './prose-lexicon.js';
 import { PROSE_PARAMS, type ProseParams } from './prose-params.js';
+import {
+  explainParagraph, freshSegments, isSegmentState, measureSegment, pushSegment, SEGMENT_MIN_BYTES, segmentBin, segmentU, type SegmentState, type SegmentValues,
+} from './prose-segment.js';
 import { empiricalP, formatP } from './pvalue.js';
 import {
   classDistance, classShares, CLASS_NAMES, CLASSES, freshNull, longestToken, recurringToken, lower, pushNull, refreshNull, topWord, upper, type TailNull,
@@ -46,7 +52,7 @@ export const PROSE_STATE_VERSION = 1;
 
 export { PROSE_PARAMS, type ProseParams } from './prose-params.js';
 /** What decides a finding: the vocabulary distance (unexplained + novelty tail distances) and the shape statistics. */
-const DECIDE = ['vocabulary', 'repetition', 'length', 'characters', 'token'] as const;
+const DECIDE = ['vocabulary', 'paragraph', 'repetition', 'length', 'characters', 'token'] as const;
 export type Decision = (typeof DECIDE)[number] | 'window';
 /** Phrases that try to override an assistant's instructions (a prior, never a finding alone). */
 export const OVERRIDE =
@@ -77,6 +83,8 @@ export interface ProseState {
   lx?: LexiconState;
   /** Recent notable long tokens (absent in older states). */
   tk?: string[];
+  /** Per size bin, the nulls of the segments of accepted texts (prose-segment.ts; absent in older states). */
+  sg?: SegmentState;
 }
 
 export function freshProse(): ProseState {
@@ -99,13 +107,16 @@ export function decodeProse(bytes: Uint8Array | null): ProseState {
   if ((o.kind as unknown) === 'text' || (o.kind as unknown) === 'logs') return freshProse();
   if (o.kind !== 'prose' || o.v !== PROSE_STATE_VERSION) throw new TypeError('task.state is not a prose detector state (wrong stream type, or a newer version)');
   if (o.tk !== undefined && (!Array.isArray(o.tk) || o.tk.some((t) => typeof t !== 'string'))) throw new TypeError('task.state is not a prose detector state (tokens)');
+  if (o.sg !== undefined && !isSegmentState(o.sg)) throw new TypeError('task.state is not a prose detector state (segments)');
   return o as ProseState;
 }
 
-/** A text's statistics (prose.ts header), its size, longest token and character-class shares. */
+/** A text's statistics (prose.ts header), its size, longest token and character-class shares; its last paragraph when it has several. */
 export interface ProseValues {
   unexplained: number; novelty: number; novel: string[]; repetition: number; length: number; characters: number; token: number; window: number;
   bytes: number; longest: number; shares: Float64Array;
+  /** The text's segment (prose-segment.ts): its last paragraph, or the whole text (`whole`) when it has one paragraph. */
+  segment: SegmentValues;
 }
 
 const WORD = /\p{L}{3,}/gu;
@@ -121,6 +132,7 @@ export class ProseScorer {
   readonly #lex: Lexicon;
   #lexDirty = false;
   readonly #shares = new Float64Array(CLASSES);
+  readonly #sg: SegmentState;
   /** The last fed text's score (0 during warm-up) and its statistics. */
   rowScore = 0;
   last: ProseValues | null = null;
@@ -139,6 +151,7 @@ export class ProseScorer {
     }
     // The keys an older state lacks are added here, in this order, whatever the batch split.
     s.tk ??= [];
+    this.#sg = s.sg ??= freshSegments();
     this.#lex = new Lexicon(params.lexiconWords, s.lx);
     if (s.lx === undefined) {
       for (const t of s.dict) this.#learn(t);
@@ -210,6 +223,7 @@ export class ProseScorer {
     const longest = longestToken(text);
     const unexplained = given / alone;
     const nw = this.novelWords(x);
+    const novelty = nw.novel.length / (nw.words + 2);
     const win = this.s.win;
     const n = Math.min(win.length + 1, P.window);
     let sum = unexplained;
@@ -217,7 +231,7 @@ export class ProseScorer {
     for (let k = 1; k < n; k++) sum += win[(this.s.wpos - k + P.window * 2) % P.window];
     return {
       unexplained,
-      novelty: nw.novel.length / (nw.words + 2),
+      novelty,
       novel: nw.novel,
       repetition: alone / huff,
       length: Math.log2(bytes + 1),
@@ -227,6 +241,7 @@ export class ProseScorer {
       bytes,
       longest,
       shares,
+      segment: measureSegment(text, P, this.#dictionary(), (w) => this.novelWords(w)) ?? { whole: true, bytes: buf.length, bits: given, alone, unexplained, novelty, novel: nw.novel },
     };
   }
 
@@ -249,7 +264,10 @@ export class ProseScorer {
     };
     // A long token the stream used before (a formula, a path in every answer) is not a blob.
     if (u.token >= 1 && recurringToken((s.tk ??= []), text, P.tokenMemory)) u.token = Math.min(u.token, 0);
-    this.lastU = u;
+    // The last paragraph of a text of several, against the segments of its size (prose-segment.ts).
+    const sv = v.segment;
+    const su = sv.whole || sv.bytes < SEGMENT_MIN_BYTES ? null : segmentU(this.#sg, sv.bytes, sv.unexplained, sv.novelty, P.segmentWarmup, FLOOR);
+    this.lastU = su === null ? u : { ...u, paragraph: su.u + su.n };
     const warm = s.n > P.warmupEvents && nl.unexplained.ring.length >= P.warmupNull;
     // A text longer than the stream's typical one weighs its vocabulary distance up: a few new
     // sentences (an injection, pasted code) are diluted in a long text's shares.
@@ -258,10 +276,13 @@ export class ProseScorer {
     // part of it (not a normal text after the run while the window mean lags), new vocabulary weighs more.
     const part = v.unexplained - nl.unexplained.q50 >= P.driftShare * (v.window - nl.window.q50);
     const wg = part ? 1 + P.windowGain * Math.max(0, u.window - P.windowGainFrom) / P.uHalf.window : 1;
-    const d: Record<Decision, number> = { ...u, vocabulary: (u.unexplained + u.novelty) * gain * wg };
+    const d: Record<Decision, number> = { ...u, vocabulary: (u.unexplained + u.novelty) * gain * wg, paragraph: su === null ? 0 : su.u + su.n };
     const half: Record<Decision, number> = { ...P.uHalf };
     const override = OVERRIDE.exec(text)?.[0];
-    if (override !== undefined) half.vocabulary /= 1 + P.overrideBoost;
+    if (override !== undefined) {
+      half.vocabulary /= 1 + P.overrideBoost;
+      half.paragraph /= 1 + P.overrideBoost;
+    }
     // Each statistic's share of its own threshold; the largest decides.
     let top: Decision = 'vocabulary';
     for (const st of DECIDE) if (d[st] / half[st] > d[top] / half[top]) top = st;
@@ -312,6 +333,7 @@ export class ProseScorer {
       pushNull(nl.unexplained, v.unexplained, P.nullSize);
       pushNull(nl.novelty, v.novelty, P.nullSize);
       pushNull(nl.window, v.window, P.nullSize);
+      pushSegment(this.#sg, v.segment.bytes, v.segment.unexplained, v.segment.novelty, P.segmentNull, P.nullRefresh, P.segmentWarmup);
     }
     pushNull(nl.repetition, v.repetition, P.nullSize);
     pushNull(nl.length, v.length, P.nullSize);
@@ -324,8 +346,10 @@ export class ProseScorer {
   }
 
   #finding(text: string, stat: Decision, v: ProseValues, u: Record<Decision, number>, score: number, changed: boolean): Omit<Finding, 'index'> {
-    const nl = this.s.nulls[stat === 'vocabulary' ? 'unexplained' : stat];
-    const val = stat === 'vocabulary' ? v.unexplained : v[stat];
+    const sv = v.segment;
+    const bin = segmentBin(sv.bytes);
+    const nl = stat === 'paragraph' ? this.#sg.u[bin] : this.s.nulls[stat === 'vocabulary' ? 'unexplained' : stat];
+    const val = stat === 'vocabulary' ? v.unexplained : stat === 'paragraph' ? sv.unexplained : v[stat];
     const p = stat === 'repetition' ? empiricalP(nl.ring.map((x) => -x), -val) : empiricalP(nl.ring, val);
     const pText = formatP(p, nl.ring.length, 'texts of this stream');
     const typ = nl.q50;
@@ -337,6 +361,9 @@ export class ProseScorer {
         explanation = `This text is poorly explained by the stream's recent texts: ${(val * 100).toFixed(0)}% of its compressed size remains given them vs. a typical ${(typ * 100).toFixed(0)}%, ` +
           `and ${v.novel.length} of its words never appear in them${v.novel.length > 0 ? ` (${v.novel.slice(0, 6).map((w) => `"${w}"`).join(', ')}${v.novel.length > 6 ? '…' : ''})` : ''}: new vocabulary (another language, code, instructions or a new topic)` +
           (this.override !== '' ? `; it holds the instruction-override phrase "${this.override}"` : '');
+        break;
+      case 'paragraph':
+        explanation = explainParagraph(sv, typ, bin, this.override, extra);
         break;
       case 'repetition': {
         const w = topWord(text);
@@ -360,7 +387,7 @@ export class ProseScorer {
         explanation = `The stream's last ${Math.min(this.s.win.length, this.P.window)} texts are poorly explained by its reference texts: ${(val * 100).toFixed(0)}% of their compressed size remains vs. a typical ${(typ * 100).toFixed(0)}% (a change of topic or language), and this text is part of it (${(v.unexplained * 100).toFixed(0)}%)`;
         break;
     }
-    explanation += `; ${u[stat].toFixed(1)}× as far from the typical as the stream's 1% tail${stat === 'vocabulary' ? ' (unexplained + new words)' : ''}, ${pText}.`;
+    explanation += `; ${u[stat].toFixed(1)}× as far from the typical as the stream's 1% tail${stat === 'vocabulary' || stat === 'paragraph' ? ' (unexplained + new words)' : ''}, ${pText}.`;
     if (changed) explanation += ' Most recent texts were flagged: the stream has changed, so this text is accepted into its reference.';
     return {
       score: Number(score.toFixed(4)),
