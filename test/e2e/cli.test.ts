@@ -21,13 +21,13 @@ function run(args: string[], env: Record<string, string>): CliRun {
 describe('driftwatch CLI', () => {
   it('--help lists the commands and options', async () => {
     const r = run(['--help'], {});
-    expect(await r.exited).toBe(0);
+    expect(await r.exited, r.report()).toBe(0);
     for (const word of ['up', 'engine', 'control', 'edge', 'migrate', 'demo', '--engine-port', '--edge-port', 'DATABASE_URL', 'DRIFTWATCH_DOMAIN']) expect(r.output()).toContain(word);
   });
 
   it('a bad option exits 2 with the variable named', async () => {
     const r = run(['up'], { ENGINE_PORT: 'lots' });
-    expect(await r.exited).toBe(2);
+    expect(await r.exited, r.report()).toBe(2);
     expect(r.output()).toMatch(/ENGINE_PORT .* must be an integer/);
   });
 
@@ -58,8 +58,8 @@ describe('driftwatch CLI', () => {
     const body = JSON.stringify([{ timestamp: new Date().toISOString(), stream_type: 'logs', data: 'hello through the edge' }]);
     const throughEdge = await viaEdge(Number(env.EDGE_PORT), `demo.localhost:${env.EDGE_PORT}`, '/api/v1/events/ingest', String(key), body);
     expect(throughEdge).toEqual({ status: 200, body: JSON.stringify({ accepted: 1 }) });
-    first.child.kill('SIGINT');
-    expect(await first.exited).toBe(0);
+    first.kill('SIGINT');
+    expect(await first.exited, first.report()).toBe(0);
     expect(first.output()).toContain('stopped cleanly');
 
     const second = run(['up'], env);
@@ -71,8 +71,8 @@ describe('driftwatch CLI', () => {
       body: JSON.stringify({ timestamp: Date.now(), stream_type: 'logs', data: 'second run' }) + '\n',
     });
     expect(again.status).toBe(200);
-    second.child.kill('SIGTERM');
-    expect(await second.exited).toBe(0);
+    second.kill('SIGTERM');
+    expect(await second.exited, second.report()).toBe(0);
   });
 
   it('SIGTERM during first-run start-up: waits for start-up, then stops cleanly and leaves no PostgreSQL running', async () => {
@@ -85,8 +85,8 @@ describe('driftwatch CLI', () => {
     };
     const r = run(['up'], env);
     await waitFor(async () => (r.output().includes('starting embedded PostgreSQL') ? true : undefined), 30_000, 'start-up message');
-    r.child.kill('SIGTERM');
-    expect(await r.exited).toBe(0);
+    r.kill('SIGTERM');
+    expect(await r.exited, r.report()).toBe(0);
     expect(r.output()).toContain('stopping as soon as start-up finishes');
     expect(r.output()).toContain('stopped cleanly');
     // Nothing listens on the embedded PostgreSQL port any more.

@@ -46,7 +46,7 @@ afterAll(async () => {
 describe(`driftwatch up with MAX_ACCESS_TOKEN_LIFETIME_SECONDS=${MAX}`, () => {
   it('ACCESS_TOKEN_TTL_SECONDS over the maximum: the start is refused, exit 2, both variables named', async () => {
     const r = run({ MAX_ACCESS_TOKEN_LIFETIME_SECONDS: String(MAX), ACCESS_TOKEN_TTL_SECONDS: '300', CONTROL_PORT: String(await freePort()) });
-    expect(await r.exited).toBe(2);
+    expect(await r.exited, r.report()).toBe(2);
     expect(r.output()).toMatch(/ACCESS_TOKEN_TTL_SECONDS .*must not exceed MAX_ACCESS_TOKEN_LIFETIME_SECONDS \(120\), got 300/);
     expect(r.output()).not.toContain('driftwatch is running');
   }, 30_000);
@@ -97,7 +97,7 @@ describe(`driftwatch up with MAX_ACCESS_TOKEN_LIFETIME_SECONDS=${MAX}`, () => {
       expect((await asUser(token))[0]).toBe(200);
       expect((await ingest(token))[0]).toBe(200);
     }
-    r.child.kill('SIGTERM');
-    expect(await r.exited).toBe(0);
+    r.kill('SIGTERM');
+    expect(await r.exited, r.report()).toBe(0);
   }, 90_000);
 });

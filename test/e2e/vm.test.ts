@@ -68,8 +68,8 @@ describe('per-tenant engine from `driftwatch up` (embedded PostgreSQL)', () => {
     const throughEdge = await viaEdge(Number(env.EDGE_PORT), `${route.subdomain}.localhost:${env.EDGE_PORT}`, '/api/v1/events/ingest', String(key), body);
     expect(throughEdge).toEqual({ status: 200, body: JSON.stringify({ accepted: 1 }) });
 
-    first.child.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
+    first.kill('SIGTERM');
+    expect(await first.exited, first.report()).toBe(0);
     expect(first.output()).toContain('stopped cleanly');
     await expect(fetch(`http://${machine.address}/health`, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
 
@@ -81,8 +81,8 @@ describe('per-tenant engine from `driftwatch up` (embedded PostgreSQL)', () => {
       return s.machine?.state === 'running' ? s.machine : undefined;
     }, 30_000, 'engine back');
     expect((await fetch(`http://${back.address}/health`)).status).toBe(200);
-    second.child.kill('SIGTERM');
-    expect(await second.exited).toBe(0);
+    second.kill('SIGTERM');
+    expect(await second.exited, second.report()).toBe(0);
     await expect(fetch(`http://${back.address}/health`, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
   });
 });
