@@ -43,7 +43,7 @@ describe('driftwatch CLI', () => {
       WORKER_THREADS: '1',
     };
     const first = run(['up'], env);
-    await waitFor(async () => (first.output().includes('driftwatch is running') ? true : undefined), 60_000, `startup; output so far:\n${first.output()}`);
+    await waitFor(async () => (first.output().includes('driftwatch is running') ? true : undefined), 60_000, () => `startup; ${first.report()}`);
     const key = /^\s+(dw_[A-Za-z0-9_-]+)\s*$/m.exec(first.output())?.[1];
     expect(key, first.output()).toBeDefined();
     const engine = `http://127.0.0.1:${env.ENGINE_PORT}`;
@@ -63,7 +63,7 @@ describe('driftwatch CLI', () => {
     expect(first.output()).toContain('stopped cleanly');
 
     const second = run(['up'], env);
-    await waitFor(async () => (second.output().includes('driftwatch is running') ? true : undefined), 60_000, 'restart');
+    await waitFor(async () => (second.output().includes('driftwatch is running') ? true : undefined), 60_000, () => `restart; ${second.report()}`);
     expect(second.output()).not.toMatch(/dw_[A-Za-z0-9_-]{20,}/);
     // The key from the first run still works: the data directory persisted.
     const again = await fetch(`${engine}/api/v1/events/ingest`, {
@@ -84,7 +84,7 @@ describe('driftwatch CLI', () => {
       CONTROL_PORT: String(await freePort()), ENGINE_PORT: String(await freePort()), EDGE_PORT: String(await freePort()), WORKER_THREADS: '1',
     };
     const r = run(['up'], env);
-    await waitFor(async () => (r.output().includes('starting embedded PostgreSQL') ? true : undefined), 30_000, 'start-up message');
+    await waitFor(async () => (r.output().includes('starting embedded PostgreSQL') ? true : undefined), 30_000, () => `the start-up message; ${r.report()}`);
     r.kill('SIGTERM');
     expect(await r.exited, r.report()).toBe(0);
     expect(r.output()).toContain('stopping as soon as start-up finishes');

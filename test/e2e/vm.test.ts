@@ -40,7 +40,7 @@ describe('per-tenant engine from `driftwatch up` (embedded PostgreSQL)', () => {
     };
     const control = `http://127.0.0.1:${env.CONTROL_PORT}`;
     const first = run(env);
-    await waitFor(async () => (first.output().includes('driftwatch is running') ? true : undefined), 90_000, `startup: ${first.output()}`);
+    await waitFor(async () => (first.output().includes('driftwatch is running') ? true : undefined), 90_000, () => `startup; ${first.report()}`);
 
     const reg = await json(await fetch(`${control}/api/v1/auth/register`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
@@ -75,7 +75,7 @@ describe('per-tenant engine from `driftwatch up` (embedded PostgreSQL)', () => {
 
     // A second run: the engine is wanted running, so the health loop starts it again.
     const second = run(env);
-    await waitFor(async () => (second.output().includes('driftwatch is running') ? true : undefined), 90_000, 'restart');
+    await waitFor(async () => (second.output().includes('driftwatch is running') ? true : undefined), 90_000, () => `restart; ${second.report()}`);
     const back = await waitFor(async () => {
       const s = await json(await fetch(`${control}/api/v1/vm/status`, { headers: auth }));
       return s.machine?.state === 'running' ? s.machine : undefined;
