@@ -10,12 +10,21 @@ import { runCli, type CliRun } from '../helpers/cli-proc.js';
 import { freePort, viaEdge, waitFor } from '../helpers/net.js';
 
 const dirs: string[] = [];
-afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+const runs: CliRun[] = [];
+afterAll(async () => {
+  // A test that failed before its signal leaves its CLI running: SIGTERM (not SIGKILL, which
+  // would leave the detached embedded PostgreSQL behind), then the data directories.
+  for (const r of runs) if (r.child.exitCode === null && r.child.signalCode === null) r.kill('SIGTERM');
+  await Promise.all(runs.map((r) => r.exited));
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
 
 function run(args: string[], env: Record<string, string>): CliRun {
   const { DATABASE_URL: _omit, ...base } = process.env;
   // A Redis key prefix of its own: runs on other databases must not share route copies.
-  return runCli(args, { ...base, LOG_LEVEL: 'warn', REDIS_KEY_PREFIX: `dw-test:${randomUUID()}:`, ...env });
+  const r = runCli(args, { ...base, LOG_LEVEL: 'warn', REDIS_KEY_PREFIX: `dw-test:${randomUUID()}:`, ...env });
+  runs.push(r);
+  return r;
 }
 
 describe('driftwatch CLI', () => {
