@@ -40,7 +40,7 @@ describe('Ctrl-C on `driftwatch up` (embedded PostgreSQL)', () => {
     child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await waitFor(async () => (out.includes('driftwatch is running') ? true : undefined), 120_000, `startup; output so far:\n${out}${err}`);
+      await waitFor(async () => (out.includes('driftwatch is running') ? true : undefined), 120_000, () => `startup; output so far:\n${out}${err}`);
       const key = /^\s+(dw_[A-Za-z0-9_-]+)\s*$/m.exec(out)?.[1];
       expect(key, out).toBeDefined();
       const { lines } = syntheticLog({ lines: LOAD, anomalies: Math.max(30, LOAD / 1000), seed: 12 });

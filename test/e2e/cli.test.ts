@@ -10,24 +10,33 @@ import { runCli, type CliRun } from '../helpers/cli-proc.js';
 import { freePort, viaEdge, waitFor } from '../helpers/net.js';
 
 const dirs: string[] = [];
-afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+const runs: CliRun[] = [];
+afterAll(async () => {
+  // A test that failed before its signal leaves its CLI running: SIGTERM (not SIGKILL, which
+  // would leave the detached embedded PostgreSQL behind), then the data directories.
+  for (const r of runs) if (r.child.exitCode === null && r.child.signalCode === null) r.kill('SIGTERM');
+  await Promise.all(runs.map((r) => r.exited));
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
 
 function run(args: string[], env: Record<string, string>): CliRun {
   const { DATABASE_URL: _omit, ...base } = process.env;
   // A Redis key prefix of its own: runs on other databases must not share route copies.
-  return runCli(args, { ...base, LOG_LEVEL: 'warn', REDIS_KEY_PREFIX: `dw-test:${randomUUID()}:`, ...env });
+  const r = runCli(args, { ...base, LOG_LEVEL: 'warn', REDIS_KEY_PREFIX: `dw-test:${randomUUID()}:`, ...env });
+  runs.push(r);
+  return r;
 }
 
 describe('driftwatch CLI', () => {
   it('--help lists the commands and options', async () => {
     const r = run(['--help'], {});
-    expect(await r.exited).toBe(0);
+    expect(await r.exited, r.report()).toBe(0);
     for (const word of ['up', 'engine', 'control', 'edge', 'migrate', 'demo', '--engine-port', '--edge-port', 'DATABASE_URL', 'DRIFTWATCH_DOMAIN']) expect(r.output()).toContain(word);
   });
 
   it('a bad option exits 2 with the variable named', async () => {
     const r = run(['up'], { ENGINE_PORT: 'lots' });
-    expect(await r.exited).toBe(2);
+    expect(await r.exited, r.report()).toBe(2);
     expect(r.output()).toMatch(/ENGINE_PORT .* must be an integer/);
   });
 
@@ -43,7 +52,7 @@ describe('driftwatch CLI', () => {
       WORKER_THREADS: '1',
     };
     const first = run(['up'], env);
-    await waitFor(async () => (first.output().includes('driftwatch is running') ? true : undefined), 60_000, `startup; output so far:\n${first.output()}`);
+    await waitFor(async () => (first.output().includes('driftwatch is running') ? true : undefined), 60_000, () => `startup; ${first.report()}`);
     const key = /^\s+(dw_[A-Za-z0-9_-]+)\s*$/m.exec(first.output())?.[1];
     expect(key, first.output()).toBeDefined();
     const engine = `http://127.0.0.1:${env.ENGINE_PORT}`;
@@ -58,12 +67,12 @@ describe('driftwatch CLI', () => {
     const body = JSON.stringify([{ timestamp: new Date().toISOString(), stream_type: 'logs', data: 'hello through the edge' }]);
     const throughEdge = await viaEdge(Number(env.EDGE_PORT), `demo.localhost:${env.EDGE_PORT}`, '/api/v1/events/ingest', String(key), body);
     expect(throughEdge).toEqual({ status: 200, body: JSON.stringify({ accepted: 1 }) });
-    first.child.kill('SIGINT');
-    expect(await first.exited).toBe(0);
+    first.kill('SIGINT');
+    expect(await first.exited, first.report()).toBe(0);
     expect(first.output()).toContain('stopped cleanly');
 
     const second = run(['up'], env);
-    await waitFor(async () => (second.output().includes('driftwatch is running') ? true : undefined), 60_000, 'restart');
+    await waitFor(async () => (second.output().includes('driftwatch is running') ? true : undefined), 60_000, () => `restart; ${second.report()}`);
     expect(second.output()).not.toMatch(/dw_[A-Za-z0-9_-]{20,}/);
     // The key from the first run still works: the data directory persisted.
     const again = await fetch(`${engine}/api/v1/events/ingest`, {
@@ -71,8 +80,8 @@ describe('driftwatch CLI', () => {
       body: JSON.stringify({ timestamp: Date.now(), stream_type: 'logs', data: 'second run' }) + '\n',
     });
     expect(again.status).toBe(200);
-    second.child.kill('SIGTERM');
-    expect(await second.exited).toBe(0);
+    second.kill('SIGTERM');
+    expect(await second.exited, second.report()).toBe(0);
   });
 
   it('SIGTERM during first-run start-up: waits for start-up, then stops cleanly and leaves no PostgreSQL running', async () => {
@@ -84,9 +93,9 @@ describe('driftwatch CLI', () => {
       CONTROL_PORT: String(await freePort()), ENGINE_PORT: String(await freePort()), EDGE_PORT: String(await freePort()), WORKER_THREADS: '1',
     };
     const r = run(['up'], env);
-    await waitFor(async () => (r.output().includes('starting embedded PostgreSQL') ? true : undefined), 30_000, 'start-up message');
-    r.child.kill('SIGTERM');
-    expect(await r.exited).toBe(0);
+    await waitFor(async () => (r.output().includes('starting embedded PostgreSQL') ? true : undefined), 30_000, () => `the start-up message; ${r.report()}`);
+    r.kill('SIGTERM');
+    expect(await r.exited, r.report()).toBe(0);
     expect(r.output()).toContain('stopping as soon as start-up finishes');
     expect(r.output()).toContain('stopped cleanly');
     // Nothing listens on the embedded PostgreSQL port any more.

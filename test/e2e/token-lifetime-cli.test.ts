@@ -46,7 +46,7 @@ afterAll(async () => {
 describe(`driftwatch up with MAX_ACCESS_TOKEN_LIFETIME_SECONDS=${MAX}`, () => {
   it('ACCESS_TOKEN_TTL_SECONDS over the maximum: the start is refused, exit 2, both variables named', async () => {
     const r = run({ MAX_ACCESS_TOKEN_LIFETIME_SECONDS: String(MAX), ACCESS_TOKEN_TTL_SECONDS: '300', CONTROL_PORT: String(await freePort()) });
-    expect(await r.exited).toBe(2);
+    expect(await r.exited, r.report()).toBe(2);
     expect(r.output()).toMatch(/ACCESS_TOKEN_TTL_SECONDS .*must not exceed MAX_ACCESS_TOKEN_LIFETIME_SECONDS \(120\), got 300/);
     expect(r.output()).not.toContain('driftwatch is running');
   }, 30_000);
@@ -54,7 +54,7 @@ describe(`driftwatch up with MAX_ACCESS_TOKEN_LIFETIME_SECONDS=${MAX}`, () => {
   it('a token living longer than the maximum (and well under the 24 h default) gets 401 DW_ERR_TOKEN_LIFETIME from the control API and the engine; ours of 60 s works', async () => {
     const ports = { CONTROL_PORT: await freePort(), ENGINE_PORT: await freePort(), EDGE_PORT: await freePort() };
     const r = run({ MAX_ACCESS_TOKEN_LIFETIME_SECONDS: String(MAX), ACCESS_TOKEN_TTL_SECONDS: '60', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) });
-    await waitFor(async () => (r.output().includes('driftwatch is running') ? true : undefined), 60_000, `startup; output so far:\n${r.output()}`);
+    await waitFor(async () => (r.output().includes('driftwatch is running') ? true : undefined), 60_000, () => `startup; ${r.report()}`);
     const control = `http://127.0.0.1:${ports.CONTROL_PORT}`;
     const engine = `http://127.0.0.1:${ports.ENGINE_PORT}`;
 
@@ -97,7 +97,7 @@ describe(`driftwatch up with MAX_ACCESS_TOKEN_LIFETIME_SECONDS=${MAX}`, () => {
       expect((await asUser(token))[0]).toBe(200);
       expect((await ingest(token))[0]).toBe(200);
     }
-    r.child.kill('SIGTERM');
-    expect(await r.exited).toBe(0);
+    r.kill('SIGTERM');
+    expect(await r.exited, r.report()).toBe(0);
   }, 90_000);
 });

@@ -40,7 +40,7 @@ describe('per-tenant engine from `driftwatch up` (embedded PostgreSQL)', () => {
     };
     const control = `http://127.0.0.1:${env.CONTROL_PORT}`;
     const first = run(env);
-    await waitFor(async () => (first.output().includes('driftwatch is running') ? true : undefined), 90_000, `startup: ${first.output()}`);
+    await waitFor(async () => (first.output().includes('driftwatch is running') ? true : undefined), 90_000, () => `startup; ${first.report()}`);
 
     const reg = await json(await fetch(`${control}/api/v1/auth/register`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
@@ -68,21 +68,21 @@ describe('per-tenant engine from `driftwatch up` (embedded PostgreSQL)', () => {
     const throughEdge = await viaEdge(Number(env.EDGE_PORT), `${route.subdomain}.localhost:${env.EDGE_PORT}`, '/api/v1/events/ingest', String(key), body);
     expect(throughEdge).toEqual({ status: 200, body: JSON.stringify({ accepted: 1 }) });
 
-    first.child.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
+    first.kill('SIGTERM');
+    expect(await first.exited, first.report()).toBe(0);
     expect(first.output()).toContain('stopped cleanly');
     await expect(fetch(`http://${machine.address}/health`, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
 
     // A second run: the engine is wanted running, so the health loop starts it again.
     const second = run(env);
-    await waitFor(async () => (second.output().includes('driftwatch is running') ? true : undefined), 90_000, 'restart');
+    await waitFor(async () => (second.output().includes('driftwatch is running') ? true : undefined), 90_000, () => `restart; ${second.report()}`);
     const back = await waitFor(async () => {
       const s = await json(await fetch(`${control}/api/v1/vm/status`, { headers: auth }));
       return s.machine?.state === 'running' ? s.machine : undefined;
     }, 30_000, 'engine back');
     expect((await fetch(`http://${back.address}/health`)).status).toBe(200);
-    second.child.kill('SIGTERM');
-    expect(await second.exited).toBe(0);
+    second.kill('SIGTERM');
+    expect(await second.exited, second.report()).toBe(0);
     await expect(fetch(`http://${back.address}/health`, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
   });
 });

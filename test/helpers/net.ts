@@ -12,8 +12,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `check` until it returns a value that is not undefined, or fails after `ms`. */
-export async function waitFor<T>(check: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
+/**
+ * Polls `check` until it returns a value that is not undefined, or fails after `ms`. `what` names
+ * what was awaited; a function is called only at the timeout (a child's output as it is then).
+ */
+export async function waitFor<T>(check: () => Promise<T | undefined>, ms: number, what: string | (() => string)): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {
@@ -23,7 +26,7 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, ms: number
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'function' ? what() : what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
