@@ -21,15 +21,20 @@ function word(i: number): string {
   return w;
 }
 
-/** n characters that differ from call to call (a hostile unique value; deterministic). */
-let counter = 0;
+/** One deterministic stream of 32-bit values (mulberry32), so every unique() differs. */
+let seed = 12_345;
+function next(): number {
+  seed = (seed + 0x6d2b79f5) >>> 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return (t ^ (t >>> 14)) >>> 0;
+}
+
+/** n characters never generated before (a hostile unique value). */
 function unique(n: number): string {
   let s = '';
-  let x = ++counter * 2654435761;
-  while (s.length < n) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    s += x.toString(36);
-  }
+  while (s.length < n) s += next().toString(36).padStart(7, '0');
   return s.slice(0, n);
 }
 
@@ -78,10 +83,11 @@ describe('state budget of a log stream', () => {
 
   it('long new values in a context slot (the numbers of the template counted per context) stay under the budget', () => {
     const ev: ScoreInput[] = [];
-    for (let i = 0; i < 6_000; i++) {
-      // region is low-cardinality for 300 lines, then takes 4 KiB values: ms would be counted per region.
-      const region = i < 300 ? ['eu', 'us'][i % 2] : unique(4096);
-      ev.push({ ts: T0 + i * 10, text: `INFO ${word(i % 40)} served region=${region} ms=${10 + (i % 30)}` });
+    for (let i = 0; i < 600; i++) {
+      // region is low-cardinality for 400 lines, then takes 32 KiB values (too long to be judged, so
+      // it stays a context): ms and bytes would be counted per region, 64 contexts each.
+      const region = i < 400 ? ['eu', 'us'][i % 2] : unique(32_768);
+      ev.push({ ts: T0 + i * 10, text: `INFO served region=${region} ms=${10 + (i % 30)} bytes=${100 + (i % 50)}` });
     }
     const { logs } = run(ev);
     expect(logs).toBeLessThan(BUDGET);
