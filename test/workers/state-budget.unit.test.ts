@@ -4,6 +4,7 @@
 // new error after a flood of templates. bench/state-size.ts prints the sizes.
 import { describe, expect, it } from 'vitest';
 import score from '../../workers/score.js';
+import { scoreLogs } from '../../workers/detectors/logs.js';
 import type { Finding, ScoreInput } from '../../workers/types.js';
 
 /** The per-stream budget (STATE_BUDGET.stream), written out so that this test runs on code without budget.ts. */
@@ -109,5 +110,27 @@ describe('state budget of a log stream', () => {
     const { peak, findings } = run(ev);
     expect(peak).toBeLessThan(BUDGET);
     expect(findings.some((f) => f.index === at)).toBe(true);
+  }, 300_000);
+
+  it('evictions by bytes do not depend on how the stream is split into tasks (the bytes are a function of the state)', () => {
+    const ev: ScoreInput[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      let text = `WARN ${word(i % 1500 + 100)} ${word((i % 1500) * 3 + 7)}`;
+      for (let k = 0; k < 24; k++) text += ` ${word(k)}=${unique(60)}`;
+      ev.push({ ts: T0 + i * 10, text });
+    }
+    const whole = scoreLogs(null, ev, undefined);
+    let state: Uint8Array | null = null;
+    const findings: Finding[] = [];
+    // No stream key: every task parses the state it is given, as after a restart or on another thread.
+    for (let from = 0; from < ev.length; from += 700) {
+      const r = scoreLogs(state, ev.slice(from, from + 700), undefined);
+      state = r.state;
+      for (const f of r.findings) findings.push({ ...f, index: f.index + from });
+    }
+    const templates = (JSON.parse(Buffer.from(whole.state).toString('utf8')) as { m: { t: unknown[] } }).m.t.length;
+    expect(templates).toBeLessThan(1500);
+    expect(Buffer.from(state as Uint8Array).equals(Buffer.from(whole.state))).toBe(true);
+    expect(findings).toEqual(whole.findings);
   }, 300_000);
 });
