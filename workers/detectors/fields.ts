@@ -10,7 +10,11 @@
 //            upper-tail robust z from minNumeric values on.
 //
 // Scores: S = -log10 p (categorical) or z (numeric), score = S / (S + half). The state is plain
-// arrays and objects (JSON), bounded by maxValues and maxContexts.
+// arrays and objects (JSON), bounded by maxValues, maxContexts and maxContext (the longest
+// context key: a longer one counts in the '*' context); the bytes a field's values and contexts
+// add or drop are counted in grownBytes() as they change (budget.ts: logs.ts charges a slot's
+// to its template), and fieldBytes() gives the same total from a field's state.
+import { CONTEXT_BYTES, FIELD_BYTES, jsonBytes, VALUE_BYTES } from './budget.js';
 
 export const FIELD_PARAMS = Object.freeze({
   maxValues: 16,
@@ -33,9 +37,27 @@ export const FIELD_PARAMS = Object.freeze({
   clip: 4,
   numHalf: 7,
   maxContexts: 64,
+  /** The longest context key (the values of a template's other slots); a longer one is the overflow context '*'. */
+  maxContext: 256,
   /** Share of values above the previous one beyond which a numeric field is a counter. */
   counterShare: 0.8,
 });
+
+/** Bytes added to (or, negative, dropped from) any field's values and contexts so far (budget.ts). */
+let grown = 0;
+
+/** The running total of bytes fields have grown by: read before and after observeValue to charge a field's growth. */
+export function grownBytes(): number {
+  return grown;
+}
+
+/** The bytes a field (named `name`) takes in JSON, as budget.ts accounts them: the same as its growth summed. */
+export function fieldBytes(f: FieldStats, name: string): number {
+  let b = FIELD_BYTES + jsonBytes(name);
+  if (f.v !== null) for (const k of Object.keys(f.v)) b += jsonBytes(k) + VALUE_BYTES;
+  for (const k of Object.keys(f.c)) b += jsonBytes(k) + CONTEXT_BYTES;
+  return b;
+}
 
 /** [sightings, location, spread] of log(1 + x) in one context. */
 export type NumStats = [number, number, number];
@@ -169,6 +191,7 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
       }
       if (f.k >= P.maxValues) {
         // High-cardinality from here on: n counts sightings since, for the numeric share.
+        for (const k of Object.keys(v)) grown -= jsonBytes(k) + VALUE_BYTES;
         f.v = null;
         f.n = 0;
         if ((f as Counted)[COUNTS] !== undefined) (f as Counted)[COUNTS] = undefined;
@@ -177,6 +200,8 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
       else {
         v[value] = 1;
         f.k++;
+        // (A name such as __proto__ is not an own key: not in the JSON, not counted.)
+        if (Object.hasOwn(v, value)) grown += jsonBytes(value) + VALUE_BYTES;
       }
     } else v[value] = c + 1;
     // From now on counted in the Map, when f.v holds the value as its own number (a name of
@@ -271,12 +296,13 @@ function observeNumber(f: FieldStats, value: string, ctx: string, found: ValueFi
     const y = Math.log1p(x);
     let st = f.c[ctx];
     if (st === undefined) {
-      const key = f.nc < P.maxContexts ? ctx : '*';
+      const key = f.nc < P.maxContexts && ctx.length <= P.maxContext ? ctx : '*';
       st = f.c[key];
       if (st === undefined) {
         st = [0, y, 0];
         f.c[key] = st;
         f.nc++;
+        if (Object.hasOwn(f.c, key)) grown += jsonBytes(key) + CONTEXT_BYTES;
       }
     }
     if (out === null && numeric && st[0] >= P.minNumeric) {

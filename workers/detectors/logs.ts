@@ -39,8 +39,9 @@ import { ProseLines } from './logs-prose.js';
 import type { ProseState } from './prose.js';
 import { freshTextState, severityOf, TEXT_PARAMS, TextScorer, upgradeTextState, type TextState } from './text.js';
 import { freshMiner, MINER_PARAMS, scan, TemplateMiner, templateText, type Match, type MinerState, type Template } from './templates.js';
-import { explainedBySlots, MAX_SLOT_VALUE, slotLayout } from './slots.js';
-import { flushFields, freshField, isContext, observeValue, type FieldStats, type ValueFinding } from './fields.js';
+import { chargeSlotStats, explainedBySlots, MAX_SLOT_VALUE, slotLayout } from './slots.js';
+import { flushFields, freshField, grownBytes, isContext, observeValue, type FieldStats, type ValueFinding } from './fields.js';
+import { FIELD_BYTES, jsonBytes } from './budget.js';
 import { jsonFields } from './json-line.js';
 import {
   burstTest, BUSY, closeWindows, fmtSpan, freshRate, pushRing, RATE_LEN, RATE_PARAMS, SCAN_PRIOR, SILENCE_PARAMS, silenceS,
@@ -116,6 +117,7 @@ class LogScorer {
     this.#miner = new TemplateMiner(s.m, MINER_PARAMS);
     this.#prose = new ProseLines(s.p);
     this.#n = s.t.n;
+    chargeSlotStats(this.#miner, s.s, this.#evicted);
   }
 
   /** A template the miner evicted: its slot and rate statistics go with it. */
@@ -194,13 +196,19 @@ class LogScorer {
       if (f !== undefined && isContext(f)) ctx += ctx === '' ? `${name}=${value}` : ` ${name}=${value}`;
     }
     if (stats === undefined) return 0;
+    // Bytes the template's statistics grow by on this line (budget.ts): new fields, values, contexts.
+    let grew = 0;
     for (let k = 0; k < slots; k++) {
       const name = L.names[k];
       const value = values[k];
       if (value.length > MAX_META_VALUE) continue;
-      const f = (L.fields[k] ??= stats[name] ??= freshField());
+      const had = L.fields[k] ?? stats[name];
+      if (had === undefined) grew += FIELD_BYTES + jsonBytes(name);
+      const f = (L.fields[k] = had ?? (stats[name] = freshField()));
+      const g0 = grownBytes();
       // A context slot is categorical (its own numbers are not judged), so the context can include it.
       let r = observeValue(f, value, ctx);
+      grew += grownBytes() - g0;
       let pooled = false;
       if (L.pool[k]) {
         // The same key over the stream's templates: the larger of the two findings is reported.
@@ -226,6 +234,7 @@ class LogScorer {
       const where = pooled ? `Key "${name}" over the stream's templates (here in "${clip(templateText(t))}")` : `Slot ${name.startsWith('#') ? `at word ${name.slice(1)}` : `"${name}"`} of template "${clip(templateText(t))}"`;
       this.#report(r, score, SLOT_DETECTOR, where, out, { template: t.id, slot: name, ...(pooled ? { pooled: 1 } : {}) });
     }
+    if (grew !== 0) this.#miner.grow(t, grew, this.#evicted);
     return top;
   }
 

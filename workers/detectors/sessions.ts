@@ -1,3 +1,4 @@
+// size-exception: ~530 lines: the byte bounds of open sessions and profiles (issue 11) grew it; to split (tracker / model) when the sequence detector is next reworked.
 // Sequence detector: the events of one entity (a trace, a request, an HDFS block) form a session;
 // a closed session's template sequence is scored against the stream's normal sessions.
 //
@@ -29,6 +30,7 @@
 // Pure and deterministic: no clock (time is the events' time), no randomness. The state is
 // plain JSON (SessionState), so it travels with a stream's task like the other detectors'.
 import { deflatedBits } from './deflate.js';
+import { jsonBytes, STATE_BUDGET } from './budget.js';
 
 export const SESSION_DETECTOR = 'session_sequence';
 
@@ -63,6 +65,12 @@ export interface SessionParams {
   maxTemplates: number;
   /** Distinct reference profiles kept (the commonest). */
   maxProfiles: number;
+  /** Bytes of open sessions kept (keys and sequences as serialised); beyond it the least recently touched closes early. */
+  maxOpenBytes: number;
+  /** Bytes of reference profiles kept; beyond it the rarest is dropped, as beyond maxProfiles. */
+  maxProfileBytes: number;
+  /** Transitions kept (only learnt when `transitions` scores them). */
+  maxTransitions: number;
 }
 
 /**
@@ -91,7 +99,43 @@ export const SESSION_PARAMS: Readonly<SessionParams> = Object.freeze({
   minReference: 50,
   maxTemplates: 4_096,
   maxProfiles: 2_000,
+  // The session state's share of the stream's budget (budget.ts): two thirds open sessions, a third profiles.
+  maxOpenBytes: Math.round((STATE_BUDGET.sessions * 2) / 3),
+  maxProfileBytes: Math.round(STATE_BUDGET.sessions / 3),
+  maxTransitions: 4_096,
 });
+
+/** Bytes of an open session besides its key and sequence: first, last, dropped, brackets. */
+const OPEN_BYTES = 80;
+/** A profile's count, colon and comma. */
+const PROFILE_BYTES = 18;
+/** A longer session key is cut to its first KEY_KEEP characters and a hash of the whole. */
+const MAX_KEY = 128;
+const KEY_KEEP = 96;
+
+/** A session key as kept: itself, or when longer than MAX_KEY its start and an FNV-1a hash of it. */
+export function sessionKey(key: string): string {
+  if (key.length <= MAX_KEY) return key;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return `${key.slice(0, KEY_KEEP)}~${(h >>> 0).toString(36)}`;
+}
+
+/** Bytes of a model's profiles as budget.ts accounts them (cached per model; learnSession keeps it). */
+const profileBytes = new WeakMap<SessionModel, number>();
+
+function profilesBytes(model: SessionModel): number {
+  let b = profileBytes.get(model);
+  if (b === undefined) {
+    b = 0;
+    for (const p of Object.keys(model.profiles)) b += jsonBytes(p) + PROFILE_BYTES;
+    profileBytes.set(model, b);
+  }
+  return b;
+}
 
 /** The stream's normal sessions: profile → count, the transitions seen, and the counts behind the invariants. */
 export interface SessionModel {
@@ -161,16 +205,31 @@ function transitionsOf(seq: readonly string[]): string[] {
 export function learnSession(model: SessionModel, seq: readonly string[], params: SessionParams = SESSION_PARAMS): void {
   const p = sessionProfile(seq);
   model.sessions++;
+  let bytes = profilesBytes(model);
+  if (!Object.hasOwn(model.profiles, p)) bytes += jsonBytes(p) + PROFILE_BYTES;
   model.profiles[p] = (model.profiles[p] ?? 0) + 1;
-  for (const t of transitionsOf(seq)) model.transitions[t] = true;
+  // Transitions are learnt only when they are scored, and at most maxTransitions of them.
+  if (params.transitions) {
+    let size = -1;
+    for (const t of transitionsOf(seq)) {
+      if (model.transitions[t] === true) continue;
+      if (size < 0) size = Object.keys(model.transitions).length;
+      if (size >= params.maxTransitions) break;
+      model.transitions[t] = true;
+      size++;
+    }
+  }
   learnCounts(model, seq, params);
-  const keys = Object.keys(model.profiles);
-  if (keys.length > params.maxProfiles) {
+  let keys = Object.keys(model.profiles);
+  while (keys.length > 1 && (keys.length > params.maxProfiles || bytes > params.maxProfileBytes)) {
     // Drop the rarest profile (the first of the rarest in insertion order: deterministic).
     let worst = keys[0];
     for (const k of keys) if (model.profiles[k] < model.profiles[worst]) worst = k;
     delete model.profiles[worst];
+    bytes -= jsonBytes(worst) + PROFILE_BYTES;
+    keys = keys.filter((k) => k !== worst);
   }
+  profileBytes.set(model, bytes);
 }
 
 /** Updates the counts behind the invariants with one session (only its own templates: O(k²)). */
@@ -330,6 +389,14 @@ interface OpenSession {
   last: number;
   seq: string[];
   dropped: number;
+  /** Its bytes in the state (key, sequence, numbers), as budget.ts accounts them; not serialised. */
+  bytes?: number;
+}
+
+function openBytes(key: string, seq: readonly string[]): number {
+  let b = jsonBytes(key) + OPEN_BYTES;
+  for (const t of seq) b += jsonBytes(t) + 1;
+  return b;
 }
 
 export interface ClosedSession {
@@ -361,11 +428,28 @@ export class SessionTracker {
   readonly #open = new Map<string, OpenSession>();
   readonly model: SessionModel;
   readonly #params: SessionParams;
+  /** Bytes of the open sessions (maxOpenBytes bounds it). */
+  #openBytes = 0;
 
   constructor(state: SessionState | null = null, params: SessionParams = SESSION_PARAMS) {
     this.#params = params;
     this.model = state?.model ?? freshModel();
-    for (const [key, first, last, seq, dropped] of state?.open ?? []) this.#open.set(key, { first, last, seq, dropped });
+    for (const [key, first, last, seq, dropped] of state?.open ?? []) {
+      const bytes = openBytes(key, seq);
+      this.#openBytes += bytes;
+      this.#open.set(key, { first, last, seq, dropped, bytes });
+    }
+  }
+
+  /** Bytes of the open sessions, as budget.ts accounts them. */
+  get openBytes(): number {
+    return this.#openBytes;
+  }
+
+  #close(k: string, o: OpenSession): ClosedSession {
+    this.#open.delete(k);
+    this.#openBytes -= o.bytes ?? 0;
+    return { key: k, first: o.first, last: o.last, seq: o.seq, dropped: o.dropped };
   }
 
   get openSessions(): number {
@@ -373,19 +457,25 @@ export class SessionTracker {
   }
 
   /** Adds one event; returns the sessions it closes (idle ones, or the oldest when over the bound). */
-  add(key: string, template: string, ts: number): ClosedSession[] {
+  add(fullKey: string, template: string, ts: number): ClosedSession[] {
+    const key = sessionKey(fullKey);
     const closed = this.closeIdle(ts);
     let s = this.#open.get(key);
-    if (s === undefined) s = { first: ts, last: ts, seq: [], dropped: 0 };
-    else this.#open.delete(key);
-    if (s.seq.length < this.#params.maxSessionEvents) s.seq.push(template);
-    else s.dropped++;
+    if (s === undefined) {
+      s = { first: ts, last: ts, seq: [], dropped: 0, bytes: openBytes(key, []) };
+      this.#openBytes += s.bytes as number;
+    } else this.#open.delete(key);
+    if (s.seq.length < this.#params.maxSessionEvents) {
+      s.seq.push(template);
+      const b = jsonBytes(template) + 1;
+      s.bytes = (s.bytes ?? 0) + b;
+      this.#openBytes += b;
+    } else s.dropped++;
     s.last = Math.max(s.last, ts);
     this.#open.set(key, s);
-    if (this.#open.size > this.#params.maxOpenSessions) {
+    while (this.#open.size > this.#params.maxOpenSessions || (this.#openBytes > this.#params.maxOpenBytes && this.#open.size > 1)) {
       const [k, o] = this.#open.entries().next().value as [string, OpenSession];
-      this.#open.delete(k);
-      closed.push({ key: k, ...o });
+      closed.push(this.#close(k, o));
     }
     return closed;
   }
@@ -395,8 +485,7 @@ export class SessionTracker {
     const out: ClosedSession[] = [];
     for (const [k, o] of this.#open) {
       if (now - o.last <= this.#params.idleGapMs) break;
-      this.#open.delete(k);
-      out.push({ key: k, ...o });
+      out.push(this.#close(k, o));
     }
     return out;
   }

@@ -11,8 +11,8 @@
 //           keeps (an encoded payload), or a new value in any other slot → not explained
 //        ─► explained when at least one value is benign novelty and none is unexplained: the
 //           line is normal (its surprise is the new value of a slot that takes new values)
-import { WILD, type Template } from './templates.js';
-import { FIELD_PARAMS, seenOnce, type FieldStats } from './fields.js';
+import { WILD, type Template, type TemplateMiner } from './templates.js';
+import { FIELD_PARAMS, fieldBytes, seenOnce, type FieldStats } from './fields.js';
 import { normalise } from './normalise.js';
 import { skeleton } from './text.js';
 
@@ -101,4 +101,23 @@ export function explainedBySlots(t: Template, tokens: readonly string[], stats: 
     benign = true;
   }
   return benign;
+}
+
+/**
+ * Charges each template's slot statistics (LogsState.s) to it in the miner, as logs.ts charged
+ * them while the stream was scored (budget.ts), when a state is loaded; the statistics of a
+ * template the miner no longer holds are dropped.
+ */
+export function chargeSlotStats(miner: TemplateMiner, s: Record<string, Record<string, FieldStats>>, evicted: (id: number) => void): void {
+  for (const id of Object.keys(s)) {
+    const t = miner.get(Number(id));
+    const stats = s[id];
+    if (t === undefined || stats === undefined) {
+      delete s[id];
+      continue;
+    }
+    let b = 0;
+    for (const name of Object.keys(stats)) b += fieldBytes(stats[name], name);
+    miner.grow(t, b, evicted);
+  }
 }

@@ -11,13 +11,16 @@
 //           differ become wildcards), else a new template
 //        ─► template id + its variable slots (the line's tokens at the wildcard positions)
 //
-// Bounded: at most `maxTemplates` per stream; when full the least recently seen template is
-// evicted (its id is never reused). The memo is not serialised: it is cleared whenever a
+// Bounded: at most `maxTemplates` per stream, and at most `maxBytes` of template layer: each
+// template's serialised entry, its rate record and its slot statistics (logs.ts grows the last
+// through grow()), accounted as they change (never by serialising; budget.ts); when over either
+// bound the least recently seen template is evicted (its id is never reused). The memo is not serialised: it is cleared whenever a
 // template is created, changed or evicted, so it only ever answers what the tree would, and a
 // stream's templates do not depend on how it was split into batches. Pure and deterministic.
 
 export interface MinerParams {
   maxTemplates: number;
+  /** Bytes of the template layer per stream (templates, their slot and rate statistics), as serialised at most. */
   maxBytes: number;
   /** Share of a template's constant positions a line must match to join it. */
   similarity: number;
@@ -30,12 +33,14 @@ export interface MinerParams {
 
 export const MINER_PARAMS: Readonly<MinerParams> = Object.freeze({
   maxTemplates: 10_000,
-  /** Bytes of template text kept per stream (the oldest are evicted beyond it). */
-  maxBytes: 512 * 1024,
+  /** The template layer's share of the stream's state budget (budget.ts; the least recently seen templates are evicted beyond it). */
+  maxBytes: STATE_BUDGET.templates,
   similarity: 0.8,
   memoSize: 20_000,
   maxTokens: 64,
 });
+
+import { jsonBytes, STATE_BUDGET, TEMPLATE_FIXED_BYTES } from './budget.js';
 
 export const WILD = '<*>';
 
@@ -46,6 +51,8 @@ export interface Template {
   /** Stream line at which it was last seen (eviction order). */
   last: number;
   count: number;
+  /** Bytes accounted to it (budget.ts): its serialised entry, fixed parts, and what grow() added (its slot statistics). */
+  bytes?: number;
   /** A cache of a caller's per-template work (logs.ts: its slot layout); cleared whenever the tokens change. */
   layout?: unknown;
 }
@@ -206,27 +213,42 @@ export class TemplateMiner {
 
   #bytes = 0;
 
-  /** Bytes of template text held (the bound maxBytes applies to it). */
+  /** Bytes of template layer accounted (the bound maxBytes applies to it). */
   get bytes(): number {
     return this.#bytes;
   }
 
   #insert(t: Template): void {
     this.#byId.set(t.id, t);
-    this.#bytes += tplBytes(t);
+    t.bytes ??= tplBytes(t);
+    this.#bytes += t.bytes;
     const key = this.#leafKey(t.tokens);
     const leaf = this.#leaves.get(key);
     if (leaf === undefined) this.#leaves.set(key, [t]);
     else leaf.push(t);
   }
 
-  /** Evicts the least recently seen template; returns its id (0 when none). */
-  #evictOldest(): number {
+  /**
+   * Adds `delta` bytes to what template `t` holds (logs.ts: its slot statistics grew or shrank),
+   * then evicts the least recently seen others while the layer is over maxBytes.
+   */
+  grow(t: Template, delta: number, evicted?: (id: number) => void): void {
+    if (delta === 0 || this.#byId.get(t.id) !== t) return;
+    t.bytes = (t.bytes ?? 0) + delta;
+    this.#bytes += delta;
+    while (this.#bytes > this.P.maxBytes && this.#byId.size > 1) {
+      const id = this.#evictOldest(t);
+      if (evicted !== undefined) evicted(id);
+    }
+  }
+
+  /** Evicts the least recently seen template (never `keep`); returns its id (0 when none). */
+  #evictOldest(keep?: Template): number {
     let old: Template | undefined;
-    for (const t of this.#byId.values()) if (old === undefined || t.last < old.last || (t.last === old.last && t.id < old.id)) old = t;
+    for (const t of this.#byId.values()) if (t !== keep && (old === undefined || t.last < old.last || (t.last === old.last && t.id < old.id))) old = t;
     if (old === undefined) return 0;
     this.#byId.delete(old.id);
-    this.#bytes -= tplBytes(old);
+    this.#bytes -= old.bytes ?? 0;
     const key = this.#leafKey(old.tokens);
     const leaf = this.#leaves.get(key);
     if (leaf !== undefined) {
@@ -277,6 +299,7 @@ export class TemplateMiner {
     if (best !== undefined && (bestSim >= this.P.similarity || tokens.length === 0)) {
       let changed = false;
       const tt = best.tokens;
+      let before0: string[] | undefined;
       for (let i = 0; i < tt.length; i++) {
         const x = tt[i];
         if (x === WILD || isKeyedWild(x)) continue;
@@ -286,20 +309,26 @@ export class TemplateMiner {
           continue;
         }
         changed = true;
+        before0 ??= tt.slice();
         best.layout = undefined;
         tt[i] = sameKey(x, y) ? x.slice(0, fieldEq(x) + 1) + WILD : WILD;
       }
       best.last = n;
       best.count++;
-      if (changed) this.#memo.clear();
-      else {
+      if (changed) {
+        this.#memo.clear();
+        // Its entry's text changed: the difference is accounted (a wildcard may be longer or shorter than the word).
+        const before = tplBytes({ ...best, tokens: before0 as string[] });
+        this.grow(best, tplBytes(best) - before, evicted);
+      } else {
         if (this.#memo.size >= this.P.memoSize) this.#memo.clear();
         this.#memo.set(sc.key, best.id);
       }
       return { template: best, changed, created: false };
     }
     const t: Template = { id: this.#next++, tokens: tokens.map(maskToken), last: n, count: 1 };
-    while (this.#byId.size > 0 && (this.#byId.size >= this.P.maxTemplates || this.#bytes + tplBytes(t) > this.P.maxBytes)) {
+    t.bytes = tplBytes(t);
+    while (this.#byId.size > 0 && (this.#byId.size >= this.P.maxTemplates || this.#bytes + t.bytes > this.P.maxBytes)) {
       const id = this.#evictOldest();
       if (evicted !== undefined) evicted(id);
     }
@@ -316,10 +345,9 @@ export class TemplateMiner {
   }
 }
 
-function tplBytes(t: Template): number {
-  let b = 16;
-  for (const x of t.tokens) b += x.length + 1;
-  return b;
+/** A template's own bytes: its serialised entry in MinerState.t, and the fixed parts of its statistics (budget.ts). */
+function tplBytes(t: Pick<Template, 'tokens'>): number {
+  return jsonBytes(t.tokens.join('\u0001')) + TEMPLATE_FIXED_BYTES;
 }
 
 /** A template as text ("GET /api <*> status=<*>"). */
