@@ -8,7 +8,7 @@
 //        compression; else compression surprise of the normalised line against the
 //        stream's dictionary of recent distinct lines; a flagged pattern is quarantined, its
 //        bursts are incidents whose lines are all reported, and it stays anomalous while its
-//        decayed count of incidents stays low (a rare error stays rare after one long burst);
+//        decayed frequency stays low (a rare error stays rare after one long burst);
 //        a known template's line whose only new text is a new value of an id-like slot is
 //        benign novelty, not a finding (slots.ts)
 //        │

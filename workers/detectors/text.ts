@@ -1,5 +1,5 @@
 // Text detector (logs, traces, LLM I/O): compression surprise.
-// size-exception: ~490 lines: the quarantine's incident and rarity rules (issue 11) grew it; to split
+// size-exception: ~680 lines (~400 of code): the quarantine's incident and rarity rules (issue 11) grew it; to split
 // (null / score / quarantine) when a fast exact normaliser replaces the per-line regex pass.
 //
 //   line ─► normalise (ids/IPs/numbers → <N3>, <H16>, <IP>…)
@@ -7,11 +7,14 @@
 //        │ no
 //        ├─► pattern (skeleton: the line's words) quarantined? ──yes──► recurrence, no compression:
 //        │      sightings at most incidentGap events apart are one incident, all reported (a burst
-//        │      of an alert); a later sighting is a new incident, judged by the pattern's decayed
-//        │      count of incidents: rare → reported, common → normal; a pattern that keeps coming
-//        │      (or a steady trickle of it) becomes common, and rare again after a long absence.
-//        │      Without a severity word a recurrence is folded into the first finding
-//        │      (mildRecurrenceWeight × its score).
+//        │      of an alert) while the pattern is rare. Rarity is its decayed frequency, no count
+//        │      of sightings: common when its long-run occurrences (half-life rareHalfLife; an
+//        │      incident's close lines count once, an incident longer than steadySpan keeps
+//        │      adding) expect it at least once in the next rareHorizon events, or while it makes
+//        │      up commonShare of the recent lines (a sustained flow); rare again when the flow
+//        │      stops (a burst) or after a long absence. Without a severity word a recurrence is
+//        │      folded into the first finding (mildRecurrenceWeight × its score; the later lines
+//        │      of one incident are not reported again).
 //        │ no
 //        ▼
 //   cost = |deflateRaw(line, dictionary = baseline of recent distinct lines)| in bits
@@ -85,17 +88,32 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
   mildRecurrenceWeight: 0.65,
   /** Sightings of a quarantined pattern at most this many events apart are one incident. */
   incidentGap: 32,
-  /** Half-life, in events, of a quarantined pattern's count of incidents. */
+  /**
+   * Rarity is a quarantined pattern's decayed frequency, at two time scales (no count of
+   * sightings decides). The long run: its occurrences, decayed with this half-life in events. A
+   * sighting after more than incidentGap events without the pattern is an occurrence; the close
+   * sightings of one incident are the same occurrence (a burst of an alert counts once) until
+   * the incident has gone on for steadySpan events, longer than a burst: it then counts for its
+   * duration (duration / incidentGap occurrences, a steady trickle: common at once), and each
+   * later sighting for the time since the previous one (gap / incidentGap).
+   */
   rareHalfLife: 2000,
-  /** A quarantined pattern is accepted when its decayed count of incidents reaches this… */
-  admitIncidents: 3,
-  /** …or this for a pattern with a severity word. */
-  admitIncidentsSevere: 3,
-  /** One incident this long (sightings, or sightings over events) makes its pattern common. */
-  admitBurst: 100,
-  admitCountSevere: 5,
-  admitSpan: 300,
-  burstShare: 0.2,
+  steadySpan: 350,
+  /**
+   * …common when that frequency expects it at least once in this many events (frequency ×
+   * ln 2 / rareHalfLife × rareHorizon ≥ 1, i.e. about 3.2 recent occurrences); rare again when
+   * the expectation falls under ½ (a long absence).
+   */
+  rareHorizon: 900,
+  /**
+   * The recent run: its sightings decayed with this half-life; common while they make up at
+   * least commonShare of the stream's recent lines (sightings × ln 2 / recentHalfLife): a
+   * sustained flow of the pattern (about 100 lines in a row) is the stream's present
+   * behaviour. Once the flow stops this share fades within a few hundred events and the
+   * long-run frequency alone decides, so a burst does not make a rare error common for long.
+   */
+  recentHalfLife: 500,
+  commonShare: 0.125,
   quarantineSize: 32,
   /** Longest pattern key (skeleton) kept in the quarantine. */
   quarantineLineBytes: 512,
@@ -116,30 +134,33 @@ export interface TextParams {
   minExcessBits: number;
   incidentGap: number;
   rareHalfLife: number;
-  admitIncidents: number;
+  steadySpan: number;
+  rareHorizon: number;
+  recentHalfLife: number;
+  commonShare: number;
   quarantineSize: number;
   quarantineLineBytes: number;
   nullTakesAnomalies: boolean;
   /** Severity words divide zHalf by (1 + this) for novel lines; 0 disables. */
   severityBoost: number;
-  admitIncidentsSevere: number;
-  admitBurst: number;
-  burstShare: number;
-  admitCountSevere: number;
-  admitSpan: number;
   /** Like severityBoost, for lines whose severity is only a failure word (no level token). */
   severityBoostWord: number;
   /** Score of a non-severe recurrence, as a fraction of its pattern's first score. */
   mildRecurrenceWeight: number;
 }
 
-/** A quarantined pattern: [skeleton, count, first event, score, first cost bits, typical bits then, severity word]. */
 /** Sampling of the typical compression ratio (explanations only). */
 const RATIO_EVERY = 8;
 const RATIO_RING = 32;
 
-/** …then [last sighting, decayed incidents, start of the last incident, its sightings] (events), 1 while common, and the line it was accepted with. */
-type QEntry = [string, number, number, number, number, number, string, number, number, number, number, number, string];
+/**
+ * A quarantined pattern: [skeleton, sightings, first event, score, first cost bits, typical bits
+ * then, severity word, last sighting, long-run decayed frequency (weighted occurrences), start
+ * of the last incident, its sightings, 1 while common, the line it was accepted with, recent
+ * decayed sightings]. Entries of 13 fields (written before the recent frequency) and of 7
+ * (before incidents) are upgraded by upgradeTextState.
+ */
+type QEntry = [string, number, number, number, number, number, string, number, number, number, number, number, string, number];
 
 // Severity of a raw line. An explicit level token decides (a WARN line that says "failed" is
 // a warning; an INFO line about a corrected error is information); without one, words of
@@ -457,7 +478,7 @@ export class TextScorer {
     // widens its own null instead of alarming on everything.
     const alone = deflatedBits(buf, P.level);
     if (P.nullTakesAnomalies) this.#pushNull(Math.min(cost, s.med + zHalf * s.scale), cost / alone);
-    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(s.med), sev, s.n, 1, s.n, 1, 0, ''];
+    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(s.med), sev, s.n, 1, s.n, 1, 0, '', 1];
     s.q.push(entry);
     if (s.q.length > P.quarantineSize) {
       const gone = s.q.shift() as QEntry;
@@ -504,13 +525,13 @@ export class TextScorer {
   /**
    * A line whose pattern is quarantined (flagged earlier): no compression. Sightings within
    * incidentGap events of the previous one belong to the same incident, and an incident's lines
-   * are all reported (a burst of an alert is one incident). A sighting after a longer gap opens a
-   * new incident; the pattern's decayed count of incidents (half-life rareHalfLife events) says
-   * whether it is still rare. It is common (not reported) once that count reaches
-   * admitIncidents (admitIncidentsSevere with a severity word), or once one incident has lasted
-   * admitBurst sightings or admitSpan events (the stream's own behaviour, not a burst); a common
-   * pattern stays common while it keeps coming, and becomes rare again after a long absence:
-   * a rare error stays anomalous however long one of its bursts was.
+   * are all reported (a burst of an alert is one incident) while the pattern is rare. Rarity is
+   * its decayed frequency, not a count of sightings: it is common when its long-run frequency
+   * (occurrences, half-life rareHalfLife, a clump of close sightings weighing about one) expects
+   * it at least once in the next rareHorizon events, or while it makes up commonShare of the
+   * stream's recent lines (half-life recentHalfLife: a sustained flow). A pattern that keeps
+   * coming stays common; one that stops is rare again once its recent share has faded (a burst)
+   * or its long-run expectation has fallen under ½ (a long absence).
    */
   #recur(q: QEntry, line: string, sev: string): Omit<Finding, 'index'> | null {
     const s = this.s;
@@ -520,29 +541,38 @@ export class TextScorer {
     const gap = s.n - q[7];
     const inIncident = gap <= P.incidentGap;
     const severe = sev !== '' || q[6] !== '';
-    const admit = severe ? P.admitIncidentsSevere : P.admitIncidents;
-    const was = q[8] * 2 ** (-gap / P.rareHalfLife);
-    // Common until its decayed count falls under half the mark (hysteresis: a pattern that keeps
-    // coming stays common; after about rareHalfLife events of absence it is rare again).
-    const wasCommon = q[11] === 1 && was >= admit / 2;
+    // Frequencies as they were just before this sighting.
+    const long = q[8] * 2 ** (-gap / P.rareHalfLife);
+    const recent = q[13] * 2 ** (-gap / P.recentHalfLife);
+    const expectOf = (f: number): number => (f * Math.LN2 * P.rareHorizon) / P.rareHalfLife;
+    const shareOf = (f: number): number => (f * Math.LN2) / P.recentHalfLife;
+    // Hysteresis on the long run: a pattern that keeps coming stays common; after a long absence
+    // (its expectation under ½) it is rare again.
+    const wasCommon = q[11] === 1 && (expectOf(long) >= 0.5 || shareOf(recent) >= P.commonShare);
     if (inIncident) q[10]++;
     else {
       q[9] = s.n;
       q[10] = 1;
     }
-    // A pattern without a severity word seen admitIncidents times, or a severe one whose incident
-    // has lasted admitSpan events while it was under burstShare of the stream's lines (a steady
-    // trickle, not a burst), or an incident of admitBurst lines, is the stream's own behaviour.
-    const dur = s.n - q[9] + 1;
-    const long = !severe ? q[1] >= P.admitIncidents : inIncident && (q[10] >= P.admitBurst || (q[1] >= P.admitCountSevere && span >= P.admitSpan && q[10] < P.burstShare * dur));
-    q[8] = Number(Math.max(inIncident ? was : was + 1, long ? admit : 0).toFixed(4));
+    // This sighting as an occurrence: a new incident is one; inside an incident, nothing while
+    // it is no longer than a burst; once it has gone on for steadySpan events, its whole
+    // duration in units of incidentGap, then the share of incidentGap each sighting covers.
+    const dur = s.n - q[9];
+    const w = !inIncident ? 1 : dur < P.steadySpan ? 0 : q[7] - q[9] < P.steadySpan ? dur / P.incidentGap : gap / P.incidentGap;
+    q[8] = Number((long + w).toFixed(4));
+    q[13] = Number((recent + 1).toFixed(4));
     q[7] = s.n;
     // Most recently seen last: the quarantine drops the pattern seen longest ago.
     s.q.splice(s.q.indexOf(q), 1);
     s.q.push(q);
-    const common = wasCommon || q[8] >= admit;
+    const expect = expectOf(q[8]);
+    const share = shareOf(q[13]);
+    const common = wasCommon || expect >= 1 || share >= P.commonShare;
     q[11] = common ? 1 : 0;
     if (common && wasCommon) return null;
+    // Without a severity word, the lines of an incident after its first are folded into it: a
+    // routine message that comes in a run is reported once per run, not once per line.
+    if (!severe && inIncident && !common) return null;
     // On becoming common its line joins the baseline (the dictionary), as a normal line does.
     if (common && q[12] === '' && !this.#base.has(line)) {
       this.#add(line);
@@ -550,20 +580,27 @@ export class TextScorer {
       this.#accepted.set(line, q);
     }
     const admitted = common;
-    let explanation = inIncident
-      ? `Recurrence ${q[1]} of a pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}), ${gap} events after its previous line: part of the same incident (${q[10]} lines).`
-      : `Recurrence ${q[1]} of a pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}), after ${gap} events without it: ` +
-        `still rare (${q[8].toFixed(2)} incidents, decayed with a half-life of ${P.rareHalfLife} events; common at ${admit}).`;
+    const seen = inIncident
+      ? `A pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again ${gap} events after its previous line: part of the same incident (${q[10]} lines). `
+      : `A pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again after ${gap} events without it. `;
+    const why =
+      `At its decayed frequency (${q[8].toFixed(2)} occurrences, half-life ${P.rareHalfLife} events; an incident's close lines count once) it is expected ${expect.toFixed(2)} times in the next ${P.rareHorizon} events (common at 1), ` +
+      `and it made up ${(100 * share).toFixed(1)}% of the stream's recent lines (half-life ${P.recentHalfLife} events; common at ${(100 * P.commonShare).toFixed(1)}%)`;
+    let explanation = admitted
+      ? `${seen}${why}: it has become common, so it is now accepted into the baseline as normal while it keeps coming (it is rare again once it stops for long).`
+      : `${seen}Still rare: ${why.charAt(0).toLowerCase()}${why.slice(1)}.`;
     // Without a severity word, a recurrence is folded into the first finding: a fraction of its
     // score (a mildly surprising pattern's recurrences fall under the default threshold).
     const score = severe ? q[3] : Number((q[3] * P.mildRecurrenceWeight).toFixed(4));
     if (!severe) explanation += ` No severity word: folded into the first finding (score ${q[3]} × ${P.mildRecurrenceWeight}).`;
-    if (admitted) explanation = explanation.replace(/still rare \(/, '(') + ' It has become common, so it is now accepted into the baseline as normal while it keeps coming (it is rare again after a long absence).';
     return {
       score,
       detector: TEXT_DETECTOR,
       explanation,
-      details: { kind: inIncident ? 'incident' : 'rare', first_cost_bits: q[4], typical_bits: q[5], recurrences: q[1], since_events: span, gap_events: gap, incidents: q[8], severity: sev || q[6], admitted },
+      details: {
+        kind: inIncident ? 'incident' : 'rare', first_cost_bits: q[4], typical_bits: q[5], recurrences: q[1], since_events: span, gap_events: gap,
+        frequency: q[8], expected: Number(expect.toFixed(4)), recent_share: Number(share.toFixed(4)), severity: sev || q[6], admitted,
+      },
     };
   }
 
@@ -600,8 +637,13 @@ export function upgradeTextState(s: TextState): TextState {
   // States written before the pattern quarantine (3-field entries, no ratio ring position).
   if (typeof s.rpos !== 'number') s.rpos = 0;
   const q = s.q as unknown[][];
-  // Entries written before incidents were counted (7 fields): one incident, at the first sighting.
-  s.q = q.filter((e) => e.length === 7 || e.length === 13).map((e) => (e.length === 7 ? [...e, e[2], 1, e[2], 1, 0, ''] : e)) as QEntry[];
+  // Entries written before incidents were counted (7 fields): one occurrence, at the first
+  // sighting. Entries written before the recent frequency (13 fields): their decayed count of
+  // incidents is the long-run frequency (an incident weighs one occurrence) and the sightings
+  // of their last incident the recent one.
+  s.q = q
+    .filter((e) => e.length === 7 || e.length === 13 || e.length === 14)
+    .map((e) => (e.length === 7 ? [...e, e[2], 1, e[2], 1, 0, '', 1] : e.length === 13 ? [...e, e[10]] : e)) as QEntry[];
   if (s.mix === undefined) s.mix = freshMix();
   return s;
 }
