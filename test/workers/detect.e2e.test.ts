@@ -169,7 +169,9 @@ describe('text detector on real labelled logs (Loghub)', () => {
     // benign novelty of many-valued slots (slots.ts, Proxifier -2 lines); 21.58 once a slot whose
     // sightings were mostly new values is id-like from 3 sightings (Proxifier -17, Mac -4); 21.625
     // (519 lines) on main with both branches' underscore-bounded hex ids (logs5's form: an
-    // underscore after the run bounds it too), one line more than bgl5 alone.
+    // underscore after the run bounds it too), one line more than bgl5 alone; 21.67 (520) with
+    // branch k8s4's numbers on a log(x + unit) scale judged against each context slot alone too
+    // (OpenStack +2: a `time: 0.69` 2.6× its tenant's typical 0.26, robust z 7.7 and 9.8).
     console.log(`unlabeled Loghub: ${((total / lines) * 1000).toFixed(1)} findings per 1000 lines (${per.join(', ')})`);
     expect((total / lines) * 1000).toBeLessThanOrEqual(21.7);
   });

@@ -93,3 +93,102 @@ describe('a numeric outlier', () => {
     expect(r!.details).toEqual(details);
   });
 });
+
+describe('a value seen once before, in a low-cardinality field (issue 11: a new currency or status recurs)', () => {
+  it('its second sighting among 250 of 3 common regions scores as a new value would', () => {
+    const regions = ['eu-west-1', 'us-east-1', 'ap-south-1'];
+    const f = feed(Array.from({ length: 150 }, (_, i) => regions[i % 3]));
+    expect(observeValue(f, 'sa-east-1', '', true, true)?.kind).toBe('unseen_value');
+    for (let i = 0; i < 100; i++) expect(observeValue(f, regions[i % 3], '', true, true)).toBeNull();
+    const r = observeValue(f, 'sa-east-1', '', true, true);
+    expect(r?.kind).toBe('rare_value');
+    expect(r!.score).toBeGreaterThanOrEqual(0.5);
+    expect(r!.details).toMatchObject({ count: 1, sightings: 251 });
+  });
+
+  it('a value among several rare ones, or one seen often enough, is not news', () => {
+    const common = ['a', 'b', 'c'];
+    const vals = Array.from({ length: 144 }, (_, i) => common[i % 3]);
+    for (let k = 0; k < 4; k++) vals.splice(8 * k + 5, 0, `once${k}`);
+    const f = feed(vals);
+    const r = observeValue(f, 'once0', '', true, true);
+    expect(r === null || r.score < 0.5).toBe(true);
+    const g = feed(Array.from({ length: 300 }, (_, i) => (i % 10 === 0 ? 'x' : common[i % 3])));
+    expect(observeValue(g, 'x', '', true, true)).toBeNull();
+  });
+
+  it('a template slot keeps the higher bar for it too (500 sightings)', () => {
+    const abc = (f: ReturnType<typeof freshField>, n: number): void => { for (let i = 0; i < n; i++) observeValue(f, ['a', 'b', 'c'][i % 3], ''); };
+    const f = freshField();
+    abc(f, 150);
+    observeValue(f, 'd', '');
+    abc(f, 150);
+    expect(observeValue(f, 'd', '')).toBeNull();
+    const g = freshField();
+    abc(g, 600);
+    expect(observeValue(g, 'd', '')?.kind).toBe('unseen_value');
+    abc(g, 3000);
+    const r = observeValue(g, 'd', '');
+    expect(r?.kind).toBe('rare_value');
+    expect(r!.score).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('a new value that comes back at once is becoming common, not rare (a pod renamed by a rollout)', () => {
+    const f = feed(Array.from({ length: 600 }, (_, i) => ['p0', 'p1', 'p2'][i % 3]));
+    const scores: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const r = observeValue(f, ['q0', 'q1', 'q2'][i % 3], '', true, true);
+      if (i >= 3 && r !== null) scores.push(r.score);
+    }
+    expect(Math.max(0, ...scores)).toBeLessThan(0.5);
+  });
+});
+
+describe('numeric values of a slot (issue 11: a 30× request_time on an nginx line)', () => {
+  // A high-cardinality numeric field: its values are judged once 16 distinct ones were seen.
+  const numeric = (): ReturnType<typeof freshField> => {
+    const f = freshField();
+    for (let i = 0; i < 16; i++) observeValue(f, String(100 + i), '');
+    return f;
+  };
+  let seed = 7;
+  const rand = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+
+  it('small decimals are judged on a scale of their own (0.002 s → 0.060 s is 30×)', () => {
+    const f = numeric();
+    for (let i = 0; i < 300; i++) observeValue(f, (0.002 * Math.exp(0.45 * (rand() + rand() + rand() - 1.5))).toFixed(3), '');
+    const r = observeValue(f, '0.060', '');
+    expect(r?.kind).toBe('numeric_outlier');
+    expect(r!.score).toBeGreaterThanOrEqual(0.5);
+    // …while a count keeps its log(1 + x) scale: 2 → 60 is no outlier among counts 0-6.
+    const g = numeric();
+    for (let i = 0; i < 300; i++) observeValue(g, String(i % 7), '');
+    expect(observeValue(g, '9', '')?.score ?? 0).toBeLessThan(0.5);
+  });
+
+  it('with several varying context slots, each one alone is a history too (the full combination is too sparse)', () => {
+    // Latency by route; status, version and referer vary independently: 2 × 3 × 3 × 3 = 54
+    // combinations, each under minNumeric (80) values after 1,500 lines.
+    const routes: [string, number][] = [['catalog', 18], ['search', 85], ['auth', 60]];
+    const f = numeric();
+    let line = 0;
+    const views = (route: string): [string, string[]] => {
+      const parts = [`route=${route}`, `status=${['200', '304', '404'][line % 3]}`, `v=${['1.1', '2.0'][(line >> 1) % 2]}`, `ref=${['-', 'a', 'b'][(line >> 2) % 3]}`];
+      line++;
+      return [parts.join(' '), parts];
+    };
+    for (let i = 0; i < 1500; i++) {
+      const [route, ms] = routes[i % 3];
+      const [ctx, parts] = views(route);
+      observeValue(f, String(Math.round(ms * Math.exp(0.4 * (rand() + rand() + rand() - 1.5)))), ctx, true, false, parts);
+    }
+    const [ctx, parts] = views('auth');
+    const r = observeValue(f, String(60 * 30), ctx, true, false, parts);
+    expect(r?.kind).toBe('numeric_outlier');
+    expect(r!.score).toBeGreaterThanOrEqual(0.5);
+    expect(r!.words).toContain('route=auth');
+    // A usual auth latency is not news, though catalog's are 3× faster.
+    const [ctx2, parts2] = views('auth');
+    expect(observeValue(f, '70', ctx2, true, false, parts2)?.score ?? 0).toBeLessThan(0.5);
+  });
+});

@@ -176,6 +176,9 @@ function observeRef(f: FieldStats, value: string): [number, number, string, numb
   return out;
 }
 
+/** JSON of a field without its rare values' last sightings (l), which observeRef does not keep. */
+const noL = (k: string, v: unknown): unknown => (k === 'l' ? undefined : v);
+
 describe('field counts in a Map beside the object', () => {
   it('give the findings and, once flushed, the JSON of object look-ups, prototype names included', () => {
     const r = prng(17);
@@ -187,8 +190,10 @@ describe('field counts in a Map beside the object', () => {
       const distinct = 2 + Math.floor(r() * 12);
       for (let i = 0; i < 1500; i++) {
         const value = r() < 0.004 ? names[Math.floor(r() * names.length)] : `v${Math.floor(r() * r() * distinct)}x`;
-        // Categorical only (numbers false), as a pooled key.
-        const got = observeValue(f, value, '', false);
+        // Categorical only (numbers false), as a pooled key. The reference models unseen values
+        // (rare_value findings and their last sightings, f.l, are fields.unit's).
+        const any = observeValue(f, value, '', false);
+        const got = any?.kind === 'unseen_value' ? any : null;
         const want = observeRef(ref, value);
         expect(got === null, `${round}/${i}`).toBe(want === null);
         if (got !== null && want !== null) {
@@ -200,11 +205,11 @@ describe('field counts in a Map beside the object', () => {
         }
         if (r() < 0.01) {
           flushFields();
-          expect(JSON.stringify(f)).toBe(JSON.stringify(ref));
+          expect(JSON.stringify(f, noL)).toBe(JSON.stringify(ref));
         }
       }
       flushFields();
-      expect(JSON.stringify(f)).toBe(JSON.stringify(ref));
+      expect(JSON.stringify(f, noL)).toBe(JSON.stringify(ref));
     }
     expect(found).toBeGreaterThan(5);
   });

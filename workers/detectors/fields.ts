@@ -3,11 +3,13 @@
 //   value ─► categorical: seen values with counts while at most maxValues (low cardinality);
 //   │        beyond that the field is high-cardinality (ids, users, hashes) and its values are
 //   │        no longer kept or judged. An unseen value of a low-cardinality field with at least
-//   │        minSightings sightings: p = (values seen once + 1) / (sightings + 1) (Good-Turing).
+//   │        minSightings sightings: p = (values seen once + 1) / (sightings + 1) (Good-Turing);
+//   │        a value seen before but rarely, the same over the values at most as rare (rareValue).
 //   └──────► numeric (≥ 95% of values parse as numbers, not a counter): location and spread of
-//            log(1 + x) per context (the values of the template's other low-cardinality slots,
-//            so a route's latency is compared with that route's), EWMA with winsorising;
-//            upper-tail robust z from minNumeric values on.
+//            log(x + unit of its last digit) per context (the values of the template's other
+//            low-cardinality slots, so a route's latency is compared with that route's; with
+//            several varying ones, also each alone, and the tightest history with minNumeric
+//            values judges), EWMA with winsorising; upper-tail robust z from minNumeric values on.
 //
 // Scores: S = -log10 p (categorical) or z (numeric), score = S / (S + half). The state is plain
 // arrays and objects (JSON), bounded by maxValues, maxContexts and maxContext (the longest
@@ -46,6 +48,11 @@ export const FIELD_PARAMS = Object.freeze({
 /** Bytes added to (or, negative, dropped from) any field's values and contexts so far (budget.ts). */
 let grown = 0;
 
+/** The key and braces of an optional member (l; g and ng), with its number ng at most 12 characters. */
+const OPTIONAL_BYTES = 20;
+/** l's number (a sighting count) is wider than a value's count: room for it beyond VALUE_BYTES. */
+const LAST_BYTES = 16;
+
 /** The running total of bytes fields have grown by: read before and after observeValue to charge a field's growth. */
 export function grownBytes(): number {
   return grown;
@@ -56,10 +63,18 @@ export function fieldBytes(f: FieldStats, name: string): number {
   let b = FIELD_BYTES + jsonBytes(name);
   if (f.v !== null) for (const k of Object.keys(f.v)) b += jsonBytes(k) + VALUE_BYTES;
   for (const k of Object.keys(f.c)) b += jsonBytes(k) + CONTEXT_BYTES;
+  if (f.l !== undefined) {
+    b += OPTIONAL_BYTES;
+    for (const k of Object.keys(f.l)) b += jsonBytes(k) + VALUE_BYTES + LAST_BYTES;
+  }
+  if (f.g !== undefined) {
+    b += 2 * OPTIONAL_BYTES;
+    for (const k of Object.keys(f.g)) b += jsonBytes(k) + CONTEXT_BYTES;
+  }
   return b;
 }
 
-/** [sightings, location, spread] of log(1 + x) in one context. */
+/** [sightings, location, spread] of log(x + unit) in one context. */
 export type NumStats = [number, number, number];
 
 export interface FieldStats {
@@ -76,6 +91,19 @@ export interface FieldStats {
   prev: number;
   /** Numeric statistics per context. */
   c: Record<string, NumStats>;
+  /**
+   * Numeric statistics per single context slot's value (`name=value`), beside the full context:
+   * absent until a line has two or more varying context slots (see observeValue's views).
+   */
+  g?: Record<string, NumStats>;
+  /** Keys in g. */
+  ng?: number;
+  /**
+   * The sighting (n) at which each rarely seen value was last seen: set at a value's first
+   * sighting when that is already under 1/RARE_SHARE of the sightings, and kept while the value
+   * stays so (rareValue); absent until such a value.
+   */
+  l?: Record<string, number>;
 }
 
 export function freshField(): FieldStats {
@@ -97,7 +125,7 @@ function table<T>(): Record<string, T> {
 }
 
 export interface ValueFinding {
-  kind: 'unseen_value' | 'numeric_outlier';
+  kind: 'unseen_value' | 'rare_value' | 'numeric_outlier';
   score: number;
   /** Words for the explanation (after the field's name). */
   words: string;
@@ -126,6 +154,14 @@ class NumericOutlier implements ValueFinding {
   }
 }
 
+/**
+ * The unit of the last digit of the number numberOf() read last (1 for an integer, 0.001 for
+ * "0.045"): numbers are judged as log(x + unit), which is log(1 + x) for integers (counts,
+ * milliseconds, bytes) and stays scale-free for small decimals (seconds: 0.002 → 0.060 is 30×,
+ * where log(1 + x) moves by 0.06, under the spread floor).
+ */
+let numberUnit = 1;
+
 /** A number in a token ("503", "12.5", "53ms", "97%"), or NaN. */
 export function numberOf(value: string): number {
   let end = value.length;
@@ -137,11 +173,15 @@ export function numberOf(value: string): number {
   if (end === 0 || end < value.length - 3) return Number.NaN;
   // Plain decimals only (no exponent, no hex): ids like 4e10 or deadbeef are not numbers.
   let dots = 0;
+  let dot = end;
   for (let i = 0; i < end; i++) {
     const c = value.charCodeAt(i);
-    if (c === 46) dots++;
-    else if (!((c >= 48 && c <= 57) || (c === 45 && i === 0))) return Number.NaN;
+    if (c === 46) {
+      dots++;
+      dot = i;
+    } else if (!((c >= 48 && c <= 57) || (c === 45 && i === 0))) return Number.NaN;
   }
+  numberUnit = dot >= end - 1 ? 1 : 10 ** -(end - 1 - dot);
   if (dots > 1 || end > 15) return Number.NaN;
   return Number(end === value.length ? value : value.slice(0, end));
 }
@@ -156,7 +196,7 @@ export function isContext(f: FieldStats): boolean {
  * categorical only (a key pooled over a stream's templates, whose numbers mix routes); `meta`:
  * an event's metadata field (FIELD_PARAMS.meta*).
  */
-export function observeValue(f: FieldStats, value: string, ctx: string, numbers = true, meta = false): ValueFinding | null {
+export function observeValue(f: FieldStats, value: string, ctx: string, numbers = true, meta = false, views?: readonly string[]): ValueFinding | null {
   const P = FIELD_PARAMS;
   let out: ValueFinding | null = null;
   const v = f.v;
@@ -169,10 +209,11 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
     if (c !== undefined) {
       // A value the Map counts (f.v catches up at flushFields()); a low-cardinality field is
       // categorical, so only its sightings count beside.
+      const r = (c + 1) * RARE_SHARE <= f.n + 1 ? rareValue(f, m.values(), value, c, meta) : null;
       m.set(value, c + 1);
       stale.add(f);
       f.n++;
-      return null;
+      return r;
     }
     absent = !m.odd && !PROTO_NAMES.has(value);
   }
@@ -194,6 +235,11 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
         for (const k of Object.keys(v)) grown -= jsonBytes(k) + VALUE_BYTES;
         f.v = null;
         f.n = 0;
+        if (f.l !== undefined) {
+          grown -= OPTIONAL_BYTES;
+          for (const k of Object.keys(f.l)) grown -= jsonBytes(k) + VALUE_BYTES + LAST_BYTES;
+          delete f.l;
+        }
         if ((f as Counted)[COUNTS] !== undefined) (f as Counted)[COUNTS] = undefined;
         stale.delete(f);
       }
@@ -202,8 +248,15 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
         f.k++;
         // (A name such as __proto__ is not an own key: not in the JSON, not counted.)
         if (Object.hasOwn(v, value)) grown += jsonBytes(value) + VALUE_BYTES;
+        if (RARE_SHARE <= f.n + 1) lastSeen(f, value);
       }
-    } else v[value] = c + 1;
+    } else {
+      if (typeof c === 'number' && (c + 1) * RARE_SHARE <= f.n + 1) {
+        flushField(f);
+        out = rareValue(f, Object.values(v), value, c, meta);
+      }
+      v[value] = c + 1;
+    }
     // From now on counted in the Map, when f.v holds the value as its own number (a name of
     // Object.prototype that is not, such as __proto__, stays with the object's own rules).
     if (f.v !== null) {
@@ -214,7 +267,47 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
       }
     }
   }
-  return observeNumber(f, value, ctx, out, numbers);
+  return observeNumber(f, value, ctx, out, numbers, views);
+}
+
+/**
+ * A value already seen, but rarely: p = (sightings of the values seen at most as often + 1) /
+ * (sightings + 1), the Good-Turing chance of an unseen value (values seen once) widened to every
+ * value at most as rare as this one, so a value seen once is judged as a new one would be with
+ * that single sighting (a new currency's second line, a status seen once before), and a value
+ * among many rare ones is not news; and p is at least 1 / (sightings since its last one), so a
+ * value that is becoming common (a new pod's name after a rollout) is not rare. Judged under the
+ * unseen value's rules (minSightings, lowCard, catHalf) and only while the value has at most
+ * 1/RARE_SHARE of the sightings (cheap: most values are common).
+ */
+const RARE_SHARE = 20;
+
+/** f.l[value] = f.n, its bytes counted (grownBytes) when l or the value's entry is new. */
+function lastSeen(f: FieldStats, value: string): void {
+  let l = f.l;
+  if (l === undefined) {
+    l = f.l = table<number>();
+    grown += OPTIONAL_BYTES;
+  }
+  const fresh = !Object.hasOwn(l, value);
+  l[value] = f.n;
+  // (A name such as __proto__ is not an own key: not in the JSON, not counted.)
+  if (fresh && Object.hasOwn(l, value)) grown += jsonBytes(value) + VALUE_BYTES + LAST_BYTES;
+}
+
+function rareValue(f: FieldStats, counts: Iterable<number>, value: string, c: number, meta: boolean): ValueFinding | null {
+  const P = FIELD_PARAMS;
+  const last = f.l?.[value];
+  lastSeen(f, value);
+  // Untracked until now (it was common, or the state predates l): from its next sighting on.
+  if (typeof last !== 'number' || f.n < (meta ? P.metaMinSightings : P.minSightings) || f.k > P.lowCard) return null;
+  let rarer = 0;
+  for (const x of counts) if (typeof x === 'number' && x <= c) rarer += x;
+  // …and no rarer than the gap since its last sighting says (a new pod's name after a rollout
+  // comes back at once: it is becoming common, not rare).
+  const p = Math.max((rarer + 1) / (f.n + 1), 1 / Math.max(1, f.n - last));
+  const S = -Math.log10(p);
+  return { kind: 'rare_value', score: S / (S + (meta ? P.metaCatHalf : P.catHalf)), words: `value "${value.slice(0, 40)}" seen only ${c} time${c === 1 ? '' : 's'} in ${f.n} sightings (p ≈ ${p.toPrecision(2)} for a value this rare)`, details: { sightings: f.n, values: f.k, count: c, p_value: Number(p.toPrecision(3)) } };
 }
 
 /**
@@ -282,7 +375,7 @@ export function flushFields(): void {
   stale.clear();
 }
 
-function observeNumber(f: FieldStats, value: string, ctx: string, found: ValueFinding | null, numbers = true): ValueFinding | null {
+function observeNumber(f: FieldStats, value: string, ctx: string, found: ValueFinding | null, numbers = true, views?: readonly string[]): ValueFinding | null {
   const P = FIELD_PARAMS;
   let out = found;
   // Numbers are judged once the field is high-cardinality (a low-cardinality one is categorical).
@@ -293,7 +386,8 @@ function observeNumber(f: FieldStats, value: string, ctx: string, found: ValueFi
     if (x > f.prev) f.up++;
     f.prev = x;
     f.num++;
-    const y = Math.log1p(x);
+    const unit = numberUnit;
+    const y = Math.log(x + unit);
     let st = f.c[ctx];
     if (st === undefined) {
       const key = f.nc < P.maxContexts && ctx.length <= P.maxContext ? ctx : '*';
@@ -305,21 +399,57 @@ function observeNumber(f: FieldStats, value: string, ctx: string, found: ValueFi
         if (Object.hasOwn(f.c, key)) grown += jsonBytes(key) + CONTEXT_BYTES;
       }
     }
-    if (out === null && numeric && st[0] >= P.minNumeric) {
-      const dev = Math.max(st[2], P.minDev);
-      const z = (y - st[1]) / (1.25 * dev);
-      if (z > 0) {
-        const typical = Math.expm1(st[1]);
-        out = new NumericOutlier(z / (z + P.numHalf), value, x, typical, ctx, z, st[0]);
+    // The history the value is judged against: the full context's, or, when the line has several
+    // varying context slots, the tightest (smallest spread) of it and each slot's own value's
+    // (a route's latency, whatever the status, version and referer beside it: the full
+    // combination can stay under minNumeric values for long). The choice reads only history.
+    let judge = st[0] >= P.minNumeric ? st : undefined;
+    let where = ctx;
+    if (views !== undefined) {
+      if (f.g === undefined) grown += 2 * OPTIONAL_BYTES;
+      const g = (f.g ??= table<NumStats>());
+      for (let i = 0; i < views.length; i++) {
+        let vs = g[views[i]];
+        if (vs === undefined) {
+          if ((f.ng ?? 0) >= P.maxContexts || views[i].length > P.maxContext) continue;
+          vs = g[views[i]] = [0, y, 0];
+          f.ng = (f.ng ?? 0) + 1;
+          if (Object.hasOwn(g, views[i])) grown += jsonBytes(views[i]) + CONTEXT_BYTES;
+        }
+        if (vs[0] >= P.minNumeric && (judge === undefined || Math.max(vs[2], P.minDev) < Math.max(judge[2], P.minDev))) {
+          judge = vs;
+          where = views[i];
+        }
       }
     }
-    const a = st[0] < 20 ? 1 / (st[0] + 1) : P.alpha;
-    const dev0 = Math.max(st[2], P.minDev);
-    const yc = st[0] < 20 ? y : Math.min(st[1] + P.clip * dev0, Math.max(st[1] - P.clip * dev0, y));
-    st[1] += a * (yc - st[1]);
-    st[2] += a * (Math.abs(yc - st[1]) - st[2]);
-    st[0]++;
+    if (out === null && numeric && judge !== undefined) {
+      const dev = Math.max(judge[2], P.minDev);
+      const z = (y - judge[1]) / (1.25 * dev);
+      if (z > 0) {
+        const typical = Math.exp(judge[1]) - unit;
+        out = new NumericOutlier(z / (z + P.numHalf), value, x, typical, where, z, judge[0]);
+      }
+    }
+    learn(st, y);
+    if (views !== undefined) {
+      const g = f.g as Record<string, NumStats>;
+      for (let i = 0; i < views.length; i++) {
+        const vs = g[views[i]];
+        if (vs !== undefined) learn(vs, y);
+      }
+    }
     f.n++;
   } else f.n++;
   return out;
+}
+
+/** One value into a context's location and spread (EWMA, winsorised once 20 values are in). */
+function learn(st: NumStats, y: number): void {
+  const P = FIELD_PARAMS;
+  const a = st[0] < 20 ? 1 / (st[0] + 1) : P.alpha;
+  const dev0 = Math.max(st[2], P.minDev);
+  const yc = st[0] < 20 ? y : Math.min(st[1] + P.clip * dev0, Math.max(st[1] - P.clip * dev0, y));
+  st[1] += a * (yc - st[1]);
+  st[2] += a * (Math.abs(yc - st[1]) - st[2]);
+  st[0]++;
 }

@@ -13,9 +13,10 @@
 //        benign novelty, not a finding (slots.ts)
 //        │
 //   every line, either path:
-//   ├─► slot values (fields.ts): per template and slot, an unseen value of a low-cardinality
-//   │   slot (status, currency, region), a numeric outlier (latency, size) against the same
-//   │   route's values; high-cardinality slots (ids, users, hashes) are recognised and ignored;
+//   ├─► slot values (fields.ts): per template and slot, an unseen (or once-seen, long ago) value
+//   │   of a low-cardinality slot (status, currency, region), a numeric outlier (latency, size)
+//   │   against the same route's values (the template's other categorical slots together, or
+//   │   each alone, the tightest history); high-cardinality slots (ids, users, hashes) are recognised and ignored;
 //   │   keyed slots (status=) also per key name over the stream's templates
 //   ├─► metadata: the event's own fields, per stream and field name, judged the same way
 //   ├─► rate: per template, lines in windows of event time vs the template's decayed mean,
@@ -141,7 +142,7 @@ class LogScorer {
     this.#tokens = sc.tokens;
     // A prose line the free-text detector is still learning: its text novelty only when severe (logs-prose.ts).
     if (!this.#prose.learning || severityOf(text) !== '') {
-      const f = this.#text.feed(text, threshold, this.#text.normLine(text), this.#explained);
+      const f = this.#text.feed(text, threshold, this.#text.normLine(text), this.#explained, e.ts);
       top = this.#text.rowScore;
       if (f !== null) {
         top = Math.max(top, f.score);
@@ -169,8 +170,9 @@ class LogScorer {
     return m !== undefined && !m.created && !m.changed && explainedBySlots(m.template, this.#tokens, this.#s.s[m.template.id]);
   };
 
-  /** Values of the current line's slots (reused from line to line). */
+  /** Values of the current line's slots, and its varying context slots as `name=value` (reused from line to line). */
   readonly #values: string[] = [];
+  readonly #views: string[] = [];
 
   #slots(t: Template, tokens: readonly string[], threshold: number, out: Part[]): number {
     const L = slotLayout(t);
@@ -179,6 +181,8 @@ class LogScorer {
     let top = 0;
     let ctx = '';
     const values = this.#values;
+    const views = this.#views;
+    let nv = 0;
     let slots = 0;
     for (let k = 0; k < n; k++) {
       const i = L.pos[k];
@@ -193,11 +197,18 @@ class LogScorer {
         f = stats[name];
         if (f !== undefined) L.fields[k] = f;
       }
-      if (f !== undefined && isContext(f)) ctx += ctx === '' ? `${name}=${value}` : ` ${name}=${value}`;
+      if (f !== undefined && isContext(f)) {
+        const piece = `${name}=${value}`;
+        ctx += ctx === '' ? piece : ` ${piece}`;
+        if (f.k > 1) views[nv++] = piece;
+      }
     }
     if (stats === undefined) return 0;
     // Bytes the template's statistics grow by on this line (budget.ts): new fields, values, contexts.
     let grew = 0;
+    views.length = nv;
+    // Each varying context slot is also a history of its own (fields.ts), from two of them on.
+    const byView = nv >= 2 ? views : undefined;
     for (let k = 0; k < slots; k++) {
       const name = L.names[k];
       const value = values[k];
@@ -207,7 +218,7 @@ class LogScorer {
       const f = (L.fields[k] = had ?? (stats[name] = freshField()));
       const g0 = grownBytes();
       // A context slot is categorical (its own numbers are not judged), so the context can include it.
-      let r = observeValue(f, value, ctx);
+      let r = observeValue(f, value, ctx, true, false, byView);
       grew += grownBytes() - g0;
       let pooled = false;
       if (L.pool[k]) {

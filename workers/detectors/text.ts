@@ -24,7 +24,8 @@
 //           normalised away first, so counters and clocks do not make every line look new.
 //        ─► score = z / (z + zHalf), zHalf lowered for severe lines (an explicit FATAL/ERROR
 //           level; less for failure words when there is no level token); finding when ≥ the task's
-//           threshold (default 0.5) after warm-up
+//           threshold (default 0.5) after warm-up (warmupEvents lines; a slow regular stream:
+//           warmupMs of event time and warmupEventsSlow lines)
 //        ─► the threshold decides only what is reported: baseline, null and quarantine always
 //           cut at 0.5, so the state (and every later score) is the same whatever the profile
 //        ─► normal: line joins the baseline (LRU, bounded bytes) and the null
@@ -68,6 +69,16 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
    * never reported its never-seen errors): past warmupEvents events, this many samples suffice.
    */
   warmupNullRegular: 4,
+  /**
+   * …or, in event time, once the stream has sent lines for this long, at least
+   * warmupEventsSlow of them, and is regular (at most half of its lines were not exact repeats
+   * of known lines, so it has shown its vocabulary): a slow stream (a scheduler's line every
+   * 30 s) otherwise spends most of an hour learning and misses its never-seen errors (issue 11,
+   * k8s tuning seeds 201-205); a slow but varied log (Loghub's Mac) keeps the count. Only where
+   * the caller gives event times (logs.ts).
+   */
+  warmupMs: 15 * 60_000,
+  warmupEventsSlow: 32,
   /** Robust z at which the score reaches 0.5 (the finding threshold). */
   zHalf: 8,
   /** Minimum excess over the typical cost, in bits, before anything is flagged. */
@@ -130,6 +141,8 @@ export interface TextParams {
   warmupEvents: number;
   warmupNull: number;
   warmupNullRegular: number;
+  warmupMs: number;
+  warmupEventsSlow: number;
   zHalf: number;
   minExcessBits: number;
   incidentGap: number;
@@ -207,6 +220,8 @@ export interface TextState {
   q: QEntry[];
   /** Window-level template-mix drift (mix.ts). */
   mix: MixState;
+  /** Event time of the first line fed with one (TEXT_PARAMS.warmupMs); absent until then. */
+  t0?: number;
 }
 
 export function freshTextState(): TextState {
@@ -419,12 +434,15 @@ export class TextScorer {
    * index) or null. `explained`: asked only for a line that would be costed (not a known line,
    * not a recurrence); true when the caller knows the line's new text to be benign (logs.ts: a
    * known template's line whose only new text is in id-like slots): it is then normal whatever its
-   * cost (no finding, not quarantined; it joins the baseline and the null).
+   * cost (no finding, not quarantined; it joins the baseline and the null). `ts`: the line's
+   * event time (ms), for the warm-up in event time (warmupMs).
    */
-  feed(text: string, threshold = 0.5, norm?: string, explained?: () => boolean): Omit<Finding, 'index'> | null {
+  feed(text: string, threshold = 0.5, norm?: string, explained?: () => boolean, ts?: number): Omit<Finding, 'index'> | null {
     const s = this.s;
     const P = this.P;
     s.n++;
+    const timed = typeof ts === 'number' && Number.isFinite(ts);
+    if (timed && s.t0 === undefined) s.t0 = ts;
     this.rowScore = 0;
     this.rowP = Number.NaN;
     const line = norm ?? this.normLine(text);
@@ -445,7 +463,8 @@ export class TextScorer {
     const buf = Buffer.from(line + '\n');
     const baseLines = this.#base.size;
     const cost = baseLines > 0 ? deflatedBits(buf, P.level, this.#dictionary()) : buf.length * 8;
-    const warm = s.n > P.warmupEvents && s.ring.length >= Math.min(P.warmupNull, P.warmupNullRegular);
+    const warm = (s.n > P.warmupEvents || (timed && s.n > P.warmupEventsSlow && 2 * s.ins <= s.n && ts - (s.t0 as number) >= P.warmupMs)) &&
+      s.ring.length >= Math.min(P.warmupNull, P.warmupNullRegular);
     let z = 0;
     if (warm) z = (cost - s.med) / s.scale;
     const excess = cost - s.med;
