@@ -1,4 +1,6 @@
 // Value statistics of one field: a template's slot (status=<*>, a route) or a metadata field.
+// size-exception: ~455 lines: the byte accounting of budget.ts (statebound) and the rare-value and per-slot
+// histories (k8s4) landed together; to split (categorical / numeric) next.
 //
 //   value ─► categorical: seen values with counts while at most maxValues (low cardinality);
 //   │        beyond that the field is high-cardinality (ids, users, hashes) and its values are

@@ -1,4 +1,6 @@
 // Logs detector (streams of type logs and traces): templates, then scores that each explain
+// size-exception: ~460 lines: byte accounting (statebound) and per-slot numeric views (k8s4) landed
+// together; to split (the template scorer / the stream scorer) next.
 // themselves in words.
 //
 //   line ─► scan: tokens + key (digit tokens masked; a JSON object's fields as key=value, json-line.ts) ─► template miner
