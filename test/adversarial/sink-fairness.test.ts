@@ -45,11 +45,13 @@ describe('events sink fairness between tenants (issue 12, Medium 7)', () => {
          SELECT $1, k, 10, $3 FROM unnest($2::text[]) AS k`,
         [heavy, heavyWrites.map((w) => w.batchKey), createHash('sha256').update('other').digest()]);
       const heavyDone = heavyWrites.map((w) => sink.write(w).then(() => 'stored', () => 'failed'));
-      // Until two of the heavy tenant's flushes are waiting on the lock (polled: an event, not a sleep).
+      // Until the heavy tenant holds two flushes: its first waiting on the lock, its second waiting
+      // for the first's COPY (a tenant's COPYs go in the order its flushes were taken,
+      // copy-order.ts; the second does not connect meanwhile). Polled: an event, not a sleep.
       for (let i = 0; ; i++) {
         const { rows } = await db.pool.query<{ n: number }>(
           "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
-        if (rows[0].n >= 2) break;
+        if (rows[0].n >= 1 && sink.stats.flushes >= 2 && sink.stats.copyTurnWaits >= 1) break;
         if (i > 600) throw new Error('the heavy tenant\'s flushes never reached the lock');
         await new Promise((r) => setTimeout(r, 50));
       }
