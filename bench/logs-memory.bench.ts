@@ -11,19 +11,10 @@ import score from '../workers/score.js';
 import { scoreLogs } from '../workers/detectors/logs.js';
 import { encodeTask } from '../engine/transforms/score.js';
 import type { EventRecord } from '../engine/types.js';
+import { letterWord } from '../src/tools/demo/synthetic.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc');
-
-/** A letters-only word for i (digits would be masked out of the template). */
-function word(i: number): string {
-  let w = '';
-  do {
-    w += String.fromCharCode(97 + (i % 26));
-    i = Math.floor(i / 26);
-  } while (i > 0);
-  return w;
-}
 
 const TEMPLATES = 10_500;
 const LINES = 30_000;
@@ -32,7 +23,7 @@ for (let from = 0; from < LINES; from += 1000) {
   const records: EventRecord[] = [];
   for (let i = from; i < from + 1000; i++) {
     const t = i % TEMPLATES;
-    const text = `${word(t)} ${word(t * 7 + 3)} status=${[200, 201, 404][i % 3]} ms=${(i * 37) % 500}`;
+    const text = `${letterWord(t)} ${letterWord(t * 7 + 3)} status=${[200, 201, 404][i % 3]} ms=${(i * 37) % 500}`;
     records.push({ ts: i * 10, text, streamType: 'logs' } as unknown as EventRecord);
   }
   const { events, columns } = encodeTask(records);

@@ -16,32 +16,11 @@ import { join } from 'node:path';
 import score from '../workers/score.js';
 import { scoreLogs } from '../workers/detectors/logs.js';
 import type { ScoreInput } from '../workers/types.js';
+import { letterWord, prng } from '../src/tools/demo/synthetic.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const DATA = process.env.LOGS_DIR ?? '../shared/datasets/logs';
-
-/** A letters-only word for i (digits would be masked out of a template). */
-function word(i: number): string {
-  let w = '';
-  do {
-    w += String.fromCharCode(97 + (i % 26));
-    i = Math.floor(i / 26);
-  } while (i > 0);
-  return w;
-}
-
-/** A deterministic pseudo-random generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A string of n random lower-case letters and digits (a hostile unique value). */
 function blob(r: () => number, n: number): string {
@@ -55,54 +34,54 @@ const VERBS = ['GET', 'POST', 'PUT', 'DELETE'];
 
 /** 10,000+ templates of realistic lines: level, service, a message of words per template, route, status, latency, a user id. */
 function* templates10k(): Iterable<ScoreInput> {
-  const r = rng(11);
+  const r = prng(11);
   const T = 10_500;
   for (let i = 0; i < 31_500; i++) {
     const t = i < T ? i : Math.floor(r() * T);
-    const msg = `${word(t)} ${word(t * 7 + 3)} ${word(t * 13 + 5)} handled`;
+    const msg = `${letterWord(t)} ${letterWord(t * 7 + 3)} ${letterWord(t * 13 + 5)} handled`;
     const status = [200, 200, 200, 201, 404][Math.floor(r() * 5)];
-    yield { ts: 1_700_000_000_000 + i * 50, text: `2026-12-05T10:00:${String(i % 60).padStart(2, '0')}.123Z INFO ${SERVICES[t % 8]} ${msg} ${VERBS[t % 4]} /api/${word(t % 500)}/items status=${status} ms=${Math.round(5 + r() * 80)} user=u${Math.floor(r() * 1e6)}` };
+    yield { ts: 1_700_000_000_000 + i * 50, text: `2026-12-05T10:00:${String(i % 60).padStart(2, '0')}.123Z INFO ${SERVICES[t % 8]} ${msg} ${VERBS[t % 4]} /api/${letterWord(t % 500)}/items status=${status} ms=${Math.round(5 + r() * 80)} user=u${Math.floor(r() * 1e6)}` };
   }
 }
 
 /** Lines of 64 KiB, each of words never seen (every line a new template). */
 function* hostileLong(): Iterable<ScoreInput> {
-  const r = rng(12);
+  const r = prng(12);
   for (let i = 0; i < 400; i++) {
-    let text = `ERROR ${word(i + 1000)} `;
-    while (text.length < 65_536) text += `${word(Math.floor(r() * 1e9))} `;
+    let text = `ERROR ${letterWord(i + 1000)} `;
+    while (text.length < 65_536) text += `${letterWord(Math.floor(r() * 1e9))} `;
     yield { ts: 1_700_000_000_000 + i * 1000, text: text.slice(0, 65_536) };
   }
 }
 
 /** Distinct 1 KiB values in the slots of a few templates. */
 function* hostileSlots1k(): Iterable<ScoreInput> {
-  const r = rng(13);
+  const r = prng(13);
   for (let i = 0; i < 20_000; i++) {
     const t = i % 20;
-    yield { ts: 1_700_000_000_000 + i * 10, text: `INFO ${word(t)} request region=${blob(r, 1024)} tag=${blob(r, 1024)} id=${blob(r, 1024)}`, metadata: { region: blob(r, 1024), [`f${i % 40}`]: blob(r, 1024) } };
+    yield { ts: 1_700_000_000_000 + i * 10, text: `INFO ${letterWord(t)} request region=${blob(r, 1024)} tag=${blob(r, 1024)} id=${blob(r, 1024)}`, metadata: { region: blob(r, 1024), [`f${i % 40}`]: blob(r, 1024) } };
   }
 }
 
 /** Every slot value new and as long as a slot keeps (64 characters), over thousands of templates with many slots. */
 function* hostileSlots64(): Iterable<ScoreInput> {
-  const r = rng(14);
+  const r = prng(14);
   for (let i = 0; i < 60_000; i++) {
     const t = i % 6000;
-    let text = `WARN ${word(t + 100)} ${word(t * 3 + 7)}`;
-    for (let k = 0; k < 12; k++) text += ` ${word(k)}=${blob(r, 60)}`;
+    let text = `WARN ${letterWord(t + 100)} ${letterWord(t * 3 + 7)}`;
+    for (let k = 0; k < 12; k++) text += ` ${letterWord(k)}=${blob(r, 60)}`;
     yield { ts: 1_700_000_000_000 + i * 10, text };
   }
 }
 
 /** Long, always new session ids (request_id=…) on lines of a few templates. */
 function* hostileSessions(): Iterable<ScoreInput> {
-  const r = rng(15);
+  const r = prng(15);
   const ids: string[] = [];
   for (let i = 0; i < 30_000; i++) {
     if (i % 3 === 0 || ids.length === 0) ids.push(blob(r, 1024));
     const id = ids[Math.floor(r() * ids.length)];
-    yield { ts: 1_700_000_000_000 + i * 10, text: `INFO step ${word(i % 50)} done request_id=${id}` };
+    yield { ts: 1_700_000_000_000 + i * 10, text: `INFO step ${letterWord(i % 50)} done request_id=${id}` };
   }
 }
 

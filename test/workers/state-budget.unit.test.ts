@@ -6,31 +6,16 @@ import { describe, expect, it } from 'vitest';
 import score from '../../workers/score.js';
 import { scoreLogs } from '../../workers/detectors/logs.js';
 import type { Finding, ScoreInput } from '../../workers/types.js';
+import { letterWord, prng } from '../../src/tools/demo/synthetic.js';
 
 /** The per-stream budget (STATE_BUDGET.stream), written out so that this test runs on code without budget.ts. */
 const BUDGET = 2 * 1024 * 1024;
 const T0 = 1_700_000_000_000;
 const enc = new TextEncoder();
 
-/** A letters-only word for i (digits would be masked out of a template). */
-function word(i: number): string {
-  let w = '';
-  do {
-    w += String.fromCharCode(97 + (i % 26));
-    i = Math.floor(i / 26);
-  } while (i > 0);
-  return w;
-}
-
-/** One deterministic stream of 32-bit values (mulberry32), so every unique() differs. */
-let seed = 12_345;
-function next(): number {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return (t ^ (t >>> 14)) >>> 0;
-}
+/** One deterministic stream of 32-bit values (mulberry32: prng's draws × 2^32, exact), so every unique() differs. */
+const draw = prng(12_345);
+const next = (): number => draw() * 4294967296;
 
 /** n characters never generated before (a hostile unique value). */
 function unique(n: number): string {
@@ -63,8 +48,8 @@ describe('state budget of a log stream', () => {
   it('hostile slot values (every value new, 60 characters, 24 slots, thousands of templates) stay under the budget', () => {
     const ev: ScoreInput[] = [];
     for (let i = 0; i < 8_000; i++) {
-      let text = `WARN ${word(i % 2000 + 100)} ${word((i % 2000) * 3 + 7)}`;
-      for (let k = 0; k < 24; k++) text += ` ${word(k)}=${unique(60)}`;
+      let text = `WARN ${letterWord(i % 2000 + 100)} ${letterWord((i % 2000) * 3 + 7)}`;
+      for (let k = 0; k < 24; k++) text += ` ${letterWord(k)}=${unique(60)}`;
       ev.push({ ts: T0 + i * 10, text });
     }
     const { peak } = run(ev);
@@ -76,7 +61,7 @@ describe('state budget of a log stream', () => {
     const ids: string[] = [];
     for (let i = 0; i < 8_000; i++) {
       if (i % 2 === 0) ids.push(unique(1024));
-      ev.push({ ts: T0 + i * 10, text: `INFO step ${word(i % 50)} done request_id=${ids[ids.length - 1 - (i % 7) % ids.length]}` });
+      ev.push({ ts: T0 + i * 10, text: `INFO step ${letterWord(i % 50)} done request_id=${ids[ids.length - 1 - (i % 7) % ids.length]}` });
     }
     const { peak } = run(ev);
     expect(peak).toBeLessThan(BUDGET);
@@ -99,7 +84,7 @@ describe('state budget of a log stream', () => {
     const services = ['auth', 'billing', 'cart', 'search', 'orders', 'payments', 'gateway', 'users'];
     let i = 0;
     const line = (t: number, n: number): string =>
-      `2026-12-05T10:00:${String(n % 60).padStart(2, '0')}.123Z INFO ${services[t % 8]} ${word(t)} ${word(t * 7 + 3)} ${word(t * 13 + 5)} handled GET /api/${word(t % 500)}/items status=200 ms=${5 + (n * 37) % 80} user=u${(n * 7919) % 1_000_000}`;
+      `2026-12-05T10:00:${String(n % 60).padStart(2, '0')}.123Z INFO ${services[t % 8]} ${letterWord(t)} ${letterWord(t * 7 + 3)} ${letterWord(t * 13 + 5)} handled GET /api/${letterWord(t % 500)}/items status=200 ms=${5 + (n * 37) % 80} user=u${(n * 7919) % 1_000_000}`;
     // The stream's ordinary traffic (20 templates), a flood of 10,000 distinct templates, the ordinary traffic again.
     for (let k = 0; k < 500; k++, i++) ev.push({ ts: T0 + i * 20, text: line(k % 20, i) });
     for (let t = 20; t < 10_020; t++, i++) ev.push({ ts: T0 + i * 20, text: line(t, i) });
@@ -115,8 +100,8 @@ describe('state budget of a log stream', () => {
   it('evictions by bytes do not depend on how the stream is split into tasks (the bytes are a function of the state)', () => {
     const ev: ScoreInput[] = [];
     for (let i = 0; i < 5_000; i++) {
-      let text = `WARN ${word(i % 1500 + 100)} ${word((i % 1500) * 3 + 7)}`;
-      for (let k = 0; k < 24; k++) text += ` ${word(k)}=${unique(60)}`;
+      let text = `WARN ${letterWord(i % 1500 + 100)} ${letterWord((i % 1500) * 3 + 7)}`;
+      for (let k = 0; k < 24; k++) text += ` ${letterWord(k)}=${unique(60)}`;
       ev.push({ ts: T0 + i * 10, text });
     }
     const whole = scoreLogs(null, ev, undefined);

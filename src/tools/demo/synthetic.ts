@@ -15,6 +15,16 @@ export function prng(seed: number): () => number {
   };
 }
 
+/** A letters-only word for i (a, b, … z, aa, ba, …): a distinct name per i that digit masking leaves intact. */
+export function letterWord(i: number): string {
+  let w = '';
+  do {
+    w += String.fromCharCode(97 + (i % 26));
+    i = Math.floor(i / 26);
+  } while (i > 0);
+  return w;
+}
+
 const PATHS = ['/api/orders', '/api/orders/{id}', '/api/users/{id}', '/api/cart', '/health', '/api/search', '/static/app.js', '/api/payments'];
 const METHODS = ['GET', 'GET', 'GET', 'POST', 'PUT'];
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
