@@ -1,0 +1,146 @@
+// The numeric side of a field (fields.ts): once a field is high-cardinality and ≥ 95% of its
+// values parse as numbers (and it is not a counter), the location and spread of log(x + unit of
+// its last digit) per context (the values of the template's other low-cardinality slots, so a
+// route's latency is compared with that route's; with several varying ones, also each alone, and
+// the tightest history with minNumeric values judges), EWMA with winsorising; upper-tail robust z
+// from minNumeric values on. Score z / (z + numHalf).
+import { FIELD_PARAMS, grow, OPTIONAL_BYTES, table, type FieldStats, type NumStats, type ValueFinding } from './field-stats.js';
+import { CONTEXT_BYTES, jsonBytes } from './budget.js';
+
+/**
+ * A numeric outlier, its words and details written only when read: most have a small z and are
+ * never reported (logs.ts reads them for a finding at the threshold), and the formatting cost
+ * more than the judgement. Every input is taken when the value is judged.
+ */
+class NumericOutlier implements ValueFinding {
+  readonly kind = 'numeric_outlier';
+  constructor(
+    readonly score: number, readonly value: string, readonly x: number, readonly typical: number,
+    readonly ctx: string, readonly z: number, readonly count: number,
+  ) {}
+
+  get words(): string {
+    const { value, x, typical, ctx, z } = this;
+    return `value ${value} is ${(x / Math.max(typical, 1e-9)).toFixed(1)}× its typical ${typical.toPrecision(3)}${ctx === '' ? '' : ` for ${ctx}`} (robust z ${z.toFixed(1)} on a log scale, ${this.count} values)`;
+  }
+
+  get details(): Record<string, number | string> {
+    return { typical: Number(this.typical.toPrecision(4)), z: Number(this.z.toFixed(2)), values: this.count };
+  }
+}
+
+/**
+ * The unit of the last digit of the number numberOf() read last (1 for an integer, 0.001 for
+ * "0.045"): numbers are judged as log(x + unit), which is log(1 + x) for integers (counts,
+ * milliseconds, bytes) and stays scale-free for small decimals (seconds: 0.002 → 0.060 is 30×,
+ * where log(1 + x) moves by 0.06, under the spread floor).
+ */
+let numberUnit = 1;
+
+/** A number in a token ("503", "12.5", "53ms", "97%"), or NaN. */
+export function numberOf(value: string): number {
+  let end = value.length;
+  while (end > 0) {
+    const c = value.charCodeAt(end - 1);
+    if ((c >= 97 && c <= 122) || c === 37 || c === 44 || c === 59 || c === 41) end--;
+    else break;
+  }
+  if (end === 0 || end < value.length - 3) return Number.NaN;
+  // Plain decimals only (no exponent, no hex): ids like 4e10 or deadbeef are not numbers.
+  let dots = 0;
+  let dot = end;
+  for (let i = 0; i < end; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 46) {
+      dots++;
+      dot = i;
+    } else if (!((c >= 48 && c <= 57) || (c === 45 && i === 0))) return Number.NaN;
+  }
+  numberUnit = dot >= end - 1 ? 1 : 10 ** -(end - 1 - dot);
+  if (dots > 1 || end > 15) return Number.NaN;
+  return Number(end === value.length ? value : value.slice(0, end));
+}
+
+/**
+ * Judges a value's number (when the field is high-cardinality and `numbers`) against its
+ * context's history, then adds it; counts the sighting. `found`: the categorical finding, kept
+ * when there is one.
+ */
+export function observeNumber(f: FieldStats, value: string, ctx: string, found: ValueFinding | null, numbers = true, views?: readonly string[]): ValueFinding | null {
+  const P = FIELD_PARAMS;
+  let out = found;
+  // Numbers are judged once the field is high-cardinality (a low-cardinality one is categorical).
+  const x = f.v === null && numbers ? numberOf(value) : Number.NaN;
+  if (f.v === null && Number.isNaN(x)) f.n++;
+  else if (!Number.isNaN(x) && x >= 0) {
+    const numeric = f.num >= 0.95 * f.n && f.up < P.counterShare * f.num;
+    if (x > f.prev) f.up++;
+    f.prev = x;
+    f.num++;
+    const unit = numberUnit;
+    const y = Math.log(x + unit);
+    let st = f.c[ctx];
+    if (st === undefined) {
+      const key = f.nc < P.maxContexts && ctx.length <= P.maxContext ? ctx : '*';
+      st = f.c[key];
+      if (st === undefined) {
+        st = [0, y, 0];
+        f.c[key] = st;
+        f.nc++;
+        if (Object.hasOwn(f.c, key)) grow(jsonBytes(key) + CONTEXT_BYTES);
+      }
+    }
+    // The history the value is judged against: the full context's, or, when the line has several
+    // varying context slots, the tightest (smallest spread) of it and each slot's own value's
+    // (a route's latency, whatever the status, version and referer beside it: the full
+    // combination can stay under minNumeric values for long). The choice reads only history.
+    let judge = st[0] >= P.minNumeric ? st : undefined;
+    let where = ctx;
+    if (views !== undefined) {
+      if (f.g === undefined) grow(2 * OPTIONAL_BYTES);
+      const g = (f.g ??= table<NumStats>());
+      for (let i = 0; i < views.length; i++) {
+        let vs = g[views[i]];
+        if (vs === undefined) {
+          if ((f.ng ?? 0) >= P.maxContexts || views[i].length > P.maxContext) continue;
+          vs = g[views[i]] = [0, y, 0];
+          f.ng = (f.ng ?? 0) + 1;
+          if (Object.hasOwn(g, views[i])) grow(jsonBytes(views[i]) + CONTEXT_BYTES);
+        }
+        if (vs[0] >= P.minNumeric && (judge === undefined || Math.max(vs[2], P.minDev) < Math.max(judge[2], P.minDev))) {
+          judge = vs;
+          where = views[i];
+        }
+      }
+    }
+    if (out === null && numeric && judge !== undefined) {
+      const dev = Math.max(judge[2], P.minDev);
+      const z = (y - judge[1]) / (1.25 * dev);
+      if (z > 0) {
+        const typical = Math.exp(judge[1]) - unit;
+        out = new NumericOutlier(z / (z + P.numHalf), value, x, typical, where, z, judge[0]);
+      }
+    }
+    learn(st, y);
+    if (views !== undefined) {
+      const g = f.g as Record<string, NumStats>;
+      for (let i = 0; i < views.length; i++) {
+        const vs = g[views[i]];
+        if (vs !== undefined) learn(vs, y);
+      }
+    }
+    f.n++;
+  } else f.n++;
+  return out;
+}
+
+/** One value into a context's location and spread (EWMA, winsorised once 20 values are in). */
+function learn(st: NumStats, y: number): void {
+  const P = FIELD_PARAMS;
+  const a = st[0] < 20 ? 1 / (st[0] + 1) : P.alpha;
+  const dev0 = Math.max(st[2], P.minDev);
+  const yc = st[0] < 20 ? y : Math.min(st[1] + P.clip * dev0, Math.max(st[1] - P.clip * dev0, y));
+  st[1] += a * (yc - st[1]);
+  st[2] += a * (Math.abs(yc - st[1]) - st[2]);
+  st[0]++;
+}

@@ -1,0 +1,132 @@
+// The statistics of one field (fields.ts judges values against them): the parameters, the
+// state's shape, and its byte accounting (budget.ts).
+//
+// The state is plain arrays and objects (JSON), bounded by maxValues, maxContexts and maxContext
+// (the longest context key: a longer one counts in the '*' context); the bytes a field's values
+// and contexts add or drop are counted in grownBytes() as they change (budget.ts: logs.ts
+// charges a slot's to its template), and fieldBytes() gives the same total from a field's state.
+import { CONTEXT_BYTES, FIELD_BYTES, jsonBytes, VALUE_BYTES } from './budget.js';
+
+export const FIELD_PARAMS = Object.freeze({
+  maxValues: 16,
+  /** Low cardinality: an unseen value counts only while the field has at most this many values. */
+  lowCard: 8,
+  minSightings: 500,
+  catHalf: 3,
+  /**
+   * The bar for an event's metadata field (declared structure, not a slot mined from text): score
+   * 0.5 at p ≈ 1e-2 from 100 sightings, not ~1,000 (new regions/warehouses in slow streams; k8s
+   * seeds 201-205). Slots keep the higher bar: the lower one raised false alarms on real logs.
+   */
+  metaMinSightings: 100,
+  metaCatHalf: 2,
+  minNumeric: 80,
+  /** EWMA weight of location and spread. */
+  alpha: 0.02,
+  /** Spread floor (log units) and winsorising (spreads). */
+  minDev: 0.05,
+  clip: 4,
+  numHalf: 7,
+  maxContexts: 64,
+  /** The longest context key (the values of a template's other slots); a longer one is the overflow context '*'. */
+  maxContext: 256,
+  /** Share of values above the previous one beyond which a numeric field is a counter. */
+  counterShare: 0.8,
+});
+
+/** [sightings, location, spread] of log(x + unit) in one context. */
+export type NumStats = [number, number, number];
+
+export interface FieldStats {
+  /** Sightings. */
+  n: number;
+  /** Values seen with their counts, or null once high-cardinality. */
+  v: Record<string, number> | null;
+  /** Distinct values in v, and contexts in c. */
+  k: number;
+  nc: number;
+  /** Numeric values seen, of them above the previous one, and the previous one. */
+  num: number;
+  up: number;
+  prev: number;
+  /** Numeric statistics per context. */
+  c: Record<string, NumStats>;
+  /**
+   * Numeric statistics per single context slot's value (`name=value`), beside the full context:
+   * absent until a line has two or more varying context slots (see observeValue's views).
+   */
+  g?: Record<string, NumStats>;
+  /** Keys in g. */
+  ng?: number;
+  /**
+   * The sighting (n) at which each rarely seen value was last seen: set at a value's first
+   * sighting when that is already under 1/RARE_SHARE of the sightings, and kept while the value
+   * stays so (rareValue); absent until such a value.
+   */
+  l?: Record<string, number>;
+}
+
+export interface ValueFinding {
+  kind: 'unseen_value' | 'rare_value' | 'numeric_outlier';
+  score: number;
+  /** Words for the explanation (after the field's name). */
+  words: string;
+  details: Record<string, number | string>;
+}
+
+export function freshField(): FieldStats {
+  return { n: 0, v: table<number>(), k: 0, num: 0, up: 0, prev: 0, nc: 0, c: table<NumStats>() };
+}
+
+/**
+ * An empty object for keys that are data (a slot's values, its contexts), already in V8's
+ * dictionary mode: added to a `{}` literal, each new key would make a new hidden class (a slot
+ * sees thousands of distinct values over a stream's templates, and adding them was the largest
+ * single cost of the logs path). Its prototype is Object.prototype as a literal's, so lookups,
+ * key order and JSON are those of `{}`.
+ */
+export function table<T>(): Record<string, T> {
+  const o: Record<string, T> = { a: undefined as T, b: undefined as T };
+  delete o.a;
+  delete o.b;
+  return o;
+}
+
+/** Whether a field is low-cardinality enough to give context to another's numbers. */
+export function isContext(f: FieldStats): boolean {
+  return f.v !== null && f.n >= 50 && f.k <= FIELD_PARAMS.lowCard;
+}
+
+/** Bytes added to (or, negative, dropped from) any field's values and contexts so far (budget.ts). */
+let grown = 0;
+
+/** The key and braces of an optional member (l; g and ng), with its number ng at most 12 characters. */
+export const OPTIONAL_BYTES = 20;
+/** l's number (a sighting count) is wider than a value's count: room for it beyond VALUE_BYTES. */
+export const LAST_BYTES = 16;
+
+/** The running total of bytes fields have grown by: read before and after observeValue to charge a field's growth. */
+export function grownBytes(): number {
+  return grown;
+}
+
+/** Adds to the running total (negative: bytes dropped). */
+export function grow(bytes: number): void {
+  grown += bytes;
+}
+
+/** The bytes a field (named `name`) takes in JSON, as budget.ts accounts them: the same as its growth summed. */
+export function fieldBytes(f: FieldStats, name: string): number {
+  let b = FIELD_BYTES + jsonBytes(name);
+  if (f.v !== null) for (const k of Object.keys(f.v)) b += jsonBytes(k) + VALUE_BYTES;
+  for (const k of Object.keys(f.c)) b += jsonBytes(k) + CONTEXT_BYTES;
+  if (f.l !== undefined) {
+    b += OPTIONAL_BYTES;
+    for (const k of Object.keys(f.l)) b += jsonBytes(k) + VALUE_BYTES + LAST_BYTES;
+  }
+  if (f.g !== undefined) {
+    b += 2 * OPTIONAL_BYTES;
+    for (const k of Object.keys(f.g)) b += jsonBytes(k) + CONTEXT_BYTES;
+  }
+  return b;
+}

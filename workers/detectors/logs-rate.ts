@@ -1,0 +1,147 @@
+// The rate findings of a log stream (logs.ts), in event time:
+//
+//   rate: per template, lines in windows of event time vs the template's decayed mean, and a
+//   scan of its last 5 lines' span (quasi-Poisson tails, rate.ts): a burst of an ordinary but
+//   infrequent line (a retry storm), seen from its first few lines
+//   silence, once per window of event time (also at an idle tick {ts, idle: true}): a steady
+//   template that stopped while the stream went on, or the whole stream stopped
+import type { Template, TemplateMiner } from './templates.js';
+import { templateText } from './templates.js';
+import {
+  burstTest, BUSY, closeWindows, fmtSpan, freshRate, pushRing, RATE_LEN, RATE_PARAMS, SCAN_PRIOR, SILENCE_PARAMS, silenceS,
+  SILENT, upgradeRate,
+} from './rate.js';
+import { clip, type LogsState, type Part } from './logs-state.js';
+
+export const RATE_DETECTOR = 'template_rate';
+export const SILENCE_DETECTOR = 'silence';
+
+export class RateScorer {
+  readonly #s: LogsState;
+  readonly #miner: TemplateMiner;
+
+  constructor(s: LogsState, miner: TemplateMiner) {
+    this.#s = s;
+    this.#miner = miner;
+  }
+
+  /** A line of template `t` at `ts` (counted by streamLine first): a burst finding at least `threshold` to out; its score. */
+  rate(t: Template, ts: number, threshold: number, out: Part[]): number {
+    const P = RATE_PARAMS;
+    if (this.#s.sub !== 1 && ts % 1000 !== 0) this.#s.sub = 1;
+    let r = this.#s.r[t.id];
+    if (r === undefined) r = this.#s.r[t.id] = freshRate(ts);
+    else {
+      if (r.length < RATE_LEN) upgradeRate(r);
+      if (ts >= r[0] + P.windowMs) closeWindows(r, ts);
+    }
+    r[1]++;
+    r[SILENT] = 0;
+    const b = burstTest(r, this.#s.sr, ts, this.#s.sub === 1 ? 1 : 1000);
+    pushRing(r, ts);
+    if (b.S <= 0) return 0;
+    const score = Number((b.S / (b.S + P.half)).toFixed(4));
+    if (score >= threshold) {
+      const p = Number((10 ** -b.rawS).toPrecision(2));
+      const usual = r[2];
+      const disp = b.D > 1.05 ? `, counts over-dispersed ×${b.D.toFixed(1)}` : '';
+      const name = `Template "${clip(templateText(t))}"`;
+      const explanation = b.scan
+        ? `${name}: ${b.k} lines within ${fmtSpan(b.span)} of event time, where it usually shows ${(usual / (P.windowMs / 1000)).toPrecision(2)} per second (Poisson tail p ≈ ${p} at an expected ${b.lambda.toPrecision(2)}${disp}; ${SCAN_PRIOR} spans tested).`
+        : b.peak > 0
+          ? `${name}: ${b.k} lines in this ${P.windowMs / 1000} s window of event time, more than in its earlier bursts (at most ${b.peak.toPrecision(3)} per window, decayed; Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}); it usually shows ${usual.toFixed(2)} per window.`
+          : b.share >= 0
+          ? `${name}: ${b.k} lines in this ${P.windowMs / 1000} s window of event time; the stream sent ${b.streamCount} lines in it, of which this template is usually ${(100 * b.share).toPrecision(2)}% (Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}; its usual ${usual.toFixed(2)} per window alone would expect fewer).`
+          : `${name}: ${b.k} lines in this ${P.windowMs / 1000} s window of event time vs. a usual ${usual.toFixed(2)} per window (Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}).`;
+      out.push({
+        score,
+        detector: RATE_DETECTOR,
+        explanation,
+        details: { kind: 'burst', template: t.id, count: b.k, usual, p_value: p, window_ms: b.scan ? b.span : P.windowMs, ...(b.share >= 0 ? { stream_count: b.streamCount, usual_share: Number(b.share.toPrecision(4)) } : {}), ...(b.peak > 0 ? { peak: b.peak } : {}) },
+      });
+    }
+    return score;
+  }
+
+  /**
+   * Counts a line in the stream's own rate record (the silence of the whole stream, the share of
+   * each template). A late line, before the stream's current window (a log whose timestamps go
+   * back), is not counted in any window, its template's neither: false, and no rate test.
+   */
+  streamLine(ts: number): boolean {
+    if (typeof ts !== 'number' || !Number.isFinite(ts)) return false;
+    let r = this.#s.sr;
+    if (r === undefined) r = this.#s.sr = freshRate(ts);
+    else if (ts < r[0]) return false;
+    else if (ts >= r[0] + RATE_PARAMS.windowMs) closeWindows(r, ts);
+    r[1]++;
+    r[5] = ts;
+    r[SILENT] = 0;
+    return true;
+  }
+
+  /**
+   * Silence, judged once per window of event time (at the first line or idle tick past a window's
+   * end). The stream: no line since its last one, against its own decayed lines per window, at the
+   * first window boundary where it is significant (the finding's ts). Each
+   * steady template (at least minMean lines per window, minWindows of history): no line between
+   * its last one and the stream's last line (so a stream that stopped is one finding, not one per
+   * template). P(no line) is the negative binomial's zero at the expected count / slack and the
+   * record's dispersion; reported once per silence, Bonferroni-corrected for the templates checked.
+   */
+  silence(ts: number, threshold: number, out: Part[]): number {
+    const P = SILENCE_PARAMS;
+    const W = RATE_PARAMS.windowMs;
+    if (typeof ts !== 'number' || !Number.isFinite(ts)) return 0;
+    const w = Math.floor(ts / W);
+    const q = this.#s.q;
+    if (q !== undefined && w <= q) return 0;
+    this.#s.q = w;
+    if (q === undefined) return 0;
+    let top = 0;
+    const sr = this.#s.sr;
+    if (sr !== undefined && sr[BUSY] >= P.minBusyWindows && sr[SILENT] !== 1 && sr[2] >= P.minMean) {
+      // Judged at window boundaries of event time: the first since the last check where the
+      // silence reaches the threshold (the score rises with the gap), so neither where the check
+      // happens (a line, an idle tick whenever the engine sent it) nor its time (Finding.ts) varies.
+      const scoreAt = (b: number): number => {
+        const S = b - sr[5] >= P.minGapMs ? silenceS(sr, b - sr[5], 1) : 0;
+        return S > 0 ? Number((S / (S + P.half)).toFixed(4)) : 0;
+      };
+      top = scoreAt(w * W);
+      if (top >= threshold) {
+        let lo = q + 1;
+        for (let hi = w; lo < hi;) {
+          const mid = Math.floor((lo + hi) / 2);
+          if (scoreAt(mid * W) >= threshold) hi = mid; else lo = mid + 1;
+        }
+        const at = lo * W, gap = at - sr[5], S = silenceS(sr, gap, 1);
+        sr[SILENT] = 1;
+        out.push({ score: scoreAt(at), ts: at, detector: SILENCE_DETECTOR, explanation: `The stream has been silent for ${fmtSpan(gap)} of event time; it usually sends ${(sr[2] / (W / 1000)).toPrecision(2)} lines per second (P(no line) ≈ ${(10 ** -S).toPrecision(2)}).`, details: { kind: 'stream_silence', silent_ms: gap, usual_per_window: sr[2], p_value: Number((10 ** -S).toPrecision(3)) } });
+      }
+    }
+    const end = sr === undefined ? ts : sr[5];
+    const ids: string[] = [];
+    for (const id of Object.keys(this.#s.r)) {
+      const r = this.#s.r[id];
+      if (r.length > BUSY && r[BUSY] >= P.minBusyWindows && r[2] >= P.minMean && r[5] >= 0) ids.push(id);
+    }
+    const tests = Math.max(1, ids.length);
+    for (const id of ids) {
+      const r = this.#s.r[id];
+      const gap = end - r[5];
+      if (r[SILENT] === 1 || gap < P.minGapMs) continue;
+      const S = silenceS(r, gap, tests);
+      if (S <= 0) continue;
+      const score = Number((S / (S + P.half)).toFixed(4));
+      top = Math.max(top, score);
+      if (score >= threshold) {
+        r[SILENT] = 1;
+        const t = this.#miner.get(Number(id));
+        const name = t === undefined ? `#${id}` : `"${clip(templateText(t))}"`;
+        out.push({ score, detector: SILENCE_DETECTOR, explanation: `Template ${name} has been silent for ${fmtSpan(gap)} of event time while the stream went on; it usually shows ${(r[2] / (W / 1000)).toPrecision(2)} lines per second (P(no line) ≈ ${(10 ** -S).toPrecision(2)}, ${tests} steady templates checked).`, details: { kind: 'template_silence', template: id, silent_ms: gap, usual_per_window: r[2], p_value: Number((10 ** -S).toPrecision(3)) } });
+      }
+    }
+    return top;
+  }
+}

@@ -1,0 +1,60 @@
+// The logs detector's state (logs.ts): its shape, its loading and the upgrade of older ones.
+//
+// State: JSON {v: 2, kind: 'logs', t: text state, m: miner, s: slot stats, r: rates, md:
+// metadata, k: keys pooled per stream, sr: the stream's rate, q: last window checked for
+// silence, sub: sub-second timestamps seen} (k, sr, q, sub and the longer rate records are
+// added to older v2 states as they are met); a v1 text state (checkpoints written before templates) is upgraded in place: its
+// baseline, null and quarantine carry on, templates start empty.
+import type { Finding } from '../types.js';
+import type { ProseState } from './prose.js';
+import { freshTextState, upgradeTextState, type TextState } from './text.js';
+import { freshMiner, type MinerState } from './templates.js';
+import type { FieldStats } from './fields.js';
+import type { RateStats } from './rate.js';
+
+export interface LogsState {
+  v: 2;
+  kind: 'logs';
+  t: TextState;
+  m: MinerState;
+  /** Slot stats per template id, per slot position. */
+  s: Record<string, Record<string, FieldStats>>;
+  r: Record<string, RateStats>;
+  md: Record<string, FieldStats>;
+  /**
+   * Keyed slots (status=<*>, currency=<*>) pooled per key name over all the stream's templates,
+   * categorical only: a template that is new or infrequent (a route's POST line) inherits what
+   * the stream knows of the key. Absent in states written before.
+   */
+  k?: Record<string, FieldStats>;
+  /** Silence: the stream's rate record (its lines per window), and the last window checked. */
+  sr?: RateStats;
+  q?: number;
+  /** 1 once a timestamp with a sub-second part was seen (the scan's resolution is then 1 ms, else 1 s). */
+  sub?: number;
+  /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */
+  p?: ProseState;
+}
+
+const dec = new TextDecoder('utf-8', { fatal: true });
+
+export function loadState(bytes: Uint8Array | null): LogsState {
+  if (bytes === null || bytes.length === 0) return { v: 2, kind: 'logs', t: freshTextState(), m: freshMiner(), s: {}, r: {}, md: {} };
+  const s = JSON.parse(dec.decode(bytes)) as { v?: number; kind?: string };
+  if (s !== null && typeof s === 'object' && s.v === 1 && s.kind === 'text') {
+    // Migration from the checkpoints of the line detector alone (v1 text state).
+    return { v: 2, kind: 'logs', t: upgradeTextState(s as unknown as TextState), m: freshMiner(), s: {}, r: {}, md: {} };
+  }
+  if (s === null || typeof s !== 'object' || s.v !== 2 || s.kind !== 'logs') throw new TypeError('task.state is not a logs detector state (wrong stream type, or a newer version)');
+  const ls = s as unknown as LogsState;
+  ls.t = upgradeTextState(ls.t);
+  return ls;
+}
+
+/** A finding of the line being scored, before its index in the task is known. */
+export type Part = Omit<Finding, 'index'>;
+
+/** A template's text as an explanation quotes it. */
+export function clip(s: string): string {
+  return s.length > 100 ? `${s.slice(0, 97)}...` : s;
+}

@@ -1,0 +1,151 @@
+// The value findings of a log line (logs.ts): its template's slots and the event's metadata
+// fields, each value judged by fields.ts.
+//
+//   slot values: per template and slot, an unseen (or once-seen, long ago) value of a
+//   low-cardinality slot (status, currency, region), a numeric outlier (latency, size) against
+//   the same route's values (the template's other categorical slots together, or each alone, the
+//   tightest history); high-cardinality slots (ids, users, hashes) are recognised and ignored;
+//   keyed slots (status=) also per key name over the stream's templates
+//   metadata: the event's own fields, per stream and field name, judged the same way
+//
+// The bytes a template's slot statistics grow by are charged to the template (budget.ts), so the
+// miner may evict the least recently seen templates with their statistics.
+import type { TemplateMiner, Template } from './templates.js';
+import { templateText } from './templates.js';
+import { MAX_SLOT_VALUE, slotLayout } from './slots.js';
+import { freshField, grownBytes, isContext, observeValue, type ValueFinding } from './fields.js';
+import { FIELD_BYTES, jsonBytes } from './budget.js';
+import { clip, type LogsState, type Part } from './logs-state.js';
+
+export const SLOT_DETECTOR = 'template_slot';
+export const META_DETECTOR = 'metadata_field';
+
+/** Metadata fields kept per stream, and the longest value judged. */
+const MAX_META_FIELDS = 32;
+const MAX_META_VALUE = MAX_SLOT_VALUE;
+/** Key names pooled per stream. */
+const MAX_KEYS = 64;
+
+export class ValueScorer {
+  readonly #s: LogsState;
+  readonly #miner: TemplateMiner;
+  readonly #evicted: (id: number) => void;
+
+  constructor(s: LogsState, miner: TemplateMiner, evicted: (id: number) => void) {
+    this.#s = s;
+    this.#miner = miner;
+    this.#evicted = evicted;
+  }
+
+  /** Values of the current line's slots, and its varying context slots as `name=value` (reused from line to line). */
+  readonly #values: string[] = [];
+  readonly #views: string[] = [];
+
+  /** The line's slot values (its template `t`, its tokens): findings at least `threshold` to out; the highest score. */
+  slots(t: Template, tokens: readonly string[], threshold: number, out: Part[]): number {
+    const L = slotLayout(t);
+    const n = L.pos.length;
+    let stats = L.stats;
+    let top = 0;
+    let ctx = '';
+    const values = this.#values;
+    const views = this.#views;
+    let nv = 0;
+    let slots = 0;
+    for (let k = 0; k < n; k++) {
+      const i = L.pos[k];
+      if (i >= tokens.length) break;
+      const name = L.names[k];
+      const cut = L.cut[k];
+      const value = cut === 0 ? tokens[i] : tokens[i].slice(cut);
+      values[slots++] = value;
+      stats ??= L.stats = this.#s.s[t.id] ??= {};
+      let f = L.fields[k];
+      if (f === undefined) {
+        f = stats[name];
+        if (f !== undefined) L.fields[k] = f;
+      }
+      if (f !== undefined && isContext(f)) {
+        const piece = `${name}=${value}`;
+        ctx += ctx === '' ? piece : ` ${piece}`;
+        if (f.k > 1) views[nv++] = piece;
+      }
+    }
+    if (stats === undefined) return 0;
+    // Bytes the template's statistics grow by on this line (budget.ts): new fields, values, contexts.
+    let grew = 0;
+    views.length = nv;
+    // Each varying context slot is also a history of its own (fields.ts), from two of them on.
+    const byView = nv >= 2 ? views : undefined;
+    for (let k = 0; k < slots; k++) {
+      const name = L.names[k];
+      const value = values[k];
+      if (value.length > MAX_META_VALUE) continue;
+      const had = L.fields[k] ?? stats[name];
+      if (had === undefined) grew += FIELD_BYTES + jsonBytes(name);
+      const f = (L.fields[k] = had ?? (stats[name] = freshField()));
+      const g0 = grownBytes();
+      // A context slot is categorical (its own numbers are not judged), so the context can include it.
+      let r = observeValue(f, value, ctx, true, false, byView);
+      grew += grownBytes() - g0;
+      let pooled = false;
+      if (L.pool[k]) {
+        // The same key over the stream's templates: the larger of the two findings is reported.
+        let g = L.pooled[k];
+        if (g === undefined) {
+          const keys = (this.#s.k ??= {});
+          let h = keys[name];
+          if (h === undefined && Object.keys(keys).length < MAX_KEYS) h = keys[name] = freshField();
+          // Keys are never dropped: a key left out once the pool was full stays out.
+          g = L.pooled[k] = h ?? null;
+        }
+        const q = g === null ? null : observeValue(g, value, '', false);
+        if (q !== null && (r === null || q.score > r.score)) {
+          r = q;
+          pooled = true;
+        }
+      }
+      if (r === null) continue;
+      const score = valueScore(r);
+      top = Math.max(top, score);
+      // The words only for a finding that is reported (most value findings score under the threshold).
+      if (score < threshold) continue;
+      const where = pooled ? `Key "${name}" over the stream's templates (here in "${clip(templateText(t))}")` : `Slot ${name.startsWith('#') ? `at word ${name.slice(1)}` : `"${name}"`} of template "${clip(templateText(t))}"`;
+      report(r, score, SLOT_DETECTOR, where, out, { template: t.id, slot: name, ...(pooled ? { pooled: 1 } : {}) });
+    }
+    if (grew !== 0) this.#miner.grow(t, grew, this.#evicted);
+    return top;
+  }
+
+  /** The event's metadata fields: findings at least `threshold` to out; the highest score. */
+  meta(md: Record<string, unknown>, threshold: number, out: Part[]): number {
+    let top = 0;
+    for (const name of Object.keys(md)) {
+      const raw = md[name];
+      if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') continue;
+      const value = String(raw);
+      if (value.length > MAX_META_VALUE) continue;
+      let f = this.#s.md[name];
+      if (f === undefined) {
+        if (Object.keys(this.#s.md).length >= MAX_META_FIELDS) continue;
+        f = this.#s.md[name] = freshField();
+      }
+      const r = observeValue(f, value, '', true, true);
+      if (r === null) continue;
+      const score = valueScore(r);
+      top = Math.max(top, score);
+      if (score >= threshold) report(r, score, META_DETECTOR, `Metadata field "${name}"`, out, { field: name });
+    }
+    return top;
+  }
+}
+
+/** A value finding that reached the threshold (`score`: its valueScore). */
+function report(r: ValueFinding, score: number, detector: string, what: string, out: Part[], extra: Record<string, number | string>): void {
+  out.push({ score, detector, explanation: `${what}: ${r.words}.`, details: { kind: r.kind, ...extra, ...r.details } });
+}
+
+/** The score a value finding is reported with, and counted at in the row's top score. */
+function valueScore(r: ValueFinding): number {
+  return Number(Math.min(1, r.score).toFixed(4));
+}
