@@ -153,6 +153,11 @@ export class HashTable {
   }
 }
 
+/** Scratch arrays of #moveMix (one thread runs one task at a time). */
+let moveKeys = new Float64Array(512);
+let moveVals = new Float64Array(512);
+let moveOrder = new Int32Array(512);
+
 /** The template-mix tracker of one text stream for one task; `save()` returns its state. */
 export class MixDrift {
   readonly #s: MixState;
@@ -246,14 +251,28 @@ export class MixDrift {
     const p = this.#p;
     for (let i = 0; i < p.size; i++) p.vals[i] = p.vals[i] * (1 - lam);
     for (let i = 0; i < w.size; i++) p.add(w.keys[i], (lam * w.vals[i]) / s.h);
-    // Rounded here, not only when saved, so one task and many give identical shares.
-    const kept = p.entries()
-      .map(([k, v]): [number, number] => [k, Number(v.toPrecision(6))])
-      .filter(([, v]) => v >= P.minShare)
-      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-      .slice(0, P.maxShares);
+    // Rounded here, not only when saved, so one task and many give identical shares. The shares
+    // kept (at least minShare), largest first, ties by hash (hashes are distinct: one order), at
+    // most maxShares, sorted as entry positions in scratch arrays rather than as [hash, share] pairs.
+    let m = 0;
+    if (moveKeys.length < p.size) {
+      moveKeys = new Float64Array(2 * p.size);
+      moveVals = new Float64Array(2 * p.size);
+      moveOrder = new Int32Array(2 * p.size);
+    }
+    const keys = moveKeys;
+    const vals = moveVals;
+    for (let i = 0; i < p.size; i++) {
+      const v = Number(p.vals[i].toPrecision(6));
+      if (!(v >= P.minShare)) continue;
+      keys[m] = p.keys[i];
+      vals[m] = v;
+      moveOrder[m] = m;
+      m++;
+    }
+    const order = moveOrder.subarray(0, m).sort((a, b) => vals[b] - vals[a] || keys[a] - keys[b]);
     p.clear();
-    for (const [k, v] of kept) p.set(k, v);
+    for (let j = 0; j < Math.min(m, P.maxShares); j++) p.set(keys[order[j]], vals[order[j]]);
     w.clear();
     s.h = 0;
     s.hops++;

@@ -141,34 +141,70 @@ let scratch = Buffer.allocUnsafe(4096);
 const UUID_TOKEN = Buffer.from('<UUID>');
 const IP_TOKEN = Buffer.from('<IP>');
 
-/** Writes the class token of line[from, to) (as classOf gives it) at `at` in scratch; returns the end. */
-function putClass(line: string, from: number, to: number, kind: number, at: number): number {
-  if (kind === 0 || kind === 1) {
-    const t = kind === 0 ? UUID_TOKEN : IP_TOKEN;
-    scratch.set(t, at);
-    return at + t.length;
+/** Writes `<` letter len `>` at `at` in scratch; returns the end. */
+function putToken(letter: number, len: number, at: number): number {
+  const out = scratch;
+  out[at++] = 60; // <
+  out[at++] = letter;
+  if (len < 10) out[at++] = 48 + len;
+  else if (len < 100) {
+    out[at++] = 48 + ((len / 10) | 0);
+    out[at++] = 48 + (len % 10);
+  } else {
+    let digits = 1;
+    for (let x = len; x >= 10; x = Math.floor(x / 10)) digits++;
+    for (let k = digits - 1, x = len; k >= 0; k--, x = Math.floor(x / 10)) out[at + k] = 48 + (x % 10);
+    at += digits;
   }
-  let letter = 88; // X
-  if (kind !== 2) {
-    letter = 78; // N
-    for (let i = from; i < to; i++) {
-      if (!isDigit(line.charCodeAt(i))) {
-        letter = 72; // H
-        break;
-      }
-    }
-  }
-  scratch[at++] = 60; // <
-  scratch[at++] = letter;
-  // The length in decimal (of the hex digits after 0x for X).
-  const len = kind === 2 ? to - from - 2 : to - from;
-  let digits = 1;
-  for (let x = len; x >= 10; x = Math.floor(x / 10)) digits++;
-  for (let k = digits - 1, x = len; k >= 0; k--, x = Math.floor(x / 10)) scratch[at + k] = 48 + (x % 10);
-  at += digits;
-  scratch[at++] = 62; // >
+  out[at++] = 62; // >
   return at;
 }
+
+/**
+ * matchAt() for the Latin-1 path, with the token written at `at` in scratch: the end of the match
+ * (its class token written, the new output end in `putEnd`), or -1 when none starts at i. One
+ * run over the hex digits from i gives both the long hex run's end and its leading digits' end,
+ * which decide the IPv4 attempt, the plain digit run and the <H>/<N> letter (classOf) without
+ * scanning the characters again.
+ */
+function matchLatin1(line: string, i: number, n: number, c: number, prevWord: boolean, at: number): number {
+  // A UUID has its first dash 8 characters on: checked before the full scan.
+  let end = i + 36 <= n && line.charCodeAt(i + 8) === DASH ? uuidAt(line, i, n) : -1;
+  if (end >= 0) {
+    scratch.set(UUID_TOKEN, at);
+    putEnd = at + UUID_TOKEN.length;
+    return end;
+  }
+  // The hex run from i, and where its leading digits end (d === e: all digits).
+  let d = i;
+  while (d < n && isDigit(line.charCodeAt(d))) d++;
+  let e = d;
+  while (e < n && isHex(line.charCodeAt(e))) e++;
+  if (!prevWord && d > i && d - i <= 3 && d < n && line.charCodeAt(d) === DOT) {
+    end = ipAt(line, i, n);
+    if (end >= 0) {
+      scratch.set(IP_TOKEN, at);
+      putEnd = at + IP_TOKEN.length;
+      return end;
+    }
+  }
+  if (c === ZERO && i + 2 < n && line.charCodeAt(i + 1) === LOWER_X && isHex(line.charCodeAt(i + 2))) {
+    end = hexRun(line, i + 2, n);
+    putEnd = putToken(88 /* X */, end - i - 2, at);
+    return end;
+  }
+  // A long hex run between non-alphanumerics: an underscore bounds it too (txn_<hex>, <hex>_retry).
+  if ((!prevWord || line.charCodeAt(i - 1) === UNDERSCORE) && e - i >= 8 && (e >= n || !isAlnum(line.charCodeAt(e)))) {
+    putEnd = putToken(d === e ? 78 /* N */ : 72 /* H */, e - i, at);
+    return e;
+  }
+  if (d === i) return -1;
+  putEnd = putToken(78 /* N */, d - i, at);
+  return d;
+}
+
+/** The output end after matchLatin1's token. */
+let putEnd = 0;
 
 /**
  * Normalise one line; also collapses runs of whitespace. A line of Latin-1 characters (every log
@@ -203,15 +239,14 @@ export function normalise(line: string): string {
     // other than an underscore, which bounds a hex run) at a hex letter unless a UUID's first dash
     // is 8 characters on: matchAt would give -1, so it is not called.
     const none = (k & C_HEX) === 0 || (prevWord && (k & C_DIGIT) === 0 && line.charCodeAt(i - 1) !== UNDERSCORE && !(i + 36 <= n && line.charCodeAt(i + 8) === DASH));
-    const m = none ? -1 : matchAt(line, i, n, c, prevWord);
-    if (m < 0) {
+    const end = none ? -1 : matchLatin1(line, i, n, c, prevWord, at);
+    if (end < 0) {
       out[at++] = c;
       prevWord = (k & C_WORD) !== 0;
       i++;
       continue;
     }
-    const end = m >> 3;
-    at = putClass(line, i, end, m & 7, at);
+    at = putEnd;
     i = end;
     // Every alternative ends on a word character (a digit or a hex letter).
     prevWord = true;

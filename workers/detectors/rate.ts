@@ -162,6 +162,9 @@ export interface Burst {
   peak: number;
 }
 
+/** burstTest's result, one object reused from call to call (every line of a log stream takes the test): read it before the next call. */
+const burst: Burst = { S: 0, rawS: 0, scan: false, k: 0, span: 0, lambda: 0, D: 1, share: -1, streamCount: 0, peak: 0 };
+
 /**
  * The burst test of a template line at `ts` (its record `r` already closed to ts's window and
  * counted; `sr` the stream's record, this line counted too; `res` the timestamps' resolution in ms):
@@ -173,7 +176,17 @@ export interface Burst {
  */
 export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, res: number): Burst {
   const P = RATE_PARAMS;
-  const b: Burst = { S: 0, rawS: 0, scan: false, k: 0, span: 0, lambda: 0, D: dispersion(r), share: -1, streamCount: 0, peak: 0 };
+  const b = burst;
+  b.S = 0;
+  b.rawS = 0;
+  b.scan = false;
+  b.k = 0;
+  b.span = 0;
+  b.lambda = 0;
+  b.D = dispersion(r);
+  b.share = -1;
+  b.streamCount = 0;
+  b.peak = 0;
   if (r[3] < P.minWindows) return b;
   const D = b.D;
   if (r[1] >= P.minCount) {

@@ -284,6 +284,8 @@ function isAsciiLetter(c: number): boolean {
 interface BaseLine {
   bytes: Buffer;
   hash: number;
+  /** Where #dictionary() last put its bytes in #arena (-1: not yet). */
+  off: number;
 }
 
 /** The detector as a class for a single task: load state, feed events, save state. */
@@ -331,12 +333,14 @@ export class TextScorer {
 
   /** `bytes`: the line's UTF-8 bytes ended by \n, when the caller has them. */
   #add(line: string, bytes: Buffer = Buffer.from(line + '\n')): void {
-    this.#base.set(line, { bytes, hash: hashLine(line) });
+    const entry: BaseLine = { bytes, hash: hashLine(line), off: -1 };
+    this.#base.set(line, entry);
     this.#newest = line;
     this.#baseBytes += bytes.length;
     if (this.#valid) {
       if (this.#to + bytes.length <= this.#arena.length) {
         this.#arena.set(bytes, this.#to);
+        entry.off = this.#to;
         this.#to += bytes.length;
       } else this.#valid = false;
     }
@@ -361,19 +365,45 @@ export class TextScorer {
 
   #dictionary(): Buffer {
     if (!this.#valid) {
-      // The baseline's lines, least recent first, each ended by \n, copied into the arena.
-      if (this.#arena.length < this.#baseBytes) this.#arena = Buffer.allocUnsafe(Math.max(4 * this.P.baselineBytes, 2 * this.#baseBytes));
-      let at = 0;
-      for (const { bytes } of this.#base.values()) {
-        this.#arena.set(bytes, at);
-        at += bytes.length;
+      // The baseline's lines, least recent first, each ended by \n, in the arena. The leading
+      // lines already there in this order (from the least recent line's place on) stay: most
+      // touches move a recent line last, so only the lines from the first one out of place on
+      // are copied again. Every live line's bytes are at its `off` after a pass (a write lands
+      // past the lines kept, on a line this pass copies later or on none).
+      let fresh = false;
+      if (this.#arena.length < this.#baseBytes) {
+        this.#arena = Buffer.allocUnsafe(Math.max(4 * this.P.baselineBytes, 2 * this.#baseBytes));
+        fresh = true;
       }
-      this.#from = 0;
+      let from = -1;
+      let at = 0;
+      let kept = !fresh;
+      for (const e of this.#base.values()) {
+        if (from < 0) {
+          from = kept && e.off >= 0 && e.off + this.#baseBytes <= this.#arena.length ? e.off : 0;
+          at = from;
+        }
+        if (kept && e.off === at) {
+          at += e.bytes.length;
+          continue;
+        }
+        kept = false;
+        this.#arena.set(e.bytes, at);
+        e.off = at;
+        at += e.bytes.length;
+      }
+      this.#from = Math.max(from, 0);
       this.#to = at;
       this.#valid = true;
     }
-    return this.#arena.subarray(this.#from, this.#to);
+    if (this.#view.byteOffset - this.#arena.byteOffset !== this.#from || this.#view.length !== this.#to - this.#from || this.#view.buffer !== this.#arena.buffer) {
+      this.#view = this.#arena.subarray(this.#from, this.#to);
+    }
+    return this.#view;
   }
+
+  /** The last dictionary handed out (a view of #arena[#from, #to)). */
+  #view: Buffer = Buffer.alloc(0);
 
   #sorted = new Float64Array(0);
   #dev = new Float64Array(0);
