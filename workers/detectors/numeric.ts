@@ -110,7 +110,6 @@ interface Step {
   expected: number;
   z: number;
   z1: number;
-  z2: number;
   sc: number;
   sc2: number;
   bySeason: boolean;
@@ -119,7 +118,7 @@ interface Step {
   variance: number;
 }
 
-const STEP: Step = { expected: 0, z: 0, z1: 0, z2: 0, sc: 0, sc2: 0, bySeason: false, spike: 0, shift: 0, variance: 0 };
+const STEP: Step = { expected: 0, z: 0, z1: 0, sc: 0, sc2: 0, bySeason: false, spike: 0, shift: 0, variance: 0 };
 
 /**
  * Level + trend, or the time-of-day profile when it explains x better (a nightly job, a daily
@@ -175,7 +174,6 @@ function forecast(s: NumericState, x: number, ts: number, P: NumericParams): Ste
   st.expected = expected;
   st.z = z;
   st.z1 = z1;
-  st.z2 = z2;
   st.sc = sc;
   st.sc2 = sc2;
   st.bySeason = bySeason;
@@ -255,7 +253,6 @@ function feed(s: NumericState, x: number, ts: number, P: NumericParams, row: { s
   }
   const st = forecast(s, x, ts, P);
   const seasonal = P.bGate > 0 && st.bySeason && Math.abs(st.z) < P.bGate && Math.abs(st.z1) > P.bGate;
-  tr.dayZ = st.z2;
   const raw = rowLikelihood(s, x, ts, st.z, st.sc, P, seasonal, tr);
   reanchor(s, st, P);
   const score = calibratedWith(raw, P);

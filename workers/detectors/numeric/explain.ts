@@ -17,8 +17,8 @@ export interface Forecast {
   bySeason: boolean;
 }
 
-const FEATURE_KINDS = ['spike', 'level_shift', 'variance_change', 'time_of_week', 'variance_drop'] as const;
-const FEATURE_NAMES = ['point_deviation', 'short_vs_long_mean', 'variance', 'time_of_week', 'variance_low'] as const;
+const FEATURE_KINDS = ['spike', 'level_shift', 'variance_change', 'time_of_week'] as const;
+const FEATURE_NAMES = ['point_deviation', 'short_vs_long_mean', 'variance', 'time_of_week'] as const;
 
 export const fmt = (x: number): string => (Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : String(Number(x.toFixed(3))));
 

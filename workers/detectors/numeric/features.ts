@@ -13,7 +13,7 @@ import type { NumericParams } from './params.js';
 import type { Moments, NumericState } from './state.js';
 
 /** Row-likelihood features with an empirical tail: A (|z|), B (short vs. long mean), C (variance), E (time of week). */
-export const FEATURES = 5;
+export const FEATURES = 4;
 export const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 
@@ -49,17 +49,13 @@ export interface RowTrace {
   rangePoints: number;
   /** Scratch: the range check's verdicts for this row (farOut: beyond a whole range width, breaks a suppression). */
   farOut: boolean;
-  /** Scratch (exp.): the time-of-week profile explains this row (|residual| < weekGate scales). */
-  weekExplains: boolean;
-  /** (exp.) z of this row against the time-of-day profile (Infinity before the bucket's second day). */
-  dayZ: number;
 }
 
 export function newTrace(): RowTrace {
   return {
     value: new Float64Array(FEATURES), mean: new Float64Array(FEATURES), sd: new Float64Array(FEATURES), score: new Float64Array(FEATURES),
     capped: new Uint8Array(FEATURES), tz: new Float64Array(FEATURES), bins: new Int32Array(FEATURES),
-    weekExpected: 0, weekScale: 0, spatial: false, lo: 0, hi: 0, tol: 0, rangePoints: 0, farOut: false, weekExplains: false, dayZ: Infinity,
+    weekExpected: 0, weekScale: 0, spatial: false, lo: 0, hi: 0, tol: 0, rangePoints: 0, farOut: false,
   };
 }
 
@@ -85,20 +81,6 @@ function tailZ(m: Moments, f: number, v: number, w: number, P: NumericParams, tr
   m.mean += w * dc;
   m.var = (1 - w) * (m.var + w * dc * dc);
   return d / sd;
-}
-
-const MED = new WeakMap<object, Moments[]>();
-/** (exp.) lkRate2 > 0: the deviation is also judged against faster moments (rate lkRate2); the smaller z counts. */
-function tailZ2(s: NumericState, m: Moments, f: number, v: number, w: number, P: NumericParams, tr: RowTrace): number {
-  if (!(P.lkRate2 > 0)) return tailZ(m, f, v, w, P, tr);
-  let ms = MED.get(s);
-  if (ms === undefined) {
-    ms = Array.from({ length: FEATURES }, () => ({ mean: 0, var: 0 }));
-    MED.set(s, ms);
-  }
-  const z2 = tailZ(ms[f], f, v, Math.max(P.lkRate2, w), P, tr);
-  const z1 = tailZ(m, f, v, w, P, tr);
-  return Math.min(z1, z2);
 }
 
 /** −log10 of the Gaussian upper tail at t, / lkDiv, in [0, 1]; past t = 5 the asymptote (erfc's relative error grows there). */
@@ -153,22 +135,11 @@ function updateRowStats(s: NumericState, x: number, z: number, P: NumericParams,
   s.rowPoints++;
   const w = Math.max(P.lkRate, 1 / s.rowPoints);
   const tz = tr.tz;
-  tz[0] = tailZ2(s, r.moments[0], 0, r.pointDev, w, P, tr);
-  tz[1] = tailZ2(s, r.moments[1], 1, Math.abs(r.shortLevel - r.longLevel) / Math.max(r.longMad, P.absFloor, P.relFloor * Math.abs(r.longLevel)), w, P, tr);
+  tz[0] = tailZ(r.moments[0], 0, r.pointDev, w, P, tr);
+  tz[1] = tailZ(r.moments[1], 1, Math.abs(r.shortLevel - r.longLevel) / Math.max(r.longMad, P.absFloor, P.relFloor * Math.abs(r.longLevel)), w, P, tr);
   if (seasonal) tz[1] = -Infinity; // its statistics still update
-  tz[2] = tailZ2(s, r.moments[2], 2, Math.log(r.shortZsq + 0.1), w, P, tr);
+  tz[2] = tailZ(r.moments[2], 2, Math.log(r.shortZsq + 0.1), w, P, tr);
   tz[3] = -Infinity;
-  // (exp.) the lower tail of C: the spread collapsed (a stuck sensor, a flat line); cLow 2: of
-  // log(short EWMA of |x − previous x|) in the value's units, against its own moments.
-  tz[4] = P.cLow === 1 ? -tz[2] : -Infinity;
-  if (P.cLow === 2) {
-    const ex = r as typeof r & { ad?: number; adm?: { mean: number; var: number } };
-    ex.ad ??= 0;
-    ex.adm ??= { mean: 0, var: 0 };
-    ex.ad += (Math.abs(x - b) - ex.ad) / P.vShort;
-    const fl = Math.max(P.absFloor, P.relFloor * Math.abs(r.longLevel));
-    tz[4] = -tailZ(ex.adm, 4, Math.log(ex.ad + fl), w, P, tr);
-  }
 }
 
 /** E: the residual against the time-of-week profile, judged from the second visit of a bucket on a later week. */
@@ -184,26 +155,14 @@ function weekFeature(s: NumericState, x: number, ts: number, sc: number, P: Nume
   }
   const sw = Math.max(s.weekScale || sc, sc * 0.1, P.absFloor);
   const r = x - s.weekValues[wb];
-  let rj = r;
-  if (P.weekJitter > 0) {
-    // (exp.) the nearest of the neighbouring buckets seen on an earlier week: a weekly pattern a little early or late.
-    for (let d = -P.weekJitter; d <= P.weekJitter; d++) {
-      const nb = (wb + d + P.weekBuckets) % P.weekBuckets;
-      const f = s.weekFirst[nb];
-      if (d !== 0 && f !== undefined && f !== null && week > f && Math.abs(x - s.weekValues[nb]) < Math.abs(rj)) rj = x - s.weekValues[nb];
-    }
-  }
-  tr.weekExplains = false;
   if (week > seen) {
-    tr.weekExplains = P.weekGate > 0 && Math.abs(rj) / sw < P.weekGate;
     tr.weekExpected = s.weekValues[wb];
     tr.weekScale = sw;
-    s.rows.weekDev += (Math.min(Math.abs(rj) / sw, 50) - s.rows.weekDev) / P.lkShort;
+    s.rows.weekDev += (Math.min(Math.abs(r) / sw, 50) - s.rows.weekDev) / P.lkShort;
     // Its own count: the feature starts a week in, and is young then whatever rowPoints says.
     s.weekJudged++;
-    const te = tailZ2(s, s.rows.moments[3], 3, s.rows.weekDev, Math.max(P.lkRate, 1 / s.weekJudged), P, tr);
-    // (exp.) eDayGate: E is not scored where the time-of-day profile explains the row (|z| < eDayGate).
-    if (s.weekJudged >= P.lkWarm && !(P.eDayGate > 0 && Math.abs(tr.dayZ) < P.eDayGate)) tr.tz[3] = te;
+    const te = tailZ(s.rows.moments[3], 3, s.rows.weekDev, Math.max(P.lkRate, 1 / s.weekJudged), P, tr);
+    if (s.weekJudged >= P.lkWarm) tr.tz[3] = te;
     s.weekScale = (1 - P.gamma) * sw + P.gamma * 1.25 * Math.min(Math.abs(r), P.clip * sw);
   }
   s.weekValues[wb] += P.seasonGamma * Math.max(-P.clip * sw, Math.min(P.clip * sw, r));
@@ -268,7 +227,7 @@ function featureScores(s: NumericState, P: NumericParams, tr: RowTrace): number 
 
 /** Episodes, not rows, go into the histograms: rows in a suppression period are left out. */
 function countEpisode(s: NumericState, P: NumericParams, tr: RowTrace): void {
-  const counted = !(P.supRows > 0 && s.points <= s.suppressUntil) || s.rowPoints < P.warmCount;
+  const counted = !(P.supRows > 0 && s.points <= s.suppressUntil);
   s.tailUnit /= 1 - P.lkRate;
   s.tailTotal += s.tailUnit;
   for (let f = 0; f < FEATURES; f++) if (counted && tr.bins[f] >= 0) s.tailBins[f][tr.bins[f]] += s.tailUnit;
@@ -288,12 +247,7 @@ function countEpisode(s: NumericState, P: NumericParams, tr: RowTrace): void {
  */
 export function rowLikelihood(s: NumericState, x: number, ts: number, z: number, sc: number, P: NumericParams, seasonal: boolean, tr: RowTrace): number {
   updateRowStats(s, x, z, P, seasonal, tr);
-  tr.weekExplains = false;
   weekFeature(s, x, ts, sc, P, tr);
-  if (tr.weekExplains && Math.abs(z) > P.weekGate) {
-    // (exp.) the week profile explains the row and the forecast does not: the features in weekGateMask are not scored.
-    for (let f = 0; f < 3; f++) if ((P.weekGateMask >> f) & 1) tr.tz[f] = -Infinity;
-  }
   rangeCheck(s, x, P, tr);
   const spatial = tr.spatial;
   const farOut = tr.farOut;

@@ -126,19 +126,6 @@ const DEFAULTS = {
   mapSensitive: 0.515,
   mapBalanced: 0.525,
   mapStrict: 0.53,
-  /** (exp.) 1: a fifth feature, the lower tail of C (the spread collapsed). */
-  cLow: 0,
-  /** (exp.) E's residual is the nearest of the buckets within ±weekJitter seen on an earlier week. */
-  weekJitter: 0,
-  /** (exp.) where the week profile explains the row (|residual| < weekGate scales) and the forecast does not (|z| > weekGate), the features in weekGateMask (1 A, 2 B, 4 C) are not scored. */
-  weekGate: 0,
-  weekGateMask: 2,
-  /** (exp.) the empirical tails count every row (not only episodes) for the first warmCount row-likelihood points. */
-  warmCount: 0,
-  /** (exp.) E (time of week) is not scored where the time-of-day profile explains the row (|z| against it < eDayGate). */
-  eDayGate: 0,
-  /** (exp.) a second, faster set of moments per feature (rate lkRate2); a feature's z is the smaller of the two. */
-  lkRate2: 0,
 };
 
 /** One parameter set for every stream. */
