@@ -145,15 +145,8 @@ function updateRowStats(s: NumericState, x: number, z: number, P: NumericParams,
 /** E: the residual against the time-of-week profile, judged from the second visit of a bucket on a later week. */
 function weekFeature(s: NumericState, x: number, ts: number, sc: number, P: NumericParams, tr: RowTrace): void {
   if (!(P.weekBuckets > 0 && Number.isFinite(ts))) return;
-  let week = Math.floor(ts / WEEK_MS);
-  let wb = Math.floor(phaseOf(ts, week, WEEK_MS) / (WEEK_MS / P.weekBuckets));
-  if (P.dayType > 0) {
-    // (exp.) a day-type profile: hour of the day, weekdays and weekends apart (UTC), judged from the next day of that type.
-    const day = Math.floor(ts / DAY_MS);
-    const dow = (((day + 4) % 7) + 7) % 7;
-    wb = (dow === 0 || dow === 6 ? 24 : 0) + Math.floor(phaseOf(ts, day, DAY_MS) / 3_600_000);
-    week = day;
-  }
+  const week = Math.floor(ts / WEEK_MS);
+  const wb = Math.floor(phaseOf(ts, week, WEEK_MS) / (WEEK_MS / P.weekBuckets));
   const seen = s.weekFirst[wb];
   if (seen === undefined || seen === null) {
     s.weekFirst[wb] = week;

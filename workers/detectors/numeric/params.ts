@@ -126,8 +126,6 @@ const DEFAULTS = {
   mapSensitive: 0.515,
   mapBalanced: 0.525,
   mapStrict: 0.53,
-  /** (exp.) 1: E against a day-type profile (hour of day, weekday / weekend) instead of the hour of the week. */
-  dayType: 0,
 };
 
 /** One parameter set for every stream. */
