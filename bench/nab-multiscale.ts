@@ -2,7 +2,9 @@
 // copies of each series (the mean of every k rows, at the block's last timestamp), its row score
 // put on the block's last row, max-combined with the shipped rows; in-sample and leave one
 // category out, then the scale chosen per fold ('train' and 'nested').
-// Run: npx tsc -p tsconfig.json && node dist/bench/nab-multiscale.js [--data DIR] [--scales 2,4,8] [--agg mean|median]
+// --shared: the detector's suppression (supRows rows after a row reaches supLevel) applied once more to the
+// combined rows, so a coarse row right after a fine detection (or the reverse) is not a second one.
+// Run: npx tsc -p tsconfig.json && node dist/bench/nab-multiscale.js [--data DIR] [--scales 2,4,8] [--agg mean|median] [--shared]
 import { locoScore } from '../src/tools/eval/nab-loco.js';
 import { NAB_PROFILES, scoreCorpus, type NabFile } from '../src/tools/eval/nab-scorer.js';
 import { NUMERIC_PARAMS, scoreNumeric, type NumericParams } from '../workers/detectors/numeric.js';
@@ -12,6 +14,18 @@ const args = process.argv.slice(2);
 const opt = (flag: string): string | undefined => { const i = args.indexOf(flag); return i >= 0 ? args[i + 1] : undefined; };
 const scales = (opt('--scales') ?? '2,4,8').split(',').map(Number);
 const agg = opt('--agg') ?? 'mean';
+const shared = args.includes('--shared');
+const P0 = NUMERIC_PARAMS;
+/** One suppression over the combined rows (the detector's own rule: after a row reaches supLevel, supRows rows score 0). */
+function suppress(rows: Float64Array): Float64Array {
+  if (!shared) return rows;
+  let until = -1;
+  for (let r = 0; r < rows.length; r++) {
+    if (r <= until) rows[r] = 0;
+    else if (rows[r] >= P0.supLevel) until = r + P0.supRows;
+  }
+  return rows;
+}
 const { windows, series, shipped } = loadNab(nabDir(args));
 const RAW: NumericParams = { ...NUMERIC_PARAMS, mapSensitive: 0.4, mapBalanced: 0.5, mapStrict: 0.65 };
 
@@ -46,9 +60,9 @@ const per = new Map<number, Float64Array[]>();
 for (const k of scales) {
   const c = series.map((s) => coarse(s.ts, s.values, k));
   per.set(k, c);
-  report(`max(shipped, ${agg} ${k})`, (i) => shipped[i].map((v, r) => Math.max(v, c[i][r])));
+  report(`max(shipped, ${agg} ${k})`, (i) => suppress(shipped[i].map((v, r) => Math.max(v, c[i][r]))));
 }
-if (scales.length > 1) report(`max(shipped, all ${scales.join('/')})`, (i) => shipped[i].map((v, r) => Math.max(v, ...scales.map((k) => (per.get(k) as Float64Array[])[i][r]))));
+if (scales.length > 1) report(`max(shipped, all ${scales.join('/')})`, (i) => suppress(shipped[i].map((v, r) => Math.max(v, ...scales.map((k) => (per.get(k) as Float64Array[])[i][r])))));
 for (const select of ['train', 'nested'] as const) {
   const chosen = locoScore(candidates, windows, NAB_PROFILES, select);
   console.log(`LOCO, candidate chosen per fold (${select}) among ${Object.keys(candidates).length}: ${fmt(chosen.scores)}`);
