@@ -39,7 +39,7 @@ import { checkpoint, loadOffset } from './offsets.js';
 import { anomaliesSubject, anomalyId, decodeEvents, encodeAnomalies, EVENTS_STREAM, eventsSubject, MAX_PAYLOAD_BYTES } from './partition.js';
 import { TENANT_HEADER } from './publish.js';
 import { StreamCache } from './stream-cache.js';
-import { decodeTicks, isTickMessage, publishTicks, RECALL_MS, recallQuiet, tickBatch, type Recalled } from './ticks.js';
+import { decodeTicks, isTickMessage, publishTicks, RECALL_MS, recallQuiet, sweepEvery, tickBatch, type Recalled } from './ticks.js';
 
 const CHECKPOINT_MS = 1_000;
 const CHECKPOINT_MESSAGES = 2_000;
@@ -233,16 +233,9 @@ class PartitionRunner {
       });
     }, CHECKPOINT_MS);
     this.#behind = true;
-    const every = this.#d.idleTicks?.everyMs ?? 0;
-    // One sweep waits at most behind a slow task (those after it would decide the same, each refused).
-    let sweepQueued = false;
-    const ticker = every === 0 ? undefined : setInterval(() => {
-      if (sweepQueued) return;
-      sweepQueued = true;
-      // A tick that fails to publish is tried at a later sweep (ticks are not events: nothing is lost).
-      this.#exclusive(() => { sweepQueued = false; return this.#tick(); })
-        .catch((err: unknown) => this.#d.log.warn({ err, partition: this.#p }, 'ClusterIdleTickError: the idle ticks were not published; the next sweep tries again'));
-    }, every);
+    // A tick that fails to publish is tried at a later sweep (ticks are not events: nothing is lost).
+    const ticker = sweepEvery(this.#d.idleTicks?.everyMs ?? 0, (fn) => this.#exclusive(fn), () => this.#tick(),
+      (err) => this.#d.log.warn({ err, partition: this.#p }, 'ClusterIdleTickError: the idle ticks were not published; the next sweep tries again'));
     try {
       for await (const m of it) {
         this.#lastMessageAt = Date.now();

@@ -83,6 +83,20 @@ export async function publishTicks(nats: Nats, p: number, after: number, ticks: 
   }
 }
 
+/**
+ * The runner's sweep timer (everyMs 0: none): `sweep` every everyMs through `exclusive` (after the
+ * task running now). One sweep waits at most behind a slow task: those after it would decide the same.
+ */
+export function sweepEvery(everyMs: number, exclusive: (fn: () => Promise<void>) => Promise<void>, sweep: () => Promise<void>, onError: (err: unknown) => void): NodeJS.Timeout | undefined {
+  if (everyMs === 0) return undefined;
+  let queued = false;
+  return setInterval(() => {
+    if (queued) return;
+    queued = true;
+    exclusive(() => { queued = false; return sweep(); }).catch(onError);
+  }, everyMs);
+}
+
 /** A stream known only from the log before the checkpoint: what its ticks need (key: tenant \0 type \0 stream). */
 export type Recalled = TickEntry & { tenantId: string };
 
