@@ -39,7 +39,7 @@ import { checkpoint, loadOffset } from './offsets.js';
 import { anomaliesSubject, anomalyId, decodeEvents, encodeAnomalies, EVENTS_STREAM, eventsSubject, MAX_PAYLOAD_BYTES } from './partition.js';
 import { TENANT_HEADER } from './publish.js';
 import { StreamCache } from './stream-cache.js';
-import { decodeTicks, isTickMessage, publishTicks, RECALL_MS, recallQuiet, tickBatch, type Recalled } from './ticks.js';
+import { decodeTicks, isTickMessage, publishTicks, RECALL_MS, recallQuiet, sweepEvery, tickBatch, type Recalled } from './ticks.js';
 
 const CHECKPOINT_MS = 1_000;
 const CHECKPOINT_MESSAGES = 2_000;
@@ -67,7 +67,7 @@ export interface DetectStats {
   messages: number; scored: number; anomalies: number; checkpoints: number; restarts: number;
   /** Streams whose state was dropped from memory (after a checkpoint), and states loaded from detector_states. */
   evicted: number; loaded: number;
-  /** Idle ticks published (one per stream), and sweeps whose tick message JetStream refused (the partition had moved on). */
+  /** Idle ticks published (one per stream; not a duplicate of a tick message in the log), and sweeps whose tick message JetStream refused (the partition had moved on). */
   ticks: number; ticksRefused: number;
 }
 
@@ -233,11 +233,9 @@ class PartitionRunner {
       });
     }, CHECKPOINT_MS);
     this.#behind = true;
-    const every = this.#d.idleTicks?.everyMs ?? 0;
-    const ticker = every === 0 ? undefined : setInterval(() => {
-      // A tick that fails to publish is tried at a later sweep (ticks are not events: nothing is lost).
-      this.#exclusive(() => this.#tick()).catch((err: unknown) => this.#d.log.warn({ err, partition: this.#p }, 'ClusterIdleTickError: the idle ticks were not published; the next sweep tries again'));
-    }, every);
+    // A tick that fails to publish is tried at a later sweep (ticks are not events: nothing is lost).
+    const ticker = sweepEvery(this.#d.idleTicks?.everyMs ?? 0, (fn) => this.#exclusive(fn), () => this.#tick(),
+      (err) => this.#d.log.warn({ err, partition: this.#p }, 'ClusterIdleTickError: the idle ticks were not published; the next sweep tries again'));
     try {
       for await (const m of it) {
         this.#lastMessageAt = Date.now();
@@ -286,7 +284,11 @@ class PartitionRunner {
     for (const [k, e] of this.#recalled) if (now - e.seenAt > o.horizonMs) this.#recalled.delete(k);
     const batch = tickBatch(pickTicks([...this.#recalled.values(), ...this.#streams.values()], now, o));
     if (batch.length === 0) return;
-    await publishTicks(this.#d.nats, this.#p, this.#lastSeq, batch.map((b) => b.tick));
+    const sent = await publishTicks(this.#d.nats, this.#p, this.#lastSeq, batch.map((b) => b.tick));
+    // Refused: the subject has a message past the last one scored (stored since the last delivery),
+    // decided again after it. Duplicate: the tick message of this sequence is in the log already.
+    if (sent === 'refused') this.#stats.ticksRefused++;
+    if (sent !== 'published') return;
     for (const { entry } of batch) entry.tickedAt = now;
     this.#stats.ticks += batch.length;
     scoreMetrics.idleTicks.inc(batch.length);

@@ -10,12 +10,16 @@
 //        stream's latest event time + (now − that JetStream time)
 //        none while the holder is behind (the last message delivered had more pending: its streams
 //        may only look quiet)
-//     ─► js.publish(dw.events.<p>, msg id t:<p>:<last sequence scored>) ─► scored in log order
+//     ─► js.publish(dw.events.<p>, msg id t:<p>:<last sequence scored>, expected last subject
+//        sequence = that one) ─► scored in log order; refused when a message was stored on the
+//        subject after it (delivered later: the ticks were decided without its events)
+//        ─► ticksRefused, the next sweep decides again
 //   dw.events.<p> tick message ─► detect.ts: {ts, idle: true} per stream (never stored nor counted)
 //                              ─► store.ts: acked, not stored, no usage
 //   a new holder (takeover, restart) ─► recallQuiet: the partition's messages of the last
 //     RECALL_MS up to its checkpoint, read for their logs/traces streams' latest event time and
 //     JetStream time, so a stream whose last events precede the checkpoint gets its ticks too
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import { pack, unpack } from 'msgpackr';
 import type { StreamType } from '../../workers/types.js';
@@ -60,13 +64,37 @@ export function tickBatch<E extends TickEntry & { tenantId: string }>(due: reado
 
 /**
  * Publishes the ticks on the partition's subject, decided after sequence `after` (the last one the
- * holder scored). Its message id t:<p>:<after>: a publish tried again, or the same sweep of a
- * second holder during a lease overlap, is dropped by JetStream's duplicate window.
+ * holder scored). Its message id t:<p>:<after>: a publish tried again, a sweep that runs before
+ * the holder has scored its own last tick message, or the same sweep of a second holder during a
+ * lease overlap, is dropped by JetStream's duplicate window ('duplicate': nothing new in the log).
+ * Fenced on `after`: JetStream refuses it ('refused') when the subject has a message past `after`
+ * (stored since the holder's last delivery: the ticks were decided without its events, and would
+ * follow them in the log with an event time that does not count them); the next sweep decides again.
  */
-export async function publishTicks(nats: Nats, p: number, after: number, ticks: readonly Tick[]): Promise<void> {
+export async function publishTicks(nats: Nats, p: number, after: number, ticks: readonly Tick[]): Promise<'published' | 'duplicate' | 'refused'> {
   const h = headers();
   h.set(TICK_HEADER, '1');
-  await nats.js.publish(eventsSubject(p), encodeTicks(ticks), { headers: h, msgID: `t:${p}:${after}`, timeout: 5_000 });
+  try {
+    const ack = await nats.js.publish(eventsSubject(p), encodeTicks(ticks), { headers: h, msgID: `t:${p}:${after}`, expect: { lastSubjectSequence: after }, timeout: 5_000 });
+    return ack.duplicate ? 'duplicate' : 'published';
+  } catch (err) {
+    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence) return 'refused';
+    throw err;
+  }
+}
+
+/**
+ * The runner's sweep timer (everyMs 0: none): `sweep` every everyMs through `exclusive` (after the
+ * task running now). One sweep waits at most behind a slow task: those after it would decide the same.
+ */
+export function sweepEvery(everyMs: number, exclusive: (fn: () => Promise<void>) => Promise<void>, sweep: () => Promise<void>, onError: (err: unknown) => void): NodeJS.Timeout | undefined {
+  if (everyMs === 0) return undefined;
+  let queued = false;
+  return setInterval(() => {
+    if (queued) return;
+    queued = true;
+    exclusive(() => { queued = false; return sweep(); }).catch(onError);
+  }, everyMs);
 }
 
 /** A stream known only from the log before the checkpoint: what its ticks need (key: tenant \0 type \0 stream). */

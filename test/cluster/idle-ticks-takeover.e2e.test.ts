@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionOf } from '../../engine/cluster/partition.js';
 import { ingest } from '../engine/harness.js';
-import { balancedOwners, leaseOwners, uncheckpointed } from '../helpers/cluster-load.js';
+import { balancedOwners, lastEventsMessage, leaseOwners, uncheckpointed } from '../helpers/cluster-load.js';
 import { waitFor } from '../helpers/net.js';
 import { natsServerBinary, natsSkipReason } from '../helpers/nats-cluster.js';
 import { detectPair } from './detect-pair.js';
@@ -33,7 +33,7 @@ describe.skipIf(natsServerBinary() === undefined)(`idle ticks after a takeover (
     const survivor = procs.find((x) => x !== victim)!;
     const history = Array.from({ length: HISTORY }, (_, i) => lineAt(i));
     for (let i = 0; i < HISTORY; i += 1_000) expect((await ingest(h, history.slice(i, i + 1_000))).status).toBe(200);
-    const last = (await jsm.streams.getMessage('DW_EVENTS', { last_by_subj: `dw.events.${p}` }))!;
+    const last = (await lastEventsMessage(jsm, p))!;
     await waitFor(async () => ((await uncheckpointed(jsm, h.db.pool, [p])).length === 0 ? true : undefined), 8_000, 'the partition checkpointed past the last lines');
     const silences = async (): Promise<{ id: string; event_ts: Date; detected_at: Date; event: { metadata?: unknown } }[]> => (await h.db.pool.query(
       'SELECT id, event_ts, detected_at, event FROM anomalies WHERE tenant_id = $1 AND stream = $2 AND detector = $3', [h.tenantA.id, 'quiet', 'silence'])).rows;

@@ -3,10 +3,11 @@
 // the checks of what was stored and scored: every stream's events stored once each in order,
 // each scored once (test/fixtures/score-order.mjs: one fixture_seen row per event, fixture_order
 // for an event out of order).
-import type { JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type pg from 'pg';
-import { PARTITIONS } from '../../engine/cluster/partition.js';
+import { PARTITIONS, partitionOf } from '../../engine/cluster/partition.js';
+import { isTickMessage } from '../../engine/cluster/ticks.js';
 import { storedEvents } from './events.js';
 import { waitFor } from './net.js';
 
@@ -119,6 +120,16 @@ export const leaseOwners = (kv: KV): Promise<(string | null)[]> => Promise.all(r
   return e === null || e.operation !== 'PUT' ? null : e.json<{ owner: string | null }>().owner;
 }));
 
+/**
+ * A stream name (web-0 … web-63) whose partition for tenant `a` and whose partition for tenant `b`
+ * have different holders in `owners`, or undefined. partitionOf (FNV-1a modulo 16) keeps only the
+ * low four bits, which depend only on the low four bits of each character: two tenant ids that
+ * leave them equal (about one pair in 16) give the same partition for every stream name, and no
+ * name separates them (the caller takes another tenant).
+ */
+export const separatingStream = (owners: readonly (string | null)[], a: string, b: string): string | undefined =>
+  range(64).map((k) => `web-${k}`).find((s) => owners[partitionOf(a, s)] !== owners[partitionOf(b, s)]);
+
 /** Waits until every partition is held and `detectId` holds half of them (two detect processes balanced); the holders then. */
 export const balancedOwners = (kv: KV, detectId: string | undefined): Promise<(string | null)[]> => waitFor(async () => {
   const o = await leaseOwners(kv);
@@ -141,4 +152,31 @@ export async function scoredAndStored(jsm: JetStreamManager, pool: pg.Pool): Pro
   if ((await uncheckpointed(jsm, pool)).length > 0) return false;
   const ci = await jsm.consumers.info('DW_ANOMALIES', 'dw-store-anomalies');
   return ci.num_pending === 0 && ci.num_ack_pending === 0;
+}
+
+/** Partition p's messages in DW_EVENTS, in log order (events and idle-tick messages). */
+export async function partitionLog(jsm: JetStreamManager, p: number): Promise<StoredMsg[]> {
+  const subject = `dw.events.${p}`;
+  const last = await jsm.streams.getMessage('DW_EVENTS', { last_by_subj: subject }).catch(() => null);
+  const out: StoredMsg[] = [];
+  for (let seq = 1; last !== null && seq <= last.seq; seq++) {
+    const m = await jsm.streams.getMessage('DW_EVENTS', { seq }).catch(() => null);
+    if (m !== null && m.subject === subject) out.push(m);
+  }
+  return out;
+}
+
+/**
+ * Partition p's last message with events: the subject's last message may be an idle tick (the
+ * holder ticks a stream quiet for a tick interval, engine/cluster/ticks.ts), which is not when the
+ * stream's events were stored.
+ */
+export async function lastEventsMessage(jsm: JetStreamManager, p: number): Promise<StoredMsg | undefined> {
+  const subject = `dw.events.${p}`;
+  const last = await jsm.streams.getMessage('DW_EVENTS', { last_by_subj: subject }).catch(() => null);
+  for (let seq = last?.seq ?? 0; seq >= 1; seq--) {
+    const m = seq === last!.seq ? last : await jsm.streams.getMessage('DW_EVENTS', { seq }).catch(() => null);
+    if (m !== null && m.subject === subject && !isTickMessage(m.header)) return m;
+  }
+  return undefined;
 }

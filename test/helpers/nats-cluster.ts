@@ -222,14 +222,7 @@ export async function startNatsServer(): Promise<{ url: string; stop(): Promise<
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(async () => {
-      const nc = await connect({ servers: url, timeout: 1_000, reconnect: false });
-      try {
-        return (await (await jetstreamManager(nc, { timeout: 2_000 })).getAccountInfo()) === undefined ? undefined : true;
-      } finally {
-        await nc.close();
-      }
-    }, 20_000, 'nats-server');
+    await waitFor(() => jetstreamAnswers([url], false), 20_000, 'nats-server');
   } catch (err) {
     await stop();
     throw err;
