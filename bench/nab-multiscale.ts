@@ -1,6 +1,6 @@
 // NAB experiment (not shipped, not a speed benchmark): the shipped detector run again on coarser
-// copies of each series (the mean of every k rows, at the block's last timestamp), its row score
-// put on the block's last row, max-combined with the shipped rows; in-sample and leave one
+// copies of each series (the mean, or with --agg median the median, of every k rows, at the block's
+// last timestamp), its row score put on the block's last row, max-combined with the shipped rows; in-sample and leave one
 // category out, then the scale chosen per fold ('train' and 'nested').
 // --shared: the detector's suppression (supRows rows after a row reaches supLevel) applied once more to the
 // combined rows, so a coarse row right after a fine detection (or the reverse) is not a second one.
@@ -14,7 +14,7 @@ const scales = (opt('--scales') ?? '2,4,8').split(',').map(Number);
 const agg = opt('--agg') ?? 'mean';
 const shared = args.includes('--shared');
 const P0 = NUMERIC_PARAMS;
-/** One suppression over the combined rows (the detector's own rule: after a row reaches supLevel, supRows rows score 0). */
+/** One suppression over the combined rows (the detector's rule with supMult 0: after a row reaches supLevel, supRows rows score 0; without its supSpatial break for a far new extreme). */
 function suppress(rows: Float64Array): Float64Array {
   if (!shared) return rows;
   let until = -1;
