@@ -15,9 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../src/core/paths.js';
-import { locoScore } from '../src/tools/eval/nab-loco.js';
-import { NAB_PROFILES, scoreCorpus, type NabFile } from '../src/tools/eval/nab-scorer.js';
-import { fmt, loadNab, profiles } from './nab-corpus.js';
+import { candidateReport, loadNab } from './nab-corpus.js';
 
 const args = process.argv.slice(2);
 const opt = (flag: string): string[] => args.flatMap((a, i) => (a === flag && i + 1 < args.length ? [args[i + 1]] : []));
@@ -31,17 +29,10 @@ if (others.length === 0) throw new TypeError('give at least one --scores NAME=FI
 const combine = new Set((opt('--combine')[0] ?? 'alone,max,sum').split(','));
 for (const c of combine) if (!['alone', 'max', 'sum'].includes(c)) throw new TypeError(`--combine ${c}: expected alone, max or sum (comma-separated)`);
 
-const { windows, series, shipped } = loadNab(dir);
+const corpus = loadNab(dir);
+const { series, shipped } = corpus;
 
-const candidates: Record<string, NabFile[]> = {};
-const report = (label: string, score: (i: number) => ArrayLike<number>): void => {
-  const files = series.map((s, i) => ({ name: s.name, ts: s.ts, score: score(i) }));
-  candidates[label] = files;
-  const inSample = scoreCorpus(files, windows);
-  const det = inSample.find((x) => x.profile === 'standard');
-  const win = det === undefined ? '' : ` (standard: ${det.perFile.reduce((a, f) => a + f.windowsDetected, 0)} windows, ${det.fp} fp)`;
-  console.log(`${label}: in-sample ${fmt(Object.fromEntries(inSample.map((x) => [x.profile, x.normalised])))} | LOCO (threshold only) ${fmt(locoScore({ [label]: files }, windows).scores)}${win}`);
-};
+const { report, chosen } = candidateReport(corpus);
 report('shipped', (i) => shipped[i]);
 for (const { label, rows } of others) {
   const ext = series.map((s) => {
@@ -53,8 +44,4 @@ for (const { label, rows } of others) {
   if (combine.has('max')) report(`max(shipped, ${label})`, (i) => shipped[i].map((v, r) => Math.max(v, ext[i][r])));
   if (combine.has('sum')) report(`shipped + ${label}`, (i) => shipped[i].map((v, r) => Math.min(1, v + ext[i][r])));
 }
-for (const select of ['train', 'nested'] as const) {
-  const chosen = locoScore(candidates, windows, NAB_PROFILES, select);
-  console.log(`LOCO, candidate chosen per fold (${select}) among ${Object.keys(candidates).length}: ${fmt(chosen.scores)}`);
-  for (const f of chosen.folds) console.log(`  held out ${f.category}: ${profiles.map((p) => `${p} ${f.chosen[p].candidate}`).join(', ')}`);
-}
+chosen();

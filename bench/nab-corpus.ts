@@ -1,10 +1,13 @@
-// The NAB development corpus as the NAB experiments read it (nab-ensemble.ts, nab-combine.ts): the
-// label windows, every file's series, and the shipped detector's raw row likelihood per file.
+// The NAB development corpus as the NAB experiments read it (nab-ensemble.ts, nab-combine.ts,
+// nab-multiscale.ts, nab-files.ts, nab-delay.ts, nab-diag.ts): the label windows, every file's
+// series, and the shipped detector's raw row likelihood per file; and the candidates' report of
+// nab-combine.ts and nab-multiscale.ts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listNabFiles, parseNabCsv } from '../src/tools/eval/nab.js';
 import { packageRoot } from '../src/core/paths.js';
-import { NAB_PROFILES, optimalThreshold, parseWindows, sweep, weighRows } from '../src/tools/eval/nab-scorer.js';
+import { locoScore } from '../src/tools/eval/nab-loco.js';
+import { NAB_PROFILES, optimalThreshold, parseWindows, scoreCorpus, sweep, weighRows, type NabFile } from '../src/tools/eval/nab-scorer.js';
 import { NUMERIC_PARAMS, scoreNumeric, type NumericParams } from '../workers/detectors/numeric.js';
 
 export const profiles = Object.keys(NAB_PROFILES);
@@ -37,4 +40,30 @@ export function shippedStandard({ windows, series, shipped }: ReturnType<typeof 
   const cm = NAB_PROFILES.standard.CostMatrix;
   const weighed = series.map((s, i) => weighRows({ name: s.name, ts: s.ts, score: shipped[i] }, windows[s.name] ?? [], cm));
   return { cm, weighed, theta: optimalThreshold(sweep(weighed, cm)) };
+}
+
+/**
+ * Candidate row scores over the corpus: `report(label, score)` adds one (score(i): file i's rows)
+ * and prints its in-sample figures, its LOCO at the threshold only, and the standard profile's
+ * windows detected and false positives; `chosen()` prints LOCO with the candidate chosen per fold
+ * among all added ('train': by the other four categories' score; 'nested': by a LOCO inside them).
+ */
+export function candidateReport({ windows, series }: ReturnType<typeof loadNab>) {
+  const candidates: Record<string, NabFile[]> = {};
+  const report = (label: string, score: (i: number) => ArrayLike<number>): void => {
+    const files = series.map((s, i) => ({ name: s.name, ts: s.ts, score: score(i) }));
+    candidates[label] = files;
+    const inSample = scoreCorpus(files, windows);
+    const det = inSample.find((x) => x.profile === 'standard');
+    const win = det === undefined ? '' : ` (standard: ${det.perFile.reduce((a, f) => a + f.windowsDetected, 0)} windows, ${det.fp} fp)`;
+    console.log(`${label}: in-sample ${fmt(Object.fromEntries(inSample.map((x) => [x.profile, x.normalised])))} | LOCO (threshold only) ${fmt(locoScore({ [label]: files }, windows).scores)}${win}`);
+  };
+  const chosen = (): void => {
+    for (const select of ['train', 'nested'] as const) {
+      const c = locoScore(candidates, windows, NAB_PROFILES, select);
+      console.log(`LOCO, candidate chosen per fold (${select}) among ${Object.keys(candidates).length}: ${fmt(c.scores)}`);
+      for (const f of c.folds) console.log(`  held out ${f.category}: ${profiles.map((p) => `${p} ${f.chosen[p].candidate}`).join(', ')}`);
+    }
+  };
+  return { report, chosen };
 }

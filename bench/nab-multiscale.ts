@@ -1,14 +1,12 @@
 // NAB experiment (not shipped, not a speed benchmark): the shipped detector run again on coarser
-// copies of each series (the mean of every k rows, at the block's last timestamp), its row score
-// put on the block's last row, max-combined with the shipped rows; in-sample and leave one
+// copies of each series (the mean, or with --agg median the median, of every k rows, at the block's
+// last timestamp), its row score put on the block's last row, max-combined with the shipped rows; in-sample and leave one
 // category out, then the scale chosen per fold ('train' and 'nested').
 // --shared: the detector's suppression (supRows rows after a row reaches supLevel) applied once more to the
 // combined rows, so a coarse row right after a fine detection (or the reverse) is not a second one.
 // Run: npx tsc -p tsconfig.json && node dist/bench/nab-multiscale.js [--data DIR] [--scales 2,4,8] [--agg mean|median] [--shared]
-import { locoScore } from '../src/tools/eval/nab-loco.js';
-import { NAB_PROFILES, scoreCorpus, type NabFile } from '../src/tools/eval/nab-scorer.js';
 import { NUMERIC_PARAMS, scoreNumeric, type NumericParams } from '../workers/detectors/numeric.js';
-import { fmt, loadNab, nabDir, profiles } from './nab-corpus.js';
+import { candidateReport, loadNab, nabDir } from './nab-corpus.js';
 
 const args = process.argv.slice(2);
 const opt = (flag: string): string | undefined => { const i = args.indexOf(flag); return i >= 0 ? args[i + 1] : undefined; };
@@ -16,7 +14,7 @@ const scales = (opt('--scales') ?? '2,4,8').split(',').map(Number);
 const agg = opt('--agg') ?? 'mean';
 const shared = args.includes('--shared');
 const P0 = NUMERIC_PARAMS;
-/** One suppression over the combined rows (the detector's own rule: after a row reaches supLevel, supRows rows score 0). */
+/** One suppression over the combined rows (the detector's rule with supMult 0: after a row reaches supLevel, supRows rows score 0; without its supSpatial break for a far new extreme). */
 function suppress(rows: Float64Array): Float64Array {
   if (!shared) return rows;
   let until = -1;
@@ -26,7 +24,8 @@ function suppress(rows: Float64Array): Float64Array {
   }
   return rows;
 }
-const { windows, series, shipped } = loadNab(nabDir(args));
+const corpus = loadNab(nabDir(args));
+const { series, shipped } = corpus;
 const RAW: NumericParams = { ...NUMERIC_PARAMS, mapSensitive: 0.4, mapBalanced: 0.5, mapStrict: 0.65 };
 
 function coarse(ts: number[] | Float64Array, values: number[] | Float64Array, k: number): Float64Array {
@@ -46,15 +45,7 @@ function coarse(ts: number[] | Float64Array, values: number[] | Float64Array, k:
   return out;
 }
 
-const candidates: Record<string, NabFile[]> = {};
-const report = (label: string, score: (i: number) => ArrayLike<number>): void => {
-  const files = series.map((s, i) => ({ name: s.name, ts: s.ts, score: score(i) }));
-  candidates[label] = files;
-  const inSample = scoreCorpus(files, windows);
-  const det = inSample.find((x) => x.profile === 'standard');
-  const win = det === undefined ? '' : ` (standard: ${det.perFile.reduce((a, f) => a + f.windowsDetected, 0)} windows, ${det.fp} fp)`;
-  console.log(`${label}: in-sample ${fmt(Object.fromEntries(inSample.map((x) => [x.profile, x.normalised])))} | LOCO (threshold only) ${fmt(locoScore({ [label]: files }, windows).scores)}${win}`);
-};
+const { report, chosen } = candidateReport(corpus);
 report('shipped', (i) => shipped[i]);
 const per = new Map<number, Float64Array[]>();
 for (const k of scales) {
@@ -63,8 +54,4 @@ for (const k of scales) {
   report(`max(shipped, ${agg} ${k})`, (i) => suppress(shipped[i].map((v, r) => Math.max(v, c[i][r]))));
 }
 if (scales.length > 1) report(`max(shipped, all ${scales.join('/')})`, (i) => suppress(shipped[i].map((v, r) => Math.max(v, ...scales.map((k) => (per.get(k) as Float64Array[])[i][r])))));
-for (const select of ['train', 'nested'] as const) {
-  const chosen = locoScore(candidates, windows, NAB_PROFILES, select);
-  console.log(`LOCO, candidate chosen per fold (${select}) among ${Object.keys(candidates).length}: ${fmt(chosen.scores)}`);
-  for (const f of chosen.folds) console.log(`  held out ${f.category}: ${profiles.map((p) => `${p} ${f.chosen[p].candidate}`).join(', ')}`);
-}
+chosen();

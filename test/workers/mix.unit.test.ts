@@ -1,7 +1,7 @@
 // Window-level template-mix drift: known lines in unusual proportions.
 import { describe, expect, it } from 'vitest';
 import { prng, syntheticLog } from '../../src/tools/demo/synthetic.js';
-import { HashTable, hashLine, MIX_PARAMS } from '../../workers/detectors/mix.js';
+import { freshMix, HashTable, hashLine, MIX_PARAMS, MixDrift } from '../../workers/detectors/mix.js';
 import { runStream, textEvents } from './helpers.js';
 
 /** A stream of five templates; between `from` and `to` the rare one (2%) becomes 50%. */
@@ -75,5 +75,40 @@ describe('HashTable (the mix counts)', () => {
       m.clear();
       expect(t.entries()).toEqual([]);
     }
+  });
+});
+
+describe('the long-run mix at a hop end (MixDrift #moveMix)', () => {
+  it('keeps the shares of at least minShare, largest first, ties by hash, at most maxShares (as sorting [hash, share] pairs did)', () => {
+    const P = MIX_PARAMS;
+    const r = prng(21);
+    // More shares than maxShares, many tied (three share levels), some decaying under minShare.
+    const levels = [0.002, 0.001, 0.0004, 0.00011];
+    const p: [number, number][] = [];
+    const used = new Set<number>();
+    while (p.length < P.maxShares + 150) {
+      const k = p.length === 0 ? 0xffffffff : Math.floor(r() * 0x100000000);
+      if (used.has(k)) continue;
+      used.add(k);
+      p.push([k, levels[Math.floor(r() * levels.length)]]);
+    }
+    const s = { ...freshMix(), p, hops: 3 };
+    const window = Array.from({ length: P.hop }, () => p[Math.floor(r() * 20)][0]);
+    // The reference: the pipeline of [hash, share] pairs that #moveMix replaced.
+    const ref = new Map(p.map(([k, v]) => [k, v * (1 - P.lambda)]));
+    for (const k of window) ref.set(k, (ref.get(k) ?? 0) + P.lambda / P.hop);
+    const want = [...ref.entries()]
+      .map(([k, v]): [number, number] => [k, Number(v.toPrecision(6))])
+      .filter(([, v]) => v >= P.minShare)
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, P.maxShares);
+    const mix = new MixDrift(s);
+    for (const k of window) mix.observe(k, () => undefined);
+    const got = mix.save().p;
+    expect(got.length).toBe(P.maxShares);
+    expect(got).toEqual(want);
+    // Ties were there to break, and shares under minShare to drop.
+    expect(new Set(want.map(([, v]) => v)).size).toBeLessThan(want.length);
+    expect(ref.size - want.length).toBeGreaterThan(0);
   });
 });

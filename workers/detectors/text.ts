@@ -1,6 +1,7 @@
 // Text detector (logs, traces, LLM I/O): compression surprise.
-// size-exception: ~680 lines (~400 of code): the quarantine's incident and rarity rules (issue 11) grew it; to split
-// (null / score / quarantine) when a fast exact normaliser replaces the per-line regex pass.
+// size-exception: ~730 lines (~470 of code): the quarantine's incident and rarity rules (issue 11) and the
+// in-place deflate dictionary grew it; to split (baseline and dictionary / null / quarantine): the regex
+// normaliser this waited for is gone (normalise.ts).
 //
 //   line ─► normalise (ids/IPs/numbers → <N3>, <H16>, <IP>…)
 //        ─► exact line already in the baseline? ──yes──► normal (no compression)
