@@ -3,7 +3,7 @@
 // timestamps that go back, and records written before the peak.
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../../src/tools/eval/generators/random.js';
-import { BUSY, burstTest, closeWindows, freshRate, PEAK, pushRing, RATE_LEN, RATE_PARAMS, upgradeRate, type RateStats } from '../../workers/detectors/rate.js';
+import { closeWindows, freshRate, PEAK, RATE_LEN, upgradeRate } from '../../workers/detectors/rate.js';
 import type { ScoreInput } from '../../workers/types.js';
 import { runStream } from './helpers.js';
 
@@ -76,45 +76,6 @@ describe('logs rate with real event times', () => {
     ev.push(...steady(60, 8, last + 1000));
     const { findings } = runStream('logs', ev, 100);
     expect(findings.filter((f) => f.detector === 'template_rate')).toEqual([]);
-  });
-
-  /**
-   * A template usually at 0.1 line/s whose 10 s windows are over-dispersed (D ≈ 2) and held up to
-   * 5 lines, then a storm at ~11 lines/s from `start` ms into a window (5 lines of it before the
-   * window began): the storm's line number, counted from the window's start, at which its burst
-   * test first reaches the score 0.5 (S ≥ half; -1: not in 60 lines), and the spans the scan tested there (or at the last).
-   */
-  function stormLine(mean: number, peak: number): { line: number; spans: number } {
-    const W0 = T0 - (T0 % RATE_PARAMS.windowMs);
-    const r: RateStats = freshRate(W0);
-    r[2] = mean;
-    r[3] = 147;
-    r[4] = mean * mean + 2 * mean;
-    r[BUSY] = 100;
-    r[PEAK] = peak;
-    for (let k = 0; k < 5; k++) pushRing(r, W0 - 420 + 93 * k);
-    let spans = 0;
-    for (let j = 0; j < 60; j++) {
-      const ts = W0 + 45 + 93 * j;
-      r[1]++;
-      const b = burstTest(r, undefined, ts, 1);
-      pushRing(r, ts);
-      spans = b.spans;
-      if (b.S >= RATE_PARAMS.half) return { line: j + 1, spans };
-    }
-    return { line: -1, spans };
-  }
-
-  it('a storm of an infrequent line is judged over all of its lines in the window, not only the ring\'s six (k8s seed 203: the 21st line before)', () => {
-    const storm = stormLine(1.07, 5);
-    expect(storm.line).toBeGreaterThan(0);
-    expect(storm.line).toBeLessThanOrEqual(9);
-    expect(storm.spans).toBe(6);
-    // A frequent template's burst (its window usually holds more lines than the ring) stays the window test's.
-    expect(stormLine(9, 25).spans).toBe(5);
-    // …and a template whose earlier windows held storms as dense is not reported early.
-    const dense = stormLine(1.07, 120).line;
-    expect(dense === -1 || dense > 20).toBe(true);
   });
 
   it('upgrades a 13-number record with a peak of 0 and keeps a peak of its busy windows', () => {

@@ -8,7 +8,7 @@
 import type { Template, TemplateMiner } from './templates.js';
 import { templateText } from './templates.js';
 import {
-  burstTest, BUSY, closeWindows, fmtSpan, freshRate, pushRing, RATE_LEN, RATE_PARAMS, SILENCE_PARAMS, silenceS,
+  burstTest, BUSY, closeWindows, fmtSpan, freshRate, pushRing, RATE_LEN, RATE_PARAMS, SCAN_PRIOR, SILENCE_PARAMS, silenceS,
   SILENT, upgradeRate,
 } from './rate.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
@@ -47,7 +47,7 @@ export class RateScorer {
       const disp = b.D > 1.05 ? `, counts over-dispersed ×${b.D.toFixed(1)}` : '';
       const name = `Template "${clip(templateText(t))}"`;
       const explanation = b.scan
-        ? `${name}: ${b.k} lines within ${fmtSpan(b.span)} of event time, where it usually shows ${(usual / (P.windowMs / 1000)).toPrecision(2)} per second (Poisson tail p ≈ ${p} at an expected ${b.lambda.toPrecision(2)}${disp}; ${b.spans} spans tested).`
+        ? `${name}: ${b.k} lines within ${fmtSpan(b.span)} of event time, where it usually shows ${(usual / (P.windowMs / 1000)).toPrecision(2)} per second (Poisson tail p ≈ ${p} at an expected ${b.lambda.toPrecision(2)}${disp}; ${SCAN_PRIOR} spans tested).`
         : b.peak > 0
           ? `${name}: ${b.k} lines in this ${P.windowMs / 1000} s window of event time, more than in its earlier bursts (at most ${b.peak.toPrecision(3)} per window, decayed; Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}); it usually shows ${usual.toFixed(2)} per window.`
           : b.share >= 0

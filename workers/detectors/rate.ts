@@ -68,13 +68,6 @@ export type RateStats = number[];
 export const SCAN_PRIOR = 5;
 /** log10 of the spans tested per line (a Bonferroni correction). */
 export const SCAN_BONFERRONI = Math.log10(SCAN_PRIOR);
-/**
- * …and with the window's span beside them: a storm of an infrequent line at many times its rate
- * is sure after a dozen lines, but six lines of it (the ring) can stay under the bar when the
- * template's counts are over-dispersed (k8s seed 203: 24 lines at 10/s before the window test
- * judged it, against a usual 0.1/s).
- */
-const SCAN_BONFERRONI_LONG = Math.log10(SCAN_PRIOR + 1);
 /** Gaps are kept up to a day. */
 export const MAX_GAP = 86_400_000;
 /** Length of a template's rate record (RateStats), and the index of its silence flag. */
@@ -167,8 +160,6 @@ export interface Burst {
   streamCount: number;
   /** The template's peak window count, when the test against its past bursts decided (else 0). */
   peak: number;
-  /** The spans the scan tested (the ring's, and the window's when it holds more lines). */
-  spans: number;
 }
 
 /**
@@ -178,11 +169,11 @@ export interface Burst {
  * the template's share of the stream's lines in this window (RATE_PARAMS.conditional), the
  * smaller S of the two; (b) the scan: this line and the template's last j lines within their span
  * of event time, at the template's usual rate, so a storm is seen from its first few lines, not
- * once the window has filled; beyond the ring, all of this window's lines over its elapsed part.
+ * once the window has filled.
  */
 export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, res: number): Burst {
   const P = RATE_PARAMS;
-  const b: Burst = { S: 0, rawS: 0, scan: false, k: 0, span: 0, lambda: 0, D: dispersion(r), share: -1, streamCount: 0, peak: 0, spans: SCAN_PRIOR };
+  const b: Burst = { S: 0, rawS: 0, scan: false, k: 0, span: 0, lambda: 0, D: dispersion(r), share: -1, streamCount: 0, peak: 0 };
   if (r[3] < P.minWindows) return b;
   const D = b.D;
   if (r[1] >= P.minCount) {
@@ -217,54 +208,30 @@ export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, r
     }
   }
   const rho = r[2] / P.windowMs;
-  const scans = r[2] >= P.scanMinMean;
-  // More lines in this window than the ring holds, of a template whose window usually holds
-  // fewer (an infrequent line: a frequent one's burst is the window test's, with its share and
-  // peak checks): the scan also tests all of them over the window's elapsed part (one more span,
-  // in the Bonferroni correction of every span).
-  const long = scans && r[1] > SCAN_PRIOR + 1 && P.factor * r[2] + P.floor < SCAN_PRIOR + 1;
-  const bonferroni = long ? SCAN_BONFERRONI_LONG : SCAN_BONFERRONI;
-  let prev = scans ? r[5] : -1;
+  let prev = r[2] >= P.scanMinMean ? r[5] : -1;
   for (let j = 1; j <= SCAN_PRIOR && prev >= 0; j++) {
-    if (j >= P.scanMin) scanSpan(b, j, Math.max(ts - prev, 0) + res, rho, D, bonferroni);
+    if (j >= P.scanMin) {
+      const d = Math.max(ts - prev, 0) + res;
+      const lam = P.factor * rho * d;
+      // On the window's scale: S of the scan × half / scanHalf.
+      const raw = -poissonTailLog10Real(j / D, lam / D);
+      const s = (raw - SCAN_BONFERRONI) * (P.half / P.scanHalf);
+      if (s > b.S) {
+        b.S = s;
+        b.rawS = raw;
+        b.scan = true;
+        b.k = j + 1;
+        b.span = d;
+        b.lambda = lam;
+        b.share = -1;
+        b.peak = 0;
+      }
+    }
     const g = j < SCAN_PRIOR ? r[5 + j] : -1;
     prev = g < 0 ? -1 : prev - g;
   }
-  if (long) {
-    b.spans = SCAN_PRIOR + 1;
-    const d = Math.max(ts - r[0], 0) + res;
-    // A count in this window, so judged as the window's own test judges it: not more than the
-    // template's usual share of the stream's lines in the window (a whole stream waking up), nor
-    // than its earlier bursts (its peak window count, taken at its window's average pace over
-    // the span).
-    let cap = r[PEAK] > 0 ? -poissonTailLog10Real(r[1], P.factor * r[PEAK] * (d / P.windowMs) + P.floor) : Infinity;
-    if (P.conditional && sr !== undefined && sr[2] > 0) cap = Math.min(cap, -poissonTailLog10Real(r[1] / D, (P.factor * Math.min(1, r[2] / sr[2]) * sr[1] + P.floor) / D));
-    scanSpan(b, r[1] - 1, d, rho, D, bonferroni, cap);
-  }
   if (b.S > r[BURST_S]) r[BURST_S] = Number(b.S.toFixed(2));
   return b;
-}
-
-/**
- * The scan of one span: this line and its `j` prior lines within `d` ms, at the template's usual
- * rate `rho` per ms (quasi-Poisson: counts / D), its -log10 p at most `cap`; b takes it when its
- * S, on the window's scale (S of the scan × half / scanHalf), is the highest so far.
- */
-function scanSpan(b: Burst, j: number, d: number, rho: number, D: number, bonferroni: number, cap = Infinity): void {
-  const P = RATE_PARAMS;
-  const lam = P.factor * rho * d;
-  const raw = Math.min(cap, -poissonTailLog10Real(j / D, lam / D));
-  const s = (raw - bonferroni) * (P.half / P.scanHalf);
-  if (s > b.S) {
-    b.S = s;
-    b.rawS = raw;
-    b.scan = true;
-    b.k = j + 1;
-    b.span = d;
-    b.lambda = lam;
-    b.share = -1;
-    b.peak = 0;
-  }
 }
 
 /** Pushes this line's time into the record's ring of prior lines (the newest first, the gaps shift by one). */
