@@ -86,7 +86,7 @@ export function* metadataValues(): Iterable<ScoreInput> {
 }
 
 /**
- * 64 keyed slots (name=value, as long as a template keeps: 64 characters with its value) over
+ * 64 keyed slots (name=value, names of escaped characters, as long as a template keeps) over
  * templates of their own, each key taking 16 values, 12 of them 64 escaped characters: the keys pooled per
  * stream (their names and values are kept whatever becomes of the templates).
  */
@@ -94,7 +94,7 @@ export function* keyValues(): Iterable<ScoreInput> {
   const r = prng(27);
   let i = 0;
   for (let k = 0; k < 64; k++) {
-    const name = `${letterWord(k + 30)}${escapes(r, 48).replace(/\d/g, '')}`.replace(/=/g, '');
+    const name = `${letterWord(k + 30)}${escapes(r, 30).split('\u0001').join('')}`;
     for (let j = 0; j < 40; j++, i++) yield { ts: T0 + i * 100, text: `INFO applied ${letterWord(k * 3)} ${letterWord(k * 3 + 1)} ${letterWord(k * 3 + 2)} ${name}=${j % 4}` };
     const values = Array.from({ length: 12 }, (_, v) => `${v % 10}${escapes(r, 63)}`);
     for (let j = 0; j < 32; j++, i++) yield { ts: T0 + i * 100, text: `INFO applied ${letterWord(k * 3)} ${letterWord(k * 3 + 1)} ${letterWord(k * 3 + 2)} ${name}=${values[j % 12]}` };

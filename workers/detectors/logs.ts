@@ -44,7 +44,8 @@ import { freshTextState, severityOf, TEXT_PARAMS, TextScorer, upgradeTextState, 
 import { freshMiner, MINER_PARAMS, scan, TemplateMiner, templateText, type Match, type MinerState, type Template } from './templates.js';
 import { chargeSlotStats, explainedBySlots, MAX_SLOT_VALUE, slotLayout } from './slots.js';
 import { flushFields, freshField, grownBytes, isContext, observeValue, type FieldStats, type ValueFinding } from './fields.js';
-import { FIELD_BYTES, jsonBytes } from './budget.js';
+import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
+import { FieldTable } from './field-table.js';
 import { jsonFields } from './json-line.js';
 import {
   burstTest, BUSY, closeWindows, fmtSpan, freshRate, pushRing, RATE_LEN, RATE_PARAMS, SCAN_PRIOR, SILENCE_PARAMS, silenceS,
@@ -112,6 +113,9 @@ class LogScorer {
   readonly #text: TextScorer;
   readonly #miner: TemplateMiner;
   readonly #prose: ProseLines;
+  /** Metadata fields and pooled keys, bounded in bytes (field-table.ts). */
+  readonly #md: FieldTable;
+  readonly #keys: FieldTable;
   #n = 0;
 
   constructor(s: LogsState) {
@@ -119,6 +123,8 @@ class LogScorer {
     this.#text = new TextScorer(s.t, TEXT_PARAMS);
     this.#miner = new TemplateMiner(s.m, MINER_PARAMS);
     this.#prose = new ProseLines(s.p);
+    this.#md = new FieldTable(s.md, () => s.md, MAX_META_FIELDS, TEXT_BUDGET.metadata);
+    this.#keys = new FieldTable(s.k, () => (s.k ??= {}), MAX_KEYS, TEXT_BUDGET.keys);
     this.#n = s.t.n;
     chargeSlotStats(this.#miner, s.s, this.#evicted);
   }
@@ -225,15 +231,9 @@ class LogScorer {
       let pooled = false;
       if (L.pool[k]) {
         // The same key over the stream's templates: the larger of the two findings is reported.
-        let g = L.pooled[k];
-        if (g === undefined) {
-          const keys = (this.#s.k ??= {});
-          let h = keys[name];
-          if (h === undefined && Object.keys(keys).length < MAX_KEYS) h = keys[name] = freshField();
-          // Keys are never dropped: a key left out once the pool was full stays out.
-          g = L.pooled[k] = h ?? null;
-        }
-        const q = g === null ? null : observeValue(g, value, '', false);
+        // A key left out (the pool full) is asked for again: the pool's bytes may have fallen since.
+        const g = L.pooled[k] ?? (L.pooled[k] = this.#keys.field(name));
+        const q = g === undefined ? null : this.#keys.observe(g, name, value, '', false);
         if (q !== null && (r === null || q.score > r.score)) {
           r = q;
           pooled = true;
@@ -258,12 +258,9 @@ class LogScorer {
       if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') continue;
       const value = String(raw);
       if (value.length > MAX_META_VALUE) continue;
-      let f = this.#s.md[name];
-      if (f === undefined) {
-        if (Object.keys(this.#s.md).length >= MAX_META_FIELDS) continue;
-        f = this.#s.md[name] = freshField();
-      }
-      const r = observeValue(f, value, '', true, true);
+      const f = this.#md.field(name);
+      if (f === undefined) continue;
+      const r = this.#md.observe(f, name, value, '', true, true);
       if (r === null) continue;
       const score = valueScore(r);
       top = Math.max(top, score);
