@@ -7,16 +7,20 @@
 //   statistics, r: rates, md: metadata, k: pooled keys, p: prose), the session state, heap
 //
 // Cases: 10k templates of realistic lines; hostile: 64 KiB lines (each a new template), slot
-// values of 1 KiB and of 64 characters (every value new, many templates), long session ids;
-// each Loghub log as one stream. One line per case.
+// values of 1 KiB and of 64 characters (every value new, many templates), long session ids; the
+// text side's hostile cases (bench/state-hostile.ts: escaped lines, unique prose, patterns that
+// become common, new quarantine keys, long metadata names and values, long key names, an llm
+// stream of huge vocabularies); each Loghub log as one stream. One line per case; the parts
+// t.base, t.q, t.mix (text detector), p.dict, p.tk (prose), md, k are shown on their own.
 //
-// Run: npm run build && node --expose-gc dist/bench/state-size.js [--only NAME]
+// Run: npm run build && node --expose-gc dist/bench/state-size.js [--only NAME | --events F.ndjson]
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import score from '../workers/score.js';
 import { scoreLogs } from '../workers/detectors/logs.js';
 import type { ScoreInput } from '../workers/types.js';
 import { letterWord, prng } from '../src/tools/demo/synthetic.js';
+import { TEXT_CASES } from './state-hostile.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
@@ -108,7 +112,24 @@ function loghubFiles(): { name: string; path: string }[] {
 const enc = new TextEncoder();
 const kib = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
 
-function run(name: string, lines: Iterable<ScoreInput>): void {
+const json = (v: unknown): number => Buffer.byteLength(JSON.stringify(v) ?? '');
+
+/** The state's parts and their bytes, the text detector's (t) and the prose detector's (p) split into their tables. */
+function partsOf(o: Record<string, unknown>): [string, number][] {
+  const out: [string, number][] = [];
+  for (const [k, v] of Object.entries(o)) {
+    if (k === 'v' || k === 'kind') continue;
+    if ((k === 't' || k === 'p') && v !== null && typeof v === 'object') {
+      const sub = v as Record<string, unknown>;
+      const split = k === 't' ? ['base', 'q', 'mix'] : ['dict', 'tk', 'nulls', 'sg'];
+      for (const s of split) out.push([`${k}.${s}`, json(sub[s])]);
+      out.push([`${k}.rest`, json(v) - split.reduce((a, s) => a + json(sub[s]), 0)]);
+    } else out.push([k, json(v)]);
+  }
+  return out;
+}
+
+function run(name: string, lines: Iterable<ScoreInput>, streamType: 'logs' | 'llm' = 'logs'): void {
   let state: Uint8Array | null = null;
   let sessionState: Uint8Array | null = null;
   let batch: ScoreInput[] = [];
@@ -116,7 +137,7 @@ function run(name: string, lines: Iterable<ScoreInput>): void {
   let findings = 0;
   let peak = 0;
   const flush = (): void => {
-    const r = score({ stream: name, streamType: 'logs', state, sessionState, events: enc.encode(JSON.stringify(batch)) });
+    const r = score({ stream: name, streamType, state, sessionState, events: enc.encode(JSON.stringify(batch)) });
     if (!r.ok) throw new Error(r.message);
     state = r.state;
     sessionState = r.sessionState ?? null;
@@ -131,16 +152,14 @@ function run(name: string, lines: Iterable<ScoreInput>): void {
   }
   if (batch.length > 0) flush();
   const st = state as unknown as Uint8Array;
-  const parsed = JSON.parse(Buffer.from(st).toString('utf8')) as Record<string, unknown> & { m: { t: unknown[] } };
-  const parts = Object.entries(parsed)
-    .filter(([k]) => k !== 'v' && k !== 'kind')
-    .map(([k, v]): [string, number] => [k, Buffer.byteLength(JSON.stringify(v))])
+  const parsed = JSON.parse(Buffer.from(st).toString('utf8')) as Record<string, unknown> & { m?: { t: unknown[] } };
+  const parts = (streamType === 'llm' ? partsOf({ p: parsed }) : partsOf(parsed))
     .sort((a, b) => b[1] - a[1])
-    .slice(0, 4)
+    .slice(0, 5)
     .map(([k, b]) => `${k} ${kib(b)}`)
     .join(', ');
   let heap = '';
-  if (gc !== undefined) {
+  if (gc !== undefined && streamType === 'logs') {
     gc();
     const before = process.memoryUsage().heapUsed;
     const kept = scoreLogs(st, [], undefined, 0.5, `${name}-probe`);
@@ -148,15 +167,29 @@ function run(name: string, lines: Iterable<ScoreInput>): void {
     heap = `, live scorer heap ${((process.memoryUsage().heapUsed - before - kept.state.byteLength) / 1e6).toFixed(1)} MB`;
   }
   const ses = sessionState === null ? 0 : (sessionState as Uint8Array).byteLength;
-  console.log(`state_size_${name}: ${n} lines, ${parsed.m.t.length} templates, logs state ${kib(st.byteLength)} (${parts}), session state ${kib(ses)}, total ${kib(st.byteLength + ses)} (peak ${kib(peak)}), ${findings} findings${heap}`);
+  const what = streamType === 'llm' ? 'prose state' : `${parsed.m?.t.length} templates, logs state`;
+  console.log(`state_size_${name}: ${n} lines, ${what} ${kib(st.byteLength)} (${parts}), session state ${kib(ses)}, total ${kib(st.byteLength + ses)} (peak ${kib(peak)}), ${findings} findings${heap}`);
 }
 
-const CASES: [string, () => Iterable<ScoreInput>][] = [
-  ['templates_10k', templates10k],
-  ['hostile_long_lines', hostileLong],
-  ['hostile_slot_values_1k', hostileSlots1k],
-  ['hostile_slot_values_64', hostileSlots64],
-  ['hostile_session_ids', hostileSessions],
-  ...loghubFiles().map(({ name, path }): [string, () => Iterable<ScoreInput>] => [name, () => loghubFile(path)]),
+const CASES: [string, 'logs' | 'llm', () => Iterable<ScoreInput>][] = [
+  ['templates_10k', 'logs', templates10k],
+  ['hostile_long_lines', 'logs', hostileLong],
+  ['hostile_slot_values_1k', 'logs', hostileSlots1k],
+  ['hostile_slot_values_64', 'logs', hostileSlots64],
+  ['hostile_session_ids', 'logs', hostileSessions],
+  ...TEXT_CASES,
+  ...loghubFiles().map(({ name, path }): [string, 'logs', () => Iterable<ScoreInput>] => [name, 'logs', () => loghubFile(path)]),
 ];
-for (const [name, gen] of CASES) if (only === undefined || name.includes(only)) run(name, gen());
+// --events F.ndjson (as `driftwatch eval generate` writes them): each of its streams as a case.
+const file = process.argv.includes('--events') ? process.argv[process.argv.indexOf('--events') + 1] : undefined;
+if (file !== undefined) {
+  const streams = new Map<string, { type: 'logs' | 'llm'; lines: ScoreInput[] }>();
+  for (const l of readFileSync(file, 'utf8').split('\n')) {
+    if (l === '') continue;
+    const e = JSON.parse(l) as { timestamp: string; stream: string; stream_type: string; data: string; metadata?: Record<string, unknown> };
+    let st = streams.get(e.stream);
+    if (st === undefined) streams.set(e.stream, (st = { type: e.stream_type === 'llm' ? 'llm' : 'logs', lines: [] }));
+    st.lines.push({ ts: Date.parse(e.timestamp), text: e.data, ...(e.metadata !== undefined ? { metadata: e.metadata } : {}) });
+  }
+  for (const [name, { type, lines }] of streams) run(`events_${name.replace(/[^A-Za-z0-9]+/g, '_')}`, lines, type);
+} else for (const [name, type, gen] of CASES) if (only === undefined || name.includes(only)) run(name, gen(), type);

@@ -6,8 +6,21 @@
 //                      │               rate records (templates.ts; least recently seen evicted)
 //                      ├─ sessions 512 KiB: open sessions (oldest closed early) and the
 //                      │               reference's profiles (rarest dropped) (sessions.ts)
-//                      └─ the rest, bounded by counts and lengths: text baseline 16 KiB and
-//                         quarantine, template mix, prose, metadata fields, pooled keys
+//                      └─ text 256 KiB: the rest of the logs state (TEXT_BUDGET below)
+//
+//   text 256 KiB ─┬─ text detector (text.ts): baseline 32 KiB (its deflate dictionary stays
+//                 │    16 KiB of UTF-8; this bounds the JSON, up to 6 bytes a character; oldest
+//                 │    out), quarantine 40 KiB (least recently seen out), rings and template
+//                 │    mix 12 KiB (fixed counts: 256 costs, 32 ratios, 256 + 128 shares, 64 KLs)
+//                 ├─ prose detector (prose.ts): dictionary 24 KiB of JSON (and 12 KiB of UTF-8;
+//                 │    oldest out), long tokens 12 KiB (oldest out), nulls, segment nulls,
+//                 │    lexicon and rings 60 KiB (fixed counts: 7 × 512 and 12 × 256 values of at
+//                 │    most 7 characters, two 2 KiB Bloom filters)
+//                 ├─ metadata fields 32 KiB, keys pooled per stream 40 KiB (field-table.ts: a
+//                 │    new field while there is room; a field whose values would take the table
+//                 │    over is left high-cardinality, its values dropped)
+//                 └─ the stream's rate record and the state's own keys 4 KiB
+// An llm stream's state is the prose detector's alone (its 96 KiB above).
 //
 // Bytes are accounted as entries are added or dropped, never by serialising per line: an
 // entry's strings by jsonBytes() (their exact JSON bytes), its numbers at the widths below (an
@@ -23,16 +36,49 @@ export const STATE_BUDGET = Object.freeze({
   templates: 1280 * 1024,
   /** The session tracker's open sessions and reference profiles (SESSION_PARAMS.maxBytes). */
   sessions: 512 * 1024,
+  /** The rest of the logs state: the text and prose detectors, metadata fields, pooled keys (TEXT_BUDGET). */
+  text: 256 * 1024,
 });
 
-/** The UTF-8 bytes of a string as JSON writes it (quotes and escapes included). */
+/** The text side's parts (STATE_BUDGET.text), as counted in JSON bytes. */
+export const TEXT_BUDGET = Object.freeze({
+  /** text.ts: the baseline's lines (TEXT_PARAMS.baselineJsonBytes). */
+  baseline: 32 * 1024,
+  /** text.ts: the quarantine's entries (TEXT_PARAMS.quarantineBytes). */
+  quarantine: 40 * 1024,
+  /** text.ts: its rings and the template mix (mix.ts), bounded by counts. */
+  textFixed: 12 * 1024,
+  /** prose.ts: the dictionary's texts (PROSE_PARAMS.dictJsonBytes). */
+  proseDict: 24 * 1024,
+  /** prose.ts: the long tokens remembered (PROSE_PARAMS.tokenBytes). */
+  proseTokens: 12 * 1024,
+  /** prose.ts: nulls, segment nulls, lexicon, rings, bounded by counts. */
+  proseFixed: 60 * 1024,
+  /** logs.ts: metadata fields and keys pooled per stream (field-table.ts). */
+  metadata: 32 * 1024,
+  keys: 40 * 1024,
+  /** logs.ts: the stream's rate record, silence and resolution marks, the state's keys. */
+  other: 4 * 1024,
+});
+
+/** The UTF-8 bytes of a string as JSON writes it (quotes and escapes included), in one pass without serialising. */
 export function jsonBytes(s: string): number {
-  // Printable ASCII without quote or backslash (nearly every token): its length and the quotes.
-  for (let i = 0; i < s.length; i++) {
+  let b = 2;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c < 32 || c > 126 || c === 34 || c === 92) return Buffer.byteLength(JSON.stringify(s));
+    if (c < 128) {
+      if (c >= 32) b += c === 34 || c === 92 ? 2 : 1;
+      // \b \t \n \f \r; any other control character as \u00XX.
+      else b += c === 8 || c === 9 || c === 10 || c === 12 || c === 13 ? 2 : 6;
+    } else if (c < 0x800) b += 2;
+    else if (c < 0xd800 || c > 0xdfff) b += 3;
+    else if (c < 0xdc00 && i + 1 < n && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      b += 4;
+      i++;
+    } else b += 6; // a lone surrogate, as \udXXX
   }
-  return s.length + 2;
+  return b;
 }
 
 /**

@@ -14,7 +14,8 @@ import type { TemplateMiner, Template } from './templates.js';
 import { templateText } from './templates.js';
 import { MAX_SLOT_VALUE, slotLayout } from './slots.js';
 import { freshField, grownBytes, isContext, observeValue, type ValueFinding } from './fields.js';
-import { FIELD_BYTES, jsonBytes } from './budget.js';
+import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
+import { FieldTable } from './field-table.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
 
 export const SLOT_DETECTOR = 'template_slot';
@@ -30,11 +31,16 @@ export class ValueScorer {
   readonly #s: LogsState;
   readonly #miner: TemplateMiner;
   readonly #evicted: (id: number) => void;
+  /** Metadata fields and pooled keys, bounded in bytes (field-table.ts). */
+  readonly #md: FieldTable;
+  readonly #keys: FieldTable;
 
   constructor(s: LogsState, miner: TemplateMiner, evicted: (id: number) => void) {
     this.#s = s;
     this.#miner = miner;
     this.#evicted = evicted;
+    this.#md = new FieldTable(s.md, () => s.md, MAX_META_FIELDS, TEXT_BUDGET.metadata);
+    this.#keys = new FieldTable(s.k, () => (s.k ??= {}), MAX_KEYS, TEXT_BUDGET.keys);
   }
 
   /** Values of the current line's slots, and its varying context slots as `name=value` (reused from line to line). */
@@ -91,15 +97,9 @@ export class ValueScorer {
       let pooled = false;
       if (L.pool[k]) {
         // The same key over the stream's templates: the larger of the two findings is reported.
-        let g = L.pooled[k];
-        if (g === undefined) {
-          const keys = (this.#s.k ??= {});
-          let h = keys[name];
-          if (h === undefined && Object.keys(keys).length < MAX_KEYS) h = keys[name] = freshField();
-          // Keys are never dropped: a key left out once the pool was full stays out.
-          g = L.pooled[k] = h ?? null;
-        }
-        const q = g === null ? null : observeValue(g, value, '', false);
+        // A key left out (the pool full) is asked for again: the pool's bytes may have fallen since.
+        const g = L.pooled[k] ?? (L.pooled[k] = this.#keys.field(name));
+        const q = g === undefined ? null : this.#keys.observe(g, name, value, '', false);
         if (q !== null && (r === null || q.score > r.score)) {
           r = q;
           pooled = true;
@@ -125,12 +125,9 @@ export class ValueScorer {
       if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') continue;
       const value = String(raw);
       if (value.length > MAX_META_VALUE) continue;
-      let f = this.#s.md[name];
-      if (f === undefined) {
-        if (Object.keys(this.#s.md).length >= MAX_META_FIELDS) continue;
-        f = this.#s.md[name] = freshField();
-      }
-      const r = observeValue(f, value, '', true, true);
+      const f = this.#md.field(name);
+      if (f === undefined) continue;
+      const r = this.#md.observe(f, name, value, '', true, true);
       if (r === null) continue;
       const score = valueScore(r);
       top = Math.max(top, score);

@@ -5,6 +5,7 @@
 //   tail distance u = (x − q50) / (q99 − q50) above the median, (q50 − x) / (q50 − q01) below it:
 //   u > 1 is as rare as the stream's 1 % tail; the detector flags at u ≥ uHalf (one number for
 //   every stream and statistic, chosen on the generator's tuning seeds).
+import { jsonBytes } from './budget.js';
 
 /** Character classes: ASCII letters, digits, whitespace, ASCII punctuation, code symbols, other scripts. */
 export const CLASS_NAMES = ['letters', 'digits', 'spaces', 'punctuation', 'code symbols', 'non-Latin script'] as const;
@@ -87,14 +88,17 @@ function tokenKey(t: string): string {
 
 /**
  * True when the text's longest token is among the ring's (the stream's recent notable tokens);
- * otherwise it joins the ring (at most size, oldest out). An encoded blob or a key is new each
- * time; a formula or a path that recurs in a stream's answers is part of its vocabulary.
+ * otherwise it joins the ring (at most size tokens and maxBytes of them in the state's JSON,
+ * oldest out; budget.ts). An encoded blob or a key is new each time; a formula or a path that
+ * recurs in a stream's answers is part of its vocabulary.
  */
-export function recurringToken(ring: string[], text: string, size: number): boolean {
+export function recurringToken(ring: string[], text: string, size: number, maxBytes = Infinity): boolean {
   const core = longestTokenCore(text);
   if (ring.includes(core)) return true;
   ring.push(core);
-  while (ring.length > size) ring.shift();
+  let bytes = 0;
+  for (const t of ring) bytes += jsonBytes(t) + 1;
+  while (ring.length > 1 && (ring.length > size || bytes > maxBytes)) bytes -= jsonBytes(ring.shift() as string) + 1;
   return false;
 }
 

@@ -1,8 +1,11 @@
 // The free-text detector's parameters (prose.ts; the same for every stream), kept apart from it for size.
+import { TEXT_BUDGET } from './budget.js';
 
 export const PROSE_PARAMS = Object.freeze({
   /** Bytes of recent normal texts kept as the deflate dictionary. */
   dictBytes: 12288,
+  /** …and at most this many bytes of them in the state's JSON (budget.ts; bites only on texts of escaped characters). */
+  dictJsonBytes: TEXT_BUDGET.proseDict,
   /** Texts are compressed on their first maxBytes (after normalisation); deflate level. */
   maxBytes: 4096,
   level: 6,
@@ -54,6 +57,8 @@ export const PROSE_PARAMS = Object.freeze({
   segmentWarmup: 64,
   /** Long tokens remembered (prose-features.ts recurringToken): a token the stream used before is not a blob. */
   tokenMemory: 32,
+  /** …and at most this many bytes of them in the state's JSON (budget.ts), the oldest out. */
+  tokenBytes: TEXT_BUDGET.proseTokens,
   /** A drift finding also needs the text's own `unexplained` tail distance ≥ this. */
   driftSelf: 0.5,
   /**

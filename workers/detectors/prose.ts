@@ -36,6 +36,7 @@ import { deflatedBits } from './deflate.js';
 import type { Finding, ScoreInput } from '../types.js';
 import { normalise } from './normalise.js';
 import { encodeState } from './state.js';
+import { jsonBytes } from './budget.js';
 import { Lexicon, type LexiconState } from './prose-lexicon.js';
 import { PROSE_PARAMS, type ProseParams } from './prose-params.js';
 import {
@@ -127,7 +128,9 @@ export class ProseScorer {
   readonly #seen = new Set<string>();
   /** Words (3+ letters) of the dictionary's texts and how many texts hold each. */
   readonly #vocab = new Map<string, number>();
+  /** The dictionary's bytes: UTF-8 with newlines (its deflate dictionary), and JSON with commas (the state; budget.ts). */
   #dictBytes = 0;
+  #dictJson = 0;
   #dict: Buffer | null = null;
   readonly #lex: Lexicon;
   #lexDirty = false;
@@ -144,11 +147,10 @@ export class ProseScorer {
   constructor(s: ProseState, params: Readonly<ProseParams> = PROSE_PARAMS) {
     this.s = s;
     this.P = params;
-    for (const t of s.dict) {
-      this.#seen.add(t);
-      this.#words(t, 1);
-      this.#dictBytes += Buffer.byteLength(t) + 1;
-    }
+    const dict = s.dict;
+    s.dict = [];
+    // Taken in as remembered (a state saved before the JSON bound is brought under it).
+    for (const t of dict) this.#remember(t);
     // The keys an older state lacks are added here, in this order, whatever the batch split.
     s.tk ??= [];
     this.#sg = s.sg ??= freshSegments();
@@ -179,13 +181,15 @@ export class ProseScorer {
       this.#seen.add(x);
       this.#words(x, 1);
       this.#dictBytes += Buffer.byteLength(x) + 1;
+      this.#dictJson += jsonBytes(x) + 1;
     }
     s.dict.push(x);
-    while (this.#dictBytes > this.P.dictBytes && s.dict.length > 1) {
+    while ((this.#dictBytes > this.P.dictBytes || this.#dictJson > this.P.dictJsonBytes) && s.dict.length > 1) {
       const old = s.dict.shift() as string;
       this.#seen.delete(old);
       this.#words(old, -1);
       this.#dictBytes -= Buffer.byteLength(old) + 1;
+      this.#dictJson -= jsonBytes(old) + 1;
     }
     this.#dict = null;
   }
@@ -263,7 +267,7 @@ export class ProseScorer {
       window: upper(nl.window, v.window, FLOOR.window),
     };
     // A long token the stream used before (a formula, a path in every answer) is not a blob.
-    if (u.token >= 1 && recurringToken((s.tk ??= []), text, P.tokenMemory)) u.token = Math.min(u.token, 0);
+    if (u.token >= 1 && recurringToken((s.tk ??= []), text, P.tokenMemory, P.tokenBytes)) u.token = Math.min(u.token, 0);
     // The last paragraph of a text of several, against the segments of its size (prose-segment.ts).
     const sv = v.segment;
     const su = sv.whole || sv.bytes < SEGMENT_MIN_BYTES ? null : segmentU(this.#sg, sv.bytes, sv.unexplained, sv.novelty, P.segmentWarmup, FLOOR);

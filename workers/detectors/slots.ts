@@ -14,7 +14,7 @@
 import { WILD, type Template, type TemplateMiner } from './templates.js';
 import { FIELD_PARAMS, fieldBytes, seenOnce, type FieldStats } from './fields.js';
 import { normalise } from './normalise.js';
-import { skeleton } from './text.js';
+import { skeleton } from './text-words.js';
 
 /**
  * New values are the rule in a slot whose sightings have mostly each brought a value never seen
@@ -42,7 +42,7 @@ export interface SlotLayout {
   pool: boolean[];
   stats: Record<string, FieldStats> | undefined;
   fields: (FieldStats | undefined)[];
-  /** The key pooled over the stream's templates: undefined before the first look, null when the pool was full. */
+  /** The key pooled over the stream's templates: undefined before the first look and while the pool has no room for it (field-table.ts). */
   pooled: (FieldStats | null | undefined)[];
 }
 

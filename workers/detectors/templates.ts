@@ -104,9 +104,10 @@ const MAX_TOKEN = 64;
 
 function maskToken(x: string): string {
   if (x.length > MAX_TOKEN) return WILD;
-  if (!hasDigit(x)) return x;
+  // What is kept never holds the serialised template's separator (\u0001): it would come back split.
+  if (!hasDigit(x)) return x.includes('\u0001') ? WILD : x;
   const i = fieldEq(x);
-  return i > 0 ? x.slice(0, i + 1) + WILD : WILD;
+  return i > 0 && !x.slice(0, i).includes('\u0001') ? x.slice(0, i + 1) + WILD : WILD;
 }
 
 /** The key's part for one token (`digit`: it holds a digit), with its trailing space. */

@@ -1,5 +1,5 @@
 // Text detector (logs, traces, LLM I/O): compression surprise.
-// size-exception: ~730 lines (~470 of code): the quarantine's incident and rarity rules (issue 11) and the
+// size-exception: ~700 lines (~450 of code): the quarantine's incident and rarity rules (issue 11) and the
 // in-place deflate dictionary grew it; to split (baseline and dictionary / null / quarantine): the regex
 // normaliser this waited for is gone (normalise.ts).
 //
@@ -29,7 +29,7 @@
 //           warmupMs of event time and warmupEventsSlow lines)
 //        ─► the threshold decides only what is reported: baseline, null and quarantine always
 //           cut at 0.5, so the state (and every later score) is the same whatever the profile
-//        ─► normal: line joins the baseline (LRU, bounded bytes) and the null
+//        ─► normal: line joins the baseline (LRU, bounded bytes of UTF-8 and of JSON) and the null
 //           anomalous: its pattern is quarantined, not baselined (hygiene)
 //
 // Beside the per-line score, every line feeds the template-mix tracker (mix.ts): one
@@ -44,6 +44,10 @@ import { normalise } from './normalise.js';
 import { decodeState, encodeState } from './state.js';
 import { freshMix, hashLine, MixDrift, type MixState } from './mix.js';
 import { empiricalP, formatP } from './pvalue.js';
+import { jsonBytes, TEXT_BUDGET } from './budget.js';
+import { hasHighLevel, severityOf, skeleton } from './text-words.js';
+
+export { hasHighLevel, severityOf, skeleton } from './text-words.js';
 
 export const TEXT_DETECTOR = 'compression_surprise';
 
@@ -54,6 +58,8 @@ export const TEXT_DETECTOR = 'compression_surprise';
 export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
   /** Bytes of distinct normalised lines kept as the deflate dictionary. */
   baselineBytes: 16384,
+  /** …and at most this many bytes of them in the state's JSON (budget.ts; bites only on lines of escaped characters). */
+  baselineJsonBytes: TEXT_BUDGET.baseline,
   /** Lines longer than this (after normalisation) are scored on their first bytes only. */
   maxLineBytes: 2048,
   level: 6,
@@ -127,6 +133,8 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
   recentHalfLife: 500,
   commonShare: 0.125,
   quarantineSize: 32,
+  /** …and at most this many bytes of entries in the state's JSON (budget.ts; the least recently seen out). */
+  quarantineBytes: TEXT_BUDGET.quarantine,
   /** Longest pattern key (skeleton) kept in the quarantine. */
   quarantineLineBytes: 512,
   /** Costs of flagged lines enter the null, clipped at the threshold. */
@@ -135,6 +143,7 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
 
 export interface TextParams {
   baselineBytes: number;
+  baselineJsonBytes: number;
   maxLineBytes: number;
   level: number;
   nullSize: number;
@@ -153,6 +162,7 @@ export interface TextParams {
   recentHalfLife: number;
   commonShare: number;
   quarantineSize: number;
+  quarantineBytes: number;
   quarantineLineBytes: number;
   nullTakesAnomalies: boolean;
   /** Severity words divide zHalf by (1 + this) for novel lines; 0 disables. */
@@ -176,25 +186,9 @@ const RATIO_RING = 32;
  */
 type QEntry = [string, number, number, number, number, number, string, number, number, number, number, number, string, number];
 
-// Severity of a raw line. An explicit level token decides (a WARN line that says "failed" is
-// a warning; an INFO line about a corrected error is information); without one, words of
-// failure in the message count.
-const HIGH_LEVEL = /\b(FATAL|ERROR|SEVERE|CRIT(?:ICAL)?|EMERG|ALERT|PANIC|Fatal|Error|Severe|Critical|Panic)\b/;
-const LOW_LEVEL = /\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|Trace|Debug|Info|Notice|Warn(?:ing)?)\b/;
-const FAILURE_WORD = /\b(fatal|panic|segfault|\w*exception|traceback|fail(?:ed|ure|s)?|error|abort(?:ed)?|oom|killed)\b/i;
-
-/** True when the raw line's severity comes from an explicit high level token (FATAL, ERROR…). */
-export function hasHighLevel(text: string): boolean {
-  return HIGH_LEVEL.test(text);
-}
-
-/** The severity word of a raw line, lower-cased, or '' when the line is not severe. */
-export function severityOf(text: string): string {
-  const hi = HIGH_LEVEL.exec(text);
-  if (hi !== null) return hi[1].toLowerCase();
-  if (LOW_LEVEL.test(text)) return '';
-  const m = FAILURE_WORD.exec(text);
-  return m === null ? '' : m[1].toLowerCase();
+/** A quarantine entry's bytes in the state's JSON: its strings, and its 11 numbers (at most 23 characters each), commas and brackets. */
+function entryBytes(e: QEntry): number {
+  return jsonBytes(e[0]) + jsonBytes(e[6]) + jsonBytes(e[12]) + 11 * 23 + 16;
 }
 
 export interface TextState {
@@ -238,55 +232,13 @@ function quantile(sorted: ArrayLike<number>, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-/**
- * A pattern's identity for recurrence counting: the normalised line without class tokens,
- * digits and punctuation, so variants of one message (other paths, hosts, counts) count as
- * the same pattern: its runs of at least three ASCII letters, outside class tokens
- * (<[A-Z]+\d*>), joined by single spaces. One pass over char codes (the same output as
- * replacing /<[A-Z]+\d*>/g, /[^A-Za-z]+/g and /(?:^| )[A-Za-z]{1,2}(?= |$)/g by a space, then
- * collapsing spaces and trimming: test/workers/normalise.unit.test.ts).
- */
-export function skeleton(line: string, max: number): string {
-  let k = '';
-  const n = line.length;
-  let i = 0;
-  while (i < n) {
-    const c = line.charCodeAt(i);
-    if (c === 60 /* < */) {
-      // A class token: upper-case letters, digits, '>'.
-      let j = i + 1;
-      while (j < n && line.charCodeAt(j) >= 65 && line.charCodeAt(j) <= 90) j++;
-      if (j > i + 1) {
-        while (j < n && line.charCodeAt(j) >= 48 && line.charCodeAt(j) <= 57) j++;
-        if (j < n && line.charCodeAt(j) === 62 /* > */) {
-          i = j + 1;
-          continue;
-        }
-      }
-      i++;
-      continue;
-    }
-    if (isAsciiLetter(c)) {
-      let j = i + 1;
-      while (j < n && isAsciiLetter(line.charCodeAt(j))) j++;
-      if (j - i >= 3) k += k === '' ? line.slice(i, j) : ` ${line.slice(i, j)}`;
-      i = j;
-      continue;
-    }
-    i++;
-  }
-  return k.length > max ? k.slice(0, max) : k;
-}
-
-function isAsciiLetter(c: number): boolean {
-  return (c | 32) >= 97 && (c | 32) <= 122;
-}
-
 interface BaseLine {
   bytes: Buffer;
   hash: number;
   /** Where #dictionary() last put its bytes in #arena (-1: not yet). */
   off: number;
+  /** Its bytes in the state's JSON (with a comma). */
+  json: number;
 }
 
 /** The detector as a class for a single task: load state, feed events, save state. */
@@ -295,6 +247,9 @@ export class TextScorer {
   /** Baseline line → its UTF-8 bytes ended by \n and its hashLine() (the Map keeps recency order, least recent first; mirrors s.base). */
   readonly #base = new Map<string, BaseLine>();
   #baseBytes = 0;
+  #baseJson = 0;
+  /** The quarantine's bytes in the state's JSON (entryBytes summed). */
+  #qBytes = 0;
   /**
    * The deflate dictionary (the baseline's bytes in that order) is #arena[#from, #to) while
    * #valid: a new line is appended in place and an evicted one dropped from the front, so only a
@@ -327,6 +282,19 @@ export class TextScorer {
     this.P = params;
     this.#mix = new MixDrift(s.mix);
     for (const line of s.base) this.#add(line);
+    for (const e of s.q) this.#qBytes += entryBytes(e);
+    // A state saved before the byte bound may hold more.
+    this.#trimQuarantine();
+  }
+
+  /** Drops the least recently seen patterns while the quarantine holds too many or too many bytes (never the last one). */
+  #trimQuarantine(): void {
+    const q = this.s.q;
+    while (q.length > 1 && (q.length > this.P.quarantineSize || this.#qBytes > this.P.quarantineBytes)) {
+      const gone = q.shift() as QEntry;
+      this.#qBytes -= entryBytes(gone);
+      if (gone[12] !== '') this.#accepted.delete(gone[12]);
+    }
   }
 
   /** The most recent baseline line (the dictionary's last), or null. */
@@ -334,10 +302,12 @@ export class TextScorer {
 
   /** `bytes`: the line's UTF-8 bytes ended by \n, when the caller has them. */
   #add(line: string, bytes: Buffer = Buffer.from(line + '\n')): void {
-    const entry: BaseLine = { bytes, hash: hashLine(line), off: -1 };
+    const json = jsonBytes(line) + 1;
+    const entry: BaseLine = { bytes, hash: hashLine(line), off: -1, json };
     this.#base.set(line, entry);
     this.#newest = line;
     this.#baseBytes += bytes.length;
+    this.#baseJson += json;
     if (this.#valid) {
       if (this.#to + bytes.length <= this.#arena.length) {
         this.#arena.set(bytes, this.#to);
@@ -345,10 +315,12 @@ export class TextScorer {
         this.#to += bytes.length;
       } else this.#valid = false;
     }
-    while (this.#baseBytes > this.P.baselineBytes && this.#base.size > 1) {
+    while ((this.#baseBytes > this.P.baselineBytes || this.#baseJson > this.P.baselineJsonBytes) && this.#base.size > 1) {
       const oldest = this.#base.keys().next().value as string;
-      const gone = (this.#base.get(oldest) as BaseLine).bytes.length;
+      const old = this.#base.get(oldest) as BaseLine;
+      const gone = old.bytes.length;
       this.#baseBytes -= gone;
+      this.#baseJson -= old.json;
       this.#base.delete(oldest);
       this.#from += gone;
     }
@@ -530,10 +502,8 @@ export class TextScorer {
     if (P.nullTakesAnomalies) this.#pushNull(Math.min(cost, s.med + zHalf * s.scale), cost / alone);
     const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(s.med), sev, s.n, 1, s.n, 1, 0, '', 1];
     s.q.push(entry);
-    if (s.q.length > P.quarantineSize) {
-      const gone = s.q.shift() as QEntry;
-      if (gone[12] !== '') this.#accepted.delete(gone[12]);
-    }
+    this.#qBytes += entryBytes(entry);
+    this.#trimQuarantine();
     return this.#novel(buf, cost, z, baseLines, sev, entry[3], false, alone);
   }
 
@@ -628,6 +598,9 @@ export class TextScorer {
       this.#add(line);
       q[12] = line;
       this.#accepted.set(line, q);
+      // The entry now keeps its line: the patterns seen longest ago make room (q itself is the most recent).
+      this.#qBytes += jsonBytes(line) - 2;
+      this.#trimQuarantine();
     }
     const admitted = common;
     const seen = inIncident

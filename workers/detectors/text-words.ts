@@ -1,0 +1,69 @@
+// The words of a log line the text detector (text.ts) reads: its severity (an explicit level
+// token, else a failure word) and its pattern's identity (skeleton: its runs of letters), kept
+// apart from the detector for size.
+
+// Severity of a raw line. An explicit level token decides (a WARN line that says "failed" is
+// a warning; an INFO line about a corrected error is information); without one, words of
+// failure in the message count.
+const HIGH_LEVEL = /\b(FATAL|ERROR|SEVERE|CRIT(?:ICAL)?|EMERG|ALERT|PANIC|Fatal|Error|Severe|Critical|Panic)\b/;
+const LOW_LEVEL = /\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|Trace|Debug|Info|Notice|Warn(?:ing)?)\b/;
+const FAILURE_WORD = /\b(fatal|panic|segfault|\w*exception|traceback|fail(?:ed|ure|s)?|error|abort(?:ed)?|oom|killed)\b/i;
+
+/** True when the raw line's severity comes from an explicit high level token (FATAL, ERROR…). */
+export function hasHighLevel(text: string): boolean {
+  return HIGH_LEVEL.test(text);
+}
+
+/** The severity word of a raw line, lower-cased, or '' when the line is not severe. */
+export function severityOf(text: string): string {
+  const hi = HIGH_LEVEL.exec(text);
+  if (hi !== null) return hi[1].toLowerCase();
+  if (LOW_LEVEL.test(text)) return '';
+  const m = FAILURE_WORD.exec(text);
+  return m === null ? '' : m[1].toLowerCase();
+}
+
+/**
+ * A pattern's identity for recurrence counting: the normalised line without class tokens,
+ * digits and punctuation, so variants of one message (other paths, hosts, counts) count as
+ * the same pattern: its runs of at least three ASCII letters, outside class tokens
+ * (<[A-Z]+\d*>), joined by single spaces. One pass over char codes (the same output as
+ * replacing /<[A-Z]+\d*>/g, /[^A-Za-z]+/g and /(?:^| )[A-Za-z]{1,2}(?= |$)/g by a space, then
+ * collapsing spaces and trimming: test/workers/normalise.unit.test.ts).
+ */
+export function skeleton(line: string, max: number): string {
+  let k = '';
+  const n = line.length;
+  let i = 0;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (c === 60 /* < */) {
+      // A class token: upper-case letters, digits, '>'.
+      let j = i + 1;
+      while (j < n && line.charCodeAt(j) >= 65 && line.charCodeAt(j) <= 90) j++;
+      if (j > i + 1) {
+        while (j < n && line.charCodeAt(j) >= 48 && line.charCodeAt(j) <= 57) j++;
+        if (j < n && line.charCodeAt(j) === 62 /* > */) {
+          i = j + 1;
+          continue;
+        }
+      }
+      i++;
+      continue;
+    }
+    if (isAsciiLetter(c)) {
+      let j = i + 1;
+      while (j < n && isAsciiLetter(line.charCodeAt(j))) j++;
+      if (j - i >= 3) k += k === '' ? line.slice(i, j) : ` ${line.slice(i, j)}`;
+      i = j;
+      continue;
+    }
+    i++;
+  }
+  return k.length > max ? k.slice(0, max) : k;
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c | 32) >= 97 && (c | 32) <= 122;
+}
+
