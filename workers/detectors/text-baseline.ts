@@ -1,0 +1,142 @@
+// The text detector's baseline (text.ts): the recent distinct normalised lines, LRU, bounded bytes
+// of UTF-8 and of JSON, and the deflate dictionary made of them, kept in place in an arena.
+import { jsonBytes } from './budget.js';
+import { hashLine } from './mix.js';
+import type { TextParams } from './text-params.js';
+
+export interface BaseLine {
+  bytes: Buffer;
+  hash: number;
+  /** Where dictionary() last put its bytes in #arena (-1: not yet). */
+  off: number;
+  /** Its bytes in the state's JSON (with a comma). */
+  json: number;
+}
+
+/** The baseline: line → its entry, least recent first, and the deflate dictionary of their bytes. */
+export class TextBaseline {
+  /** Baseline line → its UTF-8 bytes ended by \n and its hashLine() (the Map keeps recency order, least recent first; mirrors s.base). */
+  readonly #base = new Map<string, BaseLine>();
+  #baseBytes = 0;
+  #baseJson = 0;
+  /**
+   * The deflate dictionary (the baseline's bytes in that order) is #arena[#from, #to) while
+   * #valid: a new line is appended in place and an evicted one dropped from the front, so only a
+   * reordering (a known line touched) or a full arena makes dictionary() copy the lines again.
+   */
+  #arena: Buffer = Buffer.alloc(0);
+  #from = 0;
+  #to = 0;
+  #valid = false;
+
+  readonly P: Readonly<TextParams>;
+
+  constructor(params: Readonly<TextParams>) {
+    this.P = params;
+  }
+
+  get size(): number {
+    return this.#base.size;
+  }
+
+  get(line: string): BaseLine | undefined {
+    return this.#base.get(line);
+  }
+
+  has(line: string): boolean {
+    return this.#base.has(line);
+  }
+
+  /** The lines, least recent first (as s.base saves them). */
+  lines(): string[] {
+    return [...this.#base.keys()];
+  }
+
+  /** The most recent baseline line (the dictionary's last), or null. */
+  #newest: string | null = null;
+
+  /** `bytes`: the line's UTF-8 bytes ended by \n, when the caller has them. */
+  add(line: string, bytes: Buffer = Buffer.from(line + '\n')): void {
+    const json = jsonBytes(line) + 1;
+    const entry: BaseLine = { bytes, hash: hashLine(line), off: -1, json };
+    this.#base.set(line, entry);
+    this.#newest = line;
+    this.#baseBytes += bytes.length;
+    this.#baseJson += json;
+    if (this.#valid) {
+      if (this.#to + bytes.length <= this.#arena.length) {
+        this.#arena.set(bytes, this.#to);
+        entry.off = this.#to;
+        this.#to += bytes.length;
+      } else this.#valid = false;
+    }
+    while ((this.#baseBytes > this.P.baselineBytes || this.#baseJson > this.P.baselineJsonBytes) && this.#base.size > 1) {
+      const oldest = this.#base.keys().next().value as string;
+      const old = this.#base.get(oldest) as BaseLine;
+      const gone = old.bytes.length;
+      this.#baseBytes -= gone;
+      this.#baseJson -= old.json;
+      this.#base.delete(oldest);
+      this.#from += gone;
+    }
+  }
+
+  /** A known line seen again: it becomes the most recent (`entry`: its entry). */
+  touch(line: string, entry: BaseLine): void {
+    // Already the most recent: the order, and so the dictionary, stay as they are.
+    if (line === this.#newest) return;
+    this.#newest = line;
+    this.#base.delete(line);
+    this.#base.set(line, entry);
+    this.#valid = false;
+  }
+
+  dictionary(): Buffer {
+    if (!this.#valid) {
+      // The baseline's lines, least recent first, each ended by \n, in the arena. The leading
+      // lines already there in this order (from the least recent line's place on) stay: most
+      // touches move a recent line last, so only the lines from the first one out of place on
+      // are copied again. Every live line's bytes are at its `off` after a pass (a write lands
+      // past the lines kept, on a line this pass copies later or on none).
+      let fresh = false;
+      if (this.#arena.length < this.#baseBytes) {
+        this.#arena = Buffer.allocUnsafe(Math.max(4 * this.P.baselineBytes, 2 * this.#baseBytes));
+        fresh = true;
+      }
+      let from = -1;
+      let at = 0;
+      let kept = !fresh;
+      for (const e of this.#base.values()) {
+        if (from < 0) {
+          from = kept && e.off >= 0 && e.off + this.#baseBytes <= this.#arena.length ? e.off : 0;
+          at = from;
+        }
+        if (kept && e.off === at) {
+          at += e.bytes.length;
+          continue;
+        }
+        kept = false;
+        this.#arena.set(e.bytes, at);
+        e.off = at;
+        at += e.bytes.length;
+      }
+      this.#from = Math.max(from, 0);
+      this.#to = at;
+      this.#valid = true;
+    }
+    if (this.#view.byteOffset - this.#arena.byteOffset !== this.#from || this.#view.length !== this.#to - this.#from || this.#view.buffer !== this.#arena.buffer) {
+      this.#view = this.#arena.subarray(this.#from, this.#to);
+    }
+    return this.#view;
+  }
+
+  /** The last dictionary handed out (a view of #arena[#from, #to)). */
+  #view: Buffer = Buffer.alloc(0);
+
+  /** A baseline line with this hash (for explanations), most recent first. */
+  nameOf(h: number): string | undefined {
+    const lines = [...this.#base.keys()];
+    for (let i = lines.length - 1; i >= 0; i--) if (hashLine(lines[i]) === h) return lines[i];
+    return undefined;
+  }
+}

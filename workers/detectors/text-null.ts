@@ -1,0 +1,67 @@
+// The text detector's cost null (text.ts): the ring of recent line costs and its robust statistics
+// (median, MAD-scale, p99), and the sampled compression ratios quoted in explanations.
+import type { TextParams } from './text-params.js';
+import type { TextState } from './text-state.js';
+
+/** Sampling of the typical compression ratio (explanations only). */
+export const RATIO_EVERY = 8;
+const RATIO_RING = 32;
+
+function median(sorted: ArrayLike<number>): number {
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+}
+
+function quantile(sorted: ArrayLike<number>, q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** The null's scratch arrays for one task; its figures live in the state (s.ring, s.med…). */
+export class CostNull {
+  readonly s: TextState;
+  readonly P: Readonly<TextParams>;
+
+  constructor(s: TextState, params: Readonly<TextParams>) {
+    this.s = s;
+    this.P = params;
+  }
+
+  #sorted = new Float64Array(0);
+  #dev = new Float64Array(0);
+
+  /** Adds a cost (and, when measured, a compression ratio) to the stream's null. */
+  push(cost: number, ratio: number | null): void {
+    const s = this.s;
+    const P = this.P;
+    if (s.ring.length < P.nullSize) s.ring.push(cost);
+    else s.ring[s.pos] = cost;
+    s.pos = (s.pos + 1) % P.nullSize;
+    if (ratio !== null) {
+      if (s.rring.length < RATIO_RING) s.rring.push(ratio);
+      else s.rring[s.rpos] = ratio;
+      s.rpos = (s.rpos + 1) % RATIO_RING;
+    }
+    s.ins++;
+    if (s.ins % P.nullRefresh === 0 || s.ins <= P.warmupNull) {
+      // Sorted in two scratch arrays (numeric order, as a comparator sort of these finite costs).
+      const n = s.ring.length;
+      if (this.#sorted.length < n) {
+        this.#sorted = new Float64Array(Math.max(n, P.nullSize));
+        this.#dev = new Float64Array(this.#sorted.length);
+      }
+      const sorted = this.#sorted.subarray(0, n);
+      sorted.set(s.ring);
+      sorted.sort();
+      const med = median(sorted);
+      const dev = this.#dev.subarray(0, n);
+      for (let i = 0; i < n; i++) dev[i] = Math.abs(sorted[i] - med);
+      dev.sort();
+      s.med = med;
+      // Scale floors: a stream of near-identical lines has MAD 0; a byte of deflate output is
+      // the measurement's resolution.
+      s.scale = Math.max(1.4826 * median(dev), 8, 0.1 * med);
+      s.p99 = quantile(sorted, 0.99);
+      if (s.rring.length > 0) s.rmed = median([...s.rring].sort((a, b) => a - b));
+    }
+  }
+}

@@ -1,0 +1,126 @@
+// The text detector's parameters (text.ts): one set for every stream.
+import { TEXT_BUDGET } from './budget.js';
+
+export const TEXT_DETECTOR = 'compression_surprise';
+
+/**
+ * One parameter set for every stream. Chosen on BGL_2k, Thunderbird_2k and the demo log
+ * (test/workers/detect.e2e.test.ts prints the figures); see the sensitivity notes there.
+ */
+export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
+  /** Bytes of distinct normalised lines kept as the deflate dictionary. */
+  baselineBytes: 16384,
+  /** …and at most this many bytes of them in the state's JSON (budget.ts; bites only on lines of escaped characters). */
+  baselineJsonBytes: TEXT_BUDGET.baseline,
+  /** Lines longer than this (after normalisation) are scored on their first bytes only. */
+  maxLineBytes: 2048,
+  level: 6,
+  /** Recent costs kept for the empirical null. */
+  nullSize: 256,
+  /** Null statistics are refreshed every this many insertions (keeps per-event cost down). */
+  nullRefresh: 16,
+  /** No finding before this many events and null samples. */
+  warmupEvents: 100,
+  warmupNull: 16,
+  /**
+   * …except in a regular stream, whose lines are mostly exact repeats of known lines, so that
+   * few lines ever reach the null (issue 11: a logfmt stream of 1,500 lines held 6-13 costs, and
+   * never reported its never-seen errors): past warmupEvents events, this many samples suffice.
+   */
+  warmupNullRegular: 4,
+  /**
+   * …or, in event time, once the stream has sent lines for this long, at least
+   * warmupEventsSlow of them, and is regular (at most half of its lines were not exact repeats
+   * of known lines, so it has shown its vocabulary): a slow stream (a scheduler's line every
+   * 30 s) otherwise spends most of an hour learning and misses its never-seen errors (issue 11,
+   * k8s tuning seeds 201-205); a slow but varied log (Loghub's Mac) keeps the count. Only where
+   * the caller gives event times (logs.ts).
+   */
+  warmupMs: 15 * 60_000,
+  warmupEventsSlow: 32,
+  /** Robust z at which the score reaches 0.5 (the finding threshold). */
+  zHalf: 8,
+  /** Minimum excess over the typical cost, in bits, before anything is flagged. */
+  minExcessBits: 48,
+  /** A severe line (see severityOf) needs a z of zHalf / (1 + severityBoost); 0 disables. */
+  severityBoost: 3,
+  /**
+   * …but when the severity comes only from a failure word in the message (no explicit
+   * FATAL/ERROR level token), zHalf / (1 + severityBoostWord): weaker evidence, smaller prior.
+   */
+  severityBoostWord: 2,
+  /**
+   * A recurrence of a quarantined pattern without a severity word is folded into its first
+   * finding: it scores this fraction of the first sighting's score, so at the default threshold
+   * 0.5 only a strongly surprising pattern (first score ≥ 0.5 / 0.65 ≈ 0.77) is reported again; a
+   * sensitive profile sees the rest. Severe recurrences keep the full score.
+   */
+  mildRecurrenceWeight: 0.65,
+  /** Sightings of a quarantined pattern at most this many events apart are one incident. */
+  incidentGap: 32,
+  /**
+   * Rarity is a quarantined pattern's decayed frequency, at two time scales (no count of
+   * sightings decides). The long run: its occurrences, decayed with this half-life in events. A
+   * sighting after more than incidentGap events without the pattern is an occurrence; the close
+   * sightings of one incident are the same occurrence (a burst of an alert counts once) until
+   * the incident has gone on for steadySpan events, longer than a burst: it then counts for its
+   * duration (duration / incidentGap occurrences, a steady trickle: common at once), and each
+   * later sighting for the time since the previous one (gap / incidentGap).
+   */
+  rareHalfLife: 2000,
+  steadySpan: 350,
+  /**
+   * …common when that frequency expects it at least once in this many events (frequency ×
+   * ln 2 / rareHalfLife × rareHorizon ≥ 1, i.e. about 3.2 recent occurrences); rare again when
+   * the expectation falls under ½ (a long absence).
+   */
+  rareHorizon: 900,
+  /**
+   * The recent run: its sightings decayed with this half-life; common while they make up at
+   * least commonShare of the stream's recent lines (sightings × ln 2 / recentHalfLife): a
+   * sustained flow of the pattern (about 100 lines in a row) is the stream's present
+   * behaviour. Once the flow stops this share fades within a few hundred events and the
+   * long-run frequency alone decides, so a burst does not make a rare error common for long.
+   */
+  recentHalfLife: 500,
+  commonShare: 0.125,
+  quarantineSize: 32,
+  /** …and at most this many bytes of entries in the state's JSON (budget.ts; the least recently seen out). */
+  quarantineBytes: TEXT_BUDGET.quarantine,
+  /** Longest pattern key (skeleton) kept in the quarantine. */
+  quarantineLineBytes: 512,
+  /** Costs of flagged lines enter the null, clipped at the threshold. */
+  nullTakesAnomalies: true,
+});
+
+export interface TextParams {
+  baselineBytes: number;
+  baselineJsonBytes: number;
+  maxLineBytes: number;
+  level: number;
+  nullSize: number;
+  nullRefresh: number;
+  warmupEvents: number;
+  warmupNull: number;
+  warmupNullRegular: number;
+  warmupMs: number;
+  warmupEventsSlow: number;
+  zHalf: number;
+  minExcessBits: number;
+  incidentGap: number;
+  rareHalfLife: number;
+  steadySpan: number;
+  rareHorizon: number;
+  recentHalfLife: number;
+  commonShare: number;
+  quarantineSize: number;
+  quarantineBytes: number;
+  quarantineLineBytes: number;
+  nullTakesAnomalies: boolean;
+  /** Severity words divide zHalf by (1 + this) for novel lines; 0 disables. */
+  severityBoost: number;
+  /** Like severityBoost, for lines whose severity is only a failure word (no level token). */
+  severityBoostWord: number;
+  /** Score of a non-severe recurrence, as a fraction of its pattern's first score. */
+  mildRecurrenceWeight: number;
+}

@@ -1,0 +1,65 @@
+// The text detector's serialised state (text.ts): its shape, a fresh one, and the upgrade of older ones.
+import { jsonBytes } from './budget.js';
+import { freshMix, type MixState } from './mix.js';
+
+/**
+ * A quarantined pattern: [skeleton, sightings, first event, score, first cost bits, typical bits
+ * then, severity word, last sighting, long-run decayed frequency (weighted occurrences), start
+ * of the last incident, its sightings, 1 while common, the line it was accepted with, recent
+ * decayed sightings]. Entries of 13 fields (written before the recent frequency) and of 7
+ * (before incidents) are upgraded by upgradeTextState.
+ */
+export type QEntry = [string, number, number, number, number, number, string, number, number, number, number, number, string, number];
+
+/** A quarantine entry's bytes in the state's JSON: its strings, and its 11 numbers (at most 23 characters each), commas and brackets. */
+export function entryBytes(e: QEntry): number {
+  return jsonBytes(e[0]) + jsonBytes(e[6]) + jsonBytes(e[12]) + 11 * 23 + 16;
+}
+
+export interface TextState {
+  v: 1;
+  kind: 'text';
+  /** Events seen. */
+  n: number;
+  /** Distinct normalised lines, least recent first. */
+  base: string[];
+  /** Ring of recent costs (bits) of non-exact lines, and its write position and fill. */
+  ring: number[];
+  pos: number;
+  /** Insertions into the null so far. */
+  ins: number;
+  /** Null statistics at the last refresh: median, MAD-scale, p99 of cost; median ratio. */
+  med: number;
+  scale: number;
+  p99: number;
+  rmed: number;
+  /** Ring of sampled compression ratios (cost given the baseline / cost alone), and its write position. */
+  rring: number[];
+  rpos: number;
+  /** Quarantined patterns. */
+  q: QEntry[];
+  /** Window-level template-mix drift (mix.ts). */
+  mix: MixState;
+  /** Event time of the first line fed with one (TEXT_PARAMS.warmupMs); absent until then. */
+  t0?: number;
+}
+
+export function freshTextState(): TextState {
+  return { v: 1, kind: 'text', n: 0, base: [], ring: [], pos: 0, ins: 0, med: 0, scale: 1, p99: 0, rmed: 0, rring: [], rpos: 0, q: [], mix: freshMix() };
+}
+
+/** A text state as saved by any earlier version, brought to this one's shape. */
+export function upgradeTextState(s: TextState): TextState {
+  // States written before the pattern quarantine (3-field entries, no ratio ring position).
+  if (typeof s.rpos !== 'number') s.rpos = 0;
+  const q = s.q as unknown[][];
+  // Entries written before incidents were counted (7 fields): one occurrence, at the first
+  // sighting. Entries written before the recent frequency (13 fields): their decayed count of
+  // incidents is the long-run frequency (an incident weighs one occurrence) and the sightings
+  // of their last incident the recent one.
+  s.q = q
+    .filter((e) => e.length === 7 || e.length === 13 || e.length === 14)
+    .map((e) => (e.length === 7 ? [...e, e[2], 1, e[2], 1, 0, '', 1] : e.length === 13 ? [...e, e[10]] : e)) as QEntry[];
+  if (s.mix === undefined) s.mix = freshMix();
+  return s;
+}
