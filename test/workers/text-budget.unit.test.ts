@@ -7,7 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { scoreLogs } from '../../workers/detectors/logs.js';
 import { scoreProse } from '../../workers/detectors/prose.js';
-import { jsonBytes } from '../../workers/detectors/budget.js';
+import { FIELD_BYTES, jsonBytes } from '../../workers/detectors/budget.js';
+import { FieldTable } from '../../workers/detectors/field-table.js';
+import { countsFor } from '../../workers/detectors/field-counts.js';
 import type { Finding, ScoreInput } from '../../workers/types.js';
 import { letterWord, prng } from '../../src/tools/demo/synthetic.js';
 
@@ -160,4 +162,20 @@ describe('byte budget of the text side of a log stream', () => {
     expect(json(next.md)).toBeLessThanOrEqual(BOUND.metadata);
     expect(next.t.q.length).toBeGreaterThan(1);
   }, 60_000);
+});
+
+describe('a field the table leaves high-cardinality (field-table.ts)', () => {
+  it('loses its values, their last sightings and the counts Map beside them, as a field past maxValues does', () => {
+    // Room for the field and a few values only: the repeat of a known value goes through the
+    // counts' Map (field-counts.ts), then new values take the table over its bytes.
+    const t = new FieldTable(undefined, () => ({}), 4, FIELD_BYTES + 64);
+    const f = t.field('region')!;
+    for (const v of ['eu', 'us', 'eu', 'us', 'eu']) t.observe(f, 'region', v, '', false);
+    expect(countsFor(f)).toBeDefined();
+    for (let i = 0; f.v !== null && i < 100; i++) t.observe(f, 'region', `zone-${i}`, '', false);
+    expect(f.v).toBeNull();
+    expect(f.l).toBeUndefined();
+    expect(countsFor(f)).toBeUndefined();
+    expect(t.bytes).toBeLessThanOrEqual(FIELD_BYTES + 64);
+  });
 });

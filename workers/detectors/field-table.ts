@@ -13,7 +13,7 @@
 // The bytes are a function of the table alone (fieldBytes), never of how the stream was split
 // into tasks; a table loaded over its bounds (saved before them) drops its last fields.
 import { FIELD_BYTES, jsonBytes } from './budget.js';
-import { fieldBytes, freshField, grownBytes, observeValue, type FieldStats, type ValueFinding } from './fields.js';
+import { fieldBytes, forgetValues, freshField, grownBytes, observeValue, type FieldStats, type ValueFinding } from './fields.js';
 
 /** The longest name kept, in JSON bytes (a key of a template's token: 64 characters of 3 bytes, and quotes). */
 export const MAX_NAME_BYTES = 194;
@@ -73,9 +73,7 @@ export class FieldTable {
     this.#bytes += grownBytes() - g0;
     if (this.#bytes > this.#maxBytes) {
       const before = fieldBytes(f, name);
-      f.v = null;
-      f.n = 0;
-      delete f.l;
+      forgetValues(f);
       f.c = {};
       f.nc = 0;
       delete f.g;

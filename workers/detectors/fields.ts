@@ -20,6 +20,17 @@ export { flushFields, seenOnce } from './field-counts.js';
 export { numberOf } from './field-numbers.js';
 
 /**
+ * The field becomes high-cardinality: its values, their last sightings and the counts' Map beside
+ * them go, and n counts sightings from here on (for the numeric share). The caller accounts the bytes.
+ */
+export function forgetValues(f: FieldStats): void {
+  f.v = null;
+  f.n = 0;
+  delete f.l;
+  dropCounts(f);
+}
+
+/**
  * Judges one value against the field's history, then adds it. `numbers` false: the field is
  * categorical only (a key pooled over a stream's templates, whose numbers mix routes); `meta`:
  * an event's metadata field (FIELD_PARAMS.meta*).
@@ -61,14 +72,11 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
       if (f.k >= P.maxValues) {
         // High-cardinality from here on: n counts sightings since, for the numeric share.
         for (const k of Object.keys(v)) grow(-(jsonBytes(k) + VALUE_BYTES));
-        f.v = null;
-        f.n = 0;
         if (f.l !== undefined) {
           grow(-OPTIONAL_BYTES);
           for (const k of Object.keys(f.l)) grow(-(jsonBytes(k) + VALUE_BYTES + LAST_BYTES));
-          delete f.l;
         }
-        dropCounts(f);
+        forgetValues(f);
       }
       else {
         v[value] = 1;
