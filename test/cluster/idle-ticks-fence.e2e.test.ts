@@ -7,12 +7,13 @@
 // time later) is stored during the pause, and the sweeps due meanwhile run before line 2 is scored.
 // Without the fence the tick of the first sweep lands right after line 2, dated about 3 s after line 1.
 import { fileURLToPath } from 'node:url';
-import { jetstreamManager, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvents, partitionOf } from '../../engine/cluster/partition.js';
 import { decodeTicks, isTickMessage } from '../../engine/cluster/ticks.js';
 import { ingest, startHarness, type Harness } from '../engine/harness.js';
+import { partitionLog } from '../helpers/cluster-load.js';
 import { waitFor } from '../helpers/net.js';
 import { natsServerBinary, natsSkipReason, startNatsServer } from '../helpers/nats-cluster.js';
 
@@ -37,17 +38,6 @@ describe.skipIf(natsServerBinary() === undefined)(`cluster idle ticks fenced on 
     await nats?.stop();
   });
 
-  /** The partition's messages in log order. */
-  const log = async (p: number): Promise<StoredMsg[]> => {
-    const out: StoredMsg[] = [];
-    const last = (await jsm.streams.getMessage('DW_EVENTS', { last_by_subj: `dw.events.${p}` }))!;
-    for (let seq = 1; seq <= last.seq; seq++) {
-      const m = await jsm.streams.getMessage('DW_EVENTS', { seq }).catch(() => null);
-      if (m !== null && m.subject === `dw.events.${p}`) out.push(m);
-    }
-    return out;
-  };
-
   it('refuses a tick decided before a line stored since the last delivery, and ticks after it once scored', async () => {
     const p = partitionOf(h.tenantA.id, 'quiet');
     const detect = h.engine.cluster!.detect!;
@@ -63,7 +53,7 @@ describe.skipIf(natsServerBinary() === undefined)(`cluster idle ticks fenced on 
     expect((await ingest(h, [line(1, t0 + 60_000)])).status).toBe(200);
     // Both lines scored, then quiet: a tick decided after line 2.
     const messages = await waitFor(async () => {
-      const list = await log(p);
+      const list = await partitionLog(jsm, p);
       const i = list.findIndex((m) => !isTickMessage(m.header) && decodeEvents(m.data).some((r) => r.ts === t0 + 60_000));
       return i >= 0 && list.slice(i + 1).some((m) => isTickMessage(m.header) && decodeTicks(m.data)[0].record.ts >= t0 + 60_000) ? list : undefined;
     }, 20_000, 'a tick after line 2');
