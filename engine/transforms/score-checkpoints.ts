@@ -1,8 +1,9 @@
 // The scorer's checkpoint runs: changed detector states saved in batches through a StateStore
 // (engine/sinks/postgres/state.ts), one run at a time, a failed batch logged and left changed.
 //
-//   Scorer.checkpoint() ──► run(collect) ──► collect(): the changed states, each with what to do
-//                           │                 when it is saved or its save fails
+//   Scorer.checkpoint() ──► run(collect) ──► collect() = changed(entries): the changed states
+//                           │                 (evicted ones, entries not running), each with what to
+//                           │                 do when it is saved or its save fails
 //                           ▼
 //                     store.save(≤ CHECKPOINT_BATCH rows) ──► saved() | failed() + ScoreCheckpointError
 //   a stream's first task ──► load() ──► its saved state, or null (none, or the load failed: logged)
@@ -14,6 +15,7 @@
 // if the process dies without close()).
 import type { Logger } from '../../src/core/log.js';
 import type { SavedState, StateKey, StateRow, StateStore } from '../sinks/postgres/state.js';
+import { savedIncidents, type StreamQueue } from './score-queue.js';
 
 /** States saved in one upsert at most. */
 export const CHECKPOINT_BATCH = 1_000;
@@ -46,6 +48,19 @@ export class Checkpoints {
       this.#log.warn({ err, stream: key.stream }, "ScoreCheckpointError: the stream's detector state could not be loaded; it starts fresh");
       return null;
     }
+  }
+
+  /** The states changed since their last save: evicted entries' (unsaved), and those of the entries given that are not running. */
+  changed(entries: Iterable<StreamQueue>): PendingState[] {
+    const out: PendingState[] = [];
+    for (const [key, row] of this.unsaved) out.push({ row, saved: () => { if (this.unsaved.get(key) === row) this.unsaved.delete(key); } });
+    for (const q of entries) {
+      if (!q.dirty || q.running || q.state === null) continue;
+      // Copies: the entry's own buffers are transferred to a worker by its next task.
+      out.push({ row: { tenantId: q.tenantId, streamType: q.streamType, stream: q.stream, state: q.state.slice(), sessionState: q.sessionState?.slice() ?? null, incidents: savedIncidents(q) }, failed: () => { q.dirty = true; } });
+      q.dirty = false;
+    }
+    return out;
   }
 
   /** One run at a time: a call during a run waits for it, then collects and saves. */
