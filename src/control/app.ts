@@ -86,15 +86,28 @@ function frameworkErrors(err: Error, _req: unknown, reply: unknown): void {
   void (reply as { code(n: number): { send(b: unknown): unknown } }).code(dw.statusCode).send(errorBody(dw));
 }
 
-// size-exception: 83 lines, one straight list of plugin registrations in their order (the tree above).
-export async function buildControlApp(opts: {
+/** What buildControlApp needs. */
+interface ControlAppOptions {
   config: Readonly<Config>; pool: pg.Pool; tokens: TokenService; log: Logger;
   /** The machine registry (system.ts builds it and runs its health loop); default: one for this app, closed with it. */
   machines?: MachineRegistry;
   /** A routing table shared with the edge proxy (src/system.ts); unset: the app opens its own. */
   routes?: RoutingTable;
-}): Promise<FastifyInstance> {
-  const app = Fastify({
+}
+
+export async function buildControlApp(opts: ControlAppOptions): Promise<FastifyInstance> {
+  const app = createFastify(opts);
+  // The routing table before the registry: the registry writes each running engine's route.
+  const routes = opts.routes ?? await ownRoutingTable(app, opts);
+  const machines = opts.machines ?? ownMachines(app, opts, routes);
+  await registerPlugins(app, opts, machines, routes);
+  await app.ready();
+  return app;
+}
+
+/** The Fastify instance with the control API's server options (nothing registered yet). */
+function createFastify(opts: ControlAppOptions): FastifyInstance {
+  return Fastify({
     loggerInstance: opts.log,
     bodyLimit: CONTROL_BODY_LIMIT,
     genReqId: () => randomUUID(),
@@ -111,27 +124,30 @@ export async function buildControlApp(opts: {
     // parameters into numbers themselves (coerceQueryNumbers in plugins/schemas.ts).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   }) as unknown as FastifyInstance;
+}
 
-  // The routing table before the registry: the registry writes each running engine's route.
-  let routes = opts.routes;
-  if (routes === undefined) {
-    const c = opts.config;
-    const own = await RoutingTable.fromConfig(c, opts.pool, opts.log.child({ component: 'routing' }));
-    routes = own;
-    // Added before the registry's hook; fastify runs onClose hooks last-added first, so the
-    // registry (which removes its engines' routes) closes before the table.
-    app.addHook('onClose', async () => { await own.close(); });
-  }
-  let machines = opts.machines;
-  if (machines === undefined) {
-    const databaseUrl = (opts.pool as unknown as { options: { connectionString?: string } }).options.connectionString ?? '';
-    const own = createMachineRegistry({
-      config: opts.config, pool: opts.pool, databaseUrl, log: opts.log, audit: new AuditLog(opts.pool, opts.log.child({ component: 'audit' })), routes,
-    });
-    machines = own;
-    app.addHook('onClose', async () => { await own.close(); });
-  }
+/** The app's own routing table (none was given), closed with it. */
+async function ownRoutingTable(app: FastifyInstance, opts: ControlAppOptions): Promise<RoutingTable> {
+  const c = opts.config;
+  const own = await RoutingTable.fromConfig(c, opts.pool, opts.log.child({ component: 'routing' }));
+  // Added before the registry's hook; fastify runs onClose hooks last-added first, so the
+  // registry (which removes its engines' routes) closes before the table.
+  app.addHook('onClose', async () => { await own.close(); });
+  return own;
+}
 
+/** The app's own machine registry (none was given), closed with it. */
+function ownMachines(app: FastifyInstance, opts: ControlAppOptions, routes: RoutingTable): MachineRegistry {
+  const databaseUrl = (opts.pool as unknown as { options: { connectionString?: string } }).options.connectionString ?? '';
+  const own = createMachineRegistry({
+    config: opts.config, pool: opts.pool, databaseUrl, log: opts.log, audit: new AuditLog(opts.pool, opts.log.child({ component: 'audit' })), routes,
+  });
+  app.addHook('onClose', async () => { await own.close(); });
+  return own;
+}
+
+/** Every plugin, in the order of the tree above. */
+async function registerPlugins(app: FastifyInstance, opts: ControlAppOptions, machines: MachineRegistry, routes: RoutingTable): Promise<void> {
   await app.register(errorsPlugin, {});
   await app.register(securityHeadersPlugin, {});
   // Before any route: it documents the routes registered after it.
@@ -169,6 +185,4 @@ export async function buildControlApp(opts: {
     await api.register(limitsPlugin, {});
     await api.register(routingRoutesPlugin, {});
   }, { prefix: '/api/v1' });
-  await app.ready();
-  return app;
 }

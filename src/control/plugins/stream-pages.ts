@@ -83,15 +83,15 @@ function timeParam(name: string, v: string | undefined, fallback: number): numbe
   return t;
 }
 
-// size-exception: 108 lines of route declarations (list, series, delete, mutes), each short; to split
-// into route groups as the other plugins were (open work).
-export const streamPagesPlugin = definePlugin(async function streamPages(app: FastifyInstance): Promise<void> {
-  const streams = new StreamsService(app.pool);
-  const { audit } = app;
-  const reader = authenticate({ scope: 'read' });
-  const user = authenticate({ kind: 'user' });
-  const admin = authenticate({ roles: ['owner', 'admin'] });
+/** The hooks that let a request through: any reader, a signed-in user, an owner or admin. */
+interface Guards {
+  reader: ReturnType<typeof authenticate>;
+  user: ReturnType<typeof authenticate>;
+  admin: ReturnType<typeof authenticate>;
+}
 
+/** GET /streams and GET /streams/:stream/series. */
+function readRoutes(app: FastifyInstance, streams: StreamsService, { reader }: Guards): void {
   app.get('/streams', {
     onRequest: reader,
     schema: {
@@ -129,7 +129,11 @@ export const streamPagesPlugin = definePlugin(async function streamPages(app: Fa
     if (to - from > SERIES_MAX_RANGE_MS) throw new DwError('DW_ERR_VALIDATION', 'a series covers at most 90 days');
     return streams.series(p.tenantId, req.params.stream, from, to, req.query.bucket);
   });
+}
 
+/** DELETE /streams/:stream (audited). */
+function deleteRoute(app: FastifyInstance, streams: StreamsService, { admin }: Guards): void {
+  const { audit } = app;
   app.delete<{ Params: { stream: string } }>('/streams/:stream', {
     onRequest: admin,
     schema: {
@@ -148,7 +152,11 @@ export const streamPagesPlugin = definePlugin(async function streamPages(app: Fa
     });
     return { blocks: r.blocks, anomalies: r.anomalies };
   });
+}
 
+/** The mutes: POST /streams/:stream/mute (audited), GET /streams/:stream/mutes, DELETE /streams/:stream/mute. */
+function muteRoutes(app: FastifyInstance, streams: StreamsService, { reader, user }: Guards): void {
+  const { audit } = app;
   app.post<{ Params: { stream: string }; Body: { minutes: number; pattern?: string } }>('/streams/:stream/mute', {
     onRequest: user,
     schema: {
@@ -192,6 +200,18 @@ export const streamPagesPlugin = definePlugin(async function streamPages(app: Fa
   }, async function unmuteStream(req) {
     return { lifted: await streams.unmute(principalOf(req).tenantId, req.params.stream) };
   });
+}
+
+export const streamPagesPlugin = definePlugin(async function streamPages(app: FastifyInstance): Promise<void> {
+  const streams = new StreamsService(app.pool);
+  const guards: Guards = {
+    reader: authenticate({ scope: 'read' }),
+    user: authenticate({ kind: 'user' }),
+    admin: authenticate({ roles: ['owner', 'admin'] }),
+  };
+  readRoutes(app, streams, guards);
+  deleteRoute(app, streams, guards);
+  muteRoutes(app, streams, guards);
 }, {
   name: 'driftwatch-stream-pages',
   dependencies: ['driftwatch-context', 'driftwatch-audit'],

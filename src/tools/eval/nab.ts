@@ -126,19 +126,17 @@ export function checkNabDir(dir: string): void {
   if (!existsSync(join(dir, 'labels', 'combined_windows.json'))) throw new TypeError(`--data ${dir}: labels/combined_windows.json is missing (NAB scores against its windows)`);
 }
 
-// size-exception: 107 lines: the corpus run, in-sample and leave-one-category-out reports in one
-// readable sequence; an offline tool, to split into steps (open work).
-export function evalNab(opts: NabOptions): NabReport {
-  const dir = opts.data;
-  checkNabDir(dir);
-  const notes: string[] = [];
-  const readJson = (p: string): unknown => {
-    try {
-      return JSON.parse(readFileSync(p, 'utf8'));
-    } catch (err) {
-      throw new TypeError(`${p}: ${(err as Error).message}`);
-    }
-  };
+/** A JSON file's content; unreadable or invalid JSON is a TypeError naming the file (the CLI exits 2). */
+function readJson(p: string): unknown {
+  try {
+    return JSON.parse(readFileSync(p, 'utf8'));
+  } catch (err) {
+    throw new TypeError(`${p}: ${(err as Error).message}`);
+  }
+}
+
+/** DIR's windows, profiles and data files; what does not match is noted. */
+function readNabInputs(dir: string, notes: string[]): { windows: NabWindows; profiles: Profiles; names: string[] } {
   const windows: NabWindows = parseWindows(readJson(join(dir, 'labels', 'combined_windows.json')));
   const profilesPath = join(dir, 'config', 'profiles.json');
   const profiles: Profiles = existsSync(profilesPath) ? parseProfiles(readJson(profilesPath)) : { ...NAB_PROFILES };
@@ -149,8 +147,13 @@ export function evalNab(opts: NabOptions): NabReport {
   if (unlabelled.length > 0) notes.push(`${unlabelled.length} data file(s) have no entry in combined_windows.json and are scored as having no windows (e.g. ${unlabelled[0]})`);
   const unscored = Object.keys(windows).filter((n) => !names.includes(n));
   if (unscored.length > 0) notes.push(`${unscored.length} labelled file(s) are not under data/ and are left out of the score and its normalisation (e.g. ${unscored[0]})`);
+  return { windows, profiles, names };
+}
 
-  const t0 = performance.now();
+/** The detector over every file: its row scores (files), findings per file, and per stream profile the rows the engine's own task flags. */
+function runNabCorpus(dir: string, names: string[], opts: NabOptions): {
+  files: NabFile[]; findings: number[]; rows: number; flagged: Record<string, NabFile[]>; flaggedCount: Record<string, number>;
+} {
   const files: NabFile[] = [];
   const findings: number[] = [];
   const streamProfiles = Object.keys(PROFILE_THRESHOLDS) as Profile[];
@@ -175,14 +178,31 @@ export function evalNab(opts: NabOptions): NabReport {
       flaggedCount[p] += eng.flagged.size;
     }
   });
-  const ours = scoreCorpus(files, windows, { profiles });
+  return { files, findings, rows, flagged, flaggedCount };
+}
+
+/** The engine's findings per stream profile, scored at a fixed threshold, and by NAB profile (through NAB_STREAM_PROFILE). */
+function engineFindingsOf(flagged: Record<string, NabFile[]>, flaggedCount: Record<string, number>, windows: NabWindows, profiles: Profiles): NabEngineFindings {
+  const streamProfiles = Object.keys(PROFILE_THRESHOLDS) as Profile[];
   // A flagged row is 1, the rest 0: scored at a fixed threshold (no sweep).
   const half = Object.fromEntries(Object.keys(profiles).map((p) => [p, 0.5]));
   const engineProfiles = Object.fromEntries(streamProfiles.map((p) => [p, { ...figures(scoreCorpus(flagged[p], windows, { profiles, thresholds: half })), threshold: PROFILE_THRESHOLDS[p], findings: flaggedCount[p] }]));
-  const engineFindings: NabEngineFindings = {
+  return {
     by_profile: Object.fromEntries(Object.keys(profiles).map((np) => [np, (engineProfiles[NAB_STREAM_PROFILE[np] ?? 'balanced'] as unknown as Record<string, number>)[np]])) as unknown as NabProfileFigures,
     profiles: engineProfiles,
   };
+}
+
+export function evalNab(opts: NabOptions): NabReport {
+  const dir = opts.data;
+  checkNabDir(dir);
+  const notes: string[] = [];
+  const { windows, profiles, names } = readNabInputs(dir, notes);
+
+  const t0 = performance.now();
+  const { files, findings, rows, flagged, flaggedCount } = runNabCorpus(dir, names, opts);
+  const ours = scoreCorpus(files, windows, { profiles });
+  const engineFindings = engineFindingsOf(flagged, flaggedCount, windows, profiles);
   const seconds = (performance.now() - t0) / 1000;
 
   if (new Set(files.map((f) => categoryOf(f.name))).size < 2) notes.push('one category only: no leave-one-category-out score');
@@ -210,7 +230,13 @@ export function evalNab(opts: NabOptions): NabReport {
     baselines: {},
     notes,
   };
+  scoreBaselines(dir, names, windows, profiles, report);
+  return report;
+}
 
+/** Other detectors' stored results (results/<detector>_scores.tar.gz), scored as ours on the same files, into report.baselines. */
+function scoreBaselines(dir: string, names: string[], windows: NabWindows, profiles: Profiles, report: NabReport): void {
+  const notes = report.notes;
   const resultsDir = join(dir, 'results');
   if (existsSync(resultsDir)) {
     const stored = existsSync(join(dir, 'config', 'thresholds.json')) ? (readJson(join(dir, 'config', 'thresholds.json')) as Record<string, Record<string, { threshold?: number }>>) : {};
@@ -233,7 +259,6 @@ export function evalNab(opts: NabOptions): NabReport {
       report.baselines[det] = entry;
     }
   }
-  return report;
 }
 
 /** `nab: standard 52.3, reward_low_FP_rate 41.0, reward_low_FN_rate 60.2 (42 files, 12.3 s)` */
