@@ -7,8 +7,8 @@
 //                            surprise, slot values, metadata fields, per-template rate)
 //   llm                 ──► detectors/prose.ts   (free text: compression surprise in both tails,
 //                            shape of the text, window drift)
-//   logs / traces       ──► detectors/sessions.ts (sequences per entity; only once a line carries
-//                            a session key: its own state, task.sessionState)
+//   logs / traces       ──► detectors/sessions.ts (sequences per entity; only once an event carries
+//                            a session key, task.sessionField's or automatic: its own state, task.sessionState)
 //   metrics             ──► detectors/numeric.ts (robust online statistics: findings = rows whose likelihood reaches the threshold)
 //        │
 //        ▼
@@ -19,16 +19,17 @@
 // boundary (STYLE.md §5).
 import { isAscii } from 'node:buffer';
 import type { Finding, ScoreInput, ScoreResult, ScoreTask } from './types.js';
-import { STREAM_TYPES } from './types.js';
+import { SESSION_FIELD_PATTERN, STREAM_TYPES } from './types.js';
 import { scoreText } from './detectors/text.js';
 import { scoreLogs } from './detectors/logs.js';
 import { scoreProse } from './detectors/prose.js';
 import { scoreNumeric, scoreNumericColumns } from './detectors/numeric.js';
 import { normalise } from './detectors/normalise.js';
-import { SESSION_DETECTOR } from './detectors/sessions.js';
+import { SESSION_DETECTOR, SESSION_PARAMS } from './detectors/sessions.js';
 import { scoreSessions } from './detectors/sessions-stream.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
+const SESSION_FIELD = new RegExp(SESSION_FIELD_PATTERN);
 
 function fail(message: string): ScoreResult {
   return { ok: false, code: 'DW_ERR_DETECTOR', message };
@@ -111,7 +112,9 @@ export default function score(task: ScoreTask): ScoreResult {
     const extra: { rowScores?: Float32Array; sessionState?: Uint8Array | null } = rows === undefined ? {} : { rowScores: rows };
     if (task.streamType === 'logs' || task.streamType === 'traces') {
       if (task.sessionState !== null && task.sessionState !== undefined && !(task.sessionState instanceof Uint8Array)) return fail('task.sessionState must be a Uint8Array or null');
-      const ses = scoreSessions(task.sessionState ?? null, events, normalise, threshold);
+      const field = task.sessionField ?? undefined;
+      if (field !== undefined && (typeof field !== 'string' || !SESSION_FIELD.test(field))) return fail(`task.sessionField must match ${SESSION_FIELD_PATTERN}`);
+      const ses = scoreSessions(task.sessionState ?? null, events, normalise, threshold, SESSION_PARAMS, field);
       if (ses.state !== null) extra.sessionState = ses.state;
       if (ses.findings.length > 0) {
         for (const f of ses.findings) {

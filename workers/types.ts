@@ -25,6 +25,9 @@ export interface ScoreInput {
   idle?: boolean;
 }
 
+/** What a session field (ScoreTask.sessionField, stream_settings.session_field) may be: a metadata field name. */
+export const SESSION_FIELD_PATTERN = '^[A-Za-z0-9_.-]{1,64}$';
+
 export interface ScoreTask {
   stream: string;
   streamType: StreamType;
@@ -44,9 +47,16 @@ export interface ScoreTask {
   columns?: { ts: Float64Array; ends?: Uint32Array; values?: Float64Array; meta?: Uint8Array };
   /**
    * logs, traces: the stream's session tracker state (detectors/sessions.ts) from the previous
-   * task, or null/absent while the stream has shown no session key (blk_ id, trace/request id).
+   * task, or null/absent while the stream has shown no session key (trace/request id in the
+   * metadata or the text, blk_ id, or the sessionField).
    */
   sessionState?: Uint8Array | null;
+  /**
+   * logs, traces: the metadata field that names an event's session (stream_settings.session_field;
+   * 1-64 characters of [A-Za-z0-9_.-]): then only that field keys sessions. Absent: automatic (a
+   * trace/request/session id in the metadata, else a blk_ id or trace/request id in the text).
+   */
+  sessionField?: string;
   /**
    * Also return one anomaly score per event (ScoreResult.rowScores). The engine leaves it unset
    * (findings are what it stores); evaluation sets it (NAB sweeps a threshold over every row).

@@ -2,9 +2,11 @@
 // and traces): each line's session key and template, the stream's SessionTracker carried in
 // task.sessionState, findings on the line that closes a session.
 //
-//   line ─► lineKeyOf (blk_ id, trace/request/session id in the text) ─► none: skipped (no state)
+//   event ─► eventKeyOf: the stream's session field in the metadata (set: that field only), else a
+//            trace/request/session id in the metadata, else lineKeyOf (blk_ id, trace/request/
+//            session id in the text) ─► none: skipped (no state)
 //        ─► lineTemplate(normalise(line)) ─► tracker.add(key, template, ts) ─► closed ─► judge
-import { BLOCK_ID, SESSION_PARAMS, SessionTracker, type SessionParams, type SessionState } from './sessions.js';
+import { BLOCK_ID, SESSION_PARAMS, SessionTracker, sessionKeyOf, type SessionParams, type SessionState } from './sessions.js';
 
 /** An id in the text: an HDFS block, or a trace/request/session id written as key=value or "key": "value". */
 const TEXT_ID = /\b(?:trace_?id|request_?id|session_?id)["']?\s*[:=]\s*["']?([\w.:-]{4,})/i;
@@ -22,6 +24,22 @@ export function lineKeyOf(text: string): string | null {
   }
   if (!(text.includes('_id') || text.includes('_ID') || text.includes('Id') || text.includes('ID'))) return null;
   return TEXT_ID.exec(text)?.[1] ?? null;
+}
+
+/**
+ * An event's session key: with a session field (the stream's settings) the metadata's value of it
+ * alone; else a trace/request/session id in the metadata (sessionKeyOf's fields: OTLP puts a
+ * span's trace id in metadata.trace_id), else lineKeyOf(text). null: in no session. A string or a
+ * finite number counts; an empty string, an object or a boolean does not.
+ */
+export function eventKeyOf(text: string, metadata: Readonly<Record<string, unknown>> | null | undefined, field?: string): string | null {
+  // sessionKeyOf on '' reads the metadata alone (its text fallback, blk_, finds nothing in '').
+  if (field !== undefined) return metadata === null || metadata === undefined ? null : sessionKeyOf('', metadata, field);
+  if (metadata !== null && metadata !== undefined) {
+    const k = sessionKeyOf('', metadata);
+    if (k !== null) return k;
+  }
+  return lineKeyOf(text);
 }
 
 /**
@@ -60,15 +78,17 @@ const wireDec = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Runs a batch of a log/trace stream through its session tracker. `normalise` gives each line's
- * normalised form (the template stand-in). A session closed by an event (the idle gap passed in
- * event time, or the open-session bound) is judged there: a finding is on that event.
+ * normalised form (the template stand-in); `field`, the stream's session field (eventKeyOf). A
+ * session closed by an event (the idle gap passed in event time, or the open-session bound) is
+ * judged there: a finding is on that event.
  */
 export function scoreSessions(
   state: Uint8Array | null,
-  events: readonly { ts: number; text?: string }[],
+  events: readonly { ts: number; text?: string; metadata?: Record<string, unknown> | null; idle?: boolean }[],
   normalise: (line: string) => string,
   threshold = 0.5,
   params: SessionParams = SESSION_PARAMS,
+  field?: string,
 ): SessionsOut {
   let tracker: SessionTracker | null = null;
   if (state !== null && state.length > 0) {
@@ -81,7 +101,8 @@ export function scoreSessions(
     const e = events[i];
     const text = typeof e?.text === 'string' ? e.text : '';
     const ts = typeof e?.ts === 'number' && Number.isFinite(e.ts) ? e.ts : Number.NaN;
-    const key = lineKeyOf(text);
+    const meta = e?.metadata;
+    const key = e?.idle === true ? null : eventKeyOf(text, meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? meta : null, field);
     if (key === null && tracker === null) continue;
     tracker ??= new SessionTracker(null, params);
     const closed = Number.isNaN(ts) ? [] : key === null ? tracker.closeIdle(ts) : tracker.add(key, lineTemplate(normalise(text)), ts);
