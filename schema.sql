@@ -319,6 +319,10 @@ CREATE TABLE IF NOT EXISTS stream_settings (
   updated_at          timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, stream)
 );
+-- The metadata field that names a log or trace stream's sessions (the sequence detector groups its
+-- events by it, and by it alone); null: automatic (a trace/request/session id in the metadata, else
+-- a blk_ id or trace/request id in the text). Added after the table: older databases get it here.
+ALTER TABLE stream_settings ADD COLUMN IF NOT EXISTS session_field text CHECK (session_field ~ '^[A-Za-z0-9_.-]{1,64}$');
 
 -- Detector state per stream (engine/sinks/postgres/state.ts): the engine's scorer saves it every
 -- 30 s, when a stream leaves its memory and at shutdown, and loads it on a stream's first task, so

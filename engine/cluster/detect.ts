@@ -25,11 +25,12 @@ import type pg from 'pg';
 import type { Logger } from '../../src/core/log.js';
 import { workerFile } from '../../src/core/paths.js';
 import { scoreMetrics } from '../../src/core/telemetry/index.js';
-import type { ScoreInput, ScoreResult, ScoreTask } from '../../workers/types.js';
+import type { ScoreResult, ScoreTask } from '../../workers/types.js';
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
 import type { DetectorStates, StateRow } from '../sinks/postgres/state.js';
 import { anomalyRowOf } from '../transforms/anomaly-row.js';
 import { loadIncidents, saveIncidents, type IncidentMap } from '../transforms/incidents.js';
+import { encodeTask } from '../transforms/score-task.js';
 import type { StreamSettings } from '../transforms/stream-settings.js';
 import { pickTicks, type IdleTickOptions, type TickEntry } from '../transforms/idle-ticks.js';
 import type { EventRecord } from '../types.js';
@@ -391,13 +392,13 @@ class PartitionRunner {
       s.seenAt = at;
       s.tickedAt = 0;
     }
-    const inputs: ScoreInput[] = idx.map((i) => {
-      const r = records[i];
-      return r.idle === true ? { ts: r.ts, idle: true } : r.value !== undefined ? { ts: r.ts, value: r.value } : { ts: r.ts, text: r.text };
-    });
-    const task: ScoreTask = { stream: s.stream, streamType: s.streamType, state: s.state, events: new TextEncoder().encode(JSON.stringify(inputs)), threshold: profile.threshold };
+    // The events as the single-process scorer encodes them (encodeTask: metadata too, for the field and session detectors).
+    const { events, columns, buffers } = encodeTask(idx.map((i) => records[i]));
+    const task: ScoreTask = { stream: s.stream, streamType: s.streamType, state: s.state, events, threshold: profile.threshold };
+    if (columns !== undefined) task.columns = columns;
     if (s.session !== null) task.sessionState = s.session;
-    const res = await this.#pool.run(task) as ScoreResult;
+    if (profile.sessionField !== undefined && s.streamType !== 'metrics' && s.streamType !== 'llm') task.sessionField = profile.sessionField;
+    const res = await this.#pool.run(task, { transferList: buffers }) as ScoreResult;
     if (!res.ok) {
       this.#d.log.warn({ partition: this.#p, stream: s.stream, code: res.code, message: res.message }, 'ClusterDetectTaskRefused: the stream starts fresh');
       s.state = null;

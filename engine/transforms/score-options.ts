@@ -34,8 +34,9 @@ export interface ScorerOptions {
   /** An idle stream's entry is evicted after this long unused (default 1 h; 0: never by age). */
   streamIdleTtlMs?: number;
   /**
-   * The stream's profile and threshold (engine: StreamSettings, a cached stream_settings lookup).
-   * Without it every task gets the default threshold (no field: the balanced profile).
+   * The stream's profile, threshold and session field (engine: StreamSettings, a cached
+   * stream_settings lookup). Without it every task gets the default threshold (no field: the
+   * balanced profile) and automatic session keys.
    */
   settings?: {
     peek(tenantId: string, stream: string): Readonly<StreamProfile> | undefined;

@@ -4,7 +4,7 @@
 //   batch (EventRecord[]) ─► encodeTask: ts, texts as one UTF-8 string (or the values; JSON of
 //        │                   ScoreInput[] for a mixed batch or one with an idle tick)
 //   buildTask(entry, batch, profile) ─► ScoreTask{stream, streamType, state, events + columns,
-//        │                               threshold} + its transfer list (the entry's states go with it)
+//        │                               threshold, sessionField} + its transfer list (the entry's states go with it)
 //   findingRows(entry, batch, findings, profile) ─► AnomalyRow[] (anomaly-row.ts; the entry's open
 //                                                    incidents updated)
 import { randomUUID } from 'node:crypto';
@@ -29,6 +29,7 @@ export function buildTask(q: StreamQueue, batch: EventRecord[], profile: Readonl
   if (columns !== undefined) task.columns = columns;
   if (sessionState !== null) task.sessionState = sessionState;
   if (profile !== undefined) task.threshold = profile.threshold;
+  if (profile?.sessionField !== undefined && q.streamType !== 'metrics' && q.streamType !== 'llm') task.sessionField = profile.sessionField;
   const transferList: ArrayBuffer[] = buffers;
   if (state !== null && state.byteLength > 0) transferList.push(state.buffer as ArrayBuffer);
   if (sessionState !== null && sessionState.byteLength > 0) transferList.push(sessionState.buffer as ArrayBuffer);

@@ -1,23 +1,27 @@
-// The scorer's view of stream_settings: (tenant, stream) ─► {profile, threshold}, cached.
+// The scorer's view of stream_settings: (tenant, stream) ─► {profile, threshold, sessionField}, cached.
 //
 //   get(tenant, stream) ─► fresh cache entry (ttlMs)? ──yes──► it
 //                          │ no
 //                          ▼
-//                          SELECT profile, threshold_offset ─► effectiveThreshold ─► cache (≤ maxEntries, oldest out)
+//                          SELECT profile, threshold_offset, session_field ─► effectiveThreshold ─► cache (≤ maxEntries, oldest out)
 //
 // Asked at scoring time only, never on the ack path. A failed lookup is logged and falls back
 // to the last known settings of the stream, else the balanced profile (the detectors' default).
 import type pg from 'pg';
 import type { Logger } from '../../src/core/log.js';
 import { ScoreSettingsLookupError } from '../../src/core/telemetry/index.js';
-import { effectiveThreshold, PROFILES, type Profile } from '../../src/core/tenancy/profiles.js';
+import { effectiveThreshold, PROFILES, SESSION_FIELD_PATTERN, type Profile } from '../../src/core/tenancy/profiles.js';
 
 export interface StreamProfile {
   profile: Profile;
   threshold: number;
+  /** The metadata field that keys the stream's sessions (ScoreTask.sessionField); absent: automatic. */
+  sessionField?: string;
 }
 
 export const DEFAULT_PROFILE: Readonly<StreamProfile> = Object.freeze({ profile: 'balanced', threshold: effectiveThreshold('balanced', 0) });
+
+const SESSION_FIELD = new RegExp(SESSION_FIELD_PATTERN);
 
 export interface StreamSettingsOptions {
   /** How long a looked-up value is used before it is read again (default 5 s). */
@@ -71,13 +75,16 @@ export class StreamSettings {
     this.stats.lookups++;
     let value: Readonly<StreamProfile>;
     try {
-      const { rows } = await this.#pool.query<{ profile: string; threshold_offset: number }>(
-        'SELECT profile, threshold_offset FROM stream_settings WHERE tenant_id = $1 AND stream = $2', [tenantId, stream]);
+      const { rows } = await this.#pool.query<{ profile: string; threshold_offset: number; session_field: string | null }>(
+        'SELECT profile, threshold_offset, session_field FROM stream_settings WHERE tenant_id = $1 AND stream = $2', [tenantId, stream]);
       const r = rows[0];
       if (r === undefined) value = DEFAULT_PROFILE;
       else {
         const profile = (PROFILES as readonly string[]).includes(r.profile) ? (r.profile as Profile) : 'balanced';
-        value = Object.freeze({ profile, threshold: effectiveThreshold(profile, Number(r.threshold_offset)) });
+        // The table's CHECK holds it to the pattern; anything else (a hand-edited row) is automatic.
+        const threshold = effectiveThreshold(profile, Number(r.threshold_offset));
+        const field = r.session_field;
+        value = Object.freeze(typeof field === 'string' && SESSION_FIELD.test(field) ? { profile, threshold, sessionField: field } : { profile, threshold });
       }
     } catch (err) {
       this.stats.lookupErrors++;

@@ -86,7 +86,7 @@ describe('GET/PUT /api/v1/streams/:stream/settings', () => {
     const url = '/api/v1/streams/' + encodeURIComponent('api/gateway') + '/settings';
     const d = await call(h.app, 'GET', url, { token: readKey });
     expect(d.status).toBe(200);
-    expect(d.body).toEqual({ stream: 'api/gateway', profile: 'balanced', threshold_offset: 0, threshold: 0.5, feedback_fp: 0, feedback_confirmed: 0, updated_at: null });
+    expect(d.body).toEqual({ stream: 'api/gateway', profile: 'balanced', threshold_offset: 0, threshold: 0.5, session_field: null, feedback_fp: 0, feedback_confirmed: 0, updated_at: null });
     const put = await call(h.app, 'PUT', url, { token: alice.token, body: { profile: 'strict' } });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ stream: 'api/gateway', profile: 'strict', threshold: 0.65, updated_at: expect.any(String) });
@@ -110,6 +110,47 @@ describe('GET/PUT /api/v1/streams/:stream/settings', () => {
     const login = await call(h.app, 'POST', '/api/v1/auth/login', { body: { email: m.email, password: m.password } });
     const r = await call(h.app, 'PUT', url, { token: login.body.token, body: { profile: 'strict' } });
     expect(r.status).toBe(403);
+  });
+
+  it('sets and clears the session field; the profile and offset stay; audited; stored for the engine', async () => {
+    const url = '/api/v1/streams/checkout/settings';
+    await call(h.app, 'PUT', url, { token: alice.token, body: { profile: 'strict' } });
+    const set = await call(h.app, 'PUT', url, { token: alice.token, body: { session_field: 'order.id' } });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ stream: 'checkout', profile: 'strict', threshold: 0.65, session_field: 'order.id' });
+    expect((await call(h.app, 'GET', url, { token: readKey })).body.session_field).toBe('order.id');
+    expect((await call(h.app, 'GET', url, { token: bob.token })).body.session_field).toBeNull();
+    // A profile change keeps the field; both at once set both.
+    expect((await call(h.app, 'PUT', url, { token: alice.token, body: { profile: 'balanced' } })).body).toMatchObject({ profile: 'balanced', session_field: 'order.id' });
+    const both = await call(h.app, 'PUT', url, { token: alice.token, body: { profile: 'sensitive', session_field: 'x'.repeat(64) } });
+    expect(both.body).toMatchObject({ profile: 'sensitive', session_field: 'x'.repeat(64) });
+    const cleared = await call(h.app, 'PUT', url, { token: alice.token, body: { session_field: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).toMatchObject({ profile: 'sensitive', session_field: null });
+    // A first PUT of the field alone creates the row with the balanced profile.
+    const fresh = await call(h.app, 'PUT', '/api/v1/streams/fresh/settings', { token: alice.token, body: { session_field: 'request-id_2' } });
+    expect(fresh.body).toMatchObject({ stream: 'fresh', profile: 'balanced', threshold: 0.5, session_field: 'request-id_2' });
+    const { rows } = await h.db.pool.query('SELECT stream, session_field FROM stream_settings WHERE tenant_id = $1 AND stream IN ($2, $3) ORDER BY stream', [alice.user.tenant_id, 'checkout', 'fresh']);
+    expect(rows).toEqual([{ stream: 'checkout', session_field: null }, { stream: 'fresh', session_field: 'request-id_2' }]);
+    const audit = (await auditRows(alice.user.tenant_id, 'stream.settings_update')).filter((x) => x.target === 'stream:checkout').map((x) => x.details);
+    expect(audit).toEqual([{ profile: 'strict' }, { session_field: 'order.id' }, { profile: 'balanced' }, { profile: 'sensitive', session_field: 'x'.repeat(64) }, { session_field: null }]);
+  });
+
+  it('refuses a session field that is not 1-64 characters of [A-Za-z0-9_.-] (400 DW_ERR_VALIDATION), and an empty body; nothing changes', async () => {
+    const url = '/api/v1/streams/badfield/settings';
+    await call(h.app, 'PUT', url, { token: alice.token, body: { session_field: 'trace_id' } });
+    for (const body of [{ session_field: '' }, { session_field: 'a b' }, { session_field: 'x'.repeat(65) }, { session_field: 'trace/id' }, { session_field: 'ü' },
+      { session_field: 5 }, { session_field: ['a'] }, { session_field: 'a\n' }, {}, { profile: 'strict', session_field: 'a:b' }]) {
+      const r = await call(h.app, 'PUT', url, { token: alice.token, body });
+      expect(r.status).toBe(400);
+      expect(codeOf(r)).toBe('DW_ERR_VALIDATION');
+    }
+    expect((await call(h.app, 'PUT', url, { token: readKey, body: { session_field: 'b' } })).status).toBe(403);
+    expect((await call(h.app, 'GET', url, { token: alice.token })).body).toMatchObject({ profile: 'balanced', session_field: 'trace_id' });
+  });
+
+  it('the table refuses a bad session field too (older rows, hand edits)', async () => {
+    await expect(h.db.pool.query("INSERT INTO stream_settings (tenant_id, stream, session_field) VALUES ($1, 'sql', 'a b')", [alice.user.tenant_id])).rejects.toThrow(/check constraint/);
   });
 
   it('feedback on top of a profile: strict + one false positive = 0.67', async () => {

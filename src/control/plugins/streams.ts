@@ -3,15 +3,17 @@
 //
 //   POST /anomalies/:id/feedback {feedback}  (signed-in users) ─▶ anomaly status false_positive | confirmed
 //        └▶ stream_settings.threshold_offset += 0.02 (false positive) | -0.01 (confirmed), within [-0.15, 0.2]
-//   GET  /streams/:stream/settings           (any reader)      ─▶ profile, offset, effective threshold
-//   PUT  /streams/:stream/settings {profile} (owner/admin)     ─▶ profile
+//   GET  /streams/:stream/settings           (any reader)      ─▶ profile, offset, effective threshold, session field
+//   PUT  /streams/:stream/settings {profile?, session_field?} (owner/admin) ─▶ profile, session field (null: automatic)
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { FEEDBACK_STEP, OFFSET_MAX, OFFSET_MIN, PROFILES, effectiveThreshold, type Feedback, type Profile } from '../../core/tenancy/profiles.js';
-import { StreamSettingsService, type SettingsRow, type StreamActor } from '../streams/service.js';
+import { FEEDBACK_STEP, OFFSET_MAX, OFFSET_MIN, PROFILES, SESSION_FIELD_PATTERN, effectiveThreshold, type Feedback } from '../../core/tenancy/profiles.js';
+import { StreamSettingsService, type SettingsRow, type SettingsUpdate, type StreamActor } from '../streams/service.js';
 import { clientIp } from './audit.js';
 import { authenticate, principalOf } from './context.js';
 import { definePlugin } from './define.js';
 import { anomalyJson, anomalySchema, uuidParams } from './schemas.js';
+
+const SESSION_FIELD_DESCRIPTION = "logs and traces: the metadata field whose value groups the stream's events into sessions for the sequence detector (then that field alone); null: automatic (a trace/request/session id in the metadata, else a blk_ id or trace/request id in the text)";
 
 export const streamSettingsSchema = {
   type: 'object',
@@ -20,17 +22,18 @@ export const streamSettingsSchema = {
     profile: { type: 'string', enum: [...PROFILES] },
     threshold_offset: { type: 'number', description: `moved by feedback, within [${OFFSET_MIN}, ${OFFSET_MAX}]` },
     threshold: { type: 'number', description: 'the finding threshold the detectors use: profile base + offset, within [0.3, 0.85]' },
+    session_field: { type: ['string', 'null'], description: SESSION_FIELD_DESCRIPTION },
     feedback_fp: { type: 'integer' },
     feedback_confirmed: { type: 'integer' },
     updated_at: { type: ['string', 'null'], format: 'date-time' },
   },
-  required: ['stream', 'profile', 'threshold_offset', 'threshold', 'feedback_fp', 'feedback_confirmed', 'updated_at'],
+  required: ['stream', 'profile', 'threshold_offset', 'threshold', 'session_field', 'feedback_fp', 'feedback_confirmed', 'updated_at'],
 } as const;
 
 function settingsJson(r: SettingsRow): Record<string, unknown> {
   const offset = Number(r.threshold_offset);
   return {
-    stream: r.stream, profile: r.profile, threshold_offset: offset, threshold: effectiveThreshold(r.profile, offset),
+    stream: r.stream, profile: r.profile, threshold_offset: offset, threshold: effectiveThreshold(r.profile, offset), session_field: r.session_field,
     feedback_fp: r.feedback_fp, feedback_confirmed: r.feedback_confirmed,
     updated_at: r.updated_at === null ? null : r.updated_at.toISOString(),
   };
@@ -62,10 +65,18 @@ const feedbackSchema = {
 } as const;
 
 const putSettingsSchema = {
-  summary: "Set a stream's detection profile (sensitive 0.4, balanced 0.5, strict 0.65 before feedback)",
+  summary: "Set a stream's detection profile (sensitive 0.4, balanced 0.5, strict 0.65 before feedback) and/or its session field",
   tags: ['streams'],
   params: streamParams,
-  body: { type: 'object', properties: { profile: { type: 'string', enum: [...PROFILES] } }, required: ['profile'], additionalProperties: false },
+  body: {
+    type: 'object',
+    properties: {
+      profile: { type: 'string', enum: [...PROFILES] },
+      session_field: { type: ['string', 'null'], pattern: SESSION_FIELD_PATTERN, description: `${SESSION_FIELD_DESCRIPTION}; a string of ${SESSION_FIELD_PATTERN}, else 400 DW_ERR_VALIDATION` },
+    },
+    minProperties: 1,
+    additionalProperties: false,
+  },
   response: { 200: streamSettingsSchema },
 } as const;
 
@@ -91,10 +102,10 @@ export const streamsPlugin = definePlugin(async function streams(app: FastifyIns
     return settingsJson(await service.settings(principalOf(req).tenantId, req.params.stream));
   });
 
-  app.put<{ Params: { stream: string }; Body: { profile: Profile } }>('/streams/:stream/settings', {
+  app.put<{ Params: { stream: string }; Body: SettingsUpdate }>('/streams/:stream/settings', {
     onRequest: authenticate({ roles: ['owner', 'admin'] }), schema: putSettingsSchema,
   }, async function putStreamSettings(req) {
-    return settingsJson(await service.setProfile(actorOf(req), req.params.stream, req.body.profile));
+    return settingsJson(await service.update(actorOf(req), req.params.stream, req.body));
   });
 }, {
   name: 'driftwatch-streams',

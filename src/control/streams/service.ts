@@ -4,9 +4,10 @@
 //     └▶ status changed: stream_settings.threshold_offset += 0.02 (false positive) | -0.01 (confirmed), within [-0.15, 0.2]
 //     └▶ audit anomaly.feedback
 //   settings(stream) ─▶ the row, or the defaults (balanced, offset 0)
-//   setProfile(stream, profile) ─▶ upsert ─▶ audit stream.settings_update
+//   update(stream, {profile?, session_field?}) ─▶ upsert of the given columns ─▶ audit stream.settings_update
 //
-// The engine's scorer reads stream_settings (cached a few seconds) into each task's threshold.
+// The engine's scorer reads stream_settings (cached a few seconds) into each task's threshold and
+// session field (the metadata field that keys the stream's sessions; null: automatic).
 // Every statement filters on the caller's tenant; another tenant's anomaly is "not found".
 // Feedback that repeats the anomaly's current status changes nothing (it does not move the offset twice).
 import type pg from 'pg';
@@ -17,13 +18,16 @@ import { FEEDBACK_STEP, OFFSET_MAX, OFFSET_MIN, type Feedback, type Profile } fr
 import { ANOMALY_COLUMNS, type AnomalyRow } from '../anomalies/service.js';
 
 export interface SettingsRow {
-  stream: string; profile: Profile; threshold_offset: number; feedback_fp: number; feedback_confirmed: number; updated_at: Date | null;
+  stream: string; profile: Profile; threshold_offset: number; session_field: string | null; feedback_fp: number; feedback_confirmed: number; updated_at: Date | null;
 }
 
-const SETTINGS_COLUMNS = 'stream, profile, threshold_offset, feedback_fp, feedback_confirmed, updated_at';
+/** What a PUT changes: each given key (session_field null: back to automatic). */
+export interface SettingsUpdate { profile?: Profile; session_field?: string | null }
+
+const SETTINGS_COLUMNS = 'stream, profile, threshold_offset, session_field, feedback_fp, feedback_confirmed, updated_at';
 
 const defaults = (stream: string): SettingsRow => ({
-  stream, profile: 'balanced', threshold_offset: 0, feedback_fp: 0, feedback_confirmed: 0, updated_at: null,
+  stream, profile: 'balanced', threshold_offset: 0, session_field: null, feedback_fp: 0, feedback_confirmed: 0, updated_at: null,
 });
 
 /** The signed-in user acting, and the address the audit log keeps. */
@@ -84,14 +88,23 @@ export class StreamSettingsService {
     return settingsOf(this.#pool, tenantId, stream);
   }
 
-  async setProfile(actor: StreamActor, stream: string, profile: Profile): Promise<SettingsRow> {
+  /** Sets the given settings (the route's schema has checked them); the others stay as they are. */
+  async update(actor: StreamActor, stream: string, set: SettingsUpdate): Promise<SettingsRow> {
+    const hasProfile = set.profile !== undefined;
+    const hasField = set.session_field !== undefined;
     const { rows } = await this.#pool.query<SettingsRow>(
-      `INSERT INTO stream_settings AS s (tenant_id, stream, profile) VALUES ($1, $2, $3)
-       ON CONFLICT (tenant_id, stream) DO UPDATE SET profile = EXCLUDED.profile, updated_at = now()
-       RETURNING ${SETTINGS_COLUMNS}`, [actor.tenantId, stream, profile]);
+      `INSERT INTO stream_settings AS s (tenant_id, stream, profile, session_field) VALUES ($1, $2, coalesce($3, 'balanced'), $4)
+       ON CONFLICT (tenant_id, stream) DO UPDATE SET
+         profile = CASE WHEN $5 THEN EXCLUDED.profile ELSE s.profile END,
+         session_field = CASE WHEN $6 THEN EXCLUDED.session_field ELSE s.session_field END,
+         updated_at = now()
+       RETURNING ${SETTINGS_COLUMNS}`, [actor.tenantId, stream, set.profile ?? null, set.session_field ?? null, hasProfile, hasField]);
+    const details: Record<string, unknown> = {};
+    if (hasProfile) details.profile = set.profile;
+    if (hasField) details.session_field = set.session_field;
     await this.#audit.record({
       tenantId: actor.tenantId, actorUserId: actor.userId, actorKind: 'user', action: 'stream.settings_update',
-      target: `stream:${stream}`, ip: actor.ip, details: { profile },
+      target: `stream:${stream}`, ip: actor.ip, details,
     });
     return rows[0];
   }

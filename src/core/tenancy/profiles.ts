@@ -1,8 +1,11 @@
 // Per-stream detection profiles: what the control API stores in stream_settings and what the
-// engine's scorer turns into a task threshold. Logic only, no I/O.
+// engine's scorer turns into a task threshold (and a session field). Logic only, no I/O.
 //
 //   profile (sensitive 0.4 | balanced 0.5 | strict 0.65) + threshold_offset (feedback, within
 //   [-0.15, 0.2]) ─► clamp [0.3, 0.85] ─► ScoreTask.threshold
+
+/** A stream's session field (stream_settings.session_field): a metadata field name; the detector's contract holds the pattern. */
+export { SESSION_FIELD_PATTERN } from '../../../workers/types.js';
 
 export const PROFILES = Object.freeze(['sensitive', 'balanced', 'strict'] as const);
 export type Profile = (typeof PROFILES)[number];
