@@ -67,6 +67,19 @@ describe('eventKeyOf', () => {
     expect(eventKeyOf('{"msg":"x","request_id":"req-7f3a"}', { trace_id: '' })).toBe('req-7f3a');
     expect(eventKeyOf('x', { trace_id: { nested: 1 }, order: true })).toBeNull();
   });
+
+  it('a placeholder is no entity: the text decides', () => {
+    for (const p of ['-', '0', '00000000000000000000000000000000', 'null', 'None', 'N/A', '--', ' ', 0]) {
+      expect(eventKeyOf('request_id=req-7f3a x', { trace_id: p })).toBe('req-7f3a');
+      expect(eventKeyOf('x', { trace_id: p })).toBeNull();
+      expect(eventKeyOf('x', { order: p }, 'order')).toBeNull();
+    }
+    expect(eventKeyOf('x', { trace_id: '0af7651916cd43dd8448eb211c80319c' })).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(eventKeyOf('x', { order: 10 }, 'order')).toBe('10');
+    // A stream whose every line says trace_id "-": no session (not one endless session of every line).
+    const dashes = stream('trace_id').map((e) => ({ ...e, metadata: { ...e.metadata, trace_id: '-' } }));
+    expect(run(dashes, 100).sessionState).toBeNull();
+  });
 });
 
 describe('sessions keyed by metadata', () => {

@@ -30,17 +30,27 @@ export function lineKeyOf(text: string): string | null {
  * An event's session key: with a session field (the stream's settings) the metadata's value of it
  * alone; else a trace/request/session id in the metadata (sessionKeyOf's fields: OTLP puts a
  * span's trace id in metadata.trace_id), else lineKeyOf(text). null: in no session. A string or a
- * finite number counts; an empty string, an object or a boolean does not.
+ * finite number counts; an empty string, a placeholder ("-", all zeros, "null"), an object or a
+ * boolean does not.
  */
 export function eventKeyOf(text: string, metadata: Readonly<Record<string, unknown>> | null | undefined, field?: string): string | null {
   // sessionKeyOf on '' reads the metadata alone (its text fallback, blk_, finds nothing in '').
-  if (field !== undefined) return metadata === null || metadata === undefined ? null : sessionKeyOf('', metadata, field);
+  if (field !== undefined) return metadata === null || metadata === undefined ? null : entityOf(sessionKeyOf('', metadata, field));
   if (metadata !== null && metadata !== undefined) {
-    const k = sessionKeyOf('', metadata);
+    const k = entityOf(sessionKeyOf('', metadata));
     if (k !== null) return k;
   }
   return lineKeyOf(text);
 }
+
+/**
+ * A value that names no entity: only zeros, dashes, dots, colons, slashes, underscores or spaces
+ * ("-" of an access log, W3C's invalid all-zero trace id) or a word for none. Every event without
+ * a real id would share it: one endless session of unrelated events, not an entity's.
+ */
+const PLACEHOLDER = /^(?:[-0_.:/\s]*|null|nil|none|undefined|unknown|n\/a)$/i;
+
+const entityOf = (k: string | null): string | null => (k === null || PLACEHOLDER.test(k) ? null : k);
 
 /**
  * The template of a line until the template layer names them: its normalised form (ids,
