@@ -8,17 +8,10 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seeded } from '../../src/tools/eval/generators/random.js';
 import { waitFor } from '../helpers/net.js';
+import { ENTITIES, NORMAL, ODD, ODD_AT, orderEvents, T } from '../helpers/session-orders.js';
 import { ingest, startHarness, type Harness } from './harness.js';
 
-// 2026-12-04T10:00:00Z in seconds (the SDK's HrTime is [seconds, nanoseconds]).
-const T = 1796378400;
-const ENTITIES = 120;
-/** The odd entity: by then more than 50 normal sessions have closed (the warm-up), and 50 more follow to close it. */
-const ODD_AT = 70;
-const NORMAL = [['reserve stock', 'stock reserved'], ['charge card', 'payment authorised'], ['ship', 'order shipped']];
-const ODD = [['reserve stock', 'stock reserved'], ['fraud review', 'manual fraud review opened'], ['ship', 'order shipped']];
 
 interface SessionAnomaly { stream: string; explanation: string; details: Record<string, unknown> }
 
@@ -64,24 +57,6 @@ async function sendTraces(h: Harness, service: string): Promise<string> {
   await provider.forceFlush();
   await provider.shutdown();
   return odd;
-}
-
-/** The same orders as JSON log lines with the order id in metadata.order and a fresh trace id on every line. */
-function orderEvents(): { events: Record<string, unknown>[]; odd: string } {
-  const r = seeded(3);
-  const events: Record<string, unknown>[] = [];
-  let odd = '';
-  for (let e = 0; e < ENTITIES; e++) {
-    const order = `ord-${r.hex(12)}`;
-    if (e === ODD_AT) odd = order;
-    (e === ODD_AT ? ODD : NORMAL).forEach(([, step], j) => {
-      events.push({
-        timestamp: new Date((T + e * 10) * 1000 + j * 100).toISOString(), stream_type: 'logs', stream: 'orders',
-        data: `INFO orders ${step} items=${1 + ((e + j) % 4)}`, metadata: { order, trace_id: r.hex(32), pod: `orders-${e % 2}` },
-      });
-    });
-  }
-  return { events, odd };
 }
 
 describe('engine: sessions keyed by metadata', () => {
