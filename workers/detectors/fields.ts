@@ -52,11 +52,7 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
     if (c !== undefined) {
       // A value the Map counts (f.v catches up at flushFields()); a low-cardinality field is
       // categorical, so only its sightings count beside.
-      let r: ValueFinding | null = null;
-      if ((c + 1) * RARE_SHARE <= f.n + 1) {
-        r = rareValue(f, m.values(), value, c, meta);
-        if (cx !== undefined) r = higher(r, contextValue(f, value, c, cx, self, meta));
-      }
+      const r = (c + 1) * RARE_SHARE <= f.n + 1 ? rare(f, m.values(), value, c, meta, cx, self) : null;
       m.set(value, c + 1);
       markStale(f);
       f.n++;
@@ -103,8 +99,7 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
     } else {
       if (typeof c === 'number' && (c + 1) * RARE_SHARE <= f.n + 1) {
         flushField(f);
-        out = rareValue(f, Object.values(v), value, c, meta);
-        if (cx !== undefined) out = higher(out, contextValue(f, value, c, cx, self, meta));
+        out = rare(f, Object.values(v), value, c, meta, cx, self);
       }
       v[value] = c + 1;
     }
@@ -121,8 +116,10 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
   return observeNumber(f, value, ctx, out, numbers, views);
 }
 
-/** The finding with the higher score (either may be null). */
-function higher(a: ValueFinding | null, b: ValueFinding | null): ValueFinding | null {
+/** A rare value judged over the field (rareValue), then in the line's contexts (field-contexts.ts): the higher finding. */
+function rare(f: FieldStats, counts: Iterable<number>, value: string, c: number, meta: boolean, cx: LineContexts | undefined, self: number): ValueFinding | null {
+  const a = rareValue(f, counts, value, c, meta);
+  const b = cx === undefined ? null : contextValue(f, value, c, cx, self, meta);
   return a === null || (b !== null && b.score > a.score) ? b : a;
 }
 
