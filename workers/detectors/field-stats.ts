@@ -20,6 +20,12 @@ export const FIELD_PARAMS = Object.freeze({
    */
   metaMinSightings: 100,
   metaCatHalf: 2,
+  /**
+   * A metadata value seen more often than this before is judged at the slots' bar (catHalf): it
+   * recurs at a rate, and at the lower bar a value at 1 in 200 lines would be reported each time
+   * (a route's usual 503s), far above one false alarm per 1,000 lines.
+   */
+  metaRareMax: 2,
   minNumeric: 80,
   /** EWMA weight of location and spread. */
   alpha: 0.02,
@@ -64,10 +70,28 @@ export interface FieldStats {
    * stays so (rareValue); absent until such a value.
    */
   l?: Record<string, number>;
+  /**
+   * Per rare value, its sightings per context piece of its lines (`name=value`) since it is
+   * tracked, and under TRACK_START, TRACK_SEEN and TRACK_BASE the sighting at which tracking began,
+   * its sightings since and its count before (field-contexts.ts); absent until a rare value.
+   */
+  x?: Record<string, Record<string, number>>;
+}
+
+/** Keys of a tracked value's record besides its pieces (a piece is `name=value`, never these). */
+export const TRACK_START = '';
+export const TRACK_SEEN = '#';
+export const TRACK_BASE = '^';
+
+/** Bytes of one tracked value's record in f.x: its key, braces, three counters, its pieces. */
+export function trackedBytes(value: string, rec: Record<string, number>): number {
+  let b = jsonBytes(value) + OPTIONAL_BYTES;
+  for (const k of Object.keys(rec)) b += jsonBytes(k) + VALUE_BYTES + (k === TRACK_START || k === TRACK_SEEN || k === TRACK_BASE ? LAST_BYTES : 0);
+  return b;
 }
 
 export interface ValueFinding {
-  kind: 'unseen_value' | 'rare_value' | 'numeric_outlier';
+  kind: 'unseen_value' | 'rare_value' | 'context_value' | 'numeric_outlier';
   score: number;
   /** Words for the explanation (after the field's name). */
   words: string;
@@ -127,6 +151,10 @@ export function fieldBytes(f: FieldStats, name: string): number {
   if (f.g !== undefined) {
     b += 2 * OPTIONAL_BYTES;
     for (const k of Object.keys(f.g)) b += jsonBytes(k) + CONTEXT_BYTES;
+  }
+  if (f.x !== undefined) {
+    b += OPTIONAL_BYTES;
+    for (const k of Object.keys(f.x)) b += trackedBytes(k, f.x[k]);
   }
   return b;
 }

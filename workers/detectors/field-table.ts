@@ -13,7 +13,7 @@
 // The bytes are a function of the table alone (fieldBytes), never of how the stream was split
 // into tasks; a table loaded over its bounds (saved before them) drops its last fields.
 import { FIELD_BYTES, jsonBytes } from './budget.js';
-import { fieldBytes, forgetValues, freshField, grownBytes, observeValue, type FieldStats, type ValueFinding } from './fields.js';
+import { fieldBytes, forgetValues, freshField, grownBytes, observeValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
 
 /** The longest name kept, in JSON bytes (a key of a template's token: 64 characters of 3 bytes, and quotes). */
 export const MAX_NAME_BYTES = 194;
@@ -66,10 +66,13 @@ export class FieldTable {
     return f;
   }
 
-  /** observeValue on the table's field `name` (f), its growth counted; a field that takes the table over its bytes is left high-cardinality. */
-  observe(f: FieldStats, name: string, value: string, ctx: string, numbers: boolean, meta = false): ValueFinding | null {
+  /**
+   * observeValue on the table's field `name` (f), its growth counted; a field that takes the table
+   * over its bytes is left high-cardinality. `views`, `cx`, `self`: as observeValue's.
+   */
+  observe(f: FieldStats, name: string, value: string, ctx: string, numbers: boolean, meta = false, views?: readonly string[], cx?: LineContexts, self = -1): ValueFinding | null {
     const g0 = grownBytes();
-    const r = observeValue(f, value, ctx, numbers, meta);
+    const r = observeValue(f, value, ctx, numbers, meta, views, cx, self);
     this.#bytes += grownBytes() - g0;
     if (this.#bytes > this.#maxBytes) {
       const before = fieldBytes(f, name);

@@ -11,13 +11,15 @@
 // Scores: S = -log10 p (categorical) or z (numeric), score = S / (S + half). The state and its
 // byte accounting: field-stats.ts; the counts' Map beside f.v: field-counts.ts.
 import { jsonBytes, VALUE_BYTES } from './budget.js';
-import { FIELD_PARAMS, grow, LAST_BYTES, OPTIONAL_BYTES, table, type FieldStats, type ValueFinding } from './field-stats.js';
+import { FIELD_PARAMS, grow, LAST_BYTES, OPTIONAL_BYTES, table, trackedBytes, type FieldStats, type ValueFinding } from './field-stats.js';
 import { countsFor, countsOf, dropCounts, flushField, markStale, PROTO_NAMES, type Counts } from './field-counts.js';
 import { observeNumber } from './field-numbers.js';
+import { contextValue, type LineContexts } from './field-contexts.js';
 
 export { FIELD_PARAMS, fieldBytes, freshField, grownBytes, isContext, type FieldStats, type NumStats, type ValueFinding } from './field-stats.js';
 export { flushFields, seenOnce } from './field-counts.js';
 export { numberOf } from './field-numbers.js';
+export type { LineContexts } from './field-contexts.js';
 
 /**
  * The field becomes high-cardinality: its values, their last sightings and the counts' Map beside
@@ -27,15 +29,17 @@ export function forgetValues(f: FieldStats): void {
   f.v = null;
   f.n = 0;
   delete f.l;
+  delete f.x;
   dropCounts(f);
 }
 
 /**
  * Judges one value against the field's history, then adds it. `numbers` false: the field is
  * categorical only (a key pooled over a stream's templates, whose numbers mix routes); `meta`:
- * an event's metadata field (FIELD_PARAMS.meta*).
+ * an event's metadata field (FIELD_PARAMS.meta*). `cx`: the line's context pieces, where a rare
+ * value is also judged (field-contexts.ts), `self` the field's own index among their owners.
  */
-export function observeValue(f: FieldStats, value: string, ctx: string, numbers = true, meta = false, views?: readonly string[]): ValueFinding | null {
+export function observeValue(f: FieldStats, value: string, ctx: string, numbers = true, meta = false, views?: readonly string[], cx?: LineContexts, self = -1): ValueFinding | null {
   const P = FIELD_PARAMS;
   let out: ValueFinding | null = null;
   const v = f.v;
@@ -48,7 +52,7 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
     if (c !== undefined) {
       // A value the Map counts (f.v catches up at flushFields()); a low-cardinality field is
       // categorical, so only its sightings count beside.
-      const r = (c + 1) * RARE_SHARE <= f.n + 1 ? rareValue(f, m.values(), value, c, meta) : null;
+      const r = (c + 1) * RARE_SHARE <= f.n + 1 ? rare(f, m.values(), value, c, meta, cx, self) : null;
       m.set(value, c + 1);
       markStale(f);
       f.n++;
@@ -76,6 +80,10 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
           grow(-OPTIONAL_BYTES);
           for (const k of Object.keys(f.l)) grow(-(jsonBytes(k) + VALUE_BYTES + LAST_BYTES));
         }
+        if (f.x !== undefined) {
+          grow(-OPTIONAL_BYTES);
+          for (const k of Object.keys(f.x)) grow(-trackedBytes(k, f.x[k]));
+        }
         forgetValues(f);
       }
       else {
@@ -83,12 +91,15 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
         f.k++;
         // (A name such as __proto__ is not an own key: not in the JSON, not counted.)
         if (Object.hasOwn(v, value)) grow(jsonBytes(value) + VALUE_BYTES);
-        if (RARE_SHARE <= f.n + 1) lastSeen(f, value);
+        if (RARE_SHARE <= f.n + 1) {
+          lastSeen(f, value);
+          if (cx !== undefined) contextValue(f, value, 0, cx, self, meta);
+        }
       }
     } else {
       if (typeof c === 'number' && (c + 1) * RARE_SHARE <= f.n + 1) {
         flushField(f);
-        out = rareValue(f, Object.values(v), value, c, meta);
+        out = rare(f, Object.values(v), value, c, meta, cx, self);
       }
       v[value] = c + 1;
     }
@@ -103,6 +114,13 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
     }
   }
   return observeNumber(f, value, ctx, out, numbers, views);
+}
+
+/** A rare value judged over the field (rareValue), then in the line's contexts (field-contexts.ts): the higher finding. */
+function rare(f: FieldStats, counts: Iterable<number>, value: string, c: number, meta: boolean, cx: LineContexts | undefined, self: number): ValueFinding | null {
+  const a = rareValue(f, counts, value, c, meta);
+  const b = cx === undefined ? null : contextValue(f, value, c, cx, self, meta);
+  return a === null || (b !== null && b.score > a.score) ? b : a;
 }
 
 /**
@@ -142,5 +160,5 @@ function rareValue(f: FieldStats, counts: Iterable<number>, value: string, c: nu
   // comes back at once: it is becoming common, not rare).
   const p = Math.max((rarer + 1) / (f.n + 1), 1 / Math.max(1, f.n - last));
   const S = -Math.log10(p);
-  return { kind: 'rare_value', score: S / (S + (meta ? P.metaCatHalf : P.catHalf)), words: `value "${value.slice(0, 40)}" seen only ${c} time${c === 1 ? '' : 's'} in ${f.n} sightings (p ≈ ${p.toPrecision(2)} for a value this rare)`, details: { sightings: f.n, values: f.k, count: c, p_value: Number(p.toPrecision(3)) } };
+  return { kind: 'rare_value', score: S / (S + (meta && c <= P.metaRareMax ? P.metaCatHalf : P.catHalf)), words: `value "${value.slice(0, 40)}" seen only ${c} time${c === 1 ? '' : 's'} in ${f.n} sightings (p ≈ ${p.toPrecision(2)} for a value this rare)`, details: { sightings: f.n, values: f.k, count: c, p_value: Number(p.toPrecision(3)) } };
 }

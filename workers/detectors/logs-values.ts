@@ -13,7 +13,7 @@
 import type { TemplateMiner, Template } from './templates.js';
 import { templateText } from './templates.js';
 import { MAX_SLOT_VALUE, slotLayout } from './slots.js';
-import { freshField, grownBytes, isContext, observeValue, type ValueFinding } from './fields.js';
+import { freshField, grownBytes, isContext, observeValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
 import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
 import { FieldTable } from './field-table.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
@@ -46,6 +46,8 @@ export class ValueScorer {
   /** Values of the current line's slots, and its varying context slots as `name=value` (reused from line to line). */
   readonly #values: string[] = [];
   readonly #views: string[] = [];
+  /** The varying context slots' fields, values and slot indices beside #views: where a rare value is also judged (field-contexts.ts). */
+  readonly #cx: { pieces: string[]; fields: FieldStats[]; values: string[]; owner: number[] } = { pieces: this.#views, fields: [], values: [], owner: [] };
 
   /** The line's slot values (its template `t`, its tokens): findings at least `threshold` to out; the highest score. */
   slots(t: Template, tokens: readonly string[], threshold: number, out: Part[]): number {
@@ -74,13 +76,13 @@ export class ValueScorer {
       if (f !== undefined && isContext(f)) {
         const piece = `${name}=${value}`;
         ctx += ctx === '' ? piece : ` ${piece}`;
-        if (f.k > 1) views[nv++] = piece;
+        if (f.k > 1) nv = this.#piece(nv, piece, f, value, k);
       }
     }
     if (stats === undefined) return 0;
     // Bytes the template's statistics grow by on this line (budget.ts): new fields, values, contexts.
     let grew = 0;
-    views.length = nv;
+    const cx = this.#lineContexts(nv);
     // Each varying context slot is also a history of its own (fields.ts), from two of them on.
     const byView = nv >= 2 ? views : undefined;
     for (let k = 0; k < slots; k++) {
@@ -92,7 +94,7 @@ export class ValueScorer {
       const f = (L.fields[k] = had ?? (stats[name] = freshField()));
       const g0 = grownBytes();
       // A context slot is categorical (its own numbers are not judged), so the context can include it.
-      let r = observeValue(f, value, ctx, true, false, byView);
+      let r = observeValue(f, value, ctx, true, false, byView, cx, k);
       grew += grownBytes() - g0;
       let pooled = false;
       if (L.pool[k]) {
@@ -117,9 +119,41 @@ export class ValueScorer {
     return top;
   }
 
-  /** The event's metadata fields: findings at least `threshold` to out; the highest score. */
+  /** Piece `nv` of the line's varying contexts: `name=value` of field f, from slot (or metadata field) k; the new count. */
+  #piece(nv: number, piece: string, f: FieldStats, value: string, k: number): number {
+    const cx = this.#cx;
+    cx.pieces[nv] = piece;
+    cx.fields[nv] = f;
+    cx.values[nv] = value;
+    cx.owner[nv] = k;
+    return nv + 1;
+  }
+
+  /** The line's first nv varying contexts (undefined when none). */
+  #lineContexts(nv: number): LineContexts | undefined {
+    const cx = this.#cx;
+    cx.pieces.length = nv;
+    cx.fields.length = nv;
+    cx.values.length = nv;
+    cx.owner.length = nv;
+    return nv === 0 ? undefined : cx;
+  }
+
+  readonly #metaNames: string[] = [];
+  readonly #metaFields: FieldStats[] = [];
+
+  /**
+   * The event's metadata fields: findings at least `threshold` to out; the highest score. Each
+   * varying low-cardinality field (a route, a region) is a context of the others: a rare value is
+   * also judged in it, and a number against each one's own history (fields.ts).
+   */
   meta(md: Record<string, unknown>, threshold: number, out: Part[]): number {
     let top = 0;
+    const names = this.#metaNames;
+    const fields = this.#metaFields;
+    const values = this.#values;
+    let n = 0;
+    let nv = 0;
     for (const name of Object.keys(md)) {
       const raw = md[name];
       if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') continue;
@@ -127,7 +161,16 @@ export class ValueScorer {
       if (value.length > MAX_META_VALUE) continue;
       const f = this.#md.field(name);
       if (f === undefined) continue;
-      const r = this.#md.observe(f, name, value, '', true, true);
+      if (isContext(f) && f.k > 1) nv = this.#piece(nv, `${name}=${value}`, f, value, n);
+      names[n] = name;
+      fields[n] = f;
+      values[n++] = value;
+    }
+    const cx = this.#lineContexts(nv);
+    for (let k = 0; k < n; k++) {
+      const name = names[k];
+      const value = values[k];
+      const r = this.#md.observe(fields[k], name, value, '', true, true, cx?.pieces, cx, k);
       if (r === null) continue;
       const score = valueScore(r);
       top = Math.max(top, score);
