@@ -110,7 +110,6 @@ export class ProseScorer {
     // The keys an older state lacks are added here, in this order, whatever the batch split.
     s.tk ??= [];
     this.#sg = s.sg ??= freshSegments();
-    s.rc ??= freshRecur();
     this.#recur = { size: params.recurSize, maxBytes: params.recurBytes, text: params.recurText, perEpisode: params.recurPerEpisode, gap: params.recurGap, episodes: params.recurEpisodes };
     this.#lex = new Lexicon(params.lexiconWords, s.lx);
     if (s.lx === undefined) {
@@ -241,7 +240,7 @@ export class ProseScorer {
     // to, with a fresh id): a blob costs as much given any context as alone.
     this.tokenShare = 0;
     if (u.token >= 1) {
-      this.tokenShare = this.#tokenShare(text);
+      this.tokenShare = P.tokenShare > 0 ? this.#tokenShare(text) : 1;
       if (recurringToken((s.tk ??= []), text, P.tokenMemory, P.tokenBytes) || this.tokenShare < P.tokenShare) u.token = Math.min(u.token, 0);
     }
     // The last paragraph of a text of several, against the segments of its size (prose-segment.ts).
@@ -275,7 +274,7 @@ export class ProseScorer {
     this.override = override ?? '';
     let score = warm && best > 0 ? Math.min(1, best / (best + 1)) : 0;
     // A text flagged for its vocabulary is remembered; one of a kind that keeps coming back is not reported (prose-recur.ts).
-    if (score >= 0.5 && stat === 'vocabulary') {
+    if (score >= 0.5 && stat === 'vocabulary' && P.recurSize > 0) {
       const again = override === undefined ? this.#secondOpinion(text, v, d, half, gain * wg) : null;
       noteRecur((s.rc ??= freshRecur()), normalise(text.toLowerCase()).slice(0, P.maxBytes), s.n, this.#recur);
       if (again !== null && again < 1) score = again / (again + 1);
