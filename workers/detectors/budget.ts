@@ -50,8 +50,10 @@ export const TEXT_BUDGET = Object.freeze({
   textFixed: 12 * 1024,
   /** prose.ts: the dictionary's texts (PROSE_PARAMS.dictJsonBytes). */
   proseDict: 24 * 1024,
-  /** prose.ts: the long tokens remembered (PROSE_PARAMS.tokenBytes). */
-  proseTokens: 12 * 1024,
+  /** prose.ts: the long tokens remembered (PROSE_PARAMS.tokenBytes; 32 tokens of at most 96 characters and a hash). */
+  proseTokens: 6 * 1024,
+  /** prose.ts: the texts flagged for their vocabulary, remembered (PROSE_PARAMS.recurBytes; prose-recur.ts). */
+  proseRecur: 6 * 1024,
   /** prose.ts: nulls, segment nulls, lexicon, rings, bounded by counts. */
   proseFixed: 60 * 1024,
   /** logs.ts: metadata fields and keys pooled per stream (field-table.ts). */

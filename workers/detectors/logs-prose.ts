@@ -23,6 +23,9 @@ import type { Finding } from '../types.js';
 import { proseShare } from './prose-features.js';
 import { freshProse, PROSE_PARAMS, ProseScorer, type ProseState } from './prose.js';
 
+/** Prose in log lines: without the llm streams' explained-token and recurrence rules (chosen on llm streams only). */
+const LOG_PROSE_PARAMS = Object.freeze({ ...PROSE_PARAMS, tokenShare: 0, recurSize: 0 });
+
 export const PROSE_ROUTE = Object.freeze({ minTokens: 6, minShare: 0.75 });
 
 export function proseLike(text: string): boolean {
@@ -53,7 +56,7 @@ export class ProseLines {
     this.learning = false;
     if (!proseLike(text)) return false;
     this.#s ??= freshProse();
-    this.#scorer ??= new ProseScorer(this.#s, PROSE_PARAMS);
+    this.#scorer ??= new ProseScorer(this.#s, LOG_PROSE_PARAMS);
     const seen = this.#s.n;
     const warm = seen >= PROSE_PARAMS.warmupEvents;
     const f = this.#scorer.feed(text, threshold);

@@ -59,6 +59,22 @@ export function longestToken(text: string): number {
   return best;
 }
 
+/** The longest run of non-whitespace characters itself (the first of equal length). */
+export function longestRun(text: string): string {
+  let best = 0;
+  let end = 0;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) run = 0;
+    else if (++run > best) {
+      best = run;
+      end = i + 1;
+    }
+  }
+  return text.slice(end - best, end);
+}
+
 /** The longest run without a space, without its leading and trailing punctuation (`=IFERROR(…)",` → `IFERROR(…`). */
 export function longestTokenCore(text: string): string {
   let best = 0;

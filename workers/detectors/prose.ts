@@ -12,6 +12,8 @@
 //        ├─ characters  = L1 distance of the raw text's class shares (letters, digits, spaces,
 //        │                punctuation, code symbols, other scripts) from the stream's usual mix (high)
 //        ├─ token       = log2(longest run without a space): an encoded blob             (high)
+//        │                (not when the token is one the stream used, or compresses to under
+//        │                tokenShare given its texts and tokens: a link with a fresh id)
 //        └─ window      = mean `unexplained` of the last `window` texts: a change of topic or
 //                         language (the window's compression distance from the reference D)
 //   each statistic ─► tail distance u against the stream's own null (prose-features.ts):
@@ -27,7 +29,9 @@
 //   and its unexplained is ≥ driftShare of the window's distance from typical (not a normal text
 //   after the run, while the window mean still lags)
 //   normal texts join D and the nulls; flagged ones do not (hygiene), unless most recent texts
-//   were flagged: then the stream has changed and texts are accepted again (the explanation says so).
+//   were flagged: then the stream has changed and texts are accepted again (the explanation says so);
+//   a text flagged for its vocabulary is remembered, and one that texts flagged in earlier episodes
+//   explain (a rare but normal kind that keeps coming back: prose-recur.ts) is not reported and joins.
 //
 // Event order only (never the wall clock); every number that influences a score is in the
 // serialised state and updated per event, so findings do not depend on the batch split.
@@ -37,21 +41,22 @@ import type { Finding, ScoreInput } from '../types.js';
 import { normalise } from './normalise.js';
 import { encodeState } from './state.js';
 import { jsonBytes } from './budget.js';
-import { Lexicon, type LexiconState } from './prose-lexicon.js';
+import { Lexicon } from './prose-lexicon.js';
 import { PROSE_PARAMS, type ProseParams } from './prose-params.js';
 import {
-  explainParagraph, freshSegments, isSegmentState, measureSegment, pushSegment, SEGMENT_MIN_BYTES, segmentBin, segmentU, type SegmentState, type SegmentValues,
+  explainParagraph, freshSegments, measureSegment, pushSegment, SEGMENT_MIN_BYTES, segmentBin, segmentU, type SegmentState, type SegmentValues,
 } from './prose-segment.js';
 import { empiricalP, formatP } from './pvalue.js';
+import { freshRecur, noteRecur, recurSupport, type RecurParams } from './prose-recur.js';
 import {
-  classDistance, classShares, CLASS_NAMES, CLASSES, freshNull, longestToken, recurringToken, lower, pushNull, refreshNull, topWord, upper, type TailNull,
+  classDistance, classShares, CLASS_NAMES, CLASSES, longestRun, longestToken, recurringToken, lower, pushNull, refreshNull, topWord, upper,
 } from './prose-features.js';
 
 export const PROSE_DETECTOR = 'prose_surprise';
-/** State format version; an older llm state (the line detector's, kind 'text') restarts the stream's warm-up. */
-export const PROSE_STATE_VERSION = 1;
 
 export { PROSE_PARAMS, type ProseParams } from './prose-params.js';
+export { decodeProse, freshProse, PROSE_STATE_VERSION, STATS, type ProseState, type Stat } from './prose-state.js';
+import { decodeProse, STATS, type ProseState, type Stat } from './prose-state.js';
 /** What decides a finding: the vocabulary distance (unexplained + novelty tail distances) and the shape statistics. */
 const DECIDE = ['vocabulary', 'paragraph', 'repetition', 'length', 'characters', 'token'] as const;
 export type Decision = (typeof DECIDE)[number] | 'window';
@@ -59,58 +64,8 @@ export type Decision = (typeof DECIDE)[number] | 'window';
 export const OVERRIDE =
   /\b(?:ignore|disregard|forget|override|bypass)\b[^.?!\n]{0,40}\b(?:instructions?|rules|guidelines|polic(?:y|ies)|directions|prompt|everything|restrictions)\b|\bsystem prompt\b|\bdeveloper (?:mode|message)\b|\byou are now\b|<\/?(?:system|user|assistant)>|\bjailbreak\b/i;
 
-export const STATS = ['unexplained', 'novelty', 'repetition', 'length', 'characters', 'token', 'window'] as const;
-export type Stat = (typeof STATS)[number];
 /** Smallest spread of each statistic's tail taken seriously (a stream of near-identical texts). */
 const FLOOR: Record<Stat, number> = { unexplained: 0.03, novelty: 0.05, repetition: 0.03, length: 0.5, characters: 0.03, token: 0.5, window: 0.02 };
-
-export interface ProseState {
-  v: 1;
-  kind: 'prose';
-  n: number;
-  /** Recent normal texts (normalised), oldest first. */
-  dict: string[];
-  nulls: Record<Stat, TailNull>;
-  ins: number;
-  /** Usual character-class shares (EWMA over accepted texts). */
-  mix: number[];
-  /** Last `window` unexplained values (every text), and write position. */
-  win: number[];
-  wpos: number;
-  /** Last flagMemory flags (1 flagged, 0 not), and write position. */
-  fl: number[];
-  fpos: number;
-  /** The long-run vocabulary (absent in states saved before it: seeded from dict). */
-  lx?: LexiconState;
-  /** Recent notable long tokens (absent in older states). */
-  tk?: string[];
-  /** Per size bin, the nulls of the segments of accepted texts (prose-segment.ts; absent in older states). */
-  sg?: SegmentState;
-}
-
-export function freshProse(): ProseState {
-  const nulls = Object.fromEntries(STATS.map((s) => [s, freshNull()])) as Record<Stat, TailNull>;
-  return { v: 1, kind: 'prose', n: 0, dict: [], nulls, ins: 0, mix: new Array<number>(CLASSES).fill(0), win: [], wpos: 0, fl: [], fpos: 0 };
-}
-
-/** Decodes an llm stream's state; null (a clean restart) for any other or older format. */
-export function decodeProse(bytes: Uint8Array | null): ProseState {
-  if (bytes === null || bytes.length === 0) return freshProse();
-  let s: unknown;
-  try {
-    s = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    throw new TypeError('task.state is not a prose detector state (not UTF-8 JSON)');
-  }
-  const o = s as Partial<ProseState> & { kind?: unknown; v?: unknown } | null;
-  if (o === null || typeof o !== 'object') throw new TypeError('task.state is not a prose detector state');
-  // An llm stream checkpointed by the line detector (kind 'text', before prose.ts), or given a logs state (logs.ts): start afresh.
-  if ((o.kind as unknown) === 'text' || (o.kind as unknown) === 'logs') return freshProse();
-  if (o.kind !== 'prose' || o.v !== PROSE_STATE_VERSION) throw new TypeError('task.state is not a prose detector state (wrong stream type, or a newer version)');
-  if (o.tk !== undefined && (!Array.isArray(o.tk) || o.tk.some((t) => typeof t !== 'string'))) throw new TypeError('task.state is not a prose detector state (tokens)');
-  if (o.sg !== undefined && !isSegmentState(o.sg)) throw new TypeError('task.state is not a prose detector state (segments)');
-  return o as ProseState;
-}
 
 /** A text's statistics (prose.ts header), its size, longest token and character-class shares; its last paragraph when it has several. */
 export interface ProseValues {
@@ -136,6 +91,7 @@ export class ProseScorer {
   #lexDirty = false;
   readonly #shares = new Float64Array(CLASSES);
   readonly #sg: SegmentState;
+  readonly #recur: RecurParams;
   /** The last fed text's score (0 during warm-up) and its statistics. */
   rowScore = 0;
   last: ProseValues | null = null;
@@ -154,6 +110,7 @@ export class ProseScorer {
     // The keys an older state lacks are added here, in this order, whatever the batch split.
     s.tk ??= [];
     this.#sg = s.sg ??= freshSegments();
+    this.#recur = { size: params.recurSize, maxBytes: params.recurBytes, text: params.recurText, perEpisode: params.recurPerEpisode, gap: params.recurGap, episodes: params.recurEpisodes };
     this.#lex = new Lexicon(params.lexiconWords, s.lx);
     if (s.lx === undefined) {
       for (const t of s.dict) this.#learn(t);
@@ -249,6 +206,18 @@ export class ProseScorer {
     };
   }
 
+  /** The last measured long token's size compressed given the dictionary and remembered tokens / alone (0: not measured). */
+  tokenShare = 0;
+
+  /** The share of the text's longest token that the stream's texts and long tokens do not explain (its compressed size given them / alone, at most 1). */
+  #tokenShare(text: string): number {
+    const tok = longestRun(text).toLowerCase();
+    if (tok.length === 0) return 1;
+    const ctx = Buffer.concat([this.#dictionary(), Buffer.from((this.s.tk ?? []).join('\n').toLowerCase() + '\n')]);
+    const buf = Buffer.from(tok);
+    return Math.min(1, deflatedBits(buf, this.P.level, ctx.length > 32_000 ? ctx.subarray(ctx.length - 32_000) : ctx) / deflatedBits(buf, this.P.level));
+  }
+
   /** Score one text and update the state; returns a finding (without index) or null. */
   feed(text: string, threshold = 0.5): Omit<Finding, 'index'> | null {
     const s = this.s;
@@ -267,7 +236,13 @@ export class ProseScorer {
       window: upper(nl.window, v.window, FLOOR.window),
     };
     // A long token the stream used before (a formula, a path in every answer) is not a blob.
-    if (u.token >= 1 && recurringToken((s.tk ??= []), text, P.tokenMemory, P.tokenBytes)) u.token = Math.min(u.token, 0);
+    // …nor one the stream's texts and tokens explain (a link to a page of a site the stream links
+    // to, with a fresh id): a blob costs as much given any context as alone.
+    this.tokenShare = 0;
+    if (u.token >= 1) {
+      this.tokenShare = P.tokenShare > 0 ? this.#tokenShare(text) : 1;
+      if (recurringToken((s.tk ??= []), text, P.tokenMemory, P.tokenBytes) || this.tokenShare < P.tokenShare) u.token = Math.min(u.token, 0);
+    }
     // The last paragraph of a text of several, against the segments of its size (prose-segment.ts).
     const sv = v.segment;
     const su = sv.whole || sv.bytes < SEGMENT_MIN_BYTES ? null : segmentU(this.#sg, sv.bytes, sv.unexplained, sv.novelty, P.segmentWarmup, FLOOR);
@@ -297,7 +272,13 @@ export class ProseScorer {
     const stat: Decision = drift ? 'window' : top;
     const best = Math.max(d[stat] / half[stat], carried ? d.vocabulary / half.vocabulary : 0);
     this.override = override ?? '';
-    const score = warm && best > 0 ? Math.min(1, best / (best + 1)) : 0;
+    let score = warm && best > 0 ? Math.min(1, best / (best + 1)) : 0;
+    // A text flagged for its vocabulary is remembered; one of a kind that keeps coming back is not reported (prose-recur.ts).
+    if (score >= 0.5 && stat === 'vocabulary' && P.recurSize > 0) {
+      const again = override === undefined ? this.#secondOpinion(text, v, d, half, gain * wg) : null;
+      noteRecur((s.rc ??= freshRecur()), normalise(text.toLowerCase()).slice(0, P.maxBytes), s.n, this.#recur);
+      if (again !== null && again < 1) score = again / (again + 1);
+    }
     this.rowScore = score;
     const flagged = score >= 0.5;
     // Window ring: every text (the window measures what arrives).
@@ -310,6 +291,28 @@ export class ProseScorer {
     if ((!flagged && !quarantine) || changed) this.#accept(text, v);
     if (!warm || score < threshold) return null;
     return this.#finding(text, stat, v, d, score, changed);
+  }
+
+  /**
+   * The text's largest share of a threshold, its vocabulary measured again given the flagged texts of earlier
+   * episodes (prose-recur.ts); null when too few are remembered. Below 1, v takes these values (for the nulls).
+   */
+  #secondOpinion(text: string, v: ProseValues, d: Record<Decision, number>, half: Record<Decision, number>, gain: number): number | null {
+    const P = this.P;
+    const x = normalise(text.toLowerCase()).slice(0, P.maxBytes);
+    const sup = recurSupport((this.s.rc ??= freshRecur()), x, this.s.n, this.#recur);
+    if (sup === null) return null;
+    const buf = Buffer.from(x + '\n');
+    const unexplained = deflatedBits(buf, P.level, Buffer.concat([this.#dictionary(), Buffer.from(sup.text + '\n')])) / deflatedBits(buf, P.level);
+    const nw = this.novelWords(x);
+    const novel = nw.novel.filter((w) => !sup.words.has(w));
+    const novelty = novel.length / (nw.words + 2);
+    const nl = this.s.nulls;
+    const vocabulary = (upper(nl.unexplained, unexplained, FLOOR.unexplained) + upper(nl.novelty, novelty, FLOOR.novelty)) * gain;
+    let best = vocabulary / half.vocabulary;
+    for (const st of DECIDE) if (st !== 'vocabulary') best = Math.max(best, d[st] / half[st]);
+    if (best < 1) Object.assign(v, { unexplained, novelty, novel });
+    return best;
   }
 
   /** Remembers the flag; true when most recent texts were flagged (the stream has changed). */

@@ -29,12 +29,14 @@ import { k8sGenerator } from './k8s.js';
 import { logsGenerator } from './logs.js';
 import { mixedGenerator } from './mixed.js';
 import { llmDevGenerator } from './llm-dev.js';
+import { llmShopGenerator } from './llm-shop.js';
 
 /** Registered generators by kind (each in its own module beside this one). */
 export const GENERATORS: Record<string, Generator> = {
   k8s: k8sGenerator,
   llm: llmGenerator,
   'llm-dev': llmDevGenerator,
+  'llm-shop': llmShopGenerator,
   logs: logsGenerator,
   mixed: mixedGenerator,
 };

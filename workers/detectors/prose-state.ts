@@ -1,0 +1,64 @@
+// The free-text detector's state (prose.ts): its format, a fresh one, and decoding a saved one
+// (kept apart from prose.ts for size).
+import type { TailNull } from './prose-features.js';
+import { CLASSES, freshNull } from './prose-features.js';
+import type { LexiconState } from './prose-lexicon.js';
+import { isSegmentState, type SegmentState } from './prose-segment.js';
+import { isRecurState, type RecurState } from './prose-recur.js';
+
+/** State format version; an older llm state (the line detector's, kind 'text') restarts the stream's warm-up. */
+export const PROSE_STATE_VERSION = 1;
+
+export const STATS = ['unexplained', 'novelty', 'repetition', 'length', 'characters', 'token', 'window'] as const;
+export type Stat = (typeof STATS)[number];
+
+export interface ProseState {
+  v: 1;
+  kind: 'prose';
+  n: number;
+  /** Recent normal texts (normalised), oldest first. */
+  dict: string[];
+  nulls: Record<Stat, TailNull>;
+  ins: number;
+  /** Usual character-class shares (EWMA over accepted texts). */
+  mix: number[];
+  /** Last `window` unexplained values (every text), and write position. */
+  win: number[];
+  wpos: number;
+  /** Last flagMemory flags (1 flagged, 0 not), and write position. */
+  fl: number[];
+  fpos: number;
+  /** The long-run vocabulary (absent in states saved before it: seeded from dict). */
+  lx?: LexiconState;
+  /** Recent notable long tokens (absent in older states). */
+  tk?: string[];
+  /** Per size bin, the nulls of the segments of accepted texts (prose-segment.ts; absent in older states). */
+  sg?: SegmentState;
+  /** Texts flagged for their vocabulary and when (prose-recur.ts; absent in older states). */
+  rc?: RecurState;
+}
+
+export function freshProse(): ProseState {
+  const nulls = Object.fromEntries(STATS.map((s) => [s, freshNull()])) as Record<Stat, TailNull>;
+  return { v: 1, kind: 'prose', n: 0, dict: [], nulls, ins: 0, mix: new Array<number>(CLASSES).fill(0), win: [], wpos: 0, fl: [], fpos: 0 };
+}
+
+/** Decodes an llm stream's state; null (a clean restart) for any other or older format. */
+export function decodeProse(bytes: Uint8Array | null): ProseState {
+  if (bytes === null || bytes.length === 0) return freshProse();
+  let s: unknown;
+  try {
+    s = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new TypeError('task.state is not a prose detector state (not UTF-8 JSON)');
+  }
+  const o = s as Partial<ProseState> & { kind?: unknown; v?: unknown } | null;
+  if (o === null || typeof o !== 'object') throw new TypeError('task.state is not a prose detector state');
+  // An llm stream checkpointed by the line detector (kind 'text', before prose.ts), or given a logs state (logs.ts): start afresh.
+  if ((o.kind as unknown) === 'text' || (o.kind as unknown) === 'logs') return freshProse();
+  if (o.kind !== 'prose' || o.v !== PROSE_STATE_VERSION) throw new TypeError('task.state is not a prose detector state (wrong stream type, or a newer version)');
+  if (o.tk !== undefined && (!Array.isArray(o.tk) || o.tk.some((t) => typeof t !== 'string'))) throw new TypeError('task.state is not a prose detector state (tokens)');
+  if (o.sg !== undefined && !isSegmentState(o.sg)) throw new TypeError('task.state is not a prose detector state (segments)');
+  if (o.rc !== undefined && !isRecurState(o.rc)) throw new TypeError('task.state is not a prose detector state (recurrence memory)');
+  return o as ProseState;
+}
