@@ -29,6 +29,7 @@ import { k8sGenerator } from './k8s.js';
 import { logsGenerator } from './logs.js';
 import { mixedGenerator } from './mixed.js';
 import { llmDevGenerator } from './llm-dev.js';
+import { svcGenerator } from './svc.js';
 
 /** Registered generators by kind (each in its own module beside this one). */
 export const GENERATORS: Record<string, Generator> = {
@@ -37,4 +38,5 @@ export const GENERATORS: Record<string, Generator> = {
   'llm-dev': llmDevGenerator,
   logs: logsGenerator,
   mixed: mixedGenerator,
+  svc: svcGenerator,
 };
