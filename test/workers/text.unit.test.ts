@@ -5,7 +5,6 @@ import { normalise } from '../../workers/detectors/normalise.js';
 import { freshTextState, hasHighLevel, scoreText, severityOf, skeleton, TEXT_PARAMS, upgradeTextState, type TextParams, type TextState } from '../../workers/detectors/text.js';
 import { prng, syntheticLog } from '../../src/tools/demo/synthetic.js';
 import { runStream, textEvents } from './helpers.js';
-import { CostNull } from '../../workers/detectors/text-null.js';
 
 describe('normalise()', () => {
   it('turns ids, IPs, hex and numbers into class tokens that keep magnitude', () => {
@@ -253,18 +252,5 @@ describe('text state', () => {
   it('scoreText with explicit params equals the defaults', () => {
     const ev = textEvents(syntheticLog({ lines: 800, anomalies: 5, seed: 3 }).lines);
     expect(scoreText(null, ev, TEXT_PARAMS)).toEqual(scoreText(null, ev));
-  });
-});
-
-describe('cost null', () => {
-  it('is refreshed on every insertion while its ring is small: the first costs (a regular stream\'s vocabulary) do not judge its lines for long', () => {
-    const s = freshTextState();
-    const cn = new CostNull(s, TEXT_PARAMS);
-    for (let i = 0; i < 16; i++) cn.push(1000, null);
-    for (let i = 0; i < 20; i++) cn.push(60, null);
-    // 36 costs, 20 of them low: the median is low now (on the old cadence, every 16 insertions,
-    // it was still the median of the first 32: 530).
-    expect(s.ring.length).toBe(36);
-    expect(s.med).toBe(60);
   });
 });

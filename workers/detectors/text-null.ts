@@ -42,13 +42,7 @@ export class CostNull {
       s.rpos = (s.rpos + 1) % RATIO_RING;
     }
     s.ins++;
-    // Refreshed every nullRefresh insertions, and on every one while the ring is small (under
-    // nullRefresh² / 4 costs, a cheap sort): in a regular stream, where a line is costed only
-    // when it is not an exact repeat, the ring grows by a few costs per thousand lines, and the
-    // figures of its first nullRefresh costs (the stream's vocabulary, costed against a nearly
-    // empty dictionary) would otherwise judge its lines for hundreds of events (issue 11, svc
-    // tuning seeds: a new PostgreSQL error 20 minutes in, judged by the first 16 costs).
-    if (s.ins % P.nullRefresh === 0 || s.ins <= P.warmupNull || s.ring.length < (P.nullRefresh * P.nullRefresh) / 4) {
+    if (s.ins % P.nullRefresh === 0 || s.ins <= P.warmupNull) {
       // Sorted in two scratch arrays (numeric order, as a comparator sort of these finite costs).
       const n = s.ring.length;
       if (this.#sorted.length < n) {
