@@ -70,13 +70,6 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
   rareHalfLife: 2000,
   steadySpan: 350,
   /**
-   * …but an incident as dense as a sustained flow (at least commonShare of the lines since it
-   * began) counts once until it has gone on for this many events: a long burst of a rare error
-   * is still one occurrence (issue 11, svc tuning seeds 201-210); a flow longer than this is the
-   * stream's behaviour.
-   */
-  burstSpan: 900,
-  /**
    * …common when that frequency expects it at least once in this many events (frequency ×
    * ln 2 / rareHalfLife × rareHorizon ≥ 1, i.e. about 3.2 recent occurrences); rare again when
    * the expectation falls under ½ (a long absence).
@@ -117,7 +110,6 @@ export interface TextParams {
   incidentGap: number;
   rareHalfLife: number;
   steadySpan: number;
-  burstSpan: number;
   rareHorizon: number;
   recentHalfLife: number;
   commonShare: number;

@@ -90,13 +90,8 @@ export class Quarantine {
     // This sighting as an occurrence: a new incident is one; inside an incident, nothing while
     // it is no longer than a burst; once it has gone on for steadySpan events, its whole
     // duration in units of incidentGap, then the share of incidentGap each sighting covers.
-    // A dense incident (at least commonShare of the lines since it began) is a burst until it has
-    // gone on for burstSpan events: common while it flows (its recent share), one occurrence in
-    // the long run, so a rare error's long burst does not make its later lone lines common
-    // (issue 11: svc tuning seeds, a 100-150 line burst over 350-600 events).
     const dur = s.n - q[9];
-    const steady = q[10] >= P.commonShare * dur ? P.burstSpan : P.steadySpan;
-    const w = !inIncident ? 1 : dur < steady ? 0 : q[7] - q[9] < steady ? dur / P.incidentGap : gap / P.incidentGap;
+    const w = !inIncident ? 1 : dur < P.steadySpan ? 0 : q[7] - q[9] < P.steadySpan ? dur / P.incidentGap : gap / P.incidentGap;
     q[8] = Number((long + w).toFixed(4));
     q[13] = Number((recent + 1).toFixed(4));
     q[7] = s.n;

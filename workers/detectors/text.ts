@@ -7,8 +7,8 @@
 //        │      sightings at most incidentGap events apart are one incident, all reported (a burst
 //        │      of an alert) while the pattern is rare. Rarity is its decayed frequency, no count
 //        │      of sightings: common when its long-run occurrences (half-life rareHalfLife; an
-//        │      incident's close lines count once, an incident longer than steadySpan, or
-//        │      burstSpan when dense, keeps adding) expect it at least once in the next rareHorizon events, or while it makes
+//        │      incident's close lines count once, an incident longer than steadySpan keeps
+//        │      adding) expect it at least once in the next rareHorizon events, or while it makes
 //        │      up commonShare of the recent lines (a sustained flow); rare again when the flow
 //        │      stops (a burst) or after a long absence. Without a severity word a recurrence is
 //        │      folded into the first finding (mildRecurrenceWeight × its score; the later lines
