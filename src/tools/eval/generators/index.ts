@@ -30,6 +30,7 @@ import { logsGenerator } from './logs.js';
 import { mixedGenerator } from './mixed.js';
 import { llmDevGenerator } from './llm-dev.js';
 import { llmShopGenerator } from './llm-shop.js';
+import { svcGenerator } from './svc.js';
 
 /** Registered generators by kind (each in its own module beside this one). */
 export const GENERATORS: Record<string, Generator> = {
@@ -39,4 +40,5 @@ export const GENERATORS: Record<string, Generator> = {
   'llm-shop': llmShopGenerator,
   logs: logsGenerator,
   mixed: mixedGenerator,
+  svc: svcGenerator,
 };
