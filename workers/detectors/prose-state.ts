@@ -38,6 +38,16 @@ export interface ProseState {
   rc?: RecurState;
 }
 
+/**
+ * The state with its keys in one order, whatever order its optional parts were created in (a
+ * memory created in this task, or loaded from the last one), so the saved bytes do not depend on
+ * how the stream was split into tasks.
+ */
+export function canonicalProse(s: ProseState): ProseState {
+  const { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, ...rest } = s;
+  return { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, ...rest };
+}
+
 export function freshProse(): ProseState {
   const nulls = Object.fromEntries(STATS.map((s) => [s, freshNull()])) as Record<Stat, TailNull>;
   return { v: 1, kind: 'prose', n: 0, dict: [], nulls, ins: 0, mix: new Array<number>(CLASSES).fill(0), win: [], wpos: 0, fl: [], fpos: 0 };

@@ -56,7 +56,7 @@ export const PROSE_DETECTOR = 'prose_surprise';
 
 export { PROSE_PARAMS, type ProseParams } from './prose-params.js';
 export { decodeProse, freshProse, PROSE_STATE_VERSION, STATS, type ProseState, type Stat } from './prose-state.js';
-import { decodeProse, STATS, type ProseState, type Stat } from './prose-state.js';
+import { canonicalProse, decodeProse, STATS, type ProseState, type Stat } from './prose-state.js';
 /** What decides a finding: the vocabulary distance (unexplained + novelty tail distances) and the shape statistics. */
 const DECIDE = ['vocabulary', 'paragraph', 'repetition', 'length', 'characters', 'token'] as const;
 export type Decision = (typeof DECIDE)[number] | 'window';
@@ -422,7 +422,7 @@ export class ProseScorer {
 
   save(): Uint8Array {
     this.sync();
-    return encodeState(this.s);
+    return encodeState(canonicalProse(this.s));
   }
 }
 
