@@ -30,7 +30,7 @@ import type { AnomalyRow } from '../sinks/postgres/copy.js';
 import type { DetectorStates, StateRow } from '../sinks/postgres/state.js';
 import { anomalyRowOf } from '../transforms/anomaly-row.js';
 import { loadIncidents, saveIncidents, type IncidentMap } from '../transforms/incidents.js';
-import { encodeTask } from '../transforms/score-task.js';
+import { encodeTask, sessionFieldOf } from '../transforms/score-task.js';
 import type { StreamSettings } from '../transforms/stream-settings.js';
 import { pickTicks, type IdleTickOptions, type TickEntry } from '../transforms/idle-ticks.js';
 import type { EventRecord } from '../types.js';
@@ -397,7 +397,8 @@ class PartitionRunner {
     const task: ScoreTask = { stream: s.stream, streamType: s.streamType, state: s.state, events, threshold: profile.threshold };
     if (columns !== undefined) task.columns = columns;
     if (s.session !== null) task.sessionState = s.session;
-    if (profile.sessionField !== undefined && s.streamType !== 'metrics' && s.streamType !== 'llm') task.sessionField = profile.sessionField;
+    const sessionField = sessionFieldOf(s.streamType, profile);
+    if (sessionField !== undefined) task.sessionField = sessionField;
     const res = await this.#pool.run(task, { transferList: buffers }) as ScoreResult;
     if (!res.ok) {
       this.#d.log.warn({ partition: this.#p, stream: s.stream, code: res.code, message: res.message }, 'ClusterDetectTaskRefused: the stream starts fresh');

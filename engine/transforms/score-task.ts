@@ -19,6 +19,11 @@ import type { StreamProfile } from './stream-settings.js';
  * The task of a stream's batch. The entry's detector and session states go in it (and are
  * transferred with its buffers): the entry holds none until the task's result brings them back.
  */
+/** The stream's session field for its tasks: logs and traces only (the sequence detector's streams). */
+export function sessionFieldOf(streamType: ScoreTask['streamType'], profile: Readonly<StreamProfile> | undefined): string | undefined {
+  return streamType === 'metrics' || streamType === 'llm' ? undefined : profile?.sessionField;
+}
+
 export function buildTask(q: StreamQueue, batch: EventRecord[], profile: Readonly<StreamProfile> | undefined): { task: ScoreTask; transferList: ArrayBuffer[] } {
   const { events, columns, buffers } = encodeTask(batch);
   const state = q.state;
@@ -29,7 +34,8 @@ export function buildTask(q: StreamQueue, batch: EventRecord[], profile: Readonl
   if (columns !== undefined) task.columns = columns;
   if (sessionState !== null) task.sessionState = sessionState;
   if (profile !== undefined) task.threshold = profile.threshold;
-  if (profile?.sessionField !== undefined && q.streamType !== 'metrics' && q.streamType !== 'llm') task.sessionField = profile.sessionField;
+  const sessionField = sessionFieldOf(q.streamType, profile);
+  if (sessionField !== undefined) task.sessionField = sessionField;
   const transferList: ArrayBuffer[] = buffers;
   if (state !== null && state.byteLength > 0) transferList.push(state.buffer as ArrayBuffer);
   if (sessionState !== null && sessionState.byteLength > 0) transferList.push(sessionState.buffer as ArrayBuffer);

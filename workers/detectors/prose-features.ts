@@ -77,18 +77,7 @@ export function longestRun(text: string): string {
 
 /** The longest run without a space, without its leading and trailing punctuation (`=IFERROR(…)",` → `IFERROR(…`). */
 export function longestTokenCore(text: string): string {
-  let best = 0;
-  let end = 0;
-  let run = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 32 || c === 9 || c === 10 || c === 13) run = 0;
-    else if (++run > best) {
-      best = run;
-      end = i + 1;
-    }
-  }
-  const raw = text.slice(end - best, end);
+  const raw = longestRun(text);
   const core = raw.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
   // A run of punctuation only (=====, a run of control characters) is its own token, not ''.
   return tokenKey(core === '' ? raw : core);
