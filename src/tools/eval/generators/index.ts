@@ -25,6 +25,7 @@ export interface Generator {
   generate: (seed: number) => GeneratedSet;
 }
 
+import { batchGenerator } from './batch.js';
 import { k8sGenerator } from './k8s.js';
 import { logsGenerator } from './logs.js';
 import { mixedGenerator } from './mixed.js';
@@ -34,6 +35,7 @@ import { svcGenerator } from './svc.js';
 
 /** Registered generators by kind (each in its own module beside this one). */
 export const GENERATORS: Record<string, Generator> = {
+  batch: batchGenerator,
   k8s: k8sGenerator,
   llm: llmGenerator,
   'llm-dev': llmDevGenerator,
