@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { evalEvents } from './events.js';
 import { evalLogs } from './logs.js';
 import { runGenerate } from './generate.js';
+import { GENERATORS } from './generators/index.js';
 import { formatFigures, formatIncidents, type DetectionFigures } from './metrics.js';
 import { evalNab, formatNab, NAB_STREAM_PROFILE } from './nab.js';
 import { evalSessions, type SessionsFigures } from './sessions.js';
@@ -24,7 +25,7 @@ export const EVAL_FLAGS: Record<string, string> = {
   '--data': 'nab, logs, sessions: the data folder (NAB layout: data/, labels/combined_windows.json; Loghub layout: BGL/, HDFS/, ...; sessions: sessions.csv)',
   '--events': 'events: NDJSON file, one {timestamp, stream_type, data, metadata?, stream?} per line',
   '--labels': 'events: JSON file {"anomalous": [0-based line indices], "kinds"?: {"<index>": "<kind>"}}',
-  '--kind': 'generate: which generator',
+  '--kind': `generate: which generator (${Object.keys(GENERATORS).join(', ')})`,
   '--seed': 'generate: an integer seed (same seed, same data)',
   '--out': 'generate: the folder to write events.ndjson and labels.json to',
   '--time': 'logs: own (default: each line\'s own timestamp, in the format its log has) or spaced (line i at base + i ms, as before)',

@@ -25,17 +25,21 @@ export interface Generator {
   generate: (seed: number) => GeneratedSet;
 }
 
+import { batchGenerator } from './batch.js';
 import { k8sGenerator } from './k8s.js';
 import { logsGenerator } from './logs.js';
 import { mixedGenerator } from './mixed.js';
+import { llmCodeGenerator } from './llm-code.js';
 import { llmDevGenerator } from './llm-dev.js';
 import { llmShopGenerator } from './llm-shop.js';
 import { svcGenerator } from './svc.js';
 
 /** Registered generators by kind (each in its own module beside this one). */
 export const GENERATORS: Record<string, Generator> = {
+  batch: batchGenerator,
   k8s: k8sGenerator,
   llm: llmGenerator,
+  'llm-code': llmCodeGenerator,
   'llm-dev': llmDevGenerator,
   'llm-shop': llmShopGenerator,
   logs: logsGenerator,
