@@ -54,6 +54,8 @@ export const TEXT_BUDGET = Object.freeze({
   proseTokens: 6 * 1024,
   /** prose.ts: the texts flagged for their vocabulary, remembered (PROSE_PARAMS.recurBytes; prose-recur.ts). */
   proseRecur: 6 * 1024,
+  /** prose.ts: accepted texts of a rare kind, remembered (PROSE_PARAMS.rareBytes). */
+  proseRare: 4 * 1024,
   /** prose.ts: nulls, segment nulls, lexicon, rings, bounded by counts. */
   proseFixed: 60 * 1024,
   /** logs.ts: metadata fields and keys pooled per stream (field-table.ts). */
