@@ -2,13 +2,17 @@
 // prose-params.ts rareBytes, floodCount, shortBytes): a second language of a few percent of a
 // stream that the sliding dictionary has forgotten is explained by the texts of that language it
 // once accepted; a question asked twice in one text is not a token flood (a word repeated many
-// times still is); a very short text with a typo is judged against texts of its own size. Each
-// case fails on the code before these mechanisms; the state's bytes do not depend on the split.
+// times still is); a very short text with a typo is judged against texts of its own size; the
+// texts that opened an off-topic run leave the dictionary when the run is reported (prose-purge.ts).
+// Each case fails on the code before its mechanism; the state's bytes do not depend on the split.
 import { describe, expect, it } from 'vitest';
 import { freshProse, ProseScorer, scoreProse } from '../../workers/detectors/prose.js';
 import { PROSE_PARAMS, type ProseParams } from '../../workers/detectors/prose-params.js';
 import { seeded, type Random } from '../../src/tools/eval/generators/random.js';
 import type { ScoreInput } from '../../workers/types.js';
+import { normalise } from '../../workers/detectors/normalise.js';
+import { shopPrompt } from '../../src/tools/eval/generators/llm-shop.js';
+import { driftText, driftTopic } from '../../src/tools/eval/generators/llm-shop-anomalies.js';
 
 const ITEMS = ['rain jacket', 'trail shoes', 'wool socks', 'day pack', 'sleeping bag', 'camp stove', 'fleece vest', 'hiking pants', 'sun hat', 'water bottle', 'tent stakes', 'down parka'];
 const COLORS = ['blue', 'black', 'olive', 'sand', 'grey', 'red', 'navy', 'teal'];
@@ -97,5 +101,43 @@ describe('prose: floods and short texts', () => {
     for (const [k, i] of typos.entries()) texts[i] = ['thnaks!!', 'ok grat', 'prcie?', 'in stcok?', 'perfcet, thx'][k];
     const { flagged } = run(texts);
     expect(typos.filter((i) => flagged.has(i))).toEqual([]);
+  });
+});
+
+describe('prose: the run memory (prose-purge.ts)', () => {
+  it('the texts that opened an off-topic run, accepted before the drift was reported, leave the dictionary', () => {
+    let opened = 0;
+    let purged = 0;
+    let flaggedOn = 0;
+    let flaggedOff = 0;
+    for (let seed = 31; seed <= 42; seed++) {
+      for (const on of [true, false]) {
+        const r = seeded(seed);
+        const mem = { product: 'Alpine beanie', color: 'sand', order: 'NW1234567' };
+        const scorer = new ProseScorer(freshProse(), on ? PROSE_PARAMS : { ...PROSE_PARAMS, runPurge: 0 });
+        for (let i = 0; i < 400; i++) scorer.feed(shopPrompt(r, mem));
+        const topic = driftTopic(r);
+        const accepted: [number, string][] = [];
+        let drift = false;
+        for (let i = 0; i < 16; i++) {
+          const t = driftText(r, topic, 'shop');
+          const f = scorer.feed(t);
+          if (f !== null && on) flaggedOn++;
+          else if (f !== null) flaggedOff++;
+          if (on && !drift && f?.details?.kind === 'drift') {
+            drift = true;
+            // Those accepted within the window before the drift finding.
+            const within = accepted.filter(([k]) => i - k <= PROSE_PARAMS.window).map(([, x]) => x);
+            opened += within.length;
+            purged += within.filter((x) => !scorer.s.dict.includes(normalise(x.toLowerCase()))).length;
+          }
+          // Noted by the run memory: runPurge is 0.5.
+          if (on && !drift && f === null && scorer.lastU.unexplained >= 0.5) accepted.push([i, t]);
+        }
+      }
+    }
+    expect(opened).toBeGreaterThan(3);
+    expect(purged).toBe(opened);
+    expect(flaggedOn).toBeGreaterThan(flaggedOff);
   });
 });

@@ -100,6 +100,14 @@ export const PROSE_PARAMS = Object.freeze({
    * stream's median lost 34 of its incidents (short off-topic questions).
    */
   shortBytes: 32,
+  /**
+   * When a drift is reported, the texts accepted in the window before it whose `unexplained` tail
+   * distance was ≥ runPurge leave the dictionary (prose-purge.ts); 0: off. Chosen on llm-shop
+   * 201-210 and llm-dev 201-205: topic_drift 343 → 351/412 at the same false alarms; 0.3 gave one
+   * more at one more false alarm; also keeping such texts' words out of the long-run vocabulary
+   * until they leave the memory gave 2 more injections at 8 more false alarms (not kept).
+   */
+  runPurge: 0.5,
   /** A repetition finding needs a word repeated this many times, or none repeated at all (a text that asks its question twice is no flood); 0 turns it off. */
   floodCount: 3,
   /** A drift finding also needs the text's own `unexplained` tail distance ≥ this. */

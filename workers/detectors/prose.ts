@@ -32,7 +32,8 @@
 //   were flagged: then the stream has changed and texts are accepted again (the explanation says so);
 //   a text flagged for its vocabulary is remembered, and one that texts flagged in earlier episodes
 //   explain (a rare but normal kind that keeps coming back: prose-recur.ts) is not reported and joins;
-//   a rare kind leaving D is kept, a question said twice is no flood, a few words are judged by size (prose-rare.ts).
+//   a rare kind leaving D is kept, a question said twice is no flood, a few words are judged by size (prose-rare.ts);
+//   when a drift is reported, the texts that opened it, accepted before the window rose, leave D (prose-purge.ts).
 // Event order only (never the wall clock); every number that influences a score is in the
 // serialised state and updated per event, so findings do not depend on the batch split.
 import { constants } from 'node:zlib';
@@ -49,15 +50,16 @@ import {
 import { empiricalP, formatP } from './pvalue.js';
 import { freshRecur, noteRecur, recurSupport, type RecurParams } from './prose-recur.js';
 import { calmRare, RareKinds } from './prose-rare.js';
+import { noteRun, takeRun, textHash, type RunMemory } from './prose-purge.js';
 import {
-  classDistance, classShares, CLASS_NAMES, CLASSES, longestRun, longestToken, recurringToken, lower, pushNull, refreshNull, topWord, upper,
+  classDistance, classShares, CLASS_NAMES, CLASSES, longestToken, recurringToken, lower, pushNull, refreshNull, tokenShare, topWord, upper,
 } from './prose-features.js';
 
 export const PROSE_DETECTOR = 'prose_surprise';
 
 export { OVERRIDE, PROSE_PARAMS, type ProseParams } from './prose-params.js';
 export { decodeProse, freshProse, PROSE_STATE_VERSION, STATS, type ProseState, type ProseValues, type Stat } from './prose-state.js';
-import { canonicalProse, decodeProse, FLOOR, STATS, type ProseState, type ProseValues, type Stat } from './prose-state.js';
+import { canonicalProse, decodeProse, FLOOR, noteFlag, STATS, type ProseState, type ProseValues, type Stat } from './prose-state.js';
 /** What decides a finding: the vocabulary distance (unexplained + novelty tail distances) and the shape statistics. */
 const DECIDE = ['vocabulary', 'paragraph', 'repetition', 'length', 'characters', 'token'] as const;
 export type Decision = (typeof DECIDE)[number] | 'window';
@@ -142,6 +144,21 @@ export class ProseScorer {
     for (const old of gone) this.#rare(old);
   }
 
+  /** A drift is reported: the texts of the run memory accepted in the window before it leave the dictionary (prose-purge.ts). */
+  #purge(pw: RunMemory): void {
+    const run = takeRun(pw, this.s.n, this.P.window);
+    if (run.size === 0) return;
+    this.s.dict = this.s.dict.filter((t) => {
+      if (!run.has(textHash(t))) return true;
+      this.#seen.delete(t);
+      this.#words(t, -1);
+      this.#dictBytes -= Buffer.byteLength(t) + 1;
+      this.#dictJson -= jsonBytes(t) + 1;
+      return false;
+    });
+    this.#dict = null;
+  }
+
   #words(x: string, d: number): void {
     for (const w of new Set(x.match(WORD))) {
       const c = (this.#vocab.get(w) ?? 0) + d;
@@ -208,15 +225,6 @@ export class ProseScorer {
   /** The last measured long token's size compressed given the dictionary and remembered tokens / alone (0: not measured). */
   tokenShare = 0;
 
-  /** The share of the text's longest token that the stream's texts and long tokens do not explain (its compressed size given them / alone, at most 1). */
-  #tokenShare(text: string): number {
-    const tok = longestRun(text).toLowerCase();
-    if (tok.length === 0) return 1;
-    const ctx = Buffer.concat([this.#dictionary(), Buffer.from((this.s.tk ?? []).join('\n').toLowerCase() + '\n')]);
-    const buf = Buffer.from(tok);
-    return Math.min(1, deflatedBits(buf, this.P.level, ctx.length > 32_000 ? ctx.subarray(ctx.length - 32_000) : ctx) / deflatedBits(buf, this.P.level));
-  }
-
   /** Score one text and update the state; returns a finding (without index) or null. */
   feed(text: string, threshold = 0.5): Omit<Finding, 'index'> | null {
     const s = this.s;
@@ -239,7 +247,7 @@ export class ProseScorer {
     // to, with a fresh id): a blob costs as much given any context as alone.
     this.tokenShare = 0;
     if (u.token >= 1) {
-      this.tokenShare = P.tokenShare > 0 ? this.#tokenShare(text) : 1;
+      this.tokenShare = P.tokenShare > 0 ? tokenShare(text, this.#dictionary(), s.tk ?? [], P.level) : 1;
       if (recurringToken((s.tk ??= []), text, P.tokenMemory, P.tokenBytes) || this.tokenShare < P.tokenShare) u.token = Math.min(u.token, 0);
     }
     // The last paragraph of a text of several, against the segments of its size (prose-segment.ts).
@@ -286,10 +294,12 @@ export class ProseScorer {
     if (s.win.length < P.window) s.win.push(v.unexplained);
     else s.win[s.wpos] = v.unexplained;
     s.wpos = (s.wpos + 1) % P.window;
-    const changed = this.#flag(flagged);
-    // A near miss while the window is elevated stays out of the reference: an off-topic run must not explain itself.
+    const changed = noteFlag(s, flagged, P.flagMemory);
+    // A near miss while the window is elevated stays out of the reference: an off-topic run must not explain itself,
+    // and neither do its first texts, accepted before the window rose (prose-purge.ts).
     const quarantine = warm && best >= P.quarantineShare && u.window >= P.windowGainFrom;
-    if ((!flagged && !quarantine) || changed) this.#accept(text, v);
+    if (warm && flagged && stat === 'window' && P.runPurge > 0) this.#purge((s.pw ??= []));
+    if ((!flagged && !quarantine) || changed) this.#accept(text, v, P.runPurge > 0 && u.unexplained >= P.runPurge);
     if (!warm || score < threshold) return null;
     return this.#finding(text, stat, v, d, score, changed);
   }
@@ -316,25 +326,14 @@ export class ProseScorer {
     return best;
   }
 
-  /** Remembers the flag; true when most recent texts were flagged (the stream has changed). */
-  #flag(flagged: boolean): boolean {
-    const s = this.s;
-    const P = this.P;
-    if (s.fl.length < P.flagMemory) s.fl.push(flagged ? 1 : 0);
-    else s.fl[s.fpos] = flagged ? 1 : 0;
-    s.fpos = (s.fpos + 1) % P.flagMemory;
-    let c = 0;
-    for (const f of s.fl) c += f;
-    return flagged && s.fl.length === P.flagMemory && c * 2 > P.flagMemory;
-  }
-
   /** A normal text joins the dictionary, the nulls and the usual character mix. */
-  #accept(text: string, v: ProseValues): void {
+  #accept(text: string, v: ProseValues, run: boolean): void {
     const s = this.s;
     const P = this.P;
     let x = normalise(text.toLowerCase());
     if (x.length > P.maxBytes) x = x.slice(0, P.maxBytes);
     this.#remember(x);
+    if (run) noteRun((s.pw ??= []), x, s.n, P.window);
     this.#learn(x);
     const nl = s.nulls;
     if (s.n > P.dictWarmup) {
