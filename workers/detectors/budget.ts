@@ -13,7 +13,8 @@
 //                 │    out), quarantine 40 KiB (least recently seen out), rings and template
 //                 │    mix 12 KiB (fixed counts: 256 costs, 32 ratios, 256 + 128 shares, 64 KLs)
 //                 ├─ prose detector (prose.ts): dictionary 24 KiB of JSON (and 12 KiB of UTF-8;
-//                 │    oldest out), long tokens 12 KiB (oldest out), nulls, segment nulls,
+//                 │    oldest out), long tokens 12 KiB (oldest out), rare kinds 4 KiB (oldest
+//                 │    out; prose-rare.ts), the run memory (8 pairs of numbers), nulls, segment nulls,
 //                 │    lexicon and rings 60 KiB (fixed counts: 7 × 512 and 12 × 256 values of at
 //                 │    most 7 characters, two 2 KiB Bloom filters)
 //                 ├─ metadata fields 32 KiB, keys pooled per stream 40 KiB (field-table.ts: a
