@@ -4,7 +4,7 @@
 // seeds); the appended instructions are our own sentences, not the generator's.
 import { describe, expect, it } from 'vitest';
 import { decodeProse, freshProse, ProseScorer } from '../../workers/detectors/prose.js';
-import { binRange, lastParagraph, segmentBin } from '../../workers/detectors/prose-segment.js';
+import { binRange, freshSegments, lastParagraph, pushSegment, segmentBin, segmentU } from '../../workers/detectors/prose-segment.js';
 import { generateLlmDev } from '../../src/tools/eval/generators/llm-dev.js';
 
 // In plain words a support stream mostly knows: the whole text's vocabulary distance stays low.
@@ -77,5 +77,20 @@ describe('prose state: segment nulls', () => {
     const again = new ProseScorer(decodeProse(Buffer.from(JSON.stringify(old))));
     expect(again.s.sg?.u).toHaveLength(6);
     expect(() => decodeProse(Buffer.from(JSON.stringify({ ...old, sg: { u: [], n: [] } })))).toThrow(TypeError);
+  });
+});
+
+describe('prose-segment: a size bin not yet warm', () => {
+  it('judges a segment in the nearest warm bin of shorter segments (a stream with few long texts), and none before any bin is warm', () => {
+    const sg = freshSegments();
+    const floors = { unexplained: 0.03, novelty: 0.05 };
+    expect(segmentU(sg, 150, 0.8, 0.3, 64, floors)).toBeNull();
+    // 64-127 bytes: 80 values around 0.4; 128-255 bytes: 10 values (cold).
+    for (let k = 0; k < 80; k++) pushSegment(sg, 100, 0.35 + (k % 10) / 100, 0.1 + (k % 5) / 50, 256, 16, 64);
+    for (let k = 0; k < 10; k++) pushSegment(sg, 200, 0.2, 0, 256, 16, 64);
+    const u = segmentU(sg, 150, 0.8, 0.3, 64, floors);
+    expect(u).not.toBeNull();
+    expect(u?.u).toBeGreaterThan(3);
+    expect(segmentU(sg, 100, 0.8, 0.3, 64, floors)?.u).toBe(u?.u);
   });
 });

@@ -13,7 +13,8 @@
 //                 │    out), quarantine 40 KiB (least recently seen out), rings and template
 //                 │    mix 12 KiB (fixed counts: 256 costs, 32 ratios, 256 + 128 shares, 64 KLs)
 //                 ├─ prose detector (prose.ts): dictionary 24 KiB of JSON (and 12 KiB of UTF-8;
-//                 │    oldest out), long tokens 12 KiB (oldest out), nulls, segment nulls,
+//                 │    oldest out), long tokens 12 KiB (oldest out), rare kinds 4 KiB (oldest
+//                 │    out; prose-rare.ts), the run memory (8 pairs of numbers), nulls, segment nulls,
 //                 │    lexicon and rings 60 KiB (fixed counts: 7 × 512 and 12 × 256 values of at
 //                 │    most 7 characters, two 2 KiB Bloom filters)
 //                 ├─ metadata fields 32 KiB, keys pooled per stream 40 KiB (field-table.ts: a
@@ -54,6 +55,8 @@ export const TEXT_BUDGET = Object.freeze({
   proseTokens: 6 * 1024,
   /** prose.ts: the texts flagged for their vocabulary, remembered (PROSE_PARAMS.recurBytes; prose-recur.ts). */
   proseRecur: 6 * 1024,
+  /** prose.ts: accepted texts of a rare kind, remembered (PROSE_PARAMS.rareBytes). */
+  proseRare: 4 * 1024,
   /** prose.ts: nulls, segment nulls, lexicon, rings, bounded by counts. */
   proseFixed: 60 * 1024,
   /** logs.ts: metadata fields and keys pooled per stream (field-table.ts). */

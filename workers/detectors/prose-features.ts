@@ -6,6 +6,7 @@
 //   u > 1 is as rare as the stream's 1 % tail; the detector flags at u ≥ uHalf (one number for
 //   every stream and statistic, chosen on the generator's tuning seeds).
 import { jsonBytes } from './budget.js';
+import { deflatedBits } from './deflate.js';
 
 /** Character classes: ASCII letters, digits, whitespace, ASCII punctuation, code symbols, other scripts. */
 export const CLASS_NAMES = ['letters', 'digits', 'spaces', 'punctuation', 'code symbols', 'non-Latin script'] as const;
@@ -207,4 +208,13 @@ export function proseShare(text: string): { words: number; tokens: number } {
     i = end;
   }
   return { words, tokens };
+}
+
+/** The share of the text's longest token that a stream's texts (dictionary) and long tokens do not explain (its compressed size given them / alone, at most 1). */
+export function tokenShare(text: string, dictionary: Buffer, tokens: readonly string[], level: number): number {
+  const tok = longestRun(text).toLowerCase();
+  if (tok.length === 0) return 1;
+  const ctx = Buffer.concat([dictionary, Buffer.from(tokens.join('\n').toLowerCase() + '\n')]);
+  const buf = Buffer.from(tok);
+  return Math.min(1, deflatedBits(buf, level, ctx.length > 32_000 ? ctx.subarray(ctx.length - 32_000) : ctx) / deflatedBits(buf, level));
 }

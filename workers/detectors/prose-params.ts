@@ -82,6 +82,34 @@ export const PROSE_PARAMS = Object.freeze({
    * was seen, e-mail addresses mostly 0.3-0.7, blobs 1.0.
    */
   tokenShare: 0.7,
+  /**
+   * The rare-kind memory (prose.ts #rare): a text leaving the dictionary that the rest of it
+   * explains poorly (`unexplained` tail distance ≥ rareFrom: a second language of a few percent
+   * of the stream) stays in the deflate dictionary, at most rareText characters each and
+   * rareBytes of JSON (budget.ts), oldest out; 0 turns it off. llm-shop 201-210: 4.8 → 3.7 false
+   * alarms per 1,000 with the flood rule below, recall 0.861 → 0.869.
+   */
+  rareBytes: TEXT_BUDGET.proseRare,
+  rareFrom: 1,
+  rareText: 400,
+  /**
+   * A one-paragraph text of under shortBytes bytes (normalised: the shortest size bin of
+   * prose-segment.ts) is also judged against the texts of its size, the smaller tail distance
+   * counting (a typo is a large share of "prec?"); 0 turns it off. Chosen on llm-shop seeds
+   * 201-210 and llm-dev 201-205: 16, 24 and 32 left recall as it was; only texts shorter than the
+   * stream's median lost 34 of its incidents (short off-topic questions).
+   */
+  shortBytes: 32,
+  /**
+   * When a drift is reported, the texts accepted in the window before it whose `unexplained` tail
+   * distance was ≥ runPurge leave the dictionary (prose-purge.ts); 0: off. Chosen on llm-shop
+   * 201-210 and llm-dev 201-205: topic_drift 343 → 351/412 at the same false alarms; 0.3 gave one
+   * more at one more false alarm; also keeping such texts' words out of the long-run vocabulary
+   * until they leave the memory gave 2 more injections at 8 more false alarms (not kept).
+   */
+  runPurge: 0.5,
+  /** A repetition finding needs a word repeated this many times, or none repeated at all (a text that asks its question twice is no flood); 0 turns it off. */
+  floodCount: 3,
   /** A drift finding also needs the text's own `unexplained` tail distance ≥ this. */
   driftSelf: 0.5,
   /**
@@ -101,3 +129,7 @@ export const PROSE_PARAMS = Object.freeze({
 /** The statistics a threshold applies to (prose.ts: Decision). */
 type Decision = 'vocabulary' | 'paragraph' | 'repetition' | 'length' | 'characters' | 'token' | 'window';
 export type ProseParams = { [K in Exclude<keyof typeof PROSE_PARAMS, 'uHalf'>]: number } & { uHalf: Readonly<Record<Decision, number>> };
+
+/** Phrases that try to override an assistant's instructions (a prior, never a finding alone). */
+export const OVERRIDE =
+  /\b(?:ignore|disregard|forget|override|bypass)\b[^.?!\n]{0,40}\b(?:instructions?|rules|guidelines|polic(?:y|ies)|directions|prompt|everything|restrictions)\b|\bsystem prompt\b|\bdeveloper (?:mode|message)\b|\byou are now\b|<\/?(?:system|user|assistant)>|\bjailbreak\b/i;

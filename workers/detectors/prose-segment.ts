@@ -12,7 +12,8 @@
 //   null per size bin (⌊log2 bytes⌋ of the normalised segment, 16-31 … ≥ 512): every accepted
 //   text adds one segment, its last paragraph (when it has several) or else the whole text given D
 //   (the same cost: a segment given everything before it), so short texts fill the short bins;
-//   u = tail distance (prose-features.ts) of each statistic in the segment's own bin, and the
+//   u = tail distance (prose-features.ts) of each statistic in the segment's own bin (while it is
+//   cold, the nearest warm bin of shorter segments: a stream with few long texts), and the
 //   segment's vocabulary distance u(unexplained) + u(novelty) is judged as the whole text's is.
 import { freshNull, pushNull, refreshNull, upper, type TailNull } from './prose-features.js';
 import { deflatedBits } from './deflate.js';
@@ -93,10 +94,15 @@ export function measureSegment(text: string, P: { maxBytes: number; level: numbe
   return { whole: false, bytes: buf.length, bits, alone, unexplained: bits / alone, novelty: novel.length / (nw.words + 2), novel };
 }
 
-/** Tail distances of a segment in its bin, or null while the bin's null holds fewer than `warm` values. */
+/**
+ * Tail distances of a segment in its bin; while the bin's null holds fewer than `warm` values, in
+ * the nearest warm bin of shorter segments (a shorter segment is less explained: a conservative
+ * null); null when none is warm.
+ */
 export function segmentU(sg: SegmentState, bytes: number, unexplained: number, novelty: number, warm: number, floors: { unexplained: number; novelty: number }): { u: number; n: number } | null {
-  const b = segmentBin(bytes);
-  if (sg.u[b].ring.length < warm) return null;
+  let b = segmentBin(bytes);
+  while (b >= 0 && sg.u[b].ring.length < warm) b--;
+  if (b < 0) return null;
   return { u: upper(sg.u[b], unexplained, floors.unexplained), n: upper(sg.n[b], novelty, floors.novelty) };
 }
 

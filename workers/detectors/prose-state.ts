@@ -3,14 +3,26 @@
 import type { TailNull } from './prose-features.js';
 import { CLASSES, freshNull } from './prose-features.js';
 import type { LexiconState } from './prose-lexicon.js';
-import { isSegmentState, type SegmentState } from './prose-segment.js';
+import { isSegmentState, type SegmentState, type SegmentValues } from './prose-segment.js';
 import { isRecurState, type RecurState } from './prose-recur.js';
+import { isRunState, type RunMemory } from './prose-purge.js';
 
 /** State format version; an older llm state (the line detector's, kind 'text') restarts the stream's warm-up. */
 export const PROSE_STATE_VERSION = 1;
 
 export const STATS = ['unexplained', 'novelty', 'repetition', 'length', 'characters', 'token', 'window'] as const;
 export type Stat = (typeof STATS)[number];
+
+/** Smallest spread of each statistic's tail taken seriously (a stream of near-identical texts). */
+export const FLOOR: Record<Stat, number> = { unexplained: 0.03, novelty: 0.05, repetition: 0.03, length: 0.5, characters: 0.03, token: 0.5, window: 0.02 };
+
+/** A text's statistics (prose.ts header), its size, longest token and character-class shares; its last paragraph when it has several. */
+export interface ProseValues {
+  unexplained: number; novelty: number; novel: string[]; repetition: number; length: number; characters: number; token: number; window: number;
+  bytes: number; longest: number; shares: Float64Array;
+  /** The text's segment (prose-segment.ts): its last paragraph, or the whole text (`whole`) when it has one paragraph. */
+  segment: SegmentValues;
+}
 
 export interface ProseState {
   v: 1;
@@ -36,6 +48,10 @@ export interface ProseState {
   sg?: SegmentState;
   /** Texts flagged for their vocabulary and when (prose-recur.ts; absent in older states). */
   rc?: RecurState;
+  /** Accepted texts of a rare kind (prose.ts #rare; absent in older states and when off). */
+  rk?: string[];
+  /** Accepted texts of the last window events that were already poorly explained: [event, text] (prose-purge.ts). */
+  pw?: RunMemory;
 }
 
 /**
@@ -44,8 +60,18 @@ export interface ProseState {
  * how the stream was split into tasks.
  */
 export function canonicalProse(s: ProseState): ProseState {
-  const { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, ...rest } = s;
-  return { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, ...rest };
+  const { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, ...rest } = s;
+  return { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, ...rest };
+}
+
+/** Remembers a text's flag (the last `memory` of them); true when most recent texts were flagged (the stream has changed). */
+export function noteFlag(s: ProseState, flagged: boolean, memory: number): boolean {
+  if (s.fl.length < memory) s.fl.push(flagged ? 1 : 0);
+  else s.fl[s.fpos] = flagged ? 1 : 0;
+  s.fpos = (s.fpos + 1) % memory;
+  let c = 0;
+  for (const f of s.fl) c += f;
+  return flagged && s.fl.length === memory && c * 2 > memory;
 }
 
 export function freshProse(): ProseState {
@@ -70,5 +96,7 @@ export function decodeProse(bytes: Uint8Array | null): ProseState {
   if (o.tk !== undefined && (!Array.isArray(o.tk) || o.tk.some((t) => typeof t !== 'string'))) throw new TypeError('task.state is not a prose detector state (tokens)');
   if (o.sg !== undefined && !isSegmentState(o.sg)) throw new TypeError('task.state is not a prose detector state (segments)');
   if (o.rc !== undefined && !isRecurState(o.rc)) throw new TypeError('task.state is not a prose detector state (recurrence memory)');
+  if (o.rk !== undefined && (!Array.isArray(o.rk) || o.rk.some((t) => typeof t !== 'string'))) throw new TypeError('task.state is not a prose detector state (rare kinds)');
+  if (o.pw !== undefined && !isRunState(o.pw)) throw new TypeError('task.state is not a prose detector state (run memory)');
   return o as ProseState;
 }

@@ -31,8 +31,9 @@
 //   normal texts join D and the nulls; flagged ones do not (hygiene), unless most recent texts
 //   were flagged: then the stream has changed and texts are accepted again (the explanation says so);
 //   a text flagged for its vocabulary is remembered, and one that texts flagged in earlier episodes
-//   explain (a rare but normal kind that keeps coming back: prose-recur.ts) is not reported and joins.
-//
+//   explain (a rare but normal kind that keeps coming back: prose-recur.ts) is not reported and joins;
+//   a rare kind leaving D is kept, a question said twice is no flood, a few words are judged by size (prose-rare.ts);
+//   when a drift is reported, the texts that opened it, accepted before the window rose, leave D (prose-purge.ts).
 // Event order only (never the wall clock); every number that influences a score is in the
 // serialised state and updated per event, so findings do not depend on the batch split.
 import { constants } from 'node:zlib';
@@ -42,39 +43,26 @@ import { normalise } from './normalise.js';
 import { encodeState } from './state.js';
 import { jsonBytes } from './budget.js';
 import { Lexicon } from './prose-lexicon.js';
-import { PROSE_PARAMS, type ProseParams } from './prose-params.js';
+import { OVERRIDE, PROSE_PARAMS, type ProseParams } from './prose-params.js';
 import {
-  explainParagraph, freshSegments, measureSegment, pushSegment, SEGMENT_MIN_BYTES, segmentBin, segmentU, type SegmentState, type SegmentValues,
+  explainParagraph, freshSegments, measureSegment, pushSegment, SEGMENT_MIN_BYTES, segmentBin, segmentU, type SegmentState,
 } from './prose-segment.js';
 import { empiricalP, formatP } from './pvalue.js';
 import { freshRecur, noteRecur, recurSupport, type RecurParams } from './prose-recur.js';
+import { calmRare, RareKinds } from './prose-rare.js';
+import { noteRun, takeRun, textHash, type RunMemory } from './prose-purge.js';
 import {
-  classDistance, classShares, CLASS_NAMES, CLASSES, longestRun, longestToken, recurringToken, lower, pushNull, refreshNull, topWord, upper,
+  classDistance, classShares, CLASS_NAMES, CLASSES, longestToken, recurringToken, lower, pushNull, refreshNull, tokenShare, topWord, upper,
 } from './prose-features.js';
 
 export const PROSE_DETECTOR = 'prose_surprise';
 
-export { PROSE_PARAMS, type ProseParams } from './prose-params.js';
-export { decodeProse, freshProse, PROSE_STATE_VERSION, STATS, type ProseState, type Stat } from './prose-state.js';
-import { canonicalProse, decodeProse, STATS, type ProseState, type Stat } from './prose-state.js';
+export { OVERRIDE, PROSE_PARAMS, type ProseParams } from './prose-params.js';
+export { decodeProse, freshProse, PROSE_STATE_VERSION, STATS, type ProseState, type ProseValues, type Stat } from './prose-state.js';
+import { canonicalProse, decodeProse, FLOOR, noteFlag, STATS, type ProseState, type ProseValues, type Stat } from './prose-state.js';
 /** What decides a finding: the vocabulary distance (unexplained + novelty tail distances) and the shape statistics. */
 const DECIDE = ['vocabulary', 'paragraph', 'repetition', 'length', 'characters', 'token'] as const;
 export type Decision = (typeof DECIDE)[number] | 'window';
-/** Phrases that try to override an assistant's instructions (a prior, never a finding alone). */
-export const OVERRIDE =
-  /\b(?:ignore|disregard|forget|override|bypass)\b[^.?!\n]{0,40}\b(?:instructions?|rules|guidelines|polic(?:y|ies)|directions|prompt|everything|restrictions)\b|\bsystem prompt\b|\bdeveloper (?:mode|message)\b|\byou are now\b|<\/?(?:system|user|assistant)>|\bjailbreak\b/i;
-
-/** Smallest spread of each statistic's tail taken seriously (a stream of near-identical texts). */
-const FLOOR: Record<Stat, number> = { unexplained: 0.03, novelty: 0.05, repetition: 0.03, length: 0.5, characters: 0.03, token: 0.5, window: 0.02 };
-
-/** A text's statistics (prose.ts header), its size, longest token and character-class shares; its last paragraph when it has several. */
-export interface ProseValues {
-  unexplained: number; novelty: number; novel: string[]; repetition: number; length: number; characters: number; token: number; window: number;
-  bytes: number; longest: number; shares: Float64Array;
-  /** The text's segment (prose-segment.ts): its last paragraph, or the whole text (`whole`) when it has one paragraph. */
-  segment: SegmentValues;
-}
-
 const WORD = /\p{L}{3,}/gu;
 
 export class ProseScorer {
@@ -92,6 +80,7 @@ export class ProseScorer {
   readonly #shares = new Float64Array(CLASSES);
   readonly #sg: SegmentState;
   readonly #recur: RecurParams;
+  readonly #rk: RareKinds | null;
   /** The last fed text's score (0 during warm-up) and its statistics. */
   rowScore = 0;
   last: ProseValues | null = null;
@@ -110,6 +99,7 @@ export class ProseScorer {
     // The keys an older state lacks are added here, in this order, whatever the batch split.
     s.tk ??= [];
     this.#sg = s.sg ??= freshSegments();
+    this.#rk = params.rareBytes > 0 ? new RareKinds((s.rk ??= []), (x, d) => this.#words(x, d)) : null;
     this.#recur = { size: params.recurSize, maxBytes: params.recurBytes, text: params.recurText, perEpisode: params.recurPerEpisode, gap: params.recurGap, episodes: params.recurEpisodes };
     this.#lex = new Lexicon(params.lexiconWords, s.lx);
     if (s.lx === undefined) {
@@ -141,13 +131,31 @@ export class ProseScorer {
       this.#dictJson += jsonBytes(x) + 1;
     }
     s.dict.push(x);
+    const gone: string[] = [];
     while ((this.#dictBytes > this.P.dictBytes || this.#dictJson > this.P.dictJsonBytes) && s.dict.length > 1) {
       const old = s.dict.shift() as string;
       this.#seen.delete(old);
       this.#words(old, -1);
       this.#dictBytes -= Buffer.byteLength(old) + 1;
       this.#dictJson -= jsonBytes(old) + 1;
+      gone.push(old);
     }
+    this.#dict = null;
+    for (const old of gone) this.#rare(old);
+  }
+
+  /** A drift is reported: the texts of the run memory accepted in the window before it leave the dictionary (prose-purge.ts). */
+  #purge(pw: RunMemory): void {
+    const run = takeRun(pw, this.s.n, this.P.window);
+    if (run.size === 0) return;
+    this.s.dict = this.s.dict.filter((t) => {
+      if (!run.has(textHash(t))) return true;
+      this.#seen.delete(t);
+      this.#words(t, -1);
+      this.#dictBytes -= Buffer.byteLength(t) + 1;
+      this.#dictJson -= jsonBytes(t) + 1;
+      return false;
+    });
     this.#dict = null;
   }
 
@@ -166,8 +174,16 @@ export class ProseScorer {
   }
 
   #dictionary(): Buffer {
-    if (this.#dict === null) this.#dict = Buffer.from(this.s.dict.join('\n') + '\n');
+    const rk = this.s.rk ?? [];
+    if (this.#dict === null) this.#dict = Buffer.from((rk.length > 0 ? rk.join('\n') + '\n' : '') + this.s.dict.join('\n') + '\n');
     return this.#dict;
+  }
+
+  /**
+   * A text leaving the dictionary that the rest of it explains poorly joins the rare-kind memory (prose-rare.ts).
+   */
+  #rare(x: string): void {
+    if (this.#rk !== null && this.#rk.offer(x, this.#dictionary(), this.s.nulls.unexplained, this.P, FLOOR.unexplained)) this.#dict = null;
   }
 
   /** The statistics of one text against the current state (no update). */
@@ -209,15 +225,6 @@ export class ProseScorer {
   /** The last measured long token's size compressed given the dictionary and remembered tokens / alone (0: not measured). */
   tokenShare = 0;
 
-  /** The share of the text's longest token that the stream's texts and long tokens do not explain (its compressed size given them / alone, at most 1). */
-  #tokenShare(text: string): number {
-    const tok = longestRun(text).toLowerCase();
-    if (tok.length === 0) return 1;
-    const ctx = Buffer.concat([this.#dictionary(), Buffer.from((this.s.tk ?? []).join('\n').toLowerCase() + '\n')]);
-    const buf = Buffer.from(tok);
-    return Math.min(1, deflatedBits(buf, this.P.level, ctx.length > 32_000 ? ctx.subarray(ctx.length - 32_000) : ctx) / deflatedBits(buf, this.P.level));
-  }
-
   /** Score one text and update the state; returns a finding (without index) or null. */
   feed(text: string, threshold = 0.5): Omit<Finding, 'index'> | null {
     const s = this.s;
@@ -240,12 +247,14 @@ export class ProseScorer {
     // to, with a fresh id): a blob costs as much given any context as alone.
     this.tokenShare = 0;
     if (u.token >= 1) {
-      this.tokenShare = P.tokenShare > 0 ? this.#tokenShare(text) : 1;
+      this.tokenShare = P.tokenShare > 0 ? tokenShare(text, this.#dictionary(), s.tk ?? [], P.level) : 1;
       if (recurringToken((s.tk ??= []), text, P.tokenMemory, P.tokenBytes) || this.tokenShare < P.tokenShare) u.token = Math.min(u.token, 0);
     }
     // The last paragraph of a text of several, against the segments of its size (prose-segment.ts).
     const sv = v.segment;
     const su = sv.whole || sv.bytes < SEGMENT_MIN_BYTES ? null : segmentU(this.#sg, sv.bytes, sv.unexplained, sv.novelty, P.segmentWarmup, FLOOR);
+    // A question said twice is no flood; a few words are also judged against texts of their size (prose-rare.ts).
+    calmRare(u, text, sv, this.#sg, P, FLOOR);
     this.lastU = su === null ? u : { ...u, paragraph: su.u + su.n };
     const warm = s.n > P.warmupEvents && nl.unexplained.ring.length >= P.warmupNull;
     // A text longer than the stream's typical one weighs its vocabulary distance up: a few new
@@ -285,10 +294,12 @@ export class ProseScorer {
     if (s.win.length < P.window) s.win.push(v.unexplained);
     else s.win[s.wpos] = v.unexplained;
     s.wpos = (s.wpos + 1) % P.window;
-    const changed = this.#flag(flagged);
-    // A near miss while the window is elevated stays out of the reference: an off-topic run must not explain itself.
+    const changed = noteFlag(s, flagged, P.flagMemory);
+    // A near miss while the window is elevated stays out of the reference: an off-topic run must not explain itself,
+    // and neither do its first texts, accepted before the window rose (prose-purge.ts).
     const quarantine = warm && best >= P.quarantineShare && u.window >= P.windowGainFrom;
-    if ((!flagged && !quarantine) || changed) this.#accept(text, v);
+    if (warm && flagged && stat === 'window' && P.runPurge > 0) this.#purge((s.pw ??= []));
+    if ((!flagged && !quarantine) || changed) this.#accept(text, v, P.runPurge > 0 && u.unexplained >= P.runPurge);
     if (!warm || score < threshold) return null;
     return this.#finding(text, stat, v, d, score, changed);
   }
@@ -315,25 +326,14 @@ export class ProseScorer {
     return best;
   }
 
-  /** Remembers the flag; true when most recent texts were flagged (the stream has changed). */
-  #flag(flagged: boolean): boolean {
-    const s = this.s;
-    const P = this.P;
-    if (s.fl.length < P.flagMemory) s.fl.push(flagged ? 1 : 0);
-    else s.fl[s.fpos] = flagged ? 1 : 0;
-    s.fpos = (s.fpos + 1) % P.flagMemory;
-    let c = 0;
-    for (const f of s.fl) c += f;
-    return flagged && s.fl.length === P.flagMemory && c * 2 > P.flagMemory;
-  }
-
   /** A normal text joins the dictionary, the nulls and the usual character mix. */
-  #accept(text: string, v: ProseValues): void {
+  #accept(text: string, v: ProseValues, run: boolean): void {
     const s = this.s;
     const P = this.P;
     let x = normalise(text.toLowerCase());
     if (x.length > P.maxBytes) x = x.slice(0, P.maxBytes);
     this.#remember(x);
+    if (run) noteRun((s.pw ??= []), x, s.n, P.window);
     this.#learn(x);
     const nl = s.nulls;
     if (s.n > P.dictWarmup) {
