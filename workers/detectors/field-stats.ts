@@ -14,6 +14,12 @@ export const FIELD_PARAMS = Object.freeze({
   minSightings: 500,
   catHalf: 3,
   /**
+   * An unseen value of a slot (no value of the slot seen only once: p = 1 / (sightings + 1)) scores
+   * 0.5 at p ≈ 2e-3, from minSightings sightings on, not ~1,000 (new currencies, plans, statuses
+   * after 500-1,000 lines; svc 201-210, k8s 201-205). Rare values keep catHalf.
+   */
+  unseenHalf: 2.7,
+  /**
    * The bar for an event's metadata field (declared structure, not a slot mined from text): score
    * 0.5 at p ≈ 1e-2 from 100 sightings, not ~1,000 (new regions/warehouses in slow streams; k8s
    * seeds 201-205). Slots keep the higher bar: the lower one raised false alarms on real logs.
