@@ -15,10 +15,12 @@ export const FIELD_PARAMS = Object.freeze({
   catHalf: 3,
   /**
    * An unseen value of a slot (no value of the slot seen only once: p = 1 / (sightings + 1)) scores
-   * 0.5 at p ≈ 2e-3, from minSightings sightings on, not ~1,000 (new currencies, plans, statuses
-   * after 500-1,000 lines; svc 201-210, k8s 201-205). Rare values keep catHalf.
+   * 0.5 at p ≈ 1.6e-3, from ~630 sightings on, not ~1,000 (new currencies, plans, statuses after
+   * 600-1,000 lines; svc 201-210, k8s 201-205). 2.7 (0.5 from minSightings on) also reported a new
+   * day's date and a new program path after 540-560 sightings (Thunderbird_2k, Proxifier_2k).
+   * Rare values keep catHalf.
    */
-  unseenHalf: 2.7,
+  unseenHalf: 2.8,
   /**
    * The bar for an event's metadata field (declared structure, not a slot mined from text): score
    * 0.5 at p ≈ 1e-2 from 100 sightings, not ~1,000 (new regions/warehouses in slow streams; k8s
