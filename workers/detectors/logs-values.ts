@@ -14,6 +14,7 @@ import type { TemplateMiner, Template } from './templates.js';
 import { templateText } from './templates.js';
 import { MAX_SLOT_VALUE, slotLayout } from './slots.js';
 import { freshField, grownBytes, isContext, observeValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
+import { grow } from './field-stats.js';
 import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
 import { FieldTable } from './field-table.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
@@ -113,22 +114,13 @@ export class ValueScorer {
       }
       // Several numbers in one token (field-parts.ts): each judged as a number of its own.
       const np = numberParts(value, this.#parts);
-      let part = -1;
-      for (let j = 0; j < np; j++) {
-        const sub = this.#partNames.get(name, j);
-        let g = stats[sub];
-        if (g === undefined) {
-          g = stats[sub] = freshField();
-          grew += FIELD_BYTES + jsonBytes(sub);
-        }
-        const h0 = grownBytes();
-        const q = observeValue(g, this.#parts[j], ctx, true, false, byView);
-        grew += grownBytes() - h0;
-        if (q !== null && q.kind === 'numeric_outlier' && (r === null || q.score > r.score)) {
-          r = q;
-          part = j;
-          pooled = false;
-        }
+      const g0p = grownBytes();
+      const q = np === 0 ? null : this.#numberParts(stats, name, np, ctx, byView);
+      grew += grownBytes() - g0p;
+      const part = q !== null && (r === null || q.score > r.score) ? this.#part : -1;
+      if (part >= 0) {
+        r = q;
+        pooled = false;
       }
       if (r === null) continue;
       const score = valueScore(r);
@@ -141,6 +133,32 @@ export class ValueScorer {
     }
     if (grew !== 0) this.#miner.grow(t, grew, this.#evicted);
     return top;
+  }
+
+  /** The part (index) of the finding #numberParts returned last. */
+  #part = -1;
+
+  /**
+   * The np numbers in #parts of slot `name`'s value, each a field of its own (`name/j`, made in
+   * `stats` as needed, its bytes counted in grownBytes()): the highest numeric finding (its part in
+   * #part), or null. A part's categorical findings are not reported (field-parts.ts).
+   */
+  #numberParts(stats: Record<string, FieldStats>, name: string, np: number, ctx: string, byView: readonly string[] | undefined): ValueFinding | null {
+    let best: ValueFinding | null = null;
+    for (let j = 0; j < np; j++) {
+      const sub = this.#partNames.get(name, j);
+      let g = stats[sub];
+      if (g === undefined) {
+        g = stats[sub] = freshField();
+        grow(FIELD_BYTES + jsonBytes(sub));
+      }
+      const q = observeValue(g, this.#parts[j], ctx, true, false, byView);
+      if (q !== null && q.kind === 'numeric_outlier' && (best === null || q.score > best.score)) {
+        best = q;
+        this.#part = j;
+      }
+    }
+    return best;
   }
 
   /** Piece `nv` of the line's varying contexts: `name=value` of field f, from slot (or metadata field) k; the new count. */
