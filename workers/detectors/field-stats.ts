@@ -14,6 +14,14 @@ export const FIELD_PARAMS = Object.freeze({
   minSightings: 500,
   catHalf: 3,
   /**
+   * An unseen value of a slot (no value of the slot seen only once: p = 1 / (sightings + 1)) scores
+   * 0.5 at p ≈ 1.6e-3, from ~630 sightings on, not ~1,000 (new currencies, plans, statuses after
+   * 600-1,000 lines; svc 201-210, k8s 201-205). 2.7 (0.5 from minSightings on) also reported a new
+   * day's date and a new program path after 540-560 sightings (Thunderbird_2k, Proxifier_2k).
+   * Rare values keep catHalf.
+   */
+  unseenHalf: 2.8,
+  /**
    * The bar for an event's metadata field (declared structure, not a slot mined from text): score
    * 0.5 at p ≈ 1e-2 from 100 sightings, not ~1,000 (new regions/warehouses in slow streams; k8s
    * seeds 201-205). Slots keep the higher bar: the lower one raised false alarms on real logs.
@@ -33,6 +41,14 @@ export const FIELD_PARAMS = Object.freeze({
   minDev: 0.05,
   clip: 4,
   numHalf: 7,
+  /**
+   * A numeric value is explained (not judged) by a rare condition of its line, a context or one
+   * context slot's value with at most 1/rareShare of the field's numbers, from explainMin of them,
+   * in which its robust z is under explainZ (field-numbers.ts).
+   */
+  explainMin: 1,
+  explainZ: 3,
+  rareShare: 20,
   maxContexts: 64,
   /** The longest context key (the values of a template's other slots); a longer one is the overflow context '*'. */
   maxContext: 256,

@@ -71,7 +71,7 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
         const p = (once + 1) / (f.n + 1);
         const S = -Math.log10(p);
         const shown = keys.slice(0, 8).join(', ');
-        out = { kind: 'unseen_value', score: S / (S + (meta ? P.metaCatHalf : P.catHalf)), words: `value "${value.slice(0, 40)}" never seen in ${f.n} sightings (values so far: ${shown}; p ≈ ${p.toPrecision(2)})`, details: { sightings: f.n, values: keys.length, p_value: Number(p.toPrecision(3)) } };
+        out = { kind: 'unseen_value', score: S / (S + (meta ? P.metaCatHalf : P.unseenHalf)), words: `value "${value.slice(0, 40)}" never seen in ${f.n} sightings (values so far: ${shown}; p ≈ ${p.toPrecision(2)})`, details: { sightings: f.n, values: keys.length, p_value: Number(p.toPrecision(3)) } };
       }
       if (f.k >= P.maxValues) {
         // High-cardinality from here on: n counts sightings since, for the numeric share.

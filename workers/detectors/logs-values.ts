@@ -14,9 +14,11 @@ import type { TemplateMiner, Template } from './templates.js';
 import { templateText } from './templates.js';
 import { MAX_SLOT_VALUE, slotLayout } from './slots.js';
 import { freshField, grownBytes, isContext, observeValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
+import { grow } from './field-stats.js';
 import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
 import { FieldTable } from './field-table.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
+import { numberParts, PartNames } from './field-parts.js';
 
 export const SLOT_DETECTOR = 'template_slot';
 export const META_DETECTOR = 'metadata_field';
@@ -46,6 +48,9 @@ export class ValueScorer {
   /** Values of the current line's slots, and its varying context slots as `name=value` (reused from line to line). */
   readonly #values: string[] = [];
   readonly #views: string[] = [];
+  /** The numbers of a slot's value that holds several (field-parts.ts), and their fields' names. */
+  readonly #parts: string[] = [];
+  readonly #partNames = new PartNames();
   /** The varying context slots' fields, values and slot indices beside #views: where a rare value is also judged (field-contexts.ts). */
   readonly #cx: { pieces: string[]; fields: FieldStats[]; values: string[]; owner: number[] } = { pieces: this.#views, fields: [], values: [], owner: [] };
 
@@ -107,16 +112,53 @@ export class ValueScorer {
           pooled = true;
         }
       }
+      // Several numbers in one token (field-parts.ts): each judged as a number of its own.
+      const np = numberParts(value, this.#parts);
+      const g0p = grownBytes();
+      const q = np === 0 ? null : this.#numberParts(stats, name, np, ctx, byView);
+      grew += grownBytes() - g0p;
+      const part = q !== null && (r === null || q.score > r.score) ? this.#part : -1;
+      if (part >= 0) {
+        r = q;
+        pooled = false;
+      }
       if (r === null) continue;
       const score = valueScore(r);
       top = Math.max(top, score);
       // The words only for a finding that is reported (most value findings score under the threshold).
       if (score < threshold) continue;
-      const where = pooled ? `Key "${name}" over the stream's templates (here in "${clip(templateText(t))}")` : `Slot ${name.startsWith('#') ? `at word ${name.slice(1)}` : `"${name}"`} of template "${clip(templateText(t))}"`;
-      report(r, score, SLOT_DETECTOR, where, out, { template: t.id, slot: name, ...(pooled ? { pooled: 1 } : {}) });
+      const slot = `${name.startsWith('#') ? `at word ${name.slice(1)}` : `"${name}"`}`;
+      const where = pooled ? `Key "${name}" over the stream's templates (here in "${clip(templateText(t))}")` : part >= 0 ? `Number ${part + 1} of ${np} in slot ${slot} of template "${clip(templateText(t))}"` : `Slot ${slot} of template "${clip(templateText(t))}"`;
+      report(r, score, SLOT_DETECTOR, where, out, { template: t.id, slot: part >= 0 ? this.#partNames.get(name, part) : name, ...(pooled ? { pooled: 1 } : {}) });
     }
     if (grew !== 0) this.#miner.grow(t, grew, this.#evicted);
     return top;
+  }
+
+  /** The part (index) of the finding #numberParts returned last. */
+  #part = -1;
+
+  /**
+   * The np numbers in #parts of slot `name`'s value, each a field of its own (`name/j`, made in
+   * `stats` as needed, its bytes counted in grownBytes()): the highest numeric finding (its part in
+   * #part), or null. A part's categorical findings are not reported (field-parts.ts).
+   */
+  #numberParts(stats: Record<string, FieldStats>, name: string, np: number, ctx: string, byView: readonly string[] | undefined): ValueFinding | null {
+    let best: ValueFinding | null = null;
+    for (let j = 0; j < np; j++) {
+      const sub = this.#partNames.get(name, j);
+      let g = stats[sub];
+      if (g === undefined) {
+        g = stats[sub] = freshField();
+        grow(FIELD_BYTES + jsonBytes(sub));
+      }
+      const q = observeValue(g, this.#parts[j], ctx, true, false, byView);
+      if (q !== null && q.kind === 'numeric_outlier' && (best === null || q.score > best.score)) {
+        best = q;
+        this.#part = j;
+      }
+    }
+    return best;
   }
 
   /** Piece `nv` of the line's varying contexts: `name=value` of field f, from slot (or metadata field) k; the new count. */
