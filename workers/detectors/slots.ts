@@ -121,3 +121,44 @@ export function chargeSlotStats(miner: TemplateMiner, s: Record<string, Record<s
     miner.grow(t, b, evicted);
   }
 }
+
+/**
+ * The quarantine's pattern key of a line of template `t` (text.ts's skeleton, of the line's words
+ * that do not vary): a token with a digit is left out (the miner masks it; of a key=value token
+ * its key stays), and so is the value of a word slot that takes new values (id-like, as above:
+ * thread names, hosts, users), so that one message's recurrences count as one pattern whatever
+ * those words; a low-cardinality slot's word (a level, a status, a provider) stays in the key.
+ * `stats`: the stream's statistics of the template's slots.
+ */
+export function patternKey(t: Template, tokens: readonly string[], stats: Record<string, FieldStats> | undefined, max: number): string {
+  const L = slotLayout(t);
+  let kept = '';
+  let k = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const x = tokens[i];
+    while (k < L.pos.length && L.pos[k] < i) k++;
+    const slot = k < L.pos.length && L.pos[k] === i ? k : -1;
+    if (hasDigitChar(x)) {
+      const eq = x.indexOf('=');
+      if (eq > 0) kept += `${x.slice(0, eq)} `;
+      continue;
+    }
+    if (slot >= 0) {
+      const f = stats?.[L.names[slot]];
+      if (f !== undefined && idLike(f)) {
+        if (L.cut[slot] > 0) kept += `${x.slice(0, L.cut[slot])} `;
+        continue;
+      }
+    }
+    kept += `${x} `;
+  }
+  return skeleton(normalise(kept), max);
+}
+
+function hasDigitChar(x: string): boolean {
+  for (let i = 0; i < x.length; i++) {
+    const c = x.charCodeAt(i);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
+}

@@ -42,15 +42,28 @@ export class CostNull {
       s.rpos = (s.rpos + 1) % RATIO_RING;
     }
     s.ins++;
-    if (s.ins % P.nullRefresh === 0 || s.ins <= P.warmupNull) {
-      // Sorted in two scratch arrays (numeric order, as a comparator sort of these finite costs).
-      const n = s.ring.length;
+    if (s.n <= P.warmupEvents) s.wi = s.ins;
+    const wi = s.wi ?? 0;
+    if (s.ins % P.nullRefresh === 0 || s.ins <= P.warmupNull || s.ins === wi + P.matureNull) {
+      // The costs of the warm-up (ring slots [0, wi) until the ring wraps over them) were measured
+      // against a dictionary still learning the stream's vocabulary: once matureNull costs came
+      // after it, they leave the statistics (a regular stream, whose later lines are mostly exact
+      // repeats, would otherwise judge every line for hundreds of lines by its first few costs).
+      const from = Math.max(0, s.ins - P.nullSize);
+      const young = Math.max(0, wi - from);
+      const skip = young > 0 && s.ring.length - young >= P.matureNull ? young : 0;
+      const n = s.ring.length - skip;
       if (this.#sorted.length < n) {
         this.#sorted = new Float64Array(Math.max(n, P.nullSize));
         this.#dev = new Float64Array(this.#sorted.length);
       }
       const sorted = this.#sorted.subarray(0, n);
-      sorted.set(s.ring);
+      if (skip === 0) sorted.set(s.ring);
+      else {
+        // Ring slots [from, wi) are the warm-up's: the rest, in any order (they are sorted next).
+        let k = 0;
+        for (let i = 0; i < s.ring.length; i++) if (i < from || i >= wi) sorted[k++] = s.ring[i];
+      }
       sorted.sort();
       const med = median(sorted);
       const dev = this.#dev.subarray(0, n);

@@ -110,9 +110,10 @@ export class TextScorer {
    * not a recurrence); true when the caller knows the line's new text to be benign (logs.ts: a
    * known template's line whose only new text is in id-like slots): it is then normal whatever its
    * cost (no finding, not quarantined; it joins the baseline and the null). `ts`: the line's
-   * event time (ms), for the warm-up in event time (warmupMs).
+   * event time (ms), for the warm-up in event time (warmupMs). `keyOf`: the line's pattern key
+   * when the caller knows its varying words (logs.ts: its template's slots), else its skeleton.
    */
-  feed(text: string, threshold = 0.5, norm?: string, explained?: () => boolean, ts?: number): Omit<Finding, 'index'> | null {
+  feed(text: string, threshold = 0.5, norm?: string, explained?: () => boolean, ts?: number, keyOf?: () => string): Omit<Finding, 'index'> | null {
     const s = this.s;
     const P = this.P;
     s.n++;
@@ -130,7 +131,7 @@ export class TextScorer {
       const qa = this.#quarantine.acceptedOf(line);
       return qa === undefined ? null : this.#quarantine.recur(qa, line, severityOf(text));
     }
-    const key = skeleton(line, P.quarantineLineBytes);
+    const key = keyOf === undefined ? skeleton(line, P.quarantineLineBytes) : keyOf();
     const sev = P.severityBoost > 0 ? severityOf(text) : '';
     const q = this.#quarantine.find(key);
     if (q !== undefined) return this.#quarantine.recur(q, line, sev);
