@@ -123,11 +123,11 @@ export function chargeSlotStats(miner: TemplateMiner, s: Record<string, Record<s
 }
 
 /**
- * The quarantine's pattern key of a line of template `t` (text.ts's skeleton, of the line's words
- * that do not vary): a token with a digit is left out (the miner masks it; of a key=value token
- * its key stays), and so is the value of a word slot that takes new values (id-like, as above:
- * thread names, hosts, users), so that one message's recurrences count as one pattern whatever
- * those words; a low-cardinality slot's word (a level, a status, a provider) stays in the key.
+ * The quarantine's pattern key of a line of template `t`: text.ts's skeleton of the line without
+ * its varying words, so that one message's recurrences count as one pattern whatever those words
+ * (thread names, hosts, user agents, paths with ids): a token with a digit is left out (the miner
+ * masks it; of a key=value token its key stays), and so is the word of an id-like slot (as above);
+ * a low-cardinality slot's word (a level, a status, a provider) stays in the key.
  * `stats`: the stream's statistics of the template's slots.
  */
 export function patternKey(t: Template, tokens: readonly string[], stats: Record<string, FieldStats> | undefined, max: number): string {
@@ -138,7 +138,7 @@ export function patternKey(t: Template, tokens: readonly string[], stats: Record
     const x = tokens[i];
     while (k < L.pos.length && L.pos[k] < i) k++;
     const slot = k < L.pos.length && L.pos[k] === i ? k : -1;
-    if (hasDigitChar(x)) {
+    if (hasDigit(x)) {
       const eq = x.indexOf('=');
       if (eq > 0) kept += `${x.slice(0, eq)} `;
       continue;
@@ -155,7 +155,7 @@ export function patternKey(t: Template, tokens: readonly string[], stats: Record
   return skeleton(normalise(kept), max);
 }
 
-function hasDigitChar(x: string): boolean {
+function hasDigit(x: string): boolean {
   for (let i = 0; i < x.length; i++) {
     const c = x.charCodeAt(i);
     if (c >= 48 && c <= 57) return true;

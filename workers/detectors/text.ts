@@ -133,7 +133,13 @@ export class TextScorer {
     }
     const key = keyOf === undefined ? skeleton(line, P.quarantineLineBytes) : keyOf();
     const sev = P.severityBoost > 0 ? severityOf(text) : '';
-    const q = this.#quarantine.find(key);
+    let q = this.#quarantine.find(key);
+    if (q === undefined && keyOf !== undefined) {
+      // A pattern quarantined under the line's skeleton (before its slots' values were known to
+      // vary) is the same pattern: it takes the key that leaves those values out.
+      q = this.#quarantine.find(skeleton(line, P.quarantineLineBytes));
+      if (q !== undefined) this.#quarantine.rekey(q, key);
+    }
     if (q !== undefined) return this.#quarantine.recur(q, line, sev);
     return this.#costed(text, line, key, sev, threshold, explained, ts);
   }
