@@ -35,7 +35,7 @@ import { LiveScorers } from './live.js';
 import { ProseLines } from './logs-prose.js';
 import { severityOf, TEXT_PARAMS, TextScorer } from './text.js';
 import { MINER_PARAMS, scan, TemplateMiner, type Match } from './templates.js';
-import { chargeSlotStats, explainedBySlots, patternKey } from './slots.js';
+import { chargeSlotStats, explainedBySlots } from './slots.js';
 import { flushFields } from './fields.js';
 import { jsonFields } from './json-line.js';
 import { loadState, type LogsState, type Part } from './logs-state.js';
@@ -88,7 +88,7 @@ class LogScorer {
     this.#tokens = sc.tokens;
     // A prose line the free-text detector is still learning: its text novelty only when severe (logs-prose.ts).
     if (!this.#prose.learning || severityOf(text) !== '') {
-      const f = this.#text.feed(text, threshold, this.#text.normLine(text), this.#explained, e.ts, this.#key);
+      const f = this.#text.feed(text, threshold, this.#text.normLine(text), this.#explained, e.ts);
       top = this.#text.rowScore;
       if (f !== null) {
         top = Math.max(top, f.score);
@@ -114,12 +114,6 @@ class LogScorer {
   readonly #explained = (): boolean => {
     const m = this.#m;
     return m !== undefined && !m.created && !m.changed && explainedBySlots(m.template, this.#tokens, this.#s.s[m.template.id]);
-  };
-
-  /** The line's pattern key for the quarantine: its words outside varying slots (slots.ts). */
-  readonly #key = (): string => {
-    const m = this.#m as Match;
-    return patternKey(m.template, this.#tokens, this.#s.s[m.template.id], TEXT_PARAMS.quarantineLineBytes);
   };
 
   /** An idle tick at the stream's event time `ts`: only silences are judged. */

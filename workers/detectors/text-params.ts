@@ -29,8 +29,9 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
    */
   warmupNullRegular: 4,
   /**
-   * Once this many costs came after the warm-up, the warm-up's costs (measured against a
-   * dictionary still learning the stream's vocabulary) leave the null's statistics (text-null.ts).
+   * Once this many costs came after the warm-up, a line with an explicit error level is judged by
+   * the null without the warm-up's costs (measured against a dictionary still learning the
+   * stream's vocabulary; text-null.ts). Other lines keep the whole null.
    */
   matureNull: 8,
   /**

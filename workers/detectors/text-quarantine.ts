@@ -55,12 +55,6 @@ export class Quarantine {
     return undefined;
   }
 
-  /** Gives a quarantined pattern a new key (the same pattern, its varying words left out). */
-  rekey(q: QEntry, key: string): void {
-    this.#qBytes += jsonBytes(key) - jsonBytes(q[0]);
-    q[0] = key;
-  }
-
   /**
    * A line whose pattern is quarantined (flagged earlier): no compression. Sightings within
    * incidentGap events of the previous one belong to the same incident, and an incident's lines
