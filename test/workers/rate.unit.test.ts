@@ -3,7 +3,7 @@
 // timestamps that go back, and records written before the peak.
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../../src/tools/eval/generators/random.js';
-import { closeWindows, freshRate, PEAK, RATE_LEN, upgradeRate } from '../../workers/detectors/rate.js';
+import { burstTest, closeWindows, freshRate, PEAK, pushRing, RATE_LEN, RATE_PARAMS, upgradeRate } from '../../workers/detectors/rate.js';
 import type { ScoreInput } from '../../workers/types.js';
 import { runStream } from './helpers.js';
 
@@ -66,6 +66,27 @@ describe('logs rate with real event times', () => {
     // A burst over three times any before it is reported (1.5 × its peak is expected: RATE_PARAMS.factor).
     expect(rate.filter((f) => c.has(f.index)).length).toBeGreaterThan(0);
     expect(rate.some((f) => /more than in its earlier bursts/.test(f.explanation))).toBe(true);
+  });
+
+  it('a template seen once, long before, has no burst to compare its storm with: a single line is no peak', () => {
+    // One line, then 15 minutes without it (90 windows), then seven lines 300 ms apart: the same
+    // record a template's rate keeps (logs-rate.ts). A peak of one line would expect 1.7 per
+    // window of it, and the storm would not reach the finding's bar by its seventh line (S 2.7 of 4).
+    const r = freshRate(T0);
+    r[1]++;
+    burstTest(r, undefined, T0, 1);
+    pushRing(r, T0);
+    let S = 0;
+    const t1 = T0 + 900_000;
+    for (let j = 0; j < 7; j++) {
+      const ts = t1 + j * 300;
+      if (ts >= r[0] + RATE_PARAMS.windowMs) closeWindows(r, ts);
+      r[1]++;
+      S = burstTest(r, undefined, ts, 1).S;
+      pushRing(r, ts);
+    }
+    expect(r[PEAK]).toBe(1);
+    expect(S).toBeGreaterThanOrEqual(RATE_PARAMS.half);
   });
 
   it('lines whose timestamps go back (a log merged from several nodes) are not counted into the current window', () => {

@@ -207,7 +207,9 @@ export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, r
         b.streamCount = sr[1];
       }
     }
-    if (P.peakDecay > 0 && r[PEAK] > 0 && b.S > 0) {
+    // A past window of fewer than minCount lines was no burst (none that small is ever tested):
+    // a template seen once, long before its storm, has no burst to compare the storm with.
+    if (P.peakDecay > 0 && r[PEAK] >= P.minCount && b.S > 0) {
       // The peak is already a burst's size: no further dispersion around it (D would count the burstiness twice).
       const lp = P.factor * r[PEAK] + P.floor;
       const sp = -poissonTailLog10Real(r[1], lp);

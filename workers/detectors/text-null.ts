@@ -29,6 +29,18 @@ export class CostNull {
   #sorted = new Float64Array(0);
   #dev = new Float64Array(0);
 
+  /** Median and MAD-scale of sorted costs. */
+  #robust(sorted: Float64Array): [number, number] {
+    const n = sorted.length;
+    const med = median(sorted);
+    const dev = this.#dev.subarray(0, n);
+    for (let i = 0; i < n; i++) dev[i] = Math.abs(sorted[i] - med);
+    dev.sort();
+    // Scale floors: a stream of near-identical lines has MAD 0; a byte of deflate output is
+    // the measurement's resolution.
+    return [med, Math.max(1.4826 * median(dev), 8, 0.1 * med)];
+  }
+
   /** Adds a cost (and, when measured, a compression ratio) to the stream's null. */
   push(cost: number, ratio: number | null): void {
     const s = this.s;
@@ -42,26 +54,40 @@ export class CostNull {
       s.rpos = (s.rpos + 1) % RATIO_RING;
     }
     s.ins++;
-    if (s.ins % P.nullRefresh === 0 || s.ins <= P.warmupNull) {
-      // Sorted in two scratch arrays (numeric order, as a comparator sort of these finite costs).
+    if (s.n <= P.warmupEvents) s.wi = s.ins;
+    const wi = s.wi ?? 0;
+    const full = s.ins % P.nullRefresh === 0 || s.ins <= P.warmupNull;
+    if (full || s.ins === wi + P.matureNull) {
       const n = s.ring.length;
       if (this.#sorted.length < n) {
         this.#sorted = new Float64Array(Math.max(n, P.nullSize));
         this.#dev = new Float64Array(this.#sorted.length);
       }
+      // Sorted in two scratch arrays (numeric order, as a comparator sort of these finite costs).
       const sorted = this.#sorted.subarray(0, n);
       sorted.set(s.ring);
-      sorted.sort();
-      const med = median(sorted);
-      const dev = this.#dev.subarray(0, n);
-      for (let i = 0; i < n; i++) dev[i] = Math.abs(sorted[i] - med);
-      dev.sort();
-      s.med = med;
-      // Scale floors: a stream of near-identical lines has MAD 0; a byte of deflate output is
-      // the measurement's resolution.
-      s.scale = Math.max(1.4826 * median(dev), 8, 0.1 * med);
-      s.p99 = quantile(sorted, 0.99);
-      if (s.rring.length > 0) s.rmed = median([...s.rring].sort((a, b) => a - b));
+      if (full) {
+        sorted.sort();
+        const [med, scale] = this.#robust(sorted);
+        s.med = med;
+        s.scale = scale;
+        s.p99 = quantile(sorted, 0.99);
+        if (s.rring.length > 0) s.rmed = median([...s.rring].sort((a, b) => a - b));
+      }
+      // The costs of the warm-up (ring slots [0, wi) until the ring wraps over them) were measured
+      // against a dictionary still learning the stream's vocabulary: once matureNull costs came
+      // after it, the null without them (s.mm) judges a line with an explicit error level, which a
+      // regular stream (its later lines mostly exact repeats) otherwise judged for hundreds of
+      // lines by its first few costs.
+      const from = Math.max(0, s.ins - P.nullSize);
+      const young = Math.max(0, wi - from);
+      if (young > 0 && n - young >= P.matureNull) {
+        const m = this.#sorted.subarray(0, n - young);
+        let k = 0;
+        for (let i = 0; i < n; i++) if (i < from || i >= wi) m[k++] = s.ring[i];
+        m.sort();
+        s.mm = this.#robust(m);
+      } else delete s.mm;
     }
   }
 }

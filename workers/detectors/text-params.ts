@@ -29,6 +29,12 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
    */
   warmupNullRegular: 4,
   /**
+   * Once this many costs came after the warm-up, a line with an explicit error level is judged by
+   * the null without the warm-up's costs (measured against a dictionary still learning the
+   * stream's vocabulary; text-null.ts). Other lines keep the whole null.
+   */
+  matureNull: 8,
+  /**
    * …or, in event time, once the stream has sent lines for this long, at least
    * warmupEventsSlow of them, and is regular (at most half of its lines were not exact repeats
    * of known lines, so it has shown its vocabulary): a slow stream (a scheduler's line every
@@ -103,6 +109,7 @@ export interface TextParams {
   warmupEvents: number;
   warmupNull: number;
   warmupNullRegular: number;
+  matureNull: number;
   warmupMs: number;
   warmupEventsSlow: number;
   zHalf: number;

@@ -28,6 +28,10 @@ export interface TextState {
   pos: number;
   /** Insertions into the null so far. */
   ins: number;
+  /** Median and MAD-scale of the null without the warm-up's costs, once matureNull came after it (text-null.ts). */
+  mm?: [number, number];
+  /** Insertions made during the warm-up (the first warmupEvents events); absent in states saved before it (then none). */
+  wi?: number;
   /** Null statistics at the last refresh: median, MAD-scale, p99 of cost; median ratio. */
   med: number;
   scale: number;

@@ -147,9 +147,11 @@ export class TextScorer {
     const cost = baseLines > 0 ? deflatedBits(buf, P.level, this.#base.dictionary()) : buf.length * 8;
     const warm = (s.n > P.warmupEvents || (timed && s.n > P.warmupEventsSlow && 2 * s.ins <= s.n && ts - (s.t0 as number) >= P.warmupMs)) &&
       s.ring.length >= Math.min(P.warmupNull, P.warmupNullRegular);
+    // A line with an explicit error level is judged by the null without the warm-up's costs (text-null.ts).
+    const [med, scale] = s.mm !== undefined && hasHighLevel(text) ? s.mm : [s.med, s.scale];
     let z = 0;
-    if (warm) z = (cost - s.med) / s.scale;
-    const excess = cost - s.med;
+    if (warm) z = (cost - med) / scale;
+    const excess = cost - med;
     // A severity word (FATAL, panic, error…) in a line the baseline cannot explain halves the z
     // needed to reach 0.5; it never makes a known line anomalous.
     // A failure word without an explicit level token is weaker evidence (severityBoostWord).
@@ -168,7 +170,7 @@ export class TextScorer {
       // ratio quoted in explanations, and costs a second, dictionary-free deflate: it is
       // sampled on every RATIO_EVERY-th null insertion.
       // A threshold below 0.5 (sensitive profile) reports the line, which still joins the baseline.
-      const low = score > 0 && score >= threshold ? this.#novel(buf, cost, z, baseLines, sev, Number(score.toFixed(4)), true) : null;
+      const low = score > 0 && score >= threshold ? this.#novel(buf, cost, z, baseLines, sev, Number(score.toFixed(4)), true, deflatedBits(buf, P.level), med) : null;
       const ratio = s.ins % RATIO_EVERY === 0 ? cost / deflatedBits(buf, P.level) : null;
       this.#null.push(cost, ratio);
       this.#base.add(line, buf);
@@ -178,21 +180,23 @@ export class TextScorer {
     // (clipped at the current threshold) so that a stream whose lines are all diverse
     // widens its own null instead of alarming on everything.
     const alone = deflatedBits(buf, P.level);
-    if (P.nullTakesAnomalies) this.#null.push(Math.min(cost, s.med + zHalf * s.scale), cost / alone);
-    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(s.med), sev, s.n, 1, s.n, 1, 0, '', 1];
+    if (P.nullTakesAnomalies) this.#null.push(Math.min(cost, med + zHalf * scale), cost / alone);
+    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(med), sev, s.n, 1, s.n, 1, 0, '', 1];
     this.#quarantine.open(entry);
-    return this.#novel(buf, cost, z, baseLines, sev, entry[3], false, alone);
+    return this.#novel(buf, cost, z, baseLines, sev, entry[3], false, alone, med);
   }
 
   /** The finding of a novel line (baselined: it scored under 0.5 and joined the baseline). */
   #novel(
     buf: Buffer, cost: number, z: number, baseLines: number, sev: string, score: number, baselined: boolean,
     alone = deflatedBits(buf, this.P.level),
+    /** The typical cost the line was judged against. */
+    med = this.s.med,
   ): Omit<Finding, 'index'> {
     const s = this.s;
     const p = Number.isNaN(this.rowP) ? 1 : this.rowP;
     const explanation =
-      `Line cost ${cost} bits given the last ${baseLines} distinct lines of this stream vs. a typical ${Math.round(s.med)} bits (p99 ${Math.round(s.p99)}, robust z ${z.toFixed(1)}, ${formatP(p, this.rowN, 'line costs')}); ` +
+      `Line cost ${cost} bits given the last ${baseLines} distinct lines of this stream vs. a typical ${Math.round(med)} bits (p99 ${Math.round(s.p99)}, robust z ${z.toFixed(1)}, ${formatP(p, this.rowN, 'line costs')}); ` +
       `compression ratio ${(cost / alone).toFixed(2)} vs. typical ${s.rmed.toFixed(2)}${sev !== '' ? `; severity word "${sev}"` : ''}.` +
       (baselined ? ' Below the default threshold 0.5, reported because this stream is set to be more sensitive; the line joins the baseline.' : '');
     return {
@@ -204,7 +208,7 @@ export class TextScorer {
         cost_bits: cost,
         alone_bits: alone,
         ratio: Number((cost / alone).toFixed(4)),
-        typical_bits: Math.round(s.med),
+        typical_bits: Math.round(med),
         p99_bits: Math.round(s.p99),
         typical_ratio: Number(s.rmed.toFixed(4)),
         z: Number(z.toFixed(3)),
