@@ -96,9 +96,6 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
     // combination can stay under minNumeric values for long). The choice reads only history.
     let judge = st[0] >= P.minNumeric ? st : undefined;
     let where = ctx;
-    // A rare condition of the line (a status on few lines, a backend that takes few requests)
-    // whose own history holds such values explains the value (field-numbers.ts, explainedBy).
-    let explained = explainedBy(st, y, f.num);
     if (views !== undefined) {
       if (f.g === undefined) grow(2 * OPTIONAL_BYTES);
       const g = (f.g ??= table<NumStats>());
@@ -110,14 +107,13 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
           f.ng = (f.ng ?? 0) + 1;
           if (Object.hasOwn(g, views[i])) grow(jsonBytes(views[i]) + CONTEXT_BYTES);
         }
-        if (!explained && explainedBy(vs, y, f.num)) explained = true;
         if (vs[0] >= P.minNumeric && (judge === undefined || Math.max(vs[2], P.minDev) < Math.max(judge[2], P.minDev))) {
           judge = vs;
           where = views[i];
         }
       }
     }
-    if (out === null && numeric && judge !== undefined && !explained) {
+    if (out === null && numeric && judge !== undefined) {
       const dev = Math.max(judge[2], P.minDev);
       const z = (y - judge[1]) / (1.25 * dev);
       if (z > 0) {
@@ -136,18 +132,6 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
     f.n++;
   } else f.n++;
   return out;
-}
-
-/**
- * Whether history `st` (a context, or one context slot's value) explains log value y: a rare
- * condition (at most 1/rareShare of the field's `num` values, from explainMin of them) in which y
- * is usual (robust z under explainZ). The tightest history may not hold the line's rarest
- * condition yet (a search's 504 after a 3 s timeout, judged against the search route's 160 ms),
- * while the condition's own few values already say that such a value goes with it.
- */
-function explainedBy(st: NumStats, y: number, num: number): boolean {
-  const P = FIELD_PARAMS;
-  return st[0] >= P.explainMin && st[0] * P.rareShare <= num && y - st[1] < P.explainZ * 1.25 * Math.max(st[2], P.minDev);
 }
 
 /** One value into a context's location and spread (EWMA, winsorised once 20 values are in). */

@@ -41,14 +41,6 @@ export const FIELD_PARAMS = Object.freeze({
   minDev: 0.05,
   clip: 4,
   numHalf: 7,
-  /**
-   * A numeric value is explained (not judged) by a rare condition of its line, a context or one
-   * context slot's value with at most 1/rareShare of the field's numbers, from explainMin of them,
-   * in which its robust z is under explainZ (field-numbers.ts).
-   */
-  explainMin: 1,
-  explainZ: 3,
-  rareShare: 20,
   maxContexts: 64,
   /** The longest context key (the values of a template's other slots); a longer one is the overflow context '*'. */
   maxContext: 256,
