@@ -141,3 +141,18 @@ describe('prose: the run memory (prose-purge.ts)', () => {
     expect(flaggedOn).toBeGreaterThan(flaggedOff);
   });
 });
+
+describe('prose: a saved state over the dictionary bound', () => {
+  it('is brought under the bound when restored (its evictions offer nothing to the rare-kind memory), and scores on', () => {
+    // A state saved with more texts than the dictionary holds (an older bound, or a smaller budget now).
+    const r = seeded(11);
+    const state = freshProse();
+    const words = ['alpha', 'bravo', 'delta', 'gamma', 'kilo', 'lima', 'oscar', 'sierra', 'tango', 'victor'];
+    state.dict = Array.from({ length: 400 }, (_, i) => `is the ${words[i % 10]} ${words[Math.floor(i / 10) % 10]} ${words[Math.floor(i / 100)]} jacket in stock in blue and size m?`);
+    const scorer = new ProseScorer(state, PROSE_PARAMS);
+    expect(state.dict.length).toBeLessThan(400);
+    expect(state.dict.reduce((a, t) => a + Buffer.byteLength(t) + 1, 0)).toBeLessThanOrEqual(PROSE_PARAMS.dictBytes);
+    for (let i = 0; i < 50; i++) scorer.feed(ask(r));
+    expect(state.dict.length).toBeGreaterThan(0);
+  });
+});

@@ -80,7 +80,8 @@ export class ProseScorer {
   readonly #shares = new Float64Array(CLASSES);
   readonly #sg: SegmentState;
   readonly #recur: RecurParams;
-  readonly #rk: RareKinds | null;
+  /** Null until the constructor has replayed the saved dictionary (a replay's evictions offer nothing). */
+  readonly #rk: RareKinds | null = null;
   /** The last fed text's score (0 during warm-up) and its statistics. */
   rowScore = 0;
   last: ProseValues | null = null;
