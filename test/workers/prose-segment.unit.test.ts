@@ -91,6 +91,8 @@ describe('prose-segment: a size bin not yet warm', () => {
     const u = segmentU(sg, 150, 0.8, 0.3, 64, floors);
     expect(u).not.toBeNull();
     expect(u?.u).toBeGreaterThan(3);
+    // The bin it was judged in, which a finding quotes (not the cold bin of its own size).
+    expect(u?.bin).toBe(segmentBin(100));
     expect(segmentU(sg, 100, 0.8, 0.3, 64, floors)?.u).toBe(u?.u);
   });
 });

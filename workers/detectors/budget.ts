@@ -21,7 +21,7 @@
 //                 │    new field while there is room; a field whose values would take the table
 //                 │    over is left high-cardinality, its values dropped)
 //                 └─ the stream's rate record and the state's own keys 4 KiB
-// An llm stream's state is the prose detector's alone (its 96 KiB above).
+// An llm stream's state is the prose detector's alone (its 100 KiB above).
 //
 // Bytes are accounted as entries are added or dropped, never by serialising per line: an
 // entry's strings by jsonBytes() (their exact JSON bytes), its numbers at the widths below (an

@@ -97,13 +97,13 @@ export function measureSegment(text: string, P: { maxBytes: number; level: numbe
 /**
  * Tail distances of a segment in its bin; while the bin's null holds fewer than `warm` values, in
  * the nearest warm bin of shorter segments (a shorter segment is less explained: a conservative
- * null); null when none is warm.
+ * null); null when none is warm. `bin` is the bin it was judged in (a finding quotes that bin's figures).
  */
-export function segmentU(sg: SegmentState, bytes: number, unexplained: number, novelty: number, warm: number, floors: { unexplained: number; novelty: number }): { u: number; n: number } | null {
+export function segmentU(sg: SegmentState, bytes: number, unexplained: number, novelty: number, warm: number, floors: { unexplained: number; novelty: number }): { u: number; n: number; bin: number } | null {
   let b = segmentBin(bytes);
   while (b >= 0 && sg.u[b].ring.length < warm) b--;
   if (b < 0) return null;
-  return { u: upper(sg.u[b], unexplained, floors.unexplained), n: upper(sg.n[b], novelty, floors.novelty) };
+  return { u: upper(sg.u[b], unexplained, floors.unexplained), n: upper(sg.n[b], novelty, floors.novelty), bin: b };
 }
 
 /** An accepted text's segment joins its bin's nulls; the bin's quantiles are refreshed every `refresh` values (each of the first 2 × warm). */

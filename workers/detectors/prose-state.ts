@@ -50,7 +50,7 @@ export interface ProseState {
   rc?: RecurState;
   /** Accepted texts of a rare kind (prose.ts #rare; absent in older states and when off). */
   rk?: string[];
-  /** Accepted texts of the last window events that were already poorly explained: [event, text] (prose-purge.ts). */
+  /** Accepted texts of the last window events that were already poorly explained: [event, hash of the text] (prose-purge.ts). */
   pw?: RunMemory;
 }
 

@@ -51,9 +51,7 @@ import { empiricalP, formatP } from './pvalue.js';
 import { freshRecur, noteRecur, recurSupport, type RecurParams } from './prose-recur.js';
 import { calmRare, RareKinds } from './prose-rare.js';
 import { noteRun, takeRun, textHash, type RunMemory } from './prose-purge.js';
-import {
-  classDistance, classShares, CLASS_NAMES, CLASSES, longestToken, recurringToken, lower, pushNull, refreshNull, tokenShare, topWord, upper,
-} from './prose-features.js';
+import { classDistance, classShares, CLASS_NAMES, CLASSES, longestToken, recurringToken, lower, pushNull, refreshNull, tokenShare, topWord, upper } from './prose-features.js';
 
 export const PROSE_DETECTOR = 'prose_surprise';
 
@@ -80,8 +78,8 @@ export class ProseScorer {
   readonly #shares = new Float64Array(CLASSES);
   readonly #sg: SegmentState;
   readonly #recur: RecurParams;
-  /** Null until the constructor has replayed the saved dictionary (a replay's evictions offer nothing). */
-  readonly #rk: RareKinds | null = null;
+  readonly #rk: RareKinds | null = null; // null while the constructor replays the saved dictionary: its evictions offer nothing
+  #segBin = -1; // the size bin the last text's paragraph was judged in (-1: none), which a finding quotes
   /** The last fed text's score (0 during warm-up) and its statistics. */
   rowScore = 0;
   last: ProseValues | null = null;
@@ -256,6 +254,7 @@ export class ProseScorer {
     const su = sv.whole || sv.bytes < SEGMENT_MIN_BYTES ? null : segmentU(this.#sg, sv.bytes, sv.unexplained, sv.novelty, P.segmentWarmup, FLOOR);
     // A question said twice is no flood; a few words are also judged against texts of their size (prose-rare.ts).
     calmRare(u, text, sv, this.#sg, P, FLOOR);
+    this.#segBin = su === null ? -1 : su.bin;
     this.lastU = su === null ? u : { ...u, paragraph: su.u + su.n };
     const warm = s.n > P.warmupEvents && nl.unexplained.ring.length >= P.warmupNull;
     // A text longer than the stream's typical one weighs its vocabulary distance up: a few new
@@ -355,7 +354,7 @@ export class ProseScorer {
 
   #finding(text: string, stat: Decision, v: ProseValues, u: Record<Decision, number>, score: number, changed: boolean): Omit<Finding, 'index'> {
     const sv = v.segment;
-    const bin = segmentBin(sv.bytes);
+    const bin = stat === 'paragraph' && this.#segBin >= 0 ? this.#segBin : segmentBin(sv.bytes);
     const nl = stat === 'paragraph' ? this.#sg.u[bin] : this.s.nulls[stat === 'vocabulary' ? 'unexplained' : stat];
     const val = stat === 'vocabulary' ? v.unexplained : stat === 'paragraph' ? sv.unexplained : v[stat];
     const p = stat === 'repetition' ? empiricalP(nl.ring.map((x) => -x), -val) : empiricalP(nl.ring, val);
