@@ -41,6 +41,13 @@ export class CostNull {
     return [med, Math.max(1.4826 * median(dev), 8, 0.1 * med)];
   }
 
+  /** True while the null still holds warm-up costs and the null without them (s.mm) is not there yet. */
+  young(): boolean {
+    const s = this.s;
+    if (s.wi === undefined || s.mm !== undefined) return false;
+    return s.wi - Math.max(0, s.ins - this.P.nullSize) > 0;
+  }
+
   /** Adds a cost (and, when measured, a compression ratio) to the stream's null. */
   push(cost: number, ratio: number | null): void {
     const s = this.s;

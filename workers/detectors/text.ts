@@ -172,8 +172,12 @@ export class TextScorer {
       // A threshold below 0.5 (sensitive profile) reports the line, which still joins the baseline.
       const low = score > 0 && score >= threshold ? this.#novel(buf, cost, z, baseLines, sev, Number(score.toFixed(4)), true, deflatedBits(buf, P.level), med) : null;
       const ratio = s.ins % RATIO_EVERY === 0 ? cost / deflatedBits(buf, P.level) : null;
+      // An error-level line judged by the warm-up's costs (the null without them not yet there) is
+      // not admitted: its cost enters the null, but it stays unknown, so its next sighting is costed
+      // again and judged by the null of that time.
+      const pending = warm && hasHighLevel(text) && this.#null.young();
       this.#null.push(cost, ratio);
-      this.#base.add(line, buf);
+      if (!pending) this.#base.add(line, buf);
       return low;
     }
     // Anomalous: quarantine rather than baseline (hygiene). Its cost still enters the null
