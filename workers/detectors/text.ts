@@ -173,9 +173,11 @@ export class TextScorer {
       const low = score > 0 && score >= threshold ? this.#novel(buf, cost, z, baseLines, sev, Number(score.toFixed(4)), true, deflatedBits(buf, P.level), med) : null;
       const ratio = s.ins % RATIO_EVERY === 0 ? cost / deflatedBits(buf, P.level) : null;
       // An error-level line judged by the warm-up's costs (the null without them not yet there) is
-      // not admitted: its cost enters the null, but it stays unknown, so its next sighting is costed
-      // again and judged by the null of that time.
-      const pending = warm && hasHighLevel(text) && this.#null.young();
+      // not admitted when the few costs after the warm-up (none, or median/MAD-scale with the
+      // null's floors) would have judged it anomalous: its cost enters the null, but it stays
+      // unknown, so its next sighting is costed again and judged by the null of that time.
+      const late = warm && hasHighLevel(text) ? this.#null.young() : null;
+      const pending = late !== null && (Number.isNaN(late[0]) || (cost - late[0] >= P.minExcessBits && (cost - late[0]) / late[1] >= zHalf));
       this.#null.push(cost, ratio);
       if (!pending) this.#base.add(line, buf);
       return low;
