@@ -57,4 +57,32 @@ describe('a regular stream whose vocabulary came in its warm-up', () => {
     const text = findings.filter((f) => f.detector === TEXT_DETECTOR);
     expect(text.map((f) => f.index)).toContain(400);
   });
+
+  // The same error first alone soon after the warm-up, before matureNull costs came after it (the
+  // svc generator's lock timeouts at pg line 168-177, seeds 205 and 209): judged by the warm-up's
+  // costs it scored low; admitted, it made every later sighting a known line. Not admitted before
+  // the null without the warm-up exists, its sighting at line 400 is judged by that null.
+  it('does not admit a never-seen error that came before the null without the warm-up', () => {
+    const early = events.map((e, i) => (i === 120 ? { ts: e.ts, text: line(120, 'ERROR:  canceling statement due to lock timeout') } : e));
+    const { findings } = runStream('logs', early, 100);
+    const text = findings.filter((f) => f.detector === TEXT_DETECTOR);
+    expect(text.map((f) => f.index)).toContain(400);
+  });
+
+  // Few costs after the warm-up, one of them a new template's dear one (the svc generator's
+  // seed 209: a checkpoint line of 1,320 bits, then a few cheap variants): the null without the
+  // warm-up is not there yet at the error's second sighting; the costs after the warm-up judge it.
+  it('judges an error-level line by the few costs after the warm-up (TEXT_PARAMS.lateNull)', () => {
+    const sparse: { ts: number; text: string }[] = [];
+    for (let i = 0; i < 320; i++) {
+      let text = vocab[i < 40 ? i % vocab.length : i % 2 === 0 ? 0 : 5](i);
+      if (i === 110) text = 'LOG:  checkpointer process: restartpoint complete: wrote 12 buffers; redo lsn 0/3000060, last completed transaction at 2026-07-25 06:44:50.123456+00';
+      if ([130, 140, 150, 160].includes(i)) text = detail(i * 1000);
+      if (i === 120 || i === 300) text = 'ERROR:  canceling statement due to lock timeout';
+      sparse.push({ ts: t0 + i * 1000, text: line(i, text) });
+    }
+    const { findings } = runStream('logs', sparse, 100);
+    const text = findings.filter((f) => f.detector === TEXT_DETECTOR);
+    expect(text.map((f) => f.index)).toContain(300);
+  });
 });

@@ -41,6 +41,23 @@ export class CostNull {
     return [med, Math.max(1.4826 * median(dev), 8, 0.1 * med)];
   }
 
+  /**
+   * While the null still holds warm-up costs and the null without them (s.mm) is not there yet:
+   * the median and MAD-scale of the costs that came after the warm-up, and how many came (NaN,
+   * NaN, 0 when none did); otherwise null (text.ts: lateNull).
+   */
+  young(): [number, number, number] | null {
+    const s = this.s;
+    if (s.wi === undefined || s.mm !== undefined) return null;
+    const from = Math.max(0, s.ins - this.P.nullSize);
+    if (s.wi - from <= 0) return null;
+    const late: number[] = [];
+    for (let i = 0; i < s.ring.length; i++) if (i < from || i >= s.wi) late.push(s.ring[i]);
+    if (late.length === 0) return [Number.NaN, Number.NaN, 0];
+    if (this.#dev.length < late.length) this.#dev = new Float64Array(Math.max(late.length, this.P.nullSize));
+    return [...this.#robust(Float64Array.from(late).sort()), late.length];
+  }
+
   /** Adds a cost (and, when measured, a compression ratio) to the stream's null. */
   push(cost: number, ratio: number | null): void {
     const s = this.s;

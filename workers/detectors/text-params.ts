@@ -35,6 +35,13 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
    */
   matureNull: 8,
   /**
+   * Before then, an error-level line is judged by the costs that came after the warm-up once this
+   * many did (their median and MAD-scale, with the null's floors); with fewer it is neither
+   * admitted nor a cost of the null (it stays unknown: its next sighting is judged again), so that
+   * a lone error is not admitted by the warm-up's costs and every later sighting a known line.
+   */
+  lateNull: 5,
+  /**
    * …or, in event time, once the stream has sent lines for this long, at least
    * warmupEventsSlow of them, and is regular (at most half of its lines were not exact repeats
    * of known lines, so it has shown its vocabulary): a slow stream (a scheduler's line every
@@ -110,6 +117,7 @@ export interface TextParams {
   warmupNull: number;
   warmupNullRegular: number;
   matureNull: number;
+  lateNull: number;
   warmupMs: number;
   warmupEventsSlow: number;
   zHalf: number;

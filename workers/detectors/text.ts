@@ -147,15 +147,20 @@ export class TextScorer {
     const cost = baseLines > 0 ? deflatedBits(buf, P.level, this.#base.dictionary()) : buf.length * 8;
     const warm = (s.n > P.warmupEvents || (timed && s.n > P.warmupEventsSlow && 2 * s.ins <= s.n && ts - (s.t0 as number) >= P.warmupMs)) &&
       s.ring.length >= Math.min(P.warmupNull, P.warmupNullRegular);
-    // A line with an explicit error level is judged by the null without the warm-up's costs (text-null.ts).
-    const [med, scale] = s.mm !== undefined && hasHighLevel(text) ? s.mm : [s.med, s.scale];
+    // A line with an explicit error level is judged by the null without the warm-up's costs
+    // (text-null.ts); before it exists, by the costs after the warm-up once lateNull of them came,
+    // and with fewer it is held out (pending: neither baseline nor null).
+    const high = hasHighLevel(text);
+    const late = high && s.mm === undefined ? this.#null.young() : null;
+    const [med, scale] = s.mm !== undefined && high ? s.mm : late !== null && late[2] >= P.lateNull ? [late[0], late[1]] : [s.med, s.scale];
+    const pending = warm && late !== null && late[2] < P.lateNull;
     let z = 0;
     if (warm) z = (cost - med) / scale;
     const excess = cost - med;
     // A severity word (FATAL, panic, error…) in a line the baseline cannot explain halves the z
     // needed to reach 0.5; it never makes a known line anomalous.
     // A failure word without an explicit level token is weaker evidence (severityBoostWord).
-    const zHalf = sev === '' ? P.zHalf : P.zHalf / (1 + (hasHighLevel(text) ? P.severityBoost : P.severityBoostWord));
+    const zHalf = sev === '' ? P.zHalf : P.zHalf / (1 + (high ? P.severityBoost : P.severityBoostWord));
     const surprise = warm && excess >= P.minExcessBits && z > 0 ? z / (z + zHalf) : 0;
     // Asked only for a line that would be reported or quarantined (the state is the same whatever the threshold).
     const score = surprise > 0 && surprise >= Math.min(threshold, 0.5) && explained !== undefined && explained() ? 0 : surprise;
@@ -172,8 +177,8 @@ export class TextScorer {
       // A threshold below 0.5 (sensitive profile) reports the line, which still joins the baseline.
       const low = score > 0 && score >= threshold ? this.#novel(buf, cost, z, baseLines, sev, Number(score.toFixed(4)), true, deflatedBits(buf, P.level), med) : null;
       const ratio = s.ins % RATIO_EVERY === 0 ? cost / deflatedBits(buf, P.level) : null;
-      this.#null.push(cost, ratio);
-      this.#base.add(line, buf);
+      if (!pending) this.#null.push(cost, ratio);
+      if (!pending) this.#base.add(line, buf);
       return low;
     }
     // Anomalous: quarantine rather than baseline (hygiene). Its cost still enters the null
