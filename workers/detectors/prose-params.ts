@@ -75,6 +75,18 @@ export const PROSE_PARAMS = Object.freeze({
   recurGap: 10,
   recurEpisodes: 2,
   /**
+   * Lone witnesses (prose-recur.ts loneSupport): when the episodes above do not vouch, the closed
+   * episodes of a single flagged text whose letter-pair profile has a cosine under recurLone with
+   * the dictionary's (another language: a steady second language, not a run, not an injection in
+   * the stream's own words) do, for a text with at least one word the stream knows and its
+   * u(characters) under recurLoneChars (ordinary text, not pasted code: a repeated code paste in
+   * llm seed 4 has u 0.95, the second-language false alarms of llm-shop 201-202 at most 0.62); 0 turns it off.
+   * llm-shop 201-210: 0.884 at 2.46 → 0.884 at 2.14 false alarms per 1,000 (0.5: 2.35; without the
+   * known-word condition 2.00 but a repeated foreign-language incident vouched for by its first copy).
+   */
+  recurLone: 0.65,
+  recurLoneChars: 0.5,
+  /**
    * A long token whose compressed size given the stream's texts and remembered tokens is under
    * this share of its size compressed alone is not a blob (a link with a fresh id to a page of a
    * site the stream links to); random base64, hex or base58 gains nothing from any context (≈ 1).

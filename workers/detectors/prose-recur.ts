@@ -16,6 +16,9 @@
 //        vocabulary distance is measured again (prose.ts); below its threshold, x is of a kind
 //        that keeps coming back (from at least `episodes` separate episodes): not reported, and
 //        it joins the reference
+//     ─► else (loneSupport): the single flagged texts of closed one-text episodes whose letter-pair
+//        profile is far from the dictionary's (another language) vouch the same way, for a text not
+//        in a run that has at least one word the stream knows (recurLone; one earlier episode)
 // Bounded: at most `size` texts and `maxBytes` bytes of them in the state's JSON (oldest out; budget.ts).
 import { jsonBytes } from './budget.js';
 
@@ -101,4 +104,55 @@ export function recurSupport(rs: RecurState, x: string, at: number, P: RecurPara
     for (const w of words[i]) known.add(w);
   }
   return { text: texts.join('\n'), words: known };
+}
+
+/**
+ * The lone witnesses at event `at`: the texts of closed episodes of a single flagged text (an
+ * isolated text, not a run) whose letter-pair profile has a cosine under maxCos with the stream's
+ * main text (the deflate dictionary: another language, not an injection worded in the stream's own
+ * words), joined, and their words; null when the text at `at` follows a flagged text within `gap`
+ * events (it is part of a run) or there is none. One earlier episode may vouch here (recurSupport
+ * needs `episodes`): a second language is a steady share of a stream, an off-topic run or an
+ * injection in the stream's language is not in another one.
+ */
+export function loneSupport(rs: RecurState, at: number, P: RecurParams, main: string, maxCos: number): { text: string; words: Set<string> } | null {
+  const m = rs.n.length;
+  if (m === 0 || at - rs.n[m - 1] <= P.gap) return null;
+  const ep = episodes(rs.n, P.gap);
+  const texts: string[] = [];
+  const known = new Set<string>();
+  let profile: Map<string, number> | null = null;
+  for (let i = 0; i < m; i++) {
+    if ((i > 0 && ep[i - 1] === ep[i]) || (i + 1 < m && ep[i + 1] === ep[i])) continue;
+    if (pairCosine(letterPairs(rs.t[i]), (profile ??= letterPairs(main))) >= maxCos) continue;
+    texts.push(rs.t[i]);
+    for (const w of rs.t[i].match(WORD) ?? []) known.add(w);
+  }
+  return texts.length === 0 ? null : { text: texts.join('\n'), words: known };
+}
+
+/** Counts of the letter pairs of a text's words (with a space at each end: first and last letters count). */
+export function letterPairs(t: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const w of t.toLowerCase().match(/\p{L}+/gu) ?? []) {
+    const s = ` ${w} `;
+    for (let i = 0; i + 2 <= s.length; i++) {
+      const b = s.slice(i, i + 2);
+      m.set(b, (m.get(b) ?? 0) + 1);
+    }
+  }
+  return m;
+}
+
+/** Cosine of two letter-pair profiles (0 when either is empty). */
+export function pairCosine(a: Map<string, number>, b: Map<string, number>): number {
+  let d = 0;
+  let na = 0;
+  let nb = 0;
+  for (const [k, v] of a) {
+    na += v * v;
+    d += v * (b.get(k) ?? 0);
+  }
+  for (const v of b.values()) nb += v * v;
+  return na === 0 || nb === 0 ? 0 : d / Math.sqrt(na * nb);
 }

@@ -30,8 +30,8 @@
 //   after the run, while the window mean still lags)
 //   normal texts join D and the nulls; flagged ones do not (hygiene), unless most recent texts
 //   were flagged: then the stream has changed and texts are accepted again (the explanation says so);
-//   a text flagged for its vocabulary is remembered, and one that texts flagged in earlier episodes
-//   explain (a rare but normal kind that keeps coming back: prose-recur.ts) is not reported and joins;
+//   a text flagged for its vocabulary is remembered; one that texts flagged in earlier episodes explain (a rare
+//   normal kind that keeps coming back; or lone earlier texts in another language: prose-recur.ts) is not reported, joins;
 //   a rare kind leaving D is kept, a question said twice is no flood, a few words are judged by size (prose-rare.ts);
 //   when a drift is reported, the texts that opened it, accepted before the window rose, leave D (prose-purge.ts).
 // Event order only (never the wall clock); every number that influences a score is in the
@@ -48,7 +48,7 @@ import {
   explainParagraph, freshSegments, measureSegment, pushSegment, SEGMENT_MIN_BYTES, segmentBin, segmentU, type SegmentState,
 } from './prose-segment.js';
 import { empiricalP, formatP } from './pvalue.js';
-import { freshRecur, noteRecur, recurSupport, type RecurParams } from './prose-recur.js';
+import { freshRecur, loneSupport, noteRecur, recurSupport, type RecurParams } from './prose-recur.js';
 import { calmRare, RareKinds } from './prose-rare.js';
 import { noteRun, takeRun, textHash, type RunMemory } from './prose-purge.js';
 import { classDistance, classShares, CLASS_NAMES, CLASSES, longestToken, recurringToken, lower, pushNull, refreshNull, tokenShare, topWord, upper } from './prose-features.js';
@@ -305,17 +305,18 @@ export class ProseScorer {
   }
 
   /**
-   * The text's largest share of a threshold, its vocabulary measured again given the flagged texts of earlier
-   * episodes (prose-recur.ts); null when too few are remembered. Below 1, v takes these values (for the nulls).
+   * The text's largest share of a threshold, its vocabulary measured again given flagged texts of earlier episodes, else of lone
+   * witnesses in another language for a text with a known word and the usual characters (prose-recur.ts); null: none. Below 1, v takes these values.
    */
-  #secondOpinion(text: string, v: ProseValues, d: Record<Decision, number>, half: Record<Decision, number>, gain: number): number | null {
+  #secondOpinion(text: string, v: ProseValues, d: Record<Decision, number>, half: Record<Decision, number>, gain: number, lone = false): number | null {
     const P = this.P;
     const x = normalise(text.toLowerCase()).slice(0, P.maxBytes);
-    const sup = recurSupport((this.s.rc ??= freshRecur()), x, this.s.n, this.#recur);
-    if (sup === null) return null;
+    const nw = this.novelWords(x);
+    const rc = (this.s.rc ??= freshRecur()), sup = lone ? loneSupport(rc, this.s.n, this.#recur, this.#dictionary().toString('utf8'), P.recurLone) : recurSupport(rc, x, this.s.n, this.#recur);
+    const next = (): number | null => (!lone && P.recurLone > 0 && nw.novel.length < nw.words && d.characters < P.recurLoneChars ? this.#secondOpinion(text, v, d, half, gain, true) : null);
+    if (sup === null) return next();
     const buf = Buffer.from(x + '\n');
     const unexplained = deflatedBits(buf, P.level, Buffer.concat([this.#dictionary(), Buffer.from(sup.text + '\n')])) / deflatedBits(buf, P.level);
-    const nw = this.novelWords(x);
     const novel = nw.novel.filter((w) => !sup.words.has(w));
     const novelty = novel.length / (nw.words + 2);
     const nl = this.s.nulls;
@@ -323,7 +324,7 @@ export class ProseScorer {
     let best = vocabulary / half.vocabulary;
     for (const st of DECIDE) if (st !== 'vocabulary') best = Math.max(best, d[st] / half[st]);
     if (best < 1) Object.assign(v, { unexplained, novelty, novel });
-    return best;
+    return best < 1 ? best : (next() ?? best);
   }
 
   /** A normal text joins the dictionary, the nulls and the usual character mix. */
