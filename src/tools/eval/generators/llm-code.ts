@@ -19,7 +19,7 @@
 // Pure: the same seed gives the same set.
 import type { GeneratedEvent, GeneratedSet, Generator } from './index.js';
 import { labelledSet } from './labelled.js';
-import { placeApart, seeded, type Random } from './random.js';
+import { plantKinds, seeded, type Random } from './random.js';
 import { slip } from './llm-shop.js';
 import * as W from './llm-code-words.js';
 import { paste } from './llm-code-pastes.js';
@@ -122,25 +122,11 @@ export function docsPrompt(r: Random): string {
   return habits(r, q);
 }
 
-interface Planted { at: number; kind: LlmCodeKind; length: number }
-
-function plan(r: Random, s: StreamPlan): Planted[] {
-  const out: Planted[] = [];
-  for (const kind of LLM_CODE_KINDS) {
-    for (let n = 0; n < s.perKind; n++) {
-      const length = kind === 'topic_drift' ? r.int(8, 22) : 1;
-      const at = placeApart(r, out, length, WARMUP, s.events - length - 1, SPACING);
-      if (at !== undefined) out.push({ at, kind, length });
-    }
-  }
-  return out.sort((a, b) => a.at - b.at);
-}
-
 export function generateLlmCode(seed: number): GeneratedSet {
   const r = seeded(seed * 92_821 + 57);
   const rows: { ts: number; ev: GeneratedEvent; kind?: LlmCodeKind }[] = [];
   for (const s of CODE_STREAMS) {
-    const planted = plan(r, s);
+    const planted = plantKinds(r, LLM_CODE_KINDS, s.perKind, s.events, { kind: 'topic_drift', min: 8, max: 22 }, WARMUP, SPACING);
     const normal = (rr: Random): string => (s.role === 'dev' ? devPrompt(rr) : docsPrompt(rr));
     let ts = START + r.int(0, 90_000);
     let topic = 0;

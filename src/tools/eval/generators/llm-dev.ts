@@ -14,7 +14,7 @@
 // style it was not tuned on. Pure: the same seed gives the same set.
 import type { GeneratedEvent, GeneratedSet, Generator } from './index.js';
 import { labelledSet } from './labelled.js';
-import { placeApart, seeded, type Random } from './random.js';
+import { plantKinds, seeded, type Random } from './random.js';
 import * as W from './llm-dev-words.js';
 import { LLM_KINDS, type LlmKind } from './llm.js';
 
@@ -188,25 +188,11 @@ export function offTopic(r: Random, answers: boolean): string {
   return answers ? `${r.pick(['Great question!', 'Here are some thoughts.', 'Of course.'])} ${t.replace(/\?$/, '.')} ${r.pick(['Enjoy!', 'Have fun with it.', 'Good luck!'])}` : t;
 }
 
-interface Planted { at: number; kind: LlmKind; length: number }
-
-function plan(r: Random, s: StreamPlan): Planted[] {
-  const out: Planted[] = [];
-  for (const kind of LLM_KINDS) {
-    for (let n = 0; n < s.perKind; n++) {
-      const length = kind === 'topic_drift' ? r.int(8, 20) : 1;
-      const at = placeApart(r, out, length, WARMUP, s.events - length - 1, SPACING);
-      if (at !== undefined) out.push({ at, kind, length });
-    }
-  }
-  return out.sort((a, b) => a.at - b.at);
-}
-
 export function generateLlmDev(seed: number): GeneratedSet {
   const r = seeded(seed * 7919 + 17);
   const rows: { ts: number; ev: GeneratedEvent; kind?: LlmKind }[] = [];
   for (const s of STREAMS) {
-    const planted = plan(r, s);
+    const planted = plantKinds(r, LLM_KINDS, s.perKind, s.events, { kind: 'topic_drift', min: 8, max: 20 }, WARMUP, SPACING);
     let ts = START + r.int(0, 90_000);
     for (let i = 0; i < s.events; i++) {
       ts += Math.max(500, Math.round(r.exp(s.gapS * 1000)));

@@ -17,7 +17,7 @@
 // Written without reading the detector. Pure: the same seed gives the same set.
 import type { GeneratedEvent, GeneratedSet, Generator } from './index.js';
 import { labelledSet } from './labelled.js';
-import { placeApart, seeded, type Random } from './random.js';
+import { plantKinds, seeded, type Random } from './random.js';
 import { LLM_KINDS, type LlmKind } from './llm.js';
 import * as W from './llm-shop-words.js';
 import { shopAnomaly, driftTopic, driftText } from './llm-shop-anomalies.js';
@@ -179,20 +179,6 @@ export function hrPrompt(r: Random, mem: ChatMemory): string {
   return habits(r, text);
 }
 
-interface Planted { at: number; kind: LlmKind; length: number }
-
-function plan(r: Random, s: StreamPlan): Planted[] {
-  const out: Planted[] = [];
-  for (const kind of LLM_KINDS) {
-    for (let n = 0; n < s.perKind; n++) {
-      const length = kind === 'topic_drift' ? r.int(8, 22) : 1;
-      const at = placeApart(r, out, length, WARMUP, s.events - length - 1, SPACING);
-      if (at !== undefined) out.push({ at, kind, length });
-    }
-  }
-  return out.sort((a, b) => a.at - b.at);
-}
-
 function normal(r: Random, role: ShopRole, mem: ChatMemory): string {
   return role === 'shop' ? shopPrompt(r, mem) : role === 'replies' ? shopReply(r, mem) : hrPrompt(r, mem);
 }
@@ -201,7 +187,7 @@ export function generateLlmShop(seed: number): GeneratedSet {
   const r = seeded(seed * 104_729 + 31);
   const rows: { ts: number; ev: GeneratedEvent; kind?: LlmKind }[] = [];
   for (const s of STREAMS) {
-    const planted = plan(r, s);
+    const planted = plantKinds(r, LLM_KINDS, s.perKind, s.events, { kind: 'topic_drift', min: 8, max: 22 }, WARMUP, SPACING);
     const mem: ChatMemory = { product: r.pick(W.PRODUCTS), color: r.pick(W.COLORS), order: orderNo(r) };
     let ts = START + r.int(0, 120_000);
     let topic = 0;

@@ -13,7 +13,7 @@
 // in one prompt). Pure: the same seed gives the same set.
 import type { GeneratedEvent, GeneratedSet, Generator } from './index.js';
 import { labelledSet } from './labelled.js';
-import { placeApart, seeded, type Random } from './random.js';
+import { plantKinds, seeded, type Random } from './random.js';
 import * as W from './llm-words.js';
 
 const START = Date.UTC(2026, 10, 2, 8, 0, 0);
@@ -135,26 +135,11 @@ function anomaly(r: Random, kind: Exclude<LlmKind, 'topic_drift'>): string {
   }
 }
 
-interface Planted { at: number; kind: LlmKind; length: number }
-
-/** Positions of one stream's anomalies: after WARMUP, SPACING apart, none past the end. */
-function plan(r: Random, s: StreamPlan): Planted[] {
-  const want: LlmKind[] = [];
-  for (const k of LLM_KINDS) for (let i = 0; i < s.perKind; i++) want.push(k);
-  const out: Planted[] = [];
-  for (const kind of want) {
-    const length = kind === 'topic_drift' ? r.int(12, 24) : 1;
-    const at = placeApart(r, out, length, WARMUP, s.prompts - length - 1, SPACING);
-    if (at !== undefined) out.push({ at, kind, length });
-  }
-  return out.sort((a, b) => a.at - b.at);
-}
-
 export function generateLlm(seed: number): GeneratedSet {
   const r = seeded(seed);
   const rows: { ts: number; ev: GeneratedEvent; kind?: LlmKind }[] = [];
   for (const s of STREAMS) {
-    const planted = plan(r, s);
+    const planted = plantKinds(r, LLM_KINDS, s.perKind, s.prompts, { kind: 'topic_drift', min: 12, max: 24 }, WARMUP, SPACING);
     let ts = START + r.int(0, 60_000);
     for (let i = 0; i < s.prompts; i++) {
       ts += Math.max(1000, Math.round(r.exp(s.gapS * 1000)));

@@ -45,3 +45,23 @@ export function placeApart(r: Random, placed: readonly { at: number; length: num
   }
   return undefined;
 }
+
+/**
+ * Positions of one stream's planted anomalies: `perKind` of each of `kinds`, in that order; the
+ * `run` kind a run of min-max events (its length drawn first), every other kind one event; each
+ * placed after `warmup` and `spacing` apart (placeApart), none past the stream's `events`; in order
+ * of position. A kind that finds no place is left out.
+ */
+export function plantKinds<K extends string>(
+  r: Random, kinds: readonly K[], perKind: number, events: number, run: { kind: K; min: number; max: number }, warmup: number, spacing: number,
+): { at: number; kind: K; length: number }[] {
+  const out: { at: number; kind: K; length: number }[] = [];
+  for (const kind of kinds) {
+    for (let n = 0; n < perKind; n++) {
+      const length = kind === run.kind ? r.int(run.min, run.max) : 1;
+      const at = placeApart(r, out, length, warmup, events - length - 1, spacing);
+      if (at !== undefined) out.push({ at, kind, length });
+    }
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
