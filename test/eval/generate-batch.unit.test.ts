@@ -6,6 +6,7 @@ import { evalUsage } from '../../src/tools/eval/cli.js';
 import { GENERATORS } from '../../src/tools/eval/generators/index.js';
 import { BATCH_KINDS, generateBatch, NEW_REGIONS, NEW_SUDO_USERS, QUIET_ROUTES, REGIONS, S3_ROUTES, SUDO_USERS } from '../../src/tools/eval/generators/batch.js';
 import { NEW_QUEUES, QUEUES } from '../../src/tools/eval/generators/batch-jobs.js';
+import { expectLabelledLogSet } from './helpers.js';
 
 const SHORT = 22; // minutes: enough for every kind (the warm-up is 6), fast in a unit test
 type Gen = ReturnType<typeof generateBatch>;
@@ -28,13 +29,7 @@ describe('eval generate --kind batch', () => {
 
   it('labels every kind; labels point at lines in time order, none in the warm-up', () => {
     for (const seed of [1, 2]) {
-      const { events, labels } = generateBatch(seed, SHORT);
-      expect(new Set(Object.values(labels.kinds))).toEqual(new Set(BATCH_KINDS));
-      expect(labels.anomalous.length).toBe(Object.keys(labels.kinds).length);
-      expect(labels.anomalous.every((i, k) => Number.isInteger(i) && i >= 0 && i < events.length && (k === 0 || i > labels.anomalous[k - 1]))).toBe(true);
-      const ts = events.map((e) => Date.parse(e.timestamp));
-      expect(ts.every((t, i) => i === 0 || t >= ts[i - 1])).toBe(true);
-      expect(Math.min(...labels.anomalous.map((i) => ts[i])) - ts[0]).toBeGreaterThanOrEqual(360_000 - 1000);
+      expectLabelledLogSet(generateBatch(seed, SHORT), BATCH_KINDS, 360_000);
     }
   });
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { GENERATORS } from '../../src/tools/eval/generators/index.js';
 import { generateK8s, K8S_KINDS, NEW_CURRENCIES, NEW_REGIONS, NEW_WAREHOUSES } from '../../src/tools/eval/generators/k8s.js';
+import { expectLabelledLogSet } from './helpers.js';
 
 const SHORT = 12; // minutes: enough for every kind (the warm-up is 5), fast in a unit test
 
@@ -17,14 +18,8 @@ describe('eval generate --kind k8s', () => {
 
   it('labels every kind; labels point at lines in time order and every label has a kind', () => {
     for (const seed of [1, 2]) {
-      const { events, labels } = generateK8s(seed, SHORT);
-      expect(new Set(Object.values(labels.kinds))).toEqual(new Set(K8S_KINDS));
-      expect(labels.anomalous.length).toBe(Object.keys(labels.kinds).length);
-      expect(labels.anomalous.every((i, k) => Number.isInteger(i) && i >= 0 && i < events.length && (k === 0 || i > labels.anomalous[k - 1]))).toBe(true);
-      const ts = events.map((e) => Date.parse(e.timestamp));
-      expect(ts.every((t, i) => i === 0 || t >= ts[i - 1])).toBe(true);
       // No incident in the 5-minute warm-up.
-      expect(Math.min(...labels.anomalous.map((i) => ts[i])) - ts[0]).toBeGreaterThanOrEqual(300_000 - 1000);
+      expectLabelledLogSet(generateK8s(seed, SHORT), K8S_KINDS, 300_000);
     }
   });
 

@@ -6,6 +6,7 @@ import { GENERATORS } from '../../src/tools/eval/generators/index.js';
 import { devPrompt, docsPrompt, fillCode, generateLlmCode, LLM_CODE_KINDS } from '../../src/tools/eval/generators/llm-code.js';
 import { fresh } from '../../src/tools/eval/generators/llm-code-anomalies.js';
 import { seeded } from '../../src/tools/eval/generators/random.js';
+import { expectLabelledPromptSet } from './helpers.js';
 
 const STREAMS = ['devpilot-prompts', 'docs-qa-bot'];
 const german = (p: string): boolean => /\b(Wie kann|Wie teste|Wie beantrage|Warum|Kannst du|Ich bekomme|Gibt es|Schreib mir|Der Build|Kurze Frage|Das hier|Seit dem|Wo finde|Wer hat)\b/.test(p);
@@ -23,16 +24,7 @@ describe('eval generate --kind llm-code', () => {
     for (const seed of [205, 206]) {
       const { events, labels } = generateLlmCode(seed);
       expect(events.length).toBe(3500);
-      expect(events.every((e) => e.stream_type === 'llm' && typeof e.data === 'string' && e.data.length > 0)).toBe(true);
-      const ts = events.map((e) => Date.parse(e.timestamp));
-      expect(ts.every((t, i) => i === 0 || t >= ts[i - 1])).toBe(true);
-      expect(labels.anomalous).toEqual(Object.keys(labels.kinds).map(Number).sort((a, b) => a - b));
-      expect(new Set(events.map((e) => e.stream))).toEqual(new Set(STREAMS));
-      for (const s of STREAMS) {
-        const idx = events.map((e, i) => [e, i] as const).filter(([e]) => e.stream === s).map(([, i]) => i);
-        expect(new Set(idx.filter((i) => i in labels.kinds).map((i) => labels.kinds[String(i)]))).toEqual(new Set(LLM_CODE_KINDS));
-        expect(idx.slice(0, 200).some((i) => i in labels.kinds)).toBe(false);
-      }
+      expectLabelledPromptSet({ events, labels }, STREAMS, LLM_CODE_KINDS);
       // The same anomaly text never comes twice in a seed (the second would be no news).
       const once = labels.anomalous.filter((i) => labels.kinds[String(i)] !== 'topic_drift').map((i) => String(events[i].data));
       expect(new Set(once).size).toBe(once.length);

@@ -5,6 +5,7 @@ import { GENERATORS } from '../../src/tools/eval/generators/index.js';
 import { distinct, fillShop, generateLlmShop, hrPrompt, shopPrompt, slip } from '../../src/tools/eval/generators/llm-shop.js';
 import { LLM_KINDS } from '../../src/tools/eval/generators/llm.js';
 import { seeded } from '../../src/tools/eval/generators/random.js';
+import { expectLabelledPromptSet } from './helpers.js';
 
 const STREAMS = ['northwind-shop-chat', 'northwind-shop-replies', 'people-hr-assistant'];
 
@@ -19,16 +20,7 @@ describe('eval generate --kind llm-shop', () => {
     const { events, labels } = generateLlmShop(205);
     expect(events.length).toBeGreaterThanOrEqual(3000);
     expect(events.length).toBeLessThanOrEqual(4000);
-    expect(events.every((e) => e.stream_type === 'llm' && typeof e.data === 'string' && e.data.length > 0)).toBe(true);
-    const ts = events.map((e) => Date.parse(e.timestamp));
-    expect(ts.every((t, i) => i === 0 || t >= ts[i - 1])).toBe(true);
-    expect(labels.anomalous).toEqual(Object.keys(labels.kinds).map(Number).sort((a, b) => a - b));
-    expect(new Set(events.map((e) => e.stream))).toEqual(new Set(STREAMS));
-    for (const s of STREAMS) {
-      const idx = events.map((e, i) => [e, i] as const).filter(([e]) => e.stream === s).map(([, i]) => i);
-      expect(new Set(idx.filter((i) => i in labels.kinds).map((i) => labels.kinds[String(i)]))).toEqual(new Set(LLM_KINDS));
-      expect(idx.slice(0, 200).some((i) => i in labels.kinds)).toBe(false);
-    }
+    expectLabelledPromptSet({ events, labels }, STREAMS, LLM_KINDS);
   });
 
   it('normal turns: many short, some long, fresh ids, Spanish only in the store, French only in HR', () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { GENERATORS } from '../../src/tools/eval/generators/index.js';
 import { CURRENCIES, generateSvc, NEW_CURRENCIES, NEW_PLANS, NEW_SSH_USERS, PLANS, SSH_USERS, SVC_KINDS } from '../../src/tools/eval/generators/svc.js';
 import { MESH_ROUTES, QUIET_ROUTES } from '../../src/tools/eval/generators/svc-lines.js';
+import { expectLabelledLogSet } from './helpers.js';
 
 const SHORT = 22; // minutes: enough for every kind (the warm-up is 6), fast in a unit test
 type Gen = ReturnType<typeof generateSvc>;
@@ -29,13 +30,7 @@ describe('eval generate --kind svc', () => {
 
   it('labels every kind; labels point at lines in time order, none in the warm-up', () => {
     for (const seed of [1, 2]) {
-      const { events, labels } = generateSvc(seed, SHORT);
-      expect(new Set(Object.values(labels.kinds))).toEqual(new Set(SVC_KINDS));
-      expect(labels.anomalous.length).toBe(Object.keys(labels.kinds).length);
-      expect(labels.anomalous.every((i, k) => Number.isInteger(i) && i >= 0 && i < events.length && (k === 0 || i > labels.anomalous[k - 1]))).toBe(true);
-      const ts = events.map((e) => Date.parse(e.timestamp));
-      expect(ts.every((t, i) => i === 0 || t >= ts[i - 1])).toBe(true);
-      expect(Math.min(...labels.anomalous.map((i) => ts[i])) - ts[0]).toBeGreaterThanOrEqual(360_000 - 1000);
+      expectLabelledLogSet(generateSvc(seed, SHORT), SVC_KINDS, 360_000);
     }
   });
 

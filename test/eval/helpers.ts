@@ -1,0 +1,34 @@
+// Shared checks of the labelled sets our generators write (src/tools/eval/generators/): the shape
+// every set of a kind must have, whatever its content. Each generator's own test checks the rest.
+import { expect } from 'vitest';
+import type { GeneratedSet } from '../../src/tools/eval/generators/index.js';
+
+/**
+ * A log set: every kind labelled, each label a line index in order with a kind, lines in time
+ * order, no label in the first `warmupMs` of event time (1 s of slack).
+ */
+export function expectLabelledLogSet({ events, labels }: GeneratedSet, kinds: readonly string[], warmupMs: number): void {
+  expect(new Set(Object.values(labels.kinds))).toEqual(new Set(kinds));
+  expect(labels.anomalous.length).toBe(Object.keys(labels.kinds).length);
+  expect(labels.anomalous.every((i, k) => Number.isInteger(i) && i >= 0 && i < events.length && (k === 0 || i > labels.anomalous[k - 1]))).toBe(true);
+  const ts = events.map((e) => Date.parse(e.timestamp));
+  expect(ts.every((t, i) => i === 0 || t >= ts[i - 1])).toBe(true);
+  expect(Math.min(...labels.anomalous.map((i) => ts[i])) - ts[0]).toBeGreaterThanOrEqual(warmupMs - 1000);
+}
+
+/**
+ * A prompt set: non-empty llm texts in time order, labels the sorted indices of `kinds`, exactly
+ * `streams`, every kind in every stream and none in a stream's first `warmup` texts.
+ */
+export function expectLabelledPromptSet({ events, labels }: GeneratedSet, streams: readonly string[], kinds: readonly string[], warmup = 200): void {
+  expect(events.every((e) => e.stream_type === 'llm' && typeof e.data === 'string' && e.data.length > 0)).toBe(true);
+  const ts = events.map((e) => Date.parse(e.timestamp));
+  expect(ts.every((t, i) => i === 0 || t >= ts[i - 1])).toBe(true);
+  expect(labels.anomalous).toEqual(Object.keys(labels.kinds).map(Number).sort((a, b) => a - b));
+  expect(new Set(events.map((e) => e.stream))).toEqual(new Set(streams));
+  for (const s of streams) {
+    const idx = events.map((e, i) => [e, i] as const).filter(([e]) => e.stream === s).map(([, i]) => i);
+    expect(new Set(idx.filter((i) => i in labels.kinds).map((i) => labels.kinds[String(i)]))).toEqual(new Set(kinds));
+    expect(idx.slice(0, warmup).some((i) => i in labels.kinds)).toBe(false);
+  }
+}
