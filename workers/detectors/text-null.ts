@@ -49,13 +49,35 @@ export class CostNull {
   young(): [number, number, number] | null {
     const s = this.s;
     if (s.wi === undefined || s.mm !== undefined) return null;
-    const from = Math.max(0, s.ins - this.P.nullSize);
-    if (s.wi - from <= 0) return null;
-    const late: number[] = [];
-    for (let i = 0; i < s.ring.length; i++) if (i < from || i >= s.wi) late.push(s.ring[i]);
+    this.#scratch(s.ring.length);
+    const late = this.#afterWarmup(s.wi);
+    if (late === null) return null;
     if (late.length === 0) return [Number.NaN, Number.NaN, 0];
-    if (this.#dev.length < late.length) this.#dev = new Float64Array(Math.max(late.length, this.P.nullSize));
-    return [...this.#robust(Float64Array.from(late).sort()), late.length];
+    return [...this.#robust(late.sort()), late.length];
+  }
+
+  /** The scratch arrays hold at least n costs. */
+  #scratch(n: number): void {
+    if (this.#sorted.length < n) {
+      this.#sorted = new Float64Array(Math.max(n, this.P.nullSize));
+      this.#dev = new Float64Array(this.#sorted.length);
+    }
+  }
+
+  /**
+   * The ring's costs that came after the warm-up (the warm-up's are slots [0, wi) until the ring
+   * wraps over them), in ring order, in the first scratch array; null when no warm-up cost is left.
+   */
+  #afterWarmup(wi: number): Float64Array | null {
+    const s = this.s;
+    const n = s.ring.length;
+    const from = Math.max(0, s.ins - this.P.nullSize);
+    const young = Math.max(0, wi - from);
+    if (young === 0) return null;
+    const m = this.#sorted.subarray(0, n - young);
+    let k = 0;
+    for (let i = 0; i < n; i++) if (i < from || i >= wi) m[k++] = s.ring[i];
+    return m;
   }
 
   /** Adds a cost (and, when measured, a compression ratio) to the stream's null. */
@@ -76,10 +98,7 @@ export class CostNull {
     const full = s.ins % P.nullRefresh === 0 || s.ins <= P.warmupNull;
     if (full || s.ins === wi + P.matureNull) {
       const n = s.ring.length;
-      if (this.#sorted.length < n) {
-        this.#sorted = new Float64Array(Math.max(n, P.nullSize));
-        this.#dev = new Float64Array(this.#sorted.length);
-      }
+      this.#scratch(n);
       // Sorted in two scratch arrays (numeric order, as a comparator sort of these finite costs).
       const sorted = this.#sorted.subarray(0, n);
       sorted.set(s.ring);
@@ -96,15 +115,9 @@ export class CostNull {
       // after it, the null without them (s.mm) judges a line with an explicit error level, which a
       // regular stream (its later lines mostly exact repeats) otherwise judged for hundreds of
       // lines by its first few costs.
-      const from = Math.max(0, s.ins - P.nullSize);
-      const young = Math.max(0, wi - from);
-      if (young > 0 && n - young >= P.matureNull) {
-        const m = this.#sorted.subarray(0, n - young);
-        let k = 0;
-        for (let i = 0; i < n; i++) if (i < from || i >= wi) m[k++] = s.ring[i];
-        m.sort();
-        s.mm = this.#robust(m);
-      } else delete s.mm;
+      const late = this.#afterWarmup(wi);
+      if (late !== null && late.length >= P.matureNull) s.mm = this.#robust(late.sort());
+      else delete s.mm;
     }
   }
 }

@@ -177,8 +177,10 @@ export class TextScorer {
       // A threshold below 0.5 (sensitive profile) reports the line, which still joins the baseline.
       const low = score > 0 && score >= threshold ? this.#novel(buf, cost, z, baseLines, sev, Number(score.toFixed(4)), true, deflatedBits(buf, P.level), med) : null;
       const ratio = s.ins % RATIO_EVERY === 0 ? cost / deflatedBits(buf, P.level) : null;
-      if (!pending) this.#null.push(cost, ratio);
-      if (!pending) this.#base.add(line, buf);
+      if (!pending) {
+        this.#null.push(cost, ratio);
+        this.#base.add(line, buf);
+      }
       return low;
     }
     // Anomalous: quarantine rather than baseline (hygiene). Its cost still enters the null
