@@ -107,39 +107,39 @@ function inbound(e: Edge, rows: Row[], t: number): void {
   const ip = e.publicIp(), port = r.int(1024, 65_535), pid = spid(e), qid = e.queueId(), from = r.pick(SENDERS);
   const host = `mail-${e.word()}${r.int(1, 99)}.${from}`;
   const user = e.user();
-  const push = (dt: number, l: string): void => { rows.push(e.row(t + dt, 'mail/postfix', l)); };
-  push(0, pf(e, t, 'postscreen', 1190, `CONNECT from [${ip}]:${port} to [10.0.0.25]:25`));
-  push(1, pf(e, t, 'postscreen', 1190, `PASS OLD [${ip}]:${port}`));
-  push(2, pf(e, t, 'smtpd', pid, `connect from ${host}[${ip}]`));
-  push(300, pf(e, t, 'smtpd', pid, `${qid}: client=${host}[${ip}]`));
-  push(420, pf(e, t, 'cleanup', e.pid(), `${qid}: message-id=${msgId(e, from)}`));
-  push(450, pf(e, t, 'qmgr', 1187, `${qid}: from=<${e.word()}@${from}>, size=${Math.round(e.around(18_000, 0.9))}, nrcpt=1 (queue active)`));
-  push(470, pf(e, t, 'smtpd', pid, `disconnect from ${host}[${ip}] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7`));
+  const push = (dt: number, l: (ts: number) => string): void => { rows.push(e.row(t + dt, 'mail/postfix', l(t + dt))); };
+  push(0, (ts) => pf(e, ts, 'postscreen', 1190, `CONNECT from [${ip}]:${port} to [10.0.0.25]:25`));
+  push(1, (ts) => pf(e, ts, 'postscreen', 1190, `PASS OLD [${ip}]:${port}`));
+  push(2, (ts) => pf(e, ts, 'smtpd', pid, `connect from ${host}[${ip}]`));
+  push(300, (ts) => pf(e, ts, 'smtpd', pid, `${qid}: client=${host}[${ip}]`));
+  push(420, (ts) => pf(e, ts, 'cleanup', e.pid(), `${qid}: message-id=${msgId(e, from)}`));
+  push(450, (ts) => pf(e, ts, 'qmgr', 1187, `${qid}: from=<${e.word()}@${from}>, size=${Math.round(e.around(18_000, 0.9))}, nrcpt=1 (queue active)`));
+  push(470, (ts) => pf(e, ts, 'smtpd', pid, `disconnect from ${host}[${ip}] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7`));
   const delay = e.around(0.3, 0.4);
-  push(470 + Math.round(delay * 1000), lmtpLine(e, t, qid, user, delay));
-  push(480 + Math.round(delay * 1000), pf(e, t, 'qmgr', 1187, `${qid}: removed`));
+  push(470 + Math.round(delay * 1000), (ts) => lmtpLine(e, ts, qid, user, delay));
+  push(480 + Math.round(delay * 1000), (ts) => pf(e, ts, 'qmgr', 1187, `${qid}: removed`));
 }
 
 function outbound(e: Edge, rows: Row[], t: number): void {
   const { r } = e;
   const pid = spid(e), qid = e.queueId(), user = e.user(), lan = e.lanIp(), to = r.pick(PARTNERS);
-  const push = (dt: number, l: string): void => { rows.push(e.row(t + dt, 'mail/postfix', l)); };
-  push(0, pf(e, t, 'submission/smtpd', pid, `connect from unknown[${lan}]`));
-  push(200, pf(e, t, 'submission/smtpd', pid, `${qid}: client=unknown[${lan}], sasl_method=PLAIN, sasl_username=${user}`));
-  push(260, pf(e, t, 'cleanup', e.pid(), `${qid}: message-id=${msgId(e, 'corp.example')}`));
-  push(280, pf(e, t, 'qmgr', 1187, `${qid}: from=<${user}@corp.example>, size=${Math.round(e.around(25_000, 1.1))}, nrcpt=${r.pick([1, 1, 1, 2, 3])} (queue active)`));
-  push(300, pf(e, t, 'submission/smtpd', pid, `disconnect from unknown[${lan}] ehlo=2 starttls=1 auth=1 mail=1 rcpt=1 data=1 quit=1 commands=8`));
+  const push = (dt: number, l: (ts: number) => string): void => { rows.push(e.row(t + dt, 'mail/postfix', l(t + dt))); };
+  push(0, (ts) => pf(e, ts, 'submission/smtpd', pid, `connect from unknown[${lan}]`));
+  push(200, (ts) => pf(e, ts, 'submission/smtpd', pid, `${qid}: client=unknown[${lan}], sasl_method=PLAIN, sasl_username=${user}`));
+  push(260, (ts) => pf(e, ts, 'cleanup', e.pid(), `${qid}: message-id=${msgId(e, 'corp.example')}`));
+  push(280, (ts) => pf(e, ts, 'qmgr', 1187, `${qid}: from=<${user}@corp.example>, size=${Math.round(e.around(25_000, 1.1))}, nrcpt=${r.pick([1, 1, 1, 2, 3])} (queue active)`));
+  push(300, (ts) => pf(e, ts, 'submission/smtpd', pid, `disconnect from unknown[${lan}] ehlo=2 starttls=1 auth=1 mail=1 rcpt=1 data=1 quit=1 commands=8`));
   const k = r.next();
   if (to === 'slowcorp.de' && k < 0.5) {
     const ip = e.publicIp();
-    push(900, pf(e, t, 'smtp', e.pid(), `${qid}: to=<${e.word()}@slowcorp.de>, relay=mx.slowcorp.de[${ip}]:25, delay=0.9, delays=0.3/0.01/0.2/0.4, dsn=4.2.0, status=deferred (host mx.slowcorp.de[${ip}] said: 450 4.2.0 <${e.word()}@slowcorp.de>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/slowcorp.de.html (in reply to RCPT TO command))`));
+    push(900, (ts) => pf(e, ts, 'smtp', e.pid(), `${qid}: to=<${e.word()}@slowcorp.de>, relay=mx.slowcorp.de[${ip}]:25, delay=0.9, delays=0.3/0.01/0.2/0.4, dsn=4.2.0, status=deferred (host mx.slowcorp.de[${ip}] said: 450 4.2.0 <${e.word()}@slowcorp.de>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/slowcorp.de.html (in reply to RCPT TO command))`));
     return;
   }
-  if (to === 'hanse-logistik.de' && k < 0.12) { flakyLines(e, t + 30_000, qid).forEach((l, j) => push(30_000 + j, l)); return; }
+  if (to === 'hanse-logistik.de' && k < 0.12) { flakyLines(e, t + 30_000, qid).forEach((l, j) => push(30_000 + j, () => l)); return; }
   const mx = `${r.pick(['mx', 'mx1', 'mail', 'smtp-in'])}.${to}`;
   const d = e.around(0.9, 0.5);
-  push(300 + Math.round(d * 1000), pf(e, t, 'smtp', e.pid(), `${qid}: to=<${e.word()}@${to}>, relay=${mx}[${e.publicIp()}]:25, delay=${d.toFixed(1)}, delays=0.05/0.01/${(d * 0.4).toFixed(2)}/${(d * 0.5).toFixed(2)}, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as ${e.queueId()})`));
-  push(310 + Math.round(d * 1000), pf(e, t, 'qmgr', 1187, `${qid}: removed`));
+  push(300 + Math.round(d * 1000), (ts) => pf(e, ts, 'smtp', e.pid(), `${qid}: to=<${e.word()}@${to}>, relay=${mx}[${e.publicIp()}]:25, delay=${d.toFixed(1)}, delays=0.05/0.01/${(d * 0.4).toFixed(2)}/${(d * 0.5).toFixed(2)}, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as ${e.queueId()})`));
+  push(310 + Math.round(d * 1000), (ts) => pf(e, ts, 'qmgr', 1187, `${qid}: removed`));
 }
 
 function spamBot(e: Edge, rows: Row[], t: number): void {
@@ -168,8 +168,8 @@ function postfix(e: Edge, rows: Row[]): void {
     rows.push(e.row(t + 20, 'mail/postfix', pf(e, t + 20, 'cleanup', e.pid(), `${qid}: message-id=<${t}.${r.int(100, 999)}@backup01.corp.example>`)));
     rows.push(e.row(t + 40, 'mail/postfix', pf(e, t + 40, 'qmgr', 1187, `${qid}: from=<backup@corp.example>, size=${r.int(2_000, 9_000)}, nrcpt=1 (queue active)`)));
     const d = e.around(0.2, 0.3);
-    rows.push(e.row(t + 40 + Math.round(d * 1000), 'mail/postfix', lmtpLine(e, t + 40, qid, 'ops', d)));
-    rows.push(e.row(t + 60 + Math.round(d * 1000), 'mail/postfix', pf(e, t + 60, 'qmgr', 1187, `${qid}: removed`)));
+    rows.push(e.row(t + 40 + Math.round(d * 1000), 'mail/postfix', lmtpLine(e, t + 40 + Math.round(d * 1000), qid, 'ops', d)));
+    rows.push(e.row(t + 60 + Math.round(d * 1000), 'mail/postfix', pf(e, t + 60 + Math.round(d * 1000), 'qmgr', 1187, `${qid}: removed`)));
   }
 }
 
@@ -234,7 +234,7 @@ function waf(e: Edge, rows: Row[]): void {
     const route = WAF_ROUTES[r.int(0, 2)];
     const path = rule[0] === '100015' ? '/wp-login.php' : rule[0] === '100173' ? `/index.php?file=${'../'.repeat(r.int(3, 7))}etc/passwd` : rule[0] === '942100' ? `/products/1%27%20OR%20${r.int(1, 9)}=${r.int(1, 9)}--` : r.pick(['/.env', '/.git/config', '/admin/', '/server-status', '/phpmyadmin/']);
     const action = r.chance(0.7) ? 'block' : 'managed_challenge';
-    rows.push(e.row(ts, 'waf/edge', wafLine(e, ts, route, { status: action === 'block' ? 403 : 403, action, rule, path, country: r.pick([...COUNTRIES, 'cn', 'ru', 'vn', 'br']), ua: r.pick(['Mozilla/5.0 zgrab/0.x', 'sqlmap/1.8.2#stable', 'Nuclei - Open-source project (github.com/projectdiscovery/nuclei)', 'python-requests/2.31.0']), ms: 0 })));
+    rows.push(e.row(ts, 'waf/edge', wafLine(e, ts, route, { status: 403, action, rule, path, country: r.pick([...COUNTRIES, 'cn', 'ru', 'vn', 'br']), ua: r.pick(['Mozilla/5.0 zgrab/0.x', 'sqlmap/1.8.2#stable', 'Nuclei - Open-source project (github.com/projectdiscovery/nuclei)', 'python-requests/2.31.0']), ms: 0 })));
   }
 }
 

@@ -118,7 +118,7 @@ export const OPS_SHORT = [
   '{svc} in {cluster} is healthy: {n} of {n} pods ready, p99 latency {ms} ms, error rate {pct}%.',
   'The last deploy of {svc} was {m} hours ago ({sha}) by {person}; no alerts fired since.',
   'I silenced the alert `{alert}` for {m} hours as you asked; it will auto-expire.',
-  'Nobody is on call for {svc} this week? Actually {person} is primary and {person2} is secondary until {weekday}.',
+  '{person} is primary on call for {svc} this week and {person2} is secondary until {weekday}.',
   'The error budget for {svc} is at {pct2}% for the month, so deploys are not frozen.',
   'Disk usage on {host} is {pct2}%; the biggest directory is /var/log/{svc} at {n} GB.',
   'Rollback of {svc} to {sha} finished; {n} pods rolled, all ready.',
