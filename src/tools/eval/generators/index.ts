@@ -26,9 +26,11 @@ export interface Generator {
 }
 
 import { batchGenerator } from './batch.js';
+import { edgeGenerator } from './edge.js';
 import { k8sGenerator } from './k8s.js';
 import { logsGenerator } from './logs.js';
 import { mixedGenerator } from './mixed.js';
+import { llmAgentGenerator } from './llm-agent.js';
 import { llmCodeGenerator } from './llm-code.js';
 import { llmDevGenerator } from './llm-dev.js';
 import { llmShopGenerator } from './llm-shop.js';
@@ -37,8 +39,10 @@ import { svcGenerator } from './svc.js';
 /** Registered generators by kind (each in its own module beside this one). */
 export const GENERATORS: Record<string, Generator> = {
   batch: batchGenerator,
+  edge: edgeGenerator,
   k8s: k8sGenerator,
   llm: llmGenerator,
+  'llm-agent': llmAgentGenerator,
   'llm-code': llmCodeGenerator,
   'llm-dev': llmDevGenerator,
   'llm-shop': llmShopGenerator,
