@@ -350,9 +350,8 @@ export class TemplateMiner {
     this.#insert(t);
     // The leaf the line was looked up in (its key is t's: maskToken is idempotent).
     const into = this.#leaves.get(lk) as Leaf;
-    into.gen++;
     if (this.#memo.size >= this.P.memoSize) this.#memo.clear();
-    this.#memo.set(sc.key, { t, leaf: into, gen: into.gen });
+    this.#memo.set(sc.key, { t, leaf: into, gen: ++into.gen });
     return { template: t, changed: true, created: true };
   }
 
