@@ -19,6 +19,8 @@ type Counted = FieldStats & { [COUNTS]?: Counts };
  */
 export class Counts extends Map<string, number> {
   odd = false;
+  /** The field is in `stale` (its f.v lags this Map): markStale adds it once, not per value. */
+  stale = false;
 }
 
 /** Names f.v (an object with Object.prototype) answers without holding them. */
@@ -45,14 +47,20 @@ export function countsOf(f: FieldStats, v: Record<string, number>): Counts {
   return m;
 }
 
-/** The field's Map counted a value that f.v does not have yet. */
-export function markStale(f: FieldStats): void {
+/** The field's Map `m` counted a value that f.v does not have yet. */
+export function markStale(f: FieldStats, m: Counts): void {
+  if (m.stale) return;
+  m.stale = true;
   stale.add(f);
 }
 
 /** The field became high-cardinality (f.v is gone): its Map goes too. */
 export function dropCounts(f: FieldStats): void {
-  if ((f as Counted)[COUNTS] !== undefined) (f as Counted)[COUNTS] = undefined;
+  const m = (f as Counted)[COUNTS];
+  if (m !== undefined) {
+    m.stale = false;
+    (f as Counted)[COUNTS] = undefined;
+  }
   stale.delete(f);
 }
 
@@ -62,6 +70,7 @@ export function flushField(f: FieldStats): void {
   const v = f.v;
   if (m === undefined || v === null) return;
   for (const [k, c] of m) v[k] = c;
+  m.stale = false;
   stale.delete(f);
 }
 

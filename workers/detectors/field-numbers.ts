@@ -101,9 +101,10 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
       const g = (f.g ??= table<NumStats>());
       for (let i = 0; i < views.length; i++) {
         let vs = g[views[i]];
+        viewStats[i] = vs;
         if (vs === undefined) {
           if ((f.ng ?? 0) >= P.maxContexts || views[i].length > P.maxContext) continue;
-          vs = g[views[i]] = [0, y, 0];
+          vs = viewStats[i] = g[views[i]] = [0, y, 0];
           f.ng = (f.ng ?? 0) + 1;
           if (Object.hasOwn(g, views[i])) grow(jsonBytes(views[i]) + CONTEXT_BYTES);
         }
@@ -123,9 +124,9 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
     }
     learn(st, y);
     if (views !== undefined) {
-      const g = f.g as Record<string, NumStats>;
+      // Each view's statistics as the loop above found or made them (not looked up again).
       for (let i = 0; i < views.length; i++) {
-        const vs = g[views[i]];
+        const vs = viewStats[i];
         if (vs !== undefined) learn(vs, y);
       }
     }
@@ -133,6 +134,9 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
   } else f.n++;
   return out;
 }
+
+/** Per view of the line (observeNumber), its statistics in f.g, or undefined when it has none (reused from call to call). */
+const viewStats: (NumStats | undefined)[] = [];
 
 /** One value into a context's location and spread (EWMA, winsorised once 20 values are in). */
 function learn(st: NumStats, y: number): void {

@@ -54,7 +54,7 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
       // categorical, so only its sightings count beside.
       const r = (c + 1) * RARE_SHARE <= f.n + 1 ? rare(f, m.values(), value, c, meta, cx, self) : null;
       m.set(value, c + 1);
-      markStale(f);
+      markStale(f, m);
       f.n++;
       return r;
     }

@@ -16,6 +16,7 @@
 // going from 1% to 30% of the stream). State: a few KiB of hashes and shares.
 import type { Finding } from '../types.js';
 import { empiricalP, formatP } from './pvalue.js';
+import { round6 } from './round.js';
 
 export const MIX_DETECTOR = 'template_mix';
 
@@ -263,7 +264,7 @@ export class MixDrift {
     const keys = moveKeys;
     const vals = moveVals;
     for (let i = 0; i < p.size; i++) {
-      const v = Number(p.vals[i].toPrecision(6));
+      const v = round6(p.vals[i]);
       if (!(v >= P.minShare)) continue;
       keys[m] = p.keys[i];
       vals[m] = v;

@@ -1,6 +1,7 @@
 // Rate and silence arithmetic of the logs detector (logs.ts): a template's rate record, its
 // windows of event time, the quasi-Poisson and negative-binomial tails behind the burst, scan and
 // silence scores. Pure functions of numbers; the record lives in the logs state (`r`, `sr`).
+import { round6 } from './round.js';
 
 export const SILENCE_PARAMS = Object.freeze({
   /** A template is judged for silence once its decayed mean is at least this many lines per window (steady). */
@@ -129,15 +130,15 @@ export function closeWindows(r: RateStats, ts: number): void {
   let m2 = r[4] + a * (c * c + (r[3] === 0 ? c : 0) - r[4]);
   if (r[1] > 0) {
     r[BUSY]++;
-    if (r.length > PEAK) r[PEAK] = Number(Math.max(r[PEAK] * P.peakDecay, c).toPrecision(6));
+    if (r.length > PEAK) r[PEAK] = round6(Math.max(r[PEAK] * P.peakDecay, c));
   }
   if (k > 1) {
     const decay = (1 - P.alpha) ** Math.min(k - 1, 10_000);
     mean *= decay;
     m2 *= decay;
   }
-  r[2] = Number(mean.toPrecision(6));
-  r[4] = Number(m2.toPrecision(6));
+  r[2] = round6(mean);
+  r[4] = round6(m2);
   r[3] += k;
   r[0] += k * P.windowMs;
   r[1] = 0;

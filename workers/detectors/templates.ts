@@ -17,6 +17,9 @@
 // bound the least recently seen template is evicted (its id is never reused). The memo is not serialised: it is cleared whenever a
 // template is created, changed or evicted, so it only ever answers what the tree would, and a
 // stream's templates do not depend on how it was split into batches. Pure and deterministic.
+// A key's answer depends only on its leaf's templates (a key names its leaf), so a created or
+// changed template makes only its leaf's memo entries stale (each entry holds its leaf's
+// generation); an eviction clears the memo.
 
 export interface MinerParams {
   maxTemplates: number;
@@ -185,12 +188,22 @@ function sameKey(a: string, b: string): boolean {
   return i > 0 && b.length > i + 1 && b.charCodeAt(i) === 61 && b.startsWith(a.slice(0, i + 1));
 }
 
+/** A leaf's templates, and its generation: bumped when one of them is created or changed. */
+type Leaf = Template[] & { gen: number };
+
+/** A memo entry: the key's template, found in `leaf` at generation `gen` (stale once the leaf's moved on). */
+interface MemoHit {
+  t: Template;
+  leaf: Leaf;
+  gen: number;
+}
+
 export class TemplateMiner {
   readonly P: Readonly<MinerParams>;
   #next: number;
   readonly #byId = new Map<number, Template>();
-  readonly #leaves = new Map<string, Template[]>();
-  readonly #memo = new Map<string, number>();
+  readonly #leaves = new Map<string, Leaf>();
+  readonly #memo = new Map<string, MemoHit>();
 
   constructor(s: MinerState = freshMiner(), params: Readonly<MinerParams> = MINER_PARAMS) {
     this.P = params;
@@ -225,7 +238,7 @@ export class TemplateMiner {
     this.#bytes += t.bytes;
     const key = this.#leafKey(t.tokens);
     const leaf = this.#leaves.get(key);
-    if (leaf === undefined) this.#leaves.set(key, [t]);
+    if (leaf === undefined) this.#leaves.set(key, Object.assign([t], { gen: 0 }));
     else leaf.push(t);
   }
 
@@ -264,13 +277,14 @@ export class TemplateMiner {
   match(sc: Scan, n: number, evicted?: (id: number) => void): Match {
     const tokens = sc.tokens;
     const hit = this.#memo.get(sc.key);
-    if (hit !== undefined) {
-      const t = this.#byId.get(hit) as Template;
+    if (hit !== undefined && hit.leaf.gen === hit.gen) {
+      const t = hit.t;
       t.last = n;
       t.count++;
       return { template: t, changed: false, created: false };
     }
-    const leaf = this.#leaves.get(this.#leafKey(tokens));
+    const lk = this.#leafKey(tokens);
+    const leaf = this.#leaves.get(lk);
     let best: Template | undefined;
     let bestSim = -1;
     let bestWild = -1;
@@ -317,13 +331,13 @@ export class TemplateMiner {
       best.last = n;
       best.count++;
       if (changed) {
-        this.#memo.clear();
+        (leaf as Leaf).gen++;
         // Its entry's text changed: the difference is accounted (a wildcard may be longer or shorter than the word).
         const before = tplBytes({ ...best, tokens: before0 as string[] });
         this.grow(best, tplBytes(best) - before, evicted);
       } else {
         if (this.#memo.size >= this.P.memoSize) this.#memo.clear();
-        this.#memo.set(sc.key, best.id);
+        this.#memo.set(sc.key, { t: best, leaf: leaf as Leaf, gen: (leaf as Leaf).gen });
       }
       return { template: best, changed, created: false };
     }
@@ -334,8 +348,10 @@ export class TemplateMiner {
       if (evicted !== undefined) evicted(id);
     }
     this.#insert(t);
-    this.#memo.clear();
-    this.#memo.set(sc.key, t.id);
+    // The leaf the line was looked up in (its key is t's: maskToken is idempotent).
+    const into = this.#leaves.get(lk) as Leaf;
+    if (this.#memo.size >= this.P.memoSize) this.#memo.clear();
+    this.#memo.set(sc.key, { t, leaf: into, gen: ++into.gen });
     return { template: t, changed: true, created: true };
   }
 

@@ -175,8 +175,12 @@ export class TextScorer {
       // ratio quoted in explanations, and costs a second, dictionary-free deflate: it is
       // sampled on every RATIO_EVERY-th null insertion.
       // A threshold below 0.5 (sensitive profile) reports the line, which still joins the baseline.
-      const low = score > 0 && score >= threshold ? this.#novel(buf, cost, z, baseLines, sev, Number(score.toFixed(4)), true, deflatedBits(buf, P.level), med) : null;
-      const ratio = s.ins % RATIO_EVERY === 0 ? cost / deflatedBits(buf, P.level) : null;
+      // A reported line that is also ratio-sampled is deflated alone once for both.
+      const reported = score > 0 && score >= threshold;
+      const sampled = s.ins % RATIO_EVERY === 0;
+      const alone = reported || sampled ? deflatedBits(buf, P.level) : 0;
+      const low = reported ? this.#novel(buf, cost, z, baseLines, sev, Number(score.toFixed(4)), true, alone, med) : null;
+      const ratio = sampled ? cost / alone : null;
       if (!pending) {
         this.#null.push(cost, ratio);
         this.#base.add(line, buf);

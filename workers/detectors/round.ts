@@ -1,0 +1,32 @@
+// Rounding to 6 significant digits as the states store shares and means: Number(x.toPrecision(6)),
+// without the string and its parse (mix.ts rounds every long-run share at each hop's end; it was
+// the larger part of that step).
+//
+// For x > 0 the scaled value s = x · 10^k (1e5 ≤ s < 1e6) is within 2^-33 of the exact product;
+// away from a tie (more than 1e-6 from .5) it rounds as toPrecision rounds the exact decimal, and
+// the 6 digits d over 10^k (both exact doubles, one correctly rounded division) is the double
+// nearest d · 10^-k, which is what parsing toPrecision's string gives. Anything else (a near-tie,
+// zero, a negative, NaN, a scale beyond 10^±22) takes toPrecision itself.
+// test/workers/round.unit.test.ts compares the two on random values, near-ties included.
+
+/** 10^0 … 10^22, each exact as a double. */
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/** Number(x.toPrecision(6)), bit for bit. */
+export function round6(x: number): number {
+  if (x > 0 && x < 1e22) {
+    let k = 5 - Math.floor(Math.log10(x));
+    if (k >= 0 && k <= 22) {
+      let s = x * POW10[k];
+      // log10 may land one decade off next to a power of ten.
+      if (s >= 1e6 && k > 0) s = x * POW10[--k];
+      else if (s < 1e5 && k < 22) s = x * POW10[++k];
+      if (s >= 1e5 && s < 1e6) {
+        const r = Math.floor(s);
+        const frac = s - r;
+        if (Math.abs(frac - 0.5) > 1e-6) return (frac > 0.5 ? r + 1 : r) / POW10[k];
+      }
+    }
+  }
+  return Number(x.toPrecision(6));
+}
