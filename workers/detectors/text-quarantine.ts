@@ -64,7 +64,10 @@ export class Quarantine {
    * it at least once in the next rareHorizon events, or while it makes up commonShare of the
    * stream's recent lines (half-life recentHalfLife: a sustained flow). A pattern that keeps
    * coming stays common; one that stops is rare again once its recent share has faded (a burst)
-   * or its long-run expectation has fallen under ½ (a long absence).
+   * or its long-run expectation has fallen under ½ (a long absence). A sighting that begins an
+   * incident is judged by how often its incidents begin (each one, however long, an occurrence):
+   * a long burst, counted for its duration, does not make the next lone line common (a rare
+   * error's lone recurrences after its burst).
    */
   recur(q: QEntry, line: string, sev: string): Omit<Finding, 'index'> | null {
     const s = this.s;
@@ -77,11 +80,14 @@ export class Quarantine {
     // Frequencies as they were just before this sighting.
     const long = q[8] * 2 ** (-gap / P.rareHalfLife);
     const recent = q[13] * 2 ** (-gap / P.recentHalfLife);
+    const starts = q[14] * 2 ** (-gap / P.rareHalfLife);
+    // The long run that judges this sighting: the incidents' durations inside one, their count at its start.
+    const run = inIncident ? long : starts;
     const expectOf = (f: number): number => (f * Math.LN2 * P.rareHorizon) / P.rareHalfLife;
     const shareOf = (f: number): number => (f * Math.LN2) / P.recentHalfLife;
     // Hysteresis on the long run: a pattern that keeps coming stays common; after a long absence
     // (its expectation under ½) it is rare again.
-    const wasCommon = q[11] === 1 && (expectOf(long) >= 0.5 || shareOf(recent) >= P.commonShare);
+    const wasCommon = q[11] === 1 && (expectOf(run) >= 0.5 || shareOf(recent) >= P.commonShare);
     if (inIncident) q[10]++;
     else {
       q[9] = s.n;
@@ -94,11 +100,12 @@ export class Quarantine {
     const w = !inIncident ? 1 : dur < P.steadySpan ? 0 : q[7] - q[9] < P.steadySpan ? dur / P.incidentGap : gap / P.incidentGap;
     q[8] = Number((long + w).toFixed(4));
     q[13] = Number((recent + 1).toFixed(4));
+    q[14] = Number((starts + (inIncident ? 0 : 1)).toFixed(4));
     q[7] = s.n;
     // Most recently seen last: the quarantine drops the pattern seen longest ago.
     s.q.splice(s.q.indexOf(q), 1);
     s.q.push(q);
-    const expect = expectOf(q[8]);
+    const expect = expectOf(inIncident ? q[8] : q[14]);
     const share = shareOf(q[13]);
     const common = wasCommon || expect >= 1 || share >= P.commonShare;
     q[11] = common ? 1 : 0;
@@ -120,7 +127,7 @@ export class Quarantine {
       ? `A pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again ${gap} events after its previous line: part of the same incident (${q[10]} lines). `
       : `A pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again after ${gap} events without it. `;
     const why =
-      `At its decayed frequency (${q[8].toFixed(2)} occurrences, half-life ${P.rareHalfLife} events; an incident's close lines count once) it is expected ${expect.toFixed(2)} times in the next ${P.rareHorizon} events (common at 1), ` +
+      `At its decayed frequency (${(inIncident ? q[8] : q[14]).toFixed(2)} occurrences, half-life ${P.rareHalfLife} events; an incident's close lines count once) it is expected ${expect.toFixed(2)} times in the next ${P.rareHorizon} events (common at 1), ` +
       `and it made up ${(100 * share).toFixed(1)}% of the stream's recent lines (half-life ${P.recentHalfLife} events; common at ${(100 * P.commonShare).toFixed(1)}%)`;
     let explanation = admitted
       ? `${seen}${why}: it has become common, so it is now accepted into the baseline as normal while it keeps coming (it is rare again once it stops for long).`
@@ -135,7 +142,7 @@ export class Quarantine {
       explanation,
       details: {
         kind: inIncident ? 'incident' : 'rare', first_cost_bits: q[4], typical_bits: q[5], recurrences: q[1], since_events: span, gap_events: gap,
-        frequency: q[8], expected: Number(expect.toFixed(4)), recent_share: Number(share.toFixed(4)), severity: sev || q[6], admitted,
+        frequency: inIncident ? q[8] : q[14], expected: Number(expect.toFixed(4)), recent_share: Number(share.toFixed(4)), severity: sev || q[6], admitted,
       },
     };
   }
