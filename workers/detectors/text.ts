@@ -45,14 +45,14 @@ import { normalise } from './normalise.js';
 import { decodeState, encodeState } from './state.js';
 import { hashLine, MixDrift } from './mix.js';
 import { empiricalP, formatP } from './pvalue.js';
-import { hasHighLevel, severityOf, skeleton } from './text-words.js';
+import { hasHighLevel, severityOf, skeleton, warnedFailure } from './text-words.js';
 import { TEXT_DETECTOR, type TextParams, TEXT_PARAMS } from './text-params.js';
 import { freshTextState, type QEntry, type TextState, upgradeTextState } from './text-state.js';
 import { TextBaseline } from './text-baseline.js';
 import { CostNull, RATIO_EVERY } from './text-null.js';
 import { Quarantine } from './text-quarantine.js';
 
-export { hasHighLevel, severityOf, skeleton } from './text-words.js';
+export { hasHighLevel, severityOf, skeleton, warnedFailure } from './text-words.js';
 export { TEXT_DETECTOR, TEXT_PARAMS, type TextParams } from './text-params.js';
 export { freshTextState, upgradeTextState, type TextState } from './text-state.js';
 
@@ -128,12 +128,13 @@ export class TextScorer {
       this.#base.touch(line, known);
       // A line accepted with a common pattern still counts towards that pattern's rarity.
       const qa = this.#quarantine.acceptedOf(line);
-      return qa === undefined ? null : this.#quarantine.recur(qa, line, severityOf(text));
+      return qa === undefined ? null : this.#quarantine.recur(qa, line, severityOf(text) || warnedFailure(text));
     }
     const key = skeleton(line, P.quarantineLineBytes);
     const sev = P.severityBoost > 0 ? severityOf(text) : '';
     const q = this.#quarantine.find(key);
-    if (q !== undefined) return this.#quarantine.recur(q, line, sev);
+    // A warning that names a failure recurs as a severe pattern does (text-words.ts).
+    if (q !== undefined) return this.#quarantine.recur(q, line, sev || warnedFailure(text));
     return this.#costed(text, line, key, sev, threshold, explained, ts);
   }
 
@@ -188,7 +189,7 @@ export class TextScorer {
     // widens its own null instead of alarming on everything.
     const alone = deflatedBits(buf, P.level);
     if (P.nullTakesAnomalies) this.#null.push(Math.min(cost, med + zHalf * scale), cost / alone);
-    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(med), sev, s.n, 1, s.n, 1, 0, '', 1];
+    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(med), sev || warnedFailure(text), s.n, 1, s.n, 1, 0, '', 1];
     this.#quarantine.open(entry);
     return this.#novel(buf, cost, z, baseLines, sev, entry[3], false, alone, med);
   }
