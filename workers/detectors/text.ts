@@ -150,8 +150,9 @@ export class TextScorer {
       s.ring.length >= Math.min(P.warmupNull, P.warmupNullRegular);
     // A line with an explicit error level is judged by the null without the warm-up's costs
     // (text-null.ts); before it exists, by the costs after the warm-up once lateNull of them came,
-    // and with fewer it is held out (pending: neither baseline nor null).
-    const high = hasHighLevel(text);
+    // and with fewer it is held out (pending: neither baseline nor null). So is a warning that
+    // names a failure (an error report at warning level, text-words.ts), without the severity prior.
+    const high = hasHighLevel(text) || warnedFailure(text) !== '';
     const late = high && s.mm === undefined ? this.#null.young() : null;
     const [med, scale] = s.mm !== undefined && high ? s.mm : late !== null && late[2] >= P.lateNull ? [late[0], late[1]] : [s.med, s.scale];
     const pending = warm && late !== null && late[2] < P.lateNull;
