@@ -6,15 +6,68 @@
 //   silence, once per window of event time (also at an idle tick {ts, idle: true}): a steady
 //   template that stopped while the stream went on, or the whole stream stopped
 import type { Template, TemplateMiner } from './templates.js';
-import { templateText } from './templates.js';
+import { templateText, WILD } from './templates.js';
 import {
-  burstTest, BUSY, closeWindows, fmtSpan, freshRate, pushRing, RATE_LEN, RATE_PARAMS, SCAN_PRIOR, SILENCE_PARAMS, silenceS,
-  SILENT, upgradeRate,
+  burstTest, BUSY, type Burst, closeWindows, fmtSpan, freshRate, pushRing, RATE_LEN, RATE_PARAMS, SCAN_PRIOR, SILENCE_PARAMS, silenceS,
+  SILENT, upgradeRate, type RateStats,
 } from './rate.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
+import { jsonBytes } from './budget.js';
 
 export const RATE_DETECTOR = 'template_rate';
 export const SILENCE_DETECTOR = 'silence';
+
+/** A template's family: the templates that begin with the same FAMILY_WORDS constant words (LogsRate.family). */
+export const FAMILY_WORDS = 5;
+/** Families' rate records kept per stream (the least recently seen out): about 64 × 300 bytes. */
+export const MAX_FAMILIES = 64;
+/** A family's key takes at most this many bytes of JSON (64 × (256 + a 190-byte record) < FAMILY_BUDGET, budget.ts). */
+const MAX_FAMILY_KEY_BYTES = 256;
+/** A family's key keeps at most this much of each word. */
+const FAMILY_WORD_CHARS = 40;
+
+/** The family of a template's tokens: its first FAMILY_WORDS constant words (no wildcard, no key=<*>), or null with fewer. */
+export function familyKey(tokens: readonly string[]): string | null {
+  let key = '';
+  let n = 0;
+  for (let i = 0; i < tokens.length && n < FAMILY_WORDS; i++) {
+    const x = tokens[i];
+    if (x === WILD || x.endsWith('=<*>')) continue;
+    key += n === 0 ? x.slice(0, FAMILY_WORD_CHARS) : ` ${x.slice(0, FAMILY_WORD_CHARS)}`;
+    n++;
+  }
+  // A key of escapes (up to 6 bytes a character) is no family: 64 records stay within FAMILY_BUDGET.
+  return n < FAMILY_WORDS || jsonBytes(key) > MAX_FAMILY_KEY_BYTES ? null : key;
+}
+
+/** Drops the least recently seen families (by their last line's time; ties by key) beyond MAX_FAMILIES, never `keep`. */
+function trimFamilies(fr: Record<string, RateStats>, keep: string): void {
+  const keys = Object.keys(fr);
+  if (keys.length <= MAX_FAMILIES) return;
+  let old = '';
+  for (const k of keys) if (k !== keep && (old === '' || fr[k][5] < fr[old][5] || (fr[k][5] === fr[old][5] && k < old))) old = k;
+  delete fr[old];
+}
+
+/** A burst finding of a rate record (`usual`: its decayed mean per window) named `name`. */
+function burstPart(name: string, b: Burst, usual: number, score: number, ids: Record<string, number | string>): Part {
+  const P = RATE_PARAMS;
+  const p = Number((10 ** -b.rawS).toPrecision(2));
+  const disp = b.D > 1.05 ? `, counts over-dispersed ×${b.D.toFixed(1)}` : '';
+  const explanation = b.scan
+    ? `${name}: ${b.k} lines within ${fmtSpan(b.span)} of event time, where it usually shows ${(usual / (P.windowMs / 1000)).toPrecision(2)} per second (Poisson tail p ≈ ${p} at an expected ${b.lambda.toPrecision(2)}${disp}; ${SCAN_PRIOR} spans tested).`
+    : b.peak > 0
+      ? `${name}: ${b.k} lines in this ${P.windowMs / 1000} s window of event time, more than in its earlier bursts (at most ${b.peak.toPrecision(3)} per window, decayed; Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}); it usually shows ${usual.toFixed(2)} per window.`
+      : b.share >= 0
+      ? `${name}: ${b.k} lines in this ${P.windowMs / 1000} s window of event time; the stream sent ${b.streamCount} lines in it, of which this template is usually ${(100 * b.share).toPrecision(2)}% (Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}; its usual ${usual.toFixed(2)} per window alone would expect fewer).`
+      : `${name}: ${b.k} lines in this ${P.windowMs / 1000} s window of event time vs. a usual ${usual.toFixed(2)} per window (Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}).`;
+  return {
+    score,
+    detector: RATE_DETECTOR,
+    explanation,
+    details: { kind: 'burst', ...ids, count: b.k, usual, p_value: p, window_ms: b.scan ? b.span : P.windowMs, ...(b.share >= 0 ? { stream_count: b.streamCount, usual_share: Number(b.share.toPrecision(4)) } : {}), ...(b.peak > 0 ? { peak: b.peak } : {}) },
+  };
+}
 
 export class RateScorer {
   readonly #s: LogsState;
@@ -41,25 +94,31 @@ export class RateScorer {
     pushRing(r, ts);
     if (b.S <= 0) return 0;
     const score = Number((b.S / (b.S + P.half)).toFixed(4));
-    if (score >= threshold) {
-      const p = Number((10 ** -b.rawS).toPrecision(2));
-      const usual = r[2];
-      const disp = b.D > 1.05 ? `, counts over-dispersed ×${b.D.toFixed(1)}` : '';
-      const name = `Template "${clip(templateText(t))}"`;
-      const explanation = b.scan
-        ? `${name}: ${b.k} lines within ${fmtSpan(b.span)} of event time, where it usually shows ${(usual / (P.windowMs / 1000)).toPrecision(2)} per second (Poisson tail p ≈ ${p} at an expected ${b.lambda.toPrecision(2)}${disp}; ${SCAN_PRIOR} spans tested).`
-        : b.peak > 0
-          ? `${name}: ${b.k} lines in this ${P.windowMs / 1000} s window of event time, more than in its earlier bursts (at most ${b.peak.toPrecision(3)} per window, decayed; Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}); it usually shows ${usual.toFixed(2)} per window.`
-          : b.share >= 0
-          ? `${name}: ${b.k} lines in this ${P.windowMs / 1000} s window of event time; the stream sent ${b.streamCount} lines in it, of which this template is usually ${(100 * b.share).toPrecision(2)}% (Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}; its usual ${usual.toFixed(2)} per window alone would expect fewer).`
-          : `${name}: ${b.k} lines in this ${P.windowMs / 1000} s window of event time vs. a usual ${usual.toFixed(2)} per window (Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}).`;
-      out.push({
-        score,
-        detector: RATE_DETECTOR,
-        explanation,
-        details: { kind: 'burst', template: t.id, count: b.k, usual, p_value: p, window_ms: b.scan ? b.span : P.windowMs, ...(b.share >= 0 ? { stream_count: b.streamCount, usual_share: Number(b.share.toPrecision(4)) } : {}), ...(b.peak > 0 ? { peak: b.peak } : {}) },
-      });
-    }
+    if (score >= threshold) out.push(burstPart(`Template "${clip(templateText(t))}"`, b, r[2], score, { template: t.id }));
+    return score;
+  }
+
+  /**
+   * The line's family, the templates that begin with its template's first FAMILY_WORDS constant
+   * words (a message whose free-text tail varies in length is split over several templates, each
+   * too young or too thin for a rate test of its own): the same burst test on the family's rate
+   * record (LogsState.f, at most MAX_FAMILIES, the least recently seen out). Reported when the
+   * template's own test (`own`, its score) did not reach `threshold`; the family's score.
+   */
+  family(t: Template, ts: number, own: number, threshold: number, out: Part[]): number {
+    const key = familyKey(t.tokens);
+    if (key === null) return 0;
+    const fr = (this.#s.f ??= {});
+    let r = fr[key];
+    if (r === undefined) r = fr[key] = freshRate(ts);
+    else if (ts >= r[0] + RATE_PARAMS.windowMs) closeWindows(r, ts);
+    r[1]++;
+    const b = burstTest(r, this.#s.sr, ts, this.#s.sub === 1 ? 1 : 1000);
+    pushRing(r, ts);
+    trimFamilies(fr, key);
+    if (b.S <= 0) return 0;
+    const score = Number((b.S / (b.S + RATE_PARAMS.half)).toFixed(4));
+    if (score >= threshold && own < threshold) out.push(burstPart(`Templates beginning "${clip(key)}" (a family; here "${clip(templateText(t))}")`, b, r[2], score, { template: t.id, family: key }));
     return score;
   }
 

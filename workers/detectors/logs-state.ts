@@ -32,6 +32,8 @@ export interface LogsState {
   q?: number;
   /** 1 once a timestamp with a sub-second part was seen (the scan's resolution is then 1 ms, else 1 s). */
   sub?: number;
+  /** Rate records of template families (logs-rate.ts: the templates that begin with the same words); absent until one. */
+  f?: Record<string, RateStats>;
   /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */
   p?: ProseState;
 }

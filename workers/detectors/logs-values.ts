@@ -12,7 +12,7 @@
 // miner may evict the least recently seen templates with their statistics.
 import type { TemplateMiner, Template } from './templates.js';
 import { templateText } from './templates.js';
-import { MAX_SLOT_VALUE, slotLayout } from './slots.js';
+import { LONG_VALUE, MAX_SLOT_VALUE, slotLayout } from './slots.js';
 import { freshField, grownBytes, isContext, observeValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
 import { grow } from './field-stats.js';
 import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
@@ -70,7 +70,9 @@ export class ValueScorer {
       if (i >= tokens.length) break;
       const name = L.names[k];
       const cut = L.cut[k];
-      const value = cut === 0 ? tokens[i] : tokens[i].slice(cut);
+      const raw = cut === 0 ? tokens[i] : tokens[i].slice(cut);
+      // A value longer than a slot keeps counts as one value (slots.ts: LONG_VALUE).
+      const value = raw.length > MAX_SLOT_VALUE ? LONG_VALUE : raw;
       values[slots++] = value;
       stats ??= L.stats = this.#s.s[t.id] ??= {};
       let f = L.fields[k];
@@ -93,7 +95,6 @@ export class ValueScorer {
     for (let k = 0; k < slots; k++) {
       const name = L.names[k];
       const value = values[k];
-      if (value.length > MAX_META_VALUE) continue;
       const had = L.fields[k] ?? stats[name];
       if (had === undefined) grew += FIELD_BYTES + jsonBytes(name);
       const f = (L.fields[k] = had ?? (stats[name] = freshField()));

@@ -101,7 +101,10 @@ class LogScorer {
     }
     top = Math.max(top, this.#values.slots(m.template, sc.tokens, threshold, out));
     top = Math.max(top, this.#rates.silence(e.ts, threshold, out));
-    if (this.#rates.streamLine(e.ts)) top = Math.max(top, this.#rates.rate(m.template, e.ts, threshold, out));
+    if (this.#rates.streamLine(e.ts)) {
+      const own = this.#rates.rate(m.template, e.ts, threshold, out);
+      top = Math.max(top, own, this.#rates.family(m.template, e.ts, own, threshold, out));
+    }
     if (e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object') top = Math.max(top, this.#values.meta(e.metadata, threshold, out));
     return top;
   }

@@ -13,6 +13,7 @@
 //           line is normal (its surprise is the new value of a slot that takes new values)
 import { WILD, type Template, type TemplateMiner } from './templates.js';
 import { FIELD_PARAMS, fieldBytes, seenOnce, type FieldStats } from './fields.js';
+import { flushField } from './field-counts.js';
 import { normalise } from './normalise.js';
 import { skeleton } from './text-words.js';
 
@@ -26,6 +27,19 @@ export const SLOT_NEW_PARAMS = Object.freeze({ minSightings: 3, share: 0.5 });
 
 /** The longest slot value judged (longer ones are blobs: not kept, not judged). */
 export const MAX_SLOT_VALUE = 64;
+
+/**
+ * A slot's longer values are counted as this one value (logs-values.ts): a slot that holds long
+ * values (object keys, URLs, paths with dates and ids) is known as such, and an unseen long value
+ * in a slot of short ones is news (an encoded payload where there was none).
+ */
+export const LONG_VALUE = '<long>';
+
+/**
+ * A slot whose sightings have mostly been long values (at least `share` of them, from
+ * minSightings sightings on): a new long value of it is benign novelty like an id's.
+ */
+export const SLOT_LONG_PARAMS = Object.freeze({ minSightings: 3, share: 0.5 });
 
 /**
  * A template's variable slots, worked out once per template (its tokens change only when a
@@ -78,6 +92,14 @@ function idLike(f: FieldStats): boolean {
   return f.n >= P.minSightings && seenOnce(f) >= P.share * f.n;
 }
 
+/** A slot whose values have mostly been long (SLOT_LONG_PARAMS; counted as LONG_VALUE while its values are kept). */
+function longSlot(f: FieldStats): boolean {
+  if (f.v === null || f.n < SLOT_LONG_PARAMS.minSightings) return false;
+  flushField(f);
+  const c = f.v[LONG_VALUE];
+  return typeof c === 'number' && c >= SLOT_LONG_PARAMS.share * f.n;
+}
+
 /**
  * Whether a line of template `t` (known, unchanged by the line) owes its new text only to
  * id-like slots (see the top of this file). `stats`: the stream's statistics of the template's
@@ -90,8 +112,14 @@ export function explainedBySlots(t: Template, tokens: readonly string[], stats: 
     const i = L.pos[k];
     if (i >= tokens.length) break;
     const value = L.cut[k] === 0 ? tokens[i] : tokens[i].slice(L.cut[k]);
-    // A blob (an encoded payload) is not kept nor judged by its slot: it cannot be vouched for.
-    if (value.length > MAX_SLOT_VALUE) return false;
+    // A long value: benign in a slot of long values (a path or key with ids), else a blob (an
+    // encoded payload) that cannot be vouched for.
+    if (value.length > MAX_SLOT_VALUE) {
+      const f = stats?.[L.names[k]];
+      if (f === undefined || !longSlot(f)) return false;
+      benign = true;
+      continue;
+    }
     if (skeleton(normalise(value), MAX_SLOT_VALUE) === '') continue;
     const f = stats?.[L.names[k]];
     if (f === undefined) return false;

@@ -23,6 +23,21 @@ export function severityOf(text: string): string {
   return m === null ? '' : m[1].toLowerCase();
 }
 
+const WARN_LEVEL = /\b(WARN(?:ING)?|Warn(?:ing)?)\b/;
+
+/**
+ * The failure word of a warning that names a failure (an exception, "failed", "aborted"…),
+ * lower-cased, or '' (no WARN level token, a high level, or no failure word). Spark, Hadoop and
+ * many Java services log a lost task or a failed call at WARN: such a line is an error report at
+ * warning level. It is no severity for the novelty prior (severityOf stays ''), but once its
+ * pattern is flagged its recurrences are reported as a severe pattern's (text-quarantine.ts).
+ */
+export function warnedFailure(text: string): string {
+  if (HIGH_LEVEL.test(text) || !WARN_LEVEL.test(text)) return '';
+  const m = FAILURE_WORD.exec(text);
+  return m === null ? '' : m[1].toLowerCase();
+}
+
 /**
  * A pattern's identity for recurrence counting: the normalised line without class tokens,
  * digits and punctuation, so variants of one message (other paths, hosts, counts) count as

@@ -45,14 +45,14 @@ import { normalise } from './normalise.js';
 import { decodeState, encodeState } from './state.js';
 import { hashLine, MixDrift } from './mix.js';
 import { empiricalP, formatP } from './pvalue.js';
-import { hasHighLevel, severityOf, skeleton } from './text-words.js';
+import { hasHighLevel, severityOf, skeleton, warnedFailure } from './text-words.js';
 import { TEXT_DETECTOR, type TextParams, TEXT_PARAMS } from './text-params.js';
 import { freshTextState, type QEntry, type TextState, upgradeTextState } from './text-state.js';
 import { TextBaseline } from './text-baseline.js';
 import { CostNull, RATIO_EVERY } from './text-null.js';
 import { Quarantine } from './text-quarantine.js';
 
-export { hasHighLevel, severityOf, skeleton } from './text-words.js';
+export { hasHighLevel, severityOf, skeleton, warnedFailure } from './text-words.js';
 export { TEXT_DETECTOR, TEXT_PARAMS, type TextParams } from './text-params.js';
 export { freshTextState, upgradeTextState, type TextState } from './text-state.js';
 
@@ -128,12 +128,13 @@ export class TextScorer {
       this.#base.touch(line, known);
       // A line accepted with a common pattern still counts towards that pattern's rarity.
       const qa = this.#quarantine.acceptedOf(line);
-      return qa === undefined ? null : this.#quarantine.recur(qa, line, severityOf(text));
+      return qa === undefined ? null : this.#quarantine.recur(qa, line, severityOf(text) || warnedFailure(text));
     }
     const key = skeleton(line, P.quarantineLineBytes);
     const sev = P.severityBoost > 0 ? severityOf(text) : '';
     const q = this.#quarantine.find(key);
-    if (q !== undefined) return this.#quarantine.recur(q, line, sev);
+    // A warning that names a failure recurs as a severe pattern does (text-words.ts).
+    if (q !== undefined) return this.#quarantine.recur(q, line, sev || warnedFailure(text));
     return this.#costed(text, line, key, sev, threshold, explained, ts);
   }
 
@@ -149,8 +150,9 @@ export class TextScorer {
       s.ring.length >= Math.min(P.warmupNull, P.warmupNullRegular);
     // A line with an explicit error level is judged by the null without the warm-up's costs
     // (text-null.ts); before it exists, by the costs after the warm-up once lateNull of them came,
-    // and with fewer it is held out (pending: neither baseline nor null).
-    const high = hasHighLevel(text);
+    // and with fewer it is held out (pending: neither baseline nor null). So is a warning that
+    // names a failure (an error report at warning level, text-words.ts), without the severity prior.
+    const high = hasHighLevel(text) || warnedFailure(text) !== '';
     const late = high && s.mm === undefined ? this.#null.young() : null;
     const [med, scale] = s.mm !== undefined && high ? s.mm : late !== null && late[2] >= P.lateNull ? [late[0], late[1]] : [s.med, s.scale];
     const pending = warm && late !== null && late[2] < P.lateNull;
@@ -192,7 +194,7 @@ export class TextScorer {
     // widens its own null instead of alarming on everything.
     const alone = deflatedBits(buf, P.level);
     if (P.nullTakesAnomalies) this.#null.push(Math.min(cost, med + zHalf * scale), cost / alone);
-    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(med), sev, s.n, 1, s.n, 1, 0, '', 1, 1];
+    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(med), sev || warnedFailure(text), s.n, 1, s.n, 1, 0, '', 1, 1];
     this.#quarantine.open(entry);
     return this.#novel(buf, cost, z, baseLines, sev, entry[3], false, alone, med);
   }
