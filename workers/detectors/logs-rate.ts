@@ -12,6 +12,7 @@ import {
   SILENT, upgradeRate,
 } from './rate.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
+import { expectedBurst, freshPeriod } from './rate-period.js';
 
 export const RATE_DETECTOR = 'template_rate';
 export const SILENCE_DETECTOR = 'silence';
@@ -40,6 +41,12 @@ export class RateScorer {
     const b = burstTest(r, this.#s.sr, ts, this.#s.sub === 1 ? 1 : 1000);
     pushRing(r, ts);
     if (b.S <= 0) return 0;
+    if (b.S >= P.half) {
+      // A burst line: a burst that recurs on a schedule, no larger than before, is expected (rate-period.ts).
+      const rp = (this.#s.rp ??= {});
+      const q = (rp[t.id] ??= freshPeriod());
+      if (expectedBurst(q, ts)) return 0;
+    }
     const score = Number((b.S / (b.S + P.half)).toFixed(4));
     if (score >= threshold) {
       const p = Number((10 ** -b.rawS).toPrecision(2));

@@ -32,6 +32,8 @@ export interface LogsState {
   q?: number;
   /** 1 once a timestamp with a sub-second part was seen (the scan's resolution is then 1 ms, else 1 s). */
   sub?: number;
+  /** Per template id, its bursts' episodes, for bursts on a schedule (rate-period.ts); absent until a burst. */
+  rp?: Record<string, number[]>;
   /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */
   p?: ProseState;
 }
