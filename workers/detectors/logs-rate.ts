@@ -13,6 +13,10 @@ import {
 } from './rate.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
 import { jsonBytes } from './budget.js';
+import { expectedBurst, freshPeriod } from './rate-period.js';
+
+/** rate()'s score for a burst line on a schedule (rate-period.ts): nothing reported, nor by its family. */
+export const EXPECTED = -1;
 
 export const RATE_DETECTOR = 'template_rate';
 export const SILENCE_DETECTOR = 'silence';
@@ -78,7 +82,7 @@ export class RateScorer {
     this.#miner = miner;
   }
 
-  /** A line of template `t` at `ts` (counted by streamLine first): a burst finding at least `threshold` to out; its score. */
+  /** A line of template `t` at `ts` (counted by streamLine first): a burst finding at least `threshold` to out; its score (EXPECTED for a burst on a schedule). */
   rate(t: Template, ts: number, threshold: number, out: Part[]): number {
     const P = RATE_PARAMS;
     if (this.#s.sub !== 1 && ts % 1000 !== 0) this.#s.sub = 1;
@@ -93,6 +97,12 @@ export class RateScorer {
     const b = burstTest(r, this.#s.sr, ts, this.#s.sub === 1 ? 1 : 1000);
     pushRing(r, ts);
     if (b.S <= 0) return 0;
+    if (b.S >= P.half) {
+      // A burst line: a burst that recurs on a schedule, no larger than before, is expected (rate-period.ts).
+      const rp = (this.#s.rp ??= {});
+      const q = (rp[t.id] ??= freshPeriod());
+      if (expectedBurst(q, ts)) return EXPECTED;
+    }
     const score = Number((b.S / (b.S + P.half)).toFixed(4));
     if (score >= threshold) out.push(burstPart(`Template "${clip(templateText(t))}"`, b, r[2], score, { template: t.id }));
     return score;
@@ -118,7 +128,7 @@ export class RateScorer {
     trimFamilies(fr, key);
     if (b.S <= 0) return 0;
     const score = Number((b.S / (b.S + RATE_PARAMS.half)).toFixed(4));
-    if (score >= threshold && own < threshold) out.push(burstPart(`Templates beginning "${clip(key)}" (a family; here "${clip(templateText(t))}")`, b, r[2], score, { template: t.id, family: key }));
+    if (score >= threshold && own !== EXPECTED && own < threshold) out.push(burstPart(`Templates beginning "${clip(key)}" (a family; here "${clip(templateText(t))}")`, b, r[2], score, { template: t.id, family: key }));
     return score;
   }
 

@@ -34,6 +34,8 @@ export interface LogsState {
   sub?: number;
   /** Rate records of template families (logs-rate.ts: the templates that begin with the same words); absent until one. */
   f?: Record<string, RateStats>;
+  /** Per template id, its bursts' episodes, for bursts on a schedule (rate-period.ts); absent until a burst. */
+  rp?: Record<string, number[]>;
   /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */
   p?: ProseState;
 }

@@ -71,6 +71,7 @@ class LogScorer {
   readonly #evicted = (id: number): void => {
     delete this.#s.s[id];
     delete this.#s.r[id];
+    if (this.#s.rp !== undefined) delete this.#s.rp[id];
   };
 
   /** Scores one event: its findings (at least `threshold`), and the highest score seen. */

@@ -49,6 +49,11 @@ export const RATE_PARAMS = Object.freeze({
    */
   conditional: true,
   /**
+   * The stream test compares the template with the stream's other lines: a template that is
+   * more than this share of its stream has too few others to compare with, and no stream test.
+   */
+  maxShare: 0.95,
+  /**
    * …and against the template's own past bursts: its peak window count (a window it was reported
    * in enters at no more than twice the expected count, as in the mean), kept over its idle
    * periods and decayed by this factor per window that had its lines. A burst no larger than the
@@ -196,9 +201,12 @@ export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, r
     b.rawS = b.S;
     b.k = r[1];
     b.lambda = lam;
-    if (P.conditional && sr !== undefined && sr[2] > 0 && b.S > 0) {
-      const share = Math.min(1, r[2] / sr[2]);
-      const lc = P.factor * share * sr[1] + P.floor;
+    // The stream's other lines tell whether the stream rose as a whole: their count, scaled by
+    // the template's usual share to theirs, is what the template would send had it risen alike
+    // (its own lines are left out, or a storm of the stream's main template would excuse itself).
+    const share = sr !== undefined && sr[2] > 0 ? Math.min(1, r[2] / sr[2]) : 1;
+    if (P.conditional && sr !== undefined && share <= P.maxShare && b.S > 0) {
+      const lc = P.factor * (share / (1 - share)) * Math.max(0, sr[1] - r[1]) + P.floor;
       const sc = -poissonTailLog10Real(r[1] / D, lc / D);
       if (sc < b.S) {
         b.S = sc;
