@@ -120,6 +120,12 @@ export const PROSE_PARAMS = Object.freeze({
    * until they leave the memory gave 2 more injections at 8 more false alarms (not kept).
    */
   runPurge: 0.5,
+  /**
+   * The verbatim memory (prose-seen.ts): hashes of the last seenTexts distinct accepted texts after
+   * which no text was flagged for seenHold events; a text among them is neither new vocabulary nor drift. 0: off.
+   */
+  seenTexts: 1024,
+  seenHold: 16,
   /** A repetition finding needs a word repeated this many times, or none repeated at all (a text that asks its question twice is no flood); 0 turns it off. */
   floodCount: 3,
   /** A drift finding also needs the text's own `unexplained` tail distance ≥ this. */

@@ -33,7 +33,8 @@
 //   a text flagged for its vocabulary is remembered; one that texts flagged in earlier episodes explain (a rare
 //   normal kind that keeps coming back; or lone earlier texts in another language: prose-recur.ts) is not reported, joins;
 //   a rare kind leaving D is kept, a question said twice is no flood, a few words are judged by size (prose-rare.ts);
-//   when a drift is reported, the texts that opened it, accepted before the window rose, leave D (prose-purge.ts).
+//   when a drift is reported, the texts that opened it, accepted before the window rose, leave D (prose-purge.ts);
+//   a text the stream accepted word for word (and flagged none soon after) is neither new vocabulary nor drift (prose-seen.ts).
 // Event order only (never the wall clock); every number that influences a score is in the
 // serialised state and updated per event, so findings do not depend on the batch split.
 import { constants } from 'node:zlib';
@@ -51,6 +52,7 @@ import { empiricalP, formatP } from './pvalue.js';
 import { freshRecur, loneSupport, noteRecur, recurSupport, type RecurParams } from './prose-recur.js';
 import { calmRare, RareKinds } from './prose-rare.js';
 import { noteRun, takeRun, textHash, type RunMemory } from './prose-purge.js';
+import { SeenTexts } from './prose-seen.js';
 import { classDistance, classShares, CLASS_NAMES, CLASSES, longestToken, recurringToken, lower, pushNull, refreshNull, tokenShare, topWord, upper } from './prose-features.js';
 
 export const PROSE_DETECTOR = 'prose_surprise';
@@ -79,6 +81,7 @@ export class ProseScorer {
   readonly #sg: SegmentState;
   readonly #recur: RecurParams;
   readonly #rk: RareKinds | null = null; // null while the constructor replays the saved dictionary: its evictions offer nothing
+  readonly #sn: SeenTexts | null; // texts accepted while the stream was ordinary, verbatim (prose-seen.ts)
   #segBin = -1; // the size bin the last text's paragraph was judged in (-1: none), which a finding quotes
   /** The last fed text's score (0 during warm-up) and its statistics. */
   rowScore = 0;
@@ -99,6 +102,7 @@ export class ProseScorer {
     s.tk ??= [];
     this.#sg = s.sg ??= freshSegments();
     this.#rk = params.rareBytes > 0 ? new RareKinds((s.rk ??= []), (x, d) => this.#words(x, d)) : null;
+    this.#sn = params.seenTexts > 0 ? new SeenTexts(params.seenTexts, params.seenHold, s.sn) : null;
     this.#recur = { size: params.recurSize, maxBytes: params.recurBytes, text: params.recurText, perEpisode: params.recurPerEpisode, gap: params.recurGap, episodes: params.recurEpisodes };
     this.#lex = new Lexicon(params.lexiconWords, s.lx);
     if (s.lx === undefined) {
@@ -117,6 +121,8 @@ export class ProseScorer {
   sync(): void {
     if (this.#lexDirty) this.s.lx = this.#lex.save();
     this.#lexDirty = false;
+    const sn = this.#sn?.save();
+    if (sn !== undefined) this.s.sn = sn;
   }
 
   #remember(x: string): void {
@@ -178,9 +184,7 @@ export class ProseScorer {
     return this.#dict;
   }
 
-  /**
-   * A text leaving the dictionary that the rest of it explains poorly joins the rare-kind memory (prose-rare.ts).
-   */
+  /** A text leaving the dictionary that the rest of it explains poorly joins the rare-kind memory (prose-rare.ts). */
   #rare(x: string): void {
     if (this.#rk !== null && this.#rk.offer(x, this.#dictionary(), this.s.nulls.unexplained, this.P, FLOOR.unexplained)) this.#dict = null;
   }
@@ -206,17 +210,9 @@ export class ProseScorer {
     // The window's mean includes this text and the previous n − 1.
     for (let k = 1; k < n; k++) sum += win[(this.s.wpos - k + P.window * 2) % P.window];
     return {
-      unexplained,
-      novelty,
-      novel: nw.novel,
-      repetition: alone / huff,
-      length: Math.log2(bytes + 1),
-      characters: this.s.n === 0 ? 0 : classDistance(shares, this.s.mix).d,
-      token: Math.log2(longest + 1),
-      window: sum / n,
-      bytes,
-      longest,
-      shares,
+      x, unexplained, novelty, novel: nw.novel, repetition: alone / huff, length: Math.log2(bytes + 1),
+      characters: this.s.n === 0 ? 0 : classDistance(shares, this.s.mix).d, token: Math.log2(longest + 1), window: sum / n,
+      bytes, longest, shares,
       segment: measureSegment(text, P, this.#dictionary(), (w) => this.novelWords(w)) ?? { whole: true, bytes: buf.length, bits: given, alone, unexplained, novelty, novel: nw.novel },
     };
   }
@@ -264,7 +260,8 @@ export class ProseScorer {
     // part of it (not a normal text after the run while the window mean lags), new vocabulary weighs more.
     const part = v.unexplained - nl.unexplained.q50 >= P.driftShare * (v.window - nl.window.q50);
     const wg = part ? 1 + P.windowGain * Math.max(0, u.window - P.windowGainFrom) / P.uHalf.window : 1;
-    const d: Record<Decision, number> = { ...u, vocabulary: (u.unexplained + u.novelty) * gain * wg, paragraph: su === null ? 0 : su.u + su.n };
+    const known = this.#sn?.has(v.x) === true; // accepted word for word before: neither new vocabulary nor drift (prose-seen.ts)
+    const d: Record<Decision, number> = { ...u, vocabulary: known ? 0 : (u.unexplained + u.novelty) * gain * wg, paragraph: known || su === null ? 0 : su.u + su.n };
     const half: Record<Decision, number> = { ...P.uHalf };
     const override = OVERRIDE.exec(text)?.[0];
     if (override !== undefined) {
@@ -277,7 +274,7 @@ export class ProseScorer {
     // Drift: the window is far from the reference and this text is part of it.
     // A text the window gain carried over the threshold is reported as part of the drift.
     const carried = top === 'vocabulary' && d.vocabulary >= half.vocabulary && d.vocabulary / wg < half.vocabulary;
-    const drift = carried || (d.window >= half.window && u.unexplained >= P.driftSelf && d[top] < half[top] && part);
+    const drift = carried || (d.window >= half.window && u.unexplained >= P.driftSelf && d[top] < half[top] && part && !known);
     const stat: Decision = drift ? 'window' : top;
     const best = Math.max(d[stat] / half[stat], carried ? d.vocabulary / half.vocabulary : 0);
     this.override = override ?? '';
@@ -299,7 +296,8 @@ export class ProseScorer {
     // and neither do its first texts, accepted before the window rose (prose-purge.ts).
     const quarantine = warm && best >= P.quarantineShare && u.window >= P.windowGainFrom;
     if (warm && flagged && stat === 'window' && P.runPurge > 0) this.#purge((s.pw ??= []));
-    if ((!flagged && !quarantine) || changed) this.#accept(text, v, P.runPurge > 0 && u.unexplained >= P.runPurge);
+    this.#sn?.note(s.n, flagged);
+    if ((!flagged && !quarantine) || changed) this.#accept(v, P.runPurge > 0 && u.unexplained >= P.runPurge);
     if (!warm || score < threshold) return null;
     return this.#finding(text, stat, v, d, score, changed);
   }
@@ -328,12 +326,12 @@ export class ProseScorer {
   }
 
   /** A normal text joins the dictionary, the nulls and the usual character mix. */
-  #accept(text: string, v: ProseValues, run: boolean): void {
+  #accept(v: ProseValues, run: boolean): void {
     const s = this.s;
     const P = this.P;
-    let x = normalise(text.toLowerCase());
-    if (x.length > P.maxBytes) x = x.slice(0, P.maxBytes);
+    const x = v.x;
     this.#remember(x);
+    this.#sn?.accept(x, s.n);
     if (run) noteRun((s.pw ??= []), x, s.n, P.window);
     this.#learn(x);
     const nl = s.nulls;
