@@ -320,7 +320,9 @@ export class ProseScorer {
     const nl = this.s.nulls;
     const vocabulary = (upper(nl.unexplained, unexplained, FLOOR.unexplained) + upper(nl.novelty, novelty, FLOOR.novelty)) * gain;
     let best = vocabulary / half.vocabulary;
-    for (const st of DECIDE) if (st !== 'vocabulary') best = Math.max(best, d[st] / half[st]);
+    // Witnesses at least half as long as the text (up to the cut they are kept at) vouch for its length too: a long kind that keeps coming back.
+    const long = Math.max(...sup.text.split('\n').map((t) => t.length)) * 2 >= Math.min(x.length, P.recurText);
+    for (const st of DECIDE) if (st !== 'vocabulary' && !(long && st === 'length')) best = Math.max(best, d[st] / half[st]);
     if (best < 1) Object.assign(v, { unexplained, novelty, novel });
     return best < 1 ? best : (next() ?? best);
   }
