@@ -7,6 +7,7 @@ import { isSegmentState, type SegmentState, type SegmentValues } from './prose-s
 import { isRecurState, type RecurState } from './prose-recur.js';
 import { isRunState, type RunMemory } from './prose-purge.js';
 import { isSeenState, type SeenState } from './prose-seen.js';
+import { isHeld, type Held } from './prose-hold.js';
 
 /** State format version; an older llm state (the line detector's, kind 'text') restarts the stream's warm-up. */
 export const PROSE_STATE_VERSION = 1;
@@ -57,6 +58,8 @@ export interface ProseState {
   pw?: RunMemory;
   /** Hashes of texts accepted while the stream was ordinary (prose-seen.ts; absent in older states and when off). */
   sn?: SeenState;
+  /** Near misses waiting to join the dictionary: [event, text] (prose-hold.ts; absent in older states and when off). */
+  ph?: Held;
 }
 
 /**
@@ -65,8 +68,8 @@ export interface ProseState {
  * how the stream was split into tasks.
  */
 export function canonicalProse(s: ProseState): ProseState {
-  const { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, sn, ...rest } = s;
-  return { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, sn, ...rest };
+  const { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, sn, ph, ...rest } = s;
+  return { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, sn, ph, ...rest };
 }
 
 /** Remembers a text's flag (the last `memory` of them); true when most recent texts were flagged (the stream has changed). */
@@ -104,5 +107,6 @@ export function decodeProse(bytes: Uint8Array | null): ProseState {
   if (o.rk !== undefined && (!Array.isArray(o.rk) || o.rk.some((t) => typeof t !== 'string'))) throw new TypeError('task.state is not a prose detector state (rare kinds)');
   if (o.pw !== undefined && !isRunState(o.pw)) throw new TypeError('task.state is not a prose detector state (run memory)');
   if (o.sn !== undefined && !isSeenState(o.sn)) throw new TypeError('task.state is not a prose detector state (verbatim memory)');
+  if (o.ph !== undefined && !isHeld(o.ph)) throw new TypeError('task.state is not a prose detector state (held texts)');
   return o as ProseState;
 }

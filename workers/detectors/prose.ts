@@ -34,7 +34,8 @@
 //   normal kind that keeps coming back; or lone earlier texts in another language: prose-recur.ts) is not reported, joins;
 //   a rare kind leaving D is kept, a question said twice is no flood, a few words are judged by size (prose-rare.ts);
 //   when a drift is reported, the texts that opened it, accepted before the window rose, leave D (prose-purge.ts);
-//   a text the stream accepted word for word (and flagged none soon after) is neither new vocabulary nor drift (prose-seen.ts).
+//   a text the stream accepted word for word (and flagged none soon after) is neither new vocabulary nor drift (prose-seen.ts);
+//   a near miss joins D after holdEvents texts, and never if a drift is reported meanwhile (prose-hold.ts).
 // Event order only (never the wall clock); every number that influences a score is in the
 // serialised state and updated per event, so findings do not depend on the batch split.
 import { constants } from 'node:zlib';
@@ -53,6 +54,7 @@ import { freshRecur, loneSupport, noteRecur, recurSupport, type RecurParams } fr
 import { calmRare, RareKinds } from './prose-rare.js';
 import { noteRun, takeRun, textHash, type RunMemory } from './prose-purge.js';
 import { SeenTexts } from './prose-seen.js';
+import { hold, release } from './prose-hold.js';
 import { classDistance, classShares, CLASS_NAMES, CLASSES, longestToken, recurringToken, lower, pushNull, refreshNull, tokenShare, topWord, upper } from './prose-features.js';
 
 export const PROSE_DETECTOR = 'prose_surprise';
@@ -125,7 +127,7 @@ export class ProseScorer {
     if (sn !== undefined) this.s.sn = sn;
   }
 
-  #remember(x: string): void {
+  #remember(x: string): string {
     const s = this.s;
     if (this.#seen.has(x)) {
       s.dict.splice(s.dict.indexOf(x), 1);
@@ -147,10 +149,12 @@ export class ProseScorer {
     }
     this.#dict = null;
     for (const old of gone) this.#rare(old);
+    return x;
   }
 
   /** A drift is reported: the texts of the run memory accepted in the window before it leave the dictionary (prose-purge.ts). */
   #purge(pw: RunMemory): void {
+    if (this.s.ph !== undefined) this.s.ph = []; // the near misses held (prose-hold.ts) never join
     const run = takeRun(pw, this.s.n, this.P.window);
     if (run.size === 0) return;
     this.s.dict = this.s.dict.filter((t) => {
@@ -297,7 +301,8 @@ export class ProseScorer {
     const quarantine = warm && best >= P.quarantineShare && u.window >= P.windowGainFrom;
     if (warm && flagged && stat === 'window' && P.runPurge > 0) this.#purge((s.pw ??= []));
     this.#sn?.note(s.n, flagged);
-    if ((!flagged && !quarantine) || changed) this.#accept(v, P.runPurge > 0 && u.unexplained >= P.runPurge);
+    if ((!flagged && !quarantine) || changed) this.#accept(v, P.runPurge > 0 && u.unexplained >= P.runPurge, P.holdEvents > 0 && warm && best >= P.quarantineShare);
+    if (P.holdEvents > 0) for (const t of release((s.ph ??= []), s.n, P.holdEvents)) this.#learn(this.#remember(t));
     if (!warm || score < threshold) return null;
     return this.#finding(text, stat, v, d, score, changed);
   }
@@ -328,24 +333,19 @@ export class ProseScorer {
   }
 
   /** A normal text joins the dictionary, the nulls and the usual character mix. */
-  #accept(v: ProseValues, run: boolean): void {
+  #accept(v: ProseValues, run: boolean, held: boolean): void {
     const s = this.s;
     const P = this.P;
     const x = v.x;
-    this.#remember(x);
+    if (held) hold((s.ph ??= []), s.n, x); /* a near miss joins later (prose-hold.ts) */ else this.#learn(this.#remember(x));
     this.#sn?.accept(x, s.n);
     if (run) noteRun((s.pw ??= []), x, s.n, P.window);
-    this.#learn(x);
     const nl = s.nulls;
     if (s.n > P.dictWarmup) {
-      pushNull(nl.unexplained, v.unexplained, P.nullSize);
-      pushNull(nl.novelty, v.novelty, P.nullSize);
-      pushNull(nl.window, v.window, P.nullSize);
+      for (const st of ['unexplained', 'novelty', 'window'] as const) pushNull(nl[st], v[st], P.nullSize);
       pushSegment(this.#sg, v.segment.bytes, v.segment.unexplained, v.segment.novelty, P.segmentNull, P.nullRefresh, P.segmentWarmup);
     }
-    pushNull(nl.repetition, v.repetition, P.nullSize);
-    pushNull(nl.length, v.length, P.nullSize);
-    pushNull(nl.token, v.token, P.nullSize);
+    for (const st of ['repetition', 'length', 'token'] as const) pushNull(nl[st], v[st], P.nullSize);
     if (s.n > 1) pushNull(nl.characters, v.characters, P.nullSize);
     const a = s.n === 1 ? 1 : Math.max(P.classAlpha, 1 / s.n);
     for (let k = 0; k < CLASSES; k++) s.mix[k] += a * (v.shares[k] - s.mix[k]);
