@@ -69,7 +69,7 @@ describe('prose: an off-topic run that opens with near misses', () => {
     }
     expect(after).toBeGreaterThanOrEqual(before + 4);
     expect(faAfter).toBeLessThanOrEqual(faBefore);
-  });
+  }, 180_000);
 });
 
 describe('prose: a long pasted text of a kind that keeps coming back', () => {
@@ -92,5 +92,5 @@ describe('prose: a long pasted text of a kind that keeps coming back', () => {
     expect(pasted).toBeGreaterThanOrEqual(60);
     // Before: 13 (their length was reported once their vocabulary was vouched for).
     expect(reported).toBeLessThanOrEqual(10);
-  });
+  }, 180_000);
 });

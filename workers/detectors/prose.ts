@@ -291,8 +291,7 @@ export class ProseScorer {
     }
     this.rowScore = score;
     const flagged = score >= 0.5;
-    // Window ring: every text (the window measures what arrives).
-    if (s.win.length < P.window) s.win.push(v.unexplained);
+    if (s.win.length < P.window) s.win.push(v.unexplained); // window ring: every text (the window measures what arrives)
     else s.win[s.wpos] = v.unexplained;
     s.wpos = (s.wpos + 1) % P.window;
     const changed = noteFlag(s, flagged, P.flagMemory);
