@@ -120,6 +120,21 @@ export const PROSE_PARAMS = Object.freeze({
    * until they leave the memory gave 2 more injections at 8 more false alarms (not kept).
    */
   runPurge: 0.5,
+  /**
+   * The verbatim memory (prose-seen.ts): hashes of the last seenTexts distinct accepted texts after
+   * which no text was flagged for seenHold events; a text among them is neither new vocabulary nor drift. 0: off.
+   */
+  seenTexts: 1024,
+  seenHold: 16,
+  /**
+   * A near miss (accepted at ≥ quarantineShare of a threshold) joins the dictionary and the
+   * long-run vocabulary holdEvents texts later, and never when a drift is reported meanwhile
+   * (prose-hold.ts); 0: at once. Chosen on llm-code and llm-shop 201-210 (diag, direct scorer):
+   * llm-code 336 -> 344/377 at 62 -> 53 false alarms; llm-shop 541 -> 557/612 at 70 -> 78
+   * (4 events: 337 at 62 and 556 at 78; quarantineShare 0.85 for the hold: 340 at 60 and 552 at 77;
+   * held texts kept through a drift: 343 at 60 and 554 at 75).
+   */
+  holdEvents: 8,
   /** A repetition finding needs a word repeated this many times, or none repeated at all (a text that asks its question twice is no flood); 0 turns it off. */
   floodCount: 3,
   /** A drift finding also needs the text's own `unexplained` tail distance ≥ this. */

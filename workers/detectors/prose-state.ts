@@ -6,6 +6,8 @@ import type { LexiconState } from './prose-lexicon.js';
 import { isSegmentState, type SegmentState, type SegmentValues } from './prose-segment.js';
 import { isRecurState, type RecurState } from './prose-recur.js';
 import { isRunState, type RunMemory } from './prose-purge.js';
+import { isSeenState, type SeenState } from './prose-seen.js';
+import { isHeld, type Held } from './prose-hold.js';
 
 /** State format version; an older llm state (the line detector's, kind 'text') restarts the stream's warm-up. */
 export const PROSE_STATE_VERSION = 1;
@@ -18,6 +20,8 @@ export const FLOOR: Record<Stat, number> = { unexplained: 0.03, novelty: 0.05, r
 
 /** A text's statistics (prose.ts header), its size, longest token and character-class shares; its last paragraph when it has several. */
 export interface ProseValues {
+  /** The text as the dictionary holds it (lower-cased, normalised, cut to maxBytes). */
+  x: string;
   unexplained: number; novelty: number; novel: string[]; repetition: number; length: number; characters: number; token: number; window: number;
   bytes: number; longest: number; shares: Float64Array;
   /** The text's segment (prose-segment.ts): its last paragraph, or the whole text (`whole`) when it has one paragraph. */
@@ -52,6 +56,10 @@ export interface ProseState {
   rk?: string[];
   /** Accepted texts of the last window events that were already poorly explained: [event, hash of the text] (prose-purge.ts). */
   pw?: RunMemory;
+  /** Hashes of texts accepted while the stream was ordinary (prose-seen.ts; absent in older states and when off). */
+  sn?: SeenState;
+  /** Near misses waiting to join the dictionary: [event, text] (prose-hold.ts; absent in older states and when off). */
+  ph?: Held;
 }
 
 /**
@@ -60,8 +68,8 @@ export interface ProseState {
  * how the stream was split into tasks.
  */
 export function canonicalProse(s: ProseState): ProseState {
-  const { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, ...rest } = s;
-  return { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, ...rest };
+  const { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, sn, ph, ...rest } = s;
+  return { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, sn, ph, ...rest };
 }
 
 /** Remembers a text's flag (the last `memory` of them); true when most recent texts were flagged (the stream has changed). */
@@ -98,5 +106,7 @@ export function decodeProse(bytes: Uint8Array | null): ProseState {
   if (o.rc !== undefined && !isRecurState(o.rc)) throw new TypeError('task.state is not a prose detector state (recurrence memory)');
   if (o.rk !== undefined && (!Array.isArray(o.rk) || o.rk.some((t) => typeof t !== 'string'))) throw new TypeError('task.state is not a prose detector state (rare kinds)');
   if (o.pw !== undefined && !isRunState(o.pw)) throw new TypeError('task.state is not a prose detector state (run memory)');
+  if (o.sn !== undefined && !isSeenState(o.sn)) throw new TypeError('task.state is not a prose detector state (verbatim memory)');
+  if (o.ph !== undefined && !isHeld(o.ph)) throw new TypeError('task.state is not a prose detector state (held texts)');
   return o as ProseState;
 }

@@ -33,7 +33,9 @@
 //   a text flagged for its vocabulary is remembered; one that texts flagged in earlier episodes explain (a rare
 //   normal kind that keeps coming back; or lone earlier texts in another language: prose-recur.ts) is not reported, joins;
 //   a rare kind leaving D is kept, a question said twice is no flood, a few words are judged by size (prose-rare.ts);
-//   when a drift is reported, the texts that opened it, accepted before the window rose, leave D (prose-purge.ts).
+//   when a drift is reported, the texts that opened it, accepted before the window rose, leave D (prose-purge.ts);
+//   a text the stream accepted word for word (and flagged none soon after) is neither new vocabulary nor drift (prose-seen.ts);
+//   a near miss joins D after holdEvents texts, and never if a drift is reported meanwhile (prose-hold.ts).
 // Event order only (never the wall clock); every number that influences a score is in the
 // serialised state and updated per event, so findings do not depend on the batch split.
 import { constants } from 'node:zlib';
@@ -51,6 +53,8 @@ import { empiricalP, formatP } from './pvalue.js';
 import { freshRecur, loneSupport, noteRecur, recurSupport, type RecurParams } from './prose-recur.js';
 import { calmRare, RareKinds } from './prose-rare.js';
 import { noteRun, takeRun, textHash, type RunMemory } from './prose-purge.js';
+import { SeenTexts } from './prose-seen.js';
+import { hold, release } from './prose-hold.js';
 import { classDistance, classShares, CLASS_NAMES, CLASSES, longestToken, recurringToken, lower, pushNull, refreshNull, tokenShare, topWord, upper } from './prose-features.js';
 
 export const PROSE_DETECTOR = 'prose_surprise';
@@ -79,6 +83,7 @@ export class ProseScorer {
   readonly #sg: SegmentState;
   readonly #recur: RecurParams;
   readonly #rk: RareKinds | null = null; // null while the constructor replays the saved dictionary: its evictions offer nothing
+  readonly #sn: SeenTexts | null; // texts accepted while the stream was ordinary, verbatim (prose-seen.ts)
   #segBin = -1; // the size bin the last text's paragraph was judged in (-1: none), which a finding quotes
   /** The last fed text's score (0 during warm-up) and its statistics. */
   rowScore = 0;
@@ -99,6 +104,7 @@ export class ProseScorer {
     s.tk ??= [];
     this.#sg = s.sg ??= freshSegments();
     this.#rk = params.rareBytes > 0 ? new RareKinds((s.rk ??= []), (x, d) => this.#words(x, d)) : null;
+    this.#sn = params.seenTexts > 0 ? new SeenTexts(params.seenTexts, params.seenHold, s.sn) : null;
     this.#recur = { size: params.recurSize, maxBytes: params.recurBytes, text: params.recurText, perEpisode: params.recurPerEpisode, gap: params.recurGap, episodes: params.recurEpisodes };
     this.#lex = new Lexicon(params.lexiconWords, s.lx);
     if (s.lx === undefined) {
@@ -117,9 +123,11 @@ export class ProseScorer {
   sync(): void {
     if (this.#lexDirty) this.s.lx = this.#lex.save();
     this.#lexDirty = false;
+    const sn = this.#sn?.save();
+    if (sn !== undefined) this.s.sn = sn;
   }
 
-  #remember(x: string): void {
+  #remember(x: string): string {
     const s = this.s;
     if (this.#seen.has(x)) {
       s.dict.splice(s.dict.indexOf(x), 1);
@@ -141,10 +149,12 @@ export class ProseScorer {
     }
     this.#dict = null;
     for (const old of gone) this.#rare(old);
+    return x;
   }
 
   /** A drift is reported: the texts of the run memory accepted in the window before it leave the dictionary (prose-purge.ts). */
   #purge(pw: RunMemory): void {
+    if (this.s.ph !== undefined) this.s.ph = []; // the near misses held (prose-hold.ts) never join
     const run = takeRun(pw, this.s.n, this.P.window);
     if (run.size === 0) return;
     this.s.dict = this.s.dict.filter((t) => {
@@ -178,9 +188,7 @@ export class ProseScorer {
     return this.#dict;
   }
 
-  /**
-   * A text leaving the dictionary that the rest of it explains poorly joins the rare-kind memory (prose-rare.ts).
-   */
+  /** A text leaving the dictionary that the rest of it explains poorly joins the rare-kind memory (prose-rare.ts). */
   #rare(x: string): void {
     if (this.#rk !== null && this.#rk.offer(x, this.#dictionary(), this.s.nulls.unexplained, this.P, FLOOR.unexplained)) this.#dict = null;
   }
@@ -206,17 +214,9 @@ export class ProseScorer {
     // The window's mean includes this text and the previous n − 1.
     for (let k = 1; k < n; k++) sum += win[(this.s.wpos - k + P.window * 2) % P.window];
     return {
-      unexplained,
-      novelty,
-      novel: nw.novel,
-      repetition: alone / huff,
-      length: Math.log2(bytes + 1),
-      characters: this.s.n === 0 ? 0 : classDistance(shares, this.s.mix).d,
-      token: Math.log2(longest + 1),
-      window: sum / n,
-      bytes,
-      longest,
-      shares,
+      x, unexplained, novelty, novel: nw.novel, repetition: alone / huff, length: Math.log2(bytes + 1),
+      characters: this.s.n === 0 ? 0 : classDistance(shares, this.s.mix).d, token: Math.log2(longest + 1), window: sum / n,
+      bytes, longest, shares,
       segment: measureSegment(text, P, this.#dictionary(), (w) => this.novelWords(w)) ?? { whole: true, bytes: buf.length, bits: given, alone, unexplained, novelty, novel: nw.novel },
     };
   }
@@ -264,7 +264,8 @@ export class ProseScorer {
     // part of it (not a normal text after the run while the window mean lags), new vocabulary weighs more.
     const part = v.unexplained - nl.unexplained.q50 >= P.driftShare * (v.window - nl.window.q50);
     const wg = part ? 1 + P.windowGain * Math.max(0, u.window - P.windowGainFrom) / P.uHalf.window : 1;
-    const d: Record<Decision, number> = { ...u, vocabulary: (u.unexplained + u.novelty) * gain * wg, paragraph: su === null ? 0 : su.u + su.n };
+    const known = this.#sn?.has(v.x) === true; // accepted word for word before: neither new vocabulary nor drift (prose-seen.ts)
+    const d: Record<Decision, number> = { ...u, vocabulary: known ? 0 : (u.unexplained + u.novelty) * gain * wg, paragraph: known || su === null ? 0 : su.u + su.n };
     const half: Record<Decision, number> = { ...P.uHalf };
     const override = OVERRIDE.exec(text)?.[0];
     if (override !== undefined) {
@@ -277,7 +278,7 @@ export class ProseScorer {
     // Drift: the window is far from the reference and this text is part of it.
     // A text the window gain carried over the threshold is reported as part of the drift.
     const carried = top === 'vocabulary' && d.vocabulary >= half.vocabulary && d.vocabulary / wg < half.vocabulary;
-    const drift = carried || (d.window >= half.window && u.unexplained >= P.driftSelf && d[top] < half[top] && part);
+    const drift = carried || (d.window >= half.window && u.unexplained >= P.driftSelf && d[top] < half[top] && part && !known);
     const stat: Decision = drift ? 'window' : top;
     const best = Math.max(d[stat] / half[stat], carried ? d.vocabulary / half.vocabulary : 0);
     this.override = override ?? '';
@@ -290,8 +291,7 @@ export class ProseScorer {
     }
     this.rowScore = score;
     const flagged = score >= 0.5;
-    // Window ring: every text (the window measures what arrives).
-    if (s.win.length < P.window) s.win.push(v.unexplained);
+    if (s.win.length < P.window) s.win.push(v.unexplained); // window ring: every text (the window measures what arrives)
     else s.win[s.wpos] = v.unexplained;
     s.wpos = (s.wpos + 1) % P.window;
     const changed = noteFlag(s, flagged, P.flagMemory);
@@ -299,7 +299,9 @@ export class ProseScorer {
     // and neither do its first texts, accepted before the window rose (prose-purge.ts).
     const quarantine = warm && best >= P.quarantineShare && u.window >= P.windowGainFrom;
     if (warm && flagged && stat === 'window' && P.runPurge > 0) this.#purge((s.pw ??= []));
-    if ((!flagged && !quarantine) || changed) this.#accept(text, v, P.runPurge > 0 && u.unexplained >= P.runPurge);
+    this.#sn?.note(s.n, flagged);
+    if ((!flagged && !quarantine) || changed) this.#accept(v, P.runPurge > 0 && u.unexplained >= P.runPurge, P.holdEvents > 0 && warm && best >= P.quarantineShare);
+    if (P.holdEvents > 0) for (const t of release((s.ph ??= []), s.n, P.holdEvents)) this.#learn(this.#remember(t));
     if (!warm || score < threshold) return null;
     return this.#finding(text, stat, v, d, score, changed);
   }
@@ -322,30 +324,27 @@ export class ProseScorer {
     const nl = this.s.nulls;
     const vocabulary = (upper(nl.unexplained, unexplained, FLOOR.unexplained) + upper(nl.novelty, novelty, FLOOR.novelty)) * gain;
     let best = vocabulary / half.vocabulary;
-    for (const st of DECIDE) if (st !== 'vocabulary') best = Math.max(best, d[st] / half[st]);
+    // Witnesses at least half as long as the text (up to the cut they are kept at) vouch for its length too: a long kind that keeps coming back.
+    const long = Math.max(...sup.text.split('\n').map((t) => t.length)) * 2 >= Math.min(x.length, P.recurText);
+    for (const st of DECIDE) if (st !== 'vocabulary' && !(long && st === 'length')) best = Math.max(best, d[st] / half[st]);
     if (best < 1) Object.assign(v, { unexplained, novelty, novel });
     return best < 1 ? best : (next() ?? best);
   }
 
   /** A normal text joins the dictionary, the nulls and the usual character mix. */
-  #accept(text: string, v: ProseValues, run: boolean): void {
+  #accept(v: ProseValues, run: boolean, held: boolean): void {
     const s = this.s;
     const P = this.P;
-    let x = normalise(text.toLowerCase());
-    if (x.length > P.maxBytes) x = x.slice(0, P.maxBytes);
-    this.#remember(x);
+    const x = v.x;
+    if (held) hold((s.ph ??= []), s.n, x); /* a near miss joins later (prose-hold.ts) */ else this.#learn(this.#remember(x));
+    this.#sn?.accept(x, s.n);
     if (run) noteRun((s.pw ??= []), x, s.n, P.window);
-    this.#learn(x);
     const nl = s.nulls;
     if (s.n > P.dictWarmup) {
-      pushNull(nl.unexplained, v.unexplained, P.nullSize);
-      pushNull(nl.novelty, v.novelty, P.nullSize);
-      pushNull(nl.window, v.window, P.nullSize);
+      for (const st of ['unexplained', 'novelty', 'window'] as const) pushNull(nl[st], v[st], P.nullSize);
       pushSegment(this.#sg, v.segment.bytes, v.segment.unexplained, v.segment.novelty, P.segmentNull, P.nullRefresh, P.segmentWarmup);
     }
-    pushNull(nl.repetition, v.repetition, P.nullSize);
-    pushNull(nl.length, v.length, P.nullSize);
-    pushNull(nl.token, v.token, P.nullSize);
+    for (const st of ['repetition', 'length', 'token'] as const) pushNull(nl[st], v[st], P.nullSize);
     if (s.n > 1) pushNull(nl.characters, v.characters, P.nullSize);
     const a = s.n === 1 ? 1 : Math.max(P.classAlpha, 1 / s.n);
     for (let k = 0; k < CLASSES; k++) s.mix[k] += a * (v.shares[k] - s.mix[k]);
