@@ -4,8 +4,8 @@
 //
 //   per stream: 2 MiB ─┬─ templates 1.25 MiB: the miner's templates, their slot statistics and
 //                      │               rate records (templates.ts; least recently seen evicted),
-//                      │               and 32 KiB of it for the rate records of template families
-//                      │               (logs-rate.ts: at most 64, keys of at most 256 bytes)
+//                      │               and 56 KiB of it for the rate records of template families
+//                      │               (logs-rate.ts: at most 64, keys of at most 256 bytes, each key twice: f and fp)
 //                      ├─ sessions 512 KiB: open sessions (oldest closed early) and the
 //                      │               reference's profiles (rarest dropped) (sessions.ts)
 //                      └─ text 256 KiB: the rest of the logs state (TEXT_BUDGET below)
@@ -45,7 +45,7 @@ export const STATE_BUDGET = Object.freeze({
 
 /** The text side's parts (STATE_BUDGET.text), as counted in JSON bytes. */
 /** The rate records of template families (logs-rate.ts), out of STATE_BUDGET.templates. */
-export const FAMILY_BUDGET = 32 * 1024;
+export const FAMILY_BUDGET = 56 * 1024;
 
 export const TEXT_BUDGET = Object.freeze({
   /** text.ts: the baseline's lines (TEXT_PARAMS.baselineJsonBytes). */

@@ -25,7 +25,7 @@ export const SILENCE_DETECTOR = 'silence';
 export const FAMILY_WORDS = 5;
 /** Families' rate records kept per stream (the least recently seen out): about 64 × 300 bytes. */
 export const MAX_FAMILIES = 64;
-/** A family's key takes at most this many bytes of JSON (64 × (256 + a 190-byte record) < FAMILY_BUDGET, budget.ts). */
+/** A family's key takes at most this many bytes of JSON (64 × (2 × 258 + a 190-byte rate record + a 170-byte period record) < FAMILY_BUDGET, budget.ts). */
 const MAX_FAMILY_KEY_BYTES = 256;
 /** A family's key keeps at most this much of each word. */
 const FAMILY_WORD_CHARS = 40;
@@ -45,12 +45,13 @@ export function familyKey(tokens: readonly string[]): string | null {
 }
 
 /** Drops the least recently seen families (by their last line's time; ties by key) beyond MAX_FAMILIES, never `keep`. */
-function trimFamilies(fr: Record<string, RateStats>, keep: string): void {
+function trimFamilies(fr: Record<string, RateStats>, keep: string, fp: Record<string, number[]> | undefined): void {
   const keys = Object.keys(fr);
   if (keys.length <= MAX_FAMILIES) return;
   let old = '';
   for (const k of keys) if (k !== keep && (old === '' || fr[k][5] < fr[old][5] || (fr[k][5] === fr[old][5] && k < old))) old = k;
   delete fr[old];
+  if (fp !== undefined) delete fp[old];
 }
 
 /** A burst finding of a rate record (`usual`: its decayed mean per window) named `name`. */
@@ -125,8 +126,13 @@ export class RateScorer {
     r[1]++;
     const b = burstTest(r, this.#s.sr, ts, this.#s.sub === 1 ? 1 : 1000);
     pushRing(r, ts);
-    trimFamilies(fr, key);
+    trimFamilies(fr, key, this.#s.fp);
     if (b.S <= 0) return 0;
+    if (b.S >= RATE_PARAMS.half) {
+      // A family's burst on a schedule is expected as a template's is (rate-period.ts).
+      const q = ((this.#s.fp ??= {})[key] ??= freshPeriod());
+      if (expectedBurst(q, ts)) return EXPECTED;
+    }
     const score = Number((b.S / (b.S + RATE_PARAMS.half)).toFixed(4));
     if (score >= threshold && own !== EXPECTED && own < threshold) out.push(burstPart(`Templates beginning "${clip(key)}" (a family; here "${clip(templateText(t))}")`, b, r[2], score, { template: t.id, family: key }));
     return score;

@@ -36,6 +36,8 @@ export interface LogsState {
   f?: Record<string, RateStats>;
   /** Per template id, its bursts' episodes, for bursts on a schedule (rate-period.ts); absent until a burst. */
   rp?: Record<string, number[]>;
+  /** Per family key (as `f`), its bursts' episodes (rate-period.ts); dropped with the family. */
+  fp?: Record<string, number[]>;
   /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */
   p?: ProseState;
 }

@@ -81,8 +81,11 @@ export class Quarantine {
     const long = q[8] * 2 ** (-gap / P.rareHalfLife);
     const recent = q[13] * 2 ** (-gap / P.recentHalfLife);
     const starts = q[14] * 2 ** (-gap / P.rareHalfLife);
-    // The long run that judges this sighting: the incidents' durations inside one, their count at its start.
-    const run = inIncident ? long : starts;
+    // The long run that judges this sighting: the incidents' durations inside a steady one (it has
+    // gone on for steadySpan events), their count at its start and inside a shorter one (else the
+    // second line of a new incident of a pattern once common for a long burst re-admits it).
+    const steady = inIncident && s.n - q[9] >= P.steadySpan;
+    const run = steady ? long : starts;
     const expectOf = (f: number): number => (f * Math.LN2 * P.rareHorizon) / P.rareHalfLife;
     const shareOf = (f: number): number => (f * Math.LN2) / P.recentHalfLife;
     // Hysteresis on the long run: a pattern that keeps coming stays common; after a long absence
@@ -105,7 +108,7 @@ export class Quarantine {
     // Most recently seen last: the quarantine drops the pattern seen longest ago.
     s.q.splice(s.q.indexOf(q), 1);
     s.q.push(q);
-    const expect = expectOf(inIncident ? q[8] : q[14]);
+    const expect = expectOf(steady ? q[8] : q[14]);
     const share = shareOf(q[13]);
     const common = wasCommon || expect >= 1 || share >= P.commonShare;
     q[11] = common ? 1 : 0;
@@ -127,7 +130,7 @@ export class Quarantine {
       ? `A pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again ${gap} events after its previous line: part of the same incident (${q[10]} lines). `
       : `A pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again after ${gap} events without it. `;
     const why =
-      `At its decayed frequency (${(inIncident ? q[8] : q[14]).toFixed(2)} occurrences, half-life ${P.rareHalfLife} events; an incident's close lines count once) it is expected ${expect.toFixed(2)} times in the next ${P.rareHorizon} events (common at 1), ` +
+      `At its decayed frequency (${(steady ? q[8] : q[14]).toFixed(2)} occurrences, half-life ${P.rareHalfLife} events; an incident's close lines count once) it is expected ${expect.toFixed(2)} times in the next ${P.rareHorizon} events (common at 1), ` +
       `and it made up ${(100 * share).toFixed(1)}% of the stream's recent lines (half-life ${P.recentHalfLife} events; common at ${(100 * P.commonShare).toFixed(1)}%)`;
     let explanation = admitted
       ? `${seen}${why}: it has become common, so it is now accepted into the baseline as normal while it keeps coming (it is rare again once it stops for long).`
@@ -142,7 +145,7 @@ export class Quarantine {
       explanation,
       details: {
         kind: inIncident ? 'incident' : 'rare', first_cost_bits: q[4], typical_bits: q[5], recurrences: q[1], since_events: span, gap_events: gap,
-        frequency: inIncident ? q[8] : q[14], expected: Number(expect.toFixed(4)), recent_share: Number(share.toFixed(4)), severity: sev || q[6], admitted,
+        frequency: steady ? q[8] : q[14], expected: Number(expect.toFixed(4)), recent_share: Number(share.toFixed(4)), severity: sev || q[6], admitted,
       },
     };
   }
