@@ -17,6 +17,15 @@ describe('warnedFailure()', () => {
     ['INFO job failed over to standby', ''],
     ['ERROR payment gateway timeout', ''],
     ['sshd[1761]: error: Bind to port 22 failed', ''],
+    // Not failures: a zero counter, a negation, a flag or a name.
+    ['WARN sync done ok=120 failed=0', ''],
+    ['WARN health check: killed=0 oom: 0', ''],
+    ['WARN retry succeeded, no error', ''],
+    ['WARN batch finished without failures', ''],
+    ['WARN Deprecated option --fail-fast ignored', ''],
+    ['WARN table failed_jobs is large', ''],
+    ['WARN sync done ok=119 failed=1', 'failed'],
+    ['WARN no route to host; connect failed', 'failed'],
   ])('%s → %j', (line, want) => {
     expect(warnedFailure(line)).toBe(want);
   });

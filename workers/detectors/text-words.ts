@@ -34,9 +34,23 @@ const WARN_LEVEL = /\b(WARN(?:ING)?|Warn(?:ing)?)\b/;
  */
 export function warnedFailure(text: string): string {
   if (HIGH_LEVEL.test(text) || !WARN_LEVEL.test(text)) return '';
-  const m = FAILURE_WORD.exec(text);
-  return m === null ? '' : m[1].toLowerCase();
+  FAILURE_WORDS.lastIndex = 0;
+  for (let m = FAILURE_WORDS.exec(text); m !== null; m = FAILURE_WORDS.exec(text)) {
+    const end = m.index + m[0].length;
+    // Not a failure: part of a flag or a name (`--fail-fast`, `failed_jobs`), a zero counter
+    // (`failed=0`, `killed: 0`), or negated (`no error`, `without failures`, `0 failed`).
+    if (JOINED.test(text.charAt(m.index - 1)) || JOINED.test(text.charAt(end))) continue;
+    if (ZERO_AFTER.test(text.slice(end, end + 8))) continue;
+    if (NEGATED_BEFORE.test(text.slice(Math.max(0, m.index - 10), m.index))) continue;
+    return m[1].toLowerCase();
+  }
+  return '';
 }
+
+const FAILURE_WORDS = new RegExp(FAILURE_WORD.source, 'gi');
+const JOINED = /^[-_]$/;
+const ZERO_AFTER = /^\s*[=:]\s*0(?![\d.])/;
+const NEGATED_BEFORE = /(?:^|[^\w])(?:no|not|without|zero|0)\s+$/i;
 
 /**
  * A pattern's identity for recurrence counting: the normalised line without class tokens,
