@@ -97,16 +97,20 @@ export class RateScorer {
     r[SILENT] = 0;
     const b = burstTest(r, this.#s.sr, ts, this.#s.sub === 1 ? 1 : 1000);
     pushRing(r, ts);
-    if (b.S <= 0) return 0;
-    if (b.S >= P.half) {
-      // A burst line: a burst that recurs on a schedule, no larger than before, is expected (rate-period.ts).
-      const rp = (this.#s.rp ??= {});
-      const q = (rp[t.id] ??= freshPeriod());
-      if (expectedBurst(q, ts)) return EXPECTED;
-    }
-    const score = Number((b.S / (b.S + P.half)).toFixed(4));
+    const score = this.#burstScore(b, ts, 'rp', t.id);
     if (score >= threshold) out.push(burstPart(`Template "${clip(templateText(t))}"`, b, r[2], score, { template: t.id }));
     return score;
+  }
+
+  /**
+   * The score of a template's or a family's burst test `b` (0: no burst). A burst line of a burst
+   * that recurs on a schedule, no larger than before, is expected: EXPECTED (rate-period.ts; the
+   * episodes in LogsState[periods][key], created at the first burst line).
+   */
+  #burstScore(b: Burst, ts: number, periods: 'rp' | 'fp', key: number | string): number {
+    if (b.S <= 0) return 0;
+    if (b.S >= RATE_PARAMS.half && expectedBurst(((this.#s[periods] ??= {})[key] ??= freshPeriod()), ts)) return EXPECTED;
+    return Number((b.S / (b.S + RATE_PARAMS.half)).toFixed(4));
   }
 
   /**
@@ -127,13 +131,7 @@ export class RateScorer {
     const b = burstTest(r, this.#s.sr, ts, this.#s.sub === 1 ? 1 : 1000);
     pushRing(r, ts);
     trimFamilies(fr, key, this.#s.fp);
-    if (b.S <= 0) return 0;
-    if (b.S >= RATE_PARAMS.half) {
-      // A family's burst on a schedule is expected as a template's is (rate-period.ts).
-      const q = ((this.#s.fp ??= {})[key] ??= freshPeriod());
-      if (expectedBurst(q, ts)) return EXPECTED;
-    }
-    const score = Number((b.S / (b.S + RATE_PARAMS.half)).toFixed(4));
+    const score = this.#burstScore(b, ts, 'fp', key);
     if (score >= threshold && own !== EXPECTED && own < threshold) out.push(burstPart(`Templates beginning "${clip(key)}" (a family; here "${clip(templateText(t))}")`, b, r[2], score, { template: t.id, family: key }));
     return score;
   }
