@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { severityOf, warnedFailure } from '../../workers/detectors/text.js';
 import { syntheticLog } from '../../src/tools/demo/synthetic.js';
 import { runStream, textEvents } from './helpers.js';
+import { pgRegularStream } from './pg-regular.js';
 
 describe('warnedFailure()', () => {
   it.each([
@@ -67,33 +68,7 @@ describe('a burst of a warning that names a failure', () => {
 // of the batch generator, tuning seed 203: 888 bits against a typical 376 of the warm-up, z 1.3,
 // admitted, then every later line of its burst a known line).
 describe('a warning that names a failure in a regular stream', () => {
-  const t0 = Date.UTC(2026, 6, 25, 6, 43);
-  const vocab = [
-    (i: number) => `LOG:  duration: ${(i % 9) + 1}.${100 + (i % 800)} ms  execute S_2: SELECT * FROM cart_items WHERE cart_id = $1 ORDER BY added_at`,
-    (i: number) => `[unknown]@[unknown] LOG:  connection received: host=10.8.${i % 16}.${i % 200} port=${30000 + i}`,
-    (i: number) => `LOG:  connection authorized: user=orders database=shop application_name=PostgreSQL JDBC Driver pid=${i}`,
-    (i: number) => `LOG:  duration: ${(i % 5) + 1}.${100 + (i % 800)} ms  execute S_3: UPDATE inventory SET reserved = reserved + $1 WHERE sku = $2`,
-    (i: number) => `LOG:  duration: ${(i % 7) + 1}.${100 + (i % 800)} ms  execute S_4: INSERT INTO orders (customer_id, total, currency, plan) VALUES ($1, $2, $3, $4)`,
-    (i: number) => `LOG:  duration: ${(i % 3) + 1}.${100 + (i % 800)} ms  execute S_1: SELECT o.id, o.status, o.total FROM orders o WHERE o.id = $1`,
-    (i: number) => `LOG:  disconnection: session time: 0:01:${10 + (i % 50)}.${100 + (i % 800)} user=orders database=shop host=10.8.${i % 16}.${i % 200} port=${30000 + i}`,
-    (i: number) => `LOG:  automatic vacuum of table "shop.public.sessions": index scans: 1, pages: 0 removed, ${20000 + i} remain, ${i % 400} scanned`,
-    (_i: number) => `LOG:  checkpoint starting: time`,
-    (i: number) => `LOG:  checkpoint complete: wrote ${1000 + i} buffers (${i % 9}.${i % 10}%); 0 WAL file(s) added, 0 removed, ${i % 4} recycled`,
-  ];
-  const line = (i: number, text: string): string => `2026-07-25 06:${String(43 + Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.${String(i % 1000).padStart(3, '0')} UTC [${20000 + ((i * 7919) % 60000)}] orders@shop ${text}`;
-  const detail = (i: number): string => `DETAIL:  parameters: ${Array.from({ length: 1 + (Math.floor(i / 30) % 5) }, (_, j) => `$${j + 1} = '${String(i * (j + 7)).padStart(1 + ((Math.floor(i / 30) * (j + 3)) % 7), '1')}'`).join(', ')}`;
-  const stream = (odd: string): { ts: number; text: string }[] => {
-    const events: { ts: number; text: string }[] = [];
-    for (let i = 0; i < 400; i++) {
-      const k = i < 40 ? i % vocab.length : i % 4 === 0 ? 0 : i % 4 === 1 ? 3 : i % 4 === 2 ? 5 : 1;
-      // A statement's parameters now and then: a new normalised line is rare but cheap (costs after the warm-up).
-      events.push({ ts: t0 + i * 1000, text: line(i, i % 30 === 29 ? detail(i) : vocab[k](i)) });
-    }
-    events.push({ ts: t0 + 400_000, text: line(400, odd) });
-    for (let i = 401; i < 450; i++) events.push({ ts: t0 + i * 1000, text: line(i, vocab[i % 4 === 0 ? 0 : 5](i)) });
-    return events;
-  };
-  const flagged = (odd: string): number[] => runStream('logs', stream(odd), 100).findings.filter((f) => f.detector === 'compression_surprise').map((f) => f.index);
+  const flagged = (odd: string): number[] => runStream('logs', pgRegularStream(odd), 100).findings.filter((f) => f.detector === 'compression_surprise').map((f) => f.index);
 
   it('is judged by the null without the warm-up, as an error-level line is', () => {
     expect(flagged('WARNING:  logical replication worker for subscription "orders_sub" failed: could not receive data from WAL stream')).toEqual([400]);
