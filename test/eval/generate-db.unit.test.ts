@@ -2,6 +2,7 @@
 // lines they point at (new values never on normal lines, silences really silent, the promotion's
 // lines where the standby turns primary), six streams in their own formats with benign novelty.
 import { describe, expect, it } from 'vitest';
+import { evalUsage } from '../../src/tools/eval/cli.js';
 import { GENERATORS } from '../../src/tools/eval/generators/index.js';
 import { DB_KINDS, generateDb } from '../../src/tools/eval/generators/db.js';
 import { MONGO_APPS, NEW_MONGO_APPS, NEW_MYSQL_USERS, NEW_PG_APPS, NEW_PG_USERS } from '../../src/tools/eval/generators/db-lines.js';
@@ -22,6 +23,9 @@ const newValue = (l: string): boolean =>
 describe('eval generate --kind db', () => {
   it('is registered and deterministic per seed', () => {
     expect(GENERATORS.db.describe).toMatch(/database tier/);
+    // The help lists every generator kind with what it writes.
+    expect(evalUsage()).toMatch(/Generator kinds \(eval generate --kind\):\n( {2}\S+ +\S.*\n)* {2}db +a database tier .*incidents: new_error, rare_error/);
+    expect(evalUsage()).toMatch(/^ {2}cloud +a cloud control plane .*privilege_escalation/m);
     const a = JSON.stringify(generateDb(3, SHORT));
     expect(JSON.stringify(generateDb(3, SHORT))).toBe(a);
     expect(JSON.stringify(generateDb(4, SHORT))).not.toBe(a);
