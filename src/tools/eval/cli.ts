@@ -45,12 +45,16 @@ export function evalUsage(): string {
     'Options:',
     ...Object.entries(EVAL_FLAGS).map(([f, d]) => `  ${`${f} <${f === '--kind' ? 'kind' : f === '--seed' ? 'n' : f === '--time' ? 'own|spaced' : 'path'}>`.padEnd(18)} ${d}`),
     '',
+    'Generator kinds (eval generate --kind):',
+    ...Object.entries(GENERATORS).map(([k, g]) => `  ${k.padEnd(10)} ${g.describe}`),
+    '',
     'Examples:',
     '  driftwatch eval nab --data ../shared/datasets/nab --json nab.json',
     '  driftwatch eval logs --data ../shared/datasets/logs',
     '  driftwatch eval sessions --data ../shared/datasets/logs/HDFS_100k_sessions --json sessions.json',
     '  driftwatch eval events --events examples/demo-events.ndjson --labels examples/demo-labels.json',
     '  driftwatch eval generate --kind logs --seed 101 --out /tmp/logs-101',
+    '  driftwatch eval generate --kind db --seed 7 --out /tmp/db-7',
   ].join('\n');
 }
 

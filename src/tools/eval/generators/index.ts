@@ -26,6 +26,8 @@ export interface Generator {
 }
 
 import { batchGenerator } from './batch.js';
+import { cloudGenerator } from './cloud.js';
+import { dbGenerator } from './db.js';
 import { edgeGenerator } from './edge.js';
 import { k8sGenerator } from './k8s.js';
 import { logsGenerator } from './logs.js';
@@ -39,6 +41,8 @@ import { svcGenerator } from './svc.js';
 /** Registered generators by kind (each in its own module beside this one). */
 export const GENERATORS: Record<string, Generator> = {
   batch: batchGenerator,
+  cloud: cloudGenerator,
+  db: dbGenerator,
   edge: edgeGenerator,
   k8s: k8sGenerator,
   llm: llmGenerator,
