@@ -2,10 +2,11 @@
 // bounded"): what the engine checkpoints to PostgreSQL and hands from task to task, the logs
 // state (logs.ts) and the session state (sessions.ts), whatever the lines.
 //
-//   per stream: 2 MiB ─┬─ templates 1.25 MiB: the miner's templates, their slot statistics and
-//                      │               rate records (templates.ts; least recently seen evicted),
-//                      │               and 56 KiB of it for the rate records of template families
-//                      │               (logs-rate.ts: at most 64, keys of at most 256 bytes, each key twice: f and fp)
+//   per stream: 2 MiB ─┬─ templates 1.25 MiB: the miner's templates, their slot statistics,
+//                      │               rate records and burst periods (templates.ts; least recently
+//                      │               seen evicted with its records), and 59 KiB of it for the rate
+//                      │               and period records of template families (logs-rate.ts: at most
+//                      │               64, keys of at most 256 bytes, each key twice: f and fp)
 //                      ├─ sessions 512 KiB: open sessions (oldest closed early) and the
 //                      │               reference's profiles (rarest dropped) (sessions.ts)
 //                      └─ text 256 KiB: the rest of the logs state (TEXT_BUDGET below)
@@ -43,9 +44,27 @@ export const STATE_BUDGET = Object.freeze({
   text: 256 * 1024,
 });
 
+/**
+ * A burst period record (rate-period.ts, PERIOD_LEN numbers) in JSON: 8 timestamps (the current
+ * episode's start and last line, 6 past starts) and 8 counts, commas and brackets.
+ */
+export const PERIOD_RECORD_BYTES = 8 * 17 + 8 * 10 + 17;
+
+/**
+ * A template's burst period record in LogsState.rp with its key (an id of up to 10 digits in
+ * quotes, a colon) and comma: added to the template's bytes when the record is created, at its
+ * first burst (logs-rate.ts), so it counts in the template layer and leaves with its template.
+ */
+export const PERIOD_BYTES = 14 + PERIOD_RECORD_BYTES;
+
+/**
+ * The rate and period records of template families (logs-rate.ts), out of STATE_BUDGET.templates:
+ * 64 × (a key of at most 256 bytes twice, with its colon and comma: 2 × 258; a rate record 190;
+ * a period record PERIOD_RECORD_BYTES) = 60,096 bytes.
+ */
+export const FAMILY_BUDGET = 59 * 1024;
+
 /** The text side's parts (STATE_BUDGET.text), as counted in JSON bytes. */
-/** The rate records of template families (logs-rate.ts), out of STATE_BUDGET.templates. */
-export const FAMILY_BUDGET = 56 * 1024;
 
 export const TEXT_BUDGET = Object.freeze({
   /** text.ts: the baseline's lines (TEXT_PARAMS.baselineJsonBytes). */
