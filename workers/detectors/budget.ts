@@ -18,8 +18,10 @@
 //                 ├─ prose detector (prose.ts): dictionary 24 KiB of JSON (and 12 KiB of UTF-8;
 //                 │    oldest out), long tokens 12 KiB (oldest out), rare kinds 4 KiB (oldest
 //                 │    out; prose-rare.ts), the run memory (8 pairs of numbers), nulls, segment nulls,
-//                 │    lexicon and rings 60 KiB (fixed counts: 7 × 512 and 12 × 256 values of at
-//                 │    most 7 characters, two 2 KiB Bloom filters)
+//                 │    lexicon, verbatim memory and rings 60 KiB (fixed counts: 7 × 512 and 12 × 256
+//                 │    values of mostly under 7 characters, two 2 KiB Bloom filters, 1,024 keys of
+//                 │    8 bytes as base64 (prose-seen.ts, 11.4 KB); 55.5 KB at most over 10,900
+//                 │    texts of llm-shop and llm-code seeds 203-204)
 //                 ├─ metadata fields 32 KiB, keys pooled per stream 40 KiB (field-table.ts: a
 //                 │    new field while there is room; a field whose values would take the table
 //                 │    over is left high-cardinality, its values dropped)
@@ -81,7 +83,7 @@ export const TEXT_BUDGET = Object.freeze({
   proseRecur: 6 * 1024,
   /** prose.ts: accepted texts of a rare kind, remembered (PROSE_PARAMS.rareBytes). */
   proseRare: 4 * 1024,
-  /** prose.ts: nulls, segment nulls, lexicon, rings, bounded by counts. */
+  /** prose.ts: nulls, segment nulls, lexicon, verbatim memory (prose-seen.ts), rings, bounded by counts. */
   proseFixed: 60 * 1024,
   /** logs.ts: metadata fields and keys pooled per stream (field-table.ts). */
   metadata: 32 * 1024,
