@@ -2,10 +2,11 @@
 // bounded"): what the engine checkpoints to PostgreSQL and hands from task to task, the logs
 // state (logs.ts) and the session state (sessions.ts), whatever the lines.
 //
-//   per stream: 2 MiB ─┬─ templates 1.25 MiB: the miner's templates, their slot statistics and
-//                      │               rate records (templates.ts; least recently seen evicted),
-//                      │               and 56 KiB of it for the rate records of template families
-//                      │               (logs-rate.ts: at most 64, keys of at most 256 bytes, each key twice: f and fp)
+//   per stream: 2 MiB ─┬─ templates 1.25 MiB: the miner's templates, their slot statistics,
+//                      │               rate records and burst periods (templates.ts; least recently
+//                      │               seen evicted with its records), and 59 KiB of it for the rate
+//                      │               and period records of template families (logs-rate.ts: at most
+//                      │               64, keys of at most 256 bytes, each key twice: f and fp)
 //                      ├─ sessions 512 KiB: open sessions (oldest closed early) and the
 //                      │               reference's profiles (rarest dropped) (sessions.ts)
 //                      └─ text 256 KiB: the rest of the logs state (TEXT_BUDGET below)
@@ -17,8 +18,10 @@
 //                 ├─ prose detector (prose.ts): dictionary 24 KiB of JSON (and 12 KiB of UTF-8;
 //                 │    oldest out), long tokens 12 KiB (oldest out), rare kinds 4 KiB (oldest
 //                 │    out; prose-rare.ts), the run memory (8 pairs of numbers), nulls, segment nulls,
-//                 │    lexicon and rings 60 KiB (fixed counts: 7 × 512 and 12 × 256 values of at
-//                 │    most 7 characters, two 2 KiB Bloom filters)
+//                 │    lexicon, verbatim memory and rings 60 KiB (fixed counts: 7 × 512 and 12 × 256
+//                 │    values of mostly under 7 characters, two 2 KiB Bloom filters, 1,024 keys of
+//                 │    8 bytes as base64 (prose-seen.ts, 11.4 KB); 55.5 KB at most over 10,900
+//                 │    texts of llm-shop and llm-code seeds 203-204)
 //                 ├─ metadata fields 32 KiB, keys pooled per stream 40 KiB (field-table.ts: a
 //                 │    new field while there is room; a field whose values would take the table
 //                 │    over is left high-cardinality, its values dropped)
@@ -43,9 +46,27 @@ export const STATE_BUDGET = Object.freeze({
   text: 256 * 1024,
 });
 
+/**
+ * A burst period record (rate-period.ts, PERIOD_LEN numbers) in JSON: 8 timestamps (the current
+ * episode's start and last line, 6 past starts) and 8 counts, commas and brackets.
+ */
+export const PERIOD_RECORD_BYTES = 8 * 17 + 8 * 10 + 17;
+
+/**
+ * A template's burst period record in LogsState.rp with its key (an id of up to 10 digits in
+ * quotes, a colon) and comma: added to the template's bytes when the record is created, at its
+ * first burst (logs-rate.ts), so it counts in the template layer and leaves with its template.
+ */
+export const PERIOD_BYTES = 14 + PERIOD_RECORD_BYTES;
+
+/**
+ * The rate and period records of template families (logs-rate.ts), out of STATE_BUDGET.templates:
+ * 64 × (a key of at most 256 bytes twice, with its colon and comma: 2 × 258; a rate record 190;
+ * a period record PERIOD_RECORD_BYTES) = 60,096 bytes.
+ */
+export const FAMILY_BUDGET = 59 * 1024;
+
 /** The text side's parts (STATE_BUDGET.text), as counted in JSON bytes. */
-/** The rate records of template families (logs-rate.ts), out of STATE_BUDGET.templates. */
-export const FAMILY_BUDGET = 56 * 1024;
 
 export const TEXT_BUDGET = Object.freeze({
   /** text.ts: the baseline's lines (TEXT_PARAMS.baselineJsonBytes). */
@@ -62,7 +83,7 @@ export const TEXT_BUDGET = Object.freeze({
   proseRecur: 6 * 1024,
   /** prose.ts: accepted texts of a rare kind, remembered (PROSE_PARAMS.rareBytes). */
   proseRare: 4 * 1024,
-  /** prose.ts: nulls, segment nulls, lexicon, rings, bounded by counts. */
+  /** prose.ts: nulls, segment nulls, lexicon, verbatim memory (prose-seen.ts), rings, bounded by counts. */
   proseFixed: 60 * 1024,
   /** logs.ts: metadata fields and keys pooled per stream (field-table.ts). */
   metadata: 32 * 1024,

@@ -12,8 +12,8 @@ import {
   SILENT, upgradeRate, type RateStats,
 } from './rate.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
-import { jsonBytes } from './budget.js';
-import { expectedBurst, freshPeriod } from './rate-period.js';
+import { jsonBytes, PERIOD_BYTES } from './budget.js';
+import { expectedBurst, freshPeriod, type PeriodStats } from './rate-period.js';
 
 /** rate()'s score for a burst line on a schedule (rate-period.ts): nothing reported, nor by its family. */
 export const EXPECTED = -1;
@@ -25,7 +25,7 @@ export const SILENCE_DETECTOR = 'silence';
 export const FAMILY_WORDS = 5;
 /** Families' rate records kept per stream (the least recently seen out): about 64 × 300 bytes. */
 export const MAX_FAMILIES = 64;
-/** A family's key takes at most this many bytes of JSON (64 × (2 × 258 + a 190-byte rate record + a 170-byte period record) < FAMILY_BUDGET, budget.ts). */
+/** A family's key takes at most this many bytes of JSON (64 × (2 × 258 + a 190-byte rate record + a period record) ≤ FAMILY_BUDGET, budget.ts). */
 const MAX_FAMILY_KEY_BYTES = 256;
 /** A family's key keeps at most this much of each word. */
 const FAMILY_WORD_CHARS = 40;
@@ -77,10 +77,28 @@ function burstPart(name: string, b: Burst, usual: number, score: number, ids: Re
 export class RateScorer {
   readonly #s: LogsState;
   readonly #miner: TemplateMiner;
+  readonly #evicted: (id: number) => void;
 
-  constructor(s: LogsState, miner: TemplateMiner) {
+  /** `evicted` receives the id of a template the miner evicts when a period record is charged (logs.ts drops its records). */
+  constructor(s: LogsState, miner: TemplateMiner, evicted: (id: number) => void) {
     this.#s = s;
     this.#miner = miner;
+    this.#evicted = evicted;
+  }
+
+  /**
+   * Charges the templates' period records of a loaded state to their templates (PERIOD_BYTES
+   * each, as when they were created), evicting beyond the budget as then; a record whose
+   * template is gone is dropped. After chargeSlotStats (slots.ts), in the state's key order.
+   */
+  chargePeriods(): void {
+    const rp = this.#s.rp;
+    if (rp === undefined) return;
+    for (const id of Object.keys(rp)) {
+      const t = this.#miner.get(Number(id));
+      if (t === undefined || rp[id] === undefined) delete rp[id];
+      else this.#miner.grow(t, PERIOD_BYTES, this.#evicted);
+    }
   }
 
   /** A line of template `t` at `ts` (counted by streamLine first): a burst finding at least `threshold` to out; its score (EXPECTED for a burst on a schedule). */
@@ -97,7 +115,7 @@ export class RateScorer {
     r[SILENT] = 0;
     const b = burstTest(r, this.#s.sr, ts, this.#s.sub === 1 ? 1 : 1000);
     pushRing(r, ts);
-    const score = this.#burstScore(b, ts, 'rp', t.id);
+    const score = this.#burstScore(b, ts, 'rp', t.id, t);
     if (score >= threshold) out.push(burstPart(`Template "${clip(templateText(t))}"`, b, r[2], score, { template: t.id }));
     return score;
   }
@@ -107,10 +125,24 @@ export class RateScorer {
    * that recurs on a schedule, no larger than before, is expected: EXPECTED (rate-period.ts; the
    * episodes in LogsState[periods][key], created at the first burst line).
    */
-  #burstScore(b: Burst, ts: number, periods: 'rp' | 'fp', key: number | string): number {
+  #burstScore(b: Burst, ts: number, periods: 'rp' | 'fp', key: number | string, t?: Template): number {
     if (b.S <= 0) return 0;
-    if (b.S >= RATE_PARAMS.half && expectedBurst(((this.#s[periods] ??= {})[key] ??= freshPeriod()), ts)) return EXPECTED;
+    if (b.S >= RATE_PARAMS.half && expectedBurst(this.#period(periods, key, t), ts)) return EXPECTED;
     return Number((b.S / (b.S + RATE_PARAMS.half)).toFixed(4));
+  }
+
+  /**
+   * The period record of a template (`t`, charged PERIOD_BYTES in the template layer when it is
+   * created; the least recently seen others may be evicted) or of a family (within FAMILY_BUDGET).
+   */
+  #period(periods: 'rp' | 'fp', key: number | string, t: Template | undefined): PeriodStats {
+    const all = (this.#s[periods] ??= {});
+    let r = all[key];
+    if (r === undefined) {
+      r = all[key] = freshPeriod();
+      if (t !== undefined) this.#miner.grow(t, PERIOD_BYTES, this.#evicted);
+    }
+    return r;
   }
 
   /**

@@ -34,7 +34,7 @@ export interface LogsState {
   sub?: number;
   /** Rate records of template families (logs-rate.ts: the templates that begin with the same words); absent until one. */
   f?: Record<string, RateStats>;
-  /** Per template id, its bursts' episodes, for bursts on a schedule (rate-period.ts); absent until a burst. */
+  /** Per template id, its bursts' episodes, for bursts on a schedule (rate-period.ts); absent until a burst. Counted in the template's bytes (budget.ts PERIOD_BYTES), evicted with it. */
   rp?: Record<string, number[]>;
   /** Per family key (as `f`), its bursts' episodes (rate-period.ts); dropped with the family. */
   fp?: Record<string, number[]>;

@@ -62,12 +62,13 @@ class LogScorer {
     this.#miner = new TemplateMiner(s.m, MINER_PARAMS);
     this.#prose = new ProseLines(s.p);
     this.#values = new ValueScorer(s, this.#miner, this.#evicted);
-    this.#rates = new RateScorer(s, this.#miner);
+    this.#rates = new RateScorer(s, this.#miner, this.#evicted);
     this.#n = s.t.n;
     chargeSlotStats(this.#miner, s.s, this.#evicted);
+    this.#rates.chargePeriods();
   }
 
-  /** A template the miner evicted: its slot and rate statistics go with it. */
+  /** A template the miner evicted: its slot, rate and period statistics go with it. */
   readonly #evicted = (id: number): void => {
     delete this.#s.s[id];
     delete this.#s.r[id];

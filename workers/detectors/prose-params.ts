@@ -121,7 +121,7 @@ export const PROSE_PARAMS = Object.freeze({
    */
   runPurge: 0.5,
   /**
-   * The verbatim memory (prose-seen.ts): hashes of the last seenTexts distinct accepted texts after
+   * The verbatim memory (prose-seen.ts): keys (64 bits of SHA-256) of the last seenTexts distinct accepted texts after
    * which no text was flagged for seenHold events; a text among them is neither new vocabulary nor drift. 0: off.
    */
   seenTexts: 1024,

@@ -1,4 +1,4 @@
-// The verbatim memory of the free-text detector (prose.ts, issue 11): hashes of the texts a
+// The verbatim memory of the free-text detector (prose.ts, issue 11): keys of the texts a
 // stream accepted while it was ordinary, kept far longer than the 12 KiB deflate dictionary and
 // the long-run vocabulary keep their words. A rare kind of text the stream accepted before (a
 // second-language question asked again 500 texts later, the same stock reply) is not new
@@ -7,34 +7,52 @@
 // false alarms were verbatim repeats of a text accepted earlier).
 //
 //   accept(x, at): x (normalised, as the dictionary holds it) accepted at event `at`, no text
-//                flagged in the `hold` events before: its 32-bit FNV-1a hash waits `hold` events;
-//                a flagged text in that time (an off-topic run or an attack beginning) drops every
-//                waiting hash, so neither a run's first texts, accepted before the run was noticed,
-//                nor its later ones vouch for a later run's repeats
+//                flagged in the `hold` events before: its key waits `hold` events; a flagged text
+//                in that time (an off-topic run or an attack beginning) drops every waiting key, so
+//                neither a run's first texts, accepted before the run was noticed, nor its later
+//                ones vouch for a later run's repeats
 //   note(at, flagged) at each event, before its text is accepted: flagged(at), then tick(at)
-//   tick(at):    hashes that waited `hold` events join a ring of `size` hashes (no duplicates, oldest out)
-//   has(x):      the hash is in the ring
-// State: the ring as base64 of little-endian uint32 (size × 4 bytes), the write position, the waiting [event, hash] pairs.
+//   tick(at):    keys that waited `hold` events join a ring of `size` keys (no duplicates, oldest out)
+//   has(x):      the key is in the ring
+// The key: the first 64 bits of SHA-256 over the text's UTF-16 units (every string its own bytes,
+// lone surrogates included). A text that passes for an accepted one word for word escapes the
+// vocabulary and drift tests, so the key must not be forgeable: with the 32-bit FNV-1a hash of
+// before, a collision with a known stock reply took seconds to craft (and pairs of words such as
+// "costarring" and "liquid" collide); a second preimage of 64 bits of SHA-256 takes about 2^64
+// hashes. Unkeyed, so that a stream's state and findings stay a function of its events.
+// State: the ring as base64 of big-endian 64-bit keys (size × 8 bytes), the write position, the
+// waiting [event, key's high 32 bits, its low 32 bits] triples, w: 2. A state saved before (no w:
+// 4-byte FNV-1a hashes, [event, hash] pairs) is upgraded when loaded: its hashes cannot be turned
+// into keys (the texts are not kept), so its ring and waiting hashes are dropped and the memory
+// starts empty (texts accepted before are judged as before the memory, until accepted again); the
+// last flagged event carries on.
+import { createHash, hash } from 'node:crypto';
 
 export interface SeenState {
-  /** The ring of hashes, base64 (4 bytes each, in ring order). */
+  /** The ring of keys, base64 (8 bytes each, big-endian, in ring order; 4-byte hashes in a state without w). */
   h: string;
   /** Write position (the oldest entry once the ring is full). */
   p: number;
-  /** Waiting hashes: [event, hash, event, hash, …], oldest first. */
+  /** Waiting keys: [event, high 32 bits, low 32 bits, …], oldest first ([event, hash, …] in a state without w). */
   q: number[];
   /** The event of the last flagged text (-1: none). */
   f: number;
+  /** 32-bit words per key: 2 (absent in states saved with 32-bit FNV-1a hashes, upgraded on load). */
+  w?: 2;
 }
+
+const isWord = (x: number): boolean => Number.isInteger(x) && x >= 0 && x <= 0xffffffff;
 
 export function isSeenState(o: unknown): o is SeenState {
   if (o === null || typeof o !== 'object') return false;
   const s = o as SeenState;
-  return typeof s.h === 'string' && Number.isInteger(s.p) && s.p >= 0 && Buffer.from(s.h, 'base64').length % 4 === 0 &&
-    Array.isArray(s.q) && s.q.length % 2 === 0 && s.q.every((x) => Number.isInteger(x) && x >= 0) && Number.isInteger(s.f);
+  if (typeof s.h !== 'string' || !Number.isInteger(s.p) || s.p < 0 || !Array.isArray(s.q) || !Number.isInteger(s.f)) return false;
+  const per = s.w === undefined ? 1 : s.w === 2 ? 2 : 0;
+  return per > 0 && Buffer.from(s.h, 'base64').length % (4 * per) === 0 && s.q.length % (per + 1) === 0 && s.q.every((x) => Number.isInteger(x) && x >= 0) &&
+    s.q.every((x, i) => i % (per + 1) === 0 || isWord(x));
 }
 
-/** FNV-1a over the UTF-16 units of x. */
+/** FNV-1a over the UTF-16 units of x (the key of states saved before the 64-bit key; kept for tests of the upgrade). */
 export function textHash32(x: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < x.length; i++) {
@@ -44,15 +62,26 @@ export function textHash32(x: string): number {
   return h >>> 0;
 }
 
+/** SHA-256 of a buffer: the one-shot crypto.hash where Node has it (20.12 on), else createHash. */
+const sha256: (b: Buffer) => Buffer = typeof hash === 'function' ? (b) => hash('sha256', b, 'buffer') : (b) => createHash('sha256').update(b).digest();
+
+/** The key of x: the first 64 bits of SHA-256 over its UTF-16 units (little-endian). */
+export function textKey(x: string): bigint {
+  return sha256(Buffer.from(x, 'utf16le')).readBigUInt64BE(0);
+}
+
+const LOW = 0xffffffffn;
+
 export class SeenTexts {
   readonly #size: number;
   readonly #hold: number;
-  #q: number[];
+  /** Waiting keys: [event, key, …], oldest first. */
+  #q: (number | bigint)[];
   #last: number;
-  #ring: number[];
+  #ring: bigint[];
   #pos: number;
-  /** Hash → how many ring slots hold it (at most 1 unless a saved state had duplicates). */
-  readonly #has = new Map<number, number>();
+  /** Key → how many ring slots hold it (at most 1 unless a saved state had duplicates). */
+  readonly #has = new Map<bigint, number>();
   #dirty = false;
 
   constructor(size: number, hold: number, saved?: SeenState) {
@@ -60,24 +89,29 @@ export class SeenTexts {
     this.#hold = hold;
     this.#ring = [];
     this.#pos = 0;
-    this.#q = saved?.q.slice() ?? [];
+    this.#q = [];
     this.#last = saved?.f ?? -1;
-    if (saved !== undefined) {
-      const b = Buffer.from(saved.h, 'base64');
-      for (let i = 0; i + 4 <= b.length && this.#ring.length < size; i += 4) this.#ring.push(b.readUInt32LE(i));
-      this.#pos = this.#ring.length < size ? this.#ring.length : saved.p % size;
-      for (const h of this.#ring) this.#has.set(h, (this.#has.get(h) ?? 0) + 1);
+    if (saved === undefined) return;
+    if (saved.w !== 2) {
+      // A state of 32-bit FNV-1a hashes: they cannot become keys; the memory starts empty, in the new format at the next save.
+      this.#dirty = true;
+      return;
     }
+    for (let i = 0; i + 2 < saved.q.length; i += 3) this.#q.push(saved.q[i], (BigInt(saved.q[i + 1]) << 32n) | BigInt(saved.q[i + 2]));
+    const b = Buffer.from(saved.h, 'base64');
+    for (let i = 0; i + 8 <= b.length && this.#ring.length < size; i += 8) this.#ring.push(b.readBigUInt64BE(i));
+    this.#pos = this.#ring.length < size ? this.#ring.length : saved.p % size;
+    for (const h of this.#ring) this.#has.set(h, (this.#has.get(h) ?? 0) + 1);
   }
 
   has(x: string): boolean {
-    return this.#has.has(textHash32(x));
+    return this.#has.has(textKey(x));
   }
 
   /** x accepted at event `at` waits `hold` events before it is remembered. */
   accept(x: string, at: number): void {
     if (this.#last >= 0 && at - this.#last <= this.#hold) return;
-    this.#q.push(at, textHash32(x));
+    this.#q.push(at, textKey(x));
     this.#dirty = true;
   }
 
@@ -87,18 +121,18 @@ export class SeenTexts {
     this.tick(at);
   }
 
-  /** A text was flagged at event `at`: the waiting hashes are dropped. */
+  /** A text was flagged at event `at`: the waiting keys are dropped. */
   flagged(at: number): void {
     this.#last = at;
     this.#dirty = true;
     this.#q.length = 0;
   }
 
-  /** Event `at`: the hashes that waited `hold` events are remembered. */
+  /** Event `at`: the keys that waited `hold` events are remembered. */
   tick(at: number): void {
     let k = 0;
-    while (k < this.#q.length && at - this.#q[k] >= this.#hold) {
-      this.#remember(this.#q[k + 1]);
+    while (k < this.#q.length && at - (this.#q[k] as number) >= this.#hold) {
+      this.#remember(this.#q[k + 1] as bigint);
       k += 2;
     }
     if (k > 0) {
@@ -107,7 +141,7 @@ export class SeenTexts {
     }
   }
 
-  #remember(h: number): void {
+  #remember(h: bigint): void {
     if (this.#has.has(h) || this.#size <= 0) return;
     if (this.#ring.length < this.#size) {
       this.#ring.push(h);
@@ -121,7 +155,7 @@ export class SeenTexts {
     this.#dirty = true;
   }
 
-  #drop(h: number): void {
+  #drop(h: bigint): void {
     const c = (this.#has.get(h) ?? 0) - 1;
     if (c <= 0) this.#has.delete(h);
     else this.#has.set(h, c);
@@ -131,8 +165,13 @@ export class SeenTexts {
   save(): SeenState | undefined {
     if (!this.#dirty) return undefined;
     this.#dirty = false;
-    const b = Buffer.alloc(this.#ring.length * 4);
-    this.#ring.forEach((h, i) => b.writeUInt32LE(h, i * 4));
-    return { h: b.toString('base64'), p: this.#pos, q: this.#q.slice(), f: this.#last };
+    const b = Buffer.alloc(this.#ring.length * 8);
+    this.#ring.forEach((h, i) => b.writeBigUInt64BE(h, i * 8));
+    const q: number[] = [];
+    for (let i = 0; i + 1 < this.#q.length; i += 2) {
+      const k = this.#q[i + 1] as bigint;
+      q.push(this.#q[i] as number, Number(k >> 32n), Number(k & LOW));
+    }
+    return { h: b.toString('base64'), p: this.#pos, q, f: this.#last, w: 2 };
   }
 }

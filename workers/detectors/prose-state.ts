@@ -56,7 +56,7 @@ export interface ProseState {
   rk?: string[];
   /** Accepted texts of the last window events that were already poorly explained: [event, hash of the text] (prose-purge.ts). */
   pw?: RunMemory;
-  /** Hashes of texts accepted while the stream was ordinary (prose-seen.ts; absent in older states and when off). */
+  /** Keys (64 bits of SHA-256) of texts accepted while the stream was ordinary (prose-seen.ts; absent in older states and when off; 32-bit hashes in states before its `w`, upgraded on load). */
   sn?: SeenState;
   /** Near misses waiting to join the dictionary: [event, text] (prose-hold.ts; absent in older states and when off). */
   ph?: Held;

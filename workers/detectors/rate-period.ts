@@ -4,7 +4,8 @@
 // is expected (a monitoring check every 5 minutes, a cron job) and not reported while it stays
 // no larger than twice its earlier episodes. A storm that recurs at irregular times, or a larger
 // burst at the usual time, is reported as before. Pure functions of numbers; the record lives in
-// the logs state (`rp`, per template id).
+// the logs state (`rp`, per template id, counted in its template's bytes and evicted with it;
+// `fp`, per family, within FAMILY_BUDGET; budget.ts).
 
 export const PERIOD_PARAMS = Object.freeze({
   /** An episode ends after this long (event time) without a burst line of the template. */

@@ -12,8 +12,8 @@
 //        ─► template id + its variable slots (the line's tokens at the wildcard positions)
 //
 // Bounded: at most `maxTemplates` per stream, and at most `maxBytes` of template layer: each
-// template's serialised entry, its rate record and its slot statistics (logs.ts grows the last
-// through grow()), accounted as they change (never by serialising; budget.ts); when over either
+// template's serialised entry, its rate record, its slot statistics and its burst period record
+// (logs.ts and logs-rate.ts grow the last two through grow()), accounted as they change (never by serialising; budget.ts); when over either
 // bound the least recently seen template is evicted (its id is never reused). The memo is not serialised: it is cleared whenever a
 // template is created, changed or evicted, so it only ever answers what the tree would, and a
 // stream's templates do not depend on how it was split into batches. Pure and deterministic.
