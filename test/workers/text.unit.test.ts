@@ -2,7 +2,7 @@
 // admission, and the state's shape and size.
 import { describe, expect, it } from 'vitest';
 import { normalise } from '../../workers/detectors/normalise.js';
-import { freshTextState, hasHighLevel, scoreText, severityOf, skeleton, TEXT_PARAMS, upgradeTextState, type TextParams, type TextState } from '../../workers/detectors/text.js';
+import { freshTextState, hasHighLevel, patternKey, scoreText, severityOf, skeleton, TEXT_PARAMS, upgradeTextState, type TextParams, type TextState } from '../../workers/detectors/text.js';
 import { prng, syntheticLog } from '../../src/tools/demo/synthetic.js';
 import { runStream, textEvents } from './helpers.js';
 
@@ -44,6 +44,27 @@ describe('skeleton()', () => {
   });
 });
 
+describe('patternKey()', () => {
+  const key = (line: string): string => patternKey(normalise(line), 512);
+
+  it('leaves out the words of tokens that hold a number (a thread, a user agent, a query): one message, one key', () => {
+    const a = key('2026-07-26 08:01:20.600 ERROR 81 --- [   scheduling-1] c.e.shop.payment.PaymentClient : Payment gateway call failed for order 8918792: java.net.SocketTimeoutException: Read timed out');
+    const b = key('2026-07-26 08:01:21.931 ERROR 81 --- [nio-8080-exec-7] c.e.shop.payment.PaymentClient : Payment gateway call failed for order 6343040: java.net.SocketTimeoutException: Read timed out');
+    expect(a).toBe(b);
+    expect(a).toBe('ERROR shop payment PaymentClient Payment gateway call failed for order java net SocketTimeoutException Read timed out');
+    expect(skeleton(normalise('[ scheduling-1] x'), 512)).not.toBe(skeleton(normalise('[nio-8080-exec-7] x'), 512));
+    expect(key('"GET /api/v1/search?q=tent&page=2 HTTP/2" 504 UT response_timeout "python-requests/2.32.3"')).toBe(key('"GET /api/v1/search?q=boots&page=3 HTTP/1.1" 504 UT response_timeout "okhttp/4.12.0"'));
+  });
+
+  it('keeps different messages apart, and a line of numbered tokens only keeps its skeleton', () => {
+    expect(key('KERNEL FATAL data TLB error interrupt')).not.toBe(key('KERNEL FATAL data storage interrupt'));
+    expect(key('"GET /a/v1 HTTP/2" 504 UT response_timeout')).not.toBe(key('"GET /a/v1 HTTP/2" 503 UF,URX upstream_reset_before_response_started'));
+    expect(key('cn304/pkts_out.rrd v2/items')).toBe(skeleton(normalise('cn304/pkts_out.rrd v2/items'), 512));
+    expect(key('cn304/pkts_out.rrd v2/items')).not.toBe('');
+    expect(patternKey('abc '.repeat(300), 512).length).toBeLessThanOrEqual(512);
+  });
+});
+
 describe('quarantine and admission', () => {
   const base = (): string[] => syntheticLog({ lines: 2000, anomalies: 0, seed: 12 }).lines;
 
@@ -73,6 +94,18 @@ describe('quarantine and admission', () => {
     expect(on[2].explanation).toMatch(/Still rare: at its decayed frequency \(2\.90 occurrences, half-life 2000 events; .*\) it is expected 0\.90 times in the next 900 events \(common at 1\)/);
     expect(on[3].details.admitted).toBe(true);
     expect(on[3].explanation).toMatch(/expected 1\.19 times in the next 900 events .*: it has become common, so it is now accepted into the baseline as normal/);
+  });
+
+  it('a non-severe pattern that keeps coming with a different user agent each time is one pattern: common by its decayed frequency, not six rare ones', () => {
+    const lines = base();
+    const at = [600, 700, 800, 900, 1000, 1100];
+    const agents = ['python-requests/2.32.3', 'okhttp/4.12.0', 'shop-ios/7.3.1', 'curl/8.5.0', 'Go-http-client/1.1', 'python-requests/2.31.0'];
+    at.forEach((i, k) => { lines[i] = `INFO scheduler rebalanced shard ${i} across zone-b replicas agent=${agents[k]} (lag ${i % 13}s)`; });
+    const on = direct(lines, TEXT_PARAMS, 0.01).findings.filter((f) => at.includes(f.index));
+    // As the same line without the agent: rare at its first three sightings, common at the fourth, then normal.
+    expect(on.map((f) => f.index)).toEqual([600, 700, 800, 900]);
+    expect(on.slice(1).map((f) => f.details.kind)).toEqual(['rare', 'rare', 'rare']);
+    expect(on[3].details.admitted).toBe(true);
   });
 
   it('a non-severe pattern seen three times spread over a long stream is still rare at its third and fourth sightings (no count of sightings admits it)', () => {

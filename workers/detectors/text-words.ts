@@ -92,6 +92,51 @@ export function skeleton(line: string, max: number): string {
   return k.length > max ? k.slice(0, max) : k;
 }
 
+/**
+ * A quarantined pattern's identity (text.ts): the skeleton of the line's words outside tokens
+ * that hold a number or a class token (<N3>, <IP>…). Such a token is a variable to the template
+ * miner (templates.ts masks every token with a digit), and the words inside it vary
+ * independently of the message: a thread name (nio-8080-exec-7, scheduling-1), a user agent
+ * (python-requests/2.32.3), a query (/search?q=tent&page=2), a versioned path. Counted in the
+ * key, they split one message into a pattern per combination, each rare, so a routine line kept
+ * coming back as "still rare" (svc: an Envoy route's usual 503s and 504s, one pattern per user
+ * agent and query). text.ts uses it for lines without a severity word. A line whose words are
+ * all in such tokens keeps its full skeleton (an empty key would join unrelated lines).
+ */
+export function patternKey(line: string, max: number): string {
+  let k = '';
+  const n = line.length;
+  let i = 0;
+  while (i < n) {
+    // One whitespace-delimited token: [i, j).
+    let j = i;
+    let variable = false;
+    while (j < n && line.charCodeAt(j) !== 32) {
+      const c = line.charCodeAt(j);
+      if (c >= 48 && c <= 57) variable = true;
+      else if (c === 60 /* < */ && isClassToken(line, j)) variable = true;
+      j++;
+    }
+    if (!variable && j > i) {
+      const w = skeleton(line.slice(i, j), max);
+      if (w !== '') k += k === '' ? w : ` ${w}`;
+      if (k.length >= max) return k.slice(0, max);
+    }
+    i = j + 1;
+  }
+  return k === '' ? skeleton(line, max) : k;
+}
+
+/** Whether a class token (<[A-Z]+\d*>) starts at line[i] ('<'). */
+function isClassToken(line: string, i: number): boolean {
+  const n = line.length;
+  let j = i + 1;
+  while (j < n && line.charCodeAt(j) >= 65 && line.charCodeAt(j) <= 90) j++;
+  if (j === i + 1) return false;
+  while (j < n && line.charCodeAt(j) >= 48 && line.charCodeAt(j) <= 57) j++;
+  return j < n && line.charCodeAt(j) === 62;
+}
+
 function isAsciiLetter(c: number): boolean {
   return (c | 32) >= 97 && (c | 32) <= 122;
 }

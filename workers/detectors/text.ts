@@ -3,7 +3,7 @@
 //   line ─► normalise (ids/IPs/numbers → <N3>, <H16>, <IP>…)
 //        ─► exact line already in the baseline? ──yes──► normal (no compression)
 //        │ no
-//        ├─► pattern (skeleton: the line's words) quarantined? ──yes──► recurrence, no compression:
+//        ├─► pattern (its words; a routine line's outside numbered tokens: patternKey) quarantined? ──yes──► recurrence, no compression:
 //        │      sightings at most incidentGap events apart are one incident, all reported (a burst
 //        │      of an alert) while the pattern is rare. Rarity is its decayed frequency, no count
 //        │      of sightings: common when its long-run occurrences (half-life rareHalfLife; an
@@ -45,14 +45,14 @@ import { normalise } from './normalise.js';
 import { decodeState, encodeState } from './state.js';
 import { hashLine, MixDrift } from './mix.js';
 import { empiricalP, formatP } from './pvalue.js';
-import { hasHighLevel, severityOf, skeleton, warnedFailure } from './text-words.js';
+import { hasHighLevel, patternKey, severityOf, skeleton, warnedFailure } from './text-words.js';
 import { TEXT_DETECTOR, type TextParams, TEXT_PARAMS } from './text-params.js';
 import { freshTextState, type QEntry, type TextState, upgradeTextState } from './text-state.js';
 import { TextBaseline } from './text-baseline.js';
 import { CostNull, RATIO_EVERY } from './text-null.js';
 import { Quarantine } from './text-quarantine.js';
 
-export { hasHighLevel, severityOf, skeleton, warnedFailure } from './text-words.js';
+export { hasHighLevel, patternKey, severityOf, skeleton, warnedFailure } from './text-words.js';
 export { TEXT_DETECTOR, TEXT_PARAMS, type TextParams } from './text-params.js';
 export { freshTextState, upgradeTextState, type TextState } from './text-state.js';
 
@@ -130,8 +130,12 @@ export class TextScorer {
       const qa = this.#quarantine.acceptedOf(line);
       return qa === undefined ? null : this.#quarantine.recur(qa, line, severityOf(text) || warnedFailure(text));
     }
-    const key = skeleton(line, P.quarantineLineBytes);
     const sev = P.severityBoost > 0 ? severityOf(text) : '';
+    // A routine line's pattern leaves out the words of its numbered tokens (a user agent, a
+    // thread, a query: patternKey), so it is counted as one pattern and becomes common as a whole.
+    // A severe line keeps its full skeleton: its recurrences are all reported while rare, and a
+    // coarser identity would report lines that compression judges familiar (BGL_2k's benign FATALs).
+    const key = sev === '' ? patternKey(line, P.quarantineLineBytes) : skeleton(line, P.quarantineLineBytes);
     const q = this.#quarantine.find(key);
     // A warning that names a failure recurs as a severe pattern does (text-words.ts).
     if (q !== undefined) return this.#quarantine.recur(q, line, sev || warnedFailure(text));
