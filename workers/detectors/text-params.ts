@@ -89,6 +89,15 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
    */
   rareHorizon: 900,
   /**
+   * A pattern without a severity word that has begun at least this many incidents, and begins
+   * one more no sooner than periodicGap of its mean spacing (its incidents begun over the events
+   * since it was first flagged), is routine: it comes back at its own pace (a consumer group's
+   * rebalance every few thousand lines), however rare by the decayed frequency above, and the
+   * new incident is not reported. A sooner one, or one with a severity word, is judged as before.
+   */
+  periodicStarts: 4,
+  periodicGap: 0.5,
+  /**
    * The recent run: its sightings decayed with this half-life; common while they make up at
    * least commonShare of the stream's recent lines (sightings × ln 2 / recentHalfLife): a
    * sustained flow of the pattern (about 100 lines in a row) is the stream's present
@@ -126,6 +135,8 @@ export interface TextParams {
   rareHalfLife: number;
   steadySpan: number;
   rareHorizon: number;
+  periodicStarts: number;
+  periodicGap: number;
   recentHalfLife: number;
   commonShare: number;
   quarantineSize: number;

@@ -91,10 +91,15 @@ export class Quarantine {
     // Hysteresis on the long run: a pattern that keeps coming stays common; after a long absence
     // (its expectation under ½) it is rare again.
     const wasCommon = q[11] === 1 && (expectOf(run) >= 0.5 || shareOf(recent) >= P.commonShare);
+    // Routine: a mild pattern that has begun periodicStarts incidents and begins one more at its
+    // own pace (no sooner than periodicGap of the mean spacing of its incidents so far).
+    const begun = q[15];
+    const periodic = !severe && !inIncident && begun >= P.periodicStarts && gap * begun >= P.periodicGap * span;
     if (inIncident) q[10]++;
     else {
       q[9] = s.n;
       q[10] = 1;
+      q[15] = begun + 1;
     }
     // This sighting as an occurrence: a new incident is one; inside an incident, nothing while
     // it is no longer than a burst; once it has gone on for steadySpan events, its whole
@@ -125,6 +130,7 @@ export class Quarantine {
       this.#qBytes += jsonBytes(line) - 2;
       this.#trimQuarantine();
     }
+    if (periodic && !common) return null;
     const admitted = common;
     const seen = inIncident
       ? `A pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again ${gap} events after its previous line: part of the same incident (${q[10]} lines). `
