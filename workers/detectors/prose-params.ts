@@ -153,8 +153,8 @@ export const PROSE_PARAMS = Object.freeze({
   /** EWMA weight of the usual character mix. */
   classAlpha: 0.02,
 });
-/** The statistics a threshold applies to (prose.ts: Decision). */
-type Decision = 'vocabulary' | 'paragraph' | 'repetition' | 'length' | 'characters' | 'token' | 'window';
+/** The statistics a threshold applies to (prose.ts: DECIDE, and 'window'). */
+export type Decision = 'vocabulary' | 'paragraph' | 'repetition' | 'length' | 'characters' | 'token' | 'window';
 export type ProseParams = { [K in Exclude<keyof typeof PROSE_PARAMS, 'uHalf'>]: number } & { uHalf: Readonly<Record<Decision, number>> };
 
 /** Phrases that try to override an assistant's instructions (a prior, never a finding alone). */

@@ -45,26 +45,26 @@ import { normalise } from './normalise.js';
 import { encodeState } from './state.js';
 import { jsonBytes } from './budget.js';
 import { Lexicon } from './prose-lexicon.js';
-import { OVERRIDE, PROSE_PARAMS, type ProseParams } from './prose-params.js';
+import { OVERRIDE, PROSE_PARAMS, type Decision, type ProseParams } from './prose-params.js';
+import { proseFinding } from './prose-explain.js';
 import {
-  explainParagraph, freshSegments, measureSegment, pushSegment, SEGMENT_MIN_BYTES, segmentBin, segmentU, type SegmentState,
+  freshSegments, measureSegment, pushSegment, SEGMENT_MIN_BYTES, segmentU, type SegmentState,
 } from './prose-segment.js';
-import { empiricalP, formatP } from './pvalue.js';
 import { freshRecur, loneSupport, noteRecur, recurSupport, type RecurParams } from './prose-recur.js';
 import { calmRare, RareKinds } from './prose-rare.js';
 import { noteRun, takeRun, textHash, type RunMemory } from './prose-purge.js';
 import { SeenTexts } from './prose-seen.js';
 import { hold, release } from './prose-hold.js';
-import { classDistance, classShares, CLASS_NAMES, CLASSES, longestToken, recurringToken, lower, pushNull, refreshNull, tokenShare, topWord, upper } from './prose-features.js';
+import { classDistance, classShares, CLASSES, longestToken, recurringToken, lower, pushNull, refreshNull, tokenShare, upper } from './prose-features.js';
 
-export const PROSE_DETECTOR = 'prose_surprise';
+export { PROSE_DETECTOR } from './prose-explain.js';
 
 export { OVERRIDE, PROSE_PARAMS, type ProseParams } from './prose-params.js';
 export { decodeProse, freshProse, PROSE_STATE_VERSION, STATS, type ProseState, type ProseValues, type Stat } from './prose-state.js';
 import { canonicalProse, decodeProse, FLOOR, noteFlag, STATS, type ProseState, type ProseValues, type Stat } from './prose-state.js';
 /** What decides a finding: the vocabulary distance (unexplained + novelty tail distances) and the shape statistics. */
-const DECIDE = ['vocabulary', 'paragraph', 'repetition', 'length', 'characters', 'token'] as const;
-export type Decision = (typeof DECIDE)[number] | 'window';
+const DECIDE = ['vocabulary', 'paragraph', 'repetition', 'length', 'characters', 'token'] as const satisfies readonly Decision[];
+export type { Decision } from './prose-params.js';
 const WORD = /\p{L}{3,}/gu;
 
 export class ProseScorer {
@@ -303,7 +303,8 @@ export class ProseScorer {
     if ((!flagged && !quarantine) || changed) this.#accept(v, P.runPurge > 0 && u.unexplained >= P.runPurge, P.holdEvents > 0 && warm && best >= P.quarantineShare);
     if (P.holdEvents > 0) for (const t of release((s.ph ??= []), s.n, P.holdEvents)) this.#learn(this.#remember(t));
     if (!warm || score < threshold) return null;
-    return this.#finding(text, stat, v, d, score, changed);
+    const ctx = { nulls: s.nulls, sg: this.#sg, segBin: this.#segBin, mix: s.mix, window: Math.min(s.win.length, P.window), override: this.override };
+    return proseFinding(text, stat, v, d, score, changed, ctx);
   }
 
   /**
@@ -350,74 +351,6 @@ export class ProseScorer {
     for (let k = 0; k < CLASSES; k++) s.mix[k] += a * (v.shares[k] - s.mix[k]);
     s.ins++;
     if (s.ins % P.nullRefresh === 0 || s.ins <= 2 * P.warmupNull) for (const st of STATS) refreshNull(nl[st]);
-  }
-
-  #finding(text: string, stat: Decision, v: ProseValues, u: Record<Decision, number>, score: number, changed: boolean): Omit<Finding, 'index'> {
-    const sv = v.segment;
-    const bin = stat === 'paragraph' && this.#segBin >= 0 ? this.#segBin : segmentBin(sv.bytes);
-    const nl = stat === 'paragraph' ? this.#sg.u[bin] : this.s.nulls[stat === 'vocabulary' ? 'unexplained' : stat];
-    const val = stat === 'vocabulary' ? v.unexplained : stat === 'paragraph' ? sv.unexplained : v[stat];
-    const p = stat === 'repetition' ? empiricalP(nl.ring.map((x) => -x), -val) : empiricalP(nl.ring, val);
-    const pText = formatP(p, nl.ring.length, 'texts of this stream');
-    const typ = nl.q50;
-    let explanation: string;
-    const extra: Record<string, number | string> = {};
-    switch (stat) {
-      case 'vocabulary':
-        Object.assign(extra, { novel_words: v.novel.slice(0, 8).join(' '), novelty: Number(v.novelty.toFixed(4)) });
-        explanation = `This text is poorly explained by the stream's recent texts: ${(val * 100).toFixed(0)}% of its compressed size remains given them vs. a typical ${(typ * 100).toFixed(0)}%, ` +
-          `and ${v.novel.length} of its words never appear in them${v.novel.length > 0 ? ` (${v.novel.slice(0, 6).map((w) => `"${w}"`).join(', ')}${v.novel.length > 6 ? '…' : ''})` : ''}: new vocabulary (another language, code, instructions or a new topic)` +
-          (this.override !== '' ? `; it holds the instruction-override phrase "${this.override}"` : '');
-        break;
-      case 'paragraph':
-        explanation = explainParagraph(sv, typ, bin, this.override, extra);
-        break;
-      case 'repetition': {
-        const w = topWord(text);
-        if (w.count > 1) Object.assign(extra, { top_word: w.word, top_word_count: w.count, words: w.words });
-        explanation = `This text compresses far too well: its compressed size is ${(val * 100).toFixed(0)}% of its Huffman-only size vs. a typical ${(typ * 100).toFixed(0)}% (repetition${w.count > 2 ? `: "${w.word}" ${w.count} times in ${w.words} words` : ''})`;
-        break;
-      }
-      case 'length':
-        explanation = `This text is ${v.bytes} bytes long vs. a typical ${Math.round(2 ** typ - 1)}`;
-        break;
-      case 'characters': {
-        const c = classDistance(v.shares, this.s.mix);
-        Object.assign(extra, { class: CLASS_NAMES[c.top], class_share: Number(v.shares[c.top].toFixed(3)), usual_share: Number(this.s.mix[c.top].toFixed(3)) });
-        explanation = `Its character mix differs from the stream's: ${CLASS_NAMES[c.top]} ${(v.shares[c.top] * 100).toFixed(0)}% vs. a usual ${(this.s.mix[c.top] * 100).toFixed(0)}% (L1 distance ${val.toFixed(2)} vs. typical ${typ.toFixed(2)})`;
-        break;
-      }
-      case 'token':
-        explanation = `It holds a ${v.longest}-character token without spaces vs. a typical longest ${Math.round(2 ** typ - 1)} (an encoded blob, a key or a URL)`;
-        break;
-      case 'window':
-        explanation = `The stream's last ${Math.min(this.s.win.length, this.P.window)} texts are poorly explained by its reference texts: ${(val * 100).toFixed(0)}% of their compressed size remains vs. a typical ${(typ * 100).toFixed(0)}% (a change of topic or language), and this text is part of it (${(v.unexplained * 100).toFixed(0)}%)`;
-        break;
-    }
-    explanation += `; ${u[stat].toFixed(1)}× as far from the typical as the stream's 1% tail${stat === 'vocabulary' || stat === 'paragraph' ? ' (unexplained + new words)' : ''}, ${pText}.`;
-    if (changed) explanation += ' Most recent texts were flagged: the stream has changed, so this text is accepted into its reference.';
-    return {
-      score: Number(score.toFixed(4)),
-      detector: PROSE_DETECTOR,
-      explanation,
-      details: {
-        kind: stat === 'window' ? 'drift' : stat,
-        // Incidents (engine/transforms/incidents.ts) fold findings of one key: a drift window, a flood of one word, one statistic.
-        incident_key: stat === 'window' ? 'drift' : stat === 'repetition' && typeof extra.top_word === 'string' ? `repetition:${extra.top_word}` : stat,
-        ...(this.override !== '' ? { override: this.override } : {}),
-        value: Number(val.toFixed(4)),
-        typical: Number(typ.toFixed(4)),
-        tail_distance: Number(u[stat].toFixed(3)),
-        p_value: Number(p.toPrecision(3)),
-        null_size: nl.ring.length,
-        unexplained: Number(v.unexplained.toFixed(4)),
-        repetition: Number(v.repetition.toFixed(4)),
-        bytes: v.bytes,
-        longest_token: v.longest,
-        ...extra,
-        ...(changed ? { accepted: true } : {}),
-      },
-    };
   }
 
   save(): Uint8Array {
