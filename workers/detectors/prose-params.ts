@@ -60,7 +60,7 @@ export const PROSE_PARAMS = Object.freeze({
   /** …and at most this many bytes of them in the state's JSON (budget.ts), the oldest out. */
   tokenBytes: TEXT_BUDGET.proseTokens,
   /**
-   * The recurrence memory (prose-recur.ts): at most recurSize texts flagged for their vocabulary
+   * The recurrence memory (prose-recur.ts): at most recurSize texts flagged for their vocabulary (or last paragraphs)
    * (recurText characters each, recurBytes of JSON), episodes split at gaps of more than recurGap
    * texts, recurPerEpisode texts kept of each; a flagged text whose vocabulary distance falls under
    * its threshold given the texts of the episodes left after dropping the recurEpisodes − 1 closest

@@ -50,7 +50,7 @@ export interface ProseState {
   tk?: string[];
   /** Per size bin, the nulls of the segments of accepted texts (prose-segment.ts; absent in older states). */
   sg?: SegmentState;
-  /** Texts flagged for their vocabulary and when (prose-recur.ts; absent in older states). */
+  /** Texts flagged for their vocabulary (or last paragraphs flagged) and when (prose-recur.ts; absent in older states). */
   rc?: RecurState;
   /** Accepted texts of a rare kind (prose.ts #rare; absent in older states and when off). */
   rk?: string[];

@@ -30,7 +30,7 @@
 //   after the run, while the window mean still lags)
 //   normal texts join D and the nulls; flagged ones do not (hygiene), unless most recent texts
 //   were flagged: then the stream has changed and texts are accepted again (the explanation says so);
-//   a text flagged for its vocabulary is remembered; one that texts flagged in earlier episodes explain (a rare
+//   a text flagged for its vocabulary (or its last paragraph, kept alone) is remembered; one that texts flagged in earlier episodes explain (a rare
 //   normal kind that keeps coming back; or lone earlier texts in another language: prose-recur.ts) is not reported, joins;
 //   a rare kind leaving D is kept, a question said twice is no flood, a few words are judged by size (prose-rare.ts);
 //   when a drift is reported, the texts that opened it, accepted before the window rose, leave D (prose-purge.ts);
@@ -48,7 +48,7 @@ import { Lexicon } from './prose-lexicon.js';
 import { OVERRIDE, PROSE_PARAMS, type Decision, type ProseParams } from './prose-params.js';
 import { proseFinding } from './prose-explain.js';
 import {
-  freshSegments, measureSegment, pushSegment, SEGMENT_MIN_BYTES, segmentU, type SegmentState,
+  freshSegments, lastParagraph, measureSegment, pushSegment, SEGMENT_MIN_BYTES, segmentU, type SegmentState,
 } from './prose-segment.js';
 import { freshRecur, loneSupport, noteRecur, recurSupport, type RecurParams } from './prose-recur.js';
 import { calmRare, RareKinds } from './prose-rare.js';
@@ -284,9 +284,11 @@ export class ProseScorer {
     this.override = override ?? '';
     let score = warm && best > 0 ? Math.min(1, best / (best + 1)) : 0;
     // A text flagged for its vocabulary is remembered; one of a kind that keeps coming back is not reported (prose-recur.ts).
-    if (score >= 0.5 && stat === 'vocabulary' && P.recurSize > 0) {
+    // …and so is one flagged for its last paragraph, which the memory keeps alone (a closing line that left the dictionary).
+    if (score >= 0.5 && (stat === 'vocabulary' || stat === 'paragraph') && P.recurSize > 0) {
+      const para = stat === 'paragraph' ? lastParagraph(text, P.maxBytes) : null;
       const again = override === undefined ? this.#secondOpinion(text, v, d, half, gain * wg) : null;
-      noteRecur((s.rc ??= freshRecur()), normalise(text.toLowerCase()).slice(0, P.maxBytes), s.n, this.#recur);
+      noteRecur((s.rc ??= freshRecur()), para?.last ?? normalise(text.toLowerCase()).slice(0, P.maxBytes), s.n, this.#recur);
       if (again !== null && again < 1) score = again / (again + 1);
     }
     this.rowScore = score;
@@ -308,7 +310,7 @@ export class ProseScorer {
   }
 
   /**
-   * The text's largest share of a threshold, its vocabulary measured again given flagged texts of earlier episodes, else of lone
+   * The text's largest share of a threshold, its vocabulary and last paragraph measured again given flagged texts of earlier episodes, else of lone
    * witnesses in another language for a text with a known word and the usual characters (prose-recur.ts); null: none. Below 1, v takes these values.
    */
   #secondOpinion(text: string, v: ProseValues, d: Record<Decision, number>, half: Record<Decision, number>, gain: number, lone = false): number | null {
@@ -319,16 +321,21 @@ export class ProseScorer {
     const next = (): number | null => (!lone && P.recurLone > 0 && nw.novel.length < nw.words && d.characters < P.recurLoneChars ? this.#secondOpinion(text, v, d, half, gain, true) : null);
     if (sup === null) return next();
     const buf = Buffer.from(x + '\n');
-    const unexplained = deflatedBits(buf, P.level, Buffer.concat([this.#dictionary(), Buffer.from(sup.text + '\n')])) / deflatedBits(buf, P.level);
+    const given = Buffer.concat([this.#dictionary(), Buffer.from(sup.text + '\n')]);
+    const unexplained = deflatedBits(buf, P.level, given) / deflatedBits(buf, P.level);
     const novel = nw.novel.filter((w) => !sup.words.has(w));
     const novelty = novel.length / (nw.words + 2);
     const nl = this.s.nulls;
     const vocabulary = (upper(nl.unexplained, unexplained, FLOOR.unexplained) + upper(nl.novelty, novelty, FLOOR.novelty)) * gain;
     let best = vocabulary / half.vocabulary;
+    // The last paragraph (when judged) is measured again given them too: a closing line of a kind that keeps coming back.
+    const sv = d.paragraph > 0 ? measureSegment(text, P, given, (w) => { const n = this.novelWords(w); return { novel: n.novel.filter((y) => !sup.words.has(y)), words: n.words }; }) : null;
+    const su = sv === null ? null : segmentU(this.#sg, sv.bytes, sv.unexplained, sv.novelty, P.segmentWarmup, FLOOR);
+    best = Math.max(best, su === null ? d.paragraph / half.paragraph : (su.u + su.n) / half.paragraph);
     // Witnesses at least half as long as the text (up to the cut they are kept at) vouch for its length too: a long kind that keeps coming back.
     const long = Math.max(...sup.text.split('\n').map((t) => t.length)) * 2 >= Math.min(x.length, P.recurText);
-    for (const st of DECIDE) if (st !== 'vocabulary' && !(long && st === 'length')) best = Math.max(best, d[st] / half[st]);
-    if (best < 1) Object.assign(v, { unexplained, novelty, novel });
+    for (const st of DECIDE) if (st !== 'vocabulary' && st !== 'paragraph' && !(long && st === 'length')) best = Math.max(best, d[st] / half[st]);
+    if (best < 1) Object.assign(v, { unexplained, novelty, novel }, sv === null ? {} : { segment: sv });
     return best < 1 ? best : (next() ?? best);
   }
 
