@@ -3,15 +3,44 @@ import type { Finding } from '../types.js';
 import { empiricalP, formatP } from './pvalue.js';
 import { classDistance, CLASS_NAMES, topWord, type TailNull } from './prose-features.js';
 import type { Decision } from './prose-params.js';
+import { endingP, ENDINGS } from './prose-ending.js';
 import { explainParagraph, segmentBin, type SegmentState } from './prose-segment.js';
 import type { ProseValues, Stat } from './prose-state.js';
 
 export const PROSE_DETECTOR = 'prose_surprise';
 
-/** What a finding quotes besides the text's values: the stream's nulls, the paragraph's size bin (-1: none), the usual character mix, the window's size, the override phrase ('' when none). */
-export interface FindingContext { nulls: Record<Stat, TailNull>; sg: SegmentState; segBin: number; mix: readonly number[]; window: number; override: string }
+/**
+ * What a finding quotes besides the text's values: the stream's nulls, the paragraph's size bin (-1: none), the usual character
+ * mix, the window's size, the override phrase ('' when none), the counts of the ways its texts ended and the share under which a way is news (prose-ending.ts).
+ */
+export interface FindingContext { nulls: Record<Stat, TailNull>; sg: SegmentState; segBin: number; mix: readonly number[]; window: number; override: string; endings: readonly number[]; endingP: number }
+
+/** A text that ends unfinished (prose-ending.ts): the class, how many of the stream's texts ended so, the estimate. */
+function endingFinding(text: string, v: ProseValues, share: number, score: number, changed: boolean, ctx: FindingContext): Omit<Finding, 'index'> {
+  const k = v.ending;
+  const total = ctx.endings.reduce((a, b) => a + b, 0);
+  const p = endingP(ctx.endings, k);
+  const tail = text.trimEnd().slice(-24).replace(/\s+/g, ' ');
+  const seen = ctx.endings[k] < 1 ? 'none' : `${Math.round(ctx.endings[k])}`;
+  let explanation = `This text ends unfinished, on a ${ENDINGS[k]} ("…${tail}"), where ${seen} of the ${Math.round(total)} texts of the stream counted so far ended on one ` +
+    `(an estimated ${(p * 100).toPrecision(2)}% of its texts, under the ${(ctx.endingP * 100).toPrecision(2)}% taken as normal): an answer cut off by a token limit, a timeout or a dropped connection.`;
+  if (changed) explanation += ' Most recent texts were flagged: the stream has changed, so this text is accepted into its reference.';
+  return {
+    score: Number(score.toFixed(4)),
+    detector: PROSE_DETECTOR,
+    explanation,
+    details: {
+      kind: 'ending', incident_key: 'ending', ending: ENDINGS[k], last_chars: tail,
+      value: Number(p.toPrecision(3)), typical: Number(endingP(ctx.endings, 0).toPrecision(3)), tail_distance: Number(share.toFixed(3)), p_value: Number(p.toPrecision(3)), null_size: Math.round(total),
+      unexplained: Number(v.unexplained.toFixed(4)), repetition: Number(v.repetition.toFixed(4)), bytes: v.bytes, longest_token: v.longest,
+      ...(ctx.override !== '' ? { override: ctx.override } : {}),
+      ...(changed ? { accepted: true } : {}),
+    },
+  };
+}
 
 export function proseFinding(text: string, stat: Decision, v: ProseValues, u: Record<Decision, number>, score: number, changed: boolean, ctx: FindingContext): Omit<Finding, 'index'> {
+  if (stat === 'ending') return endingFinding(text, v, u.ending, score, changed, ctx);
   const sv = v.segment;
   const bin = stat === 'paragraph' && ctx.segBin >= 0 ? ctx.segBin : segmentBin(sv.bytes);
   const nl = stat === 'paragraph' ? ctx.sg.u[bin] : ctx.nulls[stat === 'vocabulary' ? 'unexplained' : stat];

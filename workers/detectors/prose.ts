@@ -47,6 +47,7 @@ import { jsonBytes } from './budget.js';
 import { Lexicon } from './prose-lexicon.js';
 import { OVERRIDE, PROSE_PARAMS, type Decision, type ProseParams } from './prose-params.js';
 import { proseFinding } from './prose-explain.js';
+import { endingClass, endingShare, freshEndings, noteEnding } from './prose-ending.js';
 import {
   freshSegments, lastParagraph, measureSegment, pushSegment, SEGMENT_MIN_BYTES, segmentU, type SegmentState,
 } from './prose-segment.js';
@@ -63,7 +64,7 @@ export { OVERRIDE, PROSE_PARAMS, type ProseParams } from './prose-params.js';
 export { decodeProse, freshProse, PROSE_STATE_VERSION, STATS, type ProseState, type ProseValues, type Stat } from './prose-state.js';
 import { canonicalProse, decodeProse, FLOOR, noteFlag, STATS, type ProseState, type ProseValues, type Stat } from './prose-state.js';
 /** What decides a finding: the vocabulary distance (unexplained + novelty tail distances) and the shape statistics. */
-const DECIDE = ['vocabulary', 'paragraph', 'repetition', 'length', 'characters', 'token'] as const satisfies readonly Decision[];
+const DECIDE = ['vocabulary', 'paragraph', 'repetition', 'length', 'characters', 'token', 'ending'] as const satisfies readonly Decision[];
 export type { Decision } from './prose-params.js';
 const WORD = /\p{L}{3,}/gu;
 
@@ -216,7 +217,7 @@ export class ProseScorer {
     return {
       x, unexplained, novelty, novel: nw.novel, repetition: alone / huff, length: Math.log2(bytes + 1),
       characters: this.s.n === 0 ? 0 : classDistance(shares, this.s.mix).d, token: Math.log2(longest + 1), window: sum / n,
-      bytes, longest, shares,
+      bytes, longest, shares, ending: endingClass(text),
       segment: measureSegment(text, P, this.#dictionary(), (w) => this.novelWords(w)) ?? { whole: true, bytes: buf.length, bits: given, alone, unexplained, novelty, novel: nw.novel },
     };
   }
@@ -255,7 +256,9 @@ export class ProseScorer {
     // A question said twice is no flood; a few words are also judged against texts of their size (prose-rare.ts).
     calmRare(u, text, sv, this.#sg, P, FLOOR);
     this.#segBin = su === null ? -1 : su.bin;
-    this.lastU = su === null ? u : { ...u, paragraph: su.u + su.n };
+    // A text that ends unfinished where the stream's texts seldom do: cut off (prose-ending.ts).
+    const ending = P.endingP > 0 ? endingShare((s.ed ??= freshEndings()), v.ending, P.endingP) : 0;
+    this.lastU = { ...u, ...(su === null ? {} : { paragraph: su.u + su.n }), ending };
     const warm = s.n > P.warmupEvents && nl.unexplained.ring.length >= P.warmupNull;
     // A text longer than the stream's typical one weighs its vocabulary distance up: a few new
     // sentences (an injection, pasted code) are diluted in a long text's shares.
@@ -265,7 +268,7 @@ export class ProseScorer {
     const part = v.unexplained - nl.unexplained.q50 >= P.driftShare * (v.window - nl.window.q50);
     const wg = part ? 1 + P.windowGain * Math.max(0, u.window - P.windowGainFrom) / P.uHalf.window : 1;
     const known = this.#sn?.has(v.x) === true; // accepted word for word before: neither new vocabulary nor drift (prose-seen.ts)
-    const d: Record<Decision, number> = { ...u, vocabulary: known ? 0 : (u.unexplained + u.novelty) * gain * wg, paragraph: known || su === null ? 0 : su.u + su.n };
+    const d: Record<Decision, number> = { ...u, vocabulary: known ? 0 : (u.unexplained + u.novelty) * gain * wg, paragraph: known || su === null ? 0 : su.u + su.n, ending: known ? 0 : ending };
     const half: Record<Decision, number> = { ...P.uHalf };
     const override = OVERRIDE.exec(text)?.[0];
     if (override !== undefined) {
@@ -296,6 +299,8 @@ export class ProseScorer {
     if (s.win.length < P.window) s.win.push(v.unexplained); // window ring: every text (the window measures what arrives)
     else s.win[s.wpos] = v.unexplained;
     s.wpos = (s.wpos + 1) % P.window;
+    const ed = s.ed === undefined ? freshEndings() : [...s.ed]; // the counts this text was judged by (a finding quotes them)
+    if (s.ed !== undefined) noteEnding(s.ed, v.ending, P.endingMemory); // every text: a way of ending that becomes common is learned
     const changed = noteFlag(s, flagged, P.flagMemory);
     // A near miss while the window is elevated stays out of the reference: an off-topic run must not explain itself,
     // and neither do its first texts, accepted before the window rose (prose-purge.ts).
@@ -305,7 +310,7 @@ export class ProseScorer {
     if ((!flagged && !quarantine) || changed) this.#accept(v, P.runPurge > 0 && u.unexplained >= P.runPurge, P.holdEvents > 0 && warm && best >= P.quarantineShare);
     if (P.holdEvents > 0) for (const t of release((s.ph ??= []), s.n, P.holdEvents)) this.#learn(this.#remember(t));
     if (!warm || score < threshold) return null;
-    const ctx = { nulls: s.nulls, sg: this.#sg, segBin: this.#segBin, mix: s.mix, window: Math.min(s.win.length, P.window), override: this.override };
+    const ctx = { nulls: s.nulls, sg: this.#sg, segBin: this.#segBin, mix: s.mix, window: Math.min(s.win.length, P.window), override: this.override, endings: ed, endingP: P.endingP };
     return proseFinding(text, stat, v, d, score, changed, ctx);
   }
 
