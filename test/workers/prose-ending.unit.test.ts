@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { endingClass, endingP, endingShare, ENDINGS, freshEndings, noteEnding } from '../../workers/detectors/prose-ending.js';
 import { decodeProse, freshProse, PROSE_PARAMS, ProseScorer, scoreProse } from '../../workers/detectors/prose.js';
 import { seeded } from '../../src/tools/eval/generators/random.js';
+import { textEvents } from './helpers.js';
 
 describe('prose-ending: classes and estimate', () => {
   it('classifies the last character, trailing spaces dropped', () => {
@@ -94,8 +95,9 @@ describe('prose detector: an answer cut off', () => {
 
   it('keeps its counts in the state, the same whatever the batch split; an older state gains them; a malformed one is refused', () => {
     const next = answers(5);
-    const texts = Array.from({ length: 400 }, () => ({ text: next() }));
-    texts[300] = { text: cut(texts[300].text.length > 60 ? texts[300].text : `${texts[300].text} ${texts[300].text}`) };
+    const lines = Array.from({ length: 400 }, () => next());
+    lines[300] = cut(lines[300].length > 60 ? lines[300] : `${lines[300]} ${lines[300]}`);
+    const texts = textEvents(lines);
     const whole = scoreProse(null, texts);
     let state: Uint8Array | null = null;
     const parts: number[] = [];
