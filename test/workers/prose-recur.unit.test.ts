@@ -3,7 +3,9 @@
 // stops being reported once it has come back in separate episodes, while one earlier off-topic
 // run cannot vouch for a second; and a link with a fresh id to a site the stream links to is not
 // an encoded blob (prose.ts tokenShare). The two prose.ts cases fail on the code before them
-// (5 of the late Spanish texts reported; every late link's long-token statistic above 0).
+// (5 of the late Spanish texts reported; every late link's long-token statistic above 0). So is
+// a text flagged for its last paragraph (a rare closing line that left the dictionary): before,
+// the memory held only texts flagged for their vocabulary, and every late one was reported.
 import { describe, expect, it } from 'vitest';
 import { freshProse, ProseScorer } from '../../workers/detectors/prose.js';
 import { freshRecur, noteRecur, recurSupport, type RecurParams } from '../../workers/detectors/prose-recur.js';
@@ -95,3 +97,35 @@ describe('prose.ts: recurring kinds and explained tokens', () => {
     expect(sc.feed(blob)).not.toBeNull();
   });
 });
+
+describe('prose.ts: a closing paragraph of a rare kind', () => {
+  const SVC = ['billing', 'search', 'checkout', 'ledger', 'gateway', 'catalog', 'images', 'mailer'];
+  const LEAD = ['Status of the services you asked about:', 'Here is the current picture:', 'Latest numbers from the dashboards:', 'Quick summary of the last hour:'];
+  const ROW = ['{s} has {n} of {m} pods ready and p99 at {ms} ms.', '{s} error rate is {p}% over the last hour.', '{s} queue depth is {n} messages and falling.', 'replica lag on {s} is {n} s, inside budget.'];
+  const CLOSE = ['Nothing else needs attention right now.', 'All of this is within the targets.', 'I will post again if anything changes.'];
+  const RARE = 'Everything is inside the error budget except perhaps {s}; I will keep watching it and ping the owner if it gets worse.';
+
+  it('stops being reported once it came back in separate episodes; an off-topic paragraph still is', () => {
+    const r = seeded(5);
+    const f = (t: string): string => t.replace(/\{s\}/g, () => r.pick(SVC)).replace(/\{(n|m)\}/g, () => String(r.int(2, 40))).replace('{ms}', () => String(r.int(40, 900))).replace('{p}', () => (r.next() * 3).toFixed(2));
+    const answer = (close: string): string => `${r.pick(LEAD)}\n\n${Array.from({ length: r.int(3, 6) }, () => `- ${f(r.pick(ROW))}`).join('\n')}\n\n${close}`;
+    const sc = new ProseScorer(freshProse());
+    let late = 0;
+    let lateFlagged = 0;
+    for (let i = 0; i < 3000; i++) {
+      // About 1 answer in 70: it has left the 12 KiB dictionary (some 60 answers) before it comes back.
+      const rare = r.chance(1 / 70);
+      const found = sc.feed(answer(rare ? f(RARE) : r.pick(CLOSE)));
+      if (rare && i >= 1000) {
+        late++;
+        if (found !== null) lateFlagged++;
+      }
+    }
+    expect(late).toBeGreaterThan(20);
+    // Before: every one of them (28 of 28).
+    expect(lateFlagged).toBeLessThanOrEqual(2);
+    const off = sc.feed(answer('By the way, could you recommend a recipe for banana bread with walnuts, honey and a little cinnamon?'));
+    expect(off?.details.kind).toBe('paragraph');
+  });
+});
+

@@ -79,7 +79,7 @@ export const TEXT_BUDGET = Object.freeze({
   proseDict: 24 * 1024,
   /** prose.ts: the long tokens remembered (PROSE_PARAMS.tokenBytes; 32 tokens of at most 96 characters and a hash). */
   proseTokens: 6 * 1024,
-  /** prose.ts: the texts flagged for their vocabulary, remembered (PROSE_PARAMS.recurBytes; prose-recur.ts). */
+  /** prose.ts: the texts flagged for their vocabulary (or last paragraph), remembered (PROSE_PARAMS.recurBytes; prose-recur.ts). */
   proseRecur: 6 * 1024,
   /** prose.ts: accepted texts of a rare kind, remembered (PROSE_PARAMS.rareBytes). */
   proseRare: 4 * 1024,

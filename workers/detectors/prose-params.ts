@@ -22,7 +22,15 @@ export const PROSE_PARAMS = Object.freeze({
    * Chosen on the llm generator's seeds 1–10 (README: Evaluation); vocabulary 2.8 → 2.4 with the
    * long-run vocabulary and the length gain (on llm seeds 1–10 and llm-dev seeds 201–205).
    */
-  uHalf: Object.freeze({ vocabulary: 2.4, paragraph: 2.4, repetition: 3, length: 2, characters: 2.5, token: 2, window: 2 }),
+  uHalf: Object.freeze({ vocabulary: 2.4, paragraph: 2.4, repetition: 3, length: 2, characters: 2.5, token: 2, window: 2, ending: 1 }),
+  /**
+   * A text ending unfinished (a letter, a digit or a joiner such as a comma: prose-ending.ts) whose
+   * class's estimated share of the stream's texts is p has a share log p / log endingP of its
+   * threshold (uHalf.ending 1: a score of 0.5 at p = endingP); 0 turns it off. The class counts are
+   * halved once they pass endingMemory texts. An unseen class is judged from 1 / (2 × endingP) texts on.
+   */
+  endingP: 0.002,
+  endingMemory: 4096,
   /**
    * A text with an instruction-override phrase (OVERRIDE below: "ignore previous instructions",
    * "system prompt", "developer mode"…) needs a vocabulary distance of uHalf / (1 + this): a prior,
@@ -60,7 +68,7 @@ export const PROSE_PARAMS = Object.freeze({
   /** …and at most this many bytes of them in the state's JSON (budget.ts), the oldest out. */
   tokenBytes: TEXT_BUDGET.proseTokens,
   /**
-   * The recurrence memory (prose-recur.ts): at most recurSize texts flagged for their vocabulary
+   * The recurrence memory (prose-recur.ts): at most recurSize texts flagged for their vocabulary (or last paragraphs)
    * (recurText characters each, recurBytes of JSON), episodes split at gaps of more than recurGap
    * texts, recurPerEpisode texts kept of each; a flagged text whose vocabulary distance falls under
    * its threshold given the texts of the episodes left after dropping the recurEpisodes − 1 closest
@@ -153,8 +161,8 @@ export const PROSE_PARAMS = Object.freeze({
   /** EWMA weight of the usual character mix. */
   classAlpha: 0.02,
 });
-/** The statistics a threshold applies to (prose.ts: Decision). */
-type Decision = 'vocabulary' | 'paragraph' | 'repetition' | 'length' | 'characters' | 'token' | 'window';
+/** The statistics a threshold applies to (prose.ts: DECIDE, and 'window'). */
+export type Decision = 'vocabulary' | 'paragraph' | 'repetition' | 'length' | 'characters' | 'token' | 'window' | 'ending';
 export type ProseParams = { [K in Exclude<keyof typeof PROSE_PARAMS, 'uHalf'>]: number } & { uHalf: Readonly<Record<Decision, number>> };
 
 /** Phrases that try to override an assistant's instructions (a prior, never a finding alone). */

@@ -1,9 +1,10 @@
 // The recurrence memory of the free-text detector (prose.ts, issue 11): a kind of text that is
 // normal for a stream but rare in it (a second language of a few percent of its users, a pasted
 // product description) is flagged the first time, and because flagged texts never join the
-// reference, it was flagged every time after. Here the texts flagged for their vocabulary are
-// remembered with the event they came at; a later text flagged for its vocabulary gets a second
-// opinion against them.
+// reference, it was flagged every time after. Here the texts flagged for their vocabulary (and the
+// last paragraphs of texts flagged for it: a closing line of a rare kind) are remembered with the
+// event they came at; a later text flagged for either gets a second opinion against them (its
+// vocabulary and its last paragraph measured again).
 //
 //   memory: the last flagged texts (normalised), grouped in episodes (texts within `gap` events of
 //           the previous one: an off-topic run is one episode; at most `perEpisode` texts each)
@@ -52,7 +53,7 @@ function episodes(n: readonly number[], gap: number): number[] {
   return ep;
 }
 
-/** Remembers a text flagged for its vocabulary at event `at` (an episode keeps its first perEpisode texts and stays open). */
+/** Remembers a text (or last paragraph) flagged at event `at` (an episode keeps its first perEpisode texts and stays open). */
 export function noteRecur(rs: RecurState, x: string, at: number, P: RecurParams): void {
   const last = rs.n.length - 1;
   if (last >= 0 && at - rs.n[last] <= P.gap) {

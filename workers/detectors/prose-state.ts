@@ -8,6 +8,7 @@ import { isRecurState, type RecurState } from './prose-recur.js';
 import { isRunState, type RunMemory } from './prose-purge.js';
 import { isSeenState, type SeenState } from './prose-seen.js';
 import { isHeld, type Held } from './prose-hold.js';
+import { isEndings } from './prose-ending.js';
 
 /** State format version; an older llm state (the line detector's, kind 'text') restarts the stream's warm-up. */
 export const PROSE_STATE_VERSION = 1;
@@ -24,6 +25,8 @@ export interface ProseValues {
   x: string;
   unexplained: number; novelty: number; novel: string[]; repetition: number; length: number; characters: number; token: number; window: number;
   bytes: number; longest: number; shares: Float64Array;
+  /** The class of its last character (prose-ending.ts ENDINGS). */
+  ending: number;
   /** The text's segment (prose-segment.ts): its last paragraph, or the whole text (`whole`) when it has one paragraph. */
   segment: SegmentValues;
 }
@@ -50,7 +53,7 @@ export interface ProseState {
   tk?: string[];
   /** Per size bin, the nulls of the segments of accepted texts (prose-segment.ts; absent in older states). */
   sg?: SegmentState;
-  /** Texts flagged for their vocabulary and when (prose-recur.ts; absent in older states). */
+  /** Texts flagged for their vocabulary (or last paragraphs flagged) and when (prose-recur.ts; absent in older states). */
   rc?: RecurState;
   /** Accepted texts of a rare kind (prose.ts #rare; absent in older states and when off). */
   rk?: string[];
@@ -60,6 +63,8 @@ export interface ProseState {
   sn?: SeenState;
   /** Near misses waiting to join the dictionary: [event, text] (prose-hold.ts; absent in older states and when off). */
   ph?: Held;
+  /** How many texts ended in each class of prose-ending.ts (absent in older states and when off). */
+  ed?: number[];
 }
 
 /**
@@ -68,8 +73,8 @@ export interface ProseState {
  * how the stream was split into tasks.
  */
 export function canonicalProse(s: ProseState): ProseState {
-  const { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, sn, ph, ...rest } = s;
-  return { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, sn, ph, ...rest };
+  const { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, sn, ph, ed, ...rest } = s;
+  return { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, sn, ph, ed, ...rest };
 }
 
 /** Remembers a text's flag (the last `memory` of them); true when most recent texts were flagged (the stream has changed). */
@@ -108,5 +113,6 @@ export function decodeProse(bytes: Uint8Array | null): ProseState {
   if (o.pw !== undefined && !isRunState(o.pw)) throw new TypeError('task.state is not a prose detector state (run memory)');
   if (o.sn !== undefined && !isSeenState(o.sn)) throw new TypeError('task.state is not a prose detector state (verbatim memory)');
   if (o.ph !== undefined && !isHeld(o.ph)) throw new TypeError('task.state is not a prose detector state (held texts)');
+  if (o.ed !== undefined && !isEndings(o.ed)) throw new TypeError('task.state is not a prose detector state (endings)');
   return o as ProseState;
 }

@@ -30,7 +30,7 @@
 //   after the run, while the window mean still lags)
 //   normal texts join D and the nulls; flagged ones do not (hygiene), unless most recent texts
 //   were flagged: then the stream has changed and texts are accepted again (the explanation says so);
-//   a text flagged for its vocabulary is remembered; one that texts flagged in earlier episodes explain (a rare
+//   a text flagged for its vocabulary (or its last paragraph, kept alone) is remembered; one that texts flagged in earlier episodes explain (a rare
 //   normal kind that keeps coming back; or lone earlier texts in another language: prose-recur.ts) is not reported, joins;
 //   a rare kind leaving D is kept, a question said twice is no flood, a few words are judged by size (prose-rare.ts);
 //   when a drift is reported, the texts that opened it, accepted before the window rose, leave D (prose-purge.ts);
@@ -45,26 +45,27 @@ import { normalise } from './normalise.js';
 import { encodeState } from './state.js';
 import { jsonBytes } from './budget.js';
 import { Lexicon } from './prose-lexicon.js';
-import { OVERRIDE, PROSE_PARAMS, type ProseParams } from './prose-params.js';
+import { OVERRIDE, PROSE_PARAMS, type Decision, type ProseParams } from './prose-params.js';
+import { proseFinding } from './prose-explain.js';
+import { endingClass, endingShare, freshEndings, noteEnding } from './prose-ending.js';
 import {
-  explainParagraph, freshSegments, measureSegment, pushSegment, SEGMENT_MIN_BYTES, segmentBin, segmentU, type SegmentState,
+  freshSegments, lastParagraph, measureSegment, pushSegment, SEGMENT_MIN_BYTES, segmentU, type SegmentState,
 } from './prose-segment.js';
-import { empiricalP, formatP } from './pvalue.js';
 import { freshRecur, loneSupport, noteRecur, recurSupport, type RecurParams } from './prose-recur.js';
 import { calmRare, RareKinds } from './prose-rare.js';
 import { noteRun, takeRun, textHash, type RunMemory } from './prose-purge.js';
 import { SeenTexts } from './prose-seen.js';
 import { hold, release } from './prose-hold.js';
-import { classDistance, classShares, CLASS_NAMES, CLASSES, longestToken, recurringToken, lower, pushNull, refreshNull, tokenShare, topWord, upper } from './prose-features.js';
+import { classDistance, classShares, CLASSES, longestToken, recurringToken, lower, pushNull, refreshNull, tokenShare, upper } from './prose-features.js';
 
-export const PROSE_DETECTOR = 'prose_surprise';
+export { PROSE_DETECTOR } from './prose-explain.js';
 
 export { OVERRIDE, PROSE_PARAMS, type ProseParams } from './prose-params.js';
 export { decodeProse, freshProse, PROSE_STATE_VERSION, STATS, type ProseState, type ProseValues, type Stat } from './prose-state.js';
 import { canonicalProse, decodeProse, FLOOR, noteFlag, STATS, type ProseState, type ProseValues, type Stat } from './prose-state.js';
 /** What decides a finding: the vocabulary distance (unexplained + novelty tail distances) and the shape statistics. */
-const DECIDE = ['vocabulary', 'paragraph', 'repetition', 'length', 'characters', 'token'] as const;
-export type Decision = (typeof DECIDE)[number] | 'window';
+const DECIDE = ['vocabulary', 'paragraph', 'repetition', 'length', 'characters', 'token', 'ending'] as const satisfies readonly Decision[];
+export type { Decision } from './prose-params.js';
 const WORD = /\p{L}{3,}/gu;
 
 export class ProseScorer {
@@ -216,7 +217,7 @@ export class ProseScorer {
     return {
       x, unexplained, novelty, novel: nw.novel, repetition: alone / huff, length: Math.log2(bytes + 1),
       characters: this.s.n === 0 ? 0 : classDistance(shares, this.s.mix).d, token: Math.log2(longest + 1), window: sum / n,
-      bytes, longest, shares,
+      bytes, longest, shares, ending: endingClass(text),
       segment: measureSegment(text, P, this.#dictionary(), (w) => this.novelWords(w)) ?? { whole: true, bytes: buf.length, bits: given, alone, unexplained, novelty, novel: nw.novel },
     };
   }
@@ -255,7 +256,9 @@ export class ProseScorer {
     // A question said twice is no flood; a few words are also judged against texts of their size (prose-rare.ts).
     calmRare(u, text, sv, this.#sg, P, FLOOR);
     this.#segBin = su === null ? -1 : su.bin;
-    this.lastU = su === null ? u : { ...u, paragraph: su.u + su.n };
+    // A text that ends unfinished where the stream's texts seldom do: cut off (prose-ending.ts).
+    const ending = P.endingP > 0 ? endingShare((s.ed ??= freshEndings()), v.ending, P.endingP) : 0;
+    this.lastU = { ...u, ...(su === null ? {} : { paragraph: su.u + su.n }), ending };
     const warm = s.n > P.warmupEvents && nl.unexplained.ring.length >= P.warmupNull;
     // A text longer than the stream's typical one weighs its vocabulary distance up: a few new
     // sentences (an injection, pasted code) are diluted in a long text's shares.
@@ -265,7 +268,7 @@ export class ProseScorer {
     const part = v.unexplained - nl.unexplained.q50 >= P.driftShare * (v.window - nl.window.q50);
     const wg = part ? 1 + P.windowGain * Math.max(0, u.window - P.windowGainFrom) / P.uHalf.window : 1;
     const known = this.#sn?.has(v.x) === true; // accepted word for word before: neither new vocabulary nor drift (prose-seen.ts)
-    const d: Record<Decision, number> = { ...u, vocabulary: known ? 0 : (u.unexplained + u.novelty) * gain * wg, paragraph: known || su === null ? 0 : su.u + su.n };
+    const d: Record<Decision, number> = { ...u, vocabulary: known ? 0 : (u.unexplained + u.novelty) * gain * wg, paragraph: known || su === null ? 0 : su.u + su.n, ending: known ? 0 : ending };
     const half: Record<Decision, number> = { ...P.uHalf };
     const override = OVERRIDE.exec(text)?.[0];
     if (override !== undefined) {
@@ -284,9 +287,11 @@ export class ProseScorer {
     this.override = override ?? '';
     let score = warm && best > 0 ? Math.min(1, best / (best + 1)) : 0;
     // A text flagged for its vocabulary is remembered; one of a kind that keeps coming back is not reported (prose-recur.ts).
-    if (score >= 0.5 && stat === 'vocabulary' && P.recurSize > 0) {
+    // …and so is one flagged for its last paragraph, which the memory keeps alone (a closing line that left the dictionary).
+    if (score >= 0.5 && (stat === 'vocabulary' || stat === 'paragraph') && P.recurSize > 0) {
+      const para = stat === 'paragraph' ? lastParagraph(text, P.maxBytes) : null;
       const again = override === undefined ? this.#secondOpinion(text, v, d, half, gain * wg) : null;
-      noteRecur((s.rc ??= freshRecur()), normalise(text.toLowerCase()).slice(0, P.maxBytes), s.n, this.#recur);
+      noteRecur((s.rc ??= freshRecur()), para?.last ?? normalise(text.toLowerCase()).slice(0, P.maxBytes), s.n, this.#recur);
       if (again !== null && again < 1) score = again / (again + 1);
     }
     this.rowScore = score;
@@ -294,6 +299,8 @@ export class ProseScorer {
     if (s.win.length < P.window) s.win.push(v.unexplained); // window ring: every text (the window measures what arrives)
     else s.win[s.wpos] = v.unexplained;
     s.wpos = (s.wpos + 1) % P.window;
+    const ed = s.ed === undefined ? freshEndings() : [...s.ed]; // the counts this text was judged by (a finding quotes them)
+    if (s.ed !== undefined) noteEnding(s.ed, v.ending, P.endingMemory); // every text: a way of ending that becomes common is learned
     const changed = noteFlag(s, flagged, P.flagMemory);
     // A near miss while the window is elevated stays out of the reference: an off-topic run must not explain itself,
     // and neither do its first texts, accepted before the window rose (prose-purge.ts).
@@ -303,11 +310,12 @@ export class ProseScorer {
     if ((!flagged && !quarantine) || changed) this.#accept(v, P.runPurge > 0 && u.unexplained >= P.runPurge, P.holdEvents > 0 && warm && best >= P.quarantineShare);
     if (P.holdEvents > 0) for (const t of release((s.ph ??= []), s.n, P.holdEvents)) this.#learn(this.#remember(t));
     if (!warm || score < threshold) return null;
-    return this.#finding(text, stat, v, d, score, changed);
+    const ctx = { nulls: s.nulls, sg: this.#sg, segBin: this.#segBin, mix: s.mix, window: Math.min(s.win.length, P.window), override: this.override, endings: ed, endingP: P.endingP };
+    return proseFinding(text, stat, v, d, score, changed, ctx);
   }
 
   /**
-   * The text's largest share of a threshold, its vocabulary measured again given flagged texts of earlier episodes, else of lone
+   * The text's largest share of a threshold, its vocabulary and last paragraph measured again given flagged texts of earlier episodes, else of lone
    * witnesses in another language for a text with a known word and the usual characters (prose-recur.ts); null: none. Below 1, v takes these values.
    */
   #secondOpinion(text: string, v: ProseValues, d: Record<Decision, number>, half: Record<Decision, number>, gain: number, lone = false): number | null {
@@ -318,16 +326,21 @@ export class ProseScorer {
     const next = (): number | null => (!lone && P.recurLone > 0 && nw.novel.length < nw.words && d.characters < P.recurLoneChars ? this.#secondOpinion(text, v, d, half, gain, true) : null);
     if (sup === null) return next();
     const buf = Buffer.from(x + '\n');
-    const unexplained = deflatedBits(buf, P.level, Buffer.concat([this.#dictionary(), Buffer.from(sup.text + '\n')])) / deflatedBits(buf, P.level);
+    const given = Buffer.concat([this.#dictionary(), Buffer.from(sup.text + '\n')]);
+    const unexplained = deflatedBits(buf, P.level, given) / deflatedBits(buf, P.level);
     const novel = nw.novel.filter((w) => !sup.words.has(w));
     const novelty = novel.length / (nw.words + 2);
     const nl = this.s.nulls;
     const vocabulary = (upper(nl.unexplained, unexplained, FLOOR.unexplained) + upper(nl.novelty, novelty, FLOOR.novelty)) * gain;
     let best = vocabulary / half.vocabulary;
+    // The last paragraph (when judged) is measured again given them too: a closing line of a kind that keeps coming back.
+    const sv = d.paragraph > 0 ? measureSegment(text, P, given, (w) => { const n = this.novelWords(w); return { novel: n.novel.filter((y) => !sup.words.has(y)), words: n.words }; }) : null;
+    const su = sv === null ? null : segmentU(this.#sg, sv.bytes, sv.unexplained, sv.novelty, P.segmentWarmup, FLOOR);
+    best = Math.max(best, su === null ? d.paragraph / half.paragraph : (su.u + su.n) / half.paragraph);
     // Witnesses at least half as long as the text (up to the cut they are kept at) vouch for its length too: a long kind that keeps coming back.
     const long = Math.max(...sup.text.split('\n').map((t) => t.length)) * 2 >= Math.min(x.length, P.recurText);
-    for (const st of DECIDE) if (st !== 'vocabulary' && !(long && st === 'length')) best = Math.max(best, d[st] / half[st]);
-    if (best < 1) Object.assign(v, { unexplained, novelty, novel });
+    for (const st of DECIDE) if (st !== 'vocabulary' && st !== 'paragraph' && !(long && st === 'length')) best = Math.max(best, d[st] / half[st]);
+    if (best < 1) Object.assign(v, { unexplained, novelty, novel }, sv === null ? {} : { segment: sv });
     return best < 1 ? best : (next() ?? best);
   }
 
@@ -350,74 +363,6 @@ export class ProseScorer {
     for (let k = 0; k < CLASSES; k++) s.mix[k] += a * (v.shares[k] - s.mix[k]);
     s.ins++;
     if (s.ins % P.nullRefresh === 0 || s.ins <= 2 * P.warmupNull) for (const st of STATS) refreshNull(nl[st]);
-  }
-
-  #finding(text: string, stat: Decision, v: ProseValues, u: Record<Decision, number>, score: number, changed: boolean): Omit<Finding, 'index'> {
-    const sv = v.segment;
-    const bin = stat === 'paragraph' && this.#segBin >= 0 ? this.#segBin : segmentBin(sv.bytes);
-    const nl = stat === 'paragraph' ? this.#sg.u[bin] : this.s.nulls[stat === 'vocabulary' ? 'unexplained' : stat];
-    const val = stat === 'vocabulary' ? v.unexplained : stat === 'paragraph' ? sv.unexplained : v[stat];
-    const p = stat === 'repetition' ? empiricalP(nl.ring.map((x) => -x), -val) : empiricalP(nl.ring, val);
-    const pText = formatP(p, nl.ring.length, 'texts of this stream');
-    const typ = nl.q50;
-    let explanation: string;
-    const extra: Record<string, number | string> = {};
-    switch (stat) {
-      case 'vocabulary':
-        Object.assign(extra, { novel_words: v.novel.slice(0, 8).join(' '), novelty: Number(v.novelty.toFixed(4)) });
-        explanation = `This text is poorly explained by the stream's recent texts: ${(val * 100).toFixed(0)}% of its compressed size remains given them vs. a typical ${(typ * 100).toFixed(0)}%, ` +
-          `and ${v.novel.length} of its words never appear in them${v.novel.length > 0 ? ` (${v.novel.slice(0, 6).map((w) => `"${w}"`).join(', ')}${v.novel.length > 6 ? '…' : ''})` : ''}: new vocabulary (another language, code, instructions or a new topic)` +
-          (this.override !== '' ? `; it holds the instruction-override phrase "${this.override}"` : '');
-        break;
-      case 'paragraph':
-        explanation = explainParagraph(sv, typ, bin, this.override, extra);
-        break;
-      case 'repetition': {
-        const w = topWord(text);
-        if (w.count > 1) Object.assign(extra, { top_word: w.word, top_word_count: w.count, words: w.words });
-        explanation = `This text compresses far too well: its compressed size is ${(val * 100).toFixed(0)}% of its Huffman-only size vs. a typical ${(typ * 100).toFixed(0)}% (repetition${w.count > 2 ? `: "${w.word}" ${w.count} times in ${w.words} words` : ''})`;
-        break;
-      }
-      case 'length':
-        explanation = `This text is ${v.bytes} bytes long vs. a typical ${Math.round(2 ** typ - 1)}`;
-        break;
-      case 'characters': {
-        const c = classDistance(v.shares, this.s.mix);
-        Object.assign(extra, { class: CLASS_NAMES[c.top], class_share: Number(v.shares[c.top].toFixed(3)), usual_share: Number(this.s.mix[c.top].toFixed(3)) });
-        explanation = `Its character mix differs from the stream's: ${CLASS_NAMES[c.top]} ${(v.shares[c.top] * 100).toFixed(0)}% vs. a usual ${(this.s.mix[c.top] * 100).toFixed(0)}% (L1 distance ${val.toFixed(2)} vs. typical ${typ.toFixed(2)})`;
-        break;
-      }
-      case 'token':
-        explanation = `It holds a ${v.longest}-character token without spaces vs. a typical longest ${Math.round(2 ** typ - 1)} (an encoded blob, a key or a URL)`;
-        break;
-      case 'window':
-        explanation = `The stream's last ${Math.min(this.s.win.length, this.P.window)} texts are poorly explained by its reference texts: ${(val * 100).toFixed(0)}% of their compressed size remains vs. a typical ${(typ * 100).toFixed(0)}% (a change of topic or language), and this text is part of it (${(v.unexplained * 100).toFixed(0)}%)`;
-        break;
-    }
-    explanation += `; ${u[stat].toFixed(1)}× as far from the typical as the stream's 1% tail${stat === 'vocabulary' || stat === 'paragraph' ? ' (unexplained + new words)' : ''}, ${pText}.`;
-    if (changed) explanation += ' Most recent texts were flagged: the stream has changed, so this text is accepted into its reference.';
-    return {
-      score: Number(score.toFixed(4)),
-      detector: PROSE_DETECTOR,
-      explanation,
-      details: {
-        kind: stat === 'window' ? 'drift' : stat,
-        // Incidents (engine/transforms/incidents.ts) fold findings of one key: a drift window, a flood of one word, one statistic.
-        incident_key: stat === 'window' ? 'drift' : stat === 'repetition' && typeof extra.top_word === 'string' ? `repetition:${extra.top_word}` : stat,
-        ...(this.override !== '' ? { override: this.override } : {}),
-        value: Number(val.toFixed(4)),
-        typical: Number(typ.toFixed(4)),
-        tail_distance: Number(u[stat].toFixed(3)),
-        p_value: Number(p.toPrecision(3)),
-        null_size: nl.ring.length,
-        unexplained: Number(v.unexplained.toFixed(4)),
-        repetition: Number(v.repetition.toFixed(4)),
-        bytes: v.bytes,
-        longest_token: v.longest,
-        ...extra,
-        ...(changed ? { accepted: true } : {}),
-      },
-    };
   }
 
   save(): Uint8Array {
