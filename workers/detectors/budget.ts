@@ -93,10 +93,11 @@ export function jsonBytes(s: string): number {
 
 /**
  * A template's bytes besides its text: its entry's id, last line and count (48), the key and
- * braces of its slot statistics' object (14), and its key and rate record (190: 14 numbers, two
- * timestamps, four gaps of at most a day, counts, means at 6 significant digits; rate.ts).
+ * braces of its slot statistics' object (14), and its key and rate record (202: 16 numbers, two
+ * timestamps, four gaps of at most a day, counts, means at 6 significant digits, the previous
+ * window's count and mark; rate.ts).
  */
-export const TEMPLATE_FIXED_BYTES = 48 + 14 + 190;
+export const TEMPLATE_FIXED_BYTES = 48 + 14 + 202;
 
 /** A field's statistics without its values and contexts (FieldStats: its keys, seven numbers), with the colon and comma after its name. */
 export const FIELD_BYTES = 120;
