@@ -185,3 +185,24 @@ describe('a storm of minutes (issue 11: windows that slide, a storm held by hyst
     expect(old).toEqual(freshRate(T0));
   });
 });
+
+describe('the sliding count needs the storm to go on', () => {
+  it("a usual line after a storm that ended is not judged with the storm's prorated lines", () => {
+    const r = freshRate(T0);
+    const feed = (ts: number): ReturnType<typeof burstTest> => {
+      if (ts >= r[0] + RATE_PARAMS.windowMs) closeWindows(r, ts);
+      r[1]++;
+      const b = burstTest(r, undefined, ts, 1);
+      pushRing(r, ts);
+      return b;
+    };
+    for (let w = 0; w < 40; w++) feed(T0 + w * 10_000 + 5_000);
+    // A storm of 60 lines in the last 2 s of a window, then the usual line 6 s into the next one.
+    const w0 = r[0] + RATE_PARAMS.windowMs;
+    for (let j = 0; j < 60; j++) feed(w0 + 8_000 + j * 33);
+    const b = feed(w0 + 16_000);
+    // Its window holds it alone, at a far slower pace than half the storm's: no prorated lines
+    // (before: 24 of them, the storm's lines still within 10 s, and S far above half).
+    expect(b.S).toBeLessThan(RATE_PARAMS.half);
+  });
+});

@@ -217,9 +217,11 @@ export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, r
   const D = b.D;
   // The window's count slides: this window's lines and the previous window's, prorated by the
   // share of it still within windowMs of ts, so a storm that crosses a window boundary is not
-  // judged afresh from its first lines in the new window.
+  // judged afresh from its first lines in the new window; only while this window keeps at least
+  // half the previous one's pace (a storm going on), not on a usual line after a storm that ended.
   const prorate = (x: RateStats): number => (x.length > PREV && x[PREV] > 0 ? x[PREV] * Math.max(0, 1 - (ts - x[0]) / P.windowMs) : 0);
-  const n = r[1] + prorate(r);
+  const pace = r.length > PREV && r[1] >= 0.5 * r[PREV] * ((ts - r[0]) / P.windowMs);
+  const n = pace ? r[1] + prorate(r) : r[1];
   if (n >= P.minCount) {
     const lam = P.factor * r[2] + P.floor;
     b.S = -poissonTailLog10Real(n / D, lam / D);
