@@ -4,7 +4,7 @@
 //
 //   per stream: 2 MiB ─┬─ templates 1.25 MiB: the miner's templates, their slot statistics,
 //                      │               rate records and burst periods (templates.ts; least recently
-//                      │               seen evicted with its records), and 59 KiB of it for the rate
+//                      │               seen evicted with its records), and 60 KiB of it for the rate
 //                      │               and period records of template families (logs-rate.ts: at most
 //                      │               64, keys of at most 256 bytes, each key twice: f and fp)
 //                      ├─ sessions 512 KiB: open sessions (oldest closed early) and the
@@ -61,10 +61,10 @@ export const PERIOD_BYTES = 14 + PERIOD_RECORD_BYTES;
 
 /**
  * The rate and period records of template families (logs-rate.ts), out of STATE_BUDGET.templates:
- * 64 × (a key of at most 256 bytes twice, with its colon and comma: 2 × 258; a rate record 190;
- * a period record PERIOD_RECORD_BYTES) = 60,096 bytes.
+ * 64 × (a key of at most 256 bytes twice, with its colon and comma: 2 × 258; a rate record 202;
+ * a period record PERIOD_RECORD_BYTES) = 60,864 bytes.
  */
-export const FAMILY_BUDGET = 59 * 1024;
+export const FAMILY_BUDGET = 60 * 1024;
 
 /** The text side's parts (STATE_BUDGET.text), as counted in JSON bytes. */
 
@@ -114,10 +114,11 @@ export function jsonBytes(s: string): number {
 
 /**
  * A template's bytes besides its text: its entry's id, last line and count (48), the key and
- * braces of its slot statistics' object (14), and its key and rate record (190: 14 numbers, two
- * timestamps, four gaps of at most a day, counts, means at 6 significant digits; rate.ts).
+ * braces of its slot statistics' object (14), and its key and rate record (202: 16 numbers, two
+ * timestamps, four gaps of at most a day, counts, means at 6 significant digits, the previous
+ * window's count and mark; rate.ts).
  */
-export const TEMPLATE_FIXED_BYTES = 48 + 14 + 190;
+export const TEMPLATE_FIXED_BYTES = 48 + 14 + 202;
 
 /** A field's statistics without its values and contexts (FieldStats: its keys, seven numbers), with the colon and comma after its name. */
 export const FIELD_BYTES = 120;

@@ -25,7 +25,7 @@ export const SILENCE_DETECTOR = 'silence';
 export const FAMILY_WORDS = 5;
 /** Families' rate records kept per stream (the least recently seen out): about 64 × 300 bytes. */
 export const MAX_FAMILIES = 64;
-/** A family's key takes at most this many bytes of JSON (64 × (2 × 258 + a 190-byte rate record + a period record) ≤ FAMILY_BUDGET, budget.ts). */
+/** A family's key takes at most this many bytes of JSON (64 × (2 × 258 + a 202-byte rate record + a period record) ≤ FAMILY_BUDGET, budget.ts). */
 const MAX_FAMILY_KEY_BYTES = 256;
 /** A family's key keeps at most this much of each word. */
 const FAMILY_WORD_CHARS = 40;
@@ -58,19 +58,22 @@ function trimFamilies(fr: Record<string, RateStats>, keep: string, fp: Record<st
 function burstPart(name: string, b: Burst, usual: number, score: number, ids: Record<string, number | string>): Part {
   const P = RATE_PARAMS;
   const p = Number((10 ** -b.rawS).toPrecision(2));
+  // The window's count slides over the previous window (rate.ts: burstTest): a whole number of lines within this window, else about so many in the last windowMs.
+  const inWin = Number.isInteger(b.k) ? `${b.k} lines in this ${P.windowMs / 1000} s window` : `about ${b.k.toFixed(1)} lines in the last ${P.windowMs / 1000} s`;
+  const streamN = Number.isInteger(b.streamCount) ? `${b.streamCount}` : `about ${b.streamCount.toFixed(1)}`;
   const disp = b.D > 1.05 ? `, counts over-dispersed ×${b.D.toFixed(1)}` : '';
   const explanation = b.scan
     ? `${name}: ${b.k} lines within ${fmtSpan(b.span)} of event time, where it usually shows ${(usual / (P.windowMs / 1000)).toPrecision(2)} per second (Poisson tail p ≈ ${p} at an expected ${b.lambda.toPrecision(2)}${disp}; ${SCAN_PRIOR} spans tested).`
     : b.peak > 0
-      ? `${name}: ${b.k} lines in this ${P.windowMs / 1000} s window of event time, more than in its earlier bursts (at most ${b.peak.toPrecision(3)} per window, decayed; Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}); it usually shows ${usual.toFixed(2)} per window.`
+      ? `${name}: ${inWin} of event time, more than in its earlier bursts (at most ${b.peak.toPrecision(3)} per window, decayed; Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}); it usually shows ${usual.toFixed(2)} per window.`
       : b.share >= 0
-      ? `${name}: ${b.k} lines in this ${P.windowMs / 1000} s window of event time; the stream sent ${b.streamCount} lines in it, of which this template is usually ${(100 * b.share).toPrecision(2)}% (Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}; its usual ${usual.toFixed(2)} per window alone would expect fewer).`
-      : `${name}: ${b.k} lines in this ${P.windowMs / 1000} s window of event time vs. a usual ${usual.toFixed(2)} per window (Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}).`;
+      ? `${name}: ${inWin} of event time; the stream sent ${streamN} lines in it, of which this template is usually ${(100 * b.share).toPrecision(2)}% (Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}; its usual ${usual.toFixed(2)} per window alone would expect fewer).`
+      : `${name}: ${inWin} of event time vs. a usual ${usual.toFixed(2)} per window (Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}).`;
   return {
     score,
     detector: RATE_DETECTOR,
     explanation,
-    details: { kind: 'burst', ...ids, count: b.k, usual, p_value: p, window_ms: b.scan ? b.span : P.windowMs, ...(b.share >= 0 ? { stream_count: b.streamCount, usual_share: Number(b.share.toPrecision(4)) } : {}), ...(b.peak > 0 ? { peak: b.peak } : {}) },
+    details: { kind: 'burst', ...ids, count: Number(b.k.toFixed(2)), usual, p_value: p, window_ms: b.scan ? b.span : P.windowMs, ...(b.share >= 0 ? { stream_count: Number(b.streamCount.toFixed(2)), usual_share: Number(b.share.toPrecision(4)) } : {}), ...(b.peak > 0 ? { peak: b.peak } : {}) },
   };
 }
 

@@ -60,13 +60,21 @@ export const RATE_PARAMS = Object.freeze({
    * template's earlier ones is not reported however long it was absent. 0 disables.
    */
   peakDecay: 0.99,
+  /**
+   * A window right after a storm's window (reported, or itself held) whose highest S reached this
+   * share of `half` is still the storm's (hysteresis): it enters the mean and peak capped too, so a
+   * slow storm of minutes, some windows short of a finding, does not teach its own rate and spread.
+   */
+  stormHold: 0.5,
 });
 
 /**
  * Per template: [window start ms, count in it, decayed mean count, windows seen, decayed mean of
  * count², last line's ts (-1: none), the 4 gaps between the lines before it (-1: none), the
- * highest burst S in this window, silent flag, busy windows, peak window count]. Records of
- * earlier formats (4 numbers; 13 without the peak) are upgraded in place.
+ * highest burst S in this window, silent flag, busy windows, peak window count, the previous
+ * window's count (0 when it was not the one just before), 1 when the previous window was a
+ * storm's (closeWindows)]. Records of earlier formats (4 numbers; 13 without the peak; 14 without the previous
+ * window) are upgraded in place.
  */
 export type RateStats = number[];
 
@@ -77,7 +85,7 @@ export const SCAN_BONFERRONI = Math.log10(SCAN_PRIOR);
 /** Gaps are kept up to a day. */
 export const MAX_GAP = 86_400_000;
 /** Length of a template's rate record (RateStats), and the index of its silence flag. */
-export const RATE_LEN = 14;
+export const RATE_LEN = 16;
 export const SILENT = 11;
 /** The index of the peak window count (decayed per busy window). */
 export const PEAK = 13;
@@ -85,6 +93,10 @@ export const PEAK = 13;
 export const BUSY = 12;
 /** The index of the highest burst S in the current window. */
 export const BURST_S = 10;
+/** The index of the previous window's count (0 when the window just before had no line or is not the previous one). */
+export const PREV = 14;
+/** The index of the previous window's mark: 1 when it was a storm's window (closeWindows; this window may continue it). */
+export const PREV_HOT = 15;
 
 /**
  * S = -log10 P(no line in `gap` ms) − log10(tests): the negative binomial's zero at the expected
@@ -100,13 +112,13 @@ export function silenceS(r: RateStats, gap: number, tests: number): number {
 
 export function freshRate(ts: number): RateStats {
   const P = RATE_PARAMS;
-  return [ts - (ts % P.windowMs), 0, 0, 0, 0, -1, -1, -1, -1, -1, 0, 0, 0, 0];
+  return [ts - (ts % P.windowMs), 0, 0, 0, 0, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0];
 }
 
-/** A record of an earlier format: the four-number one (before the scan) gets no ring yet and a Poisson spread; every one a peak of 0 (none known). */
+/** A record of an earlier format: the four-number one (before the scan) gets no ring yet and a Poisson spread; every one a peak of 0 (none known) and no previous window. */
 export function upgradeRate(r: number[]): void {
-  if (r.length === PEAK) {
-    r.push(0);
+  if (r.length === PEAK || r.length === PREV) {
+    while (r.length < RATE_LEN) r.push(0);
     return;
   }
   const m = r[2];
@@ -117,18 +129,26 @@ export function upgradeRate(r: number[]): void {
   r[SILENT] = 0;
   r[BUSY] = 0;
   r[PEAK] = 0;
+  r[PREV] = 0;
+  r[PREV_HOT] = 0;
 }
 
 /**
  * Closes the current window (and any empty ones after it) of a template's rate record. A window
- * in which the template was reported enters the mean at no more than twice the expected count,
+ * of a storm, one in which the template was reported or one right after such a window whose
+ * highest S reached stormHold × half (the storm going on, short of a finding), enters the mean at no more than twice the expected count,
  * so one storm does not teach the template that storms are usual; a lasting rise is learned in steps.
+ * The closed window's count is kept for the next one's sliding count (burstTest) when it is the window just before.
  */
 export function closeWindows(r: RateStats, ts: number): void {
   const P = RATE_PARAMS;
+  if (r.length < RATE_LEN) upgradeRate(r);
   const k = Math.floor((ts - r[0]) / P.windowMs);
   let c = r[1];
-  if (r[BURST_S] >= P.half && r[3] > 0) c = Math.min(c, 2 * (P.factor * r[2] + P.floor));
+  const storm = r[BURST_S] >= P.half || (r[PREV_HOT] === 1 && r[BURST_S] >= P.half * P.stormHold);
+  if (storm && r[3] > 0) c = Math.min(c, 2 * (P.factor * r[2] + P.floor));
+  r[PREV] = k === 1 ? r[1] : 0;
+  r[PREV_HOT] = k === 1 && storm ? 1 : 0;
   const a = r[3] === 0 ? 1 : P.alpha;
   let mean = r[2] + a * (c - r[2]);
   // The first window starts the spread at Poisson's (c² + c), not at zero.
@@ -174,7 +194,7 @@ const burst: Burst = { S: 0, rawS: 0, scan: false, k: 0, span: 0, lambda: 0, D: 
 /**
  * The burst test of a template line at `ts` (its record `r` already closed to ts's window and
  * counted; `sr` the stream's record, this line counted too; `res` the timestamps' resolution in ms):
- * (a) the window: lines in this window vs the decayed mean (quasi-Poisson: counts / D), and vs
+ * (a) the window: lines in the last windowMs (this window's and the previous one's, prorated) vs the decayed mean (quasi-Poisson: counts / D), and vs
  * the template's share of the stream's lines in this window (RATE_PARAMS.conditional), the
  * smaller S of the two; (b) the scan: this line and the template's last j lines within their span
  * of event time, at the template's usual rate, so a storm is seen from its first few lines, not
@@ -195,25 +215,33 @@ export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, r
   b.peak = 0;
   if (r[3] < P.minWindows) return b;
   const D = b.D;
-  if (r[1] >= P.minCount) {
+  // The window's count slides: this window's lines and the previous window's, prorated by the
+  // share of it still within windowMs of ts, so a storm that crosses a window boundary is not
+  // judged afresh from its first lines in the new window; only while this window keeps at least
+  // half the previous one's pace (a storm going on), not on a usual line after a storm that ended.
+  const prorate = (x: RateStats): number => (x.length > PREV && x[PREV] > 0 ? x[PREV] * Math.max(0, 1 - (ts - x[0]) / P.windowMs) : 0);
+  const pace = r.length > PREV && r[1] >= 0.5 * r[PREV] * ((ts - r[0]) / P.windowMs);
+  const n = pace ? r[1] + prorate(r) : r[1];
+  if (n >= P.minCount) {
     const lam = P.factor * r[2] + P.floor;
-    b.S = -poissonTailLog10Real(r[1] / D, lam / D);
+    b.S = -poissonTailLog10Real(n / D, lam / D);
     b.rawS = b.S;
-    b.k = r[1];
+    b.k = n;
     b.lambda = lam;
     // The stream's other lines tell whether the stream rose as a whole: their count, scaled by
     // the template's usual share to theirs, is what the template would send had it risen alike
     // (its own lines are left out, or a storm of the stream's main template would excuse itself).
     const share = sr !== undefined && sr[2] > 0 ? Math.min(1, r[2] / sr[2]) : 1;
     if (P.conditional && sr !== undefined && share <= P.maxShare && b.S > 0) {
-      const lc = P.factor * (share / (1 - share)) * Math.max(0, sr[1] - r[1]) + P.floor;
-      const sc = -poissonTailLog10Real(r[1] / D, lc / D);
+      const sn = sr[1] + prorate(sr);
+      const lc = P.factor * (share / (1 - share)) * Math.max(0, sn - n) + P.floor;
+      const sc = -poissonTailLog10Real(n / D, lc / D);
       if (sc < b.S) {
         b.S = sc;
         b.rawS = sc;
         b.lambda = lc;
         b.share = share;
-        b.streamCount = sr[1];
+        b.streamCount = sn;
       }
     }
     // A past window of fewer than minCount lines was no burst (none that small is ever tested):
@@ -221,7 +249,7 @@ export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, r
     if (P.peakDecay > 0 && r[PEAK] >= P.minCount && b.S > 0) {
       // The peak is already a burst's size: no further dispersion around it (D would count the burstiness twice).
       const lp = P.factor * r[PEAK] + P.floor;
-      const sp = -poissonTailLog10Real(r[1], lp);
+      const sp = -poissonTailLog10Real(n, lp);
       if (sp < b.S) {
         b.S = sp;
         b.rawS = sp;

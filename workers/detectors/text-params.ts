@@ -55,6 +55,11 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
   zHalf: 8,
   /** Minimum excess over the typical cost, in bits, before anything is flagged. */
   minExcessBits: 48,
+  /**
+   * A line without a severity word is news only when at most this share of the stream's last
+   * nullSize costs were as high (its empirical p, with a full null); 0 disables.
+   */
+  rareCostP: 0.01,
   /** A severe line (see severityOf) needs a z of zHalf / (1 + severityBoost); 0 disables. */
   severityBoost: 3,
   /**
@@ -131,6 +136,7 @@ export interface TextParams {
   warmupEventsSlow: number;
   zHalf: number;
   minExcessBits: number;
+  rareCostP: number;
   incidentGap: number;
   rareHalfLife: number;
   steadySpan: number;

@@ -167,7 +167,12 @@ export class TextScorer {
     // needed to reach 0.5; it never makes a known line anomalous.
     // A failure word without an explicit level token is weaker evidence (severityBoostWord).
     const zHalf = sev === '' ? P.zHalf : P.zHalf / (1 + (high ? P.severityBoost : P.severityBoostWord));
-    const surprise = warm && excess >= P.minExcessBits && z > 0 ? z / (z + zHalf) : 0;
+    let surprise = warm && excess >= P.minExcessBits && z > 0 ? z / (z + zHalf) : 0;
+    // A line without a severity word whose cost is not in the tail of the stream's own recent
+    // costs (a full null, more than a share rareCostP of them as high) is not news, however far
+    // above the median it lies: a stream whose costs are heavy-tailed (JSON records with varied
+    // fields, a scanner's requests now and then) has a MAD far below its tail.
+    if (surprise >= 0.5 && sev === '' && P.rareCostP > 0 && s.ring.length >= P.nullSize && empiricalP(s.ring, cost) > P.rareCostP) surprise = 0.4999;
     // Asked only for a line that would be reported or quarantined (the state is the same whatever the threshold).
     const score = surprise > 0 && surprise >= Math.min(threshold, 0.5) && explained !== undefined && explained() ? 0 : surprise;
     this.rowScore = score;
