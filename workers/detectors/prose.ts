@@ -68,6 +68,19 @@ const DECIDE = ['vocabulary', 'paragraph', 'repetition', 'length', 'characters',
 export type { Decision } from './prose-params.js';
 const WORD = /\p{L}{3,}/gu;
 
+/** Each statistic's tail share against its null: upper tails, and the lower one of repetition (a text that compresses too well). */
+function tailShares(nl: ProseState['nulls'], v: ProseValues): Record<Stat, number> {
+  return {
+    unexplained: upper(nl.unexplained, v.unexplained, FLOOR.unexplained),
+    novelty: upper(nl.novelty, v.novelty, FLOOR.novelty),
+    repetition: lower(nl.repetition, v.repetition, FLOOR.repetition),
+    length: upper(nl.length, v.length, FLOOR.length),
+    characters: upper(nl.characters, v.characters, FLOOR.characters),
+    token: upper(nl.token, v.token, FLOOR.token),
+    window: upper(nl.window, v.window, FLOOR.window),
+  };
+}
+
 export class ProseScorer {
   readonly s: ProseState;
   readonly P: Readonly<ProseParams>;
@@ -233,15 +246,7 @@ export class ProseScorer {
     this.last = v;
     s.n++;
     const nl = s.nulls;
-    const u: Record<Stat, number> = {
-      unexplained: upper(nl.unexplained, v.unexplained, FLOOR.unexplained),
-      novelty: upper(nl.novelty, v.novelty, FLOOR.novelty),
-      repetition: lower(nl.repetition, v.repetition, FLOOR.repetition),
-      length: upper(nl.length, v.length, FLOOR.length),
-      characters: upper(nl.characters, v.characters, FLOOR.characters),
-      token: upper(nl.token, v.token, FLOOR.token),
-      window: upper(nl.window, v.window, FLOOR.window),
-    };
+    const u = tailShares(nl, v);
     // A long token the stream used before (a formula, a path in every answer) is not a blob.
     // …nor one the stream's texts and tokens explain (a link to a page of a site the stream links
     // to, with a fresh id): a blob costs as much given any context as alone.

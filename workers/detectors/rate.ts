@@ -259,6 +259,14 @@ export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, r
       }
     }
   }
+  scanTest(b, r, ts, res, D);
+  if (b.S > r[BURST_S]) r[BURST_S] = Number(b.S.toFixed(2));
+  return b;
+}
+
+/** (b) of burstTest: this line and the template's last j lines within their span of event time, at the template's usual rate; raises `b` where the scan's S is higher. */
+function scanTest(b: Burst, r: RateStats, ts: number, res: number, D: number): void {
+  const P = RATE_PARAMS;
   const rho = r[2] / P.windowMs;
   let prev = r[2] >= P.scanMinMean ? r[5] : -1;
   for (let j = 1; j <= SCAN_PRIOR && prev >= 0; j++) {
@@ -282,8 +290,6 @@ export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, r
     const g = j < SCAN_PRIOR ? r[5 + j] : -1;
     prev = g < 0 ? -1 : prev - g;
   }
-  if (b.S > r[BURST_S]) r[BURST_S] = Number(b.S.toFixed(2));
-  return b;
 }
 
 /** Pushes this line's time into the record's ring of prior lines (the newest first, the gaps shift by one). */

@@ -55,6 +55,17 @@ export class Quarantine {
     return undefined;
   }
 
+  /** On becoming common a pattern's line joins the baseline (the dictionary), as a normal line does. */
+  #admit(q: QEntry, line: string): void {
+    if (q[12] !== '' || this.#baseline.has(line)) return;
+    this.#baseline.add(line);
+    q[12] = line;
+    this.#accepted.set(line, q);
+    // The entry now keeps its line: the patterns seen longest ago make room (q itself is the most recent).
+    this.#qBytes += jsonBytes(line) - 2;
+    this.#trimQuarantine();
+  }
+
   /**
    * A line whose pattern is quarantined (flagged earlier): no compression. Sightings within
    * incidentGap events of the previous one belong to the same incident, and an incident's lines
@@ -121,15 +132,7 @@ export class Quarantine {
     // Without a severity word, the lines of an incident after its first are folded into it: a
     // routine message that comes in a run is reported once per run, not once per line.
     if (!severe && inIncident && !common) return null;
-    // On becoming common its line joins the baseline (the dictionary), as a normal line does.
-    if (common && q[12] === '' && !this.#baseline.has(line)) {
-      this.#baseline.add(line);
-      q[12] = line;
-      this.#accepted.set(line, q);
-      // The entry now keeps its line: the patterns seen longest ago make room (q itself is the most recent).
-      this.#qBytes += jsonBytes(line) - 2;
-      this.#trimQuarantine();
-    }
+    if (common) this.#admit(q, line);
     if (periodic && !common) return null;
     const admitted = common;
     const seen = inIncident
