@@ -5,18 +5,19 @@
 //
 //   text ─► its last character (trailing spaces dropped) ─► one of ENDINGS:
 //           finished  anything else: . ! ? … 。 ؟ ।, a closing bracket, quote, fence or table bar, an emoji
-//           letter    a letter of any script (a word cut off, or a sentence without its stop)
-//           digit     a digit (a number or a table cut off)
+//           word      a letter of any script or a digit (a word or a number cut off, or a sentence
+//                     without its stop: one class, as a stream whose users leave out the stop ends
+//                     on a number as readily as on a word)
 //           joiner    , ; : - – — ( [ { / + & (a clause or a list cut off after its joint)
 //   counts per class over the stream's texts (every text: a way of ending that becomes common is
 //   learned after a few; halved once their total passes `memory`), and
 //   p = (count + 1/2) / (total + 2)   (the Krichevsky–Trofimov estimate: an unseen class of a stream of
-//                                      N texts has p = 1 / (2N + 4))
+//                                      N texts has p = 1 / (2N + 3))
 //   an unfinished class (not `finished`) with p ≤ endingP is evidence of a cut-off text; its share of
 //   the threshold is log p / log endingP (1 at p = endingP: a score of 0.5). A finished text never is.
 // The counts are part of the detector's state (`ed`), updated per text in event order.
 
-export const ENDINGS = ['finished', 'letter', 'digit', 'joiner'] as const;
+export const ENDINGS = ['finished', 'word', 'joiner'] as const;
 export type Ending = (typeof ENDINGS)[number];
 
 const JOINER = new Set([',', ';', ':', '-', '\u2013', '\u2014', '(', '[', '{', '/', '+', '&']);
@@ -26,9 +27,8 @@ export function endingClass(text: string): number {
   const t = text.trimEnd();
   if (t.length === 0) return 0;
   const last = [...t.slice(-2)].pop() ?? ''; // the last code point (a surrogate pair is one: an emoji, a letter beyond the BMP)
-  if (/^\p{L}|^\p{M}/u.test(last)) return 1;
-  if (/^\p{N}/u.test(last)) return 2;
-  return JOINER.has(last) ? 3 : 0;
+  if (/^[\p{L}\p{M}\p{N}]/u.test(last)) return 1;
+  return JOINER.has(last) ? 2 : 0;
 }
 
 export function freshEndings(): number[] {
