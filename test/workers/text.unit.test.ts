@@ -88,12 +88,15 @@ describe('quarantine and admission', () => {
     const { findings } = runStream('logs', textEvents(lines), 100);
     const on = findings.filter((f) => at.includes(f.index));
     // Occurrences 100 events apart, half-life 2000: 1, 1.97, 2.90, 3.80; expected in the next
-    // 900 events 3.80 × ln 2 × 900 / 2000 = 1.19 ≥ 1 at the fourth: common there, then normal.
-    expect(on.map((f) => f.index)).toEqual([600, 700, 800, 900]);
+    // 900 events 3.80 × ln 2 × 900 / 2000 = 1.19 ≥ 1 at the fourth: common there (admitted under
+    // the default threshold, mildAdmissionWeight), then normal.
+    expect(on.map((f) => f.index)).toEqual([600, 700, 800]);
     expect(on[2].details.admitted).toBe(false);
     expect(on[2].explanation).toMatch(/Still rare: at its decayed frequency \(2\.90 occurrences, half-life 2000 events; .*\) it is expected 0\.90 times in the next 900 events \(common at 1\)/);
-    expect(on[3].details.admitted).toBe(true);
-    expect(on[3].explanation).toMatch(/expected 1\.19 times in the next 900 events .*: it has become common, so it is now accepted into the baseline as normal/);
+    const admit = direct(lines, TEXT_PARAMS, 0.01).findings.filter((f) => at.includes(f.index));
+    expect(admit.map((f) => f.index)).toEqual([600, 700, 800, 900]);
+    expect(admit[3].details.admitted).toBe(true);
+    expect(admit[3].explanation).toMatch(/expected 1\.19 times in the next 900 events .*: it has become common, so it is now accepted into the baseline as normal/);
   });
 
   it('a non-severe pattern that keeps coming with a different user agent each time is one pattern: common by its decayed frequency, not six rare ones', () => {
@@ -148,6 +151,25 @@ describe('quarantine and admission', () => {
     expect(sens[1].explanation).toMatch(/folded into the first finding/);
     // Three occurrences 100 events apart are not yet common (a decayed frequency, not a count).
     expect(sens[2].details).toMatchObject({ kind: 'rare', admitted: false });
+  });
+
+  it('the sighting that makes a mild pattern common scores under the default threshold (mildAdmissionWeight)', () => {
+    // db generator: PostgreSQL autovacuum entries and Mongo connection lines were reported on the
+    // sighting that admitted them as normal ("it has become common"), a contradiction for a
+    // pattern without a severity word (a severe one is still reported with its admission).
+    const lines = base();
+    const at = [400, 500, 600, 700, 800];
+    for (const i of at) lines[i] = `INFO scheduler rebalanced shard ${i} across zone-b replicas (lag ${i % 13}s)`;
+    // Weight 1: every mild recurrence scores as its first sighting, so only the admission rule decides.
+    const P = { ...TEXT_PARAMS, mildRecurrenceWeight: 1 };
+    const dflt = direct(lines, P).findings.filter((f) => at.includes(f.index));
+    // Occurrences 100 events apart: common at the fourth (700), normal after it.
+    expect(dflt.map((f) => f.index)).toEqual([400, 500, 600]);
+    // A sensitive profile sees the admission, at mildAdmissionWeight × the first score.
+    const sens = direct(lines, P, 0.01).findings.filter((f) => at.includes(f.index));
+    expect(sens.map((f) => f.index)).toEqual([400, 500, 600, 700]);
+    expect(sens[3].details.admitted).toBe(true);
+    expect(sens[3].score).toBeCloseTo(sens[0].score * TEXT_PARAMS.mildAdmissionWeight, 3);
   });
 
   it('a failure word without a level token gets the smaller prior (severityBoostWord)', () => {

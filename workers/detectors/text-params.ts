@@ -74,6 +74,13 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
    * sensitive profile sees the rest. Severe recurrences keep the full score.
    */
   mildRecurrenceWeight: 0.65,
+  /**
+   * …and the sighting that makes such a pattern common (admitted into the baseline as normal)
+   * scores at most this fraction: under the default threshold whatever the first score, so a
+   * routine line is not reported at the moment it is judged normal (db generator: PostgreSQL
+   * autovacuum entries, Mongo connection lines); a sensitive profile still sees the admission.
+   */
+  mildAdmissionWeight: 0.45,
   /** Sightings of a quarantined pattern at most this many events apart are one incident. */
   incidentGap: 32,
   /**
@@ -155,4 +162,5 @@ export interface TextParams {
   severityBoostWord: number;
   /** Score of a non-severe recurrence, as a fraction of its pattern's first score. */
   mildRecurrenceWeight: number;
+  mildAdmissionWeight: number;
 }

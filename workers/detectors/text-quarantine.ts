@@ -146,8 +146,11 @@ export class Quarantine {
       : `${seen}Still rare: ${why.charAt(0).toLowerCase()}${why.slice(1)}.`;
     // Without a severity word, a recurrence is folded into the first finding: a fraction of its
     // score (a mildly surprising pattern's recurrences fall under the default threshold).
-    const score = severe ? q[3] : Number((q[3] * P.mildRecurrenceWeight).toFixed(4));
-    if (!severe) explanation += ` No severity word: folded into the first finding (score ${q[3]} × ${P.mildRecurrenceWeight}).`;
+    // The sighting that admits a mild pattern as normal is reported under the default threshold
+    // (mildAdmissionWeight < 0.5): a sensitive profile sees the admission, the default does not.
+    const fold = admitted ? Math.min(P.mildRecurrenceWeight, P.mildAdmissionWeight) : P.mildRecurrenceWeight;
+    const score = severe ? q[3] : Number((q[3] * fold).toFixed(4));
+    if (!severe) explanation += ` No severity word: folded into the first finding (score ${q[3]} × ${fold}).`;
     return {
       score,
       detector: TEXT_DETECTOR,
