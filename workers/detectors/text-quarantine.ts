@@ -134,21 +134,20 @@ export class Quarantine {
     if (!severe && inIncident && !common) return null;
     if (common) this.#admit(q, line);
     if (periodic && !common) return null;
-    const admitted = common;
     const seen = inIncident
       ? `A pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again ${gap} events after its previous line: part of the same incident (${q[10]} lines). `
       : `A pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again after ${gap} events without it. `;
     const why =
       `At its decayed frequency (${(steady ? q[8] : q[14]).toFixed(2)} occurrences, half-life ${P.rareHalfLife} events; an incident's close lines count once) it is expected ${expect.toFixed(2)} times in the next ${P.rareHorizon} events (common at 1), ` +
       `and it made up ${(100 * share).toFixed(1)}% of the stream's recent lines (half-life ${P.recentHalfLife} events; common at ${(100 * P.commonShare).toFixed(1)}%)`;
-    let explanation = admitted
+    let explanation = common
       ? `${seen}${why}: it has become common, so it is now accepted into the baseline as normal while it keeps coming (it is rare again once it stops for long).`
       : `${seen}Still rare: ${why.charAt(0).toLowerCase()}${why.slice(1)}.`;
     // Without a severity word, a recurrence is folded into the first finding: a fraction of its
     // score (a mildly surprising pattern's recurrences fall under the default threshold).
     // The sighting that admits a mild pattern as normal is reported under the default threshold
     // (mildAdmissionWeight < 0.5): a sensitive profile sees the admission, the default does not.
-    const fold = admitted ? Math.min(P.mildRecurrenceWeight, P.mildAdmissionWeight) : P.mildRecurrenceWeight;
+    const fold = common ? Math.min(P.mildRecurrenceWeight, P.mildAdmissionWeight) : P.mildRecurrenceWeight;
     const score = severe ? q[3] : Number((q[3] * fold).toFixed(4));
     if (!severe) explanation += ` No severity word: folded into the first finding (score ${q[3]} × ${fold}).`;
     return {
@@ -157,7 +156,7 @@ export class Quarantine {
       explanation,
       details: {
         kind: inIncident ? 'incident' : 'rare', first_cost_bits: q[4], typical_bits: q[5], recurrences: q[1], since_events: span, gap_events: gap,
-        frequency: steady ? q[8] : q[14], expected: Number(expect.toFixed(4)), recent_share: Number(share.toFixed(4)), severity: sev || q[6], admitted,
+        frequency: steady ? q[8] : q[14], expected: Number(expect.toFixed(4)), recent_share: Number(share.toFixed(4)), severity: sev || q[6], admitted: common,
       },
     };
   }
