@@ -13,6 +13,9 @@ export const PROSE_DETECTOR = 'prose_surprise';
  * What a finding quotes besides the text's values: the stream's nulls, the paragraph's size bin (-1: none), the usual character
  * mix, the window's size, the override phrase ('' when none), the counts of the ways its texts ended and the share under which a way is news (prose-ending.ts).
  */
+/** Said of a text flagged while most recent texts were flagged too (noteFlag: the stream changed). */
+const CHANGED = ' Most recent texts were flagged: the stream has changed, so this text is accepted into its reference.';
+
 export interface FindingContext { nulls: Record<Stat, TailNull>; sg: SegmentState; segBin: number; mix: readonly number[]; window: number; override: string; endings: readonly number[]; endingP: number }
 
 /** A text that ends unfinished (prose-ending.ts): the class, how many of the stream's texts ended so, the estimate. */
@@ -24,7 +27,7 @@ function endingFinding(text: string, v: ProseValues, share: number, score: numbe
   const seen = ctx.endings[k] < 1 ? 'none' : `${Math.round(ctx.endings[k])}`;
   let explanation = `This text ends unfinished, on a ${ENDINGS[k]} ("…${tail}"), where ${seen} of the ${Math.round(total)} texts of the stream counted so far ended on one ` +
     `(an estimated ${(p * 100).toPrecision(2)}% of its texts, under the ${(ctx.endingP * 100).toPrecision(2)}% taken as normal): an answer cut off by a token limit, a timeout or a dropped connection.`;
-  if (changed) explanation += ' Most recent texts were flagged: the stream has changed, so this text is accepted into its reference.';
+  if (changed) explanation += CHANGED;
   return {
     score: Number(score.toFixed(4)),
     detector: PROSE_DETECTOR,
@@ -83,7 +86,7 @@ export function proseFinding(text: string, stat: Decision, v: ProseValues, u: Re
       break;
   }
   explanation += `; ${u[stat].toFixed(1)}× as far from the typical as the stream's 1% tail${stat === 'vocabulary' || stat === 'paragraph' ? ' (unexplained + new words)' : ''}, ${pText}.`;
-  if (changed) explanation += ' Most recent texts were flagged: the stream has changed, so this text is accepted into its reference.';
+  if (changed) explanation += CHANGED;
   return {
     score: Number(score.toFixed(4)),
     detector: PROSE_DETECTOR,
