@@ -16,9 +16,10 @@
 //                 │    out), quarantine 40 KiB (least recently seen out), rings and template
 //                 │    mix 12 KiB (fixed counts: 256 costs, 32 ratios, 256 + 128 shares, 64 KLs)
 //                 ├─ prose detector (prose.ts): dictionary 24 KiB of JSON (and 12 KiB of UTF-8;
-//                 │    oldest out), long tokens 12 KiB (oldest out), rare kinds 4 KiB (oldest
-//                 │    out; prose-rare.ts), the run memory (8 pairs of numbers), nulls, segment nulls,
-//                 │    lexicon, verbatim memory and rings 60 KiB (fixed counts: 7 × 512 and 12 × 256
+//                 │    oldest out), long tokens 6 KiB (oldest out), flagged texts remembered 6 KiB
+//                 │    (prose-recur.ts), rare kinds 4 KiB (oldest out; prose-rare.ts), the run memory
+//                 │    (8 pairs of numbers), nulls, segment nulls,
+//                 │    lexicon, verbatim memory and rings 56 KiB (fixed counts: 7 × 512 and 12 × 256
 //                 │    values of mostly under 7 characters, two 2 KiB Bloom filters, 1,024 keys of
 //                 │    8 bytes as base64 (prose-seen.ts, 11.4 KB); 55.5 KB at most over 10,900
 //                 │    texts of llm-shop and llm-code seeds 203-204)
@@ -26,7 +27,8 @@
 //                 │    new field while there is room; a field whose values would take the table
 //                 │    over is left high-cardinality, its values dropped)
 //                 └─ the stream's rate record and the state's own keys 4 KiB
-// An llm stream's state is the prose detector's alone (its 100 KiB above).
+// An llm stream's state is the prose detector's alone (its 96 KiB above). The parts add up to
+// their wholes (test/workers/budget-sum.unit.test.ts).
 //
 // Bytes are accounted as entries are added or dropped, never by serialising per line: an
 // entry's strings by jsonBytes() (their exact JSON bytes), its numbers at the widths below (an
@@ -84,7 +86,7 @@ export const TEXT_BUDGET = Object.freeze({
   /** prose.ts: accepted texts of a rare kind, remembered (PROSE_PARAMS.rareBytes). */
   proseRare: 4 * 1024,
   /** prose.ts: nulls, segment nulls, lexicon, verbatim memory (prose-seen.ts), rings, bounded by counts. */
-  proseFixed: 60 * 1024,
+  proseFixed: 56 * 1024,
   /** logs.ts: metadata fields and keys pooled per stream (field-table.ts). */
   metadata: 32 * 1024,
   keys: 40 * 1024,
