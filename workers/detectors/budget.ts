@@ -22,7 +22,8 @@
 //                 │    lexicon, verbatim memory and rings 56 KiB (fixed counts: 7 × 512 and 12 × 256
 //                 │    values of mostly under 7 characters, two 2 KiB Bloom filters, 1,024 keys of
 //                 │    8 bytes as base64 (prose-seen.ts, 11.4 KB); 55.5 KB at most over 10,900
-//                 │    texts of llm-shop and llm-code seeds 203-204)
+//                 │    texts of llm-shop and llm-code seeds 203-204; and the burst view's 32 kinds
+//                 │    and 8 window entries, at most 2.75 KiB: prose-burst.ts)
 //                 ├─ metadata fields 32 KiB, keys pooled per stream 40 KiB (field-table.ts: a
 //                 │    new field while there is room; a field whose values would take the table
 //                 │    over is left high-cardinality, its values dropped)

@@ -6,6 +6,7 @@ import type { Decision } from './prose-params.js';
 import { endingP, ENDINGS } from './prose-ending.js';
 import { explainParagraph, segmentBin, type SegmentState } from './prose-segment.js';
 import type { ProseValues, Stat } from './prose-state.js';
+import { NO_BURST, span, type BurstJudgement } from './prose-burst.js';
 
 export const PROSE_DETECTOR = 'prose_surprise';
 
@@ -16,7 +17,7 @@ export const PROSE_DETECTOR = 'prose_surprise';
 /** Said of a text flagged while most recent texts were flagged too (noteFlag: the stream changed). */
 const CHANGED = ' Most recent texts were flagged: the stream has changed, so this text is accepted into its reference.';
 
-export interface FindingContext { nulls: Record<Stat, TailNull>; sg: SegmentState; segBin: number; mix: readonly number[]; window: number; override: string; endings: readonly number[]; endingP: number }
+export interface FindingContext { nulls: Record<Stat, TailNull>; sg: SegmentState; segBin: number; mix: readonly number[]; window: number; override: string; endings: readonly number[]; endingP: number; burst?: BurstJudgement }
 
 /** A text that ends unfinished (prose-ending.ts): the class, how many of the stream's texts ended so, the estimate. */
 function endingFinding(text: string, v: ProseValues, share: number, score: number, changed: boolean, ctx: FindingContext): Omit<Finding, 'index'> {
@@ -42,8 +43,28 @@ function endingFinding(text: string, v: ProseValues, share: number, score: numbe
   };
 }
 
+/** A burst of texts of one kind (prose-burst.ts): how many in how long, against the kind's usual share. */
+function burstFinding(v: ProseValues, b: BurstJudgement, score: number, changed: boolean): Omit<Finding, 'index'> {
+  const p = 10 ** -b.s;
+  let explanation = `${b.count} of the stream's last ${b.texts} texts (in ${span(b.spanMs)}) open like this one ("${b.key} …"), where usually ${(b.share * 100).toPrecision(2)}% of its texts do ` +
+    `(${b.expected.toPrecision(2)} expected among ${b.texts}; p ≈ ${p.toPrecision(2)}): a burst of near-identical answers (a model refusing or repeating itself), each ordinary on its own.`;
+  if (changed) explanation += CHANGED;
+  return {
+    score: Number(score.toFixed(4)),
+    detector: PROSE_DETECTOR,
+    explanation,
+    details: {
+      kind: 'burst', incident_key: `burst:${b.key}`, opening: b.key, count: b.count, texts: b.texts, span_ms: b.spanMs,
+      value: b.count, typical: Number(b.expected.toPrecision(3)), share: Number(b.share.toPrecision(3)), tail_distance: Number(b.s.toFixed(3)), p_value: Number(p.toPrecision(3)),
+      unexplained: Number(v.unexplained.toFixed(4)), bytes: v.bytes,
+      ...(changed ? { accepted: true } : {}),
+    },
+  };
+}
+
 export function proseFinding(text: string, stat: Decision, v: ProseValues, u: Record<Decision, number>, score: number, changed: boolean, ctx: FindingContext): Omit<Finding, 'index'> {
   if (stat === 'ending') return endingFinding(text, v, u.ending, score, changed, ctx);
+  if (stat === 'burst') return burstFinding(v, ctx.burst ?? NO_BURST, score, changed);
   const sv = v.segment;
   const bin = stat === 'paragraph' && ctx.segBin >= 0 ? ctx.segBin : segmentBin(sv.bytes);
   const nl = stat === 'paragraph' ? ctx.sg.u[bin] : ctx.nulls[stat === 'vocabulary' ? 'unexplained' : stat];

@@ -22,7 +22,7 @@ export const PROSE_PARAMS = Object.freeze({
    * Chosen on the llm generator's seeds 1–10 (README: Evaluation); vocabulary 2.8 → 2.4 with the
    * long-run vocabulary and the length gain (on llm seeds 1–10 and llm-dev seeds 201–205).
    */
-  uHalf: Object.freeze({ vocabulary: 2.4, paragraph: 2.4, repetition: 3, length: 2, characters: 2.5, token: 2, window: 2, ending: 1 }),
+  uHalf: Object.freeze({ vocabulary: 2.4, paragraph: 2.4, repetition: 3, length: 2, characters: 2.5, token: 2, window: 2, ending: 1, burst: 4 }),
   /**
    * A text ending unfinished (a letter, a digit or a joiner such as a comma: prose-ending.ts) whose
    * class's estimated share of the stream's texts is p has a share log p / log endingP of its
@@ -143,6 +143,24 @@ export const PROSE_PARAMS = Object.freeze({
    * held texts kept through a drift: 343 at 60 and 554 at 75).
    */
   holdEvents: 8,
+  /**
+   * The burst view (prose-burst.ts): texts of one kind (the same opening word) among the last
+   * burstTexts texts within burstMs of event time, against the kind's decayed share of the stream
+   * (half-life burstHalfLife texts, the burstKeys most frequent kinds of at most burstKeyChars
+   * characters), judged from burstMin texts of the kind and once the history counts burstWarmup
+   * texts; uHalf.burst is the −log10 of the Poisson tail at which the score is 0.5. 0 burstTexts: off.
+   * Chosen on llm-agent seeds 201-210 (a simulation before the code): windows of 8, 12 and 16 texts
+   * and the last 5 or 10 minutes found 96-100 of the 120 refusal-burst incidents (91 before);
+   * uHalf.burst 3.5 doubled the false alarms it added, 5 found 3 fewer; the first two words as the
+   * kind found 5 fewer; the word without its apostrophe ("i'm" → "i") one more false alarm.
+   */
+  burstTexts: 8,
+  burstMs: 600_000,
+  burstMin: 3,
+  burstHalfLife: 500,
+  burstKeys: 32,
+  burstKeyChars: 16,
+  burstWarmup: 200,
   /** A repetition finding needs a word repeated this many times, or none repeated at all (a text that asks its question twice is no flood); 0 turns it off. */
   floodCount: 3,
   /** A drift finding also needs the text's own `unexplained` tail distance ≥ this. */
@@ -162,7 +180,7 @@ export const PROSE_PARAMS = Object.freeze({
   classAlpha: 0.02,
 });
 /** The statistics a threshold applies to (prose.ts: DECIDE, and 'window'). */
-export type Decision = 'vocabulary' | 'paragraph' | 'repetition' | 'length' | 'characters' | 'token' | 'window' | 'ending';
+export type Decision = 'vocabulary' | 'paragraph' | 'repetition' | 'length' | 'characters' | 'token' | 'window' | 'ending' | 'burst';
 export type ProseParams = { [K in Exclude<keyof typeof PROSE_PARAMS, 'uHalf'>]: number } & { uHalf: Readonly<Record<Decision, number>> };
 
 /** Phrases that try to override an assistant's instructions (a prior, never a finding alone). */

@@ -9,6 +9,7 @@ import { isRunState, type RunMemory } from './prose-purge.js';
 import { isSeenState, type SeenState } from './prose-seen.js';
 import { isHeld, type Held } from './prose-hold.js';
 import { isEndings } from './prose-ending.js';
+import { isBurstState, type BurstState } from './prose-burst.js';
 
 /** State format version; an older llm state (the line detector's, kind 'text') restarts the stream's warm-up. */
 export const PROSE_STATE_VERSION = 1;
@@ -65,6 +66,8 @@ export interface ProseState {
   ph?: Held;
   /** How many texts ended in each class of prose-ending.ts (absent in older states and when off). */
   ed?: number[];
+  /** The burst view's window and kind counts (prose-burst.ts; absent in older states and when off). */
+  bu?: BurstState;
 }
 
 /**
@@ -73,8 +76,15 @@ export interface ProseState {
  * how the stream was split into tasks.
  */
 export function canonicalProse(s: ProseState): ProseState {
-  const { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, sn, ph, ed, ...rest } = s;
-  return { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, sn, ph, ed, ...rest };
+  const { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, sn, ph, ed, bu, ...rest } = s;
+  return { v, kind, n, dict, nulls, ins, mix, win, wpos, fl, fpos, lx, tk, sg, rc, rk, pw, sn, ph, ed, bu, ...rest };
+}
+
+/** Writes a text's `unexplained` into the window ring of the last `window` texts. */
+export function pushWindow(s: ProseState, unexplained: number, window: number): void {
+  if (s.win.length < window) s.win.push(unexplained);
+  else s.win[s.wpos] = unexplained;
+  s.wpos = (s.wpos + 1) % window;
 }
 
 /** Remembers a text's flag (the last `memory` of them); true when most recent texts were flagged (the stream has changed). */
@@ -114,5 +124,6 @@ export function decodeProse(bytes: Uint8Array | null): ProseState {
   if (o.sn !== undefined && !isSeenState(o.sn)) throw new TypeError('task.state is not a prose detector state (verbatim memory)');
   if (o.ph !== undefined && !isHeld(o.ph)) throw new TypeError('task.state is not a prose detector state (held texts)');
   if (o.ed !== undefined && !isEndings(o.ed)) throw new TypeError('task.state is not a prose detector state (endings)');
+  if (o.bu !== undefined && !isBurstState(o.bu)) throw new TypeError('task.state is not a prose detector state (burst view)');
   return o as ProseState;
 }

@@ -56,15 +56,16 @@ import { calmRare, RareKinds } from './prose-rare.js';
 import { noteRun, takeRun, textHash, type RunMemory } from './prose-purge.js';
 import { SeenTexts } from './prose-seen.js';
 import { hold, release } from './prose-hold.js';
+import { freshBurst, judgeBurst, NO_BURST, noteBurst, openingKey, type BurstJudgement } from './prose-burst.js';
 import { classDistance, classShares, CLASSES, longestToken, recurringToken, lower, pushNull, refreshNull, tokenShare, upper } from './prose-features.js';
 
 export { PROSE_DETECTOR } from './prose-explain.js';
 
 export { OVERRIDE, PROSE_PARAMS, type ProseParams } from './prose-params.js';
 export { decodeProse, freshProse, PROSE_STATE_VERSION, STATS, type ProseState, type ProseValues, type Stat } from './prose-state.js';
-import { canonicalProse, decodeProse, FLOOR, noteFlag, STATS, type ProseState, type ProseValues, type Stat } from './prose-state.js';
+import { canonicalProse, decodeProse, FLOOR, noteFlag, pushWindow, STATS, type ProseState, type ProseValues, type Stat } from './prose-state.js';
 /** What decides a finding: the vocabulary distance (unexplained + novelty tail distances) and the shape statistics. */
-const DECIDE = ['vocabulary', 'paragraph', 'repetition', 'length', 'characters', 'token', 'ending'] as const satisfies readonly Decision[];
+const DECIDE = ['vocabulary', 'paragraph', 'repetition', 'length', 'characters', 'token', 'ending', 'burst'] as const satisfies readonly Decision[];
 export type { Decision } from './prose-params.js';
 const WORD = /\p{L}{3,}/gu;
 
@@ -239,7 +240,7 @@ export class ProseScorer {
   tokenShare = 0;
 
   /** Score one text and update the state; returns a finding (without index) or null. */
-  feed(text: string, threshold = 0.5): Omit<Finding, 'index'> | null {
+  feed(text: string, threshold = 0.5, ts?: number): Omit<Finding, 'index'> | null {
     const s = this.s;
     const P = this.P;
     const v = this.measure(text);
@@ -263,7 +264,8 @@ export class ProseScorer {
     this.#segBin = su === null ? -1 : su.bin;
     // A text that ends unfinished where the stream's texts seldom do: cut off (prose-ending.ts).
     const ending = P.endingP > 0 ? endingShare((s.ed ??= freshEndings()), v.ending, P.endingP) : 0;
-    this.lastU = { ...u, ...(su === null ? {} : { paragraph: su.u + su.n }), ending };
+    const burst = this.#burst(text, ts); // texts of this one's kind in the window against the kind's usual share (prose-burst.ts)
+    this.lastU = { ...u, ...(su === null ? {} : { paragraph: su.u + su.n }), ending, burst: burst?.s ?? 0 };
     const warm = s.n > P.warmupEvents && nl.unexplained.ring.length >= P.warmupNull;
     // A text longer than the stream's typical one weighs its vocabulary distance up: a few new
     // sentences (an injection, pasted code) are diluted in a long text's shares.
@@ -273,7 +275,7 @@ export class ProseScorer {
     const part = v.unexplained - nl.unexplained.q50 >= P.driftShare * (v.window - nl.window.q50);
     const wg = part ? 1 + P.windowGain * Math.max(0, u.window - P.windowGainFrom) / P.uHalf.window : 1;
     const known = this.#sn?.has(v.x) === true; // accepted word for word before: neither new vocabulary nor drift (prose-seen.ts)
-    const d: Record<Decision, number> = { ...u, vocabulary: known ? 0 : (u.unexplained + u.novelty) * gain * wg, paragraph: known || su === null ? 0 : su.u + su.n, ending: known ? 0 : ending };
+    const d: Record<Decision, number> = { ...u, vocabulary: known ? 0 : (u.unexplained + u.novelty) * gain * wg, paragraph: known || su === null ? 0 : su.u + su.n, ending: known ? 0 : ending, burst: burst?.s ?? 0 };
     const half: Record<Decision, number> = { ...P.uHalf };
     const override = OVERRIDE.exec(text)?.[0];
     if (override !== undefined) {
@@ -301,12 +303,11 @@ export class ProseScorer {
     }
     this.rowScore = score;
     const flagged = score >= 0.5;
-    if (s.win.length < P.window) s.win.push(v.unexplained); // window ring: every text (the window measures what arrives)
-    else s.win[s.wpos] = v.unexplained;
-    s.wpos = (s.wpos + 1) % P.window;
+    pushWindow(s, v.unexplained, P.window); // every text: the window measures what arrives
     const ed = s.ed === undefined ? freshEndings() : [...s.ed]; // the counts this text was judged by (a finding quotes them)
     if (s.ed !== undefined) noteEnding(s.ed, v.ending, P.endingMemory); // every text: a way of ending that becomes common is learned
     const changed = noteFlag(s, flagged, P.flagMemory);
+    if (burst !== undefined) noteBurst((s.bu ??= freshBurst()), burst.key, ts as number, !flagged || changed, P); // a reported text does not teach the rate
     // A near miss while the window is elevated stays out of the reference: an off-topic run must not explain itself,
     // and neither do its first texts, accepted before the window rose (prose-purge.ts).
     const quarantine = warm && best >= P.quarantineShare && u.window >= P.windowGainFrom;
@@ -315,8 +316,16 @@ export class ProseScorer {
     if ((!flagged && !quarantine) || changed) this.#accept(v, P.runPurge > 0 && u.unexplained >= P.runPurge, P.holdEvents > 0 && warm && best >= P.quarantineShare);
     if (P.holdEvents > 0) for (const t of release((s.ph ??= []), s.n, P.holdEvents)) this.#learn(this.#remember(t));
     if (!warm || score < threshold) return null;
-    const ctx = { nulls: s.nulls, sg: this.#sg, segBin: this.#segBin, mix: s.mix, window: Math.min(s.win.length, P.window), override: this.override, endings: ed, endingP: P.endingP };
+    const ctx = { nulls: s.nulls, sg: this.#sg, segBin: this.#segBin, mix: s.mix, window: Math.min(s.win.length, P.window), override: this.override, endings: ed, endingP: P.endingP, burst };
     return proseFinding(text, stat, v, d, score, changed, ctx);
+  }
+
+  /** The burst judgement of a text at event time ts (s 0: not judged; undefined: the view is off or the text has no time). */
+  #burst(text: string, ts: number | undefined): BurstJudgement | undefined {
+    const P = this.P;
+    if (P.burstTexts <= 0 || ts === undefined || !Number.isFinite(ts)) return undefined;
+    const key = openingKey(text, P.burstKeyChars);
+    return judgeBurst((this.s.bu ??= freshBurst()), key, ts, P) ?? { ...NO_BURST, key };
   }
 
   /**
@@ -391,7 +400,7 @@ export function scoreProse(
     const text = e === null || typeof e !== 'object' ? undefined : e.text;
     if (typeof text !== 'string') continue;
     scored++;
-    const f = scorer.feed(text, threshold);
+    const f = scorer.feed(text, threshold, e.ts);
     if (f !== null) findings.push({ index: i, ...f });
     if (rows !== undefined) rows[i] = scorer.rowScore;
   }
