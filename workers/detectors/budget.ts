@@ -19,16 +19,16 @@
 //                 │    oldest out), long tokens 6 KiB (oldest out), flagged texts remembered 6 KiB
 //                 │    (prose-recur.ts), rare kinds 4 KiB (oldest out; prose-rare.ts), the run memory
 //                 │    (8 pairs of numbers), nulls, segment nulls,
-//                 │    lexicon, verbatim memory and rings 58 KiB (fixed counts: 7 × 512 and 12 × 256
+//                 │    lexicon, verbatim memory and rings 57 KiB (fixed counts: 7 × 512 and 12 × 256
 //                 │    values of mostly under 7 characters, two 2 KiB Bloom filters, 1,024 keys of
 //                 │    8 bytes as base64 (prose-seen.ts, 11.4 KB); 55.5 KB at most over 10,900
 //                 │    texts of llm-shop and llm-code seeds 203-204; and the burst view's 32 kinds
 //                 │    and 8 window entries, at most 2.75 KiB: prose-burst.ts)
-//                 ├─ metadata fields 32 KiB, keys pooled per stream 38 KiB (field-table.ts: a
+//                 ├─ metadata fields 32 KiB, keys pooled per stream 40 KiB (field-table.ts: a
 //                 │    new field while there is room; a field whose values would take the table
 //                 │    over is left high-cardinality, its values dropped)
-//                 └─ the stream's rate record and the state's own keys 4 KiB
-// An llm stream's state is the prose detector's alone (its 98 KiB above). The parts add up to
+//                 └─ the stream's rate record (202 bytes) and the state's own keys 3 KiB
+// An llm stream's state is the prose detector's alone (its 97 KiB above). The parts add up to
 // their wholes (test/workers/budget-sum.unit.test.ts).
 //
 // Bytes are accounted as entries are added or dropped, never by serialising per line: an
@@ -87,12 +87,12 @@ export const TEXT_BUDGET = Object.freeze({
   /** prose.ts: accepted texts of a rare kind, remembered (PROSE_PARAMS.rareBytes). */
   proseRare: 4 * 1024,
   /** prose.ts: nulls, segment nulls, lexicon, verbatim memory (prose-seen.ts), rings, bounded by counts. */
-  proseFixed: 58 * 1024,
+  proseFixed: 57 * 1024,
   /** logs.ts: metadata fields and keys pooled per stream (field-table.ts). */
   metadata: 32 * 1024,
-  keys: 38 * 1024,
+  keys: 40 * 1024,
   /** logs.ts: the stream's rate record, silence and resolution marks, the state's keys. */
-  other: 4 * 1024,
+  other: 3 * 1024,
 });
 
 /** The UTF-8 bytes of a string as JSON writes it (quotes and escapes included), in one pass without serialising. */
