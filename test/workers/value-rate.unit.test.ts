@@ -58,6 +58,26 @@ describe('a burst of one value of a JSON field, over many templates', () => {
   });
 });
 
+describe('a slow burst of a value (3 lines a window, under the window test and too spread for the scan)', () => {
+  it('is reported once its decayed count over a minute is far above the value\'s usual rate (fails before slowTest: no finding counts a minute)', () => {
+    const r = seeded(9);
+    const ev: ScoreInput[] = [];
+    for (let t = T0; t < T0 + 7_200_000; t += 500 + r.int(0, 1500)) {
+      const name = r.pick(CALLS);
+      ev.push({ ts: t, text: record(r, t, r.pick(ACTORS), name, { [`${name.toLowerCase()}Id`]: r.hex(8) }, r.chance(0.002) ? 'AccessDenied' : undefined) });
+    }
+    // 30 denied calls 3.3 s apart (100 s), from an actor whose calls are otherwise common.
+    const from = T0 + 5_400_000;
+    for (let j = 0; j < 30; j++) ev.push({ ts: from + j * 3300 + 1, text: record(r, from + j * 3300 + 1, r.pick(ACTORS), r.pick(PROBES), { maxResults: 1000 }, 'AccessDenied') });
+    ev.sort((a, b) => a.ts - b.ts);
+    const at = ev.flatMap((e, i) => ((e.text ?? '').includes('"maxResults"') ? [i] : []));
+    const found = valueBursts(runStream('logs', ev, 100).findings).filter((f) => at.includes(f.index));
+    // Found from its ~12th line on, until the burst's windows have taught the value a higher rate (5 of 30 lines).
+    expect(found.length).toBeGreaterThanOrEqual(5);
+    expect(found.some((f) => /^Field "errorCode" = "AccessDenied".* within 60\.0 s/.test(f.explanation))).toBe(true);
+  });
+});
+
 describe('value records in the state', () => {
   it('are bounded and do not depend on the split into tasks', async () => {
     const { VALUE_RATE_PARAMS } = await import('../../workers/detectors/value-rate.js');

@@ -21,7 +21,7 @@
 // code, the actor's role, the verb. A value that makes up most of the stream (a constant field)
 // has no others to compare with and is not reported (RATE_PARAMS.maxShare), as for templates.
 import { jsonBytes } from './budget.js';
-import { BURST_S, burstTest, closeWindows, freshRate, PEAK, PREV_HOT, pushRing, RATE_PARAMS, type Burst, type BurstOptions, type RateStats } from './rate.js';
+import { BURST_S, burstTest, closeWindows, freshRate, PEAK, poissonTailLog10Real, PREV_HOT, pushRing, RATE_PARAMS, type Burst, type BurstOptions, type RateStats } from './rate.js';
 import type { LogsState } from './logs-state.js';
 
 export const VALUE_RATE_PARAMS = Object.freeze({
@@ -49,7 +49,10 @@ export const VALUE_RATE_PARAMS = Object.freeze({
    */
   stormS: 1,
   /** A key whose last new value is at least this old (event time) has a settled set of values. */
-  settledMs: 30 * 60_000,
+  settledMs: 60 * 60_000,
+  /** The slow burst's time constant (slowTest), and its S at which the score is 0.5 (a window's: RATE_PARAMS.half). */
+  slowMs: 60_000,
+  slowHalf: 5,
 });
 
 /** The strongest value burst of the line fed last (valueRate's), read before the next call. */
@@ -110,6 +113,7 @@ export function valueRate(s: LogsState, words: readonly string[], ts: number, re
     pushRing(r, ts);
     // A scan of no more lines than the value's earlier bursts put in one window is none (the window test has the peak already).
     if (b.scan && r[PEAK] >= RATE_PARAMS.minCount && b.k <= r[PEAK]) b.S = 0;
+    slowTest(b, r, ts, o);
     // A value that is most of the stream has no others to compare with (as a template's).
     if (b.S > best.S && !(streamMean > 0 && r[2] / streamMean > RATE_PARAMS.maxShare)) {
       best.S = b.S;
@@ -120,6 +124,41 @@ export function valueRate(s: LogsState, words: readonly string[], ts: number, re
     }
   }
   return best.S > 0 ? best : null;
+}
+
+/** Where a value's record keeps its decayed count (time constant slowMs) and the time of its last line. */
+const SLOW = 17;
+const SLOW_TS = 18;
+
+/**
+ * A slow burst (30 deletions in 100 s: 3 a window, under the window test's 5, too spread for the
+ * scan's last 5 lines): the value's count decayed with time constant slowMs against its usual
+ * rate over that time (floored, × RATE_PARAMS.factor; its earlier bursts' peak too), Poisson,
+ * corrected for the values tested; raises `b` where its S is higher (explained as the count
+ * within slowMs).
+ */
+function slowTest(b: Burst, r: RateStats, ts: number, o: BurstOptions): void {
+  const P = VALUE_RATE_PARAMS;
+  const W = RATE_PARAMS.windowMs;
+  while (r.length <= SLOW_TS) r.push(0);
+  const c = (r[SLOW_TS] > 0 ? r[SLOW] * Math.exp(-Math.max(0, ts - r[SLOW_TS]) / P.slowMs) : 0) + 1;
+  r[SLOW] = Number(c.toFixed(4));
+  r[SLOW_TS] = ts;
+  if (r[3] < RATE_PARAMS.minWindows || c < RATE_PARAMS.minCount) return;
+  const perWindow = Math.max(RATE_PARAMS.factor * r[2] + o.floor, r[PEAK] >= RATE_PARAMS.minCount ? RATE_PARAMS.factor * r[PEAK] : 0);
+  const lam = perWindow * (P.slowMs / W);
+  const S = (-poissonTailLog10Real(c, lam) - Math.log10(o.tests)) * (RATE_PARAMS.half / P.slowHalf);
+  if (S > b.S) {
+    b.S = S;
+    b.rawS = S;
+    b.scan = true;
+    b.k = Number(c.toFixed(1));
+    b.span = P.slowMs;
+    b.lambda = lam;
+    b.D = 1;
+    b.share = -1;
+    b.peak = 0;
+  }
 }
 
 /** Where a value's record keeps the largest window of its storm going on (RATE_LEN = 16 numbers before it). */
