@@ -6,7 +6,8 @@
 //                      │               rate records and burst periods (templates.ts; least recently
 //                      │               seen evicted with its records), and 60 KiB of it for the rate
 //                      │               and period records of template families (logs-rate.ts: at most
-//                      │               64, keys of at most 256 bytes, each key twice: f and fp)
+//                      │               64, keys of at most 256 bytes, each key twice: f and fp),
+//                      │               and 96 KiB for the value records of JSON fields (value-rate.ts)
 //                      ├─ sessions 512 KiB: open sessions (oldest closed early) and the
 //                      │               reference's profiles (rarest dropped) (sessions.ts)
 //                      └─ text 256 KiB: the rest of the logs state (TEXT_BUDGET below)
@@ -68,6 +69,14 @@ export const PERIOD_BYTES = 14 + PERIOD_RECORD_BYTES;
  * a period record PERIOD_RECORD_BYTES) = 60,864 bytes.
  */
 export const FAMILY_BUDGET = 60 * 1024;
+
+/**
+ * The value records of JSON records' fields (value-rate.ts), out of STATE_BUDGET.templates: 256
+ * records × (a key=value word of at most 130 bytes, its colon and comma, a rate record of 202
+ * bytes and the storm's largest window, 12) = 88,832 bytes; 64 keys with their count of values
+ * and the time of their last new value, 64 × (66 + 5 + 18) = 5,696: 94,528 bytes.
+ */
+export const VALUE_BUDGET = 96 * 1024;
 
 /** The text side's parts (STATE_BUDGET.text), as counted in JSON bytes. */
 

@@ -8,6 +8,17 @@
 
 /** The fields of a one-line JSON object as `key=value` words, or null when the line is not one. */
 export function jsonFields(text: string): string | null {
+  const words = jsonWords(text);
+  return words === null ? null : words.join(' ');
+}
+
+/**
+ * jsonFields' words, one per field (a value may hold spaces), or null when the line is not a JSON
+ * object with fields. `deep`, when given, receives the fields of the objects nested deeper than
+ * the words go (up to DEEP levels: CloudTrail's userIdentity.sessionContext.sessionIssuer.userName),
+ * as key=value words too.
+ */
+export function jsonWords(text: string, deep?: string[]): string[] | null {
   const n = text.length;
   if (n < 2 || text.charCodeAt(0) !== 123 /* { */ || text.charCodeAt(n - 1) !== 125 /* } */) return null;
   let o: unknown;
@@ -18,15 +29,22 @@ export function jsonFields(text: string): string | null {
   }
   if (o === null || typeof o !== 'object' || Array.isArray(o)) return null;
   const words: string[] = [];
-  flatten(o as Record<string, unknown>, '', words, 0);
-  return words.length === 0 ? null : words.join(' ');
+  flatten(o as Record<string, unknown>, '', words, 0, deep);
+  return words.length === 0 ? null : words;
 }
 
-function flatten(o: Record<string, unknown>, prefix: string, words: string[], depth: number): void {
+/** Nesting levels of the `deep` words. */
+const DEEP = 5;
+
+function flatten(o: Record<string, unknown>, prefix: string, words: string[], depth: number, deep?: string[]): void {
   for (const k of Object.keys(o)) {
     const v = o[k];
     const key = prefix + k.replace(/[\s=]+/g, '_');
-    if (v !== null && typeof v === 'object' && !Array.isArray(v) && depth < 2) flatten(v as Record<string, unknown>, `${key}.`, words, depth + 1);
-    else words.push(`${key}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    const nested = v !== null && typeof v === 'object' && !Array.isArray(v);
+    if (nested && depth < 2) flatten(v as Record<string, unknown>, `${key}.`, words, depth + 1, deep);
+    else {
+      words.push(`${key}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+      if (nested && deep !== undefined && depth < DEEP) flatten(v as Record<string, unknown>, `${key}.`, deep, depth + 1, depth + 1 < DEEP ? deep : undefined);
+    }
   }
 }

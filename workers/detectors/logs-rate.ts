@@ -14,6 +14,7 @@ import {
 import { clip, type LogsState, type Part } from './logs-state.js';
 import { jsonBytes, PERIOD_BYTES } from './budget.js';
 import { expectedBurst, freshPeriod, type PeriodStats } from './rate-period.js';
+import { valueRate } from './value-rate.js';
 
 /** rate()'s score for a burst line on a schedule (rate-period.ts): nothing reported, nor by its family. */
 export const EXPECTED = -1;
@@ -55,7 +56,7 @@ function trimFamilies(fr: Record<string, RateStats>, keep: string, fp: Record<st
 }
 
 /** A burst finding of a rate record (`usual`: its decayed mean per window) named `name`. */
-function burstPart(name: string, b: Burst, usual: number, score: number, ids: Record<string, number | string>): Part {
+function burstPart(name: string, b: Burst, usual: number, score: number, ids: Record<string, number | string>, kind = 'burst', noun = 'template'): Part {
   const P = RATE_PARAMS;
   const p = Number((10 ** -b.rawS).toPrecision(2));
   // The window's count slides over the previous window (rate.ts: burstTest): a whole number of lines within this window, else about so many in the last windowMs.
@@ -67,13 +68,13 @@ function burstPart(name: string, b: Burst, usual: number, score: number, ids: Re
     : b.peak > 0
       ? `${name}: ${inWin} of event time, more than in its earlier bursts (at most ${b.peak.toPrecision(3)} per window, decayed; Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}); it usually shows ${usual.toFixed(2)} per window.`
       : b.share >= 0
-      ? `${name}: ${inWin} of event time; the stream sent ${streamN} lines in it, of which this template is usually ${(100 * b.share).toPrecision(2)}% (Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}; its usual ${usual.toFixed(2)} per window alone would expect fewer).`
+      ? `${name}: ${inWin} of event time; the stream sent ${streamN} lines in it, of which this ${noun} is usually ${(100 * b.share).toPrecision(2)}% (Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}; its usual ${usual.toFixed(2)} per window alone would expect fewer).`
       : `${name}: ${inWin} of event time vs. a usual ${usual.toFixed(2)} per window (Poisson tail p ≈ ${p} at an expected ${b.lambda.toFixed(2)}${disp}).`;
   return {
     score,
     detector: RATE_DETECTOR,
     explanation,
-    details: { kind: 'burst', ...ids, count: Number(b.k.toFixed(2)), usual, p_value: p, window_ms: b.scan ? b.span : P.windowMs, ...(b.share >= 0 ? { stream_count: Number(b.streamCount.toFixed(2)), usual_share: Number(b.share.toPrecision(4)) } : {}), ...(b.peak > 0 ? { peak: b.peak } : {}) },
+    details: { kind, ...ids, count: Number(b.k.toFixed(2)), usual, p_value: p, window_ms: b.scan ? b.span : P.windowMs, ...(b.share >= 0 ? { stream_count: Number(b.streamCount.toFixed(2)), usual_share: Number(b.share.toPrecision(4)) } : {}), ...(b.peak > 0 ? { peak: b.peak } : {}) },
   };
 }
 
@@ -168,6 +169,19 @@ export class RateScorer {
     trimFamilies(fr, key, this.#s.fp);
     const score = this.#burstScore(b, ts, 'fp', key);
     if (score >= threshold && own !== EXPECTED && own < threshold) out.push(burstPart(`Templates beginning "${clip(key)}" (a family; here "${clip(templateText(t))}")`, b, r[2], score, { template: t.id, family: key }));
+    return score;
+  }
+
+  /**
+   * A JSON record's categorical values (`words`, its key=value fields; value-rate.ts), each
+   * counted in its own rate record: the strongest value burst at least `threshold` to out; its score.
+   */
+  values(words: readonly string[], ts: number, threshold: number, out: Part[]): number {
+    const v = valueRate(this.#s, words, ts, this.#s.sub === 1 ? 1 : 1000);
+    if (v === null) return 0;
+    const score = Number((v.S / (v.S + RATE_PARAMS.half)).toFixed(4));
+    const eq = v.word.indexOf('=');
+    if (score >= threshold) out.push(burstPart(`Field "${v.word.slice(0, eq)}" = "${v.word.slice(eq + 1)}" (records of every template with this value)`, v.b, v.usual, score, { field: v.word.slice(0, eq), value: v.word.slice(eq + 1) }, 'value_burst', 'value'));
     return score;
   }
 

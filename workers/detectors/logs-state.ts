@@ -38,6 +38,11 @@ export interface LogsState {
   rp?: Record<string, number[]>;
   /** Per family key (as `f`), its bursts' episodes (rate-period.ts); dropped with the family. */
   fp?: Record<string, number[]>;
+  /** JSON records' keys: values shown (-1: wide, not categorical), and a rate record per categorical key=value (value-rate.ts); absent until a JSON record. */
+  vk?: Record<string, number>;
+  vr?: Record<string, RateStats>;
+  /** Per such key, the event time of its last new value. */
+  vn?: Record<string, number>;
   /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */
   p?: ProseState;
 }

@@ -37,7 +37,7 @@ import { severityOf, TEXT_PARAMS, TextScorer } from './text.js';
 import { MINER_PARAMS, scan, TemplateMiner, type Match } from './templates.js';
 import { chargeSlotStats, explainedBySlots } from './slots.js';
 import { flushFields } from './fields.js';
-import { jsonFields } from './json-line.js';
+import { jsonWords } from './json-line.js';
 import { loadState, type LogsState, type Part } from './logs-state.js';
 import { ValueScorer } from './logs-values.js';
 import { RateScorer } from './logs-rate.js';
@@ -82,7 +82,9 @@ class LogScorer {
       this.#rates.streamLine(e.ts);
       return top;
     }
-    const sc = scan(jsonFields(text) ?? text, MINER_PARAMS.maxTokens);
+    const deep: string[] = [];
+    const words = jsonWords(text, deep);
+    const sc = scan(words === null ? text : words.join(' '), MINER_PARAMS.maxTokens);
     this.#n++;
     const m = this.#miner.match(sc, this.#n, this.#evicted);
     let top = 0;
@@ -106,6 +108,7 @@ class LogScorer {
     if (this.#rates.streamLine(e.ts)) {
       const own = this.#rates.rate(m.template, e.ts, threshold, out);
       top = Math.max(top, own, this.#rates.family(m.template, e.ts, own, threshold, out));
+      if (words !== null) top = Math.max(top, this.#rates.values(deep.length === 0 ? words : [...words, ...deep], e.ts, threshold, out));
     }
     if (e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object') top = Math.max(top, this.#values.meta(e.metadata, threshold, out));
     return top;

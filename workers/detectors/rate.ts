@@ -139,13 +139,14 @@ export function upgradeRate(r: number[]): void {
  * highest S reached stormHold × half (the storm going on, short of a finding), enters the mean at no more than twice the expected count,
  * so one storm does not teach the template that storms are usual; a lasting rise is learned in steps.
  * The closed window's count is kept for the next one's sliding count (burstTest) when it is the window just before.
+ * `stormS`: the S that makes a window a storm's (value-rate.ts takes a lower one).
  */
-export function closeWindows(r: RateStats, ts: number): void {
+export function closeWindows(r: RateStats, ts: number, stormS: number = RATE_PARAMS.half): void {
   const P = RATE_PARAMS;
   if (r.length < RATE_LEN) upgradeRate(r);
   const k = Math.floor((ts - r[0]) / P.windowMs);
   let c = r[1];
-  const storm = r[BURST_S] >= P.half || (r[PREV_HOT] === 1 && r[BURST_S] >= P.half * P.stormHold);
+  const storm = r[BURST_S] >= stormS || (r[PREV_HOT] === 1 && r[BURST_S] >= stormS * P.stormHold);
   if (storm && r[3] > 0) c = Math.min(c, 2 * (P.factor * r[2] + P.floor));
   r[PREV] = k === 1 ? r[1] : 0;
   r[PREV_HOT] = k === 1 && storm ? 1 : 0;
@@ -188,6 +189,14 @@ export interface Burst {
   peak: number;
 }
 
+/**
+ * How burstTest judges a record: the floor of its expected count per window (RATE_PARAMS.floor for
+ * templates), whether the scan needs a measurable usual rate (RATE_PARAMS.scanMinMean) or uses
+ * the floored one, and a further Bonferroni term (log10 of the records tested on the same line).
+ */
+export interface BurstOptions { floor: number; scanFloored: boolean; tests: number }
+export const TEMPLATE_BURST: Readonly<BurstOptions> = Object.freeze({ floor: RATE_PARAMS.floor, scanFloored: false, tests: 1 });
+
 /** burstTest's result, one object reused from call to call (every line of a log stream takes the test): read it before the next call. */
 const burst: Burst = { S: 0, rawS: 0, scan: false, k: 0, span: 0, lambda: 0, D: 1, share: -1, streamCount: 0, peak: 0 };
 
@@ -200,7 +209,7 @@ const burst: Burst = { S: 0, rawS: 0, scan: false, k: 0, span: 0, lambda: 0, D: 
  * of event time, at the template's usual rate, so a storm is seen from its first few lines, not
  * once the window has filled.
  */
-export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, res: number): Burst {
+export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, res: number, o: BurstOptions = TEMPLATE_BURST): Burst {
   const P = RATE_PARAMS;
   const b = burst;
   b.S = 0;
@@ -223,8 +232,8 @@ export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, r
   const pace = r.length > PREV && r[1] >= 0.5 * r[PREV] * ((ts - r[0]) / P.windowMs);
   const n = pace ? r[1] + prorate(r) : r[1];
   if (n >= P.minCount) {
-    const lam = P.factor * r[2] + P.floor;
-    b.S = -poissonTailLog10Real(n / D, lam / D);
+    const lam = P.factor * r[2] + o.floor;
+    b.S = -poissonTailLog10Real(n / D, lam / D) - Math.log10(o.tests);
     b.rawS = b.S;
     b.k = n;
     b.lambda = lam;
@@ -234,8 +243,8 @@ export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, r
     const share = sr !== undefined && sr[2] > 0 ? Math.min(1, r[2] / sr[2]) : 1;
     if (P.conditional && sr !== undefined && share <= P.maxShare && b.S > 0) {
       const sn = sr[1] + prorate(sr);
-      const lc = P.factor * (share / (1 - share)) * Math.max(0, sn - n) + P.floor;
-      const sc = -poissonTailLog10Real(n / D, lc / D);
+      const lc = P.factor * (share / (1 - share)) * Math.max(0, sn - n) + o.floor;
+      const sc = -poissonTailLog10Real(n / D, lc / D) - Math.log10(o.tests);
       if (sc < b.S) {
         b.S = sc;
         b.rawS = sc;
@@ -248,8 +257,8 @@ export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, r
     // a template seen once, long before its storm, has no burst to compare the storm with.
     if (P.peakDecay > 0 && r[PEAK] >= P.minCount && b.S > 0) {
       // The peak is already a burst's size: no further dispersion around it (D would count the burstiness twice).
-      const lp = P.factor * r[PEAK] + P.floor;
-      const sp = -poissonTailLog10Real(n, lp);
+      const lp = P.factor * r[PEAK] + o.floor;
+      const sp = -poissonTailLog10Real(n, lp) - Math.log10(o.tests);
       if (sp < b.S) {
         b.S = sp;
         b.rawS = sp;
@@ -259,23 +268,23 @@ export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, r
       }
     }
   }
-  scanTest(b, r, ts, res, D);
+  scanTest(b, r, ts, res, D, o);
   if (b.S > r[BURST_S]) r[BURST_S] = Number(b.S.toFixed(2));
   return b;
 }
 
 /** (b) of burstTest: this line and the template's last j lines within their span of event time, at the template's usual rate; raises `b` where the scan's S is higher. */
-function scanTest(b: Burst, r: RateStats, ts: number, res: number, D: number): void {
+function scanTest(b: Burst, r: RateStats, ts: number, res: number, D: number, o: BurstOptions): void {
   const P = RATE_PARAMS;
-  const rho = r[2] / P.windowMs;
-  let prev = r[2] >= P.scanMinMean ? r[5] : -1;
+  const rho = (o.scanFloored ? r[2] + o.floor / P.factor : r[2]) / P.windowMs;
+  let prev = o.scanFloored || r[2] >= P.scanMinMean ? r[5] : -1;
   for (let j = 1; j <= SCAN_PRIOR && prev >= 0; j++) {
     if (j >= P.scanMin) {
       const d = Math.max(ts - prev, 0) + res;
       const lam = P.factor * rho * d;
       // On the window's scale: S of the scan × half / scanHalf.
       const raw = -poissonTailLog10Real(j / D, lam / D);
-      const s = (raw - SCAN_BONFERRONI) * (P.half / P.scanHalf);
+      const s = (raw - SCAN_BONFERRONI - Math.log10(o.tests)) * (P.half / P.scanHalf);
       if (s > b.S) {
         b.S = s;
         b.rawS = raw;
