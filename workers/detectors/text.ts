@@ -128,7 +128,7 @@ export class TextScorer {
       this.#base.touch(line, known);
       // A line accepted with a common pattern still counts towards that pattern's rarity.
       const qa = this.#quarantine.acceptedOf(line);
-      return qa === undefined ? null : this.#quarantine.recur(qa, line, severityOf(text) || warnedFailure(text));
+      return qa === undefined ? null : this.#quarantine.recur(qa, line, severityOf(text) || warnedFailure(text), ts);
     }
     const sev = P.severityBoost > 0 ? severityOf(text) : '';
     // A routine line's pattern leaves out the words of its numbered tokens (a user agent, a
@@ -138,7 +138,7 @@ export class TextScorer {
     const key = sev === '' ? patternKey(line, P.quarantineLineBytes) : skeleton(line, P.quarantineLineBytes);
     const q = this.#quarantine.find(key);
     // A warning that names a failure recurs as a severe pattern does (text-words.ts).
-    if (q !== undefined) return this.#quarantine.recur(q, line, sev || warnedFailure(text));
+    if (q !== undefined) return this.#quarantine.recur(q, line, sev || warnedFailure(text), ts);
     return this.#costed(text, line, key, sev, threshold, explained, ts);
   }
 
@@ -203,7 +203,7 @@ export class TextScorer {
     // widens its own null instead of alarming on everything.
     const alone = deflatedBits(buf, P.level);
     if (P.nullTakesAnomalies) this.#null.push(Math.min(cost, med + zHalf * scale), cost / alone);
-    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(med), sev || warnedFailure(text), s.n, 1, s.n, 1, 0, '', 1, 1, 1];
+    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(med), sev || warnedFailure(text), s.n, 1, s.n, 1, 0, '', 1, 1, 1, timed && ts > 0 ? ts : 0];
     this.#quarantine.open(entry);
     return this.#novel(buf, cost, z, baseLines, sev, entry[3], false, alone, med);
   }
