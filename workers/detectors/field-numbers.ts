@@ -117,7 +117,7 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
     if (out === null && numeric && judge !== undefined) {
       const dev = Math.max(judge[2], P.minDev);
       const z = (y - judge[1]) / (1.25 * dev);
-      if (z > 0 && !(ctx !== '' && f.c[ctx] === st && ownUsual(st, judge, y))) {
+      if (z > 0) {
         const typical = Math.exp(judge[1]) - unit;
         out = new NumericOutlier(z / (z + P.numHalf), value, x, typical, where, z, judge[0]);
       }
@@ -133,17 +133,6 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
     f.n++;
   } else f.n++;
   return out;
-}
-
-/**
- * The value is usual in its full context `st` (its own: not the overflow context, nor the whole
- * field when the line has no context of its own, as metadata fields judged by views) though judged
- * against another history `judge` (a view with less spread): the line's exact combination of slot values (a route's 504s) has
- * ownNumeric values or more and this one within ownZ of them.
- */
-function ownUsual(st: NumStats, judge: NumStats, y: number): boolean {
-  const P = FIELD_PARAMS;
-  return judge !== st && st[0] >= P.ownNumeric && (y - st[1]) / (1.25 * Math.max(st[2], P.minDev)) < P.ownZ;
 }
 
 /** Per view of the line (observeNumber), its statistics in f.g, or undefined when it has none (reused from call to call). */

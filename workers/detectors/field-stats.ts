@@ -35,14 +35,6 @@ export const FIELD_PARAMS = Object.freeze({
    */
   metaRareMax: 2,
   minNumeric: 80,
-  /**
-   * A value judged against a broader view (one context slot's history, the full combination
-   * having fewer than minNumeric values) is not news when its full combination has at least
-   * ownNumeric values and it lies within ownZ robust z of them: a 504's 3,000 ms on a fast route,
-   * a 503's error body on PUTs that otherwise send 0 bytes (svc and batch generators, seeds 201-210).
-   */
-  ownNumeric: 10,
-  ownZ: 3.5,
   /** EWMA weight of location and spread. */
   alpha: 0.02,
   /** Spread floor (log units) and winsorising (spreads). */
