@@ -55,6 +55,22 @@ export class Quarantine {
     return undefined;
   }
 
+  /**
+   * A severe pattern still rare was seen within incidentGap events: an error's incident is going
+   * on. A surprising severe line then is not benign novelty (text.ts), though its only new text
+   * is in an id-like slot: the same error from another thread or worker (`[ntainer#0-0-C-1]` where
+   * the first lines came from `[o-8080-exec-152]`) is part of the incident, not a normal line.
+   */
+  severeIncident(): boolean {
+    const q = this.s.q;
+    for (let i = q.length - 1; i >= 0; i--) {
+      const e = q[i];
+      if (this.s.n - e[7] > this.P.incidentGap) return false;
+      if (e[6] !== '' && e[11] === 0) return true;
+    }
+    return false;
+  }
+
   /** On becoming common a pattern's line joins the baseline (the dictionary), as a normal line does. */
   #admit(q: QEntry, line: string): void {
     if (q[12] !== '' || this.#baseline.has(line)) return;
@@ -115,24 +131,7 @@ export class Quarantine {
     // own pace (no sooner than periodicGap of the mean spacing of its incidents so far).
     const begun = q[15];
     const periodic = !severe && !inIncident && begun >= P.periodicStarts && gap * begun >= P.periodicGap * span;
-    if (inIncident) q[10]++;
-    else {
-      q[9] = s.n;
-      q[10] = 1;
-      q[15] = begun + 1;
-    }
-    // This sighting as an occurrence: a new incident is one; inside an incident, nothing while
-    // it is no longer than a burst; once it has gone on for steadySpan events, its whole
-    // duration in units of incidentGap, then the share of incidentGap each sighting covers.
-    const dur = s.n - q[9];
-    const w = !inIncident ? 1 : dur < P.steadySpan ? 0 : q[7] - q[9] < P.steadySpan ? dur / P.incidentGap : gap / P.incidentGap;
-    q[8] = Number((long + w).toFixed(4));
-    q[13] = Number((recent + 1).toFixed(4));
-    q[14] = Number((starts + (inIncident ? 0 : 1)).toFixed(4));
-    q[7] = s.n;
-    // Most recently seen last: the quarantine drops the pattern seen longest ago.
-    s.q.splice(s.q.indexOf(q), 1);
-    s.q.push(q);
+    this.#count(q, inIncident, gap, long, recent, starts);
     const expect = expectOf(steady ? q[8] : q[14]);
     const common = wasCommon || expect >= 1 || flowOf(q[13]) >= P.commonShare;
     q[11] = common ? 1 : 0;
@@ -162,6 +161,32 @@ export class Quarantine {
         ...(burst && inIncident ? { burst_ms: (ts as number) - q[16] } : {}),
       },
     };
+  }
+
+  /**
+   * Counts a sighting of q (its frequencies `long`, `recent`, `starts` decayed to now). As an
+   * occurrence: a new incident is one; inside an incident, nothing while it is no longer than a
+   * burst; once it has gone on for steadySpan events, its whole duration in units of
+   * incidentGap, then the share of incidentGap each sighting covers.
+   */
+  #count(q: QEntry, inIncident: boolean, gap: number, long: number, recent: number, starts: number): void {
+    const s = this.s;
+    const P = this.P;
+    if (inIncident) q[10]++;
+    else {
+      q[9] = s.n;
+      q[10] = 1;
+      q[15]++;
+    }
+    const dur = s.n - q[9];
+    const w = !inIncident ? 1 : dur < P.steadySpan ? 0 : q[7] - q[9] < P.steadySpan ? dur / P.incidentGap : gap / P.incidentGap;
+    q[8] = Number((long + w).toFixed(4));
+    q[13] = Number((recent + 1).toFixed(4));
+    q[14] = Number((starts + (inIncident ? 0 : 1)).toFixed(4));
+    q[7] = s.n;
+    // Most recently seen last: the quarantine drops the pattern seen longest ago.
+    s.q.splice(s.q.indexOf(q), 1);
+    s.q.push(q);
   }
 
   /** recur()'s words: the sighting, its decayed frequency and recent share, and what they made of it (`burst`: the incident's age in ms while it is a burst, else -1). */

@@ -174,7 +174,8 @@ export class TextScorer {
     // fields, a scanner's requests now and then) has a MAD far below its tail.
     if (surprise >= 0.5 && sev === '' && P.rareCostP > 0 && s.ring.length >= P.nullSize && empiricalP(s.ring, cost) > P.rareCostP) surprise = 0.4999;
     // Asked only for a line that would be reported or quarantined (the state is the same whatever the threshold).
-    const score = surprise > 0 && surprise >= Math.min(threshold, 0.5) && explained !== undefined && explained() ? 0 : surprise;
+    // A severe line during an ongoing severe incident is never benign novelty (Quarantine.severeIncident).
+    const score = surprise > 0 && surprise >= Math.min(threshold, 0.5) && explained !== undefined && !(sev !== '' && this.#quarantine.severeIncident()) && explained() ? 0 : surprise;
     this.rowScore = score;
     // Against the costs as they were before this line joins them.
     if (warm) {
