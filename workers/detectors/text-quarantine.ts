@@ -149,7 +149,7 @@ export class Quarantine {
     const score = severe ? q[3] : Number((q[3] * fold).toFixed(4));
     const share = shareOf(q[13]);
     const frequency = steady ? q[8] : q[14];
-    let explanation = this.#explain(q, { span, gap, inIncident, frequency, expect, share, common, burst: burst && inIncident ? (ts as number) - q[16] : -1 });
+    let explanation = this.#explain(q, { span, gap, inIncident, frequency, expect, share, common, burst: burst && inIncident ? ts - q[16] : -1 });
     if (!severe) explanation += ` No severity word: folded into the first finding (score ${q[3]} × ${fold}).`;
     return {
       score,
@@ -158,7 +158,7 @@ export class Quarantine {
       details: {
         kind: inIncident ? 'incident' : 'rare', first_cost_bits: q[4], typical_bits: q[5], recurrences: q[1], since_events: span, gap_events: gap,
         frequency, expected: Number(expect.toFixed(4)), recent_share: Number(share.toFixed(4)), severity: sev || q[6], admitted: common,
-        ...(burst && inIncident ? { burst_ms: (ts as number) - q[16] } : {}),
+        ...(burst && inIncident ? { burst_ms: ts - q[16] } : {}),
       },
     };
   }
