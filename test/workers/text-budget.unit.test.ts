@@ -58,7 +58,8 @@ function escapedStream(patterns: number): ScoreInput[] {
   for (let i = 0; i < 300; i++) ev.push(i % 3 === 0 ? { ts: T0 + i * 100, text: escapes(r, 400) } : ordinary(i));
   for (let p = 0; p < patterns; p++) {
     const words = `${letterWord(5000 + p * 3)} ${letterWord(7000 + p * 5)} ${letterWord(9000 + p * 7)}`;
-    for (let k = 0; k < 110; k++) ev.push({ ts: T0 + ev.length * 100, text: `ERROR ${words} failed ${escapes(r, 2100)}` });
+    // 3 s apart: each pattern flows for longer than severeFlowMs (300 s) and becomes common.
+    for (let k = 0; k < 110; k++) ev.push({ ts: T0 + ev.length * 3000, text: `ERROR ${words} failed ${escapes(r, 2100)}` });
   }
   return ev;
 }
@@ -138,7 +139,8 @@ describe('byte budget of the text side of a log stream', () => {
   }, 120_000);
 
   it('evictions by bytes do not depend on how the stream is split into tasks', () => {
-    const logs = [...escapedStream(36), ...fieldStream(48)].map((e, i) => ({ ...e, ts: T0 + i * 100 }));
+    // 3 s apart: each ERROR pattern flows for longer than severeFlowMs and is accepted with its long line.
+    const logs = [...escapedStream(36), ...fieldStream(48)].map((e, i) => ({ ...e, ts: T0 + i * 3000 }));
     const whole = run(logs, logs.length);
     const split = run(logs, 700);
     const s = parse<Logs>(whole.state);

@@ -118,6 +118,16 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
    */
   recentHalfLife: 500,
   commonShare: 0.125,
+  /**
+   * A severe pattern's incident (an error's lines at most incidentGap events apart) is the
+   * stream's present behaviour (common by its recent share or by its duration, above) only once
+   * it has gone on for this much event time: a burst of an alert shorter than that (a broker
+   * losing its leader, a gateway timing out for two minutes) is an incident whose lines are all
+   * reported, and it does not leave the error common afterwards, so its later lone lines are
+   * judged by how often its incidents begin. A line fed without event time keeps the event-count
+   * rules alone (issue 11: a rare error stays rare after one long burst).
+   */
+  severeFlowMs: 300_000,
   quarantineSize: 32,
   /** …and at most this many bytes of entries in the state's JSON (budget.ts; the least recently seen out). */
   quarantineBytes: TEXT_BUDGET.quarantine,
@@ -152,6 +162,7 @@ export interface TextParams {
   periodicGap: number;
   recentHalfLife: number;
   commonShare: number;
+  severeFlowMs: number;
   quarantineSize: number;
   quarantineBytes: number;
   quarantineLineBytes: number;

@@ -55,6 +55,22 @@ export class Quarantine {
     return undefined;
   }
 
+  /**
+   * A severe pattern still rare was seen within incidentGap events: an error's incident is going
+   * on. A surprising severe line then is not benign novelty (text.ts), though its only new text
+   * is in an id-like slot: the same error from another thread or worker (`[ntainer#0-0-C-1]` where
+   * the first lines came from `[o-8080-exec-152]`) is part of the incident, not a normal line.
+   */
+  severeIncident(): boolean {
+    const q = this.s.q;
+    for (let i = q.length - 1; i >= 0; i--) {
+      const e = q[i];
+      if (this.s.n - e[7] > this.P.incidentGap) return false;
+      if (e[6] !== '' && e[11] === 0) return true;
+    }
+    return false;
+  }
+
   /** On becoming common a pattern's line joins the baseline (the dictionary), as a normal line does. */
   #admit(q: QEntry, line: string): void {
     if (q[12] !== '' || this.#baseline.has(line)) return;
@@ -78,9 +94,11 @@ export class Quarantine {
    * or its long-run expectation has fallen under ½ (a long absence). A sighting that begins an
    * incident is judged by how often its incidents begin (each one, however long, an occurrence):
    * a long burst, counted for its duration, does not make the next lone line common (a rare
-   * error's lone recurrences after its burst).
+   * error's lone recurrences after its burst). A severe pattern's incident younger than
+   * severeFlowMs of event time (`ts`, the line's) is a burst, not a flow: neither its share nor its
+   * duration makes it common.
    */
-  recur(q: QEntry, line: string, sev: string): Omit<Finding, 'index'> | null {
+  recur(q: QEntry, line: string, sev: string, ts?: number): Omit<Finding, 'index'> | null {
     const s = this.s;
     const P = this.P;
     q[1]++;
@@ -88,33 +106,78 @@ export class Quarantine {
     const gap = s.n - q[7];
     const inIncident = gap <= P.incidentGap;
     const severe = sev !== '' || q[6] !== '';
+    const timed = typeof ts === 'number' && Number.isFinite(ts) && ts > 0;
+    if (!inIncident) q[16] = timed ? ts : 0;
+    // A severe incident younger than severeFlowMs of event time: a burst (its start time unknown: not one).
+    const burst = severe && timed && q[16] > 0 && ts - q[16] < P.severeFlowMs;
     // Frequencies as they were just before this sighting.
     const long = q[8] * 2 ** (-gap / P.rareHalfLife);
     const recent = q[13] * 2 ** (-gap / P.recentHalfLife);
     const starts = q[14] * 2 ** (-gap / P.rareHalfLife);
     // The long run that judges this sighting: the incidents' durations inside a steady one (it has
-    // gone on for steadySpan events), their count at its start and inside a shorter one (else the
-    // second line of a new incident of a pattern once common for a long burst re-admits it).
-    const steady = inIncident && s.n - q[9] >= P.steadySpan;
+    // gone on for steadySpan events, and it is no burst), their count at its start and inside a
+    // shorter one (else the second line of a new incident of a pattern once common for a long
+    // burst re-admits it).
+    const steady = inIncident && s.n - q[9] >= P.steadySpan && !burst;
     const run = steady ? long : starts;
     const expectOf = (f: number): number => (f * Math.LN2 * P.rareHorizon) / P.rareHalfLife;
     const shareOf = (f: number): number => (f * Math.LN2) / P.recentHalfLife;
+    // The recent share that can make it common: none inside a burst.
+    const flowOf = (f: number): number => (burst ? 0 : shareOf(f));
     // Hysteresis on the long run: a pattern that keeps coming stays common; after a long absence
     // (its expectation under ½) it is rare again.
-    const wasCommon = q[11] === 1 && (expectOf(run) >= 0.5 || shareOf(recent) >= P.commonShare);
+    const wasCommon = q[11] === 1 && (expectOf(run) >= 0.5 || flowOf(recent) >= P.commonShare);
     // Routine: a mild pattern that has begun periodicStarts incidents and begins one more at its
     // own pace (no sooner than periodicGap of the mean spacing of its incidents so far).
     const begun = q[15];
     const periodic = !severe && !inIncident && begun >= P.periodicStarts && gap * begun >= P.periodicGap * span;
+    this.#count(q, inIncident, gap, long, recent, starts);
+    const expect = expectOf(steady ? q[8] : q[14]);
+    const common = wasCommon || expect >= 1 || flowOf(q[13]) >= P.commonShare;
+    q[11] = common ? 1 : 0;
+    if (common && wasCommon) return null;
+    // Without a severity word, the lines of an incident after its first are folded into it: a
+    // routine message that comes in a run is reported once per run, not once per line.
+    if (!severe && inIncident && !common) return null;
+    if (common) this.#admit(q, line);
+    if (periodic && !common) return null;
+    // Without a severity word, a recurrence is folded into the first finding: a fraction of its
+    // score (a mildly surprising pattern's recurrences fall under the default threshold).
+    // The sighting that admits a mild pattern as normal is reported under the default threshold
+    // (mildAdmissionWeight < 0.5): a sensitive profile sees the admission, the default does not.
+    const fold = common ? Math.min(P.mildRecurrenceWeight, P.mildAdmissionWeight) : P.mildRecurrenceWeight;
+    const score = severe ? q[3] : Number((q[3] * fold).toFixed(4));
+    const share = shareOf(q[13]);
+    const frequency = steady ? q[8] : q[14];
+    let explanation = this.#explain(q, { span, gap, inIncident, frequency, expect, share, common, burst: burst && inIncident ? ts - q[16] : -1 });
+    if (!severe) explanation += ` No severity word: folded into the first finding (score ${q[3]} × ${fold}).`;
+    return {
+      score,
+      detector: TEXT_DETECTOR,
+      explanation,
+      details: {
+        kind: inIncident ? 'incident' : 'rare', first_cost_bits: q[4], typical_bits: q[5], recurrences: q[1], since_events: span, gap_events: gap,
+        frequency, expected: Number(expect.toFixed(4)), recent_share: Number(share.toFixed(4)), severity: sev || q[6], admitted: common,
+        ...(burst && inIncident ? { burst_ms: ts - q[16] } : {}),
+      },
+    };
+  }
+
+  /**
+   * Counts a sighting of q (its frequencies `long`, `recent`, `starts` decayed to now). As an
+   * occurrence: a new incident is one; inside an incident, nothing while it is no longer than a
+   * burst; once it has gone on for steadySpan events, its whole duration in units of
+   * incidentGap, then the share of incidentGap each sighting covers.
+   */
+  #count(q: QEntry, inIncident: boolean, gap: number, long: number, recent: number, starts: number): void {
+    const s = this.s;
+    const P = this.P;
     if (inIncident) q[10]++;
     else {
       q[9] = s.n;
       q[10] = 1;
-      q[15] = begun + 1;
+      q[15]++;
     }
-    // This sighting as an occurrence: a new incident is one; inside an incident, nothing while
-    // it is no longer than a burst; once it has gone on for steadySpan events, its whole
-    // duration in units of incidentGap, then the share of incidentGap each sighting covers.
     const dur = s.n - q[9];
     const w = !inIncident ? 1 : dur < P.steadySpan ? 0 : q[7] - q[9] < P.steadySpan ? dur / P.incidentGap : gap / P.incidentGap;
     q[8] = Number((long + w).toFixed(4));
@@ -124,40 +187,20 @@ export class Quarantine {
     // Most recently seen last: the quarantine drops the pattern seen longest ago.
     s.q.splice(s.q.indexOf(q), 1);
     s.q.push(q);
-    const expect = expectOf(steady ? q[8] : q[14]);
-    const share = shareOf(q[13]);
-    const common = wasCommon || expect >= 1 || share >= P.commonShare;
-    q[11] = common ? 1 : 0;
-    if (common && wasCommon) return null;
-    // Without a severity word, the lines of an incident after its first are folded into it: a
-    // routine message that comes in a run is reported once per run, not once per line.
-    if (!severe && inIncident && !common) return null;
-    if (common) this.#admit(q, line);
-    if (periodic && !common) return null;
-    const seen = inIncident
-      ? `A pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again ${gap} events after its previous line: part of the same incident (${q[10]} lines). `
-      : `A pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again after ${gap} events without it. `;
+  }
+
+  /** recur()'s words: the sighting, its decayed frequency and recent share, and what they made of it (`burst`: the incident's age in ms while it is a burst, else -1). */
+  #explain(q: QEntry, w: { span: number; gap: number; inIncident: boolean; frequency: number; expect: number; share: number; common: boolean; burst: number }): string {
+    const P = this.P;
+    const seen = w.inIncident
+      ? `A pattern first flagged ${w.span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again ${w.gap} events after its previous line: part of the same incident (${q[10]} lines). `
+      : `A pattern first flagged ${w.span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again after ${w.gap} events without it. `;
     const why =
-      `At its decayed frequency (${(steady ? q[8] : q[14]).toFixed(2)} occurrences, half-life ${P.rareHalfLife} events; an incident's close lines count once) it is expected ${expect.toFixed(2)} times in the next ${P.rareHorizon} events (common at 1), ` +
-      `and it made up ${(100 * share).toFixed(1)}% of the stream's recent lines (half-life ${P.recentHalfLife} events; common at ${(100 * P.commonShare).toFixed(1)}%)`;
-    let explanation = common
+      `At its decayed frequency (${w.frequency.toFixed(2)} occurrences, half-life ${P.rareHalfLife} events; an incident's close lines count once) it is expected ${w.expect.toFixed(2)} times in the next ${P.rareHorizon} events (common at 1), ` +
+      `and it made up ${(100 * w.share).toFixed(1)}% of the stream's recent lines (half-life ${P.recentHalfLife} events; common at ${(100 * P.commonShare).toFixed(1)}%` +
+      (w.burst >= 0 ? `, but not while its incident is a burst: ${Math.round(w.burst / 1000)} s of event time, under ${Math.round(P.severeFlowMs / 1000)} s)` : ')');
+    return w.common
       ? `${seen}${why}: it has become common, so it is now accepted into the baseline as normal while it keeps coming (it is rare again once it stops for long).`
       : `${seen}Still rare: ${why.charAt(0).toLowerCase()}${why.slice(1)}.`;
-    // Without a severity word, a recurrence is folded into the first finding: a fraction of its
-    // score (a mildly surprising pattern's recurrences fall under the default threshold).
-    // The sighting that admits a mild pattern as normal is reported under the default threshold
-    // (mildAdmissionWeight < 0.5): a sensitive profile sees the admission, the default does not.
-    const fold = common ? Math.min(P.mildRecurrenceWeight, P.mildAdmissionWeight) : P.mildRecurrenceWeight;
-    const score = severe ? q[3] : Number((q[3] * fold).toFixed(4));
-    if (!severe) explanation += ` No severity word: folded into the first finding (score ${q[3]} × ${fold}).`;
-    return {
-      score,
-      detector: TEXT_DETECTOR,
-      explanation,
-      details: {
-        kind: inIncident ? 'incident' : 'rare', first_cost_bits: q[4], typical_bits: q[5], recurrences: q[1], since_events: span, gap_events: gap,
-        frequency: steady ? q[8] : q[14], expected: Number(expect.toFixed(4)), recent_share: Number(share.toFixed(4)), severity: sev || q[6], admitted: common,
-      },
-    };
   }
 }

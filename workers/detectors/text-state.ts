@@ -7,15 +7,16 @@ import { freshMix, type MixState } from './mix.js';
  * then, severity word, last sighting, long-run decayed frequency (weighted occurrences), start
  * of the last incident, its sightings, 1 while common, the line it was accepted with, recent
  * decayed sightings, decayed incidents (each incident one, however long), incidents begun (not
- * decayed)]. Entries of 15 fields (written before incidents were counted without decay), 14
+ * decayed), event time (ms) of the last incident's start (0: unknown)]. Entries of 16 fields
+ * (written before the incident's start time was kept: unknown), 15 fields (written before incidents were counted without decay), 14
  * (before incidents were counted apart), 13 (before the recent frequency) and 7 (before
  * incidents) are upgraded by upgradeTextState.
  */
-export type QEntry = [string, number, number, number, number, number, string, number, number, number, number, number, string, number, number, number];
+export type QEntry = [string, number, number, number, number, number, string, number, number, number, number, number, string, number, number, number, number];
 
-/** A quarantine entry's bytes in the state's JSON: its strings, and its 13 numbers (at most 23 characters each), commas and brackets. */
+/** A quarantine entry's bytes in the state's JSON: its strings, and its 14 numbers (at most 23 characters each), commas and brackets. */
 export function entryBytes(e: QEntry): number {
-  return jsonBytes(e[0]) + jsonBytes(e[6]) + jsonBytes(e[12]) + 13 * 23 + 18;
+  return jsonBytes(e[0]) + jsonBytes(e[6]) + jsonBytes(e[12]) + 14 * 23 + 19;
 }
 
 export interface TextState {
@@ -65,9 +66,11 @@ export function upgradeTextState(s: TextState): TextState {
   // of their last incident the recent one. Entries written before incidents were counted apart
   // (14 fields): their long-run frequency is their count of incidents. Entries written before
   // incidents were counted without decay (15 fields and older): one, their first (counted from here on).
+  // Entries written before the incident's start time was kept (16 fields and older): 0, unknown.
+  const to16 = (e: unknown[]): unknown[] => (e.length === 7 ? [...e, e[2], 1, e[2], 1, 0, '', 1, 1, 1] : e.length === 13 ? [...e, e[10], e[8], 1] : e.length === 14 ? [...e, e[8], 1] : e.length === 15 ? [...e, 1] : e);
   s.q = q
-    .filter((e) => e.length === 7 || e.length === 13 || e.length === 14 || e.length === 15 || e.length === 16)
-    .map((e) => (e.length === 7 ? [...e, e[2], 1, e[2], 1, 0, '', 1, 1, 1] : e.length === 13 ? [...e, e[10], e[8], 1] : e.length === 14 ? [...e, e[8], 1] : e.length === 15 ? [...e, 1] : e)) as QEntry[];
+    .filter((e) => e.length === 7 || (e.length >= 13 && e.length <= 17))
+    .map((e) => (e.length === 17 ? e : [...to16(e), 0])) as QEntry[];
   if (s.mix === undefined) s.mix = freshMix();
   return s;
 }

@@ -128,7 +128,7 @@ export class TextScorer {
       this.#base.touch(line, known);
       // A line accepted with a common pattern still counts towards that pattern's rarity.
       const qa = this.#quarantine.acceptedOf(line);
-      return qa === undefined ? null : this.#quarantine.recur(qa, line, severityOf(text) || warnedFailure(text));
+      return qa === undefined ? null : this.#quarantine.recur(qa, line, severityOf(text) || warnedFailure(text), ts);
     }
     const sev = P.severityBoost > 0 ? severityOf(text) : '';
     // A routine line's pattern leaves out the words of its numbered tokens (a user agent, a
@@ -138,7 +138,7 @@ export class TextScorer {
     const key = sev === '' ? patternKey(line, P.quarantineLineBytes) : skeleton(line, P.quarantineLineBytes);
     const q = this.#quarantine.find(key);
     // A warning that names a failure recurs as a severe pattern does (text-words.ts).
-    if (q !== undefined) return this.#quarantine.recur(q, line, sev || warnedFailure(text));
+    if (q !== undefined) return this.#quarantine.recur(q, line, sev || warnedFailure(text), ts);
     return this.#costed(text, line, key, sev, threshold, explained, ts);
   }
 
@@ -174,7 +174,8 @@ export class TextScorer {
     // fields, a scanner's requests now and then) has a MAD far below its tail.
     if (surprise >= 0.5 && sev === '' && P.rareCostP > 0 && s.ring.length >= P.nullSize && empiricalP(s.ring, cost) > P.rareCostP) surprise = 0.4999;
     // Asked only for a line that would be reported or quarantined (the state is the same whatever the threshold).
-    const score = surprise > 0 && surprise >= Math.min(threshold, 0.5) && explained !== undefined && explained() ? 0 : surprise;
+    // A severe line during an ongoing severe incident is never benign novelty (Quarantine.severeIncident).
+    const score = surprise > 0 && surprise >= Math.min(threshold, 0.5) && explained !== undefined && !(sev !== '' && this.#quarantine.severeIncident()) && explained() ? 0 : surprise;
     this.rowScore = score;
     // Against the costs as they were before this line joins them.
     if (warm) {
@@ -203,7 +204,7 @@ export class TextScorer {
     // widens its own null instead of alarming on everything.
     const alone = deflatedBits(buf, P.level);
     if (P.nullTakesAnomalies) this.#null.push(Math.min(cost, med + zHalf * scale), cost / alone);
-    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(med), sev || warnedFailure(text), s.n, 1, s.n, 1, 0, '', 1, 1, 1];
+    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(med), sev || warnedFailure(text), s.n, 1, s.n, 1, 0, '', 1, 1, 1, timed && ts > 0 ? ts : 0];
     this.#quarantine.open(entry);
     return this.#novel(buf, cost, z, baseLines, sev, entry[3], false, alone, med);
   }
