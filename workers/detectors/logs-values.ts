@@ -12,7 +12,7 @@
 // miner may evict the least recently seen templates with their statistics.
 import type { TemplateMiner, Template } from './templates.js';
 import { templateText } from './templates.js';
-import { LONG_VALUE, MAX_SLOT_VALUE, slotLayout } from './slots.js';
+import { CALENDAR_VALUE, calendarValue, LONG_VALUE, MAX_SLOT_VALUE, slotLayout } from './slots.js';
 import { freshField, grownBytes, isContext, observeValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
 import { grow } from './field-stats.js';
 import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
@@ -71,8 +71,8 @@ export class ValueScorer {
       const name = L.names[k];
       const cut = L.cut[k];
       const raw = cut === 0 ? tokens[i] : tokens[i].slice(cut);
-      // A value longer than a slot keeps counts as one value (slots.ts: LONG_VALUE).
-      const value = raw.length > MAX_SLOT_VALUE ? LONG_VALUE : raw;
+      // A value longer than a slot keeps counts as one value (slots.ts: LONG_VALUE), and so does the date (CALENDAR_VALUE).
+      const value = raw.length > MAX_SLOT_VALUE ? LONG_VALUE : calendarValue(raw, tokens, i) ? CALENDAR_VALUE : raw;
       values[slots++] = value;
       stats ??= L.stats = this.#s.s[t.id] ??= {};
       let f = L.fields[k];
