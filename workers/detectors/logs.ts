@@ -115,10 +115,10 @@ class LogScorer {
   #m: Match | undefined;
   #tokens: readonly string[] = [];
 
-  /** The line's template is known and unchanged by it, and its new text is in id-like slots (slots.ts). */
-  readonly #explained = (): boolean => {
+  /** The line's template is known and unchanged by it, and its new text is in id-like slots, or (`known`) it has none (slots.ts). */
+  readonly #explained = (known: boolean): boolean => {
     const m = this.#m;
-    return m !== undefined && !m.created && !m.changed && explainedBySlots(m.template, this.#tokens, this.#s.s[m.template.id]);
+    return m !== undefined && !m.created && !m.changed && explainedBySlots(m.template, this.#tokens, this.#s.s[m.template.id], known);
   };
 
   /** An idle tick at the stream's event time `ts`: only silences are judged. */

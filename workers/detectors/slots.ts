@@ -123,9 +123,12 @@ function longSlot(f: FieldStats): boolean {
 /**
  * Whether a line of template `t` (known, unchanged by the line) owes its new text only to
  * id-like slots (see the top of this file). `stats`: the stream's statistics of the template's
- * slots before this line's values are added.
+ * slots before this line's values are added. `known`: a line with no new value at all (every
+ * slot's value seen in it, or a number) is explained too: made only of parts the stream has
+ * shown, it is new to the deflate dictionary only because the dictionary forgot it (text.ts asks
+ * this of lines without a severity word).
  */
-export function explainedBySlots(t: Template, tokens: readonly string[], stats: Record<string, FieldStats> | undefined): boolean {
+export function explainedBySlots(t: Template, tokens: readonly string[], stats: Record<string, FieldStats> | undefined, known = false): boolean {
   const L = slotLayout(t);
   let benign = false;
   for (let k = 0; k < L.pos.length; k++) {
@@ -148,7 +151,7 @@ export function explainedBySlots(t: Template, tokens: readonly string[], stats: 
     if (!idLike(f)) return false;
     benign = true;
   }
-  return benign;
+  return benign || known;
 }
 
 /**

@@ -80,7 +80,7 @@ export class Quarantine {
    * a long burst, counted for its duration, does not make the next lone line common (a rare
    * error's lone recurrences after its burst).
    */
-  recur(q: QEntry, line: string, sev: string): Omit<Finding, 'index'> | null {
+  recur(q: QEntry, line: string, sev: string, explained?: (known: boolean) => boolean): Omit<Finding, 'index'> | null {
     const s = this.s;
     const P = this.P;
     q[1]++;
@@ -106,6 +106,10 @@ export class Quarantine {
     // own pace (no sooner than periodicGap of the mean spacing of its incidents so far).
     const begun = q[15];
     const periodic = !severe && !inIncident && begun >= P.periodicStarts && gap * begun >= P.periodicGap * span;
+    // Known: a mild pattern's new incident whose line is made of parts the stream has shown (its
+    // template known and unchanged, no new value in its slots: logs.ts, slots.ts). Its first line
+    // was news; it comes back as a known kind of line (an autovacuum report an hour later).
+    const known = !severe && !inIncident && explained !== undefined && explained(true);
     if (inIncident) q[10]++;
     else {
       q[9] = s.n;
@@ -133,7 +137,7 @@ export class Quarantine {
     // routine message that comes in a run is reported once per run, not once per line.
     if (!severe && inIncident && !common) return null;
     if (common) this.#admit(q, line);
-    if (periodic && !common) return null;
+    if ((periodic || known) && !common) return null;
     const seen = inIncident
       ? `A pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again ${gap} events after its previous line: part of the same incident (${q[10]} lines). `
       : `A pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again after ${gap} events without it. `;
