@@ -43,7 +43,7 @@ import { deflatedBits } from './deflate.js';
 import type { Finding, ScoreInput } from '../types.js';
 import { normalise } from './normalise.js';
 import { decodeState, encodeState } from './state.js';
-import { hashLine, MixDrift } from './mix.js';
+import { MixDrift, shapeHash } from './mix.js';
 import { empiricalP, formatP } from './pvalue.js';
 import { hasHighLevel, patternKey, severityOf, skeleton, warnedFailure } from './text-words.js';
 import { TEXT_DETECTOR, type TextParams, TEXT_PARAMS } from './text-params.js';
@@ -98,7 +98,7 @@ export class TextScorer {
   hashOf(line: string): number {
     let h = this.#hashes.get(line);
     if (h === undefined) {
-      h = hashLine(line);
+      h = shapeHash(line);
       if (this.#hashes.size < 4096) this.#hashes.set(line, h);
     }
     return h;
