@@ -11,7 +11,7 @@
 // The bytes a template's slot statistics grow by are charged to the template (budget.ts), so the
 // miner may evict the least recently seen templates with their statistics.
 import type { TemplateMiner, Template } from './templates.js';
-import { templateText } from './templates.js';
+import { templateText, WILD } from './templates.js';
 import { CALENDAR_VALUE, calendarValue, LONG_VALUE, MAX_SLOT_VALUE, slotLayout } from './slots.js';
 import { freshField, grownBytes, isContext, observeValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
 import { grow } from './field-stats.js';
@@ -43,6 +43,31 @@ export class ValueScorer {
     this.#evicted = evicted;
     this.#md = new FieldTable(s.md, () => s.md, MAX_META_FIELDS, TEXT_BUDGET.metadata);
     this.#keys = new FieldTable(s.k, () => (s.k ??= {}), MAX_KEYS, TEXT_BUDGET.keys);
+  }
+
+  /**
+   * Template t was widened by the current line (`before`: its tokens until then): a position that
+   * held a constant, the same word in every line so far, is a slot now. The slot starts with that
+   * word as a value seen, so the lines before the change count as having shown it (the table of a
+   * stream's first autovacuum report is not a new value when it comes back an hour later).
+   */
+  widened(t: Template, before: readonly string[]): void {
+    const L = slotLayout(t);
+    const stats = (L.stats ??= this.#s.s[t.id] ??= {});
+    let grew = 0;
+    for (let k = 0; k < L.pos.length; k++) {
+      const i = L.pos[k];
+      const was = before[i];
+      const name = L.names[k];
+      if (was === undefined || was === WILD || was.endsWith(`=${WILD}`) || stats[name] !== undefined) continue;
+      const f = (stats[name] = freshField());
+      grew += FIELD_BYTES + jsonBytes(name);
+      const raw = L.cut[k] === 0 ? was : was.slice(L.cut[k]);
+      const g0 = grownBytes();
+      observeValue(f, calendarValue(raw, before, i) ? CALENDAR_VALUE : raw, '');
+      grew += grownBytes() - g0;
+    }
+    if (grew !== 0) this.#miner.grow(t, grew, this.#evicted);
   }
 
   /** Values of the current line's slots, and its varying context slots as `name=value` (reused from line to line). */

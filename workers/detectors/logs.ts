@@ -85,6 +85,7 @@ class LogScorer {
     const sc = scan(jsonFields(text) ?? text, MINER_PARAMS.maxTokens);
     this.#n++;
     const m = this.#miner.match(sc, this.#n, this.#evicted);
+    if (m.before !== undefined) this.#values.widened(m.template, m.before);
     let top = 0;
     this.#m = m;
     this.#tokens = sc.tokens;
