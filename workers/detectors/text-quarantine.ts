@@ -97,7 +97,8 @@ export class Quarantine {
     // second line of a new incident of a pattern once common for a long burst re-admits it).
     const steady = inIncident && s.n - q[9] >= P.steadySpan;
     const run = steady ? long : starts;
-    const expectOf = (f: number): number => (f * Math.LN2 * P.rareHorizon) / P.rareHalfLife;
+    const horizon = severe ? P.rareHorizonSevere : P.rareHorizon;
+    const expectOf = (f: number): number => (f * Math.LN2 * horizon) / P.rareHalfLife;
     const shareOf = (f: number): number => (f * Math.LN2) / P.recentHalfLife;
     // Hysteresis on the long run: a pattern that keeps coming stays common; after a long absence
     // (its expectation under ½) it is rare again.
@@ -142,7 +143,7 @@ export class Quarantine {
       ? `A pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again ${gap} events after its previous line: part of the same incident (${q[10]} lines). `
       : `A pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again after ${gap} events without it. `;
     const why =
-      `At its decayed frequency (${(steady ? q[8] : q[14]).toFixed(2)} occurrences, half-life ${P.rareHalfLife} events; an incident's close lines count once) it is expected ${expect.toFixed(2)} times in the next ${P.rareHorizon} events (common at 1), ` +
+      `At its decayed frequency (${(steady ? q[8] : q[14]).toFixed(2)} occurrences, half-life ${P.rareHalfLife} events; an incident's close lines count once) it is expected ${expect.toFixed(2)} times in the next ${horizon} events (common at 1), ` +
       `and it made up ${(100 * share).toFixed(1)}% of the stream's recent lines (half-life ${P.recentHalfLife} events; common at ${(100 * P.commonShare).toFixed(1)}%)`;
     let explanation = common
       ? `${seen}${why}: it has become common, so it is now accepted into the baseline as normal while it keeps coming (it is rare again once it stops for long).`
