@@ -341,7 +341,7 @@ export class TemplateMiner {
         if (this.#memo.size >= this.P.memoSize) this.#memo.clear();
         this.#memo.set(sc.key, { t: best, leaf: leaf as Leaf, gen: (leaf as Leaf).gen });
       }
-      return changed ? { template: best, changed, created: false, before: before0 as string[] } : { template: best, changed, created: false };
+      return changed ? { template: best, changed, created: false, before: before0 } : { template: best, changed, created: false };
     }
     const t: Template = { id: this.#next++, tokens: tokens.map(maskToken), last: n, count: 1 };
     t.bytes = tplBytes(t);

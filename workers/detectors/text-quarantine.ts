@@ -139,15 +139,7 @@ export class Quarantine {
     if (!severe && inIncident && !common) return null;
     if (common) this.#admit(q, line);
     if ((periodic || known) && !common) return null;
-    const seen = inIncident
-      ? `A pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again ${gap} events after its previous line: part of the same incident (${q[10]} lines). `
-      : `A pattern first flagged ${span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again after ${gap} events without it. `;
-    const why =
-      `At its decayed frequency (${(steady ? q[8] : q[14]).toFixed(2)} occurrences, half-life ${P.rareHalfLife} events; an incident's close lines count once) it is expected ${expect.toFixed(2)} times in the next ${horizon} events (common at 1), ` +
-      `and it made up ${(100 * share).toFixed(1)}% of the stream's recent lines (half-life ${P.recentHalfLife} events; common at ${(100 * P.commonShare).toFixed(1)}%)`;
-    let explanation = common
-      ? `${seen}${why}: it has become common, so it is now accepted into the baseline as normal while it keeps coming (it is rare again once it stops for long).`
-      : `${seen}Still rare: ${why.charAt(0).toLowerCase()}${why.slice(1)}.`;
+    let explanation = recurWords(q, P, { inIncident, span, gap, frequency: steady ? q[8] : q[14], expect, horizon, share, common });
     // Without a severity word, a recurrence is folded into the first finding: a fraction of its
     // score (a mildly surprising pattern's recurrences fall under the default threshold).
     // The sighting that admits a mild pattern as normal is reported under the default threshold
@@ -165,4 +157,21 @@ export class Quarantine {
       },
     };
   }
+}
+
+/** The words of a recurrence (Quarantine.recur): where it stands and its decayed frequency. */
+function recurWords(
+  q: QEntry,
+  P: Readonly<TextParams>,
+  o: { inIncident: boolean; span: number; gap: number; frequency: number; expect: number; horizon: number; share: number; common: boolean },
+): string {
+  const seen = o.inIncident
+    ? `A pattern first flagged ${o.span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again ${o.gap} events after its previous line: part of the same incident (${q[10]} lines). `
+    : `A pattern first flagged ${o.span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again after ${o.gap} events without it. `;
+  const why =
+    `At its decayed frequency (${o.frequency.toFixed(2)} occurrences, half-life ${P.rareHalfLife} events; an incident's close lines count once) it is expected ${o.expect.toFixed(2)} times in the next ${o.horizon} events (common at 1), ` +
+    `and it made up ${(100 * o.share).toFixed(1)}% of the stream's recent lines (half-life ${P.recentHalfLife} events; common at ${(100 * P.commonShare).toFixed(1)}%)`;
+  return o.common
+    ? `${seen}${why}: it has become common, so it is now accepted into the baseline as normal while it keeps coming (it is rare again once it stops for long).`
+    : `${seen}Still rare: ${why.charAt(0).toLowerCase()}${why.slice(1)}.`;
 }
