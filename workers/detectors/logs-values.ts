@@ -11,8 +11,8 @@
 // The bytes a template's slot statistics grow by are charged to the template (budget.ts), so the
 // miner may evict the least recently seen templates with their statistics.
 import type { TemplateMiner, Template } from './templates.js';
-import { templateText } from './templates.js';
-import { LONG_VALUE, MAX_SLOT_VALUE, slotLayout } from './slots.js';
+import { templateText, WILD } from './templates.js';
+import { CALENDAR_VALUE, calendarValue, LONG_VALUE, MAX_SLOT_VALUE, slotLayout } from './slots.js';
 import { freshField, grownBytes, isContext, observeValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
 import { grow } from './field-stats.js';
 import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
@@ -45,6 +45,31 @@ export class ValueScorer {
     this.#keys = new FieldTable(s.k, () => (s.k ??= {}), MAX_KEYS, TEXT_BUDGET.keys);
   }
 
+  /**
+   * Template t was widened by the current line (`before`: its tokens until then): a position that
+   * held a constant, the same word in every line so far, is a slot now. The slot starts with that
+   * word as a value seen, so the lines before the change count as having shown it (the table of a
+   * stream's first autovacuum report is not a new value when it comes back an hour later).
+   */
+  widened(t: Template, before: readonly string[]): void {
+    const L = slotLayout(t);
+    const stats = (L.stats ??= this.#s.s[t.id] ??= {});
+    let grew = 0;
+    for (let k = 0; k < L.pos.length; k++) {
+      const i = L.pos[k];
+      const was = before[i];
+      const name = L.names[k];
+      if (was === undefined || was === WILD || was.endsWith(`=${WILD}`) || stats[name] !== undefined) continue;
+      const f = (stats[name] = freshField());
+      grew += FIELD_BYTES + jsonBytes(name);
+      const raw = L.cut[k] === 0 ? was : was.slice(L.cut[k]);
+      const g0 = grownBytes();
+      observeValue(f, calendarValue(raw, before, i) ? CALENDAR_VALUE : raw, '');
+      grew += grownBytes() - g0;
+    }
+    if (grew !== 0) this.#miner.grow(t, grew, this.#evicted);
+  }
+
   /** Values of the current line's slots, and its varying context slots as `name=value` (reused from line to line). */
   readonly #values: string[] = [];
   readonly #views: string[] = [];
@@ -71,8 +96,8 @@ export class ValueScorer {
       const name = L.names[k];
       const cut = L.cut[k];
       const raw = cut === 0 ? tokens[i] : tokens[i].slice(cut);
-      // A value longer than a slot keeps counts as one value (slots.ts: LONG_VALUE).
-      const value = raw.length > MAX_SLOT_VALUE ? LONG_VALUE : raw;
+      // A value longer than a slot keeps counts as one value (slots.ts: LONG_VALUE), and so does the date (CALENDAR_VALUE).
+      const value = raw.length > MAX_SLOT_VALUE ? LONG_VALUE : calendarValue(raw, tokens, i) ? CALENDAR_VALUE : raw;
       values[slots++] = value;
       stats ??= L.stats = this.#s.s[t.id] ??= {};
       let f = L.fields[k];

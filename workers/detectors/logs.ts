@@ -87,6 +87,7 @@ class LogScorer {
     const sc = scan(words === null ? text : words.join(' '), MINER_PARAMS.maxTokens);
     this.#n++;
     const m = this.#miner.match(sc, this.#n, this.#evicted);
+    if (m.before !== undefined) this.#values.widened(m.template, m.before);
     let top = 0;
     this.#m = m;
     this.#tokens = sc.tokens;
@@ -118,10 +119,10 @@ class LogScorer {
   #m: Match | undefined;
   #tokens: readonly string[] = [];
 
-  /** The line's template is known and unchanged by it, and its new text is in id-like slots (slots.ts). */
-  readonly #explained = (): boolean => {
+  /** The line's template is known and unchanged by it, and its new text is in id-like slots, or (`known`) it has none (slots.ts). */
+  readonly #explained = (known: boolean): boolean => {
     const m = this.#m;
-    return m !== undefined && !m.created && !m.changed && explainedBySlots(m.template, this.#tokens, this.#s.s[m.template.id]);
+    return m !== undefined && !m.created && !m.changed && explainedBySlots(m.template, this.#tokens, this.#s.s[m.template.id], known);
   };
 
   /** An idle tick at the stream's event time `ts`: only silences are judged. */

@@ -36,6 +36,26 @@ export const MAX_SLOT_VALUE = 64;
 export const LONG_VALUE = '<long>';
 
 /**
+ * A slot's value that is the date (counted as this one value, logs-values.ts): the calendar moves
+ * on at midnight, so a date never seen in a line's prefix is not news, nor a context of its own.
+ */
+export const CALENDAR_VALUE = '<date>';
+
+const ISO_DATE = /^\[?\d{4}[-/]\d{2}[-/]\d{2}(?:$|[T ])/;
+const DAY = /^\d{1,2},?$/;
+const MONTH = /^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?$/i;
+
+/**
+ * Whether a slot's value (token i of a line) is the date: an ISO date (`2026-08-25`, `2026/08/25`, a
+ * timestamp that begins with one), or a day of month beside a month name (`25 Aug 2026`, `Aug 25 00:00:01`).
+ */
+export function calendarValue(x: string, tokens: readonly string[], i: number): boolean {
+  if (ISO_DATE.test(x)) return true;
+  if (!DAY.test(x)) return false;
+  return (i > 0 && MONTH.test(tokens[i - 1])) || (i + 1 < tokens.length && MONTH.test(tokens[i + 1]));
+}
+
+/**
  * A slot whose sightings have mostly been long values (at least `share` of them, from
  * minSightings sightings on): a new long value of it is benign novelty like an id's.
  */
@@ -103,9 +123,12 @@ function longSlot(f: FieldStats): boolean {
 /**
  * Whether a line of template `t` (known, unchanged by the line) owes its new text only to
  * id-like slots (see the top of this file). `stats`: the stream's statistics of the template's
- * slots before this line's values are added.
+ * slots before this line's values are added. `known`: a line with no new value at all (every
+ * slot's value seen in it, or a number) is explained too: made only of parts the stream has
+ * shown, it is new to the deflate dictionary only because the dictionary forgot it (text.ts asks
+ * this of lines without a severity word).
  */
-export function explainedBySlots(t: Template, tokens: readonly string[], stats: Record<string, FieldStats> | undefined): boolean {
+export function explainedBySlots(t: Template, tokens: readonly string[], stats: Record<string, FieldStats> | undefined, known = false): boolean {
   const L = slotLayout(t);
   let benign = false;
   for (let k = 0; k < L.pos.length; k++) {
@@ -128,7 +151,7 @@ export function explainedBySlots(t: Template, tokens: readonly string[], stats: 
     if (!idLike(f)) return false;
     benign = true;
   }
-  return benign;
+  return benign || known;
 }
 
 /**

@@ -81,6 +81,8 @@ export interface Match {
   /** The template was created or changed by this line (the slow path scores its novelty). */
   changed: boolean;
   created: boolean;
+  /** The template's tokens before this line widened it (when it changed an existing template). */
+  before?: readonly string[];
 }
 
 function hasDigit(tok: string): boolean {
@@ -339,7 +341,7 @@ export class TemplateMiner {
         if (this.#memo.size >= this.P.memoSize) this.#memo.clear();
         this.#memo.set(sc.key, { t: best, leaf: leaf as Leaf, gen: (leaf as Leaf).gen });
       }
-      return { template: best, changed, created: false };
+      return changed ? { template: best, changed, created: false, before: before0 } : { template: best, changed, created: false };
     }
     const t: Template = { id: this.#next++, tokens: tokens.map(maskToken), last: n, count: 1 };
     t.bytes = tplBytes(t);

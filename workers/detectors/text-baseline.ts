@@ -1,7 +1,7 @@
 // The text detector's baseline (text.ts): the recent distinct normalised lines, LRU, bounded bytes
 // of UTF-8 and of JSON, and the deflate dictionary made of them, kept in place in an arena.
 import { jsonBytes } from './budget.js';
-import { hashLine } from './mix.js';
+import { shapeHash } from './mix.js';
 import type { TextParams } from './text-params.js';
 
 export interface BaseLine {
@@ -15,7 +15,7 @@ export interface BaseLine {
 
 /** The baseline: line → its entry, least recent first, and the deflate dictionary of their bytes. */
 export class TextBaseline {
-  /** Baseline line → its UTF-8 bytes ended by \n and its hashLine() (the Map keeps recency order, least recent first; mirrors s.base). */
+  /** Baseline line → its UTF-8 bytes ended by \n and its shapeHash() for the mix (the Map keeps recency order, least recent first; mirrors s.base). */
   readonly #base = new Map<string, BaseLine>();
   #baseBytes = 0;
   #baseJson = 0;
@@ -58,7 +58,7 @@ export class TextBaseline {
   /** `bytes`: the line's UTF-8 bytes ended by \n, when the caller has them. */
   add(line: string, bytes: Buffer = Buffer.from(line + '\n')): void {
     const json = jsonBytes(line) + 1;
-    const entry: BaseLine = { bytes, hash: hashLine(line), off: -1, json };
+    const entry: BaseLine = { bytes, hash: shapeHash(line), off: -1, json };
     this.#base.set(line, entry);
     this.#newest = line;
     this.#baseBytes += bytes.length;
@@ -136,7 +136,7 @@ export class TextBaseline {
   /** A baseline line with this hash (for explanations), most recent first. */
   nameOf(h: number): string | undefined {
     const lines = [...this.#base.keys()];
-    for (let i = lines.length - 1; i >= 0; i--) if (hashLine(lines[i]) === h) return lines[i];
+    for (let i = lines.length - 1; i >= 0; i--) if (shapeHash(lines[i]) === h) return lines[i];
     return undefined;
   }
 }

@@ -101,6 +101,14 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
    */
   rareHorizon: 900,
   /**
+   * …and for a pattern with a severity word (an error), when it expects itself at least once in
+   * this many events (about 5.8 recent occurrences): an error that returns every 600 lines or so
+   * stays rare (news each time), one that comes every couple of hundred lines becomes routine.
+   * Chosen on db 201-205 (branch db12): 900 admitted a rare error returning every ~600-1,300
+   * lines after 4-6 sightings; 300 kept a benign duplicate-key error (every ~180 lines) rare.
+   */
+  rareHorizonSevere: 500,
+  /**
    * A pattern without a severity word that has begun at least this many incidents, and begins
    * one more no sooner than periodicGap of its mean spacing (its incidents begun over the events
    * since it was first flagged), is routine: it comes back at its own pace (a consumer group's
@@ -158,6 +166,7 @@ export interface TextParams {
   rareHalfLife: number;
   steadySpan: number;
   rareHorizon: number;
+  rareHorizonSevere: number;
   periodicStarts: number;
   periodicGap: number;
   recentHalfLife: number;

@@ -98,7 +98,7 @@ export class Quarantine {
    * severeFlowMs of event time (`ts`, the line's) is a burst, not a flow: neither its share nor its
    * duration makes it common.
    */
-  recur(q: QEntry, line: string, sev: string, ts?: number): Omit<Finding, 'index'> | null {
+  recur(q: QEntry, line: string, sev: string, explained?: (known: boolean) => boolean, ts?: number): Omit<Finding, 'index'> | null {
     const s = this.s;
     const P = this.P;
     q[1]++;
@@ -120,7 +120,8 @@ export class Quarantine {
     // burst re-admits it).
     const steady = inIncident && s.n - q[9] >= P.steadySpan && !burst;
     const run = steady ? long : starts;
-    const expectOf = (f: number): number => (f * Math.LN2 * P.rareHorizon) / P.rareHalfLife;
+    const horizon = severe ? P.rareHorizonSevere : P.rareHorizon;
+    const expectOf = (f: number): number => (f * Math.LN2 * horizon) / P.rareHalfLife;
     const shareOf = (f: number): number => (f * Math.LN2) / P.recentHalfLife;
     // The recent share that can make it common: none inside a burst.
     const flowOf = (f: number): number => (burst ? 0 : shareOf(f));
@@ -131,6 +132,10 @@ export class Quarantine {
     // own pace (no sooner than periodicGap of the mean spacing of its incidents so far).
     const begun = q[15];
     const periodic = !severe && !inIncident && begun >= P.periodicStarts && gap * begun >= P.periodicGap * span;
+    // Known: a mild pattern's new incident whose line is made of parts the stream has shown (its
+    // template known and unchanged, no new value in its slots: logs.ts, slots.ts). Its first line
+    // was news; it comes back as a known kind of line (an autovacuum report an hour later).
+    const known = !severe && !inIncident && explained !== undefined && explained(true);
     this.#count(q, inIncident, gap, long, recent, starts);
     const expect = expectOf(steady ? q[8] : q[14]);
     const common = wasCommon || expect >= 1 || flowOf(q[13]) >= P.commonShare;
@@ -140,7 +145,7 @@ export class Quarantine {
     // routine message that comes in a run is reported once per run, not once per line.
     if (!severe && inIncident && !common) return null;
     if (common) this.#admit(q, line);
-    if (periodic && !common) return null;
+    if ((periodic || known) && !common) return null;
     // Without a severity word, a recurrence is folded into the first finding: a fraction of its
     // score (a mildly surprising pattern's recurrences fall under the default threshold).
     // The sighting that admits a mild pattern as normal is reported under the default threshold
@@ -149,7 +154,7 @@ export class Quarantine {
     const score = severe ? q[3] : Number((q[3] * fold).toFixed(4));
     const share = shareOf(q[13]);
     const frequency = steady ? q[8] : q[14];
-    let explanation = this.#explain(q, { span, gap, inIncident, frequency, expect, share, common, burst: burst && inIncident ? ts - q[16] : -1 });
+    let explanation = this.#explain(q, { span, gap, inIncident, frequency, expect, horizon, share, common, burst: burst && inIncident ? ts - q[16] : -1 });
     if (!severe) explanation += ` No severity word: folded into the first finding (score ${q[3]} × ${fold}).`;
     return {
       score,
@@ -190,13 +195,13 @@ export class Quarantine {
   }
 
   /** recur()'s words: the sighting, its decayed frequency and recent share, and what they made of it (`burst`: the incident's age in ms while it is a burst, else -1). */
-  #explain(q: QEntry, w: { span: number; gap: number; inIncident: boolean; frequency: number; expect: number; share: number; common: boolean; burst: number }): string {
+  #explain(q: QEntry, w: { span: number; gap: number; inIncident: boolean; frequency: number; expect: number; horizon: number; share: number; common: boolean; burst: number }): string {
     const P = this.P;
     const seen = w.inIncident
       ? `A pattern first flagged ${w.span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again ${w.gap} events after its previous line: part of the same incident (${q[10]} lines). `
       : `A pattern first flagged ${w.span} events ago (then ${q[4]} bits vs. a typical ${q[5]}) seen again after ${w.gap} events without it. `;
     const why =
-      `At its decayed frequency (${w.frequency.toFixed(2)} occurrences, half-life ${P.rareHalfLife} events; an incident's close lines count once) it is expected ${w.expect.toFixed(2)} times in the next ${P.rareHorizon} events (common at 1), ` +
+      `At its decayed frequency (${w.frequency.toFixed(2)} occurrences, half-life ${P.rareHalfLife} events; an incident's close lines count once) it is expected ${w.expect.toFixed(2)} times in the next ${w.horizon} events (common at 1), ` +
       `and it made up ${(100 * w.share).toFixed(1)}% of the stream's recent lines (half-life ${P.recentHalfLife} events; common at ${(100 * P.commonShare).toFixed(1)}%` +
       (w.burst >= 0 ? `, but not while its incident is a burst: ${Math.round(w.burst / 1000)} s of event time, under ${Math.round(P.severeFlowMs / 1000)} s)` : ')');
     return w.common
@@ -204,3 +209,4 @@ export class Quarantine {
       : `${seen}Still rare: ${why.charAt(0).toLowerCase()}${why.slice(1)}.`;
   }
 }
+

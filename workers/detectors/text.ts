@@ -43,7 +43,7 @@ import { deflatedBits } from './deflate.js';
 import type { Finding, ScoreInput } from '../types.js';
 import { normalise } from './normalise.js';
 import { decodeState, encodeState } from './state.js';
-import { hashLine, MixDrift } from './mix.js';
+import { MixDrift, shapeHash } from './mix.js';
 import { empiricalP, formatP } from './pvalue.js';
 import { hasHighLevel, patternKey, severityOf, skeleton, warnedFailure } from './text-words.js';
 import { TEXT_DETECTOR, type TextParams, TEXT_PARAMS } from './text-params.js';
@@ -98,7 +98,7 @@ export class TextScorer {
   hashOf(line: string): number {
     let h = this.#hashes.get(line);
     if (h === undefined) {
-      h = hashLine(line);
+      h = shapeHash(line);
       if (this.#hashes.size < 4096) this.#hashes.set(line, h);
     }
     return h;
@@ -108,11 +108,13 @@ export class TextScorer {
    * Score one event (`norm`: its normalisation when the caller has it); returns a finding (without
    * index) or null. `explained`: asked only for a line that would be costed (not a known line,
    * not a recurrence); true when the caller knows the line's new text to be benign (logs.ts: a
-   * known template's line whose only new text is in id-like slots): it is then normal whatever its
-   * cost (no finding, not quarantined; it joins the baseline and the null). `ts`: the line's
+   * known template's line whose only new text is in id-like slots; with `known` true, asked of a
+   * line without a severity word, also one with no new text in its slots at all): it is then
+   * normal whatever its cost (no finding, not quarantined; it joins the baseline and the null). A
+   * quarantined pattern's recurrence asks it too (text-quarantine.ts). `ts`: the line's
    * event time (ms), for the warm-up in event time (warmupMs).
    */
-  feed(text: string, threshold = 0.5, norm?: string, explained?: () => boolean, ts?: number): Omit<Finding, 'index'> | null {
+  feed(text: string, threshold = 0.5, norm?: string, explained?: (known: boolean) => boolean, ts?: number): Omit<Finding, 'index'> | null {
     const s = this.s;
     const P = this.P;
     s.n++;
@@ -128,7 +130,7 @@ export class TextScorer {
       this.#base.touch(line, known);
       // A line accepted with a common pattern still counts towards that pattern's rarity.
       const qa = this.#quarantine.acceptedOf(line);
-      return qa === undefined ? null : this.#quarantine.recur(qa, line, severityOf(text) || warnedFailure(text), ts);
+      return qa === undefined ? null : this.#quarantine.recur(qa, line, severityOf(text) || warnedFailure(text), undefined, ts);
     }
     const sev = P.severityBoost > 0 ? severityOf(text) : '';
     // A routine line's pattern leaves out the words of its numbered tokens (a user agent, a
@@ -138,12 +140,12 @@ export class TextScorer {
     const key = sev === '' ? patternKey(line, P.quarantineLineBytes) : skeleton(line, P.quarantineLineBytes);
     const q = this.#quarantine.find(key);
     // A warning that names a failure recurs as a severe pattern does (text-words.ts).
-    if (q !== undefined) return this.#quarantine.recur(q, line, sev || warnedFailure(text), ts);
+    if (q !== undefined) return this.#quarantine.recur(q, line, sev || warnedFailure(text), explained, ts);
     return this.#costed(text, line, key, sev, threshold, explained, ts);
   }
 
   /** A line neither known nor quarantined: its cost against the baseline, scored against the null. */
-  #costed(text: string, line: string, key: string, sev: string, threshold: number, explained: (() => boolean) | undefined, ts: number | undefined): Omit<Finding, 'index'> | null {
+  #costed(text: string, line: string, key: string, sev: string, threshold: number, explained: ((known: boolean) => boolean) | undefined, ts: number | undefined): Omit<Finding, 'index'> | null {
     const s = this.s;
     const P = this.P;
     const timed = typeof ts === 'number' && Number.isFinite(ts);
@@ -175,7 +177,9 @@ export class TextScorer {
     if (surprise >= 0.5 && sev === '' && P.rareCostP > 0 && s.ring.length >= P.nullSize && empiricalP(s.ring, cost) > P.rareCostP) surprise = 0.4999;
     // Asked only for a line that would be reported or quarantined (the state is the same whatever the threshold).
     // A severe line during an ongoing severe incident is never benign novelty (Quarantine.severeIncident).
-    const score = surprise > 0 && surprise >= Math.min(threshold, 0.5) && explained !== undefined && !(sev !== '' && this.#quarantine.severeIncident()) && explained() ? 0 : surprise;
+    // A line without a severity word whose every part the stream has shown (a known template, no
+    // new value in its slots) is known, however much it costs: the dictionary forgot it (slots.ts).
+    const score = surprise > 0 && surprise >= Math.min(threshold, 0.5) && explained !== undefined && !(sev !== '' && this.#quarantine.severeIncident()) && explained(sev === '' && warnedFailure(text) === '') ? 0 : surprise;
     this.rowScore = score;
     // Against the costs as they were before this line joins them.
     if (warm) {
