@@ -130,8 +130,11 @@ export class Quarantine {
     q[11] = common ? 1 : 0;
     if (common && wasCommon) return null;
     // Without a severity word, the lines of an incident after its first are folded into it: a
-    // routine message that comes in a run is reported once per run, not once per line.
-    if (!severe && inIncident && !common) return null;
+    // routine message that comes in a run is reported once per run, not once per line; unless the
+    // incident is a storm (burstLines lines, at least burstDensity of the stream's events since it
+    // began): a never-seen message arriving as its own flood is reported line by line.
+    const storm = inIncident && q[10] >= P.burstLines && q[10] >= P.burstDensity * (dur + 1);
+    if (!severe && inIncident && !common && !storm) return null;
     if (common) this.#admit(q, line);
     if (periodic && !common) return null;
     const seen = inIncident
