@@ -25,7 +25,8 @@
 //                 ├─ metadata fields 32 KiB, keys pooled per stream 40 KiB (field-table.ts: a
 //                 │    new field while there is room; a field whose values would take the table
 //                 │    over is left high-cardinality, its values dropped)
-//                 └─ the stream's rate record and the state's own keys 4 KiB
+//                 └─ the stream's rate record, the value-burst ring (logs-repeat.ts: 24 lines of
+//                      5 numbers, about 1.4 KB) and the state's own keys 4 KiB
 // An llm stream's state is the prose detector's alone (its 100 KiB above).
 //
 // Bytes are accounted as entries are added or dropped, never by serialising per line: an

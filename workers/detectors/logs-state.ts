@@ -38,6 +38,10 @@ export interface LogsState {
   rp?: Record<string, number[]>;
   /** Per family key (as `f`), its bursts' episodes (rate-period.ts); dropped with the family. */
   fp?: Record<string, number[]>;
+  /** Value bursts (logs-repeat.ts): the stream's last lines' [slot value key, ts] pairs, flat; absent until one. */
+  hr?: number[];
+  /** Per template id, its value-burst record (logs-repeat.ts), charged in the template's bytes, evicted with it. */
+  hv?: Record<string, number[]>;
   /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */
   p?: ProseState;
 }
