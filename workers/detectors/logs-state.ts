@@ -43,6 +43,10 @@ export interface LogsState {
   vr?: Record<string, RateStats>;
   /** Per such key, the event time of its last new value. */
   vn?: Record<string, number>;
+  /** Value bursts (logs-repeat.ts): the stream's last lines' [slot value key, ts] pairs, flat; absent until one. */
+  hr?: number[];
+  /** Per template id, its value-burst record (logs-repeat.ts), charged in the template's bytes, evicted with it. */
+  hv?: Record<string, number[]>;
   /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */
   p?: ProseState;
 }

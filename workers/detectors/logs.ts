@@ -41,10 +41,12 @@ import { jsonWords } from './json-line.js';
 import { loadState, type LogsState, type Part } from './logs-state.js';
 import { ValueScorer } from './logs-values.js';
 import { RateScorer } from './logs-rate.js';
+import { RepeatScorer } from './logs-repeat.js';
 
 export { poissonTailLog10, poissonTailLog10Real, RATE_PARAMS, SILENCE_PARAMS } from './rate.js';
 export { META_DETECTOR, SLOT_DETECTOR } from './logs-values.js';
 export { RATE_DETECTOR, SILENCE_DETECTOR } from './logs-rate.js';
+export { REPEAT_PARAMS, VALUE_BURST_DETECTOR } from './logs-repeat.js';
 
 /** The detector for one task: load state, feed events, save state. */
 class LogScorer {
@@ -54,6 +56,7 @@ class LogScorer {
   readonly #prose: ProseLines;
   readonly #values: ValueScorer;
   readonly #rates: RateScorer;
+  readonly #repeats: RepeatScorer;
   #n = 0;
 
   constructor(s: LogsState) {
@@ -63,9 +66,11 @@ class LogScorer {
     this.#prose = new ProseLines(s.p);
     this.#values = new ValueScorer(s, this.#miner, this.#evicted);
     this.#rates = new RateScorer(s, this.#miner, this.#evicted);
+    this.#repeats = new RepeatScorer(s, this.#miner, this.#evicted);
     this.#n = s.t.n;
     chargeSlotStats(this.#miner, s.s, this.#evicted);
     this.#rates.chargePeriods();
+    this.#repeats.chargeRecords();
   }
 
   /** A template the miner evicted: its slot, rate and period statistics go with it. */
@@ -73,6 +78,7 @@ class LogScorer {
     delete this.#s.s[id];
     delete this.#s.r[id];
     if (this.#s.rp !== undefined) delete this.#s.rp[id];
+    if (this.#s.hv !== undefined) delete this.#s.hv[id];
   };
 
   /** Scores one event: its findings (at least `threshold`), and the highest score seen. */
@@ -110,6 +116,7 @@ class LogScorer {
       const own = this.#rates.rate(m.template, e.ts, threshold, out);
       top = Math.max(top, own, this.#rates.family(m.template, e.ts, own, threshold, out));
       if (words !== null) top = Math.max(top, this.#rates.values(deep.length === 0 ? words : [...words, ...deep], e.ts, threshold, out));
+      top = Math.max(top, this.#repeats.line(m.template, sc.tokens, e.ts, threshold, out));
     }
     if (e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object') top = Math.max(top, this.#values.meta(e.metadata, threshold, out));
     return top;

@@ -84,6 +84,16 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
   /** Sightings of a quarantined pattern at most this many events apart are one incident. */
   incidentGap: 32,
   /**
+   * An incident of at least burstLines lines that are at least burstDensity (a third) of the stream's
+   * events since it began is a storm of the pattern (a never-seen message arriving as its own
+   * flood, a SYN flood's kernel warnings): its lines without a severity word are reported (at
+   * mildRecurrenceWeight) instead of folded into the first, while the pattern is rare. The edge
+   * generator's SYN floods are 40-80% of their stream's lines; a plain warning every 4th line
+   * stays folded (test/workers/warn-failure.unit.test.ts).
+   */
+  burstLines: 4,
+  burstDensity: 1 / 3,
+  /**
    * Rarity is a quarantined pattern's decayed frequency, at two time scales (no count of
    * sightings decides). The long run: its occurrences, decayed with this half-life in events. A
    * sighting after more than incidentGap events without the pattern is an occurrence; the close
@@ -163,6 +173,8 @@ export interface TextParams {
   minExcessBits: number;
   rareCostP: number;
   incidentGap: number;
+  burstLines: number;
+  burstDensity: number;
   rareHalfLife: number;
   steadySpan: number;
   rareHorizon: number;

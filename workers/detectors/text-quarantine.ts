@@ -83,6 +83,15 @@ export class Quarantine {
   }
 
   /**
+   * An incident (q's current one, `dur` events since it began) of at least burstLines lines that
+   * are at least burstDensity of the stream's events since it began: a never-seen message
+   * arriving as its own flood, reported line by line while rare.
+   */
+  #storm(q: QEntry, dur: number): boolean {
+    return q[10] >= this.P.burstLines && q[10] >= this.P.burstDensity * (dur + 1);
+  }
+
+  /**
    * A line whose pattern is quarantined (flagged earlier): no compression. Sightings within
    * incidentGap events of the previous one belong to the same incident, and an incident's lines
    * are all reported (a burst of an alert is one incident) while the pattern is rare. Rarity is
@@ -141,9 +150,9 @@ export class Quarantine {
     const common = wasCommon || expect >= 1 || flowOf(q[13]) >= P.commonShare;
     q[11] = common ? 1 : 0;
     if (common && wasCommon) return null;
-    // Without a severity word, the lines of an incident after its first are folded into it: a
-    // routine message that comes in a run is reported once per run, not once per line.
-    if (!severe && inIncident && !common) return null;
+    // Without a severity word, the lines of an incident after its first are folded into it (a
+    // routine message in a run is reported once per run), unless the incident is a storm.
+    if (!severe && inIncident && !common && !this.#storm(q, s.n - q[9])) return null;
     if (common) this.#admit(q, line);
     if ((periodic || known) && !common) return null;
     // Without a severity word, a recurrence is folded into the first finding: a fraction of its

@@ -1,0 +1,66 @@
+// Value bursts (workers/detectors/logs-repeat.ts via logs.ts): one value of an id-like slot (a
+// source address) recurring in a template's lines far more than any value of it usually does — a
+// port scan — is reported from its first seconds; a host that always comes in bursts of that size
+// (a monitoring check) is not. Both fail on the code before logs-repeat.ts (no value_burst finding
+// at all: the template's own rate, knocks of many sources in clumps, needs 30-40 scan lines).
+import { describe, expect, it } from 'vitest';
+import { seeded } from '../../src/tools/eval/generators/random.js';
+import type { ScoreInput } from '../../workers/types.js';
+import { runStream } from './helpers.js';
+
+const T0 = 1_700_000_000_000;
+const ip = (r: ReturnType<typeof seeded>): string => `${r.int(5, 220)}.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}`;
+const drop = (r: ReturnType<typeof seeded>, src: string, dpt: number, spt = r.int(1024, 65_535)): string =>
+  `kernel: FW-DROP-WAN: IN=eth0 SRC=${src} DST=198.51.100.10 TTL=${r.int(40, 245)} ID=${r.int(1, 65_535)} PROTO=TCP SPT=${spt} DPT=${dpt} SYN`;
+
+const reply = (r: ReturnType<typeof seeded>, client: string, name: string): string => `unbound: [1187:0] info: ${client} ${name} A IN NOERROR 0.000000 1 ${r.int(45, 190)}`;
+const NAMES = ['intranet.corp.example.', 'mail.corp.example.', 'gitlab.corp.example.', 'www.google.com.', 'slack.com.', 'zoom.us.'];
+
+/**
+ * Internet background noise: a source every ~4 s knocking 1-4 common ports, 0.2-9 s apart; DNS
+ * replies to the LAN's clients, and a monitoring host's check of 12 names every 5 minutes.
+ */
+function noise(seconds: number, seed: number): ScoreInput[] {
+  const r = seeded(seed);
+  const out: ScoreInput[] = [];
+  for (let t = T0; t < T0 + seconds * 1000; t += r.int(500, 7000)) {
+    const src = ip(r);
+    let ts = t;
+    for (let k = r.int(1, 4); k > 0; k--) {
+      out.push({ ts, text: drop(r, src, r.pick([22, 23, 80, 443, 445, 3389])) });
+      ts += r.int(200, 9000);
+    }
+  }
+  for (let t = T0; t < T0 + seconds * 1000; t += r.int(100, 2000)) out.push({ ts: t, text: reply(r, `10.20.${r.int(0, 3)}.${r.int(2, 250)}`, r.pick(NAMES)) });
+  for (let t = T0 + 60_000; t < T0 + seconds * 1000; t += 300_000) {
+    for (let k = 0; k < 12; k++) out.push({ ts: t + k * 40, text: reply(r, '10.20.0.5', NAMES[k % NAMES.length]) });
+  }
+  return out.sort((a, b) => a.ts - b.ts);
+}
+
+describe('value bursts (logs-repeat.ts)', () => {
+  it('a port scan (one source, 60 ports in 9 s) is reported from its first seconds; the monitoring host\'s usual bursts are not', () => {
+    const ev = noise(3600, 1);
+    const at = T0 + 3_000_000 + 7_000;
+    const r = seeded(9);
+    const scan: ScoreInput[] = Array.from({ length: 60 }, (_, j) => ({ ts: at + j * 150, text: drop(r, '185.197.178.168', r.int(1, 65_535), 42_101) }));
+    const all = [...ev, ...scan].sort((a, b) => a.ts - b.ts);
+    const { findings } = runStream('logs', all, 100);
+    const burst = findings.filter((f) => f.detector === 'value_burst');
+    const inScan = burst.filter((f) => all[f.index].text?.includes('185.197.178.168'));
+    expect(inScan.length).toBeGreaterThan(30);
+    // Within its first 20 lines (3 s): the template's own rate test needs 30-40.
+    const first = Math.min(...inScan.map((f) => f.index));
+    expect(all.slice(0, first).filter((e) => e.text?.includes('185.197.178.168')).length).toBeLessThan(20);
+    expect(inScan[0].explanation).toMatch(/one value of an id-like slot in \d+ of its lines within 10 s/);
+    expect(burst.filter((f) => !all[f.index].text?.includes('185.197.178.168'))).toEqual([]);
+  });
+
+  it('the same stream without a scan has no value burst, split in any batches (state in the checkpoint)', () => {
+    const ev = noise(3600, 2);
+    const one = runStream('logs', ev, ev.length).findings.filter((f) => f.detector === 'value_burst');
+    const many = runStream('logs', ev, 37).findings.filter((f) => f.detector === 'value_burst');
+    expect(one).toEqual([]);
+    expect(many).toEqual([]);
+  });
+});

@@ -1,0 +1,176 @@
+// Value bursts of a log stream (logs.ts): one value of an id-like slot (a source address, a user,
+// a client) that suddenly recurs in a template's lines far more than any value of that slot does.
+//
+//   line of template t ─► its high-cardinality slots (fields.ts no longer keeps their values)
+//        │  value v of slot k: c = this line + the stream's last REPEAT_RING lines of t with the
+//        │  same v in slot k within windowMs of event time (the ring: hashes and times)
+//        ▼
+//   c against t's record (decayed mean of c, of c², peak c): quasi-Poisson tail at
+//   factor × mean + floor (rate.ts's arithmetic), and against the peak (a value burst no larger
+//   than the template's earlier ones is not reported: the smaller S of the two); Bonferroni
+//   over the slots tested. The peak is the largest c of a window without a finding, decayed per
+//   window of event time (a monitoring host's check of 12 names every 5 minutes is usual).
+//
+// A port scan: a source knocks on 40-160 ports in seconds where every source usually knocks on
+// 1-4; the template's rate alone (knocks of many sources, clumped) needs 30-40 of them. Event
+// time only; the ring and the records live in the state (LogsState.hr, hv), so the findings do
+// not depend on the batch split. A template's record is charged REPEAT_BYTES in the template
+// layer and leaves with it.
+import type { Template, TemplateMiner } from './templates.js';
+import { templateText } from './templates.js';
+import { slotLayout } from './slots.js';
+import { dispersion, poissonTailLog10Real, RATE_PARAMS } from './rate.js';
+import { round6 } from './round.js';
+import { clip, type LogsState, type Part } from './logs-state.js';
+
+export const VALUE_BURST_DETECTOR = 'value_burst';
+
+export const REPEAT_PARAMS = Object.freeze({
+  /** Lines of the stream remembered (a value's recurrences are counted among them). */
+  ring: 24,
+  /** High-cardinality slots of a template tested per line (the first ones). */
+  maxSlots: 4,
+  /** EWMA weight per line of the mean and mean square of c. */
+  alpha: 0.01,
+  /** The peak c decays by this factor per window of event time (rate.ts's peakDecay). */
+  peakDecay: 0.99,
+  /** Lines of the template before a finding. */
+  minLines: 500,
+  /** c at which a value burst may be reported. */
+  minCount: 6,
+});
+
+/**
+ * A template's record: [decayed mean of c, of c², peak c, lines, largest c in the current window,
+ * the window's start, 1 when the window had a finding]; in JSON with its id as key (a timestamp
+ * of 17 characters, six other numbers of up to 12): charged to the template.
+ */
+export const REPEAT_BYTES = 14 + 17 + 6 * 12;
+
+/** A time of day (12:03:04, 12:03:04.123) or a date (2026-03-02…): not an id. */
+const CLOCK = /^(\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?|\d{4}-\d{2}-\d{2}.*)$/;
+
+/** 32-bit FNV-1a of (template id, slot index, value): the ring's key. */
+function keyOf(id: number, k: number, v: string): number {
+  let h = 0x811c9dc5 ^ id;
+  h = Math.imul(h, 0x01000193) ^ k;
+  h = Math.imul(h, 0x01000193);
+  for (let i = 0; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+export class RepeatScorer {
+  readonly #s: LogsState;
+  readonly #miner: TemplateMiner;
+  readonly #evicted: (id: number) => void;
+  readonly #keys: number[] = [];
+
+  constructor(s: LogsState, miner: TemplateMiner, evicted: (id: number) => void) {
+    this.#s = s;
+    this.#miner = miner;
+    this.#evicted = evicted;
+  }
+
+  /** Charges a loaded state's records to their templates (as when created); a record whose template is gone is dropped. */
+  chargeRecords(): void {
+    const hv = this.#s.hv;
+    if (hv === undefined) return;
+    for (const id of Object.keys(hv)) {
+      const t = this.#miner.get(Number(id));
+      if (t === undefined) delete hv[id];
+      else this.#miner.grow(t, REPEAT_BYTES, this.#evicted);
+    }
+  }
+
+  /** The line's slot values (its template `t`, tokens, event time `ts`): a value burst at least `threshold` to out; its score. */
+  line(t: Template, tokens: readonly string[], ts: number, threshold: number, out: Part[]): number {
+    const P = REPEAT_PARAMS;
+    const L = slotLayout(t);
+    const keys = this.#keys;
+    keys.length = 0;
+    for (let k = 0; k < L.pos.length && keys.length < P.maxSlots; k++) {
+      const f = L.fields[k];
+      const i = L.pos[k];
+      if (f === undefined || f.v !== null || i >= tokens.length) continue;
+      const v = L.cut[k] === 0 ? tokens[i] : tokens[i].slice(L.cut[k]);
+      // A clock or a date is the line's time, not an id: every line of the same second shares it.
+      if (CLOCK.test(v)) continue;
+      keys.push(keyOf(t.id, k, v) || 1);
+    }
+    if (keys.length === 0) return 0;
+    const ring = (this.#s.hr ??= []);
+    const W = RATE_PARAMS.windowMs;
+    const stride = P.maxSlots + 1;
+    let c = 1;
+    for (const key of keys) {
+      let n = 1;
+      for (let j = 0; j + stride <= ring.length; j += stride) {
+        const dt = ts - ring[j];
+        if (dt >= W || dt < 0) continue;
+        for (let x = 1; x < stride; x++) if (ring[j + x] === key) n++;
+      }
+      if (n > c) c = n;
+    }
+    // This line: its time and keys (0: no slot), the oldest line out.
+    ring.push(ts);
+    for (let x = 0; x < P.maxSlots; x++) ring.push(x < keys.length ? keys[x] : 0);
+    if (ring.length > stride * P.ring) ring.splice(0, ring.length - stride * P.ring);
+    return this.#judge(t, c, ts, keys.length, c > 1, threshold, out);
+  }
+
+  /** The test of c for template t's record (created here), then c enters it. */
+  #judge(t: Template, c: number, ts: number, tests: number, repeated: boolean, threshold: number, out: Part[]): number {
+    const P = REPEAT_PARAMS;
+    const hv = (this.#s.hv ??= {});
+    let r = hv[t.id];
+    if (r === undefined) {
+      r = hv[t.id] = [c, c * c + c, 0, 0, 0, ts - (ts % RATE_PARAMS.windowMs), 0];
+      this.#miner.grow(t, REPEAT_BYTES, this.#evicted);
+    }
+    closeWindow(r, ts);
+    let S = 0;
+    if (repeated && r[3] >= P.minLines && c >= P.minCount && c > r[2]) {
+      // On rate.ts's arithmetic: a record of c's mean and mean square (its dispersion).
+      const D = dispersion([0, 0, r[0], 0, r[1]]);
+      const lam = RATE_PARAMS.factor * r[0] + RATE_PARAMS.floor;
+      const sMean = -poissonTailLog10Real(c / D, lam / D);
+      const sPeak = -poissonTailLog10Real(c, r[2] + RATE_PARAMS.floor);
+      S = Math.min(sMean, sPeak) - Math.log10(tests);
+    }
+    const score = S > 0 ? Number((S / (S + RATE_PARAMS.half)).toFixed(4)) : 0;
+    if (score >= threshold) {
+      r[6] = 1;
+      const p = Number((10 ** -S).toPrecision(2));
+      out.push({
+        score,
+        detector: VALUE_BURST_DETECTOR,
+        explanation: `Template "${clip(templateText(t))}": one value of an id-like slot in ${c} of its lines within ${RATE_PARAMS.windowMs / 1000} s of event time, where a value usually recurs ${r[0].toPrecision(2)} times (at most ${r[2].toPrecision(2)} in its earlier value bursts, decayed; Poisson tail p ≈ ${p}, ${tests} slot${tests === 1 ? '' : 's'} tested).`,
+        details: { kind: 'value_burst', template: t.id, count: c, usual: r[0], peak: r[2], p_value: p },
+      });
+    }
+    // A count beyond both the expected one and the peak enters at no more than the larger (a value
+    // burst, reported or building up, does not make value bursts usual).
+    const x = Math.min(c, Math.max(RATE_PARAMS.factor * r[0] + RATE_PARAMS.floor, r[2]));
+    r[0] = round6(r[0] + P.alpha * (x - r[0]));
+    r[1] = round6(r[1] + P.alpha * (x * x - r[1]));
+    r[3]++;
+    if (c > r[4]) r[4] = c;
+    return score;
+  }
+}
+
+/**
+ * Closes the record's window of event time when ts is past it: its largest c becomes the peak
+ * unless the window had a finding (a burst being reported does not teach its own size); the peak
+ * decays by peakDecay per window.
+ */
+function closeWindow(r: number[], ts: number): void {
+  const W = RATE_PARAMS.windowMs;
+  if (ts < r[5] + W) return;
+  const k = Math.floor((ts - r[5]) / W);
+  const peak = r[6] === 1 ? r[2] : Math.max(r[2], r[4]);
+  r[2] = round6(peak * REPEAT_PARAMS.peakDecay ** Math.min(k, 10_000));
+  r[4] = 0;
+  r[5] += k * W;
+  r[6] = 0;
+}
