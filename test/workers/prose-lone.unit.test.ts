@@ -26,7 +26,7 @@ function ask(r: Random): string {
     .replace('{s}', r.pick(['S', 'M', 'L', 'XL'])).replace('{t}', r.pick(['Ohio', 'Texas', 'Maine', 'Utah'])).replace('{o}', `NW${r.int(1_000_000, 9_999_999)}`);
 }
 
-function run(texts: string[], lone: number, loneSize = PROSE_PARAMS.recurLoneSize): Set<number> {
+function run(texts: string[], lone: number, loneSize: number = PROSE_PARAMS.recurLoneSize): Set<number> {
   const scorer = new ProseScorer(freshProse(), { ...PROSE_PARAMS, recurLone: lone, recurLoneSize: loneSize });
   const flagged = new Set<number>();
   texts.forEach((t, i) => {
