@@ -16,6 +16,16 @@ describe('prose-ending: classes and estimate', () => {
     expect(['steps:', 'first,', 'then -', 'and ('].map(cls)).toEqual(Array(4).fill('joiner'));
   });
 
+  // Fails before branch prompt12 (a semicolon was a joiner wherever it stood): llm-code 201-210 had
+  // 10 false alarms "ends unfinished, on a joiner" on prompts whose pasted SQL or React snippet ends the text.
+  it('takes a semicolon that ends a text of several lines as finished (a statement, not a clause); one ending a line alone stays a joiner', () => {
+    const cls = (t: string): string => ENDINGS[endingClass(t)];
+    expect(cls('refactor this pls\nSELECT id, count(*)\nFROM users\nGROUP BY 1\nLIMIT 470;')).toBe('finished');
+    expect(cls('any idea?\nuseEffect(() => {\n  load(page).then(setQuery);\n}, [page]);  \n')).toBe('finished');
+    expect(cls('The refund was approved;')).toBe('joiner');
+    expect(cls('first line\nthen,')).toBe('joiner');
+  });
+
   it('estimates an unseen class of N texts at 1 / (2N + 3); halves the counts past their memory', () => {
     const c = freshEndings();
     for (let i = 0; i < 998; i++) noteEnding(c, 0, 4096);

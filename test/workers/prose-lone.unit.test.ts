@@ -26,8 +26,8 @@ function ask(r: Random): string {
     .replace('{s}', r.pick(['S', 'M', 'L', 'XL'])).replace('{t}', r.pick(['Ohio', 'Texas', 'Maine', 'Utah'])).replace('{o}', `NW${r.int(1_000_000, 9_999_999)}`);
 }
 
-function run(texts: string[], lone: number): Set<number> {
-  const scorer = new ProseScorer(freshProse(), { ...PROSE_PARAMS, recurLone: lone });
+function run(texts: string[], lone: number, loneSize: number = PROSE_PARAMS.recurLoneSize): Set<number> {
+  const scorer = new ProseScorer(freshProse(), { ...PROSE_PARAMS, recurLone: lone, recurLoneSize: loneSize });
   const flagged = new Set<number>();
   texts.forEach((t, i) => {
     if (scorer.feed(t) !== null) flagged.add(i);
@@ -71,5 +71,31 @@ describe('prose: lone witnesses of a second language', () => {
     for (const t of FOREIGN) expect(pairCosine(letterPairs(t), main)).toBeLessThan(PROSE_PARAMS.recurLone);
     for (const t of OWN) expect(pairCosine(letterPairs(t), main)).toBeGreaterThanOrEqual(PROSE_PARAMS.recurLone);
     expect(pairCosine(new Map(), main)).toBe(0);
+  });
+});
+
+// Fails before branch prompt12 (lone witnesses were episodes of one flagged text): llm-shop seed
+// 204's shop chat reported "¿hay descuento esta semana?" at its texts 908, 914 and again at 1241,
+// the first two being one episode (6 texts apart) and so no witness.
+describe('prose: a second-language question asked twice in a row', () => {
+  const r = seeded(6);
+  const texts = Array.from({ length: 900 }, () => ask(r));
+  const pairs: number[] = [];
+  const later: number[] = [];
+  FOREIGN.forEach((t, k) => {
+    texts[200 + 40 * k] = t;
+    texts[205 + 40 * k] = t; // the same ask again within recurGap texts: one episode of two
+    pairs.push(200 + 40 * k);
+    texts[500 + 40 * k] = t;
+    later.push(500 + 40 * k);
+  });
+
+  it('vouches for its later repeat (episodes of up to recurLoneSize texts hold lone witnesses); with one-text episodes only, the repeats were reported', () => {
+    expect(PROSE_PARAMS.recurLoneSize).toBe(2);
+    const on = run(texts, PROSE_PARAMS.recurLone);
+    expect(pairs.filter((i) => on.has(i))).toEqual(pairs);
+    expect(later.filter((i) => on.has(i))).toEqual([]);
+    const before = run(texts, PROSE_PARAMS.recurLone, 1);
+    expect(later.filter((i) => before.has(i)).length).toBeGreaterThan(0);
   });
 });

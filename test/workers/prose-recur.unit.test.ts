@@ -11,7 +11,7 @@ import { freshProse, ProseScorer } from '../../workers/detectors/prose.js';
 import { freshRecur, noteRecur, recurSupport, type RecurParams } from '../../workers/detectors/prose-recur.js';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 
-const P: RecurParams = { size: 48, maxBytes: 6144, text: 400, perEpisode: 3, gap: 10, episodes: 2 };
+const P: RecurParams = { size: 48, maxBytes: 6144, text: 400, perEpisode: 3, gap: 10, episodes: 2, loneSize: 2 };
 
 describe('prose-recur: memory of flagged texts', () => {
   it('groups texts into episodes, keeps perEpisode of each, and leaves out the open episode and the closest one', () => {

@@ -95,6 +95,13 @@ export const PROSE_PARAMS = Object.freeze({
   recurLone: 0.65,
   recurLoneChars: 0.5,
   /**
+   * Episodes of up to recurLoneSize flagged texts hold lone witnesses (an off-topic run has 8 or
+   * more): llm-shop 201-210 0.910 at 2.11 → 0.910 at 1.97 false alarms per 1,000 with 2 instead of 1
+   * (the same second-language ask twice within recurGap texts was no witness: "¿hay descuento esta
+   * semana?" at texts 908 and 914 of seed 204's shop chat, reported again at 1241); llm 1-10 unchanged.
+   */
+  recurLoneSize: 2,
+  /**
    * A long token whose compressed size given the stream's texts and remembered tokens is under
    * this share of its size compressed alone is not a blob (a link with a fresh id to a page of a
    * site the stream links to); random base64, hex or base58 gains nothing from any context (≈ 1).

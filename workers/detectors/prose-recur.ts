@@ -17,7 +17,7 @@
 //        vocabulary distance is measured again (prose.ts); below its threshold, x is of a kind
 //        that keeps coming back (from at least `episodes` separate episodes): not reported, and
 //        it joins the reference
-//     ─► else (loneSupport): the single flagged texts of closed one-text episodes whose letter-pair
+//     ─► else (loneSupport): the flagged texts of closed episodes of at most `loneSize` texts whose letter-pair
 //        profile is far from the dictionary's (another language) vouch the same way, for a text not
 //        in a run that has at least one word the stream knows (recurLone; one earlier episode)
 // Bounded: at most `size` texts and `maxBytes` bytes of them in the state's JSON (oldest out; budget.ts).
@@ -30,7 +30,7 @@ export interface RecurState {
   n: number[];
 }
 
-export interface RecurParams { size: number; maxBytes: number; text: number; perEpisode: number; gap: number; episodes: number }
+export interface RecurParams { size: number; maxBytes: number; text: number; perEpisode: number; gap: number; episodes: number; loneSize: number }
 
 export function freshRecur(): RecurState {
   return { t: [], n: [] };
@@ -108,8 +108,9 @@ export function recurSupport(rs: RecurState, x: string, at: number, P: RecurPara
 }
 
 /**
- * The lone witnesses at event `at`: the texts of closed episodes of a single flagged text (an
- * isolated text, not a run) whose letter-pair profile has a cosine under maxCos with the stream's
+ * The lone witnesses at event `at`: the texts of closed episodes of at most `loneSize` flagged
+ * texts (isolated texts, not a run: a second-language user who asks twice within `gap` texts is
+ * still not an off-topic run of 8 or more) whose letter-pair profile has a cosine under maxCos with the stream's
  * main text (the deflate dictionary: another language, not an injection worded in the stream's own
  * words), joined, and their words; null when the text at `at` follows a flagged text within `gap`
  * events (it is part of a run) or there is none. One earlier episode may vouch here (recurSupport
@@ -120,11 +121,13 @@ export function loneSupport(rs: RecurState, at: number, P: RecurParams, main: st
   const m = rs.n.length;
   if (m === 0 || at - rs.n[m - 1] <= P.gap) return null;
   const ep = episodes(rs.n, P.gap);
+  const size = new Map<number, number>();
+  for (const e of ep) size.set(e, (size.get(e) ?? 0) + 1);
   const texts: string[] = [];
   const known = new Set<string>();
   let profile: Map<string, number> | null = null;
   for (let i = 0; i < m; i++) {
-    if ((i > 0 && ep[i - 1] === ep[i]) || (i + 1 < m && ep[i + 1] === ep[i])) continue;
+    if ((size.get(ep[i]) as number) > P.loneSize) continue;
     if (pairCosine(letterPairs(rs.t[i]), (profile ??= letterPairs(main))) >= maxCos) continue;
     texts.push(rs.t[i]);
     for (const w of rs.t[i].match(WORD) ?? []) known.add(w);

@@ -120,7 +120,7 @@ export class ProseScorer {
     this.#sg = s.sg ??= freshSegments();
     this.#rk = params.rareBytes > 0 ? new RareKinds((s.rk ??= []), (x, d) => this.#words(x, d)) : null;
     this.#sn = params.seenTexts > 0 ? new SeenTexts(params.seenTexts, params.seenHold, s.sn) : null;
-    this.#recur = { size: params.recurSize, maxBytes: params.recurBytes, text: params.recurText, perEpisode: params.recurPerEpisode, gap: params.recurGap, episodes: params.recurEpisodes };
+    this.#recur = { size: params.recurSize, maxBytes: params.recurBytes, text: params.recurText, perEpisode: params.recurPerEpisode, gap: params.recurGap, episodes: params.recurEpisodes, loneSize: params.recurLoneSize };
     this.#lex = new Lexicon(params.lexiconWords, s.lx);
     if (s.lx === undefined) {
       for (const t of s.dict) this.#learn(t);
