@@ -23,7 +23,8 @@ function normal(n: number, seed: number): string[] {
 const SYN = (port: number): string => `kernel: TCP: request_sock_TCP: Possible SYN flooding on port ${port}. Sending cookies.  Check SNMP counters.`;
 
 describe('a never-seen message arriving as its own storm', () => {
-  it('its lines are reported while it is rare (not only the first)', () => {
+  // Off by default since 6 Dec 15:10 (its parameter in the comment there): it broke the Loghub guards of test/workers/detect.e2e.test.ts. Skipped until it is switched on again.
+  it.skip('its lines are reported while it is rare (not only the first)', () => {
     const lines = normal(1500, 1);
     const at = 1000;
     // 40 lines interleaved with the stream's own (every other line): a dense incident.

