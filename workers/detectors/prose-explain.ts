@@ -17,6 +17,19 @@ export const PROSE_DETECTOR = 'prose_surprise';
 /** Said of a text flagged while most recent texts were flagged too (noteFlag: the stream changed). */
 const CHANGED = ' Most recent texts were flagged: the stream has changed, so this text is accepted into its reference.';
 
+/**
+ * A finding of the free-text detector: the score to 4 decimals, and when the stream has changed
+ * (noteFlag) the sentence that says so and `accepted` last among the details.
+ */
+function built(score: number, explanation: string, changed: boolean, details: Record<string, string | number | boolean>): Omit<Finding, 'index'> {
+  return {
+    score: Number(score.toFixed(4)),
+    detector: PROSE_DETECTOR,
+    explanation: changed ? explanation + CHANGED : explanation,
+    details: changed ? { ...details, accepted: true } : details,
+  };
+}
+
 export interface FindingContext { nulls: Record<Stat, TailNull>; sg: SegmentState; segBin: number; mix: readonly number[]; window: number; override: string; endings: readonly number[]; endingP: number; burst?: BurstJudgement }
 
 /** A text that ends unfinished (prose-ending.ts): the class, how many of the stream's texts ended so, the estimate. */
@@ -26,40 +39,26 @@ function endingFinding(text: string, v: ProseValues, share: number, score: numbe
   const p = endingP(ctx.endings, k);
   const tail = text.trimEnd().slice(-24).replace(/\s+/g, ' ');
   const seen = ctx.endings[k] < 1 ? 'none' : `${Math.round(ctx.endings[k])}`;
-  let explanation = `This text ends unfinished, on a ${ENDINGS[k]} ("…${tail}"), where ${seen} of the ${Math.round(total)} texts of the stream counted so far ended on one ` +
+  const explanation = `This text ends unfinished, on a ${ENDINGS[k]} ("…${tail}"), where ${seen} of the ${Math.round(total)} texts of the stream counted so far ended on one ` +
     `(an estimated ${(p * 100).toPrecision(2)}% of its texts, under the ${(ctx.endingP * 100).toPrecision(2)}% taken as normal): an answer cut off by a token limit, a timeout or a dropped connection.`;
-  if (changed) explanation += CHANGED;
-  return {
-    score: Number(score.toFixed(4)),
-    detector: PROSE_DETECTOR,
-    explanation,
-    details: {
-      kind: 'ending', incident_key: 'ending', ending: ENDINGS[k], last_chars: tail,
-      value: Number(p.toPrecision(3)), typical: Number(endingP(ctx.endings, 0).toPrecision(3)), tail_distance: Number(share.toFixed(3)), p_value: Number(p.toPrecision(3)), null_size: Math.round(total),
-      unexplained: Number(v.unexplained.toFixed(4)), repetition: Number(v.repetition.toFixed(4)), bytes: v.bytes, longest_token: v.longest,
-      ...(ctx.override !== '' ? { override: ctx.override } : {}),
-      ...(changed ? { accepted: true } : {}),
-    },
-  };
+  return built(score, explanation, changed, {
+    kind: 'ending', incident_key: 'ending', ending: ENDINGS[k], last_chars: tail,
+    value: Number(p.toPrecision(3)), typical: Number(endingP(ctx.endings, 0).toPrecision(3)), tail_distance: Number(share.toFixed(3)), p_value: Number(p.toPrecision(3)), null_size: Math.round(total),
+    unexplained: Number(v.unexplained.toFixed(4)), repetition: Number(v.repetition.toFixed(4)), bytes: v.bytes, longest_token: v.longest,
+    ...(ctx.override !== '' ? { override: ctx.override } : {}),
+  });
 }
 
 /** A burst of texts of one kind (prose-burst.ts): how many in how long, against the kind's usual share. */
 function burstFinding(v: ProseValues, b: BurstJudgement, score: number, changed: boolean): Omit<Finding, 'index'> {
   const p = 10 ** -b.s;
-  let explanation = `${b.count} of the stream's last ${b.texts} texts (in ${span(b.spanMs)}) open like this one ("${b.key} …"), where usually ${(b.share * 100).toPrecision(2)}% of its texts do ` +
+  const explanation = `${b.count} of the stream's last ${b.texts} texts (in ${span(b.spanMs)}) open like this one ("${b.key} …"), where usually ${(b.share * 100).toPrecision(2)}% of its texts do ` +
     `(${b.expected.toPrecision(2)} expected among ${b.texts}; p ≈ ${p.toPrecision(2)}): a burst of near-identical answers (a model refusing or repeating itself), each ordinary on its own.`;
-  if (changed) explanation += CHANGED;
-  return {
-    score: Number(score.toFixed(4)),
-    detector: PROSE_DETECTOR,
-    explanation,
-    details: {
-      kind: 'burst', incident_key: `burst:${b.key}`, opening: b.key, count: b.count, texts: b.texts, span_ms: b.spanMs,
-      value: b.count, typical: Number(b.expected.toPrecision(3)), share: Number(b.share.toPrecision(3)), tail_distance: Number(b.s.toFixed(3)), p_value: Number(p.toPrecision(3)),
-      unexplained: Number(v.unexplained.toFixed(4)), bytes: v.bytes,
-      ...(changed ? { accepted: true } : {}),
-    },
-  };
+  return built(score, explanation, changed, {
+    kind: 'burst', incident_key: `burst:${b.key}`, opening: b.key, count: b.count, texts: b.texts, span_ms: b.spanMs,
+    value: b.count, typical: Number(b.expected.toPrecision(3)), share: Number(b.share.toPrecision(3)), tail_distance: Number(b.s.toFixed(3)), p_value: Number(p.toPrecision(3)),
+    unexplained: Number(v.unexplained.toFixed(4)), bytes: v.bytes,
+  });
 }
 
 export function proseFinding(text: string, stat: Decision, v: ProseValues, u: Record<Decision, number>, score: number, changed: boolean, ctx: FindingContext): Omit<Finding, 'index'> {
@@ -107,27 +106,20 @@ export function proseFinding(text: string, stat: Decision, v: ProseValues, u: Re
       break;
   }
   explanation += `; ${u[stat].toFixed(1)}× as far from the typical as the stream's 1% tail${stat === 'vocabulary' || stat === 'paragraph' ? ' (unexplained + new words)' : ''}, ${pText}.`;
-  if (changed) explanation += CHANGED;
-  return {
-    score: Number(score.toFixed(4)),
-    detector: PROSE_DETECTOR,
-    explanation,
-    details: {
-      kind: stat === 'window' ? 'drift' : stat,
-      // Incidents (engine/transforms/incidents.ts) fold findings of one key: a drift window, a flood of one word, one statistic.
-      incident_key: stat === 'window' ? 'drift' : stat === 'repetition' && typeof extra.top_word === 'string' ? `repetition:${extra.top_word}` : stat,
-      ...(ctx.override !== '' ? { override: ctx.override } : {}),
-      value: Number(val.toFixed(4)),
-      typical: Number(typ.toFixed(4)),
-      tail_distance: Number(u[stat].toFixed(3)),
-      p_value: Number(p.toPrecision(3)),
-      null_size: nl.ring.length,
-      unexplained: Number(v.unexplained.toFixed(4)),
-      repetition: Number(v.repetition.toFixed(4)),
-      bytes: v.bytes,
-      longest_token: v.longest,
-      ...extra,
-      ...(changed ? { accepted: true } : {}),
-    },
-  };
+  return built(score, explanation, changed, {
+    kind: stat === 'window' ? 'drift' : stat,
+    // Incidents (engine/transforms/incidents.ts) fold findings of one key: a drift window, a flood of one word, one statistic.
+    incident_key: stat === 'window' ? 'drift' : stat === 'repetition' && typeof extra.top_word === 'string' ? `repetition:${extra.top_word}` : stat,
+    ...(ctx.override !== '' ? { override: ctx.override } : {}),
+    value: Number(val.toFixed(4)),
+    typical: Number(typ.toFixed(4)),
+    tail_distance: Number(u[stat].toFixed(3)),
+    p_value: Number(p.toPrecision(3)),
+    null_size: nl.ring.length,
+    unexplained: Number(v.unexplained.toFixed(4)),
+    repetition: Number(v.repetition.toFixed(4)),
+    bytes: v.bytes,
+    longest_token: v.longest,
+    ...extra,
+  });
 }
