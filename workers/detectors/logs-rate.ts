@@ -45,10 +45,15 @@ export function familyKey(tokens: readonly string[]): string | null {
   return n < FAMILY_WORDS || jsonBytes(key) > MAX_FAMILY_KEY_BYTES ? null : key;
 }
 
-/** Drops the least recently seen families (by their last line's time; ties by key) beyond MAX_FAMILIES, never `keep`. */
+/** A template's family key (familyKey), kept on the template until its tokens change (templates.ts clears it). */
+function familyOf(t: Template): string | null {
+  if (t.family === undefined) t.family = familyKey(t.tokens);
+  return t.family;
+}
+
+/** Drops the least recently seen family (by its last line's time; ties by key), never `keep` (called when there are more than MAX_FAMILIES). */
 function trimFamilies(fr: Record<string, RateStats>, keep: string, fp: Record<string, number[]> | undefined): void {
   const keys = Object.keys(fr);
-  if (keys.length <= MAX_FAMILIES) return;
   let old = '';
   for (const k of keys) if (k !== keep && (old === '' || fr[k][5] < fr[old][5] || (fr[k][5] === fr[old][5] && k < old))) old = k;
   delete fr[old];
@@ -156,17 +161,27 @@ export class RateScorer {
    * record (LogsState.f, at most MAX_FAMILIES, the least recently seen out). Reported when the
    * template's own test (`own`, its score) did not reach `threshold`; the family's score.
    */
+  /** Keys of LogsState.f (-1: not counted yet). */
+  #families = -1;
+
   family(t: Template, ts: number, own: number, threshold: number, out: Part[]): number {
-    const key = familyKey(t.tokens);
+    const key = familyOf(t);
     if (key === null) return 0;
     const fr = (this.#s.f ??= {});
+    // The families held, counted once per scorer and kept as they are added and dropped here (their only writer).
+    if (this.#families < 0) this.#families = Object.keys(fr).length;
     let r = fr[key];
-    if (r === undefined) r = fr[key] = freshRate(ts);
-    else if (ts >= r[0] + RATE_PARAMS.windowMs) closeWindows(r, ts);
+    if (r === undefined) {
+      r = fr[key] = freshRate(ts);
+      this.#families++;
+    } else if (ts >= r[0] + RATE_PARAMS.windowMs) closeWindows(r, ts);
     r[1]++;
     const b = burstTest(r, this.#s.sr, ts, this.#s.sub === 1 ? 1 : 1000);
     pushRing(r, ts);
-    trimFamilies(fr, key, this.#s.fp);
+    if (this.#families > MAX_FAMILIES) {
+      trimFamilies(fr, key, this.#s.fp);
+      this.#families--;
+    }
     const score = this.#burstScore(b, ts, 'fp', key);
     if (score >= threshold && own !== EXPECTED && own < threshold) out.push(burstPart(`Templates beginning "${clip(key)}" (a family; here "${clip(templateText(t))}")`, b, r[2], score, { template: t.id, family: key }));
     return score;

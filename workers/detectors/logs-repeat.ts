@@ -99,7 +99,8 @@ export class RepeatScorer {
       if (f === undefined || f.v !== null || i >= tokens.length) continue;
       const v = L.cut[k] === 0 ? tokens[i] : tokens[i].slice(L.cut[k]);
       // A clock or a date is the line's time, not an id: every line of the same second shares it.
-      if (CLOCK.test(v)) continue;
+      const c0 = v.charCodeAt(0);
+      if (c0 >= 48 && c0 <= 57 && CLOCK.test(v)) continue;
       keys.push(keyOf(t.id, k, v) || 1);
     }
     if (keys.length === 0) return 0;

@@ -200,10 +200,11 @@ export class ValueScorer {
   /** The line's first nv varying contexts (undefined when none). */
   #lineContexts(nv: number): LineContexts | undefined {
     const cx = this.#cx;
-    cx.pieces.length = nv;
-    cx.fields.length = nv;
-    cx.values.length = nv;
-    cx.owner.length = nv;
+    // (Their lengths set only when they change: a length store is a runtime call.)
+    if (cx.pieces.length !== nv) cx.pieces.length = nv;
+    if (cx.fields.length !== nv) cx.fields.length = nv;
+    if (cx.values.length !== nv) cx.values.length = nv;
+    if (cx.owner.length !== nv) cx.owner.length = nv;
     return nv === 0 ? undefined : cx;
   }
 

@@ -88,7 +88,8 @@ class LogScorer {
       this.#rates.streamLine(e.ts);
       return top;
     }
-    const deep: string[] = [];
+    const deep = this.#deep;
+    if (deep.length !== 0) deep.length = 0;
     const words = jsonWords(text, deep);
     const sc = scan(words === null ? text : words.join(' '), MINER_PARAMS.maxTokens);
     this.#n++;
@@ -121,6 +122,9 @@ class LogScorer {
     if (e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object') top = Math.max(top, this.#values.meta(e.metadata, threshold, out));
     return top;
   }
+
+  /** A JSON line's nested fields (jsonWords), reused from line to line. */
+  readonly #deep: string[] = [];
 
   /** The line being fed: its template match and tokens (for #explained). */
   #m: Match | undefined;
@@ -167,7 +171,7 @@ export function scoreLogs(
     const text = e === null || typeof e !== 'object' ? undefined : e.text;
     if (typeof text !== 'string') {
       if (e !== null && typeof e === 'object' && e.idle === true) {
-        parts.length = 0;
+        if (parts.length !== 0) parts.length = 0;
         const top = scorer.idle(e.ts, threshold, parts);
         for (const p of parts) findings.push({ index: i, ...p });
         if (rows !== undefined) rows[i] = Math.min(1, top);
@@ -175,7 +179,7 @@ export function scoreLogs(
       continue;
     }
     scored++;
-    parts.length = 0;
+    if (parts.length !== 0) parts.length = 0;
     const top = scorer.feed(e, text, threshold, parts);
     for (const p of parts) findings.push({ index: i, ...p });
     if (rows !== undefined) rows[i] = Math.min(1, top);

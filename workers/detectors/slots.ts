@@ -50,6 +50,9 @@ const MONTH = /^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?$/
  * timestamp that begins with one), or a day of month beside a month name (`25 Aug 2026`, `Aug 25 00:00:01`).
  */
 export function calendarValue(x: string, tokens: readonly string[], i: number): boolean {
+  // Both begin with a digit (an ISO date may have a '[' first): most values are ruled out without a regular expression.
+  const c = x.charCodeAt(0);
+  if (c !== 91 && !(c >= 48 && c <= 57)) return false;
   if (ISO_DATE.test(x)) return true;
   if (!DAY.test(x)) return false;
   return (i > 0 && MONTH.test(tokens[i - 1])) || (i + 1 < tokens.length && MONTH.test(tokens[i + 1]));

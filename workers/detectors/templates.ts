@@ -58,6 +58,8 @@ export interface Template {
   bytes?: number;
   /** A cache of a caller's per-template work (logs.ts: its slot layout); cleared whenever the tokens change. */
   layout?: unknown;
+  /** Its family key (logs-rate.ts familyOf; null: none); cleared whenever the tokens change. */
+  family?: string | null;
 }
 
 /** Serialised miner: next id, templates as [id, tokens joined by \u0001, last, count]. */
@@ -328,6 +330,7 @@ export class TemplateMiner {
         changed = true;
         before0 ??= tt.slice();
         best.layout = undefined;
+        best.family = undefined;
         tt[i] = sameKey(x, y) ? x.slice(0, fieldEq(x) + 1) + WILD : WILD;
       }
       best.last = n;
