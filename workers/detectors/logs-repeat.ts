@@ -68,7 +68,9 @@ export class RepeatScorer {
   readonly #s: LogsState;
   readonly #miner: TemplateMiner;
   readonly #evicted: (id: number) => void;
+  /** The line's slot keys (the first nk of them count), and their counts in the ring (reused from line to line). */
   readonly #keys: number[] = [];
+  readonly #counts = new Int32Array(REPEAT_PARAMS.maxSlots);
 
   constructor(s: LogsState, miner: TemplateMiner, evicted: (id: number) => void) {
     this.#s = s;
@@ -92,8 +94,8 @@ export class RepeatScorer {
     const P = REPEAT_PARAMS;
     const L = slotLayout(t);
     const keys = this.#keys;
-    keys.length = 0;
-    for (let k = 0; k < L.pos.length && keys.length < P.maxSlots; k++) {
+    let nk = 0;
+    for (let k = 0; k < L.pos.length && nk < P.maxSlots; k++) {
       const f = L.fields[k];
       const i = L.pos[k];
       if (f === undefined || f.v !== null || i >= tokens.length) continue;
@@ -101,27 +103,35 @@ export class RepeatScorer {
       // A clock or a date is the line's time, not an id: every line of the same second shares it.
       const c0 = v.charCodeAt(0);
       if (c0 >= 48 && c0 <= 57 && CLOCK.test(v)) continue;
-      keys.push(keyOf(t.id, k, v) || 1);
+      keys[nk++] = keyOf(t.id, k, v) || 1;
     }
-    if (keys.length === 0) return 0;
+    if (nk === 0) return 0;
     const ring = (this.#s.hr ??= []);
     const W = RATE_PARAMS.windowMs;
     const stride = P.maxSlots + 1;
-    let c = 1;
-    for (const key of keys) {
-      let n = 1;
-      for (let j = 0; j + stride <= ring.length; j += stride) {
-        const dt = ts - ring[j];
-        if (dt >= W || dt < 0) continue;
-        for (let x = 1; x < stride; x++) if (ring[j + x] === key) n++;
+    // Per key, this line and the ring's lines within W with the same key (0 in the ring: no slot; a key is never 0).
+    const counts = this.#counts.fill(1);
+    for (let j = 0; j + stride <= ring.length; j += stride) {
+      const dt = ts - ring[j];
+      if (dt >= W || dt < 0) continue;
+      for (let x = 1; x < stride; x++) {
+        const r = ring[j + x];
+        if (r === 0) continue;
+        for (let q = 0; q < nk; q++) if (r === keys[q]) counts[q]++;
       }
-      if (n > c) c = n;
     }
+    let c = 1;
+    for (let q = 0; q < nk; q++) if (counts[q] > c) c = counts[q];
     // This line: its time and keys (0: no slot), the oldest line out.
     ring.push(ts);
-    for (let x = 0; x < P.maxSlots; x++) ring.push(x < keys.length ? keys[x] : 0);
-    if (ring.length > stride * P.ring) ring.splice(0, ring.length - stride * P.ring);
-    return this.#judge(t, c, ts, keys.length, c > 1, threshold, out);
+    for (let x = 0; x < P.maxSlots; x++) ring.push(x < nk ? keys[x] : 0);
+    // The oldest out in place (splice would allocate the removed entries' array on every line).
+    const drop = ring.length - stride * P.ring;
+    if (drop > 0) {
+      for (let j = drop; j < ring.length; j++) ring[j - drop] = ring[j];
+      ring.length -= drop;
+    }
+    return this.#judge(t, c, ts, nk, c > 1, threshold, out);
   }
 
   /** The test of c for template t's record (created here), then c enters it. */
