@@ -64,3 +64,13 @@ describe('families in the state', () => {
     expect(loadState(many).f).toEqual(f);
   });
 });
+
+describe('a template widened by a line', () => {
+  it('takes the family of its new tokens (the family key kept on the template is dropped when its tokens change)', async () => {
+    const { loadState } = await import('../../workers/detectors/logs-state.js');
+    const ev: ScoreInput[] = Array.from({ length: 40 }, (_, i) => ({ ts: T0 + i * 1000, text: `INFO alpha ${i < 20 ? 'beta' : `beta${'x'.repeat(i % 3)}z`} gamma delta epsilon done` }));
+    const f = loadState(runStream('logs', ev, 100).state).f ?? {};
+    // Lines 0-19 were the family "INFO alpha beta gamma delta"; line 20 made the third word a slot.
+    expect(Object.keys(f).sort()).toEqual(['INFO alpha beta gamma delta', 'INFO alpha gamma delta epsilon']);
+  });
+});
