@@ -329,8 +329,7 @@ export class TemplateMiner {
         }
         changed = true;
         before0 ??= tt.slice();
-        best.layout = undefined;
-        best.family = undefined;
+        best.layout = best.family = undefined;
         tt[i] = sameKey(x, y) ? x.slice(0, fieldEq(x) + 1) + WILD : WILD;
       }
       best.last = n;
