@@ -53,8 +53,9 @@ export function calendarValue(x: string, tokens: readonly string[], i: number): 
   // Both begin with a digit (an ISO date may have a '[' first): most values are ruled out without a regular expression.
   const c = x.charCodeAt(0);
   if (c !== 91 && !(c >= 48 && c <= 57)) return false;
-  if (ISO_DATE.test(x)) return true;
-  if (!DAY.test(x)) return false;
+  // An ISO date takes at least 10 characters, a day at most 3.
+  if (x.length >= 10 && ISO_DATE.test(x)) return true;
+  if (x.length > 3 || !DAY.test(x)) return false;
   return (i > 0 && MONTH.test(tokens[i - 1])) || (i + 1 < tokens.length && MONTH.test(tokens[i + 1]));
 }
 
