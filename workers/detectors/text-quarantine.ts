@@ -56,17 +56,18 @@ export class Quarantine {
   }
 
   /**
-   * A severe pattern still rare was seen within incidentGap events: an error's incident is going
-   * on. A surprising severe line then is not benign novelty (text.ts), though its only new text
+   * A severe pattern still rare, of the message whose words outside numbered tokens are `pk`
+   * (sameMessage), was seen within incidentGap events: its incident is going on. A surprising
+   * severe line of that message then is not benign novelty (text.ts), though its only new text
    * is in an id-like slot: the same error from another thread or worker (`[ntainer#0-0-C-1]` where
    * the first lines came from `[o-8080-exec-152]`) is part of the incident, not a normal line.
    */
-  severeIncident(): boolean {
+  severeIncident(pk: string): boolean {
     const q = this.s.q;
     for (let i = q.length - 1; i >= 0; i--) {
       const e = q[i];
       if (this.s.n - e[7] > this.P.incidentGap) return false;
-      if (e[6] !== '' && e[11] === 0) return true;
+      if (e[6] !== '' && e[11] === 0 && sameMessage(pk, e[0])) return true;
     }
     return false;
   }
@@ -89,6 +90,20 @@ export class Quarantine {
    */
   #storm(q: QEntry, dur: number): boolean {
     return q[10] >= this.P.burstLines && q[10] >= this.P.burstDensity * (dur + 1);
+  }
+
+  /**
+   * The stream has been louder since q's incident began (event time `ts`) than before it: at least
+   * severeBurstLouder times its events per ms from its first event to the incident's start. An
+   * alert's burst adds its lines to what the stream was logging (a broker losing its leader, a
+   * gateway timing out); a message that is simply part of the stream's usual output (a
+   * supercomputer's hardware monitor naming node after node) takes turns with the stream's other
+   * lines, at the stream's usual volume. Unknown (no history, or no time gone by): not louder.
+   */
+  #louder(q: QEntry, ts: number): boolean {
+    const t0 = this.s.t0;
+    if (t0 === undefined || q[16] <= t0 || ts <= q[16]) return false;
+    return (this.s.n - q[9]) * (q[16] - t0) >= this.P.severeBurstLouder * q[9] * (ts - q[16]);
   }
 
   /**
@@ -118,7 +133,7 @@ export class Quarantine {
     const timed = typeof ts === 'number' && Number.isFinite(ts) && ts > 0;
     if (!inIncident) q[16] = timed ? ts : 0;
     // A severe incident younger than severeFlowMs of event time: a burst (its start time unknown: not one).
-    const burst = severe && timed && q[16] > 0 && ts - q[16] < P.severeFlowMs;
+    const burst = severe && timed && q[16] > 0 && ts - q[16] < P.severeFlowMs && (!inIncident || this.#louder(q, ts));
     // Frequencies as they were just before this sighting.
     const long = q[8] * 2 ** (-gap / P.rareHalfLife);
     const recent = q[13] * 2 ** (-gap / P.recentHalfLife);
@@ -219,3 +234,17 @@ export class Quarantine {
   }
 }
 
+/**
+ * Whether a line whose words outside numbered tokens are `pk` (patternKey) is the message of a
+ * quarantined severe pattern `key` (its skeleton): pk's words appear in key in order, and make up
+ * at least half of key's words (the rest came from the first line's id-like tokens: a thread
+ * name, a host).
+ */
+export function sameMessage(pk: string, key: string): boolean {
+  const a = pk.split(' ');
+  const b = key.split(' ');
+  if (2 * a.length < b.length) return false;
+  let j = 0;
+  for (const w of b) if (j < a.length && w === a[j]) j++;
+  return j === a.length;
+}

@@ -179,7 +179,7 @@ export class TextScorer {
     // A severe line during an ongoing severe incident is never benign novelty (Quarantine.severeIncident).
     // A line without a severity word whose every part the stream has shown (a known template, no
     // new value in its slots) is known, however much it costs: the dictionary forgot it (slots.ts).
-    const score = surprise > 0 && surprise >= Math.min(threshold, 0.5) && explained !== undefined && !(P.severeIncidentNews && sev !== '' && this.#quarantine.severeIncident()) && explained(sev === '' && warnedFailure(text) === '') ? 0 : surprise;
+    const score = surprise > 0 && surprise >= Math.min(threshold, 0.5) && explained !== undefined && !(P.severeIncidentNews && sev !== '' && this.#quarantine.severeIncident(patternKey(line, P.quarantineLineBytes))) && explained(sev === '' && warnedFailure(text) === '') ? 0 : surprise;
     this.rowScore = score;
     // Against the costs as they were before this line joins them.
     if (warm) {
