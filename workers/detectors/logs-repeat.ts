@@ -34,23 +34,30 @@ export const REPEAT_PARAMS = Object.freeze({
   alpha: 0.01,
   /** The peak c decays by this factor per window of event time (rate.ts's peakDecay). */
   peakDecay: 0.99,
+  /** Lines of the template before a finding. */
+  minLines: 500,
   /**
-   * Lines of the template before a finding. Off (infinite) since 6 Dec 15:10: on the Loghub guards
-   * (test/workers/detect.e2e.test.ts) value bursts took Thunderbird_2k from 1 to 10.5 false alarms
-   * per 1,000 (one host's ganglia burst) and the unlabelled logs over their bound; the records are
-   * still kept, so switching it on needs no state change. 500 on branch edge12.
+   * Closed windows of event time (10 s each) in which the template was seen, before a finding.
+   * The peak (the template's earlier value bursts) and the mean of c are learned window by
+   * window: a template seen in fewer windows has no known history of bursts, and a line that is
+   * only "within 10 s" of the others because the stream's times do not separate them (a file
+   * replayed with times 1 ms apart, or minutes of lines stamped with one second) is no evidence
+   * of a burst in time. Without it (branch edge12, peak 0 while no window had closed) a
+   * replayed HPC log's routine bursts of one host took Thunderbird_2k from 1 to 10.5 false
+   * alarms per 1,000 (test/workers/detect.e2e.test.ts).
    */
-  minLines: Number.POSITIVE_INFINITY,
+  minWindows: 20,
   /** c at which a value burst may be reported. */
   minCount: 6,
 });
 
 /**
  * A template's record: [decayed mean of c, of c², peak c, lines, largest c in the current window,
- * the window's start, 1 when the window had a finding]; in JSON with its id as key (a timestamp
- * of 17 characters, six other numbers of up to 12): charged to the template.
+ * the window's start, 1 when the window had a finding, windows closed with a line (absent in
+ * records saved before it: 0)]; in JSON with its id as key (a timestamp of 17 characters, seven
+ * other numbers of up to 12): charged to the template.
  */
-export const REPEAT_BYTES = 14 + 17 + 6 * 12;
+export const REPEAT_BYTES = 14 + 17 + 7 * 12;
 
 /** A time of day (12:03:04, 12:03:04.123) or a date (2026-03-02…): not an id. */
 const CLOCK = /^(\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?|\d{4}-\d{2}-\d{2}.*)$/;
@@ -129,12 +136,12 @@ export class RepeatScorer {
     const hv = (this.#s.hv ??= {});
     let r = hv[t.id];
     if (r === undefined) {
-      r = hv[t.id] = [c, c * c + c, 0, 0, 0, ts - (ts % RATE_PARAMS.windowMs), 0];
+      r = hv[t.id] = [c, c * c + c, 0, 0, 0, ts - (ts % RATE_PARAMS.windowMs), 0, 0];
       this.#miner.grow(t, REPEAT_BYTES, this.#evicted);
     }
     closeWindow(r, ts);
     let S = 0;
-    if (repeated && r[3] >= P.minLines && c >= P.minCount && c > r[2]) {
+    if (repeated && r[3] >= P.minLines && (r[7] ?? 0) >= P.minWindows && c >= P.minCount && c > r[2]) {
       // On rate.ts's arithmetic: a record of c's mean and mean square (its dispersion).
       const D = dispersion([0, 0, r[0], 0, r[1]]);
       const lam = RATE_PARAMS.factor * r[0] + RATE_PARAMS.floor;
@@ -177,6 +184,8 @@ function closeWindow(r: number[], ts: number): void {
   const k = Math.floor((ts - r[5]) / W);
   const peak = r[6] === 1 ? r[2] : Math.max(r[2], r[4]);
   r[2] = round6(peak * REPEAT_PARAMS.peakDecay ** Math.min(k, 10_000));
+  // A window that saw a line of the template (c ≥ 1) counts towards its history in time.
+  if (r[4] > 0) r[7] = (r[7] ?? 0) + 1;
   r[4] = 0;
   r[5] += k * W;
   r[6] = 0;

@@ -49,6 +49,12 @@ export interface TextState {
   mix: MixState;
   /** Event time of the first line fed with one (TEXT_PARAMS.warmupMs); absent until then. */
   t0?: number;
+  /**
+   * The stream's pace in event time: [latest event time, decayed mean interval between lines
+   * (ms), lines with a time counted] (Quarantine.pace; the storm rule); absent until a line with
+   * a time came (and in states saved before it).
+   */
+  pace?: [number, number, number];
 }
 
 export function freshTextState(): TextState {

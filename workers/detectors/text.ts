@@ -120,6 +120,7 @@ export class TextScorer {
     s.n++;
     const timed = typeof ts === 'number' && Number.isFinite(ts);
     if (timed && s.t0 === undefined) s.t0 = ts;
+    if (timed) this.#quarantine.pace(ts);
     this.rowScore = 0;
     this.rowP = Number.NaN;
     const line = norm ?? this.normLine(text);
