@@ -8,7 +8,9 @@
 // second holds on both (a routine message in a sparse run stays folded); the third fails on
 // edge12's rule (density alone: the run's 40 lines reported) and holds since the pace test (a
 // dense run of a new routine message that replaces the stream's lines, at the stream's own pace,
-// is the stream's texture: reported once).
+// is the stream's texture: reported once). The fourth fails without the storm memory (q[17]):
+// the pattern's second flood, 1,200 lines later, was reported line by line again (40 lines); a pattern that
+// floods again is the stream's recurring texture (a scanner's runs of auth failures).
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 import type { ScoreInput } from '../../workers/types.js';
@@ -78,5 +80,31 @@ describe('a never-seen message arriving as its own storm', () => {
     const { findings } = runStream('logs', ev, 100);
     const hit = findings.filter((f) => f.detector === 'compression_surprise' && run.has(f.index));
     expect(hit.map((f) => f.index)).toEqual([Math.min(...run)]);
+  });
+
+  it('only a pattern\'s first flood is a storm: its second, 1,200 lines later, is not reported line by line', () => {
+    const lines = normal(3000, 1);
+    const ev: ScoreInput[] = [];
+    const second = new Set<number>();
+    let i = 0;
+    const plain = (to: number): void => { for (; i < to; i++) ev.push({ ts: T0 + i * 1000, text: lines[i] }); };
+    const flood = (mark: Set<number> | null): void => {
+      for (let j = 0; j < 40; j++, i++) {
+        mark?.add(ev.length);
+        ev.push({ ts: T0 + i * 1000 - 500, text: SYN([443, 25, 1194][j % 3]) });
+        ev.push({ ts: T0 + i * 1000, text: lines[i] });
+      }
+    };
+    plain(1000);
+    flood(null);
+    plain(2200);
+    flood(second);
+    plain(3000);
+    const { findings } = runStream('logs', ev, 100);
+    // The first flood is a storm (its lines reported), the second is not.
+    expect(findings.filter((f) => f.detector === 'compression_surprise' && f.index > 1000 && f.index < 1080).length).toBeGreaterThan(25);
+    const hit = findings.filter((f) => f.detector === 'compression_surprise' && second.has(f.index));
+    // At most its first line (a known pattern's new incident may be folded altogether).
+    expect(hit.length).toBeLessThanOrEqual(1);
   });
 });

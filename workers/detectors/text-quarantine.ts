@@ -104,15 +104,21 @@ export class Quarantine {
    * burstLines lines that are at least burstDensity of the stream's events since it began, which
    * came at least stormPace times as fast as the stream's pace: a never-seen message arriving as
    * its own flood, reported line by line while rare. Without event time (or a pace of 0: lines
-   * whose times do not separate them) no incident is a storm.
+   * whose times do not separate them) no incident is a storm. Only the pattern's first storm is
+   * (q[17]: the event its incident began at): a pattern that comes back as a flood again is a
+   * recurring texture of the stream (a scanner's runs of auth failures, a job's status runs), and
+   * its later incidents are folded into their first line as any routine run's.
    */
   #storm(q: QEntry, dur: number, ts: number | undefined): boolean {
     const P = this.P;
     if (q[10] < P.burstLines || q[10] < P.burstDensity * (dur + 1)) return false;
+    if (q[17] !== 0 && q[17] !== q[9]) return false;
     const p = this.s.pace;
     if (p === undefined || p[2] < P.paceLines || !(p[1] > 0) || typeof ts !== 'number' || q[16] <= 0) return false;
     // Lines per usual interval over the incident (its span plus one interval: a single line is 1).
-    return (dur + 1) * p[1] >= P.stormPace * (ts - q[16] + p[1]);
+    if ((dur + 1) * p[1] < P.stormPace * (ts - q[16] + p[1])) return false;
+    q[17] = q[9];
+    return true;
   }
 
   /**
