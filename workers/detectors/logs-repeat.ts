@@ -34,23 +34,41 @@ export const REPEAT_PARAMS = Object.freeze({
   alpha: 0.01,
   /** The peak c decays by this factor per window of event time (rate.ts's peakDecay). */
   peakDecay: 0.99,
+  /** Lines of the template before a finding. */
+  minLines: 500,
   /**
-   * Lines of the template before a finding. Off (infinite) since 6 Dec 15:10: on the Loghub guards
-   * (test/workers/detect.e2e.test.ts) value bursts took Thunderbird_2k from 1 to 10.5 false alarms
-   * per 1,000 (one host's ganglia burst) and the unlabelled logs over their bound; the records are
-   * still kept, so switching it on needs no state change. 500 on branch edge12.
+   * Closed windows of event time (10 s each) in which the template was seen, before a finding.
+   * The peak (the template's earlier value bursts) and the mean of c are learned window by
+   * window: a template seen in fewer windows has no known history of bursts, and a line that is
+   * only "within 10 s" of the others because the stream's times do not separate them (a file
+   * replayed with times 1 ms apart, or minutes of lines stamped with one second) is no evidence
+   * of a burst in time. Without it (branch edge12, peak 0 while no window had closed) a
+   * replayed HPC log's routine bursts of one host took Thunderbird_2k from 1 to 10.5 false
+   * alarms per 1,000 (test/workers/detect.e2e.test.ts).
    */
-  minLines: Number.POSITIVE_INFINITY,
+  minWindows: 20,
   /** c at which a value burst may be reported. */
   minCount: 6,
+  /**
+   * Values of a template remembered as having burst (c ≥ minCount; the least recently bursting out):
+   * a value that bursts again after routineGapMs of event time without bursting is routine, as
+   * long as its burst goes on (gaps under routineGapMs). One host's periodic burst of a warning
+   * (a monitoring daemon's check of many items every hour) is reported at most the first time;
+   * the decayed peak alone forgets it within the hour (0.99 per 10 s window).
+   */
+  burstValues: 3,
+  routineGapMs: 60_000,
 });
 
 /**
  * A template's record: [decayed mean of c, of c², peak c, lines, largest c in the current window,
- * the window's start, 1 when the window had a finding]; in JSON with its id as key (a timestamp
- * of 17 characters, six other numbers of up to 12): charged to the template.
+ * the window's start, 1 when the window had a finding, windows closed with a line (absent in
+ * records saved before it: 0)]; in JSON with its id as key (a timestamp of 17 characters, seven
+ * other numbers of up to 12): charged to the template.
  */
-export const REPEAT_BYTES = 14 + 17 + 6 * 12;
+export const REPEAT_BYTES = 14 + 17 + 7 * 12;
+/** A remembered bursting value in a record: its key, its last burst's time, 1 when routine. */
+const BURST_VALUE_BYTES = 3 * 14;
 
 /** A time of day (12:03:04, 12:03:04.123) or a date (2026-03-02…): not an id. */
 const CLOCK = /^(\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?|\d{4}-\d{2}-\d{2}.*)$/;
@@ -85,7 +103,7 @@ export class RepeatScorer {
     for (const id of Object.keys(hv)) {
       const t = this.#miner.get(Number(id));
       if (t === undefined) delete hv[id];
-      else this.#miner.grow(t, REPEAT_BYTES, this.#evicted);
+      else this.#miner.grow(t, REPEAT_BYTES + BURST_VALUE_BYTES * Math.max(0, Math.floor((hv[id].length - 8) / 3)), this.#evicted);
     }
   }
 
@@ -120,8 +138,15 @@ export class RepeatScorer {
         for (let q = 0; q < nk; q++) if (r === keys[q]) counts[q]++;
       }
     }
+    // The value counted most (the first of equals) and its count.
     let c = 1;
-    for (let q = 0; q < nk; q++) if (counts[q] > c) c = counts[q];
+    let top = 0;
+    for (let q = 0; q < nk; q++) {
+      if (counts[q] > c) {
+        c = counts[q];
+        top = keys[q];
+      }
+    }
     // This line: its time and keys (0: no slot), the oldest line out.
     ring.push(ts);
     for (let x = 0; x < P.maxSlots; x++) ring.push(x < nk ? keys[x] : 0);
@@ -131,21 +156,48 @@ export class RepeatScorer {
       for (let j = drop; j < ring.length; j++) ring[j - drop] = ring[j];
       ring.length -= drop;
     }
-    return this.#judge(t, c, ts, nk, c > 1, threshold, out);
+    return this.#judge(t, c, top, ts, nk, threshold, out);
+  }
+
+  /**
+   * Whether value `key`'s burst (c ≥ minCount at event time `ts`) is routine for record r: the
+   * value burst before and came back after routineGapMs without bursting. Remembers the burst
+   * (r[8…]: key, time, routine, for at most burstValues values; a new one charged to template t).
+   */
+  #routine(t: Template, r: number[], key: number, ts: number): boolean {
+    const P = REPEAT_PARAMS;
+    for (let j = 8; j + 2 < r.length; j += 3) {
+      if (r[j] !== key) continue;
+      if (ts - r[j + 1] > P.routineGapMs) r[j + 2] = 1;
+      r[j + 1] = Math.max(r[j + 1], ts);
+      return r[j + 2] === 1;
+    }
+    if (r.length < 8 + 3 * P.burstValues) this.#miner.grow(t, BURST_VALUE_BYTES, this.#evicted);
+    else {
+      // The value that burst least recently makes room.
+      let old = 8;
+      for (let j = 11; j + 2 < r.length; j += 3) if (r[j + 1] < r[old + 1]) old = j;
+      r.splice(old, 3);
+    }
+    r.push(key, ts, 0);
+    return false;
   }
 
   /** The test of c for template t's record (created here), then c enters it. */
-  #judge(t: Template, c: number, ts: number, tests: number, repeated: boolean, threshold: number, out: Part[]): number {
+  #judge(t: Template, c: number, key: number, ts: number, tests: number, threshold: number, out: Part[]): number {
     const P = REPEAT_PARAMS;
     const hv = (this.#s.hv ??= {});
     let r = hv[t.id];
     if (r === undefined) {
-      r = hv[t.id] = [c, c * c + c, 0, 0, 0, ts - (ts % RATE_PARAMS.windowMs), 0];
+      r = hv[t.id] = [c, c * c + c, 0, 0, 0, ts - (ts % RATE_PARAMS.windowMs), 0, 0];
       this.#miner.grow(t, REPEAT_BYTES, this.#evicted);
     }
+    // A record saved before its count of windows: none counted yet.
+    if (r.length < 8) r[7] = 0;
     closeWindow(r, ts);
     let S = 0;
-    if (repeated && r[3] >= P.minLines && c >= P.minCount && c > r[2]) {
+    const routine = c >= P.minCount && this.#routine(t, r, key, ts);
+    if (!routine && r[3] >= P.minLines && r[7] >= P.minWindows && c >= P.minCount && c > r[2]) {
       // On rate.ts's arithmetic: a record of c's mean and mean square (its dispersion).
       const D = dispersion([0, 0, r[0], 0, r[1]]);
       const lam = RATE_PARAMS.factor * r[0] + RATE_PARAMS.floor;
@@ -188,6 +240,8 @@ function closeWindow(r: number[], ts: number): void {
   const k = Math.floor((ts - r[5]) / W);
   const peak = r[6] === 1 ? r[2] : Math.max(r[2], r[4]);
   r[2] = round6(peak * REPEAT_PARAMS.peakDecay ** Math.min(k, 10_000));
+  // A window that saw a line of the template (c ≥ 1) counts towards its history in time.
+  if (r[4] > 0) r[7]++;
   r[4] = 0;
   r[5] += k * W;
   r[6] = 0;

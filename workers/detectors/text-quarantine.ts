@@ -84,12 +84,42 @@ export class Quarantine {
   }
 
   /**
-   * An incident (q's current one, `dur` events since it began) of at least burstLines lines that
-   * are at least burstDensity of the stream's events since it began: a never-seen message
-   * arriving as its own flood, reported line by line while rare.
+   * The stream's pace: a line's event time `ts` (text.ts, every line with one) enters the decayed
+   * mean interval between lines (an interval clipped to [0, 10 min]: a night's silence or a line
+   * stamped earlier is not the pace).
    */
-  #storm(q: QEntry, dur: number): boolean {
-    return q[10] >= this.P.burstLines && q[10] >= this.P.burstDensity * (dur + 1);
+  pace(ts: number): void {
+    const p = this.s.pace;
+    if (p === undefined) {
+      this.s.pace = [ts, 0, 1];
+      return;
+    }
+    const dt = Math.min(600_000, Math.max(0, ts - p[0]));
+    p[1] = p[2] === 1 ? dt : Number((p[1] + this.P.paceAlpha * (dt - p[1])).toFixed(3));
+    p[0] = Math.max(p[0], ts);
+    p[2] = Math.min(p[2] + 1, 1e9);
+  }
+
+  /**
+   * An incident (q's current one, `dur` events since it began, at event time `ts`) of at least
+   * burstLines lines that are at least burstDensity of the stream's events since it began, which
+   * came at least stormPace times as fast as the stream's pace: a never-seen message arriving as
+   * its own flood, reported line by line while rare. Without event time (or a pace of 0: lines
+   * whose times do not separate them) no incident is a storm. Only the pattern's first storm is
+   * (q[17]: the event its incident began at): a pattern that comes back as a flood again is a
+   * recurring texture of the stream (a scanner's runs of auth failures, a job's status runs), and
+   * its later incidents are folded into their first line as any routine run's.
+   */
+  #storm(q: QEntry, dur: number, ts: number | undefined): boolean {
+    const P = this.P;
+    if (q[10] < P.burstLines || q[10] < P.burstDensity * (dur + 1)) return false;
+    if (q[17] !== 0 && q[17] !== q[9]) return false;
+    const p = this.s.pace;
+    if (p === undefined || p[2] < P.paceLines || !(p[1] > 0) || typeof ts !== 'number' || q[16] <= 0) return false;
+    // Lines per usual interval over the incident (its span plus one interval: a single line is 1).
+    if ((dur + 1) * p[1] < P.stormPace * (ts - q[16] + p[1])) return false;
+    q[17] = q[9];
+    return true;
   }
 
   /**
@@ -167,7 +197,7 @@ export class Quarantine {
     if (common && wasCommon) return null;
     // Without a severity word, the lines of an incident after its first are folded into it (a
     // routine message in a run is reported once per run), unless the incident is a storm.
-    if (!severe && inIncident && !common && !this.#storm(q, s.n - q[9])) return null;
+    if (!severe && inIncident && !common && !this.#storm(q, s.n - q[9], timed ? ts : undefined)) return null;
     if (common) this.#admit(q, line);
     if ((periodic || known) && !common) return null;
     // Without a severity word, a recurrence is folded into the first finding: a fraction of its

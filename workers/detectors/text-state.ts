@@ -7,16 +7,18 @@ import { freshMix, type MixState } from './mix.js';
  * then, severity word, last sighting, long-run decayed frequency (weighted occurrences), start
  * of the last incident, its sightings, 1 while common, the line it was accepted with, recent
  * decayed sightings, decayed incidents (each incident one, however long), incidents begun (not
- * decayed), event time (ms) of the last incident's start (0: unknown)]. Entries of 16 fields
+ * decayed), event time (ms) of the last incident's start (0: unknown), the event (s.n) at which
+ * its first storm began (0: none, text-quarantine.ts)]. Entries of 17 fields (written before
+ * storms were remembered: none), 16 fields
  * (written before the incident's start time was kept: unknown), 15 fields (written before incidents were counted without decay), 14
  * (before incidents were counted apart), 13 (before the recent frequency) and 7 (before
  * incidents) are upgraded by upgradeTextState.
  */
-export type QEntry = [string, number, number, number, number, number, string, number, number, number, number, number, string, number, number, number, number];
+export type QEntry = [string, number, number, number, number, number, string, number, number, number, number, number, string, number, number, number, number, number];
 
-/** A quarantine entry's bytes in the state's JSON: its strings, and its 14 numbers (at most 23 characters each), commas and brackets. */
+/** A quarantine entry's bytes in the state's JSON: its strings, and its 15 numbers (at most 23 characters each), commas and brackets. */
 export function entryBytes(e: QEntry): number {
-  return jsonBytes(e[0]) + jsonBytes(e[6]) + jsonBytes(e[12]) + 14 * 23 + 19;
+  return jsonBytes(e[0]) + jsonBytes(e[6]) + jsonBytes(e[12]) + 15 * 23 + 20;
 }
 
 export interface TextState {
@@ -49,6 +51,12 @@ export interface TextState {
   mix: MixState;
   /** Event time of the first line fed with one (TEXT_PARAMS.warmupMs); absent until then. */
   t0?: number;
+  /**
+   * The stream's pace in event time: [latest event time, decayed mean interval between lines
+   * (ms), lines with a time counted] (Quarantine.pace; the storm rule); absent until a line with
+   * a time came (and in states saved before it).
+   */
+  pace?: [number, number, number];
 }
 
 export function freshTextState(): TextState {
@@ -67,10 +75,11 @@ export function upgradeTextState(s: TextState): TextState {
   // (14 fields): their long-run frequency is their count of incidents. Entries written before
   // incidents were counted without decay (15 fields and older): one, their first (counted from here on).
   // Entries written before the incident's start time was kept (16 fields and older): 0, unknown.
+  // Entries written before storms were remembered (17 fields and older): 0, no storm yet.
   const to16 = (e: unknown[]): unknown[] => (e.length === 7 ? [...e, e[2], 1, e[2], 1, 0, '', 1, 1, 1] : e.length === 13 ? [...e, e[10], e[8], 1] : e.length === 14 ? [...e, e[8], 1] : e.length === 15 ? [...e, 1] : e);
   s.q = q
-    .filter((e) => e.length === 7 || (e.length >= 13 && e.length <= 17))
-    .map((e) => (e.length === 17 ? e : [...to16(e), 0])) as QEntry[];
+    .filter((e) => e.length === 7 || (e.length >= 13 && e.length <= 18))
+    .map((e) => (e.length === 18 ? e : e.length === 17 ? [...e, 0] : [...to16(e), 0, 0])) as QEntry[];
   if (s.mix === undefined) s.mix = freshMix();
   return s;
 }
