@@ -263,8 +263,7 @@ export class ProseScorer {
     const su = sv.whole || sv.bytes < SEGMENT_MIN_BYTES ? null : segmentU(this.#sg, sv.bytes, sv.unexplained, sv.novelty, P.segmentWarmup, FLOOR);
     // A question said twice is no flood; a few words are also judged against texts of their size (prose-rare.ts).
     calmRare(u, text, sv, this.#sg, P, FLOOR);
-    // A typo of a word of the dictionary's texts is no new word (prose-typo.ts): judged without it; the null keeps every text's own share.
-    if (v.typos > 0) u.novelty = Math.min(u.novelty, upper(nl.novelty, v.novelty * (1 - v.typos / v.novel.length), FLOOR.novelty));
+    if (v.typos > 0) u.novelty = Math.min(u.novelty, upper(nl.novelty, v.novelty * (1 - v.typos / v.novel.length), FLOOR.novelty)); // a typo is no new word (prose-typo.ts); the null keeps each text's own share
     this.#segBin = su === null ? -1 : su.bin;
     // A text that ends unfinished where the stream's texts seldom do: cut off (prose-ending.ts).
     const ending = P.endingP > 0 ? endingShare((s.ed ??= freshEndings()), v.ending, P.endingP) : 0;
