@@ -181,6 +181,12 @@ export const PROSE_PARAMS = Object.freeze({
   window: 8, // texts in the drift window
   /** Distinct words per generation of the long-run vocabulary (prose-lexicon.ts): a word is new only if neither the dictionary nor it holds it. */
   lexiconWords: 1024,
+  /**
+   * A novel word of at least typoLetters Latin lower-case letters one edit from a word of the
+   * dictionary's texts of as many letters is a typo: the text's novelty is judged without it (the
+   * null keeps every text's own share; prose-typo.ts); 0 turns it off.
+   */
+  typoLetters: 4,
   /** Recent flags remembered; above half flagged, texts are accepted again (the stream changed). */
   flagMemory: 64,
   /** EWMA weight of the usual character mix. */

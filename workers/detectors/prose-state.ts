@@ -25,6 +25,8 @@ export interface ProseValues {
   /** The text as the dictionary holds it (lower-cased, normalised, cut to maxBytes). */
   x: string;
   unexplained: number; novelty: number; novel: string[]; repetition: number; length: number; characters: number; token: number; window: number;
+  /** How many of the novel words are one edit from a word of the dictionary's texts (typos: prose-typo.ts). */
+  typos: number;
   bytes: number; longest: number; shares: Float64Array;
   /** The class of its last character (prose-ending.ts ENDINGS). */
   ending: number;

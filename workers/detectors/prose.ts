@@ -55,6 +55,7 @@ import { freshRecur, loneSupport, noteRecur, recurSupport, type RecurParams } fr
 import { calmRare, RareKinds } from './prose-rare.js';
 import { noteRun, takeRun, textHash, type RunMemory } from './prose-purge.js';
 import { SeenTexts } from './prose-seen.js';
+import { misspelt } from './prose-typo.js';
 import { hold, release } from './prose-hold.js';
 import { freshBurst, judgeBurst, NO_BURST, noteBurst, openingKey, type BurstJudgement } from './prose-burst.js';
 import { classDistance, classShares, CLASSES, longestToken, recurringToken, lower, pushNull, refreshNull, tokenShare, upper } from './prose-features.js';
@@ -223,13 +224,14 @@ export class ProseScorer {
     const unexplained = given / alone;
     const nw = this.novelWords(x);
     const novelty = nw.novel.length / (nw.words + 2);
+    const typos = P.typoLetters > 0 ? nw.novel.filter((w) => misspelt(w, this.#vocab, P.typoLetters)).length : 0;
     const win = this.s.win;
     const n = Math.min(win.length + 1, P.window);
     let sum = unexplained;
     // The window's mean includes this text and the previous n − 1.
     for (let k = 1; k < n; k++) sum += win[(this.s.wpos - k + P.window * 2) % P.window];
     return {
-      x, unexplained, novelty, novel: nw.novel, repetition: alone / huff, length: Math.log2(bytes + 1),
+      x, unexplained, novelty, novel: nw.novel, typos, repetition: alone / huff, length: Math.log2(bytes + 1),
       characters: this.s.n === 0 ? 0 : classDistance(shares, this.s.mix).d, token: Math.log2(longest + 1), window: sum / n,
       bytes, longest, shares, ending: endingClass(text),
       segment: measureSegment(text, P, this.#dictionary(), (w) => this.novelWords(w)) ?? { whole: true, bytes: buf.length, bits: given, alone, unexplained, novelty, novel: nw.novel },
@@ -261,6 +263,7 @@ export class ProseScorer {
     const su = sv.whole || sv.bytes < SEGMENT_MIN_BYTES ? null : segmentU(this.#sg, sv.bytes, sv.unexplained, sv.novelty, P.segmentWarmup, FLOOR);
     // A question said twice is no flood; a few words are also judged against texts of their size (prose-rare.ts).
     calmRare(u, text, sv, this.#sg, P, FLOOR);
+    if (v.typos > 0) u.novelty = Math.min(u.novelty, upper(nl.novelty, v.novelty * (1 - v.typos / v.novel.length), FLOOR.novelty)); // a typo is no new word (prose-typo.ts); the null keeps each text's own share
     this.#segBin = su === null ? -1 : su.bin;
     // A text that ends unfinished where the stream's texts seldom do: cut off (prose-ending.ts).
     const ending = P.endingP > 0 ? endingShare((s.ed ??= freshEndings()), v.ending, P.endingP) : 0;
@@ -342,7 +345,7 @@ export class ProseScorer {
     const buf = Buffer.from(x + '\n');
     const given = Buffer.concat([this.#dictionary(), Buffer.from(sup.text + '\n')]);
     const unexplained = deflatedBits(buf, P.level, given) / deflatedBits(buf, P.level);
-    const novel = nw.novel.filter((w) => !sup.words.has(w));
+    const novel = nw.novel.filter((w) => !sup.words.has(w) && !misspelt(w, this.#vocab, P.typoLetters));
     const novelty = novel.length / (nw.words + 2);
     const nl = this.s.nulls;
     const vocabulary = (upper(nl.unexplained, unexplained, FLOOR.unexplained) + upper(nl.novelty, novelty, FLOOR.novelty)) * gain;
