@@ -13,7 +13,7 @@ describe('a numeric slot of a template seen some tens of times', () => {
     const set = generateDb(201);
     const kinds = (set.labels as { kinds?: Record<string, string> }).kinds ?? {};
     const rows = set.events.map((e, i) => ({ e, i })).filter((x) => x.e.stream === 'db/mysql-slow');
-    const ev: ScoreInput[] = rows.map((x) => ({ ts: Date.parse(x.e.timestamp), text: x.e.data }));
+    const ev: ScoreInput[] = rows.map((x) => ({ ts: Date.parse(String(x.e.timestamp)), text: String(x.e.data) }));
     const at = rows.findIndex((x) => kinds[x.i] === 'unusual_value');
     expect(at).toBeGreaterThan(0);
     const { findings } = runStream('logs', ev, 100);
