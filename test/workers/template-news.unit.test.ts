@@ -43,6 +43,9 @@ describe('a never-seen template after a settled vocabulary', () => {
     expect(hit.length).toBe(1);
     expect(hit[0].explanation).toMatch(/after \d+ lines and \d+ min of event time in which the stream showed no new template/);
     expect(findings.filter((f) => f.detector === 'template_novelty' && f.index !== at)).toEqual([]);
+    // The same findings whatever the tasks' size (the lines are counted in the state).
+    const small = runStream('logs', ev, 7).findings.filter((f) => f.detector === 'template_novelty');
+    expect(small).toEqual(hit);
   });
 
   it('is not reported where new kinds of line keep coming', () => {

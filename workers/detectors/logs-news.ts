@@ -5,7 +5,7 @@
 // regular stream are its few novel ones: a new error in a MySQL error log of aborted
 // connections cost 424 bits against a typical 276 and was not reported; db generator).
 //
-//   state LogsState.nt = [line count, event time] of the last line that opened a template
+//   state LogsState.nt = [lines since, event time of] the last line that opened a template
 //   score q / (q + 1), q = min(lines since / settledLines, time since / settledMs): 0.5 at both
 //   bounds, higher the longer the vocabulary had held (event time only: a replay gives the same)
 import type { Template } from './templates.js';
@@ -22,16 +22,19 @@ export const NEWS_PARAMS = Object.freeze({
 });
 
 /**
- * A line at line count `n` and event time `ts` matched template `t` (`created`: it opened it):
- * the finding at least `threshold` to out; the score (0 for a line that opened none).
+ * A line of the stream (not claimed as prose) at event time `ts` matched template `t` (`created`:
+ * it opened it): the finding at least `threshold` to out; the score (0 for a line that opened
+ * none). Lines are counted in the state itself, so the count does not depend on how the stream
+ * was split into tasks.
  */
-export function templateNews(s: LogsState, t: Template, created: boolean, n: number, ts: number, threshold: number, out: Part[]): number {
-  if (!created || typeof ts !== 'number' || !Number.isFinite(ts)) return 0;
+export function templateNews(s: LogsState, t: Template, created: boolean, ts: number, threshold: number, out: Part[]): number {
   const last = s.nt;
-  s.nt = [n, ts];
+  if (last !== undefined) last[0]++;
+  if (!created || typeof ts !== 'number' || !Number.isFinite(ts)) return 0;
+  s.nt = [0, ts];
   if (last === undefined) return 0;
   const P = NEWS_PARAMS;
-  const lines = n - last[0];
+  const lines = last[0];
   const ms = ts - last[1];
   const q = Math.min(lines / P.settledLines, ms / P.settledMs);
   if (!(q > 0)) return 0;

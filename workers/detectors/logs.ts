@@ -112,7 +112,7 @@ class LogScorer {
         out.push(this.#text.mixFinding);
       }
     }
-    top = Math.max(top, templateNews(this.#s, m.template, m.created, this.#n, e.ts, threshold, out));
+    top = Math.max(top, templateNews(this.#s, m.template, m.created, e.ts, threshold, out));
     top = Math.max(top, this.#values.slots(m.template, sc.tokens, threshold, out));
     top = Math.max(top, this.#rates.silence(e.ts, threshold, out));
     if (this.#rates.streamLine(e.ts)) {
