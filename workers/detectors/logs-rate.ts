@@ -237,7 +237,7 @@ export class RateScorer {
     if (q === undefined) return 0;
     let top = 0;
     const sr = this.#s.sr;
-    if (sr !== undefined && sr[BUSY] >= P.minBusyWindows && sr[SILENT] !== 1 && sr[2] >= P.minMean) {
+    if (sr !== undefined && sr[BUSY] >= P.minBusyWindows && sr[SILENT] !== 1 && sr[2] >= P.streamMinMean) {
       // Judged at window boundaries of event time: the first since the last check where the
       // silence reaches the threshold (the score rises with the gap), so neither where the check
       // happens (a line, an idle tick whenever the engine sent it) nor its time (Finding.ts) varies.

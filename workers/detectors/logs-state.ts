@@ -47,6 +47,8 @@ export interface LogsState {
   hr?: number[];
   /** Per template id, its value-burst record (logs-repeat.ts), charged in the template's bytes, evicted with it. */
   hv?: Record<string, number[]>;
+  /** [lines since, event time of] the last line that opened a template (logs-news.ts); absent until one with a time. */
+  nt?: [number, number];
   /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */
   p?: ProseState;
 }

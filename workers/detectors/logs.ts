@@ -42,11 +42,13 @@ import { loadState, type LogsState, type Part } from './logs-state.js';
 import { ValueScorer } from './logs-values.js';
 import { RateScorer } from './logs-rate.js';
 import { RepeatScorer } from './logs-repeat.js';
+import { templateNews } from './logs-news.js';
 
 export { poissonTailLog10, poissonTailLog10Real, RATE_PARAMS, SILENCE_PARAMS } from './rate.js';
 export { META_DETECTOR, SLOT_DETECTOR } from './logs-values.js';
 export { RATE_DETECTOR, SILENCE_DETECTOR } from './logs-rate.js';
 export { REPEAT_PARAMS, VALUE_BURST_DETECTOR } from './logs-repeat.js';
+export { NEWS_DETECTOR, NEWS_PARAMS } from './logs-news.js';
 
 /** The detector for one task: load state, feed events, save state. */
 class LogScorer {
@@ -111,6 +113,7 @@ class LogScorer {
         out.push(this.#text.mixFinding);
       }
     }
+    top = Math.max(top, templateNews(this.#s, m.template, m.created, e.ts, threshold, out));
     top = Math.max(top, this.#values.slots(m.template, sc.tokens, threshold, out));
     top = Math.max(top, this.#rates.silence(e.ts, threshold, out));
     if (this.#rates.streamLine(e.ts)) {

@@ -6,6 +6,13 @@ import { round6 } from './round.js';
 export const SILENCE_PARAMS = Object.freeze({
   /** A template is judged for silence once its decayed mean is at least this many lines per window (steady). */
   minMean: 1,
+  /**
+   * …and the whole stream once its own decayed mean is at least this (lines per window): a slow
+   * stream at night (a Redis log at 0.05-0.1 lines/s) stops as surely as a busy one; its silence
+   * only takes longer to become significant (P(no line) still has to reach 10^-4 after the
+   * slack: about 9 minutes at 0.05 lines/s, 15 at 0.03). Templates keep minMean (each is one of many tested).
+   */
+  streamMinMean: 0.3,
   /** S = -log10 P(no line) at which the score is 0.5, after the correction for the templates checked. */
   half: 4,
   /** The expected count over a silence is divided by this (a lull is not a stop). */
