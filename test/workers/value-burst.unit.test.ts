@@ -9,7 +9,8 @@
 // no value burst. The fourth fails on edge12's rule too (its peak, decayed by 0.99 per 10 s,
 // forgets an hourly burst: every one of them was reported) and holds since a value that burst
 // before and comes back after a minute without bursting is routine.
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPEAT_PARAMS } from '../../workers/detectors/logs-repeat.js';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 import type { ScoreInput } from '../../workers/types.js';
 import { runStream } from './helpers.js';
@@ -45,6 +46,16 @@ function noise(seconds: number, seed: number): ScoreInput[] {
 }
 
 describe('value bursts (logs-repeat.ts)', () => {
+  // Off by default (REPEAT_PARAMS.minLines infinite: Thunderbird_2k at its own times); switched
+  // on here, in this file's own module instance, at the value it had on branch burst13.
+  const saved = REPEAT_PARAMS.minLines;
+  beforeAll(() => {
+    REPEAT_PARAMS.minLines = 500;
+  });
+  afterAll(() => {
+    REPEAT_PARAMS.minLines = saved;
+  });
+
   it('a port scan (one source, 60 ports in 9 s) is reported from its first seconds; the monitoring host\'s usual bursts are not', () => {
     const ev = noise(3600, 1);
     const at = T0 + 3_000_000 + 7_000;
