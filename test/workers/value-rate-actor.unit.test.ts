@@ -42,6 +42,8 @@ describe('valueClass', () => {
     expect(valueClass(w, w.indexOf('='))).toBe('userIdentity.arn=arn:aws:sts::#:assumed-role/KarpenterControllerRole-prod/#');
     const p = 'userIdentity.arn=arn:aws:sts::418272790193:assumed-role/AWSReservedSSO_PowerUser_0f3a9c2b11d4e5f6/erin@example.com';
     expect(valueClass(p, p.indexOf('='))).toBe('userIdentity.arn=arn:aws:sts::#:assumed-role/AWSReservedSSO_PowerUser_#/erin@example.com');
+    // A hex id that begins with 6 digits is one run, not digits and a tail.
+    expect(valueClass('s=atlantis-123456e0', 1)).toBe('s=atlantis-#');
     for (const x of ['sqlstate=23505', 'status=403', 'verb=delete', 'eventVersion=1.09', 'name=deadbeef']) expect(valueClass(x, x.indexOf('='))).toBe(x);
   });
 });
@@ -64,11 +66,11 @@ describe('a person\'s burst of ordinary calls, their identity beside sessions of
 describe('a job\'s usual bursts', () => {
   it('explain the bursts of a value it carries that others send too (its region): none reported after its first run', () => {
     const r = seeded(23);
-    const ev = calls(22, 0.03);
+    const ev = calls(22, 0.3);
     const runs: number[] = [];
     for (let h = T0 + 600_000; h < T0 + 7_200_000; h += 2_400_000) {
       runs.push(h);
-      for (let j = 0; j < 60; j++) ev.push({ ts: h + j * 400, text: record(r, h + j * 400, `arn:aws:sts::418272790193:assumed-role/terraform-plan/atlantis-${r.hex(8)}`, r.pick(['GetRole', 'ListRolePolicies', 'GetPolicy']), 'us-east-1') });
+      for (let j = 0; j < 60; j++) ev.push({ ts: h + j * 400, text: record(r, h + j * 400, `arn:aws:sts::418272790193:assumed-role/terraform-plan/atlantis-${r.int(10_000_000, 99_999_999)}`, r.pick(['GetRole', 'ListRolePolicies', 'GetPolicy']), 'us-east-1') });
     }
     ev.sort((a, b) => a.ts - b.ts);
     const found = valueBursts(runStream('logs', ev, 100).findings);
@@ -80,12 +82,13 @@ describe('a slow burst of a value (3 lines a window)', () => {
   it('is reported on most of its lines, judged against the value\'s rate from before it', () => {
     const r = seeded(9);
     const ev: ScoreInput[] = [];
-    for (let t = T0; t < T0 + 7_200_000; t += 500 + r.int(0, 1500)) ev.push({ ts: t, text: record(r, t, r.pick(PEOPLE), r.pick(CALLS), 'eu-west-1', r.chance(0.002) ? 'AccessDenied' : undefined) });
+    for (let t = T0; t < T0 + 7_200_000; t += 500 + r.int(0, 1500)) ev.push({ ts: t, text: record(r, t, r.pick(PEOPLE), r.pick(CALLS), 'eu-west-1', r.chance(0.01) ? 'AccessDenied' : undefined) });
     const from = T0 + 5_400_000;
     for (let j = 0; j < 30; j++) ev.push({ ts: from + j * 3300 + 1, text: record(r, from + j * 3300 + 1, r.pick(PEOPLE), r.pick(CALLS), 'eu-west-1', 'AccessDenied') });
     ev.sort((a, b) => a.ts - b.ts);
     const at = ev.flatMap((e, i) => (ev[i].ts >= from && (e.text ?? '').includes('AccessDenied') ? [i] : []));
     const found = valueBursts(runStream('logs', ev, 100).findings).filter((f) => at.includes(f.index));
-    expect(found.length).toBeGreaterThanOrEqual(18);
+    // 30 lines 3.3 s apart (and a few usual ones): 21 found; judged against the rate the burst taught, 14.
+    expect(found.length).toBeGreaterThanOrEqual(19);
   });
 });

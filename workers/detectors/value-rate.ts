@@ -68,7 +68,9 @@ export const VALUE_RATE_PARAMS = Object.freeze({
    * rate there, its excess; no test finds it news) and makes up at most this share of the
    * stream's lines explains the bursts of the line's other values of no larger excess: a Terraform
    * plan's hourly run is a burst of its role, and with it of us-east-1 (IAM calls) and of
-   * requestParameters = null, values that other actors send too and whose peaks have decayed.
+   * requestParameters = null, values that other actors send too and whose peaks have decayed;
+   * for a window after such a line, the other lines' bursts of no larger excess are explained too
+   * (a person's call to us-east-1 in the middle of the plan's run).
    * A person's deletions are a burst of readOnly = false too, within its usual bursts (deploys),
    * but its excess is smaller than the person's (its usual rate is higher): not explained.
    * Chosen on cloud 201-210 (branch cloud13).
@@ -139,7 +141,7 @@ export function valueRate(s: LogsState, words: readonly string[], ts: number, re
     if (b.scan && r[PEAK] >= RATE_PARAMS.minCount && b.k <= r[PEAK]) b.S = 0;
     slowTest(b, r, ts, o);
     const share = streamMean > 0 ? r[2] / streamMean : 0;
-    if (b.S <= 0 && share <= P.coverShare && r[PEAK] >= RATE_PARAMS.minCount) cover = Math.max(cover, excess(r));
+    if (b.S <= 0 && share <= P.coverShare && usualBursts(r, ts)) cover = Math.max(cover, excess(r));
     // A value that is most of the stream has no others to compare with (as a template's).
     if (b.S > best.S && !(share > RATE_PARAMS.maxShare)) {
       bestC = excess(r);
@@ -150,12 +152,24 @@ export function valueRate(s: LogsState, words: readonly string[], ts: number, re
       best.b = saved;
     }
   }
+  // A usual burst covers the stream's lines for a window: the lines of others within it carry its values too.
+  if (cover >= RATE_PARAMS.minCount) s.vc = [ts, Number(cover.toFixed(2))];
+  else if (s.vc !== undefined && ts - s.vc[0] <= RATE_PARAMS.windowMs) cover = s.vc[1];
   return best.S > 0 && (cover < RATE_PARAMS.minCount || bestC > cover) ? best : null;
 }
 
-/** A value's count over slowMs beyond its usual rate there (its excess: what a burst adds). */
+/**
+ * The value has come in bursts (a peak of RATE_PARAMS.minCount) and had minWindows of history
+ * before its slow burst going on began: a value new with this burst (a first run) explains nothing.
+ */
+function usualBursts(r: RateStats, ts: number): boolean {
+  const during = r[SLOW_FROM] > 0 ? (ts - r[SLOW_FROM]) / RATE_PARAMS.windowMs : 0;
+  return r[PEAK] >= RATE_PARAMS.minCount && r[3] >= RATE_PARAMS.minWindows + during;
+}
+
+/** A value's count over slowMs beyond its usual rate there, from before its slow burst (its excess: what a burst adds; after slowTest). */
 function excess(r: RateStats): number {
-  return r[SLOW] - (RATE_PARAMS.factor * r[2] + VALUE_RATE_PARAMS.floor) * (VALUE_RATE_PARAMS.slowMs / RATE_PARAMS.windowMs);
+  return r[SLOW] - (RATE_PARAMS.factor * Math.min(r[2], r[SLOW_MEAN]) + VALUE_RATE_PARAMS.floor) * (VALUE_RATE_PARAMS.slowMs / RATE_PARAMS.windowMs);
 }
 
 /** Where a value's record keeps its decayed count (time constant slowMs) and the time of its last line. */
@@ -239,8 +253,8 @@ function candidates(vk: Record<string, number>, words: readonly string[]): strin
   return out;
 }
 
-/** A run of 6 or more digits, or of 8 or more hex digits with a digit among them: an id, a session, an account number. */
-const ID_RUN = /[0-9]{6,}|(?=[0-9a-fA-F]*[0-9])[0-9a-fA-F]{8,}/g;
+/** A run of 8 or more hex digits with a digit among them, or of 6 or more digits: an id, a session, an account number (the hex run first: `123456e0` is one run). */
+const ID_RUN = /(?=[0-9a-fA-F]*[0-9])[0-9a-fA-F]{8,}|[0-9]{6,}/g;
 
 /**
  * The word with the id runs of its value as one class, `#`: an actor's identity that carries a
