@@ -44,7 +44,7 @@ describe('valueClass', () => {
     expect(valueClass(p, p.indexOf('='))).toBe('userIdentity.arn=arn:aws:sts::#:assumed-role/AWSReservedSSO_PowerUser_#/erin@example.com');
     // A hex id that begins with 6 digits is one run, not digits and a tail.
     expect(valueClass('s=atlantis-123456e0', 1)).toBe('s=atlantis-#');
-    for (const x of ['sqlstate=23505', 'status=403', 'verb=delete', 'eventVersion=1.09', 'name=deadbeef']) expect(valueClass(x, x.indexOf('='))).toBe(x);
+    for (const x of ['sqlstate=23505', 'bytesRead=1234567', 'session=0f3a9c2b11d4e5f6', 'status=403', 'verb=delete', 'eventVersion=1.09', 'name=deadbeef']) expect(valueClass(x, x.indexOf('='))).toBe(x);
   });
 });
 

@@ -264,13 +264,16 @@ const ID_RUN = /(?=[0-9a-fA-F]*[0-9])[0-9a-fA-F]{8,}|[0-9]{6,}/g;
  * no id run in the name) are counted as values of their own: a person's burst of deletions is a
  * burst of their identity. Before, the automation's sessions made the key wide and dropped it
  * (cloud 202: a person's 71 deletions of 7 APIs in 60 s went unreported for their first 30 lines).
- * A code of up to 5 digits (an HTTP status, an SQLSTATE) stays as it is.
+ * A code of up to 5 digits (an HTTP status, an SQLSTATE) stays as it is, and so does a value that
+ * is one run alone (a byte count, a bare session id: db 205's `bytesRead` became one value `#`).
  */
 export function valueClass(w: string, eq: number): string {
   ID_RUN.lastIndex = 0;
   const v = w.slice(eq + 1);
   if (!ID_RUN.test(v)) return w;
-  return w.slice(0, eq + 1) + v.replace(ID_RUN, '#');
+  const c = v.replace(ID_RUN, '#');
+  // A value that is all id (a count, a size, a session id alone) stays itself: its key is numeric or an id, wide.
+  return c === '#' ? w : w.slice(0, eq + 1) + c;
 }
 
 /**
