@@ -100,12 +100,14 @@ describe('the value records at their largest', () => {
     const { VALUE_BUDGET } = await import('../../workers/detectors/budget.js');
     const { VALUE_RATE_PARAMS: P } = await import('../../workers/detectors/value-rate.js');
     const word = (i: number): string => `${'k'.repeat(60)}${String(i).padStart(4, '0')}=${'v'.repeat(P.maxWordBytes - 2 - 65)}`;
-    const rec = [1_789_790_400_000, 1_234_567_890, 1.23456e-7, 1_234_567_890, 1.23456e-7, 1_789_790_400_000, 86_400_000, 86_400_000, 86_400_000, 86_400_000, 12.34, 1, 1_234_567_890, 1234.56, 1_234_567_890, 1, 1_234_567_890];
+    // RATE_LEN numbers, the storm's largest window, the slow count and its time, the usual rate before a slow burst and its start (21).
+    const rec = [1_789_790_400_000, 1_234_567_890, 1.23456e-7, 1_234_567_890, 1.23456e-7, 1_789_790_400_000, 86_400_000, 86_400_000, 86_400_000, 86_400_000, 12.34, 1, 1_234_567_890, 1234.56, 1_234_567_890, 1, 1_234_567_890, 1234.5678, 1_789_790_400_000, 1.23456e-7, 1_789_790_400_000];
     const vr = Object.fromEntries(Array.from({ length: P.maxRecords }, (_, i) => [word(i), rec]));
     const key = (i: number): string => `${'k'.repeat(60)}${String(i).padStart(4, '0')}`;
     const vk = Object.fromEntries(Array.from({ length: P.maxKeys }, (_, i) => [key(i), -1]));
     const vn = Object.fromEntries(Array.from({ length: P.maxKeys }, (_, i) => [key(i), 1_789_790_400_000]));
     expect(Buffer.byteLength(word(0))).toBe(P.maxWordBytes - 2);
-    expect(Buffer.byteLength(JSON.stringify({ vr, vk, vn }))).toBeLessThanOrEqual(VALUE_BUDGET);
+    const vc = [1_789_790_400_000, 1234.56];
+    expect(Buffer.byteLength(JSON.stringify({ vr, vk, vn, vc }))).toBeLessThanOrEqual(VALUE_BUDGET);
   });
 });

@@ -43,6 +43,8 @@ export interface LogsState {
   vr?: Record<string, RateStats>;
   /** Per such key, the event time of its last new value. */
   vn?: Record<string, number>;
+  /** The last line's value in one of its usual bursts (value-rate.ts coverShare): [event time, its excess]; absent until one. */
+  vc?: [number, number];
   /** Value bursts (logs-repeat.ts): the stream's last lines' [slot value key, ts] pairs, flat; absent until one. */
   hr?: number[];
   /** Per template id, its value-burst record (logs-repeat.ts), charged in the template's bytes, evicted with it. */

@@ -161,6 +161,8 @@ export class Quarantine {
     const inIncident = gap <= P.incidentGap;
     const severe = sev !== '' || q[6] !== '';
     const timed = typeof ts === 'number' && Number.isFinite(ts) && ts > 0;
+    // On a schedule: this incident begins at the spacing its last ones began at (event time).
+    const scheduled = !inIncident && timed && this.#onSchedule(q, ts);
     if (!inIncident) q[16] = timed ? ts : 0;
     // A severe incident younger than severeFlowMs of event time: a burst (its start time unknown: not one).
     const burst = severe && timed && q[16] > 0 && ts - q[16] < P.severeFlowMs && (!inIncident || this.#louder(q, ts));
@@ -199,7 +201,7 @@ export class Quarantine {
     // routine message in a run is reported once per run), unless the incident is a storm.
     if (!severe && inIncident && !common && !this.#storm(q, s.n - q[9], timed ? ts : undefined)) return null;
     if (common) this.#admit(q, line);
-    if ((periodic || known) && !common) return null;
+    if ((periodic || known || scheduled) && !common) return null;
     // Without a severity word, a recurrence is folded into the first finding: a fraction of its
     // score (a mildly surprising pattern's recurrences fall under the default threshold).
     // The sighting that admits a mild pattern as normal is reported under the default threshold
@@ -220,6 +222,35 @@ export class Quarantine {
         ...(burst && inIncident ? { burst_ms: ts - q[16] } : {}),
       },
     };
+  }
+
+  /**
+   * Whether a new incident of q starting at `ts` is on its schedule (scheduleStarts starts in a
+   * row at a whole number of periods, up to scheduleMultiple, after the previous one: a job's
+   * failure of two alternating shapes each lands on some of its runs), and learns the period: a
+   * spacing that is a whole number of periods (or of which the period is one: the period is then
+   * this shorter spacing) counts a start on the schedule, another one starts the count anew.
+   */
+  #onSchedule(q: QEntry, ts: number): boolean {
+    const P = this.P;
+    const d = q[16] > 0 ? ts - q[16] : 0;
+    if (d < P.scheduleMinMs) {
+      q[18] = 0;
+      q[19] = 0;
+      return false;
+    }
+    const near = (x: number, period: number): boolean => {
+      const m = Math.round(x / period);
+      return m >= 1 && m <= P.scheduleMultiple && Math.abs(x - m * period) <= P.scheduleTol * m * period + P.scheduleTolMs;
+    };
+    if (q[18] > 0 && (near(d, q[18]) || near(q[18], d))) {
+      if (d < q[18]) q[18] = d;
+      q[19]++;
+      return q[19] >= P.scheduleStarts;
+    }
+    q[18] = d;
+    q[19] = 1;
+    return false;
   }
 
   /**

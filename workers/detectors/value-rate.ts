@@ -53,6 +53,30 @@ export const VALUE_RATE_PARAMS = Object.freeze({
   /** The slow burst's time constant (slowTest), and its S at which the score is 0.5 (a window's: RATE_PARAMS.half). */
   slowMs: 60_000,
   slowHalf: 5,
+  /**
+   * While a slow burst goes on (its decayed count at least RATE_PARAMS.minCount), the slow test
+   * judges it against the value's usual rate from before it began, for at most this long of event
+   * time: the burst's own windows enter the mean (3 a window is no storm for the window test) and
+   * taught a value deleted once a minute a rate of 3 a window within a minute (cloud 202: a
+   * person's 34 deletions in 110 s were reported on their first 9 lines only). Longer, it is the
+   * value's new rate. 90 s, not 180: db 205's mongo c = NETWORK rising with the connections for
+   * minutes gave 34 more false alarms at 180 s, 11 at 90 s (cloud 202: 6 vs 7 incidents missed).
+   */
+  slowHoldMs: 90_000,
+  /**
+   * A value on the line that is in one of its usual bursts (it has come in bursts, a peak of at
+   * least RATE_PARAMS.minCount; its decayed count over slowMs is at least minCount above its usual
+   * rate there, its excess; no test finds it news) and makes up at most this share of the
+   * stream's lines explains the bursts of the line's other values of no larger excess: a Terraform
+   * plan's hourly run is a burst of its role, and with it of us-east-1 (IAM calls) and of
+   * requestParameters = null, values that other actors send too and whose peaks have decayed;
+   * for a window after such a line, the other lines' bursts of no larger excess are explained too
+   * (a person's call to us-east-1 in the middle of the plan's run).
+   * A person's deletions are a burst of readOnly = false too, within its usual bursts (deploys),
+   * but its excess is smaller than the person's (its usual rate is higher): not explained.
+   * Chosen on cloud 201-210 (branch cloud13).
+   */
+  coverShare: 0.5,
 });
 
 /** The strongest value burst of the line fed last (valueRate's), read before the next call. */
@@ -78,6 +102,9 @@ export function valueRate(s: LogsState, words: readonly string[], ts: number, re
   const streamMean = s.sr === undefined ? 0 : s.sr[2];
   const todo = candidates(vk, words);
   const o: BurstOptions = { floor: P.floor, scanFloored: true, tests: Math.max(1, todo.length) };
+  // The largest excess over slowMs of a value on the line in one of its usual bursts (coverShare), and the best's.
+  let cover = 0;
+  let bestC = 0;
   for (const w of todo) {
     const eq = w.indexOf('=');
     const key = w.slice(0, eq);
@@ -114,8 +141,11 @@ export function valueRate(s: LogsState, words: readonly string[], ts: number, re
     // A scan of no more lines than the value's earlier bursts put in one window is none (the window test has the peak already).
     if (b.scan && r[PEAK] >= RATE_PARAMS.minCount && b.k <= r[PEAK]) b.S = 0;
     slowTest(b, r, ts, o);
+    const share = streamMean > 0 ? r[2] / streamMean : 0;
+    if (b.S <= 0 && share <= P.coverShare && usualBursts(r, ts)) cover = Math.max(cover, excess(r));
     // A value that is most of the stream has no others to compare with (as a template's).
-    if (b.S > best.S && !(streamMean > 0 && r[2] / streamMean > RATE_PARAMS.maxShare)) {
+    if (b.S > best.S && !(share > RATE_PARAMS.maxShare)) {
+      bestC = excess(r);
       best.S = b.S;
       best.word = w;
       best.usual = r[2];
@@ -123,12 +153,32 @@ export function valueRate(s: LogsState, words: readonly string[], ts: number, re
       best.b = saved;
     }
   }
-  return best.S > 0 ? best : null;
+  // A usual burst covers the stream's lines for a window: the lines of others within it carry its values too.
+  if (cover >= RATE_PARAMS.minCount) s.vc = [ts, Number(cover.toFixed(2))];
+  else if (s.vc !== undefined && ts - s.vc[0] <= RATE_PARAMS.windowMs) cover = s.vc[1];
+  return best.S > 0 && (cover < RATE_PARAMS.minCount || bestC > cover) ? best : null;
+}
+
+/**
+ * The value has come in bursts (a peak of RATE_PARAMS.minCount) and had minWindows of history
+ * before its slow burst going on began: a value new with this burst (a first run) explains nothing.
+ */
+function usualBursts(r: RateStats, ts: number): boolean {
+  const during = r[SLOW_FROM] > 0 ? (ts - r[SLOW_FROM]) / RATE_PARAMS.windowMs : 0;
+  return r[PEAK] >= RATE_PARAMS.minCount && r[3] >= RATE_PARAMS.minWindows + during;
+}
+
+/** A value's count over slowMs beyond its usual rate there, from before its slow burst (its excess: what a burst adds; after slowTest). */
+function excess(r: RateStats): number {
+  return r[SLOW] - (RATE_PARAMS.factor * Math.min(r[2], r[SLOW_MEAN]) + VALUE_RATE_PARAMS.floor) * (VALUE_RATE_PARAMS.slowMs / RATE_PARAMS.windowMs);
 }
 
 /** Where a value's record keeps its decayed count (time constant slowMs) and the time of its last line. */
 const SLOW = 17;
 const SLOW_TS = 18;
+/** …the value's usual rate (r[2]) from before the slow burst going on, and the event time it began (0: none). */
+const SLOW_MEAN = 19;
+const SLOW_FROM = 20;
 
 /**
  * A slow burst (30 deletions in 100 s: 3 a window, under the window test's 5, too spread for the
@@ -140,12 +190,17 @@ const SLOW_TS = 18;
 function slowTest(b: Burst, r: RateStats, ts: number, o: BurstOptions): void {
   const P = VALUE_RATE_PARAMS;
   const W = RATE_PARAMS.windowMs;
-  while (r.length <= SLOW_TS) r.push(0);
+  while (r.length <= SLOW_FROM) r.push(0);
   const c = (r[SLOW_TS] > 0 ? r[SLOW] * Math.exp(-Math.max(0, ts - r[SLOW_TS]) / P.slowMs) : 0) + 1;
   r[SLOW] = Number(c.toFixed(4));
   r[SLOW_TS] = ts;
+  if (c < RATE_PARAMS.minCount) r[SLOW_FROM] = 0;
+  else if (r[SLOW_FROM] === 0) r[SLOW_FROM] = ts;
+  // Outside a slow burst (or past slowHoldMs of one) the usual rate follows the value's mean.
+  if (r[SLOW_FROM] === 0 || ts - r[SLOW_FROM] > P.slowHoldMs) r[SLOW_MEAN] = r[2];
   if (r[3] < RATE_PARAMS.minWindows || c < RATE_PARAMS.minCount) return;
-  const perWindow = Math.max(RATE_PARAMS.factor * r[2] + o.floor, r[PEAK] >= RATE_PARAMS.minCount ? RATE_PARAMS.factor * r[PEAK] : 0);
+  const usual = Math.min(r[2], r[SLOW_MEAN]);
+  const perWindow = Math.max(RATE_PARAMS.factor * usual + o.floor, r[PEAK] >= RATE_PARAMS.minCount ? RATE_PARAMS.factor * r[PEAK] : 0);
   const lam = perWindow * (P.slowMs / W);
   const S = (-poissonTailLog10Real(c, lam) - Math.log10(o.tests)) * (RATE_PARAMS.half / P.slowHalf);
   if (S > b.S) {
@@ -194,9 +249,32 @@ function candidates(vk: Record<string, number>, words: readonly string[]): strin
     const eq = w.indexOf('=');
     if (eq <= 0 || w.length > P.maxWordBytes || vk[w.slice(0, eq)] === -1) continue;
     if (jsonBytes(w) > P.maxWordBytes || eq + 2 > P.maxKeyBytes && jsonBytes(w.slice(0, eq)) > P.maxKeyBytes) continue;
-    out.push(w);
+    out.push(valueClass(w, eq));
   }
   return out;
+}
+
+/** A run of 8 or more hex digits with a digit among them, or of 6 or more digits: an id, a session, an account number (the hex run first: `123456e0` is one run). */
+const ID_RUN = /(?=[0-9a-fA-F]*[0-9])[0-9a-fA-F]{8,}|[0-9]{6,}/g;
+
+/**
+ * The word with the id runs of its value as one class, `#`: an actor's identity that carries a
+ * fresh session id on each call (`assumed-role/KarpenterControllerRole-prod/1700000000123456789`,
+ * `assumed-role/orders-api-task/<32 hex>`) is one value, so the key keeps few values and the
+ * people's identities beside them (`assumed-role/AWSReservedSSO_PowerUserAccess_<hex>/erin@…`,
+ * no id run in the name) are counted as values of their own: a person's burst of deletions is a
+ * burst of their identity. Before, the automation's sessions made the key wide and dropped it
+ * (cloud 202: a person's 71 deletions of 7 APIs in 60 s went unreported for their first 30 lines).
+ * A code of up to 5 digits (an HTTP status, an SQLSTATE) stays as it is, and so does a value that
+ * is one run alone (a byte count, a bare session id: db 205's `bytesRead` became one value `#`).
+ */
+export function valueClass(w: string, eq: number): string {
+  ID_RUN.lastIndex = 0;
+  const v = w.slice(eq + 1);
+  if (!ID_RUN.test(v)) return w;
+  const c = v.replace(ID_RUN, '#');
+  // A value that is all id (a count, a size, a session id alone) stays itself: its key is numeric or an id, wide.
+  return c === '#' ? w : w.slice(0, eq + 1) + c;
 }
 
 /**
