@@ -37,8 +37,9 @@ export function proseLike(text: string): boolean {
 /**
  * Chinese and Japanese put no spaces between words: a sentence was one whitespace token, so a
  * feedback line in them (`INFO api customer feedback: 我想退货并申请退款，…`) had 5 tokens, below
- * minTokens, and took the template path as one more value of a many-valued slot (7 of the mixed
- * generator's 20 foreign-language incidents on seeds 101-110 were missed so). A run of Han or
+ * minTokens, and took the template path as one more value of a many-valued slot (on the mixed
+ * generator's seeds 1-10, 7 of the 20 foreign-language incidents are Chinese or Japanese; the
+ * template path found 2 of them, the prose path now finds all 7). A run of Han or
  * kana counts as one word per UNSPACED_CHARS_PER_WORD characters (segmented Chinese and Japanese
  * text averages about 1.5 to 2 characters a word), and their punctuation (、。，？) as a space.
  * Hangul is written with spaces between words: whitespace already splits it.
