@@ -31,6 +31,17 @@ describe('prose lines in a logs stream', () => {
     expect(proseLike('INFO api customer feedback: Мой заказ не пришёл, помогите пожалуйста разобраться')).toBe(true);
   });
 
+  it('reads Chinese and Japanese, written without spaces, as about one word per two characters (issue 11)', () => {
+    // Before, a sentence in these scripts was one whitespace token: 5 tokens with the prefix, below minTokens.
+    expect(proseLike('INFO api customer feedback: 我想退货并申请退款，商品收到的时候已经坏了。')).toBe(true);
+    expect(proseLike('INFO api customer feedback: 我的订单ORD-2024-88812还没有到，已经等了9天了，请帮我查一下。')).toBe(true);
+    expect(proseLike('INFO api customer feedback: 商品が壊れていたので返品したいです。返金の手続きを教えてください。')).toBe(true);
+    // A templated line with a short message in these scripts stays on templates (3 words of 6 tokens),
+    // and a short message is too short to judge (3 tokens).
+    expect(proseLike('INFO api 订单处理完成 order_id=12345 latency_ms=35 user=ana12')).toBe(false);
+    expect(proseLike('ERROR api 支付超时')).toBe(false);
+  });
+
   it('once warm, the free-text detector scores the feedback lines and finds the planted ones; the rest stay on templates; batch split changes nothing', () => {
     const { ev, kinds } = apiLines(1, 9_000);
     const one = runStream('logs', ev, 1_000);
