@@ -101,13 +101,7 @@ export class RateScorer {
    * template is gone is dropped. After chargeSlotStats (slots.ts), in the state's key order.
    */
   chargePeriods(): void {
-    const rp = this.#s.rp;
-    if (rp === undefined) return;
-    for (const id of Object.keys(rp)) {
-      const t = this.#miner.get(Number(id));
-      if (t === undefined || rp[id] === undefined) delete rp[id];
-      else this.#miner.grow(t, PERIOD_BYTES, this.#evicted);
-    }
+    if (this.#s.rp !== undefined) this.#miner.chargeRecords(this.#s.rp, () => PERIOD_BYTES, this.#evicted);
   }
 
   /** A line of template `t` at `ts` (counted by streamLine first): a burst finding at least `threshold` to out; its score (EXPECTED for a burst on a schedule). */

@@ -109,13 +109,7 @@ export class RepeatScorer {
 
   /** Charges a loaded state's records to their templates (as when created); a record whose template is gone is dropped. */
   chargeRecords(): void {
-    const hv = this.#s.hv;
-    if (hv === undefined) return;
-    for (const id of Object.keys(hv)) {
-      const t = this.#miner.get(Number(id));
-      if (t === undefined) delete hv[id];
-      else this.#miner.grow(t, REPEAT_BYTES + BURST_VALUE_BYTES * Math.max(0, Math.floor((hv[id].length - 8) / 3)), this.#evicted);
-    }
+    if (this.#s.hv !== undefined) this.#miner.chargeRecords(this.#s.hv, (r) => REPEAT_BYTES + BURST_VALUE_BYTES * Math.max(0, Math.floor((r.length - 8) / 3)), this.#evicted);
   }
 
   /** The line's slot values (its template `t`, tokens, event time `ts`): a value burst at least `threshold` to out; its score. */

@@ -164,15 +164,13 @@ export function explainedBySlots(t: Template, tokens: readonly string[], stats: 
  * template the miner no longer holds are dropped.
  */
 export function chargeSlotStats(miner: TemplateMiner, s: Record<string, Record<string, FieldStats>>, evicted: (id: number) => void): void {
-  for (const id of Object.keys(s)) {
-    const t = miner.get(Number(id));
-    const stats = s[id];
-    if (t === undefined || stats === undefined) {
-      delete s[id];
-      continue;
-    }
-    let b = 0;
-    for (const name of Object.keys(stats)) b += fieldBytes(stats[name], name);
-    miner.grow(t, b, evicted);
-  }
+  miner.chargeRecords(
+    s,
+    (stats) => {
+      let b = 0;
+      for (const name of Object.keys(stats)) b += fieldBytes(stats[name], name);
+      return b;
+    },
+    evicted,
+  );
 }

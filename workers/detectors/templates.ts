@@ -260,6 +260,20 @@ export class TemplateMiner {
     }
   }
 
+  /**
+   * Charges a loaded state's per-template records (keyed by template id) to their templates,
+   * `bytes` of each as when it was created (budget.ts), evicting beyond the budget as then, in
+   * the records' key order; a record whose template is gone (or evicted meanwhile) is dropped.
+   */
+  chargeRecords<R>(records: Record<string, R>, bytes: (r: R) => number, evicted?: (id: number) => void): void {
+    for (const id of Object.keys(records)) {
+      const t = this.get(Number(id));
+      const r = records[id];
+      if (t === undefined || r === undefined) delete records[id];
+      else this.grow(t, bytes(r), evicted);
+    }
+  }
+
   /** Evicts the least recently seen template (never `keep`); returns its id (0 when none). */
   #evictOldest(keep?: Template): number {
     let old: Template | undefined;
