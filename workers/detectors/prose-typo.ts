@@ -7,8 +7,10 @@
 //
 //   misspelt(w, known): w has at least minLetters letters, all of them Latin lower-case letters
 //     (what is left of a typo in an English, French or Spanish text after lower-casing), and one
-//     Damerau edit of it (two neighbouring letters swapped, one letter dropped, one changed or one
-//     added) is a word of `known` with at least minLetters letters
+//     repair of it inside the word (two neighbouring letters swapped back, a doubled letter made
+//     single, a dropped letter put back; the first letter kept, nothing added or dropped at either
+//     end, no letter changed)
+//     is a word of `known` with at least minLetters letters
 //   `known` is the exact set of words of the deflate dictionary's texts (prose.ts #vocab), never the
 //   long-run vocabulary: a Bloom filter answers "seen" for about 1% of unseen words, and a word has
 //   about 54 × its length edits, so most words of another language would find a false neighbour there.
