@@ -5,6 +5,7 @@ import { jsonBytes } from './budget.js';
 import type { TextBaseline } from './text-baseline.js';
 import { TEXT_DETECTOR, type TextParams } from './text-params.js';
 import { entryBytes, type QEntry, type TextState } from './text-state.js';
+import { fixed } from './round.js';
 
 /** The quarantine of one task: its patterns live in the state (s.q). */
 export class Quarantine {
@@ -95,7 +96,7 @@ export class Quarantine {
       return;
     }
     const dt = Math.min(600_000, Math.max(0, ts - p[0]));
-    p[1] = p[2] === 1 ? dt : Number((p[1] + this.P.paceAlpha * (dt - p[1])).toFixed(3));
+    p[1] = p[2] === 1 ? dt : fixed(p[1] + this.P.paceAlpha * (dt - p[1]), 3);
     p[0] = Math.max(p[0], ts);
     p[2] = Math.min(p[2] + 1, 1e9);
   }
