@@ -146,6 +146,7 @@ class LogScorer {
 
   save(): Uint8Array {
     flushFields();
+    this.#repeats.compact();
     const s = this.#s;
     s.t = this.#text.saveState();
     s.m = this.#miner.save();
