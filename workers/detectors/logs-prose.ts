@@ -25,7 +25,7 @@ import { proseShare, proseShareSpaced } from './prose-features.js';
 import { freshProse, PROSE_PARAMS, ProseScorer, type ProseState } from './prose.js';
 
 /** Prose in log lines: without the llm streams' explained-token, recurrence and typo rules (chosen on llm streams only). */
-const LOG_PROSE_PARAMS = Object.freeze({ ...PROSE_PARAMS, tokenShare: 0, recurSize: 0, rareBytes: 0, floodCount: 0, shortBytes: 0, runPurge: 0, seenTexts: 0, holdEvents: 0, endingP: 0, burstTexts: 0, typoLetters: 0 });
+const LOG_PROSE_PARAMS = Object.freeze({ ...PROSE_PARAMS, tokenShare: 0, recurSize: 0, rareBytes: 0, floodCount: 0, shortBytes: 0, runPurge: 0, seenTexts: 0, holdEvents: 0, endingP: 0, burstTexts: 0, typoLetters: 0, alphabetRelief: 1 });
 
 export const PROSE_ROUTE = Object.freeze({ minTokens: 6, minShare: 0.75 });
 
