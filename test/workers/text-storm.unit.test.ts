@@ -10,7 +10,10 @@
 // dense run of a new routine message that replaces the stream's lines, at the stream's own pace,
 // is the stream's texture: reported once). The fourth fails without the storm memory (q[17]):
 // the pattern's second flood, 1,200 lines later, was reported line by line again (40 lines); a pattern that
-// floods again is the stream's recurring texture (a scanner's runs of auth failures).
+// floods again is the stream's recurring texture (a scanner's runs of auth failures). The fifth
+// fails before branch edge14 (0 of 5 lone returns after the storm reported: made of parts the
+// storm had shown, they were "known", and after 4 incidents "periodic"). The sixth fails on that
+// first form of edge14 (a stormed pattern coming back as runs had each run's first line reported).
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 import type { ScoreInput } from '../../workers/types.js';
@@ -106,5 +109,61 @@ describe('a never-seen message arriving as its own storm', () => {
     const hit = findings.filter((f) => f.detector === 'compression_surprise' && second.has(f.index));
     // At most its first line (a known pattern's new incident may be folded altogether).
     expect(hit.length).toBeLessThanOrEqual(1);
+  });
+  it('after its storm, the message\'s lone returns while it stays rare are each reported', () => {
+    // The edge generator's rare error of even seeds: a storm of SYN-flood warnings, then lone
+    // ones every 1,500-2,500 lines (rare: expected less than once in 900). Fails on the code before branch edge14: a mild pattern's new
+    // incident made of known parts (template and port values shown by the storm itself) was
+    // "known" (db12's rule for a forgotten autovacuum report) and silent.
+    const lines = normal(12_000, 1);
+    const at = 1000;
+    const ev: ScoreInput[] = lines.slice(0, at).map((text, i) => ({ ts: T0 + i * 1000, text }));
+    for (let j = 0; j < 40; j++) {
+      ev.push({ ts: T0 + (at + j) * 1000 - 500, text: SYN([443, 25, 1194][j % 3]) });
+      ev.push({ ts: T0 + (at + j) * 1000, text: lines[at + j] });
+    }
+    const lone = new Set<number>();
+    // At irregular times (a pattern returning at its own steady pace is routine: periodicStarts).
+    const r = seeded(3);
+    let next = at + 40 + r.int(1500, 2500);
+    for (let i = at + 40; i < lines.length; i++) {
+      if (i === next) {
+        next += r.int(1500, 2500);
+        lone.add(ev.length);
+        ev.push({ ts: T0 + i * 1000 - 500, text: SYN([443, 25, 1194][i % 3]) });
+      }
+      ev.push({ ts: T0 + i * 1000, text: lines[i] });
+    }
+    expect(lone.size).toBeGreaterThan(3);
+    const { findings } = runStream('logs', ev, 100);
+    const hit = findings.filter((f) => lone.has(f.index));
+    expect(hit.length).toBe(lone.size);
+  });
+  it('after its storm, a message that comes back as runs again is the stream\'s texture: its later runs are not reported', () => {
+    // An automation's first burst (a storm), then its runs of 8 lines every 1,500-2,500 lines.
+    // Fails on branch edge14's first form (a stormed pattern never known nor periodic): every
+    // run's first line was reported. Since then only the first run after the storm may be.
+    const lines = normal(12_000, 1);
+    const at = 1000;
+    const ev: ScoreInput[] = lines.slice(0, at).map((text, i) => ({ ts: T0 + i * 1000, text }));
+    for (let j = 0; j < 40; j++) {
+      ev.push({ ts: T0 + (at + j) * 1000 - 500, text: SYN([443, 25, 1194][j % 3]) });
+      ev.push({ ts: T0 + (at + j) * 1000, text: lines[at + j] });
+    }
+    const runs: number[] = [];
+    const r = seeded(4);
+    let next = at + 40 + r.int(1500, 2500);
+    for (let i = at + 40; i < lines.length; i++) {
+      if (i === next) {
+        runs.push(ev.length);
+        for (let j = 0; j < 8; j++) ev.push({ ts: T0 + i * 1000 - 900 + j * 100, text: SYN([443, 25, 1194][j % 3]) });
+        next += r.int(1500, 2500);
+      }
+      ev.push({ ts: T0 + i * 1000, text: lines[i] });
+    }
+    expect(runs.length).toBeGreaterThan(3);
+    const { findings } = runStream('logs', ev, 100);
+    const later = findings.filter((f) => f.index >= runs[1] && ev[f.index].text?.includes('SYN flooding'));
+    expect(later).toEqual([]);
   });
 });

@@ -30,7 +30,8 @@
 //                 │    new field while there is room; a field whose values would take the table
 //                 │    over is left high-cardinality, its values dropped)
 //                 └─ the stream's rate record (202 bytes), the value-burst ring (logs-repeat.ts: 24
-//                      lines of 5 numbers, about 1.4 KB) and the state's own keys 3 KiB
+//                      lines of 10 numbers, a time and 9 of at most 8 digits, about 2.2 KB) and the
+//                      state's own keys 3 KiB
 // An llm stream's state is the prose detector's alone (its 97 KiB above). The parts add up to
 // their wholes (test/workers/budget-sum.unit.test.ts).
 //

@@ -10,6 +10,12 @@
 //   than the template's earlier ones is not reported: the smaller S of the two); Bonferroni
 //   over the slots tested. The peak is the largest c of a window without a finding, decayed per
 //   window of event time (a monitoring host's check of 12 names every 5 minutes is usual).
+//        ▼
+//   breadth (branch edge14): the burst's lines show, in another slot whose values usually recur
+//   (ports, paths, names: learnt per template as the chance that two lines share the value), at
+//   least c/2 different values and more than the slot's effective number of values. A scan is
+//   one value against many others; a host's routine run (its few messages over and over, with a
+//   sequence number, a reading or a packet id new on each line) is one value against the same few.
 //
 // A port scan: a source knocks on 40-160 ports in seconds where every source usually knocks on
 // 1-4; the template's rate alone (knocks of many sources, clumped) needs 30-40 of them. Event
@@ -26,27 +32,28 @@ import { clip, type LogsState, type Part } from './logs-state.js';
 export const VALUE_BURST_DETECTOR = 'value_burst';
 
 /**
- * Value bursts' parameters. Not frozen: test/workers/value-burst.unit.test.ts switches the rule on
- * (minLines 500) in its own module instance while it is off by default.
+ * Value bursts' parameters.
  */
 export const REPEAT_PARAMS = {
   /** Lines of the stream remembered (a value's recurrences are counted among them). */
   ring: 24,
-  /** High-cardinality slots of a template tested per line (the first ones). */
-  maxSlots: 4,
+  /**
+   * Slots of a template kept per line (the first ones that are id-like or have shown two values;
+   * before branch edge14 the first 4 id-like ones, where a netfilter line's DPT was not among them).
+   */
+  maxSlots: 8,
   /** EWMA weight per line of the mean and mean square of c. */
   alpha: 0.01,
   /** The peak c decays by this factor per window of event time (rate.ts's peakDecay). */
   peakDecay: 0.99,
   /**
-   * Lines of the template before a finding. Off (infinite) by default: with branch burst13's
-   * form, on the Loghub logs read with their own timestamps (`driftwatch eval logs`, 6 Dec 17:25),
-   * Thunderbird_2k had 16 false alarms in 2,000 lines (8 per 1,000; 2 with value bursts off),
-   * against the issue's bound of 1; the guard test replays its lines 1 ms apart, where minWindows
-   * keeps the rule silent. The records are still kept, so switching it on (500) needs no state
-   * change. Edge 201-210 with it on: scan 235 of 275 incidents, 183 without.
+   * Lines of the template before a finding. Off (infinite) from 6 Dec 17:25 to branch edge14: with
+   * branch burst13's form, on the Loghub logs read with their own timestamps (`driftwatch eval
+   * logs`), Thunderbird_2k had 16 false alarms in 2,000 lines (a host's routine run of its
+   * ordinary lines), against the issue's bound of 1 per 1,000. On again since a burst must also
+   * be broad (breadth below). Edge 201-210 with it on: scan 235 of 275 incidents, 183 without.
    */
-  minLines: Number.POSITIVE_INFINITY,
+  minLines: 500,
   /**
    * Closed windows of event time (10 s each) in which the template was seen, before a finding.
    * The peak (the template's earlier value bursts) and the mean of c are learned window by
@@ -69,7 +76,22 @@ export const REPEAT_PARAMS = {
    */
   burstValues: 3,
   routineGapMs: 60_000,
+  /**
+   * A scan's breadth (branch edge14): a value burst is reported only when, among its lines,
+   * another slot shows at least breadth × c different values, a slot whose values usually recur
+   * (the chance that two lines of the template share its value, learnt over the ring, at least
+   * sharedMin, after sharedLines lines): ports, paths, names, not a counter, a packet id or a
+   * sequence number, which differ on every line of any run.
+   */
+  breadth: 0.5,
+  sharedMin: 0.03,
+  sharedLines: 100,
 };
+
+/** Slots (by index in the template) whose share of recurring values is learnt: the first 32. */
+const MAX_SHARED_SLOT = 32;
+/** A number of a template's shares record (logs-repeat.ts hd), in JSON. */
+const SHARE_BYTES = 12;
 
 /**
  * A template's record: [decayed mean of c, of c², peak c, lines, largest c in the current window,
@@ -87,22 +109,25 @@ const CLOCK = /^(\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?|\d{4}-\d{2}-\d{2}.*)$/;
 /** Lines whose ring entries are left behind the window before they are dropped in one copy (RepeatScorer.compact). */
 const COMPACT_LINES = 64;
 
-/** 32-bit FNV-1a of (template id, slot index, value): the ring's key. */
+/** 32-bit FNV-1a of (template id, slot index, value), its low 24 bits: the ring's key (8 digits at most in the state). */
 function keyOf(id: number, k: number, v: string): number {
   let h = 0x811c9dc5 ^ id;
   h = Math.imul(h, 0x01000193) ^ k;
   h = Math.imul(h, 0x01000193);
   for (let i = 0; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+  return (h >>> 0) & 0xff_ffff;
 }
 
 export class RepeatScorer {
   readonly #s: LogsState;
   readonly #miner: TemplateMiner;
   readonly #evicted: (id: number) => void;
-  /** The line's slot keys (the first nk of them count), and their counts in the ring (reused from line to line). */
+  /** The line's slot keys and their slots' indices (the first nk count), their counts in the ring within windowMs, and their recurrences among its lines of the template (reused from line to line). */
   readonly #keys: number[] = [];
+  readonly #slots: number[] = [];
+  readonly #idLike: boolean[] = [];
   readonly #counts = new Int32Array(REPEAT_PARAMS.maxSlots);
+  readonly #same = new Int32Array(REPEAT_PARAMS.maxSlots);
 
   constructor(s: LogsState, miner: TemplateMiner, evicted: (id: number) => void) {
     this.#s = s;
@@ -110,12 +135,12 @@ export class RepeatScorer {
     this.#evicted = evicted;
   }
 
-  /** Where the ring's window begins in LogsState.hr: the entries before it are out (compact drops them). */
+  /** Where the ring's window begins in LogsState.hq: the entries before it are out (compact drops them). */
   #from = 0;
 
   /** Drops the ring's entries that are out of its window (before the state is saved, and every COMPACT_LINES lines). */
   compact(): void {
-    const ring = this.#s.hr;
+    const ring = this.#s.hq;
     const drop = this.#from;
     this.#from = 0;
     if (ring === undefined || drop === 0) return;
@@ -127,56 +152,150 @@ export class RepeatScorer {
   /** Charges a loaded state's records to their templates (as when created); a record whose template is gone is dropped. */
   chargeRecords(): void {
     if (this.#s.hv !== undefined) this.#miner.chargeRecords(this.#s.hv, (r) => REPEAT_BYTES + BURST_VALUE_BYTES * Math.max(0, Math.floor((r.length - 8) / 3)), this.#evicted);
+    if (this.#s.hd !== undefined) this.#miner.chargeRecords(this.#s.hd, (d) => SHARE_BYTES * d.length, this.#evicted);
+  }
+
+  /**
+   * The line's keys into #keys, #slots and #idLike: its slots in the template's order that are
+   * id-like (a value burst's candidates) or have shown more than one value (a scan's breadth may
+   * be in a port slot of few values before the scan), at most maxSlots; their number.
+   */
+  #keysOf(t: Template, tokens: readonly string[]): number {
+    const L = slotLayout(t);
+    let nk = 0;
+    for (let k = 0; k < L.pos.length && nk < REPEAT_PARAMS.maxSlots; k++) {
+      const f = L.fields[k];
+      const i = L.pos[k];
+      if (f === undefined || (f.v !== null && f.k < 2) || i >= tokens.length) continue;
+      const v = L.cut[k] === 0 ? tokens[i] : tokens[i].slice(L.cut[k]);
+      // A clock or a date is the line's time, not an id: every line of the same second shares it.
+      const c0 = v.charCodeAt(0);
+      if (c0 >= 48 && c0 <= 57 && CLOCK.test(v)) continue;
+      this.#slots[nk] = k;
+      this.#idLike[nk] = f.v === null;
+      this.#keys[nk++] = keyOf(t.id, k, v) || 1;
+    }
+    return nk;
   }
 
   /** The line's slot values (its template `t`, tokens, event time `ts`): a value burst at least `threshold` to out; its score. */
   line(t: Template, tokens: readonly string[], ts: number, threshold: number, out: Part[]): number {
     const P = REPEAT_PARAMS;
-    const L = slotLayout(t);
-    const keys = this.#keys;
-    let nk = 0;
-    for (let k = 0; k < L.pos.length && nk < P.maxSlots; k++) {
-      const f = L.fields[k];
-      const i = L.pos[k];
-      if (f === undefined || f.v !== null || i >= tokens.length) continue;
-      const v = L.cut[k] === 0 ? tokens[i] : tokens[i].slice(L.cut[k]);
-      // A clock or a date is the line's time, not an id: every line of the same second shares it.
-      const c0 = v.charCodeAt(0);
-      if (c0 >= 48 && c0 <= 57 && CLOCK.test(v)) continue;
-      keys[nk++] = keyOf(t.id, k, v) || 1;
-    }
+    const nk = this.#keysOf(t, tokens);
     if (nk === 0) return 0;
-    const ring = (this.#s.hr ??= []);
+    // The ring before branch edge14 (5 numbers a line, no template) cannot be read as this one.
+    if (this.#s.hr !== undefined) delete this.#s.hr;
+    const ring = (this.#s.hq ??= []);
+    const keys = this.#keys;
     const W = RATE_PARAMS.windowMs;
-    const stride = P.maxSlots + 1;
-    // Per key, this line and the ring's lines within W with the same key (0 in the ring: no slot; a key is never 0).
+    const stride = P.maxSlots + 2;
+    // Per slot: this line and the ring's lines of t within W with the same key there (counts),
+    // and the ring's lines of t with it at any time (same, for the slot's share of recurring
+    // values). A key is the slot's value at the slot's place in the line's keys, which stays while
+    // the template's slots keep their kinds (a constant slot's second value shifts the places after it).
     const counts = this.#counts.fill(1);
+    const same = this.#same.fill(0);
+    let m = 0;
     for (let j = this.#from; j + stride <= ring.length; j += stride) {
+      if (ring[j + 1] !== t.id) continue;
+      m++;
       const dt = ts - ring[j];
-      if (dt >= W || dt < 0) continue;
-      for (let x = 1; x < stride; x++) {
-        const r = ring[j + x];
-        if (r === 0) continue;
-        for (let q = 0; q < nk; q++) if (r === keys[q]) counts[q]++;
+      const near = dt < W && dt >= 0;
+      for (let q = 0; q < nk; q++) {
+        if (ring[j + 2 + q] !== keys[q]) continue;
+        same[q]++;
+        if (near) counts[q]++;
       }
     }
-    // The value counted most (the first of equals) and its count.
+    // The id-like value counted most (the first of equals), its count and its place among the keys.
     let c = 1;
     let top = 0;
+    let qTop = -1;
+    let tests = 0;
     for (let q = 0; q < nk; q++) {
+      if (!this.#idLike[q]) continue;
+      tests++;
       if (counts[q] > c) {
         c = counts[q];
         top = keys[q];
+        qTop = q;
       }
     }
-    // This line: its time and keys (0: no slot), the oldest line out.
-    ring.push(ts);
+    // This line: its time, template and keys (0: no slot), the oldest line out.
+    ring.push(ts, t.id);
     for (let x = 0; x < P.maxSlots; x++) ring.push(x < nk ? keys[x] : 0);
     // The oldest out: the window moves on, and the entries behind it go in one copy now and then (compact).
     const drop = ring.length - stride * P.ring - this.#from;
     if (drop > 0) this.#from += drop;
     if (this.#from >= COMPACT_LINES * stride) this.compact();
-    return this.#judge(t, c, top, ts, nk, threshold, out);
+    if (tests === 0) return 0;
+    // A line of a value burst does not teach the slots' shares (a scan's ports would make the port
+    // slot look like an id's).
+    if (c < P.minCount) this.#learnShares(t, nk, m);
+    const broad = c >= P.minCount && this.#broad(t, qTop, c, ts, nk);
+    return this.#judge(t, c, top, ts, tests, broad, threshold, out);
+  }
+
+  /**
+   * Learns, per slot of t tested on this line, the share of the ring's lines of t that had this
+   * line's value there (`same`, among `m` lines): a decayed estimate of the chance that two lines
+   * of t share the slot's value (Simpson's index). A port or a path recurs (22, /login); a
+   * counter, a packet id, a byte count or a sequence number almost never does.
+   */
+  #learnShares(t: Template, nk: number, m: number): void {
+    if (m === 0) return;
+    const hd = (this.#s.hd ??= {});
+    let d = hd[t.id];
+    if (d === undefined) {
+      d = hd[t.id] = [0, 0];
+      this.#miner.grow(t, 2 * SHARE_BYTES, this.#evicted);
+    }
+    const a = REPEAT_PARAMS.alpha;
+    d[0] = Math.min(d[0] + 1, 1e9);
+    d[1] = round6(d[1] + a * (m - d[1]));
+    for (let q = 0; q < nk; q++) {
+      const k = this.#slots[q];
+      if (k >= MAX_SHARED_SLOT) continue;
+      while (d.length < 3 + k) {
+        d.push(0);
+        this.#miner.grow(t, SHARE_BYTES, this.#evicted);
+      }
+      d[2 + k] = round6(d[2 + k] + a * (this.#same[q] - d[2 + k]));
+    }
+    // A slot not tested on this line learns a miss for it only when tested again: its share is of
+    // the lines that had it.
+  }
+
+  /**
+   * A scan's breadth: among the lines of the burst (value `qTop`'s key within windowMs of `ts`,
+   * this line included), another slot whose values usually recur (share ≥ sharedMin, learnt from
+   * sharedLines lines) shows at least breadth × c different values: one source knocking on many
+   * ports, one client asking for many paths. A host's routine run (its few messages repeated, a
+   * sequence number or a byte count changing on each) has no such slot.
+   */
+  #broad(t: Template, qTop: number, c: number, ts: number, nk: number): boolean {
+    const P = REPEAT_PARAMS;
+    const d = this.#s.hd?.[t.id];
+    if (d === undefined || d[0] < P.sharedLines || d[1] <= 0 || qTop < 0) return false;
+    const ring = this.#s.hq ?? [];
+    const stride = P.maxSlots + 2;
+    const top = this.#keys[qTop];
+    for (let q = 0; q < nk; q++) {
+      const k = this.#slots[q];
+      const share = (d[2 + k] ?? 0) / d[1];
+      if (q === qTop || k >= MAX_SHARED_SLOT || share < P.sharedMin) continue;
+      // The burst's values in slot q (its lines' keys at place q).
+      const seen = new Set<number>();
+      for (let j = this.#from; j + stride <= ring.length; j += stride) {
+        const dt = ts - ring[j];
+        if (ring[j + 1] !== t.id || dt >= RATE_PARAMS.windowMs || dt < 0 || ring[j + 2 + qTop] !== top) continue;
+        if (ring[j + 2 + q] !== 0) seen.add(ring[j + 2 + q]);
+      }
+      // More values than the slot usually spreads over (1 / share: its effective number of
+      // values), and not a few of them repeated: a host cycling through its 6 metrics is not broad.
+      if (seen.size >= P.breadth * c && seen.size * share > 1) return true;
+    }
+    return false;
   }
 
   /**
@@ -204,7 +323,7 @@ export class RepeatScorer {
   }
 
   /** The test of c for template t's record (created here), then c enters it. */
-  #judge(t: Template, c: number, key: number, ts: number, tests: number, threshold: number, out: Part[]): number {
+  #judge(t: Template, c: number, key: number, ts: number, tests: number, broad: boolean, threshold: number, out: Part[]): number {
     const P = REPEAT_PARAMS;
     const hv = (this.#s.hv ??= {});
     let r = hv[t.id];
@@ -217,7 +336,7 @@ export class RepeatScorer {
     closeWindow(r, ts);
     let S = 0;
     const routine = c >= P.minCount && this.#routine(t, r, key, ts);
-    if (!routine && r[3] >= P.minLines && r[7] >= P.minWindows && c >= P.minCount && c > r[2]) {
+    if (broad && !routine && r[3] >= P.minLines && r[7] >= P.minWindows && c >= P.minCount && c > r[2]) {
       // On rate.ts's arithmetic: a record of c's mean and mean square (its dispersion).
       const D = dispersion([0, 0, r[0], 0, r[1]]);
       const lam = RATE_PARAMS.factor * r[0] + RATE_PARAMS.floor;

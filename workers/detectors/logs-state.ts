@@ -46,8 +46,12 @@ export interface LogsState {
   vn?: Record<string, number>;
   /** The last line's value in one of its usual bursts (value-rate.ts coverShare): [event time, its excess]; absent until one. */
   vc?: [number, number];
-  /** Value bursts (logs-repeat.ts): the stream's last lines' [slot value key, ts] pairs, flat; absent until one. */
+  /** Value bursts before branch edge14 (logs-repeat.ts): the ring of 5 numbers a line; dropped when read. */
   hr?: number[];
+  /** Value bursts (logs-repeat.ts): the stream's last lines' [ts, template id, maxSlots slot value keys], flat; absent until one. */
+  hq?: number[];
+  /** Per template id, [lines, decayed lines of it in the ring, per slot index its decayed recurrences] (logs-repeat.ts), charged in the template's bytes. */
+  hd?: Record<string, number[]>;
   /** Per template id, its value-burst record (logs-repeat.ts), charged in the template's bytes, evicted with it. */
   hv?: Record<string, number[]>;
   /** [lines since, event time of] the last line that opened a template (logs-news.ts); absent until one with a time. */

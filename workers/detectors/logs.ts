@@ -85,6 +85,7 @@ class LogScorer {
     delete this.#s.r[id];
     if (this.#s.rp !== undefined) delete this.#s.rp[id];
     if (this.#s.hv !== undefined) delete this.#s.hv[id];
+    if (this.#s.hd !== undefined) delete this.#s.hd[id];
   };
 
   /** Scores one event: its findings (at least `threshold`), and the highest score seen. */

@@ -162,6 +162,10 @@ export class Quarantine {
     const inIncident = gap <= P.incidentGap;
     const severe = sev !== '' || q[6] !== '';
     const timed = typeof ts === 'number' && Number.isFinite(ts) && ts > 0;
+    // A pattern that came as a storm and whose incident since then was a run again (burstLines
+    // lines): a recurring texture of the stream (an automation's runs), no longer a storm's
+    // message returning alone (q[17] -1: no storm again, and known and periodic judge it as before).
+    if (!inIncident && q[17] > 0 && q[9] !== q[17] && q[10] >= P.burstLines) q[17] = -1;
     // On a schedule: this incident begins at the spacing its last ones began at (event time).
     const scheduled = !inIncident && timed && this.#onSchedule(q, ts);
     if (!inIncident) q[16] = timed ? ts : 0;
@@ -186,13 +190,16 @@ export class Quarantine {
     // (its expectation under ½) it is rare again.
     const wasCommon = q[11] === 1 && (expectOf(run) >= 0.5 || flowOf(recent) >= P.commonShare);
     // Routine: a mild pattern that has begun periodicStarts incidents and begins one more at its
-    // own pace (no sooner than periodicGap of the mean spacing of its incidents so far).
+    // own pace (no sooner than periodicGap of the mean spacing of its incidents so far). Neither
+    // this rule nor the next for a pattern that came as a storm (q[17] > 0) and has returned only
+    // alone since: its history is its own flood, an anomaly, and its lone returns while it is rare
+    // are news (a SYN-flood warning after its burst, branch edge14).
     const begun = q[15];
-    const periodic = !severe && !inIncident && begun >= P.periodicStarts && gap * begun >= P.periodicGap * span;
+    const periodic = !severe && !inIncident && q[17] <= 0 && begun >= P.periodicStarts && gap * begun >= P.periodicGap * span;
     // Known: a mild pattern's new incident whose line is made of parts the stream has shown (its
     // template known and unchanged, no new value in its slots: logs.ts, slots.ts). Its first line
     // was news; it comes back as a known kind of line (an autovacuum report an hour later).
-    const known = !severe && !inIncident && explained !== undefined && explained(true);
+    const known = !severe && !inIncident && q[17] <= 0 && explained !== undefined && explained(true);
     this.#count(q, inIncident, gap, long, recent, starts);
     const expect = expectOf(steady ? q[8] : q[14]);
     const common = wasCommon || expect >= 1 || flowOf(q[13]) >= P.commonShare;
