@@ -167,9 +167,10 @@ describe('logs detector', () => {
     expect(Buffer.from(many.state as Uint8Array).equals(Buffer.from(one.state as Uint8Array))).toBe(true);
     expect(Buffer.from(odd.state as Uint8Array).equals(Buffer.from(one.state as Uint8Array))).toBe(true);
     // The value-burst ring is saved as its last REPEAT_PARAMS.ring lines (its older entries are dropped in one copy now and then).
-    const hr = (JSON.parse(Buffer.from(one.state as Uint8Array).toString()) as { hr: number[] }).hr;
-    expect(hr.length).toBe((REPEAT_PARAMS.maxSlots + 1) * REPEAT_PARAMS.ring);
-    expect(hr[hr.length - REPEAT_PARAMS.maxSlots - 1]).toBe(ev[ev.length - 1].ts);
+    // Each ring entry: the line's time, its template id and REPEAT_PARAMS.maxSlots keys.
+    const hq = (JSON.parse(Buffer.from(one.state as Uint8Array).toString()) as { hq: number[] }).hq;
+    expect(hq.length).toBe((REPEAT_PARAMS.maxSlots + 2) * REPEAT_PARAMS.ring);
+    expect(hq[hq.length - REPEAT_PARAMS.maxSlots - 2]).toBe(ev[ev.length - 1].ts);
   });
 
   it('carries on from a v2 state written before the scan, pooled keys and silence (4-number rate records)', () => {
