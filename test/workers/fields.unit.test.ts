@@ -17,6 +17,16 @@ describe('unseen value of a slow low-cardinality metadata field', () => {
     expect(r!.score).toBeGreaterThanOrEqual(0.5);
   });
 
+  it("a finding's words and details, written only when read, are those of the sighting it judged", () => {
+    const regions = ['eu-west-1', 'us-east-1', 'ap-south-1'];
+    const f = feed(Array.from({ length: 150 }, (_, i) => regions[i % 3]));
+    const r = observeValue(f, 'sa-east-1', '', true, true);
+    // The field moves on before the finding is read (logs.ts reads it at the end of the line).
+    for (let i = 0; i < 40; i++) observeValue(f, regions[i % 3], '', true, true);
+    expect(r?.words).toBe('value "sa-east-1" never seen in 150 sightings (values so far: eu-west-1, us-east-1, ap-south-1; p ≈ 0.0066)');
+    expect(r?.details).toEqual({ sightings: 150, values: 3, p_value: 0.00662 });
+  });
+
   it('a field that keeps showing singletons stays unsurprising at the same count', () => {
     // 3 common values and 6 seen once: p ≈ 7/151, well above the bar.
     const common = ['a', 'b', 'c'];

@@ -3,7 +3,8 @@
 // `{}` literals, and the text detector's in-place dictionary (appended, trimmed, rebuilt after a
 // reordering) against the same stream cut into one-event tasks (a fresh dictionary every event).
 import { describe, expect, it } from 'vitest';
-import { proseShare } from '../../workers/detectors/prose-features.js';
+import { proseShare, proseShareSpaced } from '../../workers/detectors/prose-features.js';
+import { MAY_BE_UNSPACED } from '../../workers/detectors/logs-prose.js';
 import { FIELD_PARAMS, flushFields, freshField, observeValue, wordValue, type FieldStats } from '../../workers/detectors/fields.js';
 import { scoreText, TEXT_PARAMS } from '../../workers/detectors/text.js';
 import { prng } from '../../src/tools/demo/synthetic.js';
@@ -59,6 +60,20 @@ describe('proseShare', () => {
       const len = Math.floor(r() * 60);
       for (let i = 0; i < len; i++) t += alphabet[Math.floor(r() * alphabet.length)];
       expect(proseShare(t), JSON.stringify(t)).toEqual(proseShareRef(t));
+    }
+  });
+
+  it('proseShareSpaced: null exactly where MAY_BE_UNSPACED matches, else proseShare', () => {
+    const r = prng(17);
+    // Code units at and next to each unspaced range's bounds, and ordinary ones.
+    const alphabet = ['a', 'Z', ' ', "'", '.', '1', '\u2e7f', '\u2e80', '\u9fff', '\ua000', '\uf8ff', '\uf900', '\ufaff', '\ufb00', '\ufeff', '\uff00', '\uffef', '\ufff0', '\ud83d', '\ud840', '\ud87f', '\ud880', '日', 'é'];
+    for (let k = 0; k < 5000; k++) {
+      let t = '';
+      const len = Math.floor(r() * 40);
+      for (let i = 0; i < len; i++) t += alphabet[Math.floor(r() * (k % 2 === 0 ? 6 : alphabet.length))];
+      const got = proseShareSpaced(t);
+      if (MAY_BE_UNSPACED.test(t)) expect(got, JSON.stringify(t)).toBeNull();
+      else expect(got, JSON.stringify(t)).toEqual(proseShare(t));
     }
   });
 });

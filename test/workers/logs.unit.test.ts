@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { scan, TemplateMiner, templateText, MINER_PARAMS } from '../../workers/detectors/templates.js';
 import { scoreText } from '../../workers/detectors/text.js';
-import { scoreLogs } from '../../workers/detectors/logs.js';
+import { REPEAT_PARAMS, scoreLogs } from '../../workers/detectors/logs.js';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 import type { ScoreInput } from '../../workers/types.js';
 import { runStream } from './helpers.js';
@@ -165,6 +165,11 @@ describe('logs detector', () => {
     expect(many.findings).toEqual(one.findings);
     expect(odd.findings).toEqual(one.findings);
     expect(Buffer.from(many.state as Uint8Array).equals(Buffer.from(one.state as Uint8Array))).toBe(true);
+    expect(Buffer.from(odd.state as Uint8Array).equals(Buffer.from(one.state as Uint8Array))).toBe(true);
+    // The value-burst ring is saved as its last REPEAT_PARAMS.ring lines (its older entries are dropped in one copy now and then).
+    const hr = (JSON.parse(Buffer.from(one.state as Uint8Array).toString()) as { hr: number[] }).hr;
+    expect(hr.length).toBe((REPEAT_PARAMS.maxSlots + 1) * REPEAT_PARAMS.ring);
+    expect(hr[hr.length - REPEAT_PARAMS.maxSlots - 1]).toBe(ev[ev.length - 1].ts);
   });
 
   it('carries on from a v2 state written before the scan, pooled keys and silence (4-number rate records)', () => {

@@ -97,8 +97,10 @@ describe('prose detector: a burst of near-identical answers', () => {
     const f = found.find((x) => x?.details.kind === 'burst');
     expect(f?.explanation).toMatch(/^4 of the stream's last 8 texts \(in \d+ s\) open like this one \("i'm …"\), where usually [\d.]+% of its texts do \([\d.e-]+ expected among 8; p ≈ [\d.e-]+\): a burst of near-identical answers/);
     expect(f?.details).toMatchObject({ incident_key: "burst:i'm", opening: "i'm", count: 4, texts: 8 });
-    // Each refusal alone, after the same history, is ordinary (but the shortest, which the stream had not said yet).
-    expect(burst.filter((e) => new ProseScorer(decodeProse(state)).feed(e.text, 0.5, e.ts) !== null).map((e) => e.text)).toEqual(["I can't assist with that."]);
+    // Each refusal alone, after the same history, is ordinary; the shortest too since branch shop14 (the
+    // stream said it once, at its text 684, which vouches for it as a lone witness: its punctuation share,
+    // u(characters) ≥ 0.5, kept the witness away before, where only pasted code's share of code symbols does now).
+    expect(burst.filter((e) => new ProseScorer(decodeProse(state)).feed(e.text, 0.5, e.ts) !== null).map((e) => e.text)).toEqual([]);
   });
 
   it('is not reported while the refusals come spread out, one in 50 (the stream before the burst)', () => {

@@ -99,3 +99,33 @@ describe('prose: a second-language question asked twice in a row', () => {
     expect(later.filter((i) => before.has(i)).length).toBeGreaterThan(0);
   });
 });
+
+// Fails before branch shop14 (a lone witness needed u(characters) under 0.5, to turn pasted code
+// away): a Spanish reply whose digits, accents and "¡" moved its character mix was reported at
+// every repeat (llm-shop seed 208's replies: "Lo siento por la demora. Su pedido … salió con UPS y
+// debería llegar en 6 días hábiles." at its texts 369, 377 and 433). Now the condition is pasted
+// code's own mark, a share of code symbols above the stream's usual one; a repeated paste is
+// reported again.
+describe('prose: lone witnesses and the character mix', () => {
+  const r = seeded(7);
+  const texts = Array.from({ length: 900 }, () => ask(r));
+  const REPLY = '¡Claro! Su pedido 4471-2289 de la rain jacket salió el lunes con 3 días de retraso, llegará el 15.';
+  const PASTE = 'for the rain jacket: const price = items.filter((x) => x.id === 42)[0]?.price ?? 0; return { price, ok: price > 0 };';
+  texts[300] = REPLY;
+  texts[520] = REPLY;
+  texts[600] = PASTE;
+  texts[800] = PASTE;
+
+  it('a repeated reply with a moved mix is vouched for; a repeated code paste is not', () => {
+    const scorer = new ProseScorer(freshProse(), PROSE_PARAMS);
+    const flagged = new Set<number>();
+    const chars = new Map<number, number>();
+    texts.forEach((t, i) => {
+      const f = scorer.feed(t);
+      if (f !== null) flagged.add(i);
+      chars.set(i, scorer.lastU.characters);
+    });
+    expect(chars.get(520)).toBeGreaterThanOrEqual(0.5); // turned away by the condition before
+    expect([300, 520, 600, 800].filter((i) => flagged.has(i))).toEqual([300, 600, 800]);
+  });
+});

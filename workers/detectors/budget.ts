@@ -8,6 +8,7 @@
 //                      │               and period records of template families (logs-rate.ts: at most
 //                      │               64, keys of at most 256 bytes, each key twice: f and fp),
 //                      │               and 96 KiB for the value records of JSON fields (value-rate.ts)
+//                      │               and 40 KiB for the actors' pairs of JSON records (logs-pairs.ts)
 //                      ├─ sessions 512 KiB: open sessions (oldest closed early) and the
 //                      │               reference's profiles (rarest dropped) (sessions.ts)
 //                      └─ text 256 KiB: the rest of the logs state (TEXT_BUDGET below)
@@ -78,6 +79,14 @@ export const FAMILY_BUDGET = 60 * 1024;
  * and the time of their last new value, 64 × (66 + 5 + 18) = 5,696: 94,528 bytes.
  */
 export const VALUE_BUDGET = 96 * 1024;
+
+/**
+ * The actors' pairs of JSON records (logs-pairs.ts), out of STATE_BUDGET.templates, bounded by
+ * counts: 24 actors × (an actor word of at most 130 bytes with its quotes, colon and comma, 135;
+ * 7 numbers of at most 17 characters, 126; 20 keys of 3 numbers of at most 10 characters, 660;
+ * 64 value hashes of 10 digits, 704; brackets and names, 30) = 39,720 bytes.
+ */
+export const PAIR_BUDGET = 40 * 1024;
 
 /** The text side's parts (STATE_BUDGET.text), as counted in JSON bytes. */
 

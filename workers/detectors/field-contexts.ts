@@ -20,7 +20,7 @@
 import { jsonBytes, VALUE_BYTES } from './budget.js';
 import { PROTO_NAMES } from './field-counts.js';
 import { countsFor } from './field-counts.js';
-import { FIELD_PARAMS, grow, OPTIONAL_BYTES, table, trackedBytes, TRACK_BASE as BASE, TRACK_SEEN as SEEN, TRACK_START as START, type FieldStats, type ValueFinding } from './field-stats.js';
+import { FIELD_PARAMS, grow, LazyFinding, OPTIONAL_BYTES, table, trackedBytes, TRACK_BASE as BASE, TRACK_SEEN as SEEN, TRACK_START as START, type FieldStats, type ValueFinding } from './field-stats.js';
 
 /** The line's varying context pieces, the fields and values they come from, and which slot gave each. */
 export interface LineContexts {
@@ -103,12 +103,10 @@ function judge(f: FieldStats, value: string, rec: Record<string, number>, cx: Li
   if (where === '') return null;
   const p = Math.min(1, best * tested);
   const S = -Math.log10(p);
-  return {
-    kind: 'context_value',
-    score: S / (S + (meta ? P.metaCatHalf : P.catHalf)),
+  return new LazyFinding('context_value', S / (S + (meta ? P.metaCatHalf : P.catHalf)), () => ({
     words: `value "${value.slice(0, 40)}" never seen with ${where.slice(0, 60)} in about ${Math.round(bestN)} sightings of it, though seen ${seen} time${seen === 1 ? '' : 's'} elsewhere (p ≈ ${p.toPrecision(2)} over ${tested} context${tested === 1 ? '' : 's'})`,
     details: { sightings: Math.round(bestN), seen_elsewhere: seen, contexts: tested, p_value: Number(p.toPrecision(3)) },
-  };
+  }));
 }
 
 /** One more sighting of the tracked value, counted per piece (at most maxPieces pieces). */

@@ -129,6 +129,31 @@ export interface ValueFinding {
   details: Record<string, number | string>;
 }
 
+/** A finding's words and details (ValueFinding). */
+type Text = { words: string; details: Record<string, number | string> };
+
+/**
+ * A categorical value finding whose words and details are written only when read: logs.ts reads
+ * them for a finding at the threshold, and most score under it (a rare value's formatting cost
+ * more than its judgement). `write` reads only values fixed when the value was judged.
+ */
+export class LazyFinding implements ValueFinding {
+  readonly #write: () => Text;
+  #text: Text | undefined;
+
+  constructor(readonly kind: ValueFinding['kind'], readonly score: number, write: () => Text) {
+    this.#write = write;
+  }
+
+  get words(): string {
+    return (this.#text ??= this.#write()).words;
+  }
+
+  get details(): Record<string, number | string> {
+    return (this.#text ??= this.#write()).details;
+  }
+}
+
 export function freshField(): FieldStats {
   return { n: 0, v: table<number>(), k: 0, num: 0, up: 0, prev: 0, nc: 0, c: table<NumStats>() };
 }

@@ -11,7 +11,7 @@
 // Scores: S = -log10 p (categorical) or z (numeric), score = S / (S + half). The state and its
 // byte accounting: field-stats.ts; the counts' Map beside f.v: field-counts.ts.
 import { jsonBytes, VALUE_BYTES } from './budget.js';
-import { FIELD_PARAMS, grow, LAST_BYTES, OPTIONAL_BYTES, table, trackedBytes, type FieldStats, type ValueFinding } from './field-stats.js';
+import { FIELD_PARAMS, grow, LAST_BYTES, LazyFinding, OPTIONAL_BYTES, table, trackedBytes, type FieldStats, type ValueFinding } from './field-stats.js';
 import { countsFor, countsOf, dropCounts, flushField, markStale, PROTO_NAMES, type Counts } from './field-counts.js';
 import { observeNumber } from './field-numbers.js';
 import { contextValue, type LineContexts } from './field-contexts.js';
@@ -160,19 +160,21 @@ function unseenValue(f: FieldStats, value: string, low: boolean, meta: boolean):
   let once = 0;
   for (const k of keys) if (v[k] === 1) once++;
   let p = (once + 1) / (f.n + 1);
-  let S = -Math.log10(p);
+  const S = -Math.log10(p);
   let score = low ? S / (S + (meta ? P.metaCatHalf : P.unseenHalf)) : 0;
   if (f.t !== undefined && settled(f, value)) {
     const q = Math.max(p, 1 / (f.n - f.t + 1));
     const Q = -Math.log10(q);
     if (Q / (Q + P.settledHalf) > score) {
       p = q;
-      S = Q;
       score = Q / (Q + P.settledHalf);
     }
   }
-  const shown = keys.slice(0, 8).join(', ');
-  return { kind: 'unseen_value', score, words: `value "${value.slice(0, 40)}" never seen in ${f.n} sightings (values so far: ${shown}; p ≈ ${p.toPrecision(2)})`, details: { sightings: f.n, values: keys.length, p_value: Number(p.toPrecision(3)) } };
+  const n = f.n;
+  return new LazyFinding('unseen_value', score, () => ({
+    words: `value "${value.slice(0, 40)}" never seen in ${n} sightings (values so far: ${keys.slice(0, 8).join(', ')}; p ≈ ${p.toPrecision(2)})`,
+    details: { sightings: n, values: keys.length, p_value: Number(p.toPrecision(3)) },
+  }));
 }
 
 /** A rare value judged over the field (rareValue), then in the line's contexts (field-contexts.ts): the higher finding. */
@@ -219,5 +221,10 @@ function rareValue(f: FieldStats, counts: Iterable<number>, value: string, c: nu
   // comes back at once: it is becoming common, not rare).
   const p = Math.max((rarer + 1) / (f.n + 1), 1 / Math.max(1, f.n - last));
   const S = -Math.log10(p);
-  return { kind: 'rare_value', score: S / (S + (meta && c <= P.metaRareMax ? P.metaCatHalf : P.catHalf)), words: `value "${value.slice(0, 40)}" seen only ${c} time${c === 1 ? '' : 's'} in ${f.n} sightings (p ≈ ${p.toPrecision(2)} for a value this rare)`, details: { sightings: f.n, values: f.k, count: c, p_value: Number(p.toPrecision(3)) } };
+  const n = f.n;
+  const k = f.k;
+  return new LazyFinding('rare_value', S / (S + (meta && c <= P.metaRareMax ? P.metaCatHalf : P.catHalf)), () => ({
+    words: `value "${value.slice(0, 40)}" seen only ${c} time${c === 1 ? '' : 's'} in ${n} sightings (p ≈ ${p.toPrecision(2)} for a value this rare)`,
+    details: { sightings: n, values: k, count: c, p_value: Number(p.toPrecision(3)) },
+  }));
 }

@@ -11,6 +11,7 @@
 import type { Template } from './templates.js';
 import { templateText } from './templates.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
+import { fixed } from './round.js';
 
 export const NEWS_DETECTOR = 'template_novelty';
 
@@ -38,7 +39,7 @@ export function templateNews(s: LogsState, t: Template, created: boolean, ts: nu
   const ms = ts - last[1];
   const q = Math.min(lines / P.settledLines, ms / P.settledMs);
   if (!(q > 0)) return 0;
-  const score = Number((q / (q + 1)).toFixed(4));
+  const score = fixed(q / (q + 1), 4);
   if (score >= threshold) {
     out.push({
       score,

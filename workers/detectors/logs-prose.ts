@@ -21,16 +21,17 @@
 // normal line reaches a share of 0.75 (the wordiest, `WARN worker retrying job ... after timeout`,
 // 0.71); on the mixed generator 99% of the feedback lines do.
 import type { Finding } from '../types.js';
-import { proseShare } from './prose-features.js';
+import { proseShare, proseShareSpaced } from './prose-features.js';
 import { freshProse, PROSE_PARAMS, ProseScorer, type ProseState } from './prose.js';
 
 /** Prose in log lines: without the llm streams' explained-token, recurrence and typo rules (chosen on llm streams only). */
-const LOG_PROSE_PARAMS = Object.freeze({ ...PROSE_PARAMS, tokenShare: 0, recurSize: 0, rareBytes: 0, floodCount: 0, shortBytes: 0, runPurge: 0, seenTexts: 0, holdEvents: 0, endingP: 0, burstTexts: 0, typoLetters: 0 });
+const LOG_PROSE_PARAMS = Object.freeze({ ...PROSE_PARAMS, tokenShare: 0, recurSize: 0, rareBytes: 0, floodCount: 0, shortBytes: 0, runPurge: 0, seenTexts: 0, holdEvents: 0, endingP: 0, burstTexts: 0, typoLetters: 0, alphabetRelief: 1 });
 
 export const PROSE_ROUTE = Object.freeze({ minTokens: 6, minShare: 0.75 });
 
 export function proseLike(text: string): boolean {
-  const { words, tokens } = proseShare(MAY_BE_UNSPACED.test(text) ? spacedWords(text) : text);
+  // (proseShareSpaced is null exactly when MAY_BE_UNSPACED matches: the text is respaced first.)
+  const { words, tokens } = proseShareSpaced(text) ?? proseShare(spacedWords(text));
   return tokens >= PROSE_ROUTE.minTokens && words >= PROSE_ROUTE.minShare * tokens;
 }
 
@@ -46,7 +47,7 @@ export function proseLike(text: string): boolean {
  */
 export const UNSPACED_CHARS_PER_WORD = 2;
 /** Quick test for the code units of those scripts (CJK radicals to CJK ideographs, compatibility ideographs, full-width forms, supplementary ideographs' high surrogates). */
-const MAY_BE_UNSPACED = /[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\ud840-\ud87f]/;
+export const MAY_BE_UNSPACED = /[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\ud840-\ud87f]/;
 const UNSPACED_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u30fc]+/gu;
 const UNSPACED_PUNCTUATION = /[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]/g;
 

@@ -15,6 +15,7 @@ import { clip, type LogsState, type Part } from './logs-state.js';
 import { jsonBytes, PERIOD_BYTES } from './budget.js';
 import { expectedBurst, freshPeriod, type PeriodStats } from './rate-period.js';
 import { valueRate } from './value-rate.js';
+import { fixed } from './round.js';
 
 /** rate()'s score for a burst line on a schedule (rate-period.ts): nothing reported, nor by its family. */
 export const EXPECTED = -1;
@@ -131,7 +132,7 @@ export class RateScorer {
   #burstScore(b: Burst, ts: number, periods: 'rp' | 'fp', key: number | string, t?: Template): number {
     if (b.S <= 0) return 0;
     if (b.S >= RATE_PARAMS.half && expectedBurst(this.#period(periods, key, t), ts)) return EXPECTED;
-    return Number((b.S / (b.S + RATE_PARAMS.half)).toFixed(4));
+    return fixed(b.S / (b.S + RATE_PARAMS.half), 4);
   }
 
   /**

@@ -84,6 +84,9 @@ const BURST_VALUE_BYTES = 3 * 14;
 /** A time of day (12:03:04, 12:03:04.123) or a date (2026-03-02…): not an id. */
 const CLOCK = /^(\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?|\d{4}-\d{2}-\d{2}.*)$/;
 
+/** Lines whose ring entries are left behind the window before they are dropped in one copy (RepeatScorer.compact). */
+const COMPACT_LINES = 64;
+
 /** 32-bit FNV-1a of (template id, slot index, value): the ring's key. */
 function keyOf(id: number, k: number, v: string): number {
   let h = 0x811c9dc5 ^ id;
@@ -105,6 +108,20 @@ export class RepeatScorer {
     this.#s = s;
     this.#miner = miner;
     this.#evicted = evicted;
+  }
+
+  /** Where the ring's window begins in LogsState.hr: the entries before it are out (compact drops them). */
+  #from = 0;
+
+  /** Drops the ring's entries that are out of its window (before the state is saved, and every COMPACT_LINES lines). */
+  compact(): void {
+    const ring = this.#s.hr;
+    const drop = this.#from;
+    this.#from = 0;
+    if (ring === undefined || drop === 0) return;
+    // In place (splice would allocate the removed entries' array).
+    for (let j = drop; j < ring.length; j++) ring[j - drop] = ring[j];
+    ring.length -= drop;
   }
 
   /** Charges a loaded state's records to their templates (as when created); a record whose template is gone is dropped. */
@@ -134,7 +151,7 @@ export class RepeatScorer {
     const stride = P.maxSlots + 1;
     // Per key, this line and the ring's lines within W with the same key (0 in the ring: no slot; a key is never 0).
     const counts = this.#counts.fill(1);
-    for (let j = 0; j + stride <= ring.length; j += stride) {
+    for (let j = this.#from; j + stride <= ring.length; j += stride) {
       const dt = ts - ring[j];
       if (dt >= W || dt < 0) continue;
       for (let x = 1; x < stride; x++) {
@@ -155,12 +172,10 @@ export class RepeatScorer {
     // This line: its time and keys (0: no slot), the oldest line out.
     ring.push(ts);
     for (let x = 0; x < P.maxSlots; x++) ring.push(x < nk ? keys[x] : 0);
-    // The oldest out in place (splice would allocate the removed entries' array on every line).
-    const drop = ring.length - stride * P.ring;
-    if (drop > 0) {
-      for (let j = drop; j < ring.length; j++) ring[j - drop] = ring[j];
-      ring.length -= drop;
-    }
+    // The oldest out: the window moves on, and the entries behind it go in one copy now and then (compact).
+    const drop = ring.length - stride * P.ring - this.#from;
+    if (drop > 0) this.#from += drop;
+    if (this.#from >= COMPACT_LINES * stride) this.compact();
     return this.#judge(t, c, top, ts, nk, threshold, out);
   }
 

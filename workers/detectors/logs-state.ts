@@ -11,6 +11,7 @@ import { freshTextState, upgradeTextState, type TextState } from './text.js';
 import { freshMiner, type MinerState } from './templates.js';
 import type { FieldStats } from './fields.js';
 import type { RateStats } from './rate.js';
+import type { PairActor } from './logs-pairs.js';
 
 export interface LogsState {
   v: 2;
@@ -51,6 +52,8 @@ export interface LogsState {
   hv?: Record<string, number[]>;
   /** [lines since, event time of] the last line that opened a template (logs-news.ts); absent until one with a time. */
   nt?: [number, number];
+  /** Per actor word of JSON records (`user.username=alice`), the field values seen with it (logs-pairs.ts); absent until one. */
+  ap?: Record<string, PairActor>;
   /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */
   p?: ProseState;
 }

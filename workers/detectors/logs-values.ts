@@ -19,6 +19,7 @@ import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
 import { FieldTable } from './field-table.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
 import { numberParts, PartNames } from './field-parts.js';
+import { fixed } from './round.js';
 
 export const SLOT_DETECTOR = 'template_slot';
 export const META_DETECTOR = 'metadata_field';
@@ -262,5 +263,5 @@ function report(r: ValueFinding, score: number, detector: string, what: string, 
 
 /** The score a value finding is reported with, and counted at in the row's top score. */
 function valueScore(r: ValueFinding): number {
-  return Number(Math.min(1, r.score).toFixed(4));
+  return fixed(Math.min(1, r.score), 4);
 }

@@ -18,6 +18,8 @@
 //   │   against the same route's values (the template's other categorical slots together, or
 //   │   each alone, the tightest history); high-cardinality slots (ids, users, hashes) are recognised and ignored;
 //   │   keyed slots (status=) also per key name over the stream's templates
+//   ├─► pairs (logs-pairs.ts): in a JSON record, a field value never seen with its actor (a
+//   │   user, a principal) once that actor's pairs have settled: an actor doing what it never did
 //   ├─► metadata: the event's own fields, per stream and field name, judged the same way
 //   ├─► rate: per template, lines in windows of event time vs the template's decayed mean,
 //   │   and a scan of its last 5 lines' span (quasi-Poisson tails): a burst of an ordinary
@@ -43,12 +45,14 @@ import { ValueScorer } from './logs-values.js';
 import { RateScorer } from './logs-rate.js';
 import { RepeatScorer } from './logs-repeat.js';
 import { templateNews } from './logs-news.js';
+import { pairNews } from './logs-pairs.js';
 
 export { poissonTailLog10, poissonTailLog10Real, RATE_PARAMS, SILENCE_PARAMS } from './rate.js';
 export { META_DETECTOR, SLOT_DETECTOR } from './logs-values.js';
 export { RATE_DETECTOR, SILENCE_DETECTOR } from './logs-rate.js';
 export { REPEAT_PARAMS, VALUE_BURST_DETECTOR } from './logs-repeat.js';
 export { NEWS_DETECTOR, NEWS_PARAMS } from './logs-news.js';
+export { PAIR_DETECTOR, PAIR_PARAMS } from './logs-pairs.js';
 
 /** The detector for one task: load state, feed events, save state. */
 class LogScorer {
@@ -115,6 +119,7 @@ class LogScorer {
     }
     top = Math.max(top, templateNews(this.#s, m.template, m.created, e.ts, threshold, out));
     top = Math.max(top, this.#values.slots(m.template, sc.tokens, threshold, out));
+    if (words !== null) top = Math.max(top, pairNews(this.#s, deep.length === 0 ? words : [...words, ...deep], e.ts, threshold, out));
     top = Math.max(top, this.#rates.silence(e.ts, threshold, out));
     if (this.#rates.streamLine(e.ts)) {
       const own = this.#rates.rate(m.template, e.ts, threshold, out);
@@ -146,6 +151,7 @@ class LogScorer {
 
   save(): Uint8Array {
     flushFields();
+    this.#repeats.compact();
     const s = this.#s;
     s.t = this.#text.saveState();
     s.m = this.#miner.save();

@@ -182,6 +182,24 @@ function isCloser(c: number): boolean {
  * pass over the characters, no allocation (it runs on every log line: logs-prose.ts).
  */
 export function proseShare(text: string): { words: number; tokens: number } {
+  return shareOf(text, false) as { words: number; tokens: number };
+}
+
+/**
+ * proseShare, or null at the first code unit of a script written without spaces (Han, kana,
+ * full-width forms: isUnspaced), whose text logs-prose.ts first respaces: one pass over an
+ * ordinary log line instead of a search for those scripts and then proseShare's pass.
+ */
+export function proseShareSpaced(text: string): { words: number; tokens: number } | null {
+  return shareOf(text, true);
+}
+
+/** The code units of MAY_BE_UNSPACED (logs-prose.ts): CJK radicals to CJK ideographs, compatibility ideographs, full-width forms, supplementary ideographs' high surrogates. */
+export function isUnspaced(c: number): boolean {
+  return (c >= 0x2e80 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xff00 && c <= 0xffef) || (c >= 0xd840 && c <= 0xd87f);
+}
+
+function shareOf(text: string, stop: boolean): { words: number; tokens: number } | null {
   let words = 0;
   let tokens = 0;
   const n = text.length;
@@ -191,7 +209,8 @@ export function proseShare(text: string): { words: number; tokens: number } {
     if (c <= 32) { i++; continue; }
     tokens++;
     let end = i;
-    while (end < n && text.charCodeAt(end) > 32) end++;
+    // (Every unspaced code unit is above 32, so inside a token: each one is looked at here.)
+    for (; end < n && (c = text.charCodeAt(end)) > 32; end++) if (stop && c >= 0x2e80 && isUnspaced(c)) return null;
     let a = i;
     let b = end;
     if (isOpener(text.charCodeAt(a))) a++;

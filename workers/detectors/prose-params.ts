@@ -86,14 +86,18 @@ export const PROSE_PARAMS = Object.freeze({
    * Lone witnesses (prose-recur.ts loneSupport): when the episodes above do not vouch, the closed
    * episodes of a single flagged text whose letter-pair profile has a cosine under recurLone with
    * the dictionary's (another language: a steady second language, not a run, not an injection in
-   * the stream's own words) do, for a text with at least one word the stream knows and its
-   * u(characters) under recurLoneChars (ordinary text, not pasted code: a repeated code paste in
-   * llm seed 4 has u 0.95, the second-language false alarms of llm-shop 201-202 at most 0.62); 0 turns it off.
-   * llm-shop 201-210: 0.884 at 2.46 → 0.884 at 2.14 false alarms per 1,000 (0.5: 2.35; without the
-   * known-word condition 2.00 but a repeated foreign-language incident vouched for by its first copy).
+   * the stream's own words) do, for a text with at least one word the stream knows and a share of
+   * code symbols less than recurLoneCode above the stream's usual mix (ordinary text, not pasted
+   * code); 0 turns it off. llm-shop 201-210: 0.884 at 2.46 → 0.884 at 2.14 false alarms per 1,000
+   * (0.5: 2.35; without the known-word condition 2.00 but a repeated foreign-language incident
+   * vouched for by its first copy). Branch shop14: the code condition was u(characters) under 0.5
+   * (a repeated code paste in llm seed 4 has u 0.95), which also turned away a Spanish reply whose
+   * accents, digits and "¡" moved its mix (u 0.99); with code symbols: llm-shop 201-210 71 → 67
+   * false alarms, llm 1-10 unchanged at 0.02 (0.05 lost a topic-drift incident; no condition at
+   * all lost 2 pasted-code incidents).
    */
   recurLone: 0.65,
-  recurLoneChars: 0.5,
+  recurLoneCode: 0.02,
   /**
    * Episodes of up to recurLoneSize flagged texts hold lone witnesses (an off-topic run has 8 or
    * more): llm-shop 201-210 0.910 at 2.11 → 0.910 at 1.97 false alarms per 1,000 with 2 instead of 1
@@ -187,6 +191,13 @@ export const PROSE_PARAMS = Object.freeze({
    * null keeps every text's own share; prose-typo.ts); 0 turns it off.
    */
   typoLetters: 4,
+  /**
+   * A text over its vocabulary threshold whose characters beyond ASCII (letters, marks, "¿", "¡") all occur
+   * at least alphabetMin times in the deflate dictionary's texts (a second language the stream's users write:
+   * prose-alphabet.ts) is judged at uHalf.vocabulary × alphabetRelief; 1 turns it off.
+   */
+  alphabetRelief: 1.5,
+  alphabetMin: 2,
   /** Recent flags remembered; above half flagged, texts are accepted again (the stream changed). */
   flagMemory: 64,
   /** EWMA weight of the usual character mix. */

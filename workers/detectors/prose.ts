@@ -36,6 +36,8 @@
 //   when a drift is reported, the texts that opened it, accepted before the window rose, leave D (prose-purge.ts);
 //   a text the stream accepted word for word (and flagged none soon after) is neither new vocabulary nor drift (prose-seen.ts);
 //   a near miss joins D after holdEvents texts, and never if a drift is reported meanwhile (prose-hold.ts).
+//   a text over its vocabulary threshold written throughout in the second alphabet of D's texts ("¿", "á", "é": a language a
+//   few percent of the stream's users write) is judged at alphabetRelief × the threshold (prose-alphabet.ts).
 // Event order only (never the wall clock); every number that influences a score is in the
 // serialised state and updated per event, so findings do not depend on the batch split.
 import { constants } from 'node:zlib';
@@ -56,9 +58,10 @@ import { calmRare, RareKinds } from './prose-rare.js';
 import { noteRun, takeRun, textHash, type RunMemory } from './prose-purge.js';
 import { SeenTexts } from './prose-seen.js';
 import { misspelt } from './prose-typo.js';
+import { knownAlphabet, secondAlphabet } from './prose-alphabet.js';
 import { hold, release } from './prose-hold.js';
 import { freshBurst, judgeBurst, NO_BURST, noteBurst, openingKey, type BurstJudgement } from './prose-burst.js';
-import { classDistance, classShares, CLASSES, longestToken, recurringToken, lower, pushNull, refreshNull, tokenShare, upper } from './prose-features.js';
+import { classDistance, classShares, CLASS_NAMES, CLASSES, longestToken, recurringToken, lower, pushNull, refreshNull, tokenShare, upper } from './prose-features.js';
 
 export { PROSE_DETECTOR } from './prose-explain.js';
 
@@ -69,6 +72,7 @@ import { canonicalProse, decodeProse, FLOOR, noteFlag, pushWindow, STATS, type P
 const DECIDE = ['vocabulary', 'paragraph', 'repetition', 'length', 'characters', 'token', 'ending', 'burst'] as const satisfies readonly Decision[];
 export type { Decision } from './prose-params.js';
 const WORD = /\p{L}{3,}/gu;
+const CODE = CLASS_NAMES.indexOf('code symbols');
 
 /** Each statistic's tail share against its null: upper tails, and the lower one of repetition (a text that compresses too well). */
 function tailShares(nl: ProseState['nulls'], v: ProseValues): Record<Stat, number> {
@@ -100,6 +104,8 @@ export class ProseScorer {
   readonly #recur: RecurParams;
   readonly #rk: RareKinds | null = null; // null while the constructor replays the saved dictionary: its evictions offer nothing
   readonly #sn: SeenTexts | null; // texts accepted while the stream was ordinary, verbatim (prose-seen.ts)
+  #alpha: ReadonlyMap<string, number> = new Map();
+  #alphaOf: Buffer | null = null;
   #segBin = -1; // the size bin the last text's paragraph was judged in (-1: none), which a finding quotes
   /** The last fed text's score (0 during warm-up) and its statistics. */
   rowScore = 0;
@@ -279,12 +285,8 @@ export class ProseScorer {
     const wg = part ? 1 + P.windowGain * Math.max(0, u.window - P.windowGainFrom) / P.uHalf.window : 1;
     const known = this.#sn?.has(v.x) === true; // accepted word for word before: neither new vocabulary nor drift (prose-seen.ts)
     const d: Record<Decision, number> = { ...u, vocabulary: known ? 0 : (u.unexplained + u.novelty) * gain * wg, paragraph: known || su === null ? 0 : su.u + su.n, ending: known ? 0 : ending, burst: burst?.s ?? 0 };
-    const half: Record<Decision, number> = { ...P.uHalf };
     const override = OVERRIDE.exec(text)?.[0];
-    if (override !== undefined) {
-      half.vocabulary /= 1 + P.overrideBoost;
-      half.paragraph /= 1 + P.overrideBoost;
-    }
+    const half = this.#halves(v, d, override !== undefined);
     // Each statistic's share of its own threshold; the largest decides.
     let top: Decision = 'vocabulary';
     for (const st of DECIDE) if (d[st] / half[st] > d[top] / half[top]) top = st;
@@ -303,6 +305,8 @@ export class ProseScorer {
       const again = override === undefined ? this.#secondOpinion(text, v, d, half, gain * wg) : null;
       noteRecur((s.rc ??= freshRecur()), para?.last ?? normalise(text.toLowerCase()).slice(0, P.maxBytes), s.n, this.#recur);
       if (again !== null && again < 1) score = again / (again + 1);
+    } else if (warm && P.recurSize > 0 && half.vocabulary > P.uHalf.vocabulary && d.vocabulary >= P.uHalf.vocabulary) {
+      noteRecur((s.rc ??= freshRecur()), v.x, s.n, this.#recur); // kept from a finding by its second alphabet: it vouches for its repeats as a flagged text would
     }
     this.rowScore = score;
     const flagged = score >= 0.5;
@@ -323,6 +327,32 @@ export class ProseScorer {
     return proseFinding(text, stat, v, d, score, changed, ctx);
   }
 
+  /**
+   * The thresholds a text is judged by: an instruction-override phrase lowers the vocabulary and paragraph ones (a prior);
+   * a text over its vocabulary threshold written in the second alphabet of the stream's recent texts raises that one (prose-alphabet.ts).
+   */
+  #halves(v: ProseValues, d: Record<Decision, number>, override: boolean): Record<Decision, number> {
+    const P = this.P;
+    const half: Record<Decision, number> = { ...P.uHalf };
+    if (override) {
+      half.vocabulary /= 1 + P.overrideBoost;
+      half.paragraph /= 1 + P.overrideBoost;
+    } else if (P.alphabetRelief > 1 && d.vocabulary >= half.vocabulary && knownAlphabet(v.x, this.#alphabet(), P.alphabetMin)) {
+      half.vocabulary *= P.alphabetRelief;
+    }
+    return half;
+  }
+
+  /** Counts of the second-alphabet characters of the deflate dictionary's texts (prose-alphabet.ts), kept while the dictionary is unchanged. */
+  #alphabet(): ReadonlyMap<string, number> {
+    const dict = this.#dictionary();
+    if (this.#alphaOf !== dict) {
+      this.#alpha = secondAlphabet(dict.toString('utf8'));
+      this.#alphaOf = dict;
+    }
+    return this.#alpha;
+  }
+
   /** The burst judgement of a text at event time ts (s 0: not judged; undefined: the view is off or the text has no time). */
   #burst(text: string, ts: number | undefined): BurstJudgement | undefined {
     const P = this.P;
@@ -340,7 +370,7 @@ export class ProseScorer {
     const x = normalise(text.toLowerCase()).slice(0, P.maxBytes);
     const nw = this.novelWords(x);
     const rc = (this.s.rc ??= freshRecur()), sup = lone ? loneSupport(rc, this.s.n, this.#recur, this.#dictionary().toString('utf8'), P.recurLone) : recurSupport(rc, x, this.s.n, this.#recur);
-    const next = (): number | null => (!lone && P.recurLone > 0 && nw.novel.length < nw.words && d.characters < P.recurLoneChars ? this.#secondOpinion(text, v, d, half, gain, true) : null);
+    const next = (): number | null => (!lone && P.recurLone > 0 && nw.novel.length < nw.words && v.shares[CODE] - this.s.mix[CODE] < P.recurLoneCode ? this.#secondOpinion(text, v, d, half, gain, true) : null);
     if (sup === null) return next();
     const buf = Buffer.from(x + '\n');
     const given = Buffer.concat([this.#dictionary(), Buffer.from(sup.text + '\n')]);

@@ -1,7 +1,7 @@
 // Rate and silence arithmetic of the logs detector (logs.ts): a template's rate record, its
 // windows of event time, the quasi-Poisson and negative-binomial tails behind the burst, scan and
 // silence scores. Pure functions of numbers; the record lives in the logs state (`r`, `sr`).
-import { round6 } from './round.js';
+import { fixed, round6 } from './round.js';
 
 export const SILENCE_PARAMS = Object.freeze({
   /** A template is judged for silence once its decayed mean is at least this many lines per window (steady). */
@@ -276,7 +276,7 @@ export function burstTest(r: RateStats, sr: RateStats | undefined, ts: number, r
     }
   }
   scanTest(b, r, ts, res, D, o);
-  if (b.S > r[BURST_S]) r[BURST_S] = Number(b.S.toFixed(2));
+  if (b.S > r[BURST_S]) r[BURST_S] = fixed(b.S, 2);
   return b;
 }
 

@@ -30,3 +30,21 @@ export function round6(x: number): number {
   }
   return Number(x.toPrecision(6));
 }
+
+/**
+ * Number(x.toFixed(digits)), bit for bit, for digits 0 … 6 (text-quarantine.ts rounds the
+ * stream's pace on every line; scores are rounded to 4 places). For |x · 10^digits| < 1e9 the
+ * product is within 1.2e-7 of the exact one; away from a tie (more than 1e-6 from .5) its nearest
+ * integer r is the one toFixed picks, and r / 10^digits (one correctly rounded division of exact
+ * doubles) is the double nearest the decimal toFixed writes. A near-tie, a zero (toFixed writes
+ * -0 as 0), NaN or a larger value takes toFixed itself.
+ */
+export function fixed(x: number, digits: number): number {
+  const p = POW10[digits];
+  const y = x * p;
+  if (y > -1e9 && y < 1e9) {
+    const r = Math.round(y);
+    if (r !== 0 && Math.abs(y - r) < 0.5 - 1e-6) return r / p;
+  }
+  return Number(x.toFixed(digits));
+}

@@ -37,13 +37,13 @@ export interface MinerParams {
 export const MINER_PARAMS: Readonly<MinerParams> = Object.freeze({
   maxTemplates: 10_000,
   /** The template layer's share of the stream's state budget (budget.ts; the least recently seen templates are evicted beyond it). */
-  maxBytes: STATE_BUDGET.templates - FAMILY_BUDGET - VALUE_BUDGET,
+  maxBytes: STATE_BUDGET.templates - FAMILY_BUDGET - VALUE_BUDGET - PAIR_BUDGET,
   similarity: 0.8,
   memoSize: 20_000,
   maxTokens: 64,
 });
 
-import { FAMILY_BUDGET, jsonBytes, STATE_BUDGET, TEMPLATE_FIXED_BYTES, VALUE_BUDGET } from './budget.js';
+import { FAMILY_BUDGET, jsonBytes, PAIR_BUDGET, STATE_BUDGET, TEMPLATE_FIXED_BYTES, VALUE_BUDGET } from './budget.js';
 
 export const WILD = '<*>';
 
@@ -60,6 +60,20 @@ export interface Template {
   layout?: unknown;
   /** Its family key (logs-rate.ts familyOf; null: none); cleared whenever the tokens change. */
   family?: string | null;
+  /** Its constant positions (not WILD nor key=<*>), as the tree search compares them; cleared whenever the tokens change. */
+  consts?: Int32Array;
+}
+
+/** A template's constant positions (Template.consts). */
+function constsOf(t: Template): Int32Array {
+  if (t.consts !== undefined) return t.consts;
+  const tt = t.tokens;
+  let n = 0;
+  for (const x of tt) if (x !== WILD && !isKeyedWild(x)) n++;
+  const c = new Int32Array(n);
+  n = 0;
+  for (let i = 0; i < tt.length; i++) if (tt[i] !== WILD && !isKeyedWild(tt[i])) c[n++] = i;
+  return (t.consts = c);
 }
 
 /** Serialised miner: next id, templates as [id, tokens joined by \u0001, last, count]. */
@@ -200,6 +214,12 @@ interface MemoHit {
   t: Template;
   leaf: Leaf;
   gen: number;
+  /** What a hit returns: t, neither changed nor created (one object per entry, not one per line). */
+  m: Match;
+}
+
+function memoHit(t: Template, leaf: Leaf, gen: number): MemoHit {
+  return { t, leaf, gen, m: { template: t, changed: false, created: false } };
 }
 
 export class TemplateMiner {
@@ -299,7 +319,7 @@ export class TemplateMiner {
       const t = hit.t;
       t.last = n;
       t.count++;
-      return { template: t, changed: false, created: false };
+      return hit.m;
     }
     const lk = this.#leafKey(tokens);
     const leaf = this.#leaves.get(lk);
@@ -309,16 +329,14 @@ export class TemplateMiner {
     if (leaf !== undefined) {
       for (const t of leaf) {
         let same = 0;
-        let total = 0;
-        let wild = 0;
         const tt = t.tokens;
-        for (let i = 0; i < tt.length; i++) {
+        // Over its constant positions only (wildcards count as neither).
+        const consts = constsOf(t);
+        const total = consts.length;
+        const wild = tt.length - total;
+        for (let j = 0; j < total; j++) {
+          const i = consts[j];
           const x = tt[i];
-          if (x === WILD || isKeyedWild(x)) {
-            wild++;
-            continue;
-          }
-          total++;
           if (x === tokens[i] || sameKey(x, tokens[i])) same++;
         }
         const sim = total === 0 ? 1 : same / total;
@@ -343,7 +361,7 @@ export class TemplateMiner {
         }
         changed = true;
         before0 ??= tt.slice();
-        best.layout = best.family = undefined;
+        best.layout = best.family = best.consts = undefined;
         tt[i] = sameKey(x, y) ? x.slice(0, fieldEq(x) + 1) + WILD : WILD;
       }
       best.last = n;
@@ -355,7 +373,7 @@ export class TemplateMiner {
         this.grow(best, tplBytes(best) - before, evicted);
       } else {
         if (this.#memo.size >= this.P.memoSize) this.#memo.clear();
-        this.#memo.set(sc.key, { t: best, leaf: leaf as Leaf, gen: (leaf as Leaf).gen });
+        this.#memo.set(sc.key, memoHit(best, leaf as Leaf, (leaf as Leaf).gen));
       }
       return changed ? { template: best, changed, created: false, before: before0 } : { template: best, changed, created: false };
     }
@@ -369,7 +387,7 @@ export class TemplateMiner {
     // The leaf the line was looked up in (its key is t's: maskToken is idempotent).
     const into = this.#leaves.get(lk) as Leaf;
     if (this.#memo.size >= this.P.memoSize) this.#memo.clear();
-    this.#memo.set(sc.key, { t, leaf: into, gen: ++into.gen });
+    this.#memo.set(sc.key, memoHit(t, into, ++into.gen));
     return { template: t, changed: true, created: true };
   }
 

@@ -5,6 +5,7 @@ import { jsonBytes } from './budget.js';
 import type { TextBaseline } from './text-baseline.js';
 import { TEXT_DETECTOR, type TextParams } from './text-params.js';
 import { entryBytes, type QEntry, type TextState } from './text-state.js';
+import { fixed } from './round.js';
 
 /** The quarantine of one task: its patterns live in the state (s.q). */
 export class Quarantine {
@@ -95,7 +96,7 @@ export class Quarantine {
       return;
     }
     const dt = Math.min(600_000, Math.max(0, ts - p[0]));
-    p[1] = p[2] === 1 ? dt : Number((p[1] + this.P.paceAlpha * (dt - p[1])).toFixed(3));
+    p[1] = p[2] === 1 ? dt : fixed(p[1] + this.P.paceAlpha * (dt - p[1]), 3);
     p[0] = Math.max(p[0], ts);
     p[2] = Math.min(p[2] + 1, 1e9);
   }
@@ -207,7 +208,7 @@ export class Quarantine {
     // The sighting that admits a mild pattern as normal is reported under the default threshold
     // (mildAdmissionWeight < 0.5): a sensitive profile sees the admission, the default does not.
     const fold = common ? Math.min(P.mildRecurrenceWeight, P.mildAdmissionWeight) : P.mildRecurrenceWeight;
-    const score = severe ? q[3] : Number((q[3] * fold).toFixed(4));
+    const score = severe ? q[3] : fixed(q[3] * fold, 4);
     const share = shareOf(q[13]);
     const frequency = steady ? q[8] : q[14];
     let explanation = this.#explain(q, { span, gap, inIncident, frequency, expect, horizon, share, common, burst: burst && inIncident ? ts - q[16] : -1 });
@@ -270,9 +271,9 @@ export class Quarantine {
     }
     const dur = s.n - q[9];
     const w = !inIncident ? 1 : dur < P.steadySpan ? 0 : q[7] - q[9] < P.steadySpan ? dur / P.incidentGap : gap / P.incidentGap;
-    q[8] = Number((long + w).toFixed(4));
-    q[13] = Number((recent + 1).toFixed(4));
-    q[14] = Number((starts + (inIncident ? 0 : 1)).toFixed(4));
+    q[8] = fixed(long + w, 4);
+    q[13] = fixed(recent + 1, 4);
+    q[14] = fixed(starts + (inIncident ? 0 : 1), 4);
     q[7] = s.n;
     // Most recently seen last: the quarantine drops the pattern seen longest ago.
     s.q.splice(s.q.indexOf(q), 1);

@@ -159,7 +159,9 @@ export class TextScorer {
     // (text-null.ts); before it exists, by the costs after the warm-up once lateNull of them came,
     // and with fewer it is held out (pending: neither baseline nor null). So is a warning that
     // names a failure (an error report at warning level, text-words.ts), without the severity prior.
-    const high = hasHighLevel(text) || warnedFailure(text) !== '';
+    // The warning's failure word, once (it is '' for a line with a high level: `high` is the same).
+    const warned = warnedFailure(text);
+    const high = warned !== '' || hasHighLevel(text);
     const late = high && s.mm === undefined ? this.#null.young() : null;
     const [med, scale] = s.mm !== undefined && high ? s.mm : late !== null && late[2] >= P.lateNull ? [late[0], late[1]] : [s.med, s.scale];
     const pending = warm && late !== null && late[2] < P.lateNull;
@@ -180,7 +182,7 @@ export class TextScorer {
     // A severe line during an ongoing severe incident is never benign novelty (Quarantine.severeIncident).
     // A line without a severity word whose every part the stream has shown (a known template, no
     // new value in its slots) is known, however much it costs: the dictionary forgot it (slots.ts).
-    const score = surprise > 0 && surprise >= Math.min(threshold, 0.5) && explained !== undefined && !(P.severeIncidentNews && sev !== '' && this.#quarantine.severeIncident(patternKey(line, P.quarantineLineBytes))) && explained(sev === '' && warnedFailure(text) === '') ? 0 : surprise;
+    const score = surprise > 0 && surprise >= Math.min(threshold, 0.5) && explained !== undefined && !(P.severeIncidentNews && sev !== '' && this.#quarantine.severeIncident(patternKey(line, P.quarantineLineBytes))) && explained(sev === '' && warned === '') ? 0 : surprise;
     this.rowScore = score;
     // Against the costs as they were before this line joins them.
     if (warm) {
@@ -209,7 +211,7 @@ export class TextScorer {
     // widens its own null instead of alarming on everything.
     const alone = deflatedBits(buf, P.level);
     if (P.nullTakesAnomalies) this.#null.push(Math.min(cost, med + zHalf * scale), cost / alone);
-    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(med), sev || warnedFailure(text), s.n, 1, s.n, 1, 0, '', 1, 1, 1, timed && ts > 0 ? ts : 0, 0, 0, 0];
+    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(med), sev || warned, s.n, 1, s.n, 1, 0, '', 1, 1, 1, timed && ts > 0 ? ts : 0, 0, 0, 0];
     this.#quarantine.open(entry);
     return this.#novel(buf, cost, z, baseLines, sev, entry[3], false, alone, med);
   }

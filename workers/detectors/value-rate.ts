@@ -23,6 +23,7 @@
 import { jsonBytes } from './budget.js';
 import { BURST_S, burstTest, closeWindows, freshRate, PEAK, poissonTailLog10Real, PREV_HOT, pushRing, RATE_PARAMS, type Burst, type BurstOptions, type RateStats } from './rate.js';
 import type { LogsState } from './logs-state.js';
+import { fixed } from './round.js';
 
 export const VALUE_RATE_PARAMS = Object.freeze({
   /** A key that has shown more values than this is not categorical (ids, addresses, times): no value record. */
@@ -192,7 +193,7 @@ function slowTest(b: Burst, r: RateStats, ts: number, o: BurstOptions): void {
   const W = RATE_PARAMS.windowMs;
   while (r.length <= SLOW_FROM) r.push(0);
   const c = (r[SLOW_TS] > 0 ? r[SLOW] * Math.exp(-Math.max(0, ts - r[SLOW_TS]) / P.slowMs) : 0) + 1;
-  r[SLOW] = Number(c.toFixed(4));
+  r[SLOW] = fixed(c, 4);
   r[SLOW_TS] = ts;
   if (c < RATE_PARAMS.minCount) r[SLOW_FROM] = 0;
   else if (r[SLOW_FROM] === 0) r[SLOW_FROM] = ts;
