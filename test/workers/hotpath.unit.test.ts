@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { proseShare, proseShareSpaced } from '../../workers/detectors/prose-features.js';
 import { MAY_BE_UNSPACED } from '../../workers/detectors/logs-prose.js';
-import { FIELD_PARAMS, flushFields, freshField, observeValue, type FieldStats } from '../../workers/detectors/fields.js';
+import { FIELD_PARAMS, flushFields, freshField, observeValue, wordValue, type FieldStats } from '../../workers/detectors/fields.js';
 import { scoreText, TEXT_PARAMS } from '../../workers/detectors/text.js';
 import { prng } from '../../src/tools/demo/synthetic.js';
 import { fieldEq, scan } from '../../workers/detectors/templates.js';
@@ -172,18 +172,28 @@ function observeRef(f: FieldStats, value: string): [number, number, string, numb
   if (v !== null) {
     const c = v[value];
     if (c === undefined) {
-      if (f.n >= P.minSightings && f.k <= P.lowCard) {
+      const low = f.n >= P.minSightings && f.k <= P.lowCard;
+      // A settled field (fields.ts settled): p no lower than 1 / (sightings since its last new value + 1).
+      const settled = f.t !== undefined && f.k >= 2 && f.n >= P.settledMin && f.n - f.t >= P.settledShare * f.n && wordValue(value);
+      if (low || settled) {
         const keys = Object.keys(v);
         let once = 0;
         for (const k of keys) if (v[k] === 1) once++;
-        out = [keys.length, f.n, keys.slice(0, 8).join(', '), once];
+        let p = (once + 1) / (f.n + 1);
+        const S = -Math.log10(p);
+        const q = settled ? Math.max(p, 1 / (f.n - (f.t as number) + 1)) : 1;
+        const Q = -Math.log10(q);
+        if (settled && Q / (Q + P.settledHalf) > (low ? S / (S + P.unseenHalf) : 0)) p = q;
+        out = [keys.length, f.n, keys.slice(0, 8).join(', '), p];
       }
       if (f.k >= P.maxValues) {
         f.v = null;
         f.n = 0;
+        delete f.t;
       } else {
         v[value] = 1;
         f.k++;
+        f.t = f.n;
       }
     } else v[value] = c + 1;
   }
@@ -216,7 +226,7 @@ describe('field counts in a Map beside the object', () => {
           expect(got.details.values).toBe(want[0]);
           expect(got.details.sightings).toBe(want[1]);
           expect(got.words).toContain(`values so far: ${want[2]};`);
-          expect(got.details.p_value).toBe(Number(((want[3] + 1) / (want[1] + 1)).toPrecision(3)));
+          expect(got.details.p_value).toBe(Number(want[3].toPrecision(3)));
         }
         if (r() < 0.01) {
           flushFields();

@@ -42,6 +42,17 @@ export const FIELD_PARAMS = Object.freeze({
    * plain mean (learn(), field-numbers.ts), so 40 already hold an EWMA past its start.
    */
   minNumeric: 40,
+  /**
+   * A settled slot (branch cat14): from settledMin sightings on, with no new value in at least
+   * settledShare of its sightings, an unseen value is judged up to maxValues values (not only
+   * lowCard) at the metadata bar (settledHalf), with p = max(Good-Turing, 1 / (sightings since its
+   * last new value + 1)); only a value with a letter and no run of two digits (a word, not a number,
+   * counter, time or id). A VPN's cipher after 200 logins, a WAF's tenth client country, a DHCP
+   * interface never used (edge 201-210); a slot that keeps taking values is not settled.
+   */
+  settledMin: 100,
+  settledShare: 0.5,
+  settledHalf: 2,
   /** EWMA weight of location and spread. */
   alpha: 0.02,
   /** Spread floor (log units) and winsorising (spreads). */
@@ -91,6 +102,11 @@ export interface FieldStats {
    * its sightings since and its count before (field-contexts.ts); absent until a rare value.
    */
   x?: Record<string, Record<string, number>>;
+  /**
+   * The sighting (n) at which the field's last new value came (a settled slot, fields.ts); absent
+   * until a new value (a state saved before it: from its next new value on), and once high-cardinality.
+   */
+  t?: number;
 }
 
 /** Keys of a tracked value's record besides its pieces (a piece is `name=value`, never these). */
@@ -196,5 +212,6 @@ export function fieldBytes(f: FieldStats, name: string): number {
     b += OPTIONAL_BYTES;
     for (const k of Object.keys(f.x)) b += trackedBytes(k, f.x[k]);
   }
+  if (f.t !== undefined) b += OPTIONAL_BYTES;
   return b;
 }

@@ -30,6 +30,7 @@ export function forgetValues(f: FieldStats): void {
   f.n = 0;
   delete f.l;
   delete f.x;
+  delete f.t;
   dropCounts(f);
 }
 
@@ -63,19 +64,8 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
   if (v !== null) {
     const c = absent ? undefined : v[value];
     if (c === undefined) {
-      if (f.n >= (meta ? P.metaMinSightings : P.minSightings) && f.k <= P.lowCard) {
-        flushField(f);
-        const keys = Object.keys(v);
-        let once = 0;
-        for (const k of keys) if (v[k] === 1) once++;
-        const n = f.n;
-        const p = (once + 1) / (n + 1);
-        const S = -Math.log10(p);
-        out = new LazyFinding('unseen_value', S / (S + (meta ? P.metaCatHalf : P.unseenHalf)), () => ({
-          words: `value "${value.slice(0, 40)}" never seen in ${n} sightings (values so far: ${keys.slice(0, 8).join(', ')}; p ≈ ${p.toPrecision(2)})`,
-          details: { sightings: n, values: keys.length, p_value: Number(p.toPrecision(3)) },
-        }));
-      }
+      const low = f.n >= (meta ? P.metaMinSightings : P.minSightings) && f.k <= P.lowCard;
+      if (low || settled(f, value)) out = unseenValue(f, value, low, meta);
       if (f.k >= P.maxValues) {
         // High-cardinality from here on: n counts sightings since, for the numeric share.
         for (const k of Object.keys(v)) grow(-(jsonBytes(k) + VALUE_BYTES));
@@ -87,11 +77,14 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
           grow(-OPTIONAL_BYTES);
           for (const k of Object.keys(f.x)) grow(-trackedBytes(k, f.x[k]));
         }
+        if (f.t !== undefined) grow(-OPTIONAL_BYTES);
         forgetValues(f);
       }
       else {
         v[value] = 1;
         f.k++;
+        if (f.t === undefined) grow(OPTIONAL_BYTES);
+        f.t = f.n;
         // (A name such as __proto__ is not an own key: not in the JSON, not counted.)
         if (Object.hasOwn(v, value)) grow(jsonBytes(value) + VALUE_BYTES);
         if (RARE_SHARE <= f.n + 1) {
@@ -117,6 +110,71 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
     }
   }
   return observeNumber(f, value, ctx, out, numbers, views);
+}
+
+/**
+ * A field whose values are settled (FIELD_PARAMS.settled*): from settledMin sightings on, no new
+ * value in the last settledShare of them, its values still kept (at most maxValues), at least two
+ * of them (one value is a constant so far, not a category: a firewall's first LAN drop after 269
+ * WAN drops, `IN=eth1` after `IN=eth0`, edge seed 201), and the unseen value a word (wordValue).
+ */
+function settled(f: FieldStats, value: string): boolean {
+  const P = FIELD_PARAMS;
+  return f.t !== undefined && f.k >= 2 && f.n >= P.settledMin && f.n - f.t >= P.settledShare * f.n && wordValue(value);
+}
+
+/**
+ * A value with a letter, no run of two or more digits and none of `/ = . @ :`: a category's name
+ * (a country, a cipher, an interface, a region), not a number, a counter, a time or an id, nor a
+ * path, a host or an address, nor a `key=value` word in a bare slot (a line whose JSON value held
+ * a space: its tokens shifted). Cloud seed 207: a new API's host and path were news without them.
+ */
+export function wordValue(x: string): boolean {
+  let letter = false;
+  let run = 0;
+  for (let i = 0; i < x.length; i++) {
+    const c = x.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++run >= 2) return false;
+    } else {
+      run = 0;
+      // / = . @ :
+      if (c === 47 || c === 61 || c === 46 || c === 64 || c === 58) return false;
+      const l = c | 32;
+      if ((l >= 97 && l <= 122) || c > 127) letter = true;
+    }
+  }
+  return letter;
+}
+
+/**
+ * The finding of an unseen value: Good-Turing p = (values seen once + 1) / (sightings + 1) at the
+ * field's bar when it is low-cardinality with enough sightings (`low`); a settled field's (settled)
+ * at settledHalf with p no lower than 1 / (sightings since its last new value + 1); the higher score.
+ */
+function unseenValue(f: FieldStats, value: string, low: boolean, meta: boolean): ValueFinding {
+  const P = FIELD_PARAMS;
+  flushField(f);
+  const v = f.v as Record<string, number>;
+  const keys = Object.keys(v);
+  let once = 0;
+  for (const k of keys) if (v[k] === 1) once++;
+  let p = (once + 1) / (f.n + 1);
+  const S = -Math.log10(p);
+  let score = low ? S / (S + (meta ? P.metaCatHalf : P.unseenHalf)) : 0;
+  if (f.t !== undefined && settled(f, value)) {
+    const q = Math.max(p, 1 / (f.n - f.t + 1));
+    const Q = -Math.log10(q);
+    if (Q / (Q + P.settledHalf) > score) {
+      p = q;
+      score = Q / (Q + P.settledHalf);
+    }
+  }
+  const n = f.n;
+  return new LazyFinding('unseen_value', score, () => ({
+    words: `value "${value.slice(0, 40)}" never seen in ${n} sightings (values so far: ${keys.slice(0, 8).join(', ')}; p ≈ ${p.toPrecision(2)})`,
+    details: { sightings: n, values: keys.length, p_value: Number(p.toPrecision(3)) },
+  }));
 }
 
 /** A rare value judged over the field (rareValue), then in the line's contexts (field-contexts.ts): the higher finding. */

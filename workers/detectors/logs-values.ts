@@ -12,8 +12,8 @@
 // miner may evict the least recently seen templates with their statistics.
 import type { TemplateMiner, Template } from './templates.js';
 import { templateText, WILD } from './templates.js';
-import { CALENDAR_VALUE, calendarValue, LONG_VALUE, MAX_SLOT_VALUE, slotLayout } from './slots.js';
-import { freshField, grownBytes, isContext, observeValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
+import { CALENDAR_VALUE, calendarValue, LONG_VALUE, MAX_SLOT_VALUE, slotLayout, type SlotLayout } from './slots.js';
+import { freshField, grownBytes, isContext, observeValue, wordValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
 import { grow } from './field-stats.js';
 import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
 import { FieldTable } from './field-table.js';
@@ -128,17 +128,10 @@ export class ValueScorer {
       // A context slot is categorical (its own numbers are not judged), so the context can include it.
       let r = observeValue(f, value, ctx, true, false, byView, cx, k);
       grew += grownBytes() - g0;
-      let pooled = false;
-      if (L.pool[k]) {
-        // The same key over the stream's templates: the larger of the two findings is reported.
-        // A key left out (the pool full) is asked for again: the pool's bytes may have fallen since.
-        const g = L.pooled[k] ?? (L.pooled[k] = this.#keys.field(name));
-        const q = g === undefined ? null : this.#keys.observe(g, name, value, '', false);
-        if (q !== null && (r === null || q.score > r.score)) {
-          r = q;
-          pooled = true;
-        }
-      }
+      // The same key over the stream's templates: the larger of the two findings is reported.
+      const q0 = this.#pooled(L, k, name, value);
+      let pooled = q0 !== null && (r === null || q0.score > r.score);
+      if (pooled) r = q0;
       // Several numbers in one token (field-parts.ts): each judged as a number of its own.
       const np = numberParts(value, this.#parts);
       const g0p = grownBytes();
@@ -155,11 +148,24 @@ export class ValueScorer {
       // The words only for a finding that is reported (most value findings score under the threshold).
       if (score < threshold) continue;
       const slot = `${name.startsWith('#') ? `at word ${name.slice(1)}` : `"${name}"`}`;
-      const where = pooled ? `Key "${name}" over the stream's templates (here in "${clip(templateText(t))}")` : part >= 0 ? `Number ${part + 1} of ${np} in slot ${slot} of template "${clip(templateText(t))}"` : `Slot ${slot} of template "${clip(templateText(t))}"`;
+      const where = pooled ? `${name.startsWith('#') ? 'Slot' : 'Key'} "${L.pool[k]}" over the stream's templates (here in "${clip(templateText(t))}")` : part >= 0 ? `Number ${part + 1} of ${np} in slot ${slot} of template "${clip(templateText(t))}"` : `Slot ${slot} of template "${clip(templateText(t))}"`;
       report(r, score, SLOT_DETECTOR, where, out, { template: t.id, slot: part >= 0 ? this.#partNames.get(name, part) : name, ...(pooled ? { pooled: 1 } : {}) });
     }
     if (grew !== 0) this.#miner.grow(t, grew, this.#evicted);
     return top;
+  }
+
+  /**
+   * Slot k's value judged under its pooled name (slots.ts SlotLayout.pool), or null. A key left
+   * out (the pool full) is asked for again: the pool's bytes may have fallen since. A bare slot's
+   * pool (`via <*>`) holds only its word values (fields.ts wordValue): the slot after `to` also
+   * holds addresses and ports, which a pool of them took for a category (edge seeds 207, 209).
+   */
+  #pooled(L: SlotLayout, k: number, name: string, value: string): ValueFinding | null {
+    const pn = L.pool[k];
+    if (pn === null || (name.startsWith('#') && !wordValue(value))) return null;
+    const g = L.pooled[k] ?? (L.pooled[k] = this.#keys.field(pn));
+    return g === undefined ? null : this.#keys.observe(g, pn, value, '', false);
   }
 
   /** The part (index) of the finding #numberParts returned last. */

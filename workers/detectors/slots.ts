@@ -5,8 +5,8 @@
 //        ─► its slots' values that carry text (words left once ids, numbers and hex are
 //           normalised away: a path, a name; not a date, a counter, an address)
 //        ─► each such value: already seen in its slot → not new; new in an id-like slot
-//           (more values than a low-cardinality field has, where fields.ts judges no unseen
-//           value, as for ids, users, hashes; or, from 3 sightings on, at least half of them a
+//           (more values than a low-cardinality field has, where fields.ts judges an unseen
+//           value only once the slot is settled, as for ids, users, hashes; or, from 3 sightings on, at least half of them a
 //           value seen only that once: Good-Turing's chance of a new value) → benign novelty; a blob longer than a slot
 //           keeps (an encoded payload), or a new value in any other slot → not explained
 //        ─► explained when at least one value is benign novelty and none is unexplained: the
@@ -76,8 +76,12 @@ export interface SlotLayout {
   pos: number[];
   names: string[];
   cut: number[];
-  /** The slot is also judged pooled by its key (a keyed slot whose key does not start with #). */
-  pool: boolean[];
+  /**
+   * The name the slot is also judged under, pooled over the stream's templates, or null: a keyed
+   * slot's key (one that does not start with #), or for a bare slot after a plain word, the word
+   * and the slot (`via <*>`: dhcpd's interface in its DISCOVER, OFFER, REQUEST and ACK lines).
+   */
+  pool: (string | null)[];
   stats: Record<string, FieldStats> | undefined;
   fields: (FieldStats | undefined)[];
   /** The key pooled over the stream's templates: undefined before the first look and while the pool has no room for it (field-table.ts). */
@@ -96,7 +100,7 @@ export function slotLayout(t: Template): SlotLayout {
     const name = keyed ? x.slice(0, x.length - 4) : `#${i}`;
     L.names.push(name);
     L.cut.push(keyed ? x.length - 3 : 0);
-    L.pool.push(!name.startsWith('#'));
+    L.pool.push(keyed ? (name.startsWith('#') ? null : name) : bareKey(tt, i));
     L.fields.push(undefined);
     L.pooled.push(undefined);
   }
@@ -104,9 +108,17 @@ export function slotLayout(t: Template): SlotLayout {
   return L;
 }
 
+/** A plain lower-case word before a bare slot (`via`, `cipher`), 2-16 letters. */
+const PLAIN_WORD = /^[a-z]{2,16}$/;
+
+/** The pooled name of bare slot i of tokens tt: `word <*>` after a plain word, else null. */
+function bareKey(tt: readonly string[], i: number): string | null {
+  return i > 0 && PLAIN_WORD.test(tt[i - 1]) ? `${tt[i - 1]} ${WILD}` : null;
+}
+
 /**
  * A slot whose values are ids: not low-cardinality (more than lowCard values seen, where
- * fields.ts no longer judges an unseen value), or high-cardinality (its values no longer kept),
+ * fields.ts judges an unseen value only in a settled slot, whose finding stands on its own), or high-cardinality (its values no longer kept),
  * or one whose sightings mostly each brought a new value (SLOT_NEW_PARAMS: a path or a name that
  * differs from line to line, before it has shown lowCard values).
  */
