@@ -124,8 +124,9 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
       const z = robustZ(judge, y);
       // A view judged (the line's own context has too few values): a value its own context has
       // shown is no outlier there, however far it lies from the view's (a PUT's 503 answer carries
-      // a body where the PUTs' 200s carry none).
-      if (z > 0 && !(own && judge !== st && st[0] >= P.minOwnNumeric && robustZ(st, y) < P.numHalf)) {
+      // a body where the PUTs' 200s carry none). Only a context that holds the view (a metadata
+      // field's context is the stream, '', coarser than its views).
+      if (z > 0 && !(own && judge !== st && st[0] >= P.minOwnNumeric && robustZ(st, y) < P.numHalf && ` ${ctx} `.includes(` ${where} `))) {
         const typical = Math.exp(judge[1]) - unit;
         out = new NumericOutlier(z / (z + P.numHalf), value, x, typical, where, z, judge[0]);
       }
