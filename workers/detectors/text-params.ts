@@ -133,14 +133,6 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
    */
   rareHorizonSevere: 500,
   /**
-   * The decayed count presumes a stream watched for a whole decay window; a young one (a CI
-   * runner's 1,300 lines, its job failing one time in ten) has had fewer events, and its rate is
-   * at least the count's one-sided lower confidence bound at this normal quantile (90%) over the
-   * events it has had (text-quarantine.ts youngExposure); in a stream older than the window the
-   * count alone decides, as before.
-   */
-  youngRateZ: 0.6745,
-  /**
    * A pattern without a severity word that has begun at least this many incidents, and begins
    * one more no sooner than periodicGap of its mean spacing (its incidents begun over the events
    * since it was first flagged), is routine: it comes back at its own pace (a consumer group's
@@ -244,7 +236,6 @@ export interface TextParams {
   steadySpan: number;
   rareHorizon: number;
   rareHorizonSevere: number;
-  youngRateZ: number;
   periodicStarts: number;
   periodicGap: number;
   scheduleStarts: number;

@@ -177,11 +177,7 @@ export class Quarantine {
     const steady = inIncident && s.n - q[9] >= P.steadySpan && !burst;
     const run = steady ? long : starts;
     const horizon = severe ? P.rareHorizonSevere : P.rareHorizon;
-    // A young stream (fewer events than the decay window holds) has been watched for less than
-    // the window the decayed count presumes: its rate is at least the count's lower bound
-    // (youngRateZ) over the decayed events it has had (youngExposure).
-    const young = youngExposure(s.n, P.rareHalfLife);
-    const expectOf = (f: number): number => (Math.max(f, poissonLower(f, P.youngRateZ) / young) * Math.LN2 * horizon) / P.rareHalfLife;
+    const expectOf = (f: number): number => (f * Math.LN2 * horizon) / P.rareHalfLife;
     const shareOf = (f: number): number => (f * Math.LN2) / P.recentHalfLife;
     // The recent share that can make it common: none inside a burst.
     const flowOf = (f: number): number => (burst ? 0 : shareOf(f));
@@ -297,25 +293,6 @@ export class Quarantine {
       ? `${seen}${why}: it has become common, so it is now accepted into the baseline as normal while it keeps coming (it is rare again once it stops for long).`
       : `${seen}Still rare: ${why.charAt(0).toLowerCase()}${why.slice(1)}.`;
   }
-}
-
-/**
- * The share of a full decay window's weight that `n` events carry (1 - 2^(-n / halfLife)): the
- * decayed exposure of a stream that has had n events, over that of one that has always been.
- */
-export function youngExposure(n: number, halfLife: number): number {
-  return Math.max(1e-9, 1 - 2 ** (-n / halfLife));
-}
-
-/**
- * A one-sided lower confidence bound (normal quantile z) on a Poisson mean given a count k (a
- * real: a decayed count), Wilson-Hilferty's approximation of the gamma quantile: 0.53 for 2 and
- * 1.10 for 3 at z = 1.2816 (90%); 0 for a count under 1/9.
- */
-export function poissonLower(k: number, z: number): number {
-  if (k <= 0) return 0;
-  const c = 1 - 1 / (9 * k) - z / (3 * Math.sqrt(k));
-  return c <= 0 ? 0 : k * c ** 3;
 }
 
 /**
