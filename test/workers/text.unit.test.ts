@@ -81,10 +81,6 @@ describe('quarantine and admission', () => {
     expect(burst.every((f) => f.details.admitted === false)).toBe(true);
   });
 
-  // The rarity tests below pin the decayed count of a stream older than the decay window: the
-  // young-stream bound (youngRateZ, text-young-rate.unit.test.ts) is off in them (an infinite z).
-  const OLD = { ...TEXT_PARAMS, youngRateZ: Number.POSITIVE_INFINITY };
-
   it('a non-severe pattern that keeps coming becomes common by its decayed frequency, and that explanation says so', () => {
     const lines = base();
     const at = [600, 700, 800, 900, 1000, 1100];
@@ -94,14 +90,14 @@ describe('quarantine and admission', () => {
     // db12; before, 600, 700 and 800 were). The text detector alone judges it by rarity:
     const { findings } = runStream('logs', textEvents(lines), 100);
     expect(findings.filter((f) => at.includes(f.index)).map((f) => f.index)).toEqual([600]);
-    const on = direct(lines, OLD).findings.filter((f) => at.includes(f.index));
+    const on = direct(lines, TEXT_PARAMS).findings.filter((f) => at.includes(f.index));
     // Occurrences 100 events apart, half-life 2000: 1, 1.97, 2.90, 3.80; expected in the next
     // 900 events 3.80 × ln 2 × 900 / 2000 = 1.19 ≥ 1 at the fourth: common there (admitted under
     // the default threshold, mildAdmissionWeight), then normal.
     expect(on.map((f) => f.index)).toEqual([600, 700, 800]);
     expect(on[2].details.admitted).toBe(false);
     expect(on[2].explanation).toMatch(/Still rare: at its decayed frequency \(2\.90 occurrences, half-life 2000 events; .*\) it is expected 0\.90 times in the next 900 events \(common at 1\)/);
-    const admit = direct(lines, OLD, 0.01).findings.filter((f) => at.includes(f.index));
+    const admit = direct(lines, TEXT_PARAMS, 0.01).findings.filter((f) => at.includes(f.index));
     expect(admit.map((f) => f.index)).toEqual([600, 700, 800, 900]);
     expect(admit[3].details.admitted).toBe(true);
     expect(admit[3].explanation).toMatch(/expected 1\.19 times in the next 900 events .*: it has become common, so it is now accepted into the baseline as normal/);
@@ -112,7 +108,7 @@ describe('quarantine and admission', () => {
     const at = [600, 700, 800, 900, 1000, 1100];
     const agents = ['python-requests/2.32.3', 'okhttp/4.12.0', 'shop-ios/7.3.1', 'curl/8.5.0', 'Go-http-client/1.1', 'python-requests/2.31.0'];
     at.forEach((i, k) => { lines[i] = `INFO scheduler rebalanced shard ${i} across zone-b replicas agent=${agents[k]} (lag ${i % 13}s)`; });
-    const on = direct(lines, OLD, 0.01).findings.filter((f) => at.includes(f.index));
+    const on = direct(lines, TEXT_PARAMS, 0.01).findings.filter((f) => at.includes(f.index));
     // As the same line without the agent: rare at its first three sightings, common at the fourth, then normal.
     expect(on.map((f) => f.index)).toEqual([600, 700, 800, 900]);
     expect(on.slice(1).map((f) => f.details.kind)).toEqual(['rare', 'rare', 'rare']);
@@ -149,7 +145,7 @@ describe('quarantine and admission', () => {
     const lines = base();
     const at = [600, 700, 800];
     for (const i of at) lines[i] = `INFO scheduler rebalanced shard ${i} across zone-b replicas (lag ${i % 13}s)`;
-    const P = { ...OLD, mildRecurrenceWeight: 0.1 };
+    const P = { ...TEXT_PARAMS, mildRecurrenceWeight: 0.1 };
     const strict = direct(lines, P).findings.filter((f) => at.includes(f.index));
     expect(strict.map((f) => f.index)).toEqual([600]);
     // A sensitive threshold still sees the recurrences, at the weighted score.
@@ -169,7 +165,7 @@ describe('quarantine and admission', () => {
     const at = [400, 500, 600, 700, 800];
     for (const i of at) lines[i] = `INFO scheduler rebalanced shard ${i} across zone-b replicas (lag ${i % 13}s)`;
     // Weight 1: every mild recurrence scores as its first sighting, so only the admission rule decides.
-    const P = { ...OLD, mildRecurrenceWeight: 1 };
+    const P = { ...TEXT_PARAMS, mildRecurrenceWeight: 1 };
     const dflt = direct(lines, P).findings.filter((f) => at.includes(f.index));
     // Occurrences 100 events apart: common at the fourth (700), normal after it.
     expect(dflt.map((f) => f.index)).toEqual([400, 500, 600]);
@@ -197,7 +193,8 @@ describe('quarantine and admission', () => {
     const lines = base();
     const at = [400, 500, 600, 700, 800, 900, 1000, 1100];
     for (const i of at) lines[i] = `ERROR payment gateway timeout after ${i}ms; circuit open`;
-    const on = direct(lines, OLD).findings.filter((f) => at.includes(f.index));
+    const { findings } = runStream('logs', textEvents(lines), 100);
+    const on = findings.filter((f) => at.includes(f.index));
     // Occurrences 100 events apart, half-life 2000: 1, 1.97, 2.90, 3.80, 4.67, 5.51, 6.32:
     // expected 1.10 times in the next 500 events (rareHorizonSevere) at 1000: common there, then
     // normal (with the 900 events of a mild pattern it was common at 700, branch db12).
