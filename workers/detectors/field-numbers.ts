@@ -79,9 +79,15 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
     f.num++;
     const unit = numberUnit;
     const y = Math.log(x + unit);
-    let st = f.c[ctx];
+    // A context longer than maxContext is kept under its hash (contextKey): a JSON access log's
+    // categorical fields together (method, bucket, status, error, agent, region) run past it.
+    const ck = contextKey(ctx);
+    let st = f.c[ck];
+    // The line's own context's history (not the overflow context '*' it may fall into).
+    let own = true;
     if (st === undefined) {
-      const key = f.nc < P.maxContexts && ctx.length <= P.maxContext ? ctx : '*';
+      const key = f.nc < P.maxContexts ? ck : '*';
+      own = key === ck;
       st = f.c[key];
       if (st === undefined) {
         st = [0, y, 0];
@@ -115,9 +121,12 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
       }
     }
     if (out === null && numeric && judge !== undefined) {
-      const dev = Math.max(judge[2], P.minDev);
-      const z = (y - judge[1]) / (1.25 * dev);
-      if (z > 0) {
+      const z = robustZ(judge, y);
+      // A view judged (the line's own context has too few values): a value its own context has
+      // shown is no outlier there, however far it lies from the view's (a PUT's 503 answer carries
+      // a body where the PUTs' 200s carry none). Only a context that holds the view (a metadata
+      // field's context is the stream, '', coarser than its views).
+      if (z > 0 && !(own && judge !== st && st[0] >= P.minOwnNumeric && robustZ(st, y) < P.numHalf && ` ${ctx} `.includes(` ${where} `))) {
         const typical = Math.exp(judge[1]) - unit;
         out = new NumericOutlier(z / (z + P.numHalf), value, x, typical, where, z, judge[0]);
       }
@@ -133,6 +142,23 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
     f.n++;
   } else f.n++;
   return out;
+}
+
+/**
+ * The key of a context in f.c: the context itself, or, when longer than maxContext, '~', its
+ * length and an FNV-1a hash of it (a field holds at most maxContexts contexts, so a 32-bit hash
+ * with the length keeps them apart).
+ */
+export function contextKey(ctx: string): string {
+  if (ctx.length <= FIELD_PARAMS.maxContext) return ctx;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ctx.length; i++) h = Math.imul(h ^ ctx.charCodeAt(i), 0x01000193);
+  return `~${ctx.length}:${(h >>> 0).toString(36)}`;
+}
+
+/** The robust z of y against a context's location and spread (the spread floored at minDev). */
+function robustZ(st: NumStats, y: number): number {
+  return (y - st[1]) / (1.25 * Math.max(st[2], FIELD_PARAMS.minDev));
 }
 
 /** Per view of the line (observeNumber), its statistics in f.g, or undefined when it has none (reused from call to call). */

@@ -53,6 +53,14 @@ export const FIELD_PARAMS = Object.freeze({
   settledMin: 100,
   settledShare: 0.5,
   settledHalf: 2,
+  /**
+   * When a view of the line judges its number (its own context, the combination of its template's
+   * other categorical slots, has fewer than minNumeric values), a value within numHalf robust z of
+   * at least this many values of its own context is not reported: that context has shown such
+   * values (a PUT's 503 answers carry a body of a few hundred bytes, its 200s none; judged by the
+   * view method=PUT alone, every routine 503 was 80,000× its typical size).
+   */
+  minOwnNumeric: 3,
   /** EWMA weight of location and spread. */
   alpha: 0.02,
   /** Spread floor (log units) and winsorising (spreads). */
@@ -60,7 +68,7 @@ export const FIELD_PARAMS = Object.freeze({
   clip: 4,
   numHalf: 7,
   maxContexts: 64,
-  /** The longest context key (the values of a template's other slots); a longer one is the overflow context '*'. */
+  /** The longest context kept as text (the values of a template's other slots); a longer one is kept under its hash (field-numbers.ts contextKey). */
   maxContext: 256,
   /** Share of values above the previous one beyond which a numeric field is a counter. */
   counterShare: 0.8,
