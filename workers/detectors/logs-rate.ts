@@ -112,7 +112,7 @@ export class RateScorer {
     if (r === undefined) r = this.#s.r[t.id] = freshRate(ts);
     else {
       if (r.length < RATE_LEN) upgradeRate(r);
-      if (ts >= r[0] + P.windowMs) closeWindows(r, ts, P.half, this.#s.sg);
+      if (ts >= r[0] + P.windowMs) closeWindows(r, ts);
     }
     r[1]++;
     r[SILENT] = 0;
@@ -168,7 +168,7 @@ export class RateScorer {
     if (r === undefined) {
       r = fr[key] = freshRate(ts);
       this.#families++;
-    } else if (ts >= r[0] + RATE_PARAMS.windowMs) closeWindows(r, ts, RATE_PARAMS.half, this.#s.sg);
+    } else if (ts >= r[0] + RATE_PARAMS.windowMs) closeWindows(r, ts);
     r[1]++;
     const b = burstTest(r, this.#s.sr, ts, this.#s.sub === 1 ? 1 : 1000);
     pushRing(r, ts);
@@ -204,11 +204,7 @@ export class RateScorer {
     let r = this.#s.sr;
     if (r === undefined) r = this.#s.sr = freshRate(ts);
     else if (ts < r[0]) return false;
-    else {
-      // The first line after a reported silence of the stream: the silence is kept (LogsState.sg).
-      if (r[SILENT] === 1 && r[5] >= 0 && ts > r[5]) this.#s.sg = [r[5], ts];
-      if (ts >= r[0] + RATE_PARAMS.windowMs) closeWindows(r, ts, RATE_PARAMS.half, this.#s.sg);
-    }
+    else if (ts >= r[0] + RATE_PARAMS.windowMs) closeWindows(r, ts);
     r[1]++;
     r[5] = ts;
     r[SILENT] = 0;
@@ -264,9 +260,7 @@ export class RateScorer {
     const tests = Math.max(1, ids.length);
     for (const id of ids) {
       const r = this.#s.r[id];
-      // A template's silence while the stream went on: from the end of the stream's own silence, when it came after the template's last line.
-      const sg = this.#s.sg;
-      const gap = end - (sg !== undefined && sg[1] > r[5] && sg[0] >= r[5] ? sg[1] : r[5]);
+      const gap = end - r[5];
       if (r[SILENT] === 1 || gap < P.minGapMs) continue;
       const S = silenceS(r, gap, tests);
       if (S <= 0) continue;

@@ -49,12 +49,6 @@ export interface LogsState {
   hr?: number[];
   /** Per template id, its value-burst record (logs-repeat.ts), charged in the template's bytes, evicted with it. */
   hv?: Record<string, number[]>;
-  /**
-   * The stream's last reported silence (logs-rate.ts): [event time of its last line before, of
-   * its first line after]; absent until one. The rate records do not decay over it, and a
-   * template's silence is counted from its end.
-   */
-  sg?: [number, number];
   /** [lines since, event time of] the last line that opened a template (logs-news.ts); absent until one with a time. */
   nt?: [number, number];
   /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */

@@ -148,7 +148,7 @@ export function upgradeRate(r: number[]): void {
  * The closed window's count is kept for the next one's sliding count (burstTest) when it is the window just before.
  * `stormS`: the S that makes a window a storm's (value-rate.ts takes a lower one).
  */
-export function closeWindows(r: RateStats, ts: number, stormS: number = RATE_PARAMS.half, gap?: readonly [number, number]): void {
+export function closeWindows(r: RateStats, ts: number, stormS: number = RATE_PARAMS.half): void {
   const P = RATE_PARAMS;
   if (r.length < RATE_LEN) upgradeRate(r);
   const k = Math.floor((ts - r[0]) / P.windowMs);
@@ -165,10 +165,8 @@ export function closeWindows(r: RateStats, ts: number, stormS: number = RATE_PAR
     r[BUSY]++;
     if (r.length > PEAK) r[PEAK] = round6(Math.max(r[PEAK] * P.peakDecay, c));
   }
-  // The empty windows after the closed one decay the means, but not those within the stream's own silence (`gap`).
-  const idle = k > 1 && gap !== undefined ? idleWindows(r[0], k, gap) : 0;
-  if (k - 1 - idle > 0) {
-    const decay = (1 - P.alpha) ** Math.min(k - 1 - idle, 10_000);
+  if (k > 1) {
+    const decay = (1 - P.alpha) ** Math.min(k - 1, 10_000);
     mean *= decay;
     m2 *= decay;
   }
@@ -178,20 +176,6 @@ export function closeWindows(r: RateStats, ts: number, stormS: number = RATE_PAR
   r[0] += k * P.windowMs;
   r[1] = 0;
   r[BURST_S] = 0;
-}
-
-/**
- * Of the empty windows [start + windowMs, start + k × windowMs) a record closes, how many lie
- * wholly within the stream's silence `gap` (LogsState.sg): a stream that stopped for 20 minutes
- * said nothing of its templates' and values' rates then, and decaying their means over it made
- * the ordinary lines after it bursts against near-zero means (db 201-210: about 45 false alarms
- * in the minutes after a stream's silence).
- */
-export function idleWindows(start: number, k: number, gap: readonly [number, number]): number {
-  const W = RATE_PARAMS.windowMs;
-  const lo = Math.ceil(Math.max(gap[0], start + W) / W);
-  const hi = Math.floor(Math.min(gap[1], start + k * W) / W);
-  return Math.max(0, hi - lo);
 }
 
 /** A template line's burst test (burstTest): S (on the window's scale), and what the explanation quotes. */

@@ -21,7 +21,7 @@
 // code, the actor's role, the verb. A value that makes up most of the stream (a constant field)
 // has no others to compare with and is not reported (RATE_PARAMS.maxShare), as for templates.
 import { jsonBytes } from './budget.js';
-import { BURST_S, burstTest, closeWindows, freshRate, idleWindows, PEAK, poissonTailLog10Real, PREV_HOT, pushRing, RATE_PARAMS, type Burst, type BurstOptions, type RateStats } from './rate.js';
+import { BURST_S, burstTest, closeWindows, freshRate, PEAK, poissonTailLog10Real, PREV_HOT, pushRing, RATE_PARAMS, type Burst, type BurstOptions, type RateStats } from './rate.js';
 import type { LogsState } from './logs-state.js';
 
 export const VALUE_RATE_PARAMS = Object.freeze({
@@ -134,7 +134,7 @@ export function valueRate(s: LogsState, words: readonly string[], ts: number, re
       r = vr[w] = freshRate(ts);
       r[3] = settled ? RATE_PARAMS.minWindows : 1;
       trim(vr, w);
-    } else if (ts >= r[0] + RATE_PARAMS.windowMs) closeValue(r, ts, s.sg);
+    } else if (ts >= r[0] + RATE_PARAMS.windowMs) closeValue(r, ts);
     r[1]++;
     const b = burstTest(r, s.sr, ts, res, o);
     pushRing(r, ts);
@@ -247,15 +247,14 @@ function rawMean(r: RateStats, raw: number, k: number): void {
  * becomes the peak, uncapped: a value that comes in bursts (a pipeline's hourly run) is not
  * reported for a burst no larger than its last.
  */
-function closeValue(r: RateStats, ts: number, gap: readonly [number, number] | undefined): void {
+function closeValue(r: RateStats, ts: number): void {
   const P = VALUE_RATE_PARAMS;
   const raw = r[1];
   const storm = r[BURST_S] >= P.stormS || (r[PREV_HOT] === 1 && r[BURST_S] >= P.stormS * RATE_PARAMS.stormHold);
   // Empty windows after the closed one: the storm, if any, is over with it.
   const over = ts >= r[0] + 2 * RATE_PARAMS.windowMs;
-  const k = Math.floor((ts - r[0]) / RATE_PARAMS.windowMs);
-  rawMean(r, raw, k > 1 && gap !== undefined ? k - idleWindows(r[0], k, gap) : k);
-  closeWindows(r, ts, P.stormS, gap);
+  rawMean(r, raw, Math.floor((ts - r[0]) / RATE_PARAMS.windowMs));
+  closeWindows(r, ts, P.stormS);
   let held = r.length > STORM_MAX ? r[STORM_MAX] : 0;
   if (storm) held = r[STORM_MAX] = Math.max(held, raw);
   if ((!storm || over) && held > 0) {
