@@ -61,6 +61,14 @@ export const FIELD_PARAMS = Object.freeze({
    * view method=PUT alone, every routine 503 was 80,000× its typical size).
    */
   minOwnNumeric: 3,
+  /**
+   * A categorical slot of numbers (a size in MB, a count: too few distinct values to be judged as
+   * numbers) is judged from beyondMin sightings on for a value far beyond every value it has shown:
+   * score 0.5 at beyondRatio × its largest. Redis's "Fork CoW for RDB: current 4 MB" at 191 MB
+   * (db 201-210: 10 unusual values missed, the slot holding 2-12 MB).
+   */
+  beyondMin: 20,
+  beyondRatio: 10,
   /** EWMA weight of location and spread. */
   alpha: 0.02,
   /** Spread floor (log units) and winsorising (spreads). */

@@ -13,7 +13,7 @@
 import { jsonBytes, VALUE_BYTES } from './budget.js';
 import { FIELD_PARAMS, grow, LAST_BYTES, LazyFinding, OPTIONAL_BYTES, table, trackedBytes, type FieldStats, type ValueFinding } from './field-stats.js';
 import { countsFor, countsOf, dropCounts, flushField, markStale, PROTO_NAMES, type Counts } from './field-counts.js';
-import { observeNumber } from './field-numbers.js';
+import { numberOf, observeNumber } from './field-numbers.js';
 import { contextValue, type LineContexts } from './field-contexts.js';
 
 export { FIELD_PARAMS, fieldBytes, freshField, grownBytes, isContext, type FieldStats, type NumStats, type ValueFinding } from './field-stats.js';
@@ -66,6 +66,10 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
     if (c === undefined) {
       const low = f.n >= (meta ? P.metaMinSightings : P.minSightings) && f.k <= P.lowCard;
       if (low || settled(f, value)) out = unseenValue(f, value, low, meta);
+      if (f.n >= P.beyondMin && numbers) {
+        const b = beyondRange(f, value);
+        if (b !== null && (out === null || b.score > out.score)) out = b;
+      }
       if (f.k >= P.maxValues) {
         // High-cardinality from here on: n counts sightings since, for the numeric share.
         for (const k of Object.keys(v)) grow(-(jsonBytes(k) + VALUE_BYTES));
@@ -175,6 +179,26 @@ function unseenValue(f: FieldStats, value: string, low: boolean, meta: boolean):
     words: `value "${value.slice(0, 40)}" never seen in ${n} sightings (values so far: ${keys.slice(0, 8).join(', ')}; p ≈ ${p.toPrecision(2)})`,
     details: { sightings: n, values: keys.length, p_value: Number(p.toPrecision(3)) },
   }));
+}
+
+/**
+ * An unseen value of a categorical slot whose values are all numbers, far beyond the largest
+ * (FIELD_PARAMS.beyondRatio): score ln(r) / (ln(r) + ln(beyondRatio)), r = (x + 1) / (largest + 1); null when not beyond it.
+ */
+function beyondRange(f: FieldStats, value: string): ValueFinding | null {
+  const x = numberOf(value);
+  if (!(x > 0) || f.v === null) return null;
+  flushField(f);
+  let top = -1;
+  for (const k of Object.keys(f.v)) {
+    const y = numberOf(k);
+    if (Number.isNaN(y)) return null;
+    top = Math.max(top, y);
+  }
+  if (top < 0 || x <= top) return null;
+  const L = Math.log((x + 1) / (top + 1));
+  const score = L / (L + Math.log(FIELD_PARAMS.beyondRatio));
+  return { kind: 'numeric_outlier', score, words: `value ${value.slice(0, 40)} is ${((x + 1) / (top + 1)).toPrecision(3)}× the largest of its ${f.n} sightings (${top})`, details: { sightings: f.n, largest: top, value: x } };
 }
 
 /** A rare value judged over the field (rareValue), then in the line's contexts (field-contexts.ts): the higher finding. */

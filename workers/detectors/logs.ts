@@ -37,7 +37,7 @@ import { LiveScorers } from './live.js';
 import { ProseLines } from './logs-prose.js';
 import { severityOf, TEXT_PARAMS, TextScorer } from './text.js';
 import { MINER_PARAMS, scan, TemplateMiner, type Match } from './templates.js';
-import { chargeSlotStats, explainedBySlots } from './slots.js';
+import { chargeSlotStats, explainedBySlots, SLOT_NEW_PARAMS } from './slots.js';
 import { flushFields } from './fields.js';
 import { jsonWords } from './json-line.js';
 import { loadState, type LogsState, type Part } from './logs-state.js';
@@ -139,10 +139,16 @@ class LogScorer {
   #m: Match | undefined;
   #tokens: readonly string[] = [];
 
-  /** The line's template is known and unchanged by it, and its new text is in id-like slots, or (`known`) it has none (slots.ts). */
+  /**
+   * The line's template is known and unchanged by it, and its new text is in id-like slots, or
+   * (`known`) it has none (slots.ts); a young template's line without a severity word may have
+   * widened it (SLOT_NEW_PARAMS.young).
+   */
   readonly #explained = (known: boolean): boolean => {
     const m = this.#m;
-    return m !== undefined && !m.created && !m.changed && explainedBySlots(m.template, this.#tokens, this.#s.s[m.template.id], known);
+    if (m === undefined || m.created) return false;
+    const young = known && m.template.count <= SLOT_NEW_PARAMS.young;
+    return (!m.changed || young) && explainedBySlots(m.template, this.#tokens, this.#s.s[m.template.id], known, young);
   };
 
   /** An idle tick at the stream's event time `ts`: only silences are judged. */

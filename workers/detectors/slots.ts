@@ -23,7 +23,20 @@ import { skeleton } from './text-words.js';
  * that the next value is new): from minSightings sightings on, when the values seen once are at
  * least `share` of the sightings, the slot is id-like even with few values.
  */
-export const SLOT_NEW_PARAMS = Object.freeze({ minSightings: 3, share: 0.5 });
+export const SLOT_NEW_PARAMS = Object.freeze({
+  minSightings: 3,
+  share: 0.5,
+  /**
+   * A young template (seen at most this many times, the line counted) and a line without a
+   * severity word: Good-Turing from the first sighting on (a slot whose one sighting was a
+   * value's only one expects a new value next), and a line that widens it (a constant of its one
+   * or few lines becomes a slot) is judged so too. A nightly mysqldump's slow-log entries, one
+   * per table, and a stream's first autovacuum/analyze reports, one per table: the 2nd and 3rd
+   * tables were news (db 201-210: 41 false alarms, 20 of them the dump's). A template seen more
+   * often keeps minSightings, and widening it stays news.
+   */
+  young: 4,
+});
 
 /** The longest slot value judged (longer ones are blobs: not kept, not judged). */
 export const MAX_SLOT_VALUE = 64;
@@ -122,10 +135,10 @@ function bareKey(tt: readonly string[], i: number): string | null {
  * or one whose sightings mostly each brought a new value (SLOT_NEW_PARAMS: a path or a name that
  * differs from line to line, before it has shown lowCard values).
  */
-function idLike(f: FieldStats): boolean {
+function idLike(f: FieldStats, young: boolean): boolean {
   if (f.v === null || f.k > FIELD_PARAMS.lowCard) return true;
   const P = SLOT_NEW_PARAMS;
-  return f.n >= P.minSightings && seenOnce(f) >= P.share * f.n;
+  return f.n >= (young ? 1 : P.minSightings) && seenOnce(f) >= P.share * f.n;
 }
 
 /** A slot whose values have mostly been long (SLOT_LONG_PARAMS; counted as LONG_VALUE while its values are kept). */
@@ -142,9 +155,10 @@ function longSlot(f: FieldStats): boolean {
  * slots before this line's values are added. `known`: a line with no new value at all (every
  * slot's value seen in it, or a number) is explained too: made only of parts the stream has
  * shown, it is new to the deflate dictionary only because the dictionary forgot it (text.ts asks
- * this of lines without a severity word).
+ * this of lines without a severity word). `young`: the template is young and the line has no
+ * severity word (SLOT_NEW_PARAMS.young).
  */
-export function explainedBySlots(t: Template, tokens: readonly string[], stats: Record<string, FieldStats> | undefined, known = false): boolean {
+export function explainedBySlots(t: Template, tokens: readonly string[], stats: Record<string, FieldStats> | undefined, known = false, young = false): boolean {
   const L = slotLayout(t);
   let benign = false;
   for (let k = 0; k < L.pos.length; k++) {
@@ -164,7 +178,7 @@ export function explainedBySlots(t: Template, tokens: readonly string[], stats: 
     if (f === undefined) return false;
     // Seen (while values are kept): not new. New: benign in an id-like slot, else news.
     if (f.v !== null && f.v[value] !== undefined) continue;
-    if (!idLike(f)) return false;
+    if (!idLike(f, young)) return false;
     benign = true;
   }
   return benign || known;

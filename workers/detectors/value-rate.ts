@@ -144,8 +144,8 @@ export function valueRate(s: LogsState, words: readonly string[], ts: number, re
     slowTest(b, r, ts, o);
     const share = streamMean > 0 ? r[2] / streamMean : 0;
     if (b.S <= 0 && share <= P.coverShare && usualBursts(r, ts)) cover = Math.max(cover, excess(r));
-    // A value that is most of the stream has no others to compare with (as a template's).
-    if (b.S > best.S && !(share > RATE_PARAMS.maxShare)) {
+    // A value that is most of the stream has no others to compare with (as a template's), its share on its raw counts (RAW_MEAN).
+    if (b.S > best.S && !(streamMean > 0 && Math.max(r[2], r[RAW_MEAN] ?? 0) / streamMean > RATE_PARAMS.maxShare)) {
       bestC = excess(r);
       best.S = b.S;
       best.word = w;
@@ -221,6 +221,27 @@ function slowTest(b: Burst, r: RateStats, ts: number, o: BurstOptions): void {
 const STORM_MAX = 16;
 
 /**
+ * Where a value's record keeps its mean per window of its raw counts (storm windows whole, as the
+ * stream's own record takes them; r[2] caps them): its share of the stream. A value on every
+ * record (MongoDB's "s" = "I") stays most of the stream after a storm, where its capped mean made
+ * it look like a fifth of it, and every ordinary record in the next storm was reported as a burst
+ * of it (db 201-210: 70 false alarms). A record without one (an older state) starts it at r[2].
+ */
+const RAW_MEAN = 21;
+
+/** closeValue's update of RAW_MEAN: the closed window's raw count `raw` and the `k` windows it moves on, at closeWindows's weights. */
+function rawMean(r: RateStats, raw: number, k: number): void {
+  if (r.length <= RAW_MEAN) {
+    while (r.length < RAW_MEAN) r.push(0);
+    r.push(r[2]);
+  }
+  const P = RATE_PARAMS;
+  let m = r[RAW_MEAN] + (r[3] === 0 ? 1 : P.alpha) * (raw - r[RAW_MEAN]);
+  if (k > 1) m *= (1 - P.alpha) ** Math.min(k - 1, 10_000);
+  r[RAW_MEAN] = Number(m.toFixed(6));
+}
+
+/**
  * closeWindows with the value's lower storm mark, and its peak kept whole: a storm's windows enter
  * the mean and the peak capped (so the storm's later windows are judged against the value's
  * usual rate, not against its own first window), and once the storm is over its largest window
@@ -233,6 +254,7 @@ function closeValue(r: RateStats, ts: number): void {
   const storm = r[BURST_S] >= P.stormS || (r[PREV_HOT] === 1 && r[BURST_S] >= P.stormS * RATE_PARAMS.stormHold);
   // Empty windows after the closed one: the storm, if any, is over with it.
   const over = ts >= r[0] + 2 * RATE_PARAMS.windowMs;
+  rawMean(r, raw, Math.floor((ts - r[0]) / RATE_PARAMS.windowMs));
   closeWindows(r, ts, P.stormS);
   let held = r.length > STORM_MAX ? r[STORM_MAX] : 0;
   if (storm) held = r[STORM_MAX] = Math.max(held, raw);
