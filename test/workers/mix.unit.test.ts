@@ -1,7 +1,8 @@
 // Window-level template-mix drift: known lines in unusual proportions.
 import { describe, expect, it } from 'vitest';
 import { prng, syntheticLog } from '../../src/tools/demo/synthetic.js';
-import { freshMix, HashTable, hashLine, MIX_PARAMS, MixDrift } from '../../workers/detectors/mix.js';
+import { freshMix, HashTable, MIX_PARAMS, MixDrift } from '../../workers/detectors/mix.js';
+import { fnv1a } from '../../workers/detectors/fnv.js';
 import { runStream, textEvents } from './helpers.js';
 
 /** A stream of five templates; between `from` and `to` the rare one (2%) becomes 50%. */
@@ -43,9 +44,9 @@ describe('template mix drift', () => {
     expect(runStream('logs', ev, 1).findings).toEqual(one.findings);
   });
 
-  it('hashLine is a stable 32-bit FNV-1a', () => {
-    expect(hashLine('')).toBe(0x811c9dc5);
-    expect(hashLine('a')).toBe(0xe40c292c);
+  it('fnv1a is a stable 32-bit FNV-1a', () => {
+    expect(fnv1a('')).toBe(0x811c9dc5);
+    expect(fnv1a('a')).toBe(0xe40c292c);
   });
 });
 
@@ -57,7 +58,7 @@ describe('HashTable (the mix counts)', () => {
     for (let round = 0; round < 6; round++) {
       const distinct = 1 + Math.floor(r() * 600);
       for (let i = 0; i < 3000; i++) {
-        const k = hashLine(String(Math.floor(r() * distinct)));
+        const k = fnv1a(String(Math.floor(r() * distinct)));
         if (r() < 0.5) {
           t.add(k, 1);
           m.set(k, (m.get(k) ?? 0) + 1);
@@ -66,7 +67,7 @@ describe('HashTable (the mix counts)', () => {
           t.set(k, v);
           m.set(k, v);
         }
-        const probe = hashLine(String(Math.floor(r() * 2 * distinct)));
+        const probe = fnv1a(String(Math.floor(r() * 2 * distinct)));
         expect(t.get(probe)).toBe(m.get(probe));
       }
       expect(t.entries()).toEqual([...m]);

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import score from '../../workers/score.js';
 import { decodeProse, type ProseState } from '../../workers/detectors/prose-state.js';
-import { SeenTexts, textHash32, textKey } from '../../workers/detectors/prose-seen.js';
+import { SeenTexts, textKey } from '../../workers/detectors/prose-seen.js';
+import { fnv1a } from '../../workers/detectors/fnv.js';
 import type { Finding, ScoreInput } from '../../workers/types.js';
 import { generateLlmShop } from '../../src/tools/eval/generators/llm-shop.js';
 import { packageRoot } from '../../src/core/paths.js';
@@ -22,7 +23,7 @@ describe('the verbatim memory key', () => {
   it('a 32-bit FNV-1a collision with an accepted text is not taken for it', () => {
     const m = new SeenTexts(16, 0);
     for (const [k, [a, b]] of COLLISIONS.entries()) {
-      expect(textHash32(a)).toBe(textHash32(b));
+      expect(fnv1a(a)).toBe(fnv1a(b));
       m.accept(a, k);
       m.tick(k);
       expect(m.has(a)).toBe(true);

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { freshProse, ProseScorer } from '../../workers/detectors/prose.js';
 import { PROSE_PARAMS } from '../../workers/detectors/prose-params.js';
 import { decodeProse } from '../../workers/detectors/prose-state.js';
-import { SeenTexts, textHash32 } from '../../workers/detectors/prose-seen.js';
+import { SeenTexts } from '../../workers/detectors/prose-seen.js';
+import { fnv1a } from '../../workers/detectors/fnv.js';
 import { normalise } from '../../workers/detectors/normalise.js';
 import { generateLlmShop } from '../../src/tools/eval/generators/llm-shop.js';
 
@@ -45,7 +46,7 @@ describe('SeenTexts', () => {
     expect(saved).toBeDefined();
     const back = new SeenTexts(2, 0, saved);
     expect(['x', 'y', 'z'].map((t) => back.has(t))).toEqual([false, true, true]);
-    expect(textHash32('y')).toBe(textHash32('y'));
+    expect(fnv1a('y')).toBe(fnv1a('y'));
     expect(m.save()).toBeUndefined(); // unchanged since the last save
   });
 });

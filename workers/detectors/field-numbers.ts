@@ -6,6 +6,7 @@
 // from minNumeric values on. Score z / (z + numHalf).
 import { FIELD_PARAMS, grow, OPTIONAL_BYTES, table, type FieldStats, type NumStats, type ValueFinding } from './field-stats.js';
 import { CONTEXT_BYTES, jsonBytes } from './budget.js';
+import { fnv1a } from './fnv.js';
 
 /**
  * A numeric outlier, its words and details written only when read: most have a small z and are
@@ -151,9 +152,7 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
  */
 export function contextKey(ctx: string): string {
   if (ctx.length <= FIELD_PARAMS.maxContext) return ctx;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < ctx.length; i++) h = Math.imul(h ^ ctx.charCodeAt(i), 0x01000193);
-  return `~${ctx.length}:${(h >>> 0).toString(36)}`;
+  return `~${ctx.length}:${fnv1a(ctx).toString(36)}`;
 }
 
 /** The robust z of y against a context's location and spread (the spread floored at minDev). */

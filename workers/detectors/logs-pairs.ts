@@ -35,6 +35,7 @@
 // numbers, maxKeys key records of 3 numbers, maxPairs hashes; keys past maxKeys are not judged). Event time only: a replay gives the
 // same findings; nothing depends on the batch split.
 import { jsonBytes } from './budget.js';
+import { fnv1a } from './fnv.js';
 import { valueClass } from './value-rate.js';
 import type { LogsState, Part } from './logs-state.js';
 
@@ -77,16 +78,6 @@ export interface PairActor {
   p: number[];
 }
 
-/** 32-bit FNV-1a of a string. */
-function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 function digits(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
@@ -123,7 +114,7 @@ function learn(a: PairActor, values: readonly string[]): string | null {
   const P = PAIR_PARAMS;
   let first: string | null = null;
   for (const w of values) {
-    const kh = hash(w.slice(0, w.indexOf('=')));
+    const kh = fnv1a(w.slice(0, w.indexOf('=')));
     let ki = -1;
     for (let i = 0; i < a.k.length; i += 3) if (a.k[i] === kh) { ki = i; break; }
     if (w.endsWith('=')) {
@@ -136,7 +127,7 @@ function learn(a: PairActor, values: readonly string[]): string | null {
       if (a.k[ki + 1] < 0) continue;
       a.k[ki + 2]++;
     }
-    const vh = hash(w);
+    const vh = fnv1a(w);
     if (ki >= 0 && a.p.includes(vh)) continue;
     if (ki < 0) {
       if (a.k.length >= 3 * P.maxKeys) continue;

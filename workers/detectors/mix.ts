@@ -52,17 +52,8 @@ export function freshMix(): MixState {
   return { h: 0, w: [], p: [], hops: 0, kl: [], kpos: 0, med: 0, scale: 0 };
 }
 
-export function hashLine(line: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < line.length; i++) {
-    h ^= line.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /**
- * hashLine of a normalised line's shape: the digits of its class tokens left out (`<N3>` and
+ * fnv1a (fnv.ts) of a normalised line's shape: the digits of its class tokens left out (`<N3>` and
  * `<N4>` alike, `<H16>` and `<H8>`), so a line counts as the same line in the mix whatever its
  * numbers' magnitudes (a counter growing past 999 does not change the stream's mix). One pass,
  * the same FNV-1a over the other characters.
@@ -92,7 +83,7 @@ const pct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
  * Line hashes to numbers, in insertion order: what a Map<number, number> gives here, without its
  * cost on every line (a hash above 2^30 is no small integer, so a Map boxes and hashes it as a
  * heap number). Open addressing over an index of entry positions; the keys are the uint32 hashes
- * of hashLine (as the state holds them).
+ * of fnv1a (as the state holds them).
  */
 export class HashTable {
   keys = new Float64Array(16);
@@ -192,7 +183,7 @@ export class MixDrift {
   }
 
   /**
-   * Counts one normalised line, given by its hashLine(); at the end of a hop returns a finding (or null) when the
+   * Counts one normalised line, given by its fnv1a(); at the end of a hop returns a finding (or null) when the
    * window's score reaches `threshold`. `nameOf` gives a readable line for a hash when the caller knows one.
    */
   observe(h: number, nameOf: (hash: number) => string | undefined, threshold = 0.5): Omit<Finding, 'index'> | null {

@@ -7,6 +7,7 @@
 //   every stream and statistic, chosen on the generator's tuning seeds).
 import { jsonBytes } from './budget.js';
 import { deflatedBits } from './deflate.js';
+import { fnv1a } from './fnv.js';
 
 /** Character classes: ASCII letters, digits, whitespace, ASCII punctuation, code symbols, other scripts. */
 export const CLASS_NAMES = ['letters', 'digits', 'spaces', 'punctuation', 'code symbols', 'non-Latin script'] as const;
@@ -87,9 +88,7 @@ export function longestTokenCore(text: string): string {
 /** A token as the memory keeps it: itself up to 96 characters, else its first 78, its length and a hash of it all. */
 function tokenKey(t: string): string {
   if (t.length <= 96) return t;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
-  return `${t.slice(0, 78)}#${t.length}#${(h >>> 0).toString(36)}`;
+  return `${t.slice(0, 78)}#${t.length}#${fnv1a(t).toString(36)}`;
 }
 
 /**

@@ -11,6 +11,7 @@
 //   false "seen" answers: about 1 % at `words` = 1024 in 16,384 bits with 3 probes per generation
 //
 // State: the two generations as base64 (2 × 2,732 characters) and the current count.
+import { fnv1a } from './fnv.js';
 
 export interface LexiconState {
   /** Current generation (base64 of bits / 8 bytes). */
@@ -25,17 +26,13 @@ export const LEXICON_BITS = 16384;
 const HASHES = 3;
 const BYTES = LEXICON_BITS / 8;
 
-/** FNV-1a over UTF-16 units, and a second hash from it (Kirsch–Mitzenmacher double hashing). */
+/** FNV-1a (fnv.ts), and a second hash from it (Kirsch–Mitzenmacher double hashing). */
 function hashes(w: string): [number, number] {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < w.length; i++) {
-    h ^= w.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  const h = fnv1a(w);
   let g = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   g = Math.imul(g ^ (g >>> 13), 0xc2b2ae35);
   g ^= g >>> 16;
-  return [h >>> 0, (g | 1) >>> 0];
+  return [h, (g | 1) >>> 0];
 }
 
 function test(bits: Uint8Array, h1: number, h2: number): boolean {

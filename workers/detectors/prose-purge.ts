@@ -5,18 +5,13 @@
 //
 // State: [event, hash of the normalised text] pairs, oldest first, at most `window` of them.
 
-export type RunMemory = [number, number][];
+import { fnv1a } from './fnv.js';
 
-/** FNV-1a of a string's UTF-16 units (a dictionary entry's key). */
-export function textHash(x: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < x.length; i++) h = Math.imul(h ^ x.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
+export type RunMemory = [number, number][];
 
 /** Remembers an accepted text x at event `at` (oldest out beyond `window` entries). */
 export function noteRun(pw: RunMemory, x: string, at: number, window: number): void {
-  pw.push([at, textHash(x)]);
+  pw.push([at, fnv1a(x)]);
   while (pw.length > window) pw.shift();
 }
 

@@ -52,16 +52,6 @@ export function isSeenState(o: unknown): o is SeenState {
     s.q.every((x, i) => i % (per + 1) === 0 || isWord(x));
 }
 
-/** FNV-1a over the UTF-16 units of x (the key of states saved before the 64-bit key; kept for tests of the upgrade). */
-export function textHash32(x: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < x.length; i++) {
-    h ^= x.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /** SHA-256 of a buffer: the one-shot crypto.hash where Node has it (20.12 on), else createHash. */
 const sha256: (b: Buffer) => Buffer = typeof hash === 'function' ? (b) => hash('sha256', b, 'buffer') : (b) => createHash('sha256').update(b).digest();
 

@@ -55,7 +55,8 @@ import {
 } from './prose-segment.js';
 import { freshRecur, loneSupport, noteRecur, recurSupport, type RecurParams } from './prose-recur.js';
 import { calmRare, RareKinds } from './prose-rare.js';
-import { noteRun, takeRun, textHash, type RunMemory } from './prose-purge.js';
+import { noteRun, takeRun, type RunMemory } from './prose-purge.js';
+import { fnv1a } from './fnv.js';
 import { SeenTexts } from './prose-seen.js';
 import { misspelt } from './prose-typo.js';
 import { knownAlphabet, secondAlphabet } from './prose-alphabet.js';
@@ -180,7 +181,7 @@ export class ProseScorer {
     const run = takeRun(pw, this.s.n, this.P.window);
     if (run.size === 0) return;
     this.s.dict = this.s.dict.filter((t) => {
-      if (!run.has(textHash(t))) return true;
+      if (!run.has(fnv1a(t))) return true;
       this.#seen.delete(t);
       this.#words(t, -1);
       this.#dictBytes -= Buffer.byteLength(t) + 1;

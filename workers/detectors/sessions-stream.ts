@@ -6,6 +6,7 @@
 //            trace/request/session id in the metadata, else lineKeyOf (blk_ id, trace/request/
 //            session id in the text) ─► none: skipped (no state)
 //        ─► lineTemplate(normalise(line)) ─► tracker.add(key, template, ts) ─► closed ─► judge
+import { fnv1a } from './fnv.js';
 import { BLOCK_ID, SESSION_PARAMS, SessionTracker, sessionKeyOf, type SessionParams, type SessionState } from './sessions.js';
 
 /** An id in the text: an HDFS block, or a trace/request/session id written as key=value or "key": "value". */
@@ -63,12 +64,7 @@ const entityOf = (k: string | null): string | null => (k === null || PLACEHOLDER
  */
 export function lineTemplate(normalised: string): string {
   const t = normalised.replace(/<[NHX]\d+>/g, '<#>').replace(WORD_WITH_NUMBER, '<#>');
-  let h = 0x811c9dc5;
-  for (let i = 0; i < t.length; i++) {
-    h ^= t.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return `t${(h >>> 0).toString(36)}`;
+  return `t${fnv1a(t).toString(36)}`;
 }
 
 interface SessionsWire {

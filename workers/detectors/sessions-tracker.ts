@@ -2,6 +2,7 @@
 // the open sessions per entity closed by idle gap (event time) or by the bounds, judged against
 // the reference (normal ones learnt), with its plain-JSON state (SessionState).
 import { jsonBytes } from './budget.js';
+import { fnv1a } from './fnv.js';
 import { freshModel, learnSession, type SessionModel } from './sessions-model.js';
 import { SESSION_PARAMS, type SessionParams } from './sessions-params.js';
 import { explainSession, scoreSession, type SessionScore } from './sessions-score.js';
@@ -15,12 +16,7 @@ const KEY_KEEP = 96;
 /** A session key as kept: itself, or when longer than MAX_KEY its start and an FNV-1a hash of it. */
 export function sessionKey(key: string): string {
   if (key.length <= MAX_KEY) return key;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return `${key.slice(0, KEY_KEEP)}~${(h >>> 0).toString(36)}`;
+  return `${key.slice(0, KEY_KEEP)}~${fnv1a(key).toString(36)}`;
 }
 
 const ID_FIELDS = ['trace_id', 'traceId', 'traceID', 'request_id', 'requestId', 'session_id', 'sessionId'] as const;
