@@ -65,7 +65,8 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
     const c = absent ? undefined : v[value];
     if (c === undefined) {
       const low = f.n >= (meta ? P.metaMinSightings : P.minSightings) && f.k <= P.lowCard;
-      if (low || settled(f, value)) out = unseenValue(f, value, low, meta);
+      const steady = settled(f, value);
+      if (low || steady) out = unseenValue(f, value, low, steady, meta);
       if (f.n >= P.beyondMin && numbers) {
         const b = beyondRange(f, value);
         if (b !== null && (out === null || b.score > out.score)) out = b;
@@ -154,9 +155,9 @@ export function wordValue(x: string): boolean {
 /**
  * The finding of an unseen value: Good-Turing p = (values seen once + 1) / (sightings + 1) at the
  * field's bar when it is low-cardinality with enough sightings (`low`); a settled field's (settled)
- * at settledHalf with p no lower than 1 / (sightings since its last new value + 1); the higher score.
+ * at settledHalf with p no lower than 1 / (sightings since its last new value + 1) (`steady`); the higher score.
  */
-function unseenValue(f: FieldStats, value: string, low: boolean, meta: boolean): ValueFinding {
+function unseenValue(f: FieldStats, value: string, low: boolean, steady: boolean, meta: boolean): ValueFinding {
   const P = FIELD_PARAMS;
   flushField(f);
   const v = f.v as Record<string, number>;
@@ -166,7 +167,7 @@ function unseenValue(f: FieldStats, value: string, low: boolean, meta: boolean):
   let p = (once + 1) / (f.n + 1);
   const S = -Math.log10(p);
   let score = low ? S / (S + (meta ? P.metaCatHalf : P.unseenHalf)) : 0;
-  if (f.t !== undefined && settled(f, value)) {
+  if (steady && f.t !== undefined) {
     const q = Math.max(p, 1 / (f.n - f.t + 1));
     const Q = -Math.log10(q);
     if (Q / (Q + P.settledHalf) > score) {

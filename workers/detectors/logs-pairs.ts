@@ -36,6 +36,7 @@
 // same findings; nothing depends on the batch split.
 import { jsonBytes } from './budget.js';
 import { fnv1a } from './fnv.js';
+import { fixed } from './round.js';
 import { valueClass } from './value-rate.js';
 import type { LogsState, Part } from './logs-state.js';
 
@@ -193,7 +194,7 @@ export function pairNews(s: LogsState, words: readonly string[], ts: number, thr
   }
   c[4]++;
   const q = Math.min(lines / P.quietLines, ms / P.quietMs);
-  const score = Number((q / (q + 1)).toFixed(4));
+  const score = fixed(q / (q + 1), 4);
   if (score >= threshold) {
     const seen = c[0] - 1;
     out.push({

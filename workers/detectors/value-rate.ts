@@ -155,7 +155,7 @@ export function valueRate(s: LogsState, words: readonly string[], ts: number, re
     }
   }
   // A usual burst covers the stream's lines for a window: the lines of others within it carry its values too.
-  if (cover >= RATE_PARAMS.minCount) s.vc = [ts, Number(cover.toFixed(2))];
+  if (cover >= RATE_PARAMS.minCount) s.vc = [ts, fixed(cover, 2)];
   else if (s.vc !== undefined && ts - s.vc[0] <= RATE_PARAMS.windowMs) cover = s.vc[1];
   return best.S > 0 && (cover < RATE_PARAMS.minCount || bestC > cover) ? best : null;
 }
@@ -238,7 +238,7 @@ function rawMean(r: RateStats, raw: number, k: number): void {
   const P = RATE_PARAMS;
   let m = r[RAW_MEAN] + (r[3] === 0 ? 1 : P.alpha) * (raw - r[RAW_MEAN]);
   if (k > 1) m *= (1 - P.alpha) ** Math.min(k - 1, 10_000);
-  r[RAW_MEAN] = Number(m.toFixed(6));
+  r[RAW_MEAN] = fixed(m, 6);
 }
 
 /**
