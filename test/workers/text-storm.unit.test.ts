@@ -31,19 +31,28 @@ function normal(n: number, seed: number): string[] {
 
 const SYN = (port: number): string => `kernel: TCP: request_sock_TCP: Possible SYN flooding on port ${port}. Sending cookies.  Check SNMP counters.`;
 
+/**
+ * The stream's first `at` lines a second apart, then a SYN-flood storm on top of its pace: 40
+ * warnings, each half a second before one of its next 40 lines (every other line: a dense
+ * incident). The warnings' indices go to `storm`.
+ */
+function withStorm(lines: readonly string[], at: number, storm = new Set<number>()): ScoreInput[] {
+  const ev: ScoreInput[] = lines.slice(0, at).map((text, i) => ({ ts: T0 + i * 1000, text }));
+  for (let j = 0; j < 40; j++) {
+    storm.add(ev.length);
+    ev.push({ ts: T0 + (at + j) * 1000 - 500, text: SYN([443, 25, 1194][j % 3]) });
+    ev.push({ ts: T0 + (at + j) * 1000, text: lines[at + j] });
+  }
+  return ev;
+}
+
 describe('a never-seen message arriving as its own storm', () => {
   it('its lines are reported while it is rare (not only the first)', () => {
     const lines = normal(1500, 1);
     const at = 1000;
-    // 40 lines interleaved with the stream's own (every other line): a dense incident.
     // The stream keeps its pace (a line a second); the flood comes on top, between its lines.
-    const ev: ScoreInput[] = lines.slice(0, at).map((text, i) => ({ ts: T0 + i * 1000, text }));
     const storm = new Set<number>();
-    for (let j = 0; j < 40; j++) {
-      storm.add(ev.length);
-      ev.push({ ts: T0 + (at + j) * 1000 - 500, text: SYN([443, 25, 1194][j % 3]) });
-      ev.push({ ts: T0 + (at + j) * 1000, text: lines[at + j] });
-    }
+    const ev = withStorm(lines, at, storm);
     ev.push(...lines.slice(at + 40).map((text, i) => ({ ts: T0 + (at + 40 + i) * 1000, text })));
     const { findings } = runStream('logs', ev, 100);
     const hit = new Set(findings.filter((f) => f.detector === 'compression_surprise' && storm.has(f.index)).map((f) => f.index));
@@ -117,11 +126,7 @@ describe('a never-seen message arriving as its own storm', () => {
     // "known" (db12's rule for a forgotten autovacuum report) and silent.
     const lines = normal(12_000, 1);
     const at = 1000;
-    const ev: ScoreInput[] = lines.slice(0, at).map((text, i) => ({ ts: T0 + i * 1000, text }));
-    for (let j = 0; j < 40; j++) {
-      ev.push({ ts: T0 + (at + j) * 1000 - 500, text: SYN([443, 25, 1194][j % 3]) });
-      ev.push({ ts: T0 + (at + j) * 1000, text: lines[at + j] });
-    }
+    const ev = withStorm(lines, at);
     const lone = new Set<number>();
     // At irregular times (a pattern returning at its own steady pace is routine: periodicStarts).
     const r = seeded(3);
@@ -145,11 +150,7 @@ describe('a never-seen message arriving as its own storm', () => {
     // run's first line was reported. Since then only the first run after the storm may be.
     const lines = normal(12_000, 1);
     const at = 1000;
-    const ev: ScoreInput[] = lines.slice(0, at).map((text, i) => ({ ts: T0 + i * 1000, text }));
-    for (let j = 0; j < 40; j++) {
-      ev.push({ ts: T0 + (at + j) * 1000 - 500, text: SYN([443, 25, 1194][j % 3]) });
-      ev.push({ ts: T0 + (at + j) * 1000, text: lines[at + j] });
-    }
+    const ev = withStorm(lines, at);
     const runs: number[] = [];
     const r = seeded(4);
     let next = at + 40 + r.int(1500, 2500);
