@@ -110,11 +110,11 @@ const CLOCK = /^(\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?|\d{4}-\d{2}-\d{2}.*)$/;
 const COMPACT_LINES = 64;
 
 /** 32-bit FNV-1a of (template id, slot index, value), its low 24 bits: the ring's key (8 digits at most in the state). */
-function keyOf(id: number, k: number, v: string): number {
+function keyOf(id: number, k: number, v: string, from = 0): number {
   let h = 0x811c9dc5 ^ id;
   h = Math.imul(h, 0x01000193) ^ k;
   h = Math.imul(h, 0x01000193);
-  for (let i = 0; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 0x01000193);
+  for (let i = from; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 0x01000193);
   return (h >>> 0) & 0xff_ffff;
 }
 
@@ -167,13 +167,15 @@ export class RepeatScorer {
       const f = L.fields[k];
       const i = L.pos[k];
       if (f === undefined || (f.v !== null && f.k < 2) || i >= tokens.length) continue;
-      const v = L.cut[k] === 0 ? tokens[i] : tokens[i].slice(L.cut[k]);
+      // The value is the token from its cut on (hashed there, not sliced unless the clock test needs it).
+      const tok = tokens[i];
+      const cut = L.cut[k];
       // A clock or a date is the line's time, not an id: every line of the same second shares it.
-      const c0 = v.charCodeAt(0);
-      if (c0 >= 48 && c0 <= 57 && CLOCK.test(v)) continue;
+      const c0 = tok.charCodeAt(cut);
+      if (c0 >= 48 && c0 <= 57 && CLOCK.test(cut === 0 ? tok : tok.slice(cut))) continue;
       this.#slots[nk] = k;
       this.#idLike[nk] = f.v === null;
-      this.#keys[nk++] = keyOf(t.id, k, v) || 1;
+      this.#keys[nk++] = keyOf(t.id, k, tok, cut) || 1;
     }
     return nk;
   }
@@ -193,8 +195,13 @@ export class RepeatScorer {
     // and the ring's lines of t with it at any time (same, for the slot's share of recurring
     // values). A key is the slot's value at the slot's place in the line's keys, which stays while
     // the template's slots keep their kinds (a constant slot's second value shifts the places after it).
-    const counts = this.#counts.fill(1);
-    const same = this.#same.fill(0);
+    // (Only the first nk places are read, here and in #learnShares: set in a loop, not by fill's call.)
+    const counts = this.#counts;
+    const same = this.#same;
+    for (let q = 0; q < nk; q++) {
+      counts[q] = 1;
+      same[q] = 0;
+    }
     let m = 0;
     for (let j = this.#from; j + stride <= ring.length; j += stride) {
       if (ring[j + 1] !== t.id) continue;

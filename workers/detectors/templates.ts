@@ -154,14 +154,18 @@ export function scan(line: string, max: number): Scan {
   let wide = false;
   let start = -1;
   let digit = false;
+  // The token's first '=' (its index in the line, -1: none yet) and whether a digit came before
+  // it: fieldEq(tok) as the characters pass, without searching the token again.
+  let eqAt = -1;
+  let keyDigit = false;
   for (let i = 0; i <= n; i++) {
     const c = i < n ? line.charCodeAt(i) : 32;
     if (c === 32 || c === 9 || c === 10 || c === 13) {
       if (start >= 0) {
-        const tok = line.slice(start, i);
-        tokens.push(tok);
+        tokens.push(line.slice(start, i));
         if (digit) {
-          const eq = fieldEq(tok);
+          // fieldEq: an '=' after a key of at least one character without a digit, not last.
+          const eq = eqAt > start && eqAt < i - 1 && !keyDigit ? eqAt - start : -1;
           at = eq > 0 ? from + eq + 1 : from;
           kb[at++] = 42; // *
         }
@@ -173,9 +177,15 @@ export function scan(line: string, max: number): Scan {
         start = i;
         from = at;
         digit = false;
+        eqAt = -1;
+        keyDigit = false;
       }
-      if (c >= 48 && c <= 57) digit = true;
-      else if (c > 255) wide = true;
+      if (c >= 48 && c <= 57) {
+        digit = true;
+        if (eqAt < 0) keyDigit = true;
+      } else if (c === 61) {
+        if (eqAt < 0) eqAt = i;
+      } else if (c > 255) wide = true;
       kb[at++] = c;
     }
   }

@@ -61,9 +61,14 @@ const NEGATED_BEFORE = /(?:^|[^\w])(?:no|not|without|zero|0)\s+$/i;
  * collapsing spaces and trimming: test/workers/normalise.unit.test.ts).
  */
 export function skeleton(line: string, max: number): string {
+  return skeletonOf(line, 0, line.length, max);
+}
+
+/** skeleton(line.slice(from, to), max), without the slice. */
+function skeletonOf(line: string, from: number, to: number, max: number): string {
   let k = '';
-  const n = line.length;
-  let i = 0;
+  const n = to;
+  let i = from;
   while (i < n) {
     const c = line.charCodeAt(i);
     if (c === 60 /* < */) {
@@ -118,7 +123,7 @@ export function patternKey(line: string, max: number): string {
       j++;
     }
     if (!variable && j > i) {
-      const w = skeleton(line.slice(i, j), max);
+      const w = skeletonOf(line, i, j, max);
       if (w !== '') k += k === '' ? w : ` ${w}`;
       if (k.length >= max) return k.slice(0, max);
     }
