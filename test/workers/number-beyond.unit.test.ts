@@ -33,6 +33,20 @@ function stream(big: number, buffers: number, wide = false): { ev: ScoreInput[];
 
 const slotFindings = (ev: ScoreInput[]): number[] => runStream('logs', ev, 100).findings.filter((x) => x.detector === 'template_slot' && (ev[x.index].text ?? '').includes('checkpoint complete')).map((x) => x.index);
 
+/** A WAF's JSON log: 80 fast calls of four routes, then the first call of a slow export route (2.4 s typical: 20× the fast routes' largest). */
+function waf(): { ev: ScoreInput[]; at: number } {
+  const r = seeded(29);
+  const ev: ScoreInput[] = [];
+  let t = T0;
+  for (let i = 0; i < 81; i++, t += 20_000 + r.int(0, 20_000)) {
+    const slow = i === 80;
+    const path = slow ? '/v1/reports/export' : r.pick(['/v1/me', '/v1/orders', '/v1/cart', '/v1/search']);
+    const ms = slow ? 2_600 : r.int(20, 120);
+    ev.push({ ts: t, text: JSON.stringify({ RayID: r.hex(16), ClientIP: `77.${r.int(1, 250)}.${r.int(1, 250)}.${r.int(1, 250)}`, ClientRequestMethod: slow ? 'POST' : 'GET', ClientRequestPath: path, EdgeResponseStatus: 200, EdgeResponseBytes: r.int(200, 9000), OriginResponseDurationMs: ms }) });
+  }
+  return { ev, at: ev.length - 1 };
+}
+
 describe('a young numeric slot', () => {
   it('reports a value 100 times its largest after 30 values', () => {
     const { ev, at } = stream(30, 500_000);
@@ -49,5 +63,11 @@ describe('a young numeric slot', () => {
     const wide = stream(30, 12_000_000, true);
     expect(wide.at).toBeGreaterThan(0);
     expect(slotFindings(wide.ev)).toEqual([]);
+  });
+
+  it('nor a value of a context it has never shown a number with (a route first seen): its scale is unknown', () => {
+    const { ev, at } = waf();
+    const f = runStream('logs', ev, 100).findings.filter((x) => x.index === at && x.detector === 'template_slot' && x.explanation.includes('OriginResponseDurationMs'));
+    expect(f).toEqual([]);
   });
 });

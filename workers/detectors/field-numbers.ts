@@ -132,7 +132,7 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
         out = new NumericOutlier(z / (z + P.numHalf), value, x, typical, where, z, judge[0]);
       }
     }
-    if (out === null && numeric && judge === undefined) out = beyondNumbers(f, value, x, unit);
+    if (out === null && numeric && judge === undefined && beyondContexts(own ? st : undefined, views, y)) out = beyondNumbers(f, value, x, unit);
     if (numeric) spanOf(f, x);
     learn(st, y);
     if (views !== undefined) {
@@ -172,6 +172,31 @@ function beyondNumbers(f: FieldStats, value: string, x: number, unit: number): V
   if (L < Math.log(P.beyondRatio) || L <= Math.log((h[1] + unit) / (h[0] + unit))) return null;
   const [lo, hi, n] = h;
   return { kind: 'numeric_outlier', score: L / (L + Math.log(P.beyondRatio)), words: `value ${value.slice(0, 40)} is ${((x + unit) / (hi + unit)).toPrecision(3)}× the largest of its ${n} numbers (${hi}; smallest ${lo}), too few in any context of the line to judge it there`, details: { values: n, largest: hi, smallest: lo } };
+}
+
+/**
+ * Whether the line's contexts that have shown values know it and put it far beyond them
+ * (beyondNumbers): its own context, or else each of its views (one context slot's value each),
+ * has at least one value, and y lies at least ln(beyondRatio) above the location of every one of
+ * them that has. A context never seen with the number (a WAF's slow export route, first seen in
+ * its user agent's template after 70 fast calls) says nothing of its scale: not judged.
+ */
+function beyondContexts(st: NumStats | undefined, views: readonly string[] | undefined, y: number): boolean {
+  const far = Math.log(FIELD_PARAMS.beyondRatio);
+  let known = st !== undefined && st[0] >= 1;
+  if (known && y - (st as NumStats)[1] < far) return false;
+  if (views === undefined || views.length === 0) return known;
+  let all = true;
+  for (let i = 0; i < views.length; i++) {
+    const vs = viewStats[i];
+    if (vs === undefined || vs[0] < 1) {
+      all = false;
+      continue;
+    }
+    if (y - vs[1] < far) return false;
+  }
+  known ||= all;
+  return known;
 }
 
 /** Adds x to the field's range (h), made at its first number when the state has none. */
