@@ -4,7 +4,7 @@
 // route's latency is compared with that route's; with several varying ones, also each alone, and
 // the tightest history with minNumeric values judges), EWMA with winsorising; upper-tail robust z
 // from minNumeric values on. Score z / (z + numHalf).
-import { FIELD_PARAMS, grow, OPTIONAL_BYTES, table, type FieldStats, type NumStats, type ValueFinding } from './field-stats.js';
+import { FIELD_PARAMS, grow, OPTIONAL_BYTES, RANGE_BYTES, table, type FieldStats, type NumStats, type ValueFinding } from './field-stats.js';
 import { CONTEXT_BYTES, jsonBytes } from './budget.js';
 import { fnv1a } from './fnv.js';
 
@@ -132,6 +132,8 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
         out = new NumericOutlier(z / (z + P.numHalf), value, x, typical, where, z, judge[0]);
       }
     }
+    if (out === null && numeric && judge === undefined && beyondContexts(own ? st : undefined, views, y)) out = beyondNumbers(f, value, x, unit);
+    if (numeric) spanOf(f, x);
     learn(st, y);
     if (views !== undefined) {
       // Each view's statistics as the loop above found or made them (not looked up again).
@@ -153,6 +155,61 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
 export function contextKey(ctx: string): string {
   if (ctx.length <= FIELD_PARAMS.maxContext) return ctx;
   return `~${ctx.length}:${fnv1a(ctx).toString(36)}`;
+}
+
+/**
+ * A number far beyond the largest of the field's (FIELD_PARAMS.beyondRatio) when none of the
+ * line's contexts has minNumeric values yet, from beyondMin numbers on: r = (x + unit) / (largest
+ * + unit), score ln r / (ln r + ln beyondRatio), only when ln r also exceeds the span of the
+ * field's numbers, ln((largest + unit) / (smallest + unit)): a slot whose values already range
+ * over orders of magnitude makes no such jump news. Null otherwise.
+ */
+function beyondNumbers(f: FieldStats, value: string, x: number, unit: number): ValueFinding | null {
+  const P = FIELD_PARAMS;
+  const h = f.h;
+  if (h === undefined || h[2] < P.beyondMin || x <= h[1]) return null;
+  const L = Math.log((x + unit) / (h[1] + unit));
+  if (L < Math.log(P.beyondRatio) || L <= Math.log((h[1] + unit) / (h[0] + unit))) return null;
+  const [lo, hi, n] = h;
+  return { kind: 'numeric_outlier', score: L / (L + Math.log(P.beyondRatio)), words: `value ${value.slice(0, 40)} is ${((x + unit) / (hi + unit)).toPrecision(3)}× the largest of its ${n} numbers (${hi}; smallest ${lo}), too few in any context of the line to judge it there`, details: { values: n, largest: hi, smallest: lo } };
+}
+
+/**
+ * Whether the line's contexts that have shown values know it and put it far beyond them
+ * (beyondNumbers): its own context, or else each of its views (one context slot's value each),
+ * has at least one value, and y lies at least ln(beyondRatio) above the location of every one of
+ * them that has. A context never seen with the number (a WAF's slow export route, first seen in
+ * its user agent's template after 70 fast calls) says nothing of its scale: not judged.
+ */
+function beyondContexts(st: NumStats | undefined, views: readonly string[] | undefined, y: number): boolean {
+  const far = Math.log(FIELD_PARAMS.beyondRatio);
+  let known = st !== undefined && st[0] >= 1;
+  if (known && y - (st as NumStats)[1] < far) return false;
+  if (views === undefined || views.length === 0) return known;
+  let all = true;
+  for (let i = 0; i < views.length; i++) {
+    const vs = viewStats[i];
+    if (vs === undefined || vs[0] < 1) {
+      all = false;
+      continue;
+    }
+    if (y - vs[1] < far) return false;
+  }
+  known ||= all;
+  return known;
+}
+
+/** Adds x to the field's range (h), made at its first number when the state has none. */
+function spanOf(f: FieldStats, x: number): void {
+  const h = f.h;
+  if (h === undefined) {
+    f.h = [x, x, 1];
+    grow(RANGE_BYTES);
+    return;
+  }
+  if (x < h[0]) h[0] = x;
+  if (x > h[1]) h[1] = x;
+  h[2]++;
 }
 
 /** The robust z of y against a context's location and spread (the spread floored at minDev). */

@@ -69,6 +69,14 @@ export const FIELD_PARAMS = Object.freeze({
    */
   beyondMin: 20,
   beyondRatio: 10,
+  /**
+   * A numeric slot whose line has no context with minNumeric values yet (a checkpoint's buffers,
+   * every value new, its lines split over the contexts of the small counts beside it) is judged
+   * the same way against the largest number it has shown, from beyondMin numbers on, when the
+   * value lies beyond it by more than the whole span of its numbers (a slot whose values range
+   * over orders of magnitude, bytes of requests, is not; field-numbers.ts beyondNumbers). db
+   * 201-210: checkpoints of 3-7 GB, 57-118 times the largest of 9-70 before, 10 of 10 missed.
+   */
   /** EWMA weight of location and spread. */
   alpha: 0.02,
   /** Spread floor (log units) and winsorising (spreads). */
@@ -123,6 +131,13 @@ export interface FieldStats {
    * until a new value (a state saved before it: from its next new value on), and once high-cardinality.
    */
   t?: number;
+  /**
+   * Once high-cardinality: the smallest and largest number the field has shown and how many
+   * numbers that covers (its values as a category, then each number since), for a value far
+   * beyond them before any context can judge it (field-numbers.ts beyondNumbers); absent in older
+   * states (from their next number on) and in a field of words.
+   */
+  h?: [number, number, number];
 }
 
 /** Keys of a tracked value's record besides its pieces (a piece is `name=value`, never these). */
@@ -200,6 +215,8 @@ let grown = 0;
 export const OPTIONAL_BYTES = 20;
 /** l's number (a sighting count) is wider than a value's count: room for it beyond VALUE_BYTES. */
 export const LAST_BYTES = 16;
+/** h (FieldStats): its key and brackets, and three numbers of up to 17 characters. */
+export const RANGE_BYTES = 60;
 
 /** The running total of bytes fields have grown by: read before and after observeValue to charge a field's growth. */
 export function grownBytes(): number {
@@ -229,5 +246,6 @@ export function fieldBytes(f: FieldStats, name: string): number {
     for (const k of Object.keys(f.x)) b += trackedBytes(k, f.x[k]);
   }
   if (f.t !== undefined) b += OPTIONAL_BYTES;
+  if (f.h !== undefined) b += RANGE_BYTES;
   return b;
 }

@@ -81,6 +81,8 @@ export class FieldTable {
       f.nc = 0;
       delete f.g;
       delete f.ng;
+      // Nor its range (fields.ts forgetValues starts one): the table must end under its bytes.
+      delete f.h;
       this.#bytes -= before - fieldBytes(f, name);
     }
     return r;

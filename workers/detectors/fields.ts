@@ -11,7 +11,7 @@
 // Scores: S = -log10 p (categorical) or z (numeric), score = S / (S + half). The state and its
 // byte accounting: field-stats.ts; the counts' Map beside f.v: field-counts.ts.
 import { jsonBytes, VALUE_BYTES } from './budget.js';
-import { FIELD_PARAMS, grow, LAST_BYTES, LazyFinding, OPTIONAL_BYTES, table, trackedBytes, type FieldStats, type ValueFinding } from './field-stats.js';
+import { FIELD_PARAMS, grow, LAST_BYTES, LazyFinding, OPTIONAL_BYTES, RANGE_BYTES, table, trackedBytes, type FieldStats, type ValueFinding } from './field-stats.js';
 import { countsFor, countsOf, dropCounts, flushField, markStale, PROTO_NAMES, type Counts } from './field-counts.js';
 import { numberOf, observeNumber } from './field-numbers.js';
 import { contextValue, type LineContexts } from './field-contexts.js';
@@ -26,6 +26,19 @@ export type { LineContexts } from './field-contexts.js';
  * them go, and n counts sightings from here on (for the numeric share). The caller accounts the bytes.
  */
 export function forgetValues(f: FieldStats): void {
+  // The numbers it has shown as a category start its range (field-numbers.ts beyondNumbers).
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const k of f.v === null ? [] : Object.keys(f.v)) {
+    const x = numberOf(k);
+    if (!(x >= 0)) {
+      hi = -Infinity;
+      break;
+    }
+    lo = Math.min(lo, x);
+    hi = Math.max(hi, x);
+  }
+  if (hi >= 0 && f.n > 0) f.h = [lo, hi, f.n];
   f.v = null;
   f.n = 0;
   delete f.l;
@@ -84,6 +97,7 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
         }
         if (f.t !== undefined) grow(-OPTIONAL_BYTES);
         forgetValues(f);
+        if (f.h !== undefined) grow(RANGE_BYTES);
       }
       else {
         v[value] = 1;

@@ -23,6 +23,26 @@ export const EXPECTED = -1;
 export const RATE_DETECTOR = 'template_rate';
 export const SILENCE_DETECTOR = 'silence';
 
+/**
+ * The stream resumes after a silence of its own (its gap since its last line is one the silence
+ * test reports: S ≥ SILENCE_PARAMS.half on the stream's record, steady as that test wants it):
+ * the whole windows of the gap are no windows of its values (value-rate.ts), whose records move
+ * on past them instead of learning them as empty. A stream that stopped for 25 minutes said
+ * nothing about how often its values come; counted as empty, they took a value's usual rate to
+ * 5% of it (0.95 per window, 150 windows), and the stream's ordinary lines after the silence
+ * were bursts of Mongo's c = NETWORK and of its slow queries' id (db 201-210: 35 false alarms).
+ * Called before the stream's record closes its windows (its mean and last line as they were).
+ */
+function quietValues(s: LogsState, sr: RateStats, ts: number): void {
+  const W = RATE_PARAMS.windowMs;
+  const vr = s.vr;
+  const gap = ts - sr[5];
+  if (vr === undefined || sr[5] < 0 || gap < 2 * W || sr[BUSY] < SILENCE_PARAMS.minBusyWindows || sr[2] < SILENCE_PARAMS.streamMinMean) return;
+  if (silenceS(sr, gap, 1) < SILENCE_PARAMS.half) return;
+  const k = Math.floor(gap / W) - 1;
+  for (const key of Object.keys(vr)) vr[key][0] += k * W;
+}
+
 /** A template's family: the templates that begin with the same FAMILY_WORDS constant words (LogsRate.family). */
 export const FAMILY_WORDS = 5;
 /** Families' rate records kept per stream (the least recently seen out): about 64 × 300 bytes. */
@@ -205,7 +225,10 @@ export class RateScorer {
     let r = this.#s.sr;
     if (r === undefined) r = this.#s.sr = freshRate(ts);
     else if (ts < r[0]) return false;
-    else if (ts >= r[0] + RATE_PARAMS.windowMs) closeWindows(r, ts);
+    else if (ts >= r[0] + RATE_PARAMS.windowMs) {
+      quietValues(this.#s, r, ts);
+      closeWindows(r, ts);
+    }
     r[1]++;
     r[5] = ts;
     r[SILENT] = 0;
