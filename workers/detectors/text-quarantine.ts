@@ -182,9 +182,7 @@ export class Quarantine {
     // burst re-admits it).
     const steady = inIncident && s.n - q[9] >= P.steadySpan && !burst;
     const run = steady ? long : starts;
-    // A pattern that came as its own storm (q[17] > 0) and has returned only alone since is an
-    // alert's message: its lone returns stay news as long as a severe message's would.
-    const horizon = severe || q[17] > 0 ? P.rareHorizonSevere : P.rareHorizon;
+    const horizon = this.#horizon(q, severe);
     const expectOf = (f: number): number => (f * Math.LN2 * horizon) / P.rareHalfLife;
     const shareOf = (f: number): number => (f * Math.LN2) / P.recentHalfLife;
     // The recent share that can make it common: none inside a burst.
@@ -233,6 +231,15 @@ export class Quarantine {
         ...(burst && inIncident ? { burst_ms: ts - q[16] } : {}),
       },
     };
+  }
+
+  /**
+   * The horizon q's rarity is judged at: the severe one for a severe pattern, and for one that came
+   * as its own storm (q[17] > 0) and has returned only alone since (an alert's message: its lone
+   * returns stay news as long as a severe message's would).
+   */
+  #horizon(q: QEntry, severe: boolean): number {
+    return severe || q[17] > 0 ? this.P.rareHorizonSevere : this.P.rareHorizon;
   }
 
   /**
