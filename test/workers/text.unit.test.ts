@@ -263,19 +263,21 @@ describe('quarantine state across versions', () => {
     (s as unknown as { q: unknown[] }).q = [old, older, ['bad', 1]];
     const u = upgradeTextState(s);
     expect(u.q).toEqual([
-      [...old, 4, 2.5, 1, 0, 0, 0, 0],
-      [...older, 50, 1, 50, 1, 0, '', 1, 1, 1, 0, 0, 0, 0],
+      [...old, 4, 2.5, 1, 0, 0, 0, 0, 0],
+      [...older, 50, 1, 50, 1, 0, '', 1, 1, 1, 0, 0, 0, 0, 0],
     ]);
     // An entry written before incidents were counted apart (14 fields): its count of incidents is its long-run frequency.
-    expect(upgradeTextState({ ...freshTextState(), q: [[...old, 4] as unknown as TextState['q'][number]] }).q).toEqual([[...old, 4, 2.5, 1, 0, 0, 0, 0]]);
+    expect(upgradeTextState({ ...freshTextState(), q: [[...old, 4] as unknown as TextState['q'][number]] }).q).toEqual([[...old, 4, 2.5, 1, 0, 0, 0, 0, 0]]);
     // One written before incidents were counted without decay (15 fields): one incident begun, its first.
-    expect(upgradeTextState({ ...freshTextState(), q: [[...old, 4, 2.5] as unknown as TextState['q'][number]] }).q).toEqual([[...old, 4, 2.5, 1, 0, 0, 0, 0]]);
+    expect(upgradeTextState({ ...freshTextState(), q: [[...old, 4, 2.5] as unknown as TextState['q'][number]] }).q).toEqual([[...old, 4, 2.5, 1, 0, 0, 0, 0, 0]]);
     // One written before the incident's start time was kept (16 fields): 0, unknown (no burst judged by time).
-    expect(upgradeTextState({ ...freshTextState(), q: [[...old, 4, 2.5, 1] as unknown as TextState['q'][number]] }).q).toEqual([[...old, 4, 2.5, 1, 0, 0, 0, 0]]);
+    expect(upgradeTextState({ ...freshTextState(), q: [[...old, 4, 2.5, 1] as unknown as TextState['q'][number]] }).q).toEqual([[...old, 4, 2.5, 1, 0, 0, 0, 0, 0]]);
     // One written before storms were remembered (17 fields): 0, no storm yet; no schedule.
-    expect(upgradeTextState({ ...freshTextState(), q: [[...old, 4, 2.5, 1, 7] as unknown as TextState['q'][number]] }).q).toEqual([[...old, 4, 2.5, 1, 7, 0, 0, 0]]);
+    expect(upgradeTextState({ ...freshTextState(), q: [[...old, 4, 2.5, 1, 7] as unknown as TextState['q'][number]] }).q).toEqual([[...old, 4, 2.5, 1, 7, 0, 0, 0, 0]]);
     // One written before the schedule was kept (18 fields): no spacing, no start at it.
-    expect(upgradeTextState({ ...freshTextState(), q: [[...old, 4, 2.5, 1, 7, 3] as unknown as TextState['q'][number]] }).q).toEqual([[...old, 4, 2.5, 1, 7, 3, 0, 0]]);
+    expect(upgradeTextState({ ...freshTextState(), q: [[...old, 4, 2.5, 1, 7, 3] as unknown as TextState['q'][number]] }).q).toEqual([[...old, 4, 2.5, 1, 7, 3, 0, 0, 0]]);
+    // One written before the last sighting's time was kept (20 fields): 0, unknown (no storm goes on by time).
+    expect(upgradeTextState({ ...freshTextState(), q: [[...old, 4, 2.5, 1, 7, 3, 60_000, 2] as unknown as TextState['q'][number]] }).q).toEqual([[...old, 4, 2.5, 1, 7, 3, 60_000, 2, 0]]);
     // And it goes on from there: the next sighting decays both and adds to them.
     const lines = syntheticLog({ lines: 1200, anomalies: 0, seed: 12 }).lines;
     const first = scoreText(null, textEvents(lines.slice(0, 1000)));
@@ -284,7 +286,7 @@ describe('quarantine state across versions', () => {
     const next = scoreText(new TextEncoder().encode(JSON.stringify(st)), textEvents(['ERROR gateway timeout talking to acquirer 17']));
     expect(next.findings[0]?.details).toMatchObject({ kind: 'incident', admitted: false });
     const q = (JSON.parse(new TextDecoder().decode(next.state)) as TextState).q[0];
-    expect(q.length).toBe(20);
+    expect(q.length).toBe(21);
     // Inside an incident none begins: the count of incidents begun stays.
     expect(q[15]).toBe(1);
     expect(q[13]).toBeCloseTo(4 * 2 ** (-11 / TEXT_PARAMS.recentHalfLife) + 1, 3);

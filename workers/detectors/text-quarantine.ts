@@ -159,9 +159,10 @@ export class Quarantine {
     q[1]++;
     const span = s.n - q[2];
     const gap = s.n - q[7];
-    const inIncident = gap <= P.incidentGap;
     const severe = sev !== '' || q[6] !== '';
     const timed = typeof ts === 'number' && Number.isFinite(ts) && ts > 0;
+    const inIncident = gap <= P.incidentGap || (timed && this.#closeInTime(q, ts));
+    if (timed) q[20] = ts;
     // A pattern that came as a storm and whose incident since then was a run again (burstLines
     // lines): a recurring texture of the stream (an automation's runs), no longer a storm's
     // message returning alone (q[17] -1: no storm again, and known and periodic judge it as before).
@@ -181,7 +182,7 @@ export class Quarantine {
     // burst re-admits it).
     const steady = inIncident && s.n - q[9] >= P.steadySpan && !burst;
     const run = steady ? long : starts;
-    const horizon = severe ? P.rareHorizonSevere : P.rareHorizon;
+    const horizon = this.#horizon(q, severe);
     const expectOf = (f: number): number => (f * Math.LN2 * horizon) / P.rareHalfLife;
     const shareOf = (f: number): number => (f * Math.LN2) / P.recentHalfLife;
     // The recent share that can make it common: none inside a burst.
@@ -230,6 +231,28 @@ export class Quarantine {
         ...(burst && inIncident ? { burst_ms: ts - q[16] } : {}),
       },
     };
+  }
+
+  /**
+   * The horizon q's rarity is judged at: the severe one for a severe pattern, and for one that came
+   * as its own storm (q[17] > 0) and has returned only alone since (an alert's message: its lone
+   * returns stay news as long as a severe message's would).
+   */
+  #horizon(q: QEntry, severe: boolean): number {
+    return severe || q[17] > 0 ? this.P.rareHorizonSevere : this.P.rareHorizon;
+  }
+
+  /**
+   * Whether a sighting at event time `ts`, more than incidentGap events after q's previous one,
+   * goes on q's storm (its current incident is its storm: q[17] is its start): it came within
+   * incidentGap of the stream's usual intervals (its pace) of the previous one, and only the other
+   * lines of the flood came faster between them (a SYN flood's warnings among a scan's drops).
+   * Unknown times or pace: not close.
+   */
+  #closeInTime(q: QEntry, ts: number): boolean {
+    const p = this.s.pace;
+    if (q[17] <= 0 || q[17] !== q[9] || q[20] <= 0 || p === undefined || p[2] < this.P.paceLines || !(p[1] > 0)) return false;
+    return ts - q[20] <= this.P.incidentGap * p[1];
   }
 
   /**

@@ -9,17 +9,19 @@ import { freshMix, type MixState } from './mix.js';
  * decayed sightings, decayed incidents (each incident one, however long), incidents begun (not
  * decayed), event time (ms) of the last incident's start (0: unknown), the event (s.n) at which
  * its first storm began (0: none, text-quarantine.ts), the spacing (ms) of its last incident
- * starts (0: none), how many starts in a row came at that spacing]. Entries of 18 fields (written
+ * starts (0: none), how many starts in a row came at that spacing, event time (ms) of the last
+ * sighting (0: unknown)]. Entries of 20 fields (written before the last sighting's time was kept:
+ * unknown), 18 fields (written
  * before the schedule was kept: none), 17 fields (written before storms were remembered: none), 16 fields
  * (written before the incident's start time was kept: unknown), 15 fields (written before incidents were counted without decay), 14
  * (before incidents were counted apart), 13 (before the recent frequency) and 7 (before
  * incidents) are upgraded by upgradeTextState.
  */
-export type QEntry = [string, number, number, number, number, number, string, number, number, number, number, number, string, number, number, number, number, number, number, number];
+export type QEntry = [string, number, number, number, number, number, string, number, number, number, number, number, string, number, number, number, number, number, number, number, number];
 
-/** A quarantine entry's bytes in the state's JSON: its strings, and its 17 numbers (at most 23 characters each), commas and brackets. */
+/** A quarantine entry's bytes in the state's JSON: its strings, and its 18 numbers (at most 23 characters each), commas and brackets. */
 export function entryBytes(e: QEntry): number {
-  return jsonBytes(e[0]) + jsonBytes(e[6]) + jsonBytes(e[12]) + 17 * 23 + 22;
+  return jsonBytes(e[0]) + jsonBytes(e[6]) + jsonBytes(e[12]) + 18 * 23 + 23;
 }
 
 export interface TextState {
@@ -78,10 +80,11 @@ export function upgradeTextState(s: TextState): TextState {
   // Entries written before the incident's start time was kept (16 fields and older): 0, unknown.
   // Entries written before storms were remembered (17 fields and older): 0, no storm yet.
   // Entries written before the schedule was kept (18 fields and older): no spacing, no start at it.
+  // Entries written before the last sighting's time was kept (20 fields and older): 0, unknown.
   const to16 = (e: unknown[]): unknown[] => (e.length === 7 ? [...e, e[2], 1, e[2], 1, 0, '', 1, 1, 1] : e.length === 13 ? [...e, e[10], e[8], 1] : e.length === 14 ? [...e, e[8], 1] : e.length === 15 ? [...e, 1] : e);
   s.q = q
-    .filter((e) => e.length === 7 || (e.length >= 13 && e.length <= 18) || e.length === 20)
-    .map((e) => (e.length === 20 ? e : e.length === 18 ? [...e, 0, 0] : e.length === 17 ? [...e, 0, 0, 0] : [...to16(e), 0, 0, 0, 0])) as QEntry[];
+    .filter((e) => e.length === 7 || (e.length >= 13 && e.length <= 18) || e.length === 20 || e.length === 21)
+    .map((e) => (e.length === 21 ? e : e.length === 20 ? [...e, 0] : e.length === 18 ? [...e, 0, 0, 0] : e.length === 17 ? [...e, 0, 0, 0, 0] : [...to16(e), 0, 0, 0, 0, 0])) as QEntry[];
   if (s.mix === undefined) s.mix = freshMix();
   return s;
 }

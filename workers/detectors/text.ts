@@ -211,7 +211,7 @@ export class TextScorer {
     // widens its own null instead of alarming on everything.
     const alone = deflatedBits(buf, P.level);
     if (P.nullTakesAnomalies) this.#null.push(Math.min(cost, med + zHalf * scale), cost / alone);
-    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(med), sev || warned, s.n, 1, s.n, 1, 0, '', 1, 1, 1, timed && ts > 0 ? ts : 0, 0, 0, 0];
+    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(med), sev || warned, s.n, 1, s.n, 1, 0, '', 1, 1, 1, timed && ts > 0 ? ts : 0, 0, 0, 0, timed && ts > 0 ? ts : 0];
     this.#quarantine.open(entry);
     return this.#novel(buf, cost, z, baseLines, sev, entry[3], false, alone, med);
   }
