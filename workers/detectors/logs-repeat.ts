@@ -24,7 +24,7 @@
 // layer and leaves with it.
 import type { Template, TemplateMiner } from './templates.js';
 import { templateText } from './templates.js';
-import { slotLayout } from './slots.js';
+import { readSlot, slotLayout } from './slots.js';
 import { dispersion, poissonTailLog10Real, RATE_PARAMS } from './rate.js';
 import { round6 } from './round.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
@@ -167,7 +167,10 @@ export class RepeatScorer {
       const f = L.fields[k];
       const i = L.pos[k];
       if (f === undefined || (f.v !== null && f.k < 2) || i >= tokens.length) continue;
-      const v = L.cut[k] === 0 ? tokens[i] : tokens[i].slice(L.cut[k]);
+      const rs = readSlot(L, k, tokens[i], i);
+      // A token of another key (slots.ts readSlot) is not this slot's value.
+      if (!rs.own) continue;
+      const v = rs.value;
       // A clock or a date is the line's time, not an id: every line of the same second shares it.
       const c0 = v.charCodeAt(0);
       if (c0 >= 48 && c0 <= 57 && CLOCK.test(v)) continue;
