@@ -19,6 +19,7 @@ import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
 import { FieldTable } from './field-table.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
 import { numberParts, PartNames } from './field-parts.js';
+import { countOf } from './field-contexts.js';
 import { fixed } from './round.js';
 
 export const SLOT_DETECTOR = 'template_slot';
@@ -29,6 +30,14 @@ const MAX_META_FIELDS = 32;
 const MAX_META_VALUE = MAX_SLOT_VALUE;
 /** Key names pooled per stream. */
 const MAX_KEYS = 64;
+
+/**
+ * A value the line's own slot has shown at least ownSeen times before is not reported as rare by
+ * the key pooled over the stream's templates: the pool judges a value against lines of other
+ * kinds (a 201 among a cluster's 200s), while the slot's own history, where the value is a habit
+ * (every pod a deploy creates answers 201), judges it on its own finding.
+ */
+export const POOL_PARAMS = Object.freeze({ ownSeen: 3 });
 
 export class ValueScorer {
   readonly #s: LogsState;
@@ -132,12 +141,13 @@ export class ValueScorer {
       const f = had ?? (stats[name] = freshField());
       if (own) L.fields[k] = f;
       const g0 = grownBytes();
+      const ownSeen = f.v === null ? 0 : countOf(f, value);
       // A context slot is categorical (its own numbers are not judged), so the context can include it.
       let r = observeValue(f, value, ctx, true, false, byView, cx, k);
       grew += grownBytes() - g0;
       // The same key over the stream's templates: the larger of the two findings is reported.
       const q0 = own ? this.#pooled(L, k, name, value) : this.#pooledAs(name, value);
-      let pooled = q0 !== null && (r === null || q0.score > r.score);
+      let pooled = q0 !== null && (r === null || q0.score > r.score) && ownSeen < POOL_PARAMS.ownSeen;
       if (pooled) r = q0;
       // Several numbers in one token (field-parts.ts): each judged as a number of its own.
       const np = numberParts(value, this.#parts);
