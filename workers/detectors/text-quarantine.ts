@@ -249,9 +249,11 @@ export class Quarantine {
       q[19] = 0;
       return false;
     }
-    const near = (x: number, period: number): boolean => {
+    // `slack`: the fixed scheduleTolMs beside the relative tolerance (not for a period inferred
+    // from two spacings: a short one fits random spacings within a second too often).
+    const near = (x: number, period: number, slack = P.scheduleTolMs): boolean => {
       const m = Math.round(x / period);
-      return m >= 1 && m <= P.scheduleMultiple && Math.abs(x - m * period) <= P.scheduleTol * m * period + P.scheduleTolMs;
+      return m >= 1 && m <= P.scheduleMultiple && Math.abs(x - m * period) <= P.scheduleTol * m * period + slack;
     };
     if (q[18] > 0 && (near(d, q[18]) || near(q[18], d))) {
       if (d < q[18]) q[18] = d;
@@ -261,11 +263,11 @@ export class Quarantine {
     // Neither spacing a whole number of the other (6 and 4 periods: the error lands on some runs
     // of its schedule only): the longest period of which both are whole numbers, at least
     // scheduleMinMs, is the schedule, and the spacing counts on it as the earlier ones did (each
-    // a whole number of the old period, so of the new one).
+    // a whole number of the old period, so of the new one); both within scheduleTol alone.
     for (let k = 2; q[18] > 0 && k <= P.scheduleMultiple; k++) {
       const period = Math.max(d, q[18]) / k;
       if (period < P.scheduleMinMs) break;
-      if (near(d, period) && near(q[18], period)) {
+      if (near(d, period, 0) && near(q[18], period, 0)) {
         q[18] = Math.round(period);
         q[19]++;
         return q[19] >= P.scheduleStarts;
