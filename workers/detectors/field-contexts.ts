@@ -34,7 +34,7 @@ export interface LineContexts {
 export const CONTEXT_PARAMS = Object.freeze({ maxPieces: 24 });
 
 /** The count of value C in field g (its Map when it has one, else g.v). */
-function countOf(g: FieldStats, value: string): number {
+export function countOf(g: FieldStats, value: string): number {
   const m = countsFor(g);
   const c = m !== undefined ? m.get(value) : g.v !== null && Object.hasOwn(g.v, value) ? g.v[value] : undefined;
   return typeof c === 'number' ? c : 0;

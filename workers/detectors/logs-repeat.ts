@@ -24,7 +24,7 @@
 // layer and leaves with it.
 import type { Template, TemplateMiner } from './templates.js';
 import { templateText } from './templates.js';
-import { slotLayout } from './slots.js';
+import { ownSlot, slotLayout } from './slots.js';
 import { dispersion, poissonTailLog10Real, RATE_PARAMS } from './rate.js';
 import { round6 } from './round.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
@@ -170,6 +170,8 @@ export class RepeatScorer {
       // The value is the token from its cut on (hashed there, not sliced unless the clock test needs it).
       const tok = tokens[i];
       const cut = L.cut[k];
+      // A token of another key (slots.ts readSlot) is not this slot's value.
+      if (!ownSlot(L, k, tok)) continue;
       // A clock or a date is the line's time, not an id: every line of the same second shares it.
       const c0 = tok.charCodeAt(cut);
       if (c0 >= 48 && c0 <= 57 && CLOCK.test(cut === 0 ? tok : tok.slice(cut))) continue;

@@ -12,13 +12,14 @@
 // miner may evict the least recently seen templates with their statistics.
 import type { TemplateMiner, Template } from './templates.js';
 import { templateText, WILD } from './templates.js';
-import { CALENDAR_VALUE, calendarValue, LONG_VALUE, MAX_SLOT_VALUE, slotLayout, type SlotLayout } from './slots.js';
+import { CALENDAR_VALUE, calendarValue, LONG_VALUE, MAX_SLOT_VALUE, readSlot, slotLayout, type SlotLayout } from './slots.js';
 import { freshField, grownBytes, isContext, observeValue, wordValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
 import { grow } from './field-stats.js';
 import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
 import { FieldTable } from './field-table.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
 import { numberParts, PartNames } from './field-parts.js';
+import { countOf } from './field-contexts.js';
 import { fixed } from './round.js';
 
 export const SLOT_DETECTOR = 'template_slot';
@@ -29,6 +30,14 @@ const MAX_META_FIELDS = 32;
 const MAX_META_VALUE = MAX_SLOT_VALUE;
 /** Key names pooled per stream. */
 const MAX_KEYS = 64;
+
+/**
+ * A value the line's own slot has shown at least ownSeen times before is not reported as rare by
+ * the key pooled over the stream's templates: the pool judges a value against lines of other
+ * kinds (a 201 among a cluster's 200s), while the slot's own history, where the value is a habit
+ * (every pod a deploy creates answers 201), judges it on its own finding.
+ */
+export const POOL_PARAMS = Object.freeze({ ownSeen: 3 });
 
 export class ValueScorer {
   readonly #s: LogsState;
@@ -73,6 +82,9 @@ export class ValueScorer {
 
   /** Values of the current line's slots, and its varying context slots as `name=value` (reused from line to line). */
   readonly #values: string[] = [];
+  /** The current line's slot names: the template's, or a token's own key (slots.ts readSlot, #own false). */
+  readonly #names: string[] = [];
+  readonly #own: boolean[] = [];
   readonly #views: string[] = [];
   /** The numbers of a slot's value that holds several (field-parts.ts), and their fields' names. */
   readonly #parts: string[] = [];
@@ -94,17 +106,19 @@ export class ValueScorer {
     for (let k = 0; k < n; k++) {
       const i = L.pos[k];
       if (i >= tokens.length) break;
-      const name = L.names[k];
-      const cut = L.cut[k];
-      const raw = cut === 0 ? tokens[i] : tokens[i].slice(cut);
+      const rs = readSlot(L, k, tokens[i], i);
+      const name = rs.name;
+      const raw = rs.value;
       // A value longer than a slot keeps counts as one value (slots.ts: LONG_VALUE), and so does the date (CALENDAR_VALUE).
       const value = raw.length > MAX_SLOT_VALUE ? LONG_VALUE : calendarValue(raw, tokens, i) ? CALENDAR_VALUE : raw;
+      this.#names[slots] = name;
+      this.#own[slots] = rs.own;
       values[slots++] = value;
       stats ??= L.stats = this.#s.s[t.id] ??= {};
-      let f = L.fields[k];
+      let f = rs.own ? L.fields[k] : undefined;
       if (f === undefined) {
         f = stats[name];
-        if (f !== undefined) L.fields[k] = f;
+        if (f !== undefined && rs.own) L.fields[k] = f;
       }
       if (f !== undefined && isContext(f)) {
         const piece = `${name}=${value}`;
@@ -119,18 +133,21 @@ export class ValueScorer {
     // Each varying context slot is also a history of its own (fields.ts), from two of them on.
     const byView = nv >= 2 ? views : undefined;
     for (let k = 0; k < slots; k++) {
-      const name = L.names[k];
+      const name = this.#names[k];
+      const own = this.#own[k];
       const value = values[k];
-      const had = L.fields[k] ?? stats[name];
+      const had = (own ? L.fields[k] : undefined) ?? stats[name];
       if (had === undefined) grew += FIELD_BYTES + jsonBytes(name);
-      const f = (L.fields[k] = had ?? (stats[name] = freshField()));
+      const f = had ?? (stats[name] = freshField());
+      if (own) L.fields[k] = f;
       const g0 = grownBytes();
+      const ownSeen = f.v === null ? 0 : countOf(f, value);
       // A context slot is categorical (its own numbers are not judged), so the context can include it.
       let r = observeValue(f, value, ctx, true, false, byView, cx, k);
       grew += grownBytes() - g0;
       // The same key over the stream's templates: the larger of the two findings is reported.
-      const q0 = this.#pooled(L, k, name, value);
-      let pooled = q0 !== null && (r === null || q0.score > r.score);
+      const q0 = own ? this.#pooled(L, k, name, value) : this.#pooledAs(name, value);
+      let pooled = q0 !== null && (r === null || q0.score > r.score) && ownSeen < POOL_PARAMS.ownSeen;
       if (pooled) r = q0;
       // Several numbers in one token (field-parts.ts): each judged as a number of its own.
       const np = numberParts(value, this.#parts);
@@ -148,7 +165,7 @@ export class ValueScorer {
       // The words only for a finding that is reported (most value findings score under the threshold).
       if (score < threshold) continue;
       const slot = `${name.startsWith('#') ? `at word ${name.slice(1)}` : `"${name}"`}`;
-      const where = pooled ? `${name.startsWith('#') ? 'Slot' : 'Key'} "${L.pool[k]}" over the stream's templates (here in "${clip(templateText(t))}")` : part >= 0 ? `Number ${part + 1} of ${np} in slot ${slot} of template "${clip(templateText(t))}"` : `Slot ${slot} of template "${clip(templateText(t))}"`;
+      const where = pooled ? `${name.startsWith('#') ? 'Slot' : 'Key'} "${own ? L.pool[k] : name}" over the stream's templates (here in "${clip(templateText(t))}")` : part >= 0 ? `Number ${part + 1} of ${np} in slot ${slot} of template "${clip(templateText(t))}"` : `Slot ${slot} of template "${clip(templateText(t))}"`;
       report(r, score, SLOT_DETECTOR, where, out, { template: t.id, slot: part >= 0 ? this.#partNames.get(name, part) : name, ...(pooled ? { pooled: 1 } : {}) });
     }
     if (grew !== 0) this.#miner.grow(t, grew, this.#evicted);
@@ -166,6 +183,13 @@ export class ValueScorer {
     if (pn === null || (name.startsWith('#') && !wordValue(value))) return null;
     const g = L.pooled[k] ?? (L.pooled[k] = this.#keys.field(pn));
     return g === undefined ? null : this.#keys.observe(g, pn, value, '', false);
+  }
+
+  /** A token of another key than its slot's (slots.ts readSlot) judged under its own key over the stream's templates, or null. */
+  #pooledAs(name: string, value: string): ValueFinding | null {
+    if (name.startsWith('#')) return null;
+    const g = this.#keys.field(name);
+    return g === undefined ? null : this.#keys.observe(g, name, value, '', false);
   }
 
   /** The part (index) of the finding #numberParts returned last. */

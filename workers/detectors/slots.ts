@@ -11,7 +11,7 @@
 //           keeps (an encoded payload), or a new value in any other slot → not explained
 //        ─► explained when at least one value is benign novelty and none is unexplained: the
 //           line is normal (its surprise is the new value of a slot that takes new values)
-import { WILD, type Template, type TemplateMiner } from './templates.js';
+import { fieldEq, WILD, type Template, type TemplateMiner } from './templates.js';
 import { FIELD_PARAMS, fieldBytes, seenOnce, type FieldStats } from './fields.js';
 import { flushField } from './field-counts.js';
 import { normalise } from './normalise.js';
@@ -121,6 +121,39 @@ export function slotLayout(t: Template): SlotLayout {
   return L;
 }
 
+/** readSlot's answer (one object, overwritten by each call). */
+export const slotRead = { name: '', value: '', own: true };
+
+/** Whether token tok is slot k's own value: a bare slot, or a keyed one whose token carries its key. */
+export function ownSlot(L: SlotLayout, k: number, tok: string): boolean {
+  const cut = L.cut[k];
+  return cut === 0 || (tok.length >= cut && tok.charCodeAt(cut - 1) === 61 /* = */ && tok.startsWith(L.names[k]));
+}
+
+/**
+ * Slot k's name and value in token `tok` (token i of the line). A keyed slot (`key=<*>`) is read
+ * only from a token of its own key: records of two shapes with one field different at the same
+ * position (a Kubernetes audit record's `objectRef.subresource=log` where the template's other
+ * lines have `objectRef.apiGroup=apps`) fall into one template, and the other key's token cut at
+ * the slot key's length gave values such as "=log" or "n=v1". Such a token is read as its own
+ * key's value (own false; a token without a key as the bare slot `#i`).
+ */
+export function readSlot(L: SlotLayout, k: number, tok: string, i: number): typeof slotRead {
+  const r = slotRead;
+  const cut = L.cut[k];
+  r.own = true;
+  r.name = L.names[k];
+  if (cut === 0) r.value = tok;
+  else if (ownSlot(L, k, tok)) r.value = tok.slice(cut);
+  else {
+    const eq = fieldEq(tok);
+    r.own = false;
+    r.name = eq > 0 ? tok.slice(0, eq) : `#${i}`;
+    r.value = eq > 0 ? tok.slice(eq + 1) : tok;
+  }
+  return r;
+}
+
 /** A plain lower-case word before a bare slot (`via`, `cipher`), 2-16 letters. */
 const PLAIN_WORD = /^[a-z]{2,16}$/;
 
@@ -164,17 +197,17 @@ export function explainedBySlots(t: Template, tokens: readonly string[], stats: 
   for (let k = 0; k < L.pos.length; k++) {
     const i = L.pos[k];
     if (i >= tokens.length) break;
-    const value = L.cut[k] === 0 ? tokens[i] : tokens[i].slice(L.cut[k]);
+    const { value, name } = readSlot(L, k, tokens[i], i);
     // A long value: benign in a slot of long values (a path or key with ids), else a blob (an
     // encoded payload) that cannot be vouched for.
     if (value.length > MAX_SLOT_VALUE) {
-      const f = stats?.[L.names[k]];
+      const f = stats?.[name];
       if (f === undefined || !longSlot(f)) return false;
       benign = true;
       continue;
     }
     if (skeleton(normalise(value), MAX_SLOT_VALUE) === '') continue;
-    const f = stats?.[L.names[k]];
+    const f = stats?.[name];
     if (f === undefined) return false;
     // Seen (while values are kept): not new. New: benign in an id-like slot, else news.
     if (f.v !== null && f.v[value] !== undefined) continue;

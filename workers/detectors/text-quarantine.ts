@@ -260,7 +260,9 @@ export class Quarantine {
    * row at a whole number of periods, up to scheduleMultiple, after the previous one: a job's
    * failure of two alternating shapes each lands on some of its runs), and learns the period: a
    * spacing that is a whole number of periods (or of which the period is one: the period is then
-   * this shorter spacing) counts a start on the schedule, another one starts the count anew.
+   * this shorter spacing) counts a start on the schedule; two spacings neither a whole number of
+   * the other but both of a common period (the longest, at least scheduleMinMs) count on that
+   * period; another one starts the count anew.
    */
   #onSchedule(q: QEntry, ts: number): boolean {
     const P = this.P;
@@ -270,14 +272,29 @@ export class Quarantine {
       q[19] = 0;
       return false;
     }
-    const near = (x: number, period: number): boolean => {
+    // `slack`: the fixed scheduleTolMs beside the relative tolerance (not for a period inferred
+    // from two spacings: a short one fits random spacings within a second too often).
+    const near = (x: number, period: number, slack = P.scheduleTolMs): boolean => {
       const m = Math.round(x / period);
-      return m >= 1 && m <= P.scheduleMultiple && Math.abs(x - m * period) <= P.scheduleTol * m * period + P.scheduleTolMs;
+      return m >= 1 && m <= P.scheduleMultiple && Math.abs(x - m * period) <= P.scheduleTol * m * period + slack;
     };
     if (q[18] > 0 && (near(d, q[18]) || near(q[18], d))) {
       if (d < q[18]) q[18] = d;
       q[19]++;
       return q[19] >= P.scheduleStarts;
+    }
+    // Neither spacing a whole number of the other (6 and 4 periods: the error lands on some runs
+    // of its schedule only): the longest period of which both are whole numbers, at least
+    // scheduleMinMs, is the schedule, and the spacing counts on it as the earlier ones did (each
+    // a whole number of the old period, so of the new one); both within scheduleTol alone.
+    for (let k = 2; q[18] > 0 && k <= P.scheduleMultiple; k++) {
+      const period = Math.max(d, q[18]) / k;
+      if (period < P.scheduleMinMs) break;
+      if (near(d, period, 0) && near(q[18], period, 0)) {
+        q[18] = Math.round(period);
+        q[19]++;
+        return q[19] >= P.scheduleStarts;
+      }
     }
     q[18] = d;
     q[19] = 1;
