@@ -1,10 +1,10 @@
 // A burst of ordinary lines is reported by its moments (workers/detectors/logs-fold.ts): the lines
 // one event writes at once (a connection accepted, its client metadata and its authentication,
 // 2 and 9 ms apart) are one moment of the burst, its first line reported and the others folded
-// into it. The first and third tests fail on the code before branch burst15 (each of a
+// into it. The first and fourth tests fail on the code before branch burst15 (each of a
 // connection's three lines was reported by the rate tests: a deploy's reconnect burst was three
-// false alarms per connection on the db generator); the second and fourth hold on both (a line with
-// a severity word is never folded; the fold's state travels with the stream's state).
+// false alarms per connection on the db generator); the others hold on both (a line with a
+// severity word or a warning level is never folded; the fold's state travels with the stream's).
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 import type { Finding, ScoreInput } from '../../workers/types.js';
@@ -76,10 +76,10 @@ describe('a burst of ordinary lines, reported by its moments', () => {
     expect([...burstLines(findings, rest)].filter((i) => !other.has(i)).length).toBeLessThan(5);
   });
 
-  it('a line with a severity word is never folded: an alert\'s burst is reported whole', () => {
+  it.each(['ERROR', 'WARN'])('a line with a severity word or a warning level (%s) is never folded: an alert\'s burst is reported whole', (level) => {
     const first = new Set<number>();
     const rest = new Set<number>();
-    const ev = stream('ERROR', first, rest);
+    const ev = stream(level, first, rest);
     const { findings } = runStream('logs', ev, 100);
     const all = new Set([...first, ...rest]);
     const hit = new Set(findings.filter((f) => all.has(f.index)).map((f) => f.index));
