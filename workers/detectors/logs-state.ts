@@ -56,6 +56,8 @@ export interface LogsState {
   hv?: Record<string, number[]>;
   /** [lines since, event time of] the last line that opened a template (logs-news.ts); absent until one with a time. */
   nt?: [number, number];
+  /** Event time of the stream's last reported burst line (logs-fold.ts: a burst line within momentMs after it is folded); absent until one. */
+  bm?: number;
   /** Per actor word of JSON records (`user.username=alice`), the field values seen with it (logs-pairs.ts); absent until one. */
   ap?: Record<string, PairActor>;
   /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */

@@ -46,6 +46,7 @@ import { RateScorer } from './logs-rate.js';
 import { RepeatScorer } from './logs-repeat.js';
 import { templateNews } from './logs-news.js';
 import { pairNews } from './logs-pairs.js';
+import { foldBurst } from './logs-fold.js';
 
 export { poissonTailLog10, poissonTailLog10Real, RATE_PARAMS, SILENCE_PARAMS } from './rate.js';
 export { META_DETECTOR, SLOT_DETECTOR } from './logs-values.js';
@@ -53,6 +54,7 @@ export { RATE_DETECTOR, SILENCE_DETECTOR } from './logs-rate.js';
 export { REPEAT_PARAMS, VALUE_BURST_DETECTOR } from './logs-repeat.js';
 export { NEWS_DETECTOR, NEWS_PARAMS } from './logs-news.js';
 export { PAIR_DETECTOR, PAIR_PARAMS } from './logs-pairs.js';
+export { FOLD_PARAMS } from './logs-fold.js';
 
 /** The detector for one task: load state, feed events, save state. */
 class LogScorer {
@@ -122,15 +124,22 @@ class LogScorer {
     top = Math.max(top, this.#values.slots(m.template, sc.tokens, threshold, out));
     if (words !== null) top = Math.max(top, pairNews(this.#s, deep.length === 0 ? words : [...words, ...deep], e.ts, threshold, out));
     top = Math.max(top, this.#rates.silence(e.ts, threshold, out));
+    // The line's burst findings wait for the fold (logs-fold.ts) until its other findings are known.
+    const burst = this.#burst;
+    if (burst.length !== 0) burst.length = 0;
+    let bursting = 0;
     if (this.#rates.streamLine(e.ts)) {
-      const own = this.#rates.rate(m.template, e.ts, threshold, out);
-      top = Math.max(top, own, this.#rates.family(m.template, e.ts, own, threshold, out));
-      if (words !== null) top = Math.max(top, this.#rates.values(deep.length === 0 ? words : [...words, ...deep], e.ts, threshold, out));
-      top = Math.max(top, this.#repeats.line(m.template, sc.tokens, e.ts, threshold, out));
+      const own = this.#rates.rate(m.template, e.ts, threshold, burst);
+      bursting = Math.max(own, this.#rates.family(m.template, e.ts, own, threshold, burst));
+      if (words !== null) bursting = Math.max(bursting, this.#rates.values(deep.length === 0 ? words : [...words, ...deep], e.ts, threshold, burst));
+      bursting = Math.max(bursting, this.#repeats.line(m.template, sc.tokens, e.ts, threshold, burst));
     }
     if (e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object') top = Math.max(top, this.#values.meta(e.metadata, threshold, out));
-    return top;
+    return Math.max(top, foldBurst(this.#s, e.ts, text, out.length !== 0, burst, bursting, threshold, out));
   }
+
+  /** The line's burst findings before the fold, reused from line to line. */
+  readonly #burst: Part[] = [];
 
   /** A JSON line's nested fields (jsonWords), reused from line to line. */
   readonly #deep: string[] = [];

@@ -108,6 +108,16 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
   paceAlpha: 1 / 256,
   paceLines: 64,
   /**
+   * A storm is one message flooding: the line's pattern key (its words outside numbered tokens,
+   * patternKey) keeps at least this share of its skeleton's words (by length, both cut at
+   * quarantineLineBytes). A JSON record has spaces only inside a few values, its user agent's
+   * mostly: its key is those words, the same for every call one client makes (a Terraform plan's
+   * ListRolePolicies and GetBucketVersioning), and a client's burst of different calls is no
+   * message's storm (branch burst15; cloud 201-210: the first hourly plan's calls were 421 of its
+   * 2,154 false alarms). Its incident is folded into its first line as any routine run's.
+   */
+  stormKeyShare: 0.25,
+  /**
    * Rarity is a quarantined pattern's decayed frequency, at two time scales (no count of
    * sightings decides). The long run: its occurrences, decayed with this half-life in events. A
    * sighting after more than incidentGap events without the pattern is an occurrence; the close
@@ -236,6 +246,7 @@ export interface TextParams {
   stormPace: number;
   paceAlpha: number;
   paceLines: number;
+  stormKeyShare: number;
   rareHalfLife: number;
   steadySpan: number;
   rareHorizon: number;

@@ -6,6 +6,7 @@ import type { TextBaseline } from './text-baseline.js';
 import { TEXT_DETECTOR, type TextParams } from './text-params.js';
 import { entryBytes, type QEntry, type TextState } from './text-state.js';
 import { fixed } from './round.js';
+import { patternKey, skeleton } from './text-words.js';
 
 /** The quarantine of one task: its patterns live in the state (s.q). */
 export class Quarantine {
@@ -111,7 +112,7 @@ export class Quarantine {
    * recurring texture of the stream (a scanner's runs of auth failures, a job's status runs), and
    * its later incidents are folded into their first line as any routine run's.
    */
-  #storm(q: QEntry, dur: number, ts: number | undefined): boolean {
+  #storm(q: QEntry, dur: number, ts: number | undefined, line: string): boolean {
     const P = this.P;
     if (q[10] < P.burstLines || q[10] < P.burstDensity * (dur + 1)) return false;
     if (q[17] !== 0 && q[17] !== q[9]) return false;
@@ -119,6 +120,8 @@ export class Quarantine {
     if (p === undefined || p[2] < P.paceLines || !(p[1] > 0) || typeof ts !== 'number' || q[16] <= 0) return false;
     // Lines per usual interval over the incident (its span plus one interval: a single line is 1).
     if ((dur + 1) * p[1] < P.stormPace * (ts - q[16] + p[1])) return false;
+    // One message: the pattern key keeps enough of the line (not a JSON record's user agent alone).
+    if (patternKey(line, P.quarantineLineBytes).length < P.stormKeyShare * skeleton(line, P.quarantineLineBytes).length) return false;
     q[17] = q[9];
     return true;
   }
@@ -208,7 +211,7 @@ export class Quarantine {
     if (common && wasCommon) return null;
     // Without a severity word, the lines of an incident after its first are folded into it (a
     // routine message in a run is reported once per run), unless the incident is a storm.
-    if (!severe && inIncident && !common && !this.#storm(q, s.n - q[9], timed ? ts : undefined)) return null;
+    if (!severe && inIncident && !common && !this.#storm(q, s.n - q[9], timed ? ts : undefined, line)) return null;
     if (common) this.#admit(q, line);
     if ((periodic || known || scheduled) && !common) return null;
     // Without a severity word, a recurrence is folded into the first finding: a fraction of its
