@@ -84,6 +84,13 @@ export const REPEAT_PARAMS = {
    * sequence number, which differ on every line of any run.
    */
   breadth: 0.5,
+  /**
+   * Different values in the burst's lines that are broad whatever the slot's share: half the
+   * ring. A slot whose effective number of values (1 / share) is near or above the ring's 24
+   * lines could otherwise never show more of them (a port slot of share 0.03-0.05); a routine run
+   * cycles through its few values (6 metrics), well under it.
+   */
+  broadValues: 12,
   sharedMin: 0.03,
   sharedLines: 100,
 };
@@ -302,7 +309,10 @@ export class RepeatScorer {
       }
       // More values than the slot usually spreads over (1 / share: its effective number of
       // values), and not a few of them repeated: a host cycling through its 6 metrics is not broad.
-      if (seen.size >= P.breadth * c && seen.size * share > 1) return true;
+      // The ring holds `ring` lines: a slot that usually spreads over more values than half of it
+      // (ports knocked from a wide range) is broad at broadValues different ones; else no scan could
+      // ever be (edge seed 202: a port slot of share 0.05, a scan of 4 knocks a second unseen).
+      if (seen.size >= P.breadth * c && (seen.size * share > 1 || seen.size >= P.broadValues)) return true;
     }
     return false;
   }

@@ -219,11 +219,13 @@ export class Quarantine {
     // The sighting that admits a mild pattern as normal is reported under the default threshold
     // (mildAdmissionWeight < 0.5): a sensitive profile sees the admission, the default does not.
     const fold = common ? Math.min(P.mildRecurrenceWeight, P.mildAdmissionWeight) : P.mildRecurrenceWeight;
-    const score = severe ? q[3] : fixed(q[3] * fold, 4);
+    // A rare pattern that came as a storm keeps its score, unfolded (#foldNote says why).
+    const stormed = !severe && !common && q[17] > 0;
+    const score = severe || stormed ? q[3] : fixed(q[3] * fold, 4);
     const share = shareOf(q[13]);
     const frequency = steady ? q[8] : q[14];
     let explanation = this.#explain(q, { span, gap, inIncident, frequency, expect, horizon, share, common, burst: burst && inIncident ? ts - q[16] : -1 });
-    if (!severe) explanation += ` No severity word: folded into the first finding (score ${q[3]} × ${fold}).`;
+    if (!severe) explanation += this.#foldNote(q, stormed, fold);
     return {
       score,
       detector: TEXT_DETECTOR,
@@ -256,6 +258,20 @@ export class Quarantine {
     const p = this.s.pace;
     if (q[17] <= 0 || q[17] !== q[9] || q[20] <= 0 || p === undefined || p[2] < this.P.paceLines || !(p[1] > 0)) return false;
     return ts - q[20] <= this.P.incidentGap * p[1];
+  }
+
+  /**
+   * The words on a mild pattern's recurrence: folded into its first finding (`fold` × its first
+   * score), or, for a rare pattern that came as a storm (q[17] > 0: a line of its storm, or a lone
+   * return since), reported at its first score (`stormed`). A storm is news by its own flood, not a
+   * routine run's recurrence; folded, whether a whole storm was reported hung on how surprising its
+   * first line happened to be (a SYN-flood warning first seen alone at 0.69: 0.69 × 0.65 < 0.5,
+   * and its 40-80 storm lines and lone returns were silent; edge seeds 212, 218, 230).
+   */
+  #foldNote(q: QEntry, stormed: boolean, fold: number): string {
+    return stormed
+      ? ` No severity word, but the pattern came as a storm (its lines at least ${this.P.stormPace} times as fast as the stream's pace): reported at its first score ${q[3]}.`
+      : ` No severity word: folded into the first finding (score ${q[3]} × ${fold}).`;
   }
 
   /**
