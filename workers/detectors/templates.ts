@@ -5,11 +5,11 @@
 //        │ no
 //        ▼
 //   leaf = (token count, first token, second token; a token with a digit counts as *)
-//        ─► most similar template of the leaf: share of its constant positions and keyed slots
-//           whose token equals the line's (a key=value field matches one with the same key
-//           whatever its value; plain wildcards count as neither); ≥ `similarity` → the line
-//           joins it (positions that differ become wildcards, a keyed slot filled with another
-//           key a plain one), else a new template
+//        ─► most similar template of the leaf: share of its constant positions whose token equals
+//           the line's (a key=value field matches one with the same key whatever its value;
+//           wildcards count as neither, a keyed slot filled with another key as a position that
+//           differs); ≥ `similarity` → the line joins it (positions that differ become wildcards,
+//           a keyed slot filled with another key a plain one), else a new template
 //        ─► template id + its variable slots (the line's tokens at the wildcard positions)
 //
 // Bounded: at most `maxTemplates` per stream, and at most `maxBytes` of template layer: each
@@ -65,6 +65,28 @@ export interface Template {
   consts?: Int32Array;
   /** Its keyed slots (`key=<*>`), compared by key in the tree search; cleared whenever the tokens change. */
   keyed?: Int32Array;
+}
+
+/**
+ * The share of a template's constant positions whose token equals the line's (a key=value field
+ * matches one with the same key whatever its value); plain wildcards count as neither, and so does
+ * a keyed slot (key=<*>) the line fills with that key, but one it fills with another key counts as
+ * a position that differs: a logfmt line's keys are its shape, and lines whose keys differ are
+ * other lines even once every value has become a slot.
+ */
+function similarity(t: Template, tokens: readonly string[]): number {
+  const tt = t.tokens;
+  const consts = constsOf(t);
+  const keyed = keyedOf(t);
+  let same = 0;
+  let total = consts.length;
+  for (let j = 0; j < consts.length; j++) {
+    const i = consts[j];
+    const x = tt[i];
+    if (x === tokens[i] || sameKey(x, tokens[i])) same++;
+  }
+  for (let j = 0; j < keyed.length; j++) if (!sameKey(tt[keyed[j]], tokens[keyed[j]])) total++;
+  return total === 0 ? 1 : same / total;
 }
 
 /** A template's keyed slots (Template.keyed). */
@@ -343,22 +365,8 @@ export class TemplateMiner {
     let bestWild = -1;
     if (leaf !== undefined) {
       for (const t of leaf) {
-        let same = 0;
-        const tt = t.tokens;
-        // Over its constant positions and its keyed slots (a key=<*> matches a field of that key;
-        // plain wildcards count as neither): a logfmt line's keys are its shape, and lines whose
-        // keys differ are other lines even once every value has become a slot.
-        const consts = constsOf(t);
-        const keyed = keyedOf(t);
-        const total = consts.length + keyed.length;
-        const wild = tt.length - consts.length;
-        for (let j = 0; j < consts.length; j++) {
-          const i = consts[j];
-          const x = tt[i];
-          if (x === tokens[i] || sameKey(x, tokens[i])) same++;
-        }
-        for (let j = 0; j < keyed.length; j++) if (sameKey(tt[keyed[j]], tokens[keyed[j]])) same++;
-        const sim = total === 0 ? 1 : same / total;
+        const sim = similarity(t, tokens);
+        const wild = t.tokens.length - constsOf(t).length;
         if (sim > bestSim || (sim === bestSim && wild > bestWild)) {
           best = t;
           bestSim = sim;
