@@ -30,16 +30,6 @@ const MAX_META_VALUE = MAX_SLOT_VALUE;
 /** Key names pooled per stream. */
 const MAX_KEYS = 64;
 
-/**
- * A path's route: each segment that holds a digit becomes a star, and the query keeps its keys
- * without their values (an invoice's path with its number, an export with its month: one route each).
- */
-export function routeShape(path: string): string {
-  const q = path.indexOf('?');
-  const segs = (q < 0 ? path : path.slice(0, q)).split('/').map((x) => (/\d/.test(x) ? '*' : x)).join('/');
-  return q < 0 ? segs : `${segs}?${path.slice(q + 1).split('&').map((x) => x.split('=')[0]).join('&')}`;
-}
-
 export class ValueScorer {
   readonly #s: LogsState;
   readonly #miner: TemplateMiner;
@@ -120,9 +110,6 @@ export class ValueScorer {
         const piece = `${name}=${value}`;
         ctx += ctx === '' ? piece : ` ${piece}`;
         if (f.k > 1) nv = this.#piece(nv, piece, f, value, k);
-      } else if (f !== undefined && f.v === null && raw.charCodeAt(0) === 47 && raw.length > 1) {
-        // A high-cardinality path (ids in it) is its route by its shape: a context of the line's numbers.
-        ctx += `${ctx === '' ? '' : ' '}${name}~${routeShape(raw)}`;
       }
     }
     if (stats === undefined) return 0;
