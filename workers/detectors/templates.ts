@@ -7,8 +7,9 @@
 //   leaf = (token count, first token, second token; a token with a digit counts as *)
 //        ─► most similar template of the leaf: share of its constant positions whose token equals
 //           the line's (a key=value field matches one with the same key whatever its value;
-//           wildcards count as neither); ≥ `similarity` → the line joins it (positions that
-//           differ become wildcards), else a new template
+//           wildcards count as neither, a keyed slot filled with another key as a position that
+//           differs); ≥ `similarity` → the line joins it (positions that differ become wildcards,
+//           a keyed slot filled with another key a plain one), else a new template
 //        ─► template id + its variable slots (the line's tokens at the wildcard positions)
 //
 // Bounded: at most `maxTemplates` per stream, and at most `maxBytes` of template layer: each
@@ -62,6 +63,42 @@ export interface Template {
   family?: string | null;
   /** Its constant positions (not WILD nor key=<*>), as the tree search compares them; cleared whenever the tokens change. */
   consts?: Int32Array;
+  /** Its keyed slots (`key=<*>`), compared by key in the tree search; cleared whenever the tokens change. */
+  keyed?: Int32Array;
+}
+
+/**
+ * The share of a template's constant positions whose token equals the line's (a key=value field
+ * matches one with the same key whatever its value); plain wildcards count as neither, and so does
+ * a keyed slot (key=<*>) the line fills with that key, but one it fills with another key counts as
+ * a position that differs: a logfmt line's keys are its shape, and lines whose keys differ are
+ * other lines even once every value has become a slot.
+ */
+function similarity(t: Template, tokens: readonly string[]): number {
+  const tt = t.tokens;
+  const consts = constsOf(t);
+  const keyed = keyedOf(t);
+  let same = 0;
+  let total = consts.length;
+  for (let j = 0; j < consts.length; j++) {
+    const i = consts[j];
+    const x = tt[i];
+    if (x === tokens[i] || sameKey(x, tokens[i])) same++;
+  }
+  for (let j = 0; j < keyed.length; j++) if (!sameKey(tt[keyed[j]], tokens[keyed[j]])) total++;
+  return total === 0 ? 1 : same / total;
+}
+
+/** A template's keyed slots (Template.keyed). */
+function keyedOf(t: Template): Int32Array {
+  if (t.keyed !== undefined) return t.keyed;
+  const tt = t.tokens;
+  let n = 0;
+  for (const x of tt) if (isKeyedWild(x)) n++;
+  const c = new Int32Array(n);
+  n = 0;
+  for (let i = 0; i < tt.length; i++) if (isKeyedWild(tt[i])) c[n++] = i;
+  return (t.keyed = c);
 }
 
 /** A template's constant positions (Template.consts). */
@@ -338,18 +375,8 @@ export class TemplateMiner {
     let bestWild = -1;
     if (leaf !== undefined) {
       for (const t of leaf) {
-        let same = 0;
-        const tt = t.tokens;
-        // Over its constant positions only (wildcards count as neither).
-        const consts = constsOf(t);
-        const total = consts.length;
-        const wild = tt.length - total;
-        for (let j = 0; j < total; j++) {
-          const i = consts[j];
-          const x = tt[i];
-          if (x === tokens[i] || sameKey(x, tokens[i])) same++;
-        }
-        const sim = total === 0 ? 1 : same / total;
+        const sim = similarity(t, tokens);
+        const wild = t.tokens.length - constsOf(t).length;
         if (sim > bestSim || (sim === bestSim && wild > bestWild)) {
           best = t;
           bestSim = sim;
@@ -363,15 +390,24 @@ export class TemplateMiner {
       let before0: string[] | undefined;
       for (let i = 0; i < tt.length; i++) {
         const x = tt[i];
-        if (x === WILD || isKeyedWild(x)) continue;
+        if (x === WILD) continue;
         const y = tokens[i];
+        if (isKeyedWild(x)) {
+          // A keyed slot the line fills with another key becomes a plain slot: its values are not that key's.
+          if (sameKey(x, y)) continue;
+          changed = true;
+          before0 ??= tt.slice();
+          best.layout = best.family = best.consts = best.keyed = undefined;
+          tt[i] = WILD;
+          continue;
+        }
         if (x === y) {
           // A constant that holds a digit can only be a key=value field's value here.
           continue;
         }
         changed = true;
         before0 ??= tt.slice();
-        best.layout = best.family = best.consts = undefined;
+        best.layout = best.family = best.consts = best.keyed = undefined;
         tt[i] = sameKey(x, y) ? x.slice(0, fieldEq(x) + 1) + WILD : WILD;
       }
       best.last = n;

@@ -29,6 +29,7 @@ import { batchGenerator } from './batch.js';
 import { cloudGenerator } from './cloud.js';
 import { dbGenerator } from './db.js';
 import { edgeGenerator } from './edge.js';
+import { hostGenerator } from './host.js';
 import { k8sGenerator } from './k8s.js';
 import { logsGenerator } from './logs.js';
 import { mixedGenerator } from './mixed.js';
@@ -44,6 +45,7 @@ export const GENERATORS: Record<string, Generator> = {
   cloud: cloudGenerator,
   db: dbGenerator,
   edge: edgeGenerator,
+  host: hostGenerator,
   k8s: k8sGenerator,
   llm: llmGenerator,
   'llm-agent': llmAgentGenerator,
