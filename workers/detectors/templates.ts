@@ -76,8 +76,8 @@ export interface Template {
  */
 function similarity(t: Template, tokens: readonly string[]): number {
   const tt = t.tokens;
-  const consts = constsOf(t);
-  const keyed = keyedOf(t);
+  const consts = positionsOf(t, false);
+  const keyed = positionsOf(t, true);
   let same = 0;
   let total = consts.length;
   for (let j = 0; j < consts.length; j++) {
@@ -89,28 +89,18 @@ function similarity(t: Template, tokens: readonly string[]): number {
   return total === 0 ? 1 : same / total;
 }
 
-/** A template's keyed slots (Template.keyed). */
-function keyedOf(t: Template): Int32Array {
-  if (t.keyed !== undefined) return t.keyed;
+/** A template's constant positions (Template.consts: neither WILD nor key=<*>), or its keyed slots (Template.keyed). */
+function positionsOf(t: Template, keyed: boolean): Int32Array {
+  const cached = keyed ? t.keyed : t.consts;
+  if (cached !== undefined) return cached;
   const tt = t.tokens;
+  const want = (x: string): boolean => (keyed ? isKeyedWild(x) : x !== WILD && !isKeyedWild(x));
   let n = 0;
-  for (const x of tt) if (isKeyedWild(x)) n++;
+  for (const x of tt) if (want(x)) n++;
   const c = new Int32Array(n);
   n = 0;
-  for (let i = 0; i < tt.length; i++) if (isKeyedWild(tt[i])) c[n++] = i;
-  return (t.keyed = c);
-}
-
-/** A template's constant positions (Template.consts). */
-function constsOf(t: Template): Int32Array {
-  if (t.consts !== undefined) return t.consts;
-  const tt = t.tokens;
-  let n = 0;
-  for (const x of tt) if (x !== WILD && !isKeyedWild(x)) n++;
-  const c = new Int32Array(n);
-  n = 0;
-  for (let i = 0; i < tt.length; i++) if (tt[i] !== WILD && !isKeyedWild(tt[i])) c[n++] = i;
-  return (t.consts = c);
+  for (let i = 0; i < tt.length; i++) if (want(tt[i])) c[n++] = i;
+  return keyed ? (t.keyed = c) : (t.consts = c);
 }
 
 /** Serialised miner: next id, templates as [id, tokens joined by \u0001, last, count]. */
@@ -376,7 +366,7 @@ export class TemplateMiner {
     if (leaf !== undefined) {
       for (const t of leaf) {
         const sim = similarity(t, tokens);
-        const wild = t.tokens.length - constsOf(t).length;
+        const wild = t.tokens.length - positionsOf(t, false).length;
         if (sim > bestSim || (sim === bestSim && wild > bestWild)) {
           best = t;
           bestSim = sim;

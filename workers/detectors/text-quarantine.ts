@@ -166,10 +166,7 @@ export class Quarantine {
     const timed = typeof ts === 'number' && Number.isFinite(ts) && ts > 0;
     const inIncident = gap <= P.incidentGap || (timed && this.#closeInTime(q, ts));
     if (timed) q[20] = ts;
-    // A pattern that came as a storm and whose incident since then was a run again (burstLines
-    // lines): a recurring texture of the stream (an automation's runs), no longer a storm's
-    // message returning alone (q[17] -1: no storm again, and known and periodic judge it as before).
-    if (!inIncident && q[17] > 0 && q[9] !== q[17] && q[10] >= P.burstLines) q[17] = -1;
+    if (!inIncident) this.#ranAgain(q);
     // On a schedule: this incident begins at the spacing its last ones began at (event time).
     const scheduled = !inIncident && timed && this.#onSchedule(q, ts);
     if (!inIncident) q[16] = timed ? ts : 0;
@@ -236,6 +233,15 @@ export class Quarantine {
         ...(burst && inIncident ? { burst_ms: ts - q[16] } : {}),
       },
     };
+  }
+
+  /**
+   * A pattern that came as a storm and whose incident since then was a run again (burstLines
+   * lines): a recurring texture of the stream (an automation's runs), no longer a storm's message
+   * returning alone (q[17] -1: no storm again, and known and periodic judge it as before).
+   */
+  #ranAgain(q: QEntry): void {
+    if (q[17] > 0 && q[9] !== q[17] && q[10] >= this.P.burstLines) q[17] = -1;
   }
 
   /**
