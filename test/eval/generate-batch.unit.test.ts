@@ -6,12 +6,9 @@ import { evalUsage } from '../../src/tools/eval/cli.js';
 import { GENERATORS } from '../../src/tools/eval/generators/index.js';
 import { BATCH_KINDS, generateBatch, NEW_REGIONS, NEW_SUDO_USERS, QUIET_ROUTES, REGIONS, S3_ROUTES, SUDO_USERS } from '../../src/tools/eval/generators/batch.js';
 import { NEW_QUEUES, QUEUES } from '../../src/tools/eval/generators/batch-jobs.js';
-import { expectLabelledLogSet } from './helpers.js';
+import { expectLabelledLogSet, normalOf, ofKind } from './helpers.js';
 
 const SHORT = 22; // minutes: enough for every kind (the warm-up is 6), fast in a unit test
-type Gen = ReturnType<typeof generateBatch>;
-const normalOf = ({ events, labels }: Gen): string[] => { const bad = new Set(labels.anomalous); return events.filter((_, i) => !bad.has(i)).map((e) => String(e.data)); };
-const ofKind = ({ events, labels }: Gen, kind: string): string[] => labels.anomalous.filter((i) => labels.kinds[String(i)] === kind).map((i) => String(events[i].data));
 const s3 = (line: string): { method: string; bucket: string; key: string; query: string; status: number; region: string; request_time: number; request_id: string } | undefined =>
   line.startsWith('{"time":') ? JSON.parse(line) as never : undefined;
 const routeOf = (x: { method: string; bucket: string; key: string; query: string }): string => `${x.method} ${x.bucket} ${x.query !== '' && x.key === '' ? 'list' : x.key.split('/')[0]}`;

@@ -6,12 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { GENERATORS } from '../../src/tools/eval/generators/index.js';
 import { CLOUD_KINDS, generateCloud } from '../../src/tools/eval/generators/cloud.js';
 import { NEW_REGIONS } from '../../src/tools/eval/generators/cloud-lines.js';
-import { expectLabelledLogSet } from './helpers.js';
+import { expectLabelledLogSet, idxOf } from './helpers.js';
 
 const SHORT = 4; // hours: enough for every kind (the warm-up is 30 minutes), fast in a unit test
 type Gen = ReturnType<typeof generateCloud>;
 type Rec = Record<string, unknown> & { userIdentity?: { arn?: string; userName?: string; invokedBy?: string; type?: string }; user?: { username: string }; actor?: { alternateId: string } };
-const idxOf = ({ labels }: Gen, kind: string): number[] => labels.anomalous.filter((i) => labels.kinds[String(i)] === kind);
 const recs = (set: Gen, idx: number[]): (Rec & { stream: string; ts: string })[] => idx.map((i) => ({ ...(JSON.parse(String(set.events[i].data)) as Rec), stream: set.events[i].stream, ts: set.events[i].timestamp }));
 const normalIdx = ({ events, labels }: Gen): number[] => { const bad = new Set(labels.anomalous); return events.map((_, i) => i).filter((i) => !bad.has(i)); };
 /** Who made a record: the role (not the session), the IAM user, the service, the k8s user or the signed-in person. */

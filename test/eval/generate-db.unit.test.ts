@@ -6,13 +6,9 @@ import { evalUsage } from '../../src/tools/eval/cli.js';
 import { GENERATORS } from '../../src/tools/eval/generators/index.js';
 import { DB_KINDS, generateDb } from '../../src/tools/eval/generators/db.js';
 import { MONGO_APPS, NEW_MONGO_APPS, NEW_MYSQL_USERS, NEW_PG_APPS, NEW_PG_USERS } from '../../src/tools/eval/generators/db-lines.js';
-import { expectLabelledLogSet } from './helpers.js';
+import { expectLabelledLogSet, idxOf, normalOf, ofKind } from './helpers.js';
 
 const SHORT = 3; // hours: enough for every kind (the warm-up is 30 minutes), fast in a unit test
-type Gen = ReturnType<typeof generateDb>;
-const idxOf = ({ labels }: Gen, kind: string): number[] => labels.anomalous.filter((i) => labels.kinds[String(i)] === kind);
-const ofKind = (set: Gen, kind: string): string[] => idxOf(set, kind).map((i) => String(set.events[i].data));
-const normalOf = ({ events, labels }: Gen): string[] => { const bad = new Set(labels.anomalous); return events.filter((_, i) => !bad.has(i)).map((e) => String(e.data)); };
 const mongoApp = (l: string): string | undefined => /"application":\{"name":"([^"]+)"/.exec(l)?.[1];
 const mongoUser = (l: string): string | undefined => /"mechanism":"SCRAM-SHA-256","user":"([^"]+)"/.exec(l)?.[1];
 const newValue = (l: string): boolean =>

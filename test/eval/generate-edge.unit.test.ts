@@ -5,12 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { GENERATORS } from '../../src/tools/eval/generators/index.js';
 import { EDGE_KINDS, generateEdge, NEW_CIPHERS } from '../../src/tools/eval/generators/edge.js';
 import { NEW_COUNTRIES } from '../../src/tools/eval/generators/edge-lines.js';
-import { expectLabelledLogSet } from './helpers.js';
+import { expectLabelledLogSet, normalOf, ofKind } from './helpers.js';
 
 const SHORT = 2; // hours: enough for every kind (the warm-up is 20 minutes), fast in a unit test
-type Gen = ReturnType<typeof generateEdge>;
-const normalOf = ({ events, labels }: Gen): string[] => { const bad = new Set(labels.anomalous); return events.filter((_, i) => !bad.has(i)).map((e) => String(e.data)); };
-const ofKind = ({ events, labels }: Gen, kind: string): string[] => labels.anomalous.filter((i) => labels.kinds[String(i)] === kind).map((i) => String(events[i].data));
 const newValue = (l: string): boolean => NEW_CIPHERS.some((c) => l.includes(`cipher '${c}'`)) || NEW_COUNTRIES.some((c) => l.includes(`"ClientCountry":"${c}"`)) || l.includes(' via eth0');
 const src = (l: string): string | undefined => /FW-DROP-WAN: .* SRC=(\S+) .* DPT=(\d+)/.exec(l)?.[1];
 

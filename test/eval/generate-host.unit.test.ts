@@ -6,13 +6,10 @@ import { evalUsage } from '../../src/tools/eval/cli.js';
 import { GENERATORS } from '../../src/tools/eval/generators/index.js';
 import { generateHost, HOST_KINDS } from '../../src/tools/eval/generators/host.js';
 import { NEW_CURRENCIES } from '../../src/tools/eval/generators/host-web.js';
-import { expectLabelledLogSet } from './helpers.js';
+import { expectLabelledLogSet, idxOf, normalOf, ofKind } from './helpers.js';
 
 const SHORT = 3; // hours: enough for every kind (the warm-up is 30 minutes), fast in a unit test
 type Gen = ReturnType<typeof generateHost>;
-const idxOf = ({ labels }: Gen, kind: string): number[] => labels.anomalous.filter((i) => labels.kinds[String(i)] === kind);
-const ofKind = (set: Gen, kind: string): string[] => idxOf(set, kind).map((i) => String(set.events[i].data));
-const normalOf = ({ events, labels }: Gen): string[] => { const bad = new Set(labels.anomalous); return events.filter((_, i) => !bad.has(i)).map((e) => String(e.data)); };
 /** The message after the syslog header, digits and hex runs as 0. */
 const shape = (l: string): string => l.replace(/^<\d+>(1 \S+ \S+ \S+ \S+ - - |\w{3} [ \d]\d [\d:]{8} \S+ [^:]+: )(\[[ \d.]+\] )?/, '').replace(/[0-9a-fA-F]{6,}|\d+/g, '0');
 const newValue = (l: string): boolean =>

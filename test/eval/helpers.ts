@@ -32,3 +32,15 @@ export function expectLabelledPromptSet({ events, labels }: GeneratedSet, stream
     expect(idx.slice(0, warmup).some((i) => i in labels.kinds)).toBe(false);
   }
 }
+
+/** The indices of the lines labelled `kind`. */
+export const idxOf = ({ labels }: GeneratedSet, kind: string): number[] => labels.anomalous.filter((i) => labels.kinds[String(i)] === kind);
+
+/** The texts of the lines labelled `kind`. */
+export const ofKind = (set: GeneratedSet, kind: string): string[] => idxOf(set, kind).map((i) => String(set.events[i].data));
+
+/** The texts of the lines with no label. */
+export const normalOf = ({ events, labels }: GeneratedSet): string[] => {
+  const bad = new Set(labels.anomalous);
+  return events.filter((_, i) => !bad.has(i)).map((e) => String(e.data));
+};
