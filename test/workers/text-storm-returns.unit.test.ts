@@ -13,27 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 import type { ScoreInput } from '../../workers/types.js';
 import { runStream } from './helpers.js';
-
-const T0 = 1_700_000_000_000;
-
-function normal(n: number, seed: number): string[] {
-  const r = seeded(seed);
-  return Array.from({ length: n }, () => {
-    const k = r.int(0, 9);
-    return k < 6 ? `INFO api GET /api/orders status=200 req=${r.hex(12)}` : k < 9 ? `INFO auth login ok user=u${r.int(0, 999)}` : `WARN worker retrying job ${r.hex(8)} after timeout`;
-  });
-}
-
-const SYN = (port: number): string => `kernel: TCP: request_sock_TCP: Possible SYN flooding on port ${port}. Sending cookies.  Check SNMP counters.`;
-
-/** `n` warnings on top of the stream's pace, each half a second before one of its next lines (line `i` on): the events to `ev`, the line after. */
-function storm(ev: ScoreInput[], lines: readonly string[], i: number, n: number): number {
-  for (let j = 0; j < n; j++, i++) {
-    ev.push({ ts: T0 + i * 1000 - 500, text: SYN([443, 25, 1194][j % 3]) });
-    ev.push({ ts: T0 + i * 1000, text: lines[i] });
-  }
-  return i;
-}
+import { normal, pushStorm as storm, SYN, T0 } from './storm-lines.js';
 
 /** The stream's lines from `i` to the end, one a second, with a lone warning every `lo`-`hi` lines (their indices to `lone`). */
 function returns(ev: ScoreInput[], lines: readonly string[], i: number, lo: number, hi: number, lone: Set<number>, text = SYN): void {

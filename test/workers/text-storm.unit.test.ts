@@ -21,18 +21,7 @@ import { describe, expect, it } from 'vitest';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 import type { ScoreInput } from '../../workers/types.js';
 import { runStream } from './helpers.js';
-
-const T0 = 1_700_000_000_000;
-
-function normal(n: number, seed: number): string[] {
-  const r = seeded(seed);
-  return Array.from({ length: n }, () => {
-    const k = r.int(0, 9);
-    return k < 6 ? `INFO api GET /api/orders status=200 req=${r.hex(12)}` : k < 9 ? `INFO auth login ok user=u${r.int(0, 999)}` : `WARN worker retrying job ${r.hex(8)} after timeout`;
-  });
-}
-
-const SYN = (port: number): string => `kernel: TCP: request_sock_TCP: Possible SYN flooding on port ${port}. Sending cookies.  Check SNMP counters.`;
+import { normal, pushStorm, SYN, T0 } from './storm-lines.js';
 
 /**
  * The stream's first `at` lines a second apart, then a SYN-flood storm on top of its pace: 40
@@ -41,11 +30,7 @@ const SYN = (port: number): string => `kernel: TCP: request_sock_TCP: Possible S
  */
 function withStorm(lines: readonly string[], at: number, storm = new Set<number>()): ScoreInput[] {
   const ev: ScoreInput[] = lines.slice(0, at).map((text, i) => ({ ts: T0 + i * 1000, text }));
-  for (let j = 0; j < 40; j++) {
-    storm.add(ev.length);
-    ev.push({ ts: T0 + (at + j) * 1000 - 500, text: SYN([443, 25, 1194][j % 3]) });
-    ev.push({ ts: T0 + (at + j) * 1000, text: lines[at + j] });
-  }
+  pushStorm(ev, lines, at, 40, storm);
   return ev;
 }
 
