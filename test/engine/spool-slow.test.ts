@@ -85,6 +85,9 @@ describe('spool in front of CopySink when PostgreSQL is slow', () => {
       // And after the direct writes submitted before them (the replay waits for those to settle).
       expect(Math.max(...direct.map(firstAt))).toBeLessThan(Math.min(...positions));
       expect(spool.stats).toMatchObject({ batches: 0, bytes: 0, replayed: spooled.length, replayRejected: 1 });
+      // The direct writes pending on the lock were overtaken (fallbackOrderMs): a copy of each took
+      // its place in the spool, skipped at replay since each committed (stored once: above).
+      expect(spool.stats).toMatchObject({ copies: direct.length, copiesSkipped: direct.length });
       // The refused batch is kept, framed like a segment's records, in rejected.spool.
       const kept = await readFile(join(dir, 'rejected.spool'));
       const parsed = parseRecords(kept);

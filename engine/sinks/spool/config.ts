@@ -18,7 +18,8 @@ export interface SpoolOptions {
   readonly replayMaxBytes: number;
   /**
    * A write refused by the sink waits this long at most for earlier direct writes still in flight
-   * before it is appended (so that spool order is submission order unless the sink is slow).
+   * before it is appended; past that, a copy of each such write is spooled in its place first
+   * (router.ts #overtake), so spool order stays submission order while acks are not held back.
    */
   readonly fallbackOrderMs: number;
   /** Seconds of Retry-After when the spool is full. */

@@ -4,7 +4,9 @@
 //   loop: read a wave from the cursor (≤ replayMaxRows rows, ≤ replayMaxWrites, ≤ replayMaxBytes)
 //     ─► empty: drained? (nothing queued, nothing waiting) ─► delete every segment, writes go direct
 //     ─► caught up and healthy: hand-off (new writes held for this last wave)
-//     ─► wait for direct writes submitted before ─► sink.write(w) each, submitted together (one group commit)
+//     ─► wait for direct writes submitted before ─► copies of overtaken direct writes (router.ts #overtake):
+//        replayed where their write fell back, skipped where it committed (after a restart: replayed if confirmed)
+//     ─► sink.write(w) each, submitted together (one group commit)
 //        DW_ERR_UNAVAILABLE ─► back off (100 ms doubling to 2 s), resubmit what is not final
 //        (the batch keys make a resubmitted or re-replayed write a duplicate, never a second copy)
 //        refused for good ─► kept in rejected.spool, logged
@@ -13,7 +15,7 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Router } from './router.js';
 import type { Segments } from './segments.js';
-import { SEGMENT_MAGIC, decodeEntry, encodeEntry, frame, parseRecords } from './spool.js';
+import { SEGMENT_MAGIC, confirmOf, decodeEntry, encodeEntry, frame, parseRecords } from './spool.js';
 import { SpoolReplayRetry } from '../../../src/core/telemetry/index.js';
 import { isUnavailable, type Sink, type SinkResult, type SpoolableWrite, type SpoolHooks, type SpoolState } from './types.js';
 
@@ -26,6 +28,10 @@ interface WaveEntry<W, A> {
   rows: number;
   seg: number;
   end: number;
+  /** The copy of an overtaken direct write (router.ts #overtake): its id. */
+  copy: string | undefined;
+  /** A copy whose write committed directly (or was never acknowledged): not written, not reported. */
+  skip: boolean;
   result: SinkResult | null | undefined;
 }
 
@@ -108,6 +114,7 @@ export class Replayer<W extends SpoolableWrite, A> {
       // Direct writes submitted before the spool engaged are stored (or spooled) first.
       if (this.#p.router.directInFlight > 0) await this.#p.router.whenDirectIdle();
       if (s.stopping) return;
+      this.#settleCopies(wave);
       if (!(await this.#replayWave(wave))) return;
       await this.#p.segments.release(wave[wave.length - 1]);
       this.#logProgress();
@@ -126,6 +133,23 @@ export class Replayer<W extends SpoolableWrite, A> {
     if (!router.handingOff && this.#healthy && last !== undefined && this.#cursor.seg >= last.id && this.#cursor.offset >= last.bytes &&
         waveLength < half && segments.queued < half) {
       router.startHandoff();
+    }
+  }
+
+  /**
+   * The wave's copies of overtaken direct writes, once those have settled: replayed where the
+   * write fell back (acknowledged from the spool), skipped where it committed or was refused.
+   * A copy of a previous process is replayed only if confirmed (state.confirmed, from recovery).
+   */
+  #settleCopies(wave: WaveEntry<W, A>[]): void {
+    const s = this.#s;
+    for (const e of wave) {
+      if (e.copy === undefined) continue;
+      const outcome = this.#p.router.takeCopy(e.copy) ?? (s.confirmed.delete(e.copy) ? 'replay' : 'skip');
+      // ('pending' cannot be: the direct writes have settled; replayed then, rather than lost.)
+      if (outcome !== 'skip') continue;
+      e.skip = true;
+      s.counters.copiesSkipped++;
     }
   }
 
@@ -170,10 +194,15 @@ export class Replayer<W extends SpoolableWrite, A> {
       }
       for (const r of parsed.records) {
         try {
-          const e = decodeEntry<W, A>(r.payload);
-          const n = this.#p.hooks.rowsOf(e.w, e.a);
-          wave.push({ w: e.w, a: e.a, rows: n, seg: seg.id, end: r.end, result: undefined });
-          rows += n;
+          if (confirmOf(r.payload) !== undefined) {
+            // A copy's confirmation: read at start (recovery), nothing to replay.
+            this.#s.records--;
+          } else {
+            const e = decodeEntry<W, A>(r.payload);
+            const n = this.#p.hooks.rowsOf(e.w, e.a);
+            wave.push({ w: e.w, a: e.a, rows: n, seg: seg.id, end: r.end, copy: e.copy, skip: false, result: undefined });
+            rows += n;
+          }
         } catch (err) {
           counters.replayUndecodable++;
           this.#s.records--;
@@ -194,7 +223,7 @@ export class Replayer<W extends SpoolableWrite, A> {
    */
   async #replayWave(wave: WaveEntry<W, A>[]): Promise<boolean> {
     const s = this.#s;
-    let todo = wave;
+    let todo = wave.filter((e) => !e.skip);
     let backoff = 100;
     this.#healthy = true;
     for (;;) {
@@ -280,6 +309,7 @@ export class Replayer<W extends SpoolableWrite, A> {
     s.bytes = 0;
     if (s.records !== 0) s.log.error({ batches: s.records }, 'SpoolAccountingError: drained with batches counted');
     s.records = 0;
+    s.confirmed.clear();
     this.#cursor = { seg: segments.nextId, offset: SEGMENT_MAGIC.length };
     s.counters.drained++;
     for (const f of this.#drainWaiters.splice(0)) f();

@@ -9,11 +9,12 @@
 //   onDirect (the caller's, e.g. the engine's place in scoring order) runs when a write goes 'direct':
 //   for a held write that is after the last wave's onReplayed, so its place follows the replayed ones.
 //   pump: 'spool' items in order ─► keyed + framed ─► segments.append ─► {spooled: true}
-//         (an earlier 'direct' still in flight holds the rest back, fallbackOrderMs at most)
+//         (an earlier 'direct' still in flight holds the rest back, fallbackOrderMs at most;
+//         then it is overtaken: a copy of it is spooled in its place first, see #overtake)
 import { randomUUID } from 'node:crypto';
 import { DwError } from '../../../src/core/errors.js';
 import type { Segments } from './segments.js';
-import { encodeEntry, frame } from './spool.js';
+import { encodeConfirm, encodeEntry, frame } from './spool.js';
 import { isUnavailable, type Sink, type SpoolableWrite, type SpoolHooks, type SpoolState, type SpoolWriteResult } from './types.js';
 
 interface Ordered<W, A> {
@@ -24,9 +25,20 @@ interface Ordered<W, A> {
   a: A;
   /** Called once, synchronously, when the write is submitted to the sink (its place in storage order is taken then). */
   onDirect: (() => void) | undefined;
+  /** A direct write overtaken while in flight: the copy spooled in its place (#overtake). */
+  copy: Copy | undefined;
   resolve: (r: SpoolWriteResult) => void;
   reject: (err: unknown) => void;
 }
+
+interface Copy {
+  id: string;
+  /** Settles when the copy's append does: undefined once durable, else the append's error. */
+  appended: Promise<unknown>;
+}
+
+/** What the replay does with a copy: 'pending' while its direct write is in flight (the replay waits for those). */
+export type CopyOutcome = 'pending' | 'replay' | 'skip';
 
 export interface RouterParts<W, A> {
   sink: Sink<W>;
@@ -48,6 +60,8 @@ export class Router<W extends SpoolableWrite, A> {
   /** The replayer is on its last wave: new writes wait ('hold') and go to the sink once it drains. */
   #handoff = false;
   #held = 0;
+  /** The copies this process spooled whose replay has not taken them yet (takeCopy). */
+  readonly #copies = new Map<string, CopyOutcome>();
 
   constructor(state: SpoolState, parts: RouterParts<W, A>) {
     this.#s = state;
@@ -70,7 +84,7 @@ export class Router<W extends SpoolableWrite, A> {
   submit(w: W, a: A, onDirect?: () => void): Promise<SpoolWriteResult> {
     return new Promise<SpoolWriteResult>((resolve, reject) => {
       const state = !this.#s.spooling ? 'direct' : this.#handoff ? 'hold' : 'spool';
-      const item: Ordered<W, A> = { state, at: Date.now(), w, a, onDirect, resolve, reject };
+      const item: Ordered<W, A> = { state, at: Date.now(), w, a, onDirect, copy: undefined, resolve, reject };
       if (state === 'hold') this.#held++;
       this.#order.push(item);
       if (state === 'direct') {
@@ -96,31 +110,67 @@ export class Router<W extends SpoolableWrite, A> {
     } catch (err) {
       this.#s.log.error({ err }, 'SpoolHookError');
     }
-    const settled = (): void => {
+    // Settled once its outcome is final (a copy's confirmation included): the replay waits for that.
+    this.#p.sink.write(item.w).then(
+      (r) => {
+        this.#decide(item, 'skip');
+        item.state = 'done';
+        item.resolve({ duplicate: r.duplicate, rows: r.rows, spooled: false });
+      },
+      (err: unknown) => this.#directFailed(item, err),
+    ).finally(() => {
       if (--this.#directInFlight === 0) {
         const f = this.#directIdle;
         this.#directIdle = undefined;
         f?.();
       }
-    };
-    this.#p.sink.write(item.w).finally(settled).then(
-      (r) => {
-        item.state = 'done';
-        item.resolve({ duplicate: r.duplicate, rows: r.rows, spooled: false });
-        this.#pump();
-      },
-      (err: unknown) => {
-        if (isUnavailable(err)) {
-          item.state = 'spool';
-          this.#toSpool++;
-          this.#engage(err);
-        } else {
-          item.state = 'done';
-          item.reject(err);
-        }
-        this.#pump();
-      },
-    );
+      this.#pump();
+    });
+  }
+
+  async #directFailed(item: Ordered<W, A>, err: unknown): Promise<void> {
+    if (!isUnavailable(err)) {
+      this.#decide(item, 'skip');
+      item.state = 'done';
+      item.reject(err);
+      return;
+    }
+    this.#engage(err);
+    if (item.copy === undefined) {
+      item.state = 'spool';
+      this.#toSpool++;
+      return;
+    }
+    // Overtaken: its copy holds its place. Acknowledged from the spool once the copy and its
+    // confirmation are durable (a restart replays a copy only if confirmed).
+    const copy = item.copy;
+    let failed = await copy.appended;
+    if (failed === undefined) failed = await this.#p.segments.append(frame(encodeConfirm(copy.id)), true).then(() => undefined, (e: unknown) => e);
+    item.state = 'done';
+    if (failed === undefined) {
+      this.#decide(item, 'replay');
+      item.resolve({ duplicate: false, rows: this.#p.hooks.rowsOf(item.w, item.a), spooled: true });
+    } else {
+      // Not acknowledged (503: the client sends it again), so not replayed either.
+      this.#decide(item, 'skip');
+      item.reject(failed);
+      this.#p.wakeReplayer();
+    }
+  }
+
+  /** The outcome of an overtaken write's copy, final once its direct write is (and its confirmation durable). */
+  #decide(item: Ordered<W, A>, outcome: 'replay' | 'skip'): void {
+    if (item.copy !== undefined && this.#copies.has(item.copy.id)) this.#copies.set(item.copy.id, outcome);
+  }
+
+  /**
+   * The replay's question about a copy it reads (call after whenDirectIdle: final then): replay
+   * it or skip it. undefined: not a copy of this process (a restart: state.confirmed decides).
+   */
+  takeCopy(id: string): CopyOutcome | undefined {
+    const outcome = this.#copies.get(id);
+    if (outcome !== undefined && outcome !== 'pending') this.#copies.delete(id);
+    return outcome;
   }
 
   #engage(err: unknown): void {
@@ -159,8 +209,8 @@ export class Router<W extends SpoolableWrite, A> {
    * Appends the writes that wait for the spool, in submission order: one waits behind an earlier
    * direct write still in flight (which may yet fall back to the spool), but for fallbackOrderMs
    * at most, so that a slow PostgreSQL (direct writes pending for long, later ones refused by
-   * its full buffer) does not hold acknowledgements back. A direct write that falls back after
-   * that is appended behind the later ones.
+   * its full buffer) does not hold acknowledgements back. Past that, the direct write is
+   * overtaken, and a copy of it is spooled in its place first (#overtake).
    */
   #pump(): void {
     const now = Date.now();
@@ -174,7 +224,12 @@ export class Router<W extends SpoolableWrite, A> {
       if (it.state === 'hold') break;
       if (it.state === 'direct') {
         const wait = this.#s.opts.fallbackOrderMs - (now - it.at);
-        if (wait <= 0) { i++; continue; }
+        if (wait <= 0) {
+          // (toSpool > 0: a write behind it waits for the spool, the ones before it are appended)
+          if (it.copy === undefined && this.#toSpool > 0) this.#overtake(it);
+          i++;
+          continue;
+        }
         if (this.#orderTimer === undefined) {
           this.#orderTimer = setTimeout(() => { this.#orderTimer = undefined; this.#pump(); }, wait);
         }
@@ -192,12 +247,33 @@ export class Router<W extends SpoolableWrite, A> {
     }
   }
 
-  #append(w: W, a: A): Promise<void> {
+  /**
+   * A direct write in flight is overtaken by later writes that wait for the spool: a copy of it
+   * is appended in its place, so that if it falls back it is replayed there, before them (spool
+   * order = submission order). If it commits, the copy is skipped at replay. A restart replays
+   * the copy only if a confirmation follows it in the spool (appended, and durable, before the
+   * fallback is acknowledged): without one the write was never acknowledged from the spool, and
+   * may have committed directly, so replaying it could store a batch without a client key twice.
+   * Trade-off: the copy's bytes count in the spool (until replayed or skipped); a copy the spool
+   * refuses (full) makes that write's fallback a 503 rather than a spooled write out of order.
+   */
+  #overtake(it: Ordered<W, A>): void {
+    const id = randomUUID();
+    this.#copies.set(id, 'pending');
+    this.#s.counters.copies++;
+    const appended = this.#append(it.w, it.a, id).then(() => undefined, (err: unknown) => {
+      this.#copies.delete(id);
+      return err;
+    });
+    it.copy = { id, appended };
+  }
+
+  #append(w: W, a: A, copy?: string): Promise<void> {
     // A batch with no client key gets one, so that replaying it twice cannot store it twice.
     const keyed = w.batchKey === undefined ? { ...w, batchKey: `spool:${randomUUID()}` } : w;
     let rec: Buffer;
     try {
-      rec = frame(encodeEntry({ w: keyed, a }));
+      rec = frame(encodeEntry(copy === undefined ? { w: keyed, a } : { w: keyed, a, copy }));
     } catch (err) {
       return Promise.reject(new DwError('DW_ERR_INTERNAL', `the batch cannot be spooled (${(err as Error).message})`));
     }

@@ -5,12 +5,13 @@
 //   append(record) ─► full? DW_ERR_SPOOL_FULL ─► queue ─(syncMs)─► writev + fdatasync ─► resolve all
 //                                                                 └─ error ─► truncate, seal, reject all (503)
 //   recover() ─► every seg-*.spool in order: not a segment ─► .corrupt │ torn tail ─► truncated │ empty ─► deleted
+//                (the copies it confirms noted: state.confirmed)
 //   read(seg, offset, n) ─► one reader handle, reopened per segment
 //   release(last) / detach() + discard() ─► segments behind the replay deleted
 import { open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DwError } from '../../../src/core/errors.js';
-import { SEGMENT_MAGIC, parseRecords, segmentId, segmentName } from './spool.js';
+import { SEGMENT_MAGIC, confirmOf, parseRecords, segmentId, segmentName } from './spool.js';
 import { SpoolFull } from '../../../src/core/telemetry/index.js';
 import type { SpoolState } from './types.js';
 
@@ -57,11 +58,15 @@ export class Segments {
   /** Nothing queued, being written or scheduled. */
   get idle(): boolean { return this.#queue.length === 0 && this.#syncing === undefined && this.#timer === undefined; }
 
-  /** Queues a framed record; resolves once it is durable, rejects with DW_ERR_SPOOL_FULL or DW_ERR_UNAVAILABLE. */
-  append(rec: Buffer): Promise<void> {
+  /**
+   * Queues a framed record; resolves once it is durable, rejects with DW_ERR_SPOOL_FULL or DW_ERR_UNAVAILABLE.
+   * `admitted`: a copy's confirmation (router.ts), a few dozen bytes that belong to a copy already taken
+   * under the bound: not refused when the spool is full.
+   */
+  append(rec: Buffer, admitted = false): Promise<void> {
     const s = this.#s;
     // (+ a segment header, in case this record opens a new segment)
-    if (s.bytes + rec.length + SEGMENT_MAGIC.length > s.opts.maxBytes) {
+    if (!admitted && s.bytes + rec.length + SEGMENT_MAGIC.length > s.opts.maxBytes) {
       s.counters.refusedFull++;
       SpoolFull.emit(s.log, { bytes: s.bytes, maxBytes: s.opts.maxBytes, refused: s.counters.refusedFull }, 1, s.gates.full);
       return Promise.reject(new DwError('DW_ERR_SPOOL_FULL', `${s.bytes} of ${s.opts.maxBytes} bytes held while storage catches up`,
@@ -208,6 +213,14 @@ export class Segments {
     if (parsed.records.length === 0) {
       await unlink(path);
       return 0;
+    }
+    for (const r of parsed.records) {
+      try {
+        const copy = confirmOf(r.payload);
+        if (copy !== undefined) s.confirmed.add(copy);
+      } catch {
+        // Not decodable: the replay counts and logs it (SpoolUndecodableRecord).
+      }
     }
     this.#list.push({ id, path, bytes: parsed.validEnd, sealed: true });
     s.bytes += parsed.validEnd;

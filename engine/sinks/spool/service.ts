@@ -20,7 +20,8 @@
 // Once anything is spooled, every later write is spooled too until the spool drains, so a
 // stream's spooled batches are never overtaken by later ones written directly. A fallback from a
 // direct write waits for the direct writes submitted before it (the order queue), so spool order
-// is submission order.
+// is submission order; one still in flight after fallbackOrderMs is overtaken, and a copy of it
+// takes its place in the spool (replayed if it falls back, skipped if it commits: router.ts).
 // Start: LOCK (one process per directory: lock.ts) ─► every segment parsed; a torn last record
 // (crash during a write, never acknowledged) is cut off and counted (SpoolTornRecordTruncated) ─►
 // replay starts. close(): stop replaying (entries left are replayed by the next start), flush the

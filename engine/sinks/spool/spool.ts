@@ -12,6 +12,9 @@
 // never acknowledged, since an ack waits for the fdatasync that covers the whole record).
 // The payload is msgpack of { w, a }: the sink's write (SinkWrite, kept as plain data without
 // knowing its fields) and the caller's attachment (the engine: the records to score on replay).
+// Two more kinds (router.ts, a direct write overtaken by later spooled ones): { w, a, copy: id },
+// a copy of a direct write still in flight, spooled in its place; and { confirm: id }, appended
+// once that write has fallen back to the spool: only a confirmed copy is replayed after a restart.
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { Packr, Unpackr } from 'msgpackr';
 
@@ -108,6 +111,13 @@ export function parseRecords(buf: Buffer, base = 0, maxRecords = Infinity, maxBy
 export interface SpoolEntry<W, A> {
   w: W;
   a: A;
+  /** Set on the copy of a direct write still in flight (router.ts): replayed only if that write fell back. */
+  copy?: string;
+}
+
+/** The record that makes a copy (SpoolEntry.copy) the write's own: it fell back and was acknowledged from the spool. */
+export interface SpoolConfirm {
+  confirm: string;
 }
 
 // msgpackr's record extension, with no shared structures: each payload carries its own key
@@ -123,4 +133,16 @@ export function decodeEntry<W, A>(payload: Uint8Array): SpoolEntry<W, A> {
   const e = unpackr.unpack(payload) as SpoolEntry<W, A> | null;
   if (e === null || typeof e !== 'object' || typeof e.w !== 'object' || e.w === null) throw new TypeError('not a spool entry');
   return e;
+}
+
+export const encodeConfirm = (copy: string): Buffer => packr.pack({ confirm: copy } satisfies SpoolConfirm);
+
+/** A confirmation is a few dozen bytes (a uuid): payloads larger than this are entries, never decoded to look. */
+const CONFIRM_MAX = 128;
+
+/** The copy a payload confirms, or undefined when it is not a confirmation (an entry). Throws on neither. */
+export function confirmOf(payload: Uint8Array): string | undefined {
+  if (payload.length > CONFIRM_MAX) return undefined;
+  const e = unpackr.unpack(payload) as Partial<SpoolConfirm> | null;
+  return e !== null && typeof e === 'object' && typeof e.confirm === 'string' ? e.confirm : undefined;
 }

@@ -51,6 +51,12 @@ export interface SpoolStats {
   replayRejected: number;
   replayRetries: number;
   replayUndecodable: number;
+  /**
+   * Direct writes overtaken while in flight by later spooled writes (router.ts): a copy of each
+   * was spooled in its place; those whose direct write committed after all were skipped at replay.
+   */
+  copies: number;
+  copiesSkipped: number;
   /** Batches found at start, left by a previous process. */
   recovered: number;
   tornRecords: number;
@@ -73,11 +79,13 @@ export class SpoolState {
   closed = false;
   /** The replayer stops (close, after the drain wait). */
   stopping = false;
+  /** Copies confirmed in the segments a previous process left (recovery): the replay stores those, skips the others. */
+  readonly confirmed = new Set<string>();
   /** Log gates of this spool's repeated warnings (telemetry emit(): once per 5 s each). */
   readonly gates = { full: SpoolFull.gate(), replay: SpoolReplayRetry.gate() };
   readonly counters: SpoolCounters = {
     appended: 0, appendedBytes: 0, fsyncs: 0, refusedFull: 0, writeErrors: 0, engaged: 0, drained: 0,
-    replayed: 0, replayedDuplicates: 0, replayRejected: 0, replayRetries: 0, replayUndecodable: 0,
+    replayed: 0, replayedDuplicates: 0, replayRejected: 0, replayRetries: 0, replayUndecodable: 0, copies: 0, copiesSkipped: 0,
     recovered: 0, tornRecords: 0, tornBytes: 0, corruptSegments: 0, segmentsDeleted: 0,
   };
 
