@@ -7,6 +7,7 @@
 import { FIELD_PARAMS, grow, OPTIONAL_BYTES, RANGE_BYTES, table, type FieldStats, type NumStats, type ValueFinding } from './field-stats.js';
 import { CONTEXT_BYTES, jsonBytes } from './budget.js';
 import { fnv1a } from './fnv.js';
+import { pieceWords } from './field-routes.js';
 
 /**
  * A numeric outlier, its words and details written only when read: most have a small z and are
@@ -22,7 +23,7 @@ class NumericOutlier implements ValueFinding {
 
   get words(): string {
     const { value, x, typical, ctx, z } = this;
-    return `value ${value} is ${(x / Math.max(typical, 1e-9)).toFixed(1)}× its typical ${typical.toPrecision(3)}${ctx === '' ? '' : ` for ${ctx}`} (robust z ${z.toFixed(1)} on a log scale, ${this.count} values)`;
+    return `value ${value} is ${(x / Math.max(typical, 1e-9)).toFixed(1)}× its typical ${typical.toPrecision(3)}${ctx === '' ? '' : ` for ${pieceWords(ctx)}`} (robust z ${z.toFixed(1)} on a log scale, ${this.count} values)`;
   }
 
   get details(): Record<string, number | string> {
@@ -110,7 +111,8 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
         let vs = g[views[i]];
         viewStats[i] = vs;
         if (vs === undefined) {
-          if ((f.ng ?? 0) >= P.maxContexts || views[i].length > P.maxContext) continue;
+          // (No new view for a field whose values are mostly not numbers: a request id that is all digits now and then.)
+          if (!numeric || (f.ng ?? 0) >= P.maxContexts || views[i].length > P.maxContext) continue;
           vs = viewStats[i] = g[views[i]] = [0, y, 0];
           f.ng = (f.ng ?? 0) + 1;
           if (Object.hasOwn(g, views[i])) grow(jsonBytes(views[i]) + CONTEXT_BYTES);

@@ -138,6 +138,12 @@ export interface FieldStats {
    * states (from their next number on) and in a field of words.
    */
   h?: [number, number, number];
+  /**
+   * Once high-cardinality, a path slot's routes (its values with their ids as *), each with its
+   * requests and the status classes it has answered with, at most ROUTE_PARAMS.maxRoutes
+   * (field-routes.ts); absent in any other field.
+   */
+  r?: Record<string, [number, number]>;
 }
 
 /** Keys of a tracked value's record besides its pieces (a piece is `name=value`, never these). */
@@ -247,5 +253,9 @@ export function fieldBytes(f: FieldStats, name: string): number {
   }
   if (f.t !== undefined) b += OPTIONAL_BYTES;
   if (f.h !== undefined) b += RANGE_BYTES;
+  if (f.r !== undefined) {
+    b += OPTIONAL_BYTES;
+    for (const k of Object.keys(f.r)) b += jsonBytes(k) + 2 * VALUE_BYTES;
+  }
   return b;
 }

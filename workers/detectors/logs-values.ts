@@ -20,6 +20,7 @@ import { FieldTable } from './field-table.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
 import { numberParts, PartNames } from './field-parts.js';
 import { countOf } from './field-contexts.js';
+import { countRoute, isPath, ROUTE_MARK, routeShape, routeStatus } from './field-routes.js';
 import { fixed } from './round.js';
 
 export const SLOT_DETECTOR = 'template_slot';
@@ -103,6 +104,9 @@ export class ValueScorer {
     const views = this.#views;
     let nv = 0;
     let slots = 0;
+    let route = '';
+    this.#routePiece = '';
+    this.#routeGrew = 0;
     for (let k = 0; k < n; k++) {
       const i = L.pos[k];
       if (i >= tokens.length) break;
@@ -124,14 +128,14 @@ export class ValueScorer {
         const piece = `${name}=${value}`;
         ctx += ctx === '' ? piece : ` ${piece}`;
         if (f.k > 1) nv = this.#piece(nv, piece, f, value, k);
-      }
+      } else if (route === '' && f !== undefined && f.v === null && isPath(raw)) route = this.#route(f, name, raw);
     }
     if (stats === undefined) return 0;
-    // Bytes the template's statistics grow by on this line (budget.ts): new fields, values, contexts.
-    let grew = 0;
+    // Bytes the template's statistics grow by on this line (budget.ts): new fields, values, contexts, routes.
+    let grew = this.#routeGrew;
     const cx = this.#lineContexts(nv);
-    // Each varying context slot is also a history of its own (fields.ts), from two of them on.
-    const byView = nv >= 2 ? views : undefined;
+    // Each varying context slot is also a history of its own (fields.ts), from two of them on; the route from one.
+    const byView = this.#routePiece !== '' ? this.#routeViews(nv, this.#routePiece) : nv >= 2 ? views : undefined;
     for (let k = 0; k < slots; k++) {
       const name = this.#names[k];
       const own = this.#own[k];
@@ -142,8 +146,11 @@ export class ValueScorer {
       if (own) L.fields[k] = f;
       const g0 = grownBytes();
       const ownSeen = f.v === null ? 0 : countOf(f, value);
+      // An HTTP status of a class its route has never answered with (field-routes.ts), judged before the value is counted.
+      const rs = route !== '' && own ? routeStatus(f, value, route) : null;
       // A context slot is categorical (its own numbers are not judged), so the context can include it.
       let r = observeValue(f, value, ctx, true, false, byView, cx, k);
+      if (rs !== null && (r === null || rs.score > r.score)) r = rs;
       grew += grownBytes() - g0;
       // The same key over the stream's templates: the larger of the two findings is reported.
       const q0 = own ? this.#pooled(L, k, name, value) : this.#pooledAs(name, value);
@@ -155,21 +162,36 @@ export class ValueScorer {
       const q = np === 0 ? null : this.#numberParts(stats, name, np, ctx, byView);
       grew += grownBytes() - g0p;
       const part = q !== null && (r === null || q.score > r.score) ? this.#part : -1;
-      if (part >= 0) {
-        r = q;
-        pooled = false;
-      }
+      if (part >= 0) [r, pooled] = [q, false];
       if (r === null) continue;
       const score = valueScore(r);
       top = Math.max(top, score);
       // The words only for a finding that is reported (most value findings score under the threshold).
       if (score < threshold) continue;
-      const slot = `${name.startsWith('#') ? `at word ${name.slice(1)}` : `"${name}"`}`;
-      const where = pooled ? `${name.startsWith('#') ? 'Slot' : 'Key'} "${own ? L.pool[k] : name}" over the stream's templates (here in "${clip(templateText(t))}")` : part >= 0 ? `Number ${part + 1} of ${np} in slot ${slot} of template "${clip(templateText(t))}"` : `Slot ${slot} of template "${clip(templateText(t))}"`;
-      report(r, score, SLOT_DETECTOR, where, out, { template: t.id, slot: part >= 0 ? this.#partNames.get(name, part) : name, ...(pooled ? { pooled: 1 } : {}) });
+      this.#report(t, own ? L.pool[k] : name, name, pooled, part, np, r, score, out);
     }
     if (grew !== 0) this.#miner.grow(t, grew, this.#evicted);
     return top;
+  }
+
+  /** A slot's finding r (its score) to out: slot `name`, pooled under `pool`, or number `part` of its np. */
+  #report(t: Template, pool: string | null, name: string, pooled: boolean, part: number, np: number, r: ValueFinding, score: number, out: Part[]): void {
+    const slot = `${name.startsWith('#') ? `at word ${name.slice(1)}` : `"${name}"`}`;
+    const where = pooled ? `${name.startsWith('#') ? 'Slot' : 'Key'} "${pool}" over the stream's templates (here in "${clip(templateText(t))}")` : part >= 0 ? `Number ${part + 1} of ${np} in slot ${slot} of template "${clip(templateText(t))}"` : `Slot ${slot} of template "${clip(templateText(t))}"`;
+    report(r, score, SLOT_DETECTOR, where, out, { template: t.id, slot: part >= 0 ? this.#partNames.get(name, part) : name, ...(pooled ? { pooled: 1 } : {}) });
+  }
+
+  /** The line's route piece (`name~route`, or '' when its route is no context) and the bytes its route record grew by. */
+  #routePiece = '';
+  #routeGrew = 0;
+
+  /** Path slot `name` (field f, high-cardinality) with value `raw`: its route, counted (field-routes.ts); sets #routePiece and #routeGrew. */
+  #route(f: FieldStats, name: string, raw: string): string {
+    const route = routeShape(raw);
+    const g0 = grownBytes();
+    if (countRoute(f, route).context) this.#routePiece = `${name}${ROUTE_MARK}${route}`;
+    this.#routeGrew = grownBytes() - g0;
+    return route;
   }
 
   /**
@@ -226,6 +248,18 @@ export class ValueScorer {
     cx.values[nv] = value;
     cx.owner[nv] = k;
     return nv + 1;
+  }
+
+  /** The views of a line with a route: its varying contexts when two or more (as without one), and its route piece. */
+  readonly #numViews: string[] = [];
+
+  #routeViews(nv: number, piece: string): readonly string[] {
+    const a = this.#numViews;
+    let n = 0;
+    if (nv >= 2) for (; n < nv; n++) a[n] = this.#views[n];
+    a[n++] = piece;
+    if (a.length !== n) a.length = n;
+    return a;
   }
 
   /** The line's first nv varying contexts (undefined when none). */
