@@ -189,9 +189,20 @@ export class RepeatScorer {
     return nk;
   }
 
+  /**
+   * The last line fed (line()) is its template's ordinary traffic during another value's burst:
+   * the template's record had a value-burst finding in this window of event time, a value that
+   * burst within windowMs is none of this line's, and this line's own values are no burst. The
+   * template's rate burst is that value's (a scan's knocks), not this line's (logs.ts drops the
+   * line's template and family rate findings): during a port scan, the ordinary drops of other
+   * sources are not anomalies (edge 201-210: 64 of 628 false alarms were such lines).
+   */
+  ordinary = false;
+
   /** The line's slot values (its template `t`, tokens, event time `ts`): a value burst at least `threshold` to out; its score. */
   line(t: Template, tokens: readonly string[], ts: number, threshold: number, out: Part[]): number {
     const P = REPEAT_PARAMS;
+    this.ordinary = false;
     const nk = this.#keysOf(t, tokens);
     if (nk === 0) return 0;
     // The ring before branch edge14 (5 numbers a line, no template) cannot be read as this one.
@@ -249,7 +260,22 @@ export class RepeatScorer {
     // slot look like an id's).
     if (c < P.minCount) this.#learnShares(t, nk, m);
     const broad = c >= P.minCount && this.#broad(t, qTop, c, ts, nk);
-    return this.#judge(t, c, top, ts, tests, broad, threshold, out);
+    const score = this.#judge(t, c, top, ts, tests, broad, threshold, out);
+    this.ordinary = c < P.minCount && this.#otherBurst(t, ts, nk);
+    return score;
+  }
+
+  /** Whether t's record had a value-burst finding in this window and a value none of the line's (its nk keys) burst within windowMs of ts, not routinely. */
+  #otherBurst(t: Template, ts: number, nk: number): boolean {
+    const r = this.#s.hv?.[t.id];
+    if (r === undefined || r[6] !== 1) return false;
+    for (let j = 8; j + 2 < r.length; j += 3) {
+      if (r[j + 2] === 1 || ts - r[j + 1] >= RATE_PARAMS.windowMs) continue;
+      let own = false;
+      for (let q = 0; q < nk && !own; q++) own = this.#keys[q] === r[j];
+      if (!own) return true;
+    }
+    return false;
   }
 
   /**

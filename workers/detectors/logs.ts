@@ -137,9 +137,13 @@ class LogScorer {
     let bursting = 0;
     if (this.#rates.streamLine(e.ts)) {
       const own = this.#rates.rate(m.template, e.ts, threshold, burst);
-      bursting = Math.max(own, this.#rates.family(m.template, e.ts, own, threshold, burst));
-      if (words !== null) bursting = Math.max(bursting, this.#rates.values(deep.length === 0 ? words : [...words, ...deep], e.ts, threshold, burst));
-      bursting = Math.max(bursting, this.#repeats.line(m.template, sc.tokens, e.ts, threshold, burst));
+      const rated = Math.max(own, this.#rates.family(m.template, e.ts, own, threshold, burst));
+      const nRated = burst.length;
+      const vals = words === null ? 0 : this.#rates.values(deep.length === 0 ? words : [...words, ...deep], e.ts, threshold, burst);
+      const rep = this.#repeats.line(m.template, sc.tokens, e.ts, threshold, burst);
+      // Another value's burst carries the template's rate (a scan): this line's template and family findings go (logs-repeat.ts: ordinary).
+      if (this.#repeats.ordinary) burst.splice(0, nRated);
+      bursting = Math.max(this.#repeats.ordinary ? 0 : rated, vals, rep);
     }
     if (e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object') top = Math.max(top, this.#values.meta(e.metadata, threshold, out));
     return Math.max(top, foldBurst(this.#s, e.ts, text, out.length !== 0, burst, bursting, threshold, out));
