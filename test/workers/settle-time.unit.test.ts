@@ -33,30 +33,31 @@ function stream(lines: number, spacingMs: number, last: (ts: number) => ScoreInp
 }
 
 describe('a stream settles in event time as well as in lines', () => {
-  it('a routine never-seen line 20 minutes in (600 lines) is learnt, not reported', () => {
-    const events = stream(600, 2000, timer);
-    expect(600 * 2000).toBeLessThan(TEXT_PARAMS.settleMs);
+  it('a routine never-seen line 20 minutes in (450 lines) is learnt, not reported', () => {
+    const events = stream(450, 2600, timer);
+    expect(450 * 2600).toBeLessThan(TEXT_PARAMS.settleMs);
+    expect(450).toBeLessThan(TEXT_PARAMS.settleEvents);
     const { findings } = runStream('logs', events, 100);
-    expect(findings.filter((f) => f.index === 600)).toEqual([]);
+    expect(findings.filter((f) => f.index === 450)).toEqual([]);
   });
 
-  it('the same line 41 minutes in (950 lines, fewer than settleEvents) is reported', () => {
-    const events = stream(950, 2600, timer);
-    expect(950 * 2600).toBeGreaterThanOrEqual(TEXT_PARAMS.settleMs);
-    expect(950).toBeLessThan(TEXT_PARAMS.settleEvents);
+  it('the same line 32 minutes in (480 lines, fewer than settleEvents) is reported', () => {
+    const events = stream(480, 4000, timer);
+    expect(480 * 4000).toBeGreaterThanOrEqual(TEXT_PARAMS.settleMs);
+    expect(480).toBeLessThan(TEXT_PARAMS.settleEvents);
     const { findings } = runStream('logs', events, 100);
-    expect(findings.filter((f) => f.index === 950).length).toBeGreaterThan(0);
+    expect(findings.filter((f) => f.index === 480).length).toBeGreaterThan(0);
   });
 
-  it('a busy stream settles by its line count: the line after 1,000 lines in 100 s is reported', () => {
+  it('a busy stream settles by its line count: the line after 500 lines in 50 s is reported', () => {
     const events = stream(TEXT_PARAMS.settleEvents, 100, timer);
     const { findings } = runStream('logs', events, 100);
     expect(findings.filter((f) => f.index === TEXT_PARAMS.settleEvents).length).toBeGreaterThan(0);
   });
 
   it('a severe never-seen line 20 minutes in is reported', () => {
-    const events = stream(600, 2000, failed);
+    const events = stream(450, 2600, failed);
     const { findings } = runStream('logs', events, 100);
-    expect(findings.filter((f) => f.index === 600).length).toBeGreaterThan(0);
+    expect(findings.filter((f) => f.index === 450).length).toBeGreaterThan(0);
   });
 });

@@ -63,7 +63,7 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
    * event times.
    */
   settleMs: 30 * 60_000,
-  settleEvents: 1000,
+  settleEvents: 500,
   /** Robust z at which the score reaches 0.5 (the finding threshold). */
   zHalf: 8,
   /** Minimum excess over the typical cost, in bits, before anything is flagged. */
