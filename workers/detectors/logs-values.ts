@@ -12,7 +12,7 @@
 // miner may evict the least recently seen templates with their statistics.
 import type { TemplateMiner, Template } from './templates.js';
 import { templateText, WILD } from './templates.js';
-import { CALENDAR_VALUE, calendarValue, LONG_VALUE, MAX_SLOT_VALUE, readSlot, slotLayout, type SlotLayout } from './slots.js';
+import { CALENDAR_VALUE, calendarValue, LONG_VALUE, MAX_SLOT_VALUE, PROCESS_VALUE, processValue, readSlot, slotLayout, type SlotLayout } from './slots.js';
 import { freshField, grownBytes, isContext, observeValue, wordValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
 import { grow } from './field-stats.js';
 import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
@@ -75,7 +75,7 @@ export class ValueScorer {
       grew += FIELD_BYTES + jsonBytes(name);
       const raw = L.cut[k] === 0 ? was : was.slice(L.cut[k]);
       const g0 = grownBytes();
-      observeValue(f, calendarValue(raw, before, i) ? CALENDAR_VALUE : raw, '');
+      observeValue(f, processValue(before, i) ? PROCESS_VALUE : calendarValue(raw, before, i) ? CALENDAR_VALUE : raw, '');
       grew += grownBytes() - g0;
     }
     if (grew !== 0) this.#miner.grow(t, grew, this.#evicted);
@@ -113,8 +113,8 @@ export class ValueScorer {
       const rs = readSlot(L, k, tokens[i], i);
       const name = rs.name;
       const raw = rs.value;
-      // A value longer than a slot keeps counts as one value (slots.ts: LONG_VALUE), and so does the date (CALENDAR_VALUE).
-      const value = raw.length > MAX_SLOT_VALUE ? LONG_VALUE : calendarValue(raw, tokens, i) ? CALENDAR_VALUE : raw;
+      // A value longer than a slot keeps counts as one value (slots.ts: LONG_VALUE), and so do the date (CALENDAR_VALUE) and a syslog PROCID (PROCESS_VALUE).
+      const value = raw.length > MAX_SLOT_VALUE ? LONG_VALUE : processValue(tokens, i) ? PROCESS_VALUE : calendarValue(raw, tokens, i) ? CALENDAR_VALUE : raw;
       this.#names[slots] = name;
       this.#own[slots] = rs.own;
       values[slots++] = value;

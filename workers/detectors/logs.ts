@@ -41,11 +41,12 @@ import { chargeSlotStats, explainedBySlots, SLOT_NEW_PARAMS } from './slots.js';
 import { flushFields } from './fields.js';
 import { jsonWords } from './json-line.js';
 import { loadState, type LogsState, type Part } from './logs-state.js';
-import { ValueScorer } from './logs-values.js';
+import { META_DETECTOR, SLOT_DETECTOR, ValueScorer } from './logs-values.js';
 import { RateScorer } from './logs-rate.js';
 import { RepeatScorer } from './logs-repeat.js';
 import { EntityScorer } from './logs-entity.js';
-import { templateNews } from './logs-news.js';
+import { NEWS_DETECTOR, templateNews } from './logs-news.js';
+import { warnedFailure } from './text-words.js';
 import { pairNews } from './logs-pairs.js';
 import { foldBurst } from './logs-fold.js';
 
@@ -57,6 +58,26 @@ export { ENTITY_DETECTOR, ENTITY_PARAMS } from './logs-entity.js';
 export { NEWS_DETECTOR, NEWS_PARAMS } from './logs-news.js';
 export { PAIR_DETECTOR, PAIR_PARAMS } from './logs-pairs.js';
 export { FOLD_PARAMS } from './logs-fold.js';
+
+/** The novelty scores a stream that has not settled learns from instead of reporting (TEXT_PARAMS.settleMs). */
+const SETTLING = new Set([NEWS_DETECTOR, SLOT_DETECTOR, META_DETECTOR]);
+
+/**
+ * A routine line of a stream that has not settled: its novelty findings are dropped (their
+ * scorers have learnt the line all the same); the line's top score without them, under 0.5.
+ */
+function learnt(out: Part[], top: number): number {
+  let kept = 0;
+  let left = 0;
+  for (const p of out) {
+    if (SETTLING.has(p.detector)) continue;
+    out[kept++] = p;
+    left = Math.max(left, p.score);
+  }
+  if (kept === out.length) return top;
+  out.length = kept;
+  return Math.max(left, Math.min(top, 0.4999));
+}
 
 /** The detector for one task: load state, feed events, save state. */
 class LogScorer {
@@ -146,6 +167,7 @@ class LogScorer {
       bursting = Math.max(this.#repeats.ordinary ? 0 : rated, vals, rep);
     }
     if (e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object') top = Math.max(top, this.#values.meta(e.metadata, threshold, out));
+    if (out.length !== 0 && this.#text.settling(e.ts) && severityOf(text) === '' && warnedFailure(text) === '') top = learnt(out, top);
     return Math.max(top, foldBurst(this.#s, e.ts, text, out.length !== 0, burst, bursting, threshold, out));
   }
 

@@ -42,6 +42,20 @@ export const SLOT_NEW_PARAMS = Object.freeze({
 export const MAX_SLOT_VALUE = 64;
 
 /**
+ * A slot's value that is the PROCID of an RFC 5424 header (`<PRI>1 TIMESTAMP HOST APP PROCID ...`),
+ * counted as this one value (logs-values.ts): a restarted service, or its program run by cron,
+ * logs under a new process id, which is an id, not news.
+ */
+export const PROCESS_VALUE = '<procid>';
+
+const RFC5424_PRI = /^<\d{1,3}>1$/;
+
+/** Whether token i of a line is the PROCID of an RFC 5424 header. */
+export function processValue(tokens: readonly string[], i: number): boolean {
+  return i === 4 && RFC5424_PRI.test(tokens[0]);
+}
+
+/**
  * A slot's longer values are counted as this one value (logs-values.ts): a slot that holds long
  * values (object keys, URLs, paths with dates and ids) is known as such, and an unseen long value
  * in a slot of short ones is news (an encoded payload where there was none).

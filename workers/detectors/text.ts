@@ -89,6 +89,15 @@ export class TextScorer {
     this.#quarantine = new Quarantine(s, params, this.#base);
   }
 
+  /**
+   * The stream has not settled at event time `ts` (TEXT_PARAMS.settleMs, settleEvents): its
+   * lines without a severity word are learnt, not reported, by the novelty scores.
+   */
+  settling(ts: number | undefined): boolean {
+    const s = this.s;
+    return typeof ts === 'number' && Number.isFinite(ts) && s.t0 !== undefined && s.n < this.P.settleEvents && ts - s.t0 < this.P.settleMs;
+  }
+
   /** The normalised form of a raw line, as the baseline holds it. */
   normLine(text: string): string {
     const line = normalise(text);
@@ -153,8 +162,6 @@ export class TextScorer {
     const buf = Buffer.from(line + '\n');
     const baseLines = this.#base.size;
     const cost = baseLines > 0 ? deflatedBits(buf, P.level, this.#base.dictionary()) : buf.length * 8;
-    const warm = (s.n > P.warmupEvents || (timed && s.n > P.warmupEventsSlow && 2 * s.ins <= s.n && ts - (s.t0 as number) >= P.warmupMs)) &&
-      s.ring.length >= Math.min(P.warmupNull, P.warmupNullRegular);
     // A line with an explicit error level is judged by the null without the warm-up's costs
     // (text-null.ts); before it exists, by the costs after the warm-up once lateNull of them came,
     // and with fewer it is held out (pending: neither baseline nor null). So is a warning that
@@ -162,6 +169,9 @@ export class TextScorer {
     // The warning's failure word, once (it is '' for a line with a high level: `high` is the same).
     const warned = warnedFailure(text);
     const high = warned !== '' || hasHighLevel(text);
+    // A routine line of a stream that has not settled in event time is learnt (settleMs).
+    const warm = (s.n > P.warmupEvents || (timed && s.n > P.warmupEventsSlow && 2 * s.ins <= s.n && ts - (s.t0 as number) >= P.warmupMs)) &&
+      s.ring.length >= Math.min(P.warmupNull, P.warmupNullRegular) && (sev !== '' || high || !this.settling(ts));
     const late = high && s.mm === undefined ? this.#null.young() : null;
     const [med, scale] = s.mm !== undefined && high ? s.mm : late !== null && late[2] >= P.lateNull ? [late[0], late[1]] : [s.med, s.scale];
     const pending = warm && late !== null && late[2] < P.lateNull;
