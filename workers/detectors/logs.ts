@@ -129,7 +129,7 @@ class LogScorer {
     if (burst.length !== 0) burst.length = 0;
     let bursting = 0;
     if (this.#rates.streamLine(e.ts)) {
-      const own = this.#rates.rate(m.template, e.ts, threshold, burst);
+      const own = this.#rates.rate(m.template, e.ts, threshold, burst, text);
       bursting = Math.max(own, this.#rates.family(m.template, e.ts, own, threshold, burst));
       if (words !== null) bursting = Math.max(bursting, this.#rates.values(deep.length === 0 ? words : [...words, ...deep], e.ts, threshold, burst));
       bursting = Math.max(bursting, this.#repeats.line(m.template, sc.tokens, e.ts, threshold, burst));
