@@ -22,7 +22,9 @@ function stream(level: 'LOG' | 'ERROR'): { events: ScoreInput[]; reports: number
     const ts = T0 + i * 900;
     const p = `2026-08-22 21:${String(Math.floor(i / 67) % 60).padStart(2, '0')}:00 UTC [${r.int(1000, 99_999)}]: [${r.int(1, 900)}-1]`;
     let text: string;
-    if (i % 350 === 300) {
+    // The reports start after the stream has settled (500 lines, text-params.ts settleEvents): a
+    // routine line of a settling stream is learnt, not reported.
+    if (i >= 600 && i % 350 === 300) {
       const t = TABLES[Math.floor(i / 350) % 3];
       reports.push(i);
       text = `${p} user=,db=,app=,client= ${level}:  automatic vacuum of table "shop.public.${t}": index scans: ${r.int(0, 1)}\n\tpages: 0 removed, ${r.int(900, 90_000)} remain, ${r.int(10, 4000)} scanned (${(r.next() * 6).toFixed(2)}% of total)\n\ttuples: ${r.int(0, 9000)} removed, ${r.int(10_000, 2_000_000)} remain, 0 are dead but not yet removable\n\tavg read rate: ${(r.next() * 40).toFixed(3)} MB/s, avg write rate: ${(r.next() * 9).toFixed(3)} MB/s\n\tsystem usage: CPU: user: ${(r.next() * 0.4).toFixed(2)} s, elapsed: ${(0.05 + r.next()).toFixed(2)} s`;
@@ -38,7 +40,7 @@ describe('a report that returns at its own pace (known parts)', () => {
     const { events, reports } = stream('LOG');
     const f = runStream('logs', events, 100).findings.filter((x) => x.detector === 'compression_surprise');
     const on = f.filter((x) => reports.includes(x.index)).map((x) => x.index);
-    // The first report of each table at most (300, 650, 1000); none once all three were seen.
+    // The first report of each table at most (650, 1000, 1350); none once all three were seen.
     expect(on.filter((i) => i > reports[2])).toEqual([]);
     expect(on.length).toBeGreaterThanOrEqual(1);
   });
