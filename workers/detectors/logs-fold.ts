@@ -32,19 +32,6 @@ export const FOLD_PARAMS = Object.freeze({
 /** A warning level word (WARN, Warning, a JSON "level":"warn"). */
 const WARNING = /\b(?:WARN(?:ING)?|[Ww]arn(?:ing)?)\b/;
 
-/** A syslog priority at the line's start (`<4>`, `<27>1 2026-…`): facility × 8 + severity. */
-const PRI = /^<(\d{1,3})>/;
-
-/**
- * An alert's line: a severity word (severityOf), a warning level, or a syslog priority whose
- * severity (PRI mod 8) is warning (4) or worse, as a kernel's `<4>` or a daemon's `<27>` line is.
- */
-export function alertLine(text: string): boolean {
-  if (severityOf(text) !== '' || WARNING.test(text)) return true;
-  const m = PRI.exec(text);
-  return m !== null && Number(m[1]) % 8 <= 4;
-}
-
 /**
  * The line's burst findings (`burst`, all at least `threshold`, in the order found) at event time
  * `ts`: to out as they are when the line is reported (it has a severity word, `other` findings, a

@@ -16,7 +16,6 @@ import { jsonBytes, PERIOD_BYTES } from './budget.js';
 import { expectedBurst, freshPeriod, type PeriodStats } from './rate-period.js';
 import { valueRate } from './value-rate.js';
 import { fixed } from './round.js';
-import { alertLine } from './logs-fold.js';
 
 /** rate()'s score for a burst line on a schedule (rate-period.ts): nothing reported, nor by its family. */
 export const EXPECTED = -1;
@@ -82,19 +81,6 @@ function trimFamilies(fr: Record<string, RateStats>, keep: string, fp: Record<st
   if (fp !== undefined) delete fp[old];
 }
 
-/**
- * The rate record of a template first seen at `ts` in a stream whose own record is `sr` (undefined:
- * none to start from). In a stream with minWindows of history the template was absent from all of
- * them: its record starts with those windows and a mean of 0, so its first burst is tested (a
- * never-seen alert arriving as its own flood) instead of teaching the template its rate (the first
- * window sets the mean, and the burst's peak then excuses every later burst of its size).
- */
-function newRate(sr: RateStats | undefined, ts: number): RateStats {
-  const r = freshRate(ts);
-  if (sr !== undefined && sr[3] >= RATE_PARAMS.minWindows) r[3] = sr[3];
-  return r;
-}
-
 /** A burst finding of a rate record (`usual`: its decayed mean per window) named `name`. */
 function burstPart(name: string, b: Burst, usual: number, score: number, ids: Record<string, number | string>, kind = 'burst', noun = 'template'): Part {
   const P = RATE_PARAMS;
@@ -139,20 +125,12 @@ export class RateScorer {
     if (this.#s.rp !== undefined) this.#miner.chargeRecords(this.#s.rp, () => PERIOD_BYTES, this.#evicted);
   }
 
-  /**
-   * A line of template `t` at `ts` (counted by streamLine first; `text`, the raw line): a burst
-   * finding at least `threshold` to out; its score (EXPECTED for a burst on a schedule). A template
-   * whose first line is an alert's (logs-fold.ts alertLine: a severity word, a warning level, a
-   * syslog priority of warning or worse) starts its record from the stream's history (newRate); a
-   * routine one (a job's first run, a client's new API calls together) learns its rate from its
-   * first lines, as every template did before (branch brute16 started them all so: cloud 201-210
-   * 2.99 → 9.63 false alarms per 1,000, each hourly Terraform plan's new template a burst).
-   */
-  rate(t: Template, ts: number, threshold: number, out: Part[], text: string): number {
+  /** A line of template `t` at `ts` (counted by streamLine first): a burst finding at least `threshold` to out; its score (EXPECTED for a burst on a schedule). */
+  rate(t: Template, ts: number, threshold: number, out: Part[]): number {
     const P = RATE_PARAMS;
     if (this.#s.sub !== 1 && ts % 1000 !== 0) this.#s.sub = 1;
     let r = this.#s.r[t.id];
-    if (r === undefined) r = this.#s.r[t.id] = newRate(alertLine(text) ? this.#s.sr : undefined, ts);
+    if (r === undefined) r = this.#s.r[t.id] = freshRate(ts);
     else {
       if (r.length < RATE_LEN) upgradeRate(r);
       if (ts >= r[0] + P.windowMs) closeWindows(r, ts);
