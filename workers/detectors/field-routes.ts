@@ -19,8 +19,7 @@
 // State: f.r on the path's field, { route: [requests, classes seen (bit c for class c)] }; its
 // bytes (OPTIONAL_BYTES, then a key and two numbers per route) counted in grownBytes() and by
 // fieldBytes() (field-stats.ts).
-import { jsonBytes, VALUE_BYTES } from './budget.js';
-import { FIELD_PARAMS, grow, LazyFinding, OPTIONAL_BYTES, table, type FieldStats, type ValueFinding } from './field-stats.js';
+import { FIELD_PARAMS, grow, LazyFinding, OPTIONAL_BYTES, routeBytes, table, type FieldStats, type ValueFinding } from './field-stats.js';
 import { countsFor } from './field-counts.js';
 
 export const ROUTE_PARAMS = Object.freeze({
@@ -67,11 +66,6 @@ export function isPath(value: string): boolean {
 
 /** A route's record in f.r: its requests and the status classes it has answered with (bit c for class c). */
 export type RouteRecord = [number, number];
-
-/** Bytes of a route's record in f.r: its key, two numbers. */
-export function routeBytes(route: string): number {
-  return jsonBytes(route) + 2 * VALUE_BYTES;
-}
 
 /** The line's route (countRoute): its record, its share of the requests before it, whether it is a context of the line. */
 export const lineRoute = { rec: undefined as RouteRecord | undefined, share: 0, context: false };

@@ -255,7 +255,12 @@ export function fieldBytes(f: FieldStats, name: string): number {
   if (f.h !== undefined) b += RANGE_BYTES;
   if (f.r !== undefined) {
     b += OPTIONAL_BYTES;
-    for (const k of Object.keys(f.r)) b += jsonBytes(k) + 2 * VALUE_BYTES;
+    for (const k of Object.keys(f.r)) b += routeBytes(k);
   }
   return b;
+}
+
+/** Bytes of a route's record in f.r (field-routes.ts): its key, two numbers. */
+export function routeBytes(route: string): number {
+  return jsonBytes(route) + 2 * VALUE_BYTES;
 }
