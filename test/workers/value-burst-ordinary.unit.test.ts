@@ -9,12 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 import type { ScoreInput } from '../../workers/types.js';
 import { runStream } from './helpers.js';
+import { drop, ip, T0 } from './firewall-lines.js';
 
-const T0 = 1_700_000_000_000;
 const SCANNER = '185.197.178.168';
-const ip = (r: ReturnType<typeof seeded>): string => `${r.int(5, 220)}.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}`;
-const drop = (r: ReturnType<typeof seeded>, src: string, dpt: number, spt = r.int(1024, 65_535)): string =>
-  `kernel: FW-DROP-WAN: IN=eth0 SRC=${src} DST=198.51.100.10 TTL=${r.int(40, 245)} ID=${r.int(1, 65_535)} PROTO=TCP SPT=${spt} DPT=${dpt} SYN`;
 
 /** Internet background noise: a source every 0.3-3 s knocking 1-4 common ports, 0.2-9 s apart. */
 function noise(seconds: number, seed: number): ScoreInput[] {
