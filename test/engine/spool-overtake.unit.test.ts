@@ -41,6 +41,21 @@ async function open(dir: string, sink: ScriptedSink, replayed: number[], onRepla
 }
 
 /**
+ * A spool on `dir` (a fresh directory by default) with a new scripted sink; `replayedAll`
+ * settles once `want` writes were replayed (in `replayed`, in replay order).
+ */
+async function start(want: number, dir?: string): Promise<{ dir: string; sink: ScriptedSink; replayed: number[]; replayedAll: Promise<void>; spool: SpooledSink<W, number> }> {
+  const d = dir ?? await mkdtemp(join(tmpdir(), 'dw-spool-overtake-'));
+  if (dir === undefined) dirs.push(d);
+  const sink = new ScriptedSink();
+  const replayed: number[] = [];
+  let done!: () => void;
+  const replayedAll = new Promise<void>((r) => { done = r; });
+  const spool = await open(d, sink, replayed, () => { if (replayed.length === want) done(); });
+  return { dir: d, sink, replayed, replayedAll, spool };
+}
+
+/**
  * Write 0 goes to the sink and stays in flight; write 1 is refused (unavailable): the spool
  * engages and write 1 overtakes write 0; write 2 is spooled behind it. Returns write 0's
  * promise and the handle on its sink call.
@@ -62,18 +77,13 @@ const clientKey = (n: number): string => `k${n}`;
 
 describe('spool: a direct write overtaken by later spooled writes', () => {
   it.each([['without', noKey], ['with', clientKey]] as const)('falls back into its place, before the later writes (%s a client key)', async (_what, key) => {
-    const dir = await mkdtemp(join(tmpdir(), 'dw-spool-overtake-')); dirs.push(dir);
-    const sink = new ScriptedSink();
-    const replayed: number[] = [];
-    let all!: () => void;
-    const three = new Promise<void>((r) => { all = r; });
-    const spool = await open(dir, sink, replayed, () => { if (replayed.length === 3) all(); });
+    const { sink, replayed, replayedAll, spool } = await start(3);
     try {
       const { first, held } = await overtake(spool, sink, key);
       sink.behave = ok;
       held.reject(new DwError('DW_ERR_UNAVAILABLE', 'storage failed'));
       expect(await first).toMatchObject({ spooled: true });
-      await three;
+      await replayedAll;
       expect(replayed).toEqual([0, 1, 2]);
       // Write 0: its direct attempt, then its replay (once).
       expect(sink.calls.filter((n) => n === 0)).toEqual([0, 0]);
@@ -84,18 +94,13 @@ describe('spool: a direct write overtaken by later spooled writes', () => {
   });
 
   it('is stored once when its direct write commits after all: the copy in its place is skipped', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'dw-spool-overtake-')); dirs.push(dir);
-    const sink = new ScriptedSink();
-    const replayed: number[] = [];
-    let both!: () => void;
-    const two = new Promise<void>((r) => { both = r; });
-    const spool = await open(dir, sink, replayed, () => { if (replayed.length === 2) both(); });
+    const { sink, replayed, replayedAll, spool } = await start(2);
     try {
       const { first, held } = await overtake(spool, sink, noKey);
       sink.behave = ok;
       held.resolve({ duplicate: false, rows: 1 });
       expect(await first).toMatchObject({ spooled: false });
-      await two;
+      await replayedAll;
       expect(replayed).toEqual([1, 2]);
       expect(sink.calls.filter((n) => n === 0)).toEqual([0]);
     } finally {
@@ -106,9 +111,7 @@ describe('spool: a direct write overtaken by later spooled writes', () => {
 
   it('after a restart: replayed in its place when its fallback was acknowledged, skipped when it was not', async () => {
     for (const fellBack of [true, false]) {
-      const dir = await mkdtemp(join(tmpdir(), 'dw-spool-overtake-')); dirs.push(dir);
-      const sink = new ScriptedSink();
-      const spool = await open(dir, sink, []);
+      const { dir, sink, spool } = await start(Infinity);
       const { first, held } = await overtake(spool, sink, noKey);
       sink.behave = down; // storage stays down: nothing is replayed before the "crash"
       if (fellBack) {
@@ -119,14 +122,9 @@ describe('spool: a direct write overtaken by later spooled writes', () => {
       // Not fallen back: the process stopped with write 0 in flight (unacknowledged; it may have committed).
       if (!fellBack) held.resolve({ duplicate: false, rows: 1 });
 
-      const again = new ScriptedSink();
-      const replayed: number[] = [];
-      let done!: () => void;
-      const want = fellBack ? 3 : 2;
-      const all = new Promise<void>((r) => { done = r; });
-      const reopened = await open(dir, again, replayed, () => { if (replayed.length === want) done(); });
+      const { sink: again, replayed, replayedAll, spool: reopened } = await start(fellBack ? 3 : 2, dir);
       try {
-        await all;
+        await replayedAll;
         expect(replayed).toEqual(fellBack ? [0, 1, 2] : [1, 2]);
         expect(again.calls).toEqual(fellBack ? [0, 1, 2] : [1, 2]);
       } finally {
