@@ -114,6 +114,12 @@ export class Quarantine {
    */
   #storm(q: QEntry, dur: number, ts: number | undefined, line: string): boolean {
     const P = this.P;
+    // A storm goes on while its incident does (its lines within incidentGap events, or close in
+    // time: #closeInTime), as a burst, younger than severeFlowMs of event time, with the stream
+    // louder than before it (#louder): a flood with lulls, its later lines thinner among the
+    // stream's than its first, is still the one flood (edge seeds 202, 204: a SYN flood's warnings
+    // over three minutes). A message that went on flowing for longer is the stream's texture.
+    if (q[17] > 0 && q[17] === q[9] && typeof ts === 'number' && ts - q[16] < P.severeFlowMs && this.#louder(q, ts)) return true;
     if (q[10] < P.burstLines || q[10] < P.burstDensity * (dur + 1)) return false;
     if (q[17] !== 0 && q[17] !== q[9]) return false;
     const p = this.s.pace;
