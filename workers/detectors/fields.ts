@@ -47,7 +47,10 @@ export function forgetValues(f: FieldStats): void {
   dropCounts(f);
 }
 
-/** The count the last observeValue() found for its value before adding it (field-contexts.ts countOf's; 0 once high-cardinality). */
+/**
+ * The count the last observeValue() found for its value before adding it (field-contexts.ts
+ * countOf's; 0 once high-cardinality; with a Map, a value it does not count has no count of f.v's own).
+ */
 let seen = 0;
 
 export function seenBefore(): number {
@@ -85,7 +88,6 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
   }
   if (v !== null) {
     const c = absent ? undefined : v[value];
-    // (With a Map, a value it does not count has no count of f.v's own: seen stays 0.)
     if (m === undefined && typeof c === 'number' && Object.hasOwn(v, value)) seen = c;
     if (c === undefined) {
       const low = f.n >= (meta ? P.metaMinSightings : P.minSightings) && f.k <= P.lowCard;

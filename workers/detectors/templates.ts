@@ -72,9 +72,7 @@ export interface Template {
  * matches one with the same key whatever its value); plain wildcards count as neither, and so does
  * a keyed slot (key=<*>) the line fills with that key, but one it fills with another key counts as
  * a position that differs: a logfmt line's keys are its shape, and lines whose keys differ are
- * other lines even once every value has become a slot. With `floor` (the best share so far), a
- * template that cannot reach it is left at its first such difference: -1 (the tree search wants
- * the best only).
+ * other lines even once every value has become a slot. -1: it cannot reach `floor` (match's best).
  */
 function similarity(t: Template, tokens: readonly string[], floor = -1): number {
   const tt = t.tokens;
@@ -86,8 +84,7 @@ function similarity(t: Template, tokens: readonly string[], floor = -1): number 
     const i = consts[j];
     const x = tt[i];
     if (x === tokens[i] || sameKey(x, tokens[i])) same++;
-    // At most every remaining position equal, over at least consts.length: below `floor` whatever
-    // comes (a division rounds monotonically), so the template cannot win or tie; -1 says so.
+    // Every position left equal, over at least consts.length, stays below `floor` (division rounds monotonically).
     else if (floor > 0 && (same + consts.length - j - 1) / consts.length < floor) return -1;
   }
   for (let j = 0; j < keyed.length; j++) if (!sameKey(tt[keyed[j]], tokens[keyed[j]])) total++;
@@ -369,8 +366,7 @@ export class TemplateMiner {
     let bestSim = -1;
     let bestWild = -1;
     if (leaf !== undefined) {
-      // Only a template at least `similarity` alike can take the line (with tokens): one that
-      // cannot reach that, or the best so far, is left early (similarity's floor; -1).
+      // Only a template at least `similarity` alike (or the best so far) can take a line with tokens.
       const least = tokens.length === 0 ? -1 : this.P.similarity;
       for (const t of leaf) {
         const sim = similarity(t, tokens, Math.max(bestSim, least));
