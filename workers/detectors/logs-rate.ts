@@ -16,6 +16,7 @@ import { jsonBytes, PERIOD_BYTES } from './budget.js';
 import { expectedBurst, freshPeriod, type PeriodStats } from './rate-period.js';
 import { valueRate } from './value-rate.js';
 import { fixed } from './round.js';
+import { errorLevel } from './logs-fold.js';
 
 /** rate()'s score for a burst line on a schedule (rate-period.ts): nothing reported, nor by its family. */
 export const EXPECTED = -1;
@@ -81,6 +82,34 @@ function trimFamilies(fr: Record<string, RateStats>, keep: string, fp: Record<st
   if (fp !== undefined) delete fp[old];
 }
 
+/**
+ * A template first seen at an explicit error level (logs-fold.ts errorLevel) in a stream that
+ * seldom logs one starts its rate record from the stream's history (newRate). Not a warning: real
+ * logs have many warning templates whose first appearance is a burst that is routine (branch
+ * host17r started every warning-level newcomer so: Loghub Thunderbird 1.0 → 16.5 false alarms per
+ * 1,000, the unlabelled logs 617 → 726 flagged lines). Not in a stream whose errors are part of its
+ * usual output either: there a new error template arriving as a burst is what the stream does.
+ */
+export const NEWCOMER_PARAMS = Object.freeze({
+  /** Half-life, in lines, of the stream's decayed count of error lines and of all its lines (LogsState.al). */
+  halfLife: 2000,
+  /** Errors are unusual for the stream while its error lines are under this share of its lines (decayed). */
+  maxErrorShare: 0.01,
+});
+
+/**
+ * The rate record of a template first seen at `ts` in a stream whose own record is `sr` (undefined:
+ * none to start from). In a stream with minWindows of history the template was absent from all of
+ * them: its record starts with those windows and a mean of 0, so its first burst is tested (a
+ * never-seen alert arriving as its own flood) instead of teaching the template its rate (the first
+ * window sets the mean, and the burst's peak then excuses every later burst of its size).
+ */
+function newRate(sr: RateStats | undefined, ts: number): RateStats {
+  const r = freshRate(ts);
+  if (sr !== undefined && sr[3] >= RATE_PARAMS.minWindows) r[3] = sr[3];
+  return r;
+}
+
 /** A burst finding of a rate record (`usual`: its decayed mean per window) named `name`. */
 function burstPart(name: string, b: Burst, usual: number, score: number, ids: Record<string, number | string>, kind = 'burst', noun = 'template'): Part {
   const P = RATE_PARAMS;
@@ -125,12 +154,20 @@ export class RateScorer {
     if (this.#s.rp !== undefined) this.#miner.chargeRecords(this.#s.rp, () => PERIOD_BYTES, this.#evicted);
   }
 
-  /** A line of template `t` at `ts` (counted by streamLine first): a burst finding at least `threshold` to out; its score (EXPECTED for a burst on a schedule). */
-  rate(t: Template, ts: number, threshold: number, out: Part[]): number {
+  /**
+   * A line of template `t` at `ts` (counted by streamLine first; `text`, the raw line): a burst
+   * finding at least `threshold` to out; its score (EXPECTED for a burst on a schedule). A template
+   * whose first line states an error level in a stream whose lines seldom do (#unusualError)
+   * starts its record from the stream's history (newRate): its first burst is tested, and
+   * reported line by line while it goes on. Any other newcomer learns its rate from its first
+   * lines (a job's first run, a client's new calls together, a new warning).
+   */
+  rate(t: Template, ts: number, threshold: number, out: Part[], text: string): number {
     const P = RATE_PARAMS;
     if (this.#s.sub !== 1 && ts % 1000 !== 0) this.#s.sub = 1;
+    const unusual = this.#unusualError(text);
     let r = this.#s.r[t.id];
-    if (r === undefined) r = this.#s.r[t.id] = freshRate(ts);
+    if (r === undefined) r = this.#s.r[t.id] = unusual ? newRate(this.#s.sr, ts) : freshRate(ts);
     else {
       if (r.length < RATE_LEN) upgradeRate(r);
       if (ts >= r[0] + P.windowMs) closeWindows(r, ts);
@@ -142,6 +179,21 @@ export class RateScorer {
     const score = this.#burstScore(b, ts, 'rp', t.id, t);
     if (score >= threshold) out.push(burstPart(`Template "${clip(templateText(t))}"`, b, r[2], score, { template: t.id }));
     return score;
+  }
+
+  /**
+   * Whether the line states an error level (errorLevel) while the stream's lines before it seldom
+   * did (under maxErrorShare of its decayed lines, LogsState.al); counts the line in al.
+   */
+  #unusualError(text: string): boolean {
+    const N = NEWCOMER_PARAMS;
+    const al = (this.#s.al ??= [0, 0]);
+    const error = errorLevel(text);
+    const unusual = error && al[1] > 0 && al[0] < N.maxErrorShare * al[1];
+    const d = 2 ** (-1 / N.halfLife);
+    al[0] = fixed(al[0] * d + (error ? 1 : 0), 4);
+    al[1] = fixed(al[1] * d + 1, 4);
+    return unusual;
   }
 
   /**

@@ -56,6 +56,8 @@ export interface LogsState {
   hv?: Record<string, number[]>;
   /** [lines since, event time of] the last line that opened a template (logs-news.ts); absent until one with a time. */
   nt?: [number, number];
+  /** [decayed error lines (logs-fold.ts errorLevel), decayed lines] of the stream (logs-rate.ts NEWCOMER_PARAMS: errors unusual for it); absent until a rated line. */
+  al?: [number, number];
   /** Event time of the stream's last reported burst line (logs-fold.ts: a burst line within momentMs after it is folded); absent until one. */
   bm?: number;
   /** Per actor word of JSON records (`user.username=alice`), the field values seen with it (logs-pairs.ts); absent until one. */
