@@ -4,7 +4,7 @@
 // incident while the pattern stays rare), not folded into the first finding. Its novelty needs
 // the same surprise as any line's (no severity prior): only the recurrence rule changes.
 import { describe, expect, it } from 'vitest';
-import { severityOf, warnedFailure } from '../../workers/detectors/text.js';
+import { hasHighLevel, LineSeverity, severityOf, warnedFailure } from '../../workers/detectors/text.js';
 import { syntheticLog } from '../../src/tools/demo/synthetic.js';
 import { runStream, textEvents } from './helpers.js';
 import { pgRegularStream } from './pg-regular.js';
@@ -76,5 +76,25 @@ describe('a warning that names a failure in a regular stream', () => {
 
   it('while a plain warning keeps the whole null', () => {
     expect(flagged('WARNING:  logical replication worker for subscription "orders_sub" will restart because the subscription was altered')).toEqual([]);
+  });
+});
+
+describe('LineSeverity', () => {
+  // One line's severity words worked out once (text.ts and logs.ts share them): the same as the
+  // functions', and routine exactly when a line has neither a severity word nor a warned failure.
+  it.each([
+    'WARN disk is 99% full; compaction aborted',
+    'ERROR payment gateway timeout',
+    'sshd[1761]: error: Bind to port 22 failed',
+    'INFO job failed over to standby',
+    'WARN sync done ok=120 failed=0',
+    'GET /api/v1/me 200 12ms',
+  ])('%s', (line) => {
+    const sev = new LineSeverity();
+    // Another line first: of() starts afresh on a new one.
+    expect(sev.of('FATAL kernel panic').word).toBe('fatal');
+    const w = sev.of(line);
+    expect([w.word, w.warned, w.high]).toEqual([severityOf(line), warnedFailure(line), warnedFailure(line) !== '' || hasHighLevel(line)]);
+    expect(w.routine).toBe(severityOf(line) === '' && warnedFailure(line) === '');
   });
 });

@@ -170,10 +170,24 @@ function beyondNumbers(f: FieldStats, value: string, x: number, unit: number): V
   const P = FIELD_PARAMS;
   const h = f.h;
   if (h === undefined || h[2] < P.beyondMin || x <= h[1]) return null;
-  const L = Math.log((x + unit) / (h[1] + unit));
+  const L = beyondLog(x, h[1], unit);
   if (L < Math.log(P.beyondRatio) || L <= Math.log((h[1] + unit) / (h[0] + unit))) return null;
   const [lo, hi, n] = h;
-  return { kind: 'numeric_outlier', score: L / (L + Math.log(P.beyondRatio)), words: `value ${value.slice(0, 40)} is ${((x + unit) / (hi + unit)).toPrecision(3)}× the largest of its ${n} numbers (${hi}; smallest ${lo}), too few in any context of the line to judge it there`, details: { values: n, largest: hi, smallest: lo } };
+  return beyondLargest(value, x, hi, unit, L, `${n} numbers (${hi}; smallest ${lo}), too few in any context of the line to judge it there`, { values: n, largest: hi, smallest: lo });
+}
+
+/** How far number x lies beyond `largest`, its field's largest number: ln((x + unit) / (largest + unit)). */
+export function beyondLog(x: number, largest: number, unit: number): number {
+  return Math.log((x + unit) / (largest + unit));
+}
+
+/**
+ * The finding of value (number x) beyond its field's largest number (fields.ts beyondRange,
+ * beyondNumbers): L = beyondLog(x, largest, unit), score L / (L + ln beyondRatio) (0.5 at
+ * beyondRatio times the largest); `of` ends its words (what the largest is the largest of).
+ */
+export function beyondLargest(value: string, x: number, largest: number, unit: number, L: number, of: string, details: Record<string, number>): ValueFinding {
+  return { kind: 'numeric_outlier', score: L / (L + Math.log(FIELD_PARAMS.beyondRatio)), words: `value ${value.slice(0, 40)} is ${((x + unit) / (largest + unit)).toPrecision(3)}× the largest of its ${of}`, details };
 }
 
 /**

@@ -13,7 +13,7 @@
 import { jsonBytes, VALUE_BYTES } from './budget.js';
 import { FIELD_PARAMS, grow, LAST_BYTES, LazyFinding, OPTIONAL_BYTES, RANGE_BYTES, table, trackedBytes, type FieldStats, type ValueFinding } from './field-stats.js';
 import { countsFor, countsOf, dropCounts, flushField, markStale, PROTO_NAMES, type Counts } from './field-counts.js';
-import { numberOf, observeNumber } from './field-numbers.js';
+import { beyondLargest, beyondLog, numberOf, observeNumber } from './field-numbers.js';
 import { contextValue, type LineContexts } from './field-contexts.js';
 
 export { FIELD_PARAMS, fieldBytes, freshField, grownBytes, isContext, type FieldStats, type NumStats, type ValueFinding } from './field-stats.js';
@@ -224,9 +224,7 @@ function beyondRange(f: FieldStats, value: string): ValueFinding | null {
     top = Math.max(top, y);
   }
   if (top < 0 || x <= top) return null;
-  const L = Math.log((x + 1) / (top + 1));
-  const score = L / (L + Math.log(FIELD_PARAMS.beyondRatio));
-  return { kind: 'numeric_outlier', score, words: `value ${value.slice(0, 40)} is ${((x + 1) / (top + 1)).toPrecision(3)}× the largest of its ${f.n} sightings (${top})`, details: { sightings: f.n, largest: top, value: x } };
+  return beyondLargest(value, x, top, 1, beyondLog(x, top, 1), `${f.n} sightings (${top})`, { sightings: f.n, largest: top, value: x });
 }
 
 /** A rare value judged over the field (rareValue), then in the line's contexts (field-contexts.ts): the higher finding. */

@@ -6,12 +6,11 @@
 // connections cost 424 bits against a typical 276 and was not reported; db generator).
 //
 //   state LogsState.nt = [lines since, event time of] the last line that opened a template
-//   score q / (q + 1), q = min(lines since / settledLines, time since / settledMs): 0.5 at both
+//   score q / (q + 1), q = min(lines since / settledLines, time since / settledMs) (logs-state.ts quietScore): 0.5 at both
 //   bounds, higher the longer the vocabulary had held (event time only: a replay gives the same)
 import type { Template } from './templates.js';
 import { templateText } from './templates.js';
-import { clip, type LogsState, type Part } from './logs-state.js';
-import { fixed } from './round.js';
+import { clip, quietScore, type LogsState, type Part } from './logs-state.js';
 
 export const NEWS_DETECTOR = 'template_novelty';
 
@@ -37,9 +36,8 @@ export function templateNews(s: LogsState, t: Template, created: boolean, ts: nu
   const P = NEWS_PARAMS;
   const lines = last[0];
   const ms = ts - last[1];
-  const q = Math.min(lines / P.settledLines, ms / P.settledMs);
-  if (!(q > 0)) return 0;
-  const score = fixed(q / (q + 1), 4);
+  const score = quietScore(lines, ms, P.settledLines, P.settledMs);
+  if (score === undefined) return 0;
   if (score >= threshold) {
     out.push({
       score,

@@ -36,9 +36,8 @@
 // same findings; nothing depends on the batch split.
 import { jsonBytes } from './budget.js';
 import { fnv1a } from './fnv.js';
-import { fixed } from './round.js';
 import { valueClass } from './value-rate.js';
-import type { LogsState, Part } from './logs-state.js';
+import { quietScore, type LogsState, type Part } from './logs-state.js';
 
 export const PAIR_DETECTOR = 'field_pair';
 
@@ -193,8 +192,8 @@ export function pairNews(s: LogsState, words: readonly string[], ts: number, thr
     return 0;
   }
   c[4]++;
-  const q = Math.min(lines / P.quietLines, ms / P.quietMs);
-  const score = fixed(q / (q + 1), 4);
+  // Settled: both quiets at least their bounds, a score of at least 0.5.
+  const score = quietScore(lines, ms, P.quietLines, P.quietMs) ?? 0;
   if (score >= threshold) {
     const seen = c[0] - 1;
     out.push({

@@ -308,6 +308,10 @@ export class RepeatScorer {
     // the lines that had it.
   }
 
+  /** The ring places of a burst's lines and one slot's different values among them (#broad), reused from call to call. */
+  readonly #burstLines: number[] = [];
+  readonly #seen = new Set<number>();
+
   /**
    * A scan's breadth: among the lines of the burst (value `qTop`'s key within windowMs of `ts`,
    * this line included), another slot whose values usually recur (share ≥ sharedMin, learnt from
@@ -322,17 +326,22 @@ export class RepeatScorer {
     const ring = this.#s.hq ?? [];
     const stride = P.maxSlots + 2;
     const top = this.#keys[qTop];
+    // The burst's lines (their places in the ring), found once for all the slots.
+    const lines = this.#burstLines;
+    lines.length = 0;
+    for (let j = this.#from; j + stride <= ring.length; j += stride) {
+      const dt = ts - ring[j];
+      if (ring[j + 1] !== t.id || dt >= RATE_PARAMS.windowMs || dt < 0 || ring[j + 2 + qTop] !== top) continue;
+      lines.push(j);
+    }
+    const seen = this.#seen;
     for (let q = 0; q < nk; q++) {
       const k = this.#slots[q];
       const share = (d[2 + k] ?? 0) / d[1];
       if (q === qTop || k >= MAX_SHARED_SLOT || share < P.sharedMin) continue;
       // The burst's values in slot q (its lines' keys at place q).
-      const seen = new Set<number>();
-      for (let j = this.#from; j + stride <= ring.length; j += stride) {
-        const dt = ts - ring[j];
-        if (ring[j + 1] !== t.id || dt >= RATE_PARAMS.windowMs || dt < 0 || ring[j + 2 + qTop] !== top) continue;
-        if (ring[j + 2 + q] !== 0) seen.add(ring[j + 2 + q]);
-      }
+      seen.clear();
+      for (const j of lines) if (ring[j + 2 + q] !== 0) seen.add(ring[j + 2 + q]);
       // More values than the slot usually spreads over (1 / share: its effective number of
       // values), and not a few of them repeated: a host cycling through its 6 metrics is not broad.
       // The ring holds `ring` lines: a slot that usually spreads over more values than half of it

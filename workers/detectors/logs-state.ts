@@ -12,6 +12,7 @@ import { freshMiner, type MinerState } from './templates.js';
 import type { FieldStats } from './fields.js';
 import type { RateStats } from './rate.js';
 import type { PairActor } from './logs-pairs.js';
+import { fixed } from './round.js';
 
 export interface LogsState {
   v: 2;
@@ -87,4 +88,16 @@ export type Part = Omit<Finding, 'index'>;
 /** A template's text as an explanation quotes it. */
 export function clip(s: string): string {
   return s.length > 100 ? `${s.slice(0, 97)}...` : s;
+}
+
+/**
+ * The score of news after a settled quiet (logs-news.ts: a new template after the stream's
+ * vocabulary held; logs-pairs.ts: a new pair after an actor's pairs held): q = min(lines /
+ * perLines, ms / perMs), the quiet against both its bounds, scored q / (q + 1) (0.5 at both
+ * bounds, higher the longer it held); undefined when there was no quiet (q not above 0: time
+ * went back).
+ */
+export function quietScore(lines: number, ms: number, perLines: number, perMs: number): number | undefined {
+  const q = Math.min(lines / perLines, ms / perMs);
+  return q > 0 ? fixed(q / (q + 1), 4) : undefined;
 }

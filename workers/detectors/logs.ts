@@ -35,7 +35,7 @@ import type { Finding, ScoreInput } from '../types.js';
 import { encodeState } from './state.js';
 import { LiveScorers } from './live.js';
 import { ProseLines } from './logs-prose.js';
-import { severityOf, TEXT_PARAMS, TextScorer } from './text.js';
+import { TEXT_PARAMS, TextScorer } from './text.js';
 import { MINER_PARAMS, scan, TemplateMiner, type Match } from './templates.js';
 import { chargeSlotStats, explainedBySlots, SLOT_NEW_PARAMS } from './slots.js';
 import { flushFields } from './fields.js';
@@ -45,7 +45,6 @@ import { META_DETECTOR, SLOT_DETECTOR, ValueScorer } from './logs-values.js';
 import { RateScorer } from './logs-rate.js';
 import { RepeatScorer } from './logs-repeat.js';
 import { NEWS_DETECTOR, templateNews } from './logs-news.js';
-import { warnedFailure } from './text-words.js';
 import { pairNews } from './logs-pairs.js';
 import { foldBurst } from './logs-fold.js';
 
@@ -118,6 +117,8 @@ class LogScorer {
       this.#rates.streamLine(e.ts);
       return top;
     }
+    // The line's severity words, worked out once for the text detector and the settling rule below.
+    const sev = this.#text.severity.of(text);
     const deep = this.#deep;
     if (deep.length !== 0) deep.length = 0;
     const words = jsonWords(text, deep);
@@ -129,7 +130,7 @@ class LogScorer {
     this.#m = m;
     this.#tokens = sc.tokens;
     // A prose line the free-text detector is still learning: its text novelty only when severe (logs-prose.ts).
-    if (!this.#prose.learning || severityOf(text) !== '') {
+    if (!this.#prose.learning || sev.word !== '') {
       const f = this.#text.feed(text, threshold, this.#text.normLine(text), this.#explained, e.ts);
       top = this.#text.rowScore;
       if (f !== null) {
@@ -160,7 +161,7 @@ class LogScorer {
       bursting = Math.max(this.#repeats.ordinary ? 0 : rated, vals, rep);
     }
     if (e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object') top = Math.max(top, this.#values.meta(e.metadata, threshold, out));
-    if (out.length !== 0 && this.#text.settling(e.ts) && severityOf(text) === '' && warnedFailure(text) === '') top = learnt(out, top);
+    if (out.length !== 0 && this.#text.settling(e.ts) && sev.routine) top = learnt(out, top);
     return Math.max(top, foldBurst(this.#s, e.ts, text, out.length !== 0, burst, bursting, threshold, out));
   }
 

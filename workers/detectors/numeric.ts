@@ -261,6 +261,36 @@ function feed(s: NumericState, x: number, ts: number, P: NumericParams, row: { s
   return explain(s, { x, expected: st.expected, scale: st.bySeason ? st.sc2 : st.sc, z: st.z, bySeason: st.bySeason }, tr, raw, score, P);
 }
 
+/** One task's pass over a series (scoreNumeric, scoreNumericColumns): the state fed point by point, its findings and row scores. */
+class NumericRun {
+  readonly #s: NumericState;
+  readonly #tr = newTrace();
+  readonly #row = { score: 0 };
+  readonly #findings: Finding[] = [];
+  #scored = 0;
+
+  constructor(
+    state: Uint8Array | null,
+    readonly P: NumericParams,
+    readonly rows: Float32Array | undefined,
+    readonly threshold: number,
+  ) {
+    this.#s = decodeNumericState(state);
+  }
+
+  /** Point i of the task: its finite value x at event time ts. */
+  point(i: number, x: number, ts: number): void {
+    this.#scored++;
+    const f = feed(this.#s, x, ts, this.P, this.#row, this.threshold, this.#tr);
+    if (f !== null) this.#findings.push({ index: i, ...f });
+    if (this.rows !== undefined) this.rows[i] = this.#row.score;
+  }
+
+  done(): { state: Uint8Array; findings: Finding[]; scored: number } {
+    return { state: encodeNumericState(this.#s), findings: this.#findings, scored: this.#scored };
+  }
+}
+
 export function scoreNumeric(
   state: Uint8Array | null,
   events: ScoreInput[],
@@ -270,21 +300,14 @@ export function scoreNumeric(
   /** Findings need a published score ≥ this (0.5: the balanced profile); the state is the same whatever it is. */
   threshold = 0.5,
 ): { state: Uint8Array; findings: Finding[]; scored: number } {
-  const s = decodeNumericState(state);
-  const tr = newTrace();
-  const row = { score: 0 };
-  const findings: Finding[] = [];
-  let scored = 0;
+  const run = new NumericRun(state, params, rows, threshold);
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     const x = e === null || typeof e !== 'object' ? undefined : e.value;
     if (typeof x !== 'number' || !Number.isFinite(x)) continue;
-    scored++;
-    const f = feed(s, x, typeof e.ts === 'number' ? e.ts : Number.NaN, params, row, threshold, tr);
-    if (f !== null) findings.push({ index: i, ...f });
-    if (rows !== undefined) rows[i] = row.score;
+    run.point(i, x, typeof e.ts === 'number' ? e.ts : Number.NaN);
   }
-  return { state: encodeNumericState(s), findings, scored };
+  return run.done();
 }
 
 /**
@@ -299,18 +322,10 @@ export function scoreNumericColumns(
   rows?: Float32Array,
   threshold = 0.5,
 ): { state: Uint8Array; findings: Finding[]; scored: number } {
-  const s = decodeNumericState(state);
-  const tr = newTrace();
-  const row = { score: 0 };
-  const findings: Finding[] = [];
-  let scored = 0;
+  const run = new NumericRun(state, params, rows, threshold);
   for (let i = 0; i < values.length; i++) {
     const x = values[i];
-    if (!Number.isFinite(x)) continue;
-    scored++;
-    const f = feed(s, x, ts[i], params, row, threshold, tr);
-    if (f !== null) findings.push({ index: i, ...f });
-    if (rows !== undefined) rows[i] = row.score;
+    if (Number.isFinite(x)) run.point(i, x, ts[i]);
   }
-  return { state: encodeNumericState(s), findings, scored };
+  return run.done();
 }

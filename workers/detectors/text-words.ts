@@ -47,6 +47,51 @@ export function warnedFailure(text: string): string {
   return '';
 }
 
+/**
+ * One raw line's severity words, each worked out once, on first use (severityOf, warnedFailure,
+ * hasHighLevel): logs.ts and text.ts ask the same line's severity at several steps. `of(text)`
+ * starts on a line; asked again for the same line, it keeps what it has worked out.
+ */
+export class LineSeverity {
+  #text: string | undefined;
+  #word: string | undefined;
+  #warned: string | undefined;
+  #high: boolean | undefined;
+
+  of(text: string): this {
+    if (text !== this.#text) {
+      this.#text = text;
+      this.#word = undefined;
+      this.#warned = undefined;
+      this.#high = undefined;
+    }
+    return this;
+  }
+
+  /** severityOf: the line's severity word, or ''. */
+  get word(): string {
+    return (this.#word ??= severityOf(this.#text as string));
+  }
+
+  /** warnedFailure: the failure word of a warning that names one, or ''. */
+  get warned(): string {
+    return (this.#warned ??= warnedFailure(this.#text as string));
+  }
+
+  /** An explicit high level token (hasHighLevel) or a warning that names a failure. */
+  get high(): boolean {
+    return (this.#high ??= this.warned !== '' || hasHighLevel(this.#text as string));
+  }
+
+  /**
+   * A routine line: no severity word and no warning that names a failure. Its novelty is learnt,
+   * not reported, while the stream settles (text.ts settling; logs.ts drops its novelty findings).
+   */
+  get routine(): boolean {
+    return this.word === '' && this.warned === '';
+  }
+}
+
 const FAILURE_WORDS = new RegExp(FAILURE_WORD.source, 'gi');
 const JOINED = /^[-_]$/;
 const ZERO_AFTER = /^\s*[=:]\s*0(?![\d.])/;

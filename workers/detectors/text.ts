@@ -45,14 +45,14 @@ import { normalise } from './normalise.js';
 import { decodeState, encodeState } from './state.js';
 import { MixDrift, shapeHash } from './mix.js';
 import { empiricalP, formatP } from './pvalue.js';
-import { hasHighLevel, patternKey, severityOf, skeleton, warnedFailure } from './text-words.js';
+import { LineSeverity, patternKey, skeleton } from './text-words.js';
 import { TEXT_DETECTOR, type TextParams, TEXT_PARAMS } from './text-params.js';
 import { freshTextState, type QEntry, type TextState, upgradeTextState } from './text-state.js';
 import { TextBaseline } from './text-baseline.js';
 import { CostNull, RATIO_EVERY } from './text-null.js';
 import { Quarantine } from './text-quarantine.js';
 
-export { hasHighLevel, patternKey, severityOf, skeleton, warnedFailure } from './text-words.js';
+export { hasHighLevel, LineSeverity, patternKey, severityOf, skeleton, warnedFailure } from './text-words.js';
 export { TEXT_DETECTOR, TEXT_PARAMS, type TextParams } from './text-params.js';
 export { freshTextState, upgradeTextState, type TextState } from './text-state.js';
 
@@ -72,6 +72,8 @@ export class TextScorer {
   readonly #hashes = new Map<string, number>();
   /** The template-mix finding of the last event fed, if any (read by scoreText). */
   mixFinding: Omit<Finding, 'index'> | null = null;
+  /** The severity words of the line being fed (a caller that asks them first, logs.ts, shares them: of(text)). */
+  readonly severity = new LineSeverity();
   /** The last fed line's surprise score (0 for a known line or during warm-up). */
   rowScore = 0;
   /** The last fed line's empirical p-value against the stream's null; NaN when it was not compared (a known line, a recurrence, warm-up). */
@@ -133,6 +135,7 @@ export class TextScorer {
     this.rowScore = 0;
     this.rowP = Number.NaN;
     const line = norm ?? this.normLine(text);
+    const w = this.severity.of(text);
     const known = this.#base.get(line);
     const h = known === undefined ? this.hashOf(line) : known.hash;
     this.mixFinding = this.#mix.observe(h, this.#name, threshold);
@@ -140,9 +143,9 @@ export class TextScorer {
       this.#base.touch(line, known);
       // A line accepted with a common pattern still counts towards that pattern's rarity.
       const qa = this.#quarantine.acceptedOf(line);
-      return qa === undefined ? null : this.#quarantine.recur(qa, line, severityOf(text) || warnedFailure(text), undefined, ts);
+      return qa === undefined ? null : this.#quarantine.recur(qa, line, w.word || w.warned, undefined, ts);
     }
-    const sev = P.severityBoost > 0 ? severityOf(text) : '';
+    const sev = P.severityBoost > 0 ? w.word : '';
     // A routine line's pattern leaves out the words of its numbered tokens (a user agent, a
     // thread, a query: patternKey), so it is counted as one pattern and becomes common as a whole.
     // A severe line keeps its full skeleton: its recurrences are all reported while rare, and a
@@ -150,12 +153,12 @@ export class TextScorer {
     const key = sev === '' ? patternKey(line, P.quarantineLineBytes) : skeleton(line, P.quarantineLineBytes);
     const q = this.#quarantine.find(key);
     // A warning that names a failure recurs as a severe pattern does (text-words.ts).
-    if (q !== undefined) return this.#quarantine.recur(q, line, sev || warnedFailure(text), explained, ts);
-    return this.#costed(text, line, key, sev, threshold, explained, ts);
+    if (q !== undefined) return this.#quarantine.recur(q, line, sev || w.warned, explained, ts);
+    return this.#costed(w, line, key, sev, threshold, explained, ts);
   }
 
   /** A line neither known nor quarantined: its cost against the baseline, scored against the null. */
-  #costed(text: string, line: string, key: string, sev: string, threshold: number, explained: ((known: boolean) => boolean) | undefined, ts: number | undefined): Omit<Finding, 'index'> | null {
+  #costed(w: LineSeverity, line: string, key: string, sev: string, threshold: number, explained: ((known: boolean) => boolean) | undefined, ts: number | undefined): Omit<Finding, 'index'> | null {
     const s = this.s;
     const P = this.P;
     const timed = typeof ts === 'number' && Number.isFinite(ts);
@@ -166,12 +169,12 @@ export class TextScorer {
     // (text-null.ts); before it exists, by the costs after the warm-up once lateNull of them came,
     // and with fewer it is held out (pending: neither baseline nor null). So is a warning that
     // names a failure (an error report at warning level, text-words.ts), without the severity prior.
-    // The warning's failure word, once (it is '' for a line with a high level: `high` is the same).
-    const warned = warnedFailure(text);
-    const high = warned !== '' || hasHighLevel(text);
-    // A routine line of a stream that has not settled in event time is learnt (settleMs).
+    // (The warning's failure word is '' for a line with a high level: `high` is the same.)
+    const warned = w.warned;
+    const high = w.high;
+    // A routine line (LineSeverity.routine) of a stream that has not settled in event time is learnt (settleMs).
     const warm = (s.n > P.warmupEvents || (timed && s.n > P.warmupEventsSlow && 2 * s.ins <= s.n && ts - (s.t0 as number) >= P.warmupMs)) &&
-      s.ring.length >= Math.min(P.warmupNull, P.warmupNullRegular) && (sev !== '' || high || !this.settling(ts));
+      s.ring.length >= Math.min(P.warmupNull, P.warmupNullRegular) && (!w.routine || !this.settling(ts));
     const late = high && s.mm === undefined ? this.#null.young() : null;
     const [med, scale] = s.mm !== undefined && high ? s.mm : late !== null && late[2] >= P.lateNull ? [late[0], late[1]] : [s.med, s.scale];
     const pending = warm && late !== null && late[2] < P.lateNull;
@@ -192,7 +195,7 @@ export class TextScorer {
     // A severe line during an ongoing severe incident is never benign novelty (Quarantine.severeIncident).
     // A line without a severity word whose every part the stream has shown (a known template, no
     // new value in its slots) is known, however much it costs: the dictionary forgot it (slots.ts).
-    const score = surprise > 0 && surprise >= Math.min(threshold, 0.5) && explained !== undefined && !(P.severeIncidentNews && sev !== '' && this.#quarantine.severeIncident(patternKey(line, P.quarantineLineBytes))) && explained(sev === '' && warned === '') ? 0 : surprise;
+    const score = surprise > 0 && surprise >= Math.min(threshold, 0.5) && explained !== undefined && !(P.severeIncidentNews && sev !== '' && this.#quarantine.severeIncident(patternKey(line, P.quarantineLineBytes))) && explained(w.routine) ? 0 : surprise;
     this.rowScore = score;
     // Against the costs as they were before this line joins them.
     if (warm) {
