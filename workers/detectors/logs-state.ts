@@ -54,6 +54,8 @@ export interface LogsState {
   hd?: Record<string, number[]>;
   /** Per template id, its value-burst record (logs-repeat.ts), charged in the template's bytes, evicted with it. */
   hv?: Record<string, number[]>;
+  /** Per template id, its entity-burst record: head and ring of its last lines' id-like slot keys (logs-entity.ts), charged in the template's bytes. */
+  he?: Record<string, number[]>;
   /** [lines since, event time of] the last line that opened a template (logs-news.ts); absent until one with a time. */
   nt?: [number, number];
   /** Event time of the stream's last reported burst line (logs-fold.ts: a burst line within momentMs after it is folded); absent until one. */

@@ -1,0 +1,103 @@
+// Entity bursts (workers/detectors/logs-entity.ts via logs.ts): a bastion's sshd always sees
+// internet background scanning (many sources, 1-4 attempts each, 2-3 ordinary lines an attempt);
+// a brute force is a burst of those same lines from one source. Its lines are reported once the
+// source holds far more of a template's last lines than any source usually does, every line of
+// it (the attempt's lines written at the same millisecond too). The first test fails on the code
+// before logs-entity.ts (none of the attack's lines reported: the template is common and the
+// background comes in clumps, so neither its rate nor the value bursts, the stream's last 24
+// lines within 10 s, see it), and on a first form that took a template's first 3 id-like slots
+// without skipping the syslog time slot (the time, the pid and the user name: never the source).
+// The second holds on both: no finding without an attack, whatever the batch split. The third
+// fails on a first form with one peak per template (not per slot): a slot that became id-like
+// late took the places of the others and was judged by their peak (a probe's client address).
+import { describe, expect, it } from 'vitest';
+import { seeded } from '../../src/tools/eval/generators/random.js';
+import type { ScoreInput } from '../../workers/types.js';
+import { runStream } from './helpers.js';
+
+const T0 = 1_700_000_000_000;
+type Rng = ReturnType<typeof seeded>;
+const ip = (r: Rng): string => `${r.int(5, 220)}.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}`;
+const USERS = ['admin', 'test', 'user', 'oracle', 'postgres', 'ubuntu', 'guest', 'kafka', 'tomcat', 'www', 'git', 'deploy', 'minecraft', 'mongodb'];
+
+/** Syslog's time of day (RFC 3164): a slot of every line, and not an id. */
+const clock = (ts: number): string => `Nov 14 ${new Date(ts).toISOString().slice(11, 19)}`;
+
+/** One attempt of `src` at `ts`: sshd's lines for an invalid user, its disconnect at the same millisecond. */
+function attempt(r: Rng, src: string, ts: number): ScoreInput[] {
+  const pid = r.int(100_000, 999_999);
+  const port = r.int(1024, 65_535);
+  // Names from a wordlist, often with digits (the user slot is id-like too, and comes before the source).
+  const user = r.int(0, 1) === 0 ? r.pick(USERS) : `${r.pick(USERS)}${r.int(1, 999)}`;
+  const out: ScoreInput[] = [{ ts, text: `${clock(ts)} bastion-01 sshd[${pid}]: Invalid user ${user} from ${src} port ${port}` }];
+  if (r.int(0, 2) === 0) out.push({ ts: ts + 300, text: `${clock(ts)} bastion-01 sshd[${pid}]: Connection closed by invalid user ${user} ${src} port ${port} [preauth]` });
+  else {
+    out.push({ ts: ts + 300, text: `${clock(ts)} bastion-01 sshd[${pid}]: Received disconnect from ${src} port ${port}:11: Bye Bye [preauth]` });
+    out.push({ ts: ts + 300, text: `${clock(ts)} bastion-01 sshd[${pid}]: Disconnected from invalid user ${user} ${src} port ${port} [preauth]` });
+  }
+  return out;
+}
+
+/** `seconds` of a bastion: a scanning source every ~15 s (1-4 attempts, 1-20 s apart), the firewall's blocks, cron. */
+function background(seconds: number, seed: number): ScoreInput[] {
+  const r = seeded(seed);
+  const out: ScoreInput[] = [];
+  for (let t = T0; t < T0 + seconds * 1000; t += r.int(3000, 27_000)) {
+    const src = ip(r);
+    let ts = t;
+    for (let k = r.int(1, 4); k > 0; k--) {
+      out.push(...attempt(r, src, ts));
+      ts += r.int(1000, 20_000);
+    }
+  }
+  for (let t = T0; t < T0 + seconds * 1000; t += r.int(1000, 9000)) {
+    out.push({ ts: t, text: `${clock(t)} bastion-01 kernel: [UFW BLOCK] IN=eth0 OUT= SRC=${ip(r)} DST=203.0.113.7 PROTO=TCP SPT=${r.int(1024, 65_535)} DPT=${r.pick([23, 445, 3389, 8080])}` });
+  }
+  for (let t = T0; t < T0 + seconds * 1000; t += 60_000) out.push({ ts: t, text: `${clock(t)} bastion-01 CRON[4242]: (root) CMD (/usr/local/bin/textfile-collector.sh)` });
+  return out;
+}
+
+const sorted = (ev: ScoreInput[]): ScoreInput[] => ev.sort((a, b) => a.ts - b.ts);
+
+describe('entity bursts (logs-entity.ts)', () => {
+  it('a brute force (one source, an attempt every 1.5 s) among background scanning is reported line by line', () => {
+    const r = seeded(7);
+    const attacker = '80.185.192.188';
+    const at = T0 + 3 * 3600_000;
+    const attack: ScoreInput[] = [];
+    for (let j = 0; j < 60; j++) attack.push(...attempt(r, attacker, at + j * 1500));
+    const all = sorted([...background(4 * 3600, 1), ...attack]);
+    const { findings } = runStream('logs', all, 500);
+    const flagged = new Set(findings.map((f) => f.index));
+    const lines = all.map((e, i) => (e.text?.includes(attacker) === true ? i : -1)).filter((i) => i >= 0);
+    const hit = lines.filter((i) => flagged.has(i));
+    // Most of the attack's lines; every `Invalid user` line after its 20th, and every line of the
+    // attack's last 40 s (a template of a third of its attempts, `Connection closed`, needs ~15 of its own).
+    expect(hit.length).toBeGreaterThan(0.6 * lines.length);
+    const invalid = lines.filter((i) => all[i].text?.includes('Invalid user') === true);
+    expect(invalid.slice(20).filter((i) => !flagged.has(i))).toEqual([]);
+    expect(lines.slice(-25).filter((i) => !flagged.has(i))).toEqual([]);
+    const entity = findings.filter((f) => f.detector === 'entity_burst');
+    expect(entity.length).toBeGreaterThan(0.6 * lines.length);
+    expect(entity.filter((f) => all[f.index].text?.includes(attacker) !== true)).toEqual([]);
+    expect(entity[0].explanation).toMatch(/\d+ of its last \d+ lines have "80\.185\.192\.188" in one id-like slot/);
+  });
+
+  it('background scanning alone has no entity burst, split in any batches (state in the checkpoint)', () => {
+    const ev = sorted(background(4 * 3600, 2));
+    const one = runStream('logs', ev, ev.length).findings;
+    const many = runStream('logs', ev, 37).findings;
+    expect(one.filter((f) => f.detector === 'entity_burst')).toEqual([]);
+    expect(many).toEqual(one);
+  });
+
+  it('a client that always holds most of its template\'s lines (a monitoring probe) is not an entity burst', () => {
+    const r = seeded(3);
+    const ev: ScoreInput[] = [];
+    for (let t = T0; t < T0 + 4 * 3600_000; t += r.int(2000, 8000)) {
+      const client = r.int(0, 9) < 7 ? '10.0.0.5' : `10.0.${r.int(1, 9)}.${r.int(2, 250)}`;
+      ev.push({ ts: t, text: `nginx: ${client} - - "GET /healthz HTTP/1.1" 200 ${r.int(10, 99)} "-" "probe/${r.int(1, 3)}"` });
+    }
+    expect(runStream('logs', ev, 500).findings.filter((f) => f.detector === 'entity_burst')).toEqual([]);
+  });
+});
