@@ -54,12 +54,14 @@ export const ENTITY_PARAMS = Object.freeze({
   minCount: 8,
   /** The peak decays by this factor per epoch (ring lines of the template). */
   peakDecay: 0.98,
+  /** An epoch with a finding (or after one) raises the peak to at most peakGrowth × peak + 1. */
+  peakGrowth: 2,
 });
 
 /**
  * A template's record: [lines, its places' slot indices (sig), ring's next place, epoch's lines,
  * epoch had a finding], then per place (the template's first maxSlots id-like slots) [peak,
- * epoch's largest c, previous epoch's largest c (-1: it had a finding)], then the ring: per line,
+ * epoch's largest c, previous epoch's largest c (-(c) - 1: it had a finding)], then the ring: per line,
  * maxSlots keys (0: none).
  */
 const HEAD = 5 + 3 * ENTITY_PARAMS.maxSlots;
@@ -207,13 +209,20 @@ export class EntityScorer {
     r[0] = Math.min(r[0] + 1, 1e9);
     if (++r[3] < P.ring) return;
     // The epoch closes: per place, the previous epoch's largest c becomes the peak when neither it
-    // nor this one had a finding (a burst's lines before its first finding teach nothing).
+    // nor this one had a finding (a burst's lines before its first finding teach nothing). When
+    // one had, it teaches at most a doubling of the peak (peakGrowth): a value that goes on holding
+    // the template (a client that became busy for good) becomes its usual concentration within a
+    // few epochs instead of being reported for ever. A previous epoch with a finding is kept as
+    // -(its largest c) - 1.
     for (let q = 0; q < P.maxSlots; q++) {
       const b = 5 + 3 * q;
+      const prev = r[b + 2];
+      const prevMax = prev < 0 ? -prev - 1 : prev;
       let peak = r[b] * P.peakDecay;
-      if (r[4] === 0 && r[b + 2] >= 0) peak = Math.max(peak, r[b + 2]);
+      if (r[4] === 0 && prev >= 0) peak = Math.max(peak, prevMax);
+      else peak = Math.max(peak, Math.min(prevMax, P.peakGrowth * peak + 1));
       r[b] = round6(peak);
-      r[b + 2] = r[4] === 1 ? -1 : r[b + 1];
+      r[b + 2] = r[4] === 1 ? -r[b + 1] - 1 : r[b + 1];
       r[b + 1] = 0;
     }
     r[3] = 0;
