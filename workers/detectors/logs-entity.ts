@@ -32,6 +32,7 @@ import { ownSlot, slotLayout } from './slots.js';
 import { poissonTailLog10Real, RATE_PARAMS } from './rate.js';
 import { round6 } from './round.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
+import { freshKnown, known, see, valueHash } from './logs-known.js';
 
 export const ENTITY_DETECTOR = 'entity_burst';
 
@@ -70,6 +71,11 @@ export const ENTITY_BYTES = 16 + HEAD * 12 + ENTITY_PARAMS.ring * ENTITY_PARAMS.
 
 /** A time of day or a date: the line's time, not an id. */
 const CLOCK = /^(\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?|\d{4}-\d{2}-\d{2}.*)$/;
+/** A number (a port, a pid, a count; `51234:11:` too): a quantity, not an entity's name. */
+const NUMBER = /^\d+(?:[:,]\d*)*$/;
+/** A ring place's mark: its value was a stranger to the stream (logs-known.ts) when its run in the template began. */
+const STRANGER = 1 << 24;
+const KEY = STRANGER - 1;
 
 /** 32-bit FNV-1a of (slot index, value from `from`), its low 24 bits, never 0 (0 is an empty place). */
 function keyOf(k: number, v: string, from: number): number {
@@ -85,6 +91,9 @@ export class EntityScorer {
   /** The line's keys (the first nk places) and their slots' token values (for the explanation). */
   readonly #keys: number[] = [];
   readonly #values: string[] = [];
+  /** The line's values' hashes (logs-known.ts) and whether each was a stranger to the stream. */
+  readonly #hashes: number[] = [];
+  readonly #new: boolean[] = [];
 
   constructor(s: LogsState, miner: TemplateMiner, evicted: (id: number) => void) {
     this.#s = s;
@@ -121,8 +130,11 @@ export class EntityScorer {
       this.#keys[q] = 0;
       this.#values[q] = '';
       if (tok === '' || !ownSlot(L, k, tok)) continue;
+      const v = cut === 0 ? tok : tok.slice(cut);
+      if (NUMBER.test(v)) continue;
       this.#keys[q] = keyOf(k, tok, cut);
-      this.#values[q] = cut === 0 ? tok : tok.slice(cut);
+      this.#hashes[q] = valueHash(tok, cut);
+      this.#values[q] = v;
     }
     this.#nk = nk;
     return sig;
@@ -143,17 +155,18 @@ export class EntityScorer {
   line(t: Template, tokens: readonly string[], threshold: number, out: Part[]): number {
     const P = ENTITY_PARAMS;
     let r = this.#s.he?.[t.id];
-    if (r === undefined && t.count < P.startLines) return 0;
     const sig = this.#keysOf(t, tokens);
     const nk = this.#nk;
+    this.#meet(nk);
     if (r === undefined) {
-      if (nk === 0) return 0;
+      if (nk === 0 || t.count < P.startLines) return 0;
       r = (this.#s.he ??= {})[t.id] = [];
       EntityScorer.#fresh(r, sig);
       this.#miner.grow(t, ENTITY_BYTES, this.#evicted);
     } else if (r[1] !== sig) EntityScorer.#fresh(r, sig);
     // Per place: c, this line and the ring's lines with its key there, against the place's peak;
-    // the most surprising place.
+    // the most surprising place whose value is a stranger (new to the stream on this line, or
+    // marked so on a ring line: a stranger's run in the template keeps the mark while it lasts).
     let S = 0;
     let top = -1;
     let cTop = 0;
@@ -163,10 +176,16 @@ export class EntityScorer {
       if (key === 0) continue;
       tests++;
       let c = 1;
-      for (let j = HEAD + q; j < r.length; j += P.maxSlots) if (r[j] === key) c++;
+      let marked = false;
+      for (let j = HEAD + q; j < r.length; j += P.maxSlots) {
+        if ((r[j] & KEY) !== key) continue;
+        c++;
+        if (r[j] >= STRANGER) marked = true;
+      }
+      if (marked) this.#new[q] = true;
       if (c > r[6 + 3 * q]) r[6 + 3 * q] = c;
       const peak = r[5 + 3 * q];
-      if (r[0] < P.minLines || c < P.minCount || c <= peak) continue;
+      if (!this.#new[q] || r[0] < P.minLines || c < P.minCount || c <= peak || 2 * this.#spread(r, q, nk) < c) continue;
       const s = -poissonTailLog10Real(c, peak + RATE_PARAMS.floor);
       if (s > S) {
         S = s;
@@ -178,6 +197,40 @@ export class EntityScorer {
     if (top >= 0) score = this.#judge(t, r, S - Math.log10(tests), top, cTop, tests, threshold, out);
     this.#enter(r, nk);
     return score;
+  }
+
+  /**
+   * The most values another place takes on the lines (this one and the ring's) with this line's
+   * value at place q: an actor that tries many things (user names, paths) from one source, not
+   * a busy entity repeating its own line.
+   */
+  #spread(r: number[], q: number, nk: number): number {
+    const P = ENTITY_PARAMS;
+    const key = this.#keys[q];
+    let most = 0;
+    for (let o = 0; o < nk; o++) {
+      if (o === q || this.#keys[o] === 0) continue;
+      const seen = new Set<number>([this.#keys[o]]);
+      for (let j = HEAD; j < r.length; j += P.maxSlots) if ((r[j + q] & KEY) === key && r[j + o] !== 0) seen.add(r[j + o] & KEY);
+      most = Math.max(most, seen.size);
+    }
+    return most;
+  }
+
+  /**
+   * The line's values against the stream's known ones (logs-known.ts): whether each is a stranger
+   * (into #new, judged before any of them is seen, so one value in two places is judged alike),
+   * then all are seen.
+   */
+  #meet(nk: number): void {
+    let k: number[] | undefined;
+    for (let q = 0; q < nk; q++) {
+      this.#new[q] = false;
+      if (this.#keys[q] === 0) continue;
+      k ??= this.#s.ek ??= freshKnown();
+      this.#new[q] = !known(k, this.#hashes[q]);
+    }
+    if (k !== undefined) for (let q = 0; q < nk; q++) if (this.#keys[q] !== 0) see(k, this.#hashes[q]);
   }
 
   /** The score of surprise S (log10) for place `top`'s count c; a finding at least `threshold` to out. */
@@ -204,7 +257,7 @@ export class EntityScorer {
   #enter(r: number[], nk: number): void {
     const P = ENTITY_PARAMS;
     const at = HEAD + r[2] * P.maxSlots;
-    for (let q = 0; q < P.maxSlots; q++) r[at + q] = q < nk ? this.#keys[q] : 0;
+    for (let q = 0; q < P.maxSlots; q++) r[at + q] = q < nk && this.#keys[q] !== 0 ? this.#keys[q] | (this.#new[q] ? STRANGER : 0) : 0;
     r[2] = (r[2] + 1) % P.ring;
     r[0] = Math.min(r[0] + 1, 1e9);
     if (++r[3] < P.ring) return;

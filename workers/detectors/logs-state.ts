@@ -56,6 +56,8 @@ export interface LogsState {
   hv?: Record<string, number[]>;
   /** Per template id, its entity-burst record: head and ring of its last lines' id-like slot keys (logs-entity.ts), charged in the template's bytes. */
   he?: Record<string, number[]>;
+  /** The values the stream has shown in its templates' id-like slots (logs-known.ts: a Bloom filter of two generations and its recent strangers), for the entity bursts. */
+  ek?: number[];
   /** [lines since, event time of] the last line that opened a template (logs-news.ts); absent until one with a time. */
   nt?: [number, number];
   /** Event time of the stream's last reported burst line (logs-fold.ts: a burst line within momentMs after it is folded); absent until one. */
