@@ -57,6 +57,11 @@ export const ENTITY_PARAMS = Object.freeze({
   peakDecay: 0.98,
   /** An epoch with a finding (or after one) raises the peak to at most peakGrowth × peak + 1. */
   peakGrowth: 2,
+  /**
+   * The value's lines carry at least 1/spread as many values known to the stream in another place
+   * (user names tried, paths asked for) as they are lines.
+   */
+  spread: 3,
 });
 
 /**
@@ -70,7 +75,7 @@ const HEAD = 5 + 3 * ENTITY_PARAMS.maxSlots;
 export const ENTITY_BYTES = 16 + HEAD * 12 + ENTITY_PARAMS.ring * ENTITY_PARAMS.maxSlots * 9;
 
 /** A time of day or a date: the line's time, not an id. */
-const CLOCK = /^(\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?|\d{4}-\d{2}-\d{2}.*)$/;
+const CLOCK = /^(\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?|\d{4}([-./])\d{2}\4\d{2}.*)$/;
 /** A number (a port, a pid, a count; `51234:11:` too): a quantity, not an entity's name. */
 const NUMBER = /^\d+(?:[:,]\d*)*$/;
 /** A ring place's mark: its value was a stranger to the stream (logs-known.ts) when its run in the template began. */
@@ -167,25 +172,17 @@ export class EntityScorer {
     // Per place: c, this line and the ring's lines with its key there, against the place's peak;
     // the most surprising place whose value is a stranger (new to the stream on this line, or
     // marked so on a ring line: a stranger's run in the template keeps the mark while it lasts).
+    const counts = this.#count(r, nk);
     let S = 0;
     let top = -1;
     let cTop = 0;
     let tests = 0;
     for (let q = 0; q < nk; q++) {
-      const key = this.#keys[q];
-      if (key === 0) continue;
+      if (this.#keys[q] === 0) continue;
       tests++;
-      let c = 1;
-      let marked = false;
-      for (let j = HEAD + q; j < r.length; j += P.maxSlots) {
-        if ((r[j] & KEY) !== key) continue;
-        c++;
-        if (r[j] >= STRANGER) marked = true;
-      }
-      if (marked) this.#new[q] = true;
-      if (c > r[6 + 3 * q]) r[6 + 3 * q] = c;
+      const c = counts[q];
       const peak = r[5 + 3 * q];
-      if (!this.#new[q] || r[0] < P.minLines || c < P.minCount || c <= peak || 2 * this.#spread(r, q, nk) < c) continue;
+      if (!this.#new[q] || r[0] < P.minLines || c < P.minCount || c <= peak || ENTITY_PARAMS.spread * this.#spread(r, q, nk) < c) continue;
       const s = -poissonTailLog10Real(c, peak + RATE_PARAMS.floor);
       if (s > S) {
         S = s;
@@ -200,9 +197,35 @@ export class EntityScorer {
   }
 
   /**
-   * The most values another place takes on the lines (this one and the ring's) with this line's
-   * value at place q: an actor that tries many things (user names, paths) from one source, not
-   * a busy entity repeating its own line.
+   * Per place, c: this line and the ring's lines with its key there (the epoch's largest c
+   * updated); a place whose key is marked a stranger on a ring line is a stranger's on this line too.
+   */
+  #count(r: number[], nk: number): number[] {
+    const P = ENTITY_PARAMS;
+    const counts = this.#counts;
+    for (let q = 0; q < nk; q++) {
+      const key = this.#keys[q];
+      counts[q] = 0;
+      if (key === 0) continue;
+      let c = 1;
+      for (let j = HEAD + q; j < r.length; j += P.maxSlots) {
+        if ((r[j] & KEY) !== key) continue;
+        c++;
+        if (r[j] >= STRANGER) this.#new[q] = true;
+      }
+      if (c > r[6 + 3 * q]) r[6 + 3 * q] = c;
+      counts[q] = c;
+    }
+    return counts;
+  }
+
+  readonly #counts: number[] = [];
+
+  /**
+   * The most values known to the stream (not strangers) another place takes on the lines (this
+   * one and the ring's) with this line's value at place q: an actor that tries many known things
+   * (user names, paths) from one source, not a busy entity repeating its own line, nor one whose
+   * every line carries an id of its own (a sequence number, a dump's name: strangers each).
    */
   #spread(r: number[], q: number, nk: number): number {
     const P = ENTITY_PARAMS;
@@ -210,8 +233,8 @@ export class EntityScorer {
     let most = 0;
     for (let o = 0; o < nk; o++) {
       if (o === q || this.#keys[o] === 0) continue;
-      const seen = new Set<number>([this.#keys[o]]);
-      for (let j = HEAD; j < r.length; j += P.maxSlots) if ((r[j + q] & KEY) === key && r[j + o] !== 0) seen.add(r[j + o] & KEY);
+      const seen = new Set<number>(this.#new[o] ? [] : [this.#keys[o]]);
+      for (let j = HEAD; j < r.length; j += P.maxSlots) if ((r[j + q] & KEY) === key && r[j + o] !== 0 && r[j + o] < STRANGER) seen.add(r[j + o]);
       most = Math.max(most, seen.size);
     }
     return most;
