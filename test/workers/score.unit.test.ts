@@ -113,7 +113,7 @@ describe('score(): batch-split invariance and determinism', () => {
 });
 
 describe('score(): bounded state', () => {
-  it('text state stays under 48 KiB on the demo log', () => {
+  it('text state stays under 54 KiB on the demo log', () => {
     const { lines } = syntheticLog({ lines: 10_000, anomalies: 30 });
     const { maxState } = runStream('logs', textEvents(lines), 500);
     // 32 KiB before the prose detector's long-run vocabulary (prose-lexicon.ts: 2 × 2,732 base64
@@ -125,8 +125,10 @@ describe('score(): bounded state', () => {
     // templates in the template layer's budget); with the routes of paths with ids as well
     // (field-routes.ts: the demo's four request templates have /api/orders/<id> and /api/users/<id>
     // among 8 routes: their route records, 754 bytes, and each route's view of the duration, 1,939
-    // bytes, at most 16 routes per path slot): 48,274.
-    expect(maxState).toBeLessThan(48 * 1024);
+    // bytes, at most 16 routes per path slot): 48,274; 53,991 with the values seen in the id-like
+    // slots (logs-known.ts: a fixed record of 546 numbers, 5,717 bytes here, within KNOWN_BUDGET of
+    // the template layer).
+    expect(maxState).toBeLessThan(54 * 1024);
   });
 
   it('text state stays under 48 KiB on adversarial input (every line new, long, anomalous-looking)', () => {
