@@ -13,6 +13,14 @@
 //   t), learnt only from epochs that had no finding and whose next epoch had none either (a
 //   burst's first, not yet reported lines do not teach it its own size), decayed per epoch;
 //   Poisson tail at the peak + floor (rate.ts's arithmetic), Bonferroni over the slots tested.
+//        │
+//        ▼  reported only for a stranger with spread (what a brute force is and a busy entity is not):
+//   the value was first seen in the stream (logs-known.ts) when its run in the template began
+//   (the mark stays on its ring lines while the run lasts), and another place of its lines takes
+//   at least c/spread values the stream already knew (the user names a source tries). A busy node,
+//   job or client of a real log is known to the stream before it takes over a template, and its
+//   lines repeat themselves or carry ids new on each line (a dump's name, a sequence number):
+//   the first form, without these two tests, reported such bursts of real logs.
 //
 // Why not the rate tests (logs-rate.ts) or the value bursts (logs-repeat.ts): the template is
 // common (background scanners of many addresses, in clumps), so a burst of one source is only
