@@ -9,6 +9,7 @@
 //                      │               64, keys of at most 256 bytes, each key twice: f and fp),
 //                      │               and 96 KiB for the value records of JSON fields (value-rate.ts)
 //                      │               and 40 KiB for the actors' pairs of JSON records (logs-pairs.ts)
+//                      │               and 6 KiB for the values seen in id-like slots (logs-known.ts)
 //                      ├─ sessions 512 KiB: open sessions (oldest closed early) and the
 //                      │               reference's profiles (rarest dropped) (sessions.ts)
 //                      └─ text 256 KiB: the rest of the logs state (TEXT_BUDGET below)
@@ -88,6 +89,13 @@ export const VALUE_BUDGET = 96 * 1024;
  * 64 value hashes of 10 digits, 704; brackets and names, 30) = 39,720 bytes.
  */
 export const PAIR_BUDGET = 40 * 1024;
+
+/**
+ * The values a stream has shown in its id-like slots (logs-known.ts, for the entity bursts), out
+ * of STATE_BUDGET.templates: one fixed record of 2 + 2 × 256 + 32 numbers of at most 10 digits
+ * (KNOWN_BYTES, 6,014 bytes).
+ */
+export const KNOWN_BUDGET = 6 * 1024;
 
 /** The text side's parts (STATE_BUDGET.text), as counted in JSON bytes. */
 

@@ -55,6 +55,10 @@ export interface LogsState {
   hd?: Record<string, number[]>;
   /** Per template id, its value-burst record (logs-repeat.ts), charged in the template's bytes, evicted with it. */
   hv?: Record<string, number[]>;
+  /** Per template id, its entity-burst record: head and ring of its last lines' id-like slot keys (logs-entity.ts), charged in the template's bytes. */
+  he?: Record<string, number[]>;
+  /** The values the stream has shown in its templates' id-like slots (logs-known.ts: a Bloom filter of two generations and its recent strangers), for the entity bursts. */
+  ek?: number[];
   /** [lines since, event time of] the last line that opened a template (logs-news.ts); absent until one with a time. */
   nt?: [number, number];
   /** [decayed error lines (logs-fold.ts errorLevel), decayed lines] of the stream (logs-rate.ts NEWCOMER_PARAMS: errors unusual for it); absent until a rated line. */

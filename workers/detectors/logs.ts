@@ -44,6 +44,7 @@ import { loadState, type LogsState, type Part } from './logs-state.js';
 import { META_DETECTOR, SLOT_DETECTOR, ValueScorer } from './logs-values.js';
 import { RateScorer } from './logs-rate.js';
 import { RepeatScorer } from './logs-repeat.js';
+import { EntityScorer } from './logs-entity.js';
 import { NEWS_DETECTOR, templateNews } from './logs-news.js';
 import { pairNews } from './logs-pairs.js';
 import { foldBurst } from './logs-fold.js';
@@ -52,6 +53,7 @@ export { poissonTailLog10, poissonTailLog10Real, RATE_PARAMS, SILENCE_PARAMS } f
 export { META_DETECTOR, SLOT_DETECTOR } from './logs-values.js';
 export { RATE_DETECTOR, SILENCE_DETECTOR } from './logs-rate.js';
 export { REPEAT_PARAMS, VALUE_BURST_DETECTOR } from './logs-repeat.js';
+export { ENTITY_DETECTOR, ENTITY_PARAMS } from './logs-entity.js';
 export { NEWS_DETECTOR, NEWS_PARAMS } from './logs-news.js';
 export { PAIR_DETECTOR, PAIR_PARAMS } from './logs-pairs.js';
 export { FOLD_PARAMS } from './logs-fold.js';
@@ -85,6 +87,7 @@ class LogScorer {
   readonly #values: ValueScorer;
   readonly #rates: RateScorer;
   readonly #repeats: RepeatScorer;
+  readonly #entities: EntityScorer;
   #n = 0;
 
   constructor(s: LogsState) {
@@ -95,10 +98,12 @@ class LogScorer {
     this.#values = new ValueScorer(s, this.#miner, this.#evicted);
     this.#rates = new RateScorer(s, this.#miner, this.#evicted);
     this.#repeats = new RepeatScorer(s, this.#miner, this.#evicted);
+    this.#entities = new EntityScorer(s, this.#miner, this.#evicted);
     this.#n = s.t.n;
     chargeSlotStats(this.#miner, s.s, this.#evicted);
     this.#rates.chargePeriods();
     this.#repeats.chargeRecords();
+    this.#entities.chargeRecords();
   }
 
   /** A template the miner evicted: its slot, rate and period statistics go with it. */
@@ -108,6 +113,7 @@ class LogScorer {
     if (this.#s.rp !== undefined) delete this.#s.rp[id];
     if (this.#s.hv !== undefined) delete this.#s.hv[id];
     if (this.#s.hd !== undefined) delete this.#s.hd[id];
+    if (this.#s.he !== undefined) delete this.#s.he[id];
   };
 
   /** Scores one event: its findings (at least `threshold`), and the highest score seen. */
@@ -144,6 +150,7 @@ class LogScorer {
     }
     top = Math.max(top, templateNews(this.#s, m.template, m.created, e.ts, threshold, out));
     top = Math.max(top, this.#values.slots(m.template, sc.tokens, threshold, out));
+    top = Math.max(top, this.#entities.line(m.template, sc.tokens, threshold, out));
     if (words !== null) top = Math.max(top, pairNews(this.#s, deep.length === 0 ? words : [...words, ...deep], e.ts, threshold, out));
     top = Math.max(top, this.#rates.silence(e.ts, threshold, out));
     // The line's burst findings wait for the fold (logs-fold.ts) until its other findings are known.
