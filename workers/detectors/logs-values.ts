@@ -61,9 +61,9 @@ export class ValueScorer {
    * held a constant, the same word in every line so far, is a slot now. The slot starts with that
    * word as a value seen, so the lines before the change count as having shown it (the table of a
    * stream's first autovacuum report is not a new value when it comes back an hour later): every
-   * one of them, as a word that held for hundreds of lines is a habit the new word breaks (a hot
-   * standby's `restartpoint complete` for three hours, then `checkpoint complete`: it was
-   * promoted), judged as any low-cardinality slot's unseen value (a number stays seen once: a
+   * one of them, as a word that held for hundreds of lines is a habit the new word breaks (a
+   * `restartpoint complete` for hours, then a `checkpoint complete`), judged as any low-cardinality
+   * slot's unseen value (db 201-210: unseen_category 24 → 28 of 40; a number stays seen once: a
    * count that held is no category).
    */
   widened(t: Template, before: readonly string[]): void {
