@@ -145,6 +145,21 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
 }
 
 /**
+ * A fresh field whose one value `value` (seen once) stood for `count` sightings: the constant of a
+ * template position before a line widened it into a slot (logs-values.ts). Its count and the
+ * field's sightings become `count`; the value still came at sighting 0.
+ */
+export function seedSightings(f: FieldStats, value: string, count: number): void {
+  const v = f.v;
+  if (v === null || f.k !== 1 || !Object.hasOwn(v, value) || typeof v[value] !== 'number') return;
+  const extra = count - v[value];
+  if (!(extra > 0)) return;
+  v[value] += extra;
+  f.n += extra;
+  countsFor(f)?.set(value, v[value]);
+}
+
+/**
  * A field whose values are settled (FIELD_PARAMS.settled*): from settledMin sightings on, no new
  * value in the last settledShare of them, its values still kept (at most maxValues), at least two
  * of them (one value is a constant so far, not a category: a firewall's first LAN drop after 269

@@ -13,7 +13,7 @@
 import type { TemplateMiner, Template } from './templates.js';
 import { templateText, WILD } from './templates.js';
 import { CALENDAR_VALUE, calendarValue, LONG_VALUE, MAX_SLOT_VALUE, PROCESS_VALUE, processValue, readSlot, slotLayout, type SlotLayout } from './slots.js';
-import { freshField, grownBytes, isContext, observeValue, seenBefore, wordValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
+import { freshField, grownBytes, isContext, observeValue, seedSightings, seenBefore, wordValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
 import { grow } from './field-stats.js';
 import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
 import { FieldTable } from './field-table.js';
@@ -59,7 +59,11 @@ export class ValueScorer {
    * Template t was widened by the current line (`before`: its tokens until then): a position that
    * held a constant, the same word in every line so far, is a slot now. The slot starts with that
    * word as a value seen, so the lines before the change count as having shown it (the table of a
-   * stream's first autovacuum report is not a new value when it comes back an hour later).
+   * stream's first autovacuum report is not a new value when it comes back an hour later): every
+   * one of them, as a word that held for hundreds of lines is a habit the new word breaks (a
+   * `restartpoint complete` for hours, then a `checkpoint complete`), judged as any low-cardinality
+   * slot's unseen value (db 201-210: unseen_category 24 → 28 of 40; a number stays seen once: a
+   * count that held is no category).
    */
   widened(t: Template, before: readonly string[]): void {
     const L = slotLayout(t);
@@ -74,7 +78,9 @@ export class ValueScorer {
       grew += FIELD_BYTES + jsonBytes(name);
       const raw = L.cut[k] === 0 ? was : was.slice(L.cut[k]);
       const g0 = grownBytes();
-      observeValue(f, processValue(before, i) ? PROCESS_VALUE : calendarValue(raw, before, i) ? CALENDAR_VALUE : raw, '');
+      const value = processValue(before, i) ? PROCESS_VALUE : calendarValue(raw, before, i) ? CALENDAR_VALUE : raw;
+      observeValue(f, value, '');
+      if (value === raw && wordValue(raw)) seedSightings(f, raw, t.count - 1);
       grew += grownBytes() - g0;
     }
     if (grew !== 0) this.#miner.grow(t, grew, this.#evicted);
