@@ -48,16 +48,6 @@ export function forgetValues(f: FieldStats): void {
 }
 
 /**
- * The count the last observeValue() found for its value before adding it (field-contexts.ts
- * countOf's; 0 once high-cardinality; with a Map, a value it does not count has no count of f.v's own).
- */
-let seen = 0;
-
-export function seenBefore(): number {
-  return seen;
-}
-
-/**
  * Judges one value against the field's history, then adds it. `numbers` false: the field is
  * categorical only (a key pooled over a stream's templates, whose numbers mix routes); `meta`:
  * an event's metadata field (FIELD_PARAMS.meta*). `cx`: the line's context pieces, where a rare
@@ -68,14 +58,12 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
   let out: ValueFinding | null = null;
   const v = f.v;
   let m: Counts | undefined;
-  seen = 0;
   // True when the Map answers for f.v: the value is not one of its counts (nor a name of
   // Object.prototype, which f.v's look-up would find), so f.v need not be looked up.
   let absent = false;
   if (v !== null && (m = countsFor(f)) !== undefined) {
     const c = m.get(value);
     if (c !== undefined) {
-      seen = c;
       // A value the Map counts (f.v catches up at flushFields()); a low-cardinality field is
       // categorical, so only its sightings count beside.
       const r = (c + 1) * RARE_SHARE <= f.n + 1 ? rare(f, m.values(), value, c, meta, cx, self) : null;
@@ -88,7 +76,6 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
   }
   if (v !== null) {
     const c = absent ? undefined : v[value];
-    if (m === undefined && typeof c === 'number' && Object.hasOwn(v, value)) seen = c;
     if (c === undefined) {
       const low = f.n >= (meta ? P.metaMinSightings : P.minSightings) && f.k <= P.lowCard;
       const steady = settled(f, value);

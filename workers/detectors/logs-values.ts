@@ -13,12 +13,13 @@
 import type { TemplateMiner, Template } from './templates.js';
 import { templateText, WILD } from './templates.js';
 import { CALENDAR_VALUE, calendarValue, LONG_VALUE, MAX_SLOT_VALUE, PROCESS_VALUE, processValue, readSlot, slotLayout, type SlotLayout } from './slots.js';
-import { freshField, grownBytes, isContext, observeValue, seedSightings, seenBefore, wordValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
+import { freshField, grownBytes, isContext, observeValue, seedSightings, wordValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
 import { grow } from './field-stats.js';
 import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
 import { FieldTable } from './field-table.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
 import { numberParts, PartNames } from './field-parts.js';
+import { countOf } from './field-contexts.js';
 import { countRoute, isPath, ROUTE_MARK, routeShape, routeStatus } from './field-routes.js';
 import { fixed } from './round.js';
 
@@ -150,12 +151,11 @@ export class ValueScorer {
       const f = had ?? (stats[name] = freshField());
       if (own) L.fields[k] = f;
       const g0 = grownBytes();
+      const ownSeen = f.v === null ? 0 : countOf(f, value);
       // An HTTP status of a class its route has never answered with (field-routes.ts), judged before the value is counted.
       const rs = route !== '' && own ? routeStatus(f, value, route) : null;
       // A context slot is categorical (its own numbers are not judged), so the context can include it.
       let r = observeValue(f, value, ctx, true, false, byView, cx, k);
-      // Its count before this line (field-contexts.ts countOf's, read as observeValue looked it up).
-      const ownSeen = seenBefore();
       if (rs !== null && (r === null || rs.score > r.score)) r = rs;
       grew += grownBytes() - g0;
       // The same key over the stream's templates: the larger of the two findings is reported.

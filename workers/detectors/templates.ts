@@ -72,9 +72,9 @@ export interface Template {
  * matches one with the same key whatever its value); plain wildcards count as neither, and so does
  * a keyed slot (key=<*>) the line fills with that key, but one it fills with another key counts as
  * a position that differs: a logfmt line's keys are its shape, and lines whose keys differ are
- * other lines even once every value has become a slot. -1: it cannot reach `floor` (match's best).
+ * other lines even once every value has become a slot.
  */
-function similarity(t: Template, tokens: readonly string[], floor = -1): number {
+function similarity(t: Template, tokens: readonly string[]): number {
   const tt = t.tokens;
   const consts = positionsOf(t, false);
   const keyed = positionsOf(t, true);
@@ -84,8 +84,6 @@ function similarity(t: Template, tokens: readonly string[], floor = -1): number 
     const i = consts[j];
     const x = tt[i];
     if (x === tokens[i] || sameKey(x, tokens[i])) same++;
-    // Every position left equal, over at least consts.length, stays below `floor` (division rounds monotonically).
-    else if (floor > 0 && (same + consts.length - j - 1) / consts.length < floor) return -1;
   }
   for (let j = 0; j < keyed.length; j++) if (!sameKey(tt[keyed[j]], tokens[keyed[j]])) total++;
   return total === 0 ? 1 : same / total;
@@ -366,11 +364,8 @@ export class TemplateMiner {
     let bestSim = -1;
     let bestWild = -1;
     if (leaf !== undefined) {
-      // Only a template at least `similarity` alike (or the best so far) can take a line with tokens.
-      const least = tokens.length === 0 ? -1 : this.P.similarity;
       for (const t of leaf) {
-        const sim = similarity(t, tokens, Math.max(bestSim, least));
-        if (sim < 0) continue;
+        const sim = similarity(t, tokens);
         const wild = t.tokens.length - positionsOf(t, false).length;
         if (sim > bestSim || (sim === bestSim && wild > bestWild)) {
           best = t;
