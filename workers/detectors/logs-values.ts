@@ -40,6 +40,16 @@ const MAX_KEYS = 64;
  */
 export const POOL_PARAMS = Object.freeze({ ownSeen: 3 });
 
+/**
+ * A metadata value already seen (rare) or unseen only in the line's context is judged once the
+ * stream has sent lines for habitMs of event time: by then the jobs on a schedule of up to an
+ * hour (a timer's run every 15 minutes, an hourly cron) have shown their habit a few times;
+ * before it, such a value seen once or twice is a schedule not yet learnt, not a rare one (host
+ * 201-210: a sweeper's appname "seen only 2 times in 1,096 sightings" 20 minutes in). A value
+ * never seen at all is judged from the field's first sightings on, as before.
+ */
+export const META_PARAMS = Object.freeze({ habitMs: 60 * 60_000 });
+
 export class ValueScorer {
   readonly #s: LogsState;
   readonly #miner: TemplateMiner;
@@ -281,7 +291,8 @@ export class ValueScorer {
    * varying low-cardinality field (a route, a region) is a context of the others: a rare value is
    * also judged in it, and a number against each one's own history (fields.ts).
    */
-  meta(md: Record<string, unknown>, threshold: number, out: Part[]): number {
+  /** The event's metadata fields' findings (`young`: the stream is younger than META_PARAMS.habitMs, so only unseen values are judged). */
+  meta(md: Record<string, unknown>, threshold: number, out: Part[], young = false): number {
     let top = 0;
     const names = this.#metaNames;
     const fields = this.#metaFields;
@@ -305,7 +316,7 @@ export class ValueScorer {
       const name = names[k];
       const value = values[k];
       const r = this.#md.observe(fields[k], name, value, '', true, true, cx?.pieces, cx, k);
-      if (r === null) continue;
+      if (r === null || (young && r.kind !== 'unseen_value')) continue;
       const score = valueScore(r);
       top = Math.max(top, score);
       if (score >= threshold) report(r, score, META_DETECTOR, `Metadata field "${name}"`, out, { field: name });

@@ -98,6 +98,12 @@ export class TextScorer {
     return typeof ts === 'number' && Number.isFinite(ts) && s.t0 !== undefined && s.n < this.P.settleEvents && ts - s.t0 < this.P.settleMs;
   }
 
+  /** Event time (ms) from the stream's first line to `ts`; Infinity when either is unknown. */
+  age(ts: number | undefined): number {
+    const t0 = this.s.t0;
+    return typeof ts === 'number' && Number.isFinite(ts) && t0 !== undefined ? ts - t0 : Infinity;
+  }
+
   /** The normalised form of a raw line, as the baseline holds it. */
   normLine(text: string): string {
     const line = normalise(text);
