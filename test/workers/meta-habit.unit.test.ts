@@ -1,5 +1,5 @@
-// A metadata value of a job on a schedule (logs-values.ts META_PARAMS.habitMs): while the stream is
-// younger than an hour of event time, a value seen once or twice before is a schedule not yet
+// A metadata value of a job on a schedule (logs-values.ts, TEXT_PARAMS.habitMs): while the stream is
+// younger than an hour of event time (and 1,500 lines), a value seen once or twice before is a schedule not yet
 // learnt, not a rare one; a value never seen is still reported from the field's first sightings.
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../../src/tools/eval/generators/random.js';

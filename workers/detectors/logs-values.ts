@@ -40,16 +40,6 @@ const MAX_KEYS = 64;
  */
 export const POOL_PARAMS = Object.freeze({ ownSeen: 3 });
 
-/**
- * A metadata value already seen (rare) or unseen only in the line's context is judged once the
- * stream has sent lines for habitMs of event time: by then the jobs on a schedule of up to an
- * hour (a timer's run every 15 minutes, an hourly cron) have shown their habit a few times;
- * before it, such a value seen once or twice is a schedule not yet learnt, not a rare one (host
- * 201-210: a sweeper's appname "seen only 2 times in 1,096 sightings" 20 minutes in). A value
- * never seen at all is judged from the field's first sightings on, as before.
- */
-export const META_PARAMS = Object.freeze({ habitMs: 60 * 60_000 });
-
 export class ValueScorer {
   readonly #s: LogsState;
   readonly #miner: TemplateMiner;
@@ -289,9 +279,13 @@ export class ValueScorer {
   /**
    * The event's metadata fields: findings at least `threshold` to out; the highest score. Each
    * varying low-cardinality field (a route, a region) is a context of the others: a rare value is
-   * also judged in it, and a number against each one's own history (fields.ts).
+   * also judged in it, and a number against each one's own history (fields.ts). `young`: the stream is still learning its habits
+   * (TEXT_PARAMS.habitMs, habitEvents: its first hour and 1,500 lines): a value seen before
+   * (rare) or unseen only in the line's context is learnt, not judged, since the jobs on a
+   * schedule of up to an hour (a timer's run every 15 minutes, an hourly cron) have not shown
+   * their habit yet (host 201-210: a sweeper's appname "seen only 2 times in 1,096 sightings" 20
+   * minutes in); a value never seen is judged from the field's first sightings on, as before.
    */
-  /** The event's metadata fields' findings (`young`: the stream is younger than META_PARAMS.habitMs, so only unseen values are judged). */
   meta(md: Record<string, unknown>, threshold: number, out: Part[], young = false): number {
     let top = 0;
     const names = this.#metaNames;

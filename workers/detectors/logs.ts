@@ -41,7 +41,7 @@ import { chargeSlotStats, explainedBySlots, SLOT_NEW_PARAMS } from './slots.js';
 import { flushFields } from './fields.js';
 import { jsonWords } from './json-line.js';
 import { loadState, type LogsState, type Part } from './logs-state.js';
-import { META_DETECTOR, META_PARAMS, SLOT_DETECTOR, ValueScorer } from './logs-values.js';
+import { META_DETECTOR, SLOT_DETECTOR, ValueScorer } from './logs-values.js';
 import { RateScorer } from './logs-rate.js';
 import { RepeatScorer } from './logs-repeat.js';
 import { NEWS_DETECTOR, templateNews } from './logs-news.js';
@@ -50,7 +50,7 @@ import { pairNews } from './logs-pairs.js';
 import { foldBurst } from './logs-fold.js';
 
 export { poissonTailLog10, poissonTailLog10Real, RATE_PARAMS, SILENCE_PARAMS } from './rate.js';
-export { META_DETECTOR, META_PARAMS, SLOT_DETECTOR } from './logs-values.js';
+export { META_DETECTOR, SLOT_DETECTOR } from './logs-values.js';
 export { RATE_DETECTOR, SILENCE_DETECTOR } from './logs-rate.js';
 export { REPEAT_PARAMS, VALUE_BURST_DETECTOR } from './logs-repeat.js';
 export { NEWS_DETECTOR, NEWS_PARAMS } from './logs-news.js';
@@ -159,7 +159,7 @@ class LogScorer {
       if (this.#repeats.ordinary) burst.splice(0, nRated);
       bursting = Math.max(this.#repeats.ordinary ? 0 : rated, vals, rep);
     }
-    if (e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object') top = Math.max(top, this.#values.meta(e.metadata, threshold, out, this.#text.age(e.ts) < META_PARAMS.habitMs));
+    if (e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object') top = Math.max(top, this.#values.meta(e.metadata, threshold, out, this.#text.young(e.ts)));
     if (out.length !== 0 && this.#text.settling(e.ts) && severityOf(text) === '' && warnedFailure(text) === '') top = learnt(out, top);
     return Math.max(top, foldBurst(this.#s, e.ts, text, out.length !== 0, burst, bursting, threshold, out));
   }

@@ -98,10 +98,10 @@ export class TextScorer {
     return typeof ts === 'number' && Number.isFinite(ts) && s.t0 !== undefined && s.n < this.P.settleEvents && ts - s.t0 < this.P.settleMs;
   }
 
-  /** Event time (ms) from the stream's first line to `ts`; Infinity when either is unknown. */
-  age(ts: number | undefined): number {
-    const t0 = this.s.t0;
-    return typeof ts === 'number' && Number.isFinite(ts) && t0 !== undefined ? ts - t0 : Infinity;
+  /** The stream is still learning its habits at event time `ts` (TEXT_PARAMS.habitMs, habitEvents); unknown times: not. */
+  young(ts: number | undefined): boolean {
+    const s = this.s;
+    return typeof ts === 'number' && Number.isFinite(ts) && s.t0 !== undefined && ts - s.t0 < this.P.habitMs && s.n < this.P.habitEvents;
   }
 
   /** The normalised form of a raw line, as the baseline holds it. */
