@@ -285,9 +285,14 @@ export class ValueScorer {
   /**
    * The event's metadata fields: findings at least `threshold` to out; the highest score. Each
    * varying low-cardinality field (a route, a region) is a context of the others: a rare value is
-   * also judged in it, and a number against each one's own history (fields.ts).
+   * also judged in it, and a number against each one's own history (fields.ts). `young`: the stream is still learning its habits
+   * (TEXT_PARAMS.habitMs, habitEvents: its first hour and 1,500 lines): a value seen before
+   * (rare) or unseen only in the line's context is learnt, not judged, since the jobs on a
+   * schedule of up to an hour (a timer's run every 15 minutes, an hourly cron) have not shown
+   * their habit yet (host 201-210: a sweeper's appname "seen only 2 times in 1,096 sightings" 20
+   * minutes in); a value never seen is judged from the field's first sightings on, as before.
    */
-  meta(md: Record<string, unknown>, threshold: number, out: Part[]): number {
+  meta(md: Record<string, unknown>, threshold: number, out: Part[], young = false): number {
     let top = 0;
     const names = this.#metaNames;
     const fields = this.#metaFields;
@@ -311,7 +316,7 @@ export class ValueScorer {
       const name = names[k];
       const value = values[k];
       const r = this.#md.observe(fields[k], name, value, '', true, true, cx?.pieces, cx, k);
-      if (r === null) continue;
+      if (r === null || (young && r.kind !== 'unseen_value')) continue;
       const score = valueScore(r);
       top = Math.max(top, score);
       if (score >= threshold) report(r, score, META_DETECTOR, `Metadata field "${name}"`, out, { field: name });

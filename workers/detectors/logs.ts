@@ -167,7 +167,7 @@ class LogScorer {
       if (this.#repeats.ordinary) burst.splice(0, nRated);
       bursting = Math.max(this.#repeats.ordinary ? 0 : rated, vals, rep);
     }
-    if (e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object') top = Math.max(top, this.#values.meta(e.metadata, threshold, out));
+    if (e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object') top = Math.max(top, this.#values.meta(e.metadata, threshold, out, this.#text.young(e.ts)));
     if (out.length !== 0 && this.#text.settling(e.ts) && sev.routine) top = learnt(out, top);
     return Math.max(top, foldBurst(this.#s, e.ts, text, out.length !== 0, burst, bursting, threshold, out));
   }

@@ -100,6 +100,12 @@ export class TextScorer {
     return typeof ts === 'number' && Number.isFinite(ts) && s.t0 !== undefined && s.n < this.P.settleEvents && ts - s.t0 < this.P.settleMs;
   }
 
+  /** The stream is still learning its habits at event time `ts` (TEXT_PARAMS.habitMs, habitEvents); unknown times: not. */
+  young(ts: number | undefined): boolean {
+    const s = this.s;
+    return typeof ts === 'number' && Number.isFinite(ts) && s.t0 !== undefined && ts - s.t0 < this.P.habitMs && s.n < this.P.habitEvents;
+  }
+
   /** The normalised form of a raw line, as the baseline holds it. */
   normLine(text: string): string {
     const line = normalise(text);
