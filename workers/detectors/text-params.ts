@@ -65,15 +65,10 @@ export const TEXT_PARAMS: Readonly<TextParams> = Object.freeze({
   settleMs: 30 * 60_000,
   settleEvents: 500,
   /**
-   * A stream's first habitMs of event time show its routine failures as well as its routine
-   * lines (a bastion's aborted handshakes from scanners, a mail host's mistyped passwords): a
-   * quarantined pattern's first line is reported, but its lone returns within that time (each
-   * the start of a new incident) are counted, not reported (Quarantine.recur); its incidents'
-   * further lines (a burst) are reported as before, and from then on its rarity judges it. Host
-   * tuning seeds 201-210: 43 of 619 false alarms were such returns in a stream's first hour, none
-   * a labelled line. Only where the caller gives event times, and only for the stream's first
-   * habitEvents lines as well (a busy stream, or a replay whose lines are milliseconds apart, has
-   * shown its habits in fewer minutes: a rare error's lone returns after its burst stay news).
+   * A stream's first habitMs of event time, and its first habitEvents lines as well (a replay
+   * whose lines are milliseconds apart shows its habits in fewer minutes), show what it does on a
+   * schedule of up to an hour: a metadata value seen before, or unseen only in the line's context,
+   * is judged from then on (logs-values.ts, TextScorer.young). Only where the caller gives times.
    */
   habitMs: 60 * 60_000,
   habitEvents: 1500,

@@ -216,8 +216,6 @@ export class Quarantine {
     // routine message in a run is reported once per run), unless the incident is a storm.
     if (!severe && inIncident && !common && !this.#storm(q, s.n - q[9], timed ? ts : undefined, line)) return null;
     if (common) this.#admit(q, line);
-    // A lone return within the stream's first habitMs of event time and habitEvents lines (TEXT_PARAMS.habitMs), the one that admits it too.
-    if (!inIncident && timed && s.t0 !== undefined && ts - s.t0 < P.habitMs && s.n < P.habitEvents) return null;
     if ((periodic || known || scheduled) && !common) return null;
     // Without a severity word, a recurrence is folded into the first finding: a fraction of its
     // score (a mildly surprising pattern's recurrences fall under the default threshold).
