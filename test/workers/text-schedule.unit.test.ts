@@ -18,8 +18,7 @@ function stream(jitterMs: number): { ev: ScoreInput[]; errors: number[] } {
   const r = seeded(13);
   const ev: ScoreInput[] = [];
   const errors: number[] = [];
-  // The first error after the stream's first 1,500 lines (TEXT_PARAMS.habitEvents: its lone returns before then are habits being learnt).
-  let next = T0 + 700_000;
+  let next = T0 + 200_000;
   for (let t = T0; t < T0 + 3 * 3_600_000; t += 200 + r.int(0, 400)) {
     if (t >= next) {
       errors.push(ev.length);

@@ -38,7 +38,8 @@ const PRI = /^<(\d{1,3})>/;
 /**
  * Whether a line states an error level explicitly: a syslog priority whose severity (PRI mod 8)
  * is error or worse (a kernel's `<3>`, a daemon's `<27>`), or a high level token (ERROR, FATAL,
- * CRIT…: text-words.ts hasHighLevel). A failure word in the message (`failed`, `error`) is not
+ * CRIT…, and a capitalised `Error`: text-words.ts hasHighLevel). A lower-case failure word in the
+ * message (`failed`, `error`) is not
  * one: routine lines name errors too (`0 errors`, `retrying after error`).
  */
 export function errorLevel(text: string): boolean {

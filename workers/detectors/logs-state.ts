@@ -2,7 +2,9 @@
 //
 // State: JSON {v: 2, kind: 'logs', t: text state, m: miner, s: slot stats, r: rates, md:
 // metadata, k: keys pooled per stream, sr: the stream's rate, q: last window checked for
-// silence, sub: sub-second timestamps seen} (k, sr, q, sub and the longer rate records are
+// silence, sub: sub-second timestamps seen, he: entity-burst records per template, ek: the
+// stream's known id values (logs-known.ts), al: its decayed share of error-level lines} (k, sr,
+// q, sub, he, ek, al and the longer rate records are
 // added to older v2 states as they are met); a v1 text state (checkpoints written before templates) is upgraded in place: its
 // baseline, null and quarantine carry on, templates start empty.
 import type { Finding } from '../types.js';

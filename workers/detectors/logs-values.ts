@@ -286,8 +286,9 @@ export class ValueScorer {
    * The event's metadata fields: findings at least `threshold` to out; the highest score. Each
    * varying low-cardinality field (a route, a region) is a context of the others: a rare value is
    * also judged in it, and a number against each one's own history (fields.ts). `young`: the stream is still learning its habits
-   * (TEXT_PARAMS.habitMs, habitEvents: its first hour and 1,500 lines): a value seen before
-   * (rare) or unseen only in the line's context is learnt, not judged, since the jobs on a
+   * (TEXT_PARAMS.habitMs, habitEvents: its first hour and 1,500 lines): every metadata finding
+   * but a value never seen (a value seen before, one unseen only in the line's context, a number
+   * beyond its field's history) is learnt, not judged, since the jobs on a
    * schedule of up to an hour (a timer's run every 15 minutes, an hourly cron) have not shown
    * their habit yet (host 201-210: a sweeper's appname "seen only 2 times in 1,096 sightings" 20
    * minutes in); a value never seen is judged from the field's first sightings on, as before.
