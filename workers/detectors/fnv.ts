@@ -3,9 +3,16 @@
 // context, token or session key shortened) are this hash, so a state saved by one version reads
 // the same in the next.
 
+export const FNV_BASIS = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
 /** FNV-1a, 32 bits, of the UTF-16 units of s (unsigned). */
 export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return fnv1aFrom(s, 0, FNV_BASIS);
+}
+
+/** FNV-1a, 32 bits, of s's UTF-16 units from `from`, carried on from hash `h` (FNV_BASIS: a fresh hash); unsigned. */
+export function fnv1aFrom(s: string, from: number, h: number): number {
+  for (let i = from; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
   return h >>> 0;
 }

@@ -41,6 +41,7 @@ import { poissonTailLog10Real, RATE_PARAMS } from './rate.js';
 import { round6 } from './round.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
 import { freshKnown, known, see, valueHash } from './logs-known.js';
+import { FNV_BASIS, FNV_PRIME, fnv1aFrom } from './fnv.js';
 
 export const ENTITY_DETECTOR = 'entity_burst';
 
@@ -92,9 +93,7 @@ const KEY = STRANGER - 1;
 
 /** 32-bit FNV-1a of (slot index, value from `from`), its low 24 bits, never 0 (0 is an empty place). */
 function keyOf(k: number, v: string, from: number): number {
-  let h = Math.imul(0x811c9dc5 ^ k, 0x01000193);
-  for (let i = from; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 0x01000193);
-  return (h >>> 0) & 0xff_ffff || 1;
+  return fnv1aFrom(v, from, Math.imul(FNV_BASIS ^ k, FNV_PRIME)) & 0xff_ffff || 1;
 }
 
 export class EntityScorer {
@@ -228,6 +227,8 @@ export class EntityScorer {
   }
 
   readonly #counts: number[] = [];
+  /** #spread's set of the known values at one place, cleared per place. */
+  readonly #seen = new Set<number>();
 
   /**
    * The most values known to the stream (not strangers) another place takes on the lines (this
@@ -241,7 +242,9 @@ export class EntityScorer {
     let most = 0;
     for (let o = 0; o < nk; o++) {
       if (o === q || this.#keys[o] === 0) continue;
-      const seen = new Set<number>(this.#new[o] ? [] : [this.#keys[o]]);
+      const seen = this.#seen;
+      seen.clear();
+      if (!this.#new[o]) seen.add(this.#keys[o]);
       for (let j = HEAD; j < r.length; j += P.maxSlots) if ((r[j + q] & KEY) === key && r[j + o] !== 0 && r[j + o] < STRANGER) seen.add(r[j + o]);
       most = Math.max(most, seen.size);
     }

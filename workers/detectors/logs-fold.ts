@@ -19,7 +19,7 @@
 // k8s generator's retry storms label the warning, 3 of 348 incidents were lost folding it).
 // Event time only, one number of state: the same events give the same findings whatever the split.
 import type { LogsState, Part } from './logs-state.js';
-import { hasHighLevel, severityOf } from './text-words.js';
+import { severityOf } from './text-words.js';
 import { fixed } from './round.js';
 
 export const FOLD_PARAMS = Object.freeze({
@@ -33,20 +33,6 @@ export const FOLD_PARAMS = Object.freeze({
 const WARNING = /\b(?:WARN(?:ING)?|[Ww]arn(?:ing)?)\b/;
 
 /** A syslog priority at the line's start (`<4>`, `<27>1 2026-…`): facility × 8 + severity. */
-const PRI = /^<(\d{1,3})>/;
-
-/**
- * Whether a line states an error level explicitly: a syslog priority whose severity (PRI mod 8)
- * is error or worse (a kernel's `<3>`, a daemon's `<27>`), or a high level token (ERROR, FATAL,
- * CRIT…, and a capitalised `Error`: text-words.ts hasHighLevel). A lower-case failure word in the
- * message (`failed`, `error`) is not
- * one: routine lines name errors too (`0 errors`, `retrying after error`).
- */
-export function errorLevel(text: string): boolean {
-  const m = PRI.exec(text);
-  return (m !== null && Number(m[1]) % 8 <= 3) || hasHighLevel(text);
-}
-
 /**
  * The line's burst findings (`burst`, all at least `threshold`, in the order found) at event time
  * `ts`: to out as they are when the line is reported (it has a severity word, `other` findings, a

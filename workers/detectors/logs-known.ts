@@ -17,6 +17,8 @@
 // at most 1,024 values in 8,192 bits each: ~10% at worst) only makes a stranger known, which
 // reports less.
 
+import { FNV_BASIS, fnv1aFrom } from './fnv.js';
+
 /**
  * The filter's parameters.
  */
@@ -35,11 +37,9 @@ const SIZE = 2 + 2 * W + KNOWN_PARAMS.recent;
 /** The record in JSON: its words (up to 11 characters each). */
 export const KNOWN_BYTES = 8 + SIZE * 11;
 
-/** 32-bit FNV-1a of value v from `from`. */
+/** 32-bit FNV-1a of value v from `from` (fnv.ts). */
 export function valueHash(v: string, from: number): number {
-  let h = 0x811c9dc5;
-  for (let i = from; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+  return fnv1aFrom(v, from, FNV_BASIS);
 }
 
 const bit1 = (h: number): number => h & (KNOWN_PARAMS.bits - 1);

@@ -16,7 +16,7 @@ import { jsonBytes, PERIOD_BYTES } from './budget.js';
 import { expectedBurst, freshPeriod, type PeriodStats } from './rate-period.js';
 import { valueRate } from './value-rate.js';
 import { fixed } from './round.js';
-import { errorLevel } from './logs-fold.js';
+import type { LineSeverity } from './text-words.js';
 
 /** rate()'s score for a burst line on a schedule (rate-period.ts): nothing reported, nor by its family. */
 export const EXPECTED = -1;
@@ -83,7 +83,7 @@ function trimFamilies(fr: Record<string, RateStats>, keep: string, fp: Record<st
 }
 
 /**
- * A template first seen at an explicit error level (logs-fold.ts errorLevel) in a stream that
+ * A template first seen at an explicit error level (text-words.ts LineSeverity.error) in a stream that
  * seldom logs one starts its rate record from the stream's history (newRate). Not a warning: real
  * logs have many warning templates whose first appearance is a burst that is routine (branch
  * host17r started every warning-level newcomer so: Loghub Thunderbird 1.0 → 16.5 false alarms per
@@ -96,6 +96,9 @@ export const NEWCOMER_PARAMS = Object.freeze({
   /** Errors are unusual for the stream while its error lines are under this share of its lines (decayed). */
   maxErrorShare: 0.01,
 });
+
+/** The per-line decay of LogsState.al's two counts (NEWCOMER_PARAMS.halfLife). */
+const NEWCOMER_DECAY = 2 ** (-1 / NEWCOMER_PARAMS.halfLife);
 
 /**
  * The rate record of a template first seen at `ts` in a stream whose own record is `sr` (undefined:
@@ -162,10 +165,10 @@ export class RateScorer {
    * reported line by line while it goes on. Any other newcomer learns its rate from its first
    * lines (a job's first run, a client's new calls together, a new warning).
    */
-  rate(t: Template, ts: number, threshold: number, out: Part[], text: string): number {
+  rate(t: Template, ts: number, threshold: number, out: Part[], sev: LineSeverity): number {
     const P = RATE_PARAMS;
     if (this.#s.sub !== 1 && ts % 1000 !== 0) this.#s.sub = 1;
-    const unusual = this.#unusualError(text);
+    const unusual = this.#unusualError(sev.error);
     let r = this.#s.r[t.id];
     if (r === undefined) r = this.#s.r[t.id] = unusual ? newRate(this.#s.sr, ts) : freshRate(ts);
     else {
@@ -182,15 +185,15 @@ export class RateScorer {
   }
 
   /**
-   * Whether the line states an error level (errorLevel) while the stream's lines before it seldom
-   * did (under maxErrorShare of its decayed lines, LogsState.al); counts the line in al.
+   * Whether the line, stating an error level or not (`error`: LineSeverity.error), does while the
+   * stream's lines before it seldom did (under maxErrorShare of its decayed lines, LogsState.al);
+   * counts the line in al.
    */
-  #unusualError(text: string): boolean {
+  #unusualError(error: boolean): boolean {
     const N = NEWCOMER_PARAMS;
     const al = (this.#s.al ??= [0, 0]);
-    const error = errorLevel(text);
     const unusual = error && al[1] > 0 && al[0] < N.maxErrorShare * al[1];
-    const d = 2 ** (-1 / N.halfLife);
+    const d = NEWCOMER_DECAY;
     al[0] = fixed(al[0] * d + (error ? 1 : 0), 4);
     al[1] = fixed(al[1] * d + 1, 4);
     return unusual;

@@ -158,7 +158,7 @@ class LogScorer {
     if (burst.length !== 0) burst.length = 0;
     let bursting = 0;
     if (this.#rates.streamLine(e.ts)) {
-      const own = this.#rates.rate(m.template, e.ts, threshold, burst, text);
+      const own = this.#rates.rate(m.template, e.ts, threshold, burst, sev);
       const rated = Math.max(own, this.#rates.family(m.template, e.ts, own, threshold, burst));
       const nRated = burst.length;
       const vals = words === null ? 0 : this.#rates.values(deep.length === 0 ? words : [...words, ...deep], e.ts, threshold, burst);

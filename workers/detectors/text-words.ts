@@ -47,6 +47,14 @@ export function warnedFailure(text: string): string {
   return '';
 }
 
+const PRI = /^<(\d{1,3})>/;
+
+/** A syslog priority whose severity (PRI mod 8) is error or worse (a kernel's `<3>`, a daemon's `<27>`). */
+function errorPriority(text: string): boolean {
+  const m = PRI.exec(text);
+  return m !== null && Number(m[1]) % 8 <= 3;
+}
+
 /**
  * One raw line's severity words, each worked out once, on first use (severityOf, warnedFailure,
  * hasHighLevel): logs.ts and text.ts ask the same line's severity at several steps. `of(text)`
@@ -57,6 +65,8 @@ export class LineSeverity {
   #word: string | undefined;
   #warned: string | undefined;
   #high: boolean | undefined;
+  #level: boolean | undefined;
+  #error: boolean | undefined;
 
   of(text: string): this {
     if (text !== this.#text) {
@@ -64,6 +74,8 @@ export class LineSeverity {
       this.#word = undefined;
       this.#warned = undefined;
       this.#high = undefined;
+      this.#level = undefined;
+      this.#error = undefined;
     }
     return this;
   }
@@ -80,7 +92,21 @@ export class LineSeverity {
 
   /** An explicit high level token (hasHighLevel) or a warning that names a failure. */
   get high(): boolean {
-    return (this.#high ??= this.warned !== '' || hasHighLevel(this.#text as string));
+    return (this.#high ??= this.warned !== '' || this.#highLevel());
+  }
+
+  /**
+   * Whether the line states an error level explicitly: a syslog priority of error or worse, or a
+   * high level token (ERROR, FATAL, CRIT…, and a capitalised `Error`: hasHighLevel). A lower-case
+   * failure word in the message (`failed`, `error`) is not one: routine lines name errors too
+   * (`0 errors`, `retrying after error`).
+   */
+  get error(): boolean {
+    return (this.#error ??= errorPriority(this.#text as string) || this.#highLevel());
+  }
+
+  #highLevel(): boolean {
+    return (this.#level ??= hasHighLevel(this.#text as string));
   }
 
   /**
