@@ -37,6 +37,7 @@ import { llmAgentGenerator } from './llm-agent.js';
 import { llmCodeGenerator } from './llm-code.js';
 import { llmDevGenerator } from './llm-dev.js';
 import { llmShopGenerator } from './llm-shop.js';
+import { queueGenerator } from './queue.js';
 import { svcGenerator } from './svc.js';
 
 /** Registered generators by kind (each in its own module beside this one). */
@@ -54,5 +55,6 @@ export const GENERATORS: Record<string, Generator> = {
   'llm-shop': llmShopGenerator,
   logs: logsGenerator,
   mixed: mixedGenerator,
+  queue: queueGenerator,
   svc: svcGenerator,
 };
