@@ -41,9 +41,13 @@ export function forgetValues(f: FieldStats): void {
   if (hi >= 0 && f.n > 0) f.h = [lo, hi, f.n];
   f.v = null;
   f.n = 0;
-  delete f.l;
-  delete f.x;
-  delete f.t;
+  // Cleared, not deleted: deleting a member that is not the object's last one (t comes before the
+  // counts' Map, field-counts.ts) turns the field into a dictionary-mode object, and a
+  // high-cardinality field is the one a template's every line reads (its numbers). JSON leaves an
+  // undefined member out, so the state's bytes are the same.
+  if (f.l !== undefined) f.l = undefined;
+  if (f.x !== undefined) f.x = undefined;
+  if (f.t !== undefined) f.t = undefined;
   dropCounts(f);
 }
 

@@ -151,7 +151,6 @@ export class ValueScorer {
       const f = had ?? (stats[name] = freshField());
       if (own) L.fields[k] = f;
       const g0 = grownBytes();
-      const ownSeen = f.v === null ? 0 : countOf(f, value);
       // An HTTP status of a class its route has never answered with (field-routes.ts), judged before the value is counted.
       const rs = route !== '' && own ? routeStatus(f, value, route) : null;
       // A context slot is categorical (its own numbers are not judged), so the context can include it.
@@ -160,7 +159,7 @@ export class ValueScorer {
       grew += grownBytes() - g0;
       // The same key over the stream's templates: the larger of the two findings is reported.
       const q0 = own ? this.#pooled(L, k, name, value) : this.#pooledAs(name, value);
-      let pooled = q0 !== null && (r === null || q0.score > r.score) && ownSeen < POOL_PARAMS.ownSeen;
+      let pooled = q0 !== null && (r === null || q0.score > r.score) && seenBefore(f, value) < POOL_PARAMS.ownSeen;
       if (pooled) r = q0;
       // Several numbers in one token (field-parts.ts): each judged as a number of its own.
       const np = numberParts(value, this.#parts);
@@ -324,6 +323,16 @@ export class ValueScorer {
     }
     return top;
   }
+}
+
+/**
+ * How many times slot field f had shown `value` before the line's sighting, read after
+ * observeValue counted it (only when a pooled finding asks, not on every slot of every line): a
+ * value it keeps is one more than before; one it does not keep (a high-cardinality field, or one
+ * that became so at this unseen value) had none, and so has a count that is no number.
+ */
+function seenBefore(f: FieldStats, value: string): number {
+  return f.v === null ? 0 : Math.max(0, countOf(f, value) - 1);
 }
 
 /** A value finding that reached the threshold (`score`: its valueScore). */
