@@ -39,7 +39,7 @@ import { TEXT_PARAMS, TextScorer } from './text.js';
 import { MINER_PARAMS, scan, TemplateMiner, type Match } from './templates.js';
 import { chargeSlotStats, explainedBySlots, SLOT_NEW_PARAMS } from './slots.js';
 import { flushFields } from './fields.js';
-import { jsonWords } from './json-line.js';
+import { jsonWords, severityView } from './json-line.js';
 import { loadState, type LogsState, type Part } from './logs-state.js';
 import { META_DETECTOR, SLOT_DETECTOR, ValueScorer } from './logs-values.js';
 import { RateScorer } from './logs-rate.js';
@@ -123,11 +123,11 @@ class LogScorer {
       this.#rates.streamLine(e.ts);
       return top;
     }
-    // The line's severity words, worked out once for the text detector and the settling rule below.
-    const sev = this.#text.severity.of(text);
     const deep = this.#deep;
     if (deep.length !== 0) deep.length = 0;
     const words = jsonWords(text, deep);
+    // The line's severity words (a JSON record's in its severity fields), worked out once for the text detector and the settling rule below.
+    const sev = this.#text.severity.of(text, words === null ? undefined : severityView(words));
     const sc = scan(words === null ? text : words.join(' '), MINER_PARAMS.maxTokens);
     this.#n++;
     const m = this.#miner.match(sc, this.#n, this.#evicted);

@@ -58,19 +58,24 @@ function errorPriority(text: string): boolean {
 /**
  * One raw line's severity words, each worked out once, on first use (severityOf, warnedFailure,
  * hasHighLevel): logs.ts and text.ts ask the same line's severity at several steps. `of(text)`
- * starts on a line; asked again for the same line, it keeps what it has worked out.
+ * starts on a line; asked again for the same line, it keeps what it has worked out. `of(text,
+ * view)`: the words are read in `view` (a JSON record's severity fields, json-line.ts
+ * severityView), not in the whole line.
  */
 export class LineSeverity {
   #text: string | undefined;
+  /** What the severity words are read in: the line, or a JSON record's severity view (json-line.ts). */
+  #src: string | undefined;
   #word: string | undefined;
   #warned: string | undefined;
   #high: boolean | undefined;
   #level: boolean | undefined;
   #error: boolean | undefined;
 
-  of(text: string): this {
+  of(text: string, view?: string): this {
     if (text !== this.#text) {
       this.#text = text;
+      this.#src = view ?? text;
       this.#word = undefined;
       this.#warned = undefined;
       this.#high = undefined;
@@ -82,12 +87,12 @@ export class LineSeverity {
 
   /** severityOf: the line's severity word, or ''. */
   get word(): string {
-    return (this.#word ??= severityOf(this.#text as string));
+    return (this.#word ??= severityOf(this.#src as string));
   }
 
   /** warnedFailure: the failure word of a warning that names one, or ''. */
   get warned(): string {
-    return (this.#warned ??= warnedFailure(this.#text as string));
+    return (this.#warned ??= warnedFailure(this.#src as string));
   }
 
   /** An explicit high level token (hasHighLevel) or a warning that names a failure. */
@@ -102,11 +107,11 @@ export class LineSeverity {
    * (`0 errors`, `retrying after error`).
    */
   get error(): boolean {
-    return (this.#error ??= errorPriority(this.#text as string) || this.#highLevel());
+    return (this.#error ??= errorPriority(this.#src as string) || this.#highLevel());
   }
 
   #highLevel(): boolean {
-    return (this.#level ??= hasHighLevel(this.#text as string));
+    return (this.#level ??= hasHighLevel(this.#src as string));
   }
 
   /**
