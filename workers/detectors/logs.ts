@@ -148,7 +148,8 @@ class LogScorer {
         out.push(this.#text.mixFinding);
       }
     }
-    top = Math.max(top, templateNews(this.#s, m.template, m.created, e.ts, threshold, out));
+    const news = templateNews(this.#s, m.template, m.created, e.ts, threshold, out);
+    top = Math.max(top, news);
     top = Math.max(top, this.#values.slots(m.template, sc.tokens, threshold, out));
     top = Math.max(top, this.#entities.line(m.template, sc.tokens, threshold, out));
     if (words !== null) top = Math.max(top, pairNews(this.#s, deep.length === 0 ? words : [...words, ...deep], e.ts, threshold, out));
@@ -167,7 +168,10 @@ class LogScorer {
       if (this.#repeats.ordinary) burst.splice(0, nRated);
       bursting = Math.max(this.#repeats.ordinary ? 0 : rated, vals, rep);
     }
-    if (e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object') top = Math.max(top, this.#values.meta(e.metadata, threshold, out, this.#text.young(e.ts)));
+    const meta = e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object' ? this.#values.meta(e.metadata, threshold, out, this.#text.young(e.ts)) : 0;
+    top = Math.max(top, meta);
+    // A severe line the text detector judged normal but a novelty score reports (a new template, a metadata value never seen) is flagged all the same (TextScorer.flagged).
+    this.#text.flagged(Math.max(news, meta));
     if (out.length !== 0 && this.#text.settling(e.ts) && sev.routine) top = learnt(out, top);
     return Math.max(top, foldBurst(this.#s, e.ts, text, out.length !== 0, burst, bursting, threshold, out));
   }

@@ -81,6 +81,17 @@ export class TextBaseline {
     }
   }
 
+  /** Takes a line out of the baseline (and so out of the dictionary); nothing when it is not there. */
+  remove(line: string): void {
+    const e = this.#base.get(line);
+    if (e === undefined) return;
+    this.#base.delete(line);
+    this.#baseBytes -= e.bytes.length;
+    this.#baseJson -= e.json;
+    if (this.#newest === line) this.#newest = null;
+    this.#valid = false;
+  }
+
   /** A known line seen again: it becomes the most recent (`entry`: its entry). */
   touch(line: string, entry: BaseLine): void {
     // Already the most recent: the order, and so the dictionary, stay as they are.

@@ -33,9 +33,9 @@ const WARN_LEVEL = /\b(WARN(?:ING)?|Warn(?:ing)?)\b/;
  * pattern is flagged its recurrences are reported as a severe pattern's (text-quarantine.ts).
  */
 export function warnedFailure(text: string): string {
-  if (HIGH_LEVEL.test(text) || !WARN_LEVEL.test(text)) return '';
-  FAILURE_WORDS.lastIndex = 0;
-  for (let m = FAILURE_WORDS.exec(text); m !== null; m = FAILURE_WORDS.exec(text)) {
+  if (HIGH_LEVEL.test(text) || !(WARN_LEVEL.test(text) || warnPriority(text))) return '';
+  WARNED_FAILURE.lastIndex = 0;
+  for (let m = WARNED_FAILURE.exec(text); m !== null; m = WARNED_FAILURE.exec(text)) {
     const end = m.index + m[0].length;
     // Not a failure: part of a flag or a name (`--fail-fast`, `failed_jobs`), a zero counter
     // (`failed=0`, `killed: 0`), or negated (`no error`, `without failures`, `0 failed`).
@@ -48,6 +48,12 @@ export function warnedFailure(text: string): string {
 }
 
 const PRI = /^<(\d{1,3})>/;
+
+/** A syslog priority of severity warning (PRI mod 8 = 4: a kernel's `<4>`, a daemon's `<28>`): a WARN level token. */
+function warnPriority(text: string): boolean {
+  const m = PRI.exec(text);
+  return m !== null && Number(m[1]) % 8 === 4;
+}
 
 /** A syslog priority whose severity (PRI mod 8) is error or worse (a kernel's `<3>`, a daemon's `<27>`). */
 function errorPriority(text: string): boolean {
@@ -95,9 +101,14 @@ export class LineSeverity {
     return (this.#warned ??= warnedFailure(this.#src as string));
   }
 
-  /** An explicit high level token (hasHighLevel) or a warning that names a failure. */
+  /**
+   * An explicit high level token (hasHighLevel) or a warning that names a failure with a WARN
+   * token. A warning by its syslog priority alone is not high (the severity prior of text.ts): a
+   * mail server's `<20>` "SASL LOGIN authentication failed" from the internet's password guessers
+   * is its routine; its pattern, once flagged, still recurs as a severe one's (warned).
+   */
   get high(): boolean {
-    return (this.#high ??= this.warned !== '' || this.#highLevel());
+    return (this.#high ??= this.#highLevel() || (this.warned !== '' && WARN_LEVEL.test(this.#text as string)));
   }
 
   /**
@@ -123,7 +134,13 @@ export class LineSeverity {
   }
 }
 
-const FAILURE_WORDS = new RegExp(FAILURE_WORD.source, 'gi');
+/**
+ * The failure words of a warning: FAILURE_WORD's, and a peer or a call that stopped answering
+ * ("timed out", "not responding": a kernel's `nfs: server nas-01 not responding, timed out`, a
+ * warning that is an error report). Only with a warning level: without one (severityOf) they stay
+ * no severity, as a routine line's "connection timed out, retrying" is.
+ */
+const WARNED_FAILURE = /\b(fatal|panic|segfault|\w*exception|traceback|fail(?:ed|ure|s)?|error|abort(?:ed)?|oom|killed|timed out|not responding)\b/gi;
 const JOINED = /^[-_]$/;
 const ZERO_AFTER = /^\s*[=:]\s*0(?![\d.])/;
 const NEGATED_BEFORE = /(?:^|[^\w])(?:no|not|without|zero|0)\s+$/i;

@@ -140,6 +140,7 @@ export class TextScorer {
     if (timed) this.#quarantine.pace(ts);
     this.rowScore = 0;
     this.rowP = Number.NaN;
+    this.#last = null;
     const line = norm ?? this.normLine(text);
     const w = this.severity.of(text);
     const known = this.#base.get(line);
@@ -223,6 +224,7 @@ export class TextScorer {
         this.#null.push(cost, ratio);
         this.#base.add(line, buf);
       }
+      if (sev !== '' || warned !== '') this.#last = { line, key, cost, med: Math.round(med), sev: sev || warned, ts: timed && ts > 0 ? ts : 0 };
       return low;
     }
     // Anomalous: quarantine rather than baseline (hygiene). Its cost still enters the null
@@ -230,9 +232,36 @@ export class TextScorer {
     // widens its own null instead of alarming on everything.
     const alone = deflatedBits(buf, P.level);
     if (P.nullTakesAnomalies) this.#null.push(Math.min(cost, med + zHalf * scale), cost / alone);
-    const entry: QEntry = [key, 1, s.n, Number(Math.min(1, score).toFixed(4)), cost, Math.round(med), sev || warned, s.n, 1, s.n, 1, 0, '', 1, 1, 1, timed && ts > 0 ? ts : 0, 0, 0, 0, timed && ts > 0 ? ts : 0];
+    const entry = this.#entry(key, score, cost, Math.round(med), sev || warned, timed && ts > 0 ? ts : 0);
     this.#quarantine.open(entry);
     return this.#novel(buf, cost, z, baseLines, sev, entry[3], false, alone, med);
+  }
+
+  /** A new quarantine entry: the pattern `key` of a line flagged at `score` (its cost, the typical cost, its severity word, its event time or 0). */
+  #entry(key: string, score: number, cost: number, med: number, sev: string, ts: number): QEntry {
+    const n = this.s.n;
+    return [key, 1, n, Number(Math.min(1, score).toFixed(4)), cost, med, sev, n, 1, n, 1, 0, '', 1, 1, 1, ts, 0, 0, 0, ts];
+  }
+
+  /** The last fed line when it was severe and costed as normal (joined the baseline, or held out pending): flagged(), else null. */
+  #last: { line: string; key: string; cost: number; med: number; sev: string; ts: number } | null = null;
+
+  /**
+   * The last fed line, severe (a severity word or a warning that names a failure) and judged
+   * normal here, was reported by another novelty score of the caller at `score` (≥ flaggedScore: a value
+   * never seen in its metadata, a new template; logs.ts): it is a flagged line all the same. It
+   * leaves the baseline and its pattern is quarantined, so its recurrences are judged by rarity
+   * (a burst of it reported line by line while rare) instead of being known lines (host19: a web
+   * host's first kernel warning "nfs: server … not responding, timed out", reported for its new
+   * appname, then its 60-120 repeats silent as exact repeats). Returns whether it did.
+   */
+  flagged(score: number): boolean {
+    const l = this.#last;
+    this.#last = null;
+    if (l === null || score < this.P.flaggedScore || this.#quarantine.find(l.key) !== undefined) return false;
+    this.#base.remove(l.line);
+    this.#quarantine.open(this.#entry(l.key, score, l.cost, l.med, l.sev, l.ts));
+    return true;
   }
 
   /** The finding of a novel line (baselined: it scored under 0.5 and joined the baseline). */
