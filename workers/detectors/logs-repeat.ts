@@ -28,6 +28,7 @@ import { ownSlot, slotLayout } from './slots.js';
 import { dispersion, poissonTailLog10Real, RATE_PARAMS } from './rate.js';
 import { round6 } from './round.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
+import { FNV_BASIS, FNV_PRIME, fnv1aFrom } from './fnv.js';
 
 export const VALUE_BURST_DETECTOR = 'value_burst';
 
@@ -117,12 +118,8 @@ const CLOCK = /^(\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?|\d{4}-\d{2}-\d{2}.*)$/;
 const COMPACT_LINES = 64;
 
 /** 32-bit FNV-1a of (template id, slot index, value), its low 24 bits: the ring's key (8 digits at most in the state). */
-function keyOf(id: number, k: number, v: string, from = 0): number {
-  let h = 0x811c9dc5 ^ id;
-  h = Math.imul(h, 0x01000193) ^ k;
-  h = Math.imul(h, 0x01000193);
-  for (let i = from; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 0x01000193);
-  return (h >>> 0) & 0xff_ffff;
+export function keyOf(id: number, k: number, v: string, from = 0): number {
+  return fnv1aFrom(v, from, Math.imul(Math.imul(FNV_BASIS ^ id, FNV_PRIME) ^ k, FNV_PRIME)) & 0xff_ffff;
 }
 
 export class RepeatScorer {
