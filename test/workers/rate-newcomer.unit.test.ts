@@ -10,8 +10,9 @@
 // does a new error in a stream whose errors are part of its usual output.
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../../src/tools/eval/generators/random.js';
-import type { ScoreInput } from '../../workers/types.js';
-import { runStream } from './helpers.js';
+import type { Finding, ScoreInput } from '../../workers/types.js';
+import score from '../../workers/score.js';
+import { runStream, task } from './helpers.js';
 
 const T0 = Date.UTC(2026, 6, 25, 22, 0, 0);
 const BURSTS = [45 * 60_000, 80 * 60_000];
@@ -73,5 +74,41 @@ describe('a never-seen error arriving as its own burst', () => {
     const { ev, at } = stream(IO_ERROR, true);
     expect(at.map((a) => a.length)).toEqual([BURST_LINES, BURST_LINES]);
     expect(reported(ev, at)).toEqual([0, 0]);
+  });
+});
+
+/**
+ * The stream's first `cut` lines, then its state as a version before LogsState.al saved it (no
+ * al), then the rest: the findings of the whole stream (indices stream-wide).
+ */
+function upgraded(ev: ScoreInput[], cut: number): Finding[] {
+  const first = runStream('logs', ev.slice(0, cut), 100);
+  const old = JSON.parse(new TextDecoder().decode(first.state ?? undefined)) as Record<string, unknown>;
+  expect(old.al).toBeDefined();
+  delete old.al;
+  let state: Uint8Array | null = new TextEncoder().encode(JSON.stringify(old));
+  const findings = [...first.findings];
+  for (let off = cut; off < ev.length; off += 100) {
+    const r = score(task('logs', ev.slice(off, Math.min(off + 100, ev.length)), state));
+    if (!r.ok) throw new Error(r.message);
+    for (const f of r.findings) findings.push({ ...f, index: f.index + off });
+    state = r.state;
+  }
+  return findings;
+}
+
+const onBursts = (findings: Finding[], at: number[][]): number[] => at.map((lines) => findings.filter((f) => f.detector === 'template_rate' && lines.includes(f.index) && f.score >= 0.5).length);
+
+describe('a stream upgraded from a state without its error share (LogsState.al)', () => {
+  it('starts from its templates\' counts: a stream whose errors are usual does not take its first new error template for a rare one', () => {
+    const { ev, at } = stream(IO_ERROR, true);
+    const cut = at[0][0] - 5;
+    expect(onBursts(upgraded(ev, cut), at)).toEqual([0, 0]);
+  });
+
+  it('and a stream that seldom logs one still reports the new error\'s bursts', () => {
+    const { ev, at } = stream(IO_ERROR);
+    const cut = at[0][0] - 5;
+    for (const n of onBursts(upgraded(ev, cut), at)) expect(n).toBeGreaterThanOrEqual(BURST_LINES - 4);
   });
 });

@@ -92,8 +92,8 @@ export const PAIR_BUDGET = 40 * 1024;
 
 /**
  * The values a stream has shown in its id-like slots (logs-known.ts, for the entity bursts), out
- * of STATE_BUDGET.templates: one fixed record of 2 + 2 × 256 + 32 numbers of at most 10 digits
- * (KNOWN_BYTES, 6,014 bytes).
+ * of STATE_BUDGET.templates: one fixed record of 2 + 2 × 256 + 32 + 2 numbers of at most 10 digits
+ * (KNOWN_BYTES, 6,036 bytes).
  */
 export const KNOWN_BUDGET = 6 * 1024;
 

@@ -40,7 +40,7 @@ import { ownSlot, slotLayout } from './slots.js';
 import { poissonTailLog10Real, RATE_PARAMS } from './rate.js';
 import { round6 } from './round.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
-import { freshKnown, known, see, valueHash } from './logs-known.js';
+import { freshKnown, known, see, upgradeKnown, valueHash } from './logs-known.js';
 import { FNV_BASIS, FNV_PRIME, fnv1aFrom } from './fnv.js';
 
 export const ENTITY_DETECTOR = 'entity_burst';
@@ -71,6 +71,13 @@ export const ENTITY_PARAMS = Object.freeze({
    * (user names tried, paths asked for) as they are lines.
    */
   spread: 3,
+  /**
+   * A stranger's mark carries over its run's lines for at most this many lines of the template
+   * after it was first marked (a multiple of MARK_UNIT, at most 16 × MARK_UNIT with the ring: the
+   * mark's age is counted mod 31 units): a value that keeps recurring within the ring's 48 lines
+   * (a quiet stream's few ids) is no stranger for good.
+   */
+  strangerLines: 256,
 });
 
 /**
@@ -87,9 +94,20 @@ export const ENTITY_BYTES = 16 + HEAD * 12 + ENTITY_PARAMS.ring * ENTITY_PARAMS.
 const CLOCK = /^(\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?|\d{4}([-./])\d{2}\4\d{2}.*)$/;
 /** A number (a port, a pid, a count; `51234:11:` too): a quantity, not an entity's name. */
 const NUMBER = /^\d+(?:[:,]\d*)*$/;
-/** A ring place's mark: its value was a stranger to the stream (logs-known.ts) when its run in the template began. */
+/**
+ * A ring place's mark, in its key's high bits (1-31; 0: none): its value was a stranger to the
+ * stream (logs-known.ts) when its run in the template began, and 1 + the template's line unit
+ * (MARK_UNIT lines of its record, mod 31) then; a place is marked when its mark is at least STRANGER.
+ */
 const STRANGER = 1 << 24;
 const KEY = STRANGER - 1;
+const MARK_UNIT = 16;
+const MARK_UNITS = 31;
+const MARK_AGE = ENTITY_PARAMS.strangerLines / MARK_UNIT;
+/** The record's line unit now (the unit of its lines r[0], mod MARK_UNITS). */
+const unitOf = (r: number[]): number => Math.floor(r[0] / MARK_UNIT) % MARK_UNITS;
+/** Units since a marked place's mark was first set. */
+const markAge = (r: number[], x: number): number => (unitOf(r) - ((x >>> 24) - 1) + MARK_UNITS) % MARK_UNITS;
 
 /** 32-bit FNV-1a of (slot index, value from `from`), its low 24 bits, never 0 (0 is an empty place). */
 function keyOf(k: number, v: string, from: number): number {
@@ -106,11 +124,14 @@ export class EntityScorer {
   /** The line's values' hashes (logs-known.ts) and whether each was a stranger to the stream. */
   readonly #hashes: number[] = [];
   readonly #new: boolean[] = [];
+  /** Per place, the mark this line's key carries on (1-31; 0: a new one, when #new). */
+  readonly #marks: number[] = [];
 
   constructor(s: LogsState, miner: TemplateMiner, evicted: (id: number) => void) {
     this.#s = s;
     this.#miner = miner;
     this.#evicted = evicted;
+    if (s.ek !== undefined) upgradeKnown(s.ek);
   }
 
   /** Charges a loaded state's records to their templates (as when created); a record whose template is gone is dropped. */
@@ -169,7 +190,7 @@ export class EntityScorer {
     let r = this.#s.he?.[t.id];
     const sig = this.#keysOf(t, tokens);
     const nk = this.#nk;
-    this.#meet(nk);
+    this.#meet(nk, r);
     if (r === undefined) {
       if (nk === 0 || t.count < P.startLines) return 0;
       r = (this.#s.he ??= {})[t.id] = [];
@@ -215,11 +236,24 @@ export class EntityScorer {
       counts[q] = 0;
       if (key === 0) continue;
       let c = 1;
+      let age = -1;
+      let stale = false;
+      this.#marks[q] = 0;
       for (let j = HEAD + q; j < r.length; j += P.maxSlots) {
         if ((r[j] & KEY) !== key) continue;
         c++;
-        if (r[j] >= STRANGER) this.#new[q] = true;
+        // A mark carries on (its first unit kept) for strangerLines of the template's lines; past
+        // them the value has been in the template that long: no stranger, whatever the filter says.
+        if (r[j] < STRANGER) continue;
+        const a = markAge(r, r[j]);
+        if (a >= MARK_AGE) stale = true;
+        else if (a > age) {
+          age = a;
+          this.#marks[q] = r[j] >>> 24;
+        }
       }
+      if (age >= 0) this.#new[q] = true;
+      else if (stale) this.#new[q] = false;
       if (c > r[6 + 3 * q]) r[6 + 3 * q] = c;
       counts[q] = c;
     }
@@ -245,7 +279,7 @@ export class EntityScorer {
       const seen = this.#seen;
       seen.clear();
       if (!this.#new[o]) seen.add(this.#keys[o]);
-      for (let j = HEAD; j < r.length; j += P.maxSlots) if ((r[j + q] & KEY) === key && r[j + o] !== 0 && r[j + o] < STRANGER) seen.add(r[j + o]);
+      for (let j = HEAD; j < r.length; j += P.maxSlots) if ((r[j + q] & KEY) === key && r[j + o] !== 0 && (r[j + o] < STRANGER || markAge(r, r[j + o]) >= MARK_AGE)) seen.add(r[j + o] & KEY);
       most = Math.max(most, seen.size);
     }
     return most;
@@ -254,17 +288,26 @@ export class EntityScorer {
   /**
    * The line's values against the stream's known ones (logs-known.ts): whether each is a stranger
    * (into #new, judged before any of them is seen, so one value in two places is judged alike),
-   * then all are seen.
+   * then all are seen. A value the filter does not know that the template's ring `r` holds
+   * unmarked was known when it came (the filter forgot it, or the state is older than the filter:
+   * LogsState.ek): known, and not a stranger to the filter's recent ring either.
    */
-  #meet(nk: number): void {
+  #meet(nk: number, r: number[] | undefined): void {
     let k: number[] | undefined;
     for (let q = 0; q < nk; q++) {
       this.#new[q] = false;
       if (this.#keys[q] === 0) continue;
-      k ??= this.#s.ek ??= freshKnown();
-      this.#new[q] = !known(k, this.#hashes[q]);
+      // A stream whose state has entity records and no known values was saved before them: it has a history to learn first.
+      k ??= this.#s.ek ??= freshKnown(this.#s.he !== undefined && Object.keys(this.#s.he).length !== 0);
+      this.#new[q] = !known(k, this.#hashes[q]) && !(r !== undefined && EntityScorer.#inRing(r, this.#keys[q]));
     }
-    if (k !== undefined) for (let q = 0; q < nk; q++) if (this.#keys[q] !== 0) see(k, this.#hashes[q]);
+    if (k !== undefined) for (let q = 0; q < nk; q++) if (this.#keys[q] !== 0) see(k, this.#hashes[q], this.#new[q]);
+  }
+
+  /** Whether the ring of record r holds key unmarked at some place. */
+  static #inRing(r: number[], key: number): boolean {
+    for (let j = HEAD; j < r.length; j++) if (r[j] === key) return true;
+    return false;
   }
 
   /** The score of surprise S (log10) for place `top`'s count c; a finding at least `threshold` to out. */
@@ -291,7 +334,9 @@ export class EntityScorer {
   #enter(r: number[], nk: number): void {
     const P = ENTITY_PARAMS;
     const at = HEAD + r[2] * P.maxSlots;
-    for (let q = 0; q < P.maxSlots; q++) r[at + q] = q < nk && this.#keys[q] !== 0 ? this.#keys[q] | (this.#new[q] ? STRANGER : 0) : 0;
+    // A new stranger's mark: 1 + the record's line unit now; a carried one keeps its first.
+    const mark = this.#marks;
+    for (let q = 0; q < P.maxSlots; q++) r[at + q] = q < nk && this.#keys[q] !== 0 ? this.#keys[q] + (this.#new[q] ? (mark[q] || 1 + unitOf(r)) * STRANGER : 0) : 0;
     r[2] = (r[2] + 1) % P.ring;
     r[0] = Math.min(r[0] + 1, 1e9);
     if (++r[3] < P.ring) return;

@@ -5,7 +5,7 @@
 //   infrequent line (a retry storm), seen from its first few lines
 //   silence, once per window of event time (also at an idle tick {ts, idle: true}): a steady
 //   template that stopped while the stream went on, or the whole stream stopped
-import type { Template, TemplateMiner } from './templates.js';
+import type { MinerState, Template, TemplateMiner } from './templates.js';
 import { templateText, WILD } from './templates.js';
 import {
   burstTest, BUSY, type Burst, closeWindows, fmtSpan, freshRate, pushRing, RATE_LEN, RATE_PARAMS, SCAN_PRIOR, SILENCE_PARAMS, silenceS,
@@ -16,7 +16,7 @@ import { jsonBytes, PERIOD_BYTES } from './budget.js';
 import { expectedBurst, freshPeriod, type PeriodStats } from './rate-period.js';
 import { valueRate } from './value-rate.js';
 import { fixed } from './round.js';
-import type { LineSeverity } from './text-words.js';
+import { LineSeverity } from './text-words.js';
 
 /** rate()'s score for a burst line on a schedule (rate-period.ts): nothing reported, nor by its family. */
 export const EXPECTED = -1;
@@ -101,6 +101,28 @@ export const NEWCOMER_PARAMS = Object.freeze({
 const NEWCOMER_DECAY = 2 ** (-1 / NEWCOMER_PARAMS.halfLife);
 
 /**
+ * LogsState.al for a state saved before it (an upgrade: templates, no al), from the history the
+ * state holds: its templates' lines (MinerState counts) and those of them whose template states an
+ * error level (LineSeverity.error of its text), as decayed counts of that many lines at that share.
+ * Without it the upgraded stream started at [0, 0], where one line without an error made the
+ * next error unusual: a stream with a long history, errors in a tenth of its lines, took its first
+ * new error template after the upgrade for an error it seldom logs. A stream that never saved a
+ * template (a fresh one, a v1 text state's fresh miner) keeps undefined: al starts at its first rated line.
+ */
+export function seededErrorShare(m: MinerState): [number, number] | undefined {
+  let lines = 0;
+  let errors = 0;
+  const sev = new LineSeverity();
+  for (const [, joined, , count] of m.t) {
+    lines += count;
+    if (sev.of(joined.replaceAll('\u0001', ' ')).error) errors += count;
+  }
+  if (lines <= 0) return undefined;
+  const w = (1 - NEWCOMER_DECAY ** lines) / (1 - NEWCOMER_DECAY);
+  return [fixed((w * errors) / lines, 4), fixed(w, 4)];
+}
+
+/**
  * The rate record of a template first seen at `ts` in a stream whose own record is `sr` (undefined:
  * none to start from). In a stream with minWindows of history the template was absent from all of
  * them: its record starts with those windows and a mean of 0, so its first burst is tested (a
@@ -146,6 +168,10 @@ export class RateScorer {
     this.#s = s;
     this.#miner = miner;
     this.#evicted = evicted;
+    if (s.al === undefined) {
+      const al = seededErrorShare(s.m);
+      if (al !== undefined) s.al = al;
+    }
   }
 
   /**

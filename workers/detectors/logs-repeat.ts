@@ -123,7 +123,7 @@ const CLOCK = /^(\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?|\d{4}-\d{2}-\d{2}.*)$/;
 const COMPACT_LINES = 64;
 
 /** 32-bit FNV-1a of (template id, slot index, value), its low 24 bits: the ring's key (8 digits at most in the state). */
-function keyOf(id: number, k: number, v: string, from = 0): number {
+export function keyOf(id: number, k: number, v: string, from = 0): number {
   return fnv1aFrom(v, from, Math.imul(Math.imul(FNV_BASIS ^ id, FNV_PRIME) ^ k, FNV_PRIME)) & 0xff_ffff;
 }
 

@@ -63,7 +63,7 @@ export interface LogsState {
   ek?: number[];
   /** [lines since, event time of] the last line that opened a template (logs-news.ts); absent until one with a time. */
   nt?: [number, number];
-  /** [decayed error lines (text-words.ts LineSeverity.error), decayed lines] of the stream (logs-rate.ts NEWCOMER_PARAMS: errors unusual for it); absent until a rated line. */
+  /** [decayed error lines (text-words.ts LineSeverity.error), decayed lines] of the stream (logs-rate.ts NEWCOMER_PARAMS: errors unusual for it); absent until a rated line; a state saved before it, with templates, starts from their counts (logs-rate.ts seededErrorShare). */
   al?: [number, number];
   /** Event time of the stream's last reported burst line (logs-fold.ts: a burst line within momentMs after it is folded); absent until one. */
   bm?: number;

@@ -168,11 +168,11 @@ class LogScorer {
       if (this.#repeats.ordinary) burst.splice(0, nRated);
       bursting = Math.max(this.#repeats.ordinary ? 0 : rated, vals, rep);
     }
-    const meta = e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object' ? this.#values.meta(e.metadata, threshold, out, this.#text.young(e.ts)) : 0;
+    const meta = e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object' ? this.#values.meta(e.metadata, threshold, out, this.#text.young(e.ts, 'habit')) : 0;
     top = Math.max(top, meta);
     // A severe line the text detector judged normal but a novelty score reports (a new template, a metadata value never seen) is flagged all the same (TextScorer.flagged).
     this.#text.flagged(Math.max(news, meta));
-    if (out.length !== 0 && this.#text.settling(e.ts) && sev.routine) top = learnt(out, top);
+    if (out.length !== 0 && this.#text.young(e.ts, 'settle') && this.#text.routine(sev)) top = learnt(out, top);
     return Math.max(top, foldBurst(this.#s, e.ts, text, out.length !== 0, burst, bursting, threshold, out));
   }
 

@@ -17,6 +17,7 @@
 import type { Finding } from '../types.js';
 import { empiricalP, formatP } from './pvalue.js';
 import { round6 } from './round.js';
+import { FNV_BASIS, FNV_PRIME } from './fnv.js';
 
 export const MIX_DETECTOR = 'template_mix';
 
@@ -59,15 +60,14 @@ export function freshMix(): MixState {
  * the same FNV-1a over the other characters.
  */
 export function shapeHash(line: string): number {
-  let h = 0x811c9dc5;
+  let h = FNV_BASIS;
   // 0: outside a class token; 1: just after '<'; 2: in its capital letters or digits.
   let cls = 0;
   for (let i = 0; i < line.length; i++) {
     const c = line.charCodeAt(i);
     if (c >= 48 && c <= 57 && cls === 2) continue;
     cls = c === 60 ? 1 : c >= 65 && c <= 90 && cls >= 1 ? 2 : 0;
-    h ^= c;
-    h = Math.imul(h, 0x01000193);
+    h = Math.imul(h ^ c, FNV_PRIME);
   }
   return h >>> 0;
 }

@@ -127,7 +127,7 @@ export class LineSeverity {
 
   /**
    * A routine line: no severity word and no warning that names a failure. Its novelty is learnt,
-   * not reported, while the stream settles (text.ts settling; logs.ts drops its novelty findings).
+   * not reported, while the stream settles (TextScorer.young(ts, 'settle'), TextScorer.routine; logs.ts drops its novelty findings).
    */
   get routine(): boolean {
     return this.word === '' && this.warned === '';

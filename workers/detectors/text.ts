@@ -92,18 +92,24 @@ export class TextScorer {
   }
 
   /**
-   * The stream has not settled at event time `ts` (TEXT_PARAMS.settleMs, settleEvents): its
-   * lines without a severity word are learnt, not reported, by the novelty scores.
+   * The stream is young at event time `ts` in one of its two phases (unknown times: not):
+   * `settle`, it has not settled (TEXT_PARAMS.settleMs, settleEvents: its routine lines are
+   * learnt, not reported, by the novelty scores); `habit`, it is still learning its habits
+   * (habitMs, habitEvents: logs-values.ts judges metadata values after it).
    */
-  settling(ts: number | undefined): boolean {
+  young(ts: number | undefined, phase: 'settle' | 'habit'): boolean {
     const s = this.s;
-    return typeof ts === 'number' && Number.isFinite(ts) && s.t0 !== undefined && s.n < this.P.settleEvents && ts - s.t0 < this.P.settleMs;
+    const P = this.P;
+    return typeof ts === 'number' && Number.isFinite(ts) && s.t0 !== undefined && s.n < P[`${phase}Events`] && ts - s.t0 < P[`${phase}Ms`];
   }
 
-  /** The stream is still learning its habits at event time `ts` (TEXT_PARAMS.habitMs, habitEvents); unknown times: not. */
-  young(ts: number | undefined): boolean {
-    const s = this.s;
-    return typeof ts === 'number' && Number.isFinite(ts) && s.t0 !== undefined && ts - s.t0 < this.P.habitMs && s.n < this.P.habitEvents;
+  /**
+   * The line is routine (LineSeverity.routine: no severity word, no warning that names a failure)
+   * as this scorer reads it: with severityBoost 0 a severity word is no severity (feed's `sev`),
+   * so it does not exempt the line from the settling either.
+   */
+  routine(w: LineSeverity): boolean {
+    return w.warned === '' && (this.P.severityBoost <= 0 || w.word === '');
   }
 
   /** The normalised form of a raw line, as the baseline holds it. */
@@ -181,7 +187,7 @@ export class TextScorer {
     const high = w.high;
     // A routine line (LineSeverity.routine) of a stream that has not settled in event time is learnt (settleMs).
     const warm = (s.n > P.warmupEvents || (timed && s.n > P.warmupEventsSlow && 2 * s.ins <= s.n && ts - (s.t0 as number) >= P.warmupMs)) &&
-      s.ring.length >= Math.min(P.warmupNull, P.warmupNullRegular) && (!w.routine || !this.settling(ts));
+      s.ring.length >= Math.min(P.warmupNull, P.warmupNullRegular) && (!this.routine(w) || !this.young(ts, 'settle'));
     const late = high && s.mm === undefined ? this.#null.young() : null;
     const [med, scale] = s.mm !== undefined && high ? s.mm : late !== null && late[2] >= P.lateNull ? [late[0], late[1]] : [s.med, s.scale];
     const pending = warm && late !== null && late[2] < P.lateNull;
@@ -202,7 +208,7 @@ export class TextScorer {
     // A severe line during an ongoing severe incident is never benign novelty (Quarantine.severeIncident).
     // A line without a severity word whose every part the stream has shown (a known template, no
     // new value in its slots) is known, however much it costs: the dictionary forgot it (slots.ts).
-    const score = surprise > 0 && surprise >= Math.min(threshold, 0.5) && explained !== undefined && !(P.severeIncidentNews && sev !== '' && this.#quarantine.severeIncident(patternKey(line, P.quarantineLineBytes))) && explained(w.routine) ? 0 : surprise;
+    const score = surprise > 0 && surprise >= Math.min(threshold, 0.5) && explained !== undefined && !(P.severeIncidentNews && sev !== '' && this.#quarantine.severeIncident(patternKey(line, P.quarantineLineBytes))) && explained(this.routine(w)) ? 0 : surprise;
     this.rowScore = score;
     // Against the costs as they were before this line joins them.
     if (warm) {
