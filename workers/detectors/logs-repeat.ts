@@ -16,10 +16,6 @@
 //   least c/2 different values and more than the slot's effective number of values. A scan is
 //   one value against many others; a host's routine run (its few messages over and over, with a
 //   sequence number, a reading or a packet id new on each line) is one value against the same few.
-//        ▼
-//   pace (logs-repeat-time.ts): a stranger's burst (a value new to the stream) with a value of its
-//   own on each line in such a slot, or broad: its lines' span against the usual count prorated,
-//   so a scan's first 6-9 knocks within a second or two are reported (the larger S of the two).
 //
 // A port scan: a source knocks on 40-160 ports in seconds where every source usually knocks on
 // 1-4; the template's rate alone (knocks of many sources, clumped) needs 30-40 of them. Event
@@ -29,11 +25,10 @@
 import type { Template, TemplateMiner } from './templates.js';
 import { templateText } from './templates.js';
 import { ownSlot, slotLayout } from './slots.js';
-import { dispersion, fmtSpan, poissonTailLog10Real, RATE_PARAMS } from './rate.js';
+import { dispersion, poissonTailLog10Real, RATE_PARAMS } from './rate.js';
 import { round6 } from './round.js';
 import { FNV_BASIS, FNV_PRIME, fnv1aFrom } from './fnv.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
-import { closeWindow, paceS, stranger } from './logs-repeat-time.js';
 
 export const VALUE_BURST_DETECTOR = 'value_burst';
 
@@ -135,9 +130,6 @@ export class RepeatScorer {
   readonly #keys: number[] = [];
   readonly #slots: number[] = [];
   readonly #idLike: boolean[] = [];
-  /** The keys' tokens' places in the line and their slots' cuts (for the stranger test, logs-pace.ts). */
-  readonly #pos: number[] = [];
-  readonly #cut: number[] = [];
   readonly #counts = new Int32Array(REPEAT_PARAMS.maxSlots);
   readonly #same = new Int32Array(REPEAT_PARAMS.maxSlots);
 
@@ -189,8 +181,6 @@ export class RepeatScorer {
       if (c0 >= 48 && c0 <= 57 && CLOCK.test(cut === 0 ? tok : tok.slice(cut))) continue;
       this.#slots[nk] = k;
       this.#idLike[nk] = f.v === null;
-      this.#pos[nk] = i;
-      this.#cut[nk] = cut;
       this.#keys[nk++] = keyOf(t.id, k, tok, cut) || 1;
     }
     return nk;
@@ -266,10 +256,8 @@ export class RepeatScorer {
     // A line of a value burst does not teach the slots' shares (a scan's ports would make the port
     // slot look like an id's).
     if (c < P.minCount) this.#learnShares(t, nk, m);
-    const breadth = c >= P.minCount ? this.#broad(t, qTop, c, ts, nk) : 0;
-    // The pace test (logs-pace.ts): a stranger's burst with a value of its own on each line, or broad.
-    const pace = breadth > 0 && stranger(this.#s.ek, tokens[this.#pos[qTop]], this.#cut[qTop]) ? ts - this.#oldest : -1;
-    const score = this.#judge(t, c, top, ts, tests, breadth === 2, pace, threshold, out);
+    const broad = c >= P.minCount && this.#broad(t, qTop, c, ts, nk);
+    const score = this.#judge(t, c, top, ts, tests, broad, threshold, out);
     this.ordinary = c < P.minCount && this.#otherBurst(t, ts, nk);
     return score;
   }
@@ -328,25 +316,22 @@ export class RepeatScorer {
    * ports, one client asking for many paths. A host's routine run (its few messages repeated, a
    * sequence number or a byte count changing on each) has no such slot.
    */
-  #broad(t: Template, qTop: number, c: number, ts: number, nk: number): number {
+  #broad(t: Template, qTop: number, c: number, ts: number, nk: number): boolean {
     const P = REPEAT_PARAMS;
     const d = this.#s.hd?.[t.id];
-    if (d === undefined || d[0] < P.sharedLines || d[1] <= 0 || qTop < 0) return 0;
+    if (d === undefined || d[0] < P.sharedLines || d[1] <= 0 || qTop < 0) return false;
     const ring = this.#s.hq ?? [];
     const stride = P.maxSlots + 2;
     const top = this.#keys[qTop];
     // The burst's lines (their places in the ring), found once for all the slots.
     const lines = this.#burstLines;
     lines.length = 0;
-    this.#oldest = ts;
     for (let j = this.#from; j + stride <= ring.length; j += stride) {
       const dt = ts - ring[j];
       if (ring[j + 1] !== t.id || dt >= RATE_PARAMS.windowMs || dt < 0 || ring[j + 2 + qTop] !== top) continue;
       lines.push(j);
-      if (ring[j] < this.#oldest) this.#oldest = ring[j];
     }
     const seen = this.#seen;
-    let each = 0;
     for (let q = 0; q < nk; q++) {
       const k = this.#slots[q];
       const share = (d[2 + k] ?? 0) / d[1];
@@ -359,15 +344,10 @@ export class RepeatScorer {
       // The ring holds `ring` lines: a slot that usually spreads over more values than half of it
       // (ports knocked from a wide range) is broad at broadValues different ones; else no scan could
       // ever be (edge seed 202: a port slot of share 0.05, a scan of 4 knocks a second unseen).
-      if (seen.size >= P.breadth * c && (seen.size * share > 1 || seen.size >= P.broadValues)) return 2;
-      // A value of its own on each of the burst's lines (one source, c ports): the pace test's (logs-pace.ts).
-      if (seen.size >= lines.length) each = 1;
+      if (seen.size >= P.breadth * c && (seen.size * share > 1 || seen.size >= P.broadValues)) return true;
     }
-    return each;
+    return false;
   }
-
-  /** The event time of the oldest line of the burst #broad looked at. */
-  #oldest = 0;
 
   /**
    * Whether value `key`'s burst (c ≥ minCount at event time `ts`) is routine for record r: the
@@ -394,7 +374,7 @@ export class RepeatScorer {
   }
 
   /** The test of c for template t's record (created here), then c enters it. */
-  #judge(t: Template, c: number, key: number, ts: number, tests: number, broad: boolean, pace: number, threshold: number, out: Part[]): number {
+  #judge(t: Template, c: number, key: number, ts: number, tests: number, broad: boolean, threshold: number, out: Part[]): number {
     const P = REPEAT_PARAMS;
     const hv = (this.#s.hv ??= {});
     let r = hv[t.id];
@@ -404,22 +384,16 @@ export class RepeatScorer {
     }
     // A record saved before its count of windows: none counted yet.
     if (r.length < 8) r[7] = 0;
-    closeWindow(r, ts, P.peakDecay);
+    closeWindow(r, ts);
     let S = 0;
     const routine = c >= P.minCount && this.#routine(t, r, key, ts);
-    let paced = false;
-    if ((broad || pace >= 0) && !routine && r[3] >= P.minLines && r[7] >= P.minWindows && c >= P.minCount && c > r[2]) {
+    if (broad && !routine && r[3] >= P.minLines && r[7] >= P.minWindows && c >= P.minCount && c > r[2]) {
       // On rate.ts's arithmetic: a record of c's mean and mean square (its dispersion).
       const D = dispersion([0, 0, r[0], 0, r[1]]);
-      if (broad) {
-        const lam = RATE_PARAMS.factor * r[0] + RATE_PARAMS.floor;
-        const sMean = -poissonTailLog10Real(c / D, lam / D);
-        const sPeak = -poissonTailLog10Real(c, r[2] + RATE_PARAMS.floor);
-        S = Math.min(sMean, sPeak) - Math.log10(tests);
-      }
-      const sPace = pace >= 0 ? paceS(c, pace, r[0], D, tests) : 0;
-      paced = sPace > S;
-      if (paced) S = sPace;
+      const lam = RATE_PARAMS.factor * r[0] + RATE_PARAMS.floor;
+      const sMean = -poissonTailLog10Real(c / D, lam / D);
+      const sPeak = -poissonTailLog10Real(c, r[2] + RATE_PARAMS.floor);
+      S = Math.min(sMean, sPeak) - Math.log10(tests);
     }
     const score = S > 0 ? Number((S / (S + RATE_PARAMS.half)).toFixed(4)) : 0;
     // The window's mark is set at the default level, not the task's threshold: the state is the
@@ -430,8 +404,8 @@ export class RepeatScorer {
       out.push({
         score,
         detector: VALUE_BURST_DETECTOR,
-        explanation: `Template "${clip(templateText(t))}": one value of an id-like slot in ${c} of its lines within ${RATE_PARAMS.windowMs / 1000} s of event time, where a value usually recurs ${r[0].toPrecision(2)} times (at most ${r[2].toPrecision(2)} in its earlier value bursts, decayed; Poisson tail p ≈ ${p}, ${tests} slot${tests === 1 ? '' : 's'} tested)${paced ? `; ${c} of them within ${fmtSpan(pace)}, from a value new to the stream, each with a value of its own in another slot (a scan's pace)` : ''}.`,
-        details: { kind: 'value_burst', template: t.id, count: c, usual: r[0], peak: r[2], p_value: p, ...(paced ? { span_ms: pace } : {}) },
+        explanation: `Template "${clip(templateText(t))}": one value of an id-like slot in ${c} of its lines within ${RATE_PARAMS.windowMs / 1000} s of event time, where a value usually recurs ${r[0].toPrecision(2)} times (at most ${r[2].toPrecision(2)} in its earlier value bursts, decayed; Poisson tail p ≈ ${p}, ${tests} slot${tests === 1 ? '' : 's'} tested).`,
+        details: { kind: 'value_burst', template: t.id, count: c, usual: r[0], peak: r[2], p_value: p },
       });
     }
     // A count beyond both the expected one and the peak enters at no more than the larger (a value
@@ -443,4 +417,22 @@ export class RepeatScorer {
     if (c > r[4]) r[4] = c;
     return score;
   }
+}
+
+/**
+ * Closes the record's window of event time when ts is past it: its largest c becomes the peak
+ * unless the window had a finding (a burst being reported does not teach its own size); the peak
+ * decays by peakDecay per window.
+ */
+function closeWindow(r: number[], ts: number): void {
+  const W = RATE_PARAMS.windowMs;
+  if (ts < r[5] + W) return;
+  const k = Math.floor((ts - r[5]) / W);
+  const peak = r[6] === 1 ? r[2] : Math.max(r[2], r[4]);
+  r[2] = round6(peak * REPEAT_PARAMS.peakDecay ** Math.min(k, 10_000));
+  // A window that saw a line of the template (c ≥ 1) counts towards its history in time.
+  if (r[4] > 0) r[7]++;
+  r[4] = 0;
+  r[5] += k * W;
+  r[6] = 0;
 }
