@@ -32,7 +32,6 @@ export const FOLD_PARAMS = Object.freeze({
 /** A warning level word (WARN, Warning, a JSON "level":"warn"). */
 const WARNING = /\b(?:WARN(?:ING)?|[Ww]arn(?:ing)?)\b/;
 
-/** A syslog priority at the line's start (`<4>`, `<27>1 2026-…`): facility × 8 + severity. */
 /**
  * The line's burst findings (`burst`, all at least `threshold`, in the order found) at event time
  * `ts`: to out as they are when the line is reported (it has a severity word, `other` findings, a
