@@ -30,6 +30,7 @@ import { cloudGenerator } from './cloud.js';
 import { dbGenerator } from './db.js';
 import { edgeGenerator } from './edge.js';
 import { hostGenerator } from './host.js';
+import { iotGenerator } from './iot.js';
 import { k8sGenerator } from './k8s.js';
 import { logsGenerator } from './logs.js';
 import { mixedGenerator } from './mixed.js';
@@ -47,6 +48,7 @@ export const GENERATORS: Record<string, Generator> = {
   db: dbGenerator,
   edge: edgeGenerator,
   host: hostGenerator,
+  iot: iotGenerator,
   k8s: k8sGenerator,
   llm: llmGenerator,
   'llm-agent': llmAgentGenerator,
