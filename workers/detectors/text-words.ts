@@ -105,10 +105,12 @@ export class LineSeverity {
    * An explicit high level token (hasHighLevel) or a warning that names a failure with a WARN
    * token. A warning by its syslog priority alone is not high (the severity prior of text.ts): a
    * mail server's `<20>` "SASL LOGIN authentication failed" from the internet's password guessers
-   * is its routine; its pattern, once flagged, still recurs as a severe one's (warned).
+   * is its routine; its pattern, once flagged, still recurs as a severe one's (warned). The WARN
+   * token is read where the other words are (a JSON record's severity view): a `Warning` in its
+   * route or another input field is no level.
    */
   get high(): boolean {
-    return (this.#high ??= this.#highLevel() || (this.warned !== '' && WARN_LEVEL.test(this.#text as string)));
+    return (this.#high ??= this.#highLevel() || (this.warned !== '' && WARN_LEVEL.test(this.#src as string)));
   }
 
   /**
