@@ -91,6 +91,11 @@ export class LineSeverity {
     return this;
   }
 
+  /** Where the words are read: the line, or the JSON record's severity view given to of(). */
+  get source(): string {
+    return this.#src as string;
+  }
+
   /** severityOf: the line's severity word, or ''. */
   get word(): string {
     return (this.#word ??= severityOf(this.#src as string));
