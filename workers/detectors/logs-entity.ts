@@ -40,7 +40,7 @@ import { ownSlot, slotLayout } from './slots.js';
 import { poissonTailLog10Real, RATE_PARAMS } from './rate.js';
 import { round6 } from './round.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
-import { freshKnown, known, see, upgradeKnown, valueHash } from './logs-known.js';
+import { freshKnown, known, see, unitAt, unitsSince, upgradeKnown, valueHash } from './logs-known.js';
 import { FNV_BASIS, FNV_PRIME, fnv1aFrom } from './fnv.js';
 
 export const ENTITY_DETECTOR = 'entity_burst';
@@ -105,9 +105,9 @@ const MARK_UNIT = 16;
 const MARK_UNITS = 31;
 const MARK_AGE = ENTITY_PARAMS.strangerLines / MARK_UNIT;
 /** The record's line unit now (the unit of its lines r[0], mod MARK_UNITS). */
-const unitOf = (r: number[]): number => Math.floor(r[0] / MARK_UNIT) % MARK_UNITS;
+const unitOf = (r: number[]): number => unitAt(r[0], MARK_UNIT, MARK_UNITS);
 /** Units since a marked place's mark was first set. */
-const markAge = (r: number[], x: number): number => (unitOf(r) - ((x >>> 24) - 1) + MARK_UNITS) % MARK_UNITS;
+const markAge = (r: number[], x: number): number => unitsSince(unitOf(r), (x >>> 24) - 1, MARK_UNITS);
 
 /** 32-bit FNV-1a of (slot index, value from `from`), its low 24 bits, never 0 (0 is an empty place). */
 function keyOf(k: number, v: string, from: number): number {
