@@ -21,14 +21,13 @@ const h = (v: string): number => valueHash(v, 0);
 
 const entity = (f: Finding[]): Finding[] => f.filter((x) => x.detector === 'entity_burst');
 
-/** The stream's state saved at `cut` as before LogsState.ek (no ek, no stranger marks on the rings), then the rest: the entity findings after `cut`. */
-function upgraded(ev: ScoreInput[], cut: number): Finding[] {
+type Saved = { ek?: number[]; he?: Record<string, number[]> };
+
+/** The stream's state saved at `cut`, changed by `edit`, then the rest: the entity findings after `cut`. */
+function resumed(ev: ScoreInput[], cut: number, edit: (s: Saved) => void): Finding[] {
   const first = runStream('logs', ev.slice(0, cut), 500);
-  const old = JSON.parse(new TextDecoder().decode(first.state ?? undefined)) as { ek?: number[]; he?: Record<string, number[]> };
-  expect(old.ek).toBeDefined();
-  expect(Object.keys(old.he ?? {}).length).toBeGreaterThan(0);
-  delete old.ek;
-  for (const r of Object.values(old.he ?? {})) for (let j = 14; j < r.length; j++) r[j] &= 0xff_ffff;
+  const old = JSON.parse(new TextDecoder().decode(first.state ?? undefined)) as Saved;
+  edit(old);
   let state: Uint8Array | null = new TextEncoder().encode(JSON.stringify(old));
   const out: Finding[] = [];
   for (let off = cut; off < ev.length; off += 500) {
@@ -38,6 +37,16 @@ function upgraded(ev: ScoreInput[], cut: number): Finding[] {
     state = res.state;
   }
   return entity(out);
+}
+
+/** The stream's state saved at `cut` as before LogsState.ek (no ek, no stranger marks on the rings), then the rest: the entity findings after `cut`. */
+function upgraded(ev: ScoreInput[], cut: number): Finding[] {
+  return resumed(ev, cut, (old) => {
+    expect(old.ek).toBeDefined();
+    expect(Object.keys(old.he ?? {}).length).toBeGreaterThan(0);
+    delete old.ek;
+    for (const r of Object.values(old.he ?? {})) for (let j = 14; j < r.length; j++) r[j] &= 0xff_ffff;
+  });
 }
 
 describe('a stranger to the stream (logs-known.ts)', () => {
@@ -76,6 +85,21 @@ describe('entity bursts of a value long in the stream (logs-entity.ts)', () => {
   it('while a node never seen before that takes them is one, and is reported', () => {
     const { ev } = scheduler(5, 'node-901');
     expect(entity(runStream('logs', ev, 500).findings).length).toBeGreaterThan(10);
+  });
+
+  it('a template whose line count reached its cap still ages its marks: the joined node is no stranger by then', () => {
+    // The record's line count (its mark clock) stops at 1e9 lines to bound its digits; stopped
+    // there, the clock froze, and a stranger's mark never aged: the node that joined at 1 h was
+    // still one at 3 h, and its dispatches were reported.
+    const { ev } = scheduler(5, 'node-901', dispatched, 'node-901');
+    const cut = ev.findIndex((e) => e.ts >= T0 + 3600_000 - 600_000);
+    const capped = (old: Saved): void => {
+      expect(Object.keys(old.he ?? {}).length).toBeGreaterThan(0);
+      for (const r of Object.values(old.he ?? {})) r[0] = 1e9 - 100;
+    };
+    expect(resumed(ev, cut, capped)).toEqual([]);
+    // The same capped state with a node never seen before: still a stranger, still reported.
+    expect(resumed(scheduler(5, 'node-901').ev, cut, capped).length).toBeGreaterThan(10);
   });
 
   it('after an upgrade from a state without the known values, a busy node of the stream is no stranger', () => {
