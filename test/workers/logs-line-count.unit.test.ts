@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 import type { Finding, ScoreInput } from '../../workers/types.js';
-import { scoreLogs } from '../../workers/detectors/logs.js';
+import { logsInTasks } from './helpers.js';
 
 const T0 = 1_700_000_000_000;
 const SAYINGS = [
@@ -30,17 +30,10 @@ function stream(n: number, seed: number): ScoreInput[] {
   return ev;
 }
 
-/** The stream in tasks of `batch` lines, each parsing the state it is given (no stream key: no live scorer kept, as after a restart or on another thread). */
+/** The stream in tasks of `batch` lines (helpers.ts logsInTasks: each parses the state it is given), its state parsed (its members' order aside: the prose state is added where a task first saves one). */
 function inTasks(ev: ScoreInput[], batch: number): { findings: Finding[]; state: unknown } {
-  let state: Uint8Array | null = null;
-  const findings: Finding[] = [];
-  for (let from = 0; from < ev.length; from += batch) {
-    const r = scoreLogs(state, ev.slice(from, from + batch), undefined);
-    state = r.state;
-    for (const f of r.findings) findings.push({ ...f, index: f.index + from });
-  }
-  // Its members' order aside (the prose state is added where a task first saves one).
-  return { findings, state: JSON.parse(Buffer.from(state as Uint8Array).toString('utf8')) };
+  const { findings, state } = logsInTasks(ev, batch);
+  return { findings, state: JSON.parse(Buffer.from(state).toString('utf8')) };
 }
 
 describe('the template path\'s line count (logs.ts)', () => {
