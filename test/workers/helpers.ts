@@ -1,5 +1,6 @@
 // Shared helpers for the detector tests: build tasks, run a stream through score() in batches.
 import score from '../../workers/score.js';
+import { scoreLogs } from '../../workers/detectors/logs.js';
 import type { Finding, ScoreInput, ScoreTask, StreamType } from '../../workers/types.js';
 
 const enc = new TextEncoder();
@@ -27,6 +28,22 @@ export function runStream(streamType: StreamType, events: ScoreInput[], batch = 
     maxState = Math.max(maxState, state.length);
   }
   return { findings, maxState, state };
+}
+
+/**
+ * A logs stream through scoreLogs in tasks of `batch` events, each parsing the state it is given
+ * (no stream key, so no live scorer: as after a restart or on another thread); findings get
+ * stream-wide indices.
+ */
+export function logsInTasks(ev: ScoreInput[], batch: number): { findings: Finding[]; state: Uint8Array } {
+  let state: Uint8Array | null = null;
+  const findings: Finding[] = [];
+  for (let from = 0; from < ev.length; from += batch) {
+    const r = scoreLogs(state, ev.slice(from, from + batch), undefined);
+    state = r.state;
+    for (const f of r.findings) findings.push({ ...f, index: f.index + from });
+  }
+  return { findings, state: state ?? new Uint8Array(0) };
 }
 
 export const textEvents = (lines: string[]): ScoreInput[] => lines.map((text, i) => ({ ts: 1_700_000_000_000 + i, text }));

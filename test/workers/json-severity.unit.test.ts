@@ -59,3 +59,16 @@ describe('a routine JSON call whose input names a level', () => {
     expect(found.has(k)).toBe(true);
   });
 });
+
+describe('LineSeverity.high of a JSON record', () => {
+  it('reads the WARN token in the severity view, not in another field', () => {
+    // A warning by its syslog priority alone (`<4>` in the record's log field) is not high; a
+    // "Warning" in a route is an input, not the record's level.
+    const rec = { log: '<4>nfs: server nas-01 not responding, timed out', route: '/api/Warning/ack' };
+    const s = new LineSeverity().of(JSON.stringify(rec), severityView(words(rec)));
+    expect(s.warned).toBe('not responding');
+    expect(s.high).toBe(false);
+    const lvl = { level: 'WARN', log: 'nfs: server nas-01 not responding, timed out' };
+    expect(new LineSeverity().of(JSON.stringify(lvl), severityView(words(lvl))).high).toBe(true);
+  });
+});

@@ -12,7 +12,8 @@ import { FAMILY_BUDGET } from '../../workers/detectors/budget.js';
 import { MAX_FAMILIES } from '../../workers/detectors/logs-rate.js';
 import { PERIOD_LEN } from '../../workers/detectors/rate-period.js';
 import { RATE_LEN } from '../../workers/detectors/rate.js';
-import type { Finding, ScoreInput } from '../../workers/types.js';
+import type { ScoreInput } from '../../workers/types.js';
+import { logsInTasks } from './helpers.js';
 import { letterWord } from '../../src/tools/demo/synthetic.js';
 
 /** The bounds (STATE_BUDGET.templates, .stream), written out so that this test runs on code without budget.ts's accounting of periods. */
@@ -69,17 +70,12 @@ describe('burst periods in the template budget', () => {
     for (let k = 0; k < N; k++) ev.push({ ts: T0 + k * 10, text: line(k) });
     for (let k = 0; k < N; k++) for (let j = 0; j < 8; j++) ev.push({ ts: T0 + 400_000 + k * 1000 + j * 90, text: line(k) });
     const whole = scoreLogs(null, ev, undefined);
-    let state: Uint8Array | null = null;
-    const findings: Finding[] = [];
-    for (let from = 0; from < ev.length; from += 700) {
-      const r = scoreLogs(state, ev.slice(from, from + 700), undefined);
-      state = r.state;
-      for (const f of r.findings) findings.push({ ...f, index: f.index + from });
-    }
+    // No stream key: every task parses the state it is given, as after a restart or on another thread.
+    const { findings, state } = logsInTasks(ev, 700);
     const s = JSON.parse(Buffer.from(whole.state).toString('utf8')) as Logs;
     expect(Object.keys(s.rp ?? {}).length).toBeGreaterThan(100);
     expect(s.m.t.length).toBeLessThan(N);
-    expect(Buffer.from(state as Uint8Array).equals(Buffer.from(whole.state))).toBe(true);
+    expect(Buffer.from(state).equals(Buffer.from(whole.state))).toBe(true);
     expect(findings).toEqual(whole.findings);
   }, 300_000);
 

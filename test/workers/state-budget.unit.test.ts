@@ -7,6 +7,7 @@ import score from '../../workers/score.js';
 import { scoreLogs } from '../../workers/detectors/logs.js';
 import type { Finding, ScoreInput } from '../../workers/types.js';
 import { letterWord, prng } from '../../src/tools/demo/synthetic.js';
+import { logsInTasks } from './helpers.js';
 
 /** The per-stream budget (STATE_BUDGET.stream), written out so that this test runs on code without budget.ts. */
 const BUDGET = 2 * 1024 * 1024;
@@ -105,17 +106,11 @@ describe('state budget of a log stream', () => {
       ev.push({ ts: T0 + i * 10, text });
     }
     const whole = scoreLogs(null, ev, undefined);
-    let state: Uint8Array | null = null;
-    const findings: Finding[] = [];
     // No stream key: every task parses the state it is given, as after a restart or on another thread.
-    for (let from = 0; from < ev.length; from += 700) {
-      const r = scoreLogs(state, ev.slice(from, from + 700), undefined);
-      state = r.state;
-      for (const f of r.findings) findings.push({ ...f, index: f.index + from });
-    }
+    const { findings, state } = logsInTasks(ev, 700);
     const templates = (JSON.parse(Buffer.from(whole.state).toString('utf8')) as { m: { t: unknown[] } }).m.t.length;
     expect(templates).toBeLessThan(1500);
-    expect(Buffer.from(state as Uint8Array).equals(Buffer.from(whole.state))).toBe(true);
+    expect(Buffer.from(state).equals(Buffer.from(whole.state))).toBe(true);
     expect(findings).toEqual(whole.findings);
   }, 300_000);
 });

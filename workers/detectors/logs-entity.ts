@@ -40,7 +40,7 @@ import { ownSlot, slotLayout } from './slots.js';
 import { poissonTailLog10Real, RATE_PARAMS } from './rate.js';
 import { round6 } from './round.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
-import { freshKnown, known, see, upgradeKnown, valueHash } from './logs-known.js';
+import { freshKnown, known, see, unitAt, unitsSince, upgradeKnown, valueHash } from './logs-known.js';
 import { FNV_BASIS, FNV_PRIME, fnv1aFrom } from './fnv.js';
 
 export const ENTITY_DETECTOR = 'entity_burst';
@@ -104,10 +104,17 @@ const KEY = STRANGER - 1;
 const MARK_UNIT = 16;
 const MARK_UNITS = 31;
 const MARK_AGE = ENTITY_PARAMS.strangerLines / MARK_UNIT;
+/**
+ * A record's line count stays under LINES_CAP (its digits are bounded): there it steps back by
+ * MARK_TURNS, whole turns of the mark clock (MARK_UNIT × MARK_UNITS lines), so the clock runs on
+ * (stopped at the cap, it froze: a stranger's mark never aged) and the count stays far above minLines.
+ */
+const LINES_CAP = 1e9;
+const MARK_TURNS = MARK_UNIT * MARK_UNITS * 1e6;
 /** The record's line unit now (the unit of its lines r[0], mod MARK_UNITS). */
-const unitOf = (r: number[]): number => Math.floor(r[0] / MARK_UNIT) % MARK_UNITS;
+const unitOf = (r: number[]): number => unitAt(r[0], MARK_UNIT, MARK_UNITS);
 /** Units since a marked place's mark was first set. */
-const markAge = (r: number[], x: number): number => (unitOf(r) - ((x >>> 24) - 1) + MARK_UNITS) % MARK_UNITS;
+const markAge = (r: number[], x: number): number => unitsSince(unitOf(r), (x >>> 24) - 1, MARK_UNITS);
 
 /** 32-bit FNV-1a of (slot index, value from `from`), its low 24 bits, never 0 (0 is an empty place). */
 function keyOf(k: number, v: string, from: number): number {
@@ -338,7 +345,7 @@ export class EntityScorer {
     const mark = this.#marks;
     for (let q = 0; q < P.maxSlots; q++) r[at + q] = q < nk && this.#keys[q] !== 0 ? this.#keys[q] + (this.#new[q] ? (mark[q] || 1 + unitOf(r)) * STRANGER : 0) : 0;
     r[2] = (r[2] + 1) % P.ring;
-    r[0] = Math.min(r[0] + 1, 1e9);
+    r[0] = r[0] + 1 < LINES_CAP ? r[0] + 1 : r[0] + 1 - MARK_TURNS;
     if (++r[3] < P.ring) return;
     // The epoch closes: per place, the previous epoch's largest c becomes the peak when neither it
     // nor this one had a finding (a burst's lines before its first finding teach nothing). When

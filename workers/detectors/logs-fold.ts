@@ -19,7 +19,7 @@
 // k8s generator's retry storms label the warning, 3 of 348 incidents were lost folding it).
 // Event time only, one number of state: the same events give the same findings whatever the split.
 import type { LogsState, Part } from './logs-state.js';
-import { severityOf } from './text-words.js';
+import type { LineSeverity } from './text-words.js';
 import { fixed } from './round.js';
 
 export const FOLD_PARAMS = Object.freeze({
@@ -35,16 +35,18 @@ const WARNING = /\b(?:WARN(?:ING)?|[Ww]arn(?:ing)?)\b/;
 /**
  * The line's burst findings (`burst`, all at least `threshold`, in the order found) at event time
  * `ts`: to out as they are when the line is reported (it has a severity word, `other` findings, a
- * warning level, or is a new moment of the stream's bursts), else folded (score × foldWeight, to out only if that
- * still reaches `threshold`). Returns the highest score the line's burst findings keep, or `top`
- * (the burst tests' highest score, findings or not) when none was folded.
+ * warning level, or is a new moment of the stream's bursts), else folded (score × foldWeight, to
+ * out only if that still reaches `threshold`). Its severity word and warning level are read where
+ * logs.ts read them once (`sev`: a JSON record's in its severity fields, json-line.ts
+ * severityView; a level named in an input field is none). Returns the highest score the line's
+ * burst findings keep, or `top` (the burst tests' highest score, findings or not) when none was folded.
  */
-export function foldBurst(s: LogsState, ts: number, text: string, other: boolean, burst: Part[], top: number, threshold: number, out: Part[]): number {
+export function foldBurst(s: LogsState, ts: number, sev: LineSeverity, other: boolean, burst: Part[], top: number, threshold: number, out: Part[]): number {
   if (burst.length === 0) return top;
   const P = FOLD_PARAMS;
   const last = s.bm;
   const sameMoment = last !== undefined && ts >= last && ts - last <= P.momentMs;
-  if (!sameMoment || other || severityOf(text) !== '' || WARNING.test(text)) {
+  if (!sameMoment || other || sev.word !== '' || WARNING.test(sev.source)) {
     s.bm = ts;
     for (const p of burst) out.push(p);
     return top;

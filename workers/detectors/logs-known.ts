@@ -60,8 +60,16 @@ export const KNOWN_BYTES = 8 + SIZE * 11;
  */
 const RECENT_UNIT = KNOWN_PARAMS.recentSightings / 64;
 const RECENT_AGE = KNOWN_PARAMS.recentSightings / RECENT_UNIT;
-const unitOf = (r: number[]): number => Math.floor(r[TICK] / RECENT_UNIT) & 0xff;
-const ageOf = (r: number[], x: number): number => (unitOf(r) - (x >>> 24) + 256) & 0xff;
+const unitOf = (r: number[]): number => unitAt(r[TICK], RECENT_UNIT, 256);
+const ageOf = (r: number[], x: number): number => unitsSince(unitOf(r), x >>> 24, 256);
+
+/**
+ * A coarse clock kept in a few bits (a recent stranger's sightings unit here, a ring mark's line
+ * unit in logs-entity.ts): the unit of counter `count` (`size` counts a unit), mod `units`.
+ */
+export const unitAt = (count: number, size: number, units: number): number => Math.floor(count / size) % units;
+/** Units from unit `then` to unit `now` of such a clock: an age, mod `units`. */
+export const unitsSince = (now: number, then: number, units: number): number => (now - then + units) % units;
 
 /** 32-bit FNV-1a of value v from `from` (fnv.ts). */
 export function valueHash(v: string, from: number): number {

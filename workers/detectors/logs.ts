@@ -99,7 +99,7 @@ class LogScorer {
     this.#rates = new RateScorer(s, this.#miner, this.#evicted);
     this.#repeats = new RepeatScorer(s, this.#miner, this.#evicted);
     this.#entities = new EntityScorer(s, this.#miner, this.#evicted);
-    this.#n = s.t.n;
+    this.#n = lineCount(s);
     chargeSlotStats(this.#miner, s.s, this.#evicted);
     this.#rates.chargePeriods();
     this.#repeats.chargeRecords();
@@ -173,7 +173,7 @@ class LogScorer {
     // A severe line the text detector judged normal but a novelty score reports (a new template, a metadata value never seen) is flagged all the same (TextScorer.flagged).
     this.#text.flagged(Math.max(news, meta));
     if (out.length !== 0 && this.#text.young(e.ts, 'settle') && this.#text.routine(sev)) top = learnt(out, top);
-    return Math.max(top, foldBurst(this.#s, e.ts, text, out.length !== 0, burst, bursting, threshold, out));
+    return Math.max(top, foldBurst(this.#s, e.ts, sev, out.length !== 0, burst, bursting, threshold, out));
   }
 
   /** The line's burst findings before the fold, reused from line to line. */
@@ -212,6 +212,19 @@ class LogScorer {
     if (this.#prose.state !== undefined) s.p = this.#prose.state;
     return encodeState(s);
   }
+}
+
+/**
+ * The template path's line count of a loaded state (the number the miner stamps on the templates
+ * it matches, their least-recently-used order): the last one it stamped (templates.ts `last`),
+ * or the text detector's count when larger (a v1 text state's, before the miner). Not the text
+ * detector's count alone: the prose-like lines the prose detector is learning take the template
+ * path without the text detector (logs-prose.ts), and a split stream stamped smaller numbers.
+ */
+function lineCount(s: LogsState): number {
+  let n = s.t.n;
+  for (const t of s.m.t) if (t[2] > n) n = t[2];
+  return n;
 }
 
 export { LIVE_PARAMS } from './live.js';

@@ -91,6 +91,11 @@ export class LineSeverity {
     return this;
   }
 
+  /** Where the words are read: the line, or the JSON record's severity view given to of(). */
+  get source(): string {
+    return this.#src as string;
+  }
+
   /** severityOf: the line's severity word, or ''. */
   get word(): string {
     return (this.#word ??= severityOf(this.#src as string));
@@ -105,10 +110,12 @@ export class LineSeverity {
    * An explicit high level token (hasHighLevel) or a warning that names a failure with a WARN
    * token. A warning by its syslog priority alone is not high (the severity prior of text.ts): a
    * mail server's `<20>` "SASL LOGIN authentication failed" from the internet's password guessers
-   * is its routine; its pattern, once flagged, still recurs as a severe one's (warned).
+   * is its routine; its pattern, once flagged, still recurs as a severe one's (warned). The WARN
+   * token is read where the other words are (a JSON record's severity view): a `Warning` in its
+   * route or another input field is no level.
    */
   get high(): boolean {
-    return (this.#high ??= this.#highLevel() || (this.warned !== '' && WARN_LEVEL.test(this.#text as string)));
+    return (this.#high ??= this.#highLevel() || (this.warned !== '' && WARN_LEVEL.test(this.#src as string)));
   }
 
   /**
