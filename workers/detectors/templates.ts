@@ -65,6 +65,8 @@ export interface Template {
   consts?: Int32Array;
   /** Its keyed slots (`key=<*>`), compared by key in the tree search; cleared whenever the tokens change. */
   keyed?: Int32Array;
+  /** Its leaf's generation when this line created or last changed it (in memory only; loaded templates: none, as old as any memo entry). */
+  gen?: number;
 }
 
 /**
@@ -255,6 +257,41 @@ interface MemoHit {
   m: Match;
 }
 
+/**
+ * A memo entry whose leaf moved on since (another of its templates was created or changed) still
+ * names the template the tree search would choose for its key: its template is unchanged since,
+ * and none of the leaf's templates created or changed since then comes before it in the search's
+ * order (higher similarity, then more wildcards, then the first in the leaf). The others are as
+ * they were when it won, so they still lose; the line's similarity to a template depends only on
+ * its key (a constant holds no digit). The memo stays a cache: the search's answer is the same.
+ */
+function stillBest(hit: MemoHit, tokens: readonly string[]): boolean {
+  const t = hit.t;
+  if ((t.gen ?? 0) > hit.gen) return false;
+  const leaf = hit.leaf;
+  let sim = -1;
+  let wild = -1;
+  let after = false;
+  for (let j = 0; j < leaf.length; j++) {
+    const u = leaf[j];
+    if (u === t) {
+      after = true;
+      continue;
+    }
+    if ((u.gen ?? 0) <= hit.gen) continue;
+    if (sim < 0) {
+      sim = similarity(t, tokens);
+      wild = t.tokens.length - positionsOf(t, false).length;
+    }
+    const su = similarity(u, tokens);
+    if (su > sim) return false;
+    if (su < sim) continue;
+    const wu = u.tokens.length - positionsOf(u, false).length;
+    if (wu > wild || (wu === wild && !after)) return false;
+  }
+  return after;
+}
+
 function memoHit(t: Template, leaf: Leaf, gen: number): MemoHit {
   return { t, leaf, gen, m: { template: t, changed: false, created: false } };
 }
@@ -352,8 +389,9 @@ export class TemplateMiner {
   match(sc: Scan, n: number, evicted?: (id: number) => void): Match {
     const tokens = sc.tokens;
     const hit = this.#memo.get(sc.key);
-    if (hit !== undefined && hit.leaf.gen === hit.gen) {
+    if (hit !== undefined && (hit.leaf.gen === hit.gen || stillBest(hit, tokens))) {
       const t = hit.t;
+      hit.gen = hit.leaf.gen;
       t.last = n;
       t.count++;
       return hit.m;
@@ -403,7 +441,7 @@ export class TemplateMiner {
       best.last = n;
       best.count++;
       if (changed) {
-        (leaf as Leaf).gen++;
+        best.gen = ++(leaf as Leaf).gen;
         // Its entry's text changed: the difference is accounted (a wildcard may be longer or shorter than the word).
         const before = tplBytes({ ...best, tokens: before0 as string[] });
         this.grow(best, tplBytes(best) - before, evicted);
@@ -423,7 +461,8 @@ export class TemplateMiner {
     // The leaf the line was looked up in (its key is t's: maskToken is idempotent).
     const into = this.#leaves.get(lk) as Leaf;
     if (this.#memo.size >= this.P.memoSize) this.#memo.clear();
-    this.#memo.set(sc.key, memoHit(t, into, ++into.gen));
+    t.gen = ++into.gen;
+    this.#memo.set(sc.key, memoHit(t, into, into.gen));
     return { template: t, changed: true, created: true };
   }
 
