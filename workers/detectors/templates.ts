@@ -46,7 +46,9 @@ export const MINER_PARAMS: Readonly<MinerParams> = Object.freeze({
 
 import { FAMILY_BUDGET, jsonBytes, KNOWN_BUDGET, PAIR_BUDGET, STATE_BUDGET, TEMPLATE_FIXED_BYTES, VALUE_BUDGET } from './budget.js';
 
-export const WILD = '<*>';
+import { fieldEq, isKeyedWild, type Leaf, memoHit, type MemoHit, positionsOf, sameKey, similarity, stillBest, WILD } from './templates-similarity.js';
+
+export { fieldEq, WILD } from './templates-similarity.js';
 
 export interface Template {
   id: number;
@@ -65,42 +67,8 @@ export interface Template {
   consts?: Int32Array;
   /** Its keyed slots (`key=<*>`), compared by key in the tree search; cleared whenever the tokens change. */
   keyed?: Int32Array;
-}
-
-/**
- * The share of a template's constant positions whose token equals the line's (a key=value field
- * matches one with the same key whatever its value); plain wildcards count as neither, and so does
- * a keyed slot (key=<*>) the line fills with that key, but one it fills with another key counts as
- * a position that differs: a logfmt line's keys are its shape, and lines whose keys differ are
- * other lines even once every value has become a slot.
- */
-function similarity(t: Template, tokens: readonly string[]): number {
-  const tt = t.tokens;
-  const consts = positionsOf(t, false);
-  const keyed = positionsOf(t, true);
-  let same = 0;
-  let total = consts.length;
-  for (let j = 0; j < consts.length; j++) {
-    const i = consts[j];
-    const x = tt[i];
-    if (x === tokens[i] || sameKey(x, tokens[i])) same++;
-  }
-  for (let j = 0; j < keyed.length; j++) if (!sameKey(tt[keyed[j]], tokens[keyed[j]])) total++;
-  return total === 0 ? 1 : same / total;
-}
-
-/** A template's constant positions (Template.consts: neither WILD nor key=<*>), or its keyed slots (Template.keyed). */
-function positionsOf(t: Template, keyed: boolean): Int32Array {
-  const cached = keyed ? t.keyed : t.consts;
-  if (cached !== undefined) return cached;
-  const tt = t.tokens;
-  const want = (x: string): boolean => (keyed ? isKeyedWild(x) : x !== WILD && !isKeyedWild(x));
-  let n = 0;
-  for (const x of tt) if (want(x)) n++;
-  const c = new Int32Array(n);
-  n = 0;
-  for (let i = 0; i < tt.length; i++) if (want(tt[i])) c[n++] = i;
-  return keyed ? (t.keyed = c) : (t.consts = c);
+  /** Its leaf's generation when this line created or last changed it (in memory only; loaded templates: none, as old as any memo entry). */
+  gen?: number;
 }
 
 /** Serialised miner: next id, templates as [id, tokens joined by \u0001, last, count]. */
@@ -134,17 +102,6 @@ function hasDigit(tok: string): boolean {
     if (c >= 48 && c <= 57) return true;
   }
   return false;
-}
-
-/** Position of the `=` of a key=value token whose key has no digit, or -1. */
-export function fieldEq(tok: string): number {
-  const i = tok.indexOf('=');
-  if (i <= 0 || i === tok.length - 1) return -1;
-  for (let k = 0; k < i; k++) {
-    const c = tok.charCodeAt(k);
-    if (c >= 48 && c <= 57) return -1;
-  }
-  return i;
 }
 
 /** Longer tokens are variable (blobs, paths with ids) and not kept in a template. */
@@ -228,35 +185,9 @@ export function scan(line: string, max: number): Scan {
   return { tokens, key };
 }
 
-function isKeyedWild(x: string): boolean {
-  return x.length > 4 && x.endsWith('=<*>');
-}
-
 /** A variable position of a template. */
 export function isSlot(x: string): boolean {
   return x === WILD || isKeyedWild(x);
-}
-
-/** Both tokens are key=value with the same key. */
-function sameKey(a: string, b: string): boolean {
-  const i = fieldEq(a);
-  return i > 0 && b.length > i + 1 && b.charCodeAt(i) === 61 && b.startsWith(a.slice(0, i + 1));
-}
-
-/** A leaf's templates, and its generation: bumped when one of them is created or changed. */
-type Leaf = Template[] & { gen: number };
-
-/** A memo entry: the key's template, found in `leaf` at generation `gen` (stale once the leaf's moved on). */
-interface MemoHit {
-  t: Template;
-  leaf: Leaf;
-  gen: number;
-  /** What a hit returns: t, neither changed nor created (one object per entry, not one per line). */
-  m: Match;
-}
-
-function memoHit(t: Template, leaf: Leaf, gen: number): MemoHit {
-  return { t, leaf, gen, m: { template: t, changed: false, created: false } };
 }
 
 export class TemplateMiner {
@@ -352,8 +283,9 @@ export class TemplateMiner {
   match(sc: Scan, n: number, evicted?: (id: number) => void): Match {
     const tokens = sc.tokens;
     const hit = this.#memo.get(sc.key);
-    if (hit !== undefined && hit.leaf.gen === hit.gen) {
+    if (hit !== undefined && (hit.leaf.gen === hit.gen || stillBest(hit, tokens))) {
       const t = hit.t;
+      hit.gen = hit.leaf.gen;
       t.last = n;
       t.count++;
       return hit.m;
@@ -403,7 +335,7 @@ export class TemplateMiner {
       best.last = n;
       best.count++;
       if (changed) {
-        (leaf as Leaf).gen++;
+        best.gen = ++(leaf as Leaf).gen;
         // Its entry's text changed: the difference is accounted (a wildcard may be longer or shorter than the word).
         const before = tplBytes({ ...best, tokens: before0 as string[] });
         this.grow(best, tplBytes(best) - before, evicted);
@@ -423,7 +355,8 @@ export class TemplateMiner {
     // The leaf the line was looked up in (its key is t's: maskToken is idempotent).
     const into = this.#leaves.get(lk) as Leaf;
     if (this.#memo.size >= this.P.memoSize) this.#memo.clear();
-    this.#memo.set(sc.key, memoHit(t, into, ++into.gen));
+    t.gen = ++into.gen;
+    this.#memo.set(sc.key, memoHit(t, into, into.gen));
     return { template: t, changed: true, created: true };
   }
 
