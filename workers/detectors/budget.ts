@@ -157,3 +157,11 @@ export const FIELD_BYTES = 120;
 export const VALUE_BYTES = 12;
 /** A context in FieldStats.c besides its string: colon, [sightings, location, spread], comma. */
 export const CONTEXT_BYTES = 62;
+
+/**
+ * A template's episode record (logs-episodes.ts, EPISODE_LEN numbers) in JSON, with its key: 3
+ * timestamps (its first line, its current episode's start and last line) of up to 17 characters,
+ * 2 counts of up to 10 digits, a decayed count of up to 23 characters and its timestamp, commas,
+ * brackets and the template id's key (up to 12 bytes with its quotes and colon).
+ */
+export const EPISODE_BYTES = 4 * 17 + 2 * 10 + 23 + 7 + 2 + 12;

@@ -3,8 +3,9 @@
 // State: JSON {v: 2, kind: 'logs', t: text state, m: miner, s: slot stats, r: rates, md:
 // metadata, k: keys pooled per stream, sr: the stream's rate, q: last window checked for
 // silence, sub: sub-second timestamps seen, he: entity-burst records per template, ek: the
-// stream's known id values (logs-known.ts), al: its decayed share of error-level lines} (k, sr,
-// q, sub, he, ek, al and the longer rate records are
+// stream's known id values (logs-known.ts), al: its decayed share of error-level lines, ep: templates'
+// episodes (logs-episodes.ts)} (k, sr,
+// q, sub, he, ek, al, ep and the longer rate records are
 // added to older v2 states as they are met); a v1 text state (checkpoints written before templates) is upgraded in place: its
 // baseline, null and quarantine carry on, templates start empty.
 import type { Finding } from '../types.js';
@@ -69,6 +70,8 @@ export interface LogsState {
   bm?: number;
   /** Per actor word of JSON records (`user.username=alice`), the field values seen with it (logs-pairs.ts); absent until one. */
   ap?: Record<string, PairActor>;
+  /** Per template id with a signal (a severity word, a warning), its episodes in event time (logs-episodes.ts), charged in the template's bytes, evicted with it; absent until one. */
+  ep?: Record<string, number[]>;
   /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */
   p?: ProseState;
 }

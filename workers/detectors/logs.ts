@@ -12,6 +12,12 @@
 //        a known template's line whose only new text is a new value of an id-like slot is
 //        benign novelty, not a finding (slots.ts)
 //        │
+//   episodes (logs-episodes.ts): per template with a signal (a severity word, a warning), its
+//        episodes in event time (lines within a minute are one), decayed: a template seen in many
+//        separate episodes is a habit, and its line without an explicit error level is normal for
+//        the text detector (a retry warning all day); one whose history is a long burst stays
+//        rare, and a warning's lone return is reported (template_rarity)
+//        │
 //   every line, either path:
 //   ├─► slot values (fields.ts): per template and slot, an unseen (or once-seen, long ago) value
 //   │   of a low-cardinality slot (status, currency, region), a numeric outlier (latency, size)
@@ -48,6 +54,7 @@ import { EntityScorer } from './logs-entity.js';
 import { NEWS_DETECTOR, templateNews } from './logs-news.js';
 import { pairNews } from './logs-pairs.js';
 import { foldBurst } from './logs-fold.js';
+import { EpisodeScorer } from './logs-episodes.js';
 
 export { poissonTailLog10, poissonTailLog10Real, RATE_PARAMS, SILENCE_PARAMS } from './rate.js';
 export { META_DETECTOR, SLOT_DETECTOR } from './logs-values.js';
@@ -57,6 +64,7 @@ export { ENTITY_DETECTOR, ENTITY_PARAMS } from './logs-entity.js';
 export { NEWS_DETECTOR, NEWS_PARAMS } from './logs-news.js';
 export { PAIR_DETECTOR, PAIR_PARAMS } from './logs-pairs.js';
 export { FOLD_PARAMS } from './logs-fold.js';
+export { EPISODE_PARAMS, RARITY_DETECTOR } from './logs-episodes.js';
 
 /** The novelty scores a stream that has not settled learns from instead of reporting (TEXT_PARAMS.settleMs). */
 const SETTLING = new Set([NEWS_DETECTOR, SLOT_DETECTOR, META_DETECTOR]);
@@ -88,6 +96,7 @@ class LogScorer {
   readonly #rates: RateScorer;
   readonly #repeats: RepeatScorer;
   readonly #entities: EntityScorer;
+  readonly #episodes: EpisodeScorer;
   #n = 0;
 
   constructor(s: LogsState) {
@@ -99,11 +108,13 @@ class LogScorer {
     this.#rates = new RateScorer(s, this.#miner, this.#evicted);
     this.#repeats = new RepeatScorer(s, this.#miner, this.#evicted);
     this.#entities = new EntityScorer(s, this.#miner, this.#evicted);
+    this.#episodes = new EpisodeScorer(s, this.#miner, this.#evicted);
     this.#n = lineCount(s);
     chargeSlotStats(this.#miner, s.s, this.#evicted);
     this.#rates.chargePeriods();
     this.#repeats.chargeRecords();
     this.#entities.chargeRecords();
+    this.#episodes.chargeRecords();
   }
 
   /** A template the miner evicted: its slot, rate and period statistics go with it. */
@@ -114,6 +125,7 @@ class LogScorer {
     if (this.#s.hv !== undefined) delete this.#s.hv[id];
     if (this.#s.hd !== undefined) delete this.#s.hd[id];
     if (this.#s.he !== undefined) delete this.#s.he[id];
+    if (this.#s.ep !== undefined) delete this.#s.ep[id];
   };
 
   /** Scores one event: its findings (at least `threshold`), and the highest score seen. */
@@ -135,13 +147,18 @@ class LogScorer {
     let top = 0;
     this.#m = m;
     this.#tokens = sc.tokens;
+    // The template's episodes: a rare template's return is reported; a habit's line that states no error level is normal for the text detector.
+    const ep = this.#episodes.line(m.template, e.ts, sev, threshold, out);
+    top = ep.score;
+    const habit = ep.habit && sev.stated !== 'error';
     // A prose line the free-text detector is still learning: its text novelty only when severe (logs-prose.ts).
     if (!this.#prose.learning || sev.word !== '') {
       const f = this.#text.feed(text, threshold, this.#text.normLine(text), this.#explained, e.ts);
-      top = this.#text.rowScore;
+      const cap = habit ? 0.4999 : 1;
+      top = Math.max(top, Math.min(cap, this.#text.rowScore));
       if (f !== null) {
-        top = Math.max(top, f.score);
-        if (f.score >= threshold) out.push(f);
+        top = Math.max(top, Math.min(cap, f.score));
+        if (f.score >= threshold && !habit) out.push(f);
       }
       if (this.#text.mixFinding !== null) {
         top = Math.max(top, this.#text.mixFinding.score);
@@ -171,7 +188,7 @@ class LogScorer {
     const meta = e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object' ? this.#values.meta(e.metadata, threshold, out, this.#text.young(e.ts, 'habit')) : 0;
     top = Math.max(top, meta);
     // A severe line the text detector judged normal but a novelty score reports (a new template, a metadata value never seen) is flagged all the same (TextScorer.flagged).
-    this.#text.flagged(Math.max(news, meta));
+    this.#text.flagged(habit ? 0 : Math.max(news, meta));
     if (out.length !== 0 && this.#text.young(e.ts, 'settle') && this.#text.routine(sev)) top = learnt(out, top);
     return Math.max(top, foldBurst(this.#s, e.ts, sev, out.length !== 0, burst, bursting, threshold, out));
   }

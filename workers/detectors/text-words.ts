@@ -70,6 +70,32 @@ function errorPriority(text: string): boolean {
 }
 
 /**
+ * The level a line states: its first level token, upper-case or capitalised anywhere (INFO,
+ * Warning, ERROR, FATAL…), or lower-case where a level is written (a JSON record's level field,
+ * alone on its line of the severity view or as `"level":"warn"`; `level=`, `lvl=`, `severity=`; a
+ * bracketed `[error]`;
+ * the start of the line). A lower-case word elsewhere is the message's (`retryable error`).
+ */
+const STATED_LEVEL =
+  /\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|SEVERE|FATAL|CRIT(?:ICAL)?|EMERG|ALERT|PANIC|Trace|Debug|Info|Notice|Warn(?:ing)?|Error|Severe|Fatal|Critical|Panic)\b|(?:^|\[|\b(?:level|lvl|severity)=|"(?:level|lvl|severity)":\s*")(trace|debug|info|notice|warn(?:ing)?|error|err|severe|fatal|crit(?:ical)?|emerg|alert|panic)(?=$|[\]\s,;:"])/m;
+const ERROR_LEVEL = /^(?:err(?:or)?|severe|fatal|crit(?:ical)?|emerg|alert|panic)$/i;
+
+/**
+ * The level a raw line (or a JSON record's severity view) states, as a class: 'error' (an error
+ * level or worse), 'warn', 'low' (trace to notice) or '' (none). A syslog priority decides when the
+ * line has one; else the first level token (STATED_LEVEL): an INFO line whose message quotes
+ * `503 Server Error` states INFO (hasHighLevel sees the `Error`).
+ */
+export function statedLevel(text: string): '' | 'low' | 'warn' | 'error' {
+  if (errorPriority(text)) return 'error';
+  if (warnPriority(text)) return 'warn';
+  const m = STATED_LEVEL.exec(text);
+  if (m === null) return '';
+  const w = m[1] ?? m[2];
+  return ERROR_LEVEL.test(w) ? 'error' : /^warn/i.test(w) ? 'warn' : 'low';
+}
+
+/**
  * One raw line's severity words, each worked out once, on first use (severityOf, warnedFailure,
  * hasHighLevel): logs.ts and text.ts ask the same line's severity at several steps. `of(text)`
  * starts on a line; asked again for the same line, it keeps what it has worked out. `of(text,
@@ -85,6 +111,7 @@ export class LineSeverity {
   #high: boolean | undefined;
   #level: boolean | undefined;
   #error: boolean | undefined;
+  #stated: '' | 'low' | 'warn' | 'error' | undefined;
 
   of(text: string, view?: string): this {
     if (text !== this.#text) {
@@ -95,6 +122,7 @@ export class LineSeverity {
       this.#high = undefined;
       this.#level = undefined;
       this.#error = undefined;
+      this.#stated = undefined;
     }
     return this;
   }
@@ -134,6 +162,11 @@ export class LineSeverity {
    */
   get error(): boolean {
     return (this.#error ??= errorPriority(this.#src as string) || this.#highLevel());
+  }
+
+  /** statedLevel: the level the line states ('error', 'warn', 'low' or ''). */
+  get stated(): '' | 'low' | 'warn' | 'error' {
+    return (this.#stated ??= statedLevel(this.#src as string));
   }
 
   #highLevel(): boolean {
