@@ -48,6 +48,7 @@ import { EntityScorer } from './logs-entity.js';
 import { NEWS_DETECTOR, templateNews } from './logs-news.js';
 import { pairNews } from './logs-pairs.js';
 import { foldBurst } from './logs-fold.js';
+import { ScheduleScorer } from './logs-schedule.js';
 
 export { poissonTailLog10, poissonTailLog10Real, RATE_PARAMS, SILENCE_PARAMS } from './rate.js';
 export { META_DETECTOR, SLOT_DETECTOR } from './logs-values.js';
@@ -57,6 +58,7 @@ export { ENTITY_DETECTOR, ENTITY_PARAMS } from './logs-entity.js';
 export { NEWS_DETECTOR, NEWS_PARAMS } from './logs-news.js';
 export { PAIR_DETECTOR, PAIR_PARAMS } from './logs-pairs.js';
 export { FOLD_PARAMS } from './logs-fold.js';
+export { SCHEDULE_PARAMS } from './logs-schedule.js';
 
 /** The novelty scores a stream that has not settled learns from instead of reporting (TEXT_PARAMS.settleMs). */
 const SETTLING = new Set([NEWS_DETECTOR, SLOT_DETECTOR, META_DETECTOR]);
@@ -88,6 +90,7 @@ class LogScorer {
   readonly #rates: RateScorer;
   readonly #repeats: RepeatScorer;
   readonly #entities: EntityScorer;
+  readonly #schedule: ScheduleScorer;
   #n = 0;
 
   constructor(s: LogsState) {
@@ -99,11 +102,13 @@ class LogScorer {
     this.#rates = new RateScorer(s, this.#miner, this.#evicted);
     this.#repeats = new RepeatScorer(s, this.#miner, this.#evicted);
     this.#entities = new EntityScorer(s, this.#miner, this.#evicted);
+    this.#schedule = new ScheduleScorer(s, this.#miner, this.#evicted);
     this.#n = s.t.n;
     chargeSlotStats(this.#miner, s.s, this.#evicted);
     this.#rates.chargePeriods();
     this.#repeats.chargeRecords();
     this.#entities.chargeRecords();
+    this.#schedule.chargeRecords();
   }
 
   /** A template the miner evicted: its slot, rate and period statistics go with it. */
@@ -114,6 +119,7 @@ class LogScorer {
     if (this.#s.hv !== undefined) delete this.#s.hv[id];
     if (this.#s.hd !== undefined) delete this.#s.hd[id];
     if (this.#s.he !== undefined) delete this.#s.he[id];
+    if (this.#s.ls !== undefined) delete this.#s.ls[id];
   };
 
   /** Scores one event: its findings (at least `threshold`), and the highest score seen. */
@@ -137,8 +143,10 @@ class LogScorer {
     this.#tokens = sc.tokens;
     // A prose line the free-text detector is still learning: its text novelty only when severe (logs-prose.ts).
     if (!this.#prose.learning || sev.word !== '') {
-      const f = this.#text.feed(text, threshold, this.#text.normLine(text), this.#explained, e.ts);
-      top = this.#text.rowScore;
+      const said = this.#text.feed(text, threshold, this.#text.normLine(text), this.#explained, e.ts);
+      // A rare line of a template that returns on a schedule is expected (logs-schedule.ts): its row score under 0.5 too.
+      const f = this.#schedule.line(m.template, e.ts, said, threshold, m.changed);
+      top = f === said ? this.#text.rowScore : Math.min(this.#text.rowScore, 0.4999);
       if (f !== null) {
         top = Math.max(top, f.score);
         if (f.score >= threshold) out.push(f);
