@@ -10,7 +10,8 @@
 //        bursts are incidents whose lines are all reported, and it stays anomalous while its
 //        decayed frequency stays low (a rare error stays rare after one long burst);
 //        a known template's line whose only new text is a new value of an id-like slot is
-//        benign novelty, not a finding (slots.ts)
+//        benign novelty, not a finding (slots.ts); a rare line whose template returns on a
+//        fixed period of event time is expected (logs-schedule.ts)
 //        │
 //   every line, either path:
 //   ├─► slot values (fields.ts): per template and slot, an unseen (or once-seen, long ago) value
