@@ -50,7 +50,7 @@ describe('logs: rare lines on a schedule', () => {
     expect(text.filter((f) => run(f.index) < 3).length).toBeGreaterThan(0);
     // …and not once it has returned on time three times.
     expect(text.filter((f) => run(f.index) >= 4).map((f) => run(f.index))).toEqual([]);
-  });
+  }, 240_000);
 
   it('a denied request between the scheduled runs is reported', () => {
     const r = seeded(12);
@@ -67,7 +67,7 @@ describe('logs: rare lines on a schedule', () => {
     for (const f of late) expect(f.explanation).toMatch(/On its schedule: every 5\.0 min/);
     expect(at(extra)).toBe(1);
     expect(findings.find((f) => ev[f.index].ts === extra && f.detector === 'compression_surprise')?.explanation).not.toMatch(/On its schedule/);
-  });
+  }, 240_000);
 
   it('a rare error at irregular times is reported all stream long', () => {
     const r = seeded(13);
@@ -79,7 +79,7 @@ describe('logs: rare lines on a schedule', () => {
     const reported = new Set(findings.filter((f) => isDenied(ev, f.index)).map((f) => ev[f.index].ts));
     expect(times.slice(5).filter((t) => reported.has(t)).length).toBeGreaterThanOrEqual(8);
     for (const f of findings) expect(f.explanation).not.toMatch(/On its schedule/);
-  });
+  }, 240_000);
 });
 
 describe('logs-schedule: the record', () => {

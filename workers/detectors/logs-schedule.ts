@@ -35,9 +35,9 @@ export const SCHEDULE_PARAMS = Object.freeze({
   gapMs: 30_000,
   /** The shortest period learnt (returns closer than this are one storm's lines, not a schedule). */
   minPeriodMs: 60_000,
-  /** Spacings agree, and a start is on time, within tol × the period + tolMs (per period for a multiple). */
-  tol: 0.02,
-  tolMs: 2_000,
+  /** Spacings agree, and a start is on time, within tol × the period + tolMs (per period for a multiple): the text quarantine's schedule tolerance (text-params.ts scheduleTol, scheduleTolMs). */
+  tol: 0.002,
+  tolMs: 1_000,
   /** An episode up to this many periods after the anchor can be on the schedule (runs gone unlogged between). */
   maxMultiple: 3,
   /** An episode on the schedule is expected while it has at most this × the template's largest earlier episode's lines. */
