@@ -230,47 +230,7 @@ function beyondRange(f: FieldStats, value: string): ValueFinding | null {
     top = Math.max(top, y);
   }
   if (top < 0 || x <= top) return null;
-  const L = beyondLog(x, top, 1);
-  const b = beyondLargest(value, x, top, 1, L, `${f.n} sightings (${top})`, { sightings: f.n, largest: top, value: x });
-  const z = L >= 0.5 * Math.log(FIELD_PARAMS.beyondRatio) ? countsZ(f.v, f.n, f.k, x) : 0;
-  if (!(z / (z + FIELD_PARAMS.numHalf) > b.score)) return b;
-  const n = f.n;
-  return new LazyFinding('numeric_outlier', z / (z + FIELD_PARAMS.numHalf), () => ({
-    words: `${b.words}; robust z ${z.toFixed(1)} on a log scale against its ${n} sightings`,
-    details: { ...b.details, z: Number(z.toFixed(2)) },
-  }));
-}
-
-/**
- * The robust z of number x against the numbers of a categorical slot (its values with their
- * counts, `n` sightings of `k` values, all numbers): log(x + 1) against the count-weighted median
- * and median absolute deviation of log(v + 1), the spread floored at minDev, as a high-cardinality
- * slot's numbers are judged (field-numbers.ts). Only with minNumeric sightings of at least 3
- * values (a constant or a flag has no spread to judge by), else 0. A segment roll's milliseconds
- * take a dozen values (1-9, around 3) in hundreds of sightings: 78 ms is 8× the largest, under
- * the beyond bar (10×), but 10 robust spreads above them (queue 201-215).
- */
-function countsZ(v: Record<string, number>, n: number, k: number, x: number): number {
-  const P = FIELD_PARAMS;
-  if (n < P.minNumeric || k < 3) return 0;
-  const ys: [number, number][] = [];
-  for (const key of Object.keys(v)) ys.push([Math.log(numberOf(key) + 1), v[key]]);
-  const med = weightedMedian(ys);
-  const dev = weightedMedian(ys.map(([y, c]) => [Math.abs(y - med), c]));
-  return (Math.log(x + 1) - med) / (1.25 * Math.max(dev, P.minDev));
-}
-
-/** The median of values weighted by their counts ([value, count] pairs; sorted in place). */
-function weightedMedian(ys: [number, number][]): number {
-  ys.sort((a, b) => a[0] - b[0]);
-  let total = 0;
-  for (const [, c] of ys) total += c;
-  let acc = 0;
-  for (const [y, c] of ys) {
-    acc += c;
-    if (2 * acc >= total) return y;
-  }
-  return ys.length === 0 ? 0 : ys[ys.length - 1][0];
+  return beyondLargest(value, x, top, 1, beyondLog(x, top, 1), `${f.n} sightings (${top})`, { sightings: f.n, largest: top, value: x });
 }
 
 /** A rare value judged over the field (rareValue), then in the line's contexts (field-contexts.ts): the higher finding. */
