@@ -39,12 +39,16 @@ class NumericOutlier implements ValueFinding {
  */
 let numberUnit = 1;
 
-/** A number in a token ("503", "12.5", "53ms", "97%"), or NaN. */
+/**
+ * A number in a token ("503", "12.5", "53ms", "97%", "1.935732s:"), or NaN: up to 3 trailing unit
+ * letters and punctuation (`%`, `,`, `;`, `)`, `:`) are read past, so a run time that ends its
+ * clause (Celery's "succeeded in 0.081s: None") is a number, not an id-like text.
+ */
 export function numberOf(value: string): number {
   let end = value.length;
   while (end > 0) {
     const c = value.charCodeAt(end - 1);
-    if ((c >= 97 && c <= 122) || c === 37 || c === 44 || c === 59 || c === 41) end--;
+    if ((c >= 97 && c <= 122) || c === 37 || c === 44 || c === 59 || c === 41 || c === 58) end--;
     else break;
   }
   if (end === 0 || end < value.length - 3) return Number.NaN;

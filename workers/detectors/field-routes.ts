@@ -49,8 +49,28 @@ function idSegment(s: string): boolean {
   return digits > 0 && (digits === s.length || s.length >= 6 || top >= 3);
 }
 
-/** The route of a path: its id segments as *, its query's values as * (`/api/v1/invoices/*`, `/export?month=*`). */
+/**
+ * A name with an id in brackets (`tasks.send_email[4d9dc112-...]`, `worker[2231]:`): a name of at
+ * least 2 characters that begins with a letter, then `[id]` (an idSegment), then at most one of
+ * `:` `,` `;`. Its route is the name with the id as * (`tasks.send_email[*]`): the task or program
+ * the line speaks of, whose id made the slot high-cardinality.
+ */
+const NAMED_ID = /^[A-Za-z][\w.:-]{1,47}\[([^\][\s]{1,64})\][:,;]?$/;
+
+function namedId(value: string): boolean {
+  const m = value.length <= ROUTE_PARAMS.maxPath ? NAMED_ID.exec(value) : null;
+  return m !== null && idSegment(m[1]);
+}
+
+/**
+ * The route of a path: its id segments as *, its query's values as * (`/api/v1/invoices/*`,
+ * `/export?month=*`); of a named id (namedId), the name with the id as * (`tasks.send_email[*]`).
+ */
 export function routeShape(path: string): string {
+  if (path.charCodeAt(0) !== 47) {
+    const b = path.indexOf('[');
+    return `${path.slice(0, b)}[*]${path.slice(path.lastIndexOf(']') + 1)}`;
+  }
   const q = path.indexOf('?');
   const segs = (q < 0 ? path : path.slice(0, q)).split('/');
   for (let i = 0; i < segs.length; i++) if (idSegment(segs[i])) segs[i] = '*';
@@ -59,9 +79,10 @@ export function routeShape(path: string): string {
   return `${p}?${path.slice(q + 1).split('&').map((x) => `${x.split('=')[0]}=*`).join('&')}`;
 }
 
-/** A path value: begins with / and has more than that, at most maxPath characters. */
+/** A path value (begins with / and has more than that, at most maxPath characters), or a named id (namedId). */
 export function isPath(value: string): boolean {
-  return value.length > 1 && value.length <= ROUTE_PARAMS.maxPath && value.charCodeAt(0) === 47;
+  if (value.length <= 1 || value.length > ROUTE_PARAMS.maxPath) return false;
+  return value.charCodeAt(0) === 47 || (value.indexOf('[') > 0 && namedId(value));
 }
 
 /** A route's record in f.r: its requests and the status classes it has answered with (bit c for class c). */
@@ -103,9 +124,10 @@ export function countRoute(f: FieldStats, route: string): typeof lineRoute {
   return L;
 }
 
-/** The class (1-5) of an HTTP status, or 0 when `value` is none (three digits, 100-599). */
+/** The class (1-5) of an HTTP status, or 0 when `value` is none (three digits, 100-599, then at most a `,` or `;`: `{'status': 409, ...}`). */
 export function statusClass(value: string): number {
-  if (value.length !== 3) return 0;
+  const last = value.charCodeAt(3);
+  if (value.length !== 3 && !(value.length === 4 && (last === 44 || last === 59))) return 0;
   const c = value.charCodeAt(0) - 48;
   if (c < 1 || c > 5) return 0;
   const d = value.charCodeAt(1);
@@ -135,7 +157,7 @@ export function routeStatus(f: FieldStats, value: string, route: string): ValueF
   if (seen === 0 || n < FIELD_PARAMS.minSightings) return null;
   const p = Math.max(1 / (n + 1), (1 - L.share) ** seen);
   const S = -Math.log10(p);
-  return new LazyFinding('context_value', S / (S + FIELD_PARAMS.catHalf), () => ({
+  return new LazyFinding('context_value', S / (S + FIELD_PARAMS.unseenHalf), () => ({
     words: `status ${value} on ${pieceWords(`${ROUTE_MARK}${route}`)}: no ${c}xx there in ${n} requests, though ${seen} on its other routes (p ≈ ${p.toPrecision(2)})`,
     details: { sightings: n, seen_elsewhere: seen, p_value: Number(p.toPrecision(3)) },
   }));
