@@ -68,13 +68,6 @@ export const PERIOD_RECORD_BYTES = 8 * 17 + 8 * 10 + 17;
 export const PERIOD_BYTES = 14 + PERIOD_RECORD_BYTES;
 
 /**
- * A template's schedule record in LogsState.ls (logs-schedule.ts, RECORD_LEN = 12 numbers: 6
- * timestamps, 6 counts or periods) with its key and comma: added to the template's bytes when the
- * record is created, at the template's first reported line, and leaves with its template.
- */
-export const SCHEDULE_BYTES = 14 + 6 * 17 + 6 * 10 + 13;
-
-/**
  * The rate and period records of template families (logs-rate.ts), out of STATE_BUDGET.templates:
  * 64 × (a key of at most 256 bytes twice, with its colon and comma: 2 × 258; a rate record 202;
  * a period record PERIOD_RECORD_BYTES) = 60,864 bytes.

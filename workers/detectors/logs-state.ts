@@ -41,8 +41,6 @@ export interface LogsState {
   f?: Record<string, RateStats>;
   /** Per template id, its bursts' episodes, for bursts on a schedule (rate-period.ts); absent until a burst. Counted in the template's bytes (budget.ts PERIOD_BYTES), evicted with it. */
   rp?: Record<string, number[]>;
-  /** Per template id with a reported line, its lines' episodes, for rare lines on a schedule (logs-schedule.ts); absent until one. Counted in the template's bytes (budget.ts SCHEDULE_BYTES), evicted with it. */
-  ls?: Record<string, number[]>;
   /** Per family key (as `f`), its bursts' episodes (rate-period.ts); dropped with the family. */
   fp?: Record<string, number[]>;
   /** JSON records' keys: values shown (-1: wide, not categorical), and a rate record per categorical key=value (value-rate.ts); absent until a JSON record. */

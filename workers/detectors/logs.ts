@@ -10,8 +10,7 @@
 //        bursts are incidents whose lines are all reported, and it stays anomalous while its
 //        decayed frequency stays low (a rare error stays rare after one long burst);
 //        a known template's line whose only new text is a new value of an id-like slot is
-//        benign novelty, not a finding (slots.ts); a rare line whose template returns on a
-//        fixed period of event time is expected (logs-schedule.ts)
+//        benign novelty, not a finding (slots.ts)
 //        │
 //   episodes (logs-episodes.ts): per template with a signal (a severity word, a warning), its
 //        episodes in event time (lines within a minute are one), decayed: a template seen in many
@@ -56,7 +55,6 @@ import { NEWS_DETECTOR, templateNews } from './logs-news.js';
 import { pairNews } from './logs-pairs.js';
 import { foldBurst } from './logs-fold.js';
 import { EpisodeScorer } from './logs-episodes.js';
-import { ScheduleScorer } from './logs-schedule.js';
 
 export { poissonTailLog10, poissonTailLog10Real, RATE_PARAMS, SILENCE_PARAMS } from './rate.js';
 export { META_DETECTOR, SLOT_DETECTOR } from './logs-values.js';
@@ -67,7 +65,6 @@ export { NEWS_DETECTOR, NEWS_PARAMS } from './logs-news.js';
 export { PAIR_DETECTOR, PAIR_PARAMS } from './logs-pairs.js';
 export { FOLD_PARAMS } from './logs-fold.js';
 export { EPISODE_PARAMS, RARITY_DETECTOR } from './logs-episodes.js';
-export { SCHEDULE_PARAMS } from './logs-schedule.js';
 
 /** The novelty scores a stream that has not settled learns from instead of reporting (TEXT_PARAMS.settleMs). */
 const SETTLING = new Set([NEWS_DETECTOR, SLOT_DETECTOR, META_DETECTOR]);
@@ -100,7 +97,6 @@ class LogScorer {
   readonly #repeats: RepeatScorer;
   readonly #entities: EntityScorer;
   readonly #episodes: EpisodeScorer;
-  readonly #schedule: ScheduleScorer;
   #n = 0;
 
   constructor(s: LogsState) {
@@ -113,14 +109,12 @@ class LogScorer {
     this.#repeats = new RepeatScorer(s, this.#miner, this.#evicted);
     this.#entities = new EntityScorer(s, this.#miner, this.#evicted);
     this.#episodes = new EpisodeScorer(s, this.#miner, this.#evicted);
-    this.#schedule = new ScheduleScorer(s, this.#miner, this.#evicted);
     this.#n = lineCount(s);
     chargeSlotStats(this.#miner, s.s, this.#evicted);
     this.#rates.chargePeriods();
     this.#repeats.chargeRecords();
     this.#entities.chargeRecords();
     this.#episodes.chargeRecords();
-    this.#schedule.chargeRecords();
   }
 
   /** A template the miner evicted: its slot, rate and period statistics go with it. */
@@ -132,7 +126,6 @@ class LogScorer {
     if (this.#s.hd !== undefined) delete this.#s.hd[id];
     if (this.#s.he !== undefined) delete this.#s.he[id];
     if (this.#s.ep !== undefined) delete this.#s.ep[id];
-    if (this.#s.ls !== undefined) delete this.#s.ls[id];
   };
 
   /** Scores one event: its findings (at least `threshold`), and the highest score seen. */
@@ -160,10 +153,8 @@ class LogScorer {
     const habit = ep.habit && sev.stated !== 'error';
     // A prose line the free-text detector is still learning: its text novelty only when severe (logs-prose.ts).
     if (!this.#prose.learning || sev.word !== '') {
-      const said = this.#text.feed(text, threshold, this.#text.normLine(text), this.#explained, e.ts);
-      // A rare line of a template that returns on a schedule is expected (logs-schedule.ts): its row score under 0.5 too, as a habit's.
-      const f = this.#schedule.line(m.template, e.ts, said, threshold, m.changed);
-      const cap = habit || f !== said ? 0.4999 : 1;
+      const f = this.#text.feed(text, threshold, this.#text.normLine(text), this.#explained, e.ts);
+      const cap = habit ? 0.4999 : 1;
       top = Math.max(top, Math.min(cap, this.#text.rowScore));
       if (f !== null) {
         top = Math.max(top, Math.min(cap, f.score));
