@@ -5,21 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { GENERATORS, type GeneratedSet } from '../../src/tools/eval/generators/index.js';
 import { generateIot, IOT_KINDS, WARMUP_MS } from '../../src/tools/eval/generators/iot.js';
 import { NEW_CHANNELS, NEW_REGIONS, NEW_TENANTS, STREAMS } from '../../src/tools/eval/generators/iot-lines.js';
-import { expectLabelledLogSet, idxOf, normalOf, ofKind } from './helpers.js';
+import { expectLabelledLogSet, expectSilenceAt, idxOf, incidents, normalOf, num, ofKind } from './helpers.js';
 
 const SHORT = 150; // minutes: the 30-minute warm-up, a silence of up to 25 and every other kind
-/** Incidents per kind: maximal runs of consecutive labelled indices of one kind (the eval's rule). */
-const incidents = ({ labels }: GeneratedSet): Record<string, number> => {
-  const out: Record<string, number> = {};
-  labels.anomalous.forEach((i, k) => {
-    const kind = labels.kinds[String(i)];
-    if (k === 0 || labels.anomalous[k - 1] !== i - 1 || labels.kinds[String(i - 1)] !== kind) out[kind] = (out[kind] ?? 0) + 1;
-  });
-  return out;
-};
 /** A line with its ids, numbers and timestamps masked: its template, roughly. */
 const shape = (l: string): string => l.replace(/\[[ \w-]{15}\]/, '[T]').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'U').replace(/dev-[0-9a-f]{10}/g, 'D').replace(/\d+\.\d+\.\d+(-rc\.\d+)?/g, 'V').replace(/\d+/g, '0');
-const num = (l: string, re: RegExp): number => Number(re.exec(l)?.[1] ?? NaN);
 const bytes = (set: GeneratedSet): string => set.events.map((e) => JSON.stringify(e)).join('\n') + JSON.stringify(set.labels);
 
 describe('eval generate --kind iot', () => {
@@ -106,11 +96,7 @@ describe('eval generate --kind iot', () => {
       const [i] = idxOf(set, 'silence');
       const stream = set.events[i].stream;
       expect(stream).toBe(seed % 2 === 0 ? STREAMS.tsdb : STREAMS.devices);
-      const ts = set.events.map((e, k) => [e, k] as const).filter(([e]) => e.stream === stream).map(([e, k]) => [Date.parse(e.timestamp), k] as const);
-      const gaps = ts.slice(1).map(([t, k], j) => [t - ts[j][0], k] as const).filter(([g]) => g > 300_000);
-      expect(gaps.length).toBe(1);
-      expect(gaps[0][0]).toBeGreaterThanOrEqual(11 * 60_000);
-      expect(gaps[0][1]).toBe(i);
+      expectSilenceAt(set, i);
     }
   });
 

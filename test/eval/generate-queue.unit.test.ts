@@ -1,24 +1,14 @@
 // The queue generator: pure (same seed, same set), every kind labelled, labels consistent with the
 // lines they point at (and normal lines never like them), sane incident counts, six formats.
 import { describe, expect, it } from 'vitest';
-import { GENERATORS, type GeneratedSet } from '../../src/tools/eval/generators/index.js';
+import { GENERATORS } from '../../src/tools/eval/generators/index.js';
 import { generateQueue, QUEUE_KINDS, WARMUP_MS } from '../../src/tools/eval/generators/queue.js';
 import { NEW_QUEUES, NEW_REGIONS, NEW_TOPICS, NEW_VHOSTS, ODD_WEBHOOK_STATUSES, STREAMS } from '../../src/tools/eval/generators/queue-lines.js';
-import { expectLabelledLogSet, idxOf, normalOf, ofKind } from './helpers.js';
+import { expectLabelledLogSet, expectSilenceAt, idxOf, incidents, normalOf, num, ofKind } from './helpers.js';
 
 const SHORT = 130; // minutes: the 30-minute warm-up, a silence of up to 25 and every other kind
-/** Incidents per kind: maximal runs of consecutive labelled indices of one kind (the eval's rule). */
-const incidents = ({ labels }: GeneratedSet): Record<string, number> => {
-  const out: Record<string, number> = {};
-  labels.anomalous.forEach((i, k) => {
-    const kind = labels.kinds[String(i)];
-    if (k === 0 || labels.anomalous[k - 1] !== i - 1 || labels.kinds[String(i - 1)] !== kind) out[kind] = (out[kind] ?? 0) + 1;
-  });
-  return out;
-};
 /** A line with its ids, numbers and timestamps masked: its template, roughly. */
 const shape = (l: string): string => l.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'U').replace(/\b[a-z]{3}_[0-9a-f]{12}\b/g, 'K').replace(/ingest-[a-z]+-[a-z]+/g, 'P').replace(/\d+/g, '0');
-const num = (l: string, re: RegExp): number => Number(re.exec(l)?.[1] ?? NaN);
 
 describe('eval generate --kind queue', () => {
   it('is registered and deterministic per seed', () => {
@@ -101,11 +91,7 @@ describe('eval generate --kind queue', () => {
       const [i] = idxOf(set, 'silence');
       const stream = set.events[i].stream;
       expect(stream).toBe(seed % 2 === 0 ? STREAMS.celery : STREAMS.consumers);
-      const ts = set.events.map((e, k) => [e, k] as const).filter(([e]) => e.stream === stream).map(([e, k]) => [Date.parse(e.timestamp), k] as const);
-      const gaps = ts.slice(1).map(([t, k], j) => [t - ts[j][0], k] as const).filter(([g]) => g > 300_000);
-      expect(gaps.length).toBe(1);
-      expect(gaps[0][0]).toBeGreaterThanOrEqual(11 * 60_000);
-      expect(gaps[0][1]).toBe(i);
+      expectSilenceAt(set, i);
     }
   });
 

@@ -44,3 +44,26 @@ export const normalOf = ({ events, labels }: GeneratedSet): string[] => {
   const bad = new Set(labels.anomalous);
   return events.filter((_, i) => !bad.has(i)).map((e) => String(e.data));
 };
+
+/** Incidents per kind: maximal runs of consecutive labelled indices of one kind (the eval's rule). */
+export const incidents = ({ labels }: GeneratedSet): Record<string, number> => {
+  const out: Record<string, number> = {};
+  labels.anomalous.forEach((i, k) => {
+    const kind = labels.kinds[String(i)];
+    if (k === 0 || labels.anomalous[k - 1] !== i - 1 || labels.kinds[String(i - 1)] !== kind) out[kind] = (out[kind] ?? 0) + 1;
+  });
+  return out;
+};
+
+/** The number the first group of `re` reads in a line (NaN: none). */
+export const num = (l: string, re: RegExp): number => Number(re.exec(l)?.[1] ?? NaN);
+
+/** A silence label at line `i`: its stream's only gap of more than 5 minutes, at least 11 minutes long, ends at `i`. */
+export function expectSilenceAt(set: GeneratedSet, i: number): void {
+  const stream = set.events[i].stream;
+  const ts = set.events.map((e, k) => [e, k] as const).filter(([e]) => e.stream === stream).map(([e, k]) => [Date.parse(e.timestamp), k] as const);
+  const gaps = ts.slice(1).map(([t, k], j) => [t - ts[j][0], k] as const).filter(([g]) => g > 300_000);
+  expect(gaps.length).toBe(1);
+  expect(gaps[0][0]).toBeGreaterThanOrEqual(11 * 60_000);
+  expect(gaps[0][1]).toBe(i);
+}

@@ -29,6 +29,8 @@
 //                        made-up client ids in 20-60 s (both lines of each attempt labelled)
 import { checkLine, configSent, OTA, resumed, status } from './iot-devices.js';
 import { NEW_CHANNELS, NEW_REGIONS, NEW_TENANTS, STREAMS, TENANTS, type Row, type W } from './iot-lines.js';
+import { silenceStretch } from './labelled.js';
+import { timeApart } from './random.js';
 import { batch, commandRetry, outOfOrder, pod, push, refused, request, ROUTES, WARMUP_MS } from './iot.js';
 
 type Maker = (w: W, ts: number) => Row[];
@@ -117,17 +119,6 @@ function credentialStuffing(w: W, rows: Row[], ts: number, span: number): void {
   }
 }
 
-/** The silenced stretch: its stream's lines in it dropped, the stream's first line after it labelled. */
-function silence(w: W, rows: Row[], start: number, gap: number): void {
-  const stream = w.seed % 2 === 0 ? STREAMS.tsdb : STREAMS.devices;
-  const keep = rows.filter((x) => x.ev.stream !== stream || x.ts < start || x.ts >= start + gap);
-  rows.length = 0;
-  rows.push(...keep);
-  let first: Row | undefined;
-  for (const x of rows) if (x.ev.stream === stream && x.ts >= start + gap && (first === undefined || x.ts < first.ts)) first = x;
-  if (first !== undefined) first.kind = 'silence';
-}
-
 /** Every kind, at random times after the warm-up. */
 export function injectIotIncidents(w: W, rows: Row[]): void {
   const { r } = w;
@@ -135,16 +126,8 @@ export function injectIotIncidents(w: W, rows: Row[]): void {
   const gap = r.int(12, 25) * 60_000;
   const silentAt = lo + 600_000 + Math.floor(r.next() * (hi - lo - 600_000 - gap - 2_400_000));
   const busy: [number, number][] = [[silentAt, silentAt + gap + 60_000]];
-  // A time in [from, to - span] 5 s from every stretch taken so far (up to 500 draws).
-  const at = (span = 0, from = lo, to = hi): number => {
-    let t = from;
-    for (let tries = 0; tries < 500; tries++) {
-      t = from + Math.floor(r.next() * (to - from - span));
-      if (busy.every(([a, b]) => t + span + 5000 <= a || t >= b + 5000)) break;
-    }
-    busy.push([t, t + span]);
-    return t;
-  };
+  // Incident times 5 s apart from each other and from the silence (random.ts timeApart).
+  const at = timeApart(r, lo, hi, busy);
   const burstSpan = r.int(50, 120) * 1000;
   const burstAt = at(burstSpan, lo, lo + Math.floor((hi - lo) / 2));
   const burstN = r.int(70, 110);
@@ -157,5 +140,5 @@ export function injectIotIncidents(w: W, rows: Row[]): void {
   for (let k = 0; k < 2; k++) { const span = r.int(3000, 8000); retryStorm(w, rows, at(span), (w.seed + k) % 3, span); }
   const stuffSpan = r.int(20, 60) * 1000;
   credentialStuffing(w, rows, at(stuffSpan), stuffSpan);
-  silence(w, rows, silentAt, gap);
+  silenceStretch(rows, w.seed % 2 === 0 ? STREAMS.tsdb : STREAMS.devices, silentAt, gap);
 }

@@ -9,11 +9,12 @@
 //           a stack trace is one event per line)
 //   logfmt  the time-series ingester (level= ts= caller= tenant= msg= fields)
 //   syslog  the devices' own status lines, RFC 5424 via the gateway's syslog relay
-import type { GeneratedEvent } from './index.js';
 import { gauss } from './k8s.js';
 import { seeded, type Random } from './random.js';
 
-export interface Row { ts: number; ev: GeneratedEvent; kind?: string }
+import type { LabelledRow } from './labelled.js';
+
+export type Row = LabelledRow;
 
 export const STREAMS = {
   broker: 'mqtt/broker-1',

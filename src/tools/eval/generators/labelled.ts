@@ -2,7 +2,10 @@
 // the labels read off the merged order ({"anomalous": [indices], "kinds": {"<index>": kind}}).
 import type { GeneratedEvent, GeneratedSet } from './index.js';
 
-export function labelledSet(rows: { ts: number; ev: GeneratedEvent; kind?: string }[]): GeneratedSet {
+/** A generated line before the merge: its event time, its event and its label (none: normal). */
+export interface LabelledRow { ts: number; ev: GeneratedEvent; kind?: string }
+
+export function labelledSet(rows: LabelledRow[]): GeneratedSet {
   rows.sort((a, b) => a.ts - b.ts);
   const anomalous: number[] = [];
   const kinds: Record<string, string> = {};
@@ -12,4 +15,17 @@ export function labelledSet(rows: { ts: number; ev: GeneratedEvent; kind?: strin
     kinds[String(i)] = row.kind;
   });
   return { events: rows.map((x) => x.ev), labels: { anomalous, kinds } };
+}
+
+/**
+ * A silenced stretch of `stream` (the queue and iot generators): its rows in [start, start + gap)
+ * dropped from `rows` in place, and its first row after the gap labelled `silence`.
+ */
+export function silenceStretch(rows: LabelledRow[], stream: string, start: number, gap: number): void {
+  const keep = rows.filter((x) => x.ev.stream !== stream || x.ts < start || x.ts >= start + gap);
+  rows.length = 0;
+  rows.push(...keep);
+  let first: LabelledRow | undefined;
+  for (const x of rows) if (x.ev.stream === stream && x.ts >= start + gap && (first === undefined || x.ts < first.ts)) first = x;
+  if (first !== undefined) first.kind = 'silence';
 }

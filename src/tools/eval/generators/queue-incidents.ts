@@ -25,6 +25,8 @@
 //                    after the gap is labelled, the first line where the gap can be seen
 import { depthLine, enqueueLine, JOBS, usualDepth } from './queue-jobs.js';
 import { FAST_TASKS, FAST_TOPICS, NEW_QUEUES, NEW_REGIONS, NEW_TOPICS, NEW_VHOSTS, ODD_WEBHOOK_STATUSES, SMALL_QUEUES, STREAMS, TASKS, TOPICS, webhookResult, type Q, type Row } from './queue-lines.js';
+import { silenceStretch } from './labelled.js';
+import { timeApart } from './random.js';
 import { processed, rabbitAuth, retryable, retryLine, rollLines, task, unexpectedClose, WARMUP_MS } from './queue.js';
 
 type Maker = (q: Q, ts: number) => Row[];
@@ -126,17 +128,6 @@ function retryStorm(q: Q, rows: Row[], ts: number, which: number, span: number):
   }
 }
 
-/** The silenced stretch: its stream's lines in it dropped, the stream's first line after it labelled. */
-function silence(q: Q, rows: Row[], start: number, gap: number): void {
-  const stream = q.seed % 2 === 0 ? STREAMS.celery : STREAMS.consumers;
-  const keep = rows.filter((x) => x.ev.stream !== stream || x.ts < start || x.ts >= start + gap);
-  rows.length = 0;
-  rows.push(...keep);
-  let first: Row | undefined;
-  for (const x of rows) if (x.ev.stream === stream && x.ts >= start + gap && (first === undefined || x.ts < first.ts)) first = x;
-  if (first !== undefined) first.kind = 'silence';
-}
-
 /** Every kind, at random times after the warm-up. */
 export function injectQueueIncidents(q: Q, rows: Row[]): void {
   const { r } = q;
@@ -144,16 +135,8 @@ export function injectQueueIncidents(q: Q, rows: Row[]): void {
   const gap = r.int(12, 25) * 60_000;
   const silentAt = lo + 600_000 + Math.floor(r.next() * (hi - lo - 600_000 - gap - 2_400_000));
   const busy: [number, number][] = [[silentAt, silentAt + gap + 60_000]];
-  // A time in [from, hi - span] 5 s from every stretch taken so far (up to 500 draws).
-  const at = (span = 0, from = lo, to = hi): number => {
-    let t = from;
-    for (let tries = 0; tries < 500; tries++) {
-      t = from + Math.floor(r.next() * (to - from - span));
-      if (busy.every(([a, b]) => t + span + 5000 <= a || t >= b + 5000)) break;
-    }
-    busy.push([t, t + span]);
-    return t;
-  };
+  // Incident times 5 s apart from each other and from the silence (random.ts timeApart).
+  const at = timeApart(r, lo, hi, busy);
   const burstSpan = r.int(50, 120) * 1000;
   const burstAt = at(burstSpan, lo, lo + Math.floor((hi - lo) / 2));
   const burstN = r.int(70, 110);
@@ -164,5 +147,5 @@ export function injectQueueIncidents(q: Q, rows: Row[]): void {
   for (let k = 0; k < 5; k++) unusualValue(q, rows, at(), (q.seed + k) % 5);
   for (let k = 0; k < 3; k++) unseenCategory(q, rows, at(), (q.seed + k) % 4);
   for (let k = 0; k < 2; k++) { const span = r.int(3000, 8000); retryStorm(q, rows, at(span), (q.seed + k) % 3, span); }
-  silence(q, rows, silentAt, gap);
+  silenceStretch(rows, q.seed % 2 === 0 ? STREAMS.celery : STREAMS.consumers, silentAt, gap);
 }

@@ -6,11 +6,12 @@
 //   json    the Go consumers' JSON lines (ts, level, logger, msg, fields)
 //   logfmt  the scheduler (ts= level= caller= msg= fields)
 //   golog   the dead-letter handler (Go's log package with microseconds: date time prefix: message)
-import type { GeneratedEvent } from './index.js';
 import { gauss } from './k8s.js';
 import { seeded, type Random } from './random.js';
 
-export interface Row { ts: number; ev: GeneratedEvent; kind?: string }
+import type { LabelledRow } from './labelled.js';
+
+export type Row = LabelledRow;
 
 export const STREAMS = {
   kafka: 'kafka/broker-2',

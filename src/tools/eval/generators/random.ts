@@ -47,6 +47,23 @@ export function placeApart(r: Random, placed: readonly { at: number; length: num
 }
 
 /**
+ * Incident times in event time (the queue and iot generators): the function returned gives a time
+ * in [from, to - span] (by default [lo, hi - span]) at least 5 s from every stretch in `busy` (up
+ * to 500 draws; the last draw when none fits), and adds its own stretch [t, t + span] to `busy`.
+ */
+export function timeApart(r: Random, lo: number, hi: number, busy: [number, number][]): (span?: number, from?: number, to?: number) => number {
+  return (span = 0, from = lo, to = hi) => {
+    let t = from;
+    for (let tries = 0; tries < 500; tries++) {
+      t = from + Math.floor(r.next() * (to - from - span));
+      if (busy.every(([a, b]) => t + span + 5000 <= a || t >= b + 5000)) break;
+    }
+    busy.push([t, t + span]);
+    return t;
+  };
+}
+
+/**
  * Positions of one stream's planted anomalies: `perKind` of each of `kinds`, in that order; the
  * `run` kind a run of min-max events (its length drawn first), every other kind one event; each
  * placed after `warmup` and `spacing` apart (placeApart), none past the stream's `events`; in order
