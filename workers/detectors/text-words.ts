@@ -41,7 +41,7 @@ const WARN_LEVEL = /\b(WARN(?:ING)?|Warn(?:ing)?)\b/;
  * pattern is flagged its recurrences are reported as a severe pattern's (text-quarantine.ts).
  */
 export function warnedFailure(text: string): string {
-  if (HIGH_LEVEL.test(text) || !(WARN_LEVEL.test(text) || warnPriority(text))) return '';
+  if (HIGH_LEVEL.test(text) || !(WARN_LEVEL.test(text) || prioritySeverity(text) === WARN_PRIORITY)) return '';
   WARNED_FAILURE.lastIndex = 0;
   for (let m = WARNED_FAILURE.exec(text); m !== null; m = WARNED_FAILURE.exec(text)) {
     const end = m.index + m[0].length;
@@ -57,17 +57,16 @@ export function warnedFailure(text: string): string {
 
 const PRI = /^<(\d{1,3})>/;
 
-/** A syslog priority of severity warning (PRI mod 8 = 4: a kernel's `<4>`, a daemon's `<28>`): a WARN level token. */
-function warnPriority(text: string): boolean {
+/**
+ * The severity of a line's syslog priority (PRI mod 8), or -1 without one: 4 is a warning (a
+ * kernel's `<4>`, a daemon's `<28>`: a WARN level token), 0-3 error or worse (`<3>`, `<27>`).
+ */
+function prioritySeverity(text: string): number {
   const m = PRI.exec(text);
-  return m !== null && Number(m[1]) % 8 === 4;
+  return m === null ? -1 : Number(m[1]) % 8;
 }
-
-/** A syslog priority whose severity (PRI mod 8) is error or worse (a kernel's `<3>`, a daemon's `<27>`). */
-function errorPriority(text: string): boolean {
-  const m = PRI.exec(text);
-  return m !== null && Number(m[1]) % 8 <= 3;
-}
+const WARN_PRIORITY = 4;
+const errorPriority = (severity: number): boolean => severity >= 0 && severity < WARN_PRIORITY;
 
 /**
  * The level a line states: its first level token, upper-case or capitalised anywhere (INFO,
@@ -87,8 +86,9 @@ const ERROR_LEVEL = /^(?:err(?:or)?|severe|fatal|crit(?:ical)?|emerg|alert|panic
  * `503 Server Error` states INFO (hasHighLevel sees the `Error`).
  */
 export function statedLevel(text: string): '' | 'low' | 'warn' | 'error' {
-  if (errorPriority(text)) return 'error';
-  if (warnPriority(text)) return 'warn';
+  const p = prioritySeverity(text);
+  if (errorPriority(p)) return 'error';
+  if (p === WARN_PRIORITY) return 'warn';
   const m = STATED_LEVEL.exec(text);
   if (m === null) return '';
   const w = m[1] ?? m[2];
@@ -161,7 +161,7 @@ export class LineSeverity {
    * (`0 errors`, `retrying after error`).
    */
   get error(): boolean {
-    return (this.#error ??= errorPriority(this.#src as string) || this.#highLevel());
+    return (this.#error ??= errorPriority(prioritySeverity(this.#src as string)) || this.#highLevel());
   }
 
   /** statedLevel: the level the line states ('error', 'warn', 'low' or ''). */
