@@ -60,7 +60,7 @@ export const EPISODE_LEN = 7;
 
 /** What the episodes say of a line (EpisodeScorer.line). */
 export interface EpisodeView {
-  /** The line is a habit's (its text findings are dropped when it states no error level). */
+  /** The line is a habit's and states no error level: its text findings are dropped (logs.ts). */
   habit: boolean;
   /** The score of a rare template's return reported for it (0: none). */
   score: number;
@@ -114,7 +114,7 @@ export class EpisodeScorer {
     }
     r[2] = Math.max(r[2], ts);
     r[3]++;
-    const habit = before >= P.habitEpisodes && (fresh || (r[3] <= P.habitLines && ts - prev >= P.flurryMs));
+    const habit = before >= P.habitEpisodes && sev.stated !== 'error' && (fresh || (r[3] <= P.habitLines && ts - prev >= P.flurryMs));
     if (!fresh || habit || r[6] < P.longLines || sev.stated !== 'warn') return habit ? HABIT : NONE;
     const score = fixed(P.habitEpisodes / (P.habitEpisodes + before), 4);
     if (score >= threshold) out.push(this.#rare(t, r, before, ts - prev, score));

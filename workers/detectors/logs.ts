@@ -148,9 +148,8 @@ class LogScorer {
     this.#m = m;
     this.#tokens = sc.tokens;
     // The template's episodes: a rare template's return is reported; a habit's line that states no error level is normal for the text detector.
-    const ep = this.#episodes.line(m.template, e.ts, sev, threshold, out);
-    top = ep.score;
-    const habit = ep.habit && sev.stated !== 'error';
+    const { score: rare, habit } = this.#episodes.line(m.template, e.ts, sev, threshold, out);
+    top = rare;
     // A prose line the free-text detector is still learning: its text novelty only when severe (logs-prose.ts).
     if (!this.#prose.learning || sev.word !== '') {
       const f = this.#text.feed(text, threshold, this.#text.normLine(text), this.#explained, e.ts);
