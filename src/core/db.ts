@@ -64,13 +64,31 @@ export interface Database {
 
 const MIGRATION_LOCK = 0x64770001; // 'dw' + 1
 
+/** How often migrate() runs schema.sql again after PostgreSQL aborted it as a deadlock victim (or another lost race). */
+const MIGRATION_ATTEMPTS = 5;
+
+/**
+ * Applies schema.sql under an advisory lock. Its statements run as one transaction that takes
+ * ALTER TABLE's exclusive locks table by table, so on a live database a reader holding one of
+ * them while it reads another (the engine's quota refresh joins tenants and plans) can deadlock
+ * with it; PostgreSQL aborts one side, and when that is ours the whole transaction is rolled back
+ * and run again (every statement is idempotent), after a short growing pause.
+ */
 export async function migrate(pool: pg.Pool): Promise<void> {
   const sql = await readFile(schemaPath, 'utf8');
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
-      await client.query(sql);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.query(sql);
+          return;
+        } catch (err) {
+          if (attempt >= MIGRATION_ATTEMPTS || classifyPgError(err) !== 'transient') throw err;
+          await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 50));
+        }
+      }
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
     }
