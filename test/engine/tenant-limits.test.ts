@@ -106,9 +106,13 @@ describe('engine per-tenant limits (against PostgreSQL)', () => {
       { id: 'pro', max_body_bytes: 4_194_304, max_batch_events: 5_000, events_per_second: 50_000 },
     ]);
     await h.db.pool.query("UPDATE plans SET max_batch_events = NULL WHERE id = 'free'");
-    await migrate(h.db.pool);
-    expect((await rows())[1]).toEqual({ id: 'free', max_body_bytes: 1_048_576, max_batch_events: null, events_per_second: 10_000 });
-    await h.db.pool.query("UPDATE plans SET max_batch_events = 1000 WHERE id = 'free'");
+    try {
+      await migrate(h.db.pool);
+      expect((await rows())[1]).toEqual({ id: 'free', max_body_bytes: 1_048_576, max_batch_events: null, events_per_second: 10_000 });
+    } finally {
+      // The later tests read the free plan's seeded limits, whatever happened above.
+      await h.db.pool.query("UPDATE plans SET max_batch_events = 1000 WHERE id = 'free'");
+    }
   });
 
   it('body or frame size: a tenant whose plan allows 2,000 bytes gets 413 / a nack; a tenant on the default passes the same input', async () => {
