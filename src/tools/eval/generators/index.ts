@@ -38,6 +38,7 @@ import { llmAgentGenerator } from './llm-agent.js';
 import { llmCodeGenerator } from './llm-code.js';
 import { llmDevGenerator } from './llm-dev.js';
 import { llmShopGenerator } from './llm-shop.js';
+import { payGenerator } from './pay.js';
 import { queueGenerator } from './queue.js';
 import { svcGenerator } from './svc.js';
 
@@ -57,6 +58,7 @@ export const GENERATORS: Record<string, Generator> = {
   'llm-shop': llmShopGenerator,
   logs: logsGenerator,
   mixed: mixedGenerator,
+  pay: payGenerator,
   queue: queueGenerator,
   svc: svcGenerator,
 };

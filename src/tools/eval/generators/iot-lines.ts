@@ -9,10 +9,9 @@
 //           a stack trace is one event per line)
 //   logfmt  the time-series ingester (level= ts= caller= tenant= msg= fields)
 //   syslog  the devices' own status lines, RFC 5424 via the gateway's syslog relay
-import { gauss } from './k8s.js';
-import { seeded, type Random } from './random.js';
+import { runClock, seeded, type Random, type RunClock } from './random.js';
 
-import type { LabelledRow } from './labelled.js';
+import { logRow, type LabelledRow } from './labelled.js';
 
 export type Row = LabelledRow;
 
@@ -62,18 +61,13 @@ const iso = (ts: number): string => new Date(ts).toISOString();
 const micro = (ts: number): number => Math.floor((ts * 7919) % 1000);
 
 /** The run: its clock and rate, its fleet and firmware, the line formats. */
-export interface W {
+export interface W extends RunClock {
   r: Random;
   seed: number;
   t0: number;
   end: number;
   rate: (t: number) => number;
-  /** Arrival times of a Poisson process following the rate, `perSecond` on average. */
-  arrivals: (perSecond: number) => number[];
-  /** A log-normal draw around `median`. */
-  around: (median: number, spread?: number) => number;
-  uuid: () => string;
-  row: (ts: number, stream: string, data: string, metadata?: Record<string, string | number>, kind?: string) => Row;
+  row: typeof logRow;
   devices: Device[];
   /** A device that has joined by `ts`. */
   device: (ts: number) => Device;
@@ -155,15 +149,8 @@ export function world(seed: number, minutes: number): W {
   return {
     r, seed, t0, end, rate, devices, fw, rollout: plan, drainAt: day + 4 * 3_600_000 + r.int(0, 60_000),
     ...lineMakers(),
-    arrivals: (perSecond) => {
-      const out: number[] = [];
-      const max = perSecond * 1.2;
-      for (let t = t0 + r.exp(1000 / max); t < end; t += r.exp(1000 / max)) if (r.next() * 1.2 < rate(t)) out.push(Math.round(t));
-      return out;
-    },
-    around: (median, spread = 0.4) => median * Math.exp(spread * gauss(r)),
-    uuid: () => `${r.hex(8)}-${r.hex(4)}-4${r.hex(3)}-${r.pick(['8', '9', 'a', 'b'])}${r.hex(3)}-${r.hex(12)}`,
-    row: (ts, stream, data, metadata, kind) => ({ ts, ev: { timestamp: iso(ts), stream, stream_type: 'logs', data, ...(metadata === undefined ? {} : { metadata }) }, ...(kind === undefined ? {} : { kind }) }),
+    ...runClock(r, t0, end, rate, 1.2),
+    row: logRow,
     device: (ts) => {
       for (;;) { const d = r.pick(devices); if (d.joinedAt <= ts) return d; }
     },

@@ -24,7 +24,7 @@
 import type { GeneratedEvent, GeneratedSet, Generator } from './index.js';
 import { injectK8sIncidents } from './k8s-incidents.js';
 import { labelledSet } from './labelled.js';
-import { seeded, type Random } from './random.js';
+import { gauss, seeded, type Random } from './random.js';
 
 export interface Row { ts: number; ev: GeneratedEvent; kind?: string }
 
@@ -57,9 +57,7 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: (r) => `/static/js/app.${r.pick(['3f9a1c', 'b71e02'])}.js`, upstream: 'shop-web-80', statuses: ['200', '304', '304'], median: 0.002 },
 ];
 
-export function gauss(r: Random): number {
-  return Math.sqrt(-2 * Math.log(1 - r.next())) * Math.cos(2 * Math.PI * r.next());
-}
+export { gauss };
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 /** nginx $time_local: 05/Dec/2026:13:00:00 +0000. */

@@ -5,6 +5,10 @@ import type { GeneratedEvent, GeneratedSet } from './index.js';
 /** A generated line before the merge: its event time, its event and its label (none: normal). */
 export interface LabelledRow { ts: number; ev: GeneratedEvent; kind?: string }
 
+/** A log line of `stream` at `ts` (its metadata and label if any). */
+export const logRow = (ts: number, stream: string, data: string, metadata?: Record<string, string | number>, kind?: string): LabelledRow =>
+  ({ ts, ev: { timestamp: new Date(ts).toISOString(), stream, stream_type: 'logs', data, ...(metadata === undefined ? {} : { metadata }) }, ...(kind === undefined ? {} : { kind }) });
+
 export function labelledSet(rows: LabelledRow[]): GeneratedSet {
   rows.sort((a, b) => a.ts - b.ts);
   const anomalous: number[] = [];

@@ -6,10 +6,9 @@
 //   json    the Go consumers' JSON lines (ts, level, logger, msg, fields)
 //   logfmt  the scheduler (ts= level= caller= msg= fields)
 //   golog   the dead-letter handler (Go's log package with microseconds: date time prefix: message)
-import { gauss } from './k8s.js';
-import { seeded, type Random } from './random.js';
+import { runClock, seeded, type Random, type RunClock } from './random.js';
 
-import type { LabelledRow } from './labelled.js';
+import { logRow, type LabelledRow } from './labelled.js';
 
 export type Row = LabelledRow;
 
@@ -73,7 +72,7 @@ const iso = (ts: number): string => new Date(ts).toISOString();
 const spaced = (ts: number): string => iso(ts).slice(0, 19).replace('T', ' ');
 
 /** The run: its clock and rate, the consumer group's and the Celery fleet's members over time, the line formats. */
-export interface Q {
+export interface Q extends RunClock {
   r: Random;
   seed: number;
   t0: number;
@@ -82,12 +81,7 @@ export interface Q {
   surgeAt: number;
   /** Traffic at a time, ~1 on average. */
   rate: (t: number) => number;
-  /** Arrival times of a Poisson process following the rate, `perSecond` on average. */
-  arrivals: (perSecond: number) => number[];
-  /** A log-normal draw around `median`. */
-  around: (median: number, spread?: number) => number;
-  uuid: () => string;
-  row: (ts: number, stream: string, data: string, metadata?: Record<string, string | number>, kind?: string) => Row;
+  row: typeof logRow;
   /** A partition's offset at a time (monotone up to a small jitter). */
   offset: (topic: Topic, partition: number, ts: number) => number;
   /** Consumer pods joining (and leaving) the ingest group: the first in the warm-up. */
@@ -152,15 +146,8 @@ export function world(seed: number, minutes: number): Q {
   return {
     r, seed, t0, end, surgeAt, rate, offset,
     ...fleet(r, t0, end),
-    arrivals: (perSecond) => {
-      const out: number[] = [];
-      const max = perSecond * 1.5;
-      for (let t = t0 + r.exp(1000 / max); t < end; t += r.exp(1000 / max)) if (r.next() * 1.5 < rate(t)) out.push(Math.round(t));
-      return out;
-    },
-    around: (median, spread = 0.4) => median * Math.exp(spread * gauss(r)),
-    uuid: () => `${r.hex(8)}-${r.hex(4)}-4${r.hex(3)}-${r.pick(['8', '9', 'a', 'b'])}${r.hex(3)}-${r.hex(12)}`,
-    row: (ts, stream, data, metadata, kind) => ({ ts, ev: { timestamp: iso(ts), stream, stream_type: 'logs', data, ...(metadata === undefined ? {} : { metadata }) }, ...(kind === undefined ? {} : { kind }) }),
+    ...runClock(r, t0, end, rate, 1.5),
+    row: logRow,
     erl: () => `<0.${r.int(300, 48_000)}.0>`,
     kafka: (ts, level, msg, logger) => `[${spaced(ts)},${pad(new Date(ts).getUTCMilliseconds(), 3)}] ${level} ${msg} (${logger})`,
     rabbit: (ts, level, pid, msg) => `${iso(ts).slice(0, 23).replace('T', ' ')}${micro(ts)}+00:00 [${level}] ${pid} ${msg}`,

@@ -15,6 +15,34 @@ export interface Random {
   hex(n: number): string;
 }
 
+/** A standard normal draw (Box-Muller). */
+export function gauss(r: Random): number {
+  return Math.sqrt(-2 * Math.log(1 - r.next())) * Math.cos(2 * Math.PI * r.next());
+}
+
+/** A run's clock and draws (the queue, iot and pay generators), all from one seeded source. */
+export interface RunClock {
+  /** Arrival times in [t0, end) of a Poisson process following `rate` (at most `peak`), `perSecond` on average at rate 1. */
+  arrivals: (perSecond: number) => number[];
+  /** A log-normal draw around `median`. */
+  around: (median: number, spread?: number) => number;
+  /** A random (v4) UUID. */
+  uuid: () => string;
+}
+
+export function runClock(r: Random, t0: number, end: number, rate: (t: number) => number, peak: number): RunClock {
+  return {
+    arrivals: (perSecond) => {
+      const out: number[] = [];
+      const max = perSecond * peak;
+      for (let t = t0 + r.exp(1000 / max); t < end; t += r.exp(1000 / max)) if (r.next() * peak < rate(t)) out.push(Math.round(t));
+      return out;
+    },
+    around: (median, spread = 0.4) => median * Math.exp(spread * gauss(r)),
+    uuid: () => `${r.hex(8)}-${r.hex(4)}-4${r.hex(3)}-${r.pick(['8', '9', 'a', 'b'])}${r.hex(3)}-${r.hex(12)}`,
+  };
+}
+
 export function seeded(seed: number): Random {
   let a = (seed >>> 0) ^ 0x9e3779b9;
   const next = (): number => {
