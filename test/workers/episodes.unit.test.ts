@@ -83,4 +83,17 @@ describe('a template counted in episodes', () => {
     const found = returns.filter((i) => findings.some((f) => f.index === i && f.detector === RARITY_DETECTOR));
     expect(found.length).toBe(lone.length);
   });
+
+  it('a warning present all along (a line every few seconds) is no rare return when it first pauses for a minute or two (main: each pause reported until its fifth episode)', () => {
+    const r = seeded(11);
+    const retry = (t: number): string => JSON.stringify({ ts: new Date(t).toISOString(), level: 'warn', logger: 'checkout.inventory', msg: 'retrying inventory reservation', sku: `SKU-${r.int(1000, 9999)}`, attempt: r.int(2, 3) });
+    const times: [number, (t: number) => string][] = [];
+    // Every 5-25 s for 35 minutes, with a storm of 60 lines in it; then every 20 s to 2.5 min.
+    for (let t = T0 + 5 * MIN; t < T0 + 40 * MIN; t += 5000 + r.int(0, 20_000)) times.push([t, retry]);
+    for (let k = 0; k < 60; k++) times.push([T0 + 12 * MIN + k * 500, retry]);
+    for (let t = T0 + 40 * MIN + 90_000; t < T0 + 120 * MIN; t += 20_000 + r.int(0, 130_000)) times.push([t, retry]);
+    const { ev } = stream(times, processed);
+    const { findings } = runStream('logs', ev, 100);
+    expect(findings.filter((f) => f.detector === RARITY_DETECTOR)).toEqual([]);
+  });
 });

@@ -4,12 +4,15 @@
 //   line of template t at event time ts ─► its episode: lines of t within gapMs of event time of
 //        │   the previous one are one episode (a burst of 100 lines is one; a lone line is one)
 //        ▼
-//   E = t's episodes, decayed over event time (half-life halfLifeMs), before this line's
+//   E = t's episodes, decayed over event time (half-life halfLifeMs), before this line's; an
+//        │   episode counts once when it is a burst (longLines lines or more per gapMs of its
+//        │   span), else it weighs its span (one more per gapMs it lasted): a template present
+//        │   all along, a line every few seconds for half an hour, is a habit at its first pause
 //        ├─► E ≥ habitEpisodes: a habit (a retry warning that recurs all day in small clusters):
 //        │   its line without an explicit error level (text-words.ts statedLevel) in an episode no
 //        │   longer than habitLines is normal: the text detector's findings on it are dropped
 //        │   (logs.ts), its state learns the line as before
-//        └─► E < habitEpisodes, a long episode (longLines lines or more) in t's past, and this line
+//        └─► E < habitEpisodes, a burst of longLines lines or more in t's past, and this line
 //            begins a new one alone: a rare template's return (a warning whose history is one or
 //            two long bursts comes back alone an hour later): reported, score habitEpisodes /
 //            (habitEpisodes + E), 0.5 at a habit
@@ -47,7 +50,7 @@ export const EPISODE_PARAMS = Object.freeze({
    */
   habitLines: 4,
   flurryMs: 2_000,
-  /** An episode of at least this many lines is a long burst. */
+  /** An episode of at least this many lines per gapMs of its span (its first gapMs included) is a burst. */
   longLines: 20,
   /** …and makes the template rare on its returns when fewer than this many episodes (decayed) came before it: its history is the burst. */
   burstFirst: 2,
@@ -102,11 +105,16 @@ export class EpisodeScorer {
     const fresh = prev < 0 || ts - prev > P.gapMs;
     // The episodes before this line's: all of them at a new one, else all but the current one.
     const decay = (at: number): number => 2 ** (-(ts - at) / P.halfLifeMs);
-    const all = r[4] * decay(r[5]);
-    const before = fresh ? all : Math.max(0, all - decay(r[1]));
+    let all = r[4] * decay(r[5]);
+    let before = fresh ? all : Math.max(0, all - decay(r[1]));
     if (fresh) {
-      // A long episode among the template's first (fewer than burstFirst before it, r[4] counted at its start) is its history: its lone returns are rare.
-      if (r[3] >= P.longLines && r[4] - 1 < P.burstFirst && r[3] > r[6]) r[6] = r[3];
+      // The episode that ended: a burst (longLines lines or more per gapMs of its span) counts once; a sparser one weighs its span, one more for each gapMs it lasted (a template present all along is a habit, not one long episode).
+      const more = prev < 0 ? 0 : Math.floor((prev - r[1]) / P.gapMs);
+      const burst = r[3] >= P.longLines * (1 + more);
+      // A burst among the template's first episodes (fewer than burstFirst before it, r[4] counted at its start) is its history: its lone returns are rare.
+      if (burst && r[4] - 1 < P.burstFirst && r[3] > r[6]) r[6] = r[3];
+      if (!burst) all += more * decay(prev);
+      before = all;
       r[1] = ts;
       r[3] = 0;
       r[4] = fixed(all + 1, 4);
