@@ -38,13 +38,13 @@ const info = (r: ReturnType<typeof seeded>, t: number): string => `${stamp(t)}: 
 const processed = (r: ReturnType<typeof seeded>, t: number): string =>
   JSON.stringify({ ts: new Date(t).toISOString(), level: 'info', logger: 'ingest.consumer', msg: 'message processed', member: `ingest-${r.pick(['bfgm', 'zaec', 'vqew'])}`, topic: r.pick(['orders', 'payments', 'clickstream']), partition: r.int(0, 11), offset: r.int(1e6, 9e6), key: `ord_${r.hex(12)}`, duration_ms: r.int(10, 400) / 10, lag: r.int(0, 30) });
 
-/** Four hours of a worker's routine lines (`routine`: Celery's by default), with the lines `extra` gives at their times (index of each kept). */
-function stream(extra: [number, (t: number) => string][], routine = info): { ev: ScoreInput[]; at: number[] } {
+/** Four hours (`minutes`) of a worker's routine lines (`routine`: Celery's by default) every 1-4 s (`step`), with the lines `extra` gives at their times (index of each kept). */
+function stream(extra: [number, (t: number) => string][], routine = info, step: [number, number] = [1000, 4000], minutes = 240): { ev: ScoreInput[]; at: number[] } {
   const r = seeded(20);
   const ev: ScoreInput[] = [];
   const at: number[] = [];
   const todo = [...extra].sort((a, b) => a[0] - b[0]);
-  for (let t = T0; t < T0 + 240 * MIN; t += 1000 + r.int(0, 3000)) {
+  for (let t = T0; t < T0 + minutes * MIN; t += r.int(step[0], step[1])) {
     while (todo.length > 0 && todo[0][0] <= t) {
       const [when, make] = todo.shift() as [number, (t: number) => string];
       at.push(ev.length);
@@ -82,5 +82,31 @@ describe('a template counted in episodes', () => {
     const returns = at.slice(-lone.length);
     const found = returns.filter((i) => findings.some((f) => f.index === i && f.detector === RARITY_DETECTOR));
     expect(found.length).toBe(lone.length);
+  });
+
+  it('a warning present all along (a line every few seconds) is no rare return when it first pauses for a minute or two (main: each pause reported until its fifth episode)', () => {
+    const r = seeded(11);
+    const retry = (t: number): string => JSON.stringify({ ts: new Date(t).toISOString(), level: 'warn', logger: 'checkout.inventory', msg: 'retrying inventory reservation', sku: `SKU-${r.int(1000, 9999)}`, attempt: r.int(2, 3) });
+    const times: [number, (t: number) => string][] = [];
+    // Every 5-25 s for 35 minutes, with a storm of 60 lines in it; then every 20 s to 2.5 min.
+    for (let t = T0 + 5 * MIN; t < T0 + 40 * MIN; t += 5000 + r.int(0, 20_000)) times.push([t, retry]);
+    for (let k = 0; k < 60; k++) times.push([T0 + 12 * MIN + k * 500, retry]);
+    for (let t = T0 + 40 * MIN + 90_000; t < T0 + 120 * MIN; t += 20_000 + r.int(0, 130_000)) times.push([t, retry]);
+    const { ev } = stream(times, processed);
+    const { findings } = runStream('logs', ev, 100);
+    expect(findings.filter((f) => f.detector === RARITY_DETECTOR)).toEqual([]);
+  });
+
+  it('a warning whose history is one long burst stays news when it comes back every few minutes for an hour (main: a habit after its fifth return)', () => {
+    const limit = (t: number): string => `${stamp(t)}: WARNING/MainProcess] Soft time limit (300s) exceeded for tasks.sync_crm[${uuid(seeded(t))}]`;
+    const times: [number, (t: number) => string][] = [];
+    for (let k = 0; k < 90; k++) times.push([T0 + 40 * MIN + k * 1000, limit]);
+    const lone = Array.from({ length: 10 }, (_, k) => T0 + (50 + 9 * k) * MIN);
+    for (const t of lone) times.push([t, limit]);
+    // A busy worker (a line every 0.2-0.6 s): about 1,000 lines between returns, so the text detector still finds each one rare.
+    const { ev, at } = stream(times, info, [200, 600], 150);
+    const { findings } = runStream('logs', ev, 100);
+    const returns = at.slice(-lone.length);
+    expect(returns.filter((i) => findings.some((f) => f.index === i))).toEqual(returns);
   });
 });

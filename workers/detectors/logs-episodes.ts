@@ -4,15 +4,20 @@
 //   line of template t at event time ts ─► its episode: lines of t within gapMs of event time of
 //        │   the previous one are one episode (a burst of 100 lines is one; a lone line is one)
 //        ▼
-//   E = t's episodes, decayed over event time (half-life halfLifeMs), before this line's
-//        ├─► E ≥ habitEpisodes: a habit (a retry warning that recurs all day in small clusters):
+//   E = t's episodes, decayed over event time (half-life halfLifeMs), before this line's; an
+//        │   episode counts once when it is a burst (longLines lines or more per gapMs of its
+//        │   span), else it weighs its span (one more per gapMs it lasted): a template present
+//        │   all along, a line every few seconds for half an hour, is a habit at its first pause
+//        ├─► E ≥ habitEpisodes (burstHabit for the warning of a template whose history is a
+//        │   burst, below): a habit (a retry warning that recurs all day in small clusters):
 //        │   its line without an explicit error level (text-words.ts statedLevel) in an episode no
 //        │   longer than habitLines is normal: the text detector's findings on it are dropped
 //        │   (logs.ts), its state learns the line as before
-//        └─► E < habitEpisodes, a long episode (longLines lines or more) in t's past, and this line
-//            begins a new one alone: a rare template's return (a warning whose history is one or
-//            two long bursts comes back alone an hour later): reported, score habitEpisodes /
-//            (habitEpisodes + E), 0.5 at a habit
+//        └─► a burst of longLines lines or more among t's first episodes, this line states a
+//            warning and begins a new episode alone, E < burstHabit (a habit's count, doubled: a
+//            warning's history that began as a burst): a rare template's return (a warning whose
+//            history is one or two long bursts comes back alone an hour later, or every few
+//            minutes for an hour): reported, score burstHabit / (burstHabit + E), 0.5 at a habit
 //
 // No count of sightings admits a template: a warning that came as one long burst stays rare while
 // its returns stay few, one that keeps coming in many episodes becomes a habit, and stops being one
@@ -40,6 +45,8 @@ export const EPISODE_PARAMS = Object.freeze({
   halfLifeMs: 2 * 3_600_000,
   /** Decayed episodes at which a template is a habit. */
   habitEpisodes: 5,
+  /** …and at which a warning of a template whose history is a burst (longLines) is one: a rare error's sporadic returns after its burst stay news twice as long. */
+  burstHabit: 10,
   /**
    * A habit's line is normal when it begins an episode, or comes at least flurryMs after the
    * previous line of its template while its episode has at most habitLines lines: a storm of the
@@ -47,7 +54,7 @@ export const EPISODE_PARAMS = Object.freeze({
    */
   habitLines: 4,
   flurryMs: 2_000,
-  /** An episode of at least this many lines is a long burst. */
+  /** An episode of at least this many lines per gapMs of its span (its first gapMs included) is a burst. */
   longLines: 20,
   /** …and makes the template rare on its returns when fewer than this many episodes (decayed) came before it: its history is the burst. */
   burstFirst: 2,
@@ -102,11 +109,16 @@ export class EpisodeScorer {
     const fresh = prev < 0 || ts - prev > P.gapMs;
     // The episodes before this line's: all of them at a new one, else all but the current one.
     const decay = (at: number): number => 2 ** (-(ts - at) / P.halfLifeMs);
-    const all = r[4] * decay(r[5]);
-    const before = fresh ? all : Math.max(0, all - decay(r[1]));
+    let all = r[4] * decay(r[5]);
+    let before = fresh ? all : Math.max(0, all - decay(r[1]));
     if (fresh) {
-      // A long episode among the template's first (fewer than burstFirst before it, r[4] counted at its start) is its history: its lone returns are rare.
-      if (r[3] >= P.longLines && r[4] - 1 < P.burstFirst && r[3] > r[6]) r[6] = r[3];
+      // The episode that ended: a burst (longLines lines or more per gapMs of its span) counts once; a sparser one weighs its span, one more for each gapMs it lasted (a template present all along is a habit, not one long episode).
+      const more = prev < 0 ? 0 : Math.floor((prev - r[1]) / P.gapMs);
+      const burst = r[3] >= P.longLines * (1 + more);
+      // A burst among the template's first episodes (fewer than burstFirst before it, r[4] counted at its start) is its history: its lone returns are rare.
+      if (burst && r[4] - 1 < P.burstFirst && r[3] > r[6]) r[6] = r[3];
+      if (!burst) all += more * decay(prev);
+      before = all;
       r[1] = ts;
       r[3] = 0;
       r[4] = fixed(all + 1, 4);
@@ -114,9 +126,11 @@ export class EpisodeScorer {
     }
     r[2] = Math.max(r[2], ts);
     r[3]++;
-    const habit = before >= P.habitEpisodes && sev.stated !== 'error' && (fresh || (r[3] <= P.habitLines && ts - prev >= P.flurryMs));
+    // A warning of a template whose history is a burst is a habit only at burstHabit episodes: until then its returns are news.
+    const H = r[6] >= P.longLines && sev.stated === 'warn' ? P.burstHabit : P.habitEpisodes;
+    const habit = before >= H && sev.stated !== 'error' && (fresh || (r[3] <= P.habitLines && ts - prev >= P.flurryMs));
     if (!fresh || habit || r[6] < P.longLines || sev.stated !== 'warn') return habit ? HABIT : NONE;
-    const score = fixed(P.habitEpisodes / (P.habitEpisodes + before), 4);
+    const score = fixed(P.burstHabit / (P.burstHabit + before), 4);
     if (score >= threshold) out.push(this.#rare(t, r, before, ts - prev, score));
     return { habit: false, score };
   }
@@ -130,8 +144,8 @@ export class EpisodeScorer {
       detector: RARITY_DETECTOR,
       explanation:
         `A rare warning's return: template "${clip(templateText(t))}" comes back alone after ${quiet} min; its history is ${before.toFixed(1)} episodes (decayed, half-life ${P.halfLifeMs / 3_600_000} h; lines within ${P.gapMs / 1000} s are one), ` +
-        `among them a burst of ${r[6]} lines: it has not come often enough to be a habit (${P.habitEpisodes} episodes), so each return is news.`,
-      details: { kind: 'rare_return', template: t.id, episodes: Number(before.toFixed(2)), longest_episode: r[6], habit_at: P.habitEpisodes },
+        `among them a burst of ${r[6]} lines: it has not come often enough to be a habit (${P.burstHabit} episodes, after a burst), so each return is news.`,
+      details: { kind: 'rare_return', template: t.id, episodes: Number(before.toFixed(2)), longest_episode: r[6], habit_at: P.burstHabit },
     };
   }
 }
