@@ -114,6 +114,19 @@ const BURST_VALUE_BYTES = 3 * 14;
 /** A time of day (12:03:04, 12:03:04.123) or a date (2026-03-02…): not an id. */
 const CLOCK = /^(\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?|\d{4}-\d{2}-\d{2}.*)$/;
 
+/** Epoch seconds (10 digits) or milliseconds (13), with or without a fraction: the line's time when within a day of its event time. */
+const EPOCH = /^(\d{10}|\d{13})(?:\.\d+)?$/;
+const DAY_S = 86_400;
+
+/** Whether token `tok` from `cut` on is the line's time in epoch seconds or milliseconds (Mosquitto's `1790481614:` prefix): not an id either. */
+function epochTime(tok: string, cut: number, ts: number): boolean {
+  const v = cut === 0 ? tok : tok.slice(cut);
+  const m = EPOCH.exec(v.endsWith(':') ? v.slice(0, -1) : v);
+  if (m === null) return false;
+  const sec = m[1].length === 13 ? Number(m[1]) / 1000 : Number(m[1]);
+  return Math.abs(sec - ts / 1000) <= DAY_S;
+}
+
 /** Lines whose ring entries are left behind the window before they are dropped in one copy (RepeatScorer.compact). */
 const COMPACT_LINES = 64;
 
@@ -164,7 +177,7 @@ export class RepeatScorer {
    * id-like (a value burst's candidates) or have shown more than one value (a scan's breadth may
    * be in a port slot of few values before the scan), at most maxSlots; their number.
    */
-  #keysOf(t: Template, tokens: readonly string[]): number {
+  #keysOf(t: Template, tokens: readonly string[], ts: number): number {
     const L = slotLayout(t);
     let nk = 0;
     for (let k = 0; k < L.pos.length && nk < REPEAT_PARAMS.maxSlots; k++) {
@@ -178,7 +191,7 @@ export class RepeatScorer {
       if (!ownSlot(L, k, tok)) continue;
       // A clock or a date is the line's time, not an id: every line of the same second shares it.
       const c0 = tok.charCodeAt(cut);
-      if (c0 >= 48 && c0 <= 57 && CLOCK.test(cut === 0 ? tok : tok.slice(cut))) continue;
+      if (c0 >= 48 && c0 <= 57 && (CLOCK.test(cut === 0 ? tok : tok.slice(cut)) || epochTime(tok, cut, ts))) continue;
       this.#slots[nk] = k;
       this.#idLike[nk] = f.v === null;
       this.#keys[nk++] = keyOf(t.id, k, tok, cut) || 1;
@@ -196,11 +209,19 @@ export class RepeatScorer {
    */
   ordinary = false;
 
+  /**
+   * The last line fed (line()) has id-like slots and each of its values is alone among the ring's
+   * lines of its template within windowMs of event time: no entity recurs, the line is one of
+   * many distinct ones (a fleet's devices reconnecting one each; logs-fold.ts foldWave).
+   */
+  lone = false;
+
   /** The line's slot values (its template `t`, tokens, event time `ts`): a value burst at least `threshold` to out; its score. */
   line(t: Template, tokens: readonly string[], ts: number, threshold: number, out: Part[]): number {
     const P = REPEAT_PARAMS;
     this.ordinary = false;
-    const nk = this.#keysOf(t, tokens);
+    this.lone = false;
+    const nk = this.#keysOf(t, tokens, ts);
     if (nk === 0) return 0;
     // The ring before branch edge14 (5 numbers a line, no template) cannot be read as this one.
     if (this.#s.hr !== undefined) delete this.#s.hr;
@@ -253,6 +274,7 @@ export class RepeatScorer {
     if (drop > 0) this.#from += drop;
     if (this.#from >= COMPACT_LINES * stride) this.compact();
     if (tests === 0) return 0;
+    this.lone = c === 1;
     // A line of a value burst does not teach the slots' shares (a scan's ports would make the port
     // slot look like an id's).
     if (c < P.minCount) this.#learnShares(t, nk, m);

@@ -68,6 +68,8 @@ export interface LogsState {
   al?: [number, number];
   /** Event time of the stream's last reported burst line (logs-fold.ts: a burst line within momentMs after it is folded); absent until one. */
   bm?: number;
+  /** Per template id in a fleet wave (logs-fold.ts foldWave): [event time of its last wave line, the wave's lines, its first line's event time]; absent until one, a wave's entry dropped once it ended. */
+  fw?: Record<string, number[]>;
   /** Per actor word of JSON records (`user.username=alice`), the field values seen with it (logs-pairs.ts); absent until one. */
   ap?: Record<string, PairActor>;
   /** Per template id with a signal (a severity word, a warning), its episodes in event time (logs-episodes.ts), charged in the template's bytes, evicted with it; absent until one. */
