@@ -114,6 +114,9 @@ const BURST_VALUE_BYTES = 3 * 14;
 /** A time of day (12:03:04, 12:03:04.123) or a date (2026-03-02…): not an id. */
 const CLOCK = /^(\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?|\d{4}-\d{2}-\d{2}.*)$/;
 
+/** An IPv4 address and a port (`10.65.184.60:36472`, a trailing comma or period allowed): the address. */
+const ADDRESS_PORT = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}[,.;]?$/;
+
 /** Epoch seconds (10 digits) or milliseconds (13), with or without a fraction: the line's time when within a day of its event time. */
 const EPOCH = /^(\d{10}|\d{13})(?:\.\d+)?$/;
 const DAY_S = 86_400;
@@ -194,7 +197,9 @@ export class RepeatScorer {
       if (c0 >= 48 && c0 <= 57 && (CLOCK.test(cut === 0 ? tok : tok.slice(cut)) || epochTime(tok, cut, ts))) continue;
       this.#slots[nk] = k;
       this.#idLike[nk] = f.v === null;
-      this.#keys[nk++] = keyOf(t.id, k, tok, cut) || 1;
+      // An address with its port (10.65.184.60:36472) is its address: a client's ports are ephemeral, the address is who it is.
+      const port = ADDRESS_PORT.exec(cut === 0 ? tok : tok.slice(cut));
+      this.#keys[nk++] = (port === null ? keyOf(t.id, k, tok, cut) : keyOf(t.id, k, port[1])) || 1;
     }
     return nk;
   }

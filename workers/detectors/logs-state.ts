@@ -74,6 +74,8 @@ export interface LogsState {
   ap?: Record<string, PairActor>;
   /** Per template id with a signal (a severity word, a warning), its episodes in event time (logs-episodes.ts), charged in the template's bytes, evicted with it; absent until one. */
   ep?: Record<string, number[]>;
+  /** The last prose-like lines' words (logs-prose.ts wordsHash, PROSE_VARIETY), oldest first; absent until one. */
+  pw?: number[];
   /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */
   p?: ProseState;
 }

@@ -104,7 +104,7 @@ class LogScorer {
     this.#s = s;
     this.#text = new TextScorer(s.t, TEXT_PARAMS);
     this.#miner = new TemplateMiner(s.m, MINER_PARAMS);
-    this.#prose = new ProseLines(s.p);
+    this.#prose = new ProseLines(s.p, s);
     this.#values = new ValueScorer(s, this.#miner, this.#evicted);
     this.#rates = new RateScorer(s, this.#miner, this.#evicted);
     this.#repeats = new RepeatScorer(s, this.#miner, this.#evicted);
