@@ -29,6 +29,7 @@ import { dispersion, poissonTailLog10Real, RATE_PARAMS } from './rate.js';
 import { round6 } from './round.js';
 import { FNV_BASIS, FNV_PRIME, fnv1aFrom } from './fnv.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
+import { slotEntity, TOKEN } from './slot-entity.js';
 
 export const VALUE_BURST_DETECTOR = 'value_burst';
 
@@ -111,25 +112,6 @@ export const REPEAT_BYTES = 14 + 17 + 7 * 12;
 /** A remembered bursting value in a record: its key, its last burst's time, 1 when routine. */
 const BURST_VALUE_BYTES = 3 * 14;
 
-/** A time of day (12:03:04, 12:03:04.123) or a date (2026-03-02…): not an id. */
-const CLOCK = /^(\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?|\d{4}-\d{2}-\d{2}.*)$/;
-
-/** An IPv4 address and a port (`10.65.184.60:36472`, a trailing comma or period allowed): the address. */
-const ADDRESS_PORT = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}[,.;]?$/;
-
-/** Epoch seconds (10 digits) or milliseconds (13), with or without a fraction: the line's time when within a day of its event time. */
-const EPOCH = /^(\d{10}|\d{13})(?:\.\d+)?$/;
-const DAY_S = 86_400;
-
-/** Whether token `tok` from `cut` on is the line's time in epoch seconds or milliseconds (Mosquitto's `1790481614:` prefix): not an id either. */
-function epochTime(tok: string, cut: number, ts: number): boolean {
-  const v = cut === 0 ? tok : tok.slice(cut);
-  const m = EPOCH.exec(v.endsWith(':') ? v.slice(0, -1) : v);
-  if (m === null) return false;
-  const sec = m[1].length === 13 ? Number(m[1]) / 1000 : Number(m[1]);
-  return Math.abs(sec - ts / 1000) <= DAY_S;
-}
-
 /** Lines whose ring entries are left behind the window before they are dropped in one copy (RepeatScorer.compact). */
 const COMPACT_LINES = 64;
 
@@ -192,14 +174,12 @@ export class RepeatScorer {
       const cut = L.cut[k];
       // A token of another key (slots.ts readSlot) is not this slot's value.
       if (!ownSlot(L, k, tok)) continue;
-      // A clock or a date is the line's time, not an id: every line of the same second shares it.
-      const c0 = tok.charCodeAt(cut);
-      if (c0 >= 48 && c0 <= 57 && (CLOCK.test(cut === 0 ? tok : tok.slice(cut)) || epochTime(tok, cut, ts))) continue;
+      // The line's time (a clock, a date, epoch seconds) is no id: every line of the same second shares it; an address:port is its address (slot-entity.ts).
+      const who = slotEntity(tok, cut, ts);
+      if (who === null) continue;
       this.#slots[nk] = k;
       this.#idLike[nk] = f.v === null;
-      // An address with its port (10.65.184.60:36472) is its address: a client's ports are ephemeral, the address is who it is.
-      const port = ADDRESS_PORT.exec(cut === 0 ? tok : tok.slice(cut));
-      this.#keys[nk++] = (port === null ? keyOf(t.id, k, tok, cut) : keyOf(t.id, k, port[1])) || 1;
+      this.#keys[nk++] = (who === TOKEN ? keyOf(t.id, k, tok, cut) : keyOf(t.id, k, who)) || 1;
     }
     return nk;
   }
