@@ -29,64 +29,11 @@ export const FOLD_PARAMS = Object.freeze({
   foldWeight: 0.45,
 });
 
-/**
- * A fleet wave: a burst of an established routine line (no severity word, no warning level; its
- * template had lines in minBusyWindows windows before) whose every line is a different entity
- * (each id-like value alone among the template's recent lines: logs-repeat.ts `lone`). A load
- * balancer's drain makes 150-260 devices close their connection and reconnect within two
- * minutes: the broker's ordinary connect and disconnect lines, one per device. It is one event
- * of the fleet, reported at its first burst line; its later lines are folded (score ×
- * foldWeight) while the template's wave goes on (burst lines at most gapMs apart). Not a burst
- * that one entity carries (a value repeated: a source's logins, an app's connection storm), nor
- * a new or rare template's (an error without a level word arriving as a burst), nor a warning's
- * (a retry storm). Before it, iot 201-215 had 3,451 false alarms in their drains, 89% of all.
- */
-export const WAVE_PARAMS = Object.freeze({
-  /** A wave's burst lines of one template are at most this many ms of event time apart. */
-  gapMs: 60_000,
-  /** Windows of event time with lines of the template before its burst can be a wave (rate.ts BUSY). */
-  minBusyWindows: 30,
-  /** The burst score (at the default level, not the task's threshold) at which a line belongs to a wave. */
-  level: 0.5,
-});
-
 /** A warning level word (WARN, Warning, a JSON "level":"warn"). */
 const WARNING = /\b(?:WARN(?:ING)?|[Ww]arn(?:ing)?)\b/;
 
 /** A line whose burst findings may be folded: no severity word, no warning level. */
-const foldable = (sev: LineSeverity): boolean => sev.word === '' && !WARNING.test(sev.source);
-
-/**
- * The line's part in a fleet wave (WAVE_PARAMS) of its template `id` at `ts`: `wave` when the line
- * may be one (established, every id-like value alone), `top` its burst tests' highest score,
- * `other` whether it has other findings. A wave line after the wave's first one, without other
- * findings: its burst findings (`burst`, at least `threshold`) folded (to out only if still at
- * least `threshold`), burst emptied, and the highest folded score returned; else `top`, burst
- * untouched. The wave's record (LogsState.fw) is kept at the default level whatever the threshold.
- */
-export function foldWave(s: LogsState, id: number, ts: number, sev: LineSeverity, wave: boolean, other: boolean, burst: Part[], top: number, threshold: number, out: Part[]): number {
-  const P = WAVE_PARAMS;
-  if (!wave || top < P.level || !foldable(sev)) return top;
-  const fw = (s.fw ??= {});
-  const w = fw[id];
-  if (w === undefined || ts < w[0] || ts - w[0] > P.gapMs) {
-    // A new wave: reported; the waves that ended leave the record.
-    for (const k of Object.keys(fw)) if (ts < fw[k][0] || ts - fw[k][0] > P.gapMs) delete fw[k];
-    fw[id] = [ts, 1, ts];
-    return top;
-  }
-  w[0] = ts;
-  w[1]++;
-  if (other || burst.length === 0) return top;
-  let kept = 0;
-  for (const p of burst) {
-    const score = fixed(p.score * FOLD_PARAMS.foldWeight, 4);
-    kept = Math.max(kept, score);
-    if (score >= threshold) out.push({ ...p, score, explanation: `${p.explanation} Folded into a fleet wave: ${w[1]} lines of this template from as many different ids since ${new Date(w[2]).toISOString()} (score ${p.score} × ${FOLD_PARAMS.foldWeight}).` });
-  }
-  burst.length = 0;
-  return kept;
-}
+export const foldable = (sev: LineSeverity): boolean => sev.word === '' && !WARNING.test(sev.source);
 
 /**
  * The line's burst findings (`burst`, all at least `threshold`, in the order found) at event time
@@ -102,7 +49,7 @@ export function foldBurst(s: LogsState, ts: number, sev: LineSeverity, other: bo
   const P = FOLD_PARAMS;
   const last = s.bm;
   const sameMoment = last !== undefined && ts >= last && ts - last <= P.momentMs;
-  if (!sameMoment || other || sev.word !== '' || WARNING.test(sev.source)) {
+  if (!sameMoment || other || !foldable(sev)) {
     s.bm = ts;
     for (const p of burst) out.push(p);
     return top;

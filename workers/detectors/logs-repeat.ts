@@ -165,6 +165,7 @@ export class RepeatScorer {
   #keysOf(t: Template, tokens: readonly string[], ts: number): number {
     const L = slotLayout(t);
     let nk = 0;
+    this.idCount = 0;
     for (let k = 0; k < L.pos.length && nk < REPEAT_PARAMS.maxSlots; k++) {
       const f = L.fields[k];
       const i = L.pos[k];
@@ -179,6 +180,7 @@ export class RepeatScorer {
       if (who === null) continue;
       this.#slots[nk] = k;
       this.#idLike[nk] = f.v === null;
+      if (f.v === null) this.ids[this.idCount++] = fnv1aFrom(tok, cut, FNV_BASIS) & 0xff_ffff;
       this.#keys[nk++] = (who === TOKEN ? keyOf(t.id, k, tok, cut) : keyOf(t.id, k, who)) || 1;
     }
     return nk;
@@ -200,6 +202,10 @@ export class RepeatScorer {
    * many distinct ones (a fleet's devices reconnecting one each; logs-fold.ts foldWave).
    */
   lone = false;
+
+  /** The last line's id-like values as they are (24-bit hashes of the whole tokens, whatever the template), the first idCount: logs-wave.ts. */
+  readonly ids: number[] = [];
+  idCount = 0;
 
   /** The line's slot values (its template `t`, tokens, event time `ts`): a value burst at least `threshold` to out; its score. */
   line(t: Template, tokens: readonly string[], ts: number, threshold: number, out: Part[]): number {

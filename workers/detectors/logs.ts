@@ -53,7 +53,8 @@ import { RepeatScorer } from './logs-repeat.js';
 import { EntityScorer } from './logs-entity.js';
 import { NEWS_DETECTOR, templateNews } from './logs-news.js';
 import { pairNews } from './logs-pairs.js';
-import { foldBurst, foldWave, WAVE_PARAMS } from './logs-fold.js';
+import { foldBurst } from './logs-fold.js';
+import { foldWave, WAVE_PARAMS } from './logs-wave.js';
 import { BUSY } from './rate.js';
 import { EpisodeScorer } from './logs-episodes.js';
 
@@ -64,7 +65,8 @@ export { REPEAT_PARAMS, VALUE_BURST_DETECTOR } from './logs-repeat.js';
 export { ENTITY_DETECTOR, ENTITY_PARAMS } from './logs-entity.js';
 export { NEWS_DETECTOR, NEWS_PARAMS } from './logs-news.js';
 export { PAIR_DETECTOR, PAIR_PARAMS } from './logs-pairs.js';
-export { FOLD_PARAMS, WAVE_PARAMS } from './logs-fold.js';
+export { FOLD_PARAMS } from './logs-fold.js';
+export { WAVE_PARAMS } from './logs-wave.js';
 export { EPISODE_PARAMS, RARITY_DETECTOR } from './logs-episodes.js';
 
 /** The novelty scores a stream that has not settled learns from instead of reporting (TEXT_PARAMS.settleMs). */
@@ -185,8 +187,9 @@ class LogScorer {
       // Another value's burst carries the template's rate (a scan): this line's template and family findings go (logs-repeat.ts: ordinary).
       if (this.#repeats.ordinary) burst.splice(0, nRated);
       bursting = Math.max(this.#repeats.ordinary ? 0 : rated, vals, rep);
-      // A burst of an established routine line, each line a different entity: a fleet wave, reported at its first line (logs-fold.ts).
-      bursting = foldWave(this.#s, m.template.id, e.ts, sev, this.#repeats.lone && (this.#s.r[m.template.id]?.[BUSY] ?? 0) >= WAVE_PARAMS.minBusyWindows, out.length !== 0, burst, bursting, threshold, out);
+      // A burst of an established routine line, each line a different entity, whose ids come back on other lines: a fleet wave (logs-wave.ts).
+      const rp = this.#repeats;
+      bursting = foldWave(this.#s, m.template.id, e.ts, sev, rp.lone && (this.#s.r[m.template.id]?.[BUSY] ?? 0) >= WAVE_PARAMS.minBusyWindows, rp.ids, rp.idCount, out.length !== 0, burst, bursting, threshold, out);
     }
     const meta = e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object' ? this.#values.meta(e.metadata, threshold, out, this.#text.young(e.ts, 'habit')) : 0;
     top = Math.max(top, meta);
