@@ -5,6 +5,9 @@
 // connection's three lines was reported by the rate tests: a deploy's reconnect burst was three
 // false alarms per connection on the db generator); the others hold on both (a line with a
 // severity word or a warning level is never folded; the fold's state travels with the stream's).
+// The burst comes from one app's three hosts (a client's connection storm, a user's searches):
+// from as many addresses as connections it would be a fleet wave, reported once
+// (test/workers/fleet-wave.unit.test.ts).
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 import type { Finding, ScoreInput } from '../../workers/types.js';
@@ -13,10 +16,10 @@ import { runStream } from './helpers.js';
 const T0 = 1_700_000_000_000;
 const BURST_DETECTORS = new Set(['template_rate', 'value_burst']);
 
-/** One connection's three lines at `ts`, +2 ms and +9 ms (`level`: their level word). */
-function connection(ts: number, r: ReturnType<typeof seeded>, level = 'INFO'): ScoreInput[] {
+/** One connection's three lines at `ts`, +2 ms and +9 ms (`level`: their level word; `storm`: from one of an app's three hosts, else any). */
+function connection(ts: number, r: ReturnType<typeof seeded>, level = 'INFO', storm = false): ScoreInput[] {
   const conn = r.int(10_000, 99_999);
-  const remote = `10.20.${r.int(1, 9)}.${r.int(2, 250)}:${r.int(32768, 60999)}`;
+  const remote = `${storm ? `10.20.1.${r.int(2, 4)}` : `10.20.${r.int(1, 9)}.${r.int(2, 250)}`}:${r.int(32768, 60999)}`;
   return [
     { ts, text: `${level} NETWORK listener Connection accepted remote=${remote} connectionId=${conn}` },
     { ts: ts + 2, text: `${level} NETWORK conn${conn} client metadata remote=${remote} application=orders-api driver=nodejs` },
@@ -24,11 +27,12 @@ function connection(ts: number, r: ReturnType<typeof seeded>, level = 'INFO'): S
   ];
 }
 
-/** A log search's three JSON lines at `ts`, +2 ms and +9 ms: the level it searches for (ERROR) is its input, not its severity. */
-function search(ts: number, r: ReturnType<typeof seeded>): ScoreInput[] {
+/** A log search's three JSON lines at `ts`, +2 ms and +9 ms: the level it searches for (ERROR) is its input, not its severity (`storm`: from one client, else any). */
+function search(ts: number, r: ReturnType<typeof seeded>, storm = false): ScoreInput[] {
   const id = r.hex(12);
   const group = r.pick(['/ecs/orders', '/ecs/billing', '/ecs/auth']);
-  const rec = (msg: string, extra: Record<string, unknown>): string => JSON.stringify({ level: 'info', msg, requestId: id, logGroup: group, filterPattern: 'ERROR', ...extra });
+  const client = storm ? '10.30.1.7' : `10.30.${r.int(1, 9)}.${r.int(2, 250)}`;
+  const rec = (msg: string, extra: Record<string, unknown>): string => JSON.stringify({ level: 'info', msg, requestId: id, client, logGroup: group, filterPattern: 'ERROR', ...extra });
   return [
     { ts, text: rec('search accepted', { user: r.pick(['alice', 'bob', 'carol']) }) },
     { ts: ts + 2, text: rec('query planned', { shards: r.int(2, 9) }) },
@@ -41,7 +45,7 @@ function search(ts: number, r: ReturnType<typeof seeded>): ScoreInput[] {
  * the connections' lines), then 40 connections 250 ms apart, then 5 quiet minutes. The burst's lines go to
  * `first` (each connection's first line) and `rest` (its other two).
  */
-function stream(level: string, first: Set<number>, rest: Set<number>, lines: (ts: number, r: ReturnType<typeof seeded>) => ScoreInput[] = (ts, r) => connection(ts, r, level)): ScoreInput[] {
+function stream(level: string, first: Set<number>, rest: Set<number>, lines: (ts: number, r: ReturnType<typeof seeded>, storm?: boolean) => ScoreInput[] = (ts, r, storm) => connection(ts, r, level, storm)): ScoreInput[] {
   const r = seeded(7);
   const ev: ScoreInput[] = [];
   const plain = (from: number, to: number): void => {
@@ -60,7 +64,7 @@ function stream(level: string, first: Set<number>, rest: Set<number>, lines: (ts
     first.add(ev.length);
     rest.add(ev.length + 1);
     rest.add(ev.length + 2);
-    ev.push(...lines(at + j * 250, r));
+    ev.push(...lines(at + j * 250, r, true));
   }
   plain(at + 11_000, at + 311_000);
   return ev;

@@ -2,7 +2,8 @@
 // free-text detector claiming them once warm, the template path keeping every other line (and a
 // wordy error in a stream with no prose), batch-split invariance.
 import { describe, expect, it } from 'vitest';
-import { FIRST_PROSE_JUDGED, proseLike } from '../../workers/detectors/logs-prose.js';
+import { FIRST_PROSE_JUDGED, ProseLines, proseLike } from '../../workers/detectors/logs-prose.js';
+import { seeded } from '../../src/tools/eval/generators/random.js';
 import { generateMixed } from '../../src/tools/eval/generators/mixed.js';
 import type { ScoreInput } from '../../workers/types.js';
 import { runStream } from './helpers.js';
@@ -101,4 +102,20 @@ describe('prose lines in a logs stream', () => {
     expect(f.length).toBeGreaterThan(0);
     expect(f.every((x) => x.detector !== 'prose_surprise')).toBe(true);
   }, 120_000);
+
+  it('a wordy message repeated with new ids is no prose: the template path keeps it, while varied sentences are claimed once warm (branch iot21)', () => {
+    // Mosquitto's `Outgoing messages are being dropped for client <id>.` is 7 words of 9 tokens: its
+    // burst warmed the prose detector up, which then claimed its later lines as normal prose.
+    const r = seeded(5);
+    const holder: { pw?: number[] } = {};
+    const lines = new ProseLines(undefined, holder);
+    for (let k = 0; k < 300; k++) {
+      const msg = k % 3 === 0 ? `Client dev-${r.hex(10)} already connected, closing old connection.` : `Outgoing messages are being dropped for client dev-${r.hex(10)}.`;
+      expect(lines.claims(`${1_790_000_000 + k}: ${msg}`, 0.5, [])).toBe(false);
+    }
+    const WORDS = ['parcel', 'never', 'arrived', 'please', 'refund', 'order', 'late', 'again', 'nobody', 'answers', 'phone', 'broken', 'box', 'wrong', 'size', 'colour', 'thanks', 'quick', 'delivery', 'happy', 'return', 'label', 'missing', 'courier', 'lost', 'my', 'the', 'was', 'and', 'still'];
+    const claimed = [];
+    for (let k = 0; k < 200; k++) claimed.push(lines.claims(`INFO api customer feedback: ${Array.from({ length: 9 }, () => r.pick(WORDS)).join(' ')}`, 0.5, []));
+    expect(claimed.slice(-50).every((x) => x)).toBe(true);
+  });
 });

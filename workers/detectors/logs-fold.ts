@@ -32,6 +32,9 @@ export const FOLD_PARAMS = Object.freeze({
 /** A warning level word (WARN, Warning, a JSON "level":"warn"). */
 const WARNING = /\b(?:WARN(?:ING)?|[Ww]arn(?:ing)?)\b/;
 
+/** A line whose burst findings may be folded: no severity word, no warning level. */
+export const foldable = (sev: LineSeverity): boolean => sev.word === '' && !WARNING.test(sev.source);
+
 /**
  * The line's burst findings (`burst`, all at least `threshold`, in the order found) at event time
  * `ts`: to out as they are when the line is reported (it has a severity word, `other` findings, a
@@ -46,7 +49,7 @@ export function foldBurst(s: LogsState, ts: number, sev: LineSeverity, other: bo
   const P = FOLD_PARAMS;
   const last = s.bm;
   const sameMoment = last !== undefined && ts >= last && ts - last <= P.momentMs;
-  if (!sameMoment || other || sev.word !== '' || WARNING.test(sev.source)) {
+  if (!sameMoment || other || !foldable(sev)) {
     s.bm = ts;
     for (const p of burst) out.push(p);
     return top;

@@ -61,16 +61,53 @@ function spacedWords(text: string): string {
 /** How many of a stream's first prose-like lines the template path's text novelty still judges during the warm-up. */
 export const FIRST_PROSE_JUDGED = 3;
 
+/**
+ * Prose varies: a stream's prose-like lines are prose only while their words do. Among its last
+ * `ring` prose-like lines (the hash of each one's words, digits and ids left out), at least
+ * minDistinct × the lines held must differ; else the lines are one
+ * message or a few repeated (Mosquitto's `Outgoing messages are being dropped for client <id>.`,
+ * `Client <id> already connected, closing old connection.`: 7 words of 9 tokens), which the
+ * template path judges (rate, rarity, slots). Before it, such a message's burst warmed the prose
+ * detector up, which then took its later lines for normal prose (iot 201-215: a rare broker error
+ * found 2 of 45 times after its burst).
+ */
+export const PROSE_VARIETY = Object.freeze({ ring: 32, minDistinct: 0.25 });
+
+/** FNV-1a of a line's words (tokens of letters only, punctuation around them stripped): the same for the lines of one message whatever its ids and numbers. */
+export function wordsHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (const tok of text.split(/\s+/)) {
+    const w = tok.replace(/^[^A-Za-z\u00c0-\uffff]+|[^A-Za-z\u00c0-\uffff]+$/g, '');
+    if (w === '' || !/^[A-Za-z\u00c0-\uffff'’-]+$/.test(w)) continue;
+    for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 32, 0x01000193);
+  }
+  return h >>> 0;
+}
+
 export class ProseLines {
   #s: ProseState | undefined;
+  /** The stream's last prose-like lines' wordsHash (LogsState.pw), oldest first. */
+  readonly #holder: { pw?: number[] };
   #scorer: ProseScorer | undefined;
   /** The last claimed line's score. */
   rowScore = 0;
   /** The line just passed to claims() was prose-like and learnt during the warm-up (not claimed). */
   learning = false;
 
-  constructor(s: ProseState | undefined) {
+  /** `holder` keeps the ring of the last prose-like lines' words (LogsState.pw). */
+  constructor(s: ProseState | undefined, holder: { pw?: number[] } = {}) {
     this.#s = s;
+    this.#holder = holder;
+  }
+
+  /** Whether the stream's prose-like lines, this one (`text`) among them, vary (PROSE_VARIETY). */
+  #varied(text: string): boolean {
+    const P = PROSE_VARIETY;
+    const ring = (this.#holder.pw ??= []);
+    ring.push(wordsHash(text));
+    if (ring.length > P.ring) ring.splice(0, ring.length - P.ring);
+    return new Set(ring).size >= P.minDistinct * ring.length;
   }
 
   /**
@@ -79,7 +116,7 @@ export class ProseLines {
    */
   claims(text: string, threshold: number, out: Omit<Finding, 'index'>[]): boolean {
     this.learning = false;
-    if (!proseLike(text)) return false;
+    if (!proseLike(text) || !this.#varied(text)) return false;
     this.#s ??= freshProse();
     this.#scorer ??= new ProseScorer(this.#s, LOG_PROSE_PARAMS);
     const seen = this.#s.n;

@@ -29,6 +29,7 @@ import { dispersion, poissonTailLog10Real, RATE_PARAMS } from './rate.js';
 import { round6 } from './round.js';
 import { FNV_BASIS, FNV_PRIME, fnv1aFrom } from './fnv.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
+import { slotEntity, TOKEN } from './slot-entity.js';
 
 export const VALUE_BURST_DETECTOR = 'value_burst';
 
@@ -111,9 +112,6 @@ export const REPEAT_BYTES = 14 + 17 + 7 * 12;
 /** A remembered bursting value in a record: its key, its last burst's time, 1 when routine. */
 const BURST_VALUE_BYTES = 3 * 14;
 
-/** A time of day (12:03:04, 12:03:04.123) or a date (2026-03-02…): not an id. */
-const CLOCK = /^(\d{1,2}:\d{2}(:\d{2})?([.,]\d+)?|\d{4}-\d{2}-\d{2}.*)$/;
-
 /** Lines whose ring entries are left behind the window before they are dropped in one copy (RepeatScorer.compact). */
 const COMPACT_LINES = 64;
 
@@ -164,9 +162,10 @@ export class RepeatScorer {
    * id-like (a value burst's candidates) or have shown more than one value (a scan's breadth may
    * be in a port slot of few values before the scan), at most maxSlots; their number.
    */
-  #keysOf(t: Template, tokens: readonly string[]): number {
+  #keysOf(t: Template, tokens: readonly string[], ts: number): number {
     const L = slotLayout(t);
     let nk = 0;
+    this.idCount = 0;
     for (let k = 0; k < L.pos.length && nk < REPEAT_PARAMS.maxSlots; k++) {
       const f = L.fields[k];
       const i = L.pos[k];
@@ -176,12 +175,13 @@ export class RepeatScorer {
       const cut = L.cut[k];
       // A token of another key (slots.ts readSlot) is not this slot's value.
       if (!ownSlot(L, k, tok)) continue;
-      // A clock or a date is the line's time, not an id: every line of the same second shares it.
-      const c0 = tok.charCodeAt(cut);
-      if (c0 >= 48 && c0 <= 57 && CLOCK.test(cut === 0 ? tok : tok.slice(cut))) continue;
+      // The line's time (a clock, a date, epoch seconds) is no id: every line of the same second shares it; an address:port is its address (slot-entity.ts).
+      const who = slotEntity(tok, cut, ts);
+      if (who === null) continue;
       this.#slots[nk] = k;
       this.#idLike[nk] = f.v === null;
-      this.#keys[nk++] = keyOf(t.id, k, tok, cut) || 1;
+      if (f.v === null) this.ids[this.idCount++] = fnv1aFrom(tok, cut, FNV_BASIS) & 0xff_ffff;
+      this.#keys[nk++] = (who === TOKEN ? keyOf(t.id, k, tok, cut) : keyOf(t.id, k, who)) || 1;
     }
     return nk;
   }
@@ -196,11 +196,23 @@ export class RepeatScorer {
    */
   ordinary = false;
 
+  /**
+   * The last line fed (line()) has id-like slots and each of its values is alone among the ring's
+   * lines of its template within windowMs of event time: no entity recurs, the line is one of
+   * many distinct ones (a fleet's devices reconnecting one each; logs-fold.ts foldWave).
+   */
+  lone = false;
+
+  /** The last line's id-like values as they are (24-bit hashes of the whole tokens, whatever the template), the first idCount: logs-wave.ts. */
+  readonly ids: number[] = [];
+  idCount = 0;
+
   /** The line's slot values (its template `t`, tokens, event time `ts`): a value burst at least `threshold` to out; its score. */
   line(t: Template, tokens: readonly string[], ts: number, threshold: number, out: Part[]): number {
     const P = REPEAT_PARAMS;
     this.ordinary = false;
-    const nk = this.#keysOf(t, tokens);
+    this.lone = false;
+    const nk = this.#keysOf(t, tokens, ts);
     if (nk === 0) return 0;
     // The ring before branch edge14 (5 numbers a line, no template) cannot be read as this one.
     if (this.#s.hr !== undefined) delete this.#s.hr;
@@ -253,6 +265,7 @@ export class RepeatScorer {
     if (drop > 0) this.#from += drop;
     if (this.#from >= COMPACT_LINES * stride) this.compact();
     if (tests === 0) return 0;
+    this.lone = c === 1;
     // A line of a value burst does not teach the slots' shares (a scan's ports would make the port
     // slot look like an id's).
     if (c < P.minCount) this.#learnShares(t, nk, m);

@@ -68,10 +68,17 @@ export interface LogsState {
   al?: [number, number];
   /** Event time of the stream's last reported burst line (logs-fold.ts: a burst line within momentMs after it is folded); absent until one. */
   bm?: number;
+  /** Per template id in a fleet wave (logs-wave.ts): [event time of its last wave line, the wave's lines, its first line's event time]; absent until one, a wave's entry dropped once it ended. */
+  fw?: Record<string, number[]>;
+  /** Fleet waves (logs-wave.ts): the wave lines' ids [hash, template id, event time], flat, the last WAVE_PARAMS.ring; and the stream's returns [last one's event time, count]; absent until one. */
+  wr?: number[];
+  wv?: number[];
   /** Per actor word of JSON records (`user.username=alice`), the field values seen with it (logs-pairs.ts); absent until one. */
   ap?: Record<string, PairActor>;
   /** Per template id with a signal (a severity word, a warning), its episodes in event time (logs-episodes.ts), charged in the template's bytes, evicted with it; absent until one. */
   ep?: Record<string, number[]>;
+  /** The last prose-like lines' words (logs-prose.ts wordsHash, PROSE_VARIETY), oldest first; absent until one. */
+  pw?: number[];
   /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */
   p?: ProseState;
 }

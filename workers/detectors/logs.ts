@@ -54,6 +54,8 @@ import { EntityScorer } from './logs-entity.js';
 import { NEWS_DETECTOR, templateNews } from './logs-news.js';
 import { pairNews } from './logs-pairs.js';
 import { foldBurst } from './logs-fold.js';
+import { foldWave, WAVE_PARAMS } from './logs-wave.js';
+import { BUSY } from './rate.js';
 import { EpisodeScorer } from './logs-episodes.js';
 
 export { poissonTailLog10, poissonTailLog10Real, RATE_PARAMS, SILENCE_PARAMS } from './rate.js';
@@ -64,6 +66,7 @@ export { ENTITY_DETECTOR, ENTITY_PARAMS } from './logs-entity.js';
 export { NEWS_DETECTOR, NEWS_PARAMS } from './logs-news.js';
 export { PAIR_DETECTOR, PAIR_PARAMS } from './logs-pairs.js';
 export { FOLD_PARAMS } from './logs-fold.js';
+export { WAVE_PARAMS } from './logs-wave.js';
 export { EPISODE_PARAMS, RARITY_DETECTOR } from './logs-episodes.js';
 
 /** The novelty scores a stream that has not settled learns from instead of reporting (TEXT_PARAMS.settleMs). */
@@ -103,7 +106,7 @@ class LogScorer {
     this.#s = s;
     this.#text = new TextScorer(s.t, TEXT_PARAMS);
     this.#miner = new TemplateMiner(s.m, MINER_PARAMS);
-    this.#prose = new ProseLines(s.p);
+    this.#prose = new ProseLines(s.p, s);
     this.#values = new ValueScorer(s, this.#miner, this.#evicted);
     this.#rates = new RateScorer(s, this.#miner, this.#evicted);
     this.#repeats = new RepeatScorer(s, this.#miner, this.#evicted);
@@ -126,6 +129,7 @@ class LogScorer {
     if (this.#s.hd !== undefined) delete this.#s.hd[id];
     if (this.#s.he !== undefined) delete this.#s.he[id];
     if (this.#s.ep !== undefined) delete this.#s.ep[id];
+    if (this.#s.fw !== undefined) delete this.#s.fw[id];
   };
 
   /** Scores one event: its findings (at least `threshold`), and the highest score seen. */
@@ -183,6 +187,9 @@ class LogScorer {
       // Another value's burst carries the template's rate (a scan): this line's template and family findings go (logs-repeat.ts: ordinary).
       if (this.#repeats.ordinary) burst.splice(0, nRated);
       bursting = Math.max(this.#repeats.ordinary ? 0 : rated, vals, rep);
+      // A burst of an established routine line, each line a different entity, whose ids come back on other lines: a fleet wave (logs-wave.ts).
+      const rp = this.#repeats;
+      bursting = foldWave(this.#s, m.template.id, e.ts, sev, rp.lone && (this.#s.r[m.template.id]?.[BUSY] ?? 0) >= WAVE_PARAMS.minBusyWindows, rp.ids, rp.idCount, out.length !== 0, burst, bursting, threshold, out);
     }
     const meta = e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object' ? this.#values.meta(e.metadata, threshold, out, this.#text.young(e.ts, 'habit')) : 0;
     top = Math.max(top, meta);
