@@ -197,9 +197,8 @@ export class RepeatScorer {
   ordinary = false;
 
   /**
-   * The last line fed (line()) has id-like slots and each of its values is alone among the ring's
-   * lines of its template within windowMs of event time: no entity recurs, the line is one of
-   * many distinct ones (a fleet's devices reconnecting one each; logs-fold.ts foldWave).
+   * The last line fed (line()) has id-like slots, each value alone among its template's ring lines within
+   * windowMs of event time: one of many distinct ones (a fleet's devices reconnecting; logs-fold.ts foldWave).
    */
   lone = false;
 
