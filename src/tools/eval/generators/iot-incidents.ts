@@ -29,8 +29,7 @@
 //                        made-up client ids in 20-60 s (both lines of each attempt labelled)
 import { checkLine, configSent, OTA, resumed, status } from './iot-devices.js';
 import { NEW_CHANNELS, NEW_REGIONS, NEW_TENANTS, STREAMS, TENANTS, type Row, type W } from './iot-lines.js';
-import { silenceStretch } from './labelled.js';
-import { timeApart } from './random.js';
+import { plantIncidents } from './labelled.js';
 import { batch, commandRetry, outOfOrder, pod, push, refused, request, ROUTES, WARMUP_MS } from './iot.js';
 
 type Maker = (w: W, ts: number) => Row[];
@@ -119,26 +118,12 @@ function credentialStuffing(w: W, rows: Row[], ts: number, span: number): void {
   }
 }
 
-/** Every kind, at random times after the warm-up. */
+/** Every kind, at random times after the warm-up (labelled.ts plantIncidents). */
 export function injectIotIncidents(w: W, rows: Row[]): void {
-  const { r } = w;
-  const lo = w.t0 + WARMUP_MS, hi = w.end - 60_000;
-  const gap = r.int(12, 25) * 60_000;
-  const silentAt = lo + 600_000 + Math.floor(r.next() * (hi - lo - 600_000 - gap - 2_400_000));
-  const busy: [number, number][] = [[silentAt, silentAt + gap + 60_000]];
-  // Incident times 5 s apart from each other and from the silence (random.ts timeApart).
-  const at = timeApart(r, lo, hi, busy);
-  const burstSpan = r.int(50, 120) * 1000;
-  const burstAt = at(burstSpan, lo, lo + Math.floor((hi - lo) / 2));
-  const burstN = r.int(70, 110);
-  for (let j = 0; j < burstN; j++) rows.push(...rareOne(w, burstAt + Math.round((j * burstSpan) / burstN) + r.int(0, 400), 'rare_burst'));
-  for (let k = 0; k < 6; k++) rows.push(...rareOne(w, at(0, burstAt + burstSpan + 60_000)));
-  for (let k = 0; k < 3; k++) rows.push(...rareOne(w, at()));
-  for (let k = 0; k < 4; k++) rows.push(...NEW_ERRORS[(w.seed * 3 + k) % NEW_ERRORS.length](w, at()));
-  for (let k = 0; k < 5; k++) unusualValue(w, rows, at(), (w.seed + k) % 5);
-  for (let k = 0; k < 3; k++) unseenCategory(w, rows, at(), (w.seed + k) % 5);
-  for (let k = 0; k < 2; k++) { const span = r.int(3000, 8000); retryStorm(w, rows, at(span), (w.seed + k) % 3, span); }
-  const stuffSpan = r.int(20, 60) * 1000;
-  credentialStuffing(w, rows, at(stuffSpan), stuffSpan);
-  silenceStretch(rows, w.seed % 2 === 0 ? STREAMS.tsdb : STREAMS.devices, silentAt, gap);
+  plantIncidents(w, rows, {
+    warmupMs: WARMUP_MS, rareOne, newErrors: NEW_ERRORS, retryStorm,
+    unusualValue: { plant: unusualValue, variants: 5 }, unseenCategory: { plant: unseenCategory, variants: 5 },
+    own: (c, out, at) => { const span = c.r.int(20, 60) * 1000; credentialStuffing(c, out, at(span), span); },
+    silenced: [STREAMS.tsdb, STREAMS.devices],
+  });
 }

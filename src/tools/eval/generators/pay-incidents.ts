@@ -26,11 +26,10 @@
 //   card_testing     a bot testing stolen cards: 50-90 authorisations of 0.50-1.99 on one small
 //                    merchant, one BIN and one client address in 60-150 s, most declined (every
 //                    line of each attempt labelled)
-import { silenceStretch } from './labelled.js';
+import { plantIncidents } from './labelled.js';
 import { FAST_STATEMENTS, failedDelivery, lockRetry, statement } from './pay-backoffice.js';
 import { NEW_CARD_COUNTRIES, NEW_CURRENCIES, NEW_REGIONS, NEW_SCHEMES, SCHEMES, STREAMS, weighted, type P, type Row } from './pay-lines.js';
 import { attempt, cardBin, money, payment, publicIp, request, retransmit, ROUTES, webhook, webhookHost, WARMUP_MS, type Labels } from './pay.js';
-import { timeApart } from './random.js';
 
 type Maker = (p: P, ts: number) => Row[];
 const NE = 'new_error';
@@ -145,25 +144,12 @@ function cardTesting(p: P, rows: Row[], ts: number, span: number): void {
   }
 }
 
-/** Every kind, at random times after the warm-up. */
+/** Every kind, at random times after the warm-up (labelled.ts plantIncidents). */
 export function injectPayIncidents(p: P, rows: Row[]): void {
-  const { r } = p;
-  const lo = p.t0 + WARMUP_MS, hi = p.end - 60_000;
-  const gap = r.int(12, 25) * 60_000;
-  const silentAt = lo + 600_000 + Math.floor(r.next() * (hi - lo - 600_000 - gap - 2_400_000));
-  const busy: [number, number][] = [[silentAt, silentAt + gap + 60_000]];
-  const at = timeApart(r, lo, hi, busy);
-  const burstSpan = r.int(50, 120) * 1000;
-  const burstAt = at(burstSpan, lo, lo + Math.floor((hi - lo) / 2));
-  const burstN = r.int(70, 110);
-  for (let j = 0; j < burstN; j++) rows.push(...rareOne(p, burstAt + Math.round((j * burstSpan) / burstN) + r.int(0, 400), 'rare_burst'));
-  for (let k = 0; k < 6; k++) rows.push(...rareOne(p, at(0, burstAt + burstSpan + 60_000)));
-  for (let k = 0; k < 3; k++) rows.push(...rareOne(p, at()));
-  for (let k = 0; k < 4; k++) rows.push(...NEW_ERRORS[(p.seed * 3 + k) % NEW_ERRORS.length](p, at()));
-  for (let k = 0; k < 5; k++) unusualValue(p, rows, at(), (p.seed + k) % 6);
-  for (let k = 0; k < 3; k++) unseenCategory(p, rows, at(), (p.seed + k) % 5);
-  for (let k = 0; k < 2; k++) { const span = r.int(3000, 8000); retryStorm(p, rows, at(span), (p.seed + k) % 3, span); }
-  const ctSpan = r.int(60, 150) * 1000;
-  cardTesting(p, rows, at(ctSpan + 10_000), ctSpan);
-  silenceStretch(rows, p.seed % 2 === 0 ? STREAMS.fraud : STREAMS.webhooks, silentAt, gap);
+  plantIncidents(p, rows, {
+    warmupMs: WARMUP_MS, rareOne, newErrors: NEW_ERRORS, retryStorm,
+    unusualValue: { plant: unusualValue, variants: 6 }, unseenCategory: { plant: unseenCategory, variants: 5 },
+    own: (c, out, at) => { const span = c.r.int(60, 150) * 1000; cardTesting(c, out, at(span + 10_000), span); },
+    silenced: [STREAMS.fraud, STREAMS.webhooks],
+  });
 }

@@ -25,8 +25,7 @@
 //                    after the gap is labelled, the first line where the gap can be seen
 import { depthLine, enqueueLine, JOBS, usualDepth } from './queue-jobs.js';
 import { FAST_TASKS, FAST_TOPICS, NEW_QUEUES, NEW_REGIONS, NEW_TOPICS, NEW_VHOSTS, ODD_WEBHOOK_STATUSES, SMALL_QUEUES, STREAMS, TASKS, TOPICS, webhookResult, type Q, type Row } from './queue-lines.js';
-import { silenceStretch } from './labelled.js';
-import { timeApart } from './random.js';
+import { plantIncidents } from './labelled.js';
 import { processed, rabbitAuth, retryable, retryLine, rollLines, task, unexpectedClose, WARMUP_MS } from './queue.js';
 
 type Maker = (q: Q, ts: number) => Row[];
@@ -128,24 +127,11 @@ function retryStorm(q: Q, rows: Row[], ts: number, which: number, span: number):
   }
 }
 
-/** Every kind, at random times after the warm-up. */
+/** Every kind, at random times after the warm-up (labelled.ts plantIncidents). */
 export function injectQueueIncidents(q: Q, rows: Row[]): void {
-  const { r } = q;
-  const lo = q.t0 + WARMUP_MS, hi = q.end - 60_000;
-  const gap = r.int(12, 25) * 60_000;
-  const silentAt = lo + 600_000 + Math.floor(r.next() * (hi - lo - 600_000 - gap - 2_400_000));
-  const busy: [number, number][] = [[silentAt, silentAt + gap + 60_000]];
-  // Incident times 5 s apart from each other and from the silence (random.ts timeApart).
-  const at = timeApart(r, lo, hi, busy);
-  const burstSpan = r.int(50, 120) * 1000;
-  const burstAt = at(burstSpan, lo, lo + Math.floor((hi - lo) / 2));
-  const burstN = r.int(70, 110);
-  for (let j = 0; j < burstN; j++) rows.push(...rareOne(q, burstAt + Math.round((j * burstSpan) / burstN) + q.r.int(0, 400), 'rare_burst'));
-  for (let k = 0; k < 6; k++) rows.push(...rareOne(q, at(0, burstAt + burstSpan + 60_000)));
-  for (let k = 0; k < 3; k++) rows.push(...rareOne(q, at()));
-  for (let k = 0; k < 4; k++) rows.push(...NEW_ERRORS[(q.seed * 3 + k) % NEW_ERRORS.length](q, at()));
-  for (let k = 0; k < 5; k++) unusualValue(q, rows, at(), (q.seed + k) % 5);
-  for (let k = 0; k < 3; k++) unseenCategory(q, rows, at(), (q.seed + k) % 4);
-  for (let k = 0; k < 2; k++) { const span = r.int(3000, 8000); retryStorm(q, rows, at(span), (q.seed + k) % 3, span); }
-  silenceStretch(rows, q.seed % 2 === 0 ? STREAMS.celery : STREAMS.consumers, silentAt, gap);
+  plantIncidents(q, rows, {
+    warmupMs: WARMUP_MS, rareOne, newErrors: NEW_ERRORS, retryStorm,
+    unusualValue: { plant: unusualValue, variants: 5 }, unseenCategory: { plant: unseenCategory, variants: 4 },
+    silenced: [STREAMS.celery, STREAMS.consumers],
+  });
 }
