@@ -2,24 +2,17 @@
 // exists, labels consistent with the lines they point at (and normal lines never like them), sane
 // incident counts, five formats, the benign events a fleet has (rollout, new devices, drain wave).
 import { describe, expect, it } from 'vitest';
-import { GENERATORS, type GeneratedSet } from '../../src/tools/eval/generators/index.js';
 import { generateIot, IOT_KINDS, WARMUP_MS } from '../../src/tools/eval/generators/iot.js';
 import { NEW_CHANNELS, NEW_REGIONS, NEW_TENANTS, STREAMS } from '../../src/tools/eval/generators/iot-lines.js';
-import { expectLabelledLogSet, expectSilenceAt, idxOf, incidents, normalOf, num, ofKind } from './helpers.js';
+import { expectLabelledLogSet, expectRegisteredAndPure, expectSilenceAt, idxOf, incidents, normalOf, num, ofKind } from './helpers.js';
 
 const SHORT = 150; // minutes: the 30-minute warm-up, a silence of up to 25 and every other kind
 /** A line with its ids, numbers and timestamps masked: its template, roughly. */
 const shape = (l: string): string => l.replace(/\[[ \w-]{15}\]/, '[T]').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'U').replace(/dev-[0-9a-f]{10}/g, 'D').replace(/\d+\.\d+\.\d+(-rc\.\d+)?/g, 'V').replace(/\d+/g, '0');
-const bytes = (set: GeneratedSet): string => set.events.map((e) => JSON.stringify(e)).join('\n') + JSON.stringify(set.labels);
 
 describe('eval generate --kind iot', () => {
   it('is registered and deterministic per seed, to the byte', () => {
-    expect(Object.keys(GENERATORS)).toContain('iot');
-    const a = bytes(generateIot(3, SHORT));
-    expect(bytes(generateIot(3, SHORT))).toBe(a);
-    expect(bytes(generateIot(4, SHORT))).not.toBe(a);
-    expect(bytes(GENERATORS.iot.generate(11))).toBe(bytes(generateIot(11)));
-    expect(GENERATORS.iot.describe).toMatch(/device fleet/);
+    expectRegisteredAndPure('iot', generateIot, SHORT, /device fleet/);
   });
 
   it('labels every kind at existing lines in time order after the warm-up, with sane incident counts', () => {

@@ -2,15 +2,13 @@
 // lines they point at (never at a benign line: a deploy's startup, a config reload, the settlement
 // run, a currency announced before use), sane incident counts, seven formats, benign novelty.
 import { describe, expect, it } from 'vitest';
-import { GENERATORS, type GeneratedSet } from '../../src/tools/eval/generators/index.js';
 import { generatePay, PAY_KINDS, WARMUP_MS } from '../../src/tools/eval/generators/pay.js';
 import { CURRENCY_CODES, NEW_CARD_COUNTRIES, NEW_CURRENCIES, NEW_REGIONS, NEW_SCHEMES, STREAMS } from '../../src/tools/eval/generators/pay-lines.js';
-import { expectLabelledLogSet, expectSilenceAt, idxOf, incidents, normalOf, num, ofKind } from './helpers.js';
+import { expectLabelledLogSet, expectRegisteredAndPure, expectSilenceAt, idxOf, incidents, normalOf, num, ofKind } from './helpers.js';
 
 const SHORT = 150; // minutes: the 30-minute warm-up, a silence of up to 25 and every other kind
 /** A line with its ids, numbers and timestamps masked: its template, roughly. */
 const shape = (l: string): string => l.replace(/net=[A-Z]+/g, 'net=N').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'U').replace(/\b(pay|acct|evt|re|stl|hold)_[0-9a-f]+/g, 'I').replace(/"trace_id":"[0-9a-f]+"/g, 'T').replace(/\d+/g, '0');
-const bytes = (set: GeneratedSet): string => set.events.map((e) => JSON.stringify(e)).join('\n') + JSON.stringify(set.labels);
 const BENIGN = /Starting PaymentsApplication|Started PaymentsApplication|Graceful|HikariPool-1 - (Start|Shutdown|Added)|Migrating schema|Successfully applied|Refresh keys changed|Currency PLN enabled|Settlement|settlement|COPY settlement_lines|checkpoint|automatic vacuum|connection (received|authorized)|model registry/;
 const NEW_VALUE = (l: string): boolean => NEW_CURRENCIES.some((c) => l.includes(` ${c} `) || l.includes(`"currency":"${c}"`) || l.includes(`cur=${CURRENCY_CODES[c]} `))
   || NEW_REGIONS.some((x) => l.includes(`"region":"${x}"`)) || NEW_CARD_COUNTRIES.some((x) => l.includes(`card_country=${x} `) || l.includes(`ctry=${x} `) || l.includes(`"card_bin_country":"${x}"`))
@@ -18,12 +16,7 @@ const NEW_VALUE = (l: string): boolean => NEW_CURRENCIES.some((c) => l.includes(
 
 describe('eval generate --kind pay', () => {
   it('is registered and deterministic per seed, to the byte', () => {
-    expect(Object.keys(GENERATORS)).toContain('pay');
-    const a = bytes(generatePay(3, SHORT));
-    expect(bytes(generatePay(3, SHORT))).toBe(a);
-    expect(bytes(generatePay(4, SHORT))).not.toBe(a);
-    expect(bytes(GENERATORS.pay.generate(11))).toBe(bytes(generatePay(11)));
-    expect(GENERATORS.pay.describe).toMatch(/payments platform/);
+    expectRegisteredAndPure('pay', generatePay, SHORT, /payments platform/);
   });
 
   it('labels every kind at existing lines in time order after the warm-up, with sane incident counts', () => {

@@ -1,7 +1,7 @@
 // Shared checks of the labelled sets our generators write (src/tools/eval/generators/): the shape
 // every set of a kind must have, whatever its content. Each generator's own test checks the rest.
 import { expect } from 'vitest';
-import type { GeneratedSet } from '../../src/tools/eval/generators/index.js';
+import { GENERATORS, type GeneratedSet } from '../../src/tools/eval/generators/index.js';
 
 /**
  * A log set: every kind labelled, each label a line index in order with a kind, lines in time
@@ -66,4 +66,20 @@ export function expectSilenceAt(set: GeneratedSet, i: number): void {
   expect(gaps.length).toBe(1);
   expect(gaps[0][0]).toBeGreaterThanOrEqual(11 * 60_000);
   expect(gaps[0][1]).toBe(i);
+}
+
+/** A set as bytes: its events, one JSON each, and its labels. */
+export const bytes = (set: GeneratedSet): string => set.events.map((e) => JSON.stringify(e)).join('\n') + JSON.stringify(set.labels);
+
+/**
+ * A generator registered as `kind` (its description matching `describes`), pure: the same seed
+ * gives the same bytes (`short` minutes, and the registered full run), another seed others.
+ */
+export function expectRegisteredAndPure(kind: string, generate: (seed: number, minutes?: number) => GeneratedSet, short: number, describes: RegExp): void {
+  expect(Object.keys(GENERATORS)).toContain(kind);
+  const a = bytes(generate(3, short));
+  expect(bytes(generate(3, short))).toBe(a);
+  expect(bytes(generate(4, short))).not.toBe(a);
+  expect(bytes(GENERATORS[kind].generate(11))).toBe(bytes(generate(11)));
+  expect(GENERATORS[kind].describe).toMatch(describes);
 }
