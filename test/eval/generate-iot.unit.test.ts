@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateIot, IOT_KINDS, WARMUP_MS } from '../../src/tools/eval/generators/iot.js';
 import { NEW_CHANNELS, NEW_REGIONS, NEW_TENANTS, STREAMS } from '../../src/tools/eval/generators/iot-lines.js';
-import { expectLabelledLogSet, expectRegisteredAndPure, expectSilenceAt, idxOf, incidents, normalOf, num, ofKind } from './helpers.js';
+import { expectFullLogRun, expectLabelledLogSet, expectRegisteredAndPure, expectSilenceAt, idxOf, incidents, normalOf, num, ofKind } from './helpers.js';
 
 const SHORT = 150; // minutes: the 30-minute warm-up, a silence of up to 25 and every other kind
 /** A line with its ids, numbers and timestamps masked: its template, roughly. */
@@ -95,14 +95,7 @@ describe('eval generate --kind iot', () => {
 
   it('a full run: 20-32k lines over 4-6 hours in five formats, with a rollout, new devices and a drain wave', () => {
     const full = generateIot(9);
-    expect(full.events.length).toBeGreaterThan(20_000);
-    expect(full.events.length).toBeLessThan(32_000);
-    const hours = (Date.parse(full.events[full.events.length - 1].timestamp) - Date.parse(full.events[0].timestamp)) / 3_600_000;
-    expect(hours).toBeGreaterThan(3.9);
-    expect(hours).toBeLessThan(6.1);
-    expect(new Set(full.events.map((e) => e.stream))).toEqual(new Set(Object.values(STREAMS)));
-    expect(full.events.every((e) => e.stream_type === 'logs' && typeof e.data === 'string')).toBe(true);
-    const text = (stream: string): string[] => full.events.filter((e, i) => e.stream === stream && !(String(i) in full.labels.kinds)).map((e) => String(e.data));
+    const text = expectFullLogRun(full, [20_000, 32_000], [3.9, 6.1], STREAMS);
     expect(text(STREAMS.broker).every((l) => /^\d{10}: \S/.test(l))).toBe(true);
     expect(text(STREAMS.gateway).every((l) => typeof JSON.parse(l).caller === 'string')).toBe(true);
     expect(text(STREAMS.ota).every((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} {1,2}[A-Z]{4,5} 1 --- \[[ \w-]{15}\] \S+ +: /.test(l) || /^(\tat |\t\.\.\. \d+ common|Caused by: |org\.apache)/.test(l))).toBe(true);

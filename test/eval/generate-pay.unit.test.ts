@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { generatePay, PAY_KINDS, WARMUP_MS } from '../../src/tools/eval/generators/pay.js';
 import { CURRENCY_CODES, NEW_CARD_COUNTRIES, NEW_CURRENCIES, NEW_REGIONS, NEW_SCHEMES, STREAMS } from '../../src/tools/eval/generators/pay-lines.js';
-import { expectLabelledLogSet, expectRegisteredAndPure, expectSilenceAt, idxOf, incidents, normalOf, num, ofKind } from './helpers.js';
+import { expectFullLogRun, expectLabelledLogSet, expectRegisteredAndPure, expectSilenceAt, idxOf, incidents, normalOf, num, ofKind } from './helpers.js';
 
 const SHORT = 150; // minutes: the 30-minute warm-up, a silence of up to 25 and every other kind
 /** A line with its ids, numbers and timestamps masked: its template, roughly. */
@@ -125,14 +125,7 @@ describe('eval generate --kind pay', () => {
 
   it('a full run: 25-60k lines over 4-6 hours in seven formats with fresh ids and amounts', () => {
     const full = generatePay(10);
-    expect(full.events.length).toBeGreaterThan(25_000);
-    expect(full.events.length).toBeLessThan(60_000);
-    const hours = (Date.parse(full.events[full.events.length - 1].timestamp) - Date.parse(full.events[0].timestamp)) / 3_600_000;
-    expect(hours).toBeGreaterThan(3.9);
-    expect(hours).toBeLessThan(6.1);
-    expect(new Set(full.events.map((e) => e.stream))).toEqual(new Set(Object.values(STREAMS)));
-    expect(full.events.every((e) => e.stream_type === 'logs' && typeof e.data === 'string')).toBe(true);
-    const text = (stream: string): string[] => full.events.filter((e, i) => e.stream === stream && !(String(i) in full.labels.kinds)).map((e) => String(e.data));
+    const text = expectFullLogRun(full, [25_000, 60_000], [3.9, 6.1], STREAMS);
     expect(text(STREAMS.gateway).every((l) => /^\[\S+Z\] "(GET|POST) \/v1\/\S+ HTTP\/1\.1" \d{3} \S+ \d+ \d+ \d+ \S+ "[\d.]+" "[^"]+" "[0-9a-f-]{36}" "api\.paygate\.example" "[\d.:]+"$/.test(l))).toBe(true);
     expect(text(STREAMS.payments).every((l) => typeof JSON.parse(l).logger_name === 'string')).toBe(true);
     expect(text(STREAMS.webhooks).every((l) => typeof JSON.parse(l).hostname === 'string')).toBe(true);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { GENERATORS } from '../../src/tools/eval/generators/index.js';
 import { generateQueue, QUEUE_KINDS, WARMUP_MS } from '../../src/tools/eval/generators/queue.js';
 import { NEW_QUEUES, NEW_REGIONS, NEW_TOPICS, NEW_VHOSTS, ODD_WEBHOOK_STATUSES, STREAMS } from '../../src/tools/eval/generators/queue-lines.js';
-import { expectLabelledLogSet, expectSilenceAt, idxOf, incidents, normalOf, num, ofKind } from './helpers.js';
+import { expectFullLogRun, expectLabelledLogSet, expectSilenceAt, idxOf, incidents, normalOf, num, ofKind } from './helpers.js';
 
 const SHORT = 130; // minutes: the 30-minute warm-up, a silence of up to 25 and every other kind
 /** A line with its ids, numbers and timestamps masked: its template, roughly. */
@@ -97,14 +97,7 @@ describe('eval generate --kind queue', () => {
 
   it('a full run: 20-40k lines over 4-5.5 hours in six formats with benign novelty', () => {
     const full = generateQueue(9);
-    expect(full.events.length).toBeGreaterThan(20_000);
-    expect(full.events.length).toBeLessThan(40_000);
-    const hours = (Date.parse(full.events[full.events.length - 1].timestamp) - Date.parse(full.events[0].timestamp)) / 3_600_000;
-    expect(hours).toBeGreaterThan(3.9);
-    expect(hours).toBeLessThan(5.6);
-    expect(new Set(full.events.map((e) => e.stream))).toEqual(new Set(Object.values(STREAMS)));
-    expect(full.events.every((e) => e.stream_type === 'logs' && typeof e.data === 'string')).toBe(true);
-    const text = (stream: string): string[] => full.events.filter((e, i) => e.stream === stream && !(String(i) in full.labels.kinds)).map((e) => String(e.data));
+    const text = expectFullLogRun(full, [20_000, 40_000], [3.9, 5.6], STREAMS);
     expect(text(STREAMS.consumers).every((l) => JSON.parse(l).logger === 'ingest.consumer')).toBe(true);
     expect(text(STREAMS.celery).every((l) => /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}: [A-Z]+\/\S+\] /.test(l))).toBe(true);
     expect(text(STREAMS.rabbit).every((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\+00:00 \[\w+\] <0\.\d+\.0> /.test(l))).toBe(true);

@@ -83,3 +83,19 @@ export function expectRegisteredAndPure(kind: string, generate: (seed: number, m
   expect(bytes(GENERATORS[kind].generate(11))).toBe(bytes(generate(11)));
   expect(GENERATORS[kind].describe).toMatch(describes);
 }
+
+/**
+ * A full run of a log generator: between `lines` (exclusive) lines over `hours` (exclusive) of
+ * event time, every stream of `streams` and no other, every event a log line of text; returns the
+ * normal lines' texts of one stream.
+ */
+export function expectFullLogRun(full: GeneratedSet, lines: [number, number], hours: [number, number], streams: Record<string, string>): (stream: string) => string[] {
+  expect(full.events.length).toBeGreaterThan(lines[0]);
+  expect(full.events.length).toBeLessThan(lines[1]);
+  const h = (Date.parse(full.events[full.events.length - 1].timestamp) - Date.parse(full.events[0].timestamp)) / 3_600_000;
+  expect(h).toBeGreaterThan(hours[0]);
+  expect(h).toBeLessThan(hours[1]);
+  expect(new Set(full.events.map((e) => e.stream))).toEqual(new Set(Object.values(streams)));
+  expect(full.events.every((e) => e.stream_type === 'logs' && typeof e.data === 'string')).toBe(true);
+  return (stream) => full.events.filter((e, i) => e.stream === stream && !(String(i) in full.labels.kinds)).map((e) => String(e.data));
+}
