@@ -23,6 +23,7 @@
 import type { Finding } from '../types.js';
 import { proseShare, proseShareSpaced } from './prose-features.js';
 import { freshProse, PROSE_PARAMS, ProseScorer, type ProseState } from './prose.js';
+import { FNV_BASIS, FNV_PRIME, fnv1aFrom } from './fnv.js';
 
 /** Prose in log lines: without the llm streams' explained-token, recurrence and typo rules (chosen on llm streams only). */
 const LOG_PROSE_PARAMS = Object.freeze({ ...PROSE_PARAMS, tokenShare: 0, recurSize: 0, rareBytes: 0, floodCount: 0, shortBytes: 0, runPurge: 0, seenTexts: 0, holdEvents: 0, endingP: 0, burstTexts: 0, typoLetters: 0, alphabetRelief: 1 });
@@ -75,12 +76,12 @@ export const PROSE_VARIETY = Object.freeze({ ring: 32, minDistinct: 0.25 });
 
 /** FNV-1a of a line's words (tokens of letters only, punctuation around them stripped): the same for the lines of one message whatever its ids and numbers. */
 export function wordsHash(text: string): number {
-  let h = 0x811c9dc5;
+  let h = FNV_BASIS;
   for (const tok of text.split(/\s+/)) {
     const w = tok.replace(/^[^A-Za-z\u00c0-\uffff]+|[^A-Za-z\u00c0-\uffff]+$/g, '');
     if (w === '' || !/^[A-Za-z\u00c0-\uffff'’-]+$/.test(w)) continue;
-    for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ 32, 0x01000193);
+    // The word, then a space between words (fnv.ts, the detectors' one string hash).
+    h = Math.imul(fnv1aFrom(w, 0, h) ^ 32, FNV_PRIME);
   }
   return h >>> 0;
 }
