@@ -34,6 +34,7 @@ import { iotGenerator } from './iot.js';
 import { k8sGenerator } from './k8s.js';
 import { logsGenerator } from './logs.js';
 import { mixedGenerator } from './mixed.js';
+import { mlGenerator } from './ml.js';
 import { llmAgentGenerator } from './llm-agent.js';
 import { llmCodeGenerator } from './llm-code.js';
 import { llmDevGenerator } from './llm-dev.js';
@@ -58,6 +59,7 @@ export const GENERATORS: Record<string, Generator> = {
   'llm-shop': llmShopGenerator,
   logs: logsGenerator,
   mixed: mixedGenerator,
+  ml: mlGenerator,
   pay: payGenerator,
   queue: queueGenerator,
   svc: svcGenerator,
