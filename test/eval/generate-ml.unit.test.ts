@@ -120,9 +120,9 @@ describe('eval generate --kind ml', () => {
     }
   });
 
-  it('a full run: 25-50k lines over 4-6 hours in six formats with fresh ids, tokens and readings', () => {
+  it('a full run: 25-55k lines over 4-6 hours in six formats with fresh ids, tokens and readings', () => {
     const full = generateMl(10);
-    const text = expectFullLogRun(full, [25_000, 50_000], [3.9, 6.1], STREAMS);
+    const text = expectFullLogRun(full, [25_000, 55_000], [3.9, 6.1], STREAMS);
     expect(text(STREAMS.gateway).every((l) => /^time=\S+Z level=(info|warn) msg="[^"]+"( [\w]+=("[^"]*"|\S+))+$/.test(l))).toBe(true);
     expect(text(STREAMS.vllm).every((l) => /^(INFO|WARNING) \d\d-\d\d \d\d:\d\d:\d\d \[[\w.]+:\d+\] /.test(l) || /^INFO: {5}\S/.test(l))).toBe(true);
     expect(text(STREAMS.trainer).every((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - train(\.\w+)? - (INFO|WARNING) - /.test(l))).toBe(true);

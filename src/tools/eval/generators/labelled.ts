@@ -23,7 +23,7 @@ export function labelledSet(rows: LabelledRow[]): GeneratedSet {
 }
 
 /**
- * A silenced stretch of `stream` (the queue, iot and pay generators): its rows in [start, start + gap)
+ * A silenced stretch of `stream` (the queue, iot, pay and ml generators): its rows in [start, start + gap)
  * dropped from `rows` in place, and its first row after the gap labelled `silence`.
  */
 export function silenceStretch(rows: LabelledRow[], stream: string, start: number, gap: number): void {
@@ -38,7 +38,7 @@ export function silenceStretch(rows: LabelledRow[], stream: string, start: numbe
 /** A generator's world as plantIncidents needs it: its seeded source, seed and run. */
 export interface IncidentWorld { r: Random; seed: number; t0: number; end: number }
 
-/** A style's line makers for each shared kind (queue, iot and pay): its own formats, one recipe. */
+/** A style's line makers for each shared kind (queue, iot, pay and ml): its own formats, one recipe. */
 export interface IncidentRecipe<C extends IncidentWorld> {
   warmupMs: number;
   /** One rare error's lines at ts (labelled `kind`, rare_error by default). */
