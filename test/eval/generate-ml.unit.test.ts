@@ -37,7 +37,7 @@ describe('eval generate --kind ml', () => {
       const last = Math.max(...idxOf(set, 'rare_burst'));
       expect(idxOf(set, 'rare_error').filter((i) => i > last).length).toBeGreaterThanOrEqual(6);
       expect(idxOf(set, 'gpu_xid').length).toBe(8);
-      expect(idxOf(set, 'nan_loss').length).toBeGreaterThanOrEqual(12);
+      expect(idxOf(set, 'nan_loss').length).toBeGreaterThanOrEqual(8);
     }
   });
 
@@ -56,7 +56,7 @@ describe('eval generate --kind ml', () => {
       for (const l of ofKind(set, 'retry_storm')) expect(l).toMatch(/msg="retrying upstream"|"statusCode":503,.*"error":"Resource requested is unwritable|"msg":"job unschedulable"/);
       for (const l of ofKind(set, 'gpu_xid')) expect(l).toMatch(/Xid \(PCI:[\d:a-f]+\): 79,|fallen off the bus|GPU serial number|crash dump|Unable to determine the device handle|"condition":"GPUUnhealthy"/);
       const nan = ofKind(set, 'nan_loss');
-      expect(nan.filter((l) => l.includes('| loss nan | ')).length).toBeGreaterThanOrEqual(10);
+      expect(nan.filter((l) => l.includes('| loss nan | ')).length).toBeGreaterThanOrEqual(4);
       expect(nan.every((l) => /\| loss (nan|[4-9]\.\d+|10\.0+) \|.*grad_norm (nan|\d{2,}\.\d+)|non-finite/.test(l)), nan.join('\n')).toBe(true);
       expect(normal.some((l) => /\bnan\b/.test(l))).toBe(false);
       for (const l of ofKind(set, 'unusual_value')) {

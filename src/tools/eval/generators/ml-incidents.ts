@@ -23,7 +23,7 @@
 //   gpu_xid          a GPU fallen off the bus (Xid 79): the kernel's lines, the monitor's
 //                    failing samples of that GPU (it is gone afterwards), the scheduler's node
 //                    condition
-//   nan_loss         the training loss spiking, then NaN for 5-9 minutes of steps (grad norm
+//   nan_loss         the training loss spiking, then NaN for 3-6 minutes of steps (grad norm
 //                    NaN), with the trainer's warnings when it goes and comes back
 import { plantIncidents } from './labelled.js';
 import { MODELS, NEW_KEYS, NEW_MODELS, NEW_QUEUES, NEW_TENANTS, podOf, rowNear, STREAMS, WARMUP_MS, type Row, type W } from './ml-lines.js';
@@ -153,7 +153,7 @@ export function injectMlIncidents(w: W, rows: Row[]): void {
     unusualValue: { plant: unusualValue, variants: 5 }, unseenCategory: { plant: unseenCategory, variants: 4 },
     own: (c, out, at) => {
       gpuXid(c, out, at(400_000));
-      const span = c.r.int(5, 9) * 60_000;
+      const span = c.r.int(3, 6) * 60_000;
       nanLoss(c, out, at(span), span);
     },
     silenced: [STREAMS.vllm, STREAMS.minio],
