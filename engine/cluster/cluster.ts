@@ -19,7 +19,7 @@ import { idleTickOptions } from '../transforms/idle-ticks.js';
 import { StreamSettings } from '../transforms/stream-settings.js';
 import type { CloseStep } from '../lifecycle.js';
 import type { EventRecord } from '../types.js';
-import { DetectRole } from './detect.js';
+import { DetectRole } from './detect-role.js';
 import { openNats, type Nats } from './nats.js';
 import { PARTITIONS, parseRoles, type Roles } from './partition.js';
 import { publishBatch, type PublishResult } from './publish.js';

@@ -1,8 +1,9 @@
-// Detect role (issue 15): the partitions this process holds a lease on (lease.ts), each scored
-// in JetStream order by one runner:
+// Detect role (issue 15): the partitions this process holds a lease on (lease.ts, detect-role.ts),
+// each scored in JetStream order by one runner:
 //
-//   lease acquired ─► PartitionRunner(p): offset S (offsets.ts) ─► ordered consumer on dw.events.<p>
-//     from S + 1 ─► per message (in sequence order): events grouped by stream, each stream's
+//   lease acquired ─► PartitionRunner(p): offset S (offsets.ts) ─► reader of dw.events.<p> from
+//     S + 1 (reader.ts: an ordered consumer; when its CREATE fails, as for minutes after a JetStream
+//     node dies, STREAM.MSG.GET for a while) ─► per message (in sequence order): events grouped by stream, each stream's
 //     detector state (memory, else detector_states) ─► piscina task (workers/score.ts) ─► state kept
 //     ─► findings ─► anomaly rows with ids of (tenant, stream, sequence, index, detector) ─► one
 //        message on dw.anomalies.<p>, msg id a:<sequence>:<n> (stored by the store role: store.ts)
@@ -14,63 +15,33 @@
 //   lease lost ─► stop at once; released (balance, close) ─► checkpoint, then stop
 //   an error (NATS, PostgreSQL, a publish) ─► the runner starts again from its last checkpoint,
 //     states reloaded: what it scores again gives the same ids and message ids, so nothing is stored twice
+//   watchdog (timer, every CHECKPOINT_MS): nothing delivered for STALL_MS while the subject has a
+//     message past the last one scored ─► the runner starts again (a new reader)
 //   idle ticks (ticks.ts): every STREAM_IDLE_TICK_MS the runner publishes a tick message for its quiet
 //     logs/traces streams on dw.events.<p>, right after the last sequence it scored; scored in order
 //     like the events ({ts, idle: true}), so a replay from a checkpoint sees the same ticks
-import { randomUUID } from 'node:crypto';
-import { headers } from '@nats-io/transport-node';
-import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
-import { Piscina } from 'piscina';
-import type pg from 'pg';
-import type { Logger } from '../../src/core/log.js';
-import { workerFile } from '../../src/core/paths.js';
+import type { Piscina } from 'piscina';
 import { scoreMetrics } from '../../src/core/telemetry/index.js';
 import type { ScoreResult, ScoreTask } from '../../workers/types.js';
 import type { AnomalyRow } from '../sinks/postgres/copy.js';
-import type { DetectorStates, StateRow } from '../sinks/postgres/state.js';
+import type { StateRow } from '../sinks/postgres/state.js';
 import { anomalyRowOf } from '../transforms/anomaly-row.js';
 import { loadIncidents, saveIncidents, type IncidentMap } from '../transforms/incidents.js';
 import { encodeTask, sessionFieldOf } from '../transforms/score-task.js';
-import type { StreamSettings } from '../transforms/stream-settings.js';
-import { pickTicks, type IdleTickOptions, type TickEntry } from '../transforms/idle-ticks.js';
+import { pickTicks, type TickEntry } from '../transforms/idle-ticks.js';
 import type { EventRecord } from '../types.js';
-import { Leases } from './lease.js';
-import type { Nats } from './nats.js';
+import type { DetectRoleDeps, DetectStats, RunnerState } from './detect-role.js';
 import { checkpoint, loadOffset } from './offsets.js';
-import { anomaliesSubject, anomalyId, decodeEvents, encodeAnomalies, EVENTS_STREAM, eventsSubject, MAX_PAYLOAD_BYTES } from './partition.js';
-import { TENANT_HEADER } from './publish.js';
-import { StreamCache } from './stream-cache.js';
+import { anomalyId, decodeEvents, EVENTS_STREAM, eventsSubject } from './partition.js';
+import { publishFindings, TENANT_HEADER } from './publish.js';
+import { openReader, type PartitionMsg, type Reader } from './reader.js';
+import type { StreamCache } from './stream-cache.js';
 import { decodeTicks, isTickMessage, publishTicks, RECALL_MS, recallQuiet, sweepEvery, tickBatch, type Recalled } from './ticks.js';
 
 const CHECKPOINT_MS = 1_000;
 const CHECKPOINT_MESSAGES = 2_000;
-/** The share of MAX_STREAMS one tenant's streams may hold in a detect process (beyond, its own least recently used go). */
-const TENANT_SHARE = 0.5;
 /** No message for this long while the subject has newer ones: the consumer is replaced. */
 const STALL_MS = 5_000;
-
-export interface DetectRoleDeps {
-  nats: Nats;
-  pool: pg.Pool;
-  log: Logger;
-  states: DetectorStates;
-  settings: StreamSettings;
-  threads: number;
-  workerFilename?: string;
-  leaseMs?: number;
-  /** Detector states in memory at most (MAX_STREAMS, default 100,000); one tenant may hold TENANT_SHARE of them. */
-  maxStreams?: number;
-  /** Idle ticks of quiet logs/traces streams (ticks.ts; everyMs 0 or absent: none). */
-  idleTicks?: Readonly<IdleTickOptions>;
-}
-
-export interface DetectStats {
-  messages: number; scored: number; anomalies: number; checkpoints: number; restarts: number;
-  /** Streams whose state was dropped from memory (after a checkpoint), and states loaded from detector_states. */
-  evicted: number; loaded: number;
-  /** Idle ticks published (one per stream; not a duplicate of a tick message in the log), and sweeps whose tick message JetStream refused (the partition had moved on). */
-  ticks: number; ticksRefused: number;
-}
 
 /** A stream's state; as a TickEntry: its latest event time, and the JetStream time (ms) of the message that carried it (seenAt). */
 interface StreamState extends TickEntry {
@@ -79,51 +50,10 @@ interface StreamState extends TickEntry {
   incidents: IncidentMap;
 }
 
-export class DetectRole {
-  readonly id = randomUUID();
-  readonly stats: DetectStats = { messages: 0, scored: 0, anomalies: 0, checkpoints: 0, restarts: 0, evicted: 0, loaded: 0, ticks: 0, ticksRefused: 0 };
-  /** The process's bound on detector states in memory. */
-  readonly cache: StreamCache;
-  readonly pool: Piscina;
-  readonly #d: DetectRoleDeps;
-  readonly #runners = new Map<number, PartitionRunner>();
-  readonly leases: Leases;
-
-  constructor(d: DetectRoleDeps) {
-    this.#d = d;
-    const max = d.maxStreams ?? 100_000;
-    this.cache = new StreamCache({
-      max, perTenant: Math.max(1, Math.floor(max * TENANT_SHARE)),
-      onEvict: (p, keys) => this.#runners.get(p)?.evict(keys),
-    });
-    this.pool = new Piscina({ filename: d.workerFilename ?? workerFile('score'), minThreads: 1, maxThreads: d.threads });
-    this.leases = new Leases({
-      kv: d.nats.leases, id: this.id, log: d.log, leaseMs: d.leaseMs,
-      onAcquire: (p) => {
-        const r = new PartitionRunner(p, this.#d, this.pool, this.stats, this.cache);
-        this.#runners.set(p, r);
-        r.start();
-      },
-      onLose: async (p) => { await this.#runners.get(p)?.stop(false); this.#runners.delete(p); },
-      onRelease: async (p) => { await this.#runners.get(p)?.stop(true); this.#runners.delete(p); },
-    });
-  }
-
-  start(): void { this.leases.start(); }
-
-  /** Partitions held now. */
-  get partitions(): number[] { return [...this.#runners.keys()].sort((a, b) => a - b); }
-
-  async close(): Promise<void> {
-    await this.leases.close();
-    await this.pool.destroy();
-  }
-}
-
 /** A recalled stream's tick fields (ticks.ts), for its state once loaded. */
 const pickTickFields = (e: Recalled | undefined): Partial<TickEntry> => (e === undefined ? {} : { lastTs: e.lastTs, seenAt: e.seenAt, tickedAt: e.tickedAt });
 
-class PartitionRunner {
+export class PartitionRunner {
   readonly #p: number;
   readonly #d: DetectRoleDeps;
   readonly #pool: Piscina;
@@ -134,7 +64,7 @@ class PartitionRunner {
   #streams = new Map<string, StreamState>();
   /** Quiet streams read from the log before the checkpoint (ticks.ts recallQuiet), until their state is loaded. */
   #recalled = new Map<string, Recalled>();
-  #iter: ConsumerMessages | undefined;
+  #iter: Reader | undefined;
   #stopping = false;
   #loop: Promise<void> | undefined;
   #pending: Promise<unknown>[] = [];
@@ -148,6 +78,9 @@ class PartitionRunner {
   #publishError: Error | undefined;
   /** The last message delivered said more were pending: no idle ticks until the runner catches up. */
   #behind = true;
+  /** What the run awaits, and what runs in the runner's turn (#exclusive), since when (diagnostics). */
+  #phase = { name: 'new', at: Date.now() };
+  #task: { name: string; at: number } | undefined;
 
   constructor(p: number, d: DetectRoleDeps, pool: Piscina, stats: DetectStats, cache: StreamCache) {
     this.#p = p;
@@ -169,6 +102,7 @@ class PartitionRunner {
   }
 
   async #evict(): Promise<void> {
+    this.#doing('evict');
     const keys = this.#evictions;
     this.#evictions = [];
     const victims = keys.flatMap((k) => {
@@ -182,6 +116,18 @@ class PartitionRunner {
     for (const [k] of victims) this.#streams.delete(k);
     this.#stats.evicted += victims.length;
   }
+
+  state(): RunnerState {
+    const now = Date.now();
+    return {
+      partition: this.#p, phase: this.#phase.name, phaseMs: now - this.#phase.at, task: this.#task?.name, taskMs: this.#task === undefined ? 0 : now - this.#task.at,
+      lastSeq: this.#lastSeq, savedSeq: this.#savedSeq, quietMs: now - this.#lastMessageAt,
+    };
+  }
+
+  #at(phase: string): void { this.#phase = { name: phase, at: Date.now() }; }
+
+  #doing(task: string): void { this.#task = { name: task, at: Date.now() }; }
 
   start(): void {
     this.#loop = (async () => {
@@ -214,19 +160,33 @@ class PartitionRunner {
     this.#pending = [];
     this.#failed = undefined;
     this.#publishError = undefined;
+    this.#at('loadOffset');
     const from = await loadOffset(this.#d.pool, this.#p);
     this.#lastSeq = this.#savedSeq = from;
     const o = this.#d.idleTicks;
-    this.#recalled = o === undefined || o.everyMs === 0 || from === 0 ? new Map<string, Recalled>() : await recallQuiet(this.#d.nats, this.#p, from, Date.now() - Math.min(o.horizonMs, RECALL_MS));
-    const c = await this.#d.nats.js.consumers.get(EVENTS_STREAM, { filter_subjects: eventsSubject(this.#p), opt_start_seq: from + 1 });
-    const it = await c.consume({ max_messages: 256 });
+    this.#at('reader');
+    const it = await openReader(this.#d.nats, this.#p, from + 1, (err) => this.#d.log.warn({ err, partition: this.#p },
+      'ClusterDetectReaderFallback: no consumer could be created (a JetStream node lost?); the partition is read message by message for a while'));
     this.#iter = it;
     if (this.#stopping) it.stop();
+    // Without a consumer (the get reader), no recall either: it needs one (its streams tick once they have new events).
+    this.#at('recallQuiet');
+    this.#recalled = o === undefined || o.everyMs === 0 || from === 0 || it.kind === 'get' ? new Map<string, Recalled>()
+      : await recallQuiet(this.#d.nats, this.#p, from, Date.now() - Math.min(o.horizonMs, RECALL_MS)).catch((err: unknown) => {
+        this.#d.log.warn({ err, partition: this.#p }, 'ClusterIdleTickRecallError: the partition\'s quiet streams before the checkpoint were not read; they tick once they have new events');
+        return new Map<string, Recalled>();
+      });
+    await this.#read(it);
+  }
+
+  async #read(it: Reader): Promise<void> {
     // A quiet partition is checkpointed by the timer, in turn with the messages (one at a time).
     this.#lastMessageAt = Date.now();
     const timer = setInterval(() => {
       this.#exclusive(async () => {
+        this.#doing('timer checkpoint');
         if (this.#due()) await this.#checkpoint();
+        this.#doing('watchdog');
         await this.#checkStalled();
       }).catch((err: unknown) => {
         this.#failed = err instanceof Error ? err : new Error(`checkpoint failed: ${JSON.stringify(err)}`);
@@ -238,21 +198,27 @@ class PartitionRunner {
     const ticker = sweepEvery(this.#d.idleTicks?.everyMs ?? 0, (fn) => this.#exclusive(fn), () => this.#tick(),
       (err) => this.#d.log.warn({ err, partition: this.#p }, 'ClusterIdleTickError: the idle ticks were not published; the next sweep tries again'));
     try {
-      for await (const m of it) {
+      this.#at('messages');
+      for await (const m of it.messages()) {
+        this.#at('message');
         this.#lastMessageAt = Date.now();
-        this.#behind = m.info.pending > 0;
+        this.#behind = m.pending;
         if (this.#stopping) break;
         await this.#exclusive(async () => {
+          this.#doing('score');
           await this.#score(m);
+          this.#doing('checkpoint');
           if (this.#due()) await this.#checkpoint();
         });
+        this.#at('messages');
       }
+      this.#at('end');
       await this.#lock;
     } finally {
       clearInterval(timer);
       clearInterval(ticker);
     }
-    const failed = this.#failed as Error | undefined;
+    const failed = this.#failed;
     if (failed !== undefined) throw failed;
   }
 
@@ -276,6 +242,7 @@ class PartitionRunner {
    * the partition's subject after the last sequence scored. None while the consumer is behind.
    */
   async #tick(): Promise<void> {
+    this.#doing('tick');
     const o = this.#d.idleTicks;
     if (o === undefined || this.#stopping) return;
     // Behind, or nothing delivered since the start: caught up when the subject's last message is scored.
@@ -297,7 +264,7 @@ class PartitionRunner {
 
   /** Runs fn after whatever runs now (scoring a message, a checkpoint). */
   #exclusive(fn: () => Promise<void>): Promise<void> {
-    const run = this.#lock.then(fn);
+    const run = this.#lock.then(fn).finally(() => { this.#task = undefined; });
     this.#lock = run.catch(() => {});
     return run;
   }
@@ -307,6 +274,7 @@ class PartitionRunner {
   }
 
   async #checkpoint(): Promise<void> {
+    this.#doing(`${this.#task?.name ?? 'checkpoint'}: publishes`);
     await Promise.all(this.#pending);
     this.#pending = [];
     const failed = this.#publishError;
@@ -319,6 +287,7 @@ class PartitionRunner {
       rows.push({ tenantId: s.tenantId, streamType: s.streamType, stream: s.stream, state: s.state.slice(), sessionState: s.session?.slice() ?? null, incidents: s.incidents.size > 0 ? saveIncidents(s.incidents) : null });
       dirty.push(s);
     }
+    this.#doing(`${this.#task?.name.replace(/: publishes$/, '') ?? 'checkpoint'}: save`);
     const ok = await checkpoint(this.#d.pool, this.#d.states, this.#p, seq, rows);
     if (!ok) {
       throw new Error(`partition ${this.#p}: a checkpoint past sequence ${seq} is stored (another holder)`);
@@ -330,7 +299,7 @@ class PartitionRunner {
     this.#stats.checkpoints++;
   }
 
-  async #score(m: JsMsg): Promise<void> {
+  async #score(m: PartitionMsg): Promise<void> {
     // A tick message (ticks.ts) names each record's tenant; an events message has one, in its header.
     const tick = isTickMessage(m.headers);
     const header = m.headers?.get(TENANT_HEADER) ?? '';
@@ -344,7 +313,7 @@ class PartitionRunner {
       if (g === undefined) groups.set(tenantId + '\u0000' + key, { tenantId, key, idx: [i] });
       else g.idx.push(i);
     }
-    const at = Math.floor(m.info.timestampNanos / 1e6);
+    const at = m.at;
     const rows = new Map<string, AnomalyRow[]>();
     await Promise.all([...groups.values()].map(async ({ tenantId, key, idx }) => {
       const found = await this.#scoreStream(tenantId, key, records, idx, m.seq, at);
@@ -356,7 +325,13 @@ class PartitionRunner {
       scoreMetrics.scoredEvents.inc(records.length);
     }
     let n = 0;
-    for (const [tenantId, list] of [...rows].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) n = this.#publish(tenantId, list, m.seq, n);
+    for (const [tenantId, list] of [...rows].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+      // A failed publish is held (never an unhandled rejection) and fails the next checkpoint: the runner starts again from the last one.
+      const sent = publishFindings(this.#d.nats, this.#p, tenantId, list, m.seq, n, (err) => { this.#publishError ??= err; });
+      this.#pending.push(...sent.acks);
+      this.#stats.anomalies += list.length;
+      n = sent.next;
+    }
     this.#lastSeq = m.seq;
     this.#sinceCheckpoint++;
   }
@@ -424,26 +399,5 @@ class PartitionRunner {
       }));
     }
     return rows;
-  }
-
-  /** A tenant's findings of the message, in chunks under 1 MB, each with its message id a:<seq>:<n> (from n on); returns the next n. */
-  #publish(tenantId: string, rows: AnomalyRow[], seq: number, n: number): number {
-    rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (let i = 0; i < rows.length;) {
-      let size = 0;
-      let j = i;
-      while (j < rows.length && (j === i || size + rows[j].eventJson.length * 3 + rows[j].explanation.length * 3 + 512 < MAX_PAYLOAD_BYTES)) {
-        size += rows[j].eventJson.length * 3 + rows[j].explanation.length * 3 + 512;
-        j++;
-      }
-      const h = headers();
-      h.set(TENANT_HEADER, tenantId);
-      // A failed publish is held (never an unhandled rejection) and fails the next checkpoint: the runner starts again from the last one.
-      this.#pending.push(this.#d.nats.js.publish(anomaliesSubject(this.#p), encodeAnomalies(rows.slice(i, j)), { msgID: `a:${seq}:${n++}`, headers: h })
-        .then(() => undefined, (err: unknown) => { this.#publishError ??= err instanceof Error ? err : new Error(String(err)); }));
-      this.#stats.anomalies += j - i;
-      i = j;
-    }
-    return n;
   }
 }

@@ -31,6 +31,12 @@ export interface LeaseOptions {
   /** Giving the partition up (balance, close): checkpoint and stop before the key is released. */
   onRelease(p: number): Promise<void>;
   now?: () => number;
+  /**
+   * The bucket's keys starting with `prefix` (default: kv.keys, which creates a consumer; the detect
+   * role lists the stream's subjects instead: consumer CREATE can go unanswered for minutes after a
+   * JetStream node dies, reader.ts, and every lease round would fail, renewing nothing).
+   */
+  keys?: (prefix: string) => Promise<string[]>;
 }
 
 interface Lease { owner: string | null }
@@ -149,7 +155,8 @@ export class Leases {
     const { kv, id } = this.#o;
     let alive = 1;
     const keys: string[] = [];
-    for await (const k of await kv.keys('m.*')) keys.push(k);
+    if (this.#o.keys !== undefined) keys.push(...await this.#o.keys('m.'));
+    else for await (const k of await kv.keys('m.*')) keys.push(k);
     for (const k of keys) {
       if (k === `m.${id}`) continue;
       const e = await kv.get(k);

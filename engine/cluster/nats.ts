@@ -61,6 +61,13 @@ export async function openNats(url: string, replicas: number, log: Logger): Prom
   };
 }
 
+/** The leases bucket's keys starting with `prefix`, from its stream's subjects (stream info: no consumer, see lease.ts). */
+export async function leaseKeys(jsm: JetStreamManager, prefix: string): Promise<string[]> {
+  const base = `$KV.${LEASE_BUCKET}.`;
+  const si = await jsm.streams.info(`KV_${LEASE_BUCKET}`, { subjects_filter: `${base}${prefix}>` });
+  return Object.keys(si.state.subjects ?? {}).map((s) => s.slice(base.length)).filter((k) => k.startsWith(prefix)).sort();
+}
+
 /** How long a start waits for JetStream peers enough for NATS_REPLICAS (a cluster still forming). */
 export const PLACEMENT_WAIT_MS = 60_000;
 

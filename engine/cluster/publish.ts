@@ -13,7 +13,8 @@ import { headers } from '@nats-io/transport-node';
 import { DwError } from '../../src/core/errors.js';
 import type { EventRecord } from '../types.js';
 import { UNREACHABLE_AFTER_MS, type Nats } from './nats.js';
-import { encodeEvents, eventMessageId, eventsSubject, splitBatch } from './partition.js';
+import type { AnomalyRow } from '../sinks/postgres/copy.js';
+import { anomaliesSubject, encodeAnomalies, encodeEvents, eventMessageId, eventsSubject, MAX_PAYLOAD_BYTES, splitBatch } from './partition.js';
 
 export interface PublishResult { accepted: number; duplicate: boolean }
 
@@ -43,3 +44,25 @@ export const publishBatch = (nats: Nats, timeoutMs = 10_000) =>
     }
     return { accepted: records.length, duplicate: duplicates === chunks.length };
   };
+
+/**
+ * Detect role: a tenant's findings of the message at `seq` on dw.anomalies.<p>, in chunks under
+ * MAX_PAYLOAD_BYTES, each with its message id a:<seq>:<n> (from n on). Returns the acks (settled:
+ * a failure goes to onError) and the next n.
+ */
+export function publishFindings(nats: Nats, p: number, tenantId: string, rows: AnomalyRow[], seq: number, n: number, onError: (err: Error) => void): { acks: Promise<void>[]; next: number } {
+  rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const acks: Promise<void>[] = [];
+  const bytes = (r: AnomalyRow): number => r.eventJson.length * 3 + r.explanation.length * 3 + 512;
+  for (let i = 0; i < rows.length;) {
+    let size = 0;
+    let j = i;
+    while (j < rows.length && (j === i || size + bytes(rows[j]) < MAX_PAYLOAD_BYTES)) size += bytes(rows[j++]);
+    const h = headers();
+    h.set(TENANT_HEADER, tenantId);
+    acks.push(nats.js.publish(anomaliesSubject(p), encodeAnomalies(rows.slice(i, j)), { msgID: `a:${seq}:${n++}`, headers: h })
+      .then(() => undefined, (err: unknown) => onError(err instanceof Error ? err : new Error(String(err)))));
+    i = j;
+  }
+  return { acks, next: n };
+}

@@ -19,6 +19,8 @@
 //   a new holder (takeover, restart) ─► recallQuiet: the partition's messages of the last
 //     RECALL_MS up to its checkpoint, read for their logs/traces streams' latest event time and
 //     JetStream time, so a stream whose last events precede the checkpoint gets its ticks too
+//     (not by a runner on the get reader, reader.ts: the recall needs a consumer; a failed recall
+//     is logged, and those streams tick once they have new events)
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import { pack, unpack } from 'msgpackr';
