@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startHarness, type Harness } from '../engine/harness.js';
-import { range, scoredNumbers, sendNumbered, storedNumbers, uncheckpointed, type Sender } from '../helpers/cluster-load.js';
+import { behindDetail, range, scoredNumbers, sendNumbered, storedNumbers, uncheckpointed, type Sender } from '../helpers/cluster-load.js';
 import { waitFor } from '../helpers/net.js';
 import { natsServerBinary, natsSkipReason, startNatsCluster, type NatsCluster } from '../helpers/nats-cluster.js';
 
@@ -77,12 +77,20 @@ describe.skipIf(natsServerBinary() === undefined)(`JetStream node killed mid-str
     // the detector states: each stream's fixture state is the next number expected.
     const nc2 = await connect({ servers: cluster.url.split(',') });
     const jsm = await jetstreamManager(nc2);
-    await waitFor(async () => ((await uncheckpointed(jsm, h.db.pool)).length === 0 ? true : undefined), 120_000, 'every partition checkpointed at its last message');
+    await waitFor(async () => ((await uncheckpointed(jsm, h.db.pool)).length === 0 ? true : undefined), 120_000, 'every partition checkpointed at its last message')
+      .catch(async (err: unknown) => {
+        // What the partitions behind are at, and what their runners await (the detect role's state).
+        const d = h.engine.cluster!.detect!;
+        const behind = await uncheckpointed(jsm, h.db.pool);
+        throw new Error(`${String(err)}; behind: ${await behindDetail(jsm, h.db.pool, behind)}; detect ${JSON.stringify(d.stats)}; held ${JSON.stringify(d.partitions)}`
+          + ` (leases ${JSON.stringify([...d.leases.held.keys()])}); runners ${JSON.stringify(d.runners.filter((r) => behind.includes(r.partition)))}`);
+      });
     await nc2.close();
+    const stats = h.engine.cluster!.detect!.stats;
     await h.engine.close();
     const states = await h.db.pool.query<{ stream: string; state: Buffer }>('SELECT stream, state FROM detector_states WHERE tenant_id = $1', [h.tenantA.id]);
     expect(states.rows.map((r) => [r.stream, r.state.readUInt32BE(0)]).sort()).toEqual(
       range(CONNECTIONS).flatMap((c) => streamsOf(c).map((x) => [x, perStream])).sort());
-    console.log(`node-kill: ${total} events acked over ${CONNECTIONS} connections, ${s.resends} resends after killing ${leader}`);
+    console.log(`node-kill: ${total} events acked over ${CONNECTIONS} connections, ${s.resends} resends after killing ${leader}; detect ${JSON.stringify(stats)}`);
   }, 300_000);
 });

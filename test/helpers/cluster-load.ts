@@ -147,6 +147,17 @@ export async function uncheckpointed(jsm: JetStreamManager, pool: pg.Pool, parti
   return behind;
 }
 
+/** Why partitions are uncheckpointed (a failure message): each one's checkpoint, its subject's last sequence, and whether that last message is an idle tick or events. */
+export async function behindDetail(jsm: JetStreamManager, pool: pg.Pool, partitions: readonly number[]): Promise<string> {
+  const offsets = new Map((await pool.query<{ partition: number; seq: string }>('SELECT partition, seq FROM cluster_offsets')).rows.map((r) => [r.partition, Number(r.seq)]));
+  const out: string[] = [];
+  for (const p of partitions) {
+    const last = await jsm.streams.getMessage('DW_EVENTS', { last_by_subj: `dw.events.${p}` }).catch(() => null);
+    out.push(`p${p}: checkpoint ${offsets.get(p) ?? 0}, last ${last?.seq ?? 'none'} (${last === null ? '-' : isTickMessage(last.header) ? 'tick' : 'events'})`);
+  }
+  return out.join('; ');
+}
+
 /** Every partition scored and checkpointed at its last message, and every anomaly message stored (the store's consumer has nothing pending). */
 export async function scoredAndStored(jsm: JetStreamManager, pool: pg.Pool): Promise<boolean> {
   if ((await uncheckpointed(jsm, pool)).length > 0) return false;
