@@ -144,6 +144,11 @@ export interface FieldStats {
    * (field-routes.ts); absent in any other field.
    */
   r?: Record<string, [number, number]>;
+  /**
+   * Once numeric: the outlying levels the field has shown, per mode its level, episodes and last
+   * sighting, flat (field-modes.ts); absent until an outlier.
+   */
+  o?: number[];
 }
 
 /** Keys of a tracked value's record besides its pieces (a piece is `name=value`, never these). */
@@ -223,6 +228,8 @@ export const OPTIONAL_BYTES = 20;
 export const LAST_BYTES = 16;
 /** h (FieldStats): its key and brackets, and three numbers of up to 17 characters. */
 export const RANGE_BYTES = 60;
+/** One mode in o (FieldStats, field-modes.ts): its level, episodes and last sighting, up to 17 characters each. */
+export const MODE_BYTES = 60;
 
 /** The running total of bytes fields have grown by: read before and after observeValue to charge a field's growth. */
 export function grownBytes(): number {
@@ -253,6 +260,7 @@ export function fieldBytes(f: FieldStats, name: string): number {
   }
   if (f.t !== undefined) b += OPTIONAL_BYTES;
   if (f.h !== undefined) b += RANGE_BYTES;
+  if (f.o !== undefined) b += OPTIONAL_BYTES + (f.o.length / 3) * MODE_BYTES;
   if (f.r !== undefined) {
     b += OPTIONAL_BYTES;
     for (const k of Object.keys(f.r)) b += routeBytes(k);
