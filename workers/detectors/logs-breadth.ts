@@ -59,13 +59,12 @@ export const MAX_BREADTH_SLOTS = 6;
 /** A number of a breadth record in JSON (a slot index, a count or a mean of up to 10 characters and a comma). */
 const NUMBER_BYTES = 11;
 
-/** A template's breadth record (LogsState.hb): per slot [slot index, recurrences learnt (capped), decayed mean breadth], flat. */
+/** A template's breadth record (LogsState.hb): per slot [slot index, recurrences learnt (up to minSamples), decayed mean breadth], flat. */
 export type BreadthRecord = number[];
 
 /** The bytes a record is charged in its template. */
 export const breadthBytes = (r: BreadthRecord): number => 8 + NUMBER_BYTES * r.length;
 
-const SAMPLES_CAP = 1e6;
 
 /** Where slot k's entry begins in record r, or -1. */
 function entryOf(r: BreadthRecord, k: number): number {
@@ -88,7 +87,8 @@ export function learnBreadth(s: LogsState, miner: TemplateMiner, evicted: (id: n
     r.push(k, 0, b);
     miner.grow(t, 3 * NUMBER_BYTES, evicted);
   }
-  r[j + 1] = Math.min(r[j + 1] + 1, SAMPLES_CAP);
+  // Counted up to minSamples only (all it is compared with): fewer digits in the state.
+  if (r[j + 1] < BREADTH_PARAMS.minSamples) r[j + 1]++;
   r[j + 2] = round6(r[j + 2] + BREADTH_PARAMS.alpha * (b - r[j + 2]));
 }
 
