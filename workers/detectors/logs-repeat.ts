@@ -16,6 +16,8 @@
 //   least c/2 different values and more than the slot's effective number of values. A scan is
 //   one value against many others; a host's routine run (its few messages over and over, with a
 //   sequence number, a reading or a packet id new on each line) is one value against the same few.
+//   Or (branch edge22) a slot far broader than one value's lines usually are in it (logs-breadth.ts:
+//   its own history), whose surprise then judges the burst as well as its count does.
 //
 // A port scan: a source knocks on 40-160 ports in seconds where every source usually knocks on
 // 1-4; the template's rate alone (knocks of many sources, clumped) needs 30-40 of them. Event
@@ -30,6 +32,8 @@ import { round6 } from './round.js';
 import { FNV_BASIS, FNV_PRIME, fnv1aFrom } from './fnv.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
 import { slotEntity, TOKEN } from './slot-entity.js';
+import { closeWindow } from './logs-repeat-window.js';
+import { BREADTH_PARAMS, breadthAt, breadthBytes, breadthSurprise, burstLines, learnBreadth } from './logs-breadth.js';
 
 export const VALUE_BURST_DETECTOR = 'value_burst';
 
@@ -49,11 +53,9 @@ export const REPEAT_PARAMS = {
   /** The peak c decays by this factor per window of event time (rate.ts's peakDecay). */
   peakDecay: 0.99,
   /**
-   * Lines of the template before a finding. Off (infinite) from 6 Dec 17:25 to branch edge14: with
-   * branch burst13's form, on the Loghub logs read with their own timestamps (`driftwatch eval
-   * logs`), Thunderbird_2k had 16 false alarms in 2,000 lines (a host's routine run of its
-   * ordinary lines), against the issue's bound of 1 per 1,000. On again since a burst must also
-   * be broad (breadth below). Edge 201-210 with it on: scan 235 of 275 incidents, 183 without.
+   * Lines of the template before a finding. Off from 6 Dec 17:25 to branch edge14 (Thunderbird_2k:
+   * 16 false alarms in 2,000 lines, a host's routine run); on since a burst must also be broad
+   * (breadth below). Edge 201-210 with it on: scan 235 of 275 incidents, 183 without.
    */
   minLines: 500,
   /**
@@ -99,8 +101,7 @@ export const REPEAT_PARAMS = {
 
 /** Slots (by index in the template) whose share of recurring values is learnt: the first 32. */
 const MAX_SHARED_SLOT = 32;
-/** A number of a template's shares record (logs-repeat.ts hd), in JSON. */
-const SHARE_BYTES = 12;
+const SHARE_BYTES = 12; // a number of a template's shares record (hd), in JSON
 
 /**
  * A template's record: [decayed mean of c, of c², peak c, lines, largest c in the current window,
@@ -155,6 +156,7 @@ export class RepeatScorer {
   chargeRecords(): void {
     if (this.#s.hv !== undefined) this.#miner.chargeRecords(this.#s.hv, (r) => REPEAT_BYTES + BURST_VALUE_BYTES * Math.max(0, Math.floor((r.length - 8) / 3)), this.#evicted);
     if (this.#s.hd !== undefined) this.#miner.chargeRecords(this.#s.hd, (d) => SHARE_BYTES * d.length, this.#evicted);
+    if (this.#s.hb !== undefined) this.#miner.chargeRecords(this.#s.hb, breadthBytes, this.#evicted);
   }
 
   /**
@@ -170,10 +172,9 @@ export class RepeatScorer {
       const f = L.fields[k];
       const i = L.pos[k];
       if (f === undefined || (f.v !== null && f.k < 2) || i >= tokens.length) continue;
-      // The value is the token from its cut on (hashed there, not sliced unless the clock test needs it).
+      // The value is the token from its cut on (hashed there); a token of another key (slots.ts readSlot) is not this slot's value.
       const tok = tokens[i];
       const cut = L.cut[k];
-      // A token of another key (slots.ts readSlot) is not this slot's value.
       if (!ownSlot(L, k, tok)) continue;
       // The line's time (a clock, a date, epoch seconds) is no id: every line of the same second shares it; an address:port is its address (slot-entity.ts).
       const who = slotEntity(tok, cut, ts);
@@ -268,8 +269,8 @@ export class RepeatScorer {
     // A line of a value burst does not teach the slots' shares (a scan's ports would make the port
     // slot look like an id's).
     if (c < P.minCount) this.#learnShares(t, nk, m);
-    const broad = c >= P.minCount && this.#broad(t, qTop, c, ts, nk);
-    const score = this.#judge(t, c, top, ts, tests, broad, threshold, out);
+    if (c >= 2 && c < P.minCount) this.#learnBreadths(t, qTop, ts, nk);
+    const score = this.#judge(t, c, top, ts, tests, c >= P.minCount ? this.#broad(t, qTop, c, ts, nk) : -1, threshold, out);
     this.ordinary = c < P.minCount && this.#otherBurst(t, ts, nk);
     return score;
   }
@@ -321,44 +322,60 @@ export class RepeatScorer {
   readonly #burstLines: number[] = [];
   readonly #seen = new Set<number>();
 
+  /** The share record of t when its shares are learnt (sharedLines lines), else undefined. */
+  #sharesOf(t: Template, qTop: number): number[] | undefined {
+    const d = this.#s.hd?.[t.id];
+    return d === undefined || d[0] < REPEAT_PARAMS.sharedLines || d[1] <= 0 || qTop < 0 ? undefined : d;
+  }
+
+  /**
+   * A recurrence of value `qTop` (2 ≤ c < minCount): its lines' breadth in each slot whose values
+   * usually recur enters the slot's breadth history (logs-breadth.ts).
+   */
+  #learnBreadths(t: Template, qTop: number, ts: number, nk: number): void {
+    const d = this.#sharesOf(t, qTop);
+    if (d === undefined) return;
+    const ring = this.#s.hq ?? [];
+    burstLines(ring, this.#from, REPEAT_PARAMS.maxSlots + 2, t.id, qTop, this.#keys[qTop], ts, this.#burstLines);
+    for (let q = 0; q < nk; q++) {
+      const k = this.#slots[q];
+      if (q === qTop || k >= MAX_SHARED_SLOT || (d[2 + k] ?? 0) / d[1] < REPEAT_PARAMS.sharedMin) continue;
+      learnBreadth(this.#s, this.#miner, this.#evicted, t, k, breadthAt(ring, this.#burstLines, q, this.#seen));
+    }
+  }
+
   /**
    * A scan's breadth: among the lines of the burst (value `qTop`'s key within windowMs of `ts`,
    * this line included), another slot whose values usually recur (share ≥ sharedMin, learnt from
    * sharedLines lines) shows at least breadth × c different values: one source knocking on many
    * ports, one client asking for many paths. A host's routine run (its few messages repeated, a
-   * sequence number or a byte count changing on each) has no such slot.
+   * sequence number or a byte count changing on each) has no such slot. Returns -1 when no slot
+   * is broad, else the largest surprise of a broad slot's breadth against its own history
+   * (logs-breadth.ts; 0 without one).
    */
-  #broad(t: Template, qTop: number, c: number, ts: number, nk: number): boolean {
+  #broad(t: Template, qTop: number, c: number, ts: number, nk: number): number {
     const P = REPEAT_PARAMS;
-    const d = this.#s.hd?.[t.id];
-    if (d === undefined || d[0] < P.sharedLines || d[1] <= 0 || qTop < 0) return false;
+    const d = this.#sharesOf(t, qTop);
+    if (d === undefined) return -1;
     const ring = this.#s.hq ?? [];
-    const stride = P.maxSlots + 2;
-    const top = this.#keys[qTop];
-    // The burst's lines (their places in the ring), found once for all the slots.
-    const lines = this.#burstLines;
-    lines.length = 0;
-    for (let j = this.#from; j + stride <= ring.length; j += stride) {
-      const dt = ts - ring[j];
-      if (ring[j + 1] !== t.id || dt >= RATE_PARAMS.windowMs || dt < 0 || ring[j + 2 + qTop] !== top) continue;
-      lines.push(j);
-    }
-    const seen = this.#seen;
+    burstLines(ring, this.#from, P.maxSlots + 2, t.id, qTop, this.#keys[qTop], ts, this.#burstLines);
+    let sB = -1;
     for (let q = 0; q < nk; q++) {
       const k = this.#slots[q];
       const share = (d[2 + k] ?? 0) / d[1];
       if (q === qTop || k >= MAX_SHARED_SLOT || share < P.sharedMin) continue;
-      // The burst's values in slot q (its lines' keys at place q).
-      seen.clear();
-      for (const j of lines) if (ring[j + 2 + q] !== 0) seen.add(ring[j + 2 + q]);
+      const b = breadthAt(ring, this.#burstLines, q, this.#seen);
+      if (b < P.breadth * c) continue;
+      const s = breadthSurprise(this.#s, t, k, b);
       // More values than the slot usually spreads over (1 / share: its effective number of
       // values), and not a few of them repeated: a host cycling through its 6 metrics is not broad.
       // The ring holds `ring` lines: a slot that usually spreads over more values than half of it
-      // (ports knocked from a wide range) is broad at broadValues different ones; else no scan could
-      // ever be (edge seed 202: a port slot of share 0.05, a scan of 4 knocks a second unseen).
-      if (seen.size >= P.breadth * c && (seen.size * share > 1 || seen.size >= P.broadValues)) return true;
+      // (ports knocked from a wide range) is broad at broadValues different ones (edge seed 202:
+      // a port slot of share 0.05, a scan of 4 knocks a second unseen); or far broader than one
+      // value's lines usually are in the slot (its own history).
+      if (b * share > 1 || b >= P.broadValues || s >= BREADTH_PARAMS.broadS) sB = Math.max(sB, s);
     }
-    return false;
+    return sB;
   }
 
   /**
@@ -386,7 +403,7 @@ export class RepeatScorer {
   }
 
   /** The test of c for template t's record (created here), then c enters it. */
-  #judge(t: Template, c: number, key: number, ts: number, tests: number, broad: boolean, threshold: number, out: Part[]): number {
+  #judge(t: Template, c: number, key: number, ts: number, tests: number, sB: number, threshold: number, out: Part[]): number {
     const P = REPEAT_PARAMS;
     const hv = (this.#s.hv ??= {});
     let r = hv[t.id];
@@ -396,16 +413,17 @@ export class RepeatScorer {
     }
     // A record saved before its count of windows: none counted yet.
     if (r.length < 8) r[7] = 0;
-    closeWindow(r, ts);
+    closeWindow(r, ts, P.peakDecay);
     let S = 0;
     const routine = c >= P.minCount && this.#routine(t, r, key, ts);
-    if (broad && !routine && r[3] >= P.minLines && r[7] >= P.minWindows && c >= P.minCount && c > r[2]) {
+    if (sB >= 0 && !routine && r[3] >= P.minLines && r[7] >= P.minWindows && c >= P.minCount && c > r[2]) {
       // On rate.ts's arithmetic: a record of c's mean and mean square (its dispersion).
       const D = dispersion([0, 0, r[0], 0, r[1]]);
       const lam = RATE_PARAMS.factor * r[0] + RATE_PARAMS.floor;
       const sMean = -poissonTailLog10Real(c / D, lam / D);
       const sPeak = -poissonTailLog10Real(c, r[2] + RATE_PARAMS.floor);
-      S = Math.min(sMean, sPeak) - Math.log10(tests);
+      // A burst far broader than its slot's history is judged by its breadth as well (its count may be no larger than earlier bursts').
+      S = Math.max(Math.min(sMean, sPeak), sB) - Math.log10(tests);
     }
     const score = S > 0 ? Number((S / (S + RATE_PARAMS.half)).toFixed(4)) : 0;
     // The window's mark is set at the default level, not the task's threshold: the state is the
@@ -429,22 +447,4 @@ export class RepeatScorer {
     if (c > r[4]) r[4] = c;
     return score;
   }
-}
-
-/**
- * Closes the record's window of event time when ts is past it: its largest c becomes the peak
- * unless the window had a finding (a burst being reported does not teach its own size); the peak
- * decays by peakDecay per window.
- */
-function closeWindow(r: number[], ts: number): void {
-  const W = RATE_PARAMS.windowMs;
-  if (ts < r[5] + W) return;
-  const k = Math.floor((ts - r[5]) / W);
-  const peak = r[6] === 1 ? r[2] : Math.max(r[2], r[4]);
-  r[2] = round6(peak * REPEAT_PARAMS.peakDecay ** Math.min(k, 10_000));
-  // A window that saw a line of the template (c ≥ 1) counts towards its history in time.
-  if (r[4] > 0) r[7]++;
-  r[4] = 0;
-  r[5] += k * W;
-  r[6] = 0;
 }

@@ -2,10 +2,11 @@
 //
 // State: JSON {v: 2, kind: 'logs', t: text state, m: miner, s: slot stats, r: rates, md:
 // metadata, k: keys pooled per stream, sr: the stream's rate, q: last window checked for
-// silence, sub: sub-second timestamps seen, he: entity-burst records per template, ek: the
+// silence, sub: sub-second timestamps seen, he: entity-burst records per template, hb: slots' breadth
+// histories per template (logs-breadth.ts), ek: the
 // stream's known id values (logs-known.ts), al: its decayed share of error-level lines, ep: templates'
 // episodes (logs-episodes.ts)} (k, sr,
-// q, sub, he, ek, al, ep and the longer rate records are
+// q, sub, he, hb, ek, al, ep and the longer rate records are
 // added to older v2 states as they are met); a v1 text state (checkpoints written before templates) is upgraded in place: its
 // baseline, null and quarantine carry on, templates start empty.
 import type { Finding } from '../types.js';
@@ -56,6 +57,8 @@ export interface LogsState {
   hq?: number[];
   /** Per template id, [lines, decayed lines of it in the ring, per slot index its decayed recurrences] (logs-repeat.ts), charged in the template's bytes. */
   hd?: Record<string, number[]>;
+  /** Per template id, its slots' breadth history (logs-breadth.ts): absent until one of its values recurs; charged in the template's bytes, evicted with it. */
+  hb?: Record<string, number[]>;
   /** Per template id, its value-burst record (logs-repeat.ts), charged in the template's bytes, evicted with it. */
   hv?: Record<string, number[]>;
   /** Per template id, its entity-burst record: head and ring of its last lines' id-like slot keys (logs-entity.ts), charged in the template's bytes. */

@@ -127,6 +127,7 @@ class LogScorer {
     if (this.#s.rp !== undefined) delete this.#s.rp[id];
     if (this.#s.hv !== undefined) delete this.#s.hv[id];
     if (this.#s.hd !== undefined) delete this.#s.hd[id];
+    if (this.#s.hb !== undefined) delete this.#s.hb[id];
     if (this.#s.he !== undefined) delete this.#s.he[id];
     if (this.#s.ep !== undefined) delete this.#s.ep[id];
     if (this.#s.fw !== undefined) delete this.#s.fw[id];
