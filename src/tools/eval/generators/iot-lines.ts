@@ -9,9 +9,9 @@
 //           a stack trace is one event per line)
 //   logfmt  the time-series ingester (level= ts= caller= tenant= msg= fields)
 //   syslog  the devices' own status lines, RFC 5424 via the gateway's syslog relay
-import { runClock, seeded, type Random, type RunClock } from './random.js';
+import { runClock, seeded, type Random } from './random.js';
 
-import { logRow, type LabelledRow } from './labelled.js';
+import { logRow, type LabelledRow, type RunWorld } from './labelled.js';
 
 export type Row = LabelledRow;
 
@@ -61,13 +61,7 @@ const iso = (ts: number): string => new Date(ts).toISOString();
 const micro = (ts: number): number => Math.floor((ts * 7919) % 1000);
 
 /** The run: its clock and rate, its fleet and firmware, the line formats. */
-export interface W extends RunClock {
-  r: Random;
-  seed: number;
-  t0: number;
-  end: number;
-  rate: (t: number) => number;
-  row: typeof logRow;
+export interface W extends RunWorld {
   devices: Device[];
   /** A device that has joined by `ts`. */
   device: (ts: number) => Device;

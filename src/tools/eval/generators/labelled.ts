@@ -1,7 +1,7 @@
 // The end of a generator: its rows merged by event time (a stable sort: ties keep their order) and
 // the labels read off the merged order ({"anomalous": [indices], "kinds": {"<index>": kind}}).
 import type { GeneratedEvent, GeneratedSet } from './index.js';
-import { timeApart, type Random } from './random.js';
+import { timeApart, type Random, type RunClock } from './random.js';
 
 /** A generated line before the merge: its event time, its event and its label (none: normal). */
 export interface LabelledRow { ts: number; ev: GeneratedEvent; kind?: string }
@@ -9,6 +9,17 @@ export interface LabelledRow { ts: number; ev: GeneratedEvent; kind?: string }
 /** A log line of `stream` at `ts` (its metadata and label if any). */
 export const logRow = (ts: number, stream: string, data: string, metadata?: Record<string, string | number>, kind?: string): LabelledRow =>
   ({ ts, ev: { timestamp: new Date(ts).toISOString(), stream, stream_type: 'logs', data, ...(metadata === undefined ? {} : { metadata }) }, ...(kind === undefined ? {} : { kind }) });
+
+/** A run's world, which the queue, iot, pay and ml generators' worlds extend: its seeded source and clock, its span, its traffic and its row maker. */
+export interface RunWorld extends RunClock {
+  r: Random;
+  seed: number;
+  t0: number;
+  end: number;
+  /** Traffic at a time, ~1 on average. */
+  rate: (t: number) => number;
+  row: typeof logRow;
+}
 
 export function labelledSet(rows: LabelledRow[]): GeneratedSet {
   rows.sort((a, b) => a.ts - b.ts);

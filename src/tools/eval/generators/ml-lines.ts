@@ -10,8 +10,8 @@
 //             samples and the kernel's NVRM lines
 //   job       the GPU job scheduler and autoscaler (JSON, one object a line)
 //   minio     the object store's audit log (MinIO audit JSON, an object a request)
-import { logRow, type LabelledRow } from './labelled.js';
-import { runClock, seeded, type Random, type RunClock } from './random.js';
+import { logRow, type LabelledRow, type RunWorld } from './labelled.js';
+import { runClock, seeded, type Random } from './random.js';
 
 export type Row = LabelledRow;
 
@@ -60,13 +60,7 @@ export interface GpuNode { name: string; role: 'inference' | 'training'; ip: str
 /** A vLLM replica: its pod, the model key it serves, its node's GPUs, and its pod after the rollout replaces it at `restart`. */
 export interface Replica { pod: string; model: string; node: string; gpus: number[]; ip: string; next: string; restart: number }
 
-export interface W extends RunClock {
-  r: Random;
-  seed: number;
-  t0: number;
-  end: number;
-  rate: (t: number) => number;
-  row: typeof logRow;
+export interface W extends RunWorld {
   tenants: Tenant[];
   tenant: () => Tenant;
   nodes: GpuNode[];

@@ -10,9 +10,9 @@
 //   postgres  the ledger database (log_line_prefix '%m [%p] %u@%d ')
 //   log4j     the ledger writer, a Kafka consumer (Java log4j2 pattern)
 //   pino      the webhook dispatcher (Node.js pino JSON)
-import type { LabelledRow } from './labelled.js';
+import type { LabelledRow, RunWorld } from './labelled.js';
 import { logRow } from './labelled.js';
-import { runClock, seeded, type Random, type RunClock } from './random.js';
+import { runClock, seeded, type Random } from './random.js';
 
 export type Row = LabelledRow;
 
@@ -71,13 +71,7 @@ const spaced = (ts: number, sep = ','): string => `${iso(ts).slice(0, 19).replac
 export interface Access { method: string; path: string; status: number; flags: string; rx: number; tx: number; ms: number; client: string; ua: string; id: string; upstream: string }
 
 /** The run: its clock, merchants and fixed events, the line formats. */
-export interface P extends RunClock {
-  r: Random;
-  seed: number;
-  t0: number;
-  end: number;
-  rate: (t: number) => number;
-  row: typeof logRow;
+export interface P extends RunWorld {
   merchants: Merchant[];
   /** A merchant by share of payments. */
   merchant: () => Merchant;

@@ -6,9 +6,9 @@
 //   json    the Go consumers' JSON lines (ts, level, logger, msg, fields)
 //   logfmt  the scheduler (ts= level= caller= msg= fields)
 //   golog   the dead-letter handler (Go's log package with microseconds: date time prefix: message)
-import { runClock, seeded, type Random, type RunClock } from './random.js';
+import { runClock, seeded, type Random } from './random.js';
 
-import { logRow, type LabelledRow } from './labelled.js';
+import { logRow, type LabelledRow, type RunWorld } from './labelled.js';
 
 export type Row = LabelledRow;
 
@@ -72,16 +72,9 @@ const iso = (ts: number): string => new Date(ts).toISOString();
 const spaced = (ts: number): string => iso(ts).slice(0, 19).replace('T', ' ');
 
 /** The run: its clock and rate, the consumer group's and the Celery fleet's members over time, the line formats. */
-export interface Q extends RunClock {
-  r: Random;
-  seed: number;
-  t0: number;
-  end: number;
+export interface Q extends RunWorld {
   /** A benign newsletter surge: emails 4× for 8 minutes from here. */
   surgeAt: number;
-  /** Traffic at a time, ~1 on average. */
-  rate: (t: number) => number;
-  row: typeof logRow;
   /** A partition's offset at a time (monotone up to a small jitter). */
   offset: (topic: Topic, partition: number, ts: number) => number;
   /** Consumer pods joining (and leaving) the ingest group: the first in the warm-up. */
