@@ -9,23 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 import type { ScoreInput } from '../../workers/types.js';
 import { runStream } from './helpers.js';
-import { drop, ip, T0 } from './firewall-lines.js';
+import { drop, knocks, T0 } from './firewall-lines.js';
 
 const PORTS = [23, 22, 445, 3389, 80, 8080, 443, 1433, 3306, 6379, 2323, 8443, 5900, 9200];
 
 /** Internet background noise: a source every ~4 s knocking 1-4 ports (mostly the first few), 0.2-9 s apart. */
 function noise(seconds: number, seed: number): ScoreInput[] {
-  const r = seeded(seed);
-  const out: ScoreInput[] = [];
-  for (let t = T0; t < T0 + seconds * 1000; t += r.int(500, 7000)) {
-    const src = ip(r);
-    let ts = t;
-    for (let k = r.int(1, 4); k > 0; k--) {
-      out.push({ ts, text: drop(r, src, PORTS[Math.min(PORTS.length - 1, Math.floor(-Math.log(1 - r.next()) * 3))]) });
-      ts += r.int(200, 9000);
-    }
-  }
-  return out;
+  return knocks(seeded(seed), seconds, (r) => PORTS[Math.min(PORTS.length - 1, Math.floor(-Math.log(1 - r.next()) * 3))]);
 }
 
 const scanOf = (src: string, at: number, n: number, seed: number): ScoreInput[] => {

@@ -20,7 +20,7 @@ import { describe, expect, it } from 'vitest';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 import type { ScoreInput } from '../../workers/types.js';
 import { runStream } from './helpers.js';
-import { drop, ip, T0 } from './firewall-lines.js';
+import { drop, knocks, T0 } from './firewall-lines.js';
 
 
 const reply = (r: ReturnType<typeof seeded>, client: string, name: string): string => `unbound: [1187:0] info: ${client} ${name} A IN NOERROR 0.000000 1 ${r.int(45, 190)}`;
@@ -32,15 +32,7 @@ const NAMES = ['intranet.corp.example.', 'mail.corp.example.', 'gitlab.corp.exam
  */
 function noise(seconds: number, seed: number): ScoreInput[] {
   const r = seeded(seed);
-  const out: ScoreInput[] = [];
-  for (let t = T0; t < T0 + seconds * 1000; t += r.int(500, 7000)) {
-    const src = ip(r);
-    let ts = t;
-    for (let k = r.int(1, 4); k > 0; k--) {
-      out.push({ ts, text: drop(r, src, r.pick([22, 23, 80, 443, 445, 3389])) });
-      ts += r.int(200, 9000);
-    }
-  }
+  const out = knocks(r, seconds, (q) => q.pick([22, 23, 80, 443, 445, 3389]));
   for (let t = T0; t < T0 + seconds * 1000; t += r.int(100, 2000)) out.push({ ts: t, text: reply(r, `10.20.${r.int(0, 3)}.${r.int(2, 250)}`, r.pick(NAMES)) });
   for (let t = T0 + 60_000; t < T0 + seconds * 1000; t += 300_000) {
     for (let k = 0; k < 12; k++) out.push({ ts: t + k * 40, text: reply(r, '10.20.0.5', NAMES[k % NAMES.length]) });
@@ -131,15 +123,7 @@ describe('value bursts (logs-repeat.ts)', () => {
     // replies in between. A scan: one source, 40 ports 250 ms apart.
     const r = seeded(21);
     const PORTS = Array.from({ length: 28 }, (_, k) => [21, 22, 23, 25, 80, 81, 110, 139, 143, 161, 443, 445, 1433, 1723, 2323, 3306, 3389, 5060, 5555, 5900, 6379, 7547, 8080, 8443, 8888, 9200, 11211, 27017][k]);
-    const ev: ScoreInput[] = [];
-    for (let t = T0; t < T0 + 3600 * 1000; t += r.int(500, 7000)) {
-      const src = ip(r);
-      let ts = t;
-      for (let k = r.int(1, 4); k > 0; k--) {
-        ev.push({ ts, text: drop(r, src, r.pick(PORTS)) });
-        ts += r.int(200, 9000);
-      }
-    }
+    const ev = knocks(r, 3600, (q) => q.pick(PORTS));
     for (let t = T0; t < T0 + 3600 * 1000; t += r.int(100, 2000)) ev.push({ ts: t, text: reply(r, `10.20.${r.int(0, 3)}.${r.int(2, 250)}`, r.pick(NAMES)) });
     const at = T0 + 3_000_000 + 3_000;
     const scan: ScoreInput[] = Array.from({ length: 40 }, (_, j) => ({ ts: at + j * 250, text: drop(r, '185.215.142.249', r.int(1, 65_535), 51_234) }));
