@@ -42,6 +42,7 @@ import { llmShopGenerator } from './llm-shop.js';
 import { payGenerator } from './pay.js';
 import { queueGenerator } from './queue.js';
 import { svcGenerator } from './svc.js';
+import { voipGenerator } from './voip.js';
 
 /** Registered generators by kind (each in its own module beside this one). */
 export const GENERATORS: Record<string, Generator> = {
@@ -63,4 +64,5 @@ export const GENERATORS: Record<string, Generator> = {
   pay: payGenerator,
   queue: queueGenerator,
   svc: svcGenerator,
+  voip: voipGenerator,
 };

@@ -10,7 +10,7 @@ export interface LabelledRow { ts: number; ev: GeneratedEvent; kind?: string }
 export const logRow = (ts: number, stream: string, data: string, metadata?: Record<string, string | number>, kind?: string): LabelledRow =>
   ({ ts, ev: { timestamp: new Date(ts).toISOString(), stream, stream_type: 'logs', data, ...(metadata === undefined ? {} : { metadata }) }, ...(kind === undefined ? {} : { kind }) });
 
-/** A run's world, which the queue, iot, pay and ml generators' worlds extend: its seeded source and clock, its span, its traffic and its row maker. */
+/** A run's world, which the queue, iot, pay, ml and voip generators' worlds extend: its seeded source and clock, its span, its traffic and its row maker. */
 export interface RunWorld extends RunClock {
   r: Random;
   seed: number;

@@ -20,7 +20,7 @@ export function gauss(r: Random): number {
   return Math.sqrt(-2 * Math.log(1 - r.next())) * Math.cos(2 * Math.PI * r.next());
 }
 
-/** A run's clock and draws (the queue, iot, pay and ml generators), all from one seeded source. */
+/** A run's clock and draws (the queue, iot, pay, ml and voip generators), all from one seeded source. */
 export interface RunClock {
   /** Arrival times in [t0, end) of a Poisson process following `rate` (at most `peak`), `perSecond` on average at rate 1. */
   arrivals: (perSecond: number) => number[];
