@@ -83,7 +83,7 @@ describe('fixed', () => {
     }
   });
 
-  it('takes toFixed for zeros, huge values and NaN', () => {
+  it('is Number(x.toFixed(d)) for zeros, values that round to zero, huge values and NaN', () => {
     for (const x of [0, -0, 1e-9, -1e-9, 0.0004, -0.0004, 1e9, -1e9, 1e300, Number.NaN, Infinity, -Infinity]) {
       for (let d = 0; d <= 6; d++) expect(Object.is(fixed(x, d), Number(x.toFixed(d))), `${x} ${d}`).toBe(true);
     }

@@ -75,9 +75,17 @@ function familyOf(t: Template): string | null {
 
 /** Drops the least recently seen family (by its last line's time; ties by key), never `keep` (called when there are more than MAX_FAMILIES). */
 function trimFamilies(fr: Record<string, RateStats>, keep: string, fp: Record<string, number[]> | undefined): void {
-  const keys = Object.keys(fr);
+  // The least recent is unique (ties by key), so the order of the walk does not matter; no array of the keys, one look-up each.
   let old = '';
-  for (const k of keys) if (k !== keep && (old === '' || fr[k][5] < fr[old][5] || (fr[k][5] === fr[old][5] && k < old))) old = k;
+  let oldTs = 0;
+  for (const k in fr) {
+    if (k === keep) continue;
+    const ts = fr[k][5];
+    if (old === '' || ts < oldTs || (ts === oldTs && k < old)) {
+      old = k;
+      oldTs = ts;
+    }
+  }
   delete fr[old];
   if (fp !== undefined) delete fp[old];
 }

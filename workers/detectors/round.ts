@@ -36,15 +36,21 @@ export function round6(x: number): number {
  * stream's pace on every line; scores are rounded to 4 places). For |x · 10^digits| < 1e9 the
  * product is within 1.2e-7 of the exact one; away from a tie (more than 1e-6 from .5) its nearest
  * integer r is the one toFixed picks, and r / 10^digits (one correctly rounded division of exact
- * doubles) is the double nearest the decimal toFixed writes. A near-tie, a zero (toFixed writes
- * -0 as 0), NaN or a larger value takes toFixed itself.
+ * doubles) is the double nearest the decimal toFixed writes; a value that rounds to zero is 0, or -0
+ * when negative (toFixed writes -0 as 0, and a small negative as -0.000…). A near-tie, NaN or a
+ * larger value takes toFixed itself.
  */
 export function fixed(x: number, digits: number): number {
   const p = POW10[digits];
   const y = x * p;
   if (y > -1e9 && y < 1e9) {
     const r = Math.round(y);
-    if (r !== 0 && Math.abs(y - r) < 0.5 - 1e-6) return r / p;
+    if (Math.abs(y - r) < 0.5 - 1e-6) {
+      if (r !== 0) return r / p;
+      // toFixed writes 0 (0.0000, and -0 as 0) or, for a negative x, -0.0000, which reads back as -0.
+      // (Most calls are of an exact 0: a stream's decayed count of error lines that never had one.)
+      return x < 0 ? -0 : 0;
+    }
   }
   return Number(x.toFixed(digits));
 }

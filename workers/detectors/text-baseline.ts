@@ -117,20 +117,39 @@ export class TextBaseline {
       let from = -1;
       let at = 0;
       let kept = !fresh;
+      // Lines whose bytes still lie in the arena one after the other, past everything written in
+      // this pass (their old `off` at or after `at`), move together: one copyWithin of
+      // [runSrc, runSrc + runLen) to runDst instead of a copy per line (after a touch, the lines
+      // behind the touched one's old place). The same bytes land at the same places.
+      let runSrc = -1;
+      let runDst = 0;
+      let runLen = 0;
       for (const e of this.#base.values()) {
         if (from < 0) {
           from = kept && e.off >= 0 && e.off + this.#baseBytes <= this.#arena.length ? e.off : 0;
           at = from;
         }
+        const len = e.bytes.length;
         if (kept && e.off === at) {
-          at += e.bytes.length;
+          at += len;
           continue;
         }
         kept = false;
-        this.#arena.set(e.bytes, at);
+        if (runLen > 0 && e.off === runSrc + runLen && e.off >= at) {
+          runLen += len;
+        } else {
+          if (runLen > 0) this.#arena.copyWithin(runDst, runSrc, runSrc + runLen);
+          runLen = 0;
+          if (!fresh && e.off >= at) {
+            runSrc = e.off;
+            runDst = at;
+            runLen = len;
+          } else this.#arena.set(e.bytes, at);
+        }
         e.off = at;
-        at += e.bytes.length;
+        at += len;
       }
+      if (runLen > 0) this.#arena.copyWithin(runDst, runSrc, runSrc + runLen);
       this.#from = Math.max(from, 0);
       this.#to = at;
       this.#valid = true;

@@ -24,7 +24,11 @@ export function hasHighLevel(text: string): boolean {
 
 /** The severity word of a raw line, lower-cased, or '' when the line is not severe. */
 export function severityOf(text: string): string {
-  const hi = HIGH_LEVEL.exec(text);
+  return severityAfter(text, HIGH_LEVEL.exec(text));
+}
+
+/** severityOf given HIGH_LEVEL's match in the text (`hi`), which LineSeverity finds once for its three words. */
+function severityAfter(text: string, hi: RegExpExecArray | null): string {
   if (hi !== null) return hi[1].toLowerCase();
   if (LOW_LEVEL.test(text)) return '';
   const m = FAILURE_HINT.test(text) ? FAILURE_WORD.exec(text) : null;
@@ -41,7 +45,12 @@ const WARN_LEVEL = /\b(WARN(?:ING)?|Warn(?:ing)?)\b/;
  * pattern is flagged its recurrences are reported as a severe pattern's (text-quarantine.ts).
  */
 export function warnedFailure(text: string): string {
-  if (HIGH_LEVEL.test(text) || !(WARN_LEVEL.test(text) || prioritySeverity(text) === WARN_PRIORITY)) return '';
+  return warnedAfter(text, HIGH_LEVEL.test(text));
+}
+
+/** warnedFailure given whether the text has a high level token (`high`: HIGH_LEVEL's answer). */
+function warnedAfter(text: string, high: boolean): string {
+  if (high || !(WARN_LEVEL.test(text) || prioritySeverity(text) === WARN_PRIORITY)) return '';
   WARNED_FAILURE.lastIndex = 0;
   for (let m = WARNED_FAILURE.exec(text); m !== null; m = WARNED_FAILURE.exec(text)) {
     const end = m.index + m[0].length;
@@ -62,6 +71,8 @@ const PRI = /^<(\d{1,3})>/;
  * kernel's `<4>`, a daemon's `<28>`: a WARN level token), 0-3 error or worse (`<3>`, `<27>`).
  */
 function prioritySeverity(text: string): number {
+  // Most lines do not begin with '<': no call of the expression.
+  if (text.charCodeAt(0) !== 60) return -1;
   const m = PRI.exec(text);
   return m === null ? -1 : Number(m[1]) % 8;
 }
@@ -110,6 +121,8 @@ export class LineSeverity {
   #warned: string | undefined;
   #high: boolean | undefined;
   #level: boolean | undefined;
+  /** HIGH_LEVEL's match in #src (null: none), found once for word, warned and the high level (undefined: not yet). */
+  #hi: RegExpExecArray | null | undefined;
   #error: boolean | undefined;
   #stated: '' | 'low' | 'warn' | 'error' | undefined;
 
@@ -121,6 +134,7 @@ export class LineSeverity {
       this.#warned = undefined;
       this.#high = undefined;
       this.#level = undefined;
+      this.#hi = undefined;
       this.#error = undefined;
       this.#stated = undefined;
     }
@@ -134,12 +148,12 @@ export class LineSeverity {
 
   /** severityOf: the line's severity word, or ''. */
   get word(): string {
-    return (this.#word ??= severityOf(this.#src as string));
+    return (this.#word ??= severityAfter(this.#src as string, this.#highMatch()));
   }
 
   /** warnedFailure: the failure word of a warning that names one, or ''. */
   get warned(): string {
-    return (this.#warned ??= warnedFailure(this.#src as string));
+    return (this.#warned ??= warnedAfter(this.#src as string, this.#highLevel()));
   }
 
   /**
@@ -170,7 +184,13 @@ export class LineSeverity {
   }
 
   #highLevel(): boolean {
-    return (this.#level ??= hasHighLevel(this.#src as string));
+    return (this.#level ??= this.#highMatch() !== null);
+  }
+
+  /** HIGH_LEVEL.exec of the source, once per line (it has no g flag: exec and test keep no state between calls). */
+  #highMatch(): RegExpExecArray | null {
+    if (this.#hi === undefined) this.#hi = HIGH_LEVEL.exec(this.#src as string);
+    return this.#hi;
   }
 
   /**
