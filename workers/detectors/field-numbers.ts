@@ -78,10 +78,7 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
   let out = found;
   // Numbers are judged once the field is high-cardinality (a low-cardinality one is categorical).
   const x = f.v === null && numbers ? numberOf(value) : Number.NaN;
-  if (f.v === null && Number.isNaN(x)) {
-    if (out === null && numbers) out = nonNumber(f, value);
-    f.n++;
-  }
+  if (f.v === null && Number.isNaN(x)) out = wordSighting(f, value, out, numbers);
   else if (!Number.isNaN(x) && x >= 0) {
     const numeric = f.num >= 0.95 * f.n && f.up < P.counterShare * f.num;
     if (x > f.prev) f.up++;
@@ -189,6 +186,13 @@ function nonNumber(f: FieldStats, value: string): ValueFinding | null {
     words: `value "${value}" where ${num} of its ${n} sightings were numbers (p ≈ ${(10 ** -S).toPrecision(2)} for a value that is no number)`,
     details: { sightings: n, numbers: num, p_value: Number((10 ** -S).toPrecision(3)) },
   }));
+}
+
+/** A sighting of a value that is no number in a high-cardinality field: judged (nonNumber) unless `found` or not `numbers`, then counted. */
+function wordSighting(f: FieldStats, value: string, found: ValueFinding | null, numbers: boolean): ValueFinding | null {
+  const out = found === null && numbers ? nonNumber(f, value) : found;
+  f.n++;
+  return out;
 }
 
 /**
