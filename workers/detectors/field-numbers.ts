@@ -4,7 +4,7 @@
 // route's latency is compared with that route's; with several varying ones, also each alone, and
 // the tightest history with minNumeric values judges), EWMA with winsorising; upper-tail robust z
 // from minNumeric values on. Score z / (z + numHalf).
-import { FIELD_PARAMS, grow, OPTIONAL_BYTES, RANGE_BYTES, table, type FieldStats, type NumStats, type ValueFinding } from './field-stats.js';
+import { FIELD_PARAMS, grow, LazyFinding, OPTIONAL_BYTES, RANGE_BYTES, table, WORD_BYTES, type FieldStats, type NumStats, type ValueFinding } from './field-stats.js';
 import { CONTEXT_BYTES, jsonBytes } from './budget.js';
 import { fnv1a } from './fnv.js';
 import { pieceWords } from './field-routes.js';
@@ -78,7 +78,7 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
   let out = found;
   // Numbers are judged once the field is high-cardinality (a low-cardinality one is categorical).
   const x = f.v === null && numbers ? numberOf(value) : Number.NaN;
-  if (f.v === null && Number.isNaN(x)) f.n++;
+  if (f.v === null && Number.isNaN(x)) out = wordSighting(f, value, out, numbers);
   else if (!Number.isNaN(x) && x >= 0) {
     const numeric = f.num >= 0.95 * f.n && f.up < P.counterShare * f.num;
     if (x > f.prev) f.up++;
@@ -151,6 +151,47 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
     }
     f.n++;
   } else f.n++;
+  return out;
+}
+
+/**
+ * A word that stands for a number that is not there: not a number (`nan`, `NaN`), infinite (`inf`,
+ * `-Infinity`), or missing (`None`, `null`, `nil`, `undefined`, `N/A`). Only these, not any word:
+ * a template that merges lines of two shapes puts a word of the other shape in a numeric slot now
+ * and then, which says nothing of the number.
+ */
+const NUMBER_WORD = /^[+-]?(?:nan|inf|infinity|none|null|nil|undefined|n\/a)[,;)]?$/i;
+
+/**
+ * A word (NUMBER_WORD) in place of the number of a field whose sightings have been numbers
+ * (FIELD_PARAMS.nonNumber*), or null; the episode's start kept in f.w. Call before f.n counts the sighting.
+ */
+function nonNumber(f: FieldStats, value: string): ValueFinding | null {
+  const P = FIELD_PARAMS;
+  if (f.num < P.nonNumberMin || f.num < P.nonNumberShare * f.n || !NUMBER_WORD.test(value)) return null;
+  let w = f.w;
+  let S: number;
+  if (w !== undefined && f.n - w[0] <= P.nonNumberGap) S = w[1];
+  else if (f.num < 0.95 * f.n) return null;
+  else {
+    S = Math.round(-Math.log10((f.n - f.num + 1) / (f.n + 1)) * 1e4) / 1e4;
+    if (w === undefined) {
+      w = f.w = [f.n, S];
+      grow(WORD_BYTES);
+    } else w[1] = S;
+  }
+  w[0] = f.n;
+  const { n, num } = f;
+  return new LazyFinding('non_number', S / (S + P.nonNumberHalf), () => ({
+    words: `value "${value}" where ${num} of its ${n} sightings were numbers (p ≈ ${(10 ** -S).toPrecision(2)} for a value that is no number)`,
+    details: { sightings: n, numbers: num, p_value: Number((10 ** -S).toPrecision(3)) },
+  }));
+}
+
+/** A sighting of a value that is no number in a high-cardinality field: judged (nonNumber) unless `found` or not `numbers`, then counted. */
+function wordSighting(f: FieldStats, value: string, found: ValueFinding | null, numbers: boolean): ValueFinding | null {
+  const out = found === null && numbers ? nonNumber(f, value) : found;
+  f.n++;
   return out;
 }
 

@@ -88,6 +88,21 @@ export const FIELD_PARAMS = Object.freeze({
   maxContext: 256,
   /** Share of values above the previous one beyond which a numeric field is a counter. */
   counterShare: 0.8,
+  /**
+   * A word where a numeric field's numbers stand (`loss nan`, `latency=None`: a value the field
+   * has never had in place of its number, field-numbers.ts nonNumber): judged from nonNumberMin
+   * numbers on, while at least 95% of the field's sightings were numbers, p = (sightings that were
+   * no number + 1) / (sightings + 1), score -log10 p / (-log10 p + nonNumberHalf). The lines of
+   * one episode (words at most nonNumberGap sightings apart) keep the p it began with: the value
+   * is as wrong on the tenth line of a run of NaN losses as on the first, where each one more
+   * already counted would have silenced the run after a few lines. An episode goes on while
+   * nonNumberShare of the sightings were numbers: a field that turned into words for good is
+   * no longer numeric (a run of 37 lines after 150 numbers).
+   */
+  nonNumberMin: 100,
+  nonNumberShare: 0.8,
+  nonNumberHalf: 2,
+  nonNumberGap: 10,
 });
 
 /** [sightings, location, spread] of log(x + unit) in one context. */
@@ -149,6 +164,11 @@ export interface FieldStats {
    * sighting, flat (field-modes.ts); absent until an outlier.
    */
   o?: number[];
+  /**
+   * Once numeric: the last sighting of a word where its numbers stand (`nan`, `inf`, `None`), and
+   * the surprise (-log10 p) its episode started with (field-numbers.ts nonNumber); absent until one.
+   */
+  w?: [number, number];
 }
 
 /** Keys of a tracked value's record besides its pieces (a piece is `name=value`, never these). */
@@ -164,7 +184,7 @@ export function trackedBytes(value: string, rec: Record<string, number>): number
 }
 
 export interface ValueFinding {
-  kind: 'unseen_value' | 'rare_value' | 'context_value' | 'numeric_outlier';
+  kind: 'unseen_value' | 'rare_value' | 'context_value' | 'numeric_outlier' | 'non_number';
   score: number;
   /** Words for the explanation (after the field's name). */
   words: string;
@@ -231,6 +251,9 @@ export const RANGE_BYTES = 60;
 /** One mode in o (FieldStats, field-modes.ts): its level, episodes and last sighting, up to 17 characters each. */
 export const MODE_BYTES = 60;
 
+/** w (FieldStats): its key and brackets, a sighting count and a surprise of up to 17 characters each. */
+export const WORD_BYTES = 40;
+
 /** The running total of bytes fields have grown by: read before and after observeValue to charge a field's growth. */
 export function grownBytes(): number {
   return grown;
@@ -261,6 +284,7 @@ export function fieldBytes(f: FieldStats, name: string): number {
   if (f.t !== undefined) b += OPTIONAL_BYTES;
   if (f.h !== undefined) b += RANGE_BYTES;
   if (f.o !== undefined) b += OPTIONAL_BYTES + (f.o.length / 3) * MODE_BYTES;
+  if (f.w !== undefined) b += WORD_BYTES;
   if (f.r !== undefined) {
     b += OPTIONAL_BYTES;
     for (const k of Object.keys(f.r)) b += routeBytes(k);
