@@ -98,10 +98,12 @@ describe('value records in the state', () => {
 describe('the value records at their largest', () => {
   it('fit VALUE_BUDGET (256 records of 130-byte words at the budget widths, 64 keys of 66 bytes)', async () => {
     const { VALUE_BUDGET } = await import('../../workers/detectors/budget.js');
-    const { VALUE_RATE_PARAMS: P } = await import('../../workers/detectors/value-rate.js');
+    const { VALUE_RATE_PARAMS: P, VALUE_RECORD_LEN } = await import('../../workers/detectors/value-rate.js');
     const word = (i: number): string => `${'k'.repeat(60)}${String(i).padStart(4, '0')}=${'v'.repeat(P.maxWordBytes - 2 - 65)}`;
-    // RATE_LEN numbers, the storm's largest window, the slow count and its time, the usual rate before a slow burst and its start (21).
-    const rec = [1_789_790_400_000, 1_234_567_890, 1.23456e-7, 1_234_567_890, 1.23456e-7, 1_789_790_400_000, 86_400_000, 86_400_000, 86_400_000, 86_400_000, 12.34, 1, 1_234_567_890, 1234.56, 1_234_567_890, 1, 1_234_567_890, 1234.5678, 1_789_790_400_000, 1.23456e-7, 1_789_790_400_000];
+    // RATE_LEN numbers, the storm's largest window, the slow count and its time, the usual rate before a slow burst and its start,
+    // the mean of raw counts (RAW_MEAN): 22, as a record holds them (this test held 21 until 7 Dec 2026, 99,827 bytes at 22 with 96 KiB).
+    const rec = [1_789_790_400_000, 1_234_567_890, 1.23456e-7, 1_234_567_890, 1.23456e-7, 1_789_790_400_000, 86_400_000, 86_400_000, 86_400_000, 86_400_000, 12.34, 1, 1_234_567_890, 1234.56, 1_234_567_890, 1, 1_234_567_890, 1234.5678, 1_789_790_400_000, 1.23456e-7, 1_789_790_400_000, 1.23456e-7];
+    expect(rec.length).toBe(VALUE_RECORD_LEN);
     const vr = Object.fromEntries(Array.from({ length: P.maxRecords }, (_, i) => [word(i), rec]));
     const key = (i: number): string => `${'k'.repeat(60)}${String(i).padStart(4, '0')}`;
     const vk = Object.fromEntries(Array.from({ length: P.maxKeys }, (_, i) => [key(i), -1]));

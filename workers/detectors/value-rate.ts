@@ -229,6 +229,9 @@ const STORM_MAX = 16;
  */
 const RAW_MEAN = 21;
 
+/** The numbers a value's record holds at most (RAW_MEAN is its last): what VALUE_BUDGET is checked with. */
+export const VALUE_RECORD_LEN = RAW_MEAN + 1;
+
 /** closeValue's update of RAW_MEAN: the closed window's raw count `raw` and the `k` windows it moves on, at closeWindows's weights. */
 function rawMean(r: RateStats, raw: number, k: number): void {
   if (r.length <= RAW_MEAN) {
