@@ -156,13 +156,6 @@ export function world(seed: number, minutes: number): W {
 /** A replica's pod at ts (its new pod once the rollout replaced it). */
 export const podOf = (x: Replica, ts: number): string => (ts >= x.restart ? x.next : x.pod);
 
-/** A weighted pick from objects with a `share`. */
-export function byShare<T extends { share: number }>(r: Random, xs: readonly T[]): T {
-  let u = r.next() * xs.reduce((a, x) => a + x.share, 0);
-  for (const x of xs) { u -= x.share; if (u < 0) return x; }
-  return xs[xs.length - 1];
-}
-
 /**
  * The unlabelled row of `stream` matching `test` nearest before ts but not before the warm-up's
  * end (so never in a silenced stretch that starts after ts), else the first one after ts.

@@ -6,7 +6,8 @@
 //   storage/minio    MinIO's audit log: the data loader's shard reads, batch jobs' and notebooks'
 //                    reads, writes, lookups (some 404) and listings, a SlowDown now and then, the
 //                    checkpoints' multipart uploads, the rollout's weight reads, eval results
-import { byShare, QUEUES, ROLLED_OUT, STREAMS, type Audit, type Row, type W } from './ml-lines.js';
+import { QUEUES, ROLLED_OUT, STREAMS, type Audit, type Row, type W } from './ml-lines.js';
+import { byShare } from './random.js';
 
 const MiB = 1_048_576;
 export const jobId = (w: W): string => `job-${w.r.hex(8)}`;

@@ -8,7 +8,8 @@
 //                    answered (uvicorn's access line), aborted when the client leaves, KV-cache
 //                    preemption warnings at load, engine metrics every 30 s per replica; the
 //                    rollout's restarts (shutdown, startup, weights loaded); metadata {pod}
-import { byShare, MODELS, podOf, ROLLED_OUT, STREAMS, type Model, type Replica, type Row, type W } from './ml-lines.js';
+import { MODELS, podOf, ROLLED_OUT, STREAMS, type Model, type Replica, type Row, type W } from './ml-lines.js';
+import { byShare } from './random.js';
 
 /** A gateway request before it is written: every field may be changed by an incident. */
 export interface Req {

@@ -110,3 +110,10 @@ export function plantKinds<K extends string>(
   }
   return out.sort((a, b) => a.at - b.at);
 }
+
+/** A weighted pick from objects with a `share` (the ml and voip generators). */
+export function byShare<T extends { share: number }>(r: Random, xs: readonly T[]): T {
+  let u = r.next() * xs.reduce((a, x) => a + x.share, 0);
+  for (const x of xs) { u -= x.share; if (u < 0) return x; }
+  return xs[xs.length - 1];
+}

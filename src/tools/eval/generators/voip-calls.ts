@@ -9,7 +9,8 @@
 //   billing/cdr      the rated CDR row once the call ends
 // Outbound calls go to UK numbers through trunk-uk1 and abroad through trunk-intl (or trunk-eu2
 // once it is added); inbound calls come from trunk-uk1 to an extension's DID or a ported number.
-import { byShare, DESTS, DOMAIN, extsAt, numberIn, PBX_IP, STREAMS, type Ext, type Row, type Trunk, type W } from './voip-lines.js';
+import { DESTS, DOMAIN, extsAt, numberIn, PBX_IP, STREAMS, type Ext, type Row, type Trunk, type W } from './voip-lines.js';
+import { byShare } from './random.js';
 
 /** Labels of a call's lines: its setup (INVITE, R-URI, dialplan, BYE and hangup), its result (reply, fate), its media stats (`media` the far leg's, `phone` the phone's), its CDR row. */
 export interface CallKinds { setup?: string; result?: string; media?: string; phone?: string; cdr?: string }

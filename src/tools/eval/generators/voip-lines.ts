@@ -175,13 +175,6 @@ export function world(seed: number, minutes: number): W {
 /** The extensions that exist at ts. */
 export const extsAt = (w: W, ts: number): Ext[] => w.exts.filter((e) => e.from <= ts);
 
-/** A weighted pick from objects with a `share`. */
-export function byShare<T extends { share: number }>(r: Random, xs: readonly T[]): T {
-  let u = r.next() * xs.reduce((a, x) => a + x.share, 0);
-  for (const x of xs) { u -= x.share; if (u < 0) return x; }
-  return xs[xs.length - 1];
-}
-
 /**
  * The unlabelled row of `stream` matching `test` nearest after ts (else nearest before, not in the
  * warm-up).
