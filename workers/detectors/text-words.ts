@@ -120,7 +120,6 @@ export class LineSeverity {
   #word: string | undefined;
   #warned: string | undefined;
   #high: boolean | undefined;
-  #level: boolean | undefined;
   /** HIGH_LEVEL's match in #src (null: none), found once for word, warned and the high level (undefined: not yet). */
   #hi: RegExpExecArray | null | undefined;
   #error: boolean | undefined;
@@ -133,7 +132,6 @@ export class LineSeverity {
       this.#word = undefined;
       this.#warned = undefined;
       this.#high = undefined;
-      this.#level = undefined;
       this.#hi = undefined;
       this.#error = undefined;
       this.#stated = undefined;
@@ -184,7 +182,7 @@ export class LineSeverity {
   }
 
   #highLevel(): boolean {
-    return (this.#level ??= this.#highMatch() !== null);
+    return this.#highMatch() !== null;
   }
 
   /** HIGH_LEVEL.exec of the source, once per line (it has no g flag: exec and test keep no state between calls). */
