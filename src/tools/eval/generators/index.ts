@@ -26,6 +26,7 @@ export interface Generator {
 }
 
 import { batchGenerator } from './batch.js';
+import { ciGenerator } from './ci.js';
 import { cloudGenerator } from './cloud.js';
 import { dbGenerator } from './db.js';
 import { edgeGenerator } from './edge.js';
@@ -47,6 +48,7 @@ import { voipGenerator } from './voip.js';
 /** Registered generators by kind (each in its own module beside this one). */
 export const GENERATORS: Record<string, Generator> = {
   batch: batchGenerator,
+  ci: ciGenerator,
   cloud: cloudGenerator,
   db: dbGenerator,
   edge: edgeGenerator,
