@@ -1,8 +1,9 @@
 // A field's next version is a release, not a new category (field-versions.ts, branch fa24): a
 // fleet's firmware slot showed 4.6.3, 4.6.2 and 4.7.0-rc.2, and its first 4.6.4 (a rollout) was
 // reported as a value "never seen in 3489 sightings" on every template that carries it (iot tuning
-// seeds 201-205: about 20 of 300 false alarm lines). A downgrade, a jump, or a value that is not a
-// version (a status, a qos level, a region) is still news.
+// seeds 201-205: about 20 of 300 false alarm lines); so were a vLLM prefix's day 07-26 after 07-25
+// and a GPU fleet's gpu-a100-06 after 01-05 (ml). A downgrade, a jump, another name around the
+// numbers, or a bare number (a status, a qos level) is still news.
 import { describe, expect, it } from 'vitest';
 import { freshField, observeValue } from '../../workers/detectors/fields.js';
 import { nextVersion } from '../../workers/detectors/field-versions.js';
@@ -21,6 +22,14 @@ describe('nextVersion', () => {
     for (const v of ['4.6.4', '4.6.5', '4.7.0', '4.8.0', '5.0.0']) expect(nextVersion(v, seen), v).toBe(true);
     expect(nextVersion('3.7.10', ['3.7.9'])).toBe(true);
     expect(nextVersion('v1.5', ['v1.4'])).toBe(true);
+  });
+
+  it('takes the next day without its year and the next member of a numbered series', () => {
+    expect(nextVersion('07-26', ['07-25'])).toBe(true);
+    expect(nextVersion('08-01', ['07-30', '07-31'])).toBe(true);
+    expect(nextVersion('gpu-a100-06', ['gpu-a100-01', 'gpu-a100-05'])).toBe(true);
+    expect(nextVersion('sa-east-1', ['us-east-1', 'eu-west-1'])).toBe(false);
+    expect(nextVersion('gpu-monitor[3021]:', ['gpu-monitor[3239]:'])).toBe(false);
   });
 
   it('not a downgrade, a jump, a minor step that keeps its patch, nor what is no version', () => {
