@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { proseShare, proseShareSpaced } from '../../workers/detectors/prose-features.js';
 import { MAY_BE_UNSPACED } from '../../workers/detectors/logs-prose.js';
 import { FIELD_PARAMS, flushFields, freshField, observeValue, wordValue, type FieldStats } from '../../workers/detectors/fields.js';
+import { nextVersion } from '../../workers/detectors/field-versions.js';
 import { scoreText, TEXT_PARAMS } from '../../workers/detectors/text.js';
 import { prng } from '../../src/tools/demo/synthetic.js';
 import { fieldEq, scan } from '../../workers/detectors/templates.js';
@@ -175,7 +176,8 @@ function observeRef(f: FieldStats, value: string): [number, number, string, numb
       const low = f.n >= P.minSightings && f.k <= P.lowCard;
       // A settled field (fields.ts settled): p no lower than 1 / (sightings since its last new value + 1).
       const settled = f.t !== undefined && f.k >= 2 && f.n >= P.settledMin && f.n - f.t >= P.settledShare * f.n && wordValue(value);
-      if (low || settled) {
+      // The next step of a shown value (v3x after v2x) is no new category (field-versions.ts).
+      if ((low || settled) && !nextVersion(value, Object.keys(v))) {
         const keys = Object.keys(v);
         let once = 0;
         for (const k of keys) if (v[k] === 1) once++;

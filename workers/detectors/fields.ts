@@ -15,6 +15,7 @@ import { FIELD_PARAMS, grow, LAST_BYTES, LazyFinding, OPTIONAL_BYTES, RANGE_BYTE
 import { countsFor, countsOf, dropCounts, flushField, markStale, PROTO_NAMES, type Counts } from './field-counts.js';
 import { beyondLargest, beyondLog, numberOf, observeNumber } from './field-numbers.js';
 import { contextValue, type LineContexts } from './field-contexts.js';
+import { nextVersion } from './field-versions.js';
 
 export { FIELD_PARAMS, fieldBytes, freshField, grownBytes, isContext, type FieldStats, type NumStats, type ValueFinding } from './field-stats.js';
 export { flushFields, seenOnce } from './field-counts.js';
@@ -83,7 +84,8 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
     if (c === undefined) {
       const low = f.n >= (meta ? P.metaMinSightings : P.minSightings) && f.k <= P.lowCard;
       const steady = settled(f, value);
-      if (low || steady) out = unseenValue(f, value, low, steady, meta);
+      // The next version of one the field has shown is a release, not a new category (field-versions.ts).
+      if ((low || steady) && !nextVersion(value, Object.keys(v))) out = unseenValue(f, value, low, steady, meta);
       if (f.n >= P.beyondMin && numbers) {
         const b = beyondRange(f, value);
         if (b !== null && (out === null || b.score > out.score)) out = b;
