@@ -48,7 +48,7 @@ import { flushFields } from './fields.js';
 import { jsonWords, severityView } from './json-line.js';
 import { loadState, type LogsState, type Part } from './logs-state.js';
 import { META_DETECTOR, SLOT_DETECTOR, ValueScorer } from './logs-values.js';
-import { RateScorer } from './logs-rate.js';
+import { EXPECTED, RateScorer } from './logs-rate.js';
 import { RepeatScorer } from './logs-repeat.js';
 import { EntityScorer } from './logs-entity.js';
 import { NEWS_DETECTOR, templateNews } from './logs-news.js';
@@ -183,7 +183,12 @@ class LogScorer {
       const own = this.#rates.rate(m.template, e.ts, threshold, burst, sev);
       const rated = Math.max(own, this.#rates.family(m.template, e.ts, own, threshold, burst));
       const nRated = burst.length;
-      const vals = words === null ? 0 : this.#rates.values(deep.length === 0 ? words : [...words, ...deep], e.ts, threshold, burst);
+      // A line of its template's burst on a schedule (EXPECTED, rate-period.ts) carries its values' bursts too: counted, not reported.
+      let vals = words === null ? 0 : this.#rates.values(deep.length === 0 ? words : [...words, ...deep], e.ts, threshold, burst);
+      if (own === EXPECTED) {
+        burst.length = nRated;
+        vals = 0;
+      }
       const rep = this.#repeats.line(m.template, sc.tokens, e.ts, threshold, burst);
       // Another value's burst carries the template's rate (a scan): this line's template and family findings go (logs-repeat.ts: ordinary).
       if (this.#repeats.ordinary) burst.splice(0, nRated);

@@ -12,8 +12,16 @@ export const PERIOD_PARAMS = Object.freeze({
   gapMs: 30_000,
   /** Past episodes kept (their starts and sizes). */
   past: 6,
-  /** Past episodes before a burst can be expected (so it is reported the first times). */
+  /** Past episodes before a burst can be expected at any multiple of a period (so it is reported the first times). */
   minPast: 3,
+  /**
+   * …or two among the last pairStarts, whose spacing this start repeats (m = 1 and 2 only): a
+   * checkpoint written every 23 minutes is a habit at its third run, not its fourth. Only the last
+   * few and only the next spacing, so irregular storms seldom line up by chance (about 2.5% of the
+   * period's span a pair). A template that bursts twice a run (an upload's start and its end, 60 s
+   * apart) has no consecutive spacing equal to its period: pairs are any two of the last starts.
+   */
+  pairStarts: 4,
   /** The shortest period learned (bursts closer than this are one storm's parts, not a schedule). */
   minPeriodMs: 60_000,
   /** Tolerance of a start around its expected time: this share of the period plus tolMs per period. */
@@ -42,12 +50,14 @@ export function freshPeriod(): PeriodStats {
 }
 
 /**
- * Whether a start at `ts` is on the schedule of the past starts `s` (oldest first): for some period
+ * Whether a start at `ts` is on the schedule of the past starts `s` (oldest first): it repeats the
+ * spacing of two of the last ones (steadyPair), or for some period
  * P (a spacing between consecutive starts, at least minPeriodMs), at least minPast of them lie a whole number of periods
  * before ts, each within tol × P + tolMs per period (one odd burst among them does not break it).
  */
 export function onSchedule(s: readonly number[], ts: number): boolean {
   const P = PERIOD_PARAMS;
+  if (steadyPair(s, ts)) return true;
   if (s.length < P.minPast) return false;
   // Candidate periods: the spacings between consecutive starts, this one's included.
   for (let i = s.length - 1; i >= 0; i--) {
@@ -60,6 +70,18 @@ export function onSchedule(s: readonly number[], ts: number): boolean {
       if (m >= 1 && m <= P.maxMultiple && Math.abs(d - m * period) <= P.tol * period + m * P.tolMs) fits++;
     }
     if (fits >= P.minPast) return true;
+  }
+  return false;
+}
+
+/** Two of the last pairStarts starts `a` < `b` with ts − b ≈ b − a (at least minPeriodMs, within tol × it + tolMs): ts repeats their spacing. */
+export function steadyPair(s: readonly number[], ts: number): boolean {
+  const P = PERIOD_PARAMS;
+  const from = Math.max(0, s.length - P.pairStarts);
+  for (let j = s.length - 1; j > from; j--) {
+    const period = ts - s[j];
+    if (!(period >= P.minPeriodMs)) continue;
+    for (let i = j - 1; i >= from; i--) if (Math.abs(s[j] - s[i] - period) <= P.tol * period + P.tolMs) return true;
   }
   return false;
 }
