@@ -36,7 +36,7 @@
 // same findings; nothing depends on the batch split.
 import { jsonBytes } from './budget.js';
 import { fnv1a } from './fnv.js';
-import { valueClass } from './value-rate.js';
+import { ACTOR_KEY, valueClass } from './value-rate.js';
 import { quietScore, type LogsState, type Part } from './logs-state.js';
 
 export const PAIR_DETECTOR = 'field_pair';
@@ -67,9 +67,6 @@ export const PAIR_PARAMS = Object.freeze({
   /** Records flagged since the actor was last unsettled before a new pair unsettles it again. */
   maxFlagged: 6,
 });
-
-/** The last part of a field name that names who acted. */
-const ACTOR_KEY = /(^|\.)(user|username|user_name|userid|user_id|actor|principal|principalid|principal_id|alternateid|invokedby|caller|login|client_id|clientid)$/i;
 
 /** An actor's record: c = [records, records at last new pair, ts of last new pair, last ts, flagged since, 1 when full, ts of its first record]; k = [key hash, values or -1 wide, sightings, ...]; p = value hashes. */
 export interface PairActor {
