@@ -58,6 +58,7 @@ import { foldBurst } from './logs-fold.js';
 import { foldWave, WAVE_PARAMS } from './logs-wave.js';
 import { BUSY } from './rate.js';
 import { EpisodeScorer } from './logs-episodes.js';
+import { opensSequel, sequelLine } from './logs-sequel.js';
 
 export { poissonTailLog10, poissonTailLog10Real, RATE_PARAMS, SILENCE_PARAMS } from './rate.js';
 export { META_DETECTOR, SLOT_DETECTOR } from './logs-values.js';
@@ -69,6 +70,7 @@ export { PAIR_DETECTOR, PAIR_PARAMS } from './logs-pairs.js';
 export { FOLD_PARAMS } from './logs-fold.js';
 export { WAVE_PARAMS } from './logs-wave.js';
 export { EPISODE_PARAMS, RARITY_DETECTOR } from './logs-episodes.js';
+export { SEQUEL_DETECTOR, SEQUEL_PARAMS } from './logs-sequel.js';
 
 /** The novelty scores a stream that has not settled learns from instead of reporting (TEXT_PARAMS.settleMs). */
 const SETTLING = new Set([NEWS_DETECTOR, SLOT_DETECTOR, META_DETECTOR]);
@@ -200,6 +202,9 @@ class LogScorer {
     // A severe line the text detector judged normal but a novelty score reports (a new template, a metadata value never seen) is flagged all the same (TextScorer.flagged).
     this.#text.flagged(habit ? 0 : Math.max(news, meta));
     if (out.length !== 0 && this.#text.young(e.ts, 'settle') && this.#text.routine(sev)) top = learnt(out, top);
+    // A reported new warning opens an incident; the stream's later lines of its shape are its lines (logs-sequel.ts).
+    const severe = sev.word !== '' || sev.stated === 'warn' || sev.stated === 'error';
+    top = Math.max(top, sequelLine(this.#s, sc.key, e.ts, out.length !== 0 && opensSequel(out, threshold, severe, this.#values.unseenWord, NEWS_DETECTOR), threshold, out));
     return Math.max(top, foldBurst(this.#s, e.ts, sev, out.length !== 0, burst, bursting, threshold, out));
   }
 
