@@ -80,6 +80,8 @@ export interface LogsState {
   ap?: Record<string, PairActor>;
   /** Per template id with a signal (a severity word, a warning), its episodes in event time (logs-episodes.ts), charged in the template's bytes, evicted with it; absent until one. */
   ep?: Record<string, number[]>;
+  /** Open incidents of a new warning (logs-sequel.ts): [key hash, first line's event time, last line's, lines] each, at most SEQUEL_PARAMS.maxOpen; absent until one. */
+  sq?: number[];
   /** The last prose-like lines' words (logs-prose.ts wordsHash, PROSE_VARIETY), oldest first; absent until one. */
   pw?: number[];
   /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */

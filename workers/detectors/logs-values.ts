@@ -24,6 +24,8 @@ import { countRoute, isPath, ROUTE_MARK, routeShape, routeStatus } from './field
 import { fixed } from './round.js';
 
 export const SLOT_DETECTOR = 'template_slot';
+/** A value with a letter and no digit nor '<' (not a number, an address, an id, nor a slot's stand-in value such as <long>). */
+const WORD_ONLY = /^[^\d<]*[A-Za-z][^\d]*$/;
 export const META_DETECTOR = 'metadata_field';
 
 /** Metadata fields kept per stream, and the longest value judged. */
@@ -87,6 +89,9 @@ export class ValueScorer {
     if (grew !== 0) this.#miner.grow(t, grew, this.#evicted);
   }
 
+  /** The current line reported a value never seen in a slot that is a word (a letter, no digit: logs-sequel.ts). */
+  unseenWord = false;
+
   /** Values of the current line's slots, and its varying context slots as `name=value` (reused from line to line). */
   readonly #values: string[] = [];
   /** The current line's slot names: the template's, or a token's own key (slots.ts readSlot, #own false). */
@@ -101,6 +106,7 @@ export class ValueScorer {
 
   /** The line's slot values (its template `t`, its tokens): findings at least `threshold` to out; the highest score. */
   slots(t: Template, tokens: readonly string[], threshold: number, out: Part[]): number {
+    this.unseenWord = false;
     const L = slotLayout(t);
     const n = L.pos.length;
     let stats = L.stats;
@@ -173,6 +179,7 @@ export class ValueScorer {
       top = Math.max(top, score);
       // The words only for a finding that is reported (most value findings score under the threshold).
       if (score < threshold) continue;
+      if (r.kind === 'unseen_value' && WORD_ONLY.test(value)) this.unseenWord = true;
       this.#report(t, own ? L.pool[k] : name, name, pooled, part, np, r, score, out);
     }
     if (grew !== 0) this.#miner.grow(t, grew, this.#evicted);

@@ -1,7 +1,7 @@
 // Logs detector (streams of type logs and traces): templates, then scores that each explain
 // themselves in words.
 //
-//   line ─► scan: tokens + key (digit tokens masked; a JSON object's fields as key=value, json-line.ts) ─► template miner
+//   line ─► scan: tokens + key (digit tokens masked; a JSON object's fields as key=value, json-line.ts; a CSV record's columns, csv-line.ts) ─► template miner
 //        │
 //        ▼
 //   novelty and rarity (text.ts): normalised line already in the baseline? → known, no
@@ -46,6 +46,7 @@ import { MINER_PARAMS, scan, TemplateMiner, type Match } from './templates.js';
 import { chargeSlotStats, explainedBySlots, SLOT_NEW_PARAMS } from './slots.js';
 import { flushFields } from './fields.js';
 import { jsonWords, severityView } from './json-line.js';
+import { csvWords } from './csv-line.js';
 import { loadState, type LogsState, type Part } from './logs-state.js';
 import { META_DETECTOR, SLOT_DETECTOR, ValueScorer } from './logs-values.js';
 import { EXPECTED, RateScorer } from './logs-rate.js';
@@ -57,6 +58,7 @@ import { foldBurst } from './logs-fold.js';
 import { foldWave, WAVE_PARAMS } from './logs-wave.js';
 import { BUSY } from './rate.js';
 import { EpisodeScorer } from './logs-episodes.js';
+import { opensSequel, sequelLine } from './logs-sequel.js';
 
 export { poissonTailLog10, poissonTailLog10Real, RATE_PARAMS, SILENCE_PARAMS } from './rate.js';
 export { META_DETECTOR, SLOT_DETECTOR } from './logs-values.js';
@@ -68,6 +70,7 @@ export { PAIR_DETECTOR, PAIR_PARAMS } from './logs-pairs.js';
 export { FOLD_PARAMS } from './logs-fold.js';
 export { WAVE_PARAMS } from './logs-wave.js';
 export { EPISODE_PARAMS, RARITY_DETECTOR } from './logs-episodes.js';
+export { SEQUEL_DETECTOR, SEQUEL_PARAMS } from './logs-sequel.js';
 
 /** The novelty scores a stream that has not settled learns from instead of reporting (TEXT_PARAMS.settleMs). */
 const SETTLING = new Set([NEWS_DETECTOR, SLOT_DETECTOR, META_DETECTOR]);
@@ -142,9 +145,11 @@ class LogScorer {
     }
     const deep = this.#deep;
     if (deep.length !== 0) deep.length = 0;
-    const words = jsonWords(text, deep);
+    const json = jsonWords(text, deep);
+    // A CSV record's columns are fields as a JSON record's are (csv-line.ts); its severity is read in the whole line (its columns have no names).
+    const words = json ?? csvWords(text);
     // The line's severity words (a JSON record's in its severity fields), worked out once for the text detector and the settling rule below.
-    const sev = this.#text.severity.of(text, words === null ? undefined : severityView(words));
+    const sev = this.#text.severity.of(text, json === null ? undefined : severityView(json));
     const sc = scan(words === null ? text : words.join(' '), MINER_PARAMS.maxTokens);
     this.#n++;
     const m = this.#miner.match(sc, this.#n, this.#evicted);
@@ -173,7 +178,7 @@ class LogScorer {
     top = Math.max(top, news);
     top = Math.max(top, this.#values.slots(m.template, sc.tokens, threshold, out));
     top = Math.max(top, this.#entities.line(m.template, sc.tokens, threshold, out));
-    if (words !== null) top = Math.max(top, pairNews(this.#s, deep.length === 0 ? words : [...words, ...deep], e.ts, threshold, out));
+    if (json !== null) top = Math.max(top, pairNews(this.#s, deep.length === 0 ? json : [...json, ...deep], e.ts, threshold, out));
     top = Math.max(top, this.#rates.silence(e.ts, threshold, out));
     // The line's burst findings wait for the fold (logs-fold.ts) until its other findings are known.
     const burst = this.#burst;
@@ -202,6 +207,9 @@ class LogScorer {
     // A severe line the text detector judged normal but a novelty score reports (a new template, a metadata value never seen) is flagged all the same (TextScorer.flagged).
     this.#text.flagged(habit ? 0 : Math.max(news, meta));
     if (out.length !== 0 && this.#text.young(e.ts, 'settle') && this.#text.routine(sev)) top = learnt(out, top);
+    // A reported new warning opens an incident; the stream's later lines of its shape are its lines (logs-sequel.ts).
+    const severe = sev.word !== '' || sev.stated === 'warn' || sev.stated === 'error';
+    top = Math.max(top, sequelLine(this.#s, sc.key, e.ts, out.length !== 0 && opensSequel(out, threshold, severe, this.#values.unseenWord, NEWS_DETECTOR), threshold, out));
     return Math.max(top, foldBurst(this.#s, e.ts, sev, out.length !== 0, burst, bursting, threshold, out));
   }
 
