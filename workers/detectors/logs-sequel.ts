@@ -19,6 +19,8 @@
 // an export). Event time only; the state is LogsState.sq, [key hash, first, last, lines] × open.
 import type { Part } from './logs-state.js';
 import { fnv1aFrom, FNV_BASIS } from './fnv.js';
+import { NEWS_DETECTOR } from './logs-news.js';
+import type { LineSeverity } from './text-words.js';
 
 export const SEQUEL_DETECTOR = 'incident_sequel';
 
@@ -71,12 +73,16 @@ export function sequelLine(s: { sq?: number[] }, key: string, ts: number, opens:
   return 0;
 }
 
-/** Whether a reported line opens an incident: news (a new template, a word value never seen) and severe. */
-export function opensSequel(out: readonly Part[], threshold: number, severe: boolean, unseenWord: boolean, newsDetector: string): boolean {
-  if (!severe) return false;
+/**
+ * Whether a reported line opens an incident: news (a new template, a word value never seen) and
+ * severe (a severity or failure word, or a stated warning or error level). The line's severity is
+ * read only for a line with findings (its getters are lazy: most lines have none).
+ */
+export function opensSequel(out: readonly Part[], threshold: number, sev: LineSeverity, unseenWord: boolean): boolean {
+  if (out.length === 0 || !(sev.word !== '' || sev.stated === 'warn' || sev.stated === 'error')) return false;
   for (const f of out) {
     if (f.score < threshold) continue;
-    if (f.detector === newsDetector || (unseenWord && f.details.kind === 'unseen_value')) return true;
+    if (f.detector === NEWS_DETECTOR || (unseenWord && f.details.kind === 'unseen_value')) return true;
   }
   return false;
 }

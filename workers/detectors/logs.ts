@@ -208,8 +208,7 @@ class LogScorer {
     this.#text.flagged(habit ? 0 : Math.max(news, meta));
     if (out.length !== 0 && this.#text.young(e.ts, 'settle') && this.#text.routine(sev)) top = learnt(out, top);
     // A reported new warning opens an incident; the stream's later lines of its shape are its lines (logs-sequel.ts).
-    const severe = sev.word !== '' || sev.stated === 'warn' || sev.stated === 'error';
-    top = Math.max(top, sequelLine(this.#s, sc.key, e.ts, out.length !== 0 && opensSequel(out, threshold, severe, this.#values.unseenWord, NEWS_DETECTOR), threshold, out));
+    top = Math.max(top, sequelLine(this.#s, sc.key, e.ts, opensSequel(out, threshold, sev, this.#values.unseenWord), threshold, out));
     return Math.max(top, foldBurst(this.#s, e.ts, sev, out.length !== 0, burst, bursting, threshold, out));
   }
 
