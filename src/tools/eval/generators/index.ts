@@ -30,6 +30,7 @@ import { ciGenerator } from './ci.js';
 import { cloudGenerator } from './cloud.js';
 import { dbGenerator } from './db.js';
 import { edgeGenerator } from './edge.js';
+import { healthGenerator } from './health.js';
 import { hostGenerator } from './host.js';
 import { iotGenerator } from './iot.js';
 import { k8sGenerator } from './k8s.js';
@@ -52,6 +53,7 @@ export const GENERATORS: Record<string, Generator> = {
   cloud: cloudGenerator,
   db: dbGenerator,
   edge: edgeGenerator,
+  health: healthGenerator,
   host: hostGenerator,
   iot: iotGenerator,
   k8s: k8sGenerator,
