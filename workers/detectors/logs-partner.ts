@@ -3,11 +3,12 @@
 //   line of template t ─► its address slots (an IPv4 address, with a port or a key: `si=1.2.3.4:5060`,
 //        │  `remoteaddr=1.2.3.4`), each a partner: its network (the address's first two octets)
 //        │  under the slot's key (a bare slot: no key)
-//        ▼  the line's actors: its other slots, the first maxActors that name someone (a JSON
-//        │  record's actor key, ACTOR_KEY, or a slot, by its key or its token's place, that has
+//        ▼  the line's actors: its other slots, the first maxActors that name someone (a keyed
+//        │  slot: by its key, an actor key, ACTOR_KEY, or by its value, an account `user@host`;
+//        │  not eventSource=s3.amazonaws.com; a bare slot: by its token's place, when it has
 //        │  shown more actors with an address than a low-cardinality field has values,
-//        │  FIELD_PARAMS.lowCard, over all the stream's templates: users, accounts, extensions,
-//        │  not a verb or a level) and look like a name (a letter first, no path, no
+//        │  FIELD_PARAMS.lowCard, over all the stream's templates: users, not a verb or a level)
+//        │  and look like a name (a letter first, no path, no
 //        │  generated id, no address, no number)
 //        ▼  per (actor, partner key) (LogsState.pn, at most maxRecords, unsettled ones out first):
 //        │  its lines, its networks (at most maxNets: past them it roams, and is not judged), the
@@ -27,8 +28,10 @@
 // runner pool's new machine, an office's DHCP lease, a person's laptop on another desk are the
 // same network; a person who works from many networks (more than maxNets) is not judged.
 //
-// Bounded: maxRecords records of (7 + maxNets) numbers, keyed by a 32-bit hash in base 36. Event
-// time only: a replay gives the same findings, whatever the batch split.
+// Bounded (budget.ts PARTNER_BUDGET, out of the template layer's bytes): maxRecords records of at
+// most 8 + maxNets + 1 numbers of at most 10 digits, keyed by a 32-bit hash in base 36, and
+// maxSlotNames slot names of at most maxSlotName characters with a count. Event time only: a
+// replay gives the same findings, whatever the batch split.
 import { fnv1a } from './fnv.js';
 import { ACTOR_KEY } from './value-rate.js';
 import { slotLayout } from './slots.js';
@@ -40,13 +43,15 @@ export const PARTNER_DETECTOR = 'new_partner';
 
 export const PARTNER_PARAMS = Object.freeze({
   /** Records (actor, partner key) per stream. */
-  maxRecords: 256,
+  maxRecords: 512,
   /** Slots of a template looked at (its first ones), actors per line, partners per line. */
   maxSlots: 16,
   maxActors: 3,
   maxPartners: 2,
   /** Slot names whose actors are counted (LogsState.pk), per stream. */
   maxSlotNames: 64,
+  /** …of at most this many characters (a longer key's actors are judged only when an actor key names them). */
+  maxSlotName: 64,
   /** Networks per record: past them the actor roams (not judged). */
   maxNets: 3,
   /** Lines of the actor before it is judged, and since its last new network: lines and event time. */
@@ -60,11 +65,14 @@ export const PARTNER_PARAMS = Object.freeze({
 
 /** A record: [lines, lines at last new net, s of last new net, s of last line, s of first line, hold end s, held net, wide 0/1, nets...]. */
 const HEAD = 8;
+const LINES_CAP = 1e9;
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}(?::\d{1,5})?$/;
 const NAME = /^[A-Za-z][\w.@:+-]{1,63}$/;
 /** A generated part (logs-pairs.ts GENERATED): letters and digits mixed, or hex. */
 const GENERATED = /(^|[-_:/.])((?=[a-z]*[0-9])(?=[0-9]*[a-z])[a-z0-9]{4,})($|[-_:/.@])/i;
+/** An account (`alice@example.com`, `sip:1285@pbx.example.net`): a user part before a host. */
+const ACCOUNT = /^(?:[a-z][a-z0-9+.-]*:)?[^@:\s]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+$/i;
 const ADDRESS_IN = /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/;
 
 const trimValue = (v: string): string => {
@@ -107,8 +115,12 @@ function readLine(t: Template, tokens: readonly string[]): void {
       continue;
     }
     if (actors.length >= P.maxActors || !NAME.test(v) || GENERATED.test(v) || ADDRESS_IN.test(v)) continue;
+    // A keyed slot names someone by its key (an actor key) or its value (an account's `user@host`);
+    // a bare one by the many actors of its place (counted in partnerNews).
+    const named = keyed && (ACTOR_KEY.test(L.names[k]) || ACCOUNT.test(v));
+    if (keyed && !named) continue;
     actors.push(keyed ? `${L.names[k]}=${v}` : v);
-    actorSlots.push(keyed && ACTOR_KEY.test(L.names[k]) ? '' : keyed ? L.names[k] : `#${i}`);
+    actorSlots.push(named ? '' : `#${i}`);
   }
 }
 
@@ -143,11 +155,16 @@ function judge(pn: Record<string, number[]>, pk: Record<string, number>, slot: s
   if (r === undefined) {
     r = pn[id] = [0, 0, sec, sec, sec, 0, 0, 0];
     trim(pn, id);
-    if (slot !== '' && (pk[slot] !== undefined || Object.keys(pk).length < PARTNER_PARAMS.maxSlotNames)) pk[slot] = Math.min((pk[slot] ?? 0) + 1, FIELD_PARAMS.lowCard + 1);
+    if (slot !== '' && slot.length <= P.maxSlotName && (pk[slot] !== undefined || Object.keys(pk).length < PARTNER_PARAMS.maxSlotNames)) pk[slot] = Math.min((pk[slot] ?? 0) + 1, FIELD_PARAMS.lowCard + 1);
   }
   const h = fnv1a(net);
   const lines = r[0] - r[1], quiet = sec - r[2];
   const settled = judged && r[7] === 0 && r[0] >= P.minSeen && lines >= P.quietLines && quiet * 1000 >= P.quietMs && lines >= P.quietShare * r[0] && quiet >= P.quietShare * (sec - r[4]);
+  // Counts stay under 1e9 (their digits are bounded, budget.ts PARTNER_BUDGET): both step back together.
+  if (r[0] >= LINES_CAP) {
+    r[0] -= LINES_CAP / 2;
+    r[1] = Math.max(0, r[1] - LINES_CAP / 2);
+  }
   r[0]++;
   r[3] = sec;
   const known = r.indexOf(h, HEAD) >= 0;
