@@ -2,7 +2,8 @@
 // people clone from their desks' many addresses and a deploy token from its one address all day;
 // the token then used from an outside address is reported on each line of that use (fails on
 // main: no new_partner finding), whatever the batch split; a person on another desk of the same
-// network, a new person, and a new machine of the runner pool are not.
+// network, a new person, a new machine of the runner pool, and failed logins of people from
+// outside networks (a brute force: attempts, not use) are not.
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 import type { ScoreInput } from '../../workers/types.js';
@@ -38,6 +39,12 @@ function stream(misuse: boolean): { ev: ScoreInput[]; bad: number[]; benign: num
     }
     const k = r.next();
     const late = t >= T0 + 4 * 3_600_000;
+    if (late && k < 0.03) {
+      // A brute force's failed logins of a person from outside networks: attempts, not the person's use.
+      benign.push(ev.length);
+      ev.push({ ts: t, text: `${r.pick(['45.76', '91.12', '203.7'])}.${r.int(1, 250)}.${r.int(1, 250)} - ${r.pick(USERS)} [auth failed] "GET /acme/${r.pick(REPOS)}.git/info/refs?service=git-upload-pack HTTP/1.1" 401 0 "-" "git/2.39.3" 0.001` });
+      continue;
+    }
     if (k < 0.3) {
       // The runner pool: a new machine (10.20.6.x) joins at 4 h.
       if (late && k < 0.1) benign.push(ev.length);

@@ -10,6 +10,8 @@
 //        │  FIELD_PARAMS.lowCard, over all the stream's templates: users, not a verb or a level)
 //        │  and look like a name (a letter first, no path, no
 //        │  generated id, no address, no number)
+//        │  (a line with a severity word, `authentication failure; ... rhost=... user=root`, is an
+//        │  attempt on the actor, not its use: a brute force's new sources are not its networks)
 //        ▼  per (actor, partner key) (LogsState.pn, at most maxRecords, unsettled ones out first):
 //        │  its lines, its networks (at most maxNets: past them it roams, and is not judged), the
 //        │  line and event time of its last new network
@@ -125,11 +127,13 @@ function readLine(t: Template, tokens: readonly string[]): void {
 }
 
 /**
- * The line of template `t` (its tokens) at event time `ts`: a settled actor's new network, or a
- * line of a network in its hold, as a finding (at least `threshold`) to out; the score.
+ * The line of template `t` (its tokens) at event time `ts`, `failed` when it has a severity word
+ * (a failure, an error): a settled actor's new network, or a line of a network in its hold, as a
+ * finding (at least `threshold`) to out; the score.
  */
-export function partnerNews(s: LogsState, t: Template, tokens: readonly string[], ts: number, threshold: number, out: Part[]): number {
-  if (typeof ts !== 'number' || !Number.isFinite(ts)) return 0;
+export function partnerNews(s: LogsState, t: Template, tokens: readonly string[], ts: number, failed: boolean, threshold: number, out: Part[]): number {
+  // A line that reports a failure (`authentication failure ... user=root`) is an attempt, not the actor's use: neither judged nor learnt.
+  if (failed || typeof ts !== 'number' || !Number.isFinite(ts)) return 0;
   readLine(t, tokens);
   if (nets.length === 0 || actors.length === 0) return 0;
   const pn = (s.pn ??= {});

@@ -179,7 +179,7 @@ class LogScorer {
     top = Math.max(top, news);
     top = Math.max(top, this.#values.slots(m.template, sc.tokens, threshold, out));
     top = Math.max(top, this.#entities.line(m.template, sc.tokens, threshold, out));
-    top = Math.max(top, partnerNews(this.#s, m.template, sc.tokens, e.ts, threshold, out));
+    top = Math.max(top, partnerNews(this.#s, m.template, sc.tokens, e.ts, sev.word !== '', threshold, out));
     if (json !== null) top = Math.max(top, pairNews(this.#s, deep.length === 0 ? json : [...json, ...deep], e.ts, threshold, out));
     top = Math.max(top, this.#rates.silence(e.ts, threshold, out));
     // The line's burst findings wait for the fold (logs-fold.ts) until its other findings are known.
