@@ -25,12 +25,12 @@ const json = (v: unknown): number => Buffer.byteLength(JSON.stringify(v) ?? '');
 
 describe('burst periods in the template budget', () => {
   it('thousands of templates that burst again and again keep the template layer within its budget', () => {
-    // 3,700 short templates (4,200 before VALUE_BUDGET took 96 KiB of the layer, 3,850 before PAIR_BUDGET took 40 KiB; one line each, most of the layer as accounted: with a little more the
+    // 3,400 short templates (4,200 before VALUE_BUDGET took 96 KiB of the layer, 3,850 before PAIR_BUDGET took 40 KiB, 3,700 before PARTNER_BUDGET took 77 KiB; one line each, most of the layer as accounted: with a little more the
     // first bursts' charges evict the next templates to burst, and none keeps a period record), then 7
     // rounds in which each bursts in turn (8 lines within 0.7 s, a second apart): on the code
     // before, every template ends with a full period record (6 past episodes). Timestamps with a fraction of a millisecond in
     // year 9892 (19 characters, as a microsecond clock gives them) make the records as long as they get.
-    const N = 3_700;
+    const N = 3_400;
     const T0 = 250_000_000_000_000.125;
     const line = (k: number): string => `${letterWord(k + 1000)} probe ok`;
     const ev: ScoreInput[] = [];

@@ -92,6 +92,15 @@ export const VALUE_BUDGET = 98 * 1024;
 export const PAIR_BUDGET = 40 * 1024;
 
 /**
+ * The actors' networks (logs-partner.ts), out of STATE_BUDGET.templates, bounded by counts: 512
+ * records × (a key of at most 7 base-36 characters with its quotes, colon and comma, 11; 12
+ * numbers of at most 10 digits with their commas and brackets, 133) = 73,728 bytes, and 64 slot
+ * names of at most 64 characters with their quotes, colon, a count of at most 2 digits and comma,
+ * 70 each: 4,480 bytes; 78,208 in all.
+ */
+export const PARTNER_BUDGET = 77 * 1024;
+
+/**
  * The values a stream has shown in its id-like slots (logs-known.ts, for the entity bursts), out
  * of STATE_BUDGET.templates: one fixed record of 2 + 2 × 256 + 32 + 2 numbers of at most 10 digits
  * (KNOWN_BYTES, 6,036 bytes).

@@ -78,6 +78,10 @@ export interface LogsState {
   wv?: number[];
   /** Per actor word of JSON records (`user.username=alice`), the field values seen with it (logs-pairs.ts); absent until one. */
   ap?: Record<string, PairActor>;
+  /** Per (actor, address key) of the templates' slots, its networks (logs-partner.ts); absent until one. */
+  pn?: Record<string, number[]>;
+  /** Per slot name (a key, or `#` and a bare slot's token index), the actors with an address it has shown, counted to FIELD_PARAMS.lowCard + 1 (logs-partner.ts). */
+  pk?: Record<string, number>;
   /** Per template id with a signal (a severity word, a warning), its episodes in event time (logs-episodes.ts), charged in the template's bytes, evicted with it; absent until one. */
   ep?: Record<string, number[]>;
   /** Open incidents of a new warning (logs-sequel.ts): [key hash, first line's event time, last line's, lines] each, at most SEQUEL_PARAMS.maxOpen; absent until one. */

@@ -54,6 +54,7 @@ import { RepeatScorer } from './logs-repeat.js';
 import { EntityScorer } from './logs-entity.js';
 import { NEWS_DETECTOR, templateNews } from './logs-news.js';
 import { pairNews } from './logs-pairs.js';
+import { partnerNews } from './logs-partner.js';
 import { foldBurst } from './logs-fold.js';
 import { foldWave, WAVE_PARAMS } from './logs-wave.js';
 import { BUSY } from './rate.js';
@@ -178,6 +179,7 @@ class LogScorer {
     top = Math.max(top, news);
     top = Math.max(top, this.#values.slots(m.template, sc.tokens, threshold, out));
     top = Math.max(top, this.#entities.line(m.template, sc.tokens, threshold, out));
+    top = Math.max(top, partnerNews(this.#s, m.template, sc.tokens, e.ts, sev.word !== '', threshold, out));
     if (json !== null) top = Math.max(top, pairNews(this.#s, deep.length === 0 ? json : [...json, ...deep], e.ts, threshold, out));
     top = Math.max(top, this.#rates.silence(e.ts, threshold, out));
     // The line's burst findings wait for the fold (logs-fold.ts) until its other findings are known.

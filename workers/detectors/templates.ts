@@ -38,13 +38,13 @@ export interface MinerParams {
 export const MINER_PARAMS: Readonly<MinerParams> = Object.freeze({
   maxTemplates: 10_000,
   /** The template layer's share of the stream's state budget (budget.ts; the least recently seen templates are evicted beyond it). */
-  maxBytes: STATE_BUDGET.templates - FAMILY_BUDGET - VALUE_BUDGET - PAIR_BUDGET - KNOWN_BUDGET,
+  maxBytes: STATE_BUDGET.templates - FAMILY_BUDGET - VALUE_BUDGET - PAIR_BUDGET - PARTNER_BUDGET - KNOWN_BUDGET,
   similarity: 0.8,
   memoSize: 20_000,
   maxTokens: 64,
 });
 
-import { FAMILY_BUDGET, jsonBytes, KNOWN_BUDGET, PAIR_BUDGET, STATE_BUDGET, TEMPLATE_FIXED_BYTES, VALUE_BUDGET } from './budget.js';
+import { FAMILY_BUDGET, jsonBytes, KNOWN_BUDGET, PAIR_BUDGET, PARTNER_BUDGET, STATE_BUDGET, TEMPLATE_FIXED_BYTES, VALUE_BUDGET } from './budget.js';
 
 import { fieldEq, isKeyedWild, type Leaf, memoHit, type MemoHit, positionsOf, sameKey, similarity, stillBest, WILD } from './templates-similarity.js';
 
