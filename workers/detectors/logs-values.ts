@@ -13,7 +13,7 @@
 import type { TemplateMiner, Template } from './templates.js';
 import { templateText, WILD } from './templates.js';
 import { CALENDAR_VALUE, calendarValue, LONG_VALUE, MAX_SLOT_VALUE, PROCESS_VALUE, processValue, readSlot, slotLayout, type SlotLayout } from './slots.js';
-import { freshField, grownBytes, isContext, observeValue, seedSightings, wordValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
+import { freshField, grownBytes, isContext, observeHost, observeValue, seedSightings, wordValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
 import { grow } from './field-stats.js';
 import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
 import { FieldTable } from './field-table.js';
@@ -22,6 +22,7 @@ import { numberParts, PartNames } from './field-parts.js';
 import { countOf } from './field-contexts.js';
 import { countRoute, isPath, ROUTE_MARK, routeShape, routeStatus } from './field-routes.js';
 import { fixed } from './round.js';
+import { HOST_SUFFIX, hostOf } from './field-hosts.js';
 
 export const SLOT_DETECTOR = 'template_slot';
 /** A value with a letter and no digit nor '<' (not a number, an address, an id, nor a slot's stand-in value such as <long>). */
@@ -97,6 +98,8 @@ export class ValueScorer {
   /** The current line's slot names: the template's, or a token's own key (slots.ts readSlot, #own false). */
   readonly #names: string[] = [];
   readonly #own: boolean[] = [];
+  /** The host of each slot's value when it is URL-shaped, else '' (field-hosts.ts). */
+  readonly #hosts: string[] = [];
   readonly #views: string[] = [];
   /** The numbers of a slot's value that holds several (field-parts.ts), and their fields' names. */
   readonly #parts: string[] = [];
@@ -128,6 +131,7 @@ export class ValueScorer {
       // A value longer than a slot keeps counts as one value (slots.ts: LONG_VALUE), and so do the date (CALENDAR_VALUE) and a syslog PROCID (PROCESS_VALUE).
       const value = raw.length > MAX_SLOT_VALUE ? LONG_VALUE : processValue(tokens, i) ? PROCESS_VALUE : calendarValue(raw, tokens, i) ? CALENDAR_VALUE : raw;
       this.#names[slots] = name;
+      this.#hosts[slots] = hostOf(raw);
       this.#own[slots] = rs.own;
       values[slots++] = value;
       stats ??= L.stats = this.#s.s[t.id] ??= {};
@@ -172,8 +176,16 @@ export class ValueScorer {
       const g0p = grownBytes();
       const q = np === 0 ? null : this.#numberParts(stats, name, np, ctx, byView);
       grew += grownBytes() - g0p;
-      const part = q !== null && (r === null || q.score > r.score) ? this.#part : -1;
+      let part = q !== null && (r === null || q.score > r.score) ? this.#part : -1;
       if (part >= 0) [r, pooled] = [q, false];
+      // The host of a URL-shaped value, a category of its own beside the slot (field-hosts.ts).
+      const host = this.#hosts[k];
+      if (host !== '') {
+        const g0h = grownBytes();
+        const h = this.#host(stats, name, host);
+        grew += grownBytes() - g0h;
+        if (h !== null && (r === null || h.score > r.score)) [r, pooled, part] = [h, false, -1];
+      }
       if (r === null) continue;
       const score = valueScore(r);
       top = Math.max(top, score);
@@ -224,6 +236,17 @@ export class ValueScorer {
     if (name.startsWith('#')) return null;
     const g = this.#keys.field(name);
     return g === undefined ? null : this.#keys.observe(g, name, value, '', false);
+  }
+
+  /** Host `host` of slot `name`'s value judged in the slot's field of hosts (`name@host`, made in `stats` as needed, its bytes counted in grownBytes()). */
+  #host(stats: Record<string, FieldStats>, name: string, host: string): ValueFinding | null {
+    const sub = `${name}${HOST_SUFFIX}`;
+    let g = stats[sub];
+    if (g === undefined) {
+      g = stats[sub] = freshField();
+      grow(FIELD_BYTES + jsonBytes(sub));
+    }
+    return observeHost(g, host);
   }
 
   /** The part (index) of the finding #numberParts returned last. */
