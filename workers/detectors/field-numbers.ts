@@ -8,7 +8,7 @@ import { FIELD_PARAMS, grow, LazyFinding, OPTIONAL_BYTES, RANGE_BYTES, table, WO
 import { CONTEXT_BYTES, jsonBytes } from './budget.js';
 import { fnv1a } from './fnv.js';
 import { pieceWords } from './field-routes.js';
-import { knownMode } from './field-modes.js';
+import { commonLevel, knownMode, LEVEL_PARAMS } from './field-modes.js';
 
 /**
  * A numeric outlier, its words and details written only when read: most have a small z and are
@@ -130,11 +130,14 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
     }
     if (out === null && numeric && judge !== undefined) {
       const z = robustZ(judge, y);
+      // The field's far values counted per level (field-modes.ts commonLevel): whether y's level is a common one.
+      const common = z >= LEVEL_PARAMS.levelZ && commonLevel(f, y);
       // A view judged (the line's own context has too few values): a value its own context has
       // shown is no outlier there, however far it lies from the view's (a PUT's 503 answer carries
       // a body where the PUTs' 200s carry none). Only a context that holds the view (a metadata
-      // field's context is the stream, '', coarser than its views). Nor a known slow mode (field-modes.ts).
-      if (z > 0 && !(own && judge !== st && st[0] >= P.minOwnNumeric && robustZ(st, y) < P.numHalf && ` ${ctx} `.includes(` ${where} `)) && !(z >= P.numHalf && knownMode(f, y))) {
+      // field's context is the stream, '', coarser than its views). Nor a common far level, nor a
+      // known slow mode (field-modes.ts).
+      if (z > 0 && !(own && judge !== st && st[0] >= P.minOwnNumeric && robustZ(st, y) < P.numHalf && ` ${ctx} `.includes(` ${where} `)) && !(z >= P.numHalf && (common || knownMode(f, y)))) {
         const typical = Math.exp(judge[1]) - unit;
         out = new NumericOutlier(z / (z + P.numHalf), value, x, typical, where, z, judge[0]);
       }
