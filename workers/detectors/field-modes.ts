@@ -78,7 +78,7 @@ function addMode(f: FieldStats, o: number[], y: number): void {
  * usual, on a field whose far values are rare) is reported as before.
  */
 export const LEVEL_PARAMS = Object.freeze({
-  levelZ: 3.5,
+  levelZ: 5,
   levelWidth: Math.log(3),
   levelCount: 5,
   levelShare: 0.02,

@@ -130,8 +130,11 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
     }
     if (out === null && numeric && judge !== undefined) {
       const z = robustZ(judge, y);
-      // The field's far values counted per level (field-modes.ts commonLevel): whether y's level is a common one.
-      const common = z >= LEVEL_PARAMS.levelZ && commonLevel(f, y);
+      // The field's far values counted per level (field-modes.ts commonLevel): whether y's level is
+      // a common one. Only a value far in its own context too (with minNumeric values): one that is
+      // usual there (a slow route's answer, far only for a tighter view of other routes) is no
+      // mode of the field's that would hide another route's outlier at its level.
+      const common = z >= LEVEL_PARAMS.levelZ && own && st[0] >= P.minNumeric && robustZ(st, y) >= LEVEL_PARAMS.levelZ && commonLevel(f, y);
       // A view judged (the line's own context has too few values): a value its own context has
       // shown is no outlier there, however far it lies from the view's (a PUT's 503 answer carries
       // a body where the PUTs' 200s carry none). Only a context that holds the view (a metadata

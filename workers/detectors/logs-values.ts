@@ -13,7 +13,7 @@
 import type { TemplateMiner, Template } from './templates.js';
 import { templateText, WILD } from './templates.js';
 import { CALENDAR_VALUE, calendarValue, LONG_VALUE, MAX_SLOT_VALUE, PROCESS_VALUE, processValue, readSlot, slotLayout, type SlotLayout } from './slots.js';
-import { freshField, grownBytes, isContext, observeHost, observeValue, seedSightings, wordValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
+import { FIELD_PARAMS, freshField, grownBytes, isContext, observeHost, observeValue, seedSightings, wordValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
 import { grow } from './field-stats.js';
 import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
 import { FieldTable } from './field-table.js';
@@ -178,13 +178,15 @@ export class ValueScorer {
       grew += grownBytes() - g0p;
       let part = q !== null && (r === null || q.score > r.score) ? this.#part : -1;
       if (part >= 0) [r, pooled] = [q, false];
-      // The host of a URL-shaped value, a category of its own beside the slot (field-hosts.ts).
+      // The host of a URL-shaped value, a category of its own beside the slot (field-hosts.ts),
+      // judged when the slot itself is not low-cardinality (a slot of 3 SIP peers' addresses
+      // judges its new address itself, at its own bar); counted always.
       const host = this.#hosts[k];
       if (host !== '') {
         const g0h = grownBytes();
         const h = this.#host(stats, name, host);
         grew += grownBytes() - g0h;
-        if (h !== null && (r === null || h.score > r.score)) [r, pooled, part] = [h, false, -1];
+        if (h !== null && (f.v === null || f.k > FIELD_PARAMS.lowCard) && (r === null || h.score > r.score)) [r, pooled, part] = [h, false, -1];
       }
       if (r === null) continue;
       const score = valueScore(r);
