@@ -113,7 +113,7 @@ describe('score(): batch-split invariance and determinism', () => {
 });
 
 describe('score(): bounded state', () => {
-  it('text state stays under 54 KiB on the demo log', () => {
+  it('text state stays under 55 KiB on the demo log', () => {
     const { lines } = syntheticLog({ lines: 10_000, anomalies: 30 });
     const { maxState } = runStream('logs', textEvents(lines), 500);
     // 32 KiB before the prose detector's long-run vocabulary (prose-lexicon.ts: 2 × 2,732 base64
@@ -128,8 +128,10 @@ describe('score(): bounded state', () => {
     // bytes, at most 16 routes per path slot): 48,274; 53,991 with the values seen in the id-like
     // slots (logs-known.ts: a fixed record of 548 numbers (546, 5,717 bytes here, before review19's two counters), within KNOWN_BUDGET of
     // the template layer); 55,153 at fc0d074, 55,267 with the slots' breadth histories
-    // (logs-breadth.ts: 5 templates' records, 108 bytes, made only once a value recurs).
-    expect(maxState).toBeLessThan(54 * 1024);
+    // (logs-breadth.ts: 5 templates' records, 108 bytes, made only once a value recurs); 55,425
+    // with the hosts of URL-shaped slot values (field-hosts.ts, branch url25: a field of hosts beside
+    // each slot that holds URLs; under 54 KiB without them), so 55 KiB.
+    expect(maxState).toBeLessThan(55 * 1024);
   });
 
   it('text state stays under 48 KiB on adversarial input (every line new, long, anomalous-looking)', () => {

@@ -129,18 +129,12 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
       }
     }
     if (out === null && numeric && judge !== undefined) {
-      const z = robustZ(judge, y);
-      // The field's far values counted per level (field-modes.ts commonLevel): whether y's level is
-      // a common one. Only a value far in its own context too (with minNumeric values): one that is
-      // usual there (a slow route's answer, far only for a tighter view of other routes) is no
-      // mode of the field's that would hide another route's outlier at its level.
-      const common = z >= LEVEL_PARAMS.levelZ && own && st[0] >= P.minNumeric && robustZ(st, y) >= LEVEL_PARAMS.levelZ && commonLevel(f, y);
+      const z = judgedZ(f, judge, own ? st : undefined, y);
       // A view judged (the line's own context has too few values): a value its own context has
       // shown is no outlier there, however far it lies from the view's (a PUT's 503 answer carries
       // a body where the PUTs' 200s carry none). Only a context that holds the view (a metadata
-      // field's context is the stream, '', coarser than its views). Nor a common far level, nor a
-      // known slow mode (field-modes.ts).
-      if (z > 0 && !(own && judge !== st && st[0] >= P.minOwnNumeric && robustZ(st, y) < P.numHalf && ` ${ctx} `.includes(` ${where} `)) && !(z >= P.numHalf && (common || knownMode(f, y)))) {
+      // field's context is the stream, '', coarser than its views). Nor a known slow mode or a common far level (field-modes.ts).
+      if (z > 0 && !(own && judge !== st && st[0] >= P.minOwnNumeric && robustZ(st, y) < P.numHalf && ` ${ctx} `.includes(` ${where} `)) && !(z >= P.numHalf && (farCommon || knownMode(f, y)))) {
         const typical = Math.exp(judge[1]) - unit;
         out = new NumericOutlier(z / (z + P.numHalf), value, x, typical, where, z, judge[0]);
       }
@@ -158,6 +152,22 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
     f.n++;
   } else f.n++;
   return out;
+}
+
+/**
+ * Whether the judged value y (judgedZ) is at a common far level of its field (field-modes.ts
+ * commonLevel, which counts it), for a value far in its own context too (with
+ * minNumeric values): one usual there (a slow route's answer, far only for a tighter view of other
+ * routes) is no mode of the field's that would hide another route's outlier at its level.
+ */
+let farCommon = false;
+
+/** The robust z of y against history `judge`; sets farCommon (above) for own context st (undefined: the line's own context is not its own). */
+function judgedZ(f: FieldStats, judge: NumStats, st: NumStats | undefined, y: number): number {
+  const z = robustZ(judge, y);
+  const L = LEVEL_PARAMS.levelZ;
+  farCommon = st !== undefined && z >= L && st[0] >= FIELD_PARAMS.minNumeric && robustZ(st, y) >= L && commonLevel(f, y);
+  return z;
 }
 
 /**

@@ -121,7 +121,7 @@ export class ValueScorer {
     let slots = 0;
     let route = '';
     this.#routePiece = '';
-    this.#routeGrew = 0;
+    this.#routeGrew = this.#hostGrew = 0;
     for (let k = 0; k < n; k++) {
       const i = L.pos[k];
       if (i >= tokens.length) break;
@@ -178,26 +178,24 @@ export class ValueScorer {
       grew += grownBytes() - g0p;
       let part = q !== null && (r === null || q.score > r.score) ? this.#part : -1;
       if (part >= 0) [r, pooled] = [q, false];
-      // The host of a URL-shaped value, a category of its own beside the slot (field-hosts.ts),
-      // judged when the slot itself is not low-cardinality (a slot of 3 SIP peers' addresses
-      // judges its new address itself, at its own bar); counted always.
-      const host = this.#hosts[k];
-      if (host !== '') {
-        const g0h = grownBytes();
-        const h = this.#host(stats, name, host);
-        grew += grownBytes() - g0h;
-        if (h !== null && (f.v === null || f.k > FIELD_PARAMS.lowCard) && (r === null || h.score > r.score)) [r, pooled, part] = [h, false, -1];
-      }
-      if (r === null) continue;
-      const score = valueScore(r);
-      top = Math.max(top, score);
-      // The words only for a finding that is reported (most value findings score under the threshold).
-      if (score < threshold) continue;
-      if (r.kind === 'unseen_value' && WORD_ONLY.test(value)) this.unseenWord = true;
-      this.#report(t, own ? L.pool[k] : name, name, pooled, part, np, r, score, out);
+      // A URL-shaped value's host, a category of its own beside the slot (field-hosts.ts).
+      const h = this.#hosts[k] === '' ? null : this.#host(stats, name, this.#hosts[k], f);
+      if (h !== null && (r === null || h.score > r.score)) [r, pooled, part] = [h, false, -1];
+      if (r !== null) top = Math.max(top, this.#found(t, own ? L.pool[k] : name, name, value, pooled, part, np, r, threshold, out));
     }
+    grew += this.#hostGrew;
     if (grew !== 0) this.#miner.grow(t, grew, this.#evicted);
     return top;
+  }
+
+  /** Slot `name`'s finding r (its value `value`): reported when at the threshold (#report); its score. */
+  #found(t: Template, pool: string | null, name: string, value: string, pooled: boolean, part: number, np: number, r: ValueFinding, threshold: number, out: Part[]): number {
+    const score = valueScore(r);
+    // The words only for a finding that is reported (most value findings score under the threshold).
+    if (score < threshold) return score;
+    if (r.kind === 'unseen_value' && WORD_ONLY.test(value)) this.unseenWord = true;
+    this.#report(t, pool, name, pooled, part, np, r, score, out);
+    return score;
   }
 
   /** A slot's finding r (its score) to out: slot `name`, pooled under `pool`, or number `part` of its np. */
@@ -240,15 +238,26 @@ export class ValueScorer {
     return g === undefined ? null : this.#keys.observe(g, name, value, '', false);
   }
 
-  /** Host `host` of slot `name`'s value judged in the slot's field of hosts (`name@host`, made in `stats` as needed, its bytes counted in grownBytes()). */
-  #host(stats: Record<string, FieldStats>, name: string, host: string): ValueFinding | null {
+  /** Bytes the line's fields of hosts grew by (#host). */
+  #hostGrew = 0;
+
+  /**
+   * Host `host` of slot `name`'s value (field f) counted in the slot's field of hosts (`name@host`,
+   * made in `stats` as needed, its bytes added to #hostGrew); its finding, when the slot itself is
+   * not low-cardinality (a slot of 3 SIP peers' addresses judges a new address itself, at its own
+   * bar), or null.
+   */
+  #host(stats: Record<string, FieldStats>, name: string, host: string, f: FieldStats): ValueFinding | null {
+    const g0 = grownBytes();
     const sub = `${name}${HOST_SUFFIX}`;
     let g = stats[sub];
     if (g === undefined) {
       g = stats[sub] = freshField();
       grow(FIELD_BYTES + jsonBytes(sub));
     }
-    return observeHost(g, host);
+    const h = observeHost(g, host);
+    this.#hostGrew += grownBytes() - g0;
+    return f.v === null || f.k > FIELD_PARAMS.lowCard ? h : null;
   }
 
   /** The part (index) of the finding #numberParts returned last. */
