@@ -54,4 +54,27 @@ describe('the host of a URL-shaped slot value (field-hosts.ts)', () => {
     // An address as the target: its host is the address.
     expect(hostFindings(proxy(N, AT, '194.143.205.216:9001'), AT).some((x) => x.includes('194.143.205.216'))).toBe(true);
   });
+
+  it('judges the hosts of a slot whose values are too long to keep (image references with digests)', () => {
+    const r = seeded(9);
+    const images = ['registry.acme.dev/base/node:20.11', 'registry.acme.dev/base/golang:1.22', 'registry.acme.dev/base/python:3.12-slim'];
+    const ev: ScoreInput[] = [];
+    for (let i = 0; i < 300; i++) {
+      const image = i === 250 ? 'ghcr-io.pkgcache.dev/tools/go-builder:latest' : `${r.pick(images)}@sha256:${r.hex(64)}`;
+      ev.push({ ts: T0 + i * 30_000, text: `runner-lin-0${r.int(1, 9)} [2026-07-25 19:27:10Z INFO Worker] Pulling image ${image}` });
+    }
+    expect(hostFindings(ev, 250).some((x) => x.includes('ghcr-io.pkgcache.dev'))).toBe(true);
+  });
+
+  it('leaves a low-cardinality slot of addresses to its own rule (3 SIP peers, then a fourth)', () => {
+    const r = seeded(7);
+    const peers = ['63.216.171.31:5060', '10.30.0.21:5060', '194.79.141.83:5060'];
+    const ev: ScoreInput[] = [];
+    for (let i = 0; i < 300; i++) {
+      const src = i === 250 ? '91.114.136.155:5060' : r.pick(peers);
+      ev.push({ ts: T0 + i * 15_000, text: `Aug 14 03:12:07 sbc-1 kamailio[311]: WARNING: <script>: [REPLY] ci=${r.hex(24)} 486 Busy Here src=${src}` });
+    }
+    // 250 sightings: under the slot's own bar (minSightings), and its host is the same value.
+    expect(hostFindings(ev, 250)).toHaveLength(0);
+  });
 });

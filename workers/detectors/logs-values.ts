@@ -243,9 +243,10 @@ export class ValueScorer {
 
   /**
    * Host `host` of slot `name`'s value (field f) counted in the slot's field of hosts (`name@host`,
-   * made in `stats` as needed, its bytes added to #hostGrew); its finding, when the slot itself is
-   * not low-cardinality (a slot of 3 SIP peers' addresses judges a new address itself, at its own
-   * bar), or null.
+   * made in `stats` as needed, its bytes added to #hostGrew); its finding, or null when the slot
+   * itself keeps and judges its values: low-cardinality, none too long to keep (3 SIP peers'
+   * `addr:5060`, a new one judged at the slot's own bar; an image slot's references with digests
+   * are too long, LONG_VALUE, and only its hosts tell them apart).
    */
   #host(stats: Record<string, FieldStats>, name: string, host: string, f: FieldStats): ValueFinding | null {
     const g0 = grownBytes();
@@ -257,7 +258,7 @@ export class ValueScorer {
     }
     const h = observeHost(g, host);
     this.#hostGrew += grownBytes() - g0;
-    return f.v === null || f.k > FIELD_PARAMS.lowCard ? h : null;
+    return f.v === null || f.k > FIELD_PARAMS.lowCard || countOf(f, LONG_VALUE) > 0 ? h : null;
   }
 
   /** The part (index) of the finding #numberParts returned last. */
