@@ -10,7 +10,8 @@
 // Lines of a mode that come close together (a burst of slow answers) are no episode and stay
 // outliers; a level the slot never showed is an outlier as before. Per field, not per context:
 // a fallback's wait lands on every route or scheme at the same level.
-import { grow, MODE_BYTES, OPTIONAL_BYTES, type FieldStats } from './field-stats.js';
+import { grow, MODE_BYTES, OPTIONAL_BYTES, table, type FieldStats } from './field-stats.js';
+import { jsonBytes, VALUE_BYTES } from './budget.js';
 
 export const MODE_PARAMS = Object.freeze({
   /** Half-width of a mode, in log units: within 1.5× of its level. */
@@ -63,6 +64,49 @@ function addMode(f: FieldStats, o: number[], y: number): void {
   o[least] = round(y);
   o[least + 1] = 1;
   o[least + 2] = f.n;
+}
+
+/**
+ * A field's *common far level*: its far values (z ≥ levelZ, half the outlier's numHalf, against
+ * the history that judged them), counted per level (log units, `levelWidth` wide, at most
+ * maxLevels levels, in f.q). A template that merges two kinds of request gives its numeric slot two modes, and the
+ * second one is a habit, not news: a registry's blob downloads (3-270 MB) share the template,
+ * the method and the status of its manifest reads (2-7 KB), 8 % of its GETs, each one 4,000× the
+ * typical. An outlier whose level and its two neighbours have held at least levelCount of the
+ * field's earlier far values, and levelShare of its numbers, is a value usual for its own mode and
+ * not reported; a level the field has never shown so often (a burst of slow answers, 50× the
+ * usual, on a field whose far values are rare) is reported as before.
+ */
+export const LEVEL_PARAMS = Object.freeze({
+  levelZ: 5,
+  levelWidth: Math.log(3),
+  levelCount: 5,
+  levelShare: 0.02,
+  maxLevels: 16,
+});
+
+/** Whether far level y (z ≥ levelZ) of field f is a common far level (see LEVEL_PARAMS), then counts it in f.q. */
+export function commonLevel(f: FieldStats, y: number): boolean {
+  const P = LEVEL_PARAMS;
+  let q = f.q;
+  if (q === undefined) {
+    q = f.q = table<number>();
+    grow(OPTIONAL_BYTES);
+  }
+  const b = Math.floor(y / P.levelWidth);
+  let near = 0;
+  let levels = 0;
+  for (const k in q) {
+    levels++;
+    if (Math.abs(Number(k) - b) <= 1) near += q[k];
+  }
+  const key = String(b);
+  if (Object.hasOwn(q, key)) q[key]++;
+  else if (levels < P.maxLevels) {
+    q[key] = 1;
+    grow(jsonBytes(key) + VALUE_BYTES);
+  }
+  return near >= P.levelCount && near >= P.levelShare * f.num;
 }
 
 const round = (y: number): number => Math.round(y * 1e4) / 1e4;

@@ -8,7 +8,7 @@ import { FIELD_PARAMS, grow, LazyFinding, OPTIONAL_BYTES, RANGE_BYTES, table, WO
 import { CONTEXT_BYTES, jsonBytes } from './budget.js';
 import { fnv1a } from './fnv.js';
 import { pieceWords } from './field-routes.js';
-import { knownMode } from './field-modes.js';
+import { commonLevel, knownMode, LEVEL_PARAMS } from './field-modes.js';
 
 /**
  * A numeric outlier, its words and details written only when read: most have a small z and are
@@ -129,12 +129,12 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
       }
     }
     if (out === null && numeric && judge !== undefined) {
-      const z = robustZ(judge, y);
+      const z = judgedZ(f, judge, own ? st : undefined, y);
       // A view judged (the line's own context has too few values): a value its own context has
       // shown is no outlier there, however far it lies from the view's (a PUT's 503 answer carries
       // a body where the PUTs' 200s carry none). Only a context that holds the view (a metadata
-      // field's context is the stream, '', coarser than its views). Nor a known slow mode (field-modes.ts).
-      if (z > 0 && !(own && judge !== st && st[0] >= P.minOwnNumeric && robustZ(st, y) < P.numHalf && ` ${ctx} `.includes(` ${where} `)) && !(z >= P.numHalf && knownMode(f, y))) {
+      // field's context is the stream, '', coarser than its views). Nor a known slow mode or a common far level (field-modes.ts).
+      if (z > 0 && !(own && judge !== st && st[0] >= P.minOwnNumeric && robustZ(st, y) < P.numHalf && ` ${ctx} `.includes(` ${where} `)) && !(z >= P.numHalf && (farCommon || knownMode(f, y)))) {
         const typical = Math.exp(judge[1]) - unit;
         out = new NumericOutlier(z / (z + P.numHalf), value, x, typical, where, z, judge[0]);
       }
@@ -152,6 +152,22 @@ export function observeNumber(f: FieldStats, value: string, ctx: string, found: 
     f.n++;
   } else f.n++;
   return out;
+}
+
+/**
+ * Whether the judged value y (judgedZ) is at a common far level of its field (field-modes.ts
+ * commonLevel, which counts it), for a value far in its own context too (with
+ * minNumeric values): one usual there (a slow route's answer, far only for a tighter view of other
+ * routes) is no mode of the field's that would hide another route's outlier at its level.
+ */
+let farCommon = false;
+
+/** The robust z of y against history `judge`; sets farCommon (above) for own context st (undefined: the line's own context is not its own). */
+function judgedZ(f: FieldStats, judge: NumStats, st: NumStats | undefined, y: number): number {
+  const z = robustZ(judge, y);
+  const L = LEVEL_PARAMS.levelZ;
+  farCommon = st !== undefined && z >= L && st[0] >= FIELD_PARAMS.minNumeric && robustZ(st, y) >= L && commonLevel(f, y);
+  return z;
 }
 
 /**

@@ -164,6 +164,8 @@ export interface FieldStats {
    * sighting, flat (field-modes.ts); absent until an outlier.
    */
   o?: number[];
+  /** Once numeric: the field's outliers counted per level (field-modes.ts commonLevel); absent until an outlier. */
+  q?: Record<string, number>;
   /**
    * Once numeric: the last sighting of a word where its numbers stand (`nan`, `inf`, `None`), and
    * the surprise (-log10 p) its episode started with (field-numbers.ts nonNumber); absent until one.
@@ -285,6 +287,10 @@ export function fieldBytes(f: FieldStats, name: string): number {
   if (f.h !== undefined) b += RANGE_BYTES;
   if (f.o !== undefined) b += OPTIONAL_BYTES + (f.o.length / 3) * MODE_BYTES;
   if (f.w !== undefined) b += WORD_BYTES;
+  if (f.q !== undefined) {
+    b += OPTIONAL_BYTES;
+    for (const k of Object.keys(f.q)) b += jsonBytes(k) + VALUE_BYTES;
+  }
   if (f.r !== undefined) {
     b += OPTIONAL_BYTES;
     for (const k of Object.keys(f.r)) b += routeBytes(k);

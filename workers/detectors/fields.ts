@@ -82,7 +82,8 @@ export function observeValue(f: FieldStats, value: string, ctx: string, numbers 
   if (v !== null) {
     const c = absent ? undefined : v[value];
     if (c === undefined) {
-      const low = f.n >= (meta ? P.metaMinSightings : P.minSightings) && f.k <= P.lowCard;
+      // A slot's hosts (observeHost) are judged by Good-Turing from settledMin sightings on, at settledHalf, up to maxValues of them.
+      const low = judgingHost ? f.n >= P.settledMin : f.n >= (meta ? P.metaMinSightings : P.minSightings) && f.k <= P.lowCard;
       const steady = settled(f, value);
       // The next version of one the field has shown is a release, not a new category (field-versions.ts).
       if ((low || steady) && !nextVersion(value, Object.keys(v))) out = unseenValue(f, value, low, steady, meta);
@@ -160,7 +161,26 @@ export function seedSightings(f: FieldStats, value: string, count: number): void
  */
 function settled(f: FieldStats, value: string): boolean {
   const P = FIELD_PARAMS;
-  return f.t !== undefined && f.k >= 2 && f.n >= P.settledMin && f.n - f.t >= P.settledShare * f.n && wordValue(value);
+  return f.t !== undefined && f.k >= 2 && f.n >= P.settledMin && f.n - f.t >= P.settledShare * f.n && (judgingHost || wordValue(value));
+}
+
+/** True while observeHost judges a host: a settled field's unseen host is judged as a word would be. */
+let judgingHost = false;
+
+/**
+ * Judges host `host` of a slot's URL-shaped value (field-hosts.ts) against field f, the slot's
+ * hosts, as a category (no numbers): a host never seen is news by Good-Turing, p = (hosts seen
+ * once + 1) / (sightings + 1), from settledMin sightings on, at settledHalf (0.5 at p = 0.01),
+ * while the field keeps its hosts (maxValues; past them it is high-cardinality: a proxy to the
+ * whole internet has no news host); or as a settled field's new word would be.
+ */
+export function observeHost(f: FieldStats, host: string): ValueFinding | null {
+  judgingHost = true;
+  try {
+    return observeValue(f, host, '', false);
+  } finally {
+    judgingHost = false;
+  }
 }
 
 /**
@@ -201,7 +221,7 @@ function unseenValue(f: FieldStats, value: string, low: boolean, steady: boolean
   for (const k of keys) if (v[k] === 1) once++;
   let p = (once + 1) / (f.n + 1);
   const S = -Math.log10(p);
-  let score = low ? S / (S + (meta ? P.metaCatHalf : P.unseenHalf)) : 0;
+  let score = low ? S / (S + (judgingHost ? P.settledHalf : meta ? P.metaCatHalf : P.unseenHalf)) : 0;
   if (steady && f.t !== undefined) {
     const q = Math.max(p, 1 / (f.n - f.t + 1));
     const Q = -Math.log10(q);

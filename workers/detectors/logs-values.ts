@@ -13,7 +13,7 @@
 import type { TemplateMiner, Template } from './templates.js';
 import { templateText, WILD } from './templates.js';
 import { CALENDAR_VALUE, calendarValue, LONG_VALUE, MAX_SLOT_VALUE, PROCESS_VALUE, processValue, readSlot, slotLayout, type SlotLayout } from './slots.js';
-import { freshField, grownBytes, isContext, observeValue, seedSightings, wordValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
+import { FIELD_PARAMS, freshField, grownBytes, isContext, observeHost, observeValue, seedSightings, wordValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
 import { grow } from './field-stats.js';
 import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
 import { FieldTable } from './field-table.js';
@@ -22,6 +22,7 @@ import { numberParts, PartNames } from './field-parts.js';
 import { countOf } from './field-contexts.js';
 import { countRoute, isPath, ROUTE_MARK, routeShape, routeStatus } from './field-routes.js';
 import { fixed } from './round.js';
+import { HOST_SUFFIX, hostOf } from './field-hosts.js';
 
 export const SLOT_DETECTOR = 'template_slot';
 /** A value with a letter and no digit nor '<' (not a number, an address, an id, nor a slot's stand-in value such as <long>). */
@@ -97,6 +98,8 @@ export class ValueScorer {
   /** The current line's slot names: the template's, or a token's own key (slots.ts readSlot, #own false). */
   readonly #names: string[] = [];
   readonly #own: boolean[] = [];
+  /** The host of each slot's value when it is URL-shaped, else '' (field-hosts.ts). */
+  readonly #hosts: string[] = [];
   readonly #views: string[] = [];
   /** The numbers of a slot's value that holds several (field-parts.ts), and their fields' names. */
   readonly #parts: string[] = [];
@@ -118,7 +121,7 @@ export class ValueScorer {
     let slots = 0;
     let route = '';
     this.#routePiece = '';
-    this.#routeGrew = 0;
+    this.#routeGrew = this.#hostGrew = 0;
     for (let k = 0; k < n; k++) {
       const i = L.pos[k];
       if (i >= tokens.length) break;
@@ -128,6 +131,7 @@ export class ValueScorer {
       // A value longer than a slot keeps counts as one value (slots.ts: LONG_VALUE), and so do the date (CALENDAR_VALUE) and a syslog PROCID (PROCESS_VALUE).
       const value = raw.length > MAX_SLOT_VALUE ? LONG_VALUE : processValue(tokens, i) ? PROCESS_VALUE : calendarValue(raw, tokens, i) ? CALENDAR_VALUE : raw;
       this.#names[slots] = name;
+      this.#hosts[slots] = hostOf(raw);
       this.#own[slots] = rs.own;
       values[slots++] = value;
       stats ??= L.stats = this.#s.s[t.id] ??= {};
@@ -172,18 +176,26 @@ export class ValueScorer {
       const g0p = grownBytes();
       const q = np === 0 ? null : this.#numberParts(stats, name, np, ctx, byView);
       grew += grownBytes() - g0p;
-      const part = q !== null && (r === null || q.score > r.score) ? this.#part : -1;
+      let part = q !== null && (r === null || q.score > r.score) ? this.#part : -1;
       if (part >= 0) [r, pooled] = [q, false];
-      if (r === null) continue;
-      const score = valueScore(r);
-      top = Math.max(top, score);
-      // The words only for a finding that is reported (most value findings score under the threshold).
-      if (score < threshold) continue;
-      if (r.kind === 'unseen_value' && WORD_ONLY.test(value)) this.unseenWord = true;
-      this.#report(t, own ? L.pool[k] : name, name, pooled, part, np, r, score, out);
+      // A URL-shaped value's host, a category of its own beside the slot (field-hosts.ts).
+      const h = this.#hosts[k] === '' ? null : this.#host(stats, name, this.#hosts[k], f);
+      if (h !== null && (r === null || h.score > r.score)) [r, pooled, part] = [h, false, -1];
+      if (r !== null) top = Math.max(top, this.#found(t, own ? L.pool[k] : name, name, value, pooled, part, np, r, threshold, out));
     }
+    grew += this.#hostGrew;
     if (grew !== 0) this.#miner.grow(t, grew, this.#evicted);
     return top;
+  }
+
+  /** Slot `name`'s finding r (its value `value`): reported when at the threshold (#report); its score. */
+  #found(t: Template, pool: string | null, name: string, value: string, pooled: boolean, part: number, np: number, r: ValueFinding, threshold: number, out: Part[]): number {
+    const score = valueScore(r);
+    // The words only for a finding that is reported (most value findings score under the threshold).
+    if (score < threshold) return score;
+    if (r.kind === 'unseen_value' && WORD_ONLY.test(value)) this.unseenWord = true;
+    this.#report(t, pool, name, pooled, part, np, r, score, out);
+    return score;
   }
 
   /** A slot's finding r (its score) to out: slot `name`, pooled under `pool`, or number `part` of its np. */
@@ -224,6 +236,29 @@ export class ValueScorer {
     if (name.startsWith('#')) return null;
     const g = this.#keys.field(name);
     return g === undefined ? null : this.#keys.observe(g, name, value, '', false);
+  }
+
+  /** Bytes the line's fields of hosts grew by (#host). */
+  #hostGrew = 0;
+
+  /**
+   * Host `host` of slot `name`'s value (field f) counted in the slot's field of hosts (`name@host`,
+   * made in `stats` as needed, its bytes added to #hostGrew); its finding, or null when the slot
+   * itself keeps and judges its values: low-cardinality, none too long to keep (3 SIP peers'
+   * `addr:5060`, a new one judged at the slot's own bar; an image slot's references with digests
+   * are too long, LONG_VALUE, and only its hosts tell them apart).
+   */
+  #host(stats: Record<string, FieldStats>, name: string, host: string, f: FieldStats): ValueFinding | null {
+    const g0 = grownBytes();
+    const sub = `${name}${HOST_SUFFIX}`;
+    let g = stats[sub];
+    if (g === undefined) {
+      g = stats[sub] = freshField();
+      grow(FIELD_BYTES + jsonBytes(sub));
+    }
+    const h = observeHost(g, host);
+    this.#hostGrew += grownBytes() - g0;
+    return f.v === null || f.k > FIELD_PARAMS.lowCard || countOf(f, LONG_VALUE) > 0 ? h : null;
   }
 
   /** The part (index) of the finding #numberParts returned last. */
