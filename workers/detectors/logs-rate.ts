@@ -68,7 +68,7 @@ export function familyKey(tokens: readonly string[]): string | null {
 }
 
 /** A template's family key (familyKey), kept on the template until its tokens change (templates.ts clears it). */
-function familyOf(t: Template): string | null {
+export function familyOf(t: Template): string | null {
   if (t.family === undefined) t.family = familyKey(t.tokens);
   return t.family;
 }

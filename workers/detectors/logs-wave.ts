@@ -8,7 +8,8 @@
 //   score ≥ level) puts its ids (whole tokens) in the stream's wave ring (LogsState.wr: [hash,
 //   template, ts]), checked only while the ring is live (its last line within gapMs)
 //        ▼
-//   a return: one of its ids was on a wave line of ANOTHER template returnMs to gapMs before
+//   a return: one of its ids was on a wave line of ANOTHER template, not one of its kind
+//   (sameKind: the same family, or a record with the same first keys), returnMs to gapMs before
 //   (a device that closed its connection reconnects; not the same event's second line, which
 //   comes within milliseconds) → the stream's wave (LogsState.wv: [last return's ts, returns])
 //        ▼
@@ -25,6 +26,8 @@ import type { LogsState, Part } from './logs-state.js';
 import type { LineSeverity } from './text-words.js';
 import { FOLD_PARAMS, foldable } from './logs-fold.js';
 import { fixed } from './round.js';
+import type { Template } from './templates.js';
+import { familyOf } from './logs-rate.js';
 
 export const WAVE_PARAMS = Object.freeze({
   /** A wave's lines are at most this many ms of event time apart (per template, and between the stream's returns). */
@@ -35,18 +38,49 @@ export const WAVE_PARAMS = Object.freeze({
   level: 0.5,
   /** An id seen again on another template at least this many ms later is a return (a reconnect), not the same event's line. */
   returnMs: 1_000,
-  /** Returns within gapMs before the stream's wave folds its lines. */
-  minReturns: 3,
+  /**
+   * Returns within gapMs before the stream's wave folds its lines. One: a device back on the
+   * connect line is evidence enough; three left a drain's first 14-36 lines reported on every iot
+   * tuning seed (iot 201-215: 873 -> 770 false alarms, recall the same; branch fa25).
+   */
+  minReturns: 1,
   /** Wave lines' ids remembered (the oldest out). */
   ring: 256,
 });
 
-/** Whether an id of the line (`ids`, the first n) was on another template's wave line returnMs to gapMs before ts (the stream's wave ring, LogsState.wr). */
-function returned(ring: readonly number[], id: number, ts: number, ids: readonly number[], n: number): boolean {
+/** The key names of a template's key=value tokens, in order. */
+function keysOf(tokens: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const t of tokens) {
+    const eq = t.indexOf('=');
+    if (eq > 0) out.push(t.slice(0, eq));
+  }
+  return out;
+}
+
+/**
+ * Two templates that are one kind of line: the same family (logs-rate.ts familyOf: the same first
+ * constant words), or records whose first 3 keys are the same (one access log's requests, split
+ * over templates by their constant values). An id back on such a line is the same work going on
+ * (an S3 gateway's failed PUTs retried, their keys read back on its GET lines), not a device
+ * coming back on its connect line: with any other template a return, one return folded batch
+ * 205's retry storm.
+ */
+export function sameKind(x: Template, y: Template): boolean {
+  const fx = familyOf(x);
+  if (fx !== null && fx === familyOf(y)) return true;
+  const kx = keysOf(x.tokens);
+  const ky = keysOf(y.tokens);
+  return kx.length >= 3 && ky.length >= 3 && kx[0] === ky[0] && kx[1] === ky[1] && kx[2] === ky[2];
+}
+
+/** Whether an id of the line (`ids`, the first n) was on another template's wave line, not of its kind (`kin`), returnMs to gapMs before ts (the stream's wave ring, LogsState.wr). */
+function returned(ring: readonly number[], id: number, ts: number, ids: readonly number[], n: number, kin?: (a: number, b: number) => boolean): boolean {
   const P = WAVE_PARAMS;
   for (let j = 0; j + 2 < ring.length; j += 3) {
     const dt = ts - ring[j + 2];
     if (ring[j + 1] === id || dt < P.returnMs || dt > P.gapMs) continue;
+    if (kin !== undefined && kin(ring[j + 1], id)) continue;
     for (let q = 0; q < n; q++) if (ring[j] === ids[q]) return true;
   }
   return false;
@@ -69,12 +103,12 @@ function countReturn(s: LogsState, ts: number): void {
  * (`burst`, at least `threshold`) × foldWeight, to out only if still at least `threshold`, burst
  * emptied, the highest folded score returned; else `top`, burst untouched.
  */
-export function foldWave(s: LogsState, id: number, ts: number, sev: LineSeverity, wave: boolean, ids: readonly number[], n: number, other: boolean, burst: Part[], top: number, threshold: number, out: Part[]): number {
+export function foldWave(s: LogsState, id: number, ts: number, sev: LineSeverity, wave: boolean, ids: readonly number[], n: number, other: boolean, burst: Part[], top: number, threshold: number, out: Part[], kin?: (a: number, b: number) => boolean): number {
   const P = WAVE_PARAMS;
   if (!wave || n === 0 || !foldable(sev)) return top;
   // Any such line may be a return while the stream's wave ring is live (a reconnect's lines burst less than the disconnects).
   const ring = s.wr;
-  if (ring !== undefined && ring.length !== 0 && ts - ring[ring.length - 1] <= P.gapMs && returned(ring, id, ts, ids, n)) countReturn(s, ts);
+  if (ring !== undefined && ring.length !== 0 && ts - ring[ring.length - 1] <= P.gapMs && returned(ring, id, ts, ids, n, kin)) countReturn(s, ts);
   if (top < P.level) return top;
   const wr = (s.wr ??= []);
   for (let q = 0; q < n; q++) wr.push(ids[q], id, ts);

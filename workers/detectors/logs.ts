@@ -56,7 +56,7 @@ import { NEWS_DETECTOR, templateNews } from './logs-news.js';
 import { pairNews } from './logs-pairs.js';
 import { partnerNews } from './logs-partner.js';
 import { foldBurst } from './logs-fold.js';
-import { foldWave, WAVE_PARAMS } from './logs-wave.js';
+import { foldWave, sameKind, WAVE_PARAMS } from './logs-wave.js';
 import { BUSY } from './rate.js';
 import { EpisodeScorer } from './logs-episodes.js';
 import { opensSequel, sequelLine } from './logs-sequel.js';
@@ -202,7 +202,7 @@ class LogScorer {
       bursting = Math.max(this.#repeats.ordinary ? 0 : rated, vals, rep);
       // A burst of an established routine line, each line a different entity, whose ids come back on other lines: a fleet wave (logs-wave.ts).
       const rp = this.#repeats;
-      bursting = foldWave(this.#s, m.template.id, e.ts, sev, rp.lone && (this.#s.r[m.template.id]?.[BUSY] ?? 0) >= WAVE_PARAMS.minBusyWindows, rp.ids, rp.idCount, out.length !== 0, burst, bursting, threshold, out);
+      bursting = foldWave(this.#s, m.template.id, e.ts, sev, rp.lone && (this.#s.r[m.template.id]?.[BUSY] ?? 0) >= WAVE_PARAMS.minBusyWindows, rp.ids, rp.idCount, out.length !== 0, burst, bursting, threshold, out, this.#kin);
     }
     const meta = e.metadata !== undefined && e.metadata !== null && typeof e.metadata === 'object' ? this.#values.meta(e.metadata, threshold, out, this.#text.young(e.ts, 'habit')) : 0;
     top = Math.max(top, meta);
@@ -213,6 +213,13 @@ class LogScorer {
     top = Math.max(top, sequelLine(this.#s, sc.key, e.ts, opensSequel(out, threshold, sev, this.#values.unseenWord), threshold, out));
     return Math.max(top, foldBurst(this.#s, e.ts, sev, out.length !== 0, burst, bursting, threshold, out));
   }
+
+  /** Whether two templates are one kind of line (logs-wave.ts sameKind): an id back on such a line is no return of a wave. */
+  readonly #kin = (a: number, b: number): boolean => {
+    const x = this.#miner.get(a);
+    const y = this.#miner.get(b);
+    return x !== undefined && y !== undefined && sameKind(x, y);
+  };
 
   /** The line's burst findings before the fold, reused from line to line. */
   readonly #burst: Part[] = [];

@@ -17,15 +17,20 @@ export const PERIOD_PARAMS = Object.freeze({
   /**
    * …or two among the last pairStarts, whose spacing this start repeats (m = 1 and 2 only): a
    * checkpoint written every 23 minutes is a habit at its third run, not its fourth. Only the last
-   * few and only the next spacing, so irregular storms seldom line up by chance (about 2.5% of the
-   * period's span a pair). A template that bursts twice a run (an upload's start and its end, 60 s
+   * few and only the next spacing, so irregular storms seldom line up by chance (about 6.5% of the
+   * period's span a pair, at tol 3%). A template that bursts twice a run (an upload's start and its end, 60 s
    * apart) has no consecutive spacing equal to its period: pairs are any two of the last starts.
    */
   pairStarts: 4,
   /** The shortest period learned (bursts closer than this are one storm's parts, not a schedule). */
   minPeriodMs: 60_000,
-  /** Tolerance of a start around its expected time: this share of the period plus tolMs per period. */
-  tol: 0.01,
+  /**
+   * Tolerance of a start around its expected time: this share of the period plus tolMs per period.
+   * A job that runs every N steps wanders: a checkpoint every 23 minutes came 22:43 to 23:27 apart
+   * (ml generator), and at 1% (16 s) a spacing 20-45 s off the last one was off the schedule
+   * (rate-jitter.unit; ml 201-215 1294 -> 1193 false alarms, recall the same).
+   */
+  tol: 0.03,
   tolMs: 2_000,
   /** Past starts up to this many periods back are checked (a repetition may have gone unnoticed). */
   maxMultiple: 9,
