@@ -123,11 +123,18 @@ export class ValueScorer {
   /** View k's words in a finding (logs-share.ts). */
   readonly #shareWhat = (k: number): string => `slot "${this.shares.names[k]}" of template "${this.#shareTemplate === undefined ? '' : clip(templateText(this.#shareTemplate))}"`;
 
-  /** The line's slot values (its template `t`, its tokens): findings at least `threshold` to out; the highest score. */
-  slots(t: Template, tokens: readonly string[], threshold: number, out: Part[]): number {
+  /** A line of template t begins: its findings' flags, shares and route reset. */
+  #begin(t: Template): void {
     this.unseenWord = false;
     this.shares.n = 0;
     this.#shareTemplate = t;
+    this.#routePiece = '';
+    this.#routeGrew = 0;
+  }
+
+  /** The line's slot values (its template `t`, its tokens): findings at least `threshold` to out; the highest score. */
+  slots(t: Template, tokens: readonly string[], threshold: number, out: Part[]): number {
+    this.#begin(t);
     const L = slotLayout(t);
     const n = L.pos.length;
     let stats = L.stats;
@@ -138,8 +145,6 @@ export class ValueScorer {
     let nv = 0;
     let slots = 0;
     let route = '';
-    this.#routePiece = '';
-    this.#routeGrew = 0;
     for (let k = 0; k < n; k++) {
       const i = L.pos[k];
       if (i >= tokens.length) break;
