@@ -86,6 +86,8 @@ export interface LogsState {
   ep?: Record<string, number[]>;
   /** Open incidents of a new warning (logs-sequel.ts): [key hash, first line's event time, last line's, lines] each, at most SEQUEL_PARAMS.maxOpen; absent until one. */
   sq?: number[];
+  /** Rare values that may be taking over their slot (logs-share.ts): [template id × 256 + slot index, value hash, share before × 1e9, lines, bits] each, at most SHARE_PARAMS.maxOpen; absent until one. */
+  vs?: number[];
   /** The last prose-like lines' words (logs-prose.ts wordsHash, PROSE_VARIETY), oldest first; absent until one. */
   pw?: number[];
   /** The free-text detector's state for the stream's prose lines (logs-prose.ts); absent until one. */

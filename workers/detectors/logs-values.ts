@@ -13,8 +13,7 @@
 import type { TemplateMiner, Template } from './templates.js';
 import { templateText, WILD } from './templates.js';
 import { CALENDAR_VALUE, calendarValue, LONG_VALUE, MAX_SLOT_VALUE, PROCESS_VALUE, processValue, readSlot, slotLayout, type SlotLayout } from './slots.js';
-import { FIELD_PARAMS, freshField, grownBytes, isContext, observeHost, observeValue, seedSightings, wordValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
-import { grow } from './field-stats.js';
+import { freshField, grownBytes, isContext, observeHost, observeValue, seedSightings, wordValue, type FieldStats, type LineContexts, type ValueFinding } from './fields.js';
 import { FIELD_BYTES, jsonBytes, TEXT_BUDGET } from './budget.js';
 import { FieldTable } from './field-table.js';
 import { clip, type LogsState, type Part } from './logs-state.js';
@@ -23,6 +22,8 @@ import { countOf } from './field-contexts.js';
 import { countRoute, isPath, ROUTE_MARK, routeShape, routeStatus } from './field-routes.js';
 import { fixed } from './round.js';
 import { HOST_SUFFIX, hostOf } from './field-hosts.js';
+import { slotView, type ShareViews } from './logs-share.js';
+import { FIELD_PARAMS, grow } from './field-stats.js';
 
 export const SLOT_DETECTOR = 'template_slot';
 /** A value with a letter and no digit nor '<' (not a number, an address, an id, nor a slot's stand-in value such as <long>). */
@@ -107,9 +108,36 @@ export class ValueScorer {
   /** The varying context slots' fields, values and slot indices beside #views: where a rare value is also judged (field-contexts.ts). */
   readonly #cx: { pieces: string[]; fields: FieldStats[]; values: string[]; owner: number[] } = { pieces: this.#views, fields: [], values: [], owner: [] };
 
+  /** The current line's categorical values, per template slot and per pooled key, after slots() (logs-share.ts). */
+  readonly shares: ShareViews = { n: 0, ids: [], values: [], fields: [], names: [], what: (k) => this.#shareWhat(k) };
+
+  /** Slot `name` (field f, its value on the line) to `shares` when categorical. */
+  #share(id: number, value: string, f: FieldStats, name: string): void {
+    if (f.v === null || f.k > FIELD_PARAMS.lowCard) return;
+    const v = this.shares;
+    v.ids[v.n] = id;
+    v.values[v.n] = value;
+    v.fields[v.n] = f;
+    v.names[v.n++] = name;
+  }
+
+  #shareTemplate: Template | undefined;
+
+  /** View k's words in a finding (logs-share.ts). */
+  readonly #shareWhat = (k: number): string => `slot "${this.shares.names[k]}" of template "${this.#shareTemplate === undefined ? '' : clip(templateText(this.#shareTemplate))}"`;
+
+  /** A line of template t begins: its findings' flags, shares and route reset. */
+  #begin(t: Template): void {
+    this.unseenWord = false;
+    this.shares.n = 0;
+    this.#shareTemplate = t;
+    this.#routePiece = '';
+    this.#routeGrew = this.#hostGrew = 0;
+  }
+
   /** The line's slot values (its template `t`, its tokens): findings at least `threshold` to out; the highest score. */
   slots(t: Template, tokens: readonly string[], threshold: number, out: Part[]): number {
-    this.unseenWord = false;
+    this.#begin(t);
     const L = slotLayout(t);
     const n = L.pos.length;
     let stats = L.stats;
@@ -120,8 +148,6 @@ export class ValueScorer {
     let nv = 0;
     let slots = 0;
     let route = '';
-    this.#routePiece = '';
-    this.#routeGrew = this.#hostGrew = 0;
     for (let k = 0; k < n; k++) {
       const i = L.pos[k];
       if (i >= tokens.length) break;
@@ -169,6 +195,7 @@ export class ValueScorer {
       grew += grownBytes() - g0;
       // The same key over the stream's templates: the larger of the two findings is reported.
       const q0 = own ? this.#pooled(L, k, name, value) : this.#pooledAs(name, value);
+      this.#share(slotView(t.id, k), value, f, name);
       let pooled = q0 !== null && (r === null || q0.score > r.score) && seenBefore(f, value) < POOL_PARAMS.ownSeen;
       if (pooled) r = q0;
       // Several numbers in one token (field-parts.ts): each judged as a number of its own.

@@ -60,6 +60,7 @@ import { foldWave, sameKind, WAVE_PARAMS } from './logs-wave.js';
 import { BUSY } from './rate.js';
 import { EpisodeScorer } from './logs-episodes.js';
 import { opensSequel, sequelLine } from './logs-sequel.js';
+import { dropShares, shareLine } from './logs-share.js';
 
 export { poissonTailLog10, poissonTailLog10Real, RATE_PARAMS, SILENCE_PARAMS } from './rate.js';
 export { META_DETECTOR, SLOT_DETECTOR } from './logs-values.js';
@@ -72,6 +73,7 @@ export { FOLD_PARAMS } from './logs-fold.js';
 export { WAVE_PARAMS } from './logs-wave.js';
 export { EPISODE_PARAMS, RARITY_DETECTOR } from './logs-episodes.js';
 export { SEQUEL_DETECTOR, SEQUEL_PARAMS } from './logs-sequel.js';
+export { SHARE_DETECTOR, SHARE_PARAMS } from './logs-share.js';
 
 /** The novelty scores a stream that has not settled learns from instead of reporting (TEXT_PARAMS.settleMs). */
 const SETTLING = new Set([NEWS_DETECTOR, SLOT_DETECTOR, META_DETECTOR]);
@@ -135,6 +137,7 @@ class LogScorer {
     if (this.#s.he !== undefined) delete this.#s.he[id];
     if (this.#s.ep !== undefined) delete this.#s.ep[id];
     if (this.#s.fw !== undefined) delete this.#s.fw[id];
+    dropShares(this.#s, id);
   };
 
   /** Scores one event: its findings (at least `threshold`), and the highest score seen. */
@@ -178,6 +181,8 @@ class LogScorer {
     const news = templateNews(this.#s, m.template, m.created, e.ts, threshold, out);
     top = Math.max(top, news);
     top = Math.max(top, this.#values.slots(m.template, sc.tokens, threshold, out));
+    // A rare value that takes over its slot (logs-share.ts): a trunk's calls failing, each line an ordinary one.
+    if (this.#values.shares.n !== 0) top = Math.max(top, shareLine(this.#s, this.#values.shares, sev, threshold, out));
     top = Math.max(top, this.#entities.line(m.template, sc.tokens, threshold, out));
     top = Math.max(top, partnerNews(this.#s, m.template, sc.tokens, e.ts, sev.word !== '', threshold, out));
     if (json !== null) top = Math.max(top, pairNews(this.#s, deep.length === 0 ? json : [...json, ...deep], e.ts, threshold, out));
