@@ -3,7 +3,8 @@
 // the token then used from an outside address is reported on each line of that use (fails on
 // main: no new_partner finding), whatever the batch split; a person on another desk of the same
 // network, a new person, a new machine of the runner pool, and failed logins of people from
-// outside networks (a brute force: attempts, not use) are not.
+// outside networks (a brute force: attempts, not use) are not; nor a person who comes in through
+// the network half the team already uses (a VPN's egress, the office: cloud sign-ins).
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 import type { ScoreInput } from '../../workers/types.js';
@@ -72,6 +73,24 @@ describe('an actor from a network it never used', () => {
   it('stays quiet on people moving desks, a new person and a new runner of the pool', () => {
     const { ev, benign } = stream(false);
     expect(benign.length).toBeGreaterThan(50);
+    const hit = runStream('logs', ev, 400).findings.filter((f) => f.detector === 'new_partner');
+    expect(hit).toEqual([]);
+  });
+
+  it('stays quiet on a settled person coming in through the network several colleagues use (a VPN egress)', () => {
+    // Half the team works from the office and through the VPN (185.92.24.x) from the start; the
+    // rest from the office only, until one of them connects through the VPN at 4 h.
+    const r = seeded(11);
+    const ev: ScoreInput[] = [];
+    const benign: number[] = [];
+    for (let t = T0; t < T0 + 5 * 3_600_000; t += r.int(5000, 25_000)) {
+      const late = t >= T0 + 4 * 3_600_000;
+      const i = r.int(0, USERS.length - 1);
+      const vpn = i < 6 ? r.next() < 0.5 : late && USERS[i] === 'quinn.walsh';
+      if (vpn && i >= 6) benign.push(ev.length);
+      ev.push({ ts: t, text: line(r, t, vpn ? `185.92.24.${r.int(2, 9)}` : `10.8.${r.int(0, 3)}.${r.int(2, 250)}`, USERS[i], r.pick(REPOS)) });
+    }
+    expect(benign.length).toBeGreaterThan(5);
     const hit = runStream('logs', ev, 400).findings.filter((f) => f.detector === 'new_partner');
     expect(hit).toEqual([]);
   });

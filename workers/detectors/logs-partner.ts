@@ -17,7 +17,9 @@
 //        │  line and event time of its last new network
 //        ▼  settled: seen on minSeen lines, its last new network quietLines of its lines and quietMs
 //        │  of event time ago (and at least quietShare of its lines and time since its first);
-//        │  a new network then opens a hold: that network's lines of the actor are reported for
+//        │  a new network that sharedBy other settled records use (a VPN's egress, the office) is
+//        │  learnt, not reported (cloud sign-ins: people moving between office, VPN and home);
+//        │  another new network then opens a hold: that network's lines of the actor are reported for
 //        │  holdMs of event time (a stolen token's whole session, not its first line only)
 //   "A partner never seen: svc-deploy from 146.74.0.0/16 (its address slot #0). In its 81 earlier
 //   lines it used 1 network (10.20.0.0/16), the last new one 81 lines and 4.0 h ago."
@@ -63,6 +65,8 @@ export const PARTNER_PARAMS = Object.freeze({
   quietShare: 0.5,
   /** A reported new network's lines of the actor are reported for this long. */
   holdMs: 30 * 60_000,
+  /** A network that this many other settled records use is the organisation's (a VPN egress, the office): learnt, not reported. */
+  sharedBy: 3,
 });
 
 /** A record: [lines, lines at last new net, s of last new net, s of last line, s of first line, hold end s, held net, wide 0/1, nets...]. */
@@ -176,6 +180,11 @@ function judge(pn: Record<string, number[]>, pk: Record<string, number>, slot: s
   if (known && !held) return 0;
   if (!known) {
     const holding = sec <= r[5];
+    if (settled && !holding && shared(pn, id, h)) {
+      // Colleagues come in through it (a VPN's egress, the office): a person moving, not a stranger.
+      if (r.length - HEAD < P.maxNets + 1) r.push(h);
+      return 0;
+    }
     if (!settled && !holding) {
       r[1] = r[0];
       r[2] = sec;
@@ -197,6 +206,16 @@ function judge(pn: Record<string, number[]>, pk: Record<string, number>, slot: s
     details: { kind: 'new_partner', actor, network: `${net}.0.0/16`, key, seen: r[0] - 1, quiet_lines: lines, quiet_ms: quiet * 1000 },
   });
   return score;
+}
+
+/** Whether at least sharedBy settled records other than `id` have used network `h`. */
+function shared(pn: Record<string, number[]>, id: string, h: number): boolean {
+  let n = 0;
+  for (const k in pn) {
+    const r = pn[k];
+    if (k !== id && r[0] >= PARTNER_PARAMS.minSeen && r.indexOf(h, HEAD) >= 0 && ++n >= PARTNER_PARAMS.sharedBy) return true;
+  }
+  return false;
 }
 
 /**
