@@ -2,6 +2,7 @@
 import score from '../../workers/score.js';
 import { scoreLogs } from '../../workers/detectors/logs.js';
 import type { Finding, ScoreInput, ScoreTask, StreamType } from '../../workers/types.js';
+import type { seeded } from '../../src/tools/eval/generators/random.js';
 
 const enc = new TextEncoder();
 
@@ -65,3 +66,9 @@ export function prf(flagged: Set<number>, truth: Set<number>, total: number): Pr
   const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
   return { tp, fp, fn, precision, recall, f1 };
 }
+
+/** An object store's JSON audit record (MinIO-like): API `api` on `bucket` by access key `key` at `ts`, a fresh object, request id and client (rate-habit, rate-jitter). */
+export const auditEvent = (r: ReturnType<typeof seeded>, ts: number, api: string, bucket: string, key: string): ScoreInput => ({
+  ts,
+  text: JSON.stringify({ version: '1', time: new Date(ts).toISOString(), api: { name: api, bucket, object: `${bucket}/${r.hex(8)}`, statusCode: 200, timeToResponse: `${r.int(2, 900)}ms` }, remotehost: `10.42.3.${r.int(10, 250)}`, requestID: r.hex(16), accessKey: key }),
+});

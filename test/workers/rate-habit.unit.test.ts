@@ -9,15 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { seeded } from '../../src/tools/eval/generators/random.js';
 import type { ScoreInput } from '../../workers/types.js';
 import { onSchedule, steadyPair } from '../../workers/detectors/rate-period.js';
-import { runStream } from './helpers.js';
+import { auditEvent as audit, runStream } from './helpers.js';
 
 const T0 = 1_700_000_000_000;
 const MIN = 60_000;
-
-const audit = (r: ReturnType<typeof seeded>, ts: number, api: string, bucket: string, key: string): ScoreInput => ({
-  ts,
-  text: JSON.stringify({ version: '1', time: new Date(ts).toISOString(), api: { name: api, bucket, object: `${bucket}/${r.hex(8)}`, statusCode: 200, timeToResponse: `${r.int(2, 900)}ms` }, remotehost: `10.42.3.${r.int(10, 250)}`, requestID: r.hex(16), accessKey: key }),
-});
 
 describe('a burst at one spacing', () => {
   it('two past starts at the spacing this one repeats make a schedule; an irregular third does not', () => {
