@@ -94,6 +94,9 @@ const netKeys: string[] = [];
 const actors: string[] = [];
 /** Per actor of the line: its slot's name (a keyed slot's key, a bare one's `#` and token index), '' when an actor key names it. */
 const actorSlots: string[] = [];
+/** The line's slots (index in the layout, trimmed value) that may hold an actor, judged once the line shows an address. */
+const candSlots: number[] = [];
+const candValues: string[] = [];
 
 function readLine(t: Template, tokens: readonly string[]): void {
   const P = PARTNER_PARAMS;
@@ -101,6 +104,8 @@ function readLine(t: Template, tokens: readonly string[]): void {
   netKeys.length = 0;
   actors.length = 0;
   actorSlots.length = 0;
+  candSlots.length = 0;
+  candValues.length = 0;
   const L = slotLayout(t);
   for (let k = 0; k < L.pos.length && k < P.maxSlots; k++) {
     const i = L.pos[k];
@@ -120,13 +125,21 @@ function readLine(t: Template, tokens: readonly string[]): void {
       }
       continue;
     }
+    candSlots.push(k);
+    candValues.push(v);
+  }
+  // Actors are looked for only on a line with an address (most lines have none).
+  if (nets.length === 0) return;
+  for (let c = 0; c < candSlots.length; c++) {
+    const k = candSlots[c], v = candValues[c];
+    const keyed = L.cut[k] > 0;
     if (actors.length >= P.maxActors || !NAME.test(v) || GENERATED.test(v) || ADDRESS_IN.test(v)) continue;
     // A keyed slot names someone by its key (an actor key) or its value (an account's `user@host`);
     // a bare one by the many actors of its place (counted in partnerNews).
     const named = keyed && (ACTOR_KEY.test(L.names[k]) || ACCOUNT.test(v));
     if (keyed && !named) continue;
     actors.push(keyed ? `${L.names[k]}=${v}` : v);
-    actorSlots.push(named ? '' : `#${i}`);
+    actorSlots.push(named ? '' : `#${L.pos[k]}`);
   }
 }
 
